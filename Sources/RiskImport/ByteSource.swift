@@ -1,0 +1,229 @@
+import CZlib
+import Foundation
+
+/// An error reading input that names the file and, where known, the line.
+public struct ImportError: Error, CustomStringConvertible, Equatable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// What a read returned.
+enum ReadResult {
+    case bytes(Int)
+    case eof
+    /// No data right now (a followed file that hasn't grown): try again later.
+    case idle
+}
+
+/// A stream of raw bytes.
+protocol ByteSource: AnyObject {
+    var name: String { get }
+    /// Bytes consumed from the underlying file (compressed bytes for gzip), for progress.
+    var bytesConsumed: Int64 { get }
+    func read(into buf: UnsafeMutableRawPointer, capacity: Int) throws -> ReadResult
+}
+
+/// A plain file descriptor (a file, or standard input).
+final class FileSource: ByteSource {
+    let name: String
+    let fd: Int32
+    let ownsFD: Bool
+    private(set) var bytesConsumed: Int64 = 0
+
+    init(path: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw ImportError("\(path): cannot open: \(String(cString: strerror(errno)))") }
+        var st = stat()
+        if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
+            close(fd)
+            throw ImportError("\(path): is a directory")
+        }
+        self.name = path
+        self.fd = fd
+        self.ownsFD = true
+    }
+
+    init(fd: Int32, name: String) {
+        self.fd = fd
+        self.name = name
+        self.ownsFD = false
+    }
+
+    deinit { if ownsFD { close(fd) } }
+
+    func read(into buf: UnsafeMutableRawPointer, capacity: Int) throws -> ReadResult {
+        while true {
+            let n = Glibc.read(fd, buf, capacity)
+            if n > 0 { bytesConsumed += Int64(n); return .bytes(n) }
+            if n == 0 { return .eof }
+            if errno == EINTR { continue }
+            throw ImportError("\(name): read failed: \(String(cString: strerror(errno)))")
+        }
+    }
+}
+
+/// Reads a file that keeps growing (`import --follow`): at its end, reports `.idle`
+/// instead of `.eof`, so the importer can commit and wait. A file that shrinks (rotated
+/// or truncated) is read again from its start; duplicates are then skipped by event_id.
+final class FollowSource: ByteSource {
+    let name: String
+    private var fd: Int32
+    private var offset: Int64 = 0
+    private(set) var bytesConsumed: Int64 = 0
+    var onRestart: ((String) -> Void)?
+
+    init(path: String) throws {
+        fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw ImportError("\(path): cannot open: \(String(cString: strerror(errno)))") }
+        name = path
+    }
+    deinit { close(fd) }
+
+    func read(into buf: UnsafeMutableRawPointer, capacity: Int) throws -> ReadResult {
+        let n = pread(fd, buf, capacity, off_t(offset))
+        if n > 0 {
+            offset += Int64(n)
+            bytesConsumed += Int64(n)
+            return .bytes(n)
+        }
+        if n < 0 && errno != EINTR { throw ImportError("\(name): read failed: \(String(cString: strerror(errno)))") }
+        // At the end: has the file been truncated or replaced?
+        var st = stat()
+        if stat(name, &st) == 0 {
+            var cur = stat()
+            fstat(fd, &cur)
+            if st.st_ino != cur.st_ino || Int64(st.st_size) < offset {
+                let newFD = open(name, O_RDONLY | O_CLOEXEC)
+                if newFD >= 0 {
+                    close(fd)
+                    fd = newFD
+                    offset = 0
+                    onRestart?("\(name) was truncated or replaced; reading it again from the start")
+                    throw RestartSignal()
+                }
+            }
+        }
+        return .idle
+    }
+
+    struct RestartSignal: Error {}
+}
+
+/// Inflates a gzip stream (several concatenated members allowed, as `cat a.gz b.gz` makes).
+final class GzipSource: ByteSource {
+    let inner: ByteSource
+    var name: String { inner.name }
+    var bytesConsumed: Int64 { inner.bytesConsumed }
+    private var stream = z_stream()
+    private var input: UnsafeMutableRawPointer
+    private let inputCapacity = 1 << 18
+    private var inputEOF = false
+    private var finished = false
+    private var memberEnded = false
+
+    init(_ inner: ByteSource, prefix: [UInt8]) throws {
+        self.inner = inner
+        input = UnsafeMutableRawPointer.allocate(byteCount: inputCapacity, alignment: 16)
+        // Hand zlib the bytes that were already read to sniff the format.
+        prefix.withUnsafeBytes { input.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        stream.next_in = input.assumingMemoryBound(to: Bytef.self)
+        stream.avail_in = uInt(prefix.count)
+        let rc = riskdesk_inflate_init2(&stream, 15 + 32)
+        if rc != Z_OK { throw ImportError("\(inner.name): cannot start gzip decoder (zlib error \(rc))") }
+    }
+
+    deinit {
+        inflateEnd(&stream)
+        input.deallocate()
+    }
+
+    func read(into buf: UnsafeMutableRawPointer, capacity: Int) throws -> ReadResult {
+        if finished { return .eof }
+        stream.next_out = buf.assumingMemoryBound(to: Bytef.self)
+        stream.avail_out = uInt(capacity)
+        while stream.avail_out == uInt(capacity) {
+            if stream.avail_in == 0 && !inputEOF {
+                switch try inner.read(into: input, capacity: inputCapacity) {
+                case .bytes(let n):
+                    stream.next_in = input.assumingMemoryBound(to: Bytef.self)
+                    stream.avail_in = uInt(n)
+                case .eof: inputEOF = true
+                case .idle: return .idle
+                }
+            }
+            if memberEnded {
+                // Another gzip member follows, or trailing bytes / the end.
+                if stream.avail_in == 0 && inputEOF { finished = true; return .eof }
+                if stream.avail_in == 0 { continue }
+                inflateReset(&stream)
+                memberEnded = false
+            }
+            let rc = inflate(&stream, Z_NO_FLUSH)
+            if rc == Z_STREAM_END {
+                memberEnded = true
+            } else if rc == Z_BUF_ERROR {
+                if inputEOF && stream.avail_in == 0 {
+                    throw ImportError("\(name): gzip stream is truncated (ends before its end marker, after \(bytesConsumed) compressed bytes)")
+                }
+            } else if rc != Z_OK {
+                let msg = stream.msg.map { String(cString: $0) } ?? "zlib error \(rc)"
+                throw ImportError("\(name): corrupt gzip data after \(bytesConsumed) compressed bytes: \(msg)")
+            }
+        }
+        return .bytes(capacity - Int(stream.avail_out))
+    }
+}
+
+/// Returns a source that yields the decoded bytes of `raw`, decompressing gzip when the
+/// first bytes are gzip's magic number (whatever the file is called).
+func openDecoded(_ raw: ByteSource) throws -> (ByteSource, prefix: [UInt8]) {
+    var prefix = [UInt8](repeating: 0, count: 2)
+    var got = 0
+    while got < 2 {
+        let r = try prefix.withUnsafeMutableBytes { try raw.read(into: $0.baseAddress! + got, capacity: 2 - got) }
+        switch r {
+        case .bytes(let n): got += n
+        case .eof, .idle: return (raw, Array(prefix[0..<got]))
+        }
+    }
+    if prefix[0] == 0x1f && prefix[1] == 0x8b {
+        return (try GzipSource(raw, prefix: prefix), [])
+    }
+    return (raw, prefix)
+}
+
+/// Validates UTF-8 (rejecting overlongs, surrogates and values past U+10FFFF).
+@inline(__always)
+func isValidUTF8(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+    var i = 0
+    // Fast path: 8 ASCII bytes at a time.
+    while i + 8 <= n {
+        let w = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
+        if w & 0x8080_8080_8080_8080 != 0 { break }
+        i += 8
+    }
+    while i < n {
+        let c = p[i]
+        if c < 0x80 { i += 1; continue }
+        let need: Int
+        var cp: UInt32
+        if c & 0xE0 == 0xC0 { need = 1; cp = UInt32(c & 0x1F); if c < 0xC2 { return false } }
+        else if c & 0xF0 == 0xE0 { need = 2; cp = UInt32(c & 0x0F) }
+        else if c & 0xF8 == 0xF0 { need = 3; cp = UInt32(c & 0x07); if c > 0xF4 { return false } }
+        else { return false }
+        if i + need >= n { return false }
+        for k in 1...need {
+            let cc = p[i + k]
+            if cc & 0xC0 != 0x80 { return false }
+            cp = (cp << 6) | UInt32(cc & 0x3F)
+        }
+        switch need {
+        case 2: if cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF) { return false }
+        case 3: if cp < 0x10000 || cp > 0x10FFFF { return false }
+        default: break
+        }
+        i += need + 1
+    }
+    return true
+}

@@ -1,0 +1,698 @@
+import Foundation
+import RiskStore
+
+/// One input of an import: a file (plain or gzip) or standard input, with its kind.
+public struct ImportInput: Sendable {
+    public var path: String          // "-" for standard input
+    public var kind: ContractKind
+    public var format: ContractFormat?
+    public var displayName: String { path == "-" ? "<stdin>" : path }
+}
+
+public enum IndexMode: String, Sendable, CaseIterable {
+    /// Drop and rebuild the identifier indexes when the input is much larger than the store.
+    case auto
+    /// Always update indexes row by row.
+    case keep
+}
+
+public struct ImportOptions {
+    public var kind: ContractKind?
+    public var format: ContractFormat?
+    public var batchRows = 20_000
+    public var follow = false
+    public var indexMode = IndexMode.auto
+    public var pollInterval = 0.2
+    public var commitInterval = 1.0
+    /// Called at most ~10 times a second while importing.
+    public var progress: ((ImportProgress) -> Void)?
+    /// Notes for the user (files skipped, indexes rebuilt, …).
+    public var note: ((String) -> Void)?
+    /// Polled between rows: true asks the import to commit what it has and stop.
+    public var shouldStop: () -> Bool = { false }
+    public init() {}
+}
+
+public struct ImportProgress: Sendable {
+    public var phase: String
+    public var file: String
+    public var bytesDone: Int64
+    public var bytesTotal: Int64?
+    public var rows: Int64
+    public var elapsed: Double
+}
+
+public struct FileSummary: Codable, Sendable, Equatable {
+    public var path: String
+    public var kind: ContractKind
+    public var format: ContractFormat
+    public var rowsRead: Int64 = 0
+    public var stored: Int64 = 0
+    public var updated: Int64 = 0
+    public var duplicate: Int64 = 0
+    public var rejected: Int64 = 0
+    public var rejectsAlreadyRecorded: Int64 = 0
+    public var bytes: Int64 = 0
+    public var error: String?
+}
+
+public struct ImportSummary: Codable, Sendable {
+    public var runID: Int64
+    public var status: String
+    public var files: [FileSummary]
+    public var skipped: [String]
+    public var rowsRead: Int64 { files.reduce(0) { $0 + $1.rowsRead } }
+    public var stored: Int64 { files.reduce(0) { $0 + $1.stored } }
+    public var updated: Int64 { files.reduce(0) { $0 + $1.updated } }
+    public var duplicate: Int64 { files.reduce(0) { $0 + $1.duplicate } }
+    public var rejected: Int64 { files.reduce(0) { $0 + $1.rejected } }
+    public var bytes: Int64 { files.reduce(0) { $0 + $1.bytes } }
+    public var seconds: Double
+    public var indexSeconds: Double
+    public var bulkIndexes: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case runID = "run_id", status, files, skipped, rowsRead = "rows_read", stored, updated, duplicate,
+             rejected, bytes, seconds, indexSeconds = "index_seconds", bulkIndexes = "bulk_indexes"
+    }
+    public func encode(to e: Encoder) throws {
+        var c = e.container(keyedBy: CodingKeys.self)
+        try c.encode(runID, forKey: .runID); try c.encode(status, forKey: .status)
+        try c.encode(files, forKey: .files); try c.encode(skipped, forKey: .skipped)
+        try c.encode(rowsRead, forKey: .rowsRead); try c.encode(stored, forKey: .stored)
+        try c.encode(updated, forKey: .updated); try c.encode(duplicate, forKey: .duplicate)
+        try c.encode(rejected, forKey: .rejected); try c.encode(bytes, forKey: .bytes)
+        try c.encode((seconds * 1000).rounded() / 1000, forKey: .seconds)
+        try c.encode((indexSeconds * 1000).rounded() / 1000, forKey: .indexSeconds)
+        try c.encode(bulkIndexes, forKey: .bulkIndexes)
+    }
+    public init(from d: Decoder) throws {
+        let c = try d.container(keyedBy: CodingKeys.self)
+        runID = try c.decode(Int64.self, forKey: .runID); status = try c.decode(String.self, forKey: .status)
+        files = try c.decode([FileSummary].self, forKey: .files); skipped = try c.decode([String].self, forKey: .skipped)
+        seconds = try c.decode(Double.self, forKey: .seconds); indexSeconds = try c.decode(Double.self, forKey: .indexSeconds)
+        bulkIndexes = try c.decode(Bool.self, forKey: .bulkIndexes)
+    }
+    init(runID: Int64, status: String, files: [FileSummary], skipped: [String], seconds: Double, indexSeconds: Double, bulkIndexes: Bool) {
+        self.runID = runID; self.status = status; self.files = files; self.skipped = skipped
+        self.seconds = seconds; self.indexSeconds = indexSeconds; self.bulkIndexes = bulkIndexes
+    }
+
+    /// "stored 1,000,000 new rows, 0 updated, 12 duplicates, 3 rejected …"
+    public var line: String {
+        var parts = ["read \(rowsRead.grouped) rows", "stored \(stored.grouped) new"]
+        if updated > 0 { parts.append("updated \(updated.grouped)") }
+        parts.append("\(duplicate.grouped) duplicate\(duplicate == 1 ? "" : "s")")
+        parts.append("\(rejected.grouped) rejected")
+        var s = parts.joined(separator: ", ")
+        s += " in \(String(format: "%.2f", seconds)) s"
+        if seconds > 0 && rowsRead > 0 { s += " (\(Int64(Double(rowsRead) / seconds).grouped) rows/s)" }
+        if rowsRead > 0 && stored == 0 && updated == 0 && rejected == 0 { s += " — nothing new: everything was already in the store" }
+        else if stored == 0 && updated == 0 && rowsRead > 0 && rejected == rowsRead { s += " — every row was rejected" }
+        if rejected > 0 { s += "; see `riskdesk rejects --run \(runID)`" }
+        return s
+    }
+}
+
+extension Int64 {
+    var grouped: String {
+        let s = String(abs(self))
+        var out = ""
+        for (i, ch) in s.enumerated() {
+            if i > 0 && (s.count - i) % 3 == 0 { out.append(",") }
+            out.append(ch)
+        }
+        return self < 0 ? "-" + out : out
+    }
+}
+
+/// Resolves paths into inputs and opens them, before anything touches the store: a file
+/// that can't be read at all stops the import here, with the store unchanged.
+public final class ImportPlan {
+    public private(set) var inputs: [ImportInput] = []
+    public private(set) var skipped: [String] = []
+    var readers: [RecordReader] = []
+    var formats: [ContractFormat] = []
+    public let totalBytes: Int64?
+    let compressedInput: Bool
+
+    public init(paths: [String], options: ImportOptions) throws {
+        var inputs: [ImportInput] = []
+        var skipped: [String] = []
+        let fm = FileManager.default
+        if paths.isEmpty { throw ImportError("nothing to import: give files, folders, or - for standard input") }
+        for path in paths {
+            if path == "-" {
+                guard let kind = options.kind else {
+                    throw ImportError("<stdin>: say what it holds with --kind events|accounts|items")
+                }
+                inputs.append(ImportInput(path: "-", kind: kind, format: options.format))
+                continue
+            }
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: path, isDirectory: &isDir) else { throw ImportError("\(path): no such file or folder") }
+            if isDir.boolValue {
+                let names: [String]
+                do { names = try fm.contentsOfDirectory(atPath: path).sorted() } catch {
+                    throw ImportError("\(path): cannot list folder: \(error.localizedDescription)")
+                }
+                var found: [ImportInput] = []
+                for name in names where !name.hasPrefix(".") {
+                    let full = (path as NSString).appendingPathComponent(name)
+                    var sub: ObjCBool = false
+                    fm.fileExists(atPath: full, isDirectory: &sub)
+                    if sub.boolValue { skipped.append("\(full) (a folder; not searched)"); continue }
+                    if let (kind, format) = ContractKind.recognise(fileName: name) {
+                        found.append(ImportInput(path: full, kind: kind, format: format))
+                    } else {
+                        skipped.append("\(full) (not an accounts/items/events file)")
+                    }
+                }
+                // Profiles and catalogue first, then events.
+                let order: [ContractKind: Int] = [.accounts: 0, .items: 1, .events: 2]
+                found.sort { (order[$0.kind]!, $0.path) < (order[$1.kind]!, $1.path) }
+                if found.isEmpty { throw ImportError("\(path): no accounts/items/events files in this folder") }
+                inputs += found
+            } else {
+                let name = (path as NSString).lastPathComponent
+                let recognised = ContractKind.recognise(fileName: name)
+                guard let kind = options.kind ?? recognised?.0 else {
+                    throw ImportError("\(path): cannot tell whether it holds accounts, items or events from its name; pass --kind")
+                }
+                inputs.append(ImportInput(path: path, kind: kind, format: options.format ?? recognised?.1))
+            }
+        }
+        if options.follow {
+            guard inputs.count == 1, inputs[0].path != "-" else {
+                throw ImportError("--follow reads exactly one growing file")
+            }
+        }
+        self.inputs = inputs
+        self.skipped = skipped
+        var total: Int64 = 0
+        var knowTotal = true
+        var compressed = false
+        for input in inputs {
+            let raw: ByteSource
+            if input.path == "-" {
+                raw = FileSource(fd: 0, name: "<stdin>")
+                knowTotal = false
+            } else if options.follow {
+                raw = try FollowSource(path: input.path)
+                knowTotal = false
+            } else {
+                raw = try FileSource(path: input.path)
+                if let size = (try? fm.attributesOfItem(atPath: input.path)[.size]) as? NSNumber { total += size.int64Value }
+            }
+            let (decoded, prefix) = try openDecoded(raw)
+            if decoded !== raw { compressed = true }
+            let buffer = InputBuffer(source: decoded, prefix: prefix)
+            // Sniff the encoding when the name doesn't say.
+            var format = input.format
+            if format == nil {
+                while buffer.available < 1, try buffer.fill() == .more {}
+                var k = buffer.start
+                while k < buffer.end, [9, 10, 13, 32, 0xEF, 0xBB, 0xBF].contains(buffer.base[k]) { k += 1 }
+                format = (k < buffer.end && buffer.base[k] == UInt8(ascii: "{")) ? .jsonl : .csv
+            }
+            do {
+                switch format! {
+                case .csv: readers.append(try CSVReader(buffer: buffer, kind: input.kind))
+                case .jsonl: readers.append(JSONLReader(buffer: buffer, kind: input.kind))
+                }
+            } catch let e as ImportError where e.message.contains("empty file") {
+                skipped.append("\(input.displayName) (empty file)")
+                self.skipped = skipped
+                readers.append(EmptyReader(source: decoded))
+            }
+            formats.append(format!)
+        }
+        totalBytes = knowTotal ? total : nil
+        compressedInput = compressed
+    }
+}
+
+/// Stands in for an empty file.
+final class EmptyReader: RecordReader {
+    let source: ByteSource
+    init(source: ByteSource) { self.source = source }
+    var line: Int { 0 }
+    var raw: Slice { .absent }
+    func next(into slots: inout RowSlots) throws -> ReadOutcome { .end }
+}
+
+/// Streams a plan's inputs into the store in batched transactions.
+public final class Importer {
+    public let store: Store
+    var db: Database { store.db }
+    public var options: ImportOptions
+
+    private var insertEvent: Statement!
+    private var insertAccount: Statement!
+    private var updateAccount: Statement!
+    private var insertItem: Statement!
+    private var updateItem: Statement!
+    private var insertReject: Statement!
+    private var upsertLink: Statement!
+    private var upsertAccountStats: Statement!
+    private var emailDomainDelete: Statement!
+    private var emailDomainInsert: Statement!
+    private let links = LinkAggregator(kindNames: Schema.linkKinds.map(\.kind))
+    /// events field index of each link kind (kind code = position + 1).
+    private let linkFields: [Int] = Schema.linkKinds.map { k in ContractKind.events.fields.firstIndex { $0.name == k.column }! }
+    private let itemField = ContractKind.events.fields.firstIndex { $0.name == "item_id" }!
+    private let sellerField = ContractKind.events.fields.firstIndex { $0.name == "seller_id" }!
+    private static let viewType = Array("view".utf8)
+    private var lastTs: Int64 = 0
+    private var extra = [UInt8]()
+    private var runID: Int64 = 0
+    private var started = Date()
+    private var lastProgress = Date.distantPast
+    private var rowsAll: Int64 = 0
+
+    public init(store: Store, options: ImportOptions = ImportOptions()) {
+        self.store = store
+        self.options = options
+    }
+
+    private func prepareStatements() throws {
+        let ev = ContractKind.events.fields.map(\.name)
+        insertEvent = try db.prepare("""
+            INSERT INTO events(\(ev.joined(separator: ", ")), extra, run_id)
+            VALUES (\(Array(repeating: "?", count: ev.count + 2).joined(separator: ", ")))
+            ON CONFLICT(event_id) DO NOTHING
+            """)
+        let ac = ContractKind.accounts.fields.map(\.name)
+        insertAccount = try db.prepare("""
+            INSERT OR IGNORE INTO accounts(\(ac.joined(separator: ", ")), extra, in_profile, first_run)
+            VALUES (\(Array(repeating: "?", count: ac.count + 1).joined(separator: ", ")), 1, ?)
+            """)
+        // An update only when something differs, so a re-import changes nothing.
+        let acSet = ac.dropFirst().enumerated().map { "\($1) = ?\($0 + 2)" } + ["extra = ?\(ac.count + 1)", "in_profile = 1"]
+        let acDiff = ac.dropFirst().enumerated().map { "\($1) IS NOT ?\($0 + 2)" } + ["extra IS NOT ?\(ac.count + 1)", "in_profile = 0"]
+        updateAccount = try db.prepare("UPDATE accounts SET \(acSet.joined(separator: ", ")) WHERE account_id = ?1 AND (\(acDiff.joined(separator: " OR ")))")
+        let it = ContractKind.items.fields.map(\.name)
+        insertItem = try db.prepare("""
+            INSERT OR IGNORE INTO items(\(it.joined(separator: ", ")), extra, first_run)
+            VALUES (\(Array(repeating: "?", count: it.count + 2).joined(separator: ", ")))
+            """)
+        let itSet = it.dropFirst().enumerated().map { "\($1) = ?\($0 + 2)" } + ["extra = ?\(it.count + 1)"]
+        let itDiff = it.dropFirst().enumerated().map { "\($1) IS NOT ?\($0 + 2)" } + ["extra IS NOT ?\(it.count + 1)"]
+        updateItem = try db.prepare("UPDATE items SET \(itSet.joined(separator: ", ")) WHERE item_id = ?1 AND (\(itDiff.joined(separator: " OR ")))")
+        insertReject = try db.prepare("""
+            INSERT OR IGNORE INTO rejects(run_id, source, line, kind, raw, reason, raw_hash) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """)
+        upsertLink = try db.prepare("""
+            INSERT INTO links(kind, value, account_id, events, first_ts, last_ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+            ON CONFLICT(kind, value, account_id) DO UPDATE SET events = events + excluded.events,
+              first_ts = min(first_ts, excluded.first_ts), last_ts = max(last_ts, excluded.last_ts)
+            """)
+        upsertAccountStats = try db.prepare("""
+            INSERT INTO accounts(account_id, n_events, first_seen, last_seen, first_run) VALUES (?1, ?2, ?3, ?4, ?5)
+            ON CONFLICT(account_id) DO UPDATE SET n_events = n_events + excluded.n_events,
+              first_seen = min(coalesce(first_seen, excluded.first_seen), excluded.first_seen),
+              last_seen = max(coalesce(last_seen, excluded.last_seen), excluded.last_seen)
+            """)
+        emailDomainDelete = try db.prepare("DELETE FROM links WHERE kind = 'email_domain' AND account_id = ?1")
+        emailDomainInsert = try db.prepare("""
+            INSERT OR REPLACE INTO links(kind, value, account_id, events, first_ts, last_ts)
+            SELECT 'email_domain', lower(substr(email, instr(email, '@') + 1)), account_id, 1, created_at, created_at
+            FROM accounts WHERE account_id = ?1 AND instr(email, '@') > 0
+            """)
+    }
+
+    /// Runs the import. Throws only for errors that stop it (the store keeps every batch
+    /// committed before); bad rows are rejects, not errors.
+    public func run(_ plan: ImportPlan) throws -> ImportSummary {
+        started = Date()
+        // A bigger page cache for the writes; index builds sort through temp files, not RAM,
+        // so memory stays flat whatever the input size.
+        try db.exec("PRAGMA cache_size = -32768")
+        try db.exec("PRAGMA temp_store = FILE")
+        defer {
+            try? db.exec("PRAGMA cache_size = -32768")
+            try? db.exec("PRAGMA temp_store = MEMORY")
+        }
+        try prepareStatements()
+        let sources = plan.inputs.map { $0.path == "-" ? "<stdin>" : absolute($0.path) }
+        let sourcesJSON = "[" + sources.map { jsonString($0) }.joined(separator: ",") + "]"
+        try db.run("INSERT INTO import_runs(started_at, sources, pid) VALUES (?, ?, ?)",
+                   [.int(Timestamp.nowMs()), .text(sourcesJSON), .int(Int64(getpid()))])
+        runID = db.lastInsertRowID
+        for s in plan.skipped { options.note?("skipped \(s)") }
+
+        // Bulk mode: a large load into a small store. Batches grow, the time index is built
+        // once at the end, and — when no other process has the store open — pages go
+        // through a rollback journal instead of the WAL (written once, not twice). Either
+        // journal keeps a killed import to whole batches; the store returns to WAL after.
+        var bulk = false
+        var journalSwitched = false
+        if options.indexMode == .auto && !options.follow, let total = plan.totalBytes {
+            let estRows = (plan.compressedInput ? total * 6 : total) / 160
+            let existing = try db.int("SELECT coalesce(max(id), 0) FROM events")
+            if estRows > 200_000 && estRows > existing * 2 && plan.inputs.contains(where: { $0.kind == .events }) {
+                bulk = true
+                options.batchRows = max(options.batchRows, 250_000)
+                try db.transaction {
+                    for ix in Schema.eventSecondaryIndexes { try db.exec("DROP INDEX IF EXISTS \(ix.name)") }
+                }
+                db.setBusyTimeout(ms: 0)
+                if (try? db.scalar("PRAGMA journal_mode = DELETE").string?.lowercased()) == "delete" { journalSwitched = true }
+                db.setBusyTimeout(ms: 10_000)
+                try db.exec("PRAGMA synchronous = OFF")
+                options.note?("large load into a small store: bigger batches, time index built once at the end")
+            }
+        }
+        defer {
+            if bulk {
+                try? db.exec("PRAGMA synchronous = NORMAL")
+                if journalSwitched { _ = try? db.scalar("PRAGMA journal_mode = WAL") }
+            }
+        }
+
+        var files: [FileSummary] = []
+        var status = "done"
+        var failure: Error?
+        for (i, input) in plan.inputs.enumerated() {
+            var fs = FileSummary(path: sources[i], kind: input.kind, format: plan.formats[i])
+            do {
+                let stopped = try importFile(plan.readers[i], input: input, summary: &fs, totalBytes: plan.totalBytes)
+                files.append(fs)
+                if stopped { status = "interrupted"; break }
+            } catch {
+                fs.error = "\(error)"
+                files.append(fs)
+                status = "failed"
+                failure = error
+                break
+            }
+        }
+
+        var indexSeconds = 0.0
+        let missing = try store.missingEventIndexes()
+        if bulk || !missing.isEmpty {
+            let t0 = Date()
+            for ix in Schema.eventSecondaryIndexes {
+                report(phase: "indexing \(ix.name)", file: "", done: 0, total: nil, force: true)
+                try db.exec(ix.sql)
+            }
+            indexSeconds = Date().timeIntervalSince(t0)
+        }
+        let elapsed = Date().timeIntervalSince(started)
+        let summary = ImportSummary(runID: runID, status: status, files: files, skipped: plan.skipped,
+                                    seconds: elapsed, indexSeconds: indexSeconds, bulkIndexes: bulk)
+        try db.run("UPDATE import_runs SET finished_at = ?, status = ?, message = ? WHERE id = ?",
+                   [.int(Timestamp.nowMs()), .text(status), failure.map { .text("\($0)") } ?? .null, .int(runID)])
+        if let failure { throw ImportFailure(summary: summary, underlying: failure) }
+        return summary
+    }
+
+    private func absolute(_ p: String) -> String {
+        if p.hasPrefix("/") { return (p as NSString).standardizingPath }
+        return ((FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(p) as NSString).standardizingPath
+    }
+
+    private func report(phase: String, file: String, done: Int64, total: Int64?, force: Bool = false) {
+        guard let progress = options.progress else { return }
+        let now = Date()
+        if !force && now.timeIntervalSince(lastProgress) < 0.1 { return }
+        lastProgress = now
+        progress(ImportProgress(phase: phase, file: file, bytesDone: done, bytesTotal: total,
+                                rows: rowsAll, elapsed: now.timeIntervalSince(started)))
+    }
+
+    /// Imports one file; returns true if asked to stop.
+    private func importFile(_ reader: RecordReader, input: ImportInput, summary fs: inout FileSummary,
+                            totalBytes: Int64?) throws -> Bool {
+        let fields = input.kind.fields
+        var slots = RowSlots(fieldCount: fields.count)
+        let name = input.displayName
+        let sourceName = fs.path
+        var inBatch = 0
+        var lastCommit = Date()
+        var bytesBefore: Int64 = 0
+        var pending = FileSummary(path: fs.path, kind: fs.kind, format: fs.format)
+        try db.exec("BEGIN IMMEDIATE")
+        var open = true
+
+        func commit() throws {
+            guard open else { return }
+            if !links.isEmpty { try links.flush(link: upsertLink, account: upsertAccountStats, runID: runID) }
+            let bytesNow = reader.source.bytesConsumed
+            try db.run("""
+                UPDATE import_runs SET rows_read = rows_read + ?, rows_stored = rows_stored + ?, rows_updated = rows_updated + ?,
+                  rows_duplicate = rows_duplicate + ?, rows_rejected = rows_rejected + ?, bytes_read = bytes_read + ? WHERE id = ?
+                """, [.int(pending.rowsRead), .int(pending.stored), .int(pending.updated), .int(pending.duplicate),
+                      .int(pending.rejected), .int(bytesNow - bytesBefore), .int(runID)])
+            try db.exec("COMMIT")
+            open = false
+            // Counted only once committed: a failed batch is not reported as stored.
+            fs.rowsRead += pending.rowsRead; fs.stored += pending.stored; fs.updated += pending.updated
+            fs.duplicate += pending.duplicate; fs.rejected += pending.rejected
+            fs.rejectsAlreadyRecorded += pending.rejectsAlreadyRecorded
+            fs.bytes = bytesNow
+            bytesBefore = bytesNow
+            pending = FileSummary(path: fs.path, kind: fs.kind, format: fs.format)
+            inBatch = 0
+            lastCommit = Date()
+        }
+        func begin() throws {
+            if !open { try db.exec("BEGIN IMMEDIATE"); open = true }
+        }
+
+        do {
+            loop: while true {
+                if options.shouldStop() {
+                    try commit()
+                    return true
+                }
+                let outcome: ReadOutcome
+                do {
+                    outcome = try reader.next(into: &slots)
+                } catch is FollowSource.RestartSignal {
+                    (reader as? CSVReader)?.buffer.discardAll()
+                    (reader as? JSONLReader)?.buffer.discardAll()
+                    options.note?("\(name) was truncated or replaced; reading it again (duplicates are skipped)")
+                    continue
+                }
+                switch outcome {
+                case .end:
+                    break loop
+                case .idle:
+                    if inBatch > 0 || Date().timeIntervalSince(lastCommit) >= options.commitInterval { try commit() }
+                    report(phase: "following", file: name, done: reader.source.bytesConsumed, total: nil, force: false)
+                    usleep(UInt32(options.pollInterval * 1_000_000))
+                    try begin()
+                    continue
+                case .bad(let why):
+                    pending.rowsRead += 1
+                    try reject(reader, source: sourceName, kind: input.kind, reason: why, into: &pending)
+                case .row:
+                    pending.rowsRead += 1
+                    switch input.kind {
+                    case .events: try storeEvent(&slots, fields: fields, reader: reader, source: sourceName, into: &pending)
+                    case .accounts: try storeProfile(&slots, fields: fields, reader: reader, source: sourceName, kind: .accounts, into: &pending)
+                    case .items: try storeProfile(&slots, fields: fields, reader: reader, source: sourceName, kind: .items, into: &pending)
+                    }
+                }
+                inBatch += 1
+                rowsAll += 1
+                if inBatch >= options.batchRows || (options.follow && Date().timeIntervalSince(lastCommit) >= options.commitInterval) {
+                    try commit()
+                    try begin()
+                }
+                if rowsAll & 1023 == 0 {
+                    report(phase: "importing", file: name, done: reader.source.bytesConsumed, total: totalBytes)
+                }
+            }
+            try commit()
+        } catch {
+            if open { try? db.exec("ROLLBACK") }
+            links.reset()
+            throw error
+        }
+        return false
+    }
+
+    private func reject(_ reader: RecordReader, source: String, kind: ContractKind, reason: String,
+                        into fs: inout FileSummary) throws {
+        let raw = reader.raw
+        let st = insertReject!
+        st.bindInt(1, runID)
+        st.bindText(2, source)
+        st.bindInt(3, Int64(reader.line))
+        st.bindText(4, kind.rawValue)
+        if let p = raw.ptr {
+            if isValidUTF8(p, raw.len) { st.bindText(5, p, raw.len) } else { st.bindBlob(5, p, raw.len) }
+        } else { st.bindText(5, "") }
+        st.bindText(6, reason)
+        st.bindInt(7, fnv1a(raw))
+        try st.execute()
+        fs.rejected += 1
+        if db.changes == 0 { fs.rejectsAlreadyRecorded += 1 }
+    }
+
+    private func fnv1a(_ s: Slice) -> Int64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        if let p = s.ptr { for i in 0..<s.len { h = (h ^ UInt64(p[i])) &* 0x100_0000_01b3 } }
+        return Int64(bitPattern: h)
+    }
+
+    /// Binds contract fields to parameters 1…n; nil on success, else the reject reason.
+    @inline(__always)
+    private func bindFields(_ st: Statement, _ slots: inout RowSlots, _ fields: [ContractField]) -> String? {
+        for (i, f) in fields.enumerated() {
+            let idx = Int32(i + 1)
+            let v = slots.values[i]
+            guard let p = v.ptr else {
+                if f.required { return "missing \(f.name)" }
+                st.bindNull(idx)
+                continue
+            }
+            let jk = slots.jsonKinds[i]
+            if jk == .composite { return "\(f.name): expected a single value, found \(jk == .composite ? "an object or array" : "a value")" }
+            switch f.type {
+            case .text:
+                if jk == .bool && f.required { return "\(f.name): expected a string, found \(v.string)" }
+                st.bindText(idx, p, v.len)
+            case .timestamp:
+                guard let ms = Timestamp.parse(v.raw) else { return "\(f.name): not a timestamp: \(quote(v))" }
+                st.bindInt(idx, ms)
+                if i == 1 { lastTs = ms }
+            case .integer:
+                guard let n = ValueParse.integer(v) else { return "\(f.name): not an integer: \(quote(v))" }
+                st.bindInt(idx, n)
+            case .rating:
+                guard let n = ValueParse.integer(v) else { return "\(f.name): not an integer: \(quote(v))" }
+                guard (1...5).contains(n) else { return "\(f.name): \(n) is outside 1-5" }
+                st.bindInt(idx, n)
+            case .decimal:
+                guard jk != .bool, let d = ValueParse.decimal(v) else { return "\(f.name): not a number: \(quote(v))" }
+                st.bindDouble(idx, d)
+            case .bool:
+                guard let b = ValueParse.bool(v) else { return "\(f.name): not a boolean (true/false/1/0): \(quote(v))" }
+                st.bindInt(idx, b ? 1 : 0)
+            }
+        }
+        // Fields beyond the contract, as one JSON object.
+        if slots.extraKeys.isEmpty {
+            st.bindNull(Int32(fields.count + 1))
+        } else {
+            buildExtra(&slots)
+            extra.withUnsafeBytes { st.bindText(Int32(fields.count + 1), $0.baseAddress!, $0.count, stable: false) }
+        }
+        return nil
+    }
+
+    private func quote(_ s: Slice) -> String {
+        let text = s.string
+        return "'" + (text.count > 40 ? String(text.prefix(40)) + "…" : text) + "'"
+    }
+
+    private func buildExtra(_ slots: inout RowSlots) {
+        extra.removeAll(keepingCapacity: true)
+        extra.append(UInt8(ascii: "{"))
+        for k in 0..<slots.extraKeys.count {
+            if k > 0 { extra.append(UInt8(ascii: ",")) }
+            appendJSONString(slots.extraKeys[k])
+            extra.append(UInt8(ascii: ":"))
+            let v = slots.extraValues[k]
+            switch slots.extraKinds[k] {
+            case .string: appendJSONString(v)
+            default: extra.append(contentsOf: UnsafeBufferPointer(start: v.ptr, count: v.len))
+            }
+        }
+        extra.append(UInt8(ascii: "}"))
+    }
+
+    private func appendJSONString(_ s: Slice) {
+        extra.append(UInt8(ascii: "\""))
+        if let p = s.ptr {
+            for i in 0..<s.len {
+                let c = p[i]
+                switch c {
+                case UInt8(ascii: "\""): extra.append(UInt8(ascii: "\\")); extra.append(c)
+                case UInt8(ascii: "\\"): extra.append(UInt8(ascii: "\\")); extra.append(c)
+                case 0x0A: extra.append(UInt8(ascii: "\\")); extra.append(UInt8(ascii: "n"))
+                case 0x0D: extra.append(UInt8(ascii: "\\")); extra.append(UInt8(ascii: "r"))
+                case 0x09: extra.append(UInt8(ascii: "\\")); extra.append(UInt8(ascii: "t"))
+                case 0..<0x20:
+                    extra.append(contentsOf: Array(String(format: "\\u%04x", c).utf8))
+                default: extra.append(c)
+                }
+            }
+        }
+        extra.append(UInt8(ascii: "\""))
+    }
+
+    private func storeEvent(_ slots: inout RowSlots, fields: [ContractField], reader: RecordReader,
+                            source: String, into fs: inout FileSummary) throws {
+        let st = insertEvent!
+        if let why = bindFields(st, &slots, fields) {
+            try reject(reader, source: source, kind: .events, reason: why, into: &fs)
+            return
+        }
+        st.bindInt(Int32(fields.count + 2), runID)
+        try st.execute()
+        guard db.changes > 0 else { fs.duplicate += 1; return }
+        fs.stored += 1
+        let account = slots.values[2]
+        let ts = lastTs
+        links.add(kind: LinkAggregator.accountKind, value: .absent, account: account, ts: ts)
+        let isView = slots.values[3].equals(Self.viewType)
+        for (k, f) in linkFields.enumerated() {
+            let v = slots.values[f]
+            if v.isAbsent { continue }
+            if isView && (f == itemField || f == sellerField) { continue }
+            links.add(kind: UInt8(k + 1), value: v, account: account, ts: ts)
+        }
+    }
+
+    private func storeProfile(_ slots: inout RowSlots, fields: [ContractField], reader: RecordReader,
+                              source: String, kind: ContractKind, into fs: inout FileSummary) throws {
+        let ins = kind == .accounts ? insertAccount! : insertItem!
+        let upd = kind == .accounts ? updateAccount! : updateItem!
+        if let why = bindFields(ins, &slots, fields) {
+            try reject(reader, source: source, kind: kind, reason: why, into: &fs)
+            return
+        }
+        ins.bindInt(Int32(fields.count + 2), runID)
+        try ins.execute()
+        var changed = false
+        if db.changes > 0 { fs.stored += 1; changed = true } else {
+            _ = bindFields(upd, &slots, fields)
+            try upd.execute()
+            if db.changes > 0 { fs.updated += 1; changed = true } else { fs.duplicate += 1 }
+        }
+        if changed && kind == .accounts {
+            let id = slots.values[0]
+            emailDomainDelete.bindText(1, id.ptr!, id.len)
+            try emailDomainDelete.execute()
+            emailDomainInsert.bindText(1, id.ptr!, id.len)
+            try emailDomainInsert.execute()
+        }
+    }
+}
+
+/// An import that stopped on an error; `summary` says what was committed before it.
+public struct ImportFailure: Error, CustomStringConvertible {
+    public let summary: ImportSummary
+    public let underlying: Error
+    public var description: String { "\(underlying)" }
+}
+
+func jsonString(_ s: String) -> String {
+    var out = "\""
+    for u in s.unicodeScalars {
+        switch u {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        default:
+            if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+        }
+    }
+    return out + "\""
+}

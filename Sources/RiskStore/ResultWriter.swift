@@ -1,0 +1,168 @@
+import Foundation
+
+/// Streams a statement's rows as an aligned table, CSV (RFC 4180) or JSON, writing the
+/// header / keys once and never holding the whole result.
+public enum ResultFormat: String, CaseIterable, Sendable {
+    case table, csv, json, jsonl
+}
+
+public final class ResultWriter {
+    let format: ResultFormat
+    let out: (String) -> Void
+    /// Rows sampled to size table columns before streaming the rest.
+    let sampleRows: Int
+    let maxColumnWidth: Int
+
+    public init(format: ResultFormat, sampleRows: Int = 200, maxColumnWidth: Int = 60, out: @escaping (String) -> Void) {
+        self.format = format
+        self.out = out
+        self.sampleRows = sampleRows
+        self.maxColumnWidth = maxColumnWidth
+    }
+
+    /// Writes every row; returns how many.
+    @discardableResult
+    public func write(_ st: Statement, shouldStop: () -> Bool = { false }) throws -> Int {
+        let names = st.columnNames
+        var count = 0
+        switch format {
+        case .csv:
+            out(names.map(Self.csvField).joined(separator: ",") + "\n")
+            while try st.step() {
+                if shouldStop() { break }
+                out((0..<names.count).map { Self.csvField(Self.plain(st.value($0))) }.joined(separator: ",") + "\n")
+                count += 1
+            }
+        case .json:
+            out("{\"columns\":[" + names.map(Self.jsonString).joined(separator: ",") + "],\"rows\":[")
+            while try st.step() {
+                if shouldStop() { break }
+                out((count == 0 ? "\n" : ",\n") + "[" + (0..<names.count).map { Self.json(st.value($0)) }.joined(separator: ",") + "]")
+                count += 1
+            }
+            out("\n]}\n")
+        case .jsonl:
+            let keys = names.map(Self.jsonString)
+            while try st.step() {
+                if shouldStop() { break }
+                out("{" + (0..<names.count).map { keys[$0] + ":" + Self.json(st.value($0)) }.joined(separator: ",") + "}\n")
+                count += 1
+            }
+        case .table:
+            var buffered: [[String]] = []
+            var done = false
+            while buffered.count < sampleRows {
+                guard try st.step() else { done = true; break }
+                buffered.append((0..<names.count).map { Self.cell(st.value($0)) })
+            }
+            var widths = names.map { DisplayWidth.of($0) }
+            for r in buffered { for (i, c) in r.enumerated() { widths[i] = max(widths[i], DisplayWidth.of(c)) } }
+            widths = widths.map { min($0, maxColumnWidth) }
+            func line(_ cells: [String]) -> String {
+                cells.enumerated().map { DisplayWidth.pad(DisplayWidth.truncate($1, to: widths[$0]), to: widths[$0]) }
+                    .joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) + "\n"
+            }
+            out(line(names))
+            out(widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ") + "\n")
+            for r in buffered { out(line(r)); count += 1 }
+            while !done, try st.step() {
+                if shouldStop() { break }
+                out(line((0..<names.count).map { Self.cell(st.value($0)) }))
+                count += 1
+            }
+            out("(\(count) row\(count == 1 ? "" : "s"))\n")
+        }
+        return count
+    }
+
+    static func plain(_ v: SQLValue) -> String {
+        switch v {
+        case .null: return ""
+        default: return v.description
+        }
+    }
+
+    static func cell(_ v: SQLValue) -> String {
+        switch v {
+        case .null: return "NULL"
+        case .text(let s): return s.replacingOccurrences(of: "\n", with: "⏎").replacingOccurrences(of: "\t", with: " ")
+        default: return v.description
+        }
+    }
+
+    public static func csvField(_ s: String) -> String {
+        if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+            return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        return s
+    }
+
+    public static func jsonString(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+            }
+        }
+        return out + "\""
+    }
+
+    static func json(_ v: SQLValue) -> String {
+        switch v {
+        case .null: return "null"
+        case .int(let i): return String(i)
+        case .double(let d): return d.isFinite ? String(d) : "null"
+        case .text(let s): return jsonString(s)
+        case .blob: return jsonString(v.description)
+        }
+    }
+}
+
+/// Terminal display width of text (East Asian wide characters and emoji take two columns).
+public enum DisplayWidth {
+    public static func of(_ s: String) -> Int { s.unicodeScalars.reduce(0) { $0 + width($1) } }
+
+    public static func width(_ u: Unicode.Scalar) -> Int {
+        let v = u.value
+        if v == 0 { return 0 }
+        if v < 0x20 || (v >= 0x7F && v < 0xA0) { return 0 }
+        // Combining marks and zero-width joiners / variation selectors.
+        if (0x0300...0x036F).contains(v) || (0x200B...0x200F).contains(v) || (0xFE00...0xFE0F).contains(v)
+            || (0x0E31 == v) || (0x0E34...0x0E3A).contains(v) || (0x0E47...0x0E4E).contains(v) || v == 0x20E3 { return 0 }
+        if (0x1100...0x115F).contains(v) || (0x2E80...0x303E).contains(v) || (0x3041...0x33FF).contains(v)
+            || (0x3400...0x4DBF).contains(v) || (0x4E00...0x9FFF).contains(v) || (0xA000...0xA4CF).contains(v)
+            || (0xAC00...0xD7A3).contains(v) || (0xF900...0xFAFF).contains(v) || (0xFE30...0xFE4F).contains(v)
+            || (0xFF00...0xFF60).contains(v) || (0xFFE0...0xFFE6).contains(v) || (0x1F300...0x1F64F).contains(v)
+            || (0x1F900...0x1F9FF).contains(v) || (0x1F680...0x1F6FF).contains(v) || (0x1FA70...0x1FAFF).contains(v)
+            || (0x20000...0x3FFFD).contains(v) || (0x2600...0x26FF).contains(v) && u.properties.isEmojiPresentation {
+            return 2
+        }
+        return 1
+    }
+
+    /// Cuts to `width` columns, ending with "…" when something was cut.
+    public static func truncate(_ s: String, to width: Int) -> String {
+        if of(s) <= width { return s }
+        if width <= 0 { return "" }
+        var out = String.UnicodeScalarView()
+        var w = 0
+        for u in s.unicodeScalars {
+            let cw = self.width(u)
+            if w + cw > width - 1 { break }
+            out.append(u)
+            w += cw
+        }
+        return String(out) + "…"
+    }
+
+    public static func pad(_ s: String, to width: Int) -> String {
+        let w = of(s)
+        return w >= width ? s : s + String(repeating: " ", count: width - w)
+    }
+}

@@ -1,0 +1,154 @@
+/// The case store's schema, as an ordered list of migrations. `PRAGMA user_version`
+/// holds how many have run; a store whose version is higher than this build knows is
+/// refused, never touched. Each migration runs in one transaction.
+///
+/// Documented for analysts in docs/schema.md — keep the two in step.
+public enum Schema {
+    /// `PRAGMA application_id`: marks a SQLite file as a riskdesk store ("RKDS").
+    public static let applicationID: Int32 = 0x524B_4453
+
+    public struct Migration: Sendable {
+        public let version: Int
+        public let summary: String
+        public let sql: String
+    }
+
+    /// Secondary indexes on `events`. The importer may drop these during a bulk load of a
+    /// large file into a small store and build them again at the end (faster than
+    /// updating them row by row); `Store.open` re-creates any that are missing, so a
+    /// bulk import killed halfway leaves a store that heals on its next open.
+    public static let eventSecondaryIndexes: [(name: String, sql: String)] = [
+        ("idx_events_account_ts", "CREATE INDEX IF NOT EXISTS idx_events_account_ts ON events(account_id, ts)"),
+        ("idx_events_ts", "CREATE INDEX IF NOT EXISTS idx_events_ts ON events(ts)"),
+    ]
+
+    /// Identifier kinds kept in `links`, with the events column they come from.
+    /// item and seller links count interactions beyond views (carts, orders, reviews…).
+    public static let linkKinds: [(kind: String, column: String)] = [
+        ("device", "device_id"), ("ip", "ip"), ("payment", "payment_id"), ("address", "address_id"),
+        ("coupon", "coupon_id"), ("target", "target_id"), ("item", "item_id"), ("seller", "seller_id"),
+    ]
+
+    public static let migrations: [Migration] = [
+        Migration(version: 1, summary: "core tables: accounts, items, events, import_runs, rejects", sql: """
+        CREATE TABLE import_runs (
+            id             INTEGER PRIMARY KEY,
+            started_at     INTEGER NOT NULL,            -- epoch ms UTC
+            finished_at    INTEGER,                     -- NULL while running or if killed
+            status         TEXT NOT NULL DEFAULT 'running'
+                           CHECK (status IN ('running','done','failed','interrupted')),
+            sources        TEXT NOT NULL,               -- JSON array of file paths
+            rows_read      INTEGER NOT NULL DEFAULT 0,
+            rows_stored    INTEGER NOT NULL DEFAULT 0,
+            rows_updated   INTEGER NOT NULL DEFAULT 0,
+            rows_duplicate INTEGER NOT NULL DEFAULT 0,
+            rows_rejected  INTEGER NOT NULL DEFAULT 0,
+            bytes_read     INTEGER NOT NULL DEFAULT 0,
+            message        TEXT,
+            pid            INTEGER                      -- importer process, to spot killed runs
+        );
+
+        CREATE TABLE accounts (
+            account_id  TEXT PRIMARY KEY,
+            created_at  INTEGER,                        -- epoch ms UTC
+            kind        TEXT,                           -- buyer | seller | creator
+            country     TEXT,
+            email       TEXT,                           -- PII
+            phone       TEXT,                           -- PII
+            extra       TEXT,                           -- JSON object: fields beyond the contract
+            in_profile  INTEGER NOT NULL DEFAULT 0,     -- 1 once an accounts file described it
+            first_run   INTEGER REFERENCES import_runs(id),
+            n_events    INTEGER NOT NULL DEFAULT 0,     -- events stored for the account
+            first_seen  INTEGER,                        -- its first and last event, epoch ms
+            last_seen   INTEGER
+        );
+
+        CREATE TABLE items (
+            item_id     TEXT PRIMARY KEY,
+            seller_id   TEXT,
+            title       TEXT,
+            category    TEXT,
+            price       REAL,
+            currency    TEXT,
+            limited     INTEGER,                        -- 0 | 1
+            drop_at     INTEGER,                        -- epoch ms UTC
+            extra       TEXT,
+            first_run   INTEGER REFERENCES import_runs(id)
+        );
+        CREATE INDEX idx_items_seller ON items(seller_id);
+
+        CREATE TABLE events (
+            id          INTEGER PRIMARY KEY,
+            event_id    TEXT NOT NULL UNIQUE,
+            ts          INTEGER NOT NULL,               -- epoch ms UTC
+            account_id  TEXT NOT NULL,
+            type        TEXT,
+            device_id   TEXT,
+            ip          TEXT,
+            country     TEXT,
+            session_id  TEXT,
+            item_id     TEXT,
+            seller_id   TEXT,
+            order_id    TEXT,
+            quantity    INTEGER,
+            amount      REAL,
+            currency    TEXT,
+            coupon_id   TEXT,
+            payment_id  TEXT,
+            address_id  TEXT,
+            target_id   TEXT,
+            rating      INTEGER,
+            status      TEXT,
+            text        TEXT,
+            extra       TEXT,                           -- JSON object: fields beyond the contract
+            run_id      INTEGER                         -- import run that stored the row
+        );
+
+        -- Who shares what: one row per (identifier, account), kept up to date by the importer.
+        -- The pivot from an identifier to its accounts, and the identity graph, read this.
+        CREATE TABLE links (
+            kind        TEXT NOT NULL,                  -- device | ip | payment | address | coupon | target | item | seller | email_domain
+            value       TEXT NOT NULL,
+            account_id  TEXT NOT NULL,
+            events      INTEGER NOT NULL,               -- events of the account carrying it
+            first_ts    INTEGER,
+            last_ts     INTEGER,
+            PRIMARY KEY (kind, value, account_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX idx_links_account ON links(account_id, kind);
+
+        CREATE TABLE rejects (
+            id        INTEGER PRIMARY KEY,
+            run_id    INTEGER REFERENCES import_runs(id),
+            source    TEXT NOT NULL,                    -- file path, or <stdin>
+            line      INTEGER NOT NULL,                 -- 1-based line where the row starts
+            kind      TEXT NOT NULL,                    -- events | accounts | items
+            raw,                                        -- the row verbatim (TEXT, or BLOB if not UTF-8)
+            reason    TEXT NOT NULL,
+            raw_hash  INTEGER NOT NULL,
+            UNIQUE (source, line, raw_hash)
+        );
+        CREATE INDEX idx_rejects_run ON rejects(run_id);
+        """),
+        Migration(version: 2, summary: "analyst views with ISO-8601 times", sql: """
+        CREATE VIEW events_iso AS
+            SELECT id, event_id, strftime('%Y-%m-%dT%H:%M:%fZ', ts / 1000.0, 'unixepoch') AS time,
+                   account_id, type, device_id, ip, country, session_id, item_id, seller_id,
+                   order_id, quantity, amount, currency, coupon_id, payment_id, address_id,
+                   target_id, rating, status, text, extra, ts
+            FROM events;
+        CREATE VIEW accounts_iso AS
+            SELECT account_id, strftime('%Y-%m-%dT%H:%M:%fZ', created_at / 1000.0, 'unixepoch') AS created,
+                   kind, country, email, phone, extra, in_profile, created_at
+            FROM accounts;
+        CREATE VIEW import_runs_iso AS
+            SELECT id, strftime('%Y-%m-%dT%H:%M:%fZ', started_at / 1000.0, 'unixepoch') AS started,
+                   strftime('%Y-%m-%dT%H:%M:%fZ', finished_at / 1000.0, 'unixepoch') AS finished,
+                   status, sources, rows_read, rows_stored, rows_updated, rows_duplicate,
+                   rows_rejected, bytes_read, message
+            FROM import_runs;
+        """),
+    ]
+
+    public static var latestVersion: Int { migrations.last!.version }
+}

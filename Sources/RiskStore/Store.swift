@@ -1,0 +1,195 @@
+import CSQLite
+import Foundation
+
+/// The case store: one SQLite file, WAL, foreign keys on, a busy timeout, created and
+/// upgraded by `Schema.migrations`.
+public final class Store {
+    public let db: Database
+    public let path: String
+    public let readOnly: Bool
+
+    /// Where a command finds the store: `--store`, else `$RISKDESK_STORE`, else ./riskdesk.db.
+    public static func defaultPath(explicit: String?) -> String {
+        if let explicit, !explicit.isEmpty { return explicit }
+        if let env = ProcessInfo.processInfo.environment["RISKDESK_STORE"], !env.isEmpty { return env }
+        return "riskdesk.db"
+    }
+
+    /// Opens (creating if needed, unless `readOnly` or `mustExist`) and migrates the store.
+    /// - Parameter migrateTo: stop migrating at this version (tests build old stores with it).
+    public init(path: String, readOnly: Bool = false, mustExist: Bool = false,
+                busyTimeoutMs: Int32 = 10_000, migrateTo: Int? = nil) throws {
+        self.path = path
+        self.readOnly = readOnly
+        let exists = FileManager.default.fileExists(atPath: path)
+        if (readOnly || mustExist) && !exists {
+            throw StoreError("\(path): no such store (create one with `riskdesk import` or `riskdesk demo`)")
+        }
+        db = try Database(path: path, flags: readOnly ? [.readOnly] : [.readWrite, .create])
+        db.setBusyTimeout(ms: busyTimeoutMs)
+        do {
+            try configure(fresh: !exists)
+        } catch let e as StoreError {
+            // SQLite's "file is not a database" etc: name the file.
+            throw e.message.hasPrefix(path) ? e : StoreError("\(path): \(e.message)", code: e.code)
+        }
+        if !readOnly { try migrate(to: migrateTo ?? Schema.latestVersion) }
+        else { try checkVersionReadable() }
+    }
+
+    private func configure(fresh: Bool) throws {
+        // Touch the header first so a non-database file fails here with SQLite's own words.
+        let appID = Int32(truncatingIfNeeded: try db.int("PRAGMA application_id"))
+        let version = try db.int("PRAGMA user_version")
+        let tables = try db.int("SELECT count(*) FROM sqlite_schema WHERE type = 'table'")
+        if appID != Schema.applicationID && (tables > 0 || version > 0) {
+            throw StoreError("\(path): not a riskdesk store (a SQLite file, but with application_id \(appID) and \(tables) tables of its own)")
+        }
+        try db.exec("PRAGMA foreign_keys = ON")
+        if !readOnly {
+            if try db.scalar("PRAGMA journal_mode").string?.lowercased() != "wal" {
+                let mode = try db.scalar("PRAGMA journal_mode = WAL").string ?? ""
+                if mode.lowercased() != "wal" { throw StoreError("\(path): could not switch to WAL (got \(mode))") }
+            }
+            // NORMAL in WAL mode: a commit survives a killed process; only an OS crash
+            // may roll back the last commits, never corrupt the file.
+            try db.exec("PRAGMA synchronous = NORMAL")
+        }
+        try db.exec("PRAGMA cache_size = -32768")   // 32 MiB page cache per connection
+        try db.exec("PRAGMA temp_store = MEMORY")
+    }
+
+    public var schemaVersion: Int { Int((try? db.int("PRAGMA user_version")) ?? 0) }
+
+    private func checkVersionReadable() throws {
+        let v = schemaVersion
+        if v > Schema.latestVersion { throw newerStoreError(v) }
+        if v < Schema.latestVersion {
+            throw StoreError("\(path): store has schema v\(v); this build needs v\(Schema.latestVersion). Open it once without --read-only to upgrade it.")
+        }
+    }
+
+    private func newerStoreError(_ v: Int) -> StoreError {
+        StoreError("\(path): this store has schema v\(v), made by a newer riskdesk; this build knows up to v\(Schema.latestVersion). Upgrade riskdesk to open it (the store was not changed).")
+    }
+
+    private func migrate(to target: Int) throws {
+        // Take the write lock before reading the version, so two processes opening a new
+        // store at once don't both run migration 1.
+        try db.exec("BEGIN IMMEDIATE")
+        do {
+            let current = schemaVersion
+            if current > Schema.latestVersion { throw newerStoreError(current) }
+            if current == 0 { try db.exec("PRAGMA application_id = \(Schema.applicationID)") }
+            for m in Schema.migrations where m.version > current && m.version <= target {
+                do { try db.exec(m.sql) } catch let e as StoreError {
+                    throw StoreError("\(path): migration to v\(m.version) (\(m.summary)) failed: \(e.message)", code: e.code)
+                }
+                try db.exec("PRAGMA user_version = \(m.version)")
+            }
+            if target >= 1 {
+                for ix in Schema.eventSecondaryIndexes { try db.exec(ix.sql) }
+                // A run still marked running whose process is gone was killed.
+                for row in try db.rows("SELECT id, pid FROM import_runs WHERE status = 'running'") {
+                    guard let id = row[0].int else { continue }
+                    if let pid = row[1].int, pid > 0, kill(pid_t(pid), 0) == 0 || errno == EPERM { continue }
+                    try db.run("UPDATE import_runs SET status = 'interrupted', message = coalesce(message, 'importer stopped before finishing (killed?)') WHERE id = ?", [.int(id)])
+                }
+            }
+            try db.exec("COMMIT")
+        } catch {
+            try? db.exec("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Indexes of `events` that should exist but do not (after a killed bulk import).
+    public func missingEventIndexes() throws -> [String] {
+        let have = Set(try db.rows("SELECT name FROM sqlite_schema WHERE type='index' AND tbl_name='events'").compactMap { $0[0].string })
+        return Schema.eventSecondaryIndexes.map(\.name).filter { !have.contains($0) }
+    }
+}
+
+// MARK: - Typed queries used by the CLI and screens
+
+public struct StoreSummary: Sendable, Equatable {
+    public var accounts: Int64
+    public var items: Int64
+    public var events: Int64
+    public var rejects: Int64
+    public var firstEventMs: Int64?
+    public var lastEventMs: Int64?
+}
+
+public struct ImportRunRecord: Sendable, Equatable {
+    public var id: Int64
+    public var startedAt: Int64
+    public var finishedAt: Int64?
+    public var status: String
+    public var sources: String
+    public var rowsRead, rowsStored, rowsUpdated, rowsDuplicate, rowsRejected, bytesRead: Int64
+    public var message: String?
+}
+
+public struct RejectRecord: Sendable, Equatable {
+    public var id: Int64
+    public var runID: Int64?
+    public var source: String
+    public var line: Int64
+    public var kind: String
+    public var raw: String
+    public var reason: String
+}
+
+extension Store {
+    public func summary() throws -> StoreSummary {
+        let r = try db.rows("""
+            SELECT (SELECT count(*) FROM accounts), (SELECT count(*) FROM items),
+                   (SELECT count(*) FROM events), (SELECT count(*) FROM rejects),
+                   (SELECT min(ts) FROM events), (SELECT max(ts) FROM events)
+            """)[0]
+        return StoreSummary(accounts: r[0].int ?? 0, items: r[1].int ?? 0, events: r[2].int ?? 0,
+                            rejects: r[3].int ?? 0, firstEventMs: r[4].int, lastEventMs: r[5].int)
+    }
+
+    public func importRuns(limit: Int = 20) throws -> [ImportRunRecord] {
+        let st = try db.prepare("""
+            SELECT id, started_at, finished_at, status, sources, rows_read, rows_stored, rows_updated,
+                   rows_duplicate, rows_rejected, bytes_read, message
+            FROM import_runs ORDER BY id DESC LIMIT ?
+            """)
+        try st.bind([.int(Int64(limit))])
+        var out: [ImportRunRecord] = []
+        while try st.step() {
+            out.append(ImportRunRecord(id: st.int(0), startedAt: st.int(1), finishedAt: st.optionalInt(2),
+                                       status: st.text(3) ?? "", sources: st.text(4) ?? "",
+                                       rowsRead: st.int(5), rowsStored: st.int(6), rowsUpdated: st.int(7),
+                                       rowsDuplicate: st.int(8), rowsRejected: st.int(9), bytesRead: st.int(10),
+                                       message: st.text(11)))
+        }
+        return out
+    }
+
+    /// Rejected rows, newest first, a page at a time (keyset on id).
+    public func rejects(run: Int64? = nil, beforeID: Int64? = nil, limit: Int = 100) throws -> [RejectRecord] {
+        var sql = "SELECT id, run_id, source, line, kind, raw, reason FROM rejects WHERE 1"
+        var args: [SQLValue] = []
+        if let run { sql += " AND run_id = ?"; args.append(.int(run)) }
+        if let beforeID { sql += " AND id < ?"; args.append(.int(beforeID)) }
+        sql += " ORDER BY id DESC LIMIT ?"
+        args.append(.int(Int64(limit)))
+        let st = try db.prepare(sql)
+        try st.bind(args)
+        var out: [RejectRecord] = []
+        while try st.step() {
+            let raw: String
+            switch st.value(5) {
+            case .blob(let b): raw = String(decoding: b, as: UTF8.self)   // invalid bytes shown as U+FFFD
+            case let v: raw = v.string ?? ""
+            }
+            out.append(RejectRecord(id: st.int(0), runID: st.optionalInt(1), source: st.text(2) ?? "",
+                                    line: st.int(3), kind: st.text(4) ?? "", raw: raw, reason: st.text(6) ?? ""))
+        }
+        return out
+    }
+}

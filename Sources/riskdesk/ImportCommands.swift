@@ -1,0 +1,166 @@
+import ArgumentParser
+import Foundation
+import MarketSimulator
+import RiskImport
+import RiskStore
+
+extension ContractKind: ExpressibleByArgument {}
+extension ContractFormat: ExpressibleByArgument {}
+extension IndexMode: ExpressibleByArgument {}
+extension SimFormat: ExpressibleByArgument {}
+extension SimTimestamps: ExpressibleByArgument {}
+
+struct Import: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Import marketplace event logs (CSV or JSONL, optionally gzip) into the store.",
+        discussion: """
+        PATH is a file, a folder (accounts/items/events files recognised by name), or - for
+        standard input with --kind. Bad rows are kept in the store's rejects table (see
+        `riskdesk rejects`); duplicate event_ids are stored once, so importing a file again
+        changes nothing.
+        """)
+
+    @OptionGroup var store: StoreOption
+    @Argument(help: "Files, folders, or - for standard input.") var paths: [String] = []
+    @Option(help: "What the input holds: events, accounts or items (needed for -).") var kind: ContractKind?
+    @Option(help: "csv or jsonl (default: from the name, else sniffed).") var format: ContractFormat?
+    @Flag(help: "Keep reading a growing file, committing new rows every second, until interrupted.") var follow = false
+    @Flag(help: "Print nothing but errors.") var quiet = false
+    @Flag(help: "Print a machine-readable summary on stdout.") var json = false
+    @Option(help: "Rows per transaction.") var batch = 20_000
+    @Option(help: "auto: build identifier indexes once after a large load; keep: update them row by row.")
+    var indexMode: IndexMode = .auto
+
+    func validate() throws {
+        if paths.isEmpty { throw ValidationError("give files, folders, or - for standard input") }
+        if batch < 1 { throw ValidationError("--batch must be at least 1") }
+    }
+
+    func run() throws {
+        Interrupt.install()
+        var options = ImportOptions()
+        options.kind = kind
+        options.format = format
+        options.follow = follow
+        options.batchRows = batch
+        options.indexMode = indexMode
+        options.shouldStop = { Interrupt.isRequested }
+        let tty = isatty(2) != 0 && !quiet && !json
+        let bar = ProgressBar(enabled: tty)
+        options.progress = { bar.update($0) }
+        options.note = { msg in if !quiet { bar.clear(); warn("note: \(msg)") } }
+        var summary: ImportSummary?
+        var failed: Error?
+        try guarded {
+            // Read and check every input before the store is opened: a file that can't be
+            // read at all leaves the store as it was.
+            let plan = try ImportPlan(paths: paths, options: options)
+            let s = try Store(path: store.path)
+            if follow && !quiet { warn("following \(plan.inputs[0].path); Ctrl-C to stop") }
+            do {
+                summary = try Importer(store: s, options: options).run(plan)
+            } catch let f as ImportFailure {
+                summary = f.summary
+                failed = f.underlying
+            }
+        }
+        bar.clear()
+        guard let summary else { return }
+        if json {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.sortedKeys]
+            print(String(decoding: try enc.encode(summary), as: UTF8.self))
+        } else if !quiet {
+            for f in summary.files where summary.files.count > 1 {
+                warn("  \(f.path): \(f.rowsRead) read, \(f.stored) new, \(f.updated) updated, \(f.duplicate) duplicate, \(f.rejected) rejected")
+            }
+            if summary.bulkIndexes { warn("  identifier indexes built in \(String(format: "%.2f", summary.indexSeconds)) s") }
+            warn("import #\(summary.runID) \(summary.status): \(summary.line)")
+        }
+        if let failed {
+            warn("riskdesk: \(failed)")
+            warn("riskdesk: rows committed before the error are kept; run the same import again to finish (duplicates are skipped)")
+            throw ExitCode(1)
+        }
+        if summary.status == "interrupted" && !follow { throw ExitCode(130) }
+    }
+}
+
+/// A one-line progress bar on stderr: bytes, rows/s, ETA.
+final class ProgressBar {
+    let enabled: Bool
+    private var shown = false
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func update(_ p: ImportProgress) {
+        guard enabled else { return }
+        var line: String
+        let rate = p.elapsed > 0 ? Double(p.rows) / p.elapsed : 0
+        if let total = p.bytesTotal, total > 0, p.phase == "importing" {
+            let frac = min(1, Double(p.bytesDone) / Double(total))
+            let width = 24
+            let filled = Int(frac * Double(width))
+            let eta = frac > 0.01 ? p.elapsed * (1 - frac) / frac : 0
+            line = "[" + String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled) + "] "
+            line += String(format: "%3.0f%%  %@ / %@  %@ rows  %@ rows/s  ETA %@", frac * 100, bytes(p.bytesDone), bytes(total),
+                           human(Double(p.rows)), human(rate), clock(eta))
+        } else {
+            line = "\(p.phase) \(p.file)  \(bytes(p.bytesDone))  \(human(Double(p.rows))) rows  \(human(rate)) rows/s  \(clock(p.elapsed))"
+        }
+        FileHandle.standardError.write(("\r\u{1B}[2K" + line).data(using: .utf8)!)
+        shown = true
+    }
+
+    func clear() {
+        if shown { FileHandle.standardError.write("\r\u{1B}[2K".data(using: .utf8)!); shown = false }
+    }
+
+    func bytes(_ b: Int64) -> String {
+        let d = Double(b)
+        if d >= 1_073_741_824 { return String(format: "%.1f GiB", d / 1_073_741_824) }
+        if d >= 1_048_576 { return String(format: "%.1f MiB", d / 1_048_576) }
+        if d >= 1024 { return String(format: "%.0f KiB", d / 1024) }
+        return "\(b) B"
+    }
+    func human(_ v: Double) -> String {
+        if v >= 1e6 { return String(format: "%.1fM", v / 1e6) }
+        if v >= 1e3 { return String(format: "%.1fk", v / 1e3) }
+        return String(format: "%.0f", v)
+    }
+    func clock(_ s: Double) -> String {
+        let t = Int(s.rounded())
+        return t >= 3600 ? String(format: "%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60) : String(format: "%d:%02d", t / 60, t % 60)
+    }
+}
+
+struct Simulate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a simulated marketplace export with injected attacks (and truth.csv) for demos, tests and benchmarks.")
+    @Option(help: "Folder to write accounts, items, events and truth.csv into.") var out: String
+    @Option(help: "Number of accounts.") var accounts = 20_000
+    @Option(help: "Days of activity.") var days = 30
+    @Option(help: "Random seed: the same seed writes the same files.") var seed: UInt64 = 1
+    @Option(help: "csv or jsonl.") var format: SimFormat = .csv
+    @Option(help: "rfc3339, epoch (milliseconds) or mixed.") var timestamps: SimTimestamps = .rfc3339
+    @Flag(help: "gzip the files.") var gzip = false
+    @Flag(help: "Print nothing.") var quiet = false
+
+    func validate() throws {
+        if accounts < 60 { throw ValidationError("--accounts must be at least 60") }
+        if days < 2 || days > 3650 { throw ValidationError("--days must be between 2 and 3650") }
+    }
+
+    func run() throws {
+        try guarded {
+            var cfg = SimConfig()
+            cfg.accounts = accounts; cfg.days = days; cfg.seed = seed
+            cfg.format = format; cfg.timestamps = timestamps; cfg.gzip = gzip
+            let s = try Simulator(cfg).run(outDir: out)
+            if !quiet {
+                warn("simulated \(s.accounts) accounts, \(s.items) items, \(s.events) events in \(String(format: "%.1f", s.seconds)) s")
+                let fam = s.attacks.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+                warn("fraud accounts: \(s.fraudAccounts) (\(fam)); truth in \((out as NSString).appendingPathComponent("truth.csv"))")
+            }
+        }
+    }
+}

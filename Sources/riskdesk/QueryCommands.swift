@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import MarketSimulator
+import RiskImport
+import RiskStore
+
+struct Query: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run SQL against the store and stream the rows (read-only unless --write).",
+        discussion: "Tables: accounts, items, events, rejects, import_runs; views with ISO times: events_iso, accounts_iso. See docs/schema.md.")
+    @OptionGroup var store: StoreOption
+    @Argument(help: "SQL; several statements separated by ';' run in turn.") var sql: String
+    @Option(help: "table, csv, json or jsonl.") var format: ResultFormat = .table
+    @Flag(help: "Allow statements that change the store.") var write = false
+
+    func run() throws {
+        Interrupt.install()
+        try guarded {
+            let s = try Store(path: store.path, readOnly: !write, mustExist: true)
+            if !write { try s.db.exec("PRAGMA query_only = 1") }
+            let out = StdoutBuffer()
+            var index = 0
+            try s.db.prepareEach(sql) { st in
+                index += 1
+                if !write && !st.isReadOnly {
+                    throw CLIError("statement \(index) would change the store; refused (pass --write to allow it): \(st.sql.prefix(80))")
+                }
+                if st.columnCount == 0 {
+                    try st.step()
+                    if write { out.write("ok (\(s.db.changes) row\(s.db.changes == 1 ? "" : "s") changed)\n") }
+                    return
+                }
+                try ResultWriter(format: format, out: out.write).write(st, shouldStop: { Interrupt.isRequested })
+            }
+            out.flush()
+        }
+    }
+}
+
+struct Demo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Simulate a marketplace, import it into a demo store, and open the workbench on it.")
+    @Option(name: .long, help: "Demo store (default: riskdesk-demo.db, or $RISKDESK_STORE).") var store: String?
+    @Option(help: "Accounts to simulate.") var accounts = 20_000
+    @Option(help: "Days to simulate.") var days = 30
+    @Option(help: "Random seed.") var seed: UInt64 = 7
+    @Flag(help: "Build the store again even if it exists.") var fresh = false
+    @Flag(help: "Build the store but don't open the workbench.") var noOpen = false
+
+    func run() throws {
+        Interrupt.install()
+        try guarded {
+            let path = store ?? (ProcessInfo.processInfo.environment["RISKDESK_STORE"].flatMap { $0.isEmpty ? nil : $0 } ?? "riskdesk-demo.db")
+            var needsBuild = fresh || !FileManager.default.fileExists(atPath: path)
+            if !needsBuild, let s = try? Store(path: path, readOnly: true), let sum = try? s.summary(), sum.events == 0 { needsBuild = true }
+            if needsBuild {
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+                let dir = (NSTemporaryDirectory() as NSString).appendingPathComponent("riskdesk-demo-\(getpid())")
+                defer { try? FileManager.default.removeItem(atPath: dir) }
+                var cfg = SimConfig()
+                cfg.accounts = accounts; cfg.days = days; cfg.seed = seed
+                warn("simulating \(accounts) accounts over \(days) days …")
+                let sim = try Simulator(cfg).run(outDir: dir)
+                warn("  \(sim.events) events, \(sim.fraudAccounts) fraud accounts injected (\(String(format: "%.1f", sim.seconds)) s)")
+                // Ground truth stays next to the store for `riskdesk eval`, never imported.
+                let truthDest = ((path as NSString).deletingLastPathComponent as NSString)
+                    .appendingPathComponent(((path as NSString).lastPathComponent as NSString).deletingPathExtension + ".truth.csv")
+                try? FileManager.default.removeItem(atPath: truthDest)
+                try FileManager.default.copyItem(atPath: (dir as NSString).appendingPathComponent("truth.csv"), toPath: truthDest)
+                try FileManager.default.removeItem(atPath: (dir as NSString).appendingPathComponent("truth.csv"))
+                var options = ImportOptions()
+                options.shouldStop = { Interrupt.isRequested }
+                let bar = ProgressBar(enabled: isatty(2) != 0)
+                options.progress = { bar.update($0) }
+                let plan = try ImportPlan(paths: [dir], options: options)
+                let s = try Store(path: path)
+                let summary = try Importer(store: s, options: options).run(plan)
+                bar.clear()
+                warn("  imported: \(summary.line)")
+                warn("  ground truth: \(truthDest)")
+            }
+            warn("demo store ready: \(path)")
+            if noOpen { return }
+            let s = try Store(path: path, readOnly: true)
+            let sum = try s.summary()
+            print("riskdesk demo store \(path): \(sum.accounts) accounts, \(sum.events) events.")
+            print("Try: riskdesk query --store \(path) \"SELECT type, count(*) FROM events GROUP BY type ORDER BY 2 DESC\"")
+        }
+    }
+}

@@ -1,0 +1,146 @@
+import ArgumentParser
+import Foundation
+import RiskStore
+
+@main
+struct Riskdesk: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "riskdesk",
+        abstract: "A terminal workbench for e-commerce risk analysts, over a local SQLite case store.",
+        discussion: """
+        The store is --store PATH, else $RISKDESK_STORE, else riskdesk.db in the working directory.
+        Start with `riskdesk demo` for a generated marketplace with injected attacks.
+        """,
+        subcommands: [Info.self, Import.self, Rejects.self, Query.self, Simulate.self, Demo.self]
+    )
+}
+
+struct StoreOption: ParsableArguments {
+    @Option(name: .long, help: "Case store file (default: $RISKDESK_STORE, else riskdesk.db).")
+    var store: String?
+
+    var path: String { Store.defaultPath(explicit: store) }
+}
+
+/// Writes to stderr.
+func warn(_ s: String) {
+    FileHandle.standardError.write((s + "\n").data(using: .utf8)!)
+}
+
+/// A failure the user caused or can fix: printed as one line, exit code 1 (no stack, no usage).
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    var code: Int32 = 1
+    init(_ d: String, code: Int32 = 1) { description = d; self.code = code }
+}
+
+extension ParsableCommand {
+    /// Runs `body`, turning store/import errors into one clear line and an exit code.
+    func guarded(_ body: () throws -> Void) throws {
+        do { try body() } catch let e as CLIError {
+            warn("riskdesk: \(e.description)")
+            throw ExitCode(e.code)
+        } catch let e as ExitCode {
+            throw e
+        } catch let e as CleanExit {
+            throw e
+        } catch {
+            warn("riskdesk: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// Buffered stdout for streaming results.
+final class StdoutBuffer {
+    private var buf: [UInt8] = []
+    init() { buf.reserveCapacity(1 << 16) }
+    func write(_ s: String) {
+        buf.append(contentsOf: s.utf8)
+        if buf.count >= 1 << 16 { flush() }
+    }
+    func flush() {
+        buf.withUnsafeBytes { p in
+            var off = 0
+            while off < p.count {
+                let n = Glibc.write(1, p.baseAddress! + off, p.count - off)
+                if n <= 0 { if errno == EINTR { continue }; break }
+                off += n
+            }
+        }
+        buf.removeAll(keepingCapacity: true)
+    }
+    deinit { flush() }
+}
+
+/// Ctrl-C / SIGTERM: set a flag the long-running loops poll.
+enum Interrupt {
+    nonisolated(unsafe) static var requested: sig_atomic_t = 0
+    static func install() {
+        signal(SIGINT) { _ in Interrupt.requested = 1 }
+        signal(SIGTERM) { _ in Interrupt.requested = 1 }
+        signal(SIGPIPE, SIG_IGN)
+    }
+    static var isRequested: Bool { requested != 0 }
+}
+
+struct Info: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show what the store holds: counts, time range, schema, recent imports.")
+    @OptionGroup var store: StoreOption
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        try guarded {
+            let s = try Store(path: store.path, readOnly: true)
+            let sum = try s.summary()
+            let runs = try s.importRuns(limit: 5)
+            if json {
+                let out: [String: Any] = [
+                    "store": store.path, "schema_version": s.schemaVersion, "accounts": sum.accounts, "items": sum.items,
+                    "events": sum.events, "rejects": sum.rejects,
+                    "first_event": sum.firstEventMs.map(Timestamp.iso) as Any, "last_event": sum.lastEventMs.map(Timestamp.iso) as Any,
+                ]
+                let data = try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys])
+                print(String(decoding: data, as: UTF8.self))
+                return
+            }
+            print("store     \(store.path) (schema v\(s.schemaVersion))")
+            print("accounts  \(sum.accounts)")
+            print("items     \(sum.items)")
+            print("events    \(sum.events)" + (sum.firstEventMs.map { " from \(Timestamp.iso($0)) to \(Timestamp.iso(sum.lastEventMs!))" } ?? ""))
+            print("rejects   \(sum.rejects)")
+            if !runs.isEmpty {
+                print("\nrecent imports:")
+                for r in runs {
+                    print("  #\(r.id) \(Timestamp.short(r.startedAt)) \(r.status): read \(r.rowsRead), stored \(r.rowsStored), duplicate \(r.rowsDuplicate), rejected \(r.rowsRejected)")
+                }
+            }
+        }
+    }
+}
+
+struct Rejects: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List rows that imports rejected, with file, line, reason and the raw text.")
+    @OptionGroup var store: StoreOption
+    @Option(name: .customLong("run"), help: "Only this import run.") var runID: Int64?
+    @Option(help: "At most this many rows (newest first).") var limit = 100
+    @Option(help: "table, csv, json or jsonl.") var format: ResultFormat = .table
+
+    func run() throws {
+        try guarded {
+            let s = try Store(path: store.path, readOnly: true)
+            var sql = "SELECT id, run_id, source, line, kind, reason, CAST(raw AS TEXT) AS raw FROM rejects"
+            var args: [SQLValue] = []
+            if let runID { sql += " WHERE run_id = ?"; args.append(.int(runID)) }
+            sql += " ORDER BY id DESC LIMIT ?"
+            args.append(.int(Int64(limit)))
+            let st = try s.db.prepare(sql)
+            try st.bind(args)
+            let out = StdoutBuffer()
+            try ResultWriter(format: format, out: out.write).write(st)
+            out.flush()
+        }
+    }
+}
+
+extension ResultFormat: ExpressibleByArgument {}

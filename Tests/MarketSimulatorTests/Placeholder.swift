@@ -1,0 +1,2 @@
+import XCTest
+final class PlaceholderMarketSimulatorTests: XCTestCase { func testNothing() {} }

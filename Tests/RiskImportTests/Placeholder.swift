@@ -1,0 +1,2 @@
+import XCTest
+final class PlaceholderRiskImportTests: XCTestCase { func testNothing() {} }

@@ -1,0 +1,2 @@
+import XCTest
+final class PlaceholderRiskStoreTests: XCTestCase { func testNothing() {} }
