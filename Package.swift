@@ -34,7 +34,7 @@ let package = Package(
         .testTarget(name: "RiskStoreTests", dependencies: ["RiskStore"]),
         .testTarget(name: "RiskImportTests", dependencies: ["RiskImport", "RiskStore"]),
         .testTarget(name: "MarketSimulatorTests", dependencies: ["MarketSimulator"]),
-        .testTarget(name: "CLITests", dependencies: ["RiskStore"]),
+        .testTarget(name: "CLITests", dependencies: ["RiskStore", "riskdesk"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -430,19 +430,26 @@ public final class Simulator {
                        "address_id", "target_id", "rating", "status", "text", "app_version"]
         let evW = try ContractWriter(path: evPath, format: cfg.format, columns: columns, gzip: cfg.gzip)
         var late: [Event] = []
+        var pending: [Event] = []
         var delivery = rng.fork(11)
+        // Sessions follow local time, so a UTC day's activity starts up to ~8 h before it and
+        // ends after it: hold events back until no later day can produce earlier ones.
+        let maxEastMinutes = Int64(countries.map(\.tzMinutes).max() ?? 0)
         for day in 0..<cfg.days {
-            var out = scheduled.removeValue(forKey: day) ?? []
-            for a in accounts { ordinaryDay(a, day: day, out: &out) }
-            out.sort { $0.ts < $1.ts }
+            pending += scheduled.removeValue(forKey: day) ?? []
+            for a in accounts { ordinaryDay(a, day: day, out: &pending) }
+            pending.sort { $0.ts < $1.ts }
+            let horizon = day == cfg.days - 1 ? Int64.max : start + Int64(day + 1) * dayMs - (maxEastMinutes + 60) * 60_000
+            let cut = pending.firstIndex { $0.ts >= horizon } ?? pending.count
             var emitted: [Event] = late
             late.removeAll()
-            emitted.reserveCapacity(out.count + 64)
-            for e in out {
-                if delivery.chance(0.003) { late.append(e); continue }              // arrives with the next day
+            emitted.reserveCapacity(cut + 64)
+            for e in pending[..<cut] {
+                if delivery.chance(0.003) { late.append(e); continue }              // arrives a day late
                 emitted.append(e)
                 if delivery.chance(0.001) { late.append(e) }                        // delivered twice
             }
+            pending.removeFirst(cut)
             for e in emitted {
                 try evW.write(row(e, &renderer))
                 summary.events += 1

@@ -14,6 +14,8 @@ public enum IndexMode: String, Sendable, CaseIterable {
     case auto
     /// Always update indexes row by row.
     case keep
+    /// Always load in bulk mode (big batches, indexes rebuilt at the end).
+    case rebuild
 }
 
 public struct ImportOptions {
@@ -107,7 +109,8 @@ public struct ImportSummary: Codable, Sendable {
         var s = parts.joined(separator: ", ")
         s += " in \(String(format: "%.2f", seconds)) s"
         if seconds > 0 && rowsRead > 0 { s += " (\(Int64(Double(rowsRead) / seconds).grouped) rows/s)" }
-        if rowsRead > 0 && stored == 0 && updated == 0 && rejected == 0 { s += " — nothing new: everything was already in the store" }
+        let knownRejects = files.reduce(0) { $0 + $1.rejectsAlreadyRecorded }
+        if rowsRead > 0 && stored == 0 && updated == 0 && rejected == knownRejects { s += " — nothing new: everything was already in the store" }
         else if stored == 0 && updated == 0 && rowsRead > 0 && rejected == rowsRead { s += " — every row was rejected" }
         if rejected > 0 { s += "; see `riskdesk rejects --run \(runID)`" }
         return s
@@ -347,14 +350,18 @@ public final class Importer {
         // journal keeps a killed import to whole batches; the store returns to WAL after.
         var bulk = false
         var journalSwitched = false
-        if options.indexMode == .auto && !options.follow, let total = plan.totalBytes {
-            let estRows = (plan.compressedInput ? total * 6 : total) / 160
-            let existing = try db.int("SELECT coalesce(max(id), 0) FROM events")
-            if estRows > 200_000 && estRows > existing * 2 && plan.inputs.contains(where: { $0.kind == .events }) {
+        if options.indexMode != .keep && !options.follow {
+            var large = options.indexMode == .rebuild
+            if !large, let total = plan.totalBytes {
+                let estRows = (plan.compressedInput ? total * 6 : total) / 160
+                let existing = try db.int("SELECT coalesce(max(id), 0) FROM events")
+                large = estRows > 200_000 && estRows > existing * 2 && plan.inputs.contains(where: { $0.kind == .events })
+            }
+            if large {
                 bulk = true
-                options.batchRows = max(options.batchRows, 250_000)
+                if options.indexMode == .auto { options.batchRows = max(options.batchRows, 250_000) }
                 try db.transaction {
-                    for ix in Schema.eventSecondaryIndexes { try db.exec("DROP INDEX IF EXISTS \(ix.name)") }
+                    for ix in Schema.rebuildableIndexes { try db.exec("DROP INDEX IF EXISTS \(ix.name)") }
                 }
                 db.setBusyTimeout(ms: 0)
                 if (try? db.scalar("PRAGMA journal_mode = DELETE").string?.lowercased()) == "delete" { journalSwitched = true }
@@ -378,7 +385,7 @@ public final class Importer {
             do {
                 let stopped = try importFile(plan.readers[i], input: input, summary: &fs, totalBytes: plan.totalBytes)
                 files.append(fs)
-                if stopped { status = "interrupted"; break }
+                if stopped { status = options.follow ? "done" : "interrupted"; break }
             } catch {
                 fs.error = "\(error)"
                 files.append(fs)
@@ -389,10 +396,10 @@ public final class Importer {
         }
 
         var indexSeconds = 0.0
-        let missing = try store.missingEventIndexes()
+        let missing = try store.missingIndexes()
         if bulk || !missing.isEmpty {
             let t0 = Date()
-            for ix in Schema.eventSecondaryIndexes {
+            for ix in Schema.rebuildableIndexes {
                 report(phase: "indexing \(ix.name)", file: "", done: 0, total: nil, force: true)
                 try db.exec(ix.sql)
             }
@@ -658,16 +665,18 @@ public final class Importer {
         }
         ins.bindInt(Int32(fields.count + 2), runID)
         try ins.execute()
-        var changed = false
-        if db.changes > 0 { fs.stored += 1; changed = true } else {
+        var inserted = false, updated = false
+        if db.changes > 0 { fs.stored += 1; inserted = true } else {
             _ = bindFields(upd, &slots, fields)
             try upd.execute()
-            if db.changes > 0 { fs.updated += 1; changed = true } else { fs.duplicate += 1 }
+            if db.changes > 0 { fs.updated += 1; updated = true } else { fs.duplicate += 1 }
         }
-        if changed && kind == .accounts {
+        if kind == .accounts && (inserted || updated) {
             let id = slots.values[0]
-            emailDomainDelete.bindText(1, id.ptr!, id.len)
-            try emailDomainDelete.execute()
+            if updated {   // the email may have changed: forget the old domain
+                emailDomainDelete.bindText(1, id.ptr!, id.len)
+                try emailDomainDelete.execute()
+            }
             emailDomainInsert.bindText(1, id.ptr!, id.len)
             try emailDomainInsert.execute()
         }

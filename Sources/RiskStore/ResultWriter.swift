@@ -51,16 +51,32 @@ public final class ResultWriter {
         case .table:
             var buffered: [[String]] = []
             var done = false
+            // Numbers are right-aligned: a column is numeric when every sampled value is.
+            var numeric = Array(repeating: true, count: names.count)
+            var seenValue = Array(repeating: false, count: names.count)
             while buffered.count < sampleRows {
                 guard try st.step() else { done = true; break }
-                buffered.append((0..<names.count).map { Self.cell(st.value($0)) })
+                buffered.append((0..<names.count).map { i in
+                    let v = st.value(i)
+                    switch v {
+                    case .int, .double: seenValue[i] = true
+                    case .null: break
+                    default: numeric[i] = false
+                    }
+                    return Self.cell(v)
+                })
             }
+            for i in numeric.indices where !seenValue[i] { numeric[i] = false }
             var widths = names.map { DisplayWidth.of($0) }
             for r in buffered { for (i, c) in r.enumerated() { widths[i] = max(widths[i], DisplayWidth.of(c)) } }
             widths = widths.map { min($0, maxColumnWidth) }
             func line(_ cells: [String]) -> String {
-                cells.enumerated().map { DisplayWidth.pad(DisplayWidth.truncate($1, to: widths[$0]), to: widths[$0]) }
-                    .joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) + "\n"
+                cells.enumerated().map { i, c in
+                    let t = DisplayWidth.truncate(c, to: widths[i])
+                    return numeric[i] ? String(repeating: " ", count: max(0, widths[i] - DisplayWidth.of(t))) + t
+                                      : DisplayWidth.pad(t, to: widths[i])
+                }
+                .joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) + "\n"
             }
             out(line(names))
             out(widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ") + "\n")

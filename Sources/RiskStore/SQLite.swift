@@ -5,9 +5,12 @@ import Foundation
 public struct StoreError: Error, CustomStringConvertible, Equatable {
     public var message: String
     public var code: Int32
-    public init(_ message: String, code: Int32 = SQLITE_ERROR) {
+    /// For SQL errors: where in the SQL text (in characters) SQLite found the problem.
+    public var offset: Int?
+    public init(_ message: String, code: Int32 = SQLITE_ERROR, offset: Int? = nil) {
         self.message = message
         self.code = code
+        self.offset = offset
     }
     public var description: String { message }
     /// True when SQLite gave up because another connection held a lock.
@@ -287,13 +290,18 @@ extension Database {
         try bytes.withUnsafeBufferPointer { buf in
             let base = UnsafeRawPointer(buf.baseAddress!).assumingMemoryBound(to: CChar.self)
             var cursor: UnsafePointer<CChar>? = base
-            while let c = cursor, c.pointee != 0 {
+            while var c = cursor, c.pointee != 0 {
+                while c.pointee == 32 || c.pointee == 9 || c.pointee == 10 || c.pointee == 13 { c += 1 }
+                if c.pointee == 0 { break }
                 var stmt: OpaquePointer?
                 var tail: UnsafePointer<CChar>?
                 let rc = sqlite3_prepare_v2(handle, c, -1, &stmt, &tail)
                 if rc != SQLITE_OK {
-                    let offset = c - base
-                    throw StoreError("\(lastErrorMessage) (in the statement starting at character \(offset + 1))", code: rc)
+                    let start = c - base
+                    let within = Int(sqlite3_error_offset(handle))
+                    let at = within >= 0 ? start + within : start
+                    let charOffset = String(decoding: bytes[0..<at], as: UTF8.self).count
+                    throw StoreError("\(lastErrorMessage) (at character \(charOffset + 1))", code: rc, offset: charOffset)
                 }
                 cursor = tail
                 guard let stmt else { continue }   // only whitespace or a comment

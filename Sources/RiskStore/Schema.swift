@@ -13,11 +13,11 @@ public enum Schema {
         public let sql: String
     }
 
-    /// Secondary indexes on `events`. The importer may drop these during a bulk load of a
-    /// large file into a small store and build them again at the end (faster than
-    /// updating them row by row); `Store.open` re-creates any that are missing, so a
-    /// bulk import killed halfway leaves a store that heals on its next open.
-    public static let eventSecondaryIndexes: [(name: String, sql: String)] = [
+    /// Secondary indexes the importer may drop during a bulk load of a large file into a
+    /// small store and build once at the end (a sort is much faster than row-by-row
+    /// updates). `Store.open` re-creates any that are missing, so a bulk import killed
+    /// halfway leaves a store that heals on its next open.
+    public static let rebuildableIndexes: [(name: String, sql: String)] = [
         ("idx_events_account_ts", "CREATE INDEX IF NOT EXISTS idx_events_account_ts ON events(account_id, ts)"),
         ("idx_events_ts", "CREATE INDEX IF NOT EXISTS idx_events_ts ON events(ts)"),
     ]

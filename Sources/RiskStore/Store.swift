@@ -46,6 +46,10 @@ public final class Store {
             throw StoreError("\(path): not a riskdesk store (a SQLite file, but with application_id \(appID) and \(tables) tables of its own)")
         }
         try db.exec("PRAGMA foreign_keys = ON")
+        if fresh && !readOnly {
+            // 16 KiB pages: shallower b-trees; bulk loads measured ~10% faster than 4 KiB.
+            try db.exec("PRAGMA page_size = 16384")
+        }
         if !readOnly {
             if try db.scalar("PRAGMA journal_mode").string?.lowercased() != "wal" {
                 let mode = try db.scalar("PRAGMA journal_mode = WAL").string ?? ""
@@ -88,7 +92,7 @@ public final class Store {
                 try db.exec("PRAGMA user_version = \(m.version)")
             }
             if target >= 1 {
-                for ix in Schema.eventSecondaryIndexes { try db.exec(ix.sql) }
+                for ix in Schema.rebuildableIndexes { try db.exec(ix.sql) }
                 // A run still marked running whose process is gone was killed.
                 for row in try db.rows("SELECT id, pid FROM import_runs WHERE status = 'running'") {
                     guard let id = row[0].int else { continue }
@@ -103,10 +107,10 @@ public final class Store {
         }
     }
 
-    /// Indexes of `events` that should exist but do not (after a killed bulk import).
-    public func missingEventIndexes() throws -> [String] {
-        let have = Set(try db.rows("SELECT name FROM sqlite_schema WHERE type='index' AND tbl_name='events'").compactMap { $0[0].string })
-        return Schema.eventSecondaryIndexes.map(\.name).filter { !have.contains($0) }
+    /// Indexes that should exist but do not (after a killed bulk import).
+    public func missingIndexes() throws -> [String] {
+        let have = Set(try db.rows("SELECT name FROM sqlite_schema WHERE type='index'").compactMap { $0[0].string })
+        return Schema.rebuildableIndexes.map(\.name).filter { !have.contains($0) }
     }
 }
 

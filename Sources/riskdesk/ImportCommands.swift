@@ -28,7 +28,7 @@ struct Import: ParsableCommand {
     @Flag(help: "Print nothing but errors.") var quiet = false
     @Flag(help: "Print a machine-readable summary on stdout.") var json = false
     @Option(help: "Rows per transaction.") var batch = 20_000
-    @Option(help: "auto: build identifier indexes once after a large load; keep: update them row by row.")
+    @Option(help: "auto: a large load into a small store builds event indexes once at the end; keep: update them row by row; rebuild: always load in bulk.")
     var indexMode: IndexMode = .auto
 
     func validate() throws {

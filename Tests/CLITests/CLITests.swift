@@ -1,0 +1,344 @@
+import Foundation
+import RiskStore
+import XCTest
+
+/// Runs the real `riskdesk` binary (built next to the test bundle) as a separate process.
+struct CLI {
+    static var binary: String {
+        if let b = ProcessInfo.processInfo.environment["RISKDESK_BIN"] { return b }
+        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("riskdesk").path
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    @discardableResult
+    static func run(_ args: [String], stdin: Data? = nil, cwd: String? = nil, env: [String: String] = [:],
+                    timeout: TimeInterval = 120) throws -> Result {
+        let p = start(args, cwd: cwd, env: env)
+        let outPipe = Pipe(), errPipe = Pipe(), inPipe = Pipe()
+        p.standardOutput = outPipe
+        p.standardError = errPipe
+        p.standardInput = stdin == nil ? FileHandle.nullDevice : inPipe
+        try p.run()
+        if let stdin {
+            DispatchQueue.global().async {
+                inPipe.fileHandleForWriting.write(stdin)
+                try? inPipe.fileHandleForWriting.close()
+            }
+        }
+        let out = Locked(Data()), err = Locked(Data())
+        let g = DispatchGroup()
+        g.enter(); DispatchQueue.global().async { out.value = outPipe.fileHandleForReading.readDataToEndOfFile(); g.leave() }
+        g.enter(); DispatchQueue.global().async { err.value = errPipe.fileHandleForReading.readDataToEndOfFile(); g.leave() }
+        let deadline = Date().addingTimeInterval(timeout)
+        while p.isRunning && Date() < deadline { usleep(10_000) }
+        if p.isRunning { p.terminate(); XCTFail("riskdesk \(args) timed out") }
+        p.waitUntilExit()
+        g.wait()
+        return Result(status: p.terminationStatus, stdout: String(decoding: out.value, as: UTF8.self), stderr: String(decoding: err.value, as: UTF8.self))
+    }
+
+    static func start(_ args: [String], cwd: String? = nil, env: [String: String] = [:]) -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args
+        var e = ProcessInfo.processInfo.environment
+        e.removeValue(forKey: "RISKDESK_STORE")
+        for (k, v) in env { e[k] = v }
+        p.environment = e
+        if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+        return p
+    }
+}
+
+final class Locked<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var v: T
+    init(_ v: T) { self.v = v }
+    var value: T {
+        get { lock.lock(); defer { lock.unlock() }; return v }
+        set { lock.lock(); v = newValue; lock.unlock() }
+    }
+    func mutate(_ f: (inout T) -> Void) { lock.lock(); f(&v); lock.unlock() }
+}
+
+class CLITestCase: XCTestCase {
+    var dir: String!
+    var store: String { dir + "/s.db" }
+    override func setUpWithError() throws {
+        dir = NSTemporaryDirectory() + "riskdesk-cli-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        guard FileManager.default.isExecutableFile(atPath: CLI.binary) else {
+            throw XCTSkip("riskdesk binary not built at \(CLI.binary)")
+        }
+    }
+    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
+
+    func write(_ name: String, _ text: String) -> String {
+        let p = dir + "/" + name
+        XCTAssertTrue(FileManager.default.createFile(atPath: p, contents: Data(text.utf8)))
+        return p
+    }
+    func count(_ sql: String, store path: String? = nil) throws -> Int64 {
+        try Store(path: path ?? store, readOnly: true).db.int(sql)
+    }
+}
+
+let header = "event_id,ts,account_id,type,device_id,ip,country,session_id,item_id,seller_id,order_id,quantity,amount,currency,coupon_id,payment_id,address_id,target_id,rating,status,text"
+
+final class CLICommandTests: CLITestCase {
+    func testHelpListsEverySubcommandWithOneLine() throws {
+        let r = try CLI.run(["--help"])
+        XCTAssertEqual(r.status, 0)
+        for cmd in ["info", "import", "rejects", "query", "simulate", "demo"] {
+            XCTAssertTrue(r.stdout.contains("\n  \(cmd) "), "help lacks \(cmd):\n\(r.stdout)")
+        }
+        XCTAssertTrue(try CLI.run(["import", "--help"]).stdout.contains("--store"))
+    }
+
+    func testStdinNeedsKindAndThenImports() throws {
+        let csv = header + "\ne1,0,a,view,,,,,,,,,,,,,,,,,\ne2,1,b,view,,,,,,,,,,,,,,,,,\ne2,1,b,view,,,,,,,,,,,,,,,,,\n"
+        let noKind = try CLI.run(["import", "--store", store, "-"], stdin: Data(csv.utf8))
+        XCTAssertEqual(noKind.status, 1)
+        XCTAssertTrue(noKind.stderr.contains("<stdin>") && noKind.stderr.contains("--kind"), noKind.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: store))
+
+        let r = try CLI.run(["import", "--store", store, "--kind", "events", "--json", "-"], stdin: Data(csv.utf8))
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(json["stored"] as? Int, 2)
+        XCTAssertEqual(json["duplicate"] as? Int, 1)
+        XCTAssertEqual(json["status"] as? String, "done")
+        XCTAssertEqual(try count("SELECT count(*) FROM events"), 2)
+        // Gzip on stdin is recognised by its magic bytes.
+        let gz = Process()
+        gz.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        gz.arguments = ["-c"]
+        let pin = Pipe(), pout = Pipe()
+        gz.standardInput = pin; gz.standardOutput = pout
+        try gz.run()
+        pin.fileHandleForWriting.write(Data((header + "\ne3,2,c,view,,,,,,,,,,,,,,,,,\n").utf8))
+        try pin.fileHandleForWriting.close()
+        let zipped = pout.fileHandleForReading.readDataToEndOfFile()
+        gz.waitUntilExit()
+        XCTAssertEqual(try CLI.run(["import", "--store", store, "--kind", "events", "--quiet", "-"], stdin: zipped).status, 0)
+        XCTAssertEqual(try count("SELECT count(*) FROM events"), 3)
+    }
+
+    func testUnreadableInputFailsClearlyAndLeavesTheStoreAlone() throws {
+        let good = write("events.csv", header + "\ne1,0,a,view,,,,,,,,,,,,,,,,,\n")
+        XCTAssertEqual(try CLI.run(["import", "--store", store, "--quiet", good]).status, 0)
+        let before = try Data(contentsOf: URL(fileURLWithPath: store))
+        let bad = write("events-2.csv", "who,when\n1,2\n")
+        let r = try CLI.run(["import", "--store", store, good, dir + "/missing.csv", bad])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("missing.csv: no such file"), r.stderr)
+        let r2 = try CLI.run(["import", "--store", store, bad])
+        XCTAssertEqual(r2.status, 1)
+        XCTAssertTrue(r2.stderr.contains("events-2.csv:1") && r2.stderr.contains("event_id"), r2.stderr)
+        XCTAssertFalse(r2.stderr.contains("Fatal"), r2.stderr)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: store)), before)
+        XCTAssertEqual(try count("SELECT count(*) FROM import_runs"), 1)
+    }
+
+    func testRejectsAreListedWithFileLineAndReason() throws {
+        let p = write("events.csv", header + "\ne1,0,a,view,,,,,,,,,,,,,,,,,\ne2,never,a,view,,,,,,,,,,,,,,,,,\n")
+        let imp = try CLI.run(["import", "--store", store, p])
+        XCTAssertEqual(imp.status, 0, imp.stderr)
+        XCTAssertTrue(imp.stderr.contains("1 rejected") && imp.stderr.contains("riskdesk rejects --run 1"), imp.stderr)
+        let r = try CLI.run(["rejects", "--store", store, "--format", "csv"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n")
+        XCTAssertEqual(lines[0], "id,run_id,source,line,kind,reason,raw")
+        XCTAssertTrue(lines[1].contains("\(p),3,events,ts: not a timestamp: 'never'"), String(lines[1]))
+        XCTAssertTrue(lines[1].hasSuffix("e2,never,a,view,,,,,,,,,,,,,,,,,\""), String(lines[1]))
+    }
+
+    func testQueryIsReadOnlyUnlessAskedAndStreamsFormats() throws {
+        let p = write("events.csv", header + "\ne1,2026-03-01T00:00:00Z,a,view,,,,,,,,,,,,,,,,,\"x, \"\"y\"\"\"\ne2,2026-03-02T00:00:00Z,b,login,,,,,,,,,,,,,,,,ok,\n")
+        XCTAssertEqual(try CLI.run(["import", "--store", store, "--quiet", p]).status, 0)
+        let refused = try CLI.run(["query", "--store", store, "DELETE FROM events"])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("would change the store") && refused.stderr.contains("--write"), refused.stderr)
+        XCTAssertEqual(try count("SELECT count(*) FROM events"), 2)
+
+        let csv = try CLI.run(["query", "--store", store, "--format", "csv", "SELECT event_id, time, text FROM events_iso ORDER BY ts"])
+        XCTAssertEqual(csv.stdout, "event_id,time,text\ne1,2026-03-01T00:00:00.000Z,\"x, \"\"y\"\"\"\ne2,2026-03-02T00:00:00.000Z,\n")
+        let json = try CLI.run(["query", "--store", store, "--format", "json", "SELECT account_id, n_events FROM accounts ORDER BY 1"])
+        let obj = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(obj["columns"] as? [String], ["account_id", "n_events"])
+        XCTAssertEqual((obj["rows"] as? [[Any]])?.count, 2)
+
+        let bad = try CLI.run(["query", "--store", store, "SELECT nope FROM events"])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.stderr.contains("no such column: nope"), bad.stderr)
+
+        let w = try CLI.run(["query", "--store", store, "--write", "DELETE FROM events WHERE event_id = 'e2'"])
+        XCTAssertEqual(w.status, 0, w.stderr)
+        XCTAssertTrue(w.stdout.contains("1 row changed"), w.stdout)
+        XCTAssertEqual(try count("SELECT count(*) FROM events"), 1)
+
+        let missing = try CLI.run(["query", "--store", dir + "/none.db", "SELECT 1"])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.stderr.contains("none.db: no such store"), missing.stderr)
+    }
+
+    func testStoreFromEnvironmentAndNewerStoreRefused() throws {
+        let p = write("events.csv", header + "\ne1,0,a,view,,,,,,,,,,,,,,,,,\n")
+        XCTAssertEqual(try CLI.run(["import", "--quiet", p], env: ["RISKDESK_STORE": store]).status, 0)
+        XCTAssertEqual(try count("SELECT count(*) FROM events"), 1)
+        // Default: riskdesk.db in the working directory.
+        XCTAssertEqual(try CLI.run(["import", "--quiet", p], cwd: dir).status, 0)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/riskdesk.db"))
+
+        try Database(path: store).exec("PRAGMA user_version = 999")
+        let r = try CLI.run(["info", "--store", store])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("newer riskdesk"), r.stderr)
+        let r2 = try CLI.run(["import", "--store", store, p])
+        XCTAssertEqual(r2.status, 1)
+        XCTAssertTrue(r2.stderr.contains("newer riskdesk"), r2.stderr)
+    }
+
+    func testSimulatedExportImportsWithoutRejects() throws {
+        let out = dir + "/sim"
+        let sim = try CLI.run(["simulate", "--out", out, "--accounts", "800", "--days", "7", "--seed", "3", "--format", "jsonl", "--timestamps", "mixed", "--gzip"])
+        XCTAssertEqual(sim.status, 0, sim.stderr)
+        let r = try CLI.run(["import", "--store", store, "--json", out])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(json["rejected"] as? Int, 0)
+        XCTAssertTrue((json["skipped"] as? [String])?.contains { $0.contains("truth.csv") } ?? false, "\(json)")
+        XCTAssertGreaterThan(json["duplicate"] as? Int ?? 0, 0)
+        XCTAssertEqual(try count("SELECT count(*) FROM accounts"), 800)
+        XCTAssertEqual(try count("SELECT count(*) FROM accounts WHERE in_profile = 0"), 0)
+        XCTAssertEqual(try count("SELECT count(*) FROM events WHERE json_extract(extra, '$.app_version') IS NOT NULL") > 0 ? 1 : 0, 1)
+    }
+
+    func testDemoBuildsAStoreWithTruthBeside() throws {
+        let r = try CLI.run(["demo", "--store", store, "--accounts", "400", "--days", "5", "--no-open"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertGreaterThan(try count("SELECT count(*) FROM events"), 1000)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/s.truth.csv"))
+        // A second run reuses it.
+        let again = try CLI.run(["demo", "--store", store, "--no-open"])
+        XCTAssertFalse(again.stderr.contains("simulating"), again.stderr)
+    }
+}
+
+final class CLIProcessTests: CLITestCase {
+    /// A big events file made by the simulator.
+    func bigEvents(accounts: Int = 3000, days: Int = 20) throws -> (file: String, distinct: Int) {
+        let out = dir + "/big"
+        XCTAssertEqual(try CLI.run(["simulate", "--out", out, "--accounts", "\(accounts)", "--days", "\(days)", "--seed", "4", "--quiet"]).status, 0)
+        let lines = try String(contentsOfFile: out + "/events.csv", encoding: .utf8)
+        var ids = Set<Substring>()
+        // Count distinct event ids: first field of each record (records with text may span lines,
+        // but every record starts with a 20-hex id followed by a comma).
+        for l in lines.split(separator: "\n").dropFirst() {
+            let f = l.prefix(21)
+            if f.count == 21, f.last == ",", f.dropLast().allSatisfy({ $0.isHexDigit }) { ids.insert(f) }
+        }
+        return (out + "/events.csv", ids.count)
+    }
+
+    func killMidImport(extra: [String], batch: Int) throws {
+        let (file, distinct) = try bigEvents()
+        let p = CLI.start(["import", "--store", store, "--quiet", "--batch", "\(batch)"] + extra + [file])
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        // Wait until some batches are committed, then kill -9.
+        let deadline = Date().addingTimeInterval(60)
+        var seen: Int64 = 0
+        while Date() < deadline && p.isRunning {
+            seen = (try? count("SELECT count(*) FROM events")) ?? 0
+            if seen >= Int64(batch) { break }
+            usleep(5_000)
+        }
+        XCTAssertTrue(p.isRunning, "import finished before it could be killed; make the file bigger")
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        let s = try Store(path: store)   // opens, heals indexes, marks the run interrupted
+        XCTAssertEqual(try s.db.scalar("PRAGMA integrity_check").string, "ok")
+        let kept = try s.db.int("SELECT count(*) FROM events")
+        XCTAssertGreaterThan(kept, 0)
+        XCTAssertLessThan(kept, Int64(distinct))
+        // Whole batches only: every kept batch's rows are counted in its run's stats.
+        XCTAssertEqual(try s.db.int("SELECT rows_stored FROM import_runs WHERE id = 1"), kept)
+        XCTAssertEqual(try s.db.int("SELECT sum(n_events) FROM accounts"), kept)
+        XCTAssertEqual(try s.importRuns().first { $0.id == 1 }?.status, "interrupted")
+        XCTAssertEqual(try s.missingIndexes(), [])
+        XCTAssertEqual(try s.db.scalar("PRAGMA journal_mode").string, "wal")
+        // Running the same import again completes it, with no duplicates.
+        let again = try CLI.run(["import", "--store", store, "--json"] + extra + [file])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(try count("SELECT count(*) FROM events"), Int64(distinct))
+        XCTAssertEqual(try count("SELECT count(DISTINCT event_id) FROM events"), Int64(distinct))
+        XCTAssertEqual(try count("SELECT sum(n_events) FROM accounts"), Int64(distinct))
+    }
+
+    func testKillDuringImportKeepsWholeBatchesAndReimportCompletes() throws {
+        try killMidImport(extra: ["--index-mode", "keep"], batch: 2000)
+    }
+
+    func testKillDuringBulkImportHealsOnReopen() throws {
+        try killMidImport(extra: ["--index-mode", "rebuild"], batch: 5000)
+    }
+
+    func testTwoImportersAtOnceLoseNothing() throws {
+        var a = header + "\n", b = header + "\n"
+        for i in 0..<20_000 {
+            a += "a\(i),\(i),acc\(i % 100),view,dev\(i % 50),,,,,,,,,,,,,,,,\n"
+            b += "b\(i),\(i),acc\(i % 100),view,dev\(i % 50),,,,,,,,,,,,,,,,\n"
+        }
+        let pa = write("events-a.csv", a), pb = write("events-b.csv", b)
+        XCTAssertEqual(try CLI.run(["import", "--store", store, "--quiet", write("events-0.csv", header + "\n")]).status, 0)
+        let g = DispatchGroup()
+        let results = Locked([CLI.Result]())
+        let storePath = store
+        for f in [pa, pb] {
+            g.enter()
+            DispatchQueue.global().async {
+                let r = try! CLI.run(["import", "--store", storePath, "--batch", "500", "--index-mode", "keep", f])
+                results.mutate { $0.append(r) }
+                g.leave()
+            }
+        }
+        g.wait()
+        XCTAssertEqual(results.value.count, 2)
+        for r in results.value { XCTAssertEqual(r.status, 0, r.stderr) }
+        XCTAssertEqual(try count("SELECT count(*) FROM events"), 40_000)
+        XCTAssertEqual(try count("SELECT sum(n_events) FROM accounts"), 40_000)
+        XCTAssertEqual(try count("SELECT sum(events) FROM links WHERE kind = 'device'"), 40_000)
+    }
+
+    func testFollowCommitsGrowingFileAndStopsOnSIGINT() throws {
+        let f = write("events.csv", header + "\ne1,0,a,view,,,,,,,,,,,,,,,,,\n")
+        let p = CLI.start(["import", "--store", store, "--follow", f])
+        let err = Pipe()
+        p.standardError = err
+        try p.run()
+        func waitFor(_ n: Int64) {
+            let deadline = Date().addingTimeInterval(15)
+            while Date() < deadline { if (try? count("SELECT count(*) FROM events")) == n { return }; usleep(50_000) }
+            XCTFail("store never reached \(n) events")
+        }
+        waitFor(1)
+        let h = FileHandle(forWritingAtPath: f)!
+        h.seekToEndOfFile()
+        h.write(Data("e2,1,a,view,,,,,,,,,,,,,,,,,\ne3,2,b,view,,,,,,,,,,,,,,,,,\n".utf8))
+        waitFor(3)
+        h.write(Data("e4,3,b,view,,,,,,,,,,,,,,,,,\n".utf8))
+        h.closeFile()
+        waitFor(4)
+        kill(p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertTrue(stderr.contains("stored 4 new"), stderr)
+    }
+}

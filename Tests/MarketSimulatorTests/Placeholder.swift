@@ -1,2 +1,0 @@
-import XCTest
-final class PlaceholderMarketSimulatorTests: XCTestCase { func testNothing() {} }

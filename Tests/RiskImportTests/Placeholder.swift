@@ -1,2 +1,0 @@
-import XCTest
-final class PlaceholderRiskImportTests: XCTestCase { func testNothing() {} }

@@ -1,2 +1,0 @@
-import XCTest
-final class PlaceholderRiskStoreTests: XCTestCase { func testNothing() {} }
