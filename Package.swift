@@ -5,8 +5,9 @@ import PackageDescription
 //   RiskStore (schema, migrations, typed queries)
 //     <- RiskImport (contract readers, streaming importer)
 //     <- detection / metrics (later)
-//     <- workbench app
-//   MarketSimulator writes contract files and depends on nothing.
+//     <- Workbench (the app: state, reducer, views)
+//   TerminalKit: the UI kit (cells, buffer, widgets, themes); TerminalNcurses: its only
+//   ncurses backend. MarketSimulator writes contract files and depends on nothing.
 //   `riskdesk` (the executable) only wires them together.
 let package = Package(
     name: "riskdesk",
@@ -27,14 +28,23 @@ let package = Package(
                 // The byte-level readers are single-threaded; runtime exclusivity checks cost ~10% of import time.
                 swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
         .target(name: "MarketSimulator", dependencies: ["CZlib"]),
+        // Terminal UI kit: knows nothing of fraud. Only TerminalNcurses touches ncurses.
+        .systemLibrary(name: "CLocale", path: "Sources/CLocale"),
+        .systemLibrary(name: "CNcurses", path: "Sources/CNcurses", pkgConfig: "ncursesw",
+                       providers: [.apt(["libncursesw5-dev"])]),
+        .target(name: "TerminalKit", dependencies: ["CLocale"]),
+        .target(name: "TerminalNcurses", dependencies: ["TerminalKit", "CNcurses"]),
+        .target(name: "Workbench", dependencies: ["RiskStore", "TerminalKit"]),
         .executableTarget(name: "riskdesk", dependencies: [
-            "RiskStore", "RiskImport", "MarketSimulator",
+            "RiskStore", "RiskImport", "MarketSimulator", "TerminalKit", "TerminalNcurses", "Workbench",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "RiskStoreTests", dependencies: ["RiskStore"]),
         .testTarget(name: "RiskImportTests", dependencies: ["RiskImport", "RiskStore"]),
         .testTarget(name: "MarketSimulatorTests", dependencies: ["MarketSimulator"]),
         .testTarget(name: "CLITests", dependencies: ["RiskStore", "riskdesk"]),
+        .testTarget(name: "TerminalKitTests", dependencies: ["TerminalKit"]),
+        .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "TerminalKit", "RiskStore", "RiskImport"]),
     ],
     swiftLanguageModes: [.v5]
 )

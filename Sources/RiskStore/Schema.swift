@@ -148,6 +148,32 @@ public enum Schema {
                    rows_rejected, bytes_read, message
             FROM import_runs;
         """),
+        Migration(version: 3, summary: "workbench: queue sort keys, audit trail", sql: """
+        -- Keyset pagination of the review queue by each sortable column (NULLs sort as -1).
+        CREATE INDEX idx_accounts_events ON accounts(n_events, account_id);
+        CREATE INDEX idx_accounts_created ON accounts(coalesce(created_at, -1), account_id);
+        CREATE INDEX idx_accounts_last_seen ON accounts(coalesce(last_seen, -1), account_id);
+        CREATE INDEX idx_accounts_country ON accounts(coalesce(country, ''), account_id);
+
+        -- Append-only record of what analysts did: PII reveals now; labels, status changes and
+        -- assignments as they arrive. Never updated or deleted.
+        CREATE TABLE audit (
+            id          INTEGER PRIMARY KEY,
+            ts          INTEGER NOT NULL,               -- epoch ms UTC
+            analyst     TEXT NOT NULL,
+            source      TEXT NOT NULL,                  -- tui | cli
+            action      TEXT NOT NULL,                  -- reveal_pii | label | status | assign | …
+            account_id  TEXT,
+            old_value   TEXT,
+            new_value   TEXT,
+            note        TEXT
+        );
+        CREATE INDEX idx_audit_account ON audit(account_id, ts);
+        CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit
+            BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+        CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
+            BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+        """),
     ]
 
     public static var latestVersion: Int { migrations.last!.version }

@@ -46,6 +46,7 @@ struct Demo: ParsableCommand {
     @Option(help: "Random seed.") var seed: UInt64 = 7
     @Flag(help: "Build the store again even if it exists.") var fresh = false
     @Flag(help: "Build the store but don't open the workbench.") var noOpen = false
+    @Option(help: "Colour theme for the workbench.") var theme: String?
 
     func run() throws {
         Interrupt.install()
@@ -81,10 +82,7 @@ struct Demo: ParsableCommand {
             }
             warn("demo store ready: \(path)")
             if noOpen { return }
-            let s = try Store(path: path, readOnly: true)
-            let sum = try s.summary()
-            print("riskdesk demo store \(path): \(sum.accounts) accounts, \(sum.events) events.")
-            print("Try: riskdesk query --store \(path) \"SELECT type, count(*) FROM events GROUP BY type ORDER BY 2 DESC\"")
+            try openWorkbench(storePath: path, theme: theme, config: nil, analyst: nil)
         }
     }
 }

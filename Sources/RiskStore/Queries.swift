@@ -1,0 +1,344 @@
+import Foundation
+
+// Typed, paged reads for the workbench and the CLI. Every list is read a page at a time
+// by keyset (the last row's sort key), never whole.
+
+public enum QueueSort: String, CaseIterable, Sendable {
+    case events, created, lastSeen = "last_seen", country, account
+    /// SQL sort expression; each has an index ending in account_id.
+    var expression: String {
+        switch self {
+        case .events: return "n_events"
+        case .created: return "coalesce(created_at, -1)"
+        case .lastSeen: return "coalesce(last_seen, -1)"
+        case .country: return "coalesce(country, '')"
+        case .account: return "account_id"
+        }
+    }
+}
+
+public struct QueueRow: Equatable, Sendable {
+    public var account: String
+    public var kind: String?
+    public var country: String?
+    public var email: String?
+    public var createdAt: Int64?
+    public var firstSeen: Int64?
+    public var lastSeen: Int64?
+    public var events: Int64
+    /// The sort key this row was read with (for the next page).
+    public var key: SQLValue
+}
+
+public struct QueueQuery: Equatable, Sendable {
+    public var sort: QueueSort = .events
+    public var descending = true
+    /// Free text: matches account id prefix, email, country or kind.
+    public var text: String = ""
+    public var kind: String?
+    public init() {}
+
+    func whereClause() -> (String, [SQLValue]) {
+        var parts: [String] = []
+        var args: [SQLValue] = []
+        let t = text.trimmingCharacters(in: .whitespaces)
+        if !t.isEmpty {
+            parts.append("(account_id LIKE ?1 || '%' OR email LIKE '%' || ?1 || '%' OR country = upper(?1) OR kind = lower(?1))")
+            args.append(.text(t))
+        }
+        if let kind {
+            parts.append("kind = ?\(args.count + 1)")
+            args.append(.text(kind))
+        }
+        return (parts.isEmpty ? "1" : parts.joined(separator: " AND "), args)
+    }
+}
+
+public enum PageDirection: Sendable { case first, after, before, last }
+
+public struct EventRow: Equatable, Sendable {
+    public var id: Int64
+    public var eventID: String
+    public var ts: Int64
+    public var type: String
+    public var summary: String
+    public var device: String?
+    public var ip: String?
+    public var country: String?
+    public var session: String?
+}
+
+public struct IdentifierUse: Equatable, Sendable {
+    public var kind: String
+    public var value: String
+    public var events: Int64
+    public var firstTs: Int64?
+    public var lastTs: Int64?
+    /// How many accounts use it in all.
+    public var sharedBy: Int64
+}
+
+public struct LinkedAccount: Equatable, Sendable {
+    public var account: String
+    /// What it shares with the account in view: "device 3f0c…, payment pm_…".
+    public var via: [(kind: String, value: String)]
+    public var strength: Double
+    public static func == (a: LinkedAccount, b: LinkedAccount) -> Bool {
+        a.account == b.account && a.strength == b.strength && a.via.map { $0.kind + $0.value } == b.via.map { $0.kind + $0.value }
+    }
+}
+
+public struct PivotRow: Equatable, Sendable {
+    public var account: String
+    public var events: Int64
+    public var firstTs: Int64?
+    public var lastTs: Int64?
+    public var kind: String?
+    public var country: String?
+    public var accountEvents: Int64
+}
+
+public struct AccountProfile: Equatable, Sendable {
+    public var account: String
+    public var kind: String?
+    public var country: String?
+    public var email: String?
+    public var phone: String?
+    public var createdAt: Int64?
+    public var firstSeen: Int64?
+    public var lastSeen: Int64?
+    public var events: Int64
+    public var inProfile: Bool
+    public var extra: String?
+    public var orders: Int64 = 0
+    public var orderAmount: Double = 0
+    public var reviews: Int64 = 0
+    public var avgRating: Double?
+    public var refunds: Int64 = 0
+    public var loginFailures: Int64 = 0
+    public var typeCounts: [(String, Int64)] = []
+    public static func == (a: AccountProfile, b: AccountProfile) -> Bool { a.account == b.account && a.events == b.events }
+}
+
+extension Database {
+    /// A page of the review queue. `after`/`before` are the sort key and account of the
+    /// last / first row on screen.
+    public func queuePage(_ q: QueueQuery, direction: PageDirection, anchor: (SQLValue, String)?, limit: Int) throws -> [QueueRow] {
+        let (filter, fargs) = q.whereClause()
+        let expr = q.sort.expression
+        // Reading forwards in the queue's own order, or backwards (then reversed).
+        let forward = direction == .first || direction == .after
+        let desc = q.descending != !forward
+        var sql = "SELECT account_id, kind, country, email, created_at, first_seen, last_seen, n_events, \(expr) FROM accounts WHERE \(filter)"
+        var args = fargs
+        if let anchor, direction == .after || direction == .before {
+            let n = args.count
+            sql += " AND (\(expr), account_id) \(desc ? "<" : ">") (?\(n + 1), ?\(n + 2))"
+            args += [anchor.0, .text(anchor.1)]
+        }
+        sql += " ORDER BY \(expr) \(desc ? "DESC" : "ASC"), account_id \(desc ? "DESC" : "ASC") LIMIT \(limit)"
+        let st = try prepare(sql)
+        try st.bind(args)
+        var out: [QueueRow] = []
+        while try st.step() {
+            out.append(QueueRow(account: st.text(0) ?? "", kind: st.text(1), country: st.text(2), email: st.text(3),
+                                createdAt: st.optionalInt(4), firstSeen: st.optionalInt(5), lastSeen: st.optionalInt(6),
+                                events: st.int(7), key: st.value(8)))
+        }
+        return forward ? out : out.reversed()
+    }
+
+    public func queueCount(_ q: QueueQuery) throws -> Int64 {
+        let (filter, args) = q.whereClause()
+        return try int("SELECT count(*) FROM accounts WHERE \(filter)", args)
+    }
+
+    public func accountProfile(_ id: String) throws -> AccountProfile? {
+        let rows = try self.rows("""
+            SELECT account_id, kind, country, email, phone, created_at, first_seen, last_seen, n_events, in_profile, extra
+            FROM accounts WHERE account_id = ?
+            """, [.text(id)])
+        guard let r = rows.first else { return nil }
+        var p = AccountProfile(account: id, kind: r[1].string, country: r[2].string, email: r[3].string, phone: r[4].string,
+                               createdAt: r[5].int, firstSeen: r[6].int, lastSeen: r[7].int, events: r[8].int ?? 0,
+                               inProfile: r[9].int == 1, extra: r[10].string)
+        // Uses the (account_id, ts) index; for very active accounts the caller runs this off the UI thread.
+        for t in try self.rows("SELECT type, count(*), sum(amount), avg(rating), sum(status = 'fail') FROM events WHERE account_id = ? GROUP BY type ORDER BY 2 DESC", [.text(id)]) {
+            let type = t[0].string ?? "?"
+            let n = t[1].int ?? 0
+            p.typeCounts.append((type, n))
+            switch type {
+            case "order": p.orders = n; p.orderAmount = t[2].double ?? 0
+            case "review": p.reviews = n; p.avgRating = t[3].double
+            case "refund": p.refunds = n
+            case "login": p.loginFailures = t[4].int ?? 0
+            default: break
+            }
+        }
+        return p
+    }
+
+    /// The identifiers an account uses, with how many accounts share each.
+    public func identifiers(of account: String, kinds: [String] = ["device", "payment", "address", "ip", "coupon", "email_domain"]) throws -> [IdentifierUse] {
+        let marks = kinds.map { _ in "?" }.joined(separator: ",")
+        let st = try prepare("""
+            SELECT l.kind, l.value, l.events, l.first_ts, l.last_ts,
+                   (SELECT count(*) FROM links o WHERE o.kind = l.kind AND o.value = l.value)
+            FROM links l WHERE l.account_id = ? AND l.kind IN (\(marks))
+            ORDER BY l.kind, l.events DESC
+            """)
+        try st.bind([.text(account)] + kinds.map { .text($0) })
+        var out: [IdentifierUse] = []
+        while try st.step() {
+            out.append(IdentifierUse(kind: st.text(0) ?? "", value: st.text(1) ?? "", events: st.int(2),
+                                     firstTs: st.optionalInt(3), lastTs: st.optionalInt(4), sharedBy: st.int(5)))
+        }
+        return out
+    }
+
+    /// Accounts sharing a device, payment instrument, address or IP with `account`. An
+    /// identifier shared by very many accounts (carrier NAT, a public Wi-Fi) says little: it
+    /// is weighted down by 1/log(accounts), and skipped past `maxShare`.
+    public func linkedAccounts(_ account: String, maxShare: Int64 = 200, limit: Int = 200) throws -> [LinkedAccount] {
+        let weights: [String: Double] = ["payment": 1.0, "device": 0.9, "address": 0.8, "ip": 0.3]
+        var byAccount: [String: LinkedAccount] = [:]
+        for id in try identifiers(of: account, kinds: Array(weights.keys)) where id.sharedBy > 1 && id.sharedBy <= maxShare {
+            let w = weights[id.kind, default: 0.1] / log2(Double(id.sharedBy) + 1)
+            let st = try prepare("SELECT account_id FROM links WHERE kind = ? AND value = ? AND account_id <> ? LIMIT ?")
+            try st.bind([.text(id.kind), .text(id.value), .text(account), .int(maxShare)])
+            while try st.step() {
+                let other = st.text(0) ?? ""
+                var la = byAccount[other] ?? LinkedAccount(account: other, via: [], strength: 0)
+                la.via.append((id.kind, id.value))
+                la.strength += w
+                byAccount[other] = la
+            }
+        }
+        return byAccount.values.sorted { ($0.strength, $1.account) > ($1.strength, $0.account) }.prefix(limit).map { $0 }
+    }
+
+    /// Accounts using one identifier, most active first, a page at a time.
+    public func pivotPage(kind: String, value: String, after: (Int64, String)?, limit: Int) throws -> [PivotRow] {
+        var sql = """
+            SELECT l.account_id, l.events, l.first_ts, l.last_ts, a.kind, a.country, coalesce(a.n_events, 0)
+            FROM links l LEFT JOIN accounts a ON a.account_id = l.account_id
+            WHERE l.kind = ?1 AND l.value = ?2
+            """
+        var args: [SQLValue] = [.text(kind), .text(value)]
+        if let after { sql += " AND (l.events < ?3 OR (l.events = ?3 AND l.account_id > ?4))"; args += [.int(after.0), .text(after.1)] }
+        sql += " ORDER BY l.events DESC, l.account_id LIMIT \(limit)"
+        let st = try prepare(sql)
+        try st.bind(args)
+        var out: [PivotRow] = []
+        while try st.step() {
+            out.append(PivotRow(account: st.text(0) ?? "", events: st.int(1), firstTs: st.optionalInt(2), lastTs: st.optionalInt(3),
+                                kind: st.text(4), country: st.text(5), accountEvents: st.int(6)))
+        }
+        return out
+    }
+
+    public func pivotSummary(kind: String, value: String) throws -> (accounts: Int64, events: Int64) {
+        let r = try rows("SELECT count(*), coalesce(sum(events), 0) FROM links WHERE kind = ? AND value = ?", [.text(kind), .text(value)])[0]
+        return (r[0].int ?? 0, r[1].int ?? 0)
+    }
+
+    /// A page of an account's timeline in time order, by keyset on (ts, id).
+    public func timelinePage(account: String, types: [String]?, direction: PageDirection, anchor: (Int64, Int64)?,
+                             from: Int64? = nil, limit: Int) throws -> [EventRow] {
+        var sql = """
+            SELECT id, event_id, ts, coalesce(type, '?'), device_id, ip, country, session_id,
+                   item_id, seller_id, order_id, quantity, amount, currency, coupon_id, payment_id, address_id,
+                   target_id, rating, status, text
+            FROM events WHERE account_id = ?1
+            """
+        var args: [SQLValue] = [.text(account)]
+        if let types, !types.isEmpty {
+            sql += " AND type IN (\(types.indices.map { "?\($0 + 2)" }.joined(separator: ",")))"
+            args += types.map { .text($0) }
+        }
+        let forward = direction == .first || direction == .after
+        if let anchor, direction == .after || direction == .before {
+            sql += " AND (ts, id) \(forward ? ">" : "<") (?\(args.count + 1), ?\(args.count + 2))"
+            args += [.int(anchor.0), .int(anchor.1)]
+        } else if let from, direction == .first {
+            sql += " AND ts >= ?\(args.count + 1)"
+            args.append(.int(from))
+        }
+        sql += " ORDER BY ts \(forward ? "ASC" : "DESC"), id \(forward ? "ASC" : "DESC") LIMIT \(limit)"
+        let st = try prepare(sql)
+        try st.bind(args)
+        var out: [EventRow] = []
+        while try st.step() {
+            var parts: [String] = []
+            func add(_ label: String, _ i: Int) { if let v = st.text(i), !v.isEmpty { parts.append(label.isEmpty ? v : "\(label) \(v)") } }
+            add("item", 8); add("seller", 9); add("order", 10)
+            if !st.isNull(11) { parts.append("qty \(st.int(11))") }
+            if !st.isNull(12) { parts.append(String(format: "%.2f", st.double(12)) + (st.text(13).map { " \($0)" } ?? "")) }
+            add("coupon", 14); add("card", 15); add("addr", 16); add("→", 17)
+            if !st.isNull(18) { parts.append(String(repeating: "★", count: Int(max(0, min(5, st.int(18)))))) }
+            add("", 19)
+            if let t = st.text(20), !t.isEmpty { parts.append("“" + t.replacingOccurrences(of: "\n", with: " ⏎ ") + "”") }
+            out.append(EventRow(id: st.int(0), eventID: st.text(1) ?? "", ts: st.int(2), type: st.text(3) ?? "?",
+                                summary: parts.joined(separator: "  "), device: st.text(4), ip: st.text(5),
+                                country: st.text(6), session: st.text(7)))
+        }
+        return forward ? out : out.reversed()
+    }
+
+    /// Every field of one event, for the detail view.
+    public func eventFields(id: Int64) throws -> [(String, String)] {
+        let st = try prepare("SELECT * FROM events_iso WHERE id = ?")
+        try st.bind([.int(id)])
+        guard try st.step() else { return [] }
+        var out: [(String, String)] = []
+        for i in 0..<st.columnCount {
+            let v = st.value(i)
+            if v == .null { continue }
+            out.append((st.columnName(i), v.description))
+        }
+        return out
+    }
+
+    /// Events per bucket and type over [from, to): the activity strip's lanes.
+    public func activity(account: String, from: Int64, to: Int64, buckets: Int) throws -> [String: [Double]] {
+        let span = max(1, (to - from) / Int64(max(1, buckets)) + 1)
+        let st = try prepare("""
+            SELECT coalesce(type, '?'), (ts - ?2) / ?3, count(*) FROM events
+            WHERE account_id = ?1 AND ts >= ?2 AND ts < ?4 GROUP BY 1, 2
+            """)
+        try st.bind([.text(account), .int(from), .int(span), .int(to)])
+        var out: [String: [Double]] = [:]
+        while try st.step() {
+            let t = st.text(0) ?? "?"
+            let b = Int(st.int(1))
+            if out[t] == nil { out[t] = Array(repeating: 0, count: buckets) }
+            if b >= 0 && b < buckets { out[t]![b] += Double(st.int(2)) }
+        }
+        return out
+    }
+
+    /// Appends to the audit trail.
+    public func audit(analyst: String, source: String, action: String, account: String?, old: String? = nil,
+                      new: String? = nil, note: String? = nil) throws {
+        try run("INSERT INTO audit(ts, analyst, source, action, account_id, old_value, new_value, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [.int(Timestamp.nowMs()), .text(analyst), .text(source), .text(action), account.map { .text($0) } ?? .null,
+                 old.map { .text($0) } ?? .null, new.map { .text($0) } ?? .null, note.map { .text($0) } ?? .null])
+    }
+}
+
+/// PII as shown until revealed: `j***@g***.com`, `+62*******89`.
+public enum PII {
+    public static func maskEmail(_ e: String) -> String {
+        guard let at = e.firstIndex(of: "@") else { return mask(e) }
+        let local = e[..<at], domain = e[e.index(after: at)...]
+        let dot = domain.lastIndex(of: ".")
+        let host = dot.map { domain[..<$0] } ?? domain
+        let tld = dot.map { String(domain[$0...]) } ?? ""
+        return "\(local.prefix(1))***@\(host.prefix(1))***\(tld)"
+    }
+    public static func maskPhone(_ p: String) -> String {
+        guard p.count > 5 else { return String(repeating: "*", count: p.count) }
+        return String(p.prefix(3)) + String(repeating: "*", count: p.count - 5) + String(p.suffix(2))
+    }
+    static func mask(_ s: String) -> String { s.isEmpty ? s : String(s.prefix(1)) + "***" }
+}

@@ -1,0 +1,231 @@
+import Foundation
+import RiskStore
+import TerminalKit
+
+/// Performs the reads the reducer asks for, against the store.
+public final class DataService {
+    let store: Store
+    let path: String
+    let analyst: String
+    private var writer: Store?
+
+    public init(path: String, analyst: String) throws {
+        self.path = path
+        self.analyst = analyst
+        store = try Store(path: path, readOnly: true)
+    }
+
+    public func interrupt() { store.db.interrupt() }
+
+    public func perform(_ r: Request) -> Loaded {
+        do { return try run(r) } catch let e as StoreError where e.isInterrupt {
+            return .info("cancelled")
+        } catch {
+            return .failed("\(error)")
+        }
+    }
+
+    func run(_ r: Request) throws -> Loaded {
+        let db = store.db
+        switch r {
+        case .queuePage(let uid, let q, let dir, let anchor):
+            return .queuePage(uid: uid, direction: dir, rows: try db.queuePage(q, direction: dir, anchor: anchor, limit: pageSize))
+        case .queueCount(let uid, let q):
+            return .queueCount(uid: uid, count: try db.queueCount(q))
+        case .account(let uid, let id):
+            let p = try db.accountProfile(id)
+            let ids = p == nil ? [] : try db.identifiers(of: id)
+            let linked = p == nil ? [] : try db.linkedAccounts(id)
+            var daily: [Double] = []
+            if let f = p?.firstSeen, let l = p?.lastSeen {
+                let days = Int((l - f) / 86_400_000) + 1
+                daily = Array(repeating: 0, count: min(days, 3650))
+                for row in try db.rows("SELECT (ts - ?2) / 86400000, count(*) FROM events WHERE account_id = ?1 GROUP BY 1", [.text(id), .int(f)]) {
+                    if let d = row[0].int, d >= 0, Int(d) < daily.count { daily[Int(d)] = Double(row[1].int ?? 0) }
+                }
+            }
+            return .account(uid: uid, profile: p, identifiers: ids, linked: linked, daily: daily)
+        case .pivotPage(let uid, let kind, let value, let after):
+            let rows = try db.pivotPage(kind: kind, value: value, after: after, limit: pageSize)
+            let sum = after == nil ? try db.pivotSummary(kind: kind, value: value) : (0, 0)
+            return .pivotPage(uid: uid, append: after != nil, rows: rows, accounts: sum.0, events: sum.1)
+        case .timelinePage(let uid, let account, let types, let dir, let anchor, let from):
+            return .timelinePage(uid: uid, direction: dir, rows: try db.timelinePage(account: account, types: types, direction: dir, anchor: anchor, from: from, limit: pageSize))
+        case .activity(let uid, let account, let from, let to, let buckets):
+            return .activity(uid: uid, lanes: try db.activity(account: account, from: from, to: to, buckets: buckets))
+        case .eventDetail(let uid, let id):
+            return .eventDetail(uid: uid, fields: try db.eventFields(id: id))
+        case .revealPII(let account):
+            if writer == nil { writer = try Store(path: path) }
+            try writer!.db.audit(analyst: analyst, source: "tui", action: "reveal_pii", account: account)
+            return .info("PII revealed for \(account) — logged in the audit trail as \(analyst)")
+        case .complete(let prefix, _):
+            return .completions(command: prefix, candidates: try completions(prefix))
+        }
+    }
+
+    func completions(_ line: String) throws -> [String] {
+        let parts = line.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        if parts.count <= 1 {
+            let p = parts.first ?? ""
+            return Commands.all.map(\.0).filter { $0.hasPrefix(p) }.map { $0 + " " }
+        }
+        let cmd = parts[0], arg = parts[1]
+        let like = arg.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "\\_") + "%"
+        var values: [String] = []
+        switch cmd {
+        case "theme": values = ThemeLibrary.available().filter { $0.hasPrefix(arg) }
+        case "sort": values = QueueSort.allCases.map(\.rawValue).filter { $0.hasPrefix(arg) }
+        case "account", "a":
+            values = try store.db.rows("SELECT account_id FROM accounts WHERE account_id LIKE ? ESCAPE '\\' ORDER BY account_id LIMIT 20", [.text(like)]).compactMap { $0[0].string }
+        default:
+            if let kind = Commands.pivotKinds[cmd] {
+                values = try store.db.rows("SELECT DISTINCT value FROM links WHERE kind = ? AND value LIKE ? ESCAPE '\\' ORDER BY value LIMIT 20",
+                                           [.text(kind), .text(like)]).compactMap { $0[0].string }
+            }
+        }
+        return values.map { "\(cmd) \($0)" }
+    }
+}
+
+/// Workbench settings: `$RISKDESK_CONFIG`, else ~/.config/riskdesk/config.toml.
+public struct WorkbenchConfig {
+    public var theme: String?
+    public var mouse = true
+    public var analyst: String?
+
+    public static func load(path explicit: String? = nil) throws -> WorkbenchConfig {
+        let env = ProcessInfo.processInfo.environment
+        let path = explicit ?? env["RISKDESK_CONFIG"] ?? env["HOME"].map { $0 + "/.config/riskdesk/config.toml" }
+        var c = WorkbenchConfig()
+        guard let path, FileManager.default.fileExists(atPath: path) else { return c }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ConfigError(file: path, line: 0, message: "cannot read (not UTF-8 text?)")
+        }
+        for (key, value, line) in try MiniTOML.parse(text, file: path) {
+            switch key {
+            case "theme":
+                guard let s = value.string else { throw ConfigError(file: path, line: line, message: "theme must be a string") }
+                c.theme = s
+            case "mouse":
+                guard case .bool(let b) = value else { throw ConfigError(file: path, line: line, message: "mouse must be true or false") }
+                c.mouse = b
+            case "analyst":
+                guard let s = value.string else { throw ConfigError(file: path, line: line, message: "analyst must be a string") }
+                c.analyst = s
+            default:
+                throw ConfigError(file: path, line: line, message: "unknown setting '\(key)' (known: theme, mouse, analyst)")
+            }
+        }
+        return c
+    }
+}
+
+/// Runs the workbench: events → reducer → view → terminal, with reads on a worker thread.
+public final class App {
+    public private(set) var state: AppState
+    public private(set) var theme: Theme
+    let terminal: Terminal
+    let data: DataService
+    let baseTheme: Theme
+    let noColor: Bool
+    /// Tests run every read inline, so each key's effect is visible at once.
+    let synchronous: Bool
+    private let worker = DispatchQueue(label: "riskdesk.reads")
+    private let lock = NSLock()
+    private var inbox: [Loaded] = []
+    private var inFlight = 0
+    private var frameLog: FileHandle?
+
+    public init(storePath: String, terminal: Terminal, theme: Theme, analyst: String, synchronous: Bool = false) throws {
+        self.terminal = terminal
+        self.synchronous = synchronous
+        data = try DataService(path: storePath, analyst: analyst)
+        noColor = !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
+        baseTheme = theme
+        self.theme = theme.adapted(colors: terminal.colors, noColor: noColor)
+        state = AppState(storeName: (storePath as NSString).lastPathComponent, width: terminal.width, height: terminal.height)
+        if let p = ProcessInfo.processInfo.environment["RISKDESK_FRAME_LOG"] {
+            FileManager.default.createFile(atPath: p, contents: nil)
+            frameLog = FileHandle(forWritingAtPath: p)
+        }
+        // The first page is read before the first frame: it is one indexed page, ~1 ms.
+        for r in state.start() {
+            if case .queuePage = r { deliver(data.perform(r)) } else { submit(r) }
+        }
+        drain()
+    }
+
+    /// Sends reads to the worker (or runs them now in synchronous mode).
+    func submit(_ r: Request) {
+        if synchronous { deliver(data.perform(r)); return }
+        lock.lock(); inFlight += 1; lock.unlock()
+        worker.async { [data] in
+            let result = data.perform(r)
+            self.lock.lock()
+            self.inbox.append(result)
+            self.inFlight -= 1
+            self.lock.unlock()
+        }
+    }
+
+    func deliver(_ l: Loaded) {
+        lock.lock(); inbox.append(l); lock.unlock()
+    }
+
+    /// Applies finished reads; returns true if anything changed.
+    @discardableResult
+    func drain() -> Bool {
+        var changed = false
+        while true {
+            lock.lock()
+            let batch = inbox
+            inbox.removeAll()
+            lock.unlock()
+            if batch.isEmpty { return changed }
+            for l in batch { for r in state.apply(l) { submit(r) } }
+            changed = true
+        }
+    }
+
+    /// Feeds one key through the reducer (and, in synchronous mode, its reads).
+    public func send(_ key: Key) {
+        if key == .resize { state.width = terminal.width; state.height = terminal.height }
+        let before = state.stack.count
+        for r in state.handle(key) { submit(r) }
+        if state.stack.count < before { data.interrupt() }   // left a screen: stop its reads
+        if let name = state.themeRequest {
+            state.themeRequest = nil
+            do {
+                theme = try ThemeLibrary.load(name).adapted(colors: terminal.colors, noColor: noColor)
+                state.say("theme \(theme.name)")
+            } catch { state.say("\(error)", error: true) }
+        }
+        drain()
+    }
+
+    public func frame() -> Buffer { render(state, theme: theme) }
+
+    /// The event loop, until quit.
+    public func run() {
+        terminal.draw(frame())
+        var dirty = false
+        while !state.quit {
+            lock.lock(); let busy = inFlight > 0 || !inbox.isEmpty; lock.unlock()
+            if let key = terminal.nextEvent(timeoutMs: busy ? 8 : 200) {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                send(key)
+                terminal.draw(frame())
+                dirty = false
+                if let frameLog {
+                    let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
+                    frameLog.write("\(key) \(String(format: "%.3f", ms))\n".data(using: .utf8)!)
+                }
+                continue
+            }
+            if drain() { dirty = true }
+            if dirty { terminal.draw(frame()); dirty = false }
+        }
+        terminal.restore()
+    }
+}

@@ -1,0 +1,176 @@
+import Foundation
+import RiskStore
+import TerminalKit
+
+/// A window onto a long list, paged in by keyset: only `rows` are in memory.
+public struct Paged<Row> {
+    public var rows: [Row] = []
+    public var cursor = 0            // index into rows
+    public var scroll = 0            // index into rows of the first visible row
+    public var atStart = true
+    public var atEnd = false
+    public var offset = 0            // absolute position of rows[0], when known
+    public var offsetKnown = true
+    public var loading = false
+    public var total: Int64?
+
+    public var current: Row? { rows.indices.contains(cursor) ? rows[cursor] : nil }
+    public var position: Int? { offsetKnown ? offset + cursor : nil }
+
+    /// Keeps the cursor on screen for `visible` rows.
+    mutating func follow(visible: Int) {
+        guard visible > 0 else { return }
+        if cursor < scroll { scroll = cursor }
+        if cursor >= scroll + visible { scroll = cursor - visible + 1 }
+        scroll = max(0, min(scroll, max(0, rows.count - visible)))
+    }
+
+    /// Drops rows far from the cursor so memory stays bounded.
+    mutating func trim(keep: Int) {
+        if rows.count <= keep { return }
+        let excess = rows.count - keep
+        if cursor > rows.count / 2 {
+            let cut = min(excess, scroll)
+            rows.removeFirst(cut); cursor -= cut; scroll -= cut; offset += cut; atStart = atStart && cut == 0
+            if cut > 0 { atStart = false }
+        } else {
+            let cut = min(excess, rows.count - (scroll + keep / 2))
+            if cut > 0 { rows.removeLast(cut); atEnd = false }
+        }
+    }
+}
+
+public enum Screen {
+    case queue(QueueScreen)
+    case account(AccountScreen)
+    case pivot(PivotScreen)
+    case timeline(TimelineScreen)
+
+    public var title: String {
+        switch self {
+        case .queue: return "Queue"
+        case .account(let a): return "Account \(a.id)"
+        case .pivot(let p): return "\(p.kind) \(p.value)"
+        case .timeline(let t): return "Timeline \(t.account)"
+        }
+    }
+    var uid: Int {
+        switch self {
+        case .queue(let s): return s.uid
+        case .account(let s): return s.uid
+        case .pivot(let s): return s.uid
+        case .timeline(let s): return s.uid
+        }
+    }
+}
+
+public struct QueueScreen {
+    var uid: Int
+    public var query = QueueQuery()
+    public var list = Paged<QueueRow>()
+}
+
+public struct AccountScreen {
+    var uid: Int
+    public var id: String
+    public var profile: AccountProfile?
+    public var missing = false
+    public var identifiers: [IdentifierUse] = []
+    public var linked: [LinkedAccount] = []
+    public var daily: [Double] = []
+    public var revealed = false
+    /// The cursor moves over identifiers, then linked accounts.
+    public var cursor = 0
+    public var scroll = 0
+    var itemCount: Int { identifiers.count + linked.count }
+}
+
+public struct PivotScreen {
+    var uid: Int
+    public var kind: String
+    public var value: String
+    public var list = Paged<PivotRow>()
+    public var accounts: Int64 = 0
+    public var events: Int64 = 0
+}
+
+public struct TimelineScreen {
+    var uid: Int
+    public var account: String
+    public var types: [String]? = nil
+    public var list = Paged<EventRow>()
+    public var firstSeen: Int64?
+    public var lastSeen: Int64?
+    /// The activity strip's time window (zoom), and its lanes.
+    public var window: (from: Int64, to: Int64)?
+    public var lanes: [(String, [Double])] = []
+    public var detail: [(String, String)]? = nil
+    public var jumpTo: Int64? = nil
+}
+
+public enum InputMode: Equatable {
+    case normal
+    case command(TextField)
+    case filter(TextField)
+}
+
+/// A read the runtime performs (on a worker thread, or inline in tests); its answer comes
+/// back as a `Loaded` value tagged with the screen it was for.
+public enum Request {
+    case queuePage(uid: Int, query: QueueQuery, direction: PageDirection, anchor: (SQLValue, String)?)
+    case queueCount(uid: Int, query: QueueQuery)
+    case account(uid: Int, id: String)
+    case pivotPage(uid: Int, kind: String, value: String, after: (Int64, String)?)
+    case timelinePage(uid: Int, account: String, types: [String]?, direction: PageDirection, anchor: (Int64, Int64)?, from: Int64?)
+    case activity(uid: Int, account: String, from: Int64, to: Int64, buckets: Int)
+    case eventDetail(uid: Int, id: Int64)
+    case revealPII(account: String)
+    case complete(prefix: String, command: String)
+}
+
+public enum Loaded {
+    case queuePage(uid: Int, direction: PageDirection, rows: [QueueRow])
+    case queueCount(uid: Int, count: Int64)
+    case account(uid: Int, profile: AccountProfile?, identifiers: [IdentifierUse], linked: [LinkedAccount], daily: [Double])
+    case pivotPage(uid: Int, append: Bool, rows: [PivotRow], accounts: Int64, events: Int64)
+    case timelinePage(uid: Int, direction: PageDirection, rows: [EventRow])
+    case activity(uid: Int, lanes: [String: [Double]])
+    case eventDetail(uid: Int, fields: [(String, String)])
+    case completions(command: String, candidates: [String])
+    case failed(String)
+    case info(String)
+}
+
+public struct AppState {
+    public var stack: [Screen]
+    /// The drill-down stack Tab returns to from the queue.
+    var parked: [Screen] = []
+    public var mode: InputMode = .normal
+    public var help = false
+    public var message: String = ""
+    public var messageIsError = false
+    public var width: Int
+    public var height: Int
+    public var storeName: String
+    public var quit = false
+    public var themeRequest: String?
+    var nextUID = 1
+    var completions: [String] = []
+    var completionIndex = 0
+
+    public init(storeName: String, width: Int, height: Int) {
+        self.storeName = storeName
+        self.width = width
+        self.height = height
+        stack = [.queue(QueueScreen(uid: 0))]
+    }
+
+    public var top: Screen { stack[stack.count - 1] }
+
+    mutating func uid() -> Int { nextUID += 1; return nextUID }
+
+    /// Rows available to a list under the title bar, list header and status bar.
+    var listRows: Int { max(1, height - 4) }
+
+    mutating func say(_ s: String, error: Bool = false) { message = s; messageIsError = error }
+}

@@ -1,0 +1,583 @@
+import Foundation
+import RiskStore
+import TerminalKit
+
+let pageSize = 100
+let windowRows = 400
+
+enum Fetch { case after, before, first, last }
+
+/// Moves a paged list for a navigation key; says which page to fetch, if any.
+func navigate<R>(_ list: inout Paged<R>, _ key: Key, visible: Int) -> (handled: Bool, fetch: Fetch?) {
+    let half = max(1, visible / 2)
+    var target = list.cursor
+    switch key {
+    case .down, .char("j"): target += 1
+    case .up, .char("k"): target -= 1
+    case .pageDown, .char(" "): target += visible
+    case .pageUp: target -= visible
+    case .ctrl("d"): target += half
+    case .ctrl("u"): target -= half
+    case .wheelDown: target += 3
+    case .wheelUp: target -= 3
+    case .home, .char("g"):
+        if list.atStart { list.cursor = 0; list.scroll = 0; return (true, nil) }
+        list.loading = true
+        return (true, .first)
+    case .end, .char("G"):
+        if list.atEnd { list.cursor = max(0, list.rows.count - 1); list.follow(visible: visible); return (true, nil) }
+        list.loading = true
+        return (true, .last)
+    default: return (false, nil)
+    }
+    list.cursor = max(0, min(target, list.rows.count - 1))
+    list.follow(visible: visible)
+    return (true, prefetch(&list, visible: visible))
+}
+
+func prefetch<R>(_ list: inout Paged<R>, visible: Int) -> Fetch? {
+    guard !list.loading, !list.rows.isEmpty else { return nil }
+    if !list.atEnd && list.cursor >= list.rows.count - visible * 2 { list.loading = true; return .after }
+    if !list.atStart && list.cursor < visible { list.loading = true; return .before }
+    return nil
+}
+
+/// Merges a page into the window.
+func merge<R>(_ list: inout Paged<R>, _ rows: [R], direction: PageDirection, visible: Int) {
+    list.loading = false
+    switch direction {
+    case .first:
+        list.rows = rows; list.cursor = 0; list.scroll = 0; list.offset = 0; list.offsetKnown = true
+        list.atStart = true; list.atEnd = rows.count < pageSize
+    case .last:
+        list.rows = rows; list.cursor = max(0, rows.count - 1); list.atEnd = true; list.atStart = rows.count < pageSize
+        if let t = list.total { list.offset = Int(t) - rows.count; list.offsetKnown = true } else { list.offsetKnown = list.atStart; list.offset = 0 }
+        list.scroll = max(0, rows.count - visible)
+    case .after:
+        list.rows += rows
+        if rows.count < pageSize { list.atEnd = true }
+    case .before:
+        list.rows.insert(contentsOf: rows, at: 0)
+        list.cursor += rows.count; list.scroll += rows.count; list.offset -= rows.count
+        if rows.count < pageSize { list.atStart = true; list.offset = 0; list.offsetKnown = list.offsetKnown || true }
+    }
+    list.trim(keep: windowRows)
+    list.follow(visible: visible)
+}
+
+/// Help for each screen: (keys, what they do).
+enum Bindings {
+    static let global: [(String, String)] = [
+        ("?", "this help"), (":", "command line (Tab completes)"), ("/", "filter the list"),
+        ("Tab", "switch between the queue and the last drill-down"), ("Esc q", "back (q on the queue quits)"),
+        ("Ctrl-C", "quit"),
+    ]
+    static let lists: [(String, String)] = [
+        ("j k ↓ ↑", "move"), ("Ctrl-d Ctrl-u", "half page"), ("PgDn PgUp", "page"), ("g G", "first / last"),
+    ]
+    static func screen(_ s: Screen) -> [(String, String)] {
+        switch s {
+        case .queue: return lists + [("Enter", "open the account"), ("s S", "sort by next column / reverse"), ("click header", "sort by that column")]
+        case .account: return lists + [("Enter", "open the identifier's accounts, or the linked account"), ("t", "event timeline"), ("r", "reveal email and phone (logged)")]
+        case .pivot: return lists + [("Enter", "open the account")]
+        case .timeline: return lists + [("Enter", "all fields of the event"), ("/", "filter by event type (e.g. login,order)"),
+                                       ("+ -", "zoom the activity strip around the cursor"), ("0", "whole life"), (":date YYYY-MM-DD", "jump to a day")]
+        }
+    }
+}
+
+/// Commands for the command line, with what they take.
+enum Commands {
+    static let all: [(String, String)] = [
+        ("queue", "the review queue"), ("account", "ID — open an account"), ("device", "ID — accounts on a device"),
+        ("ip", "ADDR — accounts on an IP"), ("payment", "ID — accounts using a payment instrument"),
+        ("address", "ID — accounts shipping to an address"), ("coupon", "CODE — accounts redeeming a coupon"),
+        ("item", "ID — accounts that carted, bought or reviewed an item"), ("seller", "ID — accounts that bought from a seller"),
+        ("domain", "DOMAIN — accounts with that email domain"), ("target", "ID — accounts acting on an account"),
+        ("date", "YYYY-MM-DD — jump the timeline to a day"), ("sort", "events|created|last_seen|country|account"),
+        ("theme", "NAME — switch colour theme"), ("help", "key bindings"), ("q", "quit"),
+    ]
+    static let pivotKinds: [String: String] = ["device": "device", "ip": "ip", "payment": "payment", "address": "address",
+                                               "coupon": "coupon", "item": "item", "seller": "seller", "domain": "email_domain",
+                                               "email_domain": "email_domain", "target": "target"]
+}
+
+extension AppState {
+    // MARK: keys
+
+    /// Handles a key; returns the reads it needs.
+    public mutating func handle(_ key: Key) -> [Request] {
+        if key == .resize { return relayout() }
+        if key == .ctrl("c") { quit = true; return [] }
+        switch mode {
+        case .command(var field):
+            return commandKey(key, &field)
+        case .filter(var field):
+            return filterKey(key, &field)
+        case .normal: break
+        }
+        if help {
+            help = false
+            return []
+        }
+        if case .timeline(var t) = top, t.detail != nil {
+            if key == .esc || key == .char("q") || key == .enter { t.detail = nil; replaceTop(.timeline(t)) }
+            return []
+        }
+        switch key {
+        case .char("?"): help = true; return []
+        case .char(":"): mode = .command(TextField()); completions = []; return []
+        case .char("/"): mode = .filter(TextField(currentFilter)); return []
+        case .esc, .char("q"):
+            if stack.count > 1 { stack.removeLast(); message = ""; return [] }
+            if key == .char("q") { quit = true }
+            return []
+        case .tab, .backTab:
+            if stack.count > 1 { parked = Array(stack.dropFirst()); stack = [stack[0]] }
+            else if !parked.isEmpty { stack += parked; parked = [] }
+            else { say("nothing to switch to yet: open an account with Enter") }
+            return []
+        default: break
+        }
+        // Handlers may push screens: write the edited one back where it was.
+        let idx = stack.count - 1
+        switch top {
+        case .queue(var q):
+            let r = queueKey(key, &q)
+            stack[idx] = .queue(q)
+            return r
+        case .account(var a):
+            let r = accountKey(key, &a)
+            stack[idx] = .account(a)
+            return r
+        case .pivot(var p):
+            let r = pivotKey(key, &p)
+            stack[idx] = .pivot(p)
+            return r
+        case .timeline(var t):
+            let r = timelineKey(key, &t)
+            stack[idx] = .timeline(t)
+            return r
+        }
+    }
+
+    mutating func replaceTop(_ s: Screen) { stack[stack.count - 1] = s }
+
+    var currentFilter: String {
+        switch top {
+        case .queue(let q): return q.query.text
+        case .timeline(let t): return t.types?.joined(separator: ",") ?? ""
+        default: return ""
+        }
+    }
+
+    mutating func relayout() -> [Request] {
+        var reqs: [Request] = []
+        switch top {
+        case .queue(var q):
+            q.list.follow(visible: listRows)
+            if let f = prefetch(&q.list, visible: listRows) { reqs.append(queueFetch(q, f)) }
+            replaceTop(.queue(q))
+        case .timeline(var t):
+            t.list.follow(visible: timelineRows)
+            replaceTop(.timeline(t))
+            if let w = t.window { reqs.append(.activity(uid: t.uid, account: t.account, from: w.from, to: w.to, buckets: stripBuckets)) }
+        default: break
+        }
+        return reqs
+    }
+
+    // MARK: screens
+
+    func queueFetch(_ q: QueueScreen, _ f: Fetch) -> Request {
+        switch f {
+        case .first: return .queuePage(uid: q.uid, query: q.query, direction: .first, anchor: nil)
+        case .last: return .queuePage(uid: q.uid, query: q.query, direction: .last, anchor: nil)
+        case .after: return .queuePage(uid: q.uid, query: q.query, direction: .after, anchor: q.list.rows.last.map { ($0.key, $0.account) })
+        case .before: return .queuePage(uid: q.uid, query: q.query, direction: .before, anchor: q.list.rows.first.map { ($0.key, $0.account) })
+        }
+    }
+
+    /// The first load of the queue.
+    public mutating func start() -> [Request] {
+        guard case .queue(var q) = stack[0] else { return [] }
+        q.list.loading = true
+        stack[0] = .queue(q)
+        return [queueFetch(q, .first), .queueCount(uid: q.uid, query: q.query)]
+    }
+
+    static let sortOrder: [QueueSort] = [.events, .lastSeen, .created, .country, .account]
+
+    mutating func resort(_ q: inout QueueScreen, _ sort: QueueSort, descending: Bool) -> [Request] {
+        q.query.sort = sort
+        q.query.descending = descending
+        q.list = Paged()
+        q.list.loading = true
+        say("sorted by \(sort.rawValue.replacingOccurrences(of: "_", with: " ")) \(descending ? "descending" : "ascending")")
+        return [queueFetch(q, .first), .queueCount(uid: q.uid, query: q.query)]
+    }
+
+    mutating func queueKey(_ key: Key, _ q: inout QueueScreen) -> [Request] {
+        let nav = navigate(&q.list, key, visible: listRows)
+        if nav.handled { return nav.fetch.map { [queueFetch(q, $0)] } ?? [] }
+        switch key {
+        case .enter, .char("l"), .right:
+            guard let row = q.list.current else { return [] }
+            return open(account: row.account)
+        case .char("s"):
+            let i = Self.sortOrder.firstIndex(of: q.query.sort) ?? 0
+            let next = Self.sortOrder[(i + 1) % Self.sortOrder.count]
+            return resort(&q, next, descending: next != .account && next != .country)
+        case .char("S"):
+            return resort(&q, q.query.sort, descending: !q.query.descending)
+        case .click(let x, let y), .doubleClick(let x, let y):
+            if y == 1 {   // header row: sort by the clicked column
+                if let sort = QueueView.sortForColumn(atX: x, width: width) {
+                    return resort(&q, sort, descending: q.query.sort == sort ? !q.query.descending : sort != .account && sort != .country)
+                }
+                return []
+            }
+            guard let r = TableView.rowAt(y: y, area: contentArea) else { return [] }
+            let idx = q.list.scroll + r
+            guard q.list.rows.indices.contains(idx) else { return [] }
+            q.list.cursor = idx
+            if case .doubleClick = key { return open(account: q.list.rows[idx].account) }
+            return []
+        default: return []
+        }
+    }
+
+    var contentArea: Rect { Rect(x: 0, y: 1, width: width, height: height - 2) }
+
+    public mutating func open(account: String) -> [Request] {
+        let s = AccountScreen(uid: uid(), id: account)
+        stack.append(.account(s))
+        parked = []
+        return [.account(uid: s.uid, id: account)]
+    }
+
+    public mutating func open(pivot kind: String, value: String) -> [Request] {
+        var p = PivotScreen(uid: uid(), kind: kind, value: value)
+        p.list.loading = true
+        stack.append(.pivot(p))
+        parked = []
+        return [.pivotPage(uid: p.uid, kind: kind, value: value, after: nil)]
+    }
+
+    mutating func openTimeline(_ a: AccountScreen) -> [Request] {
+        var t = TimelineScreen(uid: uid(), account: a.id)
+        t.firstSeen = a.profile?.firstSeen
+        t.lastSeen = a.profile?.lastSeen
+        t.list.loading = true
+        var reqs: [Request] = [.timelinePage(uid: t.uid, account: a.id, types: nil, direction: .first, anchor: nil, from: nil)]
+        if let f = t.firstSeen, let l = t.lastSeen {
+            t.window = (f, l + 1)
+            reqs.append(.activity(uid: t.uid, account: a.id, from: f, to: l + 1, buckets: stripBuckets))
+        }
+        stack.append(.timeline(t))
+        return reqs
+    }
+
+    var stripBuckets: Int { max(10, width - 18) }
+    /// Timeline rows under the strip (lanes take up to 8 rows + 2).
+    var timelineRows: Int { max(3, height - 4 - stripHeight) }
+    var stripHeight: Int {
+        if case .timeline(let t) = top { return min(8, t.lanes.count) + 2 }
+        return 0
+    }
+
+    mutating func accountKey(_ key: Key, _ a: inout AccountScreen) -> [Request] {
+        let visible = max(1, height - 14)
+        switch key {
+        case .down, .char("j"): a.cursor = min(a.cursor + 1, max(0, a.itemCount - 1))
+        case .up, .char("k"): a.cursor = max(0, a.cursor - 1)
+        case .pageDown, .ctrl("d"): a.cursor = min(a.cursor + visible, max(0, a.itemCount - 1))
+        case .pageUp, .ctrl("u"): a.cursor = max(0, a.cursor - visible)
+        case .char("g"), .home: a.cursor = 0
+        case .char("G"), .end: a.cursor = max(0, a.itemCount - 1)
+        case .char("t"):
+            return openTimeline(a)
+        case .char("r"):
+            if a.revealed { a.revealed = false; say("PII hidden"); return [] }
+            a.revealed = true
+            say("PII revealed for \(a.id) (logged in the audit trail)")
+            return [.revealPII(account: a.id)]
+        case .enter, .char("l"), .right:
+            if a.cursor < a.identifiers.count {
+                let id = a.identifiers[a.cursor]
+                return open(pivot: id.kind, value: id.value)
+            }
+            let li = a.cursor - a.identifiers.count
+            guard a.linked.indices.contains(li) else { return [] }
+            return open(account: a.linked[li].account)
+        default: return []
+        }
+        return []
+    }
+
+    mutating func pivotKey(_ key: Key, _ p: inout PivotScreen) -> [Request] {
+        let nav = navigate(&p.list, key, visible: listRows)
+        if nav.handled {
+            if let f = nav.fetch, f == .after || f == .last {
+                if f == .last { p.list.loading = false; p.list.cursor = max(0, p.list.rows.count - 1); p.list.follow(visible: listRows); return [] }
+                return [.pivotPage(uid: p.uid, kind: p.kind, value: p.value, after: p.list.rows.last.map { ($0.events, $0.account) })]
+            }
+            p.list.loading = false
+            if nav.fetch == .first { p.list.cursor = 0; p.list.scroll = 0 }
+            return []
+        }
+        if key == .enter || key == .char("l") || key == .right, let row = p.list.current { return open(account: row.account) }
+        if case .click(_, let y) = key, let r = TableView.rowAt(y: y, area: contentArea) {
+            let idx = p.list.scroll + r
+            if p.list.rows.indices.contains(idx) { p.list.cursor = idx }
+        }
+        return []
+    }
+
+    func timelineFetch(_ t: TimelineScreen, _ f: Fetch) -> Request {
+        switch f {
+        case .first: return .timelinePage(uid: t.uid, account: t.account, types: t.types, direction: .first, anchor: nil, from: nil)
+        case .last: return .timelinePage(uid: t.uid, account: t.account, types: t.types, direction: .last, anchor: nil, from: nil)
+        case .after: return .timelinePage(uid: t.uid, account: t.account, types: t.types, direction: .after, anchor: t.list.rows.last.map { ($0.ts, $0.id) }, from: nil)
+        case .before: return .timelinePage(uid: t.uid, account: t.account, types: t.types, direction: .before, anchor: t.list.rows.first.map { ($0.ts, $0.id) }, from: nil)
+        }
+    }
+
+    mutating func timelineKey(_ key: Key, _ t: inout TimelineScreen) -> [Request] {
+        let nav = navigate(&t.list, key, visible: timelineRows)
+        if nav.handled { return nav.fetch.map { [timelineFetch(t, $0)] } ?? [] }
+        switch key {
+        case .enter:
+            guard let e = t.list.current else { return [] }
+            return [.eventDetail(uid: t.uid, id: e.id)]
+        case .char("+"), .char("="), .char("-"), .char("0"):
+            guard let f = t.firstSeen, let l = t.lastSeen else { return [] }
+            let (from, to) = t.window ?? (f, l + 1)
+            let center = t.list.current?.ts ?? (from + to) / 2
+            var span = to - from
+            if key == .char("0") { t.window = (f, l + 1) }
+            else {
+                span = key == .char("-") ? min(span * 2, l + 1 - f) : max(60_000, span / 2)
+                let lo = max(f, center - span / 2)
+                t.window = (lo, min(l + 1, lo + span))
+            }
+            let w = t.window!
+            say("activity strip: \(Timestamp.short(w.from)) → \(Timestamp.short(w.to)) (\(Human.duration(ms: w.to - w.from)))")
+            return [.activity(uid: t.uid, account: t.account, from: w.from, to: w.to, buckets: stripBuckets)]
+        default: return []
+        }
+    }
+
+    // MARK: filter and command line
+
+    mutating func filterKey(_ key: Key, _ field: inout TextField) -> [Request] {
+        switch key {
+        case .esc:
+            mode = .normal
+            return []
+        case .enter:
+            mode = .normal
+            return applyFilter(field.text)
+        default:
+            _ = field.handle(key)
+            mode = .filter(field)
+            return []
+        }
+    }
+
+    mutating func applyFilter(_ text: String) -> [Request] {
+        switch top {
+        case .queue(var q):
+            q.query.text = text
+            q.list = Paged()
+            q.list.loading = true
+            replaceTop(.queue(q))
+            say(text.isEmpty ? "filter cleared" : "filter: \(text)")
+            return [queueFetch(q, .first), .queueCount(uid: q.uid, query: q.query)]
+        case .timeline(var t):
+            let types = text.split(whereSeparator: { $0 == "," || $0 == " " }).map { String($0).lowercased() }
+            t.types = types.isEmpty ? nil : types
+            t.list = Paged()
+            t.list.loading = true
+            replaceTop(.timeline(t))
+            say(types.isEmpty ? "showing every event type" : "showing \(types.joined(separator: ", "))")
+            return [timelineFetch(t, .first)]
+        default:
+            say("this screen has no filter")
+            return []
+        }
+    }
+
+    mutating func commandKey(_ key: Key, _ field: inout TextField) -> [Request] {
+        switch key {
+        case .esc:
+            mode = .normal
+            return []
+        case .enter:
+            mode = .normal
+            return runCommand(field.text)
+        case .tab:
+            // Cycle through candidates; ask for them the first time.
+            if !completions.isEmpty {
+                completionIndex = (completionIndex + 1) % completions.count
+                field = TextField(completions[completionIndex])
+                mode = .command(field)
+                return []
+            }
+            mode = .command(field)
+            return [.complete(prefix: field.text, command: field.text)]
+        default:
+            completions = []
+            _ = field.handle(key)
+            mode = .command(field)
+            return []
+        }
+    }
+
+    public mutating func runCommand(_ line: String) -> [Request] {
+        let parts = line.trimmingCharacters(in: .whitespaces).split(separator: " ", maxSplits: 1).map(String.init)
+        guard let cmd = parts.first else { return [] }
+        let arg = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
+        switch cmd {
+        case "q", "quit", "q!":
+            quit = true
+        case "queue":
+            stack = [stack[0]]
+            parked = []
+        case "help", "h":
+            help = true
+        case "account", "a":
+            guard !arg.isEmpty else { say(":account needs an account id", error: true); return [] }
+            return open(account: arg)
+        case "theme":
+            guard !arg.isEmpty else { say(":theme needs a name", error: true); return [] }
+            themeRequest = arg
+        case "sort":
+            guard case .queue(var q) = stack[0], let s = QueueSort(rawValue: arg.replacingOccurrences(of: " ", with: "_")) else {
+                say("sort by one of: \(QueueSort.allCases.map(\.rawValue).joined(separator: ", "))", error: true); return []
+            }
+            stack = [stack[0]]
+            let r = resort(&q, s, descending: s != .account && s != .country)
+            stack[0] = .queue(q)
+            return r
+        case "date":
+            guard case .timeline(var t) = top else { say(":date works in a timeline", error: true); return [] }
+            guard let day = Timestamp.parse(arg.count == 10 ? arg + "T00:00:00Z" : arg) else {
+                say("not a date: \(arg) (use YYYY-MM-DD)", error: true); return []
+            }
+            t.list = Paged()
+            t.list.loading = true
+            t.list.atStart = false
+            t.list.offsetKnown = false
+            t.jumpTo = day
+            replaceTop(.timeline(t))
+            say("jumped to \(arg)")
+            return [.timelinePage(uid: t.uid, account: t.account, types: t.types, direction: .first, anchor: nil, from: day)]
+        default:
+            if let kind = Commands.pivotKinds[cmd] {
+                guard !arg.isEmpty else { say(":\(cmd) needs a value", error: true); return [] }
+                return open(pivot: kind, value: kind == "email_domain" ? arg.lowercased() : arg)
+            }
+            say("unknown command :\(cmd) — Tab lists commands", error: true)
+        }
+        return []
+    }
+
+    // MARK: loads
+
+    public mutating func apply(_ loaded: Loaded) -> [Request] {
+        var reqs: [Request] = []
+        func withScreen(_ uid: Int, _ f: (inout Screen) -> Void) {
+            for i in stack.indices where stack[i].uid == uid { f(&stack[i]) }
+            for i in parked.indices where parked[i].uid == uid { f(&parked[i]) }
+        }
+        let visible = listRows
+        let tlRows = timelineRows
+        switch loaded {
+        case .queuePage(let uid, let direction, let rows):
+            withScreen(uid) { s in
+                guard case .queue(var q) = s else { return }
+                merge(&q.list, rows, direction: direction, visible: visible)
+                if let f = prefetch(&q.list, visible: visible) { reqs.append(queueFetch(q, f)) }
+                s = .queue(q)
+            }
+        case .queueCount(let uid, let count):
+            withScreen(uid) { s in
+                guard case .queue(var q) = s else { return }
+                q.list.total = count
+                if !q.list.offsetKnown && q.list.atEnd { q.list.offset = Int(count) - q.list.rows.count; q.list.offsetKnown = true }
+                s = .queue(q)
+            }
+        case .account(let uid, let profile, let ids, let linked, let daily):
+            withScreen(uid) { s in
+                guard case .account(var a) = s else { return }
+                a.profile = profile
+                a.missing = profile == nil
+                a.identifiers = ids
+                a.linked = linked
+                a.daily = daily
+                s = .account(a)
+            }
+            if profile == nil { say("no such account", error: true) }
+        case .pivotPage(let uid, let append, let rows, let accounts, let events):
+            withScreen(uid) { s in
+                guard case .pivot(var p) = s else { return }
+                p.list.loading = false
+                if append { p.list.rows += rows } else { p.list.rows = rows; p.accounts = accounts; p.events = events }
+                p.list.atEnd = rows.count < pageSize
+                p.list.total = p.accounts
+                s = .pivot(p)
+            }
+        case .timelinePage(let uid, let direction, let rows):
+            withScreen(uid) { s in
+                guard case .timeline(var t) = s else { return }
+                if t.jumpTo != nil && direction == .first {
+                    t.jumpTo = nil
+                    t.list.loading = false
+                    t.list.rows = rows; t.list.cursor = 0; t.list.scroll = 0
+                    t.list.atStart = rows.isEmpty; t.list.atEnd = rows.count < pageSize
+                    if let f = prefetch(&t.list, visible: tlRows) { reqs.append(timelineFetch(t, f)) }
+                } else {
+                    merge(&t.list, rows, direction: direction, visible: tlRows)
+                    if let f = prefetch(&t.list, visible: tlRows) { reqs.append(timelineFetch(t, f)) }
+                }
+                s = .timeline(t)
+            }
+        case .activity(let uid, let lanes):
+            withScreen(uid) { s in
+                guard case .timeline(var t) = s else { return }
+                t.lanes = lanes.sorted { $0.value.reduce(0, +) > $1.value.reduce(0, +) }.map { ($0.key, $0.value) }
+                s = .timeline(t)
+            }
+        case .eventDetail(let uid, let fields):
+            withScreen(uid) { s in
+                guard case .timeline(var t) = s else { return }
+                t.detail = fields
+                s = .timeline(t)
+            }
+        case .completions(let command, let candidates):
+            guard case .command = mode else { break }
+            completions = candidates
+            completionIndex = 0
+            if let first = candidates.first {
+                mode = .command(TextField(first))
+                say(candidates.count > 1 ? "Tab: \(candidates.prefix(8).joined(separator: "  "))" + (candidates.count > 8 ? " …" : "") : "")
+            } else {
+                say("no completions for '\(command)'")
+            }
+        case .failed(let msg):
+            say(msg, error: true)
+            for i in stack.indices {
+                switch stack[i] {
+                case .queue(var q): q.list.loading = false; stack[i] = .queue(q)
+                case .timeline(var t): t.list.loading = false; stack[i] = .timeline(t)
+                case .pivot(var p): p.list.loading = false; stack[i] = .pivot(p)
+                default: break
+                }
+            }
+        case .info(let msg):
+            say(msg)
+        }
+        return reqs
+    }
+}

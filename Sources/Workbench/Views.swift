@@ -1,0 +1,364 @@
+import Foundation
+import RiskStore
+import TerminalKit
+
+public let minWidth = 60, minHeight = 15
+
+/// The whole screen for a state: a pure function into a fresh buffer.
+public func render(_ s: AppState, theme: Theme, now: Int64 = Timestamp.nowMs()) -> Buffer {
+    let buf = Buffer(width: s.width, height: s.height)
+    let base = theme["base"]
+    buf.clear(base)
+    if s.width < minWidth || s.height < minHeight {
+        let msg = "Terminal too small: \(s.width)×\(s.height), need \(minWidth)×\(minHeight)"
+        let lines = [msg, "resize, or q to quit"]
+        for (i, l) in lines.enumerated() {
+            let y = s.height / 2 - 1 + i
+            buf.write(l, x: max(0, (s.width - TextWidth.of(l)) / 2), y: y, style: i == 0 ? theme["status.error"] : theme["muted"])
+        }
+        return buf
+    }
+    titleBar(s, buf, theme)
+    let area = Rect(x: 0, y: 1, width: s.width, height: s.height - 2)
+    switch s.top {
+    case .queue(let q): QueueView.render(q, s, buf, area, theme, now: now)
+    case .account(let a): AccountView.render(a, buf, area, theme, now: now)
+    case .pivot(let p): PivotView.render(p, s, buf, area, theme)
+    case .timeline(let t): TimelineView.render(t, s, buf, area, theme)
+    }
+    statusBar(s, buf, theme)
+    if s.help { helpOverlay(s, buf, theme) }
+    if case .timeline(let t) = s.top, let d = t.detail { detailOverlay(d, buf, theme) }
+    return buf
+}
+
+func titleBar(_ s: AppState, _ buf: Buffer, _ theme: Theme) {
+    let st = theme["title"]
+    buf.fill(Rect(x: 0, y: 0, width: s.width, height: 1), style: st)
+    let crumbs = s.stack.map(\.title).joined(separator: " › ")
+    let right = " \(s.storeName) "
+    let used = buf.write(" riskdesk ", x: 0, y: 0, style: st.bolded())
+    buf.write(crumbs, x: used + 1, y: 0, style: st, maxWidth: max(0, s.width - used - TextWidth.of(right) - 2))
+    buf.writeRight(right, x: 0, y: 0, width: s.width, style: st)
+}
+
+func statusBar(_ s: AppState, _ buf: Buffer, _ theme: Theme) {
+    let y = s.height - 1
+    let st = theme["status"]
+    buf.fill(Rect(x: 0, y: y, width: s.width, height: 1), style: st)
+    var right = ""
+    switch s.top {
+    case .queue(let q):
+        let pos = q.list.position.map { "\($0 + 1)" } ?? "?"
+        let total = q.list.total.map { Human.count(Double($0)) } ?? "…"
+        right = "\(pos)/\(total) accounts · sort \(q.query.sort.rawValue)\(q.query.descending ? "↓" : "↑")"
+        if !q.query.text.isEmpty { right += " · filter “\(q.query.text)”" }
+    case .pivot(let p):
+        right = "\(p.list.cursor + 1)/\(p.accounts) accounts · \(Human.count(Double(p.events))) events"
+    case .timeline(let t):
+        let pos = t.list.position.map { "\($0 + 1)" } ?? "~"
+        right = "event \(pos)" + (t.types.map { " · \($0.joined(separator: ","))" } ?? "")
+    case .account(let a):
+        right = a.revealed ? "PII revealed" : "PII masked (r)"
+    }
+    if s.top.isLoading { right = "loading… " + right }
+    right = " " + right + " "
+    let rw = TextWidth.of(right)
+    switch s.mode {
+    case .command(let f), .filter(let f):
+        let prefix = { if case .command = s.mode { return ":" } else { return "/" } }()
+        let used = buf.write(prefix, x: 0, y: y, style: theme["input"])
+        f.render(into: buf, x: used, y: y, width: max(1, s.width - used - rw - 1), style: theme["input"], cursorStyle: theme["input"].bolded().reversedToggled())
+    case .normal:
+        let msg = s.message.isEmpty ? " ? help  : command  / filter  q back" : " " + s.message
+        buf.write(msg, x: 0, y: y, style: s.messageIsError ? theme["status.error"] : st, maxWidth: max(0, s.width - rw - 1))
+    }
+    buf.writeRight(right, x: 0, y: y, width: s.width, style: st)
+}
+
+extension Style {
+    func reversedToggled() -> Style { var s = self; s.reverse.toggle(); return s }
+}
+
+extension Screen {
+    var isLoading: Bool {
+        switch self {
+        case .queue(let q): return q.list.loading
+        case .pivot(let p): return p.list.loading
+        case .timeline(let t): return t.list.loading
+        case .account(let a): return a.profile == nil && !a.missing
+        }
+    }
+}
+
+func helpOverlay(_ s: AppState, _ buf: Buffer, _ theme: Theme) {
+    let items = Bindings.screen(s.top) + [("", "")] + Bindings.global
+    let w = min(s.width - 4, 72), h = min(s.height - 2, items.count + 4)
+    let r = Box.centered(in: buf.area, width: w, height: h)
+    Box.draw(buf, r, style: theme["overlay"], title: "Keys — \(s.top.title)")
+    for (i, (k, d)) in items.enumerated() where i < h - 4 {
+        buf.write(k, x: r.x + 2, y: r.y + 2 + i, style: theme["overlay"].bolded(), maxWidth: 18)
+        buf.write(d, x: r.x + 21, y: r.y + 2 + i, style: theme["overlay"], maxWidth: w - 23)
+    }
+    buf.write("any key closes", x: r.x + 2, y: r.maxY - 1, style: theme["overlay"], maxWidth: w - 4)
+}
+
+func detailOverlay(_ fields: [(String, String)], _ buf: Buffer, _ theme: Theme) {
+    let w = min(buf.width - 4, 100)
+    var lines: [(String, String)] = []
+    for (k, v) in fields {
+        // Long values wrap onto following lines.
+        let room = max(10, w - 18)
+        var rest = v.replacingOccurrences(of: "\n", with: " ⏎ ")
+        var first = true
+        while !rest.isEmpty {
+            var chunk = ""
+            var cw = 0
+            for ch in rest {
+                let d = TextWidth.display(ch).1
+                if cw + d > room { break }
+                chunk.append(ch); cw += d
+            }
+            if chunk.isEmpty { break }
+            rest.removeFirst(chunk.count)
+            lines.append((first ? k : "", chunk))
+            first = false
+        }
+    }
+    let h = min(buf.height - 2, lines.count + 3)
+    let r = Box.centered(in: buf.area, width: w, height: h)
+    Box.draw(buf, r, style: theme["overlay"], title: "Event")
+    for (i, (k, v)) in lines.enumerated() where i < h - 3 {
+        buf.write(k, x: r.x + 2, y: r.y + 1 + i, style: theme["overlay"].bolded(), maxWidth: 14)
+        buf.write(v, x: r.x + 16, y: r.y + 1 + i, style: theme["overlay"], maxWidth: w - 18)
+    }
+    buf.write("Esc closes", x: r.x + 2, y: r.maxY - 1, style: theme["overlay"], maxWidth: w - 4)
+}
+
+func ago(_ ms: Int64?, now: Int64) -> String {
+    guard let ms else { return "—" }
+    return Human.duration(ms: now - ms)
+}
+
+func day(_ ms: Int64?) -> String { ms.map { String(Timestamp.iso($0).prefix(10)) } ?? "—" }
+
+enum QueueView {
+    static let columns: [(Column, QueueSort?)] = [
+        (Column("#", width: 7, align: .right), nil),
+        (Column("account", width: 13), .account),
+        (Column("kind", width: 7), nil),
+        (Column("cc", width: 3), .country),
+        (Column("events", width: 9, align: .right), .events),
+        (Column("first seen", width: 16), nil),
+        (Column("last seen", width: 16), .lastSeen),
+        (Column("age", width: 5, align: .right), .created),
+        (Column("email", flex: 1), nil),
+    ]
+
+    static func sortForColumn(atX x: Int, width: Int) -> QueueSort? {
+        let widths = TableView.layout(columns.map(\.0), width: width)
+        var cx = 0
+        for (i, w) in widths.enumerated() {
+            if x >= cx && x < cx + w { return columns[i].1 }
+            cx += w + 1
+        }
+        return nil
+    }
+
+    static func render(_ q: QueueScreen, _ s: AppState, _ buf: Buffer, _ area: Rect, _ theme: Theme, now: Int64) {
+        let visible = max(0, area.height - 1)
+        let start = q.list.scroll
+        var rows: [TableRow] = []
+        for i in start..<min(q.list.rows.count, start + visible) {
+            let r = q.list.rows[i]
+            let pos = q.list.offsetKnown ? String(q.list.offset + i + 1) : ""
+            rows.append(TableRow([
+                pos, r.account, r.kind ?? "—", r.country ?? "", Human.count(Double(r.events)),
+                r.firstSeen.map(Timestamp.short).map { String($0.prefix(16)) } ?? "—",
+                r.lastSeen.map(Timestamp.short).map { String($0.prefix(16)) } ?? "—",
+                ago(r.createdAt, now: now), r.email.map(PII.maskEmail) ?? "",
+            ], cellStyles: [theme["muted"], nil, theme["kind.\(r.kind ?? "")"], nil, nil, theme["muted"], nil, nil, theme["muted"]]))
+        }
+        var table = TableView(columns: columns.map(\.0), rows: rows, selected: q.list.cursor - start)
+        table.sortColumn = columns.firstIndex { $0.1 == q.query.sort }
+        table.sortDescending = q.query.descending
+        table.render(into: buf, area: area, theme: theme)
+        if q.list.rows.isEmpty && !q.list.loading {
+            let msg = q.query.text.isEmpty ? "The store has no accounts yet: riskdesk import FILES (or riskdesk demo)" : "No account matches “\(q.query.text)” — / to change the filter"
+            buf.write(msg, x: 2, y: area.y + 2, style: theme["muted"], maxWidth: area.width - 4)
+        }
+    }
+}
+
+enum AccountView {
+    static func render(_ a: AccountScreen, _ buf: Buffer, _ area: Rect, _ theme: Theme, now: Int64) {
+        var y = area.y
+        let x = 1, w = area.width - 2
+        guard let p = a.profile else {
+            buf.write(a.missing ? "No account \(a.id) in this store." : "loading \(a.id)…", x: x, y: y + 1, style: theme["muted"])
+            return
+        }
+        let label = theme["muted"]
+        var line1 = "\(p.kind ?? "account") · \(p.country ?? "??")"
+        if let c = p.createdAt { line1 += " · created \(day(c)) (\(ago(c, now: now)) ago)" }
+        if !p.inProfile { line1 += " · seen only in events" }
+        var used = buf.write(p.account, x: x, y: y, style: theme["accent"].bolded())
+        buf.write("  " + line1, x: x + used, y: y, style: theme["base"], maxWidth: w - used)
+        y += 1
+        let email = p.email.map { a.revealed ? $0 : PII.maskEmail($0) } ?? "—"
+        let phone = p.phone.map { a.revealed ? $0 : PII.maskPhone($0) } ?? "—"
+        used = buf.write("email ", x: x, y: y, style: label)
+        used += buf.write(email, x: x + used, y: y, style: a.revealed ? theme["warn"] : theme["base"])
+        used += buf.write("   phone ", x: x + used, y: y, style: label)
+        used += buf.write(phone, x: x + used, y: y, style: a.revealed ? theme["warn"] : theme["base"])
+        if !a.revealed { buf.write("   (r reveals, logged)", x: x + used, y: y, style: label) }
+        y += 1
+        var stats = "events \(Human.count(Double(p.events))) · first \(day(p.firstSeen)) · last \(day(p.lastSeen))"
+        stats += " · orders \(p.orders)"
+        if p.orders > 0 { stats += String(format: " (%.2f)", p.orderAmount) }
+        stats += " · reviews \(p.reviews)"
+        if let r = p.avgRating { stats += String(format: " (avg %.1f★)", r) }
+        stats += " · refunds \(p.refunds) · failed logins \(p.loginFailures)"
+        buf.write(stats, x: x, y: y, style: theme["base"], maxWidth: w)
+        y += 1
+        let spark = Sparkline.text(a.daily, width: max(10, w - 10))
+        used = buf.write("activity  ", x: x, y: y, style: label)
+        buf.write(spark, x: x + used, y: y, style: theme["accent"], maxWidth: w - used)
+        y += 1
+        let types = p.typeCounts.prefix(10).map { "\($0.0) \(Human.count(Double($0.1)))" }.joined(separator: " · ")
+        buf.write("by type   " + types, x: x, y: y, style: label, maxWidth: w)
+        y += 1
+        buf.write("findings  none yet — no detection run has scored this store", x: x, y: y, style: label, maxWidth: w)
+        y += 2
+
+        // One list: identifiers, then linked accounts.
+        var lines: [(text: String, style: Style, item: Int?)] = []
+        lines.append(("Identifiers — Enter lists every account that shares one", theme["header"], nil))
+        if a.identifiers.isEmpty { lines.append(("  none recorded", label, nil)) }
+        for (i, id) in a.identifiers.enumerated() {
+            let shared = id.sharedBy > 1 ? "shared by \(Human.count(Double(id.sharedBy))) accounts" : "only this account"
+            let text = "  " + TextWidth.pad(id.kind, to: 13) + TextWidth.pad(id.value, to: 26) + " "
+                + TextWidth.pad("\(Human.count(Double(id.events))) events", to: 13) + shared
+            lines.append((text, id.sharedBy > 1 ? theme["base"] : label, i))
+        }
+        lines.append(("", theme["base"], nil))
+        lines.append(("Linked accounts — through a shared device, payment, address or IP", theme["header"], nil))
+        if a.linked.isEmpty { lines.append(("  none", label, nil)) }
+        for (i, l) in a.linked.enumerated() {
+            let via = l.via.map { "\($0.kind) \($0.value)" }.joined(separator: ", ")
+            lines.append(("  " + TextWidth.pad(l.account, to: 14) + String(format: "%5.2f  ", l.strength) + via, theme["base"], a.identifiers.count + i))
+        }
+        let room = area.maxY - y
+        guard room > 0 else { return }
+        let cursorLine = lines.firstIndex { $0.item == a.cursor } ?? 0
+        let start = max(0, min(cursorLine - room / 2, lines.count - room))
+        for (k, l) in lines[start...].prefix(room).enumerated() {
+            var st = l.style
+            if l.item == a.cursor && a.itemCount > 0 { st = theme["selected"].over(st) }
+            buf.fill(Rect(x: 0, y: y + k, width: area.width, height: 1), style: l.item == a.cursor && a.itemCount > 0 ? st : theme["base"])
+            buf.write(l.text, x: x, y: y + k, style: st, maxWidth: w)
+        }
+    }
+}
+
+enum PivotView {
+    static func render(_ p: PivotScreen, _ s: AppState, _ buf: Buffer, _ area: Rect, _ theme: Theme) {
+        let head = "\(p.kind) \(p.value) — used by \(p.accounts) account\(p.accounts == 1 ? "" : "s"), \(Human.count(Double(p.events))) events"
+        buf.write(head, x: 1, y: area.y, style: theme["accent"].bolded(), maxWidth: area.width - 2)
+        let tableArea = Rect(x: 0, y: area.y + 1, width: area.width, height: area.height - 1)
+        let visible = max(0, tableArea.height - 1)
+        let start = p.list.scroll
+        var rows: [TableRow] = []
+        for i in start..<min(p.list.rows.count, start + visible) {
+            let r = p.list.rows[i]
+            rows.append(TableRow([r.account, r.kind ?? "—", r.country ?? "", Human.count(Double(r.events)),
+                                  Human.count(Double(r.accountEvents)), day(r.firstTs), day(r.lastTs)]))
+        }
+        let cols = [Column("account", width: 14), Column("kind", width: 8), Column("cc", width: 3),
+                    Column("with it", width: 8, align: .right), Column("all events", width: 10, align: .right),
+                    Column("first", width: 10), Column("last", flex: 1)]
+        TableView(columns: cols, rows: rows, selected: p.list.cursor - start).render(into: buf, area: tableArea, theme: theme)
+    }
+}
+
+enum TimelineView {
+    static func render(_ t: TimelineScreen, _ s: AppState, _ buf: Buffer, _ area: Rect, _ theme: Theme) {
+        var y = area.y
+        let label = theme["muted"]
+        // Activity strip: one lane per event type over the window.
+        if let w = t.window {
+            let head = "activity  \(Timestamp.short(w.from)) → \(Timestamp.short(w.to))  (\(Human.duration(ms: w.to - w.from)))   + − zoom  0 all"
+            buf.write(head, x: 1, y: y, style: label, maxWidth: area.width - 2)
+            y += 1
+            let laneW = max(10, area.width - 18)
+            let cursorTs = t.list.current?.ts
+            for (type, values) in t.lanes.prefix(8) {
+                buf.write(TextWidth.pad(type, to: 15), x: 1, y: y, style: theme["event.\(type)"])
+                buf.write(Sparkline.text(values, width: laneW), x: 17, y: y, style: theme["event.\(type)"], maxWidth: laneW)
+                if let ts = cursorTs, ts >= w.from, ts < w.to {
+                    let cx = 17 + Int(Double(ts - w.from) / Double(max(1, w.to - w.from)) * Double(laneW))
+                    if cx < 17 + laneW { buf.restyle(Rect(x: cx, y: y, width: 1, height: 1)) { $0.reverse = true } }
+                }
+                y += 1
+            }
+            y += 1
+        }
+        // Events, grouped by day, with gaps between sessions shown.
+        let header = Rect(x: 0, y: y, width: area.width, height: 1)
+        buf.fill(header, style: theme["header"])
+        buf.write(" time          type            device            ip               details", x: 0, y: y, style: theme["header"], maxWidth: area.width)
+        y += 1
+        let room = area.maxY - y
+        guard room > 0 else { return }
+        if t.list.rows.isEmpty {
+            buf.write(t.list.loading ? "loading…" : "No events" + (t.types.map { " of type \($0.joined(separator: ", "))" } ?? ""), x: 2, y: y, style: label)
+            return
+        }
+        var lines: [(text: [(String, Style, Int)], row: Int?)] = []
+        func build(from start: Int) -> [(text: [(String, Style, Int)], row: Int?)] {
+            var out: [(text: [(String, Style, Int)], row: Int?)] = []
+            var prev: EventRow? = start > 0 ? t.list.rows[start - 1] : nil
+            var i = start
+            while i < t.list.rows.count && out.count < room {
+                let e = t.list.rows[i]
+                let d = String(Timestamp.iso(e.ts).prefix(10))
+                if prev == nil || String(Timestamp.iso(prev!.ts).prefix(10)) != d {
+                    out.append(([("── \(weekday(e.ts)) \(d) " + String(repeating: "─", count: 60), theme["header.day"], 0)], nil))
+                } else if let p = prev, e.ts - p.ts > 30 * 60_000 {
+                    out.append(([("   ┄ \(Human.duration(ms: e.ts - p.ts)) later ┄", label, 0)], nil))
+                }
+                if out.count >= room { break }
+                let time = String(Timestamp.iso(e.ts).dropFirst(11).prefix(12))
+                out.append(([(" " + time, theme["base"], 1), (e.type, theme["event.\(e.type)"], 15),
+                             (e.device.map { String($0.prefix(16)) } ?? "", label, 33), (e.ip ?? "", label, 51),
+                             (e.summary, theme["base"], 68)], i))
+                prev = e
+                i += 1
+            }
+            return out
+        }
+        // Start at scroll; move on until the cursor's line fits.
+        var start = min(t.list.scroll, t.list.cursor)
+        lines = build(from: start)
+        while !lines.contains(where: { $0.row == t.list.cursor }) && start < t.list.cursor {
+            start += 1
+            lines = build(from: start)
+        }
+        for (k, l) in lines.enumerated() {
+            let selected = l.row == t.list.cursor
+            let rowStyle = selected ? theme["selected"] : theme["base"]
+            buf.fill(Rect(x: 0, y: y + k, width: area.width, height: 1), style: rowStyle)
+            for (text, st, col) in l.text {
+                let x = col == 0 ? 1 : col
+                let next = l.text.first { $0.2 > col }?.2 ?? area.width
+                let style = selected ? rowStyle.over(st) : st
+                buf.write(text, x: x, y: y + k, style: style, maxWidth: max(0, min(next, area.width) - x - (col == 0 ? 0 : 1)))
+            }
+        }
+    }
+
+    static func weekday(_ ms: Int64) -> String {
+        let days = Int((ms / 86_400_000)) + (ms < 0 && ms % 86_400_000 != 0 ? -1 : 0)
+        return ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][((days % 7) + 7) % 7]
+    }
+}

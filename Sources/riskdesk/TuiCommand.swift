@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import RiskStore
+import TerminalKit
+import TerminalNcurses
+import Workbench
+
+struct Tui: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tui",
+        abstract: "Open the workbench: review queue, account drill-down, pivots, timelines (the default).")
+    @OptionGroup var store: StoreOption
+    @Option(help: "Colour theme: dark, light, high-contrast, or a .toml path (default: the config file's, else dark).")
+    var theme: String?
+    @Option(help: "Settings file (default: $RISKDESK_CONFIG, else ~/.config/riskdesk/config.toml).")
+    var config: String?
+    @Option(help: "Who is working, for the audit trail (default: $USER).")
+    var analyst: String?
+
+    func run() throws {
+        try guarded { try openWorkbench(storePath: store.path, theme: theme, config: config, analyst: analyst) }
+    }
+}
+
+/// Opens the workbench on a store; shared by `tui` and `demo`.
+func openWorkbench(storePath: String, theme themeName: String?, config configPath: String?, analyst: String?) throws {
+    // Everything that can fail for a user reason fails here, before the terminal changes mode.
+    let cfg = try WorkbenchConfig.load(path: configPath)
+    _ = try Store(path: storePath, mustExist: true)   // migrates an older store; refuses a newer one
+    let theme = try ThemeLibrary.load(themeName ?? cfg.theme ?? "dark")
+    let who = analyst ?? cfg.analyst ?? ProcessInfo.processInfo.environment["USER"] ?? "analyst"
+    let terminal: NcursesTerminal
+    do { terminal = try NcursesTerminal(mouse: cfg.mouse) } catch let e as NcursesTerminal.OpenError {
+        throw CLIError(e.description)
+    }
+    defer { terminal.restore() }
+    let app = try App(storePath: storePath, terminal: terminal, theme: theme, analyst: who)
+    app.run()
+}
