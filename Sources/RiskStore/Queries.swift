@@ -269,15 +269,16 @@ extension Database {
         try st.bind(args)
         var out: [EventRow] = []
         while try st.step() {
+            // What an analyst reads first: outcome, rating, text, money; then the identifiers.
             var parts: [String] = []
             func add(_ label: String, _ i: Int) { if let v = st.text(i), !v.isEmpty { parts.append(label.isEmpty ? v : "\(label) \(v)") } }
-            add("item", 8); add("seller", 9); add("order", 10)
-            if !st.isNull(11) { parts.append("qty \(st.int(11))") }
-            if !st.isNull(12) { parts.append(String(format: "%.2f", st.double(12)) + (st.text(13).map { " \($0)" } ?? "")) }
-            add("coupon", 14); add("card", 15); add("addr", 16); add("→", 17)
-            if !st.isNull(18) { parts.append(String(repeating: "★", count: Int(max(0, min(5, st.int(18)))))) }
             add("", 19)
+            if !st.isNull(18) { parts.append(String(repeating: "★", count: Int(max(0, min(5, st.int(18)))))) }
             if let t = st.text(20), !t.isEmpty { parts.append("“" + t.replacingOccurrences(of: "\n", with: " ⏎ ") + "”") }
+            if !st.isNull(12) { parts.append(String(format: "%.2f", st.double(12)) + (st.text(13).map { " \($0)" } ?? "")) }
+            if !st.isNull(11) { parts.append("qty \(st.int(11))") }
+            add("item", 8); add("seller", 9); add("order", 10)
+            add("coupon", 14); add("card", 15); add("addr", 16); add("→", 17)
             out.append(EventRow(id: st.int(0), eventID: st.text(1) ?? "", ts: st.int(2), type: st.text(3) ?? "?",
                                 summary: parts.joined(separator: "  "), device: st.text(4), ip: st.text(5),
                                 country: st.text(6), session: st.text(7)))

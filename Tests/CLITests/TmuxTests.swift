@@ -1,0 +1,199 @@
+import Foundation
+import RiskStore
+import XCTest
+
+/// Drives the real binary in a real terminal: tmux.
+struct Tmux {
+    let session: String
+
+    /// Runs a tmux command. `capture: false` for commands that may start the tmux server:
+    /// the server would inherit the pipe and keep it open forever.
+    @discardableResult
+    static func run(_ args: [String], capture: Bool = true) -> (Int32, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["tmux"] + args
+        p.standardInput = FileHandle.nullDevice
+        guard capture else {
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try? p.run()
+            p.waitUntilExit()
+            return (p.terminationStatus, "")
+        }
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try? p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    static var available: Bool { run(["-V"], capture: false).0 == 0 }
+
+    /// Starts `command` in a detached 120×40 session; the shell reports the exit code and waits.
+    init(_ command: String, width: Int = 120, height: Int = 40, env: [String: String] = [:]) {
+        session = "rdtest-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let exports = env.map { "export \($0.key)='\($0.value)';" }.joined(separator: " ")
+        Tmux.run(["new-session", "-d", "-s", session, "-x", "\(width)", "-y", "\(height)",
+                  "\(exports) \(command); echo \"EXIT:$?\"; sleep 600"], capture: false)
+    }
+
+    func keys(_ k: String...) { Tmux.run(["send-keys", "-t", session] + k) }
+    func type(_ text: String) { Tmux.run(["send-keys", "-t", session, "-l", text]) }
+    func screen() -> String { Tmux.run(["capture-pane", "-p", "-t", session]).1 }
+    func resize(_ w: Int, _ h: Int) { Tmux.run(["resize-window", "-t", session, "-x", "\(w)", "-y", "\(h)"]) }
+    func kill() { Tmux.run(["kill-session", "-t", session]) }
+
+    /// Waits until the screen contains `text`; fails with the screen if it never does.
+    @discardableResult
+    func wait(for text: String, timeout: TimeInterval = 20, file: StaticString = #filePath, line: UInt = #line) -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        var s = ""
+        while Date() < deadline {
+            s = screen()
+            if s.contains(text) { return s }
+            usleep(50_000)
+        }
+        XCTFail("screen never showed “\(text)”:\n\(s)", file: file, line: line)
+        return s
+    }
+
+    /// The pid of the program running in the session's shell.
+    func childPID(named name: String) -> pid_t? {
+        let shell = Tmux.run(["list-panes", "-t", session, "-F", "#{pane_pid}"]).1.trimmingCharacters(in: .whitespacesAndNewlines)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["pgrep", "-P", shell, name]
+        let out = Pipe()
+        p.standardOutput = out
+        try? p.run()
+        let s = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return pid_t(s.split(separator: "\n").first.map(String.init) ?? "")
+    }
+}
+
+final class TmuxWorkbenchTests: CLITestCase {
+    var sessions: [Tmux] = []
+
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        guard Tmux.available else { throw XCTSkip("tmux is not installed (scripts/setup installs it)") }
+    }
+    override func tearDown() {
+        sessions.forEach { $0.kill() }
+        super.tearDown()
+    }
+
+    func demoStore() throws -> String {
+        let r = try CLI.run(["demo", "--store", store, "--accounts", "600", "--days", "10", "--seed", "5", "--no-open"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        return store
+    }
+
+    func open(_ extra: String = "", env: [String: String] = [:], width: Int = 120, height: Int = 40) throws -> Tmux {
+        let t = Tmux("\(CLI.binary) \(extra.isEmpty ? "tui --store \(try demoStore())" : extra)", width: width, height: height,
+                     env: ["TERM": "xterm-256color"].merging(env) { $1 })
+        sessions.append(t)
+        return t
+    }
+
+    func testOpenMoveDrillTimelineBackFilterResizeQuit() throws {
+        let t = try open()
+        var s = t.wait(for: "accounts · sort events")
+        XCTAssertTrue(s.contains(" riskdesk  Queue"), s)
+        XCTAssertTrue(s.contains("1/600 accounts"), s)
+        t.keys("j", "j", "C-d")          // 2 down, then half of the 36-row list
+        t.wait(for: "21/600 accounts")
+        t.keys("Enter")
+        s = t.wait(for: "Identifiers")
+        XCTAssertTrue(s.contains("Queue › Account"), s)
+        XCTAssertTrue(s.contains("***@"), s)                      // masked PII
+        t.keys("t")
+        s = t.wait(for: "Timeline")
+        XCTAssertTrue(s.contains("activity  20"), s)
+        XCTAssertTrue(s.contains("── "), s)                       // day header
+        t.keys("G")
+        t.keys("Enter")
+        s = t.wait(for: "event_id")
+        t.keys("Escape")
+        t.keys("Escape", "Escape")
+        s = t.wait(for: "? help")
+        XCTAssertFalse(s.contains("›"), s)
+        t.keys("/")
+        t.type("ID")
+        t.keys("Enter")
+        s = t.wait(for: "filter “ID”")
+        let rows = s.split(separator: "\n").dropFirst(2).prefix(10)
+        XCTAssertTrue(rows.allSatisfy { $0.contains(" ID ") }, s)
+        t.resize(80, 20)
+        s = t.wait(for: "accounts")
+        XCTAssertTrue(s.split(separator: "\n").allSatisfy { $0.count <= 80 }, s)
+        t.resize(50, 12)
+        t.wait(for: "Terminal too small")
+        t.resize(120, 40)
+        t.wait(for: "first seen")
+        t.keys("q")
+        t.wait(for: "EXIT:0")
+    }
+
+    func testCommandLineAndHelp() throws {
+        let t = try open()
+        t.wait(for: "accounts · sort events")
+        t.keys("?")
+        t.wait(for: "Keys — Queue")
+        t.keys("Escape")
+        t.keys(":")
+        t.type("the")
+        t.keys("Tab")
+        t.wait(for: ":theme")
+        t.type("light")
+        t.keys("Enter")
+        t.wait(for: "theme light")
+        t.keys(":")
+        t.type("bogus")
+        t.keys("Enter")
+        t.wait(for: "unknown command :bogus")
+        t.keys("C-c")
+        t.wait(for: "EXIT:0")
+    }
+
+    func testSIGTERMRestoresTheTerminal() throws {
+        let t = try open()
+        t.wait(for: "accounts · sort events")
+        guard let pid = t.childPID(named: "riskdesk") else { return XCTFail("no riskdesk process") }
+        kill(pid, SIGTERM)
+        let s = t.wait(for: "EXIT:143")
+        XCTAssertFalse(s.contains("sort events"), "the workbench's screen is gone:\n\(s)")
+    }
+
+    func testUndrivableTerminalsGetAClearError() throws {
+        let path = try demoStore()
+        let t = Tmux("\(CLI.binary) tui --store \(path)", env: ["TERM": "dumb"])
+        sessions.append(t)
+        var s = t.wait(for: "EXIT:1")
+        XCTAssertTrue(s.contains("TERM is 'dumb'"), s)
+        let t2 = Tmux("\(CLI.binary) tui --store \(path)", env: ["TERM": "no-such-terminal-type"])
+        sessions.append(t2)
+        s = t2.wait(for: "EXIT:1")
+        XCTAssertTrue(s.contains("unknown to terminfo"), s)
+        // Not a terminal at all.
+        let r = try CLI.run(["tui", "--store", path])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("needs a terminal"), r.stderr)
+    }
+
+    func testBrokenThemeAndConfigNameTheLine() throws {
+        let path = try demoStore()
+        let theme = write("bad.toml", "name = \"bad\"\n[styles]\nbase = \"bolt\"\n")
+        let r = try CLI.run(["tui", "--store", path, "--theme", theme])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("bad.toml:3: styles.base: unknown style word 'bolt'"), r.stderr)
+        let cfg = write("config.toml", "theme = \"dark\"\nmouse = maybe\n")
+        let r2 = try CLI.run(["tui", "--store", path], env: ["RISKDESK_CONFIG": cfg])
+        XCTAssertEqual(r2.status, 1)
+        XCTAssertTrue(r2.stderr.contains("config.toml:2:"), r2.stderr)
+    }
+}

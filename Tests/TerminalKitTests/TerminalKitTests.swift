@@ -1,0 +1,141 @@
+import Foundation
+import XCTest
+@testable import TerminalKit
+
+final class BufferTests: XCTestCase {
+    override func setUp() { XCTAssertTrue(TextWidth.setUpLocale()) }
+
+    func testWideCharactersAndEmojiTakeTwoColumns() {
+        XCTAssertEqual(TextWidth.of("abc"), 3)
+        XCTAssertEqual(TextWidth.of("非常好"), 6)
+        XCTAssertEqual(TextWidth.of("👍"), 2)
+        XCTAssertEqual(TextWidth.of("é"), 1)            // precomposed
+        XCTAssertEqual(TextWidth.of("e\u{301}"), 1)     // combining accent
+        XCTAssertEqual(TextWidth.of("ดีมาก"), 4)         // Thai: a combining vowel mark
+        XCTAssertEqual(TextWidth.of("a\nb"), 3)          // newline drawn as ⏎
+    }
+
+    func testWriteClipsWithEllipsisAndNeverSplitsAWideCharacter() {
+        let b = Buffer(width: 10, height: 2)
+        XCTAssertEqual(b.write("hello world", x: 0, y: 0, style: .plain), 10)
+        XCTAssertEqual(b.line(0), "hello wor…")
+        b.write("好评好评好评", x: 0, y: 1, style: .plain, maxWidth: 6)
+        XCTAssertEqual(b.line(1), "好评…")
+        // Overwriting the right half of a wide character blanks its left half.
+        b.write("x", x: 1, y: 1, style: .plain)
+        XCTAssertEqual(b.line(1), " x评…")
+        XCTAssertTrue(b[2, 1].text == "评" && b[3, 1].isContinuation)
+    }
+
+    func testWriteOffTheEdgesIsSafe() {
+        let b = Buffer(width: 4, height: 1)
+        b.write("abcdef", x: -2, y: 0, style: .plain)
+        b.write("zz", x: 3, y: 5, style: .plain)
+        b.write("好", x: 3, y: 0, style: .plain)     // would straddle the edge: dropped, not split
+        XCTAssertEqual(b.line(0), "cde…")
+        XCTAssertEqual(TextWidth.truncate("好评好评", to: 1), "…")
+        XCTAssertEqual(TextWidth.pad("ab", to: 4), "ab  ")
+    }
+
+    func testTableLayoutAndRendering() {
+        let cols = [Column("id", width: 4, align: .right), Column("name", flex: 1), Column("n", width: 3, align: .right)]
+        XCTAssertEqual(TableView.layout(cols, width: 20), [4, 11, 3])
+        let b = Buffer(width: 20, height: 4)
+        var t = TableView(columns: cols, rows: [TableRow(["1", "Ann", "5"]), TableRow(["22", "名前が長いです", "123"])], selected: 1)
+        t.sortColumn = 2
+        t.render(into: b, area: b.area, theme: Theme.fallback)
+        XCTAssertEqual(b.text(), "  id name        n ▲\n   1 Ann           5\n  22 名前が長い… 123\n")
+        XCTAssertTrue(b[0, 2].style.reverse)          // the selected row
+        XCTAssertFalse(b[0, 1].style.reverse)
+        XCTAssertEqual(TableView.rowAt(y: 2, area: b.area), 1)
+    }
+
+    func testSparklineScalesAndBuckets() {
+        XCTAssertEqual(Sparkline.text([0, 1, 2, 4, 8]), " ▁▂▄█")
+        XCTAssertEqual(Sparkline.text([1, 1, 1, 1, 8, 8], width: 3), "▁▁█")   // buckets sum: 2, 2, 16
+        XCTAssertEqual(Sparkline.text([0, 0]), "  ")
+    }
+
+    func testTextFieldEditing() {
+        var f = TextField("accont")
+        for k: Key in [.left, .left, .char("u")] { _ = f.handle(k) }
+        XCTAssertEqual(f.text, "account")
+        _ = f.handle(.end); _ = f.handle(.char(" ")); _ = f.handle(.char("x"))
+        _ = f.handle(.ctrl("w"))
+        XCTAssertEqual(f.text, "account ")
+        _ = f.handle(.ctrl("u"))
+        XCTAssertEqual(f.text, "")
+        XCTAssertFalse(f.handle(.enter))
+    }
+
+    func testHumanLabels() {
+        XCTAssertEqual(Human.count(999), "999")
+        XCTAssertEqual(Human.count(1234), "1.2k")
+        XCTAssertEqual(Human.count(45_000), "45k")
+        XCTAssertEqual(Human.count(3_400_000), "3.4M")
+        XCTAssertEqual(Human.duration(ms: 42_000), "42s")
+        XCTAssertEqual(Human.duration(ms: 7_980_000), "2h 13m")
+        XCTAssertEqual(Human.duration(ms: 3 * 86_400_000), "3d")
+    }
+
+    func testKeyNames() {
+        XCTAssertEqual(Key.named("C-d"), .ctrl("d"))
+        XCTAssertEqual(Key.named("PgDn"), .pageDown)
+        XCTAssertEqual(Key.named("F5"), .f(5))
+        XCTAssertEqual(Key.named("j"), .char("j"))
+    }
+}
+
+final class ThemeTests: XCTestCase {
+    let required = Theme.requiredRoles.map { "\"\($0)\" = \"white\"" }.joined(separator: "\n")
+
+    func testParsesStylesAndFallsBackAlongRoles() throws {
+        let t = try Theme.parse("name = \"t\"\n[styles]\n\(required)\nbase = \"252 on 234\"\n\"event.login\" = \"bold 75\"  # comment\n"
+            .replacingOccurrences(of: "\"base\" = \"white\"\n", with: ""), file: "t.toml")
+        XCTAssertEqual(t.name, "t")
+        XCTAssertEqual(t["event.login"], Style(fg: .index(75), bg: .index(234), bold: true))
+        XCTAssertEqual(t["event.login.extra"], t["event.login"])
+        XCTAssertEqual(t["nothing.here"], Style(fg: .index(252), bg: .index(234)))
+    }
+
+    func testBrokenThemesNameTheLine() {
+        func error(_ text: String) -> String {
+            do { _ = try Theme.parse(text, file: "themes/bad.toml"); return "parsed" } catch { return "\(error)" }
+        }
+        XCTAssertEqual(error("[styles]\nbase = \"bolt 12\"\n"), "themes/bad.toml:2: styles.base: unknown style word 'bolt'")
+        XCTAssertEqual(error("[styles]\n\nbase = 300\n"), "themes/bad.toml:3: styles.base must be a string like \"bold 231 on 24\"")
+        XCTAssertEqual(error("[styles]\nbase = \"red on\"\n"), "themes/bad.toml:2: styles.base: 'on' needs a colour after it")
+        XCTAssertEqual(error("[styles\n"), "themes/bad.toml:1: bad section header [styles")
+        XCTAssertEqual(error("colour = blue\n"), "themes/bad.toml:1: can't read value blue (strings need double quotes)")
+        XCTAssertEqual(error("[styles]\nbase = \"red\"\nbase = \"blue\"\n"), "themes/bad.toml:3: 'styles.base' is set twice")
+        XCTAssertEqual(error("just words\n"), "themes/bad.toml:1: expected key = value, found 'just words'")
+        XCTAssertTrue(error("[styles]\nbase = \"red\"\n").contains("theme lacks styles for header"))
+        XCTAssertEqual(error("name = \"x\n"), "themes/bad.toml:1: unterminated string")
+    }
+
+    func testShippedThemesLoad() throws {
+        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("themes").path
+        for name in ["dark", "light", "high-contrast"] {
+            let t = try ThemeLibrary.load(dir + "/\(name).toml")
+            XCTAssertEqual(t.name, name)
+            XCTAssertNotEqual(t["event.order"], t["event.view"], name)
+        }
+        XCTAssertThrowsError(try ThemeLibrary.load("no-such-theme")) { XCTAssertTrue("\($0)".contains("no such theme")) }
+    }
+
+    func testFewerColoursAndNoColor() throws {
+        let t = Theme(name: "x", styles: ["base": Style(fg: .index(252), bg: .index(234)), "selected": Style(fg: .index(196), bold: true)])
+        let sixteen = t.adapted(colors: 16, noColor: false)
+        XCTAssertEqual(sixteen["base"].fg, .index(7))
+        XCTAssertEqual(sixteen["selected"].fg, .index(9))
+        let none = t.adapted(colors: 256, noColor: true)
+        XCTAssertEqual(none["base"], Style())
+        XCTAssertTrue(none["selected"].reverse)
+    }
+
+    func testMiniTOMLValues() throws {
+        let kv = try MiniTOML.parse("a = 1\nb = true\nc = \"x # not a comment\" # comment\n[s.t]\nd = 2.5\n", file: "f")
+        XCTAssertEqual(kv.map(\.key), ["a", "b", "c", "s.t.d"])
+        XCTAssertEqual(kv.map(\.value), [.int(1), .bool(true), .string("x # not a comment"), .double(2.5)])
+    }
+}

@@ -1,0 +1,243 @@
+import Foundation
+import RiskImport
+import RiskStore
+import TerminalKit
+import XCTest
+@testable import Workbench
+
+/// A store made by the real importer from a small export, shared by the tests.
+enum Fixture {
+    static let path: String = {
+        let dir = NSTemporaryDirectory() + "riskdesk-wb-\(getpid())"
+        try? FileManager.default.removeItem(atPath: dir)
+        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        var accounts = "account_id,created_at,kind,country,email,phone\n"
+        var events = "event_id,ts,account_id,type,device_id,ip,country,session_id,item_id,seller_id,order_id,quantity,amount,currency,coupon_id,payment_id,address_id,target_id,rating,status,text\n"
+        let day: Int64 = 1_772_323_200_000   // 2026-03-01T00:00:00Z
+        // 1,200 ordinary accounts with 1…n events, so the queue pages well past one window.
+        for i in 0..<1200 {
+            let id = String(format: "u%05d", i)
+            let cc = ["ID", "TH", "GB", "VN"][i % 4]
+            accounts += "\(id),2025-0\(1 + i % 9)-01T00:00:00Z,buyer,\(cc),user\(i)@mail\(i % 3).com,+6281234\(String(format: "%05d", i))\n"
+            for k in 0..<(1 + i % 7) {
+                events += "\(id)-e\(k),\(day + Int64(k) * 3_600_000 + Int64(i)),\(id),view,d\(id),10.0.\(i % 250).1,,s1,it\(k),sel1,,,,,,,,,,,\n"
+            }
+        }
+        // A ring of two accounts sharing a device and a card, with a timeline over three days.
+        accounts += "ring-a,2026-02-20T00:00:00Z,buyer,ID,joko.santoso@gmail.com,+628111222333\n"
+        accounts += "ring-b,2026-02-21T00:00:00Z,buyer,ID,joko.santoso1@gmail.com,+628111222334\n"
+        let t0 = day + 9 * 3_600_000
+        let ringA: [(Int64, String, String)] = [
+            (t0, "login", "ok"), (t0 + 60_000, "view", ""), (t0 + 120_000, "order", ""),
+            (t0 + 3 * 3_600_000, "login", "fail"),                                   // a 3h gap: shown
+            (t0 + 86_400_000, "review", ""), (t0 + 2 * 86_400_000, "login", "ok"),
+        ]
+        for (k, (ts, type, status)) in ringA.enumerated() {
+            let text = type == "review" ? "\"Great, fast \"\"delivery\"\" 👍\"" : ""
+            let rating = type == "review" ? "5" : ""
+            events += "ring-a-\(k),\(ts),ring-a,\(type),dev-shared,10.9.9.9,ID,,it1,sel1,o1,,,,,pm-shared,,,\(rating),\(status),\(text)\n"
+        }
+        for k in 0..<60 { events += "ring-b-\(k),\(t0 + Int64(k) * 1000),ring-b,view,dev-shared,10.9.9.8,ID,,it2,sel1,,,,,,pm-shared,,,,,\n" }
+        try! accounts.write(toFile: dir + "/accounts.csv", atomically: true, encoding: .utf8)
+        try! events.write(toFile: dir + "/events.csv", atomically: true, encoding: .utf8)
+        let store = dir + "/wb.db"
+        let plan = try! ImportPlan(paths: [dir], options: ImportOptions())
+        _ = try! Importer(store: try! Store(path: store), options: ImportOptions()).run(plan)
+        return store
+    }()
+}
+
+final class WorkbenchTests: XCTestCase {
+    var term: MemoryTerminal!
+    var app: App!
+
+    override func setUpWithError() throws {
+        TextWidth.setUpLocale()
+        term = MemoryTerminal(width: 120, height: 40)
+        app = try App(storePath: Fixture.path, terminal: term, theme: Theme.fallback, analyst: "tester", synchronous: true)
+    }
+
+    var screen: String { app.frame().text() }
+    func lines() -> [String] { screen.components(separatedBy: "\n") }
+    func press(_ keys: Key...) { for k in keys { app.send(k) } }
+    func type(_ s: String) { for c in s { app.send(.char(c)) } }
+    func statusLine() -> String { lines().last ?? "" }
+
+    func testQueueFirstFrameRanksByActivityAndCountsAccounts() {
+        let l = lines()
+        XCTAssertTrue(l[0].hasPrefix(" riskdesk  Queue"), l[0])
+        XCTAssertTrue(l[0].hasSuffix("wb.db"), l[0])
+        XCTAssertTrue(l[1].contains("account") && l[1].contains("events ▼"), l[1])
+        XCTAssertTrue(l[2].contains("ring-b") && l[2].contains("60"), l[2])   // most events first
+        XCTAssertTrue(l[3].contains("u"), l[3])
+        XCTAssertTrue(statusLine().contains("1/1.2k accounts"), statusLine())
+        // PII is masked in the queue.
+        XCTAssertTrue(l[2].contains("j***@g***.com"), l[2])
+        XCTAssertFalse(screen.contains("joko.santoso"))
+    }
+
+    func testScrollingPagesByKeysetAndKeepsMemoryBounded() {
+        for _ in 0..<150 { press(.char("j")) }
+        XCTAssertTrue(statusLine().contains("151/1.2k"), statusLine())
+        press(.char("G"))
+        XCTAssertTrue(statusLine().contains("1202/1.2k"), statusLine())
+        guard case .queue(let q) = app.state.top else { return XCTFail() }
+        XCTAssertLessThanOrEqual(q.list.rows.count, windowRows + pageSize)
+        XCTAssertEqual(q.list.current?.account, "u00000")          // fewest events, lowest id last
+        for _ in 0..<12 { press(.pageUp) }
+        for _ in 0..<3 { press(.ctrl("u")) }
+        guard case .queue(let q2) = app.state.top else { return XCTFail() }
+        XCTAssertLessThanOrEqual(q2.list.rows.count, windowRows + pageSize)
+        XCTAssertTrue(q2.list.position! < 1202 - 12 * 36, "\(q2.list.position!)")
+        press(.char("g"))
+        XCTAssertTrue(statusLine().contains("1/1.2k"), statusLine())
+        // Every account appears once, in order, walking the whole queue down.
+        var seen = Set<String>()
+        var last = Int64.max
+        for _ in 0..<40 {
+            guard case .queue(let q) = app.state.top else { return XCTFail() }
+            for r in q.list.rows {
+                seen.insert(r.account)
+            }
+            // The window is in queue order.
+            XCTAssertEqual(q.list.rows.map(\.events), q.list.rows.map(\.events).sorted(by: >))
+            last = min(last, q.list.rows.last!.events)
+            press(.pageDown)
+        }
+        XCTAssertEqual(last, 1)
+        XCTAssertEqual(seen.count, 1202)
+    }
+
+    func testDrillDownRevealLinkedPivotAndBack() throws {
+        press(.enter)
+        var s = screen
+        XCTAssertTrue(s.contains("Queue › Account ring-b"), s)
+        XCTAssertTrue(s.contains("j***@g***.com"), s)
+        XCTAssertTrue(s.contains("device       dev-shared"), s)
+        XCTAssertTrue(s.contains("shared by 2 accounts"), s)
+        XCTAssertTrue(s.contains("ring-a") && s.contains("payment pm-shared"), s)   // linked through device and card
+        // Reveal: shown, and logged in the audit trail.
+        press(.char("r"))
+        s = screen
+        XCTAssertTrue(s.contains("joko.santoso1@gmail.com"), s)
+        let audit = try Store(path: Fixture.path, readOnly: true).db.rows("SELECT analyst, source, action FROM audit WHERE account_id = 'ring-b'")
+        XCTAssertTrue(audit.contains([.text("tester"), .text("tui"), .text("reveal_pii")]))
+        // The first identifier is the shared device: Enter lists its accounts.
+        press(.enter)
+        s = screen
+        XCTAssertTrue(s.contains("device dev-shared — used by 2 accounts, 66 events"), s)
+        XCTAssertTrue(s.contains("ring-a") && s.contains("ring-b"), s)
+        // Walk to the other ring member, then back up the stack.
+        press(.char("j"), .enter)
+        XCTAssertTrue(screen.contains("Account ring-a"), screen)
+        XCTAssertTrue(screen.contains("login"), screen)
+        press(.esc)
+        XCTAssertTrue(lines()[0].contains("device dev-shared"), lines()[0])
+        press(.char("q"), .char("q"))
+        XCTAssertTrue(lines()[0].hasPrefix(" riskdesk  Queue") && !lines()[0].contains("›"), lines()[0])
+        XCTAssertFalse(app.state.quit)
+        // Tab returns to the drill-down that was open.
+        press(.enter, .tab)
+        XCTAssertEqual(app.state.stack.count, 1)
+        press(.tab)
+        XCTAssertTrue(lines()[0].contains("Account ring-b"), lines()[0])
+    }
+
+    func testTimelineGroupsDaysShowsGapsFiltersAndShowsDetail() {
+        type(":account ring-a"); press(.enter)
+        press(.char("t"))
+        var s = screen
+        XCTAssertTrue(s.contains("Timeline ring-a"), s)
+        XCTAssertTrue(s.contains("── Sun 2026-03-01"), s)
+        XCTAssertTrue(s.contains("── Mon 2026-03-02"), s)
+        XCTAssertTrue(s.contains("┄ 2h 58m later ┄"), s)
+        XCTAssertTrue(s.contains("09:00:00.000 login"), s)
+        XCTAssertTrue(s.contains("“Great, fast \"delivery\" 👍”"), s)
+        XCTAssertTrue(s.contains("★★★★★"), s)
+        // Activity strip lanes, one per type.
+        XCTAssertTrue(s.contains("activity  2026-03-01 09:00:00"), s)
+        XCTAssertTrue(lines().contains { $0.hasPrefix(" login ") && $0.contains("█") }, s)
+        // Full fields of an event.
+        press(.enter)
+        s = screen
+        XCTAssertTrue(s.contains("event_id") && s.contains("ring-a-0"), s)
+        press(.esc)
+        XCTAssertFalse(screen.contains("event_id"))
+        // Filter by type.
+        press(.char("/")); type("login"); press(.enter)
+        s = screen
+        let eventRows = s.components(separatedBy: "\n").filter { $0.hasPrefix("  ") && $0.dropFirst(2).first?.isNumber == true }
+        XCTAssertEqual(eventRows.count, 3, s)
+        XCTAssertTrue(eventRows.allSatisfy { $0.contains(" login ") }, s)
+        XCTAssertEqual(s.components(separatedBy: "\n").filter { $0.contains(" login ") && $0.contains(":") }.count, 3, s)
+        // Jump to a day.
+        press(.char("/"), .ctrl("u"), .enter)
+        type(":date 2026-03-03"); press(.enter)
+        guard case .timeline(let t) = app.state.top else { return XCTFail() }
+        XCTAssertEqual(t.list.current.map { Timestamp.iso($0.ts).prefix(10) }, "2026-03-03")
+        // Zoom the strip.
+        press(.char("+"))
+        XCTAssertTrue(app.state.message.contains("activity strip"), app.state.message)
+        press(.char("0"))
+    }
+
+    func testCommandsCompletionAndErrorsStayInTheStatusBar() {
+        type(":dev"); press(.tab)
+        XCTAssertTrue(statusLine().hasPrefix(":device"), statusLine())
+        type("dev-sh"); press(.tab)
+        XCTAssertTrue(statusLine().hasPrefix(":device dev-shared"), statusLine())
+        press(.enter)
+        XCTAssertTrue(lines()[0].contains("device dev-shared"), lines()[0])
+        type(":nonsense"); press(.enter)
+        XCTAssertTrue(statusLine().contains("unknown command :nonsense"), statusLine())
+        type(":theme no-such-theme"); press(.enter)
+        XCTAssertTrue(statusLine().contains("no such theme"), statusLine())
+        type(":account nobody"); press(.enter)
+        XCTAssertTrue(screen.contains("No account nobody in this store."), screen)
+        type(":queue"); press(.enter)
+        XCTAssertEqual(app.state.stack.count, 1)
+        type(":q"); press(.enter)
+        XCTAssertTrue(app.state.quit)
+    }
+
+    func testQueueFilterAndSort() {
+        press(.char("/")); type("GB"); press(.enter)
+        XCTAssertTrue(statusLine().contains("/300 accounts") && statusLine().contains("filter “GB”"), statusLine())
+        XCTAssertTrue(lines()[2...20].allSatisfy { $0.contains(" GB ") }, screen)
+        press(.char("/"), .ctrl("u"), .enter)
+        type(":sort account"); press(.enter)
+        XCTAssertTrue(lines()[2].contains("ring-a"), lines()[2])
+        XCTAssertTrue(lines()[3].contains("ring-b"), lines()[3])
+        press(.char("S"))
+        XCTAssertTrue(lines()[2].contains("u01199"), lines()[2])
+        press(.char("s"))    // next sort column
+        XCTAssertTrue(statusLine().contains("sort events"), statusLine())
+        // Clicking a header sorts by it.
+        press(.click(x: 31, y: 1))
+        XCTAssertTrue(statusLine().contains("sort country"), statusLine())
+    }
+
+    func testHelpResizeAndTooSmall() {
+        press(.char("?"))
+        XCTAssertTrue(screen.contains("Keys — Queue") && screen.contains("sort by next column"), screen)
+        press(.char("x"))
+        XCTAssertFalse(screen.contains("Keys — Queue"))
+        term.resize(width: 50, height: 12)
+        press(.resize)
+        XCTAssertTrue(screen.contains("Terminal too small: 50×12, need 60×15"), screen)
+        term.resize(width: 80, height: 20)
+        press(.resize)
+        XCTAssertTrue(lines()[1].contains("account"), screen)
+        XCTAssertEqual(lines().count, 20)
+        XCTAssertTrue(lines().allSatisfy { TextWidth.of($0) <= 80 })
+    }
+
+    func testMouseClickSelectsAndWheelScrolls() {
+        press(.click(x: 10, y: 5))
+        XCTAssertTrue(statusLine().contains("4/1.2k"), statusLine())
+        press(.wheelDown(x: 10, y: 5))
+        XCTAssertTrue(statusLine().contains("7/1.2k"), statusLine())
+        press(.doubleClick(x: 10, y: 2))
+        XCTAssertTrue(lines()[0].contains("Account ring-b"), lines()[0])
+    }
+}
