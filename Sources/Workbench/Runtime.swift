@@ -206,26 +206,39 @@ public final class App {
 
     public func frame() -> Buffer { render(state, theme: theme) }
 
-    /// The event loop, until quit.
-    public func run() {
+    /// The event loop, until quit. `launchedAt` (uptime ns) lets the frame log report the
+    /// first frame's time since start.
+    public func run(launchedAt: UInt64? = nil) {
         terminal.draw(frame())
+        log("first-frame", since: launchedAt)
         var dirty = false
+        var lastKeyAt: UInt64 = 0
+        var lastKey = ""
         while !state.quit {
             lock.lock(); let busy = inFlight > 0 || !inbox.isEmpty; lock.unlock()
-            if let key = terminal.nextEvent(timeoutMs: busy ? 8 : 200) {
-                let t0 = DispatchTime.now().uptimeNanoseconds
+            if let key = terminal.nextEvent(timeoutMs: busy ? 4 : 200) {
+                lastKeyAt = DispatchTime.now().uptimeNanoseconds
+                lastKey = "\(key)"
                 send(key)
                 terminal.draw(frame())
                 dirty = false
-                if let frameLog {
-                    let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
-                    frameLog.write("\(key) \(String(format: "%.3f", ms))\n".data(using: .utf8)!)
-                }
+                log("key \(lastKey)", since: lastKeyAt)
                 continue
             }
             if drain() { dirty = true }
-            if dirty { terminal.draw(frame()); dirty = false }
+            if dirty {
+                terminal.draw(frame())
+                dirty = false
+                // A read finished after a key: how long the key took to show its data.
+                log("loaded \(lastKey)", since: lastKeyAt)
+            }
         }
         terminal.restore()
+    }
+
+    private func log(_ what: String, since t0: UInt64?) {
+        guard let frameLog, let t0 else { return }
+        let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
+        frameLog.write("\(what)\t\(String(format: "%.3f", ms))\n".data(using: .utf8)!)
     }
 }

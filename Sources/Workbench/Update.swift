@@ -69,7 +69,7 @@ func merge<R>(_ list: inout Paged<R>, _ rows: [R], direction: PageDirection, vis
 enum Bindings {
     static let global: [(String, String)] = [
         ("?", "this help"), (":", "command line (Tab completes)"), ("/", "filter the list"),
-        ("Tab", "switch between the queue and the last drill-down"), ("Esc q", "back (q on the queue quits)"),
+        ("Tab", "switch between the queue and the last drill-down"), ("Esc q h ←", "back (q on the queue quits)"),
         ("Ctrl-C", "quit"),
     ]
     static let lists: [(String, String)] = [
@@ -128,7 +128,7 @@ extension AppState {
         case .char("?"): help = true; return []
         case .char(":"): mode = .command(TextField()); completions = []; return []
         case .char("/"): mode = .filter(TextField(currentFilter)); return []
-        case .esc, .char("q"):
+        case .esc, .char("q"), .char("h"), .left:
             if stack.count > 1 { stack.removeLast(); message = ""; return [] }
             if key == .char("q") { quit = true }
             return []

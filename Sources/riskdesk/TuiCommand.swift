@@ -22,6 +22,17 @@ struct Tui: ParsableCommand {
     }
 }
 
+/// When the process started (uptime ns), for the first-frame measurement.
+func processStartUptimeNs() -> UInt64? {
+    // /proc/self/stat field 22: start time in clock ticks since boot.
+    guard let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")") else { return nil }
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    guard fields.count > 19, let ticks = UInt64(fields[19]) else { return nil }
+    let hz = UInt64(sysconf(Int32(_SC_CLK_TCK)))
+    return ticks * 1_000_000_000 / max(1, hz)
+}
+
 /// Opens the workbench on a store; shared by `tui` and `demo`.
 func openWorkbench(storePath: String, theme themeName: String?, config configPath: String?, analyst: String?) throws {
     // Everything that can fail for a user reason fails here, before the terminal changes mode.
@@ -35,5 +46,5 @@ func openWorkbench(storePath: String, theme themeName: String?, config configPat
     }
     defer { terminal.restore() }
     let app = try App(storePath: storePath, terminal: terminal, theme: theme, analyst: who)
-    app.run()
+    app.run(launchedAt: processStartUptimeNs())
 }
