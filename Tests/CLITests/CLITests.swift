@@ -9,49 +9,24 @@ struct CLI {
         return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("riskdesk").path
     }
 
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
+    typealias Result = Spawn.Output
+
+    static func environment(_ extra: [String: String]) -> [String: String] {
+        var e = ProcessInfo.processInfo.environment
+        e.removeValue(forKey: "RISKDESK_STORE")
+        for (k, v) in extra { e[k] = v }
+        return e
     }
 
     @discardableResult
     static func run(_ args: [String], stdin: Data? = nil, cwd: String? = nil, env: [String: String] = [:],
-                    timeout: TimeInterval = 120) throws -> Result {
-        let p = start(args, cwd: cwd, env: env)
-        let outPipe = Pipe(), errPipe = Pipe(), inPipe = Pipe()
-        p.standardOutput = outPipe
-        p.standardError = errPipe
-        p.standardInput = stdin == nil ? FileHandle.nullDevice : inPipe
-        try p.run()
-        if let stdin {
-            DispatchQueue.global().async {
-                inPipe.fileHandleForWriting.write(stdin)
-                try? inPipe.fileHandleForWriting.close()
-            }
-        }
-        let out = Locked(Data()), err = Locked(Data())
-        let g = DispatchGroup()
-        g.enter(); DispatchQueue.global().async { out.value = outPipe.fileHandleForReading.readDataToEndOfFile(); g.leave() }
-        g.enter(); DispatchQueue.global().async { err.value = errPipe.fileHandleForReading.readDataToEndOfFile(); g.leave() }
-        let deadline = Date().addingTimeInterval(timeout)
-        while p.isRunning && Date() < deadline { usleep(10_000) }
-        if p.isRunning { p.terminate(); XCTFail("riskdesk \(args) timed out") }
-        p.waitUntilExit()
-        g.wait()
-        return Result(status: p.terminationStatus, stdout: String(decoding: out.value, as: UTF8.self), stderr: String(decoding: err.value, as: UTF8.self))
+                    timeout: TimeInterval = 120, file: StaticString = #filePath, line: UInt = #line) throws -> Result {
+        try Spawn.run([binary] + args, env: environment(env), cwd: cwd, input: stdin, timeout: timeout, file: file, line: line)
     }
 
-    static func start(_ args: [String], cwd: String? = nil, env: [String: String] = [:]) -> Process {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = args
-        var e = ProcessInfo.processInfo.environment
-        e.removeValue(forKey: "RISKDESK_STORE")
-        for (k, v) in env { e[k] = v }
-        p.environment = e
-        if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-        return p
+    /// Starts the binary in the background; stderr goes to `stderr` (a file path).
+    static func start(_ args: [String], env: [String: String] = [:], stderr: String = "/dev/null") throws -> Child {
+        try Spawn.start([binary] + args, env: environment(env), stderr: stderr)
     }
 }
 
@@ -115,16 +90,9 @@ final class CLICommandTests: CLITestCase {
         XCTAssertEqual(json["status"] as? String, "done")
         XCTAssertEqual(try count("SELECT count(*) FROM events"), 2)
         // Gzip on stdin is recognised by its magic bytes.
-        let gz = Process()
-        gz.executableURL = URL(fileURLWithPath: "/bin/gzip")
-        gz.arguments = ["-c"]
-        let pin = Pipe(), pout = Pipe()
-        gz.standardInput = pin; gz.standardOutput = pout
-        try gz.run()
-        pin.fileHandleForWriting.write(Data((header + "\ne3,2,c,view,,,,,,,,,,,,,,,,,\n").utf8))
-        try pin.fileHandleForWriting.close()
-        let zipped = pout.fileHandleForReading.readDataToEndOfFile()
-        gz.waitUntilExit()
+        let plain = write("plain.csv", header + "\ne3,2,c,view,,,,,,,,,,,,,,,,,\n")
+        XCTAssertEqual(try Spawn.run(["gzip", "-k", plain]).status, 0)
+        let zipped = try Data(contentsOf: URL(fileURLWithPath: plain + ".gz"))
         XCTAssertEqual(try CLI.run(["import", "--store", store, "--kind", "events", "--quiet", "-"], stdin: zipped).status, 0)
         XCTAssertEqual(try count("SELECT count(*) FROM events"), 3)
     }
@@ -248,9 +216,7 @@ final class CLIProcessTests: CLITestCase {
 
     func killMidImport(extra: [String], batch: Int) throws {
         let (file, distinct) = try bigEvents()
-        let p = CLI.start(["import", "--store", store, "--quiet", "--batch", "\(batch)"] + extra + [file])
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let p = try CLI.start(["import", "--store", store, "--quiet", "--batch", "\(batch)"] + extra + [file])
         // Wait until some batches are committed, then kill -9.
         let deadline = Date().addingTimeInterval(60)
         var seen: Int64 = 0
@@ -260,8 +226,8 @@ final class CLIProcessTests: CLITestCase {
             usleep(5_000)
         }
         XCTAssertTrue(p.isRunning, "import finished before it could be killed; make the file bigger")
-        kill(p.processIdentifier, SIGKILL)
-        p.waitUntilExit()
+        p.signal(SIGKILL)
+        p.wait()
         let s = try Store(path: store)   // opens, heals indexes, marks the run interrupted
         XCTAssertEqual(try s.db.scalar("PRAGMA integrity_check").string, "ok")
         let kept = try s.db.int("SELECT count(*) FROM events")
@@ -318,10 +284,8 @@ final class CLIProcessTests: CLITestCase {
 
     func testFollowCommitsGrowingFileAndStopsOnSIGINT() throws {
         let f = write("events.csv", header + "\ne1,0,a,view,,,,,,,,,,,,,,,,,\n")
-        let p = CLI.start(["import", "--store", store, "--follow", f])
-        let err = Pipe()
-        p.standardError = err
-        try p.run()
+        let errFile = dir + "/follow.err"
+        let p = try CLI.start(["import", "--store", store, "--follow", f], stderr: errFile)
         func waitFor(_ n: Int64) {
             let deadline = Date().addingTimeInterval(15)
             while Date() < deadline { if (try? count("SELECT count(*) FROM events")) == n { return }; usleep(50_000) }
@@ -335,10 +299,9 @@ final class CLIProcessTests: CLITestCase {
         h.write(Data("e4,3,b,view,,,,,,,,,,,,,,,,,\n".utf8))
         h.closeFile()
         waitFor(4)
-        kill(p.processIdentifier, SIGINT)
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.signal(SIGINT)
+        XCTAssertEqual(p.wait(timeout: 30), 0)
+        let stderr = (try? String(contentsOfFile: errFile, encoding: .utf8)) ?? ""
         XCTAssertTrue(stderr.contains("stored 4 new"), stderr)
     }
 }

@@ -6,38 +6,28 @@ import XCTest
 struct Tmux {
     let session: String
 
-    /// Runs a tmux command. `capture: false` for commands that may start the tmux server:
-    /// the server would inherit the pipe and keep it open forever.
+    /// A private tmux server per test process: never touches the user's tmux, and
+    /// `killServer()` ends every session it started.
+    static let socket = "rdtest-\(getpid())"
+
+    /// Runs a tmux command; output goes through files, so the server (which a
+    /// `new-session` may start) cannot hold a pipe of ours open.
     @discardableResult
-    static func run(_ args: [String], capture: Bool = true) -> (Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["tmux"] + args
-        p.standardInput = FileHandle.nullDevice
-        guard capture else {
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try? p.run()
-            p.waitUntilExit()
-            return (p.terminationStatus, "")
-        }
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try? p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    static func run(_ args: [String]) -> (Int32, String) {
+        guard let r = try? Spawn.run(["tmux", "-L", socket] + args, timeout: 30) else { return (127, "") }
+        return (r.status, r.stdout + r.stderr)
     }
 
-    static var available: Bool { run(["-V"], capture: false).0 == 0 }
+    static func killServer() { run(["kill-server"]) }
+
+    static var available: Bool { run(["-V"]).0 == 0 }
 
     /// Starts `command` in a detached 120×40 session; the shell reports the exit code and waits.
     init(_ command: String, width: Int = 120, height: Int = 40, env: [String: String] = [:]) {
         session = "rdtest-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let exports = env.map { "export \($0.key)='\($0.value)';" }.joined(separator: " ")
         Tmux.run(["new-session", "-d", "-s", session, "-x", "\(width)", "-y", "\(height)",
-                  "\(exports) \(command); echo \"EXIT:$?\"; sleep 600"], capture: false)
+                  "\(exports) \(command); echo \"EXIT:$?\"; sleep 120"])
     }
 
     func keys(_ k: String...) { Tmux.run(["send-keys", "-t", session] + k) }
@@ -63,14 +53,7 @@ struct Tmux {
     /// The pid of the program running in the session's shell.
     func childPID(named name: String) -> pid_t? {
         let shell = Tmux.run(["list-panes", "-t", session, "-F", "#{pane_pid}"]).1.trimmingCharacters(in: .whitespacesAndNewlines)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["pgrep", "-P", shell, name]
-        let out = Pipe()
-        p.standardOutput = out
-        try? p.run()
-        let s = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
+        let s = (try? Spawn.run(["pgrep", "-P", shell, name]).stdout) ?? ""
         return pid_t(s.split(separator: "\n").first.map(String.init) ?? "")
     }
 }
@@ -84,6 +67,10 @@ final class TmuxWorkbenchTests: CLITestCase {
     }
     override func tearDown() {
         sessions.forEach { $0.kill() }
+        super.tearDown()
+    }
+    override class func tearDown() {
+        Tmux.killServer()
         super.tearDown()
     }
 
@@ -112,7 +99,7 @@ final class TmuxWorkbenchTests: CLITestCase {
         XCTAssertTrue(s.contains("Queue › Account"), s)
         XCTAssertTrue(s.contains("***@"), s)                      // masked PII
         t.keys("t")
-        s = t.wait(for: "Timeline")
+        s = t.wait(for: "── ")                                   // rows loaded, under a day header
         XCTAssertTrue(s.contains("activity  20"), s)
         XCTAssertTrue(s.contains("── "), s)                       // day header
         t.keys("G")
@@ -120,7 +107,7 @@ final class TmuxWorkbenchTests: CLITestCase {
         s = t.wait(for: "event_id")
         t.keys("Escape")
         t.keys("Escape", "Escape")
-        s = t.wait(for: "? help")
+        s = t.wait(for: "accounts · sort events")
         XCTAssertFalse(s.contains("›"), s)
         t.keys("/")
         t.type("ID")
