@@ -4,7 +4,7 @@ import PackageDescription
 // Layers, one direction of dependency:
 //   RiskStore (schema, migrations, typed queries)
 //     <- RiskImport (contract readers, streaming importer)
-//     <- detection / metrics (later)
+//     <- RiskDetect (detectors, SQL rules, scores), RiskMetrics (metric definitions)
 //     <- Workbench (the app: state, reducer, views)
 //   TerminalKit: the UI kit (cells, buffer, widgets, themes); TerminalNcurses: its only
 //   ncurses backend. MarketSimulator writes contract files and depends on nothing.
@@ -28,6 +28,10 @@ let package = Package(
                 // The byte-level readers are single-threaded; runtime exclusivity checks cost ~10% of import time.
                 swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
         .target(name: "MarketSimulator", dependencies: ["CZlib"]),
+        // Detection: columnar event table, detectors, SQL rules, scoring. Metrics: definitions.
+        .target(name: "RiskMetrics"),
+        .target(name: "RiskDetect", dependencies: ["RiskStore", "CSQLite"],
+                swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
         // Terminal UI kit: knows nothing of fraud. Only TerminalNcurses touches ncurses.
         .systemLibrary(name: "CLocale", path: "Sources/CLocale"),
         .systemLibrary(name: "CNcurses", path: "Sources/CNcurses", pkgConfig: "ncursesw",
@@ -36,7 +40,7 @@ let package = Package(
         .target(name: "TerminalNcurses", dependencies: ["TerminalKit", "CNcurses"]),
         .target(name: "Workbench", dependencies: ["RiskStore", "TerminalKit"]),
         .executableTarget(name: "riskdesk", dependencies: [
-            "RiskStore", "RiskImport", "MarketSimulator", "TerminalKit", "TerminalNcurses", "Workbench",
+            "RiskStore", "RiskImport", "RiskDetect", "RiskMetrics", "MarketSimulator", "TerminalKit", "TerminalNcurses", "Workbench",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "RiskStoreTests", dependencies: ["RiskStore"]),

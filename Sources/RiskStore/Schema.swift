@@ -174,6 +174,60 @@ public enum Schema {
         CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
             BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
         """),
+        Migration(version: 4, summary: "detection: runs, findings, scores", sql: """
+        -- One row per `riskdesk detect`: when, how long each detector took, what it found.
+        CREATE TABLE detect_runs (
+            id           INTEGER PRIMARY KEY,
+            started_at   INTEGER NOT NULL,               -- epoch ms UTC
+            finished_at  INTEGER,
+            status       TEXT NOT NULL DEFAULT 'running'
+                         CHECK (status IN ('running','done','failed','cancelled')),
+            events       INTEGER,                        -- events and accounts the run read
+            accounts     INTEGER,
+            flagged      INTEGER,                        -- accounts with at least one finding
+            detectors    TEXT,                           -- JSON array: name, seconds, findings, accounts, error
+            risk_types   TEXT,                           -- JSON object: risk type -> accounts (primary type)
+            message      TEXT
+        );
+
+        -- What each detector says about an account in the latest run (a new run replaces them).
+        CREATE TABLE findings (
+            id          INTEGER PRIMARY KEY,
+            run_id      INTEGER NOT NULL REFERENCES detect_runs(id),
+            account_id  TEXT NOT NULL,
+            detector    TEXT NOT NULL,                   -- brushing | click_farm | identity | scalper | ato | scraping | spam | rule:<id>
+            risk_type   TEXT NOT NULL,
+            strength    REAL NOT NULL,                   -- 0..1
+            reason      TEXT NOT NULL,                   -- plain words
+            evidence    TEXT,                            -- JSON: events (ids), accounts, identifiers [{kind,value}]
+            group_id    TEXT                             -- ring / cluster / farm, when the finding is about one
+        );
+        CREATE INDEX idx_findings_account ON findings(account_id, strength DESC);
+        CREATE INDEX idx_findings_group ON findings(group_id) WHERE group_id IS NOT NULL;
+
+        -- One risk score per account from the latest run (every account, flagged or not).
+        CREATE TABLE scores (
+            account_id  TEXT PRIMARY KEY,
+            run_id      INTEGER NOT NULL,
+            score       REAL NOT NULL,                   -- 0..1, comparable across detectors
+            risk_type   TEXT,                            -- primary risk type, NULL when unflagged
+            group_id    TEXT,
+            reasons     TEXT,                            -- top reasons, '; ' separated
+            n_findings  INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID;
+        CREATE INDEX idx_scores_score ON scores(score, account_id);
+        CREATE INDEX idx_scores_group ON scores(group_id) WHERE group_id IS NOT NULL;
+
+        -- Rings, clusters and farms of the latest run.
+        CREATE TABLE groups (
+            group_id    TEXT PRIMARY KEY,
+            run_id      INTEGER NOT NULL,
+            risk_type   TEXT NOT NULL,
+            size        INTEGER NOT NULL,
+            score       REAL NOT NULL,                   -- highest member score
+            reason      TEXT
+        ) WITHOUT ROWID;
+        """),
     ]
 
     public static var latestVersion: Int { migrations.last!.version }

@@ -1,0 +1,231 @@
+import Foundation
+
+/// Brushing: fake orders and reviews that boost a seller. FRAUDAR finds dense blocks in the
+/// buyer → item graph of orders and reviews; each block is then judged by what a ring leaves
+/// behind — the same buyers ordering again and again, sharing devices, addresses and cards,
+/// 5-star reviews with near-identical texts — and every member by its own part in that.
+public struct BrushingDetector: Detector {
+    public let name = "brushing"
+    public var maxBlocks = 24
+    public init() {}
+
+    public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
+        // Edges: (buyer, item) with the number of orders and reviews between them.
+        var pairCount: [UInt64: Int32] = [:]
+        var dealings: [Int32: [Int32]] = [:]       // each buyer's orders and reviews
+        for e in 0..<t.count where (t.kind[e] == .order || t.kind[e] == .review) && t.item[e] >= 0 && t.account[e] >= 0 {
+            let key = UInt64(UInt32(t.account[e])) << 32 | UInt64(UInt32(t.item[e]))
+            pairCount[key, default: 0] += 1
+            dealings[t.account[e], default: []].append(Int32(e))
+        }
+        if pairCount.isEmpty { return [] }
+        var buyerIndex: [Int32: Int32] = [:], buyers: [Int32] = []
+        var itemIndex: [Int32: Int32] = [:], itemsList: [Int32] = []
+        var edges: [(Int32, Int32, Double)] = []
+        edges.reserveCapacity(pairCount.count)
+        for (key, c) in pairCount.sorted(by: { $0.key < $1.key }) {   // a stable order: same input, same blocks
+            let a = Int32(truncatingIfNeeded: key >> 32), i = Int32(truncatingIfNeeded: key & 0xFFFF_FFFF)
+            let r: Int32
+            if let x = buyerIndex[a] { r = x } else { r = Int32(buyers.count); buyerIndex[a] = r; buyers.append(a) }
+            let col: Int32
+            if let x = itemIndex[i] { col = x } else { col = Int32(itemsList.count); itemIndex[i] = col; itemsList.append(i) }
+            edges.append((r, col, 1 + log(Double(c))))
+        }
+        let edgeList = edges
+        var itemBuyers: [Int32: [Int32]] = [:]
+        for (r, c, _) in edges { itemBuyers[itemsList[Int(c)], default: []].append(buyers[Int(r)]) }
+        var fr = Fraudar(rows: buyers.count, cols: itemsList.count, edges: edges)
+        var findings: [Finding] = []
+        var sellerGroup: [Int32: String] = [:]     // one group per boosted seller
+        let idCache = IdentifierCache()
+        for _ in 0..<maxBlocks {
+            try cancel.check()
+            guard let b = fr.densest() else { break }
+            if b.rows.count < 3 { continue }
+            // A block may hold a ring beside heavy honest buyers: judge it seller by seller,
+            // each part being the block's buyers of that seller's block items.
+            let blockItems = Set(b.cols.map { itemsList[Int($0)] })
+            let blockRows = Set(b.rows)
+            var bySeller: [Int32: (items: Set<Int32>, buyers: Set<Int32>)] = [:]
+            for e in edgeList.indices where blockRows.contains(edgeList[e].0) {
+                let item = itemsList[Int(edgeList[e].1)]
+                guard blockItems.contains(item) else { continue }
+                let seller = t.itemSeller[Int(item)]
+                var x = bySeller[seller] ?? ([], [])
+                x.items.insert(item)
+                x.buyers.insert(buyers[Int(edgeList[e].0)])
+                bySeller[seller] = x
+            }
+            for (seller, part) in bySeller.sorted(by: { ($0.value.buyers.count, $1.key) > ($1.value.buyers.count, $0.key) }) where part.buyers.count >= 3 {
+                let group = sellerGroup[seller] ?? "brushing-\(sellerGroup.count + 1)"
+                if let f = judge(t, members: part.buyers.sorted(), items: part.items, density: b.density, group: group, itemBuyers: itemBuyers, idCache: idCache, dealings: dealings) {
+                    sellerGroup[seller] = group
+                    findings += f
+                }
+            }
+        }
+        return findings
+    }
+
+    /// Evidence for one block; findings for its buyers and the seller it boosts, or nil when
+    /// it looks like an honest crowd (a popular item's buyers).
+    func judge(_ t: EventTable, members blockMembers: [Int32], items: Set<Int32>, density: Double, group: String,
+               itemBuyers: [Int32: [Int32]], idCache: IdentifierCache, dealings: [Int32: [Int32]]) -> [Finding]? {
+        // Other buyers of the block's items who share a device, address or card with a block
+        // buyer belong with it (peeling may have put them elsewhere).
+        func ids(_ a: Int32) -> Set<UInt64> { idCache.ids(t, a) }
+        var blockIDs = Set<UInt64>()
+        for a in blockMembers { blockIDs.formUnion(ids(a)) }
+        let inBlock = Set(blockMembers)
+        var members = blockMembers
+        var candidates = Set<Int32>()
+        for i in items { for b in itemBuyers[i] ?? [] where !inBlock.contains(b) { candidates.insert(b) } }
+        for b in candidates.sorted() where !ids(b).isDisjoint(with: blockIDs) { members.append(b) }
+        struct Member {
+            var orders = 0, reviews = 0, fiveStar = 0
+            var events: [Int64] = []
+            var ids = Set<UInt64>()
+            var texts: [String] = []
+        }
+        var m: [Int32: Member] = [:]
+        var sellerWeight: [Int32: Int] = [:]
+        let memberSet = Set(members)
+        for a in members {
+            var x = Member()
+            x.ids = ids(a)
+            for e32 in dealings[a] ?? [] {
+                let e = Int(e32)
+                guard items.contains(t.item[e]) else { continue }
+                if t.kind[e] == .order {
+                    x.orders += 1
+                    x.events.append(t.rowid[e])
+                    let s = t.itemSeller[Int(t.item[e])] >= 0 ? t.itemSeller[Int(t.item[e])] : t.seller[e]
+                    if s >= 0 { sellerWeight[s, default: 0] += 1 }
+                } else {
+                    x.reviews += 1
+                    x.events.append(t.rowid[e])
+                    if t.rating[e] == 5 { x.fiveStar += 1 }
+                    if t.textRef[e] >= 0 { x.texts.append(TextNorm.normalized(t.texts[Int(t.textRef[e])])) }
+                }
+            }
+            m[a] = x
+        }
+        // Shared identifiers among members.
+        var owners: [UInt64: [Int32]] = [:]
+        for a in members { for d in m[a]!.ids { owners[d, default: []].append(a) } }
+        var shareMemo: [Int32: Bool] = [:]
+        for a in members { shareMemo[a] = m[a]!.ids.contains { (owners[$0]?.count ?? 0) > 1 } }
+        func sharers(_ a: Int32) -> (Set<Int32>, [(kind: String, value: String)]) {
+            var with = Set<Int32>()
+            var out: [(kind: String, value: String)] = []
+            for d in m[a]!.ids.sorted() {
+                guard let o = owners[d], o.count > 1 else { continue }
+                with.formUnion(o)
+                let v = Int32(truncatingIfNeeded: d & 0xFF_FFFF_FFFF)
+                switch d >> 40 {
+                case 0: out.append(("device", t.devices.string(v)))
+                case 1: out.append(("address", t.addresses.string(v)))
+                default: out.append(("payment", t.payments.string(v)))
+                }
+            }
+            with.remove(a)
+            return (with, out)
+        }
+        // Near-duplicate texts: the same normalised text from two or more members.
+        var textOwners: [String: Set<Int32>] = [:]
+        for (a, x) in m { for s in x.texts where !s.isEmpty { textOwners[s, default: []].insert(a) } }
+        let dupTexts = Set(textOwners.filter { $0.value.count >= 2 }.keys)
+
+        // The ring's core: buyers who repeat or share identity with other buyers of the block,
+        // and show at least one more sign. Honest buyers of the same items rarely do; block-wide
+        // fractions would be diluted by them.
+        func signs(_ a: Int32) -> (repeats: Bool, shares: Bool, five: Bool, dup: Bool) {
+            let x = m[a]!
+            return (x.orders >= 2, shareMemo[a] ?? false, x.reviews > 0 && x.fiveStar == x.reviews,
+                    x.texts.contains { dupTexts.contains($0) })
+        }
+        let core = members.filter { a in
+            let g = signs(a)
+            // Identity shared with the block plus one more sign, or repetition with uniform
+            // five-star reviews and copied texts.
+            return (g.shares && [g.repeats, g.five, g.dup].contains(true)) || (g.repeats && g.five && g.dup)
+        }
+        guard core.count >= 3 else { return nil }
+        let cm = core.map { m[$0]! }
+        let n = Double(core.count)
+        let repeatFrac = Double(core.filter { signs($0).repeats }.count) / n
+        let shareFrac = Double(core.filter { signs($0).shares }.count) / n
+        let reviews = cm.reduce(0) { $0 + $1.reviews }
+        let five = cm.reduce(0) { $0 + $1.fiveStar }
+        let allTexts = cm.reduce(0) { $0 + $1.texts.count }
+        let dupCount = cm.reduce(0) { $0 + $1.texts.filter { dupTexts.contains($0) }.count }
+        let fiveFrac = reviews > 0 ? Double(five) / Double(reviews) : 0
+        let reviewFrac = min(1, Double(reviews) / max(1, Double(cm.reduce(0) { $0 + $1.orders })))
+        let dupFrac = allTexts > 0 ? Double(dupCount) / Double(allTexts) : 0
+        // A ring shows several of: repetition, shared identity, uniform 5-star reviews, copied texts.
+        let ring = (0.3 * Stat.ramp(repeatFrac, 0.3, 0.7) + 0.3 * Stat.ramp(shareFrac, 0.1, 0.5)
+                 + 0.25 * Stat.ramp(fiveFrac * reviewFrac, 0.5, 0.85) + 0.15 * Stat.ramp(dupFrac, 0.3, 0.7))
+                 * (0.4 + 0.6 * Stat.ramp(n, 3, 8))
+        if ProcessInfo.processInfo.environment["RISKDESK_DEBUG"] != nil {
+            FileHandle.standardError.write("\(group): buyers \(members.count) core \(core.count) items \(items.count) density \(String(format: "%.3f", density)) repeat \(String(format: "%.2f", repeatFrac)) share \(String(format: "%.2f", shareFrac)) five \(String(format: "%.2f", fiveFrac)) reviews/orders \(String(format: "%.2f", reviewFrac)) dup \(String(format: "%.2f", dupFrac)) ring \(String(format: "%.2f", ring))\n".data(using: .utf8)!)
+        }
+        guard ring >= 0.45 else { return nil }
+        sellerWeight = [:]
+        for a in core {
+            for e32 in t.events(of: Int(a)) {
+                let e = Int(e32)
+                guard t.kind[e] == .order, t.item[e] >= 0, items.contains(t.item[e]) else { continue }
+                let s = t.itemSeller[Int(t.item[e])] >= 0 ? t.itemSeller[Int(t.item[e])] : t.seller[e]
+                if s >= 0 { sellerWeight[s, default: 0] += 1 }
+            }
+        }
+
+        var out: [Finding] = []
+        let top = sellerWeight.max { $0.value < $1.value }
+        let sellerName = top.map { t.accountID($0.key) } ?? "?"
+        var ringMembers: [String] = []
+        for a in core {
+            let x = m[a]!
+            let (with, ids) = sharers(a)
+            let own = 0.35 * (x.orders >= 2 ? 1 : 0) + 0.35 * (with.isEmpty ? 0 : 1)
+                    + 0.3 * (x.reviews > 0 && x.fiveStar == x.reviews ? 1 : 0)
+            guard own >= 0.35 else { continue }
+            let strength = ring * (0.55 + 0.45 * own)
+            var why = "part of a dense buyer→item block boosting seller \(sellerName): \(x.orders) orders"
+            if x.reviews > 0 { why += ", \(x.fiveStar)/\(x.reviews) five-star reviews" }
+            let dups = x.texts.filter { dupTexts.contains($0) }.count
+            if dups > 0 { why += " (\(dups) near-identical to other buyers')" }
+            if !with.isEmpty { why += "; shares \(Set(ids.map(\.kind)).sorted().joined(separator: "/")) with \(with.count) other buyers in the block" }
+            out.append(Finding(account: a, detector: name, riskType: .brushing, strength: strength, reason: why,
+                               events: x.events, linked: with.map { t.accountID($0) }.sorted(), identifiers: ids, group: group))
+            ringMembers.append(t.accountID(a))
+        }
+        guard out.count >= 3 else { return nil }
+        // The boosted seller(s): most of the block's orders land on their items.
+        let totalW = sellerWeight.values.reduce(0, +)
+        for (s, w) in sellerWeight where Double(w) >= 0.3 * Double(totalW) && !memberSet.contains(s) {
+            let why = "boosted by a ring of \(out.count) buyers: \(w) orders on \(items.count) item(s), \(Int((fiveFrac * 100).rounded()))% five-star reviews, \(Int((shareFrac * 100).rounded()))% of buyers share devices/addresses/cards"
+            out.append(Finding(account: s, detector: name, riskType: .brushing, strength: ring * 0.95, reason: why,
+                               linked: ringMembers.sorted(), identifiers: items.sorted().prefix(10).map { ("item", t.items.string($0)) },
+                               group: group))
+        }
+        return out
+    }
+}
+
+/// Devices, addresses and cards an account used, tagged by kind; computed once per account.
+final class IdentifierCache {
+    private var cache: [Int32: Set<UInt64>] = [:]
+    func ids(_ t: EventTable, _ a: Int32) -> Set<UInt64> {
+        if let c = cache[a] { return c }
+        var out = Set<UInt64>()
+        for e32 in t.events(of: Int(a)) {
+            let e = Int(e32)
+            if t.device[e] >= 0 { out.insert(UInt64(t.device[e])) }
+            if t.address[e] >= 0 { out.insert(1 << 40 | UInt64(t.address[e])) }
+            if t.payment[e] >= 0 { out.insert(2 << 40 | UInt64(t.payment[e])) }
+        }
+        cache[a] = out
+        return out
+    }
+}

@@ -1,0 +1,212 @@
+import Foundation
+
+/// Click-farms: lockstep behaviour (CopyCatch, Beutel et al. WWW 2013; SynchroTrap, CCS 2014).
+/// An action is (target, time window): a view of an item, a follow, a profile view or a live
+/// view of an account, in a 15-minute window. Two accounts are in lockstep when they share
+/// several such actions and those make up a good part of what they do (Jaccard), so a crowd
+/// that happens to watch the same popular live shows — each with a life of its own — is
+/// not. Lockstep pairs joined into components are the farms; shared devices and IPs add to it.
+public struct ClickFarmDetector: Detector {
+    public let name = "click_farm"
+    public var windowMs: Int64 = 15 * 60_000
+    public var minCommon = 3
+    public var minJaccard = 0.12
+    public var maxBucket = 600        // larger (target, window) crowds carry no pair signal
+    public var minGroup = 5
+    public var minCore = 3
+    public var minDensity = 0.2       // lockstep pairs / possible pairs within a group
+    public init() {}
+
+    public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
+        guard t.count > 0 else { return [] }
+        let nItems = Int64(t.items.count), nAcc = Int64(t.accountCount)
+        var minTs = Int64.max, maxTs = Int64.min
+        for e in 0..<t.count { minTs = min(minTs, t.ts[e]); maxTs = max(maxTs, t.ts[e]) }
+        var window = windowMs
+        let accBits = max(1, 64 - (UInt64(nAcc).leadingZeroBitCount))
+        // (target, window) must fit beside the account in 64 bits.
+        while true {
+            let bins = (maxTs - minTs) / window + 2
+            let keys = UInt64(nItems + nAcc) * UInt64(bins)
+            if 64 - keys.leadingZeroBitCount + accBits <= 63 { break }
+            window *= 2
+        }
+        let bins = (maxTs - minTs) / window + 2
+        var packed: [UInt64] = []
+        for e in 0..<t.count where t.account[e] >= 0 {
+            let target: Int64
+            switch t.kind[e] {
+            case .view: guard t.item[e] >= 0 else { continue }; target = Int64(t.item[e])
+            case .follow, .profileView, .liveView: guard t.target[e] >= 0 else { continue }; target = nItems + Int64(t.target[e])
+            default: continue
+            }
+            let key = UInt64(target * bins + (t.ts[e] - minTs) / window)
+            packed.append(key << UInt64(accBits) | UInt64(t.account[e]))
+        }
+        try cancel.check()
+        packed.sort()
+        let accMask = (UInt64(1) << UInt64(accBits)) - 1
+        // Dedup and count each account's distinct actions.
+        var keysOf = [Int32](repeating: 0, count: t.accountCount)
+        var w = 0
+        for i in 0..<packed.count where i == 0 || packed[i] != packed[i - 1] {
+            packed[w] = packed[i]; w += 1
+            keysOf[Int(packed[i] & accMask)] += 1
+        }
+        packed.removeLast(packed.count - w)
+        // Co-occurrence counts of account pairs within each bucket.
+        var pairs: [UInt64: UInt16] = [:]
+        var i = 0
+        var bucket: [Int32] = []
+        while i < packed.count {
+            let key = packed[i] >> UInt64(accBits)
+            var j = i
+            bucket.removeAll(keepingCapacity: true)
+            while j < packed.count && packed[j] >> UInt64(accBits) == key {
+                let a = Int32(packed[j] & accMask)
+                if keysOf[Int(a)] >= Int32(minCommon) { bucket.append(a) }
+                j += 1
+            }
+            if bucket.count >= 2 && bucket.count <= maxBucket {
+                for x in 0..<(bucket.count - 1) {
+                    let hi = UInt64(UInt32(bucket[x])) << 32
+                    for y in (x + 1)..<bucket.count {
+                        pairs[hi | UInt64(UInt32(bucket[y])), default: 0] &+= 1
+                    }
+                }
+            }
+            i = j
+            if i & 0x3FFF == 0 { try cancel.check() }
+        }
+        try cancel.check()
+        // Lockstep pairs → components.
+        var ds = DisjointSet(t.accountCount)
+        var partners: [Int32: [(Int32, Int)]] = [:]
+        for (p, c) in pairs where Int(c) >= minCommon {
+            let a = Int32(truncatingIfNeeded: p >> 32), b = Int32(truncatingIfNeeded: p & 0xFFFF_FFFF)
+            let jac = Double(c) / Double(Int(keysOf[Int(a)]) + Int(keysOf[Int(b)]) - Int(c))
+            guard jac >= minJaccard else { continue }
+            ds.union(a, b)
+            partners[a, default: []].append((b, Int(c)))
+            partners[b, default: []].append((a, Int(c)))
+        }
+        let groups = Self.denseGroups(partners, minCore: minCore, minDensity: minDensity, minSize: minGroup)
+        for a in Array(partners.keys) {
+            if !groups.contains(where: { $0.contains(a) }) { partners[a] = nil }
+        }
+        var member = Set<Int32>()
+        for g in groups { member.formUnion(g) }
+        for a in partners.keys { partners[a] = partners[a]!.filter { member.contains($0.0) } }
+        var findings: [Finding] = []
+        var farmNo = 0
+        for members in groups where members.count >= minGroup {
+            // Actions the group performed together: buckets hit by 3+ members.
+            var together: [UInt64: [Int32]] = [:]
+            var devOwners: [Int32: Set<Int32>] = [:], ipOwners: [Int32: Set<Int32>] = [:]
+            var sync: [Int32: [Int64]] = [:]
+            for a in members {
+                for e32 in t.events(of: Int(a)) {
+                    let e = Int(e32)
+                    if t.device[e] >= 0 { devOwners[t.device[e], default: []].insert(a) }
+                    if t.ip[e] >= 0 { ipOwners[t.ip[e], default: []].insert(a) }
+                    let target: Int64
+                    switch t.kind[e] {
+                    case .view: guard t.item[e] >= 0 else { continue }; target = Int64(t.item[e])
+                    case .follow, .profileView, .liveView: guard t.target[e] >= 0 else { continue }; target = nItems + Int64(t.target[e])
+                    default: continue
+                    }
+                    let key = UInt64(target * bins + (t.ts[e] - minTs) / window)
+                    together[key, default: []].append(a)
+                    sync[a, default: []].append(Int64(e))
+                }
+            }
+            var jobs = 0
+            var inJob = Set<Int64>()   // event indexes that are part of a group action
+            var jobKeys = Set<UInt64>()
+            for (k, who) in together where Set(who).count >= 3 { jobs += 1; jobKeys.insert(k) }
+            guard jobs >= 3 else { continue }
+            // A farm works for several clients; a crowd follows one or two stars.
+            var jobTargets = Set<Int64>()
+            for k in jobKeys { jobTargets.insert(Int64(k) / bins) }
+            for a in members {
+                for e in sync[a] ?? [] {
+                    let ei = Int(e)
+                    let target: Int64 = t.kind[ei] == .view ? Int64(t.item[ei]) : nItems + Int64(t.target[ei])
+                    if jobKeys.contains(UInt64(target * bins + (t.ts[ei] - minTs) / window)) { inJob.insert(e) }
+                }
+            }
+            let sharedDevices = devOwners.filter { $0.value.count >= 2 }
+            let sharedIPs = ipOwners.filter { $0.value.count >= 3 }
+            let devShare = Double(members.filter { a in sharedDevices.values.contains { $0.contains(a) } }.count) / Double(members.count)
+            if ProcessInfo.processInfo.environment["RISKDESK_DEBUG"] != nil {
+                FileHandle.standardError.write("farm candidate: members \(members.count) jobs \(jobs) devShare \(String(format: "%.2f", devShare)) pairs \(members.reduce(0) { $0 + (partners[$1]?.count ?? 0) } / 2)\n".data(using: .utf8)!)
+            }
+            farmNo += 1
+            let group = "farm-\(farmNo)"
+            guard jobTargets.count >= 3 else { continue }
+            let base = 0.4 + 0.2 * Stat.ramp(Double(jobs), 3, 12) + 0.25 * devShare + 0.1 * Stat.ramp(Double(jobTargets.count), 3, 8)
+                     + 0.05 * Stat.ramp(Double(members.count), 5, 15)
+            for a in members {
+                let ps = partners[a] ?? []
+                // Its own life is mostly the group's work, or it shares a device with the group.
+                let own = (sync[a] ?? []).count
+                let jobShare = Double((sync[a] ?? []).filter { inJob.contains($0) }.count) / Double(max(1, own))
+                let sharesDevice = sharedDevices.values.contains { $0.contains(a) }
+                guard jobShare >= 0.25 || sharesDevice else { continue }
+                let partnersF = Stat.ramp(Double(ps.count), 1, 6)
+                let strength = min(0.97, base * (0.75 + 0.25 * partnersF))
+                let evIdx = (sync[a] ?? []).filter { inJob.contains($0) }
+                var ids: [(kind: String, value: String)] = []
+                for (d, o) in sharedDevices where o.contains(a) { ids.append(("device", t.devices.string(d))) }
+                for (d, o) in sharedIPs where o.contains(a) && ids.count < 20 { ids.append(("ip", t.ips.string(d))) }
+                let maxCommon = ps.map(\.1).max() ?? 0
+                var why = "acts in lockstep with \(ps.count) accounts of a \(members.count)-account group: \(evIdx.count) of its actions fall in \(jobs) group actions (same target, same \(window / 60_000) min), up to \(maxCommon) shared with one partner"
+                if ids.contains(where: { $0.kind == "device" }) { why += "; shares devices within the group" }
+                findings.append(Finding(account: a, detector: name, riskType: .clickFarm, strength: strength, reason: why,
+                                        events: evIdx.prefix(200).map { t.rowid[Int($0)] },
+                                        linked: ps.sorted { $0.1 > $1.1 }.map { t.accountID($0.0) }, identifiers: ids, group: group))
+            }
+        }
+        return findings
+    }
+
+    /// Groups of the lockstep graph in which members have at least `minCore` partners and
+    /// that are dense; a sparse component (a crowd chained by coincidences, perhaps with a
+    /// farm inside) is peeled to a higher core until its dense parts stand out.
+    static func denseGroups(_ adj: [Int32: [(Int32, Int)]], minCore: Int, minDensity: Double, minSize: Int) -> [[Int32]] {
+        var out: [[Int32]] = []
+        func split(_ nodes: Set<Int32>, k: Int) {
+            guard nodes.count >= minSize, k <= 200 else { return }
+            // Peel to the k-core within `nodes`.
+            var deg: [Int32: Int] = [:]
+            for a in nodes { deg[a] = (adj[a] ?? []).filter { nodes.contains($0.0) }.count }
+            var alive = nodes
+            var queue = Set(alive.filter { deg[$0]! < k })
+            for a in queue { alive.remove(a) }
+            while let a = queue.popFirst() {
+                for (b, _) in adj[a] ?? [] where alive.contains(b) {
+                    deg[b]! -= 1
+                    if deg[b]! < k { alive.remove(b); queue.insert(b) }
+                }
+            }
+            // Components of the core.
+            var seen = Set<Int32>()
+            for start in alive where !seen.contains(start) {
+                var comp: [Int32] = [start]
+                seen.insert(start)
+                var i = 0
+                while i < comp.count {
+                    for (b, _) in adj[comp[i]] ?? [] where alive.contains(b) && !seen.contains(b) { seen.insert(b); comp.append(b) }
+                    i += 1
+                }
+                guard comp.count >= minSize else { continue }
+                let set = Set(comp)
+                let edges = comp.reduce(0) { $0 + (adj[$1] ?? []).filter { set.contains($0.0) }.count } / 2
+                let density = Double(edges) / (Double(comp.count) * Double(comp.count - 1) / 2)
+                if density >= minDensity { out.append(comp.sorted()) } else { split(set, k: k + max(1, k / 4)) }
+            }
+        }
+        split(Set(adj.keys), k: minCore)
+        return out.sorted { ($0.count, $1[0]) > ($1.count, $0[0]) }
+    }
+}

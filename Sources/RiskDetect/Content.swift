@@ -1,0 +1,128 @@
+import Foundation
+
+/// Scraping and information leakage: enumeration of profiles or items at a machine-regular
+/// pace across many distinct targets. People browse in bursts with long, irregular pauses.
+public struct ScrapingDetector: Detector {
+    public let name = "scraping"
+    public var maxGapMs: Int64 = 60_000
+    public var minRun = 60
+    public init() {}
+
+    public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
+        var findings: [Finding] = []
+        for a in 0..<t.accountCount {
+            if a & 0x3FFF == 0 { try cancel.check() }
+            let ev = t.events(of: a)
+            if ev.count < minRun { continue }
+            var best: (Double, String, [Int64])? = nil
+            for kind in [EventKind.profileView, .view] {
+                let list = ev.filter { t.kind[Int($0)] == kind }.map(Int.init)
+                if list.count < minRun { continue }
+                var start = 0
+                var total = 0, runs = 0
+                var sample: [Int64] = []
+                var bestRun: (Double, Double, Double, Int) = (0, 0, 0, 0)
+                func close(_ lo: Int, _ hi: Int) {
+                    let n = hi - lo
+                    guard n >= minRun else { return }
+                    var gaps: [Double] = []
+                    gaps.reserveCapacity(n)
+                    var targets = Set<Int32>()
+                    for k in lo..<hi {
+                        let e = list[k]
+                        targets.insert(kind == .view ? t.item[e] : t.target[e])
+                        if k > lo { gaps.append(Double(t.ts[e] - t.ts[list[k - 1]]) / 1000) }
+                    }
+                    let cv = Stat.cv(gaps)
+                    let distinct = Double(targets.count) / Double(n)
+                    let s = 0.4 * Stat.ramp(Double(n), Double(minRun), 400) + 0.35 * (1 - Stat.ramp(cv, 0.25, 0.7))
+                          + 0.25 * Stat.ramp(distinct, 0.5, 0.9)
+                    guard cv < 0.5 && distinct >= 0.5 else { return }
+                    total += n; runs += 1
+                    if sample.count < 200 { sample += (lo..<min(hi, lo + 50)).map { t.rowid[list[$0]] } }
+                    if s > bestRun.0 { bestRun = (s, Stat.mean(gaps), cv, n) }
+                }
+                for k in 1...list.count {
+                    if k == list.count || t.ts[list[k]] - t.ts[list[k - 1]] > maxGapMs {
+                        close(start, k)
+                        start = k
+                    }
+                }
+                guard runs > 0 else { continue }
+                let s = min(0.97, bestRun.0 + 0.05 * Double(runs - 1))
+                guard s >= 0.6, s > (best?.0 ?? 0) else { continue }
+                let what = kind == .view ? "item pages" : "profiles"
+                let why = "enumerated \(total) \(what) in \(runs) run(s) at a machine-regular pace: every \(String(format: "%.1f", bestRun.1)) s (variation \(Int((bestRun.2 * 100).rounded()))%), nearly all distinct"
+                best = (s, why, sample)
+            }
+            if let b = best {
+                findings.append(Finding(account: Int32(a), detector: name, riskType: .scraping, strength: b.0, reason: b.1, events: b.2))
+            }
+        }
+        return findings
+    }
+}
+
+/// Malicious messaging: the same link-bearing text sent to many recipients who never dealt
+/// with the sender. A seller's shipping notice to its own buyers carries a link too, but
+/// goes to people who ordered from it.
+public struct SpamDetector: Detector {
+    public let name = "spam"
+    public init() {}
+
+    public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
+        // Who has dealt with whom: buyer → seller orders, and earlier messages either way.
+        var related = Set<UInt64>()
+        @inline(__always) func key(_ a: Int32, _ b: Int32) -> UInt64 { UInt64(UInt32(a)) << 32 | UInt64(UInt32(b)) }
+        for e in 0..<t.count where t.account[e] >= 0 {
+            if (t.kind[e] == .order || t.kind[e] == .addToCart) && t.seller[e] >= 0 { related.insert(key(t.account[e], t.seller[e])) }
+        }
+        struct Batch { var recipients = Set<Int32>(); var unrelated = Set<Int32>(); var texts: [String] = []; var events: [Int64] = [] }
+        var batches: [UInt64: Batch] = [:]       // (sender, host)
+        var hosts = Interner(capacity: 256)
+        for e in 0..<t.count where t.kind[e] == .message && t.textRef[e] >= 0 && t.account[e] >= 0 && t.target[e] >= 0 {
+            let text = t.texts[Int(t.textRef[e])]
+            guard text.contains("http://") || text.contains("https://") || text.contains("www."),
+                  let host = TextNorm.firstURLHost(text) else {
+                related.insert(key(t.account[e], t.target[e]))
+                related.insert(key(t.target[e], t.account[e]))
+                continue
+            }
+            let h = hosts.intern(host)
+            let k = key(t.account[e], h)
+            var b = batches[k] ?? Batch()
+            b.recipients.insert(t.target[e])
+            if !related.contains(key(t.target[e], t.account[e])) && !related.contains(key(t.account[e], t.target[e])) {
+                b.unrelated.insert(t.target[e])
+            }
+            if b.texts.count < 40 { b.texts.append(text) }
+            if b.events.count < 200 { b.events.append(t.rowid[e]) }
+            batches[k] = b
+        }
+        try cancel.check()
+        var findings: [Finding] = []
+        var sendersByHost: [Int32: [Int32]] = [:]
+        var scored: [(Int32, Int32, Double, String, [Int64])] = []
+        for (k, b) in batches where b.unrelated.count >= 10 {
+            let sender = Int32(truncatingIfNeeded: k >> 32), h = Int32(truncatingIfNeeded: k & 0xFFFF_FFFF)
+            let sets = b.texts.map { Set(TextNorm.tokens($0)) }
+            var sim = 0.0, pairs = 0
+            for i in 0..<sets.count { for j in (i + 1)..<sets.count { sim += TextNorm.jaccard(sets[i], sets[j]); pairs += 1 } }
+            sim = pairs > 0 ? sim / Double(pairs) : 0
+            let strangers = Double(b.unrelated.count) / Double(b.recipients.count)
+            let s = Stat.ramp(Double(b.unrelated.count), 5, 40) * (0.5 + 0.5 * Stat.ramp(sim, 0.3, 0.7)) * Stat.ramp(strangers, 0.3, 0.8)
+            guard s >= 0.4 else { continue }
+            let host = hosts.string(h)
+            let why = "sent near-identical messages (\(Int((sim * 100).rounded()))% alike) linking to \(host) to \(b.recipients.count) accounts, \(b.unrelated.count) of whom never dealt with it"
+            scored.append((sender, h, min(0.97, s), why, b.events))
+            sendersByHost[h, default: []].append(sender)
+        }
+        for s in scored {
+            let mates = (sendersByHost[s.1] ?? []).filter { $0 != s.0 }
+            findings.append(Finding(account: s.0, detector: name, riskType: .spam, strength: s.2, reason: s.3, events: s.4,
+                                    linked: mates.map { t.accountID($0) }.sorted(), identifiers: [("link_host", hosts.string(s.1))],
+                                    group: "spam-" + hosts.string(s.1)))
+        }
+        return findings
+    }
+}

@@ -1,0 +1,374 @@
+import CSQLite
+import Foundation
+import RiskStore
+
+/// Maps byte strings to dense Int32 ids without allocating a String per lookup:
+/// keys live in one byte arena, an open-addressing table holds their ids.
+public struct Interner {
+    private var arena: [UInt8] = []
+    private var starts: [Int32] = [0]
+    private var slots: [Int32]
+    private var mask: Int
+
+    public init(capacity: Int = 1024) {
+        var n = 1024
+        while n < capacity * 2 { n <<= 1 }
+        slots = Array(repeating: -1, count: n)
+        mask = n - 1
+    }
+
+    public var count: Int { starts.count - 1 }
+
+    @inline(__always) private static func hash(_ p: UnsafeRawBufferPointer) -> Int {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in p { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return Int(truncatingIfNeeded: h ^ (h >> 29))
+    }
+
+    @inline(__always) private func equals(_ id: Int32, _ p: UnsafeRawBufferPointer) -> Bool {
+        let s = Int(starts[Int(id)]), e = Int(starts[Int(id) + 1])
+        guard e - s == p.count else { return false }
+        return arena.withUnsafeBufferPointer { a in
+            p.count == 0 || memcmp(a.baseAddress! + s, p.baseAddress!, p.count) == 0
+        }
+    }
+
+    /// The id of `p`, adding it if new.
+    @discardableResult
+    public mutating func intern(_ p: UnsafeRawBufferPointer) -> Int32 {
+        var i = Interner.hash(p) & mask
+        while true {
+            let id = slots[i]
+            if id < 0 { break }
+            if equals(id, p) { return id }
+            i = (i + 1) & mask
+        }
+        let id = Int32(count)
+        arena.append(contentsOf: p)
+        starts.append(Int32(arena.count))
+        slots[i] = id
+        if count * 2 > slots.count { grow() }
+        return id
+    }
+
+    public func lookup(_ p: UnsafeRawBufferPointer) -> Int32? {
+        var i = Interner.hash(p) & mask
+        while true {
+            let id = slots[i]
+            if id < 0 { return nil }
+            if equals(id, p) { return id }
+            i = (i + 1) & mask
+        }
+    }
+
+    @discardableResult
+    public mutating func intern(_ s: String) -> Int32 {
+        var s = s
+        return s.withUTF8 { intern(UnsafeRawBufferPointer($0)) }
+    }
+
+    public func lookup(_ s: String) -> Int32? {
+        var s = s
+        return s.withUTF8 { lookup(UnsafeRawBufferPointer($0)) }
+    }
+
+    public func string(_ id: Int32) -> String {
+        guard id >= 0 && Int(id) < count else { return "" }
+        let s = Int(starts[Int(id)]), e = Int(starts[Int(id) + 1])
+        return String(decoding: arena[s..<e], as: UTF8.self)
+    }
+
+    private mutating func grow() {
+        let n = slots.count * 2
+        slots = Array(repeating: -1, count: n)
+        mask = n - 1
+        arena.withUnsafeBytes { a in
+            for id in 0..<count {
+                let s = Int(starts[id]), e = Int(starts[id + 1])
+                var i = Interner.hash(UnsafeRawBufferPointer(rebasing: a[s..<e])) & mask
+                while slots[i] >= 0 { i = (i + 1) & mask }
+                slots[i] = Int32(id)
+            }
+        }
+    }
+}
+
+/// Event types the detectors reason about; anything else is `.other`.
+public enum EventKind: UInt8, CaseIterable, Sendable {
+    case signup, login, logout, passwordReset, addressChange, view, addToCart, order, payment, refund
+    case couponRedeem, review, follow, liveView, message, profileView, other
+
+    public init(_ s: String) {
+        switch s {
+        case "signup": self = .signup
+        case "login": self = .login
+        case "logout": self = .logout
+        case "password_reset": self = .passwordReset
+        case "address_change": self = .addressChange
+        case "view": self = .view
+        case "add_to_cart": self = .addToCart
+        case "order": self = .order
+        case "payment": self = .payment
+        case "refund": self = .refund
+        case "coupon_redeem": self = .couponRedeem
+        case "review": self = .review
+        case "follow": self = .follow
+        case "live_view": self = .liveView
+        case "message": self = .message
+        case "profile_view": self = .profileView
+        default: self = .other
+        }
+    }
+}
+
+/// The whole event log in columns of small integers: every identifier interned once,
+/// texts kept only for reviews and messages. Detectors read this, never SQLite row by row.
+/// About 60 bytes an event: 10M events fit in well under 1 GB.
+public final class EventTable {
+    public var count = 0
+    public var rowid: [Int64] = []          // events.id, for evidence
+    public var ts: [Int64] = []
+    public var account: [Int32] = []        // index into `accounts`
+    public var kind: [EventKind] = []
+    public var device: [Int32] = []         // -1 = absent
+    public var ip: [Int32] = []
+    public var country: [Int32] = []
+    public var item: [Int32] = []
+    public var seller: [Int32] = []         // an account index
+    public var target: [Int32] = []         // an account index
+    public var quantity: [Int32] = []       // 0 = absent
+    public var amount: [Float] = []         // NaN = absent
+    public var coupon: [Int32] = []
+    public var payment: [Int32] = []
+    public var address: [Int32] = []
+    public var rating: [Int8] = []          // 0 = absent
+    public var failed: [Bool] = []          // status = 'fail'
+    public var textRef: [Int32] = []        // index into `texts`, -1 = none
+    public var texts: [String] = []
+
+    // Namespaces
+    public var accounts = Interner(capacity: 1 << 16)
+    public var devices = Interner(capacity: 1 << 16)
+    public var ips = Interner(capacity: 1 << 16)
+    public var countries = Interner(capacity: 64)
+    public var items = Interner(capacity: 1 << 14)
+    public var coupons = Interner(capacity: 256)
+    public var payments = Interner(capacity: 1 << 16)
+    public var addresses = Interner(capacity: 1 << 16)
+
+    // Accounts (indexed like `accounts`; those only referenced by events have no profile)
+    public var createdAt: [Int64] = []      // Int64.min = unknown
+    public var firstSeen: [Int64] = []
+    public var homeCountry: [Int32] = []
+    public var email: [String] = []
+    public var accountKind: [String] = []
+
+    // Items (indexed like `items`)
+    public var itemSeller: [Int32] = []
+    public var itemPrice: [Float] = []
+    public var itemDropAt: [Int64] = []     // Int64.min = not a limited drop
+
+    /// Events of each account in time order: `byAccount[accStart[a]..<accStart[a+1]]`.
+    public var accStart: [Int32] = []
+    public var byAccount: [Int32] = []
+
+    public var accountCount: Int { accounts.count }
+
+    public init() {}
+
+    public func events(of a: Int) -> ArraySlice<Int32> {
+        byAccount[Int(accStart[a])..<Int(accStart[a + 1])]
+    }
+
+    public func accountID(_ a: Int32) -> String { accounts.string(a) }
+
+    /// Account age at `t` in days (from creation, else first event), or nil.
+    public func ageDays(_ a: Int, at t: Int64) -> Double? {
+        let c = createdAt[a] != Int64.min ? createdAt[a] : firstSeen[a]
+        guard c != Int64.min else { return nil }
+        return Double(t - c) / 86_400_000
+    }
+}
+
+public struct CancelledError: Error, CustomStringConvertible {
+    public init() {}
+    public var description: String { "cancelled" }
+}
+
+/// Set from another thread to stop long work between steps.
+public final class CancelToken: @unchecked Sendable {
+    private let lock = NSLock()
+    private var flag = false
+    private var onCancel: [() -> Void] = []
+    public init() {}
+    public var isCancelled: Bool { lock.lock(); defer { lock.unlock() }; return flag }
+    public func cancel() {
+        lock.lock(); flag = true; let hooks = onCancel; lock.unlock()
+        hooks.forEach { $0() }
+    }
+    /// Runs `hook` on cancel (e.g. sqlite3_interrupt); at once if already cancelled.
+    public func whenCancelled(_ hook: @escaping () -> Void) {
+        lock.lock()
+        if flag { lock.unlock(); hook(); return }
+        onCancel.append(hook); lock.unlock()
+    }
+    public func check() throws { if isCancelled { throw CancelledError() } }
+}
+
+extension EventTable {
+    /// Reads accounts, items and events from the store.
+    public static func load(from db: Database, cancel: CancelToken? = nil,
+                            progress: ((Double) -> Void)? = nil) throws -> EventTable {
+        let t = EventTable()
+        let total = max(1, try db.int("SELECT coalesce(max(id), 0) - coalesce(min(id), 0) + 1 FROM events"))
+        let nEvents = Int(try db.int("SELECT count(*) FROM events"))
+
+        // Accounts first, so account indexes follow the accounts table.
+        let acc = try db.prepare("SELECT account_id, created_at, country, email, kind, first_seen FROM accounts")
+        while try acc.step() {
+            guard let p = sqlite3_column_text(acc.handle, 0) else { continue }
+            let id = t.accounts.intern(UnsafeRawBufferPointer(start: p, count: Int(sqlite3_column_bytes(acc.handle, 0))))
+            if Int(id) < t.createdAt.count { continue }
+            t.createdAt.append(acc.optionalInt(1) ?? Int64.min)
+            t.homeCountry.append(acc.text(2).map { t.countries.intern($0) } ?? -1)
+            t.email.append(acc.text(3) ?? "")
+            t.accountKind.append(acc.text(4) ?? "")
+            t.firstSeen.append(acc.optionalInt(5) ?? Int64.min)
+        }
+        let it = try db.prepare("SELECT item_id, seller_id, price, limited, drop_at FROM items")
+        while try it.step() {
+            guard let p = sqlite3_column_text(it.handle, 0) else { continue }
+            let id = t.items.intern(UnsafeRawBufferPointer(start: p, count: Int(sqlite3_column_bytes(it.handle, 0))))
+            if Int(id) < t.itemSeller.count { continue }
+            t.itemSeller.append(it.text(1).map { t.accounts.intern($0) } ?? -1)
+            t.itemPrice.append(it.optionalDouble(2).map { Float($0) } ?? .nan)
+            t.itemDropAt.append((it.optionalInt(3) ?? 0) != 0 ? (it.optionalInt(4) ?? Int64.min) : Int64.min)
+        }
+
+        for col in [\EventTable.ip, \.device, \.country, \.item, \.seller, \.target, \.coupon, \.payment, \.address, \.textRef] {
+            t[keyPath: col].reserveCapacity(nEvents)
+        }
+        t.rowid.reserveCapacity(nEvents); t.ts.reserveCapacity(nEvents); t.account.reserveCapacity(nEvents)
+        t.kind.reserveCapacity(nEvents); t.quantity.reserveCapacity(nEvents); t.amount.reserveCapacity(nEvents)
+        t.rating.reserveCapacity(nEvents); t.failed.reserveCapacity(nEvents)
+
+        let st = try db.prepare("""
+            SELECT id, ts, account_id, type, device_id, ip, country, item_id, seller_id, quantity, amount,
+                   coupon_id, payment_id, address_id, target_id, rating, status,
+                   CASE WHEN type IN ('review','message') THEN text END
+            FROM events
+            """)
+        var typeCache: [String: EventKind] = [:]
+        var types = Interner(capacity: 64)
+        var kinds: [EventKind] = []
+        let h = st.handle
+        @inline(__always) func bytes(_ c: Int32) -> UnsafeRawBufferPointer? {
+            guard let p = sqlite3_column_text(h, c) else { return nil }
+            return UnsafeRawBufferPointer(start: p, count: Int(sqlite3_column_bytes(h, c)))
+        }
+        var minID: Int64 = 0
+        var n = 0
+        while try st.step() {
+            let rid = sqlite3_column_int64(h, 0)
+            if n == 0 { minID = rid }
+            t.rowid.append(rid)
+            t.ts.append(sqlite3_column_int64(h, 1))
+            t.account.append(bytes(2).map { t.accounts.intern($0) } ?? -1)
+            if let b = bytes(3) {
+                let k = types.intern(b)
+                if Int(k) == kinds.count {
+                    let s = types.string(k)
+                    let v = typeCache[s] ?? EventKind(s)
+                    typeCache[s] = v
+                    kinds.append(v)
+                }
+                t.kind.append(kinds[Int(k)])
+            } else { t.kind.append(.other) }
+            t.device.append(bytes(4).map { t.devices.intern($0) } ?? -1)
+            t.ip.append(bytes(5).map { t.ips.intern($0) } ?? -1)
+            t.country.append(bytes(6).map { t.countries.intern($0) } ?? -1)
+            t.item.append(bytes(7).map { t.items.intern($0) } ?? -1)
+            t.seller.append(bytes(8).map { t.accounts.intern($0) } ?? -1)
+            t.quantity.append(sqlite3_column_type(h, 9) == SQLITE_NULL ? 0 : Int32(truncatingIfNeeded: sqlite3_column_int64(h, 9)))
+            t.amount.append(sqlite3_column_type(h, 10) == SQLITE_NULL ? .nan : Float(sqlite3_column_double(h, 10)))
+            t.coupon.append(bytes(11).map { t.coupons.intern($0) } ?? -1)
+            t.payment.append(bytes(12).map { t.payments.intern($0) } ?? -1)
+            t.address.append(bytes(13).map { t.addresses.intern($0) } ?? -1)
+            t.target.append(bytes(14).map { t.accounts.intern($0) } ?? -1)
+            t.rating.append(sqlite3_column_type(h, 15) == SQLITE_NULL ? 0 : Int8(clamping: sqlite3_column_int64(h, 15)))
+            if let b = bytes(16) { t.failed.append(b.count == 4 && b.elementsEqual("fail".utf8)) } else { t.failed.append(false) }
+            if let b = bytes(17) {
+                t.textRef.append(Int32(t.texts.count))
+                t.texts.append(String(decoding: b, as: UTF8.self))
+            } else { t.textRef.append(-1) }
+            n += 1
+            if n & 0xFFFF == 0 {
+                try cancel?.check()
+                progress?(Double(rid - minID) / Double(total))
+            }
+        }
+        t.count = n
+
+        // Accounts, items referenced only by events get empty profiles.
+        let na = t.accounts.count
+        while t.createdAt.count < na {
+            t.createdAt.append(Int64.min); t.firstSeen.append(Int64.min); t.homeCountry.append(-1)
+            t.email.append(""); t.accountKind.append("")
+        }
+        while t.itemSeller.count < t.items.count {
+            t.itemSeller.append(-1); t.itemPrice.append(.nan); t.itemDropAt.append(Int64.min)
+        }
+        // Items: fill in a seller seen on events when the catalogue didn't have one.
+        for e in 0..<n where t.item[e] >= 0 && t.seller[e] >= 0 && t.itemSeller[Int(t.item[e])] < 0 {
+            t.itemSeller[Int(t.item[e])] = t.seller[e]
+        }
+        t.buildAccountIndex()
+        for a in 0..<na where t.firstSeen[a] == Int64.min {
+            let ev = t.events(of: a)
+            if let f = ev.first { t.firstSeen[a] = t.ts[Int(f)] }
+        }
+        return t
+    }
+
+    /// Counting sort by account, then by time within each account.
+    func buildAccountIndex() {
+        let na = accounts.count
+        var start = [Int32](repeating: 0, count: na + 1)
+        for e in 0..<count where account[e] >= 0 { start[Int(account[e]) + 1] += 1 }
+        for a in 0..<na { start[a + 1] += start[a] }
+        var fill = start
+        var idx = [Int32](repeating: 0, count: Int(start[na]))
+        for e in 0..<count where account[e] >= 0 {
+            let a = Int(account[e])
+            idx[Int(fill[a])] = Int32(e)
+            fill[a] += 1
+        }
+        ts.withUnsafeBufferPointer { tsb in
+            idx.withUnsafeMutableBufferPointer { ib in
+                for a in 0..<na {
+                    let lo = Int(start[a]), hi = Int(start[a + 1])
+                    if hi - lo < 2 { continue }
+                    // Mostly sorted already (rows arrive roughly in time order): insertion sort
+                    // is linear on that; fall back to a full sort on badly ordered accounts.
+                    var inversions = 0
+                    for i in (lo + 1)..<hi where tsb[Int(ib[i])] < tsb[Int(ib[i - 1])] { inversions += 1 }
+                    if inversions == 0 { continue }
+                    if inversions > 64 {
+                        let sorted = ib[lo..<hi].sorted { (tsb[Int($0)], $0) < (tsb[Int($1)], $1) }
+                        for (k, v) in sorted.enumerated() { ib[lo + k] = v }
+                        continue
+                    }
+                    for i in (lo + 1)..<hi {
+                        let v = ib[i]
+                        let key = (tsb[Int(v)], v)
+                        var j = i - 1
+                        while j >= lo && (tsb[Int(ib[j])], ib[j]) > key { ib[j + 1] = ib[j]; j -= 1 }
+                        ib[j + 1] = v
+                    }
+                }
+            }
+        }
+        accStart = start
+        byAccount = idx
+    }
+}

@@ -1,0 +1,208 @@
+import Foundation
+import RiskStore
+
+public struct DetectorReport: Sendable {
+    public var name: String
+    public var seconds: Double
+    public var findings: Int
+    public var accounts: Int
+    public var error: String?
+}
+
+public struct DetectReport: Sendable {
+    public var runID: Int64
+    public var events: Int
+    public var accounts: Int
+    public var flagged: Int
+    public var loadSeconds: Double
+    public var seconds: Double
+    public var detectors: [DetectorReport]
+    public var riskTypes: [String: Int]
+    public var groups: Int
+}
+
+/// Per-account result of combining findings.
+public struct AccountScore: Sendable {
+    public var score: Double
+    public var riskType: String?
+    public var group: String?
+    public var reasons: [String]
+    public var findings: Int
+}
+
+/// Runs every detector and SQL rule over the store, combines the findings into one score per
+/// account, and replaces the previous run's findings and scores in one transaction (a run
+/// that fails or is cancelled leaves the previous results in place). Keeps a run history.
+public final class DetectionEngine {
+    public var detectors: [Detector]
+    public var rulesDirectory: String?
+
+    public static func standardDetectors() -> [Detector] {
+        [BrushingDetector(), ClickFarmDetector(), IdentityDetector(), ScalperDetector(),
+         TakeoverDetector(), ScrapingDetector(), SpamDetector()]
+    }
+
+    public init(detectors: [Detector] = DetectionEngine.standardDetectors(), rulesDirectory: String? = Rule.defaultDirectory()) {
+        self.detectors = detectors
+        self.rulesDirectory = rulesDirectory
+    }
+
+    /// `progress(stage, fraction of the whole run)`.
+    public func run(store: Store, cancel: CancelToken = CancelToken(),
+                    progress: @escaping (String, Double) -> Void = { _, _ in }) throws -> DetectReport {
+        let db = store.db
+        let started = Date()
+        try db.run("INSERT INTO detect_runs (started_at) VALUES (?)", [.int(Timestamp.nowMs())])
+        let runID = db.lastInsertRowID
+        do {
+            let report = try runInner(store: store, runID: runID, started: started, cancel: cancel, progress: progress)
+            return report
+        } catch {
+            let cancelled = error is CancelledError
+            try? db.run("UPDATE detect_runs SET status = ?, finished_at = ?, message = ? WHERE id = ?",
+                        [.text(cancelled ? "cancelled" : "failed"), .int(Timestamp.nowMs()), .text("\(error)"), .int(runID)])
+            throw error
+        }
+    }
+
+    private func runInner(store: Store, runID: Int64, started: Date, cancel: CancelToken,
+                          progress: @escaping (String, Double) -> Void) throws -> DetectReport {
+        let db = store.db
+        progress("loading events", 0)
+        let t0 = Date()
+        let table = try EventTable.load(from: db, cancel: cancel) { progress("loading events", 0.3 * $0) }
+        let loadSeconds = Date().timeIntervalSince(t0)
+        var findings: [Finding] = []
+        var reports: [DetectorReport] = []
+        let rules: (rules: [Rule], errors: [String]) = rulesDirectory.map(Rule.load(dir:)) ?? ([], [])
+        let steps = Double(detectors.count + rules.rules.count + rules.errors.count + 1)
+        var step = 0.0
+        for d in detectors {
+            try cancel.check()
+            progress(d.name, 0.3 + 0.65 * step / steps)
+            let s = Date()
+            do {
+                let f = try d.run(table, cancel: cancel)
+                findings += f
+                reports.append(DetectorReport(name: d.name, seconds: Date().timeIntervalSince(s), findings: f.count,
+                                              accounts: Set(f.map(\.account)).count, error: nil))
+            } catch let e as CancelledError {
+                throw e
+            } catch {
+                reports.append(DetectorReport(name: d.name, seconds: Date().timeIntervalSince(s), findings: 0, accounts: 0, error: "\(error)"))
+            }
+            step += 1
+        }
+        for e in rules.errors {
+            reports.append(DetectorReport(name: "rule", seconds: 0, findings: 0, accounts: 0, error: e))
+            step += 1
+        }
+        for r in rules.rules {
+            try cancel.check()
+            progress("rule \(r.id)", 0.3 + 0.65 * step / steps)
+            let s = Date()
+            do {
+                var n = 0
+                var accounts = Set<Int32>()
+                for hit in try r.run(storePath: store.path, cancel: cancel) {
+                    guard let a = table.accounts.lookup(hit.account) else { continue }
+                    var f = Finding(account: a, detector: "rule:\(r.id)", riskType: r.riskType, strength: r.strength,
+                                    reason: hit.reason.map { "\(r.description): \($0)" } ?? r.description)
+                    if let ev = hit.evidence { f.rawEvidence = ev }
+                    findings.append(f)
+                    accounts.insert(a)
+                    n += 1
+                }
+                reports.append(DetectorReport(name: "rule:\(r.id)", seconds: Date().timeIntervalSince(s), findings: n, accounts: accounts.count, error: nil))
+            } catch let e as CancelledError {
+                throw e
+            } catch {
+                reports.append(DetectorReport(name: "rule:\(r.id)", seconds: Date().timeIntervalSince(s), findings: 0, accounts: 0, error: "\(error)"))
+            }
+            step += 1
+        }
+        try cancel.check()
+        progress("scoring", 0.95)
+        let scores = DetectionEngine.combine(findings, accounts: table.accountCount)
+        var riskTypes: [String: Int] = [:]
+        var flagged = 0
+        for s in scores where s.findings > 0 {
+            flagged += 1
+            if let r = s.riskType { riskTypes[r, default: 0] += 1 }
+        }
+        progress("writing results", 0.97)
+        var groupCount = 0
+        try db.transaction {
+            try db.exec("DELETE FROM findings; DELETE FROM scores; DELETE FROM groups;")
+            let ins = try db.prepare("""
+                INSERT INTO findings (run_id, account_id, detector, risk_type, strength, reason, evidence, group_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for f in findings {
+                ins.bindInt(1, runID)
+                ins.bindText(2, table.accountID(f.account))
+                ins.bindText(3, f.detector)
+                ins.bindText(4, f.riskType)
+                ins.bindDouble(5, (f.strength * 10_000).rounded() / 10_000)
+                ins.bindText(6, f.reason)
+                ins.bindText(7, f.rawEvidence ?? f.evidenceJSON)
+                if let g = f.group { ins.bindText(8, g) } else { ins.bindNull(8) }
+                try ins.execute()
+            }
+            let sc = try db.prepare("INSERT INTO scores (account_id, run_id, score, risk_type, group_id, reasons, n_findings) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            for (a, s) in scores.enumerated() {
+                sc.bindText(1, table.accountID(Int32(a)))
+                sc.bindInt(2, runID)
+                sc.bindDouble(3, (s.score * 10_000).rounded() / 10_000)
+                if let r = s.riskType { sc.bindText(4, r) } else { sc.bindNull(4) }
+                if let g = s.group { sc.bindText(5, g) } else { sc.bindNull(5) }
+                if s.reasons.isEmpty { sc.bindNull(6) } else { sc.bindText(6, s.reasons.joined(separator: "; ")) }
+                sc.bindInt(7, Int64(s.findings))
+                try sc.execute()
+            }
+            try db.run("""
+                INSERT INTO groups (group_id, run_id, risk_type, size, score, reason)
+                SELECT f.group_id, ?, (SELECT risk_type FROM findings g WHERE g.group_id = f.group_id GROUP BY risk_type ORDER BY count(*) DESC LIMIT 1),
+                       count(DISTINCT f.account_id), max(s.score),
+                       (SELECT reason FROM findings g WHERE g.group_id = f.group_id ORDER BY strength DESC LIMIT 1)
+                FROM findings f JOIN scores s USING (account_id)
+                WHERE f.group_id IS NOT NULL GROUP BY f.group_id
+                """, [.int(runID)])
+            groupCount = db.changes
+            let detJSON = "[" + reports.map { r in
+                "{\"name\":\(jsonString(r.name)),\"seconds\":\(String(format: "%.3f", r.seconds)),\"findings\":\(r.findings),\"accounts\":\(r.accounts)" +
+                (r.error.map { ",\"error\":\(jsonString($0))" } ?? "") + "}"
+            }.joined(separator: ",") + "]"
+            let rtJSON = "{" + riskTypes.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)):\($0.value)" }.joined(separator: ",") + "}"
+            try db.run("""
+                UPDATE detect_runs SET status = 'done', finished_at = ?, events = ?, accounts = ?, flagged = ?,
+                       detectors = ?, risk_types = ? WHERE id = ?
+                """, [.int(Timestamp.nowMs()), .int(Int64(table.count)), .int(Int64(table.accountCount)), .int(Int64(flagged)),
+                      .text(detJSON), .text(rtJSON), .int(runID)])
+        }
+        progress("done", 1)
+        return DetectReport(runID: runID, events: table.count, accounts: table.accountCount, flagged: flagged,
+                            loadSeconds: loadSeconds, seconds: Date().timeIntervalSince(started), detectors: reports,
+                            riskTypes: riskTypes, groups: groupCount)
+    }
+
+    /// Noisy-OR of the findings: each detector (and each rule) counts once, by its strongest
+    /// finding, so strengths read as "how likely this alone means abuse" and independent
+    /// evidence adds up. The primary risk type and group come from the strongest finding.
+    public static func combine(_ findings: [Finding], accounts: Int) -> [AccountScore] {
+        var out = [AccountScore](repeating: AccountScore(score: 0, riskType: nil, group: nil, reasons: [], findings: 0), count: accounts)
+        let byAccount = Dictionary(grouping: findings.filter { Int($0.account) < accounts }, by: \.account)
+        for (a, fs) in byAccount {
+            var best: [String: Finding] = [:]
+            for f in fs where (best[f.detector]?.strength ?? -1) < f.strength { best[f.detector] = f }
+            let ranked = best.values.sorted { $0.strength > $1.strength }
+            var keep = 1.0
+            for f in ranked { keep *= 1 - f.strength }
+            let top = ranked[0]
+            out[Int(a)] = AccountScore(score: 1 - keep, riskType: top.riskType,
+                                       group: ranked.first { $0.group != nil }?.group,
+                                       reasons: ranked.prefix(3).map(\.reason), findings: fs.count)
+        }
+        return out
+    }
+}

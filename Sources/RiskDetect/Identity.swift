@@ -1,0 +1,148 @@
+import Foundation
+
+/// Account integrity, multi-accounting and incentive abuse. An identity graph links accounts
+/// that used the same device, payment instrument or shipping address; an identifier used by
+/// very many accounts (a carrier NAT, a shared kiosk, a marketplace pickup point) links
+/// nothing. Clusters are judged by what their members do together: a new-user coupon taken
+/// again and again, sign-ups in a burst, look-alike e-mail addresses, accounts that exist
+/// for one discounted order. A family sharing a tablet and a card does none of that.
+public struct IdentityDetector: Detector {
+    public let name = "identity"
+    public var maxSharing = 40
+    public init() {}
+
+    public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
+        let na = t.accountCount
+        // Account–identifier pairs, deduplicated; identifier namespaces offset into one id space.
+        let nd = t.devices.count, np = t.payments.count
+        var pairs: [UInt64] = []
+        for e in 0..<t.count where t.account[e] >= 0 {
+            let a = UInt64(UInt32(t.account[e]))
+            if t.device[e] >= 0 { pairs.append(UInt64(t.device[e]) << 32 | a) }
+            if t.payment[e] >= 0 { pairs.append(UInt64(nd + Int(t.payment[e])) << 32 | a) }
+            if t.address[e] >= 0 { pairs.append(UInt64(nd + np + Int(t.address[e])) << 32 | a) }
+        }
+        try cancel.check()
+        pairs.sort()
+        var ds = DisjointSet(na)
+        var linkIDs: [Int32: [UInt64]] = [:]       // account → identifiers that link it
+        var i = 0
+        while i < pairs.count {
+            let id = pairs[i] >> 32
+            var j = i
+            var owners: [Int32] = []
+            while j < pairs.count && pairs[j] >> 32 == id {
+                if j == i || pairs[j] != pairs[j - 1] { owners.append(Int32(truncatingIfNeeded: pairs[j] & 0xFFFF_FFFF)) }
+                j += 1
+            }
+            if owners.count >= 2 && owners.count <= maxSharing {
+                for o in owners { ds.union(owners[0], o); linkIDs[o, default: []].append(id) }
+            }
+            i = j
+        }
+        func describe(_ id: UInt64) -> (kind: String, value: String) {
+            let x = Int(id)
+            if x < nd { return ("device", t.devices.string(Int32(x))) }
+            if x < nd + np { return ("payment", t.payments.string(Int32(x - nd))) }
+            return ("address", t.addresses.string(Int32(x - nd - np)))
+        }
+        try cancel.check()
+        let newUser = newUserCoupons(t)
+        var comps: [Int32: [Int32]] = [:]
+        for a in linkIDs.keys { comps[ds.find(a), default: []].append(a) }
+        var findings: [Finding] = []
+        var no = 0
+        for members in comps.values.map({ $0.sorted() }).sorted(by: { ($0.count, $1[0]) > ($1.count, $0[0]) }) where members.count >= 3 {
+            // What the members did.
+            var couponUsers = 0
+            var couponEvents: [Int32: [Int64]] = [:]
+            var created: [Int64] = []
+            var activeDays: [Int32: Int] = [:]
+            for a in members {
+                var days = Set<Int64>()
+                for e32 in t.events(of: Int(a)) {
+                    let e = Int(e32)
+                    days.insert(t.ts[e] / 86_400_000)
+                    if t.coupon[e] >= 0 && newUser.contains(t.coupon[e]) && (t.kind[e] == .couponRedeem || t.kind[e] == .order) {
+                        couponEvents[a, default: []].append(t.rowid[e])
+                    }
+                }
+                if couponEvents[a] != nil { couponUsers += 1 }
+                activeDays[a] = days.count
+                let c = t.createdAt[Int(a)] != Int64.min ? t.createdAt[Int(a)] : t.firstSeen[Int(a)]
+                if c != Int64.min { created.append(c) }
+            }
+            let n = Double(members.count)
+            let couponFrac = Double(couponUsers) / n
+            let burst = Double(Self.largestWithin(created.sorted(), 72 * 3_600_000)) / n
+            let emailSim = Self.emailLookalike(members.map { t.email[Int($0)] })
+            let thin = Double(members.filter { (activeDays[$0] ?? 0) <= 3 }.count) / n
+            let sizeF = Stat.ramp(n, 2, 4)
+            // Incentive abuse needs the incentive; a burst of thin look-alike accounts is
+            // multi-accounting even without it.
+            let deal = sizeF * (0.45 * Stat.ramp(couponFrac, 0.3, 0.8) + 0.3 * Stat.ramp(burst, 0.4, 0.9)
+                                + 0.15 * emailSim + 0.1 * thin)
+            let multi = Stat.ramp(n, 5, 12) * (0.4 + 0.3 * Stat.ramp(burst, 0.4, 0.9) + 0.3 * thin) * 0.6
+            let isDeal = deal >= 0.45 && couponFrac >= 0.3
+            let score = isDeal ? deal : multi
+            guard score >= 0.3 else { continue }
+            no += 1
+            let group = (isDeal ? "dealhunt-" : "cluster-") + String(no)
+            for a in members {
+                let ids = (linkIDs[a] ?? []).map(describe)
+                let linked = members.filter { $0 != a }.map { t.accountID($0) }.sorted()
+                let used = couponEvents[a] ?? []
+                let own = isDeal ? (used.isEmpty ? 0.75 : 1.0) : 1.0
+                var why: String
+                if isDeal {
+                    why = "one of \(members.count) accounts linked by shared \(Set(ids.map(\.kind)).sorted().joined(separator: "/")): \(couponUsers) took a new-user coupon"
+                } else {
+                    why = "one of \(members.count) accounts linked by shared \(Set(ids.map(\.kind)).sorted().joined(separator: "/"))"
+                }
+                if burst >= 0.5 { why += "; \(Int((burst * 100).rounded()))% signed up within 72 h" }
+                if emailSim >= 0.5 { why += "; look-alike e-mail addresses" }
+                if thin >= 0.5 { why += "; \(Int((thin * 100).rounded()))% active on 3 days or fewer" }
+                findings.append(Finding(account: a, detector: name, riskType: isDeal ? .dealHunter : .multiAccounting,
+                                        strength: score * own, reason: why, events: used, linked: Array(linked.prefix(100)),
+                                        identifiers: ids, group: group))
+            }
+        }
+        return findings
+    }
+
+    /// Coupons taken mostly on an account's first days: a new-user incentive. Behavioural,
+    /// not by name: at least 10 redemptions, 70% of them within 7 days of the account's start.
+    func newUserCoupons(_ t: EventTable) -> Set<Int32> {
+        var total: [Int32: Int] = [:], early: [Int32: Int] = [:]
+        for e in 0..<t.count where t.kind[e] == .couponRedeem && t.coupon[e] >= 0 && t.account[e] >= 0 {
+            total[t.coupon[e], default: 0] += 1
+            if let age = t.ageDays(Int(t.account[e]), at: t.ts[e]), age <= 7 { early[t.coupon[e], default: 0] += 1 }
+        }
+        return Set(total.filter { $0.value >= 10 && Double(early[$0.key] ?? 0) >= 0.7 * Double($0.value) }.keys)
+    }
+
+    /// The most timestamps that fit in one window of `width`.
+    static func largestWithin(_ sorted: [Int64], _ width: Int64) -> Int {
+        var best = 0, lo = 0
+        for hi in 0..<sorted.count {
+            while sorted[hi] - sorted[lo] > width { lo += 1 }
+            best = max(best, hi - lo + 1)
+        }
+        return best
+    }
+
+    /// Share of addresses whose local part's letters begin like another one's (≥ 5 letters),
+    /// e.g. annalee123@, anna.lee7@, annalee_x9@.
+    static func emailLookalike(_ emails: [String]) -> Double {
+        let stems: [String] = emails.map { e in
+            let local = e.split(separator: "@").first.map(String.init) ?? ""
+            return String(local.lowercased().filter { $0.isLetter }.prefix(8))
+        }
+        guard stems.count >= 2 else { return 0 }
+        var alike = 0
+        for (i, s) in stems.enumerated() where s.count >= 5 {
+            if stems.enumerated().contains(where: { $0.offset != i && $0.element.count >= 5 && $0.element.commonPrefix(with: s).count >= 5 }) { alike += 1 }
+        }
+        return Double(alike) / Double(stems.count)
+    }
+}

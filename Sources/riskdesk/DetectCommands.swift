@@ -1,0 +1,273 @@
+import ArgumentParser
+import Foundation
+import RiskDetect
+import RiskMetrics
+import RiskStore
+
+struct Detect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run every detector and SQL rule; write findings and one risk score per account.",
+        discussion: "Replaces the previous run's findings and scores; the run history stays in detect_runs.")
+    @OptionGroup var store: StoreOption
+    @Option(help: "Folder of SQL rules (default: $RISKDESK_RULES, else ./queries/rules).") var rules: String?
+    @Flag(help: "Skip the SQL rules.") var noRules = false
+    @Flag(help: "Print JSON.") var json = false
+    @Flag(help: "Print nothing but errors.") var quiet = false
+
+    func run() throws {
+        Interrupt.install()
+        try guarded {
+            let s = try Store(path: store.path, mustExist: true)
+            let cancel = CancelToken()
+            let watcher = Thread {
+                while !cancel.isCancelled {
+                    if Interrupt.isRequested { cancel.cancel(); break }
+                    usleep(50_000)
+                }
+            }
+            watcher.start()
+            defer { cancel.cancel() }
+            let engine = DetectionEngine(rulesDirectory: noRules ? nil : (rules ?? Rule.defaultDirectory()))
+            if let dir = rules, !FileManager.default.fileExists(atPath: dir) { throw CLIError("\(dir): no such rules folder") }
+            let bar = isatty(2) != 0 && !quiet
+            var last = ""
+            let report: DetectReport
+            do {
+                report = try engine.run(store: s, cancel: cancel) { stage, frac in
+                    guard bar else { return }
+                    let line = String(format: "\r\u{1B}[2Kdetect %3.0f%%  %@", frac * 100, stage)
+                    if line != last { FileHandle.standardError.write(line.data(using: .utf8)!); last = line }
+                }
+            } catch is CancelledError {
+                if bar { FileHandle.standardError.write("\r\u{1B}[2K".data(using: .utf8)!) }
+                throw CLIError("detection cancelled; the previous results are unchanged", code: 130)
+            }
+            if bar { FileHandle.standardError.write("\r\u{1B}[2K".data(using: .utf8)!) }
+            for d in report.detectors where d.error != nil { warn("riskdesk: \(d.name): \(d.error!)") }
+            if json {
+                var o: [String: Any] = ["run": report.runID, "events": report.events, "accounts": report.accounts,
+                                        "flagged": report.flagged, "groups": report.groups, "seconds": report.seconds,
+                                        "load_seconds": report.loadSeconds, "risk_types": report.riskTypes]
+                o["detectors"] = report.detectors.map { d -> [String: Any] in
+                    var x: [String: Any] = ["name": d.name, "seconds": d.seconds, "findings": d.findings, "accounts": d.accounts]
+                    if let e = d.error { x["error"] = e }
+                    return x
+                }
+                let data = try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys])
+                print(String(decoding: data, as: UTF8.self))
+                return
+            }
+            if quiet { return }
+            print("detect run #\(report.runID): \(report.events) events, \(report.accounts) accounts read in \(String(format: "%.2f", report.loadSeconds)) s")
+            for d in report.detectors {
+                let status = d.error.map { "FAILED: \($0)" } ?? "\(d.accounts) accounts, \(d.findings) findings"
+                print("  \(d.name.padding(toLength: 36, withPad: " ", startingAt: 0)) \(String(format: "%6.2f", d.seconds)) s  \(status)")
+            }
+            print("flagged \(report.flagged) accounts in \(report.groups) groups: " +
+                  report.riskTypes.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            print(String(format: "done in %.2f s", report.seconds))
+        }
+    }
+}
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Export scores (one row per account) as CSV or JSONL.",
+        subcommands: [ExportScores.self])
+}
+
+struct ExportScores: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "scores",
+        abstract: "Every account with its score, risk type, group and reasons (highest score first).")
+    @OptionGroup var store: StoreOption
+    @Option(help: "csv or jsonl.") var format: ResultFormat = .csv
+
+    func run() throws {
+        try guarded {
+            guard format == .csv || format == .jsonl else { throw CLIError("--format must be csv or jsonl") }
+            let s = try Store(path: store.path, readOnly: true)
+            let st = try s.db.prepare("""
+                SELECT a.account_id, coalesce(s.score, 0.0) AS score, s.risk_type, s.group_id, s.reasons
+                FROM accounts a LEFT JOIN scores s USING (account_id)
+                ORDER BY coalesce(s.score, 0.0) DESC, a.account_id
+                """)
+            let out = StdoutBuffer()
+            try ResultWriter(format: format, out: out.write).write(st, shouldStop: { Interrupt.isRequested })
+            out.flush()
+        }
+    }
+}
+
+/// Ground truth: account_id,label[,attack,group,lookalike]; label fraud|legit|1|0|true|false.
+struct Truth {
+    var label: [String: Bool] = [:]
+    var attack: [String: String] = [:]
+    var lookalikes: [String: [String]] = [:]
+
+    init(path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("\(path): cannot read the truth file") }
+        guard let text = String(data: data, encoding: .utf8) else { throw CLIError("\(path): not UTF-8 text") }
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+        while lines.last?.isEmpty == true { lines.removeLast() }
+        guard let header = lines.first else { throw CLIError("\(path): empty truth file") }
+        let cols = header.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        guard let ai = cols.firstIndex(of: "account_id"), let li = cols.firstIndex(of: "label") else {
+            throw CLIError("\(path):1: header must have account_id and label columns (got \(cols.joined(separator: ",")))")
+        }
+        let ki = cols.firstIndex(of: "attack"), lk = cols.firstIndex(of: "lookalike")
+        for (n, line) in lines.enumerated().dropFirst() where !line.isEmpty {
+            let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard f.count > max(ai, li) else { throw CLIError("\(path):\(n + 1): expected \(cols.count) columns, found \(f.count)") }
+            let id = f[ai]
+            switch f[li].lowercased() {
+            case "fraud", "1", "true", "yes": label[id] = true
+            case "legit", "0", "false", "no": label[id] = false
+            default: throw CLIError("\(path):\(n + 1): label '\(f[li])' is not fraud or legit")
+            }
+            if let ki, ki < f.count, !f[ki].isEmpty { attack[id] = f[ki] }
+            if let lk, lk < f.count, !f[lk].isEmpty { lookalikes[id] = f[lk].split(separator: "|").map(String.init) }
+        }
+        if label.isEmpty { throw CLIError("\(path): no labelled rows") }
+    }
+}
+
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure the scores against ground truth: AUC, average precision, precision and recall at K.",
+        discussion: "K is the number of true fraud accounts. Recall at K is also given per attack family, and how many innocent look-alikes reach the top K.")
+    @OptionGroup var store: StoreOption
+    @Option(help: "CSV with account_id,label[,attack,group,lookalike] (e.g. a simulation's truth.csv).") var truth: String
+    @Option(help: "text or json.") var format = "text"
+
+    func run() throws {
+        try guarded {
+            guard format == "text" || format == "json" else { throw CLIError("--format must be text or json") }
+            let tr = try Truth(path: truth)
+            let s = try Store(path: store.path, readOnly: true)
+            guard try s.db.int("SELECT count(*) FROM detect_runs WHERE status = 'done'") > 0 else {
+                throw CLIError("\(store.path): no detection run yet; run `riskdesk detect` first")
+            }
+            var score: [String: Double] = [:]
+            let st = try s.db.prepare("SELECT account_id, score FROM scores")
+            while try st.step() { score[st.text(0) ?? ""] = st.double(1) }
+            let ids = tr.label.keys.sorted()
+            let scores = ids.map { score[$0] ?? 0 }
+            let labels = ids.map { tr.label[$0]! }
+            let missing = ids.filter { score[$0] == nil }.count
+            let k = labels.filter { $0 }.count
+            let top = Set(Ranking.topK(scores: scores, k: k).map { ids[$0] })
+            var families: [String: (Int, Int)] = [:]
+            for id in ids where tr.label[id]! {
+                let fam = tr.attack[id] ?? "fraud"
+                var x = families[fam] ?? (0, 0)
+                x.0 += 1
+                if top.contains(id) { x.1 += 1 }
+                families[fam] = x
+            }
+            var lookalikes: [String: (Int, Int)] = [:]
+            for (id, tags) in tr.lookalikes where tr.label[id] == false {
+                for tag in tags {
+                    var x = lookalikes[tag] ?? (0, 0)
+                    x.0 += 1
+                    if top.contains(id) { x.1 += 1 }
+                    lookalikes[tag] = x
+                }
+            }
+            let auc = Ranking.auc(scores: scores, labels: labels)
+            let ap = Ranking.averagePrecision(scores: scores, labels: labels)
+            let pk = Ranking.precisionAtK(scores: scores, labels: labels, k: k)
+            let rk = Ranking.recallAtK(scores: scores, labels: labels, k: k)
+            if format == "json" {
+                var o: [String: Any] = ["k": k, "accounts": ids.count, "missing_from_store": missing]
+                o["auc"] = auc ?? NSNull()
+                o["avg_precision"] = ap ?? NSNull()
+                o["precision_at_k"] = pk ?? NSNull()
+                o["recall_at_k"] = rk ?? NSNull()
+                o["families"] = families.mapValues { ["accounts": $0.0, "in_top_k": $0.1, "recall_at_k": Double($0.1) / Double($0.0)] }
+                o["lookalikes_in_top_k"] = lookalikes.mapValues { ["accounts": $0.0, "in_top_k": $0.1] }
+                let data = try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys])
+                print(String(decoding: data, as: UTF8.self))
+                return
+            }
+            func f(_ x: Double?) -> String { x.map { String(format: "%.4f", $0) } ?? "n/a" }
+            print("accounts \(ids.count) (\(k) fraud = K)\(missing > 0 ? ", \(missing) without a score" : "")")
+            print("auc             \(f(auc))")
+            print("avg_precision   \(f(ap))")
+            print("precision_at_k  \(f(pk))")
+            print("recall_at_k     \(f(rk))")
+            print("\nfamily           accounts  in top K  recall@K")
+            for (fam, x) in families.sorted(by: { $0.key < $1.key }) {
+                print("  \(fam.padding(toLength: 14, withPad: " ", startingAt: 0)) \(String(format: "%8d  %8d  %8.3f", x.0, x.1, Double(x.1) / Double(x.0)))")
+            }
+            if !lookalikes.isEmpty {
+                print("\nlook-alike       accounts  in top K")
+                for (tag, x) in lookalikes.sorted(by: { $0.key < $1.key }) {
+                    print("  \(tag.padding(toLength: 14, withPad: " ", startingAt: 0)) \(String(format: "%8d  %8d", x.0, x.1))")
+                }
+            }
+        }
+    }
+}
+
+struct Rules: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List SQL rules, or backtest one before deploying it.",
+        subcommands: [RulesList.self, RulesTest.self], defaultSubcommand: RulesList.self)
+}
+
+struct RulesList: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the rules in the rules folder (and files that don't parse).")
+    @Option(help: "Folder of SQL rules (default: $RISKDESK_RULES, else ./queries/rules).") var rules: String?
+
+    func run() throws {
+        try guarded {
+            guard let dir = rules ?? Rule.defaultDirectory() else { throw CLIError("no rules folder found (pass --rules DIR)") }
+            guard FileManager.default.fileExists(atPath: dir) else { throw CLIError("\(dir): no such rules folder") }
+            let (list, errors) = Rule.load(dir: dir)
+            print("\(list.count) rule(s) in \(dir)")
+            for r in list {
+                print("  \(r.id.padding(toLength: 38, withPad: " ", startingAt: 0)) \(r.riskType.padding(toLength: 16, withPad: " ", startingAt: 0)) \(r.severity.padding(toLength: 8, withPad: " ", startingAt: 0)) \(r.description)")
+            }
+            for e in errors { print("  BROKEN: \(e)") }
+            if !errors.isEmpty { throw ExitCode(1) }
+        }
+    }
+}
+
+struct RulesTest: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "test",
+        abstract: "Run one rule: how many accounts it would flag and, with ground truth, its precision.")
+    @OptionGroup var store: StoreOption
+    @Argument(help: "The rule file.") var file: String
+    @Option(help: "Ground truth CSV (account_id,label,…) to measure precision against.") var truth: String?
+    @Option(help: "Show this many flagged accounts.") var show = 10
+
+    func run() throws {
+        Interrupt.install()
+        try guarded {
+            guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("\(file): cannot read") }
+            let rule = try Rule.parse(file: file, text: String(decoding: data, as: UTF8.self))
+            _ = try Store(path: store.path, readOnly: true)
+            let start = Date()
+            let hits = try rule.run(storePath: store.path)
+            let secs = Date().timeIntervalSince(start)
+            print("rule \(rule.id) (\(rule.riskType), \(rule.severity)): \(rule.description)")
+            print("flags \(hits.count) account(s) in \(String(format: "%.2f", secs)) s")
+            if let truth {
+                let tr = try Truth(path: truth)
+                let known = hits.filter { tr.label[$0.account] != nil }
+                let tp = known.filter { tr.label[$0.account]! }.count
+                let pos = tr.label.values.filter { $0 }.count
+                if known.isEmpty { print("precision n/a (none of the flagged accounts is in \(truth))") }
+                else {
+                    print(String(format: "precision %.3f (%d of %d flagged accounts with truth are fraud); recall %.3f of %d fraud accounts",
+                                 Double(tp) / Double(known.count), tp, known.count, Double(tp) / Double(max(1, pos)), pos))
+                    var fams: [String: Int] = [:]
+                    for h in known where tr.label[h.account]! { fams[tr.attack[h.account] ?? "fraud", default: 0] += 1 }
+                    if !fams.isEmpty { print("true positives by family: " + fams.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) }
+                }
+            }
+            for h in hits.prefix(show) { print("  \(h.account)\(h.reason.map { "  \($0)" } ?? "")") }
+        }
+    }
+}
