@@ -46,6 +46,7 @@ let package = Package(
         .testTarget(name: "RiskStoreTests", dependencies: ["RiskStore"]),
         .testTarget(name: "RiskImportTests", dependencies: ["RiskImport", "RiskStore"]),
         .testTarget(name: "MarketSimulatorTests", dependencies: ["MarketSimulator"]),
+        .testTarget(name: "RiskDetectTests", dependencies: ["RiskDetect", "RiskMetrics", "RiskStore", "RiskImport"]),
         .testTarget(name: "CLITests", dependencies: ["RiskStore", "riskdesk"]),
         .testTarget(name: "TerminalKitTests", dependencies: ["TerminalKit"]),
         .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "TerminalKit", "RiskStore", "RiskImport"]),

@@ -292,7 +292,8 @@ extension Simulator {
             let ips = (0..<rng.int(in: 1...3)).map { _ in rng.chance(0.5) ? datacenterIP() : residentialIP(members[0].country) }
             let day = rng.int(in: 0...max(0, cfg.days - 3))
             let spreadHours = rng.chance(0.7) ? rng.uniform(0.5, 6) : rng.uniform(24, 72)
-            let burstStart = randomDayTime(day, tz: members[0].country.tzMinutes)
+            // Inside the simulated window: accounts whose whole life fell before it would leave no trace.
+            let burstStart = max(start + 3_600_000, randomDayTime(day, tz: members[0].country.tzMinutes))
             let first = rng.pick(Catalog.firstNames), last = rng.pick(Catalog.lastNames)
             let domain = rng.pick(Catalog.domains)
             let style = rng.int(3)

@@ -153,6 +153,13 @@ public struct ClickFarmDetector: Detector {
                 let jobShare = Double((sync[a] ?? []).filter { inJob.contains($0) }.count) / Double(max(1, own))
                 let sharesDevice = sharedDevices.values.contains { $0.contains(a) }
                 guard jobShare >= 0.25 || sharesDevice else { continue }
+                // …and its group work spans several targets: fans of one star do not.
+                var ownTargets = Set<Int64>()
+                for e in (sync[a] ?? []) where inJob.contains(e) {
+                    let ei = Int(e)
+                    ownTargets.insert(t.kind[ei] == .view ? Int64(t.item[ei]) : nItems + Int64(t.target[ei]))
+                }
+                guard ownTargets.count >= 3 else { continue }
                 let partnersF = Stat.ramp(Double(ps.count), 1, 6)
                 let strength = min(0.97, base * (0.75 + 0.25 * partnersF))
                 let evIdx = (sync[a] ?? []).filter { inJob.contains($0) }

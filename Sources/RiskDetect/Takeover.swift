@@ -84,10 +84,10 @@ public struct TakeoverDetector: Detector {
                         let d = t.device[Int(e32)]
                         if d == loginDev { laterSame = true } else if d >= 0 { laterOther = true }
                     }
-                    if laterSame || !laterOther { deviceWeight = 0.3; newDevice = false }
+                    if laterSame || !laterOther { deviceWeight = 0.3; newDevice = false } else { deviceWeight = 0.5 }
                 }
                 let newCountry = loginCountry >= 0 && !knownCountries.contains(loginCountry)
-                var s = 0.2 * (fails >= 3 ? 1 : fails >= 1 ? 0.6 : 0) + 0.25 * (newDevice ? 1 : deviceWeight < 1 ? 0.3 : 0) + 0.15 * (newCountry ? 1 : 0)
+                var s = 0.2 * (fails >= 3 ? 1 : fails >= 1 ? 0.6 : 0) + 0.25 * (newDevice ? deviceWeight : deviceWeight < 1 ? 0.3 : 0) + 0.15 * (newCountry ? 1 : 0)
                       + 0.2 * (newAddress ? 1 : 0) + 0.2 * (orders > 0 ? (high ? 1 : 0.6) : 0)
                 let age = t.ageDays(a, at: tr) ?? 0
                 if age < minAgeDays { s *= 0.6 }

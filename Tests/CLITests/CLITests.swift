@@ -305,3 +305,72 @@ final class CLIProcessTests: CLITestCase {
         XCTAssertTrue(stderr.contains("stored 4 new"), stderr)
     }
 }
+
+final class CLIDetectTests: CLITestCase {
+    var rules: String { URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("queries/rules").path }
+
+    /// Simulated stores of two seeds and sizes: every family ranks in the top K. Thresholds sit
+    /// below what the detectors reach at full size (see the closing notes), since tiny
+    /// simulations hold only a handful of accounts per family.
+    func testDetectRanksInjectedAttacksAboveLookalikesOnUnseenSeeds() throws {
+        for (seed, accounts, days) in [(101, 3000, 14), (202, 2000, 20)] {
+            let out = dir + "/sim\(seed)", db = dir + "/d\(seed).db"
+            XCTAssertEqual(try CLI.run(["simulate", "--out", out, "--accounts", "\(accounts)", "--days", "\(days)", "--seed", "\(seed)", "--quiet"]).status, 0)
+            XCTAssertEqual(try CLI.run(["import", "--store", db, out]).status, 0)
+            let d = try CLI.run(["detect", "--store", db, "--rules", rules, "--json"], timeout: 300)
+            XCTAssertEqual(d.status, 0, d.stderr)
+            let report = try JSONSerialization.jsonObject(with: Data(d.stdout.utf8)) as! [String: Any]
+            XCTAssertEqual(report["accounts"] as? Int, accounts)
+            for det in report["detectors"] as! [[String: Any]] { XCTAssertNil(det["error"], "\(det)") }
+            let e = try CLI.run(["eval", "--store", db, "--truth", out + "/truth.csv", "--format", "json"])
+            XCTAssertEqual(e.status, 0, e.stderr)
+            let m = try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as! [String: Any]
+            XCTAssertGreaterThanOrEqual(m["auc"] as! Double, 0.97, "seed \(seed): \(m)")
+            XCTAssertGreaterThanOrEqual(m["precision_at_k"] as! Double, 0.85, "seed \(seed): \(m)")
+            let families = m["families"] as! [String: [String: Any]]
+            XCTAssertGreaterThanOrEqual(families.count, 5)
+            for (name, f) in families where (f["accounts"] as! Int) >= 4 {
+                XCTAssertGreaterThanOrEqual(f["recall_at_k"] as! Double, 0.75, "seed \(seed) family \(name): \(f)")
+            }
+        }
+    }
+
+    func testExportScoresHasEveryAccountAndEvalRulesReportClearly() throws {
+        let out = dir + "/sim"
+        XCTAssertEqual(try CLI.run(["simulate", "--out", out, "--accounts", "600", "--days", "7", "--seed", "5", "--quiet"]).status, 0)
+        XCTAssertEqual(try CLI.run(["import", "--store", store, out]).status, 0)
+        let noRun = try CLI.run(["eval", "--store", store, "--truth", out + "/truth.csv"])
+        XCTAssertNotEqual(noRun.status, 0)
+        XCTAssertTrue(noRun.stderr.contains("riskdesk detect"), noRun.stderr)
+        XCTAssertEqual(try CLI.run(["detect", "--store", store, "--no-rules", "--quiet"]).status, 0)
+
+        let csv = try CLI.run(["export", "scores", "--store", store, "--format", "csv"])
+        XCTAssertEqual(csv.status, 0, csv.stderr)
+        let lines = csv.stdout.split(separator: "\n")
+        XCTAssertTrue(lines[0].hasPrefix("account_id,score"), String(lines[0]))
+        XCTAssertEqual(lines.count - 1, 600)
+        let jsonl = try CLI.run(["export", "scores", "--store", store, "--format", "jsonl"])
+        let first = try JSONSerialization.jsonObject(with: Data(jsonl.stdout.split(separator: "\n")[0].utf8)) as! [String: Any]
+        XCTAssertNotNil(first["score"])
+        XCTAssertTrue(first.keys.contains("reasons"))
+
+        let text = try CLI.run(["eval", "--store", store, "--truth", out + "/truth.csv"])
+        XCTAssertTrue(text.stdout.contains("auc") && text.stdout.contains("recall@K"), text.stdout)
+        let badTruth = write("t.csv", "account_id,label\n1,maybe\n")
+        let bt = try CLI.run(["eval", "--store", store, "--truth", badTruth])
+        XCTAssertNotEqual(bt.status, 0)
+        XCTAssertTrue(bt.stderr.contains("t.csv:2") && bt.stderr.contains("maybe"), bt.stderr)
+
+        let list = try CLI.run(["rules", "list", "--rules", rules])
+        XCTAssertEqual(list.status, 0, list.stderr)
+        XCTAssertTrue(list.stdout.contains("drop_bulk_buy_within_3s"), list.stdout)
+        let test = try CLI.run(["rules", "test", "--store", store, "--truth", out + "/truth.csv", rules + "/shared_device_coupon_reuse.sql"])
+        XCTAssertEqual(test.status, 0, test.stderr)
+        XCTAssertTrue(test.stdout.contains("flags") && test.stdout.contains("precision"), test.stdout)
+        let broken = write("broken.sql", "-- id: broken\n-- risk_type: spam\n-- severity: low\n-- description: d\nSELECT account_id FROM no_such_table")
+        let bad = try CLI.run(["rules", "test", "--store", store, broken])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("broken.sql") && bad.stderr.contains("no such table"), bad.stderr)
+    }
+}

@@ -1,0 +1,163 @@
+import Foundation
+import XCTest
+@testable import RiskDetect
+import RiskMetrics
+import RiskStore
+
+final class RuleTests: XCTestCase {
+    func testHeaderIsParsedAndBrokenHeadersNameFileAndLine() throws {
+        let ok = try Rule.parse(file: "r.sql", text: """
+            -- id: many_fails
+            -- risk_type: ato
+            -- severity: High
+            -- description: Lots of failures
+            -- a plain comment: fine
+            SELECT account_id FROM events
+            """)
+        XCTAssertEqual(ok.id, "many_fails")
+        XCTAssertEqual(ok.severity, "high")
+        XCTAssertEqual(ok.strength, 0.5)
+        XCTAssertEqual(ok.sql, "SELECT account_id FROM events")
+
+        func fails(_ text: String, _ fragment: String, line: UInt = #line) {
+            XCTAssertThrowsError(try Rule.parse(file: "bad.sql", text: text), line: line) { e in
+                XCTAssertTrue("\(e)".contains("bad.sql"), "\(e)", line: line)
+                XCTAssertTrue("\(e)".contains(fragment), "\(e)", line: line)
+            }
+        }
+        fails("-- id: x\n-- risk_type: ato\n-- description: d\nSELECT 1", "severity")
+        fails("-- id: x\n-- risk_type: ato\n-- severity: extreme\n-- description: d\nSELECT 1", "extreme")
+        fails("-- id: x\n-- risk_type: ato\n-- severity: low\n-- description: d\n", "no query")
+        fails("-- id: x\n-- riskType: ato\n-- severity: low\n-- description: d\nSELECT 1", "bad.sql:2: unknown header key")
+        fails("-- id: x y\n-- risk_type: ato\n-- severity: low\n-- description: d\nSELECT 1", "rule id")
+        fails("-- id:\n-- risk_type: ato\n-- severity: low\n-- description: d\nSELECT 1", "bad.sql:1")
+    }
+
+    func testBrokenRulesAreReportedAndTheOthersStillRun() throws {
+        let s = Scenario()
+        s.account("a"); s.account("b")
+        for k in 0..<5 { s.event("a", "login", at: Scenario.t0 + Int64(k) * 1000, ["status": "fail", "device_id": "d"]) }
+        s.event("b", "login", at: Scenario.t0, ["status": "ok", "device_id": "d2"])
+        let (store, _) = try s.build()
+        let rules = s.dir + "/rules"
+        try FileManager.default.createDirectory(atPath: rules, withIntermediateDirectories: true)
+        func put(_ name: String, _ text: String) { FileManager.default.createFile(atPath: rules + "/" + name, contents: Data(text.utf8)) }
+        let head = "-- id: %@\n-- risk_type: ato\n-- severity: medium\n-- description: test rule\n"
+        put("good.sql", String(format: head, "good") + "SELECT account_id, count(*) || ' fails' AS reason FROM events WHERE status = 'fail' GROUP BY account_id HAVING count(*) >= 3")
+        put("typo.sql", String(format: head, "typo") + "SELEC account_id FROM events")
+        put("nocol.sql", String(format: head, "nocol") + "SELECT 1 AS x")
+        put("writes.sql", String(format: head, "writes") + "DELETE FROM events")
+        put("noheader.sql", "SELECT account_id FROM accounts")
+        put("notes.txt", "not a rule")
+        let (loaded, errors) = Rule.load(dir: rules)
+        XCTAssertEqual(loaded.map(\.id).sorted(), ["good", "nocol", "typo", "writes"])
+        XCTAssertEqual(errors.count, 1)
+        XCTAssertTrue(errors[0].contains("noheader.sql"), errors[0])
+
+        let engine = DetectionEngine(detectors: [], rulesDirectory: rules)
+        let report = try engine.run(store: store)
+        let byName = Dictionary(uniqueKeysWithValues: report.detectors.filter { $0.name != "rule" }.map { ($0.name, $0) })
+        XCTAssertNil(byName["rule:good"]?.error)
+        XCTAssertEqual(byName["rule:good"]?.accounts, 1)
+        XCTAssertTrue(byName["rule:typo"]?.error?.contains("typo.sql") ?? false)
+        XCTAssertTrue(byName["rule:typo"]?.error?.contains("syntax error") ?? false, byName["rule:typo"]?.error ?? "")
+        XCTAssertTrue(byName["rule:nocol"]?.error?.contains("account_id") ?? false)
+        XCTAssertNotNil(byName["rule:writes"]?.error, "rules run read-only")
+        XCTAssertEqual(try store.db.int("SELECT count(*) FROM events"), 6, "nothing deleted")
+        XCTAssertEqual(try store.db.scalar("SELECT reason FROM findings WHERE account_id = 'a'").string, "test rule: 5 fails")
+    }
+}
+
+final class EngineTests: XCTestCase {
+    func testNoisyOrCombinesDetectorsAndKeepsTheStrongestPerDetector() {
+        let f = [
+            Finding(account: 0, detector: "x", riskType: .spam, strength: 0.5, reason: "x1"),
+            Finding(account: 0, detector: "x", riskType: .spam, strength: 0.3, reason: "x2"),
+            Finding(account: 0, detector: "y", riskType: .ato, strength: 0.6, reason: "y", group: "g1"),
+            Finding(account: 2, detector: "y", riskType: .ato, strength: 0.2, reason: "weak"),
+        ]
+        let s = DetectionEngine.combine(f, accounts: 3)
+        XCTAssertEqual(s[0].score, 1 - 0.5 * 0.4, accuracy: 1e-9)
+        XCTAssertEqual(s[0].riskType, "ato")
+        XCTAssertEqual(s[0].group, "g1")
+        XCTAssertEqual(s[0].reasons, ["y", "x1"])
+        XCTAssertEqual(s[1].score, 0)
+        XCTAssertNil(s[1].riskType)
+        XCTAssertEqual(s[2].score, 0.2, accuracy: 1e-9)
+    }
+
+    func testRunWritesEveryAccountReplacesFindingsKeepsHistoryAndCancelKeepsTheLastResults() throws {
+        let s = Scenario()
+        s.account("bot")
+        for k in 0..<120 { s.account("u\(k)") }
+        var at = Scenario.t0
+        for k in 0..<120 { s.event("bot", "profile_view", at: at, ["target_id": "u\(k)"]); at += 3000 }
+        for k in 0..<120 { s.event("u\(k)", "view", at: Scenario.t0 + Int64(k) * 99_000, ["item_id": "i"]) }
+        let (store, _) = try s.build()
+        let engine = DetectionEngine(rulesDirectory: nil)
+        var stages: [String] = []
+        let r1 = try engine.run(store: store) { stage, _ in stages.append(stage) }
+        XCTAssertTrue(stages.contains("scraping") && stages.last == "done", "\(stages)")
+        XCTAssertEqual(r1.flagged, 1)
+        XCTAssertEqual(try store.db.int("SELECT count(*) FROM scores"), try store.db.int("SELECT count(*) FROM accounts"))
+        XCTAssertEqual(try store.db.scalar("SELECT account_id FROM scores ORDER BY score DESC LIMIT 1").string, "bot")
+        XCTAssertEqual(try store.db.scalar("SELECT risk_type FROM scores WHERE account_id = 'bot'").string, "scraping")
+        let evidence = try store.db.scalar("SELECT evidence FROM findings WHERE account_id = 'bot'").string!
+        let json = try JSONSerialization.jsonObject(with: Data(evidence.utf8)) as! [String: Any]
+        XCTAssertGreaterThan((json["events"] as? [Any])?.count ?? 0, 10)
+
+        _ = try engine.run(store: store)
+        XCTAssertEqual(try store.db.int("SELECT count(*) FROM findings"), 1, "a re-run replaces findings")
+        XCTAssertEqual(try store.db.int("SELECT count(DISTINCT run_id) FROM findings"), 1)
+        XCTAssertEqual(try store.db.int("SELECT count(*) FROM detect_runs WHERE status = 'done'"), 2)
+        let detectors = try store.db.scalar("SELECT detectors FROM detect_runs ORDER BY id DESC LIMIT 1").string!
+        XCTAssertTrue(detectors.contains("\"name\":\"brushing\"") && detectors.contains("\"seconds\""))
+
+        let cancel = CancelToken()
+        cancel.cancel()
+        XCTAssertThrowsError(try engine.run(store: store, cancel: cancel)) { XCTAssertTrue($0 is CancelledError) }
+        XCTAssertEqual(try store.db.scalar("SELECT status FROM detect_runs ORDER BY id DESC LIMIT 1").string, "cancelled")
+        XCTAssertEqual(try store.db.int("SELECT count(*) FROM findings"), 1, "the last results stay")
+    }
+
+    func testAFailingDetectorIsReportedAndTheOthersStillScore() throws {
+        struct Broken: Detector {
+            let name = "broken"
+            func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] { throw StoreError("boom") }
+        }
+        let s = Scenario()
+        s.account("a")
+        s.event("a", "view", at: Scenario.t0, ["item_id": "i"])
+        let (store, _) = try s.build()
+        let r = try DetectionEngine(detectors: [Broken(), ScrapingDetector()], rulesDirectory: nil).run(store: store)
+        XCTAssertEqual(r.detectors.first { $0.name == "broken" }?.error, "boom")
+        XCTAssertNil(r.detectors.first { $0.name == "scraping" }?.error)
+        XCTAssertEqual(try store.db.int("SELECT count(*) FROM scores"), 1)
+    }
+}
+
+final class RankingTests: XCTestCase {
+    // Values worked by hand (and as scikit-learn's roc_auc_score / average_precision_score give them).
+    func testAUCWithTies() {
+        // positives 0.9, 0.5; negatives 0.5, 0.1: pairs (0.9>0.5),(0.9>0.1),(0.5=0.5 → ½),(0.5>0.1) = 3.5/4
+        XCTAssertEqual(Ranking.auc(scores: [0.9, 0.5, 0.5, 0.1], labels: [true, true, false, false])!, 0.875, accuracy: 1e-12)
+        XCTAssertEqual(Ranking.auc(scores: [0.1, 0.2, 0.3], labels: [true, false, false])!, 0, accuracy: 1e-12)
+        XCTAssertEqual(Ranking.auc(scores: [0, 0, 0, 0], labels: [true, false, true, false])!, 0.5, accuracy: 1e-12)
+        XCTAssertNil(Ranking.auc(scores: [1, 2], labels: [true, true]))
+    }
+
+    func testAveragePrecision() {
+        // ranks: 0.9 P, 0.8 N, 0.7 P, 0.1 N → AP = ½·1 + ½·(2/3) = 0.8333…
+        XCTAssertEqual(Ranking.averagePrecision(scores: [0.9, 0.8, 0.7, 0.1], labels: [true, false, true, false])!, 5.0 / 6, accuracy: 1e-12)
+        // a tie between a positive and a negative at the top counts as one threshold: P = ½
+        XCTAssertEqual(Ranking.averagePrecision(scores: [0.5, 0.5], labels: [true, false])!, 0.5, accuracy: 1e-12)
+    }
+
+    func testTopK() {
+        let s = [0.2, 0.9, 0.9, 0.1, 0.5]
+        let l = [false, true, false, false, true]
+        XCTAssertEqual(Ranking.topK(scores: s, k: 3), [1, 2, 4])
+        XCTAssertEqual(Ranking.precisionAtK(scores: s, labels: l, k: 2)!, 0.5, accuracy: 1e-12)
+        XCTAssertEqual(Ranking.recallAtK(scores: s, labels: l, k: 3)!, 1, accuracy: 1e-12)
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import XCTest
+@testable import RiskDetect
+import RiskImport
+import RiskStore
+
+/// Builds a small marketplace by hand — accounts, items, events — writes it as contract
+/// JSONL files, imports it into a real store with the real importer, and loads the event
+/// table the detectors read. Each test states the behaviour it plants; nothing comes from
+/// the simulator.
+final class Scenario {
+    static let t0: Int64 = 1_790_812_800_000          // 2026-10-01T00:00:00Z
+    static let minute: Int64 = 60_000, hour: Int64 = 3_600_000, day: Int64 = 86_400_000
+
+    var accounts: [[String: Any]] = []
+    var items: [[String: Any]] = []
+    var events: [[String: Any]] = []
+    private var next = 0
+    private var rng = SystemRandomNumberGenerator()
+    let dir: String
+
+    init() {
+        dir = NSTemporaryDirectory() + "riskdesk-detect-\(UUID().uuidString)"
+        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(atPath: dir) }
+
+    @discardableResult
+    func account(_ id: String, created: Int64 = Scenario.t0 - 400 * Scenario.day, kind: String = "buyer",
+                 country: String = "TH", email: String? = nil) -> String {
+        accounts.append(["account_id": id, "created_at": created, "kind": kind, "country": country,
+                         "email": email ?? "\(id)@mail.example", "phone": "+66000\(id.count)"])
+        return id
+    }
+
+    @discardableResult
+    func item(_ id: String, seller: String, price: Double = 20, limited: Bool = false, dropAt: Int64? = nil) -> String {
+        var it: [String: Any] = ["item_id": id, "seller_id": seller, "title": "thing \(id)", "category": "misc",
+                                 "price": price, "currency": "USD", "limited": limited]
+        if let dropAt { it["drop_at"] = dropAt }
+        items.append(it)
+        return id
+    }
+
+    @discardableResult
+    func event(_ account: String, _ type: String, at ts: Int64, _ fields: [String: Any] = [:]) -> String {
+        next += 1
+        var e: [String: Any] = ["event_id": "e\(next)", "ts": ts, "account_id": account, "type": type]
+        for (k, v) in fields { e[k] = v }
+        events.append(e)
+        return "e\(next)"
+    }
+
+    /// An order with its payment.
+    func order(_ account: String, item: String, seller: String, at ts: Int64, device: String, address: String = "home",
+               payment: String = "card", amount: Double = 20, quantity: Int = 1, coupon: String? = nil, ip: String = "10.0.0.1") {
+        let oid = "o\(next + 1)"
+        var f: [String: Any] = ["order_id": oid, "item_id": item, "seller_id": seller, "quantity": quantity, "amount": amount,
+                                "currency": "USD", "address_id": address, "device_id": device, "ip": ip]
+        if let coupon { f["coupon_id"] = coupon }
+        event(account, "order", at: ts, f)
+        if let coupon { event(account, "coupon_redeem", at: ts + 500, ["coupon_id": coupon, "order_id": oid, "amount": 5, "device_id": device]) }
+        event(account, "payment", at: ts + 3000, ["order_id": oid, "payment_id": payment, "amount": amount, "status": "ok", "device_id": device])
+    }
+
+    /// Ordinary browsing: a few views at human, irregular pace.
+    func browse(_ account: String, day: Int, device: String, items pool: [String], seller: String = "s0", ip: String = "10.0.0.1") {
+        var t = Scenario.t0 + Int64(day) * Scenario.day + Int64.random(in: 8...22) * Scenario.hour
+        for _ in 0..<Int.random(in: 2...6) {
+            event(account, "view", at: t, ["item_id": pool.randomElement()!, "seller_id": seller, "device_id": device, "ip": ip])
+            t += Int64.random(in: 5_000...400_000)
+        }
+    }
+
+    /// Writes the files, imports them into a fresh store, returns it with the loaded table.
+    func build() throws -> (Store, EventTable) {
+        func write(_ name: String, _ rows: [[String: Any]]) throws -> String {
+            let p = dir + "/" + name
+            var text = ""
+            for r in rows {
+                text += String(decoding: try JSONSerialization.data(withJSONObject: r, options: [.sortedKeys]), as: UTF8.self) + "\n"
+            }
+            try Data(text.utf8).write(to: URL(fileURLWithPath: p))
+            return p
+        }
+        // Delivered out of order, as the contract allows.
+        let shuffled = events.shuffled()
+        let paths = [try write("accounts.jsonl", accounts), try write("items.jsonl", items), try write("events.jsonl", shuffled)]
+        let storePath = dir + "/store.db"
+        let store = try Store(path: storePath)
+        let options = ImportOptions()
+        _ = try Importer(store: store, options: options).run(try ImportPlan(paths: paths, options: options))
+        return (store, try EventTable.load(from: store.db))
+    }
+
+    func run(_ d: Detector) throws -> (findings: [Finding], table: EventTable) {
+        let (_, t) = try build()
+        return (try d.run(t, cancel: CancelToken()), t)
+    }
+}
+
+extension Array where Element == Finding {
+    func accounts(_ t: EventTable) -> Set<String> { Set(map { t.accountID($0.account) }) }
+}
