@@ -38,7 +38,7 @@ let package = Package(
                        providers: [.apt(["libncursesw5-dev"])]),
         .target(name: "TerminalKit", dependencies: ["CLocale"]),
         .target(name: "TerminalNcurses", dependencies: ["TerminalKit", "CNcurses"]),
-        .target(name: "Workbench", dependencies: ["RiskStore", "TerminalKit"]),
+        .target(name: "Workbench", dependencies: ["RiskStore", "RiskDetect", "TerminalKit"]),
         .executableTarget(name: "riskdesk", dependencies: [
             "RiskStore", "RiskImport", "RiskDetect", "RiskMetrics", "MarketSimulator", "TerminalKit", "TerminalNcurses", "Workbench",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "RiskDetectTests", dependencies: ["RiskDetect", "RiskMetrics", "RiskStore", "RiskImport"]),
         .testTarget(name: "CLITests", dependencies: ["RiskStore", "riskdesk"]),
         .testTarget(name: "TerminalKitTests", dependencies: ["TerminalKit"]),
-        .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "TerminalKit", "RiskStore", "RiskImport"]),
+        .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "TerminalKit", "RiskStore", "RiskImport", "RiskDetect"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -4,17 +4,25 @@ import Foundation
 // by keyset (the last row's sort key), never whole.
 
 public enum QueueSort: String, CaseIterable, Sendable {
-    case events, created, lastSeen = "last_seen", country, account
+    case score, events, created, lastSeen = "last_seen", country, account
     /// SQL sort expression; each has an index ending in account_id.
     var expression: String {
         switch self {
-        case .events: return "n_events"
-        case .created: return "coalesce(created_at, -1)"
-        case .lastSeen: return "coalesce(last_seen, -1)"
-        case .country: return "coalesce(country, '')"
-        case .account: return "account_id"
+        case .score: return "s.score"
+        case .events: return "a.n_events"
+        case .created: return "coalesce(a.created_at, -1)"
+        case .lastSeen: return "coalesce(a.last_seen, -1)"
+        case .country: return "coalesce(a.country, '')"
+        case .account: return "a.account_id"
         }
     }
+    /// Score order reads the scores table (accounts a detection run has scored); the others
+    /// read accounts and pick up scores where there are some.
+    var from: String {
+        self == .score ? "scores s JOIN accounts a ON a.account_id = s.account_id"
+                       : "accounts a LEFT JOIN scores s ON s.account_id = a.account_id"
+    }
+    var keyColumn: String { self == .score ? "s.account_id" : "a.account_id" }
 }
 
 public struct QueueRow: Equatable, Sendable {
@@ -28,14 +36,22 @@ public struct QueueRow: Equatable, Sendable {
     public var events: Int64
     /// The sort key this row was read with (for the next page).
     public var key: SQLValue
+    /// From the latest detection run, if it scored this account.
+    public var score: Double? = nil
+    public var riskType: String? = nil
+    public var group: String? = nil
+    public var reason: String? = nil
 }
 
 public struct QueueQuery: Equatable, Sendable {
     public var sort: QueueSort = .events
     public var descending = true
-    /// Free text: matches account id prefix, email, country or kind.
+    /// Free text: matches account id prefix, email, country, kind, risk type or group.
     public var text: String = ""
     public var kind: String?
+    public var riskType: String?
+    /// Only accounts with at least one finding.
+    public var flaggedOnly = false
     public init() {}
 
     func whereClause() -> (String, [SQLValue]) {
@@ -43,13 +59,18 @@ public struct QueueQuery: Equatable, Sendable {
         var args: [SQLValue] = []
         let t = text.trimmingCharacters(in: .whitespaces)
         if !t.isEmpty {
-            parts.append("(account_id LIKE ?1 || '%' OR email LIKE '%' || ?1 || '%' OR country = upper(?1) OR kind = lower(?1))")
+            parts.append("(a.account_id LIKE ?1 || '%' OR a.email LIKE '%' || ?1 || '%' OR a.country = upper(?1) OR a.kind = lower(?1) OR s.risk_type = lower(?1) OR s.group_id = ?1)")
             args.append(.text(t))
         }
         if let kind {
-            parts.append("kind = ?\(args.count + 1)")
+            parts.append("a.kind = ?\(args.count + 1)")
             args.append(.text(kind))
         }
+        if let riskType {
+            parts.append("s.risk_type = ?\(args.count + 1)")
+            args.append(.text(riskType))
+        }
+        if flaggedOnly { parts.append("s.n_findings > 0") }
         return (parts.isEmpty ? "1" : parts.joined(separator: " AND "), args)
     }
 }
@@ -117,7 +138,23 @@ public struct AccountProfile: Equatable, Sendable {
     public var refunds: Int64 = 0
     public var loginFailures: Int64 = 0
     public var typeCounts: [(String, Int64)] = []
+    public var score: Double?
+    public var riskType: String?
+    public var group: String?
+    public var findings: [FindingRow] = []
     public static func == (a: AccountProfile, b: AccountProfile) -> Bool { a.account == b.account && a.events == b.events }
+}
+
+/// A detector's finding as the drill-down shows it.
+public struct FindingRow: Sendable {
+    public var detector: String
+    public var riskType: String
+    public var strength: Double
+    public var reason: String
+    public var group: String?
+    public var events: [Int64] = []
+    public var accounts: [String] = []
+    public var identifiers: [(kind: String, value: String)] = []
 }
 
 extension Database {
@@ -129,28 +166,38 @@ extension Database {
         // Reading forwards in the queue's own order, or backwards (then reversed).
         let forward = direction == .first || direction == .after
         let desc = q.descending != !forward
-        var sql = "SELECT account_id, kind, country, email, created_at, first_seen, last_seen, n_events, \(expr) FROM accounts WHERE \(filter)"
+        let key = q.sort.keyColumn
+        var sql = """
+            SELECT a.account_id, a.kind, a.country, a.email, a.created_at, a.first_seen, a.last_seen, a.n_events, \(expr),
+                   s.score, s.risk_type, s.group_id, s.reasons
+            FROM \(q.sort.from) WHERE \(filter)
+            """
         var args = fargs
         if let anchor, direction == .after || direction == .before {
             let n = args.count
-            sql += " AND (\(expr), account_id) \(desc ? "<" : ">") (?\(n + 1), ?\(n + 2))"
+            sql += " AND (\(expr), \(key)) \(desc ? "<" : ">") (?\(n + 1), ?\(n + 2))"
             args += [anchor.0, .text(anchor.1)]
         }
-        sql += " ORDER BY \(expr) \(desc ? "DESC" : "ASC"), account_id \(desc ? "DESC" : "ASC") LIMIT \(limit)"
+        sql += " ORDER BY \(expr) \(desc ? "DESC" : "ASC"), \(key) \(desc ? "DESC" : "ASC") LIMIT \(limit)"
         let st = try prepare(sql)
         try st.bind(args)
         var out: [QueueRow] = []
         while try st.step() {
-            out.append(QueueRow(account: st.text(0) ?? "", kind: st.text(1), country: st.text(2), email: st.text(3),
-                                createdAt: st.optionalInt(4), firstSeen: st.optionalInt(5), lastSeen: st.optionalInt(6),
-                                events: st.int(7), key: st.value(8)))
+            var r = QueueRow(account: st.text(0) ?? "", kind: st.text(1), country: st.text(2), email: st.text(3),
+                             createdAt: st.optionalInt(4), firstSeen: st.optionalInt(5), lastSeen: st.optionalInt(6),
+                             events: st.int(7), key: st.value(8))
+            r.score = st.optionalDouble(9)
+            r.riskType = st.text(10)
+            r.group = st.text(11)
+            r.reason = st.text(12).map { String($0.split(separator: ";", maxSplits: 1).first ?? "") }
+            out.append(r)
         }
         return forward ? out : out.reversed()
     }
 
     public func queueCount(_ q: QueueQuery) throws -> Int64 {
         let (filter, args) = q.whereClause()
-        return try int("SELECT count(*) FROM accounts WHERE \(filter)", args)
+        return try int("SELECT count(*) FROM \(q.sort.from) WHERE \(filter)", args)
     }
 
     public func accountProfile(_ id: String) throws -> AccountProfile? {
@@ -175,7 +222,37 @@ extension Database {
             default: break
             }
         }
+        if let sc = try self.rows("SELECT score, risk_type, group_id FROM scores WHERE account_id = ?", [.text(id)]).first {
+            p.score = sc[0].double
+            p.riskType = sc[1].string
+            p.group = sc[2].string
+        }
+        p.findings = try findings(of: id)
         return p
+    }
+
+    /// The latest detection run's findings on an account, strongest first.
+    public func findings(of account: String) throws -> [FindingRow] {
+        let st = try prepare("SELECT detector, risk_type, strength, reason, evidence, group_id FROM findings WHERE account_id = ? ORDER BY strength DESC")
+        try st.bind([.text(account)])
+        var out: [FindingRow] = []
+        while try st.step() {
+            var f = FindingRow(detector: st.text(0) ?? "", riskType: st.text(1) ?? "", strength: st.double(2),
+                               reason: st.text(3) ?? "", group: st.text(5))
+            if let ev = st.text(4), let obj = try? JSONSerialization.jsonObject(with: Data(ev.utf8)) as? [String: Any] {
+                var evs = obj["events"]
+                // A rule may hand back a JSON array as text.
+                if let text = evs as? String { evs = try? JSONSerialization.jsonObject(with: Data(text.utf8)) }
+                f.events = (evs as? [Any])?.compactMap { ($0 as? NSNumber)?.int64Value ?? ($0 as? String).flatMap { Int64($0) } } ?? []
+                f.accounts = (obj["accounts"] as? [Any])?.compactMap { $0 as? String } ?? []
+                f.identifiers = (obj["identifiers"] as? [[String: Any]])?.compactMap { d in
+                    guard let k = d["kind"] as? String, let v = d["value"] as? String else { return nil }
+                    return (k, v)
+                } ?? []
+            }
+            out.append(f)
+        }
+        return out
     }
 
     /// The identifiers an account uses, with how many accounts share each.

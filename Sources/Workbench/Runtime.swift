@@ -1,4 +1,5 @@
 import Foundation
+import RiskDetect
 import RiskStore
 import TerminalKit
 
@@ -61,6 +62,8 @@ public final class DataService {
             return .info("PII revealed for \(account) — logged in the audit trail as \(analyst)")
         case .complete(let prefix, _):
             return .completions(command: prefix, candidates: try completions(prefix))
+        case .detect, .cancelDetect:
+            return .info("")      // handled by App
         }
     }
 
@@ -136,6 +139,9 @@ public final class App {
     private var inbox: [Loaded] = []
     private var inFlight = 0
     private var frameLog: FileHandle?
+    private var detectCancel: CancelToken?
+    /// Where SQL rules are read from when the workbench runs detection.
+    public var rulesDirectory: String? = Rule.defaultDirectory()
 
     public init(storePath: String, terminal: Terminal, theme: Theme, analyst: String, synchronous: Bool = false) throws {
         self.terminal = terminal
@@ -149,6 +155,7 @@ public final class App {
             FileManager.default.createFile(atPath: p, contents: nil)
             frameLog = FileHandle(forWritingAtPath: p)
         }
+        if (try? data.store.db.int("SELECT EXISTS (SELECT 1 FROM scores)")) == 1 { state.preferScoreOrder() }
         // The first page is read before the first frame: it is one indexed page, ~1 ms.
         for r in state.start() {
             if case .queuePage = r { deliver(data.perform(r)) } else { submit(r) }
@@ -158,6 +165,11 @@ public final class App {
 
     /// Sends reads to the worker (or runs them now in synchronous mode).
     func submit(_ r: Request) {
+        switch r {
+        case .detect: startDetection(); return
+        case .cancelDetect: detectCancel?.cancel(); return
+        default: break
+        }
         if synchronous { deliver(data.perform(r)); return }
         lock.lock(); inFlight += 1; lock.unlock()
         worker.async { [data] in
@@ -167,6 +179,39 @@ public final class App {
             self.inFlight -= 1
             self.lock.unlock()
         }
+    }
+
+    /// Detection on its own thread and its own (writable) connection; progress and the
+    /// result arrive as messages like any read. The UI keeps answering keys meanwhile.
+    func startDetection() {
+        let cancel = CancelToken()
+        detectCancel = cancel
+        let path = data.path, rules = rulesDirectory
+        let work = { [weak self] in
+            var last = -1
+            do {
+                let store = try Store(path: path)
+                let report = try DetectionEngine(rulesDirectory: rules).run(store: store, cancel: cancel) { stage, frac in
+                    let pct = Int(frac * 100)
+                    guard pct != last else { return }
+                    last = pct
+                    self?.deliver(.detectProgress("detecting \(pct)% · \(stage) — :cancel stops it"))
+                }
+                let failed = report.detectors.filter { $0.error != nil }
+                var msg = String(format: "detection done in %.1f s: %d accounts flagged in %d groups", report.seconds, report.flagged, report.groups)
+                if !failed.isEmpty { msg += " · \(failed.count) detector(s)/rule(s) failed: " + failed.map { "\($0.name): \($0.error!)" }.joined(separator: "; ") }
+                self?.deliver(.detectDone(msg))
+            } catch is CancelledError {
+                self?.deliver(.detectDone("detection cancelled; the previous results stand"))
+            } catch {
+                self?.deliver(.detectDone("detection failed: \(error)"))
+            }
+        }
+        if synchronous { work(); return }
+        lock.lock(); inFlight += 1; lock.unlock()
+        let t = Thread { work(); self.lock.lock(); self.inFlight -= 1; self.lock.unlock() }
+        t.stackSize = 8 << 20
+        t.start()
     }
 
     func deliver(_ l: Loaded) {

@@ -106,6 +106,8 @@ public struct TimelineScreen {
     public var lanes: [(String, [Double])] = []
     public var detail: [(String, String)]? = nil
     public var jumpTo: Int64? = nil
+    /// Event ids the account's findings cite: marked ◆ on the timeline.
+    public var evidence: Set<Int64> = []
 }
 
 public enum InputMode: Equatable {
@@ -126,6 +128,9 @@ public enum Request {
     case eventDetail(uid: Int, id: Int64)
     case revealPII(account: String)
     case complete(prefix: String, command: String)
+    /// Run detection (off the UI thread, cancellable); `cancelDetect` stops it.
+    case detect
+    case cancelDetect
 }
 
 public enum Loaded {
@@ -139,6 +144,8 @@ public enum Loaded {
     case completions(command: String, candidates: [String])
     case failed(String)
     case info(String)
+    case detectProgress(String)
+    case detectDone(String)
 }
 
 public struct AppState {
@@ -153,6 +160,9 @@ public struct AppState {
     public var height: Int
     public var storeName: String
     public var quit = false
+    /// A detection run started from the workbench is going on.
+    public var detecting = false
+    public var hasScores = false
     public var themeRequest: String?
     var nextUID = 1
     var completions: [String] = []

@@ -94,7 +94,9 @@ enum Commands {
         ("address", "ID — accounts shipping to an address"), ("coupon", "CODE — accounts redeeming a coupon"),
         ("item", "ID — accounts that carted, bought or reviewed an item"), ("seller", "ID — accounts that bought from a seller"),
         ("domain", "DOMAIN — accounts with that email domain"), ("target", "ID — accounts acting on an account"),
-        ("date", "YYYY-MM-DD — jump the timeline to a day"), ("sort", "events|created|last_seen|country|account"),
+        ("date", "YYYY-MM-DD — jump the timeline to a day"), ("sort", "score|events|created|last_seen|country|account"),
+        ("risk", "TYPE — only that risk type (brushing, click_farm, deal_hunter, scalper, ato, scraping, spam…); empty for all"),
+        ("detect", "run detection now (off the UI thread)"), ("cancel", "stop a running detection"),
         ("theme", "NAME — switch colour theme"), ("help", "key bindings"), ("q", "quit"),
     ]
     static let pivotKinds: [String: String] = ["device": "device", "ip": "ip", "payment": "payment", "address": "address",
@@ -206,7 +208,16 @@ extension AppState {
         return [queueFetch(q, .first), .queueCount(uid: q.uid, query: q.query)]
     }
 
-    static let sortOrder: [QueueSort] = [.events, .lastSeen, .created, .country, .account]
+    /// Opens on the risk ranking when a detection run has scored the store.
+    public mutating func preferScoreOrder() {
+        hasScores = true
+        guard case .queue(var q) = stack[0] else { return }
+        q.query.sort = .score
+        q.query.descending = true
+        stack[0] = .queue(q)
+    }
+
+    static let sortOrder: [QueueSort] = [.score, .events, .lastSeen, .created, .country, .account]
 
     mutating func resort(_ q: inout QueueScreen, _ sort: QueueSort, descending: Bool) -> [Request] {
         q.query.sort = sort
@@ -225,8 +236,10 @@ extension AppState {
             guard let row = q.list.current else { return [] }
             return open(account: row.account)
         case .char("s"):
-            let i = Self.sortOrder.firstIndex(of: q.query.sort) ?? 0
-            let next = Self.sortOrder[(i + 1) % Self.sortOrder.count]
+            // Score order only once a detection run has scored the store.
+            let order = hasScores ? Self.sortOrder : Self.sortOrder.filter { $0 != .score }
+            let i = order.firstIndex(of: q.query.sort) ?? 0
+            let next = order[(i + 1) % order.count]
             return resort(&q, next, descending: next != .account && next != .country)
         case .char("S"):
             return resort(&q, q.query.sort, descending: !q.query.descending)
@@ -268,6 +281,7 @@ extension AppState {
         var t = TimelineScreen(uid: uid(), account: a.id)
         t.firstSeen = a.profile?.firstSeen
         t.lastSeen = a.profile?.lastSeen
+        t.evidence = Set(a.profile?.findings.flatMap(\.events) ?? [])
         t.list.loading = true
         var reqs: [Request] = [.timelinePage(uid: t.uid, account: a.id, types: nil, direction: .first, anchor: nil, from: nil)]
         if let f = t.firstSeen, let l = t.lastSeen {
@@ -452,6 +466,22 @@ extension AppState {
         case "theme":
             guard !arg.isEmpty else { say(":theme needs a name", error: true); return [] }
             themeRequest = arg
+        case "detect":
+            if detecting { say("detection is already running (:cancel stops it)", error: true); return [] }
+            detecting = true
+            say("detection starting…")
+            return [.detect]
+        case "cancel":
+            guard detecting else { say("nothing to cancel", error: true); return [] }
+            return [.cancelDetect]
+        case "risk":
+            guard case .queue(var q) = stack[0] else { return [] }
+            stack = [stack[0]]
+            q.query.riskType = arg.isEmpty ? nil : arg.lowercased()
+            let r = resort(&q, q.query.sort, descending: q.query.descending)
+            stack[0] = .queue(q)
+            say(arg.isEmpty ? "showing every risk type" : "showing risk type \(arg.lowercased())")
+            return r
         case "sort":
             guard case .queue(var q) = stack[0], let s = QueueSort(rawValue: arg.replacingOccurrences(of: " ", with: "_")) else {
                 say("sort by one of: \(QueueSort.allCases.map(\.rawValue).joined(separator: ", "))", error: true); return []
@@ -576,6 +606,18 @@ extension AppState {
                 }
             }
         case .info(let msg):
+            say(msg)
+        case .detectProgress(let msg):
+            detecting = true
+            say(msg)
+        case .detectDone(let msg):
+            detecting = false
+            hasScores = true
+            // Show the new ranking.
+            if case .queue(var q) = stack[0] {
+                reqs += resort(&q, .score, descending: true)
+                stack[0] = .queue(q)
+            }
             say(msg)
         }
         return reqs

@@ -146,13 +146,14 @@ enum QueueView {
     static let columns: [(Column, QueueSort?)] = [
         (Column("#", width: 7, align: .right), nil),
         (Column("account", width: 13), .account),
-        (Column("kind", width: 7), nil),
+        (Column("score", width: 5, align: .right), .score),
+        (Column("risk", width: 16), nil),
+        (Column("group", width: 13), nil),
         (Column("cc", width: 3), .country),
-        (Column("events", width: 9, align: .right), .events),
-        (Column("first seen", width: 16), nil),
+        (Column("events", width: 8, align: .right), .events),
         (Column("last seen", width: 16), .lastSeen),
         (Column("age", width: 5, align: .right), .created),
-        (Column("email", flex: 1), nil),
+        (Column("top reason", flex: 1), nil),
     ]
 
     static func sortForColumn(atX x: Int, width: Int) -> QueueSort? {
@@ -172,12 +173,13 @@ enum QueueView {
         for i in start..<min(q.list.rows.count, start + visible) {
             let r = q.list.rows[i]
             let pos = q.list.offsetKnown ? String(q.list.offset + i + 1) : ""
+            let scoreText = r.score.map { $0 > 0 ? String(format: "%.2f", $0) : "·" } ?? "—"
+            let scoreStyle: Style? = (r.score ?? 0) >= 0.7 ? theme["error"] : (r.score ?? 0) >= 0.4 ? theme["warn"] : theme["muted"]
             rows.append(TableRow([
-                pos, r.account, r.kind ?? "—", r.country ?? "", Human.count(Double(r.events)),
-                r.firstSeen.map(Timestamp.short).map { String($0.prefix(16)) } ?? "—",
+                pos, r.account, scoreText, r.riskType ?? "", r.group ?? "", r.country ?? "", Human.count(Double(r.events)),
                 r.lastSeen.map(Timestamp.short).map { String($0.prefix(16)) } ?? "—",
-                ago(r.createdAt, now: now), r.email.map(PII.maskEmail) ?? "",
-            ], cellStyles: [theme["muted"], nil, theme["kind.\(r.kind ?? "")"], nil, nil, theme["muted"], nil, nil, theme["muted"]]))
+                ago(r.createdAt, now: now), r.reason ?? (r.kind.map { "(\($0))" } ?? ""),
+            ], cellStyles: [theme["muted"], nil, scoreStyle, theme["accent"], theme["muted"], nil, nil, theme["muted"], nil, r.reason == nil ? theme["muted"] : nil]))
         }
         var table = TableView(columns: columns.map(\.0), rows: rows, selected: q.list.cursor - start)
         table.sortColumn = columns.firstIndex { $0.1 == q.query.sort }
@@ -228,8 +230,29 @@ enum AccountView {
         let types = p.typeCounts.prefix(10).map { "\($0.0) \(Human.count(Double($0.1)))" }.joined(separator: " · ")
         buf.write("by type   " + types, x: x, y: y, style: label, maxWidth: w)
         y += 1
-        buf.write("findings  none yet — no detection run has scored this store", x: x, y: y, style: label, maxWidth: w)
-        y += 2
+        if p.findings.isEmpty {
+            let why = p.score == nil ? "no detection run has scored this account (:detect runs one)" : "none — the latest detection run found nothing"
+            buf.write("findings  " + why, x: x, y: y, style: label, maxWidth: w)
+            y += 2
+        } else {
+            used = buf.write("risk      ", x: x, y: y, style: label)
+            used += buf.write(String(format: "%.2f", p.score ?? 0), x: x + used, y: y, style: (p.score ?? 0) >= 0.7 ? theme["error"].bolded() : theme["warn"].bolded())
+            buf.write("  \(p.riskType ?? "")" + (p.group.map { " · group \($0)" } ?? "") + " · \(p.findings.count) finding(s); t shows the timeline, evidence marked ◆",
+                      x: x + used, y: y, style: theme["base"], maxWidth: w - used)
+            y += 1
+            for f in p.findings.prefix(max(1, min(4, (area.maxY - y) / 4))) {
+                let head = String(format: "  %.2f  ", f.strength) + f.detector + "  "
+                let hw = buf.write(head, x: x, y: y, style: theme["accent"], maxWidth: w)
+                buf.write(f.reason, x: x + hw, y: y, style: theme["base"], maxWidth: w - hw)
+                y += 1
+                var ev: [String] = []
+                if !f.events.isEmpty { ev.append("\(f.events.count) evidence event(s)") }
+                if !f.identifiers.isEmpty { ev.append(f.identifiers.prefix(3).map { "\($0.kind) \($0.value)" }.joined(separator: ", ")) }
+                if !f.accounts.isEmpty { ev.append("with " + f.accounts.prefix(5).joined(separator: " ") + (f.accounts.count > 5 ? " +\(f.accounts.count - 5)" : "")) }
+                if !ev.isEmpty { buf.write("        " + ev.joined(separator: " · "), x: x, y: y, style: label, maxWidth: w); y += 1 }
+            }
+            y += 1
+        }
 
         // One list: identifiers, then linked accounts.
         var lines: [(text: String, style: Style, item: Int?)] = []
@@ -329,7 +352,8 @@ enum TimelineView {
                 }
                 if out.count >= room { break }
                 let time = String(Timestamp.iso(e.ts).dropFirst(11).prefix(12))
-                out.append(([(" " + time, theme["base"], 1), (e.type, theme["event.\(e.type)"], 15),
+                let mark = t.evidence.contains(e.id)
+                out.append(([(mark ? "◆" : " ", theme["error"].bolded(), -1), (time, mark ? theme["warn"].bolded() : theme["base"], 2), (e.type, theme["event.\(e.type)"], 15),
                              (e.device.map { String($0.prefix(16)) } ?? "", label, 33), (e.ip ?? "", label, 51),
                              (e.summary, theme["base"], 68)], i))
                 prev = e
@@ -349,10 +373,11 @@ enum TimelineView {
             let rowStyle = selected ? theme["selected"] : theme["base"]
             buf.fill(Rect(x: 0, y: y + k, width: area.width, height: 1), style: rowStyle)
             for (text, st, col) in l.text {
-                let x = col == 0 ? 1 : col
+                let x = col == 0 ? 1 : max(0, col)     // -1: the margin, for marks
                 let next = l.text.first { $0.2 > col }?.2 ?? area.width
                 let style = selected ? rowStyle.over(st) : st
-                buf.write(text, x: x, y: y + k, style: style, maxWidth: max(0, min(next, area.width) - x - (col == 0 ? 0 : 1)))
+                let room = min(next, area.width) - x
+                buf.write(text, x: x, y: y + k, style: style, maxWidth: max(0, room <= 1 ? room : room - (col == 0 ? 0 : 1)))
             }
         }
     }

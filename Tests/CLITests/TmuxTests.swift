@@ -121,7 +121,7 @@ final class TmuxWorkbenchTests: CLITestCase {
         t.resize(50, 12)
         t.wait(for: "Terminal too small")
         t.resize(120, 40)
-        t.wait(for: "first seen")
+        t.wait(for: "last seen")
         t.keys("q")
         t.wait(for: "EXIT:0")
     }
