@@ -54,49 +54,74 @@ public struct ClickFarmDetector: Detector {
             keysOf[Int(packed[i] & accMask)] += 1
         }
         packed.removeLast(packed.count - w)
-        // Co-occurrence counts of account pairs within each bucket.
-        var pairs: [UInt64: UInt16] = [:]
+        // Buckets (one target in one window) as lists of accounts; crowds beyond maxBucket and
+        // accounts with too few actions to ever reach minCommon carry no pair signal.
+        var bucketStart: [Int32] = [0]
+        var bucketAcc: [Int32] = []
         var i = 0
-        var bucket: [Int32] = []
         while i < packed.count {
             let key = packed[i] >> UInt64(accBits)
             var j = i
-            bucket.removeAll(keepingCapacity: true)
+            let mark = bucketAcc.count
             while j < packed.count && packed[j] >> UInt64(accBits) == key {
                 let a = Int32(packed[j] & accMask)
-                if keysOf[Int(a)] >= Int32(minCommon) { bucket.append(a) }
+                if keysOf[Int(a)] >= Int32(minCommon) { bucketAcc.append(a) }
                 j += 1
             }
-            if bucket.count >= 2 && bucket.count <= maxBucket {
-                for x in 0..<(bucket.count - 1) {
-                    let hi = UInt64(UInt32(bucket[x])) << 32
-                    for y in (x + 1)..<bucket.count {
-                        pairs[hi | UInt64(UInt32(bucket[y])), default: 0] &+= 1
-                    }
-                }
-            }
+            let n = bucketAcc.count - mark
+            if n >= 2 && n <= maxBucket { bucketStart.append(Int32(bucketAcc.count)) } else { bucketAcc.removeLast(n) }
             i = j
-            if i & 0x3FFF == 0 { try cancel.check() }
+        }
+        packed = []
+        let nBuckets = bucketStart.count - 1
+        // Each account's buckets (CSR).
+        var accStart = [Int32](repeating: 0, count: t.accountCount + 1)
+        for a in bucketAcc { accStart[Int(a) + 1] += 1 }
+        for a in 0..<t.accountCount { accStart[a + 1] += accStart[a] }
+        var fill = accStart
+        var accBuckets = [Int32](repeating: 0, count: bucketAcc.count)
+        for bk in 0..<nBuckets {
+            for k in Int(bucketStart[bk])..<Int(bucketStart[bk + 1]) {
+                let a = Int(bucketAcc[k])
+                accBuckets[Int(fill[a])] = Int32(bk)
+                fill[a] += 1
+            }
         }
         try cancel.check()
-        // Lockstep pairs → components.
-        var ds = DisjointSet(t.accountCount)
+        // Co-occurrence counted per account with a dense counter: memory stays at the
+        // pairs that qualify, not every pair that ever met.
+        var counter = [Int32](repeating: 0, count: t.accountCount)
+        var touched: [Int32] = []
         var partners: [Int32: [(Int32, Int)]] = [:]
-        for (p, c) in pairs where Int(c) >= minCommon {
-            let a = Int32(truncatingIfNeeded: p >> 32), b = Int32(truncatingIfNeeded: p & 0xFFFF_FFFF)
-            let jac = Double(c) / Double(Int(keysOf[Int(a)]) + Int(keysOf[Int(b)]) - Int(c))
-            guard jac >= minJaccard else { continue }
-            ds.union(a, b)
-            partners[a, default: []].append((b, Int(c)))
-            partners[b, default: []].append((a, Int(c)))
+        for a in 0..<t.accountCount where accStart[a + 1] > accStart[a] {
+            if a & 0xFFF == 0 { try cancel.check() }
+            for q in Int(accStart[a])..<Int(accStart[a + 1]) {
+                let bk = Int(accBuckets[q])
+                for k in Int(bucketStart[bk])..<Int(bucketStart[bk + 1]) {
+                    let b = Int(bucketAcc[k])
+                    if b <= a { continue }
+                    if counter[b] == 0 { touched.append(Int32(b)) }
+                    counter[b] += 1
+                }
+            }
+            for b32 in touched {
+                let b = Int(b32), c = Int(counter[b])
+                counter[b] = 0
+                guard c >= minCommon else { continue }
+                let jac = Double(c) / Double(Int(keysOf[a]) + Int(keysOf[b]) - c)
+                guard jac >= minJaccard else { continue }
+                partners[Int32(a), default: []].append((b32, c))
+                partners[b32, default: []].append((Int32(a), c))
+            }
+            touched.removeAll(keepingCapacity: true)
         }
+        try cancel.check()
         let groups = Self.denseGroups(partners, minCore: minCore, minDensity: minDensity, minSize: minGroup)
-        for a in Array(partners.keys) {
-            if !groups.contains(where: { $0.contains(a) }) { partners[a] = nil }
-        }
         var member = Set<Int32>()
         for g in groups { member.formUnion(g) }
-        for a in partners.keys { partners[a] = partners[a]!.filter { member.contains($0.0) } }
+        for a in Array(partners.keys) {
+            if member.contains(a) { partners[a] = partners[a]!.filter { member.contains($0.0) } } else { partners[a] = nil }
+        }
         var findings: [Finding] = []
         var farmNo = 0
         for members in groups where members.count >= minGroup {

@@ -20,6 +20,8 @@ public enum Schema {
     public static let rebuildableIndexes: [(name: String, sql: String)] = [
         ("idx_events_account_ts", "CREATE INDEX IF NOT EXISTS idx_events_account_ts ON events(account_id, ts)"),
         ("idx_events_ts", "CREATE INDEX IF NOT EXISTS idx_events_ts ON events(ts)"),
+        // Rules, dashboards and analysts filter by event type over time ranges.
+        ("idx_events_type_ts", "CREATE INDEX IF NOT EXISTS idx_events_type_ts ON events(type, ts)"),
     ]
 
     /// Identifier kinds kept in `links`, with the events column they come from.
