@@ -59,7 +59,7 @@ public struct QueueQuery: Equatable, Sendable {
         var args: [SQLValue] = []
         let t = text.trimmingCharacters(in: .whitespaces)
         if !t.isEmpty {
-            parts.append("(a.account_id LIKE ?1 || '%' OR a.email LIKE '%' || ?1 || '%' OR a.country = upper(?1) OR a.kind = lower(?1) OR s.risk_type = lower(?1) OR s.group_id = ?1)")
+            parts.append("(a.account_id LIKE ?1 || '%' OR a.email LIKE '%' || ?1 || '%' OR a.country = upper(?1) OR a.kind = lower(?1) OR s.risk_type = lower(?1) OR s.group_id LIKE ?1 || '%')")
             args.append(.text(t))
         }
         if let kind {
@@ -117,6 +117,9 @@ public struct PivotRow: Equatable, Sendable {
     public var kind: String?
     public var country: String?
     public var accountEvents: Int64
+    public var score: Double? = nil
+    public var riskType: String? = nil
+    public var reason: String? = nil
 }
 
 public struct AccountProfile: Equatable, Sendable {
@@ -295,28 +298,65 @@ extension Database {
     }
 
     /// Accounts using one identifier, most active first, a page at a time.
+    /// Accounts sharing an identifier (most events with it first). Two more kinds read the
+    /// detection results: `groups` lists rings / clusters / farms (the row's `account` is the
+    /// group id, `events` its size) and `group` lists one group's members.
     public func pivotPage(kind: String, value: String, after: (Int64, String)?, limit: Int) throws -> [PivotRow] {
-        var sql = """
-            SELECT l.account_id, l.events, l.first_ts, l.last_ts, a.kind, a.country, coalesce(a.n_events, 0)
-            FROM links l LEFT JOIN accounts a ON a.account_id = l.account_id
-            WHERE l.kind = ?1 AND l.value = ?2
-            """
+        var sql: String
         var args: [SQLValue] = [.text(kind), .text(value)]
-        if let after { sql += " AND (l.events < ?3 OR (l.events = ?3 AND l.account_id > ?4))"; args += [.int(after.0), .text(after.1)] }
-        sql += " ORDER BY l.events DESC, l.account_id LIMIT \(limit)"
+        let keyset: (String, String)
+        switch kind {
+        case "groups":
+            sql = """
+                SELECT group_id, size, NULL, NULL, risk_type, NULL, size, score, risk_type, reason, ?1, ?2
+                FROM groups WHERE 1
+                """
+            keyset = ("size", "group_id")
+        case "group":
+            sql = """
+                SELECT s.account_id, s.n_findings, a.first_seen, a.last_seen, a.kind, a.country, coalesce(a.n_events, 0),
+                       s.score, s.risk_type, s.reasons
+                FROM scores s LEFT JOIN accounts a ON a.account_id = s.account_id
+                WHERE s.group_id = ?2 AND ?1 = 'group'
+                """
+            keyset = ("s.n_findings", "s.account_id")
+        default:
+            sql = """
+                SELECT l.account_id, l.events, l.first_ts, l.last_ts, a.kind, a.country, coalesce(a.n_events, 0),
+                       s.score, s.risk_type, s.reasons
+                FROM links l LEFT JOIN accounts a ON a.account_id = l.account_id LEFT JOIN scores s ON s.account_id = l.account_id
+                WHERE l.kind = ?1 AND l.value = ?2
+                """
+            keyset = ("l.events", "l.account_id")
+        }
+        if let after { sql += " AND (\(keyset.0) < ?3 OR (\(keyset.0) = ?3 AND \(keyset.1) > ?4))"; args += [.int(after.0), .text(after.1)] }
+        sql += " ORDER BY \(keyset.0) DESC, \(keyset.1) LIMIT \(limit)"
         let st = try prepare(sql)
         try st.bind(args)
         var out: [PivotRow] = []
         while try st.step() {
-            out.append(PivotRow(account: st.text(0) ?? "", events: st.int(1), firstTs: st.optionalInt(2), lastTs: st.optionalInt(3),
-                                kind: st.text(4), country: st.text(5), accountEvents: st.int(6)))
+            var r = PivotRow(account: st.text(0) ?? "", events: st.int(1), firstTs: st.optionalInt(2), lastTs: st.optionalInt(3),
+                             kind: st.text(4), country: st.text(5), accountEvents: st.int(6))
+            r.score = st.optionalDouble(7)
+            r.riskType = st.text(8)
+            r.reason = st.text(9).map { String($0.split(separator: ";", maxSplits: 1).first ?? "") }
+            out.append(r)
         }
         return out
     }
 
     public func pivotSummary(kind: String, value: String) throws -> (accounts: Int64, events: Int64) {
-        let r = try rows("SELECT count(*), coalesce(sum(events), 0) FROM links WHERE kind = ? AND value = ?", [.text(kind), .text(value)])[0]
-        return (r[0].int ?? 0, r[1].int ?? 0)
+        switch kind {
+        case "groups":
+            let r = try rows("SELECT count(*), coalesce(sum(size), 0) FROM groups")[0]
+            return (r[0].int ?? 0, r[1].int ?? 0)
+        case "group":
+            let r = try rows("SELECT count(*), coalesce(sum(a.n_events), 0) FROM scores s LEFT JOIN accounts a USING (account_id) WHERE s.group_id = ?", [.text(value)])[0]
+            return (r[0].int ?? 0, r[1].int ?? 0)
+        default:
+            let r = try rows("SELECT count(*), coalesce(sum(events), 0) FROM links WHERE kind = ? AND value = ?", [.text(kind), .text(value)])[0]
+            return (r[0].int ?? 0, r[1].int ?? 0)
+        }
     }
 
     /// A page of an account's timeline in time order, by keyset on (ts, id).

@@ -50,7 +50,7 @@ public enum Screen {
         switch self {
         case .queue: return "Queue"
         case .account(let a): return "Account \(a.id)"
-        case .pivot(let p): return "\(p.kind) \(p.value)"
+        case .pivot(let p): return p.kind == "groups" ? "Groups" : "\(p.kind) \(p.value)"
         case .timeline(let t): return "Timeline \(t.account)"
         }
     }

@@ -79,7 +79,7 @@ enum Bindings {
         switch s {
         case .queue: return lists + [("Enter", "open the account"), ("s S", "sort by next column / reverse"), ("click header", "sort by that column")]
         case .account: return lists + [("Enter", "open the identifier's accounts, or the linked account"), ("t", "event timeline"), ("r", "reveal email and phone (logged)")]
-        case .pivot: return lists + [("Enter", "open the account")]
+        case .pivot(let p): return lists + [("Enter", p.kind == "groups" ? "list the group's members" : "open the account")]
         case .timeline: return lists + [("Enter", "all fields of the event"), ("/", "filter by event type (e.g. login,order)"),
                                        ("+ -", "zoom the activity strip around the cursor"), ("0", "whole life"), (":date YYYY-MM-DD", "jump to a day")]
         }
@@ -96,12 +96,13 @@ enum Commands {
         ("domain", "DOMAIN — accounts with that email domain"), ("target", "ID — accounts acting on an account"),
         ("date", "YYYY-MM-DD — jump the timeline to a day"), ("sort", "score|events|created|last_seen|country|account"),
         ("risk", "TYPE — only that risk type (brushing, click_farm, deal_hunter, scalper, ato, scraping, spam…); empty for all"),
+        ("groups", "rings, clusters and farms of the latest detection run; Enter lists members"), ("group", "ID — one group's members"),
         ("detect", "run detection now (off the UI thread)"), ("cancel", "stop a running detection"),
         ("theme", "NAME — switch colour theme"), ("help", "key bindings"), ("q", "quit"),
     ]
     static let pivotKinds: [String: String] = ["device": "device", "ip": "ip", "payment": "payment", "address": "address",
                                                "coupon": "coupon", "item": "item", "seller": "seller", "domain": "email_domain",
-                                               "email_domain": "email_domain", "target": "target"]
+                                               "email_domain": "email_domain", "target": "target", "group": "group"]
 }
 
 extension AppState {
@@ -340,7 +341,10 @@ extension AppState {
             if nav.fetch == .first { p.list.cursor = 0; p.list.scroll = 0 }
             return []
         }
-        if key == .enter || key == .char("l") || key == .right, let row = p.list.current { return open(account: row.account) }
+        if key == .enter || key == .char("l") || key == .right, let row = p.list.current {
+            // In the list of groups, Enter expands a group to its members.
+            return p.kind == "groups" ? open(pivot: "group", value: row.account) : open(account: row.account)
+        }
         if case .click(_, let y) = key, let r = TableView.rowAt(y: y, area: contentArea) {
             let idx = p.list.scroll + r
             if p.list.rows.indices.contains(idx) { p.list.cursor = idx }
@@ -466,6 +470,8 @@ extension AppState {
         case "theme":
             guard !arg.isEmpty else { say(":theme needs a name", error: true); return [] }
             themeRequest = arg
+        case "groups":
+            return open(pivot: "groups", value: "")
         case "detect":
             if detecting { say("detection is already running (:cancel stops it)", error: true); return [] }
             detecting = true

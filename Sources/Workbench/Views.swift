@@ -146,7 +146,7 @@ enum QueueView {
     static let columns: [(Column, QueueSort?)] = [
         (Column("#", width: 7, align: .right), nil),
         (Column("account", width: 13), .account),
-        (Column("score", width: 5, align: .right), .score),
+        (Column("score", width: 7, align: .right), .score),
         (Column("risk", width: 16), nil),
         (Column("group", width: 13), nil),
         (Column("cc", width: 3), .country),
@@ -286,20 +286,40 @@ enum AccountView {
 
 enum PivotView {
     static func render(_ p: PivotScreen, _ s: AppState, _ buf: Buffer, _ area: Rect, _ theme: Theme) {
-        let head = "\(p.kind) \(p.value) — used by \(p.accounts) account\(p.accounts == 1 ? "" : "s"), \(Human.count(Double(p.events))) events"
+        let head: String
+        switch p.kind {
+        case "groups": head = "Rings, clusters and farms of the latest detection run — \(p.accounts) groups, \(Human.count(Double(p.events))) accounts · Enter lists members"
+        case "group": head = "group \(p.value) — \(p.accounts) account\(p.accounts == 1 ? "" : "s"), \(Human.count(Double(p.events))) events"
+        default: head = "\(p.kind) \(p.value) — used by \(p.accounts) account\(p.accounts == 1 ? "" : "s"), \(Human.count(Double(p.events))) events"
+        }
         buf.write(head, x: 1, y: area.y, style: theme["accent"].bolded(), maxWidth: area.width - 2)
         let tableArea = Rect(x: 0, y: area.y + 1, width: area.width, height: area.height - 1)
         let visible = max(0, tableArea.height - 1)
         let start = p.list.scroll
         var rows: [TableRow] = []
-        for i in start..<min(p.list.rows.count, start + visible) {
-            let r = p.list.rows[i]
-            rows.append(TableRow([r.account, r.kind ?? "—", r.country ?? "", Human.count(Double(r.events)),
-                                  Human.count(Double(r.accountEvents)), day(r.firstTs), day(r.lastTs)]))
+        func score(_ r: PivotRow) -> String { r.score.map { $0 > 0 ? String(format: "%.2f", $0) : "·" } ?? "—" }
+        func scoreStyle(_ r: PivotRow) -> Style? { (r.score ?? 0) >= 0.7 ? theme["error"] : (r.score ?? 0) >= 0.4 ? theme["warn"] : theme["muted"] }
+        let cols: [Column]
+        if p.kind == "groups" {
+            for i in start..<min(p.list.rows.count, start + visible) {
+                let r = p.list.rows[i]
+                rows.append(TableRow([r.account, r.riskType ?? "", Human.count(Double(r.events)), score(r), r.reason ?? ""],
+                                     cellStyles: [nil, theme["accent"], nil, scoreStyle(r), nil]))
+            }
+            cols = [Column("group", width: 16), Column("risk", width: 16), Column("size", width: 6, align: .right),
+                    Column("score", width: 6, align: .right), Column("reason", flex: 1)]
+        } else {
+            for i in start..<min(p.list.rows.count, start + visible) {
+                let r = p.list.rows[i]
+                rows.append(TableRow([r.account, score(r), r.riskType ?? "", r.kind ?? "—", r.country ?? "", Human.count(Double(r.events)),
+                                      Human.count(Double(r.accountEvents)), day(r.firstTs), day(r.lastTs), r.reason ?? ""],
+                                     cellStyles: [nil, scoreStyle(r), theme["accent"], nil, nil, nil, nil, theme["muted"], theme["muted"], nil]))
+            }
+            cols = [Column("account", width: 14), Column("score", width: 6, align: .right), Column("risk", width: 16),
+                    Column("kind", width: 8), Column("cc", width: 3),
+                    Column(p.kind == "group" ? "findings" : "with it", width: 8, align: .right), Column("all events", width: 10, align: .right),
+                    Column("first", width: 10), Column("last", width: 10), Column("top reason", flex: 1)]
         }
-        let cols = [Column("account", width: 14), Column("kind", width: 8), Column("cc", width: 3),
-                    Column("with it", width: 8, align: .right), Column("all events", width: 10, align: .right),
-                    Column("first", width: 10), Column("last", flex: 1)]
         TableView(columns: cols, rows: rows, selected: p.list.cursor - start).render(into: buf, area: tableArea, theme: theme)
     }
 }

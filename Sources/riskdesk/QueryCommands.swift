@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RiskDetect
 import MarketSimulator
 import RiskImport
 import RiskStore
@@ -79,6 +80,13 @@ struct Demo: ParsableCommand {
                 bar.clear()
                 warn("  imported: \(summary.line)")
                 warn("  ground truth: \(truthDest)")
+            }
+            // Score it, so the queue opens ranked by risk.
+            let scored = (try? Store(path: path, readOnly: true).db.int("SELECT count(*) FROM detect_runs WHERE status = 'done'")) ?? 0
+            if needsBuild || scored == 0 {
+                warn("detecting …")
+                let report = try DetectionEngine(rulesDirectory: Rule.defaultDirectory()).run(store: try Store(path: path))
+                warn(String(format: "  %d accounts flagged in %d groups (%.1f s)", report.flagged, report.groups, report.seconds))
             }
             warn("demo store ready: \(path)")
             if noOpen { return }

@@ -89,8 +89,9 @@ final class TmuxWorkbenchTests: CLITestCase {
 
     func testOpenMoveDrillTimelineBackFilterResizeQuit() throws {
         let t = try open()
-        var s = t.wait(for: "accounts · sort events")
+        var s = t.wait(for: "accounts · sort score")
         XCTAssertTrue(s.contains(" riskdesk  Queue"), s)
+        XCTAssertTrue(s.contains("score ▼") && s.contains("top reason"), s)    // demo stores are scored
         XCTAssertTrue(s.contains("1/600 accounts"), s)
         t.keys("j", "j", "C-d")          // 2 down, then half of the 36-row list
         t.wait(for: "21/600 accounts")
@@ -98,6 +99,7 @@ final class TmuxWorkbenchTests: CLITestCase {
         s = t.wait(for: "Identifiers")
         XCTAssertTrue(s.contains("Queue › Account"), s)
         XCTAssertTrue(s.contains("***@"), s)                      // masked PII
+        XCTAssertTrue(s.contains("risk      ") || s.contains("findings  none"), s)   // the detection verdict
         t.keys("t")
         s = t.wait(for: "── ")                                   // rows loaded, under a day header
         XCTAssertTrue(s.contains("activity  20"), s)
@@ -107,7 +109,7 @@ final class TmuxWorkbenchTests: CLITestCase {
         s = t.wait(for: "event_id")
         t.keys("Escape")
         t.keys("Escape", "Escape")
-        s = t.wait(for: "accounts · sort events")
+        s = t.wait(for: "accounts · sort score")
         XCTAssertFalse(s.contains("›"), s)
         t.keys("/")
         t.type("ID")
@@ -128,7 +130,7 @@ final class TmuxWorkbenchTests: CLITestCase {
 
     func testCommandLineAndHelp() throws {
         let t = try open()
-        t.wait(for: "accounts · sort events")
+        t.wait(for: "accounts · sort score")
         t.keys("?")
         t.wait(for: "Keys — Queue")
         t.keys("Escape")
@@ -149,11 +151,11 @@ final class TmuxWorkbenchTests: CLITestCase {
 
     func testSIGTERMRestoresTheTerminal() throws {
         let t = try open()
-        t.wait(for: "accounts · sort events")
+        t.wait(for: "accounts · sort score")
         guard let pid = t.childPID(named: "riskdesk") else { return XCTFail("no riskdesk process") }
         kill(pid, SIGTERM)
         let s = t.wait(for: "EXIT:143")
-        XCTAssertFalse(s.contains("sort events"), "the workbench's screen is gone:\n\(s)")
+        XCTAssertFalse(s.contains("sort score"), "the workbench's screen is gone:\n\(s)")
     }
 
     func testUndrivableTerminalsGetAClearError() throws {

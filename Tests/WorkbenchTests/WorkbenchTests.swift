@@ -213,7 +213,7 @@ final class WorkbenchTests: XCTestCase {
         press(.char("s"))    // next sort column
         XCTAssertTrue(statusLine().contains("sort events"), statusLine())
         // Clicking a header sorts by it.
-        press(.click(x: 60, y: 1))
+        press(.click(x: 62, y: 1))
         XCTAssertTrue(statusLine().contains("sort country"), statusLine())
     }
 
@@ -295,6 +295,26 @@ final class WorkbenchDetectionTests: XCTestCase {
         app.send(.char("t"))
         let marked = screen().components(separatedBy: "\n").filter { $0.hasPrefix("◆ ") }
         XCTAssertEqual(marked.count, 2, screen())
+        // The group view: one row per ring / cluster / farm; Enter lists its members.
+        for c in ":groups" { app.send(.char(c)) }
+        app.send(.enter)
+        s = screen()
+        XCTAssertTrue(s.contains("Rings, clusters and farms of the latest detection run"), s)
+        let groupLine = s.components(separatedBy: "\n")[3]
+        let gid = String(groupLine.split(separator: " ").first ?? "")
+        XCTAssertFalse(gid.isEmpty, s)
+        app.send(.enter)
+        s = screen()
+        XCTAssertTrue(s.contains("group \(gid) — "), s)
+        let size = Int(groupLine.split(separator: " ")[2]) ?? -1
+        XCTAssertTrue(s.contains("— \(size) account"), "group size \(size) in the list, members here: \(s)")
+        app.send(.enter)
+        XCTAssertTrue(screen().contains("risk      "), screen())
+        // Pivots show each sharer's score.
+        for c in ":device dev-shared" { app.send(.char(c)) }
+        app.send(.enter)
+        s = screen()
+        XCTAssertTrue(s.contains("ring-a") && s.contains("0.50") && s.contains("multi_accounting"), s)
         // A new app on the scored store opens on the risk ranking.
         let again = try App(storePath: dir + "/wb.db", terminal: MemoryTerminal(width: 140, height: 40), theme: Theme.fallback, analyst: "t", synchronous: true)
         XCTAssertTrue(again.frame().text().contains("sort score↓"))
