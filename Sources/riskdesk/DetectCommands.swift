@@ -61,10 +61,10 @@ struct Detect: ParsableCommand {
             print("detect run #\(report.runID): \(report.events) events, \(report.accounts) accounts read in \(String(format: "%.2f", report.loadSeconds)) s")
             for d in report.detectors {
                 let status = d.error.map { "FAILED: \($0)" } ?? "\(d.accounts) accounts, \(d.findings) findings"
-                print("  \(d.name.padding(toLength: 36, withPad: " ", startingAt: 0)) \(String(format: "%6.2f", d.seconds)) s  \(status)")
+                print("  \(d.name.padding(toLength: 44, withPad: " ", startingAt: 0)) \(String(format: "%6.2f", d.seconds)) s  \(status)")
             }
-            print("flagged \(report.flagged) accounts in \(report.groups) groups: " +
-                  report.riskTypes.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            print("flagged \(report.flagged) accounts in \(report.groups) groups" + (report.riskTypes.isEmpty ? "" : ": " +
+                  report.riskTypes.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
             print(String(format: "done in %.2f s", report.seconds))
         }
     }
