@@ -34,12 +34,7 @@ public struct ClickFarmDetector: Detector {
         let bins = (maxTs - minTs) / window + 2
         var packed: [UInt64] = []
         for e in 0..<t.count where t.account[e] >= 0 {
-            let target: Int64
-            switch t.kind[e] {
-            case .view: guard t.item[e] >= 0 else { continue }; target = Int64(t.item[e])
-            case .follow, .profileView, .liveView: guard t.target[e] >= 0 else { continue }; target = nItems + Int64(t.target[e])
-            default: continue
-            }
+            guard let target = Self.actionTarget(t, e, nItems: nItems) else { continue }
             let key = UInt64(target * bins + (t.ts[e] - minTs) / window)
             packed.append(key << UInt64(accBits) | UInt64(t.account[e]))
         }
@@ -134,12 +129,7 @@ public struct ClickFarmDetector: Detector {
                     let e = Int(e32)
                     if t.device[e] >= 0 { devOwners[t.device[e], default: []].insert(a) }
                     if t.ip[e] >= 0 { ipOwners[t.ip[e], default: []].insert(a) }
-                    let target: Int64
-                    switch t.kind[e] {
-                    case .view: guard t.item[e] >= 0 else { continue }; target = Int64(t.item[e])
-                    case .follow, .profileView, .liveView: guard t.target[e] >= 0 else { continue }; target = nItems + Int64(t.target[e])
-                    default: continue
-                    }
+                    guard let target = Self.actionTarget(t, e, nItems: nItems) else { continue }
                     let key = UInt64(target * bins + (t.ts[e] - minTs) / window)
                     together[key, default: []].append(a)
                     sync[a, default: []].append(Int64(e))
@@ -200,6 +190,16 @@ public struct ClickFarmDetector: Detector {
             }
         }
         return findings
+    }
+
+    /// What an event acts on: an item (view) or an account (follow, profile view, live view),
+    /// in one id space; nil for other events.
+    @inline(__always) static func actionTarget(_ t: EventTable, _ e: Int, nItems: Int64) -> Int64? {
+        switch t.kind[e] {
+        case .view: return t.item[e] >= 0 ? Int64(t.item[e]) : nil
+        case .follow, .profileView, .liveView: return t.target[e] >= 0 ? nItems + Int64(t.target[e]) : nil
+        default: return nil
+        }
     }
 
     /// Groups of the lockstep graph in which members have at least `minCore` partners and

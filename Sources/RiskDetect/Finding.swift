@@ -1,4 +1,5 @@
 import Foundation
+import RiskStore
 
 /// Risk areas, as analysts name them.
 public enum RiskType: String, CaseIterable, Sendable {
@@ -52,21 +53,7 @@ public struct Finding: Sendable {
     }
 }
 
-public func jsonString(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case let c where c.value < 0x20: out += String(format: "\\u%04x", c.value)
-        default: out.unicodeScalars.append(u)
-        }
-    }
-    return out + "\""
-}
+func jsonString(_ s: String) -> String { ResultWriter.jsonString(s) }
 
 /// A detector over the in-memory event table.
 public protocol Detector {
