@@ -123,7 +123,16 @@ public final class DetectionEngine {
         }
         try cancel.check()
         progress("scoring", 0.95)
-        let scores = DetectionEngine.combine(findings, accounts: table.accountCount)
+        var scores = DetectionEngine.combine(findings, accounts: table.accountCount)
+        // Analysts' verdicts outrank the detectors in the queue: an account whose current
+        // label is legit sinks (its findings stay, for the record and for metrics).
+        if try db.int("SELECT count(*) FROM sqlite_schema WHERE name = 'current_labels'") > 0 {
+            for row in try db.rows("SELECT account_id, analyst FROM current_labels WHERE label = 'legit'") {
+                guard let id = row[0].string, let a = table.accounts.lookup(id), Int(a) < scores.count, scores[Int(a)].score > 0 else { continue }
+                scores[Int(a)].score *= 0.1
+                scores[Int(a)].reasons.insert("labelled legit by \(row[1].string ?? "an analyst")", at: 0)
+            }
+        }
         var riskTypes: [String: Int] = [:]
         var flagged = 0
         for s in scores where s.findings > 0 {

@@ -230,6 +230,37 @@ public enum Schema {
             reason      TEXT
         ) WITHOUT ROWID;
         """),
+        Migration(version: 5, summary: "labels and cases", sql: """
+        -- Every label ever given, append-only: an account's current label is its latest row.
+        CREATE TABLE labels (
+            id          INTEGER PRIMARY KEY,
+            ts          INTEGER NOT NULL,                -- epoch ms UTC
+            account_id  TEXT NOT NULL,
+            label       TEXT NOT NULL CHECK (label IN ('fraud','legit','unsure')),
+            category    TEXT,                            -- risk category, e.g. brushing
+            note        TEXT,
+            analyst     TEXT NOT NULL,
+            source      TEXT NOT NULL                    -- tui | cli | file:<path>
+        );
+        CREATE INDEX idx_labels_account ON labels(account_id, id);
+        CREATE TRIGGER labels_append_only_update BEFORE UPDATE ON labels
+            BEGIN SELECT RAISE(ABORT, 'labels are append-only'); END;
+        CREATE TRIGGER labels_append_only_delete BEFORE DELETE ON labels
+            BEGIN SELECT RAISE(ABORT, 'labels are append-only'); END;
+        CREATE VIEW current_labels AS
+            SELECT l.* FROM labels l
+            WHERE l.id = (SELECT max(id) FROM labels m WHERE m.account_id = l.account_id);
+
+        -- One case per account under review: status and assignee (changes are audited).
+        CREATE TABLE cases (
+            account_id  TEXT PRIMARY KEY,
+            status      TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open','in_review','escalated','closed')),
+            assignee    TEXT,
+            opened_at   INTEGER NOT NULL,
+            updated_at  INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX idx_cases_status ON cases(status, assignee);
+        """),
     ]
 
     public static var latestVersion: Int { migrations.last!.version }

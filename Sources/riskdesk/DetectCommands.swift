@@ -72,8 +72,8 @@ struct Detect: ParsableCommand {
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Export scores (one row per account) as CSV or JSONL.",
-        subcommands: [ExportScores.self])
+        abstract: "Export scores (one row per account) or labels as CSV or JSONL.",
+        subcommands: [ExportScores.self, ExportLabels.self])
 }
 
 struct ExportScores: ParsableCommand {

@@ -374,3 +374,74 @@ final class CLIDetectTests: CLITestCase {
         XCTAssertTrue(bad.stderr.contains("broken.sql") && bad.stderr.contains("no such table"), bad.stderr)
     }
 }
+
+final class CLILabelTests: CLITestCase {
+    func simulated(_ accounts: Int = 300) throws -> [String] {
+        let out = dir + "/sim"
+        XCTAssertEqual(try CLI.run(["simulate", "--out", out, "--accounts", "\(accounts)", "--days", "3", "--seed", "9", "--quiet"]).status, 0)
+        XCTAssertEqual(try CLI.run(["import", "--store", store, out, "--quiet"]).status, 0)
+        return try Store(path: store, readOnly: true).db.rows("SELECT account_id FROM accounts ORDER BY account_id").compactMap { $0[0].string }
+    }
+
+    func testLabelExportAndBadInputThatChangesNothing() throws {
+        let ids = try simulated()
+        let r = try CLI.run(["label", "--store", store, ids[0], "--as", "fraud", "--category", "brushing", "--note", "ring, \"seen\"", "--analyst", "ana"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try CLI.run(["label", "--store", store, ids[0], "--as", "legit", "--analyst", "bob"]).status, 0)
+        let unknown = try CLI.run(["label", "--store", store, "no-such-account", "--as", "fraud"])
+        XCTAssertNotEqual(unknown.status, 0)
+        XCTAssertTrue(unknown.stderr.contains("no-such-account") && unknown.stderr.contains("nothing was labelled"), unknown.stderr)
+        let bad = try CLI.run(["label", "--store", store, ids[1], "--as", "maybe"])
+        XCTAssertTrue(bad.stderr.contains("'maybe' is not fraud, legit or unsure"), bad.stderr)
+        let file = write("l.csv", "account_id,label,category,note\n\(ids[2]),fraud,ato,\"two\nlines, and \"\"quotes\"\"\"\n\(ids[3]),frod,,\n")
+        let badFile = try CLI.run(["label", "--store", store, "--from", file])
+        XCTAssertNotEqual(badFile.status, 0)
+        XCTAssertTrue(badFile.stderr.contains("l.csv:4") && badFile.stderr.contains("frod"), badFile.stderr)
+        let missing = write("m.csv", "account_id,label\n\(ids[2]),fraud\nghost,legit\n")
+        XCTAssertTrue(try CLI.run(["label", "--store", store, "--from", missing]).stderr.contains("ghost"))
+        XCTAssertEqual(try count("SELECT count(*) FROM labels"), 2, "the broken files changed nothing")
+        let good = write("g.csv", "account_id,label,category,note\n\(ids[2]),fraud,ato,\"two\nlines, and \"\"quotes\"\"\"\n\(ids[3]),unsure,,\n")
+        XCTAssertEqual(try CLI.run(["label", "--store", store, "--from", good, "--analyst", "cy"]).status, 0)
+        let csv = try CLI.run(["export", "labels", "--store", store, "--format", "csv"]).stdout
+        let lines = csv.split(separator: "\n", omittingEmptySubsequences: false)
+        XCTAssertEqual(lines[0], "account_id,label,category,analyst,ts,note")
+        XCTAssertTrue(csv.contains("\(ids[0]),legit,,bob,"), csv)          // the latest label is current
+        XCTAssertTrue(csv.contains("\(ids[2]),fraud,ato,cy,"), csv)
+        XCTAssertTrue(csv.contains("\"two\nlines, and \"\"quotes\"\"\""), csv)
+        let jsonl = try CLI.run(["export", "labels", "--store", store, "--format", "jsonl"]).stdout
+        XCTAssertEqual(jsonl.split(separator: "\n").count, 3)
+        // Append-only, and every label audited with old → new.
+        XCTAssertEqual(try count("SELECT count(*) FROM labels WHERE account_id = '\(ids[0])'"), 2)
+        XCTAssertEqual(try Store(path: store, readOnly: true).db.scalar("SELECT old_value || '>' || new_value FROM audit WHERE action = 'label' AND analyst = 'bob'").string, "fraud:brushing>legit")
+        XCTAssertThrowsError(try Store(path: store).db.exec("DELETE FROM labels"))
+    }
+
+    func testTwoProcessesLabellingAtOnceLoseNothing() throws {
+        let ids = try simulated()
+        // Overlapping halves: accounts 100..<200 are labelled by both.
+        let a = write("a.csv", "account_id,label\n" + ids[0..<200].map { "\($0),fraud" }.joined(separator: "\n") + "\n")
+        let b = write("b.csv", "account_id,label\n" + ids[100..<300].map { "\($0),legit" }.joined(separator: "\n") + "\n")
+        var children: [Child] = []
+        for (k, f) in [a, b, a, b, a, b].enumerated() {
+            children.append(try CLI.start(["label", "--store", store, "--from", f, "--analyst", "p\(k % 2)"], stderr: dir + "/err\(k)"))
+        }
+        for c in children { XCTAssertEqual(c.wait(timeout: 120), 0) }
+        XCTAssertEqual(try count("SELECT count(*) FROM labels"), 1200)
+        XCTAssertEqual(try count("SELECT count(*) FROM audit WHERE action = 'label'"), 1200)
+        XCTAssertEqual(try count("SELECT count(*) FROM current_labels"), 300)
+    }
+
+    func testKillDuringABulkLabelLeavesAllOrNone() throws {
+        let ids = try simulated()
+        let rows = (0..<120_000).map { "\(ids[$0 % ids.count]),\($0 % 2 == 0 ? "fraud" : "legit"),cat\($0 % 7),note \($0)" }
+        let f = write("big.csv", "account_id,label,category,note\n" + rows.joined(separator: "\n") + "\n")
+        let c = try CLI.start(["label", "--store", store, "--from", f])
+        usleep(700_000)
+        c.signal(SIGKILL)
+        _ = c.wait(timeout: 30)
+        let n = try count("SELECT count(*) FROM labels")
+        XCTAssertTrue(n == 0 || n == 120_000, "\(n) labels: a part of the file")
+        XCTAssertEqual(try CLI.run(["label", "--store", store, "--from", f]).status, 0)
+        XCTAssertEqual(try count("SELECT count(*) FROM labels"), n + 120_000)
+    }
+}

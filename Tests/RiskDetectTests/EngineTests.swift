@@ -110,8 +110,16 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(try store.db.int("SELECT count(*) FROM findings"), 1, "a re-run replaces findings")
         XCTAssertEqual(try store.db.int("SELECT count(DISTINCT run_id) FROM findings"), 1)
         XCTAssertEqual(try store.db.int("SELECT count(*) FROM detect_runs WHERE status = 'done'"), 2)
+
         let detectors = try store.db.scalar("SELECT detectors FROM detect_runs ORDER BY id DESC LIMIT 1").string!
         XCTAssertTrue(detectors.contains("\"name\":\"brushing\"") && detectors.contains("\"seconds\""))
+
+        // An analyst's legit label sinks the account on the next run; the finding stays.
+        try store.addLabels([LabelInput(account: "bot", label: .legit, note: "our own QA crawler")], analyst: "ana", source: "cli")
+        _ = try engine.run(store: store)
+        XCTAssertLessThan(try store.db.scalar("SELECT score FROM scores WHERE account_id = 'bot'").double!, 0.1)
+        XCTAssertTrue(try store.db.scalar("SELECT reasons FROM scores WHERE account_id = 'bot'").string!.hasPrefix("labelled legit by ana"))
+        XCTAssertEqual(try store.db.int("SELECT count(*) FROM findings WHERE account_id = 'bot'"), 1)
 
         let cancel = CancelToken()
         cancel.cancel()

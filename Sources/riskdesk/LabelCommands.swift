@@ -1,0 +1,125 @@
+import ArgumentParser
+import Foundation
+import RiskStore
+
+struct Label: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Label accounts fraud, legit or unsure — one on the command line, or many from a CSV file.",
+        discussion: """
+        Labels are appended, never overwritten: an account's current label is its latest, and every
+        label is in the audit trail. A file (columns account_id,label[,category,note]) is checked whole
+        first and then stored in one transaction: all of it or none.
+        """)
+    @OptionGroup var store: StoreOption
+    @Argument(help: "The account to label.") var account: String?
+    @Option(name: .customLong("as"), help: "fraud, legit or unsure.") var label: String?
+    @Option(help: "Risk category (e.g. brushing, ato).") var category: String?
+    @Option(help: "A note.") var note: String?
+    @Option(help: "Who labels (default: $USER).") var analyst: String?
+    @Option(help: "CSV of account_id,label[,category,note] to label in bulk.") var from: String?
+
+    func run() throws {
+        try guarded {
+            let who = analyst ?? ProcessInfo.processInfo.environment["USER"] ?? "analyst"
+            var inputs: [LabelInput] = []
+            var source = "cli"
+            if let from {
+                if account != nil || label != nil { throw CLIError("give either ACCOUNT --as LABEL or --from FILE, not both") }
+                inputs = try LabelFile.read(from)
+                source = "file:" + from
+            } else {
+                guard let account, !account.isEmpty else { throw CLIError("which account? riskdesk label ACCOUNT --as fraud|legit|unsure (or --from FILE)") }
+                guard let label else { throw CLIError("--as fraud|legit|unsure is required") }
+                guard let v = LabelValue(rawValue: label.lowercased()) else { throw CLIError("label '\(label)' is not fraud, legit or unsure") }
+                inputs = [LabelInput(account: account, label: v, category: category, note: note)]
+            }
+            let s = try Store(path: store.path, mustExist: true)
+            do {
+                let n = try s.addLabels(inputs, analyst: who, source: source)
+                print("labelled \(n) account\(n == 1 ? "" : "s") as \(who)")
+            } catch let e as StoreError {
+                throw CLIError(e.message)
+            }
+        }
+    }
+}
+
+/// Reads a label file: RFC 4180 CSV with a header naming account_id and label.
+enum LabelFile {
+    static func read(_ path: String) throws -> [LabelInput] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("\(path): cannot read") }
+        guard let text = String(data: data, encoding: .utf8) else { throw CLIError("\(path): not UTF-8 text") }
+        let records = try parse(text, path: path)
+        guard let (headerLine, header) = records.first else { throw CLIError("\(path): empty file") }
+        let cols = header.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        guard let ai = cols.firstIndex(of: "account_id"), let li = cols.firstIndex(of: "label") else {
+            throw CLIError("\(path):\(headerLine): header must name account_id and label (got \(cols.joined(separator: ",")))")
+        }
+        let ci = cols.firstIndex(of: "category"), ni = cols.firstIndex(of: "note")
+        var out: [LabelInput] = []
+        for (line, f) in records.dropFirst() {
+            if f.count == 1 && f[0].isEmpty { continue }
+            guard f.count > max(ai, li) else { throw CLIError("\(path):\(line): expected \(cols.count) columns, found \(f.count)") }
+            let id = f[ai].trimmingCharacters(in: .whitespaces)
+            if id.isEmpty { throw CLIError("\(path):\(line): empty account_id") }
+            guard let v = LabelValue(rawValue: f[li].trimmingCharacters(in: .whitespaces).lowercased()) else {
+                throw CLIError("\(path):\(line): label '\(f[li])' is not fraud, legit or unsure")
+            }
+            func opt(_ i: Int?) -> String? { i.flatMap { $0 < f.count && !f[$0].isEmpty ? f[$0] : nil } }
+            out.append(LabelInput(account: id, label: v, category: opt(ci), note: opt(ni)))
+        }
+        return out
+    }
+
+    /// Records with the line each starts on; quoted fields may hold commas, quotes and newlines.
+    static func parse(_ text: String, path: String) throws -> [(Int, [String])] {
+        var out: [(Int, [String])] = []
+        var field = "", fields: [String] = []
+        var inQuotes = false, line = 1, start = 1
+        var it = Array(text.unicodeScalars)[...]
+        while let c = it.popFirst() {
+            if inQuotes {
+                if c == "\"" {
+                    if it.first == "\"" { field.unicodeScalars.append("\""); it.removeFirst() } else { inQuotes = false }
+                } else {
+                    if c == "\n" { line += 1 }
+                    field.unicodeScalars.append(c)
+                }
+                continue
+            }
+            switch c {
+            case "\"" where field.isEmpty: inQuotes = true
+            case ",": fields.append(field); field = ""
+            case "\r": continue
+            case "\n":
+                fields.append(field); out.append((start, fields)); fields = []; field = ""
+                line += 1; start = line
+            default: field.unicodeScalars.append(c)
+            }
+        }
+        if inQuotes { throw CLIError("\(path):\(start): a quoted field is never closed") }
+        if !field.isEmpty || !fields.isEmpty { fields.append(field); out.append((start, fields)) }
+        return out
+    }
+}
+
+struct ExportLabels: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "labels",
+        abstract: "Every labelled account's current label: account_id,label,category,analyst,ts,note.")
+    @OptionGroup var store: StoreOption
+    @Option(help: "csv or jsonl.") var format: ResultFormat = .csv
+
+    func run() throws {
+        try guarded {
+            guard format == .csv || format == .jsonl else { throw CLIError("--format must be csv or jsonl") }
+            let s = try Store(path: store.path, readOnly: true)
+            let st = try s.db.prepare("""
+                SELECT account_id, label, category, analyst, strftime('%Y-%m-%dT%H:%M:%fZ', ts / 1000.0, 'unixepoch') AS ts, note
+                FROM current_labels ORDER BY account_id
+                """)
+            let out = StdoutBuffer()
+            try ResultWriter(format: format, out: out.write).write(st, shouldStop: { Interrupt.isRequested })
+            out.flush()
+        }
+    }
+}
