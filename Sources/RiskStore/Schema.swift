@@ -236,7 +236,7 @@ public enum Schema {
             id          INTEGER PRIMARY KEY,
             ts          INTEGER NOT NULL,                -- epoch ms UTC
             account_id  TEXT NOT NULL,
-            label       TEXT NOT NULL CHECK (label IN ('fraud','legit','unsure')),
+            label       TEXT NOT NULL CHECK (label IN ('fraud','legit','unsure','none')),  -- none: withdrawn (undo)
             category    TEXT,                            -- risk category, e.g. brushing
             note        TEXT,
             analyst     TEXT NOT NULL,
@@ -249,7 +249,7 @@ public enum Schema {
             BEGIN SELECT RAISE(ABORT, 'labels are append-only'); END;
         CREATE VIEW current_labels AS
             SELECT l.* FROM labels l
-            WHERE l.id = (SELECT max(id) FROM labels m WHERE m.account_id = l.account_id);
+            WHERE l.id = (SELECT max(id) FROM labels m WHERE m.account_id = l.account_id) AND l.label <> 'none';
 
         -- One case per account under review: status and assignee (changes are audited).
         CREATE TABLE cases (
