@@ -3,6 +3,8 @@ import Foundation
 /// A label an analyst gives an account.
 public enum LabelValue: String, CaseIterable, Sendable {
     case fraud, legit, unsure
+    /// Withdraws the account's label (an undo); the history keeps what it was.
+    case none
 }
 
 public struct LabelInput: Sendable, Equatable {
@@ -40,6 +42,13 @@ extension Store {
     /// account exists. Each label is also an audit entry (old → new). Waits on a busy store
     /// (the busy timeout) instead of failing; labels are appended, never overwritten, so two
     /// analysts labelling at once lose nothing.
+    /// An account's current label as `label[:category]`, or nil.
+    public func currentLabel(_ account: String) throws -> (label: String, category: String?)? {
+        guard let r = try db.rows("SELECT label, category FROM current_labels WHERE account_id = ?", [.text(account)]).first,
+              let l = r[0].string else { return nil }
+        return (l, r[1].string)
+    }
+
     @discardableResult
     public func addLabels(_ labels: [LabelInput], analyst: String, source: String) throws -> Int {
         guard !labels.isEmpty else { return 0 }

@@ -41,6 +41,8 @@ public struct QueueRow: Equatable, Sendable {
     public var riskType: String? = nil
     public var group: String? = nil
     public var reason: String? = nil
+    /// The analysts' current label, if any.
+    public var label: String? = nil
 }
 
 public struct QueueQuery: Equatable, Sendable {
@@ -145,6 +147,8 @@ public struct AccountProfile: Equatable, Sendable {
     public var riskType: String?
     public var group: String?
     public var findings: [FindingRow] = []
+    /// Label history, newest first.
+    public var labels: [LabelRecord] = []
     public static func == (a: AccountProfile, b: AccountProfile) -> Bool { a.account == b.account && a.events == b.events }
 }
 
@@ -172,7 +176,8 @@ extension Database {
         let key = q.sort.keyColumn
         var sql = """
             SELECT a.account_id, a.kind, a.country, a.email, a.created_at, a.first_seen, a.last_seen, a.n_events, \(expr),
-                   s.score, s.risk_type, s.group_id, s.reasons
+                   s.score, s.risk_type, s.group_id, s.reasons,
+                   (SELECT nullif(label, 'none') FROM labels l WHERE l.account_id = a.account_id ORDER BY l.id DESC LIMIT 1)
             FROM \(q.sort.from) WHERE \(filter)
             """
         var args = fargs
@@ -193,6 +198,7 @@ extension Database {
             r.riskType = st.text(10)
             r.group = st.text(11)
             r.reason = st.text(12).map { String($0.split(separator: ";", maxSplits: 1).first ?? "") }
+            r.label = st.text(13)
             out.append(r)
         }
         return forward ? out : out.reversed()
@@ -231,6 +237,12 @@ extension Database {
             p.group = sc[2].string
         }
         p.findings = try findings(of: id)
+        let lh = try prepare("SELECT id, ts, account_id, label, category, note, analyst, source FROM labels WHERE account_id = ? ORDER BY id DESC LIMIT 20")
+        try lh.bind([.text(id)])
+        while try lh.step() {
+            p.labels.append(LabelRecord(id: lh.int(0), ts: lh.int(1), account: lh.text(2) ?? "", label: lh.text(3) ?? "",
+                                        category: lh.text(4), note: lh.text(5), analyst: lh.text(6) ?? "", source: lh.text(7) ?? ""))
+        }
         return p
     }
 

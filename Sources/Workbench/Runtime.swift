@@ -60,6 +60,13 @@ public final class DataService {
             if writer == nil { writer = try Store(path: path) }
             try writer!.db.audit(analyst: analyst, source: "tui", action: "reveal_pii", account: account)
             return .info("PII revealed for \(account) — logged in the audit trail as \(analyst)")
+        case .label(let account, let value, let category, let note, let undo):
+            if writer == nil { writer = try Store(path: path) }
+            guard let v = LabelValue(rawValue: value) else { return .failed("label '\(value)' is not fraud, legit, unsure or none") }
+            let before = try writer!.currentLabel(account)
+            try writer!.addLabels([LabelInput(account: account, label: v, category: category, note: note)], analyst: analyst, source: "tui")
+            let previous = before.map { $0.label + ($0.category.map { ":" + $0 } ?? "") }
+            return .labelled(account: account, value: value, category: category, previous: previous, undo: undo)
         case .complete(let prefix, _):
             return .completions(command: prefix, candidates: try completions(prefix))
         case .detect, .cancelDetect:

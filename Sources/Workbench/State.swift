@@ -131,6 +131,8 @@ public enum Request {
     /// Run detection (off the UI thread, cancellable); `cancelDetect` stops it.
     case detect
     case cancelDetect
+    /// Append a label (tui source); the reply carries the label it replaced.
+    case label(account: String, value: String, category: String?, note: String?, undo: Bool)
 }
 
 public enum Loaded {
@@ -146,6 +148,7 @@ public enum Loaded {
     case info(String)
     case detectProgress(String)
     case detectDone(String)
+    case labelled(account: String, value: String, category: String?, previous: String?, undo: Bool)
 }
 
 public struct AppState {
@@ -163,6 +166,9 @@ public struct AppState {
     /// A detection run started from the workbench is going on.
     public var detecting = false
     public var hasScores = false
+    /// Labels given in this session, for u (undo) and Ctrl-R (redo): account, label given, label replaced.
+    var labelUndo: [(account: String, given: String, replaced: String?)] = []
+    var labelRedo: [(account: String, given: String, replaced: String?)] = []
     public var themeRequest: String?
     var nextUID = 1
     var completions: [String] = []

@@ -70,7 +70,8 @@ enum Bindings {
     static let global: [(String, String)] = [
         ("?", "this help"), (":", "command line (Tab completes)"), ("/", "filter the list"),
         ("Tab", "switch between the queue and the last drill-down"), ("Esc q h ←", "back (q on the queue quits)"),
-        ("Ctrl-C", "quit"),
+        ("1 2 3", "label the account in view fraud / legit / unsure (then category, note)"),
+        ("u Ctrl-R", "undo / redo a label"), ("Ctrl-C", "quit"),
     ]
     static let lists: [(String, String)] = [
         ("j k ↓ ↑", "move"), ("Ctrl-d Ctrl-u", "half page"), ("PgDn PgUp", "page"), ("g G", "first / last"),
@@ -96,6 +97,7 @@ enum Commands {
         ("domain", "DOMAIN — accounts with that email domain"), ("target", "ID — accounts acting on an account"),
         ("date", "YYYY-MM-DD — jump the timeline to a day"), ("sort", "score|events|created|last_seen|country|account"),
         ("risk", "TYPE — only that risk type (brushing, click_farm, deal_hunter, scalper, ato, scraping, spam…); empty for all"),
+        ("label", "fraud|legit|unsure|none [CATEGORY|-] [NOTE] — label the account in view (keys 1 2 3; u undo, Ctrl-R redo)"),
         ("groups", "rings, clusters and farms of the latest detection run; Enter lists members"), ("group", "ID — one group's members"),
         ("detect", "run detection now (off the UI thread)"), ("cancel", "stop a running detection"),
         ("theme", "NAME — switch colour theme"), ("help", "key bindings"), ("q", "quit"),
@@ -126,6 +128,28 @@ extension AppState {
         if case .timeline(var t) = top, t.detail != nil {
             if key == .esc || key == .char("q") || key == .enter { t.detail = nil; replaceTop(.timeline(t)) }
             return []
+        }
+        // Labelling, on whichever account is in view.
+        switch key {
+        case .char("1"), .char("2"), .char("3"):
+            guard let target = labelTarget else { say("no account here to label", error: true); return [] }
+            let value = key == .char("1") ? "fraud" : key == .char("2") ? "legit" : "unsure"
+            mode = .command(TextField("label \(value) \(target.category ?? "-") "))
+            completions = []
+            say("label \(target.account): category, then an optional note; Enter saves, Esc cancels")
+            return []
+        case .char("u"):
+            guard let last = labelUndo.popLast() else { say("nothing to undo", error: true); return [] }
+            labelRedo.append(last)
+            let prev = last.replaced?.split(separator: ":", maxSplits: 1).map(String.init)
+            return [.label(account: last.account, value: prev?.first ?? "none", category: prev.flatMap { $0.count > 1 ? $0[1] : nil },
+                           note: "undo", undo: true)]
+        case .ctrl("r"):
+            guard let next = labelRedo.popLast() else { say("nothing to redo", error: true); return [] }
+            labelUndo.append(next)
+            let given = next.given.split(separator: ":", maxSplits: 1).map(String.init)
+            return [.label(account: next.account, value: given[0], category: given.count > 1 ? given[1] : nil, note: "redo", undo: true)]
+        default: break
         }
         switch key {
         case .char("?"): help = true; return []
@@ -216,6 +240,16 @@ extension AppState {
         q.query.sort = .score
         q.query.descending = true
         stack[0] = .queue(q)
+    }
+
+    /// The account labelling keys act on, with the category to suggest.
+    var labelTarget: (account: String, category: String?)? {
+        switch top {
+        case .queue(let q): return q.list.current.map { ($0.account, $0.riskType) }
+        case .account(let a): return a.profile.map { ($0.account, $0.riskType) }
+        case .timeline(let t): return (t.account, nil)
+        case .pivot(let p): return p.kind == "groups" ? nil : p.list.current.map { ($0.account, $0.riskType) }
+        }
     }
 
     static let sortOrder: [QueueSort] = [.score, .events, .lastSeen, .created, .country, .account]
@@ -472,6 +506,15 @@ extension AppState {
             themeRequest = arg
         case "groups":
             return open(pivot: "groups", value: "")
+        case "label":
+            guard let target = labelTarget else { say("no account here to label", error: true); return [] }
+            let words = arg.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true).map(String.init)
+            guard let value = words.first?.lowercased(), ["fraud", "legit", "unsure", "none"].contains(value) else {
+                say(":label fraud|legit|unsure [CATEGORY|-] [NOTE]", error: true); return []
+            }
+            let category = words.count > 1 && words[1] != "-" ? words[1] : nil
+            let note = words.count > 2 ? words[2] : nil
+            return [.label(account: target.account, value: value, category: category, note: note, undo: false)]
         case "detect":
             if detecting { say("detection is already running (:cancel stops it)", error: true); return [] }
             detecting = true
@@ -613,6 +656,17 @@ extension AppState {
             }
         case .info(let msg):
             say(msg)
+        case .labelled(let account, let value, let category, let previous, let undo):
+            let given = value + (category.map { ":" + $0 } ?? "")
+            if !undo { labelUndo.append((account, given, previous)); labelRedo.removeAll() }
+            for i in stack.indices {
+                if case .queue(var q) = stack[i] {
+                    for k in q.list.rows.indices where q.list.rows[k].account == account { q.list.rows[k].label = value == "none" ? nil : value }
+                    stack[i] = .queue(q)
+                }
+                if case .account(let a) = stack[i], a.id == account { reqs.append(.account(uid: a.uid, id: a.id)) }
+            }
+            say(value == "none" ? "label withdrawn from \(account)" : "labelled \(account) \(given)\(undo ? "" : " — u undoes")")
         case .detectProgress(let msg):
             detecting = true
             say(msg)

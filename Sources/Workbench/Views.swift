@@ -149,6 +149,7 @@ enum QueueView {
         (Column("score", width: 7, align: .right), .score),
         (Column("risk", width: 16), nil),
         (Column("group", width: 13), nil),
+        (Column("label", width: 6), nil),
         (Column("cc", width: 3), .country),
         (Column("events", width: 8, align: .right), .events),
         (Column("last seen", width: 16), .lastSeen),
@@ -176,10 +177,11 @@ enum QueueView {
             let scoreText = r.score.map { $0 > 0 ? String(format: "%.2f", $0) : "·" } ?? "—"
             let scoreStyle: Style? = (r.score ?? 0) >= 0.7 ? theme["error"] : (r.score ?? 0) >= 0.4 ? theme["warn"] : theme["muted"]
             rows.append(TableRow([
-                pos, r.account, scoreText, r.riskType ?? "", r.group ?? "", r.country ?? "", Human.count(Double(r.events)),
+                pos, r.account, scoreText, r.riskType ?? "", r.group ?? "", r.label ?? "", r.country ?? "", Human.count(Double(r.events)),
                 r.lastSeen.map(Timestamp.short).map { String($0.prefix(16)) } ?? "—",
                 ago(r.createdAt, now: now), r.reason ?? (r.kind.map { "(\($0))" } ?? ""),
-            ], cellStyles: [theme["muted"], nil, scoreStyle, theme["accent"], theme["muted"], nil, nil, theme["muted"], nil, r.reason == nil ? theme["muted"] : nil]))
+            ], cellStyles: [theme["muted"], nil, scoreStyle, theme["accent"], theme["muted"], r.label == "fraud" ? theme["error"] : r.label == "legit" ? theme["muted"] : theme["warn"],
+                            nil, nil, theme["muted"], nil, r.reason == nil ? theme["muted"] : nil]))
         }
         var table = TableView(columns: columns.map(\.0), rows: rows, selected: q.list.cursor - start)
         table.sortColumn = columns.firstIndex { $0.1 == q.query.sort }
@@ -230,6 +232,16 @@ enum AccountView {
         let types = p.typeCounts.prefix(10).map { "\($0.0) \(Human.count(Double($0.1)))" }.joined(separator: " · ")
         buf.write("by type   " + types, x: x, y: y, style: label, maxWidth: w)
         y += 1
+        if let l = p.labels.first {
+            used = buf.write("label     ", x: x, y: y, style: label)
+            let text = l.label == "none" ? "withdrawn" : l.label + (l.category.map { " · \($0)" } ?? "")
+            used += buf.write(text, x: x + used, y: y, style: l.label == "fraud" ? theme["error"].bolded() : theme["base"].bolded())
+            var rest = "  by \(l.analyst) \(Timestamp.short(l.ts))"
+            if let n = l.note { rest += " — “\(n)”" }
+            if p.labels.count > 1 { rest += " · \(p.labels.count - 1) earlier: " + p.labels.dropFirst().prefix(3).map { "\($0.label) by \($0.analyst)" }.joined(separator: ", ") }
+            buf.write(rest, x: x + used, y: y, style: label, maxWidth: w - used)
+            y += 1
+        }
         if p.findings.isEmpty {
             let why = p.score == nil ? "no detection run has scored this account (:detect runs one)" : "none — the latest detection run found nothing"
             buf.write("findings  " + why, x: x, y: y, style: label, maxWidth: w)

@@ -12,7 +12,7 @@ struct Label: ParsableCommand {
         """)
     @OptionGroup var store: StoreOption
     @Argument(help: "The account to label.") var account: String?
-    @Option(name: .customLong("as"), help: "fraud, legit or unsure.") var label: String?
+    @Option(name: .customLong("as"), help: "fraud, legit or unsure (none withdraws the label).") var label: String?
     @Option(help: "Risk category (e.g. brushing, ato).") var category: String?
     @Option(help: "A note.") var note: String?
     @Option(help: "Who labels (default: $USER).") var analyst: String?

@@ -128,6 +128,24 @@ final class TmuxWorkbenchTests: CLITestCase {
         t.wait(for: "EXIT:0")
     }
 
+    func testLabelTheTopRowFraudWithANoteSeeItInTheDrillDownAndTheExport() throws {
+        let t = try open("tui --store \(try demoStore()) --analyst ana", width: 160)
+        var s = t.wait(for: "accounts · sort score")
+        let top = s.split(separator: "\n")[2].split(separator: " ")[1]
+        t.keys("1")
+        t.wait(for: ":label fraud ")
+        t.type("confirmed ring")
+        t.keys("Enter")
+        t.wait(for: "labelled \(top) fraud")
+        t.keys("Enter")
+        s = t.wait(for: "label     fraud")
+        XCTAssertTrue(s.contains("by ana") && s.contains("“confirmed ring”"), s)
+        t.keys("C-c")
+        t.wait(for: "EXIT:0")
+        let csv = try CLI.run(["export", "labels", "--store", store]).stdout
+        XCTAssertTrue(csv.contains("\(top),fraud,") && csv.contains(",ana,") && csv.contains("confirmed ring"), csv)
+    }
+
     func testCommandLineAndHelp() throws {
         let t = try open()
         t.wait(for: "accounts · sort score")

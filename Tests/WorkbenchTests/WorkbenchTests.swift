@@ -213,7 +213,7 @@ final class WorkbenchTests: XCTestCase {
         press(.char("s"))    // next sort column
         XCTAssertTrue(statusLine().contains("sort events"), statusLine())
         // Clicking a header sorts by it.
-        press(.click(x: 62, y: 1))
+        press(.click(x: 69, y: 1))
         XCTAssertTrue(statusLine().contains("sort country"), statusLine())
     }
 
@@ -318,5 +318,46 @@ final class WorkbenchDetectionTests: XCTestCase {
         // A new app on the scored store opens on the risk ranking.
         let again = try App(storePath: dir + "/wb.db", terminal: MemoryTerminal(width: 140, height: 40), theme: Theme.fallback, analyst: "t", synchronous: true)
         XCTAssertTrue(again.frame().text().contains("sort score↓"))
+    }
+}
+
+final class WorkbenchLabelTests: XCTestCase {
+    func testLabelFromTheQueueSeeItInTheDrillDownUndoAndRedo() throws {
+        TextWidth.setUpLocale()
+        let dir = NSTemporaryDirectory() + "riskdesk-wblabel-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Store(path: Fixture.path).db.exec("PRAGMA wal_checkpoint(TRUNCATE)")
+        try FileManager.default.copyItem(atPath: Fixture.path, toPath: dir + "/wb.db")
+        let app = try App(storePath: dir + "/wb.db", terminal: MemoryTerminal(width: 170, height: 40), theme: Theme.fallback,
+                          analyst: "tester", synchronous: true)
+        func screen() -> String { app.frame().text() }
+        func status() -> String { screen().components(separatedBy: "\n").last ?? "" }
+        let first = screen().components(separatedBy: "\n")[2]
+        XCTAssertTrue(first.contains("ring-b"), first)
+        app.send(.char("1"))
+        XCTAssertTrue(status().contains(":label fraud - "), status())
+        for c in "seen in the ring" { app.send(.char(c)) }
+        app.send(.enter)
+        XCTAssertTrue(status().contains("labelled ring-b fraud — u undoes"), status())
+        XCTAssertTrue(screen().components(separatedBy: "\n")[2].contains(" fraud "), screen())
+        app.send(.enter)
+        var s = screen()
+        XCTAssertTrue(s.contains("label     fraud  by tester") && s.contains("“seen in the ring”"), s)
+        // Undo withdraws it, redo gives it back; both are appended, never overwritten.
+        app.send(.char("u"))
+        XCTAssertTrue(status().contains("label withdrawn from ring-b"), status())
+        XCTAssertTrue(screen().contains("label     withdrawn"), screen())
+        app.send(.ctrl("r"))
+        s = screen()
+        XCTAssertTrue(s.contains("label     fraud") && s.contains("2 earlier"), s)
+        let db = try Store(path: dir + "/wb.db", readOnly: true).db
+        XCTAssertEqual(try db.rows("SELECT label FROM labels WHERE account_id = 'ring-b' ORDER BY id").compactMap { $0[0].string }, ["fraud", "none", "fraud"])
+        XCTAssertEqual(try db.int("SELECT count(*) FROM audit WHERE action = 'label' AND analyst = 'tester' AND source = 'tui'"), 3)
+        // A bad value is refused without writing.
+        for c in ":label maybe" { app.send(.char(c)) }
+        app.send(.enter)
+        XCTAssertTrue(status().contains(":label fraud|legit|unsure"), status())
+        XCTAssertEqual(try db.int("SELECT count(*) FROM labels"), 3)
     }
 }
