@@ -119,3 +119,77 @@ extension Store {
         return out
     }
 }
+
+public struct ClaimError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+extension Store {
+    /// Claims an account's case for `analyst` (creating the case): status in_review. Refused
+    /// when another analyst holds it open.
+    public func claim(_ account: String, analyst: String, source: String) throws {
+        try db.transaction {
+            guard try db.int("SELECT count(*) FROM accounts WHERE account_id = ?", [.text(account)]) > 0 else {
+                throw ClaimError(description: "no account \(account)")
+            }
+            let row = try db.rows("SELECT status, assignee FROM cases WHERE account_id = ?", [.text(account)]).first
+            let holder = row?[1].string
+            if let holder, holder != analyst, row?[0].string != "closed" {
+                throw ClaimError(description: "\(account) is claimed by \(holder)")
+            }
+            try upsertCase(account, status: "in_review", assignee: analyst)
+            try db.audit(analyst: analyst, source: source, action: "assign", account: account, old: holder, new: analyst)
+        }
+    }
+
+    /// Claims the highest-scored account that has no label and no open case held by anyone,
+    /// in one write transaction — two analysts asking at once never get the same one.
+    /// `riskType` narrows it to the queue view's risk type.
+    public func claimNext(analyst: String, riskType: String? = nil, source: String) throws -> String? {
+        try db.transaction {
+            var sql = """
+                SELECT s.account_id FROM scores s
+                WHERE s.score > 0
+                  AND NOT EXISTS (SELECT 1 FROM current_labels l WHERE l.account_id = s.account_id)
+                  AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.account_id = s.account_id AND c.assignee IS NOT NULL)
+                """
+            var args: [SQLValue] = []
+            if let riskType { sql += " AND s.risk_type = ?"; args.append(.text(riskType)) }
+            sql += " ORDER BY s.score DESC, s.account_id DESC LIMIT 1"
+            guard let id = try db.rows(sql, args).first?[0].string else { return nil }
+            try upsertCase(id, status: "in_review", assignee: analyst)
+            try db.audit(analyst: analyst, source: source, action: "assign", account: id, old: nil, new: analyst)
+            return id
+        }
+    }
+
+    /// Sets a case's status (open, in_review, escalated, closed), audited.
+    public func setCaseStatus(_ account: String, _ status: String, analyst: String, source: String) throws {
+        guard ["open", "in_review", "escalated", "closed"].contains(status) else {
+            throw ClaimError(description: "status '\(status)' is not open, in_review, escalated or closed")
+        }
+        try db.transaction {
+            let old = try db.rows("SELECT status, assignee FROM cases WHERE account_id = ?", [.text(account)]).first
+            try upsertCase(account, status: status, assignee: old?[1].string)
+            try db.audit(analyst: analyst, source: source, action: "status", account: account, old: old?[0].string, new: status)
+        }
+    }
+
+    private func upsertCase(_ account: String, status: String, assignee: String?) throws {
+        let now = Timestamp.nowMs()
+        try db.run("""
+            INSERT INTO cases (account_id, status, assignee, opened_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)
+            ON CONFLICT (account_id) DO UPDATE SET status = ?2, assignee = ?3, updated_at = ?4
+            """, [.text(account), .text(status), assignee.map { .text($0) } ?? .null, .int(now)])
+    }
+
+    /// Analysts whose latest labels on the account disagree (empty when they agree).
+    public func labelConflict(_ account: String) throws -> [String] {
+        let rows = try db.rows("""
+            SELECT analyst, label FROM labels l WHERE account_id = ?1 AND label <> 'none'
+              AND id = (SELECT max(id) FROM labels m WHERE m.account_id = ?1 AND m.analyst = l.analyst)
+            """, [.text(account)])
+        let verdicts = Set(rows.compactMap { $0[1].string })
+        return verdicts.count > 1 ? rows.compactMap { r in r[0].string.map { "\($0): \(r[1].string ?? "")" } } : []
+    }
+}

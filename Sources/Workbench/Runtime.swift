@@ -67,6 +67,16 @@ public final class DataService {
             try writer!.addLabels([LabelInput(account: account, label: v, category: category, note: note)], analyst: analyst, source: "tui")
             let previous = before.map { $0.label + ($0.category.map { ":" + $0 } ?? "") }
             return .labelled(account: account, value: value, category: category, previous: previous, undo: undo)
+        case .claim(let account):
+            if writer == nil { writer = try Store(path: path) }
+            do { try writer!.claim(account, analyst: analyst, source: "tui") } catch let e as ClaimError { return .failed(e.description) }
+            return .claimed(account: account, open: false)
+        case .claimNext(let riskType):
+            if writer == nil { writer = try Store(path: path) }
+            guard let id = try writer!.claimNext(analyst: analyst, riskType: riskType, source: "tui") else {
+                return .info("no unclaimed, unlabelled case left\(riskType.map { " of \($0)" } ?? "")")
+            }
+            return .claimed(account: id, open: true)
         case .complete(let prefix, _):
             return .completions(command: prefix, candidates: try completions(prefix))
         case .detect, .cancelDetect:
@@ -147,6 +157,11 @@ public final class App {
     private var inFlight = 0
     private var frameLog: FileHandle?
     private var detectCancel: CancelToken?
+    /// Labelling, claiming and detection refused (`riskdesk tui --read-only`).
+    public var readOnly: Bool {
+        get { state.readOnly }
+        set { state.readOnly = newValue }
+    }
     /// Where SQL rules are read from when the workbench runs detection.
     public var rulesDirectory: String? = Rule.defaultDirectory()
 

@@ -133,6 +133,9 @@ public enum Request {
     case cancelDetect
     /// Append a label (tui source); the reply carries the label it replaced.
     case label(account: String, value: String, category: String?, note: String?, undo: Bool)
+    /// Claim a case; `next` claims the highest-scored unclaimed, unlabelled account (of a risk type).
+    case claim(account: String)
+    case claimNext(riskType: String?)
 }
 
 public enum Loaded {
@@ -149,6 +152,7 @@ public enum Loaded {
     case detectProgress(String)
     case detectDone(String)
     case labelled(account: String, value: String, category: String?, previous: String?, undo: Bool)
+    case claimed(account: String, open: Bool)
 }
 
 public struct AppState {
@@ -166,6 +170,7 @@ public struct AppState {
     /// A detection run started from the workbench is going on.
     public var detecting = false
     public var hasScores = false
+    public var readOnly = false
     /// Labels given in this session, for u (undo) and Ctrl-R (redo): account, label given, label replaced.
     var labelUndo: [(account: String, given: String, replaced: String?)] = []
     var labelRedo: [(account: String, given: String, replaced: String?)] = []

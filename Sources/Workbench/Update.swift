@@ -71,7 +71,8 @@ enum Bindings {
         ("?", "this help"), (":", "command line (Tab completes)"), ("/", "filter the list"),
         ("Tab", "switch between the queue and the last drill-down"), ("Esc q h ←", "back (q on the queue quits)"),
         ("1 2 3", "label the account in view fraud / legit / unsure (then category, note)"),
-        ("u Ctrl-R", "undo / redo a label"), ("Ctrl-C", "quit"),
+        ("u Ctrl-R", "undo / redo a label"), ("c", "claim the case in view"),
+        ("n", "claim and open the next unclaimed case of the queue view"), ("Ctrl-C", "quit"),
     ]
     static let lists: [(String, String)] = [
         ("j k ↓ ↑", "move"), ("Ctrl-d Ctrl-u", "half page"), ("PgDn PgUp", "page"), ("g G", "first / last"),
@@ -130,6 +131,10 @@ extension AppState {
             return []
         }
         // Labelling, on whichever account is in view.
+        if readOnly, [Key.char("1"), .char("2"), .char("3"), .char("c"), .char("n"), .char("u"), .ctrl("r")].contains(key) {
+            say("read-only: labelling and claiming are off", error: true)
+            return []
+        }
         switch key {
         case .char("1"), .char("2"), .char("3"):
             guard let target = labelTarget else { say("no account here to label", error: true); return [] }
@@ -138,6 +143,12 @@ extension AppState {
             completions = []
             say("label \(target.account): category, then an optional note; Enter saves, Esc cancels")
             return []
+        case .char("c"):
+            guard let target = labelTarget else { say("no account here to claim", error: true); return [] }
+            return [.claim(account: target.account)]
+        case .char("n"):
+            guard case .queue(let q) = stack[0] else { return [] }
+            return [.claimNext(riskType: q.query.riskType)]
         case .char("u"):
             guard let last = labelUndo.popLast() else { say("nothing to undo", error: true); return [] }
             labelRedo.append(last)
@@ -506,6 +517,8 @@ extension AppState {
             themeRequest = arg
         case "groups":
             return open(pivot: "groups", value: "")
+        case "label" where readOnly, "detect" where readOnly:
+            say("read-only: labelling and detection are off", error: true)
         case "label":
             guard let target = labelTarget else { say("no account here to label", error: true); return [] }
             let words = arg.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true).map(String.init)
@@ -667,6 +680,9 @@ extension AppState {
                 if case .account(let a) = stack[i], a.id == account { reqs.append(.account(uid: a.uid, id: a.id)) }
             }
             say(value == "none" ? "label withdrawn from \(account)" : "labelled \(account) \(given)\(undo ? "" : " — u undoes")")
+        case .claimed(let account, let openIt):
+            say("\(account) claimed — yours to review")
+            if openIt { reqs += open(account: account) }
         case .detectProgress(let msg):
             detecting = true
             say(msg)

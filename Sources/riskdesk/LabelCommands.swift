@@ -123,3 +123,49 @@ struct ExportLabels: ParsableCommand {
         }
     }
 }
+
+struct Cases: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List cases (status, assignee, label, disagreement), or claim one: --claim ACCOUNT, --next.")
+    @OptionGroup var store: StoreOption
+    @Option(help: "Only this status: open, in_review, escalated, closed.") var status: String?
+    @Option(help: "Only this assignee.") var assignee: String?
+    @Option(help: "Claim this account's case for --analyst.") var claim: String?
+    @Flag(help: "Claim the highest-scored unlabelled, unclaimed account for --analyst and print it.") var next = false
+    @Option(help: "With --claim: set the case's status instead (open, in_review, escalated, closed).") var setStatus: String?
+    @Option(help: "Who acts (default: $USER).") var analyst: String?
+    @Option(help: "At most this many rows.") var limit = 200
+
+    func run() throws {
+        try guarded {
+            let who = analyst ?? ProcessInfo.processInfo.environment["USER"] ?? "analyst"
+            if let status, !["open", "in_review", "escalated", "closed"].contains(status) {
+                throw CLIError("--status must be open, in_review, escalated or closed")
+            }
+            if next || claim != nil {
+                let s = try Store(path: store.path, mustExist: true)
+                do {
+                    if next {
+                        guard let id = try s.claimNext(analyst: who, source: "cli") else { print("no unclaimed case left"); return }
+                        print(id)
+                    } else if let claim, let setStatus {
+                        try s.setCaseStatus(claim, setStatus, analyst: who, source: "cli")
+                        print("\(claim): \(setStatus)")
+                    } else if let claim {
+                        try s.claim(claim, analyst: who, source: "cli")
+                        print("\(claim): claimed by \(who)")
+                    }
+                } catch let e as ClaimError { throw CLIError(e.description) }
+                return
+            }
+            let s = try Store(path: store.path, readOnly: true)
+            let rows = try s.cases(status: status, assignee: assignee, limit: limit)
+            print("account        status      assignee    label    since             conflict")
+            for c in rows {
+                let conflict = try s.labelConflict(c.account)
+                print("\(c.account.padding(toLength: 14, withPad: " ", startingAt: 0)) \(c.status.padding(toLength: 11, withPad: " ", startingAt: 0)) \((c.assignee ?? "—").padding(toLength: 11, withPad: " ", startingAt: 0)) \((c.label ?? "—").padding(toLength: 8, withPad: " ", startingAt: 0)) \(Timestamp.short(c.openedAt).prefix(16))  \(conflict.joined(separator: ", "))")
+            }
+            print("(\(rows.count) case\(rows.count == 1 ? "" : "s"))")
+        }
+    }
+}

@@ -16,9 +16,11 @@ struct Tui: ParsableCommand {
     var config: String?
     @Option(help: "Who is working, for the audit trail (default: $USER).")
     var analyst: String?
+    @Flag(help: "Labelling, claiming and detection off (for reviewers and demos).")
+    var readOnly = false
 
     func run() throws {
-        try guarded { try openWorkbench(storePath: store.path, theme: theme, config: config, analyst: analyst) }
+        try guarded { try openWorkbench(storePath: store.path, theme: theme, config: config, analyst: analyst, readOnly: readOnly) }
     }
 }
 
@@ -34,7 +36,7 @@ func processStartUptimeNs() -> UInt64? {
 }
 
 /// Opens the workbench on a store; shared by `tui` and `demo`.
-func openWorkbench(storePath: String, theme themeName: String?, config configPath: String?, analyst: String?) throws {
+func openWorkbench(storePath: String, theme themeName: String?, config configPath: String?, analyst: String?, readOnly: Bool = false) throws {
     // Everything that can fail for a user reason fails here, before the terminal changes mode.
     let cfg = try WorkbenchConfig.load(path: configPath)
     _ = try Store(path: storePath, mustExist: true)   // migrates an older store; refuses a newer one
@@ -46,5 +48,6 @@ func openWorkbench(storePath: String, theme themeName: String?, config configPat
     }
     defer { terminal.restore() }
     let app = try App(storePath: storePath, terminal: terminal, theme: theme, analyst: who)
+    app.readOnly = readOnly
     app.run(launchedAt: processStartUptimeNs())
 }

@@ -431,6 +431,35 @@ final class CLILabelTests: CLITestCase {
         XCTAssertEqual(try count("SELECT count(*) FROM current_labels"), 300)
     }
 
+    func testTwoAnalystsTakingTheNextCaseAtOnceNeverGetTheSameOne() throws {
+        let ids = try simulated(800)
+        XCTAssertEqual(try CLI.run(["detect", "--store", store, "--no-rules", "--quiet"]).status, 0)
+        let flagged = try count("SELECT count(*) FROM scores WHERE score > 0")
+        XCTAssertGreaterThan(flagged, 10)
+        // Each analyst takes the next case 5 times, both at once.
+        var children: [Child] = []
+        for k in 0..<10 {
+            children.append(try CLI.start(["cases", "--store", store, "--next", "--analyst", k % 2 == 0 ? "ana" : "bob"], stderr: dir + "/e\(k)"))
+        }
+        for c in children { XCTAssertEqual(c.wait(timeout: 120), 0) }
+        XCTAssertEqual(try count("SELECT count(*) FROM cases"), min(10, flagged))
+        XCTAssertEqual(try count("SELECT count(DISTINCT account_id) FROM audit WHERE action = 'assign'"), min(10, flagged))
+        XCTAssertEqual(try count("SELECT count(*) FROM audit WHERE action = 'assign'"), min(10, flagged), "no case handed out twice")
+        // A case held by one analyst can't be claimed by another; its status changes are audited.
+        let held = try Store(path: store, readOnly: true).db.scalar("SELECT account_id FROM cases WHERE assignee = 'ana' LIMIT 1").string!
+        let steal = try CLI.run(["cases", "--store", store, "--claim", held, "--analyst", "bob"])
+        XCTAssertNotEqual(steal.status, 0)
+        XCTAssertTrue(steal.stderr.contains("claimed by ana"), steal.stderr)
+        XCTAssertEqual(try CLI.run(["cases", "--store", store, "--claim", held, "--set-status", "escalated", "--analyst", "ana"]).status, 0)
+        // Two analysts disagreeing show as a conflict.
+        XCTAssertEqual(try CLI.run(["label", "--store", store, held, "--as", "fraud", "--analyst", "ana"]).status, 0)
+        XCTAssertEqual(try CLI.run(["label", "--store", store, held, "--as", "legit", "--analyst", "bob"]).status, 0)
+        let list = try CLI.run(["cases", "--store", store, "--status", "escalated"]).stdout
+        XCTAssertTrue(list.contains(held) && list.contains("ana: fraud") && list.contains("bob: legit"), list)
+        XCTAssertTrue(list.contains("(1 case)"), list)
+        _ = ids
+    }
+
     func testKillDuringABulkLabelLeavesAllOrNone() throws {
         let ids = try simulated()
         let rows = (0..<120_000).map { "\(ids[$0 % ids.count]),\($0 % 2 == 0 ? "fraud" : "legit"),cat\($0 % 7),note \($0)" }

@@ -354,10 +354,27 @@ final class WorkbenchLabelTests: XCTestCase {
         let db = try Store(path: dir + "/wb.db", readOnly: true).db
         XCTAssertEqual(try db.rows("SELECT label FROM labels WHERE account_id = 'ring-b' ORDER BY id").compactMap { $0[0].string }, ["fraud", "none", "fraud"])
         XCTAssertEqual(try db.int("SELECT count(*) FROM audit WHERE action = 'label' AND analyst = 'tester' AND source = 'tui'"), 3)
+        // Claim the case in view; with no detection run there is no next case to take.
+        app.send(.char("c"))
+        XCTAssertTrue(status().contains("ring-b claimed"), status())
+        XCTAssertEqual(try db.scalar("SELECT assignee || ':' || status FROM cases WHERE account_id = 'ring-b'").string, "tester:in_review")
+        app.send(.char("n"))
+        XCTAssertTrue(status().contains("no unclaimed, unlabelled case left"), status())
         // A bad value is refused without writing.
         for c in ":label maybe" { app.send(.char(c)) }
         app.send(.enter)
         XCTAssertTrue(status().contains(":label fraud|legit|unsure"), status())
         XCTAssertEqual(try db.int("SELECT count(*) FROM labels"), 3)
+        // Read-only: nothing can be labelled or claimed.
+        let ro = try App(storePath: dir + "/wb.db", terminal: MemoryTerminal(width: 170, height: 40), theme: Theme.fallback,
+                         analyst: "reviewer", synchronous: true)
+        ro.readOnly = true
+        for k in ["1", "c", "n", "u"] { ro.send(.char(Character(k))) }
+        XCTAssertTrue(ro.frame().text().contains("read-only: labelling and claiming are off"), ro.frame().text())
+        for c in ":label fraud" { ro.send(.char(c)) }
+        ro.send(.enter)
+        XCTAssertTrue(ro.frame().text().contains("read-only"), ro.frame().text())
+        XCTAssertEqual(try db.int("SELECT count(*) FROM labels"), 3)
+        XCTAssertEqual(try db.int("SELECT count(*) FROM audit WHERE analyst = 'reviewer'"), 0)
     }
 }
