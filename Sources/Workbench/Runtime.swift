@@ -67,6 +67,16 @@ public final class DataService {
             try writer!.addLabels([LabelInput(account: account, label: v, category: category, note: note)], analyst: analyst, source: "tui")
             let previous = before.map { $0.label + ($0.category.map { ":" + $0 } ?? "") }
             return .labelled(account: account, value: value, category: category, previous: previous, undo: undo)
+        case .labelMany(let accounts, let group, let value, let category, let note):
+            if writer == nil { writer = try Store(path: path) }
+            guard let v = LabelValue(rawValue: value) else { return .failed("label '\(value)' is not fraud, legit or unsure") }
+            var ids = accounts
+            if let group {
+                ids = try writer!.db.rows("SELECT account_id FROM scores WHERE group_id = ? ORDER BY account_id", [.text(group)]).compactMap { $0[0].string }
+                if ids.isEmpty { return .failed("no accounts in group \(group)") }
+            }
+            try writer!.addLabels(ids.map { LabelInput(account: $0, label: v, category: category, note: note) }, analyst: analyst, source: "tui")
+            return .labelledMany(accounts: ids, value: value, what: group.map { "group \($0)" } ?? "marked rows")
         case .claim(let account):
             if writer == nil { writer = try Store(path: path) }
             do { try writer!.claim(account, analyst: analyst, source: "tui") } catch let e as ClaimError { return .failed(e.description) }

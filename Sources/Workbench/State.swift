@@ -136,6 +136,8 @@ public enum Request {
     /// Claim a case; `next` claims the highest-scored unclaimed, unlabelled account (of a risk type).
     case claim(account: String)
     case claimNext(riskType: String?)
+    /// Label many accounts in one transaction: the given ones, or a group's members.
+    case labelMany(accounts: [String], group: String?, value: String, category: String?, note: String?)
 }
 
 public enum Loaded {
@@ -153,6 +155,7 @@ public enum Loaded {
     case detectDone(String)
     case labelled(account: String, value: String, category: String?, previous: String?, undo: Bool)
     case claimed(account: String, open: Bool)
+    case labelledMany(accounts: [String], value: String, what: String)
 }
 
 public struct AppState {
@@ -171,6 +174,8 @@ public struct AppState {
     public var detecting = false
     public var hasScores = false
     public var readOnly = false
+    /// Queue rows marked with Space for a bulk label.
+    public var marked = Set<String>()
     /// Labels given in this session, for u (undo) and Ctrl-R (redo): account, label given, label replaced.
     var labelUndo: [(account: String, given: String, replaced: String?)] = []
     var labelRedo: [(account: String, given: String, replaced: String?)] = []

@@ -71,7 +71,7 @@ enum Bindings {
         ("?", "this help"), (":", "command line (Tab completes)"), ("/", "filter the list"),
         ("Tab", "switch between the queue and the last drill-down"), ("Esc q h ←", "back (q on the queue quits)"),
         ("1 2 3", "label the account in view fraud / legit / unsure (then category, note)"),
-        ("u Ctrl-R", "undo / redo a label"), ("c", "claim the case in view"),
+        ("u Ctrl-R", "undo / redo a label"), ("c", "claim the case in view"), ("Space", "mark a queue row for a bulk label"),
         ("n", "claim and open the next unclaimed case of the queue view"), ("Ctrl-C", "quit"),
     ]
     static let lists: [(String, String)] = [
@@ -137,8 +137,22 @@ extension AppState {
         }
         switch key {
         case .char("1"), .char("2"), .char("3"):
-            guard let target = labelTarget else { say("no account here to label", error: true); return [] }
             let value = key == .char("1") ? "fraud" : key == .char("2") ? "legit" : "unsure"
+            // A whole ring from its group row, or the marked rows: the command line says how
+            // many accounts; Enter confirms, Esc cancels.
+            if case .pivot(let p) = top, p.kind == "groups", let g = p.list.current {
+                mode = .command(TextField("label-group \(g.account) \(value) \(g.riskType ?? "-") "))
+                completions = []
+                say("Enter labels all \(g.events) accounts of \(g.account) \(value) (add a note first); Esc cancels")
+                return []
+            }
+            if case .queue = top, !marked.isEmpty {
+                mode = .command(TextField("label-marked \(value) - "))
+                completions = []
+                say("Enter labels the \(marked.count) marked accounts \(value) (category, note); Esc cancels")
+                return []
+            }
+            guard let target = labelTarget else { say("no account here to label", error: true); return [] }
             mode = .command(TextField("label \(value) \(target.category ?? "-") "))
             completions = []
             say("label \(target.account): category, then an optional note; Enter saves, Esc cancels")
@@ -164,7 +178,7 @@ extension AppState {
         }
         switch key {
         case .char("?"): help = true; return []
-        case .char(":"): mode = .command(TextField()); completions = []; return []
+        case .char(":"): mode = .command(TextField()); completions = []; message = ""; return []
         case .char("/"): mode = .filter(TextField(currentFilter)); return []
         case .esc, .char("q"), .char("h"), .left:
             if stack.count > 1 { stack.removeLast(); message = ""; return [] }
@@ -275,6 +289,13 @@ extension AppState {
     }
 
     mutating func queueKey(_ key: Key, _ q: inout QueueScreen) -> [Request] {
+        // Space marks the row for a bulk label and moves on.
+        if key == .char(" "), let row = q.list.current {
+            if marked.contains(row.account) { marked.remove(row.account) } else { marked.insert(row.account) }
+            say("\(marked.count) account\(marked.count == 1 ? "" : "s") marked — 1 2 3 labels them all")
+            let nav = navigate(&q.list, .down, visible: listRows)
+            return nav.fetch.map { [queueFetch(q, $0)] } ?? []
+        }
         let nav = navigate(&q.list, key, visible: listRows)
         if nav.handled { return nav.fetch.map { [queueFetch(q, $0)] } ?? [] }
         switch key {
@@ -517,8 +538,19 @@ extension AppState {
             themeRequest = arg
         case "groups":
             return open(pivot: "groups", value: "")
-        case "label" where readOnly, "detect" where readOnly:
+        case "label" where readOnly, "detect" where readOnly, "label-group" where readOnly, "label-marked" where readOnly:
             say("read-only: labelling and detection are off", error: true)
+        case "label-group", "label-marked":
+            var words = arg.split(separator: " ", maxSplits: cmd == "label-group" ? 3 : 2, omittingEmptySubsequences: true).map(String.init)
+            let group = cmd == "label-group" && !words.isEmpty ? words.removeFirst() : nil
+            guard let value = words.first?.lowercased(), ["fraud", "legit", "unsure"].contains(value) else {
+                say(":\(cmd) \(cmd == "label-group" ? "GROUP " : "")fraud|legit|unsure [CATEGORY|-] [NOTE]", error: true); return []
+            }
+            let category = words.count > 1 && words[1] != "-" ? words[1] : nil
+            let note = words.count > 2 ? words[2] : nil
+            if cmd == "label-marked" && marked.isEmpty { say("no rows marked (Space marks)", error: true); return [] }
+            let accounts = cmd == "label-marked" ? marked.sorted() : []
+            return [.labelMany(accounts: accounts, group: group, value: value, category: category, note: note)]
         case "label":
             guard let target = labelTarget else { say("no account here to label", error: true); return [] }
             let words = arg.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true).map(String.init)
@@ -680,6 +712,16 @@ extension AppState {
                 if case .account(let a) = stack[i], a.id == account { reqs.append(.account(uid: a.uid, id: a.id)) }
             }
             say(value == "none" ? "label withdrawn from \(account)" : "labelled \(account) \(given)\(undo ? "" : " — u undoes")")
+        case .labelledMany(let accounts, let value, let what):
+            let set = Set(accounts)
+            for i in stack.indices {
+                if case .queue(var q) = stack[i] {
+                    for k in q.list.rows.indices where set.contains(q.list.rows[k].account) { q.list.rows[k].label = value }
+                    stack[i] = .queue(q)
+                }
+            }
+            marked.subtract(set)
+            say("labelled \(accounts.count) accounts \(value) (\(what))")
         case .claimed(let account, let openIt):
             say("\(account) claimed — yours to review")
             if openIt { reqs += open(account: account) }

@@ -68,7 +68,13 @@ func statusBar(_ s: AppState, _ buf: Buffer, _ theme: Theme) {
     case .command(let f), .filter(let f):
         let prefix = { if case .command = s.mode { return ":" } else { return "/" } }()
         let used = buf.write(prefix, x: 0, y: y, style: theme["input"])
-        f.render(into: buf, x: used, y: y, width: max(1, s.width - used - rw - 1), style: theme["input"], cursorStyle: theme["input"].bolded().reversedToggled())
+        // While a command is being edited, the message (e.g. how many accounts a bulk label
+        // takes) replaces the counts on the right.
+        if case .command = s.mode, !s.message.isEmpty {
+            right = " " + s.message + " "
+        }
+        let rightW = TextWidth.of(right)
+        f.render(into: buf, x: used, y: y, width: max(1, s.width - used - rightW - 1), style: theme["input"], cursorStyle: theme["input"].bolded().reversedToggled())
     case .normal:
         let msg = s.message.isEmpty ? " ? help  : command  / filter  q back" : " " + s.message
         buf.write(msg, x: 0, y: y, style: s.messageIsError ? theme["status.error"] : st, maxWidth: max(0, s.width - rw - 1))
@@ -173,7 +179,7 @@ enum QueueView {
         var rows: [TableRow] = []
         for i in start..<min(q.list.rows.count, start + visible) {
             let r = q.list.rows[i]
-            let pos = q.list.offsetKnown ? String(q.list.offset + i + 1) : ""
+            let pos = (s.marked.contains(r.account) ? "● " : "") + (q.list.offsetKnown ? String(q.list.offset + i + 1) : "")
             let scoreText = r.score.map { $0 > 0 ? String(format: "%.2f", $0) : "·" } ?? "—"
             let scoreStyle: Style? = (r.score ?? 0) >= 0.7 ? theme["error"] : (r.score ?? 0) >= 0.4 ? theme["warn"] : theme["muted"]
             rows.append(TableRow([

@@ -315,6 +315,16 @@ final class WorkbenchDetectionTests: XCTestCase {
         app.send(.enter)
         s = screen()
         XCTAssertTrue(s.contains("ring-a") && s.contains("0.50") && s.contains("multi_accounting"), s)
+        // Label a whole group from its row, after the command line says how many accounts.
+        for c in ":groups" { app.send(.char(c)) }
+        app.send(.enter)
+        let gLine = screen().components(separatedBy: "\n")[3].split(separator: " ").map(String.init)
+        app.send(.char("1"))
+        s = screen()
+        XCTAssertTrue(s.contains(":label-group \(gLine[0]) fraud ") && s.contains("Enter labels all \(gLine[2]) accounts of \(gLine[0]) fraud"), s)
+        app.send(.enter)
+        XCTAssertTrue(screen().contains("labelled \(gLine[2]) accounts fraud (group \(gLine[0]))"), screen())
+        XCTAssertEqual(try Store(path: dir + "/wb.db", readOnly: true).db.int("SELECT count(*) FROM labels"), Int64(gLine[2])!)
         // A new app on the scored store opens on the risk ranking.
         let again = try App(storePath: dir + "/wb.db", terminal: MemoryTerminal(width: 140, height: 40), theme: Theme.fallback, analyst: "t", synchronous: true)
         XCTAssertTrue(again.frame().text().contains("sort score↓"))
@@ -354,6 +364,21 @@ final class WorkbenchLabelTests: XCTestCase {
         let db = try Store(path: dir + "/wb.db", readOnly: true).db
         XCTAssertEqual(try db.rows("SELECT label FROM labels WHERE account_id = 'ring-b' ORDER BY id").compactMap { $0[0].string }, ["fraud", "none", "fraud"])
         XCTAssertEqual(try db.int("SELECT count(*) FROM audit WHERE action = 'label' AND analyst = 'tester' AND source = 'tui'"), 3)
+        // Space marks rows; 1 then Enter labels every marked row at once.
+        app.send(.esc)
+        app.send(.char("j"))
+        app.send(.char(" "))
+        app.send(.char(" "))
+        XCTAssertTrue(status().contains("2 accounts marked"), status())
+        XCTAssertTrue(screen().components(separatedBy: "\n")[3].contains("●"), screen())
+        app.send(.char("2"))
+        XCTAssertTrue(status().contains(":label-marked legit - "), status())
+        app.send(.enter)
+        XCTAssertTrue(status().contains("labelled 2 accounts legit (marked rows)"), status())
+        XCTAssertFalse(screen().contains("●"), screen())
+        XCTAssertEqual(try db.int("SELECT count(*) FROM labels WHERE label = 'legit' AND source = 'tui'"), 2)
+        app.send(.char("g"))
+        app.send(.enter)
         // Claim the case in view; with no detection run there is no next case to take.
         app.send(.char("c"))
         XCTAssertTrue(status().contains("ring-b claimed"), status())
@@ -364,7 +389,7 @@ final class WorkbenchLabelTests: XCTestCase {
         for c in ":label maybe" { app.send(.char(c)) }
         app.send(.enter)
         XCTAssertTrue(status().contains(":label fraud|legit|unsure"), status())
-        XCTAssertEqual(try db.int("SELECT count(*) FROM labels"), 3)
+        XCTAssertEqual(try db.int("SELECT count(*) FROM labels"), 5)
         // Read-only: nothing can be labelled or claimed.
         let ro = try App(storePath: dir + "/wb.db", terminal: MemoryTerminal(width: 170, height: 40), theme: Theme.fallback,
                          analyst: "reviewer", synchronous: true)
@@ -374,7 +399,7 @@ final class WorkbenchLabelTests: XCTestCase {
         for c in ":label fraud" { ro.send(.char(c)) }
         ro.send(.enter)
         XCTAssertTrue(ro.frame().text().contains("read-only"), ro.frame().text())
-        XCTAssertEqual(try db.int("SELECT count(*) FROM labels"), 3)
+        XCTAssertEqual(try db.int("SELECT count(*) FROM labels"), 5)
         XCTAssertEqual(try db.int("SELECT count(*) FROM audit WHERE analyst = 'reviewer'"), 0)
     }
 }
