@@ -54,6 +54,9 @@ public struct QueueQuery: Equatable, Sendable {
     public var riskType: String?
     /// Only accounts with at least one finding.
     public var flaggedOnly = false
+    /// Case views: claimed by this analyst, not claimed by anyone, escalated.
+    public enum CaseView: Equatable, Sendable { case mine(String), unassigned, escalated }
+    public var caseView: CaseView?
     public init() {}
 
     func whereClause() -> (String, [SQLValue]) {
@@ -73,6 +76,16 @@ public struct QueueQuery: Equatable, Sendable {
             args.append(.text(riskType))
         }
         if flaggedOnly { parts.append("s.n_findings > 0") }
+        switch caseView {
+        case .mine(let who):
+            parts.append("EXISTS (SELECT 1 FROM cases c WHERE c.account_id = a.account_id AND c.assignee = ?\(args.count + 1) AND c.status <> 'closed')")
+            args.append(.text(who))
+        case .unassigned:
+            parts.append("NOT EXISTS (SELECT 1 FROM cases c WHERE c.account_id = a.account_id AND c.assignee IS NOT NULL)")
+        case .escalated:
+            parts.append("EXISTS (SELECT 1 FROM cases c WHERE c.account_id = a.account_id AND c.status = 'escalated')")
+        case nil: break
+        }
         return (parts.isEmpty ? "1" : parts.joined(separator: " AND "), args)
     }
 }
@@ -149,6 +162,12 @@ public struct AccountProfile: Equatable, Sendable {
     public var findings: [FindingRow] = []
     /// Label history, newest first.
     public var labels: [LabelRecord] = []
+    public var caseStatus: String?
+    public var assignee: String?
+    /// Analysts whose labels disagree ("ana: fraud"), empty when they agree.
+    public var conflict: [String] = []
+    /// The latest audit entries on the account: time, analyst, action, old, new.
+    public var audit: [(ts: Int64, analyst: String, action: String, old: String?, new: String?)] = []
     public static func == (a: AccountProfile, b: AccountProfile) -> Bool { a.account == b.account && a.events == b.events }
 }
 
@@ -242,6 +261,20 @@ extension Database {
         while try lh.step() {
             p.labels.append(LabelRecord(id: lh.int(0), ts: lh.int(1), account: lh.text(2) ?? "", label: lh.text(3) ?? "",
                                         category: lh.text(4), note: lh.text(5), analyst: lh.text(6) ?? "", source: lh.text(7) ?? ""))
+        }
+        if let c = try self.rows("SELECT status, assignee FROM cases WHERE account_id = ?", [.text(id)]).first {
+            p.caseStatus = c[0].string
+            p.assignee = c[1].string
+        }
+        let verdicts = try self.rows("""
+            SELECT analyst, label FROM labels l WHERE account_id = ?1 AND label <> 'none'
+              AND id = (SELECT max(id) FROM labels m WHERE m.account_id = ?1 AND m.analyst = l.analyst)
+            """, [.text(id)])
+        if Set(verdicts.compactMap { $0[1].string }).count > 1 {
+            p.conflict = verdicts.compactMap { r in r[0].string.map { "\($0): \(r[1].string ?? "")" } }
+        }
+        for a in try self.rows("SELECT ts, analyst, action, old_value, new_value FROM audit WHERE account_id = ? ORDER BY id DESC LIMIT 6", [.text(id)]) {
+            p.audit.append((a[0].int ?? 0, a[1].string ?? "", a[2].string ?? "", a[3].string, a[4].string))
         }
         return p
     }

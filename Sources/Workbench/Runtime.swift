@@ -183,6 +183,7 @@ public final class App {
         baseTheme = theme
         self.theme = theme.adapted(colors: terminal.colors, noColor: noColor)
         state = AppState(storeName: (storePath as NSString).lastPathComponent, width: terminal.width, height: terminal.height)
+        state.analyst = analyst
         if let p = ProcessInfo.processInfo.environment["RISKDESK_FRAME_LOG"] {
             FileManager.default.createFile(atPath: p, contents: nil)
             frameLog = FileHandle(forWritingAtPath: p)

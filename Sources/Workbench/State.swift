@@ -174,6 +174,8 @@ public struct AppState {
     public var detecting = false
     public var hasScores = false
     public var readOnly = false
+    /// Who is working (for :mine).
+    public var analyst = ""
     /// Queue rows marked with Space for a bulk label.
     public var marked = Set<String>()
     /// Labels given in this session, for u (undo) and Ctrl-R (redo): account, label given, label replaced.

@@ -98,6 +98,7 @@ enum Commands {
         ("domain", "DOMAIN — accounts with that email domain"), ("target", "ID — accounts acting on an account"),
         ("date", "YYYY-MM-DD — jump the timeline to a day"), ("sort", "score|events|created|last_seen|country|account"),
         ("risk", "TYPE — only that risk type (brushing, click_farm, deal_hunter, scalper, ato, scraping, spam…); empty for all"),
+        ("mine", "cases you hold"), ("unassigned", "cases nobody holds"), ("escalated", "escalated cases"), ("all", "every case again"),
         ("label", "fraud|legit|unsure|none [CATEGORY|-] [NOTE] — label the account in view (keys 1 2 3; u undo, Ctrl-R redo)"),
         ("groups", "rings, clusters and farms of the latest detection run; Enter lists members"), ("group", "ID — one group's members"),
         ("detect", "run detection now (off the UI thread)"), ("cancel", "stop a running detection"),
@@ -538,6 +539,14 @@ extension AppState {
             themeRequest = arg
         case "groups":
             return open(pivot: "groups", value: "")
+        case "mine", "unassigned", "escalated", "all":
+            guard case .queue(var q) = stack[0] else { return [] }
+            stack = [stack[0]]
+            q.query.caseView = cmd == "mine" ? .mine(analyst) : cmd == "unassigned" ? .unassigned : cmd == "escalated" ? .escalated : nil
+            let r = resort(&q, q.query.sort, descending: q.query.descending)
+            stack[0] = .queue(q)
+            say(cmd == "all" ? "showing every case" : cmd == "mine" ? "showing the cases \(analyst) holds" : "showing \(cmd) cases")
+            return r
         case "label" where readOnly, "detect" where readOnly, "label-group" where readOnly, "label-marked" where readOnly:
             say("read-only: labelling and detection are off", error: true)
         case "label-group", "label-marked":

@@ -248,6 +248,21 @@ enum AccountView {
             buf.write(rest, x: x + used, y: y, style: label, maxWidth: w - used)
             y += 1
         }
+        if p.caseStatus != nil || !p.conflict.isEmpty {
+            used = buf.write("case      ", x: x, y: y, style: label)
+            var text = (p.caseStatus ?? "open") + (p.assignee.map { " · held by \($0)" } ?? " · unassigned")
+            if !p.conflict.isEmpty { text += "   CONFLICT: " + p.conflict.joined(separator: " · ") }
+            buf.write(text, x: x + used, y: y, style: p.conflict.isEmpty ? theme["base"] : theme["error"].bolded(), maxWidth: w - used)
+            y += 1
+        }
+        if !p.audit.isEmpty {
+            used = buf.write("audit     ", x: x, y: y, style: label)
+            let text = p.audit.prefix(4).map { a in
+                "\(Timestamp.short(a.ts).dropFirst(5).prefix(11)) \(a.analyst) \(a.action)" + (a.new.map { " → \($0)" } ?? "")
+            }.joined(separator: " · ")
+            buf.write(text, x: x + used, y: y, style: label, maxWidth: w - used)
+            y += 1
+        }
         if p.findings.isEmpty {
             let why = p.score == nil ? "no detection run has scored this account (:detect runs one)" : "none — the latest detection run found nothing"
             buf.write("findings  " + why, x: x, y: y, style: label, maxWidth: w)

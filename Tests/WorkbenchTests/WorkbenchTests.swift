@@ -385,11 +385,33 @@ final class WorkbenchLabelTests: XCTestCase {
         XCTAssertEqual(try db.scalar("SELECT assignee || ':' || status FROM cases WHERE account_id = 'ring-b'").string, "tester:in_review")
         app.send(.char("n"))
         XCTAssertTrue(status().contains("no unclaimed, unlabelled case left"), status())
+        // The drill-down shows the case, the audit trail, and a disagreement between analysts.
+        try Store(path: dir + "/wb.db").addLabels([LabelInput(account: "ring-b", label: .legit)], analyst: "other", source: "cli")
+        app.send(.esc)
+        app.send(.enter)
+        s = screen()
+        XCTAssertTrue(s.contains("case      in_review · held by tester"), s)
+        XCTAssertTrue(s.contains("CONFLICT: ") && s.contains("tester: fraud") && s.contains("other: legit"), s)
+        XCTAssertTrue(s.contains("audit     ") && s.contains("other label → legit") && s.contains("tester assign → tester"), s)
+        app.send(.esc)
+        // Case views of the queue.
+        for c in ":mine" { app.send(.char(c)) }
+        app.send(.enter)
+        XCTAssertTrue(status().contains("/1 accounts"), status())
+        XCTAssertTrue(screen().components(separatedBy: "\n")[2].contains("ring-b"), screen())
+        for c in ":escalated" { app.send(.char(c)) }
+        app.send(.enter)
+        XCTAssertTrue(status().contains("/0 accounts"), status())
+        for c in ":unassigned" { app.send(.char(c)) }
+        app.send(.enter)
+        XCTAssertTrue(status().contains("/1.2k accounts"), status())
+        for c in ":all" { app.send(.char(c)) }
+        app.send(.enter)
         // A bad value is refused without writing.
         for c in ":label maybe" { app.send(.char(c)) }
         app.send(.enter)
         XCTAssertTrue(status().contains(":label fraud|legit|unsure"), status())
-        XCTAssertEqual(try db.int("SELECT count(*) FROM labels"), 5)
+        XCTAssertEqual(try db.int("SELECT count(*) FROM labels"), 6)
         // Read-only: nothing can be labelled or claimed.
         let ro = try App(storePath: dir + "/wb.db", terminal: MemoryTerminal(width: 170, height: 40), theme: Theme.fallback,
                          analyst: "reviewer", synchronous: true)
@@ -399,7 +421,7 @@ final class WorkbenchLabelTests: XCTestCase {
         for c in ":label fraud" { ro.send(.char(c)) }
         ro.send(.enter)
         XCTAssertTrue(ro.frame().text().contains("read-only"), ro.frame().text())
-        XCTAssertEqual(try db.int("SELECT count(*) FROM labels"), 5)
+        XCTAssertEqual(try db.int("SELECT count(*) FROM labels"), 6)
         XCTAssertEqual(try db.int("SELECT count(*) FROM audit WHERE analyst = 'reviewer'"), 0)
     }
 }
