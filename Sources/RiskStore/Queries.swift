@@ -43,6 +43,10 @@ public struct QueueRow: Equatable, Sendable {
     public var reason: String? = nil
     /// The analysts' current label, if any.
     public var label: String? = nil
+    /// Its case, if one was opened: status, assignee, when.
+    public var caseStatus: String? = nil
+    public var assignee: String? = nil
+    public var caseOpenedAt: Int64? = nil
 }
 
 public struct QueueQuery: Equatable, Sendable {
@@ -196,8 +200,9 @@ extension Database {
         var sql = """
             SELECT a.account_id, a.kind, a.country, a.email, a.created_at, a.first_seen, a.last_seen, a.n_events, \(expr),
                    s.score, s.risk_type, s.group_id, s.reasons,
-                   (SELECT nullif(label, 'none') FROM labels l WHERE l.account_id = a.account_id ORDER BY l.id DESC LIMIT 1)
-            FROM \(q.sort.from) WHERE \(filter)
+                   (SELECT nullif(label, 'none') FROM labels l WHERE l.account_id = a.account_id ORDER BY l.id DESC LIMIT 1),
+                   c.status, c.assignee, c.opened_at
+            FROM \(q.sort.from) LEFT JOIN cases c ON c.account_id = a.account_id WHERE \(filter)
             """
         var args = fargs
         if let anchor, direction == .after || direction == .before {
@@ -218,6 +223,9 @@ extension Database {
             r.group = st.text(11)
             r.reason = st.text(12).map { String($0.split(separator: ";", maxSplits: 1).first ?? "") }
             r.label = st.text(13)
+            r.caseStatus = st.text(14)
+            r.assignee = st.text(15)
+            r.caseOpenedAt = st.optionalInt(16)
             out.append(r)
         }
         return forward ? out : out.reversed()

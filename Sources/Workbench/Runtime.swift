@@ -123,6 +123,8 @@ public struct WorkbenchConfig {
     public var theme: String?
     public var mouse = true
     public var analyst: String?
+    /// Hours to review a case, per risk type (`[sla]` section: `ato = 4`; `default = 24` for the rest).
+    public var sla: [String: Double] = [:]
 
     public static func load(path explicit: String? = nil) throws -> WorkbenchConfig {
         let env = ProcessInfo.processInfo.environment
@@ -143,8 +145,17 @@ public struct WorkbenchConfig {
             case "analyst":
                 guard let s = value.string else { throw ConfigError(file: path, line: line, message: "analyst must be a string") }
                 c.analyst = s
+            case let k where k.hasPrefix("sla."):
+                let hours: Double
+                switch value {
+                case .int(let i): hours = Double(i)
+                case .double(let d): hours = d
+                default: throw ConfigError(file: path, line: line, message: "\(key) must be a number of hours")
+                }
+                guard hours > 0 else { throw ConfigError(file: path, line: line, message: "\(key) must be more than 0 hours") }
+                c.sla[String(k.dropFirst(4))] = hours
             default:
-                throw ConfigError(file: path, line: line, message: "unknown setting '\(key)' (known: theme, mouse, analyst)")
+                throw ConfigError(file: path, line: line, message: "unknown setting '\(key)' (known: theme, mouse, analyst, [sla] RISK_TYPE = HOURS)")
             }
         }
         return c
@@ -167,6 +178,11 @@ public final class App {
     private var inFlight = 0
     private var frameLog: FileHandle?
     private var detectCancel: CancelToken?
+    /// Review deadlines per risk type, in hours.
+    public var sla: [String: Double] {
+        get { state.sla }
+        set { state.sla = newValue }
+    }
     /// Labelling, claiming and detection refused (`riskdesk tui --read-only`).
     public var readOnly: Bool {
         get { state.readOnly }

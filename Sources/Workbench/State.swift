@@ -174,6 +174,8 @@ public struct AppState {
     public var detecting = false
     public var hasScores = false
     public var readOnly = false
+    /// Review deadlines per risk type, in hours (config `[sla]`).
+    public var sla: [String: Double] = [:]
     /// Who is working (for :mine).
     public var analyst = ""
     /// Queue rows marked with Space for a bulk label.

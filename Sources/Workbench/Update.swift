@@ -71,7 +71,7 @@ enum Bindings {
         ("?", "this help"), (":", "command line (Tab completes)"), ("/", "filter the list"),
         ("Tab", "switch between the queue and the last drill-down"), ("Esc q h ←", "back (q on the queue quits)"),
         ("1 2 3", "label the account in view fraud / legit / unsure (then category, note)"),
-        ("u Ctrl-R", "undo / redo a label"), ("c", "claim the case in view"), ("Space", "mark a queue row for a bulk label"),
+        ("u Ctrl-R", "undo / redo a label"), ("c", "claim the case in view"), ("Space", "mark a queue row for a bulk label"), ("R", "refresh: read the queue or account again"),
         ("n", "claim and open the next unclaimed case of the queue view"), ("Ctrl-C", "quit"),
     ]
     static let lists: [(String, String)] = [
@@ -158,6 +158,19 @@ extension AppState {
             completions = []
             say("label \(target.account): category, then an optional note; Enter saves, Esc cancels")
             return []
+        case .char("R"):
+            // Read again: see what other analysts labelled or claimed meanwhile.
+            switch top {
+            case .queue(var q):
+                let r = resort(&q, q.query.sort, descending: q.query.descending)
+                replaceTop(.queue(q))
+                say("refreshed")
+                return r + [.queueCount(uid: q.uid, query: q.query)]
+            case .account(let a):
+                say("refreshed")
+                return [.account(uid: a.uid, id: a.id)]
+            default: return []
+            }
         case .char("c"):
             guard let target = labelTarget else { say("no account here to claim", error: true); return [] }
             return [.claim(account: target.account)]

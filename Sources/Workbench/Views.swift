@@ -156,9 +156,9 @@ enum QueueView {
         (Column("risk", width: 16), nil),
         (Column("group", width: 13), nil),
         (Column("label", width: 6), nil),
+        (Column("case", width: 16), nil),
         (Column("cc", width: 3), .country),
         (Column("events", width: 8, align: .right), .events),
-        (Column("last seen", width: 16), .lastSeen),
         (Column("age", width: 5, align: .right), .created),
         (Column("top reason", flex: 1), nil),
     ]
@@ -181,13 +181,20 @@ enum QueueView {
             let r = q.list.rows[i]
             let pos = (s.marked.contains(r.account) ? "● " : "") + (q.list.offsetKnown ? String(q.list.offset + i + 1) : "")
             let scoreText = r.score.map { $0 > 0 ? String(format: "%.2f", $0) : "·" } ?? "—"
+            // The case: who holds it and for how long; past its risk type's SLA it is overdue.
+            var caseText = ""
+            var overdue = false
+            if let opened = r.caseOpenedAt, let status = r.caseStatus {
+                let open = status != "closed"
+                if let h = s.sla[r.riskType ?? ""] ?? s.sla["default"], open, now - opened > Int64(h * 3_600_000) { overdue = true }
+                caseText = (overdue ? "LATE " : "") + (r.assignee.map { "@" + $0 } ?? status) + (open ? " " + ago(opened, now: now) : "")
+            }
             let scoreStyle: Style? = (r.score ?? 0) >= 0.7 ? theme["error"] : (r.score ?? 0) >= 0.4 ? theme["warn"] : theme["muted"]
             rows.append(TableRow([
-                pos, r.account, scoreText, r.riskType ?? "", r.group ?? "", r.label ?? "", r.country ?? "", Human.count(Double(r.events)),
-                r.lastSeen.map(Timestamp.short).map { String($0.prefix(16)) } ?? "—",
+                pos, r.account, scoreText, r.riskType ?? "", r.group ?? "", r.label ?? "", caseText, r.country ?? "", Human.count(Double(r.events)),
                 ago(r.createdAt, now: now), r.reason ?? (r.kind.map { "(\($0))" } ?? ""),
             ], cellStyles: [theme["muted"], nil, scoreStyle, theme["accent"], theme["muted"], r.label == "fraud" ? theme["error"] : r.label == "legit" ? theme["muted"] : theme["warn"],
-                            nil, nil, theme["muted"], nil, r.reason == nil ? theme["muted"] : nil]))
+                            overdue ? theme["error"].bolded() : theme["muted"], nil, nil, nil, r.reason == nil ? theme["muted"] : nil]))
         }
         var table = TableView(columns: columns.map(\.0), rows: rows, selected: q.list.cursor - start)
         table.sortColumn = columns.firstIndex { $0.1 == q.query.sort }

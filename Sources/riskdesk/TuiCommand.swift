@@ -49,5 +49,6 @@ func openWorkbench(storePath: String, theme themeName: String?, config configPat
     defer { terminal.restore() }
     let app = try App(storePath: storePath, terminal: terminal, theme: theme, analyst: who)
     app.readOnly = readOnly
+    app.sla = cfg.sla
     app.run(launchedAt: processStartUptimeNs())
 }

@@ -123,7 +123,7 @@ final class TmuxWorkbenchTests: CLITestCase {
         t.resize(50, 12)
         t.wait(for: "Terminal too small")
         t.resize(120, 40)
-        t.wait(for: "last seen")
+        t.wait(for: "top reason")
         t.keys("q")
         t.wait(for: "EXIT:0")
     }
@@ -202,5 +202,9 @@ final class TmuxWorkbenchTests: CLITestCase {
         let r2 = try CLI.run(["tui", "--store", path], env: ["RISKDESK_CONFIG": cfg])
         XCTAssertEqual(r2.status, 1)
         XCTAssertTrue(r2.stderr.contains("config.toml:2:"), r2.stderr)
+        let sla = write("sla.toml", "theme = \"dark\"\n[sla]\nato = 4\nbrushing = \"soon\"\n")
+        let r3 = try CLI.run(["tui", "--store", path], env: ["RISKDESK_CONFIG": sla])
+        XCTAssertEqual(r3.status, 1)
+        XCTAssertTrue(r3.stderr.contains("sla.toml:4: sla.brushing must be a number of hours"), r3.stderr)
     }
 }

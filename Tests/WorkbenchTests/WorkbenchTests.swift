@@ -213,7 +213,7 @@ final class WorkbenchTests: XCTestCase {
         press(.char("s"))    // next sort column
         XCTAssertTrue(statusLine().contains("sort events"), statusLine())
         // Clicking a header sorts by it.
-        press(.click(x: 69, y: 1))
+        press(.click(x: 86, y: 1))
         XCTAssertTrue(statusLine().contains("sort country"), statusLine())
     }
 
@@ -407,6 +407,17 @@ final class WorkbenchLabelTests: XCTestCase {
         XCTAssertTrue(status().contains("/1.2k accounts"), status())
         for c in ":all" { app.send(.char(c)) }
         app.send(.enter)
+        // The queue shows who holds the case, and marks it overdue past the SLA.
+        XCTAssertTrue(screen().components(separatedBy: "\n")[2].contains("@tester"), screen())
+        app.sla = ["default": 0.000_000_1]
+        for c in ":all" { app.send(.char(c)) }
+        app.send(.enter)
+        XCTAssertTrue(screen().components(separatedBy: "\n")[2].contains("LATE @tester"), screen())
+        // What another analyst does shows on refresh (R).
+        try Store(path: dir + "/wb.db").claim("u01175", analyst: "other", source: "cli")
+        XCTAssertFalse(screen().contains("@other"), screen())
+        app.send(.char("R"))
+        XCTAssertTrue(screen().contains("@other"), screen())
         // A bad value is refused without writing.
         for c in ":label maybe" { app.send(.char(c)) }
         app.send(.enter)
