@@ -77,6 +77,10 @@ public final class DataService {
             }
             try writer!.addLabels(ids.map { LabelInput(account: $0, label: v, category: category, note: note) }, analyst: analyst, source: "tui")
             return .labelledMany(accounts: ids, value: value, what: group.map { "group \($0)" } ?? "marked rows")
+        case .setStatus(let account, let status):
+            if writer == nil { writer = try Store(path: path) }
+            do { try writer!.setCaseStatus(account, status, analyst: analyst, source: "tui") } catch let e as ClaimError { return .failed(e.description) }
+            return .info("\(account): case \(status)")
         case .claim(let account):
             if writer == nil { writer = try Store(path: path) }
             do { try writer!.claim(account, analyst: analyst, source: "tui") } catch let e as ClaimError { return .failed(e.description) }

@@ -136,6 +136,7 @@ public enum Request {
     /// Claim a case; `next` claims the highest-scored unclaimed, unlabelled account (of a risk type).
     case claim(account: String)
     case claimNext(riskType: String?)
+    case setStatus(account: String, status: String)
     /// Label many accounts in one transaction: the given ones, or a group's members.
     case labelMany(accounts: [String], group: String?, value: String, category: String?, note: String?)
 }

@@ -98,7 +98,7 @@ enum Commands {
         ("domain", "DOMAIN — accounts with that email domain"), ("target", "ID — accounts acting on an account"),
         ("date", "YYYY-MM-DD — jump the timeline to a day"), ("sort", "score|events|created|last_seen|country|account"),
         ("risk", "TYPE — only that risk type (brushing, click_farm, deal_hunter, scalper, ato, scraping, spam…); empty for all"),
-        ("mine", "cases you hold"), ("unassigned", "cases nobody holds"), ("escalated", "escalated cases"), ("all", "every case again"),
+        ("status", "open|in_review|escalated|closed — the case in view"), ("mine", "cases you hold"), ("unassigned", "cases nobody holds"), ("escalated", "escalated cases"), ("all", "every case again"),
         ("label", "fraud|legit|unsure|none [CATEGORY|-] [NOTE] — label the account in view (keys 1 2 3; u undo, Ctrl-R redo)"),
         ("groups", "rings, clusters and farms of the latest detection run; Enter lists members"), ("group", "ID — one group's members"),
         ("detect", "run detection now (off the UI thread)"), ("cancel", "stop a running detection"),
@@ -562,6 +562,13 @@ extension AppState {
             return r
         case "label" where readOnly, "detect" where readOnly, "label-group" where readOnly, "label-marked" where readOnly:
             say("read-only: labelling and detection are off", error: true)
+        case "status":
+            if readOnly { say("read-only: case changes are off", error: true); return [] }
+            guard let target = labelTarget else { say("no account here", error: true); return [] }
+            guard ["open", "in_review", "escalated", "closed"].contains(arg) else {
+                say(":status open|in_review|escalated|closed", error: true); return []
+            }
+            return [.setStatus(account: target.account, status: arg)]
         case "label-group", "label-marked":
             var words = arg.split(separator: " ", maxSplits: cmd == "label-group" ? 3 : 2, omittingEmptySubsequences: true).map(String.init)
             let group = cmd == "label-group" && !words.isEmpty ? words.removeFirst() : nil

@@ -414,6 +414,10 @@ final class CLILabelTests: CLITestCase {
         XCTAssertEqual(try count("SELECT count(*) FROM labels WHERE account_id = '\(ids[0])'"), 2)
         XCTAssertEqual(try Store(path: store, readOnly: true).db.scalar("SELECT old_value || '>' || new_value FROM audit WHERE action = 'label' AND analyst = 'bob'").string, "fraud:brushing>legit")
         XCTAssertThrowsError(try Store(path: store).db.exec("DELETE FROM labels"))
+        // Labels survive re-import and re-detection.
+        XCTAssertEqual(try CLI.run(["import", "--store", store, dir + "/sim", "--quiet"]).status, 0)
+        XCTAssertEqual(try CLI.run(["detect", "--store", store, "--no-rules", "--quiet"]).status, 0)
+        XCTAssertEqual(try CLI.run(["export", "labels", "--store", store, "--format", "csv"]).stdout, csv)
     }
 
     func testTwoProcessesLabellingAtOnceLoseNothing() throws {

@@ -402,6 +402,15 @@ final class WorkbenchLabelTests: XCTestCase {
         for c in ":escalated" { app.send(.char(c)) }
         app.send(.enter)
         XCTAssertTrue(status().contains("/0 accounts"), status())
+        for c in ":mine" { app.send(.char(c)) }
+        app.send(.enter)
+        for c in ":status escalated" { app.send(.char(c)) }
+        app.send(.enter)
+        XCTAssertTrue(status().contains("ring-b: case escalated"), status())
+        for c in ":escalated" { app.send(.char(c)) }
+        app.send(.enter)
+        XCTAssertTrue(status().contains("/1 accounts"), status())
+        XCTAssertEqual(try db.int("SELECT count(*) FROM audit WHERE action = 'status' AND new_value = 'escalated'"), 1)
         for c in ":unassigned" { app.send(.char(c)) }
         app.send(.enter)
         XCTAssertTrue(status().contains("/1.2k accounts"), status())
