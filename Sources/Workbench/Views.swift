@@ -186,8 +186,14 @@ enum QueueView {
             var overdue = false
             if let opened = r.caseOpenedAt, let status = r.caseStatus {
                 let open = status != "closed"
-                if let h = s.sla[r.riskType ?? ""] ?? s.sla["default"], open, now - opened > Int64(h * 3_600_000) { overdue = true }
-                caseText = (overdue ? "LATE " : "") + (r.assignee.map { "@" + $0 } ?? status) + (open ? " " + ago(opened, now: now) : "")
+                let who = r.assignee.map { "@" + $0 } ?? status
+                if open, let h = s.sla[r.riskType ?? ""] ?? s.sla["default"] {
+                    let due = opened + Int64(h * 3_600_000)
+                    overdue = now > due
+                    caseText = overdue ? "LATE \(who) +\(Human.duration(ms: now - due))" : "\(who) due \(Human.duration(ms: due - now))"
+                } else {
+                    caseText = who + (open ? " " + ago(opened, now: now) : "")
+                }
             }
             let scoreStyle: Style? = (r.score ?? 0) >= 0.7 ? theme["error"] : (r.score ?? 0) >= 0.4 ? theme["warn"] : theme["muted"]
             rows.append(TableRow([

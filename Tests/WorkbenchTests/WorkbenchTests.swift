@@ -421,7 +421,10 @@ final class WorkbenchLabelTests: XCTestCase {
         app.sla = ["default": 0.000_000_1]
         for c in ":all" { app.send(.char(c)) }
         app.send(.enter)
-        XCTAssertTrue(screen().components(separatedBy: "\n")[2].contains("LATE @tester"), screen())
+        XCTAssertTrue(screen().components(separatedBy: "\n")[2].contains("LATE @tester +"), screen())
+        app.sla = ["default": 48]
+        app.send(.char("R"))
+        XCTAssertTrue(screen().components(separatedBy: "\n")[2].contains("@tester due "), screen())
         // What another analyst does shows on refresh (R).
         try Store(path: dir + "/wb.db").claim("u01175", analyst: "other", source: "cli")
         XCTAssertFalse(screen().contains("@other"), screen())
