@@ -84,18 +84,23 @@ struct ExportScores: ParsableCommand {
 
     func run() throws {
         try guarded {
-            guard format == .csv || format == .jsonl else { throw CLIError("--format must be csv or jsonl") }
-            let s = try Store(path: store.path, readOnly: true)
-            let st = try s.db.prepare("""
+            try streamExport(store.path, format, """
                 SELECT a.account_id, coalesce(s.score, 0.0) AS score, s.risk_type, s.group_id, s.reasons
                 FROM accounts a LEFT JOIN scores s USING (account_id)
                 ORDER BY coalesce(s.score, 0.0) DESC, a.account_id
                 """)
-            let out = StdoutBuffer()
-            try ResultWriter(format: format, out: out.write).write(st, shouldStop: { Interrupt.isRequested })
-            out.flush()
         }
     }
+}
+
+/// Streams a query's rows to stdout as CSV or JSONL (the export commands).
+func streamExport(_ storePath: String, _ format: ResultFormat, _ sql: String) throws {
+    guard format == .csv || format == .jsonl else { throw CLIError("--format must be csv or jsonl") }
+    let s = try Store(path: storePath, readOnly: true)
+    let st = try s.db.prepare(sql)
+    let out = StdoutBuffer()
+    try ResultWriter(format: format, out: out.write).write(st, shouldStop: { Interrupt.isRequested })
+    out.flush()
 }
 
 /// Ground truth: account_id,label[,attack,group,lookalike]; label fraud|legit|1|0|true|false.

@@ -111,15 +111,10 @@ struct ExportLabels: ParsableCommand {
 
     func run() throws {
         try guarded {
-            guard format == .csv || format == .jsonl else { throw CLIError("--format must be csv or jsonl") }
-            let s = try Store(path: store.path, readOnly: true)
-            let st = try s.db.prepare("""
+            try streamExport(store.path, format, """
                 SELECT account_id, label, category, analyst, strftime('%Y-%m-%dT%H:%M:%fZ', ts / 1000.0, 'unixepoch') AS ts, note
                 FROM current_labels ORDER BY account_id
                 """)
-            let out = StdoutBuffer()
-            try ResultWriter(format: format, out: out.write).write(st, shouldStop: { Interrupt.isRequested })
-            out.flush()
         }
     }
 }
