@@ -169,3 +169,45 @@ final class RankingTests: XCTestCase {
         XCTAssertEqual(Ranking.recallAtK(scores: s, labels: l, k: 3)!, 1, accuracy: 1e-12)
     }
 }
+
+final class ClassificationMetricTests: XCTestCase {
+    // Hand-computed (and as scikit-learn / numpy give them).
+    func testConfusionAndItsRatios() {
+        let c = Confusion(predicted: [true, true, false, false, true], actual: [true, false, false, true, true])
+        XCTAssertEqual(c, Confusion(tp: 2, fp: 1, tn: 1, fn: 1))
+        XCTAssertEqual(c.precision!, 2.0 / 3, accuracy: 1e-12)
+        XCTAssertEqual(c.recall!, 2.0 / 3, accuracy: 1e-12)
+        XCTAssertEqual(c.f1!, 2.0 / 3, accuracy: 1e-12)
+        XCTAssertEqual(c.accuracy!, 0.6, accuracy: 1e-12)
+        XCTAssertEqual(c.falsePositiveRate!, 0.5, accuracy: 1e-12)
+        XCTAssertNil(Confusion(tp: 0, fp: 0, tn: 3, fn: 0).precision, "nothing flagged: precision undefined")
+        XCTAssertNil(Confusion(tp: 0, fp: 2, tn: 3, fn: 0).f1)
+    }
+
+    func testCohensKappa() {
+        // 4 of 6 agree; each rater says y half the time: p_e = 0.5, kappa = (2/3 − 1/2) / (1/2) = 1/3.
+        XCTAssertEqual(Agreement.cohensKappa(["y", "y", "n", "n", "y", "n"], ["y", "n", "n", "n", "y", "y"])!, 1.0 / 3, accuracy: 1e-12)
+        XCTAssertEqual(Agreement.cohensKappa(["a", "b", "c"], ["a", "b", "c"])!, 1, accuracy: 1e-12)
+        XCTAssertEqual(Agreement.cohensKappa(["y", "n"], ["n", "y"])!, -1, accuracy: 1e-12)
+        XCTAssertNil(Agreement.cohensKappa(["y", "y"], ["y", "y"]), "chance agreement is total")
+        XCTAssertNil(Agreement.cohensKappa([], []))
+    }
+
+    func testPercentileInterpolatesLikeNumpy() {
+        XCTAssertEqual(Distribution.percentile([4, 1, 3, 2], 50)!, 2.5, accuracy: 1e-12)
+        XCTAssertEqual(Distribution.percentile([1, 2, 3, 4], 90)!, 3.7, accuracy: 1e-12)
+        XCTAssertEqual(Distribution.percentile([7], 99)!, 7)
+        XCTAssertNil(Distribution.percentile([], 50))
+    }
+
+    func testPopulationStabilityIndex() {
+        let ref = (0..<100).map(Double.init)
+        XCTAssertEqual(Distribution.psi(expected: ref, actual: ref)!, 0, accuracy: 1e-12)
+        // Two bins cut at 49.5: shares 0.5 / 0.5 against 0.75 / 0.25.
+        let shifted = (0..<75).map { Double($0 % 50) } + (0..<25).map { 50 + Double($0) }
+        let expected = 0.25 * log(1.5) + (-0.25) * log(0.5)
+        XCTAssertEqual(Distribution.psi(expected: ref, actual: shifted, bins: 2)!, expected, accuracy: 1e-12)
+        XCTAssertGreaterThan(Distribution.psi(expected: ref, actual: ref.map { $0 + 40 })!, 0.25, "a big shift")
+        XCTAssertNil(Distribution.psi(expected: [], actual: ref))
+    }
+}
