@@ -139,3 +139,74 @@ final class ThemeTests: XCTestCase {
         XCTAssertEqual(kv.map(\.value), [.int(1), .bool(true), .string("x # not a comment"), .double(2.5)])
     }
 }
+
+final class ChartTests: XCTestCase {
+    override func setUp() { XCTAssertTrue(TextWidth.setUpLocale()) }
+
+    func testBarsHaveEighthBlockResolution() {
+        XCTAssertEqual(Charts.bar(1, max: 1, width: 4), "████")
+        XCTAssertEqual(Charts.bar(0.5, max: 1, width: 4), "██")
+        XCTAssertEqual(Charts.bar(1.0 / 32, max: 1, width: 4), "▏")        // one eighth of one cell
+        XCTAssertEqual(Charts.bar(0.3, max: 1, width: 4), "█▎")             // 9.6 eighths → 10: a cell and two eighths
+        XCTAssertEqual(Charts.bar(0, max: 1, width: 4), "")
+        XCTAssertEqual(Charts.bar(2, max: 1, width: 3), "███", "clamped at the maximum")
+        XCTAssertEqual(Charts.gauge(0.5, width: 16), "[████▌    ]  50%")
+    }
+
+    func testTicksAreRoundNumbers() {
+        XCTAssertEqual(Charts.ticks(0, 100, count: 5), [0, 50, 100])
+        XCTAssertEqual(Charts.ticks(0, 1000, count: 6), [0, 200, 400, 600, 800, 1000])
+        XCTAssertEqual(Charts.ticks(0, 7, count: 4), [0, 5])
+        XCTAssertEqual(Charts.ticks(3, 3), [3])
+    }
+
+    func testBrailleCanvasPacksTwoByFourDotsACell() {
+        var c = BrailleCanvas(width: 2, height: 1)
+        c.set(0, 0)                    // dot 1
+        XCTAssertEqual(c.row(0), "⠁⠀")
+        c.set(1, 3)                    // dot 8
+        XCTAssertEqual(c.row(0), "⢁⠀")
+        c.line(2, 0, 3, 3)             // the second cell: a diagonal
+        XCTAssertFalse(c.isEmpty(1, 0))
+        c.set(99, 99)                  // outside: ignored
+    }
+
+    func testLineChartDrawsAxesTickLabelsAndEachSeries() {
+        let b = Buffer(width: 40, height: 8)
+        let red = Style(fg: .red), blue = Style(fg: .blue)
+        LineChart(series: [("up", [0, 250, 500, 1000], red), ("flat", [300, 300, 300, 300], blue)],
+                  xLabels: ("10-01", "10-30")).render(into: b, area: Rect(x: 0, y: 0, width: 40, height: 8), axisStyle: .plain)
+        let lines = b.text().components(separatedBy: "\n")
+        XCTAssertTrue(lines[0].hasPrefix("1000") || lines[0].contains("1.0k"), b.text())
+        XCTAssertTrue(lines[5].contains("0") && lines[6].contains("└"), b.text())
+        XCTAssertTrue(lines[7].hasPrefix("      10-01") && lines[7].hasSuffix("10-30"), b.text())
+        let braille = b.text().unicodeScalars.filter { $0.value >= 0x2801 && $0.value <= 0x28FF }.count
+        XCTAssertGreaterThan(braille, 20, b.text())
+        // Both colours are on screen.
+        var fgs = Set<Color>()
+        for y in 0..<8 { for x in 0..<40 { fgs.insert(b[x, y].style.fg) } }
+        XCTAssertTrue(fgs.contains(.red) && fgs.contains(.blue), "\(fgs)")
+        // Too narrow: a note, not a broken layout.
+        let tiny = Buffer(width: 8, height: 2)
+        LineChart(series: [("x", [1, 2], red)]).render(into: tiny, area: Rect(x: 0, y: 0, width: 8, height: 2), axisStyle: .plain)
+        XCTAssertTrue(tiny.text().hasPrefix("(no da"), tiny.text())
+    }
+
+    func testHorizontalBarsAndHeatmap() {
+        let b = Buffer(width: 30, height: 3)
+        Charts.horizontalBars([("brushing", 40), ("ato", 10), ("spam", 0)], into: b, area: Rect(x: 0, y: 0, width: 30, height: 3),
+                              style: .plain, barStyle: .plain)
+        let l = b.text().components(separatedBy: "\n")
+        XCTAssertTrue(l[0].hasPrefix("brushing ") && l[0].hasSuffix("40"), b.text())
+        XCTAssertTrue(l[1].hasPrefix("ato ") && l[1].hasSuffix("10"), b.text())
+        let full = l[0].filter { $0 == "█" }.count, quarter = l[1].filter { $0 == "█" }.count
+        XCTAssertTrue(full >= 4 * quarter && full > 0, b.text())
+        let h = Buffer(width: 30, height: 2)
+        Heatmap.render([("Mon", (0..<24).map { Double($0) }), ("Tue", Array(repeating: 0, count: 24))], into: h,
+                       area: Rect(x: 0, y: 0, width: 30, height: 2), style: .plain, cellStyle: .plain)
+        let hl = h.text().components(separatedBy: "\n")
+        XCTAssertTrue(hl[0].hasPrefix("Mon ") && hl[0].hasSuffix("█"), h.text())
+        XCTAssertTrue(hl[0].contains("░") && hl[0].contains("▓"), h.text())
+        XCTAssertFalse(hl[1].contains("█"), h.text())
+    }
+}
