@@ -30,6 +30,58 @@ public enum Charts {
         }
     }
 
+    static let vEighths: [String] = [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
+
+    /// Vertical bars, one column of width `barWidth` each, bottom-aligned in `area`, eighth-of-a-cell
+    /// resolution in height; labels (first characters) under the bars when there is a row for them.
+    public static func verticalBars(_ items: [(label: String, value: Double)], into buf: Buffer, area: Rect,
+                                    style: Style, barStyle: Style, barWidth: Int = 2) {
+        guard area.width > 0, area.height > 1 else { return }
+        let h = area.height - 1
+        let maxV = items.map(\.value).max() ?? 0
+        let step = barWidth + 1
+        for (i, it) in items.prefix(max(0, area.width / step)).enumerated() {
+            let x = area.x + i * step
+            let total = maxV > 0 ? Int((max(0, it.value) / maxV * Double(h * 8)).rounded()) : 0
+            for row in 0..<h {
+                let fromBottom = h - 1 - row
+                let e = min(8, max(0, total - fromBottom * 8))
+                let ch = TextWidth.isUTF8 ? vEighths[e] : (e >= 4 ? "#" : " ")
+                buf.write(String(repeating: ch, count: barWidth), x: x, y: area.y + row, style: barStyle)
+            }
+            buf.write(TextWidth.truncate(it.label, to: barWidth + 1), x: x, y: area.y + h, style: style, maxWidth: step)
+        }
+    }
+
+    /// One stacked bar of `width` cells: each part a run of its own style, proportional to
+    /// its value (a part too small for a cell still gets one if it is not zero and there is room).
+    public static func stackedBar(_ parts: [(value: Double, style: Style)], total: Double? = nil, width: Int,
+                                  into buf: Buffer, x: Int, y: Int) {
+        let sum = total ?? parts.reduce(0) { $0 + max(0, $1.value) }
+        guard width > 0, sum > 0 else { return }
+        var cx = x
+        var used = 0.0
+        for p in parts where p.value > 0 {
+            used += p.value
+            let end = x + Int((used / sum * Double(width)).rounded())
+            let n = max(end - cx, cx < x + width ? 1 : 0)
+            buf.write(String(repeating: TextWidth.isUTF8 ? "█" : "#", count: n), x: cx, y: y, style: p.style, maxWidth: x + width - cx)
+            cx += n
+        }
+    }
+
+    /// Counts of `values` in `bins` equal-width bins over [lo, hi] (values outside are clamped).
+    public static func histogram(_ values: [Double], bins: Int, lo: Double, hi: Double) -> [Int] {
+        guard bins > 0 else { return [] }
+        var out = [Int](repeating: 0, count: bins)
+        guard hi > lo else { out[0] = values.count; return out }
+        for v in values {
+            let i = Int(((v - lo) / (hi - lo) * Double(bins)).rounded(.down))
+            out[min(bins - 1, max(0, i))] += 1
+        }
+        return out
+    }
+
     /// A gauge: `[████▌     ] 45%`.
     public static func gauge(_ fraction: Double, width: Int) -> String {
         let f = min(1, max(0, fraction))

@@ -210,3 +210,24 @@ final class ChartTests: XCTestCase {
         XCTAssertFalse(hl[1].contains("█"), h.text())
     }
 }
+
+final class MoreChartTests: XCTestCase {
+    override func setUp() { XCTAssertTrue(TextWidth.setUpLocale()) }
+
+    func testVerticalBarsStackedBarAndHistogram() {
+        let b = Buffer(width: 9, height: 3)
+        Charts.verticalBars([("a", 4), ("b", 2), ("c", 1)], into: b, area: Rect(x: 0, y: 0, width: 9, height: 3), style: .plain, barStyle: .plain)
+        let l = b.text().components(separatedBy: "\n")
+        XCTAssertEqual(l[0], "██")               // 2 rows × 8 = 16 eighths for the tallest
+        XCTAssertEqual(l[1], "██ ██ ▄▄")         // half, quarter
+        XCTAssertTrue(l[2].hasPrefix("a  b  c"), b.text())
+
+        let s = Buffer(width: 10, height: 1)
+        Charts.stackedBar([(3, Style(fg: .red)), (1, Style(fg: .blue)), (0, .plain), (6, Style(fg: .green))], width: 10, into: s, x: 0, y: 0)
+        XCTAssertEqual(s.text(), "██████████")
+        XCTAssertEqual((0..<10).map { s[$0, 0].style.fg }, [Color.red, .red, .red, .blue, .green, .green, .green, .green, .green, .green])
+
+        XCTAssertEqual(Charts.histogram([0, 0.05, 0.5, 0.99, 1, 2, -1], bins: 4, lo: 0, hi: 1), [3, 0, 1, 3])
+        XCTAssertEqual(Charts.histogram([5, 5], bins: 3, lo: 5, hi: 5), [2, 0, 0])
+    }
+}
