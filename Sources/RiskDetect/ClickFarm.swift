@@ -146,7 +146,7 @@ public struct ClickFarmDetector: Detector {
             for a in members {
                 for e in sync[a] ?? [] {
                     let ei = Int(e)
-                    let target: Int64 = t.kind[ei] == .view ? Int64(t.item[ei]) : nItems + Int64(t.target[ei])
+                    guard let target = Self.actionTarget(t, ei, nItems: nItems) else { continue }
                     if jobKeys.contains(UInt64(target * bins + (t.ts[ei] - minTs) / window)) { inJob.insert(e) }
                 }
             }
@@ -172,7 +172,7 @@ public struct ClickFarmDetector: Detector {
                 var ownTargets = Set<Int64>()
                 for e in (sync[a] ?? []) where inJob.contains(e) {
                     let ei = Int(e)
-                    ownTargets.insert(t.kind[ei] == .view ? Int64(t.item[ei]) : nItems + Int64(t.target[ei]))
+                    if let target = Self.actionTarget(t, ei, nItems: nItems) { ownTargets.insert(target) }
                 }
                 guard ownTargets.count >= 3 else { continue }
                 let partnersF = Stat.ramp(Double(ps.count), 1, 6)

@@ -77,27 +77,6 @@ extension Store {
         }
     }
 
-    /// The current label of each labelled account (its latest), oldest account first.
-    public func currentLabels(_ body: (LabelRecord) throws -> Void) throws {
-        let st = try db.prepare("SELECT id, ts, account_id, label, category, note, analyst, source FROM current_labels ORDER BY account_id")
-        while try st.step() {
-            try body(LabelRecord(id: st.int(0), ts: st.int(1), account: st.text(2) ?? "", label: st.text(3) ?? "",
-                                 category: st.text(4), note: st.text(5), analyst: st.text(6) ?? "", source: st.text(7) ?? ""))
-        }
-    }
-
-    /// Every label an account has had, newest first.
-    public func labelHistory(_ account: String) throws -> [LabelRecord] {
-        let st = try db.prepare("SELECT id, ts, account_id, label, category, note, analyst, source FROM labels WHERE account_id = ? ORDER BY id DESC")
-        try st.bind([.text(account)])
-        var out: [LabelRecord] = []
-        while try st.step() {
-            out.append(LabelRecord(id: st.int(0), ts: st.int(1), account: st.text(2) ?? "", label: st.text(3) ?? "",
-                                   category: st.text(4), note: st.text(5), analyst: st.text(6) ?? "", source: st.text(7) ?? ""))
-        }
-        return out
-    }
-
     /// Cases, newest change first, optionally by status and assignee.
     public func cases(status: String? = nil, assignee: String? = nil, limit: Int = 1000) throws -> [CaseRecord] {
         var sql = """
@@ -182,10 +161,24 @@ extension Store {
             ON CONFLICT (account_id) DO UPDATE SET status = ?2, assignee = ?3, updated_at = ?4
             """, [.text(account), .text(status), assignee.map { .text($0) } ?? .null, .int(now)])
     }
+}
 
-    /// Analysts whose latest labels on the account disagree (empty when they agree).
+extension Database {
+    /// Every label an account has had, newest first.
+    public func labelHistory(_ account: String, limit: Int = 1000) throws -> [LabelRecord] {
+        let st = try prepare("SELECT id, ts, account_id, label, category, note, analyst, source FROM labels WHERE account_id = ? ORDER BY id DESC LIMIT \(limit)")
+        try st.bind([.text(account)])
+        var out: [LabelRecord] = []
+        while try st.step() {
+            out.append(LabelRecord(id: st.int(0), ts: st.int(1), account: st.text(2) ?? "", label: st.text(3) ?? "",
+                                   category: st.text(4), note: st.text(5), analyst: st.text(6) ?? "", source: st.text(7) ?? ""))
+        }
+        return out
+    }
+
+    /// Analysts whose latest labels on the account disagree ("ana: fraud"); empty when they agree.
     public func labelConflict(_ account: String) throws -> [String] {
-        let rows = try db.rows("""
+        let rows = try self.rows("""
             SELECT analyst, label FROM labels l WHERE account_id = ?1 AND label <> 'none'
               AND id = (SELECT max(id) FROM labels m WHERE m.account_id = ?1 AND m.analyst = l.analyst)
             """, [.text(account)])

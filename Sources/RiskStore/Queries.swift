@@ -264,23 +264,12 @@ extension Database {
             p.group = sc[2].string
         }
         p.findings = try findings(of: id)
-        let lh = try prepare("SELECT id, ts, account_id, label, category, note, analyst, source FROM labels WHERE account_id = ? ORDER BY id DESC LIMIT 20")
-        try lh.bind([.text(id)])
-        while try lh.step() {
-            p.labels.append(LabelRecord(id: lh.int(0), ts: lh.int(1), account: lh.text(2) ?? "", label: lh.text(3) ?? "",
-                                        category: lh.text(4), note: lh.text(5), analyst: lh.text(6) ?? "", source: lh.text(7) ?? ""))
-        }
+        p.labels = try labelHistory(id, limit: 20)
         if let c = try self.rows("SELECT status, assignee FROM cases WHERE account_id = ?", [.text(id)]).first {
             p.caseStatus = c[0].string
             p.assignee = c[1].string
         }
-        let verdicts = try self.rows("""
-            SELECT analyst, label FROM labels l WHERE account_id = ?1 AND label <> 'none'
-              AND id = (SELECT max(id) FROM labels m WHERE m.account_id = ?1 AND m.analyst = l.analyst)
-            """, [.text(id)])
-        if Set(verdicts.compactMap { $0[1].string }).count > 1 {
-            p.conflict = verdicts.compactMap { r in r[0].string.map { "\($0): \(r[1].string ?? "")" } }
-        }
+        p.conflict = try labelConflict(id)
         for a in try self.rows("SELECT ts, analyst, action, old_value, new_value FROM audit WHERE account_id = ? ORDER BY id DESC LIMIT 6", [.text(id)]) {
             p.audit.append((a[0].int ?? 0, a[1].string ?? "", a[2].string ?? "", a[3].string, a[4].string))
         }

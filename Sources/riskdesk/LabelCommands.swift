@@ -157,7 +157,7 @@ struct Cases: ParsableCommand {
             let rows = try s.cases(status: status, assignee: assignee, limit: limit)
             print("account        status      assignee    label    since             conflict")
             for c in rows {
-                let conflict = try s.labelConflict(c.account)
+                let conflict = try s.db.labelConflict(c.account)
                 print("\(c.account.padding(toLength: 14, withPad: " ", startingAt: 0)) \(c.status.padding(toLength: 11, withPad: " ", startingAt: 0)) \((c.assignee ?? "—").padding(toLength: 11, withPad: " ", startingAt: 0)) \((c.label ?? "—").padding(toLength: 8, withPad: " ", startingAt: 0)) \(Timestamp.short(c.openedAt).prefix(16))  \(conflict.joined(separator: ", "))")
             }
             print("(\(rows.count) case\(rows.count == 1 ? "" : "s"))")
