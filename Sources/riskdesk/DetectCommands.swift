@@ -108,31 +108,45 @@ struct Truth {
     var label: [String: Bool] = [:]
     var attack: [String: String] = [:]
     var lookalikes: [String: [String]] = [:]
+    /// Where it came from, for messages.
+    var source: String
 
+    /// From a CSV file (RFC 4180, as label files): account_id,label[,attack,group,lookalike].
     init(path: String) throws {
+        source = path
         guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("\(path): cannot read the truth file") }
         guard let text = String(data: data, encoding: .utf8) else { throw CLIError("\(path): not UTF-8 text") }
-        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
-        while lines.last?.isEmpty == true { lines.removeLast() }
-        guard let header = lines.first else { throw CLIError("\(path): empty truth file") }
-        let cols = header.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let records = try LabelFile.parse(text, path: path)
+        guard let (headerLine, header) = records.first else { throw CLIError("\(path): empty truth file") }
+        let cols = header.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         guard let ai = cols.firstIndex(of: "account_id"), let li = cols.firstIndex(of: "label") else {
-            throw CLIError("\(path):1: header must have account_id and label columns (got \(cols.joined(separator: ",")))")
+            throw CLIError("\(path):\(headerLine): header must have account_id and label columns (got \(cols.joined(separator: ",")))")
         }
         let ki = cols.firstIndex(of: "attack"), lk = cols.firstIndex(of: "lookalike")
-        for (n, line) in lines.enumerated().dropFirst() where !line.isEmpty {
-            let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            guard f.count > max(ai, li) else { throw CLIError("\(path):\(n + 1): expected \(cols.count) columns, found \(f.count)") }
+        for (line, f) in records.dropFirst() where !(f.count == 1 && f[0].isEmpty) {
+            guard f.count > max(ai, li) else { throw CLIError("\(path):\(line): expected \(cols.count) columns, found \(f.count)") }
             let id = f[ai]
             switch f[li].lowercased() {
             case "fraud", "1", "true", "yes": label[id] = true
             case "legit", "0", "false", "no": label[id] = false
-            default: throw CLIError("\(path):\(n + 1): label '\(f[li])' is not fraud or legit")
+            default: throw CLIError("\(path):\(line): label '\(f[li])' is not fraud or legit")
             }
             if let ki, ki < f.count, !f[ki].isEmpty { attack[id] = f[ki] }
             if let lk, lk < f.count, !f[lk].isEmpty { lookalikes[id] = f[lk].split(separator: "|").map(String.init) }
         }
         if label.isEmpty { throw CLIError("\(path): no labelled rows") }
+    }
+
+    /// From the analysts' current labels in the store (fraud / legit; unsure ones left out),
+    /// with the label's category as the family. nil when nobody has labelled yet.
+    init?(store: Store) throws {
+        source = "analysts' labels"
+        for r in try store.db.rows("SELECT account_id, label, category FROM current_labels WHERE label IN ('fraud','legit')") {
+            guard let id = r[0].string else { continue }
+            label[id] = r[1].string == "fraud"
+            if let c = r[2].string { attack[id] = c }
+        }
+        if label.isEmpty { return nil }
     }
 }
 
@@ -244,7 +258,7 @@ struct RulesTest: ParsableCommand {
         abstract: "Run one rule: how many accounts it would flag and, with ground truth, its precision.")
     @OptionGroup var store: StoreOption
     @Argument(help: "The rule file.") var file: String
-    @Option(help: "Ground truth CSV (account_id,label,…) to measure precision against.") var truth: String?
+    @Option(help: "Ground truth CSV (account_id,label,…) to measure precision against (default: the analysts' labels, if any).") var truth: String?
     @Option(help: "Show this many flagged accounts.") var show = 10
 
     func run() throws {
@@ -258,15 +272,15 @@ struct RulesTest: ParsableCommand {
             let secs = Date().timeIntervalSince(start)
             print("rule \(rule.id) (\(rule.riskType), \(rule.severity)): \(rule.description)")
             print("flags \(hits.count) account(s) in \(String(format: "%.2f", secs)) s")
-            if let truth {
-                let tr = try Truth(path: truth)
+            let tr = try truth.map { try Truth(path: $0) } ?? Truth(store: try Store(path: store.path, readOnly: true))
+            if let tr {
                 let known = hits.filter { tr.label[$0.account] != nil }
                 let tp = known.filter { tr.label[$0.account]! }.count
                 let pos = tr.label.values.filter { $0 }.count
-                if known.isEmpty { print("precision n/a (none of the flagged accounts is in \(truth))") }
+                if known.isEmpty { print("precision n/a (none of the flagged accounts is in \(tr.source))") }
                 else {
                     print(String(format: "precision %.3f (%d of %d flagged accounts with truth are fraud); recall %.3f of %d fraud accounts",
-                                 Double(tp) / Double(known.count), tp, known.count, Double(tp) / Double(max(1, pos)), pos))
+                                 Double(tp) / Double(known.count), tp, known.count, Double(tp) / Double(max(1, pos)), pos) + " — against \(tr.source)")
                     var fams: [String: Int] = [:]
                     for h in known where tr.label[h.account]! { fams[tr.attack[h.account] ?? "fraud", default: 0] += 1 }
                     if !fams.isEmpty { print("true positives by family: " + fams.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) }

@@ -368,6 +368,18 @@ final class CLIDetectTests: CLITestCase {
         let test = try CLI.run(["rules", "test", "--store", store, "--truth", out + "/truth.csv", rules + "/shared_device_coupon_reuse.sql"])
         XCTAssertEqual(test.status, 0, test.stderr)
         XCTAssertTrue(test.stdout.contains("flags") && test.stdout.contains("precision"), test.stdout)
+        // Without --truth, the backtest measures against the analysts' labels once there are some.
+        let unlabelled = try CLI.run(["rules", "test", "--store", store, rules + "/shared_device_coupon_reuse.sql"])
+        XCTAssertFalse(unlabelled.stdout.contains("precision"), unlabelled.stdout)
+        let firstHit = test.stdout.split(separator: "\n").first { $0.hasPrefix("  ") }?.split(separator: " ").first.map(String.init)
+        let hit = try XCTUnwrap(firstHit, "the rule flags someone in the simulated store: \(test.stdout)")
+        XCTAssertEqual(try CLI.run(["label", "--store", store, hit, "--as", "fraud", "--category", "deal_hunter"]).status, 0)
+        let backtest = try CLI.run(["rules", "test", "--store", store, rules + "/shared_device_coupon_reuse.sql"])
+        XCTAssertTrue(backtest.stdout.contains("precision 1.000 (1 of 1 flagged accounts with truth are fraud)")
+                      && backtest.stdout.contains("against analysts' labels"), backtest.stdout)
+        // A truth file is RFC 4180: quoted fields are read as such.
+        let quoted = write("q.csv", "account_id,label,attack\r\n\"\(lines[1].split(separator: ",")[0])\",\"fraud\",\"a, b\"\r\n")
+        XCTAssertEqual(try CLI.run(["eval", "--store", store, "--truth", quoted]).status, 0)
         let broken = write("broken.sql", "-- id: broken\n-- risk_type: spam\n-- severity: low\n-- description: d\nSELECT account_id FROM no_such_table")
         let bad = try CLI.run(["rules", "test", "--store", store, broken])
         XCTAssertNotEqual(bad.status, 0)
