@@ -96,6 +96,9 @@ public struct QueueQuery: Equatable, Sendable {
 
 public enum PageDirection: Sendable { case first, after, before, last }
 
+/// The first of `scores.reasons` (they are `; `-separated, strongest first).
+func topReason(_ reasons: String) -> String { String(reasons.split(separator: ";", maxSplits: 1).first ?? "") }
+
 public struct EventRow: Equatable, Sendable {
     public var id: Int64
     public var eventID: String
@@ -221,7 +224,7 @@ extension Database {
             r.score = st.optionalDouble(9)
             r.riskType = st.text(10)
             r.group = st.text(11)
-            r.reason = st.text(12).map { String($0.split(separator: ";", maxSplits: 1).first ?? "") }
+            r.reason = st.text(12).map(topReason)
             r.label = st.text(13)
             r.caseStatus = st.text(14)
             r.assignee = st.text(15)
@@ -381,7 +384,7 @@ extension Database {
                              kind: st.text(4), country: st.text(5), accountEvents: st.int(6))
             r.score = st.optionalDouble(7)
             r.riskType = st.text(8)
-            r.reason = st.text(9).map { String($0.split(separator: ";", maxSplits: 1).first ?? "") }
+            r.reason = st.text(9).map(topReason)
             out.append(r)
         }
         return out

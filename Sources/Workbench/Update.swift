@@ -281,6 +281,21 @@ extension AppState {
         stack[0] = .queue(q)
     }
 
+    /// `VALUE [CATEGORY|-] [NOTE]` of the label commands.
+    static func labelArgs(_ words: [String], values: Set<String>) -> (value: String, category: String?, note: String?)? {
+        guard let value = words.first?.lowercased(), values.contains(value) else { return nil }
+        return (value, words.count > 1 && words[1] != "-" ? words[1] : nil, words.count > 2 ? words[2] : nil)
+    }
+
+    /// Puts a new label on the queue rows of these accounts, without reading the page again.
+    mutating func showLabel(_ label: String?, on accounts: Set<String>) {
+        for i in stack.indices {
+            guard case .queue(var q) = stack[i] else { continue }
+            for k in q.list.rows.indices where accounts.contains(q.list.rows[k].account) { q.list.rows[k].label = label }
+            stack[i] = .queue(q)
+        }
+    }
+
     /// The account labelling keys act on, with the category to suggest.
     var labelTarget: (account: String, category: String?)? {
         switch top {
@@ -572,23 +587,19 @@ extension AppState {
         case "label-group", "label-marked":
             var words = arg.split(separator: " ", maxSplits: cmd == "label-group" ? 3 : 2, omittingEmptySubsequences: true).map(String.init)
             let group = cmd == "label-group" && !words.isEmpty ? words.removeFirst() : nil
-            guard let value = words.first?.lowercased(), ["fraud", "legit", "unsure"].contains(value) else {
+            guard let l = Self.labelArgs(words, values: ["fraud", "legit", "unsure"]) else {
                 say(":\(cmd) \(cmd == "label-group" ? "GROUP " : "")fraud|legit|unsure [CATEGORY|-] [NOTE]", error: true); return []
             }
-            let category = words.count > 1 && words[1] != "-" ? words[1] : nil
-            let note = words.count > 2 ? words[2] : nil
             if cmd == "label-marked" && marked.isEmpty { say("no rows marked (Space marks)", error: true); return [] }
             let accounts = cmd == "label-marked" ? marked.sorted() : []
-            return [.labelMany(accounts: accounts, group: group, value: value, category: category, note: note)]
+            return [.labelMany(accounts: accounts, group: group, value: l.value, category: l.category, note: l.note)]
         case "label":
             guard let target = labelTarget else { say("no account here to label", error: true); return [] }
             let words = arg.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true).map(String.init)
-            guard let value = words.first?.lowercased(), ["fraud", "legit", "unsure", "none"].contains(value) else {
+            guard let l = Self.labelArgs(words, values: ["fraud", "legit", "unsure", "none"]) else {
                 say(":label fraud|legit|unsure [CATEGORY|-] [NOTE]", error: true); return []
             }
-            let category = words.count > 1 && words[1] != "-" ? words[1] : nil
-            let note = words.count > 2 ? words[2] : nil
-            return [.label(account: target.account, value: value, category: category, note: note, undo: false)]
+            return [.label(account: target.account, value: l.value, category: l.category, note: l.note, undo: false)]
         case "detect":
             if detecting { say("detection is already running (:cancel stops it)", error: true); return [] }
             detecting = true
@@ -733,22 +744,12 @@ extension AppState {
         case .labelled(let account, let value, let category, let previous, let undo):
             let given = value + (category.map { ":" + $0 } ?? "")
             if !undo { labelUndo.append((account, given, previous)); labelRedo.removeAll() }
-            for i in stack.indices {
-                if case .queue(var q) = stack[i] {
-                    for k in q.list.rows.indices where q.list.rows[k].account == account { q.list.rows[k].label = value == "none" ? nil : value }
-                    stack[i] = .queue(q)
-                }
-                if case .account(let a) = stack[i], a.id == account { reqs.append(.account(uid: a.uid, id: a.id)) }
-            }
+            showLabel(value == "none" ? nil : value, on: [account])
+            for a in stack { if case .account(let s) = a, s.id == account { reqs.append(.account(uid: s.uid, id: s.id)) } }
             say(value == "none" ? "label withdrawn from \(account)" : "labelled \(account) \(given)\(undo ? "" : " — u undoes")")
         case .labelledMany(let accounts, let value, let what):
             let set = Set(accounts)
-            for i in stack.indices {
-                if case .queue(var q) = stack[i] {
-                    for k in q.list.rows.indices where set.contains(q.list.rows[k].account) { q.list.rows[k].label = value }
-                    stack[i] = .queue(q)
-                }
-            }
+            showLabel(value, on: set)
             marked.subtract(set)
             say("labelled \(accounts.count) accounts \(value) (\(what))")
         case .claimed(let account, let openIt):

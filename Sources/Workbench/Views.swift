@@ -148,6 +148,13 @@ func ago(_ ms: Int64?, now: Int64) -> String {
 
 func day(_ ms: Int64?) -> String { ms.map { String(Timestamp.iso($0).prefix(10)) } ?? "—" }
 
+/// A risk score in a list: two decimals, `·` for a scored account with nothing found, `—`
+/// for one no detection run has scored; red from 0.7, amber from 0.4.
+enum ScoreCell {
+    static func text(_ score: Double?) -> String { score.map { $0 > 0 ? String(format: "%.2f", $0) : "·" } ?? "—" }
+    static func style(_ score: Double?, _ theme: Theme) -> Style { (score ?? 0) >= 0.7 ? theme["error"] : (score ?? 0) >= 0.4 ? theme["warn"] : theme["muted"] }
+}
+
 enum QueueView {
     static let columns: [(Column, QueueSort?)] = [
         (Column("#", width: 7, align: .right), nil),
@@ -180,7 +187,7 @@ enum QueueView {
         for i in start..<min(q.list.rows.count, start + visible) {
             let r = q.list.rows[i]
             let pos = (s.marked.contains(r.account) ? "● " : "") + (q.list.offsetKnown ? String(q.list.offset + i + 1) : "")
-            let scoreText = r.score.map { $0 > 0 ? String(format: "%.2f", $0) : "·" } ?? "—"
+            let scoreText = ScoreCell.text(r.score)
             // The case: who holds it and for how long; past its risk type's SLA it is overdue.
             var caseText = ""
             var overdue = false
@@ -195,7 +202,7 @@ enum QueueView {
                     caseText = who + (open ? " " + ago(opened, now: now) : "")
                 }
             }
-            let scoreStyle: Style? = (r.score ?? 0) >= 0.7 ? theme["error"] : (r.score ?? 0) >= 0.4 ? theme["warn"] : theme["muted"]
+            let scoreStyle = ScoreCell.style(r.score, theme)
             rows.append(TableRow([
                 pos, r.account, scoreText, r.riskType ?? "", r.group ?? "", r.label ?? "", caseText, r.country ?? "", Human.count(Double(r.events)),
                 ago(r.createdAt, now: now), r.reason ?? (r.kind.map { "(\($0))" } ?? ""),
@@ -343,8 +350,8 @@ enum PivotView {
         let visible = max(0, tableArea.height - 1)
         let start = p.list.scroll
         var rows: [TableRow] = []
-        func score(_ r: PivotRow) -> String { r.score.map { $0 > 0 ? String(format: "%.2f", $0) : "·" } ?? "—" }
-        func scoreStyle(_ r: PivotRow) -> Style? { (r.score ?? 0) >= 0.7 ? theme["error"] : (r.score ?? 0) >= 0.4 ? theme["warn"] : theme["muted"] }
+        func score(_ r: PivotRow) -> String { ScoreCell.text(r.score) }
+        func scoreStyle(_ r: PivotRow) -> Style? { ScoreCell.style(r.score, theme) }
         let cols: [Column]
         if p.kind == "groups" {
             for i in start..<min(p.list.rows.count, start + visible) {
