@@ -4,7 +4,7 @@ import PackageDescription
 // Layers, one direction of dependency:
 //   RiskStore (schema, migrations, typed queries)
 //     <- RiskImport (contract readers, streaming importer)
-//     <- RiskDetect (detectors, SQL rules, scores), RiskMetrics (metric definitions)
+//     <- RiskDetect (detectors, SQL rules, scores), RiskMetrics (metric definitions, metrics over the store)
 //     <- Workbench (the app: state, reducer, views)
 //   TerminalKit: the UI kit (cells, buffer, widgets, themes); TerminalNcurses: its only
 //   ncurses backend. MarketSimulator writes contract files and depends on nothing.
@@ -29,7 +29,7 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
         .target(name: "MarketSimulator", dependencies: ["CZlib"]),
         // Detection: columnar event table, detectors, SQL rules, scoring. Metrics: definitions.
-        .target(name: "RiskMetrics"),
+        .target(name: "RiskMetrics", dependencies: ["RiskStore"]),
         .target(name: "RiskDetect", dependencies: ["RiskStore", "CSQLite"],
                 swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
         // Terminal UI kit: knows nothing of fraud. Only TerminalNcurses touches ncurses.
@@ -38,7 +38,7 @@ let package = Package(
                        providers: [.apt(["libncursesw5-dev"])]),
         .target(name: "TerminalKit", dependencies: ["CLocale"]),
         .target(name: "TerminalNcurses", dependencies: ["TerminalKit", "CNcurses"]),
-        .target(name: "Workbench", dependencies: ["RiskStore", "RiskDetect", "TerminalKit"]),
+        .target(name: "Workbench", dependencies: ["RiskStore", "RiskDetect", "RiskMetrics", "TerminalKit"]),
         .executableTarget(name: "riskdesk", dependencies: [
             "RiskStore", "RiskImport", "RiskDetect", "RiskMetrics", "MarketSimulator", "TerminalKit", "TerminalNcurses", "Workbench",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "RiskDetectTests", dependencies: ["RiskDetect", "RiskMetrics", "RiskStore", "RiskImport"]),
         .testTarget(name: "CLITests", dependencies: ["RiskStore", "riskdesk"]),
         .testTarget(name: "TerminalKitTests", dependencies: ["TerminalKit"]),
-        .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "TerminalKit", "RiskStore", "RiskImport", "RiskDetect"]),
+        .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "TerminalKit", "RiskStore", "RiskImport", "RiskDetect", "RiskMetrics"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -62,6 +62,21 @@ static inline int rd_put(int y, int x, const wchar_t *wch, int bold, int dim, in
     if (setcchar(&c, wch, a, 0, &p) != OK) return ERR;
     return mvwadd_wch(stdscr, y, x, &c);
 }
+/// The key code ncurses gives an extended key named by its terminfo capability
+/// (e.g. "kLFT5" for Ctrl-Left), or -1 when the terminal doesn't describe it.
+static inline int rd_key_code(const char *cap) {
+    char *s = tigetstr(cap);
+    if (s == NULL || s == (char *)-1) return -1;
+    int k = key_defined(s);
+    return k > 0 ? k : -1;
+}
+static inline int rd_unget(wint_t ch) { return unget_wch((wchar_t)ch); }
+static inline int rd_key_sleft(void) { return KEY_SLEFT; }
+static inline int rd_key_sright(void) { return KEY_SRIGHT; }
+static inline int rd_key_sup(void) { return KEY_SR; }
+static inline int rd_key_sdown(void) { return KEY_SF; }
+static inline int rd_key_shome(void) { return KEY_SHOME; }
+static inline int rd_key_send(void) { return KEY_SEND; }
 static inline void rd_erase(void) { werase(stdscr); }
 static inline void rd_clearok(void) { clearok(curscr, TRUE); }
 static inline void rd_refresh(void) { wnoutrefresh(stdscr); doupdate(); }

@@ -183,11 +183,14 @@ public final class DetectionEngine {
                 (r.error.map { ",\"error\":\(jsonString($0))" } ?? "") + "}"
             }.joined(separator: ",") + "]"
             let rtJSON = "{" + riskTypes.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)):\($0.value)" }.joined(separator: ",") + "}"
+            // The score distribution (20 bins over 0..1), for drift between runs.
+            var hist = [Int](repeating: 0, count: 20)
+            for s in scores { hist[min(19, max(0, Int(s.score * 20)))] += 1 }
             try db.run("""
                 UPDATE detect_runs SET status = 'done', finished_at = ?, events = ?, accounts = ?, flagged = ?,
-                       detectors = ?, risk_types = ? WHERE id = ?
+                       detectors = ?, risk_types = ?, score_hist = ? WHERE id = ?
                 """, [.int(Timestamp.nowMs()), .int(Int64(table.count)), .int(Int64(table.accountCount)), .int(Int64(flagged)),
-                      .text(detJSON), .text(rtJSON), .int(runID)])
+                      .text(detJSON), .text(rtJSON), .text("[" + hist.map(String.init).joined(separator: ",") + "]"), .int(runID)])
         }
         progress("done", 1)
         return DetectReport(runID: runID, events: table.count, accounts: table.accountCount, flagged: flagged,

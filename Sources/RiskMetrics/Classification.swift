@@ -82,4 +82,15 @@ public enum Distribution {
         let e = shares(expected), a = shares(actual)
         return zip(a, e).reduce(0) { $0 + ($1.0 - $1.1) * log($1.0 / $1.1) }
     }
+
+    /// PSI over counts already binned the same way (e.g. each detection run's score
+    /// histogram): Σ (a − e) · ln(a / e) over the bins' shares, empty bins floored at `epsilon`.
+    public static func psi(expectedCounts e: [Double], actualCounts a: [Double], epsilon: Double = 1e-4) -> Double? {
+        let te = e.reduce(0, +), ta = a.reduce(0, +)
+        guard e.count == a.count, te > 0, ta > 0 else { return nil }
+        return zip(a, e).reduce(0) { acc, p in
+            let sa = max(p.0 / ta, epsilon), se = max(p.1 / te, epsilon)
+            return acc + (sa - se) * log(sa / se)
+        }
+    }
 }

@@ -61,6 +61,8 @@ public struct QueueQuery: Equatable, Sendable {
     /// Case views: claimed by this analyst, not claimed by anyone, escalated.
     public enum CaseView: Equatable, Sendable { case mine(String), unassigned, escalated }
     public var caseView: CaseView?
+    /// Only the accounts of a named review batch (made from a SQL console result).
+    public var batch: String?
     public init() {}
 
     func whereClause() -> (String, [SQLValue]) {
@@ -89,6 +91,10 @@ public struct QueueQuery: Equatable, Sendable {
         case .escalated:
             parts.append("EXISTS (SELECT 1 FROM cases c WHERE c.account_id = a.account_id AND c.status = 'escalated')")
         case nil: break
+        }
+        if let batch {
+            parts.append("a.account_id IN (SELECT account_id FROM batches WHERE name = ?\(args.count + 1))")
+            args.append(.text(batch))
         }
         return (parts.isEmpty ? "1" : parts.joined(separator: " AND "), args)
     }

@@ -261,6 +261,42 @@ public enum Schema {
         ) WITHOUT ROWID;
         CREATE INDEX idx_cases_status ON cases(status, assignee);
         """),
+        Migration(version: 6, summary: "SQL console history, review batches", sql: """
+        -- Every statement run in the SQL console: what, who, when, how long, how many rows.
+        CREATE TABLE sql_history (
+            id          INTEGER PRIMARY KEY,
+            ts          INTEGER NOT NULL,                -- epoch ms UTC
+            analyst     TEXT NOT NULL,
+            sql         TEXT NOT NULL,
+            duration_ms REAL,
+            rows        INTEGER,                         -- rows read (or changed, for a write)
+            more        INTEGER NOT NULL DEFAULT 0,      -- 1: the result had more rows than were read
+            error       TEXT
+        );
+        -- Named review batches: a console result's accounts, shown as a queue view.
+        CREATE TABLE batches (
+            name        TEXT NOT NULL,
+            account_id  TEXT NOT NULL,
+            added_at    INTEGER NOT NULL,
+            analyst     TEXT NOT NULL,
+            PRIMARY KEY (name, account_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX idx_batches_account ON batches(account_id);
+        """),
+        Migration(version: 7, summary: "dashboards: hourly event counts, score distribution per detection run", sql: """
+        -- Events per hour and type, kept by the importer in the same transaction as the events:
+        -- what dashboards read instead of scanning events.
+        CREATE TABLE event_hourly (
+            hour  INTEGER NOT NULL,                      -- epoch ms / 3600000 (UTC hour)
+            type  TEXT NOT NULL,
+            n     INTEGER NOT NULL,
+            PRIMARY KEY (hour, type)
+        ) WITHOUT ROWID;
+        INSERT INTO event_hourly(hour, type, n)
+            SELECT CASE WHEN ts >= 0 THEN ts / 3600000 ELSE (ts - 3599999) / 3600000 END, type, count(*) FROM events GROUP BY 1, 2;
+        -- Each run's score distribution (JSON array of 20 bin counts over 0..1): drift (PSI) between runs.
+        ALTER TABLE detect_runs ADD COLUMN score_hist TEXT;
+        """),
     ]
 
     public static var latestVersion: Int { migrations.last!.version }

@@ -6,6 +6,10 @@ public enum Key: Hashable, Sendable, CustomStringConvertible {
     case ctrl(Character)        // Ctrl-A … Ctrl-Z, lower-case letter
     case enter, esc, tab, backTab, backspace, delete, insert
     case up, down, left, right, home, end, pageUp, pageDown
+    /// Shift-arrows (select text), Ctrl-arrows (by word), Alt-letter (Esc then the letter).
+    case shiftUp, shiftDown, shiftLeft, shiftRight, shiftHome, shiftEnd
+    case ctrlLeft, ctrlRight, ctrlHome, ctrlEnd
+    case alt(Character)
     case f(Int)
     case click(x: Int, y: Int)
     case doubleClick(x: Int, y: Int)
@@ -33,6 +37,17 @@ public enum Key: Hashable, Sendable, CustomStringConvertible {
         case .pageUp: return "PgUp"
         case .pageDown: return "PgDn"
         case .f(let n): return "F\(n)"
+        case .shiftUp: return "Shift-↑"
+        case .shiftDown: return "Shift-↓"
+        case .shiftLeft: return "Shift-←"
+        case .shiftRight: return "Shift-→"
+        case .shiftHome: return "Shift-Home"
+        case .shiftEnd: return "Shift-End"
+        case .ctrlLeft: return "Ctrl-←"
+        case .ctrlRight: return "Ctrl-→"
+        case .ctrlHome: return "Ctrl-Home"
+        case .ctrlEnd: return "Ctrl-End"
+        case .alt(let c): return "Alt-\(c)"
         case .click: return "click"
         case .doubleClick: return "double-click"
         case .wheelUp: return "wheel up"
@@ -57,8 +72,19 @@ public enum Key: Hashable, Sendable, CustomStringConvertible {
         case "End": return .end
         case "PgUp", "PPage": return .pageUp
         case "PgDn", "NPage": return .pageDown
+        case "S-Up": return .shiftUp
+        case "S-Down": return .shiftDown
+        case "S-Left": return .shiftLeft
+        case "S-Right": return .shiftRight
+        case "S-Home": return .shiftHome
+        case "S-End": return .shiftEnd
+        case "C-Left": return .ctrlLeft
+        case "C-Right": return .ctrlRight
+        case "C-Home": return .ctrlHome
+        case "C-End": return .ctrlEnd
         default:
             if s.hasPrefix("C-"), s.count == 3 { return .ctrl(Character(s.dropFirst(2).lowercased())) }
+            if s.hasPrefix("M-"), s.count == 3 { return .alt(Character(String(s.dropFirst(2)))) }
             if s.hasPrefix("F"), let n = Int(s.dropFirst()) { return .f(n) }
             if s.count == 1 { return .char(Character(s)) }
             return nil
@@ -79,6 +105,15 @@ public protocol Terminal: AnyObject {
     func nextEvent(timeoutMs: Int) -> Key?
     /// Leaves the terminal as it was found.
     func restore()
+    /// Puts text on the system clipboard through the terminal (OSC 52), where it allows it.
+    func copyToClipboard(_ text: String)
+}
+
+extension Terminal {
+    /// The OSC 52 sequence that sets the clipboard to `text`.
+    public static func osc52(_ text: String) -> String {
+        "\u{1b}]52;c;" + Data(text.utf8).base64EncodedString() + "\u{07}"
+    }
 }
 
 /// A terminal in memory: events come from a queue, frames are kept as buffers.
@@ -113,6 +148,10 @@ public final class MemoryTerminal: Terminal {
     }
 
     public func restore() { restored = true }
+
+    /// What was copied to the clipboard, last first.
+    public private(set) var clipboard: [String] = []
+    public func copyToClipboard(_ text: String) { clipboard.insert(text, at: 0) }
 
     /// The last frame as text.
     public var screen: String { last?.text() ?? "" }

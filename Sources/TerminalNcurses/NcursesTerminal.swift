@@ -14,6 +14,8 @@ public final class NcursesTerminal: Terminal {
     private var pairs: [PairKey: Int32] = [:]
     private var nextPair: Int32 = 1
     private let maxPairs: Int32
+    /// Keys terminfo names but ncurses has no constant for (Ctrl-arrows…), by code.
+    private var extended: [Int32: Key] = [:]
 
     struct PairKey: Hashable { let fg: Int32; let bg: Int32 }
 
@@ -40,6 +42,11 @@ public final class NcursesTerminal: Terminal {
         maxPairs = rd_color_pairs()
         width = Int(rd_cols())
         height = Int(rd_lines())
+        for (cap, key) in [("kLFT5", Key.ctrlLeft), ("kRIT5", .ctrlRight), ("kHOM5", .ctrlHome), ("kEND5", .ctrlEnd),
+                           ("kUP", .shiftUp), ("kDN", .shiftDown), ("kUP2", .shiftUp), ("kDN2", .shiftDown)] {
+            let code = rd_key_code(cap)
+            if code > 0 { extended[code] = key }
+        }
         NcursesTerminal.active = self
         installSignalHandlers()
     }
@@ -66,6 +73,15 @@ public final class NcursesTerminal: Terminal {
             }
         }
         signal(SIGINT, SIG_IGN)   // raw mode delivers Ctrl-C as a key; this covers the window before it
+    }
+
+    /// OSC 52: the terminal (or tmux with set-clipboard on) puts the text on the clipboard.
+    public func copyToClipboard(_ text: String) {
+        let fd = open("/dev/tty", O_WRONLY | O_NOCTTY)
+        guard fd >= 0 else { return }
+        let seq = Array(Self.osc52(text).utf8)
+        _ = seq.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
     }
 
     public func restore() {
@@ -129,6 +145,15 @@ public final class NcursesTerminal: Terminal {
         var ch: wint_t = 0
         switch rd_get(&ch) {
         case 0:
+            if ch == 27 {
+                // Esc then a character at once is Alt-character (a lone Esc waits ESCDELAY).
+                rd_timeout(0)
+                var next: wint_t = 0
+                let r = rd_get(&next)
+                if r == 0, next >= 32, next != 127, let u = Unicode.Scalar(UInt32(next)) { return .alt(Character(u)) }
+                if r >= 0 { _ = rd_unget(next) }
+                return .esc
+            }
             return Self.character(UInt32(ch))
         case 1:
             return key(code: Int32(ch))
@@ -140,7 +165,8 @@ public final class NcursesTerminal: Terminal {
     static func character(_ v: UInt32) -> Key? {
         switch v {
         case 9: return .tab
-        case 10, 13: return .enter
+        case 13: return .enter
+        case 10: return .ctrl("j")      // Ctrl-J (Enter sends CR in raw mode, nonl)
         case 27: return .esc
         case 8, 127: return .backspace
         case 1...26: return .ctrl(Character(Unicode.Scalar(v + 96)!))
@@ -165,6 +191,12 @@ public final class NcursesTerminal: Terminal {
         case Int32(RD_KEY_IC): return .insert
         case Int32(RD_KEY_ENTER): return .enter
         case Int32(RD_KEY_BTAB): return .backTab
+        case rd_key_sleft(): return .shiftLeft
+        case rd_key_sright(): return .shiftRight
+        case rd_key_sup(): return .shiftUp
+        case rd_key_sdown(): return .shiftDown
+        case rd_key_shome(): return .shiftHome
+        case rd_key_send(): return .shiftEnd
         case Int32(RD_KEY_RESIZE):
             width = Int(rd_cols())
             height = Int(rd_lines())
@@ -181,6 +213,7 @@ public final class NcursesTerminal: Terminal {
             default: return nil
             }
         default:
+            if let k = extended[code] { return k }
             let f0 = Int32(RD_KEY_F0)
             if code > f0 && code <= f0 + 24 { return .f(Int(code - f0)) }
             return nil

@@ -10,6 +10,10 @@ public final class DataService {
     let analyst: String
     private var writer: Store?
 
+    /// Where user dashboards and saved queries are read from.
+    public var dashboards: String?
+    public var savedQueries: String?
+
     public init(path: String, analyst: String) throws {
         self.path = path
         self.analyst = analyst
@@ -93,8 +97,13 @@ public final class DataService {
             return .claimed(account: id, open: true)
         case .complete(let prefix, _):
             return .completions(command: prefix, candidates: try completions(prefix))
-        case .detect, .cancelDetect:
-            return .info("")      // handled by App
+        case .dashLoad(let uid, let name, let range):
+            let panels = try Dashboards.build(db, name: name, range: range, directory: dashboards)
+            return .dash(.panels(uid: uid, panels: panels, version: try db.int("PRAGMA data_version"), available: Dashboards.available(directory: dashboards)))
+        case .dashPoll(let uid):
+            return .dash(.version(uid: uid, try db.int("PRAGMA data_version")))
+        case .detect, .cancelDetect, .sqlCatalog, .sqlRun, .sqlFetch, .sqlExplain, .sqlHistory, .sqlExport, .sqlBatch, .sqlSave, .sqlCancel, .copy:
+            return .info("")      // handled by App / SQLService
         }
     }
 
@@ -109,6 +118,12 @@ public final class DataService {
         var values: [String] = []
         switch cmd {
         case "theme": values = ThemeLibrary.available().filter { $0.hasPrefix(arg) }
+        case "sql", "open":
+            values = (savedQueries.map { SavedQuery.load(directory: $0) } ?? []).map(\.name).filter { $0.hasPrefix(arg) }
+        case "dash":
+            values = Dashboards.available(directory: dashboards).filter { $0.hasPrefix(arg) }
+        case "batch":
+            values = try store.db.batches().map(\.name).filter { $0.hasPrefix(arg) }
         case "sort": values = QueueSort.allCases.map(\.rawValue).filter { $0.hasPrefix(arg) }
         case "account", "a":
             values = try store.db.rows("SELECT account_id FROM accounts WHERE account_id LIKE ? ESCAPE '\\' ORDER BY account_id LIMIT 20", [.text(like)]).compactMap { $0[0].string }
@@ -182,6 +197,9 @@ public final class App {
     private var inFlight = 0
     private var frameLog: FileHandle?
     private var detectCancel: CancelToken?
+    let sql: SQLService
+    private let sqlWorker = DispatchQueue(label: "riskdesk.sql")
+    private var lastPoll: UInt64 = 0
     /// Review deadlines per risk type, in hours.
     public var sla: [String: Double] {
         get { state.sla }
@@ -193,17 +211,28 @@ public final class App {
         set { state.readOnly = newValue }
     }
     /// Where SQL rules are read from when the workbench runs detection.
-    public var rulesDirectory: String? = Rule.defaultDirectory()
+    public var rulesDirectory: String? = Rule.defaultDirectory() {
+        didSet { setQueryDirectories() }
+    }
+
+    func setQueryDirectories() {
+        let saved = SavedQuery.defaultDirectory(rules: rulesDirectory)
+        sql.savedDirectory = saved
+        data.savedQueries = saved
+        data.dashboards = Dashboards.directory(savedQueries: saved)
+    }
 
     public init(storePath: String, terminal: Terminal, theme: Theme, analyst: String, synchronous: Bool = false) throws {
         self.terminal = terminal
         self.synchronous = synchronous
         data = try DataService(path: storePath, analyst: analyst)
+        sql = SQLService(path: storePath, analyst: analyst, savedDirectory: nil)
         noColor = !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
         baseTheme = theme
         self.theme = theme.adapted(colors: terminal.colors, noColor: noColor)
         state = AppState(storeName: (storePath as NSString).lastPathComponent, width: terminal.width, height: terminal.height)
         state.analyst = analyst
+        setQueryDirectories()
         if let p = ProcessInfo.processInfo.environment["RISKDESK_FRAME_LOG"] {
             FileManager.default.createFile(atPath: p, contents: nil)
             frameLog = FileHandle(forWritingAtPath: p)
@@ -221,6 +250,19 @@ public final class App {
         switch r {
         case .detect: startDetection(); return
         case .cancelDetect: detectCancel?.cancel(); return
+        case .sqlCancel: sql.interrupt(); return
+        case .copy(let text): terminal.copyToClipboard(text); return
+        case .sqlCatalog, .sqlRun, .sqlFetch, .sqlExplain, .sqlHistory, .sqlExport, .sqlBatch, .sqlSave:
+            if synchronous { deliver(sql.perform(r)); return }
+            lock.lock(); inFlight += 1; lock.unlock()
+            sqlWorker.async { [sql] in
+                let result = sql.perform(r)
+                self.lock.lock()
+                self.inbox.append(result)
+                self.inFlight -= 1
+                self.lock.unlock()
+            }
+            return
         default: break
         }
         if synchronous { deliver(data.perform(r)); return }
@@ -289,9 +331,9 @@ public final class App {
     /// Feeds one key through the reducer (and, in synchronous mode, its reads).
     public func send(_ key: Key) {
         if key == .resize { state.width = terminal.width; state.height = terminal.height }
-        let before = state.stack.count
+        let before = state.stack.count, tabBefore = state.tab
         for r in state.handle(key) { submit(r) }
-        if state.stack.count < before { data.interrupt() }   // left a screen: stop its reads
+        if state.stack.count < before && state.tab == tabBefore { data.interrupt() }   // left a screen: stop its reads
         if let name = state.themeRequest {
             state.themeRequest = nil
             do {
@@ -299,6 +341,12 @@ public final class App {
                 state.say("theme \(theme.name)")
             } catch { state.say("\(error)", error: true) }
         }
+        drain()
+    }
+
+    /// Runs a command-line command (as if typed after `:`).
+    public func command(_ line: String) {
+        for r in state.runCommand(line) { submit(r) }
         drain()
     }
 
@@ -324,6 +372,12 @@ public final class App {
                 continue
             }
             if drain() { dirty = true }
+            // A dashboard in view redraws when another process changes the store (import --follow, labels).
+            let now = DispatchTime.now().uptimeNanoseconds
+            if case .dash(let d) = state.top, d.autoRefresh, !d.loading, now - lastPoll > 2_000_000_000 {
+                lastPoll = now
+                submit(.dashPoll(uid: d.uid))
+            }
             if dirty {
                 terminal.draw(frame())
                 dirty = false

@@ -45,6 +45,8 @@ public enum Screen {
     case account(AccountScreen)
     case pivot(PivotScreen)
     case timeline(TimelineScreen)
+    case sql(SQLScreen)
+    case dash(DashScreen)
 
     public var title: String {
         switch self {
@@ -52,6 +54,8 @@ public enum Screen {
         case .account(let a): return "Account \(a.id)"
         case .pivot(let p): return p.kind == "groups" ? "Groups" : "\(p.kind) \(p.value)"
         case .timeline(let t): return "Timeline \(t.account)"
+        case .sql: return "SQL"
+        case .dash(let d): return "Dashboard \(d.name)"
         }
     }
     var uid: Int {
@@ -60,6 +64,8 @@ public enum Screen {
         case .account(let s): return s.uid
         case .pivot(let s): return s.uid
         case .timeline(let s): return s.uid
+        case .sql(let s): return s.uid
+        case .dash(let s): return s.uid
         }
     }
 }
@@ -114,6 +120,20 @@ public enum InputMode: Equatable {
     case normal
     case command(TextField)
     case filter(TextField)
+    /// A question on the status line: a query parameter's value, or a confirmation.
+    case prompt(Prompt)
+}
+
+public struct Prompt: Equatable {
+    public enum Kind: Equatable {
+        /// Values for a statement's named parameters, one after another.
+        case parameter(names: [String], index: Int, sql: String, base: Int, explain: Bool)
+        /// Allow the SQL console to write (y / n).
+        case confirmWrite
+    }
+    public var kind: Kind
+    public var label: String
+    public var field: TextField
 }
 
 /// A read the runtime performs (on a worker thread, or inline in tests); its answer comes
@@ -139,6 +159,22 @@ public enum Request {
     case setStatus(account: String, status: String)
     /// Label many accounts in one transaction: the given ones, or a group's members.
     case labelMany(accounts: [String], group: String?, value: String, category: String?, note: String?)
+    // The SQL console (its own thread and connection; `sqlCancel` interrupts it).
+    case sqlCatalog(uid: Int)
+    case sqlRun(uid: Int, qid: Int, sql: String, params: [String: String], write: Bool, sort: (column: Int, descending: Bool)?, pageRows: Int)
+    /// Rows [from, from + count) of a running result; from < 0: the last rows (reads to the end).
+    case sqlFetch(uid: Int, qid: Int, from: Int, count: Int)
+    case sqlExplain(uid: Int, sql: String, params: [String: String])
+    case sqlHistory(uid: Int, search: String)
+    case sqlExport(qid: Int, sql: String, params: [String: String], sort: (column: Int, descending: Bool)?, path: String)
+    case sqlBatch(sql: String, params: [String: String], column: Int, name: String)
+    case sqlSave(name: String, text: String, overwrite: Bool)
+    case sqlCancel
+    /// Dashboards: build one's panels; ask whether the store changed since.
+    case dashLoad(uid: Int, name: String, range: DashRange)
+    case dashPoll(uid: Int)
+    /// Put text on the clipboard (OSC 52).
+    case copy(String)
 }
 
 public enum Loaded {
@@ -157,12 +193,29 @@ public enum Loaded {
     case labelled(account: String, value: String, category: String?, previous: String?, undo: Bool)
     case claimed(account: String, open: Bool)
     case labelledMany(accounts: [String], value: String, what: String)
+    case sqlCatalog(uid: Int, catalog: SQLCatalog)
+    case sqlResult(uid: Int, qid: Int, columns: [String], rows: [[SQLValue]], done: Bool, elapsedMs: Double, changes: Int?)
+    case sqlFailed(uid: Int, qid: Int, message: String, offset: Int?, cancelled: Bool)
+    /// from < 0: reading was stopped.
+    case sqlRows(uid: Int, qid: Int, from: Int, rows: [[SQLValue]], done: Bool, total: Int?)
+    case sqlPlan(uid: Int, lines: [String])
+    case sqlHistory(uid: Int, entries: [HistoryEntry])
+    case sqlBatched(name: String, accounts: Int, added: Int)
+    case dash(DashLoaded)
+}
+
+public enum MainScreen: Int, CaseIterable, Sendable {
+    case queue, sql, dash
+    public var title: String { self == .queue ? "Queue" : self == .sql ? "SQL" : "Dashboard" }
 }
 
 public struct AppState {
+    /// The screens of the main screen in view: its root, then what was drilled into.
     public var stack: [Screen]
-    /// The drill-down stack Tab returns to from the queue.
-    var parked: [Screen] = []
+    /// Which main screen is in view (queue, SQL console, dashboard), and the stacks of the
+    /// others, kept as they were left: Tab cycles through them.
+    public var tab: MainScreen = .queue
+    var parkedTabs: [MainScreen: [Screen]] = [:]
     public var mode: InputMode = .normal
     public var help = false
     public var message: String = ""

@@ -79,9 +79,21 @@ enum Bindings {
     ]
     static func screen(_ s: Screen) -> [(String, String)] {
         switch s {
-        case .queue: return lists + [("Enter", "open the account"), ("s S", "sort by next column / reverse"), ("click header", "sort by that column")]
+        case .queue: return lists + [("Tab", "next main screen: queue → SQL → dashboard"), ("Enter", "open the account"), ("s S", "sort by next column / reverse"), ("click header", "sort by that column")]
         case .account: return lists + [("Enter", "open the identifier's accounts, or the linked account"), ("t", "event timeline"), ("r", "reveal email and phone (logged)")]
         case .pivot(let p): return lists + [("Enter", p.kind == "groups" ? "list the group's members" : "open the account")]
+        case .sql: return [
+            ("F5  Ctrl-J  Ctrl-G", "run the statement under the cursor (or the selection)"), ("F6  Ctrl-P", "EXPLAIN QUERY PLAN of it"),
+            ("Tab", "complete keyword, table, column, function, saved query"), ("Ctrl-R", "search the history"),
+            ("Ctrl-C", "cancel a running query; copy the selection"), ("F8", "allow writing (asks) / read-only again"),
+            ("Shift-arrows Ctrl-A", "select; select all"), ("Ctrl-Z Ctrl-Y", "undo / redo"), ("Ctrl-X Ctrl-V", "cut / paste"),
+            ("Ctrl-←/→ Alt-b/f", "word left / right"), ("Ctrl-L", "clear the editor"), ("Ctrl-O  Ctrl-S", "open / save a query (queries/NAME.sql)"),
+            ("Esc", "editor ⇄ results"), ("results: j k h l g G", "move by row / column, first / last row"),
+            ("results: Enter", "open the row's account"), ("results: v", "show the cell whole (JSON pretty)"), ("results: s S", "sort by the column"),
+            ("results: y Y", "copy cell / row (OSC 52)"), ("results: b", "make a review batch of the accounts"), ("results: x", "export (:export FILE)"),
+        ]
+        case .dash: return [("j k PgDn PgUp", "scroll"), ("[ ]  t", "time range: 24h, 7d, 30d, all"), ("n N", "next / previous dashboard"),
+                            ("r", "refresh"), ("a", "auto-refresh when the store changes, on / off"), (":dash NAME RANGE", "open a dashboard")]
         case .timeline: return lists + [("Enter", "all fields of the event"), ("/", "filter by event type (e.g. login,order)"),
                                        ("+ -", "zoom the activity strip around the cursor"), ("0", "whole life"), (":date YYYY-MM-DD", "jump to a day")]
         }
@@ -102,6 +114,10 @@ enum Commands {
         ("label", "fraud|legit|unsure|none [CATEGORY|-] [NOTE] — label the account in view (keys 1 2 3; u undo, Ctrl-R redo)"),
         ("groups", "rings, clusters and farms of the latest detection run; Enter lists members"), ("group", "ID — one group's members"),
         ("detect", "run detection now (off the UI thread)"), ("cancel", "stop a running detection"),
+        ("sql", "[SAVED] — the SQL console (optionally with a saved query)"), ("dash", "[NAME] [24h|7d|30d|all] — dashboards (overview, queries/dashboards/*.sql)"),
+        ("batch", "NAME — in the console: the result's accounts become a review batch; elsewhere: the queue of that batch"),
+        ("save", "NAME — save the console's text as queries/NAME.sql (save! replaces)"), ("export", "FILE.csv|.json|.jsonl — the console's result"),
+        ("explain", "the console's statement's query plan"), ("write", "[off] — let the console write (asks first)"),
         ("theme", "NAME — switch colour theme"), ("help", "key bindings"), ("q", "quit"),
     ]
     static let pivotKinds: [String: String] = ["device": "device", "ip": "ip", "payment": "payment", "address": "address",
@@ -115,17 +131,28 @@ extension AppState {
     /// Handles a key; returns the reads it needs.
     public mutating func handle(_ key: Key) -> [Request] {
         if key == .resize { return relayout() }
-        if key == .ctrl("c") { quit = true; return [] }
+        var key = key
+        if case .sql(let q) = top, !q.focusGrid, mode == .normal, !help {} else if key == .ctrl("j") { key = .enter }
+        // In the SQL console Ctrl-C cancels a query (or copies); elsewhere it quits.
+        if key == .ctrl("c"), case .sql = top, mode == .normal {} else if key == .ctrl("c") { quit = true; return [] }
         switch mode {
         case .command(var field):
             return commandKey(key, &field)
         case .filter(var field):
             return filterKey(key, &field)
+        case .prompt(var p):
+            return promptKey(key, &p)
         case .normal: break
         }
         if help {
             help = false
             return []
+        }
+        if case .sql(var q) = top {
+            let idx = stack.count - 1
+            let (handled, reqs) = sqlKey(key, &q)
+            stack[idx] = .sql(q)
+            if handled { return reqs }
         }
         if case .timeline(var t) = top, t.detail != nil {
             if key == .esc || key == .char("q") || key == .enter { t.detail = nil; replaceTop(.timeline(t)) }
@@ -175,7 +202,7 @@ extension AppState {
             guard let target = labelTarget else { say("no account here to claim", error: true); return [] }
             return [.claim(account: target.account)]
         case .char("n"):
-            guard case .queue(let q) = stack[0] else { return [] }
+            guard let q = queueRoot else { return [] }
             return [.claimNext(riskType: q.query.riskType)]
         case .char("u"):
             guard let last = labelUndo.popLast() else { say("nothing to undo", error: true); return [] }
@@ -199,10 +226,13 @@ extension AppState {
             if key == .char("q") { quit = true }
             return []
         case .tab, .backTab:
-            if stack.count > 1 { parked = Array(stack.dropFirst()); stack = [stack[0]] }
-            else if !parked.isEmpty { stack += parked; parked = [] }
-            else { say("nothing to switch to yet: open an account with Enter") }
-            return []
+            // Main screens in turn, each as it was left (drill-downs included).
+            let all = MainScreen.allCases
+            let i = all.firstIndex(of: tab)!
+            let next = all[(i + (key == .tab ? 1 : all.count - 1)) % all.count]
+            let r = switchTab(next)
+            say("\(next == .queue ? "review queue" : next == .sql ? "SQL console" : "dashboard") — Tab: next screen")
+            return r
         default: break
         }
         // Handlers may push screens: write the edited one back where it was.
@@ -224,7 +254,41 @@ extension AppState {
             let r = timelineKey(key, &t)
             stack[idx] = .timeline(t)
             return r
+        case .sql:
+            return []
+        case .dash(var d):
+            let r = dashKey(key, &d)
+            stack[idx] = .dash(d)
+            return r
         }
+    }
+
+    /// Shows a main screen, keeping the one left as it was; the first visit creates it.
+    public mutating func switchTab(_ t: MainScreen) -> [Request] {
+        if t == tab { return [] }
+        parkedTabs[tab] = stack
+        tab = t
+        if let s = parkedTabs.removeValue(forKey: t) { stack = s; return relayout() }
+        switch t {
+        case .queue:
+            var q = QueueScreen(uid: uid())
+            q.list.loading = true
+            stack = [.queue(q)]
+            return [queueFetch(q, .first), .queueCount(uid: q.uid, query: q.query)]
+        case .sql:
+            let q = SQLScreen(uid: uid())
+            stack = [.sql(q)]
+            return [.sqlCatalog(uid: q.uid)]
+        case .dash:
+            return openDashboard()
+        }
+    }
+
+    /// The queue's screen, wherever it is parked.
+    var queueRoot: QueueScreen? {
+        if tab == .queue, case .queue(let q) = stack[0] { return q }
+        if let s = parkedTabs[.queue], case .queue(let q) = s[0] { return q }
+        return nil
     }
 
     mutating func replaceTop(_ s: Screen) { stack[stack.count - 1] = s }
@@ -303,6 +367,10 @@ extension AppState {
         case .account(let a): return a.profile.map { ($0.account, $0.riskType) }
         case .timeline(let t): return (t.account, nil)
         case .pivot(let p): return p.kind == "groups" ? nil : p.list.current.map { ($0.account, $0.riskType) }
+        case .sql(let q):
+            guard let r = q.result, let c = r.accountColumn, let row = r.current, row.indices.contains(c), let id = row[c].string else { return nil }
+            return (id, nil)
+        case .dash: return nil
         }
     }
 
@@ -361,7 +429,6 @@ extension AppState {
     public mutating func open(account: String) -> [Request] {
         let s = AccountScreen(uid: uid(), id: account)
         stack.append(.account(s))
-        parked = []
         return [.account(uid: s.uid, id: account)]
     }
 
@@ -369,7 +436,6 @@ extension AppState {
         var p = PivotScreen(uid: uid(), kind: kind, value: value)
         p.list.loading = true
         stack.append(.pivot(p))
-        parked = []
         return [.pivotPage(uid: p.uid, kind: kind, value: value, after: nil)]
     }
 
@@ -555,8 +621,13 @@ extension AppState {
         case "q", "quit", "q!":
             quit = true
         case "queue":
+            let r = switchTab(.queue)
             stack = [stack[0]]
-            parked = []
+            return r
+        case "sql", "open":
+            return openSQL(saved: arg.isEmpty ? nil : arg)
+        case "dash":
+            return switchTab(.dash) + dashCommand(arg)
         case "help", "h":
             help = true
         case "account", "a":
@@ -568,10 +639,12 @@ extension AppState {
         case "groups":
             return open(pivot: "groups", value: "")
         case "mine", "unassigned", "escalated", "all":
-            guard case .queue(var q) = stack[0] else { return [] }
+            let t = switchTab(.queue)
+            guard case .queue(var q) = stack[0] else { return t }
             stack = [stack[0]]
             q.query.caseView = cmd == "mine" ? .mine(analyst) : cmd == "unassigned" ? .unassigned : cmd == "escalated" ? .escalated : nil
-            let r = resort(&q, q.query.sort, descending: q.query.descending)
+            if cmd == "all" { q.query.batch = nil }
+            let r = t + resort(&q, q.query.sort, descending: q.query.descending)
             stack[0] = .queue(q)
             say(cmd == "all" ? "showing every case" : cmd == "mine" ? "showing the cases \(analyst) holds" : "showing \(cmd) cases")
             return r
@@ -608,20 +681,32 @@ extension AppState {
         case "cancel":
             guard detecting else { say("nothing to cancel", error: true); return [] }
             return [.cancelDetect]
+        case "batch" where top.isSQL:
+            return sqlCommand(cmd, arg) ?? []
+        case "batch":
+            guard !arg.isEmpty else { say(":batch NAME — a review batch made in the SQL console (b on a result)", error: true); return [] }
+            say("batch \(arg) — :all shows every case")
+            return showBatch(arg)
+        case "save", "save!", "export", "explain", "write":
+            guard let r = sqlCommand(cmd, arg) else { say(":\(cmd) works in the SQL console (:sql)", error: true); return [] }
+            return r
         case "risk":
-            guard case .queue(var q) = stack[0] else { return [] }
+            let t = switchTab(.queue)
+            guard case .queue(var q) = stack[0] else { return t }
             stack = [stack[0]]
             q.query.riskType = arg.isEmpty ? nil : arg.lowercased()
-            let r = resort(&q, q.query.sort, descending: q.query.descending)
+            let r = t + resort(&q, q.query.sort, descending: q.query.descending)
             stack[0] = .queue(q)
             say(arg.isEmpty ? "showing every risk type" : "showing risk type \(arg.lowercased())")
             return r
         case "sort":
-            guard case .queue(var q) = stack[0], let s = QueueSort(rawValue: arg.replacingOccurrences(of: " ", with: "_")) else {
+            guard let s = QueueSort(rawValue: arg.replacingOccurrences(of: " ", with: "_")) else {
                 say("sort by one of: \(QueueSort.allCases.map(\.rawValue).joined(separator: ", "))", error: true); return []
             }
+            let t = switchTab(.queue)
+            guard case .queue(var q) = stack[0] else { return t }
             stack = [stack[0]]
-            let r = resort(&q, s, descending: s != .account && s != .country)
+            let r = t + resort(&q, s, descending: s != .account && s != .country)
             stack[0] = .queue(q)
             return r
         case "date":
@@ -653,7 +738,10 @@ extension AppState {
         var reqs: [Request] = []
         func withScreen(_ uid: Int, _ f: (inout Screen) -> Void) {
             for i in stack.indices where stack[i].uid == uid { f(&stack[i]) }
-            for i in parked.indices where parked[i].uid == uid { f(&parked[i]) }
+            for (k, var st) in parkedTabs {
+                for i in st.indices where st[i].uid == uid { f(&st[i]) }
+                parkedTabs[k] = st
+            }
         }
         let visible = listRows
         let tlRows = timelineRows
@@ -762,11 +850,19 @@ extension AppState {
             detecting = false
             hasScores = true
             // Show the new ranking.
-            if case .queue(var q) = stack[0] {
+            if tab == .queue, case .queue(var q) = stack[0] {
                 reqs += resort(&q, .score, descending: true)
                 stack[0] = .queue(q)
+            } else if var st = parkedTabs[.queue], case .queue(var q) = st[0] {
+                reqs += resort(&q, .score, descending: true)
+                st[0] = .queue(q)
+                parkedTabs[.queue] = st
             }
             say(msg)
+        case .sqlCatalog, .sqlResult, .sqlFailed, .sqlRows, .sqlPlan, .sqlHistory, .sqlBatched:
+            reqs += applySQL(loaded)
+        case .dash:
+            reqs += applyDash(loaded)
         }
         return reqs
     }

@@ -25,6 +25,8 @@ public func render(_ s: AppState, theme: Theme, now: Int64 = Timestamp.nowMs()) 
     case .account(let a): AccountView.render(a, buf, area, theme, now: now)
     case .pivot(let p): PivotView.render(p, s, buf, area, theme)
     case .timeline(let t): TimelineView.render(t, s, buf, area, theme)
+    case .sql(let q): SQLView.render(q, s, buf, area, theme)
+    case .dash(let d): DashView.render(d, s, buf, area, theme)
     }
     statusBar(s, buf, theme)
     if s.help { helpOverlay(s, buf, theme) }
@@ -35,7 +37,9 @@ public func render(_ s: AppState, theme: Theme, now: Int64 = Timestamp.nowMs()) 
 func titleBar(_ s: AppState, _ buf: Buffer, _ theme: Theme) {
     let st = theme["title"]
     buf.fill(Rect(x: 0, y: 0, width: s.width, height: 1), style: st)
-    let crumbs = s.stack.map(\.title).joined(separator: " › ")
+    // Main screens (Tab cycles), the one in view bold; then where it has been drilled into.
+    let tabs = MainScreen.allCases.map { $0 == s.tab ? "[\($0.title)]" : $0.title }.joined(separator: " ")
+    let crumbs = tabs + "  " + s.stack.dropFirst().map(\.title).joined(separator: " › ")
     let right = " \(s.storeName) "
     let used = buf.write(" riskdesk ", x: 0, y: 0, style: st.bolded())
     buf.write(crumbs, x: used + 1, y: 0, style: st, maxWidth: max(0, s.width - used - TextWidth.of(right) - 2))
@@ -60,11 +64,19 @@ func statusBar(_ s: AppState, _ buf: Buffer, _ theme: Theme) {
         right = "event \(pos)" + (t.types.map { " · \($0.joined(separator: ","))" } ?? "")
     case .account(let a):
         right = a.revealed ? "PII revealed" : "PII masked (r)"
+    case .sql(let q):
+        right = q.write ? "SQL · WRITING" : "SQL · read-only"
+    case .dash(let d):
+        right = "\(d.name) · \(d.range.label)" + (d.loadedAt.map { " · \(Timestamp.short($0).dropFirst(11).prefix(5))" } ?? "")
     }
     if s.top.isLoading { right = "loading… " + right }
     right = " " + right + " "
     let rw = TextWidth.of(right)
     switch s.mode {
+    case .prompt(let p):
+        let used = buf.write(p.label + " ", x: 0, y: y, style: theme["input"].bolded())
+        p.field.render(into: buf, x: used, y: y, width: max(1, s.width - used - 1), style: theme["input"], cursorStyle: theme["input"].bolded().reversedToggled())
+        return
     case .command(let f), .filter(let f):
         let prefix = { if case .command = s.mode { return ":" } else { return "/" } }()
         let used = buf.write(prefix, x: 0, y: y, style: theme["input"])
@@ -93,8 +105,11 @@ extension Screen {
         case .pivot(let p): return p.list.loading
         case .timeline(let t): return t.list.loading
         case .account(let a): return a.profile == nil && !a.missing
+        case .sql(let q): return q.result?.running == true || q.result?.loading == true
+        case .dash(let d): return d.loading
         }
     }
+    var isSQL: Bool { if case .sql = self { return true } else { return false } }
 }
 
 func helpOverlay(_ s: AppState, _ buf: Buffer, _ theme: Theme) {

@@ -36,7 +36,8 @@ func processStartUptimeNs() -> UInt64? {
 }
 
 /// Opens the workbench on a store; shared by `tui` and `demo`.
-func openWorkbench(storePath: String, theme themeName: String?, config configPath: String?, analyst: String?, readOnly: Bool = false) throws {
+func openWorkbench(storePath: String, theme themeName: String?, config configPath: String?, analyst: String?, readOnly: Bool = false,
+                   startCommand: String? = nil) throws {
     // Everything that can fail for a user reason fails here, before the terminal changes mode.
     let cfg = try WorkbenchConfig.load(path: configPath)
     _ = try Store(path: storePath, mustExist: true)   // migrates an older store; refuses a newer one
@@ -50,5 +51,6 @@ func openWorkbench(storePath: String, theme themeName: String?, config configPat
     let app = try App(storePath: storePath, terminal: terminal, theme: theme, analyst: who)
     app.readOnly = readOnly
     app.sla = cfg.sla
+    if let c = startCommand { app.command(c) }
     app.run(launchedAt: processStartUptimeNs())
 }
