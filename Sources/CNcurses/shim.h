@@ -70,7 +70,6 @@ static inline int rd_key_code(const char *cap) {
     int k = key_defined(s);
     return k > 0 ? k : -1;
 }
-static inline int rd_unget(wint_t ch) { return unget_wch((wchar_t)ch); }
 static inline int rd_key_sleft(void) { return KEY_SLEFT; }
 static inline int rd_key_sright(void) { return KEY_SRIGHT; }
 static inline int rd_key_sup(void) { return KEY_SR; }

@@ -6,7 +6,7 @@ public enum Key: Hashable, Sendable, CustomStringConvertible {
     case ctrl(Character)        // Ctrl-A … Ctrl-Z, lower-case letter
     case enter, esc, tab, backTab, backspace, delete, insert
     case up, down, left, right, home, end, pageUp, pageDown
-    /// Shift-arrows (select text), Ctrl-arrows (by word), Alt-letter (Esc then the letter).
+    /// Shift-arrows (select text), Ctrl-arrows (by word), Alt-letter (where a backend can tell it from Esc).
     case shiftUp, shiftDown, shiftLeft, shiftRight, shiftHome, shiftEnd
     case ctrlLeft, ctrlRight, ctrlHome, ctrlEnd
     case alt(Character)

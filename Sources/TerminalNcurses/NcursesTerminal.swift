@@ -145,15 +145,6 @@ public final class NcursesTerminal: Terminal {
         var ch: wint_t = 0
         switch rd_get(&ch) {
         case 0:
-            if ch == 27 {
-                // Esc then a character at once is Alt-character (a lone Esc waits ESCDELAY).
-                rd_timeout(0)
-                var next: wint_t = 0
-                let r = rd_get(&next)
-                if r == 0, next >= 32, next != 127, let u = Unicode.Scalar(UInt32(next)) { return .alt(Character(u)) }
-                if r >= 0 { _ = rd_unget(next) }
-                return .esc
-            }
             return Self.character(UInt32(ch))
         case 1:
             return key(code: Int32(ch))

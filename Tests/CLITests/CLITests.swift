@@ -196,6 +196,35 @@ final class CLICommandTests: CLITestCase {
         let again = try CLI.run(["demo", "--store", store, "--no-open"])
         XCTAssertFalse(again.stderr.contains("simulating"), again.stderr)
     }
+
+    func testDashPrintsTheOverviewAndUserDashboardsAsText() throws {
+        XCTAssertEqual(try CLI.run(["demo", "--store", store, "--accounts", "400", "--days", "5", "--no-open"]).status, 0)
+        let r = try CLI.run(["dash", "--store", store, "--print", "--width", "100", "--range", "all"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("Events per hour by type"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("Precision per detector"), r.stdout)
+        XCTAssertTrue(r.stdout.split(separator: "\n").allSatisfy { $0.count <= 100 }, r.stdout)
+        // A user dashboard with one broken panel: the rest still draw, the broken one says why.
+        try FileManager.default.createDirectory(atPath: dir + "/dash", withIntermediateDirectories: true)
+        _ = write("dash/mine.sql", """
+            -- panel: Accounts by country
+            -- chart: hbars
+            SELECT country, count(*) FROM accounts GROUP BY 1 ORDER BY 2 DESC;
+            -- panel: Oops
+            -- chart: bars
+            SELECT * FROM missing_table;
+            """)
+        let u = try CLI.run(["dash", "--store", store, "--print", "--name", "mine"], env: ["RISKDESK_DASHBOARDS": dir + "/dash"])
+        XCTAssertEqual(u.status, 0, u.stderr)
+        XCTAssertTrue(u.stdout.contains("Accounts by country") && u.stdout.contains("█"), u.stdout)
+        XCTAssertTrue(u.stdout.contains("mine.sql:4: no such table: missing_table"), u.stdout)
+        let bad = try CLI.run(["dash", "--store", store, "--print", "--range", "week"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--range: 'week'"), bad.stderr)
+        let none = try CLI.run(["dash", "--store", store, "--print", "--name", "nope"], env: ["RISKDESK_DASHBOARDS": dir + "/dash"])
+        XCTAssertNotEqual(none.status, 0)
+        XCTAssertTrue(none.stderr.contains("no dashboard 'nope'"), none.stderr)
+    }
 }
 
 final class CLIProcessTests: CLITestCase {

@@ -90,7 +90,7 @@ final class TmuxWorkbenchTests: CLITestCase {
     func testOpenMoveDrillTimelineBackFilterResizeQuit() throws {
         let t = try open()
         var s = t.wait(for: "accounts · sort score")
-        XCTAssertTrue(s.contains(" riskdesk  Queue"), s)
+        XCTAssertTrue(s.contains(" riskdesk  [Queue] SQL Dashboard │ Queue"), s)
         XCTAssertTrue(s.contains("score ▼") && s.contains("top reason"), s)    // demo stores are scored
         XCTAssertTrue(s.contains("1/600 accounts"), s)
         t.keys("j", "j", "C-d")          // 2 down, then half of the 36-row list
@@ -206,5 +206,74 @@ final class TmuxWorkbenchTests: CLITestCase {
         let r3 = try CLI.run(["tui", "--store", path], env: ["RISKDESK_CONFIG": sla])
         XCTAssertEqual(r3.status, 1)
         XCTAssertTrue(r3.stderr.contains("sla.toml:4: sla.brushing must be a number of hours"), r3.stderr)
+    }
+}
+
+final class TmuxSQLConsoleTests: CLITestCase {
+    var sessions: [Tmux] = []
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        guard Tmux.available else { throw XCTSkip("tmux is not installed (scripts/setup installs it)") }
+    }
+    override func tearDown() {
+        sessions.forEach { $0.kill() }
+        super.tearDown()
+    }
+    override class func tearDown() {
+        Tmux.killServer()
+        super.tearDown()
+    }
+
+    func testTypeRunScrollCancelRefuseAWriteOpenAnAccountAndSeeTheDashboard() throws {
+        let r = try CLI.run(["demo", "--store", store, "--accounts", "600", "--days", "10", "--seed", "5", "--no-open"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let t = Tmux("\(CLI.binary) tui --store \(store)", width: 120, height: 40, env: ["TERM": "xterm-256color"])
+        sessions.append(t)
+        t.wait(for: "accounts · sort score")
+        t.keys(":")
+        t.type("sql")
+        t.keys("Enter")
+        t.wait(for: "read-only · F5 run")
+        t.type("SELECT account_id, n_events FROM accounts ORDER BY n_events DESC, account_id")
+        t.keys("F5")
+        var s = t.wait(for: "first 200+ rows")
+        XCTAssertTrue(s.contains("account_id  n_events"), s)
+        // Scroll the result: Esc to the grid, then pages.
+        t.keys("Escape", "NPage", "NPage", "NPage")
+        s = t.wait(for: "row 6")
+        // A never-ending query: the UI says it runs; Ctrl-C cancels it.
+        t.keys("C-l")
+        t.type("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c")
+        t.keys("F5")
+        t.wait(for: "running… Ctrl-C cancels")
+        t.keys("C-c")
+        t.wait(for: "cancelled after")
+        // A write is refused on the read-only connection.
+        t.keys("C-l")
+        t.type("DELETE FROM accounts")
+        t.keys("F5")
+        t.wait(for: "read-only: this statement would change the store")
+        // Enter on a row opens the account; Esc comes back to the console.
+        t.keys("C-l")
+        t.type("SELECT account_id, score FROM scores ORDER BY score DESC, account_id LIMIT 5")
+        t.keys("F5")
+        s = t.wait(for: "5 rows in")
+        let lines = s.split(separator: "\n").map(String.init)
+        let header = lines.lastIndex { $0.hasPrefix("account_id") } ?? 0
+        let first = lines.indices.contains(header + 1) ? lines[header + 1] : nil
+        t.keys("Escape", "Enter")
+        s = t.wait(for: "PII masked")
+        XCTAssertTrue(s.contains("SQL › Account"), s)
+        if let f = first?.split(separator: " ").first { XCTAssertTrue(s.contains("Account \(f)"), s) }
+        t.keys("Escape")
+        t.wait(for: "row 1/5")
+        // Tab: the dashboard, drawn from the store.
+        t.keys("Tab")
+        s = t.wait(for: "Events per hour by type")
+        XCTAssertTrue(s.contains("Queue and aging"), s)
+        t.keys(":")
+        t.type("q")
+        t.keys("Enter")
+        t.wait(for: "EXIT:0")
     }
 }

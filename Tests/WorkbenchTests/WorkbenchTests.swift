@@ -65,7 +65,7 @@ final class WorkbenchTests: XCTestCase {
 
     func testQueueFirstFrameRanksByActivityAndCountsAccounts() {
         let l = lines()
-        XCTAssertTrue(l[0].hasPrefix(" riskdesk  Queue"), l[0])
+        XCTAssertTrue(l[0].hasPrefix(" riskdesk  [Queue] SQL Dashboard │ Queue"), l[0])
         XCTAssertTrue(l[0].hasSuffix("wb.db"), l[0])
         XCTAssertTrue(l[1].contains("account") && l[1].contains("events ▼"), l[1])
         XCTAssertTrue(l[2].contains("ring-b") && l[2].contains("60"), l[2])   // most events first
@@ -134,13 +134,17 @@ final class WorkbenchTests: XCTestCase {
         press(.esc)
         XCTAssertTrue(lines()[0].contains("device dev-shared"), lines()[0])
         press(.char("q"), .char("q"))
-        XCTAssertTrue(lines()[0].hasPrefix(" riskdesk  Queue") && !lines()[0].contains("›"), lines()[0])
+        XCTAssertTrue(lines()[0].hasPrefix(" riskdesk  [Queue]") && !lines()[0].contains("›"), lines()[0])
         XCTAssertFalse(app.state.quit)
-        // Tab returns to the drill-down that was open.
+        // Tab cycles the main screens; each keeps its drill-down.
         press(.enter, .tab)
+        XCTAssertEqual(app.state.tab, .sql)
         XCTAssertEqual(app.state.stack.count, 1)
-        press(.tab)
-        XCTAssertTrue(lines()[0].contains("Account ring-b"), lines()[0])
+        press(.esc, .tab, .tab)     // in the console Tab completes; from its results it switches
+        XCTAssertEqual(app.state.tab, .queue)
+        XCTAssertTrue(lines()[0].contains("Queue › Account ring-b"), lines()[0])
+        press(.backTab)
+        XCTAssertEqual(app.state.tab, .dash)
     }
 
     func testTimelineGroupsDaysShowsGapsFiltersAndShowsDetail() {
