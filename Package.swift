@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "MarketSimulator", dependencies: ["CZlib"]),
         // Detection: columnar event table, detectors, SQL rules, scoring. Metrics: definitions.
         .target(name: "RiskMetrics", dependencies: ["RiskStore"]),
-        .target(name: "RiskDetect", dependencies: ["RiskStore", "CSQLite"],
+        .target(name: "RiskDetect", dependencies: ["RiskStore", "RiskMetrics", "CSQLite"],
                 swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
         // Terminal UI kit: knows nothing of fraud. Only TerminalNcurses touches ncurses.
         .systemLibrary(name: "CLocale", path: "Sources/CLocale"),

@@ -36,6 +36,10 @@ public struct AccountScore: Sendable {
 public final class DetectionEngine {
     public var detectors: [Detector]
     public var rulesDirectory: String?
+    /// Blend the current learnt model (if one was trained) into the score.
+    public var useModel = true
+    /// The model's share of a blended score; the detectors' noisy-OR has the rest.
+    public var modelWeight = 0.7
 
     public static func standardDetectors() -> [Detector] {
         [BrushingDetector(), ClickFarmDetector(), IdentityDetector(), ScalperDetector(),
@@ -124,6 +128,23 @@ public final class DetectionEngine {
         try cancel.check()
         progress("scoring", 0.95)
         var scores = DetectionEngine.combine(findings, accounts: table.accountCount)
+        // The learnt model, stacked on the detectors' strengths and behaviour features.
+        var modelID: Int64?
+        if useModel, let m = try ModelStore.current(db), m.features == AccountFeatures.names {
+            progress("learnt model v\(m.id)", 0.95)
+            let d = m.features.count
+            let x = AccountFeatures.compute(table, strengths: AccountFeatures.strengths(findings, accounts: table.accountCount))
+            let p = m.model.predict(x, rows: table.accountCount, cols: d)
+            for a in scores.indices {
+                let det = scores[a].score
+                scores[a].score = modelWeight * p[a] + (1 - modelWeight) * det
+                if p[a] >= 0.5 {
+                    scores[a].reasons.append(String(format: "learnt model v%lld: %.2f", m.id, p[a]))
+                    if scores[a].riskType == nil { scores[a].riskType = "learnt" }
+                }
+            }
+            modelID = m.id
+        }
         // Analysts' verdicts outrank the detectors in the queue: an account whose current
         // label is legit sinks (its findings stay, for the record and for metrics).
         if try db.int("SELECT count(*) FROM sqlite_schema WHERE name = 'current_labels'") > 0 {
@@ -135,7 +156,7 @@ public final class DetectionEngine {
         }
         var riskTypes: [String: Int] = [:]
         var flagged = 0
-        for s in scores where s.findings > 0 {
+        for s in scores where s.findings > 0 || s.riskType == "learnt" {
             flagged += 1
             if let r = s.riskType { riskTypes[r, default: 0] += 1 }
         }
@@ -188,9 +209,13 @@ public final class DetectionEngine {
             for s in scores { hist[min(19, max(0, Int(s.score * 20)))] += 1 }
             try db.run("""
                 UPDATE detect_runs SET status = 'done', finished_at = ?, events = ?, accounts = ?, flagged = ?,
-                       detectors = ?, risk_types = ?, score_hist = ? WHERE id = ?
+                       detectors = ?, risk_types = ?, score_hist = ?, model_id = ? WHERE id = ?
                 """, [.int(Timestamp.nowMs()), .int(Int64(table.count)), .int(Int64(table.accountCount)), .int(Int64(flagged)),
-                      .text(detJSON), .text(rtJSON), .text("[" + hist.map(String.init).joined(separator: ",") + "]"), .int(runID)])
+                      .text(detJSON), .text(rtJSON), .text("[" + hist.map(String.init).joined(separator: ",") + "]"),
+                      modelID.map { .int($0) } ?? .null, .int(runID)])
+            // Every run's scores, for comparing runs (champion / challenger); the last ten are kept.
+            try db.run("DELETE FROM run_scores WHERE run_id NOT IN (SELECT id FROM detect_runs WHERE status = 'done' ORDER BY id DESC LIMIT 9)")
+            try db.run("INSERT INTO run_scores(run_id, account_id, score) SELECT ?, account_id, score FROM scores", [.int(runID)])
         }
         progress("done", 1)
         return DetectReport(runID: runID, events: table.count, accounts: table.accountCount, flagged: flagged,

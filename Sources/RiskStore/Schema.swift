@@ -297,6 +297,28 @@ public enum Schema {
         -- Each run's score distribution (JSON array of 20 bin counts over 0..1): drift (PSI) between runs.
         ALTER TABLE detect_runs ADD COLUMN score_hist TEXT;
         """),
+        Migration(version: 8, summary: "learnt models, every run's scores", sql: """
+        -- Models trained on the analysts' labels (`riskdesk train`); detect uses the current one.
+        CREATE TABLE models (
+            id          INTEGER PRIMARY KEY,
+            created_at  INTEGER NOT NULL,
+            kind        TEXT NOT NULL,                   -- gbdt | logreg
+            features    TEXT NOT NULL,                   -- JSON array of feature names, in order
+            params      TEXT NOT NULL,                   -- JSON: the fitted model
+            labels      INTEGER NOT NULL,                -- labelled accounts it learnt from
+            positives   INTEGER NOT NULL,
+            cv          TEXT,                            -- JSON: cross-validated metrics per kind tried
+            current     INTEGER NOT NULL DEFAULT 0
+        );
+        -- Scores of the last runs, per account: champion / challenger comparisons.
+        CREATE TABLE run_scores (
+            run_id      INTEGER NOT NULL,
+            account_id  TEXT NOT NULL,
+            score       REAL NOT NULL,
+            PRIMARY KEY (run_id, account_id)
+        ) WITHOUT ROWID;
+        ALTER TABLE detect_runs ADD COLUMN model_id INTEGER;   -- the learnt model blended in, if any
+        """),
     ]
 
     public static var latestVersion: Int { migrations.last!.version }

@@ -231,16 +231,19 @@ extension AppState {
         return []
     }
 
+    /// Reads the rows the view needs when the window doesn't hold them (or soon won't).
+    /// The cursor may run ahead of what is read (a held PgDn): the view shows "…" there
+    /// until the rows arrive.
     func gridFetch(_ q: SQLScreen, _ r: inout SQLResult) -> [Request] {
         guard !r.loading, !r.running, r.error == nil, !r.columns.isEmpty else { return [] }
         let visible = sqlLayout.grid
-        let haveEnd = r.offset + r.rows.count
-        let needBefore = r.scroll < r.offset
-        let needAfter = !r.done && r.scroll + visible + 50 > haveEnd
-        guard needBefore || needAfter else { return [] }
+        let end = r.offset + r.rows.count
+        let wantHi = r.total.map { min($0, r.scroll + visible) } ?? (r.scroll + visible)
+        let covered = r.scroll >= r.offset && wantHi <= end
+        let nearEnd = !r.done && end - wantHi < 50
+        guard !covered || nearEnd else { return [] }
         r.loading = true
-        let from = max(0, r.cursor - sqlWindow / 3)
-        return [.sqlFetch(uid: q.uid, qid: r.qid, from: from, count: sqlWindow)]
+        return [.sqlFetch(uid: q.uid, qid: r.qid, from: max(0, r.scroll - sqlWindow / 3), count: sqlWindow)]
     }
 
     mutating func gridKey(_ key: Key, _ q: inout SQLScreen) -> (Bool, [Request]) {
@@ -250,7 +253,6 @@ extension AppState {
         }
         let visible = sqlLayout.grid
         var target = r.cursor
-        let lastLoaded = r.offset + r.rows.count - 1
         switch key {
         case .esc, .char("i"), .char("a"): q.focusGrid = false; say("editing — Esc goes to the results"); return (true, [])
         case .down, .char("j"): target += 1
@@ -271,7 +273,7 @@ extension AppState {
                 say("reading to the end… Ctrl-C stops")
                 return (true, [.sqlFetch(uid: q.uid, qid: r.qid, from: -1, count: sqlWindow)])
             }
-            target = (r.total ?? (lastLoaded + 1)) - 1
+            target = (r.total ?? (r.offset + r.rows.count)) - 1
         case .left, .char("h"): r.column = max(0, r.column - 1)
         case .right, .char("l"): r.column = min(max(0, r.columns.count - 1), r.column + 1)
         case .char("0"): r.column = 0
@@ -321,18 +323,13 @@ extension AppState {
         default:
             return (false, [])
         }
-        // Rows move within what's read; reaching its edge reads more.
-        let maxRow = r.done ? max(0, (r.total ?? r.rows.count) - 1) : max(0, lastLoaded)
-        r.cursor = max(r.offset == 0 ? 0 : r.offset, min(target, maxRow))
+        // Until the end is known the cursor may run ahead of what is read; reads follow it.
+        let maxRow = r.total.map { max(0, $0 - 1) } ?? Int.max
+        r.cursor = max(0, min(target, maxRow))
         if r.cursor < r.scroll { r.scroll = r.cursor }
         if r.cursor >= r.scroll + visible { r.scroll = r.cursor - visible + 1 }
         if r.column < r.leftColumn { r.leftColumn = r.column }
         r.leftColumn = Self.fitColumn(r, width: width)
-        if target < r.offset && r.offset > 0 && !r.loading {
-            r.loading = true
-            q.result = r
-            return (true, [.sqlFetch(uid: q.uid, qid: r.qid, from: max(0, target - sqlWindow * 2 / 3), count: sqlWindow)])
-        }
         let reqs = gridFetch(q, &r)
         q.result = r
         return (true, reqs)
@@ -498,8 +495,8 @@ extension AppState {
                     r.cursor = max(0, from + rows.count - 1)
                     say("\(Human.exact(r.total ?? 0)) rows")
                 }
-                r.cursor = max(from, min(r.cursor, from + max(0, rows.count - 1)))
-                if r.cursor < r.scroll || r.cursor >= r.scroll + visible { r.scroll = max(from, r.cursor - visible / 2) }
+                if let t = r.total, r.cursor >= t { r.cursor = max(0, t - 1) }
+                if r.cursor < r.scroll || r.cursor >= r.scroll + visible { r.scroll = max(0, r.cursor - visible + 1) }
                 reqs += gridFetch(q, &r)
                 q.result = r
             }

@@ -11,6 +11,8 @@ struct Detect: ParsableCommand {
     @OptionGroup var store: StoreOption
     @Option(help: "Folder of SQL rules (default: $RISKDESK_RULES, else ./queries/rules).") var rules: String?
     @Flag(help: "Skip the SQL rules.") var noRules = false
+    @Flag(help: "Leave the learnt model out of the score (detectors and rules only).") var noModel = false
+    @Option(help: "The learnt model's share of the score, 0…1 (the detectors have the rest).") var modelWeight = 0.7
     @Flag(help: "Print JSON.") var json = false
     @Flag(help: "Print nothing but errors.") var quiet = false
 
@@ -28,6 +30,9 @@ struct Detect: ParsableCommand {
             watcher.start()
             defer { cancel.cancel() }
             let engine = DetectionEngine(rulesDirectory: noRules ? nil : (rules ?? Rule.defaultDirectory()))
+            guard (0...1).contains(modelWeight) else { throw CLIError("--model-weight must be between 0 and 1 (got \(modelWeight))") }
+            engine.useModel = !noModel
+            engine.modelWeight = modelWeight
             if let dir = rules, !FileManager.default.fileExists(atPath: dir) { throw CLIError("\(dir): no such rules folder") }
             let bar = isatty(2) != 0 && !quiet
             var last = ""
@@ -155,17 +160,32 @@ struct Eval: ParsableCommand {
         abstract: "Measure the scores against ground truth: AUC, average precision, precision and recall at K.",
         discussion: "K is the number of true fraud accounts. Recall at K is also given per attack family, and how many innocent look-alikes reach the top K.")
     @OptionGroup var store: StoreOption
-    @Option(help: "CSV with account_id,label[,attack,group,lookalike] (e.g. a simulation's truth.csv).") var truth: String
+    @Option(help: "CSV with account_id,label[,attack,group,lookalike] (e.g. a simulation's truth.csv); default: the analysts' labels.") var truth: String?
     @Option(help: "text or json.") var format = "text"
+    @Option(parsing: .upToNextOption, help: "Compare two detection runs (ids from `riskdesk info`, or 'latest' / 'previous'): metrics side by side with bootstrap intervals.")
+    var compare: [String] = []
+    @Flag(help: "Only accounts no analyst has labelled (what a model trained on the labels has not seen).") var unlabelledOnly = false
+    @Option(help: "Bootstrap resamples for --compare.") var resamples = 500
 
     func run() throws {
         try guarded {
             guard format == "text" || format == "json" else { throw CLIError("--format must be text or json") }
-            let tr = try Truth(path: truth)
             let s = try Store(path: store.path, readOnly: true)
             guard try s.db.int("SELECT count(*) FROM detect_runs WHERE status = 'done'") > 0 else {
                 throw CLIError("\(store.path): no detection run yet; run `riskdesk detect` first")
             }
+            var tr: Truth
+            if let truth { tr = try Truth(path: truth) } else {
+                guard let t = try Truth(store: s) else { throw CLIError("no --truth file and no analyst labels in \(store.path) to measure against") }
+                tr = t
+            }
+            if unlabelledOnly {
+                for r in try s.db.rows("SELECT account_id FROM current_labels") { if let id = r[0].string { tr.label[id] = nil } }
+                guard tr.label.values.contains(true), tr.label.values.contains(false) else {
+                    throw CLIError("--unlabelled-only leaves no fraud and legit accounts to measure")
+                }
+            }
+            if !compare.isEmpty { try compareRuns(s, tr); return }
             var score: [String: Double] = [:]
             let st = try s.db.prepare("SELECT account_id, score FROM scores")
             while try st.step() { score[st.text(0) ?? ""] = st.double(1) }
@@ -224,6 +244,51 @@ struct Eval: ParsableCommand {
                     print("  \(tag.padding(toLength: 14, withPad: " ", startingAt: 0)) \(String(format: "%8d  %8d", x.0, x.1))")
                 }
             }
+        }
+    }
+
+    /// Champion / challenger: two runs' scores (run_scores) on the same accounts.
+    func compareRuns(_ s: Store, _ tr: Truth) throws {
+        guard compare.count == 2 else { throw CLIError("--compare takes two runs: RUN_A RUN_B (ids, or latest / previous)") }
+        guard resamples >= 50 else { throw CLIError("--resamples must be at least 50") }
+        let done = try s.db.rows("SELECT id FROM detect_runs WHERE status = 'done' ORDER BY id DESC").compactMap { $0[0].int }
+        func resolve(_ r: String) throws -> Int64 {
+            switch r {
+            case "latest": guard let x = done.first else { break }; return x
+            case "previous": guard done.count > 1 else { break }; return done[1]
+            default:
+                guard let x = Int64(r) else { throw CLIError("--compare: '\(r)' is not a run id (or latest / previous)") }
+                guard done.contains(x) else { throw CLIError("--compare: run \(r) is not a finished detection run (finished: \(done.prefix(10).map(String.init).joined(separator: ", ")))") }
+                return x
+            }
+            throw CLIError("--compare: there is no \(r) run")
+        }
+        let ra = try resolve(compare[0]), rb = try resolve(compare[1])
+        func scores(_ run: Int64) throws -> [String: Double] {
+            var out: [String: Double] = [:]
+            let st = try s.db.prepare("SELECT account_id, score FROM run_scores WHERE run_id = ?")
+            try st.bind([.int(run)])
+            while try st.step() { out[st.text(0) ?? ""] = st.double(1) }
+            if out.isEmpty { throw CLIError("run \(run) has no stored scores (runs before schema v8, or older than the last ten)") }
+            return out
+        }
+        let sa = try scores(ra), sb = try scores(rb)
+        let ids = tr.label.keys.sorted()
+        let labels = ids.map { tr.label[$0]! }
+        let c = Bootstrap.compare(ids.map { sa[$0] ?? 0 }, ids.map { sb[$0] ?? 0 }, labels: labels, resamples: resamples)
+        if format == "json" {
+            func j(_ m: [String: Bootstrap.Interval]) -> [String: Any] { m.mapValues { ["value": $0.value, "low": $0.low, "high": $0.high] } }
+            let o: [String: Any] = ["run_a": ra, "run_b": rb, "accounts": ids.count, "k": c.k, "truth": tr.source, "resamples": resamples,
+                                    "a": j(c.a), "b": j(c.b), "b_minus_a": j(c.difference)]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]), as: UTF8.self))
+            return
+        }
+        print("accounts \(ids.count) (\(c.k) fraud = K) · truth: \(tr.source)\(unlabelledOnly ? " · unlabelled accounts only" : "") · 95% bootstrap intervals (\(resamples) resamples)")
+        func f(_ i: Bootstrap.Interval) -> String { String(format: "%.4f [%.4f, %.4f]", i.value, i.low, i.high) }
+        print("metric          run \(ra)".padding(toLength: 42, withPad: " ", startingAt: 0) + "run \(rb)".padding(toLength: 27, withPad: " ", startingAt: 0) + "run \(rb) − run \(ra)")
+        for m in Bootstrap.metrics {
+            print(m.padding(toLength: 16, withPad: " ", startingAt: 0) + f(c.a[m]!).padding(toLength: 26, withPad: " ", startingAt: 0)
+                  + f(c.b[m]!).padding(toLength: 27, withPad: " ", startingAt: 0) + String(format: "%+.4f [%+.4f, %+.4f]", c.difference[m]!.value, c.difference[m]!.low, c.difference[m]!.high))
         }
     }
 }

@@ -416,6 +416,51 @@ final class CLIDetectTests: CLITestCase {
     }
 }
 
+final class CLIModelTests: CLITestCase {
+    func testTrainOnLabelsBlendIntoDetectAndCompareRunsWithIntervals() throws {
+        XCTAssertEqual(try CLI.run(["demo", "--store", store, "--accounts", "1500", "--days", "8", "--seed", "31", "--no-open"]).status, 0)
+        // Too few labels: a clear refusal, no model.
+        let none = try CLI.run(["train", "--store", store])
+        XCTAssertNotEqual(none.status, 0)
+        XCTAssertTrue(none.stderr.contains("not enough labels"), none.stderr)
+        XCTAssertTrue(try CLI.run(["train", "--store", store, "--kind", "forest"]).stderr.contains("--kind must be"))
+        // A third of the truth as analysts' labels (every third account, so both classes are in).
+        let truth = try String(contentsOfFile: dir + "/s.truth.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+        var labels = "account_id,label\n"
+        for (i, l) in truth.enumerated() where i % 3 == 0 {
+            let f = l.split(separator: ",", omittingEmptySubsequences: false)
+            labels += "\(f[0]),\(f[1])\n"
+        }
+        _ = write("labels.csv", labels)
+        XCTAssertEqual(try CLI.run(["label", "--store", store, "--from", dir + "/labels.csv", "--analyst", "t"]).status, 0)
+        let t = try CLI.run(["train", "--store", store, "--json"])
+        XCTAssertEqual(t.status, 0, t.stderr)
+        let o = try JSONSerialization.jsonObject(with: Data(t.stdout.utf8)) as! [String: Any]
+        let cv = o["cv"] as! [String: [String: Double]]
+        XCTAssertEqual(Set(cv.keys), ["gbdt", "logreg"])
+        XCTAssertGreaterThan(cv[o["kind"] as! String]!["auc"]!, 0.9)
+        XCTAssertTrue(try CLI.run(["train", "--store", store, "--list"]).stdout.contains("(current)"))
+        // detect blends it in; --no-model leaves it out; the runs compare with intervals.
+        XCTAssertEqual(try CLI.run(["detect", "--store", store, "--quiet"]).status, 0)
+        XCTAssertEqual(try count("SELECT count(*) FROM detect_runs WHERE model_id IS NOT NULL"), 1)
+        XCTAssertEqual(try CLI.run(["detect", "--store", store, "--quiet", "--no-model"]).status, 0)
+        let c = try CLI.run(["eval", "--store", store, "--truth", dir + "/s.truth.csv", "--unlabelled-only", "--compare", "latest", "previous", "--format", "json", "--resamples", "100"])
+        XCTAssertEqual(c.status, 0, c.stderr)
+        let j = try JSONSerialization.jsonObject(with: Data(c.stdout.utf8)) as! [String: Any]
+        let a = (j["a"] as! [String: [String: Double]])["auc"]!
+        XCTAssertLessThanOrEqual(a["low"]!, a["value"]!)
+        XCTAssertGreaterThanOrEqual(a["high"]!, a["value"]!)
+        XCTAssertLessThan(j["accounts"] as! Int, truth.count)       // the labelled third left out
+        // Against the analysts' labels (no --truth), in text.
+        let text = try CLI.run(["eval", "--store", store, "--compare", "latest", "previous", "--resamples", "60"])
+        XCTAssertEqual(text.status, 0, text.stderr)
+        XCTAssertTrue(text.stdout.contains("analysts' labels") && text.stdout.contains("precision_at_k"), text.stdout)
+        let bad = try CLI.run(["eval", "--store", store, "--compare", "latest", "999"])
+        XCTAssertTrue(bad.stderr.contains("run 999 is not a finished detection run"), bad.stderr)
+        XCTAssertTrue(try CLI.run(["detect", "--store", store, "--model-weight", "2"]).stderr.contains("--model-weight"))
+    }
+}
+
 final class CLILabelTests: CLITestCase {
     func simulated(_ accounts: Int = 300) throws -> [String] {
         let out = dir + "/sim"

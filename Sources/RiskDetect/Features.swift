@@ -1,0 +1,144 @@
+import Foundation
+
+/// Per-account features for the learnt model: how much of each kind of activity, how many
+/// distinct identifiers and how widely they are shared, timing (bursts, gaps, age), and
+/// what each detector says. Counts are log1p'd so a tree's cut points and a linear model's
+/// weights mean the same across store sizes.
+public enum AccountFeatures {
+    static let kinds: [(String, EventKind)] = [
+        ("login", .login), ("password_reset", .passwordReset), ("address_change", .addressChange), ("view", .view),
+        ("add_to_cart", .addToCart), ("order", .order), ("payment", .payment), ("refund", .refund),
+        ("coupon_redeem", .couponRedeem), ("review", .review), ("follow", .follow), ("live_view", .liveView),
+        ("message", .message), ("profile_view", .profileView),
+    ]
+    /// Detectors whose strongest finding per account is a feature; SQL rules count as one.
+    public static let detectorNames = ["brushing", "click_farm", "identity", "scalper", "ato", "scraping", "spam", "rules"]
+
+    public static var names: [String] {
+        ["events"] + kinds.map { "n_" + $0.0 } + ["failed_logins", "distinct_devices", "distinct_ips", "distinct_payments",
+         "distinct_addresses", "distinct_coupons", "distinct_items", "distinct_sellers", "distinct_targets",
+         "active_days", "age_at_first_event_days", "max_events_in_an_hour", "median_gap_log10s", "five_star_share",
+         "coupons_first_week", "drop_orders_within_5s", "mean_order_amount", "device_sharers", "payment_sharers",
+         "address_sharers", "ip_sharers", "texts_repeated"]
+         + detectorNames.map { "det_" + $0 }
+    }
+
+    /// Features of every account, row-major (`accountCount × names.count`). `strengths[d][a]`:
+    /// detector d's strongest finding on account a (0 when none), in `detectorNames` order.
+    public static func compute(_ t: EventTable, strengths: [[Float]]) -> [Float] {
+        let na = t.accountCount
+        let d = names.count
+        var x = [Float](repeating: 0, count: na * d)
+        // How many accounts use each device / payment / address / IP.
+        func sharers(_ col: [Int32], _ size: Int) -> [Int32] {
+            var pairs: [UInt64] = []
+            pairs.reserveCapacity(t.count / 4)
+            var scratch: [Int32] = []
+            for a in 0..<na {
+                scratch.removeAll(keepingCapacity: true)
+                for e in t.events(of: a) where col[Int(e)] >= 0 { scratch.append(col[Int(e)]) }
+                if scratch.isEmpty { continue }
+                scratch.sort()
+                var prev: Int32 = -1
+                for v in scratch where v != prev { pairs.append(UInt64(UInt32(v)) << 32 | UInt64(a)); prev = v }
+            }
+            var n = [Int32](repeating: 0, count: max(size, 1))
+            for p in pairs { n[Int(p >> 32)] += 1 }
+            return n
+        }
+        let devN = sharers(t.device, t.devices.count), payN = sharers(t.payment, t.payments.count)
+        let addrN = sharers(t.address, t.addresses.count), ipN = sharers(t.ip, t.ips.count)
+        var textCount: [Int32: Int32] = [:]
+        for e in 0..<t.count where t.textRef[e] >= 0 && (t.kind[e] == .review || t.kind[e] == .message) {
+            textCount[t.textRef[e], default: 0] += 1
+        }
+        let kindIndex: [EventKind: Int] = Dictionary(uniqueKeysWithValues: kinds.enumerated().map { ($1.1, $0) })
+        var scratch: [Int32] = []
+        var gaps: [Int64] = []
+        func distinct(_ col: [Int32], _ ev: ArraySlice<Int32>) -> Int {
+            scratch.removeAll(keepingCapacity: true)
+            for e in ev where col[Int(e)] >= 0 { scratch.append(col[Int(e)]) }
+            scratch.sort()
+            var n = 0, prev: Int32 = -1
+            for v in scratch where v != prev { n += 1; prev = v }
+            return n
+        }
+        func lg(_ v: Double) -> Float { Float(log1p(max(0, v))) }
+        for a in 0..<na {
+            let ev = t.events(of: a)
+            var f = [Float](repeating: 0, count: d)
+            f[0] = lg(Double(ev.count))
+            var counts = [Int](repeating: 0, count: kinds.count)
+            var failed = 0, fives = 0, reviews = 0, couponsEarly = 0, dropFast = 0, orders = 0
+            var amount = 0.0
+            var maxShare: (Int32, Int32, Int32, Int32) = (0, 0, 0, 0)
+            var repeated: Int32 = 0
+            let created = t.createdAt[a] != Int64.min ? t.createdAt[a] : t.firstSeen[a]
+            gaps.removeAll(keepingCapacity: true)
+            var prevTs: Int64?
+            var burst = 0, lo = ev.startIndex
+            for i in ev.indices {
+                let e = Int(ev[i])
+                let k = t.kind[e]
+                if let ki = kindIndex[k] { counts[ki] += 1 }
+                if k == .login && t.failed[e] { failed += 1 }
+                if k == .review { reviews += 1; if t.rating[e] == 5 { fives += 1 } }
+                if k == .couponRedeem && created != Int64.min && t.ts[e] - created < 7 * 86_400_000 { couponsEarly += 1 }
+                if k == .order {
+                    orders += 1
+                    if !t.amount[e].isNaN { amount += Double(t.amount[e]) }
+                    let it = t.item[e]
+                    if it >= 0, Int(it) < t.itemDropAt.count, t.itemDropAt[Int(it)] != Int64.min,
+                       t.ts[e] >= t.itemDropAt[Int(it)], t.ts[e] - t.itemDropAt[Int(it)] <= 5000 { dropFast += 1 }
+                }
+                if t.device[e] >= 0 { maxShare.0 = max(maxShare.0, devN[Int(t.device[e])]) }
+                if t.payment[e] >= 0 { maxShare.1 = max(maxShare.1, payN[Int(t.payment[e])]) }
+                if t.address[e] >= 0 { maxShare.2 = max(maxShare.2, addrN[Int(t.address[e])]) }
+                if t.ip[e] >= 0 { maxShare.3 = max(maxShare.3, ipN[Int(t.ip[e])]) }
+                if t.textRef[e] >= 0, let c = textCount[t.textRef[e]], c > 1 { repeated += 1 }
+                let ts = t.ts[e]
+                if let p = prevTs { gaps.append(ts - p) }
+                prevTs = ts
+                while t.ts[Int(ev[lo])] < ts - 3_600_000 { lo += 1 }
+                burst = max(burst, i - lo + 1)
+            }
+            var j = 1
+            for c in counts { f[j] = lg(Double(c)); j += 1 }
+            f[j] = lg(Double(failed)); j += 1
+            for col in [t.device, t.ip, t.payment, t.address, t.coupon, t.item, t.seller, t.target] { f[j] = lg(Double(distinct(col, ev))); j += 1 }
+            let first = ev.first.map { t.ts[Int($0)] }, last = ev.last.map { t.ts[Int($0)] }
+            f[j] = lg(Double(((last ?? 0) - (first ?? 0))) / 86_400_000); j += 1
+            f[j] = created != Int64.min && first != nil ? lg(Double(first! - created) / 86_400_000) : -1; j += 1
+            f[j] = lg(Double(burst)); j += 1
+            if gaps.isEmpty { f[j] = -1 } else {
+                gaps.sort()
+                f[j] = Float(log10(max(1, Double(gaps[gaps.count / 2]) / 1000)))
+            }
+            j += 1
+            f[j] = reviews > 0 ? Float(fives) / Float(reviews) : -1; j += 1
+            f[j] = lg(Double(couponsEarly)); j += 1
+            f[j] = lg(Double(dropFast)); j += 1
+            f[j] = orders > 0 ? lg(amount / Double(orders)) : 0; j += 1
+            f[j] = lg(Double(maxShare.0)); j += 1
+            f[j] = lg(Double(maxShare.1)); j += 1
+            f[j] = lg(Double(maxShare.2)); j += 1
+            f[j] = lg(Double(maxShare.3)); j += 1
+            f[j] = lg(Double(repeated)); j += 1
+            for s in strengths { f[j] = a < s.count ? s[a] : 0; j += 1 }
+            x.replaceSubrange((a * d)..<((a + 1) * d), with: f)
+        }
+        return x
+    }
+
+    /// Each detector's strongest finding per account, in `detectorNames` order (rules pooled).
+    public static func strengths(_ findings: [Finding], accounts: Int) -> [[Float]] {
+        var s = [[Float]](repeating: [Float](repeating: 0, count: accounts), count: detectorNames.count)
+        let index = Dictionary(uniqueKeysWithValues: detectorNames.enumerated().map { ($1, $0) })
+        for f in findings where Int(f.account) < accounts {
+            let k = f.detector.hasPrefix("rule:") ? index["rules"]! : index[f.detector]
+            guard let k else { continue }
+            s[k][Int(f.account)] = max(s[k][Int(f.account)], Float(f.strength))
+        }
+        return s
+    }
+}

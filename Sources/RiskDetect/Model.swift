@@ -1,0 +1,232 @@
+import Foundation
+
+/// A learnt scorer over `AccountFeatures`: logistic regression or gradient-boosted trees.
+/// Stored as JSON in the `models` table with its feature list, so a model trained on one
+/// feature set is never applied to another.
+public enum LearntModel: Codable, Sendable {
+    case logistic(LogisticRegression)
+    case gbdt(GradientBoostedTrees)
+
+    public var kind: String { if case .logistic = self { return "logreg" } else { return "gbdt" } }
+
+    public func predict(_ x: [Float], rows: Int, cols: Int) -> [Double] {
+        switch self {
+        case .logistic(let m): return m.predict(x, rows: rows, cols: cols)
+        case .gbdt(let m): return m.predict(x, rows: rows, cols: cols)
+        }
+    }
+
+    public static func fit(kind: String, x: [Float], y: [Bool], rows: Int, cols: Int) -> LearntModel {
+        kind == "logreg" ? .logistic(LogisticRegression.fit(x, y, rows: rows, cols: cols))
+                         : .gbdt(GradientBoostedTrees.fit(x, y, rows: rows, cols: cols))
+    }
+}
+
+@inline(__always) func sigmoid(_ z: Double) -> Double { z >= 0 ? 1 / (1 + exp(-z)) : exp(z) / (1 + exp(z)) }
+
+/// L2-regularised logistic regression on standardised features, fitted by Newton's method
+/// (the Hessian is small: one row and column per feature).
+public struct LogisticRegression: Codable, Sendable {
+    public var mean: [Double]
+    public var scale: [Double]
+    public var weights: [Double]
+    public var bias: Double
+
+    public static func fit(_ x: [Float], _ y: [Bool], rows n: Int, cols d: Int, l2: Double = 1.0, iterations: Int = 25) -> LogisticRegression {
+        var mean = [Double](repeating: 0, count: d), sq = mean
+        for i in 0..<n { for j in 0..<d { let v = Double(x[i * d + j]); mean[j] += v; sq[j] += v * v } }
+        var scale = mean
+        for j in 0..<d {
+            mean[j] /= Double(max(1, n))
+            let v = sq[j] / Double(max(1, n)) - mean[j] * mean[j]
+            scale[j] = v > 1e-12 ? sqrt(v) : 1
+        }
+        let p = d + 1        // weights, then the bias
+        var w = [Double](repeating: 0, count: p)
+        var z = [Double](repeating: 0, count: p)
+        for _ in 0..<iterations {
+            var g = [Double](repeating: 0, count: p)
+            var h = [Double](repeating: 0, count: p * p)
+            for i in 0..<n {
+                for j in 0..<d { z[j] = (Double(x[i * d + j]) - mean[j]) / scale[j] }
+                z[d] = 1
+                var s = 0.0
+                for j in 0..<p { s += w[j] * z[j] }
+                let pr = sigmoid(s)
+                let r = pr - (y[i] ? 1 : 0)
+                let wt = max(pr * (1 - pr), 1e-9)
+                for j in 0..<p {
+                    g[j] += r * z[j]
+                    let wz = wt * z[j]
+                    for k in j..<p { h[j * p + k] += wz * z[k] }
+                }
+            }
+            for j in 0..<d { g[j] += l2 * w[j]; h[j * p + j] += l2 }
+            for j in 0..<p { for k in 0..<j { h[j * p + k] = h[k * p + j] } }
+            h[d * p + d] += 1e-6
+            guard let step = solve(h, g, p) else { break }
+            var change = 0.0
+            for j in 0..<p { w[j] -= step[j]; change = max(change, abs(step[j])) }
+            if change < 1e-6 { break }
+        }
+        return LogisticRegression(mean: mean, scale: scale, weights: Array(w[0..<d]), bias: w[d])
+    }
+
+    /// Solves A x = b (A symmetric positive definite) by Cholesky.
+    static func solve(_ a: [Double], _ b: [Double], _ n: Int) -> [Double]? {
+        var l = [Double](repeating: 0, count: n * n)
+        for i in 0..<n {
+            for j in 0...i {
+                var s = a[i * n + j]
+                for k in 0..<j { s -= l[i * n + k] * l[j * n + k] }
+                if i == j { guard s > 0 else { return nil }; l[i * n + i] = sqrt(s) } else { l[i * n + j] = s / l[j * n + j] }
+            }
+        }
+        var y = [Double](repeating: 0, count: n)
+        for i in 0..<n { var s = b[i]; for k in 0..<i { s -= l[i * n + k] * y[k] }; y[i] = s / l[i * n + i] }
+        var x = [Double](repeating: 0, count: n)
+        for i in stride(from: n - 1, through: 0, by: -1) { var s = y[i]; for k in (i + 1)..<n { s -= l[k * n + i] * x[k] }; x[i] = s / l[i * n + i] }
+        return x
+    }
+
+    public func predict(_ x: [Float], rows n: Int, cols d: Int) -> [Double] {
+        (0..<n).map { i in
+            var s = bias
+            for j in 0..<d { s += weights[j] * (Double(x[i * d + j]) - mean[j]) / scale[j] }
+            return sigmoid(s)
+        }
+    }
+}
+
+/// Gradient-boosted regression trees on the logistic loss, histogram-based (features cut
+/// into at most 64 quantile bins, as LightGBM and scikit-learn's HistGradientBoosting do).
+public struct GradientBoostedTrees: Codable, Sendable {
+    public struct Node: Codable, Sendable {
+        public var feature: Int32          // -1: a leaf
+        public var threshold: Float        // x <= threshold goes left
+        public var left: Int32
+        public var right: Int32
+        public var value: Float
+    }
+    public var base: Double
+    public var learningRate: Double
+    public var trees: [[Node]]
+
+    public struct Params: Sendable {
+        public var rounds = 150
+        public var learningRate = 0.1
+        public var maxDepth = 5
+        public var minLeaf = 20
+        public var l2 = 1.0
+        public var bins = 64
+        public init() {}
+    }
+
+    public static func fit(_ x: [Float], _ y: [Bool], rows n: Int, cols d: Int, params: Params = Params()) -> GradientBoostedTrees {
+        // Cut points per feature from the data's quantiles.
+        var cuts = [[Float]](repeating: [], count: d)
+        let sampleStride = max(1, n / 20_000)
+        for j in 0..<d {
+            var v: [Float] = []
+            for i in stride(from: 0, to: n, by: sampleStride) { v.append(x[i * d + j]) }
+            v.sort()
+            var c: [Float] = []
+            for q in 1..<params.bins {
+                let t = v[min(v.count - 1, q * v.count / params.bins)]
+                if c.last != t { c.append(t) }
+            }
+            if c.last == v.last { c.removeLast() }     // nothing above the top cut
+            cuts[j] = c
+        }
+        var binned = [UInt8](repeating: 0, count: n * d)
+        for i in 0..<n {
+            for j in 0..<d {
+                let v = x[i * d + j], c = cuts[j]
+                var lo = 0, hi = c.count
+                while lo < hi { let m = (lo + hi) / 2; if v <= c[m] { hi = m } else { lo = m + 1 } }
+                binned[i * d + j] = UInt8(lo)
+            }
+        }
+        let pos = Double(y.filter { $0 }.count)
+        let prior = min(max(pos / Double(max(1, n)), 1e-4), 1 - 1e-4)
+        let base = log(prior / (1 - prior))
+        var raw = [Double](repeating: base, count: n)
+        var g = [Double](repeating: 0, count: n), h = g
+        var trees: [[Node]] = []
+        var index = Array(0..<n)
+        let nb = params.bins + 1
+        var histG = [Double](repeating: 0, count: d * nb), histH = histG, histN = [Int](repeating: 0, count: d * nb)
+        for _ in 0..<params.rounds {
+            for i in 0..<n {
+                let p = sigmoid(raw[i])
+                g[i] = p - (y[i] ? 1 : 0)
+                h[i] = max(p * (1 - p), 1e-9)
+            }
+            var nodes: [Node] = []
+            // Grow depth-first over index ranges (rows of a node are contiguous in `index`).
+            func grow(_ lo: Int, _ hi: Int, _ depth: Int) -> Int32 {
+                var G = 0.0, H = 0.0
+                for k in lo..<hi { G += g[index[k]]; H += h[index[k]] }
+                let leafValue = Float(-G / (H + params.l2) * params.learningRate)
+                let me = Int32(nodes.count)
+                nodes.append(Node(feature: -1, threshold: 0, left: -1, right: -1, value: leafValue))
+                guard depth < params.maxDepth, hi - lo >= 2 * params.minLeaf else { return me }
+                for k in 0..<(d * nb) { histG[k] = 0; histH[k] = 0; histN[k] = 0 }
+                for k in lo..<hi {
+                    let i = index[k], gi = g[i], hi_ = h[i]
+                    let row = i * d
+                    for j in 0..<d {
+                        let b = j * nb + Int(binned[row + j])
+                        histG[b] += gi; histH[b] += hi_; histN[b] += 1
+                    }
+                }
+                let parentScore = G * G / (H + params.l2)
+                var best = (gain: 1e-9, feature: -1, bin: 0)
+                for j in 0..<d where !cuts[j].isEmpty {
+                    var gl = 0.0, hl = 0.0, nl = 0
+                    for b in 0..<cuts[j].count {
+                        let k = j * nb + b
+                        gl += histG[k]; hl += histH[k]; nl += histN[k]
+                        let nr = (hi - lo) - nl
+                        if nl < params.minLeaf { continue }
+                        if nr < params.minLeaf { break }
+                        let gr = G - gl, hr = H - hl
+                        let gain = gl * gl / (hl + params.l2) + gr * gr / (hr + params.l2) - parentScore
+                        if gain > best.gain { best = (gain, j, b) }
+                    }
+                }
+                guard best.feature >= 0 else { return me }
+                // Partition the node's rows: bin <= best.bin to the left.
+                var a = lo, b = hi - 1
+                while a <= b {
+                    if Int(binned[index[a] * d + best.feature]) <= best.bin { a += 1 } else { index.swapAt(a, b); b -= 1 }
+                }
+                let l = grow(lo, a, depth + 1)
+                let r = grow(a, hi, depth + 1)
+                nodes[Int(me)] = Node(feature: Int32(best.feature), threshold: cuts[best.feature][best.bin], left: l, right: r, value: 0)
+                return me
+            }
+            _ = grow(0, n, 0)
+            trees.append(nodes)
+            for i in 0..<n { raw[i] += Double(Self.leaf(nodes, x, row: i * d)) }
+        }
+        return GradientBoostedTrees(base: base, learningRate: params.learningRate, trees: trees)
+    }
+
+    @inline(__always) static func leaf(_ nodes: [Node], _ x: [Float], row: Int) -> Float {
+        var k = 0
+        while nodes[k].feature >= 0 {
+            let n = nodes[k]
+            k = Int(x[row + Int(n.feature)] <= n.threshold ? n.left : n.right)
+        }
+        return nodes[k].value
+    }
+
+    public func predict(_ x: [Float], rows n: Int, cols d: Int) -> [Double] {
+        (0..<n).map { i in
+            var s = base
+            for t in trees { s += Double(Self.leaf(t, x, row: i * d)) }
+            return sigmoid(s)
+        }
+    }
+}

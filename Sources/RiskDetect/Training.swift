@@ -1,0 +1,172 @@
+import Foundation
+import RiskMetrics
+import RiskStore
+
+/// A stored model version.
+public struct ModelRecord: Sendable {
+    public var id: Int64
+    public var createdAt: Int64
+    public var kind: String
+    public var features: [String]
+    public var model: LearntModel
+    public var labels: Int
+    public var positives: Int
+    /// Cross-validated metrics: "auc", "auc_sd", "p_at_k", "p_at_k_sd" (and per kind tried).
+    public var cv: [String: Double]
+    public var current: Bool
+}
+
+public enum ModelStore {
+    public static func save(_ db: Database, kind: String, model: LearntModel, labels: Int, positives: Int, cv: [String: Double]) throws -> Int64 {
+        let params = String(decoding: try JSONEncoder().encode(model), as: UTF8.self)
+        let feats = String(decoding: try JSONEncoder().encode(AccountFeatures.names), as: UTF8.self)
+        let cvJSON = String(decoding: try JSONEncoder().encode(cv), as: UTF8.self)
+        return try db.transaction {
+            try db.run("UPDATE models SET current = 0 WHERE current = 1")
+            try db.run("INSERT INTO models(created_at, kind, features, params, labels, positives, cv, current) VALUES (?, ?, ?, ?, ?, ?, ?, 1)",
+                       [.int(Timestamp.nowMs()), .text(kind), .text(feats), .text(params), .int(Int64(labels)), .int(Int64(positives)), .text(cvJSON)])
+            return db.lastInsertRowID
+        }
+    }
+
+    /// The model `detect` uses: the current one, if its features are this build's.
+    public static func current(_ db: Database) throws -> ModelRecord? {
+        guard try db.int("SELECT count(*) FROM sqlite_schema WHERE name = 'models'") > 0 else { return nil }
+        return try list(db, where: "current = 1").first
+    }
+
+    public static func list(_ db: Database, where cond: String = "1") throws -> [ModelRecord] {
+        try db.rows("SELECT id, created_at, kind, features, params, labels, positives, cv, current FROM models WHERE \(cond) ORDER BY id DESC").compactMap { r in
+            guard let feats = r[3].string.flatMap({ try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }),
+                  let model = r[4].string.flatMap({ try? JSONDecoder().decode(LearntModel.self, from: Data($0.utf8)) }) else { return nil }
+            let cv = r[7].string.flatMap { try? JSONDecoder().decode([String: Double].self, from: Data($0.utf8)) } ?? [:]
+            return ModelRecord(id: r[0].int ?? 0, createdAt: r[1].int ?? 0, kind: r[2].string ?? "", features: feats, model: model,
+                               labels: Int(r[5].int ?? 0), positives: Int(r[6].int ?? 0), cv: cv, current: (r[8].int ?? 0) == 1)
+        }
+    }
+}
+
+public struct TrainReport: Sendable {
+    public var modelID: Int64
+    public var kind: String
+    public var labels: Int
+    public var positives: Int
+    public var k: Int
+    /// Per kind tried: mean and sd over folds of AUC and precision at K.
+    public var cv: [String: (auc: Double, aucSD: Double, pk: Double, pkSD: Double)]
+    public var loadSeconds: Double
+    public var seconds: Double
+}
+
+public struct TrainError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// Trains on the analysts' current labels (fraud = 1, legit = 0; unsure is left out) over
+/// per-account features and the latest detection run's findings; picks the kind with the
+/// best cross-validated AUC (or the one asked for) and stores it as the current model.
+public final class Trainer {
+    public var folds = 5
+    public var seed: UInt64 = 42
+    public init() {}
+
+    public func run(store: Store, kind: String = "auto", cancel: CancelToken = CancelToken(),
+                    progress: @escaping (String) -> Void = { _ in }) throws -> TrainReport {
+        let db = store.db
+        let t0 = Date()
+        var labelled: [String: Bool] = [:]
+        for r in try db.rows("SELECT account_id, label FROM current_labels WHERE label IN ('fraud','legit')") {
+            if let a = r[0].string { labelled[a] = r[1].string == "fraud" }
+        }
+        let positives = labelled.values.filter { $0 }.count
+        guard positives >= 5, labelled.count - positives >= 5 else {
+            throw TrainError(description: "not enough labels to learn from: \(positives) fraud and \(labelled.count - positives) legit (need at least 5 of each; label with `riskdesk label` or in the workbench)")
+        }
+        progress("loading events")
+        let table = try EventTable.load(from: db, cancel: cancel)
+        let loadSeconds = Date().timeIntervalSince(t0)
+        try cancel.check()
+        progress("features")
+        let strengths = try Self.latestStrengths(db, table)
+        let x = AccountFeatures.compute(table, strengths: strengths)
+        let d = AccountFeatures.names.count
+        var rows: [Int] = []
+        var y: [Bool] = []
+        for (id, isFraud) in labelled.sorted(by: { $0.key < $1.key }) {
+            guard let a = table.accounts.lookup(id) else { continue }
+            rows.append(Int(a)); y.append(isFraud)
+        }
+        let n = rows.count
+        var xs = [Float](repeating: 0, count: n * d)
+        for (i, a) in rows.enumerated() { for j in 0..<d { xs[i * d + j] = x[a * d + j] } }
+        // Stratified folds, shuffled with a fixed seed.
+        var rng = SplitMix(seed: seed)
+        var posIdx = (0..<n).filter { y[$0] }, negIdx = (0..<n).filter { !y[$0] }
+        posIdx.shuffle(using: &rng); negIdx.shuffle(using: &rng)
+        var fold = [Int](repeating: 0, count: n)
+        for (k, i) in posIdx.enumerated() { fold[i] = k % folds }
+        for (k, i) in negIdx.enumerated() { fold[i] = k % folds }
+        let kinds = kind == "auto" ? ["gbdt", "logreg"] : [kind]
+        var cv: [String: (auc: Double, aucSD: Double, pk: Double, pkSD: Double)] = [:]
+        for kd in kinds {
+            var aucs: [Double] = [], pks: [Double] = []
+            for f in 0..<folds {
+                try cancel.check()
+                progress("cross-validating \(kd), fold \(f + 1)/\(folds)")
+                let tr = (0..<n).filter { fold[$0] != f }, te = (0..<n).filter { fold[$0] == f }
+                let m = LearntModel.fit(kind: kd, x: Self.take(xs, tr, d), y: tr.map { y[$0] }, rows: tr.count, cols: d)
+                let p = m.predict(Self.take(xs, te, d), rows: te.count, cols: d)
+                let yt = te.map { y[$0] }
+                let k = max(1, yt.filter { $0 }.count)
+                if let a = Ranking.auc(scores: p, labels: yt) { aucs.append(a) }
+                if let pk = Ranking.precisionAtK(scores: p, labels: yt, k: k) { pks.append(pk) }
+            }
+            cv[kd] = (Self.mean(aucs), Self.sd(aucs), Self.mean(pks), Self.sd(pks))
+        }
+        let chosen = kinds.max { (cv[$0]?.auc ?? 0, $0 == "gbdt" ? 1 : 0) < (cv[$1]?.auc ?? 0, $1 == "gbdt" ? 1 : 0) }!
+        progress("fitting \(chosen) on all \(n) labels")
+        let model = LearntModel.fit(kind: chosen, x: xs, y: y, rows: n, cols: d)
+        var cvOut: [String: Double] = [:]
+        for (kd, v) in cv { cvOut["\(kd)_auc"] = v.auc; cvOut["\(kd)_auc_sd"] = v.aucSD; cvOut["\(kd)_p_at_k"] = v.pk; cvOut["\(kd)_p_at_k_sd"] = v.pkSD }
+        let id = try ModelStore.save(db, kind: chosen, model: model, labels: n, positives: positives, cv: cvOut)
+        return TrainReport(modelID: id, kind: chosen, labels: n, positives: positives, k: max(1, positives / folds), cv: cv,
+                           loadSeconds: loadSeconds, seconds: Date().timeIntervalSince(t0))
+    }
+
+    /// Each detector's strongest finding per account from the latest run's findings.
+    static func latestStrengths(_ db: Database, _ table: EventTable) throws -> [[Float]] {
+        var s = [[Float]](repeating: [Float](repeating: 0, count: table.accountCount), count: AccountFeatures.detectorNames.count)
+        let index = Dictionary(uniqueKeysWithValues: AccountFeatures.detectorNames.enumerated().map { ($1, $0) })
+        for r in try db.rows("SELECT account_id, detector, max(strength) FROM findings GROUP BY 1, 2") {
+            guard let id = r[0].string, let det = r[1].string, let a = table.accounts.lookup(id) else { continue }
+            guard let k = det.hasPrefix("rule:") ? index["rules"] : index[det] else { continue }
+            s[k][Int(a)] = max(s[k][Int(a)], Float(r[2].double ?? 0))
+        }
+        return s
+    }
+
+    static func take(_ x: [Float], _ rows: [Int], _ d: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: rows.count * d)
+        for (i, r) in rows.enumerated() { for j in 0..<d { out[i * d + j] = x[r * d + j] } }
+        return out
+    }
+    static func mean(_ v: [Double]) -> Double { v.isEmpty ? .nan : v.reduce(0, +) / Double(v.count) }
+    static func sd(_ v: [Double]) -> Double {
+        guard v.count > 1 else { return 0 }
+        let m = mean(v)
+        return sqrt(v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(v.count - 1))
+    }
+}
+
+/// A small seeded generator (SplitMix64): folds and bootstraps that repeat run to run.
+public struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import RiskMetrics
+import XCTest
+@testable import RiskDetect
+
+final class ModelTests: XCTestCase {
+    /// Two features; fraud when x0 + 2·x1 > 1 (with a little noise).
+    func linear(_ n: Int, seed: UInt64) -> ([Float], [Bool]) {
+        var rng = SplitMix(seed: seed)
+        var x: [Float] = [], y: [Bool] = []
+        for _ in 0..<n {
+            let a = Float.random(in: 0...1, using: &rng), b = Float.random(in: 0...1, using: &rng)
+            x += [a, b]
+            y.append(a + 2 * b + Float.random(in: -0.1...0.1, using: &rng) > 1.5)
+        }
+        return (x, y)
+    }
+
+    /// An interaction no linear model can express: fraud when x0 and x1 are both high or both low.
+    func xor(_ n: Int, seed: UInt64) -> ([Float], [Bool]) {
+        var rng = SplitMix(seed: seed)
+        var x: [Float] = [], y: [Bool] = []
+        for _ in 0..<n {
+            let a = Float.random(in: 0...1, using: &rng), b = Float.random(in: 0...1, using: &rng)
+            x += [a, b, Float.random(in: 0...1, using: &rng)]
+            y.append((a > 0.5) == (b > 0.5))
+        }
+        return (x, y)
+    }
+
+    func testLogisticRegressionLearnsALinearBoundary() {
+        let (x, y) = linear(3000, seed: 1)
+        let m = LogisticRegression.fit(x, y, rows: 3000, cols: 2)
+        XCTAssertGreaterThan(m.weights[1], m.weights[0])      // x1 counts twice
+        XCTAssertGreaterThan(m.weights[0], 0)
+        let (tx, ty) = linear(2000, seed: 2)
+        let auc = Ranking.auc(scores: m.predict(tx, rows: 2000, cols: 2), labels: ty)!
+        XCTAssertGreaterThan(auc, 0.98)
+    }
+
+    func testBoostedTreesLearnAnInteractionALinearModelCannot() {
+        let (x, y) = xor(4000, seed: 3)
+        let (tx, ty) = xor(2000, seed: 4)
+        let gb = GradientBoostedTrees.fit(x, y, rows: 4000, cols: 3)
+        let lr = LogisticRegression.fit(x, y, rows: 4000, cols: 3)
+        let aGB = Ranking.auc(scores: gb.predict(tx, rows: 2000, cols: 3), labels: ty)!
+        let aLR = Ranking.auc(scores: lr.predict(tx, rows: 2000, cols: 3), labels: ty)!
+        XCTAssertGreaterThan(aGB, 0.97)
+        XCTAssertLessThan(aLR, 0.6)
+        // It round-trips through the stored JSON unchanged.
+        let m = LearntModel.gbdt(gb)
+        let back = try! JSONDecoder().decode(LearntModel.self, from: JSONEncoder().encode(m))
+        XCTAssertEqual(back.predict(tx, rows: 20, cols: 3), m.predict(tx, rows: 20, cols: 3))
+    }
+
+    func testBootstrapPointEstimatesMatchTheMetricsAndIntervalsBracketThem() {
+        var rng = SplitMix(seed: 9)
+        let n = 4000
+        let labels = (0..<n).map { _ in Double.random(in: 0...1, using: &rng) < 0.1 }
+        // a: a weak scorer with ties; b: a better one.
+        let a = labels.map { l in (Double.random(in: 0...1, using: &rng) + (l ? 0.3 : 0)).rounded(toPlaces: 1) }
+        let b = labels.map { l in Double.random(in: 0...1, using: &rng) + (l ? 0.8 : 0) }
+        let c = Bootstrap.compare(a, b, labels: labels, resamples: 300)
+        XCTAssertEqual(c.a["auc"]!.value, Ranking.auc(scores: a, labels: labels)!, accuracy: 1e-9)
+        XCTAssertEqual(c.b["auc"]!.value, Ranking.auc(scores: b, labels: labels)!, accuracy: 1e-9)
+        XCTAssertEqual(c.b["avg_precision"]!.value, Ranking.averagePrecision(scores: b, labels: labels)!, accuracy: 1e-9)
+        XCTAssertEqual(c.b["precision_at_k"]!.value, Ranking.precisionAtK(scores: b, labels: labels, k: c.k)!, accuracy: 1e-9)
+        for m in Bootstrap.metrics {
+            XCTAssertLessThanOrEqual(c.a[m]!.low, c.a[m]!.value + 1e-9, m)
+            XCTAssertGreaterThanOrEqual(c.a[m]!.high, c.a[m]!.value - 1e-9, m)
+        }
+        // b is clearly better: the paired interval of the difference excludes 0.
+        XCTAssertGreaterThan(c.difference["auc"]!.low, 0)
+        // A scorer against itself: no difference at all.
+        let same = Bootstrap.compare(b, b, labels: labels, resamples: 100)
+        XCTAssertEqual(same.difference["auc"]!.low, 0, accuracy: 1e-12)
+        XCTAssertEqual(same.difference["auc"]!.high, 0, accuracy: 1e-12)
+    }
+}
+
+extension Double {
+    func rounded(toPlaces p: Int) -> Double { let f = pow(10, Double(p)); return (self * f).rounded() / f }
+}
