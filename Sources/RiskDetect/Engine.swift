@@ -130,14 +130,18 @@ public final class DetectionEngine {
         var scores = DetectionEngine.combine(findings, accounts: table.accountCount)
         // The learnt model, stacked on the detectors' strengths and behaviour features.
         var modelID: Int64?
-        if useModel, let m = try ModelStore.current(db), m.features == AccountFeatures.names {
+        if useModel, let m = try ModelStore.current(db),
+           let x = AccountFeatures.select(AccountFeatures.compute(table, strengths: AccountFeatures.strengths(findings, accounts: table.accountCount)),
+                                          rows: table.accountCount, names: m.features) {
             progress("learnt model v\(m.id)", 0.95)
             let d = m.features.count
-            let x = AccountFeatures.compute(table, strengths: AccountFeatures.strengths(findings, accounts: table.accountCount))
             let p = m.model.predict(x, rows: table.accountCount, cols: d)
+            let stacked = m.features.contains { $0.hasPrefix("det_") }
             for a in scores.indices {
                 let det = scores[a].score
-                scores[a].score = modelWeight * p[a] + (1 - modelWeight) * det
+                // Stacked: the model already weighs the detectors; a mixture keeps them in view.
+                // Behaviour-only: independent evidence, combined like another detector (noisy-OR).
+                scores[a].score = stacked ? modelWeight * p[a] + (1 - modelWeight) * det : 1 - (1 - det) * (1 - modelWeight * p[a])
                 if p[a] >= 0.5 {
                     scores[a].reasons.append(String(format: "learnt model v%lld: %.2f", m.id, p[a]))
                     if scores[a].riskType == nil { scores[a].riskType = "learnt" }

@@ -14,13 +14,26 @@ public enum AccountFeatures {
     /// Detectors whose strongest finding per account is a feature; SQL rules count as one.
     public static let detectorNames = ["brushing", "click_farm", "identity", "scalper", "ato", "scraping", "spam", "rules"]
 
-    public static var names: [String] {
+    /// Behaviour features (what an account did), then the detectors' strengths.
+    public static var names: [String] { behaviourNames + detectorNames.map { "det_" + $0 } }
+    public static var behaviourNames: [String] {
         ["events"] + kinds.map { "n_" + $0.0 } + ["failed_logins", "distinct_devices", "distinct_ips", "distinct_payments",
          "distinct_addresses", "distinct_coupons", "distinct_items", "distinct_sellers", "distinct_targets",
          "active_days", "age_at_first_event_days", "max_events_in_an_hour", "median_gap_log10s", "five_star_share",
          "coupons_first_week", "drop_orders_within_5s", "mean_order_amount", "device_sharers", "payment_sharers",
          "address_sharers", "ip_sharers", "texts_repeated"]
-         + detectorNames.map { "det_" + $0 }
+    }
+
+    /// Keeps the columns a model was trained on (by name) from the full feature matrix.
+    public static func select(_ x: [Float], rows: Int, names wanted: [String]) -> [Float]? {
+        let all = names
+        let idx = wanted.map { w in all.firstIndex(of: w) }
+        guard idx.allSatisfy({ $0 != nil }) else { return nil }
+        let d = all.count, k = wanted.count
+        if wanted == all { return x }
+        var out = [Float](repeating: 0, count: rows * k)
+        for i in 0..<rows { for (j, c) in idx.enumerated() { out[i * k + j] = x[i * d + c!] } }
+        return out
     }
 
     /// Features of every account, row-major (`accountCount × names.count`). `strengths[d][a]`:

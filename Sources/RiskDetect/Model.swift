@@ -155,7 +155,17 @@ public struct GradientBoostedTrees: Codable, Sendable {
         var trees: [[Node]] = []
         var index = Array(0..<n)
         let nb = params.bins + 1
-        var histG = [Double](repeating: 0, count: d * nb), histH = histG, histN = [Int](repeating: 0, count: d * nb)
+        var histG = [Double](repeating: 0, count: d * nb), histH = histG
+        var histN = [Int32](repeating: 0, count: d * nb)
+        let cutCounts = cuts.map(\.count)
+        // The hot loops run on raw buffers: no bounds checks, no copy-on-write checks.
+        binned.withUnsafeBufferPointer { bin in
+        g.withUnsafeMutableBufferPointer { g in
+        h.withUnsafeMutableBufferPointer { h in
+        index.withUnsafeMutableBufferPointer { index in
+        histG.withUnsafeMutableBufferPointer { hg in
+        histH.withUnsafeMutableBufferPointer { hh in
+        histN.withUnsafeMutableBufferPointer { hn in
         for _ in 0..<params.rounds {
             for i in 0..<n {
                 let p = sigmoid(raw[i])
@@ -171,22 +181,24 @@ public struct GradientBoostedTrees: Codable, Sendable {
                 let me = Int32(nodes.count)
                 nodes.append(Node(feature: -1, threshold: 0, left: -1, right: -1, value: leafValue))
                 guard depth < params.maxDepth, hi - lo >= 2 * params.minLeaf else { return me }
-                for k in 0..<(d * nb) { histG[k] = 0; histH[k] = 0; histN[k] = 0 }
+                for k in 0..<(d * nb) { hg[k] = 0; hh[k] = 0; hn[k] = 0 }
                 for k in lo..<hi {
                     let i = index[k], gi = g[i], hi_ = h[i]
                     let row = i * d
+                    var b = 0
                     for j in 0..<d {
-                        let b = j * nb + Int(binned[row + j])
-                        histG[b] += gi; histH[b] += hi_; histN[b] += 1
+                        let slot = b + Int(bin[row + j])
+                        hg[slot] += gi; hh[slot] += hi_; hn[slot] += 1
+                        b += nb
                     }
                 }
                 let parentScore = G * G / (H + params.l2)
                 var best = (gain: 1e-9, feature: -1, bin: 0)
-                for j in 0..<d where !cuts[j].isEmpty {
+                for j in 0..<d where cutCounts[j] > 0 {
                     var gl = 0.0, hl = 0.0, nl = 0
-                    for b in 0..<cuts[j].count {
+                    for b in 0..<cutCounts[j] {
                         let k = j * nb + b
-                        gl += histG[k]; hl += histH[k]; nl += histN[k]
+                        gl += hg[k]; hl += hh[k]; nl += Int(hn[k])
                         let nr = (hi - lo) - nl
                         if nl < params.minLeaf { continue }
                         if nr < params.minLeaf { break }
@@ -199,7 +211,7 @@ public struct GradientBoostedTrees: Codable, Sendable {
                 // Partition the node's rows: bin <= best.bin to the left.
                 var a = lo, b = hi - 1
                 while a <= b {
-                    if Int(binned[index[a] * d + best.feature]) <= best.bin { a += 1 } else { index.swapAt(a, b); b -= 1 }
+                    if Int(bin[index[a] * d + best.feature]) <= best.bin { a += 1 } else { index.swapAt(a, b); b -= 1 }
                 }
                 let l = grow(lo, a, depth + 1)
                 let r = grow(a, hi, depth + 1)
@@ -208,25 +220,35 @@ public struct GradientBoostedTrees: Codable, Sendable {
             }
             _ = grow(0, n, 0)
             trees.append(nodes)
-            for i in 0..<n { raw[i] += Double(Self.leaf(nodes, x, row: i * d)) }
+            x.withUnsafeBufferPointer { xb in
+                nodes.withUnsafeBufferPointer { nd in
+                    for i in 0..<n {
+                        var k = 0
+                        let row = i * d
+                        while nd[k].feature >= 0 { k = Int(xb[row + Int(nd[k].feature)] <= nd[k].threshold ? nd[k].left : nd[k].right) }
+                        raw[i] += Double(nd[k].value)
+                    }
+                }
+            }
         }
+        }}}}}}}
         return GradientBoostedTrees(base: base, learningRate: params.learningRate, trees: trees)
     }
 
-    @inline(__always) static func leaf(_ nodes: [Node], _ x: [Float], row: Int) -> Float {
-        var k = 0
-        while nodes[k].feature >= 0 {
-            let n = nodes[k]
-            k = Int(x[row + Int(n.feature)] <= n.threshold ? n.left : n.right)
-        }
-        return nodes[k].value
-    }
-
     public func predict(_ x: [Float], rows n: Int, cols d: Int) -> [Double] {
-        (0..<n).map { i in
-            var s = base
-            for t in trees { s += Double(Self.leaf(t, x, row: i * d)) }
-            return sigmoid(s)
+        var raw = [Double](repeating: base, count: n)
+        x.withUnsafeBufferPointer { xb in
+            for t in trees {
+                t.withUnsafeBufferPointer { nd in
+                    for i in 0..<n {
+                        var k = 0
+                        let row = i * d
+                        while nd[k].feature >= 0 { k = Int(xb[row + Int(nd[k].feature)] <= nd[k].threshold ? nd[k].left : nd[k].right) }
+                        raw[i] += Double(nd[k].value)
+                    }
+                }
+            }
         }
+        return raw.map(sigmoid)
     }
 }

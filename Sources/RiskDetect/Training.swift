@@ -17,9 +17,9 @@ public struct ModelRecord: Sendable {
 }
 
 public enum ModelStore {
-    public static func save(_ db: Database, kind: String, model: LearntModel, labels: Int, positives: Int, cv: [String: Double]) throws -> Int64 {
+    public static func save(_ db: Database, kind: String, model: LearntModel, features: [String], labels: Int, positives: Int, cv: [String: Double]) throws -> Int64 {
         let params = String(decoding: try JSONEncoder().encode(model), as: UTF8.self)
-        let feats = String(decoding: try JSONEncoder().encode(AccountFeatures.names), as: UTF8.self)
+        let feats = String(decoding: try JSONEncoder().encode(features), as: UTF8.self)
         let cvJSON = String(decoding: try JSONEncoder().encode(cv), as: UTF8.self)
         return try db.transaction {
             try db.run("UPDATE models SET current = 0 WHERE current = 1")
@@ -68,6 +68,10 @@ public struct TrainError: Error, CustomStringConvertible {
 public final class Trainer {
     public var folds = 5
     public var seed: UInt64 = 42
+    /// Learn from behaviour only (default), or stacked on the detectors' strengths too.
+    /// Behaviour-only models generalise past the detectors' thresholds: they learn what the
+    /// labelled abuse looked like, and find the same behaviour the detectors did not flag.
+    public var stacked = false
     public init() {}
 
     public func run(store: Store, kind: String = "auto", cancel: CancelToken = CancelToken(),
@@ -88,8 +92,9 @@ public final class Trainer {
         try cancel.check()
         progress("features")
         let strengths = try Self.latestStrengths(db, table)
-        let x = AccountFeatures.compute(table, strengths: strengths)
-        let d = AccountFeatures.names.count
+        let featureNames = stacked ? AccountFeatures.names : AccountFeatures.behaviourNames
+        let x = AccountFeatures.select(AccountFeatures.compute(table, strengths: strengths), rows: table.accountCount, names: featureNames)!
+        let d = featureNames.count
         var rows: [Int] = []
         var y: [Bool] = []
         for (id, isFraud) in labelled.sorted(by: { $0.key < $1.key }) {
@@ -128,7 +133,7 @@ public final class Trainer {
         let model = LearntModel.fit(kind: chosen, x: xs, y: y, rows: n, cols: d)
         var cvOut: [String: Double] = [:]
         for (kd, v) in cv { cvOut["\(kd)_auc"] = v.auc; cvOut["\(kd)_auc_sd"] = v.aucSD; cvOut["\(kd)_p_at_k"] = v.pk; cvOut["\(kd)_p_at_k_sd"] = v.pkSD }
-        let id = try ModelStore.save(db, kind: chosen, model: model, labels: n, positives: positives, cv: cvOut)
+        let id = try ModelStore.save(db, kind: chosen, model: model, features: featureNames, labels: n, positives: positives, cv: cvOut)
         return TrainReport(modelID: id, kind: chosen, labels: n, positives: positives, k: max(1, positives / folds), cv: cv,
                            loadSeconds: loadSeconds, seconds: Date().timeIntervalSince(t0))
     }

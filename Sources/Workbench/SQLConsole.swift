@@ -89,6 +89,7 @@ extension AppState {
 
     mutating func loadSaved(_ s: SavedQuery, _ q: inout SQLScreen) {
         q.editor.setText(s.sql.trimmingCharacters(in: .whitespacesAndNewlines))
+        q.editor.moveTo(TextPos(0, 0))      // from the top: the description, then the query
         q.focusGrid = false
         say("\(s.name): \(s.description.isEmpty ? s.path : s.description) — F5 runs" + (s.parameters.isEmpty ? "" : " (asks for \(s.parameters.map { ":" + $0 }.joined(separator: ", ")))"))
     }

@@ -14,6 +14,7 @@ struct Train: ParsableCommand {
     @OptionGroup var store: StoreOption
     @Option(help: "auto (best cross-validated AUC), gbdt (gradient-boosted trees) or logreg (logistic regression).") var kind = "auto"
     @Option(help: "Cross-validation folds.") var folds = 5
+    @Flag(help: "Stack on the detectors' strengths too (default: behaviour features only, blended with the detectors like another one).") var stacked = false
     @Flag(help: "Print JSON.") var json = false
     @Flag(help: "List the stored model versions instead of training.") var list = false
 
@@ -41,6 +42,7 @@ struct Train: ParsableCommand {
             defer { cancel.cancel() }
             let t = Trainer()
             t.folds = folds
+            t.stacked = stacked
             let bar = isatty(2) != 0 && !json
             let r: TrainReport
             do {
@@ -60,7 +62,7 @@ struct Train: ParsableCommand {
                 print(String(decoding: try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]), as: UTF8.self))
                 return
             }
-            print("learnt from \(r.labels) labelled accounts (\(r.positives) fraud), \(AccountFeatures.names.count) features, \(folds)-fold cross-validation:")
+            print("learnt from \(r.labels) labelled accounts (\(r.positives) fraud), \(stacked ? AccountFeatures.names.count : AccountFeatures.behaviourNames.count) features\(stacked ? " (with the detectors')" : " of behaviour"), \(folds)-fold cross-validation:")
             print("kind     AUC               precision@K (K = fraud in the fold)")
             for (k, v) in r.cv.sorted(by: { $0.key < $1.key }) {
                 print(k.padding(toLength: 8, withPad: " ", startingAt: 0) + String(format: " %.4f ± %.4f   %.4f ± %.4f", v.auc, v.aucSD, v.pk, v.pkSD) + (k == r.kind ? "   ← stored" : ""))
