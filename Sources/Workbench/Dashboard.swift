@@ -282,7 +282,7 @@ public enum DashLayout {
         case .number: return max(4, p.x.count + 2 + (p.note == nil ? 0 : 1))
         case .gauge: return 4
         case .table: return min(14, max(5, p.rows.count + 3))
-        case .stacked, .hbars: return max(5, min(12, p.x.count + 3 + (p.note == nil ? 0 : 1)))
+        case .stacked, .hbars: return max(5, min(14, p.x.count + (p.kind == .stacked ? 3 : 2) + (p.note == nil ? 0 : 1)))
         default: return 12
         }
     }
