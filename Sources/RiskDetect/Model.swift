@@ -220,35 +220,29 @@ public struct GradientBoostedTrees: Codable, Sendable {
             }
             _ = grow(0, n, 0)
             trees.append(nodes)
-            x.withUnsafeBufferPointer { xb in
-                nodes.withUnsafeBufferPointer { nd in
-                    for i in 0..<n {
-                        var k = 0
-                        let row = i * d
-                        while nd[k].feature >= 0 { k = Int(xb[row + Int(nd[k].feature)] <= nd[k].threshold ? nd[k].left : nd[k].right) }
-                        raw[i] += Double(nd[k].value)
-                    }
-                }
-            }
+            Self.addLeaves(nodes, x, cols: d, into: &raw)
         }
         }}}}}}}
         return GradientBoostedTrees(base: base, learningRate: params.learningRate, trees: trees)
     }
 
-    public func predict(_ x: [Float], rows n: Int, cols d: Int) -> [Double] {
-        var raw = [Double](repeating: base, count: n)
+    /// Adds each row's leaf value of one tree to `raw` (rows of `cols` features in `x`).
+    static func addLeaves(_ nodes: [Node], _ x: [Float], cols d: Int, into raw: inout [Double]) {
         x.withUnsafeBufferPointer { xb in
-            for t in trees {
-                t.withUnsafeBufferPointer { nd in
-                    for i in 0..<n {
-                        var k = 0
-                        let row = i * d
-                        while nd[k].feature >= 0 { k = Int(xb[row + Int(nd[k].feature)] <= nd[k].threshold ? nd[k].left : nd[k].right) }
-                        raw[i] += Double(nd[k].value)
-                    }
+            nodes.withUnsafeBufferPointer { nd in
+                for i in raw.indices {
+                    var k = 0
+                    let row = i * d
+                    while nd[k].feature >= 0 { k = Int(xb[row + Int(nd[k].feature)] <= nd[k].threshold ? nd[k].left : nd[k].right) }
+                    raw[i] += Double(nd[k].value)
                 }
             }
         }
+    }
+
+    public func predict(_ x: [Float], rows n: Int, cols d: Int) -> [Double] {
+        var raw = [Double](repeating: base, count: n)
+        for t in trees { Self.addLeaves(t, x, cols: d, into: &raw) }
         return raw.map(sigmoid)
     }
 }

@@ -385,11 +385,7 @@ extension AppState {
         guard case .dash(let l) = loaded else { return [] }
         var reqs: [Request] = []
         func with(_ uid: Int, _ f: (inout DashScreen) -> Void) {
-            for i in stack.indices { if case .dash(var d) = stack[i], d.uid == uid { f(&d); stack[i] = .dash(d) } }
-            for (k, var st) in parkedTabs {
-                for i in st.indices { if case .dash(var d) = st[i], d.uid == uid { f(&d); st[i] = .dash(d) } }
-                parkedTabs[k] = st
-            }
+            updateScreens(uid: uid) { s in if case .dash(var d) = s { f(&d); s = .dash(d) } }
         }
         switch l {
         case .panels(let uid, let panels, let version, let available):

@@ -253,22 +253,19 @@ public final class App {
         case .sqlCancel: sql.interrupt(); return
         case .copy(let text): terminal.copyToClipboard(text); return
         case .sqlCatalog, .sqlRun, .sqlFetch, .sqlExplain, .sqlHistory, .sqlExport, .sqlBatch, .sqlSave:
-            if synchronous { deliver(sql.perform(r)); return }
-            lock.lock(); inFlight += 1; lock.unlock()
-            sqlWorker.async { [sql] in
-                let result = sql.perform(r)
-                self.lock.lock()
-                self.inbox.append(result)
-                self.inFlight -= 1
-                self.lock.unlock()
-            }
+            enqueue(on: sqlWorker) { [sql] in sql.perform(r) }
             return
         default: break
         }
-        if synchronous { deliver(data.perform(r)); return }
+        enqueue(on: worker) { [data] in data.perform(r) }
+    }
+
+    /// Runs `work` on a queue (inline in synchronous mode); its answer lands in the inbox.
+    private func enqueue(on queue: DispatchQueue, _ work: @escaping () -> Loaded) {
+        if synchronous { deliver(work()); return }
         lock.lock(); inFlight += 1; lock.unlock()
-        worker.async { [data] in
-            let result = data.perform(r)
+        queue.async {
+            let result = work()
             self.lock.lock()
             self.inbox.append(result)
             self.inFlight -= 1

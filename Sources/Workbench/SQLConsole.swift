@@ -74,6 +74,13 @@ extension AppState {
         return (editor, max(1, area - editor - 2))
     }
 
+    /// Opens the command line with a command to complete, and says what it wants.
+    mutating func ask(_ command: String, _ hint: String) {
+        mode = .command(TextField(command))
+        completions = []
+        say(hint)
+    }
+
     mutating func openSQL(saved name: String?) -> [Request] {
         var reqs = switchTab(.sql)
         stack = [stack[0]]
@@ -193,12 +200,10 @@ extension AppState {
             say("editor cleared (Ctrl-Z undoes)")
             return (true, [])
         case .ctrl("s"):
-            mode = .command(TextField("save "))
-            say("name for the saved query (queries/NAME.sql); :save! replaces one")
+            ask("save ", "name for the saved query (queries/NAME.sql); :save! replaces one")
             return (true, [])
         case .ctrl("o"):
-            mode = .command(TextField("sql "))
-            say("Tab lists the saved queries")
+            ask("sql ", "Tab lists the saved queries")
             return (true, [])
         default: break
         }
@@ -310,12 +315,10 @@ extension AppState {
         case .char("b"):
             guard r.accountColumn != nil else { say("the result has no account column (name one account_id)", error: true); return (true, []) }
             let f = DateFormatter(); f.dateFormat = "yyyyMMdd-HHmm"; f.timeZone = TimeZone(identifier: "UTC")
-            mode = .command(TextField("batch sql-\(f.string(from: Date())) "))
-            say("name the review batch (its accounts become a queue view)")
+            ask("batch sql-\(f.string(from: Date())) ", "name the review batch (its accounts become a queue view)")
             return (true, [])
         case .char("x"):
-            mode = .command(TextField("export result.csv"))
-            say("export to a .csv, .json or .jsonl file")
+            ask("export result.csv", "export to a .csv, .json or .jsonl file")
             return (true, [])
         case .click(_, let y):
             let gridTop = 1 + sqlLayout.editor + 2
@@ -434,11 +437,7 @@ extension AppState {
     mutating func applySQL(_ loaded: Loaded) -> [Request] {
         var reqs: [Request] = []
         func withSQL(_ uid: Int, _ f: (inout SQLScreen) -> Void) {
-            for i in stack.indices { if case .sql(var q) = stack[i], q.uid == uid { f(&q); stack[i] = .sql(q) } }
-            for (k, var st) in parkedTabs {
-                for i in st.indices { if case .sql(var q) = st[i], q.uid == uid { f(&q); st[i] = .sql(q) } }
-                parkedTabs[k] = st
-            }
+            updateScreens(uid: uid) { s in if case .sql(var q) = s { f(&q); s = .sql(q) } }
         }
         switch loaded {
         case .sqlCatalog(let uid, let catalog):

@@ -293,6 +293,16 @@ extension AppState {
 
     mutating func replaceTop(_ s: Screen) { stack[stack.count - 1] = s }
 
+    /// Applies `f` to the screen with this uid, in view or parked on another main screen
+    /// (a read's answer goes to the screen that asked, wherever it is now).
+    mutating func updateScreens(uid: Int, _ f: (inout Screen) -> Void) {
+        for i in stack.indices where stack[i].uid == uid { f(&stack[i]) }
+        for (k, var st) in parkedTabs {
+            for i in st.indices where st[i].uid == uid { f(&st[i]) }
+            parkedTabs[k] = st
+        }
+    }
+
     var currentFilter: String {
         switch top {
         case .queue(let q): return q.query.text
@@ -736,13 +746,7 @@ extension AppState {
 
     public mutating func apply(_ loaded: Loaded) -> [Request] {
         var reqs: [Request] = []
-        func withScreen(_ uid: Int, _ f: (inout Screen) -> Void) {
-            for i in stack.indices where stack[i].uid == uid { f(&stack[i]) }
-            for (k, var st) in parkedTabs {
-                for i in st.indices where st[i].uid == uid { f(&st[i]) }
-                parkedTabs[k] = st
-            }
-        }
+        func withScreen(_ uid: Int, _ f: (inout Screen) -> Void) { updateScreens(uid: uid, f) }
         let visible = listRows
         let tlRows = timelineRows
         switch loaded {

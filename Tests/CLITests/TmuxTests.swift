@@ -32,6 +32,8 @@ struct Tmux {
 
     func keys(_ k: String...) { Tmux.run(["send-keys", "-t", session] + k) }
     func type(_ text: String) { Tmux.run(["send-keys", "-t", session, "-l", text]) }
+    /// Types a command-line command (`:` TEXT Enter).
+    func command(_ text: String) { keys(":"); type(text); keys("Enter") }
     func screen() -> String { Tmux.run(["capture-pane", "-p", "-t", session]).1 }
     func resize(_ w: Int, _ h: Int) { Tmux.run(["resize-window", "-t", session, "-x", "\(w)", "-y", "\(h)"]) }
     func kill() { Tmux.run(["kill-session", "-t", session]) }
@@ -58,7 +60,9 @@ struct Tmux {
     }
 }
 
-final class TmuxWorkbenchTests: CLITestCase {
+/// Tests that drive the binary in tmux: skipped without tmux; sessions and the private
+/// server are killed when done.
+class TmuxTestCase: CLITestCase {
     var sessions: [Tmux] = []
 
     override func setUpWithError() throws {
@@ -73,6 +77,9 @@ final class TmuxWorkbenchTests: CLITestCase {
         Tmux.killServer()
         super.tearDown()
     }
+}
+
+final class TmuxWorkbenchTests: TmuxTestCase {
 
     func demoStore() throws -> String {
         let r = try CLI.run(["demo", "--store", store, "--accounts", "600", "--days", "10", "--seed", "5", "--no-open"])
@@ -159,9 +166,7 @@ final class TmuxWorkbenchTests: CLITestCase {
         t.type("light")
         t.keys("Enter")
         t.wait(for: "theme light")
-        t.keys(":")
-        t.type("bogus")
-        t.keys("Enter")
+        t.command("bogus")
         t.wait(for: "unknown command :bogus")
         t.keys("C-c")
         t.wait(for: "EXIT:0")
@@ -209,30 +214,16 @@ final class TmuxWorkbenchTests: CLITestCase {
     }
 }
 
-final class TmuxSQLConsoleTests: CLITestCase {
-    var sessions: [Tmux] = []
-    override func setUpWithError() throws {
-        try super.setUpWithError()
-        guard Tmux.available else { throw XCTSkip("tmux is not installed (scripts/setup installs it)") }
-    }
-    override func tearDown() {
-        sessions.forEach { $0.kill() }
-        super.tearDown()
-    }
-    override class func tearDown() {
-        Tmux.killServer()
-        super.tearDown()
-    }
-
+final class TmuxSQLConsoleTests: TmuxTestCase {
     func testTypeRunScrollCancelRefuseAWriteOpenAnAccountAndSeeTheDashboard() throws {
         let r = try CLI.run(["demo", "--store", store, "--accounts", "600", "--days", "10", "--seed", "5", "--no-open"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let t = Tmux("\(CLI.binary) tui --store \(store)", width: 120, height: 40, env: ["TERM": "xterm-256color"])
         sessions.append(t)
+        /// Clears the editor, types a statement and runs it.
+        func run(_ sql: String) { t.keys("C-l"); t.type(sql); t.keys("F5") }
         t.wait(for: "accounts · sort score")
-        t.keys(":")
-        t.type("sql")
-        t.keys("Enter")
+        t.command("sql")
         t.wait(for: "read-only · F5 run")
         t.type("SELECT account_id, n_events FROM accounts ORDER BY n_events DESC, account_id")
         t.keys("F5")
@@ -242,21 +233,15 @@ final class TmuxSQLConsoleTests: CLITestCase {
         t.keys("Escape", "NPage", "NPage", "NPage")
         s = t.wait(for: "row 6")
         // A never-ending query: the UI says it runs; Ctrl-C cancels it.
-        t.keys("C-l")
-        t.type("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c")
-        t.keys("F5")
+        run("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c")
         t.wait(for: "running… Ctrl-C cancels")
         t.keys("C-c")
         t.wait(for: "cancelled after")
         // A write is refused on the read-only connection.
-        t.keys("C-l")
-        t.type("DELETE FROM accounts")
-        t.keys("F5")
+        run("DELETE FROM accounts")
         t.wait(for: "read-only: this statement would change the store")
         // Enter on a row opens the account; Esc comes back to the console.
-        t.keys("C-l")
-        t.type("SELECT account_id, score FROM scores ORDER BY score DESC, account_id LIMIT 5")
-        t.keys("F5")
+        run("SELECT account_id, score FROM scores ORDER BY score DESC, account_id LIMIT 5")
         s = t.wait(for: "5 rows in")
         let lines = s.split(separator: "\n").map(String.init)
         let header = lines.lastIndex { $0.hasPrefix("account_id") } ?? 0
@@ -271,9 +256,7 @@ final class TmuxSQLConsoleTests: CLITestCase {
         t.keys("Tab")
         s = t.wait(for: "Events per hour by type")
         XCTAssertTrue(s.contains("Queue and aging"), s)
-        t.keys(":")
-        t.type("q")
-        t.keys("Enter")
+        t.command("q")
         t.wait(for: "EXIT:0")
     }
 }
