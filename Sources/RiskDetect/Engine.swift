@@ -143,7 +143,9 @@ public final class DetectionEngine {
                 // Behaviour-only: independent evidence, combined like another detector (noisy-OR).
                 scores[a].score = stacked ? modelWeight * p[a] + (1 - modelWeight) * det : 1 - (1 - det) * (1 - modelWeight * p[a])
                 if p[a] >= 0.5 {
-                    scores[a].reasons.append(String(format: "learnt model v%lld: %.2f", m.id, p[a]))
+                    // Explained: the behaviour that pushed it up most.
+                    let why = m.model.topReasons(x, row: a, names: m.features).map { $0.replacingOccurrences(of: "_", with: " ") }
+                    scores[a].reasons.append(String(format: "learnt model v%lld: %.2f", m.id, p[a]) + (why.isEmpty ? "" : " (" + why.joined(separator: ", ") + ")"))
                     if scores[a].riskType == nil { scores[a].riskType = "learnt" }
                 }
             }

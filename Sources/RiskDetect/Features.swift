@@ -59,13 +59,26 @@ public enum AccountFeatures {
             for p in pairs { n[Int(p >> 32)] += 1 }
             return n
         }
-        let devN = sharers(t.device, t.devices.count), payN = sharers(t.payment, t.payments.count)
-        let addrN = sharers(t.address, t.addresses.count), ipN = sharers(t.ip, t.ips.count)
+        // The four identifier kinds side by side, and the accounts in chunks, on every core.
+        var shared = [[Int32]](repeating: [], count: 4)
+        let lock = NSLock()
+        let identifierColumns = [(t.device, t.devices.count), (t.payment, t.payments.count), (t.address, t.addresses.count), (t.ip, t.ips.count)]
+        DispatchQueue.concurrentPerform(iterations: 4) { k in
+            let r = sharers(identifierColumns[k].0, identifierColumns[k].1)
+            lock.lock(); shared[k] = r; lock.unlock()
+        }
+        let devN = shared[0], payN = shared[1], addrN = shared[2], ipN = shared[3]
         var textCount: [Int32: Int32] = [:]
         for e in 0..<t.count where t.textRef[e] >= 0 && (t.kind[e] == .review || t.kind[e] == .message) {
             textCount[t.textRef[e], default: 0] += 1
         }
         let kindIndex: [EventKind: Int] = Dictionary(uniqueKeysWithValues: kinds.enumerated().map { ($1.1, $0) })
+        func lg(_ v: Double) -> Float { Float(log1p(max(0, v))) }
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+        let chunk = (na + workers - 1) / workers
+        x.withUnsafeMutableBufferPointer { xb in
+        let out = xb.baseAddress!
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
         var scratch: [Int32] = []
         var gaps: [Int64] = []
         func distinct(_ col: [Int32], _ ev: ArraySlice<Int32>) -> Int {
@@ -76,8 +89,7 @@ public enum AccountFeatures {
             for v in scratch where v != prev { n += 1; prev = v }
             return n
         }
-        func lg(_ v: Double) -> Float { Float(log1p(max(0, v))) }
-        for a in 0..<na {
+        for a in (w * chunk)..<min(na, (w + 1) * chunk) {
             let ev = t.events(of: a)
             var f = [Float](repeating: 0, count: d)
             f[0] = lg(Double(ev.count))
@@ -138,7 +150,9 @@ public enum AccountFeatures {
             f[j] = lg(Double(maxShare.3)); j += 1
             f[j] = lg(Double(repeated)); j += 1
             for s in strengths { f[j] = a < s.count ? s[a] : 0; j += 1 }
-            x.replaceSubrange((a * d)..<((a + 1) * d), with: f)
+            for k in 0..<d { out[a * d + k] = f[k] }
+        }
+        }
         }
         return x
     }

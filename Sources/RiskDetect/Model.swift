@@ -16,6 +16,18 @@ public enum LearntModel: Codable, Sendable {
         }
     }
 
+    /// The features that pushed one account's score up most, strongest first.
+    public func topReasons(_ x: [Float], row: Int, names: [String], count: Int = 3) -> [String] {
+        let d = names.count
+        let slice = x[(row * d)..<((row + 1) * d)]
+        let c: [Double]
+        switch self {
+        case .logistic(let m): c = m.contributions(slice, cols: d)
+        case .gbdt(let m): c = m.contributions(slice, cols: d)
+        }
+        return c.enumerated().filter { $0.element > 0.05 }.sorted { $0.element > $1.element }.prefix(count).map { names[$0.offset] }
+    }
+
     public static func fit(kind: String, x: [Float], y: [Bool], rows: Int, cols: Int) -> LearntModel {
         kind == "logreg" ? .logistic(LogisticRegression.fit(x, y, rows: rows, cols: cols))
                          : .gbdt(GradientBoostedTrees.fit(x, y, rows: rows, cols: cols))
@@ -95,6 +107,12 @@ public struct LogisticRegression: Codable, Sendable {
             for j in 0..<d { s += weights[j] * (Double(x[i * d + j]) - mean[j]) / scale[j] }
             return sigmoid(s)
         }
+    }
+
+    /// Each feature's share of one row's log-odds, against an average account.
+    public func contributions(_ row: ArraySlice<Float>, cols d: Int) -> [Double] {
+        let x = Array(row)
+        return (0..<d).map { weights[$0] * (Double(x[$0]) - mean[$0]) / scale[$0] }
     }
 }
 
@@ -215,7 +233,8 @@ public struct GradientBoostedTrees: Codable, Sendable {
                 }
                 let l = grow(lo, a, depth + 1)
                 let r = grow(a, hi, depth + 1)
-                nodes[Int(me)] = Node(feature: Int32(best.feature), threshold: cuts[best.feature][best.bin], left: l, right: r, value: 0)
+                // Internal nodes keep the value they would have as a leaf: explanations walk it.
+                nodes[Int(me)] = Node(feature: Int32(best.feature), threshold: cuts[best.feature][best.bin], left: l, right: r, value: leafValue)
                 return me
             }
             _ = grow(0, n, 0)
@@ -244,5 +263,23 @@ public struct GradientBoostedTrees: Codable, Sendable {
         var raw = [Double](repeating: base, count: n)
         for t in trees { Self.addLeaves(t, x, cols: d, into: &raw) }
         return raw.map(sigmoid)
+    }
+
+    /// How much each feature moved one row's log-odds (path attribution: each split's
+    /// change of node value goes to its feature). With `base` and every tree's root value
+    /// they sum to the row's log-odds.
+    public func contributions(_ row: ArraySlice<Float>, cols d: Int) -> [Double] {
+        var c = [Double](repeating: 0, count: d)
+        let x = Array(row)
+        for t in trees {
+            var k = 0
+            while t[k].feature >= 0 {
+                let n = t[k]
+                let next = Int(x[Int(n.feature)] <= n.threshold ? n.left : n.right)
+                c[Int(n.feature)] += Double(t[next].value - n.value)
+                k = next
+            }
+        }
+        return c
     }
 }

@@ -55,6 +55,8 @@ public struct TrainReport: Sendable {
     /// Per kind tried: mean and sd over folds of AUC and precision at K.
     public var cv: [String: (auc: Double, aucSD: Double, pk: Double, pkSD: Double)]
     public var loadSeconds: Double
+    /// Seconds per stage: load, features, cross-validation, final fit.
+    public var stages: [String: Double] = [:]
     public var seconds: Double
 }
 
@@ -90,6 +92,9 @@ public final class Trainer {
         let table = try EventTable.load(from: db, cancel: cancel)
         let loadSeconds = Date().timeIntervalSince(t0)
         try cancel.check()
+        var stages: [String: Double] = ["load": loadSeconds]
+        var mark = Date()
+        func lap(_ name: String) { stages[name] = Date().timeIntervalSince(mark); mark = Date() }
         progress("features")
         let strengths = try Self.latestStrengths(db, table)
         let featureNames = stacked ? AccountFeatures.names : AccountFeatures.behaviourNames
@@ -104,6 +109,7 @@ public final class Trainer {
         let n = rows.count
         var xs = [Float](repeating: 0, count: n * d)
         for (i, a) in rows.enumerated() { for j in 0..<d { xs[i * d + j] = x[a * d + j] } }
+        lap("features")
         // Stratified folds, shuffled with a fixed seed.
         var rng = SplitMix(seed: seed)
         var posIdx = (0..<n).filter { y[$0] }, negIdx = (0..<n).filter { !y[$0] }
@@ -113,29 +119,38 @@ public final class Trainer {
         for (k, i) in negIdx.enumerated() { fold[i] = k % folds }
         let kinds = kind == "auto" ? ["gbdt", "logreg"] : [kind]
         var cv: [String: (auc: Double, aucSD: Double, pk: Double, pkSD: Double)] = [:]
+        // Every (kind, fold) fit is independent: they run side by side on the cores.
+        progress("cross-validating \(kinds.joined(separator: " and ")), \(folds) folds")
+        let tasks = kinds.flatMap { kd in (0..<folds).map { (kd, $0) } }
+        var results = [(auc: Double?, pk: Double?)](repeating: (nil, nil), count: tasks.count)
+        let lock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: tasks.count) { i in
+            if cancel.isCancelled { return }
+            let (kd, f) = tasks[i]
+            let tr = (0..<n).filter { fold[$0] != f }, te = (0..<n).filter { fold[$0] == f }
+            let m = LearntModel.fit(kind: kd, x: Self.take(xs, tr, d), y: tr.map { y[$0] }, rows: tr.count, cols: d)
+            let p = m.predict(Self.take(xs, te, d), rows: te.count, cols: d)
+            let yt = te.map { y[$0] }
+            let k = max(1, yt.filter { $0 }.count)
+            let r = (Ranking.auc(scores: p, labels: yt), Ranking.precisionAtK(scores: p, labels: yt, k: k))
+            lock.lock(); results[i] = r; lock.unlock()
+        }
+        try cancel.check()
         for kd in kinds {
-            var aucs: [Double] = [], pks: [Double] = []
-            for f in 0..<folds {
-                try cancel.check()
-                progress("cross-validating \(kd), fold \(f + 1)/\(folds)")
-                let tr = (0..<n).filter { fold[$0] != f }, te = (0..<n).filter { fold[$0] == f }
-                let m = LearntModel.fit(kind: kd, x: Self.take(xs, tr, d), y: tr.map { y[$0] }, rows: tr.count, cols: d)
-                let p = m.predict(Self.take(xs, te, d), rows: te.count, cols: d)
-                let yt = te.map { y[$0] }
-                let k = max(1, yt.filter { $0 }.count)
-                if let a = Ranking.auc(scores: p, labels: yt) { aucs.append(a) }
-                if let pk = Ranking.precisionAtK(scores: p, labels: yt, k: k) { pks.append(pk) }
-            }
+            let mine = tasks.indices.filter { tasks[$0].0 == kd }.map { results[$0] }
+            let aucs = mine.compactMap(\.auc), pks = mine.compactMap(\.pk)
             cv[kd] = (Self.mean(aucs), Self.sd(aucs), Self.mean(pks), Self.sd(pks))
         }
+        lap("cross_validation")
         let chosen = kinds.max { (cv[$0]?.auc ?? 0, $0 == "gbdt" ? 1 : 0) < (cv[$1]?.auc ?? 0, $1 == "gbdt" ? 1 : 0) }!
         progress("fitting \(chosen) on all \(n) labels")
         let model = LearntModel.fit(kind: chosen, x: xs, y: y, rows: n, cols: d)
         var cvOut: [String: Double] = [:]
         for (kd, v) in cv { cvOut["\(kd)_auc"] = v.auc; cvOut["\(kd)_auc_sd"] = v.aucSD; cvOut["\(kd)_p_at_k"] = v.pk; cvOut["\(kd)_p_at_k_sd"] = v.pkSD }
         let id = try ModelStore.save(db, kind: chosen, model: model, features: featureNames, labels: n, positives: positives, cv: cvOut)
+        lap("fit")
         return TrainReport(modelID: id, kind: chosen, labels: n, positives: positives, k: max(1, positives / folds), cv: cv,
-                           loadSeconds: loadSeconds, seconds: Date().timeIntervalSince(t0))
+                           loadSeconds: loadSeconds, stages: stages, seconds: Date().timeIntervalSince(t0))
     }
 
     /// Each detector's strongest finding per account from the latest run's findings.

@@ -117,6 +117,31 @@ public enum StoreMetrics {
             """, [.int(from), .int(to)]).map { ($0[0].string ?? "", Int($0[1].int ?? 0), $0[2].double ?? 0) }
     }
 
+    /// Agreement between analysts who labelled the same accounts: each one's latest label of
+    /// each account (fraud / legit / unsure), per pair of analysts with at least `minShared`.
+    public static func analystAgreement(_ db: Database, minShared: Int = 1) throws -> [(a: String, b: String, shared: Int, agree: Double, kappa: Double?)] {
+        var by: [String: [String: String]] = [:]      // analyst → account → label
+        for r in try db.rows("""
+            SELECT account_id, analyst, label FROM labels l
+            WHERE id = (SELECT max(id) FROM labels m WHERE m.account_id = l.account_id AND m.analyst = l.analyst) AND label <> 'none'
+            """) {
+            guard let acc = r[0].string, let who = r[1].string, let l = r[2].string else { continue }
+            by[who, default: [:]][acc] = l
+        }
+        let names = by.keys.sorted()
+        var out: [(String, String, Int, Double, Double?)] = []
+        for (i, a) in names.enumerated() {
+            for b in names[(i + 1)...] {
+                let shared = by[a]!.keys.filter { by[b]![$0] != nil }.sorted()
+                guard shared.count >= minShared else { continue }
+                let la = shared.map { by[a]![$0]! }, lb = shared.map { by[b]![$0]! }
+                let agree = Double(zip(la, lb).filter { $0 == $1 }.count) / Double(shared.count)
+                out.append((a, b, shared.count, agree, Agreement.cohensKappa(la, lb)))
+            }
+        }
+        return out.sorted { $0.2 > $1.2 }
+    }
+
     public struct DetectorPrecision: Equatable, Sendable {
         public var detector: String
         public var flagged: Int       // accounts with a finding from it

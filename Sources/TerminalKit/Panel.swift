@@ -63,7 +63,7 @@ public enum Panel {
             }
             return
         }
-        if let n = p.note, inner.height > 3 {
+        if let n = p.note, inner.height >= 3 {
             buf.write(n, x: inner.x, y: inner.maxY - 1, style: muted, maxWidth: inner.width)
             inner.height -= 1
         }

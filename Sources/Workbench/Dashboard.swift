@@ -241,6 +241,13 @@ public enum Dashboards {
             return PanelData(title: "Labels per analyst", kind: .table, columns: ["analyst", "per day", "labels"],
                              rows: a.map { [$0.analyst, String(format: "%.1f", $0.perDay), String($0.labels)] })
         }
+        attempt("Analyst agreement", .table) {
+            let g = try StoreMetrics.analystAgreement(db)
+            return PanelData(title: "Analyst agreement (Cohen's kappa)", kind: .table, columns: ["analysts", "shared", "agree", "kappa"],
+                             rows: g.prefix(10).map { ["\($0.a) · \($0.b)", String($0.shared), String(format: "%.0f%%", $0.agree * 100),
+                                                      $0.kappa.map { String(format: "%.2f", $0) } ?? "n/a"] },
+                             note: g.isEmpty ? "no account labelled by two analysts yet" : nil)
+        }
         attempt("Precision per detector", .table) {
             let p = try StoreMetrics.precisionByDetector(db)
             return PanelData(title: "Precision per detector and rule (from labels)", kind: .table,
@@ -279,7 +286,7 @@ public enum Dashboards {
 public enum DashLayout {
     public static func panelHeight(_ p: PanelData) -> Int {
         switch p.kind {
-        case .number: return max(4, p.x.count + 2 + (p.note == nil ? 0 : 1))
+        case .number: return max(5, p.x.count + 2 + (p.note == nil ? 0 : 1))
         case .gauge: return 4
         case .table: return min(14, max(5, p.rows.count + 3))
         case .stacked, .hbars: return max(5, min(14, p.x.count + (p.kind == .stacked ? 3 : 2) + (p.note == nil ? 0 : 1)))

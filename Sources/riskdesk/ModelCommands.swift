@@ -58,7 +58,7 @@ struct Train: ParsableCommand {
                 var cv: [String: Any] = [:]
                 for (k, v) in r.cv { cv[k] = ["auc": v.auc, "auc_sd": v.aucSD, "precision_at_k": v.pk, "precision_at_k_sd": v.pkSD] }
                 let o: [String: Any] = ["model_id": r.modelID, "kind": r.kind, "labels": r.labels, "positives": r.positives, "folds": folds,
-                                        "cv": cv, "seconds": r.seconds, "load_seconds": r.loadSeconds]
+                                        "cv": cv, "seconds": r.seconds, "load_seconds": r.loadSeconds, "stages": r.stages]
                 print(String(decoding: try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]), as: UTF8.self))
                 return
             }

@@ -53,6 +53,25 @@ final class ModelTests: XCTestCase {
         XCTAssertEqual(back.predict(tx, rows: 20, cols: 3), m.predict(tx, rows: 20, cols: 3))
     }
 
+    func testExplanationsAddUpAndNameTheFeaturesThatMatter() {
+        let (x, y) = xor(3000, seed: 5)
+        let gb = GradientBoostedTrees.fit(x, y, rows: 3000, cols: 3)
+        let p = gb.predict(x, rows: 20, cols: 3)
+        for i in 0..<20 {
+            let c = gb.contributions(x[(i * 3)..<(i * 3 + 3)], cols: 3)
+            let roots = gb.trees.reduce(0.0) { $0 + Double($1[0].value) }
+            XCTAssertEqual(gb.base + roots + c.reduce(0, +), log(p[i] / (1 - p[i])), accuracy: 1e-3)
+        }
+        // The noise feature (2) is never what pushed a confident fraud up.
+        let m = LearntModel.gbdt(gb)
+        let confident = (0..<3000).filter { p.indices.contains($0) ? p[$0] > 0.9 : false }
+        for i in confident { XCTAssertFalse(m.topReasons(x, row: i, names: ["a", "b", "noise"], count: 2).contains("noise")) }
+        let (lx, ly) = linear(2000, seed: 6)
+        let lr = LogisticRegression.fit(lx, ly, rows: 2000, cols: 2)
+        let top = (0..<2000).first { lr.predict(lx, rows: 2000, cols: 2)[$0] > 0.99 }!
+        XCTAssertEqual(LearntModel.logistic(lr).topReasons(lx, row: top, names: ["a", "b"], count: 1), ["b"])
+    }
+
     func testBootstrapPointEstimatesMatchTheMetricsAndIntervalsBracketThem() {
         var rng = SplitMix(seed: 9)
         let n = 4000

@@ -99,9 +99,9 @@ final class DashboardTests: XCTestCase {
         app.submit(.dashPoll(uid: d.uid))
         app.drain()
         s = app.frame().text()
-        app.send(.char("G"))
-        s += app.frame().text()
-        XCTAssertTrue(s.contains("ana"), s)            // labels per analyst
+        for _ in 0..<40 { app.send(.char("j")); s += app.frame().text() }    // scroll the whole board
+        XCTAssertTrue(s.contains("ana     "), s)            // labels per analyst
+        XCTAssertTrue(s.contains("Analyst agreement"), s)
         // The range picker.
         app.send(.char("]"))
         guard case .dash(let d2) = app.state.top else { return XCTFail() }
@@ -144,5 +144,15 @@ final class DashboardTests: XCTestCase {
         XCTAssertEqual(runs[1].byType["spam"], 1)
         let ttl = try StoreMetrics.timeToLabel(db)
         XCTAssertEqual(ttl.count, 3)
+        // Two analysts on the same four accounts: agree on 3; κ = (0.75 − 0.5) / (1 − 0.5).
+        for (acc, a, b) in [("u00010", LabelValue.fraud, LabelValue.fraud), ("u00011", .fraud, .legit), ("u00012", .legit, .legit), ("u00013", .legit, .legit)] {
+            try store.addLabels([LabelInput(account: acc, label: a, category: nil, note: nil)], analyst: "cy", source: "cli")
+            try store.addLabels([LabelInput(account: acc, label: b, category: nil, note: nil)], analyst: "di", source: "cli")
+        }
+        let g = try StoreMetrics.analystAgreement(db, minShared: 2)
+        XCTAssertEqual(g.count, 1)
+        XCTAssertEqual(g[0].a, "cy"); XCTAssertEqual(g[0].shared, 4)
+        XCTAssertEqual(g[0].agree, 0.75)
+        XCTAssertEqual(g[0].kappa!, 0.5, accuracy: 1e-12)
     }
 }
