@@ -105,7 +105,7 @@ public final class SQLService {
 
     /// A value typed for a parameter, as SQLite should see it: integers and decimals as
     /// numbers (comparisons with text columns still work by affinity), the rest as text.
-    static func bindValue(_ s: String) -> SQLValue {
+    public static func bindValue(_ s: String) -> SQLValue {
         let t = s.trimmingCharacters(in: .whitespaces)
         if t.uppercased() == "NULL" { return .null }
         if let i = Int64(t), !(t.hasPrefix("0") && t.count > 1) { return .int(i) }

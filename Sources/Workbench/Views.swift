@@ -57,6 +57,15 @@ func statusBar(_ s: AppState, _ buf: Buffer, _ theme: Theme) {
         let total = q.list.total.map { Human.count(Double($0)) } ?? "…"
         right = "\(pos)/\(total) accounts · sort \(q.query.sort.rawValue)\(q.query.descending ? "↓" : "↑")"
         if !q.query.text.isEmpty { right += " · filter “\(q.query.text)”" }
+        // Every narrowing in force, so a short queue is never a surprise.
+        if let r = q.query.riskType { right += " · risk \(r)" }
+        if let b = q.query.batch { right += " · batch \(b)" }
+        switch q.query.caseView {
+        case .mine: right += " · mine"
+        case .unassigned: right += " · unassigned"
+        case .escalated: right += " · escalated"
+        case nil: break
+        }
     case .pivot(let p):
         right = "\(p.list.cursor + 1)/\(p.accounts) accounts · \(Human.count(Double(p.events))) events"
     case .timeline(let t):

@@ -4,27 +4,50 @@ import RiskDetect
 import MarketSimulator
 import RiskImport
 import RiskStore
+import Workbench
 
 struct Query: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run SQL against the store and stream the rows (read-only unless --write).",
         discussion: "Tables: accounts, items, events, rejects, import_runs; views with ISO times: events_iso, accounts_iso. See docs/schema.md.")
     @OptionGroup var store: StoreOption
-    @Argument(help: "SQL; several statements separated by ';' run in turn.") var sql: String
+    @Argument(help: "SQL; several statements separated by ';' run in turn.") var sql: String?
+    @Option(help: "Read the SQL from a file (e.g. a saved query in queries/).") var file: String?
+    @Option(help: "A value for a named parameter: --param account_id=123 (repeatable).") var param: [String] = []
     @Option(help: "table, csv, json or jsonl.") var format: ResultFormat = .table
     @Flag(help: "Allow statements that change the store.") var write = false
 
     func run() throws {
         Interrupt.install()
         try guarded {
+            guard (sql == nil) != (file == nil) else { throw CLIError("give the SQL as an argument or with --file, one of them") }
+            var text = sql ?? ""
+            if let file {
+                guard let t = try? String(contentsOfFile: file, encoding: .utf8) else { throw CLIError("\(file): cannot read (missing, or not UTF-8 text)") }
+                text = t
+            }
+            var values: [String: String] = [:]
+            for p in param {
+                guard let eq = p.firstIndex(of: "="), eq != p.startIndex else { throw CLIError("--param '\(p)': expected NAME=VALUE") }
+                values[String(p[..<eq]).trimmingCharacters(in: CharacterSet(charactersIn: ":@$ "))] = String(p[p.index(after: eq)...])
+            }
             let s = try Store(path: store.path, readOnly: !write, mustExist: true)
             if !write { try s.db.exec("PRAGMA query_only = 1") }
             let out = StdoutBuffer()
             var index = 0
-            try s.db.prepareEach(sql) { st in
+            try s.db.prepareEach(text) { st in
                 index += 1
                 if !write && !st.isReadOnly {
                     throw CLIError("statement \(index) would change the store; refused (pass --write to allow it): \(st.sql.prefix(80))")
+                }
+                for i in 0..<st.parameterCount {
+                    guard let name = st.parameterName(i + 1) else {
+                        throw CLIError("statement \(index): positional parameter ?\(i + 1); name it (:name) and pass --param name=VALUE")
+                    }
+                    guard let v = values[String(name.dropFirst())] else {
+                        throw CLIError("statement \(index): parameter \(name) has no value (pass --param \(name.dropFirst())=VALUE)")
+                    }
+                    try st.bind(SQLService.bindValue(v), at: i + 1)
                 }
                 if st.columnCount == 0 {
                     try st.step()

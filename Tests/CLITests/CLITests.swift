@@ -197,6 +197,30 @@ final class CLICommandTests: CLITestCase {
         XCTAssertFalse(again.stderr.contains("simulating"), again.stderr)
     }
 
+    func testQueryRunsASavedQueryFileWithNamedParameters() throws {
+        XCTAssertEqual(try CLI.run(["demo", "--store", store, "--accounts", "300", "--days", "4", "--no-open"]).status, 0)
+        let top = try CLI.run(["query", "--store", store, "--format", "csv", "SELECT account_id FROM accounts ORDER BY n_events DESC LIMIT 1"])
+        let id = top.stdout.split(separator: "\n")[1]
+        let file = write("q.sql", "-- events of an account of at least a size\nSELECT count(*) AS n FROM events WHERE account_id = :account_id AND coalesce(amount, 0) >= :min;")
+        let r = try CLI.run(["query", "--store", store, "--file", file, "--param", "account_id=\(id)", "--param", ":min=0", "--format", "csv"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout.split(separator: "\n").first, "n")
+        XCTAssertGreaterThan(Int(r.stdout.split(separator: "\n")[1]) ?? 0, 0)
+        let missing = try CLI.run(["query", "--store", store, "--file", file, "--param", "account_id=\(id)"])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains("parameter :min has no value (pass --param min=VALUE)"), missing.stderr)
+        XCTAssertTrue(try CLI.run(["query", "--store", store, "--file", file, "--param", "min"]).stderr.contains("--param 'min': expected NAME=VALUE"))
+        XCTAssertTrue(try CLI.run(["query", "--store", store, "--file", dir + "/nope.sql"]).stderr.contains("nope.sql: cannot read"))
+        XCTAssertTrue(try CLI.run(["query", "--store", store]).stderr.contains("as an argument or with --file"))
+        // The shipped saved queries all prepare against a real store.
+        let queries = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("queries").path
+        for f in try FileManager.default.contentsOfDirectory(atPath: queries) where f.hasSuffix(".sql") {
+            let r = try CLI.run(["query", "--store", store, "--file", queries + "/" + f, "--format", "csv",
+                                 "--param", "account_id=\(id)", "--param", "min_accounts=2", "--param", "seconds=5", "--param", "risk_type=deal_hunter"])
+            XCTAssertEqual(r.status, 0, "\(f): \(r.stderr)")
+        }
+    }
+
     func testDashPrintsTheOverviewAndUserDashboardsAsText() throws {
         XCTAssertEqual(try CLI.run(["demo", "--store", store, "--accounts", "400", "--days", "5", "--no-open"]).status, 0)
         let r = try CLI.run(["dash", "--store", store, "--print", "--width", "100", "--range", "all"])

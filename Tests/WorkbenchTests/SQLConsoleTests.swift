@@ -201,6 +201,7 @@ final class SQLConsoleTests: XCTestCase {
         guard case .queue(let q) = app.state.top else { return XCTFail(screen) }
         XCTAssertEqual(q.query.batch, "ring-review")
         XCTAssertEqual(q.list.rows.map(\.account).sorted(), ["ring-a", "ring-b"])
+        XCTAssertTrue(status.contains("1/2 accounts") && status.contains("batch ring-review"), status)
         XCTAssertEqual(try Store(path: dir + "/wb.db").db.int("SELECT count(*) FROM audit WHERE action = 'batch'"), 1)
         command("all")
         guard case .queue(let all) = app.state.top else { return XCTFail() }
