@@ -149,6 +149,16 @@ public final class DetectionEngine {
                     if scores[a].riskType == nil { scores[a].riskType = "learnt" }
                 }
             }
+            // Accounts only the model flags get the category of the labelled fraud they resemble.
+            let only = scores.indices.filter { scores[$0].riskType == "learnt" }
+            var labelled: [(row: Int, category: String)] = []
+            for r in try db.rows("SELECT account_id, category FROM current_labels WHERE label = 'fraud' AND category IS NOT NULL") {
+                if let id = r[0].string, let c = r[1].string, let a = table.accounts.lookup(id) { labelled.append((Int(a), c)) }
+            }
+            for (a, c) in AccountFeatures.nearestCategories(x, cols: d, rows: table.accountCount, labelled: labelled, queries: only) {
+                scores[a].riskType = c
+                scores[a].reasons.append("behaves like accounts labelled \(c)")
+            }
             modelID = m.id
         }
         // Analysts' verdicts outrank the detectors in the queue: an account whose current
@@ -162,7 +172,7 @@ public final class DetectionEngine {
         }
         var riskTypes: [String: Int] = [:]
         var flagged = 0
-        for s in scores where s.findings > 0 || s.riskType == "learnt" {
+        for s in scores where s.findings > 0 || s.reasons.contains(where: { $0.hasPrefix("learnt model") }) {
             flagged += 1
             if let r = s.riskType { riskTypes[r, default: 0] += 1 }
         }

@@ -157,6 +157,36 @@ public enum AccountFeatures {
         return x
     }
 
+    /// The risk category of accounts only the learnt model flags: the majority category of
+    /// the `k` labelled fraud accounts nearest in (standardised) feature space.
+    public static func nearestCategories(_ x: [Float], cols d: Int, rows n: Int, labelled: [(row: Int, category: String)],
+                                         queries: [Int], k: Int = 5) -> [Int: String] {
+        guard !labelled.isEmpty, !queries.isEmpty, n > 0 else { return [:] }
+        var mean = [Double](repeating: 0, count: d), sq = mean
+        for i in 0..<n { for j in 0..<d { let v = Double(x[i * d + j]); mean[j] += v; sq[j] += v * v } }
+        var scale = mean
+        for j in 0..<d {
+            mean[j] /= Double(n)
+            let v = sq[j] / Double(n) - mean[j] * mean[j]
+            scale[j] = v > 1e-12 ? sqrt(v) : 1
+        }
+        func z(_ r: Int) -> [Double] { (0..<d).map { (Double(x[r * d + $0]) - mean[$0]) / scale[$0] } }
+        let refs = labelled.map { (z($0.row), $0.category) }
+        var out: [Int: String] = [:]
+        for q in queries {
+            let v = z(q)
+            let near = refs.map { ref -> (Double, String) in
+                var s = 0.0
+                for j in 0..<d { let t = ref.0[j] - v[j]; s += t * t }
+                return (s, ref.1)
+            }.sorted { $0.0 < $1.0 }.prefix(k)
+            var votes: [String: Int] = [:]
+            for (_, c) in near { votes[c, default: 0] += 1 }
+            out[q] = votes.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key
+        }
+        return out
+    }
+
     /// Each detector's strongest finding per account, in `detectorNames` order (rules pooled).
     public static func strengths(_ findings: [Finding], accounts: Int) -> [[Float]] {
         var s = [[Float]](repeating: [Float](repeating: 0, count: accounts), count: detectorNames.count)

@@ -72,6 +72,21 @@ final class ModelTests: XCTestCase {
         XCTAssertEqual(LearntModel.logistic(lr).topReasons(lx, row: top, names: ["a", "b"], count: 1), ["b"])
     }
 
+    func testModelOnlyAccountsTakeTheCategoryOfTheLabelledFraudTheyResemble() {
+        // Two clusters in 3 features (click-farm-like: many follows; scalper-like: fast drop orders).
+        var rng = SplitMix(seed: 11)
+        var x: [Float] = []
+        for i in 0..<200 {
+            let farm = i % 2 == 0
+            x += [Float(farm ? 8 : 0) + Float.random(in: 0...1, using: &rng), Float(farm ? 0 : 5) + Float.random(in: 0...1, using: &rng),
+                  Float.random(in: 0...1, using: &rng)]
+        }
+        let labelled = (0..<40).map { (row: $0, category: $0 % 2 == 0 ? "click_farm" : "scalper") }
+        let got = AccountFeatures.nearestCategories(x, cols: 3, rows: 200, labelled: labelled, queries: [100, 101, 150, 151])
+        XCTAssertEqual(got, [100: "click_farm", 101: "scalper", 150: "click_farm", 151: "scalper"])
+        XCTAssertEqual(AccountFeatures.nearestCategories(x, cols: 3, rows: 200, labelled: [], queries: [1]), [:])
+    }
+
     func testBootstrapPointEstimatesMatchTheMetricsAndIntervalsBracketThem() {
         var rng = SplitMix(seed: 9)
         let n = 4000
