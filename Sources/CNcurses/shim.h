@@ -27,6 +27,9 @@ static inline void rd_setup(int mouse) {
     intrflush(stdscr, FALSE);
     curs_set(0);
     set_escdelay(25);
+    /* Ctrl-Enter, where the terminal sends it distinctly (xterm modifyOtherKeys, CSI u). */
+    define_key("\033[27;5;13~", KEY_MAX + 1);
+    define_key("\033[13;5u", KEY_MAX + 1);
     if (has_colors()) { start_color(); use_default_colors(); }
     if (mouse) {
         mousemask(BUTTON1_PRESSED | BUTTON1_RELEASED | BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED |
@@ -70,6 +73,7 @@ static inline int rd_key_code(const char *cap) {
     int k = key_defined(s);
     return k > 0 ? k : -1;
 }
+static inline int rd_key_ctrl_enter(void) { return KEY_MAX + 1; }
 static inline int rd_key_sleft(void) { return KEY_SLEFT; }
 static inline int rd_key_sright(void) { return KEY_SRIGHT; }
 static inline int rd_key_sup(void) { return KEY_SR; }

@@ -182,6 +182,7 @@ public final class NcursesTerminal: Terminal {
         case Int32(RD_KEY_IC): return .insert
         case Int32(RD_KEY_ENTER): return .enter
         case Int32(RD_KEY_BTAB): return .backTab
+        case rd_key_ctrl_enter(): return .ctrl("j")     // Ctrl-Enter, as Ctrl-J: "run" in the SQL console
         case rd_key_sleft(): return .shiftLeft
         case rd_key_sright(): return .shiftRight
         case rd_key_sup(): return .shiftUp

@@ -463,7 +463,7 @@ extension AppState {
                 if let changes, columns.isEmpty {
                     say(String(format: "done: %d row%@ changed in %.1f ms", changes, changes == 1 ? "" : "s", elapsed))
                 } else {
-                    say(String(format: "%@%@ rows in %.1f ms", done ? "" : "first ", Human.exact(rows.count) + (done ? "" : "+"), elapsed)
+                    say(String(format: "%@%@ row%@ in %.1f ms", done ? "" : "first ", Human.exact(rows.count) + (done ? "" : "+"), rows.count == 1 && done ? "" : "s", elapsed)
                         + (rows.isEmpty ? "" : " — Esc: results, Enter opens an account, b makes a review batch"))
                 }
                 reqs += gridFetch(q, &r)

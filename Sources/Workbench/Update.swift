@@ -83,7 +83,7 @@ enum Bindings {
         case .account: return lists + [("Enter", "open the identifier's accounts, or the linked account"), ("t", "event timeline"), ("r", "reveal email and phone (logged)")]
         case .pivot(let p): return lists + [("Enter", p.kind == "groups" ? "list the group's members" : "open the account")]
         case .sql: return [
-            ("F5  Ctrl-J  Ctrl-G", "run the statement under the cursor (or the selection)"), ("F6  Ctrl-P", "EXPLAIN QUERY PLAN of it"),
+            ("F5  Ctrl-Enter", "run the statement under the cursor (or the selection); also Ctrl-J, Ctrl-G"), ("F6  Ctrl-P", "EXPLAIN QUERY PLAN of it"),
             ("Tab", "complete keyword, table, column, function, saved query"), ("Ctrl-R", "search the history"),
             ("Ctrl-C", "cancel a running query; copy the selection"), ("F8", "allow writing (asks) / read-only again"),
             ("Shift-arrows Ctrl-A", "select; select all"), ("Ctrl-Z Ctrl-Y", "undo / redo"), ("Ctrl-X Ctrl-V", "cut / paste"),

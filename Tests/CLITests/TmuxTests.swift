@@ -240,9 +240,13 @@ final class TmuxSQLConsoleTests: TmuxTestCase {
         // A write is refused on the read-only connection.
         run("DELETE FROM accounts")
         t.wait(for: "read-only: this statement would change the store")
-        // Enter on a row opens the account; Esc comes back to the console.
-        run("SELECT account_id, score FROM scores ORDER BY score DESC, account_id LIMIT 5")
+        // Enter on a row opens the account; Esc comes back to the console. This one runs by
+        // Ctrl-Enter as a terminal with CSI u keys sends it.
+        t.keys("C-l")
+        t.type("SELECT account_id, score FROM scores ORDER BY score DESC, account_id LIMIT 5")
+        Tmux.run(["send-keys", "-t", t.session, "-H", "1b", "5b", "31", "33", "3b", "35", "75"])
         s = t.wait(for: "5 rows in")
+        XCTAssertTrue(s.contains("  1 SELECT account_id, score FROM scores ORDER BY score DESC, account_id LIMIT 5\n"), s)  // nothing typed by the key
         let lines = s.split(separator: "\n").map(String.init)
         let header = lines.lastIndex { $0.hasPrefix("account_id") } ?? 0
         let first = lines.indices.contains(header + 1) ? lines[header + 1] : nil
