@@ -415,7 +415,7 @@ extension AppState {
             guard let r = q.result, !r.columns.isEmpty, r.error == nil else { say("no result to export", error: true); return [] }
             guard !arg.isEmpty else { say(":export FILE.csv|.json|.jsonl", error: true); return [] }
             say("exporting…")
-            return [.sqlExport(qid: r.qid, sql: r.sql, params: r.params, sort: r.sort, path: arg)]
+            return [.sqlExport(sql: r.sql, params: r.params, sort: r.sort, path: arg)]
         case "batch":
             guard let r = q.result, let col = r.accountColumn, r.error == nil else { say("no result with an account column to batch", error: true); return [] }
             guard !arg.isEmpty, !arg.contains(" ") else { say(":batch NAME (one word)", error: true); return [] }
@@ -462,6 +462,7 @@ extension AppState {
                 r.column = min(r.column, max(0, columns.count - 1))
                 if let changes, columns.isEmpty {
                     say(String(format: "done: %d row%@ changed in %.1f ms", changes, changes == 1 ? "" : "s", elapsed))
+                    reqs.append(.sqlCatalog(uid: q.uid))     // a write may have changed the schema: complete from the new one
                 } else {
                     say(String(format: "%@%@ row%@ in %.1f ms", done ? "" : "first ", Human.exact(rows.count) + (done ? "" : "+"), rows.count == 1 && done ? "" : "s", elapsed)
                         + (rows.isEmpty ? "" : " — Esc: results, Enter opens an account, b makes a review batch"))

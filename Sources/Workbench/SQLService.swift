@@ -228,9 +228,8 @@ public final class SQLService {
             if let e = try? writeDB().history(search: search) { entries = e } else { entries = try readDB().history(search: search) }
             return .sqlHistory(uid: uid, entries: entries)
 
-        case .sqlExport(let qid, let sql, let params, let sort, let path):
+        case .sqlExport(let sql, let params, let sort, let path):
             let db = try readDB()
-            _ = qid
             let format: ResultFormat = path.lowercased().hasSuffix(".json") ? .json : path.lowercased().hasSuffix(".jsonl") ? .jsonl : .csv
             guard let range = SQLText.statements(sql).last else { return .failed("nothing to export") }
             let st = try prepare(db, Self.sorted(String(Array(sql)[range]), sort), params: params)

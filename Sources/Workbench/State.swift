@@ -166,7 +166,7 @@ public enum Request {
     case sqlFetch(uid: Int, qid: Int, from: Int, count: Int)
     case sqlExplain(uid: Int, sql: String, params: [String: String])
     case sqlHistory(uid: Int, search: String)
-    case sqlExport(qid: Int, sql: String, params: [String: String], sort: (column: Int, descending: Bool)?, path: String)
+    case sqlExport(sql: String, params: [String: String], sort: (column: Int, descending: Bool)?, path: String)
     case sqlBatch(sql: String, params: [String: String], column: Int, name: String)
     case sqlSave(name: String, text: String, overwrite: Bool)
     case sqlCancel

@@ -117,6 +117,12 @@ final class SQLConsoleTests: XCTestCase {
         XCTAssertTrue(console!.write)
         run("DELETE FROM accounts WHERE account_id = 'u00001'")
         XCTAssertTrue(status.contains("1 row changed"), status)
+        // A table made here is known to completion at once.
+        run("CREATE TABLE scratch_notes(account_id TEXT, note TEXT)")
+        press(.ctrl("l"))
+        type("SELECT * FROM scratch_n")
+        press(.tab)
+        XCTAssertEqual(console?.editor.text, "SELECT * FROM scratch_notes")
         XCTAssertEqual(try db.int("SELECT count(*) FROM accounts"), 1201)
         // Labels stay append-only even so.
         run("DELETE FROM labels")
