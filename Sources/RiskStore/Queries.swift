@@ -172,6 +172,8 @@ public struct AccountProfile: Equatable, Sendable {
     public var score: Double?
     public var riskType: String?
     public var group: String?
+    /// The score's reasons (the strongest findings', a learnt model's), strongest first.
+    public var reasons: [String] = []
     public var findings: [FindingRow] = []
     /// Label history, newest first.
     public var labels: [LabelRecord] = []
@@ -267,10 +269,11 @@ extension Database {
             default: break
             }
         }
-        if let sc = try self.rows("SELECT score, risk_type, group_id FROM scores WHERE account_id = ?", [.text(id)]).first {
+        if let sc = try self.rows("SELECT score, risk_type, group_id, reasons FROM scores WHERE account_id = ?", [.text(id)]).first {
             p.score = sc[0].double
             p.riskType = sc[1].string
             p.group = sc[2].string
+            p.reasons = (sc[3].string ?? "").components(separatedBy: "; ").filter { !$0.isEmpty }
         }
         p.findings = try findings(of: id)
         p.labels = try labelHistory(id, limit: 20)

@@ -307,7 +307,14 @@ enum AccountView {
             buf.write(text, x: x + used, y: y, style: label, maxWidth: w - used)
             y += 1
         }
-        if p.findings.isEmpty {
+        let learnt = p.reasons.filter { $0.hasPrefix("learnt model") || $0.hasPrefix("behaves like") }
+        if p.findings.isEmpty && !learnt.isEmpty {
+            // Flagged by the learnt model alone: its score and why.
+            used = buf.write("risk      ", x: x, y: y, style: label)
+            used += buf.write(String(format: "%.2f", p.score ?? 0), x: x + used, y: y, style: ScoreCell.style(p.score, theme).bolded())
+            buf.write("  \(p.riskType ?? "")  no detector finding; " + learnt.joined(separator: " · "), x: x + used, y: y, style: theme["base"], maxWidth: w - used)
+            y += 2
+        } else if p.findings.isEmpty {
             let why = p.score == nil ? "no detection run has scored this account (:detect runs one)" : "none — the latest detection run found nothing"
             buf.write("findings  " + why, x: x, y: y, style: label, maxWidth: w)
             y += 2
@@ -327,6 +334,10 @@ enum AccountView {
                 if !f.identifiers.isEmpty { ev.append(f.identifiers.prefix(3).map { "\($0.kind) \($0.value)" }.joined(separator: ", ")) }
                 if !f.accounts.isEmpty { ev.append("with " + f.accounts.prefix(5).joined(separator: " ") + (f.accounts.count > 5 ? " +\(f.accounts.count - 5)" : "")) }
                 if !ev.isEmpty { buf.write("        " + ev.joined(separator: " · "), x: x, y: y, style: label, maxWidth: w); y += 1 }
+            }
+            if !learnt.isEmpty {
+                buf.write("  " + learnt.joined(separator: " · "), x: x, y: y, style: theme["accent"], maxWidth: w)
+                y += 1
             }
             y += 1
         }

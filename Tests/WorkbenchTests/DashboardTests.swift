@@ -156,3 +156,26 @@ final class DashboardTests: XCTestCase {
         XCTAssertEqual(g[0].kappa!, 0.5, accuracy: 1e-12)
     }
 }
+
+final class LearntFindingViewTests: XCTestCase {
+    func testAnAccountOnlyTheModelFlagsShowsItsScoreAndWhy() throws {
+        TextWidth.setUpLocale()
+        let dir = NSTemporaryDirectory() + "riskdesk-learnt-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Store(path: Fixture.path).db.exec("PRAGMA wal_checkpoint(TRUNCATE)")
+        try FileManager.default.copyItem(atPath: Fixture.path, toPath: dir + "/wb.db")
+        try Store(path: dir + "/wb.db").db.exec("""
+            INSERT INTO detect_runs(id, started_at, status) VALUES (1, 0, 'done');
+            INSERT INTO scores(account_id, run_id, score, risk_type, reasons, n_findings) VALUES
+              ('u00042', 1, 0.66, 'click_farm', 'learnt model v1: 0.94 (device sharers, n follow); behaves like accounts labelled click_farm', 0);
+            """)
+        let term = MemoryTerminal(width: 140, height: 40)
+        let app = try App(storePath: dir + "/wb.db", terminal: term, theme: Theme.fallback, analyst: "t", synchronous: true)
+        for c in ":account u00042" { app.send(.char(c)) }
+        app.send(.enter)
+        let s = app.frame().text()
+        XCTAssertTrue(s.contains("risk      0.66  click_farm  no detector finding; learnt model v1: 0.94 (device sharers, n follow) · behaves like"), s)
+        XCTAssertFalse(s.contains("found nothing"), s)
+    }
+}
