@@ -9,11 +9,7 @@ final class DashboardTests: XCTestCase {
     var dir = ""
     override func setUpWithError() throws {
         TextWidth.setUpLocale()
-        dir = NSTemporaryDirectory() + "riskdesk-dash-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir + "/queries/rules", withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(atPath: dir + "/queries/dashboards", withIntermediateDirectories: true)
-        try Store(path: Fixture.path).db.exec("PRAGMA wal_checkpoint(TRUNCATE)")
-        try FileManager.default.copyItem(atPath: Fixture.path, toPath: dir + "/wb.db")
+        dir = try Fixture.copy("dash", subdirs: ["queries/rules", "queries/dashboards"])
     }
     override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
 
@@ -160,11 +156,8 @@ final class DashboardTests: XCTestCase {
 final class LearntFindingViewTests: XCTestCase {
     func testAnAccountOnlyTheModelFlagsShowsItsScoreAndWhy() throws {
         TextWidth.setUpLocale()
-        let dir = NSTemporaryDirectory() + "riskdesk-learnt-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try Fixture.copy("learnt")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try Store(path: Fixture.path).db.exec("PRAGMA wal_checkpoint(TRUNCATE)")
-        try FileManager.default.copyItem(atPath: Fixture.path, toPath: dir + "/wb.db")
         try Store(path: dir + "/wb.db").db.exec("""
             INSERT INTO detect_runs(id, started_at, status) VALUES (1, 0, 'done');
             INSERT INTO scores(account_id, run_id, score, risk_type, reasons, n_findings) VALUES

@@ -12,10 +12,7 @@ final class SQLConsoleTests: XCTestCase {
 
     override func setUpWithError() throws {
         TextWidth.setUpLocale()
-        dir = NSTemporaryDirectory() + "riskdesk-sql-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir + "/queries/rules", withIntermediateDirectories: true)
-        try Store(path: Fixture.path).db.exec("PRAGMA wal_checkpoint(TRUNCATE)")
-        try FileManager.default.copyItem(atPath: Fixture.path, toPath: dir + "/wb.db")
+        dir = try Fixture.copy("sql", subdirs: ["queries/rules"])
         try Data("""
             -- Accounts sharing a device or card with :account_id
             SELECT DISTINCT o.account_id, l.kind FROM links l JOIN links o ON o.kind = l.kind AND o.value = l.value AND o.account_id <> l.account_id

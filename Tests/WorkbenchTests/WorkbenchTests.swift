@@ -45,6 +45,17 @@ enum Fixture {
         _ = try! Importer(store: try! Store(path: store), options: ImportOptions()).run(plan)
         return store
     }()
+
+    /// A private copy of the fixture store in a fresh directory (with `subdirs` made in it),
+    /// for tests that write; returns the directory (the store is `DIR/wb.db`).
+    static func copy(_ tag: String, subdirs: [String] = []) throws -> String {
+        let dir = NSTemporaryDirectory() + "riskdesk-\(tag)-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        for d in subdirs { try FileManager.default.createDirectory(atPath: dir + "/" + d, withIntermediateDirectories: true) }
+        try Store(path: path).db.exec("PRAGMA wal_checkpoint(TRUNCATE)")
+        try FileManager.default.copyItem(atPath: path, toPath: dir + "/wb.db")
+        return dir
+    }
 }
 
 final class WorkbenchTests: XCTestCase {
@@ -249,12 +260,9 @@ final class WorkbenchTests: XCTestCase {
 final class WorkbenchDetectionTests: XCTestCase {
     func testDetectRunsFromTheWorkbenchThenTheQueueRanksByScoreAndTheDrillDownExplains() throws {
         TextWidth.setUpLocale()
-        let dir = NSTemporaryDirectory() + "riskdesk-wbdetect-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir + "/rules", withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         // A copy of the fixture, so the shared one stays unscored.
-        try Store(path: Fixture.path).db.exec("PRAGMA wal_checkpoint(TRUNCATE)")
-        try FileManager.default.copyItem(atPath: Fixture.path, toPath: dir + "/wb.db")
+        let dir = try Fixture.copy("wbdetect", subdirs: ["rules"])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         try Data("""
             -- id: shared_device
             -- risk_type: multi_accounting
@@ -338,11 +346,8 @@ final class WorkbenchDetectionTests: XCTestCase {
 final class WorkbenchLabelTests: XCTestCase {
     func testLabelFromTheQueueSeeItInTheDrillDownUndoAndRedo() throws {
         TextWidth.setUpLocale()
-        let dir = NSTemporaryDirectory() + "riskdesk-wblabel-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try Fixture.copy("wblabel")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try Store(path: Fixture.path).db.exec("PRAGMA wal_checkpoint(TRUNCATE)")
-        try FileManager.default.copyItem(atPath: Fixture.path, toPath: dir + "/wb.db")
         let app = try App(storePath: dir + "/wb.db", terminal: MemoryTerminal(width: 170, height: 40), theme: Theme.fallback,
                           analyst: "tester", synchronous: true)
         func screen() -> String { app.frame().text() }
