@@ -69,7 +69,7 @@ public final class Store {
         let v = schemaVersion
         if v > Schema.latestVersion { throw newerStoreError(v) }
         if v < Schema.latestVersion {
-            throw StoreError("\(path): store has schema v\(v); this build needs v\(Schema.latestVersion). Open it once without --read-only to upgrade it.")
+            throw StoreError("\(path): store has schema v\(v); this build needs v\(Schema.latestVersion). This command only reads; one that writes upgrades it in place (e.g. `riskdesk tui`, or `riskdesk detect`).")
         }
     }
 

@@ -73,10 +73,16 @@ final class StoreTests: XCTestCase {
             XCTAssertEqual(old.schemaVersion, 1)
             try old.db.run("INSERT INTO events(event_id, ts, account_id, type) VALUES ('e1', 0, 'a1', 'login')")
         }
+        // A read-only opening can't upgrade it: it says which command will.
+        XCTAssertThrowsError(try Store(path: path, readOnly: true)) { e in
+            XCTAssertTrue("\(e)".contains("schema v1; this build needs v\(Schema.latestVersion)") && "\(e)".contains("riskdesk detect"), "\(e)")
+        }
         let s = try Store(path: path)
         XCTAssertEqual(s.schemaVersion, Schema.latestVersion)
-        // Data kept, and the later migration's views work on it.
+        // Data kept, and the later migration's views work on it; the hourly counts were
+        // built from the events already there.
         XCTAssertEqual(try s.db.scalar("SELECT time FROM events_iso WHERE event_id = 'e1'").string, "1970-01-01T00:00:00.000Z")
+        XCTAssertEqual(try s.db.rows("SELECT hour, type, n FROM event_hourly"), [[.int(0), .text("login"), .int(1)]])
     }
 
     func testNewerStoreIsRefusedAndLeftUntouched() throws {
