@@ -162,14 +162,7 @@ public enum AccountFeatures {
     public static func nearestCategories(_ x: [Float], cols d: Int, rows n: Int, labelled: [(row: Int, category: String)],
                                          queries: [Int], k: Int = 5) -> [Int: String] {
         guard !labelled.isEmpty, !queries.isEmpty, n > 0 else { return [:] }
-        var mean = [Double](repeating: 0, count: d), sq = mean
-        for i in 0..<n { for j in 0..<d { let v = Double(x[i * d + j]); mean[j] += v; sq[j] += v * v } }
-        var scale = mean
-        for j in 0..<d {
-            mean[j] /= Double(n)
-            let v = sq[j] / Double(n) - mean[j] * mean[j]
-            scale[j] = v > 1e-12 ? sqrt(v) : 1
-        }
+        let (mean, scale) = columnStats(x, rows: n, cols: d)
         func z(_ r: Int) -> [Double] { (0..<d).map { (Double(x[r * d + $0]) - mean[$0]) / scale[$0] } }
         let refs = labelled.map { (z($0.row), $0.category) }
         var out: [Int: String] = [:]
@@ -189,12 +182,16 @@ public enum AccountFeatures {
 
     /// Each detector's strongest finding per account, in `detectorNames` order (rules pooled).
     public static func strengths(_ findings: [Finding], accounts: Int) -> [[Float]] {
+        strengths(findings.lazy.map { ($0.account, $0.detector, $0.strength) }, accounts: accounts)
+    }
+
+    /// The same from (account, detector, strength) triples, e.g. the stored findings' rows.
+    public static func strengths<S: Sequence>(_ entries: S, accounts: Int) -> [[Float]] where S.Element == (Int32, String, Double) {
         var s = [[Float]](repeating: [Float](repeating: 0, count: accounts), count: detectorNames.count)
         let index = Dictionary(uniqueKeysWithValues: detectorNames.enumerated().map { ($1, $0) })
-        for f in findings where Int(f.account) < accounts {
-            let k = f.detector.hasPrefix("rule:") ? index["rules"]! : index[f.detector]
-            guard let k else { continue }
-            s[k][Int(f.account)] = max(s[k][Int(f.account)], Float(f.strength))
+        for (a, detector, strength) in entries where a >= 0 && Int(a) < accounts {
+            guard let k = detector.hasPrefix("rule:") ? index["rules"] : index[detector] else { continue }
+            s[k][Int(a)] = max(s[k][Int(a)], Float(strength))
         }
         return s
     }

@@ -34,6 +34,19 @@ public enum LearntModel: Codable, Sendable {
     }
 }
 
+/// Each column's mean and standard deviation (1 for a constant column), for standardising.
+func columnStats(_ x: [Float], rows n: Int, cols d: Int) -> (mean: [Double], scale: [Double]) {
+    var mean = [Double](repeating: 0, count: d), sq = mean
+    for i in 0..<n { for j in 0..<d { let v = Double(x[i * d + j]); mean[j] += v; sq[j] += v * v } }
+    var scale = mean
+    for j in 0..<d {
+        mean[j] /= Double(max(1, n))
+        let v = sq[j] / Double(max(1, n)) - mean[j] * mean[j]
+        scale[j] = v > 1e-12 ? sqrt(v) : 1
+    }
+    return (mean, scale)
+}
+
 @inline(__always) func sigmoid(_ z: Double) -> Double { z >= 0 ? 1 / (1 + exp(-z)) : exp(z) / (1 + exp(z)) }
 
 /// L2-regularised logistic regression on standardised features, fitted by Newton's method
@@ -45,14 +58,7 @@ public struct LogisticRegression: Codable, Sendable {
     public var bias: Double
 
     public static func fit(_ x: [Float], _ y: [Bool], rows n: Int, cols d: Int, l2: Double = 1.0, iterations: Int = 25) -> LogisticRegression {
-        var mean = [Double](repeating: 0, count: d), sq = mean
-        for i in 0..<n { for j in 0..<d { let v = Double(x[i * d + j]); mean[j] += v; sq[j] += v * v } }
-        var scale = mean
-        for j in 0..<d {
-            mean[j] /= Double(max(1, n))
-            let v = sq[j] / Double(max(1, n)) - mean[j] * mean[j]
-            scale[j] = v > 1e-12 ? sqrt(v) : 1
-        }
+        let (mean, scale) = columnStats(x, rows: n, cols: d)
         let p = d + 1        // weights, then the bias
         var w = [Double](repeating: 0, count: p)
         var z = [Double](repeating: 0, count: p)

@@ -28,10 +28,7 @@ public struct Rule: Sendable, Equatable {
         for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if inHeader && trimmed.hasPrefix("--") {
-                let content = trimmed.dropFirst(2).trimmingCharacters(in: .whitespaces)
-                guard let colon = content.firstIndex(of: ":") else { continue }   // a plain comment
-                let key = content[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
-                let value = content[content.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                guard let (key, value) = SQLHeader.field(trimmed) else { continue }   // a plain comment
                 guard ["id", "risk_type", "severity", "description"].contains(key) else {
                     if key.allSatisfy({ $0.isLetter || $0 == "_" }) && !key.isEmpty {
                         throw StoreError("\(file):\(n + 1): unknown header key '\(key)' (expected id, risk_type, severity, description)")
@@ -134,4 +131,17 @@ public struct Rule: Sendable, Equatable {
 
 extension String {
     var nilIfEmpty: String? { isEmpty ? nil : self }
+}
+
+/// The `-- key: value` comment lines that head rule and dashboard files.
+public enum SQLHeader {
+    /// Key (lower-cased) and value of a trimmed `-- key: value` line; nil for a comment
+    /// without a colon or a line that isn't a comment.
+    public static func field(_ trimmed: String) -> (key: String, value: String)? {
+        guard trimmed.hasPrefix("--") else { return nil }
+        let content = trimmed.dropFirst(2).trimmingCharacters(in: .whitespaces)
+        guard let colon = content.firstIndex(of: ":") else { return nil }
+        return (content[..<colon].trimmingCharacters(in: .whitespaces).lowercased(),
+                content[content.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+    }
 }

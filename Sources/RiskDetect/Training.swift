@@ -155,14 +155,11 @@ public final class Trainer {
 
     /// Each detector's strongest finding per account from the latest run's findings.
     static func latestStrengths(_ db: Database, _ table: EventTable) throws -> [[Float]] {
-        var s = [[Float]](repeating: [Float](repeating: 0, count: table.accountCount), count: AccountFeatures.detectorNames.count)
-        let index = Dictionary(uniqueKeysWithValues: AccountFeatures.detectorNames.enumerated().map { ($1, $0) })
-        for r in try db.rows("SELECT account_id, detector, max(strength) FROM findings GROUP BY 1, 2") {
-            guard let id = r[0].string, let det = r[1].string, let a = table.accounts.lookup(id) else { continue }
-            guard let k = det.hasPrefix("rule:") ? index["rules"] : index[det] else { continue }
-            s[k][Int(a)] = max(s[k][Int(a)], Float(r[2].double ?? 0))
+        let rows = try db.rows("SELECT account_id, detector, max(strength) FROM findings GROUP BY 1, 2").compactMap { r -> (Int32, String, Double)? in
+            guard let id = r[0].string, let det = r[1].string, let a = table.accounts.lookup(id) else { return nil }
+            return (a, det, r[2].double ?? 0)
         }
-        return s
+        return AccountFeatures.strengths(rows, accounts: table.accountCount)
     }
 
     static func take(_ x: [Float], _ rows: [Int], _ d: Int) -> [Float] {
@@ -175,18 +172,5 @@ public final class Trainer {
         guard v.count > 1 else { return 0 }
         let m = mean(v)
         return sqrt(v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(v.count - 1))
-    }
-}
-
-/// A small seeded generator (SplitMix64): folds and bootstraps that repeat run to run.
-public struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

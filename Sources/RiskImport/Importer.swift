@@ -117,17 +117,6 @@ public struct ImportSummary: Codable, Sendable {
     }
 }
 
-extension Int64 {
-    var grouped: String {
-        let s = String(abs(self))
-        var out = ""
-        for (i, ch) in s.enumerated() {
-            if i > 0 && (s.count - i) % 3 == 0 { out.append(",") }
-            out.append(ch)
-        }
-        return self < 0 ? "-" + out : out
-    }
-}
 
 /// Resolves paths into inputs and opens them, before anything touches the store: a file
 /// that can't be read at all stops the import here, with the store unchanged.

@@ -101,10 +101,23 @@ public enum Bootstrap {
     }
 }
 
+/// A small seeded generator (SplitMix64): folds, bootstraps and tests that repeat run to run.
+public struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
 /// Poisson(1) draws from a seeded SplitMix64 stream (inversion: P(0) = P(1) = e⁻¹, …).
 struct Poisson1 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
+    var source: SplitMix
+    init(seed: UInt64) { source = SplitMix(seed: seed) }
     static let cdf: [Double] = {
         var c: [Double] = []
         var p = exp(-1.0), s = 0.0
@@ -112,12 +125,7 @@ struct Poisson1 {
         return c
     }()
     mutating func next() -> Double {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        let u = Double(z >> 11) / Double(1 << 53)
+        let u = Double(source.next() >> 11) / Double(1 << 53)
         var k = 0
         while k < Self.cdf.count - 1 && u > Self.cdf[k] { k += 1 }
         return Double(k)

@@ -153,3 +153,16 @@ public enum Timestamp {
         put(rem % 1000, 3); out.append(UInt8(ascii: "Z"))
     }
 }
+
+extension BinaryInteger {
+    /// The number with thousands separators: 1,234,567.
+    public var grouped: String {
+        let s = String(self.magnitude)
+        var out = ""
+        for (i, ch) in s.enumerated() {
+            if i > 0 && (s.count - i) % 3 == 0 { out.append(",") }
+            out.append(ch)
+        }
+        return self < 0 ? "-" + out : out
+    }
+}

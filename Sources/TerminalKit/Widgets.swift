@@ -231,14 +231,6 @@ public enum Human {
         return String(format: "%.2f", v)
     }
 
-    /// An exact count with thousands separators: 1,234,567.
-    public static func exact(_ n: Int) -> String {
-        let s = String(abs(n))
-        var out = ""
-        for (i, c) in s.enumerated() { if i > 0 && (s.count - i) % 3 == 0 { out.append(",") }; out.append(c) }
-        return (n < 0 ? "-" : "") + out
-    }
-
     public static func duration(ms: Int64) -> String {
         let s = abs(ms) / 1000
         if s < 60 { return "\(s)s" }

@@ -1,4 +1,5 @@
 import Foundation
+import RiskDetect
 import RiskMetrics
 import RiskStore
 import TerminalKit
@@ -72,10 +73,7 @@ public struct DashboardFile: Equatable {
                 if first && t.isEmpty { spec.line += 1; continue }
                 first = false
                 guard t.hasPrefix("--") else { if !t.isEmpty { break } else { continue } }
-                let c = t.dropFirst(2).trimmingCharacters(in: .whitespaces)
-                guard let colon = c.firstIndex(of: ":") else { continue }
-                let key = c[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
-                let value = c[c.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                guard let (key, value) = SQLHeader.field(t) else { continue }
                 switch key {
                 case "dashboard": title = value
                 case "panel": spec.title = value
@@ -129,7 +127,7 @@ public struct DashboardFile: Equatable {
                 }
                 p.x = xs
                 p.series = names.map { n in PanelData.Series(n, xs.map { cell[$0]![n] ?? 0 }) }
-            } else if spec.kind == .number || spec.kind == .gauge, rows.count == 1, columns.count > 1, spec.kind == .number {
+            } else if spec.kind == .number, rows.count == 1, columns.count > 1 {
                 p.x = columns
                 p.series = [PanelData.Series("value", rows[0].map { $0.double ?? 0 })]
             } else if columns.count == 1 {

@@ -464,7 +464,7 @@ extension AppState {
                     say(String(format: "done: %d row%@ changed in %.1f ms", changes, changes == 1 ? "" : "s", elapsed))
                     reqs.append(.sqlCatalog(uid: q.uid))     // a write may have changed the schema: complete from the new one
                 } else {
-                    say(String(format: "%@%@ row%@ in %.1f ms", done ? "" : "first ", Human.exact(rows.count) + (done ? "" : "+"), rows.count == 1 && done ? "" : "s", elapsed)
+                    say(String(format: "%@%@ row%@ in %.1f ms", done ? "" : "first ", rows.count.grouped + (done ? "" : "+"), rows.count == 1 && done ? "" : "s", elapsed)
                         + (rows.isEmpty ? "" : " — Esc: results, Enter opens an account, b makes a review batch"))
                 }
                 reqs += gridFetch(q, &r)
@@ -494,7 +494,7 @@ extension AppState {
                 if r.jumpToEnd {
                     r.jumpToEnd = false
                     r.cursor = max(0, from + rows.count - 1)
-                    say("\(Human.exact(r.total ?? 0)) rows")
+                    say("\((r.total ?? 0).grouped) rows")
                 }
                 if let t = r.total, r.cursor >= t { r.cursor = max(0, t - 1) }
                 if r.cursor < r.scroll || r.cursor >= r.scroll + visible { r.scroll = max(0, r.cursor - visible + 1) }
@@ -568,8 +568,8 @@ enum SQLView {
             else if r.error != nil { right = "error" }
             else if let c = r.changes, r.columns.isEmpty { right = "\(c) changed" }
             else {
-                let count = r.total.map { Human.exact($0) } ?? (Human.exact(r.offset + r.rows.count) + "+")
-                right = "row \(r.rows.isEmpty ? "0" : Human.exact(r.cursor + 1))/\(count)" + (r.elapsedMs.map { String(format: " · %.1f ms", $0) } ?? "")
+                let count = r.total.map(\.grouped) ?? ((r.offset + r.rows.count).grouped + "+")
+                right = "row \(r.rows.isEmpty ? "0" : (r.cursor + 1).grouped)/\(count)" + (r.elapsedMs.map { String(format: " · %.1f ms", $0) } ?? "")
                 if let so = r.sort { right += " · by \(r.columns.indices.contains(so.column) ? r.columns[so.column] : "?")\(so.descending ? "↓" : "↑")" }
                 if r.loading { right = "reading… " + right }
             }

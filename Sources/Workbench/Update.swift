@@ -132,9 +132,10 @@ extension AppState {
     public mutating func handle(_ key: Key) -> [Request] {
         if key == .resize { return relayout() }
         var key = key
-        if case .sql(let q) = top, !q.focusGrid, mode == .normal, !help {} else if key == .ctrl("j") { key = .enter }
+        // Ctrl-J is Enter, except in the SQL editor, where it runs the statement.
+        if key == .ctrl("j") && !sqlEditorFocused { key = .enter }
         // In the SQL console Ctrl-C cancels a query (or copies); elsewhere it quits.
-        if key == .ctrl("c"), case .sql = top, mode == .normal {} else if key == .ctrl("c") { quit = true; return [] }
+        if key == .ctrl("c") && !(top.isSQL && mode == .normal) { quit = true; return [] }
         switch mode {
         case .command(var field):
             return commandKey(key, &field)
@@ -292,6 +293,12 @@ extension AppState {
     }
 
     mutating func replaceTop(_ s: Screen) { stack[stack.count - 1] = s }
+
+    /// Keys go to the SQL console's editor (not its results, a prompt or the help).
+    var sqlEditorFocused: Bool {
+        if case .sql(let q) = top { return !q.focusGrid && mode == .normal && !help }
+        return false
+    }
 
     /// Applies `f` to the screen with this uid, in view or parked on another main screen
     /// (a read's answer goes to the screen that asked, wherever it is now).
