@@ -130,7 +130,14 @@ public final class DetectionEngine {
         var scores = DetectionEngine.combine(findings, accounts: table.accountCount)
         // The learnt model, stacked on the detectors' strengths and behaviour features.
         var modelID: Int64?
-        if useModel, let m = try ModelStore.current(db),
+        var current: ModelRecord?
+        if useModel {
+            // A model that can't be read is reported like a failed detector; the run goes on without it.
+            do { current = try ModelStore.current(db) } catch {
+                reports.append(DetectorReport(name: "learnt model", seconds: 0, findings: 0, accounts: 0, error: "\(error)"))
+            }
+        }
+        if let m = current,
            let x = AccountFeatures.select(AccountFeatures.compute(table, strengths: AccountFeatures.strengths(findings, accounts: table.accountCount)),
                                           rows: table.accountCount, names: m.features) {
             progress("learnt model v\(m.id)", 0.95)

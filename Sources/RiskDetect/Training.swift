@@ -29,10 +29,15 @@ public enum ModelStore {
         }
     }
 
-    /// The model `detect` uses: the current one, if its features are this build's.
+    /// The model `detect` uses: the current one. Throws, naming it, when its stored
+    /// parameters or feature list can't be read.
     public static func current(_ db: Database) throws -> ModelRecord? {
         guard try db.int("SELECT count(*) FROM sqlite_schema WHERE name = 'models'") > 0 else { return nil }
-        return try list(db, where: "current = 1").first
+        if let m = try list(db, where: "current = 1").first { return m }
+        if let id = try db.rows("SELECT id FROM models WHERE current = 1").first?[0].int {
+            throw TrainError(description: "model v\(id) (current) can't be read from the store: its parameters or feature list are not valid JSON; `riskdesk train` stores a new one")
+        }
+        return nil
     }
 
     public static func list(_ db: Database, where cond: String = "1") throws -> [ModelRecord] {

@@ -441,6 +441,9 @@ extension AppState {
         }
         switch loaded {
         case .sqlCatalog(let uid, let catalog):
+            if let first = catalog.problems.first {
+                say(first + (catalog.problems.count > 1 ? " (+\(catalog.problems.count - 1) more)" : ""), error: true)
+            }
             withSQL(uid) { q in
                 q.catalog = catalog
                 if let name = q.pendingOpen {

@@ -145,8 +145,8 @@ public final class SQLService {
                 let cols = try db.rows("SELECT name FROM pragma_table_info(?)", [.text(name)]).compactMap { $0[0].string }
                 tables.append((name, cols))
             }
-            let saved = savedDirectory.map { SavedQuery.load(directory: $0) } ?? []
-            return .sqlCatalog(uid: uid, catalog: SQLCatalog(tables: tables, saved: saved))
+            let saved = savedDirectory.map { SavedQuery.loadReporting(directory: $0) } ?? (queries: [], problems: [])
+            return .sqlCatalog(uid: uid, catalog: SQLCatalog(tables: tables, saved: saved.queries, problems: saved.problems))
 
         case .sqlRun(let uid, let qid, let sql, let params, let write, let sort, let pageRows):
             cursor = nil

@@ -174,7 +174,11 @@ public struct SQLCatalog: Sendable {
     /// Table or view → its columns.
     public var tables: [(name: String, columns: [String])] = []
     public var saved: [SavedQuery] = []
-    public init(tables: [(name: String, columns: [String])] = [], saved: [SavedQuery] = []) { self.tables = tables; self.saved = saved }
+    /// Saved-query files that could not be read.
+    public var problems: [String] = []
+    public init(tables: [(name: String, columns: [String])] = [], saved: [SavedQuery] = [], problems: [String] = []) {
+        self.tables = tables; self.saved = saved; self.problems = problems
+    }
 
     public struct Candidate: Equatable, Sendable {
         public var insert: String
@@ -238,13 +242,21 @@ public struct SavedQuery: Equatable, Sendable {
     }
 
     /// Every `*.sql` directly in a directory (rules and dashboards live in subdirectories).
-    public static func load(directory: String) -> [SavedQuery] {
+    public static func load(directory: String) -> [SavedQuery] { loadReporting(directory: directory).queries }
+
+    /// The same, with a message naming each file that could not be read.
+    public static func loadReporting(directory: String) -> (queries: [SavedQuery], problems: [String]) {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return files.filter { $0.hasSuffix(".sql") }.sorted().compactMap { f in
+        var queries: [SavedQuery] = [], problems: [String] = []
+        for f in files.sorted() where f.hasSuffix(".sql") {
             let path = (directory as NSString).appendingPathComponent(f)
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
-            return SavedQuery(name: String(f.dropLast(4)), path: path, sql: text)
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                problems.append("\(path): cannot read (not UTF-8 text?); left out of the saved queries")
+                continue
+            }
+            queries.append(SavedQuery(name: String(f.dropLast(4)), path: path, sql: text))
         }
+        return (queries, problems)
     }
 
     /// Where saved queries live: $RISKDESK_QUERIES, else the `queries` directory the rules come from.

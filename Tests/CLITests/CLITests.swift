@@ -242,6 +242,7 @@ final class CLICommandTests: CLITestCase {
         XCTAssertEqual(u.status, 0, u.stderr)
         XCTAssertTrue(u.stdout.contains("Accounts by country") && u.stdout.contains("█"), u.stdout)
         XCTAssertTrue(u.stdout.contains("mine.sql:4: no such table: missing_table"), u.stdout)
+        XCTAssertTrue(try CLI.run(["dash", "--store", store, "--print", "--width", "30"]).stderr.contains("--width must be at least 40"))
         let bad = try CLI.run(["dash", "--store", store, "--print", "--range", "week"])
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("--range: 'week'"), bad.stderr)
@@ -482,6 +483,14 @@ final class CLIModelTests: CLITestCase {
         let bad = try CLI.run(["eval", "--store", store, "--compare", "latest", "999"])
         XCTAssertTrue(bad.stderr.contains("run 999 is not a finished detection run"), bad.stderr)
         XCTAssertTrue(try CLI.run(["detect", "--store", store, "--model-weight", "2"]).stderr.contains("--model-weight"))
+        // A stored model that can't be read: detection runs without it and names it.
+        let db = try Store(path: store).db
+        try db.run("UPDATE models SET params = '{broken' WHERE current = 1")
+        let withBroken = try CLI.run(["detect", "--store", store, "--quiet"])
+        XCTAssertEqual(withBroken.status, 0, withBroken.stderr)
+        XCTAssertTrue(withBroken.stderr.contains("learnt model: model v") && withBroken.stderr.contains("can't be read"), withBroken.stderr)
+        XCTAssertEqual(try count("SELECT model_id IS NULL FROM detect_runs ORDER BY id DESC LIMIT 1"), 1)
+        XCTAssertGreaterThan(try count("SELECT count(*) FROM scores WHERE score > 0"), 0)
     }
 }
 

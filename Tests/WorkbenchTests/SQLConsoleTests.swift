@@ -149,6 +149,18 @@ final class SQLConsoleTests: XCTestCase {
         XCTAssertTrue(status.contains("ring-a"), status)
     }
 
+    func testUnreadableSavedQueriesAndUnwritableExportsSaySo() throws {
+        try Data([0x53, 0x45, 0xff, 0xfe, 0x0a]).write(to: URL(fileURLWithPath: dir + "/queries/broken.sql"))
+        openConsole()
+        XCTAssertTrue(app.state.message.hasSuffix("broken.sql: cannot read (not UTF-8 text?); left out of the saved queries"), app.state.message)
+        XCTAssertTrue(app.state.messageIsError)
+        XCTAssertEqual(console?.catalog.saved.map(\.name), ["sharing"])     // the readable one is still there
+        run("SELECT 1 AS x")
+        press(.esc)
+        command("export \(dir)/no/such/dir/out.csv")
+        XCTAssertTrue(app.state.message.hasSuffix("out.csv: cannot create the file"), app.state.message)
+    }
+
     func testCompletionFromTheLiveSchema() {
         openConsole()
         type("SEL")
