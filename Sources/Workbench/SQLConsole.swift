@@ -86,7 +86,11 @@ extension AppState {
         stack = [stack[0]]
         guard case .sql(var q) = stack[0] else { return reqs }
         if let name {
-            if let s = q.catalog.saved.first(where: { $0.name == name }) { loadSaved(s, &q) } else if q.catalog.saved.isEmpty { q.pendingOpen = name; reqs.append(.sqlCatalog(uid: q.uid)) } else {
+            if let s = q.catalog.saved.first(where: { $0.name == name }) { loadSaved(s, &q) } else if q.catalog.saved.isEmpty {
+                // Opened when the catalog arrives (a new console has already asked for it).
+                q.pendingOpen = name
+                if !reqs.contains(where: { if case .sqlCatalog = $0 { return true } else { return false } }) { reqs.append(.sqlCatalog(uid: q.uid)) }
+            } else {
                 say("no saved query '\(name)' — Tab after :sql lists them", error: true)
             }
         }

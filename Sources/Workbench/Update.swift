@@ -644,7 +644,11 @@ extension AppState {
         case "sql", "open":
             return openSQL(saved: arg.isEmpty ? nil : arg)
         case "dash":
-            return switchTab(.dash) + dashCommand(arg)
+            let fresh = tab != .dash && parkedTabs[.dash] == nil
+            let opened = switchTab(.dash)
+            let configured = dashCommand(arg)
+            // A first visit with a name or range loads once, with them (not the overview first).
+            return fresh && !configured.isEmpty ? configured : opened + configured
         case "help", "h":
             help = true
         case "account", "a":

@@ -104,6 +104,18 @@ final class DashboardTests: XCTestCase {
         XCTAssertEqual(d2.range, .month)
     }
 
+    func testAFirstVisitWithANameLoadsThatDashboardOnly() {
+        var st = AppState(storeName: "s", width: 120, height: 40)
+        let reqs = st.runCommand("dash abuse_patterns 30d")
+        let loads = reqs.compactMap { r -> (String, DashRange)? in if case .dashLoad(_, let n, let r) = r { return (n, r) }; return nil }
+        XCTAssertEqual(loads.map(\.0), ["abuse_patterns"])
+        XCTAssertEqual(loads.map(\.1), [.month])
+        // Later visits with no arguments load nothing new; with one, just that.
+        _ = st.runCommand("queue")
+        XCTAssertTrue(st.runCommand("dash").allSatisfy { if case .dashLoad = $0 { return false }; return true })
+        XCTAssertEqual(st.runCommand("dash 24h").count, 1)
+    }
+
     func testStoreMetricsAgainstHandComputedValues() throws {
         let store = try Store(path: dir + "/wb.db")
         let db = store.db
