@@ -17,6 +17,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
@@ -24,23 +25,26 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
         .target(name: "RiskStore", dependencies: ["CSQLite"]),
+        // The shipped themes, rules, saved queries and dashboards (generated from themes/ and
+        // queries/ by scripts/gen-assets), layered under the user's and the project's folders.
+        .target(name: "Assets"),
         .target(name: "RiskImport", dependencies: ["RiskStore", "CZlib"],
                 // The byte-level readers are single-threaded; runtime exclusivity checks cost ~10% of import time.
                 swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
         .target(name: "MarketSimulator", dependencies: ["CZlib"]),
         // Detection: columnar event table, detectors, SQL rules, scoring. Metrics: definitions.
         .target(name: "RiskMetrics", dependencies: ["RiskStore"]),
-        .target(name: "RiskDetect", dependencies: ["RiskStore", "RiskMetrics", "CSQLite"],
+        .target(name: "RiskDetect", dependencies: ["RiskStore", "RiskMetrics", "CSQLite", "Assets"],
                 swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
         // Terminal UI kit: knows nothing of fraud. Only TerminalNcurses touches ncurses.
         .systemLibrary(name: "CLocale", path: "Sources/CLocale"),
         .systemLibrary(name: "CNcurses", path: "Sources/CNcurses", pkgConfig: "ncursesw",
                        providers: [.apt(["libncursesw5-dev"])]),
-        .target(name: "TerminalKit", dependencies: ["CLocale"]),
+        .target(name: "TerminalKit", dependencies: ["CLocale", .product(name: "TOMLKit", package: "TOMLKit")]),
         .target(name: "TerminalNcurses", dependencies: ["TerminalKit", "CNcurses"]),
-        .target(name: "Workbench", dependencies: ["RiskStore", "RiskDetect", "RiskMetrics", "TerminalKit"]),
+        .target(name: "Workbench", dependencies: ["RiskStore", "RiskDetect", "RiskMetrics", "TerminalKit", "Assets"]),
         .executableTarget(name: "riskdesk", dependencies: [
-            "RiskStore", "RiskImport", "RiskDetect", "RiskMetrics", "MarketSimulator", "TerminalKit", "TerminalNcurses", "Workbench",
+            "RiskStore", "RiskImport", "RiskDetect", "RiskMetrics", "MarketSimulator", "TerminalKit", "TerminalNcurses", "Workbench", "Assets",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "RiskStoreTests", dependencies: ["RiskStore"]),
@@ -49,6 +53,7 @@ let package = Package(
         .testTarget(name: "RiskDetectTests", dependencies: ["RiskDetect", "RiskMetrics", "RiskStore", "RiskImport"]),
         .testTarget(name: "CLITests", dependencies: ["RiskStore", "riskdesk"]),
         .testTarget(name: "TerminalKitTests", dependencies: ["TerminalKit"]),
+        .testTarget(name: "AssetsTests", dependencies: ["Assets"]),
         .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "TerminalKit", "RiskStore", "RiskImport", "RiskDetect", "RiskMetrics"]),
     ],
     swiftLanguageModes: [.v5]

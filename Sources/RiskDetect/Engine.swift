@@ -1,3 +1,4 @@
+import Assets
 import Foundation
 import RiskStore
 
@@ -35,7 +36,8 @@ public struct AccountScore: Sendable {
 /// that fails or is cancelled leaves the previous results in place). Keeps a run history.
 public final class DetectionEngine {
     public var detectors: [Detector]
-    public var rulesDirectory: String?
+    /// Where SQL rules come from: built-in ones under the user's and the project's (nil: none).
+    public var rules: AssetCatalog?
     /// Blend the current learnt model (if one was trained) into the score.
     public var useModel = true
     /// The model's share of a blended score; the detectors' noisy-OR has the rest.
@@ -46,9 +48,16 @@ public final class DetectionEngine {
          TakeoverDetector(), ScrapingDetector(), SpamDetector()]
     }
 
-    public init(detectors: [Detector] = DetectionEngine.standardDetectors(), rulesDirectory: String? = Rule.defaultDirectory()) {
+    public init(detectors: [Detector] = DetectionEngine.standardDetectors(), rules: AssetCatalog? = .builtIn) {
         self.detectors = detectors
-        self.rulesDirectory = rulesDirectory
+        self.rules = rules
+    }
+
+    /// The rules of one folder only (no built-in ones).
+    public convenience init(detectors: [Detector] = DetectionEngine.standardDetectors(), rulesDirectory: String?) {
+        self.init(detectors: detectors, rules: rulesDirectory.map {
+            AssetCatalog(folders: [AssetFolder(kind: .rules, path: $0, origin: .explicit, source: $0)], includeBuiltIn: false)
+        })
     }
 
     /// `progress(stage, fraction of the whole run)`.
@@ -78,7 +87,7 @@ public final class DetectionEngine {
         let loadSeconds = Date().timeIntervalSince(t0)
         var findings: [Finding] = []
         var reports: [DetectorReport] = []
-        let rules: (rules: [Rule], errors: [String]) = rulesDirectory.map(Rule.load(dir:)) ?? ([], [])
+        let rules: (rules: [Rule], errors: [String]) = self.rules.map { Rule.load(catalog: $0) } ?? ([], [])
         let steps = Double(detectors.count + rules.rules.count + rules.errors.count + 1)
         var step = 0.0
         for d in detectors {

@@ -80,21 +80,6 @@ public struct Rule: Sendable, Equatable {
         return (rules, errors)
     }
 
-    /// Where rules live when not given: $RISKDESK_RULES, ./queries/rules, or the
-    /// queries/rules of the checkout the binary was built in.
-    public static func defaultDirectory() -> String? {
-        if let env = ProcessInfo.processInfo.environment["RISKDESK_RULES"], !env.isEmpty { return env }
-        let fm = FileManager.default
-        if fm.fileExists(atPath: "queries/rules") { return "queries/rules" }
-        var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<4 {
-            let c = dir.appendingPathComponent("queries/rules").path
-            if fm.fileExists(atPath: c) { return c }
-            dir = dir.deletingLastPathComponent()
-        }
-        return nil
-    }
-
     public struct Hit: Sendable { public var account: String; public var reason: String?; public var evidence: String? }
 
     /// Runs the rule on a read-only connection; errors name the file and carry SQLite's message.

@@ -1,97 +1,5 @@
 import Foundation
 
-/// An error in a settings or theme file, naming the file and line.
-public struct ConfigError: Error, CustomStringConvertible, Equatable {
-    public let file: String
-    public let line: Int
-    public let message: String
-    public var description: String { line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)" }
-    public init(file: String, line: Int, message: String) { self.file = file; self.line = line; self.message = message }
-}
-
-/// The subset of TOML that themes and the config file use: comments, `[section]` and
-/// `[section.sub]` headers, and `key = value` where value is a string, integer, float or
-/// boolean. Keys come back flattened: `section.key`.
-public enum MiniTOML {
-    public enum Value: Equatable, Sendable {
-        case string(String), int(Int), double(Double), bool(Bool)
-        public var string: String? { if case .string(let s) = self { return s }; return nil }
-    }
-
-    public static func parse(_ text: String, file: String) throws -> [(key: String, value: Value, line: Int)] {
-        var out: [(String, Value, Int)] = []
-        var section = ""
-        var seen = Set<String>()
-        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let n = i + 1
-            var line = stripComment(String(raw)).trimmingCharacters(in: .whitespaces)
-            if line.hasSuffix("\r") { line.removeLast() }
-            if line.isEmpty { continue }
-            if line.hasPrefix("[") {
-                guard line.hasSuffix("]"), !line.hasPrefix("[[") else { throw ConfigError(file: file, line: n, message: "bad section header \(line)") }
-                section = line.dropFirst().dropLast().trimmingCharacters(in: .whitespaces)
-                guard isKey(section) else { throw ConfigError(file: file, line: n, message: "bad section name '\(section)'") }
-                continue
-            }
-            guard let eq = line.firstIndex(of: "=") else {
-                throw ConfigError(file: file, line: n, message: "expected key = value, found '\(line)'")
-            }
-            var key = line[..<eq].trimmingCharacters(in: .whitespaces)
-            if key.hasPrefix("\"") && key.hasSuffix("\"") && key.count >= 2 { key = String(key.dropFirst().dropLast()) }
-            guard !key.isEmpty, isKey(key) || key.contains(" ") == false else {
-                throw ConfigError(file: file, line: n, message: "bad key '\(key)'")
-            }
-            let full = section.isEmpty ? key : section + "." + key
-            guard seen.insert(full).inserted else { throw ConfigError(file: file, line: n, message: "'\(full)' is set twice") }
-            let valueText = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
-            out.append((full, try value(valueText, file: file, line: n), n))
-        }
-        return out
-    }
-
-    static func isKey(_ s: String) -> Bool {
-        !s.isEmpty && s.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "." }
-    }
-
-    static func stripComment(_ s: String) -> String {
-        var inString = false
-        var prev: Character = " "
-        for (i, c) in s.enumerated() {
-            if c == "\"" && prev != "\\" { inString.toggle() }
-            if c == "#" && !inString { return String(s.prefix(i)) }
-            prev = c
-        }
-        return s
-    }
-
-    static func value(_ t: String, file: String, line: Int) throws -> Value {
-        if t.isEmpty { throw ConfigError(file: file, line: line, message: "missing value") }
-        if t.hasPrefix("\"") {
-            guard t.count >= 2, t.hasSuffix("\"") else { throw ConfigError(file: file, line: line, message: "unterminated string") }
-            var s = ""
-            var escape = false
-            for c in t.dropFirst().dropLast() {
-                if escape {
-                    switch c {
-                    case "n": s.append("\n")
-                    case "t": s.append("\t")
-                    case "\"": s.append("\"")
-                    case "\\": s.append("\\")
-                    default: throw ConfigError(file: file, line: line, message: "bad escape \\\(c)")
-                    }
-                    escape = false
-                } else if c == "\\" { escape = true } else { s.append(c) }
-            }
-            return .string(s)
-        }
-        if t == "true" { return .bool(true) }
-        if t == "false" { return .bool(false) }
-        if let i = Int(t.replacingOccurrences(of: "_", with: "")) { return .int(i) }
-        if let d = Double(t) { return .double(d) }
-        throw ConfigError(file: file, line: line, message: "can't read value \(t) (strings need double quotes)")
-    }
-}
-
 /// Named styles for the UI's roles. The kit defines the common roles; an app adds its own
 /// (any `styles.*` key in a theme file). Styles are written as words:
 /// `"bold 231 on 24"`, `"reverse"`, `"red on default underline"`.
@@ -122,9 +30,10 @@ public struct Theme: Sendable {
     public static func parse(_ text: String, file: String) throws -> Theme {
         var name = (file as NSString).lastPathComponent.replacingOccurrences(of: ".toml", with: "")
         var styles: [String: Style] = [:]
-        for (key, value, line) in try MiniTOML.parse(text, file: file) {
+        for e in try ConfigTOML.parse(text, file: file) {
+            let (key, value, line) = (e.key, e.value, e.line)
             if key == "name" {
-                guard let s = value.string else { throw ConfigError(file: file, line: line, message: "name must be a string") }
+                guard let s = value.string else { throw ConfigError(file: file, line: line, message: "name must be a string, not \(value.typeName)") }
                 name = s
             } else if key.hasPrefix("styles.") {
                 guard let s = value.string else { throw ConfigError(file: file, line: line, message: "\(key) must be a string like \"bold 231 on 24\"") }
@@ -203,49 +112,53 @@ public struct Theme: Sendable {
     ])
 }
 
-/// Finds theme files: `$RISKDESK_THEMES`, ./themes, the themes folder of the source tree the
-/// binary was built in, and ~/.config/riskdesk/themes.
-public enum ThemeLibrary {
-    public static func searchPaths() -> [String] {
-        var paths: [String] = []
-        let env = ProcessInfo.processInfo.environment
-        if let p = env["RISKDESK_THEMES"], !p.isEmpty { paths.append(p) }
-        paths.append(FileManager.default.currentDirectoryPath + "/themes")
-        // .build/<config>/riskdesk → <repo>/themes
-        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        for up in [2, 3] {
-            var u = exe
-            for _ in 0..<up { u = u.deletingLastPathComponent() }
-            paths.append(u.appendingPathComponent("themes").path)
-        }
-        if let home = env["HOME"] { paths.append(home + "/.config/riskdesk/themes") }
-        return paths
+/// The themes there are, by name: the executable gathers them (built-in ones, the user's,
+/// the project's) and hands them in; a name may also be a path to a .toml file.
+public struct ThemeLibrary: Sendable {
+    public struct Entry: Sendable {
+        public var name: String
+        public var text: String
+        /// For messages: a file path, or `built-in:themes/NAME.toml`.
+        public var path: String
+        public init(name: String, text: String, path: String) { self.name = name; self.text = text; self.path = path }
     }
 
-    public static func available() -> [String] {
-        var names = Set<String>()
-        for dir in searchPaths() {
-            for f in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where f.hasSuffix(".toml") {
-                names.insert(String(f.dropLast(5)))
-            }
-        }
-        return names.sorted()
+    public var entries: [String: Entry]
+    public init(_ entries: [Entry]) {
+        var d: [String: Entry] = [:]
+        for e in entries { d[e.name] = e }   // later ones override earlier
+        self.entries = d
     }
+
+    public var available: [String] { entries.keys.sorted() }
 
     /// Loads a theme by name or path. Throws ConfigError for a broken file, or when no theme
     /// of that name exists.
-    public static func load(_ nameOrPath: String) throws -> Theme {
-        if nameOrPath.hasSuffix(".toml") || nameOrPath.contains("/") {
-            guard let text = try? String(contentsOfFile: nameOrPath, encoding: .utf8) else {
-                throw ConfigError(file: nameOrPath, line: 0, message: "cannot read theme file")
-            }
-            return try Theme.parse(text, file: nameOrPath)
+    public func load(_ nameOrPath: String) throws -> Theme {
+        if nameOrPath.hasSuffix(".toml") || nameOrPath.contains("/") { return try ThemeLibrary.loadFile(nameOrPath) }
+        guard let e = entries[nameOrPath] else {
+            throw ConfigError(file: nameOrPath, line: 0, message: "no such theme" + (entries.isEmpty ? "" : " (have: \(available.joined(separator: ", ")))"))
         }
-        for dir in searchPaths() {
-            let p = dir + "/" + nameOrPath + ".toml"
-            if let text = try? String(contentsOfFile: p, encoding: .utf8) { return try Theme.parse(text, file: p) }
+        return try Theme.parse(e.text, file: e.path)
+    }
+
+    /// Whether `nameOrPath` names a theme this library has, or a file that exists.
+    public func has(_ nameOrPath: String) -> Bool {
+        if nameOrPath.hasSuffix(".toml") || nameOrPath.contains("/") { return FileManager.default.fileExists(atPath: nameOrPath) }
+        return entries[nameOrPath] != nil
+    }
+
+    public static func loadFile(_ path: String) throws -> Theme {
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+        guard size <= ConfigTOML.maxBytes else {
+            throw ConfigError(file: path, line: 0, message: "too large for a theme (\(size) bytes; at most \(ConfigTOML.maxBytes))")
         }
-        let names = available()
-        throw ConfigError(file: nameOrPath, line: 0, message: "no such theme" + (names.isEmpty ? "" : " (have: \(names.joined(separator: ", ")))"))
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError(file: path, line: 0, message: "cannot read theme file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(file: path, line: 0, message: "not UTF-8 text")
+        }
+        return try Theme.parse(text, file: path)
     }
 }

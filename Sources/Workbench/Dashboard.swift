@@ -1,3 +1,4 @@
+import Assets
 import Foundation
 import RiskDetect
 import RiskMetrics
@@ -144,14 +145,19 @@ public struct DashboardFile: Equatable {
 
 /// Builds dashboards' panels from the store (on the reads thread, or in `riskdesk dash`).
 public enum Dashboards {
-    public static func directory(savedQueries: String?) -> String? {
-        if let d = ProcessInfo.processInfo.environment["RISKDESK_DASHBOARDS"], !d.isEmpty { return d }
-        return savedQueries.map { ($0 as NSString).appendingPathComponent("dashboards") }
+    /// The dashboards of one folder only.
+    static func folder(_ directory: String?) -> AssetCatalog {
+        AssetCatalog(folders: directory.map { [AssetFolder(kind: .dashboards, path: $0, origin: .explicit, source: $0)] } ?? [], includeBuiltIn: false)
     }
 
-    public static func available(directory: String?) -> [String] {
-        let files = directory.flatMap { try? FileManager.default.contentsOfDirectory(atPath: $0) } ?? []
-        return ["overview"] + files.filter { $0.hasSuffix(".sql") }.map { String($0.dropLast(4)) }.filter { $0 != "overview" }.sorted()
+    public static func available(directory: String?) -> [String] { available(catalog: folder(directory)) }
+
+    public static func available(catalog: AssetCatalog) -> [String] {
+        ["overview"] + catalog.resolve(.dashboards).names.filter { $0 != "overview" }
+    }
+
+    public static func build(_ db: Database, name: String, range: DashRange, directory: String?, now: Int64 = Timestamp.nowMs()) throws -> [PanelData] {
+        try build(db, name: name, range: range, catalog: folder(directory), now: now)
     }
 
     /// The window a range covers, ending at the store's last event.
@@ -161,14 +167,15 @@ public enum Dashboards {
         return (max(span.from, span.to - ms), span.to)
     }
 
-    public static func build(_ db: Database, name: String, range: DashRange, directory: String?, now: Int64 = Timestamp.nowMs()) throws -> [PanelData] {
+    public static func build(_ db: Database, name: String, range: DashRange, catalog: AssetCatalog, now: Int64 = Timestamp.nowMs()) throws -> [PanelData] {
         if name == "overview" { return try overview(db, range: range, now: now) }
-        guard let dir = directory else { throw StoreError("no dashboards directory (queries/dashboards, or set RISKDESK_DASHBOARDS)") }
-        let path = (dir as NSString).appendingPathComponent(name + ".sql")
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw StoreError("no dashboard '\(name)' (\(path)); known: \(available(directory: dir).joined(separator: ", "))")
+        let all = catalog.resolve(.dashboards)
+        guard let a = all[name] else {
+            throw StoreError("no dashboard '\(name)'; known: \((["overview"] + all.names).joined(separator: ", "))"
+                             + (all.problems.isEmpty ? "" : " (\(all.problems.joined(separator: "; ")))"))
         }
-        let file = DashboardFile.parse(text, name: name, file: path)
+        let path = a.path
+        let file = DashboardFile.parse(a.text, name: name, file: path)
         let win = try window(db, range)
         return file.panels.map { spec in
             if let e = spec.error { return PanelData(title: spec.title, kind: spec.kind, error: e) }

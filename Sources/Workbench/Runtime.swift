@@ -1,3 +1,4 @@
+import Assets
 import Foundation
 import RiskDetect
 import RiskStore
@@ -10,9 +11,10 @@ public final class DataService {
     let analyst: String
     private var writer: Store?
 
-    /// Where user dashboards and saved queries are read from.
-    public var dashboards: String?
-    public var savedQueries: String?
+    /// Where dashboards and saved queries come from (built-in, user, project).
+    public var catalog: AssetCatalog = .builtIn
+    /// The themes `:theme` completes.
+    public var themes = ThemeLibrary.builtIn
 
     public init(path: String, analyst: String) throws {
         self.path = path
@@ -98,8 +100,8 @@ public final class DataService {
         case .complete(let prefix, _):
             return .completions(command: prefix, candidates: try completions(prefix))
         case .dashLoad(let uid, let name, let range):
-            let panels = try Dashboards.build(db, name: name, range: range, directory: dashboards)
-            return .dash(.panels(uid: uid, panels: panels, version: try db.int("PRAGMA data_version"), available: Dashboards.available(directory: dashboards)))
+            let panels = try Dashboards.build(db, name: name, range: range, catalog: catalog)
+            return .dash(.panels(uid: uid, panels: panels, version: try db.int("PRAGMA data_version"), available: Dashboards.available(catalog: catalog)))
         case .dashPoll(let uid):
             return .dash(.version(uid: uid, try db.int("PRAGMA data_version")))
         case .detect, .cancelDetect, .sqlCatalog, .sqlRun, .sqlFetch, .sqlExplain, .sqlHistory, .sqlExport, .sqlBatch, .sqlSave, .sqlCancel, .copy:
@@ -117,11 +119,11 @@ public final class DataService {
         let like = arg.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "\\_") + "%"
         var values: [String] = []
         switch cmd {
-        case "theme": values = ThemeLibrary.available().filter { $0.hasPrefix(arg) }
+        case "theme": values = themes.available.filter { $0.hasPrefix(arg) }
         case "sql", "open":
-            values = (savedQueries.map { SavedQuery.load(directory: $0) } ?? []).map(\.name).filter { $0.hasPrefix(arg) }
+            values = SavedQuery.load(catalog: catalog).map(\.name).filter { $0.hasPrefix(arg) }
         case "dash":
-            values = Dashboards.available(directory: dashboards).filter { $0.hasPrefix(arg) }
+            values = Dashboards.available(catalog: catalog).filter { $0.hasPrefix(arg) }
         case "batch":
             values = try store.db.batches().map(\.name).filter { $0.hasPrefix(arg) }
         case "sort": values = QueueSort.allCases.map(\.rawValue).filter { $0.hasPrefix(arg) }
@@ -137,7 +139,8 @@ public final class DataService {
     }
 }
 
-/// Workbench settings: `$RISKDESK_CONFIG`, else ~/.config/riskdesk/config.toml.
+/// Workbench settings: the file the executable names (`--config`, `$RISKDESK_CONFIG`, else
+/// ~/.config/riskdesk/config.toml); a file that isn't there means the defaults.
 public struct WorkbenchConfig {
     public var theme: String?
     public var mouse = true
@@ -145,33 +148,31 @@ public struct WorkbenchConfig {
     /// Hours to review a case, per risk type (`[sla]` section: `ato = 4`; `default = 24` for the rest).
     public var sla: [String: Double] = [:]
 
-    public static func load(path explicit: String? = nil) throws -> WorkbenchConfig {
-        let env = ProcessInfo.processInfo.environment
-        let path = explicit ?? env["RISKDESK_CONFIG"] ?? env["HOME"].map { $0 + "/.config/riskdesk/config.toml" }
+    public static func load(path: String?) throws -> WorkbenchConfig {
         var c = WorkbenchConfig()
         guard let path, FileManager.default.fileExists(atPath: path) else { return c }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+        guard size <= ConfigTOML.maxBytes else {
+            throw ConfigError(file: path, line: 0, message: "too large for a settings file (\(size) bytes; at most \(ConfigTOML.maxBytes))")
+        }
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw ConfigError(file: path, line: 0, message: "cannot read (not UTF-8 text?)")
         }
-        for (key, value, line) in try MiniTOML.parse(text, file: path) {
+        for e in try ConfigTOML.parse(text, file: path) {
+            let (key, value, line) = (e.key, e.value, e.line)
             switch key {
             case "theme":
-                guard let s = value.string else { throw ConfigError(file: path, line: line, message: "theme must be a string") }
+                guard let s = value.string else { throw ConfigError(file: path, line: line, message: "theme must be a string, not \(value.typeName)") }
                 c.theme = s
             case "mouse":
-                guard case .bool(let b) = value else { throw ConfigError(file: path, line: line, message: "mouse must be true or false") }
+                guard case .bool(let b) = value else { throw ConfigError(file: path, line: line, message: "mouse must be true or false, not \(value.typeName)") }
                 c.mouse = b
             case "analyst":
-                guard let s = value.string else { throw ConfigError(file: path, line: line, message: "analyst must be a string") }
+                guard let s = value.string else { throw ConfigError(file: path, line: line, message: "analyst must be a string, not \(value.typeName)") }
                 c.analyst = s
             case let k where k.hasPrefix("sla."):
-                let hours: Double
-                switch value {
-                case .int(let i): hours = Double(i)
-                case .double(let d): hours = d
-                default: throw ConfigError(file: path, line: line, message: "\(key) must be a number of hours")
-                }
-                guard hours > 0 else { throw ConfigError(file: path, line: line, message: "\(key) must be more than 0 hours") }
+                guard let hours = value.number else { throw ConfigError(file: path, line: line, message: "\(key) must be a number of hours") }
+                guard hours > 0, hours.isFinite else { throw ConfigError(file: path, line: line, message: "\(key) must be more than 0 hours") }
                 c.sla[String(k.dropFirst(4))] = hours
             default:
                 throw ConfigError(file: path, line: line, message: "unknown setting '\(key)' (known: theme, mouse, analyst, [sla] RISK_TYPE = HOURS)")
@@ -210,23 +211,33 @@ public final class App {
         get { state.readOnly }
         set { state.readOnly = newValue }
     }
-    /// Where SQL rules are read from when the workbench runs detection.
-    public var rulesDirectory: String? = Rule.defaultDirectory() {
+    /// Where SQL rules, saved queries and dashboards come from (the executable layers the
+    /// built-in ones under the user's and the project's folders).
+    public var catalog: AssetCatalog = .builtIn {
         didSet { setQueryDirectories() }
+    }
+    /// The themes `:theme` knows.
+    public var themes = ThemeLibrary.builtIn {
+        didSet { data.themes = themes }
+    }
+
+    /// Only the rules, queries and dashboards of one `queries` folder (the folder above this
+    /// rules folder), without the built-in ones.
+    public var rulesDirectory: String? {
+        get { catalog.folders(.rules).last?.path }
+        set { catalog = newValue.map { AssetCatalog.queriesFolder(($0 as NSString).deletingLastPathComponent) } ?? AssetCatalog(includeBuiltIn: false) }
     }
 
     func setQueryDirectories() {
-        let saved = SavedQuery.defaultDirectory(rules: rulesDirectory)
-        sql.savedDirectory = saved
-        data.savedQueries = saved
-        data.dashboards = Dashboards.directory(savedQueries: saved)
+        sql.catalog = catalog
+        data.catalog = catalog
     }
 
     public init(storePath: String, terminal: Terminal, theme: Theme, analyst: String, synchronous: Bool = false) throws {
         self.terminal = terminal
         self.synchronous = synchronous
         data = try DataService(path: storePath, analyst: analyst)
-        sql = SQLService(path: storePath, analyst: analyst, savedDirectory: nil)
+        sql = SQLService(path: storePath, analyst: analyst)
         noColor = !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
         baseTheme = theme
         self.theme = theme.adapted(colors: terminal.colors, noColor: noColor)
@@ -278,12 +289,12 @@ public final class App {
     func startDetection() {
         let cancel = CancelToken()
         detectCancel = cancel
-        let path = data.path, rules = rulesDirectory
+        let path = data.path, rules = catalog
         let work = { [weak self] in
             var last = -1
             do {
                 let store = try Store(path: path)
-                let report = try DetectionEngine(rulesDirectory: rules).run(store: store, cancel: cancel) { stage, frac in
+                let report = try DetectionEngine(rules: rules).run(store: store, cancel: cancel) { stage, frac in
                     let pct = Int(frac * 100)
                     guard pct != last else { return }
                     last = pct
@@ -334,12 +345,15 @@ public final class App {
         if let name = state.themeRequest {
             state.themeRequest = nil
             do {
-                theme = try ThemeLibrary.load(name).adapted(colors: terminal.colors, noColor: noColor)
+                theme = try themes.load(name).adapted(colors: terminal.colors, noColor: noColor)
                 state.say("theme \(theme.name)")
             } catch { state.say("\(error)", error: true) }
         }
         drain()
     }
+
+    /// Shows a message in the status line (e.g. a warning from start-up).
+    public func say(_ text: String, error: Bool = false) { state.say(text, error: error) }
 
     /// Runs a command-line command (as if typed after `:`).
     public func command(_ line: String) {

@@ -1,3 +1,4 @@
+import Assets
 import Foundation
 import RiskStore
 
@@ -68,12 +69,13 @@ public final class SQLService {
     private var writer: Store?
     private var cursor: ResultCursor?
     private let lock = NSLock()
-    public var savedDirectory: String?
+    /// Saved queries: built-in, the user's, the project's; `:save` writes to the catalog's writable folder.
+    public var catalog: AssetCatalog
 
-    public init(path: String, analyst: String, savedDirectory: String?) {
+    public init(path: String, analyst: String, catalog: AssetCatalog = .builtIn) {
         self.path = path
         self.analyst = analyst
-        self.savedDirectory = savedDirectory
+        self.catalog = catalog
     }
 
     public func interrupt() {
@@ -145,7 +147,7 @@ public final class SQLService {
                 let cols = try db.rows("SELECT name FROM pragma_table_info(?)", [.text(name)]).compactMap { $0[0].string }
                 tables.append((name, cols))
             }
-            let saved = savedDirectory.map { SavedQuery.loadReporting(directory: $0) } ?? (queries: [], problems: [])
+            let saved = SavedQuery.loadReporting(catalog: catalog)
             return .sqlCatalog(uid: uid, catalog: SQLCatalog(tables: tables, saved: saved.queries, problems: saved.problems))
 
         case .sqlRun(let uid, let qid, let sql, let params, let write, let sort, let pageRows):
@@ -259,7 +261,7 @@ public final class SQLService {
             return .sqlBatched(name: name, accounts: accounts.count, added: added)
 
         case .sqlSave(let name, let text, let overwrite):
-            guard let dir = savedDirectory else { return .failed("no queries directory (set RISKDESK_QUERIES)") }
+            guard let dir = catalog.writableFolder(.queries) else { return .failed("no folder to save queries in (~/.config/riskdesk/queries, ./queries or $RISKDESK_QUERIES)") }
             guard name.range(of: #"^[A-Za-z0-9_\-]+$"#, options: .regularExpression) != nil else {
                 return .failed("a saved query's name is letters, digits, _ and - (got '\(name)')")
             }
@@ -267,7 +269,10 @@ public final class SQLService {
             if FileManager.default.fileExists(atPath: path) && !overwrite {
                 return .failed("\(path) exists: :save! \(name) replaces it")
             }
-            do { try (text.hasSuffix("\n") ? text : text + "\n").write(toFile: path, atomically: true, encoding: .utf8) } catch {
+            do {
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                try (text.hasSuffix("\n") ? text : text + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+            } catch {
                 return .failed("\(path): cannot write (\(error.localizedDescription))")
             }
             return .info("saved \(path)")

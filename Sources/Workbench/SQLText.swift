@@ -1,3 +1,4 @@
+import Assets
 import Foundation
 
 /// SQL as text: tokens for highlighting, statement boundaries, parameters, completion words.
@@ -259,10 +260,12 @@ public struct SavedQuery: Equatable, Sendable {
         return (queries, problems)
     }
 
-    /// Where saved queries live: $RISKDESK_QUERIES, else the `queries` directory the rules come from.
-    public static func defaultDirectory(rules: String?) -> String? {
-        if let d = ProcessInfo.processInfo.environment["RISKDESK_QUERIES"], !d.isEmpty { return d }
-        guard let rules else { return nil }
-        return (rules as NSString).deletingLastPathComponent
+    /// The saved queries in effect (built-in, then the user's, then the project's, by name).
+    public static func load(catalog: AssetCatalog) -> [SavedQuery] { loadReporting(catalog: catalog).queries }
+
+    public static func loadReporting(catalog: AssetCatalog) -> (queries: [SavedQuery], problems: [String]) {
+        let r = catalog.resolve(.queries)
+        return (r.assets.map { SavedQuery(name: $0.name, path: $0.path, sql: $0.text) },
+                r.problems.map { $0.hasSuffix("left out") ? $0 + " of the saved queries" : $0 })
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Assets
 import Foundation
 import RiskDetect
 import RiskStore
@@ -31,9 +32,10 @@ struct Dash: ParsableCommand {
             guard let r = DashRange(rawValue: range) else {
                 throw CLIError("--range: '\(range)' is not one of \(DashRange.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            let dir = Dashboards.directory(savedQueries: SavedQuery.defaultDirectory(rules: Rule.defaultDirectory()))
+            let catalog = Folders.catalog()
+            Folders.warnMissing(catalog, kinds: [.dashboards])
             if list {
-                for n in Dashboards.available(directory: dir) { Swift.print(n) }
+                for n in Dashboards.available(catalog: catalog) { Swift.print(n) }
                 return
             }
             guard print else {
@@ -42,12 +44,12 @@ struct Dash: ParsableCommand {
             }
             guard width >= 40 else { throw CLIError("--width must be at least 40 (got \(width))") }
             let s = try Store(path: store.path, readOnly: true)
-            let panels = try Dashboards.build(s.db, name: name, range: r, directory: dir)
+            let panels = try Dashboards.build(s.db, name: name, range: r, catalog: catalog)
             let h = DashLayout.totalHeight(panels, width: width)
             let buf = Buffer(width: width, height: h + 1)
             buf.write("riskdesk dashboard \(name) · \(r.label) · \((s.path as NSString).lastPathComponent) · \(Timestamp.short(Timestamp.nowMs()))",
                       x: 0, y: 0, style: .plain, maxWidth: width)
-            DashLayout.render(panels, into: buf, area: Rect(x: 0, y: 1, width: width, height: h), scroll: 0, theme: try ThemeLibrary.load("dark"))
+            DashLayout.render(panels, into: buf, area: Rect(x: 0, y: 1, width: width, height: h), scroll: 0, theme: try ThemeLibrary.builtIn.load(ThemeLibrary.defaultName))
             Swift.print(buf.text())
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Assets
 import Foundation
 import RiskDetect
 import RiskMetrics
@@ -9,7 +10,7 @@ struct Detect: ParsableCommand {
         abstract: "Run every detector and SQL rule; write findings and one risk score per account.",
         discussion: "Replaces the previous run's findings and scores; the run history stays in detect_runs.")
     @OptionGroup var store: StoreOption
-    @Option(help: "Folder of SQL rules (default: $RISKDESK_RULES, else ./queries/rules).") var rules: String?
+    @Option(help: "A folder of SQL rules, on top of the built-in ones, ~/.config/riskdesk/rules, ./queries/rules and $RISKDESK_RULES (same name: this one wins).") var rules: String?
     @Flag(help: "Skip the SQL rules.") var noRules = false
     @Flag(help: "Leave the learnt model out of the score (detectors and rules only).") var noModel = false
     @Option(help: "The learnt model's share of the score, 0…1 (the detectors have the rest).") var modelWeight = 0.7
@@ -29,11 +30,13 @@ struct Detect: ParsableCommand {
             }
             watcher.start()
             defer { cancel.cancel() }
-            let engine = DetectionEngine(rulesDirectory: noRules ? nil : (rules ?? Rule.defaultDirectory()))
+            let catalog = Folders.catalog(rules: rules)
+            if !noRules { Folders.warnMissing(catalog, kinds: [.rules]) }
+            let ruleSources = noRules ? [] : Rule.sources(catalog: catalog).rules
+            let engine = DetectionEngine(rules: noRules ? nil : catalog)
             guard (0...1).contains(modelWeight) else { throw CLIError("--model-weight must be between 0 and 1 (got \(modelWeight))") }
             engine.useModel = !noModel
             engine.modelWeight = modelWeight
-            if let dir = rules, !FileManager.default.fileExists(atPath: dir) { throw CLIError("\(dir): no such rules folder") }
             let bar = isatty(2) != 0 && !quiet
             var last = ""
             let report: DetectReport
@@ -53,6 +56,10 @@ struct Detect: ParsableCommand {
                 var o: [String: Any] = ["run": report.runID, "events": report.events, "accounts": report.accounts,
                                         "flagged": report.flagged, "groups": report.groups, "seconds": report.seconds,
                                         "load_seconds": report.loadSeconds, "risk_types": report.riskTypes]
+                o["rules"] = ruleSources.map { r -> [String: Any] in
+                    ["id": r.rule.id, "origin": r.origin.description, "file": r.rule.file, "overrides": r.overrides]
+                }
+                o["missing_folders"] = noRules ? [] : catalog.missingFolders.map(\.path)
                 o["detectors"] = report.detectors.map { d -> [String: Any] in
                     var x: [String: Any] = ["name": d.name, "seconds": d.seconds, "findings": d.findings, "accounts": d.accounts]
                     if let e = d.error { x["error"] = e }
@@ -67,6 +74,13 @@ struct Detect: ParsableCommand {
             for d in report.detectors {
                 let status = d.error.map { "FAILED: \($0)" } ?? "\(d.accounts) accounts, \(d.findings) findings"
                 print("  \(d.name.padding(toLength: 44, withPad: " ", startingAt: 0)) \(String(format: "%6.2f", d.seconds)) s  \(status)")
+            }
+            if noRules { print("rules: skipped (--no-rules)") } else {
+                var counts: [AssetOrigin: Int] = [:]
+                for r in ruleSources { counts[r.origin, default: 0] += 1 }
+                let ran = report.detectors.filter { $0.name.hasPrefix("rule:") && $0.error == nil }.count
+                print("rules: \(ran) of \(ruleSources.count) ran (" + counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ") + ")"
+                      + ruleSources.filter { !$0.overrides.isEmpty }.map { "; \($0.rule.id) from \($0.rule.file) overrides \($0.overrides.joined(separator: ", "))" }.joined())
             }
             print("flagged \(report.flagged) accounts in \(report.groups) groups" + (report.riskTypes.isEmpty ? "" : ": " +
                   report.riskTypes.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
@@ -300,17 +314,22 @@ struct Rules: ParsableCommand {
 }
 
 struct RulesList: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the rules in the rules folder (and files that don't parse).")
-    @Option(help: "Folder of SQL rules (default: $RISKDESK_RULES, else ./queries/rules).") var rules: String?
+    static let configuration = CommandConfiguration(commandName: "list",
+        abstract: "List the rules in effect — built-in ones and overrides, with where each comes from — and files that don't parse.")
+    @Option(help: "A folder of SQL rules on top of the others (as `detect --rules`).") var rules: String?
 
     func run() throws {
         try guarded {
-            guard let dir = rules ?? Rule.defaultDirectory() else { throw CLIError("no rules folder found (pass --rules DIR)") }
-            guard FileManager.default.fileExists(atPath: dir) else { throw CLIError("\(dir): no such rules folder") }
-            let (list, errors) = Rule.load(dir: dir)
-            print("\(list.count) rule(s) in \(dir)")
-            for r in list {
-                print("  \(r.id.padding(toLength: 38, withPad: " ", startingAt: 0)) \(r.riskType.padding(toLength: 16, withPad: " ", startingAt: 0)) \(r.severity.padding(toLength: 8, withPad: " ", startingAt: 0)) \(r.description)")
+            let catalog = Folders.catalog(rules: rules)
+            Folders.warnMissing(catalog, kinds: [.rules])
+            let (list, errors) = Rule.sources(catalog: catalog)
+            var counts: [AssetOrigin: Int] = [:]
+            for r in list { counts[r.origin, default: 0] += 1 }
+            print("\(list.count) rule(s): " + counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+            for s in list {
+                let r = s.rule
+                print("  \(r.id.padding(toLength: 38, withPad: " ", startingAt: 0)) \(r.riskType.padding(toLength: 16, withPad: " ", startingAt: 0)) \(r.severity.padding(toLength: 8, withPad: " ", startingAt: 0)) \(s.origin.description.padding(toLength: 12, withPad: " ", startingAt: 0)) \(r.description)")
+                if s.origin != .builtIn { print("      from \(r.file)" + (s.overrides.isEmpty ? "" : ", overriding \(s.overrides.joined(separator: ", "))")) }
             }
             for e in errors { print("  BROKEN: \(e)") }
             if !errors.isEmpty { throw ExitCode(1) }

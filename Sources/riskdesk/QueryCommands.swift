@@ -108,7 +108,9 @@ struct Demo: ParsableCommand {
             let scored = (try? Store(path: path, readOnly: true).db.int("SELECT count(*) FROM detect_runs WHERE status = 'done'")) ?? 0
             if needsBuild || scored == 0 {
                 warn("detecting …")
-                let report = try DetectionEngine(rulesDirectory: Rule.defaultDirectory()).run(store: try Store(path: path))
+                let catalog = Folders.catalog()
+                Folders.warnMissing(catalog, kinds: [.rules])
+                let report = try DetectionEngine(rules: catalog).run(store: try Store(path: path))
                 warn(String(format: "  %d accounts flagged in %d groups (%.1f s)", report.flagged, report.groups, report.seconds))
             }
             warn("demo store ready: \(path)")

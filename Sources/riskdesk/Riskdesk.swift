@@ -11,7 +11,7 @@ struct Riskdesk: ParsableCommand {
         The store is --store PATH, else $RISKDESK_STORE, else riskdesk.db in the working directory.
         Start with `riskdesk demo` for a generated marketplace with injected attacks.
         """,
-        subcommands: [Tui.self, Info.self, Import.self, Rejects.self, Detect.self, Label.self, Cases.self, Export.self, Eval.self, Train.self, Rules.self, Query.self, Dash.self, Simulate.self, Demo.self],
+        subcommands: [Tui.self, Info.self, Import.self, Rejects.self, Detect.self, Label.self, Cases.self, Export.self, Eval.self, Train.self, Rules.self, Query.self, Dash.self, Simulate.self, Demo.self, Doctor.self],
         defaultSubcommand: Tui.self
     )
 }
@@ -116,6 +116,8 @@ struct Info: ParsableCommand {
                     print("  #\(r.id) \(Timestamp.short(r.startedAt)) \(r.status): read \(r.rowsRead), stored \(r.rowsStored), duplicate \(r.rowsDuplicate), rejected \(r.rowsRejected)")
                 }
             }
+            print("\nfolders (later override earlier by name; `riskdesk doctor` works without a store):")
+            for l in Folders.report(Folders.catalog()) { print("  " + l) }
         }
     }
 }

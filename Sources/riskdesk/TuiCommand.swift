@@ -39,9 +39,12 @@ func processStartUptimeNs() -> UInt64? {
 func openWorkbench(storePath: String, theme themeName: String?, config configPath: String?, analyst: String?, readOnly: Bool = false,
                    startCommand: String? = nil) throws {
     // Everything that can fail for a user reason fails here, before the terminal changes mode.
-    let cfg = try WorkbenchConfig.load(path: configPath)
+    let cfg = try WorkbenchConfig.load(path: Folders.configFile(configPath))
     _ = try Store(path: storePath, mustExist: true)   // migrates an older store; refuses a newer one
-    let theme = try ThemeLibrary.load(themeName ?? cfg.theme ?? "dark")
+    let catalog = Folders.catalog()
+    let missing = Folders.warnMissing(catalog)
+    let themes = ThemeLibrary(catalog: catalog)
+    let (theme, themeWarning) = try Folders.theme(themeName ?? cfg.theme ?? ThemeLibrary.defaultName, library: themes)
     let who = analyst ?? cfg.analyst ?? ProcessInfo.processInfo.environment["USER"] ?? "analyst"
     let terminal: NcursesTerminal
     do { terminal = try NcursesTerminal(mouse: cfg.mouse) } catch let e as NcursesTerminal.OpenError {
@@ -51,6 +54,9 @@ func openWorkbench(storePath: String, theme themeName: String?, config configPat
     let app = try App(storePath: storePath, terminal: terminal, theme: theme, analyst: who)
     app.readOnly = readOnly
     app.sla = cfg.sla
+    app.catalog = catalog
+    app.themes = themes
+    if let w = themeWarning ?? missing.first { app.say(w, error: true) }
     if let c = startCommand { app.command(c) }
     app.run(launchedAt: processStartUptimeNs())
 }

@@ -105,22 +105,29 @@ final class ThemeTests: XCTestCase {
         XCTAssertEqual(error("[styles]\nbase = \"bolt 12\"\n"), "themes/bad.toml:2: styles.base: unknown style word 'bolt'")
         XCTAssertEqual(error("[styles]\n\nbase = 300\n"), "themes/bad.toml:3: styles.base must be a string like \"bold 231 on 24\"")
         XCTAssertEqual(error("[styles]\nbase = \"red on\"\n"), "themes/bad.toml:2: styles.base: 'on' needs a colour after it")
-        XCTAssertEqual(error("[styles\n"), "themes/bad.toml:1: bad section header [styles")
-        XCTAssertEqual(error("colour = blue\n"), "themes/bad.toml:1: can't read value blue (strings need double quotes)")
-        XCTAssertEqual(error("[styles]\nbase = \"red\"\nbase = \"blue\"\n"), "themes/bad.toml:3: 'styles.base' is set twice")
-        XCTAssertEqual(error("just words\n"), "themes/bad.toml:1: expected key = value, found 'just words'")
+        XCTAssertEqual(error("# a comment\n\n[styles]\n\"header.day\" = \"bold\"\n  \"selected\" = [1, 2]\n"),
+                       "themes/bad.toml:5: styles.selected must be a string like \"bold 231 on 24\"")
+        XCTAssertEqual(error("name = 7\n"), "themes/bad.toml:1: name must be a string, not an integer")
+        XCTAssertEqual(error("[styles]\nbase = \"red\"\n[extra]\nfoo = \"x\"\n"), "themes/bad.toml:4: unknown setting 'extra.foo' (themes have name and [styles])")
         XCTAssertTrue(error("[styles]\nbase = \"red\"\n").contains("theme lacks styles for header"))
-        XCTAssertEqual(error("name = \"x\n"), "themes/bad.toml:1: unterminated string")
+        // Syntax errors come from the TOML parser, with the line it stopped at.
+        for (text, line) in [("[styles\n", 1), ("colour = blue\n", 1), ("[styles]\nbase = \"red\"\nbase = \"blue\"\n", 3),
+                             ("just words\n", 1), ("a = 1\nname = \"x\n", 2), ("[styles]\nbase = { fg = \n", 2)] {
+            XCTAssertTrue(error(text).hasPrefix("themes/bad.toml:\(line): "), "\(text.debugDescription) → \(error(text))")
+        }
     }
 
     func testShippedThemesLoad() throws {
         let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("themes").path
         for name in ["dark", "light", "high-contrast"] {
-            let t = try ThemeLibrary.load(dir + "/\(name).toml")
+            let t = try ThemeLibrary.loadFile(dir + "/\(name).toml")
             XCTAssertEqual(t.name, name)
             XCTAssertNotEqual(t["event.order"], t["event.view"], name)
         }
-        XCTAssertThrowsError(try ThemeLibrary.load("no-such-theme")) { XCTAssertTrue("\($0)".contains("no such theme")) }
+        let lib = ThemeLibrary([.init(name: "mine", text: "[styles]\nbase = \"red\"\n", path: "x/mine.toml")])
+        XCTAssertThrowsError(try lib.load("no-such-theme")) { XCTAssertEqual("\($0)", "no-such-theme: no such theme (have: mine)") }
+        XCTAssertThrowsError(try lib.load("mine")) { XCTAssertTrue("\($0)".hasPrefix("x/mine.toml: theme lacks styles"), "\($0)") }
+        XCTAssertThrowsError(try lib.load("/no/such/file.toml")) { XCTAssertEqual("\($0)", "/no/such/file.toml: cannot read theme file") }
     }
 
     func testFewerColoursAndNoColor() throws {
@@ -133,10 +140,33 @@ final class ThemeTests: XCTestCase {
         XCTAssertTrue(none["selected"].reverse)
     }
 
-    func testMiniTOMLValues() throws {
-        let kv = try MiniTOML.parse("a = 1\nb = true\nc = \"x # not a comment\" # comment\n[s.t]\nd = 2.5\n", file: "f")
-        XCTAssertEqual(kv.map(\.key), ["a", "b", "c", "s.t.d"])
-        XCTAssertEqual(kv.map(\.value), [.int(1), .bool(true), .string("x # not a comment"), .double(2.5)])
+    func testConfigTOMLValuesAndLines() throws {
+        let q = String(repeating: "\"", count: 3)
+        let text = ["a = 1", "b = true", "c = \"x # not a comment\" # comment", "[s.t]", "d = 2.5", "\"q.k\" = 'lit'",
+                    "e = [1, \"two\"]", "f = { g = 3 }", "m = \(q)", "one", "x = 2", q, "w.v = 1979-05-27", ""].joined(separator: "\n")
+        let kv = try ConfigTOML.parse(text, file: "f")
+        XCTAssertEqual(kv.map(\.key), ["a", "b", "c", "s.t.d", "s.t.q.k", "s.t.e", "s.t.f.g", "s.t.m", "s.t.w.v"])
+        XCTAssertEqual(kv.map(\.line), [1, 2, 3, 5, 6, 7, 8, 9, 13])
+        XCTAssertEqual(Array(kv.map(\.value).prefix(8)), [.int(1), .bool(true), .string("x # not a comment"), .double(2.5), .string("lit"),
+                                                .array([.int(1), .string("two")]), .int(3), .string("one\nx = 2\n")])
+        XCTAssertEqual(kv[8].value.typeName, "a date")
+    }
+
+    /// Hostile files: errors name the file and a line, never a crash or a hang.
+    func testHostileTOMLFailsClearly() {
+        func error(_ text: String) -> String {
+            do { _ = try ConfigTOML.parse(text, file: "h.toml"); return "parsed" } catch let e as ConfigError { return "\(e)" } catch { return "other: \(error)" }
+        }
+        XCTAssertTrue(error("a = " + String(repeating: "[", count: 100_000)).hasPrefix("h.toml:1: "), error("a = [[["))
+        XCTAssertTrue(error("a = " + String(repeating: "{b = ", count: 5_000)).hasPrefix("h.toml:1: "))
+        XCTAssertEqual(error("[" + Array(repeating: "k", count: 40).joined(separator: ".") + "]\n"), "h.toml:1: keys nested more than 32 deep")
+        XCTAssertEqual(error("a = 1\nb = \"x\u{0}y\"\n"), "h.toml:2: NUL byte: not a text file")
+        XCTAssertTrue(error(String(repeating: "k = 1\n", count: 200_000)).hasPrefix("h.toml: too large"))
+        XCTAssertTrue(error("a = 1\na = 2\n").hasPrefix("h.toml:2: "), error("a = 1\na = 2\n"))
+        XCTAssertTrue(error("x = 99999999999999999999999\n").hasPrefix("h.toml:1: "))
+        XCTAssertTrue(error("\u{FEFF}a = \"\u{1F600}\"\n") == "parsed")
+        // Many small keys within the limit parse, quickly.
+        XCTAssertEqual(error((0..<20_000).map { "k\($0) = \($0)" }.joined(separator: "\n")), "parsed")
     }
 }
 
