@@ -74,8 +74,10 @@ public struct Asset: Sendable {
 /// The files of one kind in effect, sorted by name, with the problems met reading them.
 public struct AssetResolution: Sendable {
     public var assets: [Asset]
-    /// "PATH: cannot read (not UTF-8 text?)", "DIR: no such folder (from --rules)".
+    /// Files left out: "PATH: cannot read (not UTF-8 text?); left out".
     public var problems: [String]
+    /// Folders configured explicitly that are not there (see `AssetCatalog.missingFolders`).
+    public var missing: [AssetFolder]
     public subscript(name: String) -> Asset? { assets.first { $0.name == name } }
     public var names: [String] { assets.map(\.name) }
 }
@@ -154,7 +156,7 @@ public struct AssetCatalog: Sendable {
     /// Every file of a kind in effect.
     public func resolve(_ kind: AssetKind) -> AssetResolution {
         var byName: [String: Asset] = [:]
-        var problems: [String] = []
+        var problems: [String] = [], missing: [AssetFolder] = []
         func put(_ a: Asset) {
             var a = a
             if let old = byName[a.name] { a.overrides = old.overrides + [old.path] }
@@ -168,7 +170,7 @@ public struct AssetCatalog: Sendable {
         let fm = FileManager.default
         for folder in folders(kind) {
             guard folder.exists else {
-                if folder.required { problems.append("\(folder.path): no such \(kind.singular) folder (from \(folder.source))") }
+                if folder.required { missing.append(folder) }
                 continue
             }
             let names: [String]
@@ -191,13 +193,13 @@ public struct AssetCatalog: Sendable {
                     continue
                 }
                 guard let text = String(data: data, encoding: .utf8) else {
-                    problems.append("\(path): not UTF-8 text; left out")
+                    problems.append("\(path): cannot read (not UTF-8 text?); left out")
                     continue
                 }
                 put(Asset(kind: kind, name: name, text: text, path: path, origin: folder.origin, overrides: []))
             }
         }
-        return AssetResolution(assets: byName.values.sorted { $0.name < $1.name }, problems: problems)
+        return AssetResolution(assets: byName.values.sorted { $0.name < $1.name }, problems: problems, missing: missing)
     }
 
     /// One file by name (nil when no layer has it).

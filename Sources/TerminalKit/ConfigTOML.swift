@@ -1,5 +1,5 @@
 import Foundation
-import TOMLKit
+@_implementationOnly import TOMLKit   // not re-exported: its literal-convertible types would leak into every client's type checking
 
 /// An error in a settings or theme file, naming the file and line.
 public struct ConfigError: Error, CustomStringConvertible, Equatable {
