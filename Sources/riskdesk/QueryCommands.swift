@@ -1,4 +1,5 @@
 import ArgumentParser
+import Assets
 import Foundation
 import RiskDetect
 import MarketSimulator
@@ -12,7 +13,7 @@ struct Query: ParsableCommand {
         discussion: "Tables: accounts, items, events, rejects, import_runs; views with ISO times: events_iso, accounts_iso. See docs/schema.md.")
     @OptionGroup var store: StoreOption
     @Argument(help: "SQL; several statements separated by ';' run in turn.") var sql: String?
-    @Option(help: "Read the SQL from a file (e.g. a saved query in queries/).") var file: String?
+    @Option(help: "Read the SQL from a file, or a saved query by name (built-in, ~/.config/riskdesk/queries, ./queries).") var file: String?
     @Option(help: "A value for a named parameter: --param account_id=123 (repeatable).") var param: [String] = []
     @Option(help: "table, csv, json or jsonl.") var format: ResultFormat = .table
     @Flag(help: "Allow statements that change the store.") var write = false
@@ -23,8 +24,13 @@ struct Query: ParsableCommand {
             guard (sql == nil) != (file == nil) else { throw CLIError("give the SQL as an argument or with --file, one of them") }
             var text = sql ?? ""
             if let file {
-                guard let t = try? String(contentsOfFile: file, encoding: .utf8) else { throw CLIError("\(file): cannot read (missing, or not UTF-8 text)") }
-                text = t
+                if !FileManager.default.fileExists(atPath: file), !file.contains("/"),
+                   let saved = Folders.catalog().asset(.queries, named: file.hasSuffix(".sql") ? String(file.dropLast(4)) : file) {
+                    text = saved.text      // a saved query by name: built-in, the user's or the project's
+                } else {
+                    guard let t = try? String(contentsOfFile: file, encoding: .utf8) else { throw CLIError("\(file): cannot read (missing, or not UTF-8 text)") }
+                    text = t
+                }
             }
             var values: [String: String] = [:]
             for p in param {

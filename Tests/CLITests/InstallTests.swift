@@ -102,6 +102,11 @@ final class InstallTests: CLITestCase {
         XCTAssertTrue(dash.stdout.contains(title), dash.stdout)
         XCTAssertEqual(try riskdesk(["dash", "--list"]).stdout, (["overview", dashboard]).joined(separator: "\n") + "\n")
 
+        // A saved query by name, built in.
+        let q = try riskdesk(["query", "--store", "riskdesk-demo.db", "--file", "coupon_redemptions_per_device", "--param", "min_accounts=1", "--format", "csv"])
+        XCTAssertEqual(q.status, 0, q.stderr)
+        XCTAssertTrue(q.stdout.hasPrefix("device_id,accounts,redemptions"), q.stdout)
+
         // The workbench starts in a terminal with the built-in theme, dashboards and saved queries.
         guard Tmux.available else { throw XCTSkip("tmux is not installed (scripts/setup installs it)") }
         let t = Tmux("cd '\(work)' && '\(installed)' tui --store riskdesk-demo.db", env: ["HOME": home])
@@ -192,5 +197,26 @@ final class InstallTests: CLITestCase {
         XCTAssertTrue(doc.stderr.contains("WARNING: $RISKDESK_DASHBOARDS names"), doc.stderr)
         // Folders that are merely absent by default (no ~/.config/riskdesk) are no warning.
         XCTAssertEqual(try riskdesk(["rules", "list"]).stderr, "")
+    }
+
+    /// Broken or hostile settings files: one line naming the file and line, exit 1, no crash,
+    /// before the terminal is touched.
+    func testHostileSettingsFilesNameTheFileAndLine() throws {
+        let cases: [(String, String, String)] = [
+            ("unknown.toml", "theme = \"dark\"\n\ncolour = \"red\"\n[sla]\nato = 4\n", "unknown.toml:3: unknown setting 'colour'"),
+            ("sla.toml", "theme = \"dark\"\n[sla]\nato = 4\n\ncolour = \"red\"\n", "sla.toml:5: sla.colour must be a number of hours"),
+            ("type.toml", "# settings\nmouse = \"yes\"\n", "type.toml:2: mouse must be true or false, not a string"),
+            ("syntax.toml", "theme = \"dark\"\n[sla\nato = 4\n", "syntax.toml:2: "),
+            ("dup.toml", "[sla]\nato = 4\nato = 5\n", "dup.toml:3: "),
+            ("deep.toml", "a = " + String(repeating: "[", count: 50_000) + "\n", "deep.toml:1: "),
+            ("huge.toml", String(repeating: "# padding padding padding padding padding\n", count: 40_000), "huge.toml: too large"),
+        ]
+        for (name, text, expected) in cases {
+            let path = write(name, text)
+            let r = try riskdesk(["tui", "--store", "none.db", "--config", path])
+            XCTAssertEqual(r.status, 1, name)
+            XCTAssertTrue(r.stderr.hasPrefix("riskdesk: \(dir!)/\(expected)"), "\(name): \(r.stderr)")
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        }
     }
 }
