@@ -32,7 +32,9 @@ final class WorkbenchDetectCancelTests: XCTestCase {
         let path = dir + "/wb.db"
         _ = try DetectionEngine(rulesDirectory: nil).run(store: try Store(path: path))
         let before = try results(try Store(path: path, readOnly: true).db)
-        XCTAssertEqual(try Store(path: path, readOnly: true).db.int("SELECT count(*) FROM scores"), 1202)
+        let db0 = try Store(path: path, readOnly: true).db
+        XCTAssertGreaterThanOrEqual(try db0.int("SELECT count(*) FROM scores"), try db0.int("SELECT count(*) FROM accounts"))
+        XCTAssertEqual(try db0.int("SELECT count(*) FROM detect_runs"), 1)
         try Data("""
             -- id: forever
             -- risk_type: scraping
