@@ -200,7 +200,7 @@ final class CLICommandTests: CLITestCase {
     func testQueryRunsASavedQueryFileWithNamedParameters() throws {
         XCTAssertEqual(try CLI.run(["demo", "--store", store, "--accounts", "300", "--days", "4", "--no-open"]).status, 0)
         let top = try CLI.run(["query", "--store", store, "--format", "csv", "SELECT account_id FROM accounts ORDER BY n_events DESC LIMIT 1"])
-        let id = top.stdout.split(separator: "\n")[1]
+        let id = try XCTUnwrap(top.stdout.split(separator: "\n").dropFirst().first, top.stdout)
         let file = write("q.sql", "-- events of an account of at least a size\nSELECT count(*) AS n FROM events WHERE account_id = :account_id AND coalesce(amount, 0) >= :min;")
         let r = try CLI.run(["query", "--store", store, "--file", file, "--param", "account_id=\(id)", "--param", ":min=0", "--format", "csv"])
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -404,12 +404,19 @@ final class CLIDetectTests: CLITestCase {
         let csv = try CLI.run(["export", "scores", "--store", store, "--format", "csv"])
         XCTAssertEqual(csv.status, 0, csv.stderr)
         let lines = csv.stdout.split(separator: "\n")
-        XCTAssertTrue(lines[0].hasPrefix("account_id,score"), String(lines[0]))
+        XCTAssertEqual(lines.first, "account_id,score,risk_type,group_id,reasons")
         XCTAssertEqual(lines.count - 1, 600)
         let jsonl = try CLI.run(["export", "scores", "--store", store, "--format", "jsonl"])
-        let first = try JSONSerialization.jsonObject(with: Data(jsonl.stdout.split(separator: "\n")[0].utf8)) as! [String: Any]
-        XCTAssertNotNil(first["score"])
-        XCTAssertTrue(first.keys.contains("reasons"))
+        let firstLine = try XCTUnwrap(jsonl.stdout.split(separator: "\n").first)
+        let first = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(firstLine.utf8)) as? [String: Any], String(firstLine))
+        XCTAssertEqual(Set(first.keys), ["account_id", "score", "risk_type", "group_id", "reasons"])
+        // The first row is the top score, with the store's values.
+        let top = try Store(path: store, readOnly: true).db.rows("SELECT account_id, score, reasons FROM scores ORDER BY score DESC, account_id LIMIT 1")
+        XCTAssertEqual(first["score"] as? Double, top.first?[1].double)
+        XCTAssertEqual(try Store(path: store, readOnly: true).db.scalar("SELECT score FROM scores WHERE account_id = ?", [.text(first["account_id"] as? String ?? "")]).double,
+                       top.first?[1].double, "\(first)")
+        XCTAssertEqual(first["reasons"] as? String, try Store(path: store, readOnly: true).db.scalar(
+            "SELECT reasons FROM scores WHERE account_id = ?", [.text(first["account_id"] as? String ?? "")]).string)
 
         let text = try CLI.run(["eval", "--store", store, "--truth", out + "/truth.csv"])
         XCTAssertTrue(text.stdout.contains("auc") && text.stdout.contains("recall@K"), text.stdout)
@@ -421,9 +428,19 @@ final class CLIDetectTests: CLITestCase {
         let list = try CLI.run(["rules", "list", "--rules", rules])
         XCTAssertEqual(list.status, 0, list.stderr)
         XCTAssertTrue(list.stdout.contains("drop_bulk_buy_within_3s"), list.stdout)
-        let test = try CLI.run(["rules", "test", "--store", store, "--truth", out + "/truth.csv", rules + "/shared_device_coupon_reuse.sql"])
+        let test = try CLI.run(["rules", "test", "--store", store, "--truth", out + "/truth.csv", "--show", "100000", rules + "/shared_device_coupon_reuse.sql"])
         XCTAssertEqual(test.status, 0, test.stderr)
-        XCTAssertTrue(test.stdout.contains("flags") && test.stdout.contains("precision"), test.stdout)
+        // Every number of the report, worked out from the listed hits and the truth file.
+        let hits = test.stdout.split(separator: "\n").filter { $0.hasPrefix("  ") }.compactMap { $0.split(separator: " ").first.map(String.init) }
+        let truthRows = try String(contentsOfFile: out + "/truth.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+            .map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        let isFraud = Dictionary(truthRows.map { (String($0[0]), $0[1] == "fraud") }, uniquingKeysWith: { a, _ in a })
+        let tp = hits.filter { isFraud[$0] == true }.count, known = hits.filter { isFraud[$0] != nil }.count
+        let positives = isFraud.values.filter { $0 }.count
+        XCTAssertGreaterThan(hits.count, 0, test.stdout)
+        XCTAssertTrue(test.stdout.contains("\nflags \(hits.count) account(s) in "), test.stdout)
+        XCTAssertTrue(test.stdout.contains(String(format: "\nprecision %.3f (%d of %d flagged accounts with truth are fraud); recall %.3f of %d fraud accounts — against ",
+                                                  Double(tp) / Double(known), tp, known, Double(tp) / Double(positives), positives)), test.stdout)
         // Without --truth, the backtest measures against the analysts' labels once there are some.
         let unlabelled = try CLI.run(["rules", "test", "--store", store, rules + "/shared_device_coupon_reuse.sql"])
         XCTAssertFalse(unlabelled.stdout.contains("precision"), unlabelled.stdout)

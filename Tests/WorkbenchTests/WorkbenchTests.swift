@@ -10,6 +10,7 @@ enum Fixture {
     static let path: String = {
         let dir = NSTemporaryDirectory() + "riskdesk-wb-\(getpid())"
         try? FileManager.default.removeItem(atPath: dir)
+        atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "riskdesk-wb-\(getpid())") }
         try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         var accounts = "account_id,created_at,kind,country,email,phone\n"
         var events = "event_id,ts,account_id,type,device_id,ip,country,session_id,item_id,seller_id,order_id,quantity,amount,currency,coupon_id,payment_id,address_id,target_id,rating,status,text\n"
@@ -87,7 +88,8 @@ final class WorkbenchTests: XCTestCase {
         XCTAssertTrue(l[0].hasSuffix("wb.db"), l[0])
         XCTAssertTrue(l[1].contains("account") && l[1].contains("events ▼"), l[1])
         XCTAssertTrue(l[2].contains("ring-b") && l[2].contains("60"), l[2])   // most events first
-        XCTAssertTrue(l[3].contains("u"), l[3])
+        // Then the 7-event accounts (i % 7 == 6), the highest id first: u01196.
+        XCTAssertTrue(l[3].contains(" u01196 ") && l[3].contains(" 7 "), l[3])
         XCTAssertTrue(statusLine().contains("1/1.2k accounts"), statusLine())
         // No detection run yet: no scores, and no PII in the queue.
         XCTAssertTrue(l[2].contains("—") && l[2].contains("(buyer)"), l[2])
