@@ -629,15 +629,26 @@ final class CLILabelTests: CLITestCase {
         let rows = (0..<120_000).map { "\(ids[$0 % ids.count]),\($0 % 2 == 0 ? "fraud" : "legit"),cat\($0 % 7),note \($0)" }
         let f = write("big.csv", "account_id,label,category,note\n" + rows.joined(separator: "\n") + "\n")
         let c = try CLI.start(["label", "--store", store, "--from", f])
-        // Kill it while it holds the write lock (its one transaction), not at a guessed moment.
+        // Kill it mid-write: once it has held the write lock for 100 ms without a break (well into
+        // its one transaction; a label that committed row by row would release it in between,
+        // and be killed after some rows, or not at all — both fail below).
         let probe = try Database(path: store)
         probe.setBusyTimeout(ms: 0)
         let deadline = Date().addingTimeInterval(60)
-        var writing = false
-        while Date() < deadline && c.isRunning && !writing {
-            do { try probe.exec("BEGIN IMMEDIATE"); try probe.exec("ROLLBACK"); usleep(2_000) } catch { writing = true }
+        var heldSince: Date?
+        while Date() < deadline && c.isRunning {
+            var busy = false
+            do { try probe.exec("BEGIN IMMEDIATE"); try probe.exec("ROLLBACK") } catch { busy = true }
+            if busy {
+                let since = heldSince ?? Date()
+                heldSince = since
+                if Date().timeIntervalSince(since) >= 0.1 { break }
+            } else {
+                heldSince = nil
+            }
+            usleep(2_000)
         }
-        XCTAssertTrue(writing && c.isRunning, "label finished before it could be killed mid-write; make the file bigger")
+        XCTAssertTrue(heldSince != nil && c.isRunning, "label finished before it could be killed mid-write; make the file bigger")
         c.signal(SIGKILL)
         XCTAssertEqual(c.wait(timeout: 30), 128 + SIGKILL)
         let n = try count("SELECT count(*) FROM labels")
