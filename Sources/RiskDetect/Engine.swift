@@ -192,15 +192,18 @@ public final class DetectionEngine {
             flagged += 1
             if let r = s.riskType { riskTypes[r, default: 0] += 1 }
         }
-        progress("writing results", 0.97)
         var groupCount = 0
         try db.transaction {
             try db.exec("DELETE FROM findings; DELETE FROM scores; DELETE FROM groups;")
+            // A cancel that arrives while the results are written rolls the whole write back:
+            // the previous results stay and the run is recorded cancelled.
+            progress("writing results", 0.97)
             let ins = try db.prepare("""
                 INSERT INTO findings (run_id, account_id, detector, risk_type, strength, reason, evidence, group_id)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-            for f in findings {
+            for (i, f) in findings.enumerated() {
+                if i & 0xFFF == 0 { try cancel.check() }
                 ins.bindInt(1, runID)
                 ins.bindText(2, table.accountID(f.account))
                 ins.bindText(3, f.detector)
@@ -213,6 +216,7 @@ public final class DetectionEngine {
             }
             let sc = try db.prepare("INSERT INTO scores (account_id, run_id, score, risk_type, group_id, reasons, n_findings) VALUES (?, ?, ?, ?, ?, ?, ?)")
             for (a, s) in scores.enumerated() {
+                if a & 0xFFF == 0 { try cancel.check() }
                 sc.bindText(1, table.accountID(Int32(a)))
                 sc.bindInt(2, runID)
                 sc.bindDouble(3, (s.score * 10_000).rounded() / 10_000)
@@ -248,6 +252,7 @@ public final class DetectionEngine {
             // Every run's scores, for comparing runs (champion / challenger); the last ten are kept.
             try db.run("DELETE FROM run_scores WHERE run_id NOT IN (SELECT id FROM detect_runs WHERE status = 'done' ORDER BY id DESC LIMIT 9)")
             try db.run("INSERT INTO run_scores(run_id, account_id, score) SELECT ?, account_id, score FROM scores", [.int(runID)])
+            try cancel.check()
         }
         progress("done", 1)
         return DetectReport(runID: runID, events: table.count, accounts: table.accountCount, flagged: flagged,

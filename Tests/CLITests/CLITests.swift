@@ -58,6 +58,10 @@ class CLITestCase: XCTestCase {
         XCTAssertTrue(FileManager.default.createFile(atPath: p, contents: Data(text.utf8)))
         return p
     }
+    /// A JSON object printed by the binary; fails (not crashes) when it is something else.
+    func jsonObject(_ text: String, file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
+        try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], text, file: file, line: line)
+    }
     func count(_ sql: String, store path: String? = nil) throws -> Int64 {
         try Store(path: path ?? store, readOnly: true).db.int(sql)
     }
@@ -84,7 +88,7 @@ final class CLICommandTests: CLITestCase {
 
         let r = try CLI.run(["import", "--store", store, "--kind", "events", "--json", "-"], stdin: Data(csv.utf8))
         XCTAssertEqual(r.status, 0, r.stderr)
-        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let json = try jsonObject(r.stdout)
         XCTAssertEqual(json["stored"] as? Int, 2)
         XCTAssertEqual(json["duplicate"] as? Int, 1)
         XCTAssertEqual(json["status"] as? String, "done")
@@ -137,7 +141,7 @@ final class CLICommandTests: CLITestCase {
         let csv = try CLI.run(["query", "--store", store, "--format", "csv", "SELECT event_id, time, text FROM events_iso ORDER BY ts"])
         XCTAssertEqual(csv.stdout, "event_id,time,text\ne1,2026-03-01T00:00:00.000Z,\"x, \"\"y\"\"\"\ne2,2026-03-02T00:00:00.000Z,\n")
         let json = try CLI.run(["query", "--store", store, "--format", "json", "SELECT account_id, n_events FROM accounts ORDER BY 1"])
-        let obj = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
+        let obj = try jsonObject(json.stdout)
         XCTAssertEqual(obj["columns"] as? [String], ["account_id", "n_events"])
         XCTAssertEqual((obj["rows"] as? [[Any]])?.count, 2)
 
@@ -178,7 +182,7 @@ final class CLICommandTests: CLITestCase {
         XCTAssertEqual(sim.status, 0, sim.stderr)
         let r = try CLI.run(["import", "--store", store, "--json", out])
         XCTAssertEqual(r.status, 0, r.stderr)
-        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let json = try jsonObject(r.stdout)
         XCTAssertEqual(json["rejected"] as? Int, 0)
         XCTAssertTrue((json["skipped"] as? [String])?.contains { $0.contains("truth.csv") } ?? false, "\(json)")
         XCTAssertGreaterThan(json["duplicate"] as? Int ?? 0, 0)
@@ -200,12 +204,14 @@ final class CLICommandTests: CLITestCase {
     func testQueryRunsASavedQueryFileWithNamedParameters() throws {
         XCTAssertEqual(try CLI.run(["demo", "--store", store, "--accounts", "300", "--days", "4", "--no-open"]).status, 0)
         let top = try CLI.run(["query", "--store", store, "--format", "csv", "SELECT account_id FROM accounts ORDER BY n_events DESC LIMIT 1"])
-        let id = top.stdout.split(separator: "\n")[1]
+        let id = try XCTUnwrap(top.stdout.split(separator: "\n").dropFirst().first, top.stdout)
         let file = write("q.sql", "-- events of an account of at least a size\nSELECT count(*) AS n FROM events WHERE account_id = :account_id AND coalesce(amount, 0) >= :min;")
         let r = try CLI.run(["query", "--store", store, "--file", file, "--param", "account_id=\(id)", "--param", ":min=0", "--format", "csv"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertEqual(r.stdout.split(separator: "\n").first, "n")
-        XCTAssertGreaterThan(Int(r.stdout.split(separator: "\n")[1]) ?? 0, 0)
+        // Every event of the account has amount >= 0 or none: the count is its n_events.
+        let nEvents = try count("SELECT n_events FROM accounts WHERE account_id = '\(id)'")
+        XCTAssertGreaterThan(nEvents, 1)
+        XCTAssertEqual(r.stdout, "n\n\(nEvents)\n")
         let missing = try CLI.run(["query", "--store", store, "--file", file, "--param", "account_id=\(id)"])
         XCTAssertNotEqual(missing.status, 0)
         XCTAssertTrue(missing.stderr.contains("parameter :min has no value (pass --param min=VALUE)"), missing.stderr)
@@ -253,10 +259,20 @@ final class CLICommandTests: CLITestCase {
 }
 
 final class CLIProcessTests: CLITestCase {
+    /// The big events file, simulated once for the class and only read by its tests.
+    static let sharedDir = NSTemporaryDirectory() + "riskdesk-cli-big-\(getpid())"
+    nonisolated(unsafe) static var big: (file: String, distinct: Int)?
+    override class func tearDown() {
+        try? FileManager.default.removeItem(atPath: sharedDir)
+        big = nil
+        super.tearDown()
+    }
+
     /// A big events file made by the simulator.
-    func bigEvents(accounts: Int = 3000, days: Int = 20) throws -> (file: String, distinct: Int) {
-        let out = dir + "/big"
-        XCTAssertEqual(try CLI.run(["simulate", "--out", out, "--accounts", "\(accounts)", "--days", "\(days)", "--seed", "4", "--quiet"]).status, 0)
+    func bigEvents() throws -> (file: String, distinct: Int) {
+        if let b = Self.big { return b }
+        let out = Self.sharedDir + "/big"
+        XCTAssertEqual(try CLI.run(["simulate", "--out", out, "--accounts", "3000", "--days", "20", "--seed", "4", "--quiet"]).status, 0)
         let lines = try String(contentsOfFile: out + "/events.csv", encoding: .utf8)
         var ids = Set<Substring>()
         // Count distinct event ids: first field of each record (records with text may span lines,
@@ -265,6 +281,7 @@ final class CLIProcessTests: CLITestCase {
             let f = l.prefix(21)
             if f.count == 21, f.last == ",", f.dropLast().allSatisfy({ $0.isHexDigit }) { ids.insert(f) }
         }
+        Self.big = (out + "/events.csv", ids.count)
         return (out + "/events.csv", ids.count)
     }
 
@@ -323,7 +340,8 @@ final class CLIProcessTests: CLITestCase {
         for f in [pa, pb] {
             g.enter()
             DispatchQueue.global().async {
-                let r = try! CLI.run(["import", "--store", storePath, "--batch", "500", "--index-mode", "keep", f])
+                let r = (try? CLI.run(["import", "--store", storePath, "--batch", "500", "--index-mode", "keep", f]))
+                    ?? CLI.Result(status: -1, stdout: "", stderr: "could not start riskdesk")
                 results.mutate { $0.append(r) }
                 g.leave()
             }
@@ -367,6 +385,10 @@ final class CLIDetectTests: CLITestCase {
     /// Simulated stores of two seeds and sizes: every family ranks in the top K. Thresholds sit
     /// below what the detectors reach at full size (see the closing notes), since tiny
     /// simulations hold only a handful of accounts per family.
+    ///
+    /// Measured (this build): seed 101 and seed 202 both reach AUC 1.000 and precision@K 1.000,
+    /// and recall@K 1.000 for every family (101: 5–25 accounts per family; 202: 4–22). Margins:
+    /// AUC 0.03 over 0.97, precision@K 0.15 over 0.85, recall@K 0.25 over 0.75.
     func testDetectRanksInjectedAttacksAboveLookalikesOnUnseenSeeds() throws {
         for (seed, accounts, days) in [(101, 3000, 14), (202, 2000, 20)] {
             let out = dir + "/sim\(seed)", db = dir + "/d\(seed).db"
@@ -374,18 +396,18 @@ final class CLIDetectTests: CLITestCase {
             XCTAssertEqual(try CLI.run(["import", "--store", db, out]).status, 0)
             let d = try CLI.run(["detect", "--store", db, "--rules", rules, "--json"], timeout: 300)
             XCTAssertEqual(d.status, 0, d.stderr)
-            let report = try JSONSerialization.jsonObject(with: Data(d.stdout.utf8)) as! [String: Any]
+            let report = try jsonObject(d.stdout)
             XCTAssertEqual(report["accounts"] as? Int, accounts)
-            for det in report["detectors"] as! [[String: Any]] { XCTAssertNil(det["error"], "\(det)") }
+            for det in try XCTUnwrap(report["detectors"] as? [[String: Any]], d.stdout) { XCTAssertNil(det["error"], "\(det)") }
             let e = try CLI.run(["eval", "--store", db, "--truth", out + "/truth.csv", "--format", "json"])
             XCTAssertEqual(e.status, 0, e.stderr)
-            let m = try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as! [String: Any]
-            XCTAssertGreaterThanOrEqual(m["auc"] as! Double, 0.97, "seed \(seed): \(m)")
-            XCTAssertGreaterThanOrEqual(m["precision_at_k"] as! Double, 0.85, "seed \(seed): \(m)")
-            let families = m["families"] as! [String: [String: Any]]
+            let m = try jsonObject(e.stdout)
+            XCTAssertGreaterThanOrEqual(try XCTUnwrap(m["auc"] as? Double), 0.97, "seed \(seed) (measured 1.000): \(m)")
+            XCTAssertGreaterThanOrEqual(try XCTUnwrap(m["precision_at_k"] as? Double), 0.85, "seed \(seed) (measured 1.000): \(m)")
+            let families = try XCTUnwrap(m["families"] as? [String: [String: Any]], "\(m)")
             XCTAssertGreaterThanOrEqual(families.count, 5)
-            for (name, f) in families where (f["accounts"] as! Int) >= 4 {
-                XCTAssertGreaterThanOrEqual(f["recall_at_k"] as! Double, 0.75, "seed \(seed) family \(name): \(f)")
+            for (name, f) in families where (f["accounts"] as? Int ?? 0) >= 4 {
+                XCTAssertGreaterThanOrEqual(f["recall_at_k"] as? Double ?? -1, 0.75, "seed \(seed) family \(name) (measured 1.000): \(f)")
             }
         }
     }
@@ -402,12 +424,19 @@ final class CLIDetectTests: CLITestCase {
         let csv = try CLI.run(["export", "scores", "--store", store, "--format", "csv"])
         XCTAssertEqual(csv.status, 0, csv.stderr)
         let lines = csv.stdout.split(separator: "\n")
-        XCTAssertTrue(lines[0].hasPrefix("account_id,score"), String(lines[0]))
+        XCTAssertEqual(lines.first, "account_id,score,risk_type,group_id,reasons")
         XCTAssertEqual(lines.count - 1, 600)
         let jsonl = try CLI.run(["export", "scores", "--store", store, "--format", "jsonl"])
-        let first = try JSONSerialization.jsonObject(with: Data(jsonl.stdout.split(separator: "\n")[0].utf8)) as! [String: Any]
-        XCTAssertNotNil(first["score"])
-        XCTAssertTrue(first.keys.contains("reasons"))
+        let firstLine = try XCTUnwrap(jsonl.stdout.split(separator: "\n").first)
+        let first = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(firstLine.utf8)) as? [String: Any], String(firstLine))
+        XCTAssertEqual(Set(first.keys), ["account_id", "score", "risk_type", "group_id", "reasons"])
+        // The first row is the top score, with the store's values.
+        let top = try Store(path: store, readOnly: true).db.rows("SELECT account_id, score, reasons FROM scores ORDER BY score DESC, account_id LIMIT 1")
+        XCTAssertEqual(first["score"] as? Double, top.first?[1].double)
+        XCTAssertEqual(try Store(path: store, readOnly: true).db.scalar("SELECT score FROM scores WHERE account_id = ?", [.text(first["account_id"] as? String ?? "")]).double,
+                       top.first?[1].double, "\(first)")
+        XCTAssertEqual(first["reasons"] as? String, try Store(path: store, readOnly: true).db.scalar(
+            "SELECT reasons FROM scores WHERE account_id = ?", [.text(first["account_id"] as? String ?? "")]).string)
 
         let text = try CLI.run(["eval", "--store", store, "--truth", out + "/truth.csv"])
         XCTAssertTrue(text.stdout.contains("auc") && text.stdout.contains("recall@K"), text.stdout)
@@ -419,9 +448,19 @@ final class CLIDetectTests: CLITestCase {
         let list = try CLI.run(["rules", "list", "--rules", rules])
         XCTAssertEqual(list.status, 0, list.stderr)
         XCTAssertTrue(list.stdout.contains("drop_bulk_buy_within_3s"), list.stdout)
-        let test = try CLI.run(["rules", "test", "--store", store, "--truth", out + "/truth.csv", rules + "/shared_device_coupon_reuse.sql"])
+        let test = try CLI.run(["rules", "test", "--store", store, "--truth", out + "/truth.csv", "--show", "100000", rules + "/shared_device_coupon_reuse.sql"])
         XCTAssertEqual(test.status, 0, test.stderr)
-        XCTAssertTrue(test.stdout.contains("flags") && test.stdout.contains("precision"), test.stdout)
+        // Every number of the report, worked out from the listed hits and the truth file.
+        let hits = test.stdout.split(separator: "\n").filter { $0.hasPrefix("  ") }.compactMap { $0.split(separator: " ").first.map(String.init) }
+        let truthRows = try String(contentsOfFile: out + "/truth.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+            .map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        let isFraud = Dictionary(truthRows.map { (String($0[0]), $0[1] == "fraud") }, uniquingKeysWith: { a, _ in a })
+        let tp = hits.filter { isFraud[$0] == true }.count, known = hits.filter { isFraud[$0] != nil }.count
+        let positives = isFraud.values.filter { $0 }.count
+        XCTAssertGreaterThan(hits.count, 0, test.stdout)
+        XCTAssertTrue(test.stdout.contains("\nflags \(hits.count) account(s) in "), test.stdout)
+        XCTAssertTrue(test.stdout.contains(String(format: "\nprecision %.3f (%d of %d flagged accounts with truth are fraud); recall %.3f of %d fraud accounts — against ",
+                                                  Double(tp) / Double(known), tp, known, Double(tp) / Double(positives), positives)), test.stdout)
         // Without --truth, the backtest measures against the analysts' labels once there are some.
         let unlabelled = try CLI.run(["rules", "test", "--store", store, rules + "/shared_device_coupon_reuse.sql"])
         XCTAssertFalse(unlabelled.stdout.contains("precision"), unlabelled.stdout)
@@ -460,10 +499,12 @@ final class CLIModelTests: CLITestCase {
         XCTAssertEqual(try CLI.run(["label", "--store", store, "--from", dir + "/labels.csv", "--analyst", "t"]).status, 0)
         let t = try CLI.run(["train", "--store", store, "--json"])
         XCTAssertEqual(t.status, 0, t.stderr)
-        let o = try JSONSerialization.jsonObject(with: Data(t.stdout.utf8)) as! [String: Any]
-        let cv = o["cv"] as! [String: [String: Double]]
+        let o = try jsonObject(t.stdout)
+        let cv = try XCTUnwrap(o["cv"] as? [String: [String: Double]], t.stdout)
         XCTAssertEqual(Set(cv.keys), ["gbdt", "logreg"])
-        XCTAssertGreaterThan(cv[o["kind"] as! String]!["auc"]!, 0.9)
+        // Measured (seed 31): gbdt chosen, cross-validated AUC 0.993 (logreg 0.967): margin 0.09.
+        let kind = try XCTUnwrap(o["kind"] as? String, t.stdout)
+        XCTAssertGreaterThan(try XCTUnwrap(cv[kind]?["auc"], t.stdout), 0.9)
         XCTAssertTrue(try CLI.run(["train", "--store", store, "--list"]).stdout.contains("(current)"))
         // detect blends it in; --no-model leaves it out; the runs compare with intervals.
         XCTAssertEqual(try CLI.run(["detect", "--store", store, "--quiet"]).status, 0)
@@ -471,11 +512,11 @@ final class CLIModelTests: CLITestCase {
         XCTAssertEqual(try CLI.run(["detect", "--store", store, "--quiet", "--no-model"]).status, 0)
         let c = try CLI.run(["eval", "--store", store, "--truth", dir + "/s.truth.csv", "--unlabelled-only", "--compare", "latest", "previous", "--format", "json", "--resamples", "100"])
         XCTAssertEqual(c.status, 0, c.stderr)
-        let j = try JSONSerialization.jsonObject(with: Data(c.stdout.utf8)) as! [String: Any]
-        let a = (j["a"] as! [String: [String: Double]])["auc"]!
+        let j = try jsonObject(c.stdout)
+        let a = try XCTUnwrap((j["a"] as? [String: [String: Double]])?["auc"], c.stdout)
         XCTAssertLessThanOrEqual(a["low"]!, a["value"]!)
         XCTAssertGreaterThanOrEqual(a["high"]!, a["value"]!)
-        XCTAssertLessThan(j["accounts"] as! Int, truth.count)       // the labelled third left out
+        XCTAssertLessThan(try XCTUnwrap(j["accounts"] as? Int, c.stdout), truth.count)       // the labelled third left out
         // Against the analysts' labels (no --truth), in text.
         let text = try CLI.run(["eval", "--store", store, "--compare", "latest", "previous", "--resamples", "60"])
         XCTAssertEqual(text.status, 0, text.stderr)
@@ -588,9 +629,28 @@ final class CLILabelTests: CLITestCase {
         let rows = (0..<120_000).map { "\(ids[$0 % ids.count]),\($0 % 2 == 0 ? "fraud" : "legit"),cat\($0 % 7),note \($0)" }
         let f = write("big.csv", "account_id,label,category,note\n" + rows.joined(separator: "\n") + "\n")
         let c = try CLI.start(["label", "--store", store, "--from", f])
-        usleep(700_000)
+        // Kill it mid-write: once it has held the write lock for 100 ms without a break (well into
+        // its one transaction; a label that committed row by row would release it in between,
+        // and be killed after some rows, or not at all — both fail below).
+        let probe = try Database(path: store)
+        probe.setBusyTimeout(ms: 0)
+        let deadline = Date().addingTimeInterval(60)
+        var heldSince: Date?
+        while Date() < deadline && c.isRunning {
+            var busy = false
+            do { try probe.exec("BEGIN IMMEDIATE"); try probe.exec("ROLLBACK") } catch { busy = true }
+            if busy {
+                let since = heldSince ?? Date()
+                heldSince = since
+                if Date().timeIntervalSince(since) >= 0.1 { break }
+            } else {
+                heldSince = nil
+            }
+            usleep(2_000)
+        }
+        XCTAssertTrue(heldSince != nil && c.isRunning, "label finished before it could be killed mid-write; make the file bigger")
         c.signal(SIGKILL)
-        _ = c.wait(timeout: 30)
+        XCTAssertEqual(c.wait(timeout: 30), 128 + SIGKILL)
         let n = try count("SELECT count(*) FROM labels")
         XCTAssertTrue(n == 0 || n == 120_000, "\(n) labels: a part of the file")
         XCTAssertEqual(try CLI.run(["label", "--store", store, "--from", f]).status, 0)

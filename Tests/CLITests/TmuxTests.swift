@@ -18,24 +18,43 @@ struct Tmux {
         return (r.status, r.stdout + r.stderr)
     }
 
+    /// Runs a tmux command that must succeed: a failure (no session, bad key) fails the test
+    /// at the caller's line with tmux's words.
+    @discardableResult
+    static func check(_ args: [String], file: StaticString, line: UInt) -> String {
+        let (status, out) = run(args)
+        if status != 0 { XCTFail("tmux \(args.joined(separator: " ")) exited \(status): \(out)", file: file, line: line) }
+        return out
+    }
+
     static func killServer() { run(["kill-server"]) }
 
     static var available: Bool { run(["-V"]).0 == 0 }
 
+    /// Session names: the process and a count, unique within the private server.
+    private static let sessions = Locked(0)
+
     /// Starts `command` in a detached 120×40 session; the shell reports the exit code and waits.
-    init(_ command: String, width: Int = 120, height: Int = 40, env: [String: String] = [:]) {
-        session = "rdtest-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    init(_ command: String, width: Int = 120, height: Int = 40, env: [String: String] = [:], file: StaticString = #filePath, line: UInt = #line) {
+        var n = 0
+        Tmux.sessions.mutate { $0 += 1; n = $0 }
+        session = "rdtest-\(getpid())-\(n)"
         let exports = env.map { "export \($0.key)='\($0.value)';" }.joined(separator: " ")
-        Tmux.run(["new-session", "-d", "-s", session, "-x", "\(width)", "-y", "\(height)",
-                  "\(exports) \(command); echo \"EXIT:$?\"; sleep 120"])
+        Tmux.check(["new-session", "-d", "-s", session, "-x", "\(width)", "-y", "\(height)",
+                    "\(exports) \(command); echo \"EXIT:$?\"; sleep 120"], file: file, line: line)
     }
 
-    func keys(_ k: String...) { Tmux.run(["send-keys", "-t", session] + k) }
-    func type(_ text: String) { Tmux.run(["send-keys", "-t", session, "-l", text]) }
+    func keys(_ k: String..., file: StaticString = #filePath, line: UInt = #line) { Tmux.check(["send-keys", "-t", session] + k, file: file, line: line) }
+    func type(_ text: String, file: StaticString = #filePath, line: UInt = #line) { Tmux.check(["send-keys", "-t", session, "-l", text], file: file, line: line) }
     /// Types a command-line command (`:` TEXT Enter).
-    func command(_ text: String) { keys(":"); type(text); keys("Enter") }
-    func screen() -> String { Tmux.run(["capture-pane", "-p", "-t", session]).1 }
-    func resize(_ w: Int, _ h: Int) { Tmux.run(["resize-window", "-t", session, "-x", "\(w)", "-y", "\(h)"]) }
+    func command(_ text: String, file: StaticString = #filePath, line: UInt = #line) {
+        keys(":", file: file, line: line); type(text, file: file, line: line); keys("Enter", file: file, line: line)
+    }
+    func screen(file: StaticString = #filePath, line: UInt = #line) -> String { Tmux.check(["capture-pane", "-p", "-t", session], file: file, line: line) }
+    func resize(_ w: Int, _ h: Int, file: StaticString = #filePath, line: UInt = #line) {
+        Tmux.check(["resize-window", "-t", session, "-x", "\(w)", "-y", "\(h)"], file: file, line: line)
+    }
+    /// Ends the session; it may be gone already (the test ended it), so no check.
     func kill() { Tmux.run(["kill-session", "-t", session]) }
 
     /// Waits until the screen contains `text`; fails with the screen if it never does.
@@ -44,7 +63,7 @@ struct Tmux {
         let deadline = Date().addingTimeInterval(timeout)
         var s = ""
         while Date() < deadline {
-            s = screen()
+            s = screen(file: file, line: line)
             if s.contains(text) { return s }
             usleep(50_000)
         }
@@ -52,11 +71,48 @@ struct Tmux {
         return s
     }
 
+    /// Waits until `done(screen)` holds; fails with the screen (and `what`) if it never does.
+    @discardableResult
+    func wait(until what: String, timeout: TimeInterval = 20, file: StaticString = #filePath, line: UInt = #line,
+              _ done: (String) -> Bool) -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        var s = ""
+        while Date() < deadline {
+            s = screen(file: file, line: line)
+            if done(s) { return s }
+            usleep(50_000)
+        }
+        XCTFail("screen never showed \(what):\n\(s)", file: file, line: line)
+        return s
+    }
+
     /// The pid of the program running in the session's shell.
     func childPID(named name: String) -> pid_t? {
-        let shell = Tmux.run(["list-panes", "-t", session, "-F", "#{pane_pid}"]).1.trimmingCharacters(in: .whitespacesAndNewlines)
+        let shell = Tmux.check(["list-panes", "-t", session, "-F", "#{pane_pid}"], file: #filePath, line: #line).trimmingCharacters(in: .whitespacesAndNewlines)
         let s = (try? Spawn.run(["pgrep", "-P", shell, name]).stdout) ?? ""
         return pid_t(s.split(separator: "\n").first.map(String.init) ?? "")
+    }
+}
+
+/// The demo store the tmux tests open (600 accounts, 10 days, seed 5), made once per test
+/// process by the real binary; each test gets its own copy. Removed when the process exits.
+enum DemoStore {
+    static let dir = NSTemporaryDirectory() + "riskdesk-demo-\(getpid())"
+    static let made: Result<String, Error> = Result {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(atPath: DemoStore.dir) }
+        let path = dir + "/demo.db"
+        let r = try CLI.run(["demo", "--store", path, "--accounts", "600", "--days", "10", "--seed", "5", "--no-open"], timeout: 300)
+        guard r.status == 0 else { throw NSError(domain: "DemoStore", code: Int(r.status), userInfo: [NSLocalizedDescriptionKey: "demo failed: \(r.stderr)"]) }
+        return path
+    }
+
+    /// A private copy at `path` (the demo's truth file beside it too).
+    static func copy(to path: String) throws {
+        let src = try made.get()
+        for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: src + suffix) {
+            try FileManager.default.copyItem(atPath: src + suffix, toPath: path + suffix)
+        }
     }
 }
 
@@ -81,9 +137,9 @@ class TmuxTestCase: CLITestCase {
 
 final class TmuxWorkbenchTests: TmuxTestCase {
 
+    /// This test's copy of the demo store.
     func demoStore() throws -> String {
-        let r = try CLI.run(["demo", "--store", store, "--accounts", "600", "--days", "10", "--seed", "5", "--no-open"])
-        XCTAssertEqual(r.status, 0, r.stderr)
+        if !FileManager.default.fileExists(atPath: store) { try DemoStore.copy(to: store) }
         return store
     }
 
@@ -96,10 +152,10 @@ final class TmuxWorkbenchTests: TmuxTestCase {
 
     func testOpenMoveDrillTimelineBackFilterResizeQuit() throws {
         let t = try open()
-        var s = t.wait(for: "accounts · sort score")
+        // The count arrives after the first page ("1/… accounts"): wait for it, not for the page.
+        var s = t.wait(for: "1/600 accounts · sort score")
         XCTAssertTrue(s.contains(" riskdesk  [Queue] SQL Dashboard │ Queue"), s)
         XCTAssertTrue(s.contains("score ▼") && s.contains("top reason"), s)    // demo stores are scored
-        XCTAssertTrue(s.contains("1/600 accounts"), s)
         t.keys("j", "j", "C-d")          // 2 down, then half of the 36-row list
         t.wait(for: "21/600 accounts")
         t.keys("Enter")
@@ -121,12 +177,21 @@ final class TmuxWorkbenchTests: TmuxTestCase {
         t.keys("/")
         t.type("ID")
         t.keys("Enter")
-        s = t.wait(for: "filter “ID”")
+        // Not just the status: the filtered rows (while they load it says "loading… 1/… accounts").
+        s = t.wait(until: "the filtered queue") { $0.contains("filter “ID”") && !$0.contains("loading") && !$0.contains("1/…") }
+        // Needs 10 ID accounts; the seed-5 demo store has 164 (status "1/164 accounts"): margin 154.
         let rows = s.split(separator: "\n").dropFirst(2).prefix(10)
+        XCTAssertEqual(rows.count, 10, s)
         XCTAssertTrue(rows.allSatisfy { $0.contains(" ID ") }, s)
         t.resize(80, 20)
-        s = t.wait(for: "accounts")
-        XCTAssertTrue(s.split(separator: "\n").allSatisfy { $0.count <= 80 }, s)
+        // Only the narrow layout elides the columns that don't fit ("case … … … …"), and its
+        // right-aligned status line ends one column short of the edge: 79 (119 at 120 columns).
+        s = t.wait(for: "case … … … …")
+        let narrow = s.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        XCTAssertTrue(narrow.allSatisfy { $0.count <= 80 }, s)
+        let statusLine = try XCTUnwrap(narrow.last { $0.contains("filter “ID”") }, s)
+        XCTAssertEqual(statusLine.count, 79, statusLine)
+        XCTAssertFalse(s.contains("top reason"), s)
         t.resize(50, 12)
         t.wait(for: "Terminal too small")
         t.resize(120, 40)
@@ -216,8 +281,7 @@ final class TmuxWorkbenchTests: TmuxTestCase {
 
 final class TmuxSQLConsoleTests: TmuxTestCase {
     func testTypeRunScrollCancelRefuseAWriteOpenAnAccountAndSeeTheDashboard() throws {
-        let r = try CLI.run(["demo", "--store", store, "--accounts", "600", "--days", "10", "--seed", "5", "--no-open"])
-        XCTAssertEqual(r.status, 0, r.stderr)
+        try DemoStore.copy(to: store)
         let t = Tmux("\(CLI.binary) tui --store \(store)", width: 120, height: 40, env: ["TERM": "xterm-256color"])
         sessions.append(t)
         /// Clears the editor, types a statement and runs it.
@@ -230,8 +294,9 @@ final class TmuxSQLConsoleTests: TmuxTestCase {
         var s = t.wait(for: "first 200+ rows")
         XCTAssertTrue(s.contains("account_id  n_events"), s)
         // Scroll the result: Esc to the grid, then pages.
+        // Three pages of 22 rows (the grid of a 40-line terminal): row 1 + 66.
         t.keys("Escape", "NPage", "NPage", "NPage")
-        s = t.wait(for: "row 6")
+        s = t.wait(for: "row 67/200+")
         // A never-ending query: the UI says it runs; Ctrl-C cancels it.
         run("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c")
         t.wait(for: "running… Ctrl-C cancels")
@@ -249,11 +314,10 @@ final class TmuxSQLConsoleTests: TmuxTestCase {
         XCTAssertTrue(s.contains("  1 SELECT account_id, score FROM scores ORDER BY score DESC, account_id LIMIT 5\n"), s)  // nothing typed by the key
         let lines = s.split(separator: "\n").map(String.init)
         let header = lines.lastIndex { $0.hasPrefix("account_id") } ?? 0
-        let first = lines.indices.contains(header + 1) ? lines[header + 1] : nil
+        let first = try XCTUnwrap(lines.indices.contains(header + 1) ? lines[header + 1].split(separator: " ").first : nil, s)
         t.keys("Escape", "Enter")
         s = t.wait(for: "PII masked")
-        XCTAssertTrue(s.contains("SQL › Account"), s)
-        if let f = first?.split(separator: " ").first { XCTAssertTrue(s.contains("Account \(f)"), s) }
+        XCTAssertTrue(s.contains("SQL › Account \(first)"), s)
         t.keys("Escape")
         t.wait(for: "row 1/5")
         // Tab: the dashboard, drawn from the store.

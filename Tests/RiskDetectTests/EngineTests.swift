@@ -102,9 +102,12 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(try store.db.int("SELECT count(*) FROM scores"), try store.db.int("SELECT count(*) FROM accounts"))
         XCTAssertEqual(try store.db.scalar("SELECT account_id FROM scores ORDER BY score DESC LIMIT 1").string, "bot")
         XCTAssertEqual(try store.db.scalar("SELECT risk_type FROM scores WHERE account_id = 'bot'").string, "scraping")
-        let evidence = try store.db.scalar("SELECT evidence FROM findings WHERE account_id = 'bot'").string!
-        let json = try JSONSerialization.jsonObject(with: Data(evidence.utf8)) as! [String: Any]
-        XCTAssertGreaterThan((json["events"] as? [Any])?.count ?? 0, 10)
+        let evidence = try XCTUnwrap(try store.db.scalar("SELECT evidence FROM findings WHERE account_id = 'bot'").string)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(evidence.utf8)) as? [String: Any])
+        // The evidence is a sample of the run: its first 50 profile views, in order.
+        let firstViews = try store.db.rows("SELECT id FROM events WHERE account_id = 'bot' ORDER BY ts LIMIT 50").compactMap { $0[0].int }
+        XCTAssertEqual(firstViews.count, 50)
+        XCTAssertEqual((json["events"] as? [NSNumber])?.map(\.int64Value), firstViews)
 
         _ = try engine.run(store: store)
         XCTAssertEqual(try store.db.int("SELECT count(*) FROM findings"), 1, "a re-run replaces findings")

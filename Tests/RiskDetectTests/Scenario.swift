@@ -2,7 +2,39 @@ import Foundation
 import XCTest
 @testable import RiskDetect
 import RiskImport
+import RiskMetrics
 import RiskStore
+
+/// Seeds for tests that draw random numbers. Every draw comes from a `SplitMix` seeded with
+/// one of these, so a failure replays: `RISKDESK_TEST_SEED=N` runs only seed N (tests may read
+/// the environment; libraries don't). CI runs the detector scenarios under every default seed.
+enum TestSeed {
+    static let defaults: [UInt64] = [1, 2, 3]
+    static var seeds: [UInt64] {
+        guard let v = ProcessInfo.processInfo.environment["RISKDESK_TEST_SEED"], !v.isEmpty else { return defaults }
+        let parsed = v.split(separator: ",").compactMap { UInt64($0.trimmingCharacters(in: .whitespaces)) }
+        precondition(!parsed.isEmpty, "RISKDESK_TEST_SEED must be a number or a comma-separated list of numbers, got '\(v)'")
+        return parsed
+    }
+    /// The seed of tests that run once.
+    static var first: UInt64 { seeds[0] }
+}
+
+extension XCTestCase {
+    /// Runs `body` once per seed; a seed whose run failed is named with the line that replays it.
+    func forEachSeed(file: StaticString = #filePath, line: UInt = #line, _ body: (UInt64) throws -> Void) throws {
+        for seed in TestSeed.seeds {
+            let before = testRun?.totalFailureCount ?? 0
+            do { try body(seed) } catch {
+                XCTFail("seed \(seed) threw \(error); replay: RISKDESK_TEST_SEED=\(seed) swift test --filter \(name)", file: file, line: line)
+                continue
+            }
+            if (testRun?.totalFailureCount ?? 0) > before {
+                XCTFail("the failures above are for seed \(seed); replay: RISKDESK_TEST_SEED=\(seed) swift test --filter \(name)", file: file, line: line)
+            }
+        }
+    }
+}
 
 /// Builds a small marketplace by hand — accounts, items, events — writes it as contract
 /// JSONL files, imports it into a real store with the real importer, and loads the event
@@ -16,13 +48,23 @@ final class Scenario {
     var items: [[String: Any]] = []
     var events: [[String: Any]] = []
     private var next = 0
-    private var rng = SystemRandomNumberGenerator()
+    /// Every random draw of a scenario (browsing, delivery order, the test's own jitter).
+    var rng: SplitMix
+    let seed: UInt64
     let dir: String
 
-    init() {
+    init(seed: UInt64 = TestSeed.first) {
+        self.seed = seed
+        rng = SplitMix(seed: seed)
         dir = NSTemporaryDirectory() + "riskdesk-detect-\(UUID().uuidString)"
-        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
+            preconditionFailure("cannot create \(dir): \(error)")
+        }
     }
+
+    /// A seeded draw, for the tests' own jitter.
+    func int(in r: ClosedRange<Int64>) -> Int64 { Int64.random(in: r, using: &rng) }
+    func double(in r: ClosedRange<Double>) -> Double { Double.random(in: r, using: &rng) }
     deinit { try? FileManager.default.removeItem(atPath: dir) }
 
     @discardableResult
@@ -65,10 +107,10 @@ final class Scenario {
 
     /// Ordinary browsing: a few views at human, irregular pace.
     func browse(_ account: String, day: Int, device: String, items pool: [String], seller: String = "s0", ip: String = "10.0.0.1") {
-        var t = Scenario.t0 + Int64(day) * Scenario.day + Int64.random(in: 8...22) * Scenario.hour
-        for _ in 0..<Int.random(in: 2...6) {
-            event(account, "view", at: t, ["item_id": pool.randomElement()!, "seller_id": seller, "device_id": device, "ip": ip])
-            t += Int64.random(in: 5_000...400_000)
+        var t = Scenario.t0 + Int64(day) * Scenario.day + Int64.random(in: 8...22, using: &rng) * Scenario.hour
+        for _ in 0..<Int.random(in: 2...6, using: &rng) {
+            event(account, "view", at: t, ["item_id": pool[Int.random(in: pool.indices, using: &rng)], "seller_id": seller, "device_id": device, "ip": ip])
+            t += Int64.random(in: 5_000...400_000, using: &rng)
         }
     }
 
@@ -84,7 +126,7 @@ final class Scenario {
             return p
         }
         // Delivered out of order, as the contract allows.
-        let shuffled = events.shuffled()
+        let shuffled = events.shuffled(using: &rng)
         let paths = [try write("accounts.jsonl", accounts), try write("items.jsonl", items), try write("events.jsonl", shuffled)]
         let storePath = dir + "/store.db"
         let store = try Store(path: storePath)

@@ -46,9 +46,9 @@ final class TimestampTests: XCTestCase {
 
 final class StoreTests: XCTestCase {
     var dir: String!
-    override func setUp() {
+    override func setUpWithError() throws {
         dir = NSTemporaryDirectory() + "riskdesk-store-\(UUID().uuidString)"
-        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     }
     override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
 
@@ -183,9 +183,9 @@ final class ResultWriterTests: XCTestCase {
 
     func testJSONKeysOnceAndTypes() throws {
         let out = try run("SELECT 1 AS n, 'x\"' AS s, NULL AS z UNION ALL SELECT 2, 'é', 0.5", .json)
-        let obj = try JSONSerialization.jsonObject(with: Data(out.utf8)) as! [String: Any]
-        XCTAssertEqual(obj["columns"] as! [String], ["n", "s", "z"])
-        let rows = obj["rows"] as! [[Any]]
+        let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any], out)
+        XCTAssertEqual(obj["columns"] as? [String], ["n", "s", "z"])
+        let rows = try XCTUnwrap(obj["rows"] as? [[Any]], out)
         XCTAssertEqual(rows.count, 2)
         XCTAssertEqual(rows[0][1] as? String, "x\"")
         XCTAssertTrue(rows[0][2] is NSNull)

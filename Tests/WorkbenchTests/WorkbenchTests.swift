@@ -10,6 +10,7 @@ enum Fixture {
     static let path: String = {
         let dir = NSTemporaryDirectory() + "riskdesk-wb-\(getpid())"
         try? FileManager.default.removeItem(atPath: dir)
+        atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "riskdesk-wb-\(getpid())") }
         try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         var accounts = "account_id,created_at,kind,country,email,phone\n"
         var events = "event_id,ts,account_id,type,device_id,ip,country,session_id,item_id,seller_id,order_id,quantity,amount,currency,coupon_id,payment_id,address_id,target_id,rating,status,text\n"
@@ -61,11 +62,18 @@ enum Fixture {
 final class WorkbenchTests: XCTestCase {
     var term: MemoryTerminal!
     var app: App!
+    var dir = ""
 
+    /// Each test on its own copy: revealing PII writes the audit trail.
     override func setUpWithError() throws {
         TextWidth.setUpLocale()
+        dir = try Fixture.copy("wb")
         term = MemoryTerminal(width: 120, height: 40)
-        app = try App(storePath: Fixture.path, terminal: term, theme: Theme.fallback, analyst: "tester", synchronous: true)
+        app = try App(storePath: dir + "/wb.db", terminal: term, theme: Theme.fallback, analyst: "tester", synchronous: true)
+    }
+    override func tearDown() {
+        app = nil
+        try? FileManager.default.removeItem(atPath: dir)
     }
 
     var screen: String { app.frame().text() }
@@ -80,7 +88,8 @@ final class WorkbenchTests: XCTestCase {
         XCTAssertTrue(l[0].hasSuffix("wb.db"), l[0])
         XCTAssertTrue(l[1].contains("account") && l[1].contains("events ▼"), l[1])
         XCTAssertTrue(l[2].contains("ring-b") && l[2].contains("60"), l[2])   // most events first
-        XCTAssertTrue(l[3].contains("u"), l[3])
+        // Then the 7-event accounts (i % 7 == 6), the highest id first: u01196.
+        XCTAssertTrue(l[3].contains(" u01196 ") && l[3].contains(" 7 "), l[3])
         XCTAssertTrue(statusLine().contains("1/1.2k accounts"), statusLine())
         // No detection run yet: no scores, and no PII in the queue.
         XCTAssertTrue(l[2].contains("—") && l[2].contains("(buyer)"), l[2])
@@ -131,8 +140,8 @@ final class WorkbenchTests: XCTestCase {
         press(.char("r"))
         s = screen
         XCTAssertTrue(s.contains("joko.santoso1@gmail.com"), s)
-        let audit = try Store(path: Fixture.path, readOnly: true).db.rows("SELECT analyst, source, action FROM audit WHERE account_id = 'ring-b'")
-        XCTAssertTrue(audit.contains([.text("tester"), .text("tui"), .text("reveal_pii")]))
+        let audit = try Store(path: dir + "/wb.db", readOnly: true).db.rows("SELECT analyst, source, action FROM audit WHERE account_id = 'ring-b'")
+        XCTAssertEqual(audit, [[.text("tester"), .text("tui"), .text("reveal_pii")]])
         // The first identifier is the shared device: Enter lists its accounts.
         press(.enter)
         s = screen
@@ -343,117 +352,160 @@ final class WorkbenchDetectionTests: XCTestCase {
     }
 }
 
+/// Labelling and cases in the workbench, one behaviour per test, each on its own copy of the fixture.
 final class WorkbenchLabelTests: XCTestCase {
-    func testLabelFromTheQueueSeeItInTheDrillDownUndoAndRedo() throws {
+    var dir = ""
+    var app: App!
+
+    override func setUpWithError() throws {
         TextWidth.setUpLocale()
-        let dir = try Fixture.copy("wblabel")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let app = try App(storePath: dir + "/wb.db", terminal: MemoryTerminal(width: 170, height: 40), theme: Theme.fallback,
-                          analyst: "tester", synchronous: true)
-        func screen() -> String { app.frame().text() }
-        func status() -> String { screen().components(separatedBy: "\n").last ?? "" }
-        let first = screen().components(separatedBy: "\n")[2]
-        XCTAssertTrue(first.contains("ring-b"), first)
+        dir = try Fixture.copy("wblabel")
+        app = try App(storePath: dir + "/wb.db", terminal: MemoryTerminal(width: 170, height: 40), theme: Theme.fallback,
+                      analyst: "tester", synchronous: true)
+    }
+    override func tearDown() {
+        app = nil
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+
+    var db: Database { get throws { try Store(path: dir + "/wb.db", readOnly: true).db } }
+    func screen() -> String { app.frame().text() }
+    func row(_ i: Int) -> String { let l = screen().components(separatedBy: "\n"); return l.indices.contains(i) ? l[i] : "" }
+    func status() -> String { screen().components(separatedBy: "\n").last ?? "" }
+    func command(_ s: String) { for c in ":" + s { app.send(.char(c)) }; app.send(.enter) }
+    /// Labels the top row (ring-b) fraud with a note, from the queue.
+    func labelTopRowFraud() {
+        XCTAssertTrue(row(2).contains("ring-b"), row(2))
         app.send(.char("1"))
         XCTAssertTrue(status().contains(":label fraud - "), status())
         for c in "seen in the ring" { app.send(.char(c)) }
         app.send(.enter)
+    }
+
+    func testLabelFromTheQueueShowsInTheRowAndTheDrillDown() throws {
+        labelTopRowFraud()
         XCTAssertTrue(status().contains("labelled ring-b fraud — u undoes"), status())
-        XCTAssertTrue(screen().components(separatedBy: "\n")[2].contains(" fraud "), screen())
+        XCTAssertTrue(row(2).contains(" fraud "), screen())
         app.send(.enter)
-        var s = screen()
+        let s = screen()
         XCTAssertTrue(s.contains("label     fraud  by tester") && s.contains("“seen in the ring”"), s)
+        XCTAssertEqual(try db.rows("SELECT label, category, note, analyst, source FROM labels"),
+                       [[.text("fraud"), .null, .text("seen in the ring"), .text("tester"), .text("tui")]])
+    }
+
+    func testUndoWithdrawsAndRedoGivesBackEachAppended() throws {
+        labelTopRowFraud()
+        app.send(.enter)
         // Undo withdraws it, redo gives it back; both are appended, never overwritten.
         app.send(.char("u"))
         XCTAssertTrue(status().contains("label withdrawn from ring-b"), status())
         XCTAssertTrue(screen().contains("label     withdrawn"), screen())
         app.send(.ctrl("r"))
-        s = screen()
+        let s = screen()
         XCTAssertTrue(s.contains("label     fraud") && s.contains("2 earlier"), s)
-        let db = try Store(path: dir + "/wb.db", readOnly: true).db
         XCTAssertEqual(try db.rows("SELECT label FROM labels WHERE account_id = 'ring-b' ORDER BY id").compactMap { $0[0].string }, ["fraud", "none", "fraud"])
         XCTAssertEqual(try db.int("SELECT count(*) FROM audit WHERE action = 'label' AND analyst = 'tester' AND source = 'tui'"), 3)
-        // Space marks rows; 1 then Enter labels every marked row at once.
-        app.send(.esc)
-        app.send(.char("j"))
+    }
+
+    func testMarkedRowsAreLabelledAtOnce() throws {
+        // Space marks rows (and moves down); 1 then Enter labels every marked row at once.
         app.send(.char(" "))
         app.send(.char(" "))
         XCTAssertTrue(status().contains("2 accounts marked"), status())
-        XCTAssertTrue(screen().components(separatedBy: "\n")[3].contains("●"), screen())
+        XCTAssertTrue(row(2).contains("●") && row(3).contains("●") && !row(4).contains("●"), screen())
+        let second = row(3)
         app.send(.char("2"))
         XCTAssertTrue(status().contains(":label-marked legit - "), status())
         app.send(.enter)
         XCTAssertTrue(status().contains("labelled 2 accounts legit (marked rows)"), status())
         XCTAssertFalse(screen().contains("●"), screen())
-        XCTAssertEqual(try db.int("SELECT count(*) FROM labels WHERE label = 'legit' AND source = 'tui'"), 2)
-        app.send(.char("g"))
+        let legit = try db.rows("SELECT account_id FROM labels WHERE label = 'legit' AND source = 'tui'").compactMap { $0[0].string }
+        XCTAssertEqual(legit.count, 2)
+        XCTAssertTrue(legit.contains("ring-b"), "\(legit)")
+        let other = try XCTUnwrap(legit.first { $0 != "ring-b" })
+        XCTAssertTrue(second.contains(" \(other) "), "\(other) is the second row: \(second)")
+    }
+
+    func testClaimTheCaseInViewAndNoNextCaseWithoutDetection() throws {
         app.send(.enter)
-        // Claim the case in view; with no detection run there is no next case to take.
         app.send(.char("c"))
         XCTAssertTrue(status().contains("ring-b claimed"), status())
         XCTAssertEqual(try db.scalar("SELECT assignee || ':' || status FROM cases WHERE account_id = 'ring-b'").string, "tester:in_review")
         app.send(.char("n"))
         XCTAssertTrue(status().contains("no unclaimed, unlabelled case left"), status())
-        // The drill-down shows the case, the audit trail, and a disagreement between analysts.
+    }
+
+    func testTheDrillDownShowsTheCaseTheAuditTrailAndAConflict() throws {
+        labelTopRowFraud()
+        app.send(.enter)
+        app.send(.char("c"))
+        // Another analyst disagrees, from the command line.
         try Store(path: dir + "/wb.db").addLabels([LabelInput(account: "ring-b", label: .legit)], analyst: "other", source: "cli")
         app.send(.esc)
         app.send(.enter)
-        s = screen()
+        let s = screen()
         XCTAssertTrue(s.contains("case      in_review · held by tester"), s)
         XCTAssertTrue(s.contains("CONFLICT: ") && s.contains("tester: fraud") && s.contains("other: legit"), s)
         XCTAssertTrue(s.contains("audit     ") && s.contains("other label → legit") && s.contains("tester assign → tester"), s)
+    }
+
+    func testCaseViewsOfTheQueue() throws {
+        app.send(.enter)
+        app.send(.char("c"))
         app.send(.esc)
-        // Case views of the queue.
-        for c in ":mine" { app.send(.char(c)) }
-        app.send(.enter)
+        command("mine")
         XCTAssertTrue(status().contains("/1 accounts"), status())
-        XCTAssertTrue(screen().components(separatedBy: "\n")[2].contains("ring-b"), screen())
-        for c in ":escalated" { app.send(.char(c)) }
-        app.send(.enter)
+        XCTAssertTrue(row(2).contains("ring-b"), screen())
+        command("escalated")
         XCTAssertTrue(status().contains("/0 accounts"), status())
-        for c in ":mine" { app.send(.char(c)) }
-        app.send(.enter)
-        for c in ":status escalated" { app.send(.char(c)) }
-        app.send(.enter)
+        command("mine")
+        command("status escalated")
         XCTAssertTrue(status().contains("ring-b: case escalated"), status())
-        for c in ":escalated" { app.send(.char(c)) }
-        app.send(.enter)
+        command("escalated")
         XCTAssertTrue(status().contains("/1 accounts"), status())
         XCTAssertEqual(try db.int("SELECT count(*) FROM audit WHERE action = 'status' AND new_value = 'escalated'"), 1)
-        for c in ":unassigned" { app.send(.char(c)) }
-        app.send(.enter)
+        command("unassigned")
         XCTAssertTrue(status().contains("/1.2k accounts"), status())
-        for c in ":all" { app.send(.char(c)) }
+        command("all")
+        XCTAssertTrue(status().contains("/1.2k accounts"), status())
+    }
+
+    func testTheQueueShowsWhoHoldsACaseWhenItIsLateAndOthersClaimsOnRefresh() throws {
         app.send(.enter)
-        // The queue shows who holds the case, and marks it overdue past the SLA.
-        XCTAssertTrue(screen().components(separatedBy: "\n")[2].contains("@tester"), screen())
+        app.send(.char("c"))
+        app.send(.esc)
+        command("all")
+        XCTAssertTrue(row(2).contains("@tester"), screen())
         app.sla = ["default": 0.000_000_1]
-        for c in ":all" { app.send(.char(c)) }
-        app.send(.enter)
-        XCTAssertTrue(screen().components(separatedBy: "\n")[2].contains("LATE @tester +"), screen())
+        command("all")
+        XCTAssertTrue(row(2).contains("LATE @tester +"), screen())
         app.sla = ["default": 48]
         app.send(.char("R"))
-        XCTAssertTrue(screen().components(separatedBy: "\n")[2].contains("@tester due "), screen())
+        XCTAssertTrue(row(2).contains("@tester due "), screen())
         // What another analyst does shows on refresh (R).
         try Store(path: dir + "/wb.db").claim("u01175", analyst: "other", source: "cli")
         XCTAssertFalse(screen().contains("@other"), screen())
         app.send(.char("R"))
         XCTAssertTrue(screen().contains("@other"), screen())
-        // A bad value is refused without writing.
-        for c in ":label maybe" { app.send(.char(c)) }
-        app.send(.enter)
+    }
+
+    func testABadLabelValueIsRefusedWithoutWriting() throws {
+        command("label maybe")
         XCTAssertTrue(status().contains(":label fraud|legit|unsure"), status())
-        XCTAssertEqual(try db.int("SELECT count(*) FROM labels"), 6)
-        // Read-only: nothing can be labelled or claimed.
-        let ro = try App(storePath: dir + "/wb.db", terminal: MemoryTerminal(width: 170, height: 40), theme: Theme.fallback,
-                         analyst: "reviewer", synchronous: true)
-        ro.readOnly = true
-        for k in ["1", "c", "n", "u"] { ro.send(.char(Character(k))) }
-        XCTAssertTrue(ro.frame().text().contains("read-only: labelling and claiming are off"), ro.frame().text())
-        for c in ":label fraud" { ro.send(.char(c)) }
-        ro.send(.enter)
-        XCTAssertTrue(ro.frame().text().contains("read-only"), ro.frame().text())
-        XCTAssertEqual(try db.int("SELECT count(*) FROM labels"), 6)
-        XCTAssertEqual(try db.int("SELECT count(*) FROM audit WHERE analyst = 'reviewer'"), 0)
+        XCTAssertEqual(try db.int("SELECT count(*) FROM labels"), 0)
+        XCTAssertEqual(try db.int("SELECT count(*) FROM audit"), 0)
+    }
+
+    func testReadOnlyRefusesLabellingAndClaiming() throws {
+        app.readOnly = true
+        for k in ["1", "c", "n", "u"] {
+            app.send(.char(Character(k)))
+            XCTAssertTrue(status().contains("read-only: labelling and claiming are off"), "\(k): \(status())")
+        }
+        command("label fraud")
+        XCTAssertTrue(status().contains("read-only"), status())
+        XCTAssertEqual(try db.int("SELECT count(*) FROM labels"), 0)
+        XCTAssertEqual(try db.int("SELECT count(*) FROM cases"), 0)
+        XCTAssertEqual(try db.int("SELECT count(*) FROM audit"), 0)
     }
 }

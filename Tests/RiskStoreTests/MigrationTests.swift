@@ -1,0 +1,126 @@
+import Foundation
+import RiskStore
+import XCTest
+
+/// Upgrades from every older schema version, with a row in every table the old store has
+/// (negative timestamps included), and a migration that fails part-way rolls everything back.
+final class MigrationTests: XCTestCase {
+    var dir = ""
+    override func setUpWithError() throws {
+        dir = NSTemporaryDirectory() + "riskdesk-migrate-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    }
+    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
+
+    /// One or more rows per table, by the version that created the table. A table a new
+    /// migration adds needs its rows here (the test says which one is missing).
+    static let rows: KeyValuePairs<String, [String]> = [
+        "import_runs": ["INSERT INTO import_runs(id, started_at, finished_at, status, sources, rows_read, rows_stored) VALUES (1, -5000, -4000, 'done', '[\"a.csv\"]', 3, 3)"],
+        "accounts": ["INSERT INTO accounts(account_id, created_at, kind, country, email, phone, in_profile, first_run, n_events, first_seen, last_seen) VALUES ('a1', -86400000, 'buyer', 'TH', 'a1@mail.example', '+66000001', 1, 1, 2, -3600001, 5000)"],
+        "items": ["INSERT INTO items(item_id, seller_id, title, category, price, currency, limited, drop_at, first_run) VALUES ('i1', 's1', 'thing', 'misc', 9.5, 'USD', 1, -1000, 1)"],
+        "events": ["INSERT INTO events(id, event_id, ts, account_id, type, device_id, amount, run_id) VALUES (1, 'e1', -3600001, 'a1', 'login', 'd1', NULL, 1)",
+                   "INSERT INTO events(id, event_id, ts, account_id, type, device_id, amount, run_id) VALUES (2, 'e2', 5000, 'a1', 'order', 'd1', 12.5, 1)"],
+        "links": ["INSERT INTO links(kind, value, account_id, events, first_ts, last_ts) VALUES ('device', 'd1', 'a1', 2, -3600001, 5000)"],
+        "rejects": ["INSERT INTO rejects(run_id, source, line, kind, raw, reason, raw_hash) VALUES (1, 'a.csv', 3, 'events', 'e3,never', 'ts: not a timestamp', 42)"],
+        "audit": ["INSERT INTO audit(ts, analyst, source, action, account_id, old_value, new_value) VALUES (-2000, 'ana', 'tui', 'reveal_pii', 'a1', NULL, NULL)"],
+        "detect_runs": ["INSERT INTO detect_runs(id, started_at, finished_at, status, events, accounts, flagged, detectors, risk_types) VALUES (1, -7200000, -7100000, 'done', 2, 1, 1, '[]', '{\"scraping\":1}')",
+                        "INSERT INTO detect_runs(id, started_at, finished_at, status, message) VALUES (2, -60000, -59000, 'cancelled', 'cancelled')"],
+        "findings": ["INSERT INTO findings(run_id, account_id, detector, risk_type, strength, reason, evidence, group_id) VALUES (1, 'a1', 'scraping', 'scraping', 0.8, 'why', '{\"events\":[1,2]}', 'g1')"],
+        "scores": ["INSERT INTO scores(account_id, run_id, score, risk_type, group_id, reasons, n_findings) VALUES ('a1', 1, 0.8, 'scraping', 'g1', 'why', 1)"],
+        "groups": ["INSERT INTO groups(group_id, run_id, risk_type, size, score, reason) VALUES ('g1', 1, 'scraping', 1, 0.8, 'why')"],
+        "labels": ["INSERT INTO labels(ts, account_id, label, category, note, analyst, source) VALUES (-1000, 'a1', 'fraud', 'scraping', 'seen', 'ana', 'cli')"],
+        "cases": ["INSERT INTO cases(account_id, status, assignee, opened_at, updated_at) VALUES ('a1', 'in_review', 'ana', -1000, -900)"],
+        "sql_history": ["INSERT INTO sql_history(ts, analyst, sql, duration_ms, rows, more, error) VALUES (-500, 'ana', 'SELECT 1', 0.5, 1, 0, NULL)"],
+        "batches": ["INSERT INTO batches(name, account_id, added_at, analyst) VALUES ('b1', 'a1', -400, 'ana')"],
+        "event_hourly": ["INSERT INTO event_hourly(hour, type, n) VALUES (-2, 'login', 1)", "INSERT INTO event_hourly(hour, type, n) VALUES (0, 'order', 1)"],
+        "models": ["INSERT INTO models(created_at, kind, features, params, labels, positives, cv, current) VALUES (-300, 'logreg', '[\"a\"]', '{}', 10, 2, NULL, 1)"],
+        "run_scores": ["INSERT INTO run_scores(run_id, account_id, score) VALUES (1, 'a1', 0.8)"],
+    ]
+
+    func tables(_ db: Database) throws -> [String] {
+        try db.rows("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").compactMap { $0[0].string }
+    }
+    func columns(_ db: Database, _ table: String) throws -> [String] {
+        try db.rows("SELECT name FROM pragma_table_info(?)", [.text(table)]).compactMap { $0[0].string }
+    }
+    /// The rows of `table` in these columns, sorted.
+    func dump(_ db: Database, _ table: String, _ cols: [String]) throws -> [String] {
+        try db.rows("SELECT \(cols.map { "\"\($0)\"" }.joined(separator: ", ")) FROM \"\(table)\"").map { $0.map { String(reflecting: $0) }.joined(separator: " | ") }.sorted()
+    }
+
+    /// A store at `version` with every table it has filled.
+    func oldStore(_ version: Int, file: StaticString = #filePath, line: UInt = #line) throws -> (path: String, before: [String: (cols: [String], rows: [String])]) {
+        let path = dir + "/v\(version).db"
+        let old = try Store(path: path, migrateTo: version)
+        XCTAssertEqual(old.schemaVersion, version, file: file, line: line)
+        var before: [String: (cols: [String], rows: [String])] = [:]
+        // In the order the tables were made (foreign keys point backwards).
+        let present = Set(try tables(old.db))
+        for (t, inserts) in Self.rows where present.contains(t) {
+            for sql in inserts { try old.db.exec(sql) }
+        }
+        for t in try tables(old.db) {
+            XCTAssertNotNil(Self.rows.first { $0.key == t }, "table \(t) (schema v\(version)) has no rows in MigrationTests.rows: add some", file: file, line: line)
+            let cols = try columns(old.db, t)
+            before[t] = (cols, try dump(old.db, t, cols))
+            XCTAssertFalse(before[t]?.rows.isEmpty ?? true, "v\(version) \(t)", file: file, line: line)
+        }
+        return (path, before)
+    }
+
+    func testEveryOlderVersionUpgradesKeepingEveryRow() throws {
+        XCTAssertGreaterThan(Schema.latestVersion, 1)
+        for version in 1..<Schema.latestVersion {
+            let (path, before) = try oldStore(version)
+            let s = try Store(path: path)
+            XCTAssertEqual(s.schemaVersion, Schema.latestVersion, "from v\(version)")
+            XCTAssertEqual(try s.db.scalar("PRAGMA integrity_check").string, "ok", "from v\(version)")
+            XCTAssertEqual(try s.db.rows("PRAGMA foreign_key_check"), [], "from v\(version)")
+            // Every row of every old table, in every old column, unchanged.
+            for (t, b) in before {
+                XCTAssertEqual(try dump(s.db, t, b.cols), b.rows, "table \(t) migrated from v\(version)")
+            }
+            // The store is the latest schema: the same tables and columns as a new one.
+            let fresh = try Store(path: dir + "/fresh\(version).db")
+            XCTAssertEqual(try tables(s.db), try tables(fresh.db), "from v\(version)")
+            for t in try tables(fresh.db) { XCTAssertEqual(try columns(s.db, t), try columns(fresh.db, t), "\(t) from v\(version)") }
+            XCTAssertEqual(try s.missingIndexes(), [], "from v\(version)")
+            // Runs with negative timestamps read back; the hourly counts hold the old events
+            // (built by migration 7 when the store predates it; floor division for ts < 0).
+            XCTAssertEqual(try s.db.rows("SELECT id, started_at, finished_at, status FROM detect_runs ORDER BY id"),
+                           version >= 4 ? [[.int(1), .int(-7_200_000), .int(-7_100_000), .text("done")],
+                                           [.int(2), .int(-60_000), .int(-59_000), .text("cancelled")]] : [], "from v\(version)")
+            XCTAssertEqual(try s.db.rows("SELECT hour, type, n FROM event_hourly ORDER BY hour"),
+                           [[.int(-2), .text("login"), .int(1)], [.int(0), .text("order"), .int(1)]], "from v\(version)")
+            XCTAssertEqual(try s.db.scalar("SELECT time FROM events_iso WHERE event_id = 'e1'").string, "1969-12-31T22:59:59.999Z")
+            // And the upgraded store takes the newest kinds of rows.
+            try s.db.run("INSERT INTO detect_runs(started_at, status, score_hist, model_id) VALUES (-1, 'done', '[]', NULL)")
+            XCTAssertNoThrow(try Store(path: path, readOnly: true), "from v\(version)")
+        }
+    }
+
+    func testAFailedMigrationRollsEverythingBack() throws {
+        // A user's own object named like one a later migration creates makes that migration fail.
+        let later = Schema.migrations.reversed().lazy.compactMap { m -> (Int, String)? in
+            guard m.version > 1, let r = m.sql.range(of: #"CREATE (TABLE|VIEW|INDEX) (?!IF\b)(\w+)"#, options: .regularExpression) else { return nil }
+            return (m.version, String(m.sql[r].split(separator: " ")[2]))
+        }.first
+        let (failing, name) = try XCTUnwrap(later, "a migration after v1 creates something")
+        let (path, before) = try oldStore(1)
+        do {
+            let db = try Database(path: path)
+            try db.exec("CREATE TABLE \(name) (mine TEXT); INSERT INTO \(name) VALUES ('keep me')")
+        }
+        let tablesBefore = try tables(try Database(path: path))
+        XCTAssertThrowsError(try Store(path: path)) { e in
+            XCTAssertTrue("\(e)".contains("migration to v\(failing)") && "\(e)".contains(path) && "\(e)".contains("failed"), "\(e)")
+        }
+        let db = try Database(path: path)
+        XCTAssertEqual(try db.int("PRAGMA user_version"), 1, "the version is unchanged")
+        XCTAssertEqual(try tables(db), tablesBefore, "no table of v2…v\(failing) is left behind")
+        XCTAssertEqual(try db.int("SELECT count(*) FROM sqlite_schema WHERE type = 'view'"), 0, "nor a view")
+        for (t, b) in before { XCTAssertEqual(try dump(db, t, b.cols), b.rows, t) }
+        XCTAssertEqual(try db.rows("SELECT mine FROM \(name)"), [[.text("keep me")]])
+        XCTAssertEqual(try db.scalar("PRAGMA integrity_check").string, "ok")
+    }
+}
