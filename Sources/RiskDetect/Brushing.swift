@@ -4,6 +4,13 @@ import Foundation
 /// buyer → item graph of orders and reviews; each block is then judged by what a ring leaves
 /// behind — the same buyers ordering again and again, sharing devices, addresses and cards,
 /// 5-star reviews with near-identical texts — and every member by its own part in that.
+///
+/// Those signs are judged against the boosted seller's own buyers, not in absolute numbers:
+/// a seller with half the store's orders has thousands of ordinary buyers, among them
+/// households sharing an address or a tablet and short "Great!" five-star reviews. A block
+/// is a ring only when the share of its buyers who look like ring members is far above the
+/// share among that seller's other buyers (shrunk towards the store-wide share when the
+/// seller has few others): binomial tail, corrected for the parts tested, and a lift.
 public struct BrushingDetector: Detector {
     public let name = "brushing"
     public var maxBlocks = 24
@@ -19,6 +26,8 @@ public struct BrushingDetector: Detector {
             dealings[t.account[e], default: []].append(Int32(e))
         }
         if pairCount.isEmpty { return [] }
+        let peers = SellerPeers(t)
+        try cancel.check()
         var buyerIndex: [Int32: Int32] = [:], buyers: [Int32] = []
         var itemIndex: [Int32: Int32] = [:], itemsList: [Int32] = []
         var edges: [(Int32, Int32, Double)] = []
@@ -58,6 +67,7 @@ public struct BrushingDetector: Detector {
             }
             for (seller, part) in bySeller.sorted(by: { ($0.value.buyers.count, $1.key) > ($1.value.buyers.count, $0.key) }) where part.buyers.count >= 3 {
                 let group = sellerGroup[seller] ?? "brushing-\(sellerGroup.count + 1)"
+                guard peers.standsOut(t, seller: seller, block: part.buyers, tests: maxBlocks * 4) else { continue }
                 if let f = judge(t, members: part.buyers.sorted(), items: part.items, density: b.density, group: group, itemBuyers: itemBuyers, idCache: idCache, dealings: dealings) {
                     sellerGroup[seller] = group
                     findings += f
@@ -227,5 +237,107 @@ final class IdentifierCache {
         }
         cache[a] = out
         return out
+    }
+}
+
+/// Every buyer's signs towards each seller it bought from, for judging a block against the
+/// seller's other buyers: repeated orders, five-star-only reviews, an identifier (device,
+/// address, card; one used by at most 40 accounts) shared with another buyer of the same
+/// seller, a review text another buyer of that seller also wrote.
+final class SellerPeers {
+    struct Signs { var orders: Int32 = 0, reviews: Int32 = 0, five: Int32 = 0, shares = false, dup = false }
+    private(set) var signs: [UInt64: Signs] = [:]            // buyer << 32 | seller
+    private(set) var buyersOf: [Int32: [Int32]] = [:]
+    private(set) var storeRate = 0.0                          // ring-like (buyer, seller) pairs store-wide
+    var maxSharing = 40
+
+    @inline(__always) static func key(_ buyer: Int32, _ seller: Int32) -> UInt64 { UInt64(UInt32(buyer)) << 32 | UInt64(UInt32(seller)) }
+
+    init(_ t: EventTable) {
+        var sellersOf: [Int32: Set<Int32>] = [:]
+        for e in 0..<t.count where (t.kind[e] == .order || t.kind[e] == .review) && t.account[e] >= 0 {
+            let it = t.item[e]
+            let seller = it >= 0 && t.itemSeller[Int(it)] >= 0 ? t.itemSeller[Int(it)] : t.seller[e]
+            guard seller >= 0 else { continue }
+            let a = t.account[e]
+            let k = Self.key(a, seller)
+            var x = signs[k] ?? Signs()
+            if x.orders == 0 && x.reviews == 0 { buyersOf[seller, default: []].append(a); sellersOf[a, default: []].insert(seller) }
+            if t.kind[e] == .order { x.orders += 1 } else {
+                x.reviews += 1
+                if t.rating[e] == 5 { x.five += 1 }
+            }
+            signs[k] = x
+        }
+        // The same normalised review text from two buyers of one seller.
+        var byText: [String: [(Int32, Int32)]] = [:]
+        for e in 0..<t.count where t.kind[e] == .review && t.account[e] >= 0 && t.textRef[e] >= 0 {
+            let it = t.item[e]
+            let seller = it >= 0 && t.itemSeller[Int(it)] >= 0 ? t.itemSeller[Int(it)] : t.seller[e]
+            guard seller >= 0 else { continue }
+            let norm = TextNorm.normalized(t.texts[Int(t.textRef[e])])
+            guard !norm.isEmpty else { continue }
+            byText[String(seller) + "\u{1}" + norm, default: []].append((t.account[e], seller))
+        }
+        for (_, who) in byText where Set(who.map(\.0)).count >= 2 {
+            for (a, s) in who { signs[Self.key(a, s)]?.dup = true }
+        }
+        // Identifiers shared between two buyers of the same seller.
+        var pairs: [UInt64] = []
+        let nd = t.devices.count, nAddr = t.addresses.count
+        for a in sellersOf.keys {
+            for e32 in t.events(of: Int(a)) {
+                let e = Int(e32)
+                if t.device[e] >= 0 { pairs.append(UInt64(t.device[e]) << 32 | UInt64(UInt32(a))) }
+                if t.address[e] >= 0 { pairs.append(UInt64(nd + Int(t.address[e])) << 32 | UInt64(UInt32(a))) }
+                if t.payment[e] >= 0 { pairs.append(UInt64(nd + nAddr + Int(t.payment[e])) << 32 | UInt64(UInt32(a))) }
+            }
+        }
+        pairs.sort()
+        var i = 0
+        while i < pairs.count {
+            let id = pairs[i] >> 32
+            var j = i
+            var owners: [Int32] = []
+            while j < pairs.count && pairs[j] >> 32 == id {
+                if j == i || pairs[j] != pairs[j - 1] { owners.append(Int32(truncatingIfNeeded: pairs[j] & 0xFFFF_FFFF)) }
+                j += 1
+            }
+            if owners.count >= 2 && owners.count <= maxSharing {
+                var bySeller: [Int32: [Int32]] = [:]
+                for o in owners { for s in sellersOf[o] ?? [] { bySeller[s, default: []].append(o) } }
+                for (s, os) in bySeller where os.count >= 2 { for o in os { signs[Self.key(o, s)]?.shares = true } }
+            }
+            i = j
+        }
+        var ring = 0
+        for x in signs.values where Self.ringLike(x) { ring += 1 }
+        storeRate = Double(ring) / Double(max(1, signs.count))
+    }
+
+    /// The shape of a ring member towards a seller: an identifier shared with its other buyers
+    /// plus one more sign, or repeated orders with five-star-only, copied reviews.
+    static func ringLike(_ x: Signs) -> Bool {
+        let repeats = x.orders >= 2, five = x.reviews > 0 && x.five == x.reviews
+        return (x.shares && (repeats || five || x.dup)) || (repeats && five && x.dup)
+    }
+
+    /// Whether the block's buyers of `seller` are ring-like far more often than its other buyers.
+    func standsOut(_ t: EventTable, seller: Int32, block: Set<Int32>, tests: Int) -> Bool {
+        let all = buyersOf[seller] ?? []
+        var k = 0, n = 0, peerHits = 0, peerN = 0
+        for a in all {
+            guard let x = signs[Self.key(a, seller)] else { continue }
+            if block.contains(a) { n += 1; if Self.ringLike(x) { k += 1 } } else { peerN += 1; if Self.ringLike(x) { peerHits += 1 } }
+        }
+        guard n >= 3, k >= 3 else { return false }
+        let q = max(0.005, Significance.shrunkRate(hits: peerHits, of: peerN, prior: storeRate, weight: 20))
+        let rate = Double(k) / Double(n)
+        let surprise = Significance.surprise(Significance.logBinomialTail(k, n, q)) - log10(Double(max(1, tests)))
+        let ok = surprise >= 2 && rate / q >= 3 && Significance.excess(rate, over: q) >= 0.3
+        if ProcessInfo.processInfo.environment["RISKDESK_DEBUG"] != nil {
+            FileHandle.standardError.write("brushing seller \(t.accountID(seller)): block \(k)/\(n) ring-like, peers \(peerHits)/\(peerN) (store \(String(format: "%.3f", storeRate))), surprise \(String(format: "%.1f", surprise)) → \(ok)\n".data(using: .utf8)!)
+        }
+        return ok
     }
 }

@@ -43,7 +43,7 @@ public final class DetectionEngine {
 
     public static func standardDetectors() -> [Detector] {
         [BrushingDetector(), ClickFarmDetector(), IdentityDetector(), ScalperDetector(),
-         TakeoverDetector(), ScrapingDetector(), SpamDetector()]
+         TakeoverDetector(), ScrapingDetector(), SpamDetector(), RefundAbuseDetector()]
     }
 
     public init(detectors: [Detector] = DetectionEngine.standardDetectors(), rulesDirectory: String? = Rule.defaultDirectory()) {
