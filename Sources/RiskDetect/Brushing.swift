@@ -241,14 +241,16 @@ final class IdentifierCache {
 }
 
 /// Every buyer's signs towards each seller it bought from, for judging a block against the
-/// seller's other buyers: repeated orders, five-star-only reviews, an identifier (device,
-/// address, card; one used by at most 40 accounts) shared with another buyer of the same
-/// seller, a review text another buyer of that seller also wrote.
+/// seller's other buyers: repeated orders, five-star-only reviews, membership of a group
+/// sharing devices / addresses / cards (each used by at most 40 accounts) that holds more
+/// of the seller's buyers than a household does (the store's 90th percentile), a review
+/// text (a sentence, not a stock phrase of a few words) another buyer of that seller also wrote.
 final class SellerPeers {
     struct Signs { var orders: Int32 = 0, reviews: Int32 = 0, five: Int32 = 0, shares = false, dup = false }
     private(set) var signs: [UInt64: Signs] = [:]            // buyer << 32 | seller
     private(set) var buyersOf: [Int32: [Int32]] = [:]
-    private(set) var storeRate = 0.0                          // ring-like (buyer, seller) pairs store-wide
+    private(set) var storeRate = 0.0                          // ring-like share among a typical seller's buyers
+    private(set) var householdBound = 2                       // a sharing group larger than this is not a household
     var maxSharing = 40
 
     @inline(__always) static func key(_ buyer: Int32, _ seller: Int32) -> UInt64 { UInt64(UInt32(buyer)) << 32 | UInt64(UInt32(seller)) }
@@ -275,8 +277,10 @@ final class SellerPeers {
             let it = t.item[e]
             let seller = it >= 0 && t.itemSeller[Int(it)] >= 0 ? t.itemSeller[Int(it)] : t.seller[e]
             guard seller >= 0 else { continue }
-            let norm = TextNorm.normalized(t.texts[Int(t.textRef[e])])
-            guard !norm.isEmpty else { continue }
+            // A stock phrase ("Great!", "love it") is everyone's; a copied text is a sentence.
+            let words = TextNorm.tokens(t.texts[Int(t.textRef[e])])
+            guard words.count >= 4 else { continue }
+            let norm = words.joined(separator: " ")
             byText[String(seller) + "\u{1}" + norm, default: []].append((t.account[e], seller))
         }
         for (_, who) in byText where Set(who.map(\.0)).count >= 2 {
@@ -294,6 +298,9 @@ final class SellerPeers {
             }
         }
         pairs.sort()
+        // Buyers joined by shared identifiers (one used by at most `maxSharing` accounts).
+        var ds = DisjointSet(t.accountCount)
+        var linked = Set<Int32>()
         var i = 0
         while i < pairs.count {
             let id = pairs[i] >> 32
@@ -304,15 +311,30 @@ final class SellerPeers {
                 j += 1
             }
             if owners.count >= 2 && owners.count <= maxSharing {
-                var bySeller: [Int32: [Int32]] = [:]
-                for o in owners { for s in sellersOf[o] ?? [] { bySeller[s, default: []].append(o) } }
-                for (s, os) in bySeller where os.count >= 2 { for o in os { signs[Self.key(o, s)]?.shares = true } }
+                for o in owners { ds.union(owners[0], o); linked.insert(o) }
             }
             i = j
         }
-        var ring = 0
-        for x in signs.values where Self.ringLike(x) { ring += 1 }
-        storeRate = Double(ring) / Double(max(1, signs.count))
+        // How many of one seller's buyers each sharing group holds. Households hold a few;
+        // how many is "a few" is the store's: the 90th percentile over all (group, seller).
+        var together: [UInt64: Int32] = [:]
+        for a in linked { for s in sellersOf[a] ?? [] { together[Self.key(ds.find(a), s), default: 0] += 1 } }
+        let sizes = together.values.filter { $0 >= 2 }.map(Double.init)
+        householdBound = max(2, Int(Significance.quantile(sizes, 0.9) ?? 2))
+        for a in linked {
+            let root = ds.find(a)
+            for s in sellersOf[a] ?? [] where Int(together[Self.key(root, s)] ?? 0) > householdBound {
+                signs[Self.key(a, s)]?.shares = true
+            }
+        }
+        // The store's bar: the ring-like share among a typical seller's buyers (the median
+        // seller, so one huge seller does not set it for everyone).
+        var rates: [Double] = []
+        for (s, buyers) in buyersOf where buyers.count >= 5 {
+            let hits = buyers.filter { signs[Self.key($0, s)].map(Self.ringLike) ?? false }.count
+            rates.append(Double(hits) / Double(buyers.count))
+        }
+        storeRate = Significance.quantile(rates, 0.5) ?? 0
     }
 
     /// The shape of a ring member towards a seller: an identifier shared with its other buyers
