@@ -232,4 +232,54 @@ final class RobustDetectorTests: XCTestCase {
         XCTAssertTrue(f.allSatisfy { $0.riskType == "refund_abuse" && $0.reason.contains("not received") }, f[0].reason)
         XCTAssertTrue(f[0].identifiers.contains { $0.kind == "payment" || $0.kind == "address" })
     }
+
+    func testClickFarmMembersWhoJoinOnlySomeBurstsOfMixedTargetsAreCaughtFansAreNot() throws {
+        var rng = SeededRandom(15)
+        let s = Scenario()
+        let clients = (0..<10).map { s.account("client\($0)", kind: "seller") }
+        for c in clients { s.item("item-\(c)", seller: c) }
+        s.account("star", kind: "creator")
+        let pool = (0..<60).map { s.item("p\($0)", seller: clients[$0 % 10]) }
+        // Ordinary people browsing, and fans of one star who watch its shows together.
+        func live(_ a: String, device: String) {
+            for d in stride(from: rng.int(0...2), to: 28, by: 3) {
+                var at = Scenario.t0 + Int64(d) * day + Int64(rng.int(8...22)) * hour
+                for _ in 0..<rng.int(2...6) {
+                    s.event(a, "view", at: at, ["item_id": pool[rng.int(0...59)], "device_id": device])
+                    at += Int64(1000 * (5 + rng.exponential(90)))
+                }
+            }
+        }
+        for k in 0..<120 { let a = s.account("u\(k)"); live(a, device: "ud\(k)") }
+        for k in 0..<40 {
+            let a = s.account("fan\(k)")
+            for show in 0..<8 {
+                let start = Scenario.t0 + Int64(1 + show * 3) * day + 19 * hour
+                s.event(a, "live_view", at: start + Int64(rng.exponential(20) * Double(minute)), ["target_id": "star", "device_id": "fd\(k)"])
+            }
+            live(a, device: "fd\(k)")
+        }
+        // The farm: 16 accounts on 12 jobs — live rooms, follows, item views — each job done
+        // within 4 to 50 minutes. Eight regulars join nearly every job, eight only some.
+        for f in 0..<16 { let a = s.account("farm\(f)"); live(a, device: "own\(f)") }
+        for j in 0..<12 {
+            let c = clients[j % 10]
+            let start = Scenario.t0 + Int64(1 + j * 2) * day + Int64(rng.int(9...20)) * hour
+            let spread = Double(rng.int(4...50)) * Double(minute)
+            for f in 0..<16 where f < 8 ? rng.chance(0.9) : rng.chance(0.35) {
+                let at = start + Int64(rng.unit() * spread)
+                let dev = "fdev\(f % 4)"
+                switch j % 3 {
+                case 0: s.event("farm\(f)", "live_view", at: at, ["target_id": c, "device_id": dev])
+                case 1: s.event("farm\(f)", "follow", at: at, ["target_id": c, "device_id": dev])
+                default: s.event("farm\(f)", "view", at: at, ["item_id": "item-\(c)", "seller_id": c, "device_id": dev])
+                }
+            }
+        }
+        let (f, t) = try s.run(ClickFarmDetector())
+        let flagged = f.accounts(t)
+        XCTAssertGreaterThanOrEqual(flagged.filter { $0.hasPrefix("farm") }.count, 14, "\(flagged.sorted())")
+        XCTAssertTrue(flagged.filter { !$0.hasPrefix("farm") }.isEmpty, "fans and people: \(flagged.sorted())")
+        XCTAssertEqual(Set(f.compactMap(\.group)).count, 1, "one farm, whichever window saw it")
+    }
 }
