@@ -8,10 +8,13 @@ public struct UnknownDetectorError: Error, CustomStringConvertible {
 }
 
 extension DetectionEngine {
-    /// Switches detectors off by name (e.g. to see what the other layers catch without one).
+    /// Switches detectors (or the score's layers: calibration, anomaly, propagation) off by name (e.g. to see what the other layers catch without one).
     public func disable(_ names: [String]) throws {
-        let known = detectors.map(\.name)
+        let known = detectors.map(\.name) + ScoringLayers.names
         for n in names where !known.contains(n) { throw UnknownDetectorError(name: n, known: known) }
         detectors.removeAll { names.contains($0.name) }
+        if names.contains("calibration") { layers.calibration = false }
+        if names.contains("anomaly") { layers.anomaly = false }
+        if names.contains("propagation") { layers.propagation = false }
     }
 }
