@@ -4,6 +4,13 @@ import Foundation
 /// buyer → item graph of orders and reviews; each block is then judged by what a ring leaves
 /// behind — the same buyers ordering again and again, sharing devices, addresses and cards,
 /// 5-star reviews with near-identical texts — and every member by its own part in that.
+///
+/// Those signs are judged against the boosted seller's own buyers, not in absolute numbers:
+/// a seller with half the store's orders has thousands of ordinary buyers, among them
+/// households sharing an address or a tablet and short "Great!" five-star reviews. A block
+/// is a ring only when the share of its buyers who look like ring members is far above the
+/// share among that seller's other buyers (shrunk towards the store-wide share when the
+/// seller has few others): binomial tail, corrected for the parts tested, and a lift.
 public struct BrushingDetector: Detector {
     public let name = "brushing"
     public var maxBlocks = 24
@@ -19,6 +26,8 @@ public struct BrushingDetector: Detector {
             dealings[t.account[e], default: []].append(Int32(e))
         }
         if pairCount.isEmpty { return [] }
+        let peers = SellerPeers(t)
+        try cancel.check()
         var buyerIndex: [Int32: Int32] = [:], buyers: [Int32] = []
         var itemIndex: [Int32: Int32] = [:], itemsList: [Int32] = []
         var edges: [(Int32, Int32, Double)] = []
@@ -58,6 +67,7 @@ public struct BrushingDetector: Detector {
             }
             for (seller, part) in bySeller.sorted(by: { ($0.value.buyers.count, $1.key) > ($1.value.buyers.count, $0.key) }) where part.buyers.count >= 3 {
                 let group = sellerGroup[seller] ?? "brushing-\(sellerGroup.count + 1)"
+                guard peers.standsOut(t, seller: seller, block: part.buyers, tests: maxBlocks * 4) else { continue }
                 if let f = judge(t, members: part.buyers.sorted(), items: part.items, density: b.density, group: group, itemBuyers: itemBuyers, idCache: idCache, dealings: dealings) {
                     sellerGroup[seller] = group
                     findings += f
@@ -227,5 +237,129 @@ final class IdentifierCache {
         }
         cache[a] = out
         return out
+    }
+}
+
+/// Every buyer's signs towards each seller it bought from, for judging a block against the
+/// seller's other buyers: repeated orders, five-star-only reviews, membership of a group
+/// sharing devices / addresses / cards (each used by at most 40 accounts) that holds more
+/// of the seller's buyers than a household does (the store's 90th percentile), a review
+/// text (a sentence, not a stock phrase of a few words) another buyer of that seller also wrote.
+final class SellerPeers {
+    struct Signs { var orders: Int32 = 0, reviews: Int32 = 0, five: Int32 = 0, shares = false, dup = false }
+    private(set) var signs: [UInt64: Signs] = [:]            // buyer << 32 | seller
+    private(set) var buyersOf: [Int32: [Int32]] = [:]
+    private(set) var storeRate = 0.0                          // ring-like share among a typical seller's buyers
+    private(set) var householdBound = 2                       // a sharing group larger than this is not a household
+    var maxSharing = 40
+
+    @inline(__always) static func key(_ buyer: Int32, _ seller: Int32) -> UInt64 { UInt64(UInt32(buyer)) << 32 | UInt64(UInt32(seller)) }
+
+    init(_ t: EventTable) {
+        var sellersOf: [Int32: Set<Int32>] = [:]
+        for e in 0..<t.count where (t.kind[e] == .order || t.kind[e] == .review) && t.account[e] >= 0 {
+            let it = t.item[e]
+            let seller = it >= 0 && t.itemSeller[Int(it)] >= 0 ? t.itemSeller[Int(it)] : t.seller[e]
+            guard seller >= 0 else { continue }
+            let a = t.account[e]
+            let k = Self.key(a, seller)
+            var x = signs[k] ?? Signs()
+            if x.orders == 0 && x.reviews == 0 { buyersOf[seller, default: []].append(a); sellersOf[a, default: []].insert(seller) }
+            if t.kind[e] == .order { x.orders += 1 } else {
+                x.reviews += 1
+                if t.rating[e] == 5 { x.five += 1 }
+            }
+            signs[k] = x
+        }
+        // The same normalised review text from two buyers of one seller.
+        var byText: [String: [(Int32, Int32)]] = [:]
+        for e in 0..<t.count where t.kind[e] == .review && t.account[e] >= 0 && t.textRef[e] >= 0 {
+            let it = t.item[e]
+            let seller = it >= 0 && t.itemSeller[Int(it)] >= 0 ? t.itemSeller[Int(it)] : t.seller[e]
+            guard seller >= 0 else { continue }
+            // A stock phrase ("Great!", "love it") is everyone's; a copied text is a sentence.
+            let words = TextNorm.tokens(t.texts[Int(t.textRef[e])])
+            guard words.count >= 4 else { continue }
+            let norm = words.joined(separator: " ")
+            byText[String(seller) + "\u{1}" + norm, default: []].append((t.account[e], seller))
+        }
+        for (_, who) in byText where Set(who.map(\.0)).count >= 2 {
+            for (a, s) in who { signs[Self.key(a, s)]?.dup = true }
+        }
+        // Identifiers shared between two buyers of the same seller.
+        var pairs: [UInt64] = []
+        let nd = t.devices.count, nAddr = t.addresses.count
+        for a in sellersOf.keys {
+            for e32 in t.events(of: Int(a)) {
+                let e = Int(e32)
+                if t.device[e] >= 0 { pairs.append(UInt64(t.device[e]) << 32 | UInt64(UInt32(a))) }
+                if t.address[e] >= 0 { pairs.append(UInt64(nd + Int(t.address[e])) << 32 | UInt64(UInt32(a))) }
+                if t.payment[e] >= 0 { pairs.append(UInt64(nd + nAddr + Int(t.payment[e])) << 32 | UInt64(UInt32(a))) }
+            }
+        }
+        pairs.sort()
+        // Buyers joined by shared identifiers (one used by at most `maxSharing` accounts).
+        var ds = DisjointSet(t.accountCount)
+        var linked = Set<Int32>()
+        var i = 0
+        while i < pairs.count {
+            let id = pairs[i] >> 32
+            var j = i
+            var owners: [Int32] = []
+            while j < pairs.count && pairs[j] >> 32 == id {
+                if j == i || pairs[j] != pairs[j - 1] { owners.append(Int32(truncatingIfNeeded: pairs[j] & 0xFFFF_FFFF)) }
+                j += 1
+            }
+            if owners.count >= 2 && owners.count <= maxSharing {
+                for o in owners { ds.union(owners[0], o); linked.insert(o) }
+            }
+            i = j
+        }
+        // How many of one seller's buyers each sharing group holds. Households hold a few;
+        // how many is "a few" is the store's: the 90th percentile over all (group, seller).
+        var together: [UInt64: Int32] = [:]
+        for a in linked { for s in sellersOf[a] ?? [] { together[Self.key(ds.find(a), s), default: 0] += 1 } }
+        let sizes = together.values.filter { $0 >= 2 }.map(Double.init)
+        householdBound = max(2, Int(Significance.quantile(sizes, 0.9) ?? 2))
+        for a in linked {
+            let root = ds.find(a)
+            for s in sellersOf[a] ?? [] where Int(together[Self.key(root, s)] ?? 0) > householdBound {
+                signs[Self.key(a, s)]?.shares = true
+            }
+        }
+        // The store's bar: the ring-like share among a typical seller's buyers (the median
+        // seller, so one huge seller does not set it for everyone).
+        var rates: [Double] = []
+        for (s, buyers) in buyersOf where buyers.count >= 5 {
+            let hits = buyers.filter { signs[Self.key($0, s)].map(Self.ringLike) ?? false }.count
+            rates.append(Double(hits) / Double(buyers.count))
+        }
+        storeRate = Significance.quantile(rates, 0.5) ?? 0
+    }
+
+    /// The shape of a ring member towards a seller: an identifier shared with its other buyers
+    /// plus one more sign, or repeated orders with five-star-only, copied reviews.
+    static func ringLike(_ x: Signs) -> Bool {
+        let repeats = x.orders >= 2, five = x.reviews > 0 && x.five == x.reviews
+        return (x.shares && (repeats || five || x.dup)) || (repeats && five && x.dup)
+    }
+
+    /// Whether the block's buyers of `seller` are ring-like far more often than its other buyers.
+    func standsOut(_ t: EventTable, seller: Int32, block: Set<Int32>, tests: Int) -> Bool {
+        let all = buyersOf[seller] ?? []
+        var k = 0, n = 0, peerHits = 0, peerN = 0
+        for a in all {
+            guard let x = signs[Self.key(a, seller)] else { continue }
+            if block.contains(a) { n += 1; if Self.ringLike(x) { k += 1 } } else { peerN += 1; if Self.ringLike(x) { peerHits += 1 } }
+        }
+        guard n >= 3, k >= 3 else { return false }
+        let q = max(0.005, Significance.shrunkRate(hits: peerHits, of: peerN, prior: storeRate, weight: 20))
+        let rate = Double(k) / Double(n)
+        let surprise = Significance.surprise(Significance.logBinomialTail(k, n, q)) - log10(Double(max(1, tests)))
+        let ok = surprise >= 2 && rate / q >= 3 && Significance.excess(rate, over: q) >= 0.3
+        if ProcessInfo.processInfo.environment["RISKDESK_DEBUG"] != nil {
+            FileHandle.standardError.write("brushing seller \(t.accountID(seller)): block \(k)/\(n) ring-like, peers \(peerHits)/\(peerN) (store \(String(format: "%.3f", storeRate))), surprise \(String(format: "%.1f", surprise)) → \(ok)\n".data(using: .utf8)!)
+        }
+        return ok
     }
 }

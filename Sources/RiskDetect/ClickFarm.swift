@@ -17,8 +17,45 @@ public struct ClickFarmDetector: Detector {
     public var minDensity = 0.2       // lockstep pairs / possible pairs within a group
     public init() {}
 
+    /// Lockstep is looked for at several window lengths (a third of, once and four times
+    /// `windowMs`): a farm told to act "within five minutes" and one given an hour both show.
+    public var windowFactors: [Double] = [1.0 / 3, 1, 4]
+
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
         guard t.count > 0 else { return [] }
+        // Each window finds its farms; a farm seen at several windows is one group, and each
+        // account keeps its strongest finding.
+        var all: [(Int, Finding)] = []
+        for (w, f) in windowFactors.enumerated() {
+            try cancel.check()
+            all += try runWindow(t, windowMs: max(60_000, Int64(Double(windowMs) * f)), cancel: cancel).map { (w, $0) }
+        }
+        var label: [String: Int] = [:]
+        var labels: [String] = []
+        for (w, f) in all { let l = "\(w)/\(f.group ?? "")"; if label[l] == nil { label[l] = labels.count; labels.append(l) } }
+        var ds = DisjointSet(labels.count)
+        var firstLabel: [Int32: Int32] = [:]
+        for (w, f) in all {
+            let l = Int32(label["\(w)/\(f.group ?? "")"]!)
+            if let o = firstLabel[f.account] { ds.union(o, l) } else { firstLabel[f.account] = l }
+        }
+        var best: [Int32: Finding] = [:]
+        var size: [Int32: Set<Int32>] = [:]
+        for (w, f) in all {
+            let root = ds.find(Int32(label["\(w)/\(f.group ?? "")"]!))
+            size[root, default: []].insert(f.account)
+            if (best[f.account]?.strength ?? -1) < f.strength { best[f.account] = f }
+        }
+        var name: [Int32: String] = [:]
+        for (k, root) in size.keys.sorted(by: { (size[$0]!.count, $1) > (size[$1]!.count, $0) }).enumerated() { name[root] = "farm-\(k + 1)" }
+        return best.keys.sorted().map { a in
+            var f = best[a]!
+            f.group = name[ds.find(firstLabel[a]!)]
+            return f
+        }
+    }
+
+    func runWindow(_ t: EventTable, windowMs: Int64, cancel: CancelToken) throws -> [Finding] {
         let nItems = Int64(t.items.count), nAcc = Int64(t.accountCount)
         var minTs = Int64.max, maxTs = Int64.min
         for e in 0..<t.count { minTs = min(minTs, t.ts[e]); maxTs = max(maxTs, t.ts[e]) }
@@ -53,6 +90,10 @@ public struct ClickFarmDetector: Detector {
         // accounts with too few actions to ever reach minCommon carry no pair signal.
         var bucketStart: [Int32] = [0]
         var bucketAcc: [Int32] = []
+        var bucketTarget: [Int64] = []
+        // Collision probability Σ(s/S)² over every bucket: how likely two actions drawn from the
+        // store land together by chance — the yardstick for "more in common than chance".
+        var sumS = 0.0, sumS2 = 0.0
         var i = 0
         while i < packed.count {
             let key = packed[i] >> UInt64(accBits)
@@ -63,8 +104,11 @@ public struct ClickFarmDetector: Detector {
                 if keysOf[Int(a)] >= Int32(minCommon) { bucketAcc.append(a) }
                 j += 1
             }
+            sumS += Double(j - i); sumS2 += Double(j - i) * Double(j - i)
             let n = bucketAcc.count - mark
-            if n >= 2 && n <= maxBucket { bucketStart.append(Int32(bucketAcc.count)) } else { bucketAcc.removeLast(n) }
+            if n >= 2 && n <= maxBucket {
+                bucketStart.append(Int32(bucketAcc.count)); bucketTarget.append(Int64(key) / bins)
+            } else { bucketAcc.removeLast(n) }
             i = j
         }
         packed = []
@@ -86,17 +130,25 @@ public struct ClickFarmDetector: Detector {
         // Co-occurrence counted per account with a dense counter: memory stays at the
         // pairs that qualify, not every pair that ever met.
         var counter = [Int32](repeating: 0, count: t.accountCount)
+        var targetsTogether = [Int32](repeating: 0, count: t.accountCount)
+        var lastTarget = [Int64](repeating: -1, count: t.accountCount)
+        let collision = sumS > 0 ? sumS2 / (sumS * sumS) : 0
+        var activeAccounts = 0
+        for n in keysOf where n >= Int32(minCommon) { activeAccounts += 1 }
+        let pairBar = log10(max(10, Double(activeAccounts) * Double(activeAccounts) / 2))
         var touched: [Int32] = []
         var partners: [Int32: [(Int32, Int)]] = [:]
         for a in 0..<t.accountCount where accStart[a + 1] > accStart[a] {
             if a & 0xFFF == 0 { try cancel.check() }
             for q in Int(accStart[a])..<Int(accStart[a + 1]) {
                 let bk = Int(accBuckets[q])
+                let target = bucketTarget[bk]          // buckets come in target order
                 for k in Int(bucketStart[bk])..<Int(bucketStart[bk + 1]) {
                     let b = Int(bucketAcc[k])
                     if b <= a { continue }
-                    if counter[b] == 0 { touched.append(Int32(b)) }
+                    if counter[b] == 0 { touched.append(Int32(b)); lastTarget[b] = -1; targetsTogether[b] = 0 }
                     counter[b] += 1
+                    if lastTarget[b] != target { lastTarget[b] = target; targetsTogether[b] += 1 }
                 }
             }
             for b32 in touched {
@@ -104,7 +156,15 @@ public struct ClickFarmDetector: Detector {
                 counter[b] = 0
                 guard c >= minCommon else { continue }
                 let jac = Double(c) / Double(Int(keysOf[a]) + Int(keysOf[b]) - c)
-                guard jac >= minJaccard else { continue }
+                // In lockstep: together on a good part of what both do, or — for members with
+                // lives of their own who join only some jobs — together on several targets far
+                // more often than the store's collision rate allows (Poisson tail, corrected
+                // for the pairs that could have met).
+                if jac < minJaccard {
+                    guard targetsTogether[b] >= 3 else { continue }
+                    let expected = Double(keysOf[a]) * Double(keysOf[b]) * collision
+                    guard Significance.surprise(Significance.logPoissonTail(c, expected)) >= pairBar else { continue }
+                }
                 partners[Int32(a), default: []].append((b32, c))
                 partners[b32, default: []].append((Int32(a), c))
             }
@@ -119,6 +179,8 @@ public struct ClickFarmDetector: Detector {
         }
         var findings: [Finding] = []
         var farmNo = 0
+        struct Farm { var members: Set<Int32>; var jobKeys: Set<UInt64>; var base: Double; var group: String; var jobs: Int }
+        var farms: [Farm] = []
         for members in groups where members.count >= minGroup {
             // Actions the group performed together: buckets hit by 3+ members.
             var together: [UInt64: [Int32]] = [:]
@@ -161,6 +223,7 @@ public struct ClickFarmDetector: Detector {
             guard jobTargets.count >= 3 else { continue }
             let base = 0.4 + 0.2 * Stat.ramp(Double(jobs), 3, 12) + 0.25 * devShare + 0.1 * Stat.ramp(Double(jobTargets.count), 3, 8)
                      + 0.05 * Stat.ramp(Double(members.count), 5, 15)
+            farms.append(Farm(members: Set(members), jobKeys: jobKeys, base: base, group: group, jobs: jobs))
             for a in members {
                 let ps = partners[a] ?? []
                 // Its own life is mostly the group's work, or it shares a device with the group.
@@ -189,7 +252,56 @@ public struct ClickFarmDetector: Detector {
                                         linked: ps.sorted { $0.1 > $1.1 }.map { t.accountID($0.0) }, identifiers: ids, group: group))
             }
         }
+        try cancel.check()
+        findings += recruit(t, farms: farms.map { ($0.members, $0.jobKeys, $0.base, $0.group, $0.jobs) }, actions: keysOf,
+                            key: { e in Self.actionTarget(t, e, nItems: nItems).map { UInt64($0 * bins + (t.ts[e] - minTs) / window) } },
+                            windowMinutes: window / 60_000)
         return findings
+    }
+
+    /// Members who joined only some of a farm's jobs. Each job is a (target, window) bucket the
+    /// farm's core hit together; an account outside the core that hit several of them is
+    /// tested against chance: a Poisson tail whose mean is how often the store's accounts
+    /// (weighted by how active this one is) land in those buckets, corrected for the number
+    /// of accounts that could have.
+    func recruit(_ t: EventTable, farms: [(members: Set<Int32>, jobKeys: Set<UInt64>, base: Double, group: String, jobs: Int)],
+                 actions: [Int32], key: (Int) -> UInt64?, windowMinutes: Int64) -> [Finding] {
+        guard !farms.isEmpty else { return [] }
+        var jobFarm: [UInt64: Int] = [:]
+        for (g, f) in farms.enumerated() { for k in f.jobKeys { jobFarm[k] = g } }
+        var crowd: [UInt64: Set<Int32>] = [:]
+        var hits: [UInt64: [Int]] = [:]          // account << 32 | farm → events
+        for e in 0..<t.count where t.account[e] >= 0 {
+            guard let k = key(e), let g = jobFarm[k] else { continue }
+            let a = t.account[e]
+            if farms[g].members.contains(a) { continue }
+            crowd[k, default: []].insert(a)
+            hits[UInt64(UInt32(a)) << 32 | UInt64(g), default: []].append(e)
+        }
+        var active = 0, total = 0
+        for n in actions where n > 0 { active += 1; total += Int(n) }
+        guard active > 0 else { return [] }
+        let mean = Double(total) / Double(active)
+        var chance = [Double](repeating: 0, count: farms.count)   // expected hits of an average account
+        for (g, f) in farms.enumerated() { chance[g] = f.jobKeys.reduce(0.0) { $0 + Double(crowd[$1]?.count ?? 0) } / Double(active) }
+        let nItems = Int64(t.items.count)
+        var out: [Finding] = []
+        for (k, evs) in hits.sorted(by: { $0.key < $1.key }) {
+            let a = Int32(truncatingIfNeeded: k >> 32), g = Int(k & 0xFFFF_FFFF)
+            var keys = Set<UInt64>(), targets = Set<Int64>()
+            for e in evs { if let x = key(e) { keys.insert(x) }; if let x = Self.actionTarget(t, e, nItems: nItems) { targets.insert(x) } }
+            guard keys.count >= 2, targets.count >= 2 else { continue }
+            let lambda = chance[g] * min(10, max(0.1, Double(actions[Int(a)]) / mean))
+            let surprise = Significance.surprise(Significance.logPoissonTail(keys.count, lambda)) - log10(Double(active))
+            guard surprise >= 1 else { continue }
+            let f = farms[g]
+            let strength = min(0.9, f.base * (0.6 + 0.25 * Stat.ramp(Double(keys.count), 2, 6)))
+            let why = "joined \(keys.count) of the \(f.jobs) group actions of a \(f.members.count)-account lockstep group (same target, same \(windowMinutes) min) on \(targets.count) targets; chance 1 in 10^\(Int((surprise + log10(Double(active))).rounded()))"
+            out.append(Finding(account: a, detector: name, riskType: .clickFarm, strength: strength, reason: why,
+                               events: evs.prefix(200).map { t.rowid[$0] }, linked: f.members.sorted().prefix(100).map { t.accountID($0) },
+                               group: f.group))
+        }
+        return out
     }
 
     /// What an event acts on: an item (view) or an account (follow, profile view, live view),

@@ -1,14 +1,35 @@
 import Foundation
 
 /// Scraping and information leakage: enumeration of profiles or items at a machine-regular
-/// pace across many distinct targets. People browse in bursts with long, irregular pauses.
+/// pace across many distinct targets — at any pace. A run is a stretch of one kind of view
+/// without a pause longer than several of the account's own typical gaps (so a bot that
+/// waits two minutes between pages has runs as long as one that waits two seconds). People
+/// browse in bursts with irregular pauses (gaps vary about as much as they last, CV ≈ 1);
+/// a run of 30+ near-constant gaps (CV < 0.5) over mostly distinct targets is not a person.
+/// Coverage is judged against the store: the distinct targets the account reached, against
+/// the 99th percentile of how many such views accounts that view that kind at all make.
 public struct ScrapingDetector: Detector {
     public let name = "scraping"
-    public var maxGapMs: Int64 = 60_000
-    public var minRun = 60
+    /// Shortest pause that always ends a run, and the multiple of the account's median gap that does.
+    public var minBreakMs: Int64 = 60_000
+    public var breakFactor = 8.0
+    public var minRun = 30
+    public var maxCV = 0.5
     public init() {}
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
+        // The store's distribution of views per account, per kind.
+        var coverageBar: [EventKind: Double] = [:]
+        for kind in [EventKind.profileView, .view] {
+            var perAccount: [Double] = []
+            for a in 0..<t.accountCount {
+                var n = 0
+                for e in t.events(of: a) where t.kind[Int(e)] == kind { n += 1 }
+                if n > 0 { perAccount.append(Double(n)) }
+            }
+            coverageBar[kind] = Significance.quantile(perAccount, 0.99) ?? .infinity
+        }
+        try cancel.check()
         var findings: [Finding] = []
         for a in 0..<t.accountCount {
             if a & 0x3FFF == 0 { try cancel.check() }
@@ -18,9 +39,15 @@ public struct ScrapingDetector: Detector {
             for kind in [EventKind.profileView, .view] {
                 let list = ev.filter { t.kind[Int($0)] == kind }.map(Int.init)
                 if list.count < minRun { continue }
+                var allGaps: [Double] = []
+                allGaps.reserveCapacity(list.count)
+                for k in 1..<list.count { allGaps.append(Double(t.ts[list[k]] - t.ts[list[k - 1]])) }
+                let median = Stat.median(allGaps)
+                let breakMs = max(Double(minBreakMs), breakFactor * median)
                 var start = 0
                 var total = 0, runs = 0
                 var sample: [Int64] = []
+                var covered = Set<Int32>()
                 var bestRun: (Double, Double, Double, Int) = (0, 0, 0, 0)
                 func close(_ lo: Int, _ hi: Int) {
                     let n = hi - lo
@@ -35,24 +62,31 @@ public struct ScrapingDetector: Detector {
                     }
                     let cv = Stat.cv(gaps)
                     let distinct = Double(targets.count) / Double(n)
-                    let s = 0.4 * Stat.ramp(Double(n), Double(minRun), 400) + 0.35 * (1 - Stat.ramp(cv, 0.25, 0.7))
-                          + 0.25 * Stat.ramp(distinct, 0.5, 0.9)
-                    guard cv < 0.5 && distinct >= 0.5 else { return }
+                    guard cv < maxCV && distinct >= 0.5 else { return }
+                    // 30 near-constant gaps are already beyond chance for a person; more adds little.
+                    let s = 0.55 + 0.15 * Stat.ramp(Double(n), Double(minRun), 300) + 0.15 * (1 - Stat.ramp(cv, 0.2, maxCV))
+                          + 0.15 * Stat.ramp(distinct, 0.5, 0.9)
                     total += n; runs += 1
+                    covered.formUnion(targets)
                     if sample.count < 200 { sample += (lo..<min(hi, lo + 50)).map { t.rowid[list[$0]] } }
                     if s > bestRun.0 { bestRun = (s, Stat.mean(gaps), cv, n) }
                 }
                 for k in 1...list.count {
-                    if k == list.count || t.ts[list[k]] - t.ts[list[k - 1]] > maxGapMs {
+                    if k == list.count || Double(t.ts[list[k]] - t.ts[list[k - 1]]) > breakMs {
                         close(start, k)
                         start = k
                     }
                 }
                 guard runs > 0 else { continue }
-                let s = min(0.97, bestRun.0 + 0.05 * Double(runs - 1))
+                // Reaching more targets than 99% of the store's viewers adds weight; a short regular run alone is weaker.
+                let bar = coverageBar[kind] ?? .infinity
+                let coverage = Stat.ramp(Double(covered.count), bar * 0.5, bar * 2)
+                let s = min(0.97, bestRun.0 * (0.8 + 0.2 * coverage) + 0.1 * coverage + 0.05 * Double(runs - 1))
                 guard s >= 0.6, s > (best?.0 ?? 0) else { continue }
                 let what = kind == .view ? "item pages" : "profiles"
-                let why = "enumerated \(total) \(what) in \(runs) run(s) at a machine-regular pace: every \(String(format: "%.1f", bestRun.1)) s (variation \(Int((bestRun.2 * 100).rounded()))%), nearly all distinct"
+                let pace = bestRun.1 >= 90 ? String(format: "%.1f min", bestRun.1 / 60) : String(format: "%.1f s", bestRun.1)
+                var why = "enumerated \(total) \(what) (\(covered.count) distinct) in \(runs) run(s) at a machine-regular pace: every \(pace) (variation \(Int((bestRun.2 * 100).rounded()))%), nearly all distinct"
+                if Double(covered.count) > bar { why += "; more distinct \(what) than 99% of accounts (\(Int(bar)))" }
                 best = (s, why, sample)
             }
             if let b = best {

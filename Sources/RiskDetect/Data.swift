@@ -143,6 +143,7 @@ public final class EventTable {
     public var address: [Int32] = []
     public var rating: [Int8] = []          // 0 = absent
     public var failed: [Bool] = []          // status = 'fail'
+    public var status: [Int32] = []         // index into `statuses` (ok, fail, a refund reason…), -1 = none
     public var textRef: [Int32] = []        // index into `texts`, -1 = none
     public var texts: [String] = []
 
@@ -155,6 +156,7 @@ public final class EventTable {
     public var coupons = Interner(capacity: 256)
     public var payments = Interner(capacity: 1 << 16)
     public var addresses = Interner(capacity: 1 << 16)
+    public var statuses = Interner(capacity: 64)
 
     // Accounts (indexed like `accounts`; those only referenced by events have no profile)
     public var createdAt: [Int64] = []      // Int64.min = unknown
@@ -250,7 +252,7 @@ extension EventTable {
         }
         t.rowid.reserveCapacity(nEvents); t.ts.reserveCapacity(nEvents); t.account.reserveCapacity(nEvents)
         t.kind.reserveCapacity(nEvents); t.quantity.reserveCapacity(nEvents); t.amount.reserveCapacity(nEvents)
-        t.rating.reserveCapacity(nEvents); t.failed.reserveCapacity(nEvents)
+        t.rating.reserveCapacity(nEvents); t.failed.reserveCapacity(nEvents); t.status.reserveCapacity(nEvents)
 
         let st = try db.prepare("""
             SELECT id, ts, account_id, type, device_id, ip, country, item_id, seller_id, quantity, amount,
@@ -296,7 +298,10 @@ extension EventTable {
             t.address.append(bytes(13).map { t.addresses.intern($0) } ?? -1)
             t.target.append(bytes(14).map { t.accounts.intern($0) } ?? -1)
             t.rating.append(sqlite3_column_type(h, 15) == SQLITE_NULL ? 0 : Int8(clamping: sqlite3_column_int64(h, 15)))
-            if let b = bytes(16) { t.failed.append(b.count == 4 && b.elementsEqual("fail".utf8)) } else { t.failed.append(false) }
+            if let b = bytes(16) {
+                t.failed.append(b.count == 4 && b.elementsEqual("fail".utf8))
+                t.status.append(t.statuses.intern(b))
+            } else { t.failed.append(false); t.status.append(-1) }
             if let b = bytes(17) {
                 t.textRef.append(Int32(t.texts.count))
                 t.texts.append(String(decoding: b, as: UTF8.self))

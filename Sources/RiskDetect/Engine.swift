@@ -42,10 +42,12 @@ public final class DetectionEngine {
     public var useModel = true
     /// The model's share of a blended score; the detectors' noisy-OR has the rest.
     public var modelWeight = 0.7
+    /// The final score's layers beyond the detectors (Scoring.swift).
+    public var layers = ScoringLayers()
 
     public static func standardDetectors() -> [Detector] {
         [BrushingDetector(), ClickFarmDetector(), IdentityDetector(), ScalperDetector(),
-         TakeoverDetector(), ScrapingDetector(), SpamDetector()]
+         TakeoverDetector(), ScrapingDetector(), SpamDetector(), RefundAbuseDetector()]
     }
 
     public init(detectors: [Detector] = DetectionEngine.standardDetectors(), rules: AssetCatalog? = .builtIn) {
@@ -136,7 +138,9 @@ public final class DetectionEngine {
         }
         try cancel.check()
         progress("scoring", 0.95)
-        var scores = DetectionEngine.combine(findings, accounts: table.accountCount)
+        let layered = RiskScoring.run(table, findings: findings, layers: layers)
+        var scores = layered.scores
+        reports += layered.reports
         // The learnt model, stacked on the detectors' strengths and behaviour features.
         var modelID: Int64?
         var current: ModelRecord?

@@ -12,7 +12,7 @@ public enum AccountFeatures {
         ("message", .message), ("profile_view", .profileView),
     ]
     /// Detectors whose strongest finding per account is a feature; SQL rules count as one.
-    public static let detectorNames = ["brushing", "click_farm", "identity", "scalper", "ato", "scraping", "spam", "rules"]
+    public static let detectorNames = ["brushing", "click_farm", "identity", "scalper", "ato", "scraping", "spam", "refund_abuse", "rules"]
 
     /// Behaviour features (what an account did), then the detectors' strengths.
     public static var names: [String] { behaviourNames + detectorNames.map { "det_" + $0 } }

@@ -4,7 +4,7 @@ import RiskStore
 /// Risk areas, as analysts name them.
 public enum RiskType: String, CaseIterable, Sendable {
     case brushing, clickFarm = "click_farm", dealHunter = "deal_hunter", multiAccounting = "multi_accounting"
-    case scalper, ato, scraping, spam, other
+    case scalper, ato, scraping, spam, refundAbuse = "refund_abuse", other
 }
 
 /// One detector's statement about one account: how strong, why in plain words, and the

@@ -48,10 +48,15 @@ public struct IdentityDetector: Detector {
         }
         try cancel.check()
         let newUser = newUserCoupons(t)
+        // The incentive a cluster of fresh accounts is after: a new-user coupon, or any coupon
+        // taken in the account's first week (welcome codes are often one per account). How
+        // common that is in this store is the bar.
+        let (incentive, incentiveRate) = firstWeekCoupons(t, newUser: newUser)
         var comps: [Int32: [Int32]] = [:]
         for a in linkIDs.keys { comps[ds.find(a), default: []].append(a) }
         var findings: [Finding] = []
         var no = 0
+        let clusterCount = comps.values.filter { $0.count >= 3 }.count
         for members in comps.values.map({ $0.sorted() }).sorted(by: { ($0.count, $1[0]) > ($1.count, $0[0]) }) where members.count >= 3 {
             // What the members did.
             var couponUsers = 0
@@ -63,7 +68,8 @@ public struct IdentityDetector: Detector {
                 for e32 in t.events(of: Int(a)) {
                     let e = Int(e32)
                     days.insert(t.ts[e] / 86_400_000)
-                    if t.coupon[e] >= 0 && newUser.contains(t.coupon[e]) && (t.kind[e] == .couponRedeem || t.kind[e] == .order) {
+                    if t.coupon[e] >= 0 && (t.kind[e] == .couponRedeem || t.kind[e] == .order)
+                        && (newUser.contains(t.coupon[e]) || incentive.contains(Int32(e))) {
                         couponEvents[a, default: []].append(t.rowid[e])
                     }
                 }
@@ -83,8 +89,16 @@ public struct IdentityDetector: Detector {
             let deal = sizeF * (0.45 * Stat.ramp(couponFrac, 0.3, 0.8) + 0.3 * Stat.ramp(burst, 0.4, 0.9)
                                 + 0.15 * emailSim + 0.1 * thin)
             let multi = Stat.ramp(n, 5, 12) * (0.4 + 0.3 * Stat.ramp(burst, 0.4, 0.9) + 0.3 * thin) * 0.6
-            let isDeal = deal >= 0.45 && couponFrac >= 0.3
-            let score = isDeal ? deal : multi
+            // Judged against the store: this many incentive takers among n accounts, when a
+            // share `incentiveRate` of the store's accounts take one (binomial tail, corrected
+            // for the clusters tested).
+            let surprise = Significance.surprise(Significance.logBinomialTail(couponUsers, members.count, incentiveRate))
+                - log10(Double(max(1, clusterCount)))
+            let lift = couponFrac / max(incentiveRate, 1e-6)
+            let significant = couponUsers >= 2 && surprise >= 2 && lift >= 3
+            let isDeal = couponFrac >= 0.3 && (deal >= 0.45 || significant)
+            let dealScore = significant ? max(deal, 0.5 + 0.3 * Stat.ramp(surprise, 2, 8) + 0.15 * Stat.ramp(burst, 0.4, 0.9)) : deal
+            let score = isDeal ? min(0.95, dealScore) : multi
             guard score >= 0.3 else { continue }
             no += 1
             let group = (isDeal ? "dealhunt-" : "cluster-") + String(no)
@@ -119,6 +133,33 @@ public struct IdentityDetector: Detector {
             if let age = t.ageDays(Int(t.account[e]), at: t.ts[e]), age <= 7 { early[t.coupon[e], default: 0] += 1 }
         }
         return Set(total.filter { $0.value >= 10 && Double(early[$0.key] ?? 0) >= 0.7 * Double($0.value) }.keys)
+    }
+
+    /// Coupon events (redemptions, orders with a coupon) in an account's first 7 days, and the
+    /// share of its peers — accounts that started while the log runs — that have one.
+    func firstWeekCoupons(_ t: EventTable, newUser: Set<Int32>) -> (Set<Int32>, Double) {
+        var events = Set<Int32>()
+        var takers = Set<Int32>()
+        var accounts = 0, newTakers = 0
+        var logStart = Int64.max
+        for e in 0..<t.count { logStart = min(logStart, t.ts[e]) }
+        for a in 0..<t.accountCount {
+            let ev = t.events(of: a)
+            if ev.isEmpty { continue }
+            let started = t.createdAt[a] != Int64.min ? t.createdAt[a] : t.firstSeen[a]
+            let fresh = started != Int64.min && started >= logStart
+            if fresh { accounts += 1 }
+            let before = takers.count
+            for e32 in ev {
+                let e = Int(e32)
+                guard t.coupon[e] >= 0, t.kind[e] == .couponRedeem || t.kind[e] == .order else { continue }
+                if newUser.contains(t.coupon[e]) || (t.ageDays(a, at: t.ts[e]).map { $0 <= 7 } ?? false) {
+                    events.insert(Int32(e)); takers.insert(Int32(a))
+                }
+            }
+            if fresh && takers.count > before { newTakers += 1 }
+        }
+        return (events, Double(newTakers) / Double(max(1, accounts)))
     }
 
     /// The most timestamps that fit in one window of `width`.

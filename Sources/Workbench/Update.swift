@@ -109,7 +109,7 @@ enum Commands {
         ("item", "ID — accounts that carted, bought or reviewed an item"), ("seller", "ID — accounts that bought from a seller"),
         ("domain", "DOMAIN — accounts with that email domain"), ("target", "ID — accounts acting on an account"),
         ("date", "YYYY-MM-DD — jump the timeline to a day"), ("sort", "score|events|created|last_seen|country|account"),
-        ("risk", "TYPE — only that risk type (brushing, click_farm, deal_hunter, scalper, ato, scraping, spam…); empty for all"),
+        ("risk", "TYPE — only that risk type (brushing, click_farm, deal_hunter, multi_accounting, scalper, ato, scraping, spam, refund_abuse…); empty for all"),
         ("status", "open|in_review|escalated|closed — the case in view"), ("mine", "cases you hold"), ("unassigned", "cases nobody holds"), ("escalated", "escalated cases"), ("all", "every case again"),
         ("label", "fraud|legit|unsure|none [CATEGORY|-] [NOTE] — label the account in view (keys 1 2 3; u undo, Ctrl-R redo)"),
         ("groups", "rings, clusters and farms of the latest detection run; Enter lists members"), ("group", "ID — one group's members"),

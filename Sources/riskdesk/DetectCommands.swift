@@ -14,6 +14,8 @@ struct Detect: ParsableCommand {
     @Flag(help: "Skip the SQL rules.") var noRules = false
     @Flag(help: "Leave the learnt model out of the score (detectors and rules only).") var noModel = false
     @Option(help: "The learnt model's share of the score, 0…1 (the detectors have the rest).") var modelWeight = 0.7
+    @Option(name: .customLong("disable"), help: "Switch off a detector by name (repeatable), e.g. --disable ato; see `detect` output for the names.")
+    var disabled: [String] = []
     @Flag(help: "Print JSON.") var json = false
     @Flag(help: "Print nothing but errors.") var quiet = false
 
@@ -37,6 +39,7 @@ struct Detect: ParsableCommand {
             guard (0...1).contains(modelWeight) else { throw CLIError("--model-weight must be between 0 and 1 (got \(modelWeight))") }
             engine.useModel = !noModel
             engine.modelWeight = modelWeight
+            try engine.disable(disabled)
             let bar = isatty(2) != 0 && !quiet
             var last = ""
             let report: DetectReport

@@ -1,0 +1,162 @@
+import Foundation
+
+/// Refund / return abuse: accounts — often rings sharing shipping addresses or payment
+/// instruments — whose orders mostly end in a refund claim, typically "not received".
+/// Judged against the store's own refund rate per order, reason by reason: a unit (one
+/// account, or a ring joined by shared identifiers) is flagged when its refunds are
+/// improbable under that base rate (binomial tail, corrected for the number of units
+/// tested) and several times above it. Honest households share addresses and cards too,
+/// but their one damaged parcel a year is exactly the base rate.
+public struct RefundAbuseDetector: Detector {
+    public let name = "refund_abuse"
+    /// An identifier used by more accounts than this (a pickup point, a shared office) links nothing.
+    public var maxSharing = 40
+    /// Required significance after correction, in −log10 (2 = one in a hundred).
+    public var minSurprise = 2.0
+    /// Required lift of the unit's refund rate over the base rate.
+    public var minLift = 4.0
+    public init() {}
+
+    public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
+        let na = t.accountCount
+        var orders = [Int32](repeating: 0, count: na)
+        var refunds = [Int32](repeating: 0, count: na)
+        var byReason: [UInt64: Int32] = [:]          // (account, reason) → refunds
+        var reasonTotal: [Int32: Int] = [:]
+        var totalOrders = 0, totalRefunds = 0
+        for e in 0..<t.count where t.account[e] >= 0 {
+            switch t.kind[e] {
+            case .order:
+                orders[Int(t.account[e])] += 1; totalOrders += 1
+            case .refund:
+                refunds[Int(t.account[e])] += 1; totalRefunds += 1
+                let r = t.status[e]
+                reasonTotal[r, default: 0] += 1
+                byReason[UInt64(UInt32(t.account[e])) << 32 | UInt64(UInt32(bitPattern: r)), default: 0] += 1
+            default: break
+            }
+        }
+        guard totalRefunds > 0, totalOrders > 0 else { return [] }
+        try cancel.check()
+        // Refunds a store sees per order, overall and per reason.
+        let base = Double(totalRefunds) / Double(max(totalOrders, totalRefunds))
+        var reasonRate: [Int32: Double] = [:]
+        for (r, n) in reasonTotal { reasonRate[r] = Double(n) / Double(max(totalOrders, totalRefunds)) }
+
+        // Refunders linked by shared addresses and payment instruments.
+        let refunders = (0..<na).filter { refunds[$0] > 0 }
+        let nAddr = t.addresses.count
+        var pairs: [UInt64] = []
+        for a in refunders {
+            for e32 in t.events(of: a) {
+                let e = Int(e32)
+                if t.address[e] >= 0 { pairs.append(UInt64(t.address[e]) << 32 | UInt64(a)) }
+                if t.payment[e] >= 0 && (t.kind[e] == .payment || t.kind[e] == .order || t.kind[e] == .refund) {
+                    pairs.append(UInt64(nAddr + Int(t.payment[e])) << 32 | UInt64(a))
+                }
+            }
+        }
+        pairs.sort()
+        // How many accounts (refunders or not) use each identifier: a hub links nothing.
+        var useCount: [UInt64: Int] = [:]
+        do {
+            var i = 0
+            while i < pairs.count {
+                let id = pairs[i] >> 32
+                var j = i, n = 0
+                while j < pairs.count && pairs[j] >> 32 == id { if j == i || pairs[j] != pairs[j - 1] { n += 1 }; j += 1 }
+                if n >= 2 { useCount[id] = n }
+                i = j
+            }
+        }
+        if !useCount.isEmpty {
+            // Count non-refunding users too, so a pickup point used by hundreds is seen as one.
+            var seen = Set<UInt64>()
+            for a in 0..<na where refunds[a] == 0 {
+                seen.removeAll(keepingCapacity: true)
+                for e32 in t.events(of: a) {
+                    let e = Int(e32)
+                    if t.address[e] >= 0 { seen.insert(UInt64(t.address[e])) }
+                    if t.payment[e] >= 0 { seen.insert(UInt64(nAddr + Int(t.payment[e]))) }
+                }
+                for id in seen where useCount[id] != nil { useCount[id]! += 1 }
+            }
+        }
+        try cancel.check()
+        var ds = DisjointSet(na)
+        var linkIDs: [Int32: Set<UInt64>] = [:]
+        var i = 0
+        while i < pairs.count {
+            let id = pairs[i] >> 32
+            var j = i
+            var owners: [Int32] = []
+            while j < pairs.count && pairs[j] >> 32 == id {
+                if j == i || pairs[j] != pairs[j - 1] { owners.append(Int32(truncatingIfNeeded: pairs[j] & 0xFFFF_FFFF)) }
+                j += 1
+            }
+            if owners.count >= 2 && (useCount[id] ?? owners.count) <= maxSharing {
+                for o in owners { ds.union(owners[0], o); linkIDs[o, default: []].insert(id) }
+            }
+            i = j
+        }
+        var units: [Int32: [Int32]] = [:]
+        for a in refunders { units[ds.find(Int32(a)), default: []].append(Int32(a)) }
+        let tests = Double(max(1, units.count)) * Double(reasonTotal.count + 1)
+        let correction = log10(tests)
+        func describe(_ id: UInt64) -> (kind: String, value: String) {
+            let x = Int(id)
+            if x < nAddr { return ("address", t.addresses.string(Int32(x))) }
+            return ("payment", t.payments.string(Int32(x - nAddr)))
+        }
+        var findings: [Finding] = []
+        var ringNo = 0
+        for members in units.values.map({ $0.sorted() }).sorted(by: { ($0.count, $1[0]) > ($1.count, $0[0]) }) {
+            let n = members.reduce(0) { $0 + Int(max(orders[Int($1)], refunds[Int($1)])) }
+            let k = members.reduce(0) { $0 + Int(refunds[Int($1)]) }
+            // The most surprising view: all refunds, or one reason's.
+            var best = (surprise: Significance.surprise(Significance.logBinomialTail(k, n, base)), reason: Int32(-2), k: k, rate: base)
+            var reasonsHere: [Int32: Int] = [:]
+            for a in members {
+                for (r, _) in reasonRate {
+                    if let c = byReason[UInt64(UInt32(a)) << 32 | UInt64(UInt32(bitPattern: r))] { reasonsHere[r, default: 0] += Int(c) }
+                }
+            }
+            for (r, kr) in reasonsHere {
+                let p = reasonRate[r] ?? base
+                let s = Significance.surprise(Significance.logBinomialTail(kr, n, p))
+                if s > best.surprise { best = (s, r, kr, p) }
+            }
+            let corrected = best.surprise - correction
+            let lift = (Double(best.k) / Double(max(1, n))) / max(best.rate, 1e-9)
+            guard corrected >= minSurprise, lift >= minLift, Double(k) >= 0.3 * Double(n) else { continue }
+            var group: String? = nil
+            if members.count >= 2 { ringNo += 1; group = "refund-\(ringNo)" }
+            let reasonName = best.reason >= 0 ? "“" + t.statuses.string(best.reason).replacingOccurrences(of: "_", with: " ") + "”" : ""
+            let strength = min(0.95, 0.5 + 0.3 * Stat.ramp(corrected, minSurprise, minSurprise + 10)
+                                + 0.15 * Stat.ramp(Double(members.count), 1, 5))
+            let names = members.map { t.accountID($0) }
+            for a in members {
+                let own = Double(refunds[Int(a)]) / Double(max(1, max(orders[Int(a)], refunds[Int(a)])))
+                // A member whose own refunds are near the base rate rides on the ring: weaker.
+                let ownF = own >= 0.3 ? 1.0 : 0.7
+                var ev: [Int64] = []
+                for e32 in t.events(of: Int(a)) where t.kind[Int(e32)] == .refund || t.kind[Int(e32)] == .order {
+                    if ev.count < 200 { ev.append(t.rowid[Int(e32)]) }
+                }
+                var why = "\(refunds[Int(a)]) of \(orders[Int(a)]) order(s) ended in a refund claim"
+                if members.count >= 2 {
+                    why += "; one of \(members.count) accounts sharing " +
+                        Set((linkIDs[a] ?? []).map { describe($0).kind }).sorted().joined(separator: "/") +
+                        " with \(best.k) \(reasonName.isEmpty ? "" : reasonName + " ")refunds on \(n) orders"
+                } else if !reasonName.isEmpty {
+                    why += ", \(best.k) \(reasonName)"
+                }
+                why += String(format: " — %.0f× the store's rate (%.1f%%), chance 1 in 10^%.0f", lift, best.rate * 100, best.surprise)
+                findings.append(Finding(account: a, detector: name, riskType: .refundAbuse, strength: strength * ownF, reason: why,
+                                        events: ev, linked: names.filter { $0 != t.accountID(a) },
+                                        identifiers: (linkIDs[a] ?? []).sorted().prefix(20).map(describe), group: group))
+            }
+        }
+        return findings
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+
+/// Tests detectors use to decide against the store's own distributions instead of fixed
+/// cut-offs: how surprising is a count given the base rate of a peer group, and where does a
+/// value sit in the store's distribution.
+enum Significance {
+    /// log P(X ≥ k) for X ~ Binomial(n, p): the chance that `k` or more of `n` trials show a
+    /// sign whose base rate is `p`. 0 (= log 1) when k ≤ 0.
+    static func logBinomialTail(_ k: Int, _ n: Int, _ p: Double) -> Double {
+        guard k > 0 else { return 0 }
+        guard k <= n else { return -.infinity }
+        let p = min(max(p, 1e-9), 1 - 1e-9)
+        let lp = log(p), lq = log1p(-p)
+        let lnN = lnFact(n)
+        // Terms decrease past the mode; sum from k upward in log space, stopping once negligible.
+        var best = -Double.infinity
+        var terms: [Double] = []
+        var i = k
+        while i <= n {
+            let term = lnN - lnFact(i) - lnFact(n - i) + Double(i) * lp + Double(n - i) * lq
+            terms.append(term)
+            best = max(best, term)
+            if term < best - 40 { break }
+            i += 1
+        }
+        let s = terms.reduce(0) { $0 + exp($1 - best) }
+        return min(0, best + log(s))
+    }
+
+    /// ln(n!): exact below 256, Stirling's series above.
+    static func lnFact(_ n: Int) -> Double {
+        if n < 2 { return 0 }
+        if n < 256 { return table[n] }
+        let x = Double(n)
+        return x * log(x) - x + 0.5 * log(2 * Double.pi * x) + 1 / (12 * x) - 1 / (360 * x * x * x)
+    }
+    private static let table: [Double] = {
+        var t = [Double](repeating: 0, count: 256)
+        for i in 2..<256 { t[i] = t[i - 1] + log(Double(i)) }
+        return t
+    }()
+
+    /// log P(X ≥ k) for X ~ Poisson(mean).
+    static func logPoissonTail(_ k: Int, _ mean: Double) -> Double {
+        guard k > 0 else { return 0 }
+        let m = max(mean, 1e-9)
+        var best = -Double.infinity
+        var terms: [Double] = []
+        var i = k
+        while true {
+            let term = Double(i) * log(m) - m - lnFact(i)
+            terms.append(term)
+            best = max(best, term)
+            if (term < best - 40 && Double(i) > m) || i > k + 100_000 { break }
+            i += 1
+        }
+        let s = terms.reduce(0) { $0 + exp($1 - best) }
+        return min(0, best + log(s))
+    }
+
+    /// −log10 of a tail probability, for "how significant" in plain numbers (3 = one in a thousand).
+    static func surprise(_ logP: Double) -> Double { -logP / log(10) }
+
+    /// A base rate from a peer group shrunk towards a wider group's rate by `weight` pseudo-counts,
+    /// so a small peer group (or one the suspects make up most of) does not set its own bar.
+    static func shrunkRate(hits: Int, of n: Int, prior: Double, weight: Double = 20) -> Double {
+        (Double(hits) + weight * prior) / (Double(n) + weight)
+    }
+
+    /// The q-quantile (0…1) of `xs` (nearest rank); nil when empty.
+    static func quantile(_ xs: [Double], _ q: Double) -> Double? {
+        guard !xs.isEmpty else { return nil }
+        let s = xs.sorted()
+        return s[min(s.count - 1, max(0, Int((q * Double(s.count - 1)).rounded())))]
+    }
+
+    /// Excess of an observed rate over a base rate, as a share of what was left to exceed:
+    /// 0 at the base rate, 1 when every member shows the sign.
+    static func excess(_ rate: Double, over base: Double) -> Double {
+        guard base < 1 else { return 0 }
+        return max(0, (rate - base) / (1 - base))
+    }
+}
