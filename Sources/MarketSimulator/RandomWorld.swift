@@ -335,7 +335,8 @@ extension Simulator {
                 if rng.chance(0.6) { a.devices = [rng.pick(devices)] }
                 if fresh && rng.chance(0.6) { a.createdAt = start + Int64(rng.uniform(0, 8) * Double(dayMs)) }
                 for _ in 0..<rng.int(in: 2...8) {
-                    let day = rng.int(in: min(cfg.days - 1, max(0, Int((a.createdAt - start) / dayMs) + 1))...max(0, cfg.days - 2))
+                    let last = max(0, cfg.days - 4)   // leave time for the claim to land in the window
+                    let day = rng.int(in: min(last, max(0, Int((a.createdAt - start) / dayMs) + 1))...last)
                     var t = randomDayTime(day, tz: a.country.tzMinutes)
                     if t < a.createdAt { t = a.createdAt + 3_600_000 }
                     var out: [Event] = []
@@ -352,7 +353,8 @@ extension Simulator {
                                          out: &out, honest: false)
                     if rng.chance(claimShare) {
                         let order = out.first { $0.type == "order" }!
-                        var r = base(a, "refund", end + Int64(rng.uniform(2, 16) * Double(dayMs)), device: nil, ip: nil)
+                        let room = max(1.5, min(16, Double(self.end - end) / Double(dayMs) - 0.5))
+                        var r = base(a, "refund", end + Int64(rng.uniform(1, room) * Double(dayMs)), device: nil, ip: nil)
                         r.order = order.order; r.amount = order.amount; r.currency = "USD"
                         r.status = rng.chance(notReceived) ? "not_received" : rng.pick(["damaged", "not_as_described"])
                         let text = rng.pick(claims)

@@ -49,7 +49,11 @@ public enum RiskScoring {
             let p = Propagation.compute(t, findings: findings, evidence: det.map { 1 - exp(-$0) })
             var linked = 0
             for i in 0..<n where p.support[i] > 0 {
-                u[i] += -log(1 - 0.9 * p.support[i])
+                // Inherited, not amplified: a thin member rises to its ring's level; an account
+                // already flagged gains only a little from flagged neighbours (often flagged for
+                // the same reason, which is not new evidence).
+                let inherited = -log(1 - 0.9 * p.support[i])
+                u[i] += max(0, inherited - det[i]) + 0.15 * min(inherited, det[i])
                 if p.support[i] >= 0.25, let why = p.reason[i] {
                     extra[i] = extra[i].map { why + "; " + $0 } ?? why
                     linked += 1
@@ -67,7 +71,7 @@ public enum RiskScoring {
 
     /// Each account's detector evidence in hazard units. Every detector (and each SQL rule)
     /// counts once, by its strongest finding. Calibrated: a finding's strength is scaled by
-    /// where it ranks among that detector's findings in this store (0.7 at the weakest, 1 at
+    /// where it ranks among that detector's findings in this store (0.85 at the weakest, 1 at
     /// the strongest), and a detector that flags more than 3 % of the store is discounted by
     /// √(3 % / its share) — a base rate that high says the rule, not the accounts, is unusual.
     public static func detectorEvidence(_ findings: [Finding], accounts n: Int, calibrate: Bool) -> [Double] {
@@ -87,7 +91,7 @@ public enum RiskScoring {
                 let q = m > 1 ? (Double(i + j) / 2) / (m - 1) : 1
                 for k in i...j {
                     var c = entries[k].value
-                    if calibrate { c *= (0.7 + 0.3 * q) * prevalence }
+                    if calibrate { c *= (0.85 + 0.15 * q) * prevalence }
                     u[Int(entries[k].key)] += -log(1 - min(c, 0.995))
                 }
                 i = j + 1
@@ -225,7 +229,7 @@ public struct Anomaly {
             let r = rank[a]
             let tail = r > 0.97 ? (r - 0.97) / 0.03 : 0
             let strong = min(1, max(0, (raw[a] - 8) / 8))
-            units[a] = 0.01 + 0.09 * r + 1.1 * tail * tail * strong
+            units[a] = 0.01 + 0.09 * r + 0.8 * tail * tail * strong
         }
         return Anomaly(raw: raw, rank: rank, units: units, top: top, peerName: peerName, peerOf: peerOf, x: x, d: d, medians: medians)
     }
@@ -279,13 +283,14 @@ public struct Anomaly {
 /// other accounts (so a node is judged against its own base rate: an IP behind which 3,000
 /// ordinary customers and 20 bots sit passes on little), further damped by √(10 / sharers)
 /// for hubs with more than ten accounts. Two rounds, so evidence reaches a second hop at half
-/// weight. An account's support is the noisy-OR over its nodes.
+/// weight. An account's support is the noisy-OR over its nodes. IPs count a fifth (carrier NAT,
+/// offices and VPN exits are shared by strangers).
 public struct Propagation {
     public var support: [Double]
     public var reason: [String?]
 
     static let kindNames = ["device", "payment instrument", "address", "IP", "group"]
-    static let kindWeights: [Double] = [1.0, 1.0, 0.9, 0.5, 1.0]
+    static let kindWeights: [Double] = [1.0, 1.0, 0.9, 0.2, 1.0]
 
     public static func compute(_ t: EventTable, findings: [Finding], evidence e: [Double]) -> Propagation {
         let n = t.accountCount
