@@ -65,7 +65,8 @@ public final class Teacher {
             var best: (value: Double, account: Int)?
             for a in pool where !chosen.contains(a) {
                 if let g = scores[a].group, perGroupCount[g, default: 0] >= perGroup { continue }
-                let v = u[a] - diversity * (similarity[a] ?? 0)
+                // Multiplicative: similarity discounts a doubt, never makes a sure account look doubtful.
+                let v = u[a] * (1 - diversity * (similarity[a] ?? 0))
                 if best == nil || v > best!.value || (v == best!.value && a < best!.account) { best = (v, a) }
             }
             guard let pick = best?.account else { break }
@@ -84,7 +85,7 @@ public final class Teacher {
             let s = scores[a]
             var why = model.map { m in String(format: "model v%lld says %.2f, detectors %.2f", m.id, p![a], ev.scores[a].score) }
                 ?? String(format: "detectors %.2f, no model yet", ev.scores[a].score)
-            if let m = model, (p![a] >= 0.5) != (ev.scores[a].score >= 0.5) { why += m.id > 0 ? " — they disagree" : "" }
+            if let p, (p[a] >= 0.5) != (ev.scores[a].score >= 0.5) { why += " — they disagree" }
             if let r = s.reasons.first { why += "; " + r }
             return TeachItem(account: table.accountID(Int32(a)), score: s.score, model: p?[a], detectors: ev.scores[a].score,
                              uncertainty: u[a], riskType: s.riskType, group: s.group, why: why)

@@ -89,7 +89,7 @@ struct Train: ParsableCommand {
                 print(String(decoding: try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]), as: UTF8.self))
                 return
             }
-            print("learnt from \(r.labels) labelled accounts (\(r.positives) fraud = K), \(r.k > 0 ? "" : "")\(folds)-fold cross-validation, each candidate blended with the detectors as detect would; 95% bootstrap intervals:")
+            print("learnt from \(r.labels) labelled accounts (\(r.positives) fraud = K), \(folds)-fold cross-validation, each candidate blended with the detectors as detect would; 95% bootstrap intervals:")
             print("candidate        weight  AUC                        precision@K                gain over detectors")
             func f(_ i: RiskMetricsInterval) -> String { String(format: "%.4f [%.4f, %.4f]", i.value, i.low, i.high) }
             print("detectors alone  " + "-".padding(toLength: 7, withPad: " ", startingAt: 0) + " " + f(r.detectors.auc).padding(toLength: 27, withPad: " ", startingAt: 0) + f(r.detectors.precisionAtK))
