@@ -32,9 +32,9 @@ extension Simulator {
         var pool = buyers.shuffled(using: &rng)
         // Families share a device, a home address, often a card; some members are new and
         // take the new-user coupon like anyone else.
-        let nFamilies = Int(Double(buyers.count) * 0.012)
+        let nFamilies = Int(Double(buyers.count) * world.householdShare)
         for f in 0..<nFamilies {
-            let members = take(rng.int(in: 2...5), pool: &pool)
+            let members = take(world.random ? min(world.householdSize.upperBound, 2 + Int(rng.exponential(mean: 1.2))) : rng.int(in: world.householdSize), pool: &pool)
             guard members.count >= 2 else { break }
             let device = members[0].devices[0], address = members[0].addresses[0], card = members[0].payments[0]
             let shareCard = rng.chance(0.5)
@@ -135,18 +135,23 @@ extension Simulator {
     func injectAttacks() {
         var pool = attackPool
         // ATO victims are ordinary aged customers; pick them from everyone left.
-        injectTakeovers(&pool)
+        if world.random { injectTakeoversRandom(&pool) } else { injectTakeovers(&pool) }
         injectBrushing(&pool)
-        injectClickFarms(&pool)
+        if world.random { injectClickFarmsRandom(&pool) } else { injectClickFarms(&pool) }
         injectDealHunters(&pool)
         injectScalpers(&pool)
-        injectScrapers(&pool)
+        if world.random { injectScrapersRandom(&pool) } else { injectScrapers(&pool) }
         injectSpam(&pool)
+        if world.random { injectRefundAbuse(&pool) }
     }
 
     func injectBrushing(_ pool: inout [Int]) {
         var sellerPool = sellers.shuffled(using: &rng)
-        for g in 0..<scaled(2...5) {
+        if world.random {   // the mega-seller brushes too, in some worlds (its honest buyers are then the look-alikes)
+            sellerPool.removeAll { $0 == megaSeller }
+            if world.brushMega { sellerPool.append(megaSeller) }
+        }
+        for g in 0..<scaled(world.brushRings) {
             guard let si = sellerPool.popLast() else { break }
             let seller = accounts[si]
             let group = "brushing-\(g + 1)"
@@ -154,7 +159,8 @@ extension Simulator {
             seller.scripted = false          // the seller keeps trading normally
             let sellerItems = itemsBySeller[si] ?? []
             guard !sellerItems.isEmpty else { continue }
-            let fakes = take(rng.int(in: 6...min(45, max(6, Int(40 * scale) + 6))), pool: &pool)
+            let fakes = take(world.random ? max(3, Int(Double(rng.int(in: world.brushFakes)) * min(1.5, max(0.4, scale))))
+                                          : rng.int(in: 6...min(45, max(6, Int(40 * scale) + 6))), pool: &pool)
             let devices = (0..<max(2, fakes.count / rng.int(in: 2...5))).map { _ in newDevice() }
             let addresses = (0..<rng.int(in: 2...4)).map { _ in newAddress() }
             let cards = (0..<rng.int(in: 2...6)).map { _ in newPayment() }
@@ -282,9 +288,9 @@ extension Simulator {
 
     func injectDealHunters(_ pool: inout [Int]) {
         let cheap = items.indices.filter { items[$0].price < 25 && !items[$0].limited }
-        for g in 0..<scaled(5...12) {
+        for g in 0..<scaled(world.dealGroups) {
             let group = "dealhunt-\(g + 1)"
-            let members = take(rng.int(in: 4...22), pool: &pool)
+            let members = take(rng.int(in: world.dealMembers), pool: &pool)
             guard members.count >= 3 else { break }
             let devices = (0..<rng.int(in: 1...3)).map { _ in newDevice() }
             let cards = (0..<rng.int(in: 1...3)).map { _ in newPayment() }
@@ -333,9 +339,9 @@ extension Simulator {
 
     func injectScalpers(_ pool: inout [Int]) {
         guard !drops.isEmpty else { return }
-        for g in 0..<scaled(1...3) {
+        for g in 0..<scaled(world.scalpGroups) {
             let group = "scalp-\(g + 1)"
-            let bots = take(rng.int(in: 3...12), pool: &pool)
+            let bots = take(rng.int(in: world.scalpBots), pool: &pool)
             let block = rng.pick(datacenter)
             let addresses = (0..<rng.int(in: 1...3)).map { _ in newAddress() }
             let cards = (0..<rng.int(in: 2...4)).map { _ in newPayment() }
@@ -466,7 +472,7 @@ extension Simulator {
     }
 
     func injectSpam(_ pool: inout [Int]) {
-        for g in 0..<scaled(1...3) {
+        for g in 0..<scaled(world.spamGroups) {
             let group = "spam-\(g + 1)"
             let domain = rng.base36(rng.int(in: 4...8)) + [".xyz", ".top", ".click", ".shop", ".link"][rng.int(5)]
             let lures = ["Congrats %N! You won a $100 voucher 🎁 claim at https://%D/%K",
@@ -475,7 +481,7 @@ extension Simulator {
                          "%N limited offer: 90% off iPhone today only → https://%D/%K",
                          "Your account will be suspended, verify now https://%D/%K"]
             let lure = rng.pick(lures)
-            for a in take(rng.int(in: 2...8), pool: &pool) {
+            for a in take(rng.int(in: world.spamMembers), pool: &pool) {
                 mark(a, "spam", group)
                 a.activity = rng.uniform(0, 0.1)
                 let dev = a.devices[0], ip = rng.chance(0.5) ? datacenterIP() : sessionIP(a)
@@ -492,7 +498,7 @@ extension Simulator {
                         .replacingOccurrences(of: "%D", with: domain)
                         .replacingOccurrences(of: "%K", with: rng.base36(6))
                     out.append(m)
-                    t += Int64(rng.lognormal(median: 20_000, sigma: 0.8))
+                    t += Int64(rng.lognormal(median: world.spamGapMedian, sigma: 0.8))
                 }
                 out.forEach(schedule)
             }

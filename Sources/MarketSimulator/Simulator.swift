@@ -7,6 +7,8 @@ public struct SimConfig: Sendable {
     public var format = SimFormat.csv
     public var timestamps = SimTimestamps.rfc3339
     public var gzip = false
+    /// `.random` draws the population structure and every attack's parameters from the seed.
+    public var world = SimWorld.standard
     /// First day of the simulated window (UTC midnight), epoch ms. Default 2026-10-01.
     public var startMs: Int64 = 1_790_812_800_000
     public init() {}
@@ -28,6 +30,8 @@ public struct SimSummary: Sendable {
 public final class Simulator {
     let cfg: SimConfig
     var rng: SimRandom
+    let world: WorldParams
+    var megaSeller = -1
     var countries: [Country] = []
     var accounts: [Account] = []
     var items: [Item] = []
@@ -53,6 +57,7 @@ public final class Simulator {
     public init(_ cfg: SimConfig) {
         self.cfg = cfg
         rng = SimRandom(seed: cfg.seed)
+        world = cfg.world == .random ? WorldParams.draw(seed: cfg.seed) : WorldParams()
         var r = rng.fork(99)
         newUserCoupon = ["WELCOME", "NEWBIE", "HELLO", "FIRST"][r.int(4)] + String(r.int(in: 5...30))
         promoCoupons = ["SAVE5", "FLASH10", "FREESHIP", "PAYDAY15", "MEGA11", "WEEKEND8"]
@@ -82,7 +87,7 @@ public final class Simulator {
         for (code, tz, w, pp) in specs {
             var c = Country(code: code, tzMinutes: tz, weight: w, phonePrefix: pp)
             c.residential = (0..<12).map { _ in "\(rng.int(in: 1...223)).\(rng.int(in: 0...255))" }
-            c.nat = (0..<2).map { _ in "\(rng.int(in: 1...223)).\(rng.int(in: 0...255)).\(rng.int(in: 0...255)).\(rng.int(in: 1...254))" }
+            c.nat = (0..<world.natPerCountry).map { _ in "\(rng.int(in: 1...223)).\(rng.int(in: 0...255)).\(rng.int(in: 0...255)).\(rng.int(in: 1...254))" }
             countries.append(c)
         }
         datacenter = (0..<8).map { _ in "\(rng.int(in: 1...223)).\(rng.int(in: 0...255)).\(rng.int(in: 0...255))" }
@@ -105,7 +110,7 @@ public final class Simulator {
             let email = emailFor(first, last)
             let phone = c.phonePrefix + rng.digits(9)
             let devices = (0..<(rng.chance(0.3) ? 2 : 1)).map { _ in newDevice() }
-            let mobile = rng.chance(0.45)
+            let mobile = rng.chance(world.mobileShare)
             var activity = rng.lognormal(median: 0.12, sigma: 0.9)
             if kind != "buyer" { activity = rng.uniform(0.3, 1.2) }
             else if rng.chance(0.01) { activity = rng.uniform(2, 4) }   // power users
@@ -125,9 +130,10 @@ public final class Simulator {
         }
         // Catalogue.
         itemsByCategory = Array(repeating: [], count: Catalog.categories.count)
-        for s in sellers {
+        if world.random { megaSeller = sellers[0] }
+        for (rank, s) in sellers.enumerated() {
             let cat = rng.int(Catalog.categories.count)
-            for _ in 0..<rng.int(in: 4...30) {
+            for _ in 0..<(world.random ? randomCatalogueSize(seller: rank) : rng.int(in: 4...30)) {
                 let c = rng.chance(0.75) ? cat : rng.int(Catalog.categories.count)
                 let spec = Catalog.categories[c]
                 let price = (exp(rng.uniform(log(spec.lo), log(spec.hi))) * 100).rounded() / 100
@@ -207,11 +213,15 @@ public final class Simulator {
 
     func sessionIP(_ a: Account) -> String {
         if a.vpn { return datacenterIP() }
+        if let o = a.officeIP, rng.chance(world.officeUse) { return o }
         if a.mobile && rng.chance(0.8) { return rng.pick(a.country.nat) }
         return rng.chance(0.9) ? a.homeIP : residentialIP(a.country)
     }
 
     func pickItem(for a: Account) -> Int {
+        if megaSeller >= 0, rng.chance(world.megaShare), let mine = itemsBySeller[megaSeller], !mine.isEmpty {
+            return mine[rng.zipf(mine.count)]
+        }
         let cat = rng.chance(0.7) ? rng.pick(a.favourites) : rng.int(Catalog.categories.count)
         let list = itemsByCategory[cat].isEmpty ? Array(items.indices) : itemsByCategory[cat]
         return list[rng.zipf(list.count)]
@@ -257,17 +267,19 @@ public final class Simulator {
             out.append(p)
             tries -= 1
         }
-        if honest && rng.chance(reviewChance) {
-            let rating = [5, 5, 5, 5, 5, 4, 4, 4, 3, 2, 1][rng.int(11)]
+        if honest && it.seller == megaSeller { a.truth.tag("mega_seller_buyer") }
+        if honest && rng.chance(a.reviewRate.map { reviewChance / 0.3 * $0 } ?? reviewChance) {
+            let short = a.shortReviewer && rng.chance(0.85)
+            let rating = short ? (rng.chance(0.92) ? 5 : 4) : [5, 5, 5, 5, 5, 4, 4, 4, 3, 2, 1][rng.int(11)]
             var r = base(a, "review", t + Int64(rng.uniform(2, 10) * Double(dayMs)), device: rng.pick(a.devices), ip: sessionIP(a))
             r.order = order; r.item = it.id; r.seller = accounts[it.seller].id; r.rating = rating
-            if rng.chance(0.8) { r.text = reviewText(rating: rating) }
+            if short { r.text = rng.pick(ShortReviews.texts) } else if rng.chance(0.8) { r.text = reviewText(rating: rating) }
             schedule(r)
         }
-        if honest && rng.chance(0.03) {
+        if honest && rng.chance(world.refundRate) {
             var r = base(a, "refund", t + Int64(rng.uniform(3, 14) * Double(dayMs)), device: nil, ip: nil)
             r.order = order; r.amount = o.amount; r.currency = "USD"
-            r.status = ["damaged", "not_as_described", "late", "changed_mind"][rng.int(4)]
+            r.status = ["damaged", "not_as_described", "late", "changed_mind", "not_received"][rng.int(world.random ? 5 : 4)]
             if rng.chance(0.5) { r.text = rng.pick(Catalog.reviewBad) }
             schedule(r)
         }
@@ -398,6 +410,7 @@ public final class Simulator {
         let t0 = Date()
         try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
         buildWorld()
+        randomPopulation()
         injectLookalikes()
         injectAttacks()
 

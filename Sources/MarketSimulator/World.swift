@@ -33,6 +33,10 @@ final class Account {
     var scripted = false
     var dormantAfter: Int64 = .max   // an account that stops browsing after this time
     var travel: (from: Int, to: Int, country: Country, newDevice: String?)?
+    /// Random worlds: a shared office IP used for some sessions, and review habits.
+    var officeIP: String?
+    var reviewRate: Double?
+    var shortReviewer = false
     let index: Int
 
     init(index: Int, id: String, kind: String, country: Country, createdAt: Int64, email: String, phone: String,

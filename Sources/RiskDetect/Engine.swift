@@ -50,6 +50,8 @@ public final class DetectionEngine {
     /// run's flags, theirs + slack) gets a loud warning.
     public var volumeFactor = 3.0
     public var volumeSlack = 100
+    /// The final score's layers beyond the detectors (Scoring.swift).
+    public var layers = ScoringLayers()
 
     public static func standardDetectors() -> [Detector] {
         [BrushingDetector(), ClickFarmDetector(), IdentityDetector(), ScalperDetector(),
@@ -138,8 +140,8 @@ public final class DetectionEngine {
         }
         try cancel.check()
         progress("scoring", 0.95)
-        let scores = DetectionEngine.combine(findings, accounts: table.accountCount)
-        return Evaluation(table: table, findings: findings, reports: reports, scores: scores, loadSeconds: loadSeconds)
+        let layered = RiskScoring.run(table, findings: findings, layers: layers)
+        return Evaluation(table: table, findings: findings, reports: reports + layered.reports, scores: layered.scores, loadSeconds: loadSeconds)
     }
 
     private func runInner(store: Store, runID: Int64, started: Date, cancel: CancelToken,

@@ -307,7 +307,7 @@ enum AccountView {
             buf.write(text, x: x + used, y: y, style: label, maxWidth: w - used)
             y += 1
         }
-        let learnt = p.reasons.filter { $0.hasPrefix("learnt model") || $0.hasPrefix("behaves like") }
+        let learnt = p.reasons.filter { $0.hasPrefix("learnt model") || $0.hasPrefix("behaves like") || $0.hasPrefix("unusual vs") || $0.hasPrefix("linked:") }
         if p.findings.isEmpty && !learnt.isEmpty {
             // Flagged by the learnt model alone: its score and why.
             used = buf.write("risk      ", x: x, y: y, style: label)

@@ -16,6 +16,8 @@ struct Detect: ParsableCommand {
     @Option(help: "Blend this stored model version (e.g. 3 or v3) instead of the current one, without promoting it.") var model: String?
     @Option(help: "Shadow run of model VERSION: show how the queue would change against the current one (nothing is written).") var shadow: String?
     @Option(help: "K for --shadow's entering / leaving lists (default: the accounts flagged before).") var top: Int?
+    @Option(name: .customLong("disable"), help: "Switch off a detector by name (repeatable), e.g. --disable ato; see `detect` output for the names.")
+    var disabled: [String] = []
     @Flag(help: "Print JSON.") var json = false
     @Flag(help: "Print nothing but errors.") var quiet = false
 
@@ -36,6 +38,7 @@ struct Detect: ParsableCommand {
             if let modelWeight, !(0...1).contains(modelWeight) { throw CLIError("--model-weight must be between 0 and 1 (got \(modelWeight))") }
             engine.useModel = !noModel
             engine.modelWeight = modelWeight
+            try engine.disable(disabled)
             if let dir = rules, !FileManager.default.fileExists(atPath: dir) { throw CLIError("\(dir): no such rules folder") }
             if noModel && (model != nil || shadow != nil) { throw CLIError("--no-model can't be combined with --model or --shadow") }
             if let top, top < 1 { throw CLIError("--top must be at least 1") }

@@ -9,6 +9,7 @@ extension ContractFormat: ExpressibleByArgument {}
 extension IndexMode: ExpressibleByArgument {}
 extension SimFormat: ExpressibleByArgument {}
 extension SimTimestamps: ExpressibleByArgument {}
+extension SimWorld: ExpressibleByArgument {}
 
 struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -143,6 +144,7 @@ struct Simulate: ParsableCommand {
     @Option(help: "csv or jsonl.") var format: SimFormat = .csv
     @Option(help: "rfc3339, epoch (milliseconds) or mixed.") var timestamps: SimTimestamps = .rfc3339
     @Flag(help: "gzip the files.") var gzip = false
+    @Option(help: "standard, or random: the population structure and every attack's parameters drawn from the seed.") var world: SimWorld = .standard
     @Flag(help: "Print nothing.") var quiet = false
 
     func validate() throws {
@@ -154,7 +156,7 @@ struct Simulate: ParsableCommand {
         try guarded {
             var cfg = SimConfig()
             cfg.accounts = accounts; cfg.days = days; cfg.seed = seed
-            cfg.format = format; cfg.timestamps = timestamps; cfg.gzip = gzip
+            cfg.format = format; cfg.timestamps = timestamps; cfg.gzip = gzip; cfg.world = world
             let s = try Simulator(cfg).run(outDir: out)
             if !quiet {
                 warn("simulated \(s.accounts) accounts, \(s.items) items, \(s.events) events in \(String(format: "%.1f", s.seconds)) s")

@@ -92,7 +92,14 @@ final class LearningTests: XCTestCase {
         return w
     }
 
-    func engine(_ w: World) -> DetectionEngine { DetectionEngine(detectors: [], rulesDirectory: w.rules) }
+    /// The rule alone, without the unsupervised layers (anomaly, propagation, per-detector
+    /// calibration): the look-alikes are then exactly as suspect as the takeovers, and only
+    /// the labels can tell them apart.
+    func engine(_ w: World) -> DetectionEngine {
+        let e = DetectionEngine(detectors: [], rulesDirectory: w.rules)
+        e.layers.anomaly = false; e.layers.propagation = false; e.layers.calibration = false
+        return e
+    }
 
     func label(_ w: World, fraud: [String], legit: [String]) throws {
         _ = try w.store.addLabels(fraud.map { LabelInput(account: $0, label: .fraud, category: "ato") } + legit.map { LabelInput(account: $0, label: .legit) },

@@ -1,0 +1,368 @@
+import Foundation
+
+/// Which layers the final score combines (each can be switched off with `detect --disable`).
+public struct ScoringLayers: Sendable {
+    /// Per-detector strengths mapped through their empirical rank and prevalence in the store.
+    public var calibration = true
+    /// The always-on outlier score over the behaviour features, within peer groups.
+    public var anomaly = true
+    /// Evidence carried between accounts through shared identifiers and detected groups.
+    public var propagation = true
+    public init() {}
+    public static let names = ["calibration", "anomaly", "propagation"]
+}
+
+/// The final score: detector evidence (calibrated), plus an anomaly term every account gets,
+/// plus risk propagated from strongly flagged accounts through what they share. Evidence
+/// adds up in "hazard" units (−ln(1 − p), so a single finding of strength s adds −ln(1 − s),
+/// as in a noisy-OR) and the total maps to 0.99·u/(u + 0.5): monotone, never 1.00, and
+/// accounts with more evidence rank higher even when every detector is sure.
+public enum RiskScoring {
+    public static func score(_ t: EventTable, findings: [Finding], layers: ScoringLayers = ScoringLayers(),
+                             features: [Float]? = nil) -> [AccountScore] {
+        run(t, findings: findings, layers: layers, features: features).scores
+    }
+
+    /// The scores, and a report line per layer (time, accounts it explains) for `detect`'s output.
+    public static func run(_ t: EventTable, findings: [Finding], layers: ScoringLayers = ScoringLayers(),
+                           features: [Float]? = nil) -> (scores: [AccountScore], reports: [DetectorReport]) {
+        let n = t.accountCount
+        var out = DetectionEngine.combine(findings, accounts: n)
+        var reports: [DetectorReport] = []
+        guard n > 0 else { return (out, reports) }
+        let det = detectorEvidence(findings, accounts: n, calibrate: layers.calibration)
+        var u = det
+        var extra = [String?](repeating: nil, count: n)
+        if layers.anomaly {
+            let s = Date()
+            let a = Anomaly.compute(t, features: features)
+            var explained = 0
+            for i in 0..<n {
+                u[i] += a.units[i]
+                if a.rank[i] >= 0.95, let why = a.explanation(i, t) { extra[i] = why; explained += 1 }
+            }
+            reports.append(DetectorReport(name: "layer: anomaly (every account; top 5 % explained)", seconds: Date().timeIntervalSince(s),
+                                          findings: 0, accounts: explained, error: nil))
+        }
+        if layers.propagation {
+            let s = Date()
+            let p = Propagation.compute(t, findings: findings, evidence: det.map { 1 - exp(-$0) })
+            var linked = 0
+            for i in 0..<n where p.support[i] > 0 {
+                u[i] += -log(1 - 0.9 * p.support[i])
+                if p.support[i] >= 0.25, let why = p.reason[i] {
+                    extra[i] = extra[i].map { why + "; " + $0 } ?? why
+                    linked += 1
+                }
+            }
+            reports.append(DetectorReport(name: "layer: propagation (shared identifiers, groups)", seconds: Date().timeIntervalSince(s),
+                                          findings: 0, accounts: linked, error: nil))
+        }
+        for i in 0..<n {
+            out[i].score = 0.99 * u[i] / (u[i] + 0.5)
+            if let e = extra[i] { out[i].reasons.append(e) }
+        }
+        return (out, reports)
+    }
+
+    /// Each account's detector evidence in hazard units. Every detector (and each SQL rule)
+    /// counts once, by its strongest finding. Calibrated: a finding's strength is scaled by
+    /// where it ranks among that detector's findings in this store (0.7 at the weakest, 1 at
+    /// the strongest), and a detector that flags more than 3 % of the store is discounted by
+    /// √(3 % / its share) — a base rate that high says the rule, not the accounts, is unusual.
+    public static func detectorEvidence(_ findings: [Finding], accounts n: Int, calibrate: Bool) -> [Double] {
+        var best: [String: [Int32: Double]] = [:]
+        for f in findings where Int(f.account) < n && f.account >= 0 {
+            if (best[f.detector]?[f.account] ?? -1) < f.strength { best[f.detector, default: [:]][f.account] = f.strength }
+        }
+        var u = [Double](repeating: 0, count: n)
+        for (_, byAccount) in best {
+            let entries = byAccount.sorted { $0.value < $1.value }
+            let m = Double(entries.count)
+            let prevalence = calibrate ? min(1, (0.03 * Double(n) / m).squareRoot()) : 1
+            var i = 0
+            while i < entries.count {
+                var j = i
+                while j + 1 < entries.count && entries[j + 1].value == entries[i].value { j += 1 }
+                let q = m > 1 ? (Double(i + j) / 2) / (m - 1) : 1
+                for k in i...j {
+                    var c = entries[k].value
+                    if calibrate { c *= (0.7 + 0.3 * q) * prevalence }
+                    u[Int(entries[k].key)] += -log(1 - min(c, 0.995))
+                }
+                i = j + 1
+            }
+        }
+        return u
+    }
+}
+
+// MARK: anomaly layer
+
+/// Unsupervised outlier score over the per-account behaviour features: for each feature, how
+/// far in its tail an account sits among its peers (same role and account-age bucket), as the
+/// surprise −ln(tail probability), counted only as far as the value is also far from the
+/// peers' median in robust units (MAD), plus half of any robust z beyond 3; the account's
+/// score is the sum of its three largest plus a little of the rest (so nothing ties at 0
+/// unless behaviour is identical). Only the store's top 3 % with a strong score (above 8)
+/// gain much; everyone else gets a small rank-ordered term that breaks ties.
+/// Explains itself: which features, against which peers, and the peers' median.
+public struct Anomaly {
+    public var raw: [Double]
+    /// Rank in the store, 0 (most ordinary) … 1 (most unusual).
+    public var rank: [Double]
+    /// Hazard units added to the score.
+    public var units: [Double]
+    var top: [[(feature: Int, surprise: Double)]]
+    var peerName: [String]
+    var peerOf: [Int32]
+    var x: [Float]
+    var d: Int
+    var medians: [[Float]]
+
+    /// Feature (behaviour column) and which tail is unusual: +1 high, −1 low.
+    static let directions: [String: Int] = ["median_gap_log10s": -1, "age_at_first_event_days": -1]
+    static let skipped: Set<String> = ["active_days", "mean_order_amount"]
+
+    public static func compute(_ t: EventTable, features: [Float]? = nil) -> Anomaly {
+        let n = t.accountCount
+        let d = AccountFeatures.names.count
+        let x = features ?? AccountFeatures.compute(t, strengths: [])
+        let names = AccountFeatures.behaviourNames
+        let cols = names.indices.filter { !skipped.contains(names[$0]) }
+        // Peer groups: role × age bucket, merged into the role (then the store) when small.
+        let end = t.ts.max() ?? 0
+        func role(_ a: Int) -> String {
+            let k = a < t.accountKind.count ? t.accountKind[a] : ""
+            return ["buyer", "seller", "creator"].contains(k) ? k : "other"
+        }
+        func bucket(_ a: Int) -> String {
+            guard let age = t.ageDays(a, at: end) else { return "age unknown" }
+            return age < 30 ? "under 30 days" : age < 365 ? "1–12 months" : "over a year"
+        }
+        var keyOf = [String](repeating: "", count: n)
+        var counts: [String: Int] = [:]
+        for a in 0..<n { keyOf[a] = role(a) + "s, " + bucket(a); counts[keyOf[a], default: 0] += 1 }
+        var roleCounts: [String: Int] = [:]
+        for a in 0..<n { roleCounts[role(a), default: 0] += 1 }
+        for a in 0..<n where counts[keyOf[a]]! < 50 {
+            keyOf[a] = roleCounts[role(a)]! >= 50 ? role(a) + "s" : "all accounts"
+        }
+        var groupIndex: [String: Int32] = [:]
+        var peerName: [String] = []
+        var peerOf = [Int32](repeating: 0, count: n)
+        for a in 0..<n {
+            if groupIndex[keyOf[a]] == nil { groupIndex[keyOf[a]] = Int32(peerName.count); peerName.append(keyOf[a]) }
+            peerOf[a] = groupIndex[keyOf[a]]!
+        }
+        let g = peerName.count
+        var members = [[Int]](repeating: [], count: g)
+        for a in 0..<n { members[Int(peerOf[a])].append(a) }
+        // Per group and feature: the sorted values (missing, i.e. −1 sentinels, left out).
+        var surprise = [Float](repeating: 0, count: n * cols.count)
+        var medians = [[Float]](repeating: [Float](repeating: 0, count: d), count: g)
+        let lock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: g * cols.count) { job in
+            let gi = job / cols.count, ci = job % cols.count
+            let j = cols[ci]
+            let mem = members[gi]
+            var v: [Float] = []
+            v.reserveCapacity(mem.count)
+            for a in mem { let y = x[a * d + j]; if y >= 0 { v.append(y) } }
+            guard !v.isEmpty else { return }
+            v.sort()
+            let m = Float(v.count)
+            let dir = directions[names[j]] ?? 1
+            let med = v[v.count / 2]
+            var dev = v.map { abs($0 - med) }
+            dev.sort()
+            // Robust scale, floored at 0.3 (features are mostly log1p counts: a third more or less is not news).
+            let scale = max(1.4826 * dev[dev.count / 2], 0.3)
+            var out: [(Int, Float)] = []
+            out.reserveCapacity(mem.count)
+            for a in mem {
+                let y = x[a * d + j]
+                guard y >= 0 else { continue }
+                // Rare (tail probability on the unusual side, the account itself counted) and far
+                // (robust z beyond 1–3): both, or it is not unusual.
+                let p: Float
+                if dir > 0 { p = Float(v.count - lowerBound(v, y)) / m } else { p = Float(upperBound(v, y)) / m }
+                let z = Float(dir) * (y - med) / scale
+                let far = min(1, max(0, (z - 1) / 2))
+                let s = p >= 0.5 ? 0 : -log(2 * p) * far + 0.5 * max(0, min(z, 20) - 3)
+                out.append((a, s))
+            }
+            lock.lock()
+            medians[gi][j] = v[v.count / 2]
+            for (a, s) in out { surprise[a * cols.count + ci] = s }
+            lock.unlock()
+        }
+        var raw = [Double](repeating: 0, count: n)
+        var top = [[(feature: Int, surprise: Double)]](repeating: [], count: n)
+        for a in 0..<n {
+            var s = (0..<cols.count).map { (cols[$0], Double(surprise[a * cols.count + $0])) }
+            s.sort { $0.1 > $1.1 }
+            let head = s.prefix(3).reduce(0) { $0 + $1.1 }
+            let rest = s.dropFirst(3).reduce(0) { $0 + $1.1 }
+            // A sliver of ordinary activity too, so two quiet accounts rarely tie exactly.
+            raw[a] = head + 0.05 * rest + 1e-3 * Double(x[a * d])
+            top[a] = s.prefix(3).filter { $0.1 > 0 }.map { (feature: $0.0, surprise: $0.1) }
+        }
+        // Store rank (mid-rank for ties).
+        let order = (0..<n).sorted { raw[$0] < raw[$1] }
+        var rank = [Double](repeating: 0, count: n)
+        var i = 0
+        while i < n {
+            var j = i
+            while j + 1 < n && raw[order[j + 1]] == raw[order[i]] { j += 1 }
+            let r = n > 1 ? (Double(i + j) / 2) / Double(n - 1) : 1
+            for k in i...j { rank[order[k]] = r }
+            i = j + 1
+        }
+        // Units: a small always-on term, then most weight on the store's top few percent.
+        var units = [Double](repeating: 0, count: n)
+        for a in 0..<n {
+            let r = rank[a]
+            let tail = r > 0.97 ? (r - 0.97) / 0.03 : 0
+            let strong = min(1, max(0, (raw[a] - 8) / 8))
+            units[a] = 0.01 + 0.09 * r + 1.1 * tail * tail * strong
+        }
+        return Anomaly(raw: raw, rank: rank, units: units, top: top, peerName: peerName, peerOf: peerOf, x: x, d: d, medians: medians)
+    }
+
+    /// "unusual vs buyers, 1–12 months: 3,600 profile views (peers' median 0), …"
+    public func explanation(_ a: Int, _ t: EventTable) -> String? {
+        guard a < top.count, !top[a].isEmpty else { return nil }
+        let g = Int(peerOf[a])
+        let parts = top[a].prefix(2).map { f -> String in
+            let name = AccountFeatures.behaviourNames[f.feature]
+            return "\(Anomaly.show(name, x[a * d + f.feature])) (peers' median \(Anomaly.show(name, medians[g][f.feature], bare: true)))"
+        }
+        return "unusual vs \(peerName[g]): " + parts.joined(separator: ", ")
+    }
+
+    /// A feature value in plain words (features are log1p'd counts unless named otherwise).
+    static func show(_ name: String, _ v: Float, bare: Bool = false) -> String {
+        let label = name.hasPrefix("n_") ? String(name.dropFirst(2)).replacingOccurrences(of: "_", with: " ") + "s"
+                                         : name.replacingOccurrences(of: "_", with: " ")
+        let value: String
+        switch name {
+        case "median_gap_log10s": value = String(format: "%.0f s", pow(10, Double(v)))
+            return bare ? value : "median gap between events \(value)"
+        case "five_star_share": value = String(format: "%.0f%%", Double(v) * 100)
+            return bare ? value : "\(value) five-star reviews"
+        case "age_at_first_event_days": value = String(format: "%.0f days", expm1(Double(v)))
+            return bare ? value : "first event \(value) after sign-up"
+        case "mean_order_amount": value = String(format: "%.2f", expm1(Double(v)))
+        default: value = String(Int(expm1(Double(v)).rounded()))
+        }
+        return bare ? value : "\(value) \(label)"
+    }
+}
+
+@inline(__always) func lowerBound(_ v: [Float], _ y: Float) -> Int {
+    var lo = 0, hi = v.count
+    while lo < hi { let m = (lo + hi) / 2; if v[m] < y { lo = m + 1 } else { hi = m } }
+    return lo
+}
+@inline(__always) func upperBound(_ v: [Float], _ y: Float) -> Int {
+    var lo = 0, hi = v.count
+    while lo < hi { let m = (lo + hi) / 2; if v[m] <= y { lo = m + 1 } else { hi = m } }
+    return lo
+}
+
+// MARK: propagation
+
+/// Risk that flows through structure. Accounts and what they share — devices, payment
+/// instruments, delivery addresses, IPs, and the groups detectors found (rings, farms,
+/// clusters) — form a bipartite graph. Each shared node passes on the *mean* evidence of its
+/// other accounts (so a node is judged against its own base rate: an IP behind which 3,000
+/// ordinary customers and 20 bots sit passes on little), further damped by √(10 / sharers)
+/// for hubs with more than ten accounts. Two rounds, so evidence reaches a second hop at half
+/// weight. An account's support is the noisy-OR over its nodes.
+public struct Propagation {
+    public var support: [Double]
+    public var reason: [String?]
+
+    static let kindNames = ["device", "payment instrument", "address", "IP", "group"]
+    static let kindWeights: [Double] = [1.0, 1.0, 0.9, 0.5, 1.0]
+
+    public static func compute(_ t: EventTable, findings: [Finding], evidence e: [Double]) -> Propagation {
+        let n = t.accountCount
+        // Node ids: per kind an offset; pairs (node << 32 | account), sorted and unique.
+        let columns = [t.device, t.payment, t.address, t.ip]
+        let sizes = [t.devices.count, t.payments.count, t.addresses.count, t.ips.count]
+        var offsets = [0]
+        for s in sizes { offsets.append(offsets.last! + s) }
+        var groupIDs: [String: Int] = [:]
+        var pairs: [UInt64] = []
+        pairs.reserveCapacity(t.count / 2)
+        var scratch: [Int] = []
+        for a in 0..<n {
+            scratch.removeAll(keepingCapacity: true)
+            for ev in t.events(of: a) {
+                let e = Int(ev)
+                for k in 0..<4 { let v = columns[k][e]; if v >= 0 { scratch.append(offsets[k] + Int(v)) } }
+            }
+            scratch.sort()
+            var prev = -1
+            for v in scratch where v != prev { pairs.append(UInt64(v) << 32 | UInt64(a)); prev = v }
+        }
+        for f in findings where f.account >= 0 && Int(f.account) < n {
+            guard let g = f.group else { continue }
+            let id: Int
+            if let x = groupIDs[g] { id = x } else { id = offsets[4] + groupIDs.count; groupIDs[g] = id }
+            pairs.append(UInt64(id) << 32 | UInt64(f.account))
+        }
+        pairs.sort()
+        // Dedupe (group pairs can repeat).
+        var w = 0
+        for i in pairs.indices where i == 0 || pairs[i] != pairs[w - 1] { pairs[w] = pairs[i]; w += 1 }
+        pairs.removeLast(pairs.count - w)
+        func kind(_ node: Int) -> Int { var k = 0; while k < 4 && node >= offsets[k + 1] { k += 1 }; return k }
+        // Runs of one node: [start, end) into pairs.
+        var runs: [(node: Int, start: Int, end: Int)] = []
+        var i = 0
+        while i < pairs.count {
+            let node = Int(pairs[i] >> 32)
+            var j = i
+            while j < pairs.count && Int(pairs[j] >> 32) == node { j += 1 }
+            if j - i >= 2 { runs.append((node, i, j)) }
+            i = j
+        }
+        var support = [Double](repeating: 0, count: n)
+        var bestNode = [(m: Double, run: Int)](repeating: (0, -1), count: n)
+        var value = e
+        for round in 0..<2 {
+            var keep = [Double](repeating: 1, count: n)
+            for (ri, r) in runs.enumerated() {
+                let k = Double(r.end - r.start)
+                var sum = 0.0
+                for p in r.start..<r.end { sum += value[Int(pairs[p] & 0xFFFF_FFFF)] }
+                if sum <= 0 { continue }
+                let damp = k > 10 ? (10 / k).squareRoot() : 1
+                let weight = kindWeights[kind(r.node)] * damp * (round == 0 ? 1 : 0.5)
+                for p in r.start..<r.end {
+                    let a = Int(pairs[p] & 0xFFFF_FFFF)
+                    let m = weight * (sum - value[a]) / (k - 1)
+                    if m <= 1e-6 { continue }
+                    keep[a] *= 1 - min(0.95, m)
+                    if m > bestNode[a].m { bestNode[a] = (m, ri) }
+                }
+            }
+            for a in 0..<n { support[a] = 1 - keep[a] }
+            value = (0..<n).map { max(e[$0], 0.5 * support[$0]) }
+        }
+        var reason = [String?](repeating: nil, count: n)
+        for a in 0..<n where support[a] >= 0.25 && bestNode[a].run >= 0 {
+            let r = runs[bestNode[a].run]
+            var flagged = 0
+            for p in r.start..<r.end where Int(pairs[p] & 0xFFFF_FFFF) != a && e[Int(pairs[p] & 0xFFFF_FFFF)] >= 0.5 { flagged += 1 }
+            let k = r.end - r.start
+            let kindName = kindNames[kind(r.node)]
+            let what = kind(r.node) == 4 ? "in a detected group" : "shares a \(kindName)"
+            reason[a] = "linked: \(what) with \(k - 1) account(s), \(flagged) of them strongly flagged"
+        }
+        return Propagation(support: support, reason: reason)
+    }
+}

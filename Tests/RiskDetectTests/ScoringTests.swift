@@ -1,0 +1,138 @@
+import Foundation
+import XCTest
+@testable import RiskDetect
+import RiskStore
+
+/// The final score's layers on hand-built marketplaces: the anomaly layer ranks what no
+/// detector catches, propagation lifts a thin ring member but not a hub's neighbours, and
+/// the calibrated score neither saturates nor ties.
+final class ScoringTests: XCTestCase {
+    /// `n` ordinary buyers: each a few views a day on its own device and home IP, at human pace.
+    /// Deterministic: varied by index, not by a random draw.
+    func ordinary(_ s: Scenario, _ n: Int, prefix: String = "u", ip: ((Int) -> String)? = nil) -> [String] {
+        s.account("s0", kind: "seller")
+        for k in 0..<10 { s.item("i\(k)", seller: "s0") }
+        var ids: [String] = []
+        for k in 0..<n {
+            let id = s.account("\(prefix)\(k)")
+            ids.append(id)
+            for day in 0..<(1 + k % 4) {
+                var t = Scenario.t0 + Int64(day * 3 + k % 3) * Scenario.day + Int64(9 + k % 11) * Scenario.hour
+                for v in 0..<(2 + (k * 7 + day) % 5) {
+                    s.event(id, "view", at: t, ["item_id": "i\((k + v) % 10)", "seller_id": "s0", "device_id": "d-\(id)",
+                                                "ip": ip?(k) ?? "10.1.\(k / 250).\(k % 250)"])
+                    t += Int64(20_000 + (k * 13 + v * 37) % 300) * 1000 / 10
+                }
+            }
+        }
+        return ids
+    }
+
+    func score(_ s: Scenario, findings: (EventTable) -> [Finding] = { _ in [] }, layers: ScoringLayers = ScoringLayers())
+        throws -> (scores: [String: AccountScore], table: EventTable) {
+        let (_, t) = try s.build()
+        let out = RiskScoring.score(t, findings: findings(t), layers: layers)
+        var m: [String: AccountScore] = [:]
+        for a in 0..<t.accountCount { m[t.accountID(Int32(a))] = out[a] }
+        return (m, t)
+    }
+
+    func testAnAnomalousAccountNoDetectorCatchesRanksAboveOrdinaryOnesAndSaysWhy() throws {
+        let s = Scenario()
+        let users = ordinary(s, 200)
+        // An account hopping over 12 devices and 3 cards: nothing any detector keys on.
+        s.account("odd")
+        for k in 0..<12 {
+            let t = Scenario.t0 + Int64(k) * 7 * Scenario.hour
+            s.event("odd", "view", at: t, ["item_id": "i\(k % 10)", "seller_id": "s0", "device_id": "odd-dev-\(k)", "ip": "10.9.9.1"])
+            if k < 3 { s.order("odd", item: "i\(k)", seller: "s0", at: t + 60_000, device: "odd-dev-\(k)", address: "odd-home", payment: "odd-card-\(k)") }
+        }
+        let (m, _) = try score(s)
+        let odd = m["odd"]!
+        XCTAssertEqual(odd.findings, 0)
+        for u in users { XCTAssertGreaterThan(odd.score, m[u]!.score, u) }
+        let why = odd.reasons.joined(separator: "; ")
+        XCTAssertTrue(why.contains("12 distinct devices"), why)
+        XCTAssertTrue(why.contains("peers' median 1"), why)
+        // Always on: nobody ties at zero.
+        XCTAssertTrue(m.values.allSatisfy { $0.score > 0 })
+        // And off, it's the detectors alone (all zero here).
+        var off = ScoringLayers(); off.anomaly = false
+        XCTAssertTrue(try score(Scenario.copy(s), layers: off).scores.values.allSatisfy { $0.score == 0 })
+    }
+
+    func testAHubDoesNotFlagItsNeighboursButARingMemberWithThinEvidenceInheritsSupport() throws {
+        let s = Scenario()
+        // 400 ordinary customers behind one carrier NAT IP, with 5 bots on it too.
+        let users = ordinary(s, 400, ip: { _ in "100.64.0.1" })
+        for b in 0..<5 {
+            s.account("bot\(b)")
+            s.event("bot\(b)", "view", at: Scenario.t0 + Int64(b) * Scenario.hour, ["item_id": "i1", "seller_id": "s0", "device_id": "bot-dev-\(b)", "ip": "100.64.0.1"])
+        }
+        // A ring: four accounts on one device and one card; three strongly flagged, one thin.
+        for r in 0..<4 {
+            s.account("ring\(r)")
+            s.order("ring\(r)", item: "i2", seller: "s0", at: Scenario.t0 + Int64(r) * Scenario.day, device: "ring-dev", address: "ring-addr", payment: "ring-card")
+        }
+        let findings: (EventTable) -> [Finding] = { t in
+            var f: [Finding] = []
+            for b in 0..<5 { f.append(Finding(account: t.accounts.lookup("bot\(b)")!, detector: "scraping", riskType: .scraping, strength: 0.95, reason: "bot")) }
+            for r in 0..<3 { f.append(Finding(account: t.accounts.lookup("ring\(r)")!, detector: "identity", riskType: .multiAccounting, strength: 0.9, reason: "ring")) }
+            f.append(Finding(account: t.accounts.lookup("ring3")!, detector: "brushing", riskType: .brushing, strength: 0.15, reason: "thin"))
+            return f
+        }
+        // The ring is unusual in its own right (shared card, order then payment within seconds):
+        // leave the anomaly layer out to see what propagation alone does.
+        var prop = ScoringLayers(); prop.anomaly = false
+        var noProp = prop; noProp.propagation = false
+        let (m, _) = try score(s, findings: findings, layers: prop)
+        let (before, _) = try score(Scenario.copy(s), findings: findings, layers: noProp)
+        let thin = m["ring3"]!
+        XCTAssertTrue(thin.reasons.contains { $0.hasPrefix("linked: shares a") }, "\(thin.reasons)")
+        // The thin member inherits the ring's support…
+        XCTAssertGreaterThan(thin.score, before["ring3"]!.score + 0.2)
+        // …while the hub's 400 ordinary neighbours gain next to nothing from the bots behind it.
+        for u in users { XCTAssertLessThan(m[u]!.score - before[u]!.score, 0.003, u) }
+        XCTAssertFalse(users.contains { m[$0]!.reasons.contains { $0.hasPrefix("linked") } })
+    }
+
+    func testCalibratedScoresNeverSaturateAndMoreEvidenceRanksHigher() throws {
+        let s = Scenario()
+        _ = ordinary(s, 100)
+        let (m, t) = try score(s) { t in
+            var f: [Finding] = []
+            // u0: three detectors all certain; u1: two; u2: one.
+            for (k, dets) in [["a", "b", "c"], ["a", "b"], ["a"]].enumerated() {
+                for d in dets { f.append(Finding(account: t.accounts.lookup("u\(k)")!, detector: d, riskType: .other, strength: 1.0, reason: d)) }
+            }
+            return f
+        }
+        _ = t
+        XCTAssertLessThan(m["u0"]!.score, 0.995)
+        XCTAssertGreaterThan(m["u0"]!.score, m["u1"]!.score)
+        XCTAssertGreaterThan(m["u1"]!.score, m["u2"]!.score)
+        XCTAssertGreaterThan(m["u2"]!.score, m["u50"]!.score)
+    }
+
+    func testADetectorFlaggingAQuarterOfTheStoreIsDiscounted() throws {
+        // The same strength means less from a detector that fires on 25 % of accounts than
+        // from one that fires on 1 %.
+        let n = 400
+        var findings: [Finding] = []
+        for a in 0..<n / 4 { findings.append(Finding(account: Int32(a), detector: "noisy", riskType: .other, strength: 0.8, reason: "")) }
+        for a in (n / 4)..<(n / 4 + 4) { findings.append(Finding(account: Int32(a), detector: "sharp", riskType: .other, strength: 0.8, reason: "")) }
+        let u = RiskScoring.detectorEvidence(findings, accounts: n, calibrate: true)
+        XCTAssertGreaterThan(u[n / 4], 2 * u[0])
+        let plain = RiskScoring.detectorEvidence(findings, accounts: n, calibrate: false)
+        XCTAssertEqual(plain[0], plain[n / 4], accuracy: 1e-12)
+    }
+}
+
+extension Scenario {
+    /// A fresh scenario with the same accounts, items and events (a second store to score).
+    static func copy(_ s: Scenario) -> Scenario {
+        let c = Scenario()
+        c.accounts = s.accounts; c.items = s.items; c.events = s.events
+        return c
+    }
+}

@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""Metrics for scripts/bench-robust, from a case store's scores and a simulation's truth.csv.
+
+  robust-metrics.py --row STORE TRUTH --label L --world W --seconds S --loo JSON   one JSON row
+  robust-metrics.py --top5 FAMILY STORE TRUTH                                     share of FAMILY in the top 5 %
+  robust-metrics.py --table RESULTS.jsonl                                         per-world rows, mean, worst
+
+The queue order is the store's: score descending, ties by account id (as the workbench shows
+them), so ties at one score count against a ranking rather than being averaged away for P@K.
+AUC counts ties as half (Mann-Whitney).
+"""
+import csv, json, sqlite3, sys
+
+
+def load(store, truth):
+    db = sqlite3.connect("file:%s?mode=ro" % store, uri=True)
+    score = dict(db.execute("SELECT account_id, score FROM scores"))
+    rows = []
+    with open(truth, newline="") as f:
+        for r in csv.DictReader(f):
+            tags = [t for t in (r.get("lookalike") or "").split("|") if t]
+            rows.append((r["account_id"], r["label"] == "fraud", r.get("attack") or "fraud", tags, score.get(r["account_id"], 0.0)))
+    rows.sort(key=lambda r: (-r[4], r[0]))
+    return rows
+
+
+def auc(rows):
+    # rank-sum with ties averaged
+    asc = sorted(rows, key=lambda r: r[4])
+    ranks, i = [0.0] * len(asc), 0
+    while i < len(asc):
+        j = i
+        while j + 1 < len(asc) and asc[j + 1][4] == asc[i][4]:
+            j += 1
+        for k in range(i, j + 1):
+            ranks[k] = (i + j) / 2 + 1
+        i = j + 1
+    pos = sum(1 for r in asc if r[1])
+    neg = len(asc) - pos
+    if pos == 0 or neg == 0:
+        return float("nan")
+    s = sum(rk for rk, r in zip(ranks, asc) if r[1])
+    return (s - pos * (pos + 1) / 2) / (pos * neg)
+
+
+def row(store, truth, label, world, seconds, loo):
+    rows = load(store, truth)
+    k = sum(1 for r in rows if r[1])
+    top = rows[:k]
+    fam_total, fam_top = {}, {}
+    for r in rows:
+        if r[1]:
+            fam_total[r[2]] = fam_total.get(r[2], 0) + 1
+    for r in top:
+        if r[1]:
+            fam_top[r[2]] = fam_top.get(r[2], 0) + 1
+    # innocent look-alike groups: a tag (or a numbered group such as office-3) among legit accounts
+    groups = {}
+    for r in top:
+        if not r[1]:
+            for t in r[3]:
+                groups[t] = groups.get(t, 0) + 1
+    big = max(groups.items(), key=lambda x: x[1]) if groups else ("-", 0)
+    return {
+        "label": label, "world": world, "accounts": len(rows), "k": k, "auc": auc(rows),
+        "p_at_k": sum(1 for r in top if r[1]) / k if k else float("nan"),
+        "recall": {f: fam_top.get(f, 0) / n for f, n in fam_total.items()},
+        "lookalike": big[0], "lookalike_share": big[1] / k if k else 0.0,
+        "zero_ties": sum(1 for r in rows if r[4] == 0), "seconds": seconds, "loo": loo,
+    }
+
+
+def top5(family, store, truth):
+    rows = load(store, truth)
+    cut = max(1, len(rows) // 20)
+    n = sum(1 for r in rows if r[1] and r[2] == family)
+    hit = sum(1 for r in rows[:cut] if r[1] and r[2] == family)
+    return hit / n if n else float("nan")
+
+
+def table(path):
+    res = [json.loads(l) for l in open(path) if l.strip()]
+    if not res:
+        print("no results")
+        return
+    fams = sorted({f for r in res for f in r["recall"]})
+    short = {"ato": "ato", "brushing": "brush", "click_farm": "farm", "deal_hunter": "deal", "refund_abuse": "refund",
+             "scalper": "scalp", "scraper": "scrape", "spam": "spam"}
+    head = "%-24s %-12s %6s %5s %6s %6s " % ("binary", "world", "acc", "K", "AUC", "P@K")
+    head += " ".join("%6s" % short.get(f, f[:6]) for f in fams) + "  %-18s %5s %7s" % ("top look-alike", "share", "ties@0")
+    loo_fams = sorted({f for r in res for f in r.get("loo", {})})
+    if loo_fams:
+        head += "  LOO top5%: " + " ".join("%6s" % short.get(f, f[:6]) for f in loo_fams)
+    print(head)
+    for r in res:
+        line = "%-24s %-12s %6d %5d %6.4f %6.4f " % (r["label"][-24:], r["world"], r["accounts"], r["k"], r["auc"], r["p_at_k"])
+        line += " ".join("%6s" % ("%.2f" % r["recall"][f] if f in r["recall"] else "-") for f in fams)
+        line += "  %-18s %5.3f %7d" % (r["lookalike"][:18], r["lookalike_share"], r["zero_ties"])
+        if loo_fams:
+            line += "             " + " ".join("%6s" % ("%.2f" % r["loo"][f] if f in r.get("loo", {}) else "-") for f in loo_fams)
+        print(line)
+    print()
+    for label in sorted({r["label"] for r in res}):
+        rs = [r for r in res if r["label"] == label]
+        for name, agg in (("mean", lambda xs: sum(xs) / len(xs)), ("worst", None)):
+            def pick(xs, higher_is_better=True):
+                xs = [x for x in xs if x == x]
+                if not xs:
+                    return float("nan")
+                return agg(xs) if agg else (min(xs) if higher_is_better else max(xs))
+            line = "%-24s %-12s %6s %5s %6.4f %6.4f " % (label[-24:], name, "", "", pick([r["auc"] for r in rs]), pick([r["p_at_k"] for r in rs]))
+            line += " ".join("%6.2f" % pick([r["recall"][f] for r in rs if f in r["recall"]]) for f in fams)
+            line += "  %-18s %5.3f %7s" % ("", pick([r["lookalike_share"] for r in rs], False), "")
+            if loo_fams:
+                line += "             " + " ".join("%6.2f" % pick([r["loo"][f] for r in rs if f in r.get("loo", {})]) for f in loo_fams)
+            print(line)
+
+
+def main(a):
+    if a[:1] == ["--table"]:
+        table(a[1])
+    elif a[:1] == ["--top5"]:
+        print("%.4f" % top5(a[1], a[2], a[3]))
+    elif a[:1] == ["--row"]:
+        store, truth = a[1], a[2]
+        opts = dict(zip(a[3::2], a[4::2]))
+        print(json.dumps(row(store, truth, opts["--label"], opts["--world"], float(opts["--seconds"]), json.loads(opts["--loo"]))))
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
