@@ -84,7 +84,7 @@ public final class Teacher {
         return chosen.map { a in
             let s = scores[a]
             var why = model.map { m in String(format: "model v%lld says %.2f, detectors %.2f", m.id, p![a], ev.scores[a].score) }
-                ?? String(format: "detectors %.2f, no model yet", ev.scores[a].score)
+                ?? String(format: "detectors %.2f, no current model", ev.scores[a].score)
             if let p, (p[a] >= 0.5) != (ev.scores[a].score >= 0.5) { why += " — they disagree" }
             if let r = s.reasons.first { why += "; " + r }
             return TeachItem(account: table.accountID(Int32(a)), score: s.score, model: p?[a], detectors: ev.scores[a].score,

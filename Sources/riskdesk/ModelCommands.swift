@@ -100,7 +100,7 @@ struct Train: ParsableCommand {
                       + (c.name == r.kind ? "   ← chosen" : ""))
             }
             print("score calibrated to observed precision (isotonic on out-of-fold scores of \(r.labels) labelled accounts); it would flag \(r.flaggedWithModel) accounts (score ≥ 0.5), the detectors flag \(r.flaggedByDetectors)")
-            for w in r.warnings { warn("riskdesk: WARNING: model v\(r.modelID) \(w.hasPrefix("it ") ? String(w.dropFirst(3)) : "— " + w)") }
+            for w in r.warnings { print("WARNING: model v\(r.modelID) \(w.hasPrefix("it ") ? String(w.dropFirst(3)) : "— " + w)") }
             if r.promoted {
                 print(String(format: "model v%lld (%@) is current; `riskdesk detect` blends it in. %.1f s (%.1f s reading events)", r.modelID, r.kind, r.seconds, r.loadSeconds))
             } else {
@@ -223,7 +223,7 @@ struct Teach: ParsableCommand {
                 return
             }
             if items.isEmpty { print("nothing to suggest: every account with events is labelled, or none is near the boundary"); return }
-            print("label these first (\(m.map { "model v\($0.id)" } ?? "no model yet: the detectors' score") is least sure about them; diversified):")
+            print("label these first (\(m.map { "model v\($0.id)" } ?? "no current model: the detectors' score") is least sure about them; diversified):")
             for i in items {
                 print("  " + i.account.padding(toLength: 16, withPad: " ", startingAt: 0) + String(format: " score %.2f  ", i.score)
                       + (i.riskType ?? "-").padding(toLength: 14, withPad: " ", startingAt: 0) + " " + String(i.why.prefix(110)))
