@@ -20,6 +20,10 @@ public struct DetectReport: Sendable {
     public var detectors: [DetectorReport]
     public var riskTypes: [String: Int]
     public var groups: Int
+    /// The learnt model blended in, if any.
+    public var modelID: Int64? = nil
+    /// Loud warnings (e.g. a model whose flag volume exploded against the run before).
+    public var warnings: [String] = []
 }
 
 /// Per-account result of combining findings.
@@ -40,8 +44,14 @@ public final class DetectionEngine {
     public var rules: AssetCatalog?
     /// Blend the current learnt model (if one was trained) into the score.
     public var useModel = true
-    /// The model's share of a blended score; the detectors' noisy-OR has the rest.
-    public var modelWeight = 0.7
+    /// The model's share of a blended score (nil: the share chosen by cross-validation when it was trained).
+    public var modelWeight: Double?
+    /// Blend this model instead of the current one (`detect --model V`).
+    public var modelOverride: ModelRecord?
+    /// Flag volume guard: a run with a model that flags more than max(factor × the previous
+    /// run's flags, theirs + slack) gets a loud warning.
+    public var volumeFactor = 3.0
+    public var volumeSlack = 100
     /// The final score's layers beyond the detectors (Scoring.swift).
     public var layers = ScoringLayers()
 
@@ -80,12 +90,13 @@ public final class DetectionEngine {
         }
     }
 
-    private func runInner(store: Store, runID: Int64, started: Date, cancel: CancelToken,
-                          progress: @escaping (String, Double) -> Void) throws -> DetectReport {
-        let db = store.db
+    /// What the detectors and rules say before a learnt model is blended in: the events read,
+    /// every finding, each detector's report and the combined score per account. Writes nothing.
+    public func evaluate(store: Store, cancel: CancelToken = CancelToken(),
+                         progress: @escaping (String, Double) -> Void = { _, _ in }) throws -> Evaluation {
         progress("loading events", 0)
         let t0 = Date()
-        let table = try EventTable.load(from: db, cancel: cancel) { progress("loading events", 0.3 * $0) }
+        let table = try EventTable.load(from: store.db, cancel: cancel) { progress("loading events", 0.3 * $0) }
         let loadSeconds = Date().timeIntervalSince(t0)
         var findings: [Finding] = []
         var reports: [DetectorReport] = []
@@ -139,62 +150,44 @@ public final class DetectionEngine {
         try cancel.check()
         progress("scoring", 0.95)
         let layered = RiskScoring.run(table, findings: findings, layers: layers)
-        var scores = layered.scores
-        reports += layered.reports
-        // The learnt model, stacked on the detectors' strengths and behaviour features.
+        return Evaluation(table: table, findings: findings, reports: reports + layered.reports, scores: layered.scores, loadSeconds: loadSeconds)
+    }
+
+    private func runInner(store: Store, runID: Int64, started: Date, cancel: CancelToken,
+                          progress: @escaping (String, Double) -> Void) throws -> DetectReport {
+        let db = store.db
+        let ev = try evaluate(store: store, cancel: cancel, progress: progress)
+        let table = ev.table, findings = ev.findings, loadSeconds = ev.loadSeconds
+        var reports = ev.reports
+        var scores = ev.scores
+        // The learnt model (the current one, or the one asked for), blended with the detectors.
         var modelID: Int64?
-        var current: ModelRecord?
+        var model: ModelRecord?
         if useModel {
             // A model that can't be read is reported like a failed detector; the run goes on without it.
-            do { current = try ModelStore.current(db) } catch {
+            do { model = try modelOverride ?? ModelStore.current(db) } catch {
                 reports.append(DetectorReport(name: "learnt model", seconds: 0, findings: 0, accounts: 0, error: "\(error)"))
             }
         }
-        if let m = current,
-           let x = AccountFeatures.select(AccountFeatures.compute(table, strengths: AccountFeatures.strengths(findings, accounts: table.accountCount)),
-                                          rows: table.accountCount, names: m.features) {
+        if let m = model {
             progress("learnt model v\(m.id)", 0.95)
-            let d = m.features.count
-            let p = m.model.predict(x, rows: table.accountCount, cols: d)
-            let stacked = m.features.contains { $0.hasPrefix("det_") }
-            for a in scores.indices {
-                let det = scores[a].score
-                // Stacked: the model already weighs the detectors; a mixture keeps them in view.
-                // Behaviour-only: independent evidence, combined like another detector (noisy-OR).
-                scores[a].score = stacked ? modelWeight * p[a] + (1 - modelWeight) * det : 1 - (1 - det) * (1 - modelWeight * p[a])
-                if p[a] >= 0.5 {
-                    // Explained: the behaviour that pushed it up most.
-                    let why = m.model.topReasons(x, row: a, names: m.features).map { $0.replacingOccurrences(of: "_", with: " ") }
-                    scores[a].reasons.append(String(format: "learnt model v%lld: %.2f", m.id, p[a]) + (why.isEmpty ? "" : " (" + why.joined(separator: ", ") + ")"))
-                    if scores[a].riskType == nil { scores[a].riskType = "learnt" }
-                }
-            }
-            // Accounts only the model flags get the category of the labelled fraud they resemble.
-            let only = scores.indices.filter { scores[$0].riskType == "learnt" }
-            var labelled: [(row: Int, category: String)] = []
-            for r in try db.rows("SELECT account_id, category FROM current_labels WHERE label = 'fraud' AND category IS NOT NULL") {
-                if let id = r[0].string, let c = r[1].string, let a = table.accounts.lookup(id) { labelled.append((Int(a), c)) }
-            }
-            for (a, c) in AccountFeatures.nearestCategories(x, cols: d, rows: table.accountCount, labelled: labelled, queries: only) {
-                scores[a].riskType = c
-                scores[a].reasons.append("behaves like accounts labelled \(c)")
-            }
-            modelID = m.id
-        }
-        // Analysts' verdicts outrank the detectors in the queue: an account whose current
-        // label is legit sinks (its findings stay, for the record and for metrics).
-        if try db.int("SELECT count(*) FROM sqlite_schema WHERE name = 'current_labels'") > 0 {
-            for row in try db.rows("SELECT account_id, analyst FROM current_labels WHERE label = 'legit'") {
-                guard let id = row[0].string, let a = table.accounts.lookup(id), Int(a) < scores.count, scores[Int(a)].score > 0 else { continue }
-                scores[Int(a)].score *= 0.1
-                scores[Int(a)].reasons.insert("labelled legit by \(row[1].string ?? "an analyst")", at: 0)
+            do { try applyModel(m, to: &scores, evaluation: ev, db: db); modelID = m.id } catch let e as TrainError {
+                reports.append(DetectorReport(name: "learnt model", seconds: 0, findings: 0, accounts: 0, error: e.description))
             }
         }
+        try Self.sinkLabelledLegit(&scores, table: table, db: db)
         var riskTypes: [String: Int] = [:]
         var flagged = 0
-        for s in scores where s.findings > 0 || s.reasons.contains(where: { $0.hasPrefix("learnt model") }) {
+        // With a model, flagged = calibrated score ≥ 0.5 (a model can clear a finding); without, any finding.
+        for s in scores where modelID != nil ? s.score >= 0.5 : s.findings > 0 {
             flagged += 1
             if let r = s.riskType { riskTypes[r, default: 0] += 1 }
+        }
+        // A model whose flag volume explodes against the run before is flagged loudly.
+        var warnings: [String] = []
+        if let modelID, let prev = try db.rows("SELECT flagged FROM detect_runs WHERE status = 'done' AND id < ? AND flagged IS NOT NULL ORDER BY id DESC LIMIT 1", [.int(runID)]).first?[0].int,
+           Double(flagged) > max(volumeFactor * Double(prev), Double(prev) + Double(volumeSlack)) {
+            warnings.append("model v\(modelID) flags \(flagged) accounts where the run before flagged \(prev): check it with `riskdesk detect --shadow` or run `riskdesk detect --no-model`")
         }
         var groupCount = 0
         try db.transaction {
@@ -249,10 +242,10 @@ public final class DetectionEngine {
             for s in scores { hist[min(19, max(0, Int(s.score * 20)))] += 1 }
             try db.run("""
                 UPDATE detect_runs SET status = 'done', finished_at = ?, events = ?, accounts = ?, flagged = ?,
-                       detectors = ?, risk_types = ?, score_hist = ?, model_id = ? WHERE id = ?
+                       detectors = ?, risk_types = ?, score_hist = ?, model_id = ?, message = ? WHERE id = ?
                 """, [.int(Timestamp.nowMs()), .int(Int64(table.count)), .int(Int64(table.accountCount)), .int(Int64(flagged)),
                       .text(detJSON), .text(rtJSON), .text("[" + hist.map(String.init).joined(separator: ",") + "]"),
-                      modelID.map { .int($0) } ?? .null, .int(runID)])
+                      modelID.map { .int($0) } ?? .null, warnings.isEmpty ? .null : .text(warnings.joined(separator: "; ")), .int(runID)])
             // Every run's scores, for comparing runs (champion / challenger); the last ten are kept.
             try db.run("DELETE FROM run_scores WHERE run_id NOT IN (SELECT id FROM detect_runs WHERE status = 'done' ORDER BY id DESC LIMIT 9)")
             try db.run("INSERT INTO run_scores(run_id, account_id, score) SELECT ?, account_id, score FROM scores", [.int(runID)])
@@ -261,7 +254,7 @@ public final class DetectionEngine {
         progress("done", 1)
         return DetectReport(runID: runID, events: table.count, accounts: table.accountCount, flagged: flagged,
                             loadSeconds: loadSeconds, seconds: Date().timeIntervalSince(started), detectors: reports,
-                            riskTypes: riskTypes, groups: groupCount)
+                            riskTypes: riskTypes, groups: groupCount, modelID: modelID, warnings: warnings)
     }
 
     /// Noisy-OR of the findings: each detector (and each rule) counts once, by its strongest

@@ -16,8 +16,8 @@ public enum LearntModel: Codable, Sendable {
         }
     }
 
-    /// The features that pushed one account's score up most, strongest first.
-    public func topReasons(_ x: [Float], row: Int, names: [String], count: Int = 3) -> [String] {
+    /// The features that pushed one account's score up most (`down`: down most), strongest first.
+    public func topReasons(_ x: [Float], row: Int, names: [String], count: Int = 3, down: Bool = false) -> [String] {
         let d = names.count
         let slice = x[(row * d)..<((row + 1) * d)]
         let c: [Double]
@@ -25,7 +25,8 @@ public enum LearntModel: Codable, Sendable {
         case .logistic(let m): c = m.contributions(slice, cols: d)
         case .gbdt(let m): c = m.contributions(slice, cols: d)
         }
-        return c.enumerated().filter { $0.element > 0.05 }.sorted { $0.element > $1.element }.prefix(count).map { names[$0.offset] }
+        let signed = down ? c.map { -$0 } : c
+        return signed.enumerated().filter { $0.element > 0.05 }.sorted { $0.element > $1.element }.prefix(count).map { names[$0.offset] }
     }
 
     public static func fit(kind: String, x: [Float], y: [Bool], rows: Int, cols: Int) -> LearntModel {

@@ -8,24 +8,44 @@ public struct ModelRecord: Sendable {
     public var createdAt: Int64
     public var kind: String
     public var features: [String]
-    public var model: LearntModel
+    public var bundle: ModelBundle
+    public var model: LearntModel { bundle.model }
     public var labels: Int
     public var positives: Int
-    /// Cross-validated metrics: "auc", "auc_sd", "p_at_k", "p_at_k_sd" (and per kind tried).
+    /// Cross-validated metrics of the candidates tried: "<candidate>_auc", "_auc_low", "_auc_high",
+    /// "_p_at_k", "_p_at_k_low", "_p_at_k_high", "_weight"; "detectors_…" for the detectors alone.
     public var cv: [String: Double]
     public var current: Bool
 }
 
 public enum ModelStore {
-    public static func save(_ db: Database, kind: String, model: LearntModel, features: [String], labels: Int, positives: Int, cv: [String: Double]) throws -> Int64 {
-        let params = String(decoding: try JSONEncoder().encode(model), as: UTF8.self)
+    /// Stores a model version; it becomes the current one only when `current` is true.
+    public static func save(_ db: Database, bundle: ModelBundle, features: [String], labels: Int, positives: Int,
+                            cv: [String: Double], current: Bool) throws -> Int64 {
+        let params = String(decoding: try JSONEncoder().encode(bundle), as: UTF8.self)
         let feats = String(decoding: try JSONEncoder().encode(features), as: UTF8.self)
-        let cvJSON = String(decoding: try JSONEncoder().encode(cv), as: UTF8.self)
+        let cvJSON = String(decoding: try JSONEncoder().encode(cv.filter { $0.value.isFinite }), as: UTF8.self)
         return try db.transaction {
-            try db.run("UPDATE models SET current = 0 WHERE current = 1")
-            try db.run("INSERT INTO models(created_at, kind, features, params, labels, positives, cv, current) VALUES (?, ?, ?, ?, ?, ?, ?, 1)",
-                       [.int(Timestamp.nowMs()), .text(kind), .text(feats), .text(params), .int(Int64(labels)), .int(Int64(positives)), .text(cvJSON)])
+            if current { try db.run("UPDATE models SET current = 0 WHERE current = 1") }
+            try db.run("INSERT INTO models(created_at, kind, features, params, labels, positives, cv, current) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       [.int(Timestamp.nowMs()), .text(bundle.candidate), .text(feats), .text(params), .int(Int64(labels)),
+                        .int(Int64(positives)), .text(cvJSON), .int(current ? 1 : 0)])
             return db.lastInsertRowID
+        }
+    }
+
+    /// Makes a stored version the current one (the one `detect` blends in).
+    public static func promote(_ db: Database, id: Int64) throws {
+        guard try db.int("SELECT count(*) FROM models WHERE id = ?", [.int(id)]) > 0 else {
+            let ids = try db.rows("SELECT id FROM models ORDER BY id DESC LIMIT 10").compactMap { $0[0].int }.map { "v\($0)" }
+            throw TrainError(description: "there is no model v\(id)" + (ids.isEmpty ? " (none trained yet)" : " (stored: \(ids.joined(separator: ", ")))"))
+        }
+        guard try get(db, id: id) != nil else {
+            throw TrainError(description: "model v\(id) can't be read from the store: its parameters or feature list are not valid JSON")
+        }
+        try db.transaction {
+            try db.run("UPDATE models SET current = 0 WHERE current = 1")
+            try db.run("UPDATE models SET current = 1 WHERE id = ?", [.int(id)])
         }
     }
 
@@ -40,47 +60,103 @@ public enum ModelStore {
         return nil
     }
 
+    /// One version by id (nil when there is none or it can't be read).
+    public static func get(_ db: Database, id: Int64) throws -> ModelRecord? {
+        try list(db, where: "id = \(id)").first
+    }
+
+    /// The newest version that is not current (a candidate waiting for a shadow run or promotion).
+    public static func latestCandidate(_ db: Database) throws -> ModelRecord? {
+        try list(db, where: "current = 0").first
+    }
+
     public static func list(_ db: Database, where cond: String = "1") throws -> [ModelRecord] {
-        try db.rows("SELECT id, created_at, kind, features, params, labels, positives, cv, current FROM models WHERE \(cond) ORDER BY id DESC").compactMap { r in
+        guard try db.int("SELECT count(*) FROM sqlite_schema WHERE name = 'models'") > 0 else { return [] }
+        return try db.rows("SELECT id, created_at, kind, features, params, labels, positives, cv, current FROM models WHERE \(cond) ORDER BY id DESC").compactMap { r in
             guard let feats = r[3].string.flatMap({ try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }),
-                  let model = r[4].string.flatMap({ try? JSONDecoder().decode(LearntModel.self, from: Data($0.utf8)) }) else { return nil }
+                  let bundle = r[4].string.flatMap({ ModelBundle.decode($0) }) else { return nil }
             let cv = r[7].string.flatMap { try? JSONDecoder().decode([String: Double].self, from: Data($0.utf8)) } ?? [:]
-            return ModelRecord(id: r[0].int ?? 0, createdAt: r[1].int ?? 0, kind: r[2].string ?? "", features: feats, model: model,
+            return ModelRecord(id: r[0].int ?? 0, createdAt: r[1].int ?? 0, kind: r[2].string ?? "", features: feats, bundle: bundle,
                                labels: Int(r[5].int ?? 0), positives: Int(r[6].int ?? 0), cv: cv, current: (r[8].int ?? 0) == 1)
         }
     }
 }
 
+public struct TrainError: Error, CustomStringConvertible {
+    public let description: String
+    public init(description: String) { self.description = description }
+}
+
+/// One candidate's cross-validated result, measured on the out-of-fold scores of the labelled
+/// accounts (each scored by a model that never saw its label), blended with the detectors as
+/// `detect` would. Intervals: 95 % bootstrap over the labelled accounts.
+public struct CandidateResult: Sendable {
+    public var name: String
+    /// The model's share of the blend that scored best for it.
+    public var weight: Double
+    public var auc: Bootstrap.Interval
+    public var precisionAtK: Bootstrap.Interval
+    /// Precision at K minus the detectors' alone, paired over the same resamples.
+    public var gainOverDetectors: Bootstrap.Interval
+    /// Per-fold spread (sd) of AUC and precision at K.
+    public var foldAUCSD: Double
+    public var foldPKSD: Double
+}
+
 public struct TrainReport: Sendable {
     public var modelID: Int64
+    /// The chosen candidate.
     public var kind: String
+    public var features: Int
     public var labels: Int
     public var positives: Int
+    /// K for precision at K: the fraud among the labelled accounts.
     public var k: Int
-    /// Per kind tried: mean and sd over folds of AUC and precision at K.
-    public var cv: [String: (auc: Double, aucSD: Double, pk: Double, pkSD: Double)]
+    /// Best first.
+    public var candidates: [CandidateResult]
+    /// The detectors alone on the same labelled accounts.
+    public var detectors: (auc: Bootstrap.Interval, precisionAtK: Bootstrap.Interval)
+    /// Became the current model.
+    public var promoted: Bool
+    /// Why it did not (or what to watch): too few labels, no gain over the detectors, flag volume.
+    public var warnings: [String]
+    /// Accounts the detectors flag, and accounts the model's calibrated score would flag (≥ 0.5).
+    public var flaggedByDetectors: Int
+    public var flaggedWithModel: Int
+    public var calibrated: Bool
     public var loadSeconds: Double
-    /// Seconds per stage: load, features, cross-validation, final fit.
+    /// Seconds per stage: detection, features, cross-validation, final fit.
     public var stages: [String: Double] = [:]
     public var seconds: Double
 }
 
-public struct TrainError: Error, CustomStringConvertible {
-    public let description: String
-}
-
-/// Trains on the analysts' current labels (fraud = 1, legit = 0; unsure is left out) over
-/// per-account features and the latest detection run's findings; picks the kind with the
-/// best cross-validated AUC (or the one asked for) and stores it as the current model.
+/// Trains on the analysts' current labels (fraud = 1, legit = 0; unsure is left out). The
+/// candidates — boosted trees and logistic regression on behaviour features, and both stacked
+/// on the detectors' strengths too — are cross-validated as `detect` would use them (blended
+/// with the detectors' score) and the best by precision at K (then AUC) is kept, calibrated to
+/// the observed precision of its out-of-fold scores. It becomes the current model only when
+/// there are enough labels of each class, it beats the detectors alone, and its flag volume
+/// stays sane; otherwise it is stored as a candidate and the old current model stays.
 public final class Trainer {
+    public static let candidateNames = ["gbdt", "logreg", "stacked", "stacked_logreg"]
     public var folds = 5
     public var seed: UInt64 = 42
-    /// Learn from behaviour only (default), or stacked on the detectors' strengths too.
-    /// Behaviour-only models generalise past the detectors' thresholds: they learn what the
-    /// labelled abuse looked like, and find the same behaviour the detectors did not flag.
-    public var stacked = false
+    /// Fewer labelled accounts than this in either class: too few to estimate a model.
+    public var minPerClass = 20
+    /// Promote even when a check fails (the warnings are still reported).
+    public var force = false
+    /// Store it without promoting it (a shadow run or `promote` decides later).
+    public var promote = true
+    /// A model whose calibrated flags exceed max(factor × the detectors' flags, theirs + slack) is not promoted.
+    public var volumeFactor = 3.0
+    public var volumeSlack = 100
+    /// Blend weights tried per candidate.
+    public var weights = [0.5, 0.7, 0.85, 1.0]
+    /// The detectors and rules the base score comes from (the same ones `detect` runs).
+    public var engine = DetectionEngine(rulesDirectory: nil)
     public init() {}
 
+    /// `kind`: "auto" (every candidate), one candidate's name, or "stacked-only" (the two stacked ones).
     public func run(store: Store, kind: String = "auto", cancel: CancelToken = CancelToken(),
                     progress: @escaping (String) -> Void = { _ in }) throws -> TrainReport {
         let db = store.db
@@ -90,21 +166,31 @@ public final class Trainer {
             if let a = r[0].string { labelled[a] = r[1].string == "fraud" }
         }
         let positives = labelled.values.filter { $0 }.count
-        guard positives >= 5, labelled.count - positives >= 5 else {
-            throw TrainError(description: "not enough labels to learn from: \(positives) fraud and \(labelled.count - positives) legit (need at least 5 of each; label with `riskdesk label` or in the workbench)")
+        let negatives = labelled.count - positives
+        guard positives >= 5, negatives >= 5 else {
+            throw TrainError(description: "not enough labels to learn from: \(positives) fraud and \(negatives) legit (need at least \(minPerClass) of each to become current, 5 to train at all; label with `riskdesk label`, or pick accounts with `riskdesk teach`)")
         }
-        progress("loading events")
-        let table = try EventTable.load(from: db, cancel: cancel)
-        let loadSeconds = Date().timeIntervalSince(t0)
-        try cancel.check()
-        var stages: [String: Double] = ["load": loadSeconds]
+        let names: [String]
+        switch kind {
+        case "auto": names = Self.candidateNames
+        case "stacked-only": names = ["stacked", "stacked_logreg"]
+        default:
+            guard Self.candidateNames.contains(kind) else { throw TrainError(description: "unknown model kind '\(kind)' (auto, \(Self.candidateNames.joined(separator: ", ")))") }
+            names = [kind]
+        }
+        var stages: [String: Double] = [:]
         var mark = Date()
         func lap(_ name: String) { stages[name] = Date().timeIntervalSince(mark); mark = Date() }
+        // The detectors' score, exactly as `detect` computes it before a model is blended in.
+        progress("running the detectors")
+        let ev = try engine.evaluate(store: store, cancel: cancel) { stage, _ in progress("detectors: \(stage)") }
+        let table = ev.table
+        let loadSeconds = ev.loadSeconds
+        lap("detection")
         progress("features")
-        let strengths = try Self.latestStrengths(db, table)
-        let featureNames = stacked ? AccountFeatures.names : AccountFeatures.behaviourNames
-        let x = AccountFeatures.select(AccountFeatures.compute(table, strengths: strengths), rows: table.accountCount, names: featureNames)!
-        let d = featureNames.count
+        let all = AccountFeatures.names
+        let x = AccountFeatures.compute(table, strengths: AccountFeatures.strengths(ev.findings, accounts: table.accountCount))
+        let dAll = all.count
         var rows: [Int] = []
         var y: [Bool] = []
         for (id, isFraud) in labelled.sorted(by: { $0.key < $1.key }) {
@@ -112,66 +198,121 @@ public final class Trainer {
             rows.append(Int(a)); y.append(isFraud)
         }
         let n = rows.count
-        var xs = [Float](repeating: 0, count: n * d)
-        for (i, a) in rows.enumerated() { for j in 0..<d { xs[i * d + j] = x[a * d + j] } }
+        let det = rows.map { ev.scores[$0].score }
         lap("features")
         // Stratified folds, shuffled with a fixed seed.
         var rng = SplitMix(seed: seed)
         var posIdx = (0..<n).filter { y[$0] }, negIdx = (0..<n).filter { !y[$0] }
+        guard posIdx.count >= 2, negIdx.count >= 2 else {
+            throw TrainError(description: "the labelled accounts are not in the store's events (\(posIdx.count) fraud, \(negIdx.count) legit found); import their events first")
+        }
         posIdx.shuffle(using: &rng); negIdx.shuffle(using: &rng)
+        let nFolds = max(2, min(folds, posIdx.count, negIdx.count))
         var fold = [Int](repeating: 0, count: n)
-        for (k, i) in posIdx.enumerated() { fold[i] = k % folds }
-        for (k, i) in negIdx.enumerated() { fold[i] = k % folds }
-        let kinds = kind == "auto" ? ["gbdt", "logreg"] : [kind]
-        var cv: [String: (auc: Double, aucSD: Double, pk: Double, pkSD: Double)] = [:]
-        // Every (kind, fold) fit is independent: they run side by side on the cores.
-        progress("cross-validating \(kinds.joined(separator: " and ")), \(folds) folds")
-        let tasks = kinds.flatMap { kd in (0..<folds).map { (kd, $0) } }
-        var results = [(auc: Double?, pk: Double?)](repeating: (nil, nil), count: tasks.count)
+        for (k, i) in posIdx.enumerated() { fold[i] = k % nFolds }
+        for (k, i) in negIdx.enumerated() { fold[i] = k % nFolds }
+        func spec(_ c: String) -> (kind: String, features: [String]) {
+            (c.hasSuffix("logreg") ? "logreg" : "gbdt", c.hasPrefix("stacked") ? all : AccountFeatures.behaviourNames)
+        }
+        func matrix(_ features: [String], _ rowsOf: [Int]) -> [Float] {
+            let idx = features.map { all.firstIndex(of: $0)! }
+            var out = [Float](repeating: 0, count: rowsOf.count * idx.count)
+            for (i, r) in rowsOf.enumerated() { for (j, c) in idx.enumerated() { out[i * idx.count + j] = x[rows[r] * dAll + c] } }
+            return out
+        }
+        // Every (candidate, fold) fit is independent: they run side by side on the cores.
+        progress("cross-validating \(names.joined(separator: ", ")), \(nFolds) folds")
+        let tasks = names.flatMap { c in (0..<nFolds).map { (c, $0) } }
+        var oof = [String: [Double]]()
+        for c in names { oof[c] = [Double](repeating: 0, count: n) }
         let lock = NSLock()
         DispatchQueue.concurrentPerform(iterations: tasks.count) { i in
             if cancel.isCancelled { return }
-            let (kd, f) = tasks[i]
+            let (c, f) = tasks[i]
+            let (kd, feats) = spec(c)
             let tr = (0..<n).filter { fold[$0] != f }, te = (0..<n).filter { fold[$0] == f }
-            let m = LearntModel.fit(kind: kd, x: Self.take(xs, tr, d), y: tr.map { y[$0] }, rows: tr.count, cols: d)
-            let p = m.predict(Self.take(xs, te, d), rows: te.count, cols: d)
-            let yt = te.map { y[$0] }
-            let k = max(1, yt.filter { $0 }.count)
-            let r = (Ranking.auc(scores: p, labels: yt), Ranking.precisionAtK(scores: p, labels: yt, k: k))
-            lock.lock(); results[i] = r; lock.unlock()
+            let m = LearntModel.fit(kind: kd, x: matrix(feats, tr), y: tr.map { y[$0] }, rows: tr.count, cols: feats.count)
+            let p = m.predict(matrix(feats, te), rows: te.count, cols: feats.count)
+            lock.lock(); for (j, r) in te.enumerated() { oof[c]![r] = p[j] }; lock.unlock()
         }
         try cancel.check()
-        for kd in kinds {
-            let mine = tasks.indices.filter { tasks[$0].0 == kd }.map { results[$0] }
-            let aucs = mine.compactMap(\.auc), pks = mine.compactMap(\.pk)
-            cv[kd] = (Self.mean(aucs), Self.sd(aucs), Self.mean(pks), Self.sd(pks))
+        let k = posIdx.count
+        func quality(_ s: [Double]) -> (Double, Double) {
+            (Ranking.precisionAtK(scores: s, labels: y, k: k) ?? 0, Ranking.auc(scores: s, labels: y) ?? 0)
         }
+        func foldSD(_ s: [Double]) -> (Double, Double) {
+            var aucs: [Double] = [], pks: [Double] = []
+            for f in 0..<nFolds {
+                let te = (0..<n).filter { fold[$0] == f }
+                let ss = te.map { s[$0] }, yy = te.map { y[$0] }
+                if let a = Ranking.auc(scores: ss, labels: yy) { aucs.append(a) }
+                if let p = Ranking.precisionAtK(scores: ss, labels: yy, k: max(1, yy.filter { $0 }.count)) { pks.append(p) }
+            }
+            return (Self.sd(aucs), Self.sd(pks))
+        }
+        var results: [CandidateResult] = []
+        var detectorsAlone: (auc: Bootstrap.Interval, precisionAtK: Bootstrap.Interval)?
+        var blended: [String: [Double]] = [:]
+        for c in names {
+            let p = oof[c]!
+            let w = weights.max { a, b in
+                let qa = quality(det.indices.map { ModelBundle.blend(detectors: det[$0], model: p[$0], weight: a) })
+                let qb = quality(det.indices.map { ModelBundle.blend(detectors: det[$0], model: p[$0], weight: b) })
+                return qa < qb || (qa == qb && a < b)
+            }!
+            let s = det.indices.map { ModelBundle.blend(detectors: det[$0], model: p[$0], weight: w) }
+            blended[c] = s
+            let cmp = Bootstrap.compare(det, s, labels: y, resamples: 300, seed: seed)
+            if detectorsAlone == nil { detectorsAlone = (cmp.a["auc"]!, cmp.a["precision_at_k"]!) }
+            let (aucSD, pkSD) = foldSD(s)
+            results.append(CandidateResult(name: c, weight: w, auc: cmp.b["auc"]!, precisionAtK: cmp.b["precision_at_k"]!,
+                                           gainOverDetectors: cmp.difference["precision_at_k"]!, foldAUCSD: aucSD, foldPKSD: pkSD))
+        }
+        results.sort { ($0.precisionAtK.value, $0.auc.value, $1.name) > ($1.precisionAtK.value, $1.auc.value, $0.name) }
+        let best = results[0]
         lap("cross_validation")
-        let chosen = kinds.max { (cv[$0]?.auc ?? 0, $0 == "gbdt" ? 1 : 0) < (cv[$1]?.auc ?? 0, $1 == "gbdt" ? 1 : 0) }!
-        progress("fitting \(chosen) on all \(n) labels")
-        let model = LearntModel.fit(kind: chosen, x: xs, y: y, rows: n, cols: d)
-        var cvOut: [String: Double] = [:]
-        for (kd, v) in cv { cvOut["\(kd)_auc"] = v.auc; cvOut["\(kd)_auc_sd"] = v.aucSD; cvOut["\(kd)_p_at_k"] = v.pk; cvOut["\(kd)_p_at_k_sd"] = v.pkSD }
-        let id = try ModelStore.save(db, kind: chosen, model: model, features: featureNames, labels: n, positives: positives, cv: cvOut)
-        lap("fit")
-        return TrainReport(modelID: id, kind: chosen, labels: n, positives: positives, k: max(1, positives / folds), cv: cv,
-                           loadSeconds: loadSeconds, stages: stages, seconds: Date().timeIntervalSince(t0))
-    }
-
-    /// Each detector's strongest finding per account from the latest run's findings.
-    static func latestStrengths(_ db: Database, _ table: EventTable) throws -> [[Float]] {
-        let rows = try db.rows("SELECT account_id, detector, max(strength) FROM findings GROUP BY 1, 2").compactMap { r -> (Int32, String, Double)? in
-            guard let id = r[0].string, let det = r[1].string, let a = table.accounts.lookup(id) else { return nil }
-            return (a, det, r[2].double ?? 0)
+        // Calibrated to observed precision: isotonic on the chosen candidate's out-of-fold blend.
+        let calibration = IsotonicCalibration.fit(scores: blended[best.name]!, labels: y)
+        progress("fitting \(best.name) on all \(n) labels")
+        let (kd, feats) = spec(best.name)
+        let model = LearntModel.fit(kind: kd, x: matrix(feats, Array(0..<n)), y: y, rows: n, cols: feats.count)
+        let bundle = ModelBundle(candidate: best.name, model: model, weight: best.weight, calibration: calibration)
+        // How many accounts it would flag across the whole store, against the detectors.
+        let xs = AccountFeatures.select(x, rows: table.accountCount, names: feats)!
+        let pAll = model.predict(xs, rows: table.accountCount, cols: feats.count)
+        let flaggedWithModel = pAll.indices.filter { bundle.score(detectors: ev.scores[$0].score, model: pAll[$0]) >= 0.5 }.count
+        let flaggedByDetectors = ev.scores.filter { $0.findings > 0 }.count
+        var warnings: [String] = []
+        if positives < minPerClass || negatives < minPerClass {
+            warnings.append("too few labels to estimate a model: \(positives) fraud and \(negatives) legit (need at least \(minPerClass) of each)")
         }
-        return AccountFeatures.strengths(rows, accounts: table.accountCount)
+        let da = detectorsAlone!
+        if best.precisionAtK.value < da.precisionAtK.value || (best.precisionAtK.value == da.precisionAtK.value && best.auc.value <= da.auc.value) {
+            warnings.append(String(format: "it does not beat the detectors alone by cross-validation (precision@K %.3f vs %.3f, AUC %.3f vs %.3f)",
+                                   best.precisionAtK.value, da.precisionAtK.value, best.auc.value, da.auc.value))
+        }
+        if Double(flaggedWithModel) > max(volumeFactor * Double(flaggedByDetectors), Double(flaggedByDetectors + volumeSlack)) {
+            warnings.append("it would flag \(flaggedWithModel) accounts where the detectors flag \(flaggedByDetectors)")
+        }
+        let promoted = promote && (warnings.isEmpty || force)
+        var cvOut: [String: Double] = ["folds": Double(nFolds), "k": Double(k),
+                                       "detectors_auc": da.auc.value, "detectors_auc_low": da.auc.low, "detectors_auc_high": da.auc.high,
+                                       "detectors_p_at_k": da.precisionAtK.value, "detectors_p_at_k_low": da.precisionAtK.low,
+                                       "detectors_p_at_k_high": da.precisionAtK.high,
+                                       "flagged_by_detectors": Double(flaggedByDetectors), "flagged_with_model": Double(flaggedWithModel)]
+        for r in results {
+            cvOut["\(r.name)_auc"] = r.auc.value; cvOut["\(r.name)_auc_low"] = r.auc.low; cvOut["\(r.name)_auc_high"] = r.auc.high
+            cvOut["\(r.name)_p_at_k"] = r.precisionAtK.value; cvOut["\(r.name)_p_at_k_low"] = r.precisionAtK.low
+            cvOut["\(r.name)_p_at_k_high"] = r.precisionAtK.high; cvOut["\(r.name)_weight"] = r.weight
+        }
+        let id = try ModelStore.save(db, bundle: bundle, features: feats, labels: n, positives: positives, cv: cvOut, current: promoted)
+        lap("fit")
+        return TrainReport(modelID: id, kind: best.name, features: feats.count, labels: n, positives: positives, k: k, candidates: results,
+                           detectors: da, promoted: promoted, warnings: warnings, flaggedByDetectors: flaggedByDetectors,
+                           flaggedWithModel: flaggedWithModel, calibrated: true, loadSeconds: loadSeconds, stages: stages,
+                           seconds: Date().timeIntervalSince(t0))
     }
 
-    static func take(_ x: [Float], _ rows: [Int], _ d: Int) -> [Float] {
-        var out = [Float](repeating: 0, count: rows.count * d)
-        for (i, r) in rows.enumerated() { for j in 0..<d { out[i * d + j] = x[r * d + j] } }
-        return out
-    }
     static func mean(_ v: [Double]) -> Double { v.isEmpty ? .nan : v.reduce(0, +) / Double(v.count) }
     static func sd(_ v: [Double]) -> Double {
         guard v.count > 1 else { return 0 }

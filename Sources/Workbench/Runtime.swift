@@ -104,7 +104,7 @@ public final class DataService {
             return .dash(.panels(uid: uid, panels: panels, version: try db.int("PRAGMA data_version"), available: Dashboards.available(catalog: catalog)))
         case .dashPoll(let uid):
             return .dash(.version(uid: uid, try db.int("PRAGMA data_version")))
-        case .detect, .cancelDetect, .sqlCatalog, .sqlRun, .sqlFetch, .sqlExplain, .sqlHistory, .sqlExport, .sqlBatch, .sqlSave, .sqlCancel, .copy:
+        case .detect, .detectWith, .cancelDetect, .sqlCatalog, .sqlRun, .sqlFetch, .sqlExplain, .sqlHistory, .sqlExport, .sqlBatch, .sqlSave, .sqlCancel, .copy:
             return .info("")      // handled by App / SQLService
         }
     }
@@ -260,6 +260,7 @@ public final class App {
     func submit(_ r: Request) {
         switch r {
         case .detect: startDetection(); return
+        case .detectWith(let choice): startDetection(choice); return
         case .cancelDetect: detectCancel?.cancel(); return
         case .sqlCancel: sql.interrupt(); return
         case .copy(let text): terminal.copyToClipboard(text); return
@@ -286,24 +287,23 @@ public final class App {
 
     /// Detection on its own thread and its own (writable) connection; progress and the
     /// result arrive as messages like any read. The UI keeps answering keys meanwhile.
-    func startDetection() {
+    func startDetection(_ choice: DetectChoice = .current) {
         let cancel = CancelToken()
         detectCancel = cancel
-        let path = data.path, rules = catalog
+        let path = data.path, rules = catalog, analyst = state.analyst
         let work = { [weak self] in
             var last = -1
             do {
                 let store = try Store(path: path)
-                let report = try DetectionEngine(rules: rules).run(store: store, cancel: cancel) { stage, frac in
+                let done = try WorkbenchLearning.perform(choice, store: store, rules: rules, analyst: analyst, cancel: cancel) { stage, frac in
                     let pct = Int(frac * 100)
                     guard pct != last else { return }
                     last = pct
-                    self?.deliver(.detectProgress("detecting \(pct)% · \(stage) — :cancel stops it"))
+                    self?.deliver(.detectProgress("\(choice == .current ? "detecting" : "working") \(pct)% · \(stage) — :cancel stops it"))
                 }
-                let failed = report.detectors.filter { $0.error != nil }
-                var msg = String(format: "detection done in %.1f s: %d accounts flagged in %d groups", report.seconds, report.flagged, report.groups)
-                if !failed.isEmpty { msg += " · \(failed.count) detector(s)/rule(s) failed: " + failed.map { "\($0.name): \($0.error!)" }.joined(separator: "; ") }
-                self?.deliver(.detectDone(msg))
+                self?.deliver(done)
+            } catch let e as TrainError {
+                self?.deliver(.detectDone("\(e.description)"))
             } catch is CancelledError {
                 self?.deliver(.detectDone("detection cancelled; the previous results stand"))
             } catch {

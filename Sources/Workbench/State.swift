@@ -150,6 +150,8 @@ public enum Request {
     case complete(prefix: String, command: String)
     /// Run detection (off the UI thread, cancellable); `cancelDetect` stops it.
     case detect
+    /// `:detect` with a choice (no model, a model, a shadow run, promote) or `:teach`.
+    case detectWith(DetectChoice)
     case cancelDetect
     /// Append a label (tui source); the reply carries the label it replaced.
     case label(account: String, value: String, category: String?, note: String?, undo: Bool)
@@ -190,6 +192,8 @@ public enum Loaded {
     case info(String)
     case detectProgress(String)
     case detectDone(String)
+    /// A shadow run or :teach finished: its message, and the review batch to show.
+    case learnt(message: String, batch: String?)
     case labelled(account: String, value: String, category: String?, previous: String?, undo: Bool)
     case claimed(account: String, open: Bool)
     case labelledMany(accounts: [String], value: String, what: String)

@@ -113,7 +113,8 @@ enum Commands {
         ("status", "open|in_review|escalated|closed — the case in view"), ("mine", "cases you hold"), ("unassigned", "cases nobody holds"), ("escalated", "escalated cases"), ("all", "every case again"),
         ("label", "fraud|legit|unsure|none [CATEGORY|-] [NOTE] — label the account in view (keys 1 2 3; u undo, Ctrl-R redo)"),
         ("groups", "rings, clusters and farms of the latest detection run; Enter lists members"), ("group", "ID — one group's members"),
-        ("detect", "run detection now (off the UI thread)"), ("cancel", "stop a running detection"),
+        ("detect", "[no-model | model V | shadow [V] | promote V] — run detection now (off the UI thread); shadow shows how a model would change the queue"),
+        ("teach", "[N] — the N unlabelled accounts the model is least sure about, to label first (batch “teach”)"), ("cancel", "stop a running detection"),
         ("sql", "[SAVED] — the SQL console (optionally with a saved query)"), ("dash", "[NAME] [24h|7d|30d|all] — dashboards (overview, queries/dashboards/*.sql)"),
         ("batch", "NAME — in the console: the result's accounts become a review batch; elsewhere: the queue of that batch"),
         ("save", "NAME — save the console's text as queries/NAME.sql (save! replaces)"), ("export", "FILE.csv|.json|.jsonl — the console's result"),
@@ -669,7 +670,7 @@ extension AppState {
             stack[0] = .queue(q)
             say(cmd == "all" ? "showing every case" : cmd == "mine" ? "showing the cases \(analyst) holds" : "showing \(cmd) cases")
             return r
-        case "label" where readOnly, "detect" where readOnly, "label-group" where readOnly, "label-marked" where readOnly:
+        case "label" where readOnly, "detect" where readOnly, "teach" where readOnly, "label-group" where readOnly, "label-marked" where readOnly:
             say("read-only: labelling and detection are off", error: true)
         case "status":
             if readOnly { say("read-only: case changes are off", error: true); return [] }
@@ -694,11 +695,18 @@ extension AppState {
                 say(":label fraud|legit|unsure [CATEGORY|-] [NOTE]", error: true); return []
             }
             return [.label(account: target.account, value: l.value, category: l.category, note: l.note, undo: false)]
-        case "detect":
+        case "detect", "teach":
             if detecting { say("detection is already running (:cancel stops it)", error: true); return [] }
+            let choice: DetectChoice?
+            if cmd == "teach" { choice = arg.isEmpty ? .teach(20) : Int(arg).flatMap { (1...500).contains($0) ? .teach($0) : nil } }
+            else { choice = DetectChoice.parse(arg) }
+            guard let choice else {
+                say(cmd == "teach" ? ":teach [N] — N accounts to label first (1…500)" : ":detect [no-model | model V | shadow [V] | promote V]", error: true)
+                return []
+            }
             detecting = true
-            say("detection starting…")
-            return [.detect]
+            say(choice == .current ? "detection starting…" : "\(cmd) \(arg) starting…")
+            return choice == .current ? [.detect] : [.detectWith(choice)]
         case "cancel":
             guard detecting else { say("nothing to cancel", error: true); return [] }
             return [.cancelDetect]
@@ -873,6 +881,10 @@ extension AppState {
                 st[0] = .queue(q)
                 parkedTabs[.queue] = st
             }
+            say(msg)
+        case .learnt(let msg, let batch):
+            detecting = false
+            if let batch { reqs += showBatch(batch) }
             say(msg)
         case .sqlCatalog, .sqlResult, .sqlFailed, .sqlRows, .sqlPlan, .sqlHistory, .sqlBatched:
             reqs += applySQL(loaded)

@@ -13,7 +13,10 @@ struct Detect: ParsableCommand {
     @Option(help: "A folder of SQL rules, on top of the built-in ones, ~/.config/riskdesk/rules, ./queries/rules and $RISKDESK_RULES (same name: this one wins).") var rules: String?
     @Flag(help: "Skip the SQL rules.") var noRules = false
     @Flag(help: "Leave the learnt model out of the score (detectors and rules only).") var noModel = false
-    @Option(help: "The learnt model's share of the score, 0…1 (the detectors have the rest).") var modelWeight = 0.7
+    @Option(help: "The learnt model's share of the score, 0…1 (default: the share chosen by cross-validation when it was trained).") var modelWeight: Double?
+    @Option(help: "Blend this stored model version (e.g. 3 or v3) instead of the current one, without promoting it.") var model: String?
+    @Option(help: "Shadow run of model VERSION: show how the queue would change against the current one (nothing is written).") var shadow: String?
+    @Option(help: "K for --shadow's entering / leaving lists (default: the accounts flagged before).") var top: Int?
     @Option(name: .customLong("disable"), help: "Switch off a detector by name (repeatable), e.g. --disable ato; see `detect` output for the names.")
     var disabled: [String] = []
     @Flag(help: "Print JSON.") var json = false
@@ -36,12 +39,28 @@ struct Detect: ParsableCommand {
             if !noRules { Folders.warnMissing(catalog, kinds: [.rules]) }
             let ruleSources = noRules ? [] : Rule.sources(catalog: catalog).rules
             let engine = DetectionEngine(rules: noRules ? nil : catalog)
-            guard (0...1).contains(modelWeight) else { throw CLIError("--model-weight must be between 0 and 1 (got \(modelWeight))") }
+            if let modelWeight, !(0...1).contains(modelWeight) { throw CLIError("--model-weight must be between 0 and 1 (got \(modelWeight))") }
             engine.useModel = !noModel
             engine.modelWeight = modelWeight
             try engine.disable(disabled)
+            if noModel && (model != nil || shadow != nil) { throw CLIError("--no-model can't be combined with --model or --shadow") }
+            if let top, top < 1 { throw CLIError("--top must be at least 1") }
             let bar = isatty(2) != 0 && !quiet
             var last = ""
+            if let shadow {
+                // Baseline: the model asked for with --model, else the current one; nothing is written.
+                let candidate = shadow == "none" ? nil : try resolveModel(s, shadow)
+                let baseline = try resolveModel(s, model)
+                let sh = try engine.shadow(store: s, baseline: baseline, candidate: candidate, top: top, cancel: cancel) { stage, frac in
+                    guard bar else { return }
+                    FileHandle.standardError.write(String(format: "\r\u{1B}[2Kshadow %3.0f%%  %@", frac * 100, stage).data(using: .utf8)!)
+                }
+                if bar { FileHandle.standardError.write("\r\u{1B}[2K".data(using: .utf8)!) }
+                if json { print(String(decoding: try JSONSerialization.data(withJSONObject: shadowJSON(sh), options: [.sortedKeys]), as: UTF8.self)) }
+                else { printShadow(sh) }
+                return
+            }
+            if let model { engine.modelOverride = try resolveModel(s, model) }
             let report: DetectReport
             do {
                 report = try engine.run(store: s, cancel: cancel) { stage, frac in
@@ -55,14 +74,16 @@ struct Detect: ParsableCommand {
             }
             if bar { FileHandle.standardError.write("\r\u{1B}[2K".data(using: .utf8)!) }
             for d in report.detectors where d.error != nil { warn("riskdesk: \(d.name): \(d.error!)") }
+            for w in report.warnings { warn("riskdesk: WARNING: \(w)") }
             if json {
                 var o: [String: Any] = ["run": report.runID, "events": report.events, "accounts": report.accounts,
                                         "flagged": report.flagged, "groups": report.groups, "seconds": report.seconds,
-                                        "load_seconds": report.loadSeconds, "risk_types": report.riskTypes]
+                                        "load_seconds": report.loadSeconds, "risk_types": report.riskTypes, "warnings": report.warnings]
                 o["rules"] = ruleSources.map { r -> [String: Any] in
                     ["id": r.rule.id, "origin": r.origin.description, "file": r.rule.file, "overrides": r.overrides]
                 }
                 o["missing_folders"] = noRules ? [] : catalog.missingFolders.map(\.path)
+                o["model"] = report.modelID.map { NSNumber(value: $0) } ?? NSNull()
                 o["detectors"] = report.detectors.map { d -> [String: Any] in
                     var x: [String: Any] = ["name": d.name, "seconds": d.seconds, "findings": d.findings, "accounts": d.accounts]
                     if let e = d.error { x["error"] = e }
@@ -87,6 +108,10 @@ struct Detect: ParsableCommand {
             }
             print("flagged \(report.flagged) accounts in \(report.groups) groups" + (report.riskTypes.isEmpty ? "" : ": " +
                   report.riskTypes.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
+            if let id = report.modelID {
+                let m = try ModelStore.get(s.db, id: id)
+                print("learnt model v\(id) blended in" + (m?.bundle.calibration != nil ? "; scores are calibrated to the precision observed on \(m!.labels) labelled accounts (flagged = score ≥ 0.5)" : ""))
+            }
             print(String(format: "done in %.2f s", report.seconds))
         }
     }

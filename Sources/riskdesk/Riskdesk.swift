@@ -11,7 +11,7 @@ struct Riskdesk: ParsableCommand {
         The store is --store PATH, else $RISKDESK_STORE, else riskdesk.db in the working directory.
         Start with `riskdesk demo` for a generated marketplace with injected attacks.
         """,
-        subcommands: [Tui.self, Info.self, Import.self, Rejects.self, Detect.self, Label.self, Cases.self, Export.self, Eval.self, Train.self, Rules.self, Query.self, Dash.self, Simulate.self, Demo.self, Doctor.self],
+        subcommands: [Tui.self, Info.self, Import.self, Rejects.self, Detect.self, Label.self, Cases.self, Export.self, Eval.self, Train.self, Models.self, Teach.self, Rules.self, Query.self, Dash.self, Simulate.self, Demo.self, Doctor.self],
         defaultSubcommand: Tui.self
     )
 }

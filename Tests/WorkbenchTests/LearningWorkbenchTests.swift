@@ -1,0 +1,57 @@
+import Foundation
+import RiskStore
+import TerminalKit
+import XCTest
+@testable import Workbench
+
+/// `:detect` offers the CLI's choices, `:teach` lists what to label first; both run off the
+/// UI thread like detection and say what they did.
+final class LearningWorkbenchTests: XCTestCase {
+    func testDetectChoicesParseLikeTheCLI() {
+        XCTAssertEqual(DetectChoice.parse(""), .current)
+        XCTAssertEqual(DetectChoice.parse("no-model"), .noModel)
+        XCTAssertEqual(DetectChoice.parse("model v3"), .model(3))
+        XCTAssertEqual(DetectChoice.parse("shadow"), .shadow(nil))
+        XCTAssertEqual(DetectChoice.parse("shadow 7"), .shadow(7))
+        XCTAssertEqual(DetectChoice.parse("promote v2"), .promote(2))
+        XCTAssertNil(DetectChoice.parse("model"))
+        XCTAssertNil(DetectChoice.parse("bogus"))
+    }
+
+    func testDetectWithoutAModelShadowWithoutACandidateAndTeach() throws {
+        TextWidth.setUpLocale()
+        let dir = try Fixture.copy("wblearn", subdirs: ["rules"])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Data("""
+            -- id: shared_device
+            -- risk_type: multi_accounting
+            -- severity: high
+            -- description: Shares a device with another account
+            SELECT account_id, 'device ' || value AS reason FROM links
+            WHERE kind = 'device' AND value IN (SELECT value FROM links WHERE kind = 'device' GROUP BY value HAVING count(*) > 1)
+            """.utf8).write(to: URL(fileURLWithPath: dir + "/rules/shared.sql"))
+        let term = MemoryTerminal(width: 170, height: 40)
+        let app = try App(storePath: dir + "/wb.db", terminal: term, theme: Theme.fallback, analyst: "tester", synchronous: true)
+        app.rulesDirectory = dir + "/rules"
+        func command(_ c: String) -> String {
+            for ch in ":" + c { app.send(.char(ch)) }
+            app.send(.enter)
+            return app.frame().text()
+        }
+        var s = command("detect bogus")
+        XCTAssertTrue(s.contains(":detect [no-model | model V | shadow [V] | promote V]"), s)
+        s = command("detect no-model")
+        XCTAssertTrue(s.contains("detection done") && s.contains("detectors alone"), s)
+        s = command("detect shadow")
+        XCTAssertTrue(s.contains("no candidate model to shadow"), s)
+        s = command("detect model 4")
+        XCTAssertTrue(s.contains("no readable model v4"), s)
+        // :teach without a model: the detectors' boundary, shown as the review batch "teach".
+        s = command("teach 2")
+        XCTAssertTrue(s.contains("2 accounts to label first") && s.contains("no model yet"), s)
+        XCTAssertTrue(s.contains("/2 accounts"), s)
+        XCTAssertEqual(try Store(path: dir + "/wb.db").db.int("SELECT count(*) FROM batches WHERE name = 'teach'"), 2)
+        s = command("teach 0")
+        XCTAssertTrue(s.contains(":teach [N]"), s)
+    }
+}
