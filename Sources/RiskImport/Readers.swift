@@ -47,10 +47,27 @@ final class InputBuffer {
         }
         switch try source.read(into: base + end, capacity: capacity - end) {
         case .bytes(let n): end += n; return .more
-        case .eof: eof = true; return .eof
+        case .eof:
+            eof = true
+            if let g = source as? GzipSource, let why = g.breakMessage, brokenAt == nil {
+                // The stream broke: a last line without its newline is cut short, not a record.
+                var cut = end
+                while cut > start && base[cut - 1] != 10 { cut -= 1 }
+                brokenTail = Array(UnsafeBufferPointer(start: base + cut, count: end - cut))
+                brokenAt = g.bytesDecoded - Int64(end - cut)
+                breakMessage = why
+                end = cut
+            }
+            return .eof
         case .idle: return .idle
         }
     }
+
+    /// After a broken gzip stream: why, the decompressed offset of the last whole line's end,
+    /// and the partial line after it (not imported).
+    private(set) var breakMessage: String?
+    private(set) var brokenAt: Int64?
+    private(set) var brokenTail: [UInt8] = []
 
     /// Restart from the beginning of a followed file that was truncated.
     func discardAll() { start = 0; end = 0; eof = false }
@@ -87,8 +104,13 @@ protocol RecordReader: AnyObject {
     /// The current record's bytes, verbatim (valid until the next call to `next`).
     var raw: Slice { get }
     var source: ByteSource { get }
+    /// The buffer it reads through (nil for a stand-in that reads nothing).
+    var inputBuffer: InputBuffer? { get }
     func next(into slots: inout RowSlots) throws -> ReadOutcome
 }
+
+extension CSVReader { var inputBuffer: InputBuffer? { buffer } }
+extension JSONLReader { var inputBuffer: InputBuffer? { buffer } }
 
 /// Largest record kept whole; a quote left open runs no further than this.
 let maxRecordBytes = 1 << 20
@@ -511,7 +533,9 @@ final class JSONLReader: RecordReader {
                         || d == UInt8(ascii: "+") || d == UInt8(ascii: "-") { i += 1 } else { break }
                 }
                 value = Slice(ptr: b + st, len: i - st)
-                if ValueParse.decimal(value) == nil { return "invalid JSON: bad number at column \(st - from + 1)" }
+                if !JSONCheck.isNumber(value) {
+                    return "invalid JSON: bad number '\(value.string.prefix(40))' at column \(st - from + 1)"
+                }
                 vkind = .number
             } else {
                 return "invalid JSON: unexpected '\(Character(Unicode.Scalar(c)))' at column \(i - from + 1)"
