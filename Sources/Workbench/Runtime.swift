@@ -147,8 +147,13 @@ public struct WorkbenchConfig {
 
     public static func load(path explicit: String? = nil) throws -> WorkbenchConfig {
         let env = ProcessInfo.processInfo.environment
-        let path = explicit ?? env["RISKDESK_CONFIG"] ?? env["HOME"].map { $0 + "/.config/riskdesk/config.toml" }
+        let named = explicit ?? env["RISKDESK_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+        let path = named ?? env["HOME"].map { $0 + "/.config/riskdesk/config.toml" }
         var c = WorkbenchConfig()
+        // A settings file someone named must exist; only the default one may be absent.
+        if let named, !FileManager.default.fileExists(atPath: named) {
+            throw ConfigError(file: named, line: 0, message: "no such settings file")
+        }
         guard let path, FileManager.default.fileExists(atPath: path) else { return c }
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw ConfigError(file: path, line: 0, message: "cannot read (not UTF-8 text?)")
