@@ -183,6 +183,17 @@ extension Store {
                             rejects: r[3].int ?? 0, firstEventMs: r[4].int, lastEventMs: r[5].int)
     }
 
+    /// The latest detection run, as readers should show it: a run marked running whose
+    /// process is gone is reported as stopped (a writer marks it cancelled when it next opens).
+    public func lastDetectRun() throws -> (id: Int64, startedAt: Int64, status: String, message: String?)? {
+        let hasPid = schemaVersion >= Schema.detectPidVersion
+        guard let r = try db.rows("SELECT id, started_at, status, message, \(hasPid ? "pid" : "NULL") FROM detect_runs ORDER BY id DESC LIMIT 1").first,
+              let id = r[0].int else { return nil }
+        var status = r[2].string ?? "", message = r[3].string
+        if status == "running" && !Store.isAlive(pid: r[4].int) { status = "stopped"; message = message ?? Store.deadRunMessage }
+        return (id, r[1].int ?? 0, status, message)
+    }
+
     public func importRuns(limit: Int = 20) throws -> [ImportRunRecord] {
         let st = try db.prepare("""
             SELECT id, started_at, finished_at, status, sources, rows_read, rows_stored, rows_updated,

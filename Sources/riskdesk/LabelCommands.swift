@@ -26,7 +26,7 @@ struct Label: ParsableCommand {
             if let from {
                 if account != nil || label != nil { throw CLIError("give either ACCOUNT --as LABEL or --from FILE, not both") }
                 inputs = try LabelFile.read(from)
-                source = from == "-" ? "stdin" : "file:" + from
+                source = "file:" + (from == "-" ? "<stdin>" : from)
             } else {
                 guard let account, !account.isEmpty else { throw CLIError("which account? riskdesk label ACCOUNT --as fraud|legit|unsure (or --from FILE)") }
                 guard let label else { throw CLIError("--as fraud|legit|unsure is required") }

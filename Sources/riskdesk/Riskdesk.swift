@@ -116,6 +116,9 @@ struct Info: ParsableCommand {
                     print("  #\(r.id) \(Timestamp.short(r.startedAt)) \(r.status): read \(r.rowsRead), stored \(r.rowsStored), duplicate \(r.rowsDuplicate), rejected \(r.rowsRejected)")
                 }
             }
+            if let d = try s.lastDetectRun() {
+                print("\nlast detection run: #\(d.id) \(Timestamp.short(d.startedAt)) \(d.status)" + (d.message.map { " (\($0))" } ?? ""))
+            }
         }
     }
 }
