@@ -605,7 +605,7 @@ public final class Importer {
             case .timestamp:
                 guard let ms = Timestamp.parse(v.raw) else { return "\(f.name): not a timestamp: \(quote(v))" }
                 if !options.timeWindow.contains(ms) {
-                    return "\(f.name): \(Timestamp.iso(ms)) is outside the accepted time window \(options.timeWindow.description)"
+                    return "\(f.name): \(Timestamp.iso(ms)) is outside the accepted time window \(options.timeWindow.description) (--earliest / --latest)"
                 }
                 st.bindInt(idx, ms)
                 if i == 1 { lastTs = ms }

@@ -163,6 +163,19 @@ final class StoreSafetyTests: CLITestCase {
         XCTAssertEqual(try count("SELECT count(*) FROM labels"), 3)
     }
 
+    func testTheAcceptedTimeWindowIsConfigurable() throws {
+        let f = write("events-future.csv", header + "\nfut1,2300-01-01T00:00:00Z,a1,view,,,,,,,,,,,,,,,,,\nold1,1969-07-20T20:17:00Z,a1,view,,,,,,,,,,,,,,,,,\n")
+        let r = try CLI.run(["import", "--store", store, "--json", f])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try count("SELECT count(*) FROM rejects WHERE reason LIKE 'ts: % is outside the accepted time window 1970-01-01 – %'"), 2)
+        let wide = try CLI.run(["import", "--store", store, "--quiet", "--earliest", "1900-01-01T00:00:00Z", "--latest", "2400-01-01T00:00:00Z", f])
+        XCTAssertEqual(wide.status, 0, wide.stderr)
+        XCTAssertEqual(try count("SELECT count(*) FROM events"), 2)
+        let bad = try CLI.run(["import", "--store", store, "--latest", "soon", f])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--latest: 'soon' is not an RFC 3339 time"), bad.stderr)
+    }
+
     func testTimeViewsStayBoundedWhateverTheData() throws {
         try smallStore()
         do {
