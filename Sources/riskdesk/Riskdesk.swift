@@ -41,6 +41,9 @@ extension ParsableCommand {
         do { try body() } catch let e as CLIError {
             warn("riskdesk: \(e.description)")
             throw ExitCode(e.code)
+        } catch let e as StoreError where e.isBusy && !e.message.contains("the store is busy") {
+            warn("riskdesk: \(e.message): another process is writing to the store (an import or a detection run?); try again when it has finished")
+            throw ExitCode(1)
         } catch let e as ExitCode {
             throw e
         } catch let e as CleanExit {

@@ -40,7 +40,9 @@ func openWorkbench(storePath: String, theme themeName: String?, config configPat
                    startCommand: String? = nil) throws {
     // Everything that can fail for a user reason fails here, before the terminal changes mode.
     let cfg = try WorkbenchConfig.load(path: configPath)
-    _ = try Store(path: storePath, mustExist: true)   // migrates an older store; refuses a newer one
+    // Refuses a newer store, migrates an older one. A current store is only read here, so the
+    // workbench opens at once while another process (an import) writes.
+    if (try? Store(path: storePath, readOnly: true)) == nil { _ = try Store(path: storePath, mustExist: true) }
     let theme = try ThemeLibrary.load(themeName ?? cfg.theme ?? "dark")
     let who = analyst ?? cfg.analyst ?? ProcessInfo.processInfo.environment["USER"] ?? "analyst"
     let terminal: NcursesTerminal

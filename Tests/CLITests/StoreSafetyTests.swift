@@ -8,7 +8,7 @@ import Glibc
 /// The store side of issue 15, end to end with the real binary: a newer store is never
 /// changed, readers read during an import and after a kill -9, killed runs are seen as
 /// stopped, and time views stay bounded whatever the data.
-final class StoreSafetyTests: CLITestCase {
+extension CLITestCase {
     func smallStore() throws {
         var csv = header + "\n"
         for i in 0..<50 { csv += "e\(i),2026-03-01T12:00:\(String(format: "%02d", i))Z,a\(i % 5),view,d\(i % 3),,,,,,,,,,,,,,,,\n" }
@@ -18,6 +18,34 @@ final class StoreSafetyTests: CLITestCase {
 
     func bytes(_ p: String) -> Data { (try? Data(contentsOf: URL(fileURLWithPath: p))) ?? Data() }
 
+    /// Starts an import reading a FIFO, feeds it `rows` events and leaves it waiting for more
+    /// in the middle of its batch. Returns the importer and the FIFO's write end.
+    func stalledImport(rows: Int, extra: [String]) throws -> (Child, FileHandle, String) {
+        let fifo = dir + "/events-live.csv"
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let err = dir + "/import.err"
+        let p = try CLI.start(["import", "--store", store, "--batch", "1000000"] + extra + [fifo], stderr: err)
+        // Opens once the importer does; close-on-exec, so no child (a tmux server) keeps it open.
+        let fd = open(fifo, O_WRONLY | O_CLOEXEC)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        let w = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        var csv = header + "\n"
+        for i in 0..<rows { csv += "f\(i),2026-03-0\(1 + i % 9)T12:00:00Z,b\(i % 40),view,d\(i % 7),,,,,,,,,,,,,,,,\n" }
+        w.write(Data(csv.utf8))
+        // Wait until the run is recorded and its rows are in its open transaction.
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            if (try? count("SELECT count(*) FROM import_runs WHERE status = 'running'")) == 1 { break }
+            usleep(20_000)
+        }
+        usleep(500_000)
+        XCTAssertTrue(p.isRunning)
+        return (p, w, err)
+    }
+
+}
+
+final class StoreSafetyTests: CLITestCase {
     func testANewerStoreIsNeverChangedByAnyCommand() throws {
         try smallStore()
         do {
@@ -42,28 +70,6 @@ final class StoreSafetyTests: CLITestCase {
             XCTAssertEqual(bytes(store), before, "\(w) changed the store's bytes")
             XCTAssertFalse(FileManager.default.fileExists(atPath: store + "-wal"), "\(w) switched the journal")
         }
-    }
-
-    /// Starts an import reading a FIFO, feeds it `rows` events and leaves it waiting for more
-    /// in the middle of its batch. Returns the importer and the FIFO's write end.
-    func stalledImport(rows: Int, extra: [String]) throws -> (Child, FileHandle, String) {
-        let fifo = dir + "/events-live.csv"
-        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
-        let err = dir + "/import.err"
-        let p = try CLI.start(["import", "--store", store, "--batch", "1000000"] + extra + [fifo], stderr: err)
-        let w = FileHandle(forWritingAtPath: fifo)!   // opens once the importer does
-        var csv = header + "\n"
-        for i in 0..<rows { csv += "f\(i),2026-03-0\(1 + i % 9)T12:00:00Z,b\(i % 40),view,d\(i % 7),,,,,,,,,,,,,,,,\n" }
-        w.write(Data(csv.utf8))
-        // Wait until the run is recorded and its rows are in its open transaction.
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline {
-            if (try? count("SELECT count(*) FROM import_runs WHERE status = 'running'")) == 1 { break }
-            usleep(20_000)
-        }
-        usleep(500_000)
-        XCTAssertTrue(p.isRunning)
-        return (p, w, err)
     }
 
     func testReadersReadAndWritersWaitThenFailClearlyDuringABulkImport() throws {
@@ -196,5 +202,23 @@ final class StoreSafetyTests: CLITestCase {
         }
         let info = try CLI.run(["info", "--store", store])
         XCTAssertTrue(info.stdout.contains("to 3170843-11-07T09:46:39.999Z"), info.stdout)
+    }
+}
+
+/// The workbench opens, reads and browses while an import writes.
+final class ImportWorkbenchTests: TmuxTestCase {
+    func testTheWorkbenchOpensDuringAnImport() throws {
+        try smallStore()
+        let (p, w, _) = try stalledImport(rows: 2000, extra: ["--index-mode", "rebuild"])
+        for extra in ["", " --read-only"] {
+            let t = Tmux("\(CLI.binary) tui --store \(store)\(extra)", env: ["TERM": "xterm-256color"])
+            sessions.append(t)
+            let s = t.wait(for: "/5 accounts", timeout: 8)
+            XCTAssertTrue(s.contains("Queue"), s)
+            t.keys("q")
+        }
+        XCTAssertTrue(p.isRunning)
+        w.closeFile()
+        XCTAssertEqual(p.wait(timeout: 60), 0)
     }
 }
