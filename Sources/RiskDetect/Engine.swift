@@ -77,7 +77,7 @@ public final class DetectionEngine {
                     progress: @escaping (String, Double) -> Void = { _, _ in }) throws -> DetectReport {
         let db = store.db
         let started = Date()
-        try db.run("INSERT INTO detect_runs (started_at) VALUES (?)", [.int(Timestamp.nowMs())])
+        try db.run("INSERT INTO detect_runs (started_at, pid) VALUES (?, ?)", [.int(Timestamp.nowMs()), .int(Int64(getpid()))])
         let runID = db.lastInsertRowID
         do {
             let report = try runInner(store: store, runID: runID, started: started, cancel: cancel, progress: progress)

@@ -1,5 +1,6 @@
 import CZlib
 import Foundation
+import RiskStore
 
 /// An error reading input that names the file and, where known, the line.
 public struct ImportError: Error, CustomStringConvertible, Equatable {
@@ -121,6 +122,11 @@ final class GzipSource: ByteSource {
     private var inputEOF = false
     private var finished = false
     private var memberEnded = false
+    /// Decompressed bytes handed out so far.
+    private(set) var bytesDecoded: Int64 = 0
+    /// Set when the stream breaks (truncated or corrupt): the bytes before the break have
+    /// been handed out, and the source then reports its end. Says where and why.
+    private(set) var breakMessage: String?
 
     init(_ inner: ByteSource, prefix: [UInt8]) throws {
         self.inner = inner
@@ -160,18 +166,30 @@ final class GzipSource: ByteSource {
                 memberEnded = false
             }
             let rc = inflate(&stream, Z_NO_FLUSH)
+            var broken: String?
             if rc == Z_STREAM_END {
                 memberEnded = true
             } else if rc == Z_BUF_ERROR {
                 if inputEOF && stream.avail_in == 0 {
-                    throw ImportError("\(name): gzip stream is truncated (ends before its end marker, after \(bytesConsumed) compressed bytes)")
+                    broken = "gzip stream is truncated (it ends before its end marker, at compressed byte \(bytesConsumed.grouped))"
                 }
             } else if rc != Z_OK {
                 let msg = stream.msg.map { String(cString: $0) } ?? "zlib error \(rc)"
-                throw ImportError("\(name): corrupt gzip data after \(bytesConsumed) compressed bytes: \(msg)")
+                let at = bytesConsumed - Int64(stream.avail_in)
+                broken = "corrupt gzip data near compressed byte \(at.grouped): \(msg)"
+            }
+            if let broken {
+                // Keep what was decoded before the break; the reader sees the end of input.
+                breakMessage = broken
+                finished = true
+                let n = capacity - Int(stream.avail_out)
+                bytesDecoded += Int64(n)
+                return n > 0 ? .bytes(n) : .eof
             }
         }
-        return .bytes(capacity - Int(stream.avail_out))
+        let n = capacity - Int(stream.avail_out)
+        bytesDecoded += Int64(n)
+        return .bytes(n)
     }
 }
 

@@ -26,6 +26,8 @@ public struct ImportOptions {
     public var indexMode = IndexMode.auto
     public var pollInterval = 0.2
     public var commitInterval = 1.0
+    /// Times outside this window are rejected (default: 1970 to a year from now).
+    public var timeWindow = Timestamp.Window.standard()
     /// Called at most ~10 times a second while importing.
     public var progress: ((ImportProgress) -> Void)?
     /// Notes for the user (files skipped, indexes rebuilt, …).
@@ -133,6 +135,10 @@ public final class ImportPlan {
         var skipped: [String] = []
         let fm = FileManager.default
         if paths.isEmpty { throw ImportError("nothing to import: give files, folders, or - for standard input") }
+        let stdinCount = paths.filter { $0 == "-" }.count
+        if stdinCount > 1 {
+            throw ImportError("standard input (-) is named \(stdinCount) times; it can be read only once, so name it once")
+        }
         for path in paths {
             if path == "-" {
                 guard let kind = options.kind else {
@@ -230,6 +236,7 @@ final class EmptyReader: RecordReader {
     init(source: ByteSource) { self.source = source }
     var line: Int { 0 }
     var raw: Slice { .absent }
+    var inputBuffer: InputBuffer? { nil }
     func next(into slots: inout RowSlots) throws -> ReadOutcome { .end }
 }
 
@@ -358,12 +365,10 @@ public final class Importer {
         runID = db.lastInsertRowID
         for s in plan.skipped { options.note?("skipped \(s)") }
 
-        // Bulk mode: a large load into a small store. Batches grow, the time index is built
-        // once at the end, and — when no other process has the store open — pages go
-        // through a rollback journal instead of the WAL (written once, not twice). Either
-        // journal keeps a killed import to whole batches; the store returns to WAL after.
+        // Bulk mode: a large load into a small store. Batches grow and the time index is built
+        // once at the end. The journal stays WAL, so a killed import keeps whole batches and
+        // other processes read throughout (writers wait for the busy timeout, then fail).
         var bulk = false
-        var journalSwitched = false
         if options.indexMode != .keep && !options.follow {
             var large = options.indexMode == .rebuild
             if !large, let total = plan.totalBytes {
@@ -377,9 +382,8 @@ public final class Importer {
                 try db.transaction {
                     for ix in Schema.rebuildableIndexes { try db.exec("DROP INDEX IF EXISTS \(ix.name)") }
                 }
-                db.setBusyTimeout(ms: 0)
-                if (try? db.scalar("PRAGMA journal_mode = DELETE").string?.lowercased()) == "delete" { journalSwitched = true }
-                db.setBusyTimeout(ms: 10_000)
+                // The store stays in WAL mode: readers (the workbench, `info`, `query`) keep
+                // reading while the import writes, and need no writer to recover after a kill.
                 try db.exec("PRAGMA synchronous = OFF")
                 options.note?("large load into a small store: bigger batches, time index built once at the end")
             }
@@ -387,7 +391,6 @@ public final class Importer {
         defer {
             if bulk {
                 try? db.exec("PRAGMA synchronous = NORMAL")
-                if journalSwitched { _ = try? db.scalar("PRAGMA journal_mode = WAL") }
             }
         }
 
@@ -499,6 +502,20 @@ public final class Importer {
                 }
                 switch outcome {
                 case .end:
+                    if let buf = reader.inputBuffer, let why = buf.breakMessage {
+                        // Rows before the break are kept; the break itself is one reject that
+                        // says where, so the loss is on record, and the next file is read.
+                        let at = buf.brokenAt ?? 0
+                        let reason = "\(name): \(why); rows up to decompressed byte \(at.grouped) (line \(reader.line)) were imported, "
+                            + (buf.brokenTail.isEmpty ? "the rest of the file is missing" : "the cut-off line here and the rest of the file are missing")
+                        pending.rowsRead += 1
+                        try buf.brokenTail.withUnsafeBufferPointer { tail in
+                            try reject(raw: Slice(ptr: tail.baseAddress, len: tail.count), line: reader.line + 1,
+                                       source: sourceName, kind: input.kind, reason: reason, into: &pending)
+                        }
+                        fs.error = reason
+                        options.note?(reason)
+                    }
                     break loop
                 case .idle:
                     if inBatch > 0 || Date().timeIntervalSince(lastCommit) >= options.commitInterval { try commit() }
@@ -538,11 +555,17 @@ public final class Importer {
 
     private func reject(_ reader: RecordReader, source: String, kind: ContractKind, reason: String,
                         into fs: inout FileSummary) throws {
-        let raw = reader.raw
+        try reject(raw: reader.raw, line: reader.line, source: source, kind: kind, reason: reason, into: &fs)
+    }
+
+    private func reject(raw: Slice, line: Int, source: String, kind: ContractKind, reason: String,
+                        into fs: inout FileSummary) throws {
+        var raw = raw
+        raw.len = min(raw.len, maxRecordBytes)   // a huge record is kept as its first MiB
         let st = insertReject!
         st.bindInt(1, runID)
         st.bindText(2, source)
-        st.bindInt(3, Int64(reader.line))
+        st.bindInt(3, Int64(line))
         st.bindText(4, kind.rawValue)
         if let p = raw.ptr {
             if isValidUTF8(p, raw.len) { st.bindText(5, p, raw.len) } else { st.bindBlob(5, p, raw.len) }
@@ -576,9 +599,14 @@ public final class Importer {
             switch f.type {
             case .text:
                 if jk == .bool && f.required { return "\(f.name): expected a string, found \(v.string)" }
+                if f.required && Self.isBlank(v) { return v.len == 0 ? "\(f.name) is empty" : "\(f.name) is blank (only spaces)" }
+                if memchr(p, 0, v.len) != nil { return "\(f.name): contains a NUL byte" }
                 st.bindText(idx, p, v.len)
             case .timestamp:
                 guard let ms = Timestamp.parse(v.raw) else { return "\(f.name): not a timestamp: \(quote(v))" }
+                if !options.timeWindow.contains(ms) {
+                    return "\(f.name): \(Timestamp.iso(ms)) is outside the accepted time window \(options.timeWindow.description) (--earliest / --latest)"
+                }
                 st.bindInt(idx, ms)
                 if i == 1 { lastTs = ms }
             case .integer:
@@ -600,7 +628,7 @@ public final class Importer {
         if slots.extraKeys.isEmpty {
             st.bindNull(Int32(fields.count + 1))
         } else {
-            buildExtra(&slots)
+            if let why = buildExtra(&slots) { return why }
             extra.withUnsafeBytes { st.bindText(Int32(fields.count + 1), $0.baseAddress!, $0.count, stable: false) }
         }
         return nil
@@ -611,7 +639,30 @@ public final class Importer {
         return "'" + (text.count > 40 ? String(text.prefix(40)) + "…" : text) + "'"
     }
 
-    private func buildExtra(_ slots: inout RowSlots) {
+    /// True for a value of nothing but whitespace (ASCII or Unicode).
+    static func isBlank(_ v: Slice) -> Bool {
+        guard let p = v.ptr, v.len > 0 else { return true }
+        let c = p[0]
+        if c != 32 && c != 9 && c != 10 && c != 13 && c < 0x80 { return false }
+        return v.string.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+    }
+
+    /// The fields beyond the contract as one JSON object in `extra`; nil when fine, else the
+    /// reason the row is rejected (a value SQLite's JSON functions could not read).
+    private func buildExtra(_ slots: inout RowSlots) -> String? {
+        for k in 0..<slots.extraKeys.count {
+            switch slots.extraKinds[k] {
+            case .number:
+                if !JSONCheck.isFinite(slots.extraValues[k]) {
+                    return "field '\(slots.extraKeys[k].string.prefix(40))': number out of range: \(quote(slots.extraValues[k]))"
+                }
+            case .composite:
+                if let why = JSONCheck.check(slots.extraValues[k], depth: 1) {
+                    return "field '\(slots.extraKeys[k].string.prefix(40))': invalid JSON: \(why)"
+                }
+            default: break
+            }
+        }
         extra.removeAll(keepingCapacity: true)
         extra.append(UInt8(ascii: "{"))
         for k in 0..<slots.extraKeys.count {
@@ -625,6 +676,7 @@ public final class Importer {
             }
         }
         extra.append(UInt8(ascii: "}"))
+        return nil
     }
 
     private func appendJSONString(_ s: Slice) {

@@ -1,4 +1,5 @@
 import Foundation
+import RiskStore
 
 /// A window over a byte source: bytes [start, end) of `base` are read and not yet consumed.
 final class InputBuffer {
@@ -11,7 +12,7 @@ final class InputBuffer {
     let chunk: Int
     let maxCapacity: Int
 
-    init(source: ByteSource, prefix: [UInt8], chunk: Int = 1 << 20, maxCapacity: Int = 1 << 24) {
+    init(source: ByteSource, prefix: [UInt8], chunk: Int = 1 << 20, maxCapacity: Int = maxBufferedRecordBytes + (1 << 20)) {
         self.source = source
         self.chunk = chunk
         self.maxCapacity = maxCapacity
@@ -24,6 +25,8 @@ final class InputBuffer {
     deinit { base.deallocate() }
 
     var available: Int { end - start }
+    /// True when the unconsumed bytes fill the largest buffer: a fill would return `.full`.
+    var atLimit: Bool { capacity >= maxCapacity && capacity - available < chunk / 2 }
 
     /// Reads more bytes, moving unconsumed bytes to the front (pointers into the buffer
     /// are invalid afterwards). Returns false at the end of input or when idle.
@@ -47,10 +50,27 @@ final class InputBuffer {
         }
         switch try source.read(into: base + end, capacity: capacity - end) {
         case .bytes(let n): end += n; return .more
-        case .eof: eof = true; return .eof
+        case .eof:
+            eof = true
+            if let g = source as? GzipSource, let why = g.breakMessage, brokenAt == nil {
+                // The stream broke: a last line without its newline is cut short, not a record.
+                var cut = end
+                while cut > start && base[cut - 1] != 10 { cut -= 1 }
+                brokenTail = Array(UnsafeBufferPointer(start: base + cut, count: end - cut))
+                brokenAt = g.bytesDecoded - Int64(end - cut)
+                breakMessage = why
+                end = cut
+            }
+            return .eof
         case .idle: return .idle
         }
     }
+
+    /// After a broken gzip stream: why, the decompressed offset of the last whole line's end,
+    /// and the partial line after it (not imported).
+    private(set) var breakMessage: String?
+    private(set) var brokenAt: Int64?
+    private(set) var brokenTail: [UInt8] = []
 
     /// Restart from the beginning of a followed file that was truncated.
     func discardAll() { start = 0; end = 0; eof = false }
@@ -87,11 +107,31 @@ protocol RecordReader: AnyObject {
     /// The current record's bytes, verbatim (valid until the next call to `next`).
     var raw: Slice { get }
     var source: ByteSource { get }
+    /// The buffer it reads through (nil for a stand-in that reads nothing).
+    var inputBuffer: InputBuffer? { get }
     func next(into slots: inout RowSlots) throws -> ReadOutcome
 }
 
-/// Largest record kept whole; a quote left open runs no further than this.
+extension CSVReader { var inputBuffer: InputBuffer? { buffer } }
+extension JSONLReader { var inputBuffer: InputBuffer? { buffer } }
+
+/// Largest field (CSV) or line (JSONL) stored; longer ones are rejected, saying how long.
+/// A reject keeps at most this much of its raw text.
 let maxRecordBytes = 1 << 20
+/// Largest CSV record read whole to give it one verdict; a quote left open runs no further.
+let maxBufferedRecordBytes = 1 << 26
+
+/// A copy of a reject's raw bytes that outlives the buffer (for records skipped past).
+struct Spill {
+    private var base: UnsafeMutablePointer<UInt8>?
+    mutating func keep(_ p: UnsafePointer<UInt8>, _ n: Int) -> Slice {
+        let n = min(n, maxRecordBytes)
+        if base == nil { base = .allocate(capacity: maxRecordBytes) }
+        base!.update(from: p, count: n)
+        return Slice(ptr: UnsafePointer(base!), len: n)
+    }
+    func free() { base?.deallocate() }
+}
 
 // MARK: - CSV (RFC 4180)
 
@@ -110,6 +150,7 @@ final class CSVReader: RecordReader {
     private var fEnd: [Int] = []
     private var fEscaped: [Bool] = []
     private var arena = Arena()
+    private var spill = Spill()
 
     /// Reads and checks the header. Throws when the file can't be an export of `kind`.
     init(buffer: InputBuffer, kind: ContractKind) throws {
@@ -141,7 +182,7 @@ final class CSVReader: RecordReader {
         }
     }
 
-    deinit { arena.free() }
+    deinit { arena.free(); spill.free() }
 
     func next(into slots: inout RowSlots) throws -> ReadOutcome {
         while true {
@@ -163,9 +204,7 @@ final class CSVReader: RecordReader {
         fStart.removeAll(keepingCapacity: true)
         fEnd.removeAll(keepingCapacity: true)
         fEscaped.removeAll(keepingCapacity: true)
-        let limit = buffer.start + maxRecordBytes
         while true {
-            if i > limit { return (.bad("record longer than 1 MiB (an unterminated quoted field?)"), i, newlines) }
             if i < end && b[i] == UInt8(ascii: "\"") {
                 // Quoted field.
                 let contentStart = i + 1
@@ -175,9 +214,6 @@ final class CSVReader: RecordReader {
                 while true {
                     guard j < end, let q = memchr(b + j, Int32(UInt8(ascii: "\"")), end - j) else {
                         if eof { return (.bad("unterminated quoted field"), end, newlines) }
-                        if end - buffer.start > maxRecordBytes {
-                            return (.bad("record longer than 1 MiB (an unterminated quoted field?)"), end, newlines)
-                        }
                         return (.needMore, 0, 0)
                     }
                     let qi = UnsafeMutablePointer<UInt8>(q.assumingMemoryBound(to: UInt8.self)) - b
@@ -250,11 +286,16 @@ final class CSVReader: RecordReader {
             let (scan, to, nl) = scanOnce(eof: buffer.eof)
             switch scan {
             case .needMore:
-                switch try buffer.fill() {
-                case .more, .eof: continue
-                case .idle: return .idle
-                case .full: return try recover("record too long for the read buffer")
+                if buffer.atLimit {
+                    return try recover("record longer than \(maxBufferedRecordBytes >> 20) MiB (an unterminated quoted field?)")
                 }
+                // Read until the window has doubled before scanning again, so a long record
+                // costs a few scans, not one per read.
+                let target = max(buffer.available * 2, buffer.chunk)
+                var r: InputBuffer.Fill
+                repeat { r = try buffer.fill() } while r == .more && buffer.available < target
+                if r == .idle { return .idle }
+                continue
             case .bad(let why):
                 return try recover(why)
             case .record:
@@ -276,6 +317,9 @@ final class CSVReader: RecordReader {
                 if fStart.count != columnTarget.count {
                     return .bad("expected \(columnTarget.count) fields (as in the header), found \(fStart.count)")
                 }
+                for k in 0..<fStart.count where fEnd[k] - fStart[k] > maxRecordBytes {
+                    return .bad("field too long: \((fEnd[k] - fStart[k]).grouped) bytes in field \(k + 1) (\(header[k])); the limit is \((maxRecordBytes >> 20)) MiB")
+                }
                 fillSlots(&slots)
                 return .row
             }
@@ -295,18 +339,42 @@ final class CSVReader: RecordReader {
                 nextLine += 1
                 return .bad(why)
             }
-            if buffer.eof || buffer.available >= maxRecordBytes {
+            if buffer.eof {
                 raw = Slice(ptr: UnsafePointer(b + buffer.start), len: buffer.available)
                 buffer.start = buffer.end
                 return .bad(why)
             }
-            switch try buffer.fill() {
-            case .more, .eof: continue
-            case .idle: return .idle
-            case .full:
-                raw = Slice(ptr: UnsafePointer(buffer.base + buffer.start), len: buffer.available)
+            if buffer.available >= maxRecordBytes || buffer.atLimit {
+                // One verdict for the whole line: keep its start, skip to its end.
+                raw = spill.keep(UnsafePointer(b + buffer.start), buffer.available)
                 buffer.start = buffer.end
+                let skipped = try skipPastNewline()
+                if skipped > 0 { nextLine += 1 }
                 return .bad(why)
+            }
+            switch try buffer.fill() {
+            case .more, .eof, .full: continue
+            case .idle: return .idle
+            }
+        }
+    }
+
+    /// Drops input up to and including the next newline; returns the bytes dropped.
+    private func skipPastNewline() throws -> Int {
+        var n = 0
+        while true {
+            let b = buffer.base
+            if buffer.available > 0, let nl = memchr(b + buffer.start, 10, buffer.available) {
+                let at = UnsafeMutablePointer<UInt8>(nl.assumingMemoryBound(to: UInt8.self)) - b
+                n += at + 1 - buffer.start
+                buffer.start = at + 1
+                return n
+            }
+            n += buffer.available
+            buffer.start = buffer.end
+            switch try buffer.fill() {
+            case .more: continue
+            default: return n
             }
         }
     }
@@ -381,6 +449,7 @@ final class JSONLReader: RecordReader {
     private(set) var line = 0
     private(set) var raw = Slice.absent
     private var arena = Arena()
+    private var spill = Spill()
 
     init(buffer: InputBuffer, kind: ContractKind) {
         self.buffer = buffer
@@ -388,7 +457,7 @@ final class JSONLReader: RecordReader {
         fieldNames = kind.fields.map(\.nameBytes)
     }
 
-    deinit { arena.free() }
+    deinit { arena.free(); spill.free() }
 
     func next(into slots: inout RowSlots) throws -> ReadOutcome {
         while true {
@@ -402,15 +471,14 @@ final class JSONLReader: RecordReader {
                     consumed = lineEnd + 1
                     break
                 }
-                if buffer.available >= maxRecordBytes {
-                    lineEnd = buffer.start + maxRecordBytes
-                    consumed = lineEnd
+                if buffer.available > maxRecordBytes {
                     line += 1
-                    raw = Slice(ptr: UnsafePointer(b + buffer.start), len: maxRecordBytes)
-                    buffer.start = consumed
-                    // The rest of the overlong line is skipped until its newline.
-                    try skipRestOfLine()
-                    return .bad("line longer than 1 MiB")
+                    raw = spill.keep(UnsafePointer(b + buffer.start), buffer.available)
+                    let had = buffer.available
+                    buffer.start = buffer.end
+                    // The rest of the overlong line is skipped until its newline: one verdict.
+                    let total = had + (try skipRestOfLine())
+                    return .bad("line too long: \(total.grouped) bytes; the limit is \(maxRecordBytes >> 20) MiB")
                 }
                 if buffer.eof {
                     if buffer.available == 0 { return .end }
@@ -427,6 +495,12 @@ final class JSONLReader: RecordReader {
             line += 1
             let b = buffer.base
             let s = buffer.start
+            if lineEnd - s > maxRecordBytes {
+                // Found whole in the buffer, but past the limit: the same verdict as when not.
+                raw = Slice(ptr: UnsafePointer(b + s), len: maxRecordBytes)
+                buffer.start = consumed
+                return .bad("line too long: \((lineEnd - s).grouped) bytes; the limit is \(maxRecordBytes >> 20) MiB")
+            }
             var e = lineEnd
             if e > s && b[e - 1] == UInt8(ascii: "\r") { e -= 1 }
             raw = Slice(ptr: UnsafePointer(b + s), len: e - s)
@@ -443,17 +517,22 @@ final class JSONLReader: RecordReader {
         }
     }
 
-    private func skipRestOfLine() throws {
+    /// Skips to just past the next newline; returns the bytes skipped before it.
+    private func skipRestOfLine() throws -> Int {
+        var n = 0
         while true {
             let b = buffer.base
             if buffer.available > 0, let nl = memchr(b + buffer.start, 10, buffer.available) {
-                buffer.start = UnsafeMutablePointer<UInt8>(nl.assumingMemoryBound(to: UInt8.self)) - b + 1
-                return
+                let at = UnsafeMutablePointer<UInt8>(nl.assumingMemoryBound(to: UInt8.self)) - b
+                n += at - buffer.start
+                buffer.start = at + 1
+                return n
             }
+            n += buffer.available
             buffer.start = buffer.end
             switch try buffer.fill() {
             case .more: continue
-            default: return
+            default: return n
             }
         }
     }
@@ -511,7 +590,9 @@ final class JSONLReader: RecordReader {
                         || d == UInt8(ascii: "+") || d == UInt8(ascii: "-") { i += 1 } else { break }
                 }
                 value = Slice(ptr: b + st, len: i - st)
-                if ValueParse.decimal(value) == nil { return "invalid JSON: bad number at column \(st - from + 1)" }
+                if !JSONCheck.isNumber(value) {
+                    return "invalid JSON: bad number '\(value.string.prefix(40))' at column \(st - from + 1)"
+                }
                 vkind = .number
             } else {
                 return "invalid JSON: unexpected '\(Character(Unicode.Scalar(c)))' at column \(i - from + 1)"

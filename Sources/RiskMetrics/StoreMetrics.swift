@@ -6,24 +6,39 @@ import RiskStore
 public enum StoreMetrics {
     public static let hourMs: Int64 = 3_600_000
     public static let dayMs: Int64 = 86_400_000
+    /// Most buckets any time series has, whatever the data's span: a store with one event in
+    /// year 9999 (written by SQL past the importer's checks) gets wider buckets, not millions.
+    public static let maxBuckets = 2_000
+    /// Hours as far as epoch ms reach without overflow (±292 million years).
+    static let hourLimit = Int64.max / hourMs - 1
 
     /// First and last hour (epoch ms) with events.
     public static func dataSpan(_ db: Database) throws -> (from: Int64, to: Int64)? {
         let r = try db.rows("SELECT min(hour), max(hour) FROM event_hourly")
         guard let lo = r.first?[0].int, let hi = r.first?[1].int else { return nil }
-        return (lo * hourMs, (hi + 1) * hourMs)
+        let l = min(max(lo, -hourLimit), hourLimit - 1), h = min(max(hi, -hourLimit), hourLimit - 1)
+        return (l * hourMs, (h + 1) * hourMs)
+    }
+
+    /// Days [d0, d1] in at most `maxBuckets` buckets of `step` days each.
+    static func dayBuckets(_ d0: Int64, _ d1: Int64) -> (step: Int64, count: Int) {
+        let days = max(0, d1 - d0 + 1)
+        let step = max(1, (days + Int64(maxBuckets) - 1) / Int64(maxBuckets))
+        return (step, Int((days + step - 1) / step))
     }
 
     /// Events per hour (or per day when the range is long) by type, the `top` busiest types
     /// as series and the rest summed as "other".
     public static func eventsOverTime(_ db: Database, from: Int64, to: Int64, top: Int = 5) throws -> (bucketMs: Int64, starts: [Int64], series: [(String, [Double])]) {
-        let span = max(1, to - from)
-        let bucket = span > 14 * dayMs ? dayMs : hourMs
-        let n = Int((span + bucket - 1) / bucket)
+        let span = max(1, to.subtractingReportingOverflow(from).overflow ? Int64.max / 2 : to - from)
+        var bucket = span > 14 * dayMs ? dayMs : hourMs
+        if span / bucket >= Int64(maxBuckets) { bucket = (span / Int64(maxBuckets) / dayMs + 1) * dayMs }
+        let n = Int((span / bucket) + (span % bucket == 0 ? 0 : 1))
         let rows = try db.rows("SELECT hour, type, n FROM event_hourly WHERE hour >= ?1 AND hour < ?2", [.int(from / hourMs), .int((to + hourMs - 1) / hourMs)])
         var byType: [String: [Double]] = [:]
         for r in rows {
             guard let h = r[0].int, let t = r[1].string, let c = r[2].int else { continue }
+            guard h > -hourLimit && h < hourLimit else { continue }
             let i = Int((h * hourMs - from) / bucket)
             guard i >= 0 && i < n else { continue }
             byType[t, default: [Double](repeating: 0, count: n)][i] += Double(c)
@@ -42,18 +57,18 @@ public enum StoreMetrics {
     /// the day of their last activity: when the abuse was seen.
     public static func flagsPerDay(_ db: Database, from: Int64, to: Int64, threshold: Double = 0.5) throws -> (days: [Int64], series: [(String, [Double])]) {
         let d0 = from / dayMs, d1 = (to - 1) / dayMs
-        let n = Int(max(0, d1 - d0 + 1))
+        let (step, n) = dayBuckets(d0, d1)
         var byType: [String: [Double]] = [:]
         for r in try db.rows("""
             SELECT a.last_seen / 86400000, s.risk_type, count(*) FROM scores s JOIN accounts a USING (account_id)
             WHERE s.score >= ?1 AND s.risk_type IS NOT NULL AND a.last_seen >= ?2 AND a.last_seen < ?3 GROUP BY 1, 2
             """, [.double(threshold), .int(from), .int(to)]) {
-            guard let d = r[0].int, let t = r[1].string, let c = r[2].int else { continue }
-            let i = Int(d - d0)
+            guard let d = r[0].int, let t = r[1].string, let c = r[2].int, d >= d0, d <= d1 else { continue }
+            let i = Int((d - d0) / step)
             guard i >= 0 && i < n else { continue }
             byType[t, default: [Double](repeating: 0, count: n)][i] += Double(c)
         }
-        return ((0..<n).map { (d0 + Int64($0)) * dayMs }, byType.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        return ((0..<n).map { (d0 + Int64($0) * step) * dayMs }, byType.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
     }
 
     public struct QueueStats: Equatable, Sendable {
@@ -96,17 +111,17 @@ public enum StoreMetrics {
     /// Labels given per day, by label value (withdrawals excluded).
     public static func labelsPerDay(_ db: Database, from: Int64, to: Int64) throws -> (days: [Int64], series: [(String, [Double])]) {
         let d0 = from / dayMs, d1 = (to - 1) / dayMs
-        let n = Int(max(0, d1 - d0 + 1))
+        let (step, n) = dayBuckets(d0, d1)
         var by: [String: [Double]] = [:]
         for r in try db.rows("SELECT ts / 86400000, label, count(*) FROM labels WHERE ts >= ?1 AND ts < ?2 AND label <> 'none' GROUP BY 1, 2",
                              [.int(from), .int(to)]) {
-            guard let d = r[0].int, let l = r[1].string, let c = r[2].int else { continue }
-            let i = Int(d - d0)
+            guard let d = r[0].int, let l = r[1].string, let c = r[2].int, d >= d0, d <= d1 else { continue }
+            let i = Int((d - d0) / step)
             guard i >= 0 && i < n else { continue }
             by[l, default: [Double](repeating: 0, count: n)][i] += Double(c)
         }
         let order = ["fraud", "legit", "unsure"]
-        return ((0..<n).map { (d0 + Int64($0)) * dayMs }, by.sorted { (order.firstIndex(of: $0.key) ?? 9) < (order.firstIndex(of: $1.key) ?? 9) }.map { ($0.key, $0.value) })
+        return ((0..<n).map { (d0 + Int64($0) * step) * dayMs }, by.sorted { (order.firstIndex(of: $0.key) ?? 9) < (order.firstIndex(of: $1.key) ?? 9) }.map { ($0.key, $0.value) })
     }
 
     /// Labels per analyst in the range: total and per active day.

@@ -319,7 +319,13 @@ public enum Schema {
         ) WITHOUT ROWID;
         ALTER TABLE detect_runs ADD COLUMN model_id INTEGER;   -- the learnt model blended in, if any
         """),
+        Migration(version: 9, summary: "detection runs record their process, to spot killed runs", sql: """
+        -- The detect process; a run still 'running' whose process is gone is shown and marked cancelled.
+        ALTER TABLE detect_runs ADD COLUMN pid INTEGER;
+        """),
     ]
 
     public static var latestVersion: Int { migrations.last!.version }
+    /// The version from which detect_runs records its process id.
+    public static let detectPidVersion = 9
 }

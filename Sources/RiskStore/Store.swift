@@ -7,6 +7,7 @@ public final class Store {
     public let db: Database
     public let path: String
     public let readOnly: Bool
+    let busyTimeoutMs: Int32
 
     /// Where a command finds the store: `--store`, else `$RISKDESK_STORE`, else ./riskdesk.db.
     public static func defaultPath(explicit: String?) -> String {
@@ -27,6 +28,7 @@ public final class Store {
         }
         db = try Database(path: path, flags: readOnly ? [.readOnly] : [.readWrite, .create])
         db.setBusyTimeout(ms: busyTimeoutMs)
+        self.busyTimeoutMs = busyTimeoutMs
         do {
             try configure(fresh: !exists)
         } catch let e as StoreError {
@@ -45,6 +47,8 @@ public final class Store {
         if appID != Schema.applicationID && (tables > 0 || version > 0) {
             throw StoreError("\(path): not a riskdesk store (a SQLite file, but with application_id \(appID) and \(tables) tables of its own)")
         }
+        // A newer store is refused before anything is written to it (journal mode included).
+        if version > Schema.latestVersion { throw newerStoreError(Int(version)) }
         try db.exec("PRAGMA foreign_keys = ON")
         if fresh && !readOnly {
             // 16 KiB pages: shallower b-trees; bulk loads measured ~10% faster than 4 KiB.
@@ -80,7 +84,9 @@ public final class Store {
     private func migrate(to target: Int) throws {
         // Take the write lock before reading the version, so two processes opening a new
         // store at once don't both run migration 1.
-        try db.exec("BEGIN IMMEDIATE")
+        do { try db.exec("BEGIN IMMEDIATE") } catch let e as StoreError where e.isBusy {
+            throw busyError(e)
+        }
         do {
             let current = schemaVersion
             if current > Schema.latestVersion { throw newerStoreError(current) }
@@ -92,12 +98,21 @@ public final class Store {
                 try db.exec("PRAGMA user_version = \(m.version)")
             }
             if target >= 1 {
-                for ix in Schema.rebuildableIndexes { try db.exec(ix.sql) }
                 // A run still marked running whose process is gone was killed.
+                var importRunning = false
                 for row in try db.rows("SELECT id, pid FROM import_runs WHERE status = 'running'") {
                     guard let id = row[0].int else { continue }
-                    if let pid = row[1].int, pid > 0, kill(pid_t(pid), 0) == 0 || errno == EPERM { continue }
+                    if Store.isAlive(pid: row[1].int) { importRunning = true; continue }
                     try db.run("UPDATE import_runs SET status = 'interrupted', message = coalesce(message, 'importer stopped before finishing (killed?)') WHERE id = ?", [.int(id)])
+                }
+                // Indexes a killed bulk import dropped; not while a live bulk import is loading.
+                if !importRunning { for ix in Schema.rebuildableIndexes { try db.exec(ix.sql) } }
+                if schemaVersion >= Schema.detectPidVersion {
+                    for row in try db.rows("SELECT id, pid FROM detect_runs WHERE status = 'running'") {
+                        guard let id = row[0].int, !Store.isAlive(pid: row[1].int) else { continue }
+                        try db.run("UPDATE detect_runs SET status = 'cancelled', finished_at = coalesce(finished_at, ?), message = coalesce(message, ?) WHERE id = ?",
+                                   [.int(Timestamp.nowMs()), .text(Store.deadRunMessage), .int(id)])
+                    }
                 }
             }
             try db.exec("COMMIT")
@@ -105,6 +120,18 @@ public final class Store {
             try? db.exec("ROLLBACK")
             throw error
         }
+    }
+
+    /// True when a process with this id runs (a run's recorded owner). Nil or 0: unknown, dead.
+    public static func isAlive(pid: Int64?) -> Bool {
+        guard let pid, pid > 0, pid <= Int64(Int32.max) else { return false }
+        return kill(pid_t(pid), 0) == 0 || errno == EPERM
+    }
+
+    public static let deadRunMessage = "detection stopped before finishing (its process is gone: killed?)"
+
+    func busyError(_ e: StoreError) -> StoreError {
+        StoreError("\(path): the store is busy: another process is writing to it (an import or a detection run?) and still held it after \(busyTimeoutMs / 1000) s; try again when it has finished (readers are not affected)", code: e.code)
     }
 
     /// Indexes that should exist but do not (after a killed bulk import).
@@ -154,6 +181,17 @@ extension Store {
             """)[0]
         return StoreSummary(accounts: r[0].int ?? 0, items: r[1].int ?? 0, events: r[2].int ?? 0,
                             rejects: r[3].int ?? 0, firstEventMs: r[4].int, lastEventMs: r[5].int)
+    }
+
+    /// The latest detection run, as readers should show it: a run marked running whose
+    /// process is gone is reported as stopped (a writer marks it cancelled when it next opens).
+    public func lastDetectRun() throws -> (id: Int64, startedAt: Int64, status: String, message: String?)? {
+        let hasPid = schemaVersion >= Schema.detectPidVersion
+        guard let r = try db.rows("SELECT id, started_at, status, message, \(hasPid ? "pid" : "NULL") FROM detect_runs ORDER BY id DESC LIMIT 1").first,
+              let id = r[0].int else { return nil }
+        var status = r[2].string ?? "", message = r[3].string
+        if status == "running" && !Store.isAlive(pid: r[4].int) { status = "stopped"; message = message ?? Store.deadRunMessage }
+        return (id, r[1].int ?? 0, status, message)
     }
 
     public func importRuns(limit: Int = 20) throws -> [ImportRunRecord] {

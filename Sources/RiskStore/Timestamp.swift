@@ -131,7 +131,22 @@ public enum Timestamp {
     /// `2026-03-01 12:34:56` (for narrow columns)
     public static func short(_ ms: Int64) -> String {
         let s = iso(ms)
-        return String(s.prefix(19)).replacingOccurrences(of: "T", with: " ")
+        return String(s.dropLast(5)).replacingOccurrences(of: "T", with: " ")
+    }
+
+    /// The range of times an import accepts: by default 1970-01-01 up to a year from now.
+    /// Anything outside is almost surely a unit mix-up (seconds vs µs) or a typo, and would
+    /// stretch every time-bucketed view over centuries.
+    public struct Window: Sendable, Equatable {
+        public var from: Int64
+        public var to: Int64
+        public init(from: Int64, to: Int64) { self.from = from; self.to = to }
+        public static func standard(now: Int64 = Timestamp.nowMs()) -> Window {
+            Window(from: 0, to: now + 366 * 86_400_000)
+        }
+        public func contains(_ ms: Int64) -> Bool { ms >= from && ms <= to }
+        /// "1970-01-01 – 2027-11-30"
+        public var description: String { "\(Timestamp.iso(from).prefix(10)) – \(Timestamp.iso(to).prefix(10))" }
     }
 
     public static func appendISO(_ ms: Int64, to out: inout [UInt8]) {
@@ -145,7 +160,13 @@ public enum Timestamp {
             for i in stride(from: width - 1, through: 0, by: -1) { digits[i] = UInt8(48 + x % 10); x /= 10 }
             out.append(contentsOf: digits)
         }
-        put(y, 4); out.append(UInt8(ascii: "-")); put(m, 2); out.append(UInt8(ascii: "-")); put(d, 2)
+        // Four digits for years 0-9999; more (and a sign before year 0) beyond, never cut.
+        if y < 0 { out.append(UInt8(ascii: "-")) }
+        let ay = abs(y)
+        var yWidth = 4
+        var t = ay / 10_000
+        while t > 0 { yWidth += 1; t /= 10 }
+        put(ay, yWidth); out.append(UInt8(ascii: "-")); put(m, 2); out.append(UInt8(ascii: "-")); put(d, 2)
         out.append(UInt8(ascii: "T"))
         put(rem / 3_600_000, 2); out.append(UInt8(ascii: ":"))
         put(rem / 60_000 % 60, 2); out.append(UInt8(ascii: ":"))

@@ -213,7 +213,7 @@ public enum Dashboards {
         attempt("Events by type", .line) {
             guard let (from, to) = win else { return PanelData(title: "Events by type", kind: .line, note: "no events yet") }
             let e = try StoreMetrics.eventsOverTime(db, from: from, to: to)
-            let per = e.bucketMs == StoreMetrics.hourMs ? "hour" : "day"
+            let per = e.bucketMs == StoreMetrics.hourMs ? "hour" : e.bucketMs == StoreMetrics.dayMs ? "day" : "\(e.bucketMs / StoreMetrics.dayMs) days"
             return PanelData(title: "Events per \(per) by type", kind: .line,
                              x: e.starts.map { Timestamp.short($0).prefix(16).replacingOccurrences(of: "T", with: " ") },
                              series: e.series.map { PanelData.Series($0.0, $0.1) })

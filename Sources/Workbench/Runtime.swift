@@ -148,8 +148,14 @@ public struct WorkbenchConfig {
     /// Hours to review a case, per risk type (`[sla]` section: `ato = 4`; `default = 24` for the rest).
     public var sla: [String: Double] = [:]
 
-    public static func load(path: String?) throws -> WorkbenchConfig {
+    /// `path`: the settings file in effect (nil: none). `named`: someone named it (--config,
+    /// RISKDESK_CONFIG), so it must exist; only the default one may be absent.
+    public static func load(path: String?, named: Bool = false) throws -> WorkbenchConfig {
         var c = WorkbenchConfig()
+        // A settings file someone named must exist; only the default one may be absent.
+        if named, let path, !FileManager.default.fileExists(atPath: path) {
+            throw ConfigError(file: path, line: 0, message: "no such settings file")
+        }
         guard let path, FileManager.default.fileExists(atPath: path) else { return c }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
         guard size <= ConfigTOML.maxBytes else {

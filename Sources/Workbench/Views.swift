@@ -170,7 +170,7 @@ func ago(_ ms: Int64?, now: Int64) -> String {
     return Human.duration(ms: now - ms)
 }
 
-func day(_ ms: Int64?) -> String { ms.map { String(Timestamp.iso($0).prefix(10)) } ?? "—" }
+func day(_ ms: Int64?) -> String { ms.map { String(Timestamp.iso($0).prefix { $0 != "T" }) } ?? "—" }
 
 /// A risk score in a list: two decimals, `·` for a scored account with nothing found, `—`
 /// for one no detection run has scored; red from 0.7, amber from 0.4.
@@ -452,8 +452,8 @@ enum TimelineView {
             var i = start
             while i < t.list.rows.count && out.count < room {
                 let e = t.list.rows[i]
-                let d = String(Timestamp.iso(e.ts).prefix(10))
-                if prev == nil || String(Timestamp.iso(prev!.ts).prefix(10)) != d {
+                let d = String(Timestamp.iso(e.ts).prefix { $0 != "T" })
+                if prev == nil || String(Timestamp.iso(prev!.ts).prefix { $0 != "T" }) != d {
                     out.append(([("── \(weekday(e.ts)) \(d) " + String(repeating: "─", count: 60), theme["header.day"], 0)], nil))
                 } else if let p = prev, e.ts - p.ts > 30 * 60_000 {
                     out.append(([("   ┄ \(Human.duration(ms: e.ts - p.ts)) later ┄", label, 0)], nil))

@@ -31,6 +31,8 @@ struct Import: ParsableCommand {
     @Option(help: "Rows per transaction.") var batch = 20_000
     @Option(help: "auto: a large load into a small store builds event indexes once at the end; keep: update them row by row; rebuild: always load in bulk.")
     var indexMode: IndexMode = .auto
+    @Option(help: "Reject times before this (RFC 3339 or epoch ms; default 1970-01-01).") var earliest: String?
+    @Option(help: "Reject times after this (RFC 3339 or epoch ms; default a year from now).") var latest: String?
 
     func validate() throws {
         if paths.isEmpty { throw ValidationError("give files, folders, or - for standard input") }
@@ -45,6 +47,12 @@ struct Import: ParsableCommand {
         options.follow = follow
         options.batchRows = batch
         options.indexMode = indexMode
+        for (name, value) in [("--earliest", earliest), ("--latest", latest)] {
+            guard let value else { continue }
+            guard let ms = Timestamp.parse(value) else { throw ValidationError("\(name): '\(value)' is not an RFC 3339 time or epoch milliseconds") }
+            if name == "--earliest" { options.timeWindow.from = ms } else { options.timeWindow.to = ms }
+        }
+        if options.timeWindow.from > options.timeWindow.to { throw ValidationError("--earliest is after --latest") }
         options.shouldStop = { Interrupt.isRequested }
         let tty = isatty(2) != 0 && !quiet && !json
         let bar = ProgressBar(enabled: tty)

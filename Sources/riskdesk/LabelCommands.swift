@@ -16,7 +16,7 @@ struct Label: ParsableCommand {
     @Option(help: "Risk category (e.g. brushing, ato).") var category: String?
     @Option(help: "A note.") var note: String?
     @Option(help: "Who labels (default: $USER).") var analyst: String?
-    @Option(help: "CSV of account_id,label[,category,note] to label in bulk.") var from: String?
+    @Option(help: "CSV of account_id,label[,category,note] to label in bulk (- for standard input; pipes work).") var from: String?
 
     func run() throws {
         try guarded {
@@ -26,7 +26,7 @@ struct Label: ParsableCommand {
             if let from {
                 if account != nil || label != nil { throw CLIError("give either ACCOUNT --as LABEL or --from FILE, not both") }
                 inputs = try LabelFile.read(from)
-                source = "file:" + from
+                source = "file:" + (from == "-" ? "<stdin>" : from)
             } else {
                 guard let account, !account.isEmpty else { throw CLIError("which account? riskdesk label ACCOUNT --as fraud|legit|unsure (or --from FILE)") }
                 guard let label else { throw CLIError("--as fraud|legit|unsure is required") }
@@ -47,7 +47,7 @@ struct Label: ParsableCommand {
 /// Reads a label file: RFC 4180 CSV with a header naming account_id and label.
 enum LabelFile {
     static func read(_ path: String) throws -> [LabelInput] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("\(path): cannot read") }
+        let data = try readAll(path)
         guard let text = String(data: data, encoding: .utf8) else { throw CLIError("\(path): not UTF-8 text") }
         let records = try parse(text, path: path)
         guard let (headerLine, header) = records.first else { throw CLIError("\(path): empty file") }
@@ -69,6 +69,25 @@ enum LabelFile {
             out.append(LabelInput(account: id, label: v, category: opt(ci), note: opt(ni)))
         }
         return out
+    }
+
+    /// All bytes of a file, a pipe or FIFO, or standard input ("-"), read to the end.
+    static func readAll(_ path: String) throws -> Data {
+        let fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
+        let name = path == "-" ? "<stdin>" : path
+        if fd < 0 { throw CLIError("\(name): cannot read: \(String(cString: strerror(errno)))") }
+        defer { if fd != 0 { close(fd) } }
+        var st = stat()
+        if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR { throw CLIError("\(name): is a folder, not a label file") }
+        var out = Data()
+        var buf = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+            if n > 0 { out.append(contentsOf: buf[0..<n]); continue }
+            if n == 0 { return out }
+            if errno == EINTR { continue }
+            throw CLIError("\(name): read failed: \(String(cString: strerror(errno)))")
+        }
     }
 
     /// Records with the line each starts on; quoted fields may hold commas, quotes and newlines.

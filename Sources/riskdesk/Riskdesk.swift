@@ -41,6 +41,9 @@ extension ParsableCommand {
         do { try body() } catch let e as CLIError {
             warn("riskdesk: \(e.description)")
             throw ExitCode(e.code)
+        } catch let e as StoreError where e.isBusy && !e.message.contains("the store is busy") {
+            warn("riskdesk: \(e.message): another process is writing to the store (an import or a detection run?); try again when it has finished")
+            throw ExitCode(1)
         } catch let e as ExitCode {
             throw e
         } catch let e as CleanExit {
@@ -115,6 +118,9 @@ struct Info: ParsableCommand {
                 for r in runs {
                     print("  #\(r.id) \(Timestamp.short(r.startedAt)) \(r.status): read \(r.rowsRead), stored \(r.rowsStored), duplicate \(r.rowsDuplicate), rejected \(r.rowsRejected)")
                 }
+            }
+            if let d = try s.lastDetectRun() {
+                print("\nlast detection run: #\(d.id) \(Timestamp.short(d.startedAt)) \(d.status)" + (d.message.map { " (\($0))" } ?? ""))
             }
             print("\nfolders (later override earlier by name; `riskdesk doctor` works without a store):")
             for l in Folders.report(Folders.catalog()) { print("  " + l) }

@@ -39,8 +39,10 @@ func processStartUptimeNs() -> UInt64? {
 func openWorkbench(storePath: String, theme themeName: String?, config configPath: String?, analyst: String?, readOnly: Bool = false,
                    startCommand: String? = nil) throws {
     // Everything that can fail for a user reason fails here, before the terminal changes mode.
-    let cfg = try WorkbenchConfig.load(path: Folders.configFile(configPath))
-    _ = try Store(path: storePath, mustExist: true)   // migrates an older store; refuses a newer one
+    let cfg = try WorkbenchConfig.load(path: Folders.configFile(configPath), named: configPath != nil || Folders.variable("RISKDESK_CONFIG") != nil)
+    // Refuses a newer store, migrates an older one. A current store is only read here, so the
+    // workbench opens at once while another process (an import) writes.
+    if (try? Store(path: storePath, readOnly: true)) == nil { _ = try Store(path: storePath, mustExist: true) }
     let catalog = Folders.catalog()
     let missing = Folders.warnMissing(catalog)
     let themes = ThemeLibrary(catalog: catalog)

@@ -1,0 +1,103 @@
+import Foundation
+import RiskStore
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// kill -9 at seeded random moments of import, detect and label, with a reader running the
+/// whole time; after each kill the store must pass SQLite's integrity check and its counts
+/// must agree. The seed is printed; RISKDESK_FAULT_SEED=N replays a run.
+final class FaultInjectionTests: CLITestCase {
+    struct Rng {
+        var s: UInt64
+        mutating func next() -> UInt64 {
+            s &+= 0x9E37_79B9_7F4A_7C15
+            var z = s
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+    }
+
+    /// Runs `query` against the store in a loop until stopped; returns the failures seen.
+    final class Reader: @unchecked Sendable {
+        let failures = Locked([String]())
+        let reads = Locked(0)
+        private let stop = Locked(false)
+        private let done = DispatchSemaphore(value: 0)
+        init(store: String) {
+            Thread {
+                while !self.stop.value {
+                    if let r = try? CLI.run(["query", "--store", store, "--format", "csv", "SELECT count(*) FROM events; SELECT count(*) FROM labels"]) {
+                        if r.status != 0 { self.failures.mutate { $0.append(r.stderr) } } else { self.reads.mutate { $0 += 1 } }
+                    }
+                    usleep(20_000)
+                }
+                self.done.signal()
+            }.start()
+        }
+        func finish() { stop.value = true; done.wait() }
+    }
+
+    func checkConsistent(_ note: String) throws {
+        let db = try Store(path: store, readOnly: true).db
+        XCTAssertEqual(try db.scalar("PRAGMA integrity_check").string, "ok", note)
+        let events = try db.int("SELECT count(*) FROM events")
+        XCTAssertEqual(try db.int("SELECT coalesce(sum(rows_stored), 0) FROM import_runs WHERE sources LIKE '%events.csv%'"), events, "every committed batch counted once: \(note)")
+        XCTAssertEqual(try db.int("SELECT coalesce(sum(n_events), 0) FROM accounts"), events, note)
+        XCTAssertEqual(try db.int("SELECT coalesce(sum(n), 0) FROM event_hourly"), events, note)
+        XCTAssertEqual(try db.int("SELECT count(*) FROM labels WHERE source LIKE 'file:%'") % labelRows, 0, "a label file is stored whole or not at all: \(note)")
+        XCTAssertEqual(try db.int("SELECT count(*) FROM audit WHERE action = 'label'"), try db.int("SELECT count(*) FROM labels"), note)
+        XCTAssertLessThanOrEqual(try db.int("SELECT count(DISTINCT run_id) FROM findings"), 1, note)
+        XCTAssertEqual(try db.int("SELECT count(*) FROM findings f JOIN detect_runs r ON r.id = f.run_id WHERE r.status <> 'done'"), 0,
+                       "findings only from a finished run: \(note)")
+    }
+
+    let labelRows: Int64 = 20_000
+
+    func testKillNineAtRandomPointsLeavesAConsistentStore() throws {
+        let seed = ProcessInfo.processInfo.environment["RISKDESK_FAULT_SEED"].flatMap(UInt64.init) ?? UInt64(Date().timeIntervalSince1970)
+        print("fault injection: seed \(seed) (replay with RISKDESK_FAULT_SEED=\(seed))")
+        var rng = Rng(s: seed)
+        let out = dir + "/sim"
+        XCTAssertEqual(try CLI.run(["simulate", "--out", out, "--accounts", "2000", "--days", "10", "--seed", "5", "--quiet"]).status, 0)
+        // Profiles first, so label files have accounts to name.
+        XCTAssertEqual(try CLI.run(["import", "--store", store, "--quiet", out + "/accounts.csv"]).status, 0)
+        let ids = try Store(path: store, readOnly: true).db.rows("SELECT account_id FROM accounts ORDER BY account_id").compactMap { $0[0].string }
+        let labels = write("labels.csv", "account_id,label,note\n" + (0..<Int(labelRows)).map { "\(ids[$0 % ids.count]),\($0 % 3 == 0 ? "fraud" : "legit"),n\($0)" }.joined(separator: "\n") + "\n")
+
+        let commands: [(String, [String])] = [
+            ("import", ["import", "--store", store, "--quiet", "--batch", "3000", out + "/events.csv"]),
+            ("bulk import", ["import", "--store", store, "--quiet", "--index-mode", "rebuild", "--batch", "20000", out + "/events.csv"]),
+            ("detect", ["detect", "--store", store, "--quiet", "--no-rules"]),
+            ("label", ["label", "--store", store, "--from", labels]),
+        ]
+        for round in 0..<6 {
+            let (name, args) = commands[round < commands.count ? round : rng.int(commands.count)]
+            let delayMs = 100 + rng.int(2500)
+            let note = "seed \(seed), round \(round): \(name) killed after \(delayMs) ms"
+            let reader = Reader(store: store)
+            let p = try CLI.start(args)
+            usleep(UInt32(delayMs) * 1000)
+            let finished = !p.isRunning
+            p.signal(SIGKILL)
+            p.wait()
+            reader.finish()
+            print("\(note)\(finished ? " (it had finished)" : ""); \(reader.reads.value) reads alongside")
+            XCTAssertEqual(reader.failures.value, [], "a reader failed while \(name) ran: \(note)")
+            try checkConsistent(note)
+        }
+        // A writer opening afterwards heals what the kills left: indexes, runs marked stopped.
+        XCTAssertEqual(try CLI.run(["label", "--store", store, ids[0], "--as", "unsure"]).status, 0)
+        let db = try Store(path: store, readOnly: true).db
+        XCTAssertEqual(try db.int("SELECT count(*) FROM import_runs WHERE status = 'running'"), 0)
+        XCTAssertEqual(try db.int("SELECT count(*) FROM detect_runs WHERE status = 'running'"), 0)
+        XCTAssertEqual(try Store(path: store, readOnly: true).missingIndexes(), [])
+        // And the interrupted import completes on a rerun, with nothing twice.
+        XCTAssertEqual(try CLI.run(["import", "--store", store, "--quiet", out + "/events.csv"]).status, 0)
+        XCTAssertEqual(try db.int("SELECT count(*) FROM events"), try db.int("SELECT count(DISTINCT event_id) FROM events"))
+        try checkConsistent("after the rerun")
+    }
+}
