@@ -233,16 +233,18 @@ public final class SQLService {
             let format: ResultFormat = path.lowercased().hasSuffix(".json") ? .json : path.lowercased().hasSuffix(".jsonl") ? .jsonl : .csv
             guard let range = SQLText.statements(sql).last else { return .failed("nothing to export") }
             let st = try prepare(db, Self.sorted(String(Array(sql)[range]), sort), params: params)
-            guard FileManager.default.createFile(atPath: path, contents: nil), let fh = FileHandle(forWritingAtPath: path) else {
-                return .failed("\(path): cannot create the file")
+            // Written beside `path` and renamed when whole: a full disk or a failed write
+            // leaves no partial file under the name, and says so.
+            let file: FileOutput
+            do { file = try FileOutput(path: path) } catch let e as StoreError { return .failed(e.message) }
+            let n: Int
+            do {
+                n = try ResultWriter(format: format, out: file.write).write(st, shouldStop: { file.failed })
+                try file.commit()
+            } catch let e as StoreError {
+                file.discard()
+                return .failed("export failed, nothing written to \(path): \(e.message)")
             }
-            defer { try? fh.close() }
-            var pending = ""
-            let n = try ResultWriter(format: format) { s in
-                pending += s
-                if pending.utf8.count > 1 << 16 { fh.write(pending.data(using: .utf8)!); pending = "" }
-            }.write(st)
-            fh.write(pending.data(using: .utf8)!)
             return .info("exported \(n) rows to \(path) (\(format.rawValue))")
 
         case .sqlBatch(let sql, let params, let column, let name):

@@ -47,13 +47,13 @@ struct Train: ParsableCommand {
             let r: TrainReport
             do {
                 r = try t.run(store: s, kind: kind, cancel: cancel) { stage in
-                    if bar { FileHandle.standardError.write("\r\u{1b}[K\(stage)…".data(using: .utf8)!) }
+                    if bar { writeStderr("\r\u{1b}[K\(stage)…") }
                 }
             } catch let e as TrainError { throw CLIError(e.description) } catch is CancelledError {
-                if bar { FileHandle.standardError.write("\r\u{1b}[K".data(using: .utf8)!) }
+                if bar { writeStderr("\r\u{1b}[K") }
                 throw CLIError("cancelled; no model stored", code: 130)
             }
-            if bar { FileHandle.standardError.write("\r\u{1b}[K".data(using: .utf8)!) }
+            if bar { writeStderr("\r\u{1b}[K") }
             if json {
                 var cv: [String: Any] = [:]
                 for (k, v) in r.cv { cv[k] = ["auc": v.auc, "auc_sd": v.aucSD, "precision_at_k": v.pk, "precision_at_k_sd": v.pkSD] }

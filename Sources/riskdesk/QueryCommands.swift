@@ -16,6 +16,8 @@ struct Query: ParsableCommand {
     @Option(help: "A value for a named parameter: --param account_id=123 (repeatable).") var param: [String] = []
     @Option(help: "table, csv, json or jsonl.") var format: ResultFormat = .table
     @Flag(help: "Allow statements that change the store.") var write = false
+    @OptionGroup var output: OutputOption
+    @OptionGroup var reveal: RevealOption
 
     func run() throws {
         Interrupt.install()
@@ -32,8 +34,10 @@ struct Query: ParsableCommand {
                 values[String(p[..<eq]).trimmingCharacters(in: CharacterSet(charactersIn: ":@$ "))] = String(p[p.index(after: eq)...])
             }
             let s = try Store(path: store.path, readOnly: !write, mustExist: true)
+            try reveal.apply(to: s.db, storePath: store.path, what: "query: " + text)
             if !write { try s.db.exec("PRAGMA query_only = 1") }
-            let out = StdoutBuffer()
+            do {
+            try output.write { out in
             var index = 0
             try s.db.prepareEach(text) { st in
                 index += 1
@@ -54,9 +58,11 @@ struct Query: ParsableCommand {
                     if write { out.write("ok (\(s.db.changes) row\(s.db.changes == 1 ? "" : "s") changed)\n") }
                     return
                 }
-                try ResultWriter(format: format, out: out.write).write(st, shouldStop: { Interrupt.isRequested })
+                try ResultWriter(format: format, out: out.write).write(st, shouldStop: { Interrupt.isRequested || out.failed })
+                if Interrupt.isRequested { throw CLIError("interrupted; nothing more written", code: 130) }
             }
-            out.flush()
+            }
+            } catch { throw explainRefusal(error) }
         }
     }
 }

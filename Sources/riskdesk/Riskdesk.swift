@@ -4,6 +4,11 @@ import RiskStore
 
 @main
 struct Riskdesk: ParsableCommand {
+    static func main() {
+        StandardStreams.secure()
+        Self.main(nil)
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "riskdesk",
         abstract: "A terminal workbench for e-commerce risk analysts, over a local SQLite case store.",
@@ -25,7 +30,7 @@ struct StoreOption: ParsableArguments {
 
 /// Writes to stderr.
 func warn(_ s: String) {
-    FileHandle.standardError.write((s + "\n").data(using: .utf8)!)
+    writeStderr(s + "\n")
 }
 
 /// A failure the user caused or can fix: printed as one line, exit code 1 (no stack, no usage).
@@ -49,29 +54,21 @@ extension ParsableCommand {
             warn("riskdesk: \(error)")
             throw ExitCode(1)
         }
+        // Output that didn't arrive is a failure, whatever the command did.
+        if let f = StandardStreams.failure() {
+            warn("riskdesk: \(f)")
+            throw ExitCode(1)
+        }
     }
 }
 
-/// Buffered stdout for streaming results.
+/// Buffered stdout for streaming results; writes are checked (`standardOutput`).
 final class StdoutBuffer {
-    private var buf: [UInt8] = []
-    init() { buf.reserveCapacity(1 << 16) }
-    func write(_ s: String) {
-        buf.append(contentsOf: s.utf8)
-        if buf.count >= 1 << 16 { flush() }
-    }
-    func flush() {
-        buf.withUnsafeBytes { p in
-            var off = 0
-            while off < p.count {
-                let n = Glibc.write(1, p.baseAddress! + off, p.count - off)
-                if n <= 0 { if errno == EINTR { continue }; break }
-                off += n
-            }
-        }
-        buf.removeAll(keepingCapacity: true)
-    }
-    deinit { flush() }
+    init() {}
+    func write(_ s: String) { standardOutput.write(s) }
+    /// True once a write failed: streaming loops stop.
+    var failed: Bool { standardOutput.failed }
+    func flush() { try? standardOutput.flush() }
 }
 
 /// Ctrl-C / SIGTERM: set a flag the long-running loops poll.
@@ -126,6 +123,7 @@ struct Rejects: ParsableCommand {
     @Option(name: .customLong("run"), help: "Only this import run.") var runID: Int64?
     @Option(help: "At most this many rows (newest first).") var limit = 100
     @Option(help: "table, csv, json or jsonl.") var format: ResultFormat = .table
+    @OptionGroup var output: OutputOption
 
     func run() throws {
         try guarded {
@@ -137,9 +135,9 @@ struct Rejects: ParsableCommand {
             args.append(.int(Int64(limit)))
             let st = try s.db.prepare(sql)
             try st.bind(args)
-            let out = StdoutBuffer()
-            try ResultWriter(format: format, out: out.write).write(st)
-            out.flush()
+            try output.write { out in
+                try ResultWriter(format: format, out: out.write).write(st, shouldStop: { out.failed })
+            }
         }
     }
 }
