@@ -56,11 +56,12 @@ extension Database {
                 guard let a1, let a2 else { return SQLITE_OK }
                 let table = String(cString: a1), column = String(cString: a2)
                 guard PII.isPII(table: table, column: column) else { return SQLITE_OK }
-                // Only the masking view may read the raw column.
+                // The masking views' own (masked) columns are in `temp`; only the masking
+                // view itself may read the raw column under it.
                 let dbName = db.map { String(cString: $0) } ?? "main"
+                if dbName == "temp" { return SQLITE_OK }
                 let view = inner.map { String(cString: $0) }
-                if dbName != "temp" && view?.lowercased() == table.lowercased() { return SQLITE_OK }
-                return SQLITE_DENY
+                return view?.lowercased() == table.lowercased() ? SQLITE_OK : SQLITE_DENY
             case SQLITE_CREATE_TEMP_VIEW, SQLITE_DROP_TEMP_VIEW, SQLITE_CREATE_TEMP_TRIGGER, SQLITE_DROP_TEMP_TRIGGER,
                  SQLITE_CREATE_TRIGGER, SQLITE_CREATE_VIEW, SQLITE_ATTACH:
                 return SQLITE_DENY

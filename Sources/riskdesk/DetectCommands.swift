@@ -103,9 +103,8 @@ struct ExportScores: ParsableCommand {
 /// Streams a query's rows to stdout as CSV or JSONL (the export commands).
 func streamExport(_ storePath: String, _ format: ResultFormat, _ output: OutputOption, _ reveal: RevealOption, what: String, _ sql: String) throws {
     guard format == .csv || format == .jsonl else { throw CLIError("--format must be csv or jsonl") }
-    let s = try Store(path: storePath, readOnly: true)
-    try reveal.apply(to: s.db, storePath: storePath, what: what)
-    try s.db.exec("PRAGMA query_only = 1")
+    try reveal.audit(storePath: storePath, what: what)
+    let s = try Store(path: storePath, readOnly: true, maskPII: !reveal.revealed)
     let st = try s.db.prepare(sql)
     try output.write { out in
         try ResultWriter(format: format, out: out.write).write(st, shouldStop: { Interrupt.isRequested || out.failed })

@@ -78,9 +78,10 @@ struct RevealOption: ParsableArguments {
 
     var revealed: Bool { reason != nil }
 
-    /// Masks PII on `db`, or — revealed — audits the reveal (refusing one without a reason).
-    func apply(to db: Database, storePath: String, what: String) throws {
-        guard let reason else { try db.maskPII(); return }
+    /// Without a reveal: nothing to do here (the store is opened with `maskPII: !revealed`).
+    /// Revealed: audits the reveal first, refusing one without a reason.
+    func audit(storePath: String, what: String) throws {
+        guard let reason else { return }
         let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !why.isEmpty else { throw CLIError("--reveal-pii needs a reason (it is written to the audit trail)") }
         let who = analyst ?? ProcessInfo.processInfo.environment["USER"] ?? "analyst"
@@ -97,4 +98,13 @@ struct RevealOption: ParsableArguments {
 func explainRefusal(_ e: Error) -> Error {
     if let s = e as? StoreError, s.message.contains("is prohibited") { return CLIError("\(s.message) — \(PII.refusedHint)") }
     return e
+}
+
+/// Every human-readable line the commands print goes through here (it shadows `Swift.print`
+/// in this module): control characters from imported text — a screen clear, an OSC 52
+/// clipboard write, a window title — are shown as `·`, never sent to the terminal.
+/// Machine formats (CSV, JSON) escape them instead and don't pass through here.
+func print(_ items: Any..., separator: String = " ", terminator: String = "\n") {
+    let text = items.map { "\($0)" }.joined(separator: separator)
+    Swift.print(TerminalText.sanitize(text, newline: "\n"), terminator: terminator)
 }

@@ -33,9 +33,8 @@ struct Query: ParsableCommand {
                 guard let eq = p.firstIndex(of: "="), eq != p.startIndex else { throw CLIError("--param '\(p)': expected NAME=VALUE") }
                 values[String(p[..<eq]).trimmingCharacters(in: CharacterSet(charactersIn: ":@$ "))] = String(p[p.index(after: eq)...])
             }
-            let s = try Store(path: store.path, readOnly: !write, mustExist: true)
-            try reveal.apply(to: s.db, storePath: store.path, what: "query: " + text)
-            if !write { try s.db.exec("PRAGMA query_only = 1") }
+            try reveal.audit(storePath: store.path, what: "query: " + text)
+            let s = try Store(path: store.path, readOnly: !write, mustExist: true, maskPII: !reveal.revealed)
             do {
             try output.write { out in
             var index = 0

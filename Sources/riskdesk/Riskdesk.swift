@@ -28,9 +28,9 @@ struct StoreOption: ParsableArguments {
     var path: String { Store.defaultPath(explicit: store) }
 }
 
-/// Writes to stderr.
+/// Writes a message to stderr (control characters from the data made visible).
 func warn(_ s: String) {
-    writeStderr(s + "\n")
+    writeStderr(TerminalText.sanitize(s, newline: "\n") + "\n")
 }
 
 /// A failure the user caused or can fix: printed as one line, exit code 1 (no stack, no usage).

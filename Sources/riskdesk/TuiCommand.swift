@@ -16,7 +16,7 @@ struct Tui: ParsableCommand {
     var config: String?
     @Option(help: "Who is working, for the audit trail (default: $USER).")
     var analyst: String?
-    @Flag(help: "Labelling, claiming and detection off (for reviewers and demos).")
+    @Flag(help: "Nothing written: the store opened read-only, labelling, claiming, detection, :save and PII reveals off, console history kept in memory.")
     var readOnly = false
 
     func run() throws {
@@ -40,7 +40,9 @@ func openWorkbench(storePath: String, theme themeName: String?, config configPat
                    startCommand: String? = nil) throws {
     // Everything that can fail for a user reason fails here, before the terminal changes mode.
     let cfg = try WorkbenchConfig.load(path: configPath)
-    _ = try Store(path: storePath, mustExist: true)   // migrates an older store; refuses a newer one
+    // Migrates an older store and refuses a newer one; a read-only session writes nothing,
+    // not even on open (an older store is refused with the command that upgrades it).
+    _ = try Store(path: storePath, readOnly: readOnly, mustExist: true)
     let theme = try ThemeLibrary.load(themeName ?? cfg.theme ?? "dark")
     let who = analyst ?? cfg.analyst ?? ProcessInfo.processInfo.environment["USER"] ?? "analyst"
     let terminal: NcursesTerminal
