@@ -29,8 +29,15 @@ extension PII {
 
 extension Database {
     /// Masks PII on this connection for everything run on it from now on (see `PII`).
-    /// Call before `PRAGMA query_only`.
-    public func maskPII() throws {
+    /// Call before `PRAGMA query_only`. `views: false` (a writable connection) only refuses
+    /// PII reads: `accounts` stays the table, so writes to it work as before, and
+    /// `SELECT email …` is refused rather than masked.
+    public func maskPII(views: Bool = true) throws {
+        if views { try createMaskingViews() }
+        sqlite3_set_authorizer(handle, Database.piiAuthorizer, nil)
+    }
+
+    private func createMaskingViews() throws {
         try registerMaskFunctions()
         let piiColumns = Set(PII.columns.filter { $0.table == "accounts" }.map { $0.column.lowercased() })
         let cols = try rows("SELECT name FROM pragma_table_info('accounts') ORDER BY cid").compactMap { $0[0].string }
@@ -50,7 +57,10 @@ extension Database {
             try exec("DROP VIEW IF EXISTS temp.\"\(name)\"")
             try exec("CREATE TEMP VIEW " + sql[r.upperBound...])
         }
-        sqlite3_set_authorizer(handle, { _, action, a1, a2, db, inner in
+    }
+
+    private static let piiAuthorizer: @convention(c) (UnsafeMutableRawPointer?, Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?,
+                                                     UnsafePointer<CChar>?, UnsafePointer<CChar>?) -> Int32 = { _, action, a1, a2, db, inner in
             switch action {
             case SQLITE_READ:
                 guard let a1, let a2 else { return SQLITE_OK }
@@ -68,8 +78,7 @@ extension Database {
             default:
                 return SQLITE_OK
             }
-        }, nil)
-    }
+        }
 
     private func registerMaskFunctions() throws {
         typealias Fn = @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void

@@ -91,14 +91,14 @@ public final class FileOutput: CheckedOutput {
         let dir = url.deletingLastPathComponent().path
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
-            throw StoreError("\(path): is a directory")
+            throw StoreError("\(path): cannot create the file: it is a directory")
         }
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
-            throw StoreError("\(path): cannot write: no such directory \(dir)")
+            throw StoreError("\(path): cannot create the file: no such directory \(dir)")
         }
         tempPath = (dir as NSString).appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         let fd = open(tempPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        if fd < 0 { throw StoreError("\(path): cannot write: \(String(cString: strerror(errno)))") }
+        if fd < 0 { throw StoreError("\(path): cannot create the file: \(String(cString: strerror(errno)))") }
         super.init(fd: fd, name: path, bufferSize: bufferSize)
     }
 

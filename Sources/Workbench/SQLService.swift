@@ -212,7 +212,9 @@ public final class SQLService {
                     return .sqlFailed(uid: uid, qid: qid, message: String(format: "cancelled after %.1f s", elapsed / 1000), offset: nil, cancelled: true)
                 }
                 var msg = e.message
-                if !write, msg.contains("readonly database") || msg.contains("query_only") || msg.contains("read-only") {
+                // (On the read connection `accounts` is the masking view: a write to it is refused as a view.)
+                if !write, msg.contains("readonly database") || msg.contains("query_only") || msg.contains("read-only")
+                            || msg.contains("because it is a view") {
                     msg = "read-only: this statement would change the store — F8 allows writing (asks first). SQLite: \(e.message)"
                 }
                 if msg.contains("is prohibited") { msg += " — PII is masked: read the masked accounts / accounts_iso, or :reveal REASON (audited)" }

@@ -95,8 +95,12 @@ struct RevealOption: ParsableArguments {
 }
 
 /// SQLite's refusal of a PII column, with the way out.
-func explainRefusal(_ e: Error) -> Error {
+func explainRefusal(_ e: Error, write: Bool = false) -> Error {
     if let s = e as? StoreError, s.message.contains("is prohibited") { return CLIError("\(s.message) — \(PII.refusedHint)") }
+    // Without --write, `accounts` is the masking view: a write to it fails as a write to a view.
+    if !write, let s = e as? StoreError, s.message.contains("because it is a view") {
+        return CLIError("the statement would change the store; refused (pass --write to allow it): \(s.message)")
+    }
     return e
 }
 

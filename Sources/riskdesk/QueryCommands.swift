@@ -61,7 +61,7 @@ struct Query: ParsableCommand {
                 if Interrupt.isRequested { throw CLIError("interrupted; nothing more written", code: 130) }
             }
             }
-            } catch { throw explainRefusal(error) }
+            } catch { throw explainRefusal(error, write: write) }
         }
     }
 }
