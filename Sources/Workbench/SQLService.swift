@@ -266,7 +266,7 @@ public final class SQLService {
                 try file.commit()
             } catch let e as StoreError {
                 file.discard()
-                return .failed("export failed, nothing written to \(path): \(e.message)")
+                return .failed("export failed, nothing written: \(e.message)")
             }
             return .info("exported \(n) rows to \(path) (\(format.rawValue))")
 

@@ -148,4 +148,39 @@ final class PIITests: XCTestCase {
         XCTAssertFalse(leaks(screen), screen)
         XCTAssertTrue(try audits().isEmpty)
     }
+
+    /// `:export` to a full file system (a real 8 KiB tmpfs; root only, else skipped): an
+    /// error on the status line naming the path, no file under the name, the workbench alive.
+    func testExportToAFullFileSystemSaysSoAndLeavesNoFile() throws {
+        let mnt = dir + "/full"
+        try FileManager.default.createDirectory(atPath: mnt, withIntermediateDirectories: true)
+        guard run(["mount", "-t", "tmpfs", "-o", "size=8k", "tmpfs", mnt]) == 0 else {
+            throw XCTSkip("cannot mount a small tmpfs here (needs root / CAP_SYS_ADMIN)")
+        }
+        defer { _ = run(["umount", mnt]) }
+        command("sql")
+        run("SELECT * FROM events")
+        consoleCommand("export \(mnt)/events.csv")
+        XCTAssertTrue(app.state.messageIsError, status)
+        let m = app.state.message
+        XCTAssertTrue(m.contains("\(mnt)/events.csv") && m.contains("No space left on device") && m.contains("nothing written"), m)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: mnt), [])
+        // Still working: a small export fits.
+        run("SELECT account_id FROM accounts WHERE account_id LIKE 'ring-%'")
+        consoleCommand("export \(mnt)/ring.csv")
+        XCTAssertTrue(status.contains("exported 2 rows"), status)
+        XCTAssertEqual(try String(contentsOfFile: mnt + "/ring.csv", encoding: .utf8), "account_id\nring-a\nring-b\n")
+    }
+
+    /// Runs a program to completion; its exit status.
+    func run(_ argv: [String]) -> Int32 {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = argv
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        do { try p.run() } catch { return 127 }
+        p.waitUntilExit()
+        return p.terminationStatus
+    }
 }
