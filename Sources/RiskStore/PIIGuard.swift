@@ -11,11 +11,12 @@ import Foundation
 /// WHERE clause can't reach the raw value either, so a filter can't be used as an oracle.
 /// Creating views or triggers, dropping temporary ones and ATTACH are refused on such a connection.
 extension PII {
-    /// Columns the schema marks as PII (docs/schema.md).
-    public static let columns: [(table: String, column: String)] = [("accounts", "email"), ("accounts", "phone")]
+    /// Columns the schema marks as PII (docs/schema.md), and `rejects.raw`, which holds
+    /// rejected accounts rows verbatim (their e-mail and phone with them).
+    public static let columns: [(table: String, column: String)] = [("accounts", "email"), ("accounts", "phone"), ("rejects", "raw")]
 
     /// The hint added to SQLite's "access to … is prohibited".
-    public static let refusedHint = "PII is masked: read the masked `accounts` / `accounts_iso`, or reveal it (audited, with a reason)"
+    public static let refusedHint = "PII is masked: read the masked `accounts` / `accounts_iso` / `rejects`, or reveal it (audited, with a reason)"
 
     static func isPII(table: String, column: String) -> Bool {
         columns.contains { $0.table.caseInsensitiveCompare(table) == .orderedSame && $0.column.caseInsensitiveCompare(column) == .orderedSame }
@@ -24,6 +25,29 @@ extension PII {
     /// Masks any PII value by its column: e-mail or phone.
     public static func mask(column: String, _ value: String) -> String {
         column.lowercased() == "phone" ? maskPhone(value) : maskEmail(value)
+    }
+
+    private static let emailPattern = try! NSRegularExpression(pattern: #"[^\s,;:"'<>\[\]{}()]+@[^\s,;:"'<>\[\]{}()]+"#)
+    private static let numberPattern = try! NSRegularExpression(pattern: #"\+?[0-9][0-9 ()\-.]{5,}[0-9]"#)
+
+    /// Free text that may hold contact details (a rejected accounts row): every e-mail
+    /// address and every run of 7 or more digits (a phone, written any way) masked. Ids and
+    /// times in such a row are masked too: better than a phone shown.
+    public static func maskText(_ s: String) -> String {
+        var out = s
+        for (re, mask) in [(emailPattern, maskEmail), (numberPattern, maskPhone)] as [(NSRegularExpression, (String) -> String)] {
+            let ns = out as NSString
+            var pieces: [String] = []
+            var last = 0
+            for m in re.matches(in: out, range: NSRange(location: 0, length: ns.length)) {
+                pieces.append(ns.substring(with: NSRange(location: last, length: m.range.location - last)))
+                pieces.append(mask(ns.substring(with: m.range)))
+                last = m.range.location + m.range.length
+            }
+            pieces.append(ns.substring(from: last))
+            out = pieces.joined()
+        }
+        return out
     }
 }
 
@@ -47,6 +71,13 @@ extension Database {
         }.joined(separator: ", ")
         try exec("DROP VIEW IF EXISTS temp.accounts")
         try exec("CREATE TEMP VIEW accounts AS SELECT \(select) FROM main.accounts")
+        // Rejected accounts rows, verbatim in `raw`: their contact details masked.
+        let rejectCols = try rows("SELECT name FROM pragma_table_info('rejects') ORDER BY cid").compactMap { $0[0].string }
+        if rejectCols.contains("raw") && rejectCols.contains("kind") {
+            let sel = rejectCols.map { $0 == "raw" ? "CASE WHEN kind = 'accounts' THEN riskdesk_mask_text(raw) ELSE raw END AS raw" : "\"\($0)\"" }
+            try exec("DROP VIEW IF EXISTS temp.rejects")
+            try exec("CREATE TEMP VIEW rejects AS SELECT \(sel.joined(separator: ", ")) FROM main.rejects")
+        }
         // The store's views over PII columns, again as temporary views: their unqualified
         // `accounts` now finds the masked view (the temp schema is searched first).
         for row in try rows("SELECT name, sql FROM main.sqlite_schema WHERE type = 'view'") {
@@ -84,7 +115,8 @@ extension Database {
         typealias Fn = @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void
         let email: Fn = { ctx, _, argv in Database.maskResult(ctx, argv, PII.maskEmail) }
         let phone: Fn = { ctx, _, argv in Database.maskResult(ctx, argv, PII.maskPhone) }
-        for (name, fn) in [("riskdesk_mask_email", email), ("riskdesk_mask_phone", phone)] {
+        let text: Fn = { ctx, _, argv in Database.maskResult(ctx, argv, PII.maskText) }
+        for (name, fn) in [("riskdesk_mask_email", email), ("riskdesk_mask_phone", phone), ("riskdesk_mask_text", text)] {
             let rc = sqlite3_create_function_v2(handle, name, 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nil, fn, nil, nil, nil)
             if rc != SQLITE_OK { throw error(rc, "registering \(name)") }
         }

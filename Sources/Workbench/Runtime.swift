@@ -401,6 +401,7 @@ public final class App {
     private func log(_ what: String, since t0: UInt64?) {
         guard let frameLog, let t0 else { return }
         let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
-        frameLog.write("\(what)\t\(String(format: "%.3f", ms))\n".data(using: .utf8)!)
+        // A diagnostics log on a full disk must not stop the workbench (FileHandle.write traps).
+        try? frameLog.write(contentsOf: Data("\(what)\t\(String(format: "%.3f", ms))\n".utf8))
     }
 }

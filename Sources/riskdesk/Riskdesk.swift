@@ -124,10 +124,13 @@ struct Rejects: ParsableCommand {
     @Option(help: "At most this many rows (newest first).") var limit = 100
     @Option(help: "table, csv, json or jsonl.") var format: ResultFormat = .table
     @OptionGroup var output: OutputOption
+    @OptionGroup var reveal: RevealOption
 
     func run() throws {
         try guarded {
-            let s = try Store(path: store.path, readOnly: true)
+            // Rejected accounts rows hold e-mail and phone verbatim: masked unless revealed.
+            try reveal.audit(storePath: store.path, what: "rejects")
+            let s = try Store(path: store.path, readOnly: true, maskPII: !reveal.revealed)
             var sql = "SELECT id, run_id, source, line, kind, reason, CAST(raw AS TEXT) AS raw FROM rejects"
             var args: [SQLValue] = []
             if let runID { sql += " WHERE run_id = ?"; args.append(.int(runID)) }

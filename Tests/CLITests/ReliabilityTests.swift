@@ -138,10 +138,23 @@ final class ReliabilityTests: CLITestCase {
         XCTAssertEqual(audit.first?[2].string, "query: " + sql)
         XCTAssertEqual(audit.first?[3].string, "chargeback #881")
         XCTAssertGreaterThan(audit.first?[4].int ?? 0, 0)
+        // Rejected accounts rows hold the contact details verbatim: masked too.
+        let acc = write("accounts.csv", "account_id,created_at,kind,country,email,phone\nzz1,not-a-time,buyer,ID,secret.person@mail.com,+628999888777\n")
+        XCTAssertEqual(try CLI.run(["import", "--store", s, "--quiet", acc]).status, 0)
+        for args in [["rejects", "--store", s], ["rejects", "--store", s, "--format", "json"],
+                     ["query", "--store", s, "SELECT raw FROM rejects"]] {
+            let r = try CLI.run(args)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertTrue(r.stdout.contains("s***@m***.com"), "\(args): \(r.stdout)")
+            XCTAssertFalse(r.stdout.contains("secret.person") || r.stdout.contains("8999888"), "\(args): \(r.stdout)")
+        }
+        XCTAssertEqual(try CLI.run(["query", "--store", s, "SELECT raw FROM main.rejects"]).status, 1)
+        XCTAssertTrue(try CLI.run(["rejects", "--store", s, "--reveal-pii", "fix the import"]).stdout.contains("secret.person@mail.com"))
         // Exports: masked too; revealed only with a reason, audited.
         XCTAssertEqual(try CLI.run(["export", "scores", "--store", s, "--reveal-pii", ""]).status, 1)
         XCTAssertEqual(try CLI.run(["export", "scores", "--store", s, "--reveal-pii", "quarterly review"]).status, 0)
         XCTAssertEqual(try count("SELECT count(*) FROM audit WHERE action = 'reveal_pii' AND new_value = 'export scores'", store: s), 1)
+        XCTAssertEqual(try count("SELECT count(*) FROM audit WHERE action = 'reveal_pii' AND new_value = 'rejects'", store: s), 1)
     }
 
     /// Imported text carrying a screen clear, an OSC 52 clipboard write and a window title.

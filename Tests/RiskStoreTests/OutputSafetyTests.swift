@@ -34,6 +34,21 @@ final class OutputSafetyTests: XCTestCase {
         XCTAssertEqual(PII.mask(column: "email", "a@b.com"), "a***@b***.com")
     }
 
+    /// Rejected accounts rows, verbatim: every contact detail masked, whatever the format.
+    func testContactDetailsInFreeTextAreMasked() {
+        let cases: [(raw: String, secrets: [String])] = [
+            ("u1,2026-01-01,buyer,ID,joko.santoso@gmail.com,+628111222333", ["joko.santoso@gmail.com", "8111222"]),
+            ("{\"account_id\":\"u1\",\"email\":\"mia@x.io\",\"phone\":\"0812 345 6789\"}", ["mia@x.io", "345 6789", "0812"]),
+            ("u2;bad date;\"ann.lee@corp.example.com\";(021) 555-0199", ["ann.lee@corp.example.com", "555-0199"]),
+        ]
+        for c in cases {
+            let masked = PII.maskText(c.raw)
+            for secret in c.secrets { XCTAssertFalse(masked.contains(secret), "\(c.raw) → \(masked)") }
+            XCTAssertTrue(masked.contains("***"), masked)
+        }
+        XCTAssertEqual(PII.maskText("no contact here, id 42"), "no contact here, id 42")
+    }
+
     func testSanitiseShowsEveryControlCharacter() {
         let cases: [(String, String)] = [
             ("plain text, ünïcödé 👍", "plain text, ünïcödé 👍"),
