@@ -37,13 +37,25 @@ enum StandardStreams {
         }
     }
 
+    /// Set once a lost output was reported (by `guarded`).
+    nonisolated(unsafe) static var reported = false
+
+    /// At exit (also after an error): what is still buffered goes out; output lost and not
+    /// yet reported is reported, and the exit status becomes 1.
+    static func finishAtExit() {
+        guard let f = failure(), !reported else { return }
+        reported = true
+        writeStderr("riskdesk: \(f)\n")
+        _exit(1)
+    }
+
     /// The first failure of standard output so far (streamed or printed), as a message.
     static func failure() -> String? {
         try? standardOutput.flush()
         if let f = standardOutput.failure { return f.message }
-        if fflush(stdout) != 0 || ferror(stdout) != 0 {
-            return "standard output: write failed: \(String(cString: strerror(errno == 0 ? EIO : errno)))"
-        }
+        // Swift.print (ArgumentParser, `dash --print`) goes through C stdio.
+        if fflush(stdout) != 0 { return "standard output: write failed: \(String(cString: strerror(errno)))" }
+        if ferror(stdout) != 0 { return "standard output: write failed" }
         return nil
     }
 }
@@ -108,7 +120,8 @@ func explainRefusal(_ e: Error, write: Bool = false) -> Error {
 /// in this module): control characters from imported text — a screen clear, an OSC 52
 /// clipboard write, a window title — are shown as `·`, never sent to the terminal.
 /// Machine formats (CSV, JSON) escape them instead and don't pass through here.
+/// It writes through `standardOutput`, so a failed write is caught with its reason.
 func print(_ items: Any..., separator: String = " ", terminator: String = "\n") {
     let text = items.map { "\($0)" }.joined(separator: separator)
-    Swift.print(TerminalText.sanitize(text, newline: "\n"), terminator: terminator)
+    standardOutput.write(TerminalText.sanitize(text, newline: "\n") + terminator)
 }

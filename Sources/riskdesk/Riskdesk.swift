@@ -6,6 +6,7 @@ import RiskStore
 struct Riskdesk: ParsableCommand {
     static func main() {
         StandardStreams.secure()
+        atexit { StandardStreams.finishAtExit() }
         Self.main(nil)
     }
 
@@ -43,20 +44,28 @@ struct CLIError: Error, CustomStringConvertible {
 extension ParsableCommand {
     /// Runs `body`, turning store/import errors into one clear line and an exit code.
     func guarded(_ body: () throws -> Void) throws {
+        var failure: (message: String, code: Int32)?
         do { try body() } catch let e as CLIError {
-            warn("riskdesk: \(e.description)")
-            throw ExitCode(e.code)
+            failure = (e.description, e.code)
         } catch let e as ExitCode {
+            _ = StandardStreams.failure()
             throw e
         } catch let e as CleanExit {
+            _ = StandardStreams.failure()
             throw e
         } catch {
-            warn("riskdesk: \(error)")
-            throw ExitCode(1)
+            failure = ("\(error)", 1)
         }
-        // Output that didn't arrive is a failure, whatever the command did.
-        if let f = StandardStreams.failure() {
-            warn("riskdesk: \(f)")
+        // What was written so far goes out before the error; output that didn't arrive is
+        // a failure, whatever the command did.
+        let lost = StandardStreams.failure()
+        if let failure {
+            warn("riskdesk: \(failure.message)")
+            throw ExitCode(failure.code)
+        }
+        if let lost {
+            StandardStreams.reported = true
+            warn("riskdesk: \(lost)")
             throw ExitCode(1)
         }
     }
