@@ -10,6 +10,11 @@ public struct HistoryEntry: Equatable, Sendable {
     public var rows: Int64?
     public var more: Bool
     public var error: String?
+
+    public init(id: Int64, ts: Int64, analyst: String, sql: String, durationMs: Double?, rows: Int64?, more: Bool, error: String?) {
+        self.id = id; self.ts = ts; self.analyst = analyst; self.sql = sql
+        self.durationMs = durationMs; self.rows = rows; self.more = more; self.error = error
+    }
 }
 
 extension Database {

@@ -52,7 +52,8 @@ public struct QueueRow: Equatable, Sendable {
 public struct QueueQuery: Equatable, Sendable {
     public var sort: QueueSort = .events
     public var descending = true
-    /// Free text: matches account id prefix, email, country, kind, risk type or group.
+    /// Free text: matches account id prefix, country, kind, risk type or group (never the
+    /// masked e-mail: a filter must not find what the screen hides).
     public var text: String = ""
     public var kind: String?
     public var riskType: String?
@@ -70,7 +71,7 @@ public struct QueueQuery: Equatable, Sendable {
         var args: [SQLValue] = []
         let t = text.trimmingCharacters(in: .whitespaces)
         if !t.isEmpty {
-            parts.append("(a.account_id LIKE ?1 || '%' OR a.email LIKE '%' || ?1 || '%' OR a.country = upper(?1) OR a.kind = lower(?1) OR s.risk_type = lower(?1) OR s.group_id LIKE ?1 || '%')")
+            parts.append("(a.account_id LIKE ?1 || '%' OR a.country = upper(?1) OR a.kind = lower(?1) OR s.risk_type = lower(?1) OR s.group_id LIKE ?1 || '%')")
             args.append(.text(t))
         }
         if let kind {

@@ -67,6 +67,7 @@ public final class ResultWriter {
                 })
             }
             for i in numeric.indices where !seenValue[i] { numeric[i] = false }
+            let names = names.map { TerminalText.sanitize($0) }
             var widths = names.map { DisplayWidth.of($0) }
             for r in buffered { for (i, c) in r.enumerated() { widths[i] = max(widths[i], DisplayWidth.of(c)) } }
             widths = widths.map { min($0, maxColumnWidth) }
@@ -101,7 +102,7 @@ public final class ResultWriter {
     static func cell(_ v: SQLValue) -> String {
         switch v {
         case .null: return "NULL"
-        case .text(let s): return s.replacingOccurrences(of: "\n", with: "⏎").replacingOccurrences(of: "\t", with: " ")
+        case .text(let s): return TerminalText.sanitize(s)
         default: return v.description
         }
     }

@@ -17,9 +17,13 @@ public final class Store {
     }
 
     /// Opens (creating if needed, unless `readOnly` or `mustExist`) and migrates the store.
+    /// Read-only: `SQLITE_OPEN_READONLY` and `query_only`, and nothing written on open (no
+    /// migration, no index rebuild, no marking of dead imports).
     /// - Parameter migrateTo: stop migrating at this version (tests build old stores with it).
+    /// - Parameter maskPII: e-mail and phone masked in everything run on this connection
+    ///   (`Database.maskPII`); on a writable connection, refused instead of masked.
     public init(path: String, readOnly: Bool = false, mustExist: Bool = false,
-                busyTimeoutMs: Int32 = 10_000, migrateTo: Int? = nil) throws {
+                busyTimeoutMs: Int32 = 10_000, migrateTo: Int? = nil, maskPII: Bool = false) throws {
         self.path = path
         self.readOnly = readOnly
         let exists = FileManager.default.fileExists(atPath: path)
@@ -37,6 +41,8 @@ public final class Store {
         }
         if !readOnly { try migrate(to: migrateTo ?? Schema.latestVersion) }
         else { try checkVersionReadable() }
+        if maskPII { try db.maskPII(views: readOnly) }
+        if readOnly { try db.exec("PRAGMA query_only = 1") }
     }
 
     private func configure(fresh: Bool) throws {

@@ -24,6 +24,19 @@ public final class DataService {
 
     public func interrupt() { store.db.interrupt() }
 
+    /// A read-only session (`tui --read-only`) owns no writer: every write is refused here,
+    /// whatever the screens let through.
+    public var readOnly = false
+
+    /// The one writable connection, opened on the first write.
+    func writeStore() throws -> Store {
+        if readOnly { throw StoreError("read-only session (--read-only): nothing is written to the store") }
+        if let writer { return writer }
+        let w = try Store(path: path)
+        writer = w
+        return w
+    }
+
     public func perform(_ r: Request) -> Loaded {
         do { return try run(r) } catch let e as StoreError where e.isInterrupt {
             return .info("cancelled")
@@ -62,19 +75,18 @@ public final class DataService {
             return .activity(uid: uid, lanes: try db.activity(account: account, from: from, to: to, buckets: buckets))
         case .eventDetail(let uid, let id):
             return .eventDetail(uid: uid, fields: try db.eventFields(id: id))
-        case .revealPII(let account):
-            if writer == nil { writer = try Store(path: path) }
-            try writer!.db.audit(analyst: analyst, source: "tui", action: "reveal_pii", account: account)
-            return .info("PII revealed for \(account) — logged in the audit trail as \(analyst)")
+        case .revealPII(let account, let reason):
+            try writeStore().db.audit(analyst: analyst, source: "tui", action: "reveal_pii", account: account, note: reason)
+            return .revealed(account: account, message: "PII revealed for \(account) — in the audit trail as \(analyst)")
         case .label(let account, let value, let category, let note, let undo):
-            if writer == nil { writer = try Store(path: path) }
+            _ = try writeStore()
             guard let v = LabelValue(rawValue: value) else { return .failed("label '\(value)' is not fraud, legit, unsure or none") }
             let before = try writer!.currentLabel(account)
             try writer!.addLabels([LabelInput(account: account, label: v, category: category, note: note)], analyst: analyst, source: "tui")
             let previous = before.map { $0.label + ($0.category.map { ":" + $0 } ?? "") }
             return .labelled(account: account, value: value, category: category, previous: previous, undo: undo)
         case .labelMany(let accounts, let group, let value, let category, let note):
-            if writer == nil { writer = try Store(path: path) }
+            _ = try writeStore()
             guard let v = LabelValue(rawValue: value) else { return .failed("label '\(value)' is not fraud, legit or unsure") }
             var ids = accounts
             if let group {
@@ -84,15 +96,15 @@ public final class DataService {
             try writer!.addLabels(ids.map { LabelInput(account: $0, label: v, category: category, note: note) }, analyst: analyst, source: "tui")
             return .labelledMany(accounts: ids, value: value, what: group.map { "group \($0)" } ?? "marked rows")
         case .setStatus(let account, let status):
-            if writer == nil { writer = try Store(path: path) }
+            _ = try writeStore()
             do { try writer!.setCaseStatus(account, status, analyst: analyst, source: "tui") } catch let e as ClaimError { return .failed(e.description) }
             return .info("\(account): case \(status)")
         case .claim(let account):
-            if writer == nil { writer = try Store(path: path) }
+            _ = try writeStore()
             do { try writer!.claim(account, analyst: analyst, source: "tui") } catch let e as ClaimError { return .failed(e.description) }
             return .claimed(account: account, open: false)
         case .claimNext(let riskType):
-            if writer == nil { writer = try Store(path: path) }
+            _ = try writeStore()
             guard let id = try writer!.claimNext(analyst: analyst, riskType: riskType, source: "tui") else {
                 return .info("no unclaimed, unlabelled case left\(riskType.map { " of \($0)" } ?? "")")
             }
@@ -104,7 +116,7 @@ public final class DataService {
             return .dash(.panels(uid: uid, panels: panels, version: try db.int("PRAGMA data_version"), available: Dashboards.available(catalog: catalog)))
         case .dashPoll(let uid):
             return .dash(.version(uid: uid, try db.int("PRAGMA data_version")))
-        case .detect, .detectWith, .cancelDetect, .sqlCatalog, .sqlRun, .sqlFetch, .sqlExplain, .sqlHistory, .sqlExport, .sqlBatch, .sqlSave, .sqlCancel, .copy:
+        case .detect, .detectWith, .cancelDetect, .sqlCatalog, .sqlRun, .sqlFetch, .sqlExplain, .sqlHistory, .sqlExport, .sqlBatch, .sqlSave, .sqlCancel, .sqlReveal, .copy:
             return .info("")      // handled by App / SQLService
         }
     }
@@ -215,7 +227,7 @@ public final class App {
     /// Labelling, claiming and detection refused (`riskdesk tui --read-only`).
     public var readOnly: Bool {
         get { state.readOnly }
-        set { state.readOnly = newValue }
+        set { state.readOnly = newValue; data.readOnly = newValue; sql.readOnly = newValue }
     }
     /// Where SQL rules, saved queries and dashboards come from (the executable layers the
     /// built-in ones under the user's and the project's folders).
@@ -270,7 +282,7 @@ public final class App {
         case .cancelDetect: detectCancel?.cancel(); return
         case .sqlCancel: sql.interrupt(); return
         case .copy(let text): terminal.copyToClipboard(text); return
-        case .sqlCatalog, .sqlRun, .sqlFetch, .sqlExplain, .sqlHistory, .sqlExport, .sqlBatch, .sqlSave:
+        case .sqlCatalog, .sqlRun, .sqlFetch, .sqlExplain, .sqlHistory, .sqlExport, .sqlBatch, .sqlSave, .sqlReveal:
             enqueue(on: sqlWorker) { [sql] in sql.perform(r) }
             return
         default: break
@@ -294,6 +306,7 @@ public final class App {
     /// Detection on its own thread and its own (writable) connection; progress and the
     /// result arrive as messages like any read. The UI keeps answering keys meanwhile.
     func startDetection(_ choice: DetectChoice = .current) {
+        if readOnly { deliver(.detectDone("read-only session: detection writes its results; it is off")); return }
         let cancel = CancelToken()
         detectCancel = cancel
         let path = data.path, rules = catalog, analyst = state.analyst
@@ -408,6 +421,7 @@ public final class App {
     private func log(_ what: String, since t0: UInt64?) {
         guard let frameLog, let t0 else { return }
         let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
-        frameLog.write("\(what)\t\(String(format: "%.3f", ms))\n".data(using: .utf8)!)
+        // A diagnostics log on a full disk must not stop the workbench (FileHandle.write traps).
+        try? frameLog.write(contentsOf: Data("\(what)\t\(String(format: "%.3f", ms))\n".utf8))
     }
 }

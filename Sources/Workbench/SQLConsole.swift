@@ -19,6 +19,8 @@ public struct SQLScreen {
     public var history: (field: TextField, entries: [HistoryEntry], index: Int)?
     /// Writing allowed (F8, after a confirmation).
     public var write = false
+    /// PII unmasked for this console session (`:reveal REASON`, audited).
+    public var piiRevealed = false
     /// The last value given for each named parameter.
     public var params: [String: String] = [:]
     var nextQID = 0
@@ -413,6 +415,7 @@ extension AppState {
         defer { replaceTop(.sql(q)) }
         switch cmd {
         case "save", "save!":
+            if readOnly { say("read-only session: :save is off — nothing is written to the project or the store", error: true); return [] }
             guard !arg.isEmpty else { say(":save NAME", error: true); return [] }
             return [.sqlSave(name: arg, text: q.editor.text, overwrite: cmd == "save!"), .sqlCatalog(uid: q.uid)]
         case "export":
@@ -520,6 +523,8 @@ extension AppState {
         case .sqlBatched(let name, let accounts, let added):
             say("batch \(name): \(accounts) accounts (\(added) new) — shown in the queue; :all shows every case")
             reqs += showBatch(name)
+        case .revealed(let account, let message):
+            applyRevealed(account: account, message: message)
         default: break
         }
         return reqs
@@ -568,7 +573,7 @@ enum SQLView {
         let barY = area.y + layout.editor
         let bar = q.write ? theme["sql.write"] : (q.focusGrid ? theme["header"] : theme["status"])
         buf.fill(Rect(x: 0, y: barY, width: area.width, height: 1), style: bar)
-        let left = (q.write ? " WRITE " : " read-only ") + "· F5 run  F6 plan  F8 write  Ctrl-R history  Esc " + (q.focusGrid ? "edit" : "results")
+        let left = (q.write ? " WRITE " : " read-only ") + (q.piiRevealed ? "· PII REVEALED " : "") + "· F5 run  F6 plan  F8 write  Ctrl-R history  Esc " + (q.focusGrid ? "edit" : "results")
         var right = ""
         if let r = q.result {
             if r.running { right = "running… Ctrl-C cancels" }

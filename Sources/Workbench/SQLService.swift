@@ -71,6 +71,12 @@ public final class SQLService {
     private let lock = NSLock()
     /// Saved queries: built-in, the user's, the project's; `:save` writes to the catalog's writable folder.
     public var catalog: AssetCatalog
+    /// A read-only session (`tui --read-only`): no writable connection, history kept in
+    /// memory, `:save` refused — nothing is written to the store or the project.
+    public var readOnly = false
+    /// PII unmasked for the rest of the session (after an audited `:reveal REASON`).
+    public private(set) var piiRevealed = false
+    private var memoryHistory: [HistoryEntry] = []
 
     public init(path: String, analyst: String, catalog: AssetCatalog = .builtIn) {
         self.path = path
@@ -88,15 +94,15 @@ public final class SQLService {
 
     func readDB() throws -> Database {
         if let r = reader { return r.db }
-        let s = try Store(path: path, readOnly: true)
-        try s.db.exec("PRAGMA query_only = 1")
+        let s = try Store(path: path, readOnly: true, maskPII: !piiRevealed)
         lock.lock(); reader = s; lock.unlock()
         return s.db
     }
 
     func writeDB() throws -> Database {
         if let w = writer { return w.db }
-        let s = try Store(path: path)
+        if readOnly { throw StoreError("read-only session (--read-only): nothing is written to the store") }
+        let s = try Store(path: path, maskPII: !piiRevealed)
         lock.lock(); writer = s; lock.unlock()
         return s.db
     }
@@ -133,8 +139,21 @@ public final class SQLService {
     }
 
     func record(_ sql: String, ms: Double?, rows: Int?, more: Bool, error: String?) {
-        // History is kept in the store; a store this process can't write keeps none.
+        // History is kept in the store; a read-only session keeps it in memory.
+        if readOnly {
+            memoryHistory.append(HistoryEntry(id: Int64(memoryHistory.count + 1), ts: Timestamp.nowMs(), analyst: analyst, sql: sql,
+                                              durationMs: ms, rows: rows.map(Int64.init), more: more, error: error))
+            return
+        }
         _ = try? writeDB().recordHistory(analyst: analyst, sql: sql, durationMs: ms, rows: rows, more: more, error: error)
+    }
+
+    /// The in-memory history, as `Database.history` answers: newest first, one per statement.
+    func sessionHistory(search: String) -> [HistoryEntry] {
+        var seen = Set<String>()
+        return memoryHistory.reversed().filter { e in
+            (search.isEmpty || e.sql.localizedCaseInsensitiveContains(search)) && seen.insert(e.sql).inserted
+        }
     }
 
     func run(_ r: Request) throws -> Loaded {
@@ -195,9 +214,12 @@ public final class SQLService {
                     return .sqlFailed(uid: uid, qid: qid, message: String(format: "cancelled after %.1f s", elapsed / 1000), offset: nil, cancelled: true)
                 }
                 var msg = e.message
-                if !write, msg.contains("readonly database") || msg.contains("query_only") || msg.contains("read-only") {
+                // (On the read connection `accounts` is the masking view: a write to it is refused as a view.)
+                if !write, msg.contains("readonly database") || msg.contains("query_only") || msg.contains("read-only")
+                            || msg.contains("because it is a view") {
                     msg = "read-only: this statement would change the store — F8 allows writing (asks first). SQLite: \(e.message)"
                 }
+                if msg.contains("is prohibited") { msg += " — PII is masked: read the masked accounts / accounts_iso, or :reveal REASON (audited)" }
                 record(sql, ms: elapsed, rows: nil, more: false, error: e.message)
                 return .sqlFailed(uid: uid, qid: qid, message: msg, offset: e.offset, cancelled: false)
             }
@@ -227,7 +249,8 @@ public final class SQLService {
 
         case .sqlHistory(let uid, let search):
             let entries: [HistoryEntry]
-            if let e = try? writeDB().history(search: search) { entries = e } else { entries = try readDB().history(search: search) }
+            if readOnly { entries = sessionHistory(search: search) }
+            else if let e = try? writeDB().history(search: search) { entries = e } else { entries = try readDB().history(search: search) }
             return .sqlHistory(uid: uid, entries: entries)
 
         case .sqlExport(let sql, let params, let sort, let path):
@@ -235,16 +258,18 @@ public final class SQLService {
             let format: ResultFormat = path.lowercased().hasSuffix(".json") ? .json : path.lowercased().hasSuffix(".jsonl") ? .jsonl : .csv
             guard let range = SQLText.statements(sql).last else { return .failed("nothing to export") }
             let st = try prepare(db, Self.sorted(String(Array(sql)[range]), sort), params: params)
-            guard FileManager.default.createFile(atPath: path, contents: nil), let fh = FileHandle(forWritingAtPath: path) else {
-                return .failed("\(path): cannot create the file")
+            // Written beside `path` and renamed when whole: a full disk or a failed write
+            // leaves no partial file under the name, and says so.
+            let file: FileOutput
+            do { file = try FileOutput(path: path) } catch let e as StoreError { return .failed(e.message) }
+            let n: Int
+            do {
+                n = try ResultWriter(format: format, out: file.write).write(st, shouldStop: { file.failed })
+                try file.commit()
+            } catch let e as StoreError {
+                file.discard()
+                return .failed("export failed, nothing written: \(e.message)")
             }
-            defer { try? fh.close() }
-            var pending = ""
-            let n = try ResultWriter(format: format) { s in
-                pending += s
-                if pending.utf8.count > 1 << 16 { fh.write(pending.data(using: .utf8)!); pending = "" }
-            }.write(st)
-            fh.write(pending.data(using: .utf8)!)
             return .info("exported \(n) rows to \(path) (\(format.rawValue))")
 
         case .sqlBatch(let sql, let params, let column, let name):
@@ -260,7 +285,18 @@ public final class SQLService {
             let added = try writeDB().addToBatch(name, accounts: accounts, analyst: analyst, source: "sql")
             return .sqlBatched(name: name, accounts: accounts.count, added: added)
 
+        case .sqlReveal(let reason):
+            if readOnly { return .failed("read-only session (--read-only): a PII reveal is audited, which writes; it is off") }
+            try Store(path: path).db.audit(analyst: analyst, source: "sql", action: "reveal_pii", account: nil,
+                                           new: "SQL console session", note: reason)
+            // Reopen both connections without the masking views.
+            lock.lock()
+            cursor = nil; reader = nil; writer = nil; piiRevealed = true
+            lock.unlock()
+            return .revealed(account: nil, message: "PII revealed in this SQL console session — in the audit trail as \(analyst); run the query again")
+
         case .sqlSave(let name, let text, let overwrite):
+            if readOnly { return .failed("read-only session (--read-only): :save is off — nothing is written to the project or the store") }
             guard let dir = catalog.writableFolder(.queries) else { return .failed("no folder to save queries in (~/.config/riskdesk/queries, ./queries or $RISKDESK_QUERIES)") }
             guard name.range(of: #"^[A-Za-z0-9_\-]+$"#, options: .regularExpression) != nil else {
                 return .failed("a saved query's name is letters, digits, _ and - (got '\(name)')")

@@ -146,7 +146,8 @@ public enum Request {
     case timelinePage(uid: Int, account: String, types: [String]?, direction: PageDirection, anchor: (Int64, Int64)?, from: Int64?)
     case activity(uid: Int, account: String, from: Int64, to: Int64, buckets: Int)
     case eventDetail(uid: Int, id: Int64)
-    case revealPII(account: String)
+    /// Show an account's e-mail and phone: audited (who, when, which account, why) first.
+    case revealPII(account: String, reason: String)
     case complete(prefix: String, command: String)
     /// Run detection (off the UI thread, cancellable); `cancelDetect` stops it.
     case detect
@@ -172,6 +173,8 @@ public enum Request {
     case sqlBatch(sql: String, params: [String: String], column: Int, name: String)
     case sqlSave(name: String, text: String, overwrite: Bool)
     case sqlCancel
+    /// Unmask PII for the rest of this console session: audited first.
+    case sqlReveal(reason: String)
     /// Dashboards: build one's panels; ask whether the store changed since.
     case dashLoad(uid: Int, name: String, range: DashRange)
     case dashPoll(uid: Int)
@@ -205,6 +208,8 @@ public enum Loaded {
     case sqlPlan(uid: Int, lines: [String])
     case sqlHistory(uid: Int, entries: [HistoryEntry])
     case sqlBatched(name: String, accounts: Int, added: Int)
+    /// A reveal was audited: an account's (`account`), or the console session's (nil).
+    case revealed(account: String?, message: String)
     case dash(DashLoaded)
 }
 

@@ -80,7 +80,7 @@ enum Bindings {
     static func screen(_ s: Screen) -> [(String, String)] {
         switch s {
         case .queue: return lists + [("Tab", "next main screen: queue → SQL → dashboard"), ("Enter", "open the account"), ("s S", "sort by next column / reverse"), ("click header", "sort by that column")]
-        case .account: return lists + [("Enter", "open the identifier's accounts, or the linked account"), ("t", "event timeline"), ("r", "reveal email and phone (logged)")]
+        case .account: return lists + [("Enter", "open the identifier's accounts, or the linked account"), ("t", "event timeline"), ("r", "reveal email and phone (asks why; audited)")]
         case .pivot(let p): return lists + [("Enter", p.kind == "groups" ? "list the group's members" : "open the account")]
         case .sql: return [
             ("F5  Ctrl-Enter", "run the statement under the cursor (or the selection); also Ctrl-J, Ctrl-G"), ("F6  Ctrl-P", "EXPLAIN QUERY PLAN of it"),
@@ -118,7 +118,7 @@ enum Commands {
         ("sql", "[SAVED] — the SQL console (optionally with a saved query)"), ("dash", "[NAME] [24h|7d|30d|all] — dashboards (overview, queries/dashboards/*.sql)"),
         ("batch", "NAME — in the console: the result's accounts become a review batch; elsewhere: the queue of that batch"),
         ("save", "NAME — save the console's text as queries/NAME.sql (save! replaces)"), ("export", "FILE.csv|.json|.jsonl — the console's result"),
-        ("explain", "the console's statement's query plan"), ("write", "[off] — let the console write (asks first)"),
+        ("explain", "the console's statement's query plan"), ("reveal", "REASON — show e-mail and phone (the account in view, or the console session); audited"), ("write", "[off] — let the console write (asks first)"),
         ("theme", "NAME — switch colour theme"), ("help", "key bindings"), ("q", "quit"),
     ]
     static let pivotKinds: [String: String] = ["device": "device", "ip": "ip", "payment": "payment", "address": "address",
@@ -492,10 +492,7 @@ extension AppState {
         case .char("t"):
             return openTimeline(a)
         case .char("r"):
-            if a.revealed { a.revealed = false; say("PII hidden"); return [] }
-            a.revealed = true
-            say("PII revealed for \(a.id) (logged in the audit trail)")
-            return [.revealPII(account: a.id)]
+            askToReveal(&a)
         case .enter, .char("l"), .right:
             if a.cursor < a.identifiers.count {
                 let id = a.identifiers[a.cursor]
@@ -652,6 +649,8 @@ extension AppState {
             return fresh && !configured.isEmpty ? configured : opened + configured
         case "help", "h":
             help = true
+        case "reveal":
+            return reveal(reason: arg)
         case "account", "a":
             guard !arg.isEmpty else { say(":account needs an account id", error: true); return [] }
             return open(account: arg)
@@ -886,7 +885,7 @@ extension AppState {
             detecting = false
             if let batch { reqs += showBatch(batch) }
             say(msg)
-        case .sqlCatalog, .sqlResult, .sqlFailed, .sqlRows, .sqlPlan, .sqlHistory, .sqlBatched:
+        case .sqlCatalog, .sqlResult, .sqlFailed, .sqlRows, .sqlPlan, .sqlHistory, .sqlBatched, .revealed:
             reqs += applySQL(loaded)
         case .dash:
             reqs += applyDash(loaded)

@@ -66,13 +66,13 @@ struct Detect: ParsableCommand {
                 report = try engine.run(store: s, cancel: cancel) { stage, frac in
                     guard bar else { return }
                     let line = String(format: "\r\u{1B}[2Kdetect %3.0f%%  %@", frac * 100, stage)
-                    if line != last { FileHandle.standardError.write(line.data(using: .utf8)!); last = line }
+                    if line != last { writeStderr(line); last = line }
                 }
             } catch is CancelledError {
-                if bar { FileHandle.standardError.write("\r\u{1B}[2K".data(using: .utf8)!) }
+                if bar { writeStderr("\r\u{1B}[2K") }
                 throw CLIError("detection cancelled; the previous results are unchanged", code: 130)
             }
-            if bar { FileHandle.standardError.write("\r\u{1B}[2K".data(using: .utf8)!) }
+            if bar { writeStderr("\r\u{1B}[2K") }
             for d in report.detectors where d.error != nil { warn("riskdesk: \(d.name): \(d.error!)") }
             for w in report.warnings { warn("riskdesk: WARNING: \(w)") }
             if json {
@@ -128,10 +128,12 @@ struct ExportScores: ParsableCommand {
         abstract: "Every account with its score, risk type, group and reasons (highest score first).")
     @OptionGroup var store: StoreOption
     @Option(help: "csv or jsonl.") var format: ResultFormat = .csv
+    @OptionGroup var output: OutputOption
+    @OptionGroup var reveal: RevealOption
 
     func run() throws {
         try guarded {
-            try streamExport(store.path, format, """
+            try streamExport(store.path, format, output, reveal, what: "export scores", """
                 SELECT a.account_id, coalesce(s.score, 0.0) AS score, s.risk_type, s.group_id, s.reasons
                 FROM accounts a LEFT JOIN scores s USING (account_id)
                 ORDER BY coalesce(s.score, 0.0) DESC, a.account_id
@@ -141,13 +143,15 @@ struct ExportScores: ParsableCommand {
 }
 
 /// Streams a query's rows to stdout as CSV or JSONL (the export commands).
-func streamExport(_ storePath: String, _ format: ResultFormat, _ sql: String) throws {
+func streamExport(_ storePath: String, _ format: ResultFormat, _ output: OutputOption, _ reveal: RevealOption, what: String, _ sql: String) throws {
     guard format == .csv || format == .jsonl else { throw CLIError("--format must be csv or jsonl") }
-    let s = try Store(path: storePath, readOnly: true)
+    try reveal.audit(storePath: storePath, what: what)
+    let s = try Store(path: storePath, readOnly: true, maskPII: !reveal.revealed)
     let st = try s.db.prepare(sql)
-    let out = StdoutBuffer()
-    try ResultWriter(format: format, out: out.write).write(st, shouldStop: { Interrupt.isRequested })
-    out.flush()
+    try output.write { out in
+        try ResultWriter(format: format, out: out.write).write(st, shouldStop: { Interrupt.isRequested || out.failed })
+        if Interrupt.isRequested { throw CLIError("interrupted; nothing more written", code: 130) }
+    }
 }
 
 /// Ground truth: account_id,label[,attack,group,lookalike]; label fraud|legit|1|0|true|false.

@@ -116,12 +116,12 @@ final class ProgressBar {
         } else {
             line = "\(p.phase) \(p.file)  \(bytes(p.bytesDone))  \(human(Double(p.rows))) rows  \(human(rate)) rows/s  \(clock(p.elapsed))"
         }
-        FileHandle.standardError.write(("\r\u{1B}[2K" + line).data(using: .utf8)!)
+        writeStderr("\r\u{1B}[2K" + line)
         shown = true
     }
 
     func clear() {
-        if shown { FileHandle.standardError.write("\r\u{1B}[2K".data(using: .utf8)!); shown = false }
+        if shown { writeStderr("\r\u{1B}[2K"); shown = false }
     }
 
     func bytes(_ b: Int64) -> String {

@@ -127,10 +127,12 @@ struct ExportLabels: ParsableCommand {
         abstract: "Every labelled account's current label: account_id,label,category,analyst,ts,note.")
     @OptionGroup var store: StoreOption
     @Option(help: "csv or jsonl.") var format: ResultFormat = .csv
+    @OptionGroup var output: OutputOption
+    @OptionGroup var reveal: RevealOption
 
     func run() throws {
         try guarded {
-            try streamExport(store.path, format, """
+            try streamExport(store.path, format, output, reveal, what: "export labels", """
                 SELECT account_id, label, category, analyst, strftime('%Y-%m-%dT%H:%M:%fZ', ts / 1000.0, 'unixepoch') AS ts, note
                 FROM current_labels ORDER BY account_id
                 """)

@@ -60,13 +60,13 @@ struct Train: ParsableCommand {
             let before = try ModelStore.current(s.db)
             do {
                 r = try t.run(store: s, kind: stacked && kind == "auto" ? "stacked-only" : kind, cancel: cancel) { stage in
-                    if bar { FileHandle.standardError.write("\r\u{1b}[K\(stage)…".data(using: .utf8)!) }
+                    if bar { writeStderr("\r\u{1b}[K\(stage)…") }
                 }
             } catch let e as TrainError { throw CLIError(e.description) } catch is CancelledError {
-                if bar { FileHandle.standardError.write("\r\u{1b}[K".data(using: .utf8)!) }
+                if bar { writeStderr("\r\u{1b}[K") }
                 throw CLIError("cancelled; no model stored", code: 130)
             }
-            if bar { FileHandle.standardError.write("\r\u{1b}[K".data(using: .utf8)!) }
+            if bar { writeStderr("\r\u{1b}[K") }
             var shadowReport: ShadowReport?
             if shadow, let m = try ModelStore.get(s.db, id: r.modelID) {
                 shadowReport = try t.engine.shadow(store: s, baseline: before, candidate: m, cancel: cancel)

@@ -17,6 +17,8 @@ struct Query: ParsableCommand {
     @Option(help: "A value for a named parameter: --param account_id=123 (repeatable).") var param: [String] = []
     @Option(help: "table, csv, json or jsonl.") var format: ResultFormat = .table
     @Flag(help: "Allow statements that change the store.") var write = false
+    @OptionGroup var output: OutputOption
+    @OptionGroup var reveal: RevealOption
 
     func run() throws {
         Interrupt.install()
@@ -37,32 +39,38 @@ struct Query: ParsableCommand {
                 guard let eq = p.firstIndex(of: "="), eq != p.startIndex else { throw CLIError("--param '\(p)': expected NAME=VALUE") }
                 values[String(p[..<eq]).trimmingCharacters(in: CharacterSet(charactersIn: ":@$ "))] = String(p[p.index(after: eq)...])
             }
-            let s = try Store(path: store.path, readOnly: !write, mustExist: true)
-            if !write { try s.db.exec("PRAGMA query_only = 1") }
-            let out = StdoutBuffer()
-            var index = 0
-            try s.db.prepareEach(text) { st in
-                index += 1
-                if !write && !st.isReadOnly {
-                    throw CLIError("statement \(index) would change the store; refused (pass --write to allow it): \(st.sql.prefix(80))")
-                }
-                for i in 0..<st.parameterCount {
-                    guard let name = st.parameterName(i + 1) else {
-                        throw CLIError("statement \(index): positional parameter ?\(i + 1); name it (:name) and pass --param name=VALUE")
-                    }
-                    guard let v = values[String(name.dropFirst())] else {
-                        throw CLIError("statement \(index): parameter \(name) has no value (pass --param \(name.dropFirst())=VALUE)")
-                    }
-                    try st.bind(SQLService.bindValue(v), at: i + 1)
-                }
-                if st.columnCount == 0 {
-                    try st.step()
-                    if write { out.write("ok (\(s.db.changes) row\(s.db.changes == 1 ? "" : "s") changed)\n") }
-                    return
-                }
-                try ResultWriter(format: format, out: out.write).write(st, shouldStop: { Interrupt.isRequested })
+            try reveal.audit(storePath: store.path, what: "query: " + text)
+            let s = try Store(path: store.path, readOnly: !write, mustExist: true, maskPII: !reveal.revealed)
+            do {
+                try output.write { out in try runStatements(text, values: values, store: s, out: out) }
+            } catch { throw explainRefusal(error, write: write) }
+        }
+    }
+
+    /// Runs each statement in turn, streaming its rows to `out`.
+    func runStatements(_ text: String, values: [String: String], store s: Store, out: CheckedOutput) throws {
+        var index = 0
+        try s.db.prepareEach(text) { st in
+            index += 1
+            if !write && !st.isReadOnly {
+                throw CLIError("statement \(index) would change the store; refused (pass --write to allow it): \(st.sql.prefix(80))")
             }
-            out.flush()
+            for i in 0..<st.parameterCount {
+                guard let name = st.parameterName(i + 1) else {
+                    throw CLIError("statement \(index): positional parameter ?\(i + 1); name it (:name) and pass --param name=VALUE")
+                }
+                guard let v = values[String(name.dropFirst())] else {
+                    throw CLIError("statement \(index): parameter \(name) has no value (pass --param \(name.dropFirst())=VALUE)")
+                }
+                try st.bind(SQLService.bindValue(v), at: i + 1)
+            }
+            if st.columnCount == 0 {
+                try st.step()
+                if write { out.write("ok (\(s.db.changes) row\(s.db.changes == 1 ? "" : "s") changed)\n") }
+                return
+            }
+            try ResultWriter(format: format, out: out.write).write(st, shouldStop: { Interrupt.isRequested || out.failed })
+            if Interrupt.isRequested { throw CLIError("interrupted; nothing more written", code: 130) }
         }
     }
 }

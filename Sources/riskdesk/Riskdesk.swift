@@ -4,6 +4,12 @@ import RiskStore
 
 @main
 struct Riskdesk: ParsableCommand {
+    static func main() {
+        StandardStreams.secure()
+        atexit { StandardStreams.finishAtExit() }
+        Self.main(nil)
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "riskdesk",
         abstract: "A terminal workbench for e-commerce risk analysts, over a local SQLite case store.",
@@ -23,9 +29,9 @@ struct StoreOption: ParsableArguments {
     var path: String { Store.defaultPath(explicit: store) }
 }
 
-/// Writes to stderr.
+/// Writes a message to stderr (control characters from the data made visible).
 func warn(_ s: String) {
-    FileHandle.standardError.write((s + "\n").data(using: .utf8)!)
+    writeStderr(TerminalText.sanitize(s, newline: "\n") + "\n")
 }
 
 /// A failure the user caused or can fix: printed as one line, exit code 1 (no stack, no usage).
@@ -38,43 +44,42 @@ struct CLIError: Error, CustomStringConvertible {
 extension ParsableCommand {
     /// Runs `body`, turning store/import errors into one clear line and an exit code.
     func guarded(_ body: () throws -> Void) throws {
+        var failure: (message: String, code: Int32)?
         do { try body() } catch let e as CLIError {
-            warn("riskdesk: \(e.description)")
-            throw ExitCode(e.code)
+            failure = (e.description, e.code)
         } catch let e as StoreError where e.isBusy && !e.message.contains("the store is busy") {
-            warn("riskdesk: \(e.message): another process is writing to the store (an import or a detection run?); try again when it has finished")
-            throw ExitCode(1)
+            failure = ("\(e.message): another process is writing to the store (an import or a detection run?); try again when it has finished", 1)
         } catch let e as ExitCode {
+            _ = StandardStreams.failure()
             throw e
         } catch let e as CleanExit {
+            _ = StandardStreams.failure()
             throw e
         } catch {
-            warn("riskdesk: \(error)")
+            failure = ("\(error)", 1)
+        }
+        // What was written so far goes out before the error; output that didn't arrive is
+        // a failure, whatever the command did.
+        let lost = StandardStreams.failure()
+        if let failure {
+            warn("riskdesk: \(failure.message)")
+            throw ExitCode(failure.code)
+        }
+        if let lost {
+            StandardStreams.reported = true
+            warn("riskdesk: \(lost)")
             throw ExitCode(1)
         }
     }
 }
 
-/// Buffered stdout for streaming results.
+/// Buffered stdout for streaming results; writes are checked (`standardOutput`).
 final class StdoutBuffer {
-    private var buf: [UInt8] = []
-    init() { buf.reserveCapacity(1 << 16) }
-    func write(_ s: String) {
-        buf.append(contentsOf: s.utf8)
-        if buf.count >= 1 << 16 { flush() }
-    }
-    func flush() {
-        buf.withUnsafeBytes { p in
-            var off = 0
-            while off < p.count {
-                let n = Glibc.write(1, p.baseAddress! + off, p.count - off)
-                if n <= 0 { if errno == EINTR { continue }; break }
-                off += n
-            }
-        }
-        buf.removeAll(keepingCapacity: true)
-    }
-    deinit { flush() }
+    init() {}
+    func write(_ s: String) { standardOutput.write(s) }
+    /// True once a write failed: streaming loops stop.
+    var failed: Bool { standardOutput.failed }
+    func flush() { try? standardOutput.flush() }
 }
 
 /// Ctrl-C / SIGTERM: set a flag the long-running loops poll.
@@ -134,10 +139,14 @@ struct Rejects: ParsableCommand {
     @Option(name: .customLong("run"), help: "Only this import run.") var runID: Int64?
     @Option(help: "At most this many rows (newest first).") var limit = 100
     @Option(help: "table, csv, json or jsonl.") var format: ResultFormat = .table
+    @OptionGroup var output: OutputOption
+    @OptionGroup var reveal: RevealOption
 
     func run() throws {
         try guarded {
-            let s = try Store(path: store.path, readOnly: true)
+            // Rejected accounts rows hold e-mail and phone verbatim: masked unless revealed.
+            try reveal.audit(storePath: store.path, what: "rejects")
+            let s = try Store(path: store.path, readOnly: true, maskPII: !reveal.revealed)
             var sql = "SELECT id, run_id, source, line, kind, reason, CAST(raw AS TEXT) AS raw FROM rejects"
             var args: [SQLValue] = []
             if let runID { sql += " WHERE run_id = ?"; args.append(.int(runID)) }
@@ -145,9 +154,9 @@ struct Rejects: ParsableCommand {
             args.append(.int(Int64(limit)))
             let st = try s.db.prepare(sql)
             try st.bind(args)
-            let out = StdoutBuffer()
-            try ResultWriter(format: format, out: out.write).write(st)
-            out.flush()
+            try output.write { out in
+                try ResultWriter(format: format, out: out.write).write(st, shouldStop: { out.failed })
+            }
         }
     }
 }

@@ -16,7 +16,7 @@ struct Tui: ParsableCommand {
     var config: String?
     @Option(help: "Who is working, for the audit trail (default: $USER).")
     var analyst: String?
-    @Flag(help: "Labelling, claiming and detection off (for reviewers and demos).")
+    @Flag(help: "Nothing written: the store opened read-only, labelling, claiming, detection, :save and PII reveals off, console history kept in memory.")
     var readOnly = false
 
     func run() throws {
@@ -42,7 +42,10 @@ func openWorkbench(storePath: String, theme themeName: String?, config configPat
     let cfg = try WorkbenchConfig.load(path: Folders.configFile(configPath), named: configPath != nil || Folders.variable("RISKDESK_CONFIG") != nil)
     // Refuses a newer store, migrates an older one. A current store is only read here, so the
     // workbench opens at once while another process (an import) writes.
-    if (try? Store(path: storePath, readOnly: true)) == nil { _ = try Store(path: storePath, mustExist: true) }
+    // A read-only session writes nothing, not even on open (an older store is refused with the
+    // command that upgrades it).
+    if readOnly { _ = try Store(path: storePath, readOnly: true, mustExist: true) }
+    else if (try? Store(path: storePath, readOnly: true)) == nil { _ = try Store(path: storePath, mustExist: true) }
     let catalog = Folders.catalog()
     let missing = Folders.warnMissing(catalog)
     let themes = ThemeLibrary(catalog: catalog)

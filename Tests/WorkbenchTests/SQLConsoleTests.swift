@@ -162,7 +162,8 @@ final class SQLConsoleTests: XCTestCase {
         run("SELECT 1 AS x")
         press(.esc)
         command("export \(dir)/no/such/dir/out.csv")
-        XCTAssertTrue(app.state.message.hasSuffix("out.csv: cannot create the file"), app.state.message)
+        XCTAssertTrue(app.state.message.contains("out.csv: cannot create the file"), app.state.message)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/no/such/dir/out.csv"))
     }
 
     func testCompletionFromTheLiveSchema() {

@@ -136,8 +136,10 @@ final class WorkbenchTests: XCTestCase {
         XCTAssertTrue(s.contains("device       dev-shared"), s)
         XCTAssertTrue(s.contains("shared by 2 accounts"), s)
         XCTAssertTrue(s.contains("ring-a") && s.contains("payment pm-shared"), s)   // linked through device and card
-        // Reveal: shown, and logged in the audit trail.
+        // Reveal: asks why, then shown, and logged in the audit trail.
         press(.char("r"))
+        type("ring check")
+        press(.enter)
         s = screen
         XCTAssertTrue(s.contains("joko.santoso1@gmail.com"), s)
         let audit = try Store(path: dir + "/wb.db", readOnly: true).db.rows("SELECT analyst, source, action FROM audit WHERE account_id = 'ring-b'")

@@ -1,0 +1,111 @@
+import Foundation
+import RiskStore
+import XCTest
+
+/// The masks, the terminal sanitiser and the atomic file writer (issue 15, items 4, 10, 13).
+final class OutputSafetyTests: XCTestCase {
+    func testEmailMasks() {
+        let cases: [(String, String)] = [
+            ("joko.santoso@gmail.com", "j***@g***.com"),
+            ("a@b.co.id", "a***@b***.id"),
+            ("x@localhost", "x***@l***"),
+            ("@nohost.com", "***@n***.com"),
+            ("not-an-email", "n***"),
+            ("", ""),
+            ("édith@exemple.fr", "é***@e***.fr"),
+            ("用户@例子.中国", "用***@例***.中国"),
+        ]
+        for (raw, masked) in cases {
+            XCTAssertEqual(PII.maskEmail(raw), masked, raw)
+            if raw.count > 2 { XCTAssertNotEqual(PII.maskEmail(raw), raw, raw) }
+        }
+    }
+
+    func testPhoneMasks() {
+        let cases: [(String, String)] = [
+            ("+628111222333", "+62********33"),
+            ("+6281234", "+62***34"),
+            ("12345", "*****"),
+            ("123", "***"),
+            ("", ""),
+        ]
+        for (raw, masked) in cases { XCTAssertEqual(PII.maskPhone(raw), masked, raw) }
+        XCTAssertEqual(PII.mask(column: "phone", "+628111222333"), "+62********33")
+        XCTAssertEqual(PII.mask(column: "email", "a@b.com"), "a***@b***.com")
+    }
+
+    /// Rejected accounts rows, verbatim: every contact detail masked, whatever the format.
+    func testContactDetailsInFreeTextAreMasked() {
+        let cases: [(raw: String, secrets: [String])] = [
+            ("u1,2026-01-01,buyer,ID,joko.santoso@gmail.com,+628111222333", ["joko.santoso@gmail.com", "8111222"]),
+            ("{\"account_id\":\"u1\",\"email\":\"mia@x.io\",\"phone\":\"0812 345 6789\"}", ["mia@x.io", "345 6789", "0812"]),
+            ("u2;bad date;\"ann.lee@corp.example.com\";(021) 555-0199", ["ann.lee@corp.example.com", "555-0199"]),
+        ]
+        for c in cases {
+            let masked = PII.maskText(c.raw)
+            for secret in c.secrets { XCTAssertFalse(masked.contains(secret), "\(c.raw) → \(masked)") }
+            XCTAssertTrue(masked.contains("***"), masked)
+        }
+        XCTAssertEqual(PII.maskText("no contact here, id 42"), "no contact here, id 42")
+    }
+
+    func testSanitiseShowsEveryControlCharacter() {
+        let cases: [(String, String)] = [
+            ("plain text, ünïcödé 👍", "plain text, ünïcödé 👍"),
+            ("\u{1B}[2Jcleared", "·[2Jcleared"),
+            ("\u{1B}]52;c;cm0gLXJm\u{07}", "·]52;c;cm0gLXJm·"),
+            ("title\u{1B}]0;pwned\u{9C}", "title·]0;pwned·"),
+            ("\u{9B}31mred", "·31mred"),
+            ("a\tb", "a b"),
+            ("line1\nline2\r\nline3\rline4", "line1⏎line2⏎line3⏎line4"),
+            ("del\u{7F}", "del·"),
+            ("bidi \u{202E}gnp.exe", "bidi ·gnp.exe"),
+            ("nul\u{0}", "nul·"),
+        ]
+        for (raw, shown) in cases { XCTAssertEqual(TerminalText.sanitize(raw), shown, raw.debugDescription) }
+        XCTAssertEqual(TerminalText.sanitize("a\nb", newline: "\n"), "a\nb")
+    }
+
+    func testFileOutputIsWholeOrNothing() throws {
+        let dir = NSTemporaryDirectory() + "riskdesk-out-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/x.csv"
+        try Data("old\n".utf8).write(to: URL(fileURLWithPath: path))
+        // Abandoned (an error while writing): the old file stays, no temporary file is left.
+        do {
+            let f = try FileOutput(path: path, bufferSize: 4)
+            f.write("new,rows\n")
+            XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "old\n")
+            f.discard()
+        }
+        XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "old\n")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["x.csv"])
+        // Dropped without commit: the same.
+        do { let f = try FileOutput(path: path); f.write("dropped\n") }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["x.csv"])
+        // Committed: replaced whole.
+        let f = try FileOutput(path: path)
+        for i in 0..<10_000 { f.write("row \(i)\n") }
+        try f.commit()
+        XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").count, 10_000)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["x.csv"])
+        // Nowhere to write: a clear error naming the path.
+        XCTAssertThrowsError(try FileOutput(path: dir + "/no/such/x.csv")) { e in
+            XCTAssertTrue("\(e)".contains("no/such/x.csv: cannot create the file"), "\(e)")
+        }
+        XCTAssertThrowsError(try FileOutput(path: dir)) { e in XCTAssertTrue("\(e)".contains("is a directory"), "\(e)") }
+    }
+
+    func testDescriptorOutputReportsAFullDevice() throws {
+        let fd = open("/dev/full", O_WRONLY)
+        guard fd >= 0 else { throw XCTSkip("no /dev/full") }
+        defer { close(fd) }
+        let out = DescriptorOutput(fd: fd, name: "the test pipe", bufferSize: 8)
+        out.write("more than eight bytes")
+        XCTAssertTrue(out.failed)
+        XCTAssertThrowsError(try out.finish()) { e in
+            XCTAssertTrue("\(e)".contains("the test pipe: write failed: No space left on device"), "\(e)")
+        }
+    }
+}
