@@ -17,6 +17,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
@@ -24,7 +25,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
         .target(name: "RiskStore", dependencies: ["CSQLite"]),
-        .target(name: "RiskImport", dependencies: ["RiskStore", "CZlib"],
+        .target(name: "RiskImport", dependencies: ["RiskStore", "CZlib", .product(name: "TOMLKit", package: "TOMLKit")],
                 // The byte-level readers are single-threaded; runtime exclusivity checks cost ~10% of import time.
                 swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
         .target(name: "MarketSimulator", dependencies: ["CZlib"]),
