@@ -24,8 +24,10 @@ public enum MappingInference {
             if bytes.reduce(0, { $0 + ($1 == 10 ? 1 : 0) }) > sampleRows { break }
         }
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
-        let text = String(decoding: bytes, as: UTF8.self)
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: true).map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
+        // Split bytes, not Characters: "\r\n" is one Character in Swift.
+        var lines = bytes.split(separator: 10, omittingEmptySubsequences: true).map { l -> String in
+            String(decoding: l.last == 13 ? l.dropLast() : l[...], as: UTF8.self)
+        }
         if bytes.count >= 4 << 20 && lines.count > 1 { lines.removeLast() }   // maybe cut short
         lines = Array(lines.prefix(sampleRows + 1)).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
         guard !lines.isEmpty else { throw ImportError("\(path): empty file: nothing to infer from") }
@@ -212,17 +214,19 @@ public enum MappingInference {
         let n = c.name.lowercased().replacingOccurrences(of: "-", with: "_")
         let s = c.samples
         guard !s.isEmpty else { return nil }
-        let ints = s.allSatisfy { Int64($0) != nil }
-        let nums = s.allSatisfy { Double($0) != nil }
+        // Mostly numbers: a stray bad cell doesn't hide what the column is.
+        let ints = s.filter { Int64($0) != nil }.count * 100 >= s.count * 95
+        let nums = s.filter { Double($0) != nil }.count * 100 >= s.count * 95
         let distinct = Set(s).count
         func has(_ words: [String]) -> Bool { words.contains { n.contains($0) } }
-        if ints && Set(s).isSubset(of: ["0", "1"]) && has(["fraud", "label", "is_bad", "chargeback", "target"]) { return .label }
+        if Set(s).isSubset(of: ["0", "1"]) && has(["fraud", "label", "is_bad", "chargeback", "target"]) { return .label }
         // Timestamps.
-        if s.allSatisfy({ TimePattern.parseISO(Array($0.utf8), offsetMinutes: 0) != nil }) {
+        func most(_ ok: (String) -> Bool) -> Bool { s.filter(ok).count * 100 >= s.count * 95 }
+        if most({ TimePattern.parseISO(Array($0.utf8), offsetMinutes: 0) != nil }) {
             return .ts("format = \"iso\", timezone = \"UTC\"")
         }
-        if ints && s.allSatisfy({ $0.count == 8 }), s.allSatisfy({ v in
-            let i = Int(v)!; let y = i / 10000, m = i / 100 % 100, d = i % 100
+        if ints && most({ $0.count == 8 }), most({ v in
+            guard let i = Int(v) else { return false }; let y = i / 10000, m = i / 100 % 100, d = i % 100
             return (1900...2100).contains(y) && (1...12).contains(m) && (1...31).contains(d)
         }) { return .ts("format = \"%Y%m%d\", timezone = \"UTC\"") }
         if nums && has(["time", "date", "ts", "dt", "when", "stamp"]) && !has(["amt", "amount"]) {

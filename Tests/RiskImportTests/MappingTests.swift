@@ -281,7 +281,7 @@ final class MappingTests: ImportTestCase {
         XCTAssertTrue(text.contains(#"event_id = "TransactionID""#), text)
         XCTAssertTrue(text.contains(#"ts = { column = "TransactionDT", format = "relative", unit = "s""#), text)
         XCTAssertTrue(text.contains(#"amount = "TransactionAmt""#), text)
-        XCTAssertTrue(text.contains("[label]\n") && text.contains(#"column = "isFraud""#), text)
+        XCTAssertTrue(text.contains("[label]") && text.contains(#"column = "isFraud""#), text)
         XCTAssertTrue(text.contains("COULD NOT PLACE"), text)
         // The starter parses as a mapping once the account is said.
         let fixed = text.replacingOccurrences(of: #"account_id = "COULD_NOT_PLACE""#, with: #"account_id = ["card1", "addr1"]"#)
