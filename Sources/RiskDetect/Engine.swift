@@ -138,8 +138,8 @@ public final class DetectionEngine {
             }
         }
         if let m = current,
-           let x = AccountFeatures.select(AccountFeatures.compute(table, strengths: AccountFeatures.strengths(findings, accounts: table.accountCount)),
-                                          rows: table.accountCount, names: m.features) {
+           let x = try ExtraFeatures.matrix(db, table, all: AccountFeatures.compute(table, strengths: AccountFeatures.strengths(findings, accounts: table.accountCount)),
+                                            names: m.features) {
             progress("learnt model v\(m.id)", 0.95)
             let d = m.features.count
             let p = m.model.predict(x, rows: table.accountCount, cols: d)

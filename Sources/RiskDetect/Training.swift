@@ -102,8 +102,10 @@ public final class Trainer {
         func lap(_ name: String) { stages[name] = Date().timeIntervalSince(mark); mark = Date() }
         progress("features")
         let strengths = try Self.latestStrengths(db, table)
-        let featureNames = stacked ? AccountFeatures.names : AccountFeatures.behaviourNames
-        let x = AccountFeatures.select(AccountFeatures.compute(table, strengths: strengths), rows: table.accountCount, names: featureNames)!
+        // Numeric columns a mapped import kept (ExtraFeatures) are learnt from too.
+        let (x, featureNames) = try ExtraFeatures.withExtras(db, table, AccountFeatures.select(AccountFeatures.compute(table, strengths: strengths),
+            rows: table.accountCount, names: stacked ? AccountFeatures.names : AccountFeatures.behaviourNames)!,
+            names: stacked ? AccountFeatures.names : AccountFeatures.behaviourNames)
         let d = featureNames.count
         var rows: [Int] = []
         var y: [Bool] = []

@@ -133,6 +133,19 @@ public enum MappingInference {
         out += "# First lines:\n"
         for l in lines.prefix(5) { out += "#   \(l.prefix(160))\n" }
         out += "[source]\nformat = \"lines\"\n\n"
+        // syslog: "Dec 10 06:55:46 host proc[pid]: message"
+        let syslog = try? NSRegularExpression(pattern: #"^[A-Z][a-z]{2} +\d+ \d\d:\d\d:\d\d \S+ [^:\[ ]+(\[\d+\])?: "#)
+        let hits = lines.prefix(200).filter { l in syslog?.firstMatch(in: l, range: NSRange(location: 0, length: (l as NSString).length)) != nil }.count
+        if hits * 10 >= min(lines.count, 200) * 8 {
+            out += "# syslog lines: the prefix is recognised; add what the message says (user, IP) as groups.\n"
+            out += "[[patterns]]\nname = \"syslog\"\n"
+            out += "regex = '^(?<ts>\\w{3} +\\d+ \\d\\d:\\d\\d:\\d\\d) (?<host>\\S+) (?<proc>[^:\\[ ]+)(?:\\[(?<pid>\\d+)\\])?: (?<message>.*)$'\n"
+            out += "type = \"log\"   # EDIT: one pattern per kind of line, e.g. type = \"login\", status = \"fail\"\n\n"
+            out += "[fields]\nts = { column = \"ts\", format = \"%b %d %H:%M:%S\", year = \(Calendar(identifier: .gregorian).component(.year, from: Date())), timezone = \"UTC\" }   # EDIT: syslog has no year\n"
+            out += "account_id = \"host\"   # COULD NOT PLACE the account: capture it from the message with a named group\n"
+            out += "session_id = { columns = [\"host\", \"pid\"], separator = \":\" }\n"
+            return out
+        }
         out += "[[patterns]]\nname = \"example\"\nregex = '^(?<ts>\\S+ \\S+) (?<user>\\S+) (?<message>.*)$'   # EDIT\ntype = \"login\"\n\n"
         out += "[fields]\nts = { column = \"ts\", format = \"%Y-%m-%d %H:%M:%S\" }   # EDIT\naccount_id = \"user\"\n"
         return out
