@@ -538,6 +538,7 @@ public final class Importer {
                 } catch is FollowSource.RestartSignal {
                     (reader as? CSVReader)?.buffer.discardAll()
                     (reader as? JSONLReader)?.buffer.discardAll()
+                    (reader as? MappedReader)?.buffer.discardAll()
                     options.note?("\(name) was truncated or replaced; reading it again (duplicates are skipped)")
                     continue
                 }

@@ -42,6 +42,7 @@ struct Import: ParsableCommand {
         if infer && paths.count != 1 { throw ValidationError("--infer reads exactly one file") }
         if infer && map != nil { throw ValidationError("--infer writes a mapping; --map reads one: give one of them") }
         if dryRun && map == nil { throw ValidationError("--dry-run goes with --map") }
+        if map != nil && (kind != nil || format != nil) { throw ValidationError("--map says what the files hold: drop --kind / --format") }
         if batch < 1 { throw ValidationError("--batch must be at least 1") }
     }
 

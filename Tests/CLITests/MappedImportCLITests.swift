@@ -49,4 +49,29 @@ final class CLIMappedImportTests: CLITestCase {
         XCTAssertTrue(i.stderr.contains("stored 211 new"), i.stderr)
         XCTAssertTrue(i.stderr.contains("1 rejected"), i.stderr)
     }
+
+    func testLabelColumnAsAnalystLabels() throws {
+        let m = write("l.toml", """
+            [fields]
+            event_id = "id"
+            ts = { column = "t", format = "epoch", unit = "s" }
+            account_id = "user"
+            [constants]
+            type = "login"
+            [label]
+            column = "bad"
+            fraud = ["yes", "y"]
+            legit = "no"
+            as = "labels"
+            """)
+        let csv = write("l.csv", "id,t,user,bad\n1,1700000000,u1,no\n2,1700000100,u1,y\n3,1700000200,u2,no\n4,1700000300,u3,maybe\n5,oops,u4,yes\n")
+        let r = try CLI.run(["import", "--store", store, "--map", m, csv])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("labelled 2 accounts from bad (1 fraud)"), r.stderr)
+        let s = try Store(path: store)
+        let labels = try s.db.rows("SELECT account_id, label, analyst FROM current_labels ORDER BY account_id").map { "\($0[0].string!)=\($0[1].string!)/\($0[2].string!)" }
+        // u3's value is neither fraud nor legit; u4's only row was rejected, so u4 is not in the store.
+        XCTAssertEqual(labels, ["u1=fraud/import", "u2=legit/import"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/s.truth.csv"))
+    }
 }
