@@ -28,7 +28,7 @@ let package = Package(
         // The shipped themes, rules, saved queries and dashboards (generated from themes/ and
         // queries/ by scripts/gen-assets), layered under the user's and the project's folders.
         .target(name: "Assets"),
-        .target(name: "RiskImport", dependencies: ["RiskStore", "CZlib"],
+        .target(name: "RiskImport", dependencies: ["RiskStore", "CZlib", .product(name: "TOMLKit", package: "TOMLKit")],
                 // The byte-level readers are single-threaded; runtime exclusivity checks cost ~10% of import time.
                 swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
         .target(name: "MarketSimulator", dependencies: ["CZlib"]),

@@ -44,9 +44,9 @@ extension DetectionEngine {
     /// is legit pulls a detector's finding down (the finding stays on record, the reason says so).
     public func applyModel(_ m: ModelRecord, to scores: inout [AccountScore], evaluation ev: Evaluation, db: Database) throws {
         let table = ev.table
-        guard let x = AccountFeatures.select(AccountFeatures.compute(table, strengths: AccountFeatures.strengths(ev.findings, accounts: table.accountCount)),
-                                             rows: table.accountCount, names: m.features) else {
-            let unknown = m.features.filter { !AccountFeatures.names.contains($0) }
+        guard let x = try ExtraFeatures.matrix(db, table, all: AccountFeatures.compute(table, strengths: AccountFeatures.strengths(ev.findings, accounts: table.accountCount)),
+                                               names: m.features) else {
+            let unknown = m.features.filter { !AccountFeatures.names.contains($0) && !ExtraFeatures.isExtra($0) }
             throw TrainError(description: "model v\(m.id) was trained on features this version does not compute (\(unknown.prefix(5).joined(separator: ", "))); train a new one")
         }
         let d = m.features.count

@@ -26,7 +26,7 @@ public final class Teacher {
     public var diversity = 0.5
     public var perGroup = 2
 
-    public init(engine: DetectionEngine = DetectionEngine(rulesDirectory: nil)) { self.engine = engine }
+    public init(engine: DetectionEngine = DetectionEngine(rules: nil)) { self.engine = engine }
 
     /// `model`: the model to ask (nil: the detectors' score alone).
     public func suggest(store: Store, model: ModelRecord?, count: Int = 20, cancel: CancelToken = CancelToken(),
@@ -38,7 +38,7 @@ public final class Teacher {
         var p: [Double]?
         if let model {
             try engine.applyModel(model, to: &scores, evaluation: ev, db: store.db)
-            let xs = AccountFeatures.select(x, rows: table.accountCount, names: model.features)!
+            let xs = try ExtraFeatures.matrix(store.db, table, all: x, names: model.features) ?? []
             p = model.model.predict(xs, rows: table.accountCount, cols: model.features.count)
         }
         var labelled = Set<Int>()

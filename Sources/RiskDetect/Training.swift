@@ -188,9 +188,12 @@ public final class Trainer {
         let loadSeconds = ev.loadSeconds
         lap("detection")
         progress("features")
-        let all = AccountFeatures.names
-        let x = AccountFeatures.compute(table, strengths: AccountFeatures.strengths(ev.findings, accounts: table.accountCount))
+        // Numeric columns a mapped import kept (ExtraFeatures) are learnt from too: appended
+        // after the behaviour and detector columns, offered to every candidate.
+        let (x, all) = try ExtraFeatures.withExtras(db, table, AccountFeatures.compute(table, strengths: AccountFeatures.strengths(ev.findings, accounts: table.accountCount)),
+                                                    names: AccountFeatures.names)
         let dAll = all.count
+        let extraNames = all.filter(ExtraFeatures.isExtra)
         var rows: [Int] = []
         var y: [Bool] = []
         for (id, isFraud) in labelled.sorted(by: { $0.key < $1.key }) {
@@ -212,7 +215,7 @@ public final class Trainer {
         for (k, i) in posIdx.enumerated() { fold[i] = k % nFolds }
         for (k, i) in negIdx.enumerated() { fold[i] = k % nFolds }
         func spec(_ c: String) -> (kind: String, features: [String]) {
-            (c.hasSuffix("logreg") ? "logreg" : "gbdt", c.hasPrefix("stacked") ? all : AccountFeatures.behaviourNames)
+            (c.hasSuffix("logreg") ? "logreg" : "gbdt", c.hasPrefix("stacked") ? all : AccountFeatures.behaviourNames + extraNames)
         }
         func matrix(_ features: [String], _ rowsOf: [Int]) -> [Float] {
             let idx = features.map { all.firstIndex(of: $0)! }
@@ -278,7 +281,9 @@ public final class Trainer {
         let model = LearntModel.fit(kind: kd, x: matrix(feats, Array(0..<n)), y: y, rows: n, cols: feats.count)
         let bundle = ModelBundle(candidate: best.name, model: model, weight: best.weight, calibration: calibration)
         // How many accounts it would flag across the whole store, against the detectors.
-        let xs = AccountFeatures.select(x, rows: table.accountCount, names: feats)!
+        let fIdx = feats.map { all.firstIndex(of: $0)! }
+        var xs = [Float](repeating: 0, count: table.accountCount * feats.count)
+        for r in 0..<table.accountCount { for (j, c) in fIdx.enumerated() { xs[r * feats.count + j] = x[r * dAll + c] } }
         let pAll = model.predict(xs, rows: table.accountCount, cols: feats.count)
         let flaggedWithModel = pAll.indices.filter { bundle.score(detectors: ev.scores[$0].score, model: pAll[$0]) >= 0.5 }.count
         let flaggedByDetectors = ev.scores.filter { $0.findings > 0 }.count

@@ -34,6 +34,10 @@ public struct ImportOptions {
     public var note: ((String) -> Void)?
     /// Polled between rows: true asks the import to commit what it has and stop.
     public var shouldStop: () -> Bool = { false }
+    /// Read every input through this mapping (`import --map`) instead of the contract's names.
+    public var mapping: ImportMapping?
+    /// Where a mapping's label column puts what it reads.
+    public var labels: LabelCollector?
     public init() {}
 }
 
@@ -140,6 +144,10 @@ public final class ImportPlan {
             throw ImportError("standard input (-) is named \(stdinCount) times; it can be read only once, so name it once")
         }
         for path in paths {
+            if let mapping = options.mapping {
+                inputs += try Self.mappedInputs(path, mapping: mapping, skipped: &skipped)
+                continue
+            }
             if path == "-" {
                 guard let kind = options.kind else {
                     throw ImportError("<stdin>: say what it holds with --kind events|accounts|items")
@@ -200,7 +208,8 @@ public final class ImportPlan {
                 knowTotal = false
             } else {
                 raw = try FileSource(path: input.path)
-                if let size = (try? fm.attributesOfItem(atPath: input.path)[.size]) as? NSNumber { total += size.int64Value }
+                // stat follows symbolic links: a link to a 2 GB export counts 2 GB, not the link's length.
+                if let size = Self.fileSize(input.path) { total += size }
             }
             let (decoded, prefix) = try openDecoded(raw)
             if decoded !== raw { compressed = true }
@@ -214,6 +223,11 @@ public final class ImportPlan {
                 format = (k < buffer.end && buffer.base[k] == UInt8(ascii: "{")) ? .jsonl : .csv
             }
             do {
+                if let mapping = options.mapping {
+                    readers.append(try MappedReader(buffer: buffer, mapping: mapping, labels: options.labels))
+                    formats.append(mapping.shape == .jsonl ? .jsonl : .csv)
+                    continue
+                }
                 switch format! {
                 case .csv: readers.append(try CSVReader(buffer: buffer, kind: input.kind))
                 case .jsonl: readers.append(JSONLReader(buffer: buffer, kind: input.kind))
@@ -227,6 +241,36 @@ public final class ImportPlan {
         }
         totalBytes = knowTotal ? total : nil
         compressedInput = compressed
+    }
+
+    /// Size of the file a path names, through symbolic links.
+    static func fileSize(_ path: String) -> Int64? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return Int64(st.st_size)
+    }
+
+    /// A mapped import reads every file it is given, and every file of a folder it is given.
+    static func mappedInputs(_ path: String, mapping: ImportMapping, skipped: inout [String]) throws -> [ImportInput] {
+        if path == "-" { return [ImportInput(path: "-", kind: mapping.kind, format: nil)] }
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        guard fm.fileExists(atPath: path, isDirectory: &isDir) else { throw ImportError("\(path): no such file or folder") }
+        guard isDir.boolValue else { return [ImportInput(path: path, kind: mapping.kind, format: nil)] }
+        let names: [String]
+        do { names = try fm.contentsOfDirectory(atPath: path).sorted() } catch {
+            throw ImportError("\(path): cannot list folder: \(error.localizedDescription)")
+        }
+        var out: [ImportInput] = []
+        for name in names where !name.hasPrefix(".") {
+            let full = (path as NSString).appendingPathComponent(name)
+            var sub: ObjCBool = false
+            fm.fileExists(atPath: full, isDirectory: &sub)
+            if sub.boolValue { skipped.append("\(full) (a folder; not searched)"); continue }
+            out.append(ImportInput(path: full, kind: mapping.kind, format: nil))
+        }
+        if out.isEmpty { throw ImportError("\(path): no files in this folder") }
+        return out
     }
 }
 
@@ -497,6 +541,7 @@ public final class Importer {
                 } catch is FollowSource.RestartSignal {
                     (reader as? CSVReader)?.buffer.discardAll()
                     (reader as? JSONLReader)?.buffer.discardAll()
+                    (reader as? MappedReader)?.buffer.discardAll()
                     options.note?("\(name) was truncated or replaced; reading it again (duplicates are skipped)")
                     continue
                 }

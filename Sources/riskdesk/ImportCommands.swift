@@ -33,15 +33,39 @@ struct Import: ParsableCommand {
     var indexMode: IndexMode = .auto
     @Option(help: "Reject times before this (RFC 3339 or epoch ms; default 1970-01-01).") var earliest: String?
     @Option(help: "Reject times after this (RFC 3339 or epoch ms; default a year from now).") var latest: String?
+    @Option(help: "A mapping file (TOML) that maps any CSV/TSV/whitespace/JSONL/log file onto the contract (docs/import-mapping.md).") var map: String?
+    @Flag(help: "Write a starter mapping for the one file given (to --out, else stdout).") var infer = false
+    @Option(help: "With --infer: where to write the mapping.") var out: String?
+    @Flag(help: "With --map: show the first mapped rows and the rejects the import would make; change nothing.") var dryRun = false
+    @Option(help: "With --dry-run: rows to read.") var rows = 1000
+    @Option(help: "With --map and a [label] column: where to write the truth file (default: next to the store).") var truthOut: String?
 
     func validate() throws {
         if paths.isEmpty { throw ValidationError("give files, folders, or - for standard input") }
+        if infer && paths.count != 1 { throw ValidationError("--infer reads exactly one file") }
+        if infer && map != nil { throw ValidationError("--infer writes a mapping; --map reads one: give one of them") }
+        if dryRun && map == nil { throw ValidationError("--dry-run goes with --map") }
+        if map != nil && (kind != nil || format != nil) { throw ValidationError("--map says what the files hold: drop --kind / --format") }
         if batch < 1 { throw ValidationError("--batch must be at least 1") }
     }
 
     func run() throws {
+        if infer { return try guarded { try MappedImport.infer(paths[0], out: out) } }
+        var mapping: ImportMapping?
+        var labels: LabelCollector?
+        if let map {
+            try guarded {
+                mapping = try MappedImport.load(map)
+                if mapping!.label != nil { labels = LabelCollector() }
+            }
+        }
+        if let mapping, dryRun {
+            return try guarded { try MappedImport.dryRun(paths, mapping: mapping, rows: rows) }
+        }
         Interrupt.install()
         var options = ImportOptions()
+        options.mapping = mapping
+        options.labels = labels
         options.kind = kind
         options.format = format
         options.follow = follow
@@ -85,6 +109,9 @@ struct Import: ParsableCommand {
             }
             if summary.bulkIndexes { warn("  identifier indexes built in \(String(format: "%.2f", summary.indexSeconds)) s") }
             warn("import #\(summary.runID) \(summary.status): \(summary.line)")
+        }
+        if let mapping, let labels, failed == nil {
+            try guarded { try MappedImport.storeLabels(labels, mapping: mapping, storePath: store.path, truthOut: truthOut, quiet: quiet || json) }
         }
         if let failed {
             warn("riskdesk: \(failed)")

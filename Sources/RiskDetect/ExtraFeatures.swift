@@ -1,0 +1,169 @@
+import Foundation
+import RiskStore
+
+/// Features from the numeric columns a mapped import kept in `events.extra` (IEEE-CIS's C1–C14,
+/// V…, id_…): per account, the mean, max and min of each. Named `extra_mean:C1` and so on, so a
+/// stored model asks for exactly the ones it learnt from. Stores without numeric extras add none.
+public enum ExtraFeatures {
+    public static let prefixes = ["extra_mean:", "extra_max:", "extra_min:"]
+    /// At most this many keys (the most frequent).
+    public static var maxKeys = 200
+
+    public static func isExtra(_ name: String) -> Bool { name.hasPrefix("extra_") }
+
+    /// Numeric keys present in at least 1% of a sample of events, most frequent first.
+    public static func keys(_ db: Database) throws -> [String] {
+        var seen: [String: Int] = [:]
+        var n = 0
+        for r in try db.rows("SELECT extra FROM events WHERE extra IS NOT NULL ORDER BY id LIMIT 5000") {
+            guard let s = r[0].string else { continue }
+            n += 1
+            let bytes = Array(s.utf8)
+            bytes.withUnsafeBufferPointer { b in
+                scan(b.baseAddress!, b.count) { key, _ in seen[String(decoding: UnsafeBufferPointer(start: key.0, count: key.1), as: UTF8.self), default: 0] += 1 }
+            }
+        }
+        guard n > 0 else { return [] }
+        return seen.filter { $0.value * 100 >= n }.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(maxKeys).map(\.key).sorted()
+    }
+
+    /// Feature names for keys.
+    public static func names(_ keys: [String]) -> [String] { prefixes.flatMap { p in keys.map { p + $0 } } }
+
+    /// Keys a list of feature names asks for.
+    public static func keys(in names: [String]) -> [String] {
+        var out: [String] = []
+        for n in names where isExtra(n) {
+            guard let c = n.firstIndex(of: ":") else { continue }
+            let k = String(n[n.index(after: c)...])
+            if !out.contains(k) { out.append(k) }
+        }
+        return out
+    }
+
+    /// `accountCount × names(keys).count`, row-major; NaN-free (absent = -1 sentinel for trees, 0 for means).
+    public static func compute(_ db: Database, _ table: EventTable, keys: [String]) throws -> [Float] {
+        let na = table.accountCount, k = keys.count
+        guard k > 0 else { return [] }
+        var index: [[UInt8]: Int] = [:]
+        for (i, key) in keys.enumerated() { index[Array(key.utf8)] = i }
+        var sum = [Double](repeating: 0, count: na * k)
+        var cnt = [Int32](repeating: 0, count: na * k)
+        var mx = [Float](repeating: -.infinity, count: na * k)
+        var mn = [Float](repeating: .infinity, count: na * k)
+        let st = try db.prepare("SELECT account_id, extra FROM events WHERE extra IS NOT NULL")
+        var keyBuf = [UInt8]()
+        while try st.step() {
+            guard let id = st.text(0), let a = table.accounts.lookup(id), var extra = st.text(1) else { continue }
+            let base = Int(a) * k
+            extra.withUTF8 { raw in
+                guard let p = raw.baseAddress else { return }
+                scan(p, raw.count) { key, value in
+                    keyBuf.removeAll(keepingCapacity: true)
+                    keyBuf.append(contentsOf: UnsafeBufferPointer(start: key.0, count: key.1))
+                    guard let i = index[keyBuf] else { return }
+                    let v = Float(value)
+                    sum[base + i] += value; cnt[base + i] += 1
+                    if v > mx[base + i] { mx[base + i] = v }
+                    if v < mn[base + i] { mn[base + i] = v }
+                }
+            }
+        }
+        let d = 3 * k
+        var x = [Float](repeating: 0, count: na * d)
+        for a in 0..<na {
+            for i in 0..<k {
+                let c = cnt[a * k + i]
+                let has = c > 0
+                x[a * d + i] = has ? Float(sum[a * k + i] / Double(c)) : -1
+                x[a * d + k + i] = has ? mx[a * k + i] : -1
+                x[a * d + 2 * k + i] = has ? mn[a * k + i] : -1
+            }
+        }
+        return x
+    }
+
+    /// Appends the extra features to a row-major matrix: `names` says which (in their order).
+    public static func append(_ x: [Float], cols d: Int, rows n: Int, extra: [Float], extraNames all: [String], wanted: [String]) -> [Float] {
+        let idx = wanted.map { all.firstIndex(of: $0) }
+        let e = all.count, w = wanted.count
+        var out = [Float](repeating: 0, count: n * (d + w))
+        for r in 0..<n {
+            for j in 0..<d { out[r * (d + w) + j] = x[r * d + j] }
+            for (j, c) in idx.enumerated() { out[r * (d + w) + d + j] = c.map { extra[r * e + $0] } ?? -1 }
+        }
+        return out
+    }
+
+    /// Walks a flat JSON object, calling back for each numeric member (key bytes, value).
+    static func scan(_ p: UnsafePointer<UInt8>, _ n: Int, _ body: ((UnsafePointer<UInt8>, Int), Double) -> Void) {
+        var num = [CChar](repeating: 0, count: 64)
+        var i = 0
+        while i < n && p[i] != UInt8(ascii: "{") { i += 1 }
+        i += 1
+        while i < n {
+            while i < n && (p[i] == 32 || p[i] == UInt8(ascii: ",")) { i += 1 }
+            guard i < n, p[i] == UInt8(ascii: "\"") else { return }
+            let ks = i + 1
+            var j = ks
+            while j < n && p[j] != UInt8(ascii: "\"") { if p[j] == UInt8(ascii: "\\") { j += 1 }; j += 1 }
+            guard j < n else { return }
+            let key = (p + ks, j - ks)
+            i = j + 1
+            while i < n && (p[i] == 32 || p[i] == UInt8(ascii: ":")) { i += 1 }
+            guard i < n else { return }
+            let c = p[i]
+            if c == UInt8(ascii: "-") || (c >= 48 && c <= 57) {
+                let vs = i
+                while i < n && p[i] != UInt8(ascii: ",") && p[i] != UInt8(ascii: "}") { i += 1 }
+                let len = i - vs
+                guard len < 63 else { continue }
+                for q in 0..<len { num[q] = CChar(bitPattern: p[vs + q]) }
+                num[len] = 0
+                let v = strtod(num, nil)
+                if v.isFinite { body(key, v) }
+            } else if c == UInt8(ascii: "\"") {
+                i += 1
+                while i < n && p[i] != UInt8(ascii: "\"") { if p[i] == UInt8(ascii: "\\") { i += 1 }; i += 1 }
+                i += 1
+            } else if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") {
+                var depth = 0
+                var inStr = false
+                while i < n {
+                    let b = p[i]
+                    if inStr { if b == UInt8(ascii: "\\") { i += 1 } else if b == UInt8(ascii: "\"") { inStr = false } }
+                    else if b == UInt8(ascii: "\"") { inStr = true }
+                    else if b == UInt8(ascii: "{") || b == UInt8(ascii: "[") { depth += 1 }
+                    else if b == UInt8(ascii: "}") || b == UInt8(ascii: "]") { depth -= 1; if depth == 0 { i += 1; break } }
+                    i += 1
+                }
+            } else {
+                while i < n && p[i] != UInt8(ascii: ",") && p[i] != UInt8(ascii: "}") { i += 1 }
+            }
+            if i < n && p[i] == UInt8(ascii: "}") { return }
+        }
+    }
+}
+
+extension ExtraFeatures {
+    /// The model's matrix: the behaviour/detector columns it names, then the extra ones.
+    public static func matrix(_ db: Database, _ table: EventTable, all x: [Float], names wanted: [String]) throws -> [Float]? {
+        let base = wanted.filter { !isExtra($0) }
+        guard let xb = AccountFeatures.select(x, rows: table.accountCount, names: base) else { return nil }
+        let extra = wanted.filter(isExtra)
+        if extra.isEmpty { return xb }
+        guard wanted.prefix(base.count).allSatisfy({ !isExtra($0) }) else { return nil }
+        let k = keys(in: extra)
+        let ex = try compute(db, table, keys: k)
+        return append(xb, cols: base.count, rows: table.accountCount, extra: ex, extraNames: names(k), wanted: extra)
+    }
+
+    /// For training: every numeric extra key of the store, appended. Returns the matrix and names.
+    public static func withExtras(_ db: Database, _ table: EventTable, _ x: [Float], names: [String]) throws -> ([Float], [String]) {
+        let k = try keys(db)
+        if k.isEmpty { return (x, names) }
+        let en = self.names(k)
+        let ex = try compute(db, table, keys: k)
+        return (append(x, cols: names.count, rows: table.accountCount, extra: ex, extraNames: en, wanted: en), names + en)
+    }
+}

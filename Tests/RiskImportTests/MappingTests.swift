@@ -1,0 +1,318 @@
+import Foundation
+import XCTest
+@testable import RiskImport
+@testable import RiskStore
+
+/// `import --map`: mapping files, the mapped reader over each source shape, rejects, labels.
+final class MappingTests: ImportTestCase {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static func repo(_ p: String) -> String { root.appendingPathComponent(p).path }
+
+    func mapping(_ text: String, name: String = "m.toml") throws -> ImportMapping {
+        try ImportMapping.load(path: write(name, text))
+    }
+
+    @discardableResult
+    func importMapped(_ m: ImportMapping, _ paths: [String], labels: LabelCollector? = nil) throws -> ImportSummary {
+        try importPaths(paths) { $0.mapping = m; $0.labels = labels; $0.batchRows = 50 }
+    }
+
+    func mappingError(_ text: String, file: StaticString = #filePath, line: UInt = #line) -> MappingError? {
+        do { _ = try mapping(text); XCTFail("mapping accepted", file: file, line: line); return nil } catch let e as MappingError {
+            return e
+        } catch { XCTFail("\(error)", file: file, line: line); return nil }
+    }
+
+    // MARK: mapping files
+
+    func testMappingErrorsNameFileLineAndKey() throws {
+        var e = mappingError("""
+            [source]
+            format = "csv"
+
+            [fields]
+            event_id = "id"
+            ts = { column = "t", format = "epoch", unit = "fortnights" }
+            account_id = "u"
+            """)
+        XCTAssertEqual(e?.line, 6)
+        XCTAssertEqual(e?.key, "fields.ts.unit")
+        XCTAssertTrue(e?.description.hasPrefix(dir + "/m.toml:6: fields.ts.unit:") ?? false, e?.description ?? "")
+        XCTAssertTrue(e?.message.contains("fortnights") ?? false)
+
+        e = mappingError("""
+            [fields]
+            event_id = "id"
+            ts = "t"
+            acount_id = "u"
+            """)
+        XCTAssertEqual(e?.line, 4)
+        XCTAssertTrue(e?.message.contains("'acount_id' is not a field of events") ?? false, e?.description ?? "")
+
+        e = mappingError("[fields]\nevent_id = \"id\"\nts = \"t\"\n")
+        XCTAssertTrue(e?.message.contains("required field account_id") ?? false, e?.description ?? "")
+
+        // Broken TOML: the parser's line.
+        e = mappingError("[source]\nformat = \"csv\"\n\n[fields\nts = 1\n")
+        XCTAssertEqual(e?.line, 4)
+
+        // A column the file doesn't have: the mapping's line, and the file.
+        let m = try mapping("[fields]\nevent_id = \"id\"\nts = \"t\"\naccount_id = \"user\"\n")
+        let csv = write("x.csv", "id,t,who\n1,2026-01-01T00:00:00Z,a\n")
+        XCTAssertThrowsError(try ImportPlan(paths: [csv], options: { var o = ImportOptions(); o.mapping = m; return o }())) { err in
+            let d = "\(err)"
+            XCTAssertTrue(d.contains("m.toml:4: fields.account_id: column 'user' is not in \(csv)"), d)
+        }
+
+        // Regular expressions are checked when the mapping is read.
+        e = mappingError("""
+            [source]
+            format = "lines"
+            [[patterns]]
+            regex = '^(?<user>\\S+'
+            type = "login"
+            [fields]
+            ts = "user"
+            account_id = "user"
+            """)
+        XCTAssertEqual(e?.line, 4)
+        XCTAssertEqual(e?.key, "patterns[0].regex")
+    }
+
+    // MARK: delimited sources
+
+    func testComposedKeysConstantsValueMapsTimestampsAndExtra() throws {
+        let m = try mapping("""
+            [source]
+            format = "csv"
+            delimiter = ";"
+
+            [fields]
+            event_id = "TxID"
+            ts = { column = "When", format = "relative", unit = "s", origin = "2020-01-01T00:00:00Z" }
+            account_id = ["card", "zip"]
+            amount = { column = "Cents", scale = 0.01 }
+            status = { column = "Result", map = { "Failed password" = "fail", "Accepted" = "ok" }, else = "other" }
+            country = { column = "Geo", default = "ZZ" }
+
+            [constants]
+            type = "payment"
+
+            [extra]
+            drop = ["junk*"]
+
+            [label]
+            column = "isFraud"
+            fraud = "1"
+            """)
+        let csv = write("pay.csv", """
+            TxID;When;card;zip;Cents;Result;Geo;isFraud;note;junk_a
+            t1;3600;4111;10115;1250;Failed password;DE;0;"hello; world";x
+            t2;7200.5;4111;;99;Accepted;;1;;y
+            t3;soon;5500;75001;100;Accepted;FR;0;;z
+            t4;10;5500;75001;abc;Accepted;FR;0;;z
+            t5;20;;;100;weird;FR;0;;z
+            """ + "\n")
+        let labels = LabelCollector()
+        let s = try importMapped(m, [csv], labels: labels)
+        XCTAssertEqual(s.rowsRead, 5)
+        XCTAssertEqual(s.stored, 2)
+        XCTAssertEqual(s.rejected, 3)
+        let r = try rows("SELECT event_id, ts, account_id, type, amount, status, country, extra FROM events ORDER BY event_id")
+        XCTAssertEqual(r[0][0].string, "t1")
+        XCTAssertEqual(r[0][1].int, Timestamp.parse("2020-01-01T01:00:00Z"))
+        XCTAssertEqual(r[0][2].string, "4111:10115")
+        XCTAssertEqual(r[0][3].string, "payment")
+        XCTAssertEqual(r[0][4].double ?? 0, 12.5, accuracy: 1e-9)
+        XCTAssertEqual(r[0][5].string, "fail")
+        XCTAssertEqual(r[0][6].string, "DE")
+        // Unmapped columns are kept, the dropped and the label are not.
+        XCTAssertEqual(r[0][7].string, #"{"note":"hello; world"}"#)
+        XCTAssertEqual(r[1][1].int, Timestamp.parse("2020-01-01T02:00:00.500Z"))
+        XCTAssertEqual(r[1][2].string, "4111:")
+        XCTAssertEqual(r[1][5].string, "ok")
+        XCTAssertEqual(r[1][6].string, "ZZ")
+        XCTAssertNil(r[1][7].string)
+        // Rejects say file, line and why.
+        let rej = try rows("SELECT source, line, reason, raw FROM rejects ORDER BY line")
+        XCTAssertEqual(rej.map { $0[1].int }, [4, 5, 6])
+        XCTAssertEqual(rej[0][0].string, csv)
+        XCTAssertTrue(rej[0][2].string!.contains("ts: 'soon' is not a timestamp"), rej[0][2].string!)
+        XCTAssertTrue(rej[1][2].string!.contains("amount: not a number: 'abc'"), rej[1][2].string!)
+        XCTAssertEqual(rej[2][2].string, "missing account_id")
+        XCTAssertEqual(rej[2][3].string, "t5;20;;;100;weird;FR;0;;z")
+        // Truth: an account is fraud when any of its rows is.
+        XCTAssertEqual(labels.truth.map { "\($0.account)=\($0.fraud)" }, ["4111:=true", "4111:10115=false"])
+
+        // Importing again changes nothing.
+        let again = try importMapped(m, [csv])
+        XCTAssertEqual(again.stored, 0)
+        XCTAssertEqual(again.duplicate, 2)
+    }
+
+    func testTimestampFormats() throws {
+        let m = try mapping("""
+            [source]
+            format = "tsv"
+            [fields]
+            event_id = "id"
+            account_id = "u"
+            ts = { column = "t", format = "iso", timezone = "+08:00" }
+            [constants]
+            type = "login"
+            """)
+        let tsv = write("t.tsv", "id\tu\tt\n1\ta\t2026-03-01 08:00:00\n2\ta\t2026-03-01T08:00:00Z\n3\ta\t2026-03-01\n4\ta\t2026-02-30\n")
+        let s = try importMapped(m, [tsv])
+        XCTAssertEqual(s.stored, 3)
+        let ts = try rows("SELECT ts FROM events ORDER BY event_id").map { $0[0].int! }
+        XCTAssertEqual(ts, [Timestamp.parse("2026-03-01T00:00:00Z")!, Timestamp.parse("2026-03-01T08:00:00Z")!, Timestamp.parse("2026-02-28T16:00:00Z")!])
+        XCTAssertEqual(try one("SELECT reason FROM rejects").string, "ts: '2026-02-30' is not a timestamp in the mapped format (ISO date-time)")
+
+        for (unit, value, expect) in [("s", "1700000000", "2023-11-14T22:13:20Z"), ("ms", "1700000000123", "2023-11-14T22:13:20.123Z"),
+                                      ("us", "1700000000123456", "2023-11-14T22:13:20.123Z")] {
+            let m = try mapping("[fields]\nevent_id = \"id\"\naccount_id = \"u\"\nts = { column = \"t\", format = \"epoch\", unit = \"\(unit)\" }\n", name: "e-\(unit).toml")
+            let p = write("e-\(unit).csv", "id,u,t\n\(unit),a,\(value)\n")
+            XCTAssertEqual(try importMapped(m, [p]).stored, 1)
+            XCTAssertEqual(try one("SELECT ts FROM events WHERE event_id = '\(unit)'").int, Timestamp.parse(expect), unit)
+        }
+    }
+
+    func testJSONLGzipped() throws {
+        let m = try mapping("""
+            [source]
+            format = "jsonl"
+            [fields]
+            event_id = "uuid"
+            ts = { column = "time", format = "epoch", unit = "ms" }
+            account_id = ["user", "shop"]
+            type = { column = "action", map = { "signin" = "login" } }
+            [extra]
+            drop = ["secret"]
+            """)
+        let text = """
+            {"uuid":"a","time":1700000000000,"user":"u1","shop":7,"action":"signin","score":0.5,"secret":"x","tags":["p"]}
+            {"uuid":"b","time":"later","user":"u1","shop":7,"action":"view"}
+            not json
+            """ + "\n"
+        let p = write("log.jsonl.gz", bytes: gzip(Array(text.utf8)))
+        let s = try importMapped(m, [p])
+        XCTAssertEqual(s.stored, 1)
+        XCTAssertEqual(s.rejected, 2)
+        let r = try rows("SELECT account_id, type, extra FROM events")
+        XCTAssertEqual(r[0][0].string, "u1:7")
+        XCTAssertEqual(r[0][1].string, "login")
+        XCTAssertEqual(r[0][2].string, #"{"score":0.5,"tags":["p"]}"#)
+    }
+
+    // MARK: the shipped mappings, on look-alike slices
+
+    func testShippedIEEECISMapping() throws {
+        let m = try ImportMapping.load(path: Self.repo("queries/mappings/ieee-cis.toml"))
+        let labels = LabelCollector()
+        let s = try importMapped(m, [Self.repo("Tests/Fixtures/mapped/ieee-cis-sample.csv")], labels: labels)
+        // Every row stored but the two truly bad ones, each rejected with its reason.
+        XCTAssertEqual(s.rowsRead, 300)
+        XCTAssertEqual(s.stored, 298)
+        let rej = try rows("SELECT line, reason FROM rejects ORDER BY line")
+        XCTAssertEqual(rej.map { $0[0].int }, [122, 202])
+        XCTAssertTrue(rej[0][1].string!.hasPrefix("expected 121 columns"), rej[0][1].string!)
+        XCTAssertTrue(rej[1][1].string!.hasPrefix("amount: not a number"), rej[1][1].string!)
+        let first = try rows("SELECT event_id, ts, account_id, type, payment_id, json_extract(extra, '$.C1'), json_type(extra, '$.C1'), json_extract(extra, '$.isFraud') FROM events ORDER BY ts LIMIT 1")[0]
+        XCTAssertEqual(first[0].string, "2987000")
+        XCTAssertGreaterThan(first[1].int!, Timestamp.parse("2017-12-02T00:00:00Z")!)
+        XCTAssertTrue(first[2].string!.contains(":"))
+        XCTAssertEqual(first[3].string, "payment")
+        XCTAssertEqual(first[4], .null)   // no payment_id: it would tie a card's accounts into false rings
+        XCTAssertNotEqual(first[6].string, "text")   // numbers stay numbers (or the cell was empty)
+        XCTAssertEqual(first[7], .null)              // the truth is not stored with the events
+        let fraudRows = try String(contentsOfFile: Self.repo("Tests/Fixtures/mapped/ieee-cis-sample.csv"), encoding: .utf8)
+            .split(separator: "\n").dropFirst().filter { $0.split(separator: ",", omittingEmptySubsequences: false).count > 1 &&
+                $0.split(separator: ",", omittingEmptySubsequences: false)[1] == "1" }.count
+        XCTAssertGreaterThan(fraudRows, 0)
+        XCTAssertGreaterThan(labels.truth.filter(\.fraud).count, 0)
+        XCTAssertEqual(labels.truth.count, Int(try one("SELECT count(DISTINCT account_id) FROM events").int!) + 0, "every stored account has a label")
+    }
+
+    func testShippedCDNOWMapping() throws {
+        let m = try ImportMapping.load(path: Self.repo("queries/mappings/cdnow.toml"))
+        let s = try importMapped(m, [Self.repo("Tests/Fixtures/mapped/cdnow-sample.txt")])
+        XCTAssertEqual(s.rowsRead, 212)
+        XCTAssertEqual(s.rejected, 1)
+        XCTAssertEqual(try one("SELECT line FROM rejects").int, 31)
+        XCTAssertTrue(try one("SELECT reason FROM rejects").string!.contains("'19971345'"))
+        let r = try rows("SELECT account_id, ts, quantity, amount, type, currency, event_id FROM events ORDER BY rowid LIMIT 1")[0]
+        XCTAssertEqual(r[0].string, "00001")   // zero padding kept
+        XCTAssertEqual(r[1].int! % 86_400_000, 0)   // a day date: midnight UTC
+        XCTAssertEqual(r[4].string, "order")
+        XCTAssertEqual(r[5].string, "USD")
+        XCTAssertEqual(r[6].string, "cdnow-sample.txt:2")
+        XCTAssertEqual(try one("SELECT count(DISTINCT account_id) FROM events").int, 60)
+    }
+
+    func testShippedOpenSSHMapping() throws {
+        let m = try ImportMapping.load(path: Self.repo("queries/mappings/openssh.toml"))
+        let path = Self.repo("Tests/Fixtures/mapped/sshd-sample.log")
+        let text = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        let s = try importMapped(m, [path])
+        let failed = text.filter { $0.contains("Failed password") }.count
+        let invalid = text.filter { $0.contains("]: Invalid user") }.count
+        let accepted = text.filter { $0.contains("Accepted password") }.count
+        XCTAssertEqual(s.stored, Int64(failed + invalid + accepted))
+        XCTAssertEqual(s.rejected, Int64(text.count - failed - invalid - accepted))
+        XCTAssertEqual(try one("SELECT count(*) FROM events WHERE type = 'login' AND status = 'fail'").int, Int64(failed))
+        XCTAssertEqual(try one("SELECT count(*) FROM events WHERE type = 'login' AND status = 'ok' AND account_id = 'alice'").int, Int64(accepted))
+        // The line in the issue: a failed login of account admin from that IP.
+        let line = text.first { $0.contains("Failed password for invalid user admin from") }!
+        let ip = line.split(separator: " ").drop { $0 != "from" }.dropFirst().first.map(String.init)!
+        let hit = try rows("SELECT account_id, ip, status FROM events WHERE type = 'login' AND account_id = 'admin' AND ip = '\(ip)' AND status = 'fail'")
+        XCTAssertFalse(hit.isEmpty)
+        // Unmatched lines are rejects carrying their text.
+        let rej = try rows("SELECT reason, raw FROM rejects WHERE raw LIKE '%Bye Bye%' LIMIT 1")[0]
+        XCTAssertEqual(rej[0].string, "no pattern matched the line")
+        XCTAssertTrue(rej[1].string!.hasPrefix("Dec "))
+        let ts = try one("SELECT min(ts) FROM events").int!
+        XCTAssertTrue(Timestamp.iso(ts).hasPrefix("2017-12-10T06:5"), Timestamp.iso(ts))
+    }
+
+    // MARK: inference
+
+    func testInferPlacesWhatItRecognises() throws {
+        let text = try MappingInference.infer(path: Self.repo("Tests/Fixtures/mapped/ieee-cis-sample.csv"))
+        XCTAssertTrue(text.contains(#"event_id = "TransactionID""#), text)
+        XCTAssertTrue(text.contains(#"ts = { column = "TransactionDT", format = "relative", unit = "s""#), text)
+        XCTAssertTrue(text.contains(#"amount = "TransactionAmt""#), text)
+        XCTAssertTrue(text.contains("[label]") && text.contains(#"column = "isFraud""#), text)
+        XCTAssertTrue(text.contains("COULD NOT PLACE"), text)
+        // The starter parses as a mapping once the account is said.
+        let fixed = text.replacingOccurrences(of: #"account_id = "COULD_NOT_PLACE""#, with: #"account_id = ["card1", "addr1"]"#)
+        let m = try ImportMapping.parse(fixed, path: "inferred.toml")
+        XCTAssertEqual(m.label?.column, "isFraud")
+
+        let cd = try MappingInference.infer(path: Self.repo("Tests/Fixtures/mapped/cdnow-sample.txt"))
+        XCTAssertTrue(cd.contains(#"format = "whitespace""#), cd)
+        XCTAssertTrue(cd.contains(#"ts = { column = "date", format = "%Y%m%d""#), cd)
+        XCTAssertTrue(cd.contains(#"amount = "dollar_value""#), cd)
+        XCTAssertTrue(cd.contains(#"quantity = "number_of_cds""#), cd)
+        XCTAssertTrue(cd.contains(#"account_id = "customer_id""#), cd)
+        _ = try ImportMapping.parse(cd, path: "cd.toml")
+
+        let ssh = try MappingInference.infer(path: Self.repo("Tests/Fixtures/mapped/sshd-sample.log"))
+        XCTAssertTrue(ssh.contains(#"format = "lines""#), ssh)
+        _ = try ImportMapping.parse(ssh, path: "ssh.toml")
+    }
+
+    // MARK: symbolic links
+
+    func testInputsAreMeasuredThroughSymlinks() throws {
+        let real = write("events.csv", "event_id,ts,account_id,type\n" + (1...500).map { "e\($0),2026-01-01T00:00:00Z,a\($0 % 7),view\n" }.joined())
+        let links = dir + "/links"
+        try FileManager.default.createDirectory(atPath: links, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: links + "/events.csv", withDestinationPath: real)
+        let size = Int64(try FileManager.default.attributesOfItem(atPath: real)[.size] as! Int)
+        let viaLink = try ImportPlan(paths: [links], options: ImportOptions())
+        let direct = try ImportPlan(paths: [real], options: ImportOptions())
+        XCTAssertEqual(direct.totalBytes, size)
+        XCTAssertEqual(viaLink.totalBytes, size, "the size of the file the link names, not of the link")
+        XCTAssertEqual(try importPaths([links]).stored, 500)
+    }
+}
