@@ -703,3 +703,5 @@ final class MappedReader: RecordReader {
         return i == n
     }
 }
+
+extension MappedReader { var inputBuffer: InputBuffer? { buffer } }
