@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["RiskStore", "riskdesk"]),
         .testTarget(name: "TerminalKitTests", dependencies: ["TerminalKit"]),
         .testTarget(name: "AssetsTests", dependencies: ["Assets"]),
-        .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "TerminalKit", "RiskStore", "RiskImport", "RiskDetect", "RiskMetrics"]),
+        .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "TerminalKit", "RiskStore", "RiskImport", "RiskDetect", "RiskMetrics", "Assets"]),
     ],
     swiftLanguageModes: [.v5]
 )

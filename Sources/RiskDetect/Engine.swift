@@ -67,9 +67,17 @@ public final class DetectionEngine {
 
     /// The rules of one folder only (no built-in ones).
     public convenience init(detectors: [Detector] = DetectionEngine.standardDetectors(), rulesDirectory: String?) {
-        self.init(detectors: detectors, rules: rulesDirectory.map {
-            AssetCatalog(folders: [AssetFolder(kind: .rules, path: $0, origin: .explicit, source: $0)], includeBuiltIn: false)
-        })
+        self.init(detectors: detectors, rules: DetectionEngine.folder(rulesDirectory))
+    }
+
+    /// The last rules folder in effect; setting it means the rules of that one folder only.
+    public var rulesDirectory: String? {
+        get { rules?.folders(.rules).last?.path }
+        set { rules = DetectionEngine.folder(newValue) }
+    }
+
+    static func folder(_ dir: String?) -> AssetCatalog? {
+        dir.map { AssetCatalog(folders: [AssetFolder(kind: .rules, path: $0, origin: .explicit, source: $0)], includeBuiltIn: false) }
     }
 
     /// `progress(stage, fraction of the whole run)`.

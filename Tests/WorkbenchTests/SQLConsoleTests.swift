@@ -1,3 +1,4 @@
+import Assets
 import Foundation
 import RiskStore
 import TerminalKit
@@ -151,6 +152,35 @@ final class SQLConsoleTests: XCTestCase {
         // The value is remembered for the next run.
         press(.char("i"), .f(5))
         XCTAssertTrue(status.contains("ring-a"), status)
+    }
+
+    /// With the executable's layering: the built-in saved queries and dashboards are there
+    /// with nothing on disk, the user's own override them by name, `:save` writes to the
+    /// user's folder (made on first use), and `:theme` knows a user theme.
+    func testBuiltInQueriesUnderTheUsersAndSaveGoesToTheUsersFolder() throws {
+        let config = dir + "/config", empty = dir + "/empty"
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: config + "/themes", withIntermediateDirectories: true)
+        let catalog = AssetCatalog.standard(configDir: config, workingDirectory: empty)
+        let builtIn = catalog.resolve(.queries).names
+        XCTAssertGreaterThanOrEqual(builtIn.count, 5)
+        app.catalog = catalog
+        var light = try XCTUnwrap(AssetCatalog.builtIn.asset(.themes, named: "light")).text
+        light = light.replacingOccurrences(of: "name = \"light\"", with: "name = \"mine\"")
+        try light.write(toFile: config + "/themes/mine.toml", atomically: true, encoding: .utf8)
+        app.themes = ThemeLibrary(catalog: catalog)
+        command("theme mine")
+        XCTAssertEqual(app.theme.name, "mine", status)
+        openConsole()
+        XCTAssertEqual(console?.catalog.saved.map(\.name), builtIn)
+        run("SELECT 1 AS x")
+        press(.esc)
+        command("save \(builtIn[0])")
+        let saved = config + "/queries/\(builtIn[0]).sql"
+        XCTAssertEqual(try String(contentsOfFile: saved, encoding: .utf8), "SELECT 1 AS x\n", status)
+        let mine = try XCTUnwrap(SavedQuery.load(catalog: catalog).first { $0.name == builtIn[0] })
+        XCTAssertEqual(mine.path, saved, "the user's query overrides the built-in one of its name")
+        XCTAssertEqual(SavedQuery.load(catalog: catalog).count, builtIn.count)
     }
 
     func testUnreadableSavedQueriesAndUnwritableExportsSaySo() throws {
