@@ -1,6 +1,5 @@
 import Foundation
 import RiskStore
-import CSQLite
 
 /// A SQL rule: a `queries/rules/*.sql` file whose header comment names it and whose query
 /// returns `account_id` (and optionally `reason` and `evidence` columns).
@@ -91,14 +90,8 @@ public struct Rule: Sendable, Equatable {
         cancel?.whenCancelled { db.interrupt() }
         // sqlite3_interrupt stops only statements already running: a cancel that lands after
         // the check before this rule but before its statement starts would be lost, and a
-        // long rule would run on. The progress handler sees the token whenever it was set.
-        if let cancel {
-            sqlite3_progress_handler(db.handle, 1000, { ctx in
-                guard let ctx else { return 0 }
-                return Unmanaged<CancelToken>.fromOpaque(ctx).takeUnretainedValue().isCancelled ? 1 : 0
-            }, Unmanaged.passUnretained(cancel).toOpaque())
-        }
-        defer { sqlite3_progress_handler(db.handle, 0, nil, nil) }
+        // long rule would run on. The interrupt check sees the token whenever it was set.
+        if let cancel { db.setInterruptCheck { cancel.isCancelled } }
         do {
             var hits: [Hit] = []
             var ran = false

@@ -96,6 +96,22 @@ public final class Database {
 
     deinit { sqlite3_close_v2(handle) }
 
+    /// Stops statements on this connection while `stop()` is true, checked every 1,000 VM steps:
+    /// unlike `interrupt()`, it also reaches a statement that starts after the request
+    /// (sqlite3_interrupt is a no-op while nothing runs). nil removes it.
+    public func setInterruptCheck(_ stop: (() -> Bool)?) {
+        interruptCheck = stop.map(InterruptCheck.init)
+        if let box = interruptCheck {
+            sqlite3_progress_handler(handle, 1000, { ctx in
+                guard let ctx else { return 0 }
+                return Unmanaged<InterruptCheck>.fromOpaque(ctx).takeUnretainedValue().stop() ? 1 : 0
+            }, Unmanaged.passUnretained(box).toOpaque())
+        } else {
+            sqlite3_progress_handler(handle, 0, nil, nil)
+        }
+    }
+    private var interruptCheck: InterruptCheck?
+
     public var lastErrorMessage: String { String(cString: sqlite3_errmsg(handle)) }
 
     func error(_ rc: Int32, _ context: String? = nil) -> StoreError {
@@ -309,4 +325,10 @@ extension Database {
             }
         }
     }
+}
+
+/// The closure a connection's progress handler asks (kept alive by the connection).
+final class InterruptCheck {
+    let stop: () -> Bool
+    init(_ stop: @escaping () -> Bool) { self.stop = stop }
 }

@@ -283,6 +283,7 @@ public final class App {
         case .sqlCancel: sql.interrupt(); return
         case .copy(let text): terminal.copyToClipboard(text); return
         case .sqlCatalog, .sqlRun, .sqlFetch, .sqlExplain, .sqlHistory, .sqlExport, .sqlBatch, .sqlSave, .sqlReveal:
+            sql.clearCancel()     // a Ctrl-C before this request was for the work before it
             enqueue(on: sqlWorker) { [sql] in sql.perform(r) }
             return
         default: break

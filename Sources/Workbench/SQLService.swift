@@ -86,15 +86,29 @@ public final class SQLService {
 
     public func interrupt() {
         lock.lock()
+        cancelRequested = true
         let r = reader, w = writer
         lock.unlock()
         r?.db.interrupt()
         w?.db.interrupt()
     }
 
+    /// Ctrl-C stops the work in flight, even a statement the worker has not started yet
+    /// (sqlite3_interrupt alone misses that moment); the next request the UI sends clears it.
+    private var cancelRequested = false
+    public func clearCancel() { lock.lock(); cancelRequested = false; lock.unlock() }
+    private func watchCancel(_ db: Database) {
+        db.setInterruptCheck { [weak self] in
+            guard let self else { return false }
+            self.lock.lock(); defer { self.lock.unlock() }
+            return self.cancelRequested
+        }
+    }
+
     func readDB() throws -> Database {
         if let r = reader { return r.db }
         let s = try Store(path: path, readOnly: true, maskPII: !piiRevealed)
+        watchCancel(s.db)
         lock.lock(); reader = s; lock.unlock()
         return s.db
     }
@@ -103,6 +117,7 @@ public final class SQLService {
         if let w = writer { return w.db }
         if readOnly { throw StoreError("read-only session (--read-only): nothing is written to the store") }
         let s = try Store(path: path, maskPII: !piiRevealed)
+        watchCancel(s.db)
         lock.lock(); writer = s; lock.unlock()
         return s.db
     }
