@@ -283,7 +283,7 @@ public struct Anomaly {
 /// other accounts (so a node is judged against its own base rate: an IP behind which 3,000
 /// ordinary customers and 20 bots sit passes on little), further damped by √(10 / sharers)
 /// for hubs with more than ten accounts. Two rounds, so evidence reaches a second hop at half
-/// weight. An account's support is the noisy-OR over its nodes. IPs count a fifth (carrier NAT,
+/// weight. An account's support is the noisy-OR over kinds of its strongest node of each kind. IPs count a fifth (carrier NAT,
 /// offices and VPN exits are shared by strangers).
 public struct Propagation {
     public var support: [Double]
@@ -339,23 +339,30 @@ public struct Propagation {
         var bestNode = [(m: Double, run: Int)](repeating: (0, -1), count: n)
         var value = e
         for round in 0..<2 {
-            var keep = [Double](repeating: 1, count: n)
+            // Per kind, the strongest node: a hundred VPN exits each shared with some bot are
+            // not a hundred times the evidence of one. Kinds then combine as a noisy-OR.
+            var strongest = [[Double]](repeating: [Double](repeating: 0, count: n), count: kindWeights.count)
             for (ri, r) in runs.enumerated() {
                 let k = Double(r.end - r.start)
                 var sum = 0.0
                 for p in r.start..<r.end { sum += value[Int(pairs[p] & 0xFFFF_FFFF)] }
                 if sum <= 0 { continue }
                 let damp = k > 10 ? (10 / k).squareRoot() : 1
-                let weight = kindWeights[kind(r.node)] * damp * (round == 0 ? 1 : 0.5)
+                let kd = kind(r.node)
+                let weight = kindWeights[kd] * damp * (round == 0 ? 1 : 0.5)
                 for p in r.start..<r.end {
                     let a = Int(pairs[p] & 0xFFFF_FFFF)
                     let m = weight * (sum - value[a]) / (k - 1)
                     if m <= 1e-6 { continue }
-                    keep[a] *= 1 - min(0.95, m)
+                    strongest[kd][a] = max(strongest[kd][a], min(0.95, m))
                     if m > bestNode[a].m { bestNode[a] = (m, ri) }
                 }
             }
-            for a in 0..<n { support[a] = 1 - keep[a] }
+            for a in 0..<n {
+                var keep = 1.0
+                for k in strongest.indices { keep *= 1 - strongest[k][a] }
+                support[a] = 1 - keep
+            }
             value = (0..<n).map { max(e[$0], 0.5 * support[$0]) }
         }
         var reason = [String?](repeating: nil, count: n)
