@@ -46,6 +46,7 @@ public struct BrushingDetector: Detector {
         var fr = Fraudar(rows: buyers.count, cols: itemsList.count, edges: edges)
         var findings: [Finding] = []
         var sellerGroup: [Int32: String] = [:]     // one group per boosted seller
+        var crowdBlocks: [Int32: Int] = [:]         // blocks judged an honest crowd, by seller
         let idCache = IdentifierCache()
         for _ in 0..<maxBlocks {
             try cancel.check()
@@ -67,7 +68,15 @@ public struct BrushingDetector: Detector {
             }
             for (seller, part) in bySeller.sorted(by: { ($0.value.buyers.count, $1.key) > ($1.value.buyers.count, $0.key) }) where part.buyers.count >= 3 {
                 let group = sellerGroup[seller] ?? "brushing-\(sellerGroup.count + 1)"
-                guard peers.standsOut(t, seller: seller, block: part.buyers, tests: maxBlocks * 4) else { continue }
+                guard peers.standsOut(t, seller: seller, block: part.buyers, tests: maxBlocks * 4) else {
+                    // A seller whose dense blocks keep looking like its ordinary buyers (a
+                    // mega-seller's crowd) would take every block: after two, peel without it.
+                    crowdBlocks[seller, default: 0] += 1
+                    if crowdBlocks[seller] == 2 {
+                        fr.remove(cols: Set(itemsList.indices.filter { t.itemSeller[Int(itemsList[$0])] == seller }.map { Int32($0) }))
+                    }
+                    continue
+                }
                 if let f = judge(t, members: part.buyers.sorted(), items: part.items, density: b.density, group: group, itemBuyers: itemBuyers, idCache: idCache, dealings: dealings) {
                     sellerGroup[seller] = group
                     findings += f
@@ -357,9 +366,6 @@ final class SellerPeers {
         let rate = Double(k) / Double(n)
         let surprise = Significance.surprise(Significance.logBinomialTail(k, n, q)) - log10(Double(max(1, tests)))
         let ok = surprise >= 2 && rate / q >= 3 && Significance.excess(rate, over: q) >= 0.3
-        if ProcessInfo.processInfo.environment["RISKDESK_DEBUG"] != nil {
-            FileHandle.standardError.write("brushing seller \(t.accountID(seller)): block \(k)/\(n) ring-like, peers \(peerHits)/\(peerN) (store \(String(format: "%.3f", storeRate))), surprise \(String(format: "%.1f", surprise)) → \(ok)\n".data(using: .utf8)!)
-        }
         return ok
     }
 }

@@ -290,7 +290,7 @@ public struct ClickFarmDetector: Detector {
             let a = Int32(truncatingIfNeeded: k >> 32), g = Int(k & 0xFFFF_FFFF)
             var keys = Set<UInt64>(), targets = Set<Int64>()
             for e in evs { if let x = key(e) { keys.insert(x) }; if let x = Self.actionTarget(t, e, nItems: nItems) { targets.insert(x) } }
-            guard keys.count >= 2, targets.count >= 2 else { continue }
+            guard keys.count >= 2, targets.count >= 3 else { continue }
             let lambda = chance[g] * min(10, max(0.1, Double(actions[Int(a)]) / mean))
             let surprise = Significance.surprise(Significance.logPoissonTail(keys.count, lambda)) - log10(Double(active))
             guard surprise >= 1 else { continue }

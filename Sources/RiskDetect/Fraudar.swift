@@ -67,6 +67,11 @@ struct Fraudar {
         alive = Array(repeating: true, count: edges.count)
     }
 
+    /// Takes the edges into these columns out of further peeling.
+    mutating func remove(cols: Set<Int32>) {
+        for e in 0..<eCol.count where alive[e] && cols.contains(eCol[e]) { alive[e] = false }
+    }
+
     /// The densest block among the alive edges, or nil when nothing is left.
     mutating func densest() -> Block? {
         let n = rows + cols

@@ -13,6 +13,8 @@ import Foundation
 public struct TakeoverDetector: Detector {
     public let name = "ato"
     public var minAgeDays = 30.0
+    /// Added to log10(anchors) for the bar.
+    public var margin = 0.5
     public init() {}
 
     /// What happened around one anchor.
@@ -22,11 +24,12 @@ public struct TakeoverDetector: Detector {
         var age: Double
         var reset = false, fails = 0, newDevice = false, newCountry = false, newAddress = false
         var newPayment = false, orders = 0, high = false
+        var ownerBack = false             // within 3 days, a failed login or reset from a device known before: the owner locked out
         var dormantDevice = false         // no device history before: "new" only by the account's later life
         var device: Int32 = -1, country: Int32 = -1
         var evidence: [Int64] = []
 
-        var steps: [Bool] { [reset, fails >= 3, fails >= 1 && fails < 3, newDevice, newCountry, newAddress, newPayment, orders > 0, high] }
+        var steps: [Bool] { [reset, fails >= 3, fails >= 1 && fails < 3, newDevice, newCountry, newAddress, newPayment, orders > 0, orders >= 2, high, ownerBack] }
     }
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
@@ -46,8 +49,9 @@ public struct TakeoverDetector: Detector {
         var hits = [Int](repeating: 0, count: nSteps)
         for s in seqs { for (k, on) in s.steps.enumerated() where on { hits[k] += 1 } }
         let weight = hits.map { -log10((Double($0) + 1) / (Double(seqs.count) + 2)) }
-        // A sequence is worth reporting when the store would produce fewer than one in ten by chance.
-        let bar = log10(Double(seqs.count)) + 1
+        // A sequence is worth reporting when the store would produce fewer than about one
+        // that surprising by chance (a margin for steps that come together, like travel).
+        let bar = log10(Double(seqs.count)) + margin
         var best: [Int32: (Double, Sequence)] = [:]
         for s in seqs {
             var surprise = zip(s.steps, weight).reduce(0.0) { $0 + ($1.0 ? $1.1 : 0) }
@@ -55,7 +59,7 @@ public struct TakeoverDetector: Detector {
             // Without a change of hands (new device or reset) nothing else counts.
             guard s.newDevice || s.reset || s.dormantDevice else { continue }
             // A change of behaviour is what makes it a takeover rather than a trip or a new phone.
-            guard s.newAddress || s.newPayment || s.orders > 0 || s.fails >= 1 || s.reset else { continue }
+            guard s.newAddress || s.newPayment || s.orders > 0 || s.fails >= 1 || s.reset || s.ownerBack else { continue }
             if s.age < minAgeDays { surprise *= 0.6 }
             let excess = surprise - bar
             guard excess >= 0 else { continue }
@@ -72,6 +76,7 @@ public struct TakeoverDetector: Detector {
             if s.newAddress { steps.append("shipping address changed") }
             if s.newPayment { steps.append("a new payment instrument") }
             if s.orders > 0 { steps.append("\(s.orders) order(s)\(s.high ? ", high value" : "")") }
+            if s.ownerBack { steps.append("then the owner's own device failed to log in or reset the password") }
             let why = "on a \(Int(s.age))-day-old account within hours: " + steps.joined(separator: ", ")
             var ids: [(kind: String, value: String)] = []
             if s.newDevice && s.device >= 0 { ids.append(("device", t.devices.string(s.device))) }
@@ -156,6 +161,15 @@ public struct TakeoverDetector: Detector {
                 default: break
                 }
                 m += 1
+            }
+            // The owner coming back: a failed login or reset from a device known before, within 3 days.
+            var o = k + 1
+            while o < list.count && t.ts[Int(list[o])] <= tr + 72 * 3_600_000 {
+                let e = Int(list[o])
+                if (t.kind[e] == .passwordReset || (t.kind[e] == .login && t.failed[e])) && t.device[e] >= 0 && knownDevices.contains(t.device[e]) {
+                    s.ownerBack = true; s.evidence.append(t.rowid[e]); break
+                }
+                o += 1
             }
             if t.country[r] >= 0 && loginCountry < 0 { loginCountry = t.country[r] }
             s.device = loginDev
