@@ -145,6 +145,15 @@ final class LearningTests: XCTestCase {
         let why = try w.store.db.rows("SELECT reasons FROM scores WHERE account_id = ?", [.text(w.forgetful[45])])[0][0].string ?? ""
         XCTAssertTrue(why.contains("lowers it"), why)
         XCTAssertEqual(try w.store.db.int("SELECT count(*) FROM findings WHERE account_id = ?", [.text(w.forgetful[45])]), 1)   // the finding stays
+        // At detect, a model run whose flag count jumps past the guard against the run before is flagged loudly.
+        let strict = engine(w)
+        strict.volumeFactor = 0.01; strict.volumeSlack = -50     // a guard set tight: any run above 10 flags
+        let loud = try strict.run(store: w.store)
+        XCTAssertEqual(loud.modelID, r.modelID)
+        XCTAssertTrue(loud.warnings.contains { $0.contains("model v\(r.modelID) flags") }, "\(loud.warnings)")
+        XCTAssertTrue(try w.store.db.rows("SELECT message FROM detect_runs ORDER BY id DESC LIMIT 1")[0][0].string?.contains("flags") ?? false)
+        // The default guard leaves an ordinary run alone.
+        XCTAssertEqual(try engine(w).run(store: w.store).warnings, [])
     }
 
     func testCalibratedScoresMatchObservedPrecision() throws {
