@@ -63,7 +63,7 @@ final class DashboardTests: XCTestCase {
         XCTAssertEqual(panels[3].x, ["d1", "d2"])
         XCTAssertEqual(panels[3].series.map(\.name), ["a", "b"])
         XCTAssertEqual(panels[3].series.map(\.values), [[1, 3], [2, 0]])
-        XCTAssertEqual(panels[4].series.first?.values[3], 5)
+        XCTAssertEqual(panels[4].series.first?.values[3], Double(5))   // typed: TOMLKit's literal conformances are visible here
         XCTAssertEqual(panels[5].series.first?.values, [Double(try db.int("SELECT count(*) FROM events"))])
         // Drawn: the broken panels show their errors in place, the others their charts.
         let buf = Buffer(width: 120, height: DashLayout.totalHeight(panels, width: 120))
