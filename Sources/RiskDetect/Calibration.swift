@@ -26,8 +26,10 @@ public struct IsotonicCalibration: Codable, Sendable, Equatable {
         return IsotonicCalibration(x: zip(sx, w).map { $0 / $1 }, y: zip(sy, w).map { $0 / $1 }, n: scores.count)
     }
 
-    /// The observed fraud share at score `s`; a sliver of `s` itself breaks ties inside a
-    /// flat block (so the queue keeps the model's order there), never more than 0.001.
+    /// The observed fraud share at score `s`. A sliver (1 %) of a strictly increasing, log-spread
+    /// function of `s` breaks ties inside flat stretches — below the lowest block most of the
+    /// store shares one observed rate — so the queue keeps the blend's order there, visibly
+    /// even after scores are stored to four decimals. It moves the calibrated value by < 0.01.
     public func apply(_ s: Double) -> Double {
         guard let first = x.first, let last = x.last else { return s }
         let v: Double
@@ -43,7 +45,8 @@ public struct IsotonicCalibration: Codable, Sendable, Equatable {
             let t = x[hi] > x[lo] ? (s - x[lo]) / (x[hi] - x[lo]) : 0
             v = y[lo] + t * (y[hi] - y[lo])
         }
-        return min(1, max(0, v * 0.999 + 0.001 * min(1, max(0, s))))
+        let spread = min(1, max(0, 1 + log10(max(s, 1e-8)) / 8))
+        return min(1, max(0, v * 0.99 + 0.01 * spread))
     }
 }
 

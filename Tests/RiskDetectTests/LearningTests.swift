@@ -169,8 +169,11 @@ final class LearningTests: XCTestCase {
         for v in stride(from: 0.0, through: 1.0, by: 0.01) { let m = c.apply(v); XCTAssertGreaterThanOrEqual(m, prev); XCTAssertTrue((0...1).contains(m)); prev = m }
         XCTAssertEqual(c.apply(0.25), 0.1, accuracy: 0.05)
         XCTAssertEqual(c.apply(0.75), 0.8, accuracy: 0.05)
-        // Order within a flat block is kept.
+        // Order within a flat stretch is kept, and survives storing scores to four decimals.
         XCTAssertGreaterThan(c.apply(0.8), c.apply(0.7))
+        let low = [0.00001, 0.0001, 0.001, 0.003].map { (c.apply($0) * 10_000).rounded() }
+        XCTAssertEqual(low, low.sorted())
+        XCTAssertEqual(Set(low).count, low.count, "\(low)")
     }
 
     func testTooFewOrOneSidedLabelsDoNotBecomeCurrent() throws {
