@@ -68,9 +68,11 @@ public struct BrushingDetector: Detector {
             }
             for (seller, part) in bySeller.sorted(by: { ($0.value.buyers.count, $1.key) > ($1.value.buyers.count, $0.key) }) where part.buyers.count >= 3 {
                 let group = sellerGroup[seller] ?? "brushing-\(sellerGroup.count + 1)"
-                guard peers.standsOut(t, seller: seller, block: part.buyers, tests: maxBlocks * 4) else {
-                    // A seller whose dense blocks keep looking like its ordinary buyers (a
+                let verdict = peers.standsOut(t, seller: seller, block: part.buyers, tests: maxBlocks * 4)
+                guard verdict.ok else {
+                    // A big seller whose dense blocks keep looking like its ordinary buyers (a
                     // mega-seller's crowd) would take every block: after two, peel without it.
+                    guard verdict.crowd else { continue }
                     crowdBlocks[seller, default: 0] += 1
                     if crowdBlocks[seller] == 2 {
                         fr.remove(cols: Set(itemsList.indices.filter { t.itemSeller[Int(itemsList[$0])] == seller }.map { Int32($0) }))
@@ -260,6 +262,7 @@ final class SellerPeers {
     private(set) var buyersOf: [Int32: [Int32]] = [:]
     private(set) var storeRate = 0.0                          // ring-like share among a typical seller's buyers
     private(set) var householdBound = 2                       // a sharing group larger than this is not a household
+    private(set) var root: [Int32: Int32] = [:]               // sharing group of each linked buyer
     var maxSharing = 40
 
     @inline(__always) static func key(_ buyer: Int32, _ seller: Int32) -> UInt64 { UInt64(UInt32(buyer)) << 32 | UInt64(UInt32(seller)) }
@@ -332,6 +335,7 @@ final class SellerPeers {
         householdBound = max(2, Int(Significance.quantile(sizes, 0.9) ?? 2))
         for a in linked {
             let root = ds.find(a)
+            self.root[a] = root
             for s in sellersOf[a] ?? [] where Int(together[Self.key(root, s)] ?? 0) > householdBound {
                 signs[Self.key(a, s)]?.shares = true
             }
@@ -353,19 +357,26 @@ final class SellerPeers {
         return (x.shares && (repeats || five || x.dup)) || (repeats && five && x.dup)
     }
 
-    /// Whether the block's buyers of `seller` are ring-like far more often than its other buyers.
-    func standsOut(_ t: EventTable, seller: Int32, block: Set<Int32>, tests: Int) -> Bool {
+    /// Whether the block's buyers of `seller` are ring-like far more often than its other
+    /// buyers (those outside the block's sharing groups: the rest of a ring split over blocks
+    /// is not its peer group), and whether the seller has a crowd of those others.
+    func standsOut(_ t: EventTable, seller: Int32, block: Set<Int32>, tests: Int) -> (ok: Bool, crowd: Bool) {
         let all = buyersOf[seller] ?? []
         var k = 0, n = 0, peerHits = 0, peerN = 0
+        var blockRoots = Set<Int32>()
+        for a in block { if let r = root[a] { blockRoots.insert(r) } }
         for a in all {
             guard let x = signs[Self.key(a, seller)] else { continue }
-            if block.contains(a) { n += 1; if Self.ringLike(x) { k += 1 } } else { peerN += 1; if Self.ringLike(x) { peerHits += 1 } }
+            if block.contains(a) { n += 1; if Self.ringLike(x) { k += 1 } } else {
+                if let r = root[a], blockRoots.contains(r) { continue }
+                peerN += 1; if Self.ringLike(x) { peerHits += 1 }
+            }
         }
-        guard n >= 3, k >= 3 else { return false }
+        guard n >= 3, k >= 3 else { return (false, peerN >= max(100, 2 * n)) }
         let q = max(0.005, Significance.shrunkRate(hits: peerHits, of: peerN, prior: storeRate, weight: 20))
         let rate = Double(k) / Double(n)
         let surprise = Significance.surprise(Significance.logBinomialTail(k, n, q)) - log10(Double(max(1, tests)))
         let ok = surprise >= 2 && rate / q >= 3 && Significance.excess(rate, over: q) >= 0.3
-        return ok
+        return (ok, peerN >= max(100, 2 * n))
     }
 }
