@@ -14,6 +14,8 @@ import Foundation
 public struct BrushingDetector: Detector {
     public let name = "brushing"
     public var maxBlocks = 24
+    /// A big seller whose blocks were judged an honest crowd this many times is peeled out.
+    public var peelCrowdAfter = 4
     public init() {}
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
@@ -74,7 +76,7 @@ public struct BrushingDetector: Detector {
                     // mega-seller's crowd) would take every block: after two, peel without it.
                     guard verdict.crowd else { continue }
                     crowdBlocks[seller, default: 0] += 1
-                    if crowdBlocks[seller] == 2 {
+                    if crowdBlocks[seller] == peelCrowdAfter {
                         fr.remove(cols: Set(itemsList.indices.filter { t.itemSeller[Int(itemsList[$0])] == seller }.map { Int32($0) }))
                     }
                     continue
