@@ -299,8 +299,9 @@ public final class Trainer {
             warnings.append(String(format: "it does not beat the detectors alone by cross-validation (precision@K %.3f vs %.3f, AUC %.3f vs %.3f)",
                                    best.precisionAtK.value, da.precisionAtK.value, best.auc.value, da.auc.value))
         }
-        if Double(flaggedWithModel) > max(volumeFactor * Double(flaggedByDetectors), Double(flaggedByDetectors + volumeSlack)) {
-            warnings.append("it would flag \(flaggedWithModel) accounts where the detectors flag \(flaggedByDetectors)")
+        let implied = Self.impliedFraudAccounts(positives: positives, labelled: n, accounts: table.accountCount)
+        if flaggedWithModel > Self.flagVolumeLimit(detectors: flaggedByDetectors, implied: implied, factor: volumeFactor, slack: volumeSlack) {
+            warnings.append("it would flag \(flaggedWithModel) accounts where the detectors flag \(flaggedByDetectors) and the labels' fraud share implies about \(implied)")
         }
         let promoted = promote && (warnings.isEmpty || force)
         var cvOut: [String: Double] = ["folds": Double(nFolds), "k": Double(k),
@@ -319,6 +320,20 @@ public final class Trainer {
                            detectors: da, promoted: promoted, warnings: warnings, flaggedByDetectors: flaggedByDetectors,
                            flaggedWithModel: flaggedWithModel, calibrated: true, loadSeconds: loadSeconds, stages: stages,
                            seconds: Date().timeIntervalSince(t0))
+    }
+
+    /// How many of the store's accounts the labelled fraud share implies. Analysts label the
+    /// suspicious more often than the rest, so this leans high: a ceiling, not an estimate.
+    public static func impliedFraudAccounts(positives: Int, labelled: Int, accounts: Int) -> Int {
+        labelled > 0 ? Int((Double(positives) / Double(labelled) * Double(accounts)).rounded()) : 0
+    }
+
+    /// The most accounts a new model may flag and still become current without `--force`: a
+    /// jump far past what the detectors flag AND past what the labels imply is an explosion; a
+    /// store whose detectors find nothing (an export with one event type and no shared
+    /// identifiers) still gets a model whose flags stay within the labels' fraud share.
+    public static func flagVolumeLimit(detectors: Int, implied: Int, factor: Double, slack: Int) -> Int {
+        max(Int(factor * Double(detectors)), detectors + slack, implied)
     }
 
     static func mean(_ v: [Double]) -> Double { v.isEmpty ? .nan : v.reduce(0, +) / Double(v.count) }

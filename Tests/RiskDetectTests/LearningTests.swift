@@ -242,3 +242,24 @@ final class LearningTests: XCTestCase {
         XCTAssertTrue(picks.allSatisfy { $0.uncertainty > 0.05 }, "\(picks.map(\.uncertainty))")
     }
 }
+
+/// The flag-volume guard judges a model against what the detectors flag and what the labels imply.
+final class FlagVolumeGuardTests: XCTestCase {
+    func testDetectorsThatFlagNothingDoNotBlockAModelWithinTheLabelsFraudShare() {
+        // An export where the detectors find nothing: 366 of 3,997 labelled accounts are fraud,
+        // 39,974 accounts in all → about 3,660 implied; a model flagging 1,910 is no explosion.
+        let implied = Trainer.impliedFraudAccounts(positives: 366, labelled: 3_997, accounts: 39_974)
+        XCTAssertEqual(implied, 3_660)
+        let limit = Trainer.flagVolumeLimit(detectors: 0, implied: implied, factor: 3, slack: 100)
+        XCTAssertEqual(limit, 3_660)
+        XCTAssertLessThanOrEqual(1_910, limit)
+        // Past both references it is one: 36 labels (8 fraud) on 20,000 accounts imply 4,444; the
+        // detectors flag 403 (limit 1,209 from them); 5,087 flags stay refused.
+        let small = Trainer.impliedFraudAccounts(positives: 8, labelled: 36, accounts: 20_000)
+        XCTAssertEqual(small, 4_444)
+        XCTAssertGreaterThan(5_087, Trainer.flagVolumeLimit(detectors: 403, implied: small, factor: 3, slack: 100))
+        // The detectors' own reference still counts when it is the larger.
+        XCTAssertEqual(Trainer.flagVolumeLimit(detectors: 2_000, implied: 100, factor: 3, slack: 100), 6_000)
+        XCTAssertEqual(Trainer.impliedFraudAccounts(positives: 0, labelled: 0, accounts: 10), 0)
+    }
+}
