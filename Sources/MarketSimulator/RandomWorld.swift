@@ -216,28 +216,13 @@ extension Simulator {
             let sessions = rng.int(in: 1...(interval > 20 ? 12 : 4))
             for _ in 0..<sessions {
                 let day = rng.int(cfg.days)
-                var t = start + Int64(day) * dayMs + Int64(rng.int(86_400)) * 1000
+                let t = start + Int64(day) * dayMs + Int64(rng.int(86_400)) * 1000
                 let hours = interval > 20 ? rng.uniform(2, 10) : rng.uniform(0.3, 3)
                 let n = min(6000, max(40, Int(hours * 3600 / interval)))
                 let sess = newSession()
                 let ip = rotate ? block + ".\(rng.int(in: 2...250))" : ipFixed
-                var out: [Event] = []
-                out.reserveCapacity(n)
-                for _ in 0..<n {
-                    var e: Event
-                    if mode == 1 || (mode == 2 && rng.chance(0.5)) {
-                        cursor = (cursor + 1 + rng.int(3)) % accounts.count
-                        e = base(a, "profile_view", t, device: dev, ip: ip, session: sess)
-                        e.target = accounts[cursor].id
-                    } else {
-                        cursor = (cursor + 1 + rng.int(3)) % items.count
-                        e = base(a, "view", t, device: dev, ip: ip, session: sess)
-                        e.item = items[cursor].id; e.seller = accounts[items[cursor].seller].id
-                    }
-                    out.append(e)
-                    t += Int64(interval * 1000 * (1 + jitter * (rng.unit() * 2 - 1)))
-                }
-                out.forEach(schedule)
+                scrapeSession(a, n: n, from: t, interval: interval, jitter: jitter, device: dev, ip: ip, session: sess,
+                              cursor: &cursor) { mode == 1 || (mode == 2 && rng.chance(0.5)) }
             }
         }
     }

@@ -447,28 +447,37 @@ extension Simulator {
             var cursor = rng.int(accounts.count)
             for _ in 0..<rng.int(in: 1...4) {
                 let day = rng.int(cfg.days)
-                var t = start + Int64(day) * dayMs + Int64(rng.int(86_400)) * 1000
+                let t = start + Int64(day) * dayMs + Int64(rng.int(86_400)) * 1000
                 let n = Int(rng.uniform(0.5, 3) * 3600 / interval)
                 let sess = newSession()
-                var out: [Event] = []
-                out.reserveCapacity(n)
-                for _ in 0..<n {
-                    var e: Event
-                    if profiles {
-                        cursor = (cursor + 1 + rng.int(3)) % accounts.count
-                        e = base(a, "profile_view", t, device: dev, ip: ip, session: sess)
-                        e.target = accounts[cursor].id
-                    } else {
-                        cursor = (cursor + 1 + rng.int(3)) % items.count
-                        e = base(a, "view", t, device: dev, ip: ip, session: sess)
-                        e.item = items[cursor].id; e.seller = accounts[items[cursor].seller].id
-                    }
-                    out.append(e)
-                    t += Int64(interval * 1000 * (1 + jitter * (rng.unit() * 2 - 1)))
-                }
-                out.forEach(schedule)
+                scrapeSession(a, n: n, from: t, interval: interval, jitter: jitter, device: dev, ip: ip, session: sess,
+                              cursor: &cursor) { profiles }
             }
         }
+    }
+
+    /// One scraping session: `n` requests from `t0`, each the next item or profile (stepping 1–3
+    /// ahead), `interval` seconds apart with ±`jitter`; `profile()` says which for each request.
+    func scrapeSession(_ a: Account, n: Int, from t0: Int64, interval: Double, jitter: Double, device: String, ip: String,
+                       session: String, cursor: inout Int, profile: () -> Bool) {
+        var t = t0
+        var out: [Event] = []
+        out.reserveCapacity(n)
+        for _ in 0..<n {
+            var e: Event
+            if profile() {
+                cursor = (cursor + 1 + rng.int(3)) % accounts.count
+                e = base(a, "profile_view", t, device: device, ip: ip, session: session)
+                e.target = accounts[cursor].id
+            } else {
+                cursor = (cursor + 1 + rng.int(3)) % items.count
+                e = base(a, "view", t, device: device, ip: ip, session: session)
+                e.item = items[cursor].id; e.seller = accounts[items[cursor].seller].id
+            }
+            out.append(e)
+            t += Int64(interval * 1000 * (1 + jitter * (rng.unit() * 2 - 1)))
+        }
+        out.forEach(schedule)
     }
 
     func injectSpam(_ pool: inout [Int]) {
