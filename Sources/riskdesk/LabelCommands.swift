@@ -90,35 +90,9 @@ enum LabelFile {
         }
     }
 
-    /// Records with the line each starts on; quoted fields may hold commas, quotes and newlines.
+    /// Records with the line each starts on (RFC 4180; `CSVRecords`).
     static func parse(_ text: String, path: String) throws -> [(Int, [String])] {
-        var out: [(Int, [String])] = []
-        var field = "", fields: [String] = []
-        var inQuotes = false, line = 1, start = 1
-        var it = Array(text.unicodeScalars)[...]
-        while let c = it.popFirst() {
-            if inQuotes {
-                if c == "\"" {
-                    if it.first == "\"" { field.unicodeScalars.append("\""); it.removeFirst() } else { inQuotes = false }
-                } else {
-                    if c == "\n" { line += 1 }
-                    field.unicodeScalars.append(c)
-                }
-                continue
-            }
-            switch c {
-            case "\"" where field.isEmpty: inQuotes = true
-            case ",": fields.append(field); field = ""
-            case "\r": continue
-            case "\n":
-                fields.append(field); out.append((start, fields)); fields = []; field = ""
-                line += 1; start = line
-            default: field.unicodeScalars.append(c)
-            }
-        }
-        if inQuotes { throw CLIError("\(path):\(start): a quoted field is never closed") }
-        if !field.isEmpty || !fields.isEmpty { fields.append(field); out.append((start, fields)) }
-        return out
+        do { return try CSVRecords.parse(text, path: path).map { ($0.line, $0.fields) } } catch let e as StoreError { throw CLIError(e.message) }
     }
 }
 

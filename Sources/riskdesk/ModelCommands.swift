@@ -54,7 +54,7 @@ struct Train: ParsableCommand {
             t.force = force
             t.promote = !shadow
             t.minPerClass = minPerClass
-            t.engine = DetectionEngine(rules: noRules ? nil : Folders.catalog(rules: rules))
+            t.engine = DetectionEngine(detectors: standardDetectors(), rules: noRules ? nil : Folders.catalog(rules: rules))
             let bar = isatty(2) != 0 && !json
             let r: TrainReport
             let before = try ModelStore.current(s.db)
@@ -208,7 +208,7 @@ struct Teach: ParsableCommand {
             guard (1...1000).contains(count) else { throw CLIError("--count must be between 1 and 1000") }
             let s = try Store(path: store.path, mustExist: true)
             let m = try resolveModel(s, model)
-            let teacher = Teacher(engine: DetectionEngine(rules: noRules ? nil : Folders.catalog(rules: rules)))
+            let teacher = Teacher(engine: DetectionEngine(detectors: standardDetectors(), rules: noRules ? nil : Folders.catalog(rules: rules)))
             let items: [TeachItem]
             do { items = try teacher.suggest(store: s, model: m, count: count) } catch let e as TrainError { throw CLIError(e.description) }
             if let batch {
