@@ -137,8 +137,16 @@ public struct TrainReport: Sendable {
 /// the observed precision of its out-of-fold scores. It becomes the current model only when
 /// there are enough labels of each class, it beats the detectors alone, and its flag volume
 /// stays sane; otherwise it is stored as a candidate and the old current model stays.
+/// The kinds of model `Trainer` cross-validates: boosted trees and logistic regression on
+/// behaviour features, and both stacked on the detectors' strengths.
+public enum ModelKind: String, CaseIterable, Sendable {
+    case gbdt, logreg, stacked, stackedLogreg = "stacked_logreg"
+    /// Stacked on the detectors' strengths.
+    public var isStacked: Bool { self == .stacked || self == .stackedLogreg }
+}
+
 public final class Trainer {
-    public static let candidateNames = ["gbdt", "logreg", "stacked", "stacked_logreg"]
+    public static let candidateNames = ModelKind.allCases.map(\.rawValue)
     public var folds = 5
     public var seed: UInt64 = 42
     /// Fewer labelled accounts than this in either class: too few to estimate a model.

@@ -127,7 +127,7 @@ struct ExportScores: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "scores",
         abstract: "Every account with its score, risk type, group and reasons (highest score first).")
     @OptionGroup var store: StoreOption
-    @Option(help: "csv or jsonl.") var format: ResultFormat = .csv
+    @Option(help: "csv or jsonl.") var format: ExportFormat = .csv
     @OptionGroup var output: OutputOption
     @OptionGroup var reveal: RevealOption
 
@@ -143,13 +143,12 @@ struct ExportScores: ParsableCommand {
 }
 
 /// Streams a query's rows to stdout as CSV or JSONL (the export commands).
-func streamExport(_ storePath: String, _ format: ResultFormat, _ output: OutputOption, _ reveal: RevealOption, what: String, _ sql: String) throws {
-    guard format == .csv || format == .jsonl else { throw CLIError("--format must be csv or jsonl") }
+func streamExport(_ storePath: String, _ format: ExportFormat, _ output: OutputOption, _ reveal: RevealOption, what: String, _ sql: String) throws {
     try reveal.audit(storePath: storePath, what: what)
     let s = try Store(path: storePath, readOnly: true, maskPII: !reveal.revealed)
     let st = try s.db.prepare(sql)
     try output.write { out in
-        try ResultWriter(format: format, out: out.write).write(st, shouldStop: { Interrupt.isRequested || out.failed })
+        try ResultWriter(format: format.result, out: out.write).write(st, shouldStop: { Interrupt.isRequested || out.failed })
         if Interrupt.isRequested { throw CLIError("interrupted; nothing more written", code: 130) }
     }
 }
@@ -167,9 +166,6 @@ func standardDetectors() -> [Detector] {
 func loadTruth(_ path: String) throws -> Truth {
     do { return try Truth(path: path) } catch let e as TruthError { throw CLIError(e.description) }
 }
-
-/// What `eval` prints.
-enum EvalFormat: String, CaseIterable, ExpressibleByArgument { case text, json }
 
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(

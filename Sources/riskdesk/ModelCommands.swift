@@ -19,7 +19,7 @@ struct Train: ParsableCommand {
         version current.
         """)
     @OptionGroup var store: StoreOption
-    @Option(help: "auto (every candidate, best by cross-validation), gbdt, logreg, stacked or stacked_logreg.") var kind = "auto"
+    @Option(help: "auto (every candidate, best by cross-validation), gbdt, logreg, stacked or stacked_logreg.") var kind: TrainKind = .auto
     @Option(help: "Cross-validation folds.") var folds = 5
     @Flag(help: "Only the candidates stacked on the detectors' strengths.") var stacked = false
     @Flag(help: "Store it as a candidate (not current) and show how the queue would change with it.") var shadow = false
@@ -34,9 +34,6 @@ struct Train: ParsableCommand {
     func run() throws {
         Interrupt.install()
         try guarded {
-            guard kind == "auto" || Trainer.candidateNames.contains(kind) else {
-                throw CLIError("--kind must be auto, \(Trainer.candidateNames.joined(separator: ", ")) (got '\(kind)')")
-            }
             guard (2...20).contains(folds) else { throw CLIError("--folds must be between 2 and 20") }
             guard minPerClass >= 5 else { throw CLIError("--min-per-class must be at least 5") }
             let s = try Store(path: store.path, mustExist: true)
@@ -59,7 +56,7 @@ struct Train: ParsableCommand {
             let r: TrainReport
             let before = try ModelStore.current(s.db)
             do {
-                r = try t.run(store: s, kind: stacked && kind == "auto" ? "stacked-only" : kind, cancel: cancel) { stage in
+                r = try t.run(store: s, kind: stacked && kind == .auto ? "stacked-only" : kind.rawValue, cancel: cancel) { stage in
                     if bar { writeStderr("\r\u{1b}[K\(stage)…") }
                 }
             } catch let e as TrainError { throw CLIError(e.description) } catch is CancelledError {

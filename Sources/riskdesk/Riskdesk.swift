@@ -161,4 +161,3 @@ struct Rejects: ParsableCommand {
     }
 }
 
-extension ResultFormat: ExpressibleByArgument {}
