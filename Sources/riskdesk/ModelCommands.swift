@@ -56,7 +56,8 @@ struct Train: ParsableCommand {
             let r: TrainReport
             let before = try ModelStore.current(s.db)
             do {
-                r = try t.run(store: s, kind: stacked && kind == .auto ? "stacked-only" : kind.rawValue, cancel: cancel) { stage in
+                let kinds = kind.model.map { [$0] } ?? ModelKind.allCases.filter { !stacked || $0.isStacked }
+                r = try t.run(store: s, kinds: kinds, cancel: cancel) { stage in
                     if bar { writeStderr("\r\u{1b}[K\(stage)…") }
                 }
             } catch let e as TrainError { throw CLIError(e.description) } catch is CancelledError {

@@ -33,4 +33,11 @@ final class TypedOptionsTests: CLITestCase {
         XCTAssertEqual(r.status, 1, r.stderr)
         XCTAssertTrue(r.stderr.contains("no such store"), r.stderr)
     }
+
+    func testLabelsParseInAnyCase() throws {
+        // FRAUD is fraud: parsing passes and the command fails later, on the missing store.
+        let r = try CLI.run(["label", "a1", "--as", "FRAUD", "--store", store])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("no such store"), r.stderr)
+    }
 }
