@@ -143,6 +143,10 @@ extension Store {
     }
 
     /// Sets a case's status (open, in_review, escalated, closed), audited.
+    public func setCaseStatus(_ account: String, _ status: CaseStatus, analyst: String, source: String) throws {
+        try setCaseStatus(account, status.rawValue, analyst: analyst, source: source)
+    }
+
     public func setCaseStatus(_ account: String, _ status: String, analyst: String, source: String) throws {
         guard CaseStatus(rawValue: status) != nil else {
             throw ClaimError(description: "status '\(status)' is not open, in_review, escalated or closed")

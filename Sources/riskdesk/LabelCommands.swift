@@ -135,7 +135,7 @@ struct Cases: ParsableCommand {
                         guard let id = try s.claimNext(analyst: who, source: "cli") else { print("no unclaimed case left"); return }
                         print(id)
                     } else if let claim, let setStatus {
-                        try s.setCaseStatus(claim, setStatus.rawValue, analyst: who, source: "cli")
+                        try s.setCaseStatus(claim, setStatus, analyst: who, source: "cli")
                         print("\(claim): \(setStatus.rawValue)")
                     } else if let claim {
                         try s.claim(claim, analyst: who, source: "cli")
