@@ -6,6 +6,7 @@ import PackageDescription
 //     <- RiskImport (contract readers, streaming importer)
 //     <- RiskDetect (detectors, SQL rules, scores), RiskMetrics (metric definitions, metrics over the store)
 //     <- Workbench (the app: state, reducer, views)
+//   RiskDemo: the demo pipeline (MarketSimulator -> RiskImport -> RiskDetect) as one function.
 //   TerminalKit: the UI kit (cells, buffer, widgets, themes); TerminalNcurses: its only
 //   ncurses backend. MarketSimulator writes contract files and depends on nothing.
 //   `riskdesk` (the executable) only wires them together.
@@ -36,6 +37,10 @@ let package = Package(
         .target(name: "RiskMetrics", dependencies: ["RiskStore"]),
         .target(name: "RiskDetect", dependencies: ["RiskStore", "RiskMetrics", "CSQLite", "Assets"],
                 swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
+        // The demo pipeline (simulate → import → detect) as one library function: the only
+        // library that needs the simulator, the importer and the detectors together, so it is
+        // its own small target rather than a dependency of any of them.
+        .target(name: "RiskDemo", dependencies: ["MarketSimulator", "RiskImport", "RiskDetect", "RiskStore", "Assets"]),
         // Terminal UI kit: knows nothing of fraud. Only TerminalNcurses touches ncurses.
         .systemLibrary(name: "CLocale", path: "Sources/CLocale"),
         .systemLibrary(name: "CNcurses", path: "Sources/CNcurses", pkgConfig: "ncursesw",
@@ -44,12 +49,14 @@ let package = Package(
         .target(name: "TerminalNcurses", dependencies: ["TerminalKit", "CNcurses"]),
         .target(name: "Workbench", dependencies: ["RiskStore", "RiskDetect", "RiskMetrics", "TerminalKit", "Assets"]),
         .executableTarget(name: "riskdesk", dependencies: [
-            "RiskStore", "RiskImport", "RiskDetect", "RiskMetrics", "MarketSimulator", "TerminalKit", "TerminalNcurses", "Workbench", "Assets",
+            "RiskStore", "RiskImport", "RiskDetect", "RiskMetrics", "MarketSimulator", "TerminalKit", "TerminalNcurses", "Workbench", "Assets", "RiskDemo",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "RiskStoreTests", dependencies: ["RiskStore"]),
         .testTarget(name: "RiskImportTests", dependencies: ["RiskImport", "RiskStore"]),
         .testTarget(name: "MarketSimulatorTests", dependencies: ["MarketSimulator"]),
+        .testTarget(name: "RiskMetricsTests", dependencies: ["RiskMetrics", "RiskStore"]),
+        .testTarget(name: "RiskDemoTests", dependencies: ["RiskDemo", "RiskStore", "RiskMetrics"]),
         .testTarget(name: "RiskDetectTests", dependencies: ["RiskDetect", "RiskMetrics", "RiskStore", "RiskImport"]),
         .testTarget(name: "CLITests", dependencies: ["RiskStore", "riskdesk"]),
         .testTarget(name: "TerminalKitTests", dependencies: ["TerminalKit"]),

@@ -16,7 +16,10 @@ public struct BrushingDetector: Detector {
     public var maxBlocks = 24
     /// A big seller whose blocks were judged an honest crowd this many times is peeled out.
     public var peelCrowdAfter = 4
-    public init() {}
+    /// Where each judged block's numbers go, for tuning (nil: nowhere; `riskdesk` sets it
+    /// from RISKDESK_DEBUG).
+    public var debugLog: (@Sendable (String) -> Void)?
+    public init(debugLog: (@Sendable (String) -> Void)? = nil) { self.debugLog = debugLog }
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
         // Edges: (buyer, item) with the number of orders and reviews between them.
@@ -189,8 +192,8 @@ public struct BrushingDetector: Detector {
         let ring = (0.3 * Stat.ramp(repeatFrac, 0.3, 0.7) + 0.3 * Stat.ramp(shareFrac, 0.1, 0.5)
                  + 0.25 * Stat.ramp(fiveFrac * reviewFrac, 0.5, 0.85) + 0.15 * Stat.ramp(dupFrac, 0.3, 0.7))
                  * (0.4 + 0.6 * Stat.ramp(n, 3, 8))
-        if ProcessInfo.processInfo.environment["RISKDESK_DEBUG"] != nil {
-            FileHandle.standardError.write("\(group): buyers \(members.count) core \(core.count) items \(items.count) density \(String(format: "%.3f", density)) repeat \(String(format: "%.2f", repeatFrac)) share \(String(format: "%.2f", shareFrac)) five \(String(format: "%.2f", fiveFrac)) reviews/orders \(String(format: "%.2f", reviewFrac)) dup \(String(format: "%.2f", dupFrac)) ring \(String(format: "%.2f", ring))\n".data(using: .utf8)!)
+        if let debugLog {
+            debugLog("\(group): buyers \(members.count) core \(core.count) items \(items.count) density \(String(format: "%.3f", density)) repeat \(String(format: "%.2f", repeatFrac)) share \(String(format: "%.2f", shareFrac)) five \(String(format: "%.2f", fiveFrac)) reviews/orders \(String(format: "%.2f", reviewFrac)) dup \(String(format: "%.2f", dupFrac)) ring \(String(format: "%.2f", ring))")
         }
         guard ring >= 0.45 else { return nil }
         sellerWeight = [:]

@@ -15,7 +15,10 @@ public struct ClickFarmDetector: Detector {
     public var minGroup = 5
     public var minCore = 3
     public var minDensity = 0.2       // lockstep pairs / possible pairs within a group
-    public init() {}
+    /// Where each farm candidate's numbers go, for tuning (nil: nowhere; `riskdesk` sets it
+    /// from RISKDESK_DEBUG).
+    public var debugLog: (@Sendable (String) -> Void)?
+    public init(debugLog: (@Sendable (String) -> Void)? = nil) { self.debugLog = debugLog }
 
     /// Lockstep is looked for at several window lengths (a third of, once and four times
     /// `windowMs`): a farm told to act "within five minutes" and one given an hour both show.
@@ -215,8 +218,8 @@ public struct ClickFarmDetector: Detector {
             let sharedDevices = devOwners.filter { $0.value.count >= 2 }
             let sharedIPs = ipOwners.filter { $0.value.count >= 3 }
             let devShare = Double(members.filter { a in sharedDevices.values.contains { $0.contains(a) } }.count) / Double(members.count)
-            if ProcessInfo.processInfo.environment["RISKDESK_DEBUG"] != nil {
-                FileHandle.standardError.write("farm candidate: members \(members.count) jobs \(jobs) devShare \(String(format: "%.2f", devShare)) pairs \(members.reduce(0) { $0 + (partners[$1]?.count ?? 0) } / 2)\n".data(using: .utf8)!)
+            if let debugLog {
+                debugLog("farm candidate: members \(members.count) jobs \(jobs) devShare \(String(format: "%.2f", devShare)) pairs \(members.reduce(0) { $0 + (partners[$1]?.count ?? 0) } / 2)")
             }
             farmNo += 1
             let group = "farm-\(farmNo)"

@@ -2,14 +2,6 @@ import Assets
 import Foundation
 import RiskStore
 
-public struct DetectorReport: Sendable {
-    public var name: String
-    public var seconds: Double
-    public var findings: Int
-    public var accounts: Int
-    public var error: String?
-}
-
 public struct DetectReport: Sendable {
     public var runID: Int64
     public var events: Int
@@ -55,8 +47,10 @@ public final class DetectionEngine {
     /// The final score's layers beyond the detectors (Scoring.swift).
     public var layers = ScoringLayers()
 
-    public static func standardDetectors() -> [Detector] {
-        [BrushingDetector(), ClickFarmDetector(), IdentityDetector(), ScalperDetector(),
+    /// The shipped detectors; `debugLog` gets the brushing and click-farm detectors' tuning
+    /// numbers (the executable sets it from RISKDESK_DEBUG).
+    public static func standardDetectors(debugLog: (@Sendable (String) -> Void)? = nil) -> [Detector] {
+        [BrushingDetector(debugLog: debugLog), ClickFarmDetector(debugLog: debugLog), IdentityDetector(), ScalperDetector(),
          TakeoverDetector(), ScrapingDetector(), SpamDetector(), RefundAbuseDetector()]
     }
 
@@ -83,17 +77,13 @@ public final class DetectionEngine {
     /// `progress(stage, fraction of the whole run)`.
     public func run(store: Store, cancel: CancelToken = CancelToken(),
                     progress: @escaping (String, Double) -> Void = { _, _ in }) throws -> DetectReport {
-        let db = store.db
         let started = Date()
-        try db.run("INSERT INTO detect_runs (started_at, pid) VALUES (?, ?)", [.int(Timestamp.nowMs()), .int(Int64(getpid()))])
-        let runID = db.lastInsertRowID
+        let runID = try store.beginDetectRun()
         do {
             let report = try runInner(store: store, runID: runID, started: started, cancel: cancel, progress: progress)
             return report
         } catch {
-            let cancelled = error is CancelledError
-            try? db.run("UPDATE detect_runs SET status = ?, finished_at = ?, message = ? WHERE id = ?",
-                        [.text(cancelled ? "cancelled" : "failed"), .int(Timestamp.nowMs()), .text("\(error)"), .int(runID)])
+            try? store.endDetectRun(runID, cancelled: error is CancelledError, message: "\(error)")
             throw error
         }
     }
@@ -193,72 +183,22 @@ public final class DetectionEngine {
         }
         // A model whose flag volume explodes against the run before is flagged loudly.
         var warnings: [String] = []
-        if let modelID, let prev = try db.rows("SELECT flagged FROM detect_runs WHERE status = 'done' AND id < ? AND flagged IS NOT NULL ORDER BY id DESC LIMIT 1", [.int(runID)]).first?[0].int,
+        if let modelID, let prev = try store.flaggedBefore(run: runID),
            Double(flagged) > max(volumeFactor * Double(prev), Double(prev) + Double(volumeSlack)) {
             warnings.append("model v\(modelID) flags \(flagged) accounts where the run before flagged \(prev): check it with `riskdesk detect --shadow` or run `riskdesk detect --no-model`")
         }
-        var groupCount = 0
-        try db.transaction {
-            try db.exec("DELETE FROM findings; DELETE FROM scores; DELETE FROM groups;")
-            // A cancel that arrives while the results are written rolls the whole write back:
-            // the previous results stay and the run is recorded cancelled.
-            progress("writing results", 0.97)
-            let ins = try db.prepare("""
-                INSERT INTO findings (run_id, account_id, detector, risk_type, strength, reason, evidence, group_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            for (i, f) in findings.enumerated() {
-                if i & 0xFFF == 0 { try cancel.check() }
-                ins.bindInt(1, runID)
-                ins.bindText(2, table.accountID(f.account))
-                ins.bindText(3, f.detector)
-                ins.bindText(4, f.riskType)
-                ins.bindDouble(5, (f.strength * 10_000).rounded() / 10_000)
-                ins.bindText(6, f.reason)
-                ins.bindText(7, f.rawEvidence ?? f.evidenceJSON)
-                if let g = f.group { ins.bindText(8, g) } else { ins.bindNull(8) }
-                try ins.execute()
-            }
-            let sc = try db.prepare("INSERT INTO scores (account_id, run_id, score, risk_type, group_id, reasons, n_findings) VALUES (?, ?, ?, ?, ?, ?, ?)")
-            for (a, s) in scores.enumerated() {
-                if a & 0xFFF == 0 { try cancel.check() }
-                sc.bindText(1, table.accountID(Int32(a)))
-                sc.bindInt(2, runID)
-                sc.bindDouble(3, (s.score * 10_000).rounded() / 10_000)
-                if let r = s.riskType { sc.bindText(4, r) } else { sc.bindNull(4) }
-                if let g = s.group { sc.bindText(5, g) } else { sc.bindNull(5) }
-                if s.reasons.isEmpty { sc.bindNull(6) } else { sc.bindText(6, s.reasons.joined(separator: "; ")) }
-                sc.bindInt(7, Int64(s.findings))
-                try sc.execute()
-            }
-            try db.run("""
-                INSERT INTO groups (group_id, run_id, risk_type, size, score, reason)
-                SELECT f.group_id, ?, (SELECT risk_type FROM findings g WHERE g.group_id = f.group_id GROUP BY risk_type ORDER BY count(*) DESC LIMIT 1),
-                       count(DISTINCT f.account_id), max(s.score),
-                       (SELECT reason FROM findings g WHERE g.group_id = f.group_id ORDER BY strength DESC LIMIT 1)
-                FROM findings f JOIN scores s USING (account_id)
-                WHERE f.group_id IS NOT NULL GROUP BY f.group_id
-                """, [.int(runID)])
-            groupCount = db.changes
-            let detJSON = "[" + reports.map { r in
-                "{\"name\":\(jsonString(r.name)),\"seconds\":\(String(format: "%.3f", r.seconds)),\"findings\":\(r.findings),\"accounts\":\(r.accounts)" +
-                (r.error.map { ",\"error\":\(jsonString($0))" } ?? "") + "}"
-            }.joined(separator: ",") + "]"
-            let rtJSON = "{" + riskTypes.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)):\($0.value)" }.joined(separator: ",") + "}"
-            // The score distribution (20 bins over 0..1), for drift between runs.
-            var hist = [Int](repeating: 0, count: 20)
-            for s in scores { hist[min(19, max(0, Int(s.score * 20)))] += 1 }
-            try db.run("""
-                UPDATE detect_runs SET status = 'done', finished_at = ?, events = ?, accounts = ?, flagged = ?,
-                       detectors = ?, risk_types = ?, score_hist = ?, model_id = ?, message = ? WHERE id = ?
-                """, [.int(Timestamp.nowMs()), .int(Int64(table.count)), .int(Int64(table.accountCount)), .int(Int64(flagged)),
-                      .text(detJSON), .text(rtJSON), .text("[" + hist.map(String.init).joined(separator: ",") + "]"),
-                      modelID.map { .int($0) } ?? .null, warnings.isEmpty ? .null : .text(warnings.joined(separator: "; ")), .int(runID)])
-            // Every run's scores, for comparing runs (champion / challenger); the last ten are kept.
-            try db.run("DELETE FROM run_scores WHERE run_id NOT IN (SELECT id FROM detect_runs WHERE status = 'done' ORDER BY id DESC LIMIT 9)")
-            try db.run("INSERT INTO run_scores(run_id, account_id, score) SELECT ?, account_id, score FROM scores", [.int(runID)])
-            try cancel.check()
-        }
+        // A cancel that arrives while the results are written rolls the whole write back:
+        // the previous results stay and the run is recorded cancelled.
+        progress("writing results", 0.97)
+        let totals = DetectRunTotals(events: table.count, accounts: table.accountCount, flagged: flagged, detectors: reports,
+                                     riskTypes: riskTypes, modelID: modelID, warnings: warnings)
+        let groupCount = try store.writeDetectResults(run: runID, findings: findings.lazy.map { f in
+            FindingRecord(account: table.accountID(f.account), detector: f.detector, riskType: f.riskType, strength: f.strength,
+                          reason: f.reason, evidence: f.rawEvidence ?? f.evidenceJSON, group: f.group)
+        }, scores: scores.enumerated().lazy.map { a, s in
+            ScoreRecord(account: table.accountID(Int32(a)), score: s.score, riskType: s.riskType, group: s.group,
+                        reasons: s.reasons, findings: s.findings)
+        }, totals: totals, check: { try cancel.check() })
         progress("done", 1)
         return DetectReport(runID: runID, events: table.count, accounts: table.accountCount, flagged: flagged,
                             loadSeconds: loadSeconds, seconds: Date().timeIntervalSince(started), detectors: reports,

@@ -1,4 +1,5 @@
 import Foundation
+import RiskStore
 
 /// Which layers the final score combines (each can be switched off with `detect --disable`).
 public struct ScoringLayers: Sendable {

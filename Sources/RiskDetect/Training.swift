@@ -137,8 +137,16 @@ public struct TrainReport: Sendable {
 /// the observed precision of its out-of-fold scores. It becomes the current model only when
 /// there are enough labels of each class, it beats the detectors alone, and its flag volume
 /// stays sane; otherwise it is stored as a candidate and the old current model stays.
+/// The kinds of model `Trainer` cross-validates: boosted trees and logistic regression on
+/// behaviour features, and both stacked on the detectors' strengths.
+public enum ModelKind: String, CaseIterable, Sendable {
+    case gbdt, logreg, stacked, stackedLogreg = "stacked_logreg"
+    /// Stacked on the detectors' strengths.
+    public var isStacked: Bool { self == .stacked || self == .stackedLogreg }
+}
+
 public final class Trainer {
-    public static let candidateNames = ["gbdt", "logreg", "stacked", "stacked_logreg"]
+    public static let candidateNames = ModelKind.allCases.map(\.rawValue)
     public var folds = 5
     public var seed: UInt64 = 42
     /// Fewer labelled accounts than this in either class: too few to estimate a model.
@@ -162,25 +170,34 @@ public final class Trainer {
     /// `kind`: "auto" (every candidate), one candidate's name, or "stacked-only" (the two stacked ones).
     public func run(store: Store, kind: String = "auto", cancel: CancelToken = CancelToken(),
                     progress: @escaping (String) -> Void = { _ in }) throws -> TrainReport {
+        let kinds: [ModelKind]
+        switch kind {
+        case "auto": kinds = ModelKind.allCases
+        case "stacked-only": kinds = ModelKind.allCases.filter(\.isStacked)
+        default:
+            guard let k = ModelKind(rawValue: kind) else { throw TrainError(description: "unknown model kind '\(kind)' (auto, \(Self.candidateNames.joined(separator: ", ")))") }
+            kinds = [k]
+        }
+        return try run(store: store, kinds: kinds, cancel: cancel, progress: progress)
+    }
+
+    /// Cross-validates these kinds (at least one) and keeps the best.
+    public func run(store: Store, kinds: [ModelKind], cancel: CancelToken = CancelToken(),
+                    progress: @escaping (String) -> Void = { _ in }) throws -> TrainReport {
+        precondition(!kinds.isEmpty, "no model kind to train")
         let db = store.db
         let t0 = Date()
         var labelled: [String: Bool] = [:]
-        for r in try db.rows("SELECT account_id, label FROM current_labels WHERE label IN ('fraud','legit')") {
-            if let a = r[0].string { labelled[a] = r[1].string == "fraud" }
+        for r in try db.rows("SELECT account_id, label FROM current_labels WHERE label IN (?, ?)",
+                             [.text(LabelValue.fraud.rawValue), .text(LabelValue.legit.rawValue)]) {
+            if let a = r[0].string { labelled[a] = r[1].string == LabelValue.fraud.rawValue }
         }
         let positives = labelled.values.filter { $0 }.count
         let negatives = labelled.count - positives
         guard positives >= 5, negatives >= 5 else {
             throw TrainError(description: "not enough labels to learn from: \(positives) fraud and \(negatives) legit (need at least \(minPerClass) of each to become current, 5 to train at all; label with `riskdesk label`, or pick accounts with `riskdesk teach`)")
         }
-        let names: [String]
-        switch kind {
-        case "auto": names = Self.candidateNames
-        case "stacked-only": names = ["stacked", "stacked_logreg"]
-        default:
-            guard Self.candidateNames.contains(kind) else { throw TrainError(description: "unknown model kind '\(kind)' (auto, \(Self.candidateNames.joined(separator: ", ")))") }
-            names = [kind]
-        }
+        let names = kinds.map(\.rawValue)
         var stages: [String: Double] = [:]
         var mark = Date()
         func lap(_ name: String) { stages[name] = Date().timeIntervalSince(mark); mark = Date() }

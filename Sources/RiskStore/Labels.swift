@@ -143,8 +143,12 @@ extension Store {
     }
 
     /// Sets a case's status (open, in_review, escalated, closed), audited.
+    public func setCaseStatus(_ account: String, _ status: CaseStatus, analyst: String, source: String) throws {
+        try setCaseStatus(account, status.rawValue, analyst: analyst, source: source)
+    }
+
     public func setCaseStatus(_ account: String, _ status: String, analyst: String, source: String) throws {
-        guard ["open", "in_review", "escalated", "closed"].contains(status) else {
+        guard CaseStatus(rawValue: status) != nil else {
             throw ClaimError(description: "status '\(status)' is not open, in_review, escalated or closed")
         }
         try db.transaction {

@@ -9,10 +9,11 @@ public final class Store {
     public let readOnly: Bool
     let busyTimeoutMs: Int32
 
-    /// Where a command finds the store: `--store`, else `$RISKDESK_STORE`, else ./riskdesk.db.
-    public static func defaultPath(explicit: String?) -> String {
+    /// Where a command finds the store: `--store` (`explicit`), else `$RISKDESK_STORE`
+    /// (`environment`: the executable reads the variable), else ./riskdesk.db.
+    public static func defaultPath(explicit: String?, environment: String? = nil) -> String {
         if let explicit, !explicit.isEmpty { return explicit }
-        if let env = ProcessInfo.processInfo.environment["RISKDESK_STORE"], !env.isEmpty { return env }
+        if let environment, !environment.isEmpty { return environment }
         return "riskdesk.db"
     }
 

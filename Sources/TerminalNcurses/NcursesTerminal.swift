@@ -23,12 +23,13 @@ public final class NcursesTerminal: Terminal {
         public let description: String
     }
 
-    /// Fails with a clear message when stdout isn't a terminal or TERM can't be driven.
-    public init(mouse: Bool = true) throws {
+    /// Fails with a clear message when stdout isn't a terminal or `term` (the executable
+    /// passes $TERM) can't be driven.
+    public init(term: String?, mouse: Bool = true) throws {
         guard isatty(1) != 0, isatty(0) != 0 else {
             throw OpenError(description: "the workbench needs a terminal (stdin and stdout are not a tty); use `riskdesk query` in scripts")
         }
-        let term = ProcessInfo.processInfo.environment["TERM"] ?? ""
+        let term = term ?? ""
         if term.isEmpty || term == "dumb" {
             throw OpenError(description: "TERM is \(term.isEmpty ? "not set" : "'dumb'"): this terminal can't be driven; set TERM (e.g. xterm-256color)")
         }

@@ -251,18 +251,21 @@ public final class App {
         data.catalog = catalog
     }
 
-    public init(storePath: String, terminal: Terminal, theme: Theme, analyst: String, synchronous: Bool = false) throws {
+    /// `noColor`: the NO_COLOR convention (the executable reads it); `frameLog`: a file to
+    /// write first-frame and per-frame timings to (RISKDESK_FRAME_LOG; nil: none).
+    public init(storePath: String, terminal: Terminal, theme: Theme, analyst: String, synchronous: Bool = false,
+                noColor: Bool = false, frameLog frameLogPath: String? = nil) throws {
         self.terminal = terminal
         self.synchronous = synchronous
         data = try DataService(path: storePath, analyst: analyst)
         sql = SQLService(path: storePath, analyst: analyst)
-        noColor = !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
+        self.noColor = noColor
         baseTheme = theme
         self.theme = theme.adapted(colors: terminal.colors, noColor: noColor)
         state = AppState(storeName: (storePath as NSString).lastPathComponent, width: terminal.width, height: terminal.height)
         state.analyst = analyst
         setQueryDirectories()
-        if let p = ProcessInfo.processInfo.environment["RISKDESK_FRAME_LOG"] {
+        if let p = frameLogPath {
             FileManager.default.createFile(atPath: p, contents: nil)
             frameLog = FileHandle(forWritingAtPath: p)
         }

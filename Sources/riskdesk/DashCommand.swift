@@ -19,7 +19,7 @@ struct Dash: ParsableCommand {
     @Option(help: "Dashboard: overview, or a file name in queries/dashboards (without .sql).")
     var name = "overview"
     @Option(help: "Time range, counted back from the store's last event: 24h, 7d, 30d, all.")
-    var range = "7d"
+    var range: DashRange = .week
     @Flag(help: "Render to stdout as text (for reports and pipes) instead of opening the workbench.")
     var print = false
     @Option(help: "Width of the printed dashboard in columns.")
@@ -29,9 +29,7 @@ struct Dash: ParsableCommand {
 
     func run() throws {
         try guarded {
-            guard let r = DashRange(rawValue: range) else {
-                throw CLIError("--range: '\(range)' is not one of \(DashRange.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
+            let r = range
             let catalog = Folders.catalog()
             Folders.warnMissing(catalog, kinds: [.dashboards])
             if list {

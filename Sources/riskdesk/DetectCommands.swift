@@ -38,7 +38,7 @@ struct Detect: ParsableCommand {
             let catalog = Folders.catalog(rules: rules)
             if !noRules { Folders.warnMissing(catalog, kinds: [.rules]) }
             let ruleSources = noRules ? [] : Rule.sources(catalog: catalog).rules
-            let engine = DetectionEngine(rules: noRules ? nil : catalog)
+            let engine = DetectionEngine(detectors: standardDetectors(), rules: noRules ? nil : catalog)
             if let modelWeight, !(0...1).contains(modelWeight) { throw CLIError("--model-weight must be between 0 and 1 (got \(modelWeight))") }
             engine.useModel = !noModel
             engine.modelWeight = modelWeight
@@ -127,7 +127,7 @@ struct ExportScores: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "scores",
         abstract: "Every account with its score, risk type, group and reasons (highest score first).")
     @OptionGroup var store: StoreOption
-    @Option(help: "csv or jsonl.") var format: ResultFormat = .csv
+    @Option(help: "csv or jsonl.") var format: ExportFormat = .csv
     @OptionGroup var output: OutputOption
     @OptionGroup var reveal: RevealOption
 
@@ -143,62 +143,28 @@ struct ExportScores: ParsableCommand {
 }
 
 /// Streams a query's rows to stdout as CSV or JSONL (the export commands).
-func streamExport(_ storePath: String, _ format: ResultFormat, _ output: OutputOption, _ reveal: RevealOption, what: String, _ sql: String) throws {
-    guard format == .csv || format == .jsonl else { throw CLIError("--format must be csv or jsonl") }
+func streamExport(_ storePath: String, _ format: ExportFormat, _ output: OutputOption, _ reveal: RevealOption, what: String, _ sql: String) throws {
     try reveal.audit(storePath: storePath, what: what)
     let s = try Store(path: storePath, readOnly: true, maskPII: !reveal.revealed)
     let st = try s.db.prepare(sql)
     try output.write { out in
-        try ResultWriter(format: format, out: out.write).write(st, shouldStop: { Interrupt.isRequested || out.failed })
+        try ResultWriter(format: format.result, out: out.write).write(st, shouldStop: { Interrupt.isRequested || out.failed })
         if Interrupt.isRequested { throw CLIError("interrupted; nothing more written", code: 130) }
     }
 }
 
-/// Ground truth: account_id,label[,attack,group,lookalike]; label fraud|legit|1|0|true|false.
-struct Truth {
-    var label: [String: Bool] = [:]
-    var attack: [String: String] = [:]
-    var lookalikes: [String: [String]] = [:]
-    /// Where it came from, for messages.
-    var source: String
+/// The shipped detectors as the commands run them: $RISKDESK_DEBUG sends the brushing and
+/// click-farm detectors' tuning numbers to stderr.
+func standardDetectors() -> [Detector] {
+    guard Folders.env["RISKDESK_DEBUG"] != nil else { return DetectionEngine.standardDetectors() }
+    return DetectionEngine.standardDetectors(debugLog: debugToStderr)
+}
 
-    /// From a CSV file (RFC 4180, as label files): account_id,label[,attack,group,lookalike].
-    init(path: String) throws {
-        source = path
-        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("\(path): cannot read the truth file") }
-        guard let text = String(data: data, encoding: .utf8) else { throw CLIError("\(path): not UTF-8 text") }
-        let records = try LabelFile.parse(text, path: path)
-        guard let (headerLine, header) = records.first else { throw CLIError("\(path): empty truth file") }
-        let cols = header.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        guard let ai = cols.firstIndex(of: "account_id"), let li = cols.firstIndex(of: "label") else {
-            throw CLIError("\(path):\(headerLine): header must have account_id and label columns (got \(cols.joined(separator: ",")))")
-        }
-        let ki = cols.firstIndex(of: "attack"), lk = cols.firstIndex(of: "lookalike")
-        for (line, f) in records.dropFirst() where !(f.count == 1 && f[0].isEmpty) {
-            guard f.count > max(ai, li) else { throw CLIError("\(path):\(line): expected \(cols.count) columns, found \(f.count)") }
-            let id = f[ai]
-            switch f[li].lowercased() {
-            case "fraud", "1", "true", "yes": label[id] = true
-            case "legit", "0", "false", "no": label[id] = false
-            default: throw CLIError("\(path):\(line): label '\(f[li])' is not fraud or legit")
-            }
-            if let ki, ki < f.count, !f[ki].isEmpty { attack[id] = f[ki] }
-            if let lk, lk < f.count, !f[lk].isEmpty { lookalikes[id] = f[lk].split(separator: "|").map(String.init) }
-        }
-        if label.isEmpty { throw CLIError("\(path): no labelled rows") }
-    }
+@Sendable func debugToStderr(_ line: String) { writeStderr(line + "\n") }
 
-    /// From the analysts' current labels in the store (fraud / legit; unsure ones left out),
-    /// with the label's category as the family. nil when nobody has labelled yet.
-    init?(store: Store) throws {
-        source = "analysts' labels"
-        for r in try store.db.rows("SELECT account_id, label, category FROM current_labels WHERE label IN ('fraud','legit')") {
-            guard let id = r[0].string else { continue }
-            label[id] = r[1].string == "fraud"
-            if let c = r[2].string { attack[id] = c }
-        }
-        if label.isEmpty { return nil }
-    }
+/// Ground truth from --truth FILE (errors name the file and line) or the analysts' labels.
+func loadTruth(_ path: String) throws -> Truth {
+    do { return try Truth(path: path) } catch let e as TruthError { throw CLIError(e.description) }
 }
 
 struct Eval: ParsableCommand {
@@ -207,7 +173,7 @@ struct Eval: ParsableCommand {
         discussion: "K is the number of true fraud accounts. Recall at K is also given per attack family, and how many innocent look-alikes reach the top K.")
     @OptionGroup var store: StoreOption
     @Option(help: "CSV with account_id,label[,attack,group,lookalike] (e.g. a simulation's truth.csv); default: the analysts' labels.") var truth: String?
-    @Option(help: "text or json.") var format = "text"
+    @Option(help: "text or json.") var format: EvalFormat = .text
     @Option(parsing: .upToNextOption, help: "Compare two detection runs (ids from `riskdesk info`, or 'latest' / 'previous'): metrics side by side with bootstrap intervals.")
     var compare: [String] = []
     @Flag(help: "Only accounts no analyst has labelled (what a model trained on the labels has not seen).") var unlabelledOnly = false
@@ -215,79 +181,49 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         try guarded {
-            guard format == "text" || format == "json" else { throw CLIError("--format must be text or json") }
             let s = try Store(path: store.path, readOnly: true)
-            guard try s.db.int("SELECT count(*) FROM detect_runs WHERE status = 'done'") > 0 else {
+            guard try !s.finishedDetectRuns().isEmpty else {
                 throw CLIError("\(store.path): no detection run yet; run `riskdesk detect` first")
             }
             var tr: Truth
-            if let truth { tr = try Truth(path: truth) } else {
+            if let truth { tr = try loadTruth(truth) } else {
                 guard let t = try Truth(store: s) else { throw CLIError("no --truth file and no analyst labels in \(store.path) to measure against") }
                 tr = t
             }
             if unlabelledOnly {
-                for r in try s.db.rows("SELECT account_id FROM current_labels") { if let id = r[0].string { tr.label[id] = nil } }
-                guard tr.label.values.contains(true), tr.label.values.contains(false) else {
+                try tr.removeLabelled(in: s)
+                guard tr.hasBothClasses else {
                     throw CLIError("--unlabelled-only leaves no fraud and legit accounts to measure")
                 }
             }
             if !compare.isEmpty { try compareRuns(s, tr); return }
-            var score: [String: Double] = [:]
-            let st = try s.db.prepare("SELECT account_id, score FROM scores")
-            while try st.step() { score[st.text(0) ?? ""] = st.double(1) }
-            let ids = tr.label.keys.sorted()
-            let scores = ids.map { score[$0] ?? 0 }
-            let labels = ids.map { tr.label[$0]! }
-            let missing = ids.filter { score[$0] == nil }.count
-            let k = labels.filter { $0 }.count
-            let top = Set(Ranking.topK(scores: scores, k: k).map { ids[$0] })
-            var families: [String: (Int, Int)] = [:]
-            for id in ids where tr.label[id]! {
-                let fam = tr.attack[id] ?? "fraud"
-                var x = families[fam] ?? (0, 0)
-                x.0 += 1
-                if top.contains(id) { x.1 += 1 }
-                families[fam] = x
-            }
-            var lookalikes: [String: (Int, Int)] = [:]
-            for (id, tags) in tr.lookalikes where tr.label[id] == false {
-                for tag in tags {
-                    var x = lookalikes[tag] ?? (0, 0)
-                    x.0 += 1
-                    if top.contains(id) { x.1 += 1 }
-                    lookalikes[tag] = x
-                }
-            }
-            let auc = Ranking.auc(scores: scores, labels: labels)
-            let ap = Ranking.averagePrecision(scores: scores, labels: labels)
-            let pk = Ranking.precisionAtK(scores: scores, labels: labels, k: k)
-            let rk = Ranking.recallAtK(scores: scores, labels: labels, k: k)
-            if format == "json" {
-                var o: [String: Any] = ["k": k, "accounts": ids.count, "missing_from_store": missing]
-                o["auc"] = auc ?? NSNull()
-                o["avg_precision"] = ap ?? NSNull()
-                o["precision_at_k"] = pk ?? NSNull()
-                o["recall_at_k"] = rk ?? NSNull()
-                o["families"] = families.mapValues { ["accounts": $0.0, "in_top_k": $0.1, "recall_at_k": Double($0.1) / Double($0.0)] }
-                o["lookalikes_in_top_k"] = lookalikes.mapValues { ["accounts": $0.0, "in_top_k": $0.1] }
+            let e = tr.evaluate(scores: try s.scoreByAccount())
+            if format == .json {
+                var o: [String: Any] = ["k": e.k, "accounts": e.accounts, "missing_from_store": e.missing]
+                o["auc"] = e.auc ?? NSNull()
+                o["avg_precision"] = e.avgPrecision ?? NSNull()
+                o["precision_at_k"] = e.precisionAtK ?? NSNull()
+                o["recall_at_k"] = e.recallAtK ?? NSNull()
+                o["families"] = e.families.mapValues { ["accounts": $0.accounts, "in_top_k": $0.inTopK, "recall_at_k": $0.recall] }
+                o["lookalikes_in_top_k"] = e.lookalikes.mapValues { ["accounts": $0.accounts, "in_top_k": $0.inTopK] }
                 let data = try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys])
                 print(String(decoding: data, as: UTF8.self))
                 return
             }
             func f(_ x: Double?) -> String { x.map { String(format: "%.4f", $0) } ?? "n/a" }
-            print("accounts \(ids.count) (\(k) fraud = K)\(missing > 0 ? ", \(missing) without a score" : "")")
-            print("auc             \(f(auc))")
-            print("avg_precision   \(f(ap))")
-            print("precision_at_k  \(f(pk))")
-            print("recall_at_k     \(f(rk))")
+            print("accounts \(e.accounts) (\(e.k) fraud = K)\(e.missing > 0 ? ", \(e.missing) without a score" : "")")
+            print("auc             \(f(e.auc))")
+            print("avg_precision   \(f(e.avgPrecision))")
+            print("precision_at_k  \(f(e.precisionAtK))")
+            print("recall_at_k     \(f(e.recallAtK))")
             print("\nfamily           accounts  in top K  recall@K")
-            for (fam, x) in families.sorted(by: { $0.key < $1.key }) {
-                print("  \(fam.padding(toLength: 14, withPad: " ", startingAt: 0)) \(String(format: "%8d  %8d  %8.3f", x.0, x.1, Double(x.1) / Double(x.0)))")
+            for (fam, x) in e.families.sorted(by: { $0.key < $1.key }) {
+                print("  \(fam.padding(toLength: 14, withPad: " ", startingAt: 0)) \(String(format: "%8d  %8d  %8.3f", x.accounts, x.inTopK, x.recall))")
             }
-            if !lookalikes.isEmpty {
+            if !e.lookalikes.isEmpty {
                 print("\nlook-alike       accounts  in top K")
-                for (tag, x) in lookalikes.sorted(by: { $0.key < $1.key }) {
-                    print("  \(tag.padding(toLength: 14, withPad: " ", startingAt: 0)) \(String(format: "%8d  %8d", x.0, x.1))")
+                for (tag, x) in e.lookalikes.sorted(by: { $0.key < $1.key }) {
+                    print("  \(tag.padding(toLength: 14, withPad: " ", startingAt: 0)) \(String(format: "%8d  %8d", x.accounts, x.inTopK))")
                 }
             }
         }
@@ -297,7 +233,7 @@ struct Eval: ParsableCommand {
     func compareRuns(_ s: Store, _ tr: Truth) throws {
         guard compare.count == 2 else { throw CLIError("--compare takes two runs: RUN_A RUN_B (ids, or latest / previous)") }
         guard resamples >= 50 else { throw CLIError("--resamples must be at least 50") }
-        let done = try s.db.rows("SELECT id FROM detect_runs WHERE status = 'done' ORDER BY id DESC").compactMap { $0[0].int }
+        let done = try s.finishedDetectRuns()
         func resolve(_ r: String) throws -> Int64 {
             switch r {
             case "latest": guard let x = done.first else { break }; return x
@@ -311,25 +247,20 @@ struct Eval: ParsableCommand {
         }
         let ra = try resolve(compare[0]), rb = try resolve(compare[1])
         func scores(_ run: Int64) throws -> [String: Double] {
-            var out: [String: Double] = [:]
-            let st = try s.db.prepare("SELECT account_id, score FROM run_scores WHERE run_id = ?")
-            try st.bind([.int(run)])
-            while try st.step() { out[st.text(0) ?? ""] = st.double(1) }
+            let out = try s.runScores(run)
             if out.isEmpty { throw CLIError("run \(run) has no stored scores (runs before schema v8, or older than the last ten)") }
             return out
         }
         let sa = try scores(ra), sb = try scores(rb)
-        let ids = tr.label.keys.sorted()
-        let labels = ids.map { tr.label[$0]! }
-        let c = Bootstrap.compare(ids.map { sa[$0] ?? 0 }, ids.map { sb[$0] ?? 0 }, labels: labels, resamples: resamples)
-        if format == "json" {
+        let c = tr.compare(sa, sb, resamples: resamples)
+        if format == .json {
             func j(_ m: [String: Bootstrap.Interval]) -> [String: Any] { m.mapValues { ["value": $0.value, "low": $0.low, "high": $0.high] } }
-            let o: [String: Any] = ["run_a": ra, "run_b": rb, "accounts": ids.count, "k": c.k, "truth": tr.source, "resamples": resamples,
+            let o: [String: Any] = ["run_a": ra, "run_b": rb, "accounts": tr.label.count, "k": c.k, "truth": tr.source, "resamples": resamples,
                                     "a": j(c.a), "b": j(c.b), "b_minus_a": j(c.difference)]
             print(String(decoding: try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]), as: UTF8.self))
             return
         }
-        print("accounts \(ids.count) (\(c.k) fraud = K) · truth: \(tr.source)\(unlabelledOnly ? " · unlabelled accounts only" : "") · 95% bootstrap intervals (\(resamples) resamples)")
+        print("accounts \(tr.label.count) (\(c.k) fraud = K) · truth: \(tr.source)\(unlabelledOnly ? " · unlabelled accounts only" : "") · 95% bootstrap intervals (\(resamples) resamples)")
         func f(_ i: Bootstrap.Interval) -> String { String(format: "%.4f [%.4f, %.4f]", i.value, i.low, i.high) }
         print("metric          run \(ra)".padding(toLength: 42, withPad: " ", startingAt: 0) + "run \(rb)".padding(toLength: 27, withPad: " ", startingAt: 0) + "run \(rb) − run \(ra)")
         for m in Bootstrap.metrics {
@@ -388,18 +319,16 @@ struct RulesTest: ParsableCommand {
             let secs = Date().timeIntervalSince(start)
             print("rule \(rule.id) (\(rule.riskType), \(rule.severity)): \(rule.description)")
             print("flags \(hits.count) account(s) in \(String(format: "%.2f", secs)) s")
-            let tr = try truth.map { try Truth(path: $0) } ?? Truth(store: try Store(path: store.path, readOnly: true))
+            let tr = try truth.map { try loadTruth($0) } ?? Truth(store: try Store(path: store.path, readOnly: true))
             if let tr {
-                let known = hits.filter { tr.label[$0.account] != nil }
-                let tp = known.filter { tr.label[$0.account]! }.count
-                let pos = tr.label.values.filter { $0 }.count
-                if known.isEmpty { print("precision n/a (none of the flagged accounts is in \(tr.source))") }
-                else {
+                let p = tr.precision(flagged: hits.map(\.account))
+                if let precision = p.precision {
                     print(String(format: "precision %.3f (%d of %d flagged accounts with truth are fraud); recall %.3f of %d fraud accounts",
-                                 Double(tp) / Double(known.count), tp, known.count, Double(tp) / Double(max(1, pos)), pos) + " — against \(tr.source)")
-                    var fams: [String: Int] = [:]
-                    for h in known where tr.label[h.account]! { fams[tr.attack[h.account] ?? "fraud", default: 0] += 1 }
+                                 precision, p.truePositives, p.known, p.recall, p.positives) + " — against \(tr.source)")
+                    let fams = p.families
                     if !fams.isEmpty { print("true positives by family: " + fams.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) }
+                } else {
+                    print("precision n/a (none of the flagged accounts is in \(tr.source))")
                 }
             }
             for h in hits.prefix(show) { print("  \(h.account)\(h.reason.map { "  \($0)" } ?? "")") }

@@ -12,7 +12,7 @@ struct Label: ParsableCommand {
         """)
     @OptionGroup var store: StoreOption
     @Argument(help: "The account to label.") var account: String?
-    @Option(name: .customLong("as"), help: "fraud, legit or unsure (none withdraws the label).") var label: String?
+    @Option(name: .customLong("as"), help: "fraud, legit or unsure (none withdraws the label).") var label: LabelValue?
     @Option(help: "Risk category (e.g. brushing, ato).") var category: String?
     @Option(help: "A note.") var note: String?
     @Option(help: "Who labels (default: $USER).") var analyst: String?
@@ -30,8 +30,7 @@ struct Label: ParsableCommand {
             } else {
                 guard let account, !account.isEmpty else { throw CLIError("which account? riskdesk label ACCOUNT --as fraud|legit|unsure (or --from FILE)") }
                 guard let label else { throw CLIError("--as fraud|legit|unsure is required") }
-                guard let v = LabelValue(rawValue: label.lowercased()) else { throw CLIError("label '\(label)' is not fraud, legit or unsure") }
-                inputs = [LabelInput(account: account, label: v, category: category, note: note)]
+                inputs = [LabelInput(account: account, label: label, category: category, note: note)]
             }
             let s = try Store(path: store.path, mustExist: true)
             do {
@@ -90,35 +89,9 @@ enum LabelFile {
         }
     }
 
-    /// Records with the line each starts on; quoted fields may hold commas, quotes and newlines.
+    /// Records with the line each starts on (RFC 4180; `CSVRecords`).
     static func parse(_ text: String, path: String) throws -> [(Int, [String])] {
-        var out: [(Int, [String])] = []
-        var field = "", fields: [String] = []
-        var inQuotes = false, line = 1, start = 1
-        var it = Array(text.unicodeScalars)[...]
-        while let c = it.popFirst() {
-            if inQuotes {
-                if c == "\"" {
-                    if it.first == "\"" { field.unicodeScalars.append("\""); it.removeFirst() } else { inQuotes = false }
-                } else {
-                    if c == "\n" { line += 1 }
-                    field.unicodeScalars.append(c)
-                }
-                continue
-            }
-            switch c {
-            case "\"" where field.isEmpty: inQuotes = true
-            case ",": fields.append(field); field = ""
-            case "\r": continue
-            case "\n":
-                fields.append(field); out.append((start, fields)); fields = []; field = ""
-                line += 1; start = line
-            default: field.unicodeScalars.append(c)
-            }
-        }
-        if inQuotes { throw CLIError("\(path):\(start): a quoted field is never closed") }
-        if !field.isEmpty || !fields.isEmpty { fields.append(field); out.append((start, fields)) }
-        return out
+        do { return try CSVRecords.parse(text, path: path).map { ($0.line, $0.fields) } } catch let e as StoreError { throw CLIError(e.message) }
     }
 }
 
@@ -126,7 +99,7 @@ struct ExportLabels: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "labels",
         abstract: "Every labelled account's current label: account_id,label,category,analyst,ts,note.")
     @OptionGroup var store: StoreOption
-    @Option(help: "csv or jsonl.") var format: ResultFormat = .csv
+    @Option(help: "csv or jsonl.") var format: ExportFormat = .csv
     @OptionGroup var output: OutputOption
     @OptionGroup var reveal: RevealOption
 
@@ -144,20 +117,17 @@ struct Cases: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List cases (status, assignee, label, disagreement), or claim one: --claim ACCOUNT, --next.")
     @OptionGroup var store: StoreOption
-    @Option(help: "Only this status: open, in_review, escalated, closed.") var status: String?
+    @Option(help: "Only this status: open, in_review, escalated, closed.") var status: CaseStatus?
     @Option(help: "Only this assignee.") var assignee: String?
     @Option(help: "Claim this account's case for --analyst.") var claim: String?
     @Flag(help: "Claim the highest-scored unlabelled, unclaimed account for --analyst and print it.") var next = false
-    @Option(help: "With --claim: set the case's status instead (open, in_review, escalated, closed).") var setStatus: String?
+    @Option(help: "With --claim: set the case's status instead (open, in_review, escalated, closed).") var setStatus: CaseStatus?
     @Option(help: "Who acts (default: $USER).") var analyst: String?
     @Option(help: "At most this many rows.") var limit = 200
 
     func run() throws {
         try guarded {
             let who = analyst ?? ProcessInfo.processInfo.environment["USER"] ?? "analyst"
-            if let status, !["open", "in_review", "escalated", "closed"].contains(status) {
-                throw CLIError("--status must be open, in_review, escalated or closed")
-            }
             if next || claim != nil {
                 let s = try Store(path: store.path, mustExist: true)
                 do {
@@ -166,7 +136,7 @@ struct Cases: ParsableCommand {
                         print(id)
                     } else if let claim, let setStatus {
                         try s.setCaseStatus(claim, setStatus, analyst: who, source: "cli")
-                        print("\(claim): \(setStatus)")
+                        print("\(claim): \(setStatus.rawValue)")
                     } else if let claim {
                         try s.claim(claim, analyst: who, source: "cli")
                         print("\(claim): claimed by \(who)")
@@ -175,7 +145,7 @@ struct Cases: ParsableCommand {
                 return
             }
             let s = try Store(path: store.path, readOnly: true)
-            let rows = try s.cases(status: status, assignee: assignee, limit: limit)
+            let rows = try s.cases(status: status?.rawValue, assignee: assignee, limit: limit)
             print("account        status      assignee    label    since             conflict")
             for c in rows {
                 let conflict = try s.db.labelConflict(c.account)

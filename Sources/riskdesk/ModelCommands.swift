@@ -19,7 +19,7 @@ struct Train: ParsableCommand {
         version current.
         """)
     @OptionGroup var store: StoreOption
-    @Option(help: "auto (every candidate, best by cross-validation), gbdt, logreg, stacked or stacked_logreg.") var kind = "auto"
+    @Option(help: "auto (every candidate, best by cross-validation), gbdt, logreg, stacked or stacked_logreg.") var kind: TrainKind = .auto
     @Option(help: "Cross-validation folds.") var folds = 5
     @Flag(help: "Only the candidates stacked on the detectors' strengths.") var stacked = false
     @Flag(help: "Store it as a candidate (not current) and show how the queue would change with it.") var shadow = false
@@ -34,9 +34,6 @@ struct Train: ParsableCommand {
     func run() throws {
         Interrupt.install()
         try guarded {
-            guard kind == "auto" || Trainer.candidateNames.contains(kind) else {
-                throw CLIError("--kind must be auto, \(Trainer.candidateNames.joined(separator: ", ")) (got '\(kind)')")
-            }
             guard (2...20).contains(folds) else { throw CLIError("--folds must be between 2 and 20") }
             guard minPerClass >= 5 else { throw CLIError("--min-per-class must be at least 5") }
             let s = try Store(path: store.path, mustExist: true)
@@ -54,12 +51,13 @@ struct Train: ParsableCommand {
             t.force = force
             t.promote = !shadow
             t.minPerClass = minPerClass
-            t.engine = DetectionEngine(rules: noRules ? nil : Folders.catalog(rules: rules))
+            t.engine = DetectionEngine(detectors: standardDetectors(), rules: noRules ? nil : Folders.catalog(rules: rules))
             let bar = isatty(2) != 0 && !json
             let r: TrainReport
             let before = try ModelStore.current(s.db)
             do {
-                r = try t.run(store: s, kind: stacked && kind == "auto" ? "stacked-only" : kind, cancel: cancel) { stage in
+                let kinds = kind.model.map { [$0] } ?? ModelKind.allCases.filter { !stacked || $0.isStacked }
+                r = try t.run(store: s, kinds: kinds, cancel: cancel) { stage in
                     if bar { writeStderr("\r\u{1b}[K\(stage)…") }
                 }
             } catch let e as TrainError { throw CLIError(e.description) } catch is CancelledError {
@@ -208,7 +206,7 @@ struct Teach: ParsableCommand {
             guard (1...1000).contains(count) else { throw CLIError("--count must be between 1 and 1000") }
             let s = try Store(path: store.path, mustExist: true)
             let m = try resolveModel(s, model)
-            let teacher = Teacher(engine: DetectionEngine(rules: noRules ? nil : Folders.catalog(rules: rules)))
+            let teacher = Teacher(engine: DetectionEngine(detectors: standardDetectors(), rules: noRules ? nil : Folders.catalog(rules: rules)))
             let items: [TeachItem]
             do { items = try teacher.suggest(store: s, model: m, count: count) } catch let e as TrainError { throw CLIError(e.description) }
             if let batch {

@@ -2,8 +2,7 @@ import ArgumentParser
 import Assets
 import Foundation
 import RiskDetect
-import MarketSimulator
-import RiskImport
+import RiskDemo
 import RiskStore
 import Workbench
 
@@ -89,44 +88,18 @@ struct Demo: ParsableCommand {
     func run() throws {
         Interrupt.install()
         try guarded {
-            let path = store ?? (ProcessInfo.processInfo.environment["RISKDESK_STORE"].flatMap { $0.isEmpty ? nil : $0 } ?? "riskdesk-demo.db")
-            var needsBuild = fresh || !FileManager.default.fileExists(atPath: path)
-            if !needsBuild, let s = try? Store(path: path, readOnly: true), let sum = try? s.summary(), sum.events == 0 { needsBuild = true }
-            if needsBuild {
-                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-                let dir = (NSTemporaryDirectory() as NSString).appendingPathComponent("riskdesk-demo-\(getpid())")
-                defer { try? FileManager.default.removeItem(atPath: dir) }
-                var cfg = SimConfig()
-                cfg.accounts = accounts; cfg.days = days; cfg.seed = seed
-                warn("simulating \(accounts) accounts over \(days) days …")
-                let sim = try Simulator(cfg).run(outDir: dir)
-                warn("  \(sim.events) events, \(sim.fraudAccounts) fraud accounts injected (\(String(format: "%.1f", sim.seconds)) s)")
-                // Ground truth stays next to the store for `riskdesk eval`, never imported.
-                let truthDest = ((path as NSString).deletingLastPathComponent as NSString)
-                    .appendingPathComponent(((path as NSString).lastPathComponent as NSString).deletingPathExtension + ".truth.csv")
-                try? FileManager.default.removeItem(atPath: truthDest)
-                try FileManager.default.copyItem(atPath: (dir as NSString).appendingPathComponent("truth.csv"), toPath: truthDest)
-                try FileManager.default.removeItem(atPath: (dir as NSString).appendingPathComponent("truth.csv"))
-                var options = ImportOptions()
-                options.shouldStop = { Interrupt.isRequested }
-                let bar = ProgressBar(enabled: isatty(2) != 0)
-                options.progress = { bar.update($0) }
-                let plan = try ImportPlan(paths: [dir], options: options)
-                let s = try Store(path: path)
-                let summary = try Importer(store: s, options: options).run(plan)
+            let path = store ?? Folders.variable("RISKDESK_STORE") ?? "riskdesk-demo.db"
+            var o = DemoPipeline.Options(storePath: path,
+                                         workDirectory: (NSTemporaryDirectory() as NSString).appendingPathComponent("riskdesk-demo-\(getpid())"))
+            o.accounts = accounts; o.days = days; o.seed = seed; o.fresh = fresh
+            let catalog = Folders.catalog()
+            let bar = ProgressBar(enabled: isatty(2) != 0)
+            _ = try DemoPipeline.run(o, rules: catalog, detectors: standardDetectors(), note: { line in
                 bar.clear()
-                warn("  imported: \(summary.line)")
-                warn("  ground truth: \(truthDest)")
-            }
-            // Score it, so the queue opens ranked by risk.
-            let scored = (try? Store(path: path, readOnly: true).db.int("SELECT count(*) FROM detect_runs WHERE status = 'done'")) ?? 0
-            if needsBuild || scored == 0 {
-                warn("detecting …")
-                let catalog = Folders.catalog()
-                Folders.warnMissing(catalog, kinds: [.rules])
-                let report = try DetectionEngine(rules: catalog).run(store: try Store(path: path))
-                warn(String(format: "  %d accounts flagged in %d groups (%.1f s)", report.flagged, report.groups, report.seconds))
-            }
+                warn(line)
+                if line.hasPrefix("detecting") { Folders.warnMissing(catalog, kinds: [.rules]) }
+            }, importProgress: { bar.update($0) }, shouldStop: { Interrupt.isRequested })
+            bar.clear()
             warn("demo store ready: \(path)")
             if noOpen { return }
             try openWorkbench(storePath: path, theme: theme, config: nil, analyst: nil)

@@ -26,7 +26,7 @@ struct StoreOption: ParsableArguments {
     @Option(name: .long, help: "Case store file (default: $RISKDESK_STORE, else riskdesk.db).")
     var store: String?
 
-    var path: String { Store.defaultPath(explicit: store) }
+    var path: String { Store.defaultPath(explicit: store, environment: Folders.variable("RISKDESK_STORE")) }
 }
 
 /// Writes a message to stderr (control characters from the data made visible).
@@ -161,4 +161,3 @@ struct Rejects: ParsableCommand {
     }
 }
 
-extension ResultFormat: ExpressibleByArgument {}

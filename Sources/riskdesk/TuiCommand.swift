@@ -52,11 +52,12 @@ func openWorkbench(storePath: String, theme themeName: String?, config configPat
     let (theme, themeWarning) = try Folders.theme(themeName ?? cfg.theme ?? ThemeLibrary.defaultName, library: themes)
     let who = analyst ?? cfg.analyst ?? ProcessInfo.processInfo.environment["USER"] ?? "analyst"
     let terminal: NcursesTerminal
-    do { terminal = try NcursesTerminal(mouse: cfg.mouse) } catch let e as NcursesTerminal.OpenError {
+    do { terminal = try NcursesTerminal(term: Folders.env["TERM"], mouse: cfg.mouse) } catch let e as NcursesTerminal.OpenError {
         throw CLIError(e.description)
     }
     defer { terminal.restore() }
-    let app = try App(storePath: storePath, terminal: terminal, theme: theme, analyst: who)
+    let app = try App(storePath: storePath, terminal: terminal, theme: theme, analyst: who,
+                      noColor: !(Folders.env["NO_COLOR"] ?? "").isEmpty, frameLog: Folders.variable("RISKDESK_FRAME_LOG"))
     app.readOnly = readOnly
     app.sla = cfg.sla
     app.catalog = catalog

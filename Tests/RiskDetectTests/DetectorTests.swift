@@ -55,6 +55,14 @@ final class InternerAndTableTests: XCTestCase {
     }
 }
 
+/// Lines a detector's debug sink received.
+final class DebugLines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [String] = []
+    func append(_ line: String) { lock.lock(); stored.append(line); lock.unlock() }
+    var lines: [String] { lock.lock(); defer { lock.unlock() }; return stored }
+}
+
 final class DetectorTests: XCTestCase {
     let day = Scenario.day, hour = Scenario.hour, minute = Scenario.minute
 
@@ -95,6 +103,12 @@ final class DetectorTests: XCTestCase {
         let (f, t) = try s.run(BrushingDetector())
         let flagged = f.accounts(t)
         XCTAssertEqual(flagged.filter { $0.hasPrefix("ring") }.count, 8, "\(flagged.sorted())")
+        // The tuning numbers go to the sink the caller gives (riskdesk: stderr under
+        // RISKDESK_DEBUG), and logging changes nothing.
+        let log = DebugLines()
+        let logged = try BrushingDetector(debugLog: { log.append($0) }).run(t, cancel: CancelToken())
+        XCTAssertEqual(logged.accounts(t), flagged)
+        XCTAssertTrue(log.lines.contains { $0.contains("buyers") && $0.contains("ring") }, "\(log.lines)")
         XCTAssertTrue(flagged.contains("s0"), "the boosted seller")
         XCTAssertFalse(flagged.contains { $0.hasPrefix("h") }, "honest buyers, heavy buyer: \(flagged.sorted())")
         XCTAssertFalse(flagged.contains { ["s1", "s2", "s3", "s4", "s5"].contains($0) })
