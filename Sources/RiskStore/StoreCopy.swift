@@ -56,7 +56,7 @@ public struct StoreCopy {
                 let st = try src.db.prepare(sql)
                 try st.bind(args)
                 let stage = "riskdesk_copy_" + t.name
-                try pg.exec("DROP TABLE IF EXISTS pg_temp.\(stage); CREATE TEMP TABLE \(stage) (LIKE \(t.name)) ON COMMIT DROP")
+                try pg.exec("DROP TABLE IF EXISTS pg_temp.\(stage); CREATE TEMP TABLE \(stage) (LIKE \(t.name) INCLUDING DEFAULTS) ON COMMIT DROP")
                 let types = cols.map { dstCols[$0]! }
                 var n = 0
                 let colList = cols.map { "\"\($0)\"" }.joined(separator: ", ")

@@ -115,10 +115,21 @@ struct TeamSoak: ParsableCommand {
     @OptionGroup var store: TeamStoreOption
     @Option(help: "Run this long.") var seconds: Double = 30
     @Option(help: "Label one case in this many (the rest are released).") var labelEvery: Int = 2
+    @Flag(help: "Take one case, then start labelling it and stop before committing (a test kills the process there).") var stall = false
 
     func run() throws {
         try guarded {
             let s = try PGStore(url: try store.url())
+            if stall {
+                guard let id = try s.claimNext(riskType: nil, source: "soak") else { throw CLIError("nothing to take") }
+                try s.conn.exec("BEGIN")
+                try s.conn.run("INSERT INTO labels (account_id, label, source) VALUES ($1, 'fraud', 'soak')", [.text(id)])
+                try s.conn.run("INSERT INTO audit (source, action, account_id, new_value) VALUES ('soak', 'label', $1, 'fraud')", [.text(id)])
+                print("stalled \(id)")
+                try? standardOutput.flush()
+                sleep(600)
+                return
+            }
             var taken: [String] = [], labelled: [String] = []
             var latenciesMs: [Double] = []
             let end = Date().addingTimeInterval(seconds)
