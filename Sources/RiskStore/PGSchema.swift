@@ -219,8 +219,8 @@ public enum PGSchema {
         -- Staging for imports (a lead COPYs into them; riskdesk_merge_import moves the rows in).
         CREATE UNLOGGED TABLE stage_events (LIKE events INCLUDING DEFAULTS, session_pid integer NOT NULL DEFAULT pg_backend_pid());
         ALTER TABLE stage_events ALTER COLUMN id DROP DEFAULT;
-        CREATE UNLOGGED TABLE stage_accounts (LIKE accounts, session_pid integer NOT NULL DEFAULT pg_backend_pid());
-        CREATE UNLOGGED TABLE stage_items (LIKE items, session_pid integer NOT NULL DEFAULT pg_backend_pid());
+        CREATE UNLOGGED TABLE stage_accounts (LIKE accounts INCLUDING DEFAULTS, session_pid integer NOT NULL DEFAULT pg_backend_pid());
+        CREATE UNLOGGED TABLE stage_items (LIKE items INCLUDING DEFAULTS, session_pid integer NOT NULL DEFAULT pg_backend_pid());
         CREATE UNLOGGED TABLE stage_rejects (run_id bigint, source text, line bigint, kind text, raw bytea, reason text,
             raw_hash bigint, session_pid integer NOT NULL DEFAULT pg_backend_pid());
 
@@ -268,7 +268,8 @@ public enum PGSchema {
             SELECT s.account_id INTO acct FROM scores s
             WHERE s.score > 0
               AND (p_risk_type IS NULL OR s.risk_type = p_risk_type)
-              AND NOT EXISTS (SELECT 1 FROM current_labels l WHERE l.account_id = s.account_id)
+              -- The latest label (one probe of idx_labels_account), not a scan of current_labels.
+              AND coalesce((SELECT l.label FROM labels l WHERE l.account_id = s.account_id ORDER BY l.id DESC LIMIT 1), 'none') = 'none'
               AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.account_id = s.account_id AND c.assignee IS NOT NULL
                               AND (c.status = 'closed' OR coalesce(c.claim_expires_at, 0) > now_ms))
             ORDER BY s.score DESC, s.account_id DESC
@@ -386,22 +387,28 @@ public enum PGSchema {
         END IF;
         updated := 0;
         -- Accounts and items first: events may name accounts the files never described.
+        WITH u AS (
         INSERT INTO accounts AS a (account_id, created_at, kind, country, email, phone, extra, in_profile, first_run)
             SELECT DISTINCT ON (account_id) account_id, created_at, kind, country, email, phone, extra, 1, p_run
             FROM stage_accounts WHERE session_pid = me ORDER BY account_id
         ON CONFLICT (account_id) DO UPDATE SET created_at = excluded.created_at, kind = excluded.kind,
             country = excluded.country, email = excluded.email, phone = excluded.phone, extra = excluded.extra, in_profile = 1
         WHERE (a.created_at, a.kind, a.country, a.email, a.phone, a.extra, a.in_profile)
-              IS DISTINCT FROM (excluded.created_at, excluded.kind, excluded.country, excluded.email, excluded.phone, excluded.extra, 1);
-        GET DIAGNOSTICS n = ROW_COUNT; updated := updated + n;
+              IS DISTINCT FROM (excluded.created_at, excluded.kind, excluded.country, excluded.email, excluded.phone, excluded.extra, 1)
+        RETURNING xmax <> 0 AS upd)            -- xmax is set on a row the upsert updated, 0 on a new one
+        SELECT count(*) FILTER (WHERE upd) INTO n FROM u;
+        updated := updated + n;
+        WITH u AS (
         INSERT INTO items AS i (item_id, seller_id, title, category, price, currency, limited, drop_at, extra, first_run)
             SELECT DISTINCT ON (item_id) item_id, seller_id, title, category, price, currency, limited, drop_at, extra, p_run
             FROM stage_items WHERE session_pid = me ORDER BY item_id
         ON CONFLICT (item_id) DO UPDATE SET seller_id = excluded.seller_id, title = excluded.title, category = excluded.category,
             price = excluded.price, currency = excluded.currency, limited = excluded.limited, drop_at = excluded.drop_at, extra = excluded.extra
         WHERE (i.seller_id, i.title, i.category, i.price, i.currency, i.limited, i.drop_at, i.extra)
-              IS DISTINCT FROM (excluded.seller_id, excluded.title, excluded.category, excluded.price, excluded.currency, excluded.limited, excluded.drop_at, excluded.extra);
-        GET DIAGNOSTICS n = ROW_COUNT; updated := updated + n;
+              IS DISTINCT FROM (excluded.seller_id, excluded.title, excluded.category, excluded.price, excluded.currency, excluded.limited, excluded.drop_at, excluded.extra)
+        RETURNING xmax <> 0 AS upd)
+        SELECT count(*) FILTER (WHERE upd) INTO n FROM u;
+        updated := updated + n;
         INSERT INTO rejects (run_id, source, line, kind, raw, reason, raw_hash)
             SELECT p_run, source, line, kind, raw, reason, raw_hash FROM stage_rejects WHERE session_pid = me
         ON CONFLICT DO NOTHING;
