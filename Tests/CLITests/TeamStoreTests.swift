@@ -308,3 +308,98 @@ final class TeamConcurrencyTests: TeamStoreTestCase {
                      seconds, taken, labelled.count, pct(0.5), pct(0.99)))
     }
 }
+
+/// Import into a team store and `store copy`, against a local import of the same files.
+final class TeamImportCopyTests: TeamStoreTestCase {
+    /// A small simulated export plus rows the importer must reject.
+    func simulate() throws -> String {
+        let out = dir + "/sim"
+        let r = try CLI.run(["simulate", "--out", out, "--accounts", "150", "--days", "3", "--seed", "7", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        try FileManager.default.removeItem(atPath: out + "/truth.csv")
+        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: out + "/events.csv"))
+        h.seekToEndOfFile()
+        h.write(Data("bad-1,not-a-time,acct_x,view\n,2026-01-01T00:00:00Z,,view\n".utf8))
+        h.closeFile()
+        return out
+    }
+
+    func testImportMatchesALocalImportIsIdempotentAndNeedsALead() throws {
+        let sim = try simulate()
+        let local = try CLI.run(["import", "--store", store, sim])
+        XCTAssertEqual(local.status, 0, local.stderr)
+        let ana = try addRole("ana", .analyst), lead = try addRole("lead", .lead)
+        let refused = try CLI.run(["import", "--store", ana, sim])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("importing needs the riskdesk_lead role"), refused.stderr)
+
+        let first = try CLI.run(["import", "--json", "--store", lead, sim])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let s = try Store(path: store, readOnly: true)
+        let pg = try PGConnection(url: ownerURL)
+        let q: [(String, String)] = [
+            ("SELECT count(*) FROM events", "events"), ("SELECT count(*) FROM accounts", "accounts"),
+            ("SELECT count(*) FROM items", "items"), ("SELECT count(*) FROM rejects", "rejects"),
+            ("SELECT count(*) FROM links", "links"), ("SELECT sum(events) FROM links", "link events"),
+            ("SELECT sum(n_events) FROM accounts", "account events"), ("SELECT sum(n) FROM event_hourly", "hourly"),
+            ("SELECT count(*) FROM accounts WHERE email IS NOT NULL", "emails"),
+            ("SELECT count(DISTINCT account_id) FROM events", "event accounts"),
+        ]
+        for (sql, what) in q {
+            XCTAssertEqual(try pg.int(sql), try s.db.int(sql), what)
+        }
+        XCTAssertGreaterThan(try pg.int("SELECT count(*) FROM rejects"), 0)
+        XCTAssertGreaterThan(try pg.int("SELECT count(*) FROM pg_inherits WHERE inhparent = 'events'::regclass"), 0)
+        // The same event ids, in the same months.
+        XCTAssertEqual(try pg.int("SELECT count(*) FROM events e JOIN event_ids i USING (event_id) WHERE i.id = e.id"),
+                       try s.db.int("SELECT count(*) FROM events"))
+
+        let again = try CLI.run(["import", "--json", "--store", lead, sim])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(obj["stored"] as? Int, 0)
+        XCTAssertEqual(obj["updated"] as? Int, 0)
+        for (sql, what) in q { XCTAssertEqual(try pg.int(sql), try s.db.int(sql), "after a second import: \(what)") }
+        XCTAssertEqual(try pg.int("SELECT count(*) FROM stage_events"), 0)
+    }
+
+    func testCopyToATeamStoreAndBackKeepsIdsLabelsAndAudit() throws {
+        let sim = try simulate()
+        XCTAssertEqual(try CLI.run(["import", "--store", store, sim]).status, 0)
+        let s = try Store(path: store)
+        let ids = try s.db.rows("SELECT account_id FROM accounts ORDER BY account_id LIMIT 3").map { $0[0].description }
+        try s.addLabels([LabelInput(account: ids[0], label: .fraud, category: "brushing", note: "ring")], analyst: "maria", source: "cli")
+        try s.addLabels([LabelInput(account: ids[1], label: .legit)], analyst: "tomas", source: "tui")
+        try s.claim(ids[2], analyst: "maria", source: "cli")
+
+        let to = try CLI.run(["store", "copy", store, ownerURL])
+        XCTAssertEqual(to.status, 0, to.stderr)
+        let pg = try PGConnection(url: ownerURL)
+        let labelSQL = "SELECT id, account_id, label, category, note, analyst, source, ts FROM labels ORDER BY id"
+        let auditSQL = "SELECT id, analyst, action, account_id, old_value, new_value, ts FROM audit ORDER BY id"
+        XCTAssertEqual(try pg.rows(labelSQL), try s.db.rows(labelSQL))
+        XCTAssertEqual(try pg.rows(auditSQL), try s.db.rows(auditSQL))
+        XCTAssertEqual(try pg.rows("SELECT id, event_id, ts, account_id FROM events ORDER BY id"),
+                       try s.db.rows("SELECT id, event_id, ts, account_id FROM events ORDER BY id"))
+        // Rerun: nothing doubled. And new labels after the copy continue the ids.
+        XCTAssertEqual(try CLI.run(["store", "copy", store, ownerURL]).status, 0)
+        XCTAssertEqual(try pg.int("SELECT count(*) FROM labels"), 2)
+        let ana = try addRole("ana", .analyst)
+        XCTAssertEqual(try CLI.run(["label", ids[2], "--as", "unsure", "--store", ana]).status, 0)
+        XCTAssertEqual(try pg.int("SELECT max(id) FROM labels"), 3)
+
+        // Back, a slice: one account's events, labels and audit only.
+        let list = write("accounts.txt", "account_id\n\(ids[0])\n")
+        let back = dir + "/back.db"
+        let r = try CLI.run(["store", "copy", ownerURL, back, "--accounts", list])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let b = try Store(path: back, readOnly: true)
+        XCTAssertEqual(try b.db.rows(labelSQL), try s.db.rows(labelSQL + " LIMIT 1"))
+        XCTAssertEqual(try b.db.int("SELECT count(*) FROM events"), try s.db.int("SELECT count(*) FROM events WHERE account_id = ?", [.text(ids[0])]))
+        XCTAssertEqual(try b.db.int("SELECT count(DISTINCT account_id) FROM accounts"), 1)
+        XCTAssertEqual(try b.db.scalar("SELECT email FROM accounts").description, try s.db.scalar("SELECT email FROM accounts WHERE account_id = ?", [.text(ids[0])]).description)
+        let wrong = try CLI.run(["store", "copy", store, dir + "/other.db"])
+        XCTAssertEqual(wrong.status, 1)
+        XCTAssertTrue(wrong.stderr.contains("one of SRC, DST must be a postgresql:// URL"), wrong.stderr)
+    }
+}
