@@ -25,7 +25,10 @@ let package = Package(
                        providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "RiskStore", dependencies: ["CSQLite"]),
+        // libpq: the team store's PostgreSQL client (synchronous like sqlite3; COPY, PQcancel, LISTEN).
+        .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq",
+                       providers: [.apt(["libpq-dev"])]),
+        .target(name: "RiskStore", dependencies: ["CSQLite", "CLibPQ"]),
         // The shipped themes, rules, saved queries and dashboards (generated from themes/ and
         // queries/ by scripts/gen-assets), layered under the user's and the project's folders.
         .target(name: "Assets"),

@@ -88,6 +88,13 @@ struct Import: ParsableCommand {
             // Read and check every input before the store is opened: a file that can't be
             // read at all leaves the store as it was.
             let plan = try ImportPlan(paths: paths, options: options)
+            if store.location.isTeam {
+                // A team store: read into a local staging store, then COPY and merge (TeamImport.swift).
+                if follow { throw CLIError("--follow works on a local store only (a team store imports whole files)") }
+                if mapping != nil && labels != nil { throw CLIError("a mapping with a [label] column works on a local store only, for now") }
+                try TeamImport.run(url: store.path, plan: plan, options: options, quiet: quiet || json, json: json)
+                return
+            }
             let s = try Store(path: store.path)
             if follow && !quiet { warn("following \(plan.inputs[0].path); Ctrl-C to stop") }
             do {

@@ -20,6 +20,8 @@ struct Label: ParsableCommand {
 
     func run() throws {
         try guarded {
+            let location = store.location
+            try refuseAnalystOnTeamStore(analyst, location)
             let who = analyst ?? ProcessInfo.processInfo.environment["USER"] ?? "analyst"
             var inputs: [LabelInput] = []
             var source = "cli"
@@ -32,10 +34,10 @@ struct Label: ParsableCommand {
                 guard let label else { throw CLIError("--as fraud|legit|unsure is required") }
                 inputs = [LabelInput(account: account, label: label, category: category, note: note)]
             }
-            let s = try Store(path: store.path, mustExist: true)
+            let s = try openCaseStore(location, mustExist: true)
             do {
                 let n = try s.addLabels(inputs, analyst: who, source: source)
-                print("labelled \(n) account\(n == 1 ? "" : "s") as \(who)")
+                print("labelled \(n) account\(n == 1 ? "" : "s") as \((s as? PGStore).map { (try? $0.currentRole()) ?? who } ?? who)")
             } catch let e as StoreError {
                 throw CLIError(e.message)
             }
@@ -122,33 +124,40 @@ struct Cases: ParsableCommand {
     @Option(help: "Claim this account's case for --analyst.") var claim: String?
     @Flag(help: "Claim the highest-scored unlabelled, unclaimed account for --analyst and print it.") var next = false
     @Option(help: "With --claim: set the case's status instead (open, in_review, escalated, closed).") var setStatus: CaseStatus?
-    @Option(help: "Who acts (default: $USER).") var analyst: String?
+    @Option(help: "Who acts (default: $USER; refused on a team store, where you act as your PostgreSQL role).") var analyst: String?
+    @Flag(help: "With --claim: take over another analyst's live claim (a lead, on a team store).") var takeover = false
+    @Option(help: "Give this account's claim back (the case stays, unassigned).") var release: String?
     @Option(help: "At most this many rows.") var limit = 200
 
     func run() throws {
         try guarded {
+            let location = store.location
+            try refuseAnalystOnTeamStore(analyst, location)
             let who = analyst ?? ProcessInfo.processInfo.environment["USER"] ?? "analyst"
-            if next || claim != nil {
-                let s = try Store(path: store.path, mustExist: true)
+            if next || claim != nil || release != nil {
+                let s = try openCaseStore(location, mustExist: true)
+                let me = (s as? PGStore).map { (try? $0.currentRole()) ?? who } ?? who
                 do {
                     if next {
-                        guard let id = try s.claimNext(analyst: who, source: "cli") else { print("no unclaimed case left"); return }
+                        guard let id = try s.claimNext(analyst: who, riskType: nil, source: "cli") else { print("no unclaimed case left"); return }
                         print(id)
+                    } else if let release {
+                        print(try s.release(release, analyst: who, source: "cli") ? "\(release): released" : "\(release): was not claimed")
                     } else if let claim, let setStatus {
-                        try s.setCaseStatus(claim, setStatus, analyst: who, source: "cli")
+                        try s.setCaseStatus(claim, setStatus.rawValue, analyst: who, source: "cli")
                         print("\(claim): \(setStatus.rawValue)")
                     } else if let claim {
-                        try s.claim(claim, analyst: who, source: "cli")
-                        print("\(claim): claimed by \(who)")
+                        try s.claim(claim, analyst: who, takeover: takeover, source: "cli")
+                        print("\(claim): claimed by \(me)")
                     }
                 } catch let e as ClaimError { throw CLIError(e.description) }
                 return
             }
-            let s = try Store(path: store.path, readOnly: true)
+            let s = try openCaseStore(location, readOnly: true)
             let rows = try s.cases(status: status?.rawValue, assignee: assignee, limit: limit)
             print("account        status      assignee    label    since             conflict")
             for c in rows {
-                let conflict = try s.db.labelConflict(c.account)
+                let conflict = try s.labelConflict(c.account)
                 print("\(c.account.padding(toLength: 14, withPad: " ", startingAt: 0)) \(c.status.padding(toLength: 11, withPad: " ", startingAt: 0)) \((c.assignee ?? "—").padding(toLength: 11, withPad: " ", startingAt: 0)) \((c.label ?? "—").padding(toLength: 8, withPad: " ", startingAt: 0)) \(Timestamp.short(c.openedAt).prefix(16))  \(conflict.joined(separator: ", "))")
             }
             print("(\(rows.count) case\(rows.count == 1 ? "" : "s"))")

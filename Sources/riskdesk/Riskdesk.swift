@@ -17,7 +17,7 @@ struct Riskdesk: ParsableCommand {
         The store is --store PATH, else $RISKDESK_STORE, else riskdesk.db in the working directory.
         Start with `riskdesk demo` for a generated marketplace with injected attacks.
         """,
-        subcommands: [Tui.self, Info.self, Import.self, Rejects.self, Detect.self, Label.self, Cases.self, Export.self, Eval.self, Train.self, Models.self, Teach.self, Rules.self, Query.self, Dash.self, Simulate.self, Demo.self, Doctor.self],
+        subcommands: [Tui.self, Info.self, Import.self, Rejects.self, Detect.self, Label.self, Cases.self, Export.self, Eval.self, Train.self, Models.self, Teach.self, Rules.self, Query.self, Dash.self, Simulate.self, Demo.self, Doctor.self, Team.self, StoreCommand.self],
         defaultSubcommand: Tui.self
     )
 }
@@ -27,6 +27,8 @@ struct StoreOption: ParsableArguments {
     var store: String?
 
     var path: String { Store.defaultPath(explicit: store, environment: Folders.variable("RISKDESK_STORE")) }
+    /// A SQLite path, or a team store (`postgresql://…`).
+    var location: StoreLocation { StoreLocation(path) }
 }
 
 /// Writes a message to stderr (control characters from the data made visible).
@@ -100,6 +102,7 @@ struct Info: ParsableCommand {
 
     func run() throws {
         try guarded {
+            if store.location.isTeam { try printTeamInfo(store.path, json: json); return }
             let s = try Store(path: store.path, readOnly: true)
             let sum = try s.summary()
             let runs = try s.importRuns(limit: 5)
