@@ -52,13 +52,16 @@ public struct QueueRow: Equatable, Sendable {
 public struct QueueQuery: Equatable, Sendable {
     public var sort: QueueSort = .events
     public var descending = true
-    /// Free text: matches account id prefix, country, kind, risk type or group (never the
-    /// masked e-mail: a filter must not find what the screen hides).
+    /// Free text: matches account id prefix, country, kind, risk type, group, a word of the
+    /// reasons, the current label or its note (never the masked e-mail: a filter must not
+    /// find what the screen hides).
     public var text: String = ""
     public var kind: String?
     public var riskType: String?
     /// Only accounts with at least one finding.
     public var flaggedOnly = false
+    /// Only accounts no analyst has labelled (or whose label was withdrawn).
+    public var unlabelledOnly = false
     /// Case views: claimed by this analyst, not claimed by anyone, escalated.
     public enum CaseView: Equatable, Sendable { case mine(String), unassigned, escalated }
     public var caseView: CaseView?
@@ -71,7 +74,12 @@ public struct QueueQuery: Equatable, Sendable {
         var args: [SQLValue] = []
         let t = text.trimmingCharacters(in: .whitespaces)
         if !t.isEmpty {
-            parts.append("(a.account_id LIKE ?1 || '%' OR a.country = upper(?1) OR a.kind = lower(?1) OR s.risk_type = lower(?1) OR s.group_id LIKE ?1 || '%')")
+            parts.append("""
+                (a.account_id LIKE ?1 || '%' OR a.country = upper(?1) OR a.kind = lower(?1) OR s.risk_type = lower(?1) OR s.group_id LIKE ?1 || '%'
+                 OR instr(lower(s.reasons), lower(?1)) > 0
+                 OR EXISTS (SELECT 1 FROM current_labels cl WHERE cl.account_id = a.account_id
+                            AND (cl.label = lower(?1) OR instr(lower(coalesce(cl.note, '')), lower(?1)) > 0)))
+                """)
             args.append(.text(t))
         }
         if let kind {
@@ -83,6 +91,7 @@ public struct QueueQuery: Equatable, Sendable {
             args.append(.text(riskType))
         }
         if flaggedOnly { parts.append("s.n_findings > 0") }
+        if unlabelledOnly { parts.append("NOT EXISTS (SELECT 1 FROM current_labels cl WHERE cl.account_id = a.account_id)") }
         switch caseView {
         case .mine(let who):
             parts.append("EXISTS (SELECT 1 FROM cases c WHERE c.account_id = a.account_id AND c.assignee = ?\(args.count + 1) AND c.status <> 'closed')")

@@ -356,34 +356,38 @@ extension AppState {
         return [.dashLoad(uid: d.uid, name: d.name, range: d.range)]
     }
 
-    mutating func dashKey(_ key: Key, _ d: inout DashScreen) -> [Request] {
+    mutating func dashUpdate(_ action: Action, _ key: Key, _ d: inout DashScreen) -> [Request] {
         let visible = height - 2
         let total = DashLayout.totalHeight(d.panels, width: width)
-        switch key {
-        case .down, .char("j"), .wheelDown: d.scroll = min(max(0, total - visible), d.scroll + 2)
-        case .up, .char("k"), .wheelUp: d.scroll = max(0, d.scroll - 2)
-        case .pageDown, .char(" "), .ctrl("d"): d.scroll = min(max(0, total - visible), d.scroll + visible / 2)
-        case .pageUp, .ctrl("u"): d.scroll = max(0, d.scroll - visible / 2)
-        case .char("g"), .home: d.scroll = 0
-        case .char("G"), .end: d.scroll = max(0, total - visible)
-        case .char("r"):
+        switch action {
+        case .scroll:
+            switch key {
+            case .down, .char("j"), .wheelDown: d.scroll = min(max(0, total - visible), d.scroll + 2)
+            case .up, .char("k"), .wheelUp: d.scroll = max(0, d.scroll - 2)
+            case .pageDown, .char(" "), .ctrl("d"): d.scroll = min(max(0, total - visible), d.scroll + visible / 2)
+            case .pageUp, .ctrl("u"): d.scroll = max(0, d.scroll - visible / 2)
+            case .char("g"), .home: d.scroll = 0
+            case .char("G"), .end: d.scroll = max(0, total - visible)
+            default: break
+            }
+        case .dashRefresh:
             d.loading = true
             say("refreshing \(d.name)…")
             return [.dashLoad(uid: d.uid, name: d.name, range: d.range)]
-        case .char("a"):
+        case .dashAutoRefresh:
             d.autoRefresh.toggle()
             say(d.autoRefresh ? "auto-refresh on: redraws when the store changes" : "auto-refresh off")
-        case .char("["), .char("]"), .char("t"):
+        case .dashRange(let forward):
             let all = DashRange.allCases
             let i = all.firstIndex(of: d.range)!
-            d.range = all[(i + (key == .char("[") ? all.count - 1 : 1)) % all.count]
+            d.range = all[(i + (forward ? 1 : all.count - 1)) % all.count]
             d.loading = true
             say("range: \(d.range.label)")
             return [.dashLoad(uid: d.uid, name: d.name, range: d.range)]
-        case .char("n"), .char("N"):
+        case .dashNext(let forward):
             guard !d.available.isEmpty else { return [] }
             let i = d.available.firstIndex(of: d.name) ?? 0
-            d.name = d.available[(i + (key == .char("n") ? 1 : d.available.count - 1)) % d.available.count]
+            d.name = d.available[(i + (forward ? 1 : d.available.count - 1)) % d.available.count]
             d.loading = true
             d.scroll = 0
             say("dashboard \(d.name)")

@@ -125,7 +125,7 @@ public final class DataService {
         let parts = line.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         if parts.count <= 1 {
             let p = parts.first ?? ""
-            return Commands.all.map(\.0).filter { $0.hasPrefix(p) }.map { $0 + " " }
+            return Commands.all.map { $0.0 }.filter { $0.hasPrefix(p) }.map { $0 + " " }
         }
         let cmd = parts[0], arg = parts[1]
         let like = arg.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "\\_") + "%"

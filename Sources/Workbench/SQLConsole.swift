@@ -378,6 +378,7 @@ extension AppState {
     }
 
     mutating func promptKey(_ key: Key, _ p: inout Prompt) -> [Request] {
+        if p.kind.isYesNo { return answer(p.kind, key) }
         switch key {
         case .esc:
             mode = .normal
@@ -388,9 +389,7 @@ extension AppState {
             guard case .sql(var q) = top else { return [] }
             defer { replaceTop(.sql(q)) }
             switch p.kind {
-            case .confirmWrite:
-                if p.field.text.lowercased().hasPrefix("y") { q.write = true; say("WRITING ALLOWED: statements now change \(storeName) — F8 goes back to read-only") }
-                else { say("still read-only") }
+            case .confirmWrite, .confirmQuit:
                 return []
             case .parameter(let names, let index, let sql, let base, let explain):
                 q.params[names[index]] = p.field.text
@@ -407,6 +406,24 @@ extension AppState {
             mode = .prompt(p)
             return []
         }
+    }
+
+    /// A y/N question takes one key: y yes; n, Esc or Enter no; other keys are ignored.
+    mutating func answer(_ kind: Prompt.Kind, _ key: Key) -> [Request] {
+        let yes = key == .char("y") || key == .char("Y")
+        guard yes || [.char("n"), .char("N"), .esc, .enter].contains(key) else { return [] }
+        mode = .normal
+        switch kind {
+        case .confirmQuit:
+            if yes { quit = true } else { say("") }
+        case .confirmWrite:
+            guard case .sql(var q) = top else { return [] }
+            if yes { q.write = true; say("WRITING ALLOWED: statements now change \(storeName) — F8 goes back to read-only") }
+            else { say("still read-only") }
+            replaceTop(.sql(q))
+        case .parameter: break
+        }
+        return []
     }
 
     /// Console commands: :save NAME, :export PATH, :batch NAME, :explain, :write.

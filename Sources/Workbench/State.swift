@@ -130,6 +130,9 @@ public struct Prompt: Equatable {
         case parameter(names: [String], index: Int, sql: String, base: Int, explain: Bool)
         /// Allow the SQL console to write (y / n).
         case confirmWrite
+        /// Quit the workbench (y / n).
+        case confirmQuit
+        var isYesNo: Bool { if case .parameter = self { return false } else { return true } }
     }
     public var kind: Kind
     public var label: String
@@ -226,7 +229,9 @@ public struct AppState {
     public var tab: MainScreen = .queue
     var parkedTabs: [MainScreen: [Screen]] = [:]
     public var mode: InputMode = .normal
-    public var help = false
+    /// The help overlay in view, scrolled this far.
+    public var helpScroll: Int?
+    public var help: Bool { helpScroll != nil }
     public var message: String = ""
     public var messageIsError = false
     public var width: Int

@@ -65,67 +65,6 @@ func merge<R>(_ list: inout Paged<R>, _ rows: [R], direction: PageDirection, vis
     list.follow(visible: visible)
 }
 
-/// Help for each screen: (keys, what they do).
-enum Bindings {
-    static let global: [(String, String)] = [
-        ("?", "this help"), (":", "command line (Tab completes)"), ("/", "filter the list"),
-        ("Tab", "switch between the queue and the last drill-down"), ("Esc q h ←", "back (q on the queue quits)"),
-        ("1 2 3", "label the account in view fraud / legit / unsure (then category, note)"),
-        ("u Ctrl-R", "undo / redo a label"), ("c", "claim the case in view"), ("Space", "mark a queue row for a bulk label"), ("R", "refresh: read the queue or account again"),
-        ("n", "claim and open the next unclaimed case of the queue view"), ("Ctrl-C", "quit"),
-    ]
-    static let lists: [(String, String)] = [
-        ("j k ↓ ↑", "move"), ("Ctrl-d Ctrl-u", "half page"), ("PgDn PgUp", "page"), ("g G", "first / last"),
-    ]
-    static func screen(_ s: Screen) -> [(String, String)] {
-        switch s {
-        case .queue: return lists + [("Tab", "next main screen: queue → SQL → dashboard"), ("Enter", "open the account"), ("s S", "sort by next column / reverse"), ("click header", "sort by that column")]
-        case .account: return lists + [("Enter", "open the identifier's accounts, or the linked account"), ("t", "event timeline"), ("r", "reveal email and phone (asks why; audited)")]
-        case .pivot(let p): return lists + [("Enter", p.kind == "groups" ? "list the group's members" : "open the account")]
-        case .sql: return [
-            ("F5  Ctrl-Enter", "run the statement under the cursor (or the selection); also Ctrl-J, Ctrl-G"), ("F6  Ctrl-P", "EXPLAIN QUERY PLAN of it"),
-            ("Tab", "complete keyword, table, column, function, saved query"), ("Ctrl-R", "search the history"),
-            ("Ctrl-C", "cancel a running query; copy the selection"), ("F8", "allow writing (asks) / read-only again"),
-            ("Shift-arrows Ctrl-A", "select; select all"), ("Ctrl-Z Ctrl-Y", "undo / redo"), ("Ctrl-X Ctrl-V", "cut / paste"),
-            ("Ctrl-←/→ Alt-b/f", "word left / right"), ("Ctrl-L", "clear the editor"), ("Ctrl-O  Ctrl-S", "open / save a query (queries/NAME.sql)"),
-            ("Esc", "editor ⇄ results"), ("results: j k h l g G", "move by row / column, first / last row"),
-            ("results: Enter", "open the row's account"), ("results: v", "show the cell whole (JSON pretty)"), ("results: s S", "sort by the column"),
-            ("results: y Y", "copy cell / row (OSC 52)"), ("results: b", "make a review batch of the accounts"), ("results: x", "export (:export FILE)"),
-        ]
-        case .dash: return [("j k PgDn PgUp", "scroll"), ("[ ]  t", "time range: 24h, 7d, 30d, all"), ("n N", "next / previous dashboard"),
-                            ("r", "refresh"), ("a", "auto-refresh when the store changes, on / off"), (":dash NAME RANGE", "open a dashboard")]
-        case .timeline: return lists + [("Enter", "all fields of the event"), ("/", "filter by event type (e.g. login,order)"),
-                                       ("+ -", "zoom the activity strip around the cursor"), ("0", "whole life"), (":date YYYY-MM-DD", "jump to a day")]
-        }
-    }
-}
-
-/// Commands for the command line, with what they take.
-enum Commands {
-    static let all: [(String, String)] = [
-        ("queue", "the review queue"), ("account", "ID — open an account"), ("device", "ID — accounts on a device"),
-        ("ip", "ADDR — accounts on an IP"), ("payment", "ID — accounts using a payment instrument"),
-        ("address", "ID — accounts shipping to an address"), ("coupon", "CODE — accounts redeeming a coupon"),
-        ("item", "ID — accounts that carted, bought or reviewed an item"), ("seller", "ID — accounts that bought from a seller"),
-        ("domain", "DOMAIN — accounts with that email domain"), ("target", "ID — accounts acting on an account"),
-        ("date", "YYYY-MM-DD — jump the timeline to a day"), ("sort", "score|events|created|last_seen|country|account"),
-        ("risk", "TYPE — only that risk type (brushing, click_farm, deal_hunter, multi_accounting, scalper, ato, scraping, spam, refund_abuse…); empty for all"),
-        ("status", "open|in_review|escalated|closed — the case in view"), ("mine", "cases you hold"), ("unassigned", "cases nobody holds"), ("escalated", "escalated cases"), ("all", "every case again"),
-        ("label", "fraud|legit|unsure|none [CATEGORY|-] [NOTE] — label the account in view (keys 1 2 3; u undo, Ctrl-R redo)"),
-        ("groups", "rings, clusters and farms of the latest detection run; Enter lists members"), ("group", "ID — one group's members"),
-        ("detect", "[no-model | model V | shadow [V] | promote V] — run detection now (off the UI thread); shadow shows how a model would change the queue"),
-        ("teach", "[N] — the N unlabelled accounts the model is least sure about, to label first (batch “teach”)"), ("cancel", "stop a running detection"),
-        ("sql", "[SAVED] — the SQL console (optionally with a saved query)"), ("dash", "[NAME] [24h|7d|30d|all] — dashboards (overview, queries/dashboards/*.sql)"),
-        ("batch", "NAME — in the console: the result's accounts become a review batch; elsewhere: the queue of that batch"),
-        ("save", "NAME — save the console's text as queries/NAME.sql (save! replaces)"), ("export", "FILE.csv|.json|.jsonl — the console's result"),
-        ("explain", "the console's statement's query plan"), ("reveal", "REASON — show e-mail and phone (the account in view, or the console session); audited"), ("write", "[off] — let the console write (asks first)"),
-        ("theme", "NAME — switch colour theme"), ("help", "key bindings"), ("q", "quit"),
-    ]
-    static let pivotKinds: [String: String] = ["device": "device", "ip": "ip", "payment": "payment", "address": "address",
-                                               "coupon": "coupon", "item": "item", "seller": "seller", "domain": "email_domain",
-                                               "email_domain": "email_domain", "target": "target", "group": "group"]
-}
-
 extension AppState {
     // MARK: keys
 
@@ -146,8 +85,15 @@ extension AppState {
             return promptKey(key, &p)
         case .normal: break
         }
-        if help {
-            help = false
+        if let help = helpScroll {
+            // Help scrolls with the move keys; any other key closes it.
+            switch key {
+            case .down, .char("j"): helpScroll = help + 1
+            case .up, .char("k"): helpScroll = max(0, help - 1)
+            case .pageDown, .char(" "): helpScroll = help + max(1, height - 8)
+            case .pageUp: helpScroll = max(0, help - max(1, height - 8))
+            default: helpScroll = nil
+            }
             return []
         }
         if case .sql(var q) = top {
@@ -160,110 +106,22 @@ extension AppState {
             if key == .esc || key == .char("q") || key == .enter { t.detail = nil; replaceTop(.timeline(t)) }
             return []
         }
-        // Labelling, on whichever account is in view.
-        if readOnly, [Key.char("1"), .char("2"), .char("3"), .char("c"), .char("n"), .char("u"), .ctrl("r")].contains(key) {
-            say("read-only: labelling and claiming are off", error: true)
-            return []
-        }
         switch key {
-        case .char("1"), .char("2"), .char("3"):
-            let value = key == .char("1") ? "fraud" : key == .char("2") ? "legit" : "unsure"
-            // A whole ring from its group row, or the marked rows: the command line says how
-            // many accounts; Enter confirms, Esc cancels.
-            if case .pivot(let p) = top, p.kind == "groups", let g = p.list.current {
-                mode = .command(TextField("label-group \(g.account) \(value) \(g.riskType ?? "-") "))
-                completions = []
-                say("Enter labels all \(g.events) accounts of \(g.account) \(value) (add a note first); Esc cancels")
-                return []
-            }
-            if case .queue = top, !marked.isEmpty {
-                mode = .command(TextField("label-marked \(value) - "))
-                completions = []
-                say("Enter labels the \(marked.count) marked accounts \(value) (category, note); Esc cancels")
-                return []
-            }
-            guard let target = labelTarget else { say("no account here to label", error: true); return [] }
-            mode = .command(TextField("label \(value) \(target.category ?? "-") "))
-            completions = []
-            say("label \(target.account): category, then an optional note; Enter saves, Esc cancels")
-            return []
-        case .char("R"):
-            // Read again: see what other analysts labelled or claimed meanwhile.
-            switch top {
-            case .queue(var q):
-                let r = resort(&q, q.query.sort, descending: q.query.descending)
-                replaceTop(.queue(q))
-                say("refreshed")
-                return r + [.queueCount(uid: q.uid, query: q.query)]
-            case .account(let a):
-                say("refreshed")
-                return [.account(uid: a.uid, id: a.id)]
-            default: return []
-            }
-        case .char("c"):
-            guard let target = labelTarget else { say("no account here to claim", error: true); return [] }
-            return [.claim(account: target.account)]
-        case .char("n"):
-            guard let q = queueRoot else { return [] }
-            return [.claimNext(riskType: q.query.riskType)]
-        case .char("u"):
-            guard let last = labelUndo.popLast() else { say("nothing to undo", error: true); return [] }
-            labelRedo.append(last)
-            let prev = last.replaced?.split(separator: ":", maxSplits: 1).map(String.init)
-            return [.label(account: last.account, value: prev?.first ?? "none", category: prev.flatMap { $0.count > 1 ? $0[1] : nil },
-                           note: "undo", undo: true)]
-        case .ctrl("r"):
-            guard let next = labelRedo.popLast() else { say("nothing to redo", error: true); return [] }
-            labelUndo.append(next)
-            let given = next.given.split(separator: ":", maxSplits: 1).map(String.init)
-            return [.label(account: next.account, value: given[0], category: given.count > 1 ? given[1] : nil, note: "redo", undo: true)]
+        case .click, .doubleClick: return perform(.pointer, key: key)
+        case .wheelUp, .wheelDown: return perform(Self.isDash(top) ? .scroll : .move, key: key)
         default: break
         }
-        switch key {
-        case .char("?"): help = true; return []
-        case .char(":"): mode = .command(TextField()); completions = []; message = ""; return []
-        case .char("/"): mode = .filter(TextField(currentFilter)); return []
-        case .esc, .char("q"), .char("h"), .left:
-            if stack.count > 1 { stack.removeLast(); message = ""; return [] }
-            if key == .char("q") { quit = true }
+        switch keymap.resolve(key) {
+        case .run(let b): return perform(b.command, key: key)
+        case .disabled(let b):
+            if let why = b.disabledReason { say(why, error: true) }
             return []
-        case .tab, .backTab:
-            // Main screens in turn, each as it was left (drill-downs included).
-            let all = MainScreen.allCases
-            let i = all.firstIndex(of: tab)!
-            let next = all[(i + (key == .tab ? 1 : all.count - 1)) % all.count]
-            let r = switchTab(next)
-            say("\(next == .queue ? "review queue" : next == .sql ? "SQL console" : "dashboard") — Tab: next screen")
-            return r
-        default: break
-        }
-        // Handlers may push screens: write the edited one back where it was.
-        let idx = stack.count - 1
-        switch top {
-        case .queue(var q):
-            let r = queueKey(key, &q)
-            stack[idx] = .queue(q)
-            return r
-        case .account(var a):
-            let r = accountKey(key, &a)
-            stack[idx] = .account(a)
-            return r
-        case .pivot(var p):
-            let r = pivotKey(key, &p)
-            stack[idx] = .pivot(p)
-            return r
-        case .timeline(var t):
-            let r = timelineKey(key, &t)
-            stack[idx] = .timeline(t)
-            return r
-        case .sql:
-            return []
-        case .dash(var d):
-            let r = dashKey(key, &d)
-            stack[idx] = .dash(d)
-            return r
+        case .unbound: return []
         }
     }
+
+    static func isDash(_ s: Screen) -> Bool { if case .dash = s { return true } else { return false } }
+
 
     /// Shows a main screen, keeping the one left as it was; the first visit creates it.
     public mutating func switchTab(_ t: MainScreen) -> [Request] {
@@ -360,6 +218,9 @@ extension AppState {
         guard case .queue(var q) = stack[0] else { return }
         q.query.sort = .score
         q.query.descending = true
+        // The work: flagged cases nobody has labelled yet, riskiest first; :all shows every account.
+        q.query.flaggedOnly = true
+        q.query.unlabelledOnly = true
         stack[0] = .queue(q)
     }
 
@@ -403,32 +264,34 @@ extension AppState {
         return [queueFetch(q, .first), .queueCount(uid: q.uid, query: q.query)]
     }
 
-    mutating func queueKey(_ key: Key, _ q: inout QueueScreen) -> [Request] {
-        // Space marks the row for a bulk label and moves on.
-        if key == .char(" "), let row = q.list.current {
+    mutating func queueUpdate(_ action: Action, _ key: Key, _ q: inout QueueScreen) -> [Request] {
+        switch action {
+        case .mark:
+            // Space marks the row for a bulk label and moves on.
+            guard let row = q.list.current else { return [] }
             if marked.contains(row.account) { marked.remove(row.account) } else { marked.insert(row.account) }
             say("\(marked.count) account\(marked.count == 1 ? "" : "s") marked — 1 2 3 labels them all")
             let nav = navigate(&q.list, .down, visible: listRows)
             return nav.fetch.map { [queueFetch(q, $0)] } ?? []
-        }
-        let nav = navigate(&q.list, key, visible: listRows)
-        if nav.handled { return nav.fetch.map { [queueFetch(q, $0)] } ?? [] }
-        switch key {
-        case .enter, .char("l"), .right:
+        case .move:
+            let nav = navigate(&q.list, key, visible: listRows)
+            return nav.fetch.map { [queueFetch(q, $0)] } ?? []
+        case .open:
             guard let row = q.list.current else { return [] }
             return open(account: row.account)
-        case .char("s"):
+        case .sortNext:
             // Score order only once a detection run has scored the store.
             let order = hasScores ? Self.sortOrder : Self.sortOrder.filter { $0 != .score }
             let i = order.firstIndex(of: q.query.sort) ?? 0
             let next = order[(i + 1) % order.count]
-            return resort(&q, next, descending: next != .account && next != .country)
-        case .char("S"):
+            return resort(&q, next, descending: next.descendingFirst)
+        case .sortReverse:
             return resort(&q, q.query.sort, descending: !q.query.descending)
-        case .click(let x, let y), .doubleClick(let x, let y):
+        case .pointer:
+            guard case .click(let x, let y) = key.pointer else { return [] }
             if y == 1 {   // header row: sort by the clicked column
                 if let sort = QueueView.sortForColumn(atX: x, width: width) {
-                    return resort(&q, sort, descending: q.query.sort == sort ? !q.query.descending : sort != .account && sort != .country)
+                    return resort(&q, sort, descending: q.query.sort == sort ? !q.query.descending : sort.descendingFirst)
                 }
                 return []
             }
@@ -480,20 +343,27 @@ extension AppState {
         return 0
     }
 
-    mutating func accountKey(_ key: Key, _ a: inout AccountScreen) -> [Request] {
+    mutating func accountUpdate(_ action: Action, _ key: Key, _ a: inout AccountScreen) -> [Request] {
         let visible = max(1, height - 14)
-        switch key {
-        case .down, .char("j"): a.cursor = min(a.cursor + 1, max(0, a.itemCount - 1))
-        case .up, .char("k"): a.cursor = max(0, a.cursor - 1)
-        case .pageDown, .ctrl("d"): a.cursor = min(a.cursor + visible, max(0, a.itemCount - 1))
-        case .pageUp, .ctrl("u"): a.cursor = max(0, a.cursor - visible)
-        case .char("g"), .home: a.cursor = 0
-        case .char("G"), .end: a.cursor = max(0, a.itemCount - 1)
-        case .char("t"):
+        let last = max(0, a.itemCount - 1)
+        switch action {
+        case .move:
+            switch key {
+            case .down, .char("j"): a.cursor = min(a.cursor + 1, last)
+            case .up, .char("k"): a.cursor = max(0, a.cursor - 1)
+            case .pageDown, .ctrl("d"): a.cursor = min(a.cursor + visible, last)
+            case .pageUp, .ctrl("u"): a.cursor = max(0, a.cursor - visible)
+            case .char("g"), .home: a.cursor = 0
+            case .char("G"), .end: a.cursor = last
+            case .wheelDown: a.cursor = min(a.cursor + 3, last)
+            case .wheelUp: a.cursor = max(0, a.cursor - 3)
+            default: break
+            }
+        case .timeline:
             return openTimeline(a)
-        case .char("r"):
+        case .reveal:
             askToReveal(&a)
-        case .enter, .char("l"), .right:
+        case .open:
             if a.cursor < a.identifiers.count {
                 let id = a.identifiers[a.cursor]
                 return open(pivot: id.kind, value: id.value)
@@ -506,9 +376,10 @@ extension AppState {
         return []
     }
 
-    mutating func pivotKey(_ key: Key, _ p: inout PivotScreen) -> [Request] {
-        let nav = navigate(&p.list, key, visible: listRows)
-        if nav.handled {
+    mutating func pivotUpdate(_ action: Action, _ key: Key, _ p: inout PivotScreen) -> [Request] {
+        switch action {
+        case .move:
+            let nav = navigate(&p.list, key, visible: listRows)
             if let f = nav.fetch, f == .after || f == .last {
                 if f == .last { p.list.loading = false; p.list.cursor = max(0, p.list.rows.count - 1); p.list.follow(visible: listRows); return [] }
                 return [.pivotPage(uid: p.uid, kind: p.kind, value: p.value, after: p.list.rows.last.map { ($0.events, $0.account) })]
@@ -516,16 +387,18 @@ extension AppState {
             p.list.loading = false
             if nav.fetch == .first { p.list.cursor = 0; p.list.scroll = 0 }
             return []
-        }
-        if key == .enter || key == .char("l") || key == .right, let row = p.list.current {
+        case .open:
             // In the list of groups, Enter expands a group to its members.
+            guard let row = p.list.current else { return [] }
             return p.kind == "groups" ? open(pivot: "group", value: row.account) : open(account: row.account)
+        case .pointer:
+            if case .click(_, let y) = key.pointer, let r = TableView.rowAt(y: y, area: contentArea) {
+                let idx = p.list.scroll + r
+                if p.list.rows.indices.contains(idx) { p.list.cursor = idx }
+            }
+            return []
+        default: return []
         }
-        if case .click(_, let y) = key, let r = TableView.rowAt(y: y, area: contentArea) {
-            let idx = p.list.scroll + r
-            if p.list.rows.indices.contains(idx) { p.list.cursor = idx }
-        }
-        return []
     }
 
     func timelineFetch(_ t: TimelineScreen, _ f: Fetch) -> Request {
@@ -537,14 +410,15 @@ extension AppState {
         }
     }
 
-    mutating func timelineKey(_ key: Key, _ t: inout TimelineScreen) -> [Request] {
-        let nav = navigate(&t.list, key, visible: timelineRows)
-        if nav.handled { return nav.fetch.map { [timelineFetch(t, $0)] } ?? [] }
-        switch key {
-        case .enter:
+    mutating func timelineUpdate(_ action: Action, _ key: Key, _ t: inout TimelineScreen) -> [Request] {
+        switch action {
+        case .move:
+            let nav = navigate(&t.list, key, visible: timelineRows)
+            return nav.fetch.map { [timelineFetch(t, $0)] } ?? []
+        case .eventDetail:
             guard let e = t.list.current else { return [] }
             return [.eventDetail(uid: t.uid, id: e.id)]
-        case .char("+"), .char("="), .char("-"), .char("0"):
+        case .zoom:
             guard let f = t.firstSeen, let l = t.lastSeen else { return [] }
             let (from, to) = t.window ?? (f, l + 1)
             let center = t.list.current?.ts ?? (from + to) / 2
@@ -619,6 +493,10 @@ extension AppState {
                 return []
             }
             mode = .command(field)
+            if !field.text.contains(" ") {
+                // The command's name: the palette's best matches, fuzzy (`grp` finds groups).
+                return apply(.completions(command: field.text, candidates: keymap.palette(field.text).compactMap(\.name).map { $0 + " " }))
+            }
             return [.complete(prefix: field.text, command: field.text)]
         default:
             completions = []
@@ -638,8 +516,10 @@ extension AppState {
         case "queue":
             let r = switchTab(.queue)
             stack = [stack[0]]
+            say("review queue")
             return r
         case "sql", "open":
+            if arg.isEmpty { say("SQL console") }
             return openSQL(saved: arg.isEmpty ? nil : arg)
         case "dash":
             let fresh = tab != .dash && parkedTabs[.dash] == nil
@@ -648,7 +528,7 @@ extension AppState {
             // A first visit with a name or range loads once, with them (not the overview first).
             return fresh && !configured.isEmpty ? configured : opened + configured
         case "help", "h":
-            help = true
+            helpScroll = 0
         case "reveal":
             return reveal(reason: arg)
         case "account", "a":
@@ -657,17 +537,20 @@ extension AppState {
         case "theme":
             guard !arg.isEmpty else { say(":theme needs a name", error: true); return [] }
             themeRequest = arg
+            say("theme \(arg)…")
         case "groups":
             return open(pivot: "groups", value: "")
-        case "mine", "unassigned", "escalated", "all":
+        case "mine", "unassigned", "escalated", "all", "flagged":
             let t = switchTab(.queue)
             guard case .queue(var q) = stack[0] else { return t }
             stack = [stack[0]]
             q.query.caseView = cmd == "mine" ? .mine(analyst) : cmd == "unassigned" ? .unassigned : cmd == "escalated" ? .escalated : nil
-            if cmd == "all" { q.query.batch = nil }
+            if cmd == "all" { q.query = QueueQuery(sort: q.query.sort, descending: q.query.descending) }
+            if cmd == "flagged" { q.query.flaggedOnly = true; q.query.unlabelledOnly = true }
             let r = t + resort(&q, q.query.sort, descending: q.query.descending)
             stack[0] = .queue(q)
-            say(cmd == "all" ? "showing every case" : cmd == "mine" ? "showing the cases \(analyst) holds" : "showing \(cmd) cases")
+            say(cmd == "all" ? "showing every account — :flagged shows the flagged, unlabelled ones" : cmd == "mine" ? "showing the cases \(analyst) holds"
+                : cmd == "flagged" ? "showing flagged, unlabelled cases — :all shows every account" : "showing \(cmd) cases")
             return r
         case "label" where readOnly, "detect" where readOnly, "teach" where readOnly, "label-group" where readOnly, "label-marked" where readOnly:
             say("read-only: labelling and detection are off", error: true)
@@ -755,7 +638,8 @@ extension AppState {
                 guard !arg.isEmpty else { say(":\(cmd) needs a value", error: true); return [] }
                 return open(pivot: kind, value: kind == "email_domain" ? arg.lowercased() : arg)
             }
-            say("unknown command :\(cmd) — Tab lists commands", error: true)
+            let guess = keymap.palette(cmd).first?.name
+            say("unknown command :\(cmd)" + (guess.map { " — did you mean :\($0)? (Tab completes)" } ?? " — Tab lists commands"), error: true)
         }
         return []
     }

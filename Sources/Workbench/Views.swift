@@ -30,6 +30,7 @@ public func render(_ s: AppState, theme: Theme, now: Int64 = Timestamp.nowMs()) 
     }
     statusBar(s, buf, theme)
     if s.help { helpOverlay(s, buf, theme) }
+    if case .command(let f) = s.mode { paletteOverlay(s, f.text, buf, theme) }
     if case .timeline(let t) = s.top, let d = t.detail { detailOverlay(d, buf, theme) }
     return buf
 }
@@ -56,6 +57,8 @@ func statusBar(_ s: AppState, _ buf: Buffer, _ theme: Theme) {
         let pos = q.list.position.map { "\($0 + 1)" } ?? "?"
         let total = q.list.total.map { Human.count(Double($0)) } ?? "…"
         right = "\(pos)/\(total) accounts · sort \(q.query.sort.rawValue)\(q.query.descending ? "↓" : "↑")"
+        if q.query.flaggedOnly { right += " · flagged" }
+        if q.query.unlabelledOnly { right += " · unlabelled" }
         if !q.query.text.isEmpty { right += " · filter “\(q.query.text)”" }
         // Every narrowing in force, so a short queue is never a surprise.
         if let r = q.query.riskType { right += " · risk \(r)" }
@@ -97,7 +100,7 @@ func statusBar(_ s: AppState, _ buf: Buffer, _ theme: Theme) {
         let rightW = TextWidth.of(right)
         f.render(into: buf, x: used, y: y, width: max(1, s.width - used - rightW - 1), style: theme["input"], cursorStyle: theme["input"].bolded().reversedToggled())
     case .normal:
-        let msg = s.message.isEmpty ? " ? help  : command  / filter  q back" : " " + s.message
+        let msg = " " + (s.message.isEmpty ? s.keymap.footerText : s.message)
         buf.write(msg, x: 0, y: y, style: s.messageIsError ? theme["status.error"] : st, maxWidth: max(0, s.width - rw - 1))
     }
     buf.writeRight(right, x: 0, y: y, width: s.width, style: st)
@@ -121,16 +124,51 @@ extension Screen {
     var isSQL: Bool { if case .sql = self { return true } else { return false } }
 }
 
-func helpOverlay(_ s: AppState, _ buf: Buffer, _ theme: Theme) {
-    let items = Bindings.screen(s.top) + [("", "")] + Bindings.global
-    let w = min(s.width - 4, 72), h = min(s.height - 2, items.count + 4)
-    let r = Box.centered(in: buf.area, width: w, height: h)
-    Box.draw(buf, r, style: theme["overlay"], title: "Keys — \(s.top.title)")
-    for (i, (k, d)) in items.enumerated() where i < h - 4 {
-        buf.write(k, x: r.x + 2, y: r.y + 2 + i, style: theme["overlay"].bolded(), maxWidth: 18)
-        buf.write(d, x: r.x + 21, y: r.y + 2 + i, style: theme["overlay"], maxWidth: w - 23)
+/// Help: every binding in force, the screen's first, as the keymap resolves them.
+func helpLines(_ s: AppState) -> [(String, String)] {
+    var out: [(String, String)] = []
+    var layer = ""
+    for (name, b) in s.keymap.visible where !b.help.isEmpty {
+        if name != layer { if !out.isEmpty { out.append(("", "")) }; out.append(("", name == "everywhere" ? "Everywhere" : name)); layer = name }
+        var keys = b.keysText
+        if let n = b.name { keys = keys.isEmpty ? ":" + n : keys + "  :" + n }
+        out.append((keys, b.help + (b.argument.map { " — :\(b.name ?? "") \($0)" } ?? "") + (b.enabled ? "" : " (off now)")))
     }
-    buf.write("any key closes", x: r.x + 2, y: r.maxY - 1, style: theme["overlay"], maxWidth: w - 4)
+    return out
+}
+
+func helpOverlay(_ s: AppState, _ buf: Buffer, _ theme: Theme) {
+    let items = helpLines(s)
+    let keyW = min(28, (items.map { TextWidth.of($0.0) }.max() ?? 10) + 2)
+    let w = max(40, s.width - 4), h = min(s.height - 2, items.count + 4)
+    let r = Box.centered(in: buf.area, width: w, height: h)
+    let room = max(1, h - 4)
+    let scroll = max(0, min(s.helpScroll ?? 0, items.count - room))
+    Box.draw(buf, r, style: theme["overlay"], title: "Keys — \(s.top.title)")
+    for (i, (k, d)) in items.dropFirst(scroll).prefix(room).enumerated() {
+        if k.isEmpty { buf.write(d, x: r.x + 2, y: r.y + 2 + i, style: theme["overlay"].bolded(), maxWidth: w - 4); continue }
+        buf.write(k, x: r.x + 2, y: r.y + 2 + i, style: theme["overlay"].bolded(), maxWidth: keyW - 1)
+        buf.write(d, x: r.x + 2 + keyW, y: r.y + 2 + i, style: theme["overlay"], maxWidth: w - keyW - 4)
+    }
+    let more = items.count > room ? "j k scroll (\(scroll + 1)–\(min(items.count, scroll + room)) of \(items.count)) · " : ""
+    buf.write(more + "any other key closes", x: r.x + 2, y: r.maxY - 1, style: theme["overlay"], maxWidth: w - 4)
+}
+
+/// The palette over the status line while a command's name is typed: matches, fuzzy, with what they do.
+func paletteOverlay(_ s: AppState, _ text: String, _ buf: Buffer, _ theme: Theme) {
+    guard !text.contains(" ") else { return }
+    let matches = s.keymap.palette(text)
+    guard !matches.isEmpty else { return }
+    let h = min(matches.count, max(1, s.height / 3))
+    let w = min(s.width, 100)
+    for (i, b) in matches.prefix(h).enumerated() {
+        let y = s.height - 1 - h + i
+        let st = i == 0 ? theme["selected"] : theme["overlay"]
+        buf.fill(Rect(x: 0, y: y, width: w, height: 1), style: st)
+        let head = ":" + b.name! + (b.argument.map { " " + $0 } ?? "")
+        let used = buf.write(" " + head, x: 0, y: y, style: st.bolded(), maxWidth: min(40, w))
+        buf.write("  " + b.help, x: used, y: y, style: st, maxWidth: max(0, w - used))
+    }
 }
 
 func detailOverlay(_ fields: [(String, String)], _ buf: Buffer, _ theme: Theme) {
@@ -238,7 +276,9 @@ enum QueueView {
         table.sortDescending = q.query.descending
         table.render(into: buf, area: area, theme: theme)
         if q.list.rows.isEmpty && !q.list.loading {
-            let msg = q.query.text.isEmpty ? "The store has no accounts yet: riskdesk import FILES (or riskdesk demo)" : "No account matches “\(q.query.text)” — / to change the filter"
+            let chips = q.query.chips
+            let msg = chips.isEmpty ? "The store has no accounts yet: riskdesk import FILES (or riskdesk demo)"
+                : "No account matches " + chips.joined(separator: " · ") + " — / changes the filter; :all shows every account"
             buf.write(msg, x: 2, y: area.y + 2, style: theme["muted"], maxWidth: area.width - 4)
         }
     }

@@ -152,8 +152,14 @@ final class TmuxWorkbenchTests: TmuxTestCase {
 
     func testOpenMoveDrillTimelineBackFilterResizeQuit() throws {
         let t = try open()
+        // A scored store opens on the work: flagged cases nobody has labelled, riskiest first.
+        var s = t.wait(for: "accounts · sort score↓ · flagged · unlabelled")
+        XCTAssertFalse(s.contains("1/600 accounts"), s)
+        t.keys(":")
+        t.type("all")
+        t.keys("Enter")
         // The count arrives after the first page ("1/… accounts"): wait for it, not for the page.
-        var s = t.wait(for: "1/600 accounts · sort score")
+        s = t.wait(for: "1/600 accounts · sort score")
         XCTAssertTrue(s.contains(" riskdesk  [Queue] SQL Dashboard │ Queue"), s)
         XCTAssertTrue(s.contains("score ▼") && s.contains("top reason"), s)    // demo stores are scored
         t.keys("j", "j", "C-d")          // 2 down, then half of the 36-row list
@@ -196,7 +202,12 @@ final class TmuxWorkbenchTests: TmuxTestCase {
         t.wait(for: "Terminal too small")
         t.resize(120, 40)
         t.wait(for: "top reason")
+        t.keys("q")                       // q on the queue asks first; n keeps working
+        t.wait(for: "quit riskdesk? y/N")
+        t.keys("n")
         t.keys("q")
+        t.wait(for: "quit riskdesk? y/N")
+        t.keys("y")
         t.wait(for: "EXIT:0")
     }
 
