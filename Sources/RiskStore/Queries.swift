@@ -5,9 +5,16 @@ import Foundation
 
 public enum QueueSort: String, CaseIterable, Sendable {
     case score, events, created, lastSeen = "last_seen", country, account
-    /// SQL sort expression; each has an index ending in account_id.
+    /// The queue's other columns (no index: each page sorts the accounts).
+    case risk, group, label, caseStatus = "case"
+    /// SQL sort expression; the first six have an index ending in account_id.
     var expression: String {
         switch self {
+        // '~' sorts after the names: accounts without one come last, A to Z.
+        case .risk: return "coalesce(s.risk_type, '~')"
+        case .group: return "coalesce(s.group_id, '~')"
+        case .label: return "coalesce((SELECT cl.label FROM current_labels cl WHERE cl.account_id = a.account_id), '~')"
+        case .caseStatus: return "coalesce((SELECT c2.status FROM cases c2 WHERE c2.account_id = a.account_id), '~')"
         case .score: return "s.score"
         case .events: return "a.n_events"
         case .created: return "coalesce(a.created_at, -1)"
@@ -53,7 +60,8 @@ public struct QueueQuery: Equatable, Sendable {
     public var sort: QueueSort = .events
     public var descending = true
     /// Free text: matches account id prefix, country, kind, risk type, group, a word of the
-    /// reasons, the current label or its note (never the masked e-mail: a filter must not
+    /// reasons, the current label or its note (reasons and notes from 3 characters: two
+    /// letters are a country code) (never the masked e-mail: a filter must not
     /// find what the screen hides).
     public var text: String = ""
     public var kind: String?
@@ -76,9 +84,9 @@ public struct QueueQuery: Equatable, Sendable {
         if !t.isEmpty {
             parts.append("""
                 (a.account_id LIKE ?1 || '%' OR a.country = upper(?1) OR a.kind = lower(?1) OR s.risk_type = lower(?1) OR s.group_id LIKE ?1 || '%'
-                 OR instr(lower(s.reasons), lower(?1)) > 0
+                 OR (length(?1) >= 3 AND instr(lower(s.reasons), lower(?1)) > 0)
                  OR EXISTS (SELECT 1 FROM current_labels cl WHERE cl.account_id = a.account_id
-                            AND (cl.label = lower(?1) OR instr(lower(coalesce(cl.note, '')), lower(?1)) > 0)))
+                            AND (cl.label = lower(?1) OR (length(?1) >= 3 AND instr(lower(coalesce(cl.note, '')), lower(?1)) > 0))))
                 """)
             args.append(.text(t))
         }

@@ -336,14 +336,14 @@ public enum DashLayout {
 }
 
 extension AppState {
-    mutating func openDashboard() -> [Request] {
+    mutating func openDashboard() -> [Effect] {
         let d = DashScreen(uid: uid())
         stack = [.dash(d)]
-        return [.dashLoad(uid: d.uid, name: d.name, range: d.range)]
+        return [.read(.dashLoad(uid: d.uid, name: d.name, range: d.range))]
     }
 
     /// `:dash [NAME] [RANGE]`.
-    mutating func dashCommand(_ arg: String) -> [Request] {
+    mutating func dashCommand(_ arg: String) -> [Effect] {
         guard case .dash(var d) = stack[0] else { return [] }
         stack = [stack[0]]
         for w in arg.split(separator: " ").map(String.init) {
@@ -353,10 +353,10 @@ extension AppState {
         d.loading = true
         d.scroll = 0
         stack[0] = .dash(d)
-        return [.dashLoad(uid: d.uid, name: d.name, range: d.range)]
+        return [.read(.dashLoad(uid: d.uid, name: d.name, range: d.range))]
     }
 
-    mutating func dashUpdate(_ action: Action, _ key: Key, _ d: inout DashScreen) -> [Request] {
+    mutating func dashUpdate(_ action: Action, _ key: Key, _ d: inout DashScreen) -> [Effect] {
         let visible = height - 2
         let total = DashLayout.totalHeight(d.panels, width: width)
         switch action {
@@ -373,7 +373,7 @@ extension AppState {
         case .dashRefresh:
             d.loading = true
             say("refreshing \(d.name)…")
-            return [.dashLoad(uid: d.uid, name: d.name, range: d.range)]
+            return [.read(.dashLoad(uid: d.uid, name: d.name, range: d.range))]
         case .dashAutoRefresh:
             d.autoRefresh.toggle()
             say(d.autoRefresh ? "auto-refresh on: redraws when the store changes" : "auto-refresh off")
@@ -383,7 +383,7 @@ extension AppState {
             d.range = all[(i + (forward ? 1 : all.count - 1)) % all.count]
             d.loading = true
             say("range: \(d.range.label)")
-            return [.dashLoad(uid: d.uid, name: d.name, range: d.range)]
+            return [.read(.dashLoad(uid: d.uid, name: d.name, range: d.range))]
         case .dashNext(let forward):
             guard !d.available.isEmpty else { return [] }
             let i = d.available.firstIndex(of: d.name) ?? 0
@@ -391,15 +391,15 @@ extension AppState {
             d.loading = true
             d.scroll = 0
             say("dashboard \(d.name)")
-            return [.dashLoad(uid: d.uid, name: d.name, range: d.range)]
+            return [.read(.dashLoad(uid: d.uid, name: d.name, range: d.range))]
         default: break
         }
         return []
     }
 
-    mutating func applyDash(_ loaded: Loaded) -> [Request] {
+    mutating func applyDash(_ loaded: Loaded) -> [Effect] {
         guard case .dash(let l) = loaded else { return [] }
-        var reqs: [Request] = []
+        var reqs: [Effect] = []
         func with(_ uid: Int, _ f: (inout DashScreen) -> Void) {
             updateScreens(uid: uid) { s in if case .dash(var d) = s { f(&d); s = .dash(d) } }
         }
@@ -413,7 +413,7 @@ extension AppState {
             with(uid) { d in
                 guard d.autoRefresh, !d.loading, let old = d.dataVersion, old != v else { return }
                 d.loading = true
-                reqs.append(.dashLoad(uid: d.uid, name: d.name, range: d.range))
+                reqs.append(.read(.dashLoad(uid: d.uid, name: d.name, range: d.range)))
             }
         }
         return reqs

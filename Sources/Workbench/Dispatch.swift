@@ -4,7 +4,7 @@ import TerminalKit
 extension AppState {
     /// Runs what a binding stands for. The screen's own actions go to that screen's update;
     /// the rest are the workbench's.
-    mutating func perform(_ action: Action, key: Key) -> [Request] {
+    mutating func perform(_ action: Action, key: Key) -> [Effect] {
         switch action {
         case .help: helpScroll = 0; return []
         case .commandLine: mode = .command(TextField()); completions = []; message = ""; return []
@@ -33,10 +33,10 @@ extension AppState {
         case .redo: return redoLabel()
         case .claim:
             guard let target = labelTarget else { say("no account here to claim", error: true); return [] }
-            return [.claim(account: target.account)]
+            return [.write(.claim(account: target.account))]
         case .claimNext:
             guard let q = queueRoot else { return [] }
-            return [.claimNext(riskType: q.query.riskType)]
+            return [.write(.claimNext(riskType: q.query.riskType))]
         case .refresh: return refresh()
         case .copyAccount:
             guard let target = labelTarget else { say("no account here to copy", error: true); return [] }
@@ -52,7 +52,7 @@ extension AppState {
 
     /// The screen in view handles its action; handlers may push screens, so the edited one
     /// is written back where it was.
-    mutating func updateTop(_ action: Action, _ key: Key) -> [Request] {
+    mutating func updateTop(_ action: Action, _ key: Key) -> [Effect] {
         let idx = stack.count - 1
         switch top {
         case .queue(var q):
@@ -80,30 +80,8 @@ extension AppState {
         }
     }
 
-    /// 1 2 3: a whole ring from its group row, the marked rows, or the account in view. The
-    /// command line says how many accounts; Enter confirms, Esc cancels.
-    mutating func startLabel(_ value: LabelValue) -> [Request] {
-        if case .pivot(let p) = top, p.kind == "groups", let g = p.list.current {
-            mode = .command(TextField("label-group \(g.account) \(value.rawValue) \(g.riskType ?? "-") "))
-            completions = []
-            say("Enter labels all \(g.events) accounts of \(g.account) \(value.rawValue) (add a note first); Esc cancels")
-            return []
-        }
-        if case .queue = top, !marked.isEmpty {
-            mode = .command(TextField("label-marked \(value.rawValue) - "))
-            completions = []
-            say("Enter labels the \(marked.count) marked accounts \(value.rawValue) (category, note); Esc cancels")
-            return []
-        }
-        guard let target = labelTarget else { say("no account here to label", error: true); return [] }
-        mode = .command(TextField("label \(value.rawValue) \(value == .legit ? "-" : target.category ?? "-") "))
-        completions = []
-        say("label \(target.account): category, then an optional note; Enter saves, Esc cancels")
-        return []
-    }
-
     /// R: read again, to see what other analysts labelled or claimed meanwhile.
-    mutating func refresh() -> [Request] {
+    mutating func refresh() -> [Effect] {
         switch top {
         case .queue(var q):
             let r = reload(&q)
@@ -112,30 +90,13 @@ extension AppState {
             return r
         case .account(let a):
             say("refreshed")
-            return [.account(uid: a.uid, id: a.id)]
+            return [.read(.account(uid: a.uid, id: a.id))]
         default: return []
         }
     }
 
-    /// u: withdraw the last label given in this session (restoring the one it replaced).
-    mutating func undoLabel() -> [Request] {
-        guard let last = labelUndo.popLast() else { say("nothing to undo", error: true); return [] }
-        labelRedo.append(last)
-        let prev = last.replaced?.split(separator: ":", maxSplits: 1).map(String.init)
-        return [.label(account: last.account, value: prev?.first ?? "none", category: prev.flatMap { $0.count > 1 ? $0[1] : nil },
-                       note: "undo", undo: true)]
-    }
-
-    /// Ctrl-R: give again what u withdrew.
-    mutating func redoLabel() -> [Request] {
-        guard let next = labelRedo.popLast() else { say("nothing to redo", error: true); return [] }
-        labelUndo.append(next)
-        let given = next.given.split(separator: ":", maxSplits: 1).map(String.init)
-        return [.label(account: next.account, value: given[0], category: given.count > 1 ? given[1] : nil, note: "redo", undo: true)]
-    }
-
     /// Reads the queue again.
-    mutating func reload(_ q: inout QueueScreen) -> [Request] {
+    mutating func reload(_ q: inout QueueScreen) -> [Effect] {
         resort(&q, q.query.sort, descending: q.query.descending)
     }
 }

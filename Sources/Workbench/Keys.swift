@@ -45,7 +45,7 @@ extension AppState {
         case .queue: return queueBindings
         case .account: return accountBindings
         case .pivot(let p): return listBindings + [Binding([.enter, .char("l"), .right], .open, keyLabel: "Enter",
-                                                           help: p.kind == "groups" ? "list the group's members" : "open the account", hint: "open")]
+                                                           help: p.kind == .groups ? "list the group's members" : "open the account", hint: "open")]
         case .timeline: return timelineBindings
         case .sql: return sqlBindings
         case .dash(let d): return dashBindings(d)
@@ -179,9 +179,9 @@ enum Commands {
         ("reveal", "REASON", "show e-mail and phone (the account in view, or the console session); audited"),
         ("theme", "NAME", "switch colour theme"), ("q", "", "quit"),
     ]
-    static let pivotKinds: [String: String] = ["device": "device", "ip": "ip", "payment": "payment", "address": "address",
-                                               "coupon": "coupon", "item": "item", "seller": "seller", "domain": "email_domain",
-                                               "email_domain": "email_domain", "target": "target", "group": "group"]
+    /// The commands that open a pivot, by name.
+    static let pivotKinds: [String: PivotKind] = Dictionary(uniqueKeysWithValues: PivotKind.allCases.filter { $0 != .groups }.map { ($0.command, $0) })
+        .merging(["email_domain": .emailDomain]) { a, _ in a }
 }
 
 extension Key {
@@ -195,8 +195,8 @@ extension Key {
 }
 
 extension QueueSort {
-    /// Numbers and times start from the top (highest, newest); names from A.
-    var descendingFirst: Bool { self != .account && self != .country }
+    /// Scores, counts and last activity start from the top; names from A; age (created) from the oldest.
+    var descendingFirst: Bool { self == .score || self == .events || self == .lastSeen }
 }
 
 extension QueueQuery {

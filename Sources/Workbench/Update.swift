@@ -69,7 +69,7 @@ extension AppState {
     // MARK: keys
 
     /// Handles a key; returns the reads it needs.
-    public mutating func handle(_ key: Key) -> [Request] {
+    public mutating func handle(_ key: Key) -> [Effect] {
         if key == .resize { return relayout() }
         var key = key
         // Ctrl-J is Enter, except in the SQL editor, where it runs the statement.
@@ -124,7 +124,7 @@ extension AppState {
 
 
     /// Shows a main screen, keeping the one left as it was; the first visit creates it.
-    public mutating func switchTab(_ t: MainScreen) -> [Request] {
+    public mutating func switchTab(_ t: MainScreen) -> [Effect] {
         if t == tab { return [] }
         parkedTabs[tab] = stack
         tab = t
@@ -134,11 +134,11 @@ extension AppState {
             var q = QueueScreen(uid: uid())
             q.list.loading = true
             stack = [.queue(q)]
-            return [queueFetch(q, .first), .queueCount(uid: q.uid, query: q.query)]
+            return [queueFetch(q, .first), .read(.queueCount(uid: q.uid, query: q.query))]
         case .sql:
             let q = SQLScreen(uid: uid())
             stack = [.sql(q)]
-            return [.sqlCatalog(uid: q.uid)]
+            return [.console(.catalog(uid: q.uid))]
         case .dash:
             return openDashboard()
         }
@@ -177,8 +177,8 @@ extension AppState {
         }
     }
 
-    mutating func relayout() -> [Request] {
-        var reqs: [Request] = []
+    mutating func relayout() -> [Effect] {
+        var reqs: [Effect] = []
         switch top {
         case .queue(var q):
             q.list.follow(visible: listRows)
@@ -187,7 +187,7 @@ extension AppState {
         case .timeline(var t):
             t.list.follow(visible: timelineRows)
             replaceTop(.timeline(t))
-            if let w = t.window { reqs.append(.activity(uid: t.uid, account: t.account, from: w.from, to: w.to, buckets: stripBuckets)) }
+            if let w = t.window { reqs.append(.read(.activity(uid: t.uid, account: t.account, from: w.from, to: w.to, buckets: stripBuckets))) }
         default: break
         }
         return reqs
@@ -195,21 +195,21 @@ extension AppState {
 
     // MARK: screens
 
-    func queueFetch(_ q: QueueScreen, _ f: Fetch) -> Request {
+    func queueFetch(_ q: QueueScreen, _ f: Fetch) -> Effect {
         switch f {
-        case .first: return .queuePage(uid: q.uid, query: q.query, direction: .first, anchor: nil)
-        case .last: return .queuePage(uid: q.uid, query: q.query, direction: .last, anchor: nil)
-        case .after: return .queuePage(uid: q.uid, query: q.query, direction: .after, anchor: q.list.rows.last.map { ($0.key, $0.account) })
-        case .before: return .queuePage(uid: q.uid, query: q.query, direction: .before, anchor: q.list.rows.first.map { ($0.key, $0.account) })
+        case .first: return .read(.queuePage(uid: q.uid, query: q.query, direction: .first, anchor: nil))
+        case .last: return .read(.queuePage(uid: q.uid, query: q.query, direction: .last, anchor: nil))
+        case .after: return .read(.queuePage(uid: q.uid, query: q.query, direction: .after, anchor: q.list.rows.last.map { ($0.key, $0.account) }))
+        case .before: return .read(.queuePage(uid: q.uid, query: q.query, direction: .before, anchor: q.list.rows.first.map { ($0.key, $0.account) }))
         }
     }
 
     /// The first load of the queue.
-    public mutating func start() -> [Request] {
+    public mutating func start() -> [Effect] {
         guard case .queue(var q) = stack[0] else { return [] }
         q.list.loading = true
         stack[0] = .queue(q)
-        return [queueFetch(q, .first), .queueCount(uid: q.uid, query: q.query)]
+        return [queueFetch(q, .first), .read(.queueCount(uid: q.uid, query: q.query))]
     }
 
     /// Opens on the risk ranking when a detection run has scored the store.
@@ -224,19 +224,21 @@ extension AppState {
         stack[0] = .queue(q)
     }
 
-    /// `VALUE [CATEGORY|-] [NOTE]` of the label commands.
-    static func labelArgs(_ words: [String], values: Set<String>) -> (value: String, category: String?, note: String?)? {
-        guard let value = words.first?.lowercased(), values.contains(value) else { return nil }
-        return (value, words.count > 1 && words[1] != "-" ? words[1] : nil, words.count > 2 ? words[2] : nil)
-    }
-
     /// Puts a new label on the queue rows of these accounts, without reading the page again.
-    mutating func showLabel(_ label: String?, on accounts: Set<String>) {
-        for i in stack.indices {
-            guard case .queue(var q) = stack[i] else { continue }
-            for k in q.list.rows.indices where accounts.contains(q.list.rows[k].account) { q.list.rows[k].label = label }
-            stack[i] = .queue(q)
+    mutating func showLabel(_ label: String?, status: String? = nil, on accounts: Set<String>) {
+        func update(_ s: inout Screen) {
+            guard case .queue(var q) = s else { return }
+            for k in q.list.rows.indices where accounts.contains(q.list.rows[k].account) {
+                q.list.rows[k].label = label
+                if let status {
+                    q.list.rows[k].caseStatus = status
+                    q.list.rows[k].caseOpenedAt = q.list.rows[k].caseOpenedAt ?? Timestamp.nowMs()
+                }
+            }
+            s = .queue(q)
         }
+        for i in stack.indices { update(&stack[i]) }
+        for (k, var st) in parkedTabs { for i in st.indices { update(&st[i]) }; parkedTabs[k] = st }
     }
 
     /// The account labelling keys act on, with the category to suggest.
@@ -245,7 +247,7 @@ extension AppState {
         case .queue(let q): return q.list.current.map { ($0.account, $0.riskType) }
         case .account(let a): return a.profile.map { ($0.account, $0.riskType) }
         case .timeline(let t): return (t.account, nil)
-        case .pivot(let p): return p.kind == "groups" ? nil : p.list.current.map { ($0.account, $0.riskType) }
+        case .pivot(let p): return p.kind == .groups ? nil : p.list.current.map { ($0.account, $0.riskType) }
         case .sql(let q):
             guard let r = q.result, let c = r.accountColumn, let row = r.current, row.indices.contains(c), let id = row[c].string else { return nil }
             return (id, nil)
@@ -255,16 +257,16 @@ extension AppState {
 
     static let sortOrder: [QueueSort] = [.score, .events, .lastSeen, .created, .country, .account]
 
-    mutating func resort(_ q: inout QueueScreen, _ sort: QueueSort, descending: Bool) -> [Request] {
+    mutating func resort(_ q: inout QueueScreen, _ sort: QueueSort, descending: Bool) -> [Effect] {
         q.query.sort = sort
         q.query.descending = descending
         q.list = Paged()
         q.list.loading = true
-        say("sorted by \(sort.rawValue.replacingOccurrences(of: "_", with: " ")) \(descending ? "descending" : "ascending")")
-        return [queueFetch(q, .first), .queueCount(uid: q.uid, query: q.query)]
+        say("sorted by " + (sort == .created ? "age, \(descending ? "youngest" : "oldest") first" : "\(sort.rawValue.replacingOccurrences(of: "_", with: " ")) \(descending ? "descending" : "ascending")"))
+        return [queueFetch(q, .first), .read(.queueCount(uid: q.uid, query: q.query))]
     }
 
-    mutating func queueUpdate(_ action: Action, _ key: Key, _ q: inout QueueScreen) -> [Request] {
+    mutating func queueUpdate(_ action: Action, _ key: Key, _ q: inout QueueScreen) -> [Effect] {
         switch action {
         case .mark:
             // Space marks the row for a bulk label and moves on.
@@ -307,29 +309,29 @@ extension AppState {
 
     var contentArea: Rect { Rect(x: 0, y: 1, width: width, height: height - 2) }
 
-    public mutating func open(account: String) -> [Request] {
+    public mutating func open(account: String) -> [Effect] {
         let s = AccountScreen(uid: uid(), id: account)
         stack.append(.account(s))
-        return [.account(uid: s.uid, id: account)]
+        return [.read(.account(uid: s.uid, id: account))]
     }
 
-    public mutating func open(pivot kind: String, value: String) -> [Request] {
+    public mutating func open(pivot kind: PivotKind, value: String) -> [Effect] {
         var p = PivotScreen(uid: uid(), kind: kind, value: value)
         p.list.loading = true
         stack.append(.pivot(p))
-        return [.pivotPage(uid: p.uid, kind: kind, value: value, after: nil)]
+        return [.read(.pivotPage(uid: p.uid, kind: kind, value: value, after: nil))]
     }
 
-    mutating func openTimeline(_ a: AccountScreen) -> [Request] {
+    mutating func openTimeline(_ a: AccountScreen) -> [Effect] {
         var t = TimelineScreen(uid: uid(), account: a.id)
         t.firstSeen = a.profile?.firstSeen
         t.lastSeen = a.profile?.lastSeen
         t.evidence = Set(a.profile?.findings.flatMap(\.events) ?? [])
         t.list.loading = true
-        var reqs: [Request] = [.timelinePage(uid: t.uid, account: a.id, types: nil, direction: .first, anchor: nil, from: nil)]
+        var reqs: [Effect] = [.read(.timelinePage(uid: t.uid, account: a.id, types: nil, direction: .first, anchor: nil, from: nil))]
         if let f = t.firstSeen, let l = t.lastSeen {
             t.window = (f, l + 1)
-            reqs.append(.activity(uid: t.uid, account: a.id, from: f, to: l + 1, buckets: stripBuckets))
+            reqs.append(.read(.activity(uid: t.uid, account: a.id, from: f, to: l + 1, buckets: stripBuckets)))
         }
         stack.append(.timeline(t))
         return reqs
@@ -343,7 +345,7 @@ extension AppState {
         return 0
     }
 
-    mutating func accountUpdate(_ action: Action, _ key: Key, _ a: inout AccountScreen) -> [Request] {
+    mutating func accountUpdate(_ action: Action, _ key: Key, _ a: inout AccountScreen) -> [Effect] {
         let visible = max(1, height - 14)
         let last = max(0, a.itemCount - 1)
         switch action {
@@ -366,7 +368,8 @@ extension AppState {
         case .open:
             if a.cursor < a.identifiers.count {
                 let id = a.identifiers[a.cursor]
-                return open(pivot: id.kind, value: id.value)
+                guard let kind = PivotKind(rawValue: id.kind) else { say("no list of accounts by \(id.kind)", error: true); return [] }
+                return open(pivot: kind, value: id.value)
             }
             let li = a.cursor - a.identifiers.count
             guard a.linked.indices.contains(li) else { return [] }
@@ -376,13 +379,13 @@ extension AppState {
         return []
     }
 
-    mutating func pivotUpdate(_ action: Action, _ key: Key, _ p: inout PivotScreen) -> [Request] {
+    mutating func pivotUpdate(_ action: Action, _ key: Key, _ p: inout PivotScreen) -> [Effect] {
         switch action {
         case .move:
             let nav = navigate(&p.list, key, visible: listRows)
             if let f = nav.fetch, f == .after || f == .last {
                 if f == .last { p.list.loading = false; p.list.cursor = max(0, p.list.rows.count - 1); p.list.follow(visible: listRows); return [] }
-                return [.pivotPage(uid: p.uid, kind: p.kind, value: p.value, after: p.list.rows.last.map { ($0.events, $0.account) })]
+                return [.read(.pivotPage(uid: p.uid, kind: p.kind, value: p.value, after: p.list.rows.last.map { ($0.events, $0.account) }))]
             }
             p.list.loading = false
             if nav.fetch == .first { p.list.cursor = 0; p.list.scroll = 0 }
@@ -390,7 +393,7 @@ extension AppState {
         case .open:
             // In the list of groups, Enter expands a group to its members.
             guard let row = p.list.current else { return [] }
-            return p.kind == "groups" ? open(pivot: "group", value: row.account) : open(account: row.account)
+            return p.kind == .groups ? open(pivot: .group, value: row.account) : open(account: row.account)
         case .pointer:
             if case .click(_, let y) = key.pointer, let r = TableView.rowAt(y: y, area: contentArea) {
                 let idx = p.list.scroll + r
@@ -401,23 +404,23 @@ extension AppState {
         }
     }
 
-    func timelineFetch(_ t: TimelineScreen, _ f: Fetch) -> Request {
+    func timelineFetch(_ t: TimelineScreen, _ f: Fetch) -> Effect {
         switch f {
-        case .first: return .timelinePage(uid: t.uid, account: t.account, types: t.types, direction: .first, anchor: nil, from: nil)
-        case .last: return .timelinePage(uid: t.uid, account: t.account, types: t.types, direction: .last, anchor: nil, from: nil)
-        case .after: return .timelinePage(uid: t.uid, account: t.account, types: t.types, direction: .after, anchor: t.list.rows.last.map { ($0.ts, $0.id) }, from: nil)
-        case .before: return .timelinePage(uid: t.uid, account: t.account, types: t.types, direction: .before, anchor: t.list.rows.first.map { ($0.ts, $0.id) }, from: nil)
+        case .first: return .read(.timelinePage(uid: t.uid, account: t.account, types: t.types, direction: .first, anchor: nil, from: nil))
+        case .last: return .read(.timelinePage(uid: t.uid, account: t.account, types: t.types, direction: .last, anchor: nil, from: nil))
+        case .after: return .read(.timelinePage(uid: t.uid, account: t.account, types: t.types, direction: .after, anchor: t.list.rows.last.map { ($0.ts, $0.id) }, from: nil))
+        case .before: return .read(.timelinePage(uid: t.uid, account: t.account, types: t.types, direction: .before, anchor: t.list.rows.first.map { ($0.ts, $0.id) }, from: nil))
         }
     }
 
-    mutating func timelineUpdate(_ action: Action, _ key: Key, _ t: inout TimelineScreen) -> [Request] {
+    mutating func timelineUpdate(_ action: Action, _ key: Key, _ t: inout TimelineScreen) -> [Effect] {
         switch action {
         case .move:
             let nav = navigate(&t.list, key, visible: timelineRows)
             return nav.fetch.map { [timelineFetch(t, $0)] } ?? []
         case .eventDetail:
             guard let e = t.list.current else { return [] }
-            return [.eventDetail(uid: t.uid, id: e.id)]
+            return [.read(.eventDetail(uid: t.uid, id: e.id))]
         case .zoom:
             guard let f = t.firstSeen, let l = t.lastSeen else { return [] }
             let (from, to) = t.window ?? (f, l + 1)
@@ -431,14 +434,14 @@ extension AppState {
             }
             let w = t.window!
             say("activity strip: \(Timestamp.short(w.from)) → \(Timestamp.short(w.to)) (\(Human.duration(ms: w.to - w.from)))")
-            return [.activity(uid: t.uid, account: t.account, from: w.from, to: w.to, buckets: stripBuckets)]
+            return [.read(.activity(uid: t.uid, account: t.account, from: w.from, to: w.to, buckets: stripBuckets))]
         default: return []
         }
     }
 
     // MARK: filter and command line
 
-    mutating func filterKey(_ key: Key, _ field: inout TextField) -> [Request] {
+    mutating func filterKey(_ key: Key, _ field: inout TextField) -> [Effect] {
         switch key {
         case .esc:
             mode = .normal
@@ -453,7 +456,7 @@ extension AppState {
         }
     }
 
-    mutating func applyFilter(_ text: String) -> [Request] {
+    mutating func applyFilter(_ text: String) -> [Effect] {
         switch top {
         case .queue(var q):
             q.query.text = text
@@ -461,7 +464,7 @@ extension AppState {
             q.list.loading = true
             replaceTop(.queue(q))
             say(text.isEmpty ? "filter cleared" : "filter: \(text)")
-            return [queueFetch(q, .first), .queueCount(uid: q.uid, query: q.query)]
+            return [queueFetch(q, .first), .read(.queueCount(uid: q.uid, query: q.query))]
         case .timeline(var t):
             let types = text.split(whereSeparator: { $0 == "," || $0 == " " }).map { String($0).lowercased() }
             t.types = types.isEmpty ? nil : types
@@ -476,7 +479,7 @@ extension AppState {
         }
     }
 
-    mutating func commandKey(_ key: Key, _ field: inout TextField) -> [Request] {
+    mutating func commandKey(_ key: Key, _ field: inout TextField) -> [Effect] {
         switch key {
         case .esc:
             mode = .normal
@@ -497,7 +500,7 @@ extension AppState {
                 // The command's name: the palette's best matches, fuzzy (`grp` finds groups).
                 return apply(.completions(command: field.text, candidates: keymap.palette(field.text).compactMap(\.name).map { $0 + " " }))
             }
-            return [.complete(prefix: field.text, command: field.text)]
+            return [.read(.complete(prefix: field.text, command: field.text))]
         default:
             completions = []
             _ = field.handle(key)
@@ -506,7 +509,7 @@ extension AppState {
         }
     }
 
-    public mutating func runCommand(_ line: String) -> [Request] {
+    public mutating func runCommand(_ line: String) -> [Effect] {
         let parts = line.trimmingCharacters(in: .whitespaces).split(separator: " ", maxSplits: 1).map(String.init)
         guard let cmd = parts.first else { return [] }
         let arg = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
@@ -539,7 +542,7 @@ extension AppState {
             themeRequest = arg
             say("theme \(arg)…")
         case "groups":
-            return open(pivot: "groups", value: "")
+            return open(pivot: .groups, value: "")
         case "mine", "unassigned", "escalated", "all", "flagged":
             let t = switchTab(.queue)
             guard case .queue(var q) = stack[0] else { return t }
@@ -557,26 +560,12 @@ extension AppState {
         case "status":
             if readOnly { say("read-only: case changes are off", error: true); return [] }
             guard let target = labelTarget else { say("no account here", error: true); return [] }
-            guard ["open", "in_review", "escalated", "closed"].contains(arg) else {
-                say(":status open|in_review|escalated|closed", error: true); return []
+            guard let status = CaseStatus(rawValue: arg) else {
+                say(":status " + CaseStatus.allCases.map(\.rawValue).joined(separator: "|"), error: true); return []
             }
-            return [.setStatus(account: target.account, status: arg)]
-        case "label-group", "label-marked":
-            var words = arg.split(separator: " ", maxSplits: cmd == "label-group" ? 3 : 2, omittingEmptySubsequences: true).map(String.init)
-            let group = cmd == "label-group" && !words.isEmpty ? words.removeFirst() : nil
-            guard let l = Self.labelArgs(words, values: ["fraud", "legit", "unsure"]) else {
-                say(":\(cmd) \(cmd == "label-group" ? "GROUP " : "")fraud|legit|unsure [CATEGORY|-] [NOTE]", error: true); return []
-            }
-            if cmd == "label-marked" && marked.isEmpty { say("no rows marked (Space marks)", error: true); return [] }
-            let accounts = cmd == "label-marked" ? marked.sorted() : []
-            return [.labelMany(accounts: accounts, group: group, value: l.value, category: l.category, note: l.note)]
-        case "label":
-            guard let target = labelTarget else { say("no account here to label", error: true); return [] }
-            let words = arg.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true).map(String.init)
-            guard let l = Self.labelArgs(words, values: ["fraud", "legit", "unsure", "none"]) else {
-                say(":label fraud|legit|unsure [CATEGORY|-] [NOTE]", error: true); return []
-            }
-            return [.label(account: target.account, value: l.value, category: l.category, note: l.note, undo: false)]
+            return [.write(.setStatus(account: target.account, status: status))]
+        case "label-group", "label-marked", "label":
+            return labelCommand(cmd, arg)
         case "detect", "teach":
             if detecting { say("detection is already running (:cancel stops it)", error: true); return [] }
             let choice: DetectChoice?
@@ -588,16 +577,18 @@ extension AppState {
             }
             detecting = true
             say(choice == .current ? "detection starting…" : "\(cmd) \(arg) starting…")
-            return choice == .current ? [.detect] : [.detectWith(choice)]
+            return choice == .current ? [.detect(.run(.current))] : [.detect(.run(choice))]
         case "cancel":
             guard detecting else { say("nothing to cancel", error: true); return [] }
-            return [.cancelDetect]
+            return [.detect(.cancel)]
         case "batch" where top.isSQL:
             return sqlCommand(cmd, arg) ?? []
         case "batch":
             guard !arg.isEmpty else { say(":batch NAME — a review batch made in the SQL console (b on a result)", error: true); return [] }
             say("batch \(arg) — :all shows every case")
             return showBatch(arg)
+        case "export" where !top.isSQL:
+            return exportList(arg)
         case "save", "save!", "export", "explain", "write":
             guard let r = sqlCommand(cmd, arg) else { say(":\(cmd) works in the SQL console (:sql)", error: true); return [] }
             return r
@@ -611,13 +602,13 @@ extension AppState {
             say(arg.isEmpty ? "showing every risk type" : "showing risk type \(arg.lowercased())")
             return r
         case "sort":
-            guard let s = QueueSort(rawValue: arg.replacingOccurrences(of: " ", with: "_")) else {
-                say("sort by one of: \(QueueSort.allCases.map(\.rawValue).joined(separator: ", "))", error: true); return []
+            guard let (s, descending) = QueueView.sort(named: arg) else {
+                say("sort by a column: \(QueueView.sortNames.joined(separator: ", "))", error: true); return []
             }
             let t = switchTab(.queue)
             guard case .queue(var q) = stack[0] else { return t }
             stack = [stack[0]]
-            let r = t + resort(&q, s, descending: s != .account && s != .country)
+            let r = t + resort(&q, s, descending: descending)
             stack[0] = .queue(q)
             return r
         case "date":
@@ -632,11 +623,11 @@ extension AppState {
             t.jumpTo = day
             replaceTop(.timeline(t))
             say("jumped to \(arg)")
-            return [.timelinePage(uid: t.uid, account: t.account, types: t.types, direction: .first, anchor: nil, from: day)]
+            return [.read(.timelinePage(uid: t.uid, account: t.account, types: t.types, direction: .first, anchor: nil, from: day))]
         default:
             if let kind = Commands.pivotKinds[cmd] {
                 guard !arg.isEmpty else { say(":\(cmd) needs a value", error: true); return [] }
-                return open(pivot: kind, value: kind == "email_domain" ? arg.lowercased() : arg)
+                return open(pivot: kind, value: kind == .emailDomain ? arg.lowercased() : arg)
             }
             let guess = keymap.palette(cmd).first?.name
             say("unknown command :\(cmd)" + (guess.map { " — did you mean :\($0)? (Tab completes)" } ?? " — Tab lists commands"), error: true)
@@ -646,8 +637,8 @@ extension AppState {
 
     // MARK: loads
 
-    public mutating func apply(_ loaded: Loaded) -> [Request] {
-        var reqs: [Request] = []
+    public mutating func apply(_ loaded: Loaded) -> [Effect] {
+        var reqs: [Effect] = []
         func withScreen(_ uid: Int, _ f: (inout Screen) -> Void) { updateScreens(uid: uid, f) }
         let visible = listRows
         let tlRows = timelineRows
@@ -735,20 +726,15 @@ extension AppState {
             }
         case .info(let msg):
             say(msg)
-        case .labelled(let account, let value, let category, let previous, let undo):
-            let given = value + (category.map { ":" + $0 } ?? "")
-            if !undo { labelUndo.append((account, given, previous)); labelRedo.removeAll() }
-            showLabel(value == "none" ? nil : value, on: [account])
-            for a in stack { if case .account(let s) = a, s.id == account { reqs.append(.account(uid: s.uid, id: s.id)) } }
-            say(value == "none" ? "label withdrawn from \(account)" : "labelled \(account) \(given)\(undo ? "" : " — u undoes")")
-        case .labelledMany(let accounts, let value, let what):
-            let set = Set(accounts)
-            showLabel(value, on: set)
-            marked.subtract(set)
-            say("labelled \(accounts.count) accounts \(value) (\(what))")
+        case .labelled(let changes, let edit, let what):
+            reqs += applyLabelled(changes, edit: edit, what: what)
         case .claimed(let account, let openIt):
             say("\(account) claimed — yours to review")
-            if openIt { reqs += open(account: account) }
+            if openIt {
+                // The next case replaces the one in view: n through many cases is one Esc from the queue.
+                if case .account = top { stack.removeLast() }
+                reqs += open(account: account)
+            }
         case .detectProgress(let msg):
             detecting = true
             say(msg)

@@ -40,10 +40,10 @@ func titleBar(_ s: AppState, _ buf: Buffer, _ theme: Theme) {
     buf.fill(Rect(x: 0, y: 0, width: s.width, height: 1), style: st)
     // Main screens (Tab cycles), the one in view bold; then where it has been drilled into.
     let tabs = MainScreen.allCases.map { $0 == s.tab ? "[\($0.title)]" : $0.title }.joined(separator: " ")
-    let crumbs = tabs + " │ " + s.stack.map(\.title).joined(separator: " › ")
     let right = " \(s.storeName) "
     let used = buf.write(" riskdesk ", x: 0, y: 0, style: st.bolded())
-    buf.write(crumbs, x: used + 1, y: 0, style: st, maxWidth: max(0, s.width - used - TextWidth.of(right) - 2))
+    let room = max(0, s.width - used - TextWidth.of(right) - 2)
+    buf.write(breadcrumb(tabs + " │ ", s.stack.map(\.title), width: room), x: used + 1, y: 0, style: st, maxWidth: room)
     buf.writeRight(right, x: 0, y: 0, width: s.width, style: st)
 }
 
@@ -56,7 +56,7 @@ func statusBar(_ s: AppState, _ buf: Buffer, _ theme: Theme) {
     case .queue(let q):
         let pos = q.list.position.map { "\($0 + 1)" } ?? "?"
         let total = q.list.total.map { Human.count(Double($0)) } ?? "…"
-        right = "\(pos)/\(total) accounts · sort \(q.query.sort.rawValue)\(q.query.descending ? "↓" : "↑")"
+        right = "\(pos)/\(total) accounts · sort \(QueueView.sortLabel(q.query))"
         if q.query.flaggedOnly { right += " · flagged" }
         if q.query.unlabelledOnly { right += " · unlabelled" }
         if !q.query.text.isEmpty { right += " · filter “\(q.query.text)”" }
@@ -218,21 +218,49 @@ enum ScoreCell {
 }
 
 enum QueueView {
-    static let columns: [(Column, QueueSort?)] = [
+    /// The columns at this width: "last seen" from 160 columns, where the reason keeps its room.
+    static func columns(width: Int) -> [(Column, QueueSort?)] { width >= 160 ? allColumns : allColumns.filter { $0.1 != .lastSeen } }
+
+    static let allColumns: [(Column, QueueSort?)] = [
         (Column("#", width: 7, align: .right), nil),
         (Column("account", width: 13), .account),
         (Column("score", width: 7, align: .right), .score),
-        (Column("risk", width: 16), nil),
-        (Column("group", width: 13), nil),
-        (Column("label", width: 6), nil),
-        (Column("case", width: 16), nil),
+        (Column("risk", width: 16), .risk),
+        (Column("group", width: 13), .group),
+        (Column("label", width: 6), .label),
+        (Column("case", width: 16), .caseStatus),
         (Column("cc", width: 3), .country),
         (Column("events", width: 8, align: .right), .events),
+        (Column("last seen", width: 16), .lastSeen),
         (Column("age", width: 5, align: .right), .created),
         (Column("top reason", flex: 1), nil),
     ]
 
+    /// A sort by a header's name (`:sort cc`, `:sort last seen`): the store's sort, and
+    /// whether it starts descending (age ▼ is the oldest first: created ascending).
+    static func sort(named name: String) -> (QueueSort, descending: Bool)? {
+        let n = name.lowercased().replacingOccurrences(of: "_", with: " ")
+        switch n {
+        case "age": return (.created, false)
+        case "cc": return (.country, false)
+        case "last", "last seen", "seen": return (.lastSeen, true)
+        default:
+            guard let s = allColumns.compactMap(\.1).first(where: { $0.rawValue.replacingOccurrences(of: "_", with: " ") == n }) ?? QueueSort(rawValue: n) else { return nil }
+            return (s, s.descendingFirst)
+        }
+    }
+
+    /// Names for `:sort`, as the headers say them.
+    static let sortNames = ["account", "score", "risk", "group", "label", "case", "cc", "events", "last", "age"]
+
+    /// The sort as the status line says it, by its header: "age↓" is the oldest first.
+    static func sortLabel(_ q: QueueQuery) -> String {
+        if q.sort == .created { return "age" + (q.descending ? "↑" : "↓") }
+        return q.sort.rawValue + (q.descending ? "↓" : "↑")
+    }
+
     static func sortForColumn(atX x: Int, width: Int) -> QueueSort? {
+        let columns = columns(width: width)
         let widths = TableView.layout(columns.map(\.0), width: width)
         var cx = 0
         for (i, w) in widths.enumerated() {
@@ -255,7 +283,7 @@ enum QueueView {
             var overdue = false
             if let opened = r.caseOpenedAt, let status = r.caseStatus {
                 let open = status != "closed"
-                let who = r.assignee.map { "@" + $0 } ?? status
+                let who = status == "closed" ? "closed" + (r.assignee.map { " @" + $0 } ?? "") : r.assignee.map { "@" + $0 } ?? status
                 if open, let h = s.sla[r.riskType ?? ""] ?? s.sla["default"] {
                     let due = opened + Int64(h * 3_600_000)
                     overdue = now > due
@@ -267,13 +295,17 @@ enum QueueView {
             let scoreStyle = ScoreCell.style(r.score, theme)
             rows.append(TableRow([
                 pos, r.account, scoreText, r.riskType ?? "", r.group ?? "", r.label ?? "", caseText, r.country ?? "", Human.count(Double(r.events)),
+                r.lastSeen.map { String(Timestamp.iso($0).prefix(16)).replacingOccurrences(of: "T", with: " ") } ?? "—",
                 ago(r.createdAt, now: now), r.reason ?? (r.kind.map { "(\($0))" } ?? ""),
             ], cellStyles: [theme["muted"], nil, scoreStyle, theme["accent"], theme["muted"], r.label == "fraud" ? theme["error"] : r.label == "legit" ? theme["muted"] : theme["warn"],
-                            overdue ? theme["error"].bolded() : theme["muted"], nil, nil, nil, r.reason == nil ? theme["muted"] : nil]))
+                            overdue ? theme["error"].bolded() : theme["muted"], nil, nil, theme["muted"], nil, r.reason == nil ? theme["muted"] : nil]))
         }
+        let columns = columns(width: area.width)
+        if columns.count < allColumns.count { for i in rows.indices { rows[i].cells.remove(at: 9); rows[i].cellStyles.remove(at: 9) } }
         var table = TableView(columns: columns.map(\.0), rows: rows, selected: q.list.cursor - start)
         table.sortColumn = columns.firstIndex { $0.1 == q.query.sort }
-        table.sortDescending = q.query.descending
+        // Age runs against creation: ▼ (oldest first) is created ascending.
+        table.sortDescending = q.query.sort == .created ? !q.query.descending : q.query.descending
         table.render(into: buf, area: area, theme: theme)
         if q.list.rows.isEmpty && !q.list.loading {
             let chips = q.query.chips
@@ -416,9 +448,9 @@ enum PivotView {
     static func render(_ p: PivotScreen, _ s: AppState, _ buf: Buffer, _ area: Rect, _ theme: Theme) {
         let head: String
         switch p.kind {
-        case "groups": head = "Rings, clusters and farms of the latest detection run — \(p.accounts) groups, \(Human.count(Double(p.events))) accounts · Enter lists members"
-        case "group": head = "group \(p.value) — \(p.accounts) account\(p.accounts == 1 ? "" : "s"), \(Human.count(Double(p.events))) events"
-        default: head = "\(p.kind) \(p.value) — used by \(p.accounts) account\(p.accounts == 1 ? "" : "s"), \(Human.count(Double(p.events))) events"
+        case .groups: head = "Rings, clusters and farms of the latest detection run — \(p.accounts) groups, \(Human.count(Double(p.events))) accounts · Enter lists members"
+        case .group: head = "group \(p.value) — \(p.accounts) account\(p.accounts == 1 ? "" : "s"), \(Human.count(Double(p.events))) events"
+        default: head = "\(p.kind.rawValue) \(p.value) — used by \(p.accounts) account\(p.accounts == 1 ? "" : "s"), \(Human.count(Double(p.events))) events"
         }
         buf.write(head, x: 1, y: area.y, style: theme["accent"].bolded(), maxWidth: area.width - 2)
         let tableArea = Rect(x: 0, y: area.y + 1, width: area.width, height: area.height - 1)
@@ -428,7 +460,7 @@ enum PivotView {
         func score(_ r: PivotRow) -> String { ScoreCell.text(r.score) }
         func scoreStyle(_ r: PivotRow) -> Style? { ScoreCell.style(r.score, theme) }
         let cols: [Column]
-        if p.kind == "groups" {
+        if p.kind == .groups {
             for i in start..<min(p.list.rows.count, start + visible) {
                 let r = p.list.rows[i]
                 rows.append(TableRow([r.account, r.riskType ?? "", Human.count(Double(r.events)), score(r), r.reason ?? ""],
@@ -445,7 +477,7 @@ enum PivotView {
             }
             cols = [Column("account", width: 14), Column("score", width: 6, align: .right), Column("risk", width: 16),
                     Column("kind", width: 8), Column("cc", width: 3),
-                    Column(p.kind == "group" ? "findings" : "with it", width: 8, align: .right), Column("all events", width: 10, align: .right),
+                    Column(p.kind == .group ? "findings" : "with it", width: 8, align: .right), Column("all events", width: 10, align: .right),
                     Column("first", width: 10), Column("last", width: 10), Column("top reason", flex: 1)]
         }
         TableView(columns: cols, rows: rows, selected: p.list.cursor - start).render(into: buf, area: tableArea, theme: theme)
@@ -534,4 +566,17 @@ enum TimelineView {
         let days = Int((ms / 86_400_000)) + (ms < 0 && ms % 86_400_000 != 0 ? -1 : 0)
         return ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][((days % 7) + 7) % 7]
     }
+}
+
+/// The tabs and the path drilled into; when it doesn't fit, the start of the path gives way
+/// ("… ›") so the screen in view always shows.
+func breadcrumb(_ tabs: String, _ titles: [String], width: Int) -> String {
+    var parts = titles
+    var dropped = false
+    func text() -> String { tabs + (dropped ? "… › " : "") + parts.joined(separator: " › ") }
+    while parts.count > 1 && TextWidth.of(text()) > width {
+        parts.removeFirst()
+        dropped = true
+    }
+    return text()
 }

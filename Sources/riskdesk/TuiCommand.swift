@@ -59,6 +59,7 @@ func openWorkbench(storePath: String, theme themeName: String?, config configPat
     let app = try App(storePath: storePath, terminal: terminal, theme: theme, analyst: who)
     app.readOnly = readOnly
     app.sla = cfg.sla
+    app.closeCaseOnLabel = cfg.closeCaseOnLabel
     app.catalog = catalog
     app.themes = themes
     if let w = themeWarning ?? missing.first { app.say(w, error: true) }

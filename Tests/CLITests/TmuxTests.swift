@@ -220,7 +220,7 @@ final class TmuxWorkbenchTests: TmuxTestCase {
         t.type("confirmed ring")
         t.keys("Enter")
         t.wait(for: "labelled \(top) fraud")
-        t.keys("Enter")
+        t.keys("k", "Enter")              // the label moved on to the next case: back up to it
         s = t.wait(for: "label     fraud")
         XCTAssertTrue(s.contains("by ana") && s.contains("“confirmed ring”"), s)
         t.keys("C-c")

@@ -92,7 +92,7 @@ final class DashboardTests: XCTestCase {
                              LabelInput(account: "ring-b", label: .legit, category: nil, note: nil)], analyst: "ana", source: "cli")
         guard case .dash(let d) = app.state.top else { return XCTFail() }
         app.send(.char("j"))
-        app.submit(.dashPoll(uid: d.uid))
+        app.submit(.read(.dashPoll(uid: d.uid)))
         app.drain()
         s = app.frame().text()
         for _ in 0..<40 { app.send(.char("j")); s += app.frame().text() }    // scroll the whole board
@@ -107,12 +107,12 @@ final class DashboardTests: XCTestCase {
     func testAFirstVisitWithANameLoadsThatDashboardOnly() {
         var st = AppState(storeName: "s", width: 120, height: 40)
         let reqs = st.runCommand("dash abuse_patterns 30d")
-        let loads = reqs.compactMap { r -> (String, DashRange)? in if case .dashLoad(_, let n, let r) = r { return (n, r) }; return nil }
+        let loads = reqs.compactMap { r -> (String, DashRange)? in if case .read(.dashLoad(_, let n, let r)) = r { return (n, r) }; return nil }
         XCTAssertEqual(loads.map(\.0), ["abuse_patterns"])
         XCTAssertEqual(loads.map(\.1), [.month])
         // Later visits with no arguments load nothing new; with one, just that.
         _ = st.runCommand("queue")
-        XCTAssertTrue(st.runCommand("dash").allSatisfy { if case .dashLoad = $0 { return false }; return true })
+        XCTAssertTrue(st.runCommand("dash").allSatisfy { if case .read(.dashLoad) = $0 { return false }; return true })
         XCTAssertEqual(st.runCommand("dash 24h").count, 1)
     }
 

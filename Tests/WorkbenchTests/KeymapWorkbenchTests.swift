@@ -59,7 +59,7 @@ final class KeymapWorkbenchTests: XCTestCase {
     }
 
     /// Something visible happened: a read or write was asked for, or the screen changed.
-    func doesSomething(_ state: AppState, _ run: (inout AppState) -> [Request]) -> Bool {
+    func doesSomething(_ state: AppState, _ run: (inout AppState) -> [Effect]) -> Bool {
         var s = state
         let before = render(state, theme: Theme.fallback, now: 0).text()
         let reqs = run(&s)
