@@ -218,8 +218,8 @@ enum ScoreCell {
 }
 
 enum QueueView {
-    /// The columns at this width: "last seen" from 160 columns, where the reason keeps its room.
-    static func columns(width: Int) -> [(Column, QueueSort?)] { width >= 160 ? allColumns : allColumns.filter { $0.1 != .lastSeen } }
+    /// The columns at this width: "last seen" from 180 columns, where the reason keeps its room.
+    static func columns(width: Int) -> [(Column, QueueSort?)] { width >= 180 ? allColumns : allColumns.filter { $0.1 != .lastSeen } }
 
     static let allColumns: [(Column, QueueSort?)] = [
         (Column("#", width: 7, align: .right), nil),

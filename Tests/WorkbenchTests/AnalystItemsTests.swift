@@ -21,7 +21,7 @@ final class AnalystItemsTests: XCTestCase {
     }
 
     /// Opens the workbench; `scored`: four accounts flagged by a detection run first.
-    func start(scored: Bool = false, width: Int = 170, closeCase: Bool = true) throws {
+    func start(scored: Bool = false, width: Int = 190, closeCase: Bool = true) throws {
         if scored {
             try Store(path: dir + "/wb.db").db.exec("""
                 INSERT INTO detect_runs(id, started_at, status) VALUES (1, 0, 'done');
