@@ -805,7 +805,13 @@ extension AppState {
         case .timelinePage(let uid, let direction, let rows):
             withScreen(uid) { s in
                 guard case .timeline(var t) = s else { return }
-                if t.jumpTo != nil && direction == .first {
+                if let day = t.jumpTo, direction == .first, rows.isEmpty {
+                    // Nothing on or after that day: show the last events before it instead.
+                    t.jumpTo = nil
+                    t.list.atStart = false; t.list.atEnd = true
+                    reqs.append(timelineFetch(t, .last))
+                    say("no events on or after \(Timestamp.iso(day).prefix(10)) — showing the last ones", error: true)
+                } else if t.jumpTo != nil && direction == .first {
                     t.jumpTo = nil
                     t.list.loading = false
                     t.list.rows = rows; t.list.cursor = 0; t.list.scroll = 0

@@ -67,4 +67,25 @@ final class AnalystItemsTests: XCTestCase {
         XCTAssertNil(AccountColumn.pick(columns: ["account"], rows: [[.double(0.5)]], current: 0))
         XCTAssertEqual(AccountColumn.pick(columns: ["n", "account_id"], rows: [[.int(3), .text("a")]], current: 0), 1)
     }
+
+    // MARK: item 5 — :date past the last event
+
+    func testItem5DateAfterTheLastEventShowsTheLastOnesAndKeysRecover() {
+        command("account ring-a")
+        press(.char("t"))
+        command("date 2026-04-01")
+        XCTAssertFalse(screen.contains("No events"), screen)
+        XCTAssertTrue(status.contains("no events on or after 2026-04-01"), status)
+        guard case .timeline(let t) = app.state.top else { return XCTFail() }
+        XCTAssertEqual(t.list.current.map { String(Timestamp.iso($0.ts).prefix(10)) }, "2026-03-03")
+        press(.char("k"))
+        guard case .timeline(let t2) = app.state.top else { return XCTFail() }
+        XCTAssertEqual(t2.list.current.map { String(Timestamp.iso($0.ts).prefix(10)) }, "2026-03-02")
+        press(.char("g"))
+        guard case .timeline(let t3) = app.state.top else { return XCTFail() }
+        XCTAssertEqual(t3.list.current?.eventID, "ring-a-0")
+        press(.char("G"))
+        guard case .timeline(let t4) = app.state.top else { return XCTFail() }
+        XCTAssertEqual(t4.list.current?.eventID, "ring-a-5")
+    }
 }
