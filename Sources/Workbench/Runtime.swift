@@ -98,11 +98,11 @@ public final class DataService {
         case .setStatus(let account, let status):
             _ = try writeStore()
             do { try writer!.setCaseStatus(account, status, analyst: analyst, source: "tui") } catch let e as ClaimError { return .failed(e.description) }
-            return .info("\(account): case \(status)")
+            return .caseChanged(account: account, state: try writer!.db.caseState(account), message: "\(account): case \(status)")
         case .claim(let account):
             _ = try writeStore()
             do { try writer!.claim(account, analyst: analyst, source: "tui") } catch let e as ClaimError { return .failed(e.description) }
-            return .claimed(account: account, open: false)
+            return .caseChanged(account: account, state: try writer!.db.caseState(account), message: "\(account) claimed — yours to review")
         case .claimNext(let riskType):
             _ = try writeStore()
             guard let id = try writer!.claimNext(analyst: analyst, riskType: riskType, source: "tui") else {

@@ -74,6 +74,8 @@ public struct QueueScreen {
     var uid: Int
     public var query = QueueQuery()
     public var list = Paged<QueueRow>()
+    /// `R` re-reads the rows: the account the cursor was on, and its row on screen.
+    var keepCursor: (account: String, row: Int)?
 }
 
 public struct AccountScreen {
@@ -199,6 +201,8 @@ public enum Loaded {
     case learnt(message: String, batch: String?)
     case labelled(account: String, value: String, category: String?, previous: String?, undo: Bool)
     case claimed(account: String, open: Bool)
+    /// A case was claimed or its status set: its state now, and what to say.
+    case caseChanged(account: String, state: CaseState?, message: String)
     case labelledMany(accounts: [String], value: String, what: String)
     case sqlCatalog(uid: Int, catalog: SQLCatalog)
     case sqlResult(uid: Int, qid: Int, columns: [String], rows: [[SQLValue]], done: Bool, elapsedMs: Double, changes: Int?)

@@ -191,10 +191,10 @@ extension AppState {
             // Read again: see what other analysts labelled or claimed meanwhile.
             switch top {
             case .queue(var q):
-                let r = resort(&q, q.query.sort, descending: q.query.descending)
+                let r = refreshQueue(&q)
                 replaceTop(.queue(q))
                 say("refreshed")
-                return r + [.queueCount(uid: q.uid, query: q.query)]
+                return r
             case .account(let a):
                 say("refreshed")
                 return [.account(uid: a.uid, id: a.id)]
@@ -772,6 +772,7 @@ extension AppState {
             withScreen(uid) { s in
                 guard case .queue(var q) = s else { return }
                 merge(&q.list, rows, direction: direction, visible: visible)
+                AppState.restoreCursor(&q, visible: visible)
                 if let f = prefetch(&q.list, visible: visible) { reqs.append(queueFetch(q, f)) }
                 s = .queue(q)
             }
@@ -868,7 +869,11 @@ extension AppState {
             showLabel(value, on: set)
             marked.subtract(set)
             say("labelled \(accounts.count) accounts \(value) (\(what))")
+        case .caseChanged(let account, let state, let message):
+            reqs += showCase(account, state)
+            say(message)
         case .claimed(let account, let openIt):
+            reqs += showCase(account, CaseState(status: "in_review", assignee: analyst, openedAt: nil))
             say("\(account) claimed — yours to review")
             if openIt { reqs += open(account: account) }
         case .detectProgress(let msg):

@@ -88,4 +88,30 @@ final class AnalystItemsTests: XCTestCase {
         guard case .timeline(let t4) = app.state.top else { return XCTFail() }
         XCTAssertEqual(t4.list.current?.eventID, "ring-a-5")
     }
+
+    // MARK: item 6 — the case column and line follow c and :status; R keeps the cursor
+
+    func testItem6CaseShowsAtOnceAndRefreshKeepsTheCursor() throws {
+        press(.char("j"), .char("j"))
+        let row = lines()[4]
+        let account = try XCTUnwrap(row.split(separator: " ").dropFirst().first.map(String.init), row)
+        press(.char("c"))
+        XCTAssertTrue(lines()[4].contains("@tester"), screen)
+        // :status on the drill-down: its case line says so at once.
+        press(.enter)
+        command("status escalated")
+        XCTAssertTrue(screen.contains("escalated · held by tester"), screen)
+        press(.esc)
+        // R reads again and stays on the same account, on the same screen row.
+        for _ in 0..<40 { press(.char("j")) }
+        guard case .queue(let before) = app.state.top else { return XCTFail() }
+        let onRow = before.list.cursor - before.list.scroll
+        press(.char("R"))
+        guard case .queue(let after) = app.state.top else { return XCTFail() }
+        XCTAssertEqual(after.list.current?.account, before.list.current?.account)
+        XCTAssertEqual(after.list.cursor - after.list.scroll, onRow)
+        XCTAssertEqual(after.list.position, before.list.position)
+        XCTAssertTrue(status.contains("\(before.list.position! + 1)/1.2k"), status)
+        _ = account
+    }
 }
