@@ -114,4 +114,47 @@ final class AnalystItemsTests: XCTestCase {
         XCTAssertTrue(status.contains("\(before.list.position! + 1)/1.2k"), status)
         _ = account
     }
+
+    // MARK: item 7 — the shipped abuse_patterns dashboard, gauges and scrolling
+
+    func testItem7FailedLoginsPanelReadsTheContractsValue() throws {
+        let db = try Store(path: dir + "/wb.db").db
+        XCTAssertGreaterThan(try db.int("SELECT count(*) FROM events WHERE type = 'login' AND status = 'fail'"), 0)
+        let panels = try Dashboards.build(db, name: "abuse_patterns", range: .all, catalog: .builtIn)
+        let heat = try XCTUnwrap(panels.first { $0.kind == .heatmap })
+        XCTAssertNil(heat.error)
+        XCTAssertEqual(heat.series.flatMap(\.values).reduce(0, +), 1)     // ring-a's one failed login
+        let gauge = try XCTUnwrap(panels.first { $0.kind == .gauge })
+        XCTAssertEqual(gauge.x.count, 1)
+        XCTAssertTrue(gauge.x[0].hasSuffix("flagged accounts with a label"), gauge.x[0])
+    }
+
+    func testItem7GaugeShowsItsValueAndItsLabelAgrees() {
+        let spec = DashboardFile.PanelSpec(title: "Share", kind: .gauge, sql: "", line: 1)
+        let p = DashboardFile.panel(spec, columns: ["share", "what"], rows: [[.double(0.0808), .text("flagged accounts with a label")]])
+        XCTAssertEqual(p.series.first?.values, [0.0808])
+        XCTAssertEqual(p.x, ["8% flagged accounts with a label"])
+        let buf = Buffer(width: 60, height: 4)
+        Panel.render(p, into: buf, area: buf.area, theme: Theme.fallback, palette: [])
+        XCTAssertTrue(buf.text().contains("  8%"), buf.text())
+        XCTAssertFalse(buf.text().contains(" 0%"), buf.text())
+    }
+
+    func testItem7ScrollingMovesPanelsWholeNeverSquashesThem() {
+        var panels: [PanelData] = []
+        for k in 0..<6 {
+            panels.append(PanelData(title: "bars \(k)", kind: .hbars, x: (0..<8).map { "bin \($0)" },
+                                    series: [PanelData.Series("n", (0..<8).map { Double(($0 + 1) * (k + 1)) })]))
+        }
+        let width = 80
+        let total = DashLayout.totalHeight(panels, width: width)
+        let whole = Buffer(width: width, height: total)
+        DashLayout.render(panels, into: whole, area: whole.area, scroll: 0, theme: Theme.fallback)
+        let all = whole.text().components(separatedBy: "\n")
+        for scroll in [1, 3, 7, 11, total - 12] {
+            let view = Buffer(width: width, height: 12)
+            DashLayout.render(panels, into: view, area: view.area, scroll: scroll, theme: Theme.fallback)
+            XCTAssertEqual(view.text().components(separatedBy: "\n"), Array(all[scroll..<scroll + 12]), "scroll \(scroll)")
+        }
+    }
 }
