@@ -372,7 +372,7 @@ extension Database {
                 SELECT s.account_id, s.n_findings, a.first_seen, a.last_seen, a.kind, a.country, coalesce(a.n_events, 0),
                        s.score, s.risk_type, s.reasons
                 FROM scores s LEFT JOIN accounts a ON a.account_id = s.account_id
-                WHERE s.group_id = ?2 AND ?1 = 'group'
+                WHERE s.account_id IN (\(Database.groupMembersSQL("?2"))) AND ?1 = 'group'
                 """
             keyset = ("s.n_findings", "s.account_id")
         default:
@@ -403,10 +403,10 @@ extension Database {
     public func pivotSummary(kind: String, value: String) throws -> (accounts: Int64, events: Int64) {
         switch kind {
         case "groups":
-            let r = try rows("SELECT count(*), coalesce(sum(size), 0) FROM groups")[0]
-            return (r[0].int ?? 0, r[1].int ?? 0)
+            // Accounts in any group, each once (an account may be in two rings).
+            return (try int("SELECT count(*) FROM groups"), try groupedAccounts())
         case "group":
-            let r = try rows("SELECT count(*), coalesce(sum(a.n_events), 0) FROM scores s LEFT JOIN accounts a USING (account_id) WHERE s.group_id = ?", [.text(value)])[0]
+            let r = try rows("SELECT count(*), coalesce(sum(a.n_events), 0) FROM scores s LEFT JOIN accounts a USING (account_id) WHERE s.account_id IN (\(Database.groupMembersSQL("?1")))", [.text(value)])[0]
             return (r[0].int ?? 0, r[1].int ?? 0)
         default:
             let r = try rows("SELECT count(*), coalesce(sum(events), 0) FROM links WHERE kind = ? AND value = ?", [.text(kind), .text(value)])[0]

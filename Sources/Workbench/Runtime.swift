@@ -90,7 +90,7 @@ public final class DataService {
             guard let v = LabelValue(rawValue: value) else { return .failed("label '\(value)' is not fraud, legit or unsure") }
             var ids = accounts
             if let group {
-                ids = try writer!.db.rows("SELECT account_id FROM scores WHERE group_id = ? ORDER BY account_id", [.text(group)]).compactMap { $0[0].string }
+                ids = try writer!.db.groupMembers(group)
                 if ids.isEmpty { return .failed("no accounts in group \(group)") }
             }
             try writer!.addLabels(ids.map { LabelInput(account: $0, label: v, category: category, note: note) }, analyst: analyst, source: "tui")

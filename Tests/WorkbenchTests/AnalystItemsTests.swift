@@ -157,4 +157,41 @@ final class AnalystItemsTests: XCTestCase {
             XCTAssertEqual(view.text().components(separatedBy: "\n"), Array(all[scroll..<scroll + 12]), "scroll \(scroll)")
         }
     }
+
+    // MARK: item 2 — a group's members are every account with a finding in it
+
+    /// u00001 is in farm-1 (its primary group) and farm-2; u00002 only in farm-2.
+    func overlappingGroups() throws {
+        try Store(path: dir + "/wb.db").db.exec("""
+            INSERT INTO detect_runs(id, started_at, status) VALUES (1, 0, 'done');
+            INSERT INTO findings(run_id, account_id, detector, risk_type, strength, reason, group_id) VALUES
+              (1, 'u00001', 'click_farm', 'click_farm', 0.9, 'lockstep', 'farm-1'),
+              (1, 'u00001', 'click_farm', 'click_farm', 0.8, 'lockstep', 'farm-2'),
+              (1, 'u00002', 'click_farm', 'click_farm', 0.8, 'lockstep', 'farm-2'),
+              (1, 'u00003', 'click_farm', 'click_farm', 0.7, 'lockstep', 'farm-3');
+            INSERT INTO scores(account_id, run_id, score, risk_type, group_id, reasons, n_findings) VALUES
+              ('u00001', 1, 0.9, 'click_farm', 'farm-1', 'lockstep', 2), ('u00002', 1, 0.8, 'click_farm', 'farm-2', 'lockstep', 1),
+              ('u00003', 1, 0.7, 'click_farm', 'farm-3', 'lockstep', 1);
+            INSERT INTO groups(group_id, run_id, risk_type, size, score, reason) VALUES
+              ('farm-1', 1, 'click_farm', 1, 0.9, 'lockstep'), ('farm-2', 1, 'click_farm', 2, 0.9, 'lockstep'), ('farm-3', 1, 'click_farm', 1, 0.7, 'lockstep');
+            """)
+    }
+
+    func testItem2GroupSizesAgreeWithTheirMembers() throws {
+        try overlappingGroups()
+        command("groups")
+        XCTAssertTrue(screen.contains("3 groups, 3 accounts"), screen)     // u00001 counted once
+        guard case .pivot(let groups) = app.state.top else { return XCTFail(screen) }
+        XCTAssertEqual(groups.list.current?.account, "farm-2")
+        XCTAssertEqual(groups.list.current?.events, 2)
+        press(.enter)
+        XCTAssertTrue(screen.contains("group farm-2 — 2 accounts"), screen)
+        guard case .pivot(let members) = app.state.top else { return XCTFail(screen) }
+        XCTAssertEqual(Set(members.list.rows.map(\.account)), ["u00001", "u00002"])
+        // Labelling the group labels the same two.
+        press(.esc, .char("1"), .enter)
+        XCTAssertTrue(status.contains("labelled 2 accounts"), status)
+        let db = try Store(path: dir + "/wb.db").db
+        XCTAssertEqual(try db.int("SELECT count(*) FROM current_labels WHERE label = 'fraud'"), 2)
+    }
 }
