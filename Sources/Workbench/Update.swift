@@ -427,7 +427,7 @@ extension AppState {
             return resort(&q, q.query.sort, descending: !q.query.descending)
         case .click(let x, let y), .doubleClick(let x, let y):
             if y == 1 {   // header row: sort by the clicked column
-                if let sort = QueueView.sortForColumn(atX: x, width: width) {
+                if let sort = QueueView.sortForColumn(atX: x, width: width, accounts: q.list.rows.dropFirst(q.list.scroll).prefix(listRows).map(\.account)) {
                     return resort(&q, sort, descending: q.query.sort == sort ? !q.query.descending : sort != .account && sort != .country)
                 }
                 return []

@@ -182,7 +182,7 @@ enum ScoreCell {
 enum QueueView {
     static let columns: [(Column, QueueSort?)] = [
         (Column("#", width: 7, align: .right), nil),
-        (Column("account", width: 13), .account),
+        (Column("account", width: 13, identifier: true), .account),
         (Column("score", width: 7, align: .right), .score),
         (Column("risk", width: 16), nil),
         (Column("group", width: 13), nil),
@@ -194,8 +194,8 @@ enum QueueView {
         (Column("top reason", flex: 1), nil),
     ]
 
-    static func sortForColumn(atX x: Int, width: Int) -> QueueSort? {
-        let widths = TableView.layout(columns.map(\.0), width: width)
+    static func sortForColumn(atX x: Int, width: Int, accounts: [String] = []) -> QueueSort? {
+        let widths = TableView.layout(TableLayout.sized(columns.map(\.0), cells: accounts.map { ["", $0] }), width: width)
         var cx = 0
         for (i, w) in widths.enumerated() {
             if x >= cx && x < cx + w { return columns[i].1 }
@@ -357,7 +357,7 @@ enum AccountView {
         if a.linked.isEmpty { lines.append(("  none", label, nil)) }
         for (i, l) in a.linked.enumerated() {
             let via = l.via.map { "\($0.kind) \($0.value)" }.joined(separator: ", ")
-            lines.append(("  " + TextWidth.pad(l.account, to: 14) + String(format: "%5.2f  ", l.strength) + via, theme["base"], a.identifiers.count + i))
+            lines.append(("  " + TextWidth.pad(l.account, to: max(14, TextWidth.of(l.account))) + String(format: "%5.2f  ", l.strength) + via, theme["base"], a.identifiers.count + i))
         }
         let room = area.maxY - y
         guard room > 0 else { return }
@@ -394,7 +394,7 @@ enum PivotView {
                 rows.append(TableRow([r.account, r.riskType ?? "", Human.count(Double(r.events)), score(r), r.reason ?? ""],
                                      cellStyles: [nil, theme["accent"], nil, scoreStyle(r), nil]))
             }
-            cols = [Column("group", width: 16), Column("risk", width: 16), Column("size", width: 6, align: .right),
+            cols = [Column("group", width: 16, identifier: true), Column("risk", width: 16), Column("size", width: 6, align: .right),
                     Column("score", width: 6, align: .right), Column("reason", flex: 1)]
         } else {
             for i in start..<min(p.list.rows.count, start + visible) {
@@ -403,7 +403,7 @@ enum PivotView {
                                       Human.count(Double(r.accountEvents)), day(r.firstTs), day(r.lastTs), r.reason ?? ""],
                                      cellStyles: [nil, scoreStyle(r), theme["accent"], nil, nil, nil, nil, theme["muted"], theme["muted"], nil]))
             }
-            cols = [Column("account", width: 14), Column("score", width: 6, align: .right), Column("risk", width: 16),
+            cols = [Column("account", width: 14, identifier: true), Column("score", width: 6, align: .right), Column("risk", width: 16),
                     Column("kind", width: 8), Column("cc", width: 3),
                     Column(p.kind == "group" ? "findings" : "with it", width: 8, align: .right), Column("all events", width: 10, align: .right),
                     Column("first", width: 10), Column("last", width: 10), Column("top reason", flex: 1)]

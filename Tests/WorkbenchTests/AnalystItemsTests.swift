@@ -194,4 +194,27 @@ final class AnalystItemsTests: XCTestCase {
         let db = try Store(path: dir + "/wb.db").db
         XCTAssertEqual(try db.int("SELECT count(*) FROM current_labels WHERE label = 'fraud'"), 2)
     }
+
+    // MARK: item 18 — identifier columns never truncate ids
+
+    func testItem18LongAccountIdsShowWholeInTheQueueAndPivots() throws {
+        let long = "uff591852735ab", longer = "acct-2026-0000000000000042"
+        try Store(path: dir + "/wb.db").db.exec("""
+            INSERT INTO accounts(account_id, kind, country, n_events, in_profile) VALUES ('\(long)', 'buyer', 'ID', 500, 1), ('\(longer)', 'buyer', 'TH', 400, 1);
+            INSERT INTO links(kind, value, account_id, events) VALUES ('device', 'dev-long', '\(long)', 3), ('device', 'dev-long', '\(longer)', 2);
+            """)
+        try reopen()
+        let rows = lines()
+        XCTAssertTrue(rows[2].contains(" \(long) "), rows[2])
+        XCTAssertTrue(rows[3].contains(" \(longer) "), rows[3])
+        XCTAssertFalse(screen.contains("…  "), screen)
+        // The header moves with the column: "score" starts where the scores do.
+        let header = rows[1]
+        let scoreAt = try XCTUnwrap(header.range(of: "score")).lowerBound.utf16Offset(in: header)
+        XCTAssertGreaterThan(scoreAt, 8 + longer.count)
+        // A pivot's account column too.
+        command("device dev-long")
+        XCTAssertTrue(screen.contains(" \(longer) ") || screen.contains("\(longer) "), screen)
+        XCTAssertFalse(screen.contains("acct-2026-00000…"), screen)
+    }
 }
