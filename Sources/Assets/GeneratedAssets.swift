@@ -395,7 +395,7 @@ GROUP BY 1, 2 ORDER BY 1;
 
 -- panel: Flagged accounts by risk type
 -- chart: hbars
-SELECT risk_type, count(*) FROM scores WHERE score >= 0.5 AND risk_type IS NOT NULL GROUP BY 1 ORDER BY 2 DESC;
+SELECT coalesce(risk_type, 'other') AS risk_type, count(*) FROM scores WHERE score >= 0.5 GROUP BY 1 ORDER BY 2 DESC;
 
 -- panel: Biggest groups
 -- chart: table

@@ -227,7 +227,7 @@ public enum Dashboards {
             guard let (from, to) = win else { return PanelData(title: "Flagged accounts per day", kind: .stacked) }
             let f = try StoreMetrics.flagsPerDay(db, from: from, to: to)
             return PanelData(title: "Flagged accounts per day by risk type", kind: .stacked, x: f.days.map(dayLabel),
-                             series: f.series.map { PanelData.Series($0.0, $0.1) }, note: "score ≥ 0.5, by day of last activity")
+                             series: f.series.map { PanelData.Series($0.0, $0.1) }, note: "flagged: score ≥ \(StoreMetrics.flagThreshold), by day of last activity")
         }
         attempt("Queue", .number) {
             let q = try StoreMetrics.queue(db, now: now)
@@ -261,7 +261,7 @@ public enum Dashboards {
         attempt("Precision per detector", .table) {
             let p = try StoreMetrics.precisionByDetector(db)
             return PanelData(title: "Precision per detector and rule (from labels)", kind: .table,
-                             columns: ["detector", "flagged", "fraud", "legit", "precision"],
+                             columns: ["detector", "found", "fraud", "legit", "precision"],
                              rows: p.map { [$0.detector, String($0.flagged), String($0.fraud), String($0.legit), $0.precision.map { String(format: "%.3f", $0) } ?? ""] })
         }
         attempt("Scores by label", .stacked) {
@@ -286,7 +286,7 @@ public enum Dashboards {
             let runs = try StoreMetrics.alertsPerRun(db)
             let types = Array(Set(runs.flatMap { $0.byType.keys })).sorted()
             return PanelData(title: "Flagged accounts per detection run", kind: .stacked, x: runs.map { "run \($0.run)" },
-                             series: types.map { t in PanelData.Series(t, runs.map { $0.byType[t] ?? 0 }) })
+                             series: types.map { t in PanelData.Series(t, runs.map { $0.byType[t] ?? 0 }) }, note: "score ≥ \(StoreMetrics.flagThreshold), the last ten runs")
         }
         return panels
     }

@@ -53,7 +53,7 @@ func statusBar(_ s: AppState, _ buf: Buffer, _ theme: Theme) {
     var right = ""
     switch s.top {
     case .queue(let q):
-        let pos = q.list.position.map { "\($0 + 1)" } ?? "?"
+        let pos = q.list.rows.isEmpty ? "0" : q.list.position.map { "\($0 + 1)" } ?? "?"
         let total = q.list.total.map { Human.count(Double($0)) } ?? "…"
         right = "\(pos)/\(total) accounts · sort \(q.query.sort.rawValue)\(q.query.descending ? "↓" : "↑")"
         if !q.query.text.isEmpty { right += " · filter “\(q.query.text)”" }
@@ -67,7 +67,7 @@ func statusBar(_ s: AppState, _ buf: Buffer, _ theme: Theme) {
         case nil: break
         }
     case .pivot(let p):
-        right = "\(p.list.cursor + 1)/\(p.accounts) accounts · \(Human.count(Double(p.events))) events"
+        right = "\(p.list.rows.isEmpty ? 0 : p.list.cursor + 1)/\(p.accounts) accounts · \(Human.count(Double(p.events))) events"
     case .timeline(let t):
         let pos = t.list.position.map { "\($0 + 1)" } ?? "~"
         right = "event \(pos)" + (t.types.map { " · \($0.joined(separator: ","))" } ?? "")

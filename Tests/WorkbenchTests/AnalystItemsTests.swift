@@ -217,4 +217,48 @@ final class AnalystItemsTests: XCTestCase {
         XCTAssertTrue(screen.contains(" \(longer) ") || screen.contains("\(longer) "), screen)
         XCTAssertFalse(screen.contains("acct-2026-00000…"), screen)
     }
+
+    // MARK: item 19 — dashboards agree: one "flagged", current labels, every day, 0/0
+
+    func testItem19PanelsAgreeOnFlaggedCountCurrentLabelsAndKeepEveryDay() throws {
+        let store = try Store(path: dir + "/wb.db")
+        let db = store.db
+        try db.exec("""
+            INSERT INTO detect_runs(id, started_at, status) VALUES (1, 0, 'done');
+            INSERT INTO scores(account_id, run_id, score, risk_type, n_findings) VALUES
+              ('u00001', 1, 0.9, 'brushing', 1), ('u00002', 1, 0.6, NULL, 0), ('ring-a', 1, 0.7, 'ato', 1), ('u00003', 1, 0.3, NULL, 0);
+            INSERT INTO run_scores(run_id, account_id, score) SELECT run_id, account_id, score FROM scores;
+            """)
+        // fraud, undone, redone; and a legit label withdrawn.
+        for v in [LabelValue.fraud, .none, .fraud] { try store.addLabels([LabelInput(account: "u00001", label: v, category: nil, note: nil)], analyst: "ana", source: "tui") }
+        for v in [LabelValue.legit, .none] { try store.addLabels([LabelInput(account: "u00002", label: v, category: nil, note: nil)], analyst: "ana", source: "tui") }
+
+        let panels = try Dashboards.overview(db, range: .all, now: Timestamp.nowMs())
+        func panel(_ prefix: String) throws -> PanelData { try XCTUnwrap(panels.first { $0.title.hasPrefix(prefix) }, prefix) }
+        let queue = try panel("Queue")
+        XCTAssertEqual(queue.series[0].values[0], 3)                                   // flagged
+        let perDay = try panel("Flagged accounts per day")
+        XCTAssertEqual(perDay.x, ["03-01", "03-02", "03-03"])                          // the empty day stays
+        let totals = perDay.x.indices.map { i in perDay.series.reduce(0) { $0 + $1.values[i] } }
+        XCTAssertEqual(totals, [2, 0, 1])                                              // the one without a risk type too
+        XCTAssertTrue(perDay.series.contains { $0.name == "other" })
+        let runs = try panel("Flagged accounts per detection run")
+        XCTAssertEqual(runs.series.flatMap(\.values).reduce(0, +), 3)
+        let abuse = try Dashboards.build(db, name: "abuse_patterns", range: .all, catalog: .builtIn)
+        XCTAssertEqual(try XCTUnwrap(abuse.first { $0.kind == .hbars }).series.flatMap(\.values).reduce(0, +), 3)
+        // Current labels: one fraud, not two fraud and a legit.
+        let labels = try panel("Labels per day")
+        XCTAssertEqual(labels.series.flatMap(\.values).reduce(0, +), 1)
+        XCTAssertEqual(try panel("Labels per analyst").rows.map { $0[2] }, ["1"])
+
+        // A stacked chart too short for its days says it shows the latest ones.
+        let month = PanelData(title: "days", kind: .stacked, x: (1...30).map { "d\($0)" }, series: [PanelData.Series("n", (1...30).map(Double.init))])
+        let buf = Buffer(width: 60, height: 8)
+        Panel.render(month, into: buf, area: buf.area, theme: Theme.fallback, palette: [])
+        XCTAssertTrue(buf.text().contains("latest 5 of 30"), buf.text())
+
+        // An empty list: 0/0, not 1/0.
+        command("device no-such-device")
+        XCTAssertTrue(status.contains(" 0/0 accounts"), status)
+    }
 }
