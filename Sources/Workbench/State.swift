@@ -116,6 +116,11 @@ public struct TimelineScreen {
     public var jumpTo: Int64? = nil
     /// Event ids the account's findings cite: marked ◆ on the timeline.
     public var evidence: Set<Int64> = []
+    /// Their event types, as far as read: they always get a lane.
+    public var evidenceTypes: Set<String> = []
+    /// A search going on (`/TEXT`, `e`): pages are read until a match.
+    public var finding: TimelineFind?
+    public var lastSearch = ""
 }
 
 public enum InputMode: Equatable {

@@ -95,6 +95,7 @@ enum Bindings {
         case .dash: return [("j k PgDn PgUp", "scroll"), ("[ ]  t", "time range: 24h, 7d, 30d, all"), ("n N", "next / previous dashboard"),
                             ("r", "refresh"), ("a", "auto-refresh when the store changes, on / off"), (":dash NAME RANGE", "open a dashboard")]
         case .timeline: return lists + [("Enter", "all fields of the event"), ("/", "filter by event type (e.g. login,order)"),
+                                       ("/TEXT", "find the next event with TEXT (an IP, a device, an order…)"), ("e", "next ◆ evidence event"),
                                        ("+ -", "zoom the activity strip around the cursor"), ("0", "whole life"), (":date YYYY-MM-DD", "jump to a day")]
         }
     }
@@ -314,7 +315,7 @@ extension AppState {
     var currentFilter: String {
         switch top {
         case .queue(let q): return q.query.text
-        case .timeline(let t): return t.types?.joined(separator: ",") ?? ""
+        case .timeline(let t): return t.types?.joined(separator: ",") ?? t.lastSearch
         default: return ""
         }
     }
@@ -544,6 +545,8 @@ extension AppState {
         case .enter:
             guard let e = t.list.current else { return [] }
             return [.eventDetail(uid: t.uid, id: e.id)]
+        case .char("e"):
+            return find(.evidence, in: &t, from: t.list.cursor + 1)
         case .char("+"), .char("="), .char("-"), .char("0"):
             guard let f = t.firstSeen, let l = t.lastSeen else { return [] }
             let (from, to) = t.window ?? (f, l + 1)
@@ -588,6 +591,10 @@ extension AppState {
             replaceTop(.queue(q))
             say(text.isEmpty ? "filter cleared" : "filter: \(text)")
             return [queueFetch(q, .first), .queueCount(uid: q.uid, query: q.query)]
+        case .timeline(var t) where !text.isEmpty && !t.isTypeFilter(text):
+            let r = find(.text(text), in: &t, from: t.list.cursor + 1)
+            replaceTop(.timeline(t))
+            return r
         case .timeline(var t):
             let types = text.split(whereSeparator: { $0 == "," || $0 == " " }).map { String($0).lowercased() }
             t.types = types.isEmpty ? nil : types
@@ -819,15 +826,20 @@ extension AppState {
                     t.list.atStart = rows.isEmpty; t.list.atEnd = rows.count < pageSize
                     if let f = prefetch(&t.list, visible: tlRows) { reqs.append(timelineFetch(t, f)) }
                 } else {
+                    let lastID = t.list.rows.last?.id
                     merge(&t.list, rows, direction: direction, visible: tlRows)
-                    if let f = prefetch(&t.list, visible: tlRows) { reqs.append(timelineFetch(t, f)) }
+                    if t.finding != nil && direction == .after { reqs += continueFind(&t, after: lastID) }
+                    else if let f = prefetch(&t.list, visible: tlRows) { reqs.append(timelineFetch(t, f)) }
                 }
+                let known = t.evidenceTypes
+                t.evidenceTypes.formUnion(rows.filter { t.evidence.contains($0.id) }.map(\.type))
+                if t.evidenceTypes != known { t.lanes = TimelineScreen.orderLanes(Dictionary(t.lanes, uniquingKeysWith: { a, _ in a }), evidenceTypes: t.evidenceTypes) }
                 s = .timeline(t)
             }
         case .activity(let uid, let lanes):
             withScreen(uid) { s in
                 guard case .timeline(var t) = s else { return }
-                t.lanes = lanes.sorted { $0.value.reduce(0, +) > $1.value.reduce(0, +) }.map { ($0.key, $0.value) }
+                t.lanes = TimelineScreen.orderLanes(lanes, evidenceTypes: t.evidenceTypes)
                 s = .timeline(t)
             }
         case .eventDetail(let uid, let fields):

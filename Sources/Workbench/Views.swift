@@ -437,7 +437,12 @@ enum TimelineView {
         // Events, grouped by day, with gaps between sessions shown.
         let header = Rect(x: 0, y: y, width: area.width, height: 1)
         buf.fill(header, style: theme["header"])
-        buf.write(" time          type            device            ip               details", x: 0, y: y, style: theme["header"], maxWidth: area.width)
+        buf.write(" time          type            device            ip               cc  details", x: 0, y: y, style: theme["header"], maxWidth: area.width)
+        // The day of the top row stays in view when its day line has scrolled away.
+        if t.list.rows.indices.contains(min(t.list.scroll, t.list.cursor)) {
+            let top = t.list.rows[min(t.list.scroll, t.list.cursor)].ts
+            buf.writeRight("\(weekday(top)) \(Timestamp.iso(top).prefix(10)) ", x: 0, y: y, width: area.width, style: theme["header"])
+        }
         y += 1
         let room = area.maxY - y
         guard room > 0 else { return }
@@ -462,8 +467,8 @@ enum TimelineView {
                 let time = String(Timestamp.iso(e.ts).dropFirst(11).prefix(12))
                 let mark = t.evidence.contains(e.id)
                 out.append(([(mark ? "◆" : " ", theme["error"].bolded(), -1), (time, mark ? theme["warn"].bolded() : theme["base"], 2), (e.type, theme["event.\(e.type)"], 15),
-                             (e.device.map { String($0.prefix(16)) } ?? "", label, 33), (e.ip ?? "", label, 51),
-                             (e.summary, theme["base"], 68)], i))
+                             (e.device.map { String($0.prefix(16)) } ?? "", label, 33), (e.ip ?? "", label, 51), (e.country ?? "", label, 68),
+                             (e.summary, theme["base"], 72)], i))
                 prev = e
                 i += 1
             }

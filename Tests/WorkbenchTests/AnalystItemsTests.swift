@@ -261,4 +261,68 @@ final class AnalystItemsTests: XCTestCase {
         command("device no-such-device")
         XCTAssertTrue(status.contains(" 0/0 accounts"), status)
     }
+
+    // MARK: item 15 — the timeline: text search, next evidence, country, the date, lanes
+
+    /// ring-b gets 300 more views on 2026-03-05, then one login from 1.2.3.4; a finding cites
+    /// its one password_reset and one address_change (among ten busier types).
+    func busyTakeover() throws {
+        let db = try Store(path: dir + "/wb.db").db
+        let d5: Int64 = 1_772_668_800_000     // 2026-03-05T00:00:00Z
+        try db.exec("""
+            WITH RECURSIVE k(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM k WHERE n < 299)
+            INSERT INTO events(event_id, ts, account_id, type, device_id, ip, country) SELECT 'rb-v' || n, \(d5) + n * 60000, 'ring-b', 'view', 'dev-shared', '10.9.9.8', 'ID' FROM k;
+            INSERT INTO events(event_id, ts, account_id, type, device_id, ip, country) VALUES ('rb-last', \(d5) + 300 * 60000, 'ring-b', 'login', 'dev-new', '1.2.3.4', 'BR');
+            """)
+        var values: [String] = []
+        for (k, type) in ["search", "add_to_cart", "order", "payment", "message", "follow", "click", "review"].enumerated() {
+            for j in 0..<2 { values.append("('rb-\(type)-\(j)', \(d5 - 86_400_000 + Int64(k * 10 + j) * 60_000), 'ring-b', '\(type)')") }
+        }
+        values.append("('rb-reset', \(d5 - 3_600_000), 'ring-b', 'password_reset')")
+        values.append("('rb-addr', \(d5 - 3_000_000), 'ring-b', 'address_change')")
+        try db.exec("INSERT INTO events(event_id, ts, account_id, type) VALUES " + values.joined(separator: ", "))
+        let reset = try db.int("SELECT id FROM events WHERE event_id = 'rb-reset'"), addr = try db.int("SELECT id FROM events WHERE event_id = 'rb-addr'")
+        try db.exec("""
+            INSERT INTO detect_runs(id, started_at, status) VALUES (1, 0, 'done');
+            INSERT INTO findings(run_id, account_id, detector, risk_type, strength, reason, evidence) VALUES
+              (1, 'ring-b', 'ato', 'ato', 0.9, 'takeover', '{"events":[\(reset),\(addr)]}');
+            INSERT INTO scores(account_id, run_id, score, risk_type, reasons, n_findings) VALUES ('ring-b', 1, 0.9, 'ato', 'takeover', 1);
+            UPDATE accounts SET last_seen = \(d5) + 300 * 60000, n_events = (SELECT count(*) FROM events WHERE account_id = 'ring-b') WHERE account_id = 'ring-b';
+            """)
+    }
+
+    var timeline: TimelineScreen? { if case .timeline(let t) = app.state.top { return t }; return nil }
+
+    func testItem15SearchJumpToEvidenceCountryDateAndLanes() throws {
+        try busyTakeover()
+        command("account ring-b")
+        press(.char("t"))
+        // The evidence types have lanes, beside the busiest ones; ties in name order.
+        let laneNames = try XCTUnwrap(timeline).lanes.prefix(8).map(\.0)
+        XCTAssertTrue(laneNames.contains("password_reset") && laneNames.contains("address_change"), "\(laneNames)")
+        XCTAssertEqual(laneNames.first, "view")
+        let twos = laneNames.filter { !["view", "password_reset", "address_change"].contains($0) }
+        XCTAssertEqual(twos, twos.sorted(), "ties in name order: \(laneNames)")
+        // e: the next evidence event, then the one after, then none.
+        press(.char("e"))
+        XCTAssertEqual(timeline?.list.current?.eventID, "rb-reset")
+        press(.char("e"))
+        XCTAssertEqual(timeline?.list.current?.eventID, "rb-addr")
+        press(.char("e"))
+        XCTAssertTrue(status.contains("no further ◆ evidence event"), status)
+        // /1.2.3.4 searches (reading pages on) instead of filtering by a type called so.
+        press(.char("/")); type("1.2.3.4"); press(.enter)
+        XCTAssertEqual(timeline?.list.current?.eventID, "rb-last", status)
+        XCTAssertNil(timeline?.types)
+        // The country column, and the day stays in view though its day line scrolled away.
+        let row = try XCTUnwrap(lines().first { $0.contains("1.2.3.4") })
+        XCTAssertEqual(String(Array(row)[68..<70]), "BR", row)
+        XCTAssertFalse(screen.contains("── Thu 2026-03-05"), screen)
+        let header = try XCTUnwrap(lines().first { $0.hasPrefix(" time ") })
+        XCTAssertTrue(header.contains("Thu 2026-03-05"), header)
+        // A type still filters.
+        press(.char("/"), .ctrl("u")); type("password_reset"); press(.enter)
+        XCTAssertEqual(timeline?.types, ["password_reset"])
+        XCTAssertEqual(timeline?.list.rows.map(\.eventID), ["rb-reset"])
+    }
 }
