@@ -65,8 +65,8 @@ public final class DataService {
                 }
             }
             return .account(uid: uid, profile: p, identifiers: ids, linked: linked, daily: daily)
-        case .pivotPage(let uid, let kind, let value, let after):
-            let rows = try db.pivotPage(kind: kind, value: value, after: after, limit: pageSize)
+        case .pivotPage(let uid, let kind, let value, let after, let sort):
+            let rows = try db.pivotPage(kind: kind, value: value, sort: sort, after: after, limit: pageSize)
             let sum = after == nil ? try db.pivotSummary(kind: kind, value: value) : (0, 0)
             return .pivotPage(uid: uid, append: after != nil, rows: rows, accounts: sum.0, events: sum.1)
         case .timelinePage(let uid, let account, let types, let dir, let anchor, let from):

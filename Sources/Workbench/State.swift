@@ -100,6 +100,9 @@ public struct PivotScreen {
     public var list = Paged<PivotRow>()
     public var accounts: Int64 = 0
     public var events: Int64 = 0
+    /// The list's order (`s` cycles, `S` … ), and `G` reading on to the end.
+    public var sort: PivotSort = .events
+    var toEnd = false
 }
 
 public struct TimelineScreen {
@@ -149,7 +152,7 @@ public enum Request {
     case queuePage(uid: Int, query: QueueQuery, direction: PageDirection, anchor: (SQLValue, String)?)
     case queueCount(uid: Int, query: QueueQuery)
     case account(uid: Int, id: String)
-    case pivotPage(uid: Int, kind: String, value: String, after: (Int64, String)?)
+    case pivotPage(uid: Int, kind: String, value: String, after: (SQLValue, String)?, sort: PivotSort = .events)
     case timelinePage(uid: Int, account: String, types: [String]?, direction: PageDirection, anchor: (Int64, Int64)?, from: Int64?)
     case activity(uid: Int, account: String, from: Int64, to: Int64, buckets: Int)
     case eventDetail(uid: Int, id: Int64)

@@ -81,7 +81,8 @@ enum Bindings {
         switch s {
         case .queue: return lists + [("Tab", "next main screen: queue → SQL → dashboard"), ("Enter", "open the account"), ("s S", "sort by next column / reverse"), ("click header", "sort by that column")]
         case .account: return lists + [("Enter", "open the identifier's accounts, or the linked account"), ("t", "event timeline"), ("r", "reveal email and phone (asks why; audited)")]
-        case .pivot(let p): return lists + [("Enter", p.kind == "groups" ? "list the group's members" : "open the account")]
+        case .pivot(let p): return lists + [("Enter", p.kind == "groups" ? "list the group's members" : "open the account"),
+                                            ("s", "sort by the next column: events, score, account, last seen")]
         case .sql: return [
             ("F5  Ctrl-Enter", "run the statement under the cursor (or the selection); also Ctrl-J, Ctrl-G"), ("F6  Ctrl-P", "EXPLAIN QUERY PLAN of it"),
             ("Tab", "complete keyword, table, column, function, saved query"), ("Ctrl-R", "search the history"),
@@ -508,11 +509,12 @@ extension AppState {
     }
 
     mutating func pivotKey(_ key: Key, _ p: inout PivotScreen) -> [Request] {
+        if key == .char("s") { return sortPivot(&p) }
         let nav = navigate(&p.list, key, visible: listRows)
         if nav.handled {
             if let f = nav.fetch, f == .after || f == .last {
-                if f == .last { p.list.loading = false; p.list.cursor = max(0, p.list.rows.count - 1); p.list.follow(visible: listRows); return [] }
-                return [.pivotPage(uid: p.uid, kind: p.kind, value: p.value, after: p.list.rows.last.map { ($0.events, $0.account) })]
+                if f == .last { return pivotToEnd(&p) }
+                return [pivotNext(p)]
             }
             p.list.loading = false
             if nav.fetch == .first { p.list.cursor = 0; p.list.scroll = 0 }
@@ -808,6 +810,7 @@ extension AppState {
                 if append { p.list.rows += rows } else { p.list.rows = rows; p.accounts = accounts; p.events = events }
                 p.list.atEnd = rows.count < pageSize
                 p.list.total = p.accounts
+                reqs += pivotLoaded(&p)
                 s = .pivot(p)
             }
         case .timelinePage(let uid, let direction, let rows):

@@ -354,11 +354,12 @@ enum AccountView {
         }
         lines.append(("", theme["base"], nil))
         lines.append(("Linked accounts — through a shared device, payment, address or IP", theme["header"], nil))
-        if a.linked.isEmpty { lines.append(("  none", label, nil)) }
-        for (i, l) in a.linked.enumerated() {
-            let via = l.via.map { "\($0.kind) \($0.value)" }.joined(separator: ", ")
-            lines.append(("  " + TextWidth.pad(l.account, to: max(14, TextWidth.of(l.account))) + String(format: "%5.2f  ", l.strength) + via, theme["base"], a.identifiers.count + i))
+        let linkedRows = LinkedList.lines(a)
+        if a.linked.isEmpty { lines.append(("  none", label, nil)) } else { lines.append((linkedRows.header, label, nil)) }
+        for (i, text) in linkedRows.rows.enumerated() {
+            lines.append((text, a.linked[i].label == "fraud" ? theme["error"] : theme["base"], a.identifiers.count + i))
         }
+        for text in linkedRows.notListed { lines.append((text, label, nil)) }
         let room = area.maxY - y
         guard room > 0 else { return }
         let cursorLine = lines.firstIndex { $0.item == a.cursor } ?? 0
@@ -408,7 +409,10 @@ enum PivotView {
                     Column(p.kind == "group" ? "findings" : "with it", width: 8, align: .right), Column("all events", width: 10, align: .right),
                     Column("first", width: 10), Column("last", width: 10), Column("top reason", flex: 1)]
         }
-        TableView(columns: cols, rows: rows, selected: p.list.cursor - start).render(into: buf, area: tableArea, theme: theme)
+        var table = TableView(columns: cols, rows: rows, selected: p.list.cursor - start)
+        table.sortColumn = PivotOrder.column(p)
+        table.sortDescending = p.sort != .account
+        table.render(into: buf, area: tableArea, theme: theme)
     }
 }
 

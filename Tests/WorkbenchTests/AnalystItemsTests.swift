@@ -325,4 +325,56 @@ final class AnalystItemsTests: XCTestCase {
         XCTAssertEqual(timeline?.types, ["password_reset"])
         XCTAssertEqual(timeline?.list.rows.map(\.eventID), ["rb-reset"])
     }
+
+    // MARK: item 14 — linked accounts and pivot lists
+
+    func testItem14LinkedAccountsNameTheirColumnsShowScoresLabelsAndWhatIsNotListed() throws {
+        let store = try Store(path: dir + "/wb.db")
+        try store.db.exec("""
+            INSERT INTO detect_runs(id, started_at, status) VALUES (1, 0, 'done');
+            INSERT INTO scores(account_id, run_id, score, risk_type, n_findings) VALUES ('ring-a', 1, 0.73, 'ato', 1);
+            WITH RECURSIVE k(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM k WHERE n < 1299)
+            INSERT INTO links(kind, value, account_id, events, last_ts) SELECT 'ip', '10.0.0.99', printf('x%05d', n), 1 + n % 5, n FROM k;
+            INSERT INTO links(kind, value, account_id, events) VALUES ('ip', '10.0.0.99', 'ring-b', 9);
+            """)
+        try store.addLabels([LabelInput(account: "ring-a", label: .fraud, category: nil, note: nil)], analyst: "ana", source: "cli")
+        command("account ring-b")
+        let l = lines()
+        let header = try XCTUnwrap(l.first { $0.contains("account") && $0.contains("link") && $0.contains("score") && $0.contains("label") }, screen)
+        XCTAssertTrue(header.contains("shared with it"), header)
+        let row = try XCTUnwrap(l.first { $0.hasPrefix("   ring-a ") }, screen)
+        XCTAssertTrue(row.contains("0.73") && row.contains("fraud") && row.contains("device dev-shared"), row)
+        XCTAssertTrue(screen.contains("ip 10.0.0.99 shared by 1.3k accounts — not listed"), screen)
+    }
+
+    func testItem14PivotListsSortAndGReachesTheEnd() throws {
+        try Store(path: dir + "/wb.db").db.exec("""
+            WITH RECURSIVE k(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM k WHERE n < 1299)
+            INSERT INTO links(kind, value, account_id, events, last_ts) SELECT 'ip', '10.0.0.99', printf('x%05d', n), 1 + n % 5, n FROM k;
+            """)
+        command("ip 10.0.0.99")
+        guard case .pivot(let p0) = app.state.top else { return XCTFail(screen) }
+        XCTAssertEqual(p0.list.rows.first?.events, 5)
+        press(.char("G"))
+        guard case .pivot(let p1) = app.state.top else { return XCTFail(screen) }
+        XCTAssertEqual(p1.list.cursor, 1299)
+        XCTAssertEqual(Set(p1.list.rows.map(\.account)).count, 1300)
+        XCTAssertTrue(status.contains("1300/1300 accounts"), status)
+        XCTAssertEqual(p1.list.current?.events, 1)
+        // s: by score, then by account id (ascending), then last seen; each read from the top.
+        press(.char("s"), .char("s"))
+        guard case .pivot(let p2) = app.state.top else { return XCTFail(screen) }
+        XCTAssertEqual(p2.sort, .account)
+        XCTAssertEqual(p2.list.rows.prefix(3).map(\.account), ["x00000", "x00001", "x00002"])
+        XCTAssertTrue(lines()[2].contains("account ▲"), lines()[2])
+        for _ in 0..<150 { press(.char("j")) }
+        guard case .pivot(let p3) = app.state.top else { return XCTFail(screen) }
+        XCTAssertEqual(p3.list.current?.account, "x00150")                      // paged on in that order
+        press(.char("s"))
+        guard case .pivot(let p4) = app.state.top else { return XCTFail(screen) }
+        XCTAssertEqual(p4.list.rows.first?.account, "x01299")                  // last seen, latest first
+        press(.char("G"))
+        guard case .pivot(let p5) = app.state.top else { return XCTFail(screen) }
+        XCTAssertEqual(p5.list.current?.account, "x00000")
+    }
 }
