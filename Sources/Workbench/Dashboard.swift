@@ -115,6 +115,11 @@ public struct DashboardFile: Equatable {
             }
             p.x = order
             p.series = order.map { PanelData.Series($0, by[$0]!) }
+        case .gauge:
+            // One value 0..1 and, optionally, a text naming it: the bar and its label agree.
+            let g = DashGauge(columns: columns, rows: rows)
+            p.x = [g.label]
+            p.series = g.value.map { [PanelData.Series("value", [$0])] } ?? []
         default:
             if columns.count == 3, rows.contains(where: { if case .text = $0[1] { return true }; return false }) {
                 // Long form: x, series, value.
@@ -222,7 +227,7 @@ public enum Dashboards {
             guard let (from, to) = win else { return PanelData(title: "Flagged accounts per day", kind: .stacked) }
             let f = try StoreMetrics.flagsPerDay(db, from: from, to: to)
             return PanelData(title: "Flagged accounts per day by risk type", kind: .stacked, x: f.days.map(dayLabel),
-                             series: f.series.map { PanelData.Series($0.0, $0.1) }, note: "score ≥ 0.5, by day of last activity")
+                             series: f.series.map { PanelData.Series($0.0, $0.1) }, note: "flagged: score ≥ \(StoreMetrics.flagThreshold), by day of last activity")
         }
         attempt("Queue", .number) {
             let q = try StoreMetrics.queue(db, now: now)
@@ -256,7 +261,7 @@ public enum Dashboards {
         attempt("Precision per detector", .table) {
             let p = try StoreMetrics.precisionByDetector(db)
             return PanelData(title: "Precision per detector and rule (from labels)", kind: .table,
-                             columns: ["detector", "flagged", "fraud", "legit", "precision"],
+                             columns: ["detector", "found", "fraud", "legit", "precision"],
                              rows: p.map { [$0.detector, String($0.flagged), String($0.fraud), String($0.legit), $0.precision.map { String(format: "%.3f", $0) } ?? ""] })
         }
         attempt("Scores by label", .stacked) {
@@ -281,7 +286,7 @@ public enum Dashboards {
             let runs = try StoreMetrics.alertsPerRun(db)
             let types = Array(Set(runs.flatMap { $0.byType.keys })).sorted()
             return PanelData(title: "Flagged accounts per detection run", kind: .stacked, x: runs.map { "run \($0.run)" },
-                             series: types.map { t in PanelData.Series(t, runs.map { $0.byType[t] ?? 0 }) })
+                             series: types.map { t in PanelData.Series(t, runs.map { $0.byType[t] ?? 0 }) }, note: "score ≥ \(StoreMetrics.flagThreshold), the last ten runs")
         }
         return panels
     }
@@ -325,11 +330,12 @@ public enum DashLayout {
         for row in layout(panels, width: area.width) {
             let y = area.y + row.y - scroll
             guard y + row.height > area.y, y < area.maxY else { continue }
-            // A panel cut by the top or bottom edge is drawn where it fits.
-            let top = max(y, area.y), bottom = min(y + row.height, area.maxY)
-            guard bottom - top >= 3 else { continue }
             for (p, x, w) in row.items {
-                Panel.render(panels[p], into: buf, area: Rect(x: area.x + x, y: top, width: w, height: bottom - top), theme: theme, palette: palette)
+                // Drawn whole, then the part inside the area shown: a panel cut by an edge
+                // scrolls, it is never squashed.
+                let whole = Buffer(width: w, height: row.height)
+                Panel.render(panels[p], into: whole, area: whole.area, theme: theme, palette: palette)
+                buf.copy(whole, to: area.x + x, y, clip: area)
             }
         }
     }
@@ -430,5 +436,20 @@ enum DashView {
             return
         }
         DashLayout.render(d.panels, into: buf, area: body, scroll: d.scroll, theme: theme)
+    }
+}
+
+/// A gauge panel's row: the first number is the value (0..1), the first text its label
+/// (else the value's column name); the label carries the same number as the bar, in %.
+struct DashGauge {
+    var value: Double?
+    var label: String
+    init(columns: [String], rows: [[SQLValue]]) {
+        let row = rows.first ?? []
+        let vi = row.indices.first { if case .text = row[$0] { return false }; return row[$0] != .null }
+        value = vi.flatMap { row[$0].double }
+        let name = row.indices.first { if case .text = row[$0] { return true }; return false }.flatMap { row[$0].string }
+            ?? vi.map { columns[$0] } ?? columns.first ?? ""
+        label = value.map { String(format: "%.0f%% ", min(1, max(0, $0)) * 100) + name } ?? name
     }
 }

@@ -44,7 +44,7 @@ extension AppState {
             return [.copy(target.account)]
         case .command(let name): return runCommand(name)
         case .sqlKey: return []
-        case .move, .open, .mark, .sortNext, .sortReverse, .pointer, .timeline, .reveal, .eventDetail, .zoom,
+        case .move, .open, .mark, .sortNext, .sortReverse, .pointer, .timeline, .reveal, .eventDetail, .zoom, .nextEvidence,
              .scroll, .dashRefresh, .dashAutoRefresh, .dashRange, .dashNext:
             return updateTop(action, key)
         }
@@ -84,7 +84,7 @@ extension AppState {
     mutating func refresh() -> [Effect] {
         switch top {
         case .queue(var q):
-            let r = reload(&q)
+            let r = refreshQueue(&q)
             replaceTop(.queue(q))
             say("refreshed")
             return r
@@ -93,10 +93,5 @@ extension AppState {
             return [.read(.account(uid: a.uid, id: a.id))]
         default: return []
         }
-    }
-
-    /// Reads the queue again.
-    mutating func reload(_ q: inout QueueScreen) -> [Effect] {
-        resort(&q, q.query.sort, descending: q.query.descending)
     }
 }

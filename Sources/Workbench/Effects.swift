@@ -17,7 +17,7 @@ public enum StoreRead {
     case queuePage(uid: Int, query: QueueQuery, direction: PageDirection, anchor: (SQLValue, String)?)
     case queueCount(uid: Int, query: QueueQuery)
     case account(uid: Int, id: String)
-    case pivotPage(uid: Int, kind: PivotKind, value: String, after: (Int64, String)?)
+    case pivotPage(uid: Int, kind: PivotKind, value: String, after: (SQLValue, String)?, sort: PivotSort = .events)
     case timelinePage(uid: Int, account: String, types: [String]?, direction: PageDirection, anchor: (Int64, Int64)?, from: Int64?)
     case activity(uid: Int, account: String, from: Int64, to: Int64, buckets: Int)
     case eventDetail(uid: Int, id: Int64)
@@ -116,5 +116,5 @@ public struct LabelChange: Equatable {
 /// A list in view, for `:export`: which list, and whether PII is shown.
 public enum ListExport {
     case queue(QueueQuery)
-    case pivot(PivotKind, String)
+    case pivot(PivotKind, String, PivotSort)
 }

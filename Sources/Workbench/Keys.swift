@@ -15,7 +15,7 @@ enum Action: Hashable {
     /// A click or double-click (the key carries where).
     case pointer
     // The account and the timeline.
-    case timeline, reveal, eventDetail, zoom
+    case timeline, reveal, eventDetail, zoom, nextEvidence
     // Dashboards.
     case scroll, dashRefresh, dashAutoRefresh, dashRange(forward: Bool), dashNext(forward: Bool)
     // The SQL console's keys (its editor takes every other key).
@@ -45,7 +45,8 @@ extension AppState {
         case .queue: return queueBindings
         case .account: return accountBindings
         case .pivot(let p): return listBindings + [Binding([.enter, .char("l"), .right], .open, keyLabel: "Enter",
-                                                           help: p.kind == .groups ? "list the group's members" : "open the account", hint: "open")]
+                                                           help: p.kind == .groups ? "list the group's members" : "open the account", hint: "open"),
+                                                   Binding([.char("s")], .sortNext, help: "sort by the next column: events, score, account, last seen", hint: "sort")]
         case .timeline: return timelineBindings
         case .sql: return sqlBindings
         case .dash(let d): return dashBindings(d)
@@ -76,6 +77,8 @@ extension AppState {
     var timelineBindings: [Binding] {
         listBindings + [
             Binding([.enter], .eventDetail, help: "all fields of the event", hint: "event"),
+            Binding([.char("e")], .nextEvidence, help: "next ◆ evidence event", hint: "evidence"),
+            Binding([], .filter, keyLabel: "/TYPE,TYPE  /TEXT", help: "filter by event type (e.g. login,order); other text finds the next event with it (an IP, a device…)"),
             Binding([.char("+"), .char("="), .char("-"), .char("0")], .zoom, keyLabel: "+ - 0", help: "zoom the activity strip around the cursor; 0 whole life"),
             Binding([], .command("date"), name: "date", help: "jump the timeline to a day", argument: "YYYY-MM-DD"),
         ]

@@ -142,7 +142,7 @@ extension AppState {
         let list: ListExport
         switch top {
         case .queue(let q): list = .queue(q.query)
-        case .pivot(let p): list = .pivot(p.kind, p.value)
+        case .pivot(let p): list = .pivot(p.kind, p.value, p.sort)
         default: say(":export works on a list (queue, pivot, group, batch) or a console result", error: true); return []
         }
         say("exporting…")

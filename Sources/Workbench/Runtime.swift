@@ -58,8 +58,8 @@ public final class DataService {
             let ids = p == nil ? [] : try db.identifiers(of: id)
             let linked = p == nil ? [] : try db.linkedAccounts(id)
             return .account(uid: uid, profile: p, identifiers: ids, linked: linked, daily: try dailyActivity(db, p))
-        case .pivotPage(let uid, let kind, let value, let after):
-            let rows = try db.pivotPage(kind: kind.rawValue, value: value, after: after, limit: pageSize)
+        case .pivotPage(let uid, let kind, let value, let after, let sort):
+            let rows = try db.pivotPage(kind: kind.rawValue, value: value, sort: sort, after: after, limit: pageSize)
             let sum = after == nil ? try db.pivotSummary(kind: kind.rawValue, value: value) : (0, 0)
             return .pivotPage(uid: uid, append: after != nil, rows: rows, accounts: sum.0, events: sum.1)
         case .timelinePage(let uid, let account, let types, let dir, let anchor, let from):
@@ -101,10 +101,10 @@ public final class DataService {
             return try LabelWriter(store: store, analyst: analyst).write(batch)
         case .setStatus(let account, let status):
             do { try store.setCaseStatus(account, status.rawValue, analyst: analyst, source: "tui") } catch let e as ClaimError { return .failed(e.description) }
-            return .info("\(account): case \(status.rawValue)")
+            return .caseChanged(account: account, state: try store.db.caseState(account), message: "\(account): case \(status.rawValue)")
         case .claim(let account):
             do { try store.claim(account, analyst: analyst, source: "tui") } catch let e as ClaimError { return .failed(e.description) }
-            return .claimed(account: account, open: false)
+            return .caseChanged(account: account, state: try store.db.caseState(account), message: "\(account) claimed — yours to review")
         case .claimNext(let riskType):
             guard let id = try store.claimNext(analyst: analyst, riskType: riskType, source: "tui") else {
                 return .info("no unclaimed, unlabelled case left\(riskType.map { " of \($0)" } ?? "")")

@@ -57,12 +57,8 @@ public struct SQLResult {
         return rows.indices.contains(i) ? rows[i] : nil
     }
 
-    /// The column Enter opens accounts from: the current one if it names accounts, else the first that does.
-    public var accountColumn: Int? {
-        func isAccount(_ s: String) -> Bool { s.lowercased().contains("account") }
-        if columns.indices.contains(column), isAccount(columns[column]) { return column }
-        return columns.firstIndex(where: isAccount)
-    }
+    /// The column Enter opens accounts from: the current one if it holds account ids, else the first that does.
+    public var accountColumn: Int? { AccountColumn.pick(columns: columns, rows: rows, current: column) }
 }
 
 let sqlPage = 200
@@ -313,13 +309,13 @@ extension AppState {
             return (true, [.copy(text)])
         case .enter, .doubleClick:
             guard let row = r.current else { return (true, []) }
-            let col = r.accountColumn ?? r.column
+            guard let col = r.accountColumn else { say(AccountColumn.none, error: true); return (true, []) }
             guard row.indices.contains(col), let id = row[col].string else { say("no account id in this row", error: true); return (true, []) }
             q.result = r
             stack[stack.count - 1] = .sql(q)
             return (true, open(account: id))
         case .char("b"):
-            guard r.accountColumn != nil else { say("the result has no account column (name one account_id)", error: true); return (true, []) }
+            guard r.accountColumn != nil else { say(AccountColumn.none, error: true); return (true, []) }
             let f = DateFormatter(); f.dateFormat = "yyyyMMdd-HHmm"; f.timeZone = TimeZone(identifier: "UTC")
             ask("batch sql-\(f.string(from: Date())) ", "name the review batch (its accounts become a queue view)")
             return (true, [])

@@ -74,6 +74,8 @@ public struct QueueScreen {
     var uid: Int
     public var query = QueueQuery()
     public var list = Paged<QueueRow>()
+    /// `R` re-reads the rows: the account the cursor was on, and its row on screen.
+    var keepCursor: (account: String, row: Int)?
 }
 
 public struct AccountScreen {
@@ -98,6 +100,9 @@ public struct PivotScreen {
     public var list = Paged<PivotRow>()
     public var accounts: Int64 = 0
     public var events: Int64 = 0
+    /// The list's order (`s` cycles, `S` … ), and `G` reading on to the end.
+    public var sort: PivotSort = .events
+    var toEnd = false
 }
 
 public struct TimelineScreen {
@@ -114,6 +119,11 @@ public struct TimelineScreen {
     public var jumpTo: Int64? = nil
     /// Event ids the account's findings cite: marked ◆ on the timeline.
     public var evidence: Set<Int64> = []
+    /// Their event types, as far as read: they always get a lane.
+    public var evidenceTypes: Set<String> = []
+    /// A search going on (`/TEXT`, `e`): pages are read until a match.
+    public var finding: TimelineFind?
+    public var lastSearch = ""
 }
 
 public enum InputMode: Equatable {
@@ -157,6 +167,8 @@ public enum Loaded {
     /// Labels were written (`what` names a bulk label); the changes, for undo.
     case labelled(changes: [LabelChange], edit: LabelBatch.Edit, what: String?)
     case claimed(account: String, open: Bool)
+    /// A case was claimed or its status set: its state now, and what to say.
+    case caseChanged(account: String, state: CaseState?, message: String)
     case sqlCatalog(uid: Int, catalog: SQLCatalog)
     case sqlResult(uid: Int, qid: Int, columns: [String], rows: [[SQLValue]], done: Bool, elapsedMs: Double, changes: Int?)
     case sqlFailed(uid: Int, qid: Int, message: String, offset: Int?, cancelled: Bool)

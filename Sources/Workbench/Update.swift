@@ -172,7 +172,7 @@ extension AppState {
     var currentFilter: String {
         switch top {
         case .queue(let q): return q.query.text
-        case .timeline(let t): return t.types?.joined(separator: ",") ?? ""
+        case .timeline(let t): return t.types?.joined(separator: ",") ?? t.lastSearch
         default: return ""
         }
     }
@@ -292,7 +292,7 @@ extension AppState {
         case .pointer:
             guard case .click(let x, let y) = key.pointer else { return [] }
             if y == 1 {   // header row: sort by the clicked column
-                if let sort = QueueView.sortForColumn(atX: x, width: width) {
+                if let sort = QueueView.sortForColumn(atX: x, width: width, accounts: q.list.rows.dropFirst(q.list.scroll).prefix(listRows).map(\.account)) {
                     return resort(&q, sort, descending: q.query.sort == sort ? !q.query.descending : sort.descendingFirst)
                 }
                 return []
@@ -384,12 +384,14 @@ extension AppState {
         case .move:
             let nav = navigate(&p.list, key, visible: listRows)
             if let f = nav.fetch, f == .after || f == .last {
-                if f == .last { p.list.loading = false; p.list.cursor = max(0, p.list.rows.count - 1); p.list.follow(visible: listRows); return [] }
-                return [.read(.pivotPage(uid: p.uid, kind: p.kind, value: p.value, after: p.list.rows.last.map { ($0.events, $0.account) }))]
+                if f == .last { return pivotToEnd(&p) }
+                return [pivotNext(p)]
             }
             p.list.loading = false
             if nav.fetch == .first { p.list.cursor = 0; p.list.scroll = 0 }
             return []
+        case .sortNext:
+            return sortPivot(&p)
         case .open:
             // In the list of groups, Enter expands a group to its members.
             guard let row = p.list.current else { return [] }
@@ -421,6 +423,8 @@ extension AppState {
         case .eventDetail:
             guard let e = t.list.current else { return [] }
             return [.read(.eventDetail(uid: t.uid, id: e.id))]
+        case .nextEvidence:
+            return find(.evidence, in: &t, from: t.list.cursor + 1)
         case .zoom:
             guard let f = t.firstSeen, let l = t.lastSeen else { return [] }
             let (from, to) = t.window ?? (f, l + 1)
@@ -465,6 +469,10 @@ extension AppState {
             replaceTop(.queue(q))
             say(text.isEmpty ? "filter cleared" : "filter: \(text)")
             return [queueFetch(q, .first), .read(.queueCount(uid: q.uid, query: q.query))]
+        case .timeline(var t) where !text.isEmpty && !t.isTypeFilter(text):
+            let r = find(.text(text), in: &t, from: t.list.cursor + 1)
+            replaceTop(.timeline(t))
+            return r
         case .timeline(var t):
             let types = text.split(whereSeparator: { $0 == "," || $0 == " " }).map { String($0).lowercased() }
             t.types = types.isEmpty ? nil : types
@@ -647,6 +655,7 @@ extension AppState {
             withScreen(uid) { s in
                 guard case .queue(var q) = s else { return }
                 merge(&q.list, rows, direction: direction, visible: visible)
+                AppState.restoreCursor(&q, visible: visible)
                 if let f = prefetch(&q.list, visible: visible) { reqs.append(queueFetch(q, f)) }
                 s = .queue(q)
             }
@@ -675,27 +684,39 @@ extension AppState {
                 if append { p.list.rows += rows } else { p.list.rows = rows; p.accounts = accounts; p.events = events }
                 p.list.atEnd = rows.count < pageSize
                 p.list.total = p.accounts
+                reqs += pivotLoaded(&p)
                 s = .pivot(p)
             }
         case .timelinePage(let uid, let direction, let rows):
             withScreen(uid) { s in
                 guard case .timeline(var t) = s else { return }
-                if t.jumpTo != nil && direction == .first {
+                if let day = t.jumpTo, direction == .first, rows.isEmpty {
+                    // Nothing on or after that day: show the last events before it instead.
+                    t.jumpTo = nil
+                    t.list.atStart = false; t.list.atEnd = true
+                    reqs.append(timelineFetch(t, .last))
+                    say("no events on or after \(Timestamp.iso(day).prefix(10)) — showing the last ones", error: true)
+                } else if t.jumpTo != nil && direction == .first {
                     t.jumpTo = nil
                     t.list.loading = false
                     t.list.rows = rows; t.list.cursor = 0; t.list.scroll = 0
                     t.list.atStart = rows.isEmpty; t.list.atEnd = rows.count < pageSize
                     if let f = prefetch(&t.list, visible: tlRows) { reqs.append(timelineFetch(t, f)) }
                 } else {
+                    let lastID = t.list.rows.last?.id
                     merge(&t.list, rows, direction: direction, visible: tlRows)
-                    if let f = prefetch(&t.list, visible: tlRows) { reqs.append(timelineFetch(t, f)) }
+                    if t.finding != nil && direction == .after { reqs += continueFind(&t, after: lastID) }
+                    else if let f = prefetch(&t.list, visible: tlRows) { reqs.append(timelineFetch(t, f)) }
                 }
+                let known = t.evidenceTypes
+                t.evidenceTypes.formUnion(rows.filter { t.evidence.contains($0.id) }.map(\.type))
+                if t.evidenceTypes != known { t.lanes = TimelineScreen.orderLanes(Dictionary(t.lanes, uniquingKeysWith: { a, _ in a }), evidenceTypes: t.evidenceTypes) }
                 s = .timeline(t)
             }
         case .activity(let uid, let lanes):
             withScreen(uid) { s in
                 guard case .timeline(var t) = s else { return }
-                t.lanes = lanes.sorted { $0.value.reduce(0, +) > $1.value.reduce(0, +) }.map { ($0.key, $0.value) }
+                t.lanes = TimelineScreen.orderLanes(lanes, evidenceTypes: t.evidenceTypes)
                 s = .timeline(t)
             }
         case .eventDetail(let uid, let fields):
@@ -728,7 +749,11 @@ extension AppState {
             say(msg)
         case .labelled(let changes, let edit, let what):
             reqs += applyLabelled(changes, edit: edit, what: what)
+        case .caseChanged(let account, let state, let message):
+            reqs += showCase(account, state)
+            say(message)
         case .claimed(let account, let openIt):
+            reqs += showCase(account, CaseState(status: "in_review", assignee: analyst, openedAt: nil))
             say("\(account) claimed — yours to review")
             if openIt {
                 // The next case replaces the one in view: n through many cases is one Esc from the queue.

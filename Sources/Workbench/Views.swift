@@ -54,7 +54,7 @@ func statusBar(_ s: AppState, _ buf: Buffer, _ theme: Theme) {
     var right = ""
     switch s.top {
     case .queue(let q):
-        let pos = q.list.position.map { "\($0 + 1)" } ?? "?"
+        let pos = q.list.rows.isEmpty ? "0" : q.list.position.map { "\($0 + 1)" } ?? "?"
         let total = q.list.total.map { Human.count(Double($0)) } ?? "…"
         right = "\(pos)/\(total) accounts · sort \(QueueView.sortLabel(q.query))"
         if q.query.flaggedOnly { right += " · flagged" }
@@ -70,7 +70,7 @@ func statusBar(_ s: AppState, _ buf: Buffer, _ theme: Theme) {
         case nil: break
         }
     case .pivot(let p):
-        right = "\(p.list.cursor + 1)/\(p.accounts) accounts · \(Human.count(Double(p.events))) events"
+        right = "\(p.list.rows.isEmpty ? 0 : p.list.cursor + 1)/\(p.accounts) accounts · \(Human.count(Double(p.events))) events"
     case .timeline(let t):
         let pos = t.list.position.map { "\($0 + 1)" } ?? "~"
         right = "event \(pos)" + (t.types.map { " · \($0.joined(separator: ","))" } ?? "")
@@ -223,7 +223,7 @@ enum QueueView {
 
     static let allColumns: [(Column, QueueSort?)] = [
         (Column("#", width: 7, align: .right), nil),
-        (Column("account", width: 13), .account),
+        (Column("account", width: 13, identifier: true), .account),
         (Column("score", width: 7, align: .right), .score),
         (Column("risk", width: 16), .risk),
         (Column("group", width: 13), .group),
@@ -259,9 +259,9 @@ enum QueueView {
         return q.sort.rawValue + (q.descending ? "↓" : "↑")
     }
 
-    static func sortForColumn(atX x: Int, width: Int) -> QueueSort? {
+    static func sortForColumn(atX x: Int, width: Int, accounts: [String] = []) -> QueueSort? {
         let columns = columns(width: width)
-        let widths = TableView.layout(columns.map(\.0), width: width)
+        let widths = TableView.layout(TableLayout.sized(columns.map(\.0), cells: accounts.map { ["", $0] }), width: width)
         var cx = 0
         for (i, w) in widths.enumerated() {
             if x >= cx && x < cx + w { return columns[i].1 }
@@ -426,11 +426,12 @@ enum AccountView {
         }
         lines.append(("", theme["base"], nil))
         lines.append(("Linked accounts — through a shared device, payment, address or IP", theme["header"], nil))
-        if a.linked.isEmpty { lines.append(("  none", label, nil)) }
-        for (i, l) in a.linked.enumerated() {
-            let via = l.via.map { "\($0.kind) \($0.value)" }.joined(separator: ", ")
-            lines.append(("  " + TextWidth.pad(l.account, to: 14) + String(format: "%5.2f  ", l.strength) + via, theme["base"], a.identifiers.count + i))
+        let linkedRows = LinkedList.lines(a)
+        if a.linked.isEmpty { lines.append(("  none", label, nil)) } else { lines.append((linkedRows.header, label, nil)) }
+        for (i, text) in linkedRows.rows.enumerated() {
+            lines.append((text, a.linked[i].label == "fraud" ? theme["error"] : theme["base"], a.identifiers.count + i))
         }
+        for text in linkedRows.notListed { lines.append((text, label, nil)) }
         let room = area.maxY - y
         guard room > 0 else { return }
         let cursorLine = lines.firstIndex { $0.item == a.cursor } ?? 0
@@ -466,7 +467,7 @@ enum PivotView {
                 rows.append(TableRow([r.account, r.riskType ?? "", Human.count(Double(r.events)), score(r), r.reason ?? ""],
                                      cellStyles: [nil, theme["accent"], nil, scoreStyle(r), nil]))
             }
-            cols = [Column("group", width: 16), Column("risk", width: 16), Column("size", width: 6, align: .right),
+            cols = [Column("group", width: 16, identifier: true), Column("risk", width: 16), Column("size", width: 6, align: .right),
                     Column("score", width: 6, align: .right), Column("reason", flex: 1)]
         } else {
             for i in start..<min(p.list.rows.count, start + visible) {
@@ -475,12 +476,15 @@ enum PivotView {
                                       Human.count(Double(r.accountEvents)), day(r.firstTs), day(r.lastTs), r.reason ?? ""],
                                      cellStyles: [nil, scoreStyle(r), theme["accent"], nil, nil, nil, nil, theme["muted"], theme["muted"], nil]))
             }
-            cols = [Column("account", width: 14), Column("score", width: 6, align: .right), Column("risk", width: 16),
+            cols = [Column("account", width: 14, identifier: true), Column("score", width: 6, align: .right), Column("risk", width: 16),
                     Column("kind", width: 8), Column("cc", width: 3),
                     Column(p.kind == .group ? "findings" : "with it", width: 8, align: .right), Column("all events", width: 10, align: .right),
                     Column("first", width: 10), Column("last", width: 10), Column("top reason", flex: 1)]
         }
-        TableView(columns: cols, rows: rows, selected: p.list.cursor - start).render(into: buf, area: tableArea, theme: theme)
+        var table = TableView(columns: cols, rows: rows, selected: p.list.cursor - start)
+        table.sortColumn = PivotOrder.column(p)
+        table.sortDescending = p.sort != .account
+        table.render(into: buf, area: tableArea, theme: theme)
     }
 }
 
@@ -509,7 +513,12 @@ enum TimelineView {
         // Events, grouped by day, with gaps between sessions shown.
         let header = Rect(x: 0, y: y, width: area.width, height: 1)
         buf.fill(header, style: theme["header"])
-        buf.write(" time          type            device            ip               details", x: 0, y: y, style: theme["header"], maxWidth: area.width)
+        buf.write(" time          type            device            ip               cc  details", x: 0, y: y, style: theme["header"], maxWidth: area.width)
+        // The day of the top row stays in view when its day line has scrolled away.
+        if t.list.rows.indices.contains(min(t.list.scroll, t.list.cursor)) {
+            let top = t.list.rows[min(t.list.scroll, t.list.cursor)].ts
+            buf.writeRight("\(weekday(top)) \(Timestamp.iso(top).prefix(10)) ", x: 0, y: y, width: area.width, style: theme["header"])
+        }
         y += 1
         let room = area.maxY - y
         guard room > 0 else { return }
@@ -534,8 +543,8 @@ enum TimelineView {
                 let time = String(Timestamp.iso(e.ts).dropFirst(11).prefix(12))
                 let mark = t.evidence.contains(e.id)
                 out.append(([(mark ? "◆" : " ", theme["error"].bolded(), -1), (time, mark ? theme["warn"].bolded() : theme["base"], 2), (e.type, theme["event.\(e.type)"], 15),
-                             (e.device.map { String($0.prefix(16)) } ?? "", label, 33), (e.ip ?? "", label, 51),
-                             (e.summary, theme["base"], 68)], i))
+                             (e.device.map { String($0.prefix(16)) } ?? "", label, 33), (e.ip ?? "", label, 51), (e.country ?? "", label, 68),
+                             (e.summary, theme["base"], 72)], i))
                 prev = e
                 i += 1
             }

@@ -10,7 +10,7 @@ struct LabelWriter {
     func write(_ batch: LabelBatch) throws -> Loaded {
         var inputs = batch.labels
         if let group = batch.group, let t = batch.labels.first {
-            let ids = try store.db.rows("SELECT account_id FROM scores WHERE group_id = ? ORDER BY account_id", [.text(group)]).compactMap { $0[0].string }
+            let ids = try store.db.groupMembers(group)
             if ids.isEmpty { return .failed("no accounts in group \(group)") }
             inputs = ids.map { LabelInput(account: $0, label: t.label, category: t.category, note: t.note) }
         }
@@ -75,17 +75,17 @@ struct ListExporter {
                 anchor = (last.key, last.account)
             }
             return (["account_id", "score", "risk_type", "group_id", "label", "case", "assignee", "country", "events", "last_seen", "top_reason"], rows)
-        case .pivot(let kind, let value):
+        case .pivot(let kind, let value, let sort):
             var rows: [[String?]] = []
-            var after: (Int64, String)?
+            var after: (SQLValue, String)?
             while true {
-                let page = try db.pivotPage(kind: kind.rawValue, value: value, after: after, limit: 1000)
+                let page = try db.pivotPage(kind: kind.rawValue, value: value, sort: sort, after: after, limit: 1000)
                 rows += page.map { r in
                     [r.account, r.score.map { String(format: "%.4f", $0) }, r.riskType, r.kind, r.country, String(r.events), String(r.accountEvents),
                      r.firstTs.map(Timestamp.iso), r.lastTs.map(Timestamp.iso), r.reason]
                 }
                 guard page.count == 1000, let last = page.last else { break }
-                after = (last.events, last.account)
+                after = (sort.key(last, kind: kind.rawValue), last.account)
             }
             let n = kind == .groups ? "group_id" : "account_id"
             return ([n, "score", "risk_type", "kind", "country", kind == .groups ? "size" : "events", "account_events", "first", "last", "reason"], rows)

@@ -1,11 +1,12 @@
 import Foundation
+import RiskDetect
 import RiskStore
 import TerminalKit
 import XCTest
 @testable import Workbench
 
-/// What a new analyst tripped over (issue 14 items 4, 10, 11, 12, 13, 16, 17), each on its
-/// own copy of the fixture store; scored stores get a few flagged accounts.
+/// Issue 14's analyst items (2, 3, 5, 6, 7, 9, 14, 15, 18, 19): what a new analyst tripped
+/// over, each on the in-memory terminal over a copy of the fixture store.
 final class AnalystItemsTests: XCTestCase {
     var dir = ""
     var term: MemoryTerminal!
@@ -14,212 +15,366 @@ final class AnalystItemsTests: XCTestCase {
     override func setUpWithError() throws {
         TextWidth.setUpLocale()
         dir = try Fixture.copy("items")
+        term = MemoryTerminal(width: 120, height: 40)
+        app = try App(storePath: dir + "/wb.db", terminal: term, theme: Theme.fallback, analyst: "tester", synchronous: true)
     }
     override func tearDown() {
         app = nil
         try? FileManager.default.removeItem(atPath: dir)
     }
 
-    /// Opens the workbench; `scored`: four accounts flagged by a detection run first.
-    func start(scored: Bool = false, width: Int = 190, closeCase: Bool = true) throws {
-        if scored {
-            try Store(path: dir + "/wb.db").db.exec("""
-                INSERT INTO detect_runs(id, started_at, status) VALUES (1, 0, 'done');
-                INSERT INTO scores(account_id, run_id, score, risk_type, group_id, reasons, n_findings) VALUES
-                  ('ring-a', 1, 0.95, 'multi_accounting', 'g1', 'shares a device and a card with 1 account', 1),
-                  ('ring-b', 1, 0.90, 'multi_accounting', 'g1', 'shares a device and a card with 1 account', 1),
-                  ('u00007', 1, 0.80, 'click_farm', NULL, 'acts in lockstep with 12 accounts', 1),
-                  ('u00008', 1, 0.70, 'scalper', NULL, 'buys limited items within seconds of release', 1),
-                  ('u00009', 1, 0.10, NULL, NULL, '', 0);
-                """)
-        }
-        term = MemoryTerminal(width: width, height: 40)
-        app = try App(storePath: dir + "/wb.db", terminal: term, theme: Theme.fallback, analyst: "tester", synchronous: true)
-        app.closeCaseOnLabel = closeCase
-    }
-
-    var db: Database { get throws { try Store(path: dir + "/wb.db", readOnly: true).db } }
     var screen: String { app.frame().text() }
     func lines() -> [String] { screen.components(separatedBy: "\n") }
-    func status() -> String { lines().last ?? "" }
+    var status: String { lines().last ?? "" }
     func press(_ keys: Key...) { for k in keys { app.send(k) } }
-    func type(_ s: String) { for c in s { app.send(.char(c)) } }
-    func command(_ s: String) { type(":" + s); press(.enter) }
-    func label(_ key: Character, note: String) { press(.char(key)); type(note); press(.enter) }
-    var current: String? { if case .queue(let q) = app.state.stack[0] { return q.list.current?.account }; return nil }
-
-    // Item 12: the queue opens on the work; :all is a key away; / finds reasons, labels, notes.
-    func testAScoredQueueOpensOnFlaggedUnlabelledCasesAndFiltersShowAsChips() throws {
-        try Store(path: dir + "/wb.db").addLabels([LabelInput(account: "u00008", label: .fraud, note: "chargeback ring")], analyst: "ana", source: "cli")
-        try start(scored: true)
-        XCTAssertTrue(status().contains("1/3 accounts · sort score↓ · flagged · unlabelled"), status())
-        XCTAssertEqual((2...4).map { lines()[$0].split(separator: " ")[1] }, ["ring-a", "ring-b", "u00007"])
-        command("all")
-        XCTAssertTrue(status().contains("1/5 accounts · sort score↓"), status())       // every scored account
-        XCTAssertFalse(status().contains("· flagged"), status())
-        press(.char("/")); type("lockstep"); press(.enter)
-        XCTAssertTrue(status().contains("1/1 accounts"), status())
-        XCTAssertTrue(lines()[2].contains("u00007"), lines()[2])
-        press(.char("/"), .ctrl("u")); type("chargeback"); press(.enter)       // a label's note
-        XCTAssertTrue(lines()[2].contains("u00008") && status().contains("1/1 accounts"), screen)
-        press(.char("/"), .ctrl("u")); type("fraud"); press(.enter)            // a label
-        XCTAssertTrue(lines()[2].contains("u00008") && status().contains("1/1 accounts"), screen)
-        command("flagged")
-        press(.char("/"), .ctrl("u")); type("nobody-matches"); press(.enter)
-        XCTAssertTrue(screen.contains("No account matches flagged · unlabelled · “nobody-matches”"), screen)
-        XCTAssertTrue(status().contains("flagged · unlabelled · filter “nobody-matches”"), status())
+    func type(_ s: String) { for c in s { app.send(c == "\n" ? .enter : .char(c)) } }
+    func command(_ s: String) { press(.char(":")); type(s); press(.enter) }
+    func reopen() throws {
+        app = try App(storePath: dir + "/wb.db", terminal: term, theme: Theme.fallback, analyst: "tester", synchronous: true)
     }
 
-    // Item 11: a label closes the case and moves on; the case column shows it.
-    func testALabelClosesTheCaseAndMovesToTheNextRow() throws {
-        try start(scored: true)
-        XCTAssertEqual(current, "ring-a")
-        label("1", note: "ring")
-        XCTAssertEqual(current, "ring-b")
-        XCTAssertEqual(try db.scalar("SELECT status FROM cases WHERE account_id = 'ring-a'").string, "closed")
-        XCTAssertTrue(lines()[2].contains(" fraud ") && lines()[2].contains("closed"), lines()[2])
-        // From an account opened off the queue, the next row's account takes its place.
-        press(.enter)
-        XCTAssertEqual(app.state.stack.map(\.title), ["Queue", "Account ring-b"])
-        label("2", note: "")
-        XCTAssertEqual(app.state.stack.map(\.title), ["Queue", "Account u00007"])
-        XCTAssertEqual(try db.scalar("SELECT status FROM cases WHERE account_id = 'ring-b'").string, "closed")
-    }
+    // MARK: item 3 — only a column of account ids opens or batches
 
-    func testClosingTheCaseIsConfigurable() throws {
-        try start(scored: true, closeCase: false)
-        label("1", note: "")
-        XCTAssertEqual(current, "ring-b")
-        XCTAssertEqual(try db.int("SELECT count(*) FROM cases"), 0)
-        let path = dir + "/c.toml"
-        try "close_case_on_label = false\n".write(toFile: path, atomically: true, encoding: .utf8)
-        XCTAssertFalse(try WorkbenchConfig.load(path: path, named: true).closeCaseOnLabel)
-        XCTAssertTrue(try WorkbenchConfig.load(path: nil).closeCaseOnLabel)
-    }
-
-    // Item 4: u undoes the last label as given (a bulk one whole); Ctrl-R keeps the note.
-    func testUndoTakesBackABulkLabelWholeAndRedoKeepsTheNote() throws {
-        try start()
-        label("1", note: "first")                        // ring-b, single; the cursor moves on
-        press(.char(" "), .char(" "))                    // mark the next two rows
-        press(.char("2")); press(.enter)
-        XCTAssertTrue(status().contains("labelled 2 accounts legit (marked rows)"), status())
-        let current = { (a: String) in try self.db.scalar("SELECT label FROM current_labels WHERE account_id = '\(a)'").string }
-        let bulk = try db.rows("SELECT account_id FROM labels WHERE label = 'legit'").compactMap { $0[0].string }
-        XCTAssertEqual(bulk.count, 2)
-        press(.char("u"))
-        for a in bulk { XCTAssertNil(try current(a), a) }
-        XCTAssertEqual(try current("ring-b"), "fraud", "the earlier single label stays")
-        press(.ctrl("r"))
-        for a in bulk { XCTAssertEqual(try current(a), "legit", a) }
-        press(.char("u"), .char("u"))
-        XCTAssertNil(try current("ring-b"))
-        XCTAssertEqual(try db.scalar("SELECT status FROM cases WHERE account_id = 'ring-b'").string, "open", "undo reopens the case")
-        press(.ctrl("r"))
-        XCTAssertEqual(try db.scalar("SELECT note FROM labels WHERE account_id = 'ring-b' ORDER BY id DESC LIMIT 1").string, "first")
-        XCTAssertEqual(try db.scalar("SELECT status FROM cases WHERE account_id = 'ring-b'").string, "closed")
-    }
-
-    // Item 10: the next case replaces the one in view; H goes home; the breadcrumb keeps its end.
-    func testNextCaseReplacesTheCaseInViewAndHomeIsOneKey() throws {
-        try start(scored: true, width: 90)
-        press(.char("n"))
-        press(.char("n"))
-        press(.char("n"))
-        XCTAssertEqual(app.state.stack.count, 2, app.state.stack.map(\.title).joined(separator: " › "))
-        press(.esc)
-        XCTAssertEqual(app.state.stack.count, 1)
-        command("account ring-a")
-        press(.enter)                                     // an identifier's accounts
-        press(.enter)                                     // one of them
-        press(.char("t"))
-        XCTAssertGreaterThan(app.state.stack.count, 3)
-        let title = lines()[0]
-        XCTAssertTrue(title.contains("Timeline"), "the end of the path shows: \(title)")
-        XCTAssertTrue(title.contains("… › "), title)
-        press(.char("H"))
-        XCTAssertEqual(app.state.stack.count, 1)
-    }
-
-    // Item 13: q on the queue asks; a y/N question takes one key.
-    func testQuitAsksAndYesNoTakesOneKey() throws {
-        try start()
-        press(.char("q"))
-        XCTAssertTrue(status().contains("quit riskdesk? y/N"), status())
-        press(.char("n"))
-        XCTAssertFalse(app.state.quit)
-        XCTAssertEqual(app.state.mode, .normal)
-        press(.char("q"), .esc)
-        XCTAssertEqual(app.state.mode, .normal)
-        press(.char("q"), .char("x"))                     // not an answer: still asking
-        XCTAssertNotEqual(app.state.mode, .normal)
-        press(.char("y"))
-        XCTAssertTrue(app.state.quit)
-    }
-
-    func testTheConsolesWriteQuestionTakesOneKey() throws {
-        try start()
+    func testItem3EnterAndBatchNeedAColumnOfAccountIds() {
         command("sql")
-        press(.f(8))
-        XCTAssertTrue(status().contains("allow writing"), status())
-        press(.char("y"))
-        guard case .sql(let q) = app.state.top else { return XCTFail() }
-        XCTAssertTrue(q.write)
-        XCTAssertEqual(app.state.mode, .normal)
+        func run(_ sql: String) { press(.ctrl("l")); type(sql); press(.f(5), .esc) }
+        // A count named `accounts` is no account id: Enter and b say so and stay.
+        run("SELECT kind, count(*) AS accounts FROM accounts GROUP BY kind")
+        press(.enter)
+        XCTAssertTrue(app.state.top.isSQL, screen)
+        XCTAssertTrue(status.contains("no account column"), status)
+        press(.char("b"))
+        XCTAssertTrue(status.contains("no account column"), status)
+        guard case .normal = app.state.mode else { return XCTFail("b opened the command line: \(status)") }
+        // A bare number neither.
+        run("SELECT 17 AS n")
+        press(.enter)
+        XCTAssertTrue(app.state.top.isSQL, screen)
+        XCTAssertFalse(screen.contains("Account 17"), screen)
+        // The id column opens, even with the cursor on another column.
+        run("SELECT n_events, account_id FROM accounts WHERE account_id = 'ring-a'")
+        press(.enter)
+        XCTAssertTrue(screen.contains("SQL › Account ring-a"), screen)
     }
 
-    // Item 16: every column sorts by its header's name; age ▼ is the oldest first.
-    func testEveryColumnSortsByItsHeaderName() throws {
-        try start(scored: true)
-        command("all")
-        command("sort cc")        // every account: no score order
-        XCTAssertTrue(status().contains("sort country↑"), status())
-        XCTAssertTrue(lines()[2].contains(" GB "), lines()[2])
-        command("sort age")
-        XCTAssertTrue(status().contains("sort age↓"), status())
-        XCTAssertTrue(lines()[1].contains("age ▼"), lines()[1])
-        let ages = (2...6).compactMap { (l: Int) -> String? in
-            guard case .queue(let q) = app.state.top, q.list.rows.indices.contains(l - 2) else { return nil }
-            return q.list.rows[l - 2].createdAt.map(String.init)
+    func testItem3AccountColumnNames() {
+        for yes in ["account_id", "account", "ACCOUNT_ID", "buyer_account_id", "accountId", "target_account"] {
+            XCTAssertTrue(AccountColumn.names(yes), yes)
         }
-        XCTAssertEqual(ages, ages.sorted(), "oldest first")
-        command("sort risk")      // A to Z, accounts without one last
-        XCTAssertTrue(lines()[2].contains("click_farm") && lines()[3].contains("multi_accounting"), screen)
-        command("sort last")
-        XCTAssertTrue(lines()[1].contains("last seen ▼"), lines()[1])
-        XCTAssertTrue(status().contains("sort last_seen↓"), status())
-        command("sort label")
-        XCTAssertTrue(status().contains("sort label"), status())
-        command("sort nonsense")
-        XCTAssertTrue(status().contains("sort by a column: account, score, risk, group, label, case, cc, events, last, age"), status())
+        for no in ["accounts", "n_accounts", "account_count", "n", "count(*)", "accounts_sharing", "id"] {
+            XCTAssertFalse(AccountColumn.names(no), no)
+        }
+        XCTAssertNil(AccountColumn.pick(columns: ["account"], rows: [[.double(0.5)]], current: 0))
+        XCTAssertEqual(AccountColumn.pick(columns: ["n", "account_id"], rows: [[.int(3), .text("a")]], current: 0), 1)
     }
 
-    // Item 17: y copies the id; :export on any list; label categories are checked.
-    func testCopyExportAndCheckedLabelCategories() throws {
-        try start()
-        press(.char("y"))
-        XCTAssertEqual(term.clipboard.first, "ring-b")
-        press(.enter, .char("y"))
-        XCTAssertEqual(term.clipboard.first, "ring-b")
-        command("label fraud bananas")
-        XCTAssertTrue(status().contains("'bananas' is not a category"), status())
-        command("label legit ato")
-        XCTAssertTrue(status().contains("a legit label takes no category"), status())
-        XCTAssertEqual(try db.int("SELECT count(*) FROM labels"), 0)
-        command("label fraud ato taken over")
-        XCTAssertEqual(try db.scalar("SELECT category FROM labels").string, "ato")
+    // MARK: item 5 — :date past the last event
+
+    func testItem5DateAfterTheLastEventShowsTheLastOnesAndKeysRecover() {
+        command("account ring-a")
+        press(.char("t"))
+        command("date 2026-04-01")
+        XCTAssertFalse(screen.contains("No events"), screen)
+        XCTAssertTrue(status.contains("no events on or after 2026-04-01"), status)
+        guard case .timeline(let t) = app.state.top else { return XCTFail() }
+        XCTAssertEqual(t.list.current.map { String(Timestamp.iso($0.ts).prefix(10)) }, "2026-03-03")
+        press(.char("k"))
+        guard case .timeline(let t2) = app.state.top else { return XCTFail() }
+        XCTAssertEqual(t2.list.current.map { String(Timestamp.iso($0.ts).prefix(10)) }, "2026-03-02")
+        press(.char("g"))
+        guard case .timeline(let t3) = app.state.top else { return XCTFail() }
+        XCTAssertEqual(t3.list.current?.eventID, "ring-a-0")
+        press(.char("G"))
+        guard case .timeline(let t4) = app.state.top else { return XCTFail() }
+        XCTAssertEqual(t4.list.current?.eventID, "ring-a-5")
+    }
+
+    // MARK: item 6 — the case column and line follow c and :status; R keeps the cursor
+
+    func testItem6CaseShowsAtOnceAndRefreshKeepsTheCursor() throws {
+        press(.char("j"), .char("j"))
+        let row = lines()[4]
+        let account = try XCTUnwrap(row.split(separator: " ").dropFirst().first.map(String.init), row)
+        press(.char("c"))
+        XCTAssertTrue(lines()[4].contains("@tester"), screen)
+        // :status on the drill-down: its case line says so at once.
+        press(.enter)
+        command("status escalated")
+        XCTAssertTrue(screen.contains("escalated · held by tester"), screen)
         press(.esc)
-        command("device dev-shared")
-        command("export \(dir)/pivot.csv")
-        let pivot = try String(contentsOfFile: dir + "/pivot.csv", encoding: .utf8).split(separator: "\n")
-        XCTAssertEqual(pivot.count, 3, "\(pivot)")
-        XCTAssertTrue(pivot[0].hasPrefix("account_id,score"), "\(pivot)")
-        press(.esc)
-        press(.char("/")); type("GB"); press(.enter)
-        command("export \(dir)/queue.jsonl")
-        let queue = try String(contentsOfFile: dir + "/queue.jsonl", encoding: .utf8)
-        XCTAssertEqual(queue.split(separator: "\n").count, 300)
-        XCTAssertFalse(queue.contains("@mail"), "no PII in an export")
-        XCTAssertTrue(status().contains("exported 300 rows"), status())
+        // R reads again and stays on the same account, on the same screen row.
+        for _ in 0..<40 { press(.char("j")) }
+        guard case .queue(let before) = app.state.top else { return XCTFail() }
+        let onRow = before.list.cursor - before.list.scroll
+        press(.char("R"))
+        guard case .queue(let after) = app.state.top else { return XCTFail() }
+        XCTAssertEqual(after.list.current?.account, before.list.current?.account)
+        XCTAssertEqual(after.list.cursor - after.list.scroll, onRow)
+        XCTAssertEqual(after.list.position, before.list.position)
+        XCTAssertTrue(status.contains("\(before.list.position! + 1)/1.2k"), status)
+        _ = account
+    }
+
+    // MARK: item 7 — the shipped abuse_patterns dashboard, gauges and scrolling
+
+    func testItem7FailedLoginsPanelReadsTheContractsValue() throws {
+        let db = try Store(path: dir + "/wb.db").db
+        XCTAssertGreaterThan(try db.int("SELECT count(*) FROM events WHERE type = 'login' AND status = 'fail'"), 0)
+        let panels = try Dashboards.build(db, name: "abuse_patterns", range: .all, catalog: .builtIn)
+        let heat = try XCTUnwrap(panels.first { $0.kind == .heatmap })
+        XCTAssertNil(heat.error)
+        XCTAssertEqual(heat.series.flatMap(\.values).reduce(0, +), 1)     // ring-a's one failed login
+        let gauge = try XCTUnwrap(panels.first { $0.kind == .gauge })
+        XCTAssertEqual(gauge.x.count, 1)
+        XCTAssertTrue(gauge.x[0].hasSuffix("flagged accounts with a label"), gauge.x[0])
+    }
+
+    func testItem7GaugeShowsItsValueAndItsLabelAgrees() {
+        let spec = DashboardFile.PanelSpec(title: "Share", kind: .gauge, sql: "", line: 1)
+        let p = DashboardFile.panel(spec, columns: ["share", "what"], rows: [[.double(0.0808), .text("flagged accounts with a label")]])
+        XCTAssertEqual(p.series.first?.values, [0.0808])
+        XCTAssertEqual(p.x, ["8% flagged accounts with a label"])
+        let buf = Buffer(width: 60, height: 4)
+        Panel.render(p, into: buf, area: buf.area, theme: Theme.fallback, palette: [])
+        XCTAssertTrue(buf.text().contains("  8%"), buf.text())
+        XCTAssertFalse(buf.text().contains(" 0%"), buf.text())
+    }
+
+    func testItem7ScrollingMovesPanelsWholeNeverSquashesThem() {
+        var panels: [PanelData] = []
+        for k in 0..<6 {
+            panels.append(PanelData(title: "bars \(k)", kind: .hbars, x: (0..<8).map { "bin \($0)" },
+                                    series: [PanelData.Series("n", (0..<8).map { Double(($0 + 1) * (k + 1)) })]))
+        }
+        let width = 80
+        let total = DashLayout.totalHeight(panels, width: width)
+        let whole = Buffer(width: width, height: total)
+        DashLayout.render(panels, into: whole, area: whole.area, scroll: 0, theme: Theme.fallback)
+        let all = whole.text().components(separatedBy: "\n")
+        for scroll in [1, 3, 7, 11, total - 12] {
+            let view = Buffer(width: width, height: 12)
+            DashLayout.render(panels, into: view, area: view.area, scroll: scroll, theme: Theme.fallback)
+            XCTAssertEqual(view.text().components(separatedBy: "\n"), Array(all[scroll..<scroll + 12]), "scroll \(scroll)")
+        }
+    }
+
+    // MARK: item 2 — a group's members are every account with a finding in it
+
+    /// u00001 is in farm-1 (its primary group) and farm-2; u00002 only in farm-2.
+    func overlappingGroups() throws {
+        try Store(path: dir + "/wb.db").db.exec("""
+            INSERT INTO detect_runs(id, started_at, status) VALUES (1, 0, 'done');
+            INSERT INTO findings(run_id, account_id, detector, risk_type, strength, reason, group_id) VALUES
+              (1, 'u00001', 'click_farm', 'click_farm', 0.9, 'lockstep', 'farm-1'),
+              (1, 'u00001', 'click_farm', 'click_farm', 0.8, 'lockstep', 'farm-2'),
+              (1, 'u00002', 'click_farm', 'click_farm', 0.8, 'lockstep', 'farm-2'),
+              (1, 'u00003', 'click_farm', 'click_farm', 0.7, 'lockstep', 'farm-3');
+            INSERT INTO scores(account_id, run_id, score, risk_type, group_id, reasons, n_findings) VALUES
+              ('u00001', 1, 0.9, 'click_farm', 'farm-1', 'lockstep', 2), ('u00002', 1, 0.8, 'click_farm', 'farm-2', 'lockstep', 1),
+              ('u00003', 1, 0.7, 'click_farm', 'farm-3', 'lockstep', 1);
+            INSERT INTO groups(group_id, run_id, risk_type, size, score, reason) VALUES
+              ('farm-1', 1, 'click_farm', 1, 0.9, 'lockstep'), ('farm-2', 1, 'click_farm', 2, 0.9, 'lockstep'), ('farm-3', 1, 'click_farm', 1, 0.7, 'lockstep');
+            """)
+    }
+
+    func testItem2GroupSizesAgreeWithTheirMembers() throws {
+        try overlappingGroups()
+        command("groups")
+        XCTAssertTrue(screen.contains("3 groups, 3 accounts"), screen)     // u00001 counted once
+        guard case .pivot(let groups) = app.state.top else { return XCTFail(screen) }
+        XCTAssertEqual(groups.list.current?.account, "farm-2")
+        XCTAssertEqual(groups.list.current?.events, 2)
+        press(.enter)
+        XCTAssertTrue(screen.contains("group farm-2 — 2 accounts"), screen)
+        guard case .pivot(let members) = app.state.top else { return XCTFail(screen) }
+        XCTAssertEqual(Set(members.list.rows.map(\.account)), ["u00001", "u00002"])
+        // Labelling the group labels the same two.
+        press(.esc, .char("1"), .enter)
+        XCTAssertTrue(status.contains("labelled 2 accounts"), status)
+        let db = try Store(path: dir + "/wb.db").db
+        XCTAssertEqual(try db.int("SELECT count(*) FROM current_labels WHERE label = 'fraud'"), 2)
+    }
+
+    // MARK: item 18 — identifier columns never truncate ids
+
+    func testItem18LongAccountIdsShowWholeInTheQueueAndPivots() throws {
+        let long = "uff591852735ab", longer = "acct-2026-0000000000000042"
+        try Store(path: dir + "/wb.db").db.exec("""
+            INSERT INTO accounts(account_id, kind, country, n_events, in_profile) VALUES ('\(long)', 'buyer', 'ID', 500, 1), ('\(longer)', 'buyer', 'TH', 400, 1);
+            INSERT INTO links(kind, value, account_id, events) VALUES ('device', 'dev-long', '\(long)', 3), ('device', 'dev-long', '\(longer)', 2);
+            """)
+        try reopen()
+        let rows = lines()
+        XCTAssertTrue(rows[2].contains(" \(long) "), rows[2])
+        XCTAssertTrue(rows[3].contains(" \(longer) "), rows[3])
+        XCTAssertFalse(screen.contains("…  "), screen)
+        // The header moves with the column: "score" starts where the scores do.
+        let header = rows[1]
+        let scoreAt = try XCTUnwrap(header.range(of: "score")).lowerBound.utf16Offset(in: header)
+        XCTAssertGreaterThan(scoreAt, 8 + longer.count)
+        // A pivot's account column too.
+        command("device dev-long")
+        XCTAssertTrue(screen.contains(" \(longer) ") || screen.contains("\(longer) "), screen)
+        XCTAssertFalse(screen.contains("acct-2026-00000…"), screen)
+    }
+
+    // MARK: item 19 — dashboards agree: one "flagged", current labels, every day, 0/0
+
+    func testItem19PanelsAgreeOnFlaggedCountCurrentLabelsAndKeepEveryDay() throws {
+        let store = try Store(path: dir + "/wb.db")
+        let db = store.db
+        try db.exec("""
+            INSERT INTO detect_runs(id, started_at, status) VALUES (1, 0, 'done');
+            INSERT INTO scores(account_id, run_id, score, risk_type, n_findings) VALUES
+              ('u00001', 1, 0.9, 'brushing', 1), ('u00002', 1, 0.6, NULL, 0), ('ring-a', 1, 0.7, 'ato', 1), ('u00003', 1, 0.3, NULL, 0);
+            INSERT INTO run_scores(run_id, account_id, score) SELECT run_id, account_id, score FROM scores;
+            """)
+        // fraud, undone, redone; and a legit label withdrawn.
+        for v in [LabelValue.fraud, .none, .fraud] { try store.addLabels([LabelInput(account: "u00001", label: v, category: nil, note: nil)], analyst: "ana", source: "tui") }
+        for v in [LabelValue.legit, .none] { try store.addLabels([LabelInput(account: "u00002", label: v, category: nil, note: nil)], analyst: "ana", source: "tui") }
+
+        let panels = try Dashboards.overview(db, range: .all, now: Timestamp.nowMs())
+        func panel(_ prefix: String) throws -> PanelData { try XCTUnwrap(panels.first { $0.title.hasPrefix(prefix) }, prefix) }
+        let queue = try panel("Queue")
+        XCTAssertEqual(queue.series[0].values[0], 3)                                   // flagged
+        let perDay = try panel("Flagged accounts per day")
+        XCTAssertEqual(perDay.x, ["03-01", "03-02", "03-03"])                          // the empty day stays
+        let totals = perDay.x.indices.map { i in perDay.series.reduce(0) { $0 + $1.values[i] } }
+        XCTAssertEqual(totals, [2, 0, 1])                                              // the one without a risk type too
+        XCTAssertTrue(perDay.series.contains { $0.name == "other" })
+        let runs = try panel("Flagged accounts per detection run")
+        XCTAssertEqual(runs.series.flatMap(\.values).reduce(0, +), 3)
+        let abuse = try Dashboards.build(db, name: "abuse_patterns", range: .all, catalog: .builtIn)
+        XCTAssertEqual(try XCTUnwrap(abuse.first { $0.kind == .hbars }).series.flatMap(\.values).reduce(0, +), 3)
+        // Current labels: one fraud, not two fraud and a legit.
+        let labels = try panel("Labels per day")
+        XCTAssertEqual(labels.series.flatMap(\.values).reduce(0, +), 1)
+        XCTAssertEqual(try panel("Labels per analyst").rows.map { $0[2] }, ["1"])
+
+        // A stacked chart too short for its days says it shows the latest ones.
+        let month = PanelData(title: "days", kind: .stacked, x: (1...30).map { "d\($0)" }, series: [PanelData.Series("n", (1...30).map(Double.init))])
+        let buf = Buffer(width: 60, height: 8)
+        Panel.render(month, into: buf, area: buf.area, theme: Theme.fallback, palette: [])
+        XCTAssertTrue(buf.text().contains("latest 5 of 30"), buf.text())
+
+        // An empty list: 0/0, not 1/0.
+        command("device no-such-device")
+        XCTAssertTrue(status.contains(" 0/0 accounts"), status)
+    }
+
+    // MARK: item 15 — the timeline: text search, next evidence, country, the date, lanes
+
+    /// ring-b gets 300 more views on 2026-03-05, then one login from 1.2.3.4; a finding cites
+    /// its one password_reset and one address_change (among ten busier types).
+    func busyTakeover() throws {
+        let db = try Store(path: dir + "/wb.db").db
+        let d5: Int64 = 1_772_668_800_000     // 2026-03-05T00:00:00Z
+        try db.exec("""
+            WITH RECURSIVE k(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM k WHERE n < 299)
+            INSERT INTO events(event_id, ts, account_id, type, device_id, ip, country) SELECT 'rb-v' || n, \(d5) + n * 60000, 'ring-b', 'view', 'dev-shared', '10.9.9.8', 'ID' FROM k;
+            INSERT INTO events(event_id, ts, account_id, type, device_id, ip, country) VALUES ('rb-last', \(d5) + 300 * 60000, 'ring-b', 'login', 'dev-new', '1.2.3.4', 'BR');
+            """)
+        var values: [String] = []
+        for (k, type) in ["search", "add_to_cart", "order", "payment", "message", "follow", "click", "review"].enumerated() {
+            for j in 0..<2 { values.append("('rb-\(type)-\(j)', \(d5 - 86_400_000 + Int64(k * 10 + j) * 60_000), 'ring-b', '\(type)')") }
+        }
+        values.append("('rb-reset', \(d5 - 3_600_000), 'ring-b', 'password_reset')")
+        values.append("('rb-addr', \(d5 - 3_000_000), 'ring-b', 'address_change')")
+        try db.exec("INSERT INTO events(event_id, ts, account_id, type) VALUES " + values.joined(separator: ", "))
+        let reset = try db.int("SELECT id FROM events WHERE event_id = 'rb-reset'"), addr = try db.int("SELECT id FROM events WHERE event_id = 'rb-addr'")
+        try db.exec("""
+            INSERT INTO detect_runs(id, started_at, status) VALUES (1, 0, 'done');
+            INSERT INTO findings(run_id, account_id, detector, risk_type, strength, reason, evidence) VALUES
+              (1, 'ring-b', 'ato', 'ato', 0.9, 'takeover', '{"events":[\(reset),\(addr)]}');
+            INSERT INTO scores(account_id, run_id, score, risk_type, reasons, n_findings) VALUES ('ring-b', 1, 0.9, 'ato', 'takeover', 1);
+            UPDATE accounts SET last_seen = \(d5) + 300 * 60000, n_events = (SELECT count(*) FROM events WHERE account_id = 'ring-b') WHERE account_id = 'ring-b';
+            """)
+    }
+
+    var timeline: TimelineScreen? { if case .timeline(let t) = app.state.top { return t }; return nil }
+
+    func testItem15SearchJumpToEvidenceCountryDateAndLanes() throws {
+        try busyTakeover()
+        command("account ring-b")
+        press(.char("t"))
+        // The evidence types have lanes, beside the busiest ones; ties in name order.
+        let laneNames = try XCTUnwrap(timeline).lanes.prefix(8).map(\.0)
+        XCTAssertTrue(laneNames.contains("password_reset") && laneNames.contains("address_change"), "\(laneNames)")
+        XCTAssertEqual(laneNames.first, "view")
+        let twos = laneNames.filter { !["view", "password_reset", "address_change"].contains($0) }
+        XCTAssertEqual(twos, twos.sorted(), "ties in name order: \(laneNames)")
+        // e: the next evidence event, then the one after, then none.
+        press(.char("e"))
+        XCTAssertEqual(timeline?.list.current?.eventID, "rb-reset")
+        press(.char("e"))
+        XCTAssertEqual(timeline?.list.current?.eventID, "rb-addr")
+        press(.char("e"))
+        XCTAssertTrue(status.contains("no further ◆ evidence event"), status)
+        // /1.2.3.4 searches (reading pages on) instead of filtering by a type called so.
+        press(.char("/")); type("1.2.3.4"); press(.enter)
+        XCTAssertEqual(timeline?.list.current?.eventID, "rb-last", status)
+        XCTAssertNil(timeline?.types)
+        // The country column, and the day stays in view though its day line scrolled away.
+        let row = try XCTUnwrap(lines().first { $0.contains("1.2.3.4") })
+        XCTAssertEqual(String(Array(row)[68..<70]), "BR", row)
+        XCTAssertFalse(screen.contains("── Thu 2026-03-05"), screen)
+        let header = try XCTUnwrap(lines().first { $0.hasPrefix(" time ") })
+        XCTAssertTrue(header.contains("Thu 2026-03-05"), header)
+        // A type still filters.
+        press(.char("/"), .ctrl("u")); type("password_reset"); press(.enter)
+        XCTAssertEqual(timeline?.types, ["password_reset"])
+        XCTAssertEqual(timeline?.list.rows.map(\.eventID), ["rb-reset"])
+    }
+
+    // MARK: item 14 — linked accounts and pivot lists
+
+    func testItem14LinkedAccountsNameTheirColumnsShowScoresLabelsAndWhatIsNotListed() throws {
+        let store = try Store(path: dir + "/wb.db")
+        try store.db.exec("""
+            INSERT INTO detect_runs(id, started_at, status) VALUES (1, 0, 'done');
+            INSERT INTO scores(account_id, run_id, score, risk_type, n_findings) VALUES ('ring-a', 1, 0.73, 'ato', 1);
+            WITH RECURSIVE k(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM k WHERE n < 1299)
+            INSERT INTO links(kind, value, account_id, events, last_ts) SELECT 'ip', '10.0.0.99', printf('x%05d', n), 1 + n % 5, n FROM k;
+            INSERT INTO links(kind, value, account_id, events) VALUES ('ip', '10.0.0.99', 'ring-b', 9);
+            """)
+        try store.addLabels([LabelInput(account: "ring-a", label: .fraud, category: nil, note: nil)], analyst: "ana", source: "cli")
+        command("account ring-b")
+        let l = lines()
+        let header = try XCTUnwrap(l.first { $0.contains("account") && $0.contains("link") && $0.contains("score") && $0.contains("label") }, screen)
+        XCTAssertTrue(header.contains("shared with it"), header)
+        let row = try XCTUnwrap(l.first { $0.hasPrefix("   ring-a ") }, screen)
+        XCTAssertTrue(row.contains("0.73") && row.contains("fraud") && row.contains("device dev-shared"), row)
+        XCTAssertTrue(screen.contains("ip 10.0.0.99 shared by 1.3k accounts — not listed"), screen)
+    }
+
+    func testItem14PivotListsSortAndGReachesTheEnd() throws {
+        try Store(path: dir + "/wb.db").db.exec("""
+            WITH RECURSIVE k(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM k WHERE n < 1299)
+            INSERT INTO links(kind, value, account_id, events, last_ts) SELECT 'ip', '10.0.0.99', printf('x%05d', n), 1 + n % 5, n FROM k;
+            """)
+        command("ip 10.0.0.99")
+        guard case .pivot(let p0) = app.state.top else { return XCTFail(screen) }
+        XCTAssertEqual(p0.list.rows.first?.events, 5)
+        press(.char("G"))
+        guard case .pivot(let p1) = app.state.top else { return XCTFail(screen) }
+        XCTAssertEqual(p1.list.cursor, 1299)
+        XCTAssertEqual(Set(p1.list.rows.map(\.account)).count, 1300)
+        XCTAssertTrue(status.contains("1300/1300 accounts"), status)
+        XCTAssertEqual(p1.list.current?.events, 1)
+        // s: by score, then by account id (ascending), then last seen; each read from the top.
+        press(.char("s"), .char("s"))
+        guard case .pivot(let p2) = app.state.top else { return XCTFail(screen) }
+        XCTAssertEqual(p2.sort, .account)
+        XCTAssertEqual(p2.list.rows.prefix(3).map(\.account), ["x00000", "x00001", "x00002"])
+        XCTAssertTrue(lines()[2].contains("account ▲"), lines()[2])
+        for _ in 0..<150 { press(.char("j")) }
+        guard case .pivot(let p3) = app.state.top else { return XCTFail(screen) }
+        XCTAssertEqual(p3.list.current?.account, "x00150")                      // paged on in that order
+        press(.char("s"))
+        guard case .pivot(let p4) = app.state.top else { return XCTFail(screen) }
+        XCTAssertEqual(p4.list.rows.first?.account, "x01299")                  // last seen, latest first
+        press(.char("G"))
+        guard case .pivot(let p5) = app.state.top else { return XCTFail(screen) }
+        XCTAssertEqual(p5.list.current?.account, "x00000")
     }
 }
