@@ -55,28 +55,12 @@ extension AppState {
     mutating func updateTop(_ action: Action, _ key: Key) -> [Effect] {
         let idx = stack.count - 1
         switch top {
-        case .queue(var q):
-            let r = queueUpdate(action, key, &q)
-            stack[idx] = .queue(q)
-            return r
-        case .account(var a):
-            let r = accountUpdate(action, key, &a)
-            stack[idx] = .account(a)
-            return r
-        case .pivot(var p):
-            let r = pivotUpdate(action, key, &p)
-            stack[idx] = .pivot(p)
-            return r
-        case .timeline(var t):
-            let r = timelineUpdate(action, key, &t)
-            stack[idx] = .timeline(t)
-            return r
-        case .sql:
-            return []
-        case .dash(var d):
-            let r = dashUpdate(action, key, &d)
-            stack[idx] = .dash(d)
-            return r
+        case .queue(var q): defer { stack[idx] = .queue(q) }; return queueUpdate(action, key, &q)
+        case .account(var a): defer { stack[idx] = .account(a) }; return accountUpdate(action, key, &a)
+        case .pivot(var p): defer { stack[idx] = .pivot(p) }; return pivotUpdate(action, key, &p)
+        case .timeline(var t): defer { stack[idx] = .timeline(t) }; return timelineUpdate(action, key, &t)
+        case .dash(var d): defer { stack[idx] = .dash(d) }; return dashUpdate(action, key, &d)
+        case .sql: return []      // the console handles its keys itself (sqlKey)
         }
     }
 

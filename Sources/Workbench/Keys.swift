@@ -24,11 +24,11 @@ enum Action: Hashable {
 
 typealias Binding = KeyBinding<Action>
 
-private let down: [Key] = [.down, .char("j")], up: [Key] = [.up, .char("k")]
+let downKeys: [Key] = [.down, .char("j")], upKeys: [Key] = [.up, .char("k")]
 
 /// Bindings shared by the list screens (queue, pivot, groups, timeline).
 let listBindings: [Binding] = [
-    Binding(down + up, .move, keyLabel: "j k ↓ ↑", help: "move", group: "move"),
+    Binding(downKeys + upKeys, .move, keyLabel: "j k ↓ ↑", help: "move", group: "move"),
     Binding([.ctrl("d"), .ctrl("u")], .move, help: "half page", group: "move"),
     Binding([.pageDown, .pageUp, .char(" ")], .move, keyLabel: "PgDn PgUp", help: "page", group: "move"),
     Binding([.char("g"), .char("G"), .home, .end], .move, keyLabel: "g G", help: "first / last", group: "move"),
@@ -44,59 +44,11 @@ extension AppState {
         switch top {
         case .queue: return queueBindings
         case .account: return accountBindings
-        case .pivot(let p): return listBindings + [Binding([.enter, .char("l"), .right], .open, keyLabel: "Enter",
-                                                           help: p.kind == .groups ? "list the group's members" : "open the account", hint: "open"),
-                                                   Binding([.char("s")], .sortNext, help: "sort by the next column: events, score, account, last seen", hint: "sort")]
+        case .pivot(let p): return pivotBindings(p)
         case .timeline: return timelineBindings
         case .sql: return sqlBindings
         case .dash(let d): return dashBindings(d)
         }
-    }
-
-    var queueBindings: [Binding] {
-        [Binding([.char(" ")], .mark, keyLabel: "Space", help: "mark the row for a bulk label (1 2 3 label the marked)")] + listBindings + [
-            Binding([.enter, .char("l"), .right], .open, keyLabel: "Enter", help: "open the account", hint: "open"),
-            Binding([.char("s")], .sortNext, help: "sort by next column (:sort COLUMN sorts by any header)"),
-            Binding([.char("S")], .sortReverse, help: "reverse the sort"),
-            Binding([.char("y")], .copyAccount, help: "copy the account id (OSC 52)"),
-        ]
-    }
-
-    var accountBindings: [Binding] {
-        [
-            Binding(down + up, .move, keyLabel: "j k ↓ ↑", help: "move over identifiers and linked accounts", group: "move"),
-            Binding([.ctrl("d"), .ctrl("u"), .pageDown, .pageUp], .move, keyLabel: "PgDn PgUp", help: "page", group: "move"),
-            Binding([.char("g"), .char("G"), .home, .end], .move, keyLabel: "g G", help: "first / last", group: "move"),
-            Binding([.enter, .char("l"), .right], .open, keyLabel: "Enter", help: "open the identifier's accounts, or the linked account", hint: "open"),
-            Binding([.char("t")], .timeline, help: "event timeline", hint: "timeline"),
-            Binding([.char("r")], .reveal, help: "reveal e-mail and phone (asks why; audited)"),
-            Binding([.char("y")], .copyAccount, help: "copy the account id (OSC 52)"),
-        ]
-    }
-
-    var timelineBindings: [Binding] {
-        listBindings + [
-            Binding([.enter], .eventDetail, help: "all fields of the event", hint: "event"),
-            Binding([.char("e")], .nextEvidence, help: "next ◆ evidence event", hint: "evidence"),
-            Binding([], .filter, keyLabel: "/TYPE,TYPE  /TEXT", help: "filter by event type (e.g. login,order); other text finds the next event with it (an IP, a device…)"),
-            Binding([.char("+"), .char("="), .char("-"), .char("0")], .zoom, keyLabel: "+ - 0", help: "zoom the activity strip around the cursor; 0 whole life"),
-            Binding([], .command("date"), name: "date", help: "jump the timeline to a day", argument: "YYYY-MM-DD"),
-        ]
-    }
-
-    func dashBindings(_ d: DashScreen) -> [Binding] {
-        let several = d.available.count > 1
-        return [
-            Binding(down + up + [.pageDown, .pageUp, .ctrl("d"), .ctrl("u"), .char(" "), .char("g"), .char("G"), .home, .end],
-                    .scroll, keyLabel: "j k PgDn PgUp g G", help: "scroll", group: "move"),
-            Binding([.char("]"), .char("t")], .dashRange(forward: true), keyLabel: "] t", help: "next time range: 24h, 7d, 30d, all", hint: "range"),
-            Binding([.char("[")], .dashRange(forward: false), help: "previous time range"),
-            Binding([.char("n")], .dashNext(forward: true), help: "next dashboard", hint: "next dashboard")
-                .enabled(several, else: "only one dashboard (add queries/dashboards/NAME.sql)"),
-            Binding([.char("N")], .dashNext(forward: false), help: "previous dashboard").enabled(several, else: "only one dashboard"),
-            Binding([.char("r")], .dashRefresh, help: "refresh"),
-            Binding([.char("a")], .dashAutoRefresh, help: "auto-refresh when the store changes, on / off"),
-        ]
     }
 
     /// The console handles its keys itself (its editor takes the rest); these are what help,
@@ -114,7 +66,7 @@ extension AppState {
             Binding([], k, keyLabel: "Shift-arrows Ctrl-A", help: "select; select all"),
             Binding([], k, keyLabel: "Ctrl-Z Ctrl-Y  Ctrl-X Ctrl-V", help: "undo / redo; cut / paste"),
             Binding([], k, keyLabel: "Ctrl-←/→ Alt-b/f", help: "word left / right"),
-            Binding([], k, keyLabel: "Esc", help: "editor ⇄ results", hint: "results"),
+            Binding([], k, keyLabel: "Esc  i", help: "editor → results; i (or a) back to the editor", hint: "results"),
             Binding([], k, keyLabel: "results: j k h l g G", help: "move by row / column, first / last row"),
             Binding([], k, keyLabel: "results: Enter", help: "open the row's account (a column of account ids)"),
             Binding([], k, keyLabel: "results: v  s S", help: "show the cell whole (JSON pretty); sort by the column"),

@@ -262,7 +262,11 @@ extension AppState {
         let visible = sqlLayout.grid
         var target = r.cursor
         switch key {
-        case .esc, .char("i"), .char("a"): q.focusGrid = false; say("editing — Esc goes to the results"); return (true, [])
+        case .char("i"), .char("a"): q.focusGrid = false; say("editing — Esc goes to the results"); return (true, [])
+        case .esc:
+            // Esc never leads into the editor: a `:save` typed after it is a command, not text.
+            say("results — i edits the statement; : commands")
+            return (true, [])
         case .down, .char("j"): target += 1
         case .up, .char("k"): target -= 1
         case .pageDown, .char(" "): target += visible
@@ -586,7 +590,7 @@ enum SQLView {
         let barY = area.y + layout.editor
         let bar = q.write ? theme["sql.write"] : (q.focusGrid ? theme["header"] : theme["status"])
         buf.fill(Rect(x: 0, y: barY, width: area.width, height: 1), style: bar)
-        let left = (q.write ? " WRITE " : " read-only ") + (q.piiRevealed ? "· PII REVEALED " : "") + "· F5 run  F6 plan  F8 write  Ctrl-R history  Esc " + (q.focusGrid ? "edit" : "results")
+        let left = (q.write ? " WRITE " : " read-only ") + (q.piiRevealed ? "· PII REVEALED " : "") + "· F5 run  F6 plan  F8 write  Ctrl-R history  " + (q.focusGrid ? "i edit" : "Esc results")
         var right = ""
         if let r = q.result {
             if r.running { right = "running… Ctrl-C cancels" }

@@ -70,62 +70,6 @@ public enum Screen {
     }
 }
 
-public struct QueueScreen {
-    var uid: Int
-    public var query = QueueQuery()
-    public var list = Paged<QueueRow>()
-    /// `R` re-reads the rows: the account the cursor was on, and its row on screen.
-    var keepCursor: (account: String, row: Int)?
-}
-
-public struct AccountScreen {
-    var uid: Int
-    public var id: String
-    public var profile: AccountProfile?
-    public var missing = false
-    public var identifiers: [IdentifierUse] = []
-    public var linked: [LinkedAccount] = []
-    public var daily: [Double] = []
-    public var revealed = false
-    /// The cursor moves over identifiers, then linked accounts.
-    public var cursor = 0
-    public var scroll = 0
-    var itemCount: Int { identifiers.count + linked.count }
-}
-
-public struct PivotScreen {
-    var uid: Int
-    public var kind: PivotKind
-    public var value: String
-    public var list = Paged<PivotRow>()
-    public var accounts: Int64 = 0
-    public var events: Int64 = 0
-    /// The list's order (`s` cycles, `S` … ), and `G` reading on to the end.
-    public var sort: PivotSort = .events
-    var toEnd = false
-}
-
-public struct TimelineScreen {
-    var uid: Int
-    public var account: String
-    public var types: [String]? = nil
-    public var list = Paged<EventRow>()
-    public var firstSeen: Int64?
-    public var lastSeen: Int64?
-    /// The activity strip's time window (zoom), and its lanes.
-    public var window: (from: Int64, to: Int64)?
-    public var lanes: [(String, [Double])] = []
-    public var detail: [(String, String)]? = nil
-    public var jumpTo: Int64? = nil
-    /// Event ids the account's findings cite: marked ◆ on the timeline.
-    public var evidence: Set<Int64> = []
-    /// Their event types, as far as read: they always get a lane.
-    public var evidenceTypes: Set<String> = []
-    /// A search going on (`/TEXT`, `e`): pages are read until a match.
-    public var finding: TimelineFind?
-    public var lastSearch = ""
-}
-
 public enum InputMode: Equatable {
     case normal
     case command(TextField)

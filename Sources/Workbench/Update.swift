@@ -195,15 +195,6 @@ extension AppState {
 
     // MARK: screens
 
-    func queueFetch(_ q: QueueScreen, _ f: Fetch) -> Effect {
-        switch f {
-        case .first: return .read(.queuePage(uid: q.uid, query: q.query, direction: .first, anchor: nil))
-        case .last: return .read(.queuePage(uid: q.uid, query: q.query, direction: .last, anchor: nil))
-        case .after: return .read(.queuePage(uid: q.uid, query: q.query, direction: .after, anchor: q.list.rows.last.map { ($0.key, $0.account) }))
-        case .before: return .read(.queuePage(uid: q.uid, query: q.query, direction: .before, anchor: q.list.rows.first.map { ($0.key, $0.account) }))
-        }
-    }
-
     /// The first load of the queue.
     public mutating func start() -> [Effect] {
         guard case .queue(var q) = stack[0] else { return [] }
@@ -255,209 +246,16 @@ extension AppState {
         }
     }
 
-    static let sortOrder: [QueueSort] = [.score, .events, .lastSeen, .created, .country, .account]
-
-    mutating func resort(_ q: inout QueueScreen, _ sort: QueueSort, descending: Bool) -> [Effect] {
-        q.query.sort = sort
-        q.query.descending = descending
-        q.list = Paged()
-        q.list.loading = true
-        say("sorted by " + (sort == .created ? "age, \(descending ? "youngest" : "oldest") first" : "\(sort.rawValue.replacingOccurrences(of: "_", with: " ")) \(descending ? "descending" : "ascending")"))
-        return [queueFetch(q, .first), .read(.queueCount(uid: q.uid, query: q.query))]
-    }
-
-    mutating func queueUpdate(_ action: Action, _ key: Key, _ q: inout QueueScreen) -> [Effect] {
-        switch action {
-        case .mark:
-            // Space marks the row for a bulk label and moves on.
-            guard let row = q.list.current else { return [] }
-            if marked.contains(row.account) { marked.remove(row.account) } else { marked.insert(row.account) }
-            say("\(marked.count) account\(marked.count == 1 ? "" : "s") marked — 1 2 3 labels them all")
-            let nav = navigate(&q.list, .down, visible: listRows)
-            return nav.fetch.map { [queueFetch(q, $0)] } ?? []
-        case .move:
-            let nav = navigate(&q.list, key, visible: listRows)
-            return nav.fetch.map { [queueFetch(q, $0)] } ?? []
-        case .open:
-            guard let row = q.list.current else { return [] }
-            return open(account: row.account)
-        case .sortNext:
-            // Score order only once a detection run has scored the store.
-            let order = hasScores ? Self.sortOrder : Self.sortOrder.filter { $0 != .score }
-            let i = order.firstIndex(of: q.query.sort) ?? 0
-            let next = order[(i + 1) % order.count]
-            return resort(&q, next, descending: next.descendingFirst)
-        case .sortReverse:
-            return resort(&q, q.query.sort, descending: !q.query.descending)
-        case .pointer:
-            guard case .click(let x, let y) = key.pointer else { return [] }
-            if y == 1 {   // header row: sort by the clicked column
-                if let sort = QueueView.sortForColumn(atX: x, width: width, accounts: q.list.rows.dropFirst(q.list.scroll).prefix(listRows).map(\.account)) {
-                    return resort(&q, sort, descending: q.query.sort == sort ? !q.query.descending : sort.descendingFirst)
-                }
-                return []
-            }
-            guard let r = TableView.rowAt(y: y, area: contentArea) else { return [] }
-            let idx = q.list.scroll + r
-            guard q.list.rows.indices.contains(idx) else { return [] }
-            q.list.cursor = idx
-            if case .doubleClick = key { return open(account: q.list.rows[idx].account) }
-            return []
-        default: return []
-        }
-    }
 
     var contentArea: Rect { Rect(x: 0, y: 1, width: width, height: height - 2) }
-
-    public mutating func open(account: String) -> [Effect] {
-        let s = AccountScreen(uid: uid(), id: account)
-        stack.append(.account(s))
-        return [.read(.account(uid: s.uid, id: account))]
-    }
-
-    public mutating func open(pivot kind: PivotKind, value: String) -> [Effect] {
-        var p = PivotScreen(uid: uid(), kind: kind, value: value)
-        p.list.loading = true
-        stack.append(.pivot(p))
-        return [.read(.pivotPage(uid: p.uid, kind: kind, value: value, after: nil))]
-    }
-
-    mutating func openTimeline(_ a: AccountScreen) -> [Effect] {
-        var t = TimelineScreen(uid: uid(), account: a.id)
-        t.firstSeen = a.profile?.firstSeen
-        t.lastSeen = a.profile?.lastSeen
-        t.evidence = Set(a.profile?.findings.flatMap(\.events) ?? [])
-        t.list.loading = true
-        var reqs: [Effect] = [.read(.timelinePage(uid: t.uid, account: a.id, types: nil, direction: .first, anchor: nil, from: nil))]
-        if let f = t.firstSeen, let l = t.lastSeen {
-            t.window = (f, l + 1)
-            reqs.append(.read(.activity(uid: t.uid, account: a.id, from: f, to: l + 1, buckets: stripBuckets)))
-        }
-        stack.append(.timeline(t))
-        return reqs
-    }
-
-    var stripBuckets: Int { max(10, width - 18) }
-    /// Timeline rows under the strip (lanes take up to 8 rows + 2).
-    var timelineRows: Int { max(3, height - 4 - stripHeight) }
-    var stripHeight: Int {
-        if case .timeline(let t) = top { return min(8, t.lanes.count) + 2 }
-        return 0
-    }
-
-    mutating func accountUpdate(_ action: Action, _ key: Key, _ a: inout AccountScreen) -> [Effect] {
-        let visible = max(1, height - 14)
-        let last = max(0, a.itemCount - 1)
-        switch action {
-        case .move:
-            switch key {
-            case .down, .char("j"): a.cursor = min(a.cursor + 1, last)
-            case .up, .char("k"): a.cursor = max(0, a.cursor - 1)
-            case .pageDown, .ctrl("d"): a.cursor = min(a.cursor + visible, last)
-            case .pageUp, .ctrl("u"): a.cursor = max(0, a.cursor - visible)
-            case .char("g"), .home: a.cursor = 0
-            case .char("G"), .end: a.cursor = last
-            case .wheelDown: a.cursor = min(a.cursor + 3, last)
-            case .wheelUp: a.cursor = max(0, a.cursor - 3)
-            default: break
-            }
-        case .timeline:
-            return openTimeline(a)
-        case .reveal:
-            askToReveal(&a)
-        case .open:
-            if a.cursor < a.identifiers.count {
-                let id = a.identifiers[a.cursor]
-                guard let kind = PivotKind(rawValue: id.kind) else { say("no list of accounts by \(id.kind)", error: true); return [] }
-                return open(pivot: kind, value: id.value)
-            }
-            let li = a.cursor - a.identifiers.count
-            guard a.linked.indices.contains(li) else { return [] }
-            return open(account: a.linked[li].account)
-        default: return []
-        }
-        return []
-    }
-
-    mutating func pivotUpdate(_ action: Action, _ key: Key, _ p: inout PivotScreen) -> [Effect] {
-        switch action {
-        case .move:
-            let nav = navigate(&p.list, key, visible: listRows)
-            if let f = nav.fetch, f == .after || f == .last {
-                if f == .last { return pivotToEnd(&p) }
-                return [pivotNext(p)]
-            }
-            p.list.loading = false
-            if nav.fetch == .first { p.list.cursor = 0; p.list.scroll = 0 }
-            return []
-        case .sortNext:
-            return sortPivot(&p)
-        case .open:
-            // In the list of groups, Enter expands a group to its members.
-            guard let row = p.list.current else { return [] }
-            return p.kind == .groups ? open(pivot: .group, value: row.account) : open(account: row.account)
-        case .pointer:
-            if case .click(_, let y) = key.pointer, let r = TableView.rowAt(y: y, area: contentArea) {
-                let idx = p.list.scroll + r
-                if p.list.rows.indices.contains(idx) { p.list.cursor = idx }
-            }
-            return []
-        default: return []
-        }
-    }
-
-    func timelineFetch(_ t: TimelineScreen, _ f: Fetch) -> Effect {
-        switch f {
-        case .first: return .read(.timelinePage(uid: t.uid, account: t.account, types: t.types, direction: .first, anchor: nil, from: nil))
-        case .last: return .read(.timelinePage(uid: t.uid, account: t.account, types: t.types, direction: .last, anchor: nil, from: nil))
-        case .after: return .read(.timelinePage(uid: t.uid, account: t.account, types: t.types, direction: .after, anchor: t.list.rows.last.map { ($0.ts, $0.id) }, from: nil))
-        case .before: return .read(.timelinePage(uid: t.uid, account: t.account, types: t.types, direction: .before, anchor: t.list.rows.first.map { ($0.ts, $0.id) }, from: nil))
-        }
-    }
-
-    mutating func timelineUpdate(_ action: Action, _ key: Key, _ t: inout TimelineScreen) -> [Effect] {
-        switch action {
-        case .move:
-            let nav = navigate(&t.list, key, visible: timelineRows)
-            return nav.fetch.map { [timelineFetch(t, $0)] } ?? []
-        case .eventDetail:
-            guard let e = t.list.current else { return [] }
-            return [.read(.eventDetail(uid: t.uid, id: e.id))]
-        case .nextEvidence:
-            return find(.evidence, in: &t, from: t.list.cursor + 1)
-        case .zoom:
-            guard let f = t.firstSeen, let l = t.lastSeen else { return [] }
-            let (from, to) = t.window ?? (f, l + 1)
-            let center = t.list.current?.ts ?? (from + to) / 2
-            var span = to - from
-            if key == .char("0") { t.window = (f, l + 1) }
-            else {
-                span = key == .char("-") ? min(span * 2, l + 1 - f) : max(60_000, span / 2)
-                let lo = max(f, center - span / 2)
-                t.window = (lo, min(l + 1, lo + span))
-            }
-            let w = t.window!
-            say("activity strip: \(Timestamp.short(w.from)) → \(Timestamp.short(w.to)) (\(Human.duration(ms: w.to - w.from)))")
-            return [.read(.activity(uid: t.uid, account: t.account, from: w.from, to: w.to, buckets: stripBuckets))]
-        default: return []
-        }
-    }
 
     // MARK: filter and command line
 
     mutating func filterKey(_ key: Key, _ field: inout TextField) -> [Effect] {
-        switch key {
-        case .esc:
-            mode = .normal
-            return []
-        case .enter:
-            mode = .normal
-            return applyFilter(field.text)
-        default:
-            _ = field.handle(key)
-            mode = .filter(field)
-            return []
-        }
+        mode = .normal
+        if key == .enter { return applyFilter(field.text) }
+        if key != .esc { _ = field.handle(key); mode = .filter(field) }
+        return []
     }
 
     mutating func applyFilter(_ text: String) -> [Effect] {

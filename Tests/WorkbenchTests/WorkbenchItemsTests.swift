@@ -168,6 +168,26 @@ final class WorkbenchItemsTests: XCTestCase {
         XCTAssertEqual(app.state.mode, .normal)
     }
 
+    // Item 13: Esc in the console never leads into the editor, so a later :save is a command.
+    func testEscInTheConsoleResultsLeavesTheEditorAloneAndSaveIsACommand() throws {
+        try FileManager.default.createDirectory(atPath: dir + "/queries", withIntermediateDirectories: true)
+        try start()
+        app.rulesDirectory = dir + "/queries/rules"
+        command("sql")
+        type("SELECT 1 AS x")
+        press(.f(5), .esc)                                // to the results
+        press(.esc)                                       // once more: still the results
+        guard case .sql(let q) = app.state.top else { return XCTFail() }
+        XCTAssertTrue(q.focusGrid, screen)
+        command("save esc_check")
+        guard case .sql(let after) = app.state.top else { return XCTFail() }
+        XCTAssertEqual(after.editor.text, "SELECT 1 AS x", "nothing typed into the editor")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/queries/esc_check.sql"), status())
+        press(.char("i"))
+        guard case .sql(let editing) = app.state.top else { return XCTFail() }
+        XCTAssertFalse(editing.focusGrid)
+    }
+
     // Item 16: every column sorts by its header's name; age ▼ is the oldest first.
     func testEveryColumnSortsByItsHeaderName() throws {
         try start(scored: true)
