@@ -248,6 +248,28 @@ final class TmuxWorkbenchTests: TmuxTestCase {
         t.wait(for: "EXIT:0")
     }
 
+    /// Issue 14 items 1 and 10 end to end: taking the next case replaces the one in view (one
+    /// Esc back to the queue however many), and `n` on the dashboard is the next dashboard.
+    func testNextCaseReplacesTheCaseInViewAndNOnTheDashboardIsTheNextDashboard() throws {
+        let t = try open("tui --store \(try demoStore()) --analyst nav")
+        t.wait(for: "accounts · sort score")
+        func title(_ s: String) -> String { String(s.split(separator: "\n").first ?? "") }
+        var last = ""
+        for _ in 0..<4 {
+            t.keys("n")
+            last = title(t.wait(until: "the next case") { title($0).contains("› Account") && title($0) != last })
+        }
+        XCTAssertEqual(last.components(separatedBy: "›").count, 2, "one case in the path: \(last)")
+        t.keys("Escape")
+        t.wait(until: "back on the queue") { !title($0).contains("›") }
+        t.command("dash")
+        t.wait(for: "Dashboard overview")
+        t.keys("n")
+        t.wait(until: "the next dashboard") { title($0).contains("Dashboard ") && !title($0).contains("Dashboard overview") }
+        t.keys("C-c")
+        t.wait(for: "EXIT:0")
+    }
+
     func testSIGTERMRestoresTheTerminal() throws {
         let t = try open()
         t.wait(for: "accounts · sort score")
