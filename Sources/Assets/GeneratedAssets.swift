@@ -390,12 +390,12 @@ GROUP BY day ORDER BY day;
 -- panel: Failed logins by hour of day
 -- chart: heatmap
 SELECT date(ts / 1000, 'unixepoch') AS day, CAST(strftime('%H', ts / 1000, 'unixepoch') AS INTEGER) AS hour, count(*)
-FROM events WHERE type = 'login' AND status = 'failed' AND ts >= max(:from, :to - 7 * 86400000) AND ts < :to
+FROM events WHERE type = 'login' AND status = 'fail' AND ts >= max(:from, :to - 7 * 86400000) AND ts < :to
 GROUP BY 1, 2 ORDER BY 1;
 
 -- panel: Flagged accounts by risk type
 -- chart: hbars
-SELECT risk_type, count(*) FROM scores WHERE score >= 0.5 AND risk_type IS NOT NULL GROUP BY 1 ORDER BY 2 DESC;
+SELECT coalesce(risk_type, 'other') AS risk_type, count(*) FROM scores WHERE score >= 0.5 GROUP BY 1 ORDER BY 2 DESC;
 
 -- panel: Biggest groups
 -- chart: table

@@ -147,6 +147,7 @@ public final class DetectionEngine {
         }
         try cancel.check()
         progress("scoring", 0.95)
+        findings = Finding.deduplicated(findings)
         let layered = RiskScoring.run(table, findings: findings, layers: layers)
         return Evaluation(table: table, findings: findings, reports: reports + layered.reports, scores: layered.scores, loadSeconds: loadSeconds)
     }

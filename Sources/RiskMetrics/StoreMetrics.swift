@@ -12,6 +12,10 @@ public enum StoreMetrics {
     /// Hours as far as epoch ms reach without overflow (±292 million years).
     static let hourLimit = Int64.max / hourMs - 1
 
+    /// "Flagged", one meaning on every panel: the latest detection run scored the account at
+    /// least this (whether a detector, a rule or the learnt model put it there).
+    public static let flagThreshold = 0.5
+
     /// First and last hour (epoch ms) with events.
     public static func dataSpan(_ db: Database) throws -> (from: Int64, to: Int64)? {
         let r = try db.rows("SELECT min(hour), max(hour) FROM event_hourly")
@@ -55,13 +59,15 @@ public enum StoreMetrics {
 
     /// Accounts the latest detection run flags (score ≥ `threshold`), by primary risk type and
     /// the day of their last activity: when the abuse was seen.
-    public static func flagsPerDay(_ db: Database, from: Int64, to: Int64, threshold: Double = 0.5) throws -> (days: [Int64], series: [(String, [Double])]) {
+    /// An account flagged without a primary risk type counts as "other"; every day of the
+    /// range is there, with zero where nothing was flagged.
+    public static func flagsPerDay(_ db: Database, from: Int64, to: Int64, threshold: Double = flagThreshold) throws -> (days: [Int64], series: [(String, [Double])]) {
         let d0 = from / dayMs, d1 = (to - 1) / dayMs
         let (step, n) = dayBuckets(d0, d1)
         var byType: [String: [Double]] = [:]
         for r in try db.rows("""
-            SELECT a.last_seen / 86400000, s.risk_type, count(*) FROM scores s JOIN accounts a USING (account_id)
-            WHERE s.score >= ?1 AND s.risk_type IS NOT NULL AND a.last_seen >= ?2 AND a.last_seen < ?3 GROUP BY 1, 2
+            SELECT a.last_seen / 86400000, coalesce(s.risk_type, 'other'), count(*) FROM scores s JOIN accounts a USING (account_id)
+            WHERE s.score >= ?1 AND a.last_seen >= ?2 AND a.last_seen < ?3 GROUP BY 1, 2
             """, [.double(threshold), .int(from), .int(to)]) {
             guard let d = r[0].int, let t = r[1].string, let c = r[2].int, d >= d0, d <= d1 else { continue }
             let i = Int((d - d0) / step)
@@ -79,7 +85,7 @@ public enum StoreMetrics {
         public var ageP50: Double?, ageP90: Double?, ageMax: Double?
     }
 
-    public static func queue(_ db: Database, now: Int64, threshold: Double = 0.5) throws -> QueueStats {
+    public static func queue(_ db: Database, now: Int64, threshold: Double = flagThreshold) throws -> QueueStats {
         var q = QueueStats()
         q.flagged = Int(try db.int("SELECT count(*) FROM scores WHERE score >= ?", [.double(threshold)]))
         q.unreviewed = Int(try db.int("""
@@ -108,12 +114,13 @@ public enum StoreMetrics {
             """).compactMap { $0[0].double }
     }
 
-    /// Labels given per day, by label value (withdrawals excluded).
+    /// Labels per day, by label value: each account's current label, on the day it was given
+    /// (an undo or a redo is not another label; a withdrawn one counts no more).
     public static func labelsPerDay(_ db: Database, from: Int64, to: Int64) throws -> (days: [Int64], series: [(String, [Double])]) {
         let d0 = from / dayMs, d1 = (to - 1) / dayMs
         let (step, n) = dayBuckets(d0, d1)
         var by: [String: [Double]] = [:]
-        for r in try db.rows("SELECT ts / 86400000, label, count(*) FROM labels WHERE ts >= ?1 AND ts < ?2 AND label <> 'none' GROUP BY 1, 2",
+        for r in try db.rows("SELECT ts / 86400000, label, count(*) FROM current_labels WHERE ts >= ?1 AND ts < ?2 GROUP BY 1, 2",
                              [.int(from), .int(to)]) {
             guard let d = r[0].int, let l = r[1].string, let c = r[2].int, d >= d0, d <= d1 else { continue }
             let i = Int((d - d0) / step)
@@ -124,11 +131,12 @@ public enum StoreMetrics {
         return ((0..<n).map { (d0 + Int64($0) * step) * dayMs }, by.sorted { (order.firstIndex(of: $0.key) ?? 9) < (order.firstIndex(of: $1.key) ?? 9) }.map { ($0.key, $0.value) })
     }
 
-    /// Labels per analyst in the range: total and per active day.
+    /// Labels per analyst in the range: total and per active day, current labels only (as
+    /// `labelsPerDay`).
     public static func labelsPerAnalyst(_ db: Database, from: Int64, to: Int64) throws -> [(analyst: String, labels: Int, perDay: Double)] {
         try db.rows("""
-            SELECT analyst, count(*), count(*) * 1.0 / count(DISTINCT ts / 86400000) FROM labels
-            WHERE ts >= ?1 AND ts < ?2 AND label <> 'none' GROUP BY analyst ORDER BY 2 DESC
+            SELECT analyst, count(*), count(*) * 1.0 / count(DISTINCT ts / 86400000) FROM current_labels
+            WHERE ts >= ?1 AND ts < ?2 GROUP BY analyst ORDER BY 2 DESC
             """, [.int(from), .int(to)]).map { ($0[0].string ?? "", Int($0[1].int ?? 0), $0[2].double ?? 0) }
     }
 
@@ -213,14 +221,16 @@ public enum StoreMetrics {
         return (r[1][0].int ?? 0, r[0][0].int ?? 0, psi)
     }
 
-    /// Accounts flagged per detection run, by risk type (alert volume over runs).
-    public static func alertsPerRun(_ db: Database, limit: Int = 12) throws -> [(run: Int64, at: Int64, byType: [String: Double])] {
-        try db.rows("SELECT id, started_at, risk_types FROM detect_runs WHERE status = 'done' ORDER BY id DESC LIMIT ?", [.int(Int64(limit))]).reversed().map { r in
-            var by: [String: Double] = [:]
-            if let j = r[2].string, let data = j.data(using: .utf8), let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
-                for (k, v) in obj { by[k] = (v as? NSNumber)?.doubleValue ?? 0 }
-            }
-            return (r[0].int ?? 0, r[1].int ?? 0, by)
+    /// Accounts flagged per detection run (alert volume over runs), flagged as everywhere
+    /// else: the run's score ≥ `flagThreshold`, from the scores each run kept (`run_scores`,
+    /// the last ten runs; they keep no risk types, so one series, "flagged").
+    public static func alertsPerRun(_ db: Database, limit: Int = 12, threshold: Double = flagThreshold) throws -> [(run: Int64, at: Int64, byType: [String: Double])] {
+        try db.rows("""
+            SELECT r.id, r.started_at, (SELECT count(*) FROM run_scores x WHERE x.run_id = r.id AND x.score >= ?2)
+            FROM detect_runs r WHERE r.status = 'done' AND EXISTS (SELECT 1 FROM run_scores x WHERE x.run_id = r.id)
+            ORDER BY r.id DESC LIMIT ?1
+            """, [.int(Int64(limit)), .double(threshold)]).reversed().map { r in
+            (r[0].int ?? 0, r[1].int ?? 0, ["flagged": Double(r[2].int ?? 0)])
         }
     }
 }

@@ -5,9 +5,16 @@ import Foundation
 
 public enum QueueSort: String, CaseIterable, Sendable {
     case score, events, created, lastSeen = "last_seen", country, account
-    /// SQL sort expression; each has an index ending in account_id.
+    /// The queue's other columns (no index: each page sorts the accounts).
+    case risk, group, label, caseStatus = "case"
+    /// SQL sort expression; the first six have an index ending in account_id.
     var expression: String {
         switch self {
+        // '~' sorts after the names: accounts without one come last, A to Z.
+        case .risk: return "coalesce(s.risk_type, '~')"
+        case .group: return "coalesce(s.group_id, '~')"
+        case .label: return "coalesce((SELECT cl.label FROM current_labels cl WHERE cl.account_id = a.account_id), '~')"
+        case .caseStatus: return "coalesce((SELECT c2.status FROM cases c2 WHERE c2.account_id = a.account_id), '~')"
         case .score: return "s.score"
         case .events: return "a.n_events"
         case .created: return "coalesce(a.created_at, -1)"
@@ -52,13 +59,17 @@ public struct QueueRow: Equatable, Sendable {
 public struct QueueQuery: Equatable, Sendable {
     public var sort: QueueSort = .events
     public var descending = true
-    /// Free text: matches account id prefix, country, kind, risk type or group (never the
-    /// masked e-mail: a filter must not find what the screen hides).
+    /// Free text: matches account id prefix, country, kind, risk type, group, a word of the
+    /// reasons, the current label or its note (reasons and notes from 3 characters: two
+    /// letters are a country code) (never the masked e-mail: a filter must not
+    /// find what the screen hides).
     public var text: String = ""
     public var kind: String?
     public var riskType: String?
     /// Only accounts with at least one finding.
     public var flaggedOnly = false
+    /// Only accounts no analyst has labelled (or whose label was withdrawn).
+    public var unlabelledOnly = false
     /// Case views: claimed by this analyst, not claimed by anyone, escalated.
     public enum CaseView: Equatable, Sendable { case mine(String), unassigned, escalated }
     public var caseView: CaseView?
@@ -71,7 +82,12 @@ public struct QueueQuery: Equatable, Sendable {
         var args: [SQLValue] = []
         let t = text.trimmingCharacters(in: .whitespaces)
         if !t.isEmpty {
-            parts.append("(a.account_id LIKE ?1 || '%' OR a.country = upper(?1) OR a.kind = lower(?1) OR s.risk_type = lower(?1) OR s.group_id LIKE ?1 || '%')")
+            parts.append("""
+                (a.account_id LIKE ?1 || '%' OR a.country = upper(?1) OR a.kind = lower(?1) OR s.risk_type = lower(?1) OR s.group_id LIKE ?1 || '%'
+                 OR (length(?1) >= 3 AND instr(lower(s.reasons), lower(?1)) > 0)
+                 OR EXISTS (SELECT 1 FROM current_labels cl WHERE cl.account_id = a.account_id
+                            AND (cl.label = lower(?1) OR (length(?1) >= 3 AND instr(lower(coalesce(cl.note, '')), lower(?1)) > 0))))
+                """)
             args.append(.text(t))
         }
         if let kind {
@@ -83,6 +99,7 @@ public struct QueueQuery: Equatable, Sendable {
             args.append(.text(riskType))
         }
         if flaggedOnly { parts.append("s.n_findings > 0") }
+        if unlabelledOnly { parts.append("NOT EXISTS (SELECT 1 FROM current_labels cl WHERE cl.account_id = a.account_id)") }
         switch caseView {
         case .mine(let who):
             parts.append("EXISTS (SELECT 1 FROM cases c WHERE c.account_id = a.account_id AND c.assignee = ?\(args.count + 1) AND c.status <> 'closed')")
@@ -133,6 +150,9 @@ public struct LinkedAccount: Equatable, Sendable {
     /// What it shares with the account in view: "device 3f0c…, payment pm_…".
     public var via: [(kind: String, value: String)]
     public var strength: Double
+    /// The neighbour's score in the latest detection run, and its current label.
+    public var score: Double? = nil
+    public var label: String? = nil
     public static func == (a: LinkedAccount, b: LinkedAccount) -> Bool {
         a.account == b.account && a.strength == b.strength && a.via.map { $0.kind + $0.value } == b.via.map { $0.kind + $0.value }
     }
@@ -334,7 +354,7 @@ extension Database {
     /// Accounts sharing a device, payment instrument, address or IP with `account`. An
     /// identifier shared by very many accounts (carrier NAT, a public Wi-Fi) says little: it
     /// is weighted down by 1/log(accounts), and skipped past `maxShare`.
-    public func linkedAccounts(_ account: String, maxShare: Int64 = 200, limit: Int = 200) throws -> [LinkedAccount] {
+    public func linkedAccounts(_ account: String, maxShare: Int64 = Database.linkMaxShare, limit: Int = 200) throws -> [LinkedAccount] {
         let weights: [String: Double] = ["payment": 1.0, "device": 0.9, "address": 0.8, "ip": 0.3]
         var byAccount: [String: LinkedAccount] = [:]
         for id in try identifiers(of: account, kinds: Array(weights.keys)) where id.sharedBy > 1 && id.sharedBy <= maxShare {
@@ -349,17 +369,36 @@ extension Database {
                 byAccount[other] = la
             }
         }
-        return byAccount.values.sorted { ($0.strength, $1.account) > ($1.strength, $0.account) }.prefix(limit).map { $0 }
+        var out = byAccount.values.sorted { ($0.strength, $1.account) > ($1.strength, $0.account) }.prefix(limit).map { $0 }
+        // Each neighbour's score and current label.
+        let st = try prepare("""
+            SELECT (SELECT score FROM scores WHERE account_id = ?1),
+                   (SELECT nullif(label, 'none') FROM labels WHERE account_id = ?1 ORDER BY id DESC LIMIT 1)
+            """)
+        for i in out.indices {
+            try st.bind([.text(out[i].account)])
+            if try st.step() { out[i].score = st.optionalDouble(0); out[i].label = st.text(1) }
+            st.reset()
+        }
+        return out
     }
+
+    /// Identifiers shared by more than this many accounts link nothing (`linkedAccounts`).
+    public static let linkMaxShare: Int64 = 200
 
     /// Accounts using one identifier, most active first, a page at a time.
     /// Accounts sharing an identifier (most events with it first). Two more kinds read the
     /// detection results: `groups` lists rings / clusters / farms (the row's `account` is the
     /// group id, `events` its size) and `group` lists one group's members.
     public func pivotPage(kind: String, value: String, after: (Int64, String)?, limit: Int) throws -> [PivotRow] {
+        try pivotPage(kind: kind, value: value, sort: .events, after: after.map { (.int($0.0), $0.1) }, limit: limit)
+    }
+
+    /// A page in the order `sort` gives (`after`: the last row's sort key and id, see `PivotSort.key`).
+    public func pivotPage(kind: String, value: String, sort: PivotSort, after: (SQLValue, String)?, limit: Int) throws -> [PivotRow] {
         var sql: String
         var args: [SQLValue] = [.text(kind), .text(value)]
-        let keyset: (String, String)
+        var keyset: (String, String)
         switch kind {
         case "groups":
             sql = """
@@ -372,7 +411,7 @@ extension Database {
                 SELECT s.account_id, s.n_findings, a.first_seen, a.last_seen, a.kind, a.country, coalesce(a.n_events, 0),
                        s.score, s.risk_type, s.reasons
                 FROM scores s LEFT JOIN accounts a ON a.account_id = s.account_id
-                WHERE s.group_id = ?2 AND ?1 = 'group'
+                WHERE s.account_id IN (\(Database.groupMembersSQL("?2"))) AND ?1 = 'group'
                 """
             keyset = ("s.n_findings", "s.account_id")
         default:
@@ -384,8 +423,14 @@ extension Database {
                 """
             keyset = ("l.events", "l.account_id")
         }
-        if let after { sql += " AND (\(keyset.0) < ?3 OR (\(keyset.0) = ?3 AND \(keyset.1) > ?4))"; args += [.int(after.0), .text(after.1)] }
-        sql += " ORDER BY \(keyset.0) DESC, \(keyset.1) LIMIT \(limit)"
+        keyset.0 = sort.expression(kind: kind) ?? keyset.0
+        if sort == .account {
+            if let after { sql += " AND \(keyset.1) > ?3"; args += [.text(after.1)] }
+            sql += " ORDER BY \(keyset.1) LIMIT \(limit)"
+        } else {
+            if let after { sql += " AND (\(keyset.0) < ?3 OR (\(keyset.0) = ?3 AND \(keyset.1) > ?4))"; args += [after.0, .text(after.1)] }
+            sql += " ORDER BY \(keyset.0) DESC, \(keyset.1) LIMIT \(limit)"
+        }
         let st = try prepare(sql)
         try st.bind(args)
         var out: [PivotRow] = []
@@ -403,10 +448,10 @@ extension Database {
     public func pivotSummary(kind: String, value: String) throws -> (accounts: Int64, events: Int64) {
         switch kind {
         case "groups":
-            let r = try rows("SELECT count(*), coalesce(sum(size), 0) FROM groups")[0]
-            return (r[0].int ?? 0, r[1].int ?? 0)
+            // Accounts in any group, each once (an account may be in two rings).
+            return (try int("SELECT count(*) FROM groups"), try groupedAccounts())
         case "group":
-            let r = try rows("SELECT count(*), coalesce(sum(a.n_events), 0) FROM scores s LEFT JOIN accounts a USING (account_id) WHERE s.group_id = ?", [.text(value)])[0]
+            let r = try rows("SELECT count(*), coalesce(sum(a.n_events), 0) FROM scores s LEFT JOIN accounts a USING (account_id) WHERE s.account_id IN (\(Database.groupMembersSQL("?1")))", [.text(value)])[0]
             return (r[0].int ?? 0, r[1].int ?? 0)
         default:
             let r = try rows("SELECT count(*), coalesce(sum(events), 0) FROM links WHERE kind = ? AND value = ?", [.text(kind), .text(value)])[0]

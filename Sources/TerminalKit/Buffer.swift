@@ -244,3 +244,16 @@ public enum TextWidth {
         return t + String(repeating: " ", count: max(0, width - of(t)))
     }
 }
+
+extension Buffer {
+    /// Copies `source` with its top-left corner at (x, y), only the cells inside `clip` (and
+    /// this buffer): a picture drawn whole, shown in part.
+    public func copy(_ source: Buffer, to x: Int, _ y: Int, clip: Rect) {
+        let x0 = max(x, clip.x, 0), x1 = min(x + source.width, clip.maxX, width)
+        let y0 = max(y, clip.y, 0), y1 = min(y + source.height, clip.maxY, height)
+        guard x0 < x1, y0 < y1 else { return }
+        for ty in y0..<y1 {
+            for tx in x0..<x1 { self[tx, ty] = source[tx - x, ty - y] }
+        }
+    }
+}

@@ -104,8 +104,11 @@ public enum Panel {
             let maxT = totals.max() ?? 0
             let valueW = min(7, totals.map { TextWidth.of(Human.count($0)) }.max() ?? 1)
             let barW = max(1, inner.width - labelW - valueW - 2)
-            // The latest rows when they don't all fit.
-            let shown = Array(p.x.indices.suffix(rowsAvail))
+            // The latest rows when they don't all fit — and it says so.
+            let shown = Array(p.x.indices.suffix(max(0, rowsAvail)))
+            if shown.count < p.x.count {
+                buf.writeRight("latest \(shown.count) of \(p.x.count)", x: inner.x, y: inner.y, width: inner.width, style: muted)
+            }
             for (k, i) in shown.enumerated() {
                 let y = inner.y + 1 + k
                 buf.write(TextWidth.pad(TextWidth.truncate(p.x[i], to: labelW), to: labelW), x: inner.x, y: y, style: muted)

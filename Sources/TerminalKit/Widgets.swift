@@ -8,8 +8,11 @@ public struct Column: Sendable {
     public var width: Int
     public var flex: Int
     public var align: Align
-    public init(_ title: String, width: Int = 0, flex: Int = 0, align: Align = .left) {
-        self.title = title; self.width = width; self.flex = flex; self.align = align
+    /// Holds identifiers (account ids): as wide as its widest cell, never truncated; the
+    /// other columns give way first. `width` is then its least width.
+    public var identifier: Bool
+    public init(_ title: String, width: Int = 0, flex: Int = 0, align: Align = .left, identifier: Bool = false) {
+        self.title = title; self.width = width; self.flex = flex; self.align = align; self.identifier = identifier
     }
 }
 
@@ -37,6 +40,12 @@ public struct TableView {
         self.columns = columns; self.rows = rows; self.selected = selected
     }
 
+    /// Column widths for a total width and the rows shown: identifier columns are sized to
+    /// their content, then fixed widths, flex columns share the rest.
+    public static func layout(_ columns: [Column], width: Int, rows: [TableRow]) -> [Int] {
+        layout(TableLayout.sized(columns, cells: rows.map(\.cells)), width: width)
+    }
+
     /// Column widths for a total width: fixed widths first, flex columns share the rest.
     public static func layout(_ columns: [Column], width: Int) -> [Int] {
         let gaps = max(0, columns.count - 1)
@@ -54,10 +63,16 @@ public struct TableView {
         let used = out.reduce(0, +) + gaps
         if let lastFlex = columns.lastIndex(where: { $0.flex > 0 }), used < width { out[lastFlex] += width - used }
         var over = out.reduce(0, +) + gaps - width
-        var i = out.count - 1
-        while over > 0 && i >= 0 {
-            let cut = min(over, max(0, out[i] - 1))
-            out[i] -= cut; over -= cut; i -= 1
+        // Identifier columns give way last.
+        for ids in [false, true] {
+            var i = out.count - 1
+            while over > 0 && i >= 0 {
+                if columns[i].identifier == ids {
+                    let cut = min(over, max(0, out[i] - 1))
+                    out[i] -= cut; over -= cut
+                }
+                i -= 1
+            }
         }
         left = 0
         return out
@@ -65,7 +80,7 @@ public struct TableView {
 
     public func render(into buf: Buffer, area: Rect, theme: Theme) {
         guard area.height > 0, area.width > 0 else { return }
-        let widths = Self.layout(columns, width: area.width)
+        let widths = Self.layout(columns, width: area.width, rows: rows)
         let header = theme["header"]
         buf.fill(Rect(x: area.x, y: area.y, width: area.width, height: 1), style: header)
         var x = area.x
@@ -239,5 +254,18 @@ public enum Human {
         if s < 86_400 * 60 { return "\(s / 86_400)d" }
         if s < 86_400 * 730 { return "\(s / (86_400 * 30))mo" }
         return "\(s / (86_400 * 365))y"
+    }
+}
+
+/// Widths from content.
+public enum TableLayout {
+    /// The columns with each identifier column widened to its title and widest cell.
+    public static func sized(_ columns: [Column], cells: [[String]]) -> [Column] {
+        var out = columns
+        for i in out.indices where out[i].identifier && out[i].flex == 0 {
+            let widest = cells.reduce(TextWidth.of(out[i].title)) { i < $1.count ? max($0, TextWidth.of($1[i])) : $0 }
+            out[i].width = max(out[i].width, widest)
+        }
+        return out
     }
 }

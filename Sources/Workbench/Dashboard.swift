@@ -19,20 +19,6 @@ public enum DashRange: String, CaseIterable, Sendable {
     }
 }
 
-public struct DashScreen {
-    var uid: Int
-    public var name = "overview"
-    public var range: DashRange = .week
-    public var panels: [PanelData] = []
-    public var loading = true
-    public var loadedAt: Int64?
-    /// SQLite's data_version when loaded: a change means another connection committed.
-    var dataVersion: Int64?
-    public var scroll = 0
-    public var autoRefresh = true
-    public var available: [String] = []
-}
-
 public enum DashLoaded {
     case panels(uid: Int, panels: [PanelData], version: Int64, available: [String])
     case version(uid: Int, Int64)
@@ -115,6 +101,11 @@ public struct DashboardFile: Equatable {
             }
             p.x = order
             p.series = order.map { PanelData.Series($0, by[$0]!) }
+        case .gauge:
+            // One value 0..1 and, optionally, a text naming it: the bar and its label agree.
+            let g = DashGauge(columns: columns, rows: rows)
+            p.x = [g.label]
+            p.series = g.value.map { [PanelData.Series("value", [$0])] } ?? []
         default:
             if columns.count == 3, rows.contains(where: { if case .text = $0[1] { return true }; return false }) {
                 // Long form: x, series, value.
@@ -222,7 +213,7 @@ public enum Dashboards {
             guard let (from, to) = win else { return PanelData(title: "Flagged accounts per day", kind: .stacked) }
             let f = try StoreMetrics.flagsPerDay(db, from: from, to: to)
             return PanelData(title: "Flagged accounts per day by risk type", kind: .stacked, x: f.days.map(dayLabel),
-                             series: f.series.map { PanelData.Series($0.0, $0.1) }, note: "score ≥ 0.5, by day of last activity")
+                             series: f.series.map { PanelData.Series($0.0, $0.1) }, note: "flagged: score ≥ \(StoreMetrics.flagThreshold), by day of last activity")
         }
         attempt("Queue", .number) {
             let q = try StoreMetrics.queue(db, now: now)
@@ -256,7 +247,7 @@ public enum Dashboards {
         attempt("Precision per detector", .table) {
             let p = try StoreMetrics.precisionByDetector(db)
             return PanelData(title: "Precision per detector and rule (from labels)", kind: .table,
-                             columns: ["detector", "flagged", "fraud", "legit", "precision"],
+                             columns: ["detector", "found", "fraud", "legit", "precision"],
                              rows: p.map { [$0.detector, String($0.flagged), String($0.fraud), String($0.legit), $0.precision.map { String(format: "%.3f", $0) } ?? ""] })
         }
         attempt("Scores by label", .stacked) {
@@ -281,7 +272,7 @@ public enum Dashboards {
             let runs = try StoreMetrics.alertsPerRun(db)
             let types = Array(Set(runs.flatMap { $0.byType.keys })).sorted()
             return PanelData(title: "Flagged accounts per detection run", kind: .stacked, x: runs.map { "run \($0.run)" },
-                             series: types.map { t in PanelData.Series(t, runs.map { $0.byType[t] ?? 0 }) })
+                             series: types.map { t in PanelData.Series(t, runs.map { $0.byType[t] ?? 0 }) }, note: "score ≥ \(StoreMetrics.flagThreshold), the last ten runs")
         }
         return panels
     }
@@ -325,106 +316,29 @@ public enum DashLayout {
         for row in layout(panels, width: area.width) {
             let y = area.y + row.y - scroll
             guard y + row.height > area.y, y < area.maxY else { continue }
-            // A panel cut by the top or bottom edge is drawn where it fits.
-            let top = max(y, area.y), bottom = min(y + row.height, area.maxY)
-            guard bottom - top >= 3 else { continue }
             for (p, x, w) in row.items {
-                Panel.render(panels[p], into: buf, area: Rect(x: area.x + x, y: top, width: w, height: bottom - top), theme: theme, palette: palette)
+                // Drawn whole, then the part inside the area shown: a panel cut by an edge
+                // scrolls, it is never squashed.
+                let whole = Buffer(width: w, height: row.height)
+                Panel.render(panels[p], into: whole, area: whole.area, theme: theme, palette: palette)
+                buf.copy(whole, to: area.x + x, y, clip: area)
             }
         }
     }
 }
 
-extension AppState {
-    mutating func openDashboard() -> [Request] {
-        let d = DashScreen(uid: uid())
-        stack = [.dash(d)]
-        return [.dashLoad(uid: d.uid, name: d.name, range: d.range)]
-    }
 
-    /// `:dash [NAME] [RANGE]`.
-    mutating func dashCommand(_ arg: String) -> [Request] {
-        guard case .dash(var d) = stack[0] else { return [] }
-        stack = [stack[0]]
-        for w in arg.split(separator: " ").map(String.init) {
-            if let r = DashRange(rawValue: w) { d.range = r } else { d.name = w }
-        }
-        if arg.isEmpty { stack[0] = .dash(d); return [] }
-        d.loading = true
-        d.scroll = 0
-        stack[0] = .dash(d)
-        return [.dashLoad(uid: d.uid, name: d.name, range: d.range)]
-    }
-
-    mutating func dashKey(_ key: Key, _ d: inout DashScreen) -> [Request] {
-        let visible = height - 2
-        let total = DashLayout.totalHeight(d.panels, width: width)
-        switch key {
-        case .down, .char("j"), .wheelDown: d.scroll = min(max(0, total - visible), d.scroll + 2)
-        case .up, .char("k"), .wheelUp: d.scroll = max(0, d.scroll - 2)
-        case .pageDown, .char(" "), .ctrl("d"): d.scroll = min(max(0, total - visible), d.scroll + visible / 2)
-        case .pageUp, .ctrl("u"): d.scroll = max(0, d.scroll - visible / 2)
-        case .char("g"), .home: d.scroll = 0
-        case .char("G"), .end: d.scroll = max(0, total - visible)
-        case .char("r"):
-            d.loading = true
-            say("refreshing \(d.name)…")
-            return [.dashLoad(uid: d.uid, name: d.name, range: d.range)]
-        case .char("a"):
-            d.autoRefresh.toggle()
-            say(d.autoRefresh ? "auto-refresh on: redraws when the store changes" : "auto-refresh off")
-        case .char("["), .char("]"), .char("t"):
-            let all = DashRange.allCases
-            let i = all.firstIndex(of: d.range)!
-            d.range = all[(i + (key == .char("[") ? all.count - 1 : 1)) % all.count]
-            d.loading = true
-            say("range: \(d.range.label)")
-            return [.dashLoad(uid: d.uid, name: d.name, range: d.range)]
-        case .char("n"), .char("N"):
-            guard !d.available.isEmpty else { return [] }
-            let i = d.available.firstIndex(of: d.name) ?? 0
-            d.name = d.available[(i + (key == .char("n") ? 1 : d.available.count - 1)) % d.available.count]
-            d.loading = true
-            d.scroll = 0
-            say("dashboard \(d.name)")
-            return [.dashLoad(uid: d.uid, name: d.name, range: d.range)]
-        default: break
-        }
-        return []
-    }
-
-    mutating func applyDash(_ loaded: Loaded) -> [Request] {
-        guard case .dash(let l) = loaded else { return [] }
-        var reqs: [Request] = []
-        func with(_ uid: Int, _ f: (inout DashScreen) -> Void) {
-            updateScreens(uid: uid) { s in if case .dash(var d) = s { f(&d); s = .dash(d) } }
-        }
-        switch l {
-        case .panels(let uid, let panels, let version, let available):
-            with(uid) { d in
-                d.panels = panels; d.loading = false; d.dataVersion = version; d.available = available
-                d.loadedAt = Timestamp.nowMs()
-            }
-        case .version(let uid, let v):
-            with(uid) { d in
-                guard d.autoRefresh, !d.loading, let old = d.dataVersion, old != v else { return }
-                d.loading = true
-                reqs.append(.dashLoad(uid: d.uid, name: d.name, range: d.range))
-            }
-        }
-        return reqs
-    }
-}
-
-enum DashView {
-    static func render(_ d: DashScreen, _ s: AppState, _ buf: Buffer, _ area: Rect, _ theme: Theme) {
-        let head = "\(d.name) · \(d.range.label) · [ ] range  n next dashboard  r refresh  a auto-refresh \(d.autoRefresh ? "on" : "off")  j k scroll"
-        buf.write(head, x: 1, y: area.y, style: theme["accent"], maxWidth: area.width - 2)
-        let body = Rect(x: 0, y: area.y + 1, width: area.width, height: area.height - 1)
-        if d.panels.isEmpty {
-            buf.write(d.loading ? "loading…" : "nothing to show", x: 2, y: body.y + 1, style: theme["muted"])
-            return
-        }
-        DashLayout.render(d.panels, into: buf, area: body, scroll: d.scroll, theme: theme)
+/// A gauge panel's row: the first number is the value (0..1), the first text its label
+/// (else the value's column name); the label carries the same number as the bar, in %.
+struct DashGauge {
+    var value: Double?
+    var label: String
+    init(columns: [String], rows: [[SQLValue]]) {
+        let row = rows.first ?? []
+        let vi = row.indices.first { if case .text = row[$0] { return false }; return row[$0] != .null }
+        value = vi.flatMap { row[$0].double }
+        let name = row.indices.first { if case .text = row[$0] { return true }; return false }.flatMap { row[$0].string }
+            ?? vi.map { columns[$0] } ?? columns.first ?? ""
+        label = value.map { String(format: "%.0f%% ", min(1, max(0, $0)) * 100) + name } ?? name
     }
 }

@@ -18,17 +18,17 @@ extension AppState {
     }
 
     /// `:reveal REASON`: the account in view, or the SQL console session.
-    mutating func reveal(reason: String) -> [Request] {
+    mutating func reveal(reason: String) -> [Effect] {
         let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         if readOnly { say("read-only session: a PII reveal is audited, which writes; it is off", error: true); return [] }
         guard !why.isEmpty else { say(":reveal REASON — a reveal needs a reason; it goes into the audit trail", error: true); return [] }
         switch top {
         case .account(let a):
             say("revealing…")
-            return [.revealPII(account: a.id, reason: why)]
+            return [.write(.revealPII(account: a.id, reason: why))]
         case .sql:
             say("revealing…")
-            return [.sqlReveal(reason: why)]
+            return [.console(.reveal(reason: why))]
         default:
             say(":reveal works on an account (r) or in the SQL console", error: true)
             return []

@@ -4,12 +4,14 @@ import RiskDetect
 import RiskStore
 import TerminalKit
 
-/// Performs the reads the reducer asks for, against the store.
+/// Performs the store's reads and writes the reducer asks for: reads through the reader
+/// handle, writes through the session's one writer.
 public final class DataService {
-    let store: Store
+    let reader: StoreReader
+    let writer: StoreWriter
     let path: String
     let analyst: String
-    private var writer: Store?
+    var store: Store { reader.store }
 
     /// Where dashboards and saved queries come from (built-in, user, project).
     public var catalog: AssetCatalog = .builtIn
@@ -19,34 +21,33 @@ public final class DataService {
     public init(path: String, analyst: String) throws {
         self.path = path
         self.analyst = analyst
-        store = try Store(path: path, readOnly: true)
+        reader = try StoreReader(path: path)
+        writer = StoreWriter(path: path)
     }
 
-    public func interrupt() { store.db.interrupt() }
+    public func interrupt() { reader.interrupt() }
 
     /// A read-only session (`tui --read-only`) owns no writer: every write is refused here,
     /// whatever the screens let through.
-    public var readOnly = false
-
-    /// The one writable connection, opened on the first write.
-    func writeStore() throws -> Store {
-        if readOnly { throw StoreError("read-only session (--read-only): nothing is written to the store") }
-        if let writer { return writer }
-        let w = try Store(path: path)
-        writer = w
-        return w
+    public var readOnly: Bool {
+        get { writer.readOnly }
+        set { writer.readOnly = newValue }
     }
 
-    public func perform(_ r: Request) -> Loaded {
-        do { return try run(r) } catch let e as StoreError where e.isInterrupt {
+    /// Runs a read or a write; an error becomes the message the status line shows.
+    func perform(_ work: () throws -> Loaded) -> Loaded {
+        do { return try work() } catch let e as StoreError where e.isInterrupt {
             return .info("cancelled")
         } catch {
             return .failed("\(error)")
         }
     }
 
-    func run(_ r: Request) throws -> Loaded {
-        let db = store.db
+    public func perform(_ r: StoreRead) -> Loaded { perform { try read(r) } }
+    public func perform(_ w: StoreWrite) -> Loaded { perform { try write(w) } }
+
+    func read(_ r: StoreRead) throws -> Loaded {
+        let db = reader.db
         switch r {
         case .queuePage(let uid, let q, let dir, let anchor):
             return .queuePage(uid: uid, direction: dir, rows: try db.queuePage(q, direction: dir, anchor: anchor, limit: pageSize))
@@ -56,18 +57,10 @@ public final class DataService {
             let p = try db.accountProfile(id)
             let ids = p == nil ? [] : try db.identifiers(of: id)
             let linked = p == nil ? [] : try db.linkedAccounts(id)
-            var daily: [Double] = []
-            if let f = p?.firstSeen, let l = p?.lastSeen {
-                let days = Int((l - f) / 86_400_000) + 1
-                daily = Array(repeating: 0, count: min(days, 3650))
-                for row in try db.rows("SELECT (ts - ?2) / 86400000, count(*) FROM events WHERE account_id = ?1 GROUP BY 1", [.text(id), .int(f)]) {
-                    if let d = row[0].int, d >= 0, Int(d) < daily.count { daily[Int(d)] = Double(row[1].int ?? 0) }
-                }
-            }
-            return .account(uid: uid, profile: p, identifiers: ids, linked: linked, daily: daily)
-        case .pivotPage(let uid, let kind, let value, let after):
-            let rows = try db.pivotPage(kind: kind, value: value, after: after, limit: pageSize)
-            let sum = after == nil ? try db.pivotSummary(kind: kind, value: value) : (0, 0)
+            return .account(uid: uid, profile: p, identifiers: ids, linked: linked, daily: try dailyActivity(db, p))
+        case .pivotPage(let uid, let kind, let value, let after, let sort):
+            let rows = try db.pivotPage(kind: kind.rawValue, value: value, sort: sort, after: after, limit: pageSize)
+            let sum = after == nil ? try db.pivotSummary(kind: kind.rawValue, value: value) : (0, 0)
             return .pivotPage(uid: uid, append: after != nil, rows: rows, accounts: sum.0, events: sum.1)
         case .timelinePage(let uid, let account, let types, let dir, let anchor, let from):
             return .timelinePage(uid: uid, direction: dir, rows: try db.timelinePage(account: account, types: types, direction: dir, anchor: anchor, from: from, limit: pageSize))
@@ -75,40 +68,6 @@ public final class DataService {
             return .activity(uid: uid, lanes: try db.activity(account: account, from: from, to: to, buckets: buckets))
         case .eventDetail(let uid, let id):
             return .eventDetail(uid: uid, fields: try db.eventFields(id: id))
-        case .revealPII(let account, let reason):
-            try writeStore().db.audit(analyst: analyst, source: "tui", action: "reveal_pii", account: account, note: reason)
-            return .revealed(account: account, message: "PII revealed for \(account) — in the audit trail as \(analyst)")
-        case .label(let account, let value, let category, let note, let undo):
-            _ = try writeStore()
-            guard let v = LabelValue(rawValue: value) else { return .failed("label '\(value)' is not fraud, legit, unsure or none") }
-            let before = try writer!.currentLabel(account)
-            try writer!.addLabels([LabelInput(account: account, label: v, category: category, note: note)], analyst: analyst, source: "tui")
-            let previous = before.map { $0.label + ($0.category.map { ":" + $0 } ?? "") }
-            return .labelled(account: account, value: value, category: category, previous: previous, undo: undo)
-        case .labelMany(let accounts, let group, let value, let category, let note):
-            _ = try writeStore()
-            guard let v = LabelValue(rawValue: value) else { return .failed("label '\(value)' is not fraud, legit or unsure") }
-            var ids = accounts
-            if let group {
-                ids = try writer!.db.rows("SELECT account_id FROM scores WHERE group_id = ? ORDER BY account_id", [.text(group)]).compactMap { $0[0].string }
-                if ids.isEmpty { return .failed("no accounts in group \(group)") }
-            }
-            try writer!.addLabels(ids.map { LabelInput(account: $0, label: v, category: category, note: note) }, analyst: analyst, source: "tui")
-            return .labelledMany(accounts: ids, value: value, what: group.map { "group \($0)" } ?? "marked rows")
-        case .setStatus(let account, let status):
-            _ = try writeStore()
-            do { try writer!.setCaseStatus(account, status, analyst: analyst, source: "tui") } catch let e as ClaimError { return .failed(e.description) }
-            return .info("\(account): case \(status)")
-        case .claim(let account):
-            _ = try writeStore()
-            do { try writer!.claim(account, analyst: analyst, source: "tui") } catch let e as ClaimError { return .failed(e.description) }
-            return .claimed(account: account, open: false)
-        case .claimNext(let riskType):
-            _ = try writeStore()
-            guard let id = try writer!.claimNext(analyst: analyst, riskType: riskType, source: "tui") else {
-                return .info("no unclaimed, unlabelled case left\(riskType.map { " of \($0)" } ?? "")")
-            }
-            return .claimed(account: id, open: true)
         case .complete(let prefix, _):
             return .completions(command: prefix, candidates: try completions(prefix))
         case .dashLoad(let uid, let name, let range):
@@ -116,8 +75,41 @@ public final class DataService {
             return .dash(.panels(uid: uid, panels: panels, version: try db.int("PRAGMA data_version"), available: Dashboards.available(catalog: catalog)))
         case .dashPoll(let uid):
             return .dash(.version(uid: uid, try db.int("PRAGMA data_version")))
-        case .detect, .detectWith, .cancelDetect, .sqlCatalog, .sqlRun, .sqlFetch, .sqlExplain, .sqlHistory, .sqlExport, .sqlBatch, .sqlSave, .sqlCancel, .sqlReveal, .copy:
-            return .info("")      // handled by App / SQLService
+        case .exportList(let list, let path):
+            return try ListExporter(db: db).export(list, to: path)
+        }
+    }
+
+    /// Events per day over the account's life, for its activity sparkline.
+    func dailyActivity(_ db: Database, _ p: AccountProfile?) throws -> [Double] {
+        guard let p, let f = p.firstSeen, let l = p.lastSeen else { return [] }
+        let days = Int((l - f) / 86_400_000) + 1
+        var daily = Array(repeating: 0.0, count: min(days, 3650))
+        for row in try db.rows("SELECT (ts - ?2) / 86400000, count(*) FROM events WHERE account_id = ?1 GROUP BY 1", [.text(p.account), .int(f)]) {
+            if let d = row[0].int, d >= 0, Int(d) < daily.count { daily[Int(d)] = Double(row[1].int ?? 0) }
+        }
+        return daily
+    }
+
+    func write(_ w: StoreWrite) throws -> Loaded {
+        let store = try writer.open()
+        switch w {
+        case .revealPII(let account, let reason):
+            try store.db.audit(analyst: analyst, source: "tui", action: "reveal_pii", account: account, note: reason)
+            return .revealed(account: account, message: "PII revealed for \(account) — in the audit trail as \(analyst)")
+        case .label(let batch):
+            return try LabelWriter(store: store, analyst: analyst).write(batch)
+        case .setStatus(let account, let status):
+            do { try store.setCaseStatus(account, status.rawValue, analyst: analyst, source: "tui") } catch let e as ClaimError { return .failed(e.description) }
+            return .caseChanged(account: account, state: try store.db.caseState(account), message: "\(account): case \(status.rawValue)")
+        case .claim(let account):
+            do { try store.claim(account, analyst: analyst, source: "tui") } catch let e as ClaimError { return .failed(e.description) }
+            return .caseChanged(account: account, state: try store.db.caseState(account), message: "\(account) claimed — yours to review")
+        case .claimNext(let riskType):
+            guard let id = try store.claimNext(analyst: analyst, riskType: riskType, source: "tui") else {
+                return .info("no unclaimed, unlabelled case left\(riskType.map { " of \($0)" } ?? "")")
+            }
+            return .claimed(account: id, open: true)
         }
     }
 
@@ -125,7 +117,7 @@ public final class DataService {
         let parts = line.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         if parts.count <= 1 {
             let p = parts.first ?? ""
-            return Commands.all.map(\.0).filter { $0.hasPrefix(p) }.map { $0 + " " }
+            return Commands.all.map { $0.0 }.filter { $0.hasPrefix(p) }.map { $0 + " " }
         }
         let cmd = parts[0], arg = parts[1]
         let like = arg.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "\\_") + "%"
@@ -138,13 +130,13 @@ public final class DataService {
             values = Dashboards.available(catalog: catalog).filter { $0.hasPrefix(arg) }
         case "batch":
             values = try store.db.batches().map(\.name).filter { $0.hasPrefix(arg) }
-        case "sort": values = QueueSort.allCases.map(\.rawValue).filter { $0.hasPrefix(arg) }
+        case "sort": values = QueueView.sortNames.filter { $0.hasPrefix(arg) }
         case "account", "a":
             values = try store.db.rows("SELECT account_id FROM accounts WHERE account_id LIKE ? ESCAPE '\\' ORDER BY account_id LIMIT 20", [.text(like)]).compactMap { $0[0].string }
         default:
             if let kind = Commands.pivotKinds[cmd] {
                 values = try store.db.rows("SELECT DISTINCT value FROM links WHERE kind = ? AND value LIKE ? ESCAPE '\\' ORDER BY value LIMIT 20",
-                                           [.text(kind), .text(like)]).compactMap { $0[0].string }
+                                           [.text(kind.rawValue), .text(like)]).compactMap { $0[0].string }
             }
         }
         return values.map { "\(cmd) \($0)" }
@@ -159,6 +151,8 @@ public struct WorkbenchConfig {
     public var analyst: String?
     /// Hours to review a case, per risk type (`[sla]` section: `ato = 4`; `default = 24` for the rest).
     public var sla: [String: Double] = [:]
+    /// A label closes the account's case (`close_case_on_label = false` keeps it open).
+    public var closeCaseOnLabel = true
 
     /// `path`: the settings file in effect (nil: none). `named`: someone named it (--config,
     /// RISKDESK_CONFIG), so it must exist; only the default one may be absent.
@@ -185,6 +179,9 @@ public struct WorkbenchConfig {
             case "mouse":
                 guard case .bool(let b) = value else { throw ConfigError(file: path, line: line, message: "mouse must be true or false, not \(value.typeName)") }
                 c.mouse = b
+            case "close_case_on_label":
+                guard case .bool(let b) = value else { throw ConfigError(file: path, line: line, message: "close_case_on_label must be true or false, not \(value.typeName)") }
+                c.closeCaseOnLabel = b
             case "analyst":
                 guard let s = value.string else { throw ConfigError(file: path, line: line, message: "analyst must be a string, not \(value.typeName)") }
                 c.analyst = s
@@ -193,7 +190,7 @@ public struct WorkbenchConfig {
                 guard hours > 0, hours.isFinite else { throw ConfigError(file: path, line: line, message: "\(key) must be more than 0 hours") }
                 c.sla[String(k.dropFirst(4))] = hours
             default:
-                throw ConfigError(file: path, line: line, message: "unknown setting '\(key)' (known: theme, mouse, analyst, [sla] RISK_TYPE = HOURS)")
+                throw ConfigError(file: path, line: line, message: "unknown setting '\(key)' (known: theme, mouse, analyst, close_case_on_label, [sla] RISK_TYPE = HOURS)")
             }
         }
         return c
@@ -223,6 +220,11 @@ public final class App {
     public var sla: [String: Double] {
         get { state.sla }
         set { state.sla = newValue }
+    }
+    /// A label closes the account's case (config `close_case_on_label`).
+    public var closeCaseOnLabel: Bool {
+        get { state.closeCaseOnLabel }
+        set { state.closeCaseOnLabel = newValue }
     }
     /// Labelling, claiming and detection refused (`riskdesk tui --read-only`).
     public var readOnly: Bool {
@@ -272,26 +274,25 @@ public final class App {
         if (try? data.store.db.int("SELECT EXISTS (SELECT 1 FROM scores)")) == 1 { state.preferScoreOrder() }
         // The first page is read before the first frame: it is one indexed page, ~1 ms.
         for r in state.start() {
-            if case .queuePage = r { deliver(data.perform(r)) } else { submit(r) }
+            if case .read(let read) = r, case .queuePage = read { deliver(data.perform(read)) } else { submit(r) }
         }
         drain()
     }
 
-    /// Sends reads to the worker (or runs them now in synchronous mode).
-    func submit(_ r: Request) {
-        switch r {
-        case .detect: startDetection(); return
-        case .detectWith(let choice): startDetection(choice); return
-        case .cancelDetect: detectCancel?.cancel(); return
-        case .sqlCancel: sql.interrupt(); return
-        case .copy(let text): terminal.copyToClipboard(text); return
-        case .sqlCatalog, .sqlRun, .sqlFetch, .sqlExplain, .sqlHistory, .sqlExport, .sqlBatch, .sqlSave, .sqlReveal:
+    /// Sends each effect to its executor: store reads and writes to the worker (in order),
+    /// the console's work to its thread, detection to its own; synchronous mode runs them now.
+    func submit(_ e: Effect) {
+        switch e {
+        case .read(let r): enqueue(on: worker) { [data] in data.perform(r) }
+        case .write(let w): enqueue(on: worker) { [data] in data.perform(w) }
+        case .console(.cancel): sql.interrupt()
+        case .console(let c):
             sql.clearCancel()     // a Ctrl-C before this request was for the work before it
-            enqueue(on: sqlWorker) { [sql] in sql.perform(r) }
-            return
-        default: break
+            enqueue(on: sqlWorker) { [sql] in sql.perform(c) }
+        case .detect(.run(let choice)): startDetection(choice)
+        case .detect(.cancel): detectCancel?.cancel()
+        case .copy(let text): terminal.copyToClipboard(text)
         }
-        enqueue(on: worker) { [data] in data.perform(r) }
     }
 
     /// Runs `work` on a queue (inline in synchronous mode); its answer lands in the inbox.
@@ -410,7 +411,7 @@ public final class App {
             let now = DispatchTime.now().uptimeNanoseconds
             if case .dash(let d) = state.top, d.autoRefresh, !d.loading, now - lastPoll > 2_000_000_000 {
                 lastPoll = now
-                submit(.dashPoll(uid: d.uid))
+                submit(.read(.dashPoll(uid: d.uid)))
             }
             if dirty {
                 terminal.draw(frame())

@@ -57,12 +57,8 @@ public struct SQLResult {
         return rows.indices.contains(i) ? rows[i] : nil
     }
 
-    /// The column Enter opens accounts from: the current one if it names accounts, else the first that does.
-    public var accountColumn: Int? {
-        func isAccount(_ s: String) -> Bool { s.lowercased().contains("account") }
-        if columns.indices.contains(column), isAccount(columns[column]) { return column }
-        return columns.firstIndex(where: isAccount)
-    }
+    /// The column Enter opens accounts from: the current one if it holds account ids, else the first that does.
+    public var accountColumn: Int? { AccountColumn.pick(columns: columns, rows: rows, current: column) }
 }
 
 let sqlPage = 200
@@ -83,7 +79,7 @@ extension AppState {
         say(hint)
     }
 
-    mutating func openSQL(saved name: String?) -> [Request] {
+    mutating func openSQL(saved name: String?) -> [Effect] {
         var reqs = switchTab(.sql)
         stack = [stack[0]]
         guard case .sql(var q) = stack[0] else { return reqs }
@@ -91,7 +87,7 @@ extension AppState {
             if let s = q.catalog.saved.first(where: { $0.name == name }) { loadSaved(s, &q) } else if q.catalog.saved.isEmpty {
                 // Opened when the catalog arrives (a new console has already asked for it).
                 q.pendingOpen = name
-                if !reqs.contains(where: { if case .sqlCatalog = $0 { return true } else { return false } }) { reqs.append(.sqlCatalog(uid: q.uid)) }
+                if !reqs.contains(where: { if case .console(.catalog) = $0 { return true } else { return false } }) { reqs.append(.console(.catalog(uid: q.uid))) }
             } else {
                 say("no saved query '\(name)' — Tab after :sql lists them", error: true)
             }
@@ -108,7 +104,7 @@ extension AppState {
     }
 
     /// Runs the selection, or the statement under the cursor (asking for its parameters first).
-    mutating func runSQL(_ q: inout SQLScreen, explain: Bool) -> [Request] {
+    mutating func runSQL(_ q: inout SQLScreen, explain: Bool) -> [Effect] {
         let text = q.editor.text
         let sql: String, base: Int
         if let sel = q.editor.selection, let t = q.editor.selectedText {
@@ -126,17 +122,17 @@ extension AppState {
         return startSQL(&q, sql: sql, base: base, explain: explain)
     }
 
-    mutating func startSQL(_ q: inout SQLScreen, sql: String, base: Int, explain: Bool) -> [Request] {
-        if explain { return [.sqlExplain(uid: q.uid, sql: sql, params: q.params)] }
+    mutating func startSQL(_ q: inout SQLScreen, sql: String, base: Int, explain: Bool) -> [Effect] {
+        if explain { return [.console(.explain(uid: q.uid, sql: sql, params: q.params))] }
         q.nextQID += 1
         q.result = SQLResult(qid: q.nextQID, sql: sql, base: base, params: q.params)
         q.completion = nil
         say("running… Ctrl-C cancels")
-        return [.sqlRun(uid: q.uid, qid: q.nextQID, sql: sql, params: q.params, write: q.write, sort: nil, pageRows: sqlPage)]
+        return [.console(.run(uid: q.uid, qid: q.nextQID, sql: sql, params: q.params, write: q.write, sort: nil, pageRows: sqlPage))]
     }
 
     /// Keys of the console; false when the key is left to the global bindings.
-    mutating func sqlKey(_ key: Key, _ q: inout SQLScreen) -> (Bool, [Request]) {
+    mutating func sqlKey(_ key: Key, _ q: inout SQLScreen) -> (Bool, [Effect]) {
         let layout = sqlLayout
         defer { q.editor.scrollIntoView(rows: layout.editor, cols: max(1, width - 6)) }
         // Overlays take every key.
@@ -166,7 +162,7 @@ extension AppState {
                 q.history = nil
                 q.focusGrid = false
             default:
-                if h.field.handle(key) { h.index = 0; q.history = h; return (true, [.sqlHistory(uid: q.uid, search: h.field.text)]) }
+                if h.field.handle(key) { h.index = 0; q.history = h; return (true, [.console(.history(uid: q.uid, search: h.field.text))]) }
             }
             return (true, [])
         }
@@ -194,9 +190,9 @@ extension AppState {
             return (true, [])
         case .ctrl("r"):
             q.history = (TextField(), [], 0)
-            return (true, [.sqlHistory(uid: q.uid, search: "")])
+            return (true, [.console(.history(uid: q.uid, search: ""))])
         case .ctrl("c"):
-            if q.result?.running == true || q.result?.loading == true { say("cancelling…"); return (true, [.sqlCancel]) }
+            if q.result?.running == true || q.result?.loading == true { say("cancelling…"); return (true, [.console(.cancel)]) }
             if !q.focusGrid, let t = q.editor.selectedText { q.editor.clipboard = t; say("copied \(t.count) characters"); return (true, [.copy(t)]) }
             say("nothing running to cancel — :q quits")
             return (true, [])
@@ -217,7 +213,7 @@ extension AppState {
         return gridKey(key, &q)
     }
 
-    mutating func editorKey(_ key: Key, _ q: inout SQLScreen) -> [Request] {
+    mutating func editorKey(_ key: Key, _ q: inout SQLScreen) -> [Effect] {
         switch key {
         case .esc:
             q.focusGrid = true
@@ -246,7 +242,7 @@ extension AppState {
     /// Reads the rows the view needs when the window doesn't hold them (or soon won't).
     /// The cursor may run ahead of what is read (a held PgDn): the view shows "…" there
     /// until the rows arrive.
-    func gridFetch(_ q: SQLScreen, _ r: inout SQLResult) -> [Request] {
+    func gridFetch(_ q: SQLScreen, _ r: inout SQLResult) -> [Effect] {
         guard !r.loading, !r.running, r.error == nil, !r.columns.isEmpty else { return [] }
         let visible = sqlLayout.grid
         let end = r.offset + r.rows.count
@@ -255,10 +251,10 @@ extension AppState {
         let nearEnd = !r.done && end - wantHi < 50
         guard !covered || nearEnd else { return [] }
         r.loading = true
-        return [.sqlFetch(uid: q.uid, qid: r.qid, from: max(0, r.scroll - sqlWindow / 3), count: sqlWindow)]
+        return [.console(.fetch(uid: q.uid, qid: r.qid, from: max(0, r.scroll - sqlWindow / 3), count: sqlWindow))]
     }
 
-    mutating func gridKey(_ key: Key, _ q: inout SQLScreen) -> (Bool, [Request]) {
+    mutating func gridKey(_ key: Key, _ q: inout SQLScreen) -> (Bool, [Effect]) {
         guard var r = q.result else {
             if key == .char("i") || key == .enter || key == .char("a") { q.focusGrid = false; return (true, []) }
             return (false, [])
@@ -266,7 +262,11 @@ extension AppState {
         let visible = sqlLayout.grid
         var target = r.cursor
         switch key {
-        case .esc, .char("i"), .char("a"): q.focusGrid = false; say("editing — Esc goes to the results"); return (true, [])
+        case .char("i"), .char("a"): q.focusGrid = false; say("editing — Esc goes to the results"); return (true, [])
+        case .esc:
+            // Esc never leads into the editor: a `:save` typed after it is a command, not text.
+            say("results — i edits the statement; : commands")
+            return (true, [])
         case .down, .char("j"): target += 1
         case .up, .char("k"): target -= 1
         case .pageDown, .char(" "): target += visible
@@ -276,14 +276,14 @@ extension AppState {
         case .wheelDown: target += 3
         case .wheelUp: target -= 3
         case .char("g"), .home:
-            if r.offset > 0 { r.loading = true; r.cursor = 0; r.scroll = 0; q.result = r; return (true, [.sqlFetch(uid: q.uid, qid: r.qid, from: 0, count: sqlWindow)]) }
+            if r.offset > 0 { r.loading = true; r.cursor = 0; r.scroll = 0; q.result = r; return (true, [.console(.fetch(uid: q.uid, qid: r.qid, from: 0, count: sqlWindow))]) }
             target = 0
         case .char("G"), .end:
             if !r.done {
                 guard !r.loading else { return (true, []) }
                 r.loading = true; r.jumpToEnd = true; q.result = r
                 say("reading to the end… Ctrl-C stops")
-                return (true, [.sqlFetch(uid: q.uid, qid: r.qid, from: -1, count: sqlWindow)])
+                return (true, [.console(.fetch(uid: q.uid, qid: r.qid, from: -1, count: sqlWindow))])
             }
             target = (r.total ?? (r.offset + r.rows.count)) - 1
         case .left, .char("h"): r.column = max(0, r.column - 1)
@@ -300,7 +300,7 @@ extension AppState {
             n.columns = r.columns; n.widths = r.widths
             q.result = n
             say("sorting by \(r.columns[r.column]) \(desc ? "descending" : "ascending")…")
-            return (true, [.sqlRun(uid: q.uid, qid: n.qid, sql: r.sql, params: r.params, write: false, sort: n.sort, pageRows: sqlPage)])
+            return (true, [.console(.run(uid: q.uid, qid: n.qid, sql: r.sql, params: r.params, write: false, sort: n.sort, pageRows: sqlPage))])
         case .char("v"):
             guard let row = r.current, row.indices.contains(r.column) else { return (true, []) }
             q.inspector = (r.columns[r.column], Self.inspect(row[r.column]), 0)
@@ -313,13 +313,13 @@ extension AppState {
             return (true, [.copy(text)])
         case .enter, .doubleClick:
             guard let row = r.current else { return (true, []) }
-            let col = r.accountColumn ?? r.column
+            guard let col = r.accountColumn else { say(AccountColumn.none, error: true); return (true, []) }
             guard row.indices.contains(col), let id = row[col].string else { say("no account id in this row", error: true); return (true, []) }
             q.result = r
             stack[stack.count - 1] = .sql(q)
             return (true, open(account: id))
         case .char("b"):
-            guard r.accountColumn != nil else { say("the result has no account column (name one account_id)", error: true); return (true, []) }
+            guard r.accountColumn != nil else { say(AccountColumn.none, error: true); return (true, []) }
             let f = DateFormatter(); f.dateFormat = "yyyyMMdd-HHmm"; f.timeZone = TimeZone(identifier: "UTC")
             ask("batch sql-\(f.string(from: Date())) ", "name the review batch (its accounts become a queue view)")
             return (true, [])
@@ -377,7 +377,8 @@ extension AppState {
         }
     }
 
-    mutating func promptKey(_ key: Key, _ p: inout Prompt) -> [Request] {
+    mutating func promptKey(_ key: Key, _ p: inout Prompt) -> [Effect] {
+        if p.kind.isYesNo { return answer(p.kind, key) }
         switch key {
         case .esc:
             mode = .normal
@@ -388,9 +389,7 @@ extension AppState {
             guard case .sql(var q) = top else { return [] }
             defer { replaceTop(.sql(q)) }
             switch p.kind {
-            case .confirmWrite:
-                if p.field.text.lowercased().hasPrefix("y") { q.write = true; say("WRITING ALLOWED: statements now change \(storeName) — F8 goes back to read-only") }
-                else { say("still read-only") }
+            case .confirmWrite, .confirmQuit:
                 return []
             case .parameter(let names, let index, let sql, let base, let explain):
                 q.params[names[index]] = p.field.text
@@ -409,26 +408,44 @@ extension AppState {
         }
     }
 
+    /// A y/N question takes one key: y yes; n, Esc or Enter no; other keys are ignored.
+    mutating func answer(_ kind: Prompt.Kind, _ key: Key) -> [Effect] {
+        let yes = key == .char("y") || key == .char("Y")
+        guard yes || [.char("n"), .char("N"), .esc, .enter].contains(key) else { return [] }
+        mode = .normal
+        switch kind {
+        case .confirmQuit:
+            if yes { quit = true } else { say("") }
+        case .confirmWrite:
+            guard case .sql(var q) = top else { return [] }
+            if yes { q.write = true; say("WRITING ALLOWED: statements now change \(storeName) — F8 goes back to read-only") }
+            else { say("still read-only") }
+            replaceTop(.sql(q))
+        case .parameter: break
+        }
+        return []
+    }
+
     /// Console commands: :save NAME, :export PATH, :batch NAME, :explain, :write.
-    mutating func sqlCommand(_ cmd: String, _ arg: String) -> [Request]? {
+    mutating func sqlCommand(_ cmd: String, _ arg: String) -> [Effect]? {
         guard case .sql(var q) = top else { return nil }
         defer { replaceTop(.sql(q)) }
         switch cmd {
         case "save", "save!":
             if readOnly { say("read-only session: :save is off — nothing is written to the project or the store", error: true); return [] }
             guard !arg.isEmpty else { say(":save NAME", error: true); return [] }
-            return [.sqlSave(name: arg, text: q.editor.text, overwrite: cmd == "save!"), .sqlCatalog(uid: q.uid)]
+            return [.console(.save(name: arg, text: q.editor.text, overwrite: cmd == "save!")), .console(.catalog(uid: q.uid))]
         case "export":
             guard let r = q.result, !r.columns.isEmpty, r.error == nil else { say("no result to export", error: true); return [] }
             guard !arg.isEmpty else { say(":export FILE.csv|.json|.jsonl", error: true); return [] }
             say("exporting…")
-            return [.sqlExport(sql: r.sql, params: r.params, sort: r.sort, path: arg)]
+            return [.console(.export(sql: r.sql, params: r.params, sort: r.sort, path: arg))]
         case "batch":
             guard let r = q.result, let col = r.accountColumn, r.error == nil else { say("no result with an account column to batch", error: true); return [] }
             guard !arg.isEmpty, !arg.contains(" ") else { say(":batch NAME (one word)", error: true); return [] }
             if readOnly { say("read-only: batches are off", error: true); return [] }
             say("making batch \(arg)…")
-            return [.sqlBatch(sql: r.sql, params: r.params, column: col, name: arg)]
+            return [.console(.batch(sql: r.sql, params: r.params, column: col, name: arg))]
         case "explain":
             return runSQL(&q, explain: true)
         case "write":
@@ -441,8 +458,8 @@ extension AppState {
         }
     }
 
-    mutating func applySQL(_ loaded: Loaded) -> [Request] {
-        var reqs: [Request] = []
+    mutating func applySQL(_ loaded: Loaded) -> [Effect] {
+        var reqs: [Effect] = []
         func withSQL(_ uid: Int, _ f: (inout SQLScreen) -> Void) {
             updateScreens(uid: uid) { s in if case .sql(var q) = s { f(&q); s = .sql(q) } }
         }
@@ -472,7 +489,7 @@ extension AppState {
                 r.column = min(r.column, max(0, columns.count - 1))
                 if let changes, columns.isEmpty {
                     say(String(format: "done: %d row%@ changed in %.1f ms", changes, changes == 1 ? "" : "s", elapsed))
-                    reqs.append(.sqlCatalog(uid: q.uid))     // a write may have changed the schema: complete from the new one
+                    reqs.append(.console(.catalog(uid: q.uid)))     // a write may have changed the schema: complete from the new one
                 } else {
                     say(String(format: "%@%@ row%@ in %.1f ms", done ? "" : "first ", rows.count.grouped + (done ? "" : "+"), rows.count == 1 && done ? "" : "s", elapsed)
                         + (rows.isEmpty ? "" : " — Esc: results, Enter opens an account, b makes a review batch"))
@@ -531,7 +548,7 @@ extension AppState {
     }
 
     /// The queue, narrowed to a review batch.
-    mutating func showBatch(_ name: String) -> [Request] {
+    mutating func showBatch(_ name: String) -> [Effect] {
         var reqs = switchTab(.queue)
         stack = [stack[0]]
         guard case .queue(var q) = stack[0] else { return reqs }
@@ -573,7 +590,7 @@ enum SQLView {
         let barY = area.y + layout.editor
         let bar = q.write ? theme["sql.write"] : (q.focusGrid ? theme["header"] : theme["status"])
         buf.fill(Rect(x: 0, y: barY, width: area.width, height: 1), style: bar)
-        let left = (q.write ? " WRITE " : " read-only ") + (q.piiRevealed ? "· PII REVEALED " : "") + "· F5 run  F6 plan  F8 write  Ctrl-R history  Esc " + (q.focusGrid ? "edit" : "results")
+        let left = (q.write ? " WRITE " : " read-only ") + (q.piiRevealed ? "· PII REVEALED " : "") + "· F5 run  F6 plan  F8 write  Ctrl-R history  " + (q.focusGrid ? "i edit" : "Esc results")
         var right = ""
         if let r = q.result {
             if r.running { right = "running… Ctrl-C cancels" }

@@ -122,7 +122,7 @@ public final class SQLService {
         return s.db
     }
 
-    public func perform(_ r: Request) -> Loaded {
+    public func perform(_ r: ConsoleRequest) -> Loaded {
         do { return try run(r) } catch { return .failed("\(error)") }
     }
 
@@ -171,9 +171,9 @@ public final class SQLService {
         }
     }
 
-    func run(_ r: Request) throws -> Loaded {
+    func run(_ r: ConsoleRequest) throws -> Loaded {
         switch r {
-        case .sqlCatalog(let uid):
+        case .catalog(let uid):
             let db = try readDB()
             var tables: [(String, [String])] = []
             for row in try db.rows("SELECT name FROM sqlite_schema WHERE type IN ('table','view') AND name NOT LIKE 'sqlite_%' ORDER BY name") {
@@ -184,7 +184,7 @@ public final class SQLService {
             let saved = SavedQuery.loadReporting(catalog: catalog)
             return .sqlCatalog(uid: uid, catalog: SQLCatalog(tables: tables, saved: saved.queries, problems: saved.problems))
 
-        case .sqlRun(let uid, let qid, let sql, let params, let write, let sort, let pageRows):
+        case .run(let uid, let qid, let sql, let params, let write, let sort, let pageRows):
             cursor = nil
             let db = try write ? writeDB() : readDB()
             let t0 = DispatchTime.now().uptimeNanoseconds
@@ -239,7 +239,7 @@ public final class SQLService {
                 return .sqlFailed(uid: uid, qid: qid, message: msg, offset: e.offset, cancelled: false)
             }
 
-        case .sqlFetch(let uid, let qid, let from, let count):
+        case .fetch(let uid, let qid, let from, let count):
             guard let c = cursor, c.qid == qid else { return .info("") }
             do {
                 let page = try c.fetch(from: from, count: count)
@@ -248,7 +248,7 @@ public final class SQLService {
                 return .sqlRows(uid: uid, qid: qid, from: -1, rows: [], done: false, total: nil)
             }
 
-        case .sqlExplain(let uid, let sql, let params):
+        case .explain(let uid, let sql, let params):
             let db = try readDB()
             guard let range = SQLText.statements(sql).last else { return .failed("nothing to explain") }
             let st = try prepare(db, "EXPLAIN QUERY PLAN " + String(Array(sql)[range]), params: params.merging(Dictionary(uniqueKeysWithValues: SQLText.parameters(sql).map { ($0, "0") })) { a, _ in a })
@@ -262,13 +262,13 @@ public final class SQLService {
             }
             return .sqlPlan(uid: uid, lines: lines)
 
-        case .sqlHistory(let uid, let search):
+        case .history(let uid, let search):
             let entries: [HistoryEntry]
             if readOnly { entries = sessionHistory(search: search) }
             else if let e = try? writeDB().history(search: search) { entries = e } else { entries = try readDB().history(search: search) }
             return .sqlHistory(uid: uid, entries: entries)
 
-        case .sqlExport(let sql, let params, let sort, let path):
+        case .export(let sql, let params, let sort, let path):
             let db = try readDB()
             let format: ResultFormat = path.lowercased().hasSuffix(".json") ? .json : path.lowercased().hasSuffix(".jsonl") ? .jsonl : .csv
             guard let range = SQLText.statements(sql).last else { return .failed("nothing to export") }
@@ -287,7 +287,7 @@ public final class SQLService {
             }
             return .info("exported \(n) rows to \(path) (\(format.rawValue))")
 
-        case .sqlBatch(let sql, let params, let column, let name):
+        case .batch(let sql, let params, let column, let name):
             let db = try readDB()
             guard let range = SQLText.statements(sql).last else { return .failed("nothing to batch") }
             let st = try prepare(db, String(Array(sql)[range]), params: params)
@@ -300,7 +300,7 @@ public final class SQLService {
             let added = try writeDB().addToBatch(name, accounts: accounts, analyst: analyst, source: "sql")
             return .sqlBatched(name: name, accounts: accounts.count, added: added)
 
-        case .sqlReveal(let reason):
+        case .reveal(let reason):
             if readOnly { return .failed("read-only session (--read-only): a PII reveal is audited, which writes; it is off") }
             try Store(path: path).db.audit(analyst: analyst, source: "sql", action: "reveal_pii", account: nil,
                                            new: "SQL console session", note: reason)
@@ -310,7 +310,7 @@ public final class SQLService {
             lock.unlock()
             return .revealed(account: nil, message: "PII revealed in this SQL console session — in the audit trail as \(analyst); run the query again")
 
-        case .sqlSave(let name, let text, let overwrite):
+        case .save(let name, let text, let overwrite):
             if readOnly { return .failed("read-only session (--read-only): :save is off — nothing is written to the project or the store") }
             guard let dir = catalog.writableFolder(.queries) else { return .failed("no folder to save queries in (~/.config/riskdesk/queries, ./queries or $RISKDESK_QUERIES)") }
             guard name.range(of: #"^[A-Za-z0-9_\-]+$"#, options: .regularExpression) != nil else {
@@ -328,8 +328,8 @@ public final class SQLService {
             }
             return .info("saved \(path)")
 
-        default:
-            return .info("")
+        case .cancel:
+            return .info("")      // the runtime interrupts; nothing runs here
         }
     }
 }

@@ -52,7 +52,7 @@ public enum Screen {
         switch self {
         case .queue: return "Queue"
         case .account(let a): return "Account \(a.id)"
-        case .pivot(let p): return p.kind == "groups" ? "Groups" : "\(p.kind) \(p.value)"
+        case .pivot(let p): return p.kind == .groups ? "Groups" : "\(p.kind.rawValue) \(p.value)"
         case .timeline(let t): return "Timeline \(t.account)"
         case .sql: return "SQL"
         case .dash(let d): return "Dashboard \(d.name)"
@@ -70,52 +70,6 @@ public enum Screen {
     }
 }
 
-public struct QueueScreen {
-    var uid: Int
-    public var query = QueueQuery()
-    public var list = Paged<QueueRow>()
-}
-
-public struct AccountScreen {
-    var uid: Int
-    public var id: String
-    public var profile: AccountProfile?
-    public var missing = false
-    public var identifiers: [IdentifierUse] = []
-    public var linked: [LinkedAccount] = []
-    public var daily: [Double] = []
-    public var revealed = false
-    /// The cursor moves over identifiers, then linked accounts.
-    public var cursor = 0
-    public var scroll = 0
-    var itemCount: Int { identifiers.count + linked.count }
-}
-
-public struct PivotScreen {
-    var uid: Int
-    public var kind: String
-    public var value: String
-    public var list = Paged<PivotRow>()
-    public var accounts: Int64 = 0
-    public var events: Int64 = 0
-}
-
-public struct TimelineScreen {
-    var uid: Int
-    public var account: String
-    public var types: [String]? = nil
-    public var list = Paged<EventRow>()
-    public var firstSeen: Int64?
-    public var lastSeen: Int64?
-    /// The activity strip's time window (zoom), and its lanes.
-    public var window: (from: Int64, to: Int64)?
-    public var lanes: [(String, [Double])] = []
-    public var detail: [(String, String)]? = nil
-    public var jumpTo: Int64? = nil
-    /// Event ids the account's findings cite: marked ◆ on the timeline.
-    public var evidence: Set<Int64> = []
-}
-
 public enum InputMode: Equatable {
     case normal
     case command(TextField)
@@ -130,56 +84,13 @@ public struct Prompt: Equatable {
         case parameter(names: [String], index: Int, sql: String, base: Int, explain: Bool)
         /// Allow the SQL console to write (y / n).
         case confirmWrite
+        /// Quit the workbench (y / n).
+        case confirmQuit
+        var isYesNo: Bool { if case .parameter = self { return false } else { return true } }
     }
     public var kind: Kind
     public var label: String
     public var field: TextField
-}
-
-/// A read the runtime performs (on a worker thread, or inline in tests); its answer comes
-/// back as a `Loaded` value tagged with the screen it was for.
-public enum Request {
-    case queuePage(uid: Int, query: QueueQuery, direction: PageDirection, anchor: (SQLValue, String)?)
-    case queueCount(uid: Int, query: QueueQuery)
-    case account(uid: Int, id: String)
-    case pivotPage(uid: Int, kind: String, value: String, after: (Int64, String)?)
-    case timelinePage(uid: Int, account: String, types: [String]?, direction: PageDirection, anchor: (Int64, Int64)?, from: Int64?)
-    case activity(uid: Int, account: String, from: Int64, to: Int64, buckets: Int)
-    case eventDetail(uid: Int, id: Int64)
-    /// Show an account's e-mail and phone: audited (who, when, which account, why) first.
-    case revealPII(account: String, reason: String)
-    case complete(prefix: String, command: String)
-    /// Run detection (off the UI thread, cancellable); `cancelDetect` stops it.
-    case detect
-    /// `:detect` with a choice (no model, a model, a shadow run, promote) or `:teach`.
-    case detectWith(DetectChoice)
-    case cancelDetect
-    /// Append a label (tui source); the reply carries the label it replaced.
-    case label(account: String, value: String, category: String?, note: String?, undo: Bool)
-    /// Claim a case; `next` claims the highest-scored unclaimed, unlabelled account (of a risk type).
-    case claim(account: String)
-    case claimNext(riskType: String?)
-    case setStatus(account: String, status: String)
-    /// Label many accounts in one transaction: the given ones, or a group's members.
-    case labelMany(accounts: [String], group: String?, value: String, category: String?, note: String?)
-    // The SQL console (its own thread and connection; `sqlCancel` interrupts it).
-    case sqlCatalog(uid: Int)
-    case sqlRun(uid: Int, qid: Int, sql: String, params: [String: String], write: Bool, sort: (column: Int, descending: Bool)?, pageRows: Int)
-    /// Rows [from, from + count) of a running result; from < 0: the last rows (reads to the end).
-    case sqlFetch(uid: Int, qid: Int, from: Int, count: Int)
-    case sqlExplain(uid: Int, sql: String, params: [String: String])
-    case sqlHistory(uid: Int, search: String)
-    case sqlExport(sql: String, params: [String: String], sort: (column: Int, descending: Bool)?, path: String)
-    case sqlBatch(sql: String, params: [String: String], column: Int, name: String)
-    case sqlSave(name: String, text: String, overwrite: Bool)
-    case sqlCancel
-    /// Unmask PII for the rest of this console session: audited first.
-    case sqlReveal(reason: String)
-    /// Dashboards: build one's panels; ask whether the store changed since.
-    case dashLoad(uid: Int, name: String, range: DashRange)
-    case dashPoll(uid: Int)
-    /// Put text on the clipboard (OSC 52).
-    case copy(String)
 }
 
 public enum Loaded {
@@ -197,9 +108,11 @@ public enum Loaded {
     case detectDone(String)
     /// A shadow run or :teach finished: its message, and the review batch to show.
     case learnt(message: String, batch: String?)
-    case labelled(account: String, value: String, category: String?, previous: String?, undo: Bool)
+    /// Labels were written (`what` names a bulk label); the changes, for undo.
+    case labelled(changes: [LabelChange], edit: LabelBatch.Edit, what: String?)
     case claimed(account: String, open: Bool)
-    case labelledMany(accounts: [String], value: String, what: String)
+    /// A case was claimed or its status set: its state now, and what to say.
+    case caseChanged(account: String, state: CaseState?, message: String)
     case sqlCatalog(uid: Int, catalog: SQLCatalog)
     case sqlResult(uid: Int, qid: Int, columns: [String], rows: [[SQLValue]], done: Bool, elapsedMs: Double, changes: Int?)
     case sqlFailed(uid: Int, qid: Int, message: String, offset: Int?, cancelled: Bool)
@@ -226,7 +139,9 @@ public struct AppState {
     public var tab: MainScreen = .queue
     var parkedTabs: [MainScreen: [Screen]] = [:]
     public var mode: InputMode = .normal
-    public var help = false
+    /// The help overlay in view, scrolled this far.
+    public var helpScroll: Int?
+    public var help: Bool { helpScroll != nil }
     public var message: String = ""
     public var messageIsError = false
     public var width: Int
@@ -244,8 +159,10 @@ public struct AppState {
     /// Queue rows marked with Space for a bulk label.
     public var marked = Set<String>()
     /// Labels given in this session, for u (undo) and Ctrl-R (redo): account, label given, label replaced.
-    var labelUndo: [(account: String, given: String, replaced: String?)] = []
-    var labelRedo: [(account: String, given: String, replaced: String?)] = []
+    var labelUndo: [[LabelChange]] = []
+    var labelRedo: [[LabelChange]] = []
+    /// A label closes the account's case (config `close_case_on_label`).
+    public var closeCaseOnLabel = true
     public var themeRequest: String?
     var nextUID = 1
     var completions: [String] = []

@@ -60,6 +60,7 @@ func openWorkbench(storePath: String, theme themeName: String?, config configPat
                       noColor: !(Folders.env["NO_COLOR"] ?? "").isEmpty, frameLog: Folders.variable("RISKDESK_FRAME_LOG"))
     app.readOnly = readOnly
     app.sla = cfg.sla
+    app.closeCaseOnLabel = cfg.closeCaseOnLabel
     app.catalog = catalog
     app.themes = themes
     if let w = themeWarning ?? missing.first { app.say(w, error: true) }

@@ -152,8 +152,14 @@ final class TmuxWorkbenchTests: TmuxTestCase {
 
     func testOpenMoveDrillTimelineBackFilterResizeQuit() throws {
         let t = try open()
+        // A scored store opens on the work: flagged cases nobody has labelled, riskiest first.
+        var s = t.wait(for: "accounts · sort score↓ · flagged · unlabelled")
+        XCTAssertFalse(s.contains("1/600 accounts"), s)
+        t.keys(":")
+        t.type("all")
+        t.keys("Enter")
         // The count arrives after the first page ("1/… accounts"): wait for it, not for the page.
-        var s = t.wait(for: "1/600 accounts · sort score")
+        s = t.wait(for: "1/600 accounts · sort score")
         XCTAssertTrue(s.contains(" riskdesk  [Queue] SQL Dashboard │ Queue"), s)
         XCTAssertTrue(s.contains("score ▼") && s.contains("top reason"), s)    // demo stores are scored
         t.keys("j", "j", "C-d")          // 2 down, then half of the 36-row list
@@ -196,7 +202,12 @@ final class TmuxWorkbenchTests: TmuxTestCase {
         t.wait(for: "Terminal too small")
         t.resize(120, 40)
         t.wait(for: "top reason")
+        t.keys("q")                       // q on the queue asks first; n keeps working
+        t.wait(for: "quit riskdesk? y/N")
+        t.keys("n")
         t.keys("q")
+        t.wait(for: "quit riskdesk? y/N")
+        t.keys("y")
         t.wait(for: "EXIT:0")
     }
 
@@ -209,7 +220,7 @@ final class TmuxWorkbenchTests: TmuxTestCase {
         t.type("confirmed ring")
         t.keys("Enter")
         t.wait(for: "labelled \(top) fraud")
-        t.keys("Enter")
+        t.keys("k", "Enter")              // the label moved on to the next case: back up to it
         s = t.wait(for: "label     fraud")
         XCTAssertTrue(s.contains("by ana") && s.contains("“confirmed ring”"), s)
         t.keys("C-c")
@@ -233,6 +244,28 @@ final class TmuxWorkbenchTests: TmuxTestCase {
         t.wait(for: "theme light")
         t.command("bogus")
         t.wait(for: "unknown command :bogus")
+        t.keys("C-c")
+        t.wait(for: "EXIT:0")
+    }
+
+    /// Issue 14 items 1 and 10 end to end: taking the next case replaces the one in view (one
+    /// Esc back to the queue however many), and `n` on the dashboard is the next dashboard.
+    func testNextCaseReplacesTheCaseInViewAndNOnTheDashboardIsTheNextDashboard() throws {
+        let t = try open("tui --store \(try demoStore()) --analyst nav")
+        t.wait(for: "accounts · sort score")
+        func title(_ s: String) -> String { String(s.split(separator: "\n").first ?? "") }
+        var last = ""
+        for _ in 0..<4 {
+            t.keys("n")
+            last = title(t.wait(until: "the next case") { title($0).contains("› Account") && title($0) != last })
+        }
+        XCTAssertEqual(last.components(separatedBy: "›").count, 2, "one case in the path: \(last)")
+        t.keys("Escape")
+        t.wait(until: "back on the queue") { !title($0).contains("›") }
+        t.command("dash")
+        t.wait(for: "Dashboard overview")
+        t.keys("n")
+        t.wait(until: "the next dashboard") { title($0).contains("Dashboard ") && !title($0).contains("Dashboard overview") }
         t.keys("C-c")
         t.wait(for: "EXIT:0")
     }

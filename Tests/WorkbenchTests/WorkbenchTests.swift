@@ -395,6 +395,7 @@ final class WorkbenchLabelTests: XCTestCase {
         labelTopRowFraud()
         XCTAssertTrue(status().contains("labelled ring-b fraud — u undoes"), status())
         XCTAssertTrue(row(2).contains(" fraud "), screen())
+        app.send(.char("k"))      // the label moved the cursor on to the next row
         app.send(.enter)
         let s = screen()
         XCTAssertTrue(s.contains("label     fraud  by tester") && s.contains("“seen in the ring”"), s)
@@ -404,6 +405,7 @@ final class WorkbenchLabelTests: XCTestCase {
 
     func testUndoWithdrawsAndRedoGivesBackEachAppended() throws {
         labelTopRowFraud()
+        app.send(.char("k"))      // back from the next row to ring-b
         app.send(.enter)
         // Undo withdraws it, redo gives it back; both are appended, never overwritten.
         app.send(.char("u"))
@@ -446,6 +448,7 @@ final class WorkbenchLabelTests: XCTestCase {
 
     func testTheDrillDownShowsTheCaseTheAuditTrailAndAConflict() throws {
         labelTopRowFraud()
+        app.send(.char("k"))      // back from the next row to ring-b
         app.send(.enter)
         app.send(.char("c"))
         // Another analyst disagrees, from the command line.
