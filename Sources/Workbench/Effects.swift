@@ -65,11 +65,6 @@ public enum DetectRequest {
     case cancel
 }
 
-/// A case's status (the `cases` table's values).
-public enum CaseStatus: String, CaseIterable, Sendable {
-    case open, inReview = "in_review", escalated, closed
-}
-
 /// What a pivot list lists: the accounts sharing an identifier of a kind, a group's members,
 /// or the groups themselves.
 public enum PivotKind: String, CaseIterable, Sendable {
