@@ -28,11 +28,15 @@ final class AnalystItemsTmuxTests: TmuxTestCase {
 
         // Item 2: the biggest group opens with as many members as its size.
         t.command("groups")
-        s = t.wait(for: "Rings, clusters and farms")
-        let rows = s.components(separatedBy: "\n")
-        let header = try XCTUnwrap(rows.firstIndex { $0.hasPrefix("group ") }, s)
-        let first = rows[header + 1].split(separator: " ").map(String.init)
-        XCTAssertGreaterThanOrEqual(first.count, 3, s)
+        /// The first group row under the table header: id, risk type, size, …
+        func firstRow(_ s: String) -> [String]? {
+            let rows = s.components(separatedBy: "\n")
+            guard let h = rows.firstIndex(where: { $0.hasPrefix("group ") }), rows.indices.contains(h + 1) else { return nil }
+            let cells = rows[h + 1].split(separator: " ").map(String.init)
+            return cells.count >= 3 ? cells : nil
+        }
+        s = t.wait(until: "the groups") { $0.contains("Rings, clusters and farms") && firstRow($0) != nil }
+        guard let first = firstRow(s) else { return XCTFail("no group row:\n\(s)") }
         let (group, size) = (first[0], first[2])
         t.keys("Enter")
         s = t.wait(for: "group \(group) — \(size) account")
