@@ -801,6 +801,11 @@ public final class Importer {
             if isView && (f == itemField || f == sellerField) { continue }
             links.add(kind: UInt8(k + 1), value: v, account: account, ts: ts)
         }
+        // Staged: the aggregate is appended to links_pending whenever it grows big, so a
+        // large batch (one commit) needs no more memory than a small one.
+        if links.stage != nil && links.count >= LinkAggregator.stageFlushEntries {
+            try links.flush(link: upsertLink, account: upsertAccountStats, runID: runID)
+        }
     }
 
     private func storeProfile(_ slots: inout RowSlots, fields: [ContractField], reader: RecordReader,

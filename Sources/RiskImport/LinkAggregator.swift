@@ -37,6 +37,9 @@ final class LinkAggregator {
     deinit { arena.deallocate() }
 
     var isEmpty: Bool { entries.isEmpty }
+    var count: Int { entries.count }
+    /// Entries at which a staged aggregate is appended to `links_pending` mid-batch.
+    static let stageFlushEntries = 300_000
 
     @inline(__always)
     private func hash(_ kind: UInt8, _ v: Slice, _ a: Slice) -> UInt64 {
