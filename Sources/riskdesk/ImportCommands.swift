@@ -204,10 +204,10 @@ struct Simulate: ParsableCommand {
 }
 
 /// How much page cache an import may use: a sixteenth of the memory available now, between
-/// 32 and 128 MiB (peak RSS stays under 300 MB whatever the input size).
+/// 32 and 96 MiB (peak RSS stays under 300 MB whatever the input size).
 enum ImportMemory {
     static func pageCacheBytes() -> Int {
-        let floor = 32 << 20, ceiling = 128 << 20
+        let floor = 32 << 20, ceiling = 96 << 20
         guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8),
               let line = text.split(separator: "\n").first(where: { $0.hasPrefix("MemAvailable:") }),
               let kb = Int(line.split(separator: " ").dropFirst().first ?? "") else { return floor }
