@@ -38,6 +38,13 @@ public struct ImportOptions {
     public var mapping: ImportMapping?
     /// Where a mapping's label column puts what it reads.
     public var labels: LabelCollector?
+    /// SQLite page cache for the import's connection, in bytes (nil: 32 MiB). The caller
+    /// sizes it from the memory it can spare; a large import's random-order b-tree work (the
+    /// unique `event_id` index, the timeline index of a big store) misses it less.
+    public var cacheBytes: Int?
+    /// A large load (auto / rebuild, not --follow) stages links and account activity in
+    /// `links_pending` and merges them once at the end; false keeps row-by-row upserts.
+    public var stageLinks = true
     public init() {}
 }
 
@@ -311,6 +318,7 @@ public final class Importer {
     private var hourly: [Int64: Int64] = [:]
     private var hourlyTypes: [[UInt8]] = []
     private var upsertHourly: Statement!
+    private var stageLink: Statement!
 
     private func countHourly(type: Slice, ts: Int64) {
         var t = hourlyTypes.firstIndex { type.equals($0) }
@@ -378,6 +386,9 @@ public final class Importer {
               first_seen = min(coalesce(first_seen, excluded.first_seen), excluded.first_seen),
               last_seen = max(coalesce(last_seen, excluded.last_seen), excluded.last_seen)
             """)
+        stageLink = try db.prepare("""
+            INSERT INTO links_pending(kind, value, account_id, events, first_ts, last_ts, run_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            """)
         upsertHourly = try db.prepare("""
             INSERT INTO event_hourly(hour, type, n) VALUES (?1, ?2, ?3) ON CONFLICT(hour, type) DO UPDATE SET n = n + excluded.n
             """)
@@ -395,7 +406,8 @@ public final class Importer {
         started = Date()
         // A bigger page cache for the writes; index builds sort through temp files, not RAM,
         // so memory stays flat whatever the input size.
-        try db.exec("PRAGMA cache_size = -32768")
+        let cacheKiB = max(2048, (options.cacheBytes ?? 32 << 20) / 1024)
+        try db.exec("PRAGMA cache_size = -\(cacheKiB)")
         try db.exec("PRAGMA temp_store = FILE")
         defer {
             try? db.exec("PRAGMA cache_size = -32768")
@@ -413,12 +425,23 @@ public final class Importer {
         // once at the end. The journal stays WAL, so a killed import keeps whole batches and
         // other processes read throughout (writers wait for the busy timeout, then fail).
         var bulk = false
+        var staged = false
         if options.indexMode != .keep && !options.follow {
             var large = options.indexMode == .rebuild
+            var bigInput = large
             if !large, let total = plan.totalBytes {
                 let estRows = (plan.compressedInput ? total * 6 : total) / 160
                 let existing = try db.int("SELECT coalesce(max(id), 0) FROM events")
-                large = estRows > 200_000 && estRows > existing * 2 && plan.inputs.contains(where: { $0.kind == .events })
+                bigInput = estRows > 200_000 && plan.inputs.contains(where: { $0.kind == .events })
+                large = bigInput && estRows > existing * 2
+            }
+            // A large input into any store: links and account activity are staged and merged
+            // once in key order, and batches are big, so each commit rewrites the pages of the
+            // random-order indexes (event_id, account timeline) once per 250k rows, not per 20k.
+            if bigInput && options.stageLinks {
+                staged = true
+                links.stage = stageLink
+                if options.indexMode == .auto { options.batchRows = max(options.batchRows, 250_000) }
             }
             if large {
                 bulk = true
@@ -457,6 +480,21 @@ public final class Importer {
         }
 
         var indexSeconds = 0.0
+        // SQLite's sorter (the merge's GROUP BY, index builds) may hold as much again as the
+        // page cache: back to 32 MiB before sorting, so peak memory stays the load's.
+        try db.exec("PRAGMA cache_size = -32768")
+        if staged {
+            links.stage = nil
+            report(phase: "merging links", file: "", done: 0, total: nil, force: true)
+            let t0 = Date()
+            do {
+                try db.transaction { for sql in Schema.mergePendingLinks { try db.exec(sql) } }
+            } catch {
+                // Left staged: the next writer's open merges them.
+                if failure == nil { status = "failed"; failure = error }
+            }
+            indexSeconds += Date().timeIntervalSince(t0)
+        }
         let missing = try store.missingIndexes()
         if bulk || !missing.isEmpty {
             let t0 = Date()
@@ -464,7 +502,7 @@ public final class Importer {
                 report(phase: "indexing \(ix.name)", file: "", done: 0, total: nil, force: true)
                 try db.exec(ix.sql)
             }
-            indexSeconds = Date().timeIntervalSince(t0)
+            indexSeconds += Date().timeIntervalSince(t0)
         }
         let elapsed = Date().timeIntervalSince(started)
         let summary = ImportSummary(runID: runID, status: status, files: files, skipped: plan.skipped,
@@ -765,6 +803,11 @@ public final class Importer {
             if v.isAbsent { continue }
             if isView && (f == itemField || f == sellerField) { continue }
             links.add(kind: UInt8(k + 1), value: v, account: account, ts: ts)
+        }
+        // Staged: the aggregate is appended to links_pending whenever it grows big, so a
+        // large batch (one commit) needs no more memory than a small one.
+        if links.stage != nil && links.count >= LinkAggregator.stageFlushEntries {
+            try links.flush(link: upsertLink, account: upsertAccountStats, runID: runID)
         }
     }
 

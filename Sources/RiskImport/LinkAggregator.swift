@@ -37,6 +37,9 @@ final class LinkAggregator {
     deinit { arena.deallocate() }
 
     var isEmpty: Bool { entries.isEmpty }
+    var count: Int { entries.count }
+    /// Entries at which a staged aggregate is appended to `links_pending` mid-batch.
+    static let stageFlushEntries = 300_000
 
     @inline(__always)
     private func hash(_ kind: UInt8, _ v: Slice, _ a: Slice) -> UInt64 {
@@ -100,6 +103,7 @@ final class LinkAggregator {
     /// Writes the batch: links through `link` (kind, value, account, events, first, last),
     /// account stats through `account` (account, events, first, last). Then empties itself.
     func flush(link: Statement, account: Statement, runID: Int64) throws {
+        if stage != nil { return try flushToStage(runID: runID) }
         // Key order makes the b-tree writes sequential.
         let order = entries.indices.sorted { a, b in
             let x = entries[a], y = entries[b]
@@ -128,6 +132,32 @@ final class LinkAggregator {
                 link.bindInt(6, e.maxTs)
                 try link.execute()
             }
+        }
+        reset()
+    }
+
+    /// Set during a large import: batches are appended to `links_pending` through this
+    /// statement (kind, value, account, events, first, last, run; kind '' for an account's
+    /// activity) and merged into `links` and `accounts` once, in key order, at the end.
+    var stage: Statement?
+
+    private func flushToStage(runID: Int64) throws {
+        let st = stage!
+        for e in entries {
+            let acc = UnsafeRawPointer(arena + e.offset + e.valueLen + 1)
+            if e.kind == Self.accountKind {
+                st.bindText(1, "")
+                st.bindText(2, "")
+            } else {
+                st.bindText(1, kindNames[Int(e.kind) - 1])
+                st.bindText(2, UnsafeRawPointer(arena + e.offset), e.valueLen)
+            }
+            st.bindText(3, acc, e.accountLen)
+            st.bindInt(4, e.count)
+            st.bindInt(5, e.minTs)
+            st.bindInt(6, e.maxTs)
+            st.bindInt(7, runID)
+            try st.execute()
         }
         reset()
     }

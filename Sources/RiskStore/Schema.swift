@@ -22,6 +22,30 @@ public enum Schema {
         ("idx_events_ts", "CREATE INDEX IF NOT EXISTS idx_events_ts ON events(ts)"),
         // Rules, dashboards and analysts filter by event type over time ranges.
         ("idx_events_type_ts", "CREATE INDEX IF NOT EXISTS idx_events_type_ts ON events(type, ts)"),
+        // The account → identifiers side of `links`, rebuilt after links are merged in bulk.
+        ("idx_links_account", "CREATE INDEX IF NOT EXISTS idx_links_account ON links(account_id, kind)"),
+    ]
+
+    /// Merges what a large import staged in `links_pending` into `links` and the accounts'
+    /// activity (`n_events`, `first_seen`, `last_seen`), in key order, then empties it. Run
+    /// inside a transaction, by the importer at its end and by `Store.open` after a killed one.
+    public static let mergePendingLinks: [String] = [
+        """
+        INSERT INTO links(kind, value, account_id, events, first_ts, last_ts)
+            SELECT kind, value, account_id, sum(events), min(first_ts), max(last_ts) FROM links_pending
+            WHERE kind <> '' GROUP BY kind, value, account_id ORDER BY kind, value, account_id
+        ON CONFLICT(kind, value, account_id) DO UPDATE SET events = events + excluded.events,
+            first_ts = min(first_ts, excluded.first_ts), last_ts = max(last_ts, excluded.last_ts)
+        """,
+        """
+        INSERT INTO accounts(account_id, n_events, first_seen, last_seen, first_run)
+            SELECT account_id, sum(events), min(first_ts), max(last_ts), min(run_id) FROM links_pending
+            WHERE kind = '' GROUP BY account_id ORDER BY account_id
+        ON CONFLICT(account_id) DO UPDATE SET n_events = n_events + excluded.n_events,
+            first_seen = min(coalesce(first_seen, excluded.first_seen), excluded.first_seen),
+            last_seen = max(coalesce(last_seen, excluded.last_seen), excluded.last_seen)
+        """,
+        "DELETE FROM links_pending",
     ]
 
     /// Identifier kinds kept in `links`, with the events column they come from.
@@ -323,9 +347,30 @@ public enum Schema {
         -- The detect process; a run still 'running' whose process is gone is shown and marked cancelled.
         ALTER TABLE detect_runs ADD COLUMN pid INTEGER;
         """),
+        Migration(version: 10, summary: "large imports stage identifier links and account activity, merged once at the end", sql: """
+        -- A large import appends each batch's links and per-account activity here (in the batch's
+        -- transaction) instead of updating `links` and `accounts` row by row, and merges them in
+        -- key order once it has read everything. Empty between imports; rows left by a killed
+        -- import are merged when the store is next opened for writing.
+        -- kind '' is an account's activity (value ''): events, first and last event time.
+        CREATE TABLE links_pending (
+            kind        TEXT NOT NULL,
+            value       TEXT NOT NULL,
+            account_id  TEXT NOT NULL,
+            events      INTEGER NOT NULL,
+            first_ts    INTEGER,
+            last_ts     INTEGER,
+            run_id      INTEGER
+        );
+        """),
     ]
 
     public static var latestVersion: Int { migrations.last!.version }
     /// The version from which detect_runs records its process id.
     public static let detectPidVersion = 9
+}
+
+extension Schema {
+    /// The version from which large imports stage links in `links_pending`.
+    public static let pendingLinksVersion = 10
 }

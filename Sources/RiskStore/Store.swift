@@ -113,7 +113,14 @@ public final class Store {
                     try db.run("UPDATE import_runs SET status = 'interrupted', message = coalesce(message, 'importer stopped before finishing (killed?)') WHERE id = ?", [.int(id)])
                 }
                 // Indexes a killed bulk import dropped; not while a live bulk import is loading.
-                if !importRunning { for ix in Schema.rebuildableIndexes { try db.exec(ix.sql) } }
+                if !importRunning {
+                    // Links and account activity a killed large import staged, then its dropped indexes.
+                    if schemaVersion >= Schema.pendingLinksVersion,
+                       try db.int("SELECT EXISTS (SELECT 1 FROM links_pending)") == 1 {
+                        for sql in Schema.mergePendingLinks { try db.exec(sql) }
+                    }
+                    for ix in Schema.rebuildableIndexes { try db.exec(ix.sql) }
+                }
                 if schemaVersion >= Schema.detectPidVersion {
                     for row in try db.rows("SELECT id, pid FROM detect_runs WHERE status = 'running'") {
                         guard let id = row[0].int, !Store.isAlive(pid: row[1].int) else { continue }

@@ -361,6 +361,62 @@ final class SourcesImportTests: ImportTestCase {
         XCTAssertEqual(try rows("SELECT n_events, first_seen, last_seen FROM accounts WHERE account_id='acc1'")[0], [.int(5), .int(1001), .int(1009)])
     }
 
+    func testStagedLinksMergeToWhatRowByRowUpsertsMake() throws {
+        // Seeded draws: accounts, devices, IPs, items and duplicates spread over batches.
+        var state: UInt64 = 17
+        func draw(_ n: Int) -> Int { state = state &* 6364136223846793005 &+ 1442695040888963407; return Int((state >> 33) % UInt64(n)) }
+        var csv = header + "\n"
+        for i in 0..<3000 {
+            let id = draw(10) == 0 ? "e\(draw(i + 1))" : "e\(i)"        // about one in ten a duplicate delivery
+            let type = ["view", "order", "login"][draw(3)]
+            csv += "\(id),\(1000 + draw(100_000)),acc\(draw(40)),\(type),d\(draw(30)),10.0.\(draw(4)).\(draw(9)),,,it\(draw(50)),s\(draw(7)),,,,,,,,,,ok,\n"
+        }
+        let events = write("events.csv", csv)
+        let accounts = write("accounts.csv", "account_id,kind,email\nacc1,buyer,x@y.com\nacc99,seller,\n")
+        let dump = "SELECT kind, value, account_id, events, first_ts, last_ts FROM links ORDER BY 1, 2, 3"
+        let acc = "SELECT account_id, n_events, first_seen, last_seen, first_run, in_profile FROM accounts ORDER BY 1"
+        // Row by row (keep), twice: the second import finds every row a duplicate.
+        try importPaths([accounts, events]) { $0.indexMode = .keep; $0.batchRows = 97 }
+        try importPaths([events]) { $0.indexMode = .keep; $0.batchRows = 97 }
+        let (links1, accounts1) = (try rows(dump), try rows(acc))
+        XCTAssertGreaterThan(links1.count, 500)
+        try FileManager.default.removeItem(atPath: storePath)
+        // Staged (rebuild), in two imports over a store that already holds rows.
+        try importPaths([accounts, events]) { $0.indexMode = .rebuild; $0.batchRows = 97 }
+        XCTAssertEqual(try one("SELECT count(*) FROM links_pending"), .int(0), "merged at the end")
+        try importPaths([events]) { $0.indexMode = .rebuild; $0.batchRows = 97 }
+        XCTAssertEqual(try rows(dump), links1)
+        XCTAssertEqual(try rows(acc), accounts1)
+        XCTAssertEqual(try one("SELECT sum(n_events) FROM accounts"), try one("SELECT count(*) FROM events"))
+    }
+
+    func testPendingLinksAKilledImportLeftAreMergedOnTheNextOpen() throws {
+        var csv = header + "\n"
+        for i in 0..<10 { csv += "e\(i),\(1000 + i),acc\(i % 2),login,shared,,,,,,,,,,,,,,,ok,\n" }
+        try importPaths([write("events.csv", csv)]) { $0.indexMode = .keep }
+        let want = try rows("SELECT kind, value, account_id, events, first_ts, last_ts FROM links ORDER BY 1, 2, 3")
+        let wantAccounts = try rows("SELECT account_id, n_events, first_seen, last_seen FROM accounts ORDER BY 1")
+        // What a killed staged import leaves: its batches' events stored, their counts staged.
+        try FileManager.default.removeItem(atPath: storePath)
+        do {
+            let s = try store()
+            try s.db.exec("""
+                INSERT INTO import_runs(id, started_at, sources, pid) VALUES (1, 0, '[]', 0);
+                INSERT INTO links_pending VALUES ('device', 'shared', 'acc0', 3, 1000, 1004, 1), ('device', 'shared', 'acc0', 2, 1006, 1008, 1),
+                  ('device', 'shared', 'acc1', 5, 1001, 1009, 1), ('', '', 'acc0', 5, 1000, 1008, 1), ('', '', 'acc1', 5, 1001, 1009, 1);
+                DROP INDEX idx_links_account;
+                """)
+        }
+        let readOnly = try Store(path: storePath, readOnly: true)
+        XCTAssertEqual(try readOnly.db.int("SELECT count(*) FROM links_pending"), 5, "a reader changes nothing")
+        let s = try store()
+        XCTAssertEqual(try s.db.int("SELECT count(*) FROM links_pending"), 0)
+        XCTAssertEqual(try s.db.rows("SELECT kind, value, account_id, events, first_ts, last_ts FROM links ORDER BY 1, 2, 3"), want)
+        XCTAssertEqual(try s.db.rows("SELECT account_id, n_events, first_seen, last_seen FROM accounts ORDER BY 1"), wantAccounts)
+        XCTAssertEqual(try s.missingIndexes(), [])
+        XCTAssertEqual(try s.db.scalar("SELECT status FROM import_runs WHERE id = 1").string, "interrupted")
+    }
+
     func testBulkModeRebuildsIndexesAndReturnsToWAL() throws {
         var csv = header + "\n"
         for i in 0..<500 { csv += "e\(i),\(i),a\(i % 13),view,d\(i % 5),,,,,,,,,,,,,,,,\n" }
