@@ -310,7 +310,8 @@ public struct ClickFarmDetector: Detector {
             guard surprise >= 1 else { continue }
             let f = farms[g]
             // As strong as the evidence of membership: how far beyond chance, and how many jobs.
-            let strength = min(0.9, f.base * (0.6 + 0.2 * Stat.ramp(surprise, 1, 6) + 0.15 * Stat.ramp(Double(keys.count), 2, 6)))
+            // How far beyond chance, that sure of membership: at 10^5 beyond, as sure as the core.
+            let strength = min(0.9, f.base * (0.65 + 0.35 * Stat.ramp(surprise, 1, 5)))
             let why = "joined \(keys.count) of the \(f.jobs) group actions of a \(f.members.count)-account lockstep group (same target, same \(windowMinutes) min) on \(targets.count) targets; chance 1 in 10^\(Int((surprise + log10(tested)).rounded()))\(onDevice ? "; on a device the group uses" : "")"
             out.append(Finding(account: a, detector: name, riskType: .clickFarm, strength: strength, reason: why,
                                events: evs.prefix(200).map { t.rowid[$0] }, linked: f.members.sorted().prefix(100).map { t.accountID($0) },

@@ -37,12 +37,12 @@ public struct ScalperDetector: Detector {
         var fastBar: [Int32: Double] = [:]
         for (item, rs) in reactions { fastBar[item] = Significance.quantile(rs, 1.0 / 3) }
         for k in buys.indices { buys[k].fast = buys[k].reaction <= (fastBar[buys[k].item] ?? 0) }
-        // Bulk: more pieces than the store's ordinary (non-drop) orders hold 90 % of the time.
+        // Bulk: more pieces than the store's ordinary (non-drop) order holds (its median).
         var quantities: [Double] = []
         for e in 0..<t.count where t.kind[e] == .order && (t.item[e] < 0 || t.itemDropAt[Int(t.item[e])] == Int64.min) {
             quantities.append(Double(max(1, t.quantity[e])))
         }
-        let bulkBar = Significance.quantile(quantities, 0.9) ?? 1
+        let bulkBar = Significance.quantile(quantities, 0.5) ?? 1
         // Did the buyer look at the item earlier than a minute before the drop?
         for k in buys.indices {
             let b = buys[k]

@@ -35,6 +35,7 @@ public struct TakeoverDetector: Detector {
         var newPayment = false, orders = 0, high = false
         var ownerBack = false             // within 3 days, a failed login or reset from a device known before: the owner locked out
         var foreignDevice = false         // the login device is used only in this sequence, the account's later life on others
+        var resetByOwner = false          // every reset in the sequence came from a device the account used before
         var ordersUnusual = false, ordersRare = false   // orders beyond the account's own rate: tail < 5 %, < 0.1 %
         var device: Int32 = -1, country: Int32 = -1
         var evidence: [Int64] = []
@@ -67,7 +68,8 @@ public struct TakeoverDetector: Detector {
         for s in seqs {
             var surprise = zip(s.steps, weight).reduce(0.0) { $0 + ($1.0 ? $1.1 : 0) }
             // Without a change of hands (a new or foreign device, or a reset) nothing else counts.
-            guard s.newDevice || s.reset || s.foreignDevice else { continue }
+            // A reset from the owner's own device is the owner.
+            guard s.newDevice || (s.reset && !s.resetByOwner) || s.foreignDevice else { continue }
             // A change of behaviour is what makes it a takeover rather than a trip or a new phone.
             guard s.newAddress || s.newPayment || s.orders > 0 || s.fails >= 1 || s.reset || s.ownerBack else { continue }
             if s.age < minAgeDays { surprise *= 0.6 }
@@ -125,10 +127,14 @@ public struct TakeoverDetector: Detector {
             // device is an anchor too.
             let d = t.device[e]
             let first = d >= 0 ? (firstDevice[d] ?? Int64.min) : Int64.min
+            // Such a first event (and a new device on an account with nothing before) counts
+            // only when the device is gone within the day: a second phone's first order is not
+            // a change of hands.
+            let vanishes = d >= 0 && (lastDevice[d] ?? Int64.max) <= t.ts[e] + 24 * hour
+                && lastDevice.contains { $0.key != d && $0.value > t.ts[e] + 24 * hour }
             let isNewDeviceLogin = d >= 0
-                && ((t.kind[e] == .login && !t.failed[e] && first >= t.ts[e] - 2 * hour) || (t.kind[e] != .login && first == t.ts[e]))
-                && (firstDevice.values.contains { $0 < t.ts[e] - 2 * hour }
-                    || lastDevice.contains { $0.key != d && $0.value > t.ts[e] + 24 * hour })
+                && ((t.kind[e] == .login && !t.failed[e] && first >= t.ts[e] - 2 * hour) || (t.kind[e] != .login && first == t.ts[e] && vanishes))
+                && (firstDevice.values.contains { $0 < t.ts[e] - 2 * hour } || vanishes)
             guard isReset || isNewDeviceLogin else { continue }
             // One anchor per 2 hours: a reset and the login after it are one sequence.
             if let l = lastAnchor, t.ts[e] - l < 2 * 3_600_000 && !isReset { continue }
@@ -140,13 +146,14 @@ public struct TakeoverDetector: Detector {
             let r = Int(list[k]), tr = t.ts[r]
             var s = Sequence(account: Int32(a), at: tr, age: t.ageDays(a, at: tr) ?? 0)
             s.reset = t.kind[r] == .passwordReset
+            var resetDevices: [Int32] = s.reset ? [t.device[r]] : []
             s.evidence = [t.rowid[r]]
             var firstIdx = k
             var j = k - 1
             while j >= 0 && t.ts[Int(list[j])] >= tr - 2 * 3_600_000 {
                 let e = Int(list[j])
                 if t.kind[e] == .login && t.failed[e] { s.fails += 1; s.evidence.append(t.rowid[e]); firstIdx = j }
-                if t.kind[e] == .passwordReset { s.reset = true; s.evidence.append(t.rowid[e]) }
+                if t.kind[e] == .passwordReset { s.reset = true; resetDevices.append(t.device[e]); s.evidence.append(t.rowid[e]) }
                 j -= 1
             }
             // A device or country is new when the account first used it in this sequence
@@ -222,11 +229,12 @@ public struct TakeoverDetector: Detector {
             if t.country[r] >= 0 && loginCountry < 0 { loginCountry = t.country[r] }
             s.device = loginDev
             s.country = loginCountry
-            // New: not used before (and some device was). Foreign: not used before, and the
-            // account's later life is mostly on other devices (a new phone takes over the
-            // owner's life; an intruder's device shows up again at most now and then).
+            // New: not used before (and some device was). Foreign: not used before or after,
+            // while the account goes on from other devices (a new phone takes over the owner's
+            // life; an intruder's device is gone).
             s.newDevice = loginDev >= 0 && !knownDevices.isEmpty && !knownDevices.contains(loginDev)
-            s.foreignDevice = loginDev >= 0 && !knownDevices.contains(loginDev) && laterOwn > laterThere
+            s.resetByOwner = !resetDevices.isEmpty && resetDevices.allSatisfy { $0 >= 0 && knownDevices.contains($0) }
+            s.foreignDevice = loginDev >= 0 && !knownDevices.contains(loginDev) && laterThere == 0 && laterOwn > 0
             // Orders against the account's own rate outside the sequence (one pseudo-order per
             // pseudo-day, so an account with no history is not certain to never order).
             if s.orders > 0 {
