@@ -266,7 +266,9 @@ public struct ClickFarmDetector: Detector {
     /// farm's core hit together; an account outside the core that hit several of them is
     /// tested against chance: a Poisson tail whose mean is how often the store's accounts
     /// (weighted by how active this one is) land in those buckets, corrected for the number
-    /// of accounts that could have.
+    /// of accounts that could have. An account that shares a device with the farm's members
+    /// is one of a few candidates rather than one of the whole store: its test is corrected
+    /// for those few, and one or two jobs can be enough.
     func recruit(_ t: EventTable, farms: [(members: Set<Int32>, jobKeys: Set<UInt64>, base: Double, group: String, jobs: Int)],
                  actions: [Int32], key: (Int) -> UInt64?, windowMinutes: Int64) -> [Finding] {
         guard !farms.isEmpty else { return [] }
@@ -288,18 +290,32 @@ public struct ClickFarmDetector: Detector {
         var chance = [Double](repeating: 0, count: farms.count)   // expected hits of an average account
         for (g, f) in farms.enumerated() { chance[g] = f.jobKeys.reduce(0.0) { $0 + Double(crowd[$1]?.count ?? 0) } / Double(active) }
         let nItems = Int64(t.items.count)
+        // Accounts on the farm members' devices.
+        var devFarm: [Int32: Set<Int>] = [:]
+        for (g, f) in farms.enumerated() {
+            for a in f.members { for e in t.events(of: Int(a)) where t.device[Int(e)] >= 0 { devFarm[t.device[Int(e)], default: []].insert(g) } }
+        }
+        var linked = [Set<Int32>](repeating: [], count: farms.count)
+        for e in 0..<t.count where t.account[e] >= 0 && t.device[e] >= 0 {
+            guard let gs = devFarm[t.device[e]] else { continue }
+            for g in gs where !farms[g].members.contains(t.account[e]) { linked[g].insert(t.account[e]) }
+        }
         var out: [Finding] = []
         for (k, evs) in hits.sorted(by: { $0.key < $1.key }) {
             let a = Int32(truncatingIfNeeded: k >> 32), g = Int(k & 0xFFFF_FFFF)
             var keys = Set<UInt64>(), targets = Set<Int64>()
             for e in evs { if let x = key(e) { keys.insert(x) }; if let x = Self.actionTarget(t, e, nItems: nItems) { targets.insert(x) } }
-            guard keys.count >= 2, targets.count >= 3 else { continue }
+            let onDevice = linked[g].contains(a)
+            guard keys.count >= (onDevice ? 1 : 2), targets.count >= min(3, keys.count) else { continue }
             let lambda = chance[g] * min(10, max(0.1, Double(actions[Int(a)]) / mean))
-            let surprise = Significance.surprise(Significance.logPoissonTail(keys.count, lambda)) - log10(Double(active))
+            let tested = onDevice ? Double(max(1, linked[g].count)) : Double(active)
+            let surprise = Significance.surprise(Significance.logPoissonTail(keys.count, lambda)) - log10(tested)
             guard surprise >= 1 else { continue }
             let f = farms[g]
-            let strength = min(0.9, f.base * (0.6 + 0.25 * Stat.ramp(Double(keys.count), 2, 6)))
-            let why = "joined \(keys.count) of the \(f.jobs) group actions of a \(f.members.count)-account lockstep group (same target, same \(windowMinutes) min) on \(targets.count) targets; chance 1 in 10^\(Int((surprise + log10(Double(active))).rounded()))"
+            // As strong as the evidence of membership: how far beyond chance, and how many jobs.
+            // How far beyond chance, that sure of membership: at 10^5 beyond, as sure as the core.
+            let strength = min(0.9, f.base * (0.65 + 0.35 * Stat.ramp(surprise, 1, 5)))
+            let why = "joined \(keys.count) of the \(f.jobs) group actions of a \(f.members.count)-account lockstep group (same target, same \(windowMinutes) min) on \(targets.count) targets; chance 1 in 10^\(Int((surprise + log10(tested)).rounded()))\(onDevice ? "; on a device the group uses" : "")"
             out.append(Finding(account: a, detector: name, riskType: .clickFarm, strength: strength, reason: why,
                                events: evs.prefix(200).map { t.rowid[$0] }, linked: f.members.sorted().prefix(100).map { t.accountID($0) },
                                group: f.group))

@@ -8,6 +8,10 @@ import Foundation
 /// a run of 30+ near-constant gaps (CV < 0.5) over mostly distinct targets is not a person.
 /// Coverage is judged against the store: the distinct targets the account reached, against
 /// the 99th percentile of how many such views accounts that view that kind at all make.
+/// The account's requests are read three ways — profile views, item views, and both as one
+/// stream — because a bot that walks items and profiles alternately is regular in what it
+/// sends, not in either kind alone (each kind's gaps are then sums of a random number of
+/// intervals, as irregular as a person's).
 public struct ScrapingDetector: Detector {
     public let name = "scraping"
     /// Shortest pause that always ends a run, and the multiple of the account's median gap that does.
@@ -19,16 +23,20 @@ public struct ScrapingDetector: Detector {
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
         // The store's distribution of views per account, per kind.
-        var coverageBar: [EventKind: Double] = [:]
-        for kind in [EventKind.profileView, .view] {
-            var perAccount: [Double] = []
-            for a in 0..<t.accountCount {
-                var n = 0
-                for e in t.events(of: a) where t.kind[Int(e)] == kind { n += 1 }
-                if n > 0 { perAccount.append(Double(n)) }
+        let streams: [[EventKind]] = [[.profileView], [.view], [.profileView, .view]]
+        var coverageBar = [Double](repeating: .infinity, count: streams.count)
+        var perAccount = [[Double]](repeating: [], count: streams.count)
+        for a in 0..<t.accountCount {
+            var p = 0, v = 0
+            for e in t.events(of: a) {
+                switch t.kind[Int(e)] { case .profileView: p += 1; case .view: v += 1; default: break }
             }
-            coverageBar[kind] = Significance.quantile(perAccount, 0.99) ?? .infinity
+            if p > 0 { perAccount[0].append(Double(p)) }
+            if v > 0 { perAccount[1].append(Double(v)) }
+            if p > 0 && v > 0 { perAccount[2].append(Double(p + v)) }
         }
+        for k in streams.indices { coverageBar[k] = Significance.quantile(perAccount[k], 0.99) ?? .infinity }
+        let nItems = Int32(clamping: t.items.count)
         try cancel.check()
         var findings: [Finding] = []
         for a in 0..<t.accountCount {
@@ -36,8 +44,8 @@ public struct ScrapingDetector: Detector {
             let ev = t.events(of: a)
             if ev.count < minRun { continue }
             var best: (Double, String, [Int64])? = nil
-            for kind in [EventKind.profileView, .view] {
-                let list = ev.filter { t.kind[Int($0)] == kind }.map(Int.init)
+            for (si, kinds) in streams.enumerated() {
+                let list = ev.filter { kinds.contains(t.kind[Int($0)]) }.map(Int.init)
                 if list.count < minRun { continue }
                 var allGaps: [Double] = []
                 allGaps.reserveCapacity(list.count)
@@ -57,7 +65,7 @@ public struct ScrapingDetector: Detector {
                     var targets = Set<Int32>()
                     for k in lo..<hi {
                         let e = list[k]
-                        targets.insert(kind == .view ? t.item[e] : t.target[e])
+                        targets.insert(t.kind[e] == .view ? t.item[e] : nItems &+ t.target[e])
                         if k > lo { gaps.append(Double(t.ts[e] - t.ts[list[k - 1]]) / 1000) }
                     }
                     let cv = Stat.cv(gaps)
@@ -79,11 +87,11 @@ public struct ScrapingDetector: Detector {
                 }
                 guard runs > 0 else { continue }
                 // Reaching more targets than 99% of the store's viewers adds weight; a short regular run alone is weaker.
-                let bar = coverageBar[kind] ?? .infinity
+                let bar = coverageBar[si]
                 let coverage = Stat.ramp(Double(covered.count), bar * 0.5, bar * 2)
                 let s = min(0.97, bestRun.0 * (0.8 + 0.2 * coverage) + 0.1 * coverage + 0.05 * Double(runs - 1))
                 guard s >= 0.6, s > (best?.0 ?? 0) else { continue }
-                let what = kind == .view ? "item pages" : "profiles"
+                let what = ["profiles", "item pages", "profiles and item pages"][si]
                 let pace = bestRun.1 >= 90 ? String(format: "%.1f min", bestRun.1 / 60) : String(format: "%.1f s", bestRun.1)
                 var why = "enumerated \(total) \(what) (\(covered.count) distinct) in \(runs) run(s) at a machine-regular pace: every \(pace) (variation \(Int((bestRun.2 * 100).rounded()))%), nearly all distinct"
                 if Double(covered.count) > bar { why += "; more distinct \(what) than 99% of accounts (\(Int(bar)))" }
@@ -100,8 +108,16 @@ public struct ScrapingDetector: Detector {
 /// Malicious messaging: the same link-bearing text sent to many recipients who never dealt
 /// with the sender. A seller's shipping notice to its own buyers carries a link too, but
 /// goes to people who ordered from it.
+///
+/// How often people write to someone they never dealt with comes from the store: the share
+/// of its messages without a link that open a conversation with a stranger (shrunk towards
+/// one half when there are few). A sender's link batch is a binomial tail of its strangers
+/// among its recipients at that base rate, corrected for the number of batches tested
+/// (log10 n, plus a margin); near-identical texts make it stronger, not decide it.
 public struct SpamDetector: Detector {
     public let name = "spam"
+    /// Added to log10(link batches) for the bar.
+    public var margin = 0.5
     public init() {}
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
@@ -114,10 +130,13 @@ public struct SpamDetector: Detector {
         struct Batch { var recipients = Set<Int32>(); var unrelated = Set<Int32>(); var texts: [String] = []; var events: [Int64] = [] }
         var batches: [UInt64: Batch] = [:]       // (sender, host)
         var hosts = Interner(capacity: 256)
+        var plain = 0, plainToStrangers = 0
         for e in 0..<t.count where t.kind[e] == .message && t.textRef[e] >= 0 && t.account[e] >= 0 && t.target[e] >= 0 {
             let text = t.texts[Int(t.textRef[e])]
             guard text.contains("http://") || text.contains("https://") || text.contains("www."),
                   let host = TextNorm.firstURLHost(text) else {
+                plain += 1
+                if !related.contains(key(t.target[e], t.account[e])) && !related.contains(key(t.account[e], t.target[e])) { plainToStrangers += 1 }
                 related.insert(key(t.account[e], t.target[e]))
                 related.insert(key(t.target[e], t.account[e]))
                 continue
@@ -137,17 +156,19 @@ public struct SpamDetector: Detector {
         var findings: [Finding] = []
         var sendersByHost: [Int32: [Int32]] = [:]
         var scored: [(Int32, Int32, Double, String, [Int64])] = []
-        for (k, b) in batches where b.unrelated.count >= 10 {
+        let p0 = Significance.shrunkRate(hits: plainToStrangers, of: plain, prior: 0.5, weight: 2)
+        let bar = log10(Double(max(1, batches.count))) + margin
+        for (k, b) in batches where b.unrelated.count >= 3 {
+            let surprise = Significance.surprise(Significance.logBinomialTail(b.unrelated.count, b.recipients.count, p0))
+            guard surprise >= bar else { continue }
             let sender = Int32(truncatingIfNeeded: k >> 32), h = Int32(truncatingIfNeeded: k & 0xFFFF_FFFF)
             let sets = b.texts.map { Set(TextNorm.tokens($0)) }
             var sim = 0.0, pairs = 0
             for i in 0..<sets.count { for j in (i + 1)..<sets.count { sim += TextNorm.jaccard(sets[i], sets[j]); pairs += 1 } }
             sim = pairs > 0 ? sim / Double(pairs) : 0
-            let strangers = Double(b.unrelated.count) / Double(b.recipients.count)
-            let s = Stat.ramp(Double(b.unrelated.count), 5, 40) * (0.5 + 0.5 * Stat.ramp(sim, 0.3, 0.7)) * Stat.ramp(strangers, 0.3, 0.8)
-            guard s >= 0.4 else { continue }
+            let s = (0.6 + 0.37 * Stat.ramp(surprise - bar, 0, 4)) * (0.75 + 0.25 * Stat.ramp(sim, 0.3, 0.7))
             let host = hosts.string(h)
-            let why = "sent near-identical messages (\(Int((sim * 100).rounded()))% alike) linking to \(host) to \(b.recipients.count) accounts, \(b.unrelated.count) of whom never dealt with it"
+            let why = "sent near-identical messages (\(Int((sim * 100).rounded()))% alike) linking to \(host) to \(b.recipients.count) accounts, \(b.unrelated.count) of whom never dealt with it (\(Int((p0 * 100).rounded()))% of the store's other messages go to strangers)"
             scored.append((sender, h, min(0.97, s), why, b.events))
             sendersByHost[h, default: []].append(sender)
         }

@@ -4,12 +4,23 @@ import Foundation
 /// pieces, never browsed the item before, come back for drop after drop, and ship to a few
 /// shared addresses from a few address blocks. A fan who waited for the drop and bought one
 /// piece within seconds has one or two of these, not the set.
+///
+/// Every sign is judged against this store's drop buyers, not a fixed cut-off: "fast" is
+/// among the first third of that drop's buyers, "bulk" more pieces than the store's ordinary
+/// orders usually hold, "blind" no look at the item before; each sign's count over an
+/// account's drop purchases is a binomial tail against the sign's base rate among all drop
+/// purchases, the number of drops a Poisson tail against the mean per drop buyer, sharing an
+/// address or block with other drop buyers against how many drop buyers do. The surprises
+/// (−log10) add up and must beat the number of drop buyers tested (log10 n, plus a margin for
+/// signs that come together).
 public struct ScalperDetector: Detector {
     public let name = "scalper"
+    /// Added to log10(drop buyers) for the bar.
+    public var margin = 0.5
     public init() {}
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
-        struct Buy { var account: Int32; var event: Int; var item: Int32; var reaction: Double; var qty: Int32; var browsed: Bool }
+        struct Buy { var account: Int32; var event: Int; var item: Int32; var reaction: Double; var qty: Int32; var browsed: Bool; var fast = false }
         var buys: [Buy] = []
         // Orders on limited items within an hour of the drop.
         for e in 0..<t.count where t.kind[e] == .order && t.item[e] >= 0 && t.account[e] >= 0 {
@@ -20,6 +31,18 @@ public struct ScalperDetector: Detector {
         }
         if buys.isEmpty { return [] }
         try cancel.check()
+        // Fast: among the first third of that drop's buyers (ties count together).
+        var reactions: [Int32: [Double]] = [:]
+        for b in buys { reactions[b.item, default: []].append(b.reaction) }
+        var fastBar: [Int32: Double] = [:]
+        for (item, rs) in reactions { fastBar[item] = Significance.quantile(rs, 1.0 / 3) }
+        for k in buys.indices { buys[k].fast = buys[k].reaction <= (fastBar[buys[k].item] ?? 0) }
+        // Bulk: more pieces than the store's ordinary (non-drop) order holds (its median).
+        var quantities: [Double] = []
+        for e in 0..<t.count where t.kind[e] == .order && (t.item[e] < 0 || t.itemDropAt[Int(t.item[e])] == Int64.min) {
+            quantities.append(Double(max(1, t.quantity[e])))
+        }
+        let bulkBar = Significance.quantile(quantities, 0.5) ?? 1
         // Did the buyer look at the item earlier than a minute before the drop?
         for k in buys.indices {
             let b = buys[k]
@@ -37,13 +60,32 @@ public struct ScalperDetector: Detector {
             if t.ip[b.event] >= 0 { blockOwners[Self.block(t.ips.string(t.ip[b.event])), default: []].insert(b.account) }
         }
         let byAccount = Dictionary(grouping: buys, by: \.account)
+        // Base rates among drop purchases and drop buyers.
+        let nBuys = Double(buys.count)
+        let pFast = Double(buys.filter(\.fast).count) / nBuys
+        let pBulk = Double(buys.filter { Double($0.qty) > bulkBar }.count) / nBuys
+        let pBlind = Double(buys.filter { !$0.browsed }.count) / nBuys
+        var dropsPerBuyer = 0.0
+        var sharing = 0
+        for (a, list) in byAccount {
+            dropsPerBuyer += Double(Set(list.map(\.item)).count)
+            if list.contains(where: { b in
+                (t.address[b.event] >= 0 && (addrOwners[t.address[b.event]]?.count ?? 0) >= 2)
+                    || (t.ip[b.event] >= 0 && (blockOwners[Self.block(t.ips.string(t.ip[b.event]))]?.count ?? 0) >= 3)
+            }) { sharing += 1 }
+            _ = a
+        }
+        let meanDrops = dropsPerBuyer / Double(byAccount.count)
+        let pShared = Significance.shrunkRate(hits: sharing, of: byAccount.count, prior: 0.5, weight: 2)
+        let bar = log10(Double(byAccount.count)) + margin
+        func tail(_ k: Int, _ n: Int, _ p: Double) -> Double { k == 0 ? 0 : Significance.surprise(Significance.logBinomialTail(k, n, p)) }
         var ds = DisjointSet(t.accountCount)
         var scored: [(Int32, Double, String, [Int64], [(kind: String, value: String)], Set<Int32>)] = []
         for (a, list) in byAccount {
             let drops = Set(list.map(\.item)).count
-            let fast = Double(list.filter { $0.reaction < 3 }.count) / Double(list.count)
-            let bulk = Double(list.filter { $0.qty >= 2 }.count) / Double(list.count)
-            let blind = Double(list.filter { !$0.browsed }.count) / Double(list.count)
+            let nFast = list.filter(\.fast).count, nBulk = list.filter { Double($0.qty) > bulkBar }.count
+            let nBlind = list.filter { !$0.browsed }.count
+            let blind = Double(nBlind) / Double(list.count)
             var mates = Set<Int32>()
             var ids: [(kind: String, value: String)] = []
             for b in list {
@@ -56,17 +98,22 @@ public struct ScalperDetector: Detector {
                 }
             }
             mates.remove(a)
-            let shared = mates.isEmpty ? 0.0 : 1.0
-            let multi = Stat.ramp(Double(drops), 1, 4)
-            let s = 0.25 * fast + 0.2 * bulk + 0.2 * blind + 0.2 * multi + 0.15 * shared
-            guard s >= 0.5 else { continue }
+            let n = list.count
+            var surprise = tail(nFast, n, pFast) + tail(nBulk, n, pBulk) + tail(nBlind, n, pBlind)
+            if drops > 1 { surprise += Significance.surprise(Significance.logPoissonTail(drops, meanDrops)) }
+            if !mates.isEmpty { surprise += -log10(pShared) }
+            let excess = surprise - bar
+            guard excess >= 0 else { continue }
+            let s = 0.6 + 0.37 * Stat.ramp(excess, 0, 4)
             let med = Stat.median(list.map(\.reaction))
             var why = "bought \(drops) limited drop(s), median \(String(format: "%.1f", med)) s after release"
-            if bulk > 0 { why += ", \(list.filter { $0.qty >= 2 }.count) order(s) of 2+ pieces" }
+            if nFast > 0 { why += ", \(nFast) among the first third of the drop's buyers" }
+            if nBulk > 0 { why += ", \(nBulk) order(s) of more than \(Int(bulkBar)) piece(s)" }
             if blind >= 0.5 { why += ", without having looked at the item before" }
             if !mates.isEmpty { why += "; shares shipping addresses / address blocks with \(mates.count) other drop buyers" }
             var uniq: [(kind: String, value: String)] = []
             for x in ids where !uniq.contains(where: { $0.kind == x.kind && $0.value == x.value }) { uniq.append(x) }
+            why += String(format: " (chance 1 in 10^%.1f among %d drop buyers)", surprise, byAccount.count)
             scored.append((a, min(0.97, s), why, list.map { t.rowid[$0.event] }, uniq, mates))
         }
         let flagged = Set(scored.map(\.0))

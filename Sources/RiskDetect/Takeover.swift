@@ -10,6 +10,15 @@ import Foundation
 /// weighed by −log10 of how often it follows an anchor store-wide, and the total is judged
 /// against the number of anchors tested (how many chance sequences that surprising the store
 /// would produce).
+///
+/// "New" is judged against the account's whole life outside the sequence, before and after:
+/// a device, card or address the owner keeps using afterwards is a new phone, a new card, a
+/// move; one that appears for a few hours and never again while the owner goes on from their
+/// own device is foreign. So a takeover at the very start of the data (nothing before it) is
+/// still seen, and a power user's second phone is not. Orders count as a change of behaviour
+/// when they are unusual for this account (a Poisson tail against its own order rate outside
+/// the sequence), and "high value" when above both the store's 90th percentile (or twice the
+/// account's median) and the account's own 90th percentile.
 public struct TakeoverDetector: Detector {
     public let name = "ato"
     public var minAgeDays = 30.0
@@ -25,11 +34,14 @@ public struct TakeoverDetector: Detector {
         var reset = false, fails = 0, newDevice = false, newCountry = false, newAddress = false
         var newPayment = false, orders = 0, high = false
         var ownerBack = false             // within 3 days, a failed login or reset from a device known before: the owner locked out
-        var dormantDevice = false         // no device history before: "new" only by the account's later life
+        var foreignDevice = false         // the login device is used only in this sequence, the account's later life on others
+        var resetByOwner = false          // every reset in the sequence came from a device the account used before
+        var ordersUnusual = false, ordersRare = false   // orders beyond the account's own rate: tail < 5 %, < 0.1 %
         var device: Int32 = -1, country: Int32 = -1
         var evidence: [Int64] = []
 
-        var steps: [Bool] { [reset, fails >= 3, fails >= 1 && fails < 3, newDevice, newCountry, newAddress, newPayment, orders > 0, orders >= 2, high, ownerBack] }
+        var steps: [Bool] { [reset, fails >= 3, fails >= 1 && fails < 3, newDevice, foreignDevice, newCountry, newAddress, newPayment,
+                             ordersUnusual, ordersRare, high, ownerBack] }
     }
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
@@ -55,9 +67,9 @@ public struct TakeoverDetector: Detector {
         var best: [Int32: (Double, Sequence)] = [:]
         for s in seqs {
             var surprise = zip(s.steps, weight).reduce(0.0) { $0 + ($1.0 ? $1.1 : 0) }
-            if s.dormantDevice { surprise += 0.3 * weight[3] }
-            // Without a change of hands (new device or reset) nothing else counts.
-            guard s.newDevice || s.reset || s.dormantDevice else { continue }
+            // Without a change of hands (a new or foreign device, or a reset) nothing else counts.
+            // A reset from the owner's own device is the owner.
+            guard s.newDevice || (s.reset && !s.resetByOwner) || s.foreignDevice else { continue }
             // A change of behaviour is what makes it a takeover rather than a trip or a new phone.
             guard s.newAddress || s.newPayment || s.orders > 0 || s.fails >= 1 || s.reset || s.ownerBack else { continue }
             if s.age < minAgeDays { surprise *= 0.6 }
@@ -71,7 +83,10 @@ public struct TakeoverDetector: Detector {
             var steps: [String] = []
             if s.fails > 0 { steps.append("\(s.fails) failed login(s)") }
             if s.reset { steps.append("a password reset") }
-            if s.newDevice { steps.append("login from a never-seen device") }
+            if s.newDevice || s.foreignDevice {
+                steps.append(!s.newDevice ? "login from a device the account used at no other time"
+                             : s.foreignDevice ? "login from a never-seen device, used at no other time" : "login from a never-seen device")
+            }
             if s.newCountry && s.country >= 0 { steps.append("in a new country (\(t.countries.string(s.country)))") }
             if s.newAddress { steps.append("shipping address changed") }
             if s.newPayment { steps.append("a new payment instrument") }
@@ -79,32 +94,47 @@ public struct TakeoverDetector: Detector {
             if s.ownerBack { steps.append("then the owner's own device failed to log in or reset the password") }
             let why = "on a \(Int(s.age))-day-old account within hours: " + steps.joined(separator: ", ")
             var ids: [(kind: String, value: String)] = []
-            if s.newDevice && s.device >= 0 { ids.append(("device", t.devices.string(s.device))) }
+            if (s.newDevice || s.foreignDevice) && s.device >= 0 { ids.append(("device", t.devices.string(s.device))) }
             findings.append(Finding(account: a, detector: name, riskType: .ato, strength: strength, reason: why,
-                                    events: s.evidence.sorted(), identifiers: ids))
+                                    events: Array(Set(s.evidence)).sorted(), identifiers: ids))
         }
         return findings
     }
 
-    /// Anchors of one account: each password reset, and each successful login from a device
-    /// the account had not used before (when it had used some), with the steps around them.
+    /// Anchors of one account: each password reset, and each successful login from (or first
+    /// event of) a device the account had not used before — when it had used some, or goes on
+    /// from others afterwards — with the steps around them.
     func anchors(_ t: EventTable, _ a: Int, p90: Float) -> [Sequence] {
         let list = Array(t.events(of: a))
         guard list.count >= 2 else { return [] }
-        var firstDevice: [Int32: Int64] = [:], firstCountry: [Int32: Int64] = [:]
+        var firstDevice: [Int32: Int64] = [:], lastDevice: [Int32: Int64] = [:], firstCountry: [Int32: Int64] = [:]
         for e32 in list {
             let e = Int(e32)
             if t.device[e] >= 0 && firstDevice[t.device[e]] == nil { firstDevice[t.device[e]] = t.ts[e] }
+            if t.device[e] >= 0 { lastDevice[t.device[e]] = t.ts[e] }
             if t.country[e] >= 0 && firstCountry[t.country[e]] == nil { firstCountry[t.country[e]] = t.ts[e] }
         }
+        let hour: Int64 = 3_600_000
         var anchorIdx: [Int] = []
         var lastAnchor: Int64? = nil
         for (k, e32) in list.enumerated() {
             let e = Int(e32)
             let isReset = t.kind[e] == .passwordReset
-            let isNewDeviceLogin = t.kind[e] == .login && !t.failed[e] && t.device[e] >= 0
-                && (firstDevice[t.device[e]] ?? Int64.min) >= t.ts[e] - 2 * 3_600_000
-                && firstDevice.values.contains { $0 < t.ts[e] - 2 * 3_600_000 }
+            // A login from a device first used here, when the account used others before — or,
+            // with nothing before (the data starts here), one never used again while the
+            // account goes on from other devices.
+            // Sessions need not start with a login in the data: the first event of a new
+            // device is an anchor too.
+            let d = t.device[e]
+            let first = d >= 0 ? (firstDevice[d] ?? Int64.min) : Int64.min
+            // Such a first event (and a new device on an account with nothing before) counts
+            // only when the device is gone within the day: a second phone's first order is not
+            // a change of hands.
+            let vanishes = d >= 0 && (lastDevice[d] ?? Int64.max) <= t.ts[e] + 24 * hour
+                && lastDevice.contains { $0.key != d && $0.value > t.ts[e] + 24 * hour }
+            let isNewDeviceLogin = d >= 0
+                && ((t.kind[e] == .login && !t.failed[e] && first >= t.ts[e] - 2 * hour) || (t.kind[e] != .login && first == t.ts[e] && vanishes))
+                && (firstDevice.values.contains { $0 < t.ts[e] - 2 * hour } || vanishes)
             guard isReset || isNewDeviceLogin else { continue }
             // One anchor per 2 hours: a reset and the login after it are one sequence.
             if let l = lastAnchor, t.ts[e] - l < 2 * 3_600_000 && !isReset { continue }
@@ -116,57 +146,82 @@ public struct TakeoverDetector: Detector {
             let r = Int(list[k]), tr = t.ts[r]
             var s = Sequence(account: Int32(a), at: tr, age: t.ageDays(a, at: tr) ?? 0)
             s.reset = t.kind[r] == .passwordReset
+            var resetDevices: [Int32] = s.reset ? [t.device[r]] : []
             s.evidence = [t.rowid[r]]
             var firstIdx = k
             var j = k - 1
             while j >= 0 && t.ts[Int(list[j])] >= tr - 2 * 3_600_000 {
                 let e = Int(list[j])
                 if t.kind[e] == .login && t.failed[e] { s.fails += 1; s.evidence.append(t.rowid[e]); firstIdx = j }
-                if t.kind[e] == .passwordReset { s.reset = true; s.evidence.append(t.rowid[e]) }
+                if t.kind[e] == .passwordReset { s.reset = true; resetDevices.append(t.device[e]); s.evidence.append(t.rowid[e]) }
                 j -= 1
             }
             // A device or country is new when the account first used it in this sequence
             // (a dormant account has nothing before; its owner's device shows up later).
             let seqStart = t.ts[Int(list[firstIdx])]
+            let seqEnd = tr + 24 * hour
             var knownDevices = Set<Int32>(), knownCountries = Set<Int32>(), knownAddresses = Set<Int32>(), knownPayments = Set<Int32>()
             if t.homeCountry[a] >= 0 { knownCountries.insert(t.homeCountry[a]) }
             for (d, first) in firstDevice where first < seqStart { knownDevices.insert(d) }
             for (c, first) in firstCountry where first < seqStart { knownCountries.insert(c) }
-            var priorAmounts: [Double] = []
-            for p in 0..<firstIdx {
-                let e = Int(list[p])
-                if t.address[e] >= 0 { knownAddresses.insert(t.address[e]) }
-                if t.payment[e] >= 0 { knownPayments.insert(t.payment[e]) }
-                if t.kind[e] == .order && !t.amount[e].isNaN { priorAmounts.append(Double(t.amount[e])) }
-            }
-            let typical = priorAmounts.isEmpty ? 0 : Stat.median(priorAmounts)
+            // The device that took over: the anchor's, or the first unknown one logging in within 2 hours.
             var loginDev = t.device[r], loginCountry = t.country[r]
-            var m = k + 1
-            while m < list.count && t.ts[Int(list[m])] <= tr + 24 * 3_600_000 {
+            var m = k
+            while m < list.count && t.ts[Int(list[m])] <= tr + 2 * hour {
                 let e = Int(list[m])
-                switch t.kind[e] {
-                case .login where !t.failed[e] && t.ts[e] <= tr + 2 * 3_600_000:
+                if t.kind[e] == .login && !t.failed[e] {
                     if loginDev < 0 || knownDevices.contains(loginDev) { loginDev = t.device[e] }
                     if t.country[e] >= 0 { loginCountry = t.country[e] }
-                    s.evidence.append(t.rowid[e])
+                    if m > k { s.evidence.append(t.rowid[e]) }
+                }
+                m += 1
+            }
+            // The owner's own life: everything before the sequence, and after the next 24 hours
+            // whatever was not done from the device that took over (an intruder may come back).
+            var laterOwn = 0, laterThere = 0
+            var ownAmounts: [Double] = []
+            var ownOrders = 0
+            for (p, e32) in list.enumerated() where p < firstIdx || t.ts[Int(e32)] > seqEnd {
+                let e = Int(e32)
+                if p >= firstIdx && t.device[e] >= 0 {
+                    if t.device[e] == loginDev { laterThere += 1; continue }
+                    laterOwn += 1
+                }
+                if t.address[e] >= 0 { knownAddresses.insert(t.address[e]) }
+                if t.payment[e] >= 0 { knownPayments.insert(t.payment[e]) }
+                if t.kind[e] == .order {
+                    ownOrders += 1
+                    if !t.amount[e].isNaN { ownAmounts.append(Double(t.amount[e])) }
+                }
+            }
+            let typical = ownAmounts.isEmpty ? 0 : Stat.median(ownAmounts)
+            let ownHigh = ownAmounts.count >= 3 ? Significance.quantile(ownAmounts, 0.9)! : 0
+            // What happened in the 24 hours from the anchor (the anchor itself included).
+            m = k
+            while m < list.count && t.ts[Int(list[m])] <= seqEnd {
+                let e = Int(list[m])
+                switch t.kind[e] {
                 case .addressChange:
                     if t.address[e] >= 0 && !knownAddresses.contains(t.address[e]) { s.newAddress = true; s.evidence.append(t.rowid[e]) }
                 case .payment:
                     if t.payment[e] >= 0 && !knownPayments.isEmpty && !knownPayments.contains(t.payment[e]) { s.newPayment = true }
                 case .order:
                     s.orders += 1
-                    s.evidence.append(t.rowid[e])
+                    if m > k { s.evidence.append(t.rowid[e]) }
                     if t.address[e] >= 0 && !knownAddresses.isEmpty && !knownAddresses.contains(t.address[e]) { s.newAddress = true }
-                    if !t.amount[e].isNaN && (t.amount[e] >= p90 || (typical > 0 && Double(t.amount[e]) >= 2 * typical)) { s.high = true }
+                    if !t.amount[e].isNaN && (t.amount[e] >= p90 || (typical > 0 && Double(t.amount[e]) >= 2 * typical))
+                        && Double(t.amount[e]) > ownHigh { s.high = true }
                 default: break
                 }
                 m += 1
             }
-            // The owner coming back: a failed login or reset from a device known before, within 3 days.
+            // The owner coming back: within 3 days a failed login or a reset from another device
+            // the owner uses (known before, or the one the account goes on from).
             var o = k + 1
-            while o < list.count && t.ts[Int(list[o])] <= tr + 72 * 3_600_000 {
+            while o < list.count && t.ts[Int(list[o])] <= tr + 72 * hour {
                 let e = Int(list[o])
-                if (t.kind[e] == .passwordReset || (t.kind[e] == .login && t.failed[e])) && t.device[e] >= 0 && knownDevices.contains(t.device[e]) {
+                if (t.kind[e] == .passwordReset || (t.kind[e] == .login && t.failed[e])) && t.device[e] >= 0 && t.device[e] != loginDev
+                    && (knownDevices.contains(t.device[e]) || (lastDevice[t.device[e]] ?? 0) > seqEnd) {
                     s.ownerBack = true; s.evidence.append(t.rowid[e]); break
                 }
                 o += 1
@@ -174,16 +229,21 @@ public struct TakeoverDetector: Detector {
             if t.country[r] >= 0 && loginCountry < 0 { loginCountry = t.country[r] }
             s.device = loginDev
             s.country = loginCountry
-            s.newDevice = loginDev >= 0 && !knownDevices.contains(loginDev)
-            if s.newDevice && knownDevices.isEmpty {
-                // No history before: new only if the account's later life is on other devices.
-                var laterOther = false, laterSame = false
-                for e32 in list where t.ts[Int(e32)] > tr + 24 * 3_600_000 {
-                    let d = t.device[Int(e32)]
-                    if d == loginDev { laterSame = true } else if d >= 0 { laterOther = true }
-                }
-                s.newDevice = false
-                s.dormantDevice = !laterSame && laterOther
+            // New: not used before (and some device was). Foreign: not used before or after,
+            // while the account goes on from other devices (a new phone takes over the owner's
+            // life; an intruder's device is gone).
+            s.newDevice = loginDev >= 0 && !knownDevices.isEmpty && !knownDevices.contains(loginDev)
+            s.resetByOwner = !resetDevices.isEmpty && resetDevices.allSatisfy { $0 >= 0 && knownDevices.contains($0) }
+            s.foreignDevice = loginDev >= 0 && !knownDevices.contains(loginDev) && laterThere == 0 && laterOwn > 0
+            // Orders against the account's own rate outside the sequence (one pseudo-order per
+            // pseudo-day, so an account with no history is not certain to never order).
+            if s.orders > 0 {
+                let first = t.ts[Int(list.first!)], last = t.ts[Int(list.last!)]
+                let outsideDays = max(0, Double(last - first - (seqEnd - seqStart)) / Double(24 * hour))
+                let lambda = (Double(ownOrders) + 1) / (outsideDays + 1)
+                let tail = Significance.logPoissonTail(s.orders, lambda)
+                s.ordersUnusual = tail < log(0.05)
+                s.ordersRare = tail < log(0.001)
             }
             s.newCountry = loginCountry >= 0 && !knownCountries.contains(loginCountry)
             out.append(s)
