@@ -33,7 +33,7 @@ public enum ExtraFeatures {
     /// Keys a list of feature names asks for.
     public static func keys(in names: [String]) -> [String] {
         var out: [String] = []
-        for n in names where isExtra(n) {
+        for n in names where prefixes.contains(where: { n.hasPrefix($0) }) {
             guard let c = n.firstIndex(of: ":") else { continue }
             let k = String(n[n.index(after: c)...])
             if !out.contains(k) { out.append(k) }
@@ -153,17 +153,36 @@ extension ExtraFeatures {
         let extra = wanted.filter(isExtra)
         if extra.isEmpty { return xb }
         guard wanted.prefix(base.count).allSatisfy({ !isExtra($0) }) else { return nil }
-        let k = keys(in: extra)
-        let ex = try compute(db, table, keys: k)
-        return append(xb, cols: base.count, rows: table.accountCount, extra: ex, extraNames: names(k), wanted: extra)
+        let (ex, exNames) = try extraMatrix(db, table, wanted: extra)
+        return append(xb, cols: base.count, rows: table.accountCount, extra: ex, extraNames: exNames, wanted: extra)
     }
 
-    /// For training: every numeric extra key of the store, appended. Returns the matrix and names.
+    /// For training: every numeric extra key of the store (mean / max / min) and every text key
+    /// (`CategoricalFeatures`: shares of its frequent values, other, missing, distinct), appended.
+    /// Returns the matrix and names.
     public static func withExtras(_ db: Database, _ table: EventTable, _ x: [Float], names: [String]) throws -> ([Float], [String]) {
-        let k = try keys(db)
-        if k.isEmpty { return (x, names) }
-        let en = self.names(k)
-        let ex = try compute(db, table, keys: k)
-        return (append(x, cols: names.count, rows: table.accountCount, extra: ex, extraNames: en, wanted: en), names + en)
+        let en = self.names(try keys(db)) + CategoricalFeatures.names(try CategoricalFeatures.keys(db))
+        if en.isEmpty { return (x, names) }
+        let (ex, exNames) = try extraMatrix(db, table, wanted: en)
+        return (append(x, cols: names.count, rows: table.accountCount, extra: ex, extraNames: exNames, wanted: en), names + en)
+    }
+
+    /// The numeric and the categorical extra features `wanted` asks for: the matrix (row-major,
+    /// numeric columns first) and its column names.
+    static func extraMatrix(_ db: Database, _ table: EventTable, wanted: [String]) throws -> ([Float], [String]) {
+        let na = table.accountCount
+        let k = keys(in: wanted)
+        let numNames = names(k)
+        let num = try compute(db, table, keys: k)
+        let catNames = wanted.filter(CategoricalFeatures.isCategorical)
+        guard !catNames.isEmpty else { return (num, numNames) }
+        let cat = try CategoricalFeatures.compute(db, table, names: catNames)
+        let dn = numNames.count, dc = catNames.count, d = dn + dc
+        var out = [Float](repeating: 0, count: na * d)
+        for r in 0..<na {
+            for j in 0..<dn { out[r * d + j] = num[r * dn + j] }
+            for j in 0..<dc { out[r * d + dn + j] = cat[r * dc + j] }
+        }
+        return (out, numNames + catNames)
     }
 }
