@@ -43,9 +43,8 @@ extension AppState {
             say("copied \(target.account) (OSC 52)")
             return [.copy(target.account)]
         case .command(let name): return runCommand(name)
-        case .sqlKey: return []
         case .move, .open, .mark, .sortNext, .sortReverse, .pointer, .timeline, .reveal, .eventDetail, .zoom, .nextEvidence,
-             .scroll, .dashRefresh, .dashAutoRefresh, .dashRange, .dashNext:
+             .scroll, .dashRefresh, .dashAutoRefresh, .dashRange, .dashNext, .sql:
             return updateTop(action, key)
         }
     }
@@ -60,7 +59,9 @@ extension AppState {
         case .pivot(var p): defer { stack[idx] = .pivot(p) }; return pivotUpdate(action, key, &p)
         case .timeline(var t): defer { stack[idx] = .timeline(t) }; return timelineUpdate(action, key, &t)
         case .dash(var d): defer { stack[idx] = .dash(d) }; return dashUpdate(action, key, &d)
-        case .sql: return []      // the console handles its keys itself (sqlKey)
+        case .sql(var q):
+            guard case .sql(let a) = action else { return [] }
+            defer { stack[idx] = .sql(q) }; return sqlUpdate(a, key, &q)
         }
     }
 

@@ -18,8 +18,8 @@ enum Action: Hashable {
     case timeline, reveal, eventDetail, zoom, nextEvidence
     // Dashboards.
     case scroll, dashRefresh, dashAutoRefresh, dashRange(forward: Bool), dashNext(forward: Bool)
-    // The SQL console's keys (its editor takes every other key).
-    case sqlKey
+    /// The SQL console's (Screens/SQLConsoleScreen.swift).
+    case sql(SQLAction)
 }
 
 typealias Binding = KeyBinding<Action>
@@ -37,7 +37,8 @@ let listBindings: [Binding] = [
 extension AppState {
     /// The bindings in force: the screen in view first, then the global ones.
     var keymap: Keymap<Action> {
-        Keymap([.init(top.title, screenBindings), .init("everywhere", globalBindings + paletteCommands)])
+        if case .sql(let q) = top { return sqlKeymap(q) }
+        return Keymap([.init(top.title, screenBindings), .init("everywhere", globalBindings + paletteCommands)])
     }
 
     var screenBindings: [Binding] {
@@ -46,37 +47,9 @@ extension AppState {
         case .account: return accountBindings
         case .pivot(let p): return pivotBindings(p)
         case .timeline: return timelineBindings
-        case .sql: return sqlBindings
+        case .sql(let q): return sqlBindings(q)
         case .dash(let d): return dashBindings(d)
         }
-    }
-
-    /// The console handles its keys itself (its editor takes the rest); these are what help,
-    /// the footer and the palette show, and the keys the console claims.
-    var sqlBindings: [Binding] {
-        let k = Action.sqlKey
-        return [
-            Binding([.f(5), .ctrl("g")], k, keyLabel: "F5 Ctrl-Enter", help: "run the statement under the cursor (or the selection); also Ctrl-J, Ctrl-G", hint: "run"),
-            Binding([.f(6), .ctrl("p")], k, keyLabel: "F6 Ctrl-P", help: "EXPLAIN QUERY PLAN of it"),
-            Binding([.f(8)], k, help: "allow writing (asks) / read-only again"),
-            Binding([.ctrl("r")], k, help: "search the history"),
-            Binding([.ctrl("l")], k, help: "clear the editor"),
-            Binding([.ctrl("o"), .ctrl("s")], k, keyLabel: "Ctrl-O Ctrl-S", help: "open / save a query (queries/NAME.sql)"),
-            Binding([], k, keyLabel: "Tab", help: "complete keyword, table, column, function, saved query"),
-            Binding([], k, keyLabel: "Shift-arrows Ctrl-A", help: "select; select all"),
-            Binding([], k, keyLabel: "Ctrl-Z Ctrl-Y  Ctrl-X Ctrl-V", help: "undo / redo; cut / paste"),
-            Binding([], k, keyLabel: "Ctrl-←/→ Alt-b/f", help: "word left / right"),
-            Binding([], k, keyLabel: "Esc  i", help: "editor → results; i (or a) back to the editor", hint: "results"),
-            Binding([], k, keyLabel: "results: j k h l g G", help: "move by row / column, first / last row"),
-            Binding([], k, keyLabel: "results: Enter", help: "open the row's account (a column of account ids)"),
-            Binding([], k, keyLabel: "results: v  s S", help: "show the cell whole (JSON pretty); sort by the column"),
-            Binding([], k, keyLabel: "results: y Y", help: "copy cell / row (OSC 52)"),
-            Binding([], k, keyLabel: "results: b  x", help: "make a review batch of the accounts; export (:export FILE)"),
-            Binding([], .command("save"), name: "save", help: "save the console's text as queries/NAME.sql (save! replaces)", argument: "NAME"),
-            Binding([], .command("export"), name: "export", help: "the console's result to a file", argument: "FILE.csv|.json|.jsonl"),
-            Binding([], .command("explain"), name: "explain", help: "the console's statement's query plan"),
-            Binding([], .command("write"), name: "write", help: "let the console write (asks first)", argument: "[off]"),
-        ]
     }
 
     var globalBindings: [Binding] {

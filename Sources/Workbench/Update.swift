@@ -96,12 +96,8 @@ extension AppState {
             }
             return []
         }
-        if case .sql(var q) = top {
-            let idx = stack.count - 1
-            let (handled, reqs) = sqlKey(key, &q)
-            stack[idx] = .sql(q)
-            if handled { return reqs }
-        }
+        // The console's own bindings, its editor and overlays; the rest goes on to the globals.
+        if let a = consoleAction(key) { return perform(a, key: key) }
         if case .timeline(var t) = top, t.detail != nil {
             if key == .esc || key == .char("q") || key == .enter { t.detail = nil; replaceTop(.timeline(t)) }
             return []

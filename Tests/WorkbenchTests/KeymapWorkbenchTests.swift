@@ -53,6 +53,9 @@ final class KeymapWorkbenchTests: XCTestCase {
         case "pivot": type(":device dev-shared"); press(.enter)
         case "timeline": type(":account ring-a"); press(.enter, .char("t"))
         case "sql": press(.tab); press(.esc)        // the results side: the bindings answer
+        case "sql editor": press(.tab)
+        case "sql result": press(.tab); type("SELECT 'ring-a' AS account, 2 AS n"); press(.f(5), .esc)
+        case "sql cell": press(.tab); type("SELECT 'ring-a' AS account, 2 AS n"); press(.f(5), .esc, .char("v"))
         case "dash": type(":dash"); press(.enter)
         default: XCTFail(name)
         }
@@ -71,7 +74,7 @@ final class KeymapWorkbenchTests: XCTestCase {
                        "coupon": "c1", "item": "it1", "seller": "sel1", "domain": "gmail.com", "target": "ring-a", "sort": "score",
                        "risk": "ato", "status": "closed", "label": "unsure", "group": "g1", "batch": "b1", "export": dir + "/x.csv",
                        "reveal": "checking", "theme": "dark", "save": "q1", "date": "2026-03-01", "dash": "overview 30d", "sql": "", "write": "off"]
-        for name in ["queue", "account", "pivot", "timeline", "sql", "dash"] {
+        for name in ["queue", "account", "pivot", "timeline", "sql", "sql editor", "sql result", "sql cell", "dash"] {
             try setUpWithError()
             visit(name)
             let state = app.state
@@ -82,6 +85,7 @@ final class KeymapWorkbenchTests: XCTestCase {
                 guard case .run(let b) = map.resolve(key) else { XCTFail("\(name): footer \(hint.keysText) resolves to nothing"); continue }
                 XCTAssertTrue(doesSomething(state) { $0.handle(key) }, "\(name): footer hint \(hint.keysText) \(b.hint ?? "") does nothing")
             }
+            guard name != "sql cell" else { continue }     // an overlay takes every key: no palette
             let palette = map.palette("")
             XCTAssertTrue(palette.contains { $0.name == "groups" }, name)
             for b in palette {
@@ -93,6 +97,44 @@ final class KeymapWorkbenchTests: XCTestCase {
                 XCTAssertFalse(s.message.contains("unknown command"), "\(name): :\(n) — \(s.message)")
             }
         }
+    }
+
+    /// The console's keys are bindings too: resolved by the keymap, listed by help; text
+    /// typed into the editor stays text, even keys bound elsewhere (`? q : 1 /`).
+    func testTheConsolesKeysAreBindingsAndTheEditorKeepsText() throws {
+        press(.tab)
+        guard case .sql = app.state.top else { return XCTFail("not in the console") }
+        type("?q:1/ hc")
+        guard case .sql(let q) = app.state.top else { return XCTFail("left the console") }
+        XCTAssertEqual(q.editor.text, "?q:1/ hc")
+        XCTAssertFalse(app.state.help)
+        XCTAssertFalse(app.state.quit)
+        XCTAssertEqual(app.state.mode, .normal)
+        let map = app.state.keymap
+        guard case .run(let run) = map.resolve(.f(5)), case .sql(.run) = run.command else { return XCTFail("F5 isn't the console's run") }
+        guard case .run(let esc) = map.resolve(.esc), case .sql(.toResults) = esc.command else { return XCTFail("Esc isn't to the results") }
+        if case .run = map.resolve(.char("?")) { XCTFail("? is text in the editor") }
+        XCTAssertTrue(map.footerText.contains("F5 Ctrl-Enter run"), map.footerText)
+        press(.ctrl("l"), .esc)
+        // The results side: the console's keys first, then the globals (? is help).
+        guard case .run(let i) = app.state.keymap.resolve(.char("i")), case .sql(.toEditor) = i.command else { return XCTFail("i isn't back to the editor") }
+        press(.char("?"))
+        XCTAssertTrue(app.state.help)
+        let l = screen.components(separatedBy: "\n")
+        let edit = l.firstIndex { $0.contains("back to the editor") }
+        let claim = l.firstIndex { $0.contains("claim the case in view") }
+        XCTAssertNotNil(edit, screen)
+        XCTAssertNotNil(claim, screen)
+        if let edit, let claim { XCTAssertLessThan(edit, claim) }
+        press(.char("x"))
+        // The cell inspector takes every key: y copies, any other key closes it.
+        press(.char("i")); type("SELECT 'ring-a' AS account"); press(.f(5), .esc, .char("v"))
+        guard case .sql(let q2) = app.state.top, q2.inspector != nil else { return XCTFail("no inspector") }
+        guard case .run(let y) = app.state.keymap.resolve(.char("y")), case .sql(.inspectorCopy) = y.command else { return XCTFail("y isn't copy") }
+        press(.char("?"))
+        guard case .sql(let q3) = app.state.top else { return XCTFail() }
+        XCTAssertNil(q3.inspector)
+        XCTAssertFalse(app.state.help, "? closed the inspector, opened nothing")
     }
 
     func testThePaletteFindsCommandsFuzzilyWithTheirDescriptions() {
