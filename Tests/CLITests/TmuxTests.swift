@@ -192,7 +192,8 @@ final class TmuxWorkbenchTests: TmuxTestCase {
         t.resize(80, 20)
         // Only the narrow layout elides the columns that don't fit ("case … … … …"), and its
         // right-aligned status line ends one column short of the edge: 79 (119 at 120 columns).
-        s = t.wait(for: "case … … … …")
+        // Wait for the whole narrow frame, status line included: a capture can land mid-redraw.
+        s = t.wait(until: "the narrow frame with its status line") { $0.contains("case … … … …") && $0.contains("filter “ID”") }
         let narrow = s.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         XCTAssertTrue(narrow.allSatisfy { $0.count <= 80 }, s)
         let statusLine = try XCTUnwrap(narrow.last { $0.contains("filter “ID”") }, s)
