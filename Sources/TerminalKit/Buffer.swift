@@ -130,8 +130,8 @@ public final class Buffer {
         guard y >= 0, y < height, x < width else { return 0 }
         let limit = min(maxWidth ?? (width - x), width - x)
         if limit <= 0 { return 0 }
-        let total = TextWidth.of(text)
-        let cut = total > limit
+        if let n = TextWidth.asciiWidth(text) { return writeASCII(text, n, x: x, y: y, style: style, limit: limit) }
+        let cut = TextWidth.exceeds(text, limit)
         let room = cut ? limit - 1 : limit
         var col = 0
         for ch in text {
@@ -147,6 +147,32 @@ public final class Buffer {
                 else if cx + 1 < width, self[cx + 1, y].isContinuation { self[cx + 1, y] = Cell(" ", style: style) }
             }
             col += w
+        }
+        if cut && x + col < width {
+            if x + col >= 0 { self[x + col, y] = Cell("…", style: style) }
+            col += 1
+        }
+        return col
+    }
+
+    /// `write` for printable ASCII (`n` bytes, one cell each): the same cells, without
+    /// grapheme breaking.
+    private func writeASCII(_ text: String, _ n: Int, x: Int, y: Int, style: Style, limit: Int) -> Int {
+        let cut = n > limit
+        let count = cut ? limit - 1 : n
+        let w = width, row = y * width
+        var col = 0
+        cells.withUnsafeMutableBufferPointer { p in
+            for b in text.utf8.prefix(count) {
+                let cx = x + col
+                col += 1
+                guard cx >= 0 else { continue }
+                let i = row + cx
+                // Overwriting half of a wide character blanks its other half.
+                if p[i].isContinuation, cx > 0 { p[i - 1] = Cell(" ", style: p[i - 1].style) }
+                p[i] = Cell(TextWidth.asciiCells[Int(b)], style: style)
+                if cx + 1 < w, p[i + 1].isContinuation { p[i + 1] = Cell(" ", style: style) }
+            }
         }
         if cut && x + col < width {
             if x + col >= 0 { self[x + col, y] = Cell("…", style: style) }
@@ -218,25 +244,60 @@ public enum TextWidth {
         return (String(ch), min(w, 2))
     }
 
+    /// The width of text made only of printable ASCII (one column a byte), nil for any other
+    /// text. Tables are mostly ids, numbers and English: this skips grapheme breaking.
+    @inline(__always)
+    public static func asciiWidth(_ s: String) -> Int? {
+        var n = 0
+        for b in s.utf8 {
+            if b < 32 || b >= 127 { return nil }
+            n += 1
+        }
+        return n
+    }
+
+    /// One-character strings for the ASCII bytes (a cell's text without building one).
+    static let asciiCells: [String] = (0..<128).map { String(UnicodeScalar(UInt8($0))) }
+
+    /// Whether `s` is wider than `limit` columns; reads no further than that.
+    public static func exceeds(_ s: String, _ limit: Int) -> Bool {
+        if let n = asciiWidth(s) { return n > limit }
+        var n = 0
+        for ch in s {
+            n += display(ch).1
+            if n > limit { return true }
+        }
+        return false
+    }
+
     public static func of(_ s: String) -> Int {
+        if let n = asciiWidth(s) { return n }
         var n = 0
         for ch in s { n += display(ch).1 }
         return n
     }
 
-    /// Cuts to `width` columns with a trailing "…".
+    /// Cuts to `width` columns with a trailing "…". Reads only as far as the cut (a long
+    /// reason costs what its first `width` columns cost).
     public static func truncate(_ s: String, to width: Int) -> String {
-        if of(s) <= width { return s }
-        if width <= 0 { return "" }
-        var out = ""
-        var w = 0
-        for ch in s {
-            let cw = display(ch).1
-            if w + cw > width - 1 { break }
-            out.append(ch)
-            w += cw
+        if let n = asciiWidth(s) {
+            if n <= width { return s }
+            if width <= 0 { return "" }
+            return String(decoding: s.utf8.prefix(width - 1), as: UTF8.self) + "…"
         }
-        return out + "…"
+        var w = 0
+        var fits = s.startIndex   // the end of what fits in `width - 1` columns
+        var i = s.startIndex
+        while i < s.endIndex {
+            let cw = display(s[i]).1
+            if w + cw <= width - 1 { fits = s.index(after: i) }
+            w += cw
+            if w > width { break }
+            i = s.index(after: i)
+        }
+        if w <= width { return s }
+        if width <= 0 { return "" }
+        return String(s[..<fits]) + "…"
     }
 
     public static func pad(_ s: String, to width: Int) -> String {

@@ -94,8 +94,22 @@ public struct Keymap<Command> {
             .enumerated().sorted { ($0.element.1, -$0.offset) > ($1.element.1, -$1.offset) }.map(\.element.0)
     }
 
-    /// The footer's hints: enabled bindings that have one, focused layer first.
-    public var footer: [KeyBinding<Command>] { visible.map(\.binding).filter { $0.hint != nil && $0.enabled && !$0.keys.isEmpty } }
+    /// The footer's hints: enabled bindings that have one, focused layer first, keys a
+    /// layer above took removed (as `visible` does, without copying every binding: the
+    /// footer is drawn each frame).
+    public var footer: [KeyBinding<Command>] {
+        var taken = Set<Key>()
+        var out: [KeyBinding<Command>] = []
+        for layer in layers {
+            for b in layer.bindings where b.hint != nil && b.enabled {
+                var b = b
+                if !taken.isEmpty { b.keys = b.keys.filter { !taken.contains($0) } }
+                if !b.keys.isEmpty { out.append(b) }
+            }
+            for b in layer.bindings { taken.formUnion(b.keys) }
+        }
+        return out
+    }
 
     /// The footer line: "Enter open  ? help  …".
     public var footerText: String { footer.map { "\($0.keysText) \($0.hint!)" }.joined(separator: "  ") }

@@ -238,12 +238,46 @@ public struct TextField: Equatable, Sendable {
 public enum Human {
     public static func count(_ v: Double) -> String {
         let a = abs(v)
-        if a >= 1e9 { return String(format: "%.1fG", v / 1e9) }
-        if a >= 1e6 { return String(format: "%.1fM", v / 1e6) }
-        if a >= 1e4 { return String(format: "%.0fk", v / 1e3) }
-        if a >= 1e3 { return String(format: "%.1fk", v / 1e3) }
+        if a >= 1e9 { return fixed(v / 1e9, 1) + "G" }
+        if a >= 1e6 { return fixed(v / 1e6, 1) + "M" }
+        if a >= 1e4 { return fixed(v / 1e3, 0) + "k" }
+        if a >= 1e3 { return fixed(v / 1e3, 1) + "k" }
         if v == v.rounded() { return String(Int(v)) }
-        return String(format: "%.2f", v)
+        return fixed(v, 2)
+    }
+
+    /// `String(format: "%.Nf", v)` to the letter (the exact binary value rounded, ties to
+    /// even), without Foundation's formatter, which costs microseconds a cell: lists format
+    /// scores and counts for every row of every frame. N up to 3; other values go to
+    /// the formatter.
+    public static func fixed(_ v: Double, _ decimals: Int) -> String {
+        guard v.isFinite, (0...3).contains(decimals), abs(v) < 1e15 else { return String(format: "%.\(decimals)f", v) }
+        let scale: UInt64 = decimals == 0 ? 1 : decimals == 1 ? 10 : decimals == 2 ? 100 : 1000
+        // |v| = m · 2^e exactly; |v| · scale rounded, in integers.
+        let bits = v.significandBitPattern, exp = Int(v.exponentBitPattern)
+        let m: UInt64 = exp == 0 ? bits : bits | (1 << 52)
+        let e = exp == 0 ? -1074 : exp - 1075
+        var q: UInt64
+        if m == 0 {
+            q = 0
+        } else if e >= 0 {
+            q = (m << UInt64(e)) * scale          // < 1e15 · 1000 < 2^63
+        } else if -e >= 64 {
+            q = 0                                  // below 2^-11 · 1000 / 2^53: far under one half
+        } else {
+            let k = UInt64(-e)
+            let p = m * scale                      // < 2^53 · 2^10
+            q = p >> k
+            let r = p & ((1 << k) - 1), half: UInt64 = 1 << (k - 1)
+            if r > half || (r == half && q & 1 == 1) { q += 1 }
+        }
+        var out = v.sign == .minus ? "-" : ""
+        out += String(q / scale)
+        if decimals > 0 {
+            let frac = String(q % scale)
+            out += "." + String(repeating: "0", count: decimals - frac.count) + frac
+        }
+        return out
     }
 
     public static func duration(ms: Int64) -> String {

@@ -76,11 +76,7 @@ extension AppState {
     }
 
     /// The palette's commands that act wherever you are.
-    var paletteCommands: [Binding] {
-        Commands.all.map { name, argument, help in
-            Binding([], .command(name), name: name, help: help, argument: argument.isEmpty ? nil : argument)
-        }
-    }
+    var paletteCommands: [Binding] { Commands.bindings }
 }
 
 /// Commands for the command line: name, argument, what it does. Those of one screen are
@@ -107,6 +103,10 @@ enum Commands {
         ("reveal", "REASON", "show e-mail and phone (the account in view, or the console session); audited"),
         ("theme", "NAME", "switch colour theme"), ("q", "", "quit"),
     ]
+    /// `all` as palette bindings (built once: the keymap is asked for each key and frame).
+    static let bindings: [Binding] = all.map { name, argument, help in
+        Binding([], .command(name), name: name, help: help, argument: argument.isEmpty ? nil : argument)
+    }
     /// The commands that open a pivot, by name.
     static let pivotKinds: [String: PivotKind] = Dictionary(uniqueKeysWithValues: PivotKind.allCases.filter { $0 != .groups }.map { ($0.command, $0) })
         .merging(["email_domain": .emailDomain]) { a, _ in a }

@@ -166,7 +166,7 @@ func day(_ ms: Int64?) -> String { ms.map { String(Timestamp.iso($0).prefix { $0
 /// A risk score in a list: two decimals, `·` for a scored account with nothing found, `—`
 /// for one no detection run has scored; red from 0.7, amber from 0.4.
 enum ScoreCell {
-    static func text(_ score: Double?) -> String { score.map { $0 > 0 ? String(format: "%.2f", $0) : "·" } ?? "—" }
+    static func text(_ score: Double?) -> String { score.map { $0 > 0 ? Human.fixed($0, 2) : "·" } ?? "—" }
     static func style(_ score: Double?, _ theme: Theme) -> Style { (score ?? 0) >= 0.7 ? theme["error"] : (score ?? 0) >= 0.4 ? theme["warn"] : theme["muted"] }
 }
 

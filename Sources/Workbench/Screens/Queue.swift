@@ -136,10 +136,21 @@ enum QueueView {
         return nil
     }
 
+    /// `2026-10-29 16:04`: a time to the minute.
+    static func minute(_ ms: Int64) -> String {
+        var b = Array(Timestamp.iso(ms).utf8.prefix(16))
+        if b.count > 10 { b[10] = UInt8(ascii: " ") }
+        return String(decoding: b, as: UTF8.self)
+    }
+
     static func render(_ q: QueueScreen, _ s: AppState, _ buf: Buffer, _ area: Rect, _ theme: Theme, now: Int64) {
         let visible = max(0, area.height - 1)
         let start = q.list.scroll
+        let columns = columns(width: area.width)
+        let lastSeenShown = columns.count == allColumns.count
         var rows: [TableRow] = []
+        rows.reserveCapacity(visible)
+        let muted = theme["muted"], accent = theme["accent"], error = theme["error"], warn = theme["warn"], late = theme["error"].bolded()
         for i in start..<min(q.list.rows.count, start + visible) {
             let r = q.list.rows[i]
             let pos = (s.marked.contains(r.account) ? "● " : "") + (q.list.offsetKnown ? String(q.list.offset + i + 1) : "")
@@ -159,15 +170,14 @@ enum QueueView {
                 }
             }
             let scoreStyle = ScoreCell.style(r.score, theme)
-            rows.append(TableRow([
-                pos, r.account, scoreText, r.riskType ?? "", r.group ?? "", r.label ?? "", caseText, r.country ?? "", Human.count(Double(r.events)),
-                r.lastSeen.map { String(Timestamp.iso($0).prefix(16)).replacingOccurrences(of: "T", with: " ") } ?? "—",
-                ago(r.createdAt, now: now), r.reason ?? (r.kind.map { "(\($0))" } ?? ""),
-            ], cellStyles: [theme["muted"], nil, scoreStyle, theme["accent"], theme["muted"], r.label == "fraud" ? theme["error"] : r.label == "legit" ? theme["muted"] : theme["warn"],
-                            overdue ? theme["error"].bolded() : theme["muted"], nil, nil, theme["muted"], nil, r.reason == nil ? theme["muted"] : nil]))
+            var cells = [pos, r.account, scoreText, r.riskType ?? "", r.group ?? "", r.label ?? "", caseText, r.country ?? "", Human.count(Double(r.events))]
+            var styles: [Style?] = [muted, nil, scoreStyle, accent, muted, r.label == "fraud" ? error : r.label == "legit" ? muted : warn, overdue ? late : muted, nil, nil]
+            // The last-seen column only where it is shown (it is the dearest cell to build).
+            if lastSeenShown { cells.append(r.lastSeen.map(minute) ?? "—"); styles.append(muted) }
+            cells += [ago(r.createdAt, now: now), r.reason ?? (r.kind.map { "(\($0))" } ?? "")]
+            styles += [nil, r.reason == nil ? muted : nil]
+            rows.append(TableRow(cells, cellStyles: styles))
         }
-        let columns = columns(width: area.width)
-        if columns.count < allColumns.count { for i in rows.indices { rows[i].cells.remove(at: 9); rows[i].cellStyles.remove(at: 9) } }
         var table = TableView(columns: columns.map(\.0), rows: rows, selected: q.list.cursor - start)
         table.sortColumn = columns.firstIndex { $0.1 == q.query.sort }
         // Age runs against creation: ▼ (oldest first) is created ascending.
