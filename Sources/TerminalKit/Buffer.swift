@@ -113,12 +113,18 @@ public final class Buffer {
     }
 
     public func clear(_ style: Style = .plain) {
-        for i in cells.indices { cells[i] = Cell(" ", style: style) }
+        let blank = Cell(" ", style: style)
+        cells.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] = blank } }
     }
 
     public func fill(_ r: Rect, style: Style, char: String = " ") {
-        for y in max(0, r.y)..<min(height, r.maxY) {
-            for x in max(0, r.x)..<min(width, r.maxX) { self[x, y] = Cell(char, style: style) }
+        let x0 = max(0, r.x), x1 = min(width, r.maxX), y0 = max(0, r.y), y1 = min(height, r.maxY)
+        guard x0 < x1, y0 < y1 else { return }
+        let cell = Cell(char, style: style), w = width
+        cells.withUnsafeMutableBufferPointer { p in
+            for y in y0..<y1 {
+                for x in x0..<x1 { p[y * w + x] = cell }
+            }
         }
     }
 

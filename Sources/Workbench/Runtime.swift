@@ -22,6 +22,10 @@ public final class DataService {
         self.path = path
         self.analyst = analyst
         reader = try StoreReader(path: path)
+        // The screens read pages of 100 rows by index: an 8 MiB page cache keeps them warm;
+        // the 32 MiB default only grew the resident size by what one scan of a 100k-event
+        // account touched once (measured with scripts/bench-tui, docs/benchmarks.md).
+        try reader.db.exec("PRAGMA cache_size = -8192")
         writer = StoreWriter(path: path)
     }
 
