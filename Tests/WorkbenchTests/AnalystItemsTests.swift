@@ -218,6 +218,33 @@ final class AnalystItemsTests: XCTestCase {
         XCTAssertFalse(screen.contains("acct-2026-00000…"), screen)
     }
 
+    func testItem18GroupIdsShowWholeInTheQueueAndOtherColumnsGiveWayWhenNarrow() throws {
+        let group = "spam-aw9jd.top-ring-0042"
+        try Store(path: dir + "/wb.db").db.exec("""
+            INSERT INTO detect_runs(id, started_at, status) VALUES (1, 0, 'done');
+            INSERT INTO scores(account_id, run_id, score, risk_type, group_id, reasons, n_findings) VALUES
+              ('u00001', 1, 0.9, 'spam', '\(group)', 'sent near-identical messages linking to aw9jd.top to 126 accounts, 126 of whom never dealt with it', 2),
+              ('u00002', 1, 0.8, 'spam', 'g-2', 'sent messages', 1);
+            """)
+        try reopen()
+        XCTAssertTrue(screen.contains(" \(group) "), screen)
+        for width in [120, 90, 72] {
+            term.resize(width: width, height: 40)
+            press(.resize)
+            let row = try XCTUnwrap(lines().first { $0.contains("u00001") }, screen)
+            XCTAssertTrue(row.contains(" \(group) "), "\(width) columns: \(row)")
+            XCTAssertFalse(row.contains("spam-aw9jd.t…"), row)
+            // The reason gave way instead.
+            XCTAssertFalse(row.contains("126 of whom never dealt with it"), row)
+        }
+        // A click on the header's group title sorts by group: the header follows the widths.
+        let header = lines()[1]
+        let x = try XCTUnwrap(header.range(of: "group")).lowerBound.utf16Offset(in: header)
+        press(.click(x: x + 1, y: 1))
+        guard case .queue(let q) = app.state.top else { return XCTFail(screen) }
+        XCTAssertEqual(q.query.sort, .group, header)
+    }
+
     // MARK: item 19 — dashboards agree: one "flagged", current labels, every day, 0/0
 
     func testItem19PanelsAgreeOnFlaggedCountCurrentLabelsAndKeepEveryDay() throws {

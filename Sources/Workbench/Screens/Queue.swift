@@ -67,7 +67,7 @@ extension AppState {
         case .pointer:
             guard case .click(let x, let y) = key.pointer else { return [] }
             if y == 1 {   // header row: sort by the clicked column
-                if let sort = QueueView.sortForColumn(atX: x, width: width, accounts: q.list.rows.dropFirst(q.list.scroll).prefix(listRows).map(\.account)) {
+                if let sort = QueueView.sortForColumn(atX: x, width: width, rows: Array(q.list.rows.dropFirst(q.list.scroll).prefix(listRows))) {
                     return resort(&q, sort, descending: q.query.sort == sort ? !q.query.descending : sort.descendingFirst)
                 }
                 return []
@@ -92,7 +92,7 @@ enum QueueView {
         (Column("account", width: 13, identifier: true), .account),
         (Column("score", width: 7, align: .right), .score),
         (Column("risk", width: 16), .risk),
-        (Column("group", width: 13), .group),
+        (Column("group", width: 13, identifier: true), .group),
         (Column("label", width: 6), .label),
         (Column("case", width: 16), .caseStatus),
         (Column("cc", width: 3), .country),
@@ -125,9 +125,12 @@ enum QueueView {
         return q.sort.rawValue + (q.descending ? "↓" : "↑")
     }
 
-    static func sortForColumn(atX x: Int, width: Int, accounts: [String] = []) -> QueueSort? {
+    /// The column under a click on the header, laid out as `render` lays out these rows.
+    static func sortForColumn(atX x: Int, width: Int, rows: [QueueRow] = []) -> QueueSort? {
         let columns = columns(width: width)
-        let widths = TableView.layout(TableLayout.sized(columns.map(\.0), cells: accounts.map { ["", $0] }), width: width)
+        // The identifier columns (account, group) take their widths from the rows shown.
+        let cells = rows.map { ["", $0.account, "", "", $0.group ?? ""] }
+        let widths = TableView.layout(TableLayout.sized(columns.map(\.0), cells: cells), width: width)
         var cx = 0
         for (i, w) in widths.enumerated() {
             if x >= cx && x < cx + w { return columns[i].1 }
