@@ -7,31 +7,8 @@ import XCTest
 
 /// Issue 14's analyst items (2, 3, 5, 6, 7, 9, 14, 15, 18, 19): what a new analyst tripped
 /// over, each on the in-memory terminal over a copy of the fixture store.
-final class AnalystItemsTests: XCTestCase {
-    var dir = ""
-    var term: MemoryTerminal!
-    var app: App!
-
-    override func setUpWithError() throws {
-        TextWidth.setUpLocale()
-        dir = try Fixture.copy("items")
-        term = MemoryTerminal(width: 120, height: 40)
-        app = try App(storePath: dir + "/wb.db", terminal: term, theme: Theme.fallback, analyst: "tester", synchronous: true)
-    }
-    override func tearDown() {
-        app = nil
-        try? FileManager.default.removeItem(atPath: dir)
-    }
-
-    var screen: String { app.frame().text() }
-    func lines() -> [String] { screen.components(separatedBy: "\n") }
-    var status: String { lines().last ?? "" }
-    func press(_ keys: Key...) { for k in keys { app.send(k) } }
-    func type(_ s: String) { for c in s { app.send(c == "\n" ? .enter : .char(c)) } }
-    func command(_ s: String) { press(.char(":")); type(s); press(.enter) }
-    func reopen() throws {
-        app = try App(storePath: dir + "/wb.db", terminal: term, theme: Theme.fallback, analyst: "tester", synchronous: true)
-    }
+final class AnalystItemsTests: WorkbenchCase {
+    override class var tag: String { "items" }
 
     // MARK: item 3 — only a column of account ids opens or batches
 
@@ -203,7 +180,7 @@ final class AnalystItemsTests: XCTestCase {
             INSERT INTO accounts(account_id, kind, country, n_events, in_profile) VALUES ('\(long)', 'buyer', 'ID', 500, 1), ('\(longer)', 'buyer', 'TH', 400, 1);
             INSERT INTO links(kind, value, account_id, events) VALUES ('device', 'dev-long', '\(long)', 3), ('device', 'dev-long', '\(longer)', 2);
             """)
-        try reopen()
+        try open()
         let rows = lines()
         XCTAssertTrue(rows[2].contains(" \(long) "), rows[2])
         XCTAssertTrue(rows[3].contains(" \(longer) "), rows[3])
@@ -226,7 +203,7 @@ final class AnalystItemsTests: XCTestCase {
               ('u00001', 1, 0.9, 'spam', '\(group)', 'sent near-identical messages linking to aw9jd.top to 126 accounts, 126 of whom never dealt with it', 2),
               ('u00002', 1, 0.8, 'spam', 'g-2', 'sent messages', 1);
             """)
-        try reopen()
+        try open()
         XCTAssertTrue(screen.contains(" \(group) "), screen)
         for width in [120, 90, 72] {
             term.resize(width: width, height: 40)

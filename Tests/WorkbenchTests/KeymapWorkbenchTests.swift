@@ -6,25 +6,8 @@ import XCTest
 
 /// Key bindings are data: the screen in view handles a key first, and help, the footer and
 /// the `:` palette are generated from the same bindings.
-final class KeymapWorkbenchTests: XCTestCase {
-    var term: MemoryTerminal!
-    var app: App!
-    var dir = ""
-
-    override func setUpWithError() throws {
-        TextWidth.setUpLocale()
-        dir = try Fixture.copy("keys")
-        term = MemoryTerminal(width: 120, height: 40)
-        app = try App(storePath: dir + "/wb.db", terminal: term, theme: Theme.fallback, analyst: "tester", synchronous: true)
-    }
-    override func tearDown() {
-        app = nil
-        try? FileManager.default.removeItem(atPath: dir)
-    }
-
-    var screen: String { app.frame().text() }
-    func press(_ keys: Key...) { for k in keys { app.send(k) } }
-    func type(_ s: String) { for c in s { app.send(.char(c)) } }
+final class KeymapWorkbenchTests: WorkbenchCase {
+    override class var tag: String { "keys" }
 
     /// Item 1: `n` on the dashboard shows the next dashboard (as help and the footer say);
     /// it claims no case.

@@ -7,27 +7,12 @@ import XCTest
 /// Every place the workbench can show e-mail or phone: masked until an audited reveal
 /// (issue 15 item 10, issue 14 item 8). Over a copy of the fixture store, whose ring-a has
 /// joko.santoso@gmail.com / +628111222333.
-final class PIITests: XCTestCase {
-    var dir = ""
-    var term: MemoryTerminal!
-    var app: App!
-    var storePath: String { dir + "/wb.db" }
+final class PIITests: WorkbenchCase {
+    override class var tag: String { "pii" }
+    override class var subdirs: [String] { ["queries/rules"] }
+    override class var width: Int { 140 }
+    override func configure(_ app: App) { app.rulesDirectory = dir + "/queries/rules" }
     let rawEmail = "joko.santoso@gmail.com", rawPhone = "+628111222333"
-
-    override func setUpWithError() throws {
-        TextWidth.setUpLocale()
-        dir = try Fixture.copy("pii", subdirs: ["queries/rules"])
-        term = MemoryTerminal(width: 140, height: 40)
-        app = try App(storePath: storePath, terminal: term, theme: Theme.fallback, analyst: "tester", synchronous: true)
-        app.rulesDirectory = dir + "/queries/rules"
-    }
-    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
-
-    var screen: String { app.frame().text() }
-    var status: String { screen.components(separatedBy: "\n").last ?? "" }
-    func press(_ keys: Key...) { for k in keys { app.send(k) } }
-    func type(_ s: String) { for c in s { app.send(c == "\n" ? .enter : .char(c)) } }
-    func command(_ s: String) { press(.char(":")); type(s); press(.enter) }
     func run(_ sql: String) {
         if console?.focusGrid == true { press(.char("i")) }
         press(.ctrl("l")); type(sql); press(.f(5))
@@ -37,7 +22,6 @@ final class PIITests: XCTestCase {
         if console?.focusGrid == false { press(.esc) }
         command(s)
     }
-    var console: SQLScreen? { if case .sql(let q) = app.state.top { return q }; return nil }
     func audits() throws -> [[SQLValue]] {
         try Store(path: storePath, readOnly: true).db.rows("SELECT analyst, action, account_id, new_value, note FROM audit WHERE action = 'reveal_pii' ORDER BY id")
     }

@@ -6,40 +6,18 @@ import XCTest
 @testable import Workbench
 
 /// The SQL console on the in-memory terminal, over a copy of the fixture store.
-final class SQLConsoleTests: XCTestCase {
-    var dir = ""
-    var term: MemoryTerminal!
-    var app: App!
+final class SQLConsoleTests: WorkbenchCase {
+    override class var tag: String { "sql" }
+    override class var subdirs: [String] { ["queries/rules"] }
 
-    override func setUpWithError() throws {
-        TextWidth.setUpLocale()
-        dir = try Fixture.copy("sql", subdirs: ["queries/rules"])
+    override func prepare() throws {
         try Data("""
             -- Accounts sharing a device or card with :account_id
             SELECT DISTINCT o.account_id, l.kind FROM links l JOIN links o ON o.kind = l.kind AND o.value = l.value AND o.account_id <> l.account_id
             WHERE l.account_id = :account_id AND l.kind IN ('device', 'payment') ORDER BY 1, 2
             """.utf8).write(to: URL(fileURLWithPath: dir + "/queries/sharing.sql"))
-        term = MemoryTerminal(width: 120, height: 40)
-        app = try makeApp(synchronous: true)
     }
-
-    override func tearDown() {
-        app = nil
-        try? FileManager.default.removeItem(atPath: dir)
-    }
-
-    func makeApp(synchronous: Bool) throws -> App {
-        let a = try App(storePath: dir + "/wb.db", terminal: term, theme: Theme.fallback, analyst: "tester", synchronous: synchronous)
-        a.rulesDirectory = dir + "/queries/rules"
-        return a
-    }
-
-    var screen: String { app.frame().text() }
-    var status: String { screen.components(separatedBy: "\n").last ?? "" }
-    func press(_ keys: Key...) { for k in keys { app.send(k) } }
-    func type(_ s: String) { for c in s { app.send(c == "\n" ? .enter : .char(c)) } }
-    func command(_ s: String) { press(.char(":")); type(s); press(.enter) }
-    var console: SQLScreen? { if case .sql(let q) = app.state.top { return q }; return nil }
+    override func configure(_ app: App) { app.rulesDirectory = dir + "/queries/rules" }
 
     func openConsole() {
         command("sql")
@@ -296,7 +274,7 @@ final class SQLConsoleTests: XCTestCase {
     }
 
     func testCtrlCCancelsANeverEndingQueryAndTheUIAnswersMeanwhile() throws {
-        app = try makeApp(synchronous: false)
+        try open(synchronous: false)
         openConsole()
         run("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c")
         // No pause: a Ctrl-C that lands before the worker starts the statement stops it too.

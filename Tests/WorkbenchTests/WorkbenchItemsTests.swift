@@ -6,19 +6,9 @@ import XCTest
 
 /// What a new analyst tripped over (issue 14 items 4, 10, 11, 12, 13, 16, 17), each on its
 /// own copy of the fixture store; scored stores get a few flagged accounts.
-final class WorkbenchItemsTests: XCTestCase {
-    var dir = ""
-    var term: MemoryTerminal!
-    var app: App!
-
-    override func setUpWithError() throws {
-        TextWidth.setUpLocale()
-        dir = try Fixture.copy("wbitems")
-    }
-    override func tearDown() {
-        app = nil
-        try? FileManager.default.removeItem(atPath: dir)
-    }
+final class WorkbenchItemsTests: WorkbenchCase {
+    override class var tag: String { "wbitems" }
+    override class var opensAtSetUp: Bool { false }
 
     /// Opens the workbench; `scored`: four accounts flagged by a detection run first.
     func start(scored: Bool = false, width: Int = 190, closeCase: Bool = true) throws {
@@ -33,18 +23,10 @@ final class WorkbenchItemsTests: XCTestCase {
                   ('u00009', 1, 0.10, NULL, NULL, '', 0);
                 """)
         }
-        term = MemoryTerminal(width: width, height: 40)
-        app = try App(storePath: dir + "/wb.db", terminal: term, theme: Theme.fallback, analyst: "tester", synchronous: true)
+        try open(width: width)
         app.closeCaseOnLabel = closeCase
     }
 
-    var db: Database { get throws { try Store(path: dir + "/wb.db", readOnly: true).db } }
-    var screen: String { app.frame().text() }
-    func lines() -> [String] { screen.components(separatedBy: "\n") }
-    func status() -> String { lines().last ?? "" }
-    func press(_ keys: Key...) { for k in keys { app.send(k) } }
-    func type(_ s: String) { for c in s { app.send(.char(c)) } }
-    func command(_ s: String) { type(":" + s); press(.enter) }
     func label(_ key: Character, note: String) { press(.char(key)); type(note); press(.enter) }
     var current: String? { if case .queue(let q) = app.state.stack[0] { return q.list.current?.account }; return nil }
 
@@ -52,22 +34,22 @@ final class WorkbenchItemsTests: XCTestCase {
     func testAScoredQueueOpensOnFlaggedUnlabelledCasesAndFiltersShowAsChips() throws {
         try Store(path: dir + "/wb.db").addLabels([LabelInput(account: "u00008", label: .fraud, note: "chargeback ring")], analyst: "ana", source: "cli")
         try start(scored: true)
-        XCTAssertTrue(status().contains("1/3 accounts · sort score↓ · flagged · unlabelled"), status())
+        XCTAssertTrue(status.contains("1/3 accounts · sort score↓ · flagged · unlabelled"), status)
         XCTAssertEqual((2...4).map { lines()[$0].split(separator: " ")[1] }, ["ring-a", "ring-b", "u00007"])
         command("all")
-        XCTAssertTrue(status().contains("1/5 accounts · sort score↓"), status())       // every scored account
-        XCTAssertFalse(status().contains("· flagged"), status())
+        XCTAssertTrue(status.contains("1/5 accounts · sort score↓"), status)       // every scored account
+        XCTAssertFalse(status.contains("· flagged"), status)
         press(.char("/")); type("lockstep"); press(.enter)
-        XCTAssertTrue(status().contains("1/1 accounts"), status())
+        XCTAssertTrue(status.contains("1/1 accounts"), status)
         XCTAssertTrue(lines()[2].contains("u00007"), lines()[2])
         press(.char("/"), .ctrl("u")); type("chargeback"); press(.enter)       // a label's note
-        XCTAssertTrue(lines()[2].contains("u00008") && status().contains("1/1 accounts"), screen)
+        XCTAssertTrue(lines()[2].contains("u00008") && status.contains("1/1 accounts"), screen)
         press(.char("/"), .ctrl("u")); type("fraud"); press(.enter)            // a label
-        XCTAssertTrue(lines()[2].contains("u00008") && status().contains("1/1 accounts"), screen)
+        XCTAssertTrue(lines()[2].contains("u00008") && status.contains("1/1 accounts"), screen)
         command("flagged")
         press(.char("/"), .ctrl("u")); type("nobody-matches"); press(.enter)
         XCTAssertTrue(screen.contains("No account matches flagged · unlabelled · “nobody-matches”"), screen)
-        XCTAssertTrue(status().contains("flagged · unlabelled · filter “nobody-matches”"), status())
+        XCTAssertTrue(status.contains("flagged · unlabelled · filter “nobody-matches”"), status)
     }
 
     // Item 11: a label closes the case and moves on; the case column shows it.
@@ -103,7 +85,7 @@ final class WorkbenchItemsTests: XCTestCase {
         label("1", note: "first")                        // ring-b, single; the cursor moves on
         press(.char(" "), .char(" "))                    // mark the next two rows
         press(.char("2")); press(.enter)
-        XCTAssertTrue(status().contains("labelled 2 accounts legit (marked rows)"), status())
+        XCTAssertTrue(status.contains("labelled 2 accounts legit (marked rows)"), status)
         let current = { (a: String) in try self.db.scalar("SELECT label FROM current_labels WHERE account_id = '\(a)'").string }
         let bulk = try db.rows("SELECT account_id FROM labels WHERE label = 'legit'").compactMap { $0[0].string }
         XCTAssertEqual(bulk.count, 2)
@@ -145,7 +127,7 @@ final class WorkbenchItemsTests: XCTestCase {
     func testQuitAsksAndYesNoTakesOneKey() throws {
         try start()
         press(.char("q"))
-        XCTAssertTrue(status().contains("quit riskdesk? y/N"), status())
+        XCTAssertTrue(status.contains("quit riskdesk? y/N"), status)
         press(.char("n"))
         XCTAssertFalse(app.state.quit)
         XCTAssertEqual(app.state.mode, .normal)
@@ -161,7 +143,7 @@ final class WorkbenchItemsTests: XCTestCase {
         try start()
         command("sql")
         press(.f(8))
-        XCTAssertTrue(status().contains("allow writing"), status())
+        XCTAssertTrue(status.contains("allow writing"), status)
         press(.char("y"))
         guard case .sql(let q) = app.state.top else { return XCTFail() }
         XCTAssertTrue(q.write)
@@ -182,7 +164,7 @@ final class WorkbenchItemsTests: XCTestCase {
         command("save esc_check")
         guard case .sql(let after) = app.state.top else { return XCTFail() }
         XCTAssertEqual(after.editor.text, "SELECT 1 AS x", "nothing typed into the editor")
-        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/queries/esc_check.sql"), status())
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/queries/esc_check.sql"), status)
         press(.char("i"))
         guard case .sql(let editing) = app.state.top else { return XCTFail() }
         XCTAssertFalse(editing.focusGrid)
@@ -193,10 +175,10 @@ final class WorkbenchItemsTests: XCTestCase {
         try start(scored: true)
         command("all")
         command("sort cc")        // every account: no score order
-        XCTAssertTrue(status().contains("sort country↑"), status())
+        XCTAssertTrue(status.contains("sort country↑"), status)
         XCTAssertTrue(lines()[2].contains(" GB "), lines()[2])
         command("sort age")
-        XCTAssertTrue(status().contains("sort age↓"), status())
+        XCTAssertTrue(status.contains("sort age↓"), status)
         XCTAssertTrue(lines()[1].contains("age ▼"), lines()[1])
         let ages = (2...6).compactMap { (l: Int) -> String? in
             guard case .queue(let q) = app.state.top, q.list.rows.indices.contains(l - 2) else { return nil }
@@ -207,11 +189,11 @@ final class WorkbenchItemsTests: XCTestCase {
         XCTAssertTrue(lines()[2].contains("click_farm") && lines()[3].contains("multi_accounting"), screen)
         command("sort last")
         XCTAssertTrue(lines()[1].contains("last seen ▼"), lines()[1])
-        XCTAssertTrue(status().contains("sort last_seen↓"), status())
+        XCTAssertTrue(status.contains("sort last_seen↓"), status)
         command("sort label")
-        XCTAssertTrue(status().contains("sort label"), status())
+        XCTAssertTrue(status.contains("sort label"), status)
         command("sort nonsense")
-        XCTAssertTrue(status().contains("sort by a column: account, score, risk, group, label, case, cc, events, last, age"), status())
+        XCTAssertTrue(status.contains("sort by a column: account, score, risk, group, label, case, cc, events, last, age"), status)
     }
 
     // Item 17: y copies the id; :export on any list; label categories are checked.
@@ -222,9 +204,9 @@ final class WorkbenchItemsTests: XCTestCase {
         press(.enter, .char("y"))
         XCTAssertEqual(term.clipboard.first, "ring-b")
         command("label fraud bananas")
-        XCTAssertTrue(status().contains("'bananas' is not a category"), status())
+        XCTAssertTrue(status.contains("'bananas' is not a category"), status)
         command("label legit ato")
-        XCTAssertTrue(status().contains("a legit label takes no category"), status())
+        XCTAssertTrue(status.contains("a legit label takes no category"), status)
         XCTAssertEqual(try db.int("SELECT count(*) FROM labels"), 0)
         command("label fraud ato taken over")
         XCTAssertEqual(try db.scalar("SELECT category FROM labels").string, "ato")
@@ -240,6 +222,6 @@ final class WorkbenchItemsTests: XCTestCase {
         let queue = try String(contentsOfFile: dir + "/queue.jsonl", encoding: .utf8)
         XCTAssertEqual(queue.split(separator: "\n").count, 300)
         XCTAssertFalse(queue.contains("@mail"), "no PII in an export")
-        XCTAssertTrue(status().contains("exported 300 rows"), status())
+        XCTAssertTrue(status.contains("exported 300 rows"), status)
     }
 }

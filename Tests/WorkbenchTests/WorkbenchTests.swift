@@ -59,28 +59,8 @@ enum Fixture {
     }
 }
 
-final class WorkbenchTests: XCTestCase {
-    var term: MemoryTerminal!
-    var app: App!
-    var dir = ""
-
-    /// Each test on its own copy: revealing PII writes the audit trail.
-    override func setUpWithError() throws {
-        TextWidth.setUpLocale()
-        dir = try Fixture.copy("wb")
-        term = MemoryTerminal(width: 120, height: 40)
-        app = try App(storePath: dir + "/wb.db", terminal: term, theme: Theme.fallback, analyst: "tester", synchronous: true)
-    }
-    override func tearDown() {
-        app = nil
-        try? FileManager.default.removeItem(atPath: dir)
-    }
-
-    var screen: String { app.frame().text() }
-    func lines() -> [String] { screen.components(separatedBy: "\n") }
-    func press(_ keys: Key...) { for k in keys { app.send(k) } }
-    func type(_ s: String) { for c in s { app.send(.char(c)) } }
-    func statusLine() -> String { lines().last ?? "" }
+/// Each test on its own copy: revealing PII writes the audit trail.
+final class WorkbenchTests: WorkbenchCase {
 
     func testQueueFirstFrameRanksByActivityAndCountsAccounts() {
         let l = lines()
@@ -90,7 +70,7 @@ final class WorkbenchTests: XCTestCase {
         XCTAssertTrue(l[2].contains("ring-b") && l[2].contains("60"), l[2])   // most events first
         // Then the 7-event accounts (i % 7 == 6), the highest id first: u01196.
         XCTAssertTrue(l[3].contains(" u01196 ") && l[3].contains(" 7 "), l[3])
-        XCTAssertTrue(statusLine().contains("1/1.2k accounts"), statusLine())
+        XCTAssertTrue(status.contains("1/1.2k accounts"), status)
         // No detection run yet: no scores, and no PII in the queue.
         XCTAssertTrue(l[2].contains("—") && l[2].contains("(buyer)"), l[2])
         XCTAssertFalse(screen.contains("joko.santoso"))
@@ -98,9 +78,9 @@ final class WorkbenchTests: XCTestCase {
 
     func testScrollingPagesByKeysetAndKeepsMemoryBounded() {
         for _ in 0..<150 { press(.char("j")) }
-        XCTAssertTrue(statusLine().contains("151/1.2k"), statusLine())
+        XCTAssertTrue(status.contains("151/1.2k"), status)
         press(.char("G"))
-        XCTAssertTrue(statusLine().contains("1202/1.2k"), statusLine())
+        XCTAssertTrue(status.contains("1202/1.2k"), status)
         guard case .queue(let q) = app.state.top else { return XCTFail() }
         XCTAssertLessThanOrEqual(q.list.rows.count, windowRows + pageSize)
         XCTAssertEqual(q.list.current?.account, "u00000")          // fewest events, lowest id last
@@ -110,7 +90,7 @@ final class WorkbenchTests: XCTestCase {
         XCTAssertLessThanOrEqual(q2.list.rows.count, windowRows + pageSize)
         XCTAssertTrue(q2.list.position! < 1202 - 12 * 36, "\(q2.list.position!)")
         press(.char("g"))
-        XCTAssertTrue(statusLine().contains("1/1.2k"), statusLine())
+        XCTAssertTrue(status.contains("1/1.2k"), status)
         // Every account appears once, in order, walking the whole queue down.
         var seen = Set<String>()
         var last = Int64.max
@@ -209,15 +189,15 @@ final class WorkbenchTests: XCTestCase {
 
     func testCommandsCompletionAndErrorsStayInTheStatusBar() {
         type(":dev"); press(.tab)
-        XCTAssertTrue(statusLine().hasPrefix(":device"), statusLine())
+        XCTAssertTrue(status.hasPrefix(":device"), status)
         type("dev-sh"); press(.tab)
-        XCTAssertTrue(statusLine().hasPrefix(":device dev-shared"), statusLine())
+        XCTAssertTrue(status.hasPrefix(":device dev-shared"), status)
         press(.enter)
         XCTAssertTrue(lines()[0].contains("device dev-shared"), lines()[0])
         type(":nonsense"); press(.enter)
-        XCTAssertTrue(statusLine().contains("unknown command :nonsense"), statusLine())
+        XCTAssertTrue(status.contains("unknown command :nonsense"), status)
         type(":theme no-such-theme"); press(.enter)
-        XCTAssertTrue(statusLine().contains("no such theme"), statusLine())
+        XCTAssertTrue(status.contains("no such theme"), status)
         type(":account nobody"); press(.enter)
         XCTAssertTrue(screen.contains("No account nobody in this store."), screen)
         type(":queue"); press(.enter)
@@ -228,7 +208,7 @@ final class WorkbenchTests: XCTestCase {
 
     func testQueueFilterAndSort() {
         press(.char("/")); type("GB"); press(.enter)
-        XCTAssertTrue(statusLine().contains("/300 accounts") && statusLine().contains("filter “GB”"), statusLine())
+        XCTAssertTrue(status.contains("/300 accounts") && status.contains("filter “GB”"), status)
         XCTAssertTrue(lines()[2...20].allSatisfy { $0.contains(" GB ") }, screen)
         press(.char("/"), .ctrl("u"), .enter)
         type(":sort account"); press(.enter)
@@ -237,10 +217,10 @@ final class WorkbenchTests: XCTestCase {
         press(.char("S"))
         XCTAssertTrue(lines()[2].contains("u01199"), lines()[2])
         press(.char("s"))    // next sort column
-        XCTAssertTrue(statusLine().contains("sort events"), statusLine())
+        XCTAssertTrue(status.contains("sort events"), status)
         // Clicking a header sorts by it.
         press(.click(x: 86, y: 1))
-        XCTAssertTrue(statusLine().contains("sort country"), statusLine())
+        XCTAssertTrue(status.contains("sort country"), status)
     }
 
     func testHelpResizeAndTooSmall() {
@@ -260,9 +240,9 @@ final class WorkbenchTests: XCTestCase {
 
     func testMouseClickSelectsAndWheelScrolls() {
         press(.click(x: 10, y: 5))
-        XCTAssertTrue(statusLine().contains("4/1.2k"), statusLine())
+        XCTAssertTrue(status.contains("4/1.2k"), status)
         press(.wheelDown(x: 10, y: 5))
-        XCTAssertTrue(statusLine().contains("7/1.2k"), statusLine())
+        XCTAssertTrue(status.contains("7/1.2k"), status)
         press(.doubleClick(x: 10, y: 2))
         XCTAssertTrue(lines()[0].contains("Account ring-b"), lines()[0])
     }
@@ -362,42 +342,26 @@ final class WorkbenchDetectionTests: XCTestCase {
 }
 
 /// Labelling and cases in the workbench, one behaviour per test, each on its own copy of the fixture.
-final class WorkbenchLabelTests: XCTestCase {
-    var dir = ""
-    var app: App!
+final class WorkbenchLabelTests: WorkbenchCase {
+    override class var tag: String { "wblabel" }
+    override class var width: Int { 170 }
 
-    override func setUpWithError() throws {
-        TextWidth.setUpLocale()
-        dir = try Fixture.copy("wblabel")
-        app = try App(storePath: dir + "/wb.db", terminal: MemoryTerminal(width: 170, height: 40), theme: Theme.fallback,
-                      analyst: "tester", synchronous: true)
-    }
-    override func tearDown() {
-        app = nil
-        try? FileManager.default.removeItem(atPath: dir)
-    }
-
-    var db: Database { get throws { try Store(path: dir + "/wb.db", readOnly: true).db } }
-    func screen() -> String { app.frame().text() }
-    func row(_ i: Int) -> String { let l = screen().components(separatedBy: "\n"); return l.indices.contains(i) ? l[i] : "" }
-    func status() -> String { screen().components(separatedBy: "\n").last ?? "" }
-    func command(_ s: String) { for c in ":" + s { app.send(.char(c)) }; app.send(.enter) }
     /// Labels the top row (ring-b) fraud with a note, from the queue.
     func labelTopRowFraud() {
         XCTAssertTrue(row(2).contains("ring-b"), row(2))
         app.send(.char("1"))
-        XCTAssertTrue(status().contains(":label fraud - "), status())
+        XCTAssertTrue(status.contains(":label fraud - "), status)
         for c in "seen in the ring" { app.send(.char(c)) }
         app.send(.enter)
     }
 
     func testLabelFromTheQueueShowsInTheRowAndTheDrillDown() throws {
         labelTopRowFraud()
-        XCTAssertTrue(status().contains("labelled ring-b fraud — u undoes"), status())
-        XCTAssertTrue(row(2).contains(" fraud "), screen())
+        XCTAssertTrue(status.contains("labelled ring-b fraud — u undoes"), status)
+        XCTAssertTrue(row(2).contains(" fraud "), screen)
         app.send(.char("k"))      // the label moved the cursor on to the next row
         app.send(.enter)
-        let s = screen()
+        let s = screen
         XCTAssertTrue(s.contains("label     fraud  by tester") && s.contains("“seen in the ring”"), s)
         XCTAssertEqual(try db.rows("SELECT label, category, note, analyst, source FROM labels"),
                        [[.text("fraud"), .null, .text("seen in the ring"), .text("tester"), .text("tui")]])
@@ -409,10 +373,10 @@ final class WorkbenchLabelTests: XCTestCase {
         app.send(.enter)
         // Undo withdraws it, redo gives it back; both are appended, never overwritten.
         app.send(.char("u"))
-        XCTAssertTrue(status().contains("label withdrawn from ring-b"), status())
-        XCTAssertTrue(screen().contains("label     withdrawn"), screen())
+        XCTAssertTrue(status.contains("label withdrawn from ring-b"), status)
+        XCTAssertTrue(screen.contains("label     withdrawn"), screen)
         app.send(.ctrl("r"))
-        let s = screen()
+        let s = screen
         XCTAssertTrue(s.contains("label     fraud") && s.contains("2 earlier"), s)
         XCTAssertEqual(try db.rows("SELECT label FROM labels WHERE account_id = 'ring-b' ORDER BY id").compactMap { $0[0].string }, ["fraud", "none", "fraud"])
         XCTAssertEqual(try db.int("SELECT count(*) FROM audit WHERE action = 'label' AND analyst = 'tester' AND source = 'tui'"), 3)
@@ -422,14 +386,14 @@ final class WorkbenchLabelTests: XCTestCase {
         // Space marks rows (and moves down); 1 then Enter labels every marked row at once.
         app.send(.char(" "))
         app.send(.char(" "))
-        XCTAssertTrue(status().contains("2 accounts marked"), status())
-        XCTAssertTrue(row(2).contains("●") && row(3).contains("●") && !row(4).contains("●"), screen())
+        XCTAssertTrue(status.contains("2 accounts marked"), status)
+        XCTAssertTrue(row(2).contains("●") && row(3).contains("●") && !row(4).contains("●"), screen)
         let second = row(3)
         app.send(.char("2"))
-        XCTAssertTrue(status().contains(":label-marked legit - "), status())
+        XCTAssertTrue(status.contains(":label-marked legit - "), status)
         app.send(.enter)
-        XCTAssertTrue(status().contains("labelled 2 accounts legit (marked rows)"), status())
-        XCTAssertFalse(screen().contains("●"), screen())
+        XCTAssertTrue(status.contains("labelled 2 accounts legit (marked rows)"), status)
+        XCTAssertFalse(screen.contains("●"), screen)
         let legit = try db.rows("SELECT account_id FROM labels WHERE label = 'legit' AND source = 'tui'").compactMap { $0[0].string }
         XCTAssertEqual(legit.count, 2)
         XCTAssertTrue(legit.contains("ring-b"), "\(legit)")
@@ -440,10 +404,10 @@ final class WorkbenchLabelTests: XCTestCase {
     func testClaimTheCaseInViewAndNoNextCaseWithoutDetection() throws {
         app.send(.enter)
         app.send(.char("c"))
-        XCTAssertTrue(status().contains("ring-b claimed"), status())
+        XCTAssertTrue(status.contains("ring-b claimed"), status)
         XCTAssertEqual(try db.scalar("SELECT assignee || ':' || status FROM cases WHERE account_id = 'ring-b'").string, "tester:in_review")
         app.send(.char("n"))
-        XCTAssertTrue(status().contains("no unclaimed, unlabelled case left"), status())
+        XCTAssertTrue(status.contains("no unclaimed, unlabelled case left"), status)
     }
 
     func testTheDrillDownShowsTheCaseTheAuditTrailAndAConflict() throws {
@@ -455,7 +419,7 @@ final class WorkbenchLabelTests: XCTestCase {
         try Store(path: dir + "/wb.db").addLabels([LabelInput(account: "ring-b", label: .legit)], analyst: "other", source: "cli")
         app.send(.esc)
         app.send(.enter)
-        let s = screen()
+        let s = screen
         XCTAssertTrue(s.contains("case      in_review · held by tester"), s)
         XCTAssertTrue(s.contains("CONFLICT: ") && s.contains("tester: fraud") && s.contains("other: legit"), s)
         XCTAssertTrue(s.contains("audit     ") && s.contains("other label → legit") && s.contains("tester assign → tester"), s)
@@ -466,20 +430,20 @@ final class WorkbenchLabelTests: XCTestCase {
         app.send(.char("c"))
         app.send(.esc)
         command("mine")
-        XCTAssertTrue(status().contains("/1 accounts"), status())
-        XCTAssertTrue(row(2).contains("ring-b"), screen())
+        XCTAssertTrue(status.contains("/1 accounts"), status)
+        XCTAssertTrue(row(2).contains("ring-b"), screen)
         command("escalated")
-        XCTAssertTrue(status().contains("/0 accounts"), status())
+        XCTAssertTrue(status.contains("/0 accounts"), status)
         command("mine")
         command("status escalated")
-        XCTAssertTrue(status().contains("ring-b: case escalated"), status())
+        XCTAssertTrue(status.contains("ring-b: case escalated"), status)
         command("escalated")
-        XCTAssertTrue(status().contains("/1 accounts"), status())
+        XCTAssertTrue(status.contains("/1 accounts"), status)
         XCTAssertEqual(try db.int("SELECT count(*) FROM audit WHERE action = 'status' AND new_value = 'escalated'"), 1)
         command("unassigned")
-        XCTAssertTrue(status().contains("/1.2k accounts"), status())
+        XCTAssertTrue(status.contains("/1.2k accounts"), status)
         command("all")
-        XCTAssertTrue(status().contains("/1.2k accounts"), status())
+        XCTAssertTrue(status.contains("/1.2k accounts"), status)
     }
 
     func testTheQueueShowsWhoHoldsACaseWhenItIsLateAndOthersClaimsOnRefresh() throws {
@@ -487,23 +451,23 @@ final class WorkbenchLabelTests: XCTestCase {
         app.send(.char("c"))
         app.send(.esc)
         command("all")
-        XCTAssertTrue(row(2).contains("@tester"), screen())
+        XCTAssertTrue(row(2).contains("@tester"), screen)
         app.sla = ["default": 0.000_000_1]
         command("all")
-        XCTAssertTrue(row(2).contains("LATE @tester +"), screen())
+        XCTAssertTrue(row(2).contains("LATE @tester +"), screen)
         app.sla = ["default": 48]
         app.send(.char("R"))
-        XCTAssertTrue(row(2).contains("@tester due "), screen())
+        XCTAssertTrue(row(2).contains("@tester due "), screen)
         // What another analyst does shows on refresh (R).
         try Store(path: dir + "/wb.db").claim("u01175", analyst: "other", source: "cli")
-        XCTAssertFalse(screen().contains("@other"), screen())
+        XCTAssertFalse(screen.contains("@other"), screen)
         app.send(.char("R"))
-        XCTAssertTrue(screen().contains("@other"), screen())
+        XCTAssertTrue(screen.contains("@other"), screen)
     }
 
     func testABadLabelValueIsRefusedWithoutWriting() throws {
         command("label maybe")
-        XCTAssertTrue(status().contains(":label fraud|legit|unsure"), status())
+        XCTAssertTrue(status.contains(":label fraud|legit|unsure"), status)
         XCTAssertEqual(try db.int("SELECT count(*) FROM labels"), 0)
         XCTAssertEqual(try db.int("SELECT count(*) FROM audit"), 0)
     }
@@ -512,10 +476,10 @@ final class WorkbenchLabelTests: XCTestCase {
         app.readOnly = true
         for k in ["1", "c", "n", "u"] {
             app.send(.char(Character(k)))
-            XCTAssertTrue(status().contains("read-only: labelling and claiming are off"), "\(k): \(status())")
+            XCTAssertTrue(status.contains("read-only: labelling and claiming are off"), "\(k): \(status)")
         }
         command("label fraud")
-        XCTAssertTrue(status().contains("read-only"), status())
+        XCTAssertTrue(status.contains("read-only"), status)
         XCTAssertEqual(try db.int("SELECT count(*) FROM labels"), 0)
         XCTAssertEqual(try db.int("SELECT count(*) FROM cases"), 0)
         XCTAssertEqual(try db.int("SELECT count(*) FROM audit"), 0)
