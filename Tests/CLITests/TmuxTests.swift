@@ -190,10 +190,14 @@ final class TmuxWorkbenchTests: TmuxTestCase {
         XCTAssertEqual(rows.count, 10, s)
         XCTAssertTrue(rows.allSatisfy { $0.contains(" ID ") }, s)
         t.resize(80, 20)
-        // Only the narrow layout elides the columns that don't fit ("case … … … …"), and its
-        // right-aligned status line ends one column short of the edge: 79 (119 at 120 columns).
+        // Only the narrow layout elides the columns that don't fit ("… … …" in the header:
+        // which columns depends on how wide the ids are, identifier columns give way last), and
+        // its right-aligned status line ends one column short of the edge: 79 (119 at 120 columns).
         // Wait for the whole narrow frame, status line included: a capture can land mid-redraw.
-        s = t.wait(until: "the narrow frame with its status line") { $0.contains("case … … … …") && $0.contains("filter “ID”") }
+        s = t.wait(until: "the narrow frame with its status line") { frame in
+            let l = frame.split(separator: "\n", omittingEmptySubsequences: false)
+            return l.count > 2 && l[1].contains("… … …") && frame.contains("filter “ID”")
+        }
         let narrow = s.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         XCTAssertTrue(narrow.allSatisfy { $0.count <= 80 }, s)
         let statusLine = try XCTUnwrap(narrow.last { $0.contains("filter “ID”") }, s)

@@ -55,3 +55,24 @@ class WorkbenchCase: XCTestCase {
     func command(_ s: String) { press(.char(":")); type(s); press(.enter) }
     var console: SQLScreen? { if case .sql(let q) = app.state.top { return q }; return nil }
 }
+
+/// The detection tests' store: a rules folder and a workbench that reads its rules there.
+class RulesWorkbenchCase: WorkbenchCase {
+    override class var subdirs: [String] { ["rules"] }
+    override class var width: Int { 170 }
+    override class var opensAtSetUp: Bool { false }
+    override func configure(_ app: App) { app.rulesDirectory = dir + "/rules" }
+
+    /// rules/shared.sql: a high-severity multi-accounting rule flagging every account on a
+    /// device another account uses; `evidence`, an extra column for the finding's evidence.
+    func writeSharedDeviceRule(evidence: String? = nil) throws {
+        try Data("""
+            -- id: shared_device
+            -- risk_type: multi_accounting
+            -- severity: high
+            -- description: Shares a device with another account
+            SELECT account_id, 'device ' || value AS reason\(evidence.map { ",\n       " + $0 + " AS evidence" } ?? "") FROM links
+            WHERE kind = 'device' AND value IN (SELECT value FROM links WHERE kind = 'device' GROUP BY value HAVING count(*) > 1)
+            """.utf8).write(to: URL(fileURLWithPath: dir + "/rules/shared.sql"))
+    }
+}

@@ -6,7 +6,9 @@ import XCTest
 
 /// `:detect` offers the CLI's choices, `:teach` lists what to label first; both run off the
 /// UI thread like detection and say what they did.
-final class LearningWorkbenchTests: XCTestCase {
+final class LearningWorkbenchTests: RulesWorkbenchCase {
+    override class var tag: String { "wblearn" }
+
     func testDetectChoicesParseLikeTheCLI() {
         XCTAssertEqual(DetectChoice.parse(""), .current)
         XCTAssertEqual(DetectChoice.parse("no-model"), .noModel)
@@ -19,20 +21,8 @@ final class LearningWorkbenchTests: XCTestCase {
     }
 
     func testDetectWithoutAModelShadowWithoutACandidateAndTeach() throws {
-        TextWidth.setUpLocale()
-        let dir = try Fixture.copy("wblearn", subdirs: ["rules"])
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        try Data("""
-            -- id: shared_device
-            -- risk_type: multi_accounting
-            -- severity: high
-            -- description: Shares a device with another account
-            SELECT account_id, 'device ' || value AS reason FROM links
-            WHERE kind = 'device' AND value IN (SELECT value FROM links WHERE kind = 'device' GROUP BY value HAVING count(*) > 1)
-            """.utf8).write(to: URL(fileURLWithPath: dir + "/rules/shared.sql"))
-        let term = MemoryTerminal(width: 170, height: 40)
-        let app = try App(storePath: dir + "/wb.db", terminal: term, theme: Theme.fallback, analyst: "tester", synchronous: true)
-        app.rulesDirectory = dir + "/rules"
+        try writeSharedDeviceRule()
+        try open()
         func command(_ c: String) -> String {
             for ch in ":" + c { app.send(.char(ch)) }
             app.send(.enter)

@@ -248,26 +248,16 @@ final class WorkbenchTests: WorkbenchCase {
     }
 }
 
-final class WorkbenchDetectionTests: XCTestCase {
+/// On a copy of the fixture, so the shared one stays unscored.
+final class WorkbenchDetectionTests: RulesWorkbenchCase {
+    override class var tag: String { "wbdetect" }
+
     func testDetectRunsFromTheWorkbenchThenTheQueueRanksByScoreAndTheDrillDownExplains() throws {
-        TextWidth.setUpLocale()
-        // A copy of the fixture, so the shared one stays unscored.
-        let dir = try Fixture.copy("wbdetect", subdirs: ["rules"])
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        try Data("""
-            -- id: shared_device
-            -- risk_type: multi_accounting
-            -- severity: high
-            -- description: Shares a device with another account
-            SELECT account_id, 'device ' || value AS reason,
-                   json_object('events', json((SELECT json_group_array(id) FROM (SELECT id FROM events e
-                                          WHERE e.account_id = links.account_id ORDER BY ts LIMIT 2)))) AS evidence
-            FROM links
-            WHERE kind = 'device' AND value IN (SELECT value FROM links WHERE kind = 'device' GROUP BY value HAVING count(*) > 1)
-            """.utf8).write(to: URL(fileURLWithPath: dir + "/rules/shared.sql"))
-        let term = MemoryTerminal(width: 170, height: 40)
-        let app = try App(storePath: dir + "/wb.db", terminal: term, theme: Theme.fallback, analyst: "tester", synchronous: true)
-        app.rulesDirectory = dir + "/rules"
+        try writeSharedDeviceRule(evidence: """
+            json_object('events', json((SELECT json_group_array(id) FROM (SELECT id FROM events e
+                                          WHERE e.account_id = links.account_id ORDER BY ts LIMIT 2))))
+            """)
+        try open()
         func screen() -> String { app.frame().text() }
         for c in ":detect" { app.send(.char(c)) }
         app.send(.enter)
