@@ -60,26 +60,30 @@ struct Tmux {
     /// Waits until the screen contains `text`; fails with the screen if it never does.
     @discardableResult
     func wait(for text: String, timeout: TimeInterval = 20, file: StaticString = #filePath, line: UInt = #line) -> String {
-        let deadline = Date().addingTimeInterval(timeout)
-        var s = ""
-        while Date() < deadline {
-            s = screen(file: file, line: line)
-            if s.contains(text) { return s }
-            usleep(50_000)
-        }
-        XCTFail("screen never showed “\(text)”:\n\(s)", file: file, line: line)
-        return s
+        wait(until: "“\(text)”", timeout: timeout, file: file, line: line) { $0.contains(text) }
     }
 
-    /// Waits until `done(screen)` holds; fails with the screen (and `what`) if it never does.
+    /// Waits until `done(screen)` holds on a settled frame; fails with the screen (and `what`)
+    /// if it never does. Settled: two captures in a row alike — a capture can land while the
+    /// program is still drawing, with the top of a new frame over the bottom of the old one.
+    /// A screen that never stops changing (a progress line) is taken once `done` has held for
+    /// ten captures in a row.
     @discardableResult
     func wait(until what: String, timeout: TimeInterval = 20, file: StaticString = #filePath, line: UInt = #line,
               _ done: (String) -> Bool) -> String {
         let deadline = Date().addingTimeInterval(timeout)
-        var s = ""
+        var s = "", previous: String?, held = 0
         while Date() < deadline {
             s = screen(file: file, line: line)
-            if done(s) { return s }
+            if done(s) {
+                if s == previous || held >= 10 { return s }
+                held += 1
+                previous = s
+                usleep(20_000)
+                continue
+            }
+            held = 0
+            previous = nil
             usleep(50_000)
         }
         XCTFail("screen never showed \(what):\n\(s)", file: file, line: line)
