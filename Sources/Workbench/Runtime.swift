@@ -216,6 +216,8 @@ public final class App {
     let sql: SQLService
     private let sqlWorker = DispatchQueue(label: "riskdesk.sql")
     private var lastPoll: UInt64 = 0
+    /// Another session's changes, as they commit (a team store; nil on a local one).
+    private var listener: ChangeListener?
     /// Review deadlines per risk type, in hours.
     public var sla: [String: Double] {
         get { state.sla }
@@ -272,12 +274,19 @@ public final class App {
             frameLog = FileHandle(forWritingAtPath: p)
         }
         if (try? data.store.db.int("SELECT EXISTS (SELECT 1 FROM scores)")) == 1 { state.preferScoreOrder() }
+        // Live: listen before the first page is read, so no change falls between the two.
+        if let feed = try ChangeFeed.open(StoreLocation(storePath)) {
+            listener = ChangeListener(feed: feed) { [weak self] l in self?.deliver(l) }
+            listener?.start()
+        }
         // The first page is read before the first frame: it is one indexed page, ~1 ms.
         for r in state.start() {
             if case .read(let read) = r, case .queuePage = read { deliver(data.perform(read)) } else { submit(r) }
         }
         drain()
     }
+
+    deinit { listener?.stop() }
 
     /// Sends each effect to its executor: store reads and writes to the worker (in order),
     /// the console's work to its thread, detection to its own; synchronous mode runs them now.

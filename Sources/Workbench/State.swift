@@ -124,6 +124,8 @@ public enum Loaded {
     /// A reveal was audited: an account's (`account`), or the console session's (nil).
     case revealed(account: String?, message: String)
     case dash(DashLoaded)
+    /// Claims, labels and status changes other sessions committed (a team store's feed).
+    case storeChanged([StoreChange])
 }
 
 public enum MainScreen: Int, CaseIterable, Sendable {

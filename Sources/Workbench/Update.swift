@@ -578,6 +578,8 @@ extension AppState {
             reqs += applySQL(loaded)
         case .dash:
             reqs += applyDash(loaded)
+        case .storeChanged(let changes):
+            reqs += applyStoreChanges(changes)
         }
         return reqs
     }
