@@ -268,6 +268,7 @@ public final class App {
         self.theme = theme.adapted(colors: terminal.colors, noColor: noColor)
         state = AppState(storeName: (storePath as NSString).lastPathComponent, width: terminal.width, height: terminal.height)
         state.analyst = analyst
+        state.sqlDialect = sql.dialect
         setQueryDirectories()
         if let p = frameLogPath {
             FileManager.default.createFile(atPath: p, contents: nil)

@@ -54,7 +54,7 @@ public enum Screen {
         case .account(let a): return "Account \(a.id)"
         case .pivot(let p): return p.kind == .groups ? "Groups" : "\(p.kind.rawValue) \(p.value)"
         case .timeline(let t): return "Timeline \(t.account)"
-        case .sql: return "SQL"
+        case .sql(let q): return q.dialect == "SQLite" ? "SQL" : "SQL (\(q.dialect))"
         case .dash(let d): return "Dashboard \(d.name)"
         }
     }
@@ -156,6 +156,8 @@ public struct AppState {
     public var readOnly = false
     /// Review deadlines per risk type, in hours (config `[sla]`).
     public var sla: [String: Double] = [:]
+    /// The SQL console's dialect (PostgreSQL on a team store).
+    public var sqlDialect = "SQLite"
     /// Who is working (for :mine).
     public var analyst = ""
     /// Queue rows marked with Space for a bulk label.

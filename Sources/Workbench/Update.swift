@@ -132,7 +132,8 @@ extension AppState {
             stack = [.queue(q)]
             return [queueFetch(q, .first), .read(.queueCount(uid: q.uid, query: q.query))]
         case .sql:
-            let q = SQLScreen(uid: uid())
+            var q = SQLScreen(uid: uid())
+            q.dialect = sqlDialect
             stack = [.sql(q)]
             return [.console(.catalog(uid: q.uid))]
         case .dash:
