@@ -54,3 +54,15 @@ public final class ChangeFeed {
         try conn.waitForNotifications(timeout: timeout).compactMap { StoreChange(payload: $0.payload) }
     }
 }
+
+extension StoreLocation {
+    /// For a title bar: the file's name, or ROLE@HOST:PORT/DB (never a password).
+    public var shortName: String {
+        switch self {
+        case .sqlite(let p): return (p as NSString).lastPathComponent
+        case .postgres(let u):
+            guard let c = URLComponents(string: u) else { return display }
+            return "\(c.user.map { $0 + "@" } ?? "")\(c.host ?? "")\(c.port.map { ":\($0)" } ?? "")\(c.path)"
+        }
+    }
+}

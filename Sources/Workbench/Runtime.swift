@@ -266,7 +266,7 @@ public final class App {
         self.noColor = noColor
         baseTheme = theme
         self.theme = theme.adapted(colors: terminal.colors, noColor: noColor)
-        state = AppState(storeName: (storePath as NSString).lastPathComponent, width: terminal.width, height: terminal.height)
+        state = AppState(storeName: StoreLocation(storePath).shortName, width: terminal.width, height: terminal.height)
         state.analyst = analyst
         state.sqlDialect = sql.dialect
         setQueryDirectories()
