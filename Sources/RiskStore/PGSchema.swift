@@ -240,6 +240,25 @@ public enum PGSchema {
         CREATE TRIGGER labels_notify AFTER INSERT ON labels FOR EACH ROW EXECUTE FUNCTION riskdesk_notify_change();
         CREATE TRIGGER cases_notify AFTER INSERT OR UPDATE ON cases FOR EACH ROW EXECUTE FUNCTION riskdesk_notify_change();
         """#),
+        Migration(version: 2, summary: "analyst views with ISO-8601 times, as on SQLite (e-mail and phone masked)", sql: #"""
+        CREATE VIEW events_iso AS
+            SELECT id, event_id, to_char(to_timestamp(ts / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS time,
+                   account_id, type, device_id, ip, country, session_id, item_id, seller_id,
+                   order_id, quantity, amount, currency, coupon_id, payment_id, address_id,
+                   target_id, rating, status, text, extra, ts
+            FROM events;
+        CREATE VIEW accounts_iso AS
+            SELECT account_id, to_char(to_timestamp(created_at / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created,
+                   kind, country, email, phone, extra, in_profile, created_at
+            FROM accounts_masked;
+        CREATE VIEW import_runs_iso AS
+            SELECT id, to_char(to_timestamp(started_at / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS started,
+                   to_char(to_timestamp(finished_at / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS finished,
+                   status, sources, rows_read, rows_stored, rows_updated, rows_duplicate,
+                   rows_rejected, bytes_read, message
+            FROM import_runs;
+        GRANT SELECT ON events_iso, accounts_iso, import_runs_iso TO riskdesk_analyst;
+        """#),
     ]
 
     /// Functions replaced on every `team init` (they hold the rules of claiming and revealing;
