@@ -11,7 +11,6 @@ public final class DataService {
     let writer: StoreWriter
     let path: String
     let analyst: String
-    var store: Store { reader.store }
 
     /// Where dashboards and saved queries come from (built-in, user, project).
     public var catalog: AssetCatalog = .builtIn
@@ -37,6 +36,8 @@ public final class DataService {
     /// Runs a read or a write; an error becomes the message the status line shows.
     func perform(_ work: () throws -> Loaded) -> Loaded {
         do { return try work() } catch let e as StoreError where e.isInterrupt {
+            return .info("cancelled")
+        } catch let e as PGError where e.isCancelled {
             return .info("cancelled")
         } catch {
             return .failed("\(error)")
@@ -71,17 +72,20 @@ public final class DataService {
         case .complete(let prefix, _):
             return .completions(command: prefix, candidates: try completions(prefix))
         case .dashLoad(let uid, let name, let range):
-            let panels = try Dashboards.build(db, name: name, range: range, catalog: catalog)
-            return .dash(.panels(uid: uid, panels: panels, version: try db.int("PRAGMA data_version"), available: Dashboards.available(catalog: catalog)))
+            // TODO(pg13b merge): Dashboards.build on SQLDatabase.
+            guard let sqlite = db as? Database else { return .failed("dashboards on a team store: not in this build yet") }
+            let panels = try Dashboards.build(sqlite, name: name, range: range, catalog: catalog)
+            // A team store has no version to poll: its changes arrive as messages (LiveChanges.swift).
+            return .dash(.panels(uid: uid, panels: panels, version: try reader.dataVersion() ?? 0, available: Dashboards.available(catalog: catalog)))
         case .dashPoll(let uid):
-            return .dash(.version(uid: uid, try db.int("PRAGMA data_version")))
+            return .dash(.version(uid: uid, try reader.dataVersion() ?? 0))
         case .exportList(let list, let path):
             return try ListExporter(db: db).export(list, to: path)
         }
     }
 
     /// Events per day over the account's life, for its activity sparkline.
-    func dailyActivity(_ db: Database, _ p: AccountProfile?) throws -> [Double] {
+    func dailyActivity(_ db: SQLDatabase, _ p: AccountProfile?) throws -> [Double] {
         guard let p, let f = p.firstSeen, let l = p.lastSeen else { return [] }
         let days = Int((l - f) / 86_400_000) + 1
         var daily = Array(repeating: 0.0, count: min(days, 3650))
@@ -95,16 +99,17 @@ public final class DataService {
         let store = try writer.open()
         switch w {
         case .revealPII(let account, let reason):
-            try store.db.audit(analyst: analyst, source: "tui", action: "reveal_pii", account: account, note: reason)
-            return .revealed(account: account, message: "PII revealed for \(account) — in the audit trail as \(analyst)")
+            let values = try writer.revealPII(account, reason: reason, analyst: analyst, source: "tui")
+            return .revealedPII(account: account, email: values?.email, phone: values?.phone,
+                                message: "PII revealed for \(account) — in the audit trail as \(analyst)")
         case .label(let batch):
             return try LabelWriter(store: store, analyst: analyst).write(batch)
         case .setStatus(let account, let status):
             do { try store.setCaseStatus(account, status.rawValue, analyst: analyst, source: "tui") } catch let e as ClaimError { return .failed(e.description) }
-            return .caseChanged(account: account, state: try store.db.caseState(account), message: "\(account): case \(status.rawValue)")
+            return .caseChanged(account: account, state: try store.database.caseState(account), message: "\(account): case \(status.rawValue)")
         case .claim(let account):
-            do { try store.claim(account, analyst: analyst, source: "tui") } catch let e as ClaimError { return .failed(e.description) }
-            return .caseChanged(account: account, state: try store.db.caseState(account), message: "\(account) claimed — yours to review")
+            do { try store.claim(account, analyst: analyst, takeover: false, source: "tui") } catch let e as ClaimError { return .failed(e.description) }
+            return .caseChanged(account: account, state: try store.database.caseState(account), message: "\(account) claimed — yours to review")
         case .claimNext(let riskType):
             guard let id = try store.claimNext(analyst: analyst, riskType: riskType, source: "tui") else {
                 return .info("no unclaimed, unlabelled case left\(riskType.map { " of \($0)" } ?? "")")
@@ -129,13 +134,13 @@ public final class DataService {
         case "dash":
             values = Dashboards.available(catalog: catalog).filter { $0.hasPrefix(arg) }
         case "batch":
-            values = try store.db.batches().map(\.name).filter { $0.hasPrefix(arg) }
+            values = try reader.db.batches().map(\.name).filter { $0.hasPrefix(arg) }
         case "sort": values = QueueView.sortNames.filter { $0.hasPrefix(arg) }
         case "account", "a":
-            values = try store.db.rows("SELECT account_id FROM accounts WHERE account_id LIKE ? ESCAPE '\\' ORDER BY account_id LIMIT 20", [.text(like)]).compactMap { $0[0].string }
+            values = try reader.db.rows("SELECT account_id FROM accounts WHERE account_id LIKE ? ESCAPE '\\' ORDER BY account_id LIMIT 20", [.text(like)]).compactMap { $0[0].string }
         default:
             if let kind = Commands.pivotKinds[cmd] {
-                values = try store.db.rows("SELECT DISTINCT value FROM links WHERE kind = ? AND value LIKE ? ESCAPE '\\' ORDER BY value LIMIT 20",
+                values = try reader.db.rows("SELECT DISTINCT value FROM links WHERE kind = ? AND value LIKE ? ESCAPE '\\' ORDER BY value LIMIT 20",
                                            [.text(kind.rawValue), .text(like)]).compactMap { $0[0].string }
             }
         }
@@ -274,7 +279,7 @@ public final class App {
             FileManager.default.createFile(atPath: p, contents: nil)
             frameLog = FileHandle(forWritingAtPath: p)
         }
-        if (try? data.store.db.int("SELECT EXISTS (SELECT 1 FROM scores)")) == 1 { state.preferScoreOrder() }
+        if (try? data.reader.db.int("SELECT count(*) FROM (SELECT 1 FROM scores LIMIT 1) s")) == 1 { state.preferScoreOrder() }
         // Live: listen before the first page is read, so no change falls between the two.
         if let feed = try ChangeFeed.open(StoreLocation(storePath)) {
             listener = ChangeListener(feed: feed) { [weak self] l in self?.deliver(l) }
@@ -322,6 +327,10 @@ public final class App {
     /// result arrive as messages like any read. The UI keeps answering keys meanwhile.
     func startDetection(_ choice: DetectChoice = .current) {
         if readOnly { deliver(.detectDone("read-only session: detection writes its results; it is off")); return }
+        if StoreLocation(data.path).isTeam {
+            deliver(.detectDone("on a team store detection runs from the command line, by a lead: riskdesk detect --store URL — the queue shows its scores when it is done"))
+            return
+        }
         let cancel = CancelToken()
         detectCancel = cancel
         let path = data.path, rules = catalog, analyst = state.analyst

@@ -123,6 +123,9 @@ public enum Loaded {
     case sqlBatched(name: String, accounts: Int, added: Int)
     /// A reveal was audited: an account's (`account`), or the console session's (nil).
     case revealed(account: String?, message: String)
+    /// An account's reveal was audited and its values read (on a team store, only the audited
+    /// reveal function gives them); nil values: show what the reader already holds.
+    case revealedPII(account: String, email: String?, phone: String?, message: String)
     case dash(DashLoaded)
     /// Claims, labels and status changes other sessions committed (a team store's feed).
     case storeChanged([StoreChange])

@@ -464,7 +464,11 @@ extension AppState {
         case .account(let uid, let profile, let ids, let linked, let daily):
             withScreen(uid) { s in
                 guard case .account(var a) = s else { return }
+                // Read again while revealed: keep what the audited reveal gave (a team store's
+                // reads hold only masked values).
+                let shown = a.revealed ? (a.profile?.email, a.profile?.phone) : nil
                 a.profile = profile
+                if let shown, a.profile != nil { a.profile?.email = shown.0; a.profile?.phone = shown.1 }
                 a.missing = profile == nil
                 a.identifiers = ids
                 a.linked = linked
@@ -579,6 +583,13 @@ extension AppState {
             reqs += applySQL(loaded)
         case .dash:
             reqs += applyDash(loaded)
+        case .revealedPII(let account, let email, let phone, let message):
+            for i in stack.indices {
+                guard case .account(var a) = stack[i], a.id == account else { continue }
+                if email != nil || phone != nil { a.profile?.email = email; a.profile?.phone = phone }
+                stack[i] = .account(a)
+            }
+            applyRevealed(account: account, message: message)
         case .storeChanged(let changes):
             reqs += applyStoreChanges(changes)
         }
