@@ -86,7 +86,8 @@ extension Store: CaseStore {
 }
 
 extension PGStore: CaseStore {
-    public var location: StoreLocation { .postgres(url: conn.displayURL) }
+    /// The URL as given (password included, for more connections); `location.display` redacts it.
+    public var location: StoreLocation { .postgres(url: conn.url) }
     public var database: SQLDatabase { conn }
     public func addLabels(_ labels: [LabelInput], analyst: String, source: String) throws -> Int {
         try addLabels(labels, source: source)

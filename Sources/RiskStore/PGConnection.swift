@@ -61,6 +61,8 @@ public final class PGConnection {
     private let cancelLock = NSLock()
     /// The URL without its password: safe in messages.
     public let displayURL: String
+    /// The URL as given (with its password): for opening more connections to the same store.
+    let url: String
 
     /// True for a URL the team store understands (`postgresql://` or `postgres://`).
     public static func isURL(_ s: String) -> Bool {
@@ -79,6 +81,7 @@ public final class PGConnection {
 
     public init(url: String, applicationName: String = "riskdesk") throws {
         displayURL = PGConnection.redact(url)
+        self.url = url
         let keys = ["dbname", "application_name", "client_encoding", "connect_timeout"]
         let values = [url, applicationName, "UTF8", "10"]
         // expand_dbname: the first "dbname" is a full URL; the rest add to it.

@@ -259,6 +259,48 @@ public enum PGSchema {
             FROM import_runs;
         GRANT SELECT ON events_iso, accounts_iso, import_runs_iso TO riskdesk_analyst;
         """#),
+        Migration(version: 3, summary: "SQL rules run on both stores: SQLite's json_object / json_array / json_group_array / printf; e-mail stems for detection", sql: #"""
+        -- The JSON and formatting functions the SQL rules use on SQLite, so one rule file runs
+        -- on both stores (keys are text; values of any type, two families so they may differ).
+        CREATE FUNCTION json_object(k1 text, v1 anyelement) RETURNS json LANGUAGE sql IMMUTABLE
+            AS $$ SELECT json_build_object(k1, v1) $$;
+        CREATE FUNCTION json_object(k1 text, v1 anyelement, k2 text, v2 anycompatible) RETURNS json LANGUAGE sql IMMUTABLE
+            AS $$ SELECT json_build_object(k1, v1, k2, v2) $$;
+        CREATE FUNCTION json_array(v1 anyelement) RETURNS json LANGUAGE sql IMMUTABLE
+            AS $$ SELECT json_build_array(v1) $$;
+        CREATE FUNCTION json_array(v1 anyelement, v2 anycompatible) RETURNS json LANGUAGE sql IMMUTABLE
+            AS $$ SELECT json_build_array(v1, v2) $$;
+        CREATE FUNCTION riskdesk_json_agg_final(a anycompatiblearray) RETURNS json LANGUAGE sql IMMUTABLE
+            AS $$ SELECT array_to_json(a) $$;
+        CREATE AGGREGATE json_group_array(anycompatible) (SFUNC = array_append, STYPE = anycompatiblearray,
+            FINALFUNC = riskdesk_json_agg_final, INITCOND = '{}');
+        -- printf with one number: '%.Nf' (SQLite's rounding to N places), '%d', '%s'.
+        CREATE FUNCTION printf(fmt text, v double precision) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$
+        DECLARE m text[];
+        BEGIN
+            m := regexp_match(fmt, '^(.*?)%\.([0-9]+)f(.*)$');
+            IF m IS NOT NULL THEN RETURN m[1] || round(v::numeric, m[2]::int)::text || m[3]; END IF;
+            RETURN replace(replace(fmt, '%d', trunc(v)::bigint::text), '%s', v::text);
+        END $$;
+        GRANT EXECUTE ON FUNCTION json_object(text, anyelement), json_object(text, anyelement, text, anycompatible),
+            json_array(anyelement), json_array(anyelement, anycompatible), json_group_array(anycompatible),
+            riskdesk_json_agg_final(anycompatiblearray),
+            printf(text, double precision) TO riskdesk_analyst;
+
+        -- Detection compares the letters of e-mail local parts (look-alike sign-ups) but may not
+        -- read e-mail: leads get each account's stem (its first 8 letters, lower-cased), nothing more.
+        CREATE FUNCTION riskdesk_email_stems() RETURNS TABLE (account_id text, stem text)
+        LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+        BEGIN
+            IF NOT riskdesk_is_lead() THEN
+                RAISE EXCEPTION 'detection needs the riskdesk_lead role' USING ERRCODE = '42501';
+            END IF;
+            RETURN QUERY SELECT a.account_id, left(regexp_replace(lower(split_part(a.email, '@', 1)), '[^[:alpha:]]', '', 'g'), 8)
+                FROM accounts a WHERE a.email IS NOT NULL;
+        END $$;
+        REVOKE ALL ON FUNCTION riskdesk_email_stems() FROM PUBLIC;
+        GRANT EXECUTE ON FUNCTION riskdesk_email_stems() TO riskdesk_lead;
+        """#),
     ]
 
     /// Functions replaced on every `team init` (they hold the rules of claiming and revealing;

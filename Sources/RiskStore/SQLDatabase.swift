@@ -89,6 +89,11 @@ public protocol SQLDatabase: AnyObject {
     /// Streams a result row by row (SQLite: stepping; PostgreSQL: single-row mode, no
     /// whole-result buffering). `body` returns false to stop early.
     func each(_ sql: String, _ args: [SQLValue], _ body: (SQLRow) throws -> Bool) throws
+    /// `each` for free SQL (consoles, `riskdesk query`, exports): `columns` gets the result's
+    /// column names first (also for an empty result; not for a statement without rows).
+    /// Returns how many rows a statement without a result changed (0 for a query).
+    @discardableResult
+    func stream(_ sql: String, _ args: [SQLValue], columns: ([String]) throws -> Void, _ body: (SQLRow) throws -> Bool) throws -> Int
     /// Runs `body` in a write transaction; commits when it returns, rolls back when it throws.
     func inTransaction<T>(_ body: () throws -> T) throws -> T
     /// Asks the statement running on this connection to stop (from any thread).
@@ -101,6 +106,13 @@ extension SQLDatabase {
     public func int(_ sql: String) throws -> Int64 { try int(sql, []) }
     @discardableResult public func run(_ sql: String) throws -> Int { try run(sql, []) }
     public func each(_ sql: String, _ body: (SQLRow) throws -> Bool) throws { try each(sql, [], body) }
+
+    /// True when the store has this table or view.
+    public func hasTable(_ name: String) throws -> Bool {
+        dialect == .sqlite
+            ? try int("SELECT count(*) FROM sqlite_schema WHERE name = ?", [.text(name)]) > 0
+            : try int("SELECT CASE WHEN to_regclass(CAST(? AS text)) IS NULL THEN 0 ELSE 1 END", [.text(name)]) > 0
+    }
 
     /// Every row through `body` (no early stop).
     public func forEach(_ sql: String, _ args: [SQLValue] = [], _ body: (SQLRow) throws -> Void) throws {
@@ -136,6 +148,21 @@ extension Database: SQLDatabase {
         st.reset()
     }
 
+    public func stream(_ sql: String, _ args: [SQLValue], columns: ([String]) throws -> Void, _ body: (SQLRow) throws -> Bool) throws -> Int {
+        let st = try prepare(sql)
+        try st.bind(args)
+        if st.columnCount == 0 {
+            try st.step()
+            return changes
+        }
+        try columns(st.columnNames)
+        while try st.step() {
+            if try !body(st) { break }
+        }
+        st.reset()
+        return 0
+    }
+
     public func inTransaction<T>(_ body: () throws -> T) throws -> T { try transaction("IMMEDIATE", body) }
 }
 
@@ -150,7 +177,14 @@ extension PGConnection: SQLDatabase {
 
     /// Streams in libpq's single-row mode: one round trip, one row in memory at a time.
     public func each(_ sql: String, _ args: [SQLValue], _ body: (SQLRow) throws -> Bool) throws {
+        try stream(sql, args, columns: { _ in }, body)
+    }
+
+    @discardableResult
+    public func stream(_ sql: String, _ args: [SQLValue], columns: ([String]) throws -> Void, _ body: (SQLRow) throws -> Bool) throws -> Int {
         try sendParams(sql, args)
+        var changed = 0
+        var named = false
         if PQsetSingleRowMode(conn) != 1 { /* already started: results come whole, still correct */ }
         var stop = false
         var failure: Error?
@@ -161,6 +195,10 @@ extension PGConnection: SQLDatabase {
             if status == PGRES_SINGLE_TUPLE || status == PGRES_TUPLES_OK {
                 guard !stop, failure == nil else { continue }
                 let row = PGResultRow(result: r)
+                if !named {
+                    named = true
+                    do { try columns(row.columnNames) } catch { failure = error; stop = true; cancel(); continue }
+                }
                 for i in 0..<Int32(PQntuples(r)) {
                     row.index = i
                     do {
@@ -168,13 +206,14 @@ extension PGConnection: SQLDatabase {
                     } catch { failure = error; stop = true; cancel(); break }
                 }
             } else if status == PGRES_COMMAND_OK || status == PGRES_EMPTY_QUERY {
-                continue
+                changed += Int(String(cString: PQcmdTuples(r))) ?? 0
             } else if serverError == nil {
                 serverError = pgError(of: r)
             }
         }
         if let failure { throw failure }
         if let serverError, !(stop && serverError.isCancelled) { throw serverError }
+        return changed
     }
 }
 
@@ -223,6 +262,104 @@ final class PGResultRow: SQLRow {
 }
 
 extension PGConnection {
+    /// A script's statements, split at `;` outside literals, quoted identifiers, dollar-quoted
+    /// bodies and comments; blank ones dropped.
+    public static func statements(_ sql: String) -> [String] {
+        var out: [String] = []
+        var current: [UInt8] = []
+        scan(sql) { piece, isCode in
+            if !isCode { current += piece; return }
+            for c in piece {
+                if c == UInt8(ascii: ";") { out.append(String(decoding: current, as: UTF8.self)); current = [] } else { current.append(c) }
+            }
+        }
+        out.append(String(decoding: current, as: UTF8.self))
+        return out.filter { s in
+            // Blank, or only comments: nothing to run.
+            var code = false
+            scan(s) { piece, isCode in if isCode && piece.contains(where: { $0 > 32 }) { code = true } }
+            return code
+        }
+    }
+
+    /// Named parameters (`:name`, `@name`) numbered `$N` outside literals and comments (`::`
+    /// casts left alone); returns the SQL and the names in number order. Positional `?` stay.
+    public static func namedParameters(_ sql: String) -> (sql: String, names: [String], positional: Bool) {
+        var out: [UInt8] = []
+        var names: [String] = []
+        var positional = false
+        scan(sql) { piece, isCode in
+            guard isCode else { out += piece; return }
+            var i = 0
+            while i < piece.count {
+                let c = piece[i]
+                let prev = i > 0 ? piece[i - 1] : (out.last ?? 32)
+                func isNameStart(_ b: UInt8) -> Bool { b == 95 || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) }
+                if (c == UInt8(ascii: ":") || c == UInt8(ascii: "@")), prev != UInt8(ascii: ":"), i + 1 < piece.count, isNameStart(piece[i + 1]) {
+                    var j = i + 1
+                    while j < piece.count && (isNameStart(piece[j]) || (piece[j] >= 48 && piece[j] <= 57)) { j += 1 }
+                    let name = String(decoding: piece[(i + 1)..<j], as: UTF8.self)
+                    if !names.contains(name) { names.append(name) }
+                    out += Array("$\(names.firstIndex(of: name)! + 1)".utf8)
+                    i = j
+                    continue
+                }
+                if c == UInt8(ascii: "?") { positional = true }
+                out.append(c)
+                i += 1
+            }
+        }
+        return (String(decoding: out, as: UTF8.self), names, positional)
+    }
+
+    /// Walks SQL text in pieces: code, or a literal / quoted identifier / comment / dollar-quoted body.
+    static func scan(_ sql: String, _ body: ([UInt8], Bool) -> Void) {
+        let b = Array(sql.utf8)
+        var i = 0, codeStart = 0
+        func flushCode(_ end: Int) { if end > codeStart { body(Array(b[codeStart..<end]), true) } }
+        while i < b.count {
+            let c = b[i]
+            var end: Int?
+            if c == UInt8(ascii: "'") || c == UInt8(ascii: "\"") {
+                var j = i + 1
+                while j < b.count {
+                    if b[j] == c { if j + 1 < b.count && b[j + 1] == c { j += 2; continue } else { break } }
+                    j += 1
+                }
+                end = min(j + 1, b.count)
+            } else if c == UInt8(ascii: "-"), i + 1 < b.count, b[i + 1] == UInt8(ascii: "-") {
+                var j = i
+                while j < b.count && b[j] != 10 { j += 1 }
+                end = j
+            } else if c == UInt8(ascii: "/"), i + 1 < b.count, b[i + 1] == UInt8(ascii: "*") {
+                var j = i + 2
+                while j + 1 < b.count && !(b[j] == UInt8(ascii: "*") && b[j + 1] == UInt8(ascii: "/")) { j += 1 }
+                end = min(j + 2, b.count)
+            } else if c == UInt8(ascii: "$") {
+                var j = i + 1
+                while j < b.count && (b[j] == 95 || (b[j] >= 65 && b[j] <= 90) || (b[j] >= 97 && b[j] <= 122) || (b[j] >= 48 && b[j] <= 57 && j > i + 1)) { j += 1 }
+                if j < b.count && b[j] == UInt8(ascii: "$") {
+                    let tag = Array(b[i...j])
+                    var k = j + 1
+                    end = b.count
+                    while k + tag.count <= b.count {
+                        if Array(b[k..<(k + tag.count)]) == tag { end = k + tag.count; break }
+                        k += 1
+                    }
+                }
+            }
+            if let end {
+                flushCode(i)
+                body(Array(b[i..<end]), false)
+                i = end
+                codeStart = end
+            } else {
+                i += 1
+            }
+        }
+        flushCode(b.count)
+    }
+
     /// SQL written with `?` / `?N` placeholders, numbered `$N` for PostgreSQL. `?` inside
     /// string literals, quoted identifiers, dollar-quoted bodies and comments is left alone;
     /// a bare `?` takes the number after the highest so far (as SQLite numbers them).
