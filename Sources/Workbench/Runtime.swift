@@ -72,9 +72,7 @@ public final class DataService {
         case .complete(let prefix, _):
             return .completions(command: prefix, candidates: try completions(prefix))
         case .dashLoad(let uid, let name, let range):
-            // TODO(pg13b merge): Dashboards.build on SQLDatabase.
-            guard let sqlite = db as? Database else { return .failed("dashboards on a team store: not in this build yet") }
-            let panels = try Dashboards.build(sqlite, name: name, range: range, catalog: catalog)
+            let panels = try Dashboards.build(db, name: name, range: range, catalog: catalog)
             // A team store has no version to poll: its changes arrive as messages (LiveChanges.swift).
             return .dash(.panels(uid: uid, panels: panels, version: try reader.dataVersion() ?? 0, available: Dashboards.available(catalog: catalog)))
         case .dashPoll(let uid):

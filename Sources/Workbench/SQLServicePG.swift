@@ -83,8 +83,10 @@ final class PGConsoleService {
 
     func readConn() throws -> PGConnection {
         if let r = reader { return r }
-        let c = try PGConnection(url: url, applicationName: "riskdesk console")
-        try c.exec("SET default_transaction_read_only = on")
+        // As `riskdesk query` reads: read-only transactions, `accounts` / `rejects` as masked views.
+        guard let c = (try SQLReader(StoreLocation(url), maskPII: true).store as? PGStore)?.conn else {
+            throw PGError("\(PGConnection.redact(url)): not a team store")
+        }
         lock.lock(); reader = c; lock.unlock()
         return c
     }
@@ -169,7 +171,7 @@ final class PGConsoleService {
             msg = "read-only: this statement would change the store — F8 allows writing (asks first). " + msg
         }
         if e.sqlstate == "42501" && (e.message.contains("accounts") || e.message.contains("column")) {
-            msg += " — PII is masked on a team store: read accounts_masked, or SELECT * FROM riskdesk_reveal_pii('ACCOUNT', 'reason', 'sql') (audited)"
+            msg += " — PII is masked on a team store: read accounts (masked here), or SELECT * FROM riskdesk_reveal_pii('ACCOUNT', 'reason', 'sql') with F8 (audited)"
         }
         if let h = e.hint { msg += " (hint: \(h))" }
         return msg

@@ -128,8 +128,8 @@ extension Demo {
         }
         if !r.built && r.detection == nil { warn("the team store already holds events and a detection run: nothing to do") }
         warn("demo team store ready: \(team.displayURL)" + (r.truthPath.map { " (ground truth: \($0); `riskdesk eval --truth \($0)`)" } ?? ""))
-        // The workbench on a team store comes with pgtui13's branch: then open it here like a local demo.
-        if !noOpen { warn("open it with: riskdesk tui --store \(team.displayURL)") }
+        // Then the workbench on it, as a local demo opens its store (you act as your role).
+        if !noOpen { try openWorkbench(storePath: url, theme: theme, config: nil, analyst: nil) }
     }
 }
 

@@ -207,7 +207,9 @@ final class TeamWorkbenchTests: XCTestCase {
         XCTAssertTrue(screen.contains("ring-a"), screen)
         // PII: a plain SELECT of e-mail is refused by the server, and the message says where to go.
         press(.char("i"))
-        run("SELECT email FROM accounts")
+        run("SELECT account_id, email FROM accounts WHERE account_id = 'ring-a'")
+        XCTAssertEqual(console?.result?.rows.first?[1], .text("j***@gmail.com"))      // the masked view, as `riskdesk query` reads
+        run("SELECT email FROM public.accounts")
         let denied = console?.result?.error ?? ""
         XCTAssertTrue(denied.contains("permission denied"), denied)
         XCTAssertTrue(denied.contains("riskdesk_reveal_pii"), denied)
