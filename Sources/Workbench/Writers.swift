@@ -27,7 +27,10 @@ struct LabelWriter {
                 after = batch.changes[i].caseAfter
             }
             if after != cases[i] {
-                try store.setCaseStatus(input.account, after ?? CaseStatus.open.rawValue, analyst: analyst, source: "tui")
+                // The labels are stored: a case another analyst holds (a team store refuses to
+                // close it for you) stays as it was rather than failing the whole batch.
+                do { try store.setCaseStatus(input.account, after ?? CaseStatus.open.rawValue, analyst: analyst, source: "tui") }
+                catch let e as PGError where e.sqlstate == "55P03" { after = cases[i] }
             }
             let replaced = before[i].map { LabelInput(account: input.account, label: LabelValue(rawValue: $0.label) ?? .none, category: $0.category) }
             changes.append(LabelChange(given: input, replaced: replaced, caseBefore: cases[i], caseAfter: after))

@@ -146,6 +146,15 @@ final class TeamWorkbenchTests: XCTestCase {
         press(.char("k"), .char("u"))
         XCTAssertEqual(try o.scalar("SELECT label FROM labels WHERE account_id = $1 ORDER BY id DESC LIMIT 1", [.text(first)]).string, "none")
         XCTAssertEqual(try o.int("SELECT count(*) FROM labels WHERE account_id = $1", [.text(first)]), 2)
+        // A case bob holds: ana's label is stored, bob's claim stays (the server won't close it for her).
+        guard case .queue(let q) = app.state.top, let held = q.list.rows.dropFirst(3).first?.account else { return XCTFail() }
+        try PGStore(url: bobURL).claim(held, source: "cli")
+        type(":account \(held)"); press(.enter)
+        press(.char("2"), .enter)
+        XCTAssertTrue(statusLine().contains("labelled \(held) legit"), statusLine())
+        XCTAssertEqual(try o.rows("SELECT status, assignee FROM cases WHERE account_id = $1", [.text(held)]).map { $0.map(\.description) },
+                       [["in_review", "\(dbName)_bob"]])
+        XCTAssertEqual(try o.scalar("SELECT label FROM current_labels WHERE account_id = $1", [.text(held)]).string, "legit")
     }
 
     func testAnotherAnalystsLabelClaimAndStatusReachEveryScreenWithoutPolling() throws {
@@ -181,6 +190,21 @@ final class TeamWorkbenchTests: XCTestCase {
         // And the queue under it has the new status too.
         guard case .queue(let q2) = app.state.stack[0] else { return XCTFail() }
         XCTAssertEqual(q2.list.rows.first { $0.account == rows[4] }?.caseStatus, "escalated")
+    }
+
+    func testDashboardOnATeamStoreRedrawsWhenAnotherAnalystLabels() throws {
+        app.command("dash")
+        guard case .dash(let d) = app.state.top else { return XCTFail(screen) }
+        XCTAssertFalse(d.panels.isEmpty, screen)
+        XCTAssertTrue(d.panels.allSatisfy { $0.error == nil }, d.panels.compactMap(\.error).joined(separator: "\n"))
+        let before = d.loadedAt ?? 0
+        usleep(5_000)
+        // No version to poll on a team store: bob's label arrives as a message and the dashboard reads again.
+        try PGStore(url: bobURL).addLabels([LabelInput(account: "ring-a", label: .fraud)], source: "cli")
+        XCTAssertTrue(pump(timeout: 2) {
+            guard case .dash(let d) = app.state.top else { return false }
+            return (d.loadedAt ?? 0) > before && !d.loading
+        }, "the dashboard never read again after bob's label:\n\(screen)")
     }
 
     var console: SQLScreen? { if case .sql(let q) = app.state.top { return q }; return nil }
