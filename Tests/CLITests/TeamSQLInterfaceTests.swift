@@ -32,6 +32,13 @@ final class TeamSQLInterfaceTests: TeamStoreTestCase {
         let (lite, pg) = try makeBoth()
         XCTAssertEqual(lite.dialect, .sqlite)
         XCTAssertEqual(pg.dialect, .postgresql)
+        // The same tables and views with the same columns (the team store may have more:
+        // claim expiry, who imported); links_pending is the SQLite importer's own staging.
+        for t in try lite.rows("SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite%' AND name <> 'links_pending'").compactMap({ $0[0].string }) {
+            let cols = Set(try lite.rows("SELECT name FROM pragma_table_info(?)", [.text(t)]).compactMap { $0[0].string })
+            let pgCols = Set(try pg.rows("SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = ?", [.text(t)]).compactMap { $0[0].string })
+            XCTAssertTrue(cols.isSubset(of: pgCols), "\(t): the team store lacks \(cols.subtracting(pgCols).sorted())")
+        }
         func same<T: Equatable>(_ what: String, file: StaticString = #filePath, line: UInt = #line, _ f: (SQLDatabase) throws -> T) {
             XCTAssertEqual(try f(lite), try f(pg), what, file: file, line: line)
         }
