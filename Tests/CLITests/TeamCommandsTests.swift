@@ -167,7 +167,7 @@ final class TeamCommandsTests: TeamStoreTestCase {
         XCTAssertEqual(refused.status, 1)
         XCTAssertTrue(refused.stderr.contains("needs the riskdesk_lead role"), refused.stderr)
         XCTAssertEqual(try CLI.run(["demo", "--store", analyst, "--accounts", "200", "--days", "2"], cwd: dir).status, 1)
-        let d = try CLI.run(["demo", "--store", lead, "--accounts", "300", "--days", "3", "--seed", "3"], cwd: dir, timeout: 300)
+        let d = try CLI.run(["demo", "--store", lead, "--accounts", "300", "--days", "3", "--seed", "3", "--no-open"], cwd: dir, timeout: 300)
         XCTAssertEqual(d.status, 0, d.stderr)
         XCTAssertTrue(d.stderr.contains("demo team store ready"), d.stderr)
         let pg = try PGConnection(url: ownerURL)
