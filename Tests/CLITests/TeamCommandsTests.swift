@@ -179,7 +179,7 @@ final class TeamCommandsTests: TeamStoreTestCase {
         XCTAssertEqual(e.status, 0, e.stderr)
         XCTAssertGreaterThan(try jsonObject(e.stdout)["auc"] as? Double ?? 0, 0.8)
         // Again: the store is there, nothing is rebuilt.
-        let again = try CLI.run(["demo", "--store", lead, "--accounts", "300", "--days", "3"], cwd: dir)
+        let again = try CLI.run(["demo", "--store", lead, "--accounts", "300", "--days", "3", "--no-open"], cwd: dir)
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertEqual(try pg.int("SELECT count(*) FROM detect_runs"), 1)
     }
