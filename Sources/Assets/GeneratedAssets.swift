@@ -196,7 +196,7 @@ WITH r AS (
     SELECT seller_id, t FROM r GROUP BY seller_id, t HAVING count(DISTINCT account_id) >= 4
 )
 SELECT r.account_id,
-       'posted a 5-star text shared by 4+ accounts on seller ' || r.seller_id AS reason,
+       'posted a 5-star text shared by 4+ accounts on seller ' || min(r.seller_id) AS reason,
        json_object('events', json_group_array(r.id)) AS evidence
 FROM r JOIN c USING (seller_id, t)
 WHERE EXISTS (SELECT 1 FROM r o WHERE o.seller_id = r.seller_id AND o.t = r.t
@@ -242,7 +242,7 @@ WHERE r.type = 'password_reset' AND r.device_id IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM events p
                   WHERE p.account_id = r.account_id AND p.device_id = r.device_id AND p.ts < r.ts - 3600000)
   AND EXISTS (SELECT 1 FROM events p WHERE p.account_id = r.account_id AND p.ts < r.ts - 3600000)
-GROUP BY r.id
+GROUP BY r.id, r.account_id, r.device_id
 HAVING count(*) >= 3
 
 """#),
@@ -279,12 +279,12 @@ WITH r AS (
     WHERE type = 'coupon_redeem' AND coupon_id IS NOT NULL AND device_id IS NOT NULL
     GROUP BY coupon_id, device_id, account_id
 ), d AS (
-    SELECT coupon_id, device_id, count(*) AS n FROM r GROUP BY coupon_id, device_id HAVING n >= 3
+    SELECT coupon_id, device_id, count(*) AS n FROM r GROUP BY coupon_id, device_id HAVING count(*) >= 3
 )
 SELECT r.account_id,
        'coupon ' || r.coupon_id || ' redeemed by ' || d.n || ' accounts on one device' AS reason,
        json_object('events', json_array(r.event),
-                   'identifiers', json_array(json_object('kind', 'device', 'value', r.device_id))) AS evidence
+                   'identifiers', json_array(json_object('kind', CAST('device' AS TEXT), 'value', r.device_id))) AS evidence
 FROM r JOIN d USING (coupon_id, device_id)
 
 """#),

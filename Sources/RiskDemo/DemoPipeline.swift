@@ -51,6 +51,42 @@ public enum DemoPipeline {
         return false
     }
 
+    /// The demo on a team store (`demo --store postgresql://…`): simulates into
+    /// `o.workDirectory` when the store has no events yet, hands the folder to `importer`
+    /// (the caller's team import: COPY into the server), then detects on the server. The
+    /// ground truth goes to `truthPath` (a team store has no folder of its own).
+    public static func runTeam(_ o: Options, store: CaseStore, truthPath truthDest: String, rules: AssetCatalog?,
+                               detectors: [Detector] = DetectionEngine.standardDetectors(),
+                               note: (String) -> Void = { _ in }, importer: (String) throws -> Void) throws -> Result {
+        var result = Result()
+        if try store.summary().events == 0 {
+            result.built = true
+            let dir = o.workDirectory
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            var cfg = SimConfig()
+            cfg.accounts = o.accounts; cfg.days = o.days; cfg.seed = o.seed
+            note("simulating \(o.accounts) accounts over \(o.days) days …")
+            let sim = try Simulator(cfg).run(outDir: dir)
+            result.simulation = sim
+            note("  \(sim.events) events, \(sim.fraudAccounts) fraud accounts injected (\(String(format: "%.1f", sim.seconds)) s)")
+            let truthSource = (dir as NSString).appendingPathComponent("truth.csv")
+            try? FileManager.default.removeItem(atPath: truthDest)
+            try FileManager.default.copyItem(atPath: truthSource, toPath: truthDest)
+            try FileManager.default.removeItem(atPath: truthSource)
+            result.truthPath = truthDest
+            note("importing into \(store.location.display) …")
+            try importer(dir)
+            note("  ground truth: \(truthDest)")
+        }
+        if try result.built || store.database.finishedDetectRuns().isEmpty {
+            note("detecting on the server's events …")
+            let report = try DetectionEngine(detectors: detectors, rules: rules).run(store: store)
+            result.detection = report
+            note(String(format: "  %d accounts flagged in %d groups (%.1f s)", report.flagged, report.groups, report.seconds))
+        }
+        return result
+    }
+
     /// Simulates, imports and detects as needed. `note` gets one line per stage (the
     /// executable prints them); `importProgress` the importer's progress; `rules` the SQL
     /// rules detection runs (nil: none) next to `detectors`; `shouldStop` is polled by the importer.

@@ -84,17 +84,15 @@ public enum CategoricalFeatures {
     /// A key counts when it is present in at least 1 % of the sampled events, holds a JSON string
     /// in most of them, and is not an identifier (at most half as many distinct values as
     /// events, in a sample of at least 20). Sorted by name.
-    public static func keys(_ db: Database) throws -> [Key] {
+    public static func keys(_ db: SQLDatabase) throws -> [Key] {
         guard let maxID = try db.rows("SELECT max(id) FROM events").first?[0].int, maxID > 0 else { return [] }
         let step = max(1, maxID / Int64(sampleSize))
         struct Tally { var present = 0, strings = 0, values: [String: Int] = [:], distinctOverflow = false }
         var tally: [String: Tally] = [:]
         var n = 0
-        let st = try db.prepare("SELECT extra FROM events WHERE id % ? = 0 AND extra IS NOT NULL LIMIT ?")
-        try st.bind([.int(step), .int(Int64(sampleSize))])
-        while try st.step() {
-            guard let p = sqlite3_column_text(st.handle, 0) else { continue }
-            let len = Int(sqlite3_column_bytes(st.handle, 0))
+        try eachText(db, "SELECT extra FROM events WHERE id % ? = 0 AND extra IS NOT NULL ORDER BY id LIMIT ?",
+                     [.int(step), .int(Int64(sampleSize))]) { _, _, p0, len in
+            guard let p = p0 else { return }
             n += 1
             scan(p, len) { key, kind, value in
                 guard kind != .null else { return }
@@ -125,7 +123,7 @@ public enum CategoricalFeatures {
 
     /// `accountCount × names.count`, row-major, in the order of `names` (names that are not
     /// categorical features get 0). One pass over the events.
-    public static func compute(_ db: Database, _ table: EventTable, names: [String]) throws -> [Float] {
+    public static func compute(_ db: SQLDatabase, _ table: EventTable, names: [String]) throws -> [Float] {
         let na = table.accountCount, d = names.count
         let keys = self.keys(in: names)
         guard !keys.isEmpty, na > 0 else { return [Float](repeating: 0, count: na * d) }
@@ -147,18 +145,15 @@ public enum CategoricalFeatures {
         var distinct = [UInt16](repeating: 0, count: na * nk)
         var seen = Set<UInt64>()
         let cap = UInt16(max(1, distinctCap))
-        let st = try db.prepare("SELECT account_id, extra FROM events")
         var lastKeyEvent = [Int](repeating: -1, count: nk)
         var event = 0
-        while try st.step() {
-            guard let ap = sqlite3_column_text(st.handle, 0) else { continue }
-            let alen = Int(sqlite3_column_bytes(st.handle, 0))
-            guard let a32 = table.accounts.lookup(UnsafeRawBufferPointer(start: ap, count: alen)) else { continue }
+        try eachText(db, "SELECT account_id, extra FROM events", []) { ap0, alen, p0, len in
+            guard let ap = ap0 else { return }
+            guard let a32 = table.accounts.lookup(UnsafeRawBufferPointer(start: ap, count: alen)) else { return }
             let a = Int(a32)
             rows[a] += 1
             event += 1
-            guard let p = sqlite3_column_text(st.handle, 1) else { continue }
-            let len = Int(sqlite3_column_bytes(st.handle, 1))
+            guard let p = p0 else { return }
             scan(p, len) { key, kind, value in
                 guard kind != .null,
                       let ki32 = keyIndex.lookup(UnsafeRawBufferPointer(start: key.0, count: key.1)) else { return }
@@ -276,5 +271,34 @@ public enum CategoricalFeatures {
             while i < n && isSpace(p[i]) { i += 1 }
             if i < n && p[i] == UInt8(ascii: "}") { return }
         }
+    }
+}
+
+/// Streams two text columns as bytes: SQLite's in place (no copies), another store's through
+/// `SQLDatabase.each`. `body(first, firstLength, second, secondLength)`; nil for NULL. With
+/// one column selected, it comes as `second`.
+func eachText(_ db: SQLDatabase, _ sql: String, _ args: [SQLValue],
+              _ body: (UnsafePointer<UInt8>?, Int, UnsafePointer<UInt8>?, Int) -> Void) throws {
+    if let lite = db as? Database {
+        let st = try lite.prepare(sql)
+        try st.bind(args)
+        let two = st.columnCount >= 2
+        while try st.step() {
+            let a = two ? sqlite3_column_text(st.handle, 0) : nil
+            let al = two ? Int(sqlite3_column_bytes(st.handle, 0)) : 0
+            let c: Int32 = two ? 1 : 0
+            body(a, al, sqlite3_column_text(st.handle, c), Int(sqlite3_column_bytes(st.handle, c)))
+        }
+        return
+    }
+    try db.forEach(sql, args) { r in
+        let two = r.columnCount >= 2
+        var a = two ? r.text(0) : nil
+        var b = r.text(two ? 1 : 0)
+        func withBytes(_ s: inout String?, _ f: (UnsafePointer<UInt8>?, Int) -> Void) {
+            if s == nil { f(nil, 0); return }
+            s!.withUTF8 { f($0.baseAddress ?? UnsafePointer(bitPattern: 1)!, $0.count) }
+        }
+        withBytes(&a) { ap, al in withBytes(&b) { bp, bl in body(ap, al, bp, bl) } }
     }
 }

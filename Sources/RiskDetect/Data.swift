@@ -313,26 +313,32 @@ extension EventTable {
             }
         }
         t.count = n
+        t.finishLoading()
+        return t
+    }
 
+    /// After the rows are in: empty profiles for accounts and items only events name, item
+    /// sellers from events, the per-account index, first-seen times.
+    func finishLoading() {
+        let n = count
         // Accounts, items referenced only by events get empty profiles.
-        let na = t.accounts.count
-        while t.createdAt.count < na {
-            t.createdAt.append(Int64.min); t.firstSeen.append(Int64.min); t.homeCountry.append(-1)
-            t.email.append(""); t.accountKind.append("")
+        let na = accounts.count
+        while createdAt.count < na {
+            createdAt.append(Int64.min); firstSeen.append(Int64.min); homeCountry.append(-1)
+            email.append(""); accountKind.append("")
         }
-        while t.itemSeller.count < t.items.count {
-            t.itemSeller.append(-1); t.itemPrice.append(.nan); t.itemDropAt.append(Int64.min)
+        while itemSeller.count < items.count {
+            itemSeller.append(-1); itemPrice.append(.nan); itemDropAt.append(Int64.min)
         }
         // Items: fill in a seller seen on events when the catalogue didn't have one.
-        for e in 0..<n where t.item[e] >= 0 && t.seller[e] >= 0 && t.itemSeller[Int(t.item[e])] < 0 {
-            t.itemSeller[Int(t.item[e])] = t.seller[e]
+        for e in 0..<n where item[e] >= 0 && seller[e] >= 0 && itemSeller[Int(item[e])] < 0 {
+            itemSeller[Int(item[e])] = seller[e]
         }
-        t.buildAccountIndex()
-        for a in 0..<na where t.firstSeen[a] == Int64.min {
-            let ev = t.events(of: a)
-            if let f = ev.first { t.firstSeen[a] = t.ts[Int(f)] }
+        buildAccountIndex()
+        for a in 0..<na where firstSeen[a] == Int64.min {
+            let ev = events(of: a)
+            if let f = ev.first { firstSeen[a] = ts[Int(f)] }
         }
-        return t
     }
 
     /// Counting sort by account, then by time within each account.

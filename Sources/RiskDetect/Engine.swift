@@ -74,27 +74,30 @@ public final class DetectionEngine {
         dir.map { AssetCatalog(folders: [AssetFolder(kind: .rules, path: $0, origin: .explicit, source: $0)], includeBuiltIn: false) }
     }
 
+    /// How a report names a rule written for the other store's dialect (not a failure).
+    public static let skippedPrefix = "skipped: "
+
     /// `progress(stage, fraction of the whole run)`.
-    public func run(store: Store, cancel: CancelToken = CancelToken(),
+    public func run(store: CaseStore, cancel: CancelToken = CancelToken(),
                     progress: @escaping (String, Double) -> Void = { _, _ in }) throws -> DetectReport {
         let started = Date()
-        let runID = try store.beginDetectRun()
+        let runID = try store.database.beginDetectRun()
         do {
             let report = try runInner(store: store, runID: runID, started: started, cancel: cancel, progress: progress)
             return report
         } catch {
-            try? store.endDetectRun(runID, cancelled: error is CancelledError, message: "\(error)")
+            try? store.database.endDetectRun(runID, cancelled: error is CancelledError, message: "\(error)")
             throw error
         }
     }
 
     /// What the detectors and rules say before a learnt model is blended in: the events read,
     /// every finding, each detector's report and the combined score per account. Writes nothing.
-    public func evaluate(store: Store, cancel: CancelToken = CancelToken(),
+    public func evaluate(store: CaseStore, cancel: CancelToken = CancelToken(),
                          progress: @escaping (String, Double) -> Void = { _, _ in }) throws -> Evaluation {
         progress("loading events", 0)
         let t0 = Date()
-        let table = try EventTable.load(from: store.db, cancel: cancel) { progress("loading events", 0.3 * $0) }
+        let table = try EventTable.load(from: store.database, cancel: cancel) { progress("loading events", 0.3 * $0) }
         let loadSeconds = Date().timeIntervalSince(t0)
         var findings: [Finding] = []
         var reports: [DetectorReport] = []
@@ -124,11 +127,16 @@ public final class DetectionEngine {
         for r in rules.rules {
             try cancel.check()
             progress("rule \(r.id)", 0.3 + 0.65 * step / steps)
+            if let why = r.skipped(on: store.database.dialect) {
+                reports.append(DetectorReport(name: "rule:\(r.id)", seconds: 0, findings: 0, accounts: 0, error: Self.skippedPrefix + why))
+                step += 1
+                continue
+            }
             let s = Date()
             do {
                 var n = 0
                 var accounts = Set<Int32>()
-                for hit in try r.run(storePath: store.path, cancel: cancel) {
+                for hit in try r.run(location: store.location, cancel: cancel) {
                     guard let a = table.accounts.lookup(hit.account) else { continue }
                     var f = Finding(account: a, detector: "rule:\(r.id)", riskType: r.riskType, strength: r.strength,
                                     reason: hit.reason.map { "\(r.description): \($0)" } ?? r.description)
@@ -152,9 +160,9 @@ public final class DetectionEngine {
         return Evaluation(table: table, findings: findings, reports: reports + layered.reports, scores: layered.scores, loadSeconds: loadSeconds)
     }
 
-    private func runInner(store: Store, runID: Int64, started: Date, cancel: CancelToken,
+    private func runInner(store: CaseStore, runID: Int64, started: Date, cancel: CancelToken,
                           progress: @escaping (String, Double) -> Void) throws -> DetectReport {
-        let db = store.db
+        let db = store.database
         let ev = try evaluate(store: store, cancel: cancel, progress: progress)
         let table = ev.table, findings = ev.findings, loadSeconds = ev.loadSeconds
         var reports = ev.reports
@@ -184,7 +192,7 @@ public final class DetectionEngine {
         }
         // A model whose flag volume explodes against the run before is flagged loudly.
         var warnings: [String] = []
-        if let modelID, let prev = try store.flaggedBefore(run: runID),
+        if let modelID, let prev = try store.database.flaggedBefore(run: runID),
            Double(flagged) > max(volumeFactor * Double(prev), Double(prev) + Double(volumeSlack)) {
             warnings.append("model v\(modelID) flags \(flagged) accounts where the run before flagged \(prev): check it with `riskdesk detect --shadow` or run `riskdesk detect --no-model`")
         }
@@ -193,7 +201,7 @@ public final class DetectionEngine {
         progress("writing results", 0.97)
         let totals = DetectRunTotals(events: table.count, accounts: table.accountCount, flagged: flagged, detectors: reports,
                                      riskTypes: riskTypes, modelID: modelID, warnings: warnings)
-        let groupCount = try store.writeDetectResults(run: runID, findings: findings.lazy.map { f in
+        let groupCount = try store.database.writeDetectResults(run: runID, findings: findings.lazy.map { f in
             FindingRecord(account: table.accountID(f.account), detector: f.detector, riskType: f.riskType, strength: f.strength,
                           reason: f.reason, evidence: f.rawEvidence ?? f.evidenceJSON, group: f.group)
         }, scores: scores.enumerated().lazy.map { a, s in

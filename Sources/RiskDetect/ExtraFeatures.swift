@@ -12,7 +12,7 @@ public enum ExtraFeatures {
     public static func isExtra(_ name: String) -> Bool { name.hasPrefix("extra_") }
 
     /// Numeric keys present in at least 1% of a sample of events, most frequent first.
-    public static func keys(_ db: Database) throws -> [String] {
+    public static func keys(_ db: SQLDatabase) throws -> [String] {
         var seen: [String: Int] = [:]
         var n = 0
         for r in try db.rows("SELECT extra FROM events WHERE extra IS NOT NULL ORDER BY id LIMIT 5000") {
@@ -42,7 +42,7 @@ public enum ExtraFeatures {
     }
 
     /// `accountCount × names(keys).count`, row-major; NaN-free (absent = -1 sentinel for trees, 0 for means).
-    public static func compute(_ db: Database, _ table: EventTable, keys: [String]) throws -> [Float] {
+    public static func compute(_ db: SQLDatabase, _ table: EventTable, keys: [String]) throws -> [Float] {
         let na = table.accountCount, k = keys.count
         guard k > 0 else { return [] }
         var index: [[UInt8]: Int] = [:]
@@ -51,10 +51,9 @@ public enum ExtraFeatures {
         var cnt = [Int32](repeating: 0, count: na * k)
         var mx = [Float](repeating: -.infinity, count: na * k)
         var mn = [Float](repeating: .infinity, count: na * k)
-        let st = try db.prepare("SELECT account_id, extra FROM events WHERE extra IS NOT NULL")
         var keyBuf = [UInt8]()
-        while try st.step() {
-            guard let id = st.text(0), let a = table.accounts.lookup(id), var extra = st.text(1) else { continue }
+        try db.forEach("SELECT account_id, extra FROM events WHERE extra IS NOT NULL") { st in
+            guard let id = st.text(0), let a = table.accounts.lookup(id), var extra = st.text(1) else { return }
             let base = Int(a) * k
             extra.withUTF8 { raw in
                 guard let p = raw.baseAddress else { return }
@@ -147,7 +146,7 @@ public enum ExtraFeatures {
 
 extension ExtraFeatures {
     /// The model's matrix: the behaviour/detector columns it names, then the extra ones.
-    public static func matrix(_ db: Database, _ table: EventTable, all x: [Float], names wanted: [String]) throws -> [Float]? {
+    public static func matrix(_ db: SQLDatabase, _ table: EventTable, all x: [Float], names wanted: [String]) throws -> [Float]? {
         let base = wanted.filter { !isExtra($0) }
         guard let xb = AccountFeatures.select(x, rows: table.accountCount, names: base) else { return nil }
         let extra = wanted.filter(isExtra)
@@ -160,7 +159,7 @@ extension ExtraFeatures {
     /// For training: every numeric extra key of the store (mean / max / min) and every text key
     /// (`CategoricalFeatures`: shares of its frequent values, other, missing, distinct), appended.
     /// Returns the matrix and names.
-    public static func withExtras(_ db: Database, _ table: EventTable, _ x: [Float], names: [String]) throws -> ([Float], [String]) {
+    public static func withExtras(_ db: SQLDatabase, _ table: EventTable, _ x: [Float], names: [String]) throws -> ([Float], [String]) {
         let en = self.names(try keys(db)) + CategoricalFeatures.names(try CategoricalFeatures.keys(db))
         if en.isEmpty { return (x, names) }
         let (ex, exNames) = try extraMatrix(db, table, wanted: en)
@@ -169,7 +168,7 @@ extension ExtraFeatures {
 
     /// The numeric and the categorical extra features `wanted` asks for: the matrix (row-major,
     /// numeric columns first) and its column names.
-    static func extraMatrix(_ db: Database, _ table: EventTable, wanted: [String]) throws -> ([Float], [String]) {
+    static func extraMatrix(_ db: SQLDatabase, _ table: EventTable, wanted: [String]) throws -> ([Float], [String]) {
         let na = table.accountCount
         let k = keys(in: wanted)
         let numNames = names(k)

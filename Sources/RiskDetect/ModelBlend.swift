@@ -42,7 +42,7 @@ extension DetectionEngine {
     /// detectors' score mix at the model's weight, then its calibration maps the blend to the
     /// precision observed at that score. A mixture, not a noisy-OR: a model confident an account
     /// is legit pulls a detector's finding down (the finding stays on record, the reason says so).
-    public func applyModel(_ m: ModelRecord, to scores: inout [AccountScore], evaluation ev: Evaluation, db: Database) throws {
+    public func applyModel(_ m: ModelRecord, to scores: inout [AccountScore], evaluation ev: Evaluation, db: SQLDatabase) throws {
         let table = ev.table
         guard let x = try ExtraFeatures.matrix(db, table, all: AccountFeatures.compute(table, strengths: AccountFeatures.strengths(ev.findings, accounts: table.accountCount)),
                                                names: m.features) else {
@@ -84,8 +84,8 @@ extension DetectionEngine {
 
     /// Analysts' verdicts outrank the detectors in the queue: an account whose current label
     /// is legit sinks (its findings stay, for the record and for metrics).
-    static func sinkLabelledLegit(_ scores: inout [AccountScore], table: EventTable, db: Database) throws {
-        guard try db.int("SELECT count(*) FROM sqlite_schema WHERE name = 'current_labels'") > 0 else { return }
+    static func sinkLabelledLegit(_ scores: inout [AccountScore], table: EventTable, db: SQLDatabase) throws {
+        guard try db.hasTable("current_labels") else { return }
         for row in try db.rows("SELECT account_id, analyst FROM current_labels WHERE label = 'legit'") {
             guard let id = row[0].string, let a = table.accounts.lookup(id), Int(a) < scores.count, scores[Int(a)].score > 0 else { continue }
             scores[Int(a)].score *= 0.1
@@ -96,15 +96,15 @@ extension DetectionEngine {
     /// A shadow run: the detectors run once and nothing is written; the queue with `baseline`
     /// (nil: the detectors alone) is compared with the queue with `candidate` (nil: the
     /// detectors alone). `top`: K for entering / leaving (default: the flagged count before).
-    public func shadow(store: Store, baseline: ModelRecord?, candidate: ModelRecord?, top: Int? = nil,
+    public func shadow(store: CaseStore, baseline: ModelRecord?, candidate: ModelRecord?, top: Int? = nil,
                        cancel: CancelToken = CancelToken(), progress: @escaping (String, Double) -> Void = { _, _ in }) throws -> ShadowReport {
         let t0 = Date()
         let ev = try evaluate(store: store, cancel: cancel, progress: progress)
         progress("shadow scoring", 0.95)
         func queue(_ m: ModelRecord?) throws -> (scores: [AccountScore], flagged: Int) {
             var s = ev.scores
-            if let m { try applyModel(m, to: &s, evaluation: ev, db: store.db) }
-            try Self.sinkLabelledLegit(&s, table: ev.table, db: store.db)
+            if let m { try applyModel(m, to: &s, evaluation: ev, db: store.database) }
+            try Self.sinkLabelledLegit(&s, table: ev.table, db: store.database)
             return (s, s.filter { m != nil ? $0.score >= 0.5 : $0.findings > 0 }.count)
         }
         let before = try queue(baseline), after = try queue(candidate)

@@ -8,7 +8,12 @@ import RiskStore
 ///     -- risk_type: deal_hunter
 ///     -- severity: medium            (low | medium | high | critical)
 ///     -- description: A new-user coupon redeemed by 3+ accounts on one device
+///     -- dialect: sqlite              (optional: sqlite | postgresql; default both)
 ///     SELECT account_id, ... FROM ...
+///
+/// A rule runs on both stores when its SQL is portable (the team store has SQLite's
+/// json_object / json_array / json_group_array / printf); one that needs one backend's
+/// syntax says so with `-- dialect:` and is skipped, with a note, on the other.
 public struct Rule: Sendable, Equatable {
     public var id: String
     public var riskType: String
@@ -16,6 +21,8 @@ public struct Rule: Sendable, Equatable {
     public var description: String
     public var sql: String
     public var file: String
+    /// The one backend the rule is written for; nil: both.
+    public var dialect: SQLDialect? = nil
 
     public static let severities = ["low": 0.2, "medium": 0.35, "high": 0.5, "critical": 0.7]
     public var strength: Double { Rule.severities[severity] ?? 0.35 }
@@ -29,9 +36,9 @@ public struct Rule: Sendable, Equatable {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if inHeader && trimmed.hasPrefix("--") {
                 guard let (key, value) = SQLHeader.field(trimmed) else { continue }   // a plain comment
-                guard ["id", "risk_type", "severity", "description"].contains(key) else {
+                guard ["id", "risk_type", "severity", "description", "dialect"].contains(key) else {
                     if key.allSatisfy({ $0.isLetter || $0 == "_" }) && !key.isEmpty {
-                        throw StoreError("\(file):\(n + 1): unknown header key '\(key)' (expected id, risk_type, severity, description)")
+                        throw StoreError("\(file):\(n + 1): unknown header key '\(key)' (expected id, risk_type, severity, description, dialect)")
                     }
                     continue
                 }
@@ -56,7 +63,15 @@ public struct Rule: Sendable, Equatable {
         guard id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) else {
             throw StoreError("\(file): rule id '\(id)' may only hold letters, digits, '_' and '-'")
         }
-        return Rule(id: id, riskType: fields["risk_type"]!, severity: sev, description: fields["description"]!, sql: sql, file: file)
+        var dialect: SQLDialect?
+        if let d = fields["dialect"]?.lowercased(), d != "any" {
+            guard let v = SQLDialect(rawValue: d == "postgres" ? "postgresql" : d) else {
+                throw StoreError("\(file): dialect '\(fields["dialect"]!)' is not one of sqlite, postgresql")
+            }
+            dialect = v
+        }
+        return Rule(id: id, riskType: fields["risk_type"]!, severity: sev, description: fields["description"]!, sql: sql, file: file,
+                    dialect: dialect)
     }
 
     /// Every `*.sql` in `dir`, sorted by name: the rules that parse, and an error per file that doesn't.
@@ -82,8 +97,57 @@ public struct Rule: Sendable, Equatable {
 
     public struct Hit: Sendable { public var account: String; public var reason: String?; public var evidence: String? }
 
+    /// Runs the rule on its own read-only connection to the store, whichever backend.
+    public func run(location: StoreLocation, cancel: CancelToken? = nil) throws -> [Hit] {
+        switch location {
+        case .sqlite(let path): return try run(storePath: path, cancel: cancel)
+        case .postgres(let url): return try run(postgresURL: url, cancel: cancel)
+        }
+    }
+
+    /// Why this rule doesn't run on a store of `dialect` (nil: it does).
+    public func skipped(on dialect: SQLDialect) -> String? {
+        guard let mine = self.dialect, mine != dialect else { return nil }
+        return "\(file): rule '\(id)' is written for \(mine.displayName) (-- dialect: \(mine.rawValue)); not run on this \(dialect.displayName) store"
+    }
+
+    /// On a team store: a read-only transaction on a connection of its own (cancel: PQcancel).
+    func run(postgresURL url: String, cancel: CancelToken?) throws -> [Hit] {
+        if let why = skipped(on: .postgresql) { throw StoreError(why) }
+        do {
+            let pg = try PGConnection(url: url)
+            try pg.exec("SET default_transaction_read_only = on")
+            cancel?.whenCancelled { pg.cancel() }
+            try cancel?.check()
+            var hits: [Hit] = []
+            var columns: (account: Int, reason: Int?, evidence: Int?)?
+            var seen = Set<String>()
+            try pg.each(sql, []) { r in
+                if columns == nil {
+                    let names = r.columnNames.map { $0.lowercased() }
+                    guard let ai = names.firstIndex(of: "account_id") else {
+                        throw StoreError("the query returns no account_id column (it returns \(names.joined(separator: ", ")))")
+                    }
+                    columns = (ai, names.firstIndex(of: "reason"), names.firstIndex(of: "evidence"))
+                }
+                let c = columns!
+                guard let a = r.text(c.account), !a.isEmpty, seen.insert(a).inserted else { return true }
+                hits.append(Hit(account: a, reason: c.reason.flatMap { r.text($0) }, evidence: c.evidence.flatMap { r.text($0) }))
+                return true
+            }
+            return hits
+        } catch let e as PGError {
+            if cancel?.isCancelled == true || e.isCancelled { throw CancelledError() }
+            let what = e.message.contains("cannot insert multiple commands") ? "a rule is one SELECT statement" : e.description
+            throw StoreError("\(file): rule '\(id)': \(what) (on PostgreSQL: write the rule in SQL both stores run, or head it `-- dialect: sqlite`)")
+        } catch let e as StoreError {
+            throw StoreError("\(file): rule '\(id)': \(e.message)", code: e.code)
+        }
+    }
+
     /// Runs the rule on a read-only connection; errors name the file and carry SQLite's message.
     public func run(storePath: String, cancel: CancelToken? = nil) throws -> [Hit] {
+        if let why = skipped(on: .sqlite) { throw StoreError(why) }
         let db = try Database(path: storePath, flags: [.readOnly])
         db.setBusyTimeout(ms: 10_000)
         try db.exec("PRAGMA query_only = ON")

@@ -29,7 +29,7 @@ public final class Teacher {
     public init(engine: DetectionEngine = DetectionEngine(rules: nil)) { self.engine = engine }
 
     /// `model`: the model to ask (nil: the detectors' score alone).
-    public func suggest(store: Store, model: ModelRecord?, count: Int = 20, cancel: CancelToken = CancelToken(),
+    public func suggest(store: CaseStore, model: ModelRecord?, count: Int = 20, cancel: CancelToken = CancelToken(),
                         progress: @escaping (String, Double) -> Void = { _, _ in }) throws -> [TeachItem] {
         let ev = try engine.evaluate(store: store, cancel: cancel, progress: progress)
         var scores = ev.scores
@@ -37,12 +37,12 @@ public final class Teacher {
         let x = AccountFeatures.compute(table, strengths: AccountFeatures.strengths(ev.findings, accounts: table.accountCount))
         var p: [Double]?
         if let model {
-            try engine.applyModel(model, to: &scores, evaluation: ev, db: store.db)
-            let xs = try ExtraFeatures.matrix(store.db, table, all: x, names: model.features) ?? []
+            try engine.applyModel(model, to: &scores, evaluation: ev, db: store.database)
+            let xs = try ExtraFeatures.matrix(store.database, table, all: x, names: model.features) ?? []
             p = model.model.predict(xs, rows: table.accountCount, cols: model.features.count)
         }
         var labelled = Set<Int>()
-        for r in try store.db.rows("SELECT account_id FROM current_labels") {
+        for r in try store.database.rows("SELECT account_id FROM current_labels") {
             if let id = r[0].string, let a = table.accounts.lookup(id) { labelled.insert(Int(a)) }
         }
         let n = table.accountCount

@@ -20,22 +20,21 @@ public struct ModelRecord: Sendable {
 
 public enum ModelStore {
     /// Stores a model version; it becomes the current one only when `current` is true.
-    public static func save(_ db: Database, bundle: ModelBundle, features: [String], labels: Int, positives: Int,
+    public static func save(_ db: SQLDatabase, bundle: ModelBundle, features: [String], labels: Int, positives: Int,
                             cv: [String: Double], current: Bool) throws -> Int64 {
         let params = String(decoding: try JSONEncoder().encode(bundle), as: UTF8.self)
         let feats = String(decoding: try JSONEncoder().encode(features), as: UTF8.self)
         let cvJSON = String(decoding: try JSONEncoder().encode(cv.filter { $0.value.isFinite }), as: UTF8.self)
-        return try db.transaction {
+        return try db.inTransaction {
             if current { try db.run("UPDATE models SET current = 0 WHERE current = 1") }
-            try db.run("INSERT INTO models(created_at, kind, features, params, labels, positives, cv, current) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                       [.int(Timestamp.nowMs()), .text(bundle.candidate), .text(feats), .text(params), .int(Int64(labels)),
-                        .int(Int64(positives)), .text(cvJSON), .int(current ? 1 : 0)])
-            return db.lastInsertRowID
+            return try db.int("INSERT INTO models(created_at, kind, features, params, labels, positives, cv, current) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                              [.int(Timestamp.nowMs()), .text(bundle.candidate), .text(feats), .text(params), .int(Int64(labels)),
+                               .int(Int64(positives)), .text(cvJSON), .int(current ? 1 : 0)])
         }
     }
 
     /// Makes a stored version the current one (the one `detect` blends in).
-    public static func promote(_ db: Database, id: Int64) throws {
+    public static func promote(_ db: SQLDatabase, id: Int64) throws {
         guard try db.int("SELECT count(*) FROM models WHERE id = ?", [.int(id)]) > 0 else {
             let ids = try db.rows("SELECT id FROM models ORDER BY id DESC LIMIT 10").compactMap { $0[0].int }.map { "v\($0)" }
             throw TrainError(description: "there is no model v\(id)" + (ids.isEmpty ? " (none trained yet)" : " (stored: \(ids.joined(separator: ", ")))"))
@@ -43,7 +42,7 @@ public enum ModelStore {
         guard try get(db, id: id) != nil else {
             throw TrainError(description: "model v\(id) can't be read from the store: its parameters or feature list are not valid JSON")
         }
-        try db.transaction {
+        try db.inTransaction {
             try db.run("UPDATE models SET current = 0 WHERE current = 1")
             try db.run("UPDATE models SET current = 1 WHERE id = ?", [.int(id)])
         }
@@ -51,8 +50,8 @@ public enum ModelStore {
 
     /// The model `detect` uses: the current one. Throws, naming it, when its stored
     /// parameters or feature list can't be read.
-    public static func current(_ db: Database) throws -> ModelRecord? {
-        guard try db.int("SELECT count(*) FROM sqlite_schema WHERE name = 'models'") > 0 else { return nil }
+    public static func current(_ db: SQLDatabase) throws -> ModelRecord? {
+        guard try db.hasTable("models") else { return nil }
         if let m = try list(db, where: "current = 1").first { return m }
         if let id = try db.rows("SELECT id FROM models WHERE current = 1").first?[0].int {
             throw TrainError(description: "model v\(id) (current) can't be read from the store: its parameters or feature list are not valid JSON; `riskdesk train` stores a new one")
@@ -61,17 +60,17 @@ public enum ModelStore {
     }
 
     /// One version by id (nil when there is none or it can't be read).
-    public static func get(_ db: Database, id: Int64) throws -> ModelRecord? {
+    public static func get(_ db: SQLDatabase, id: Int64) throws -> ModelRecord? {
         try list(db, where: "id = \(id)").first
     }
 
     /// The newest version that is not current (a candidate waiting for a shadow run or promotion).
-    public static func latestCandidate(_ db: Database) throws -> ModelRecord? {
+    public static func latestCandidate(_ db: SQLDatabase) throws -> ModelRecord? {
         try list(db, where: "current = 0").first
     }
 
-    public static func list(_ db: Database, where cond: String = "1") throws -> [ModelRecord] {
-        guard try db.int("SELECT count(*) FROM sqlite_schema WHERE name = 'models'") > 0 else { return [] }
+    public static func list(_ db: SQLDatabase, where cond: String = "1 = 1") throws -> [ModelRecord] {
+        guard try db.hasTable("models") else { return [] }
         return try db.rows("SELECT id, created_at, kind, features, params, labels, positives, cv, current FROM models WHERE \(cond) ORDER BY id DESC").compactMap { r in
             guard let feats = r[3].string.flatMap({ try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }),
                   let bundle = r[4].string.flatMap({ ModelBundle.decode($0) }) else { return nil }
@@ -168,7 +167,7 @@ public final class Trainer {
     public init() {}
 
     /// `kind`: "auto" (every candidate), one candidate's name, or "stacked-only" (the two stacked ones).
-    public func run(store: Store, kind: String = "auto", cancel: CancelToken = CancelToken(),
+    public func run(store: CaseStore, kind: String = "auto", cancel: CancelToken = CancelToken(),
                     progress: @escaping (String) -> Void = { _ in }) throws -> TrainReport {
         let kinds: [ModelKind]
         switch kind {
@@ -182,10 +181,10 @@ public final class Trainer {
     }
 
     /// Cross-validates these kinds (at least one) and keeps the best.
-    public func run(store: Store, kinds: [ModelKind], cancel: CancelToken = CancelToken(),
+    public func run(store: CaseStore, kinds: [ModelKind], cancel: CancelToken = CancelToken(),
                     progress: @escaping (String) -> Void = { _ in }) throws -> TrainReport {
         precondition(!kinds.isEmpty, "no model kind to train")
-        let db = store.db
+        let db = store.database
         let t0 = Date()
         var labelled: [String: Bool] = [:]
         for r in try db.rows("SELECT account_id, label FROM current_labels WHERE label IN (?, ?)",

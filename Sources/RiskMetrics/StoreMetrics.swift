@@ -17,7 +17,7 @@ public enum StoreMetrics {
     public static let flagThreshold = 0.5
 
     /// First and last hour (epoch ms) with events.
-    public static func dataSpan(_ db: Database) throws -> (from: Int64, to: Int64)? {
+    public static func dataSpan(_ db: SQLDatabase) throws -> (from: Int64, to: Int64)? {
         let r = try db.rows("SELECT min(hour), max(hour) FROM event_hourly")
         guard let lo = r.first?[0].int, let hi = r.first?[1].int else { return nil }
         let l = min(max(lo, -hourLimit), hourLimit - 1), h = min(max(hi, -hourLimit), hourLimit - 1)
@@ -33,7 +33,7 @@ public enum StoreMetrics {
 
     /// Events per hour (or per day when the range is long) by type, the `top` busiest types
     /// as series and the rest summed as "other".
-    public static func eventsOverTime(_ db: Database, from: Int64, to: Int64, top: Int = 5) throws -> (bucketMs: Int64, starts: [Int64], series: [(String, [Double])]) {
+    public static func eventsOverTime(_ db: SQLDatabase, from: Int64, to: Int64, top: Int = 5) throws -> (bucketMs: Int64, starts: [Int64], series: [(String, [Double])]) {
         let span = max(1, to.subtractingReportingOverflow(from).overflow ? Int64.max / 2 : to - from)
         var bucket = span > 14 * dayMs ? dayMs : hourMs
         if span / bucket >= Int64(maxBuckets) { bucket = (span / Int64(maxBuckets) / dayMs + 1) * dayMs }
@@ -61,7 +61,7 @@ public enum StoreMetrics {
     /// the day of their last activity: when the abuse was seen.
     /// An account flagged without a primary risk type counts as "other"; every day of the
     /// range is there, with zero where nothing was flagged.
-    public static func flagsPerDay(_ db: Database, from: Int64, to: Int64, threshold: Double = flagThreshold) throws -> (days: [Int64], series: [(String, [Double])]) {
+    public static func flagsPerDay(_ db: SQLDatabase, from: Int64, to: Int64, threshold: Double = flagThreshold) throws -> (days: [Int64], series: [(String, [Double])]) {
         let d0 = from / dayMs, d1 = (to - 1) / dayMs
         let (step, n) = dayBuckets(d0, d1)
         var byType: [String: [Double]] = [:]
@@ -85,7 +85,7 @@ public enum StoreMetrics {
         public var ageP50: Double?, ageP90: Double?, ageMax: Double?
     }
 
-    public static func queue(_ db: Database, now: Int64, threshold: Double = flagThreshold) throws -> QueueStats {
+    public static func queue(_ db: SQLDatabase, now: Int64, threshold: Double = flagThreshold) throws -> QueueStats {
         var q = QueueStats()
         q.flagged = Int(try db.int("SELECT count(*) FROM scores WHERE score >= ?", [.double(threshold)]))
         q.unreviewed = Int(try db.int("""
@@ -107,7 +107,7 @@ public enum StoreMetrics {
     }
 
     /// Time from a case being opened (claimed) to its account's first label after that (ms).
-    public static func timeToLabel(_ db: Database) throws -> [Double] {
+    public static func timeToLabel(_ db: SQLDatabase) throws -> [Double] {
         try db.rows("""
             SELECT (SELECT min(l.ts) FROM labels l WHERE l.account_id = c.account_id AND l.ts >= c.opened_at AND l.label <> 'none') - c.opened_at
             FROM cases c
@@ -116,7 +116,7 @@ public enum StoreMetrics {
 
     /// Labels per day, by label value: each account's current label, on the day it was given
     /// (an undo or a redo is not another label; a withdrawn one counts no more).
-    public static func labelsPerDay(_ db: Database, from: Int64, to: Int64) throws -> (days: [Int64], series: [(String, [Double])]) {
+    public static func labelsPerDay(_ db: SQLDatabase, from: Int64, to: Int64) throws -> (days: [Int64], series: [(String, [Double])]) {
         let d0 = from / dayMs, d1 = (to - 1) / dayMs
         let (step, n) = dayBuckets(d0, d1)
         var by: [String: [Double]] = [:]
@@ -133,16 +133,16 @@ public enum StoreMetrics {
 
     /// Labels per analyst in the range: total and per active day, current labels only (as
     /// `labelsPerDay`).
-    public static func labelsPerAnalyst(_ db: Database, from: Int64, to: Int64) throws -> [(analyst: String, labels: Int, perDay: Double)] {
+    public static func labelsPerAnalyst(_ db: SQLDatabase, from: Int64, to: Int64) throws -> [(analyst: String, labels: Int, perDay: Double)] {
         try db.rows("""
             SELECT analyst, count(*), count(*) * 1.0 / count(DISTINCT ts / 86400000) FROM current_labels
-            WHERE ts >= ?1 AND ts < ?2 GROUP BY analyst ORDER BY 2 DESC
+            WHERE ts >= ?1 AND ts < ?2 GROUP BY analyst ORDER BY 2 DESC, 1
             """, [.int(from), .int(to)]).map { ($0[0].string ?? "", Int($0[1].int ?? 0), $0[2].double ?? 0) }
     }
 
     /// Agreement between analysts who labelled the same accounts: each one's latest label of
     /// each account (fraud / legit / unsure), per pair of analysts with at least `minShared`.
-    public static func analystAgreement(_ db: Database, minShared: Int = 1) throws -> [(a: String, b: String, shared: Int, agree: Double, kappa: Double?)] {
+    public static func analystAgreement(_ db: SQLDatabase, minShared: Int = 1) throws -> [(a: String, b: String, shared: Int, agree: Double, kappa: Double?)] {
         var by: [String: [String: String]] = [:]      // analyst → account → label
         for r in try db.rows("""
             SELECT account_id, analyst, label FROM labels l
@@ -175,30 +175,30 @@ public enum StoreMetrics {
     }
 
     /// Precision of each detector and each SQL rule, from the analysts' current labels.
-    public static func precisionByDetector(_ db: Database) throws -> [DetectorPrecision] {
+    public static func precisionByDetector(_ db: SQLDatabase) throws -> [DetectorPrecision] {
         try db.rows("""
             WITH cur AS (SELECT l.account_id, l.label FROM labels l
                          WHERE l.id = (SELECT max(id) FROM labels m WHERE m.account_id = l.account_id) AND l.label IN ('fraud','legit'))
             SELECT f.detector, count(DISTINCT f.account_id),
                    count(DISTINCT CASE WHEN c.label = 'fraud' THEN f.account_id END),
                    count(DISTINCT CASE WHEN c.label = 'legit' THEN f.account_id END)
-            FROM findings f LEFT JOIN cur c USING (account_id) GROUP BY f.detector ORDER BY 2 DESC
+            FROM findings f LEFT JOIN cur c USING (account_id) GROUP BY f.detector ORDER BY 2 DESC, 1
             """).map { DetectorPrecision(detector: $0[0].string ?? "", flagged: Int($0[1].int ?? 0), fraud: Int($0[2].int ?? 0), legit: Int($0[3].int ?? 0)) }
     }
 
     /// Score histogram (20 bins over 0..1) of the latest run, split by current label.
-    public static func scoreHistogram(_ db: Database) throws -> (fraud: [Double], legit: [Double], unlabelled: [Double]) {
+    public static func scoreHistogram(_ db: SQLDatabase) throws -> (fraud: [Double], legit: [Double], unlabelled: [Double]) {
         var all = [Double](repeating: 0, count: 20)
         if let h = try db.rows("SELECT score_hist FROM detect_runs WHERE status = 'done' AND score_hist IS NOT NULL ORDER BY id DESC LIMIT 1").first?[0].string {
             all = parseHist(h)
         } else {
-            for r in try db.rows("SELECT min(19, CAST(score * 20 AS INTEGER)), count(*) FROM scores GROUP BY 1") {
+            for r in try db.rows("SELECT \(db.dialect.least("19", db.dialect.truncInt("score * 20"))), count(*) FROM scores GROUP BY 1") {
                 if let b = r[0].int, b >= 0, b < 20 { all[Int(b)] = Double(r[1].int ?? 0) }
             }
         }
         var fraud = [Double](repeating: 0, count: 20), legit = fraud
         for r in try db.rows("""
-            SELECT min(19, max(0, CAST(s.score * 20 AS INTEGER))), l.label, count(*) FROM labels l JOIN scores s USING (account_id)
+            SELECT \(db.dialect.least("19", db.dialect.greatest("0", db.dialect.truncInt("s.score * 20")))), l.label, count(*) FROM labels l JOIN scores s USING (account_id)
             WHERE l.id = (SELECT max(id) FROM labels m WHERE m.account_id = l.account_id) AND l.label IN ('fraud','legit') GROUP BY 1, 2
             """) {
             guard let b = r[0].int, b >= 0, b < 20 else { continue }
@@ -214,7 +214,7 @@ public enum StoreMetrics {
     }
 
     /// Population stability index of the score distribution between the last two detection runs.
-    public static func scoreDrift(_ db: Database) throws -> (runA: Int64, runB: Int64, psi: Double)? {
+    public static func scoreDrift(_ db: SQLDatabase) throws -> (runA: Int64, runB: Int64, psi: Double)? {
         let r = try db.rows("SELECT id, score_hist FROM detect_runs WHERE status = 'done' AND score_hist IS NOT NULL ORDER BY id DESC LIMIT 2")
         guard r.count == 2, let a = r[1][1].string, let b = r[0][1].string,
               let psi = Distribution.psi(expectedCounts: parseHist(a), actualCounts: parseHist(b)) else { return nil }
@@ -224,7 +224,7 @@ public enum StoreMetrics {
     /// Accounts flagged per detection run (alert volume over runs), flagged as everywhere
     /// else: the run's score ≥ `flagThreshold`, from the scores each run kept (`run_scores`,
     /// the last ten runs; they keep no risk types, so one series, "flagged").
-    public static func alertsPerRun(_ db: Database, limit: Int = 12, threshold: Double = flagThreshold) throws -> [(run: Int64, at: Int64, byType: [String: Double])] {
+    public static func alertsPerRun(_ db: SQLDatabase, limit: Int = 12, threshold: Double = flagThreshold) throws -> [(run: Int64, at: Int64, byType: [String: Double])] {
         try db.rows("""
             SELECT r.id, r.started_at, (SELECT count(*) FROM run_scores x WHERE x.run_id = r.id AND x.score >= ?2)
             FROM detect_runs r WHERE r.status = 'done' AND EXISTS (SELECT 1 FROM run_scores x WHERE x.run_id = r.id)

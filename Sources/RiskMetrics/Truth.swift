@@ -59,9 +59,9 @@ public struct Truth: Sendable, Equatable {
 
     /// The analysts' current labels in the store (fraud / legit; unsure ones left out), with
     /// the label's category as the family. nil when nobody has labelled yet.
-    public init?(store: Store) throws {
+    public init?(store: CaseStore) throws {
         source = "analysts' labels"
-        for r in try store.db.rows("SELECT account_id, label, category FROM current_labels WHERE label IN (?, ?)",
+        for r in try store.database.rows("SELECT account_id, label, category FROM current_labels WHERE label IN (?, ?)",
                                    [.text(LabelValue.fraud.rawValue), .text(LabelValue.legit.rawValue)]) {
             guard let id = r[0].string else { continue }
             label[id] = r[1].string == LabelValue.fraud.rawValue
@@ -72,8 +72,8 @@ public struct Truth: Sendable, Equatable {
 
     /// Leaves out every account an analyst has labelled (what a model trained on the labels
     /// has not seen).
-    public mutating func removeLabelled(in store: Store) throws {
-        for r in try store.db.rows("SELECT account_id FROM current_labels") { if let id = r[0].string { label[id] = nil } }
+    public mutating func removeLabelled(in store: CaseStore) throws {
+        for r in try store.database.rows("SELECT account_id FROM current_labels") { if let id = r[0].string { label[id] = nil } }
     }
 
     /// Both fraud and legit accounts are present (ranking metrics need both).

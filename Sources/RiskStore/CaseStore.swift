@@ -27,6 +27,8 @@ public enum StoreLocation: Equatable, Sendable {
 public protocol CaseStore: AnyObject {
     var location: StoreLocation { get }
     var schemaVersion: Int { get }
+    /// The store's SQL connection, whichever backend (typed queries: Queries.swift, DetectionResults.swift).
+    var database: SQLDatabase { get }
     func summary() throws -> StoreSummary
     func importRuns(limit: Int) throws -> [ImportRunRecord]
     func currentLabel(_ account: String) throws -> (label: String, category: String?)?
@@ -54,6 +56,7 @@ public func openCaseStore(_ location: StoreLocation, readOnly: Bool = false, mus
 
 extension Store: CaseStore {
     public var location: StoreLocation { .sqlite(path: path) }
+    public var database: SQLDatabase { db }
     public func labelHistory(_ account: String, limit: Int) throws -> [LabelRecord] { try db.labelHistory(account, limit: limit) }
     public func labelConflict(_ account: String) throws -> [String] { try db.labelConflict(account) }
 
@@ -83,7 +86,9 @@ extension Store: CaseStore {
 }
 
 extension PGStore: CaseStore {
-    public var location: StoreLocation { .postgres(url: conn.displayURL) }
+    /// The URL as given (password included, for more connections); `location.display` redacts it.
+    public var location: StoreLocation { .postgres(url: conn.url) }
+    public var database: SQLDatabase { conn }
     public func addLabels(_ labels: [LabelInput], analyst: String, source: String) throws -> Int {
         try addLabels(labels, source: source)
     }

@@ -10,7 +10,7 @@ public struct CaseState: Equatable, Sendable {
     }
 }
 
-extension Database {
+extension SQLDatabase {
     /// An account's case, if one was opened.
     public func caseState(_ account: String) throws -> CaseState? {
         guard let r = try rows("SELECT status, assignee, opened_at FROM cases WHERE account_id = ?", [.text(account)]).first else { return nil }

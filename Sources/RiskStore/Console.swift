@@ -17,11 +17,13 @@ public struct HistoryEntry: Equatable, Sendable {
     }
 }
 
-extension Database {
+extension SQLDatabase {
     /// Records a console statement (sql_history).
     public func recordHistory(analyst: String, sql: String, durationMs: Double?, rows: Int?, more: Bool, error: String?) throws {
-        try run("INSERT INTO sql_history(ts, analyst, sql, duration_ms, rows, more, error) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [.int(Timestamp.nowMs()), .text(analyst), .text(sql), durationMs.map { .double($0) } ?? .null,
+        // On a team store the analyst is the login role (the column's default).
+        let own = dialect == .sqlite
+        try run("INSERT INTO sql_history(ts, \(own ? "analyst, " : "")sql, duration_ms, rows, more, error) VALUES (?, \(own ? "?, " : "")?, ?, ?, ?, ?)",
+                [.int(Timestamp.nowMs())] + (own ? [.text(analyst)] : []) + [.text(sql), durationMs.map { .double($0) } ?? .null,
                  rows.map { .int(Int64($0)) } ?? .null, .int(more ? 1 : 0), error.map { .text($0) } ?? .null])
     }
 
@@ -41,13 +43,13 @@ extension Database {
     /// Adds accounts to a named review batch (one transaction, audited); returns how many were new.
     @discardableResult
     public func addToBatch(_ name: String, accounts: [String], analyst: String, source: String) throws -> Int {
-        try transaction {
+        try inTransaction {
             let before = try int("SELECT count(*) FROM batches WHERE name = ?", [.text(name)])
-            let st = try prepare("INSERT OR IGNORE INTO batches(name, account_id, added_at, analyst) VALUES (?, ?, ?, ?)")
+            let own = dialect == .sqlite
+            let insert = "INSERT INTO batches(name, account_id, added_at\(own ? ", analyst" : "")) VALUES (?, ?, ?\(own ? ", ?" : "")) ON CONFLICT DO NOTHING"
             let now = Timestamp.nowMs()
             for a in accounts {
-                try st.bind([.text(name), .text(a), .int(now), .text(analyst)])
-                try st.execute()
+                try run(insert, [.text(name), .text(a), .int(now)] + (own ? [.text(analyst)] : []))
             }
             let added = Int(try int("SELECT count(*) FROM batches WHERE name = ?", [.text(name)]) - before)
             try audit(analyst: analyst, source: source, action: "batch", account: nil, new: name, note: "\(added) accounts added (\(accounts.count) in the result)")
@@ -57,7 +59,7 @@ extension Database {
 
     /// Named batches with their sizes, newest first.
     public func batches() throws -> [(name: String, size: Int64, created: Int64)] {
-        try rows("SELECT name, count(*), min(added_at) FROM batches GROUP BY name ORDER BY 3 DESC").map {
+        try rows("SELECT name, count(*), min(added_at) FROM batches GROUP BY name ORDER BY 3 DESC, 1").map {
             ($0[0].string ?? "", $0[1].int ?? 0, $0[2].int ?? 0)
         }
     }

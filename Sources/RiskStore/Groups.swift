@@ -8,7 +8,9 @@ extension Database {
     static func groupMembersSQL(_ parameter: String) -> String {
         "SELECT DISTINCT account_id FROM findings WHERE group_id = \(parameter)"
     }
+}
 
+extension SQLDatabase {
     /// A group's members, sorted.
     public func groupMembers(_ group: String) throws -> [String] {
         try rows(Database.groupMembersSQL("?") + " ORDER BY account_id", [.text(group)]).compactMap { $0[0].string }

@@ -167,13 +167,12 @@ extension Store {
     }
 }
 
-extension Database {
+extension SQLDatabase {
     /// Every label an account has had, newest first.
     public func labelHistory(_ account: String, limit: Int = 1000) throws -> [LabelRecord] {
-        let st = try prepare("SELECT id, ts, account_id, label, category, note, analyst, source FROM labels WHERE account_id = ? ORDER BY id DESC LIMIT \(limit)")
-        try st.bind([.text(account)])
         var out: [LabelRecord] = []
-        while try st.step() {
+        try forEach("SELECT id, ts, account_id, label, category, note, analyst, source FROM labels WHERE account_id = ? ORDER BY id DESC LIMIT \(limit)",
+                    [.text(account)]) { st in
             out.append(LabelRecord(id: st.int(0), ts: st.int(1), account: st.text(2) ?? "", label: st.text(3) ?? "",
                                    category: st.text(4), note: st.text(5), analyst: st.text(6) ?? "", source: st.text(7) ?? ""))
         }

@@ -61,6 +61,8 @@ public final class PGConnection {
     private let cancelLock = NSLock()
     /// The URL without its password: safe in messages.
     public let displayURL: String
+    /// The URL as given (with its password): for opening more connections to the same store.
+    let url: String
 
     /// True for a URL the team store understands (`postgresql://` or `postgres://`).
     public static func isURL(_ s: String) -> Bool {
@@ -79,6 +81,7 @@ public final class PGConnection {
 
     public init(url: String, applicationName: String = "riskdesk") throws {
         displayURL = PGConnection.redact(url)
+        self.url = url
         let keys = ["dbname", "application_name", "client_encoding", "connect_timeout"]
         let values = [url, applicationName, "UTF8", "10"]
         // expand_dbname: the first "dbname" is a full URL; the rest add to it.
@@ -327,6 +330,21 @@ public final class PGConnection {
     }
 
     private func execParams(_ sql: String, _ args: [SQLValue]) throws -> OpaquePointer? {
+        let sql = args.isEmpty ? sql : PGConnection.numberedPlaceholders(sql)
+        let r = PGConnection.withParams(args) { n, ptr in PQexecParams(conn, sql, n, nil, ptr, nil, nil, 0) }
+        do { try check(r) } catch { PQclear(r); throw error }
+        return r
+    }
+
+    /// Sends a statement without waiting for its result (then `PQgetResult` until nil).
+    func sendParams(_ sql: String, _ args: [SQLValue]) throws {
+        let sql = args.isEmpty ? sql : PGConnection.numberedPlaceholders(sql)
+        let ok = PGConnection.withParams(args) { n, ptr in PQsendQueryParams(conn, sql, n, nil, ptr, nil, nil, 0) }
+        if ok != 1 { throw PGError(lastError.isEmpty ? "could not send the statement (connection lost?)" : lastError, sqlstate: "08006") }
+    }
+
+    /// Parameters as text (the server infers their types from the statement).
+    static func withParams<R>(_ args: [SQLValue], _ body: (Int32, UnsafePointer<UnsafePointer<CChar>?>?) -> R) -> R {
         let texts: [String?] = args.map { v in
             switch v {
             case .null: return nil
@@ -338,13 +356,12 @@ public final class PGConnection {
         }
         var cstrs: [UnsafeMutablePointer<CChar>?] = texts.map { $0.map { strdup($0) } ?? nil }
         defer { for p in cstrs { free(p) } }
-        let r = cstrs.withUnsafeMutableBufferPointer { buf -> OpaquePointer? in
-            buf.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(buf.count, 1)) { ptr in
-                PQexecParams(conn, sql, Int32(texts.count), nil, args.isEmpty ? nil : ptr, nil, nil, 0)
+        if cstrs.isEmpty { return body(0, nil) }
+        return cstrs.withUnsafeMutableBufferPointer { buf -> R in
+            buf.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buf.count) { ptr in
+                body(Int32(texts.count), UnsafePointer(ptr))
             }
         }
-        do { try check(r) } catch { PQclear(r); throw error }
-        return r
     }
 
     private func check(_ r: OpaquePointer?) throws {
@@ -354,6 +371,8 @@ public final class PGConnection {
         default: throw error(of: r)
         }
     }
+
+    func pgError(of r: OpaquePointer) -> PGError { error(of: r) }
 
     private func error(of r: OpaquePointer) -> PGError {
         func field(_ code: Int32) -> String? {

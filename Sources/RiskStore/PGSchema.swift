@@ -240,6 +240,67 @@ public enum PGSchema {
         CREATE TRIGGER labels_notify AFTER INSERT ON labels FOR EACH ROW EXECUTE FUNCTION riskdesk_notify_change();
         CREATE TRIGGER cases_notify AFTER INSERT OR UPDATE ON cases FOR EACH ROW EXECUTE FUNCTION riskdesk_notify_change();
         """#),
+        Migration(version: 2, summary: "analyst views with ISO-8601 times, as on SQLite (e-mail and phone masked)", sql: #"""
+        CREATE VIEW events_iso AS
+            SELECT id, event_id, to_char(to_timestamp(ts / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS time,
+                   account_id, type, device_id, ip, country, session_id, item_id, seller_id,
+                   order_id, quantity, amount, currency, coupon_id, payment_id, address_id,
+                   target_id, rating, status, text, extra, ts
+            FROM events;
+        CREATE VIEW accounts_iso AS
+            SELECT account_id, to_char(to_timestamp(created_at / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created,
+                   kind, country, email, phone, extra, in_profile, created_at
+            FROM accounts_masked;
+        CREATE VIEW import_runs_iso AS
+            SELECT id, to_char(to_timestamp(started_at / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS started,
+                   to_char(to_timestamp(finished_at / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS finished,
+                   status, sources, rows_read, rows_stored, rows_updated, rows_duplicate,
+                   rows_rejected, bytes_read, message
+            FROM import_runs;
+        GRANT SELECT ON events_iso, accounts_iso, import_runs_iso TO riskdesk_analyst;
+        """#),
+        Migration(version: 3, summary: "SQL rules run on both stores: SQLite's json_object / json_array / json_group_array / printf; e-mail stems for detection", sql: #"""
+        -- The JSON and formatting functions the SQL rules use on SQLite, so one rule file runs
+        -- on both stores (keys are text; values of any type, two families so they may differ).
+        CREATE FUNCTION json_object(k1 text, v1 anyelement) RETURNS json LANGUAGE sql IMMUTABLE
+            AS $$ SELECT json_build_object(k1, v1) $$;
+        CREATE FUNCTION json_object(k1 text, v1 anyelement, k2 text, v2 anycompatible) RETURNS json LANGUAGE sql IMMUTABLE
+            AS $$ SELECT json_build_object(k1, v1, k2, v2) $$;
+        CREATE FUNCTION json_array(v1 anyelement) RETURNS json LANGUAGE sql IMMUTABLE
+            AS $$ SELECT json_build_array(v1) $$;
+        CREATE FUNCTION json_array(v1 anyelement, v2 anycompatible) RETURNS json LANGUAGE sql IMMUTABLE
+            AS $$ SELECT json_build_array(v1, v2) $$;
+        CREATE FUNCTION riskdesk_json_agg_final(a anycompatiblearray) RETURNS json LANGUAGE sql IMMUTABLE
+            AS $$ SELECT array_to_json(a) $$;
+        CREATE AGGREGATE json_group_array(anycompatible) (SFUNC = array_append, STYPE = anycompatiblearray,
+            FINALFUNC = riskdesk_json_agg_final, INITCOND = '{}');
+        -- printf with one number: '%.Nf' (SQLite's rounding to N places), '%d', '%s'.
+        CREATE FUNCTION printf(fmt text, v double precision) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$
+        DECLARE m text[];
+        BEGIN
+            m := regexp_match(fmt, '^(.*?)%\.([0-9]+)f(.*)$');
+            IF m IS NOT NULL THEN RETURN m[1] || round(v::numeric, m[2]::int)::text || m[3]; END IF;
+            RETURN replace(replace(fmt, '%d', trunc(v)::bigint::text), '%s', v::text);
+        END $$;
+        GRANT EXECUTE ON FUNCTION json_object(text, anyelement), json_object(text, anyelement, text, anycompatible),
+            json_array(anyelement), json_array(anyelement, anycompatible), json_group_array(anycompatible),
+            riskdesk_json_agg_final(anycompatiblearray),
+            printf(text, double precision) TO riskdesk_analyst;
+
+        -- Detection compares the letters of e-mail local parts (look-alike sign-ups) but may not
+        -- read e-mail: leads get each account's stem (its first 8 letters, lower-cased), nothing more.
+        CREATE FUNCTION riskdesk_email_stems() RETURNS TABLE (account_id text, stem text)
+        LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+        BEGIN
+            IF NOT riskdesk_is_lead() THEN
+                RAISE EXCEPTION 'detection needs the riskdesk_lead role' USING ERRCODE = '42501';
+            END IF;
+            RETURN QUERY SELECT a.account_id, left(regexp_replace(lower(split_part(a.email, '@', 1)), '[^[:alpha:]]', '', 'g'), 8)
+                FROM accounts a WHERE a.email IS NOT NULL;
+        END $$;
+        REVOKE ALL ON FUNCTION riskdesk_email_stems() FROM PUBLIC;
+        GRANT EXECUTE ON FUNCTION riskdesk_email_stems() TO riskdesk_lead;
+        """#),
     ]
 
     /// Functions replaced on every `team init` (they hold the rules of claiming and revealing;

@@ -77,16 +77,16 @@ public struct QueueQuery: Equatable, Sendable {
     public var batch: String?
     public init() {}
 
-    func whereClause() -> (String, [SQLValue]) {
+    func whereClause(_ dialect: SQLDialect = .sqlite) -> (String, [SQLValue]) {
         var parts: [String] = []
         var args: [SQLValue] = []
         let t = text.trimmingCharacters(in: .whitespaces)
         if !t.isEmpty {
             parts.append("""
-                (a.account_id LIKE ?1 || '%' OR a.country = upper(?1) OR a.kind = lower(?1) OR s.risk_type = lower(?1) OR s.group_id LIKE ?1 || '%'
-                 OR (length(?1) >= 3 AND instr(lower(s.reasons), lower(?1)) > 0)
+                (a.account_id LIKE CAST(?1 AS TEXT) || '%' OR a.country = upper(?1) OR a.kind = lower(?1) OR s.risk_type = lower(?1) OR s.group_id LIKE ?1 || '%'
+                 OR (length(?1) >= 3 AND \(dialect.contains("lower(s.reasons)", "lower(?1)")))
                  OR EXISTS (SELECT 1 FROM current_labels cl WHERE cl.account_id = a.account_id
-                            AND (cl.label = lower(?1) OR (length(?1) >= 3 AND instr(lower(coalesce(cl.note, '')), lower(?1)) > 0))))
+                            AND (cl.label = lower(?1) OR (length(?1) >= 3 AND \(dialect.contains("lower(coalesce(cl.note, ''))", "lower(?1)"))))))
                 """)
             args.append(.text(t))
         }
@@ -114,7 +114,7 @@ public struct QueueQuery: Equatable, Sendable {
             parts.append("a.account_id IN (SELECT account_id FROM batches WHERE name = ?\(args.count + 1))")
             args.append(.text(batch))
         }
-        return (parts.isEmpty ? "1" : parts.joined(separator: " AND "), args)
+        return (parts.isEmpty ? "1 = 1" : parts.joined(separator: " AND "), args)
     }
 }
 
@@ -219,18 +219,18 @@ public struct FindingRow: Sendable {
     public var identifiers: [(kind: String, value: String)] = []
 }
 
-extension Database {
+extension SQLDatabase {
     /// A page of the review queue. `after`/`before` are the sort key and account of the
     /// last / first row on screen.
     public func queuePage(_ q: QueueQuery, direction: PageDirection, anchor: (SQLValue, String)?, limit: Int) throws -> [QueueRow] {
-        let (filter, fargs) = q.whereClause()
+        let (filter, fargs) = q.whereClause(dialect)
         let expr = q.sort.expression
         // Reading forwards in the queue's own order, or backwards (then reversed).
         let forward = direction == .first || direction == .after
         let desc = q.descending != !forward
         let key = q.sort.keyColumn
         var sql = """
-            SELECT a.account_id, a.kind, a.country, a.email, a.created_at, a.first_seen, a.last_seen, a.n_events, \(expr),
+            SELECT a.account_id, a.kind, a.country, \(maskedEmail("a")), a.created_at, a.first_seen, a.last_seen, a.n_events, \(expr),
                    s.score, s.risk_type, s.group_id, s.reasons,
                    (SELECT nullif(label, 'none') FROM labels l WHERE l.account_id = a.account_id ORDER BY l.id DESC LIMIT 1),
                    c.status, c.assignee, c.opened_at
@@ -243,10 +243,8 @@ extension Database {
             args += [anchor.0, .text(anchor.1)]
         }
         sql += " ORDER BY \(expr) \(desc ? "DESC" : "ASC"), \(key) \(desc ? "DESC" : "ASC") LIMIT \(limit)"
-        let st = try prepare(sql)
-        try st.bind(args)
         var out: [QueueRow] = []
-        while try st.step() {
+        try forEach(sql, args) { st in
             var r = QueueRow(account: st.text(0) ?? "", kind: st.text(1), country: st.text(2), email: st.text(3),
                              createdAt: st.optionalInt(4), firstSeen: st.optionalInt(5), lastSeen: st.optionalInt(6),
                              events: st.int(7), key: st.value(8))
@@ -264,21 +262,22 @@ extension Database {
     }
 
     public func queueCount(_ q: QueueQuery) throws -> Int64 {
-        let (filter, args) = q.whereClause()
+        let (filter, args) = q.whereClause(dialect)
         return try int("SELECT count(*) FROM \(q.sort.from) WHERE \(filter)", args)
     }
 
     public func accountProfile(_ id: String) throws -> AccountProfile? {
         let rows = try self.rows("""
-            SELECT account_id, kind, country, email, phone, created_at, first_seen, last_seen, n_events, in_profile, extra
-            FROM accounts WHERE account_id = ?
+            SELECT account_id, kind, country, \(dialect == .sqlite ? "email, phone" : "(SELECT m.email FROM accounts_masked m WHERE m.account_id = a.account_id), (SELECT m.phone FROM accounts_masked m WHERE m.account_id = a.account_id)"),
+                   created_at, first_seen, last_seen, n_events, in_profile, extra
+            FROM accounts a WHERE account_id = ?
             """, [.text(id)])
         guard let r = rows.first else { return nil }
         var p = AccountProfile(account: id, kind: r[1].string, country: r[2].string, email: r[3].string, phone: r[4].string,
                                createdAt: r[5].int, firstSeen: r[6].int, lastSeen: r[7].int, events: r[8].int ?? 0,
                                inProfile: r[9].int == 1, extra: r[10].string)
         // Uses the (account_id, ts) index; for very active accounts the caller runs this off the UI thread.
-        for t in try self.rows("SELECT type, count(*), sum(amount), avg(rating), sum(status = 'fail') FROM events WHERE account_id = ? GROUP BY type ORDER BY 2 DESC", [.text(id)]) {
+        for t in try self.rows("SELECT type, count(*), sum(amount), avg(rating), sum(CASE WHEN status = 'fail' THEN 1 ELSE 0 END) FROM events WHERE account_id = ? GROUP BY type ORDER BY 2 DESC, 1", [.text(id)]) {
             let type = t[0].string ?? "?"
             let n = t[1].int ?? 0
             p.typeCounts.append((type, n))
@@ -311,10 +310,9 @@ extension Database {
 
     /// The latest detection run's findings on an account, strongest first.
     public func findings(of account: String) throws -> [FindingRow] {
-        let st = try prepare("SELECT detector, risk_type, strength, reason, evidence, group_id FROM findings WHERE account_id = ? ORDER BY strength DESC")
-        try st.bind([.text(account)])
         var out: [FindingRow] = []
-        while try st.step() {
+        try forEach("SELECT detector, risk_type, strength, reason, evidence, group_id FROM findings WHERE account_id = ? ORDER BY strength DESC, id",
+                    [.text(account)]) { st in
             var f = FindingRow(detector: st.text(0) ?? "", riskType: st.text(1) ?? "", strength: st.double(2),
                                reason: st.text(3) ?? "", group: st.text(5))
             if let ev = st.text(4), let obj = try? JSONSerialization.jsonObject(with: Data(ev.utf8)) as? [String: Any] {
@@ -336,15 +334,13 @@ extension Database {
     /// The identifiers an account uses, with how many accounts share each.
     public func identifiers(of account: String, kinds: [String] = ["device", "payment", "address", "ip", "coupon", "email_domain"]) throws -> [IdentifierUse] {
         let marks = kinds.map { _ in "?" }.joined(separator: ",")
-        let st = try prepare("""
+        var out: [IdentifierUse] = []
+        try forEach("""
             SELECT l.kind, l.value, l.events, l.first_ts, l.last_ts,
                    (SELECT count(*) FROM links o WHERE o.kind = l.kind AND o.value = l.value)
             FROM links l WHERE l.account_id = ? AND l.kind IN (\(marks))
-            ORDER BY l.kind, l.events DESC
-            """)
-        try st.bind([.text(account)] + kinds.map { .text($0) })
-        var out: [IdentifierUse] = []
-        while try st.step() {
+            ORDER BY l.kind, l.events DESC, l.value
+            """, [.text(account)] + kinds.map { .text($0) }) { st in
             out.append(IdentifierUse(kind: st.text(0) ?? "", value: st.text(1) ?? "", events: st.int(2),
                                      firstTs: st.optionalInt(3), lastTs: st.optionalInt(4), sharedBy: st.int(5)))
         }
@@ -359,9 +355,8 @@ extension Database {
         var byAccount: [String: LinkedAccount] = [:]
         for id in try identifiers(of: account, kinds: Array(weights.keys)) where id.sharedBy > 1 && id.sharedBy <= maxShare {
             let w = weights[id.kind, default: 0.1] / log2(Double(id.sharedBy) + 1)
-            let st = try prepare("SELECT account_id FROM links WHERE kind = ? AND value = ? AND account_id <> ? LIMIT ?")
-            try st.bind([.text(id.kind), .text(id.value), .text(account), .int(maxShare)])
-            while try st.step() {
+            try forEach("SELECT account_id FROM links WHERE kind = ? AND value = ? AND account_id <> ? ORDER BY account_id LIMIT ?",
+                        [.text(id.kind), .text(id.value), .text(account), .int(maxShare)]) { st in
                 let other = st.text(0) ?? ""
                 var la = byAccount[other] ?? LinkedAccount(account: other, via: [], strength: 0)
                 la.via.append((id.kind, id.value))
@@ -371,20 +366,16 @@ extension Database {
         }
         var out = byAccount.values.sorted { ($0.strength, $1.account) > ($1.strength, $0.account) }.prefix(limit).map { $0 }
         // Each neighbour's score and current label.
-        let st = try prepare("""
+        let neighbour = """
             SELECT (SELECT score FROM scores WHERE account_id = ?1),
                    (SELECT nullif(label, 'none') FROM labels WHERE account_id = ?1 ORDER BY id DESC LIMIT 1)
-            """)
+            """
         for i in out.indices {
-            try st.bind([.text(out[i].account)])
-            if try st.step() { out[i].score = st.optionalDouble(0); out[i].label = st.text(1) }
-            st.reset()
+            if let r = try rows(neighbour, [.text(out[i].account)]).first { out[i].score = r[0].double; out[i].label = r[1].string }
         }
         return out
     }
 
-    /// Identifiers shared by more than this many accounts link nothing (`linkedAccounts`).
-    public static let linkMaxShare: Int64 = 200
 
     /// Accounts using one identifier, most active first, a page at a time.
     /// Accounts sharing an identifier (most events with it first). Two more kinds read the
@@ -402,8 +393,8 @@ extension Database {
         switch kind {
         case "groups":
             sql = """
-                SELECT group_id, size, NULL, NULL, risk_type, NULL, size, score, risk_type, reason, ?1, ?2
-                FROM groups WHERE 1
+                SELECT group_id, size, NULL, NULL, risk_type, NULL, size, score, risk_type, reason
+                FROM groups WHERE CAST(?1 AS TEXT) = 'groups' AND CAST(?2 AS TEXT) IS NOT NULL
                 """
             keyset = ("size", "group_id")
         case "group":
@@ -411,7 +402,7 @@ extension Database {
                 SELECT s.account_id, s.n_findings, a.first_seen, a.last_seen, a.kind, a.country, coalesce(a.n_events, 0),
                        s.score, s.risk_type, s.reasons
                 FROM scores s LEFT JOIN accounts a ON a.account_id = s.account_id
-                WHERE s.account_id IN (\(Database.groupMembersSQL("?2"))) AND ?1 = 'group'
+                WHERE s.account_id IN (\(Database.groupMembersSQL("?2"))) AND CAST(?1 AS TEXT) = 'group'
                 """
             keyset = ("s.n_findings", "s.account_id")
         default:
@@ -431,10 +422,8 @@ extension Database {
             if let after { sql += " AND (\(keyset.0) < ?3 OR (\(keyset.0) = ?3 AND \(keyset.1) > ?4))"; args += [after.0, .text(after.1)] }
             sql += " ORDER BY \(keyset.0) DESC, \(keyset.1) LIMIT \(limit)"
         }
-        let st = try prepare(sql)
-        try st.bind(args)
         var out: [PivotRow] = []
-        while try st.step() {
+        try forEach(sql, args) { st in
             var r = PivotRow(account: st.text(0) ?? "", events: st.int(1), firstTs: st.optionalInt(2), lastTs: st.optionalInt(3),
                              kind: st.text(4), country: st.text(5), accountEvents: st.int(6))
             r.score = st.optionalDouble(7)
@@ -482,10 +471,8 @@ extension Database {
             args.append(.int(from))
         }
         sql += " ORDER BY ts \(forward ? "ASC" : "DESC"), id \(forward ? "ASC" : "DESC") LIMIT \(limit)"
-        let st = try prepare(sql)
-        try st.bind(args)
         var out: [EventRow] = []
-        while try st.step() {
+        try forEach(sql, args) { st in
             // What an analyst reads first: outcome, rating, text, money; then the identifiers.
             var parts: [String] = []
             func add(_ label: String, _ i: Int) { if let v = st.text(i), !v.isEmpty { parts.append(label.isEmpty ? v : "\(label) \(v)") } }
@@ -505,14 +492,14 @@ extension Database {
 
     /// Every field of one event, for the detail view.
     public func eventFields(id: Int64) throws -> [(String, String)] {
-        let st = try prepare("SELECT * FROM events_iso WHERE id = ?")
-        try st.bind([.int(id)])
-        guard try st.step() else { return [] }
         var out: [(String, String)] = []
-        for i in 0..<st.columnCount {
-            let v = st.value(i)
-            if v == .null { continue }
-            out.append((st.columnName(i), v.description))
+        try each("SELECT * FROM events_iso WHERE id = ?", [.int(id)]) { st in
+            for i in 0..<st.columnCount {
+                let v = st.value(i)
+                if v == .null { continue }
+                out.append((st.columnName(i), v.description))
+            }
+            return false
         }
         return out
     }
@@ -520,13 +507,11 @@ extension Database {
     /// Events per bucket and type over [from, to): the activity strip's lanes.
     public func activity(account: String, from: Int64, to: Int64, buckets: Int) throws -> [String: [Double]] {
         let span = max(1, (to - from) / Int64(max(1, buckets)) + 1)
-        let st = try prepare("""
+        var out: [String: [Double]] = [:]
+        try forEach("""
             SELECT coalesce(type, '?'), (ts - ?2) / ?3, count(*) FROM events
             WHERE account_id = ?1 AND ts >= ?2 AND ts < ?4 GROUP BY 1, 2
-            """)
-        try st.bind([.text(account), .int(from), .int(span), .int(to)])
-        var out: [String: [Double]] = [:]
-        while try st.step() {
+            """, [.text(account), .int(from), .int(span), .int(to)]) { st in
             let t = st.text(0) ?? "?"
             let b = Int(st.int(1))
             if out[t] == nil { out[t] = Array(repeating: 0, count: buckets) }
@@ -538,9 +523,27 @@ extension Database {
     /// Appends to the audit trail.
     public func audit(analyst: String, source: String, action: String, account: String?, old: String? = nil,
                       new: String? = nil, note: String? = nil) throws {
-        try run("INSERT INTO audit(ts, analyst, source, action, account_id, old_value, new_value, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [.int(Timestamp.nowMs()), .text(analyst), .text(source), .text(action), account.map { .text($0) } ?? .null,
+        // On a team store the analyst is the login role (the column's default; nobody may set it).
+        let who = dialect == .sqlite ? "analyst, " : ""
+        try run("INSERT INTO audit(ts, \(who)source, action, account_id, old_value, new_value, note) VALUES (?, \(dialect == .sqlite ? "?, " : "")?, ?, ?, ?, ?, ?)",
+                [.int(Timestamp.nowMs())] + (dialect == .sqlite ? [.text(analyst)] : []) +
+                [.text(source), .text(action), account.map { .text($0) } ?? .null,
                  old.map { .text($0) } ?? .null, new.map { .text($0) } ?? .null, note.map { .text($0) } ?? .null])
+    }
+}
+
+extension Database {
+    /// Identifiers shared by more than this many accounts link nothing (`linkedAccounts`).
+    public static let linkMaxShare: Int64 = 200
+}
+
+extension SQLDatabase {
+    /// The e-mail column of accounts aliased `alias` as a reader may see it: the column on
+    /// SQLite (masked there by the connection when it must be), the masked view's on a team
+    /// store (analysts have no right to the column).
+    func maskedEmail(_ alias: String) -> String {
+        dialect == .sqlite ? "\(alias).email"
+            : "(SELECT m.email FROM accounts_masked m WHERE m.account_id = \(alias).account_id)"
     }
 }
 

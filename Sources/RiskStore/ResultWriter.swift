@@ -23,73 +23,115 @@ public final class ResultWriter {
     /// Writes every row; returns how many.
     @discardableResult
     public func write(_ st: Statement, shouldStop: () -> Bool = { false }) throws -> Int {
-        let names = st.columnNames
-        var count = 0
+        begin(st.columnNames)
+        var n = 0
+        while try st.step() {
+            // The table's sample rows size its columns and are written whatever happens.
+            if n >= sampleRows || format != .table, shouldStop() { break }
+            row(st.row())
+            n += 1
+        }
+        return end()
+    }
+
+    /// Streams a statement's result from either store; nil when the statement returns no
+    /// rows (then nothing is written and `changed` says how many rows it changed).
+    public func write(_ db: SQLDatabase, _ sql: String, _ args: [SQLValue] = [], changed: ((Int) -> Void)? = nil,
+                      shouldStop: () -> Bool = { false }) throws -> Int? {
+        var begun = false
+        var n = 0
+        let c = try db.stream(sql, args, columns: { begin($0); begun = true }) { r in
+            if n >= sampleRows || format != .table, shouldStop() { return false }
+            row(r.row())
+            n += 1
+            return true
+        }
+        guard begun else { changed?(c); return nil }
+        return end()
+    }
+
+    // Push-based writing: `begin` with the column names, `row` for each, `end` returns the count.
+    private var names: [String] = []
+    private var count = 0
+    private var buffered: [[String]] = []
+    private var flushed = false
+    private var numeric: [Bool] = []
+    private var seenValue: [Bool] = []
+    private var widths: [Int] = []
+
+    public func begin(_ columns: [String]) {
+        names = columns
+        count = 0
+        buffered = []
+        flushed = false
+        numeric = Array(repeating: true, count: names.count)
+        seenValue = Array(repeating: false, count: names.count)
+        switch format {
+        case .csv: out(names.map(Self.csvField).joined(separator: ",") + "\n")
+        case .json: out("{\"columns\":[" + names.map(Self.jsonString).joined(separator: ",") + "],\"rows\":[")
+        case .jsonl, .table: break
+        }
+    }
+
+    public func row(_ v: [SQLValue]) {
         switch format {
         case .csv:
-            out(names.map(Self.csvField).joined(separator: ",") + "\n")
-            while try st.step() {
-                if shouldStop() { break }
-                out((0..<names.count).map { Self.csvField(Self.plain(st.value($0))) }.joined(separator: ",") + "\n")
-                count += 1
-            }
+            out((0..<names.count).map { Self.csvField(Self.plain(v[$0])) }.joined(separator: ",") + "\n")
         case .json:
-            out("{\"columns\":[" + names.map(Self.jsonString).joined(separator: ",") + "],\"rows\":[")
-            while try st.step() {
-                if shouldStop() { break }
-                out((count == 0 ? "\n" : ",\n") + "[" + (0..<names.count).map { Self.json(st.value($0)) }.joined(separator: ",") + "]")
-                count += 1
-            }
-            out("\n]}\n")
+            out((count == 0 ? "\n" : ",\n") + "[" + (0..<names.count).map { Self.json(v[$0]) }.joined(separator: ",") + "]")
         case .jsonl:
-            let keys = names.map(Self.jsonString)
-            while try st.step() {
-                if shouldStop() { break }
-                out("{" + (0..<names.count).map { keys[$0] + ":" + Self.json(st.value($0)) }.joined(separator: ",") + "}\n")
-                count += 1
-            }
+            out("{" + (0..<names.count).map { Self.jsonString(names[$0]) + ":" + Self.json(v[$0]) }.joined(separator: ",") + "}\n")
         case .table:
-            var buffered: [[String]] = []
-            var done = false
-            // Numbers are right-aligned: a column is numeric when every sampled value is.
-            var numeric = Array(repeating: true, count: names.count)
-            var seenValue = Array(repeating: false, count: names.count)
-            while buffered.count < sampleRows {
-                guard try st.step() else { done = true; break }
+            if flushed {
+                out(tableLine((0..<names.count).map { Self.cell(v[$0]) }))
+            } else {
+                // Numbers are right-aligned: a column is numeric when every sampled value is.
                 buffered.append((0..<names.count).map { i in
-                    let v = st.value(i)
-                    switch v {
+                    switch v[i] {
                     case .int, .double: seenValue[i] = true
                     case .null: break
                     default: numeric[i] = false
                     }
-                    return Self.cell(v)
+                    return Self.cell(v[i])
                 })
+                if buffered.count >= sampleRows { flushTable() }
             }
-            for i in numeric.indices where !seenValue[i] { numeric[i] = false }
-            let names = names.map { TerminalText.sanitize($0) }
-            var widths = names.map { DisplayWidth.of($0) }
-            for r in buffered { for (i, c) in r.enumerated() { widths[i] = max(widths[i], DisplayWidth.of(c)) } }
-            widths = widths.map { min($0, maxColumnWidth) }
-            func line(_ cells: [String]) -> String {
-                cells.enumerated().map { i, c in
-                    let t = DisplayWidth.truncate(c, to: widths[i])
-                    return numeric[i] ? String(repeating: " ", count: max(0, widths[i] - DisplayWidth.of(t))) + t
-                                      : DisplayWidth.pad(t, to: widths[i])
-                }
-                .joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) + "\n"
-            }
-            out(line(names))
-            out(widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ") + "\n")
-            for r in buffered { out(line(r)); count += 1 }
-            while !done, try st.step() {
-                if shouldStop() { break }
-                out(line((0..<names.count).map { Self.cell(st.value($0)) }))
-                count += 1
-            }
+        }
+        count += 1
+    }
+
+    @discardableResult
+    public func end() -> Int {
+        switch format {
+        case .json: out("\n]}\n")
+        case .table:
+            if !flushed { flushTable() }
             out("(\(count) row\(count == 1 ? "" : "s"))\n")
+        case .csv, .jsonl: break
         }
         return count
+    }
+
+    private func flushTable() {
+        for i in numeric.indices where !seenValue[i] { numeric[i] = false }
+        let shown = names.map { TerminalText.sanitize($0) }
+        widths = shown.map { DisplayWidth.of($0) }
+        for r in buffered { for (i, c) in r.enumerated() { widths[i] = max(widths[i], DisplayWidth.of(c)) } }
+        widths = widths.map { min($0, maxColumnWidth) }
+        out(tableLine(shown))
+        out(widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ") + "\n")
+        for r in buffered { out(tableLine(r)) }
+        buffered = []
+        flushed = true
+    }
+
+    private func tableLine(_ cells: [String]) -> String {
+        cells.enumerated().map { i, c in
+            let t = DisplayWidth.truncate(c, to: widths[i])
+            return numeric[i] ? String(repeating: " ", count: max(0, widths[i] - DisplayWidth.of(t))) + t
+                              : DisplayWidth.pad(t, to: widths[i])
+        }
+        .joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) + "\n"
     }
 
     static func plain(_ v: SQLValue) -> String {

@@ -159,10 +159,13 @@ public final class Database {
         try scalar(sql, args).int ?? 0
     }
 
-    public func run(_ sql: String, _ args: [SQLValue] = []) throws {
+    /// Runs a statement; returns how many rows it changed.
+    @discardableResult
+    public func run(_ sql: String, _ args: [SQLValue] = []) throws -> Int {
         let st = try prepare(sql)
         try st.bind(args)
         while try st.step() {}
+        return changes
     }
 
     public var changes: Int { Int(sqlite3_changes(handle)) }

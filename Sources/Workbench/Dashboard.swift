@@ -147,18 +147,18 @@ public enum Dashboards {
         ["overview"] + catalog.resolve(.dashboards).names.filter { $0 != "overview" }
     }
 
-    public static func build(_ db: Database, name: String, range: DashRange, directory: String?, now: Int64 = Timestamp.nowMs()) throws -> [PanelData] {
+    public static func build(_ db: SQLDatabase, name: String, range: DashRange, directory: String?, now: Int64 = Timestamp.nowMs()) throws -> [PanelData] {
         try build(db, name: name, range: range, catalog: folder(directory), now: now)
     }
 
     /// The window a range covers, ending at the store's last event.
-    static func window(_ db: Database, _ range: DashRange) throws -> (Int64, Int64)? {
+    static func window(_ db: SQLDatabase, _ range: DashRange) throws -> (Int64, Int64)? {
         guard let span = try StoreMetrics.dataSpan(db) else { return nil }
         guard let ms = range.ms else { return span }
         return (max(span.from, span.to - ms), span.to)
     }
 
-    public static func build(_ db: Database, name: String, range: DashRange, catalog: AssetCatalog, now: Int64 = Timestamp.nowMs()) throws -> [PanelData] {
+    public static func build(_ db: SQLDatabase, name: String, range: DashRange, catalog: AssetCatalog, now: Int64 = Timestamp.nowMs()) throws -> [PanelData] {
         if name == "overview" { return try overview(db, range: range, now: now) }
         let all = catalog.resolve(.dashboards)
         guard let a = all[name] else {
@@ -171,6 +171,7 @@ public enum Dashboards {
         return file.panels.map { spec in
             if let e = spec.error { return PanelData(title: spec.title, kind: spec.kind, error: e) }
             do {
+                guard let db = db as? Database else { return try panel(spec, on: db, window: win, path: path) }
                 // Panels may use :from and :to (epoch ms) for the chosen range.
                 var st: Statement?
                 try db.prepareEach(spec.sql) { s in if st == nil { st = s } }
@@ -192,10 +193,29 @@ public enum Dashboards {
         }
     }
 
+    /// A panel on a store of another dialect (the team store): its first statement, :from / :to as parameters.
+    static func panel(_ spec: DashboardFile.PanelSpec, on db: SQLDatabase, window win: (Int64, Int64)?, path: String) throws -> PanelData {
+        guard let first = PGConnection.statements(spec.sql).first else {
+            return PanelData(title: spec.title, kind: spec.kind, error: "\(path):\(spec.line): empty panel")
+        }
+        let (sql, names, _) = PGConnection.namedParameters(first)
+        let args: [SQLValue] = try names.map { n in
+            switch n {
+            case "from": return .int(win?.0 ?? 0)
+            case "to": return .int(win?.1 ?? Int64.max)
+            default: throw StoreError("parameter :\(n) unknown (dashboards know :from and :to)")
+            }
+        }
+        var cols: [String] = []
+        var rows: [[SQLValue]] = []
+        try db.stream(sql, args, columns: { cols = $0 }) { r in rows.append(r.row()); return rows.count < 5000 }
+        return DashboardFile.panel(spec, columns: cols, rows: rows)
+    }
+
     static func dayLabel(_ ms: Int64) -> String { String(Timestamp.iso(ms).dropFirst(5).prefix(5)) }
 
     /// The overview: traffic, flags, queue, labels, detector precision, scores, drift.
-    public static func overview(_ db: Database, range: DashRange, now: Int64) throws -> [PanelData] {
+    public static func overview(_ db: SQLDatabase, range: DashRange, now: Int64) throws -> [PanelData] {
         var panels: [PanelData] = []
         func attempt(_ title: String, _ kind: PanelData.Kind, _ f: () throws -> PanelData) {
             do { panels.append(try f()) } catch { panels.append(PanelData(title: title, kind: kind, error: "\(error)")) }

@@ -11,7 +11,6 @@ public final class DataService {
     let writer: StoreWriter
     let path: String
     let analyst: String
-    var store: Store { reader.store }
 
     /// Where dashboards and saved queries come from (built-in, user, project).
     public var catalog: AssetCatalog = .builtIn
@@ -41,6 +40,8 @@ public final class DataService {
     /// Runs a read or a write; an error becomes the message the status line shows.
     func perform(_ work: () throws -> Loaded) -> Loaded {
         do { return try work() } catch let e as StoreError where e.isInterrupt {
+            return .info("cancelled")
+        } catch let e as PGError where e.isCancelled {
             return .info("cancelled")
         } catch {
             return .failed("\(error)")
@@ -76,16 +77,17 @@ public final class DataService {
             return .completions(command: prefix, candidates: try completions(prefix))
         case .dashLoad(let uid, let name, let range):
             let panels = try Dashboards.build(db, name: name, range: range, catalog: catalog)
-            return .dash(.panels(uid: uid, panels: panels, version: try db.int("PRAGMA data_version"), available: Dashboards.available(catalog: catalog)))
+            // A team store has no version to poll: its changes arrive as messages (LiveChanges.swift).
+            return .dash(.panels(uid: uid, panels: panels, version: try reader.dataVersion() ?? 0, available: Dashboards.available(catalog: catalog)))
         case .dashPoll(let uid):
-            return .dash(.version(uid: uid, try db.int("PRAGMA data_version")))
+            return .dash(.version(uid: uid, try reader.dataVersion() ?? 0))
         case .exportList(let list, let path):
             return try ListExporter(db: db).export(list, to: path)
         }
     }
 
     /// Events per day over the account's life, for its activity sparkline.
-    func dailyActivity(_ db: Database, _ p: AccountProfile?) throws -> [Double] {
+    func dailyActivity(_ db: SQLDatabase, _ p: AccountProfile?) throws -> [Double] {
         guard let p, let f = p.firstSeen, let l = p.lastSeen else { return [] }
         let days = Int((l - f) / 86_400_000) + 1
         var daily = Array(repeating: 0.0, count: min(days, 3650))
@@ -99,16 +101,17 @@ public final class DataService {
         let store = try writer.open()
         switch w {
         case .revealPII(let account, let reason):
-            try store.db.audit(analyst: analyst, source: "tui", action: "reveal_pii", account: account, note: reason)
-            return .revealed(account: account, message: "PII revealed for \(account) — in the audit trail as \(analyst)")
+            let values = try writer.revealPII(account, reason: reason, analyst: analyst, source: "tui")
+            return .revealedPII(account: account, email: values?.email, phone: values?.phone,
+                                message: "PII revealed for \(account) — in the audit trail as \(analyst)")
         case .label(let batch):
             return try LabelWriter(store: store, analyst: analyst).write(batch)
         case .setStatus(let account, let status):
             do { try store.setCaseStatus(account, status.rawValue, analyst: analyst, source: "tui") } catch let e as ClaimError { return .failed(e.description) }
-            return .caseChanged(account: account, state: try store.db.caseState(account), message: "\(account): case \(status.rawValue)")
+            return .caseChanged(account: account, state: try store.database.caseState(account), message: "\(account): case \(status.rawValue)")
         case .claim(let account):
-            do { try store.claim(account, analyst: analyst, source: "tui") } catch let e as ClaimError { return .failed(e.description) }
-            return .caseChanged(account: account, state: try store.db.caseState(account), message: "\(account) claimed — yours to review")
+            do { try store.claim(account, analyst: analyst, takeover: false, source: "tui") } catch let e as ClaimError { return .failed(e.description) }
+            return .caseChanged(account: account, state: try store.database.caseState(account), message: "\(account) claimed — yours to review")
         case .claimNext(let riskType):
             guard let id = try store.claimNext(analyst: analyst, riskType: riskType, source: "tui") else {
                 return .info("no unclaimed, unlabelled case left\(riskType.map { " of \($0)" } ?? "")")
@@ -133,13 +136,13 @@ public final class DataService {
         case "dash":
             values = Dashboards.available(catalog: catalog).filter { $0.hasPrefix(arg) }
         case "batch":
-            values = try store.db.batches().map(\.name).filter { $0.hasPrefix(arg) }
+            values = try reader.db.batches().map(\.name).filter { $0.hasPrefix(arg) }
         case "sort": values = QueueView.sortNames.filter { $0.hasPrefix(arg) }
         case "account", "a":
-            values = try store.db.rows("SELECT account_id FROM accounts WHERE account_id LIKE ? ESCAPE '\\' ORDER BY account_id LIMIT 20", [.text(like)]).compactMap { $0[0].string }
+            values = try reader.db.rows("SELECT account_id FROM accounts WHERE account_id LIKE ? ESCAPE '\\' ORDER BY account_id LIMIT 20", [.text(like)]).compactMap { $0[0].string }
         default:
             if let kind = Commands.pivotKinds[cmd] {
-                values = try store.db.rows("SELECT DISTINCT value FROM links WHERE kind = ? AND value LIKE ? ESCAPE '\\' ORDER BY value LIMIT 20",
+                values = try reader.db.rows("SELECT DISTINCT value FROM links WHERE kind = ? AND value LIKE ? ESCAPE '\\' ORDER BY value LIMIT 20",
                                            [.text(kind.rawValue), .text(like)]).compactMap { $0[0].string }
             }
         }
@@ -220,6 +223,8 @@ public final class App {
     let sql: SQLService
     private let sqlWorker = DispatchQueue(label: "riskdesk.sql")
     private var lastPoll: UInt64 = 0
+    /// Another session's changes, as they commit (a team store; nil on a local one).
+    private var listener: ChangeListener?
     /// Review deadlines per risk type, in hours.
     public var sla: [String: Double] {
         get { state.sla }
@@ -268,20 +273,28 @@ public final class App {
         self.noColor = noColor
         baseTheme = theme
         self.theme = theme.adapted(colors: terminal.colors, noColor: noColor)
-        state = AppState(storeName: (storePath as NSString).lastPathComponent, width: terminal.width, height: terminal.height)
+        state = AppState(storeName: StoreLocation(storePath).shortName, width: terminal.width, height: terminal.height)
         state.analyst = analyst
+        state.sqlDialect = sql.dialect
         setQueryDirectories()
         if let p = frameLogPath {
             FileManager.default.createFile(atPath: p, contents: nil)
             frameLog = FileHandle(forWritingAtPath: p)
         }
-        if (try? data.store.db.int("SELECT EXISTS (SELECT 1 FROM scores)")) == 1 { state.preferScoreOrder() }
+        if (try? data.reader.db.int("SELECT count(*) FROM (SELECT 1 FROM scores LIMIT 1) s")) == 1 { state.preferScoreOrder() }
+        // Live: listen before the first page is read, so no change falls between the two.
+        if let feed = try ChangeFeed.open(StoreLocation(storePath)) {
+            listener = ChangeListener(feed: feed) { [weak self] l in self?.deliver(l) }
+            listener?.start()
+        }
         // The first page is read before the first frame: it is one indexed page, ~1 ms.
         for r in state.start() {
             if case .read(let read) = r, case .queuePage = read { deliver(data.perform(read)) } else { submit(r) }
         }
         drain()
     }
+
+    deinit { listener?.stop() }
 
     /// Sends each effect to its executor: store reads and writes to the worker (in order),
     /// the console's work to its thread, detection to its own; synchronous mode runs them now.
@@ -316,6 +329,10 @@ public final class App {
     /// result arrive as messages like any read. The UI keeps answering keys meanwhile.
     func startDetection(_ choice: DetectChoice = .current) {
         if readOnly { deliver(.detectDone("read-only session: detection writes its results; it is off")); return }
+        if StoreLocation(data.path).isTeam {
+            deliver(.detectDone("on a team store detection runs from the command line, by a lead: riskdesk detect --store URL — the queue shows its scores when it is done"))
+            return
+        }
         let cancel = CancelToken()
         detectCancel = cancel
         let path = data.path, rules = catalog, analyst = state.analyst

@@ -70,10 +70,18 @@ public final class SQLService {
     private var cursor: ResultCursor?
     private let lock = NSLock()
     /// Saved queries: built-in, the user's, the project's; `:save` writes to the catalog's writable folder.
-    public var catalog: AssetCatalog
+    public var catalog: AssetCatalog {
+        didSet { pg?.catalog = catalog }
+    }
     /// A read-only session (`tui --read-only`): no writable connection, history kept in
     /// memory, `:save` refused — nothing is written to the store or the project.
-    public var readOnly = false
+    public var readOnly = false {
+        didSet { pg?.readOnly = readOnly }
+    }
+    /// On a team store the console speaks PostgreSQL (SQLServicePG.swift).
+    let pg: PGConsoleService?
+    /// The dialect the console speaks, for its title.
+    public var dialect: String { pg == nil ? "SQLite" : "PostgreSQL" }
     /// PII unmasked for the rest of the session (after an audited `:reveal REASON`).
     public private(set) var piiRevealed = false
     private var memoryHistory: [HistoryEntry] = []
@@ -82,9 +90,11 @@ public final class SQLService {
         self.path = path
         self.analyst = analyst
         self.catalog = catalog
+        if case .postgres(let url) = StoreLocation(path) { pg = PGConsoleService(url: url, analyst: analyst, catalog: catalog) } else { pg = nil }
     }
 
     public func interrupt() {
+        pg?.interrupt()
         lock.lock()
         cancelRequested = true
         let r = reader, w = writer
@@ -96,7 +106,7 @@ public final class SQLService {
     /// Ctrl-C stops the work in flight, even a statement the worker has not started yet
     /// (sqlite3_interrupt alone misses that moment); the next request the UI sends clears it.
     private var cancelRequested = false
-    public func clearCancel() { lock.lock(); cancelRequested = false; lock.unlock() }
+    public func clearCancel() { pg?.clearCancel(); lock.lock(); cancelRequested = false; lock.unlock() }
     private func watchCancel(_ db: Database) {
         db.setInterruptCheck { [weak self] in
             guard let self else { return false }
@@ -123,6 +133,12 @@ public final class SQLService {
     }
 
     public func perform(_ r: ConsoleRequest) -> Loaded {
+        if let pg {
+            switch r {
+            case .save, .cancel: break        // files and the UI: the same on both backends
+            default: return pg.perform(r)
+            }
+        }
         do { return try run(r) } catch { return .failed("\(error)") }
     }
 

@@ -127,7 +127,8 @@ public enum SQLText {
     public static func parameters(_ sql: String) -> [String] {
         let c = Array(sql)
         var seen: [String] = []
-        for t in tokens(c) where t.kind == .parameter && c[t.start] != "?" {
+        // `x::int` is a PostgreSQL cast, not a parameter `:int`.
+        for t in tokens(c) where t.kind == .parameter && c[t.start] != "?" && !(c[t.start] == ":" && t.start > 0 && c[t.start - 1] == ":") {
             let name = String(c[(t.start + 1)..<t.end])
             if !seen.contains(name) { seen.append(name) }
         }

@@ -54,7 +54,7 @@ public enum Screen {
         case .account(let a): return "Account \(a.id)"
         case .pivot(let p): return p.kind == .groups ? "Groups" : "\(p.kind.rawValue) \(p.value)"
         case .timeline(let t): return "Timeline \(t.account)"
-        case .sql: return "SQL"
+        case .sql(let q): return q.dialect == "SQLite" ? "SQL" : "SQL (\(q.dialect))"
         case .dash(let d): return "Dashboard \(d.name)"
         }
     }
@@ -123,7 +123,12 @@ public enum Loaded {
     case sqlBatched(name: String, accounts: Int, added: Int)
     /// A reveal was audited: an account's (`account`), or the console session's (nil).
     case revealed(account: String?, message: String)
+    /// An account's reveal was audited and its values read (on a team store, only the audited
+    /// reveal function gives them); nil values: show what the reader already holds.
+    case revealedPII(account: String, email: String?, phone: String?, message: String)
     case dash(DashLoaded)
+    /// Claims, labels and status changes other sessions committed (a team store's feed).
+    case storeChanged([StoreChange])
 }
 
 public enum MainScreen: Int, CaseIterable, Sendable {
@@ -154,6 +159,8 @@ public struct AppState {
     public var readOnly = false
     /// Review deadlines per risk type, in hours (config `[sla]`).
     public var sla: [String: Double] = [:]
+    /// The SQL console's dialect (PostgreSQL on a team store).
+    public var sqlDialect = "SQLite"
     /// Who is working (for :mine).
     public var analyst = ""
     /// Queue rows marked with Space for a bulk label.

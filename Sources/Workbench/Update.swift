@@ -132,7 +132,8 @@ extension AppState {
             stack = [.queue(q)]
             return [queueFetch(q, .first), .read(.queueCount(uid: q.uid, query: q.query))]
         case .sql:
-            let q = SQLScreen(uid: uid())
+            var q = SQLScreen(uid: uid())
+            q.dialect = sqlDialect
             stack = [.sql(q)]
             return [.console(.catalog(uid: q.uid))]
         case .dash:
@@ -463,7 +464,11 @@ extension AppState {
         case .account(let uid, let profile, let ids, let linked, let daily):
             withScreen(uid) { s in
                 guard case .account(var a) = s else { return }
+                // Read again while revealed: keep what the audited reveal gave (a team store's
+                // reads hold only masked values).
+                let shown = a.revealed ? (a.profile?.email, a.profile?.phone) : nil
                 a.profile = profile
+                if let shown, a.profile != nil { a.profile?.email = shown.0; a.profile?.phone = shown.1 }
                 a.missing = profile == nil
                 a.identifiers = ids
                 a.linked = linked
@@ -578,6 +583,15 @@ extension AppState {
             reqs += applySQL(loaded)
         case .dash:
             reqs += applyDash(loaded)
+        case .revealedPII(let account, let email, let phone, let message):
+            for i in stack.indices {
+                guard case .account(var a) = stack[i], a.id == account else { continue }
+                if email != nil || phone != nil { a.profile?.email = email; a.profile?.phone = phone }
+                stack[i] = .account(a)
+            }
+            applyRevealed(account: account, message: message)
+        case .storeChanged(let changes):
+            reqs += applyStoreChanges(changes)
         }
         return reqs
     }

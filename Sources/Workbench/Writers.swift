@@ -4,13 +4,13 @@ import RiskStore
 /// Labels as the workbench gives them: the accounts (or a group's members), the labels they
 /// replace and the case each closes, all recorded so u and Ctrl-R can put them back.
 struct LabelWriter {
-    let store: Store
+    let store: CaseStore
     let analyst: String
 
     func write(_ batch: LabelBatch) throws -> Loaded {
         var inputs = batch.labels
         if let group = batch.group, let t = batch.labels.first {
-            let ids = try store.db.groupMembers(group)
+            let ids = try store.database.groupMembers(group)
             if ids.isEmpty { return .failed("no accounts in group \(group)") }
             inputs = ids.map { LabelInput(account: $0, label: t.label, category: t.category, note: t.note) }
         }
@@ -27,7 +27,10 @@ struct LabelWriter {
                 after = batch.changes[i].caseAfter
             }
             if after != cases[i] {
-                try store.setCaseStatus(input.account, after ?? CaseStatus.open.rawValue, analyst: analyst, source: "tui")
+                // The labels are stored: a case another analyst holds (a team store refuses to
+                // close it for you) stays as it was rather than failing the whole batch.
+                do { try store.setCaseStatus(input.account, after ?? CaseStatus.open.rawValue, analyst: analyst, source: "tui") }
+                catch let e as PGError where e.sqlstate == "55P03" { after = cases[i] }
             }
             let replaced = before[i].map { LabelInput(account: input.account, label: LabelValue(rawValue: $0.label) ?? .none, category: $0.category) }
             changes.append(LabelChange(given: input, replaced: replaced, caseBefore: cases[i], caseAfter: after))
@@ -36,14 +39,14 @@ struct LabelWriter {
     }
 
     func caseStatus(_ account: String) throws -> String? {
-        try store.db.rows("SELECT status FROM cases WHERE account_id = ?", [.text(account)]).first?[0].string
+        try store.database.rows("SELECT status FROM cases WHERE account_id = ?", [.text(account)]).first?[0].string
     }
 }
 
 /// `:export FILE` of a list in view (the queue view, a pivot, a group, a batch): what the
 /// screen shows, never the masked PII; written beside FILE and renamed when whole.
 struct ListExporter {
-    let db: Database
+    let db: SQLDatabase
 
     func export(_ list: ListExport, to path: String) throws -> Loaded {
         let format: ResultFormat = path.lowercased().hasSuffix(".jsonl") ? .jsonl : path.lowercased().hasSuffix(".json") ? .json : .csv

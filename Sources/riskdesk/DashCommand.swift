@@ -41,11 +41,11 @@ struct Dash: ParsableCommand {
                 return
             }
             guard width >= 40 else { throw CLIError("--width must be at least 40 (got \(width))") }
-            let s = try Store(path: store.path, readOnly: true)
-            let panels = try Dashboards.build(s.db, name: name, range: r, catalog: catalog)
+            let s = try SQLReader(store.location, maskPII: true)
+            let panels = try Dashboards.build(s.database, name: name, range: r, catalog: catalog)
             let h = DashLayout.totalHeight(panels, width: width)
             let buf = Buffer(width: width, height: h + 1)
-            buf.write("riskdesk dashboard \(name) · \(r.label) · \((s.path as NSString).lastPathComponent) · \(Timestamp.short(Timestamp.nowMs()))",
+            buf.write("riskdesk dashboard \(name) · \(r.label) · \(s.location.isTeam ? s.location.display : (store.path as NSString).lastPathComponent) · \(Timestamp.short(Timestamp.nowMs()))",
                       x: 0, y: 0, style: .plain, maxWidth: width)
             DashLayout.render(panels, into: buf, area: Rect(x: 0, y: 1, width: width, height: h), scroll: 0, theme: try ThemeLibrary.builtIn.load(ThemeLibrary.defaultName))
             Swift.print(buf.text())

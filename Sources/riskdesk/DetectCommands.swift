@@ -25,7 +25,8 @@ struct Detect: ParsableCommand {
     func run() throws {
         Interrupt.install()
         try guarded {
-            let s = try Store(path: store.path, mustExist: true)
+            let s = try openCaseStore(store.location, mustExist: true)
+            if shadow == nil { try requireLead(s, "detection (it writes runs, findings and scores)") }
             let cancel = CancelToken()
             let watcher = Thread {
                 while !cancel.isCancelled {
@@ -73,7 +74,7 @@ struct Detect: ParsableCommand {
                 throw CLIError("detection cancelled; the previous results are unchanged", code: 130)
             }
             if bar { writeStderr("\r\u{1B}[2K") }
-            for d in report.detectors where d.error != nil { warn("riskdesk: \(d.name): \(d.error!)") }
+            for d in report.detectors where d.error != nil && !d.error!.hasPrefix(DetectionEngine.skippedPrefix) { warn("riskdesk: \(d.name): \(d.error!)") }
             for w in report.warnings { warn("riskdesk: WARNING: \(w)") }
             if json {
                 var o: [String: Any] = ["run": report.runID, "events": report.events, "accounts": report.accounts,
@@ -96,7 +97,7 @@ struct Detect: ParsableCommand {
             if quiet { return }
             print("detect run #\(report.runID): \(report.events) events, \(report.accounts) accounts read in \(String(format: "%.2f", report.loadSeconds)) s")
             for d in report.detectors {
-                let status = d.error.map { "FAILED: \($0)" } ?? "\(d.accounts) accounts, \(d.findings) findings"
+                let status = d.error.map { $0.hasPrefix(DetectionEngine.skippedPrefix) ? $0 : "FAILED: \($0)" } ?? "\(d.accounts) accounts, \(d.findings) findings"
                 print("  \(d.name.padding(toLength: 44, withPad: " ", startingAt: 0)) \(String(format: "%6.2f", d.seconds)) s  \(status)")
             }
             if noRules { print("rules: skipped (--no-rules)") } else {
@@ -109,7 +110,7 @@ struct Detect: ParsableCommand {
             print("flagged \(report.flagged) accounts in \(report.groups) groups" + (report.riskTypes.isEmpty ? "" : ": " +
                   report.riskTypes.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
             if let id = report.modelID {
-                let m = try ModelStore.get(s.db, id: id)
+                let m = try ModelStore.get(s.database, id: id)
                 print("learnt model v\(id) blended in" + (m?.bundle.calibration != nil ? "; scores are calibrated to the precision observed on \(m!.labels) labelled accounts (flagged = score ≥ 0.5)" : ""))
             }
             print(String(format: "done in %.2f s", report.seconds))
@@ -144,11 +145,14 @@ struct ExportScores: ParsableCommand {
 
 /// Streams a query's rows to stdout as CSV or JSONL (the export commands).
 func streamExport(_ storePath: String, _ format: ExportFormat, _ output: OutputOption, _ reveal: RevealOption, what: String, _ sql: String) throws {
+    let location = StoreLocation(storePath)
     try reveal.audit(storePath: storePath, what: what)
-    let s = try Store(path: storePath, readOnly: true, maskPII: !reveal.revealed)
-    let st = try s.db.prepare(sql)
+    let r = try SQLReader(location, maskPII: !reveal.revealed)
+    let sql = sql.replacingOccurrences(of: "$ISO_TS", with: r.database.dialect.isoTime("ts"))
     try output.write { out in
-        try ResultWriter(format: format.result, out: out.write).write(st, shouldStop: { Interrupt.isRequested || out.failed })
+        do {
+            _ = try ResultWriter(format: format.result, out: out.write).write(r.database, sql, shouldStop: { Interrupt.isRequested || out.failed })
+        } catch { throw SQLReader.explain(error, write: false).map { CLIError($0) } ?? error }
         if Interrupt.isRequested { throw CLIError("interrupted; nothing more written", code: 130) }
     }
 }
@@ -181,8 +185,8 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         try guarded {
-            let s = try Store(path: store.path, readOnly: true)
-            guard try !s.finishedDetectRuns().isEmpty else {
+            let s = try SQLReader(store.location, maskPII: true).store
+            guard try !s.database.finishedDetectRuns().isEmpty else {
                 throw CLIError("\(store.path): no detection run yet; run `riskdesk detect` first")
             }
             var tr: Truth
@@ -197,7 +201,7 @@ struct Eval: ParsableCommand {
                 }
             }
             if !compare.isEmpty { try compareRuns(s, tr); return }
-            let e = tr.evaluate(scores: try s.scoreByAccount())
+            let e = tr.evaluate(scores: try s.database.scoreByAccount())
             if format == .json {
                 var o: [String: Any] = ["k": e.k, "accounts": e.accounts, "missing_from_store": e.missing]
                 o["auc"] = e.auc ?? NSNull()
@@ -230,10 +234,10 @@ struct Eval: ParsableCommand {
     }
 
     /// Champion / challenger: two runs' scores (run_scores) on the same accounts.
-    func compareRuns(_ s: Store, _ tr: Truth) throws {
+    func compareRuns(_ s: CaseStore, _ tr: Truth) throws {
         guard compare.count == 2 else { throw CLIError("--compare takes two runs: RUN_A RUN_B (ids, or latest / previous)") }
         guard resamples >= 50 else { throw CLIError("--resamples must be at least 50") }
-        let done = try s.finishedDetectRuns()
+        let done = try s.database.finishedDetectRuns()
         func resolve(_ r: String) throws -> Int64 {
             switch r {
             case "latest": guard let x = done.first else { break }; return x
@@ -247,7 +251,7 @@ struct Eval: ParsableCommand {
         }
         let ra = try resolve(compare[0]), rb = try resolve(compare[1])
         func scores(_ run: Int64) throws -> [String: Double] {
-            let out = try s.runScores(run)
+            let out = try s.database.runScores(run)
             if out.isEmpty { throw CLIError("run \(run) has no stored scores (runs before schema v8, or older than the last ten)") }
             return out
         }
@@ -313,13 +317,13 @@ struct RulesTest: ParsableCommand {
         try guarded {
             guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("\(file): cannot read") }
             let rule = try Rule.parse(file: file, text: String(decoding: data, as: UTF8.self))
-            _ = try Store(path: store.path, readOnly: true)
+            let reader = try SQLReader(store.location, maskPII: true)
             let start = Date()
-            let hits = try rule.run(storePath: store.path)
+            let hits = try rule.run(location: store.location)
             let secs = Date().timeIntervalSince(start)
             print("rule \(rule.id) (\(rule.riskType), \(rule.severity)): \(rule.description)")
             print("flags \(hits.count) account(s) in \(String(format: "%.2f", secs)) s")
-            let tr = try truth.map { try loadTruth($0) } ?? Truth(store: try Store(path: store.path, readOnly: true))
+            let tr = try truth.map { try loadTruth($0) } ?? Truth(store: reader.store)
             if let tr {
                 let p = tr.precision(flagged: hits.map(\.account))
                 if let precision = p.precision {
@@ -334,4 +338,11 @@ struct RulesTest: ParsableCommand {
             for h in hits.prefix(show) { print("  \(h.account)\(h.reason.map { "  \($0)" } ?? "")") }
         }
     }
+}
+
+/// On a team store, writing detection output, models or rules needs a lead: an analyst is
+/// refused before anything runs (the server would refuse the writes anyway).
+func requireLead(_ s: CaseStore, _ what: String) throws {
+    guard !what.isEmpty, let pg = s as? PGStore, try !pg.isLead() else { return }
+    throw CLIError("\(what) needs the riskdesk_lead role; \(try pg.currentRole()) is an analyst on \(pg.displayURL)")
 }

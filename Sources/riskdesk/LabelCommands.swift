@@ -108,7 +108,7 @@ struct ExportLabels: ParsableCommand {
     func run() throws {
         try guarded {
             try streamExport(store.path, format, output, reveal, what: "export labels", """
-                SELECT account_id, label, category, analyst, strftime('%Y-%m-%dT%H:%M:%fZ', ts / 1000.0, 'unixepoch') AS ts, note
+                SELECT account_id, label, category, analyst, $ISO_TS AS ts, note
                 FROM current_labels ORDER BY account_id
                 """)
         }

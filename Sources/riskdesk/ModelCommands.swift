@@ -36,8 +36,9 @@ struct Train: ParsableCommand {
         try guarded {
             guard (2...20).contains(folds) else { throw CLIError("--folds must be between 2 and 20") }
             guard minPerClass >= 5 else { throw CLIError("--min-per-class must be at least 5") }
-            let s = try Store(path: store.path, mustExist: true)
+            let s = try openCaseStore(store.location, mustExist: true)
             if list { try listModels(s); return }
+            try requireLead(s, list ? "" : (promote != nil ? "promoting a model" : "training (it writes the models table)"))
             if let promote { try promoteModel(s, promote); return }
             if let dir = rules, !FileManager.default.fileExists(atPath: dir) { throw CLIError("\(dir): no such rules folder") }
             let cancel = CancelToken()
@@ -54,7 +55,7 @@ struct Train: ParsableCommand {
             t.engine = DetectionEngine(detectors: standardDetectors(), rules: noRules ? nil : Folders.catalog(rules: rules))
             let bar = isatty(2) != 0 && !json
             let r: TrainReport
-            let before = try ModelStore.current(s.db)
+            let before = try ModelStore.current(s.database)
             do {
                 let kinds = kind.model.map { [$0] } ?? ModelKind.allCases.filter { !stacked || $0.isStacked }
                 r = try t.run(store: s, kinds: kinds, cancel: cancel) { stage in
@@ -66,7 +67,7 @@ struct Train: ParsableCommand {
             }
             if bar { writeStderr("\r\u{1b}[K") }
             var shadowReport: ShadowReport?
-            if shadow, let m = try ModelStore.get(s.db, id: r.modelID) {
+            if shadow, let m = try ModelStore.get(s.database, id: r.modelID) {
                 shadowReport = try t.engine.shadow(store: s, baseline: before, candidate: m, cancel: cancel)
             }
             if json {
@@ -110,17 +111,17 @@ struct Train: ParsableCommand {
         }
     }
 
-    func promoteModel(_ s: Store, _ v: String) throws {
+    func promoteModel(_ s: CaseStore, _ v: String) throws {
         guard let id = Int64(v.hasPrefix("v") ? String(v.dropFirst()) : v) else { throw CLIError("--promote: '\(v)' is not a model version (e.g. 3 or v3)") }
-        do { try ModelStore.promote(s.db, id: id) } catch let e as TrainError { throw CLIError(e.description) }
+        do { try ModelStore.promote(s.database, id: id) } catch let e as TrainError { throw CLIError(e.description) }
         print("model v\(id) is current; `riskdesk detect` blends it in")
     }
 }
 
 typealias RiskMetricsInterval = Bootstrap.Interval
 
-func listModels(_ s: Store) throws {
-    let all = try ModelStore.list(s.db)
+func listModels(_ s: CaseStore) throws {
+    let all = try ModelStore.list(s.database)
     if all.isEmpty { print("no model trained yet (`riskdesk train`)"); return }
     for m in all {
         func v(_ key: String) -> String { m.cv[key].map { String(format: "%.4f", $0) } ?? "n/a" }
@@ -167,7 +168,7 @@ struct Models: ParsableCommand {
 struct ModelsList: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "Every stored model version, current and candidates, with its cross-validated metrics.")
     @OptionGroup var store: StoreOption
-    func run() throws { try guarded { try listModels(try Store(path: store.path, readOnly: true)) } }
+    func run() throws { try guarded { try listModels(try openCaseStore(store.location, readOnly: true, mustExist: true)) } }
 }
 
 struct ModelsPromote: ParsableCommand {
@@ -210,7 +211,7 @@ struct Teach: ParsableCommand {
             let items: [TeachItem]
             do { items = try teacher.suggest(store: s, model: m, count: count) } catch let e as TrainError { throw CLIError(e.description) }
             if let batch {
-                _ = try s.db.addToBatch(batch, accounts: items.map(\.account), analyst: ProcessInfo.processInfo.environment["USER"] ?? "analyst", source: "teach")
+                _ = try s.database.addToBatch(batch, accounts: items.map(\.account), analyst: ProcessInfo.processInfo.environment["USER"] ?? "analyst", source: "teach")
             }
             if json {
                 let o: [String: Any] = ["model": m.map { NSNumber(value: $0.id) } ?? NSNull(), "accounts": items.map { i -> [String: Any] in
@@ -232,13 +233,13 @@ struct Teach: ParsableCommand {
 }
 
 /// A model version by "3" / "v3", or the current one when nil.
-func resolveModel(_ s: Store, _ v: String?) throws -> ModelRecord? {
+func resolveModel(_ s: CaseStore, _ v: String?) throws -> ModelRecord? {
     guard let v else {
-        do { return try ModelStore.current(s.db) } catch let e as TrainError { throw CLIError(e.description) }
+        do { return try ModelStore.current(s.database) } catch let e as TrainError { throw CLIError(e.description) }
     }
     guard let id = Int64(v.hasPrefix("v") ? String(v.dropFirst()) : v) else { throw CLIError("'\(v)' is not a model version (e.g. 3 or v3)") }
-    guard let m = try ModelStore.get(s.db, id: id) else {
-        let ids = try ModelStore.list(s.db).map { "v\($0.id)" }
+    guard let m = try ModelStore.get(s.database, id: id) else {
+        let ids = try ModelStore.list(s.database).map { "v\($0.id)" }
         throw CLIError("there is no readable model v\(id)" + (ids.isEmpty ? " (none trained yet)" : " (stored: \(ids.joined(separator: ", ")))"))
     }
     return m

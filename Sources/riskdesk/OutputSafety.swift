@@ -96,6 +96,13 @@ struct RevealOption: ParsableArguments {
         guard let reason else { return }
         let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !why.isEmpty else { throw CLIError("--reveal-pii needs a reason (it is written to the audit trail)") }
+        if StoreLocation(storePath).isTeam {
+            // On a team store the analyst is the login role; the server writes it.
+            if analyst != nil { throw CLIError("--analyst is refused on a team store: you act as your PostgreSQL role") }
+            let pg = try PGStore(url: storePath)
+            try pg.conn.audit(analyst: "", source: "cli", action: "reveal_pii", account: nil, new: String(what.prefix(500)), note: why)
+            return
+        }
         let who = analyst ?? ProcessInfo.processInfo.environment["USER"] ?? "analyst"
         let writer: Store
         do { writer = try Store(path: storePath, mustExist: true) } catch let e as StoreError {

@@ -3,6 +3,7 @@ import Assets
 import Foundation
 import RiskDetect
 import RiskDemo
+import RiskImport
 import RiskStore
 import Workbench
 
@@ -38,11 +39,47 @@ struct Query: ParsableCommand {
                 guard let eq = p.firstIndex(of: "="), eq != p.startIndex else { throw CLIError("--param '\(p)': expected NAME=VALUE") }
                 values[String(p[..<eq]).trimmingCharacters(in: CharacterSet(charactersIn: ":@$ "))] = String(p[p.index(after: eq)...])
             }
+            if store.location.isTeam {
+                if reveal.revealed {
+                    throw CLIError("--reveal-pii: on a team store PII is revealed one account at a time, audited by the server: riskdesk query --write \"SELECT * FROM riskdesk_reveal_pii('ACCOUNT', 'REASON', 'cli')\"")
+                }
+                let r = try SQLReader(store.location, maskPII: true, write: write)
+                try output.write { out in try runTeamStatements(text, values: values, db: r.database, out: out) }
+                return
+            }
             try reveal.audit(storePath: store.path, what: "query: " + text)
             let s = try Store(path: store.path, readOnly: !write, mustExist: true, maskPII: !reveal.revealed)
             do {
                 try output.write { out in try runStatements(text, values: values, store: s, out: out) }
             } catch { throw explainRefusal(error, write: write) }
+        }
+    }
+
+    /// On a team store (PostgreSQL's dialect): each statement in turn, `:name` parameters
+    /// from --param, read-only transactions unless --write.
+    func runTeamStatements(_ text: String, values: [String: String], db: SQLDatabase, out: CheckedOutput) throws {
+        let statements = PGConnection.statements(text)
+        if statements.isEmpty { throw CLIError("no SQL statement to run") }
+        for (k, statement) in statements.enumerated() {
+            let index = k + 1
+            let (sql, names, _) = PGConnection.namedParameters(statement)
+            let args: [SQLValue] = try names.map { name in
+                guard let v = values[name] else {
+                    throw CLIError("statement \(index): parameter :\(name) has no value (pass --param \(name)=VALUE)")
+                }
+                return SQLService.bindValue(v)
+            }
+            do {
+                _ = try ResultWriter(format: format, out: out.write).write(db, sql, args, changed: { c in
+                    if write { out.write("ok (\(c) row\(c == 1 ? "" : "s") changed)\n") }
+                }, shouldStop: { Interrupt.isRequested || out.failed })
+            } catch {
+                if let why = SQLReader.explain(error, write: write) {
+                    throw CLIError("statement \(index): \(why): \(statement.trimmingCharacters(in: .whitespacesAndNewlines).prefix(80))")
+                }
+                throw CLIError("statement \(index): \(error)")
+            }
+            if Interrupt.isRequested { throw CLIError("interrupted; nothing more written", code: 130) }
         }
     }
 
@@ -74,6 +111,28 @@ struct Query: ParsableCommand {
     }
 }
 
+extension Demo {
+    /// `demo --store postgresql://…` (a lead): simulate, import with COPY, detect on the server.
+    func teamDemo(url: String) throws {
+        if fresh { throw CLIError("--fresh would empty a shared team store; give the demo a database of its own instead") }
+        let team = try PGStore(url: url)
+        try requireLead(team, "the team demo (it imports and detects)")
+        var o = DemoPipeline.Options(storePath: url, workDirectory: (NSTemporaryDirectory() as NSString).appendingPathComponent("riskdesk-demo-\(getpid())"))
+        o.accounts = accounts; o.days = days; o.seed = seed
+        let catalog = Folders.catalog()
+        let truth = "riskdesk-team-demo.truth.csv"
+        let r = try DemoPipeline.runTeam(o, store: team, truthPath: truth, rules: catalog, detectors: standardDetectors(), note: { warn($0) }) { dir in
+            var options = ImportOptions()
+            options.shouldStop = { Interrupt.isRequested }
+            try TeamImport.run(url: url, plan: try ImportPlan(paths: [dir], options: options), options: options, quiet: false, json: false)
+        }
+        if !r.built && r.detection == nil { warn("the team store already holds events and a detection run: nothing to do") }
+        warn("demo team store ready: \(team.displayURL)" + (r.truthPath.map { " (ground truth: \($0); `riskdesk eval --truth \($0)`)" } ?? ""))
+        // Then the workbench on it, as a local demo opens its store (you act as your role).
+        if !noOpen { try openWorkbench(storePath: url, theme: theme, config: nil, analyst: nil) }
+    }
+}
+
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Simulate a marketplace, import it into a demo store, and open the workbench on it.")
@@ -89,6 +148,7 @@ struct Demo: ParsableCommand {
         Interrupt.install()
         try guarded {
             let path = store ?? Folders.variable("RISKDESK_STORE") ?? "riskdesk-demo.db"
+            if StoreLocation(path).isTeam { try teamDemo(url: path); return }
             var o = DemoPipeline.Options(storePath: path,
                                          workDirectory: (NSTemporaryDirectory() as NSString).appendingPathComponent("riskdesk-demo-\(getpid())"))
             o.accounts = accounts; o.days = days; o.seed = seed; o.fresh = fresh

@@ -136,6 +136,34 @@ struct Info: ParsableCommand {
     }
 }
 
+extension Rejects {
+    /// On a team store the raw rows are readable by leads only (column rights); they are
+    /// masked here unless revealed (audited), as on a local store. Analysts see the rest.
+    func teamRejects() throws {
+        let pg = try PGStore(url: store.path, readOnly: true)
+        let lead = try pg.isLead()
+        if reveal.revealed && !lead {
+            throw CLIError("--reveal-pii: rejected rows' raw text is readable by leads only on a team store (\(try pg.currentRole()) is an analyst)")
+        }
+        var sql = "SELECT id, run_id, source, line, kind, reason, \(lead ? "convert_from(raw, 'UTF8')" : "CAST(NULL AS text)") AS raw FROM rejects"
+        var args: [SQLValue] = []
+        if let runID { sql += " WHERE run_id = ?"; args.append(.int(runID)) }
+        sql += " ORDER BY id DESC LIMIT ?"
+        args.append(.int(Int64(limit)))
+        let masked = !reveal.revealed
+        try output.write { out in
+            let w = ResultWriter(format: format, out: out.write)
+            try pg.conn.stream(sql, args, columns: { w.begin($0) }) { r in
+                var v = r.row()
+                if masked, case .text(let raw) = v[6] { v[6] = .text(PII.maskText(raw)) }
+                w.row(v)
+                return !out.failed
+            }
+            w.end()
+        }
+    }
+}
+
 struct Rejects: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List rows that imports rejected, with file, line, reason and the raw text.")
     @OptionGroup var store: StoreOption
@@ -149,6 +177,7 @@ struct Rejects: ParsableCommand {
         try guarded {
             // Rejected accounts rows hold e-mail and phone verbatim: masked unless revealed.
             try reveal.audit(storePath: store.path, what: "rejects")
+            if store.location.isTeam { try teamRejects(); return }
             let s = try Store(path: store.path, readOnly: true, maskPII: !reveal.revealed)
             var sql = "SELECT id, run_id, source, line, kind, reason, CAST(raw AS TEXT) AS raw FROM rejects"
             var args: [SQLValue] = []

@@ -14,7 +14,7 @@ struct Tui: ParsableCommand {
     var theme: String?
     @Option(help: "Settings file (default: $RISKDESK_CONFIG, else ~/.config/riskdesk/config.toml).")
     var config: String?
-    @Option(help: "Who is working, for the audit trail (default: $USER).")
+    @Option(help: "Who is working, for the audit trail (default: $USER; refused on a team store, where you act as your PostgreSQL role).")
     var analyst: String?
     @Flag(help: "Nothing written: the store opened read-only, labelling, claiming, detection, :save and PII reveals off, console history kept in memory.")
     var readOnly = false
@@ -44,13 +44,20 @@ func openWorkbench(storePath: String, theme themeName: String?, config configPat
     // workbench opens at once while another process (an import) writes.
     // A read-only session writes nothing, not even on open (an older store is refused with the
     // command that upgrades it).
-    if readOnly { _ = try Store(path: storePath, readOnly: true, mustExist: true) }
+    let location = StoreLocation(storePath)
+    try refuseAnalystOnTeamStore(analyst, location)
+    var role: String?
+    if location.isTeam {
+        // A team store: its schema must be this build's (the owner upgrades it); you act as your role.
+        role = try PGStore(url: storePath, readOnly: readOnly).currentRole()
+    }
+    else if readOnly { _ = try Store(path: storePath, readOnly: true, mustExist: true) }
     else if (try? Store(path: storePath, readOnly: true)) == nil { _ = try Store(path: storePath, mustExist: true) }
     let catalog = Folders.catalog()
     let missing = Folders.warnMissing(catalog)
     let themes = ThemeLibrary(catalog: catalog)
     let (theme, themeWarning) = try Folders.theme(themeName ?? cfg.theme ?? ThemeLibrary.defaultName, library: themes)
-    let who = analyst ?? cfg.analyst ?? ProcessInfo.processInfo.environment["USER"] ?? "analyst"
+    let who = role ?? analyst ?? cfg.analyst ?? ProcessInfo.processInfo.environment["USER"] ?? "analyst"
     let terminal: NcursesTerminal
     do { terminal = try NcursesTerminal(term: Folders.env["TERM"], mouse: cfg.mouse) } catch let e as NcursesTerminal.OpenError {
         throw CLIError(e.description)

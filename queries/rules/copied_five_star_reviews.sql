@@ -14,7 +14,7 @@ WITH r AS (
     SELECT seller_id, t FROM r GROUP BY seller_id, t HAVING count(DISTINCT account_id) >= 4
 )
 SELECT r.account_id,
-       'posted a 5-star text shared by 4+ accounts on seller ' || r.seller_id AS reason,
+       'posted a 5-star text shared by 4+ accounts on seller ' || min(r.seller_id) AS reason,
        json_object('events', json_group_array(r.id)) AS evidence
 FROM r JOIN c USING (seller_id, t)
 WHERE EXISTS (SELECT 1 FROM r o WHERE o.seller_id = r.seller_id AND o.t = r.t

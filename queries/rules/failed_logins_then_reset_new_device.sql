@@ -14,5 +14,5 @@ WHERE r.type = 'password_reset' AND r.device_id IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM events p
                   WHERE p.account_id = r.account_id AND p.device_id = r.device_id AND p.ts < r.ts - 3600000)
   AND EXISTS (SELECT 1 FROM events p WHERE p.account_id = r.account_id AND p.ts < r.ts - 3600000)
-GROUP BY r.id
+GROUP BY r.id, r.account_id, r.device_id
 HAVING count(*) >= 3

@@ -11,10 +11,10 @@ WITH r AS (
     WHERE type = 'coupon_redeem' AND coupon_id IS NOT NULL AND device_id IS NOT NULL
     GROUP BY coupon_id, device_id, account_id
 ), d AS (
-    SELECT coupon_id, device_id, count(*) AS n FROM r GROUP BY coupon_id, device_id HAVING n >= 3
+    SELECT coupon_id, device_id, count(*) AS n FROM r GROUP BY coupon_id, device_id HAVING count(*) >= 3
 )
 SELECT r.account_id,
        'coupon ' || r.coupon_id || ' redeemed by ' || d.n || ' accounts on one device' AS reason,
        json_object('events', json_array(r.event),
-                   'identifiers', json_array(json_object('kind', 'device', 'value', r.device_id))) AS evidence
+                   'identifiers', json_array(json_object('kind', CAST('device' AS TEXT), 'value', r.device_id))) AS evidence
 FROM r JOIN d USING (coupon_id, device_id)

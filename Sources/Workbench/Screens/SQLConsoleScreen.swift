@@ -10,6 +10,8 @@ import TerminalKit
 /// The SQL console: an editor over a streamed, virtualised results grid.
 public struct SQLScreen {
     var uid: Int
+    /// The dialect it speaks: SQLite, or PostgreSQL on a team store (shown in the title).
+    public var dialect = "SQLite"
     public var editor = TextEditor()
     /// Keys go to the results grid (else to the editor).
     public var focusGrid = false

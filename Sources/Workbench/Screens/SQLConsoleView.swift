@@ -54,7 +54,7 @@ enum SQLView {
         let gridArea = Rect(x: 0, y: barY + 1, width: area.width, height: area.maxY - barY - 1)
         if let r = q.result { grid(r, focused: q.focusGrid, buf, gridArea, theme) }
         else {
-            let hints = ["Results appear here, read from SQLite as you scroll — a million rows cost what a hundred do.",
+            let hints = ["Results appear here, read from \(q.dialect) as you scroll — a million rows cost what a hundred do.",
                          "Saved investigations: Ctrl-O (or :sql NAME) — " + q.catalog.saved.prefix(6).map(\.name).joined(separator: ", ") + (q.catalog.saved.count > 6 ? ", …" : ""),
                          "Enter on a row opens its account; b turns the result's accounts into a review batch; x exports."]
             for (i, h) in hints.enumerated() { buf.write(h, x: 2, y: gridArea.y + 1 + i, style: theme["muted"], maxWidth: area.width - 4) }

@@ -1,0 +1,186 @@
+import Foundation
+import RiskStore
+import XCTest
+
+/// Every command on a team store, run as the real binary with real roles: the same answers
+/// as on the local store the same files went into, PII masked as on SQLite, and a lead's
+/// rights where detection, models or imports write.
+final class TeamCommandsTests: TeamStoreTestCase {
+    var lead: String!
+    var analyst: String!
+    var sim: String!
+
+    /// The same simulated files (with two rows the importer rejects, one an accounts row with
+    /// an e-mail) imported into the local store and, by a lead, into the team store.
+    func importBoth(accounts: Int = 150, seed: Int = 7) throws {
+        sim = dir + "/sim"
+        let r = try CLI.run(["simulate", "--out", sim, "--accounts", "\(accounts)", "--days", "3", "--seed", "\(seed)", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        try FileManager.default.moveItem(atPath: sim + "/truth.csv", toPath: dir + "/truth.csv")
+        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: sim + "/accounts.csv"))
+        h.seekToEndOfFile()
+        h.write(Data("bad-acct,not-a-time,secret.person@example.org,+628123456789\n".utf8))
+        h.closeFile()
+        XCTAssertEqual(try CLI.run(["import", "--store", store, sim, "--quiet"]).status, 0)
+        lead = try addRole("lee", .lead)
+        analyst = try addRole("ana", .analyst)
+        let t = try CLI.run(["import", "--store", lead, sim, "--quiet"])
+        XCTAssertEqual(t.status, 0, t.stderr)
+    }
+
+    func testDetectOnATeamStoreScoresAsTheLocalStoreDoesAndNeedsALead() throws {
+        try importBoth()
+        let refused = try CLI.run(["detect", "--store", analyst])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("needs the riskdesk_lead role"), refused.stderr)
+        let pg = try PGConnection(url: ownerURL)
+        XCTAssertEqual(try pg.int("SELECT count(*) FROM detect_runs"), 0, "an analyst's refused run leaves no trace")
+
+        let local = try CLI.run(["detect", "--store", store, "--json"])
+        XCTAssertEqual(local.status, 0, local.stderr)
+        let team = try CLI.run(["detect", "--store", lead, "--json"])
+        XCTAssertEqual(team.status, 0, team.stderr)
+        let l = try jsonObject(local.stdout), t = try jsonObject(team.stdout)
+        for key in ["events", "accounts", "flagged", "groups"] { XCTAssertEqual(l[key] as? Int, t[key] as? Int, key) }
+        XCTAssertGreaterThan(t["flagged"] as? Int ?? 0, 0)
+        // Every detector and rule ran on the server's events, none failed.
+        let failed = (t["detectors"] as? [[String: Any]] ?? []).filter { $0["error"] != nil }
+        XCTAssertTrue(failed.isEmpty, "\(failed)")
+        XCTAssertEqual((t["detectors"] as? [[String: Any]])?.filter { ($0["name"] as? String)?.hasPrefix("rule:") == true }.count, 5)
+
+        // The same scores, account by account, and the same findings.
+        let ls = try CLI.run(["export", "scores", "--store", store]), ts = try CLI.run(["export", "scores", "--store", analyst])
+        XCTAssertEqual(ts.status, 0, ts.stderr)
+        XCTAssertEqual(ls.stdout, ts.stdout)
+        let findings = "SELECT account_id, detector, risk_type, strength, reason, group_id FROM findings ORDER BY account_id, detector, strength, reason"
+        XCTAssertEqual(try pg.rows(findings), try Store(path: store, readOnly: true).db.rows(findings))
+        // Measured against the simulation's truth: the same numbers.
+        let le = try CLI.run(["eval", "--store", store, "--truth", dir + "/truth.csv", "--format", "json"])
+        let te = try CLI.run(["eval", "--store", analyst, "--truth", dir + "/truth.csv", "--format", "json"])
+        XCTAssertEqual(te.status, 0, te.stderr)
+        XCTAssertEqual(le.stdout, te.stdout)
+    }
+
+    func testQueryExportRejectsAndDashboardsOnATeamStoreKeepPIIMasked() throws {
+        try importBoth()
+        let pg = try PGConnection(url: ownerURL)
+        let (account, email) = try XCTUnwrap(try pg.rows("SELECT account_id, email FROM accounts WHERE email LIKE '%@%' ORDER BY account_id LIMIT 1").first
+            .map { ($0[0].string!, $0[1].string!) })
+
+        // An analyst's SELECT of e-mail: masked, never the value.
+        let q = try CLI.run(["query", "--store", analyst, "--format", "csv", "SELECT account_id, email, phone FROM accounts WHERE account_id = :id", "--param", "id=\(account)"])
+        XCTAssertEqual(q.status, 0, q.stderr)
+        XCTAssertTrue(q.stdout.contains(account), q.stdout)
+        XCTAssertFalse(q.stdout.contains(email), q.stdout)
+        XCTAssertTrue(q.stdout.contains("***"), q.stdout)
+        // The table itself is refused, with the way to an audited reveal.
+        let raw = try CLI.run(["query", "--store", analyst, "SELECT email FROM public.accounts"])
+        XCTAssertEqual(raw.status, 1)
+        XCTAssertTrue(raw.stderr.contains("riskdesk_reveal_pii"), raw.stderr)
+        XCTAssertFalse(raw.stdout.contains("@"))
+        // --reveal-pii is per account on a team store: the audited function, which writes first.
+        let bulk = try CLI.run(["query", "--store", analyst, "--reveal-pii", "case 7", "SELECT email FROM accounts"])
+        XCTAssertEqual(bulk.status, 1)
+        let reveal = try CLI.run(["query", "--store", analyst, "--write", "--format", "csv",
+                                  "SELECT email FROM riskdesk_reveal_pii(:a, 'case 7', 'cli')", "--param", "a=\(account)"])
+        XCTAssertEqual(reveal.status, 0, reveal.stderr)
+        XCTAssertTrue(reveal.stdout.contains(email))
+        XCTAssertEqual(try pg.int("SELECT count(*) FROM audit WHERE action = 'reveal_pii' AND account_id = $1 AND analyst = $2",
+                                  [.text(account), .text(roles.last!)]), 1)
+        // Read-only unless --write; several statements; PostgreSQL's own dialect.
+        let w = try CLI.run(["query", "--store", analyst, "INSERT INTO sql_history(sql) VALUES ('x')"])
+        XCTAssertEqual(w.status, 1)
+        XCTAssertTrue(w.stderr.contains("pass --write"), w.stderr)
+        let two = try CLI.run(["query", "--store", analyst, "--format", "csv", "SELECT count(*)::int AS n FROM accounts; SELECT 'a;b' AS s -- ; not a statement"])
+        XCTAssertEqual(two.status, 0, two.stderr)
+        XCTAssertEqual(two.stdout, "n\n\(try pg.int("SELECT count(*) FROM accounts"))\ns\na;b\n")
+
+        // Rejects: the raw row is the leads', masked unless revealed; analysts see the rest.
+        let ar = try CLI.run(["rejects", "--store", analyst, "--format", "csv"])
+        XCTAssertEqual(ar.status, 0, ar.stderr)
+        XCTAssertTrue(ar.stdout.contains("accounts.csv"), ar.stdout)
+        XCTAssertFalse(ar.stdout.contains("secret.person"), ar.stdout)
+        let lr = try CLI.run(["rejects", "--store", lead, "--format", "csv"])
+        XCTAssertTrue(lr.stdout.contains("bad-acct"), lr.stdout)
+        XCTAssertFalse(lr.stdout.contains("secret.person@example.org"), lr.stdout)
+        let lrv = try CLI.run(["rejects", "--store", lead, "--format", "csv", "--reveal-pii", "checking the feed"])
+        XCTAssertTrue(lrv.stdout.contains("secret.person@example.org"), lrv.stdout + lrv.stderr)
+        XCTAssertEqual(try pg.int("SELECT count(*) FROM audit WHERE action = 'reveal_pii' AND note = 'checking the feed'"), 1)
+
+        // Exports and dashboards: the same as on the local store.
+        for account in try pg.rows("SELECT account_id FROM accounts ORDER BY account_id LIMIT 3").compactMap({ $0[0].string }) {
+            XCTAssertEqual(try CLI.run(["label", account, "--as", "fraud", "--store", analyst]).status, 0)
+            XCTAssertEqual(try CLI.run(["label", account, "--as", "fraud", "--store", store, "--analyst", roles.last!]).status, 0)
+        }
+        let le = try CLI.run(["export", "labels", "--store", store, "--format", "jsonl"])
+        let te = try CLI.run(["export", "labels", "--store", analyst, "--format", "jsonl"])
+        XCTAssertEqual(te.status, 0, te.stderr)
+        func withoutTimes(_ s: String) -> String { s.replacingOccurrences(of: #""ts":"[^"]*""#, with: "", options: .regularExpression) }
+        XCTAssertEqual(withoutTimes(le.stdout), withoutTimes(te.stdout))
+        XCTAssertEqual(te.stdout.split(separator: "\n").count, 3)
+        let ld = try CLI.run(["dash", "--print", "--store", store, "--range", "all"])
+        let td = try CLI.run(["dash", "--print", "--store", analyst, "--range", "all"])
+        XCTAssertEqual(td.status, 0, td.stderr)
+        func body(_ s: String) -> [Substring] { s.split(separator: "\n").dropFirst().map { $0 } }   // the title names the store
+        XCTAssertEqual(body(ld.stdout), body(td.stdout))
+        let abuse = try CLI.run(["dash", "--print", "--store", analyst, "--name", "abuse_patterns", "--range", "all"])
+        XCTAssertEqual(abuse.status, 0, abuse.stderr)
+    }
+
+    func testARuleInSQLitesOwnSyntaxNamesItsFileOnPostgreSQLAndADialectHeaderSkipsIt() throws {
+        try importBoth()
+        let rules = dir + "/rules"
+        try FileManager.default.createDirectory(atPath: rules, withIntermediateDirectories: true)
+        let lite = write("rules/recent_logins.sql", """
+            -- id: recent_logins
+            -- risk_type: ato
+            -- severity: low
+            -- description: logins, by SQLite's julianday
+            SELECT account_id FROM events WHERE type = 'login' AND julianday(ts / 1000, 'unixepoch') > 0
+            """)
+        _ = write("rules/marked.sql", """
+            -- id: marked_sqlite
+            -- risk_type: ato
+            -- severity: low
+            -- description: says which dialect it is written in
+            -- dialect: sqlite
+            SELECT account_id FROM events WHERE strftime('%H', ts / 1000, 'unixepoch') = '03'
+            """)
+        let t = try CLI.run(["detect", "--store", lead, "--rules", rules])
+        XCTAssertEqual(t.status, 0, t.stderr)
+        XCTAssertTrue(t.stderr.contains(lite) && t.stderr.contains("rule 'recent_logins'") && t.stderr.contains("julianday"), t.stderr)
+        XCTAssertTrue(t.stdout.contains("skipped: \(dir!)/rules/marked.sql: rule 'marked_sqlite' is written for SQLite"), t.stdout)
+        XCTAssertFalse(t.stderr.contains("marked_sqlite"), t.stderr)
+        let one = try CLI.run(["rules", "test", lite, "--store", lead])
+        XCTAssertEqual(one.status, 1)
+        XCTAssertTrue(one.stderr.contains(lite) && one.stderr.contains("dialect: sqlite"), one.stderr)
+        // On the local store both run.
+        let l = try CLI.run(["detect", "--store", store, "--rules", rules, "--json"])
+        XCTAssertEqual(l.status, 0, l.stderr)
+        XCTAssertTrue(((try jsonObject(l.stdout))["detectors"] as? [[String: Any]] ?? []).allSatisfy { $0["error"] == nil })
+    }
+
+    func testTrainNeedsALeadAndTheTeamDemoSimulatesImportsAndDetectsOnTheServer() throws {
+        lead = try addRole("lee", .lead)
+        analyst = try addRole("ana", .analyst)
+        let refused = try CLI.run(["train", "--store", analyst])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("needs the riskdesk_lead role"), refused.stderr)
+        XCTAssertEqual(try CLI.run(["demo", "--store", analyst, "--accounts", "200", "--days", "2"], cwd: dir).status, 1)
+        let d = try CLI.run(["demo", "--store", lead, "--accounts", "300", "--days", "3", "--seed", "3", "--no-open"], cwd: dir, timeout: 300)
+        XCTAssertEqual(d.status, 0, d.stderr)
+        XCTAssertTrue(d.stderr.contains("demo team store ready"), d.stderr)
+        let pg = try PGConnection(url: ownerURL)
+        XCTAssertGreaterThan(try pg.int("SELECT count(*) FROM events"), 1000)
+        XCTAssertEqual(try pg.int("SELECT count(*) FROM detect_runs WHERE status = 'done'"), 1)
+        XCTAssertGreaterThan(try pg.int("SELECT count(*) FROM scores WHERE score >= 0.5"), 0)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/riskdesk-team-demo.truth.csv"))
+        let e = try CLI.run(["eval", "--store", analyst, "--truth", dir + "/riskdesk-team-demo.truth.csv", "--format", "json"])
+        XCTAssertEqual(e.status, 0, e.stderr)
+        XCTAssertGreaterThan(try jsonObject(e.stdout)["auc"] as? Double ?? 0, 0.8)
+        // Again: the store is there, nothing is rebuilt.
+        let again = try CLI.run(["demo", "--store", lead, "--accounts", "300", "--days", "3", "--no-open"], cwd: dir)
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(try pg.int("SELECT count(*) FROM detect_runs"), 1)
+    }
+}
