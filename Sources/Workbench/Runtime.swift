@@ -24,7 +24,8 @@ public final class DataService {
         // The screens read pages of 100 rows by index: an 8 MiB page cache keeps them warm;
         // the 32 MiB default only grew the resident size by what one scan of a 100k-event
         // account touched once (measured with scripts/bench-tui, docs/benchmarks.md).
-        try reader.db.exec("PRAGMA cache_size = -8192")
+        // (A team store's cache is the server's.)
+        if let local = reader.local { try local.db.exec("PRAGMA cache_size = -8192") }
         writer = StoreWriter(path: path)
     }
 
