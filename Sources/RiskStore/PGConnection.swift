@@ -347,7 +347,7 @@ public final class PGConnection {
         return r
     }
 
-    private func check(_ r: OpaquePointer?) throws {
+    func check(_ r: OpaquePointer?) throws {
         guard let r else { throw PGError(lastError.isEmpty ? "no result (connection lost?)" : lastError, sqlstate: "08006") }
         switch PQresultStatus(r) {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY, PGRES_COPY_IN, PGRES_COPY_OUT: return
@@ -355,7 +355,7 @@ public final class PGConnection {
         }
     }
 
-    private func error(of r: OpaquePointer) -> PGError {
+    func error(of r: OpaquePointer) -> PGError {
         func field(_ code: Int32) -> String? {
             guard let p = PQresultErrorField(r, code) else { return nil }
             return String(cString: p)
