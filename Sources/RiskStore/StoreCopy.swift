@@ -84,15 +84,18 @@ public struct StoreCopy {
                         SELECT setval('events_id_seq', greatest((SELECT max(id) FROM event_ids), 1));
                         """)
                 } else {
-                    if t.name == "cases" {
-                        // A live claim from a local store (which has no expiry) gets the team
-                        // store's: it lasts the team's claim lifetime from the copy on.
+                    if t.name == "cases" && !cols.contains("claim_expires_at") {
+                        // A live claim from a local store (where claims don't expire) gets the
+                        // team store's expiry: the team's claim lifetime from the copy on.
                         try pg.exec("""
-                            UPDATE \(stage) SET claim_expires_at = riskdesk_now_ms() + riskdesk_claim_ttl_ms()
-                            WHERE assignee IS NOT NULL AND status <> 'closed' AND claim_expires_at IS NULL
+                            INSERT INTO cases (\(colList), claim_expires_at)
+                            SELECT \(colList), CASE WHEN assignee IS NOT NULL AND status <> 'closed'
+                                                    THEN riskdesk_now_ms() + riskdesk_claim_ttl_ms() END
+                            FROM \(stage) ON CONFLICT DO NOTHING
                             """)
+                    } else {
+                        try pg.exec("INSERT INTO \(t.name) (\(colList)) SELECT \(colList) FROM \(stage) ON CONFLICT DO NOTHING")
                     }
-                    try pg.exec("INSERT INTO \(t.name) (\(colList)) SELECT \(colList) FROM \(stage) ON CONFLICT DO NOTHING")
                     if t.key == ["id"] {
                         try pg.exec("SELECT setval(pg_get_serial_sequence('\(t.name)', 'id'), greatest((SELECT max(id) FROM \(t.name)), 1))")
                     }
