@@ -387,8 +387,10 @@ public enum PGSchema {
     -- the last row of each key, upserted only when something differs (as a local import);
     -- rejects unless already on record; links, per-account and hourly counts from the new
     -- events only, so a re-import adds nothing. Returns (stored, duplicate, updated).
+    -- work_mem: the de-duplication sort and the link aggregate of a million-row import stay in
+    -- memory instead of spilling to temporary files (for this function only).
     CREATE OR REPLACE FUNCTION riskdesk_merge_import(p_run bigint, OUT stored bigint, OUT duplicate bigint, OUT updated bigint)
-    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp SET work_mem = '256MB' AS $$
     DECLARE lo bigint; hi bigint; top bigint; staged bigint; base bigint; me integer := pg_backend_pid(); n bigint;
     BEGIN
         IF NOT riskdesk_is_lead() THEN
