@@ -337,7 +337,7 @@ public final class Importer {
         hourly.removeAll(keepingCapacity: true)
     }
     private var lastTs: Int64 = 0
-    private var extra = [UInt8]()
+    private lazy var checker = RowChecker(timeWindow: options.timeWindow)
     private var runID: Int64 = 0
     private var started = Date()
     private var lastProgress = Date.distantPast
@@ -660,126 +660,18 @@ public final class Importer {
         if db.changes == 0 { fs.rejectsAlreadyRecorded += 1 }
     }
 
-    private func fnv1a(_ s: Slice) -> Int64 {
+    func fnv1a(_ s: Slice) -> Int64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         if let p = s.ptr { for i in 0..<s.len { h = (h ^ UInt64(p[i])) &* 0x100_0000_01b3 } }
         return Int64(bitPattern: h)
     }
 
-    /// Binds contract fields to parameters 1…n; nil on success, else the reject reason.
-    @inline(__always)
+    /// Checks a row and binds its values (RowChecker.swift: the same checks for every store).
     private func bindFields(_ st: Statement, _ slots: inout RowSlots, _ fields: [ContractField]) -> String? {
-        for (i, f) in fields.enumerated() {
-            let idx = Int32(i + 1)
-            let v = slots.values[i]
-            guard let p = v.ptr else {
-                if f.required { return "missing \(f.name)" }
-                st.bindNull(idx)
-                continue
-            }
-            let jk = slots.jsonKinds[i]
-            if jk == .composite { return "\(f.name): expected a single value, found \(jk == .composite ? "an object or array" : "a value")" }
-            switch f.type {
-            case .text:
-                if jk == .bool && f.required { return "\(f.name): expected a string, found \(v.string)" }
-                if f.required && Self.isBlank(v) { return v.len == 0 ? "\(f.name) is empty" : "\(f.name) is blank (only spaces)" }
-                if memchr(p, 0, v.len) != nil { return "\(f.name): contains a NUL byte" }
-                st.bindText(idx, p, v.len)
-            case .timestamp:
-                guard let ms = Timestamp.parse(v.raw) else { return "\(f.name): not a timestamp: \(quote(v))" }
-                if !options.timeWindow.contains(ms) {
-                    return "\(f.name): \(Timestamp.iso(ms)) is outside the accepted time window \(options.timeWindow.description) (--earliest / --latest)"
-                }
-                st.bindInt(idx, ms)
-                if i == 1 { lastTs = ms }
-            case .integer:
-                guard let n = ValueParse.integer(v) else { return "\(f.name): not an integer: \(quote(v))" }
-                st.bindInt(idx, n)
-            case .rating:
-                guard let n = ValueParse.integer(v) else { return "\(f.name): not an integer: \(quote(v))" }
-                guard (1...5).contains(n) else { return "\(f.name): \(n) is outside 1-5" }
-                st.bindInt(idx, n)
-            case .decimal:
-                guard jk != .bool, let d = ValueParse.decimal(v) else { return "\(f.name): not a number: \(quote(v))" }
-                st.bindDouble(idx, d)
-            case .bool:
-                guard let b = ValueParse.bool(v) else { return "\(f.name): not a boolean (true/false/1/0): \(quote(v))" }
-                st.bindInt(idx, b ? 1 : 0)
-            }
-        }
-        // Fields beyond the contract, as one JSON object.
-        if slots.extraKeys.isEmpty {
-            st.bindNull(Int32(fields.count + 1))
-        } else {
-            if let why = buildExtra(&slots) { return why }
-            extra.withUnsafeBytes { st.bindText(Int32(fields.count + 1), $0.baseAddress!, $0.count, stable: false) }
-        }
-        return nil
-    }
-
-    private func quote(_ s: Slice) -> String {
-        let text = s.string
-        return "'" + (text.count > 40 ? String(text.prefix(40)) + "…" : text) + "'"
-    }
-
-    /// True for a value of nothing but whitespace (ASCII or Unicode).
-    static func isBlank(_ v: Slice) -> Bool {
-        guard let p = v.ptr, v.len > 0 else { return true }
-        let c = p[0]
-        if c != 32 && c != 9 && c != 10 && c != 13 && c < 0x80 { return false }
-        return v.string.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
-    }
-
-    /// The fields beyond the contract as one JSON object in `extra`; nil when fine, else the
-    /// reason the row is rejected (a value SQLite's JSON functions could not read).
-    private func buildExtra(_ slots: inout RowSlots) -> String? {
-        for k in 0..<slots.extraKeys.count {
-            switch slots.extraKinds[k] {
-            case .number:
-                if !JSONCheck.isFinite(slots.extraValues[k]) {
-                    return "field '\(slots.extraKeys[k].string.prefix(40))': number out of range: \(quote(slots.extraValues[k]))"
-                }
-            case .composite:
-                if let why = JSONCheck.check(slots.extraValues[k], depth: 1) {
-                    return "field '\(slots.extraKeys[k].string.prefix(40))': invalid JSON: \(why)"
-                }
-            default: break
-            }
-        }
-        extra.removeAll(keepingCapacity: true)
-        extra.append(UInt8(ascii: "{"))
-        for k in 0..<slots.extraKeys.count {
-            if k > 0 { extra.append(UInt8(ascii: ",")) }
-            appendJSONString(slots.extraKeys[k])
-            extra.append(UInt8(ascii: ":"))
-            let v = slots.extraValues[k]
-            switch slots.extraKinds[k] {
-            case .string: appendJSONString(v)
-            default: extra.append(contentsOf: UnsafeBufferPointer(start: v.ptr, count: v.len))
-            }
-        }
-        extra.append(UInt8(ascii: "}"))
-        return nil
-    }
-
-    private func appendJSONString(_ s: Slice) {
-        extra.append(UInt8(ascii: "\""))
-        if let p = s.ptr {
-            for i in 0..<s.len {
-                let c = p[i]
-                switch c {
-                case UInt8(ascii: "\""): extra.append(UInt8(ascii: "\\")); extra.append(c)
-                case UInt8(ascii: "\\"): extra.append(UInt8(ascii: "\\")); extra.append(c)
-                case 0x0A: extra.append(UInt8(ascii: "\\")); extra.append(UInt8(ascii: "n"))
-                case 0x0D: extra.append(UInt8(ascii: "\\")); extra.append(UInt8(ascii: "r"))
-                case 0x09: extra.append(UInt8(ascii: "\\")); extra.append(UInt8(ascii: "t"))
-                case 0..<0x20:
-                    extra.append(contentsOf: Array(String(format: "\\u%04x", c).utf8))
-                default: extra.append(c)
-                }
-            }
-        }
-        extra.append(UInt8(ascii: "\""))
+        checker.timeWindow = options.timeWindow
+        let why = checker.bind(st, &slots, fields)
+        lastTs = checker.lastTs
+        return why
     }
 
     private func storeEvent(_ slots: inout RowSlots, fields: [ContractField], reader: RecordReader,

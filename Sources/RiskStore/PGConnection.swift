@@ -364,7 +364,7 @@ public final class PGConnection {
         }
     }
 
-    private func check(_ r: OpaquePointer?) throws {
+    func check(_ r: OpaquePointer?) throws {
         guard let r else { throw PGError(lastError.isEmpty ? "no result (connection lost?)" : lastError, sqlstate: "08006") }
         switch PQresultStatus(r) {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY, PGRES_COPY_IN, PGRES_COPY_OUT: return
@@ -374,7 +374,7 @@ public final class PGConnection {
 
     func pgError(of r: OpaquePointer) -> PGError { error(of: r) }
 
-    private func error(of r: OpaquePointer) -> PGError {
+    func error(of r: OpaquePointer) -> PGError {
         func field(_ code: Int32) -> String? {
             guard let p = PQresultErrorField(r, code) else { return nil }
             return String(cString: p)

@@ -1,85 +1,399 @@
+import CLibPQ
 import Foundation
 
-/// Import into a team store. The importer (RiskImport) reads and checks the files into a local
-/// staging store exactly as for a local import — the same parsing, the same rejects — and this
-/// moves the result in: COPY (streamed) into the server's staging tables, then one merge on the
-/// server (`riskdesk_merge_import`) that stores new events by event_id, upserts accounts and
-/// items, and adds the counts of the new events only. All in one transaction: a killed import
-/// leaves the team store as it was; importing the same files again stores nothing new.
-extension PGStore {
-    public struct MergeResult: Sendable, Equatable {
+/// How rows travel to the server during a team-store import. Binary is the default: no
+/// escaping on the client, no number parsing on the server (scripts/bench-pg-import measures both).
+public enum PGCopyFormat: String, Sendable, CaseIterable {
+    case binary, text
+}
+
+/// Import into a team store, streamed: the importer (RiskImport) reads and checks each file
+/// exactly as for a local import — the same rejects — and binds each good row to a
+/// `PGCopyRow`; the rows go straight to the server with `COPY … FROM STDIN` into the unlogged
+/// staging tables, and `finish` merges them (`riskdesk_merge_import`: events new by event_id
+/// into their month partitions, accounts and items upserted, links, per-account and hourly
+/// counts from the new events only) and records the run. All of it is one transaction: a killed
+/// or failed import leaves the team store as it was (the staged rows go with the transaction);
+/// importing the same files again stores nothing new. No local staging file.
+public final class PGImportSink: ImportSink {
+    public typealias Binder = PGCopyRow
+
+    public struct Result: Sendable, Equatable {
         public var runID: Int64
+        /// Good rows streamed in (events, accounts, items).
         public var staged: Int64
         public var stored: Int64
         public var duplicate: Int64
         public var updated: Int64
         public var rejected: Int64
+        /// Rejects that were already recorded by an earlier import of the same file.
+        public var rejectsAlreadyRecorded: Int64
     }
 
+    let store: PGStore
+    var conn: PGConnection { store.conn }
+    public let runID: Int64
+    public let format: PGCopyFormat
+    private var row: PGCopyRow?
+    private var ord: Int64 = 0
+    private var inCopy = false
+    private var transactionOpen = false
+    private var staged: Int64 = 0
+    private var rejected: Int64 = 0
+    /// Rejects wait (as COPY text rows) until the files are streamed: one COPY at a time.
+    private var rejectBuf = [UInt8]()
+    private var spill: UnsafeMutablePointer<FILE>?
+    private static let chunk = 1 << 20
+    private static let spillAt = 8 << 20
+
+    /// Records the run (`import_runs`, committed at once so a failure is on record) and opens
+    /// the import's transaction. Refused unless the role may import.
+    public init(store: PGStore, sources: [String], format: PGCopyFormat = .binary) throws {
+        try store.checkCanImport()
+        self.store = store
+        self.format = format
+        let json = "[" + sources.map(StoreCopy.jsonQuote).joined(separator: ",") + "]"
+        runID = try store.conn.scalar("INSERT INTO import_runs (started_at, sources, pid) VALUES (riskdesk_now_ms(), $1, $2) RETURNING id",
+                                      [.text(json), .int(Int64(getpid()))]).int ?? 0
+        try store.conn.exec("BEGIN")
+        transactionOpen = true
+    }
+
+    deinit {
+        if let spill { fclose(spill) }
+    }
+
+    // MARK: - ImportSink
+
+    public func begin(_ table: ImportTable, columns: [String]) throws -> PGCopyRow {
+        if inCopy { try end() }
+        let stage = "stage_" + table.rawValue
+        let ordColumn = table == .events ? "id" : "ord"
+        let types = try StoreCopy.pgColumns(conn, stage)
+        var kinds: [PGCopyRow.Kind] = [.int8]
+        for c in columns {
+            guard let t = types[c] else { throw PGError("\(stage) has no column \(c): the team store's schema is not this build's") }
+            kinds.append(PGCopyRow.Kind(pgType: t))
+        }
+        let cols = ([ordColumn] + columns).map(PGConnection.quoteIdentifier).joined(separator: ", ")
+        try conn.beginCopyIn("COPY \(stage) (\(cols)) FROM STDIN" + (format == .binary ? " (FORMAT binary)" : ""))
+        inCopy = true
+        let r = PGCopyRow(kinds: kinds, binary: format == .binary)
+        r.startRow(ord: ord + 1)
+        row = r
+        return r
+    }
+
+    public func endRow() throws {
+        guard let row else { return }
+        row.endRow()
+        ord += 1
+        staged += 1
+        if row.buf.count >= Self.chunk { try send(row) }
+        row.startRow(ord: ord + 1)
+    }
+
+    public func discardRow() {
+        guard let row else { return }
+        row.discardRow()
+        row.startRow(ord: ord + 1)
+    }
+
+    public func end() throws {
+        guard inCopy, let row else { return }
+        row.discardRow()                 // the row started for a next record that never came
+        row.finish()
+        try send(row)
+        inCopy = false
+        self.row = nil
+        try conn.endCopyIn()
+    }
+
+    public func reject(source: String, line: Int, kind: String, raw: UnsafeRawBufferPointer, reason: String, hash: Int64) throws {
+        rejected += 1
+        StoreCopy.appendEscaped(&rejectBuf, source.utf8); rejectBuf.append(9)
+        StoreCopy.appendEscaped(&rejectBuf, String(line).utf8); rejectBuf.append(9)
+        StoreCopy.appendEscaped(&rejectBuf, kind.utf8); rejectBuf.append(9)
+        StoreCopy.appendByteaHex(&rejectBuf, Array(raw))
+        rejectBuf.append(9)
+        StoreCopy.appendEscaped(&rejectBuf, reason.utf8); rejectBuf.append(9)
+        StoreCopy.appendEscaped(&rejectBuf, String(hash).utf8); rejectBuf.append(10)
+        if rejectBuf.count >= Self.spillAt {
+            if spill == nil { spill = tmpfile() }
+            guard let spill else { throw PGError("cannot hold the rejects: no temporary file (\(String(cString: strerror(errno))))") }
+            if fwrite(rejectBuf, 1, rejectBuf.count, spill) != rejectBuf.count {
+                throw PGError("cannot hold the rejects: writing a temporary file failed (\(String(cString: strerror(errno))))")
+            }
+            rejectBuf.removeAll(keepingCapacity: true)
+        }
+    }
+
+    // MARK: - Finishing
+
+    /// Streams the rejects, merges everything staged, records the run and commits.
+    public func finish(bytesRead: Int64 = 0, progress: ((String) -> Void)? = nil) throws -> Result {
+        do {
+            try end()
+            var already: Int64 = 0
+            if rejected > 0 {
+                try conn.beginCopyIn("COPY stage_rejects (source, line, kind, raw, reason, raw_hash) FROM STDIN")
+                inCopy = true
+                if let spill {
+                    rewind(spill)
+                    var chunk = [UInt8](repeating: 0, count: Self.chunk)
+                    while true {
+                        let n = fread(&chunk, 1, chunk.count, spill)
+                        if n <= 0 { break }
+                        try chunk.withUnsafeBytes { try conn.putCopyData(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                    }
+                }
+                try rejectBuf.withUnsafeBytes { try conn.putCopyData($0) }
+                inCopy = false
+                try conn.endCopyIn()
+                // Already on record (the same file, line and bytes): not counted as new.
+                already = try conn.int("""
+                    SELECT count(*) FROM stage_rejects s WHERE s.session_pid = pg_backend_pid()
+                      AND EXISTS (SELECT 1 FROM rejects r WHERE (r.source, r.line, r.raw_hash) = (s.source, s.line, s.raw_hash))
+                    """)
+            }
+            progress?("streamed \(staged) rows, \(rejected) rejected; merging")
+            let m = try conn.rows("SELECT stored, duplicate, updated FROM riskdesk_merge_import($1)", [.int(runID)])[0]
+            let r = Result(runID: runID, staged: staged, stored: m[0].int ?? 0, duplicate: m[1].int ?? 0,
+                           updated: m[2].int ?? 0, rejected: rejected, rejectsAlreadyRecorded: already)
+            try conn.run("""
+                UPDATE import_runs SET finished_at = riskdesk_now_ms(), status = 'done', rows_read = $2, rows_stored = $3,
+                    rows_duplicate = $4, rows_updated = $5, rows_rejected = $6, bytes_read = $7 WHERE id = $1
+                """, [.int(runID), .int(r.staged + r.rejected), .int(r.stored), .int(r.duplicate), .int(r.updated),
+                      .int(r.rejected), .int(bytesRead)])
+            try conn.exec("COMMIT")
+            transactionOpen = false
+            return r
+        } catch {
+            abort(error)
+            throw error
+        }
+    }
+
+    /// Rolls everything back (nothing staged or merged survives) and marks the run failed.
+    public func abort(_ error: Error) {
+        if inCopy { conn.abandonCopyIn("import stopped: \(error)"); inCopy = false }
+        row = nil
+        if transactionOpen { try? conn.exec("ROLLBACK"); transactionOpen = false }
+        try? conn.run("UPDATE import_runs SET finished_at = riskdesk_now_ms(), status = $3, message = $2 WHERE id = $1",
+                      [.int(runID), .text(String("\(error)".prefix(1000))), .text(error is CancellationError ? "interrupted" : "failed")])
+    }
+
+    private func send(_ row: PGCopyRow) throws {
+        let keep = row.buf.count - row.rowStart          // the row being built stays
+        try row.buf.withUnsafeBytes { try conn.putCopyData(UnsafeRawBufferPointer(rebasing: $0[0..<row.rowStart])) }
+        row.buf.removeFirst(row.rowStart)
+        row.rowStart = 0
+        assert(row.buf.count == keep)
+    }
+}
+
+extension PGStore {
     /// Refuses early (before any file is read) when this role may not import.
     public func checkCanImport() throws {
         guard try isLead() else {
             throw PGError("\(displayURL): importing needs the riskdesk_lead role (you are \(try currentRole()), an analyst)", sqlstate: "42501")
         }
     }
+}
 
-    /// Moves a staging store's rows into the team store. `sources`: the files, for import_runs.
-    public func mergeImport(from staging: Store, sources: [String], bytesRead: Int64 = 0,
-                            progress: ((String) -> Void)? = nil) throws -> MergeResult {
-        try checkCanImport()
-        let json = "[" + sources.map(StoreCopy.jsonQuote).joined(separator: ",") + "]"
-        let runID = try conn.scalar("INSERT INTO import_runs (started_at, sources, pid) VALUES (riskdesk_now_ms(), $1, $2) RETURNING id",
-                                    [.text(json), .int(Int64(getpid()))]).int ?? 0
-        do {
-            let r = try conn.transaction { () -> MergeResult in
-                let ev = ["id", "event_id", "ts", "account_id", "type", "device_id", "ip", "country", "session_id", "item_id", "seller_id",
-                          "order_id", "quantity", "amount", "currency", "coupon_id", "payment_id", "address_id", "target_id", "rating",
-                          "status", "text", "extra"]
-                let staged = try copy(staging, "SELECT \(ev.joined(separator: ", ")) FROM events ORDER BY id", into: "stage_events", ev)
-                progress?("events staged: \(staged)")
-                let ac = ["account_id", "created_at", "kind", "country", "email", "phone", "extra"]
-                _ = try copy(staging, "SELECT \(ac.joined(separator: ", ")) FROM accounts WHERE in_profile = 1", into: "stage_accounts", ac)
-                let it = ["item_id", "seller_id", "title", "category", "price", "currency", "limited", "drop_at", "extra"]
-                _ = try copy(staging, "SELECT \(it.joined(separator: ", ")) FROM items", into: "stage_items", it)
-                let rj = ["source", "line", "kind", "raw", "reason", "raw_hash"]
-                let rejected = try copy(staging, "SELECT \(rj.joined(separator: ", ")) FROM rejects", into: "stage_rejects", rj, bytea: ["raw"])
-                let m = try conn.rows("SELECT stored, duplicate, updated FROM riskdesk_merge_import($1)", [.int(runID)])[0]
-                let res = MergeResult(runID: runID, staged: Int64(staged), stored: m[0].int ?? 0, duplicate: m[1].int ?? 0,
-                                      updated: m[2].int ?? 0, rejected: Int64(rejected))
-                try conn.run("""
-                    UPDATE import_runs SET finished_at = riskdesk_now_ms(), status = 'done', rows_read = $2, rows_stored = $3,
-                        rows_duplicate = $4, rows_updated = $5, rows_rejected = $6, bytes_read = $7 WHERE id = $1
-                    """, [.int(runID), .int(res.staged + res.rejected), .int(res.stored), .int(res.duplicate), .int(res.updated),
-                          .int(res.rejected), .int(bytesRead)])
-                return res
+/// One row of a COPY being built, in binary or text format. The importer binds the values by
+/// position (1…n; column 0 is the sink's row order); a skipped position is NULL.
+public final class PGCopyRow: RowBinder {
+    enum Kind {
+        case int8, int4, int2, float8, text
+        init(pgType t: String) {
+            switch t {
+            case "bigint": self = .int8
+            case "integer": self = .int4
+            case "smallint": self = .int2
+            case "double precision": self = .float8
+            default: self = .text
             }
-            return r
-        } catch {
-            try? conn.run("UPDATE import_runs SET finished_at = riskdesk_now_ms(), status = 'failed', message = $2 WHERE id = $1",
-                          [.int(runID), .text(String("\(error)".prefix(1000)))])
-            throw error
         }
     }
 
-    /// Streams a SQLite query's rows into a server table through COPY; returns the row count.
-    private func copy(_ src: Store, _ sql: String, into table: String, _ cols: [String], bytea: Set<String> = []) throws -> Int {
-        let st = try src.db.prepare(sql)
-        var n = 0
-        let isBytea = cols.map { bytea.contains($0) }
-        try conn.copyIn("COPY \(table) (\(cols.joined(separator: ", "))) FROM STDIN") { send in
-            var buf = [UInt8]()
-            buf.reserveCapacity(1 << 20)
-            while try st.step() {
-                for i in 0..<cols.count {
-                    if i > 0 { buf.append(9) }
-                    StoreCopy.appendCopyText(&buf, st.value(i), bytea: isBytea[i])
-                }
-                buf.append(10)
-                n += 1
-                if buf.count >= 1 << 20 { try buf.withUnsafeBytes(send); buf.removeAll(keepingCapacity: true) }
-            }
-            try buf.withUnsafeBytes(send)
+    let kinds: [Kind]
+    let binary: Bool
+    var buf = [UInt8]()
+    var rowStart = 0
+    private var next: Int32 = 1
+    private var started = false
+
+    init(kinds: [Kind], binary: Bool) {
+        self.kinds = kinds
+        self.binary = binary
+        buf.reserveCapacity(PGImportSinkChunk.size + (64 << 10))
+        if binary {
+            buf.append(contentsOf: Array("PGCOPY\n".utf8) + [0xFF, 13, 10, 0])
+            be32(0); be32(0)                          // flags, header extension length
         }
-        return n
+    }
+
+    func startRow(ord: Int64) {
+        rowStart = buf.count
+        next = 1
+        started = true
+        if binary { be16(Int16(kinds.count)); be32(8); be64(UInt64(bitPattern: ord)) } else { decimal(ord) }
+    }
+
+    func endRow() {
+        while Int(next) < kinds.count { nullValue(Int(next)); next += 1 }
+        if !binary { buf.append(10) }
+        started = false
+    }
+
+    func discardRow() {
+        buf.removeSubrange(rowStart...)
+        started = false
+    }
+
+    /// The end-of-data marker (binary).
+    func finish() {
+        if binary { be16(-1) }
+        rowStart = buf.count
+    }
+
+    // MARK: RowBinder
+
+    @inline(__always) private func field(_ i: Int32) -> Kind {
+        precondition(i >= next && Int(i) < kinds.count, "COPY row: column \(i) bound out of order")
+        while next < i { nullValue(Int(next)); next += 1 }
+        next = i + 1
+        if !binary { buf.append(9) }
+        return kinds[Int(i)]
+    }
+
+    private func nullValue(_ i: Int) {
+        if binary { be32(-1) } else { buf.append(9); buf.append(92); buf.append(78) }
+    }
+
+    public func bindNull(_ i: Int32) {
+        _ = field(i)
+        if binary { be32(-1) } else { buf.append(92); buf.append(78) }
+    }
+
+    public func bindInt(_ i: Int32, _ v: Int64) {
+        let k = field(i)
+        guard binary else { decimal(v); return }
+        switch k {
+        case .int8: be32(8); be64(UInt64(bitPattern: v))
+        case .int4: be32(4); be32(Int32(truncatingIfNeeded: v))
+        case .int2: be32(2); be16(Int16(truncatingIfNeeded: v))
+        case .float8: be32(8); be64(Double(v).bitPattern)
+        case .text:
+            let s = String(v)
+            be32(Int32(s.utf8.count)); buf.append(contentsOf: s.utf8)
+        }
+    }
+
+    public func bindDouble(_ i: Int32, _ v: Double) {
+        let k = field(i)
+        guard binary else { buf.append(contentsOf: "\(v)".utf8); return }
+        switch k {
+        case .float8: be32(8); be64(v.bitPattern)
+        case .int8: be32(8); be64(UInt64(bitPattern: Int64(v)))
+        case .int4: be32(4); be32(Int32(truncatingIfNeeded: Int64(v)))
+        case .int2: be32(2); be16(Int16(truncatingIfNeeded: Int64(v)))
+        case .text:
+            let s = "\(v)"
+            be32(Int32(s.utf8.count)); buf.append(contentsOf: s.utf8)
+        }
+    }
+
+    public func bindText(_ i: Int32, _ p: UnsafeRawPointer, _ n: Int, stable: Bool) {
+        _ = field(i)
+        let bytes = UnsafeRawBufferPointer(start: p, count: n)
+        if binary {
+            be32(Int32(n))
+            buf.append(contentsOf: bytes)
+        } else {
+            // Escape only when needed (most values have no backslash, tab or line break).
+            if memchr(p, 92, n) == nil && memchr(p, 9, n) == nil && memchr(p, 10, n) == nil && memchr(p, 13, n) == nil {
+                buf.append(contentsOf: bytes)
+            } else {
+                StoreCopy.appendEscaped(&buf, bytes)
+            }
+        }
+    }
+
+    // MARK: Encoding
+
+    @inline(__always) private func be16(_ v: Int16) {
+        let u = UInt16(bitPattern: v)
+        buf.append(UInt8(u >> 8)); buf.append(UInt8(u & 0xFF))
+    }
+    @inline(__always) private func be32(_ v: Int32) {
+        let u = UInt32(bitPattern: v)
+        buf.append(UInt8(u >> 24)); buf.append(UInt8((u >> 16) & 0xFF)); buf.append(UInt8((u >> 8) & 0xFF)); buf.append(UInt8(u & 0xFF))
+    }
+    @inline(__always) private func be64(_ u: UInt64) {
+        withUnsafeBytes(of: u.bigEndian) { buf.append(contentsOf: $0) }
+    }
+    private func decimal(_ v: Int64) {
+        if v == 0 { buf.append(48); return }
+        var tmp: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                  UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var u = v.magnitude
+        var n = 0
+        withUnsafeMutableBytes(of: &tmp) { t in
+            while u > 0 { t[19 - n] = UInt8(48 + u % 10); u /= 10; n += 1 }
+            if v < 0 { buf.append(45) }
+            buf.append(contentsOf: UnsafeRawBufferPointer(rebasing: t[(20 - n)...]))
+        }
+    }
+}
+
+enum PGImportSinkChunk { static let size = 1 << 20 }
+
+// MARK: - COPY FROM STDIN, a piece at a time
+
+extension PGConnection {
+    /// Starts `COPY … FROM STDIN`; then `putCopyData` any number of times, then `endCopyIn`
+    /// (or `abandonCopyIn`). For a producer that is called rather than one that calls.
+    func beginCopyIn(_ sql: String) throws {
+        let start = PQexec(conn, sql)
+        defer { PQclear(start) }
+        let status = PQresultStatus(start)
+        if status != PGRES_COPY_IN {
+            try check(start)
+            throw PGError("expected COPY FROM STDIN, got \(String(cString: PQresStatus(status)))")
+        }
+    }
+
+    func putCopyData(_ buf: UnsafeRawBufferPointer) throws {
+        guard buf.count > 0 else { return }
+        if PQputCopyData(conn, buf.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(buf.count)) != 1 {
+            throw PGError("COPY: sending data failed: \(lastError)", sqlstate: "08006")
+        }
+    }
+
+    /// Ends the COPY; throws the server's error if it refused the data.
+    @discardableResult
+    func endCopyIn() throws -> Int {
+        if PQputCopyEnd(conn, nil) != 1 { throw PGError("COPY: ending failed: \(lastError)", sqlstate: "08006") }
+        var stored = 0
+        var serverError: PGError?
+        while let r = PQgetResult(conn) {
+            if PQresultStatus(r) == PGRES_COMMAND_OK {
+                stored = Int(String(cString: PQcmdTuples(r))) ?? 0
+            } else if serverError == nil {
+                serverError = error(of: r)
+            }
+            PQclear(r)
+        }
+        if let serverError { throw serverError }
+        return stored
+    }
+
+    /// Ends the COPY with an error: the server drops what it received.
+    func abandonCopyIn(_ why: String) {
+        _ = PQputCopyEnd(conn, String(why.prefix(200)))
+        while let r = PQgetResult(conn) { PQclear(r) }
     }
 }

@@ -301,6 +301,10 @@ public enum PGSchema {
         REVOKE ALL ON FUNCTION riskdesk_email_stems() FROM PUBLIC;
         GRANT EXECUTE ON FUNCTION riskdesk_email_stems() TO riskdesk_lead;
         """#),
+        Migration(version: 4, summary: "imports stream into staging: the file order of profile rows (the last one wins)", sql: #"""
+        ALTER TABLE stage_accounts ADD COLUMN IF NOT EXISTS ord bigint;
+        ALTER TABLE stage_items ADD COLUMN IF NOT EXISTS ord bigint;
+        """#),
     ]
 
     /// Functions replaced on every `team init` (they hold the rules of claiming and revealing;
@@ -437,22 +441,29 @@ public enum PGSchema {
         RETURN QUERY SELECT a.account_id, a.email, a.phone FROM accounts a WHERE a.account_id = p_account;
     END $$;
 
-    -- Moves this session's staged rows in: events new by event_id (the rest are duplicates),
-    -- accounts and items upserted (only when something differs), the per-account, link and
-    -- hourly counts from the new events only. Returns (stored, duplicate, updated).
+    -- Moves this session's staged rows in: what `riskdesk import` streamed into the stage_*
+    -- tables with COPY, in file order (stage_events.id, stage_accounts.ord, stage_items.ord).
+    -- Events: the first row of each event_id the store doesn't hold yet, into its month
+    -- partition, with id = a block reserved for this import + its order; accounts and items:
+    -- the last row of each key, upserted only when something differs (as a local import);
+    -- rejects unless already on record; links, per-account and hourly counts from the new
+    -- events only, so a re-import adds nothing. Returns (stored, duplicate, updated).
+    -- work_mem: the de-duplication sort and the link aggregate of a million-row import stay in
+    -- memory instead of spilling to temporary files (for this function only).
     CREATE OR REPLACE FUNCTION riskdesk_merge_import(p_run bigint, OUT stored bigint, OUT duplicate bigint, OUT updated bigint)
-    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-    DECLARE lo bigint; hi bigint; staged bigint; me integer := pg_backend_pid(); n bigint;
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp SET work_mem = '256MB' AS $$
+    DECLARE lo bigint; hi bigint; top bigint; staged bigint; base bigint; me integer := pg_backend_pid(); n bigint;
     BEGIN
         IF NOT riskdesk_is_lead() THEN
             RAISE EXCEPTION 'importing needs the riskdesk_lead role' USING ERRCODE = '42501';
         END IF;
         updated := 0;
+        stored := 0;
         -- Accounts and items first: events may name accounts the files never described.
         WITH u AS (
         INSERT INTO accounts AS a (account_id, created_at, kind, country, email, phone, extra, in_profile, first_run)
             SELECT DISTINCT ON (account_id) account_id, created_at, kind, country, email, phone, extra, 1, p_run
-            FROM stage_accounts WHERE session_pid = me ORDER BY account_id
+            FROM stage_accounts WHERE session_pid = me ORDER BY account_id, ord DESC
         ON CONFLICT (account_id) DO UPDATE SET created_at = excluded.created_at, kind = excluded.kind,
             country = excluded.country, email = excluded.email, phone = excluded.phone, extra = excluded.extra, in_profile = 1
         WHERE (a.created_at, a.kind, a.country, a.email, a.phone, a.extra, a.in_profile)
@@ -463,7 +474,7 @@ public enum PGSchema {
         WITH u AS (
         INSERT INTO items AS i (item_id, seller_id, title, category, price, currency, limited, drop_at, extra, first_run)
             SELECT DISTINCT ON (item_id) item_id, seller_id, title, category, price, currency, limited, drop_at, extra, p_run
-            FROM stage_items WHERE session_pid = me ORDER BY item_id
+            FROM stage_items WHERE session_pid = me ORDER BY item_id, ord DESC
         ON CONFLICT (item_id) DO UPDATE SET seller_id = excluded.seller_id, title = excluded.title, category = excluded.category,
             price = excluded.price, currency = excluded.currency, limited = excluded.limited, drop_at = excluded.drop_at, extra = excluded.extra
         WHERE (i.seller_id, i.title, i.category, i.price, i.currency, i.limited, i.drop_at, i.extra)
@@ -475,49 +486,64 @@ public enum PGSchema {
             SELECT p_run, source, line, kind, raw, reason, raw_hash FROM stage_rejects WHERE session_pid = me
         ON CONFLICT DO NOTHING;
 
-        SELECT count(*), min(ts), max(ts) INTO staged, lo, hi FROM stage_events WHERE session_pid = me;
-        PERFORM riskdesk_ensure_event_partitions(lo, hi);
-        -- New event ids claim their key (the staging store has each event id once), then go in.
-        CREATE TEMP TABLE riskdesk_new_rows ON COMMIT DROP AS
+        SELECT count(*), min(ts), max(ts), max(id) INTO staged, lo, hi, top FROM stage_events WHERE session_pid = me;
+        IF staged > 0 THEN
+            -- Partitions for the months staged (this also holds the partition lock to commit:
+            -- imports into one store merge one at a time).
+            PERFORM riskdesk_ensure_event_partitions(lo, hi);
+            base := nextval('events_id_seq');
+            PERFORM setval('events_id_seq', base + top);
+            -- One statement: the new event ids claim their key (sorted: the b-tree fills in
+            -- order), then the new rows go to events, account activity, hourly counts and links.
             WITH fresh AS (
                 INSERT INTO event_ids (event_id, id)
-                SELECT event_id, nextval('events_id_seq') FROM stage_events WHERE session_pid = me ORDER BY id
+                SELECT DISTINCT ON (event_id) event_id, base + id FROM stage_events WHERE session_pid = me ORDER BY event_id, id
                 ON CONFLICT (event_id) DO NOTHING
-                RETURNING event_id, id)
-            SELECT f.id, s.event_id, s.ts, s.account_id, s.type, s.device_id, s.ip, s.country, s.session_id, s.item_id,
-                   s.seller_id, s.order_id, s.quantity, s.amount, s.currency, s.coupon_id, s.payment_id, s.address_id,
-                   s.target_id, s.rating, s.status, s.text, s.extra, p_run AS run_id
-            FROM fresh f JOIN stage_events s ON s.event_id = f.event_id AND s.session_pid = me;
-        INSERT INTO events SELECT * FROM riskdesk_new_rows ORDER BY id;
-        GET DIAGNOSTICS stored = ROW_COUNT;
+                RETURNING id),
+            new AS MATERIALIZED (
+                SELECT base + s.id AS id, s.event_id, s.ts, s.account_id, s.type, s.device_id, s.ip, s.country, s.session_id,
+                       s.item_id, s.seller_id, s.order_id, s.quantity, s.amount, s.currency, s.coupon_id, s.payment_id,
+                       s.address_id, s.target_id, s.rating, s.status, s.text, s.extra
+                FROM stage_events s JOIN fresh f ON f.id = base + s.id
+                WHERE s.session_pid = me),
+            ev AS (
+                INSERT INTO events (id, event_id, ts, account_id, type, device_id, ip, country, session_id, item_id, seller_id,
+                                    order_id, quantity, amount, currency, coupon_id, payment_id, address_id, target_id, rating,
+                                    status, text, extra, run_id)
+                SELECT id, event_id, ts, account_id, type, device_id, ip, country, session_id, item_id, seller_id,
+                       order_id, quantity, amount, currency, coupon_id, payment_id, address_id, target_id, rating,
+                       status, text, extra, p_run
+                FROM new),
+            acc AS (
+                INSERT INTO accounts AS a (account_id, n_events, first_seen, last_seen, first_run)
+                    SELECT account_id, count(*), min(ts), max(ts), p_run FROM new GROUP BY account_id
+                ON CONFLICT (account_id) DO UPDATE SET n_events = a.n_events + excluded.n_events,
+                    first_seen = least(a.first_seen, excluded.first_seen), last_seen = greatest(a.last_seen, excluded.last_seen)),
+            hourly AS (
+                INSERT INTO event_hourly AS h (hour, type, n)
+                    SELECT floor(ts / 3600000.0)::bigint, type, count(*) FROM new WHERE type IS NOT NULL GROUP BY 1, 2
+                ON CONFLICT (hour, type) DO UPDATE SET n = h.n + excluded.n),
+            lk AS (
+                INSERT INTO links AS l (kind, value, account_id, events, first_ts, last_ts)
+                    SELECT k.kind, k.value, r.account_id, count(*), min(r.ts), max(r.ts)
+                    FROM new r
+                    CROSS JOIN LATERAL (VALUES ('device', r.device_id), ('ip', r.ip), ('payment', r.payment_id), ('address', r.address_id),
+                                               ('coupon', r.coupon_id), ('target', r.target_id),
+                                               ('item', CASE WHEN r.type <> 'view' THEN r.item_id END),
+                                               ('seller', CASE WHEN r.type <> 'view' THEN r.seller_id END)) AS k(kind, value)
+                    WHERE k.value IS NOT NULL AND k.value <> ''
+                    GROUP BY 1, 2, 3
+                ON CONFLICT (kind, value, account_id) DO UPDATE SET events = l.events + excluded.events,
+                    first_ts = least(l.first_ts, excluded.first_ts), last_ts = greatest(l.last_ts, excluded.last_ts))
+            SELECT count(*) INTO stored FROM new;
+        END IF;
         duplicate := staged - stored;
-
-        -- Counts from the new events only, so a re-import adds nothing.
-        INSERT INTO accounts AS a (account_id, n_events, first_seen, last_seen, first_run)
-            SELECT account_id, count(*), min(ts), max(ts), p_run FROM riskdesk_new_rows GROUP BY account_id
-        ON CONFLICT (account_id) DO UPDATE SET n_events = a.n_events + excluded.n_events,
-            first_seen = least(a.first_seen, excluded.first_seen), last_seen = greatest(a.last_seen, excluded.last_seen);
-        INSERT INTO event_hourly AS h (hour, type, n)
-            SELECT floor(ts / 3600000.0)::bigint, type, count(*) FROM riskdesk_new_rows WHERE type IS NOT NULL GROUP BY 1, 2
-        ON CONFLICT (hour, type) DO UPDATE SET n = h.n + excluded.n;
-        INSERT INTO links AS l (kind, value, account_id, events, first_ts, last_ts)
-            SELECT k.kind, k.value, r.account_id, count(*), min(r.ts), max(r.ts)
-            FROM riskdesk_new_rows r
-            CROSS JOIN LATERAL (VALUES ('device', r.device_id), ('ip', r.ip), ('payment', r.payment_id), ('address', r.address_id),
-                                       ('coupon', r.coupon_id), ('target', r.target_id),
-                                       ('item', CASE WHEN r.type <> 'view' THEN r.item_id END),
-                                       ('seller', CASE WHEN r.type <> 'view' THEN r.seller_id END)) AS k(kind, value)
-            WHERE k.value IS NOT NULL AND k.value <> ''
-            GROUP BY 1, 2, 3
-        ON CONFLICT (kind, value, account_id) DO UPDATE SET events = l.events + excluded.events,
-            first_ts = least(l.first_ts, excluded.first_ts), last_ts = greatest(l.last_ts, excluded.last_ts);
         -- E-mail domains of the accounts this import described.
         DELETE FROM links WHERE kind = 'email_domain' AND account_id IN (SELECT account_id FROM stage_accounts WHERE session_pid = me);
         INSERT INTO links (kind, value, account_id, events, first_ts, last_ts)
             SELECT 'email_domain', lower(split_part(a.email, '@', 2)), a.account_id, 1, a.created_at, a.created_at
             FROM accounts a WHERE a.account_id IN (SELECT account_id FROM stage_accounts WHERE session_pid = me) AND a.email LIKE '%@%'
         ON CONFLICT DO NOTHING;
-        DROP TABLE riskdesk_new_rows;
         -- Alone in staging (the usual case): TRUNCATE, much cheaper than deleting a million rows.
         IF NOT EXISTS (SELECT 1 FROM stage_events WHERE session_pid <> me)
            AND NOT EXISTS (SELECT 1 FROM stage_accounts WHERE session_pid <> me) THEN

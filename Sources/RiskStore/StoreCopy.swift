@@ -84,7 +84,18 @@ public struct StoreCopy {
                         SELECT setval('events_id_seq', greatest((SELECT max(id) FROM event_ids), 1));
                         """)
                 } else {
-                    try pg.exec("INSERT INTO \(t.name) (\(colList)) SELECT \(colList) FROM \(stage) ON CONFLICT DO NOTHING")
+                    if t.name == "cases" && !cols.contains("claim_expires_at") {
+                        // A live claim from a local store (where claims don't expire) gets the
+                        // team store's expiry: the team's claim lifetime from the copy on.
+                        try pg.exec("""
+                            INSERT INTO cases (\(colList), claim_expires_at)
+                            SELECT \(colList), CASE WHEN assignee IS NOT NULL AND status <> 'closed'
+                                                    THEN riskdesk_now_ms() + riskdesk_claim_ttl_ms() END
+                            FROM \(stage) ON CONFLICT DO NOTHING
+                            """)
+                    } else {
+                        try pg.exec("INSERT INTO \(t.name) (\(colList)) SELECT \(colList) FROM \(stage) ON CONFLICT DO NOTHING")
+                    }
                     if t.key == ["id"] {
                         try pg.exec("SELECT setval(pg_get_serial_sequence('\(t.name)', 'id'), greatest((SELECT max(id) FROM \(t.name)), 1))")
                     }
@@ -114,7 +125,10 @@ public struct StoreCopy {
                 let srcCols = try pgColumns(pg, t.name)
                 let cols = dstCols.filter { srcCols.keys.contains($0) }
                 guard !cols.isEmpty else { continue }
-                let select = cols.map { c in srcCols[c] == "bytea" ? "convert_from(\"\(c)\", 'UTF8') AS \"\(c)\"" : "\"\(c)\"" }
+                // bytea (a reject's raw record) comes as bytes: text again when it is valid
+                // UTF-8, else a blob, as a local import stores it.
+                let byteaAt = cols.enumerated().filter { srcCols[$0.element] == "bytea" }.map(\.offset)
+                let select = cols.map { "\"\($0)\"" }
                 var sql = "SELECT \(select.joined(separator: ", ")) FROM \(t.name) WHERE true"
                 var args: [SQLValue] = []
                 if let accountsArray, t.filter != .none {
@@ -126,7 +140,8 @@ public struct StoreCopy {
                 let ins = try dst.db.prepare("INSERT OR IGNORE INTO \(t.name) (\(cols.map { "\"\($0)\"" }.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: cols.count).joined(separator: ", ")))")
                 var n = 0
                 try pg.cursor(sql, args, batch: 20_000) { page in
-                    for r in page.rows {
+                    for var r in page.rows {
+                        for i in byteaAt { if case .blob(let b) = r[i], let text = String(validatingUTF8Bytes: b) { r[i] = .text(text) } }
                         try ins.bind(r)
                         try ins.execute()
                         n += 1
@@ -206,5 +221,21 @@ public struct StoreCopy {
 
     static func pgArrayQuote(_ s: String) -> String {
         "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+}
+
+extension String {
+    /// The bytes as a String if they are valid UTF-8 (nil otherwise: never a lossy repair).
+    init?(validatingUTF8Bytes b: [UInt8]) {
+        var it = b.makeIterator()
+        var codec = UTF8()
+        loop: while true {
+            switch codec.decode(&it) {
+            case .scalarValue: continue
+            case .emptyInput: break loop
+            case .error: return nil
+            }
+        }
+        self = String(decoding: b, as: UTF8.self)
     }
 }

@@ -10,6 +10,7 @@ extension IndexMode: ExpressibleByArgument {}
 extension SimFormat: ExpressibleByArgument {}
 extension SimTimestamps: ExpressibleByArgument {}
 extension SimWorld: ExpressibleByArgument {}
+extension PGCopyFormat: ExpressibleByArgument {}
 
 struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -39,6 +40,8 @@ struct Import: ParsableCommand {
     @Flag(help: "With --map: show the first mapped rows and the rejects the import would make; change nothing.") var dryRun = false
     @Option(help: "With --dry-run: rows to read.") var rows = 1000
     @Option(help: "With --map and a [label] column: where to write the truth file (default: next to the store).") var truthOut: String?
+    @Option(help: ArgumentHelp("Team store: COPY rows in binary or text format (scripts/bench-pg-import compares them).", visibility: .hidden))
+    var copyFormat: PGCopyFormat = .binary
 
     func validate() throws {
         if paths.isEmpty { throw ValidationError("give files, folders, or - for standard input") }
@@ -90,10 +93,10 @@ struct Import: ParsableCommand {
             // read at all leaves the store as it was.
             let plan = try ImportPlan(paths: paths, options: options)
             if store.location.isTeam {
-                // A team store: read into a local staging store, then COPY and merge (TeamImport.swift).
+                // A team store: streamed in with COPY, merged on the server (TeamImport.swift).
                 if follow { throw CLIError("--follow works on a local store only (a team store imports whole files)") }
                 if mapping != nil && labels != nil { throw CLIError("a mapping with a [label] column works on a local store only, for now") }
-                try TeamImport.run(url: store.path, plan: plan, options: options, quiet: quiet || json, json: json)
+                try TeamImport.run(url: store.path, plan: plan, options: options, format: copyFormat, quiet: quiet || json, json: json)
                 return
             }
             let s = try Store(path: store.path)

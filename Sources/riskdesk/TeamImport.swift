@@ -2,35 +2,42 @@ import Foundation
 import RiskImport
 import RiskStore
 
-/// `riskdesk import --store postgresql://…`: the files are read and checked by the importer
-/// into a local staging store (same parsing, same rejects), which `PGStore.mergeImport` then
-/// streams into the team store with COPY and merges there in one transaction.
+/// `riskdesk import --store postgresql://…`: the importer reads and checks the files (same
+/// parsing, same rejects as a local import) and streams the good rows straight into the team
+/// store's staging tables with COPY (`PGImportSink`); the server merges them in the same
+/// transaction. No local staging file; a failed or interrupted import stores nothing.
 enum TeamImport {
-    static func run(url: String, plan: ImportPlan, options: ImportOptions, quiet: Bool, json: Bool) throws {
+    static func run(url: String, plan: ImportPlan, options: ImportOptions, format: PGCopyFormat = .binary,
+                    quiet: Bool, json: Bool) throws {
         let team = try PGStore(url: url)
-        try team.checkCanImport()
-        let dir = NSTemporaryDirectory() + "riskdesk-team-import-\(getpid())-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let staging = try Store(path: dir + "/staging.db")
-        var o = options
-        o.indexMode = .rebuild
         let t0 = Date()
-        let local: ImportSummary
-        do { local = try Importer(store: staging, options: o).run(plan) } catch let f as ImportFailure {
-            throw CLIError("\(f.underlying) — nothing was written to the team store")
+        let sink = try PGImportSink(store: team, sources: StreamImporter<PGImportSink>.sourceNames(plan), format: format)
+        let files: [StreamImporter<PGImportSink>.FileCount]
+        do {
+            files = try StreamImporter(sink: sink, options: options).run(plan)
+        } catch {
+            sink.abort(error)
+            if error is CancellationError { throw CLIError("interrupted — nothing was written to the team store") }
+            throw CLIError("\(error) — nothing was written to the team store")
         }
         let t1 = Date()
-        if !quiet { warn("read and checked: \(local.line); moving into \(team.displayURL)") }
-        let r = try team.mergeImport(from: staging, sources: plan.inputs.map { $0.path == "-" ? "<stdin>" : $0.path },
-                                     progress: quiet ? nil : { warn("  \($0)") })
+        let r = try sink.finish(bytesRead: files.reduce(0) { $0 + $1.bytes },
+                                progress: quiet ? nil : { warn("  \($0)") })
         let secs = Date().timeIntervalSince(t0)
         if json {
-            let out: [String: Any] = ["run_id": r.runID, "status": "done", "stored": r.stored, "duplicate": r.duplicate,
-                                      "updated": r.updated, "rejected": r.rejected, "read_seconds": t1.timeIntervalSince(t0), "seconds": secs]
+            let out: [String: Any] = ["run_id": r.runID, "status": "done", "rows_read": r.staged + r.rejected, "stored": r.stored,
+                                      "duplicate": r.duplicate, "updated": r.updated, "rejected": r.rejected,
+                                      "rejects_already_recorded": r.rejectsAlreadyRecorded, "copy_format": format.rawValue,
+                                      "read_seconds": t1.timeIntervalSince(t0), "seconds": secs]
             print(String(decoding: try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys]), as: UTF8.self))
         } else if !quiet {
-            warn("import #\(r.runID) done: \(r.stored) new events, \(r.duplicate) duplicate, \(r.updated) accounts/items updated, \(r.rejected) rejected in \(String(format: "%.2f", secs)) s")
+            for f in files where files.count > 1 {
+                warn("  \(f.path): \(f.rowsRead) read, \(f.rejected) rejected")
+            }
+            let rate = secs > 0 ? " (\(Int(Double(r.staged + r.rejected) / secs)) rows/s)" : ""
+            var line = "import #\(r.runID) done: \(r.stored) new events, \(r.duplicate) duplicate, \(r.updated) accounts/items updated, \(r.rejected) rejected in \(String(format: "%.2f", secs)) s\(rate)"
+            if r.rejected > 0 { line += "; see `riskdesk rejects --run \(r.runID)`" }
+            warn(line)
         }
     }
 }

@@ -1,0 +1,186 @@
+import Foundation
+import RiskStore
+import XCTest
+
+/// The streamed import into a team store (COPY straight from the readers, merged on the
+/// server) against a local import of the same files, a killed import, and the loose ends of
+/// `store copy` (claim expiry, rejects that aren't UTF-8). A real server and real processes.
+final class TeamStreamImportTests: TeamStoreTestCase {
+    /// A simulated export, made awkward: rejects of several kinds (one not UTF-8), an event id
+    /// twice in the file with different rows (the first wins), an account described twice
+    /// (the last wins).
+    func awkwardExport() throws -> (dir: String, account: String) {
+        let out = dir + "/sim"
+        let r = try CLI.run(["simulate", "--out", out, "--accounts", "120", "--days", "2", "--seed", "11", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        try? FileManager.default.removeItem(atPath: out + "/truth.csv")
+        let events = try String(contentsOfFile: out + "/events.csv", encoding: .utf8).split(separator: "\n").map(String.init)
+        let first = events[1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        var again = first
+        again[3] = again[3] == "view" ? "login" : "view"          // same event_id, another type: a duplicate
+        var tail = Data((again.joined(separator: ",") + "\nbad-1,not-a-time,acct_x,view\n,2026-01-01T00:00:00Z,,view\n").utf8)
+        tail.append(contentsOf: Array("bad-2,2026-01-01T00:00:00Z,acct_".utf8) + [0xFF, 0xFE] + Array(",view\n".utf8))
+        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: out + "/events.csv"))
+        h.seekToEndOfFile(); h.write(tail); h.closeFile()
+        let accounts = try String(contentsOfFile: out + "/accounts.csv", encoding: .utf8).split(separator: "\n").map(String.init)
+        var changed = accounts[1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        let cc = accounts[0].split(separator: ",").firstIndex(of: "country")!
+        changed[cc] = changed[cc] == "ZZ" ? "YY" : "ZZ"
+        let a = try FileHandle(forWritingTo: URL(fileURLWithPath: out + "/accounts.csv"))
+        a.seekToEndOfFile(); a.write(Data((changed.joined(separator: ",") + "\n").utf8)); a.closeFile()
+        return (out, changed[0])
+    }
+
+    func testStreamedImportStoresAndRejectsExactlyAsALocalImport() throws {
+        let (sim, account) = try awkwardExport()
+        let local = try CLI.run(["import", "--json", "--store", store, sim])
+        XCTAssertEqual(local.status, 0, local.stderr)
+        let lead = try addRole("lead", .lead)
+        for format in ["binary", "text"] {
+            // A fresh team store per format.
+            let owner = try PGConnection(url: ownerURL)
+            if format == "text" {
+                try owner.exec("TRUNCATE events, event_ids, accounts, items, links, event_hourly, rejects, import_runs CASCADE")
+            }
+            let r = try CLI.run(["import", "--json", "--copy-format", format, "--store", lead, sim])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let obj = try jsonObject(r.stdout)
+            let l = try jsonObject(local.stdout)
+            XCTAssertEqual(obj["rejected"] as? Int, l["rejected"] as? Int, format)
+            XCTAssertEqual(obj["duplicate"] as? Int, l["duplicate"] as? Int, format)
+            let s = try Store(path: store, readOnly: true)
+            let ev = "SELECT event_id, ts, account_id, type, device_id, ip, country, session_id, item_id, seller_id, order_id, quantity, amount, currency, coupon_id, payment_id, address_id, target_id, rating, status, text, extra FROM events ORDER BY event_id"
+            XCTAssertEqual(try owner.rows(ev), try s.db.rows(ev), "events (\(format))")
+            let ac = "SELECT account_id, created_at, kind, country, email, phone, extra, n_events, first_seen, last_seen FROM accounts ORDER BY account_id"
+            XCTAssertEqual(try owner.rows(ac), try s.db.rows(ac), "accounts (\(format))")
+            let it = "SELECT item_id, seller_id, title, category, price, currency, limited, drop_at, extra FROM items ORDER BY item_id"
+            XCTAssertEqual(try owner.rows(it), try s.db.rows(it), "items (\(format))")
+            let lk = "SELECT kind, value, account_id, events, first_ts, last_ts FROM links ORDER BY kind, value, account_id"
+            XCTAssertEqual(try owner.rows(lk), try s.db.rows(lk), "links (\(format))")
+            let hr = "SELECT hour, type, n FROM event_hourly ORDER BY hour, type"
+            XCTAssertEqual(try owner.rows(hr), try s.db.rows(hr), "hourly counts (\(format))")
+            // The same rejects: file, line, kind, reason, and the record's bytes.
+            let rj = "SELECT source, line, kind, reason, raw_hash FROM rejects ORDER BY source, line"
+            XCTAssertEqual(try owner.rows(rj), try s.db.rows(rj), "rejects (\(format))")
+            XCTAssertEqual(try owner.int("SELECT count(*) FROM rejects WHERE reason = 'invalid UTF-8'"), 1)
+            // The account described twice: its last row, as locally.
+            XCTAssertEqual(try owner.scalar("SELECT country FROM accounts WHERE account_id = $1", [.text(account)]),
+                           try s.db.scalar("SELECT country FROM accounts WHERE account_id = ?", [.text(account)]))
+            // Event ids follow the file order.
+            XCTAssertEqual(try owner.int("""
+                SELECT count(*) FROM (SELECT id, lag(id) OVER (ORDER BY ts, event_id) AS prev FROM events) x WHERE id < prev
+                """), try s.db.int("SELECT count(*) FROM (SELECT id, lag(id) OVER (ORDER BY ts, event_id) AS prev FROM events) WHERE id < prev"))
+
+            // Again: nothing new, nothing updated, the rejects already on record; staging empty.
+            let again = try CLI.run(["import", "--json", "--copy-format", format, "--store", lead, sim])
+            XCTAssertEqual(again.status, 0, again.stderr)
+            let o2 = try jsonObject(again.stdout)
+            XCTAssertEqual(o2["stored"] as? Int, 0)
+            XCTAssertEqual(o2["updated"] as? Int, 0)
+            XCTAssertEqual(o2["rejects_already_recorded"] as? Int, l["rejected"] as? Int)
+            XCTAssertEqual(try owner.rows(ev), try s.db.rows(ev), "events after a re-import (\(format))")
+            XCTAssertEqual(try owner.rows(lk), try s.db.rows(lk), "links after a re-import (\(format))")
+            XCTAssertEqual(try owner.int("SELECT count(*) FROM rejects"), try s.db.int("SELECT count(*) FROM rejects"))
+            XCTAssertEqual(try owner.int("SELECT count(*) FROM stage_events") + (try owner.int("SELECT count(*) FROM stage_rejects")), 0)
+        }
+    }
+
+    func testAKilledImportLeavesNothingHalfMerged() throws {
+        let fifo = dir + "/events.fifo"
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        // Opened read-write first (Linux: doesn't block), so the child's open of its stdin
+        // doesn't wait for a writer (posix_spawn returns only once the child has exec'd).
+        let w = open(fifo, O_RDWR)
+        XCTAssertGreaterThanOrEqual(w, 0)
+        defer { close(w) }
+        let child = try Spawn.start([CLI.binary, "import", "--kind", "events", "--store", ownerURL, "-"], env: CLI.environment([:]),
+                                    stdin: fifo, stdout: dir + "/imp.out", stderr: dir + "/imp.err")
+        // More than one COPY chunk (1 MiB): the server has rows when the client dies.
+        var text = header + "\n"
+        for i in 0..<20_000 {
+            text += "k\(i),2026-03-0\(1 + i % 9)T10:00:00Z,acct_\(i % 50),view,dev\(i % 7),10.0.0.\(i % 200),DE,s\(i),item\(i % 30),,,,,,,,,,,,a fairly long piece of text so that the rows add up\n"
+        }
+        // Written without blocking, with a deadline: a child that stopped reading fails the test, not hangs it.
+        _ = fcntl(w, F_SETFL, O_NONBLOCK)
+        let bytes = Array(text.utf8)
+        var off = 0
+        let writeDeadline = Date().addingTimeInterval(60)
+        while off < bytes.count && Date() < writeDeadline && child.isRunning {
+            let n = bytes[off...].withUnsafeBytes { Glibc.write(w, $0.baseAddress, $0.count) }
+            if n > 0 { off += n } else { usleep(2_000) }
+        }
+        XCTAssertEqual(off, bytes.count, "the import stopped reading its input: \((try? String(contentsOfFile: dir + "/imp.err", encoding: .utf8)) ?? "")")
+        let owner = try PGConnection(url: ownerURL)
+        var copying: Int64 = 0
+        let deadline = Date().addingTimeInterval(30)
+        while copying == 0 && Date() < deadline {
+            copying = try owner.int("SELECT coalesce(sum(tuples_processed), 0) FROM pg_stat_progress_copy WHERE relid = 'stage_events'::regclass")
+            if copying == 0 { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        XCTAssertGreaterThan(copying, 0, "the import never started its COPY")
+        child.signal(SIGKILL)
+        _ = child.wait()
+        var alive: Int64 = 1
+        for _ in 0..<100 where alive > 0 {
+            alive = try owner.int("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'")
+            if alive > 0 { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        XCTAssertEqual(alive, 0)
+        for t in ["events", "event_ids", "accounts", "links", "event_hourly", "stage_events", "stage_rejects"] {
+            XCTAssertEqual(try owner.int("SELECT count(*) FROM \(t)"), 0, t)
+        }
+        XCTAssertEqual(try owner.int("SELECT count(*) FROM pg_inherits WHERE inhparent = 'events'::regclass"), 0, "no partition left behind")
+        XCTAssertEqual(try owner.rows("SELECT status FROM import_runs").map { $0[0].description }, ["running"])
+        // The next import goes through whole.
+        let file = write("events.csv", text)
+        let r = try CLI.run(["import", "--json", "--store", ownerURL, file])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try owner.int("SELECT count(*) FROM events"), 20_000)
+    }
+
+    func testACopiedClaimGetsTheTeamStoresExpiry() throws {
+        let sim = dir + "/sim"
+        XCTAssertEqual(try CLI.run(["simulate", "--out", sim, "--accounts", "60", "--days", "2", "--seed", "3", "--quiet"]).status, 0)
+        try? FileManager.default.removeItem(atPath: sim + "/truth.csv")
+        XCTAssertEqual(try CLI.run(["import", "--store", store, sim]).status, 0)
+        let s = try Store(path: store)
+        let ids = try s.db.rows("SELECT account_id FROM accounts ORDER BY account_id LIMIT 2").map { $0[0].description }
+        try s.claim(ids[0], analyst: "maria", source: "cli")
+        XCTAssertEqual(try CLI.run(["team", "init", "--claim-ttl", "3s", "--store", ownerURL]).status, 0)
+        let before = Int64(Date().timeIntervalSince1970 * 1000)
+        let r = try CLI.run(["store", "copy", store, ownerURL])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let after = Int64(Date().timeIntervalSince1970 * 1000)
+        let pg = try PGConnection(url: ownerURL)
+        let exp = try XCTUnwrap(try pg.scalar("SELECT claim_expires_at FROM cases WHERE account_id = $1", [.text(ids[0])]).int)
+        XCTAssertGreaterThanOrEqual(exp, before + 3000)
+        XCTAssertLessThanOrEqual(exp, after + 3000)
+        // Live until then: another analyst is refused; after it, the claim is free.
+        let ana = try addRole("ana", .analyst)
+        let refused = try CLI.run(["cases", "--claim", ids[0], "--store", ana])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("claimed by maria"), refused.stderr)
+        Thread.sleep(forTimeInterval: Double(max(0, exp - Int64(Date().timeIntervalSince1970 * 1000))) / 1000 + 0.3)
+        let taken = try CLI.run(["cases", "--claim", ids[0], "--store", ana])
+        XCTAssertEqual(taken.status, 0, taken.stderr)
+    }
+
+    func testRejectsThatAreNotUTF8CopyBackToALocalStore() throws {
+        var bytes = Data((header + "\n").utf8)
+        bytes.append(contentsOf: Array("e1,2026-01-01T00:00:00Z,acct_1,view\n".utf8))
+        bytes.append(contentsOf: Array("e2,2026-01-01T00:00:00Z,acct_".utf8) + [0xC3, 0x28, 0xFF] + Array(",view\n".utf8))
+        bytes.append(contentsOf: Array("e3,never,acct_\u{00E9},view\n".utf8))
+        let file = dir + "/events.csv"
+        try bytes.write(to: URL(fileURLWithPath: file))
+        XCTAssertEqual(try CLI.run(["import", "--store", store, file]).status, 0)
+        XCTAssertEqual(try CLI.run(["import", "--store", ownerURL, file]).status, 0)
+        let back = dir + "/back.db"
+        let r = try CLI.run(["store", "copy", ownerURL, back])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let sql = "SELECT line, reason, typeof(raw), raw, raw_hash FROM rejects ORDER BY line"
+        let local = try Store(path: store, readOnly: true).db.rows(sql)
+        // A row too short, one not UTF-8 (kept as a blob), one with a bad time.
+        XCTAssertEqual(local.map { $0[2].description }, ["text", "blob", "text"])
+        XCTAssertEqual(try Store(path: back, readOnly: true).db.rows(sql), local)
+    }
+}
