@@ -319,6 +319,8 @@ public final class Importer {
     private var hourlyTypes: [[UInt8]] = []
     private var upsertHourly: Statement!
     private var stageLink: Statement!
+    /// Keeps event_id unique (schema v11: compact keys, no unique index over the strings).
+    private var dedupe: EventDedupe?
 
     private func countHourly(type: Slice, ts: Int64) {
         var t = hourlyTypes.firstIndex { type.equals($0) }
@@ -351,9 +353,8 @@ public final class Importer {
     private func prepareStatements() throws {
         let ev = ContractKind.events.fields.map(\.name)
         insertEvent = try db.prepare("""
-            INSERT INTO events(\(ev.joined(separator: ", ")), extra, run_id)
-            VALUES (\(Array(repeating: "?", count: ev.count + 2).joined(separator: ", ")))
-            ON CONFLICT(event_id) DO NOTHING
+            INSERT INTO events(\(ev.joined(separator: ", ")), extra, run_id, id)
+            VALUES (\(Array(repeating: "?", count: ev.count + 3).joined(separator: ", ")))
             """)
         let ac = ContractKind.accounts.fields.map(\.name)
         insertAccount = try db.prepare("""
@@ -426,6 +427,8 @@ public final class Importer {
         // other processes read throughout (writers wait for the busy timeout, then fail).
         var bulk = false
         var staged = false
+        var estimatedRows: Int64?
+        if let total = plan.totalBytes { estimatedRows = (plan.compressedInput ? total * 6 : total) / 160 }
         if options.indexMode != .keep && !options.follow {
             var large = options.indexMode == .rebuild
             var bigInput = large
@@ -452,6 +455,9 @@ public final class Importer {
                 // The store stays in WAL mode: readers (the workbench, `info`, `query`) keep
                 // reading while the import writes, and need no writer to recover after a kill.
                 try db.exec("PRAGMA synchronous = OFF")
+                // Nothing is written in random key order now (no index, links staged): the
+                // memory goes to the event-id sets instead of the page cache.
+                try db.exec("PRAGMA cache_size = -32768")
                 options.note?("large load into a small store: bigger batches, time index built once at the end")
             }
         }
@@ -461,6 +467,9 @@ public final class Importer {
             }
         }
 
+        if plan.inputs.contains(where: { $0.kind == .events }) {
+            dedupe = try EventDedupe(db: db, expectedRows: estimatedRows)
+        }
         var files: [FileSummary] = []
         var status = "done"
         var failure: Error?
@@ -483,6 +492,20 @@ public final class Importer {
         // SQLite's sorter (the merge's GROUP BY, index builds) may hold as much again as the
         // page cache: back to 32 MiB before sorting, so peak memory stays the load's.
         try db.exec("PRAGMA cache_size = -32768")
+        if let d = dedupe {
+            // This import's event keys into event_keys, sorted: one pass over its rows.
+            d.release()
+            dedupe = nil
+            report(phase: "adding event keys", file: "", done: 0, total: nil, force: true)
+            let t0 = Date()
+            do {
+                try db.transaction { for sql in EventKey.coverSQL { try db.exec(sql) } }
+            } catch {
+                // Added when a writer next opens the store.
+                if failure == nil { status = "failed"; failure = error }
+            }
+            indexSeconds += Date().timeIntervalSince(t0)
+        }
         if staged {
             links.stage = nil
             report(phase: "merging links", file: "", done: 0, total: nil, force: true)
@@ -540,6 +563,7 @@ public final class Importer {
         var pending = FileSummary(path: fs.path, kind: fs.kind, format: fs.format)
         try db.exec("BEGIN IMMEDIATE")
         var open = true
+        if input.kind == .events { try dedupe?.catchUpOthers() }
 
         func commit() throws {
             guard open else { return }
@@ -564,7 +588,7 @@ public final class Importer {
             lastCommit = Date()
         }
         func begin() throws {
-            if !open { try db.exec("BEGIN IMMEDIATE"); open = true }
+            if !open { try db.exec("BEGIN IMMEDIATE"); open = true; try dedupe?.catchUpOthers() }
         }
 
         do {
@@ -682,8 +706,16 @@ public final class Importer {
             return
         }
         st.bindInt(Int32(fields.count + 2), runID)
+        let eventID = slots.values[0]
+        let key = EventKey.hash(eventID.ptr, eventID.len)
+        if let d = dedupe {
+            if try d.contains(key: key, eventID.ptr!, eventID.len) { fs.duplicate += 1; return }
+            st.bindInt(Int32(fields.count + 3), d.nextID)
+        } else {
+            st.bindNull(Int32(fields.count + 3))
+        }
         try st.execute()
-        guard db.changes > 0 else { fs.duplicate += 1; return }
+        dedupe?.add(key: key, id: db.lastInsertRowID)
         fs.stored += 1
         let account = slots.values[2]
         let ts = lastTs

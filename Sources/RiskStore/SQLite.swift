@@ -92,6 +92,7 @@ public final class Database {
         self.handle = db
         self.path = path
         sqlite3_extended_result_codes(db, 1)
+        try registerEventKeyFunction()   // event_keys (schema v11) is keyed by it
     }
 
     deinit { sqlite3_close_v2(handle) }

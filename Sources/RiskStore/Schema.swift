@@ -363,6 +363,62 @@ public enum Schema {
             run_id      INTEGER
         );
         """),
+        Migration(version: 11, summary: "event ids de-duplicated through compact sorted keys, not a unique index over the strings", sql: """
+        -- `events` without the UNIQUE b-tree over event_id (large, and filled in random key order by
+        -- every import): the importer keeps event_id unique through `event_keys` (see docs/schema.md).
+        DROP VIEW events_iso;
+        CREATE TABLE events_v11 (
+            id          INTEGER PRIMARY KEY,
+            event_id    TEXT NOT NULL,                  -- unique: kept so by the importer (event_keys)
+            ts          INTEGER NOT NULL,               -- epoch ms UTC
+            account_id  TEXT NOT NULL,
+            type        TEXT,
+            device_id   TEXT,
+            ip          TEXT,
+            country     TEXT,
+            session_id  TEXT,
+            item_id     TEXT,
+            seller_id   TEXT,
+            order_id    TEXT,
+            quantity    INTEGER,
+            amount      REAL,
+            currency    TEXT,
+            coupon_id   TEXT,
+            payment_id  TEXT,
+            address_id  TEXT,
+            target_id   TEXT,
+            rating      INTEGER,
+            status      TEXT,
+            text        TEXT,
+            extra       TEXT,                           -- JSON object: fields beyond the contract
+            run_id      INTEGER                         -- import run that stored the row
+        );
+        INSERT INTO events_v11 SELECT id, event_id, ts, account_id, type, device_id, ip, country, session_id, item_id,
+            seller_id, order_id, quantity, amount, currency, coupon_id, payment_id, address_id, target_id, rating,
+            status, text, extra, run_id FROM events ORDER BY id;
+        DROP TABLE events;
+        ALTER TABLE events_v11 RENAME TO events;
+        CREATE INDEX idx_events_account_ts ON events(account_id, ts);
+        CREATE INDEX idx_events_ts ON events(ts);
+        CREATE INDEX idx_events_type_ts ON events(type, ts);
+        CREATE VIEW events_iso AS
+            SELECT id, event_id, strftime('%Y-%m-%dT%H:%M:%fZ', ts / 1000.0, 'unixepoch') AS time,
+                   account_id, type, device_id, ip, country, session_id, item_id, seller_id,
+                   order_id, quantity, amount, currency, coupon_id, payment_id, address_id,
+                   target_id, rating, status, text, extra, ts
+            FROM events;
+        -- key = riskdesk_event_key(event_id), a 64-bit hash; several ids may share a key (a
+        -- collision), so a hit is always verified against events.event_id.
+        CREATE TABLE event_keys (
+            key         INTEGER NOT NULL,
+            id          INTEGER NOT NULL,               -- events.id
+            PRIMARY KEY (key, id)
+        ) WITHOUT ROWID;
+        INSERT INTO event_keys(key, id) SELECT riskdesk_event_key(event_id), id FROM events ORDER BY 1, 2;
+        -- The highest events.id whose key is in event_keys (one row).
+        CREATE TABLE event_keys_covered (upto INTEGER NOT NULL);
+        INSERT INTO event_keys_covered(upto) SELECT coalesce(max(id), 0) FROM events;
+        """),
     ]
 
     public static var latestVersion: Int { migrations.last!.version }
@@ -373,4 +429,6 @@ public enum Schema {
 extension Schema {
     /// The version from which large imports stage links in `links_pending`.
     public static let pendingLinksVersion = 10
+    /// The version from which `event_keys` (not a unique index) keeps event ids unique.
+    public static let eventKeysVersion = 11
 }

@@ -119,6 +119,11 @@ public final class Store {
                        try db.int("SELECT EXISTS (SELECT 1 FROM links_pending)") == 1 {
                         for sql in Schema.mergePendingLinks { try db.exec(sql) }
                     }
+                    // Keys of events a killed import stored but had not yet added to event_keys.
+                    if schemaVersion >= Schema.eventKeysVersion,
+                       try db.int("SELECT (SELECT coalesce(max(id), 0) FROM events) > (SELECT upto FROM event_keys_covered)") == 1 {
+                        for sql in EventKey.coverSQL { try db.exec(sql) }
+                    }
                     for ix in Schema.rebuildableIndexes { try db.exec(ix.sql) }
                 }
                 if schemaVersion >= Schema.detectPidVersion {

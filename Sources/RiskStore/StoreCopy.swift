@@ -137,7 +137,12 @@ public struct StoreCopy {
                                               : " AND account_id = ANY($\(args.count)::text[])"
                 }
                 if let since = o.sinceMs, t.filter == .events { args.append(.int(since)); sql += " AND ts >= $\(args.count)" }
-                let ins = try dst.db.prepare("INSERT OR IGNORE INTO \(t.name) (\(cols.map { "\"\($0)\"" }.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: cols.count).joined(separator: ", ")))")
+                var insSQL = "INSERT OR IGNORE INTO \(t.name) (\(cols.map { "\"\($0)\"" }.joined(separator: ", "))) SELECT \((1...cols.count).map { "?\($0)" }.joined(separator: ", "))"
+                if t.name == "events", let e = cols.firstIndex(of: "event_id") {
+                    // No unique index on event_id (schema v11): an event the store already holds is skipped through event_keys.
+                    insSQL += " WHERE NOT EXISTS (SELECT 1 FROM event_keys k JOIN events e ON e.id = k.id WHERE k.key = riskdesk_event_key(?\(e + 1)) AND e.event_id = ?\(e + 1))"
+                }
+                let ins = try dst.db.prepare(insSQL)
                 var n = 0
                 try pg.cursor(sql, args, batch: 20_000) { page in
                     for var r in page.rows {
@@ -151,6 +156,7 @@ public struct StoreCopy {
                 counts.append((t.name, n))
                 o.progress?("\(t.name): \(n)")
             }
+            for sql in EventKey.coverSQL { try dst.db.exec(sql) }   // the copied events' keys
             try dst.db.exec("""
                 DELETE FROM event_hourly;
                 INSERT INTO event_hourly(hour, type, n)

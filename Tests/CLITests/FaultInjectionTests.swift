@@ -102,6 +102,9 @@ final class FaultInjectionTests: CLITestCase {
         // And the interrupted import completes on a rerun, with nothing twice.
         XCTAssertEqual(try CLI.run(["import", "--store", store, "--quiet", out + "/events.csv"]).status, 0)
         XCTAssertEqual(try db.int("SELECT count(*) FROM events"), try db.int("SELECT count(DISTINCT event_id) FROM events"))
+        // Every event's key is in event_keys (schema v11), whatever the kills interrupted.
+        XCTAssertEqual(try db.int("SELECT upto FROM event_keys_covered"), try db.int("SELECT coalesce(max(id), 0) FROM events"))
+        XCTAssertEqual(try db.int("SELECT count(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM event_keys k WHERE k.key = riskdesk_event_key(e.event_id) AND k.id = e.id)"), 0)
         try checkConsistent("after the rerun")
     }
 }

@@ -1,0 +1,220 @@
+import Foundation
+import RiskStore
+
+/// Keeps `events.event_id` unique during an import without a unique b-tree over the strings
+/// (schema v11, `EventKey`). In memory, per key only its top 32 bits:
+///   - `stored`: of every key in `event_keys` (4 bytes a stored event), loaded once in key
+///     order, when the input is big enough for that to beat probing `event_keys` row by row;
+///   - `recent` + `pending`: of every event above `event_keys_covered.upto` (this import's
+///     rows, and any another writer added), each with its id (8 bytes a row).
+/// A 32-bit match is only a candidate: it is confirmed by reading the stored `event_id` (by id,
+/// or through `event_keys` by the full key) and comparing it exactly, so neither a prefix nor a
+/// hash collision ever drops an event. Candidates are rare (~rows × stored / 2^32, plus true
+/// duplicates), so almost every row costs two in-memory searches and no b-tree access.
+final class EventDedupe {
+    private let db: Database
+    /// `event_keys_covered.upto`: events above it are not in `event_keys`.
+    let base: Int64
+    /// Highest events.id known to the sets (ours, or another writer's caught up).
+    private(set) var seen: Int64
+    private let probeStore: Bool
+
+    // Sorted biased top-32 bits of the stored keys.
+    private var stored: UnsafeMutablePointer<UInt32>?
+    private var storedCount = 0
+    // Sorted (biased prefix << 32 | id - base) of events above `base`.
+    private var recent: UnsafeMutablePointer<UInt64>?
+    private var recentCount = 0
+    private var recentCap = 0
+    // Open addressing (0 = empty) of the newest entries, merged into `recent` when full.
+    private var pending: [UInt64]
+    private var pendingCount = 0
+    private var pendingMask: Int
+    private static let pendingMax = 1 << 18
+
+    private let verifyStored: Statement
+    private let verifyByID: Statement
+    private let catchUp: Statement
+
+    /// - Parameter expectedRows: the input's estimated rows (nil: unknown); a small input
+    ///   into a big store probes `event_keys` instead of loading every key.
+    init(db: Database, expectedRows: Int64?) throws {
+        self.db = db
+        base = try db.int("SELECT upto FROM event_keys_covered")
+        seen = base
+        pending = Array(repeating: 0, count: Self.pendingMax * 2)
+        pendingMask = Self.pendingMax * 2 - 1
+        verifyStored = try db.prepare("""
+            SELECT 1 FROM event_keys k JOIN events e ON e.id = k.id WHERE k.key = ?1 AND e.event_id = ?2 LIMIT 1
+            """)
+        verifyByID = try db.prepare("SELECT 1 FROM events WHERE id = ?1 AND event_id = ?2")
+        catchUp = try db.prepare("SELECT id, riskdesk_event_key(event_id) FROM events WHERE id > ?1 ORDER BY id")
+        // Loading costs ~0.1 µs a stored key; a probe that misses the page cache 10-100 µs.
+        if let rows = expectedRows, rows * 64 < base { probeStore = true } else { probeStore = false }
+        if !probeStore && base > 0 { try loadStored() }
+        try catchUpOthers()
+    }
+
+    deinit {
+        stored?.deallocate()
+        free(recent)
+    }
+
+    /// Frees the sets (before the end-of-import sorts).
+    func release() {
+        stored?.deallocate(); stored = nil; storedCount = 0
+        free(recent); recent = nil; recentCount = 0; recentCap = 0
+        pending = []
+        pendingCount = 0
+    }
+
+    @inline(__always) static func prefix(_ key: Int64) -> UInt32 {
+        UInt32(truncatingIfNeeded: UInt64(bitPattern: key) >> 32) ^ 0x8000_0000
+    }
+
+    private func loadStored() throws {
+        let cap = Int(base) + 1024
+        stored = .allocate(capacity: cap)
+        var n = 0
+        var capNow = cap
+        try db.prepareEach("SELECT key FROM event_keys") { st in   // key order (the primary key)
+            while try st.step() {
+                if n == capNow {
+                    let bigger = UnsafeMutablePointer<UInt32>.allocate(capacity: capNow * 2)
+                    bigger.update(from: stored!, count: n)
+                    stored!.deallocate()
+                    stored = bigger
+                    capNow *= 2
+                }
+                stored![n] = Self.prefix(st.int(0))
+                n += 1
+            }
+        }
+        storedCount = n
+    }
+
+    /// Adds the events another writer stored since we last looked (call inside the write transaction).
+    func catchUpOthers() throws {
+        let st = catchUp
+        st.reset()
+        st.bindInt(1, seen)
+        while try st.step() {
+            if !st.isNull(1) { add(key: st.int(1), id: st.int(0)) }
+        }
+        st.reset()
+    }
+
+    /// True when an event with exactly this event_id is in the store (or earlier in this import).
+    func contains(key: Int64, _ p: UnsafeRawPointer, _ n: Int) throws -> Bool {
+        let pre = Self.prefix(key)
+        // This import's rows and others' recent ones: candidates by id.
+        if pendingCount > 0 {
+            var i = Int(truncatingIfNeeded: UInt64(pre) &* 0x9E37_79B9_7F4A_7C15 >> 20) & pendingMask
+            while pending[i] != 0 {
+                if UInt32(truncatingIfNeeded: pending[i] >> 32) == pre, try verify(id: pending[i], p, n) { return true }
+                i = (i + 1) & pendingMask
+            }
+        }
+        if recentCount > 0, let r = recent {
+            var i = Self.lowerBound(recentCount, pre) { UInt32(truncatingIfNeeded: r[$0] >> 32) }
+            while i < recentCount && UInt32(truncatingIfNeeded: r[i] >> 32) == pre {
+                if try verify(id: r[i], p, n) { return true }
+                i += 1
+            }
+        }
+        // The rest of the store.
+        if probeStore || (storedCount > 0 && containsStored(pre)) {
+            let st = verifyStored
+            st.reset()
+            st.bindInt(1, key)
+            st.bindText(2, p, n)
+            let hit = try st.step()
+            st.reset()
+            return hit
+        }
+        return false
+    }
+
+    @inline(__always)
+    private func verify(id packed: UInt64, _ p: UnsafeRawPointer, _ n: Int) throws -> Bool {
+        let st = verifyByID
+        st.reset()
+        st.bindInt(1, base + Int64(packed & 0xFFFF_FFFF))
+        st.bindText(2, p, n)
+        let hit = try st.step()
+        st.reset()
+        return hit
+    }
+
+    /// The id for the next event this import stores: above every id the sets know and above
+    /// `base`, so it is never one `event_keys` already covers (after deleted events, too).
+    var nextID: Int64 { seen + 1 }
+
+    /// Records an event stored with this id.
+    func add(key: Int64, id: Int64) {
+        precondition(id > base && id - base <= Int64(UInt32.max), "event id \(id) out of the import's range")
+        let v = UInt64(Self.prefix(key)) << 32 | UInt64(id - base)
+        var i = Int(truncatingIfNeeded: UInt64(Self.prefix(key)) &* 0x9E37_79B9_7F4A_7C15 >> 20) & pendingMask
+        while pending[i] != 0 { i = (i + 1) & pendingMask }
+        pending[i] = v
+        pendingCount += 1
+        if id > seen { seen = id }
+        if pendingCount >= Self.pendingMax { mergePending() }
+    }
+
+    /// Moves `pending` into the sorted `recent`, merging from the back in place.
+    private func mergePending() {
+        guard pendingCount > 0 else { return }
+        var batch = [UInt64]()
+        batch.reserveCapacity(pendingCount)
+        for v in pending where v != 0 { batch.append(v) }
+        batch.sort()
+        let total = recentCount + batch.count
+        if total > recentCap {
+            let cap = max(total, recentCap + recentCap / 2, 1 << 16)
+            // realloc: a large block grows in place (mremap), no second copy in memory.
+            recent = realloc(recent, cap * MemoryLayout<UInt64>.stride)!.assumingMemoryBound(to: UInt64.self)
+            recentCap = cap
+        }
+        let r = recent!
+        var i = recentCount - 1, j = batch.count - 1, k = total - 1
+        while j >= 0 {
+            if i >= 0 && r[i] > batch[j] { r[k] = r[i]; i -= 1 } else { r[k] = batch[j]; j -= 1 }
+            k -= 1
+        }
+        recentCount = total
+        for x in pending.indices { pending[x] = 0 }
+        pendingCount = 0
+    }
+
+    /// Is this prefix among the stored keys?
+    private func containsStored(_ pre: UInt32) -> Bool {
+        let a = stored!
+        let i = Self.lowerBound(storedCount, pre) { a[$0] }
+        return i < storedCount && a[i] == pre
+    }
+
+    /// First index whose prefix is >= pre in a sorted array of n: interpolation (the keys are
+    /// uniform hashes, so the guess lands within ~sqrt(n) of it), then galloping outwards, then
+    /// a binary search of the bracket.
+    @inline(__always)
+    static func lowerBound(_ n: Int, _ pre: UInt32, _ at: (Int) -> UInt32) -> Int {
+        if n == 0 { return 0 }
+        let g = min(n - 1, Int((UInt64(pre) &* UInt64(n)) >> 32))
+        var lo: Int, hi: Int   // invariant: at(lo) < pre <= at(hi), with at(-1) = -inf, at(n) = +inf
+        if at(g) < pre {
+            lo = g; hi = g + 1; var step = 2
+            while hi < n && at(hi) < pre { lo = hi; hi = g + step; step <<= 1 }
+            if hi > n { hi = n }
+        } else {
+            hi = g; lo = g - 1; var step = 2
+            while lo >= 0 && at(lo) >= pre { hi = lo; lo = g - step; step <<= 1 }
+            if lo < -1 { lo = -1 }
+        }
+        while hi - lo > 1 {
+            let m = (lo + hi) >> 1
+            if at(m) < pre { lo = m } else { hi = m }
+        }
+        return hi
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import XCTest
+@testable import RiskImport
+@testable import RiskStore
+
+/// event_id stays unique without a unique index (schema v11): within a file, across imports,
+/// whichever way the importer checks the store (keys loaded, or `event_keys` probed), and a
+/// key match is never taken for a duplicate without the exact event_id.
+final class EventDedupeTests: ImportTestCase {
+    func csv(_ ids: [String], ts: Int = 1000) -> String {
+        header + "\n" + ids.enumerated().map { "\($1),\(ts + $0),acc\($0 % 7),view,d\($0 % 3),,,,,,,,,,,,,,,,\n" }.joined()
+    }
+
+    func counts(_ s: ImportSummary) -> [Int64] { [s.stored, s.duplicate, s.rejected] }
+
+    func storedIDs() throws -> [String] {
+        try rows("SELECT event_id FROM events ORDER BY event_id").compactMap { $0[0].string }
+    }
+
+    /// Every event's key is in event_keys, the mark covers every event, and no id appears twice.
+    func assertKeysCover(file: StaticString = #filePath, line: UInt = #line) throws {
+        let s = try store()
+        XCTAssertEqual(try s.db.int("SELECT count(*) FROM events"), try s.db.int("SELECT count(DISTINCT event_id) FROM events"), file: file, line: line)
+        XCTAssertEqual(try s.db.int("SELECT count(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM event_keys k WHERE k.key = riskdesk_event_key(e.event_id) AND k.id = e.id)"), 0, file: file, line: line)
+        XCTAssertEqual(try s.db.int("SELECT upto FROM event_keys_covered"), try s.db.int("SELECT coalesce(max(id), 0) FROM events"), file: file, line: line)
+    }
+
+    func testDuplicatesAcrossImportsWhetherKeysAreLoadedOrProbed() throws {
+        var rng = SplitMix(seed: 17)
+        let first = (0..<3000).map { _ in "ev-\(rng.next() % 1_000_000_000)" }
+        let unique = Array(Set(first))
+        let s1 = try importPaths([write("events-a.csv", csv(first))]) { $0.batchRows = 500 }
+        XCTAssertEqual(counts(s1), [Int64(unique.count), Int64(first.count - unique.count), 0])
+        try assertKeysCover()
+        // A big input: every stored key is loaded. Half old ids, half new, some twice.
+        let old = Array(unique.prefix(1000)), new = (0..<1000).map { "new-\($0)" }
+        let second = old + new + new.prefix(100)
+        let s2 = try importPaths([write("events-b.csv", csv(second))]) { $0.batchRows = 300 }
+        XCTAssertEqual(counts(s2), [1000, 1100, 0])
+        try assertKeysCover()
+        // A small input into the (relatively) big store: event_keys is probed row by row.
+        let third = [unique[5], "tiny-1", unique[6], "tiny-1", new[3]]
+        let s3 = try importPaths([write("events-c.csv", csv(third))])
+        XCTAssertEqual(counts(s3), [1, 4, 0])
+        try assertKeysCover()
+        XCTAssertEqual(try storedIDs().count, unique.count + 1000 + 1)
+    }
+
+    /// Two ids whose keys share their top 32 bits (what the importer keeps in memory): both are
+    /// stored, each is a duplicate of itself only.
+    func testAPrefixMatchIsVerifiedAgainstTheStoredEventID() throws {
+        var seen: [UInt32: String] = [:]
+        var pair: (String, String)?
+        for n in 0..<400_000 {
+            let id = "c-\(n)"
+            let p = EventDedupe.prefix(EventKey.hash(id))
+            if let other = seen[p] { pair = (other, id); break }
+            seen[p] = id
+        }
+        let (a, b) = try XCTUnwrap(pair, "a 32-bit prefix collision among 400k ids")
+        XCTAssertNotEqual(EventKey.hash(a), EventKey.hash(b))
+        // In one file (the in-memory set of this import), then across imports (the stored keys).
+        XCTAssertEqual(counts(try importPaths([write("events-1.csv", csv([a, b, a]))])), [2, 1, 0])
+        XCTAssertEqual(counts(try importPaths([write("events-2.csv", csv([b, a, "x"]))])), [1, 2, 0])
+        // And with stored keys loaded: a large-enough input (many rows) beside the pair.
+        let filler = (0..<2000).map { "f-\($0)" }
+        XCTAssertEqual(counts(try importPaths([write("events-3.csv", csv(filler + [a, b]))]) { $0.batchRows = 700 }), [2000, 2, 0])
+        XCTAssertEqual(try storedIDs().filter { $0 == a || $0 == b }.count, 2)
+        try assertKeysCover()
+    }
+
+    /// Events another writer stores during an import (or without the importer) are seen.
+    func testEventsStoredBesideTheImporterAreDuplicates() throws {
+        try importPaths([write("events-a.csv", csv((0..<50).map { "a\($0)" }))])
+        let s = try store()
+        // Written after the store was opened (so no open has covered them yet).
+        try Database(path: storePath).exec("INSERT INTO events(event_id, ts, account_id) VALUES ('sql-1', 5, 'z'), ('sql-2', 6, 'z')")
+        var o = ImportOptions()
+        o.batchRows = 4
+        let plan = try ImportPlan(paths: [write("events-b.csv", csv(["sql-1", "a3", "b1", "sql-2", "b2"]))], options: o)
+        let sum = try Importer(store: s, options: o).run(plan)
+        XCTAssertEqual(counts(sum), [2, 3, 0])
+        try assertKeysCover()
+    }
+
+    /// Deleting the newest events must not let a later import reuse ids event_keys covers.
+    func testDeletedNewestEventsDoNotBreakDedupe() throws {
+        try importPaths([write("events-a.csv", csv((0..<40).map { "a\($0)" }))])
+        try Database(path: storePath).exec("DELETE FROM events WHERE id > 30")
+        let ids = ["n1", "n2", "a35", "a2"]
+        XCTAssertEqual(counts(try importPaths([write("events-b.csv", csv(ids))])), [3, 1, 0])   // a35 was deleted: stored again
+        XCTAssertEqual(counts(try importPaths([write("events-b.csv", csv(ids))])), [0, 4, 0])
+        XCTAssertGreaterThan(try one("SELECT min(id) FROM events WHERE event_id IN ('n1', 'n2', 'a35')").int ?? 0, 40)
+        try assertKeysCover()
+    }
+}
+
+/// Seeded generator for test data.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
