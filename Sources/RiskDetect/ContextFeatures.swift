@@ -10,9 +10,10 @@ import Foundation
 ///   account's home country. A traveller keeps their phone; a power user's second device is used
 ///   for weeks; a stolen password is used from a fresh device for a day.
 /// - `equipment_meetings`: distinct targets (item, account) on which the account acted on the
-///   same day as another account it shares a device or an IP with (both shared by at most
-///   `maxSharers` accounts), in crowds of at most `maxCrowd`. Households and offices share
-///   equipment but act on their own; farm members act together.
+///   same day as another account it shares a device with (a device of at most `maxSharers`
+///   accounts), in crowds of at most `maxCrowd`. Households share devices but act on their
+///   own; farm members act together. IPs are left out: a VPN exit or a carrier NAT puts
+///   strangers with the same habits (the same live shows) behind one address.
 enum ContextFeatures {
     static let names = ["new_device_sensitive", "equipment_meetings"]
     static let maxSharers = 50
@@ -71,7 +72,6 @@ enum ContextFeatures {
             for e32 in t.events(of: a) {
                 let e = Int(e32)
                 if t.device[e] >= 0 { idPairs.append(UInt64(UInt32(t.device[e])) << 32 | UInt64(a)) }
-                if t.ip[e] >= 0 { idPairs.append((UInt64(1) << 63 | UInt64(UInt32(t.ip[e])) << 32) | UInt64(a)) }
             }
         }
         idPairs.sort()

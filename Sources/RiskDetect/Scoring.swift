@@ -272,7 +272,7 @@ public struct Anomaly {
         case "new_device_sensitive": value = String(format: "%.0f", expm1(Double(v)))
             return bare ? value : "\(value) orders/address changes/resets from a fresh device (×2 abroad)"
         case "equipment_meetings": value = String(Int(expm1(Double(v)).rounded()))
-            return bare ? value : "met accounts sharing its device or IP on \(value) targets the same day"
+            return bare ? value : "met accounts sharing its device on \(value) targets the same day"
         default: value = String(Int(expm1(Double(v)).rounded()))
         }
         return bare ? value : "\(value) \(label)"
