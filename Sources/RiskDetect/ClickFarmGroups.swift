@@ -111,7 +111,7 @@ extension ClickFarmDetector {
         idPairs = []
         try cancel.check()
         // Seeds: groups whose accounts met on the same target and day far more than chance.
-        struct Seed { var members: [Int32]; var meetings: Set<Int32>; var surprise: Double; var label: String }
+        struct Seed { var members: [Int32]; var meetings: Set<Int32>; var surprise: Double; var label: String; var together: [Int32: Int32] }
         var seeds: [Seed] = []
         let tested = Double(max(1, groups.count))
         var count: [Int32: Int32] = [:]
@@ -124,7 +124,8 @@ extension ClickFarmDetector {
                 for q in Int(accStart[Int(a)])..<Int(accStart[Int(a) + 1]) { count[accBuckets[q], default: 0] += 1 }
             }
             var meetings = Set<Int32>(), met = Set<UInt64>()
-            for (b, c) in count where c >= 2 { meetings.insert(b); met.insert(target(b)) }
+            var together: [Int32: Int32] = [:]
+            for (b, c) in count where c >= 2 { meetings.insert(b); met.insert(target(b)); together[b] = c }
             guard met.count >= 3 else { continue }
             let expected = (sumN * sumN - sumN2) / 2 * collision
             let s = Significance.surprise(Significance.logPoissonTail(met.count, expected)) - log10(tested)
@@ -133,7 +134,7 @@ extension ClickFarmDetector {
             }
             guard s >= 1 else { continue }
             let label = g.isDevice ? "device \(t.devices.string(g.id))" : "IP \(t.ips.string(g.id))"
-            seeds.append(Seed(members: g.members, meetings: meetings, surprise: s, label: label))
+            seeds.append(Seed(members: g.members, meetings: meetings, surprise: s, label: label, together: together))
         }
         guard !seeds.isEmpty else { return [] }
         try cancel.check()
@@ -159,16 +160,30 @@ extension ClickFarmDetector {
             var jobs = Set<Int32>()
             var why: [Int32: (strength: Double, reason: String)] = [:]
             let seedSurprise = ss.map { seeds[$0].surprise }.max()!
+            // Jobs: actions three or more of a group's accounts met on (two meeting once is
+            // what a couple browsing the same shop does).
             for s in ss {
-                jobs.formUnion(seeds[s].meetings)
+                for (b, c) in seeds[s].together where c >= 3 { jobs.insert(b) }
             }
-            // Seed accounts that took part in a meeting.
+            // Seed accounts whose own meetings with the group are beyond chance: distinct
+            // targets met against the expected Σ over its partners nₐ·n_b·c (Poisson, corrected
+            // for the group's size). A relative who browses the same shops on the family phone
+            // meets the others now and then, as strangers would; the recruiting test below
+            // decides for accounts with only a meeting or two.
             var members = Set<Int32>()
             for s in ss {
+                var groupActions = 0.0
+                for b in seeds[s].members { groupActions += Double(actions(Int(b))) }
                 for a in seeds[s].members {
-                    var joined = 0
-                    for q in Int(accStart[Int(a)])..<Int(accStart[Int(a) + 1]) where seeds[s].meetings.contains(accBuckets[q]) { joined += 1 }
-                    guard joined > 0 else { continue }
+                    var joined = Set<UInt64>()
+                    for q in Int(accStart[Int(a)])..<Int(accStart[Int(a) + 1]) where seeds[s].meetings.contains(accBuckets[q]) {
+                        joined.insert(target(accBuckets[q]))
+                    }
+                    guard !joined.isEmpty else { continue }
+                    let own = Double(actions(Int(a)))
+                    let expected = own * (groupActions - own) * collision
+                    let sa = Significance.surprise(Significance.logPoissonTail(joined.count, expected)) - log10(Double(seeds[s].members.count))
+                    guard sa >= 1 else { continue }
                     members.insert(a)
                     let strength = min(0.9, 0.55 + 0.35 * Stat.ramp(seeds[s].surprise, 1, 6))
                     if (why[a]?.strength ?? 0) < strength {

@@ -111,6 +111,10 @@ public final class DetectionEngine {
         let storePath = store.path
         DispatchQueue.concurrentPerform(iterations: jobs) { j in
             if cancel.isCancelled { return }
+            // Each stage is reported as it starts (a cancel may land on that report).
+            lock.lock()
+            progress(j < detectors.count ? detectors[j].name : "rule \(rules.rules[j - detectors.count].id)", 0.3 + 0.65 * done / steps)
+            lock.unlock()
             let s = Date()
             var out: (findings: [Finding], report: DetectorReport)
             if j < detectors.count {
@@ -147,7 +151,6 @@ public final class DetectionEngine {
             lock.lock()
             results[j] = out
             done += 1
-            progress(out.report.name, 0.3 + 0.65 * done / steps)
             lock.unlock()
         }
         if let cancelled { throw cancelled }
