@@ -23,6 +23,11 @@ public struct ClickFarmDetector: Detector {
     /// Lockstep is looked for at several window lengths (a third of, once and four times
     /// `windowMs`): a farm told to act "within five minutes" and one given an hour both show.
     public var windowFactors: [Double] = [1.0 / 3, 1, 4]
+    /// Farms found through shared equipment whose accounts meet on the same target and day
+    /// (ClickFarmGroups.swift): members who join too few jobs for pair lockstep.
+    public var equipmentGroups = true
+    public var maxDayBucket = 200
+    public var maxIdentifierGroup = 400
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
         guard t.count > 0 else { return [] }
@@ -33,6 +38,7 @@ public struct ClickFarmDetector: Detector {
             try cancel.check()
             all += try runWindow(t, windowMs: max(60_000, Int64(Double(windowMs) * f)), cancel: cancel).map { (w, $0) }
         }
+        if equipmentGroups { all += try identifierLockstep(t, cancel: cancel).map { (windowFactors.count, $0) } }
         var label: [String: Int] = [:]
         var labels: [String] = []
         for (w, f) in all { let l = "\(w)/\(f.group ?? "")"; if label[l] == nil { label[l] = labels.count; labels.append(l) } }

@@ -99,60 +99,76 @@ public final class DetectionEngine {
         let t0 = Date()
         let table = try EventTable.load(from: store.database, cancel: cancel) { progress("loading events", 0.3 * $0) }
         let loadSeconds = Date().timeIntervalSince(t0)
+        let rules: (rules: [Rule], errors: [String]) = self.rules.map { Rule.load(catalog: $0) } ?? ([], [])
+        // Detectors and SQL rules run side by side (each reads the table or opens its own
+        // connection); results are kept in their fixed order, so the run is the same either way.
+        let detectors = self.detectors
+        let jobs = detectors.count + rules.rules.count
+        let steps = Double(jobs + 1)
+        let results = UnsafeMutableBufferPointer<(findings: [Finding], report: DetectorReport)?>.allocate(capacity: max(1, jobs))
+        results.initialize(repeating: nil)
+        defer { results.deallocate() }
+        let lock = NSLock()
+        var done = 0.0
+        var cancelled: Error?
+        let location = store.location
+        let dialect = store.database.dialect
+        DispatchQueue.concurrentPerform(iterations: jobs) { j in
+            if cancel.isCancelled { return }
+            // Each stage is reported as it starts (a cancel may land on that report).
+            lock.lock()
+            progress(j < detectors.count ? detectors[j].name : "rule \(rules.rules[j - detectors.count].id)", 0.3 + 0.65 * done / steps)
+            lock.unlock()
+            let s = Date()
+            var out: (findings: [Finding], report: DetectorReport)
+            if j < detectors.count {
+                let d = detectors[j]
+                do {
+                    let f = try d.run(table, cancel: cancel)
+                    out = (f, DetectorReport(name: d.name, seconds: Date().timeIntervalSince(s), findings: f.count,
+                                             accounts: Set(f.map(\.account)).count, error: nil))
+                } catch let e as CancelledError {
+                    lock.lock(); cancelled = e; lock.unlock(); return
+                } catch {
+                    out = ([], DetectorReport(name: d.name, seconds: Date().timeIntervalSince(s), findings: 0, accounts: 0, error: "\(error)"))
+                }
+            } else {
+                let r = rules.rules[j - detectors.count]
+                if let why = r.skipped(on: dialect) {
+                    out = ([], DetectorReport(name: "rule:\(r.id)", seconds: 0, findings: 0, accounts: 0, error: Self.skippedPrefix + why))
+                    lock.lock(); results[j] = out; done += 1; lock.unlock()
+                    return
+                }
+                do {
+                    var fs: [Finding] = []
+                    var accounts = Set<Int32>()
+                    for hit in try r.run(location: location, cancel: cancel) {
+                        guard let a = table.accounts.lookup(hit.account) else { continue }
+                        var f = Finding(account: a, detector: "rule:\(r.id)", riskType: r.riskType, strength: r.strength,
+                                        reason: hit.reason.map { "\(r.description): \($0)" } ?? r.description)
+                        if let ev = hit.evidence { f.rawEvidence = ev }
+                        fs.append(f)
+                        accounts.insert(a)
+                    }
+                    out = (fs, DetectorReport(name: "rule:\(r.id)", seconds: Date().timeIntervalSince(s), findings: fs.count, accounts: accounts.count, error: nil))
+                } catch let e as CancelledError {
+                    lock.lock(); cancelled = e; lock.unlock(); return
+                } catch {
+                    out = ([], DetectorReport(name: "rule:\(r.id)", seconds: Date().timeIntervalSince(s), findings: 0, accounts: 0, error: "\(error)"))
+                }
+            }
+            lock.lock()
+            results[j] = out
+            done += 1
+            lock.unlock()
+        }
+        if let cancelled { throw cancelled }
+        try cancel.check()
         var findings: [Finding] = []
         var reports: [DetectorReport] = []
-        let rules: (rules: [Rule], errors: [String]) = self.rules.map { Rule.load(catalog: $0) } ?? ([], [])
-        let steps = Double(detectors.count + rules.rules.count + rules.errors.count + 1)
-        var step = 0.0
-        for d in detectors {
-            try cancel.check()
-            progress(d.name, 0.3 + 0.65 * step / steps)
-            let s = Date()
-            do {
-                let f = try d.run(table, cancel: cancel)
-                findings += f
-                reports.append(DetectorReport(name: d.name, seconds: Date().timeIntervalSince(s), findings: f.count,
-                                              accounts: Set(f.map(\.account)).count, error: nil))
-            } catch let e as CancelledError {
-                throw e
-            } catch {
-                reports.append(DetectorReport(name: d.name, seconds: Date().timeIntervalSince(s), findings: 0, accounts: 0, error: "\(error)"))
-            }
-            step += 1
-        }
-        for e in rules.errors {
-            reports.append(DetectorReport(name: "rule", seconds: 0, findings: 0, accounts: 0, error: e))
-            step += 1
-        }
-        for r in rules.rules {
-            try cancel.check()
-            progress("rule \(r.id)", 0.3 + 0.65 * step / steps)
-            if let why = r.skipped(on: store.database.dialect) {
-                reports.append(DetectorReport(name: "rule:\(r.id)", seconds: 0, findings: 0, accounts: 0, error: Self.skippedPrefix + why))
-                step += 1
-                continue
-            }
-            let s = Date()
-            do {
-                var n = 0
-                var accounts = Set<Int32>()
-                for hit in try r.run(location: store.location, cancel: cancel) {
-                    guard let a = table.accounts.lookup(hit.account) else { continue }
-                    var f = Finding(account: a, detector: "rule:\(r.id)", riskType: r.riskType, strength: r.strength,
-                                    reason: hit.reason.map { "\(r.description): \($0)" } ?? r.description)
-                    if let ev = hit.evidence { f.rawEvidence = ev }
-                    findings.append(f)
-                    accounts.insert(a)
-                    n += 1
-                }
-                reports.append(DetectorReport(name: "rule:\(r.id)", seconds: Date().timeIntervalSince(s), findings: n, accounts: accounts.count, error: nil))
-            } catch let e as CancelledError {
-                throw e
-            } catch {
-                reports.append(DetectorReport(name: "rule:\(r.id)", seconds: Date().timeIntervalSince(s), findings: 0, accounts: 0, error: "\(error)"))
-            }
-            step += 1
-        }
+        for j in 0..<detectors.count { if let r = results[j] { findings += r.findings; reports.append(r.report) } }
+        for e in rules.errors { reports.append(DetectorReport(name: "rule", seconds: 0, findings: 0, accounts: 0, error: e)) }
+        for j in detectors.count..<jobs { if let r = results[j] { findings += r.findings; reports.append(r.report) } }
         try cancel.check()
         progress("scoring", 0.95)
         findings = Finding.deduplicated(findings)

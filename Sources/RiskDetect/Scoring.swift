@@ -124,6 +124,7 @@ public struct Anomaly {
     var x: [Float]
     var d: Int
     var medians: [[Float]]
+    var names: [String]
 
     /// Feature (behaviour column) and which tail is unusual: +1 high, −1 low.
     static let directions: [String: Int] = ["median_gap_log10s": -1, "age_at_first_event_days": -1]
@@ -131,9 +132,18 @@ public struct Anomaly {
 
     public static func compute(_ t: EventTable, features: [Float]? = nil) -> Anomaly {
         let n = t.accountCount
-        let d = AccountFeatures.names.count
-        let x = features ?? AccountFeatures.compute(t, strengths: [])
-        let names = AccountFeatures.behaviourNames
+        let full = AccountFeatures.names.count
+        let base = features ?? AccountFeatures.compute(t, strengths: [])
+        // The behaviour columns, then the anomaly layer's own (ContextFeatures.swift).
+        let names = AccountFeatures.behaviourNames + ContextFeatures.names
+        let nb = AccountFeatures.behaviourNames.count, nc = ContextFeatures.names.count
+        let d = names.count
+        let context = ContextFeatures.compute(t)
+        var x = [Float](repeating: 0, count: n * d)
+        for a in 0..<n {
+            for j in 0..<nb { x[a * d + j] = base[a * full + j] }
+            for j in 0..<nc { x[a * d + nb + j] = context[a * nc + j] }
+        }
         let cols = names.indices.filter { !skipped.contains(names[$0]) }
         // Peer groups: role × age bucket, merged into the role (then the store) when small.
         let end = t.ts.max() ?? 0
@@ -232,7 +242,7 @@ public struct Anomaly {
             let strong = min(1, max(0, (raw[a] - 8) / 8))
             units[a] = 0.01 + 0.09 * r + 0.8 * tail * tail * strong
         }
-        return Anomaly(raw: raw, rank: rank, units: units, top: top, peerName: peerName, peerOf: peerOf, x: x, d: d, medians: medians)
+        return Anomaly(raw: raw, rank: rank, units: units, top: top, peerName: peerName, peerOf: peerOf, x: x, d: d, medians: medians, names: names)
     }
 
     /// "unusual vs buyers, 1–12 months: 3,600 profile views (peers' median 0), …"
@@ -240,7 +250,7 @@ public struct Anomaly {
         guard a < top.count, !top[a].isEmpty else { return nil }
         let g = Int(peerOf[a])
         let parts = top[a].prefix(2).map { f -> String in
-            let name = AccountFeatures.behaviourNames[f.feature]
+            let name = names[f.feature]
             return "\(Anomaly.show(name, x[a * d + f.feature])) (peers' median \(Anomaly.show(name, medians[g][f.feature], bare: true)))"
         }
         return "unusual vs \(peerName[g]): " + parts.joined(separator: ", ")
@@ -259,6 +269,10 @@ public struct Anomaly {
         case "age_at_first_event_days": value = String(format: "%.0f days", expm1(Double(v)))
             return bare ? value : "first event \(value) after sign-up"
         case "mean_order_amount": value = String(format: "%.2f", expm1(Double(v)))
+        case "new_device_sensitive": value = String(format: "%.0f", expm1(Double(v)))
+            return bare ? value : "\(value) orders/address changes/resets from a fresh device (×2 abroad)"
+        case "equipment_meetings": value = String(Int(expm1(Double(v)).rounded()))
+            return bare ? value : "met accounts sharing its device on \(value) targets the same day"
         default: value = String(Int(expm1(Double(v)).rounded()))
         }
         return bare ? value : "\(value) \(label)"

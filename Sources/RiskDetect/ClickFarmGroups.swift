@@ -1,0 +1,249 @@
+import Foundation
+
+/// Farms whose members join only a few jobs each. Pair lockstep needs two members to meet
+/// again and again; a farm with a low join rate and a handful of jobs gives each pair one or
+/// two meetings, no more than chance. What such a farm cannot hide is that its accounts share
+/// equipment: a few phones or exits, each used by several members, and the accounts behind one
+/// of them act on the same (rare) target on the same day, job after job.
+///
+/// Decision rule, against the store's own distributions:
+/// - An *action* is (target, day): a view of an item, a follow, a profile view or a live view
+///   of an account. Crowds beyond `maxDayBucket` accounts carry no signal and are left out.
+/// - For every device and IP shared by 3…`maxIdentifierGroup` accounts, count the distinct
+///   targets on which two or more of its accounts met on the same day. Under independence the
+///   expected number of such meetings is Σ over pairs nₐ·n_b·c, where n is each account's number
+///   of actions and c the store's collision rate Σ(s/S)² over actions (how likely two actions
+///   land together given how popular targets are). A group is a seed when it met on at least
+///   three targets and the Poisson tail of that count, corrected for the number of groups
+///   tested, is below 1 in 10.
+/// - Seeds that share an account or a meeting are one farm; its jobs are its meetings. Then,
+///   three rounds: an account that joined two or more jobs (one, when it is on a device the farm
+///   uses) beyond what chance predicts for an account as active as it — Poisson tail with the
+///   store's crowd on those jobs as the mean, corrected for the accounts that could have — joins
+///   the farm, and actions three of its members met on become jobs too.
+///
+/// Assumes households and offices, who also share equipment, do not act together on the same
+/// rare target day after day (they are tested the same way and pass only if they do).
+extension ClickFarmDetector {
+    func identifierLockstep(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
+        let n = t.accountCount
+        guard t.count > 0, n > 0 else { return [] }
+        let nItems = Int64(t.items.count)
+        var minTs = Int64.max, maxTs = Int64.min
+        for e in 0..<t.count { minTs = min(minTs, t.ts[e]); maxTs = max(maxTs, t.ts[e]) }
+        let day: Int64 = 86_400_000
+        let days = UInt64((maxTs - minTs) / day + 1)
+        let accBits = UInt64(max(1, 64 - UInt64(n).leadingZeroBitCount))
+        let targets = UInt64(nItems) + UInt64(n)
+        guard (64 - (targets * days).leadingZeroBitCount) + Int(accBits) <= 63 else { return [] }
+        // (target, day, account), sorted and unique.
+        var packed: [UInt64] = []
+        packed.reserveCapacity(t.count / 2)
+        for e in 0..<t.count where t.account[e] >= 0 {
+            guard let target = Self.actionTarget(t, e, nItems: nItems) else { continue }
+            let key = UInt64(target) * days + UInt64((t.ts[e] - minTs) / day)
+            packed.append(key << accBits | UInt64(t.account[e]))
+        }
+        try cancel.check()
+        packed.sort()
+        let accMask = (UInt64(1) << accBits) - 1
+        // Buckets no larger than maxDayBucket; each account's buckets (CSR).
+        var bucketKey: [UInt64] = []
+        var bucketSize: [Int32] = []
+        var pairs: [(acc: Int32, bucket: Int32)] = []
+        var sumS = 0.0, sumS2 = 0.0
+        var i = 0
+        while i < packed.count {
+            let key = packed[i] >> accBits
+            var j = i
+            var members: [Int32] = []
+            while j < packed.count && packed[j] >> accBits == key {
+                if j == i || packed[j] != packed[j - 1] { members.append(Int32(packed[j] & accMask)) }
+                j += 1
+            }
+            if members.count <= maxDayBucket {
+                let b = Int32(bucketKey.count)
+                bucketKey.append(key); bucketSize.append(Int32(members.count))
+                for a in members { pairs.append((a, b)) }
+                sumS += Double(members.count); sumS2 += Double(members.count) * Double(members.count)
+            }
+            i = j
+        }
+        packed = []
+        guard sumS > 0 else { return [] }
+        let collision = sumS2 / (sumS * sumS)
+        var accStart = [Int32](repeating: 0, count: n + 1)
+        for p in pairs { accStart[Int(p.acc) + 1] += 1 }
+        for a in 0..<n { accStart[a + 1] += accStart[a] }
+        var fill = accStart
+        var accBuckets = [Int32](repeating: 0, count: pairs.count)
+        for p in pairs { accBuckets[Int(fill[Int(p.acc)])] = p.bucket; fill[Int(p.acc)] += 1 }
+        pairs = []
+        func actions(_ a: Int) -> Int { Int(accStart[a + 1] - accStart[a]) }
+        func target(_ b: Int32) -> UInt64 { bucketKey[Int(b)] / days }
+        try cancel.check()
+
+        // Identifier groups: accounts per shared device and per shared IP.
+        var idPairs: [UInt64] = []   // (kind·2³¹ + identifier) << 32 | account
+        for a in 0..<n {
+            for e32 in t.events(of: a) {
+                let e = Int(e32)
+                if t.device[e] >= 0 { idPairs.append(UInt64(UInt32(t.device[e])) << 32 | UInt64(a)) }
+                if t.ip[e] >= 0 { idPairs.append((UInt64(1) << 63 | UInt64(UInt32(t.ip[e])) << 32) | UInt64(a)) }
+            }
+        }
+        idPairs.sort()
+        var groups: [(isDevice: Bool, id: Int32, members: [Int32])] = []
+        i = 0
+        while i < idPairs.count {
+            let id = idPairs[i] >> 32
+            var j = i
+            var members: [Int32] = []
+            while j < idPairs.count && idPairs[j] >> 32 == id {
+                if j == i || idPairs[j] != idPairs[j - 1] { members.append(Int32(truncatingIfNeeded: idPairs[j] & 0xFFFF_FFFF)) }
+                j += 1
+            }
+            if members.count >= 3 && members.count <= maxIdentifierGroup {
+                groups.append((id >> 31 == 0, Int32(truncatingIfNeeded: id & 0x7FFF_FFFF), members))
+            }
+            i = j
+        }
+        idPairs = []
+        try cancel.check()
+        // Seeds: groups whose accounts met on the same target and day far more than chance.
+        struct Seed { var members: [Int32]; var meetings: Set<Int32>; var surprise: Double; var label: String; var together: [Int32: Int32] }
+        var seeds: [Seed] = []
+        let tested = Double(max(1, groups.count))
+        var count: [Int32: Int32] = [:]
+        for g in groups {
+            count.removeAll(keepingCapacity: true)
+            var sumN = 0.0, sumN2 = 0.0
+            for a in g.members {
+                let k = Double(actions(Int(a)))
+                sumN += k; sumN2 += k * k
+                for q in Int(accStart[Int(a)])..<Int(accStart[Int(a) + 1]) { count[accBuckets[q], default: 0] += 1 }
+            }
+            var meetings = Set<Int32>(), met = Set<UInt64>()
+            var together: [Int32: Int32] = [:]
+            for (b, c) in count where c >= 2 { meetings.insert(b); met.insert(target(b)); together[b] = c }
+            guard met.count >= 3 else { continue }
+            let expected = (sumN * sumN - sumN2) / 2 * collision
+            let s = Significance.surprise(Significance.logPoissonTail(met.count, expected)) - log10(tested)
+            if let debugLog {
+                debugLog("identifier group (\(g.isDevice ? "device" : "IP")): \(g.members.count) accounts met on \(met.count) targets, expected \(String(format: "%.3f", expected)), surprise \(String(format: "%.1f", s))")
+            }
+            guard s >= 1 else { continue }
+            let label = g.isDevice ? "device \(t.devices.string(g.id))" : "IP \(t.ips.string(g.id))"
+            seeds.append(Seed(members: g.members, meetings: meetings, surprise: s, label: label, together: together))
+        }
+        guard !seeds.isEmpty else { return [] }
+        try cancel.check()
+        // Seeds sharing an account or a meeting are one farm.
+        var ds = DisjointSet(seeds.count)
+        var byAccount: [Int32: Int32] = [:], byMeeting: [Int32: Int32] = [:]
+        for (s, seed) in seeds.enumerated() {
+            for a in seed.members { if let o = byAccount[a] { ds.union(o, Int32(s)) } else { byAccount[a] = Int32(s) } }
+            for b in seed.meetings { if let o = byMeeting[b] { ds.union(o, Int32(s)) } else { byMeeting[b] = Int32(s) } }
+        }
+        var farmsByRoot: [Int32: [Int]] = [:]
+        for s in seeds.indices { farmsByRoot[ds.find(Int32(s)), default: []].append(s) }
+        // Accounts per device, for "on a device the farm uses".
+        var deviceAccounts: [Int32: [Int32]] = [:]
+        for g in groups where g.isDevice { deviceAccounts[g.id] = g.members }
+        var active = 0, total = 0
+        for a in 0..<n where actions(a) > 0 { active += 1; total += actions(a) }
+        let mean = Double(total) / Double(max(1, active))
+        var out: [Finding] = []
+        var farmNo = 0
+        for root in farmsByRoot.keys.sorted() {
+            let ss = farmsByRoot[root]!
+            var jobs = Set<Int32>()
+            var why: [Int32: (strength: Double, reason: String)] = [:]
+            let seedSurprise = ss.map { seeds[$0].surprise }.max()!
+            // Jobs: actions three or more of a group's accounts met on (two meeting once is
+            // what a couple browsing the same shop does).
+            for s in ss {
+                for (b, c) in seeds[s].together where c >= 3 { jobs.insert(b) }
+            }
+            // Seed accounts whose own meetings with the group are beyond chance: distinct
+            // targets met against the expected Σ over its partners nₐ·n_b·c (Poisson, corrected
+            // for the group's size). A relative who browses the same shops on the family phone
+            // meets the others now and then, as strangers would; the recruiting test below
+            // decides for accounts with only a meeting or two.
+            var members = Set<Int32>()
+            for s in ss {
+                var groupActions = 0.0
+                for b in seeds[s].members { groupActions += Double(actions(Int(b))) }
+                for a in seeds[s].members {
+                    var joined = Set<UInt64>()
+                    for q in Int(accStart[Int(a)])..<Int(accStart[Int(a) + 1]) where seeds[s].meetings.contains(accBuckets[q]) {
+                        joined.insert(target(accBuckets[q]))
+                    }
+                    guard !joined.isEmpty else { continue }
+                    let own = Double(actions(Int(a)))
+                    let expected = own * (groupActions - own) * collision
+                    let sa = Significance.surprise(Significance.logPoissonTail(joined.count, expected)) - log10(Double(seeds[s].members.count))
+                    guard sa >= 1 else { continue }
+                    members.insert(a)
+                    let strength = min(0.9, 0.55 + 0.35 * Stat.ramp(seeds[s].surprise, 1, 6))
+                    if (why[a]?.strength ?? 0) < strength {
+                        why[a] = (strength, "shares a \(seeds[s].label) with \(seeds[s].members.count - 1) accounts that acted on the same target on the same day \(seeds[s].meetings.count) times (chance 1 in 10^\(Int((seeds[s].surprise + log10(tested)).rounded())))")
+                    }
+                }
+            }
+            for _ in 0..<3 {
+                try cancel.check()
+                var linked = Set<Int32>()
+                for a in members {
+                    for e32 in t.events(of: Int(a)) where t.device[Int(e32)] >= 0 {
+                        for b in deviceAccounts[t.device[Int(e32)]] ?? [] where !members.contains(b) { linked.insert(b) }
+                    }
+                }
+                var crowd = 0.0
+                for b in jobs { crowd += Double(bucketSize[Int(b)]) }
+                let chance = crowd / Double(max(1, active))
+                var joinedNow: [(Int32, Double, Int, Int)] = []
+                for a in 0..<n where !members.contains(Int32(a)) && actions(a) > 0 {
+                    var hits = 0
+                    var tg = Set<UInt64>()
+                    for q in Int(accStart[a])..<Int(accStart[a + 1]) where jobs.contains(accBuckets[q]) { hits += 1; tg.insert(target(accBuckets[q])) }
+                    let onDevice = linked.contains(Int32(a))
+                    guard hits >= (onDevice ? 1 : 2), tg.count >= min(3, hits) else { continue }
+                    let lambda = chance * min(10, max(0.1, Double(actions(a)) / mean))
+                    let s = Significance.surprise(Significance.logPoissonTail(hits, lambda)) - log10(onDevice ? Double(max(1, linked.count)) : Double(active))
+                    if s >= 1 { joinedNow.append((Int32(a), s, hits, tg.count)) }
+                }
+                if joinedNow.isEmpty { break }
+                for (a, s, hits, tgs) in joinedNow {
+                    members.insert(a)
+                    let strength = min(0.85, 0.5 + 0.35 * Stat.ramp(s, 1, 5)) * (0.8 + 0.2 * Stat.ramp(seedSurprise, 1, 6))
+                    why[a] = (strength, "joined \(hits) of the jobs of an equipment-sharing group (same target, same day) on \(tgs) targets; chance 1 in 10^\(Int(s.rounded()))\(linked.contains(a) ? "; on a device the group uses" : "")")
+                }
+                // Actions three members met on are the farm's jobs too.
+                var c: [Int32: Int32] = [:]
+                for a in members { for q in Int(accStart[Int(a)])..<Int(accStart[Int(a) + 1]) { c[accBuckets[q], default: 0] += 1 } }
+                for (b, k) in c where k >= 3 { jobs.insert(b) }
+            }
+            guard members.count >= minGroup else { continue }
+            farmNo += 1
+            let group = "equipment-farm-\(farmNo)"
+            let sortedMembers = members.sorted()
+            let jobKeys = Set(jobs.map { bucketKey[Int($0)] })
+            for a in sortedMembers {
+                guard let w = why[a] else { continue }
+                var evs: [Int64] = []
+                for e32 in t.events(of: Int(a)) where evs.count < 200 {
+                    let e = Int(e32)
+                    guard let target = Self.actionTarget(t, e, nItems: nItems) else { continue }
+                    let key = UInt64(target) * days + UInt64((t.ts[e] - minTs) / day)
+                    if jobKeys.contains(key) { evs.append(t.rowid[e]) }
+                }
+                out.append(Finding(account: a, detector: name, riskType: .clickFarm, strength: w.strength,
+                                   reason: w.reason + " — a \(members.count)-account group",
+                                   events: evs, linked: sortedMembers.filter { $0 != a }.prefix(100).map { t.accountID($0) },
+                                   group: group))
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+
+/// Behaviour features only the anomaly layer uses (the learnt model's feature set is left as
+/// it is, so stored models keep their columns). They describe *changes* and *company* rather
+/// than volume, which is what lets the layer find takeovers and farms with their detectors off:
+///
+/// - `new_device_sensitive`: orders, address changes and password resets made on a device the
+///   account started using after its first day and used on at most two days, when it had used
+///   another device before — counted twice when that device logged in from outside the
+///   account's home country. A traveller keeps their phone; a power user's second device is used
+///   for weeks; a stolen password is used from a fresh device for a day.
+/// - `equipment_meetings`: distinct targets (item, account) on which the account acted on the
+///   same day as another account it shares a device with (a device of at most `maxSharers`
+///   accounts), in crowds of at most `maxCrowd`. Households share devices but act on their
+///   own; farm members act together. IPs are left out: a VPN exit or a carrier NAT puts
+///   strangers with the same habits (the same live shows) behind one address.
+enum ContextFeatures {
+    static let names = ["new_device_sensitive", "equipment_meetings"]
+    static let maxSharers = 50
+    static let maxCrowd = 50
+
+    /// Row-major, `accountCount × names.count`; values log1p'd.
+    static func compute(_ t: EventTable) -> [Float] {
+        let n = t.accountCount
+        let w = names.count
+        var x = [Float](repeating: 0, count: n * w)
+        guard n > 0, t.count > 0 else { return x }
+        let day: Int64 = 86_400_000
+        // new_device_sensitive
+        var firstUse: [Int32: Int64] = [:]
+        var useDays: [Int32: Set<Int64>] = [:]
+        var foreign = Set<Int32>()
+        var countryCount: [Int32: Int] = [:]
+        for a in 0..<n {
+            firstUse.removeAll(keepingCapacity: true)
+            useDays.removeAll(keepingCapacity: true)
+            foreign.removeAll(keepingCapacity: true)
+            countryCount.removeAll(keepingCapacity: true)
+            var first = Int64.max
+            for e32 in t.events(of: a) {
+                let e = Int(e32)
+                if t.country[e] >= 0 { countryCount[t.country[e], default: 0] += 1 }
+                let d = t.device[e]
+                guard d >= 0 else { continue }
+                first = min(first, t.ts[e])
+                firstUse[d] = min(firstUse[d] ?? Int64.max, t.ts[e])
+                useDays[d, default: []].insert(t.ts[e] / day)
+            }
+            guard firstUse.count >= 2 else { continue }
+            var home = a < t.homeCountry.count ? t.homeCountry[a] : -1
+            if home < 0 { home = countryCount.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key ?? -1 }
+            for e32 in t.events(of: a) {
+                let e = Int(e32)
+                if t.device[e] >= 0 && t.country[e] >= 0 && home >= 0 && t.country[e] != home { foreign.insert(t.device[e]) }
+            }
+            var s = 0.0
+            for e32 in t.events(of: a) {
+                let e = Int(e32)
+                switch t.kind[e] {
+                case .order, .addressChange, .passwordReset: break
+                default: continue
+                }
+                let d = t.device[e]
+                guard d >= 0, let f = firstUse[d], f > first + day, (useDays[d]?.count ?? 0) <= 2 else { continue }
+                s += foreign.contains(d) ? 2 : 1
+            }
+            x[a * w] = Float(log1p(s))
+        }
+        // equipment_meetings
+        var idPairs: [UInt64] = []
+        for a in 0..<n {
+            for e32 in t.events(of: a) {
+                let e = Int(e32)
+                if t.device[e] >= 0 { idPairs.append(UInt64(UInt32(t.device[e])) << 32 | UInt64(a)) }
+            }
+        }
+        idPairs.sort()
+        var partners = [Set<Int32>](repeating: [], count: n)
+        var i = 0
+        while i < idPairs.count {
+            let id = idPairs[i] >> 32
+            var j = i
+            var members: [Int32] = []
+            while j < idPairs.count && idPairs[j] >> 32 == id {
+                if j == i || idPairs[j] != idPairs[j - 1] { members.append(Int32(truncatingIfNeeded: idPairs[j] & 0xFFFF_FFFF)) }
+                j += 1
+            }
+            if members.count >= 2 && members.count <= maxSharers {
+                for a in members { for b in members where b != a { partners[Int(a)].insert(b) } }
+            }
+            i = j
+        }
+        idPairs = []
+        let nItems = Int64(t.items.count)
+        var minTs = Int64.max
+        for e in 0..<t.count { minTs = min(minTs, t.ts[e]) }
+        var packed: [(key: Int64, acc: Int32)] = []
+        packed.reserveCapacity(t.count / 2)
+        for e in 0..<t.count where t.account[e] >= 0 {
+            guard let target = ClickFarmDetector.actionTarget(t, e, nItems: nItems) else { continue }
+            packed.append((target << 16 | (t.ts[e] - minTs) / day, t.account[e]))
+        }
+        packed.sort { ($0.key, $0.acc) < ($1.key, $1.acc) }
+        // unique (key, account)
+        var u = 0
+        for k in packed.indices where k == 0 || packed[k] != packed[u - 1] { packed[u] = packed[k]; u += 1 }
+        packed.removeLast(packed.count - u)
+        var met = [Set<Int64>](repeating: [], count: n)
+        i = 0
+        while i < packed.count {
+            var j = i
+            while j < packed.count && packed[j].key == packed[i].key { j += 1 }
+            if j - i >= 2 && j - i <= maxCrowd {
+                for p in i..<j {
+                    let a = packed[p].acc
+                    if partners[Int(a)].isEmpty { continue }
+                    for q in i..<j where q != p && packed[q].acc != a && partners[Int(a)].contains(packed[q].acc) {
+                        met[Int(a)].insert(packed[i].key >> 16)
+                        break
+                    }
+                }
+            }
+            i = j
+        }
+        for a in 0..<n where !met[a].isEmpty { x[a * w + 1] = Float(log1p(Double(met[a].count))) }
+        return x
+    }
+}
