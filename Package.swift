@@ -25,9 +25,11 @@ let package = Package(
                        providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
-        // libpq: the team store's PostgreSQL client (synchronous like sqlite3; COPY, PQcancel, LISTEN).
-        .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq",
-                       providers: [.apt(["libpq-dev"])]),
+        // libpq: the team store's PostgreSQL client (synchronous like sqlite3; COPY, PQcancel, LISTEN),
+        // opened by dlopen only when a PostgreSQL store is (not linked: most runs never need it).
+        // Providers: libpq-dev for the header at build time (`pg_config --includedir`), libpq5 at run time.
+        .target(name: "CLibPQ", cSettings: [.unsafeFlags(["-I/usr/include/postgresql"])],
+                linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
         .target(name: "RiskStore", dependencies: ["CSQLite", "CLibPQ"]),
         // The shipped themes, rules, saved queries and dashboards (generated from themes/ and
         // queries/ by scripts/gen-assets), layered under the user's and the project's folders.

@@ -82,6 +82,7 @@ public final class PGConnection {
     public init(url: String, applicationName: String = "riskdesk") throws {
         displayURL = PGConnection.redact(url)
         self.url = url
+        try PGConnection.loadLibPQ()
         let keys = ["dbname", "application_name", "client_encoding", "connect_timeout"]
         let values = [url, applicationName, "UTF8", "10"]
         // expand_dbname: the first "dbname" is a full URL; the rest add to it.
@@ -96,6 +97,16 @@ public final class PGConnection {
         cancelHandle = PQgetCancel(c)
         // Notices (e.g. "relation already exists, skipping") are not an analyst's business.
         PQsetNoticeProcessor(c, { _, _ in }, nil)
+    }
+
+    /// Loads libpq (once per process: it is opened by dlopen only when a team store is, so runs
+    /// that never touch one don't pay for it and its ~20 libraries). Throws when it can't be.
+    static func loadLibPQ() throws {
+        var err = [CChar](repeating: 0, count: 512)
+        if riskdesk_pq_load(&err, err.count) == 1 { return }
+        let library = String(cString: riskdesk_pq_library)
+        let reason = String(decoding: err.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        throw PGError("libpq (\(library)) could not be loaded: \(reason) — install libpq5 (apt install libpq5) to use a PostgreSQL store")
     }
 
     deinit {
