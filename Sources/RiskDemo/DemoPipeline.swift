@@ -55,6 +55,16 @@ public enum DemoPipeline {
     /// `o.workDirectory` when the store has no events yet, hands the folder to `importer`
     /// (the caller's team import: COPY into the server), then detects on the server. The
     /// ground truth goes to `truthPath` (a team store has no folder of its own).
+    /// Simulates the demo's marketplace into `dir` (contract files and truth.csv).
+    static func simulate(_ o: Options, into dir: String, note: (String) -> Void) throws -> SimSummary {
+        var cfg = SimConfig()
+        cfg.accounts = o.accounts; cfg.days = o.days; cfg.seed = o.seed
+        note("simulating \(o.accounts) accounts over \(o.days) days …")
+        let sim = try Simulator(cfg).run(outDir: dir)
+        note("  \(sim.events) events, \(sim.fraudAccounts) fraud accounts injected (\(String(format: "%.1f", sim.seconds)) s)")
+        return sim
+    }
+
     public static func runTeam(_ o: Options, store: CaseStore, truthPath truthDest: String, rules: AssetCatalog?,
                                detectors: [Detector] = DetectionEngine.standardDetectors(),
                                note: (String) -> Void = { _ in }, importer: (String) throws -> Void) throws -> Result {
@@ -63,12 +73,8 @@ public enum DemoPipeline {
             result.built = true
             let dir = o.workDirectory
             defer { try? FileManager.default.removeItem(atPath: dir) }
-            var cfg = SimConfig()
-            cfg.accounts = o.accounts; cfg.days = o.days; cfg.seed = o.seed
-            note("simulating \(o.accounts) accounts over \(o.days) days …")
-            let sim = try Simulator(cfg).run(outDir: dir)
+            let sim = try simulate(o, into: dir, note: note)
             result.simulation = sim
-            note("  \(sim.events) events, \(sim.fraudAccounts) fraud accounts injected (\(String(format: "%.1f", sim.seconds)) s)")
             let truthSource = (dir as NSString).appendingPathComponent("truth.csv")
             try? FileManager.default.removeItem(atPath: truthDest)
             try FileManager.default.copyItem(atPath: truthSource, toPath: truthDest)
@@ -101,12 +107,8 @@ public enum DemoPipeline {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
             let dir = o.workDirectory
             defer { try? FileManager.default.removeItem(atPath: dir) }
-            var cfg = SimConfig()
-            cfg.accounts = o.accounts; cfg.days = o.days; cfg.seed = o.seed
-            note("simulating \(o.accounts) accounts over \(o.days) days …")
-            let sim = try Simulator(cfg).run(outDir: dir)
+            let sim = try simulate(o, into: dir, note: note)
             result.simulation = sim
-            note("  \(sim.events) events, \(sim.fraudAccounts) fraud accounts injected (\(String(format: "%.1f", sim.seconds)) s)")
             // Ground truth stays next to the store for `riskdesk eval`, never imported.
             let truthDest = truthPath(forStore: path)
             let truthSource = (dir as NSString).appendingPathComponent("truth.csv")

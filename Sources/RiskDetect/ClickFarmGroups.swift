@@ -94,19 +94,10 @@ extension ClickFarmDetector {
         }
         idPairs.sort()
         var groups: [(isDevice: Bool, id: Int32, members: [Int32])] = []
-        i = 0
-        while i < idPairs.count {
-            let id = idPairs[i] >> 32
-            var j = i
-            var members: [Int32] = []
-            while j < idPairs.count && idPairs[j] >> 32 == id {
-                if j == i || idPairs[j] != idPairs[j - 1] { members.append(Int32(truncatingIfNeeded: idPairs[j] & 0xFFFF_FFFF)) }
-                j += 1
-            }
+        forEachIdentifierGroup(idPairs) { id, members in
             if members.count >= 3 && members.count <= maxIdentifierGroup {
                 groups.append((id >> 31 == 0, Int32(truncatingIfNeeded: id & 0x7FFF_FFFF), members))
             }
-            i = j
         }
         idPairs = []
         try cancel.check()

@@ -76,19 +76,10 @@ enum ContextFeatures {
         }
         idPairs.sort()
         var partners = [Set<Int32>](repeating: [], count: n)
-        var i = 0
-        while i < idPairs.count {
-            let id = idPairs[i] >> 32
-            var j = i
-            var members: [Int32] = []
-            while j < idPairs.count && idPairs[j] >> 32 == id {
-                if j == i || idPairs[j] != idPairs[j - 1] { members.append(Int32(truncatingIfNeeded: idPairs[j] & 0xFFFF_FFFF)) }
-                j += 1
-            }
+        forEachIdentifierGroup(idPairs) { _, members in
             if members.count >= 2 && members.count <= maxSharers {
                 for a in members { for b in members where b != a { partners[Int(a)].insert(b) } }
             }
-            i = j
         }
         idPairs = []
         let nItems = Int64(t.items.count)
@@ -106,7 +97,7 @@ enum ContextFeatures {
         for k in packed.indices where k == 0 || packed[k] != packed[u - 1] { packed[u] = packed[k]; u += 1 }
         packed.removeLast(packed.count - u)
         var met = [Set<Int64>](repeating: [], count: n)
-        i = 0
+        var i = 0
         while i < packed.count {
             var j = i
             while j < packed.count && packed[j].key == packed[i].key { j += 1 }

@@ -226,16 +226,7 @@ public final class PGConnection {
         } catch { failure = error }
         let endRC = failure == nil ? PQputCopyEnd(conn, nil) : PQputCopyEnd(conn, "client stopped the COPY")
         if endRC != 1 { failure = failure ?? PGError("COPY: ending failed: \(lastError)") }
-        var stored = 0
-        var serverError: PGError?
-        while let r = PQgetResult(conn) {
-            if PQresultStatus(r) == PGRES_COMMAND_OK {
-                stored = Int(String(cString: PQcmdTuples(r))) ?? 0
-            } else if serverError == nil {
-                serverError = error(of: r)
-            }
-            PQclear(r)
-        }
+        let (stored, serverError) = drainCopyResults()
         if let failure { throw failure }
         if let serverError { throw serverError }
         return stored
@@ -381,6 +372,21 @@ public final class PGConnection {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY, PGRES_COPY_IN, PGRES_COPY_OUT: return
         default: throw error(of: r)
         }
+    }
+
+    /// Reads a finished COPY's results: the rows it stored, and the server's first error.
+    func drainCopyResults() -> (stored: Int, error: PGError?) {
+        var stored = 0
+        var serverError: PGError?
+        while let r = PQgetResult(conn) {
+            if PQresultStatus(r) == PGRES_COMMAND_OK {
+                stored = Int(String(cString: PQcmdTuples(r))) ?? 0
+            } else if serverError == nil {
+                serverError = error(of: r)
+            }
+            PQclear(r)
+        }
+        return (stored, serverError)
     }
 
     func pgError(of r: OpaquePointer) -> PGError { error(of: r) }

@@ -377,16 +377,7 @@ extension PGConnection {
     @discardableResult
     func endCopyIn() throws -> Int {
         if PQputCopyEnd(conn, nil) != 1 { throw PGError("COPY: ending failed: \(lastError)", sqlstate: "08006") }
-        var stored = 0
-        var serverError: PGError?
-        while let r = PQgetResult(conn) {
-            if PQresultStatus(r) == PGRES_COMMAND_OK {
-                stored = Int(String(cString: PQcmdTuples(r))) ?? 0
-            } else if serverError == nil {
-                serverError = error(of: r)
-            }
-            PQclear(r)
-        }
+        let (stored, serverError) = drainCopyResults()
         if let serverError { throw serverError }
         return stored
     }
