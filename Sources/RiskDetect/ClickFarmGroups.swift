@@ -86,10 +86,11 @@ extension ClickFarmDetector {
         // Identifier groups: accounts per shared device and per shared IP.
         var idPairs: [UInt64] = []   // (kind·2³¹ + identifier) << 32 | account
         for a in 0..<n {
+            var lastDevice: Int32 = -1, lastIP: Int32 = -1   // an account's runs of one identifier add one pair
             for e32 in t.events(of: a) {
                 let e = Int(e32)
-                if t.device[e] >= 0 { idPairs.append(UInt64(UInt32(t.device[e])) << 32 | UInt64(a)) }
-                if t.ip[e] >= 0 { idPairs.append((UInt64(1) << 63 | UInt64(UInt32(t.ip[e])) << 32) | UInt64(a)) }
+                if t.device[e] >= 0 && t.device[e] != lastDevice { idPairs.append(UInt64(UInt32(t.device[e])) << 32 | UInt64(a)); lastDevice = t.device[e] }
+                if t.ip[e] >= 0 && t.ip[e] != lastIP { idPairs.append((UInt64(1) << 63 | UInt64(UInt32(t.ip[e])) << 32) | UInt64(a)); lastIP = t.ip[e] }
             }
         }
         idPairs.sort()

@@ -69,9 +69,10 @@ enum ContextFeatures {
         // equipment_meetings
         var idPairs: [UInt64] = []
         for a in 0..<n {
+            var last: Int32 = -1   // an account's runs of one device add one pair
             for e32 in t.events(of: a) {
                 let e = Int(e32)
-                if t.device[e] >= 0 { idPairs.append(UInt64(UInt32(t.device[e])) << 32 | UInt64(a)) }
+                if t.device[e] >= 0 && t.device[e] != last { idPairs.append(UInt64(UInt32(t.device[e])) << 32 | UInt64(a)); last = t.device[e] }
             }
         }
         idPairs.sort()

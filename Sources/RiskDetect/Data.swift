@@ -19,10 +19,26 @@ public struct Interner {
 
     public var count: Int { starts.count - 1 }
 
+    /// Eight bytes at a time (ids are handed out in insertion order, so the hash decides
+    /// only where a key sits in the table, never its id).
     @inline(__always) private static func hash(_ p: UnsafeRawBufferPointer) -> Int {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in p { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return Int(truncatingIfNeeded: h ^ (h >> 29))
+        let n = p.count
+        var h: UInt64 = 0x9e37_79b9_7f4a_7c15 ^ UInt64(n)
+        guard let base = p.baseAddress, n > 0 else { return Int(truncatingIfNeeded: h) }
+        var i = 0
+        while i + 8 <= n {
+            h = (h ^ base.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xff51_afd7_ed55_8ccd
+            h ^= h >> 29
+            i += 8
+        }
+        if i < n {
+            var w: UInt64 = 0
+            var k = 0
+            while i + k < n { w |= UInt64(base.load(fromByteOffset: i + k, as: UInt8.self)) << UInt64(8 * k); k += 1 }
+            h = (h ^ w) &* 0xff51_afd7_ed55_8ccd
+        }
+        h ^= h >> 33; h = h &* 0xc4ce_b9fe_1a85_ec53; h ^= h >> 33
+        return Int(truncatingIfNeeded: h)
     }
 
     @inline(__always) private func equals(_ id: Int32, _ p: UnsafeRawBufferPointer) -> Bool {

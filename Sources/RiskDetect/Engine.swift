@@ -113,8 +113,21 @@ public final class DetectionEngine {
         var cancelled: Error?
         let location = store.location
         let dialect = store.database.dialect
-        DispatchQueue.concurrentPerform(iterations: jobs) { j in
+        // The anomaly layer reads only the table, not the findings: it runs beside the
+        // detectors (as job `jobs`, started third, after the two longest detectors).
+        let anomalyJob = layers.anomaly ? jobs : nil
+        let anomalyBox = AnomalyBox()
+        var order = Array(0..<jobs)
+        if let anomalyJob { order.insert(anomalyJob, at: min(2, order.count)) }
+        DispatchQueue.concurrentPerform(iterations: order.count) { k in
+            let j = order[k]
             if cancel.isCancelled { return }
+            if j == anomalyJob {
+                let s = Date()
+                let a = Anomaly.compute(table)
+                lock.lock(); anomalyBox.value = (a, Date().timeIntervalSince(s)); lock.unlock()
+                return
+            }
             // Each stage is reported as it starts (a cancel may land on that report).
             lock.lock()
             progress(j < detectors.count ? detectors[j].name : "rule \(rules.rules[j - detectors.count].id)", 0.3 + 0.65 * done / steps)
@@ -172,7 +185,7 @@ public final class DetectionEngine {
         try cancel.check()
         progress("scoring", 0.95)
         findings = Finding.deduplicated(findings)
-        let layered = RiskScoring.run(table, findings: findings, layers: layers)
+        let layered = RiskScoring.run(table, findings: findings, layers: layers, anomaly: anomalyBox.value)
         return Evaluation(table: table, findings: findings, reports: reports + layered.reports, scores: layered.scores, loadSeconds: loadSeconds)
     }
 
@@ -249,4 +262,9 @@ public final class DetectionEngine {
         }
         return out
     }
+}
+
+/// The anomaly layer's result, computed beside the detectors, and the seconds it took.
+private final class AnomalyBox: @unchecked Sendable {
+    var value: (anomaly: Anomaly, seconds: Double)?
 }

@@ -25,8 +25,10 @@ public enum RiskScoring {
     }
 
     /// The scores, and a report line per layer (time, accounts it explains) for `detect`'s output.
+    /// `anomaly`: the anomaly layer already computed (with the seconds it took), e.g. beside the detectors.
     public static func run(_ t: EventTable, findings: [Finding], layers: ScoringLayers = ScoringLayers(),
-                           features: [Float]? = nil) -> (scores: [AccountScore], reports: [DetectorReport]) {
+                           features: [Float]? = nil,
+                           anomaly: (anomaly: Anomaly, seconds: Double)? = nil) -> (scores: [AccountScore], reports: [DetectorReport]) {
         let n = t.accountCount
         var out = DetectionEngine.combine(findings, accounts: n)
         var reports: [DetectorReport] = []
@@ -35,8 +37,8 @@ public enum RiskScoring {
         var u = det
         var extra = [String?](repeating: nil, count: n)
         if layers.anomaly {
-            let s = Date()
-            let a = Anomaly.compute(t, features: features)
+            let s = Date().addingTimeInterval(-(anomaly?.seconds ?? 0))
+            let a = anomaly?.anomaly ?? Anomaly.compute(t, features: features)
             var explained = 0
             for i in 0..<n {
                 u[i] += a.units[i]
