@@ -405,8 +405,8 @@ final class SourcesImportTests: ImportTestCase {
             }
             return csv
         }
-        let days = write("days.csv", events(0..<1500, pad: 0))
-        let day = write("day.csv", events(1500..<3500, pad: 1800))
+        let days = write("events-days.csv", events(0..<1500, pad: 0))
+        let day = write("events-day.csv", events(1500..<3500, pad: 1800))
         XCTAssertGreaterThan(try FileManager.default.attributesOfItem(atPath: day)[.size] as! Int, 160 * Int(Importer.dailyBatchFromRows))
         let dump = "SELECT kind, value, account_id, events, first_ts, last_ts FROM links ORDER BY 1, 2, 3"
         let acc = "SELECT account_id, n_events, first_seen, last_seen FROM accounts ORDER BY 1"
