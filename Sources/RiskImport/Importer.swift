@@ -22,6 +22,11 @@ public struct ImportOptions {
     public var kind: ContractKind?
     public var format: ContractFormat?
     public var batchRows = 20_000
+    /// True: an events input of more than ~20k rows (auto index mode, not --follow) commits
+    /// every 250k rows instead (`riskdesk import --batch N` sets false: N is kept).
+    public var autoBatch = true
+    /// Link aggregate entries at which a batch writes its links mid-batch (tests lower it).
+    var linkFlushEntries = LinkAggregator.stageFlushEntries
     public var follow = false
     public var indexMode = IndexMode.auto
     public var pollInterval = 0.2
@@ -345,6 +350,9 @@ public final class Importer {
     private var lastProgress = Date.distantPast
     private var rowsAll: Int64 = 0
 
+    /// Estimated rows above which an events import into an existing store commits every 250k rows.
+    static let dailyBatchFromRows: Int64 = 20_000
+
     public init(store: Store, options: ImportOptions = ImportOptions()) {
         self.store = store
         self.options = options
@@ -445,6 +453,14 @@ public final class Importer {
                 staged = true
                 links.stage = stageLink
                 if options.indexMode == .auto { options.batchRows = max(options.batchRows, 250_000) }
+            }
+            // The daily case (a day's events into a big store): one transaction per 250k rows
+            // too, so each page of the random-order trees it touches (account timeline, links,
+            // accounts) goes to the WAL once per import, not once per 20k rows. Small inputs
+            // (tests, a few edits) keep the batch asked for.
+            if options.indexMode == .auto && options.autoBatch, let est = estimatedRows, est > Self.dailyBatchFromRows,
+               plan.inputs.contains(where: { $0.kind == .events }) {
+                options.batchRows = max(options.batchRows, 250_000)
             }
             if large {
                 bulk = true
@@ -728,9 +744,10 @@ public final class Importer {
             if isView && (f == itemField || f == sellerField) { continue }
             links.add(kind: UInt8(k + 1), value: v, account: account, ts: ts)
         }
-        // Staged: the aggregate is appended to links_pending whenever it grows big, so a
-        // large batch (one commit) needs no more memory than a small one.
-        if links.stage != nil && links.count >= LinkAggregator.stageFlushEntries {
+        // The aggregate is written (appended to links_pending when staged, else upserted in key
+        // order) whenever it grows big, so a large batch (one commit) needs no more memory
+        // than a small one.
+        if links.count >= options.linkFlushEntries {
             try links.flush(link: upsertLink, account: upsertAccountStats, runID: runID)
         }
     }

@@ -390,6 +390,41 @@ final class SourcesImportTests: ImportTestCase {
         XCTAssertEqual(try one("SELECT sum(n_events) FROM accounts"), try one("SELECT count(*) FROM events"))
     }
 
+    func testADayInOneBigBatchMakesWhatSmallBatchesMake() throws {
+        // The daily case: a day's file (over ~20k estimated rows: long texts) into a store that
+        // holds the other days commits in one 250k-row batch, writing its links mid-batch
+        // whenever the aggregate grows past linkFlushEntries; the same as 97-row batches.
+        var state: UInt64 = 23
+        func draw(_ n: Int) -> Int { state = state &* 6364136223846793005 &+ 1442695040888963407; return Int((state >> 33) % UInt64(n)) }
+        func events(_ range: Range<Int>, pad: Int) -> String {
+            var csv = header + "\n"
+            for i in range {
+                let id = draw(10) == 0 ? "e\(draw(i + 1))" : "e\(i)"
+                let type = ["view", "order", "login"][draw(3)]
+                csv += "\(id),\(1000 + i * 10 + draw(10)),acc\(draw(60)),\(type),d\(draw(40)),10.0.\(draw(4)).\(draw(9)),,,it\(draw(50)),s\(draw(7)),,,,,,,,,,ok,\(String(repeating: "x", count: pad))\n"
+            }
+            return csv
+        }
+        let days = write("events-days.csv", events(0..<1500, pad: 0))
+        let day = write("events-day.csv", events(1500..<3500, pad: 1800))
+        XCTAssertGreaterThan(try FileManager.default.attributesOfItem(atPath: day)[.size] as! Int, 160 * Int(Importer.dailyBatchFromRows))
+        let dump = "SELECT kind, value, account_id, events, first_ts, last_ts FROM links ORDER BY 1, 2, 3"
+        let acc = "SELECT account_id, n_events, first_seen, last_seen FROM accounts ORDER BY 1"
+        try importPaths([days]) { $0.batchRows = 97; $0.autoBatch = false }
+        let small = try importPaths([day]) { $0.batchRows = 97; $0.autoBatch = false }
+        let (links1, accounts1, n1) = (try rows(dump), try rows(acc), try one("SELECT count(*) FROM events"))
+        XCTAssertGreaterThan(links1.count, 500)
+        try FileManager.default.removeItem(atPath: storePath)
+        try importPaths([days]) { $0.batchRows = 97; $0.autoBatch = false }
+        let big = try importPaths([day]) { $0.batchRows = 97; $0.linkFlushEntries = 64 }
+        XCTAssertEqual(big.stored, small.stored)
+        XCTAssertEqual(big.duplicate, small.duplicate)
+        XCTAssertEqual(try one("SELECT count(*) FROM events"), n1)
+        XCTAssertEqual(try rows(dump), links1)
+        XCTAssertEqual(try rows(acc), accounts1)
+        XCTAssertEqual(try one("SELECT sum(n_events) FROM accounts"), try one("SELECT count(*) FROM events"))
+    }
+
     func testPendingLinksAKilledImportLeftAreMergedOnTheNextOpen() throws {
         var csv = header + "\n"
         for i in 0..<10 { csv += "e\(i),\(1000 + i),acc\(i % 2),login,shared,,,,,,,,,,,,,,,ok,\n" }
