@@ -489,8 +489,15 @@ public enum PGSchema {
         SELECT count(*), min(ts), max(ts), max(id) INTO staged, lo, hi, top FROM stage_events WHERE session_pid = me;
         IF staged > 0 THEN
             -- Partitions for the months staged (this also holds the partition lock to commit:
-            -- imports into one store merge one at a time).
-            PERFORM riskdesk_ensure_event_partitions(lo, hi);
+            -- imports into one store merge one at a time). Over a long span, only the months
+            -- that hold rows: one stray old or far-future time (inside the import's time window)
+            -- makes one partition of its own, never every month in between.
+            IF hi - lo <= 92::bigint * 86400000 THEN
+                PERFORM riskdesk_ensure_event_partitions(lo, hi);
+            ELSE
+                PERFORM riskdesk_ensure_event_partitions(d * 86400000, d * 86400000)
+                FROM (SELECT DISTINCT floor(ts / 86400000.0)::bigint AS d FROM stage_events WHERE session_pid = me) days;
+            END IF;
             base := nextval('events_id_seq');
             PERFORM setval('events_id_seq', base + top);
             -- One statement: the new event ids claim their key (sorted: the b-tree fills in
