@@ -110,6 +110,9 @@ public struct StoreCopy {
                 INSERT INTO event_hourly (hour, type, n) SELECT floor(ts / 3600000.0)::bigint, type, count(*) FROM events WHERE type IS NOT NULL GROUP BY 1, 2;
                 """)
         }
+        // Planner statistics for what was just copied (autovacuum never analyzes the
+        // partitioned `events`; the owner runs the copy, and may). Best effort.
+        _ = try? pg.exec("ANALYZE")
         return counts
     }
 

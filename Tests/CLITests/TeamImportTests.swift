@@ -220,4 +220,28 @@ final class TeamStreamImportTests: TeamStoreTestCase {
         XCTAssertEqual(try pg2.scalar(partitions).string, want)
         XCTAssertEqual(try pg2.int("SELECT count(*) FROM events"), 22)
     }
+
+    /// The first import (and any that grows the store by a tenth) leaves planner statistics,
+    /// the partitioned `events` included (autovacuum never analyzes that one); a small one
+    /// into a bigger store leaves them to autovacuum. As a lead, who doesn't own the tables.
+    func testAnImportThatGrowsTheStoreLeavesPlannerStatistics() throws {
+        let lead = try addRole("lead", .lead)
+        var csv = "event_id,ts,account_id,type\n"
+        for k in 0..<400 { csv += "e\(k),2026-01-\(String(format: "%02d", k % 28 + 1))T10:00:00Z,acct_\(k % 37),view\n" }
+        try csv.write(toFile: dir + "/events.csv", atomically: true, encoding: .utf8)
+        let pg = try PGConnection(url: ownerURL)
+        // The partitioned table's own statistics (over all partitions): 37 accounts seen.
+        let distinct = "SELECT n_distinct::bigint FROM pg_stats WHERE schemaname = 'public' AND tablename = 'events' AND attname = 'account_id' AND inherited"
+        XCTAssertEqual(try pg.rows(distinct).count, 0)
+        let r = try CLI.run(["import", "--store", lead, dir + "/events.csv"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try pg.scalar(distinct).int, 37, "the partitioned events table was not analyzed")
+        XCTAssertEqual(try pg.scalar("SELECT reltuples::bigint FROM pg_class WHERE relname = 'event_ids'").int, 400)
+        // 10 more events into 400: under a tenth, left to autovacuum (the estimate stays).
+        try ("event_id,ts,account_id,type\n" + (0..<10).map { "f\($0),2026-01-03T11:00:00Z,acct_1,login\n" }.joined())
+            .write(toFile: dir + "/more.csv", atomically: true, encoding: .utf8)
+        let more = try CLI.run(["import", "--kind", "events", "--store", lead, dir + "/more.csv"])
+        XCTAssertEqual(more.status, 0, more.stderr)
+        XCTAssertEqual(try pg.scalar("SELECT reltuples::bigint FROM pg_class WHERE relname = 'event_ids'").int, 400)
+    }
 }
