@@ -33,7 +33,8 @@ public struct StoreChange: Equatable, Sendable {
 /// connection of its own, waiting on its socket (no table polling). A local store has no
 /// feed (`open` returns nil): its one user sees their own changes at once.
 public final class ChangeFeed {
-    private let conn: PGConnection
+    private var conn: PGConnection
+    private let url: String
     public let display: String
 
     /// The feed of a store, or nil when it has none (a SQLite store).
@@ -43,16 +44,32 @@ public final class ChangeFeed {
     }
 
     init(url: String) throws {
-        conn = try PGConnection(url: url, applicationName: "riskdesk listen")
+        self.url = url
+        conn = try ChangeFeed.connect(url)
         display = conn.displayURL
-        try conn.listen(PGSchema.channel)
+    }
+
+    private static func connect(_ url: String) throws -> PGConnection {
+        let c = try PGConnection(url: url, applicationName: "riskdesk listen")
+        try c.listen(PGSchema.channel)
+        return c
     }
 
     /// Waits up to `timeout` seconds for changes; empty on timeout. Throws when the
-    /// connection is lost.
+    /// connection is lost (then `reconnect` listens again on a new one).
     public func wait(timeout: Double) throws -> [StoreChange] {
         try conn.waitForNotifications(timeout: timeout).compactMap { StoreChange(payload: $0.payload) }
     }
+
+    /// A new connection listening in place of a lost one (the server restarted, the
+    /// connection was terminated, the network dropped). Throws while the server can't be
+    /// reached. Changes committed while no connection listened are not replayed: read again.
+    public func reconnect() throws {
+        conn = try ChangeFeed.connect(url)
+    }
+
+    /// The listening connection's server process (tests end it with pg_terminate_backend).
+    public var backendPID: Int32 { conn.backendPID }
 }
 
 extension StoreLocation {

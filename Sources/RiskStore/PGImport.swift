@@ -167,6 +167,10 @@ public final class PGImportSink: ImportSink {
                       .int(r.rejected), .int(bytesRead)])
             try conn.exec("COMMIT")
             transactionOpen = false
+            // A big import (a tenth of the store or more): statistics for the planner now, not
+            // when autovacuum gets to it (it never analyzes the partitioned `events`). Best
+            // effort, after the commit: the rows are in whatever it says.
+            _ = try? conn.run("SELECT riskdesk_analyze_after_import($1)", [.int(r.stored)])
             return r
         } catch {
             abort(error)

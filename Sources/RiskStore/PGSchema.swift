@@ -441,6 +441,22 @@ public enum PGSchema {
         RETURN QUERY SELECT a.account_id, a.email, a.phone FROM accounts a WHERE a.account_id = p_account;
     END $$;
 
+    -- Fresh planner statistics after an import that grew the store by a tenth or more (the
+    -- first one always): autovacuum analyzes each partition in its own time, but never the
+    -- partitioned `events` itself, and a screen planned before it runs plans for an empty
+    -- store. Sampled (default_statistics_target), a few seconds at 10M events. ANALYZE needs
+    -- the tables' owner: this runs as the owner, for leads only.
+    CREATE OR REPLACE FUNCTION riskdesk_analyze_after_import(p_stored bigint) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    DECLARE known double precision;
+    BEGIN
+        IF NOT riskdesk_is_lead() OR coalesce(p_stored, 0) <= 0 THEN RETURN false; END IF;
+        SELECT greatest(reltuples, 0) INTO known FROM pg_class WHERE oid = 'event_ids'::regclass;
+        IF p_stored * 10 < coalesce(known, 0) THEN RETURN false; END IF;
+        ANALYZE events, event_ids, accounts, items, links, event_hourly;
+        RETURN true;
+    END $$;
+
     -- Moves this session's staged rows in: what `riskdesk import` streamed into the stage_*
     -- tables with COPY, in file order (stage_events.id, stage_accounts.ord, stage_items.ord).
     -- Events: the first row of each event_id the store doesn't hold yet, into its month
@@ -489,8 +505,15 @@ public enum PGSchema {
         SELECT count(*), min(ts), max(ts), max(id) INTO staged, lo, hi, top FROM stage_events WHERE session_pid = me;
         IF staged > 0 THEN
             -- Partitions for the months staged (this also holds the partition lock to commit:
-            -- imports into one store merge one at a time).
-            PERFORM riskdesk_ensure_event_partitions(lo, hi);
+            -- imports into one store merge one at a time). Over a long span, only the months
+            -- that hold rows: one stray old or far-future time (inside the import's time window)
+            -- makes one partition of its own, never every month in between.
+            IF hi - lo <= 92::bigint * 86400000 THEN
+                PERFORM riskdesk_ensure_event_partitions(lo, hi);
+            ELSE
+                PERFORM riskdesk_ensure_event_partitions(d * 86400000, d * 86400000)
+                FROM (SELECT DISTINCT floor(ts / 86400000.0)::bigint AS d FROM stage_events WHERE session_pid = me) days;
+            END IF;
             base := nextval('events_id_seq');
             PERFORM setval('events_id_seq', base + top);
             -- One statement: the new event ids claim their key (sorted: the b-tree fills in
@@ -587,7 +610,8 @@ public enum PGSchema {
     GRANT INSERT, SELECT ON stage_events, stage_accounts, stage_items, stage_rejects TO riskdesk_lead;
     GRANT SELECT ON rejects TO riskdesk_lead;
     GRANT UPDATE (value) ON settings TO riskdesk_lead;
-    GRANT EXECUTE ON FUNCTION riskdesk_merge_import(bigint), riskdesk_ensure_event_partitions(bigint, bigint) TO riskdesk_lead;
+    GRANT EXECUTE ON FUNCTION riskdesk_merge_import(bigint), riskdesk_ensure_event_partitions(bigint, bigint),
+        riskdesk_analyze_after_import(bigint) TO riskdesk_lead;
     GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO riskdesk_lead;
 
     -- Row security: an analyst sees and writes only their own SQL history; leads see all.

@@ -363,12 +363,15 @@ extension PGConnection {
     /// SQL written with `?` / `?N` placeholders, numbered `$N` for PostgreSQL. `?` inside
     /// string literals, quoted identifiers, dollar-quoted bodies and comments is left alone;
     /// a bare `?` takes the number after the highest so far (as SQLite numbers them).
+    /// A statement that already has `$N` placeholders is PostgreSQL's own (the console's,
+    /// `riskdesk query`'s `:name`s numbered): returned as it is, so jsonb's `?`, `?|` and `?&`
+    /// operators in it stay operators.
     public static func numberedPlaceholders(_ sql: String) -> String {
         guard sql.utf8.contains(UInt8(ascii: "?")) else { return sql }
         let b = Array(sql.utf8)
         var out: [UInt8] = []
         out.reserveCapacity(b.count + 16)
-        var i = 0, highest = 0
+        var i = 0, highest = 0, native = false
         func copyUntil(_ end: Int) { out.append(contentsOf: b[i..<min(end, b.count)]); i = min(end, b.count) }
         while i < b.count {
             let c = b[i]
@@ -405,7 +408,7 @@ extension PGConnection {
                 } else {
                     var k = i + 1
                     while k < b.count && b[k] >= 48 && b[k] <= 57 { k += 1 }
-                    if k > i + 1, let n = Int(String(decoding: b[(i + 1)..<k], as: UTF8.self)) { highest = max(highest, n) }
+                    if k > i + 1, let n = Int(String(decoding: b[(i + 1)..<k], as: UTF8.self)) { highest = max(highest, n); native = true }
                     copyUntil(max(k, i + 1))
                 }
             case UInt8(ascii: "?"):
@@ -422,6 +425,6 @@ extension PGConnection {
                 i += 1
             }
         }
-        return String(decoding: out, as: UTF8.self)
+        return native ? sql : String(decoding: out, as: UTF8.self)
     }
 }

@@ -75,7 +75,8 @@ public struct StoreCopy {
                     try buf.withUnsafeBytes(send)
                 }
                 if t.name == "events" {
-                    try pg.run("SELECT riskdesk_ensure_event_partitions((SELECT min(ts) FROM \(stage)), (SELECT max(ts) FROM \(stage)))")
+                    // Partitions for the months that hold rows (a stray old time: one partition, not every month since).
+                    try pg.run("SELECT riskdesk_ensure_event_partitions(d * 86400000, d * 86400000) FROM (SELECT DISTINCT floor(ts / 86400000.0)::bigint AS d FROM \(stage)) days")
                     try pg.exec("""
                         CREATE TEMP TABLE riskdesk_copy_new ON COMMIT DROP AS
                         WITH fresh AS (INSERT INTO event_ids (event_id, id) SELECT event_id, id FROM \(stage) ON CONFLICT DO NOTHING RETURNING event_id)
@@ -109,6 +110,9 @@ public struct StoreCopy {
                 INSERT INTO event_hourly (hour, type, n) SELECT floor(ts / 3600000.0)::bigint, type, count(*) FROM events WHERE type IS NOT NULL GROUP BY 1, 2;
                 """)
         }
+        // Planner statistics for what was just copied (autovacuum never analyzes the
+        // partitioned `events`; the owner runs the copy, and may). Best effort.
+        _ = try? pg.exec("ANALYZE")
         return counts
     }
 

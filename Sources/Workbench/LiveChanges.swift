@@ -49,6 +49,22 @@ extension AppState {
         return reqs
     }
 
+    /// The feed's connection was lost (`down`) or listens again: the title bar says so while
+    /// it is down; once back, the screens in view are read again (what changed meanwhile
+    /// was never announced to this session).
+    mutating func applyLiveFeed(down: Bool, message: String) -> [Effect] {
+        if down {
+            liveDown = true
+            if case .normal = mode { say(message, error: true) }
+            return []
+        }
+        liveDown = false
+        var reqs: [Effect] = []
+        if case .queue = top { reqs = refresh() }
+        if case .normal = mode { say(message) }
+        return reqs
+    }
+
     /// "bob labelled acct_1 fraud", "bob claimed acct_2", "bob set acct_3 escalated".
     static func describe(_ c: StoreChange) -> String {
         let who = c.analyst.isEmpty ? "someone" : c.analyst
@@ -120,6 +136,11 @@ final class ChangeListener {
 
     private var isStopped: Bool { lock.lock(); defer { lock.unlock() }; return stopped }
 
+    /// Seconds between attempts to listen again after the connection was lost (growing to
+    /// `maxRetryDelay`); tests shorten them.
+    var retryDelay = 0.5
+    var maxRetryDelay = 5.0
+
     private func loop() {
         while !isStopped {
             do {
@@ -127,9 +148,35 @@ final class ChangeListener {
                 let changes = try feed.wait(timeout: 0.25)
                 if !changes.isEmpty && !isStopped { deliver(.storeChanged(changes)) }
             } catch {
-                if !isStopped { deliver(.failed("live updates stopped: \(error) — R reads the queue again")) }
-                return
+                // The connection was lost (server restarted, backend terminated, network):
+                // the screen says so while it is down, and the listener keeps trying.
+                if isStopped { return }
+                deliver(.liveFeed(down: true, message: "live updates down (\(Self.brief(error))) — reconnecting; R reads the queue again"))
+                var delay = retryDelay
+                while !isStopped {
+                    sleepUnlessStopped(delay)
+                    if isStopped { return }
+                    do {
+                        try feed.reconnect()
+                        // Changes committed while nobody listened are not replayed: the queue is read again.
+                        deliver(.liveFeed(down: false, message: "live updates back — the queue read again"))
+                        break
+                    } catch {
+                        delay = min(maxRetryDelay, delay * 2)
+                    }
+                }
             }
         }
+    }
+
+    private func sleepUnlessStopped(_ seconds: Double) {
+        let end = Date().addingTimeInterval(seconds)
+        while !isStopped, Date() < end { usleep(20_000) }
+    }
+
+    /// The first line of an error, short enough for the status line.
+    static func brief(_ error: Error) -> String {
+        let s = "\(error)".split(whereSeparator: \.isNewline).first.map(String.init) ?? "\(error)"
+        return s.count > 80 ? String(s.prefix(79)) + "…" : s
     }
 }

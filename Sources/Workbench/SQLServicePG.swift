@@ -110,7 +110,8 @@ final class PGConsoleService {
         do { return try run(r) } catch { return .failed("\(error)") }
     }
 
-    /// `:name` parameters → `$1, $2…` (a `::type` cast is not a parameter), with their values.
+    /// `:name` parameters → `$1, $2…` (a `::type` cast is not a parameter, `?` is jsonb's
+    /// key-exists operator), with their values.
     static func numbered(_ sql: String, params: [String: String]) throws -> (String, [SQLValue]) {
         let c = Array(sql)
         var out = ""
@@ -118,7 +119,8 @@ final class PGConsoleService {
         var last = 0
         for t in SQLText.tokens(c) where t.kind == .parameter {
             if c[t.start] == ":" && t.start > 0 && c[t.start - 1] == ":" { continue }
-            if c[t.start] == "?" { throw PGError("positional parameter ?: name it (:name) to be asked for a value") }
+            // `?`, `?|`, `?&` are jsonb's key operators here, never placeholders: left as written.
+            if c[t.start] == "?" { continue }
             let name = String(c[(t.start + 1)..<t.end])
             if !names.contains(name) { names.append(name) }
             out += String(c[last..<t.start]) + "$\(names.firstIndex(of: name)! + 1)"

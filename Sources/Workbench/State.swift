@@ -129,6 +129,8 @@ public enum Loaded {
     case dash(DashLoaded)
     /// Claims, labels and status changes other sessions committed (a team store's feed).
     case storeChanged([StoreChange])
+    /// The team store's change feed lost its connection (`down`) or listens again.
+    case liveFeed(down: Bool, message: String)
 }
 
 public enum MainScreen: Int, CaseIterable, Sendable {
@@ -161,6 +163,8 @@ public struct AppState {
     public var sla: [String: Double] = [:]
     /// The SQL console's dialect (PostgreSQL on a team store).
     public var sqlDialect = "SQLite"
+    /// A team store's live updates are down (the feed's connection was lost; reconnecting).
+    public var liveDown = false
     /// Who is working (for :mine).
     public var analyst = ""
     /// Queue rows marked with Space for a bulk label.

@@ -592,6 +592,8 @@ extension AppState {
             applyRevealed(account: account, message: message)
         case .storeChanged(let changes):
             reqs += applyStoreChanges(changes)
+        case .liveFeed(let down, let message):
+            reqs += applyLiveFeed(down: down, message: message)
         }
         return reqs
     }

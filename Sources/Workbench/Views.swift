@@ -40,7 +40,7 @@ func titleBar(_ s: AppState, _ buf: Buffer, _ theme: Theme) {
     buf.fill(Rect(x: 0, y: 0, width: s.width, height: 1), style: st)
     // Main screens (Tab cycles), the one in view bold; then where it has been drilled into.
     let tabs = MainScreen.allCases.map { $0 == s.tab ? "[\($0.title)]" : $0.title }.joined(separator: " ")
-    let right = " \(s.storeName) "
+    let right = s.liveDown ? " LIVE UPDATES DOWN · \(s.storeName) " : " \(s.storeName) "
     let used = buf.write(" riskdesk ", x: 0, y: 0, style: st.bolded())
     let room = max(0, s.width - used - TextWidth.of(right) - 2)
     buf.write(breadcrumb(tabs + " │ ", s.stack.map(\.title), width: room), x: used + 1, y: 0, style: st, maxWidth: room)

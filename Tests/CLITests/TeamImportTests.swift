@@ -183,4 +183,65 @@ final class TeamStreamImportTests: TeamStoreTestCase {
         XCTAssertEqual(local.map { $0[2].description }, ["text", "blob", "text"])
         XCTAssertEqual(try Store(path: back, readOnly: true).db.rows(sql), local)
     }
+
+    /// One stray old and one far-ahead time (both inside the import's time window) beside a
+    /// month of ordinary events: a partition for each month that holds rows, not one for every
+    /// month between 1971 and next year — by import and by `store copy` alike.
+    func testAStrayTimestampMakesOnePartitionNotHundreds() throws {
+        let ahead = Timestamp.iso(Timestamp.nowMs() + 200 * 86_400_000)
+        let aheadMonth = String(ahead.prefix(7)).replacingOccurrences(of: "-", with: "_")
+        var csv = "event_id,ts,account_id,type\n"
+        for d in 1...20 { csv += "e\(d),2026-01-\(String(format: "%02d", d))T10:00:00Z,acct_\(d % 4),view\n" }
+        csv += "old-1,1971-03-05T00:00:00Z,acct_1,login\nahead-1,\(ahead),acct_2,login\n"
+        let file = dir + "/events.csv"
+        try csv.write(toFile: file, atomically: true, encoding: .utf8)
+        let partitions = """
+            SELECT string_agg(c.relname, ' ' ORDER BY c.relname) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+            WHERE i.inhparent = 'events'::regclass
+            """
+        let want = "events_1971_03 events_2026_01 events_\(aheadMonth)"
+        let r = try CLI.run(["import", "--store", ownerURL, file])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let pg = try PGConnection(url: ownerURL)
+        XCTAssertEqual(try pg.scalar(partitions).string, want)
+        XCTAssertEqual(try pg.int("SELECT count(*) FROM events"), 22)
+        XCTAssertEqual(try pg.scalar("SELECT account_id FROM events WHERE ts < 100000000000").string, "acct_1")
+
+        // The same rows copied from a local store into an empty team store.
+        XCTAssertEqual(try CLI.run(["import", "--store", store, file]).status, 0)
+        let other = "\(dbName!)_copy"
+        try PGConnection(url: adminURL).exec("CREATE DATABASE \(other)")
+        defer { try? PGConnection(url: adminURL).exec("DROP DATABASE IF EXISTS \(other) WITH (FORCE)") }
+        let otherURL = Self.url(ownerURL, database: other)
+        XCTAssertEqual(try CLI.run(["team", "init", "--store", otherURL]).status, 0)
+        let c = try CLI.run(["store", "copy", store, otherURL])
+        XCTAssertEqual(c.status, 0, c.stderr)
+        let pg2 = try PGConnection(url: otherURL)
+        XCTAssertEqual(try pg2.scalar(partitions).string, want)
+        XCTAssertEqual(try pg2.int("SELECT count(*) FROM events"), 22)
+    }
+
+    /// The first import (and any that grows the store by a tenth) leaves planner statistics,
+    /// the partitioned `events` included (autovacuum never analyzes that one); a small one
+    /// into a bigger store leaves them to autovacuum. As a lead, who doesn't own the tables.
+    func testAnImportThatGrowsTheStoreLeavesPlannerStatistics() throws {
+        let lead = try addRole("lead", .lead)
+        var csv = "event_id,ts,account_id,type\n"
+        for k in 0..<400 { csv += "e\(k),2026-01-\(String(format: "%02d", k % 28 + 1))T10:00:00Z,acct_\(k % 37),view\n" }
+        try csv.write(toFile: dir + "/events.csv", atomically: true, encoding: .utf8)
+        let pg = try PGConnection(url: ownerURL)
+        // The partitioned table's own statistics (over all partitions): 37 accounts seen.
+        let distinct = "SELECT n_distinct::bigint FROM pg_stats WHERE schemaname = 'public' AND tablename = 'events' AND attname = 'account_id' AND inherited"
+        XCTAssertEqual(try pg.rows(distinct).count, 0)
+        let r = try CLI.run(["import", "--store", lead, dir + "/events.csv"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try pg.scalar(distinct).int, 37, "the partitioned events table was not analyzed")
+        XCTAssertEqual(try pg.scalar("SELECT reltuples::bigint FROM pg_class WHERE relname = 'event_ids'").int, 400)
+        // 10 more events into 400: under a tenth, left to autovacuum (the estimate stays).
+        try ("event_id,ts,account_id,type\n" + (0..<10).map { "f\($0),2026-01-03T11:00:00Z,acct_1,login\n" }.joined())
+            .write(toFile: dir + "/more.csv", atomically: true, encoding: .utf8)
+        let more = try CLI.run(["import", "--kind", "events", "--store", lead, dir + "/more.csv"])
+        XCTAssertEqual(more.status, 0, more.stderr)
+        XCTAssertEqual(try pg.scalar("SELECT reltuples::bigint FROM pg_class WHERE relname = 'event_ids'").int, 400)
+    }
 }

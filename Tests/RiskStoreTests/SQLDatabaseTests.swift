@@ -7,7 +7,10 @@ final class SQLDatabaseTests: XCTestCase {
         XCTAssertEqual(PGConnection.numberedPlaceholders("x = ?1 OR y LIKE ?1 || '%' AND z = ?2"), "x = $1 OR y LIKE $1 || '%' AND z = $2")
         XCTAssertEqual(PGConnection.numberedPlaceholders("'it''s ?' || ? -- why?\n, \"a?\" /* ? */ ?"), "'it''s ?' || $1 -- why?\n, \"a?\" /* ? */ $2")
         XCTAssertEqual(PGConnection.numberedPlaceholders("?3, ?"), "$3, $4")
-        XCTAssertEqual(PGConnection.numberedPlaceholders("$$ a ? b $$, $1, ?"), "$$ a ? b $$, $1, $2")
+        XCTAssertEqual(PGConnection.numberedPlaceholders("$$ a ? b $$, ?"), "$$ a ? b $$, $1")
+        // Already numbered ($N): PostgreSQL's own SQL, where ? ?| ?& are jsonb operators.
+        XCTAssertEqual(PGConnection.numberedPlaceholders("SELECT j ? 'a', j ?| array['b'] FROM t WHERE x = $1"),
+                       "SELECT j ? 'a', j ?| array['b'] FROM t WHERE x = $1")
         XCTAssertEqual(PGConnection.numberedPlaceholders("no params"), "no params")
     }
 

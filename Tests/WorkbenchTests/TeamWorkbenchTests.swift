@@ -262,4 +262,58 @@ final class TeamWorkbenchTests: XCTestCase {
         while Date() < end && console?.result?.columns != ["one"] { usleep(20_000); app.drain() }
         XCTAssertEqual(console?.result?.rows.first?.first, .int(1))
     }
+
+    /// The listener's connection is ended by the server (pg_terminate_backend) while the
+    /// role can't log in again: the title bar says live updates are down, and stays so while
+    /// reconnecting fails; once the role may log in, the listener is back by itself, the queue
+    /// is read again (bob's label made meanwhile shows) and later changes arrive live again.
+    func testLiveUpdatesReconnectAfterTheServerDropsTheListener() throws {
+        guard case .queue(let q) = app.state.top else { return XCTFail() }
+        let rows = q.list.rows.prefix(3).map(\.account)
+        let admin = try PGConnection(url: adminURL)
+        let ana = "\(dbName)_ana"
+        let listening = "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'riskdesk listen' AND usename = $2"
+        XCTAssertEqual(try admin.rows(listening, [.text(dbName), .text(ana)]).count, 1)
+        try admin.exec("ALTER ROLE \(ana) NOLOGIN")
+        try admin.run("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'riskdesk listen'",
+                      [.text(dbName)])
+        XCTAssertTrue(pump(timeout: 5) { app.state.liveDown }, "the lost connection was never noticed:\n\(screen)")
+        XCTAssertTrue(lines()[0].contains("LIVE UPDATES DOWN"), lines()[0])
+        XCTAssertTrue(statusLine().contains("live updates down"), statusLine())
+        // Still down while the server refuses the login (several attempts).
+        XCTAssertFalse(pump(timeout: 1.5) { !app.state.liveDown }, "back although the role can't log in:\n\(screen)")
+        XCTAssertTrue(lines()[0].contains("LIVE UPDATES DOWN"), lines()[0])
+        // A change made while nobody listens for ana: never announced to her.
+        try PGStore(url: bobURL).addLabels([LabelInput(account: rows[1], label: .fraud)], source: "cli")
+        try admin.exec("ALTER ROLE \(ana) LOGIN")
+        XCTAssertTrue(pump(timeout: 10) { !app.state.liveDown }, "the listener never came back:\n\(screen)")
+        XCTAssertFalse(lines()[0].contains("LIVE UPDATES DOWN"), lines()[0])
+        XCTAssertEqual(try admin.rows(listening, [.text(dbName), .text(ana)]).count, 1)
+        // The queue was read again: the label made while down is on its row.
+        XCTAssertTrue(pump(timeout: 2) {
+            guard case .queue(let q) = app.state.top else { return false }
+            return q.list.rows.first { $0.account == rows[1] }?.label == "fraud"
+        }, "the label made while down never showed:\n\(screen)")
+        // And live again: a claim arrives as a notification.
+        try PGStore(url: bobURL).claim(rows[2], source: "cli")
+        XCTAssertTrue(pump(timeout: 2) {
+            guard case .queue(let q) = app.state.top else { return false }
+            return q.list.rows.first { $0.account == rows[2] }?.assignee == "\(dbName)_bob"
+        }, "bob's claim never arrived after the reconnect:\n\(screen)")
+    }
+
+    /// jsonb's key operators `?`, `?|`, `?&` are operators on PostgreSQL, not placeholders;
+    /// a :name parameter beside them is still asked for.
+    func testJSONBQuestionMarkOperatorsInThePostgreSQLConsole() throws {
+        XCTAssertEqual(try PGConsoleService.numbered("SELECT j ? 'a', j ?| array['b'], j ?& array['c'] FROM t WHERE x = :p AND y::int = :p",
+                                                     params: ["p": "1"]).0,
+                       "SELECT j ? 'a', j ?| array['b'], j ?& array['c'] FROM t WHERE x = $1 AND y::int = $1")
+        app.command("sql")
+        run(#"SELECT account_id, '{"a": 1, "b": 2}'::jsonb ? 'a' AS has_a, '{"a": 1}'::jsonb ?| array['x', 'a'] AS any_of, '{"a": 1}'::jsonb ?& array['a', 'x'] AS all_of FROM accounts_masked WHERE account_id = :acct"#)
+        XCTAssertTrue(statusLine().contains(":acct"), statusLine())
+        type("ring-a"); press(.enter)
+        XCTAssertNil(console?.result?.error, console?.result?.error ?? "")
+        XCTAssertEqual(console?.result?.columns, ["account_id", "has_a", "any_of", "all_of"])
+        XCTAssertEqual(console?.result?.rows.first?.map(\.description), ["ring-a", "1", "1", "0"])
+    }
 }
