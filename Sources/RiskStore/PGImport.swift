@@ -57,6 +57,9 @@ public final class PGImportSink: ImportSink {
                                       [.text(json), .int(Int64(getpid()))]).int ?? 0
         try store.conn.exec("BEGIN")
         transactionOpen = true
+        // The import's commit doesn't wait for its WAL to reach the disk: a server crash right
+        // after it may lose the whole import (never half of it: it's one transaction); run it again.
+        try store.conn.exec("SET LOCAL synchronous_commit = off")
     }
 
     deinit {

@@ -305,6 +305,15 @@ public enum PGSchema {
         ALTER TABLE stage_accounts ADD COLUMN IF NOT EXISTS ord bigint;
         ALTER TABLE stage_items ADD COLUMN IF NOT EXISTS ord bigint;
         """#),
+        // The merge of v5 (in `functions`) analyzes the staging tables itself, loads a new month
+        // as a plain table and attaches it; autovacuum on tables emptied after every import is
+        // only churn. The version also makes `team init` install that merge on a v4 store.
+        Migration(version: 5, summary: "bulk import merge: new months loaded unindexed then attached; staging tables not autovacuumed", sql: #"""
+        ALTER TABLE stage_events SET (autovacuum_enabled = false);
+        ALTER TABLE stage_accounts SET (autovacuum_enabled = false);
+        ALTER TABLE stage_items SET (autovacuum_enabled = false);
+        ALTER TABLE stage_rejects SET (autovacuum_enabled = false);
+        """#),
     ]
 
     /// Functions replaced on every `team init` (they hold the rules of claiming and revealing;
@@ -464,17 +473,31 @@ public enum PGSchema {
     -- the last row of each key, upserted only when something differs (as a local import);
     -- rejects unless already on record; links, per-account and hourly counts from the new
     -- events only, so a re-import adds nothing. Returns (stored, duplicate, updated).
-    -- work_mem: the de-duplication sort and the link aggregate of a million-row import stay in
-    -- memory instead of spilling to temporary files (for this function only).
+    -- Built for bulk (docs/team.md, "Import"): the staging tables are analyzed first (they are
+    -- emptied after every import, so their statistics would say "a few rows"); the new event
+    -- ids come from one anti-join against event_ids and one sort, then fill its b-tree in key
+    -- order, without per-row conflict checks (imports merge one at a time: the advisory lock);
+    -- a month the store doesn't hold yet is loaded as a plain table, indexed once, then
+    -- attached (its CHECK spares the attach a scan), instead of maintaining four indexes row
+    -- by row. work_mem / maintenance_work_mem: the sorts, aggregates and index builds of a
+    -- million-row import stay in memory (for this function only).
     CREATE OR REPLACE FUNCTION riskdesk_merge_import(p_run bigint, OUT stored bigint, OUT duplicate bigint, OUT updated bigint)
-    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp SET work_mem = '256MB' AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
+    SET work_mem = '256MB' SET maintenance_work_mem = '512MB' SET enable_memoize = off AS $$
     DECLARE lo bigint; hi bigint; top bigint; staged bigint; base bigint; me integer := pg_backend_pid(); n bigint;
+            m timestamp; months timestamp[]; part text; m_from bigint; m_to bigint; src text;
+            cols text := 'id, event_id, ts, account_id, type, device_id, ip, country, session_id, item_id, seller_id, order_id, '
+                         'quantity, amount, currency, coupon_id, payment_id, address_id, target_id, rating, status, text, extra, run_id';
+            vals text;
     BEGIN
         IF NOT riskdesk_is_lead() THEN
             RAISE EXCEPTION 'importing needs the riskdesk_lead role' USING ERRCODE = '42501';
         END IF;
         updated := 0;
         stored := 0;
+        ANALYZE stage_events;
+        ANALYZE stage_accounts;
+        ANALYZE stage_items;
         -- Accounts and items first: events may name accounts the files never described.
         WITH u AS (
         INSERT INTO accounts AS a (account_id, created_at, kind, country, email, phone, extra, in_profile, first_run)
@@ -504,68 +527,90 @@ public enum PGSchema {
 
         SELECT count(*), min(ts), max(ts), max(id) INTO staged, lo, hi, top FROM stage_events WHERE session_pid = me;
         IF staged > 0 THEN
-            -- Partitions for the months staged (this also holds the partition lock to commit:
-            -- imports into one store merge one at a time). Over a long span, only the months
-            -- that hold rows: one stray old or far-future time (inside the import's time window)
-            -- makes one partition of its own, never every month in between.
-            IF hi - lo <= 92::bigint * 86400000 THEN
-                PERFORM riskdesk_ensure_event_partitions(lo, hi);
-            ELSE
-                PERFORM riskdesk_ensure_event_partitions(d * 86400000, d * 86400000)
-                FROM (SELECT DISTINCT floor(ts / 86400000.0)::bigint AS d FROM stage_events WHERE session_pid = me) days;
-            END IF;
+            -- Imports into one store merge one at a time (held to commit; `store copy` takes it too).
+            PERFORM pg_advisory_xact_lock(hashtext('riskdesk_event_partitions'));
             base := nextval('events_id_seq');
             PERFORM setval('events_id_seq', base + top);
-            -- One statement: the new event ids claim their key (sorted: the b-tree fills in
-            -- order), then the new rows go to events, account activity, hourly counts and links.
-            WITH fresh AS (
-                INSERT INTO event_ids (event_id, id)
-                SELECT DISTINCT ON (event_id) event_id, base + id FROM stage_events WHERE session_pid = me ORDER BY event_id, id
-                ON CONFLICT (event_id) DO NOTHING
-                RETURNING id),
-            new AS MATERIALIZED (
-                SELECT base + s.id AS id, s.event_id, s.ts, s.account_id, s.type, s.device_id, s.ip, s.country, s.session_id,
-                       s.item_id, s.seller_id, s.order_id, s.quantity, s.amount, s.currency, s.coupon_id, s.payment_id,
-                       s.address_id, s.target_id, s.rating, s.status, s.text, s.extra
-                FROM stage_events s JOIN fresh f ON f.id = base + s.id
-                WHERE s.session_pid = me),
-            ev AS (
-                INSERT INTO events (id, event_id, ts, account_id, type, device_id, ip, country, session_id, item_id, seller_id,
-                                    order_id, quantity, amount, currency, coupon_id, payment_id, address_id, target_id, rating,
-                                    status, text, extra, run_id)
-                SELECT id, event_id, ts, account_id, type, device_id, ip, country, session_id, item_id, seller_id,
-                       order_id, quantity, amount, currency, coupon_id, payment_id, address_id, target_id, rating,
-                       status, text, extra, p_run
-                FROM new),
-            acc AS (
-                INSERT INTO accounts AS a (account_id, n_events, first_seen, last_seen, first_run)
-                    SELECT account_id, count(*), min(ts), max(ts), p_run FROM new GROUP BY account_id
-                ON CONFLICT (account_id) DO UPDATE SET n_events = a.n_events + excluded.n_events,
-                    first_seen = least(a.first_seen, excluded.first_seen), last_seen = greatest(a.last_seen, excluded.last_seen)),
-            hourly AS (
-                INSERT INTO event_hourly AS h (hour, type, n)
-                    SELECT floor(ts / 3600000.0)::bigint, type, count(*) FROM new WHERE type IS NOT NULL GROUP BY 1, 2
-                ON CONFLICT (hour, type) DO UPDATE SET n = h.n + excluded.n),
-            lk AS (
-                INSERT INTO links AS l (kind, value, account_id, events, first_ts, last_ts)
-                    SELECT k.kind, k.value, r.account_id, count(*), min(r.ts), max(r.ts)
-                    FROM new r
-                    CROSS JOIN LATERAL (VALUES ('device', r.device_id), ('ip', r.ip), ('payment', r.payment_id), ('address', r.address_id),
-                                               ('coupon', r.coupon_id), ('target', r.target_id),
-                                               ('item', CASE WHEN r.type <> 'view' THEN r.item_id END),
-                                               ('seller', CASE WHEN r.type <> 'view' THEN r.seller_id END)) AS k(kind, value)
-                    WHERE k.value IS NOT NULL AND k.value <> ''
-                    GROUP BY 1, 2, 3
-                ON CONFLICT (kind, value, account_id) DO UPDATE SET events = l.events + excluded.events,
-                    first_ts = least(l.first_ts, excluded.first_ts), last_ts = greatest(l.last_ts, excluded.last_ts))
-            SELECT count(*) INTO stored FROM new;
+            -- The new event ids: the first row of each id the store doesn't hold yet.
+            DROP TABLE IF EXISTS pg_temp.riskdesk_fresh;
+            CREATE TEMP TABLE riskdesk_fresh ON COMMIT DROP AS
+                SELECT DISTINCT ON (event_id) event_id, id FROM stage_events s
+                WHERE s.session_pid = me AND NOT EXISTS (SELECT 1 FROM event_ids x WHERE x.event_id = s.event_id)
+                ORDER BY event_id, id;
+            GET DIAGNOSTICS stored = ROW_COUNT;
+            INSERT INTO event_ids (event_id, id) SELECT event_id, base + id FROM riskdesk_fresh;
+            src := format('stage_events s WHERE s.session_pid = %s', me);  -- the new rows, as a subquery s
+            IF stored < staged THEN
+                ANALYZE riskdesk_fresh;
+                src := src || ' AND s.id IN (SELECT f.id FROM riskdesk_fresh f)';
+            END IF;
+            src := '(SELECT * FROM ' || src || ') s';
+            vals := format('SELECT %s + s.id, s.event_id, s.ts, s.account_id, s.type, s.device_id, s.ip, s.country, s.session_id, '
+                           's.item_id, s.seller_id, s.order_id, s.quantity, s.amount, s.currency, s.coupon_id, s.payment_id, '
+                           's.address_id, s.target_id, s.rating, s.status, s.text, s.extra, %s FROM %s', base, p_run, src);
+            -- Month by month (UTC), into its partition. Over a long span, only the months that hold
+            -- rows: one stray old or far-future time (inside the import's time window) makes one
+            -- partition of its own, never every month in between.
+            IF hi - lo <= 92::bigint * 86400000 THEN
+                months := ARRAY(SELECT generate_series(date_trunc('month', to_timestamp(lo / 1000.0) AT TIME ZONE 'UTC'),
+                                                       to_timestamp(hi / 1000.0) AT TIME ZONE 'UTC', interval '1 month'));
+            ELSE
+                months := ARRAY(SELECT DISTINCT date_trunc('month', to_timestamp(ts / 1000.0) AT TIME ZONE 'UTC')
+                                FROM stage_events WHERE session_pid = me ORDER BY 1);
+            END IF;
+            FOREACH m IN ARRAY months LOOP
+                EXIT WHEN stored = 0;
+                part := 'events_' || to_char(m, 'YYYY_MM');
+                m_from := (extract(epoch FROM m) * 1000)::bigint;
+                m_to := (extract(epoch FROM m + interval '1 month') * 1000)::bigint;
+                IF to_regclass(part) IS NULL THEN
+                    EXECUTE format('CREATE TABLE %I (LIKE events INCLUDING DEFAULTS)', part);
+                    EXECUTE format('ALTER TABLE %I ADD CONSTRAINT %I CHECK (ts >= %s AND ts < %s)', part, part || '_ts_range', m_from, m_to);
+                    EXECUTE format('INSERT INTO %I (%s) %s WHERE s.ts >= %s AND s.ts < %s', part, cols, vals, m_from, m_to);
+                    EXECUTE format('CREATE INDEX ON %I (account_id, ts)', part);
+                    EXECUTE format('CREATE INDEX ON %I (type, ts)', part);
+                    EXECUTE format('CREATE INDEX ON %I USING brin (ts)', part);
+                    EXECUTE format('CREATE INDEX ON %I USING brin (id)', part);
+                    EXECUTE format('ALTER TABLE events ATTACH PARTITION %I FOR VALUES FROM (%s) TO (%s)', part, m_from, m_to);
+                ELSE
+                    EXECUTE format('INSERT INTO %I (%s) %s WHERE s.ts >= %s AND s.ts < %s', part, cols, vals, m_from, m_to);
+                END IF;
+            END LOOP;
+            IF stored > 0 THEN
+                EXECUTE format('INSERT INTO accounts AS a (account_id, n_events, first_seen, last_seen, first_run)
+                        SELECT s.account_id, count(*), min(s.ts), max(s.ts), %s FROM %s GROUP BY s.account_id
+                    ON CONFLICT (account_id) DO UPDATE SET n_events = a.n_events + excluded.n_events,
+                        first_seen = least(a.first_seen, excluded.first_seen), last_seen = greatest(a.last_seen, excluded.last_seen)', p_run, src);
+                EXECUTE format('INSERT INTO event_hourly AS h (hour, type, n)
+                        SELECT floor(s.ts / 3600000.0)::bigint, s.type, count(*) FROM %s WHERE s.type IS NOT NULL GROUP BY 1, 2
+                    ON CONFLICT (hour, type) DO UPDATE SET n = h.n + excluded.n', src);
+                -- Sorted by the key: the b-tree fills in order. Into an empty links table (a first
+                -- import): plain inserts, no per-row conflict probe (other writers wait; readers don't).
+                IF NOT EXISTS (SELECT 1 FROM links) THEN
+                    LOCK TABLE links IN SHARE ROW EXCLUSIVE MODE;
+                END IF;
+                EXECUTE format('INSERT INTO links AS l (kind, value, account_id, events, first_ts, last_ts)
+                        SELECT k.kind, k.value, s.account_id, count(*), min(s.ts), max(s.ts)
+                        FROM %s
+                        CROSS JOIN LATERAL (VALUES (''device'', s.device_id), (''ip'', s.ip), (''payment'', s.payment_id), (''address'', s.address_id),
+                                                   (''coupon'', s.coupon_id), (''target'', s.target_id),
+                                                   (''item'', CASE WHEN s.type <> ''view'' THEN s.item_id END),
+                                                   (''seller'', CASE WHEN s.type <> ''view'' THEN s.seller_id END)) AS k(kind, value)
+                        WHERE k.value IS NOT NULL AND k.value <> ''''
+                        GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 %s',
+                    src, CASE WHEN EXISTS (SELECT 1 FROM links) THEN
+                        'ON CONFLICT (kind, value, account_id) DO UPDATE SET events = l.events + excluded.events,
+                             first_ts = least(l.first_ts, excluded.first_ts), last_ts = greatest(l.last_ts, excluded.last_ts)' ELSE '' END);
+            END IF;
         END IF;
         duplicate := staged - stored;
         -- E-mail domains of the accounts this import described.
-        DELETE FROM links WHERE kind = 'email_domain' AND account_id IN (SELECT account_id FROM stage_accounts WHERE session_pid = me);
+        DELETE FROM links l USING (SELECT DISTINCT account_id FROM stage_accounts WHERE session_pid = me) sa
+            WHERE l.kind = 'email_domain' AND l.account_id = sa.account_id;
         INSERT INTO links (kind, value, account_id, events, first_ts, last_ts)
             SELECT 'email_domain', lower(split_part(a.email, '@', 2)), a.account_id, 1, a.created_at, a.created_at
-            FROM accounts a WHERE a.account_id IN (SELECT account_id FROM stage_accounts WHERE session_pid = me) AND a.email LIKE '%@%'
+            FROM accounts a JOIN (SELECT DISTINCT account_id FROM stage_accounts WHERE session_pid = me) sa USING (account_id)
+            WHERE a.email LIKE '%@%'
         ON CONFLICT DO NOTHING;
         -- Alone in staging (the usual case): TRUNCATE, much cheaper than deleting a million rows.
         IF NOT EXISTS (SELECT 1 FROM stage_events WHERE session_pid <> me)

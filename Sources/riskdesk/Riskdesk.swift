@@ -88,8 +88,8 @@ final class StdoutBuffer {
 enum Interrupt {
     nonisolated(unsafe) static var requested: sig_atomic_t = 0
     static func install() {
-        signal(SIGINT) { _ in Interrupt.requested = 1 }
-        signal(SIGTERM) { _ in Interrupt.requested = 1 }
+        signal(SIGINT) { s in Interrupt.requested = s }      // which signal: the exit code is 128 + it
+        signal(SIGTERM) { s in Interrupt.requested = s }
         signal(SIGPIPE, SIG_IGN)
     }
     static var isRequested: Bool { requested != 0 }

@@ -85,6 +85,106 @@ final class TeamStreamImportTests: TeamStoreTestCase {
         }
     }
 
+    /// v4 → v5: `team init` upgrades a store of the previous schema (and installs the bulk merge);
+    /// then a second import into the months the store holds (new ids and duplicates) and into a
+    /// month it doesn't (loaded apart, indexed, attached) ends exactly as two local imports do.
+    func testAV4StoreUpgradesAndASecondImportIntoHeldAndNewMonthsMatchesALocalImport() throws {
+        let admin = try PGConnection(url: adminURL)
+        let db4 = dbName + "_v4"
+        try admin.exec("CREATE DATABASE \(db4)")
+        defer { try? admin.exec("DROP DATABASE IF EXISTS \(db4) WITH (FORCE)") }
+        let url4 = Self.url(adminURL, database: db4)
+        XCTAssertEqual(try PGStore.teamInit(url: url4, upTo: 4).to, 4)
+        XCTAssertThrowsError(try PGStore(url: url4)) { e in XCTAssertTrue("\(e)".contains("schema v4"), "\(e)") }
+        let up = try PGStore.teamInit(url: url4)
+        XCTAssertEqual(up.from, 4)
+        XCTAssertEqual(up.to, PGSchema.latestVersion)
+        let owner = try PGConnection(url: url4)
+        XCTAssertEqual(try owner.int("""
+            SELECT count(*) FROM pg_class WHERE relname IN ('stage_events', 'stage_accounts', 'stage_items', 'stage_rejects')
+               AND 'autovacuum_enabled=false' = ANY(reloptions)
+            """), 4)
+
+        let (sim, _) = try awkwardExport()
+        let lines = String(decoding: try Data(contentsOf: URL(fileURLWithPath: sim + "/events.csv")), as: UTF8.self)
+            .split(separator: "\n").map(String.init)                // (its last row is not UTF-8: not used here)
+        var second = [lines[0]]
+        for (i, line) in lines[1...150].enumerated() {
+            var f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            switch i % 3 {
+            case 0: break                                            // a duplicate of the first import
+            case 1: f[0] = "n" + f[0]                                // new, in a month the store holds
+            default: f[0] = "f" + f[0]; f[1] = "2025-02-1\(i % 9)T10:00:00Z"   // new, in a month it doesn't
+            }
+            second.append(f.joined(separator: ","))
+        }
+        try FileManager.default.createDirectory(atPath: dir + "/second", withIntermediateDirectories: true)
+        let file2 = write("second/events.csv", second.joined(separator: "\n") + "\n")
+        for files in [[sim], [file2]] {
+            let l = try CLI.run(["import", "--json", "--store", store] + files)
+            XCTAssertEqual(l.status, 0, l.stderr)
+            let r = try CLI.run(["import", "--json", "--store", url4] + files)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let (lo, ro) = (try jsonObject(l.stdout), try jsonObject(r.stdout))
+            XCTAssertEqual(ro["duplicate"] as? Int, lo["duplicate"] as? Int, "\(files)")
+        }
+        XCTAssertEqual(try owner.int("SELECT count(*) FROM events WHERE ts < 1740787200000"), 50)
+        XCTAssertEqual(try owner.int("SELECT count(*) FROM pg_inherits WHERE inhrelid = 'events_2025_02'::regclass"), 1)
+        XCTAssertEqual(try owner.int("SELECT count(*) FROM pg_indexes WHERE tablename = 'events_2025_02'"), 4)
+        let s = try Store(path: store, readOnly: true)
+        for q in ["SELECT event_id, ts, account_id, type, device_id, ip, item_id, seller_id, amount, text FROM events ORDER BY event_id",
+                  "SELECT account_id, n_events, first_seen, last_seen FROM accounts ORDER BY account_id",
+                  "SELECT kind, value, account_id, events, first_ts, last_ts FROM links ORDER BY kind, value, account_id",
+                  "SELECT hour, type, n FROM event_hourly ORDER BY hour, type"] {
+            XCTAssertEqual(try owner.rows(q), try s.db.rows(q), q)
+        }
+        // The ids: one block per import, in file order within it.
+        XCTAssertEqual(try owner.int("SELECT count(DISTINCT id) FROM events"), try owner.int("SELECT count(*) FROM events"))
+        XCTAssertEqual(try owner.int("SELECT count(*) FROM events e JOIN event_ids x USING (event_id) WHERE x.id <> e.id"), 0)
+    }
+
+    /// Ctrl-C or SIGTERM mid-COPY: the team import stops like a local one (130 / 143), the run
+    /// is on record as interrupted, and nothing else is left.
+    func testAnInterruptedImportExitsLikeALocalOneAndLeavesNothing() throws {
+        let owner = try PGConnection(url: ownerURL)
+        for (sig, code) in [(SIGINT, Int32(130)), (SIGTERM, Int32(143))] {
+            let fifo = dir + "/events-\(sig).fifo"
+            XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+            let w = open(fifo, O_RDWR | O_CLOEXEC)       // not inherited: the child must see the end of its input
+            XCTAssertGreaterThanOrEqual(w, 0)
+            let child = try Spawn.start([CLI.binary, "import", "--kind", "events", "--store", ownerURL, "-"], env: CLI.environment([:]),
+                                        stdin: fifo, stdout: dir + "/int.out", stderr: dir + "/int.err")
+            var text = header + "\n"
+            for i in 0..<20_000 {
+                text += "i\(sig)-\(i),2026-03-0\(1 + i % 9)T10:00:00Z,acct_\(i % 50),view,dev\(i % 7),10.0.0.\(i % 200),DE,s\(i),item\(i % 30),,,,,,,,,,,,a fairly long piece of text so that the rows add up\n"
+            }
+            _ = fcntl(w, F_SETFL, O_NONBLOCK)
+            let bytes = Array(text.utf8)
+            var off = 0
+            let writeDeadline = Date().addingTimeInterval(60)
+            while off < bytes.count && Date() < writeDeadline && child.isRunning {
+                let n = bytes[off...].withUnsafeBytes { Glibc.write(w, $0.baseAddress, $0.count) }
+                if n > 0 { off += n } else { usleep(2_000) }
+            }
+            var copying: Int64 = 0
+            let deadline = Date().addingTimeInterval(30)
+            while copying == 0 && Date() < deadline {
+                copying = try owner.int("SELECT coalesce(sum(tuples_processed), 0) FROM pg_stat_progress_copy WHERE relid = 'stage_events'::regclass")
+                if copying == 0 { Thread.sleep(forTimeInterval: 0.05) }
+            }
+            XCTAssertGreaterThan(copying, 0, "the import never started its COPY")
+            child.signal(sig)
+            close(w)                                   // end of input: the reader wakes and sees the request
+            XCTAssertEqual(child.wait(), code, (try? String(contentsOfFile: dir + "/int.err", encoding: .utf8)) ?? "")
+            XCTAssertTrue(((try? String(contentsOfFile: dir + "/int.err", encoding: .utf8)) ?? "").contains("interrupted"))
+            for t in ["events", "event_ids", "accounts", "links", "event_hourly", "stage_events", "stage_rejects"] {
+                XCTAssertEqual(try owner.int("SELECT count(*) FROM \(t)"), 0, t)
+            }
+            XCTAssertEqual(try owner.int("SELECT count(*) FROM pg_inherits WHERE inhparent = 'events'::regclass"), 0, "no partition left behind")
+        }
+        XCTAssertEqual(try owner.rows("SELECT status FROM import_runs ORDER BY id").map { $0[0].description }, ["interrupted", "interrupted"])
+    }
+
     func testAKilledImportLeavesNothingHalfMerged() throws {
         let fifo = dir + "/events.fifo"
         XCTAssertEqual(mkfifo(fifo, 0o600), 0)
