@@ -74,6 +74,7 @@ public struct BrushingDetector: Detector {
             for (seller, part) in bySeller.sorted(by: { ($0.value.buyers.count, $1.key) > ($1.value.buyers.count, $0.key) }) where part.buyers.count >= 3 {
                 let group = sellerGroup[seller] ?? "brushing-\(sellerGroup.count + 1)"
                 let verdict = peers.standsOut(t, seller: seller, block: part.buyers, tests: maxBlocks * 4)
+                debugLog?("block: seller \(t.accountID(seller)) buyers \(part.buyers.count) items \(part.items.count) density \(String(format: "%.3f", b.density)) \(verdict.detail)")
                 guard verdict.ok else {
                     // A big seller whose dense blocks keep looking like its ordinary buyers (a
                     // mega-seller's crowd) would take every block: after two, peel without it.
@@ -176,7 +177,10 @@ public struct BrushingDetector: Detector {
             // five-star reviews and copied texts.
             return (g.shares && [g.repeats, g.five, g.dup].contains(true)) || (g.repeats && g.five && g.dup)
         }
-        guard core.count >= 3 else { return nil }
+        guard core.count >= 3 else {
+            debugLog?("\(group): buyers \(members.count) core \(core.count): too small a core")
+            return nil
+        }
         let cm = core.map { m[$0]! }
         let n = Double(core.count)
         let repeatFrac = Double(core.filter { signs($0).repeats }.count) / n
@@ -365,7 +369,7 @@ final class SellerPeers {
     /// Whether the block's buyers of `seller` are ring-like far more often than its other
     /// buyers (those outside the block's sharing groups: the rest of a ring split over blocks
     /// is not its peer group), and whether the seller has a crowd of those others.
-    func standsOut(_ t: EventTable, seller: Int32, block: Set<Int32>, tests: Int) -> (ok: Bool, crowd: Bool) {
+    func standsOut(_ t: EventTable, seller: Int32, block: Set<Int32>, tests: Int) -> (ok: Bool, crowd: Bool, detail: String) {
         let all = buyersOf[seller] ?? []
         var k = 0, n = 0, peerHits = 0, peerN = 0
         var blockRoots = Set<Int32>()
@@ -377,11 +381,22 @@ final class SellerPeers {
                 peerN += 1; if Self.ringLike(x) { peerHits += 1 }
             }
         }
-        guard n >= 3, k >= 3 else { return (false, peerN >= max(100, 2 * n)) }
+        guard n >= 3, k >= 3 else { return (false, peerN >= max(100, 2 * n), "ring-like \(k)/\(n), peers \(peerHits)/\(peerN): too few") }
         let q = max(0.005, Significance.shrunkRate(hits: peerHits, of: peerN, prior: storeRate, weight: 20))
         let rate = Double(k) / Double(n)
         let surprise = Significance.surprise(Significance.logBinomialTail(k, n, q)) - log10(Double(max(1, tests)))
-        let ok = surprise >= 2 && rate / q >= 3 && Significance.excess(rate, over: q) >= 0.3
-        return (ok, peerN >= max(100, 2 * n))
+        // A block may hold a ring beside many honest buyers of the same popular items: then the
+        // block-wide share is diluted, but the ring-like buyers are one sharing group rather than
+        // scattered households. Judge that group alone when it holds most of them: how likely
+        // is it that one sharing group holds that many of the seller's ring-like buyers, given
+        // how often the seller's other buyers are ring-like (binomial tail over the block)?
+        var byRoot: [Int32: Int] = [:]
+        for a in block { if let r = root[a], let x = signs[Self.key(a, seller)], Self.ringLike(x) { byRoot[r, default: 0] += 1 } }
+        let biggest = byRoot.values.max() ?? 0
+        let concentrated = biggest >= 3 && Double(biggest) >= 0.6 * Double(k)
+            && Significance.surprise(Significance.logBinomialTail(biggest, n, q)) - log10(Double(max(1, tests))) >= 3
+        let ok = surprise >= 2 && rate / q >= 3 && (Significance.excess(rate, over: q) >= 0.3 || concentrated)
+        return (ok, peerN >= max(100, 2 * n),
+                String(format: "ring-like %d/%d (one sharing group %d), peers %d/%d (q %.3f), surprise %.1f, lift %.1f: %@", k, n, biggest, peerHits, peerN, q, surprise, rate / q, ok ? "stands out" : "not"))
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
-/// Refund / return abuse: accounts — often rings sharing shipping addresses or payment
-/// instruments — whose orders mostly end in a refund claim, typically "not received".
+/// Refund / return abuse: accounts — often rings sharing shipping addresses, payment
+/// instruments or devices — whose orders mostly end in a refund claim, typically "not received".
 /// Judged against the store's own refund rate per order, reason by reason: a unit (one
 /// account, or a ring joined by shared identifiers) is flagged when its refunds are
 /// improbable under that base rate (binomial tail, corrected for the number of units
@@ -43,9 +43,10 @@ public struct RefundAbuseDetector: Detector {
         var reasonRate: [Int32: Double] = [:]
         for (r, n) in reasonTotal { reasonRate[r] = Double(n) / Double(max(totalOrders, totalRefunds)) }
 
-        // Refunders linked by shared addresses and payment instruments.
+        // Refunders linked by shared addresses, payment instruments and devices (a household
+        // shares them too, but its refunds stay at the base rate, which the test below asks).
         let refunders = (0..<na).filter { refunds[$0] > 0 }
-        let nAddr = t.addresses.count
+        let nAddr = t.addresses.count, nPay = t.payments.count
         var pairs: [UInt64] = []
         for a in refunders {
             for e32 in t.events(of: a) {
@@ -54,6 +55,7 @@ public struct RefundAbuseDetector: Detector {
                 if t.payment[e] >= 0 && (t.kind[e] == .payment || t.kind[e] == .order || t.kind[e] == .refund) {
                     pairs.append(UInt64(nAddr + Int(t.payment[e])) << 32 | UInt64(a))
                 }
+                if t.device[e] >= 0 { pairs.append(UInt64(nAddr + nPay + Int(t.device[e])) << 32 | UInt64(a)) }
             }
         }
         pairs.sort()
@@ -78,6 +80,7 @@ public struct RefundAbuseDetector: Detector {
                     let e = Int(e32)
                     if t.address[e] >= 0 { seen.insert(UInt64(t.address[e])) }
                     if t.payment[e] >= 0 { seen.insert(UInt64(nAddr + Int(t.payment[e]))) }
+                    if t.device[e] >= 0 { seen.insert(UInt64(nAddr + nPay + Int(t.device[e]))) }
                 }
                 for id in seen where useCount[id] != nil { useCount[id]! += 1 }
             }
@@ -106,7 +109,8 @@ public struct RefundAbuseDetector: Detector {
         func describe(_ id: UInt64) -> (kind: String, value: String) {
             let x = Int(id)
             if x < nAddr { return ("address", t.addresses.string(Int32(x))) }
-            return ("payment", t.payments.string(Int32(x - nAddr)))
+            if x < nAddr + nPay { return ("payment", t.payments.string(Int32(x - nAddr))) }
+            return ("device", t.devices.string(Int32(x - nAddr - nPay)))
         }
         var findings: [Finding] = []
         var ringNo = 0

@@ -130,7 +130,7 @@ public struct Anomaly {
 
     /// Feature (behaviour column) and which tail is unusual: +1 high, −1 low.
     static let directions: [String: Int] = ["median_gap_log10s": -1, "age_at_first_event_days": -1]
-    static let skipped: Set<String> = ["active_days", "mean_order_amount"]
+    static let skipped: Set<String> = ["events", "active_days", "mean_order_amount"]
 
     public static func compute(_ t: EventTable, features: [Float]? = nil) -> Anomaly {
         let n = t.accountCount
@@ -165,6 +165,11 @@ public struct Anomaly {
         for a in 0..<n where counts[keyOf[a]]! < 50 {
             keyOf[a] = roleCounts[role(a)]! >= 50 ? role(a) + "s" : "all accounts"
         }
+        // Within each, peers of a like amount of activity (a band of events on a log₂ scale,
+        // small bands merged into the next lower one): volume is not suspicious in itself —
+        // a power user's sixty reviews are ordinary among power users, a scraper's thousands
+        // of profile views are not. Each feature is then judged against accounts as busy.
+        ActivityBands.split(&keyOf, events: (0..<n).map { x[$0 * d] }, minSize: 50)
         var groupIndex: [String: Int32] = [:]
         var peerName: [String] = []
         var peerOf = [Int32](repeating: 0, count: n)
@@ -187,6 +192,9 @@ public struct Anomaly {
             v.reserveCapacity(mem.count)
             for a in mem { let y = x[a * d + j]; if y >= 0 { v.append(y) } }
             guard !v.isEmpty else { return }
+            // A count that is the activity itself (equal to the events for nearly every peer, as
+            // reviews are on a bare review graph) says nothing the activity band does not.
+            if j != 0 && mem.count >= 10 && Double(mem.filter { x[$0 * d + j] == x[$0 * d] }.count) >= 0.9 * Double(mem.count) { return }
             v.sort()
             let m = Float(v.count)
             let dir = directions[names[j]] ?? 1
@@ -216,13 +224,16 @@ public struct Anomaly {
         }
         var raw = [Double](repeating: 0, count: n)
         var top = [[(feature: Int, surprise: Double)]](repeating: [], count: n)
+        let popularity = ActivityBands.targetPopularity(t)
+        let tieBase = Double((0..<n).map { x[$0 * d] }.max() ?? 0)
         for a in 0..<n {
             var s = (0..<cols.count).map { (cols[$0], Double(surprise[a * cols.count + $0])) }
             s.sort { $0.1 > $1.1 }
             let head = s.prefix(3).reduce(0) { $0 + $1.1 }
             let rest = s.dropFirst(3).reduce(0) { $0 + $1.1 }
-            // A sliver of ordinary activity too, so two quiet accounts rarely tie exactly.
-            raw[a] = head + 0.05 * rest + 1e-3 * Double(x[a * d])
+            // Ties among equally unremarkable accounts: the one with less history (less evidence
+            // of an ordinary customer) first, then the one on less established targets.
+            raw[a] = head + 0.05 * rest + 1e-3 * (tieBase - Double(x[a * d])) - 1e-5 * Double(popularity[a])
             top[a] = s.prefix(3).filter { $0.1 > 0 }.map { (feature: $0.0, surprise: $0.1) }
         }
         // Store rank (mid-rank for ties).
