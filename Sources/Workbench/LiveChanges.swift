@@ -60,7 +60,7 @@ extension AppState {
         }
         liveDown = false
         var reqs: [Effect] = []
-        if case .queue(var q) = top { reqs = refreshQueue(&q); replaceTop(.queue(q)) }
+        if case .queue = top { reqs = refresh() }
         if !message.isEmpty, case .normal = mode { say(message) }
         return reqs
     }
