@@ -31,22 +31,16 @@ public struct StoreChange: Equatable, Sendable {
 
 /// Changes made by other sessions, as they commit: on a team store, `LISTEN` on a
 /// connection of its own, waiting on its socket (no table polling). A local store has no
-/// feed (`exists(for:)` is false): its one user sees their own changes at once.
+/// feed (`open` returns nil): its one user sees their own changes at once.
 public final class ChangeFeed {
     private var conn: PGConnection
     private let url: String
     public let display: String
 
-    /// True when the store announces changes (a team store).
-    public static func exists(for location: StoreLocation) -> Bool {
-        if case .postgres = location { return true }
-        return false
-    }
-
-    /// The feed of a team store; throws for a store without one or when it can't listen.
-    public convenience init(location: StoreLocation) throws {
-        guard case .postgres(let url) = location else { throw StoreError("a local store has no change feed") }
-        try self.init(url: url)
+    /// The feed of a store, or nil when it has none (a SQLite store).
+    public static func open(_ location: StoreLocation) throws -> ChangeFeed? {
+        guard case .postgres(let url) = location else { return nil }
+        return try ChangeFeed(url: url)
     }
 
     init(url: String) throws {

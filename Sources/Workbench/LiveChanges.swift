@@ -61,7 +61,7 @@ extension AppState {
         liveDown = false
         var reqs: [Effect] = []
         if case .queue = top { reqs = refresh() }
-        if !message.isEmpty, case .normal = mode { say(message) }
+        if case .normal = mode { say(message) }
         return reqs
     }
 
@@ -116,16 +116,13 @@ extension AppState {
 /// The listener: a thread waiting on the feed's socket; each batch of changes becomes one
 /// message in the UI loop's inbox. Stopped (and its connection closed) with the app.
 final class ChangeListener {
-    /// Opens the feed's connection; called on the listener's thread, so the first frame
-    /// never waits for it (on a password connection it is a quarter of a second).
-    private let open: () throws -> ChangeFeed
-    private var feed: ChangeFeed?
+    private let feed: ChangeFeed
     private let lock = NSLock()
     private var stopped = false
     private let deliver: (Loaded) -> Void
 
-    init(open: @escaping () throws -> ChangeFeed, deliver: @escaping (Loaded) -> Void) {
-        self.open = open
+    init(feed: ChangeFeed, deliver: @escaping (Loaded) -> Void) {
+        self.feed = feed
         self.deliver = deliver
     }
 
@@ -147,13 +144,6 @@ final class ChangeListener {
     private func loop() {
         while !isStopped {
             do {
-                guard let feed else {
-                    // The first connection: the queue was read before it listened, so it is read
-                    // once more now (quietly); from here on every change is announced.
-                    feed = try open()
-                    if !isStopped { deliver(.liveFeed(down: false, message: "")) }
-                    continue
-                }
                 // A short wait so a stop is noticed promptly; a change is delivered as soon as it arrives.
                 let changes = try feed.wait(timeout: 0.25)
                 if !changes.isEmpty && !isStopped { deliver(.storeChanged(changes)) }
@@ -167,7 +157,7 @@ final class ChangeListener {
                     sleepUnlessStopped(delay)
                     if isStopped { return }
                     do {
-                        if let feed { try feed.reconnect() } else { feed = try open() }
+                        try feed.reconnect()
                         // Changes committed while nobody listened are not replayed: the queue is read again.
                         deliver(.liveFeed(down: false, message: "live updates back — the queue read again"))
                         break

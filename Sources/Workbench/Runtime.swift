@@ -283,11 +283,9 @@ public final class App {
             frameLog = FileHandle(forWritingAtPath: p)
         }
         if (try? data.reader.db.int("SELECT count(*) FROM (SELECT 1 FROM scores LIMIT 1) s")) == 1 { state.preferScoreOrder() }
-        // Live: the listener connects on its own thread and, once it listens, has the queue
-        // read again, so no change falls between the first page and the first notification.
-        let location = StoreLocation(storePath)
-        if ChangeFeed.exists(for: location) {
-            listener = ChangeListener(open: { try ChangeFeed(location: location) }) { [weak self] l in self?.deliver(l) }
+        // Live: listen before the first page is read, so no change falls between the two.
+        if let feed = try ChangeFeed.open(StoreLocation(storePath)) {
+            listener = ChangeListener(feed: feed) { [weak self] l in self?.deliver(l) }
             listener?.start()
         }
         // The first page is read before the first frame: it is one indexed page, ~1 ms.
