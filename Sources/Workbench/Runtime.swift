@@ -269,6 +269,9 @@ public final class App {
                 noColor: Bool = false, frameLog frameLogPath: String? = nil) throws {
         self.terminal = terminal
         self.synchronous = synchronous
+        // A team store's listener connects while the reader does (two logins side by side,
+        // not one after the other: each is a round of password exchange with the server).
+        let feedConnecting = FeedConnecting(StoreLocation(storePath))
         data = try DataService(path: storePath, analyst: analyst)
         sql = SQLService(path: storePath, analyst: analyst)
         self.noColor = noColor
@@ -284,7 +287,7 @@ public final class App {
         }
         if (try? data.reader.db.int("SELECT count(*) FROM (SELECT 1 FROM scores LIMIT 1) s")) == 1 { state.preferScoreOrder() }
         // Live: listen before the first page is read, so no change falls between the two.
-        if let feed = try ChangeFeed.open(StoreLocation(storePath)) {
+        if let feed = try feedConnecting.feed() {
             listener = ChangeListener(feed: feed) { [weak self] l in self?.deliver(l) }
             listener?.start()
         }
@@ -450,5 +453,30 @@ public final class App {
         let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
         // A diagnostics log on a full disk must not stop the workbench (FileHandle.write traps).
         try? frameLog.write(contentsOf: Data("\(what)\t\(String(format: "%.3f", ms))\n".utf8))
+    }
+}
+
+/// A team store's change feed, connecting on a thread of its own from the moment it is made;
+/// `feed()` waits for it. A local store has none (nil at once).
+final class FeedConnecting: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var result: Result<ChangeFeed?, Error> = .success(nil)
+    private let connecting: Bool
+
+    init(_ location: StoreLocation) {
+        guard case .postgres = location else { connecting = false; return }
+        connecting = true
+        Thread.detachNewThread { [self] in
+            result = Result { try ChangeFeed.open(location) }
+            done.signal()
+        }
+    }
+
+    /// The listening feed (nil for a local store); throws what connecting threw.
+    func feed() throws -> ChangeFeed? {
+        guard connecting else { return nil }
+        done.wait()
+        done.signal()       // a second call returns the same answer
+        return try result.get()
     }
 }
