@@ -154,35 +154,59 @@ final class TeamStreamImportTests: TeamStoreTestCase {
             XCTAssertGreaterThanOrEqual(w, 0)
             let child = try Spawn.start([CLI.binary, "import", "--kind", "events", "--store", ownerURL, "-"], env: CLI.environment([:]),
                                         stdin: fifo, stdout: dir + "/int.out", stderr: dir + "/int.err")
-            var text = header + "\n"
-            for i in 0..<20_000 {
-                text += "i\(sig)-\(i),2026-03-0\(1 + i % 9)T10:00:00Z,acct_\(i % 50),view,dev\(i % 7),10.0.0.\(i % 200),DE,s\(i),item\(i % 30),,,,,,,,,,,,a fairly long piece of text so that the rows add up\n"
-            }
-            _ = fcntl(w, F_SETFL, O_NONBLOCK)
-            let bytes = Array(text.utf8)
-            var off = 0
-            let writeDeadline = Date().addingTimeInterval(60)
-            while off < bytes.count && Date() < writeDeadline && child.isRunning {
-                let n = bytes[off...].withUnsafeBytes { Glibc.write(w, $0.baseAddress, $0.count) }
-                if n > 0 { off += n } else { usleep(2_000) }
-            }
-            var copying: Int64 = 0
-            let deadline = Date().addingTimeInterval(30)
-            while copying == 0 && Date() < deadline {
-                copying = try owner.int("SELECT coalesce(sum(tuples_processed), 0) FROM pg_stat_progress_copy WHERE relid = 'stage_events'::regclass")
-                if copying == 0 { Thread.sleep(forTimeInterval: 0.05) }
-            }
-            XCTAssertGreaterThan(copying, 0, "the import never started its COPY")
+            feed(w, manyEvents("i\(sig)-"), while: child)
+            try waitForCOPY(owner)
             child.signal(sig)
             close(w)                                   // end of input: the reader wakes and sees the request
             XCTAssertEqual(child.wait(), code, (try? String(contentsOfFile: dir + "/int.err", encoding: .utf8)) ?? "")
             XCTAssertTrue(((try? String(contentsOfFile: dir + "/int.err", encoding: .utf8)) ?? "").contains("interrupted"))
-            for t in ["events", "event_ids", "accounts", "links", "event_hourly", "stage_events", "stage_rejects"] {
-                XCTAssertEqual(try owner.int("SELECT count(*) FROM \(t)"), 0, t)
-            }
-            XCTAssertEqual(try owner.int("SELECT count(*) FROM pg_inherits WHERE inhparent = 'events'::regclass"), 0, "no partition left behind")
+            try assertNothingMerged(owner)
         }
         XCTAssertEqual(try owner.rows("SELECT status FROM import_runs ORDER BY id").map { $0[0].description }, ["interrupted", "interrupted"])
+    }
+
+    /// 20,000 event rows (ids `prefix0`…), more than one COPY chunk (1 MiB): the server has
+    /// rows when the client is stopped.
+    func manyEvents(_ prefix: String) -> String {
+        var text = header + "\n"
+        for i in 0..<20_000 {
+            text += "\(prefix)\(i),2026-03-0\(1 + i % 9)T10:00:00Z,acct_\(i % 50),view,dev\(i % 7),10.0.0.\(i % 200),DE,s\(i),item\(i % 30),,,,,,,,,,,,a fairly long piece of text so that the rows add up\n"
+        }
+        return text
+    }
+
+    /// Writes `text` into the child's input without blocking, with a deadline: a child that
+    /// stopped reading fails the test, not hangs it. Returns the bytes written.
+    @discardableResult
+    func feed(_ w: Int32, _ text: String, while child: Child) -> Int {
+        _ = fcntl(w, F_SETFL, O_NONBLOCK)
+        let bytes = Array(text.utf8)
+        var off = 0
+        let writeDeadline = Date().addingTimeInterval(60)
+        while off < bytes.count && Date() < writeDeadline && child.isRunning {
+            let n = bytes[off...].withUnsafeBytes { Glibc.write(w, $0.baseAddress, $0.count) }
+            if n > 0 { off += n } else { usleep(2_000) }
+        }
+        return off
+    }
+
+    /// Waits (30 s at most) until the server holds rows of the import's COPY.
+    func waitForCOPY(_ owner: PGConnection) throws {
+        var copying: Int64 = 0
+        let deadline = Date().addingTimeInterval(30)
+        while copying == 0 && Date() < deadline {
+            copying = try owner.int("SELECT coalesce(sum(tuples_processed), 0) FROM pg_stat_progress_copy WHERE relid = 'stage_events'::regclass")
+            if copying == 0 { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        XCTAssertGreaterThan(copying, 0, "the import never started its COPY")
+    }
+
+    /// Nothing of a stopped import merged: no rows anywhere, no partition.
+    func assertNothingMerged(_ owner: PGConnection) throws {
+        for t in ["events", "event_ids", "accounts", "links", "event_hourly", "stage_events", "stage_rejects"] {
+            XCTAssertEqual(try owner.int("SELECT count(*) FROM \(t)"), 0, t)
+        }
+        XCTAssertEqual(try owner.int("SELECT count(*) FROM pg_inherits WHERE inhparent = 'events'::regclass"), 0, "no partition left behind")
     }
 
     func testAKilledImportLeavesNothingHalfMerged() throws {
@@ -195,29 +219,11 @@ final class TeamStreamImportTests: TeamStoreTestCase {
         defer { close(w) }
         let child = try Spawn.start([CLI.binary, "import", "--kind", "events", "--store", ownerURL, "-"], env: CLI.environment([:]),
                                     stdin: fifo, stdout: dir + "/imp.out", stderr: dir + "/imp.err")
-        // More than one COPY chunk (1 MiB): the server has rows when the client dies.
-        var text = header + "\n"
-        for i in 0..<20_000 {
-            text += "k\(i),2026-03-0\(1 + i % 9)T10:00:00Z,acct_\(i % 50),view,dev\(i % 7),10.0.0.\(i % 200),DE,s\(i),item\(i % 30),,,,,,,,,,,,a fairly long piece of text so that the rows add up\n"
-        }
-        // Written without blocking, with a deadline: a child that stopped reading fails the test, not hangs it.
-        _ = fcntl(w, F_SETFL, O_NONBLOCK)
-        let bytes = Array(text.utf8)
-        var off = 0
-        let writeDeadline = Date().addingTimeInterval(60)
-        while off < bytes.count && Date() < writeDeadline && child.isRunning {
-            let n = bytes[off...].withUnsafeBytes { Glibc.write(w, $0.baseAddress, $0.count) }
-            if n > 0 { off += n } else { usleep(2_000) }
-        }
-        XCTAssertEqual(off, bytes.count, "the import stopped reading its input: \((try? String(contentsOfFile: dir + "/imp.err", encoding: .utf8)) ?? "")")
+        let text = manyEvents("k")
+        let off = feed(w, text, while: child)
+        XCTAssertEqual(off, text.utf8.count, "the import stopped reading its input: \((try? String(contentsOfFile: dir + "/imp.err", encoding: .utf8)) ?? "")")
         let owner = try PGConnection(url: ownerURL)
-        var copying: Int64 = 0
-        let deadline = Date().addingTimeInterval(30)
-        while copying == 0 && Date() < deadline {
-            copying = try owner.int("SELECT coalesce(sum(tuples_processed), 0) FROM pg_stat_progress_copy WHERE relid = 'stage_events'::regclass")
-            if copying == 0 { Thread.sleep(forTimeInterval: 0.05) }
-        }
-        XCTAssertGreaterThan(copying, 0, "the import never started its COPY")
+        try waitForCOPY(owner)
         child.signal(SIGKILL)
         _ = child.wait()
         var alive: Int64 = 1
@@ -226,10 +232,7 @@ final class TeamStreamImportTests: TeamStoreTestCase {
             if alive > 0 { Thread.sleep(forTimeInterval: 0.05) }
         }
         XCTAssertEqual(alive, 0)
-        for t in ["events", "event_ids", "accounts", "links", "event_hourly", "stage_events", "stage_rejects"] {
-            XCTAssertEqual(try owner.int("SELECT count(*) FROM \(t)"), 0, t)
-        }
-        XCTAssertEqual(try owner.int("SELECT count(*) FROM pg_inherits WHERE inhparent = 'events'::regclass"), 0, "no partition left behind")
+        try assertNothingMerged(owner)
         XCTAssertEqual(try owner.rows("SELECT status FROM import_runs").map { $0[0].description }, ["running"])
         // The next import goes through whole.
         let file = write("events.csv", text)
