@@ -49,19 +49,20 @@ final class TeamStreamImportTests: TeamStoreTestCase {
             XCTAssertEqual(obj["rejected"] as? Int, l["rejected"] as? Int, format)
             XCTAssertEqual(obj["duplicate"] as? Int, l["duplicate"] as? Int, format)
             let s = try Store(path: store, readOnly: true)
+            // The same rows in every table the import fills; the same rejects: file, line, kind,
+            // reason, and the record's bytes.
             let ev = "SELECT event_id, ts, account_id, type, device_id, ip, country, session_id, item_id, seller_id, order_id, quantity, amount, currency, coupon_id, payment_id, address_id, target_id, rating, status, text, extra FROM events ORDER BY event_id"
-            XCTAssertEqual(try owner.rows(ev), try s.db.rows(ev), "events (\(format))")
-            let ac = "SELECT account_id, created_at, kind, country, email, phone, extra, n_events, first_seen, last_seen FROM accounts ORDER BY account_id"
-            XCTAssertEqual(try owner.rows(ac), try s.db.rows(ac), "accounts (\(format))")
-            let it = "SELECT item_id, seller_id, title, category, price, currency, limited, drop_at, extra FROM items ORDER BY item_id"
-            XCTAssertEqual(try owner.rows(it), try s.db.rows(it), "items (\(format))")
             let lk = "SELECT kind, value, account_id, events, first_ts, last_ts FROM links ORDER BY kind, value, account_id"
-            XCTAssertEqual(try owner.rows(lk), try s.db.rows(lk), "links (\(format))")
-            let hr = "SELECT hour, type, n FROM event_hourly ORDER BY hour, type"
-            XCTAssertEqual(try owner.rows(hr), try s.db.rows(hr), "hourly counts (\(format))")
-            // The same rejects: file, line, kind, reason, and the record's bytes.
-            let rj = "SELECT source, line, kind, reason, raw_hash FROM rejects ORDER BY source, line"
-            XCTAssertEqual(try owner.rows(rj), try s.db.rows(rj), "rejects (\(format))")
+            for (what, sql) in [
+                ("events", ev),
+                ("accounts", "SELECT account_id, created_at, kind, country, email, phone, extra, n_events, first_seen, last_seen FROM accounts ORDER BY account_id"),
+                ("items", "SELECT item_id, seller_id, title, category, price, currency, limited, drop_at, extra FROM items ORDER BY item_id"),
+                ("links", lk),
+                ("hourly counts", "SELECT hour, type, n FROM event_hourly ORDER BY hour, type"),
+                ("rejects", "SELECT source, line, kind, reason, raw_hash FROM rejects ORDER BY source, line"),
+            ] {
+                XCTAssertEqual(try owner.rows(sql), try s.db.rows(sql), "\(what) (\(format))")
+            }
             XCTAssertEqual(try owner.int("SELECT count(*) FROM rejects WHERE reason = 'invalid UTF-8'"), 1)
             // The account described twice: its last row, as locally.
             XCTAssertEqual(try owner.scalar("SELECT country FROM accounts WHERE account_id = $1", [.text(account)]),
