@@ -259,8 +259,7 @@ extension AppState {
         switch top {
         case .queue(var q):
             q.query.text = text
-            q.list = Paged()
-            q.list.loading = true
+            restartQueue(&q)
             replaceTop(.queue(q))
             say(text.isEmpty ? "filter cleared" : "filter: \(text)")
             return [queueFetch(q, .first), .read(.queueCount(uid: q.uid, query: q.query))]
@@ -449,8 +448,11 @@ extension AppState {
         case .queuePage(let uid, let direction, let rows):
             withScreen(uid) { s in
                 guard case .queue(var q) = s else { return }
-                merge(&q.list, rows, direction: direction, visible: visible)
-                AppState.restoreCursor(&q, visible: visible)
+                if let r = q.refreshing {
+                    if let again = AppState.refreshed(&q, r, rows, visible: visible) { reqs.append(again) }
+                } else {
+                    merge(&q.list, rows, direction: direction, visible: visible)
+                }
                 if let f = prefetch(&q.list, visible: visible) { reqs.append(queueFetch(q, f)) }
                 s = .queue(q)
             }
@@ -538,7 +540,7 @@ extension AppState {
             say(msg, error: true)
             for i in stack.indices {
                 switch stack[i] {
-                case .queue(var q): q.list.loading = false; stack[i] = .queue(q)
+                case .queue(var q): q.list.loading = false; q.refreshing = nil; stack[i] = .queue(q)
                 case .timeline(var t): t.list.loading = false; stack[i] = .timeline(t)
                 case .pivot(var p): p.list.loading = false; stack[i] = .pivot(p)
                 default: break

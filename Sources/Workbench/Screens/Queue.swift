@@ -8,8 +8,8 @@ public struct QueueScreen {
     var uid: Int
     public var query = QueueQuery()
     public var list = Paged<QueueRow>()
-    /// `R` re-reads the rows: the account the cursor was on, and its row on screen.
-    var keepCursor: (account: String, row: Int)?
+    /// A re-read of the rows in flight (`R`, or live updates listening again).
+    var refreshing: QueueRefresh?
 }
 
 extension AppState {
@@ -31,12 +31,20 @@ extension AppState {
         }
     }
 
+    /// A page for a move. The first or last page replaces the window: a new uid, so a page
+    /// still in flight for the old window (a prefetch, a refresh) is dropped, not merged in.
+    mutating func queueJump(_ q: inout QueueScreen, _ f: Fetch) -> [Effect] {
+        guard f == .first || f == .last else { return [queueFetch(q, f)] }
+        q.uid = uid()
+        q.refreshing = nil
+        return [queueFetch(q, f)] + (q.list.total == nil ? [.read(.queueCount(uid: q.uid, query: q.query))] : [])
+    }
+
     static let sortOrder: [QueueSort] = [.score, .events, .lastSeen, .created, .country, .account]
     mutating func resort(_ q: inout QueueScreen, _ sort: QueueSort, descending: Bool) -> [Effect] {
         q.query.sort = sort
         q.query.descending = descending
-        q.list = Paged()
-        q.list.loading = true
+        restartQueue(&q)
         say("sorted by " + (sort == .created ? "age, \(descending ? "youngest" : "oldest") first" : "\(sort.rawValue.replacingOccurrences(of: "_", with: " ")) \(descending ? "descending" : "ascending")"))
         return [queueFetch(q, .first), .read(.queueCount(uid: q.uid, query: q.query))]
     }
@@ -49,10 +57,10 @@ extension AppState {
             if marked.contains(row.account) { marked.remove(row.account) } else { marked.insert(row.account) }
             say("\(marked.count) account\(marked.count == 1 ? "" : "s") marked — 1 2 3 labels them all")
             let nav = navigate(&q.list, .down, visible: listRows)
-            return nav.fetch.map { [queueFetch(q, $0)] } ?? []
+            return nav.fetch.map { queueJump(&q, $0) } ?? []
         case .move:
             let nav = navigate(&q.list, key, visible: listRows)
-            return nav.fetch.map { [queueFetch(q, $0)] } ?? []
+            return nav.fetch.map { queueJump(&q, $0) } ?? []
         case .open:
             guard let row = q.list.current else { return [] }
             return open(account: row.account)

@@ -1,0 +1,135 @@
+import Foundation
+import RiskStore
+import TerminalKit
+import XCTest
+@testable import Workbench
+
+/// The queue read again (`R`, or live updates listening again on a team store) while the
+/// analyst turns pages: the reducer over the fixture store's real reads, with the order in
+/// which the answers arrive chosen by the test — a read can be held back and answered after
+/// later keys, as a slow server does.
+final class QueueRefreshTests: WorkbenchCase {
+    override class var tag: String { "qrefresh" }
+    override class var opensAtSetUp: Bool { false }
+
+    var st = AppState(storeName: "qrefresh", width: 120, height: 30)
+    var data: DataService!
+
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        data = try DataService(path: storePath, analyst: "tester")
+        st = AppState(storeName: "qrefresh", width: 120, height: 30)
+        st.analyst = "tester"
+        if try data.reader.db.int("SELECT count(*) FROM scores") > 0 { st.preferScoreOrder() }
+        run(st.start())
+    }
+
+    /// Answers reads now (and the reads their answers ask for), in order.
+    func run(_ effects: [Effect]) {
+        for e in effects {
+            guard case .read(let r) = e else { continue }
+            run(st.apply(data.perform(r)))
+        }
+    }
+
+    func hit(_ keys: Key..., times: Int = 1) {
+        for _ in 0..<times { for k in keys { run(st.handle(k)) } }
+    }
+
+    var queue: QueueScreen {
+        guard case .queue(let q) = st.top else { XCTFail("not on the queue"); return QueueScreen(uid: 0) }
+        return q
+    }
+
+    /// The whole queue in its order, as the store reads it.
+    func storeOrder() throws -> [String] {
+        try data.reader.db.queuePage(queue.query, direction: .first, anchor: nil, limit: 100_000).map(\.account)
+    }
+
+    /// The window holds consecutive rows of the queue, each once, starting at its offset.
+    func assertWindowIsTheQueue(_ order: [String], file: StaticString = #filePath, line: UInt = #line) {
+        let q = queue
+        XCTAssertTrue(q.list.offsetKnown, file: file, line: line)
+        let rows = q.list.rows.map(\.account)
+        XCTAssertEqual(Set(rows).count, rows.count, "a row twice in the window", file: file, line: line)
+        XCTAssertEqual(rows, Array(order[q.list.offset..<min(order.count, q.list.offset + rows.count)]), file: file, line: line)
+    }
+
+    func testARefreshAnsweredAfterTheAnalystTurnedPagesLandsWhereTheAnalystIsNow() throws {
+        let order = try storeOrder()
+        XCTAssertGreaterThan(order.count, 600, "the fixture's queue must be several pages long")
+        hit(.pageDown, times: 3)
+        // Live updates listen again: the queue is read again — but the answer is slow.
+        let held = st.applyLiveFeed(down: false, message: "live updates back")
+        XCTAssertFalse(held.isEmpty)
+        // Meanwhile the analyst keeps going: the rows in view stay and the keys move on them.
+        let before = queue.list.position!
+        hit(.pageDown, times: 2)
+        hit(.down, times: 3)
+        let q1 = queue
+        let selected = q1.list.current!.account
+        let screenRow = q1.list.cursor - q1.list.scroll
+        let screenTop = q1.list.rows[q1.list.scroll].account
+        XCTAssertGreaterThan(q1.list.position!, before, "keys did nothing while the refresh was in flight")
+        // The held page arrives: it is for a screen that has scrolled away, so it is dropped and
+        // the screen's current top is read again; the cursor stays on what the analyst selected.
+        run(held)
+        let q2 = queue
+        XCTAssertFalse(q2.list.loading)
+        XCTAssertNil(q2.refreshing)
+        XCTAssertEqual(q2.list.current?.account, selected)
+        XCTAssertEqual(q2.list.cursor - q2.list.scroll, screenRow)
+        XCTAssertEqual(q2.list.rows[q2.list.scroll].account, screenTop)
+        XCTAssertEqual(q2.list.position, order.firstIndex(of: selected))
+        assertWindowIsTheQueue(order)
+        // And paging on from there reads the rows that follow, with nothing repeated or skipped.
+        hit(.pageDown, times: 8)
+        assertWindowIsTheQueue(order)
+        XCTAssertEqual(queue.list.current?.account, order[queue.list.position!])
+    }
+
+    func testAPageOfTheOldWindowArrivingAfterTheRefreshIsDropped() throws {
+        let order = try storeOrder()
+        // Walk down until a key asks for the next page; hold that page back.
+        var prefetch: [Effect] = []
+        for _ in 0..<200 where prefetch.isEmpty {
+            prefetch = st.handle(.down).filter { if case .read(.queuePage) = $0 { return true }; return false }
+        }
+        XCTAssertFalse(prefetch.isEmpty, "no key asked for a page")
+        let selected = queue.list.current!.account
+        // R while that page is still on its way; its answer comes first, then the refresh's.
+        let refresh = st.refresh()
+        run(prefetch)
+        XCTAssertTrue(queue.list.loading, "the old window's page was taken as the refresh's answer")
+        run(refresh)
+        XCTAssertEqual(queue.list.current?.account, selected)
+        XCTAssertEqual(queue.list.position, order.firstIndex(of: selected))
+        assertWindowIsTheQueue(order)
+    }
+
+    func testAnotherAnalystsClaimShowsAfterARefreshWithTheCursorOnItsAccount() throws {
+        hit(.pageDown, times: 2)
+        hit(.down, times: 5)
+        let q0 = queue
+        let selected = q0.list.current!.account
+        let screenRow = q0.list.cursor - q0.list.scroll
+        let other = q0.list.rows[q0.list.scroll + 1].account
+        try Store(path: storePath).claim(other, analyst: "other", source: "cli")
+        XCTAssertNil(queue.list.rows.first { $0.account == other }?.assignee)
+        run(st.refresh())
+        XCTAssertEqual(queue.list.rows.first { $0.account == other }?.assignee, "other")
+        XCTAssertEqual(queue.list.current?.account, selected)
+        XCTAssertEqual(queue.list.cursor - queue.list.scroll, screenRow)
+    }
+
+    func testGoingToTheEndDuringARefreshDropsTheRefresh() throws {
+        let order = try storeOrder()
+        hit(.pageDown, times: 2)
+        let held = st.refresh()
+        hit(.end)       // G: the last page replaces the window
+        XCTAssertEqual(queue.list.current?.account, order.last)
+        run(held)         // the refresh's page, for the old window, arrives late
+        XCTAssertEqual(queue.list.current?.account, order.last)
+        assertWindowIsTheQueue(order)
+    }
+}
