@@ -25,6 +25,9 @@ public struct StoreReader {
         }
     }
 
+    /// The login role on a team store (who this session acts as); nil on a local store.
+    public func teamRole() throws -> String? { try team?.currentRole() }
+
     /// Stops the statement running on it (from another thread): sqlite3_interrupt, or PQcancel.
     public func interrupt() { db.interrupt() }
 

@@ -60,6 +60,11 @@ extension AppState {
         }
         liveDown = false
         var reqs: [Effect] = []
+        if message.isEmpty {
+            // Listening for the first time (after the first frame): the queue read again, quietly.
+            if case .queue(var q) = top { reqs = refreshQueue(&q); replaceTop(.queue(q)) }
+            return reqs
+        }
         if case .queue = top { reqs = refresh() }
         if case .normal = mode { say(message) }
         return reqs
@@ -116,13 +121,23 @@ extension AppState {
 /// The listener: a thread waiting on the feed's socket; each batch of changes becomes one
 /// message in the UI loop's inbox. Stopped (and its connection closed) with the app.
 final class ChangeListener {
-    private let feed: ChangeFeed
+    private var feed: ChangeFeed?
+    private let connecting: FeedConnecting?
     private let lock = NSLock()
     private var stopped = false
     private let deliver: (Loaded) -> Void
 
+    /// Listening already.
     init(feed: ChangeFeed, deliver: @escaping (Loaded) -> Void) {
         self.feed = feed
+        connecting = nil
+        self.deliver = deliver
+    }
+
+    /// Listening once `connecting` has connected (on the listener's thread): then the queue
+    /// is read again, quietly (an empty `liveFeed` message), for what changed before.
+    init(connecting: FeedConnecting, deliver: @escaping (Loaded) -> Void) {
+        self.connecting = connecting
         self.deliver = deliver
     }
 
@@ -142,7 +157,17 @@ final class ChangeListener {
     var maxRetryDelay = 5.0
 
     private func loop() {
-        while !isStopped {
+        if feed == nil, let connecting {
+            do {
+                feed = try connecting.feed()
+                if feed != nil, !isStopped { deliver(.liveFeed(down: false, message: "")) }
+            } catch {
+                if isStopped { return }
+                guard reconnect(after: error) else { return }
+            }
+        }
+        guard feed != nil else { return }
+        while !isStopped, let feed {
             do {
                 // A short wait so a stop is noticed promptly; a change is delivered as soon as it arrives.
                 let changes = try feed.wait(timeout: 0.25)
@@ -151,22 +176,29 @@ final class ChangeListener {
                 // The connection was lost (server restarted, backend terminated, network):
                 // the screen says so while it is down, and the listener keeps trying.
                 if isStopped { return }
-                deliver(.liveFeed(down: true, message: "live updates down (\(Self.brief(error))) — reconnecting; R reads the queue again"))
-                var delay = retryDelay
-                while !isStopped {
-                    sleepUnlessStopped(delay)
-                    if isStopped { return }
-                    do {
-                        try feed.reconnect()
-                        // Changes committed while nobody listened are not replayed: the queue is read again.
-                        deliver(.liveFeed(down: false, message: "live updates back — the queue read again"))
-                        break
-                    } catch {
-                        delay = min(maxRetryDelay, delay * 2)
-                    }
-                }
+                guard reconnect(after: error) else { return }
             }
         }
+    }
+
+    /// Down: says so, then tries again (with a growing delay) until it listens or is stopped.
+    private func reconnect(after error: Error) -> Bool {
+        deliver(.liveFeed(down: true, message: "live updates down (\(Self.brief(error))) — reconnecting; R reads the queue again"))
+        var delay = retryDelay
+        while !isStopped {
+            sleepUnlessStopped(delay)
+            if isStopped { return false }
+            do {
+                if let feed { try feed.reconnect() } else { feed = try connecting?.again() }
+                guard feed != nil else { return false }
+                // Changes committed while nobody listened are not replayed: the queue is read again.
+                deliver(.liveFeed(down: false, message: "live updates back — the queue read again"))
+                return true
+            } catch {
+                delay = min(maxRetryDelay, delay * 2)
+            }
+        }
+        return false
     }
 
     private func sleepUnlessStopped(_ seconds: Double) {

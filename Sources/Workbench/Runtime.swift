@@ -17,10 +17,12 @@ public final class DataService {
     /// The themes `:theme` completes.
     public var themes = ThemeLibrary.builtIn
 
-    public init(path: String, analyst: String) throws {
+    /// `reader`: one the caller opened already (on a team store, the connection that checked
+    /// the schema and the role: a login is a round of password exchange, not made twice).
+    public init(path: String, analyst: String, reader opened: StoreReader? = nil) throws {
         self.path = path
         self.analyst = analyst
-        reader = try StoreReader(path: path)
+        reader = try opened ?? StoreReader(path: path)
         // The screens read pages of 100 rows by index: an 8 MiB page cache keeps them warm;
         // the 32 MiB default only grew the resident size by what one scan of a 100k-event
         // account touched once (measured with scripts/bench-tui, docs/benchmarks.md).
@@ -265,14 +267,22 @@ public final class App {
 
     /// `noColor`: the NO_COLOR convention (the executable reads it); `frameLog`: a file to
     /// write first-frame and per-frame timings to (RISKDESK_FRAME_LOG; nil: none).
+    /// `reader`: the store's reader if the caller opened it already (see `DataService`).
+    /// `launchedAt` (uptime ns) and `marks` (what the caller did before, and when): the frame
+    /// log's start-up lines, so a slow first frame says where its time went.
     public init(storePath: String, terminal: Terminal, theme: Theme, analyst: String, synchronous: Bool = false,
-                noColor: Bool = false, frameLog frameLogPath: String? = nil) throws {
+                noColor: Bool = false, frameLog frameLogPath: String? = nil, reader: StoreReader? = nil,
+                launchedAt: UInt64? = nil, marks: [(String, UInt64)] = []) throws {
         self.terminal = terminal
         self.synchronous = synchronous
-        // A team store's listener connects while the reader does (two logins side by side,
-        // not one after the other: each is a round of password exchange with the server).
+        // A team store's listener connects on its own thread from now on (a second login the
+        // first frame doesn't wait for; tests, synchronous, wait for it: see below).
         let feedConnecting = FeedConnecting(StoreLocation(storePath))
-        data = try DataService(path: storePath, analyst: analyst)
+        var marks = marks
+        func mark(_ what: String) { marks.append((what, DispatchTime.now().uptimeNanoseconds)) }
+        mark("app")
+        data = try DataService(path: storePath, analyst: analyst, reader: reader)
+        mark("reader")
         sql = SQLService(path: storePath, analyst: analyst)
         self.noColor = noColor
         baseTheme = theme
@@ -286,16 +296,28 @@ public final class App {
             frameLog = FileHandle(forWritingAtPath: p)
         }
         if (try? data.reader.db.int("SELECT count(*) FROM (SELECT 1 FROM scores LIMIT 1) s")) == 1 { state.preferScoreOrder() }
-        // Live: listen before the first page is read, so no change falls between the two.
-        if let feed = try feedConnecting.feed() {
-            listener = ChangeListener(feed: feed) { [weak self] l in self?.deliver(l) }
-            listener?.start()
+        mark("scores")
+        // Live: synchronous (tests) listens before the first page is read, so no change falls
+        // between the two. Otherwise the first frame doesn't wait for the listener's login:
+        // once it listens, the queue is read again, quietly, where the analyst is by then
+        // (`refreshQueue`), which covers what changed before.
+        if synchronous {
+            if let feed = try feedConnecting.feed() {
+                listener = ChangeListener(feed: feed) { [weak self] l in self?.deliver(l) }
+            }
+        } else if feedConnecting.connecting {
+            listener = ChangeListener(connecting: feedConnecting) { [weak self] l in self?.deliver(l) }
         }
+        listener?.start()
         // The first page is read before the first frame: it is one indexed page, ~1 ms.
         for r in state.start() {
             if case .read(let read) = r, case .queuePage = read { deliver(data.perform(read)) } else { submit(r) }
         }
         drain()
+        mark("first page")
+        if let launchedAt {
+            for (what, t) in marks { log("start \(what)", since: launchedAt, at: t) }
+        }
     }
 
     deinit { listener?.stop() }
@@ -448,9 +470,9 @@ public final class App {
         terminal.restore()
     }
 
-    private func log(_ what: String, since t0: UInt64?) {
+    private func log(_ what: String, since t0: UInt64?, at t: UInt64? = nil) {
         guard let frameLog, let t0 else { return }
-        let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
+        let ms = Double(Int64(bitPattern: (t ?? DispatchTime.now().uptimeNanoseconds) &- t0)) / 1e6
         // A diagnostics log on a full disk must not stop the workbench (FileHandle.write traps).
         try? frameLog.write(contentsOf: Data("\(what)\t\(String(format: "%.3f", ms))\n".utf8))
     }
@@ -461,9 +483,12 @@ public final class App {
 final class FeedConnecting: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private var result: Result<ChangeFeed?, Error> = .success(nil)
-    private let connecting: Bool
+    /// A team store: a feed is on its way.
+    let connecting: Bool
+    private let location: StoreLocation
 
     init(_ location: StoreLocation) {
+        self.location = location
         guard case .postgres = location else { connecting = false; return }
         connecting = true
         Thread.detachNewThread { [self] in
@@ -479,4 +504,7 @@ final class FeedConnecting: @unchecked Sendable {
         done.signal()       // a second call returns the same answer
         return try result.get()
     }
+
+    /// A new feed, when the first one could not connect (the listener tries again).
+    func again() throws -> ChangeFeed? { try ChangeFeed.open(location) }
 }

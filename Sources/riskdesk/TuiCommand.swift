@@ -44,12 +44,19 @@ func openWorkbench(storePath: String, theme themeName: String?, config configPat
     // workbench opens at once while another process (an import) writes.
     // A read-only session writes nothing, not even on open (an older store is refused with the
     // command that upgrades it).
+    let launched = processStartUptimeNs()
+    var marks: [(String, UInt64)] = [("config", DispatchTime.now().uptimeNanoseconds)]
     let location = StoreLocation(storePath)
     try refuseAnalystOnTeamStore(analyst, location)
     var role: String?
+    var teamReader: StoreReader?
     if location.isTeam {
-        // A team store: its schema must be this build's (the owner upgrades it); you act as your role.
-        role = try PGStore(url: storePath, readOnly: readOnly).currentRole()
+        // A team store: its schema must be this build's (the owner upgrades it); you act as your
+        // role. The connection that checks it is the workbench's reader (one login, not two).
+        let reader = try StoreReader(path: storePath)
+        role = try reader.teamRole()
+        teamReader = reader
+        marks.append(("team store checked", DispatchTime.now().uptimeNanoseconds))
     }
     else if readOnly { _ = try Store(path: storePath, readOnly: true, mustExist: true) }
     else if (try? Store(path: storePath, readOnly: true)) == nil { _ = try Store(path: storePath, mustExist: true) }
@@ -63,8 +70,10 @@ func openWorkbench(storePath: String, theme themeName: String?, config configPat
         throw CLIError(e.description)
     }
     defer { terminal.restore() }
+    marks.append(("terminal", DispatchTime.now().uptimeNanoseconds))
     let app = try App(storePath: storePath, terminal: terminal, theme: theme, analyst: who,
-                      noColor: !(Folders.env["NO_COLOR"] ?? "").isEmpty, frameLog: Folders.variable("RISKDESK_FRAME_LOG"))
+                      noColor: !(Folders.env["NO_COLOR"] ?? "").isEmpty, frameLog: Folders.variable("RISKDESK_FRAME_LOG"),
+                      reader: teamReader, launchedAt: launched, marks: marks)
     app.readOnly = readOnly
     app.sla = cfg.sla
     app.closeCaseOnLabel = cfg.closeCaseOnLabel
@@ -72,5 +81,5 @@ func openWorkbench(storePath: String, theme themeName: String?, config configPat
     app.themes = themes
     if let w = themeWarning ?? missing.first { app.say(w, error: true) }
     if let c = startCommand { app.command(c) }
-    app.run(launchedAt: processStartUptimeNs())
+    app.run(launchedAt: launched)
 }

@@ -316,4 +316,36 @@ final class TeamWorkbenchTests: XCTestCase {
         XCTAssertEqual(console?.result?.columns, ["account_id", "has_a", "any_of", "all_of"])
         XCTAssertEqual(console?.result?.rows.first?.map(\.description), ["ring-a", "1", "1", "0"])
     }
+
+    /// Outside tests the first frame doesn't wait for the listener's login: the queue is on
+    /// screen and keys work at once; once it listens, the queue is read again, quietly, where
+    /// the analyst is by then, with what changed before it listened.
+    func testTheListenerConnectsBesideTheFirstFrameAndTheQueueIsReadAgainWhereTheAnalystIs() throws {
+        guard case .queue(let q0) = app.state.top else { return XCTFail() }
+        let rows = q0.list.rows.prefix(8).map(\.account)
+        app = nil
+        app = try App(storePath: anaURL, terminal: term, theme: Theme.fallback, analyst: "\(dbName)_ana", synchronous: false)
+        guard case .queue(let q1) = app.state.top else { return XCTFail() }
+        XCTAssertEqual(q1.list.rows.prefix(8).map(\.account), rows, "the first page is read before the first frame")
+        for _ in 0..<5 { press(.down) }
+        try PGStore(url: bobURL).addLabels([LabelInput(account: rows[1], label: .fraud)], source: "cli")
+        let admin = try PGConnection(url: adminURL)
+        let listening = "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'riskdesk listen'"
+        XCTAssertTrue(pump(timeout: 10) {
+            guard case .queue(let q) = app.state.top, !q.list.loading else { return false }
+            return q.list.rows.first { $0.account == rows[1] }?.label == "fraud"
+                && (try? admin.int(listening, [.text(dbName)])) == 1
+        }, "bob's label never showed, or never listening:\n\(screen)")
+        guard case .queue(let q2) = app.state.top else { return XCTFail() }
+        XCTAssertEqual(q2.list.current?.account, rows[5], "the re-read moved the cursor")
+        XCTAssertFalse(app.state.liveDown)
+        XCTAssertFalse(statusLine().contains("refreshed"), statusLine())
+        // And live from then on: a claim arrives as a notification.
+        try PGStore(url: bobURL).claim(rows[2], source: "cli")
+        XCTAssertTrue(pump(timeout: 3) {
+            guard case .queue(let q) = app.state.top else { return false }
+            return q.list.rows.first { $0.account == rows[2] }?.assignee == "\(dbName)_bob"
+        }, "bob's claim never arrived:\n\(screen)")
+        XCTAssertTrue(statusLine().contains("claimed \(rows[2])"), statusLine())
+    }
 }
