@@ -55,37 +55,49 @@ final class QueueRefreshTests: WorkbenchCase {
         XCTAssertEqual(rows, Array(order[q.list.offset..<min(order.count, q.list.offset + rows.count)]), file: file, line: line)
     }
 
-    func testARefreshAnsweredAfterTheAnalystTurnedPagesLandsWhereTheAnalystIsNow() throws {
+    /// Pages turned back while the refresh is on its way: the page asked for (from the old
+    /// screen's top down) doesn't hold the selected account; it is dropped and the screen's
+    /// top now is read instead.
+    func testARefreshAnsweredAfterTheAnalystTurnedPagesBackLandsWhereTheAnalystIsNow() throws {
+        try assertRefreshLandsWhereTheAnalystIs(after: { self.hit(.pageUp, times: 2); self.hit(.up, times: 3) })
+    }
+
+    /// Pages turned on: the page asked for holds the selected account (it starts at the old
+    /// top); the cursor goes on it, on its screen row.
+    func testARefreshAnsweredAfterTheAnalystTurnedPagesOnLandsWhereTheAnalystIsNow() throws {
+        try assertRefreshLandsWhereTheAnalystIs(after: { self.hit(.pageDown, times: 2); self.hit(.down, times: 3) })
+    }
+
+    func assertRefreshLandsWhereTheAnalystIs(after keys: () -> Void, file: StaticString = #filePath, line: UInt = #line) throws {
         let order = try storeOrder()
-        XCTAssertGreaterThan(order.count, 600, "the fixture's queue must be several pages long")
-        hit(.pageDown, times: 3)
+        XCTAssertGreaterThan(order.count, 600, "the fixture's queue must be several pages long", file: file, line: line)
+        hit(.pageDown, times: 6)
         // Live updates listen again: the queue is read again — but the answer is slow.
         let held = st.applyLiveFeed(down: false, message: "live updates back")
-        XCTAssertFalse(held.isEmpty)
+        XCTAssertFalse(held.isEmpty, file: file, line: line)
         // Meanwhile the analyst keeps going: the rows in view stay and the keys move on them.
         let before = queue.list.position!
-        hit(.pageDown, times: 2)
-        hit(.down, times: 3)
+        keys()
         let q1 = queue
         let selected = q1.list.current!.account
         let screenRow = q1.list.cursor - q1.list.scroll
         let screenTop = q1.list.rows[q1.list.scroll].account
-        XCTAssertGreaterThan(q1.list.position!, before, "keys did nothing while the refresh was in flight")
-        // The held page arrives: it is for a screen that has scrolled away, so it is dropped and
-        // the screen's current top is read again; the cursor stays on what the analyst selected.
+        XCTAssertNotEqual(q1.list.position!, before, "keys did nothing while the refresh was in flight", file: file, line: line)
+        // The held page arrives; the cursor stays on what the analyst selected, on its screen row.
         run(held)
         let q2 = queue
-        XCTAssertFalse(q2.list.loading)
-        XCTAssertNil(q2.refreshing)
-        XCTAssertEqual(q2.list.current?.account, selected)
-        XCTAssertEqual(q2.list.cursor - q2.list.scroll, screenRow)
-        XCTAssertEqual(q2.list.rows[q2.list.scroll].account, screenTop)
-        XCTAssertEqual(q2.list.position, order.firstIndex(of: selected))
-        assertWindowIsTheQueue(order)
+        XCTAssertFalse(q2.list.loading, file: file, line: line)
+        XCTAssertNil(q2.refreshing, file: file, line: line)
+        XCTAssertEqual(q2.list.current?.account, selected, file: file, line: line)
+        XCTAssertEqual(q2.list.cursor - q2.list.scroll, screenRow, file: file, line: line)
+        XCTAssertEqual(q2.list.rows[q2.list.scroll].account, screenTop, file: file, line: line)
+        XCTAssertEqual(q2.list.position, order.firstIndex(of: selected), file: file, line: line)
+        assertWindowIsTheQueue(order, file: file, line: line)
         // And paging on from there reads the rows that follow, with nothing repeated or skipped.
         hit(.pageDown, times: 8)
-        assertWindowIsTheQueue(order)
-        XCTAssertEqual(queue.list.current?.account, order[queue.list.position!])
+        hit(.pageUp, times: 12)
+        assertWindowIsTheQueue(order, file: file, line: line)
+        XCTAssertEqual(queue.list.current?.account, order[queue.list.position!], file: file, line: line)
     }
 
     func testAPageOfTheOldWindowArrivingAfterTheRefreshIsDropped() throws {
