@@ -38,10 +38,7 @@ final class EventDedupe {
 
     /// - Parameter expectedRows: the input's estimated rows (nil: unknown); a small input
     ///   into a big store probes `event_keys` instead of loading every key.
-    /// - Parameter staged: this import's rows go through `temp.events_stage` (sorted batches):
-    ///   its ids are the scratch rows' `seq`, so a candidate is checked there too (once moved,
-    ///   a row's id in `events` is another of the same range; the scratch row is kept).
-    init(db: Database, expectedRows: Int64?, staged: Bool = false) throws {
+    init(db: Database, expectedRows: Int64?) throws {
         self.db = db
         base = try db.int("SELECT upto FROM event_keys_covered")
         seen = base
@@ -50,9 +47,7 @@ final class EventDedupe {
         verifyStored = try db.prepare("""
             SELECT 1 FROM event_keys k JOIN events e ON e.id = k.id WHERE k.key = ?1 AND e.event_id = ?2 LIMIT 1
             """)
-        verifyByID = try db.prepare(staged
-            ? "SELECT 1 FROM events WHERE id = ?1 AND event_id = ?2 UNION ALL SELECT 1 FROM temp.events_stage WHERE seq = ?1 AND event_id = ?2 LIMIT 1"
-            : "SELECT 1 FROM events WHERE id = ?1 AND event_id = ?2")
+        verifyByID = try db.prepare("SELECT 1 FROM events WHERE id = ?1 AND event_id = ?2")
         catchUp = try db.prepare("SELECT id, riskdesk_event_key(event_id) FROM events WHERE id > ?1 ORDER BY id")
         // Loading costs ~0.1 µs a stored key; a probe that misses the page cache 10-100 µs.
         if let rows = expectedRows, rows * 64 < base { probeStore = true } else { probeStore = false }

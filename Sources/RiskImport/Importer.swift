@@ -50,12 +50,6 @@ public struct ImportOptions {
     /// A large load (auto / rebuild, not --follow) stages links and account activity in
     /// `links_pending` and merges them once at the end; false keeps row-by-row upserts.
     public var stageLinks = true
-    /// The daily case (an events input of more than ~20k rows into a store many times its
-    /// size): each batch is written to a scratch table first and moved into `events` sorted
-    /// by (account_id, ts), so the account timeline index of the big store takes the batch in
-    /// key order (each leaf read and written once per batch, not once per row that lands on
-    /// it). The batch's ids are then in that order too. nil: automatic; true / false force it.
-    public var sortedBatches: Bool?
     public init() {}
 }
 
@@ -332,11 +326,6 @@ public final class Importer {
     private var stageLink: Statement!
     /// Keeps event_id unique (schema v11: compact keys, no unique index over the strings).
     private var dedupe: EventDedupe?
-    /// Sorted batches (`ImportOptions.sortedBatches`): moves the open batch from
-    /// `temp.events_stage` into `events` in (account_id, ts) order; ?1 is its first id.
-    private var moveStaged: Statement?
-    /// The id given to the open batch's first staged row (nil: nothing staged yet).
-    private var batchFirstID: Int64?
 
     private func countHourly(type: Slice, ts: Int64) {
         var t = hourlyTypes.firstIndex { type.equals($0) }
@@ -363,34 +352,6 @@ public final class Importer {
 
     /// Estimated rows above which an events import into an existing store commits every 250k rows.
     static let dailyBatchFromRows: Int64 = 20_000
-    /// Stored events from which a daily import (at most a quarter of them) sorts its batches.
-    static let sortedFromStoredRows: Int64 = 1_000_000
-
-    /// Sorted batches: rows go to a scratch table keyed by the id each would have had in
-    /// file order (the dedupe knows them by it), and each commit moves the batch into `events`,
-    /// ids given again in (account_id, ts, file) order over the same range.
-    private func prepareSortedBatches() throws {
-        let cols = ContractKind.events.fields.map(\.name).joined(separator: ", ") + ", extra, run_id"
-        try db.exec("DROP TABLE IF EXISTS temp.events_stage")
-        try db.exec("CREATE TEMP TABLE events_stage(\(cols), seq INTEGER PRIMARY KEY)")
-        let n = ContractKind.events.fields.count + 3
-        insertEvent = try db.prepare("""
-            INSERT INTO temp.events_stage(\(cols), seq) VALUES (\(Array(repeating: "?", count: n).joined(separator: ", ")))
-            """)
-        moveStaged = try db.prepare("""
-            INSERT INTO main.events(\(cols), id)
-            SELECT \(cols), ?1 - 1 + row_number() OVER (ORDER BY account_id, ts, seq) FROM temp.events_stage
-            WHERE seq >= ?1 ORDER BY account_id, ts, seq
-            """)
-    }
-
-    private func moveStagedBatch() throws {
-        guard let st = moveStaged, let first = batchFirstID else { return }
-        st.reset()
-        st.bindInt(1, first)
-        try st.execute()
-        batchFirstID = nil
-    }
 
     public init(store: Store, options: ImportOptions = ImportOptions()) {
         self.store = store
@@ -522,29 +483,8 @@ public final class Importer {
             }
         }
 
-        var sorted = false
-        if !bulk && !options.follow && plan.inputs.contains(where: { $0.kind == .events }) {
-            if let forced = options.sortedBatches {
-                sorted = forced
-            } else if options.indexMode == .auto, let est = estimatedRows, est > Self.dailyBatchFromRows {
-                let existing = try db.int("SELECT coalesce(max(id), 0) FROM events")
-                sorted = existing >= Self.sortedFromStoredRows && existing >= est * 4
-                // One sorted pass over the big trees per million rows, not per 250k (the scratch
-                // table is on disk and the link aggregate is written mid-batch: memory stays).
-                if sorted && options.autoBatch { options.batchRows = max(options.batchRows, 1_000_000) }
-            }
-        }
-        if sorted { try prepareSortedBatches() }
-        defer {
-            if sorted {
-                moveStaged = nil
-                batchFirstID = nil
-                try? db.exec("DROP TABLE IF EXISTS temp.events_stage")
-            }
-        }
-
         if plan.inputs.contains(where: { $0.kind == .events }) {
-            dedupe = try EventDedupe(db: db, expectedRows: estimatedRows, staged: sorted)
+            dedupe = try EventDedupe(db: db, expectedRows: estimatedRows)
         }
         var files: [FileSummary] = []
         var status = "done"
@@ -643,7 +583,6 @@ public final class Importer {
 
         func commit() throws {
             guard open else { return }
-            try moveStagedBatch()
             if !links.isEmpty { try links.flush(link: upsertLink, account: upsertAccountStats, runID: runID) }
             if !hourly.isEmpty { try flushHourly() }
             let bytesNow = reader.source.bytesConsumed
@@ -731,7 +670,6 @@ public final class Importer {
             try commit()
         } catch {
             if open { try? db.exec("ROLLBACK") }
-            batchFirstID = nil
             links.reset()
             throw error
         }
@@ -789,12 +727,11 @@ public final class Importer {
         if let d = dedupe {
             if try d.contains(key: key, eventID.ptr!, eventID.len) { fs.duplicate += 1; return }
             st.bindInt(Int32(fields.count + 3), d.nextID)
-            if moveStaged != nil && batchFirstID == nil { batchFirstID = d.nextID }
         } else {
             st.bindNull(Int32(fields.count + 3))
         }
         try st.execute()
-        dedupe?.add(key: key, id: db.lastInsertRowID)   // staged: the scratch row's seq (the id it binds)
+        dedupe?.add(key: key, id: db.lastInsertRowID)
         fs.stored += 1
         let account = slots.values[2]
         let ts = lastTs

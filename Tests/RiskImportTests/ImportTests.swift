@@ -425,57 +425,6 @@ final class SourcesImportTests: ImportTestCase {
         XCTAssertEqual(try one("SELECT sum(n_events) FROM accounts"), try one("SELECT count(*) FROM events"))
     }
 
-    func testSortedBatchesStoreWhatFileOrderStores() throws {
-        // The daily case with sorted batches: each batch goes through a scratch table and into
-        // `events` in (account_id, ts) order, ids given again over the batch's range. The same
-        // events (all but their ids), duplicates, links and accounts as file order; a duplicate
-        // of a row in an earlier (moved) batch, in the same batch, or in the store is caught.
-        var state: UInt64 = 29
-        func draw(_ n: Int) -> Int { state = state &* 6364136223846793005 &+ 1442695040888963407; return Int((state >> 33) % UInt64(n)) }
-        func events(_ range: Range<Int>) -> String {
-            var csv = header + "\n"
-            for i in range {
-                let id = draw(8) == 0 ? "e\(draw(i + 1))" : "e\(i)"
-                let type = ["view", "order", "login"][draw(3)]
-                csv += "\(id),\(1000 + i * 10 + draw(30)),acc\(draw(60)),\(type),d\(draw(40)),10.0.\(draw(4)).\(draw(9)),,,it\(draw(50)),s\(draw(7)),,,,,,,,,,ok,\n"
-            }
-            return csv
-        }
-        let days = write("events-days.csv", events(0..<1500))
-        let day = write("events-day.csv", events(1500..<2600))
-        let all = "SELECT event_id, ts, account_id, type, device_id, ip, item_id, seller_id, status FROM events ORDER BY event_id"
-        let dump = "SELECT kind, value, account_id, events, first_ts, last_ts FROM links ORDER BY 1, 2, 3"
-        let acc = "SELECT account_id, n_events, first_seen, last_seen FROM accounts ORDER BY 1"
-        let hourly = "SELECT hour, type, n FROM event_hourly ORDER BY 1, 2"
-        try importPaths([days]) { $0.batchRows = 97; $0.autoBatch = false }
-        let plain = try importPaths([day]) { $0.batchRows = 97; $0.autoBatch = false; $0.sortedBatches = false }
-        let want = (try rows(all), try rows(dump), try rows(acc), try rows(hourly))
-        try FileManager.default.removeItem(atPath: storePath)
-        try importPaths([days]) { $0.batchRows = 97; $0.autoBatch = false }
-        let before = try one("SELECT max(id) FROM events").int!
-        let sorted = try importPaths([day]) { $0.batchRows = 97; $0.autoBatch = false; $0.sortedBatches = true }
-        XCTAssertGreaterThan(plain.duplicate, 100)
-        XCTAssertEqual(sorted.stored, plain.stored)
-        XCTAssertEqual(sorted.duplicate, plain.duplicate)
-        XCTAssertEqual(try rows(all), want.0)
-        XCTAssertEqual(try rows(dump), want.1)
-        XCTAssertEqual(try rows(acc), want.2)
-        XCTAssertEqual(try rows(hourly), want.3)
-        // The day's ids: one range above the store's, each batch of 97 in (account, ts) order.
-        XCTAssertEqual(try one("SELECT count(*) FROM events WHERE id > \(before)").int, Int64(sorted.stored))
-        XCTAssertEqual(try one("SELECT max(id) - \(before) FROM events").int, Int64(sorted.stored))
-        // By id, (account, ts) only goes down where a batch of 97 read rows ends (file order: at
-        // about every other row).
-        let order = try rows("SELECT account_id, ts FROM events WHERE id > \(before) ORDER BY id").map { ($0[0].string!, $0[1].int!) }
-        let descents = zip(order, order.dropFirst()).filter { $0 > $1 }.count
-        XCTAssertLessThanOrEqual(descents, 1100 / 97)
-        XCTAssertGreaterThan(descents, 0)
-        // event_keys covers the moved rows by their final ids; importing the day again adds nothing.
-        XCTAssertEqual(try one("SELECT count(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM event_keys k WHERE k.id = e.id AND k.key = riskdesk_event_key(e.event_id))").int, 0)
-        let again = try importPaths([day]) { $0.batchRows = 97; $0.autoBatch = false; $0.sortedBatches = true }
-        XCTAssertEqual(again.stored, 0)
-    }
-
     func testPendingLinksAKilledImportLeftAreMergedOnTheNextOpen() throws {
         var csv = header + "\n"
         for i in 0..<10 { csv += "e\(i),\(1000 + i),acc\(i % 2),login,shared,,,,,,,,,,,,,,,ok,\n" }
