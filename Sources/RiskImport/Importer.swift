@@ -506,8 +506,12 @@ public final class Importer {
 
         var indexSeconds = 0.0
         // SQLite's sorter (the merge's GROUP BY, index builds) may hold as much again as the
-        // page cache: back to 32 MiB before sorting, so peak memory stays the load's.
-        try db.exec("PRAGMA cache_size = -32768")
+        // page cache: back to 32 MiB before sorting, so peak memory stays the load's. Not for
+        // an import into an existing store (the daily case): its links merge inserts the new
+        // links into `idx_links_account` in random order, and with 32 MiB a big store's index
+        // misses on almost every one (each miss reads a page and spills a dirty one to the WAL);
+        // the event-id sets are freed first, so peak memory stays about the load's.
+        if bulk { try db.exec("PRAGMA cache_size = -32768") }
         if let d = dedupe {
             // This import's event keys into event_keys, sorted: one pass over its rows.
             d.release()
