@@ -28,6 +28,9 @@ public final class PGImportSink: ImportSink {
         public var rejected: Int64
         /// Rejects that were already recorded by an earlier import of the same file.
         public var rejectsAlreadyRecorded: Int64
+        /// Who counted the new rows' links, account activity and hourly counts: "client" (the
+        /// aggregates streamed with the rows), "server" (grouped from the new rows), "" (no new rows).
+        public var countedBy: String = ""
     }
 
     let store: PGStore
@@ -180,8 +183,9 @@ public final class PGImportSink: ImportSink {
             try sendAggregates()
             progress?("streamed \(staged) rows, \(rejected) rejected; merging")
             let m = try conn.rows("SELECT stored, duplicate, updated FROM riskdesk_merge_import($1)", [.int(runID)])[0]
-            let r = Result(runID: runID, staged: staged, stored: m[0].int ?? 0, duplicate: m[1].int ?? 0,
-                           updated: m[2].int ?? 0, rejected: rejected, rejectsAlreadyRecorded: already)
+            var r = Result(runID: runID, staged: staged, stored: m[0].int ?? 0, duplicate: m[1].int ?? 0,
+                           updated: m[2].int ?? 0, rejected: rejected, rejectsAlreadyRecorded: already,
+                           countedBy: (try? conn.scalar("SELECT current_setting('riskdesk.merge_counted_by', true)").string) ?? "")
             try conn.run("""
                 UPDATE import_runs SET finished_at = riskdesk_now_ms(), status = 'done', rows_read = $2, rows_stored = $3,
                     rows_duplicate = $4, rows_updated = $5, rows_rejected = $6, bytes_read = $7 WHERE id = $1

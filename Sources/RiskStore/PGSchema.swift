@@ -510,6 +510,7 @@ public enum PGSchema {
         END IF;
         updated := 0;
         stored := 0;
+        PERFORM set_config('riskdesk.merge_counted_by', '', false);
         ANALYZE stage_events;
         ANALYZE stage_accounts;
         ANALYZE stage_items;
@@ -601,6 +602,10 @@ public enum PGSchema {
                     EXECUTE format('INSERT INTO %I (%s) %s WHERE s.ts >= %s AND s.ts < %s', part, cols, vals, m_from, m_to);
                 END IF;
             END LOOP;
+            IF stored > 0 THEN
+                -- For the importer to report (not LOCAL: the SET clauses above end local settings with the function).
+                PERFORM set_config('riskdesk.merge_counted_by', CASE WHEN use_aggs THEN 'client' ELSE 'server' END, false);
+            END IF;
             IF stored > 0 AND use_aggs THEN
                 INSERT INTO accounts AS a (account_id, n_events, first_seen, last_seen, first_run)
                     SELECT g.account_id, g.n_events, g.first_seen, g.last_seen, p_run FROM stage_agg_accounts g WHERE g.session_pid = me
