@@ -313,16 +313,20 @@ public final class PGCopyRow: RowBinder {
     /// With `track` (binary only): where each text value of the current row is in `buf`
     /// (-1: NULL or not bound) and each integer bound, for the client's aggregates.
     var track = false
-    var spanStart: [Int] = []
-    var spanLength: [Int] = []
-    var ints: [Int64] = []
-    var intSet: [Bool] = []
+    let spanStart: UnsafeMutablePointer<Int>
+    let spanLength: UnsafeMutablePointer<Int>
+    let ints: UnsafeMutablePointer<Int64>
+    let intSet: UnsafeMutablePointer<Bool>
     private var next: Int32 = 1
     private var started = false
 
     init(kinds: [Kind], binary: Bool) {
         self.kinds = kinds
         self.binary = binary
+        spanStart = .allocate(capacity: kinds.count); spanStart.initialize(repeating: -1, count: kinds.count)
+        spanLength = .allocate(capacity: kinds.count); spanLength.initialize(repeating: 0, count: kinds.count)
+        ints = .allocate(capacity: kinds.count); ints.initialize(repeating: 0, count: kinds.count)
+        intSet = .allocate(capacity: kinds.count); intSet.initialize(repeating: false, count: kinds.count)
         buf.reserveCapacity(PGImportSinkChunk.size + (64 << 10))
         if binary {
             buf.append(contentsOf: Array("PGCOPY\n".utf8) + [0xFF, 13, 10, 0])
@@ -333,10 +337,10 @@ public final class PGCopyRow: RowBinder {
     func startTracking() {
         guard binary else { return }
         track = true
-        spanStart = Array(repeating: -1, count: kinds.count)
-        spanLength = Array(repeating: 0, count: kinds.count)
-        ints = Array(repeating: 0, count: kinds.count)
-        intSet = Array(repeating: false, count: kinds.count)
+    }
+
+    deinit {
+        spanStart.deallocate(); spanLength.deallocate(); ints.deallocate(); intSet.deallocate()
     }
 
     func startRow(ord: Int64) {

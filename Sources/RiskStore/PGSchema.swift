@@ -503,7 +503,7 @@ public enum PGSchema {
             m timestamp; months timestamp[]; part text; m_from bigint; m_to bigint; src text;
             cols text := 'id, event_id, ts, account_id, type, device_id, ip, country, session_id, item_id, seller_id, order_id, '
                          'quantity, amount, currency, coupon_id, payment_id, address_id, target_id, rating, status, text, extra, run_id';
-            vals text; client_n bigint; use_aggs boolean := false;
+            vals text; client_n bigint; use_aggs boolean := false; nestloop text;
     BEGIN
         IF NOT riskdesk_is_lead() THEN
             RAISE EXCEPTION 'importing needs the riskdesk_lead role' USING ERRCODE = '42501';
@@ -561,16 +561,25 @@ public enum PGSchema {
             -- nor did it count one that is not new. Else (events the store already held, a hash
             -- collision, the text COPY format) the counts come from the new rows, as before.
             client_n := nullif(current_setting('riskdesk.client_aggregates', true), '')::bigint;
-            IF client_n IS NOT NULL AND client_n = stored AND stored > 0 THEN
-                use_aggs := NOT EXISTS (SELECT 1 FROM stage_event_skips k JOIN riskdesk_fresh f ON f.id = k.ord
-                                        WHERE k.session_pid = me);
-            END IF;
             src := format('stage_events s WHERE s.session_pid = %s', me);  -- the new rows, as a subquery s
             IF stored < staged THEN
                 ANALYZE riskdesk_fresh;
                 src := src || ' AND s.id IN (SELECT f.id FROM riskdesk_fresh f)';
             END IF;
             src := '(SELECT * FROM ' || src || ') s';
+            IF client_n IS NOT NULL AND client_n = stored AND stored > 0 THEN
+                IF stored = staged THEN
+                    use_aggs := true;           -- every staged row is new: the client left none out
+                ELSE
+                    -- A hash of the (few) rows left out, probed by the new ones: never a nested loop.
+                    ANALYZE stage_event_skips;
+                    nestloop := current_setting('enable_nestloop');
+                    PERFORM set_config('enable_nestloop', 'off', true);
+                    use_aggs := NOT EXISTS (SELECT 1 FROM stage_event_skips k JOIN riskdesk_fresh f ON f.id = k.ord
+                                            WHERE k.session_pid = me);
+                    PERFORM set_config('enable_nestloop', nestloop, true);
+                END IF;
+            END IF;
             vals := format('SELECT %s + s.id, s.event_id, s.ts, s.account_id, s.type, s.device_id, s.ip, s.country, s.session_id, '
                            's.item_id, s.seller_id, s.order_id, s.quantity, s.amount, s.currency, s.coupon_id, s.payment_id, '
                            's.address_id, s.target_id, s.rating, s.status, s.text, s.extra, %s FROM %s', base, p_run, src);
