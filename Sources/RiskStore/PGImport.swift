@@ -28,6 +28,9 @@ public final class PGImportSink: ImportSink {
         public var rejected: Int64
         /// Rejects that were already recorded by an earlier import of the same file.
         public var rejectsAlreadyRecorded: Int64
+        /// Who counted the new rows' links, account activity and hourly counts: "client" (the
+        /// aggregates streamed with the rows), "server" (grouped from the new rows), "" (no new rows).
+        public var countedBy: String = ""
     }
 
     let store: PGStore
@@ -43,6 +46,13 @@ public final class PGImportSink: ImportSink {
     /// Rejects wait (as COPY text rows) until the files are streamed: one COPY at a time.
     private var rejectBuf = [UInt8]()
     private var spill: UnsafeMutablePointer<FILE>?
+    /// Links, account activity and hourly counts counted while the events stream (binary COPY
+    /// only); sent before the merge, which uses them when they match its new rows exactly.
+    private var aggs: PGImportAggregates?
+    private var aggColumns: [String]?
+    private var currentTable: ImportTable?
+    /// Off: the merge groups the new rows on the server (for tests comparing the two ways).
+    public var clientAggregates = true
     private static let chunk = 1 << 20
     private static let spillAt = 8 << 20
 
@@ -82,6 +92,16 @@ public final class PGImportSink: ImportSink {
         try conn.beginCopyIn("COPY \(stage) (\(cols)) FROM STDIN" + (format == .binary ? " (FORMAT binary)" : ""))
         inCopy = true
         let r = PGCopyRow(kinds: kinds, binary: format == .binary)
+        currentTable = table
+        if table == .events && format == .binary && clientAggregates {
+            if aggColumns == nil {
+                aggColumns = columns
+                aggs = PGImportAggregates(columns: columns)
+            } else if aggColumns != columns {
+                aggs?.giveUp()           // another layout: let the server count
+            }
+            if aggs != nil { r.startTracking() }
+        }
         r.startRow(ord: ord + 1)
         row = r
         return r
@@ -90,6 +110,7 @@ public final class PGImportSink: ImportSink {
     public func endRow() throws {
         guard let row else { return }
         row.endRow()
+        if currentTable == .events, let aggs { aggs.add(row, ord: ord + 1) }
         ord += 1
         staged += 1
         if row.buf.count >= Self.chunk { try send(row) }
@@ -159,10 +180,12 @@ public final class PGImportSink: ImportSink {
                       AND EXISTS (SELECT 1 FROM rejects r WHERE (r.source, r.line, r.raw_hash) = (s.source, s.line, s.raw_hash))
                     """)
             }
+            try sendAggregates()
             progress?("streamed \(staged) rows, \(rejected) rejected; merging")
             let m = try conn.rows("SELECT stored, duplicate, updated FROM riskdesk_merge_import($1)", [.int(runID)])[0]
-            let r = Result(runID: runID, staged: staged, stored: m[0].int ?? 0, duplicate: m[1].int ?? 0,
-                           updated: m[2].int ?? 0, rejected: rejected, rejectsAlreadyRecorded: already)
+            var r = Result(runID: runID, staged: staged, stored: m[0].int ?? 0, duplicate: m[1].int ?? 0,
+                           updated: m[2].int ?? 0, rejected: rejected, rejectsAlreadyRecorded: already,
+                           countedBy: (try? conn.scalar("SELECT current_setting('riskdesk.merge_counted_by', true)").string) ?? "")
             try conn.run("""
                 UPDATE import_runs SET finished_at = riskdesk_now_ms(), status = 'done', rows_read = $2, rows_stored = $3,
                     rows_duplicate = $4, rows_updated = $5, rows_rejected = $6, bytes_read = $7 WHERE id = $1
@@ -188,6 +211,65 @@ public final class PGImportSink: ImportSink {
         if transactionOpen { try? conn.exec("ROLLBACK"); transactionOpen = false }
         try? conn.run("UPDATE import_runs SET finished_at = riskdesk_now_ms(), status = $3, message = $2 WHERE id = $1",
                       [.int(runID), .text(String("\(error)".prefix(1000))), .text(error is CancellationError ? "interrupted" : "failed")])
+    }
+
+    /// COPYs the client's aggregates (and the rows it left out) and tells the merge how many
+    /// rows they count (`riskdesk.client_aggregates`, for this transaction only).
+    private func sendAggregates() throws {
+        guard let aggs, !aggs.gaveUp, aggs.counted > 0 else { return }
+        func copy(_ sql: String, _ kinds: [PGCopyRow.Kind], _ fill: (PGCopyRow) throws -> Void) throws {
+            try conn.beginCopyIn(sql + " FROM STDIN (FORMAT binary)")
+            inCopy = true
+            let r = PGCopyRow(kinds: kinds, binary: true)
+            try fill(r)
+            r.finish()
+            try send(r)
+            inCopy = false
+            try conn.endCopyIn()
+        }
+        try copy("COPY stage_event_skips (ord)", [.int8]) { r in
+            for o in aggs.skips {
+                r.startRow(ord: o); r.endRow()
+                if r.buf.count >= Self.chunk { try send(r) }
+            }
+        }
+        let kindNames = PGImportAggregates.linkKinds
+        try copy("COPY stage_agg_links (events, kind, value, account_id, first_ts, last_ts)", [.int8, .text, .text, .text, .int8, .int8]) { r in
+            try aggs.forEach { tag, key, e in
+                guard tag >= 1 && Int(tag) <= kindNames.count else { return }
+                let n = Int(key.loadUnaligned(as: UInt32.self).bigEndian)
+                r.startRow(ord: e.count)
+                kindNames[Int(tag) - 1].utf8CString.withUnsafeBufferPointer { k in
+                    r.bindText(1, k.baseAddress!, k.count - 1, stable: false)
+                }
+                r.bindText(2, key.baseAddress! + 4, n, stable: false)
+                r.bindText(3, key.baseAddress! + 4 + n, key.count - 4 - n, stable: false)
+                r.bindInt(4, e.minTs); r.bindInt(5, e.maxTs)
+                r.endRow()
+                if r.buf.count >= Self.chunk { try send(r) }
+            }
+        }
+        try copy("COPY stage_agg_accounts (n_events, account_id, first_seen, last_seen)", [.int8, .text, .int8, .int8]) { r in
+            try aggs.forEach { tag, key, e in
+                guard tag == PGImportAggregates.accountTag else { return }
+                r.startRow(ord: e.count)
+                r.bindText(1, key.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, key.count, stable: false)
+                r.bindInt(2, e.minTs); r.bindInt(3, e.maxTs)
+                r.endRow()
+                if r.buf.count >= Self.chunk { try send(r) }
+            }
+        }
+        try copy("COPY stage_agg_hourly (n, hour, type)", [.int8, .int8, .text]) { r in
+            try aggs.forEach { tag, key, e in
+                guard tag == PGImportAggregates.hourTag else { return }
+                r.startRow(ord: e.count)
+                r.bindInt(1, Int64(bitPattern: key.loadUnaligned(as: UInt64.self).bigEndian))
+                r.bindText(2, key.baseAddress! + 8, key.count - 8, stable: false)
+                r.endRow()
+                if r.buf.count >= Self.chunk { try send(r) }
+            }
+        }
+        try conn.run("SELECT set_config('riskdesk.client_aggregates', $1, true)", [.text(String(aggs.counted))])
     }
 
     private func send(_ row: PGCopyRow) throws {
@@ -228,12 +310,23 @@ public final class PGCopyRow: RowBinder {
     let binary: Bool
     var buf = [UInt8]()
     var rowStart = 0
+    /// With `track` (binary only): where each text value of the current row is in `buf`
+    /// (-1: NULL or not bound) and each integer bound, for the client's aggregates.
+    var track = false
+    let spanStart: UnsafeMutablePointer<Int>
+    let spanLength: UnsafeMutablePointer<Int>
+    let ints: UnsafeMutablePointer<Int64>
+    let intSet: UnsafeMutablePointer<Bool>
     private var next: Int32 = 1
     private var started = false
 
     init(kinds: [Kind], binary: Bool) {
         self.kinds = kinds
         self.binary = binary
+        spanStart = .allocate(capacity: kinds.count); spanStart.initialize(repeating: -1, count: kinds.count)
+        spanLength = .allocate(capacity: kinds.count); spanLength.initialize(repeating: 0, count: kinds.count)
+        ints = .allocate(capacity: kinds.count); ints.initialize(repeating: 0, count: kinds.count)
+        intSet = .allocate(capacity: kinds.count); intSet.initialize(repeating: false, count: kinds.count)
         buf.reserveCapacity(PGImportSinkChunk.size + (64 << 10))
         if binary {
             buf.append(contentsOf: Array("PGCOPY\n".utf8) + [0xFF, 13, 10, 0])
@@ -241,10 +334,22 @@ public final class PGCopyRow: RowBinder {
         }
     }
 
+    func startTracking() {
+        guard binary else { return }
+        track = true
+    }
+
+    deinit {
+        spanStart.deallocate(); spanLength.deallocate(); ints.deallocate(); intSet.deallocate()
+    }
+
     func startRow(ord: Int64) {
         rowStart = buf.count
         next = 1
         started = true
+        if track {
+            for i in 0..<kinds.count { spanStart[i] = -1; intSet[i] = false }
+        }
         if binary { be16(Int16(kinds.count)); be32(8); be64(UInt64(bitPattern: ord)) } else { decimal(ord) }
     }
 
@@ -286,6 +391,7 @@ public final class PGCopyRow: RowBinder {
 
     public func bindInt(_ i: Int32, _ v: Int64) {
         let k = field(i)
+        if track { ints[Int(i)] = v; intSet[Int(i)] = true }
         guard binary else { decimal(v); return }
         switch k {
         case .int8: be32(8); be64(UInt64(bitPattern: v))
@@ -303,7 +409,9 @@ public final class PGCopyRow: RowBinder {
         guard binary else { buf.append(contentsOf: "\(v)".utf8); return }
         switch k {
         case .float8: be32(8); be64(v.bitPattern)
-        case .int8: be32(8); be64(UInt64(bitPattern: Int64(v)))
+        case .int8:
+            if track { ints[Int(i)] = Int64(v); intSet[Int(i)] = true }
+            be32(8); be64(UInt64(bitPattern: Int64(v)))
         case .int4: be32(4); be32(Int32(truncatingIfNeeded: Int64(v)))
         case .int2: be32(2); be16(Int16(truncatingIfNeeded: Int64(v)))
         case .text:
@@ -317,6 +425,7 @@ public final class PGCopyRow: RowBinder {
         let bytes = UnsafeRawBufferPointer(start: p, count: n)
         if binary {
             be32(Int32(n))
+            if track { spanStart[Int(i)] = buf.count; spanLength[Int(i)] = n }
             buf.append(contentsOf: bytes)
         } else {
             // Escape only when needed (most values have no backslash, tab or line break).

@@ -314,6 +314,21 @@ public enum PGSchema {
         ALTER TABLE stage_items SET (autovacuum_enabled = false);
         ALTER TABLE stage_rejects SET (autovacuum_enabled = false);
         """#),
+        // The importer aggregates links, per-account activity and hourly counts while it streams
+        // the rows (it sees every one) and COPYs the aggregates; the merge upserts them instead
+        // of grouping the staged events, when the rows it keeps are exactly the rows the client
+        // counted (`stage_event_skips`: the rows whose event id the client had already seen).
+        Migration(version: 6, summary: "imports: links, account activity and hourly counts aggregated by the client while streaming", sql: #"""
+        CREATE UNLOGGED TABLE stage_event_skips (ord bigint NOT NULL, session_pid integer NOT NULL DEFAULT pg_backend_pid())
+            WITH (autovacuum_enabled = false);
+        CREATE UNLOGGED TABLE stage_agg_links (events bigint NOT NULL, kind text NOT NULL, value text NOT NULL, account_id text NOT NULL,
+            first_ts bigint, last_ts bigint, session_pid integer NOT NULL DEFAULT pg_backend_pid()) WITH (autovacuum_enabled = false);
+        CREATE UNLOGGED TABLE stage_agg_accounts (n_events bigint NOT NULL, account_id text NOT NULL, first_seen bigint, last_seen bigint,
+            session_pid integer NOT NULL DEFAULT pg_backend_pid()) WITH (autovacuum_enabled = false);
+        CREATE UNLOGGED TABLE stage_agg_hourly (n bigint NOT NULL, hour bigint NOT NULL, type text NOT NULL,
+            session_pid integer NOT NULL DEFAULT pg_backend_pid()) WITH (autovacuum_enabled = false);
+        GRANT INSERT, SELECT ON stage_event_skips, stage_agg_links, stage_agg_accounts, stage_agg_hourly TO riskdesk_lead;
+        """#),
     ]
 
     /// Functions replaced on every `team init` (they hold the rules of claiming and revealing;
@@ -488,13 +503,14 @@ public enum PGSchema {
             m timestamp; months timestamp[]; part text; m_from bigint; m_to bigint; src text;
             cols text := 'id, event_id, ts, account_id, type, device_id, ip, country, session_id, item_id, seller_id, order_id, '
                          'quantity, amount, currency, coupon_id, payment_id, address_id, target_id, rating, status, text, extra, run_id';
-            vals text;
+            vals text; client_n bigint; use_aggs boolean := false; nestloop text;
     BEGIN
         IF NOT riskdesk_is_lead() THEN
             RAISE EXCEPTION 'importing needs the riskdesk_lead role' USING ERRCODE = '42501';
         END IF;
         updated := 0;
         stored := 0;
+        PERFORM set_config('riskdesk.merge_counted_by', '', false);
         ANALYZE stage_events;
         ANALYZE stage_accounts;
         ANALYZE stage_items;
@@ -534,17 +550,36 @@ public enum PGSchema {
             -- The new event ids: the first row of each id the store doesn't hold yet.
             DROP TABLE IF EXISTS pg_temp.riskdesk_fresh;
             CREATE TEMP TABLE riskdesk_fresh ON COMMIT DROP AS
-                SELECT DISTINCT ON (event_id) event_id, id FROM stage_events s
+                SELECT DISTINCT ON (event_id COLLATE "C") event_id, id FROM stage_events s
                 WHERE s.session_pid = me AND NOT EXISTS (SELECT 1 FROM event_ids x WHERE x.event_id = s.event_id)
-                ORDER BY event_id, id;
+                ORDER BY event_id COLLATE "C", id;
             GET DIAGNOSTICS stored = ROW_COUNT;
             INSERT INTO event_ids (event_id, id) SELECT event_id, base + id FROM riskdesk_fresh;
+            -- The client's aggregates (v6) hold exactly the new rows when it counted as many rows
+            -- as are new and none of the rows it left out (an event id it had seen before in
+            -- this import, by a 64-bit hash) is among them: then no row is new that it left out,
+            -- nor did it count one that is not new. Else (events the store already held, a hash
+            -- collision, the text COPY format) the counts come from the new rows, as before.
+            client_n := nullif(current_setting('riskdesk.client_aggregates', true), '')::bigint;
             src := format('stage_events s WHERE s.session_pid = %s', me);  -- the new rows, as a subquery s
             IF stored < staged THEN
                 ANALYZE riskdesk_fresh;
                 src := src || ' AND s.id IN (SELECT f.id FROM riskdesk_fresh f)';
             END IF;
             src := '(SELECT * FROM ' || src || ') s';
+            IF client_n IS NOT NULL AND client_n = stored AND stored > 0 THEN
+                IF stored = staged THEN
+                    use_aggs := true;           -- every staged row is new: the client left none out
+                ELSE
+                    -- A hash of the (few) rows left out, probed by the new ones: never a nested loop.
+                    ANALYZE stage_event_skips;
+                    nestloop := current_setting('enable_nestloop');
+                    PERFORM set_config('enable_nestloop', 'off', true);
+                    use_aggs := NOT EXISTS (SELECT 1 FROM stage_event_skips k JOIN riskdesk_fresh f ON f.id = k.ord
+                                            WHERE k.session_pid = me);
+                    PERFORM set_config('enable_nestloop', nestloop, true);
+                END IF;
+            END IF;
             vals := format('SELECT %s + s.id, s.event_id, s.ts, s.account_id, s.type, s.device_id, s.ip, s.country, s.session_id, '
                            's.item_id, s.seller_id, s.order_id, s.quantity, s.amount, s.currency, s.coupon_id, s.payment_id, '
                            's.address_id, s.target_id, s.rating, s.status, s.text, s.extra, %s FROM %s', base, p_run, src);
@@ -577,6 +612,30 @@ public enum PGSchema {
                 END IF;
             END LOOP;
             IF stored > 0 THEN
+                -- For the importer to report (not LOCAL: the SET clauses above end local settings with the function).
+                PERFORM set_config('riskdesk.merge_counted_by', CASE WHEN use_aggs THEN 'client' ELSE 'server' END, false);
+            END IF;
+            IF stored > 0 AND use_aggs THEN
+                INSERT INTO accounts AS a (account_id, n_events, first_seen, last_seen, first_run)
+                    SELECT g.account_id, g.n_events, g.first_seen, g.last_seen, p_run FROM stage_agg_accounts g WHERE g.session_pid = me
+                ON CONFLICT (account_id) DO UPDATE SET n_events = a.n_events + excluded.n_events,
+                    first_seen = least(a.first_seen, excluded.first_seen), last_seen = greatest(a.last_seen, excluded.last_seen);
+                INSERT INTO event_hourly AS h (hour, type, n)
+                    SELECT g.hour, g.type, g.n FROM stage_agg_hourly g WHERE g.session_pid = me
+                ON CONFLICT (hour, type) DO UPDATE SET n = h.n + excluded.n;
+                IF NOT EXISTS (SELECT 1 FROM links) THEN
+                    LOCK TABLE links IN SHARE ROW EXCLUSIVE MODE;
+                    INSERT INTO links (kind, value, account_id, events, first_ts, last_ts)
+                        SELECT g.kind, g.value, g.account_id, g.events, g.first_ts, g.last_ts FROM stage_agg_links g
+                        WHERE g.session_pid = me ORDER BY g.kind COLLATE "C", g.value COLLATE "C", g.account_id COLLATE "C";
+                ELSE
+                    INSERT INTO links AS l (kind, value, account_id, events, first_ts, last_ts)
+                        SELECT g.kind, g.value, g.account_id, g.events, g.first_ts, g.last_ts FROM stage_agg_links g
+                        WHERE g.session_pid = me ORDER BY g.kind COLLATE "C", g.value COLLATE "C", g.account_id COLLATE "C"
+                    ON CONFLICT (kind, value, account_id) DO UPDATE SET events = l.events + excluded.events,
+                        first_ts = least(l.first_ts, excluded.first_ts), last_ts = greatest(l.last_ts, excluded.last_ts);
+                END IF;
+            ELSIF stored > 0 THEN
                 EXECUTE format('INSERT INTO accounts AS a (account_id, n_events, first_seen, last_seen, first_run)
                         SELECT s.account_id, count(*), min(s.ts), max(s.ts), %s FROM %s GROUP BY s.account_id
                     ON CONFLICT (account_id) DO UPDATE SET n_events = a.n_events + excluded.n_events,
@@ -590,7 +649,7 @@ public enum PGSchema {
                     LOCK TABLE links IN SHARE ROW EXCLUSIVE MODE;
                 END IF;
                 EXECUTE format('INSERT INTO links AS l (kind, value, account_id, events, first_ts, last_ts)
-                        SELECT k.kind, k.value, s.account_id, count(*), min(s.ts), max(s.ts)
+                        SELECT k.kind COLLATE "C", k.value COLLATE "C", s.account_id COLLATE "C", count(*), min(s.ts), max(s.ts)
                         FROM %s
                         CROSS JOIN LATERAL (VALUES (''device'', s.device_id), (''ip'', s.ip), (''payment'', s.payment_id), (''address'', s.address_id),
                                                    (''coupon'', s.coupon_id), (''target'', s.target_id),
@@ -615,12 +674,17 @@ public enum PGSchema {
         -- Alone in staging (the usual case): TRUNCATE, much cheaper than deleting a million rows.
         IF NOT EXISTS (SELECT 1 FROM stage_events WHERE session_pid <> me)
            AND NOT EXISTS (SELECT 1 FROM stage_accounts WHERE session_pid <> me) THEN
-            TRUNCATE stage_events, stage_accounts, stage_items, stage_rejects;
+            TRUNCATE stage_events, stage_accounts, stage_items, stage_rejects,
+                     stage_event_skips, stage_agg_links, stage_agg_accounts, stage_agg_hourly;
         ELSE
             DELETE FROM stage_events WHERE session_pid = me;
             DELETE FROM stage_accounts WHERE session_pid = me;
             DELETE FROM stage_items WHERE session_pid = me;
             DELETE FROM stage_rejects WHERE session_pid = me;
+            DELETE FROM stage_event_skips WHERE session_pid = me;
+            DELETE FROM stage_agg_links WHERE session_pid = me;
+            DELETE FROM stage_agg_accounts WHERE session_pid = me;
+            DELETE FROM stage_agg_hourly WHERE session_pid = me;
         END IF;
     END $$;
     """#

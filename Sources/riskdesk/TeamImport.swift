@@ -49,7 +49,7 @@ enum TeamImport {
         if json {
             let out: [String: Any] = ["run_id": r.runID, "status": "done", "rows_read": r.staged + r.rejected, "stored": r.stored,
                                       "duplicate": r.duplicate, "updated": r.updated, "rejected": r.rejected,
-                                      "rejects_already_recorded": r.rejectsAlreadyRecorded, "copy_format": format.rawValue,
+                                      "rejects_already_recorded": r.rejectsAlreadyRecorded, "copy_format": format.rawValue, "counted_by": r.countedBy,
                                       "read_seconds": t1.timeIntervalSince(t0), "seconds": secs]
             print(String(decoding: try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys]), as: UTF8.self))
         } else if !quiet {

@@ -48,6 +48,9 @@ final class TeamStreamImportTests: TeamStoreTestCase {
             let l = try jsonObject(local.stdout)
             XCTAssertEqual(obj["rejected"] as? Int, l["rejected"] as? Int, format)
             XCTAssertEqual(obj["duplicate"] as? Int, l["duplicate"] as? Int, format)
+            // Binary: the client counted links, activity and hourly counts while streaming (an
+            // event id twice in the file: its second row left out); text: the server grouped them.
+            XCTAssertEqual(obj["counted_by"] as? String, format == "binary" ? "client" : "server", format)
             let s = try Store(path: store, readOnly: true)
             // The same rows in every table the import fills; the same rejects: file, line, kind,
             // reason, and the record's bytes.
@@ -78,6 +81,7 @@ final class TeamStreamImportTests: TeamStoreTestCase {
             let o2 = try jsonObject(again.stdout)
             XCTAssertEqual(o2["stored"] as? Int, 0)
             XCTAssertEqual(o2["updated"] as? Int, 0)
+            XCTAssertEqual(o2["counted_by"] as? String, "")
             XCTAssertEqual(o2["rejects_already_recorded"] as? Int, l["rejected"] as? Int)
             XCTAssertEqual(try owner.rows(ev), try s.db.rows(ev), "events after a re-import (\(format))")
             XCTAssertEqual(try owner.rows(lk), try s.db.rows(lk), "links after a re-import (\(format))")
@@ -86,25 +90,29 @@ final class TeamStreamImportTests: TeamStoreTestCase {
         }
     }
 
-    /// v4 → v5: `team init` upgrades a store of the previous schema (and installs the bulk merge);
-    /// then a second import into the months the store holds (new ids and duplicates) and into a
-    /// month it doesn't (loaded apart, indexed, attached) ends exactly as two local imports do.
-    func testAV4StoreUpgradesAndASecondImportIntoHeldAndNewMonthsMatchesALocalImport() throws {
+    /// v5 → v6: `team init` upgrades a store of the previous schema (and installs the merge of
+    /// the client's aggregates); then a second import into the months the store holds (new ids
+    /// and duplicates: the server counts) and into a month it doesn't (loaded apart, indexed,
+    /// attached), and a third of new events only into held months, one event id twice (the
+    /// client's counts, upserted into links, accounts and hourly counts the store holds), end
+    /// exactly as local imports do.
+    func testAV5StoreUpgradesAndLaterImportsIntoHeldAndNewMonthsMatchALocalImport() throws {
         let admin = try PGConnection(url: adminURL)
-        let db4 = dbName + "_v4"
-        try admin.exec("CREATE DATABASE \(db4)")
-        defer { try? admin.exec("DROP DATABASE IF EXISTS \(db4) WITH (FORCE)") }
-        let url4 = Self.url(adminURL, database: db4)
-        XCTAssertEqual(try PGStore.teamInit(url: url4, upTo: 4).to, 4)
-        XCTAssertThrowsError(try PGStore(url: url4)) { e in XCTAssertTrue("\(e)".contains("schema v4"), "\(e)") }
+        let db5 = dbName + "_v5"
+        try admin.exec("CREATE DATABASE \(db5)")
+        defer { try? admin.exec("DROP DATABASE IF EXISTS \(db5) WITH (FORCE)") }
+        let url4 = Self.url(adminURL, database: db5)
+        XCTAssertEqual(try PGStore.teamInit(url: url4, upTo: 5).to, 5)
+        XCTAssertThrowsError(try PGStore(url: url4)) { e in XCTAssertTrue("\(e)".contains("schema v5"), "\(e)") }
         let up = try PGStore.teamInit(url: url4)
-        XCTAssertEqual(up.from, 4)
+        XCTAssertEqual(up.from, 5)
         XCTAssertEqual(up.to, PGSchema.latestVersion)
         let owner = try PGConnection(url: url4)
         XCTAssertEqual(try owner.int("""
-            SELECT count(*) FROM pg_class WHERE relname IN ('stage_events', 'stage_accounts', 'stage_items', 'stage_rejects')
+            SELECT count(*) FROM pg_class WHERE relname IN ('stage_events', 'stage_accounts', 'stage_items', 'stage_rejects',
+                   'stage_event_skips', 'stage_agg_links', 'stage_agg_accounts', 'stage_agg_hourly')
                AND 'autovacuum_enabled=false' = ANY(reloptions)
-            """), 4)
+            """), 8)
 
         let (sim, _) = try awkwardExport()
         let lines = String(decoding: try Data(contentsOf: URL(fileURLWithPath: sim + "/events.csv")), as: UTF8.self)
@@ -121,13 +129,25 @@ final class TeamStreamImportTests: TeamStoreTestCase {
         }
         try FileManager.default.createDirectory(atPath: dir + "/second", withIntermediateDirectories: true)
         let file2 = write("second/events.csv", second.joined(separator: "\n") + "\n")
-        for files in [[sim], [file2]] {
+        var third = [lines[0]]
+        for line in lines[151...300] {
+            var f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            f[0] = "m" + f[0]                                        // new, in a month the store holds
+            third.append(f.joined(separator: ","))
+        }
+        var twice = third[5].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        twice[3] = twice[3] == "view" ? "login" : "view"              // the same event id again: the first row wins
+        third.append(twice.joined(separator: ","))
+        try FileManager.default.createDirectory(atPath: dir + "/third", withIntermediateDirectories: true)
+        let file3 = write("third/events.csv", third.joined(separator: "\n") + "\n")
+        for (files, countedBy) in [([sim], "client"), ([file2], "server"), ([file3], "client")] {
             let l = try CLI.run(["import", "--json", "--store", store] + files)
             XCTAssertEqual(l.status, 0, l.stderr)
             let r = try CLI.run(["import", "--json", "--store", url4] + files)
             XCTAssertEqual(r.status, 0, r.stderr)
             let (lo, ro) = (try jsonObject(l.stdout), try jsonObject(r.stdout))
             XCTAssertEqual(ro["duplicate"] as? Int, lo["duplicate"] as? Int, "\(files)")
+            XCTAssertEqual(ro["counted_by"] as? String, countedBy, "\(files)")
         }
         XCTAssertEqual(try owner.int("SELECT count(*) FROM events WHERE ts < 1740787200000"), 50)
         XCTAssertEqual(try owner.int("SELECT count(*) FROM pg_inherits WHERE inhrelid = 'events_2025_02'::regclass"), 1)
@@ -204,7 +224,8 @@ final class TeamStreamImportTests: TeamStoreTestCase {
 
     /// Nothing of a stopped import merged: no rows anywhere, no partition.
     func assertNothingMerged(_ owner: PGConnection) throws {
-        for t in ["events", "event_ids", "accounts", "links", "event_hourly", "stage_events", "stage_rejects"] {
+        for t in ["events", "event_ids", "accounts", "links", "event_hourly", "stage_events", "stage_rejects",
+                  "stage_event_skips", "stage_agg_links", "stage_agg_accounts", "stage_agg_hourly"] {
             XCTAssertEqual(try owner.int("SELECT count(*) FROM \(t)"), 0, t)
         }
         XCTAssertEqual(try owner.int("SELECT count(*) FROM pg_inherits WHERE inhparent = 'events'::regclass"), 0, "no partition left behind")
