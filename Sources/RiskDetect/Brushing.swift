@@ -71,10 +71,20 @@ public struct BrushingDetector: Detector {
                 x.buyers.insert(buyers[Int(edgeList[e].0)])
                 bySeller[seller] = x
             }
-            for (seller, part) in bySeller.sorted(by: { ($0.value.buyers.count, $1.key) > ($1.value.buyers.count, $0.key) }) where part.buyers.count >= 3 {
+            for (seller, blockPart) in bySeller.sorted(by: { ($0.value.buyers.count, $1.key) > ($1.value.buyers.count, $0.key) }) where blockPart.buyers.count >= 3 {
                 let group = sellerGroup[seller] ?? "brushing-\(sellerGroup.count + 1)"
+                // Peeling splits a small ring over several blocks, a few members in each beside
+                // honest buyers of the same popular items. The seller's buyers in the sharing
+                // groups of the part's ring-like buyers are the rest of that ring: judge them
+                // with the part (they are not its peers either), on the seller's items they used.
+                var part = blockPart
+                let mates = peers.ringMates(seller: seller, of: blockPart.buyers)
+                for a in mates.sorted() {
+                    part.buyers.insert(a)
+                    for e32 in dealings[a] ?? [] where t.itemSeller[Int(t.item[Int(e32)])] == seller { part.items.insert(t.item[Int(e32)]) }
+                }
                 let verdict = peers.standsOut(t, seller: seller, block: part.buyers, tests: maxBlocks * 4)
-                debugLog?("block: seller \(t.accountID(seller)) buyers \(part.buyers.count) items \(part.items.count) density \(String(format: "%.3f", b.density)) \(verdict.detail)")
+                debugLog?("block: seller \(t.accountID(seller)) buyers \(blockPart.buyers.count)+\(mates.count) items \(part.items.count) density \(String(format: "%.3f", b.density)) \(verdict.detail)")
                 guard verdict.ok else {
                     // A big seller whose dense blocks keep looking like its ordinary buyers (a
                     // mega-seller's crowd) would take every block: after two, peel without it.
@@ -364,6 +374,17 @@ final class SellerPeers {
     static func ringLike(_ x: Signs) -> Bool {
         let repeats = x.orders >= 2, five = x.reviews > 0 && x.five == x.reviews
         return (x.shares && (repeats || five || x.dup)) || (repeats && five && x.dup)
+    }
+
+    /// The seller's buyers outside `block` who are in the sharing group of a block buyer that
+    /// is ring-like towards the seller: the rest of a ring that peeling put in other blocks.
+    func ringMates(seller: Int32, of block: Set<Int32>) -> Set<Int32> {
+        var roots = Set<Int32>()
+        for a in block { if let r = root[a], let x = signs[Self.key(a, seller)], Self.ringLike(x) { roots.insert(r) } }
+        guard !roots.isEmpty else { return [] }
+        var out = Set<Int32>()
+        for a in buyersOf[seller] ?? [] where !block.contains(a) { if let r = root[a], roots.contains(r) { out.insert(a) } }
+        return out
     }
 
     /// Whether the block's buyers of `seller` are ring-like far more often than its other
