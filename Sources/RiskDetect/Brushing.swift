@@ -32,6 +32,7 @@ public struct BrushingDetector: Detector {
         }
         if pairCount.isEmpty { return [] }
         let peers = SellerPeers(t)
+        debugLog?("peers: household bound \(peers.householdBound), store rate \(String(format: "%.3f", peers.storeRate))")
         try cancel.check()
         var buyerIndex: [Int32: Int32] = [:], buyers: [Int32] = []
         var itemIndex: [Int32: Int32] = [:], itemsList: [Int32] = []
@@ -71,10 +72,20 @@ public struct BrushingDetector: Detector {
                 x.buyers.insert(buyers[Int(edgeList[e].0)])
                 bySeller[seller] = x
             }
-            for (seller, part) in bySeller.sorted(by: { ($0.value.buyers.count, $1.key) > ($1.value.buyers.count, $0.key) }) where part.buyers.count >= 3 {
+            for (seller, blockPart) in bySeller.sorted(by: { ($0.value.buyers.count, $1.key) > ($1.value.buyers.count, $0.key) }) where blockPart.buyers.count >= 3 {
                 let group = sellerGroup[seller] ?? "brushing-\(sellerGroup.count + 1)"
-                let verdict = peers.standsOut(t, seller: seller, block: part.buyers, tests: maxBlocks * 4)
-                debugLog?("block: seller \(t.accountID(seller)) buyers \(part.buyers.count) items \(part.items.count) density \(String(format: "%.3f", b.density)) \(verdict.detail)")
+                // Peeling splits a small ring over several blocks, a few members in each beside
+                // honest buyers of the same popular items. The seller's buyers in the sharing
+                // groups of the part's ring-like buyers are the rest of that ring: judge them
+                // with the part (they are not its peers either), on the seller's items they used.
+                var part = blockPart
+                let mates = peers.ringMates(seller: seller, of: blockPart.buyers)
+                for a in mates.sorted() {
+                    part.buyers.insert(a)
+                    for e32 in dealings[a] ?? [] where t.itemSeller[Int(t.item[Int(e32)])] == seller { part.items.insert(t.item[Int(e32)]) }
+                }
+                let verdict = peers.standsOut(t, seller: seller, block: blockPart.buyers, mates: mates, tests: maxBlocks * 4)
+                debugLog?("block: seller \(t.accountID(seller)) buyers \(blockPart.buyers.count)+\(mates.count) items \(part.items.count) density \(String(format: "%.3f", b.density)) \(verdict.detail)")
                 guard verdict.ok else {
                     // A big seller whose dense blocks keep looking like its ordinary buyers (a
                     // mega-seller's crowd) would take every block: after two, peel without it.
@@ -85,7 +96,18 @@ public struct BrushingDetector: Detector {
                     }
                     continue
                 }
-                if let f = judge(t, members: part.buyers.sorted(), items: part.items, density: b.density, group: group, itemBuyers: itemBuyers, idCache: idCache, dealings: dealings) {
+                // Passed as one sharing group (not by the block's share): that group is the
+                // ring; the part's other buyers are the honest crowd it hid in.
+                let members = verdict.group.map { g in part.buyers.filter { peers.root[$0] == g } } ?? Array(part.buyers)
+                // A member of the ring is in a sharing group holding more of this seller's buyers
+                // than a household does here, or three ring-like ones (the smallest ring judged);
+                // a household that happens to sit in the block (a shared address, a repeat
+                // order, a five-star review) is not.
+                let ringGroups = peers.ringLikeGroups(seller: seller, atLeast: 3)
+                let beyondHousehold: (Int32) -> Bool = { a in
+                    (peers.signs[SellerPeers.key(a, seller)]?.shares ?? false) || peers.root[a].map { ringGroups.contains($0) } ?? false
+                }
+                if let f = judge(t, members: members.sorted(), items: part.items, density: b.density, group: group, itemBuyers: itemBuyers, idCache: idCache, dealings: dealings, eligible: beyondHousehold) {
                     sellerGroup[seller] = group
                     findings += f
                 }
@@ -97,7 +119,8 @@ public struct BrushingDetector: Detector {
     /// Evidence for one block; findings for its buyers and the seller it boosts, or nil when
     /// it looks like an honest crowd (a popular item's buyers).
     func judge(_ t: EventTable, members blockMembers: [Int32], items: Set<Int32>, density: Double, group: String,
-               itemBuyers: [Int32: [Int32]], idCache: IdentifierCache, dealings: [Int32: [Int32]]) -> [Finding]? {
+               itemBuyers: [Int32: [Int32]], idCache: IdentifierCache, dealings: [Int32: [Int32]],
+               eligible: (Int32) -> Bool = { _ in true }) -> [Finding]? {
         // Other buyers of the block's items who share a device, address or card with a block
         // buyer belong with it (peeling may have put them elsewhere).
         func ids(_ a: Int32) -> Set<UInt64> { idCache.ids(t, a) }
@@ -172,6 +195,7 @@ public struct BrushingDetector: Detector {
                     x.texts.contains { dupTexts.contains($0) })
         }
         let core = members.filter { a in
+            guard eligible(a) else { return false }
             let g = signs(a)
             // Identity shared with the block plus one more sign, or repetition with uniform
             // five-star reviews and copied texts.
@@ -338,10 +362,17 @@ final class SellerPeers {
         }
         // How many of one seller's buyers each sharing group holds. Households hold a few;
         // how many is "a few" is the store's: the 90th percentile over all (group, seller).
+        // Each group counts once, by the most of one seller's buyers it holds: a large chain
+        // of linked accounts (a farm's phones, an office) buying from hundreds of sellers would
+        // otherwise outweigh thousands of households and lift the bound above a small ring.
         var together: [UInt64: Int32] = [:]
         for a in linked { for s in sellersOf[a] ?? [] { together[Self.key(ds.find(a), s), default: 0] += 1 } }
-        let sizes = together.values.filter { $0 >= 2 }.map(Double.init)
-        householdBound = max(2, Int(Significance.quantile(sizes, 0.9) ?? 2))
+        var largest: [Int32: Int32] = [:]
+        for (k, c) in together where c >= 2 {
+            let r = Int32(truncatingIfNeeded: k >> 32)
+            largest[r] = max(largest[r] ?? 0, c)
+        }
+        householdBound = max(2, Int(Significance.quantile(largest.values.map(Double.init), 0.9) ?? 2))
         for a in linked {
             let root = ds.find(a)
             self.root[a] = root
@@ -366,22 +397,45 @@ final class SellerPeers {
         return (x.shares && (repeats || five || x.dup)) || (repeats && five && x.dup)
     }
 
+    /// The seller's buyers outside `block` who are in the sharing group of a block buyer that
+    /// is ring-like towards the seller: the rest of a ring that peeling put in other blocks.
+    func ringMates(seller: Int32, of block: Set<Int32>) -> Set<Int32> {
+        var roots = Set<Int32>()
+        for a in block { if let r = root[a], let x = signs[Self.key(a, seller)], Self.ringLike(x) { roots.insert(r) } }
+        guard !roots.isEmpty else { return [] }
+        var out = Set<Int32>()
+        for a in buyersOf[seller] ?? [] where !block.contains(a) { if let r = root[a], roots.contains(r) { out.insert(a) } }
+        return out
+    }
+
+    /// Sharing groups holding at least `atLeast` of the seller's ring-like buyers.
+    func ringLikeGroups(seller: Int32, atLeast: Int) -> Set<Int32> {
+        var count: [Int32: Int] = [:]
+        for a in buyersOf[seller] ?? [] {
+            if let r = root[a], let x = signs[Self.key(a, seller)], Self.ringLike(x) { count[r, default: 0] += 1 }
+        }
+        return Set(count.filter { $0.value >= atLeast }.keys)
+    }
+
     /// Whether the block's buyers of `seller` are ring-like far more often than its other
     /// buyers (those outside the block's sharing groups: the rest of a ring split over blocks
     /// is not its peer group), and whether the seller has a crowd of those others.
-    func standsOut(_ t: EventTable, seller: Int32, block: Set<Int32>, tests: Int) -> (ok: Bool, crowd: Bool, detail: String) {
+    func standsOut(_ t: EventTable, seller: Int32, block: Set<Int32>, mates: Set<Int32> = [], tests: Int) -> (ok: Bool, crowd: Bool, detail: String, group: Int32?) {
         let all = buyersOf[seller] ?? []
         var k = 0, n = 0, peerHits = 0, peerN = 0
         var blockRoots = Set<Int32>()
         for a in block { if let r = root[a] { blockRoots.insert(r) } }
+        var mateHits = 0
         for a in all {
             guard let x = signs[Self.key(a, seller)] else { continue }
-            if block.contains(a) { n += 1; if Self.ringLike(x) { k += 1 } } else {
+            if block.contains(a) { n += 1; if Self.ringLike(x) { k += 1 } } else if mates.contains(a) {
+                if Self.ringLike(x) { mateHits += 1 }
+            } else {
                 if let r = root[a], blockRoots.contains(r) { continue }
                 peerN += 1; if Self.ringLike(x) { peerHits += 1 }
             }
         }
-        guard n >= 3, k >= 3 else { return (false, peerN >= max(100, 2 * n), "ring-like \(k)/\(n), peers \(peerHits)/\(peerN): too few") }
+        guard n >= 3, k + mateHits >= 3 else { return (false, peerN >= max(100, 2 * n), "ring-like \(k)/\(n), peers \(peerHits)/\(peerN): too few", nil) }
         let q = max(0.005, Significance.shrunkRate(hits: peerHits, of: peerN, prior: storeRate, weight: 20))
         let rate = Double(k) / Double(n)
         let surprise = Significance.surprise(Significance.logBinomialTail(k, n, q)) - log10(Double(max(1, tests)))
@@ -390,13 +444,22 @@ final class SellerPeers {
         // scattered households. Judge that group alone when it holds most of them: how likely
         // is it that one sharing group holds that many of the seller's ring-like buyers, given
         // how often the seller's other buyers are ring-like (binomial tail over the block)?
+        // The group is counted whole — with its members that peeling put in other blocks (the
+        // mates) — over the part and those mates. The block-wide share above leaves the mates
+        // out: a ring-like buyer's household-mates are ring-like too (sharing is the group's),
+        // so adding them would inflate the share of any block that touches a household.
         var byRoot: [Int32: Int] = [:]
-        for a in block { if let r = root[a], let x = signs[Self.key(a, seller)], Self.ringLike(x) { byRoot[r, default: 0] += 1 } }
-        let biggest = byRoot.values.max() ?? 0
-        let concentrated = biggest >= 3 && Double(biggest) >= 0.6 * Double(k)
-            && Significance.surprise(Significance.logBinomialTail(biggest, n, q)) - log10(Double(max(1, tests))) >= 3
-        let ok = surprise >= 2 && rate / q >= 3 && (Significance.excess(rate, over: q) >= 0.3 || concentrated)
+        for a in block.union(mates) { if let r = root[a], let x = signs[Self.key(a, seller)], Self.ringLike(x) { byRoot[r, default: 0] += 1 } }
+        let top = byRoot.max { ($0.value, $1.key) < ($1.value, $0.key) }
+        let biggest = top?.value ?? 0
+        let kAll = k + mateHits, nAll = n + mates.count
+        let groupSurprise = Significance.surprise(Significance.logBinomialTail(biggest, nAll, q)) - log10(Double(max(1, tests)))
+        let concentrated = biggest >= 3 && Double(biggest) >= 0.6 * Double(kAll) && groupSurprise >= 3
+            && Double(kAll) / Double(nAll) / q >= 3
+        let wide = surprise >= 2 && rate / q >= 3 && Significance.excess(rate, over: q) >= 0.3
+        let ok = wide || concentrated
         return (ok, peerN >= max(100, 2 * n),
-                String(format: "ring-like %d/%d (one sharing group %d), peers %d/%d (q %.3f), surprise %.1f, lift %.1f: %@", k, n, biggest, peerHits, peerN, q, surprise, rate / q, ok ? "stands out" : "not"))
+                String(format: "ring-like %d/%d (+%d/%d mates; one sharing group %d, surprise %.1f), peers %d/%d (q %.3f), surprise %.1f, lift %.1f: %@", k, n, mateHits, mates.count, biggest, groupSurprise, peerHits, peerN, q, surprise, rate / q, wide ? "stands out" : concentrated ? "one group stands out" : "not"),
+                wide ? nil : top?.key)
     }
 }
