@@ -24,7 +24,9 @@ public struct TakeoverDetector: Detector {
     public var minAgeDays = 30.0
     /// Added to log10(anchors) for the bar.
     public var margin = 0.5
-    public init() {}
+    /// Gets each anchor's steps, surprise and the bar (the executable sets it from RISKDESK_DEBUG).
+    public var debugLog: (@Sendable (String) -> Void)?
+    public init(debugLog: (@Sendable (String) -> Void)? = nil) { self.debugLog = debugLog }
 
     /// What happened around one anchor.
     struct Sequence {
@@ -64,6 +66,15 @@ public struct TakeoverDetector: Detector {
         // A sequence is worth reporting when the store would produce fewer than about one
         // that surprising by chance (a margin for steps that come together, like travel).
         let bar = log10(Double(seqs.count)) + margin
+        if let debugLog {
+            let names = ["reset", "fails3+", "fails1-2", "newDevice", "foreignDevice", "newCountry", "newAddress", "newPayment",
+                         "ordersUnusual", "ordersRare", "high", "ownerBack"]
+            debugLog("ato: anchors \(seqs.count) bar \(String(format: "%.2f", bar)) weights " + zip(names, weight).map { "\($0)=\(String(format: "%.2f", $1))" }.joined(separator: " "))
+            for s in seqs {
+                let sur = zip(s.steps, weight).reduce(0.0) { $0 + ($1.0 ? $1.1 : 0) }
+                debugLog("ato seq: \(t.accountID(s.account)) at \(s.at) age \(Int(s.age)) surprise \(String(format: "%.2f", sur)) orders \(s.orders) resetByOwner \(s.resetByOwner) steps " + zip(names, s.steps).filter { $0.1 }.map(\.0).joined(separator: ","))
+            }
+        }
         var best: [Int32: (Double, Sequence)] = [:]
         for s in seqs {
             var surprise = zip(s.steps, weight).reduce(0.0) { $0 + ($1.0 ? $1.1 : 0) }
