@@ -37,7 +37,7 @@ final class DetectDeterminismTests: CLITestCase {
         for name in ["findings", "scores", "queue"] {
             let a = tables[0][name]!, b = tables[1][name]!
             XCTAssertEqual(a.count, b.count, name)
-            if let i = zip(a, b).firstIndex(where: { $0 != $1 }) {
+            if let i = (0..<min(a.count, b.count)).first(where: { a[$0] != b[$0] }) {
                 XCTFail("\(name) differ at row \(i):\n\(a[i])\n\(b[i])")
             }
         }
