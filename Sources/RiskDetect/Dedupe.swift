@@ -14,6 +14,7 @@ extension Finding {
             if f.strength > kept.strength { kept.strength = f.strength }
             let seen = Set(kept.events)
             kept.events += f.events.filter { !seen.contains($0) }
+            kept.events.sort()   // the same events whichever of the two came first
             let linked = Set(kept.linked)
             kept.linked += f.linked.filter { !linked.contains($0) }
             out[i] = kept
