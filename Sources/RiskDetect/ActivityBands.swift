@@ -48,8 +48,9 @@ enum ActivityBands {
             if e < t.target.count && t.target[e] >= 0 { targetUsers[t.target[e], default: []].insert(t.account[e]) }
         }
         var sum = [Double](repeating: 0, count: n), cnt = [Int](repeating: 0, count: n)
-        for (_, users) in itemUsers { let w = log1p(Double(users.count)); for a in users { sum[Int(a)] += w; cnt[Int(a)] += 1 } }
-        for (_, users) in targetUsers { let w = log1p(Double(users.count)); for a in users { sum[Int(a)] += w; cnt[Int(a)] += 1 } }
+        // Keys in order: the sums must not depend on the dictionaries' iteration order.
+        for (_, users) in itemUsers.sorted(by: { $0.key < $1.key }) { let w = log1p(Double(users.count)); for a in users { sum[Int(a)] += w; cnt[Int(a)] += 1 } }
+        for (_, users) in targetUsers.sorted(by: { $0.key < $1.key }) { let w = log1p(Double(users.count)); for a in users { sum[Int(a)] += w; cnt[Int(a)] += 1 } }
         return (0..<n).map { cnt[$0] > 0 ? Float(sum[$0] / Double(cnt[$0])) : 0 }
     }
 }

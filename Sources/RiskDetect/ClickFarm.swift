@@ -251,14 +251,14 @@ public struct ClickFarmDetector: Detector {
                 let strength = min(0.97, base * (0.75 + 0.25 * partnersF))
                 let evIdx = (sync[a] ?? []).filter { inJob.contains($0) }
                 var ids: [(kind: String, value: String)] = []
-                for (d, o) in sharedDevices where o.contains(a) { ids.append(("device", t.devices.string(d))) }
-                for (d, o) in sharedIPs where o.contains(a) && ids.count < 20 { ids.append(("ip", t.ips.string(d))) }
+                for (d, o) in sharedDevices.sorted(by: { $0.key < $1.key }) where o.contains(a) { ids.append(("device", t.devices.string(d))) }
+                for (d, o) in sharedIPs.sorted(by: { $0.key < $1.key }) where o.contains(a) && ids.count < 20 { ids.append(("ip", t.ips.string(d))) }
                 let maxCommon = ps.map(\.1).max() ?? 0
                 var why = "acts in lockstep with \(ps.count) accounts of a \(members.count)-account group: \(evIdx.count) of its actions fall in \(jobs) group actions (same target, same \(window / 60_000) min), up to \(maxCommon) shared with one partner"
                 if ids.contains(where: { $0.kind == "device" }) { why += "; shares devices within the group" }
                 findings.append(Finding(account: a, detector: name, riskType: .clickFarm, strength: strength, reason: why,
                                         events: evIdx.prefix(200).map { t.rowid[Int($0)] },
-                                        linked: ps.sorted { $0.1 > $1.1 }.map { t.accountID($0.0) }, identifiers: ids, group: group))
+                                        linked: ps.sorted { ($0.1, $1.0) > ($1.1, $0.0) }.map { t.accountID($0.0) }, identifiers: ids, group: group))
             }
         }
         try cancel.check()

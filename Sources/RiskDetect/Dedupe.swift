@@ -14,10 +14,26 @@ extension Finding {
             if f.strength > kept.strength { kept.strength = f.strength }
             let seen = Set(kept.events)
             kept.events += f.events.filter { !seen.contains($0) }
+            kept.events.sort()   // the same events whichever of the two came first
             let linked = Set(kept.linked)
             kept.linked += f.linked.filter { !linked.contains($0) }
             out[i] = kept
         }
         return out
+    }
+}
+
+extension Finding {
+    /// One detector's findings by account, then strongest first, then group and reason — a
+    /// total order on what is written, so ties never fall to a set's or dictionary's order.
+    public static func canonicallyOrdered(_ findings: [Finding]) -> [Finding] {
+        findings.sorted { a, b in
+            if a.account != b.account { return a.account < b.account }
+            if a.strength != b.strength { return a.strength > b.strength }
+            if a.detector != b.detector { return a.detector < b.detector }
+            if (a.group ?? "") != (b.group ?? "") { return (a.group ?? "") < (b.group ?? "") }
+            if a.reason != b.reason { return a.reason < b.reason }
+            return a.events.lexicographicallyPrecedes(b.events)
+        }
     }
 }

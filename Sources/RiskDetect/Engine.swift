@@ -51,7 +51,7 @@ public final class DetectionEngine {
     /// numbers (the executable sets it from RISKDESK_DEBUG).
     public static func standardDetectors(debugLog: (@Sendable (String) -> Void)? = nil) -> [Detector] {
         [BrushingDetector(debugLog: debugLog), ClickFarmDetector(debugLog: debugLog), IdentityDetector(), ScalperDetector(),
-         TakeoverDetector(), ScrapingDetector(), SpamDetector(), RefundAbuseDetector()]
+         TakeoverDetector(debugLog: debugLog), ScrapingDetector(), SpamDetector(), RefundAbuseDetector()]
     }
 
     public init(detectors: [Detector] = DetectionEngine.standardDetectors(), rules: AssetCatalog? = .builtIn) {
@@ -179,9 +179,12 @@ public final class DetectionEngine {
         try cancel.check()
         var findings: [Finding] = []
         var reports: [DetectorReport] = []
-        for j in 0..<detectors.count { if let r = results[j] { findings += r.findings; reports.append(r.report) } }
+        // Each job's findings in a canonical order (detectors may build them from sets and
+        // dictionaries, whose order changes from process to process): the same store gives the
+        // same findings, in the same order, on every run.
+        for j in 0..<detectors.count { if let r = results[j] { findings += Finding.canonicallyOrdered(r.findings); reports.append(r.report) } }
         for e in rules.errors { reports.append(DetectorReport(name: "rule", seconds: 0, findings: 0, accounts: 0, error: e)) }
-        for j in detectors.count..<jobs { if let r = results[j] { findings += r.findings; reports.append(r.report) } }
+        for j in detectors.count..<jobs { if let r = results[j] { findings += Finding.canonicallyOrdered(r.findings); reports.append(r.report) } }
         try cancel.check()
         progress("scoring", 0.95)
         findings = Finding.deduplicated(findings)
@@ -252,7 +255,7 @@ public final class DetectionEngine {
         for (a, fs) in byAccount {
             var best: [String: Finding] = [:]
             for f in fs where (best[f.detector]?.strength ?? -1) < f.strength { best[f.detector] = f }
-            let ranked = best.values.sorted { $0.strength > $1.strength }
+            let ranked = best.values.sorted { ($0.strength, $1.detector) > ($1.strength, $0.detector) }
             var keep = 1.0
             for f in ranked { keep *= 1 - f.strength }
             let top = ranked[0]

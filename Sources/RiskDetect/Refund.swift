@@ -125,7 +125,7 @@ public struct RefundAbuseDetector: Detector {
                     if let c = byReason[UInt64(UInt32(a)) << 32 | UInt64(UInt32(bitPattern: r))] { reasonsHere[r, default: 0] += Int(c) }
                 }
             }
-            for (r, kr) in reasonsHere {
+            for (r, kr) in reasonsHere.sorted(by: { $0.key < $1.key }) {
                 let p = reasonRate[r] ?? base
                 let s = Significance.surprise(Significance.logBinomialTail(kr, n, p))
                 if s > best.surprise { best = (s, r, kr, p) }

@@ -122,7 +122,7 @@ public struct ScalperDetector: Detector {
         var comps: [Int32: Int] = [:]
         for s in scored { comps[ds.find(s.0), default: 0] += 1 }
         var findings: [Finding] = []
-        for s in scored.sorted(by: { $0.1 > $1.1 }) {
+        for s in scored.sorted(by: { ($0.1, $1.0) > ($1.1, $0.0) }) {
             let root = ds.find(s.0)
             var group: String? = nil
             if (comps[root] ?? 0) >= 2 {

@@ -83,8 +83,9 @@ public enum RiskScoring {
             if (best[f.detector]?[f.account] ?? -1) < f.strength { best[f.detector, default: [:]][f.account] = f.strength }
         }
         var u = [Double](repeating: 0, count: n)
-        for (_, byAccount) in best {
-            let entries = byAccount.sorted { $0.value < $1.value }
+        // In a fixed order (hazard units are summed; a different order could change the last bit).
+        for (_, byAccount) in best.sorted(by: { $0.key < $1.key }) {
+            let entries = byAccount.sorted { ($0.value, $0.key) < ($1.value, $1.key) }
             let m = Double(entries.count)
             let prevalence = calibrate ? min(1, (0.03 * Double(n) / m).squareRoot()) : 1
             var i = 0

@@ -24,7 +24,9 @@ public struct TakeoverDetector: Detector {
     public var minAgeDays = 30.0
     /// Added to log10(anchors) for the bar.
     public var margin = 0.5
-    public init() {}
+    /// Gets each anchor's steps, surprise and the bar (the executable sets it from RISKDESK_DEBUG).
+    public var debugLog: (@Sendable (String) -> Void)?
+    public init(debugLog: (@Sendable (String) -> Void)? = nil) { self.debugLog = debugLog }
 
     /// What happened around one anchor.
     struct Sequence {
@@ -37,11 +39,12 @@ public struct TakeoverDetector: Detector {
         var foreignDevice = false         // the login device is used only in this sequence, the account's later life on others
         var resetByOwner = false          // every reset in the sequence came from a device the account used before
         var ordersUnusual = false, ordersRare = false   // orders beyond the account's own rate: tail < 5 %, < 0.1 %
+        var newNetwork = false            // the new device's address block (/24, /48) is one the owner's own life never used
         var device: Int32 = -1, country: Int32 = -1
         var evidence: [Int64] = []
 
         var steps: [Bool] { [reset, fails >= 3, fails >= 1 && fails < 3, newDevice, foreignDevice, newCountry, newAddress, newPayment,
-                             ordersUnusual, ordersRare, high, ownerBack] }
+                             ordersUnusual, ordersRare, high, ownerBack, newNetwork] }
     }
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
@@ -50,31 +53,50 @@ public struct TakeoverDetector: Detector {
         for e in 0..<t.count where t.kind[e] == .order && !t.amount[e].isNaN { amounts.append(t.amount[e]) }
         amounts.sort()
         let p90 = amounts.isEmpty ? Float.infinity : amounts[amounts.count * 9 / 10]
+        // Each IP's address block (/24, /48), interned: the network a device logs in from.
+        var blockIDs: [String: Int32] = [:]
+        var ipBlock = [Int32](repeating: -1, count: t.ips.count)
+        for i in 0..<t.ips.count {
+            let b = ScalperDetector.block(t.ips.string(Int32(i)))
+            if let id = blockIDs[b] { ipBlock[i] = id } else { ipBlock[i] = Int32(blockIDs.count); blockIDs[b] = ipBlock[i] }
+        }
         var seqs: [Sequence] = []
         for a in 0..<t.accountCount {
             if a & 0x3FFF == 0 { try cancel.check() }
-            seqs += anchors(t, a, p90: p90)
+            seqs += anchors(t, a, p90: p90, ipBlock: ipBlock)
         }
         guard !seqs.isEmpty else { return [] }
-        // How often each step follows an anchor in this store (smoothed).
+        // How often each step follows an anchor in this store (smoothed) — among the anchors
+        // that are not themselves takeovers: a first pass over every anchor finds the loud
+        // ones, and the rates are estimated again without them (a store where takeovers are
+        // common must not make their steps look ordinary).
         let nSteps = seqs[0].steps.count
-        var hits = [Int](repeating: 0, count: nSteps)
-        for s in seqs { for (k, on) in s.steps.enumerated() where on { hits[k] += 1 } }
-        let weight = hits.map { -log10((Double($0) + 1) / (Double(seqs.count) + 2)) }
+        func weights(skipping skip: [Bool]) -> [Double] {
+            var hits = [Int](repeating: 0, count: nSteps)
+            var n = 0
+            for (i, s) in seqs.enumerated() where !skip[i] {
+                n += 1
+                for (k, on) in s.steps.enumerated() where on { hits[k] += 1 }
+            }
+            return hits.map { -log10((Double($0) + 1) / (Double(n) + 2)) }
+        }
         // A sequence is worth reporting when the store would produce fewer than about one
         // that surprising by chance (a margin for steps that come together, like travel).
         let bar = log10(Double(seqs.count)) + margin
+        let first = weights(skipping: [Bool](repeating: false, count: seqs.count))
+        let weight = weights(skipping: seqs.map { excess($0, first, bar) != nil })
+        if let debugLog {
+            let names = ["reset", "fails3+", "fails1-2", "newDevice", "foreignDevice", "newCountry", "newAddress", "newPayment",
+                         "ordersUnusual", "ordersRare", "high", "ownerBack", "newNetwork"]
+            debugLog("ato: anchors \(seqs.count) bar \(String(format: "%.2f", bar)) weights " + zip(names, weight).map { "\($0)=\(String(format: "%.2f", $1))" }.joined(separator: " "))
+            for s in seqs {
+                let sur = zip(s.steps, weight).reduce(0.0) { $0 + ($1.0 ? $1.1 : 0) }
+                debugLog("ato seq: \(t.accountID(s.account)) at \(s.at) age \(Int(s.age)) surprise \(String(format: "%.2f", sur)) orders \(s.orders) resetByOwner \(s.resetByOwner) steps " + zip(names, s.steps).filter { $0.1 }.map(\.0).joined(separator: ","))
+            }
+        }
         var best: [Int32: (Double, Sequence)] = [:]
         for s in seqs {
-            var surprise = zip(s.steps, weight).reduce(0.0) { $0 + ($1.0 ? $1.1 : 0) }
-            // Without a change of hands (a new or foreign device, or a reset) nothing else counts.
-            // A reset from the owner's own device is the owner.
-            guard s.newDevice || (s.reset && !s.resetByOwner) || s.foreignDevice else { continue }
-            // A change of behaviour is what makes it a takeover rather than a trip or a new phone.
-            guard s.newAddress || s.newPayment || s.orders > 0 || s.fails >= 1 || s.reset || s.ownerBack else { continue }
-            if s.age < minAgeDays { surprise *= 0.6 }
-            let excess = surprise - bar
-            guard excess >= 0 else { continue }
+            guard let excess = excess(s, weight, bar) else { continue }
             let strength = min(0.97, 0.6 + 0.37 * Stat.ramp(excess, 0, 4))
             if strength > (best[s.account]?.0 ?? 0) { best[s.account] = (strength, s) }
         }
@@ -87,6 +109,7 @@ public struct TakeoverDetector: Detector {
                 steps.append(!s.newDevice ? "login from a device the account used at no other time"
                              : s.foreignDevice ? "login from a never-seen device, used at no other time" : "login from a never-seen device")
             }
+            if s.newNetwork { steps.append("from an address block the owner never used") }
             if s.newCountry && s.country >= 0 { steps.append("in a new country (\(t.countries.string(s.country)))") }
             if s.newAddress { steps.append("shipping address changed") }
             if s.newPayment { steps.append("a new payment instrument") }
@@ -101,10 +124,23 @@ public struct TakeoverDetector: Detector {
         return findings
     }
 
+    /// How far an anchor's surprise clears the bar (nil: it does not, or it is no takeover).
+    func excess(_ s: Sequence, _ weight: [Double], _ bar: Double) -> Double? {
+        var surprise = zip(s.steps, weight).reduce(0.0) { $0 + ($1.0 ? $1.1 : 0) }
+        // Without a change of hands (a new or foreign device, or a reset) nothing else counts.
+        // A reset from the owner's own device is the owner.
+        guard s.newDevice || (s.reset && !s.resetByOwner) || s.foreignDevice else { return nil }
+        // A change of behaviour is what makes it a takeover rather than a trip or a new phone.
+        guard s.newAddress || s.newPayment || s.orders > 0 || s.fails >= 1 || s.reset || s.ownerBack else { return nil }
+        if s.age < minAgeDays { surprise *= 0.6 }
+        let excess = surprise - bar
+        return excess >= 0 ? excess : nil
+    }
+
     /// Anchors of one account: each password reset, and each successful login from (or first
     /// event of) a device the account had not used before — when it had used some, or goes on
     /// from others afterwards — with the steps around them.
-    func anchors(_ t: EventTable, _ a: Int, p90: Float) -> [Sequence] {
+    func anchors(_ t: EventTable, _ a: Int, p90: Float, ipBlock: [Int32]) -> [Sequence] {
         let list = Array(t.events(of: a))
         guard list.count >= 2 else { return [] }
         var firstDevice: [Int32: Int64] = [:], lastDevice: [Int32: Int64] = [:], firstCountry: [Int32: Int64] = [:]
@@ -179,6 +215,7 @@ public struct TakeoverDetector: Detector {
             // The owner's own life: everything before the sequence, and after the next 24 hours
             // whatever was not done from the device that took over (an intruder may come back).
             var laterOwn = 0, laterThere = 0
+            var ownBlocks = Set<Int32>()
             var ownAmounts: [Double] = []
             var ownOrders = 0
             for (p, e32) in list.enumerated() where p < firstIdx || t.ts[Int(e32)] > seqEnd {
@@ -189,6 +226,7 @@ public struct TakeoverDetector: Detector {
                 }
                 if t.address[e] >= 0 { knownAddresses.insert(t.address[e]) }
                 if t.payment[e] >= 0 { knownPayments.insert(t.payment[e]) }
+                if t.ip[e] >= 0 { ownBlocks.insert(ipBlock[Int(t.ip[e])]) }
                 if t.kind[e] == .order {
                     ownOrders += 1
                     if !t.amount[e].isNaN { ownAmounts.append(Double(t.amount[e])) }
@@ -235,6 +273,18 @@ public struct TakeoverDetector: Detector {
             s.newDevice = loginDev >= 0 && !knownDevices.isEmpty && !knownDevices.contains(loginDev)
             s.resetByOwner = !resetDevices.isEmpty && resetDevices.allSatisfy { $0 >= 0 && knownDevices.contains($0) }
             s.foreignDevice = loginDev >= 0 && !knownDevices.contains(loginDev) && laterThere == 0 && laterOwn > 0
+            // The network that device came from: a new phone at home is on the home network (or
+            // the carrier's); a stolen password is used from somewhere the owner never was.
+            if (s.newDevice || s.foreignDevice) && !ownBlocks.isEmpty {
+                var seqBlocks = Set<Int32>()
+                var q = firstIdx
+                while q < list.count && t.ts[Int(list[q])] <= seqEnd {
+                    let e = Int(list[q])
+                    if t.device[e] == loginDev && t.ip[e] >= 0 { seqBlocks.insert(ipBlock[Int(t.ip[e])]) }
+                    q += 1
+                }
+                s.newNetwork = !seqBlocks.isEmpty && seqBlocks.isDisjoint(with: ownBlocks)
+            }
             // Orders against the account's own rate outside the sequence (one pseudo-order per
             // pseudo-day, so an account with no history is not certain to never order).
             if s.orders > 0 {
