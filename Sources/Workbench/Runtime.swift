@@ -305,15 +305,20 @@ public final class App {
             if let feed = try feedConnecting.feed() {
                 listener = ChangeListener(feed: feed) { [weak self] l in self?.deliver(l) }
             }
+            listener?.start()
         } else if feedConnecting.connecting {
             listener = ChangeListener(connecting: feedConnecting) { [weak self] l in self?.deliver(l) }
         }
-        listener?.start()
         // The first page is read before the first frame: it is one indexed page, ~1 ms.
         for r in state.start() {
             if case .read(let read) = r, case .queuePage = read { deliver(data.perform(read)) } else { submit(r) }
         }
         drain()
+        // Not synchronous: the listener's login has been running since `feedConnecting` was
+        // made; it is started (and may report "listening", which re-reads the queue) only now,
+        // after the first page, so that re-read never overtakes the page and leaves the first
+        // frame empty (a fast login on a quiet machine did).
+        if !synchronous { listener?.start() }
         mark("first page")
         if let launchedAt {
             for (what, t) in marks { log("start \(what)", since: launchedAt, at: t) }
