@@ -128,16 +128,19 @@ final class PGImportAggregates {
     }
 
     @inline(__always) private func appendKey(_ p: UnsafeRawPointer, _ n: Int) {
-        if keyLen + n > keyCap {
-            let cap = max(keyCap * 2, keyLen + n)
-            let b = UnsafeMutablePointer<UInt8>.allocate(capacity: cap)
-            b.update(from: keyBuf, count: keyLen)
-            keyBuf.deallocate()
-            keyBuf = b
-            keyCap = cap
-        }
+        if keyLen + n > keyCap { Self.grow(&keyBuf, &keyCap, used: keyLen, need: n) }
         (keyBuf + keyLen).update(from: p.assumingMemoryBound(to: UInt8.self), count: n)
         keyLen += n
+    }
+
+    /// A byte buffer grown (at least doubled) to hold `need` more bytes after `used`.
+    private static func grow(_ buf: inout UnsafeMutablePointer<UInt8>, _ cap: inout Int, used: Int, need: Int) {
+        let newCap = max(cap * 2, used + need)
+        let b = UnsafeMutablePointer<UInt8>.allocate(capacity: newCap)
+        b.update(from: buf, count: used)
+        buf.deallocate()
+        buf = b
+        cap = newCap
     }
 
     /// 64-bit hash, eight bytes at a time.
@@ -203,14 +206,7 @@ final class PGImportAggregates {
             }
             i = (i + 1) & mask
         }
-        if arenaUsed + n > arenaCap {
-            let cap = max(arenaCap * 2, arenaUsed + n)
-            let a = UnsafeMutablePointer<UInt8>.allocate(capacity: cap)
-            a.update(from: arena, count: arenaUsed)
-            arena.deallocate()
-            arena = a
-            arenaCap = cap
-        }
+        if arenaUsed + n > arenaCap { Self.grow(&arena, &arenaCap, used: arenaUsed, need: n) }
         (arena + arenaUsed).update(from: keyBuf, count: n)
         if entryCount == entryCap {
             let cap = entryCap * 2
