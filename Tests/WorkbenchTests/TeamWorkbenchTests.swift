@@ -187,9 +187,13 @@ final class TeamWorkbenchTests: XCTestCase {
             guard case .account(let a) = app.state.top else { return false }
             return a.profile?.caseStatus == "escalated" && a.profile?.assignee == bobRole
         }, "bob's status change never reached ana's account screen:\n\(screen)")
-        // And the queue under it has the new status too.
-        guard case .queue(let q2) = app.state.stack[0] else { return XCTFail() }
-        XCTAssertEqual(q2.list.rows.first { $0.account == rows[4] }?.caseStatus, "escalated")
+        // And the queue under it has the new status too. The claim and the status change are
+        // two notifications: the account screen's read after the first may already see the
+        // second's commit before the listener hands the second over, so wait for it as well.
+        XCTAssertTrue(pump(timeout: 2) {
+            guard case .queue(let q2) = app.state.stack[0] else { return false }
+            return q2.list.rows.first { $0.account == rows[4] }?.caseStatus == "escalated"
+        }, "bob's status change never reached the queue under the account screen:\n\(screen)")
     }
 
     func testDashboardOnATeamStoreRedrawsWhenAnotherAnalystLabels() throws {
