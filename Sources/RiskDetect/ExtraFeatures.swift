@@ -41,7 +41,10 @@ public enum ExtraFeatures {
         return out
     }
 
-    /// `accountCount × names(keys).count`, row-major; NaN-free (absent = -1 sentinel for trees, 0 for means).
+    /// `accountCount × names(keys).count`, row-major. An account that never had the key has NaN
+    /// (missing): the trees learn where missing values go, the linear model reads them as the
+    /// column's mean. (A sentinel such as -1 would be confused with a real -1: IEEE-CIS's id_01
+    /// runs from -100 to 0.)
     public static func compute(_ db: SQLDatabase, _ table: EventTable, keys: [String]) throws -> [Float] {
         let na = table.accountCount, k = keys.count
         guard k > 0 else { return [] }
@@ -74,9 +77,9 @@ public enum ExtraFeatures {
             for i in 0..<k {
                 let c = cnt[a * k + i]
                 let has = c > 0
-                x[a * d + i] = has ? Float(sum[a * k + i] / Double(c)) : -1
-                x[a * d + k + i] = has ? mx[a * k + i] : -1
-                x[a * d + 2 * k + i] = has ? mn[a * k + i] : -1
+                x[a * d + i] = has ? Float(sum[a * k + i] / Double(c)) : .nan
+                x[a * d + k + i] = has ? mx[a * k + i] : .nan
+                x[a * d + 2 * k + i] = has ? mn[a * k + i] : .nan
             }
         }
         return x
@@ -89,7 +92,7 @@ public enum ExtraFeatures {
         var out = [Float](repeating: 0, count: n * (d + w))
         for r in 0..<n {
             for j in 0..<d { out[r * (d + w) + j] = x[r * d + j] }
-            for (j, c) in idx.enumerated() { out[r * (d + w) + d + j] = c.map { extra[r * e + $0] } ?? -1 }
+            for (j, c) in idx.enumerated() { out[r * (d + w) + d + j] = c.map { extra[r * e + $0] } ?? .nan }
         }
         return out
     }

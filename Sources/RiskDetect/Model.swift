@@ -35,14 +35,21 @@ public enum LearntModel: Codable, Sendable {
     }
 }
 
-/// Each column's mean and standard deviation (1 for a constant column), for standardising.
+/// Each column's mean and standard deviation (1 for a constant column), for standardising,
+/// over the values present (NaN is a missing value: an extra column the account never had).
 func columnStats(_ x: [Float], rows n: Int, cols d: Int) -> (mean: [Double], scale: [Double]) {
-    var mean = [Double](repeating: 0, count: d), sq = mean
-    for i in 0..<n { for j in 0..<d { let v = Double(x[i * d + j]); mean[j] += v; sq[j] += v * v } }
+    var mean = [Double](repeating: 0, count: d), sq = mean, cnt = mean
+    for i in 0..<n {
+        for j in 0..<d {
+            let v = Double(x[i * d + j])
+            guard !v.isNaN else { continue }
+            mean[j] += v; sq[j] += v * v; cnt[j] += 1
+        }
+    }
     var scale = mean
     for j in 0..<d {
-        mean[j] /= Double(max(1, n))
-        let v = sq[j] / Double(max(1, n)) - mean[j] * mean[j]
+        mean[j] /= max(1, cnt[j])
+        let v = sq[j] / max(1, cnt[j]) - mean[j] * mean[j]
         scale[j] = v > 1e-12 ? sqrt(v) : 1
     }
     return (mean, scale)
@@ -51,12 +58,26 @@ func columnStats(_ x: [Float], rows n: Int, cols d: Int) -> (mean: [Double], sca
 @inline(__always) func sigmoid(_ z: Double) -> Double { z >= 0 ? 1 / (1 + exp(-z)) : exp(z) / (1 + exp(z)) }
 
 /// L2-regularised logistic regression on standardised features, fitted by Newton's method
-/// (the Hessian is small: one row and column per feature).
+/// (the Hessian is small: one row and column per feature). A missing value (NaN) counts as the
+/// column's mean: it moves the score neither way.
 public struct LogisticRegression: Codable, Sendable {
     public var mean: [Double]
     public var scale: [Double]
     public var weights: [Double]
     public var bias: Double
+    /// What a missing value stands for, per column. Models stored before missing values were
+    /// NaN have none: their missing values were -1, and are read as -1 again.
+    public var missing: [Double]?
+
+    public init(mean: [Double], scale: [Double], weights: [Double], bias: Double, missing: [Double]? = nil) {
+        self.mean = mean; self.scale = scale; self.weights = weights; self.bias = bias; self.missing = missing
+    }
+
+    /// Column j's standardised value; a missing one as `missing` says.
+    @inline(__always) func z(_ v: Float, _ j: Int) -> Double {
+        let x = v.isNaN ? (missing?[j] ?? -1) : Double(v)
+        return (x - mean[j]) / scale[j]
+    }
 
     public static func fit(_ x: [Float], _ y: [Bool], rows n: Int, cols d: Int, l2: Double = 1.0, iterations: Int = 25) -> LogisticRegression {
         let (mean, scale) = columnStats(x, rows: n, cols: d)
@@ -67,7 +88,7 @@ public struct LogisticRegression: Codable, Sendable {
             var g = [Double](repeating: 0, count: p)
             var h = [Double](repeating: 0, count: p * p)
             for i in 0..<n {
-                for j in 0..<d { z[j] = (Double(x[i * d + j]) - mean[j]) / scale[j] }
+                for j in 0..<d { let v = Double(x[i * d + j]); z[j] = v.isNaN ? 0 : (v - mean[j]) / scale[j] }
                 z[d] = 1
                 var s = 0.0
                 for j in 0..<p { s += w[j] * z[j] }
@@ -88,7 +109,7 @@ public struct LogisticRegression: Codable, Sendable {
             for j in 0..<p { w[j] -= step[j]; change = max(change, abs(step[j])) }
             if change < 1e-6 { break }
         }
-        return LogisticRegression(mean: mean, scale: scale, weights: Array(w[0..<d]), bias: w[d])
+        return LogisticRegression(mean: mean, scale: scale, weights: Array(w[0..<d]), bias: w[d], missing: mean)
     }
 
     /// Solves A x = b (A symmetric positive definite) by Cholesky.
@@ -111,7 +132,7 @@ public struct LogisticRegression: Codable, Sendable {
     public func predict(_ x: [Float], rows n: Int, cols d: Int) -> [Double] {
         (0..<n).map { i in
             var s = bias
-            for j in 0..<d { s += weights[j] * (Double(x[i * d + j]) - mean[j]) / scale[j] }
+            for j in 0..<d { s += weights[j] * z(x[i * d + j], j) }
             return sigmoid(s)
         }
     }
@@ -119,12 +140,14 @@ public struct LogisticRegression: Codable, Sendable {
     /// Each feature's share of one row's log-odds, against an average account.
     public func contributions(_ row: ArraySlice<Float>, cols d: Int) -> [Double] {
         let x = Array(row)
-        return (0..<d).map { weights[$0] * (Double(x[$0]) - mean[$0]) / scale[$0] }
+        return (0..<d).map { weights[$0] * z(x[$0], $0) }
     }
 }
 
 /// Gradient-boosted regression trees on the logistic loss, histogram-based (features cut
 /// into at most 64 quantile bins, as LightGBM and scikit-learn's HistGradientBoosting do).
+/// A missing value (NaN) has a bin of its own; each split sends the missing values to the side
+/// that fits them best, learnt like the threshold (as HistGradientBoosting does).
 public struct GradientBoostedTrees: Codable, Sendable {
     public struct Node: Codable, Sendable {
         public var feature: Int32          // -1: a leaf
@@ -132,6 +155,31 @@ public struct GradientBoostedTrees: Codable, Sendable {
         public var left: Int32
         public var right: Int32
         public var value: Float
+        /// Missing values (NaN) go left.
+        public var missingLeft: Bool
+
+        public init(feature: Int32, threshold: Float, left: Int32, right: Int32, value: Float, missingLeft: Bool = false) {
+            self.feature = feature; self.threshold = threshold; self.left = left; self.right = right
+            self.value = value; self.missingLeft = missingLeft
+        }
+
+        enum CodingKeys: String, CodingKey { case feature, threshold, left, right, value, missingLeft }
+
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            feature = try c.decode(Int32.self, forKey: .feature)
+            threshold = try c.decode(Float.self, forKey: .threshold)
+            left = try c.decode(Int32.self, forKey: .left)
+            right = try c.decode(Int32.self, forKey: .right)
+            value = try c.decode(Float.self, forKey: .value)
+            // A model stored before missing values were NaN saw them as -1: they go where -1 went.
+            missingLeft = try c.decodeIfPresent(Bool.self, forKey: .missingLeft) ?? (-1 <= threshold)
+        }
+
+        /// The child a value goes to.
+        @inline(__always) func next(_ v: Float) -> Int32 {
+            v.isNaN ? (missingLeft ? left : right) : (v <= threshold ? left : right)
+        }
     }
     public var base: Double
     public var learningRate: Double
@@ -153,7 +201,8 @@ public struct GradientBoostedTrees: Codable, Sendable {
         let sampleStride = max(1, n / 20_000)
         for j in 0..<d {
             var v: [Float] = []
-            for i in stride(from: 0, to: n, by: sampleStride) { v.append(x[i * d + j]) }
+            for i in stride(from: 0, to: n, by: sampleStride) where !x[i * d + j].isNaN { v.append(x[i * d + j]) }
+            guard !v.isEmpty else { continue }
             v.sort()
             var c: [Float] = []
             for q in 1..<params.bins {
@@ -163,10 +212,13 @@ public struct GradientBoostedTrees: Codable, Sendable {
             if c.last == v.last { c.removeLast() }     // nothing above the top cut
             cuts[j] = c
         }
+        // Bins 0...cuts.count hold present values; bin `missingBin` the missing ones.
+        let missingBin = params.bins
         var binned = [UInt8](repeating: 0, count: n * d)
         for i in 0..<n {
             for j in 0..<d {
                 let v = x[i * d + j], c = cuts[j]
+                if v.isNaN { binned[i * d + j] = UInt8(missingBin); continue }
                 var lo = 0, hi = c.count
                 while lo < hi { let m = (lo + hi) / 2; if v <= c[m] { hi = m } else { lo = m + 1 } }
                 binned[i * d + j] = UInt8(lo)
@@ -218,30 +270,47 @@ public struct GradientBoostedTrees: Codable, Sendable {
                     }
                 }
                 let parentScore = G * G / (H + params.l2)
-                var best = (gain: 1e-9, feature: -1, bin: 0)
-                for j in 0..<d where cutCounts[j] > 0 {
+                var best = (gain: 1e-9, feature: -1, bin: 0, missingLeft: false)
+                for j in 0..<d {
+                    // The missing values' sums: tried on the right (b's loop as before) and on the left.
+                    let km = j * nb + missingBin
+                    let gm = hg[km], hm = hh[km], nm = Int(hn[km])
+                    // With missing values, "every present value left" is a split too (b == cuts).
+                    let last = nm > 0 ? cutCounts[j] : cutCounts[j] - 1
+                    guard last >= 0 else { continue }
                     var gl = 0.0, hl = 0.0, nl = 0
-                    for b in 0..<cutCounts[j] {
+                    for b in 0...last {
                         let k = j * nb + b
                         gl += hg[k]; hl += hh[k]; nl += Int(hn[k])
-                        let nr = (hi - lo) - nl
-                        if nl < params.minLeaf { continue }
+                        let nr = (hi - lo) - nl          // missing on the right
                         if nr < params.minLeaf { break }
-                        let gr = G - gl, hr = H - hl
-                        let gain = gl * gl / (hl + params.l2) + gr * gr / (hr + params.l2) - parentScore
-                        if gain > best.gain { best = (gain, j, b) }
+                        if nl >= params.minLeaf {
+                            let gr = G - gl, hr = H - hl
+                            let gain = gl * gl / (hl + params.l2) + gr * gr / (hr + params.l2) - parentScore
+                            if gain > best.gain { best = (gain, j, b, false) }
+                        }
+                        if nm > 0, b < cutCounts[j], nl + nm >= params.minLeaf, nr - nm >= params.minLeaf {
+                            let gL = gl + gm, hL = hl + hm, gr = G - gL, hr = H - hL
+                            let gain = gL * gL / (hL + params.l2) + gr * gr / (hr + params.l2) - parentScore
+                            if gain > best.gain { best = (gain, j, b, true) }
+                        }
                     }
                 }
                 guard best.feature >= 0 else { return me }
-                // Partition the node's rows: bin <= best.bin to the left.
+                // Partition the node's rows: bin <= best.bin to the left, the missing ones as chosen.
+                let goesLeft: (Int) -> Bool = { bn in bn == missingBin ? best.missingLeft : bn <= best.bin }
                 var a = lo, b = hi - 1
                 while a <= b {
-                    if Int(bin[index[a] * d + best.feature]) <= best.bin { a += 1 } else { index.swapAt(a, b); b -= 1 }
+                    if goesLeft(Int(bin[index[a] * d + best.feature])) { a += 1 } else { index.swapAt(a, b); b -= 1 }
                 }
                 let l = grow(lo, a, depth + 1)
                 let r = grow(a, hi, depth + 1)
                 // Internal nodes keep the value they would have as a leaf: explanations walk it.
-                nodes[Int(me)] = Node(feature: Int32(best.feature), threshold: cuts[best.feature][best.bin], left: l, right: r, value: leafValue)
+                // "Every present value left" (b == cuts.count) has the largest finite threshold.
+                let c = cuts[best.feature]
+                let threshold = best.bin < c.count ? c[best.bin] : Float.greatestFiniteMagnitude
+                nodes[Int(me)] = Node(feature: Int32(best.feature), threshold: threshold, left: l, right: r, value: leafValue,
+                                      missingLeft: best.missingLeft)
                 return me
             }
             _ = grow(0, n, 0)
@@ -259,7 +328,7 @@ public struct GradientBoostedTrees: Codable, Sendable {
                 for i in raw.indices {
                     var k = 0
                     let row = i * d
-                    while nd[k].feature >= 0 { k = Int(xb[row + Int(nd[k].feature)] <= nd[k].threshold ? nd[k].left : nd[k].right) }
+                    while nd[k].feature >= 0 { k = Int(nd[k].next(xb[row + Int(nd[k].feature)])) }
                     raw[i] += Double(nd[k].value)
                 }
             }
@@ -282,7 +351,7 @@ public struct GradientBoostedTrees: Codable, Sendable {
             var k = 0
             while t[k].feature >= 0 {
                 let n = t[k]
-                let next = Int(x[Int(n.feature)] <= n.threshold ? n.left : n.right)
+                let next = Int(n.next(x[Int(n.feature)]))
                 c[Int(n.feature)] += Double(t[next].value - n.value)
                 k = next
             }

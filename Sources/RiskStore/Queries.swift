@@ -261,6 +261,14 @@ extension SQLDatabase {
         return forward ? out : out.reversed()
     }
 
+    /// The risk types of the scored accounts, with how many accounts each, most first.
+    public func riskTypeCounts() throws -> [(type: String, accounts: Int64)] {
+        try rows("SELECT risk_type, count(*) FROM scores WHERE risk_type IS NOT NULL GROUP BY risk_type ORDER BY 2 DESC, 1").compactMap { r in
+            guard let t = r[0].string else { return nil }
+            return (t, r[1].int ?? 0)
+        }
+    }
+
     public func queueCount(_ q: QueueQuery) throws -> Int64 {
         let (filter, args) = q.whereClause(dialect)
         return try int("SELECT count(*) FROM \(q.sort.from) WHERE \(filter)", args)

@@ -16,6 +16,8 @@ public enum Effect {
 public enum StoreRead {
     case queuePage(uid: Int, query: QueueQuery, direction: PageDirection, anchor: (SQLValue, String)?)
     case queueCount(uid: Int, query: QueueQuery)
+    /// The risk types the store's scores carry, most accounts first (`:risk` found none of one).
+    case riskTypes(uid: Int)
     case account(uid: Int, id: String)
     case pivotPage(uid: Int, kind: PivotKind, value: String, after: (SQLValue, String)?, sort: PivotSort = .events)
     case timelinePage(uid: Int, account: String, types: [String]?, direction: PageDirection, anchor: (Int64, Int64)?, from: Int64?)

@@ -61,6 +61,8 @@ public final class DataService {
             return .queuePage(uid: uid, direction: dir, rows: try db.queuePage(q, direction: dir, anchor: anchor, limit: pageSize))
         case .queueCount(let uid, let q):
             return .queueCount(uid: uid, count: try db.queueCount(q))
+        case .riskTypes(let uid):
+            return .riskTypes(uid: uid, types: try db.riskTypeCounts())
         case .account(let uid, let id):
             let p = try db.accountProfile(id)
             let ids = p == nil ? [] : try db.identifiers(of: id)

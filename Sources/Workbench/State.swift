@@ -96,6 +96,7 @@ public struct Prompt: Equatable {
 public enum Loaded {
     case queuePage(uid: Int, direction: PageDirection, rows: [QueueRow])
     case queueCount(uid: Int, count: Int64)
+    case riskTypes(uid: Int, types: [(type: String, accounts: Int64)])
     case account(uid: Int, profile: AccountProfile?, identifiers: [IdentifierUse], linked: [LinkedAccount], daily: [Double])
     case pivotPage(uid: Int, append: Bool, rows: [PivotRow], accounts: Int64, events: Int64)
     case timelinePage(uid: Int, direction: PageDirection, rows: [EventRow])

@@ -461,7 +461,22 @@ extension AppState {
                 guard case .queue(var q) = s else { return }
                 q.list.total = count
                 if !q.list.offsetKnown && q.list.atEnd { q.list.offset = Int(count) - q.list.rows.count; q.list.offsetKnown = true }
+                // `:risk TYPE` that matches nothing (a typo, or a type this store never had):
+                // say which types there are rather than show an empty queue without a word.
+                if count == 0, q.query.riskType != nil { reqs.append(.read(.riskTypes(uid: uid))) }
                 s = .queue(q)
+            }
+        case .riskTypes(let uid, let types):
+            var asked: String?
+            withScreen(uid) { s in
+                guard case .queue(let q) = s, q.list.total == 0, let t = q.query.riskType else { return }
+                asked = t
+            }
+            if let asked, case .normal = mode {
+                let list = types.prefix(12).map { "\($0.type) (\($0.accounts))" }.joined(separator: ", ")
+                say(types.isEmpty ? "no account has risk type \(asked): no account has a risk type yet (run detect) — :risk alone shows all"
+                                  : "no account has risk type \(asked) — this store's: \(list)\(types.count > 12 ? ", …" : "") — :risk alone shows all",
+                    error: true)
             }
         case .account(let uid, let profile, let ids, let linked, let daily):
             withScreen(uid) { s in

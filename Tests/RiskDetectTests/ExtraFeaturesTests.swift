@@ -17,6 +17,7 @@ final class ExtraFeaturesTests: XCTestCase {
             2,2026-01-01T00:01:00Z,a,-2.5,,"y, z"
             3,2026-01-01T00:02:00Z,b,4,30,
             4,2026-01-01T00:03:00Z,c,,,w
+            5,2026-01-01T00:04:00Z,d,-1,-1,
 
             """.utf8).write(to: URL(fileURLWithPath: csv))
         let m = try ImportMapping.parse("[fields]\nevent_id = \"id\"\nts = \"t\"\naccount_id = \"user\"\n[constants]\ntype = \"payment\"\n", path: "m.toml")
@@ -37,7 +38,8 @@ final class ExtraFeaturesTests: XCTestCase {
         }
         XCTAssertEqual(row("a"), [-0.5, 10, 1.5, 10, -2.5, 10])
         XCTAssertEqual(row("b"), [4, 30, 4, 30, 4, 30])
-        XCTAssertEqual(row("c"), [-1, -1, -1, -1, -1, -1], "absent: the sentinel")
+        XCTAssertTrue(row("c").allSatisfy(\.isNaN), "absent: missing (NaN), not a value: \(row("c"))")
+        XCTAssertEqual(row("d"), [-1, -1, -1, -1, -1, -1], "a real -1 stays -1, told apart from missing")
 
         // A stored model asks for its columns by name, after the behaviour ones.
         let base = AccountFeatures.compute(table, strengths: [])

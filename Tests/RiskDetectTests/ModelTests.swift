@@ -28,6 +28,64 @@ final class ModelTests: XCTestCase {
         return (x, y)
     }
 
+    /// Fraud exactly when a column is missing (NaN), where present values include -1: a
+    /// sentinel of -1 would make missing and a real -1 the same value.
+    func missingness(_ n: Int, seed: UInt64) -> ([Float], [Bool]) {
+        var rng = SplitMix(seed: seed)
+        var x: [Float] = [], y: [Bool] = []
+        for _ in 0..<n {
+            let fraud = Double.random(in: 0..<1, using: &rng) < 0.3
+            let present: Float = Bool.random(using: &rng) ? -1 : Float.random(in: -1...4, using: &rng)
+            x += [fraud ? .nan : present, Float.random(in: 0...1, using: &rng)]
+            y.append(fraud)
+        }
+        return (x, y)
+    }
+
+    func testTreesLearnWhereMissingValuesGoAndTellThemFromARealMinusOne() throws {
+        let (x, y) = missingness(3000, seed: 11)
+        let m = GradientBoostedTrees.fit(x, y, rows: 3000, cols: 2)
+        let (tx, ty) = missingness(2000, seed: 12)
+        let p = m.predict(tx, rows: 2000, cols: 2)
+        XCTAssertGreaterThan(try XCTUnwrap(Ranking.auc(scores: p, labels: ty)), 0.99)
+        let missing = m.predict([.nan, 0.5], rows: 1, cols: 2)[0], minusOne = m.predict([-1, 0.5], rows: 1, cols: 2)[0]
+        XCTAssertGreaterThan(missing, 0.9)
+        XCTAssertLessThan(minusOne, 0.1)
+        // The missing-value side is stored with the model and read back.
+        let back = try JSONDecoder().decode(GradientBoostedTrees.self, from: JSONEncoder().encode(m))
+        XCTAssertEqual(back.predict(tx, rows: 2000, cols: 2), p)
+    }
+
+    func testAModelStoredBeforeMissingValuesWereNaNSendsThemWhereMinusOneWent() throws {
+        // One split on feature 0 at threshold t, no missingLeft field (the old JSON).
+        func old(_ t: Float) throws -> GradientBoostedTrees {
+            let json = """
+                {"base":0,"learningRate":1,"trees":[[{"feature":0,"threshold":\(t),"left":1,"right":2,"value":0},
+                {"feature":-1,"threshold":0,"left":-1,"right":-1,"value":-2},{"feature":-1,"threshold":0,"left":-1,"right":-1,"value":2}]]}
+                """
+            return try JSONDecoder().decode(GradientBoostedTrees.self, from: Data(json.utf8))
+        }
+        for t: Float in [0.5, -1, -3] {
+            let m = try old(t)
+            XCTAssertEqual(m.predict([.nan], rows: 1, cols: 1), m.predict([-1], rows: 1, cols: 1), "threshold \(t)")
+        }
+        let lr = try JSONDecoder().decode(LogisticRegression.self, from: Data(#"{"mean":[2],"scale":[1],"weights":[1.5],"bias":0}"#.utf8))
+        XCTAssertEqual(lr.predict([.nan], rows: 1, cols: 1), lr.predict([-1], rows: 1, cols: 1))
+    }
+
+    func testLinearModelReadsAMissingValueAsTheColumnsMean() {
+        var (x, y) = linear(3000, seed: 3)
+        for i in stride(from: 0, to: 3000, by: 7) { x[i * 2] = .nan }     // some x0 missing
+        let m = LogisticRegression.fit(x, y, rows: 3000, cols: 2)
+        XCTAssertTrue(m.weights.allSatisfy(\.isFinite) && m.bias.isFinite, "\(m.weights) \(m.bias)")
+        XCTAssertGreaterThan(m.weights[1], m.weights[0])
+        let mean = Float(m.mean[0])
+        XCTAssertEqual(m.predict([.nan, 0.4], rows: 1, cols: 2)[0], m.predict([mean, 0.4], rows: 1, cols: 2)[0], accuracy: 1e-6)
+        XCTAssertEqual(m.contributions([.nan, 0.4][...], cols: 2)[0], 0, accuracy: 1e-12)
+        let (tx, ty) = linear(2000, seed: 4)
+        XCTAssertGreaterThan(Ranking.auc(scores: m.predict(tx, rows: 2000, cols: 2), labels: ty)!, 0.97)
+    }
+
     func testLogisticRegressionLearnsALinearBoundary() {
         let (x, y) = linear(3000, seed: 1)
         let m = LogisticRegression.fit(x, y, rows: 3000, cols: 2)

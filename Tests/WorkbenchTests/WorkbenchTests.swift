@@ -285,6 +285,13 @@ final class WorkbenchDetectionTests: RulesWorkbenchCase {
         for c in ":risk spam" { app.send(.char(c)) }
         app.send(.enter)
         XCTAssertTrue(screen().contains("/0 accounts"), screen())
+        // A type no account has (here a typo) says which types the store has, with counts.
+        let bottom = screen().components(separatedBy: "\n").last ?? ""
+        XCTAssertTrue(bottom.contains("no account has risk type spam — this store's: "), bottom)
+        XCTAssertTrue(bottom.contains("multi_accounting (2)"), bottom)
+        for c in ":risk multi_acounting" { app.send(.char(c)) }
+        app.send(.enter)
+        XCTAssertTrue(screen().components(separatedBy: "\n").last?.contains("no account has risk type multi_acounting") == true, screen())
         for c in ":risk multi_accounting" { app.send(.char(c)) }
         app.send(.enter)
         app.send(.enter)
