@@ -45,7 +45,8 @@ final class EventDedupe {
         pending = Array(repeating: 0, count: Self.pendingMax * 2)
         pendingMask = Self.pendingMax * 2 - 1
         verifyStored = try db.prepare("""
-            SELECT 1 FROM event_keys k JOIN events e ON e.id = k.id WHERE k.key = ?1 AND e.event_id = ?2 LIMIT 1
+            SELECT 1 FROM events e WHERE e.id IN (SELECT id FROM event_keys_main WHERE key = ?1 UNION ALL
+                SELECT id FROM event_keys_recent WHERE key = ?1) AND e.event_id = ?2 LIMIT 1
             """)
         verifyByID = try db.prepare("SELECT 1 FROM events WHERE id = ?1 AND event_id = ?2")
         catchUp = try db.prepare("SELECT id, riskdesk_event_key(event_id) FROM events WHERE id > ?1 ORDER BY id")
@@ -72,22 +73,37 @@ final class EventDedupe {
         UInt32(truncatingIfNeeded: UInt64(bitPattern: key) >> 32) ^ 0x8000_0000
     }
 
+    /// Loads the prefixes of both tiers (each in key order), then merges the recent run into
+    /// the main one in place, from the back.
     private func loadStored() throws {
-        let cap = Int(base) + 1024
-        stored = .allocate(capacity: cap)
+        var capNow = Int(base) + 1024
+        stored = .allocate(capacity: capNow)
         var n = 0
-        var capNow = cap
-        try db.prepareEach("SELECT key FROM event_keys") { st in   // key order (the primary key)
-            while try st.step() {
-                if n == capNow {
-                    let bigger = UnsafeMutablePointer<UInt32>.allocate(capacity: capNow * 2)
-                    bigger.update(from: stored!, count: n)
-                    stored!.deallocate()
-                    stored = bigger
-                    capNow *= 2
+        func load(_ table: String) throws {
+            try db.prepareEach("SELECT key FROM \(table)") { st in   // key order (the primary key)
+                while try st.step() {
+                    if n == capNow {
+                        let bigger = UnsafeMutablePointer<UInt32>.allocate(capacity: capNow * 2)
+                        bigger.update(from: stored!, count: n)
+                        stored!.deallocate()
+                        stored = bigger
+                        capNow *= 2
+                    }
+                    stored![n] = Self.prefix(st.int(0))
+                    n += 1
                 }
-                stored![n] = Self.prefix(st.int(0))
-                n += 1
+            }
+        }
+        try load("event_keys_main")
+        let mainCount = n
+        try load("event_keys_recent")
+        if n > mainCount && mainCount > 0 {
+            let a = stored!
+            let recent = Array(UnsafeBufferPointer(start: a + mainCount, count: n - mainCount))
+            var i = mainCount - 1, j = recent.count - 1, k = n - 1
+            while j >= 0 {
+                if i >= 0 && a[i] > recent[j] { a[k] = a[i]; i -= 1 } else { a[k] = recent[j]; j -= 1 }
+                k -= 1
             }
         }
         storedCount = n

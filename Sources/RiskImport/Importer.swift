@@ -519,7 +519,7 @@ public final class Importer {
             report(phase: "adding event keys", file: "", done: 0, total: nil, force: true)
             let t0 = Date()
             do {
-                try db.transaction { for sql in EventKey.coverSQL { try db.exec(sql) } }
+                try db.transaction { try EventKey.cover(db) }
             } catch {
                 // Added when a writer next opens the store.
                 if failure == nil { status = "failed"; failure = error }

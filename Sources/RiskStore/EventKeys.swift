@@ -2,7 +2,8 @@ import CSQLite
 import Foundation
 
 /// The compact key that de-duplicates `events.event_id` (schema v11): a 64-bit hash of the
-/// id's bytes, kept with the row's id in `event_keys` (sorted by key, WITHOUT ROWID) instead
+/// id's bytes, kept with the row's id in `event_keys` (sorted by key, WITHOUT ROWID; since v12 a
+/// view over a big main tier and a small recent one) instead
 /// of a unique b-tree over the full strings that every import fills in random key order.
 /// The importer checks a row against the keys it loaded (or probes `event_keys` for a small
 /// input), verifies every key hit by comparing the stored `event_id` exactly (a hash
@@ -35,15 +36,51 @@ public enum EventKey {
         return s.withUTF8 { hash($0.baseAddress, $0.count) }
     }
 
-    /// Adds the keys of events above the covered id to `event_keys`, in key order, and moves
-    /// the mark. Run in a transaction (the importer's end, a writer's open after a killed import).
-    public static let coverSQL: [String] = [
-        """
-        INSERT OR IGNORE INTO event_keys(key, id)
-            SELECT riskdesk_event_key(event_id), id FROM events WHERE id > (SELECT upto FROM event_keys_covered) ORDER BY 1, 2
-        """,
-        "UPDATE event_keys_covered SET upto = max(upto, (SELECT coalesce(max(id), 0) FROM events))",
-    ]
+    /// The recent tier is merged into the main one once it would hold more than 1/`mergeRatio`
+    /// of the main tier's keys. A day's keys then go into a tree a few times a day's size
+    /// (cached, cheap), and the big tree is rewritten (every leaf touched, once) only every
+    /// main / (ratio × day) days: per day ~ratio × day + main / (2 ratio) keys written instead of
+    /// the whole main tree, least near ratio = sqrt(main / 2 day) (4 at 10M events, 300k a day).
+    public static let mergeRatio: Int64 = 4
+
+    /// Adds the keys of events above the covered id to `event_keys` in key order, and moves the
+    /// mark: into the small `event_keys_recent` tree, or, when that would pass 1/`mergeRatio` of
+    /// `event_keys_main` (always for a first load), the recent keys and the new ones together into
+    /// the main tree, emptying the recent one. Run in a write transaction (the importer's end, a
+    /// writer's open after a killed import, a store copy). `version`: the store's schema version
+    /// (v11 stores, before the tiers, have one `event_keys` table).
+    public static func cover(_ db: Database, version: Int = Schema.latestVersion) throws {
+        if version < Schema.eventKeyTiersVersion {
+            try db.exec("""
+                INSERT OR IGNORE INTO event_keys(key, id)
+                    SELECT riskdesk_event_key(event_id), id FROM events WHERE id > (SELECT upto FROM event_keys_covered) ORDER BY 1, 2
+                """)
+            try db.exec("UPDATE event_keys_covered SET upto = max(upto, (SELECT coalesce(max(id), 0) FROM events))")
+            return
+        }
+        let upto = try db.int("SELECT upto FROM event_keys_covered")
+        let mainUpto = try db.int("SELECT main_upto FROM event_keys_covered")
+        let top = try db.int("SELECT coalesce(max(id), 0) FROM events")
+        guard top > upto else { return }
+        // Keys are about one per id (deleted events aside): the tiers' sizes from the marks.
+        let recentAfter = top - mainUpto
+        if recentAfter * mergeRatio > mainUpto {
+            try db.run("""
+                INSERT OR IGNORE INTO event_keys_main(key, id)
+                    SELECT key, id FROM (SELECT key, id FROM event_keys_recent
+                        UNION ALL SELECT riskdesk_event_key(event_id) AS key, id FROM events WHERE id > ?1 AND id <= ?2)
+                    ORDER BY 1, 2
+                """, [.int(upto), .int(top)])
+            try db.exec("DELETE FROM event_keys_recent")
+            try db.run("UPDATE event_keys_covered SET upto = ?1, main_upto = ?1", [.int(top)])
+        } else {
+            try db.run("""
+                INSERT OR IGNORE INTO event_keys_recent(key, id)
+                    SELECT riskdesk_event_key(event_id), id FROM events WHERE id > ?1 AND id <= ?2 ORDER BY 1, 2
+                """, [.int(upto), .int(top)])
+            try db.run("UPDATE event_keys_covered SET upto = ?1", [.int(top)])
+        }
+    }
 }
 
 extension Database {

@@ -419,6 +419,23 @@ public enum Schema {
         CREATE TABLE event_keys_covered (upto INTEGER NOT NULL);
         INSERT INTO event_keys_covered(upto) SELECT coalesce(max(id), 0) FROM events;
         """),
+        Migration(version: 12, summary: "event keys in two tiers: a day's keys land in a small tree, merged into the big one now and then", sql: """
+        -- `event_keys` becomes a view over two trees of the same shape: `event_keys_main` (every key of
+        -- events up to event_keys_covered.main_upto) and `event_keys_recent` (the keys added since). An
+        -- import adds its keys to the small recent tree; once that passes a quarter of the main one,
+        -- both are merged in key order (see docs/schema.md). A day into a big store no longer
+        -- rewrites every leaf of the big tree.
+        ALTER TABLE event_keys RENAME TO event_keys_main;
+        CREATE TABLE event_keys_recent (
+            key         INTEGER NOT NULL,
+            id          INTEGER NOT NULL,               -- events.id
+            PRIMARY KEY (key, id)
+        ) WITHOUT ROWID;
+        CREATE VIEW event_keys(key, id) AS
+            SELECT key, id FROM event_keys_main UNION ALL SELECT key, id FROM event_keys_recent;
+        ALTER TABLE event_keys_covered ADD COLUMN main_upto INTEGER NOT NULL DEFAULT 0;
+        UPDATE event_keys_covered SET main_upto = upto;
+        """),
     ]
 
     public static var latestVersion: Int { migrations.last!.version }
@@ -431,4 +448,6 @@ extension Schema {
     public static let pendingLinksVersion = 10
     /// The version from which `event_keys` (not a unique index) keeps event ids unique.
     public static let eventKeysVersion = 11
+    /// The version from which `event_keys` is a view over `event_keys_main` + `event_keys_recent`.
+    public static let eventKeyTiersVersion = 12
 }

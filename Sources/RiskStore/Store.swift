@@ -122,7 +122,7 @@ public final class Store {
                     // Keys of events a killed import stored but had not yet added to event_keys.
                     if schemaVersion >= Schema.eventKeysVersion,
                        try db.int("SELECT (SELECT coalesce(max(id), 0) FROM events) > (SELECT upto FROM event_keys_covered)") == 1 {
-                        for sql in EventKey.coverSQL { try db.exec(sql) }
+                        try EventKey.cover(db, version: schemaVersion)
                     }
                     for ix in Schema.rebuildableIndexes { try db.exec(ix.sql) }
                 }

@@ -144,7 +144,7 @@ public struct StoreCopy {
                 var insSQL = "INSERT OR IGNORE INTO \(t.name) (\(cols.map { "\"\($0)\"" }.joined(separator: ", "))) SELECT \((1...cols.count).map { "?\($0)" }.joined(separator: ", "))"
                 if t.name == "events", let e = cols.firstIndex(of: "event_id") {
                     // No unique index on event_id (schema v11): an event the store already holds is skipped through event_keys.
-                    insSQL += " WHERE NOT EXISTS (SELECT 1 FROM event_keys k JOIN events e ON e.id = k.id WHERE k.key = riskdesk_event_key(?\(e + 1)) AND e.event_id = ?\(e + 1))"
+                    insSQL += " WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id IN (SELECT id FROM event_keys WHERE key = riskdesk_event_key(?\(e + 1))) AND e.event_id = ?\(e + 1))"
                 }
                 let ins = try dst.db.prepare(insSQL)
                 var n = 0
@@ -160,7 +160,7 @@ public struct StoreCopy {
                 counts.append((t.name, n))
                 o.progress?("\(t.name): \(n)")
             }
-            for sql in EventKey.coverSQL { try dst.db.exec(sql) }   // the copied events' keys
+            try EventKey.cover(dst.db)   // the copied events' keys
             try dst.db.exec("""
                 DELETE FROM event_hourly;
                 INSERT INTO event_hourly(hour, type, n)

@@ -83,6 +83,44 @@ final class EventDedupeTests: ImportTestCase {
         try assertKeysCover()
     }
 
+    /// Schema v12: a day's keys go to the small recent tier; once it would pass a quarter of the
+    /// main tier both are merged. Duplicates are found in either tier, keys loaded or probed,
+    /// and no key is in both tiers or missing.
+    func testKeysOfDailyImportsLandInTheRecentTierAndMergeIntoTheMainOne() throws {
+        func tiers() throws -> [Int64] {
+            let s = try store()
+            return [try s.db.int("SELECT count(*) FROM event_keys_main"), try s.db.int("SELECT count(*) FROM event_keys_recent")]
+        }
+        func assertTiersDisjoint(file: StaticString = #filePath, line: UInt = #line) throws {
+            let s = try store()
+            XCTAssertEqual(try s.db.int("SELECT count(*) FROM event_keys_main m JOIN event_keys_recent r USING (key, id)"), 0, file: file, line: line)
+            XCTAssertEqual(try s.db.int("SELECT count(*) FROM event_keys"), try s.db.int("SELECT count(*) FROM events"), file: file, line: line)
+        }
+        let day = { (d: Int, n: Int) in (0..<n).map { "d\(d)-\($0)" } }
+        // A first load goes straight to the main tier.
+        XCTAssertEqual(counts(try importPaths([write("events-day0.csv", csv(day(0, 400)))]) { $0.batchRows = 150 }), [400, 0, 0])
+        XCTAssertEqual(try tiers(), [400, 0])
+        // A day (60 new, 5 of day 0 again): to the recent tier.
+        XCTAssertEqual(counts(try importPaths([write("events-day1.csv", csv(day(1, 60) + day(0, 5)))])), [60, 5, 0])
+        XCTAssertEqual(try tiers(), [400, 60])
+        try assertKeysCover(); try assertTiersDisjoint()
+        // A tiny input (event_keys probed row by row): duplicates in either tier.
+        XCTAssertEqual(counts(try importPaths([write("events-tiny.csv", csv(["d1-3", "d0-7", "t-1"]))])), [1, 2, 0])
+        XCTAssertEqual(try tiers(), [400, 61])
+        // The next day would take the recent tier past a quarter of the main one: merged.
+        XCTAssertEqual(counts(try importPaths([write("events-day2.csv", csv(day(2, 60) + day(1, 5) + day(0, 5)))])), [60, 10, 0])
+        XCTAssertEqual(try tiers(), [521, 0])
+        try assertKeysCover(); try assertTiersDisjoint()
+        // Keys in both tiers, loaded (the two runs merged in memory): every old id is a duplicate.
+        XCTAssertEqual(counts(try importPaths([write("events-day3.csv", csv(day(3, 60)))])), [60, 0, 0])
+        XCTAssertEqual(try tiers(), [521, 60])
+        let again = day(3, 60) + day(2, 60) + day(1, 60) + day(0, 400) + ["t-1"]
+        XCTAssertEqual(counts(try importPaths([write("events-day4.csv", csv(day(4, 30) + again))]) { $0.batchRows = 100 }), [30, Int64(again.count), 0])
+        XCTAssertEqual(try tiers(), [521, 90])
+        try assertKeysCover(); try assertTiersDisjoint()
+        XCTAssertEqual(try storedIDs().count, 400 + 60 + 1 + 60 + 60 + 30)
+    }
+
     /// Deleting the newest events must not let a later import reuse ids event_keys covers.
     func testDeletedNewestEventsDoNotBreakDedupe() throws {
         try importPaths([write("events-a.csv", csv((0..<40).map { "a\($0)" }))])
