@@ -19,8 +19,8 @@ public enum Schema {
     /// halfway leaves a store that heals on its next open.
     public static let rebuildableIndexes: [(name: String, sql: String)] = [
         ("idx_events_account_ts", "CREATE INDEX IF NOT EXISTS idx_events_account_ts ON events(account_id, ts)"),
-        ("idx_events_ts", "CREATE INDEX IF NOT EXISTS idx_events_ts ON events(ts)"),
-        // Rules, dashboards and analysts filter by event type over time ranges.
+        // Rules, dashboards and analysts filter by event type over time ranges; a time range
+        // without a type skip-scans it (v13: no `ts` index, see `eventStatsSQL`).
         ("idx_events_type_ts", "CREATE INDEX IF NOT EXISTS idx_events_type_ts ON events(type, ts)"),
         // The account → identifiers side of `links`, rebuilt after links are merged in bulk.
         ("idx_links_account", "CREATE INDEX IF NOT EXISTS idx_links_account ON links(account_id, kind)"),
@@ -419,6 +419,15 @@ public enum Schema {
         CREATE TABLE event_keys_covered (upto INTEGER NOT NULL);
         INSERT INTO event_keys_covered(upto) SELECT coalesce(max(id), 0) FROM events;
         """),
+        // v12 is imp17e's (issue 17, the daily case), on another branch: a placeholder here, so
+        // that every version from 1 up migrates (the lead renumbers at the merge).
+        Migration(version: 12, summary: "reserved (the daily case's schema, another branch)", sql: "SELECT 1;"),
+        Migration(version: 13, summary: "no separate time index: time ranges without a type skip-scan the (type, ts) index", sql: """
+        -- The (ts) index duplicated what the (type, ts) index holds (~15 bytes an event). A time
+        -- range without a type is served by a skip-scan of (type, ts), which SQLite's planner only
+        -- considers with statistics: the row below (see Schema.eventStatsSQL and docs/schema.md).
+        DROP INDEX IF EXISTS idx_events_ts;
+        """ + "\n" + eventStatsSQL.joined(separator: ";\n") + ";\n"),
     ]
 
     public static var latestVersion: Int { migrations.last!.version }
@@ -431,4 +440,31 @@ extension Schema {
     public static let pendingLinksVersion = 10
     /// The version from which `event_keys` (not a unique index) keeps event ids unique.
     public static let eventKeysVersion = 11
+    /// The version from which there is no `ts` index and `sqlite_stat1` holds the row that
+    /// lets a time range without a type skip-scan `idx_events_type_ts`.
+    public static let eventStatsVersion = 13
+
+    /// Rows an equality on `type` selects, as told to the planner. Not a measurement: rules
+    /// and dashboards filter on rare types (password resets, coupon redemptions, reviews), so
+    /// the planner must keep treating a type as selective (the true average, a tenth of the
+    /// events or more, turns those rules into full scans), and it must be at least 18, or
+    /// SQLite never skip-scans the index. The plans of every shipped reader were checked with
+    /// it (docs/benchmarks.md, imp17f).
+    public static let typeRowsHint = 100
+
+    /// Writes the planner statistics for `events` (run by migration 13 and at the end of every
+    /// import): one `sqlite_stat1` row for `idx_events_type_ts` — the table's size (from the id
+    /// range: no count, O(log n)), the type hint, and `1` (a type and a time pick one event).
+    /// The other indexes keep SQLite's defaults, as before v13 (so their plans are unchanged).
+    /// `ANALYZE` of the one-row `event_keys_covered` makes `sqlite_stat1` exist; its own row is
+    /// removed again. The last statement makes this connection's planner read the row.
+    public static let eventStatsSQL: [String] = [
+        "ANALYZE event_keys_covered",
+        "DELETE FROM sqlite_stat1 WHERE tbl IN ('events', 'event_keys_covered')",
+        """
+        INSERT INTO sqlite_stat1(tbl, idx, stat)
+            SELECT 'events', 'idx_events_type_ts', n || ' \(typeRowsHint) 1' FROM (SELECT max(id) - min(id) + 1 AS n FROM events) WHERE n > 0
+        """,
+        "ANALYZE sqlite_schema",
+    ]
 }
