@@ -46,9 +46,10 @@ final class TimeRangeTests: ImportTestCase {
         let range = "SELECT count(*) FROM events WHERE ts >= \(lo) AND ts < \(hi)"
         let p = try plan(s.db, range)
         XCTAssertTrue(p.contains("idx_events_type_ts (ANY(type) AND ts>? AND ts<?)"), p)
-        XCTAssertEqual(try s.db.int(range), w.ts.filter { $0 >= lo && $0 < hi }.count)
-        let rows = "SELECT id FROM events WHERE ts >= \(lo) ORDER BY ts"
-        XCTAssertTrue(try plan(s.db, rows).contains("ANY(type) AND ts>?"), try plan(s.db, rows))
+        let expected = Int64(w.ts.filter { $0 >= lo && $0 < hi }.count)
+        XCTAssertEqual(try s.db.int(range), expected)
+        let rowsPlan = try plan(s.db, "SELECT id FROM events WHERE ts >= \(lo) ORDER BY ts")
+        XCTAssertTrue(rowsPlan.contains("ANY(type) AND ts>?"), rowsPlan)
 
         // Every shipped rule still reaches its events by the type index (a rare type is not
         // taken for a tenth of the table, which would make the planner scan).
@@ -84,12 +85,12 @@ final class TimeRangeTests: ImportTestCase {
     func testAnEmptyStoreHasNoRowAndTheNextImportWritesIt() throws {
         let empty = try Store(path: storePath)
         XCTAssertEqual(try empty.summary().firstEventMs, nil)
-        try importPaths([write("e.csv", "event_id,ts,account_id,type\n")])
+        try importPaths([write("e.csv", "event_id,ts,account_id,type\n")]) { $0.kind = .events }
         XCTAssertEqual(try one("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'events'"), .int(0))
-        try importPaths([write("events.csv", world(events: 300, seed: 1302).csv)]) { $0.batchRows = 100 }
+        try importPaths([write("w.csv", world(events: 300, seed: 1302).csv)]) { $0.batchRows = 100; $0.kind = .events }
         XCTAssertEqual(try rows("SELECT stat FROM sqlite_stat1 WHERE tbl = 'events'"), [[.text("300 \(Schema.typeRowsHint) 1")]])
         // A later import refreshes it (no row for the tiny ANALYZE that makes the table exist).
-        try importPaths([write("more.csv", "event_id,ts,account_id,type\nm1,1,a1,view\nm2,2,a1,login\n")])
+        try importPaths([write("more.csv", "event_id,ts,account_id,type\nm1,1,a1,view\nm2,2,a1,login\n")]) { $0.kind = .events }
         XCTAssertEqual(try rows("SELECT tbl, stat FROM sqlite_stat1"), [[.text("events"), .text("302 \(Schema.typeRowsHint) 1")]])
     }
 }

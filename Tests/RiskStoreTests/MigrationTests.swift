@@ -35,6 +35,8 @@ final class MigrationTests: XCTestCase {
         "event_hourly": ["INSERT INTO event_hourly(hour, type, n) VALUES (-2, 'login', 1)", "INSERT INTO event_hourly(hour, type, n) VALUES (0, 'order', 1)"],
         "models": ["INSERT INTO models(created_at, kind, features, params, labels, positives, cv, current) VALUES (-300, 'logreg', '[\"a\"]', '{}', 10, 2, NULL, 1)"],
         "run_scores": ["INSERT INTO run_scores(run_id, account_id, score) VALUES (1, 'a1', 0.8)"],
+        "event_keys": ["INSERT INTO event_keys(key, id) SELECT riskdesk_event_key(event_id), id FROM events"],
+        "event_keys_covered": ["UPDATE event_keys_covered SET upto = (SELECT max(id) FROM events)"],
     ]
 
     /// Tables that are empty between commands by design (a writer's open drains them).
