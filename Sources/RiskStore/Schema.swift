@@ -440,10 +440,6 @@ extension Schema {
     public static let pendingLinksVersion = 10
     /// The version from which `event_keys` (not a unique index) keeps event ids unique.
     public static let eventKeysVersion = 11
-    /// The version from which there is no `ts` index and `sqlite_stat1` holds the row that
-    /// lets a time range without a type skip-scan `idx_events_type_ts`.
-    public static let eventStatsVersion = 13
-
     /// Rows an equality on `type` selects, as told to the planner. Not a measurement: rules
     /// and dashboards filter on rare types (password resets, coupon redemptions, reviews), so
     /// the planner must keep treating a type as selective (the true average, a tenth of the

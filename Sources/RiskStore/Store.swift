@@ -208,11 +208,11 @@ extension Store {
     public func summary() throws -> StoreSummary {
         let r = try db.rows("""
             SELECT (SELECT count(*) FROM accounts), (SELECT count(*) FROM items),
-                   (SELECT count(*) FROM events), (SELECT count(*) FROM rejects)
+                   (SELECT count(*) FROM events), (SELECT count(*) FROM rejects), span.*
+            FROM (\(Self.eventSpanSQL)) span
             """)[0]
-        let span = try db.rows(Self.eventSpanSQL)[0]
         return StoreSummary(accounts: r[0].int ?? 0, items: r[1].int ?? 0, events: r[2].int ?? 0,
-                            rejects: r[3].int ?? 0, firstEventMs: span[0].int, lastEventMs: span[1].int)
+                            rejects: r[3].int ?? 0, firstEventMs: r[4].int, lastEventMs: r[5].int)
     }
 
     /// The latest detection run, as readers should show it: a run marked running whose
