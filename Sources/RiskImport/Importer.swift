@@ -547,6 +547,9 @@ public final class Importer {
             }
             indexSeconds += Date().timeIntervalSince(t0)
         }
+        // The planner's row for the (type, ts) index, so time ranges without a type skip-scan it
+        // (v13). A hint, written in a few seeks; if it can't be written now, the last one stands.
+        try? db.transaction { for sql in Schema.eventStatsSQL { try db.exec(sql) } }
         let elapsed = Date().timeIntervalSince(started)
         let summary = ImportSummary(runID: runID, status: status, files: files, skipped: plan.skipped,
                                     seconds: elapsed, indexSeconds: indexSeconds, bulkIndexes: bulk)

@@ -19,8 +19,8 @@ public enum Schema {
     /// halfway leaves a store that heals on its next open.
     public static let rebuildableIndexes: [(name: String, sql: String)] = [
         ("idx_events_account_ts", "CREATE INDEX IF NOT EXISTS idx_events_account_ts ON events(account_id, ts)"),
-        ("idx_events_ts", "CREATE INDEX IF NOT EXISTS idx_events_ts ON events(ts)"),
-        // Rules, dashboards and analysts filter by event type over time ranges.
+        // Rules, dashboards and analysts filter by event type over time ranges; a time range
+        // without a type skip-scans it (v13: no `ts` index, see `eventStatsSQL`).
         ("idx_events_type_ts", "CREATE INDEX IF NOT EXISTS idx_events_type_ts ON events(type, ts)"),
         // The account → identifiers side of `links`, rebuilt after links are merged in bulk.
         ("idx_links_account", "CREATE INDEX IF NOT EXISTS idx_links_account ON links(account_id, kind)"),
@@ -436,6 +436,12 @@ public enum Schema {
         ALTER TABLE event_keys_covered ADD COLUMN main_upto INTEGER NOT NULL DEFAULT 0;
         UPDATE event_keys_covered SET main_upto = upto;
         """),
+        Migration(version: 13, summary: "no separate time index: time ranges without a type skip-scan the (type, ts) index", sql: """
+        -- The (ts) index duplicated what the (type, ts) index holds (~15 bytes an event). A time
+        -- range without a type is served by a skip-scan of (type, ts), which SQLite's planner only
+        -- considers with statistics: the row below (see Schema.eventStatsSQL and docs/schema.md).
+        DROP INDEX IF EXISTS idx_events_ts;
+        """ + "\n" + eventStatsSQL.joined(separator: ";\n") + ";\n"),
     ]
 
     public static var latestVersion: Int { migrations.last!.version }
@@ -450,4 +456,27 @@ extension Schema {
     public static let eventKeysVersion = 11
     /// The version from which `event_keys` is a view over `event_keys_main` + `event_keys_recent`.
     public static let eventKeyTiersVersion = 12
+    /// Rows an equality on `type` selects, as told to the planner. Not a measurement: rules
+    /// and dashboards filter on rare types (password resets, coupon redemptions, reviews), so
+    /// the planner must keep treating a type as selective (the true average, a tenth of the
+    /// events or more, turns those rules into full scans), and it must be at least 18, or
+    /// SQLite never skip-scans the index. The plans of every shipped reader were checked with
+    /// it (docs/benchmarks.md, imp17f).
+    public static let typeRowsHint = 100
+
+    /// Writes the planner statistics for `events` (run by migration 13 and at the end of every
+    /// import): one `sqlite_stat1` row for `idx_events_type_ts` — the table's size (from the id
+    /// range: no count, O(log n)), the type hint, and `1` (a type and a time pick one event).
+    /// The other indexes keep SQLite's defaults, as before v13 (so their plans are unchanged).
+    /// `ANALYZE` of the one-row `event_keys_covered` makes `sqlite_stat1` exist; its own row is
+    /// removed again. The last statement makes this connection's planner read the row.
+    public static let eventStatsSQL: [String] = [
+        "ANALYZE event_keys_covered",
+        "DELETE FROM sqlite_stat1 WHERE tbl IN ('events', 'event_keys_covered')",
+        """
+        INSERT INTO sqlite_stat1(tbl, idx, stat)
+            SELECT 'events', 'idx_events_type_ts', n || ' \(typeRowsHint) 1' FROM (SELECT max(id) - min(id) + 1 AS n FROM events) WHERE n > 0
+        """,
+        "ANALYZE sqlite_schema",
+    ]
 }

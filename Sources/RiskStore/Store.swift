@@ -192,11 +192,24 @@ public struct RejectRecord: Sendable, Equatable {
 }
 
 extension Store {
+    /// The first and last event time without a `ts` index (v13): per type, the ends of its
+    /// run in the `(type, ts)` index (the distinct types found by seeking the index, so a type
+    /// inserted by hand counts too), and the untyped events. A few dozen seeks, not a scan.
+    public static let eventSpanSQL = """
+        WITH RECURSIVE t(type) AS (
+            SELECT (SELECT min(type) FROM events)
+            UNION ALL SELECT (SELECT min(type) FROM events WHERE type > t.type) FROM t WHERE t.type IS NOT NULL)
+        SELECT min(lo), max(hi) FROM (
+            SELECT (SELECT min(ts) FROM events WHERE type = t.type) AS lo, (SELECT max(ts) FROM events WHERE type = t.type) AS hi
+            FROM t WHERE t.type IS NOT NULL
+            UNION ALL SELECT (SELECT min(ts) FROM events WHERE type IS NULL), (SELECT max(ts) FROM events WHERE type IS NULL))
+        """
+
     public func summary() throws -> StoreSummary {
         let r = try db.rows("""
             SELECT (SELECT count(*) FROM accounts), (SELECT count(*) FROM items),
-                   (SELECT count(*) FROM events), (SELECT count(*) FROM rejects),
-                   (SELECT min(ts) FROM events), (SELECT max(ts) FROM events)
+                   (SELECT count(*) FROM events), (SELECT count(*) FROM rejects), span.*
+            FROM (\(Self.eventSpanSQL)) span
             """)[0]
         return StoreSummary(accounts: r[0].int ?? 0, items: r[1].int ?? 0, events: r[2].int ?? 0,
                             rejects: r[3].int ?? 0, firstEventMs: r[4].int, lastEventMs: r[5].int)

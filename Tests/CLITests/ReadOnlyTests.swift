@@ -17,7 +17,7 @@ final class ReadOnlyWorkbenchTests: TmuxTestCase {
         do {
             let s = try Store(path: store)
             try s.db.exec("INSERT INTO import_runs(started_at, status, sources, pid) VALUES (1, 'running', '[]', 2147483000)")
-            try s.db.exec("DROP INDEX idx_events_ts")
+            try s.db.exec("DROP INDEX idx_events_type_ts")
             try s.db.exec("PRAGMA wal_checkpoint(TRUNCATE)")
         }
         before = try Data(contentsOf: URL(fileURLWithPath: store))
@@ -39,7 +39,7 @@ final class ReadOnlyWorkbenchTests: TmuxTestCase {
         XCTAssertTrue(wal == walBefore || wal <= 0, "the WAL grew to \(wal) bytes", file: file, line: line)
         let s = try Store(path: store, readOnly: true)
         XCTAssertEqual(try s.db.int("SELECT count(*) FROM import_runs WHERE status = 'running'"), 1, file: file, line: line)
-        XCTAssertEqual(try s.missingIndexes(), ["idx_events_ts"], file: file, line: line)
+        XCTAssertEqual(try s.missingIndexes(), ["idx_events_type_ts"], file: file, line: line)
         XCTAssertEqual(try s.db.int("SELECT count(*) FROM sql_history") + s.db.int("SELECT count(*) FROM labels")
                        + s.db.int("SELECT count(*) FROM cases") + s.db.int("SELECT count(*) FROM audit"), 0, file: file, line: line)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: queries), [], file: file, line: line)

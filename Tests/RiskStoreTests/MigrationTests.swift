@@ -137,6 +137,38 @@ final class MigrationTests: XCTestCase {
         XCTAssertEqual(try again.db.scalar("PRAGMA integrity_check").string, "ok")
     }
 
+    /// v11 → v13 on a store with events: the `ts` index is dropped, the planner's row for
+    /// `(type, ts)` is written (from the id range), and a time range without a type skip-scans
+    /// it at once, on the migrating connection and on a new one.
+    func testTheTimeIndexGivesWayToASkipScanOnMigration() throws {
+        let path = dir + "/v11.db"
+        do {
+            let old = try Store(path: path, migrateTo: 11)
+            try old.db.exec("""
+                WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < 3000)
+                INSERT INTO events(id, event_id, ts, account_id, type)
+                    SELECT n, 'ev-' || n, n * 1000, 'a' || (n % 70), CASE WHEN n % 50 = 0 THEN 'password_reset' WHEN n % 7 = 0 THEN 'login' ELSE 'view' END FROM k
+                """)
+            try old.db.exec("INSERT INTO event_keys_covered(upto) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM event_keys_covered)")
+            XCTAssertEqual(try old.db.int("SELECT count(*) FROM sqlite_schema WHERE name = 'idx_events_ts'"), 1)
+        }
+        let range = "SELECT count(*) FROM events WHERE ts >= 100000 AND ts < 200000"
+        for s in [try Store(path: path), try Store(path: path, readOnly: true)] {
+            XCTAssertEqual(s.schemaVersion, Schema.latestVersion)
+            XCTAssertEqual(try s.db.int("SELECT count(*) FROM sqlite_schema WHERE name = 'idx_events_ts'"), 0)
+            XCTAssertEqual(try s.missingIndexes(), [])
+            XCTAssertEqual(try s.db.rows("SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 'events'"),
+                           [[.text("idx_events_type_ts"), .text("3000 \(Schema.typeRowsHint) 1")]])
+            let plan = try s.db.rows("EXPLAIN QUERY PLAN " + range).map { $0.last?.string ?? "" }.joined(separator: "\n")
+            XCTAssertTrue(plan.contains("idx_events_type_ts (ANY(type) AND ts>? AND ts<?)"), plan)
+            XCTAssertEqual(try s.db.int(range), 100)
+            let sum = try s.summary()
+            XCTAssertEqual(sum.firstEventMs, 1000)
+            XCTAssertEqual(sum.lastEventMs, 3_000_000)
+            XCTAssertEqual(try s.db.scalar("PRAGMA integrity_check").string, "ok")
+        }
+    }
+
     func testAFailedMigrationRollsEverythingBack() throws {
         // A user's own object named like one a later migration creates makes that migration fail.
         let later = Schema.migrations.reversed().lazy.compactMap { m -> (Int, String)? in
