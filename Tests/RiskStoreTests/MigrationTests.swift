@@ -38,6 +38,10 @@ final class MigrationTests: XCTestCase {
         // v11 (events above exist by then): the keys of e1 and e2, and the mark covering them.
         "event_keys": ["INSERT INTO event_keys(key, id) SELECT riskdesk_event_key(event_id), id FROM events"],
         "event_keys_covered": ["UPDATE event_keys_covered SET upto = 2"],
+        // v12: `event_keys` is a view over two tiers; e1's key in the main one, e2's in the recent one.
+        "event_keys_main": ["INSERT INTO event_keys_main(key, id) SELECT riskdesk_event_key(event_id), id FROM events WHERE id = 1",
+                            "UPDATE event_keys_covered SET main_upto = 1"],
+        "event_keys_recent": ["INSERT INTO event_keys_recent(key, id) SELECT riskdesk_event_key(event_id), id FROM events WHERE id = 2"],
     ]
 
     /// Tables that are empty between commands by design (a writer's open drains them).
