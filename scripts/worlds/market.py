@@ -88,6 +88,7 @@ class World:
         self.accs = []
         self.by_id = {}
         self.mega_orders = {}
+        self.groups = {}   # group id -> the variant drawn for it (world.json)
         self.shows_seen = {}
         # per-day weights (weekly cycle + a payday / campaign bump on a random day)
         wk = [1.0, 0.95, 0.95, 1.0, 1.1, 1.3 + 0.3 * r.random(), 1.2 + 0.3 * r.random()]
@@ -757,6 +758,7 @@ class World:
             email = r.choice(["pattern", "throwaway", "normal"])
             ips, ctry = self.infra(r.choice(["datacenter", "resproxy", "mobile4g", "home"]), r.randrange(1, 6))
             base = self.human_ts()
+            self.groups[gid] = dict(size=size, create=create, devs=devs, pay=pay, addr=addr, email=email, ips=len(ips))
             shared_devs = [self.uid("d") for _ in range(r.randrange(1, 3))]
             shared_cards = [self.uid("pm_") for _ in range(r.randrange(1, 4))]
             shared_addr = [self.uid("ad_") for _ in range(r.randrange(1, 3))] if addr == "same" else self.lockers
@@ -826,6 +828,7 @@ class World:
                 ctry = r.choice(FAR)
             crew_dev = self.uid("d")
             sleeper = r.random() < 0.3
+            self.groups[gid] = dict(size=size, entry=entry, place=place, sleeper=sleeper)
             for _ in range(size):
                 if not victims:
                     break
@@ -903,6 +906,7 @@ class World:
             aged = r.random() < 0.5
             share_dev = self.uid("d") if r.random() < 0.3 else None
             drops = [d for d in self.drops if r.random() < r.uniform(0.3, 1.0)] or [r.choice(self.drops)]
+            self.groups[gid] = dict(size=size, pace=pace, qmax=qmax, peek=peek, ships=bool(ship), cards=bool(cards), aged=aged, shared_dev=bool(share_dev), drops=len(drops))
             for _ in range(size):
                 a = self.fresh(created=(self.t0 - r.randrange(30, 700) * D) if aged else self.t0 + r.randrange(0, 5) * D)
                 self.fraud(a, "scalper", gid)
@@ -968,6 +972,8 @@ class World:
             base = self.human_ts(hi=self.t1 - 5 * D)
             aged = r.random() < 0.4
             cover = r.uniform(0, 4)
+            self.groups[gid] = dict(size=size, mega=boosted[0] is self.mega, sellers=len(boosted), items=len(items), texts=texts, shared_devs=bool(devs),
+                                    shared_addr=bool(addrs), shared_cards=bool(cards), burst=burst, aged=aged, cover=round(cover, 2))
             for _ in range(size):
                 a = self.fresh(created=(self.t0 - r.randrange(30, 600) * D) if aged else base - r.randrange(0, 5) * D)
                 self.fraud(a, "brushing", gid)
@@ -1026,6 +1032,8 @@ class World:
             clients = r.sample(self.creators, min(len(self.creators), r.randrange(1, 4))) + r.sample(self.sellers, r.randrange(1, 4))
             n_camp = r.randrange(5, 40)
             win = r.choice([2, 5, 10, 15, 30, 60, 180]) * M
+            self.groups[gid] = dict(size=size, devs=dev_style, campaigns=n_camp, window_min=win // M, clients=len(clients),
+                                    participation=round(sum(p for _, p in members) / len(members), 2))
             for _ in range(n_camp):
                 tgt = r.choice(clients)
                 kind = r.choice(["live", "follow", "views", "like", "mix"]) if tgt.kind == "creator" else r.choice(["follow", "views", "like", "mix"])
@@ -1105,6 +1113,7 @@ class World:
                 if k and k % run_len == 0 and r.random() < 0.5:
                     t += r.randrange(1, 12) * H   # pause between runs
             out.append((gid, round(period, 2), jitter, rotate, what))
+            self.groups[gid] = dict(period_s=round(period, 2), jitter=jitter, rotate=rotate, what=what, coverage=round(cover, 2), budget=budget, sessions=sess_style)
         return out
 
     def refund_abuse(self, total):
@@ -1120,6 +1129,7 @@ class World:
             share = r.choice(["addr", "card", "dev", "all", "addr"])
             claim = r.choice(["not_received", "not_received", "empty_box", "mixed"])
             p_ref = r.uniform(0.45, 1.0)
+            self.groups[gid] = dict(size=size, share=share, claim=claim, p_refund=round(p_ref, 2))
             for _ in range(size):
                 a = self.fresh(created=self.t0 - r.randrange(20, 900) * D if r.random() < 0.7 else self.human_ts(hi=self.t0 + 10 * D))
                 self.fraud(a, "refund_abuse", gid)
@@ -1194,6 +1204,7 @@ class World:
                     t += int(r.expovariate(1 / gap) * S) + S
                 made += 1
             out.append((gid, style, size))
+            self.groups[gid] = dict(size=size, style=style, template=tmpl[:30])
         return out
 
     # ---------- whole world
@@ -1262,6 +1273,7 @@ class World:
                 f.write("%s,%s,%s,%s,%s\n" % (a.id, a.label, a.attack, a.group, "|".join(tags)))
                 if a.label == "fraud":
                     fam[a.attack] = fam.get(a.attack, 0) + 1
+        self.p["groups"] = self.groups
         self.p.update(events=n_ev, duplicates=dup, late_rows=late, junk_rows=junk, accounts=len(self.accs), fraud=fam)
         with open(os.path.join(out, "world.json"), "w") as f:
             json.dump(self.p, f, indent=1, default=str)
