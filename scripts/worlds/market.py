@@ -666,7 +666,7 @@ class World:
         self.shows = []
         fans_all = self.buyers
         for c in self.creators:
-            nfans = min(len(fans_all) // 4, int(r.uniform(10, 60) * c.rate * self.n / 20000))
+            nfans = min(len(fans_all) // 4, int(r.uniform(10, 60) * c.rate))   # creators scale with the world, fan bases do not
             fans = r.sample(fans_all, max(5, nfans))
             for _ in range(r.randrange(2, 20)):
                 st = self.human_ts(tz=self.tz)
