@@ -161,10 +161,7 @@ public final class Trainer {
     /// propagation layers) always keeps a share, so a family the labels never showed the model
     /// is not pushed below honest accounts by a model that extrapolates (seen on a random world:
     /// stacked logistic regression at weight 1 cost 0.01 AUC on the unlabelled accounts).
-    /// 0.95 is for stores where the labels show the detectors' ranking is worse than chance
-    /// (IEEE-CIS: their unsupervised AUC 0.39 on the held-out accounts; at 0.85 the blend cost
-    /// the model 0.013 AUC there); cross-validation picks it only then.
-    public var weights = [0.5, 0.7, 0.85, 0.95]
+    public var weights = [0.5, 0.7, 0.85]
     /// The detectors and rules the base score comes from (the same ones `detect` runs).
     public var engine = DetectionEngine(rulesDirectory: nil)
     public init() {}
