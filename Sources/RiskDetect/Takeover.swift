@@ -132,7 +132,11 @@ public struct TakeoverDetector: Detector {
         // as independent — how the account changed hands, and what was done with it: how
         // many of the store's ordinary anchors (those the marginal weights above leave
         // unflagged) show at least these steps of that half.
-        let joint = JointRarity(seqs.indices.filter { excess(seqs[$0], weight, bar) == nil }.map { seqs[$0].mask })
+        let ordinary = seqs.indices.filter { excess(seqs[$0], weight, bar) == nil }.map { seqs[$0].mask }
+        let joint = JointRarity(ordinary)
+        // The most a combination can show here: neither half seen among the ordinary anchors.
+        // Strength spans 0.6 (at the bar) to 0.97 (that most, or 10^4 beyond the bar).
+        let top = min(4, max(0.5, 2 * log10(Double(ordinary.count) + 2) - bar))
         if let debugLog {
             let names = ["reset", "fails3+", "fails1-2", "newDevice", "foreignDevice", "newCountry", "newAddress", "newPayment",
                          "ordersUnusual", "ordersRare", "high", "ownerBack", "newNetwork"]
@@ -145,7 +149,7 @@ public struct TakeoverDetector: Detector {
         var best: [Int32: (Double, Sequence)] = [:]
         for s in seqs {
             guard let excess = excess(s, surprise: joint.surprise(s.mask), bar) else { continue }
-            let strength = min(0.97, 0.6 + 0.37 * Stat.ramp(excess, 0, 4))
+            let strength = min(0.97, 0.6 + 0.37 * Stat.ramp(excess, 0, top))
             if strength > (best[s.account]?.0 ?? 0) { best[s.account] = (strength, s) }
         }
         var findings: [Finding] = []
