@@ -45,6 +45,47 @@ public struct TakeoverDetector: Detector {
 
         var steps: [Bool] { [reset, fails >= 3, fails >= 1 && fails < 3, newDevice, foreignDevice, newCountry, newAddress, newPayment,
                              ordersUnusual, ordersRare, high, ownerBack, newNetwork] }
+        /// The steps as bits, in the order of `steps`.
+        var mask: UInt16 { steps.enumerated().reduce(0) { $1.element ? $0 | 1 << UInt16($1.offset) : $0 } }
+    }
+
+    /// The rarity of a combination of steps among ordinary anchors, in two halves: the change
+    /// of hands (reset, failed logins, new / foreign device, new country, new network) and
+    /// the change of behaviour (new address, new card, unusual / rare / expensive orders, the
+    /// owner locked out). Each half's surprise is −log10 of the smoothed share of anchors
+    /// showing at least those steps, so a step that always comes with another adds nothing,
+    /// and more steps never make an anchor less surprising.
+    struct JointRarity {
+        static let hands: UInt16 = 0b1_0000_0011_1111      // reset, fails3+, fails1-2, newDevice, foreignDevice, newCountry, newNetwork
+        static let behaviour: UInt16 = 0b0_1111_1100_0000  // newAddress, newPayment, ordersUnusual, ordersRare, high, ownerBack
+        private var memo: [UInt16: Double] = [:]
+
+        init(_ pool: [UInt16]) {
+            // Every pattern a half can take that some anchor needs is looked up; at most 2^7 + 2^6.
+            var memo: [UInt16: Double] = [:]
+            var counts: [UInt16: Int] = [:]
+            for m in pool { counts[m, default: 0] += 1 }
+            let n = Double(pool.count)
+            func rarity(_ key: UInt16) -> Double {
+                if key == 0 { return 0 }
+                var c = 0
+                for (m, k) in counts where m & key == key { c += k }
+                return -log10((Double(c) + 1) / (n + 2))
+            }
+            for half in [Self.hands, Self.behaviour] {
+                var sub: UInt16 = half
+                while true {
+                    memo[sub] = rarity(sub)
+                    if sub == 0 { break }
+                    sub = (sub - 1) & half
+                }
+            }
+            self.memo = memo
+        }
+
+        func surprise(_ mask: UInt16) -> Double {
+            (memo[mask & Self.hands] ?? 0) + (memo[mask & Self.behaviour] ?? 0)
+        }
     }
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
@@ -85,19 +126,30 @@ public struct TakeoverDetector: Detector {
         let bar = log10(Double(seqs.count)) + margin
         let first = weights(skipping: [Bool](repeating: false, count: seqs.count))
         let weight = weights(skipping: seqs.map { excess($0, first, bar) != nil })
+        // Steps come together (a trip brings a new device, network and country; a shopping
+        // day brings orders unusual, rare and expensive at once), so their rarities do not
+        // add up. The surprise is the rarity of the combination instead, in two halves taken
+        // as independent — how the account changed hands, and what was done with it: how
+        // many of the store's ordinary anchors (those the marginal weights above leave
+        // unflagged) show at least these steps of that half.
+        let ordinary = seqs.indices.filter { excess(seqs[$0], weight, bar) == nil }.map { seqs[$0].mask }
+        let joint = JointRarity(ordinary)
+        // The most a combination can show here: neither half seen among the ordinary anchors.
+        // Strength spans 0.6 (at the bar) to 0.97 (that most, or 10^4 beyond the bar).
+        let top = min(4, max(0.5, 2 * log10(Double(ordinary.count) + 2) - bar))
         if let debugLog {
             let names = ["reset", "fails3+", "fails1-2", "newDevice", "foreignDevice", "newCountry", "newAddress", "newPayment",
                          "ordersUnusual", "ordersRare", "high", "ownerBack", "newNetwork"]
             debugLog("ato: anchors \(seqs.count) bar \(String(format: "%.2f", bar)) weights " + zip(names, weight).map { "\($0)=\(String(format: "%.2f", $1))" }.joined(separator: " "))
             for s in seqs {
                 let sur = zip(s.steps, weight).reduce(0.0) { $0 + ($1.0 ? $1.1 : 0) }
-                debugLog("ato seq: \(t.accountID(s.account)) at \(s.at) age \(Int(s.age)) surprise \(String(format: "%.2f", sur)) orders \(s.orders) resetByOwner \(s.resetByOwner) steps " + zip(names, s.steps).filter { $0.1 }.map(\.0).joined(separator: ","))
+                debugLog("ato seq: \(t.accountID(s.account)) at \(s.at) age \(Int(s.age)) surprise \(String(format: "%.2f", sur)) joint \(String(format: "%.2f", joint.surprise(s.mask))) orders \(s.orders) resetByOwner \(s.resetByOwner) steps " + zip(names, s.steps).filter { $0.1 }.map(\.0).joined(separator: ","))
             }
         }
         var best: [Int32: (Double, Sequence)] = [:]
         for s in seqs {
-            guard let excess = excess(s, weight, bar) else { continue }
-            let strength = min(0.97, 0.6 + 0.37 * Stat.ramp(excess, 0, 4))
+            guard let excess = excess(s, surprise: joint.surprise(s.mask), bar) else { continue }
+            let strength = min(0.97, 0.6 + 0.37 * Stat.ramp(excess, 0, top))
             if strength > (best[s.account]?.0 ?? 0) { best[s.account] = (strength, s) }
         }
         var findings: [Finding] = []
@@ -126,7 +178,11 @@ public struct TakeoverDetector: Detector {
 
     /// How far an anchor's surprise clears the bar (nil: it does not, or it is no takeover).
     func excess(_ s: Sequence, _ weight: [Double], _ bar: Double) -> Double? {
-        var surprise = zip(s.steps, weight).reduce(0.0) { $0 + ($1.0 ? $1.1 : 0) }
+        excess(s, surprise: zip(s.steps, weight).reduce(0.0) { $0 + ($1.0 ? $1.1 : 0) }, bar)
+    }
+
+    func excess(_ s: Sequence, surprise sum: Double, _ bar: Double) -> Double? {
+        var surprise = sum
         // Without a change of hands (a new or foreign device, or a reset) nothing else counts.
         // A reset from the owner's own device is the owner.
         guard s.newDevice || (s.reset && !s.resetByOwner) || s.foreignDevice else { return nil }
