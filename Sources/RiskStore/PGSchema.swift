@@ -745,11 +745,16 @@ public enum PGSchema {
             WHERE a.email LIKE '%@%'
         ON CONFLICT DO NOTHING;
         -- Alone in staging (the usual case): TRUNCATE, much cheaper than deleting a million rows.
-        IF NOT EXISTS (SELECT 1 FROM stage_events WHERE session_pid <> me)
-           AND NOT EXISTS (SELECT 1 FROM stage_accounts WHERE session_pid <> me) THEN
+        -- Another import streaming at the same time holds its rows there, uncommitted (so no
+        -- query here sees them) and a lock TRUNCATE would wait for, while that import's merge
+        -- would wait for this one's (a deadlock): only when the staging tables can be had at
+        -- once, else this import's rows are deleted.
+        BEGIN
+            LOCK TABLE stage_events, stage_accounts, stage_items, stage_rejects,
+                       stage_event_skips, stage_agg_links, stage_agg_accounts, stage_agg_hourly IN ACCESS EXCLUSIVE MODE NOWAIT;
             TRUNCATE stage_events, stage_accounts, stage_items, stage_rejects,
                      stage_event_skips, stage_agg_links, stage_agg_accounts, stage_agg_hourly;
-        ELSE
+        EXCEPTION WHEN lock_not_available THEN
             DELETE FROM stage_events WHERE session_pid = me;
             DELETE FROM stage_accounts WHERE session_pid = me;
             DELETE FROM stage_items WHERE session_pid = me;
@@ -758,7 +763,7 @@ public enum PGSchema {
             DELETE FROM stage_agg_links WHERE session_pid = me;
             DELETE FROM stage_agg_accounts WHERE session_pid = me;
             DELETE FROM stage_agg_hourly WHERE session_pid = me;
-        END IF;
+        END;
     END $$;
     """#
 
