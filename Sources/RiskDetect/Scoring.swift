@@ -184,6 +184,8 @@ public struct Anomaly {
         // Per group and feature: the sorted values (missing, i.e. −1 sentinels, left out).
         var surprise = [Float](repeating: 0, count: n * cols.count)
         var medians = [[Float]](repeating: [Float](repeating: 0, count: d), count: g)
+        // How many features each peer group scores (a feature left out there is not a test).
+        var tested = [Int](repeating: 0, count: g)
         let lock = NSLock()
         DispatchQueue.concurrentPerform(iterations: g * cols.count) { job in
             let gi = job / cols.count, ci = job % cols.count
@@ -219,6 +221,7 @@ public struct Anomaly {
                 out.append((a, s))
             }
             lock.lock()
+            tested[gi] += 1
             medians[gi][j] = v[v.count / 2]
             for (a, s) in out { surprise[a * cols.count + ci] = s }
             lock.unlock()
@@ -227,6 +230,7 @@ public struct Anomaly {
         var top = [[(feature: Int, surprise: Double)]](repeating: [], count: n)
         let popularity = ActivityBands.targetPopularity(t)
         let tieBase = Double((0..<n).map { x[$0 * d] }.max() ?? 0)
+        var ranked = [Double](repeating: 0, count: n)
         for a in 0..<n {
             var s = (0..<cols.count).map { (cols[$0], Double(surprise[a * cols.count + $0])) }
             s.sort { $0.1 > $1.1 }
@@ -234,16 +238,25 @@ public struct Anomaly {
             let rest = s.dropFirst(3).reduce(0) { $0 + $1.1 }
             // Ties among equally unremarkable accounts: the one with less history (less evidence
             // of an ordinary customer) first, then the one on less established targets.
-            raw[a] = head + 0.05 * rest + 1e-3 * (tieBase - Double(x[a * d])) - 1e-5 * Double(popularity[a])
+            let ties = 1e-3 * (tieBase - Double(x[a * d])) - 1e-5 * Double(popularity[a])
+            raw[a] = head + 0.05 * rest + ties
+            // The store rank counts only what is beyond chance over the features tested: among F
+            // features an account's largest surprise −ln(2p) reaches about ln F by chance alone,
+            // so each surprise is first reduced by ln F (a Bonferroni bound). A feature that
+            // says nothing about the labels (ratings or dates drawn at random, a one-review
+            // account's five-star share) then leaves the ordinary in their tie, ordered by history.
+            let floor = log(Double(max(1, tested[Int(peerOf[a])])))
+            let beyond = s.map { max(0, $0.1 - floor) }
+            ranked[a] = beyond.prefix(3).reduce(0, +) + 0.05 * beyond.dropFirst(3).reduce(0, +) + ties
             top[a] = s.prefix(3).filter { $0.1 > 0 }.map { (feature: $0.0, surprise: $0.1) }
         }
-        // Store rank (mid-rank for ties).
-        let order = (0..<n).sorted { raw[$0] < raw[$1] }
+        // Store rank (mid-rank for ties), by what is beyond chance.
+        let order = (0..<n).sorted { ranked[$0] < ranked[$1] }
         var rank = [Double](repeating: 0, count: n)
         var i = 0
         while i < n {
             var j = i
-            while j + 1 < n && raw[order[j + 1]] == raw[order[i]] { j += 1 }
+            while j + 1 < n && ranked[order[j + 1]] == ranked[order[i]] { j += 1 }
             let r = n > 1 ? (Double(i + j) / 2) / Double(n - 1) : 1
             for k in i...j { rank[order[k]] = r }
             i = j + 1
