@@ -138,14 +138,16 @@ public struct Anomaly {
         let full = AccountFeatures.names.count
         let base = features ?? AccountFeatures.compute(t, strengths: [])
         // The behaviour columns, then the anomaly layer's own (ContextFeatures.swift).
-        let names = AccountFeatures.behaviourNames + ContextFeatures.names
-        let nb = AccountFeatures.behaviourNames.count, nc = ContextFeatures.names.count
+        let names = AccountFeatures.behaviourNames + ContextFeatures.names + ReviewFeatures.names
+        let nb = AccountFeatures.behaviourNames.count, nc = ContextFeatures.names.count, nr = ReviewFeatures.names.count
         let d = names.count
         let context = ContextFeatures.compute(t)
+        let review = ReviewFeatures.compute(t)   // ReviewFeatures.swift; −1 = missing
         var x = [Float](repeating: 0, count: n * d)
         for a in 0..<n {
             for j in 0..<nb { x[a * d + j] = base[a * full + j] }
             for j in 0..<nc { x[a * d + nb + j] = context[a * nc + j] }
+            for j in 0..<nr { x[a * d + nb + nc + j] = review[a * nr + j] }
         }
         let cols = names.indices.filter { !skipped.contains(names[$0]) }
         // Peer groups: role × age bucket, merged into the role (then the store) when small.
@@ -298,6 +300,10 @@ public struct Anomaly {
         case "mean_order_amount": value = String(format: "%.2f", expm1(Double(v)))
         case "new_device_sensitive": value = String(format: "%.0f", expm1(Double(v)))
             return bare ? value : "\(value) orders/address changes/resets from a fresh device (×2 abroad)"
+        case "rating_deviation": value = String(format: "%.1f", Double(v))
+            return bare ? value + " stars" : "ratings \(value) stars from the item's other reviewers on average"
+        case "review_burst": value = String(Int(expm1(Double(v)).rounded()))
+            return bare ? value : "\(value) reviews on an item's burst day (far above its own daily rate)"
         case "equipment_meetings": value = String(Int(expm1(Double(v)).rounded()))
             return bare ? value : "met accounts sharing its device on \(value) targets the same day"
         default: value = String(Int(expm1(Double(v)).rounded()))
