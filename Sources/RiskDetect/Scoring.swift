@@ -243,13 +243,14 @@ public struct Anomaly {
             let ties = 1e-3 * (tieBase - Double(x[a * d])) - 1e-5 * Double(popularity[a])
             raw[a] = head + 0.05 * rest + ties
             // The store rank counts only what is beyond chance over the features tested: among F
-            // features an account's largest surprise −ln(2p) reaches about ln F by chance alone,
-            // so each surprise is first reduced by ln F (a Bonferroni bound). A feature that
-            // says nothing about the labels (ratings or dates drawn at random, a one-review
-            // account's five-star share) then leaves the ordinary in their tie, ordered by history.
+            // features an account's largest surprise −ln(2p) reaches about ln F by chance alone
+            // (a Bonferroni bound), so the outlier score is reduced by ln F of its peer group, and
+            // an account whose evidence is no more than that is tied with the ordinary. A feature
+            // that says nothing about the labels (ratings or dates drawn at random, a one-review
+            // account's five-star share) then leaves them in their tie, ordered by history;
+            // above the bar the order within a peer group is unchanged.
             let floor = log(Double(max(1, tested[Int(peerOf[a])])))
-            let beyond = s.map { max(0, $0.1 - floor) }
-            ranked[a] = beyond.prefix(3).reduce(0, +) + 0.05 * beyond.dropFirst(3).reduce(0, +) + ties
+            ranked[a] = max(0, head + 0.05 * rest - floor) + ties
             top[a] = s.prefix(3).filter { $0.1 > 0 }.map { (feature: $0.0, surprise: $0.1) }
         }
         // Store rank (mid-rank for ties), by what is beyond chance.
