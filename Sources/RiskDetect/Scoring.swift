@@ -138,14 +138,16 @@ public struct Anomaly {
         let full = AccountFeatures.names.count
         let base = features ?? AccountFeatures.compute(t, strengths: [])
         // The behaviour columns, then the anomaly layer's own (ContextFeatures.swift).
-        let names = AccountFeatures.behaviourNames + ContextFeatures.names
-        let nb = AccountFeatures.behaviourNames.count, nc = ContextFeatures.names.count
+        let names = AccountFeatures.behaviourNames + ContextFeatures.names + ReviewFeatures.names
+        let nb = AccountFeatures.behaviourNames.count, nc = ContextFeatures.names.count, nr = ReviewFeatures.names.count
         let d = names.count
         let context = ContextFeatures.compute(t)
+        let review = ReviewFeatures.compute(t)   // ReviewFeatures.swift; −1 = missing
         var x = [Float](repeating: 0, count: n * d)
         for a in 0..<n {
             for j in 0..<nb { x[a * d + j] = base[a * full + j] }
             for j in 0..<nc { x[a * d + nb + j] = context[a * nc + j] }
+            for j in 0..<nr { x[a * d + nb + nc + j] = review[a * nr + j] }
         }
         let cols = names.indices.filter { !skipped.contains(names[$0]) }
         // Peer groups: role × age bucket, merged into the role (then the store) when small.
@@ -184,6 +186,8 @@ public struct Anomaly {
         // Per group and feature: the sorted values (missing, i.e. −1 sentinels, left out).
         var surprise = [Float](repeating: 0, count: n * cols.count)
         var medians = [[Float]](repeating: [Float](repeating: 0, count: d), count: g)
+        // How many features each peer group scores (a feature left out there is not a test).
+        var tested = [Int](repeating: 0, count: g)
         let lock = NSLock()
         DispatchQueue.concurrentPerform(iterations: g * cols.count) { job in
             let gi = job / cols.count, ci = job % cols.count
@@ -219,6 +223,7 @@ public struct Anomaly {
                 out.append((a, s))
             }
             lock.lock()
+            tested[gi] += 1
             medians[gi][j] = v[v.count / 2]
             for (a, s) in out { surprise[a * cols.count + ci] = s }
             lock.unlock()
@@ -227,6 +232,7 @@ public struct Anomaly {
         var top = [[(feature: Int, surprise: Double)]](repeating: [], count: n)
         let popularity = ActivityBands.targetPopularity(t)
         let tieBase = Double((0..<n).map { x[$0 * d] }.max() ?? 0)
+        var ranked = [Double](repeating: 0, count: n)
         for a in 0..<n {
             var s = (0..<cols.count).map { (cols[$0], Double(surprise[a * cols.count + $0])) }
             s.sort { $0.1 > $1.1 }
@@ -234,16 +240,26 @@ public struct Anomaly {
             let rest = s.dropFirst(3).reduce(0) { $0 + $1.1 }
             // Ties among equally unremarkable accounts: the one with less history (less evidence
             // of an ordinary customer) first, then the one on less established targets.
-            raw[a] = head + 0.05 * rest + 1e-3 * (tieBase - Double(x[a * d])) - 1e-5 * Double(popularity[a])
+            let ties = 1e-3 * (tieBase - Double(x[a * d])) - 1e-5 * Double(popularity[a])
+            raw[a] = head + 0.05 * rest + ties
+            // The store rank counts only what is beyond chance over the features tested: among F
+            // features an account's largest surprise −ln(2p) reaches about ln F by chance alone
+            // (a Bonferroni bound), so the outlier score is reduced by ln F of its peer group, and
+            // an account whose evidence is no more than that is tied with the ordinary. A feature
+            // that says nothing about the labels (ratings or dates drawn at random, a one-review
+            // account's five-star share) then leaves them in their tie, ordered by history;
+            // above the bar the order within a peer group is unchanged.
+            let floor = log(Double(max(1, tested[Int(peerOf[a])])))
+            ranked[a] = max(0, head + 0.05 * rest - floor) + ties
             top[a] = s.prefix(3).filter { $0.1 > 0 }.map { (feature: $0.0, surprise: $0.1) }
         }
-        // Store rank (mid-rank for ties).
-        let order = (0..<n).sorted { raw[$0] < raw[$1] }
+        // Store rank (mid-rank for ties), by what is beyond chance.
+        let order = (0..<n).sorted { ranked[$0] < ranked[$1] }
         var rank = [Double](repeating: 0, count: n)
         var i = 0
         while i < n {
             var j = i
-            while j + 1 < n && raw[order[j + 1]] == raw[order[i]] { j += 1 }
+            while j + 1 < n && ranked[order[j + 1]] == ranked[order[i]] { j += 1 }
             let r = n > 1 ? (Double(i + j) / 2) / Double(n - 1) : 1
             for k in i...j { rank[order[k]] = r }
             i = j + 1
@@ -285,6 +301,10 @@ public struct Anomaly {
         case "mean_order_amount": value = String(format: "%.2f", expm1(Double(v)))
         case "new_device_sensitive": value = String(format: "%.0f", expm1(Double(v)))
             return bare ? value : "\(value) orders/address changes/resets from a fresh device (×2 abroad)"
+        case "rating_deviation": value = String(format: "%.1f", Double(v))
+            return bare ? value + " stars" : "ratings \(value) stars from the item's other reviewers on average"
+        case "review_burst": value = String(Int(expm1(Double(v)).rounded()))
+            return bare ? value : "\(value) reviews on an item's burst day (far above its own daily rate)"
         case "equipment_meetings": value = String(Int(expm1(Double(v)).rounded()))
             return bare ? value : "met accounts sharing its device on \(value) targets the same day"
         default: value = String(Int(expm1(Double(v)).rounded()))
