@@ -117,6 +117,8 @@ public final class DetectionEngine {
         // detectors (as job `jobs`, started third, after the two longest detectors).
         let anomalyJob = layers.anomaly ? jobs : nil
         let anomalyBox = AnomalyBox()
+        // Which way its ties go: the thin-history prior, tested on the store's labels if any.
+        let history = layers.anomaly ? try HistoryOrder.fromLabels(store.database, table) : .thinFirst
         var order = Array(0..<jobs)
         if let anomalyJob { order.insert(anomalyJob, at: min(2, order.count)) }
         DispatchQueue.concurrentPerform(iterations: order.count) { k in
@@ -124,7 +126,7 @@ public final class DetectionEngine {
             if cancel.isCancelled { return }
             if j == anomalyJob {
                 let s = Date()
-                let a = Anomaly.compute(table)
+                let a = Anomaly.compute(table, history: history)
                 lock.lock(); anomalyBox.value = (a, Date().timeIntervalSince(s)); lock.unlock()
                 return
             }

@@ -44,7 +44,7 @@ public enum RiskScoring {
                 u[i] += a.units[i]
                 if a.rank[i] >= 0.95, let why = a.explanation(i, t) { extra[i] = why; explained += 1 }
             }
-            reports.append(DetectorReport(name: "layer: anomaly (every account; top 5 % explained)", seconds: Date().timeIntervalSince(s),
+            reports.append(DetectorReport(name: "layer: anomaly (every account; top 5 % explained; \(a.history.note))", seconds: Date().timeIntervalSince(s),
                                           findings: 0, accounts: explained, error: nil))
         }
         if layers.propagation {
@@ -128,12 +128,14 @@ public struct Anomaly {
     var d: Int
     var medians: [[Float]]
     var names: [String]
+    /// How accounts with nothing beyond chance are ordered (HistoryOrder.swift).
+    public var history: HistoryOrder = .thinFirst
 
     /// Feature (behaviour column) and which tail is unusual: +1 high, −1 low.
     static let directions: [String: Int] = ["median_gap_log10s": -1, "age_at_first_event_days": -1]
     static let skipped: Set<String> = ["events", "active_days", "mean_order_amount"]
 
-    public static func compute(_ t: EventTable, features: [Float]? = nil) -> Anomaly {
+    public static func compute(_ t: EventTable, features: [Float]? = nil, history: HistoryOrder = .thinFirst) -> Anomaly {
         let n = t.accountCount
         let full = AccountFeatures.names.count
         let base = features ?? AccountFeatures.compute(t, strengths: [])
@@ -239,8 +241,10 @@ public struct Anomaly {
             let head = s.prefix(3).reduce(0) { $0 + $1.1 }
             let rest = s.dropFirst(3).reduce(0) { $0 + $1.1 }
             // Ties among equally unremarkable accounts: the one with less history (less evidence
-            // of an ordinary customer) first, then the one on less established targets.
-            let ties = 1e-3 * (tieBase - Double(x[a * d])) - 1e-5 * Double(popularity[a])
+            // of an ordinary customer) first, then the one on less established targets — unless
+            // the store's labels say its fraud is busier (HistoryOrder.swift): then busiest first.
+            let history = history.direction > 0 ? Double(x[a * d]) : tieBase - Double(x[a * d])
+            let ties = 1e-3 * history - 1e-5 * Double(popularity[a])
             raw[a] = head + 0.05 * rest + ties
             // The store rank counts only what is beyond chance over the features tested: among F
             // features an account's largest surprise −ln(2p) reaches about ln F by chance alone
@@ -272,7 +276,8 @@ public struct Anomaly {
             let strong = min(1, max(0, (raw[a] - 8) / 8))
             units[a] = 0.01 + 0.09 * r + 0.8 * tail * tail * strong
         }
-        return Anomaly(raw: raw, rank: rank, units: units, top: top, peerName: peerName, peerOf: peerOf, x: x, d: d, medians: medians, names: names)
+        return Anomaly(raw: raw, rank: rank, units: units, top: top, peerName: peerName, peerOf: peerOf, x: x, d: d, medians: medians, names: names,
+                       history: history)
     }
 
     /// "unusual vs buyers, 1–12 months: 3,600 profile views (peers' median 0), …"

@@ -127,6 +127,9 @@ public struct TrainReport: Sendable {
     /// Seconds per stage: detection, features, cross-validation, final fit.
     public var stages: [String: Double] = [:]
     public var seconds: Double
+    /// False when the labels could not show the detectors' score ranks better than chance
+    /// (AUC interval reaching 0.5 or below): the model alone (weight 1) was then a choice too.
+    public var detectorsBeyondChance = true
 }
 
 /// Trains on the analysts' current labels (fraud = 1, legit = 0; unsure is left out). The
@@ -157,10 +160,11 @@ public final class Trainer {
     /// A model whose calibrated flags exceed max(factor × the detectors' flags, theirs + slack) is not promoted.
     public var volumeFactor = 3.0
     public var volumeSlack = 100
-    /// Blend weights tried per candidate. Never 1: the detectors' score (with its anomaly and
-    /// propagation layers) always keeps a share, so a family the labels never showed the model
-    /// is not pushed below honest accounts by a model that extrapolates (seen on a random world:
-    /// stacked logistic regression at weight 1 cost 0.01 AUC on the unlabelled accounts).
+    /// Blend weights tried per candidate. Not 1 while the labels show the detectors' score ranks
+    /// better than chance: it (with its anomaly and propagation layers) then keeps a share, so a
+    /// family the labels never showed the model is not pushed below honest accounts by a model
+    /// that extrapolates (seen on a random world: stacked logistic regression at weight 1 cost
+    /// 0.01 AUC on the unlabelled accounts). When they don't, 1 is tried too (see `run`).
     public var weights = [0.5, 0.7, 0.85]
     /// The detectors and rules the base score comes from (the same ones `detect` runs).
     public var engine = DetectionEngine(rulesDirectory: nil)
@@ -275,9 +279,17 @@ public final class Trainer {
         var results: [CandidateResult] = []
         var detectorsAlone: (auc: Bootstrap.Interval, precisionAtK: Bootstrap.Interval)?
         var blended: [String: [Double]] = [:]
+        // The detectors' score keeps a share only while the labels show it ranks better than
+        // chance (its AUC interval on the labelled accounts clears 0.5). A layer the labels say
+        // is inverted or useless (on a one-event-type export: an order by volume that runs
+        // against the fraud) would only drag the model down, so weight 1 — the model alone —
+        // joins the weights cross-validation chooses from.
+        let detectorsOnLabels = Bootstrap.compare(det, det, labels: y, resamples: 300, seed: seed).a["auc"]!
+        let detectorsBeyondChance = detectorsOnLabels.low > 0.5
+        let tried = detectorsBeyondChance ? weights : weights + [1]
         for c in names {
             let p = oof[c]!
-            let w = weights.max { a, b in
+            let w = tried.max { a, b in
                 let qa = quality(det.indices.map { ModelBundle.blend(detectors: det[$0], model: p[$0], weight: a) })
                 let qb = quality(det.indices.map { ModelBundle.blend(detectors: det[$0], model: p[$0], weight: b) })
                 return qa < qb || (qa == qb && a < b)
@@ -324,7 +336,8 @@ public final class Trainer {
                                        "detectors_auc": da.auc.value, "detectors_auc_low": da.auc.low, "detectors_auc_high": da.auc.high,
                                        "detectors_p_at_k": da.precisionAtK.value, "detectors_p_at_k_low": da.precisionAtK.low,
                                        "detectors_p_at_k_high": da.precisionAtK.high,
-                                       "flagged_by_detectors": Double(flaggedByDetectors), "flagged_with_model": Double(flaggedWithModel)]
+                                       "flagged_by_detectors": Double(flaggedByDetectors), "flagged_with_model": Double(flaggedWithModel),
+                                       "detectors_beyond_chance": detectorsBeyondChance ? 1 : 0]
         for r in results {
             cvOut["\(r.name)_auc"] = r.auc.value; cvOut["\(r.name)_auc_low"] = r.auc.low; cvOut["\(r.name)_auc_high"] = r.auc.high
             cvOut["\(r.name)_p_at_k"] = r.precisionAtK.value; cvOut["\(r.name)_p_at_k_low"] = r.precisionAtK.low
@@ -335,7 +348,7 @@ public final class Trainer {
         return TrainReport(modelID: id, kind: best.name, features: feats.count, labels: n, positives: positives, k: k, candidates: results,
                            detectors: da, promoted: promoted, warnings: warnings, flaggedByDetectors: flaggedByDetectors,
                            flaggedWithModel: flaggedWithModel, calibrated: true, loadSeconds: loadSeconds, stages: stages,
-                           seconds: Date().timeIntervalSince(t0))
+                           seconds: Date().timeIntervalSince(t0), detectorsBeyondChance: detectorsBeyondChance)
     }
 
     /// How many of the store's accounts the labelled fraud share implies. Analysts label the

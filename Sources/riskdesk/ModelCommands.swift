@@ -83,7 +83,8 @@ struct Train: ParsableCommand {
                                         "k": r.k, "cv": cv, "detectors": ["auc": iv(r.detectors.auc), "precision_at_k": iv(r.detectors.precisionAtK)],
                                         "current": r.promoted, "warnings": r.warnings, "flagged_by_detectors": r.flaggedByDetectors,
                                         "flagged_with_model": r.flaggedWithModel, "calibrated": r.calibrated,
-                                        "seconds": r.seconds, "load_seconds": r.loadSeconds, "stages": r.stages]
+                                        "seconds": r.seconds, "load_seconds": r.loadSeconds, "stages": r.stages,
+                                        "detectors_beyond_chance": r.detectorsBeyondChance]
                 if let sh = shadowReport { o["shadow"] = shadowJSON(sh) }
                 print(String(decoding: try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]), as: UTF8.self))
                 return
@@ -97,6 +98,9 @@ struct Train: ParsableCommand {
                       + " " + f(c.auc).padding(toLength: 27, withPad: " ", startingAt: 0) + f(c.precisionAtK).padding(toLength: 27, withPad: " ", startingAt: 0)
                       + String(format: "%+.4f [%+.4f, %+.4f]", c.gainOverDetectors.value, c.gainOverDetectors.low, c.gainOverDetectors.high)
                       + (c.name == r.kind ? "   ← chosen" : ""))
+            }
+            if !r.detectorsBeyondChance {
+                print("the labels do not show the detectors' score ranks better than chance (AUC interval reaches 0.5): the model alone (weight 1) was a choice too")
             }
             print("score calibrated to observed precision (isotonic on out-of-fold scores of \(r.labels) labelled accounts); it would flag \(r.flaggedWithModel) accounts (score ≥ 0.5), the detectors flag \(r.flaggedByDetectors)")
             for w in r.warnings { print("WARNING: model v\(r.modelID) \(w.hasPrefix("it ") ? String(w.dropFirst(3)) : "— " + w)") }
