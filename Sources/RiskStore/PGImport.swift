@@ -113,7 +113,7 @@ public final class PGImportSink: ImportSink {
         if currentTable == .events, let aggs { aggs.add(row, ord: ord + 1) }
         ord += 1
         staged += 1
-        if row.buf.count >= Self.chunk { try send(row) }
+        if row.count >= Self.chunk { try send(row) }
         row.startRow(ord: ord + 1)
     }
 
@@ -227,10 +227,17 @@ public final class PGImportSink: ImportSink {
             inCopy = false
             try conn.endCopyIn()
         }
-        try copy("COPY stage_event_skips (ord)", [.int8]) { r in
-            for o in aggs.skips {
-                r.startRow(ord: o); r.endRow()
-                if r.buf.count >= Self.chunk { try send(r) }
+        try copy("COPY stage_event_skips (ord, event_id)", [.int8, .text]) { r in
+            try aggs.skipIDs.withUnsafeBytes { ids in
+                var from = 0
+                for (k, o) in aggs.skips.enumerated() {
+                    let to = aggs.skipIDEnds[k]
+                    r.startRow(ord: o)
+                    r.bindText(1, ids.baseAddress! + from, to - from, stable: false)
+                    r.endRow()
+                    from = to
+                    if r.count >= Self.chunk { try send(r) }
+                }
             }
         }
         let kindNames = PGImportAggregates.linkKinds
@@ -246,7 +253,7 @@ public final class PGImportSink: ImportSink {
                 r.bindText(3, key.baseAddress! + 4 + n, key.count - 4 - n, stable: false)
                 r.bindInt(4, e.minTs); r.bindInt(5, e.maxTs)
                 r.endRow()
-                if r.buf.count >= Self.chunk { try send(r) }
+                if r.count >= Self.chunk { try send(r) }
             }
         }
         try copy("COPY stage_agg_accounts (n_events, account_id, first_seen, last_seen)", [.int8, .text, .int8, .int8]) { r in
@@ -256,7 +263,7 @@ public final class PGImportSink: ImportSink {
                 r.bindText(1, key.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, key.count, stable: false)
                 r.bindInt(2, e.minTs); r.bindInt(3, e.maxTs)
                 r.endRow()
-                if r.buf.count >= Self.chunk { try send(r) }
+                if r.count >= Self.chunk { try send(r) }
             }
         }
         try copy("COPY stage_agg_hourly (n, hour, type)", [.int8, .int8, .text]) { r in
@@ -266,18 +273,15 @@ public final class PGImportSink: ImportSink {
                 r.bindInt(1, Int64(bitPattern: key.loadUnaligned(as: UInt64.self).bigEndian))
                 r.bindText(2, key.baseAddress! + 8, key.count - 8, stable: false)
                 r.endRow()
-                if r.buf.count >= Self.chunk { try send(r) }
+                if r.count >= Self.chunk { try send(r) }
             }
         }
         try conn.run("SELECT set_config('riskdesk.client_aggregates', $1, true)", [.text(String(aggs.counted))])
     }
 
     private func send(_ row: PGCopyRow) throws {
-        let keep = row.buf.count - row.rowStart          // the row being built stays
-        try row.buf.withUnsafeBytes { try conn.putCopyData(UnsafeRawBufferPointer(rebasing: $0[0..<row.rowStart])) }
-        row.buf.removeFirst(row.rowStart)
-        row.rowStart = 0
-        assert(row.buf.count == keep)
+        try conn.putCopyData(UnsafeRawBufferPointer(start: row.base, count: row.rowStart))
+        row.dropSent()                                   // the row being built stays
     }
 }
 
@@ -292,6 +296,8 @@ extension PGStore {
 
 /// One row of a COPY being built, in binary or text format. The importer binds the values by
 /// position (1…n; column 0 is the sink's row order); a skipped position is NULL.
+/// The bytes go into one raw buffer (grown by doubling, rarely): no Array uniqueness or
+/// per-byte capacity checks on the hot path (docs/team.md, "Import speed": the client's CPU).
 public final class PGCopyRow: RowBinder {
     enum Kind {
         case int8, int4, int2, float8, text
@@ -308,9 +314,12 @@ public final class PGCopyRow: RowBinder {
 
     let kinds: [Kind]
     let binary: Bool
-    var buf = [UInt8]()
+    /// The COPY data built so far: `count` bytes at `base`; the current row starts at `rowStart`.
+    private(set) var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private(set) var count = 0
     var rowStart = 0
-    /// With `track` (binary only): where each text value of the current row is in `buf`
+    /// With `track` (binary only): where each text value of the current row is in the buffer
     /// (-1: NULL or not bound) and each integer bound, for the client's aggregates.
     var track = false
     let spanStart: UnsafeMutablePointer<Int>
@@ -327,9 +336,10 @@ public final class PGCopyRow: RowBinder {
         spanLength = .allocate(capacity: kinds.count); spanLength.initialize(repeating: 0, count: kinds.count)
         ints = .allocate(capacity: kinds.count); ints.initialize(repeating: 0, count: kinds.count)
         intSet = .allocate(capacity: kinds.count); intSet.initialize(repeating: false, count: kinds.count)
-        buf.reserveCapacity(PGImportSinkChunk.size + (64 << 10))
+        capacity = PGImportSinkChunk.size + (64 << 10)
+        base = .allocate(capacity: capacity)
         if binary {
-            buf.append(contentsOf: Array("PGCOPY\n".utf8) + [0xFF, 13, 10, 0])
+            append(Array("PGCOPY\n".utf8) + [0xFF, 13, 10, 0])
             be32(0); be32(0)                          // flags, header extension length
         }
     }
@@ -340,73 +350,93 @@ public final class PGCopyRow: RowBinder {
     }
 
     deinit {
+        base.deallocate()
         spanStart.deallocate(); spanLength.deallocate(); ints.deallocate(); intSet.deallocate()
     }
 
+    /// The bytes before the current row were sent: the row being built moves to the front.
+    func dropSent() {
+        let keep = count - rowStart
+        if keep > 0 && rowStart > 0 { memmove(base, base + rowStart, keep) }
+        if track {
+            for i in 0..<kinds.count where spanStart[i] >= 0 { spanStart[i] -= rowStart }
+        }
+        count = keep
+        rowStart = 0
+    }
+
     func startRow(ord: Int64) {
-        rowStart = buf.count
+        rowStart = count
         next = 1
         started = true
         if track {
             for i in 0..<kinds.count { spanStart[i] = -1; intSet[i] = false }
         }
-        if binary { be16(Int16(kinds.count)); be32(8); be64(UInt64(bitPattern: ord)) } else { decimal(ord) }
+        if binary { reserve(14); be16(Int16(kinds.count)); be32(8); be64(UInt64(bitPattern: ord)) } else { decimal(ord) }
     }
 
     func endRow() {
-        while Int(next) < kinds.count { nullValue(Int(next)); next += 1 }
-        if !binary { buf.append(10) }
+        if Int(next) < kinds.count {
+            reserve((kinds.count - Int(next)) * 4)
+            while Int(next) < kinds.count { nullValue(Int(next)); next += 1 }
+        }
+        if !binary { append(10) }
         started = false
     }
 
     func discardRow() {
-        buf.removeSubrange(rowStart...)
+        count = rowStart
         started = false
     }
 
     /// The end-of-data marker (binary).
     func finish() {
-        if binary { be16(-1) }
-        rowStart = buf.count
+        if binary { reserve(2); be16(-1) }
+        rowStart = count
     }
 
     // MARK: RowBinder
 
     @inline(__always) private func field(_ i: Int32) -> Kind {
         precondition(i >= next && Int(i) < kinds.count, "COPY row: column \(i) bound out of order")
-        while next < i { nullValue(Int(next)); next += 1 }
+        if next < i {
+            reserve(Int(i - next) * 4)
+            while next < i { nullValue(Int(next)); next += 1 }
+        }
         next = i + 1
-        if !binary { buf.append(9) }
+        if !binary { append(9) }
         return kinds[Int(i)]
     }
 
-    private func nullValue(_ i: Int) {
-        if binary { be32(-1) } else { buf.append(9); buf.append(92); buf.append(78) }
+    @inline(__always) private func nullValue(_ i: Int) {
+        if binary { be32(-1) } else { append(9); append(92); append(78) }
     }
 
     public func bindNull(_ i: Int32) {
         _ = field(i)
-        if binary { be32(-1) } else { buf.append(92); buf.append(78) }
+        if binary { reserve(4); be32(-1) } else { append(92); append(78) }
     }
 
     public func bindInt(_ i: Int32, _ v: Int64) {
         let k = field(i)
         if track { ints[Int(i)] = v; intSet[Int(i)] = true }
         guard binary else { decimal(v); return }
+        reserve(12)
         switch k {
         case .int8: be32(8); be64(UInt64(bitPattern: v))
         case .int4: be32(4); be32(Int32(truncatingIfNeeded: v))
         case .int2: be32(2); be16(Int16(truncatingIfNeeded: v))
         case .float8: be32(8); be64(Double(v).bitPattern)
         case .text:
-            let s = String(v)
-            be32(Int32(s.utf8.count)); buf.append(contentsOf: s.utf8)
+            let s = Array(String(v).utf8)
+            be32(Int32(s.count)); append(s)
         }
     }
 
     public func bindDouble(_ i: Int32, _ v: Double) {
         let k = field(i)
-        guard binary else { buf.append(contentsOf: "\(v)".utf8); return }
+        guard binary else { append(Array("\(v)".utf8)); return }
+        reserve(12)
         switch k {
         case .float8: be32(8); be64(v.bitPattern)
         case .int8:
@@ -415,53 +445,78 @@ public final class PGCopyRow: RowBinder {
         case .int4: be32(4); be32(Int32(truncatingIfNeeded: Int64(v)))
         case .int2: be32(2); be16(Int16(truncatingIfNeeded: Int64(v)))
         case .text:
-            let s = "\(v)"
-            be32(Int32(s.utf8.count)); buf.append(contentsOf: s.utf8)
+            let s = Array("\(v)".utf8)
+            be32(Int32(s.count)); append(s)
         }
     }
 
     public func bindText(_ i: Int32, _ p: UnsafeRawPointer, _ n: Int, stable: Bool) {
         _ = field(i)
-        let bytes = UnsafeRawBufferPointer(start: p, count: n)
         if binary {
+            reserve(4 + n)
             be32(Int32(n))
-            if track { spanStart[Int(i)] = buf.count; spanLength[Int(i)] = n }
-            buf.append(contentsOf: bytes)
+            if track { spanStart[Int(i)] = count; spanLength[Int(i)] = n }
+            (base + count).update(from: p.assumingMemoryBound(to: UInt8.self), count: n)
+            count += n
         } else {
             // Escape only when needed (most values have no backslash, tab or line break).
             if memchr(p, 92, n) == nil && memchr(p, 9, n) == nil && memchr(p, 10, n) == nil && memchr(p, 13, n) == nil {
-                buf.append(contentsOf: bytes)
+                reserve(n)
+                (base + count).update(from: p.assumingMemoryBound(to: UInt8.self), count: n)
+                count += n
             } else {
-                StoreCopy.appendEscaped(&buf, bytes)
+                var escaped = [UInt8]()
+                StoreCopy.appendEscaped(&escaped, UnsafeRawBufferPointer(start: p, count: n))
+                append(escaped)
             }
         }
     }
 
     // MARK: Encoding
 
+    /// Room for `n` more bytes (the fixed-size writers below assume it was made).
+    @inline(__always) private func reserve(_ n: Int) {
+        if count + n > capacity { grow(n) }
+    }
+    @inline(never) private func grow(_ n: Int) {
+        let newCap = max(capacity * 2, count + n)
+        let b = UnsafeMutablePointer<UInt8>.allocate(capacity: newCap)
+        b.update(from: base, count: count)
+        base.deallocate()
+        base = b
+        capacity = newCap
+    }
+    private func append(_ byte: UInt8) {
+        reserve(1)
+        base[count] = byte
+        count += 1
+    }
+    private func append(_ bytes: [UInt8]) {
+        reserve(bytes.count)
+        bytes.withUnsafeBufferPointer { (base + count).update(from: $0.baseAddress!, count: $0.count) }
+        count += bytes.count
+    }
     @inline(__always) private func be16(_ v: Int16) {
-        let u = UInt16(bitPattern: v)
-        buf.append(UInt8(u >> 8)); buf.append(UInt8(u & 0xFF))
+        UnsafeMutableRawPointer(base + count).storeBytes(of: UInt16(bitPattern: v).bigEndian, as: UInt16.self)
+        count += 2
     }
     @inline(__always) private func be32(_ v: Int32) {
-        let u = UInt32(bitPattern: v)
-        buf.append(UInt8(u >> 24)); buf.append(UInt8((u >> 16) & 0xFF)); buf.append(UInt8((u >> 8) & 0xFF)); buf.append(UInt8(u & 0xFF))
+        UnsafeMutableRawPointer(base + count).storeBytes(of: UInt32(bitPattern: v).bigEndian, as: UInt32.self)
+        count += 4
     }
     @inline(__always) private func be64(_ u: UInt64) {
-        withUnsafeBytes(of: u.bigEndian) { buf.append(contentsOf: $0) }
+        UnsafeMutableRawPointer(base + count).storeBytes(of: u.bigEndian, as: UInt64.self)
+        count += 8
     }
     private func decimal(_ v: Int64) {
-        if v == 0 { buf.append(48); return }
-        var tmp: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                  UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var u = v.magnitude
-        var n = 0
-        withUnsafeMutableBytes(of: &tmp) { t in
-            while u > 0 { t[19 - n] = UInt8(48 + u % 10); u /= 10; n += 1 }
-            if v < 0 { buf.append(45) }
-            buf.append(contentsOf: UnsafeRawBufferPointer(rebasing: t[(20 - n)...]))
-        }
+        reserve(20)
+        if v == 0 { base[count] = 48; count += 1; return }
+        if v < 0 { base[count] = 45; count += 1 }
+        var u = v.magnitude, n = 0
+        while u > 0 { n += 1; u /= 10 }
+        u = v.magnitude
+        for k in stride(from: n - 1, through: 0, by: -1) { base[count + k] = UInt8(48 + u % 10); u /= 10 }
+        count += n
     }
 }
 

@@ -329,6 +329,65 @@ public enum PGSchema {
             session_pid integer NOT NULL DEFAULT pg_backend_pid()) WITH (autovacuum_enabled = false);
         GRANT INSERT, SELECT ON stage_event_skips, stage_agg_links, stage_agg_accounts, stage_agg_hourly TO riskdesk_lead;
         """#),
+        // Text in byte order (COLLATE "C"), as SQLite compares it: the database's own collation
+        // (libc, e.g. C.UTF-8 or en_US.UTF-8) sorts through strcoll, one call per comparison and
+        // no abbreviated keys, and an import spent most of its merge building b-trees that way
+        // (event ids, (account_id, ts), (type, ts), links). For UTF-8, byte order is code-point
+        // order: the same order as C.UTF-8. Every text column of every table, so no comparison
+        // mixes two collations (a literal or parameter takes the column's). The type stays text:
+        // no table is rewritten; the indexes on those columns are rebuilt. Views are dropped and
+        // created again around it (with their grants, and row-level policies). And the rows an
+        // import's client left out as repeats come with their event id (`stage_event_skips`):
+        // the merge checks them against earlier rows in one scan of staging, not two.
+        Migration(version: 7, summary: "text columns in byte order (COLLATE \"C\"): index builds and sorts without strcoll", sql: #"""
+        ALTER TABLE stage_event_skips ADD COLUMN IF NOT EXISTS event_id text;
+        DO $$
+        DECLARE v record; t record; g record; views text[] := '{}'; defs text[] := '{}'; opts text[] := '{}';
+                acls text[] := '{}'; alters text; i integer; p record; pols text[];
+        BEGIN
+            FOR v IN SELECT c.oid, c.relname, pg_get_viewdef(c.oid) AS def, c.reloptions
+                     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                     WHERE n.nspname = 'public' AND c.relkind = 'v' ORDER BY c.oid LOOP
+                views := views || v.relname::text;
+                defs := defs || v.def;
+                opts := opts || coalesce(' WITH (' || array_to_string(v.reloptions, ', ') || ')', '');
+                acls := acls || coalesce((SELECT string_agg(format('GRANT %s ON %I TO %s', a.privilege_type, v.relname,
+                                                  CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END), '; ')
+                                          FROM aclexplode((SELECT relacl FROM pg_class WHERE oid = v.oid)) a
+                                          WHERE a.grantee <> (SELECT relowner FROM pg_class WHERE oid = v.oid)), '');
+            END LOOP;
+            FOR i IN REVERSE coalesce(array_length(views, 1), 0)..1 LOOP
+                EXECUTE format('DROP VIEW IF EXISTS %I CASCADE', views[i]);
+            END LOOP;
+            -- Tables and partitioned tables (a partition follows its parent), one ALTER each.
+            FOR t IN SELECT c.oid, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY c.oid LOOP
+                SELECT string_agg(format('ALTER COLUMN %I TYPE text COLLATE "C"', a.attname), ', ' ORDER BY a.attnum) INTO alters
+                FROM pg_attribute a
+                WHERE a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.atttypid = 'text'::regtype
+                  AND a.attcollation <> 'pg_catalog."C"'::regcollation;
+                IF alters IS NOT NULL THEN
+                    -- Row-level policies name columns too: dropped and created again around it.
+                    pols := '{}';
+                    FOR p IN SELECT * FROM pg_policies WHERE schemaname = 'public' AND tablename = t.relname LOOP
+                        pols := pols || format('CREATE POLICY %I ON %I AS %s FOR %s TO %s%s%s', p.policyname, p.tablename,
+                            p.permissive, p.cmd,
+                            (SELECT string_agg(CASE WHEN r = 'public' THEN 'PUBLIC' ELSE quote_ident(r) END, ', ') FROM unnest(p.roles) r),
+                            coalesce(' USING (' || p.qual || ')', ''), coalesce(' WITH CHECK (' || p.with_check || ')', ''));
+                        EXECUTE format('DROP POLICY %I ON %I', p.policyname, p.tablename);
+                    END LOOP;
+                    EXECUTE format('ALTER TABLE %I %s', t.relname, alters);
+                    FOR i IN 1..coalesce(array_length(pols, 1), 0) LOOP
+                        EXECUTE pols[i];
+                    END LOOP;
+                END IF;
+            END LOOP;
+            FOR i IN 1..coalesce(array_length(views, 1), 0) LOOP
+                EXECUTE format('CREATE VIEW %I%s AS %s', views[i], opts[i], defs[i]);
+                IF acls[i] <> '' THEN EXECUTE acls[i]; END IF;
+            END LOOP;
+        END $$;
+        """#),
     ]
 
     /// Functions replaced on every `team init` (they hold the rules of claiming and revealing;
@@ -566,13 +625,12 @@ public enum PGSchema {
                         ANALYZE stage_event_skips;
                         nestloop := current_setting('enable_nestloop');
                         PERFORM set_config('enable_nestloop', 'off', true);
-                        -- Each row left out has an earlier row of the same text (hashes of the
-                        -- few left out, probed by one scan of staging each way).
-                        SELECT count(DISTINCT k.id) INTO n
-                        FROM (SELECT s.id, s.event_id FROM stage_events s JOIN stage_event_skips sk ON sk.ord = s.id
-                              WHERE s.session_pid = me AND sk.session_pid = me) k
-                        JOIN stage_events t ON t.event_id = k.event_id AND t.id < k.id
-                        WHERE t.session_pid = me;
+                        -- Each row left out has an earlier row of the same text (v7: the client
+                        -- sends the id it left out with its place; a hash of the few left out,
+                        -- probed by one scan of staging).
+                        SELECT count(DISTINCT sk.ord) INTO n
+                        FROM stage_event_skips sk JOIN stage_events t ON t.event_id = sk.event_id AND t.id < sk.ord
+                        WHERE sk.session_pid = me AND t.session_pid = me;
                         PERFORM set_config('enable_nestloop', nestloop, true);
                         fast := n = n_skips;
                     ELSE

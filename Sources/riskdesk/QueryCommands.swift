@@ -115,6 +115,12 @@ extension Demo {
     /// `demo --store postgresql://…` (a lead): simulate, import with COPY, detect on the server.
     func teamDemo(url: String) throws {
         if fresh { throw CLIError("--fresh would empty a shared team store; give the demo a database of its own instead") }
+        // The one-command team demo: into a database that is not a team store yet, its owner
+        // sets one up first (`team init`; anyone else is told to ask the owner).
+        if try PGConnection(url: url).scalar("SELECT to_regclass('riskdesk_schema')::text") == .null {
+            let r = try PGStore.teamInit(url: url)
+            warn("set up a team store (schema v\(r.to), roles riskdesk_analyst / riskdesk_lead); add people with `riskdesk team add NAME --role analyst|lead --store URL`")
+        }
         let team = try PGStore(url: url)
         try requireLead(team, "the team demo (it imports and detects)")
         var o = DemoPipeline.Options(storePath: url, workDirectory: (NSTemporaryDirectory() as NSString).appendingPathComponent("riskdesk-demo-\(getpid())"))

@@ -214,15 +214,40 @@ struct StoreCopy: ParsableCommand {
             switch (src, dst) {
             case (.sqlite(let p), .postgres(let u)):
                 let s = try Store(path: p, readOnly: true)
-                counts = try RiskStore.StoreCopy.sqliteToPG(s, try PGStore(url: u), o)
+                let team = try PGStore(url: u)
+                try Self.requireOwner(team, "copying into a team store writes labels and audit with their analysts")
+                counts = try RiskStore.StoreCopy.sqliteToPG(s, team, o)
             case (.postgres(let u), .sqlite(let p)):
-                let d = try Store(path: p)
-                counts = try RiskStore.StoreCopy.pgToSQLite(try PGStore(url: u, readOnly: true), d, o)
+                // Refused before the local file is made; a copy that fails removes a file it made.
+                let team = try PGStore(url: u, readOnly: true)
+                try Self.requireOwner(team, "copying out of a team store reads e-mail and phone")
+                let existed = FileManager.default.fileExists(atPath: p)
+                do {
+                    let d = try Store(path: p)
+                    counts = try RiskStore.StoreCopy.pgToSQLite(team, d, o)
+                } catch {
+                    if !existed { for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: p + suffix) } }
+                    throw error
+                }
             default:
                 throw CLIError("copy goes between a local store and a team store: one of SRC, DST must be a postgresql:// URL and the other a path")
             }
             for c in counts { print("\(c.table.padding(toLength: 12, withPad: " ", startingAt: 0)) \(c.rows)") }
             print("copied \(src.display) → \(dst.display)")
+        }
+    }
+
+    /// Only the database's owner may run a copy (what needs it: `why`); say so up front, not as
+    /// the server's "permission denied" half-way.
+    static func requireOwner(_ team: PGStore, _ why: String) throws {
+        let owner = try team.conn.scalar("""
+            SELECT pg_get_userbyid(datdba) = session_user OR (SELECT rolsuper FROM pg_roles WHERE rolname = session_user)
+            FROM pg_database WHERE datname = current_database()
+            """).int == 1
+        if !owner {
+            let role = try team.currentRole()
+            let db = try team.conn.scalar("SELECT pg_get_userbyid(datdba)::text FROM pg_database WHERE datname = current_database()").string ?? "?"
+            throw CLIError("\(team.displayURL): \(why), so only the database owner (\(db)) may run it; you are \(role). Run it with the owner's URL (the one `team init` took)")
         }
     }
 

@@ -183,4 +183,43 @@ final class TeamCommandsTests: TeamStoreTestCase {
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertEqual(try pg.int("SELECT count(*) FROM detect_runs"), 1)
     }
+
+    /// The one-command team demo on an empty database: its owner gets a team store set up
+    /// first; a database that is not a team store, given by someone else, is refused clearly.
+    func testTheTeamDemoSetsUpAnEmptyDatabaseForItsOwner() throws {
+        let admin = try PGConnection(url: adminURL)
+        let fresh = dbName + "_demo"
+        try admin.exec("CREATE DATABASE \(fresh)")
+        defer { try? admin.exec("DROP DATABASE IF EXISTS \(fresh) WITH (FORCE)") }
+        let ana = try addRole("ana", .analyst)
+        let anaURL = Self.url(adminURL, database: fresh, user: URLComponents(string: ana)!.user, password: URLComponents(string: ana)!.password)
+        let refused = try CLI.run(["demo", "--store", anaURL, "--accounts", "200", "--days", "2", "--no-open"], cwd: dir)
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("must be run by the database's owner"), refused.stderr)
+        let url = Self.url(adminURL, database: fresh)
+        let d = try CLI.run(["demo", "--store", url, "--accounts", "300", "--days", "3", "--seed", "3", "--no-open"], cwd: dir, timeout: 300)
+        XCTAssertEqual(d.status, 0, d.stderr)
+        XCTAssertTrue(d.stderr.contains("set up a team store") && d.stderr.contains("demo team store ready"), d.stderr)
+        let pg = try PGConnection(url: url)
+        XCTAssertEqual(try pg.int("SELECT max(version) FROM riskdesk_schema"), Int64(PGSchema.latestVersion))
+        XCTAssertGreaterThan(try pg.int("SELECT count(*) FROM events"), 1000)
+        XCTAssertEqual(try pg.int("SELECT count(*) FROM detect_runs WHERE status = 'done'"), 1)
+    }
+
+    /// `store copy` out of (or into) a team store needs the database's owner: anyone else is
+    /// told so before anything is read or written, and no local file is left behind.
+    func testStoreCopyByANonOwnerIsRefusedUpFrontLeavingNoFile() throws {
+        let lee = try addRole("lee", .lead)
+        let out = dir + "/copy.db"
+        let r = try CLI.run(["store", "copy", lee, out])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("only the database owner") && r.stderr.contains("reads e-mail and phone"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+        let local = try CLI.run(["demo", "--store", dir + "/local.db", "--accounts", "200", "--days", "2", "--no-open"], cwd: dir, timeout: 300)
+        XCTAssertEqual(local.status, 0, local.stderr)
+        let into = try CLI.run(["store", "copy", dir + "/local.db", lee])
+        XCTAssertEqual(into.status, 1)
+        XCTAssertTrue(into.stderr.contains("only the database owner") && into.stderr.contains("writes labels and audit"), into.stderr)
+        XCTAssertEqual(try PGConnection(url: ownerURL).int("SELECT count(*) FROM events"), 0)
+    }
 }
