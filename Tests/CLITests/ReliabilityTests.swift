@@ -10,6 +10,7 @@ final class ReliabilityTests: CLITestCase {
     static let demo: String = {
         let dir = NSTemporaryDirectory() + "riskdesk-reliability-\(getpid())"
         try? FileManager.default.removeItem(atPath: dir)
+        atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "riskdesk-reliability-\(getpid())") }
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let r = try? CLI.run(["demo", "--store", dir + "/demo.db", "--accounts", "400", "--days", "7", "--seed", "11", "--no-open"])
         precondition(r?.status == 0, "demo store: \(r?.stderr ?? "not run")")

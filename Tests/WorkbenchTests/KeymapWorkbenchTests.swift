@@ -58,6 +58,7 @@ final class KeymapWorkbenchTests: WorkbenchCase {
                        "risk": "ato", "status": "closed", "label": "unsure", "group": "g1", "batch": "b1", "export": dir + "/x.csv",
                        "reveal": "checking", "theme": "dark", "save": "q1", "date": "2026-03-01", "dash": "overview 30d", "sql": "", "write": "off"]
         for name in ["queue", "account", "pivot", "timeline", "sql", "sql editor", "sql result", "sql cell", "dash"] {
+            tearDown()   // the copy setUp made (or the last screen's): one copy at a time
             try setUpWithError()
             visit(name)
             let state = app.state
