@@ -238,8 +238,11 @@ extension EventTable {
     public static func load(from db: Database, cancel: CancelToken? = nil,
                             progress: ((Double) -> Void)? = nil) throws -> EventTable {
         let t = EventTable()
-        let total = max(1, try db.int("SELECT coalesce(max(id), 0) - coalesce(min(id), 0) + 1 FROM events"))
-        let nEvents = Int(try db.int("SELECT count(*) FROM events"))
+        // Schema v14: the rows are in `events_i`, their identifiers ids into `idents`.
+        let interned = try db.int("PRAGMA user_version") >= Schema.internedEventsVersion
+        let evTable = interned ? "events_i" : "events"
+        let total = max(1, try db.int("SELECT coalesce(max(id), 0) - coalesce(min(id), 0) + 1 FROM \(evTable)"))
+        let nEvents = Int(try db.int("SELECT count(*) FROM \(evTable)"))
 
         // Accounts first, so account indexes follow the accounts table.
         let acc = try db.prepare("SELECT account_id, created_at, country, email, kind, first_seen FROM accounts")
@@ -270,14 +273,13 @@ extension EventTable {
         t.kind.reserveCapacity(nEvents); t.quantity.reserveCapacity(nEvents); t.amount.reserveCapacity(nEvents)
         t.rating.reserveCapacity(nEvents); t.failed.reserveCapacity(nEvents); t.status.reserveCapacity(nEvents)
 
-        // Schema v14: the rows' identifiers are ids into `idents`; read them as integers and turn
-        // them into the interners' ids after the scan (`resolveInterned`).
-        let interned = try db.int("PRAGMA user_version") >= Schema.internedEventsVersion
+        // v14: read the identifiers as integers and turn them into the interners' ids after the
+        // scan (`resolveInterned`).
         let st = try db.prepare("""
             SELECT id, ts, account_id, type, device_id, ip, country, item_id, seller_id, quantity, amount,
                    coupon_id, payment_id, address_id, target_id, rating, status,
                    CASE WHEN type IN ('review','message') THEN text END
-            FROM \(interned ? "events_i" : "events")
+            FROM \(evTable)
             """)
         var typeCache: [String: EventKind] = [:]
         var types = Interner(capacity: 64)

@@ -69,14 +69,20 @@ extension Schema {
     /// One join alias per interned column.
     private static func alias(_ c: String) -> String { "j_" + c }
 
-    /// The `events` view: `events_i` with each interned column joined back to its string.
-    /// LEFT JOINs on the dictionary's rowid: SQLite leaves out the joins of columns a query
-    /// does not use, and a `WHERE account_id = ?` on the view is turned into an inner join
-    /// that starts from `idents`' unique index, then the `(account_id, ts)` index.
+    /// The `events` view: `events_i` with each interned column turned back into its string.
+    /// `account_id` by a LEFT JOIN on the dictionary's rowid: a `WHERE account_id = ?` (the
+    /// timeline, rules joining an account's events) becomes an inner join that starts from
+    /// `idents`' unique index, then the `(account_id, ts)` index; a query that doesn't use the
+    /// column leaves the join out (SQLite does so for non-aggregate queries). The other ten are
+    /// scalar subqueries on the rowid, evaluated only when a query uses the column (in an
+    /// aggregate too); a filter on one of them scans, as it did before v14 (no index on them).
     static var eventsViewSQL: String {
-        let cols = eventColumns.map { c in isInterned(c) ? "\(alias(c)).v AS \(c)" : "e.\(c) AS \(c)" }
-        let joins = internedColumns.map { c in "LEFT JOIN idents \(alias(c)) ON \(alias(c)).id = e.\(c)" }
-        return "CREATE VIEW events AS SELECT " + cols.joined(separator: ", ") + " FROM events_i e " + joins.joined(separator: " ")
+        let cols = eventColumns.map { c in
+            c == "account_id" ? "j_account.v AS account_id"
+                : isInterned(c) ? "(SELECT v FROM idents WHERE id = e.\(c)) AS \(c)" : "e.\(c) AS \(c)"
+        }
+        return "CREATE VIEW events AS SELECT " + cols.joined(separator: ", ")
+            + " FROM events_i e LEFT JOIN idents j_account ON j_account.id = e.account_id"
     }
 
     /// Adds NEW's identifiers to the dictionary (NULLs are skipped: `v` is NOT NULL, OR IGNORE).

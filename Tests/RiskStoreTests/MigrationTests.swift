@@ -161,7 +161,7 @@ final class MigrationTests: XCTestCase {
             XCTAssertEqual(s.schemaVersion, Schema.latestVersion)
             XCTAssertEqual(try s.db.int("SELECT count(*) FROM sqlite_schema WHERE name = 'idx_events_ts'"), 0)
             XCTAssertEqual(try s.missingIndexes(), [])
-            XCTAssertEqual(try s.db.rows("SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 'events'"),
+            XCTAssertEqual(try s.db.rows("SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 'events_i'"),
                            [[.text("idx_events_type_ts"), .text("3000 \(Schema.typeRowsHint) 1")]])
             let plan = try s.db.rows("EXPLAIN QUERY PLAN " + range).map { $0.last?.string ?? "" }.joined(separator: "\n")
             XCTAssertTrue(plan.contains("idx_events_type_ts (ANY(type) AND ts>? AND ts<?)"), plan)
