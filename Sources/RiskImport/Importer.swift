@@ -27,6 +27,10 @@ public struct ImportOptions {
     public var autoBatch = true
     /// Link aggregate entries at which a batch writes its links mid-batch (tests lower it).
     var linkFlushEntries = LinkAggregator.stageFlushEntries
+    /// Event rows held before their identifiers are interned and written, and the identifiers
+    /// cached between chunks (schema v14, `InternedWriter`; tests lower them).
+    var internChunkRows = 65_536
+    var internCacheEntries = 1 << 19
     public var follow = false
     public var indexMode = IndexMode.auto
     public var pollInterval = 0.2
@@ -360,7 +364,8 @@ public final class Importer {
 
     private func prepareStatements() throws {
         // Events go to events_i, their identifiers interned in idents (schema v14).
-        eventWriter = try InternedWriter(db: db, fields: ContractKind.events.fields.map(\.name))
+        eventWriter = try InternedWriter(db: db, fields: ContractKind.events.fields.map(\.name),
+                                         chunkRows: options.internChunkRows, cacheEntries: options.internCacheEntries)
         let ac = ContractKind.accounts.fields.map(\.name)
         insertAccount = try db.prepare("""
             INSERT OR IGNORE INTO accounts(\(ac.joined(separator: ", ")), extra, in_profile, first_run)
