@@ -62,7 +62,7 @@ final class InternedImportTests: ImportTestCase {
 
         // The same file again, with the default chunk: nothing new, the dictionary unchanged.
         let before = try one("SELECT count(*) FROM idents")
-        let again = try importPaths([write("again.csv", w.csv)])
+        let again = try importPaths([write("events-again.csv", w.csv)])
         XCTAssertEqual(again.stored, 0)
         XCTAssertEqual(try one("SELECT count(*) FROM idents"), before)
         XCTAssertEqual(try dump(), w.expected)
