@@ -89,6 +89,11 @@ public final class Store {
     }
 
     private func migrate(to target: Int) throws {
+        // Migration 14 rewrites every event and sorts every distinct identifier: its sorts go
+        // through temporary files, not RAM, so a big store migrates in bounded memory.
+        let rewrites = schemaVersion < Schema.internedEventsVersion && target >= Schema.internedEventsVersion
+        if rewrites { try db.exec("PRAGMA temp_store = FILE") }
+        defer { if rewrites { try? db.exec("PRAGMA temp_store = MEMORY") } }
         // Take the write lock before reading the version, so two processes opening a new
         // store at once don't both run migration 1.
         do { try db.exec("BEGIN IMMEDIATE") } catch let e as StoreError where e.isBusy {
