@@ -1,3 +1,5 @@
+import CSQLite
+
 /// Schema v14: the events' identifiers interned.
 ///
 /// Rows live in `events_i`, where the eleven identifier columns (account, device, IP, session,
@@ -148,5 +150,22 @@ extension Schema {
         sql += [eventsViewSQL, eventsISOViewSQL] + eventsTriggersSQL
         sql += eventStatsSQL
         return sql.joined(separator: ";\n") + ";\n"
+    }
+}
+
+extension Database {
+    /// Measures the rows the next statement changes, as `changes` does, but counting the rows a
+    /// write through the `events` view changed (v14: its INSTEAD OF triggers write `events_i`,
+    /// which SQLite's `changes()` leaves out), not the dictionary entries the trigger added.
+    /// Call before stepping the statement; the returned closure after.
+    public func changeMeter() -> () -> Int {
+        let total0 = Int(sqlite3_total_changes(handle))
+        let idents0 = (try? int("SELECT coalesce((SELECT max(id) FROM idents), 0)")) ?? 0
+        return { [self] in
+            let direct = self.changes
+            if direct > 0 { return direct }
+            let idents1 = (try? self.int("SELECT coalesce((SELECT max(id) FROM idents), 0)")) ?? 0
+            return max(0, Int(sqlite3_total_changes(self.handle)) - total0 - Int(idents1 - idents0))
+        }
     }
 }
