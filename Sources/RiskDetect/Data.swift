@@ -238,8 +238,11 @@ extension EventTable {
     public static func load(from db: Database, cancel: CancelToken? = nil,
                             progress: ((Double) -> Void)? = nil) throws -> EventTable {
         let t = EventTable()
-        let total = max(1, try db.int("SELECT coalesce(max(id), 0) - coalesce(min(id), 0) + 1 FROM events"))
-        let nEvents = Int(try db.int("SELECT count(*) FROM events"))
+        // Schema v14: the rows are in `events_i`, their identifiers ids into `idents`.
+        let interned = try db.int("PRAGMA user_version") >= Schema.internedEventsVersion
+        let evTable = interned ? "events_i" : "events"
+        let total = max(1, try db.int("SELECT coalesce(max(id), 0) - coalesce(min(id), 0) + 1 FROM \(evTable)"))
+        let nEvents = Int(try db.int("SELECT count(*) FROM \(evTable)"))
 
         // Accounts first, so account indexes follow the accounts table.
         let acc = try db.prepare("SELECT account_id, created_at, country, email, kind, first_seen FROM accounts")
@@ -270,11 +273,13 @@ extension EventTable {
         t.kind.reserveCapacity(nEvents); t.quantity.reserveCapacity(nEvents); t.amount.reserveCapacity(nEvents)
         t.rating.reserveCapacity(nEvents); t.failed.reserveCapacity(nEvents); t.status.reserveCapacity(nEvents)
 
+        // v14: read the identifiers as integers and turn them into the interners' ids after the
+        // scan (`resolveInterned`).
         let st = try db.prepare("""
             SELECT id, ts, account_id, type, device_id, ip, country, item_id, seller_id, quantity, amount,
                    coupon_id, payment_id, address_id, target_id, rating, status,
                    CASE WHEN type IN ('review','message') THEN text END
-            FROM events
+            FROM \(evTable)
             """)
         var typeCache: [String: EventKind] = [:]
         var types = Interner(capacity: 64)
@@ -286,6 +291,13 @@ extension EventTable {
         }
         var minID: Int64 = 0
         var n = 0
+        if interned {
+            n = try loadInterned(t, st, total: total, cancel: cancel, progress: progress)
+            t.count = n
+            try resolveInterned(t, db)
+            t.finishLoading()
+            return t
+        }
         while try st.step() {
             let rid = sqlite3_column_int64(h, 0)
             if n == 0 { minID = rid }
@@ -331,6 +343,124 @@ extension EventTable {
         t.count = n
         t.finishLoading()
         return t
+    }
+
+    /// The scan of `events_i` (v14): as the scan of `events`, but the identifier columns hold
+    /// `idents` ids, kept as they are for now (−1 when absent).
+    private static func loadInterned(_ t: EventTable, _ st: Statement, total: Int64, cancel: CancelToken?,
+                                     progress: ((Double) -> Void)?) throws -> Int {
+        var typeCache: [String: EventKind] = [:]
+        var types = Interner(capacity: 64)
+        var kinds: [EventKind] = []
+        let h = st.handle
+        @inline(__always) func bytes(_ c: Int32) -> UnsafeRawBufferPointer? {
+            guard let p = sqlite3_column_text(h, c) else { return nil }
+            return UnsafeRawBufferPointer(start: p, count: Int(sqlite3_column_bytes(h, c)))
+        }
+        @inline(__always) func ident(_ c: Int32) -> Int32 {
+            sqlite3_column_type(h, c) == SQLITE_NULL ? -1 : Int32(truncatingIfNeeded: sqlite3_column_int64(h, c))
+        }
+        var minID: Int64 = 0
+        var n = 0
+        while try st.step() {
+            let rid = sqlite3_column_int64(h, 0)
+            if n == 0 { minID = rid }
+            t.rowid.append(rid)
+            t.ts.append(sqlite3_column_int64(h, 1))
+            t.account.append(ident(2))
+            if let b = bytes(3) {
+                let k = types.intern(b)
+                if Int(k) == kinds.count {
+                    let s = types.string(k)
+                    let v = typeCache[s] ?? EventKind(s)
+                    typeCache[s] = v
+                    kinds.append(v)
+                }
+                t.kind.append(kinds[Int(k)])
+            } else { t.kind.append(.other) }
+            t.device.append(ident(4))
+            t.ip.append(ident(5))
+            t.country.append(bytes(6).map { t.countries.intern($0) } ?? -1)
+            t.item.append(ident(7))
+            t.seller.append(ident(8))
+            t.quantity.append(sqlite3_column_type(h, 9) == SQLITE_NULL ? 0 : Int32(truncatingIfNeeded: sqlite3_column_int64(h, 9)))
+            t.amount.append(sqlite3_column_type(h, 10) == SQLITE_NULL ? .nan : Float(sqlite3_column_double(h, 10)))
+            t.coupon.append(ident(11))
+            t.payment.append(ident(12))
+            t.address.append(ident(13))
+            t.target.append(ident(14))
+            t.rating.append(sqlite3_column_type(h, 15) == SQLITE_NULL ? 0 : Int8(clamping: sqlite3_column_int64(h, 15)))
+            if let b = bytes(16) {
+                t.failed.append(b.count == 4 && b.elementsEqual("fail".utf8))
+                t.status.append(t.statuses.intern(b))
+            } else { t.failed.append(false); t.status.append(-1) }
+            if let b = bytes(17) {
+                t.textRef.append(Int32(t.texts.count))
+                t.texts.append(String(decoding: b, as: UTF8.self))
+            } else { t.textRef.append(-1) }
+            n += 1
+            if n & 0xFFFF == 0 {
+                try cancel?.check()
+                progress?(Double(rid - minID) / Double(total))
+            }
+        }
+        return n
+    }
+
+    /// Turns the `idents` ids of an interned scan into the interners' ids, interning each string
+    /// in the order the scan of `events` would have met it (row by row; in a row account, device,
+    /// IP, item, seller, coupon, payment, address, target), so every id — and every result that
+    /// depends on ids' order — is the same as from the v13 table. Only the dictionary strings the
+    /// rows use are kept, read in one pass over `idents` in id order.
+    private static func resolveInterned(_ t: EventTable, _ db: Database) throws {
+        let n = t.count
+        let maxIdent = Int(try db.int("SELECT coalesce(max(id), 0) FROM idents"))
+        // Which dictionary ids the rows use.
+        var used = [Bool](repeating: false, count: maxIdent + 1)
+        for col in [t.account, t.device, t.ip, t.item, t.seller, t.coupon, t.payment, t.address, t.target] {
+            for v in col where v >= 0 && Int(v) <= maxIdent { used[Int(v)] = true }
+        }
+        // Their strings, in one arena.
+        var at = [Int32](repeating: -1, count: maxIdent + 1)
+        var starts: [Int] = [0]
+        var arena: [UInt8] = []
+        let st = try db.prepare("SELECT id, v FROM idents")
+        let h = st.handle
+        while try st.step() {
+            let id = Int(sqlite3_column_int64(h, 0))
+            guard id >= 0, id <= maxIdent, used[id], let p = sqlite3_column_text(h, 1) else { continue }
+            at[id] = Int32(starts.count - 1)
+            arena.append(contentsOf: UnsafeRawBufferPointer(start: p, count: Int(sqlite3_column_bytes(h, 1))))
+            starts.append(arena.count)
+        }
+        used = []
+        // dictionary id -> interner id, for the first interner that met it (kind + 1 in `mapKind`);
+        // an id met by a second interner (the same string as a device and an IP) is interned by bytes.
+        var mapIdx = [Int32](repeating: -1, count: maxIdent + 1)
+        var mapKind = [UInt8](repeating: 0, count: maxIdent + 1)
+        arena.withUnsafeBytes { a in
+            func resolve(_ v: Int32, _ kind: UInt8, _ interner: inout Interner) -> Int32 {
+                guard v >= 0, Int(v) <= maxIdent, at[Int(v)] >= 0 else { return -1 }
+                let d = Int(v)
+                if mapKind[d] == kind + 1 { return mapIdx[d] }
+                let k = Int(at[d])
+                let b = UnsafeRawBufferPointer(rebasing: a[starts[k]..<starts[k + 1]])
+                let id = interner.intern(b)
+                if mapKind[d] == 0 { mapKind[d] = kind + 1; mapIdx[d] = id }
+                return id
+            }
+            for e in 0..<n {
+                t.account[e] = resolve(t.account[e], 0, &t.accounts)
+                t.device[e] = resolve(t.device[e], 1, &t.devices)
+                t.ip[e] = resolve(t.ip[e], 2, &t.ips)
+                t.item[e] = resolve(t.item[e], 3, &t.items)
+                t.seller[e] = resolve(t.seller[e], 0, &t.accounts)
+                t.coupon[e] = resolve(t.coupon[e], 4, &t.coupons)
+                t.payment[e] = resolve(t.payment[e], 5, &t.payments)
+                t.address[e] = resolve(t.address[e], 6, &t.addresses)
+                t.target[e] = resolve(t.target[e], 0, &t.accounts)
+            }
+        }
     }
 
     /// After the rows are in: empty profiles for accounts and items only events name, item

@@ -32,6 +32,10 @@ final class EventDedupe {
     private var pendingMask: Int
     private static let pendingMax = 1 << 18
 
+    /// Rows added but not yet written to `events_i` (the importer's open chunk, v14): for such an
+    /// id, whether its event_id is these bytes; nil for an id that is in the table.
+    var unwritten: ((Int64, UnsafeRawPointer, Int) -> Bool?)?
+
     private let verifyStored: Statement
     private let verifyByID: Statement
     private let catchUp: Statement
@@ -45,11 +49,11 @@ final class EventDedupe {
         pending = Array(repeating: 0, count: Self.pendingMax * 2)
         pendingMask = Self.pendingMax * 2 - 1
         verifyStored = try db.prepare("""
-            SELECT 1 FROM events e WHERE e.id IN (SELECT id FROM event_keys_main WHERE key = ?1 UNION ALL
+            SELECT 1 FROM events_i e WHERE e.id IN (SELECT id FROM event_keys_main WHERE key = ?1 UNION ALL
                 SELECT id FROM event_keys_recent WHERE key = ?1) AND e.event_id = ?2 LIMIT 1
             """)
-        verifyByID = try db.prepare("SELECT 1 FROM events WHERE id = ?1 AND event_id = ?2")
-        catchUp = try db.prepare("SELECT id, riskdesk_event_key(event_id) FROM events WHERE id > ?1 ORDER BY id")
+        verifyByID = try db.prepare("SELECT 1 FROM events_i WHERE id = ?1 AND event_id = ?2")
+        catchUp = try db.prepare("SELECT id, riskdesk_event_key(event_id) FROM events_i WHERE id > ?1 ORDER BY id")
         // Loading costs ~0.1 µs a stored key; a probe that misses the page cache 10-100 µs.
         if let rows = expectedRows, rows * 64 < base { probeStore = true } else { probeStore = false }
         if !probeStore && base > 0 { try loadStored() }
@@ -153,9 +157,11 @@ final class EventDedupe {
 
     @inline(__always)
     private func verify(id packed: UInt64, _ p: UnsafeRawPointer, _ n: Int) throws -> Bool {
+        let id = base + Int64(packed & 0xFFFF_FFFF)
+        if let unwritten, let hit = unwritten(id, p, n) { return hit }
         let st = verifyByID
         st.reset()
-        st.bindInt(1, base + Int64(packed & 0xFFFF_FFFF))
+        st.bindInt(1, id)
         st.bindText(2, p, n)
         let hit = try st.step()
         st.reset()

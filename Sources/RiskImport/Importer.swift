@@ -27,6 +27,10 @@ public struct ImportOptions {
     public var autoBatch = true
     /// Link aggregate entries at which a batch writes its links mid-batch (tests lower it).
     var linkFlushEntries = LinkAggregator.stageFlushEntries
+    /// Event rows held before their identifiers are interned and written, and the identifiers
+    /// cached between chunks (schema v14, `InternedWriter`; tests lower them).
+    var internChunkRows = 65_536
+    var internCacheEntries = 1 << 19
     public var follow = false
     public var indexMode = IndexMode.auto
     public var pollInterval = 0.2
@@ -302,7 +306,7 @@ public final class Importer {
     var db: Database { store.db }
     public var options: ImportOptions
 
-    private var insertEvent: Statement!
+    private var eventWriter: InternedWriter!
     private var insertAccount: Statement!
     private var updateAccount: Statement!
     private var insertItem: Statement!
@@ -359,11 +363,9 @@ public final class Importer {
     }
 
     private func prepareStatements() throws {
-        let ev = ContractKind.events.fields.map(\.name)
-        insertEvent = try db.prepare("""
-            INSERT INTO events(\(ev.joined(separator: ", ")), extra, run_id, id)
-            VALUES (\(Array(repeating: "?", count: ev.count + 3).joined(separator: ", ")))
-            """)
+        // Events go to events_i, their identifiers interned in idents (schema v14).
+        eventWriter = try InternedWriter(db: db, fields: ContractKind.events.fields.map(\.name),
+                                         chunkRows: options.internChunkRows, cacheEntries: options.internCacheEntries)
         let ac = ContractKind.accounts.fields.map(\.name)
         insertAccount = try db.prepare("""
             INSERT OR IGNORE INTO accounts(\(ac.joined(separator: ", ")), extra, in_profile, first_run)
@@ -442,7 +444,7 @@ public final class Importer {
             var bigInput = large
             if !large, let total = plan.totalBytes {
                 let estRows = (plan.compressedInput ? total * 6 : total) / 160
-                let existing = try db.int("SELECT coalesce(max(id), 0) FROM events")
+                let existing = try db.int("SELECT coalesce(max(id), 0) FROM events_i")
                 bigInput = estRows > 200_000 && plan.inputs.contains(where: { $0.kind == .events })
                 large = bigInput && estRows > existing * 2
             }
@@ -485,6 +487,9 @@ public final class Importer {
 
         if plan.inputs.contains(where: { $0.kind == .events }) {
             dedupe = try EventDedupe(db: db, expectedRows: estimatedRows)
+            let w = eventWriter!
+            w.runID = runID
+            dedupe?.unwritten = { [unowned w] id, p, n in w.heldEventID(id: id, p, n) }
         }
         var files: [FileSummary] = []
         var status = "done"
@@ -590,6 +595,7 @@ public final class Importer {
 
         func commit() throws {
             guard open else { return }
+            if input.kind == .events { try eventWriter.flush() }
             if !links.isEmpty { try links.flush(link: upsertLink, account: upsertAccountStats, runID: runID) }
             if !hourly.isEmpty { try flushHourly() }
             let bytesNow = reader.source.bytesConsumed
@@ -678,6 +684,8 @@ public final class Importer {
         } catch {
             if open { try? db.exec("ROLLBACK") }
             links.reset()
+            eventWriter.discard()
+            eventWriter.forgetCache()
             throw error
         }
         return false
@@ -714,7 +722,7 @@ public final class Importer {
     }
 
     /// Checks a row and binds its values (RowChecker.swift: the same checks for every store).
-    private func bindFields(_ st: Statement, _ slots: inout RowSlots, _ fields: [ContractField]) -> String? {
+    private func bindFields<B: RowBinder>(_ st: B, _ slots: inout RowSlots, _ fields: [ContractField]) -> String? {
         checker.timeWindow = options.timeWindow
         let why = checker.bind(st, &slots, fields)
         lastTs = checker.lastTs
@@ -723,22 +731,24 @@ public final class Importer {
 
     private func storeEvent(_ slots: inout RowSlots, fields: [ContractField], reader: RecordReader,
                             source: String, into fs: inout FileSummary) throws {
-        let st = insertEvent!
-        if let why = bindFields(st, &slots, fields) {
+        let w = eventWriter!
+        w.beginRow()
+        if let why = bindFields(w, &slots, fields) {
+            w.dropRow()
             try reject(reader, source: source, kind: .events, reason: why, into: &fs)
             return
         }
-        st.bindInt(Int32(fields.count + 2), runID)
         let eventID = slots.values[0]
         let key = EventKey.hash(eventID.ptr, eventID.len)
         if let d = dedupe {
-            if try d.contains(key: key, eventID.ptr!, eventID.len) { fs.duplicate += 1; return }
-            st.bindInt(Int32(fields.count + 3), d.nextID)
+            if try d.contains(key: key, eventID.ptr!, eventID.len) { w.dropRow(); fs.duplicate += 1; return }
+            let id = d.nextID
+            w.keepRow(id: id)
+            d.add(key: key, id: id)
         } else {
-            st.bindNull(Int32(fields.count + 3))
+            w.keepRow(id: nil)
         }
-        try st.execute()
-        dedupe?.add(key: key, id: db.lastInsertRowID)
+        if w.rows >= w.chunkRows { try w.flush() }
         fs.stored += 1
         let account = slots.values[2]
         let ts = lastTs

@@ -58,9 +58,10 @@ public enum EventKey {
             try db.exec("UPDATE event_keys_covered SET upto = max(upto, (SELECT coalesce(max(id), 0) FROM events))")
             return
         }
+        let ev = Schema.eventsTable(version: version)
         let upto = try db.int("SELECT upto FROM event_keys_covered")
         let mainUpto = try db.int("SELECT main_upto FROM event_keys_covered")
-        let top = try db.int("SELECT coalesce(max(id), 0) FROM events")
+        let top = try db.int("SELECT coalesce(max(id), 0) FROM \(ev)")
         guard top > upto else { return }
         // Keys are about one per id (deleted events aside): the tiers' sizes from the marks.
         let recentAfter = top - mainUpto
@@ -68,7 +69,7 @@ public enum EventKey {
             try db.run("""
                 INSERT OR IGNORE INTO event_keys_main(key, id)
                     SELECT key, id FROM (SELECT key, id FROM event_keys_recent
-                        UNION ALL SELECT riskdesk_event_key(event_id) AS key, id FROM events WHERE id > ?1 AND id <= ?2)
+                        UNION ALL SELECT riskdesk_event_key(event_id) AS key, id FROM \(ev) WHERE id > ?1 AND id <= ?2)
                     ORDER BY 1, 2
                 """, [.int(upto), .int(top)])
             try db.exec("DELETE FROM event_keys_recent")
@@ -76,7 +77,7 @@ public enum EventKey {
         } else {
             try db.run("""
                 INSERT OR IGNORE INTO event_keys_recent(key, id)
-                    SELECT riskdesk_event_key(event_id), id FROM events WHERE id > ?1 AND id <= ?2 ORDER BY 1, 2
+                    SELECT riskdesk_event_key(event_id), id FROM \(ev) WHERE id > ?1 AND id <= ?2 ORDER BY 1, 2
                 """, [.int(upto), .int(top)])
             try db.run("UPDATE event_keys_covered SET upto = ?1", [.int(top)])
         }

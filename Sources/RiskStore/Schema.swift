@@ -18,10 +18,10 @@ public enum Schema {
     /// updates). `Store.open` re-creates any that are missing, so a bulk import killed
     /// halfway leaves a store that heals on its next open.
     public static let rebuildableIndexes: [(name: String, sql: String)] = [
-        ("idx_events_account_ts", "CREATE INDEX IF NOT EXISTS idx_events_account_ts ON events(account_id, ts)"),
+        ("idx_events_account_ts", "CREATE INDEX IF NOT EXISTS idx_events_account_ts ON events_i(account_id, ts)"),
         // Rules, dashboards and analysts filter by event type over time ranges; a time range
         // without a type skip-scans it (v13: no `ts` index, see `eventStatsSQL`).
-        ("idx_events_type_ts", "CREATE INDEX IF NOT EXISTS idx_events_type_ts ON events(type, ts)"),
+        ("idx_events_type_ts", "CREATE INDEX IF NOT EXISTS idx_events_type_ts ON events_i(type, ts)"),
         // The account → identifiers side of `links`, rebuilt after links are merged in bulk.
         ("idx_links_account", "CREATE INDEX IF NOT EXISTS idx_links_account ON links(account_id, kind)"),
     ]
@@ -441,7 +441,8 @@ public enum Schema {
         -- range without a type is served by a skip-scan of (type, ts), which SQLite's planner only
         -- considers with statistics: the row below (see Schema.eventStatsSQL and docs/schema.md).
         DROP INDEX IF EXISTS idx_events_ts;
-        """ + "\n" + eventStatsSQL.joined(separator: ";\n") + ";\n"),
+        """ + "\n" + v13StatsSQL.joined(separator: ";\n") + ";\n"),
+        Migration(version: 14, summary: "interned identifiers: events_i + idents, events a view joining them", sql: internedEventsSQL),
     ]
 
     public static var latestVersion: Int { migrations.last!.version }
@@ -471,6 +472,17 @@ extension Schema {
     /// `ANALYZE` of the one-row `event_keys_covered` makes `sqlite_stat1` exist; its own row is
     /// removed again. The last statement makes this connection's planner read the row.
     public static let eventStatsSQL: [String] = [
+        "ANALYZE event_keys_covered",
+        "DELETE FROM sqlite_stat1 WHERE tbl IN ('events', 'events_i', 'event_keys_covered')",
+        """
+        INSERT INTO sqlite_stat1(tbl, idx, stat)
+            SELECT 'events_i', 'idx_events_type_ts', n || ' \(typeRowsHint) 1' FROM (SELECT max(id) - min(id) + 1 AS n FROM events_i) WHERE n > 0
+        """,
+        "ANALYZE sqlite_schema",
+    ]
+
+    /// Migration 13's statistics row, as it was (on the `events` table of v13).
+    static let v13StatsSQL: [String] = [
         "ANALYZE event_keys_covered",
         "DELETE FROM sqlite_stat1 WHERE tbl IN ('events', 'event_keys_covered')",
         """

@@ -89,6 +89,11 @@ public final class Store {
     }
 
     private func migrate(to target: Int) throws {
+        // Migration 14 rewrites every event and sorts every distinct identifier: its sorts go
+        // through temporary files, not RAM, so a big store migrates in bounded memory.
+        let rewrites = schemaVersion < Schema.internedEventsVersion && target >= Schema.internedEventsVersion
+        if rewrites { try db.exec("PRAGMA temp_store = FILE") }
+        defer { if rewrites { try? db.exec("PRAGMA temp_store = MEMORY") } }
         // Take the write lock before reading the version, so two processes opening a new
         // store at once don't both run migration 1.
         do { try db.exec("BEGIN IMMEDIATE") } catch let e as StoreError where e.isBusy {
@@ -121,10 +126,10 @@ public final class Store {
                     }
                     // Keys of events a killed import stored but had not yet added to event_keys.
                     if schemaVersion >= Schema.eventKeysVersion,
-                       try db.int("SELECT (SELECT coalesce(max(id), 0) FROM events) > (SELECT upto FROM event_keys_covered)") == 1 {
+                       try db.int("SELECT (SELECT coalesce(max(id), 0) FROM \(Schema.eventsTable(version: schemaVersion))) > (SELECT upto FROM event_keys_covered)") == 1 {
                         try EventKey.cover(db, version: schemaVersion)
                     }
-                    for ix in Schema.rebuildableIndexes { try db.exec(ix.sql) }
+                    for ix in Schema.rebuildableIndexes { try db.exec(Schema.indexSQL(ix.sql, version: schemaVersion)) }
                 }
                 if schemaVersion >= Schema.detectPidVersion {
                     for row in try db.rows("SELECT id, pid FROM detect_runs WHERE status = 'running'") {
@@ -195,21 +200,27 @@ extension Store {
     /// The first and last event time without a `ts` index (v13): per type, the ends of its
     /// run in the `(type, ts)` index (the distinct types found by seeking the index, so a type
     /// inserted by hand counts too), and the untyped events. A few dozen seeks, not a scan.
-    public static let eventSpanSQL = """
-        WITH RECURSIVE t(type) AS (
-            SELECT (SELECT min(type) FROM events)
-            UNION ALL SELECT (SELECT min(type) FROM events WHERE type > t.type) FROM t WHERE t.type IS NOT NULL)
-        SELECT min(lo), max(hi) FROM (
-            SELECT (SELECT min(ts) FROM events WHERE type = t.type) AS lo, (SELECT max(ts) FROM events WHERE type = t.type) AS hi
-            FROM t WHERE t.type IS NOT NULL
-            UNION ALL SELECT (SELECT min(ts) FROM events WHERE type IS NULL), (SELECT max(ts) FROM events WHERE type IS NULL))
+    public static let eventSpanSQL = eventSpanSQL(table: "events_i")
+
+    /// `eventSpanSQL` over the table that holds the rows (`events` before v14).
+    public static func eventSpanSQL(table e: String) -> String {
         """
+        WITH RECURSIVE t(type) AS (
+            SELECT (SELECT min(type) FROM \(e))
+            UNION ALL SELECT (SELECT min(type) FROM \(e) WHERE type > t.type) FROM t WHERE t.type IS NOT NULL)
+        SELECT min(lo), max(hi) FROM (
+            SELECT (SELECT min(ts) FROM \(e) WHERE type = t.type) AS lo, (SELECT max(ts) FROM \(e) WHERE type = t.type) AS hi
+            FROM t WHERE t.type IS NOT NULL
+            UNION ALL SELECT (SELECT min(ts) FROM \(e) WHERE type IS NULL), (SELECT max(ts) FROM \(e) WHERE type IS NULL))
+        """
+    }
 
     public func summary() throws -> StoreSummary {
+        let e = Schema.eventsTable(version: schemaVersion)
         let r = try db.rows("""
             SELECT (SELECT count(*) FROM accounts), (SELECT count(*) FROM items),
-                   (SELECT count(*) FROM events), (SELECT count(*) FROM rejects), span.*
-            FROM (\(Self.eventSpanSQL)) span
+                   (SELECT count(*) FROM \(e)), (SELECT count(*) FROM rejects), span.*
+            FROM (\(Self.eventSpanSQL(table: e))) span
             """)[0]
         return StoreSummary(accounts: r[0].int ?? 0, items: r[1].int ?? 0, events: r[2].int ?? 0,
                             rejects: r[3].int ?? 0, firstEventMs: r[4].int, lastEventMs: r[5].int)

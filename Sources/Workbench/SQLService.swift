@@ -221,8 +221,9 @@ public final class SQLService {
                         throw e
                     }
                     if k < pieces.count - 1 || st.columnCount == 0 {
+                        let meter = db.changeMeter()
                         while try st.step() {}
-                        changes += db.changes
+                        changes += meter()
                         if k == pieces.count - 1 {
                             let elapsed = ms()
                             record(sql, ms: elapsed, rows: changes, more: false, error: nil)

@@ -101,8 +101,10 @@ struct Query: ParsableCommand {
                 try st.bind(SQLService.bindValue(v), at: i + 1)
             }
             if st.columnCount == 0 {
+                let meter = s.db.changeMeter()
                 try st.step()
-                if write { out.write("ok (\(s.db.changes) row\(s.db.changes == 1 ? "" : "s") changed)\n") }
+                let n = meter()
+                if write { out.write("ok (\(n) row\(n == 1 ? "" : "s") changed)\n") }
                 return
             }
             try ResultWriter(format: format, out: out.write).write(st, shouldStop: { Interrupt.isRequested || out.failed })

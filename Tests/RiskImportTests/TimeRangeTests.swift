@@ -38,7 +38,7 @@ final class TimeRangeTests: ImportTestCase {
         XCTAssertEqual(s.schemaVersion, Schema.latestVersion)
         XCTAssertEqual(try s.missingIndexes(), [])
         XCTAssertEqual(try s.db.int("SELECT count(*) FROM sqlite_schema WHERE name = 'idx_events_ts'"), 0)
-        XCTAssertEqual(try s.db.rows("SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 'events'"),
+        XCTAssertEqual(try s.db.rows("SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 'events_i'"),
                        [[.text("idx_events_type_ts"), .text("4000 \(Schema.typeRowsHint) 1")]])
 
         // A time range, no type: a skip-scan of (type, ts), and the right rows.
@@ -86,11 +86,11 @@ final class TimeRangeTests: ImportTestCase {
         let empty = try Store(path: storePath)
         XCTAssertEqual(try empty.summary().firstEventMs, nil)
         try importPaths([write("e.csv", "event_id,ts,account_id,type\n")]) { $0.kind = .events }
-        XCTAssertEqual(try one("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'events'"), .int(0))
+        XCTAssertEqual(try one("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'events_i'"), .int(0))
         try importPaths([write("w.csv", world(events: 300, seed: 1302).csv)]) { $0.batchRows = 100; $0.kind = .events }
-        XCTAssertEqual(try rows("SELECT stat FROM sqlite_stat1 WHERE tbl = 'events'"), [[.text("300 \(Schema.typeRowsHint) 1")]])
+        XCTAssertEqual(try rows("SELECT stat FROM sqlite_stat1 WHERE tbl = 'events_i'"), [[.text("300 \(Schema.typeRowsHint) 1")]])
         // A later import refreshes it (no row for the tiny ANALYZE that makes the table exist).
         try importPaths([write("more.csv", "event_id,ts,account_id,type\nm1,1,a1,view\nm2,2,a1,login\n")]) { $0.kind = .events }
-        XCTAssertEqual(try rows("SELECT tbl, stat FROM sqlite_stat1"), [[.text("events"), .text("302 \(Schema.typeRowsHint) 1")]])
+        XCTAssertEqual(try rows("SELECT tbl, stat FROM sqlite_stat1"), [[.text("events_i"), .text("302 \(Schema.typeRowsHint) 1")]])
     }
 }

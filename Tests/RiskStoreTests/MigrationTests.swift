@@ -161,7 +161,7 @@ final class MigrationTests: XCTestCase {
             XCTAssertEqual(s.schemaVersion, Schema.latestVersion)
             XCTAssertEqual(try s.db.int("SELECT count(*) FROM sqlite_schema WHERE name = 'idx_events_ts'"), 0)
             XCTAssertEqual(try s.missingIndexes(), [])
-            XCTAssertEqual(try s.db.rows("SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 'events'"),
+            XCTAssertEqual(try s.db.rows("SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 'events_i'"),
                            [[.text("idx_events_type_ts"), .text("3000 \(Schema.typeRowsHint) 1")]])
             let plan = try s.db.rows("EXPLAIN QUERY PLAN " + range).map { $0.last?.string ?? "" }.joined(separator: "\n")
             XCTAssertTrue(plan.contains("idx_events_type_ts (ANY(type) AND ts>? AND ts<?)"), plan)
@@ -171,6 +171,51 @@ final class MigrationTests: XCTestCase {
             XCTAssertEqual(sum.lastEventMs, 3_000_000)
             XCTAssertEqual(try s.db.scalar("PRAGMA integrity_check").string, "ok")
         }
+    }
+
+    /// v13 → v14 on a store with events: every event rewritten into `events_i` with its
+    /// identifiers in `idents`; `events` (now a view) reads exactly what the table held — NULLs,
+    /// non-ASCII, the same string in several columns — on the migrating connection, a new one
+    /// and a read-only one; the keys still find every event; writers through the view work.
+    func testEventsMoveToInternedRowsAndTheViewReadsTheSame() throws {
+        let path = dir + "/v13.db"
+        let all = "SELECT id, event_id, ts, account_id, type, device_id, ip, country, session_id, item_id, seller_id, order_id, quantity, amount, currency, coupon_id, payment_id, address_id, target_id, rating, status, text, extra, run_id FROM events ORDER BY id"
+        var before: [[SQLValue]] = []
+        do {
+            let old = try Store(path: path, migrateTo: 13)
+            try old.db.exec("""
+                WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < 2000)
+                INSERT INTO events(id, event_id, ts, account_id, type, device_id, ip, country, session_id, item_id, seller_id, order_id,
+                                   quantity, amount, currency, coupon_id, payment_id, address_id, target_id, rating, status, text, extra, run_id)
+                    SELECT n, 'ev-' || n, n * 1000, 'a' || (n % 70), CASE WHEN n % 7 = 0 THEN 'login' ELSE 'view' END,
+                           CASE WHEN n % 5 = 0 THEN NULL WHEN n % 11 = 0 THEN 'same' ELSE 'd' || (n % 90) END,
+                           CASE WHEN n % 13 = 0 THEN 'same' ELSE '10.0.0.' || (n % 40) END, 'TH', 's' || (n / 4),
+                           CASE WHEN n % 3 = 0 THEN 'itém-' || (n % 9) END, CASE WHEN n % 4 = 0 THEN 'a' || (n % 30) END,
+                           CASE WHEN n % 2 = 0 THEN 'o' || n END, n % 3, n * 0.5, 'THB', CASE WHEN n % 50 = 0 THEN 'c1' END,
+                           CASE WHEN n % 6 = 0 THEN 'p' || (n % 17) END, CASE WHEN n % 8 = 0 THEN 'ad' || (n % 5) END,
+                           CASE WHEN n % 9 = 0 THEN 'a' || (n % 70) END, CASE WHEN n % 10 = 0 THEN 5 END, 'ok',
+                           CASE WHEN n % 10 = 0 THEN 'great, "really" 👍' END, CASE WHEN n % 3 = 0 THEN '{"app_version":"5.1"}' END, 1
+                    FROM k
+                """)
+            try old.db.transaction { try EventKey.cover(old.db, version: 13) }
+            before = try old.db.rows(all)
+        }
+        XCTAssertEqual(before.count, 2000)
+        for s in [try Store(path: path), try Store(path: path), try Store(path: path, readOnly: true)] {
+            XCTAssertEqual(s.schemaVersion, Schema.latestVersion)
+            XCTAssertEqual(try s.db.rows(all), before)
+            XCTAssertEqual(try s.db.int("SELECT count(*) FROM sqlite_schema WHERE name = 'events' AND type = 'view'"), 1)
+            XCTAssertEqual(try s.missingIndexes(), [])
+            XCTAssertEqual(try s.db.int("SELECT count(*) FROM events_i"), 2000)
+            XCTAssertEqual(try s.db.int("SELECT count(*) FROM idents WHERE v = 'same'"), 1)
+            XCTAssertEqual(try s.db.rows("SELECT id FROM events WHERE id IN (SELECT id FROM event_keys WHERE key = riskdesk_event_key('ev-77'))"), [[.int(77)]])
+            XCTAssertEqual(try s.summary().events, 2000)
+            XCTAssertEqual(try s.db.scalar("PRAGMA integrity_check").string, "ok")
+        }
+        let s = try Store(path: path)
+        try s.db.exec("INSERT INTO events(event_id, ts, account_id, device_id) VALUES ('late', 1, 'a1', 'same')")
+        XCTAssertEqual(try s.db.rows("SELECT id, device_id FROM events WHERE event_id = 'late'"), [[.int(2001), .text("same")]])
+        XCTAssertEqual(try s.db.int("SELECT count(*) FROM idents WHERE v = 'same'"), 1)
     }
 
     func testAFailedMigrationRollsEverythingBack() throws {

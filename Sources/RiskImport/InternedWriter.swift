@@ -1,0 +1,288 @@
+import Foundation
+import RiskStore
+
+/// Writes checked event rows into `events_i` with their identifiers interned in `idents`
+/// (schema v14). Rows are held in a chunk (the checker binds into it as into a statement);
+/// when the chunk is full, or the batch commits, the chunk's identifiers not in the cache are
+/// sorted and looked up / added to `idents` in key order — one ordered sweep over the
+/// dictionary's unique index, not a random-order probe per identifier — and the rows are
+/// inserted with the ids. The cache (the most recent identifiers, bounded) spares the
+/// look-ups of the accounts, devices and items that recur.
+final class InternedWriter: RowBinder {
+    private let db: Database
+    /// Values per row: the contract's fields, then `extra`.
+    let params: Int
+    /// Parameter positions (0-based) of the interned identifiers.
+    private let identParams: [Int]
+    private let insert: Statement
+    private let lookup: Statement
+    private let add: Statement
+
+    // The chunk: per (row, param) a tag (0 null, 1 int, 2 double, 3 text, 4 dictionary entry),
+    // a number (the int, the double's bits, a text's offset in `arena`, or an entry index) and
+    // a text's length.
+    private var tags: [UInt8] = []
+    private var nums: [Int64] = []
+    private var lens: [Int32] = []
+    private var ids: [Int64] = []
+    private var arena: UnsafeMutableRawPointer
+    private var arenaCount = 0
+    private var arenaCap: Int
+    private var rowBase = 0
+    private var rowArena = 0
+    private(set) var rows = 0
+    /// Rows held before the chunk is written.
+    let chunkRows: Int
+    var runID: Int64 = 0
+
+    private let cache: IdentCache
+    private var newEntries: [Int32] = []
+
+    /// Dictionary look-ups made, and identifiers added (for the import's notes and tests).
+    private(set) var lookups = 0
+    private(set) var added = 0
+
+    init(db: Database, fields: [String], chunkRows: Int = 65_536, cacheEntries: Int = 1 << 19) throws {
+        self.db = db
+        params = fields.count + 1
+        identParams = fields.indices.filter { Schema.isInterned(fields[$0]) }
+        self.chunkRows = chunkRows
+        insert = try db.prepare("""
+            INSERT INTO events_i(\(fields.joined(separator: ", ")), extra, run_id, id)
+            VALUES (\(Array(repeating: "?", count: fields.count + 3).joined(separator: ", ")))
+            """)
+        lookup = try db.prepare("SELECT id FROM idents WHERE v = ?1")
+        add = try db.prepare("INSERT INTO idents(v) VALUES (?1)")
+        arenaCap = 1 << 20
+        arena = .allocate(byteCount: arenaCap, alignment: 8)
+        cache = IdentCache(maxEntries: cacheEntries)
+        tags.reserveCapacity(chunkRows * params)
+        nums.reserveCapacity(chunkRows * params)
+        lens.reserveCapacity(chunkRows * params)
+    }
+
+    deinit { arena.deallocate() }
+
+    // MARK: RowBinder (one row at a time: beginRow, the checker's binds, then keep or drop)
+
+    func beginRow() {
+        rowBase = tags.count
+        rowArena = arenaCount
+        tags.append(contentsOf: repeatElement(0, count: params))
+        nums.append(contentsOf: repeatElement(0, count: params))
+        lens.append(contentsOf: repeatElement(0, count: params))
+    }
+
+    /// Keeps the row begun, to be stored with this events.id (nil: SQLite picks one).
+    func keepRow(id: Int64?) {
+        ids.append(id ?? 0)
+        rows += 1
+    }
+
+    /// Forgets the row begun (rejected, or a duplicate).
+    func dropRow() {
+        tags.removeSubrange(rowBase...)
+        nums.removeSubrange(rowBase...)
+        lens.removeSubrange(rowBase...)
+        arenaCount = rowArena
+    }
+
+    func bindNull(_ i: Int32) { tags[rowBase + Int(i) - 1] = 0 }
+    func bindInt(_ i: Int32, _ v: Int64) { let s = rowBase + Int(i) - 1; tags[s] = 1; nums[s] = v }
+    func bindDouble(_ i: Int32, _ v: Double) { let s = rowBase + Int(i) - 1; tags[s] = 2; nums[s] = Int64(bitPattern: v.bitPattern) }
+    func bindText(_ i: Int32, _ p: UnsafeRawPointer, _ n: Int, stable: Bool) {
+        let s = rowBase + Int(i) - 1
+        if arenaCount + n > arenaCap {
+            var cap = arenaCap * 2
+            while arenaCount + n > cap { cap *= 2 }
+            let a = UnsafeMutableRawPointer.allocate(byteCount: cap, alignment: 8)
+            a.copyMemory(from: arena, byteCount: arenaCount)
+            arena.deallocate()
+            arena = a
+            arenaCap = cap
+        }
+        (arena + arenaCount).copyMemory(from: p, byteCount: n)
+        tags[s] = 3; nums[s] = Int64(arenaCount); lens[s] = Int32(n)
+        arenaCount += n
+    }
+
+    /// For a row held in the chunk (not yet in `events_i`): whether its event_id is these
+    /// bytes; nil when the id is not in the chunk.
+    func heldEventID(id: Int64, _ p: UnsafeRawPointer, _ n: Int) -> Bool? {
+        guard rows > 0, id >= ids[0], id <= ids[rows - 1] else { return nil }
+        var lo = 0, hi = rows
+        while lo < hi { let m = (lo + hi) / 2; if ids[m] < id { lo = m + 1 } else { hi = m } }
+        guard lo < rows, ids[lo] == id else { return nil }
+        let s = lo * params   // event_id is the first field
+        guard tags[s] == 3, Int(lens[s]) == n else { return false }
+        return memcmp(arena + Int(nums[s]), p, n) == 0
+    }
+
+    // MARK: writing
+
+    /// Interns the chunk's identifiers and inserts its rows; the chunk is empty afterwards.
+    func flush() throws {
+        guard rows > 0 else { return }
+        if cache.count >= cache.maxEntries { cache.clear() }
+        newEntries.removeAll(keepingCapacity: true)
+        for r in 0..<rows {
+            let base = r * params
+            for f in identParams {
+                let s = base + f
+                guard tags[s] == 3 else { continue }
+                let p = UnsafeRawPointer(arena + Int(nums[s])), n = Int(lens[s])
+                let h = EventKey.hash(p, n)
+                var e = cache.find(p, n, h)
+                if e < 0 {
+                    e = cache.insert(p, n, h, id: 0)
+                    newEntries.append(e)
+                }
+                tags[s] = 4; nums[s] = Int64(e)
+            }
+        }
+        // New identifiers in key order (SQLite's BINARY collation: bytes, then length).
+        cache.sortByBytes(&newEntries)
+        for e in newEntries {
+            let (p, n) = cache.bytes(e)
+            lookups += 1
+            lookup.reset()
+            lookup.bindText(1, p, n)
+            if try lookup.step() {
+                cache.setID(e, lookup.int(0))
+                lookup.reset()
+            } else {
+                lookup.reset()
+                add.reset()
+                add.bindText(1, p, n)
+                try add.execute()
+                cache.setID(e, db.lastInsertRowID)
+                added += 1
+            }
+        }
+        let st = insert
+        let pc = Int32(params)
+        for r in 0..<rows {
+            let base = r * params
+            for k in 0..<params {
+                let s = base + k, i = Int32(k + 1)
+                switch tags[s] {
+                case 1: st.bindInt(i, nums[s])
+                case 2: st.bindDouble(i, Double(bitPattern: UInt64(bitPattern: nums[s])))
+                case 3: st.bindText(i, arena + Int(nums[s]), Int(lens[s]))
+                case 4: st.bindInt(i, cache.id(Int32(nums[s])))
+                default: st.bindNull(i)
+                }
+            }
+            st.bindInt(pc + 1, runID)
+            if ids[r] != 0 { st.bindInt(pc + 2, ids[r]) } else { st.bindNull(pc + 2) }
+            try st.execute()
+        }
+        discard()
+    }
+
+    /// Empties the chunk without writing it (a rolled-back batch).
+    func discard() {
+        tags.removeAll(keepingCapacity: true)
+        nums.removeAll(keepingCapacity: true)
+        lens.removeAll(keepingCapacity: true)
+        ids.removeAll(keepingCapacity: true)
+        arenaCount = 0
+        rows = 0
+        rowBase = 0
+        rowArena = 0
+    }
+
+    /// Forgets the cached ids (after a rollback they may name rows that were never committed).
+    func forgetCache() { cache.clear() }
+}
+
+/// Identifier bytes → `idents.id`, open addressing over a byte arena, bounded (cleared when full).
+final class IdentCache {
+    let maxEntries: Int
+    private var slots: [Int32]
+    private var mask: Int
+    private var hashes: [Int64] = []
+    private var offs: [Int] = []
+    private var lens: [Int32] = []
+    private var ids: [Int64] = []
+    private var arena: UnsafeMutableRawPointer
+    private var arenaCount = 0
+    private var arenaCap: Int
+    var count: Int { ids.count }
+
+    init(maxEntries: Int) {
+        self.maxEntries = maxEntries
+        var cap = 1024
+        while cap < maxEntries * 2 { cap *= 2 }
+        slots = Array(repeating: -1, count: cap)
+        mask = cap - 1
+        arenaCap = 1 << 20
+        arena = .allocate(byteCount: arenaCap, alignment: 8)
+    }
+    deinit { arena.deallocate() }
+
+    func clear() {
+        for i in slots.indices { slots[i] = -1 }
+        hashes.removeAll(keepingCapacity: true); offs.removeAll(keepingCapacity: true)
+        lens.removeAll(keepingCapacity: true); ids.removeAll(keepingCapacity: true)
+        arenaCount = 0
+    }
+
+    @inline(__always) func find(_ p: UnsafeRawPointer, _ n: Int, _ h: Int64) -> Int32 {
+        var i = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let e = slots[i]
+            if e < 0 { return -1 }
+            let k = Int(e)
+            if hashes[k] == h && Int(lens[k]) == n && memcmp(arena + offs[k], p, n) == 0 { return e }
+            i = (i + 1) & mask
+        }
+    }
+
+    /// Adds an entry (the caller found it missing). The table holds up to `maxEntries` × 2
+    /// slots' half; past `maxEntries` a chunk may still add (one chunk's worth), so it grows.
+    func insert(_ p: UnsafeRawPointer, _ n: Int, _ h: Int64, id: Int64) -> Int32 {
+        if (ids.count + 1) * 2 > slots.count { grow() }
+        if arenaCount + n > arenaCap {
+            var cap = arenaCap * 2
+            while arenaCount + n > cap { cap *= 2 }
+            let a = UnsafeMutableRawPointer.allocate(byteCount: cap, alignment: 8)
+            a.copyMemory(from: arena, byteCount: arenaCount)
+            arena.deallocate()
+            arena = a
+            arenaCap = cap
+        }
+        (arena + arenaCount).copyMemory(from: p, byteCount: n)
+        let e = Int32(ids.count)
+        hashes.append(h); offs.append(arenaCount); lens.append(Int32(n)); ids.append(id)
+        arenaCount += n
+        place(e)
+        return e
+    }
+
+    private func place(_ e: Int32) {
+        var i = Int(truncatingIfNeeded: hashes[Int(e)]) & mask
+        while slots[i] >= 0 { i = (i + 1) & mask }
+        slots[i] = e
+    }
+
+    private func grow() {
+        slots = Array(repeating: -1, count: slots.count * 2)
+        mask = slots.count - 1
+        for e in 0..<ids.count { place(Int32(e)) }
+    }
+
+    @inline(__always) func id(_ e: Int32) -> Int64 { ids[Int(e)] }
+    func setID(_ e: Int32, _ id: Int64) { ids[Int(e)] = id }
+    func bytes(_ e: Int32) -> (UnsafeRawPointer, Int) { (UnsafeRawPointer(arena + offs[Int(e)]), Int(lens[Int(e)])) }
+
+    /// Sorts entry indexes by their bytes as SQLite's BINARY collation orders text.
+    func sortByBytes(_ es: inout [Int32]) {
+        let a = arena
+        es.sort { x, y in
+            let nx = Int(lens[Int(x)]), ny = Int(lens[Int(y)])
+            let c = memcmp(a + offs[Int(x)], a + offs[Int(y)], min(nx, ny))
+            return c != 0 ? c < 0 : nx < ny
+        }
+    }
+}

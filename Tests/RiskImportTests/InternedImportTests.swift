@@ -1,0 +1,92 @@
+import Foundation
+import XCTest
+@testable import RiskImport
+@testable import RiskStore
+
+/// Schema v14: the importer writes `events_i` and the `idents` dictionary directly, in chunks
+/// whose new identifiers are looked up and added in key order; `events` (the view) reads back
+/// exactly what the file said, whatever the chunk and cache sizes.
+final class InternedImportTests: ImportTestCase {
+    /// Rows with identifiers that repeat within and across chunks, the same string in two
+    /// columns (a device id that is also an IP, an account that is also a seller and a target),
+    /// absent values, non-ASCII, and duplicate deliveries of earlier rows.
+    func world(rows n: Int, seed: UInt64) -> (csv: String, expected: [[String]]) {
+        var rng = SplitMix(seed: seed)
+        var csv = header + "\n"
+        var expected: [[String]] = []
+        var lines: [String] = []
+        for i in 0..<n {
+            let acct = "acc-\(rng.next() % 40)"
+            let dev = rng.next() % 5 == 0 ? "" : (rng.next() % 7 == 0 ? "shared-x" : "dev-\(rng.next() % 60)")
+            let ip = rng.next() % 9 == 0 ? "shared-x" : "10.0.\(rng.next() % 4).\(rng.next() % 50)"
+            let item = rng.next() % 3 == 0 ? "" : "itém-\(rng.next() % 30)"
+            let seller = rng.next() % 4 == 0 ? "acc-\(rng.next() % 40)" : ""
+            let order = rng.next() % 2 == 0 ? "o-\(i)" : ""
+            let target = rng.next() % 6 == 0 ? "acc-\(rng.next() % 40)" : ""
+            // event_id,ts,account_id,type,device_id,ip,country,session_id,item_id,seller_id,order_id,quantity,amount,currency,coupon_id,payment_id,address_id,target_id,rating,status,text
+            let fields = ["e\(i)", "\(1_790_000_000_000 + i * 1000)", acct, "view", dev, ip, "TH", "s-\(i / 5)", item, seller, order,
+                          "", "", "", "", "", "", target, "", "", ""]
+            let line = fields.joined(separator: ",")
+            lines.append(line)
+            expected.append(fields)
+            // Re-deliveries: a recent row (same chunk) and an old one (an earlier chunk).
+            if i % 17 == 0 { lines.append(lines[lines.count - 1 - Int(rng.next() % UInt64(min(lines.count, 5)))]) }
+            if i % 29 == 0 && i > 200 { lines.append(lines[Int(rng.next() % 100)]) }
+        }
+        csv += lines.joined(separator: "\n") + "\n"
+        return (csv, expected)
+    }
+
+    func dump() throws -> [[String]] {
+        try rows("SELECT event_id, ts, account_id, type, device_id, ip, country, session_id, item_id, seller_id, order_id, quantity, amount, currency, coupon_id, payment_id, address_id, target_id, rating, status, text FROM events ORDER BY ts")
+            .map { $0.map { v in v.string ?? v.int.map(String.init) ?? "" } }
+    }
+
+    func testSmallChunksAndASmallCacheStoreWhatTheFileSaid() throws {
+        let w = world(rows: 1500, seed: 1701)
+        let s = try importPaths([write("events.csv", w.csv)]) {
+            $0.internChunkRows = 64
+            $0.internCacheEntries = 32   // cleared again and again
+            $0.batchRows = 500
+        }
+        XCTAssertEqual(s.stored, 1500)
+        XCTAssertGreaterThan(s.duplicate, 80)
+        XCTAssertEqual(try dump(), w.expected)
+        // Each distinct identifier once in the dictionary, shared by the columns that use it.
+        let cols = Schema.internedColumns.map { "SELECT \($0) AS v FROM events WHERE \($0) IS NOT NULL" }.joined(separator: " UNION ")
+        XCTAssertEqual(try one("SELECT count(*) FROM (\(cols))"), try one("SELECT count(*) FROM idents"))
+        XCTAssertEqual(try one("SELECT count(DISTINCT device_id) FROM events_i WHERE device_id IN (SELECT id FROM idents WHERE v = 'shared-x')"), .int(1))
+        XCTAssertEqual(try one("SELECT count(*) FROM events_i WHERE typeof(account_id) <> 'integer' OR typeof(device_id) NOT IN ('integer', 'null')"), .int(0))
+        // The view's strings are TEXT, as the v13 table's were.
+        XCTAssertEqual(try one("SELECT count(*) FROM events WHERE typeof(account_id) <> 'text' OR typeof(ip) <> 'text'"), .int(0))
+
+        // The same file again, with the default chunk: nothing new, the dictionary unchanged.
+        let before = try one("SELECT count(*) FROM idents")
+        let again = try importPaths([write("events-again.csv", w.csv)])
+        XCTAssertEqual(again.stored, 0)
+        XCTAssertEqual(try one("SELECT count(*) FROM idents"), before)
+        XCTAssertEqual(try dump(), w.expected)
+    }
+
+    func testWritesThroughTheViewAndTheTimelinePlan() throws {
+        let w = world(rows: 300, seed: 1702)
+        try importPaths([write("events.csv", w.csv)])
+        let s = try store()
+        // INSERT / UPDATE / DELETE through `events` (analysts' SQL): the triggers keep the dictionary.
+        try s.db.exec("INSERT INTO events(event_id, ts, account_id, type, device_id) VALUES ('hand-1', 5, 'brand-new', 'login', 'dev-1')")
+        XCTAssertEqual(try s.db.rows("SELECT account_id, device_id, ip FROM events WHERE event_id = 'hand-1'"), [[.text("brand-new"), .text("dev-1"), .null]])
+        try s.db.exec("UPDATE events SET ip = 'fresh-ip', account_id = 'acc-1' WHERE event_id = 'hand-1'")
+        XCTAssertEqual(try s.db.rows("SELECT account_id, ip FROM events WHERE event_id = 'hand-1'"), [[.text("acc-1"), .text("fresh-ip")]])
+        try s.db.exec("DELETE FROM events WHERE event_id = 'hand-1'")
+        XCTAssertEqual(try s.db.int("SELECT count(*) FROM events WHERE event_id = 'hand-1'"), 0)
+        XCTAssertEqual(try s.db.int("SELECT count(*) FROM events"), 300)
+        // An account's timeline starts from the dictionary, then the (account_id, ts) index.
+        let plan = try s.db.rows("EXPLAIN QUERY PLAN SELECT * FROM events WHERE account_id = 'acc-3' ORDER BY ts DESC LIMIT 50")
+            .map { $0.last?.string ?? "" }.joined(separator: "\n")
+        XCTAssertTrue(plan.contains("idx_events_account_ts (account_id=?)"), plan)
+        XCTAssertTrue(plan.contains("sqlite_autoindex_idents_1 (v=?)"), plan)
+        XCTAssertFalse(plan.contains("SCAN"), plan)
+        XCTAssertEqual(try s.db.int("SELECT count(*) FROM events WHERE account_id = 'acc-3'"),
+                       Int64(w.expected.filter { $0[2] == "acc-3" }.count))
+    }
+}
