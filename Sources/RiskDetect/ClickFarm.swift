@@ -28,6 +28,9 @@ public struct ClickFarmDetector: Detector {
     public var equipmentGroups = true
     public var maxDayBucket = 200
     public var maxIdentifierGroup = 400
+    /// Groups that are a few of the crowds of their jobs (a live show's audience) are not
+    /// reported (see `recruit`); off only to show what the test sets aside.
+    public var audienceTest = true
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
         guard t.count > 0 else { return [] }
@@ -270,7 +273,7 @@ public struct ClickFarmDetector: Detector {
         findings += recruits
         // An audience (a handful of fans inside crowds that gather without them) is no farm:
         // neither its core nor the accounts recruited to it are reported.
-        return audiences.isEmpty ? findings : findings.filter { !audiences.contains($0.group ?? "") }
+        return audiences.isEmpty || !audienceTest ? findings : findings.filter { !audiences.contains($0.group ?? "") }
     }
 
     /// Members who joined only some of a farm's jobs. Each job is a (target, window) bucket the
