@@ -25,7 +25,11 @@ public struct BrushingDetector: Detector {
         // Edges: (buyer, item) with the number of orders and reviews between them.
         var pairCount: [UInt64: Int32] = [:]
         var dealings: [Int32: [Int32]] = [:]       // each buyer's orders and reviews
-        for e in 0..<t.count where (t.kind[e] == .order || t.kind[e] == .review) && t.item[e] >= 0 && t.account[e] >= 0 {
+        // Limited drops are the scalper detector's: a crew racing a drop orders the same item
+        // again and again from shared addresses and cards — a ring's shape without its reviews —
+        // and the seller it "boosts" only ran a drop. Brushing boosts ordinary listings.
+        for e in 0..<t.count where (t.kind[e] == .order || t.kind[e] == .review) && t.item[e] >= 0 && t.account[e] >= 0
+            && (Int(t.item[e]) >= t.itemDropAt.count || t.itemDropAt[Int(t.item[e])] == Int64.min) {
             let key = UInt64(UInt32(t.account[e])) << 32 | UInt64(UInt32(t.item[e]))
             pairCount[key, default: 0] += 1
             dealings[t.account[e], default: []].append(Int32(e))

@@ -28,6 +28,9 @@ public struct ClickFarmDetector: Detector {
     public var equipmentGroups = true
     public var maxDayBucket = 200
     public var maxIdentifierGroup = 400
+    /// Groups that are a few of the crowds of their jobs (a live show's audience) are not
+    /// reported (see `recruit`); off only to show what the test sets aside.
+    public var audienceTest = true
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
         guard t.count > 0 else { return [] }
@@ -188,7 +191,7 @@ public struct ClickFarmDetector: Detector {
         }
         var findings: [Finding] = []
         var farmNo = 0
-        struct Farm { var members: Set<Int32>; var jobKeys: Set<UInt64>; var base: Double; var group: String; var jobs: Int }
+        struct Farm { var members: Set<Int32>; var jobKeys: Set<UInt64>; var base: Double; var group: String; var jobs: Int; var present: [UInt64: Int] }
         var farms: [Farm] = []
         for members in groups where members.count >= minGroup {
             // Actions the group performed together: buckets hit by 3+ members.
@@ -232,7 +235,9 @@ public struct ClickFarmDetector: Detector {
             guard jobTargets.count >= 3 else { continue }
             let base = 0.4 + 0.2 * Stat.ramp(Double(jobs), 3, 12) + 0.25 * devShare + 0.1 * Stat.ramp(Double(jobTargets.count), 3, 8)
                      + 0.05 * Stat.ramp(Double(members.count), 5, 15)
-            farms.append(Farm(members: Set(members), jobKeys: jobKeys, base: base, group: group, jobs: jobs))
+            var present: [UInt64: Int] = [:]
+            for k in jobKeys { present[k] = Set(together[k] ?? []).count }
+            farms.append(Farm(members: Set(members), jobKeys: jobKeys, base: base, group: group, jobs: jobs, present: present))
             for a in members {
                 let ps = partners[a] ?? []
                 // Its own life is mostly the group's work, or it shares a device with the group.
@@ -262,10 +267,13 @@ public struct ClickFarmDetector: Detector {
             }
         }
         try cancel.check()
-        findings += recruit(t, farms: farms.map { ($0.members, $0.jobKeys, $0.base, $0.group, $0.jobs) }, actions: keysOf,
+        let (recruits, audiences) = recruit(t, farms: farms.map { ($0.members, $0.jobKeys, $0.base, $0.group, $0.jobs, $0.present) }, actions: keysOf,
                             key: { e in Self.actionTarget(t, e, nItems: nItems).map { UInt64($0 * bins + (t.ts[e] - minTs) / window) } },
-                            windowMinutes: window / 60_000)
-        return findings
+                            windowMinutes: window / 60_000, bins: bins)
+        findings += recruits
+        // An audience (a handful of fans inside crowds that gather without them) is no farm:
+        // neither its core nor the accounts recruited to it are reported.
+        return audiences.isEmpty || !audienceTest ? findings : findings.filter { !audiences.contains($0.group ?? "") }
     }
 
     /// Members who joined only some of a farm's jobs. Each job is a (target, window) bucket the
@@ -275,9 +283,16 @@ public struct ClickFarmDetector: Detector {
     /// of accounts that could have. An account that shares a device with the farm's members
     /// is one of a few candidates rather than one of the whole store: its test is corrected
     /// for those few, and one or two jobs can be enough.
-    func recruit(_ t: EventTable, farms: [(members: Set<Int32>, jobKeys: Set<UInt64>, base: Double, group: String, jobs: Int)],
-                 actions: [Int32], key: (Int) -> UInt64?, windowMinutes: Int64) -> [Finding] {
-        guard !farms.isEmpty else { return [] }
+    ///
+    /// It also tells farms from audiences. A farm makes the crowd of its jobs: its members
+    /// (core and recruits) are most of the accounts acting on that target in that window. Fans
+    /// of a creator are a few of the hundreds arriving when a live show starts: their lockstep
+    /// is the show's, and the show's crowd is there without them. A group whose members are
+    /// fewer than half the crowd in most of its jobs (median over jobs), or that keeps fewer
+    /// than three such jobs of its own on three targets, is returned as an audience.
+    func recruit(_ t: EventTable, farms: [(members: Set<Int32>, jobKeys: Set<UInt64>, base: Double, group: String, jobs: Int, present: [UInt64: Int])],
+                 actions: [Int32], key: (Int) -> UInt64?, windowMinutes: Int64, bins: Int64) -> ([Finding], Set<String>) {
+        guard !farms.isEmpty else { return ([], []) }
         var jobFarm: [UInt64: Int] = [:]
         for (g, f) in farms.enumerated() { for k in f.jobKeys { jobFarm[k] = g } }
         var crowd: [UInt64: Set<Int32>] = [:]
@@ -291,7 +306,7 @@ public struct ClickFarmDetector: Detector {
         }
         var active = 0, total = 0
         for n in actions where n > 0 { active += 1; total += Int(n) }
-        guard active > 0 else { return [] }
+        guard active > 0 else { return ([], []) }
         let mean = Double(total) / Double(active)
         var chance = [Double](repeating: 0, count: farms.count)   // expected hits of an average account
         for (g, f) in farms.enumerated() { chance[g] = f.jobKeys.reduce(0.0) { $0 + Double(crowd[$1]?.count ?? 0) } / Double(active) }
@@ -307,6 +322,7 @@ public struct ClickFarmDetector: Detector {
             for g in gs where !farms[g].members.contains(t.account[e]) { linked[g].insert(t.account[e]) }
         }
         var out: [Finding] = []
+        var recruited = [Set<Int32>](repeating: [], count: farms.count)
         for (k, evs) in hits.sorted(by: { $0.key < $1.key }) {
             let a = Int32(truncatingIfNeeded: k >> 32), g = Int(k & 0xFFFF_FFFF)
             var keys = Set<UInt64>(), targets = Set<Int64>()
@@ -325,8 +341,26 @@ public struct ClickFarmDetector: Detector {
             out.append(Finding(account: a, detector: name, riskType: .clickFarm, strength: strength, reason: why,
                                events: evs.prefix(200).map { t.rowid[$0] }, linked: f.members.sorted().prefix(100).map { t.accountID($0) },
                                group: f.group))
+            recruited[g].insert(a)
         }
-        return out
+        var audiences = Set<String>()
+        for (g, f) in farms.enumerated() {
+            var shares: [Double] = []
+            var own = 0
+            var ownTargets = Set<UInt64>()
+            for k in f.jobKeys.sorted() {
+                let others = crowd[k] ?? []
+                let mine = (f.present[k] ?? 0) + others.filter { recruited[g].contains($0) }.count
+                let share = Double(mine) / Double(max(1, (f.present[k] ?? 0) + others.count))
+                shares.append(share)
+                if share >= 0.5 { own += 1; ownTargets.insert(k / UInt64(bins)) }
+            }
+            let median = Significance.quantile(shares, 0.5) ?? 0
+            let isAudience = median < 0.5 || own < 3 || ownTargets.count < 3
+            debugLog?("farm \(f.group) (\(windowMinutes) min): \(f.members.count)+\(recruited[g].count) members, share of its jobs' crowds median \(String(format: "%.2f", median)), own jobs \(own) on \(ownTargets.count) targets\(isAudience ? ": an audience, not a farm" : "")")
+            if isAudience { audiences.insert(f.group) }
+        }
+        return (out, audiences)
     }
 
     /// What an event acts on: an item (view) or an account (follow, profile view, live view),
