@@ -19,6 +19,11 @@ import Foundation
 /// when they are unusual for this account (a Poisson tail against its own order rate outside
 /// the sequence), and "high value" when above both the store's 90th percentile (or twice the
 /// account's median) and the account's own 90th percentile.
+///
+/// A change of hands need not show a new device or a login: a hijacked session carries the
+/// owner's own fingerprint, so the first event from a network (address block) the account
+/// never used is an anchor too; and an intruder may wait, so the sequence also holds, for 3
+/// days, what the entering device or new networks did (docs/detection.md).
 public struct TakeoverDetector: Detector {
     public let name = "ato"
     public var minAgeDays = 30.0
