@@ -19,6 +19,11 @@ import Foundation
 /// when they are unusual for this account (a Poisson tail against its own order rate outside
 /// the sequence), and "high value" when above both the store's 90th percentile (or twice the
 /// account's median) and the account's own 90th percentile.
+///
+/// A change of hands need not show a new device or a login: a hijacked session carries the
+/// owner's own fingerprint, so the first event from a network (address block) the account
+/// never used is an anchor too; and an intruder may wait, so the sequence also holds, for 3
+/// days, what the entering device or new networks did (docs/detection.md).
 public struct TakeoverDetector: Detector {
     public let name = "ato"
     public var minAgeDays = 30.0
@@ -40,6 +45,8 @@ public struct TakeoverDetector: Detector {
         var resetByOwner = false          // every reset in the sequence came from a device the account used before
         var ordersUnusual = false, ordersRare = false   // orders beyond the account's own rate: tail < 5 %, < 0.1 %
         var newNetwork = false            // the new device's address block (/24, /48) is one the owner's own life never used
+        var netAnchor = false             // anchored on a session from a network new to the account (any device, login or not)
+        var anchorLogin = false           // the anchor event is a login
         var device: Int32 = -1, country: Int32 = -1
         var evidence: [Int64] = []
 
@@ -143,7 +150,7 @@ public struct TakeoverDetector: Detector {
             debugLog("ato: anchors \(seqs.count) bar \(String(format: "%.2f", bar)) weights " + zip(names, weight).map { "\($0)=\(String(format: "%.2f", $1))" }.joined(separator: " "))
             for s in seqs {
                 let sur = zip(s.steps, weight).reduce(0.0) { $0 + ($1.0 ? $1.1 : 0) }
-                debugLog("ato seq: \(t.accountID(s.account)) at \(s.at) age \(Int(s.age)) surprise \(String(format: "%.2f", sur)) joint \(String(format: "%.2f", joint.surprise(s.mask))) orders \(s.orders) resetByOwner \(s.resetByOwner) steps " + zip(names, s.steps).filter { $0.1 }.map(\.0).joined(separator: ","))
+                debugLog("ato seq: \(t.accountID(s.account)) at \(s.at) age \(Int(s.age)) surprise \(String(format: "%.2f", sur)) joint \(String(format: "%.2f", joint.surprise(s.mask))) orders \(s.orders) resetByOwner \(s.resetByOwner) net \(s.netAnchor) steps " + zip(names, s.steps).filter { $0.1 }.map(\.0).joined(separator: ","))
             }
         }
         var best: [Int32: (Double, Sequence)] = [:]
@@ -160,6 +167,9 @@ public struct TakeoverDetector: Detector {
             if s.newDevice || s.foreignDevice {
                 steps.append(!s.newDevice ? "login from a device the account used at no other time"
                              : s.foreignDevice ? "login from a never-seen device, used at no other time" : "login from a never-seen device")
+            }
+            if s.netAnchor && !s.newDevice && !s.foreignDevice && !s.reset && s.fails == 0 {
+                steps.append(s.anchorLogin ? "a login on a network new to the account" : "a session with no login, on a network new to the account")
             }
             if s.newNetwork { steps.append("from an address block the owner never used") }
             if s.newCountry && s.country >= 0 { steps.append("in a new country (\(t.countries.string(s.country)))") }
@@ -185,7 +195,7 @@ public struct TakeoverDetector: Detector {
         var surprise = sum
         // Without a change of hands (a new or foreign device, or a reset) nothing else counts.
         // A reset from the owner's own device is the owner.
-        guard s.newDevice || (s.reset && !s.resetByOwner) || s.foreignDevice else { return nil }
+        guard s.newDevice || (s.reset && !s.resetByOwner) || s.foreignDevice || (s.netAnchor && s.newNetwork) else { return nil }
         // A change of behaviour is what makes it a takeover rather than a trip or a new phone.
         guard s.newAddress || s.newPayment || s.orders > 0 || s.fails >= 1 || s.reset || s.ownerBack else { return nil }
         if s.age < minAgeDays { surprise *= 0.6 }
@@ -200,13 +210,20 @@ public struct TakeoverDetector: Detector {
         let list = Array(t.events(of: a))
         guard list.count >= 2 else { return [] }
         var firstDevice: [Int32: Int64] = [:], lastDevice: [Int32: Int64] = [:], firstCountry: [Int32: Int64] = [:]
+        var firstBlock: [Int32: Int64] = [:], lastBlock: [Int32: Int64] = [:]
+        func block(_ e: Int) -> Int32 { t.ip[e] >= 0 ? ipBlock[Int(t.ip[e])] : -1 }
         for e32 in list {
             let e = Int(e32)
+            let b = block(e)
+            if b >= 0 { if firstBlock[b] == nil { firstBlock[b] = t.ts[e] }; lastBlock[b] = t.ts[e] }
             if t.device[e] >= 0 && firstDevice[t.device[e]] == nil { firstDevice[t.device[e]] = t.ts[e] }
             if t.device[e] >= 0 { lastDevice[t.device[e]] = t.ts[e] }
             if t.country[e] >= 0 && firstCountry[t.country[e]] == nil { firstCountry[t.country[e]] = t.ts[e] }
         }
         let hour: Int64 = 3_600_000
+        // An intruder may wait: the spree can come hours to days after the entry, from the
+        // device or network that entered. Their later events (up to 3 days) belong to the sequence.
+        let window = 72 * hour
         var anchorIdx: [Int] = []
         var lastAnchor: Int64? = nil
         for (k, e32) in list.enumerated() {
@@ -227,7 +244,14 @@ public struct TakeoverDetector: Detector {
             let isNewDeviceLogin = d >= 0
                 && ((t.kind[e] == .login && !t.failed[e] && first >= t.ts[e] - 2 * hour) || (t.kind[e] != .login && first == t.ts[e] && vanishes))
                 && (firstDevice.values.contains { $0 < t.ts[e] - 2 * hour } || vanishes)
-            guard isReset || isNewDeviceLogin else { continue }
+            // A session from a network the account never used before and uses at no time after
+            // the next 3 days, on an account with a history elsewhere: a stolen session (a
+            // hijacked cookie carries the owner's own device fingerprint and needs no login),
+            // or a trip. What follows decides which.
+            let b = block(e)
+            let isNetAnchor = b >= 0 && firstBlock[b] == t.ts[e] && (lastBlock[b] ?? Int64.max) <= t.ts[e] + window
+                && firstBlock.values.contains { $0 < t.ts[e] - 2 * hour }
+            guard isReset || isNewDeviceLogin || isNetAnchor else { continue }
             // One anchor per 2 hours: a reset and the login after it are one sequence.
             if let l = lastAnchor, t.ts[e] - l < 2 * 3_600_000 && !isReset { continue }
             anchorIdx.append(k)
@@ -238,6 +262,9 @@ public struct TakeoverDetector: Detector {
             let r = Int(list[k]), tr = t.ts[r]
             var s = Sequence(account: Int32(a), at: tr, age: t.ageDays(a, at: tr) ?? 0)
             s.reset = t.kind[r] == .passwordReset
+            let anchorBlock = block(r)
+            s.netAnchor = anchorBlock >= 0 && firstBlock[anchorBlock] == tr
+            s.anchorLogin = t.kind[r] == .login
             var resetDevices: [Int32] = s.reset ? [t.device[r]] : []
             s.evidence = [t.rowid[r]]
             var firstIdx = k
@@ -256,6 +283,8 @@ public struct TakeoverDetector: Detector {
             if t.homeCountry[a] >= 0 { knownCountries.insert(t.homeCountry[a]) }
             for (d, first) in firstDevice where first < seqStart { knownDevices.insert(d) }
             for (c, first) in firstCountry where first < seqStart { knownCountries.insert(c) }
+            var preBlocks = Set<Int32>()
+            for (b, first) in firstBlock where first < seqStart { preBlocks.insert(b) }
             // The device that took over: the anchor's, or the first unknown one logging in within 2 hours.
             var loginDev = t.device[r], loginCountry = t.country[r]
             var m = k
@@ -270,14 +299,23 @@ public struct TakeoverDetector: Detector {
             }
             // The owner's own life: everything before the sequence, and after the next 24 hours
             // whatever was not done from the device that took over (an intruder may come back).
+            // The intruder's later footprint: within 3 days, the events from the device that took
+            // over (when new to the account) or from networks the account had not used before.
+            let loginKnown = knownDevices.contains(loginDev)
+            func footprint(_ e: Int) -> Bool {
+                t.ts[e] <= seqEnd || (!loginKnown && t.device[e] == loginDev)
+                    || (block(e) >= 0 && !preBlocks.contains(block(e)) && (s.netAnchor || t.device[e] == loginDev))
+            }
+            let footEnd = tr + window
             var laterOwn = 0, laterThere = 0
             var ownBlocks = Set<Int32>()
             var ownAmounts: [Double] = []
             var ownOrders = 0
             for (p, e32) in list.enumerated() where p < firstIdx || t.ts[Int(e32)] > seqEnd {
                 let e = Int(e32)
+                if p >= firstIdx && t.ts[e] <= footEnd && footprint(e) { continue }
                 if p >= firstIdx && t.device[e] >= 0 {
-                    if t.device[e] == loginDev { laterThere += 1; continue }
+                    if t.device[e] == loginDev && !(s.netAnchor && loginKnown) { laterThere += 1; continue }
                     laterOwn += 1
                 }
                 if t.address[e] >= 0 { knownAddresses.insert(t.address[e]) }
@@ -290,15 +328,19 @@ public struct TakeoverDetector: Detector {
             }
             let typical = ownAmounts.isEmpty ? 0 : Stat.median(ownAmounts)
             let ownHigh = ownAmounts.count >= 3 ? Significance.quantile(ownAmounts, 0.9)! : 0
-            // What happened in the 24 hours from the anchor (the anchor itself included).
+            // What happened in the 24 hours from the anchor (the anchor itself included), and
+            // what the intruder's footprint did in the 3 days.
             m = k
-            while m < list.count && t.ts[Int(list[m])] <= seqEnd {
+            var lastOrderAt = tr
+            while m < list.count && t.ts[Int(list[m])] <= footEnd {
                 let e = Int(list[m])
+                if !footprint(e) { m += 1; continue }
+                if t.kind[e] == .order { lastOrderAt = t.ts[e] }
                 switch t.kind[e] {
                 case .addressChange:
                     if t.address[e] >= 0 && !knownAddresses.contains(t.address[e]) { s.newAddress = true; s.evidence.append(t.rowid[e]) }
-                case .payment:
-                    if t.payment[e] >= 0 && !knownPayments.isEmpty && !knownPayments.contains(t.payment[e]) { s.newPayment = true }
+                case .payment, .other:
+                    if t.payment[e] >= 0 && !knownPayments.isEmpty && !knownPayments.contains(t.payment[e]) { s.newPayment = true; s.evidence.append(t.rowid[e]) }
                 case .order:
                     s.orders += 1
                     if m > k { s.evidence.append(t.rowid[e]) }
@@ -340,13 +382,16 @@ public struct TakeoverDetector: Detector {
                     q += 1
                 }
                 s.newNetwork = !seqBlocks.isEmpty && seqBlocks.isDisjoint(with: ownBlocks)
+            } else if s.netAnchor && !ownBlocks.isEmpty {
+                s.newNetwork = !ownBlocks.contains(anchorBlock)
             }
             // Orders against the account's own rate outside the sequence (one pseudo-order per
             // pseudo-day, so an account with no history is not certain to never order).
             if s.orders > 0 {
                 let first = t.ts[Int(list.first!)], last = t.ts[Int(list.last!)]
                 let outsideDays = max(0, Double(last - first - (seqEnd - seqStart)) / Double(24 * hour))
-                let lambda = (Double(ownOrders) + 1) / (outsideDays + 1)
+                let days = min(3, max(1, (Double(lastOrderAt - tr) / Double(24 * hour)).rounded(.up)))
+                let lambda = days * (Double(ownOrders) + 1) / (outsideDays + 1)
                 let tail = Significance.logPoissonTail(s.orders, lambda)
                 s.ordersUnusual = tail < log(0.05)
                 s.ordersRare = tail < log(0.001)
