@@ -121,6 +121,22 @@ public struct IdentityDetector: Detector {
                                         identifiers: ids, group: group))
             }
         }
+        try cancel.check()
+        // Rings linked by anything they share (IP, block, code too), judged by the joint rarity
+        // of their signs (DealRings.swift); members this pass already reported as deal-hunters keep that.
+        let reported = Set(findings.filter { $0.riskType == RiskType.dealHunter.rawValue }.map(\.account))
+        for (r, ring) in try DealRings(maxSharing: maxSharing).find(t, incentive: incentive, newUser: newUser, cancel: cancel).enumerated() {
+            let k = ring.members.count
+            let strength = min(0.95, 0.55 + 0.3 * Stat.ramp(ring.surprise, 0, 6) + 0.1 * Stat.ramp(Double(k), 3, 8))
+            let signs = ring.signs.map { "\($0.1) \($0.0)" }.joined(separator: ", ")
+            let kinds = Set(ring.shared.map(\.kind)).sorted().joined(separator: "/")
+            for a in ring.members where !reported.contains(a) {
+                let why = "one of \(k) new-user incentive takers linked by shared \(kinds): \(signs) (chance 1 in 10^\(Int(ring.surprise.rounded())) beyond the rings tested)"
+                findings.append(Finding(account: a, detector: name, riskType: .dealHunter, strength: strength, reason: why,
+                                        events: ring.events[a] ?? [], linked: ring.members.filter { $0 != a }.map { t.accountID($0) }.sorted().prefix(100).map { $0 },
+                                        identifiers: ring.shared, group: "dealring-\(r + 1)"))
+            }
+        }
         return findings
     }
 
