@@ -9,8 +9,9 @@ import Foundation
 /// - **Takers**: accounts with an incentive event (a new-user coupon at any age, or any
 ///   coupon in the account's first 7 days — `IdentityDetector`'s incentive).
 /// - **Links** between takers only (an ordinary buyer on the same block links nothing): an
-///   identifier used by ≤ `maxSharing` accounts of the whole store, an address block with
-///   ≤ `maxSharing` takers, a code (not a new-user coupon) used by ≤ `maxSharing` accounts.
+///   device, card or address used by ≤ `maxSharing` accounts of the whole store, an IP or
+///   address block with ≤ `maxSharing` takers (a campus or carrier network holds many other
+///   people), a code (not a new-user coupon) used by ≤ `maxSharing` accounts.
 /// - **Signs**, per member, each a binomial tail at its base rate among all takers: shares a
 ///   device or card with another taker; shares a delivery address with one; shares a rare
 ///   code with one; a new-user coupon on an account older than 30 days (bought or revived
@@ -72,11 +73,6 @@ struct DealRings {
             if t.kind[e] == .order { ordersOf[Int(a)] += 1; if t.coupon[e] >= 0 { couponOrders[Int(a)] += 1 } }
         }
         try cancel.check()
-        // IPs: shared by ≤ maxSharing accounts of the store (takers were collected above, so count all).
-        var ipAccounts: [Int32: Set<Int32>] = [:]
-        for e in 0..<t.count where t.account[e] >= 0 && t.ip[e] >= 0 {
-            if users[key(3, t.ip[e])] != nil { ipAccounts[t.ip[e], default: []].insert(t.account[e]) }
-        }
         // Links among takers.
         var ds = DisjointSet(na)
         var sharesEquip = [Bool](repeating: false, count: na), sharesAddr = [Bool](repeating: false, count: na)
@@ -97,15 +93,14 @@ struct DealRings {
         }
         for (k, owners) in users.sorted(by: { $0.key < $1.key }) {
             let kind = Int(k >> 32), v = Int32(truncatingIfNeeded: k & 0xFFFF_FFFF)
-            let all = kind == 3 ? (ipAccounts[v] ?? owners) : owners
-            guard all.count <= maxSharing else { continue }
+            guard owners.count <= maxSharing else { continue }
             link(owners.filter { isTaker[Int($0)] }.sorted(), kind, v)
         }
         for (c, owners) in codeUsers.sorted(by: { $0.key < $1.key }) where !newUser.contains(c) && owners.count <= maxSharing {
             link(owners.filter { isTaker[Int($0)] }.sorted(), 5, c)
         }
         var blockTakers: [Int32: Set<Int32>] = [:]
-        for (ip, accs) in ipAccounts { for a in accs where isTaker[Int(a)] { blockTakers[ipBlock[Int(ip)], default: []].insert(a) } }
+        for (k, accs) in users where k >> 32 == 3 { blockTakers[ipBlock[Int(k & 0xFFFF_FFFF)], default: []].formUnion(accs) }
         for (b, owners) in blockTakers.sorted(by: { $0.key < $1.key }) where owners.count <= maxSharing {
             link(owners.sorted(), 4, b)
         }

@@ -142,13 +142,25 @@ public struct IdentityDetector: Detector {
 
     /// Coupons taken mostly on an account's first days: a new-user incentive. Behavioural,
     /// not by name: at least 10 redemptions, 70% of them within 7 days of the account's start.
+    /// Or, judged against the store: a coupon taken in the first week far more often than the
+    /// store's redemptions are (binomial surprise ≥ 2 after correcting for the coupons tested,
+    /// lift ≥ 3) — a welcome code that bought or revived old accounts also redeem.
     func newUserCoupons(_ t: EventTable) -> Set<Int32> {
         var total: [Int32: Int] = [:], early: [Int32: Int] = [:]
         for e in 0..<t.count where t.kind[e] == .couponRedeem && t.coupon[e] >= 0 && t.account[e] >= 0 {
             total[t.coupon[e], default: 0] += 1
             if let age = t.ageDays(Int(t.account[e]), at: t.ts[e]), age <= 7 { early[t.coupon[e], default: 0] += 1 }
         }
-        return Set(total.filter { $0.value >= 10 && Double(early[$0.key] ?? 0) >= 0.7 * Double($0.value) }.keys)
+        let all = total.values.reduce(0, +), allEarly = early.values.reduce(0, +)
+        let base = Significance.shrunkRate(hits: allEarly, of: all, prior: 0.5, weight: 2)
+        let tested = log10(Double(max(1, total.values.filter { $0 >= 10 }.count)))
+        return Set(total.filter { c, n in
+            guard n >= 10 else { return false }
+            let k = early[c] ?? 0
+            if Double(k) >= 0.7 * Double(n) { return true }
+            let surprise = Significance.surprise(Significance.logBinomialTail(k, n, base)) - tested
+            return surprise >= 2 && Double(k) / Double(n) >= 3 * base
+        }.keys)
     }
 
     /// Coupon events (redemptions, orders with a coupon) in an account's first 7 days, and the
