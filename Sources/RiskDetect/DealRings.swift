@@ -20,14 +20,16 @@ import Foundation
 ///   Sharing an IP or block is a link, never a sign: students on a campus network share
 ///   one and open accounts in the same days.
 /// - **Decision**: the signs' surprises add up (taken as independent) and must beat
-///   log10(rings tested) + 1; at least two members must show a sign of sharing equipment,
-///   an address or a code, or the aged-account sign (timing and thinness alone are a
-///   campus's first week).
+///   log10(rings tested) + 1, and the signs of sharing (equipment, address, code) and of old
+///   accounts must reach log10(rings tested) on their own — timing and thinness alone are a
+///   campus's first week. Only members showing one of those signs themselves are reported
+///   (at least two): a ring's block also holds ordinary newcomers.
 struct DealRings {
     var maxSharing = 40
 
     struct Ring {
         var members: [Int32]
+        var size: Int
         var surprise: Double
         var signs: [(String, Int)]
         var shared: [(kind: String, value: String)]
@@ -157,8 +159,15 @@ struct DealRings {
                 ("ordered only with coupons", thinN, s(thinN, pThin)),
                 ("signed up within 6 h of another member", closeN, s(closeN, pCloseMember)),
             ]
+            // The signs of sharing and of old accounts must pass on their own (Bonferroni bar);
+            // timing and thinness add to them.
+            let structuralSurprise = parts.prefix(4).reduce(0) { $0 + $1.2 }
             let surprise = parts.reduce(0) { $0 + $1.2 } - bar
-            guard surprise >= 0 else { continue }
+            guard surprise >= 0, structuralSurprise >= bar - 1 else { continue }
+            // Reported: the members that show a sign of sharing or an old account themselves (a
+            // ring's block also holds ordinary newcomers, who are linked but show none).
+            let shown = members.filter { sharesEquip[Int($0)] || sharesAddr[Int($0)] || sharesCode[Int($0)] || agedWelcome[Int($0)] }
+            guard shown.count >= 2 else { continue }
             var shared: [(kind: String, value: String)] = []
             var seen = Set<UInt64>()
             let names = ["device", "payment", "address", "ip", "ip_block", "coupon"]
@@ -177,7 +186,7 @@ struct DealRings {
                     shared.append((names[kind], value))
                 }
             }
-            rings.append(Ring(members: members, surprise: surprise, signs: parts.filter { $0.1 > 0 }.map { ($0.0, $0.1) },
+            rings.append(Ring(members: shown, size: k, surprise: surprise, signs: parts.filter { $0.1 > 0 }.map { ($0.0, $0.1) },
                               shared: shared, events: Dictionary(uniqueKeysWithValues: members.map { ($0, incentiveEvents[$0] ?? []) })))
         }
         return rings

@@ -126,8 +126,8 @@ public struct IdentityDetector: Detector {
         // of their signs (DealRings.swift); members this pass already reported as deal-hunters keep that.
         let reported = Set(findings.filter { $0.riskType == RiskType.dealHunter.rawValue }.map(\.account))
         for (r, ring) in try DealRings(maxSharing: maxSharing).find(t, incentive: incentive, newUser: newUser, cancel: cancel).enumerated() {
-            let k = ring.members.count
-            let strength = min(0.95, 0.55 + 0.3 * Stat.ramp(ring.surprise, 0, 6) + 0.1 * Stat.ramp(Double(k), 3, 8))
+            let k = ring.size
+            let strength = min(0.95, 0.5 + 0.3 * Stat.ramp(ring.surprise, 0, 6) + 0.15 * Stat.ramp(Double(ring.members.count), 2, 8))
             let signs = ring.signs.map { "\($0.1) \($0.0)" }.joined(separator: ", ")
             let kinds = Set(ring.shared.map(\.kind)).sorted().joined(separator: "/")
             for a in ring.members where !reported.contains(a) {
