@@ -56,25 +56,36 @@ struct DealRings {
         // Identifiers of every account (to count sharing over the whole store), kinds:
         // 0 device, 1 payment, 2 address, 3 ip, 4 block, 5 rare code.
         var blockIDs: [String: Int32] = [:]
-        var ipBlock = [Int32](repeating: -1, count: t.ips.count)
-        for i in 0..<t.ips.count {
-            let b = ScalperDetector.block(t.ips.string(Int32(i)))
-            if let id = blockIDs[b] { ipBlock[i] = id } else { ipBlock[i] = Int32(blockIDs.count); blockIDs[b] = ipBlock[i] }
-        }
         @inline(__always) func key(_ kind: Int, _ v: Int32) -> UInt64 { UInt64(kind) << 32 | UInt64(UInt32(v)) }
-        var users: [UInt64: Set<Int32>] = [:]         // identifier → accounts (all, kinds 0–3, 5)
-        var codeUsers: [Int32: Set<Int32>] = [:]
+        // Distinct accounts per identifier (arrays, one pass over each account's events), and
+        // the takers on each: device, payment, address, code counted over the whole store; IPs
+        // only among takers.
+        let nd = t.devices.count, np = t.payments.count, nad = t.addresses.count, nc = t.coupons.count
+        let offsets = [0, nd, nd + np, nd + np + nad + nc, 0, nd + np + nad]   // by kind; 3 = ip, 5 = code
+        var count = [Int32](repeating: 0, count: nd + np + nad + nc + t.ips.count)
+        var last = [Int32](repeating: -1, count: count.count)
+        var takerLists: [UInt64: [Int32]] = [:]
         var ordersOf = [Int](repeating: 0, count: na), couponOrders = [Int](repeating: 0, count: na)
-        for e in 0..<t.count where t.account[e] >= 0 {
-            let a = t.account[e]
-            if t.device[e] >= 0 { users[key(0, t.device[e]), default: []].insert(a) }
-            if t.payment[e] >= 0 { users[key(1, t.payment[e]), default: []].insert(a) }
-            if t.address[e] >= 0 { users[key(2, t.address[e]), default: []].insert(a) }
-            if t.ip[e] >= 0 && isTaker[Int(a)] { users[key(3, t.ip[e]), default: []].insert(a) }
-            if t.coupon[e] >= 0 && (t.kind[e] == .order || t.kind[e] == .couponRedeem) { codeUsers[t.coupon[e], default: []].insert(a) }
-            if t.kind[e] == .order { ordersOf[Int(a)] += 1; if t.coupon[e] >= 0 { couponOrders[Int(a)] += 1 } }
+        for a in 0..<na {
+            let a32 = Int32(a), tk = isTaker[a]
+            @inline(__always) func note(_ kind: Int, _ v: Int32) {
+                let slot = offsets[kind] + Int(v)
+                guard last[slot] != a32 else { return }
+                last[slot] = a32
+                count[slot] += 1
+                if tk { takerLists[key(kind, v), default: []].append(a32) }
+            }
+            for e32 in t.events(of: a) {
+                let e = Int(e32)
+                if t.device[e] >= 0 { note(0, t.device[e]) }
+                if t.payment[e] >= 0 { note(1, t.payment[e]) }
+                if t.address[e] >= 0 { note(2, t.address[e]) }
+                if tk && t.ip[e] >= 0 { note(3, t.ip[e]) }
+                if t.coupon[e] >= 0 && (t.kind[e] == .order || t.kind[e] == .couponRedeem) { note(5, t.coupon[e]) }
+                if t.kind[e] == .order { ordersOf[a] += 1; if t.coupon[e] >= 0 { couponOrders[a] += 1 } }
+            }
+            if a & 0x3FFF == 0 { try cancel.check() }
         }
-        try cancel.check()
         // Links among takers.
         var ds = DisjointSet(na)
         var sharesEquip = [Bool](repeating: false, count: na), sharesAddr = [Bool](repeating: false, count: na)
@@ -93,18 +104,24 @@ struct DealRings {
                 }
             }
         }
-        for (k, owners) in users.sorted(by: { $0.key < $1.key }) {
+        var blockTakers: [Int32: [Int32]] = [:]
+        for (k, owners) in takerLists.sorted(by: { $0.key < $1.key }) where owners.count >= 2 || k >> 32 == 3 {
             let kind = Int(k >> 32), v = Int32(truncatingIfNeeded: k & 0xFFFF_FFFF)
-            guard owners.count <= maxSharing else { continue }
-            link(owners.filter { isTaker[Int($0)] }.sorted(), kind, v)
+            if kind == 3 {
+                let b = ScalperDetector.block(t.ips.string(v))
+                let id: Int32
+                if let x = blockIDs[b] { id = x } else { id = Int32(blockIDs.count); blockIDs[b] = id }
+                blockTakers[id, default: []] += owners
+                guard owners.count <= maxSharing else { continue }
+            } else {
+                guard Int(count[offsets[kind] + Int(v)]) <= maxSharing else { continue }
+                if kind == 5 && newUser.contains(v) { continue }
+            }
+            link(owners, kind, v)
         }
-        for (c, owners) in codeUsers.sorted(by: { $0.key < $1.key }) where !newUser.contains(c) && owners.count <= maxSharing {
-            link(owners.filter { isTaker[Int($0)] }.sorted(), 5, c)
-        }
-        var blockTakers: [Int32: Set<Int32>] = [:]
-        for (k, accs) in users where k >> 32 == 3 { blockTakers[ipBlock[Int(k & 0xFFFF_FFFF)], default: []].formUnion(accs) }
-        for (b, owners) in blockTakers.sorted(by: { $0.key < $1.key }) where owners.count <= maxSharing {
-            link(owners.sorted(), 4, b)
+        for (b, owners) in blockTakers.sorted(by: { $0.key < $1.key }) {
+            let o = Array(Set(owners)).sorted()
+            if o.count <= maxSharing { link(o, 4, b) }
         }
         try cancel.check()
 
