@@ -121,18 +121,46 @@ public struct IdentityDetector: Detector {
                                         identifiers: ids, group: group))
             }
         }
+        try cancel.check()
+        // Rings linked by anything they share (IP, block, code too), judged by the joint rarity
+        // of their signs (DealRings.swift); members this pass already reported as deal-hunters keep that.
+        let reported = Set(findings.filter { $0.riskType == RiskType.dealHunter.rawValue }.map(\.account))
+        for (r, ring) in try DealRings(maxSharing: maxSharing).find(t, incentive: incentive, newUser: newUser, cancel: cancel).enumerated() {
+            let k = ring.size
+            let strength = min(0.95, 0.5 + 0.3 * Stat.ramp(ring.surprise, 0, 6) + 0.15 * Stat.ramp(Double(ring.members.count), 2, 8))
+            let signs = ring.signs.map { "\($0.1) \($0.0)" }.joined(separator: ", ")
+            let kinds = Set(ring.shared.map(\.kind)).sorted().joined(separator: "/")
+            for a in ring.members where !reported.contains(a) {
+                let why = "one of \(k) new-user incentive takers linked by shared \(kinds): \(signs) (chance 1 in 10^\(Int(ring.surprise.rounded())) beyond the rings tested)"
+                findings.append(Finding(account: a, detector: name, riskType: .dealHunter, strength: strength, reason: why,
+                                        events: ring.events[a] ?? [], linked: ring.members.filter { $0 != a }.map { t.accountID($0) }.sorted().prefix(100).map { $0 },
+                                        identifiers: ring.shared, group: "dealring-\(r + 1)"))
+            }
+        }
         return findings
     }
 
     /// Coupons taken mostly on an account's first days: a new-user incentive. Behavioural,
     /// not by name: at least 10 redemptions, 70% of them within 7 days of the account's start.
+    /// Or, judged against the store: a coupon taken in the first week far more often than the
+    /// store's redemptions are (binomial surprise ≥ 2 after correcting for the coupons tested,
+    /// lift ≥ 3) — a welcome code that bought or revived old accounts also redeem.
     func newUserCoupons(_ t: EventTable) -> Set<Int32> {
         var total: [Int32: Int] = [:], early: [Int32: Int] = [:]
         for e in 0..<t.count where t.kind[e] == .couponRedeem && t.coupon[e] >= 0 && t.account[e] >= 0 {
             total[t.coupon[e], default: 0] += 1
             if let age = t.ageDays(Int(t.account[e]), at: t.ts[e]), age <= 7 { early[t.coupon[e], default: 0] += 1 }
         }
-        return Set(total.filter { $0.value >= 10 && Double(early[$0.key] ?? 0) >= 0.7 * Double($0.value) }.keys)
+        let all = total.values.reduce(0, +), allEarly = early.values.reduce(0, +)
+        let base = Significance.shrunkRate(hits: allEarly, of: all, prior: 0.5, weight: 2)
+        let tested = log10(Double(max(1, total.values.filter { $0 >= 10 }.count)))
+        return Set(total.filter { c, n in
+            guard n >= 10 else { return false }
+            let k = early[c] ?? 0
+            if Double(k) >= 0.7 * Double(n) { return true }
+            let surprise = Significance.surprise(Significance.logBinomialTail(k, n, base)) - tested
+            return surprise >= 2 && Double(k) / Double(n) >= 3 * base
+        }.keys)
     }
 
     /// Coupon events (redemptions, orders with a coupon) in an account's first 7 days, and the

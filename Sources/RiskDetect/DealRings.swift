@@ -1,0 +1,211 @@
+import Foundation
+
+/// Deal-hunter rings with no single shared device or card: accounts that take a new-user
+/// incentive, linked by *anything* they share — a device, card, delivery address, IP address,
+/// address block (/24, /48) or a rare promotion code (a ring master's referral code) — and
+/// judged by the joint rarity of the signs of abuse they show, each against how common it is
+/// among all incentive takers of this store.
+///
+/// - **Takers**: accounts with an incentive event (a new-user coupon at any age, or any
+///   coupon in the account's first 7 days — `IdentityDetector`'s incentive).
+/// - **Links** between takers only (an ordinary buyer on the same block links nothing): an
+///   device, card or address used by ≤ `maxSharing` accounts of the whole store, an IP or
+///   address block with ≤ `maxSharing` takers (a campus or carrier network holds many other
+///   people), a code (not a new-user coupon) used by ≤ `maxSharing` accounts.
+/// - **Signs**, per member, each a binomial tail at its base rate among all takers: shares a
+///   device or card with another taker; shares a delivery address with one; shares a rare
+///   code with one; a new-user coupon on an account older than 30 days (bought or revived
+///   accounts); every order with a coupon (the account exists for the discount); signed up
+///   within 6 h of another member (at the chance two takers' sign-ups fall that close).
+///   Sharing an IP or block is a link, never a sign: students on a campus network share
+///   one and open accounts in the same days.
+/// - **Decision**: the signs' surprises add up (taken as independent) and must beat
+///   log10(rings tested) + 1, and the signs of sharing (equipment, address, code) and of old
+///   accounts must reach log10(rings tested) on their own — timing and thinness alone are a
+///   campus's first week. Only members showing one of those signs themselves are reported
+///   (at least two): a ring's block also holds ordinary newcomers.
+struct DealRings {
+    var maxSharing = 40
+
+    struct Ring {
+        var members: [Int32]
+        var size: Int
+        var surprise: Double
+        var signs: [(String, Int)]
+        var shared: [(kind: String, value: String)]
+        var events: [Int32: [Int64]]
+    }
+
+    func find(_ t: EventTable, incentive: Set<Int32>, newUser: Set<Int32>, cancel: CancelToken) throws -> [Ring] {
+        let na = t.accountCount
+        // Takers and their incentive events.
+        var isTaker = [Bool](repeating: false, count: na)
+        var incentiveEvents: [Int32: [Int64]] = [:]
+        var agedWelcome = [Bool](repeating: false, count: na)
+        for e in incentive.sorted() {
+            let a = t.account[Int(e)]
+            guard a >= 0 else { continue }
+            isTaker[Int(a)] = true
+            incentiveEvents[a, default: []].append(t.rowid[Int(e)])
+            if newUser.contains(t.coupon[Int(e)]), let age = t.ageDays(Int(a), at: t.ts[Int(e)]), age > 30 { agedWelcome[Int(a)] = true }
+        }
+        let takers = (0..<na).filter { isTaker[$0] }.map(Int32.init)
+        guard takers.count >= 2 else { return [] }
+        try cancel.check()
+
+        // Identifiers of every account (to count sharing over the whole store), kinds:
+        // 0 device, 1 payment, 2 address, 3 ip, 4 block, 5 rare code.
+        var blockIDs: [String: Int32] = [:]
+        @inline(__always) func key(_ kind: Int, _ v: Int32) -> UInt64 { UInt64(kind) << 32 | UInt64(UInt32(v)) }
+        // Distinct accounts per identifier (arrays, one pass over each account's events), and
+        // the takers on each: device, payment, address, code counted over the whole store; IPs
+        // only among takers.
+        let nd = t.devices.count, np = t.payments.count, nad = t.addresses.count, nc = t.coupons.count
+        let offsets = [0, nd, nd + np, nd + np + nad + nc, 0, nd + np + nad]   // by kind; 3 = ip, 5 = code
+        var count = [Int32](repeating: 0, count: nd + np + nad + nc + t.ips.count)
+        var last = [Int32](repeating: -1, count: count.count)
+        var takerLists: [UInt64: [Int32]] = [:]
+        var ordersOf = [Int](repeating: 0, count: na), couponOrders = [Int](repeating: 0, count: na)
+        for a in 0..<na {
+            let a32 = Int32(a), tk = isTaker[a]
+            @inline(__always) func note(_ kind: Int, _ v: Int32) {
+                let slot = offsets[kind] + Int(v)
+                guard last[slot] != a32 else { return }
+                last[slot] = a32
+                count[slot] += 1
+                if tk { takerLists[key(kind, v), default: []].append(a32) }
+            }
+            for e32 in t.events(of: a) {
+                let e = Int(e32)
+                if t.device[e] >= 0 { note(0, t.device[e]) }
+                if t.payment[e] >= 0 { note(1, t.payment[e]) }
+                if t.address[e] >= 0 { note(2, t.address[e]) }
+                if tk && t.ip[e] >= 0 { note(3, t.ip[e]) }
+                if t.coupon[e] >= 0 && (t.kind[e] == .order || t.kind[e] == .couponRedeem) { note(5, t.coupon[e]) }
+                if t.kind[e] == .order { ordersOf[a] += 1; if t.coupon[e] >= 0 { couponOrders[a] += 1 } }
+            }
+            if a & 0x3FFF == 0 { try cancel.check() }
+        }
+        // Links among takers.
+        var ds = DisjointSet(na)
+        var sharesEquip = [Bool](repeating: false, count: na), sharesAddr = [Bool](repeating: false, count: na)
+        var sharesCode = [Bool](repeating: false, count: na)
+        var linkIDs: [Int32: [(Int, Int32)]] = [:]
+        func link(_ owners: [Int32], _ kind: Int, _ v: Int32) {
+            guard owners.count >= 2 else { return }
+            for o in owners {
+                ds.union(owners[0], o)
+                if linkIDs[o, default: []].count < 20 { linkIDs[o, default: []].append((kind, v)) }
+                switch kind {
+                case 0, 1: sharesEquip[Int(o)] = true
+                case 2: sharesAddr[Int(o)] = true
+                case 5: sharesCode[Int(o)] = true
+                default: break
+                }
+            }
+        }
+        var blockTakers: [Int32: [Int32]] = [:]
+        for (k, owners) in takerLists.sorted(by: { $0.key < $1.key }) where owners.count >= 2 || k >> 32 == 3 {
+            let kind = Int(k >> 32), v = Int32(truncatingIfNeeded: k & 0xFFFF_FFFF)
+            if kind == 3 {
+                let b = ScalperDetector.block(t.ips.string(v))
+                let id: Int32
+                if let x = blockIDs[b] { id = x } else { id = Int32(blockIDs.count); blockIDs[b] = id }
+                blockTakers[id, default: []] += owners
+                guard owners.count <= maxSharing else { continue }
+            } else {
+                guard Int(count[offsets[kind] + Int(v)]) <= maxSharing else { continue }
+                if kind == 5 && newUser.contains(v) { continue }
+            }
+            link(owners, kind, v)
+        }
+        for (b, owners) in blockTakers.sorted(by: { $0.key < $1.key }) {
+            let o = Array(Set(owners)).sorted()
+            if o.count <= maxSharing { link(o, 4, b) }
+        }
+        try cancel.check()
+
+        // Base rates among takers.
+        func rate(_ f: (Int32) -> Bool) -> Double {
+            Significance.shrunkRate(hits: takers.filter(f).count, of: takers.count, prior: 0.5, weight: 2)
+        }
+        let pEquip = rate { sharesEquip[Int($0)] }, pAddr = rate { sharesAddr[Int($0)] }, pCode = rate { sharesCode[Int($0)] }
+        let pAged = rate { agedWelcome[Int($0)] }
+        let thin = { (a: Int32) -> Bool in ordersOf[Int(a)] > 0 && couponOrders[Int(a)] == ordersOf[Int(a)] }
+        let pThin = rate(thin)
+        // Chance that two takers' sign-ups fall within 6 h of each other.
+        let window: Int64 = 6 * 3_600_000
+        let created = takers.map { t.createdAt[Int($0)] != Int64.min ? t.createdAt[Int($0)] : t.firstSeen[Int($0)] }.filter { $0 != Int64.min }.sorted()
+        var close = 0.0
+        var lo = 0
+        for hi in 0..<created.count {
+            while created[hi] - created[lo] > window { lo += 1 }
+            close += Double(hi - lo)
+        }
+        let pairs = Double(created.count) * Double(max(0, created.count - 1)) / 2
+        let qClose = pairs > 0 ? max(close / pairs, 1 / max(pairs, 1)) : 1
+
+        var comps: [Int32: [Int32]] = [:]
+        for a in takers where linkIDs[a] != nil { comps[ds.find(a), default: []].append(a) }
+        let units = comps.values.filter { $0.count >= 2 }.map { $0.sorted() }.sorted { $0[0] < $1[0] }
+        let bar = log10(Double(max(1, units.count))) + 1
+        var rings: [Ring] = []
+        for members in units where members.count <= 200 {
+            let k = members.count
+            func s(_ hits: Int, _ p: Double) -> Double {
+                hits == 0 ? 0 : Significance.surprise(Significance.logBinomialTail(hits, k, p))
+            }
+            let equip = members.filter { sharesEquip[Int($0)] }.count
+            let addr = members.filter { sharesAddr[Int($0)] }.count
+            let code = members.filter { sharesCode[Int($0)] }.count
+            let aged = members.filter { agedWelcome[Int($0)] }.count
+            let thinN = members.filter(thin).count
+            let cr = members.map { t.createdAt[Int($0)] != Int64.min ? t.createdAt[Int($0)] : t.firstSeen[Int($0)] }
+            var closeN = 0
+            for i in 0..<k where cr[i] != Int64.min {
+                if (0..<k).contains(where: { $0 != i && cr[$0] != Int64.min && abs(cr[$0] - cr[i]) <= window }) { closeN += 1 }
+            }
+            let pCloseMember = 1 - pow(1 - qClose, Double(k - 1))
+            let structural = [equip, addr, code, aged].max() ?? 0
+            guard structural >= 2 else { continue }
+            let parts: [(String, Int, Double)] = [
+                ("share a device or card", equip, s(equip, pEquip)),
+                ("share a delivery address", addr, s(addr, pAddr)),
+                ("share a rare code", code, s(code, pCode)),
+                ("took a new-user coupon on an account over 30 days old", aged, s(aged, pAged)),
+                ("ordered only with coupons", thinN, s(thinN, pThin)),
+                ("signed up within 6 h of another member", closeN, s(closeN, pCloseMember)),
+            ]
+            // The signs of sharing and of old accounts must pass on their own (Bonferroni bar);
+            // timing and thinness add to them.
+            let structuralSurprise = parts.prefix(4).reduce(0) { $0 + $1.2 }
+            let surprise = parts.reduce(0) { $0 + $1.2 } - bar
+            guard surprise >= 0, structuralSurprise >= bar - 1 else { continue }
+            // Reported: the members that show a sign of sharing or an old account themselves (a
+            // ring's block also holds ordinary newcomers, who are linked but show none).
+            let shown = members.filter { sharesEquip[Int($0)] || sharesAddr[Int($0)] || sharesCode[Int($0)] || agedWelcome[Int($0)] }
+            guard shown.count >= 2 else { continue }
+            var shared: [(kind: String, value: String)] = []
+            var seen = Set<UInt64>()
+            let names = ["device", "payment", "address", "ip", "ip_block", "coupon"]
+            let blockNames = blockIDs.sorted { $0.value < $1.value }.map(\.key)
+            for a in members {
+                for (kind, v) in linkIDs[a] ?? [] where seen.insert(key(kind, v)).inserted && shared.count < 30 {
+                    let value: String
+                    switch kind {
+                    case 0: value = t.devices.string(v)
+                    case 1: value = t.payments.string(v)
+                    case 2: value = t.addresses.string(v)
+                    case 3: value = t.ips.string(v)
+                    case 4: value = blockNames[Int(v)]
+                    default: value = t.coupons.string(v)
+                    }
+                    shared.append((names[kind], value))
+                }
+            }
+            rings.append(Ring(members: shown, size: k, surprise: surprise, signs: parts.filter { $0.1 > 0 }.map { ($0.0, $0.1) },
+                              shared: shared, events: Dictionary(uniqueKeysWithValues: members.map { ($0, incentiveEvents[$0] ?? []) })))
+        }
+        return rings
+    }
+}
