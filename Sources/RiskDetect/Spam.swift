@@ -182,7 +182,7 @@ public struct SpamDetector: Detector {
             if let host { ids.append(("link_host", host)) }
             findings.append(Finding(account: sender, detector: name, riskType: .spam, strength: strength, reason: why, events: b.events,
                                     linked: mates.map { t.accountID($0) }.sorted(), identifiers: ids,
-                                    group: "spam-" + crewRep[crew].1))
+                                    group: "spam-\(crew + 1)"))
         }
         return findings
     }

@@ -252,7 +252,30 @@ final class WorkbenchTests: WorkbenchCase {
 final class WorkbenchDetectionTests: RulesWorkbenchCase {
     override class var tag: String { "wbdetect" }
 
+    /// A click farm of its own in this copy: 20 accounts that alone act on six items of
+    /// another seller, each time within the same minute. (The fixture's 1,200 ordinary
+    /// accounts also view the same items in the same hours, but each lockstep group among
+    /// them is a small part of that crowd: an audience, not a farm.)
+    func importFarm() throws {
+        let farm = dir + "/farm"
+        try FileManager.default.createDirectory(atPath: farm, withIntermediateDirectories: true)
+        var accounts = "account_id,created_at,kind,country,email,phone\n"
+        var events = "event_id,ts,account_id,type,device_id,ip,country,session_id,item_id,seller_id,order_id,quantity,amount,currency,coupon_id,payment_id,address_id,target_id,rating,status,text\n"
+        let day: Int64 = 1_772_323_200_000 + 12 * 3_600_000
+        for k in 0..<20 {
+            let id = String(format: "farm-%02d", k)
+            accounts += "\(id),2026-02-25T00:00:00Z,buyer,VN,,\n"
+            for j in 0..<6 {
+                events += "\(id)-f\(j),\(day + Int64(j) * 7_200_000 + Int64(k) * 2_000),\(id),view,dfarm\(k),10.7.7.\(k),VN,,itF\(j),sel2,,,,,,,,,,,\n"
+            }
+        }
+        try accounts.write(toFile: farm + "/accounts.csv", atomically: true, encoding: .utf8)
+        try events.write(toFile: farm + "/events.csv", atomically: true, encoding: .utf8)
+        _ = try Importer(store: try Store(path: storePath), options: ImportOptions()).run(try ImportPlan(paths: [farm], options: ImportOptions()))
+    }
+
     func testDetectRunsFromTheWorkbenchThenTheQueueRanksByScoreAndTheDrillDownExplains() throws {
+        try importFarm()
         try writeSharedDeviceRule(evidence: """
             json_object('events', json((SELECT json_group_array(id) FROM (SELECT id FROM events e
                                           WHERE e.account_id = links.account_id ORDER BY ts LIMIT 2))))
