@@ -281,9 +281,7 @@ extension EventTable {
                    CASE WHEN type IN ('review','message') THEN text END
             FROM \(evTable)
             """)
-        var typeCache: [String: EventKind] = [:]
-        var types = Interner(capacity: 64)
-        var kinds: [EventKind] = []
+        var kinds = KindTable()
         let h = st.handle
         @inline(__always) func bytes(_ c: Int32) -> UnsafeRawBufferPointer? {
             guard let p = sqlite3_column_text(h, c) else { return nil }
@@ -304,16 +302,7 @@ extension EventTable {
             t.rowid.append(rid)
             t.ts.append(sqlite3_column_int64(h, 1))
             t.account.append(bytes(2).map { t.accounts.intern($0) } ?? -1)
-            if let b = bytes(3) {
-                let k = types.intern(b)
-                if Int(k) == kinds.count {
-                    let s = types.string(k)
-                    let v = typeCache[s] ?? EventKind(s)
-                    typeCache[s] = v
-                    kinds.append(v)
-                }
-                t.kind.append(kinds[Int(k)])
-            } else { t.kind.append(.other) }
+            t.kind.append(bytes(3).map { kinds.kind($0) } ?? .other)
             t.device.append(bytes(4).map { t.devices.intern($0) } ?? -1)
             t.ip.append(bytes(5).map { t.ips.intern($0) } ?? -1)
             t.country.append(bytes(6).map { t.countries.intern($0) } ?? -1)
@@ -326,14 +315,7 @@ extension EventTable {
             t.address.append(bytes(13).map { t.addresses.intern($0) } ?? -1)
             t.target.append(bytes(14).map { t.accounts.intern($0) } ?? -1)
             t.rating.append(sqlite3_column_type(h, 15) == SQLITE_NULL ? 0 : Int8(clamping: sqlite3_column_int64(h, 15)))
-            if let b = bytes(16) {
-                t.failed.append(b.count == 4 && b.elementsEqual("fail".utf8))
-                t.status.append(t.statuses.intern(b))
-            } else { t.failed.append(false); t.status.append(-1) }
-            if let b = bytes(17) {
-                t.textRef.append(Int32(t.texts.count))
-                t.texts.append(String(decoding: b, as: UTF8.self))
-            } else { t.textRef.append(-1) }
+            t.appendStatusAndText(status: bytes(16), text: bytes(17))
             n += 1
             if n & 0xFFFF == 0 {
                 try cancel?.check()
@@ -349,9 +331,7 @@ extension EventTable {
     /// `idents` ids, kept as they are for now (−1 when absent).
     private static func loadInterned(_ t: EventTable, _ st: Statement, total: Int64, cancel: CancelToken?,
                                      progress: ((Double) -> Void)?) throws -> Int {
-        var typeCache: [String: EventKind] = [:]
-        var types = Interner(capacity: 64)
-        var kinds: [EventKind] = []
+        var kinds = KindTable()
         let h = st.handle
         @inline(__always) func bytes(_ c: Int32) -> UnsafeRawBufferPointer? {
             guard let p = sqlite3_column_text(h, c) else { return nil }
@@ -368,16 +348,7 @@ extension EventTable {
             t.rowid.append(rid)
             t.ts.append(sqlite3_column_int64(h, 1))
             t.account.append(ident(2))
-            if let b = bytes(3) {
-                let k = types.intern(b)
-                if Int(k) == kinds.count {
-                    let s = types.string(k)
-                    let v = typeCache[s] ?? EventKind(s)
-                    typeCache[s] = v
-                    kinds.append(v)
-                }
-                t.kind.append(kinds[Int(k)])
-            } else { t.kind.append(.other) }
+            t.kind.append(bytes(3).map { kinds.kind($0) } ?? .other)
             t.device.append(ident(4))
             t.ip.append(ident(5))
             t.country.append(bytes(6).map { t.countries.intern($0) } ?? -1)
@@ -390,14 +361,7 @@ extension EventTable {
             t.address.append(ident(13))
             t.target.append(ident(14))
             t.rating.append(sqlite3_column_type(h, 15) == SQLITE_NULL ? 0 : Int8(clamping: sqlite3_column_int64(h, 15)))
-            if let b = bytes(16) {
-                t.failed.append(b.count == 4 && b.elementsEqual("fail".utf8))
-                t.status.append(t.statuses.intern(b))
-            } else { t.failed.append(false); t.status.append(-1) }
-            if let b = bytes(17) {
-                t.textRef.append(Int32(t.texts.count))
-                t.texts.append(String(decoding: b, as: UTF8.self))
-            } else { t.textRef.append(-1) }
+            t.appendStatusAndText(status: bytes(16), text: bytes(17))
             n += 1
             if n & 0xFFFF == 0 {
                 try cancel?.check()
@@ -527,5 +491,30 @@ extension EventTable {
         }
         accStart = start
         byAccount = idx
+    }
+}
+
+/// Event types as read: each distinct type string is parsed into an `EventKind` once.
+struct KindTable {
+    private var types = Interner(capacity: 64)
+    private var kinds: [EventKind] = []
+    @inline(__always) mutating func kind(_ b: UnsafeRawBufferPointer) -> EventKind {
+        let k = types.intern(b)
+        if Int(k) == kinds.count { kinds.append(EventKind(types.string(k))) }
+        return kinds[Int(k)]
+    }
+}
+
+extension EventTable {
+    /// The last two columns of a row: status (a failed login is `fail`) and free text.
+    @inline(__always) func appendStatusAndText(status: UnsafeRawBufferPointer?, text: UnsafeRawBufferPointer?) {
+        if let b = status {
+            failed.append(b.count == 4 && b.elementsEqual("fail".utf8))
+            self.status.append(statuses.intern(b))
+        } else { failed.append(false); self.status.append(-1) }
+        if let b = text {
+            textRef.append(Int32(texts.count))
+            texts.append(String(decoding: b, as: UTF8.self))
+        } else { textRef.append(-1) }
     }
 }

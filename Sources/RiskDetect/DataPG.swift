@@ -61,9 +61,7 @@ extension EventTable {
             t.kind.reserveCapacity(nEvents); t.quantity.reserveCapacity(nEvents); t.amount.reserveCapacity(nEvents)
             t.rating.reserveCapacity(nEvents); t.failed.reserveCapacity(nEvents); t.status.reserveCapacity(nEvents)
 
-            var typeCache: [String: EventKind] = [:]
-            var types = Interner(capacity: 64)
-            var kinds: [EventKind] = []
+            var kinds = KindTable()
             var n = 0
             var failure: Error?
             // In id order within each month's partition (the order rows were imported in).
@@ -77,16 +75,7 @@ extension EventTable {
                 t.rowid.append(line.int(0) ?? 0)
                 t.ts.append(line.int(1) ?? 0)
                 t.account.append(line.field(2).map { t.accounts.intern($0) } ?? -1)
-                if let b = line.field(3) {
-                    let k = types.intern(b)
-                    if Int(k) == kinds.count {
-                        let s = types.string(k)
-                        let v = typeCache[s] ?? EventKind(s)
-                        typeCache[s] = v
-                        kinds.append(v)
-                    }
-                    t.kind.append(kinds[Int(k)])
-                } else { t.kind.append(.other) }
+                t.kind.append(line.field(3).map { kinds.kind($0) } ?? .other)
                 t.device.append(line.field(4).map { t.devices.intern($0) } ?? -1)
                 t.ip.append(line.field(5).map { t.ips.intern($0) } ?? -1)
                 t.country.append(line.field(6).map { t.countries.intern($0) } ?? -1)
