@@ -21,11 +21,25 @@ extension Schema {
         "target_id", "rating", "status", "text", "extra", "run_id",
     ]
 
-    /// The identifier columns stored as ids into `idents`.
+    /// The identifier columns stored as ids into `idents` (v15): the ones whose values recur —
+    /// an account, its devices and networks, the catalogue, coupons, payment instruments,
+    /// addresses, the accounts acted upon. `session_id` and `order_id` name one visit or one
+    /// order (a few events each, most of them new every day), so they are stored as text: a
+    /// dictionary entry (row and unique-index entry, ~40 bytes) costs more than the string
+    /// it saves, and a day's new entries land all over the dictionary's index.
     public static let internedColumns: [String] = [
+        "account_id", "device_id", "ip", "item_id", "seller_id",
+        "coupon_id", "payment_id", "address_id", "target_id",
+    ]
+
+    /// The interned columns of schema v14 (migration 14 makes that layout; 15 turns it into this one).
+    static let internedColumnsV14: [String] = [
         "account_id", "device_id", "ip", "session_id", "item_id", "seller_id", "order_id",
         "coupon_id", "payment_id", "address_id", "target_id",
     ]
+
+    /// The version from which `session_id` and `order_id` are stored as text in `events_i`.
+    public static let textSessionsVersion = 15
 
     public static func isInterned(_ column: String) -> Bool { internedColumns.contains(column) }
 
@@ -39,34 +53,23 @@ extension Schema {
     }
 
     /// `events_i`'s definition (the same columns as `events`; interned ones INTEGER).
-    static let eventsITableSQL = """
-        CREATE TABLE events_i (
-            id          INTEGER PRIMARY KEY,
-            event_id    TEXT NOT NULL,                  -- unique: kept so by the importer (event_keys)
-            ts          INTEGER NOT NULL,               -- epoch ms UTC
-            account_id  INTEGER NOT NULL,               -- idents.id
-            type        TEXT,
-            device_id   INTEGER,                        -- idents.id (so are the other *_id, ip)
-            ip          INTEGER,
-            country     TEXT,
-            session_id  INTEGER,
-            item_id     INTEGER,
-            seller_id   INTEGER,
-            order_id    INTEGER,
-            quantity    INTEGER,
-            amount      REAL,
-            currency    TEXT,
-            coupon_id   INTEGER,
-            payment_id  INTEGER,
-            address_id  INTEGER,
-            target_id   INTEGER,
-            rating      INTEGER,
-            status      TEXT,
-            text        TEXT,
-            extra       TEXT,                           -- JSON object: fields beyond the contract
-            run_id      INTEGER                         -- import run that stored the row
-        )
-        """
+    static func eventsITableSQL(name: String = "events_i", interned: [String] = internedColumns) -> String {
+        let decl: [String: String] = [
+            "id": "INTEGER PRIMARY KEY", "event_id": "TEXT NOT NULL", "ts": "INTEGER NOT NULL",
+            "account_id": interned.contains("account_id") ? "INTEGER NOT NULL" : "TEXT NOT NULL",
+            "quantity": "INTEGER", "amount": "REAL", "rating": "INTEGER", "run_id": "INTEGER",
+        ]
+        let note: [String: String] = [
+            "event_id": "unique: kept so by the importer (event_keys)", "ts": "epoch ms UTC",
+            "account_id": "idents.id (so are the other interned identifiers)",
+            "extra": "JSON object: fields beyond the contract", "run_id": "import run that stored the row",
+        ]
+        let cols = eventColumns.map { c -> String in
+            let t = decl[c] ?? (interned.contains(c) ? "INTEGER" : "TEXT")
+            return "    \(c) \(t)" + (note[c].map { " /* \($0) */" } ?? "")
+        }
+        return "CREATE TABLE \(name) (\n" + cols.joined(separator: ",\n") + "\n)"
+    }
 
     /// One join alias per interned column.
     private static func alias(_ c: String) -> String { "j_" + c }
@@ -78,27 +81,27 @@ extension Schema {
     /// column leaves the join out (SQLite does so for non-aggregate queries). The other ten are
     /// scalar subqueries on the rowid, evaluated only when a query uses the column (in an
     /// aggregate too); a filter on one of them scans, as it did before v14 (no index on them).
-    static var eventsViewSQL: String {
+    static func eventsViewSQL(interned: [String] = internedColumns) -> String {
         let cols = eventColumns.map { c in
             c == "account_id" ? "j_account.v AS account_id"
-                : isInterned(c) ? "(SELECT v FROM idents WHERE id = e.\(c)) AS \(c)" : "e.\(c) AS \(c)"
+                : interned.contains(c) ? "(SELECT v FROM idents WHERE id = e.\(c)) AS \(c)" : "e.\(c) AS \(c)"
         }
         return "CREATE VIEW events AS SELECT " + cols.joined(separator: ", ")
             + " FROM events_i e LEFT JOIN idents j_account ON j_account.id = e.account_id"
     }
 
     /// Adds NEW's identifiers to the dictionary (NULLs are skipped: `v` is NOT NULL, OR IGNORE).
-    private static var addNewIdents: String {
-        "INSERT OR IGNORE INTO idents(v) VALUES " + internedColumns.map { "(NEW.\($0))" }.joined(separator: ", ") + ";"
-    }
-
-    private static func newValue(_ c: String) -> String {
-        isInterned(c) ? "(SELECT id FROM idents WHERE v = NEW.\(c))" : "NEW.\(c)"
+    private static func addNewIdents(_ interned: [String]) -> String {
+        "INSERT OR IGNORE INTO idents(v) VALUES " + interned.map { "(NEW.\($0))" }.joined(separator: ", ") + ";"
     }
 
     /// `INSTEAD OF` triggers: SQL that writes `events` writes `events_i` (and `idents`).
-    static var eventsTriggersSQL: [String] {
+    static func eventsTriggersSQL(interned: [String] = internedColumns) -> [String] {
         let cols = eventColumns
+        let addNewIdents = addNewIdents(interned)
+        func newValue(_ c: String) -> String {
+            interned.contains(c) ? "(SELECT id FROM idents WHERE v = NEW.\(c))" : "NEW.\(c)"
+        }
         return [
             """
             CREATE TRIGGER events_insert INSTEAD OF INSERT ON events BEGIN
@@ -128,6 +131,8 @@ extension Schema {
     /// Migration 14: rewrites every event. The dictionary is filled in key order (one sorted
     /// pass over the distinct identifiers), then the rows copied in id order with their ids.
     static var internedEventsSQL: String {
+        let internedColumns = internedColumnsV14
+        func isInterned(_ c: String) -> Bool { internedColumns.contains(c) }
         let distinct = internedColumns.map { "SELECT \($0) AS v FROM events WHERE \($0) IS NOT NULL" }.joined(separator: " UNION ")
         let copyCols = eventColumns.map { c in isInterned(c) ? "\(alias(c)).id" : "e.\(c)" }
         let copyJoins = internedColumns.map { c in "LEFT JOIN idents \(alias(c)) ON \(alias(c)).v = e.\(c)" }
@@ -142,12 +147,37 @@ extension Schema {
             )
             """,
             "INSERT INTO idents(v) SELECT v FROM (\(distinct)) ORDER BY v",
-            eventsITableSQL,
+            eventsITableSQL(interned: internedColumns),
             "INSERT INTO events_i(\(eventColumns.joined(separator: ", "))) SELECT \(copyCols.joined(separator: ", ")) FROM events e \(copyJoins.joined(separator: " ")) ORDER BY e.id",
             "DROP TABLE events",
         ]
         sql += rebuildableIndexes.filter { $0.name.hasPrefix("idx_events") }.map(\.sql)
-        sql += [eventsViewSQL, eventsISOViewSQL] + eventsTriggersSQL
+        sql += [eventsViewSQL(interned: internedColumns), eventsISOViewSQL] + eventsTriggersSQL(interned: internedColumns)
+        sql += eventStatsSQL
+        return sql.joined(separator: ";\n") + ";\n"
+    }
+
+    /// Migration 15: `session_id` and `order_id` back to text. Rewrites every event (their ids
+    /// turned back into strings, the other columns as they are), then keeps in `idents` only
+    /// the entries the interned columns use (same ids, so no other column changes).
+    static var textSessionsSQL: String {
+        let back = Set(internedColumnsV14).subtracting(internedColumns)
+        let copyCols = eventColumns.map { c in back.contains(c) ? "(SELECT v FROM idents WHERE id = e.\(c))" : "e.\(c)" }
+        let used = internedColumns.map { "SELECT \($0) FROM events_i WHERE \($0) IS NOT NULL" }.joined(separator: " UNION ")
+        var sql: [String] = [
+            "DROP VIEW IF EXISTS events_iso",
+            "DROP VIEW IF EXISTS events",   // and its INSTEAD OF triggers
+            eventsITableSQL(name: "events_i15"),
+            "INSERT INTO events_i15(\(eventColumns.joined(separator: ", "))) SELECT \(copyCols.joined(separator: ", ")) FROM events_i e ORDER BY e.id",
+            "DROP TABLE events_i",
+            "ALTER TABLE events_i15 RENAME TO events_i",
+            "CREATE TABLE idents15 (id INTEGER PRIMARY KEY, v TEXT NOT NULL UNIQUE)",
+            "INSERT INTO idents15(id, v) SELECT id, v FROM idents WHERE id IN (\(used)) ORDER BY id",
+            "DROP TABLE idents",
+            "ALTER TABLE idents15 RENAME TO idents",
+        ]
+        sql += rebuildableIndexes.filter { $0.name.hasPrefix("idx_events") }.map(\.sql)
+        sql += [eventsViewSQL(), eventsISOViewSQL] + eventsTriggersSQL()
         sql += eventStatsSQL
         return sql.joined(separator: ";\n") + ";\n"
     }

@@ -443,6 +443,7 @@ public enum Schema {
         DROP INDEX IF EXISTS idx_events_ts;
         """ + "\n" + v13StatsSQL.joined(separator: ";\n") + ";\n"),
         Migration(version: 14, summary: "interned identifiers: events_i + idents, events a view joining them", sql: internedEventsSQL),
+        Migration(version: 15, summary: "session and order ids stored as text, not interned (mostly unique values)", sql: textSessionsSQL),
     ]
 
     public static var latestVersion: Int { migrations.last!.version }

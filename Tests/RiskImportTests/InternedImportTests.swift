@@ -57,6 +57,9 @@ final class InternedImportTests: ImportTestCase {
         XCTAssertEqual(try one("SELECT count(*) FROM (\(cols))"), try one("SELECT count(*) FROM idents"))
         XCTAssertEqual(try one("SELECT count(DISTINCT device_id) FROM events_i WHERE device_id IN (SELECT id FROM idents WHERE v = 'shared-x')"), .int(1))
         XCTAssertEqual(try one("SELECT count(*) FROM events_i WHERE typeof(account_id) <> 'integer' OR typeof(device_id) NOT IN ('integer', 'null')"), .int(0))
+        // Sessions and orders (mostly unique) are stored as text, outside the dictionary (v15).
+        XCTAssertEqual(try one("SELECT count(*) FROM events_i WHERE typeof(session_id) <> 'text' OR typeof(order_id) NOT IN ('text', 'null')"), .int(0))
+        XCTAssertEqual(try one("SELECT count(*) FROM idents WHERE v LIKE 's-%' OR v LIKE 'o-%'"), .int(0))
         // The view's strings are TEXT, as the v13 table's were.
         XCTAssertEqual(try one("SELECT count(*) FROM events WHERE typeof(account_id) <> 'text' OR typeof(ip) <> 'text'"), .int(0))
 

@@ -20,6 +20,11 @@ final class MigrationTests: XCTestCase {
         "items": ["INSERT INTO items(item_id, seller_id, title, category, price, currency, limited, drop_at, first_run) VALUES ('i1', 's1', 'thing', 'misc', 9.5, 'USD', 1, -1000, 1)"],
         "events": ["INSERT INTO events(id, event_id, ts, account_id, type, device_id, amount, run_id) VALUES (1, 'e1', -3600001, 'a1', 'login', 'd1', NULL, 1)",
                    "INSERT INTO events(id, event_id, ts, account_id, type, device_id, amount, run_id) VALUES (2, 'e2', 5000, 'a1', 'order', 'd1', 12.5, 1)"],
+        // v14: `events` is a view; the same two rows go through it into `events_i` and `idents`
+        // (a session and an order id too, which v15 turns back into text).
+        "events_i": [],
+        "idents": ["INSERT INTO events(id, event_id, ts, account_id, type, device_id, session_id, order_id, amount, run_id) VALUES (1, 'e1', -3600001, 'a1', 'login', 'd1', 'sess-1', NULL, NULL, 1)",
+                   "INSERT INTO events(id, event_id, ts, account_id, type, device_id, session_id, order_id, amount, run_id) VALUES (2, 'e2', 5000, 'a1', 'order', 'd1', 'sess-1', '0042', 12.5, 1)"],
         "links": ["INSERT INTO links(kind, value, account_id, events, first_ts, last_ts) VALUES ('device', 'd1', 'a1', 2, -3600001, 5000)"],
         "rejects": ["INSERT INTO rejects(run_id, source, line, kind, raw, reason, raw_hash) VALUES (1, 'a.csv', 3, 'events', 'e3,never', 'ts: not a timestamp', 42)"],
         "audit": ["INSERT INTO audit(ts, analyst, source, action, account_id, old_value, new_value) VALUES (-2000, 'ana', 'tui', 'reveal_pii', 'a1', NULL, NULL)"],
@@ -88,7 +93,15 @@ final class MigrationTests: XCTestCase {
             XCTAssertEqual(try s.db.rows("PRAGMA foreign_key_check"), [], "from v\(version)")
             // Every row of every old table, in every old column, unchanged.
             for (t, b) in before {
+                // v15 turns v14's session and order ids back into text (checked through the view below).
+                if version == Schema.internedEventsVersion && (t == "events_i" || t == "idents") { continue }
                 XCTAssertEqual(try dump(s.db, t, b.cols), b.rows, "table \(t) migrated from v\(version)")
+            }
+            if version == Schema.internedEventsVersion {
+                XCTAssertEqual(try s.db.rows("SELECT id, event_id, account_id, device_id, session_id, order_id, amount FROM events ORDER BY id"),
+                               [[.int(1), .text("e1"), .text("a1"), .text("d1"), .text("sess-1"), .null, .null],
+                                [.int(2), .text("e2"), .text("a1"), .text("d1"), .text("sess-1"), .text("0042"), .double(12.5)]])
+                XCTAssertEqual(try s.db.rows("SELECT v FROM idents ORDER BY v"), [[.text("a1")], [.text("d1")]])
             }
             // The store is the latest schema: the same tables and columns as a new one.
             let fresh = try Store(path: dir + "/fresh\(version).db")
@@ -216,6 +229,60 @@ final class MigrationTests: XCTestCase {
         try s.db.exec("INSERT INTO events(event_id, ts, account_id, device_id) VALUES ('late', 1, 'a1', 'same')")
         XCTAssertEqual(try s.db.rows("SELECT id, device_id FROM events WHERE event_id = 'late'"), [[.int(2001), .text("same")]])
         XCTAssertEqual(try s.db.int("SELECT count(*) FROM idents WHERE v = 'same'"), 1)
+    }
+
+    /// v14 → v15 on a store with events: `session_id` and `order_id` go back to text in
+    /// `events_i`; the view reads exactly what it read before (NULLs, non-ASCII, a session
+    /// string that is also a device id); the other columns keep their dictionary ids; `idents`
+    /// keeps only what the interned columns use; writes through the view still work.
+    func testSessionsAndOrdersLeaveTheDictionary() throws {
+        let path = dir + "/v14.db"
+        let all = "SELECT id, event_id, ts, account_id, type, device_id, ip, country, session_id, item_id, seller_id, order_id, quantity, amount, currency, coupon_id, payment_id, address_id, target_id, rating, status, text, extra, run_id FROM events ORDER BY id"
+        let ids = "SELECT id, account_id, device_id, ip, item_id, seller_id, coupon_id, payment_id, address_id, target_id FROM events_i ORDER BY id"
+        var before: [[SQLValue]] = [], idsBefore: [[SQLValue]] = []
+        do {
+            let old = try Store(path: path, migrateTo: 14)
+            try old.db.exec("""
+                WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < 1500)
+                INSERT INTO events(id, event_id, ts, account_id, type, device_id, ip, country, session_id, item_id, seller_id, order_id,
+                                   quantity, amount, currency, coupon_id, payment_id, address_id, target_id, rating, status, text, extra, run_id)
+                    SELECT n, 'ev-' || n, n * 1000, 'a' || (n % 70), CASE WHEN n % 7 = 0 THEN 'order' ELSE 'view' END,
+                           CASE WHEN n % 5 = 0 THEN NULL ELSE 'd' || (n % 90) END, '10.0.0.' || (n % 40), 'TH',
+                           CASE WHEN n % 11 = 0 THEN NULL WHEN n % 13 = 0 THEN 'd7' ELSE 'sé' || (n / 4) END,
+                           CASE WHEN n % 3 = 0 THEN 'itém-' || (n % 9) END, NULL,
+                           CASE WHEN n % 7 = 0 THEN '00' || n END, NULL, NULL, NULL, NULL, NULL, NULL,
+                           CASE WHEN n % 9 = 0 THEN 'a' || (n % 70) END, NULL, 'ok', NULL, NULL, 1
+                    FROM k
+                """)
+            try old.db.transaction { try EventKey.cover(old.db, version: 14) }
+            XCTAssertEqual(try old.db.int("SELECT count(*) FROM events_i WHERE typeof(session_id) = 'integer'"), 1500 - 1500 / 11)
+            XCTAssertGreaterThan(try old.db.int("SELECT count(*) FROM idents WHERE v LIKE 'sé%' OR v LIKE '00%'"), 300)
+            before = try old.db.rows(all)
+            idsBefore = try old.db.rows(ids)
+        }
+        XCTAssertEqual(before.count, 1500)
+        for s in [try Store(path: path), try Store(path: path, readOnly: true)] {
+            XCTAssertEqual(s.schemaVersion, Schema.latestVersion)
+            XCTAssertEqual(try s.db.rows(all), before)
+            XCTAssertEqual(try s.db.rows(ids), idsBefore, "the interned columns keep their ids")
+            XCTAssertEqual(try s.db.int("SELECT count(*) FROM events_i WHERE typeof(session_id) NOT IN ('text', 'null') OR typeof(order_id) NOT IN ('text', 'null')"), 0)
+            // '007' stays text (a numeric-looking order id is not turned into a number).
+            XCTAssertEqual(try s.db.rows("SELECT order_id FROM events WHERE id = 7"), [[.text("007")]])
+            XCTAssertEqual(try s.db.int("SELECT count(*) FROM idents WHERE v LIKE 'sé%' OR v LIKE '00%'"), 0)
+            XCTAssertEqual(try s.db.int("SELECT count(*) FROM idents WHERE v = 'd7'"), 1, "a device's string stays")
+            let distinct = Schema.internedColumns.map { "SELECT \($0) AS v FROM events WHERE \($0) IS NOT NULL" }.joined(separator: " UNION ")
+            XCTAssertEqual(try s.db.int("SELECT count(*) FROM idents"), try s.db.int("SELECT count(*) FROM (\(distinct))"))
+            XCTAssertEqual(try s.db.int("SELECT count(*) FROM idents"), 70 + 72 + 40 + 3)
+            XCTAssertEqual(try s.missingIndexes(), [])
+            XCTAssertEqual(try s.db.rows("SELECT id FROM events WHERE id IN (SELECT id FROM event_keys WHERE key = riskdesk_event_key('ev-77'))"), [[.int(77)]])
+            XCTAssertEqual(try s.db.scalar("PRAGMA integrity_check").string, "ok")
+        }
+        let s = try Store(path: path)
+        try s.db.exec("INSERT INTO events(event_id, ts, account_id, session_id, order_id) VALUES ('late', 1, 'a1', 'sess-new', '0042')")
+        XCTAssertEqual(try s.db.rows("SELECT session_id, order_id, account_id FROM events WHERE event_id = 'late'"), [[.text("sess-new"), .text("0042"), .text("a1")]])
+        XCTAssertEqual(try s.db.int("SELECT count(*) FROM idents WHERE v IN ('sess-new', '0042')"), 0)
+        try s.db.exec("UPDATE events SET session_id = 'sess-2' WHERE event_id = 'late'")
+        XCTAssertEqual(try s.db.rows("SELECT session_id FROM events_i WHERE event_id = 'late'"), [[.text("sess-2")]])
     }
 
     func testAFailedMigrationRollsEverythingBack() throws {
