@@ -215,6 +215,13 @@ extension Store {
         """
     }
 
+    /// The file's size and the part of it in free pages (left by a migration that rewrote a
+    /// table, or by deleted rows): imports reuse them; `VACUUM` gives them back to the disk.
+    public func fileSpace() throws -> (fileBytes: Int64, freeBytes: Int64) {
+        let page = try db.int("PRAGMA page_size")
+        return (try db.int("PRAGMA page_count") * page, try db.int("PRAGMA freelist_count") * page)
+    }
+
     public func summary() throws -> StoreSummary {
         let e = Schema.eventsTable(version: schemaVersion)
         let r = try db.rows("""

@@ -106,9 +106,11 @@ struct Info: ParsableCommand {
             let s = try Store(path: store.path, readOnly: true)
             let sum = try s.summary()
             let runs = try s.importRuns(limit: 5)
+            let space = try s.fileSpace()
             if json {
                 let out: [String: Any] = [
                     "store": store.path, "schema_version": s.schemaVersion, "accounts": sum.accounts, "items": sum.items,
+                    "file_bytes": space.fileBytes, "free_bytes": space.freeBytes,
                     "events": sum.events, "rejects": sum.rejects,
                     "first_event": sum.firstEventMs.map(Timestamp.iso) as Any, "last_event": sum.lastEventMs.map(Timestamp.iso) as Any,
                 ]
@@ -121,6 +123,10 @@ struct Info: ParsableCommand {
             print("items     \(sum.items)")
             print("events    \(sum.events)" + (sum.firstEventMs.map { " from \(Timestamp.iso($0)) to \(Timestamp.iso(sum.lastEventMs!))" } ?? ""))
             print("rejects   \(sum.rejects)")
+            if space.freeBytes >= 1 << 20 {
+                let mib = { (b: Int64) in String(format: "%.0f MiB", Double(b) / 1_048_576) }
+                print("free      \(mib(space.freeBytes)) of the file's \(mib(space.fileBytes)) is free pages (a migration's old tables, deleted rows): imports reuse them; `sqlite3 \(store.path) VACUUM` returns them to the disk (it needs as much free disk again, and no other process on the store)")
+            }
             if !runs.isEmpty {
                 print("\nrecent imports:")
                 for r in runs {
