@@ -209,7 +209,7 @@ public final class PGImportSink: ImportSink {
         if inCopy { conn.abandonCopyIn("import stopped: \(error)"); inCopy = false }
         row = nil
         if transactionOpen { try? conn.exec("ROLLBACK"); transactionOpen = false }
-        try? conn.run("UPDATE import_runs SET finished_at = riskdesk_now_ms(), status = $3, message = $2 WHERE id = $1",
+        _ = try? conn.run("UPDATE import_runs SET finished_at = riskdesk_now_ms(), status = $3, message = $2 WHERE id = $1",
                       [.int(runID), .text(String("\(error)".prefix(1000))), .text(error is CancellationError ? "interrupted" : "failed")])
     }
 

@@ -145,6 +145,7 @@ extension Rejects {
         if reveal.revealed, try !pg.isLead() {
             throw CLIError("--reveal-pii: rejected rows' raw text is readable by leads only on a team store (\(try pg.currentRole()) is an analyst)")
         }
+        try reveal.audit(storePath: store.path, what: "rejects")   // a lead's reveal, audited first
         var sql = "SELECT id, run_id, source, line, kind, reason, \(reveal.revealed ? "riskdesk_utf8(raw)" : "raw") AS raw FROM \(reveal.revealed ? "rejects" : "rejects_masked")"
         var args: [SQLValue] = []
         if let runID { sql += " WHERE run_id = ?"; args.append(.int(runID)) }
@@ -173,8 +174,8 @@ struct Rejects: ParsableCommand {
     func run() throws {
         try guarded {
             // Rejected accounts rows hold e-mail and phone verbatim: masked unless revealed.
-            try reveal.audit(storePath: store.path, what: "rejects")
             if store.location.isTeam { try teamRejects(); return }
+            try reveal.audit(storePath: store.path, what: "rejects")
             let s = try Store(path: store.path, readOnly: true, maskPII: !reveal.revealed)
             var sql = "SELECT id, run_id, source, line, kind, reason, CAST(raw AS TEXT) AS raw FROM rejects"
             var args: [SQLValue] = []

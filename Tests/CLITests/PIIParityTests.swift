@@ -149,6 +149,11 @@ final class PIIParityTests: TeamStoreTestCase {
                 XCTAssertEqual(r.status, 0, "\(args) \(s): \(r.stderr)")
             }
         }
+        // An analyst can't reveal rejected rows on a team store: refused before any audit row.
+        let ana = try addRole("ana", .analyst)
+        let refused = try CLI.run(["rejects", "--store", ana, "--reveal-pii", "curious"])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("leads only"), refused.stderr)
         let q = dir + "/one.sql"
         try "SELECT account_id, email FROM accounts WHERE account_id = :account_id".write(toFile: q, atomically: true, encoding: .utf8)
         let one = try CLI.run(["query", "--file", q, "--param", "account_id=a1", "--store", store, "--reveal-pii", "customer call", "--format", "csv"])
