@@ -62,8 +62,8 @@ public final class StoreWriter {
     }
 
     /// Reveals an account's e-mail and phone: the audit row (who, which account, why) is
-    /// written first. On a team store the values come only from the audited reveal function;
-    /// a local store's reader already holds them (nil: show what was read).
+    /// written first, then the values are read (on a team store by the audited reveal
+    /// function; the readers of both backends hold only masked values). Nil: no such account.
     public func revealPII(_ account: String, reason: String, analyst: String, source: String) throws -> (email: String?, phone: String?)? {
         let s = try open()
         if let pg = s as? PGStore {
@@ -73,6 +73,7 @@ public final class StoreWriter {
             return v
         }
         try s.database.audit(analyst: analyst, source: source, action: "reveal_pii", account: account, note: reason)
-        return nil
+        guard let r = try s.database.rows("SELECT email, phone FROM accounts WHERE account_id = ?", [.text(account)]).first else { return nil }
+        return (r[0].string, r[1].string)
     }
 }

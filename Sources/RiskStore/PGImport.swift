@@ -183,7 +183,7 @@ public final class PGImportSink: ImportSink {
             try sendAggregates()
             progress?("streamed \(staged) rows, \(rejected) rejected; merging")
             let m = try conn.rows("SELECT stored, duplicate, updated FROM riskdesk_merge_import($1)", [.int(runID)])[0]
-            var r = Result(runID: runID, staged: staged, stored: m[0].int ?? 0, duplicate: m[1].int ?? 0,
+            let r = Result(runID: runID, staged: staged, stored: m[0].int ?? 0, duplicate: m[1].int ?? 0,
                            updated: m[2].int ?? 0, rejected: rejected, rejectsAlreadyRecorded: already,
                            countedBy: (try? conn.scalar("SELECT current_setting('riskdesk.merge_counted_by', true)").string) ?? "")
             try conn.run("""
@@ -209,7 +209,7 @@ public final class PGImportSink: ImportSink {
         if inCopy { conn.abandonCopyIn("import stopped: \(error)"); inCopy = false }
         row = nil
         if transactionOpen { try? conn.exec("ROLLBACK"); transactionOpen = false }
-        try? conn.run("UPDATE import_runs SET finished_at = riskdesk_now_ms(), status = $3, message = $2 WHERE id = $1",
+        _ = try? conn.run("UPDATE import_runs SET finished_at = riskdesk_now_ms(), status = $3, message = $2 WHERE id = $1",
                       [.int(runID), .text(String("\(error)".prefix(1000))), .text(error is CancellationError ? "interrupted" : "failed")])
     }
 

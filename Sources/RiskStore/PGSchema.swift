@@ -388,6 +388,17 @@ public enum PGSchema {
             END LOOP;
         END $$;
         """#),
+        // One PII mask on both backends (docs/reliability.md): the server masks with the rule
+        // `PII` defines (the same functions, `PII.postgresFunctions`), not one of its own —
+        // `accounts_masked` showed the whole domain and `***` + the last two digits before.
+        // Rejected rows for everyone as a local store shows them (`rejects_masked`).
+        Migration(version: 8, summary: "one PII mask on both backends (riskdesk_mask_*); rejected rows masked for analysts too", sql: PII.postgresFunctions + #"""
+        CREATE OR REPLACE VIEW accounts_masked AS
+            SELECT account_id, created_at, kind, country,
+                   riskdesk_mask_email(email) COLLATE "C" AS email, riskdesk_mask_phone(phone) COLLATE "C" AS phone,
+                   extra, in_profile, first_run, n_events, first_seen, last_seen
+            FROM accounts;
+        """#),
     ]
 
     /// Functions replaced on every `team init` (they hold the rules of claiming and revealing;
@@ -524,19 +535,39 @@ public enum PGSchema {
         RETURN QUERY SELECT a.account_id, a.email, a.phone FROM accounts a WHERE a.account_id = p_account;
     END $$;
 
-    -- Fresh planner statistics after an import that grew the store by a tenth or more (the
-    -- first one always): autovacuum analyzes each partition in its own time, but never the
-    -- partitioned `events` itself, and a screen planned before it runs plans for an empty
-    -- store. Sampled (default_statistics_target), a few seconds at 10M events. ANALYZE needs
-    -- the tables' owner: this runs as the owner, for leads only.
+    -- Fresh planner statistics after an import, for what it changed: each partition it wrote
+    -- that grew by a tenth or more (a new month always), and — when the store grew by a tenth
+    -- or more since they were last taken — the partitioned `events` as a whole (PostgreSQL
+    -- before 17 has no ANALYZE ONLY: that one samples every partition), event_ids, accounts,
+    -- items, links and the hourly counts. Autovacuum analyzes each partition in its own time,
+    -- but never the partitioned `events` itself, and a screen planned before it runs plans for
+    -- an empty store. The partitions come from the merge (`riskdesk.merge_partitions`, this
+    -- session). ANALYZE needs the tables' owner: this runs as the owner, for leads only.
     CREATE OR REPLACE FUNCTION riskdesk_analyze_after_import(p_stored bigint) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-    DECLARE known double precision;
+    DECLARE known double precision; since bigint; p text; part text; added bigint; had double precision;
+            did boolean := false;
     BEGIN
         IF NOT riskdesk_is_lead() OR coalesce(p_stored, 0) <= 0 THEN RETURN false; END IF;
         SELECT greatest(reltuples, 0) INTO known FROM pg_class WHERE oid = 'event_ids'::regclass;
-        IF p_stored * 10 < coalesce(known, 0) THEN RETURN false; END IF;
+        -- Rows stored since `events` was last analyzed as a whole (its estimate is that old too).
+        since := coalesce((SELECT value::bigint FROM settings WHERE key = 'events_stored_since_analyze'), 0) + p_stored;
+        INSERT INTO settings (key, value) VALUES ('events_stored_since_analyze', since::text)
+            ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+        IF since * 10 < coalesce(known, 0) THEN
+            FOREACH p IN ARRAY string_to_array(nullif(current_setting('riskdesk.merge_partitions', true), ''), ',') LOOP
+                part := split_part(p, ':', 1);
+                added := split_part(p, ':', 2)::bigint;
+                SELECT reltuples INTO had FROM pg_class WHERE oid = to_regclass(part);
+                IF had IS NOT NULL AND (had < 0 OR added * 10 >= had) THEN
+                    EXECUTE format('ANALYZE %I', part);
+                    did := true;
+                END IF;
+            END LOOP;
+            RETURN did;
+        END IF;
         ANALYZE events, event_ids, accounts, items, links, event_hourly;
+        UPDATE settings SET value = '0' WHERE key = 'events_stored_since_analyze';
         RETURN true;
     END $$;
 
@@ -563,7 +594,8 @@ public enum PGSchema {
             cols text := 'id, event_id, ts, account_id, type, device_id, ip, country, session_id, item_id, seller_id, order_id, '
                          'quantity, amount, currency, coupon_id, payment_id, address_id, target_id, rating, status, text, extra, run_id';
             vals text; client_n bigint; use_aggs boolean := false; nestloop text;
-            n_skips bigint := 0; fast boolean := false; empty_ids boolean; empty_links boolean;
+            n_skips bigint := 0; fast boolean := false; empty_ids boolean; empty_links boolean; n_known bigint := 0;
+            parts text := '';
     BEGIN
         IF NOT riskdesk_is_lead() THEN
             RAISE EXCEPTION 'importing needs the riskdesk_lead role' USING ERRCODE = '42501';
@@ -571,6 +603,7 @@ public enum PGSchema {
         updated := 0;
         stored := 0;
         PERFORM set_config('riskdesk.merge_counted_by', '', false);
+        PERFORM set_config('riskdesk.merge_partitions', '', false);
         -- Only the columns the merge's plans join or filter on: the sample of two dozen wide
         -- text columns was most of the statement's cost.
         ANALYZE stage_events (session_pid, id, event_id, ts);
@@ -637,17 +670,55 @@ public enum PGSchema {
                         fast := true;
                     END IF;
                     IF fast AND NOT empty_ids THEN
-                        fast := NOT EXISTS (SELECT 1 FROM stage_events s WHERE s.session_pid = me
-                                              AND EXISTS (SELECT 1 FROM event_ids x WHERE x.event_id = s.event_id));
+                        -- The rows the client counted whose event id the store holds already (a
+                        -- daily file that repeats a few of yesterday's events): set apart, and
+                        -- their share of the client's counts taken out below — still the cheap
+                        -- path, not a sort of every id.
+                        DROP TABLE IF EXISTS pg_temp.riskdesk_known;
+                        CREATE TEMP TABLE riskdesk_known ON COMMIT DROP AS
+                            SELECT s.id, s.account_id, s.ts, s.type FROM stage_events s
+                            WHERE s.session_pid = me AND EXISTS (SELECT 1 FROM event_ids x WHERE x.event_id = s.event_id)
+                              AND NOT EXISTS (SELECT 1 FROM stage_event_skips k WHERE k.session_pid = me AND k.ord = s.id);
+                        GET DIAGNOSTICS n_known = ROW_COUNT;
                     END IF;
                 END IF;
             END IF;
             IF fast THEN
-                stored := client_n;
+                stored := client_n - n_known;
                 use_aggs := stored > 0;
                 src := format('stage_events s WHERE s.session_pid = %s', me);
                 IF n_skips > 0 THEN
                     src := src || format(' AND NOT EXISTS (SELECT 1 FROM stage_event_skips k WHERE k.session_pid = %s AND k.ord = s.id)', me);
+                END IF;
+                IF n_known > 0 THEN
+                    ANALYZE riskdesk_known;
+                    src := src || ' AND NOT EXISTS (SELECT 1 FROM riskdesk_known kn WHERE kn.id = s.id)';
+                END IF;
+                IF n_known > 0 AND stored > 0 THEN
+                    -- The client counted the known rows too: hourly counts less theirs; the
+                    -- activity and links of their accounts counted again from those accounts'
+                    -- new rows (a minimum or a maximum can't be taken back).
+                    UPDATE stage_agg_hourly g SET n = g.n - d.n
+                    FROM (SELECT floor(k.ts / 3600000.0)::bigint AS hour, k.type, count(*) AS n FROM riskdesk_known k
+                          WHERE k.type IS NOT NULL GROUP BY 1, 2) d
+                    WHERE g.session_pid = me AND g.hour = d.hour AND g.type = d.type;
+                    DELETE FROM stage_agg_hourly g WHERE g.session_pid = me AND g.n <= 0;
+                    DELETE FROM stage_agg_accounts g USING (SELECT DISTINCT account_id FROM riskdesk_known) k
+                        WHERE g.session_pid = me AND g.account_id = k.account_id;
+                    DELETE FROM stage_agg_links g USING (SELECT DISTINCT account_id FROM riskdesk_known) k
+                        WHERE g.session_pid = me AND g.account_id = k.account_id;
+                    EXECUTE format('INSERT INTO stage_agg_accounts (n_events, account_id, first_seen, last_seen)
+                            SELECT count(*), s.account_id, min(s.ts), max(s.ts) FROM %s
+                            AND s.account_id IN (SELECT account_id FROM riskdesk_known) GROUP BY s.account_id', src);
+                    EXECUTE format('INSERT INTO stage_agg_links (events, kind, value, account_id, first_ts, last_ts)
+                            SELECT count(*), k.kind, k.value, s.account_id, min(s.ts), max(s.ts) FROM %s
+                            AND s.account_id IN (SELECT account_id FROM riskdesk_known) AND k.value IS NOT NULL AND k.value <> %L
+                            GROUP BY 2, 3, 4', replace(src, 'stage_events s WHERE', 'stage_events s
+                            CROSS JOIN LATERAL (VALUES (''device'', s.device_id), (''ip'', s.ip), (''payment'', s.payment_id), (''address'', s.address_id),
+                                                       (''coupon'', s.coupon_id), (''target'', s.target_id),
+                                                       (''item'', CASE WHEN s.type <> ''view'' THEN s.item_id END),
+                                                       (''seller'', CASE WHEN s.type <> ''view'' THEN s.seller_id END)) AS k(kind, value)
+                            WHERE'), '');
                 END IF;
                 -- Into an empty event_ids (a first import): its key is built once, after the rows
                 -- are in, by sorting (imports merge one at a time; readers of event_ids wait).
@@ -655,7 +726,7 @@ public enum PGSchema {
                     ALTER TABLE event_ids DROP CONSTRAINT event_ids_pkey;
                     EXECUTE format('INSERT INTO event_ids (event_id, id) SELECT s.event_id, %s + s.id FROM %s', base, src);
                     ALTER TABLE event_ids ADD CONSTRAINT event_ids_pkey PRIMARY KEY (event_id);
-                ELSE
+                ELSIF stored > 0 THEN
                     EXECUTE format('INSERT INTO event_ids (event_id, id) SELECT s.event_id, %s + s.id FROM %s ORDER BY s.event_id COLLATE "C"', base, src);
                 END IF;
                 src := '(SELECT * FROM ' || src || ') s';
@@ -721,6 +792,7 @@ public enum PGSchema {
                     EXECUTE format('CREATE TABLE %I (LIKE events INCLUDING DEFAULTS)', part);
                     EXECUTE format('ALTER TABLE %I ADD CONSTRAINT %I CHECK (ts >= %s AND ts < %s)', part, part || '_ts_range', m_from, m_to);
                     EXECUTE format('INSERT INTO %I (%s) %s WHERE s.ts >= %s AND s.ts < %s', part, cols, vals, m_from, m_to);
+                    GET DIAGNOSTICS n = ROW_COUNT;
                     EXECUTE format('CREATE INDEX ON %I (account_id, ts)', part);
                     EXECUTE format('CREATE INDEX ON %I (type, ts)', part);
                     EXECUTE format('CREATE INDEX ON %I USING brin (ts)', part);
@@ -728,8 +800,13 @@ public enum PGSchema {
                     EXECUTE format('ALTER TABLE events ATTACH PARTITION %I FOR VALUES FROM (%s) TO (%s)', part, m_from, m_to);
                 ELSE
                     EXECUTE format('INSERT INTO %I (%s) %s WHERE s.ts >= %s AND s.ts < %s', part, cols, vals, m_from, m_to);
+                    GET DIAGNOSTICS n = ROW_COUNT;
                 END IF;
+                IF n > 0 THEN parts := parts || CASE WHEN parts = '' THEN '' ELSE ',' END || part || ':' || n; END IF;
             END LOOP;
+            -- The partitions this import wrote, with how many rows each: ANALYZE takes only
+            -- those (riskdesk_analyze_after_import, after the commit).
+            PERFORM set_config('riskdesk.merge_partitions', parts, false);
             IF stored > 0 THEN
                 -- For the importer to report (not LOCAL: the SET clauses above end local settings with the function).
                 PERFORM set_config('riskdesk.merge_counted_by', CASE WHEN use_aggs THEN 'client' ELSE 'server' END, false);
@@ -848,6 +925,10 @@ public enum PGSchema {
     GRANT EXECUTE ON FUNCTION riskdesk_now_ms(), riskdesk_is_lead(), riskdesk_claim_ttl_ms(),
         riskdesk_take_next(text, text), riskdesk_claim(text, boolean, text), riskdesk_release(text, text),
         riskdesk_set_status(text, text, text), riskdesk_reveal_pii(text, text, text) TO riskdesk_analyst;
+    -- The mask (v8): views call it as the reader, who needs the right to run it.
+    GRANT SELECT ON rejects_masked TO riskdesk_analyst;
+    GRANT EXECUTE ON FUNCTION riskdesk_mask_part(text), riskdesk_mask_domain(text, integer), riskdesk_mask_email(text),
+        riskdesk_mask_phone(text), riskdesk_mask_text(text), riskdesk_utf8(bytea) TO riskdesk_analyst;
 
     -- Leads: rules, models, detection output, imports (through staging and the merge).
     GRANT INSERT, UPDATE, DELETE ON rules, models, detect_runs, findings, scores, groups, run_scores TO riskdesk_lead;

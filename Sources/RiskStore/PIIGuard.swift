@@ -21,34 +21,6 @@ extension PII {
     static func isPII(table: String, column: String) -> Bool {
         columns.contains { $0.table.caseInsensitiveCompare(table) == .orderedSame && $0.column.caseInsensitiveCompare(column) == .orderedSame }
     }
-
-    /// Masks any PII value by its column: e-mail or phone.
-    public static func mask(column: String, _ value: String) -> String {
-        column.lowercased() == "phone" ? maskPhone(value) : maskEmail(value)
-    }
-
-    private static let emailPattern = try! NSRegularExpression(pattern: #"[^\s,;:"'<>\[\]{}()]+@[^\s,;:"'<>\[\]{}()]+"#)
-    private static let numberPattern = try! NSRegularExpression(pattern: #"\+?[0-9][0-9 ()\-.]{5,}[0-9]"#)
-
-    /// Free text that may hold contact details (a rejected accounts row): every e-mail
-    /// address and every run of 7 or more digits (a phone, written any way) masked. Ids and
-    /// times in such a row are masked too: better than a phone shown.
-    public static func maskText(_ s: String) -> String {
-        var out = s
-        for (re, mask) in [(emailPattern, maskEmail), (numberPattern, maskPhone)] as [(NSRegularExpression, (String) -> String)] {
-            let ns = out as NSString
-            var pieces: [String] = []
-            var last = 0
-            for m in re.matches(in: out, range: NSRange(location: 0, length: ns.length)) {
-                pieces.append(ns.substring(with: NSRange(location: last, length: m.range.location - last)))
-                pieces.append(mask(ns.substring(with: m.range)))
-                last = m.range.location + m.range.length
-            }
-            pieces.append(ns.substring(from: last))
-            out = pieces.joined()
-        }
-        return out
-    }
 }
 
 extension Database {

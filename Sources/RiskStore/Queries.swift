@@ -245,7 +245,7 @@ extension SQLDatabase {
         sql += " ORDER BY \(expr) \(desc ? "DESC" : "ASC"), \(key) \(desc ? "DESC" : "ASC") LIMIT \(limit)"
         var out: [QueueRow] = []
         try forEach(sql, args) { st in
-            var r = QueueRow(account: st.text(0) ?? "", kind: st.text(1), country: st.text(2), email: st.text(3),
+            var r = QueueRow(account: st.text(0) ?? "", kind: st.text(1), country: st.text(2), email: shownEmail(st.text(3)),
                              createdAt: st.optionalInt(4), firstSeen: st.optionalInt(5), lastSeen: st.optionalInt(6),
                              events: st.int(7), key: st.value(8))
             r.score = st.optionalDouble(9)
@@ -281,7 +281,10 @@ extension SQLDatabase {
             FROM accounts a WHERE account_id = ?
             """, [.text(id)])
         guard let r = rows.first else { return nil }
-        var p = AccountProfile(account: id, kind: r[1].string, country: r[2].string, email: r[3].string, phone: r[4].string,
+        // Masked on both backends (the server's mask on a team store; the same one here):
+        // the values only through the audited reveal (`StoreWriter.revealPII`).
+        var p = AccountProfile(account: id, kind: r[1].string, country: r[2].string, email: shownEmail(r[3].string),
+                               phone: dialect == .sqlite ? r[4].string.map(PII.maskPhone) : r[4].string,
                                createdAt: r[5].int, firstSeen: r[6].int, lastSeen: r[7].int, events: r[8].int ?? 0,
                                inProfile: r[9].int == 1, extra: r[10].string)
         // Uses the (account_id, ts) index; for very active accounts the caller runs this off the UI thread.
@@ -549,25 +552,13 @@ extension SQLDatabase {
     /// The e-mail column of accounts aliased `alias` as a reader may see it: the column on
     /// SQLite (masked there by the connection when it must be), the masked view's on a team
     /// store (analysts have no right to the column).
+    /// An e-mail read through `maskedEmail` (or the profile's column), masked: by the server
+    /// on a team store, here on SQLite (the same `PII` rule).
+    func shownEmail(_ v: String?) -> String? { dialect == .sqlite ? v.map(PII.maskEmail) : v }
+
     func maskedEmail(_ alias: String) -> String {
         dialect == .sqlite ? "\(alias).email"
             : "(SELECT m.email FROM accounts_masked m WHERE m.account_id = \(alias).account_id)"
     }
 }
 
-/// PII as shown until revealed: `j***@g***.com`, `+62*******89`.
-public enum PII {
-    public static func maskEmail(_ e: String) -> String {
-        guard let at = e.firstIndex(of: "@") else { return mask(e) }
-        let local = e[..<at], domain = e[e.index(after: at)...]
-        let dot = domain.lastIndex(of: ".")
-        let host = dot.map { domain[..<$0] } ?? domain
-        let tld = dot.map { String(domain[$0...]) } ?? ""
-        return "\(local.prefix(1))***@\(host.prefix(1))***\(tld)"
-    }
-    public static func maskPhone(_ p: String) -> String {
-        guard p.count > 5 else { return String(repeating: "*", count: p.count) }
-        return String(p.prefix(3)) + String(repeating: "*", count: p.count - 5) + String(p.suffix(2))
-    }
-    static func mask(_ s: String) -> String { s.isEmpty ? s : String(s.prefix(1)) + "***" }
-}

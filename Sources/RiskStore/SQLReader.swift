@@ -8,7 +8,7 @@ import Foundation
 /// - PostgreSQL: the server keeps e-mail, phone and rejected rows' raw text from analysts
 ///   and leads (column rights); a reveal is per account through the audited
 ///   `riskdesk_reveal_pii`. On this connection `accounts` and `rejects` are also temporary
-///   masked views (e-mail / phone as `accounts_masked` shows them, no raw text), so
+///   masked views (`accounts_masked`, `rejects_masked`: the same mask as SQLite's, `PII`), so
 ///   `SELECT * FROM accounts` works for everyone, the database owner included. Reads run in
 ///   read-only transactions (`default_transaction_read_only`).
 public final class SQLReader {
@@ -25,8 +25,7 @@ public final class SQLReader {
             if maskPII && !write {
                 try pg.conn.exec("""
                     CREATE TEMPORARY VIEW accounts AS SELECT * FROM public.accounts_masked;
-                    CREATE TEMPORARY VIEW rejects AS
-                        SELECT id, run_id, source, line, kind, CAST(NULL AS bytea) AS raw, reason, raw_hash FROM public.rejects;
+                    CREATE TEMPORARY VIEW rejects AS SELECT * FROM public.rejects_masked;
                     """)
             }
             if !write { try pg.conn.exec("SET default_transaction_read_only = on") }

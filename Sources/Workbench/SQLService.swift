@@ -319,7 +319,7 @@ public final class SQLService {
 
         case .reveal(let reason):
             if readOnly { return .failed("read-only session (--read-only): a PII reveal is audited, which writes; it is off") }
-            try Store(path: path).db.audit(analyst: analyst, source: "sql", action: "reveal_pii", account: nil,
+            try Store(path: path).db.audit(analyst: analyst, source: "sql", action: "reveal_pii", account: PII.everyAccount,
                                            new: "SQL console session", note: reason)
             // Reopen both connections without the masking views.
             lock.lock()

@@ -91,8 +91,10 @@ struct RevealOption: ParsableArguments {
     var revealed: Bool { reason != nil }
 
     /// Without a reveal: nothing to do here (the store is opened with `maskPII: !revealed`).
-    /// Revealed: audits the reveal first, refusing one without a reason.
-    func audit(storePath: String, what: String) throws {
+    /// Revealed: audits the reveal first, refusing one without a reason. `account`: whose PII
+    /// the output can show — one account (a query's `--param account_id=…`), or
+    /// `PII.everyAccount` (`*`) for an export, `rejects` or a query over any account; never NULL.
+    func audit(storePath: String, what: String, account: String = PII.everyAccount) throws {
         guard let reason else { return }
         let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !why.isEmpty else { throw CLIError("--reveal-pii needs a reason (it is written to the audit trail)") }
@@ -100,7 +102,7 @@ struct RevealOption: ParsableArguments {
             // On a team store the analyst is the login role; the server writes it.
             if analyst != nil { throw CLIError("--analyst is refused on a team store: you act as your PostgreSQL role") }
             let pg = try PGStore(url: storePath)
-            try pg.conn.audit(analyst: "", source: "cli", action: "reveal_pii", account: nil, new: String(what.prefix(500)), note: why)
+            try pg.conn.audit(analyst: "", source: "cli", action: "reveal_pii", account: account, new: String(what.prefix(500)), note: why)
             return
         }
         let who = analyst ?? ProcessInfo.processInfo.environment["USER"] ?? "analyst"
@@ -108,7 +110,7 @@ struct RevealOption: ParsableArguments {
         do { writer = try Store(path: storePath, mustExist: true) } catch let e as StoreError {
             throw CLIError("\(e.message) — a PII reveal must be audited, and the audit trail can't be written")
         }
-        try writer.db.audit(analyst: who, source: "cli", action: "reveal_pii", account: nil,
+        try writer.db.audit(analyst: who, source: "cli", action: "reveal_pii", account: account,
                             new: String(what.prefix(500)), note: why)
     }
 }

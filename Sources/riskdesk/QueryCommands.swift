@@ -47,7 +47,8 @@ struct Query: ParsableCommand {
                 try output.write { out in try runTeamStatements(text, values: values, db: r.database, out: out) }
                 return
             }
-            try reveal.audit(storePath: store.path, what: "query: " + text)
+            try reveal.audit(storePath: store.path, what: "query: " + text,
+                             account: values["account_id"].map { $0.isEmpty ? PII.everyAccount : $0 } ?? PII.everyAccount)
             let s = try Store(path: store.path, readOnly: !write, mustExist: true, maskPII: !reveal.revealed)
             do {
                 try output.write { out in try runStatements(text, values: values, store: s, out: out) }

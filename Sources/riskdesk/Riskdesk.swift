@@ -143,26 +143,24 @@ struct Info: ParsableCommand {
 }
 
 extension Rejects {
-    /// On a team store the raw rows are readable by leads only (column rights); they are
-    /// masked here unless revealed (audited), as on a local store. Analysts see the rest.
+    /// On a team store the server masks the raw rows (`rejects_masked`: the same mask as a
+    /// local store's, for analysts and leads); unmasked they are readable by leads only
+    /// (column rights), after the audited reveal.
     func teamRejects() throws {
         let pg = try PGStore(url: store.path, readOnly: true)
-        let lead = try pg.isLead()
-        if reveal.revealed && !lead {
+        if reveal.revealed, try !pg.isLead() {
             throw CLIError("--reveal-pii: rejected rows' raw text is readable by leads only on a team store (\(try pg.currentRole()) is an analyst)")
         }
-        var sql = "SELECT id, run_id, source, line, kind, reason, \(lead ? "convert_from(raw, 'UTF8')" : "CAST(NULL AS text)") AS raw FROM rejects"
+        try reveal.audit(storePath: store.path, what: "rejects")   // a lead's reveal, audited first
+        var sql = "SELECT id, run_id, source, line, kind, reason, \(reveal.revealed ? "riskdesk_utf8(raw)" : "raw") AS raw FROM \(reveal.revealed ? "rejects" : "rejects_masked")"
         var args: [SQLValue] = []
         if let runID { sql += " WHERE run_id = ?"; args.append(.int(runID)) }
         sql += " ORDER BY id DESC LIMIT ?"
         args.append(.int(Int64(limit)))
-        let masked = !reveal.revealed
         try output.write { out in
             let w = ResultWriter(format: format, out: out.write)
             try pg.conn.stream(sql, args, columns: { w.begin($0) }) { r in
-                var v = r.row()
-                if masked, case .text(let raw) = v[6] { v[6] = .text(PII.maskText(raw)) }
-                w.row(v)
+                w.row(r.row())
                 return !out.failed
             }
             w.end()
@@ -182,8 +180,8 @@ struct Rejects: ParsableCommand {
     func run() throws {
         try guarded {
             // Rejected accounts rows hold e-mail and phone verbatim: masked unless revealed.
-            try reveal.audit(storePath: store.path, what: "rejects")
             if store.location.isTeam { try teamRejects(); return }
+            try reveal.audit(storePath: store.path, what: "rejects")
             let s = try Store(path: store.path, readOnly: true, maskPII: !reveal.revealed)
             var sql = "SELECT id, run_id, source, line, kind, reason, CAST(raw AS TEXT) AS raw FROM rejects"
             var args: [SQLValue] = []

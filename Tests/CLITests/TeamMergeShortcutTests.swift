@@ -59,9 +59,10 @@ final class TeamMergeShortcutTests: TeamStoreTestCase {
         XCTAssertEqual(r.stored, 1); XCTAssertEqual(r.duplicate, 1); XCTAssertEqual(r.countedBy, "client")
         XCTAssertEqual(try devices(c), ["d1", "d2", "d4"])
 
-        // A counted row the store already holds: the server counts the new one only.
+        // A counted row the store already holds (a daily file repeating yesterday's events):
+        // still the client's counts, less that row's — its account counted again from its new rows.
         r = try merge(c, [Row(ord: 1, id: "a", device: "d6"), Row(ord: 2, id: "e", device: "d7")], skips: [], counted: [1, 2])
-        XCTAssertEqual(r.stored, 1); XCTAssertEqual(r.duplicate, 1); XCTAssertEqual(r.countedBy, "server")
+        XCTAssertEqual(r.stored, 1); XCTAssertEqual(r.duplicate, 1); XCTAssertEqual(r.countedBy, "client")
         XCTAssertEqual(try devices(c), ["d1", "d2", "d4", "d7"])
         XCTAssertEqual(try c.int("SELECT n_events FROM accounts WHERE account_id = 'acct_1'"), 4)
         XCTAssertEqual(try c.int("SELECT count(*) FROM events e JOIN event_ids x USING (event_id) WHERE x.id = e.id"), 4)

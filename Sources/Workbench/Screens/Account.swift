@@ -88,6 +88,8 @@ enum AccountView {
         var used = buf.write(p.account, x: x, y: y, style: theme["accent"].bolded())
         buf.write("  " + line1, x: x + used, y: y, style: theme["base"], maxWidth: w - used)
         y += 1
+        // Read masked (both backends); the revealed values replace them after the audit, and
+        // are masked again when hidden (the mask of a masked value is itself).
         let email = p.email.map { a.revealed ? $0 : PII.maskEmail($0) } ?? "—"
         let phone = p.phone.map { a.revealed ? $0 : PII.maskPhone($0) } ?? "—"
         used = buf.write("email ", x: x, y: y, style: label)
