@@ -129,7 +129,15 @@ struct DealRings {
         func rate(_ f: (Int32) -> Bool) -> Double {
             Significance.shrunkRate(hits: takers.filter(f).count, of: takers.count, prior: 0.5, weight: 2)
         }
-        let pEquip = rate { sharesEquip[Int($0)] }, pAddr = rate { sharesAddr[Int($0)] }, pCode = rate { sharesCode[Int($0)] }
+        // Sharing signs: a unit is formed by sharing, so their base rate is taken among the
+        // takers that are linked at all (in a unit of two, both share by construction).
+        var unitSize = [Int32: Int]()
+        for a in takers where linkIDs[a] != nil { unitSize[ds.find(a), default: 0] += 1 }
+        let linked = takers.filter { linkIDs[$0] != nil && (unitSize[ds.find($0)] ?? 0) >= 2 }
+        func linkedRate(_ f: (Int32) -> Bool) -> Double {
+            Significance.shrunkRate(hits: linked.filter(f).count, of: linked.count, prior: 0.5, weight: 2)
+        }
+        let pEquip = linkedRate { sharesEquip[Int($0)] }, pAddr = linkedRate { sharesAddr[Int($0)] }, pCode = linkedRate { sharesCode[Int($0)] }
         let pAged = rate { agedWelcome[Int($0)] }
         let thin = { (a: Int32) -> Bool in ordersOf[Int(a)] > 0 && couponOrders[Int(a)] == ordersOf[Int(a)] }
         let pThin = rate(thin)
