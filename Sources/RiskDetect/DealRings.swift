@@ -12,11 +12,13 @@ import Foundation
 ///   device, card or address used by ≤ `maxSharing` accounts of the whole store, an IP or
 ///   address block with ≤ `maxSharing` takers (a campus or carrier network holds many other
 ///   people), a code (not a new-user coupon) used by ≤ `maxSharing` accounts.
-/// - **Signs**, per member, each a binomial tail at its base rate among all takers: shares a
-///   device or card with another taker; shares a delivery address with one; shares a rare
-///   code with one; a new-user coupon on an account older than 30 days (bought or revived
-///   accounts); every order with a coupon (the account exists for the discount); signed up
-///   within 6 h of another member (at the chance two takers' sign-ups fall that close).
+/// - **Signs**, per member, each a binomial tail at its base rate — the signs of sharing
+///   among the *linked* takers (a unit is formed by sharing: a household pair shares by
+///   construction), the others among all takers: shares a device or card with another
+///   taker; shares a delivery address with one; shares a rare code with one; a new-user
+///   coupon on an account older than 30 days (bought or revived accounts); every order
+///   with a coupon (the account exists for the discount); signed up within 6 h of another
+///   member (at the chance two takers' sign-ups fall that close).
 ///   Sharing an IP or block is a link, never a sign: students on a campus network share
 ///   one and open accounts in the same days.
 /// - **Decision**: the signs' surprises add up (taken as independent) and must beat
