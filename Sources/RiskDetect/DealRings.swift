@@ -12,11 +12,13 @@ import Foundation
 ///   device, card or address used by ≤ `maxSharing` accounts of the whole store, an IP or
 ///   address block with ≤ `maxSharing` takers (a campus or carrier network holds many other
 ///   people), a code (not a new-user coupon) used by ≤ `maxSharing` accounts.
-/// - **Signs**, per member, each a binomial tail at its base rate among all takers: shares a
-///   device or card with another taker; shares a delivery address with one; shares a rare
-///   code with one; a new-user coupon on an account older than 30 days (bought or revived
-///   accounts); every order with a coupon (the account exists for the discount); signed up
-///   within 6 h of another member (at the chance two takers' sign-ups fall that close).
+/// - **Signs**, per member, each a binomial tail at its base rate — the signs of sharing
+///   among the *linked* takers (a unit is formed by sharing: a household pair shares by
+///   construction), the others among all takers: shares a device or card with another
+///   taker; shares a delivery address with one; shares a rare code with one; a new-user
+///   coupon on an account older than 30 days (bought or revived accounts); every order
+///   with a coupon (the account exists for the discount); signed up within 6 h of another
+///   member (at the chance two takers' sign-ups fall that close).
 ///   Sharing an IP or block is a link, never a sign: students on a campus network share
 ///   one and open accounts in the same days.
 /// - **Decision**: the signs' surprises add up (taken as independent) and must beat
@@ -129,7 +131,15 @@ struct DealRings {
         func rate(_ f: (Int32) -> Bool) -> Double {
             Significance.shrunkRate(hits: takers.filter(f).count, of: takers.count, prior: 0.5, weight: 2)
         }
-        let pEquip = rate { sharesEquip[Int($0)] }, pAddr = rate { sharesAddr[Int($0)] }, pCode = rate { sharesCode[Int($0)] }
+        // Sharing signs: a unit is formed by sharing, so their base rate is taken among the
+        // takers that are linked at all (in a unit of two, both share by construction).
+        var unitSize = [Int32: Int]()
+        for a in takers where linkIDs[a] != nil { unitSize[ds.find(a), default: 0] += 1 }
+        let linked = takers.filter { linkIDs[$0] != nil && (unitSize[ds.find($0)] ?? 0) >= 2 }
+        func linkedRate(_ f: (Int32) -> Bool) -> Double {
+            Significance.shrunkRate(hits: linked.filter(f).count, of: linked.count, prior: 0.5, weight: 2)
+        }
+        let pEquip = linkedRate { sharesEquip[Int($0)] }, pAddr = linkedRate { sharesAddr[Int($0)] }, pCode = linkedRate { sharesCode[Int($0)] }
         let pAged = rate { agedWelcome[Int($0)] }
         let thin = { (a: Int32) -> Bool in ordersOf[Int(a)] > 0 && couponOrders[Int(a)] == ordersOf[Int(a)] }
         let pThin = rate(thin)

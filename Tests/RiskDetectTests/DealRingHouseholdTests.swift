@@ -1,0 +1,126 @@
+import XCTest
+@testable import RiskDetect
+
+/// Deal-hunter rings against households: two people of one home (one address, often one
+/// tablet) who each took the welcome coupon are a unit formed by sharing, not a ring. The
+/// ring test judges sharing against the linked takers, so a real ring must show more than
+/// what every household shows — and still does when the store holds many households.
+final class DealRingHouseholdTests: XCTestCase {
+    let day = Scenario.day, hour = Scenario.hour, minute = Scenario.minute
+
+    /// Ordinary newcomers who take the welcome coupon on their first order (own device, card,
+    /// address, network; a third order again without one) and aged buyers who never take it.
+    func marketplace(_ s: Scenario, fresh: Int = 80, aged: Int = 40) {
+        s.account("shop", kind: "seller")
+        for i in 0..<10 { s.item("it\(i)", seller: "shop") }
+        let items = (0..<10).map { "it\($0)" }
+        for k in 0..<fresh {
+            let a = "f\(k)", created = Scenario.t0 + s.int(in: 0...(25 * day))
+            s.account(a, created: created, email: "buyer\(k)x\(s.seed)@mail.example")
+            let ip = "\(20 + k % 150).\(k * 7 % 200).\(k % 9).\(1 + k % 200)"
+            s.event(a, "signup", at: created, ["device_id": "fd\(k)", "ip": ip])
+            s.browse(a, day: Int((created - Scenario.t0) / day), device: "fd\(k)", items: items, ip: ip)
+            s.order(a, item: items[k % 10], seller: "shop", at: created + s.int(in: hour...(2 * day)), device: "fd\(k)",
+                    address: "fa\(k)", payment: "fc\(k)", coupon: "WELCOME10", ip: ip)
+            if k % 3 == 0 {
+                s.order(a, item: items[(k + 3) % 10], seller: "shop", at: created + s.int(in: (3 * day)...(6 * day)), device: "fd\(k)",
+                        address: "fa\(k)", payment: "fc\(k)", ip: ip)
+            }
+        }
+        for k in 0..<aged {
+            let a = "o\(k)", ip = "\(180 + k % 40).\(k).1.\(k % 200 + 1)"
+            s.account(a)
+            for d in stride(from: k % 5, to: 28, by: 7) {
+                s.browse(a, day: d, device: "od\(k)", items: items, ip: ip)
+                s.order(a, item: items[(k + d) % 10], seller: "shop", at: Scenario.t0 + Int64(d) * day + 20 * hour, device: "od\(k)",
+                        address: "oa\(k)", payment: "oc\(k)", ip: ip)
+            }
+        }
+    }
+
+    /// `n` new households of two: one address; one tablet in every other home (the rest their
+    /// own phones); a shared card in every third. The second person joins 1–9 days after the
+    /// first (household `sameEvening` the same evening); each takes the welcome coupon on a
+    /// first order, and one of them orders again at full price.
+    @discardableResult
+    func households(_ s: Scenario, _ n: Int, sameEvening: Int = -1) -> Set<String> {
+        var members: Set<String> = []
+        for h in 0..<n {
+            let first = Scenario.t0 + s.int(in: 0...(18 * day))
+            let second = h == sameEvening ? first + s.int(in: minute...(2 * hour)) : first + s.int(in: day...(9 * day))
+            let ip = "61.\(h).\(h % 7).\(10 + h % 90)"
+            for (m, created) in [first, second].enumerated() {
+                let a = "h\(h)m\(m)"
+                members.insert(a)
+                let device = h % 2 == 0 ? "tablet\(h)" : "hp\(h)m\(m)", card = h % 3 == 0 ? "hc\(h)" : "hc\(h)m\(m)"
+                s.account(a, created: created, email: "fam\(h)m\(m)x\(s.seed)@mail.example")
+                s.event(a, "signup", at: created, ["device_id": device, "ip": ip])
+                s.browse(a, day: Int((created - Scenario.t0) / day), device: device, items: (0..<10).map { "it\($0)" }, ip: ip)
+                s.order(a, item: "it\((h + m) % 10)", seller: "shop", at: created + s.int(in: hour...day), device: device,
+                        address: "home\(h)", payment: card, coupon: "WELCOME10", ip: ip)
+                if m == 0 {
+                    s.order(a, item: "it\((h + 4) % 10)", seller: "shop", at: created + s.int(in: (2 * day)...(8 * day)), device: device,
+                            address: "home\(h)", payment: card, ip: ip)
+                }
+            }
+        }
+        return members
+    }
+
+    func dealHunters(_ f: [Finding], _ t: EventTable) -> Set<String> {
+        Set(f.filter { $0.riskType == "deal_hunter" }.map { t.accountID($0.account) })
+    }
+
+    /// A household pair is not a ring, even where households are rare among the coupon takers
+    /// (a pair sharing a tablet and an address is then rare among *all* takers, but every
+    /// linked unit shares by construction), nor when the two sign up the same evening.
+    func testHouseholdPairsWithTheWelcomeCouponAreNotARing() throws {
+        try forEachSeed { seed in
+            let s = Scenario(seed: seed)
+            marketplace(s)
+            let homes = households(s, 3, sameEvening: 1)
+            let (f, t) = try s.run(IdentityDetector())
+            XCTAssertEqual(dealHunters(f, t).intersection(homes), [], "\(f.map { "\(t.accountID($0.account)): \($0.reason)" })")
+        }
+    }
+
+    /// Many households among the takers raise the base rate of sharing; a ring that shares a
+    /// device pool, a parcel locker and its master's referral code, opened in a burst and
+    /// ordering only with coupons, is still a ring — and so are bought (aged) accounts that
+    /// take the welcome coupon and ship to one drop address. No household is reported.
+    func testRingsStillFoundAmongManyHouseholds() throws {
+        try forEachSeed { seed in
+            let s = Scenario(seed: seed)
+            marketplace(s)
+            let homes = households(s, 30)
+            var burst: Set<String> = []
+            for k in 0..<6 {
+                let a = "r\(k)", created = Scenario.t0 + 12 * day + Int64(k) * 40 * minute + s.int(in: 0...(20 * minute))
+                burst.insert(a)
+                s.account(a, created: created, email: "deal\(k)z\(seed)@tempbox.example")
+                let device = "emu\(k % 2)", ip = "\(77 + k).\(k * 9).3.\(5 + k)"
+                s.event(a, "signup", at: created, ["device_id": device, "ip": ip])
+                s.order(a, item: "it\(k)", seller: "shop", at: created + 15 * minute, device: device, address: "locker-9",
+                        payment: "rc\(k)", coupon: "WELCOME10", ip: ip)
+                s.order(a, item: "it\(k + 2)", seller: "shop", at: created + day, device: device, address: "locker-9",
+                        payment: "rc\(k)", coupon: "REF-BOSS\(seed)", ip: ip)
+            }
+            var bought: Set<String> = []
+            for k in 0..<5 {
+                let a = "b\(k)"
+                bought.insert(a)
+                s.account(a, created: Scenario.t0 - Int64(200 + 30 * k) * day, email: "old\(k)y\(seed)@mail.example")
+                let ip = "\(150 + k).\(k * 11).8.\(9 + k)"
+                s.order(a, item: "it\(k)", seller: "shop", at: Scenario.t0 + Int64(5 + 3 * k) * day + s.int(in: 0...(6 * hour)),
+                        device: "bd\(k)", address: "drop-21", payment: "bc\(k)", coupon: "WELCOME10", ip: ip)
+            }
+            let (f, t) = try s.run(IdentityDetector())
+            let found = dealHunters(f, t)
+            let why = f.map { "\(t.accountID($0.account)): \($0.reason)" }
+            XCTAssertEqual(found.intersection(burst), burst, "the burst ring: \(why)")
+            XCTAssertEqual(found.intersection(bought), bought, "the bought accounts: \(why)")
+            XCTAssertEqual(found.intersection(homes), [], "no household: \(why)")
+            XCTAssertEqual(found.subtracting(burst).subtracting(bought).subtracting(homes), [], "no ordinary buyer: \(why)")
+        }
+    }
+}
