@@ -40,8 +40,9 @@ public final class DetectionEngine {
     public var modelWeight: Double?
     /// Blend this model instead of the current one (`detect --model V`).
     public var modelOverride: ModelRecord?
-    /// Flag volume guard: a run with a model that flags more than max(factor × the previous
-    /// run's flags, theirs + slack) gets a loud warning.
+    /// Flag volume guard: a run with a model that flags more than max(factor × the recent
+    /// runs' median flags, that + slack) gets a loud warning (the median of the last
+    /// `volumeRuns` finished runs, so one odd run does not set the baseline).
     public var volumeFactor = 3.0
     public var volumeSlack = 100
     /// The final score's layers beyond the detectors (Scoring.swift).
@@ -224,11 +225,16 @@ public final class DetectionEngine {
             flagged += 1
             if let r = s.riskType { riskTypes[r, default: 0] += 1 }
         }
-        // A model whose flag volume explodes against the run before is flagged loudly.
+        // A model whose flag volume explodes against the recent runs is flagged loudly. The
+        // baseline is the median of the last few finished runs, so one odd run (a model since
+        // replaced, a half-imported store) does not set it.
         var warnings: [String] = []
-        if let modelID, let prev = try store.database.flaggedBefore(run: runID),
-           Double(flagged) > max(volumeFactor * Double(prev), Double(prev) + Double(volumeSlack)) {
-            warnings.append("model v\(modelID) flags \(flagged) accounts where the run before flagged \(prev): check it with `riskdesk detect --shadow` or run `riskdesk detect --no-model`")
+        let recent = try store.database.flaggedRecent(run: runID, limit: Self.volumeRuns)
+        if let modelID, let base = Self.volumeBaseline(recent),
+           Double(flagged) > max(volumeFactor * base, base + Double(volumeSlack)) {
+            let what = recent.count == 1 ? "the run before flagged \(recent[0])"
+                                         : "the last \(recent.count) runs flagged \(Int(base.rounded())) (median)"
+            warnings.append("model v\(modelID) flags \(flagged) accounts where \(what): check it with `riskdesk detect --shadow` or run `riskdesk detect --no-model`")
         }
         // A cancel that arrives while the results are written rolls the whole write back:
         // the previous results stay and the run is recorded cancelled.
@@ -246,6 +252,16 @@ public final class DetectionEngine {
         return DetectReport(runID: runID, events: table.count, accounts: table.accountCount, flagged: flagged,
                             loadSeconds: loadSeconds, seconds: Date().timeIntervalSince(started), detectors: reports,
                             riskTypes: riskTypes, groups: groupCount, modelID: modelID, warnings: warnings)
+    }
+
+    /// How many finished runs the flag-volume warning looks back on.
+    public static let volumeRuns = 5
+
+    /// The flag volume a run is compared with: the median of the recent runs' (nil: none).
+    public static func volumeBaseline(_ recent: [Int]) -> Double? {
+        guard !recent.isEmpty else { return nil }
+        let v = recent.sorted().map(Double.init)
+        return v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2
     }
 
     /// Noisy-OR of the findings: each detector (and each rule) counts once, by its strongest

@@ -49,7 +49,10 @@ public enum RiskScoring {
         }
         if layers.propagation {
             let s = Date()
-            let p = Propagation.compute(t, findings: findings, evidence: det.map { 1 - exp(-$0) })
+            // Only evidence about a group travels: a takeover or a scraper is one account's
+            // doing, and its household or office gains nothing from it (RiskScoring.collective).
+            let shared = detectorEvidence(findings, accounts: n, calibrate: layers.calibration, collectiveOnly: true)
+            let p = Propagation.compute(t, findings: findings, evidence: shared.map { 1 - exp(-$0) })
             var linked = 0
             for i in 0..<n where p.support[i] > 0 {
                 // Inherited, not amplified: a thin member rises to its ring's level; an account
@@ -77,14 +80,21 @@ public enum RiskScoring {
     /// where it ranks among that detector's findings in this store (0.85 at the weakest, 1 at
     /// the strongest), and a detector that flags more than 3 % of the store is discounted by
     /// √(3 % / its share) — a base rate that high says the rule, not the accounts, is unusual.
-    public static func detectorEvidence(_ findings: [Finding], accounts n: Int, calibrate: Bool) -> [Double] {
+    ///
+    /// `collectiveOnly`: the evidence of findings that put the account in a group (a ring, a
+    /// farm, a crew — `Finding.group`), calibrated as above; what propagation passes on.
+    public static func detectorEvidence(_ findings: [Finding], accounts n: Int, calibrate: Bool, collectiveOnly: Bool = false) -> [Double] {
         var best: [String: [Int32: Double]] = [:]
+        var grouped: [String: [Int32: Double]] = [:]
         for f in findings where Int(f.account) < n && f.account >= 0 {
             if (best[f.detector]?[f.account] ?? -1) < f.strength { best[f.detector, default: [:]][f.account] = f.strength }
+            if collectiveOnly, f.group != nil, (grouped[f.detector]?[f.account] ?? -1) < f.strength {
+                grouped[f.detector, default: [:]][f.account] = f.strength
+            }
         }
         var u = [Double](repeating: 0, count: n)
         // In a fixed order (hazard units are summed; a different order could change the last bit).
-        for (_, byAccount) in best.sorted(by: { $0.key < $1.key }) {
+        for (detector, byAccount) in best.sorted(by: { $0.key < $1.key }) {
             let entries = byAccount.sorted { ($0.value, $0.key) < ($1.value, $1.key) }
             let m = Double(entries.count)
             let prevalence = calibrate ? min(1, (0.03 * Double(n) / m).squareRoot()) : 1
@@ -95,6 +105,11 @@ public enum RiskScoring {
                 let q = m > 1 ? (Double(i + j) / 2) / (m - 1) : 1
                 for k in i...j {
                     var c = entries[k].value
+                    if collectiveOnly {
+                        // The strongest grouped finding, at the calibration of the account's rank.
+                        guard let g = grouped[detector]?[entries[k].key] else { continue }
+                        c = g
+                    }
                     if calibrate { c *= (0.85 + 0.15 * q) * prevalence }
                     u[Int(entries[k].key)] += -log(1 - min(c, 0.995))
                 }
@@ -150,6 +165,13 @@ public struct Anomaly {
             for j in 0..<nb { x[a * d + j] = base[a * full + j] }
             for j in 0..<nc { x[a * d + nb + j] = context[a * nc + j] }
             for j in 0..<nr { x[a * d + nb + nc + j] = review[a * nr + j] }
+        }
+        // Sharer counts judged by how dependent the sharers are (SharingIndependence.swift): a
+        // parcel locker's hundreds of strangers count as one household, a ring keeps its count.
+        let sharing = SharingIndependence.compute(t)
+        for (k, name) in SharingIndependence.featureNames.enumerated() {
+            guard let j = names.firstIndex(of: name) else { continue }
+            for a in 0..<n { x[a * d + j] = sharing[a * 3 + k] }
         }
         let cols = names.indices.filter { !skipped.contains(names[$0]) }
         // Peer groups: role × age bucket, merged into the role (then the store) when small.

@@ -102,10 +102,17 @@ extension SQLDatabase {
                     [.int(runID)]).first?[0].int.map(Int.init)
     }
 
+    /// How many accounts each of the last `limit` finished runs before `runID` flagged, newest first.
+    public func flaggedRecent(run runID: Int64, limit: Int) throws -> [Int] {
+        try rows("SELECT flagged FROM detect_runs WHERE status = 'done' AND id < ? AND flagged IS NOT NULL ORDER BY id DESC LIMIT ?",
+                 [.int(runID), .int(Int64(max(0, limit)))]).compactMap { $0[0].int.map(Int.init) }
+    }
+
     /// Replaces the previous run's findings, scores and groups with this run's, records its
     /// totals and score history and marks it done — all in one transaction: an error (or a
     /// cancel: `check` throwing) rolls the whole write back and the previous results stay.
-    /// Strengths and scores are kept to four decimals. Returns how many groups were written.
+    /// Strengths are kept to four decimals, scores to eight (the queue's order: four decimals
+    /// tied hundreds of accounts whose evidence differs). Returns how many groups were written.
     @discardableResult
     public func writeDetectResults<F: Sequence, S: Sequence>(run runID: Int64, findings: F, scores: S, totals: DetectRunTotals,
                                                              check: () throws -> Void = {}) throws -> Int
@@ -172,7 +179,7 @@ extension Database {
                 hist[min(19, max(0, Int(s.score * 20)))] += 1
                 sc.bindText(1, s.account)
                 sc.bindInt(2, runID)
-                sc.bindDouble(3, fourDecimals(s.score))
+                sc.bindDouble(3, scoreDecimals(s.score))
                 if let r = s.riskType { sc.bindText(4, r) } else { sc.bindNull(4) }
                 if let g = s.group { sc.bindText(5, g) } else { sc.bindNull(5) }
                 if s.reasons.isEmpty { sc.bindNull(6) } else { sc.bindText(6, s.reasons.joined(separator: "; ")) }
@@ -200,7 +207,7 @@ extension Database {
             for (i, s) in scores.enumerated() {
                 if i & 0xFFF == 0 { try check() }
                 histogram[min(19, max(0, Int(s.score * 20)))] += 1
-                try buf.row([s.account, run, String(fourDecimals(s.score)), s.riskType, s.group,
+                try buf.row([s.account, run, String(scoreDecimals(s.score)), s.riskType, s.group,
                              s.reasons.isEmpty ? nil : s.reasons.joined(separator: "; "), String(s.findings)], send)
             }
             try buf.flush(send)
@@ -285,6 +292,7 @@ extension SQLDatabase {
 
 extension Database {
     static func fourDecimals(_ x: Double) -> Double { (x * 10_000).rounded() / 10_000 }
+    static func scoreDecimals(_ x: Double) -> Double { (x * 100_000_000).rounded() / 100_000_000 }
 
     static func detectorsJSON(_ reports: [DetectorReport]) -> String {
         "[" + reports.map { r in
@@ -305,6 +313,7 @@ extension Store {
         try db.endDetectRun(runID, cancelled: cancelled, message: message)
     }
     public func flaggedBefore(run runID: Int64) throws -> Int? { try db.flaggedBefore(run: runID) }
+    public func flaggedRecent(run runID: Int64, limit: Int) throws -> [Int] { try db.flaggedRecent(run: runID, limit: limit) }
     @discardableResult
     public func writeDetectResults<F: Sequence, S: Sequence>(run runID: Int64, findings: F, scores: S, totals: DetectRunTotals,
                                                              check: () throws -> Void = {}) throws -> Int

@@ -69,6 +69,15 @@ final class RuleTests: XCTestCase {
 }
 
 final class EngineTests: XCTestCase {
+    func testTheFlagVolumeBaselineIsTheRecentRunsMedianSoOneOddRunDoesNotSetIt() {
+        XCTAssertNil(DetectionEngine.volumeBaseline([]))
+        XCTAssertEqual(DetectionEngine.volumeBaseline([40]), 40)
+        // One run that flagged 900 (a model since replaced) among runs that flagged ~10.
+        XCTAssertEqual(DetectionEngine.volumeBaseline([11, 900, 12, 10, 9]), 11)
+        XCTAssertEqual(DetectionEngine.volumeBaseline([900, 10]), 455)
+        XCTAssertEqual(DetectionEngine.volumeBaseline([12, 900, 10, 11]), 11.5)
+    }
+
     func testNoisyOrCombinesDetectorsAndKeepsTheStrongestPerDetector() {
         let f = [
             Finding(account: 0, detector: "x", riskType: .spam, strength: 0.5, reason: "x1"),

@@ -77,7 +77,7 @@ final class ScoringTests: XCTestCase {
         let findings: (EventTable) -> [Finding] = { t in
             var f: [Finding] = []
             for b in 0..<5 { f.append(Finding(account: t.accounts.lookup("bot\(b)")!, detector: "scraping", riskType: .scraping, strength: 0.95, reason: "bot")) }
-            for r in 0..<3 { f.append(Finding(account: t.accounts.lookup("ring\(r)")!, detector: "identity", riskType: .multiAccounting, strength: 0.9, reason: "ring")) }
+            for r in 0..<3 { f.append(Finding(account: t.accounts.lookup("ring\(r)")!, detector: "identity", riskType: .multiAccounting, strength: 0.9, reason: "ring", group: "cluster-1")) }
             f.append(Finding(account: t.accounts.lookup("ring3")!, detector: "brushing", riskType: .brushing, strength: 0.15, reason: "thin"))
             return f
         }
@@ -94,6 +94,30 @@ final class ScoringTests: XCTestCase {
         // …while the hub's 400 ordinary neighbours gain next to nothing from the bots behind it.
         for u in users { XCTAssertLessThan(m[u]!.score - before[u]!.score, 0.003, u) }
         XCTAssertFalse(users.contains { m[$0]!.reasons.contains { $0.hasPrefix("linked") } })
+    }
+
+    func testATakeoverDoesNotLiftTheVictimsHouseholdARingFindingDoes() throws {
+        let s = Scenario()
+        _ = ordinary(s, 200)
+        // A household of three on one tablet, card and address.
+        for m in 0..<3 {
+            s.account("home\(m)")
+            s.order("home\(m)", item: "i\(m)", seller: "s0", at: Scenario.t0 + Int64(m) * Scenario.day, device: "tablet", address: "house", payment: "family-card")
+        }
+        var only = ScoringLayers(); only.anomaly = false
+        func run(_ group: String?) throws -> [String: AccountScore] {
+            try score(Scenario.copy(s), findings: { t in
+                [Finding(account: t.accounts.lookup("home0")!, detector: group == nil ? "ato" : "identity", riskType: group == nil ? .ato : .multiAccounting,
+                         strength: 0.95, reason: "flagged", group: group)]
+            }, layers: only).scores
+        }
+        // One member's takeover is that account's doing: the family gains nothing from it.
+        let ato = try run(nil)
+        XCTAssertGreaterThan(ato["home0"]!.score, 0.5)
+        for m in 1..<3 { XCTAssertLessThan(ato["home\(m)"]!.score, 0.01, "home\(m)"); XCTAssertFalse(ato["home\(m)"]!.reasons.contains { $0.hasPrefix("linked") }) }
+        // The same strength as a group finding (a ring) does flow to what its member shares.
+        let ring = try run("cluster-1")
+        for m in 1..<3 { XCTAssertGreaterThan(ring["home\(m)"]!.score, 0.3, "home\(m)") }
     }
 
     func testCalibratedScoresNeverSaturateAndMoreEvidenceRanksHigher() throws {

@@ -25,7 +25,7 @@ final class DetectionResultsTests: XCTestCase {
         FindingRecord(account: "b", detector: "rule:x", riskType: "spam", strength: 0.35, reason: "rule", evidence: nil, group: nil),
     ]
     let scores = [
-        ScoreRecord(account: "a", score: 0.81234567, riskType: "brushing", group: "ring-1", reasons: ["ring"], findings: 1),
+        ScoreRecord(account: "a", score: 0.8123456789, riskType: "brushing", group: "ring-1", reasons: ["ring"], findings: 1),
         ScoreRecord(account: "b", score: 0.675, riskType: "brushing", group: "ring-1", reasons: ["ring too", "rule"], findings: 2),
         ScoreRecord(account: "c", score: 0, riskType: nil, group: nil, reasons: [], findings: 0),
     ]
@@ -39,23 +39,23 @@ final class DetectionResultsTests: XCTestCase {
         XCTAssertEqual(try store.detectRun(run)?.status, "running")
         let groups = try store.writeDetectResults(run: run, findings: findings, scores: scores, totals: totals)
         XCTAssertEqual(groups, 1)
-        // Strengths and scores kept to four decimals; everything else as given.
+        // Strengths kept to four decimals, scores to eight; everything else as given.
         var expected = findings
         expected[0].strength = 0.8123
         XCTAssertEqual(try store.storedFindings(), expected)
         XCTAssertEqual(try store.storedFindings(account: "b").map(\.detector), ["brushing", "rule:x"])
         var expectedScores = scores
-        expectedScores[0].score = 0.8123
+        expectedScores[0].score = 0.81234568
         XCTAssertEqual(try store.storedScores(), expectedScores)
-        XCTAssertEqual(try store.scoreByAccount(), ["a": 0.8123, "b": 0.675, "c": 0])
-        XCTAssertEqual(try store.runScores(run), ["a": 0.8123, "b": 0.675, "c": 0])
+        XCTAssertEqual(try store.scoreByAccount(), ["a": 0.81234568, "b": 0.675, "c": 0])
+        XCTAssertEqual(try store.runScores(run), ["a": 0.81234568, "b": 0.675, "c": 0])
         let g = try store.db.rows("SELECT group_id, risk_type, size, score, reason FROM groups")
         XCTAssertEqual(g.count, 1)
         XCTAssertEqual(g[0][0].string, "ring-1")
         XCTAssertEqual(g[0][1].string, "brushing")
         XCTAssertEqual(g[0][4].string, "ring")
         XCTAssertEqual(g[0][2].int, 2)
-        XCTAssertEqual(g[0][3].double, 0.8123)
+        XCTAssertEqual(g[0][3].double, 0.81234568)
         let r = try XCTUnwrap(try store.detectRun(run))
         XCTAssertEqual(r.status, "done")
         XCTAssertEqual([r.events, r.accounts, r.flagged], [10, 3, 2])
@@ -82,7 +82,7 @@ final class DetectionResultsTests: XCTestCase {
         XCTAssertGreaterThan(checks, 0)
         try store.endDetectRun(second, cancelled: true, message: "cancelled by the user")
         XCTAssertEqual(try store.storedFindings().count, 3)
-        XCTAssertEqual(try store.scoreByAccount()["a"], 0.8123)
+        XCTAssertEqual(try store.scoreByAccount()["a"], 0.81234568)
         let r = try XCTUnwrap(try store.detectRun(second))
         XCTAssertEqual(r.status, "cancelled")
         XCTAssertEqual(r.message, "cancelled by the user")
@@ -105,5 +105,22 @@ final class DetectionResultsTests: XCTestCase {
         XCTAssertTrue(try store.runScores(runs[1]).isEmpty)
         XCTAssertEqual(try store.runScores(runs[5]), ["a": 0.25])
         XCTAssertEqual(try store.runScores(runs[11]), ["a": 0.55])
+    }
+
+    func testRecentFlagVolumesNewestFirstSkippingUnfinishedRuns() throws {
+        var runs: [Int64] = []
+        for flagged in [10, 12, 900, 11] {
+            let run = try store.beginDetectRun()
+            runs.append(run)
+            var t = totals
+            t.flagged = flagged
+            try store.writeDetectResults(run: run, findings: findings, scores: scores, totals: t)
+        }
+        let failed = try store.beginDetectRun()
+        try store.endDetectRun(failed, cancelled: false, message: "boom")
+        let next = try store.beginDetectRun()
+        XCTAssertEqual(try store.flaggedRecent(run: next, limit: 5), [11, 900, 12, 10])
+        XCTAssertEqual(try store.flaggedRecent(run: next, limit: 2), [11, 900])
+        XCTAssertEqual(try store.flaggedRecent(run: runs[0], limit: 5), [])
     }
 }

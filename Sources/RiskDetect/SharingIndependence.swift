@@ -1,0 +1,112 @@
+import Foundation
+
+/// How much an account's shared device, payment instrument or delivery address says, for the
+/// anomaly layer: sharers count in proportion to how *dependent* they are on each other.
+///
+/// A parcel locker or a campus mail room is shared by dozens of unrelated buyers — each with
+/// its own phone, card and home — and its raw sharer count puts every one of them in the
+/// store's far tail. A ring shares the identifier *and* something else (an emulator, a prepaid
+/// card, a second address). So, for an account `a` on identifier X of one kind:
+///
+///   effective(a, X) = linked + unlinked · min(1, q / m)
+///
+/// where m is the number of accounts on X, `linked` the other accounts on X that also share a
+/// second identifier (device, payment or address, itself used by at most 40 accounts — the
+/// general bound beyond which an identifier links nothing) with `a`, `unlinked` the rest, and q
+/// the store's typical sharing of that kind: the median number of accounts on an identifier of
+/// that kind used by two or more (the household scale, from the store's own degree
+/// distribution). A household (a few accounts on one address, tablet and card) keeps its count;
+/// a ring keeps its count; the hundreds of strangers at a locker count as one household.
+/// The account's value is the largest effective count over its identifiers of that kind, as a
+/// sharer count (log1p of the accounts on it, itself included) like the behaviour feature.
+enum SharingIndependence {
+    /// Identifier kinds, in the behaviour features' order: device, payment, address.
+    static let featureNames = ["device_sharers", "payment_sharers", "address_sharers"]
+    /// An identifier used by more accounts than this links nothing (docs/detection.md).
+    static let linkCap = 40
+
+    /// Per account, per kind (row-major, `accountCount × 3`): log1p(1 + effective sharers).
+    static func compute(_ t: EventTable) -> [Float] {
+        let n = t.accountCount
+        let columns = [t.device, t.payment, t.address]
+        let sizes = [t.devices.count, t.payments.count, t.addresses.count]
+        // Per kind: each account's distinct identifiers (CSR by account) and each identifier's
+        // accounts (CSR by identifier).
+        var accStart = [[Int]](repeating: [], count: 3), accIDs = [[Int32]](repeating: [], count: 3)
+        var idStart = [[Int]](repeating: [], count: 3), idAccs = [[Int32]](repeating: [], count: 3)
+        let lock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: 3) { k in
+            let col = columns[k]
+            var start = [Int](repeating: 0, count: n + 1)
+            var ids: [Int32] = []
+            var scratch: [Int32] = []
+            for a in 0..<n {
+                scratch.removeAll(keepingCapacity: true)
+                for e in t.events(of: a) where col[Int(e)] >= 0 { scratch.append(col[Int(e)]) }
+                scratch.sort()
+                var prev: Int32 = -1
+                for v in scratch where v != prev { ids.append(v); prev = v }
+                start[a + 1] = ids.count
+            }
+            let m = max(sizes[k], 1)
+            var deg = [Int](repeating: 0, count: m + 1)
+            for v in ids { deg[Int(v) + 1] += 1 }
+            for i in 0..<m { deg[i + 1] += deg[i] }
+            var fill = deg
+            var accs = [Int32](repeating: 0, count: ids.count)
+            for a in 0..<n { for p in start[a]..<start[a + 1] { let v = Int(ids[p]); accs[fill[v]] = Int32(a); fill[v] += 1 } }
+            lock.lock(); accStart[k] = start; accIDs[k] = ids; idStart[k] = deg; idAccs[k] = accs; lock.unlock()
+        }
+        // The store's typical sharing per kind: the median size of identifiers used by 2+ accounts.
+        var typical = [Double](repeating: 2, count: 3)
+        for k in 0..<3 {
+            var sizes: [Int] = []
+            let s = idStart[k]
+            for v in 0..<(s.count - 1) where s[v + 1] - s[v] >= 2 { sizes.append(s[v + 1] - s[v]) }
+            if !sizes.isEmpty { sizes.sort(); typical[k] = Double(sizes[sizes.count / 2]) }
+        }
+        var out = [Float](repeating: 0, count: n * 3)
+        DispatchQueue.concurrentPerform(iterations: 3) { k in
+            var onX = [Int32](repeating: -1, count: n)      // stamp: the identifier X being judged
+            var seen = [Int](repeating: -1, count: n)       // stamp: (X, a) pairs already counted
+            var pairStamp = 0
+            var best = [Float](repeating: 0, count: n)
+            let s = idStart[k], members = idAccs[k]
+            // An identifier of its own: one account on it.
+            for a in 0..<n where accStart[k][a + 1] > accStart[k][a] { best[a] = Float(log1p(1.0)) }
+            for x in 0..<(s.count - 1) {
+                let m = s[x + 1] - s[x]
+                guard m >= 2 else { continue }
+                for p in s[x]..<s[x + 1] { onX[Int(members[p])] = Int32(x) }
+                let weight = min(1, typical[k] / Double(m))
+                for p in s[x]..<s[x + 1] {
+                    let a = Int(members[p])
+                    pairStamp += 1
+                    seen[a] = pairStamp
+                    var linked = 0
+                    // Another identifier of any kind, used by at most linkCap accounts, shared with
+                    // an account also on X.
+                    for k2 in 0..<3 {
+                        let ids = accIDs[k2], st = accStart[k2], s2 = idStart[k2], m2 = idAccs[k2]
+                        for q in st[a]..<st[a + 1] {
+                            let y = Int(ids[q])
+                            if k2 == k && y == x { continue }
+                            let size = s2[y + 1] - s2[y]
+                            guard size >= 2 && size <= linkCap else { continue }
+                            for r in s2[y]..<s2[y + 1] {
+                                let b = Int(m2[r])
+                                if onX[b] == Int32(x) && seen[b] != pairStamp { seen[b] = pairStamp; linked += 1 }
+                            }
+                        }
+                    }
+                    let effective = Double(linked) + Double(m - 1 - linked) * weight
+                    best[a] = max(best[a], Float(log1p(1 + effective)))
+                }
+            }
+            lock.lock()
+            for a in 0..<n { out[a * 3 + k] = best[a] }
+            lock.unlock()
+        }
+        return out
+    }
+}
