@@ -322,18 +322,6 @@ public struct ClickFarmDetector: Detector {
         for n in actions where n > 0 { active += 1; total += Int(n) }
         guard active > 0 else { return ([], []) }
         let mean = Double(total) / Double(active)
-        // Expected hits of an average account: how often the store's accounts land in the
-        // farm's jobs, counted over the accounts that landed in one of them at most. Those
-        // who landed in several are the ones under test — a farm's partial members among
-        // them — and counting them would make the farm's own recruits its chance.
-        var chance = [Double](repeating: 0, count: farms.count)
-        for (k, evs) in hits {
-            guard let key0 = key(evs[0]) else { continue }
-            var single = true
-            for e in evs.dropFirst() where key(e) != key0 { single = false; break }
-            if single || !partialMembers { chance[Int(k & 0xFFFF_FFFF)] += 1 }
-        }
-        for g in farms.indices { chance[g] = max(1, chance[g]) / Double(active) }   // never certain
         let nItems = Int64(t.items.count)
         // Accounts on the farm members' devices.
         var devFarm: [Int32: Set<Int>] = [:]
@@ -345,29 +333,46 @@ public struct ClickFarmDetector: Detector {
             guard let gs = devFarm[t.device[e]] else { continue }
             for g in gs where !farms[g].members.contains(t.account[e]) { linked[g].insert(t.account[e]) }
         }
-        var out: [Finding] = []
-        var recruited = [Set<Int32>](repeating: [], count: farms.count)
-        for (k, evs) in hits.merging(coreHits, uniquingKeysWith: { $0 + $1 }).sorted(by: { $0.key < $1.key }) {
-            let a = Int32(truncatingIfNeeded: k >> 32), g = Int(k & 0xFFFF_FFFF)
+        // One test of membership: the jobs an account joined (only those in `only`, when
+        // given) against a Poisson mean of `chance` jobs for an account as active as it.
+        func test(_ a: Int32, _ g: Int, _ evs: [Int], chance: Double, only: Set<UInt64>?) -> Finding? {
             var keys = Set<UInt64>(), targets = Set<Int64>()
-            for e in evs { if let x = key(e) { keys.insert(x) }; if let x = Self.actionTarget(t, e, nItems: nItems) { targets.insert(x) } }
+            var used: [Int] = []
+            for e in evs {
+                guard let x = key(e), only?.contains(x) ?? true else { continue }
+                keys.insert(x); used.append(e)
+                if let x = Self.actionTarget(t, e, nItems: nItems) { targets.insert(x) }
+            }
             let onDevice = linked[g].contains(a)
-            guard keys.count >= (onDevice ? 1 : 2), targets.count >= min(3, keys.count) else { continue }
-            let lambda = chance[g] * min(10, max(0.1, Double(actions[Int(a)]) / mean))
+            guard keys.count >= (onDevice ? 1 : 2), targets.count >= min(3, keys.count) else { return nil }
+            let lambda = chance * min(10, max(0.1, Double(actions[Int(a)]) / mean))
             let tested = onDevice ? Double(max(1, linked[g].count)) : Double(active)
             let surprise = Significance.surprise(Significance.logPoissonTail(keys.count, lambda)) - log10(tested)
-            guard surprise >= 1 else { continue }
+            guard surprise >= 1 else { return nil }
             let f = farms[g]
-            // As strong as the evidence of membership: how far beyond chance, and how many jobs.
             // How far beyond chance, that sure of membership: at 10^5 beyond, as sure as the core.
             let strength = min(0.9, f.base * (0.65 + 0.35 * Stat.ramp(surprise, 1, 5)))
             let why = "joined \(keys.count) of the \(f.jobs) group actions of a \(f.members.count)-account lockstep group (same target, same \(windowMinutes) min) on \(targets.count) targets; chance 1 in 10^\(Int((surprise + log10(tested)).rounded()))\(onDevice ? "; on a device the group uses" : "")"
-            out.append(Finding(account: a, detector: name, riskType: .clickFarm, strength: strength, reason: why,
-                               events: evs.prefix(200).map { t.rowid[$0] }, linked: f.members.sorted().prefix(100).map { t.accountID($0) },
-                               group: f.group))
+            return Finding(account: a, detector: name, riskType: .clickFarm, strength: strength, reason: why,
+                           events: used.prefix(200).map { t.rowid[$0] }, linked: f.members.sorted().prefix(100).map { t.accountID($0) },
+                           group: f.group)
+        }
+        // First: chance as every account in the jobs' crowds. This decides who is recruited
+        // for the audience test below (a live show's crowd is mostly fans who come often, so
+        // its chance must count them all).
+        var chance = [Double](repeating: 0, count: farms.count)
+        for (g, f) in farms.enumerated() { chance[g] = f.jobKeys.reduce(0.0) { $0 + Double(crowd[$1]?.count ?? 0) } / Double(active) }
+        var out: [Finding] = []
+        var recruited = [Set<Int32>](repeating: [], count: farms.count)
+        let candidates = hits.sorted(by: { $0.key < $1.key })
+        for (k, evs) in candidates {
+            let a = Int32(truncatingIfNeeded: k >> 32), g = Int(k & 0xFFFF_FFFF)
+            guard let f = test(a, g, evs, chance: chance[g], only: nil) else { continue }
+            out.append(f)
             recruited[g].insert(a)
         }
         var audiences = Set<String>()
+        var ownKeys = [Set<UInt64>](repeating: [], count: farms.count)
         for (g, f) in farms.enumerated() {
             var shares: [Double] = []
             var own = 0
@@ -377,12 +382,33 @@ public struct ClickFarmDetector: Detector {
                 let mine = (f.present[k] ?? 0) + others.filter { recruited[g].contains($0) }.count
                 let share = Double(mine) / Double(max(1, (f.present[k] ?? 0) + others.count))
                 shares.append(share)
-                if share >= 0.5 { own += 1; ownTargets.insert(k / UInt64(bins)) }
+                if share >= 0.5 { own += 1; ownTargets.insert(k / UInt64(bins)); ownKeys[g].insert(k) }
             }
             let median = Significance.quantile(shares, 0.5) ?? 0
             let isAudience = median < 0.5 || own < 3 || ownTargets.count < 3
             debugLog?("farm \(f.group) (\(windowMinutes) min): \(f.members.count)+\(recruited[g].count) members, share of its jobs' crowds median \(String(format: "%.2f", median)), own jobs \(own) on \(ownTargets.count) targets\(isAudience ? ": an audience, not a farm" : "")")
             if isAudience { audiences.insert(f.group) }
+        }
+        guard partialMembers else { return (out, audiences) }
+        // Then, for farms that are not audiences: the jobs the farm makes the crowd of (its own
+        // jobs, share ≥ ½) are tested again, with chance counted over the accounts that landed
+        // in one of them at most. Those who landed in several are the ones under test — the
+        // farm's partial members among them — and counting them made the farm's own recruits
+        // its chance. A core member whose lockstep is a small part of a busy life of its own
+        // (not reported as core) is tested the same way rather than dropped.
+        var single = [Double](repeating: 0, count: farms.count)
+        for (k, evs) in candidates {
+            let g = Int(k & 0xFFFF_FFFF)
+            guard !audiences.contains(farms[g].group) else { continue }
+            let mine = Set(evs.compactMap { key($0) }.filter { ownKeys[g].contains($0) })
+            if mine.count == 1 { single[g] += 1 }
+        }
+        var have = Set<UInt64>()    // already recruited above
+        for g in farms.indices { for a in recruited[g] { have.insert(UInt64(UInt32(a)) << 32 | UInt64(g)) } }
+        for (k, evs) in hits.merging(coreHits, uniquingKeysWith: { $0 + $1 }).sorted(by: { $0.key < $1.key }) where !have.contains(k) {
+            let a = Int32(truncatingIfNeeded: k >> 32), g = Int(k & 0xFFFF_FFFF)
+            guard !audiences.contains(farms[g].group) else { continue }
+            if let f = test(a, g, evs, chance: max(1, single[g]) / Double(active), only: ownKeys[g]) { out.append(f) }
         }
         return (out, audiences)
     }
