@@ -31,6 +31,11 @@ public struct ClickFarmDetector: Detector {
     /// Groups that are a few of the crowds of their jobs (a live show's audience) are not
     /// reported (see `recruit`); off only to show what the test sets aside.
     public var audienceTest = true
+    /// Partial members are tested against the chance of the store's other accounts (those that
+    /// landed in one job at most, not the farm's own partial members), and core members whose
+    /// lockstep is a small part of a busy life are tested the same way (see `recruit`); off
+    /// only to show what the test finds.
+    public var partialMembers = true
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
         guard t.count > 0 else { return [] }
@@ -191,7 +196,7 @@ public struct ClickFarmDetector: Detector {
         }
         var findings: [Finding] = []
         var farmNo = 0
-        struct Farm { var members: Set<Int32>; var jobKeys: Set<UInt64>; var base: Double; var group: String; var jobs: Int; var present: [UInt64: Int] }
+        struct Farm { var members: Set<Int32>; var jobKeys: Set<UInt64>; var base: Double; var group: String; var jobs: Int; var present: [UInt64: Int]; var reported: Set<Int32> = [] }
         var farms: [Farm] = []
         for members in groups where members.count >= minGroup {
             // Actions the group performed together: buckets hit by 3+ members.
@@ -238,6 +243,7 @@ public struct ClickFarmDetector: Detector {
             var present: [UInt64: Int] = [:]
             for k in jobKeys { present[k] = Set(together[k] ?? []).count }
             farms.append(Farm(members: Set(members), jobKeys: jobKeys, base: base, group: group, jobs: jobs, present: present))
+            let farmIndex = farms.count - 1
             for a in members {
                 let ps = partners[a] ?? []
                 // Its own life is mostly the group's work, or it shares a device with the group.
@@ -264,10 +270,11 @@ public struct ClickFarmDetector: Detector {
                 findings.append(Finding(account: a, detector: name, riskType: .clickFarm, strength: strength, reason: why,
                                         events: evIdx.prefix(200).map { t.rowid[Int($0)] },
                                         linked: ps.sorted { ($0.1, $1.0) > ($1.1, $0.0) }.map { t.accountID($0.0) }, identifiers: ids, group: group))
+                farms[farmIndex].reported.insert(a)
             }
         }
         try cancel.check()
-        let (recruits, audiences) = recruit(t, farms: farms.map { ($0.members, $0.jobKeys, $0.base, $0.group, $0.jobs, $0.present) }, actions: keysOf,
+        let (recruits, audiences) = recruit(t, farms: farms.map { ($0.members, $0.jobKeys, $0.base, $0.group, $0.jobs, $0.present, $0.reported) }, actions: keysOf,
                             key: { e in Self.actionTarget(t, e, nItems: nItems).map { UInt64($0 * bins + (t.ts[e] - minTs) / window) } },
                             windowMinutes: window / 60_000, bins: bins)
         findings += recruits
@@ -290,17 +297,24 @@ public struct ClickFarmDetector: Detector {
     /// is the show's, and the show's crowd is there without them. A group whose members are
     /// fewer than half the crowd in most of its jobs (median over jobs), or that keeps fewer
     /// than three such jobs of its own on three targets, is returned as an audience.
-    func recruit(_ t: EventTable, farms: [(members: Set<Int32>, jobKeys: Set<UInt64>, base: Double, group: String, jobs: Int, present: [UInt64: Int])],
+    func recruit(_ t: EventTable, farms: [(members: Set<Int32>, jobKeys: Set<UInt64>, base: Double, group: String, jobs: Int, present: [UInt64: Int], reported: Set<Int32>)],
                  actions: [Int32], key: (Int) -> UInt64?, windowMinutes: Int64, bins: Int64) -> ([Finding], Set<String>) {
         guard !farms.isEmpty else { return ([], []) }
         var jobFarm: [UInt64: Int] = [:]
         for (g, f) in farms.enumerated() { for k in f.jobKeys { jobFarm[k] = g } }
         var crowd: [UInt64: Set<Int32>] = [:]
         var hits: [UInt64: [Int]] = [:]          // account << 32 | farm → events
+        var coreHits: [UInt64: [Int]] = [:]      // the same, for unreported core members
         for e in 0..<t.count where t.account[e] >= 0 {
             guard let k = key(e), let g = jobFarm[k] else { continue }
             let a = t.account[e]
-            if farms[g].members.contains(a) { continue }
+            if farms[g].members.contains(a) {
+                // A core member whose lockstep is a small part of a busy life of its own (under
+                // a quarter of its actions in jobs) is not reported as core: it is tested here
+                // like any partial member, by how many jobs it joined against chance.
+                if partialMembers && !farms[g].reported.contains(a) { coreHits[UInt64(UInt32(a)) << 32 | UInt64(g), default: []].append(e) }
+                continue
+            }
             crowd[k, default: []].insert(a)
             hits[UInt64(UInt32(a)) << 32 | UInt64(g), default: []].append(e)
         }
@@ -308,8 +322,6 @@ public struct ClickFarmDetector: Detector {
         for n in actions where n > 0 { active += 1; total += Int(n) }
         guard active > 0 else { return ([], []) }
         let mean = Double(total) / Double(active)
-        var chance = [Double](repeating: 0, count: farms.count)   // expected hits of an average account
-        for (g, f) in farms.enumerated() { chance[g] = f.jobKeys.reduce(0.0) { $0 + Double(crowd[$1]?.count ?? 0) } / Double(active) }
         let nItems = Int64(t.items.count)
         // Accounts on the farm members' devices.
         var devFarm: [Int32: Set<Int>] = [:]
@@ -321,29 +333,46 @@ public struct ClickFarmDetector: Detector {
             guard let gs = devFarm[t.device[e]] else { continue }
             for g in gs where !farms[g].members.contains(t.account[e]) { linked[g].insert(t.account[e]) }
         }
-        var out: [Finding] = []
-        var recruited = [Set<Int32>](repeating: [], count: farms.count)
-        for (k, evs) in hits.sorted(by: { $0.key < $1.key }) {
-            let a = Int32(truncatingIfNeeded: k >> 32), g = Int(k & 0xFFFF_FFFF)
+        // One test of membership: the jobs an account joined (only those in `only`, when
+        // given) against a Poisson mean of `chance` jobs for an account as active as it.
+        func test(_ a: Int32, _ g: Int, _ evs: [Int], chance: Double, only: Set<UInt64>?) -> Finding? {
             var keys = Set<UInt64>(), targets = Set<Int64>()
-            for e in evs { if let x = key(e) { keys.insert(x) }; if let x = Self.actionTarget(t, e, nItems: nItems) { targets.insert(x) } }
+            var used: [Int] = []
+            for e in evs {
+                guard let x = key(e), only?.contains(x) ?? true else { continue }
+                keys.insert(x); used.append(e)
+                if let x = Self.actionTarget(t, e, nItems: nItems) { targets.insert(x) }
+            }
             let onDevice = linked[g].contains(a)
-            guard keys.count >= (onDevice ? 1 : 2), targets.count >= min(3, keys.count) else { continue }
-            let lambda = chance[g] * min(10, max(0.1, Double(actions[Int(a)]) / mean))
+            guard keys.count >= (onDevice ? 1 : 2), targets.count >= min(3, keys.count) else { return nil }
+            let lambda = chance * min(10, max(0.1, Double(actions[Int(a)]) / mean))
             let tested = onDevice ? Double(max(1, linked[g].count)) : Double(active)
             let surprise = Significance.surprise(Significance.logPoissonTail(keys.count, lambda)) - log10(tested)
-            guard surprise >= 1 else { continue }
+            guard surprise >= 1 else { return nil }
             let f = farms[g]
-            // As strong as the evidence of membership: how far beyond chance, and how many jobs.
             // How far beyond chance, that sure of membership: at 10^5 beyond, as sure as the core.
             let strength = min(0.9, f.base * (0.65 + 0.35 * Stat.ramp(surprise, 1, 5)))
             let why = "joined \(keys.count) of the \(f.jobs) group actions of a \(f.members.count)-account lockstep group (same target, same \(windowMinutes) min) on \(targets.count) targets; chance 1 in 10^\(Int((surprise + log10(tested)).rounded()))\(onDevice ? "; on a device the group uses" : "")"
-            out.append(Finding(account: a, detector: name, riskType: .clickFarm, strength: strength, reason: why,
-                               events: evs.prefix(200).map { t.rowid[$0] }, linked: f.members.sorted().prefix(100).map { t.accountID($0) },
-                               group: f.group))
+            return Finding(account: a, detector: name, riskType: .clickFarm, strength: strength, reason: why,
+                           events: used.prefix(200).map { t.rowid[$0] }, linked: f.members.sorted().prefix(100).map { t.accountID($0) },
+                           group: f.group)
+        }
+        // First: chance as every account in the jobs' crowds. This decides who is recruited
+        // for the audience test below (a live show's crowd is mostly fans who come often, so
+        // its chance must count them all).
+        var chance = [Double](repeating: 0, count: farms.count)
+        for (g, f) in farms.enumerated() { chance[g] = f.jobKeys.reduce(0.0) { $0 + Double(crowd[$1]?.count ?? 0) } / Double(active) }
+        var out: [Finding] = []
+        var recruited = [Set<Int32>](repeating: [], count: farms.count)
+        let candidates = hits.sorted(by: { $0.key < $1.key })
+        for (k, evs) in candidates {
+            let a = Int32(truncatingIfNeeded: k >> 32), g = Int(k & 0xFFFF_FFFF)
+            guard let f = test(a, g, evs, chance: chance[g], only: nil) else { continue }
+            out.append(f)
             recruited[g].insert(a)
         }
         var audiences = Set<String>()
+        var ownKeys = [Set<UInt64>](repeating: [], count: farms.count)
         for (g, f) in farms.enumerated() {
             var shares: [Double] = []
             var own = 0
@@ -353,12 +382,33 @@ public struct ClickFarmDetector: Detector {
                 let mine = (f.present[k] ?? 0) + others.filter { recruited[g].contains($0) }.count
                 let share = Double(mine) / Double(max(1, (f.present[k] ?? 0) + others.count))
                 shares.append(share)
-                if share >= 0.5 { own += 1; ownTargets.insert(k / UInt64(bins)) }
+                if share >= 0.5 { own += 1; ownTargets.insert(k / UInt64(bins)); ownKeys[g].insert(k) }
             }
             let median = Significance.quantile(shares, 0.5) ?? 0
             let isAudience = median < 0.5 || own < 3 || ownTargets.count < 3
             debugLog?("farm \(f.group) (\(windowMinutes) min): \(f.members.count)+\(recruited[g].count) members, share of its jobs' crowds median \(String(format: "%.2f", median)), own jobs \(own) on \(ownTargets.count) targets\(isAudience ? ": an audience, not a farm" : "")")
             if isAudience { audiences.insert(f.group) }
+        }
+        guard partialMembers else { return (out, audiences) }
+        // Then, for farms that are not audiences: the jobs the farm makes the crowd of (its own
+        // jobs, share ≥ ½) are tested again, with chance counted over the accounts that landed
+        // in one of them at most. Those who landed in several are the ones under test — the
+        // farm's partial members among them — and counting them made the farm's own recruits
+        // its chance. A core member whose lockstep is a small part of a busy life of its own
+        // (not reported as core) is tested the same way rather than dropped.
+        var single = [Double](repeating: 0, count: farms.count)
+        for (k, evs) in candidates {
+            let g = Int(k & 0xFFFF_FFFF)
+            guard !audiences.contains(farms[g].group) else { continue }
+            let mine = Set(evs.compactMap { key($0) }.filter { ownKeys[g].contains($0) })
+            if mine.count == 1 { single[g] += 1 }
+        }
+        var have = Set<UInt64>()    // already recruited above
+        for g in farms.indices { for a in recruited[g] { have.insert(UInt64(UInt32(a)) << 32 | UInt64(g)) } }
+        for (k, evs) in hits.merging(coreHits, uniquingKeysWith: { $0 + $1 }).sorted(by: { $0.key < $1.key }) where !have.contains(k) {
+            let a = Int32(truncatingIfNeeded: k >> 32), g = Int(k & 0xFFFF_FFFF)
+            guard !audiences.contains(farms[g].group) else { continue }
+            if let f = test(a, g, evs, chance: max(1, single[g]) / Double(active), only: ownKeys[g]) { out.append(f) }
         }
         return (out, audiences)
     }
