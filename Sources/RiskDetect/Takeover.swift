@@ -49,7 +49,7 @@ public struct TakeoverDetector: Detector {
         var anchorLogin = false           // the anchor event is a login
         var behaviourAnchor = false       // anchored on a change of the account itself (a shipping address first used here), no change of hands needed
         var others = 0, messages = 0      // events of kinds the contract does not name (profile updates, transfers…) and messages, in the footprint
-        var othersUnusual = false, messagesUnusual = false   // beyond the account's own rate: tail < 0.1 %
+        var othersUnusual = false, messagesUnusual = false   // beyond the account's own rate: tail < 5 %
         var device: Int32 = -1, country: Int32 = -1
         var evidence: [Int64] = []
 
@@ -441,8 +441,8 @@ public struct TakeoverDetector: Detector {
             }
             // Activity of kinds the contract does not name (a profile update, a balance
             // transfer) and messages (to the owner's contacts), far beyond the owner's own rate.
-            if s.others > 0 { s.othersUnusual = ownTail(s.others, ownOthers, lastAt: lastOtherAt) < log(0.001) }
-            if s.messages > 0 { s.messagesUnusual = ownTail(s.messages, ownMessages, lastAt: lastMessageAt) < log(0.001) }
+            if s.others > 0 { s.othersUnusual = ownTail(s.others, ownOthers, lastAt: lastOtherAt) < log(0.05) }
+            if s.messages > 0 { s.messagesUnusual = ownTail(s.messages, ownMessages, lastAt: lastMessageAt) < log(0.05) }
             s.newCountry = loginCountry >= 0 && !knownCountries.contains(loginCountry)
             out.append(s)
         }
