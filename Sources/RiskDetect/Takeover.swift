@@ -48,8 +48,8 @@ public struct TakeoverDetector: Detector {
         var netAnchor = false             // anchored on a session from a network new to the account (any device, login or not)
         var anchorLogin = false           // the anchor event is a login
         var behaviourAnchor = false       // anchored on a change of the account itself (a shipping address first used here), no change of hands needed
-        var others = 0, messages = 0      // events of kinds the contract does not name (profile updates, transfers…) and messages, in the footprint
-        var othersUnusual = false, messagesUnusual = false   // beyond the account's own rate: tail < 5 %
+        var others = 0, messages = 0      // events of kinds the contract does not name (profile updates, transfers…) and accounts messaged, in the footprint
+        var othersUnusual = false, messagesUnusual = false   // 2+ / 3+ of them, far beyond the account's own rate: tail < 0.1 %
         var device: Int32 = -1, country: Int32 = -1
         var evidence: [Int64] = []
 
@@ -72,8 +72,8 @@ public struct TakeoverDetector: Detector {
     /// always comes with another adds nothing, and more steps never make an anchor less surprising.
     struct JointRarity {
         static let hands: UInt16 = 0b001_0000_0011_1111       // reset, fails3+, fails1-2, newDevice, foreignDevice, newCountry, newNetwork
-        static let spend: UInt16 = 0b000_0111_1100_0000       // newAddress, newPayment, ordersUnusual, ordersRare, high
-        static let control: UInt16 = 0b110_1000_0000_0000     // ownerBack, othersUnusual, messagesUnusual
+        static let spend: UInt16 = 0b000_1111_1100_0000       // newAddress, newPayment, ordersUnusual, ordersRare, high, ownerBack
+        static let control: UInt16 = 0b110_0000_0000_0000     // othersUnusual, messagesUnusual
         static let behaviour: UInt16 = spend | control
         private var memo: [UInt16: Double] = [:]
 
@@ -188,7 +188,7 @@ public struct TakeoverDetector: Detector {
             if s.newPayment { steps.append("a new payment instrument") }
             if s.orders > 0 { steps.append("\(s.orders) order(s)\(s.high ? ", high value" : "")") }
             if s.othersUnusual { steps.append("\(s.others) account event(s) of other kinds (profile, transfer…), far beyond its own rate") }
-            if s.messagesUnusual { steps.append("\(s.messages) message(s), far beyond its own rate") }
+            if s.messagesUnusual { steps.append("messages to \(s.messages) accounts, far beyond its own rate") }
             if s.ownerBack { steps.append("then the owner's own device failed to log in or reset the password") }
             let why = "on a \(Int(s.age))-day-old account within hours: " + steps.joined(separator: ", ")
             var ids: [(kind: String, value: String)] = []
@@ -301,9 +301,8 @@ public struct TakeoverDetector: Detector {
                 if t.kind[e] == .passwordReset { s.reset = true; resetDevices.append(t.device[e]); s.evidence.append(t.rowid[e]) }
                 // A change of the account itself comes with the session's other changes (a profile
                 // update just before the new address): they belong to the sequence.
-                if s.behaviourAnchor && t.ts[e] >= tr - hour && (t.kind[e] == .other || t.kind[e] == .message) {
-                    if t.kind[e] == .other { s.others += 1 } else { s.messages += 1 }
-                    s.evidence.append(t.rowid[e]); firstIdx = j
+                if s.behaviourAnchor && t.ts[e] >= tr - hour && t.kind[e] == .other {
+                    s.others += 1; s.evidence.append(t.rowid[e]); firstIdx = j
                 }
                 j -= 1
             }
@@ -366,6 +365,7 @@ public struct TakeoverDetector: Detector {
             // what the intruder's footprint did in the 3 days.
             m = k
             var lastOrderAt = tr, lastOtherAt = tr, lastMessageAt = tr
+            var messaged = Set<Int32>()
             while m < list.count && t.ts[Int(list[m])] <= footEnd {
                 let e = Int(list[m])
                 if !footprint(e) { m += 1; continue }
@@ -380,8 +380,8 @@ public struct TakeoverDetector: Detector {
                     }
                     if t.payment[e] >= 0 && !knownPayments.isEmpty && !knownPayments.contains(t.payment[e]) { s.newPayment = true; s.evidence.append(t.rowid[e]) }
                 case .message:
-                    s.messages += 1; lastMessageAt = t.ts[e]
-                    if s.messages <= 5 { s.evidence.append(t.rowid[e]) }
+                    lastMessageAt = t.ts[e]
+                    if t.target[e] >= 0 && messaged.insert(t.target[e]).inserted && messaged.count <= 5 { s.evidence.append(t.rowid[e]) }
                 case .order:
                     s.orders += 1
                     if m > k { s.evidence.append(t.rowid[e]) }
@@ -441,8 +441,11 @@ public struct TakeoverDetector: Detector {
             }
             // Activity of kinds the contract does not name (a profile update, a balance
             // transfer) and messages (to the owner's contacts), far beyond the owner's own rate.
-            if s.others > 0 { s.othersUnusual = ownTail(s.others, ownOthers, lastAt: lastOtherAt) < log(0.05) }
-            if s.messages > 0 { s.messagesUnusual = ownTail(s.messages, ownMessages, lastAt: lastMessageAt) < log(0.05) }
+            // One search or one question to a seller is nobody's change of behaviour: at least two
+            // such events, and messages to at least three accounts.
+            if s.others >= 2 { s.othersUnusual = ownTail(s.others, ownOthers, lastAt: lastOtherAt) < log(0.001) }
+            s.messages = messaged.count
+            if s.messages >= 3 { s.messagesUnusual = ownTail(s.messages, ownMessages, lastAt: lastMessageAt) < log(0.001) }
             s.newCountry = loginCountry >= 0 && !knownCountries.contains(loginCountry)
             out.append(s)
         }
