@@ -141,15 +141,19 @@ public struct TakeoverDetector: Detector {
         // A sequence is worth reporting when the store would produce fewer than about one
         // that surprising by chance (a margin for steps that come together, like travel).
         let bar = log10(Double(seqs.count)) + margin
-        let first = weights(skipping: [Bool](repeating: false, count: seqs.count))
-        let weight = weights(skipping: seqs.map { excess($0, first, bar) != nil })
+        // Anchors on a change of the account itself (a first-used address) are tested, counted in
+        // the bar, but set no rates: they are chosen for a behaviour step (a mover's new home and
+        // first order there), and pooling them would make the spending of every change of hands
+        // look ordinary.
+        let first = weights(skipping: seqs.map(\.behaviourAnchor))
+        let weight = weights(skipping: seqs.map { $0.behaviourAnchor || excess($0, first, bar) != nil })
         // Steps come together (a trip brings a new device, network and country; a shopping
         // day brings orders unusual, rare and expensive at once), so their rarities do not
         // add up. The surprise is the rarity of the combination instead, in two halves taken
         // as independent — how the account changed hands, and what was done with it: how
         // many of the store's ordinary anchors (those the marginal weights above leave
         // unflagged) show at least these steps of that half.
-        let ordinary = seqs.indices.filter { excess(seqs[$0], weight, bar) == nil }.map { seqs[$0].mask }
+        let ordinary = seqs.indices.filter { !seqs[$0].behaviourAnchor && excess(seqs[$0], weight, bar) == nil }.map { seqs[$0].mask }
         let joint = JointRarity(ordinary)
         // The most a combination can show here: neither half seen among the ordinary anchors.
         // Strength spans 0.6 (at the bar) to 0.97 (that most, or 10^4 beyond the bar).
