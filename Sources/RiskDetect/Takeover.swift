@@ -215,7 +215,9 @@ public struct TakeoverDetector: Detector {
         // account itself (a hijack on the owner's own device and network leaves nothing else).
         // A reset from the owner's own device is the owner.
         let mask = s.mask
-        guard s.handsChanged || (mask & JointRarity.spend != 0 && mask & JointRarity.control != 0) else { return nil }
+        // Only where the account itself was changed (a first-used address): a reset from the
+        // owner's own phone followed by shopping is the owner.
+        guard s.handsChanged || (s.behaviourAnchor && mask & JointRarity.spend != 0 && mask & JointRarity.control != 0) else { return nil }
         // A change of behaviour is what makes it a takeover rather than a trip or a new phone.
         guard s.newAddress || s.newPayment || s.orders > 0 || s.fails >= 1 || s.reset || s.ownerBack
                 || s.othersUnusual || s.messagesUnusual else { return nil }
