@@ -4,9 +4,9 @@ import XCTest
 
 /// A takeover with no technical footprint: a hijacked session on the owner's own device and
 /// home network, no login, no reset. What gives it away is what the account does next — a
-/// profile update and a balance transfer (event types the contract does not name), messages to
-/// the owner's contacts, a shipping address used at no other time, orders far above its own —
-/// both what is bought and where it goes, and what is done to the account itself. The
+/// shipping address used at no other time, orders far above its own, messages to the owner's
+/// contacts — both what is bought and where it goes, and what is done with the account's
+/// contacts. The
 /// look-alikes stay low: travellers (new place, same habits), forgotten passwords reset from
 /// the owner's own phone, phones behind a carrier NAT (many accounts, a few addresses), movers
 /// who update their profile and keep the new address, and an owner sending one expensive gift
@@ -62,12 +62,9 @@ final class TakeoverBehaviourTests: XCTestCase {
                     s.order(a, item: j == 0 ? "tv" : "gift-card", seller: "shop", at: at + Int64(6 + 5 * j) * minute, device: "h\(i)-phone",
                             address: "drop-\(i)", payment: "\(a)-card", amount: j == 0 ? 640 : 200, ip: ip)
                 }
-                if i % 2 == 0 {
-                    for j in 0..<2 { s.event(a, "balance_transfer", at: at + Int64(30 + j) * minute, f.merging(["amount": 150]) { $1 }) }
-                } else {
-                    for c in 0..<6 {
-                        s.event(a, "message", at: at + Int64(30 + c) * minute, f.merging(["target_id": "p\(c * 7 + i)", "text": "look hxxp://x"]) { $1 })
-                    }
+                if i % 2 == 0 { s.event(a, "balance_transfer", at: at + 20 * minute, f.merging(["amount": 150]) { $1 }) }
+                for c in 0..<(4 + i) {
+                    s.event(a, "message", at: at + Int64(30 + c) * minute, f.merging(["target_id": "p\(c * 7 + i)", "text": "look hxxp://x"]) { $1 })
                 }
             }
             // Travellers: their own phone abroad on hotel networks, the same habits.
