@@ -47,24 +47,34 @@ public struct TakeoverDetector: Detector {
         var newNetwork = false            // the new device's address block (/24, /48) is one the owner's own life never used
         var netAnchor = false             // anchored on a session from a network new to the account (any device, login or not)
         var anchorLogin = false           // the anchor event is a login
+        var behaviourAnchor = false       // anchored on a change of the account itself (a shipping address first used here), no change of hands needed
+        var messages = 0                  // accounts messaged in the footprint
+        var messagesUnusual = false       // 3+ of them, far beyond the account's own rate of messages: tail < 0.1 %
         var device: Int32 = -1, country: Int32 = -1
         var evidence: [Int64] = []
 
         var steps: [Bool] { [reset, fails >= 3, fails >= 1 && fails < 3, newDevice, foreignDevice, newCountry, newAddress, newPayment,
-                             ordersUnusual, ordersRare, high, ownerBack, newNetwork] }
+                             ordersUnusual, ordersRare, high, ownerBack, newNetwork, messagesUnusual] }
+        /// The account changed hands (a new or foreign device, a reset from a device the owner
+        /// never used, a session from a network the owner's own life never used).
+        var handsChanged: Bool { newDevice || (reset && !resetByOwner) || foreignDevice || (netAnchor && newNetwork) }
         /// The steps as bits, in the order of `steps`.
         var mask: UInt16 { steps.enumerated().reduce(0) { $1.element ? $0 | 1 << UInt16($1.offset) : $0 } }
     }
 
-    /// The rarity of a combination of steps among ordinary anchors, in two halves: the change
-    /// of hands (reset, failed logins, new / foreign device, new country, new network) and
-    /// the change of behaviour (new address, new card, unusual / rare / expensive orders, the
-    /// owner locked out). Each half's surprise is −log10 of the smoothed share of anchors
-    /// showing at least those steps, so a step that always comes with another adds nothing,
-    /// and more steps never make an anchor less surprising.
+    /// The rarity of a combination of steps among ordinary anchors, in three parts: the change
+    /// of hands (reset, failed logins, new / foreign device, new country, new network), what
+    /// was done with the account's money and goods (new address, new card, unusual / rare /
+    /// expensive orders), and what was done to the account itself and its contacts (activity
+    /// of kinds the contract does not name — profile updates, transfers — and messages, both
+    /// far beyond the account's own rate; the owner locked out). Each part's surprise is
+    /// −log10 of the smoothed share of anchors showing at least those steps, so a step that
+    /// always comes with another adds nothing, and more steps never make an anchor less surprising.
     struct JointRarity {
-        static let hands: UInt16 = 0b1_0000_0011_1111      // reset, fails3+, fails1-2, newDevice, foreignDevice, newCountry, newNetwork
-        static let behaviour: UInt16 = 0b0_1111_1100_0000  // newAddress, newPayment, ordersUnusual, ordersRare, high, ownerBack
+        static let hands: UInt16 = 0b001_0000_0011_1111       // reset, fails3+, fails1-2, newDevice, foreignDevice, newCountry, newNetwork
+        static let spend: UInt16 = 0b000_1111_1100_0000       // newAddress, newPayment, ordersUnusual, ordersRare, high, ownerBack
+        static let control: UInt16 = 0b010_0000_0000_0000     // messagesUnusual
+        static let behaviour: UInt16 = spend | control
         private var memo: [UInt16: Double] = [:]
 
         init(_ pool: [UInt16]) {
@@ -79,7 +89,7 @@ public struct TakeoverDetector: Detector {
                 for (m, k) in counts where m & key == key { c += k }
                 return -log10((Double(c) + 1) / (n + 2))
             }
-            for half in [Self.hands, Self.behaviour] {
+            for half in [Self.hands, Self.spend, Self.control] {
                 var sub: UInt16 = half
                 while true {
                     memo[sub] = rarity(sub)
@@ -91,7 +101,7 @@ public struct TakeoverDetector: Detector {
         }
 
         func surprise(_ mask: UInt16) -> Double {
-            (memo[mask & Self.hands] ?? 0) + (memo[mask & Self.behaviour] ?? 0)
+            (memo[mask & Self.hands] ?? 0) + (memo[mask & Self.spend] ?? 0) + (memo[mask & Self.control] ?? 0)
         }
     }
 
@@ -131,26 +141,30 @@ public struct TakeoverDetector: Detector {
         // A sequence is worth reporting when the store would produce fewer than about one
         // that surprising by chance (a margin for steps that come together, like travel).
         let bar = log10(Double(seqs.count)) + margin
-        let first = weights(skipping: [Bool](repeating: false, count: seqs.count))
-        let weight = weights(skipping: seqs.map { excess($0, first, bar) != nil })
+        // Anchors on a change of the account itself (a first-used address) are tested, counted in
+        // the bar, but set no rates: they are chosen for a behaviour step (a mover's new home and
+        // first order there), and pooling them would make the spending of every change of hands
+        // look ordinary.
+        let first = weights(skipping: seqs.map(\.behaviourAnchor))
+        let weight = weights(skipping: seqs.map { $0.behaviourAnchor || excess($0, first, bar) != nil })
         // Steps come together (a trip brings a new device, network and country; a shopping
         // day brings orders unusual, rare and expensive at once), so their rarities do not
         // add up. The surprise is the rarity of the combination instead, in two halves taken
         // as independent — how the account changed hands, and what was done with it: how
         // many of the store's ordinary anchors (those the marginal weights above leave
         // unflagged) show at least these steps of that half.
-        let ordinary = seqs.indices.filter { excess(seqs[$0], weight, bar) == nil }.map { seqs[$0].mask }
+        let ordinary = seqs.indices.filter { !seqs[$0].behaviourAnchor && excess(seqs[$0], weight, bar) == nil }.map { seqs[$0].mask }
         let joint = JointRarity(ordinary)
         // The most a combination can show here: neither half seen among the ordinary anchors.
         // Strength spans 0.6 (at the bar) to 0.97 (that most, or 10^4 beyond the bar).
         let top = min(4, max(0.5, 2 * log10(Double(ordinary.count) + 2) - bar))
         if let debugLog {
             let names = ["reset", "fails3+", "fails1-2", "newDevice", "foreignDevice", "newCountry", "newAddress", "newPayment",
-                         "ordersUnusual", "ordersRare", "high", "ownerBack", "newNetwork"]
+                         "ordersUnusual", "ordersRare", "high", "ownerBack", "newNetwork", "messagesUnusual"]
             debugLog("ato: anchors \(seqs.count) bar \(String(format: "%.2f", bar)) weights " + zip(names, weight).map { "\($0)=\(String(format: "%.2f", $1))" }.joined(separator: " "))
             for s in seqs {
                 let sur = zip(s.steps, weight).reduce(0.0) { $0 + ($1.0 ? $1.1 : 0) }
-                debugLog("ato seq: \(t.accountID(s.account)) at \(s.at) age \(Int(s.age)) surprise \(String(format: "%.2f", sur)) joint \(String(format: "%.2f", joint.surprise(s.mask))) orders \(s.orders) resetByOwner \(s.resetByOwner) net \(s.netAnchor) steps " + zip(names, s.steps).filter { $0.1 }.map(\.0).joined(separator: ","))
+                debugLog("ato seq: \(t.accountID(s.account)) at \(s.at) age \(Int(s.age)) surprise \(String(format: "%.2f", sur)) joint \(String(format: "%.2f", joint.surprise(s.mask))) orders \(s.orders) resetByOwner \(s.resetByOwner) net \(s.netAnchor) beh \(s.behaviourAnchor) steps " + zip(names, s.steps).filter { $0.1 }.map(\.0).joined(separator: ","))
             }
         }
         var best: [Int32: (Double, Sequence)] = [:]
@@ -172,10 +186,12 @@ public struct TakeoverDetector: Detector {
                 steps.append(s.anchorLogin ? "a login on a network new to the account" : "a session with no login, on a network new to the account")
             }
             if s.newNetwork { steps.append("from an address block the owner never used") }
+            if !s.handsChanged { steps.append("no new device, network or reset: on the owner's own device and network") }
             if s.newCountry && s.country >= 0 { steps.append("in a new country (\(t.countries.string(s.country)))") }
             if s.newAddress { steps.append("shipping address changed") }
             if s.newPayment { steps.append("a new payment instrument") }
             if s.orders > 0 { steps.append("\(s.orders) order(s)\(s.high ? ", high value" : "")") }
+            if s.messagesUnusual { steps.append("messages to \(s.messages) accounts, far beyond its own rate") }
             if s.ownerBack { steps.append("then the owner's own device failed to log in or reset the password") }
             let why = "on a \(Int(s.age))-day-old account within hours: " + steps.joined(separator: ", ")
             var ids: [(kind: String, value: String)] = []
@@ -193,11 +209,17 @@ public struct TakeoverDetector: Detector {
 
     func excess(_ s: Sequence, surprise sum: Double, _ bar: Double) -> Double? {
         var surprise = sum
-        // Without a change of hands (a new or foreign device, or a reset) nothing else counts.
+        // Without a change of hands (a new or foreign device, or a reset) only a break in both
+        // parts of behaviour counts — what is bought and where it goes, and what is done to the
+        // account itself (a hijack on the owner's own device and network leaves nothing else).
         // A reset from the owner's own device is the owner.
-        guard s.newDevice || (s.reset && !s.resetByOwner) || s.foreignDevice || (s.netAnchor && s.newNetwork) else { return nil }
+        let mask = s.mask
+        // Only where the account itself was changed (a first-used address): a reset from the
+        // owner's own phone followed by shopping is the owner.
+        guard s.handsChanged || (s.behaviourAnchor && mask & JointRarity.spend != 0 && mask & JointRarity.control != 0) else { return nil }
         // A change of behaviour is what makes it a takeover rather than a trip or a new phone.
-        guard s.newAddress || s.newPayment || s.orders > 0 || s.fails >= 1 || s.reset || s.ownerBack else { return nil }
+        guard s.newAddress || s.newPayment || s.orders > 0 || s.fails >= 1 || s.reset || s.ownerBack
+                || s.messagesUnusual else { return nil }
         if s.age < minAgeDays { surprise *= 0.6 }
         let excess = surprise - bar
         return excess >= 0 ? excess : nil
@@ -211,6 +233,7 @@ public struct TakeoverDetector: Detector {
         guard list.count >= 2 else { return [] }
         var firstDevice: [Int32: Int64] = [:], lastDevice: [Int32: Int64] = [:], firstCountry: [Int32: Int64] = [:]
         var firstBlock: [Int32: Int64] = [:], lastBlock: [Int32: Int64] = [:]
+        var firstAddress: [Int32: Int64] = [:]
         func block(_ e: Int) -> Int32 { t.ip[e] >= 0 ? ipBlock[Int(t.ip[e])] : -1 }
         for e32 in list {
             let e = Int(e32)
@@ -219,7 +242,9 @@ public struct TakeoverDetector: Detector {
             if t.device[e] >= 0 && firstDevice[t.device[e]] == nil { firstDevice[t.device[e]] = t.ts[e] }
             if t.device[e] >= 0 { lastDevice[t.device[e]] = t.ts[e] }
             if t.country[e] >= 0 && firstCountry[t.country[e]] == nil { firstCountry[t.country[e]] = t.ts[e] }
+            if t.address[e] >= 0 && firstAddress[t.address[e]] == nil { firstAddress[t.address[e]] = t.ts[e] }
         }
+        let accountStart = t.ts[Int(list.first!)]
         let hour: Int64 = 3_600_000
         // An intruder may wait: the spree can come hours to days after the entry, from the
         // device or network that entered. Their later events (up to 3 days) belong to the sequence.
@@ -251,7 +276,12 @@ public struct TakeoverDetector: Detector {
             let b = block(e)
             let isNetAnchor = b >= 0 && firstBlock[b] == t.ts[e] && (lastBlock[b] ?? Int64.max) <= t.ts[e] + window
                 && firstBlock.values.contains { $0 < t.ts[e] - 2 * hour }
-            guard isReset || isNewDeviceLogin || isNetAnchor else { continue }
+            // A change of the account itself: a shipping address set for the first time, on an
+            // account with a history before. A hijack on the owner's own device and network
+            // shows no change of hands; what follows decides (a mover keeps the address).
+            let isBehaviourAnchor = t.kind[e] == .addressChange && t.address[e] >= 0 && firstAddress[t.address[e]] == t.ts[e]
+                && accountStart < t.ts[e] - 2 * hour
+            guard isReset || isNewDeviceLogin || isNetAnchor || isBehaviourAnchor else { continue }
             // One anchor per 2 hours: a reset and the login after it are one sequence.
             if let l = lastAnchor, t.ts[e] - l < 2 * 3_600_000 && !isReset { continue }
             anchorIdx.append(k)
@@ -265,6 +295,7 @@ public struct TakeoverDetector: Detector {
             let anchorBlock = block(r)
             s.netAnchor = anchorBlock >= 0 && firstBlock[anchorBlock] == tr
             s.anchorLogin = t.kind[r] == .login
+            s.behaviourAnchor = t.kind[r] == .addressChange && !s.netAnchor
             var resetDevices: [Int32] = s.reset ? [t.device[r]] : []
             s.evidence = [t.rowid[r]]
             var firstIdx = k
@@ -310,17 +341,18 @@ public struct TakeoverDetector: Detector {
             var laterOwn = 0, laterThere = 0
             var ownBlocks = Set<Int32>()
             var ownAmounts: [Double] = []
-            var ownOrders = 0
+            var ownOrders = 0, ownMessages = 0
             for (p, e32) in list.enumerated() where p < firstIdx || t.ts[Int(e32)] > seqEnd {
                 let e = Int(e32)
                 if p >= firstIdx && t.ts[e] <= footEnd && footprint(e) { continue }
                 if p >= firstIdx && t.device[e] >= 0 {
-                    if t.device[e] == loginDev && !(s.netAnchor && loginKnown) { laterThere += 1; continue }
+                    if t.device[e] == loginDev && !((s.netAnchor || s.behaviourAnchor) && loginKnown) { laterThere += 1; continue }
                     laterOwn += 1
                 }
                 if t.address[e] >= 0 { knownAddresses.insert(t.address[e]) }
                 if t.payment[e] >= 0 { knownPayments.insert(t.payment[e]) }
                 if t.ip[e] >= 0 { ownBlocks.insert(ipBlock[Int(t.ip[e])]) }
+                if t.kind[e] == .message { ownMessages += 1 }
                 if t.kind[e] == .order {
                     ownOrders += 1
                     if !t.amount[e].isNaN { ownAmounts.append(Double(t.amount[e])) }
@@ -331,7 +363,8 @@ public struct TakeoverDetector: Detector {
             // What happened in the 24 hours from the anchor (the anchor itself included), and
             // what the intruder's footprint did in the 3 days.
             m = k
-            var lastOrderAt = tr
+            var lastOrderAt = tr, lastMessageAt = tr
+            var messaged = Set<Int32>()
             while m < list.count && t.ts[Int(list[m])] <= footEnd {
                 let e = Int(list[m])
                 if !footprint(e) { m += 1; continue }
@@ -341,6 +374,9 @@ public struct TakeoverDetector: Detector {
                     if t.address[e] >= 0 && !knownAddresses.contains(t.address[e]) { s.newAddress = true; s.evidence.append(t.rowid[e]) }
                 case .payment, .other:
                     if t.payment[e] >= 0 && !knownPayments.isEmpty && !knownPayments.contains(t.payment[e]) { s.newPayment = true; s.evidence.append(t.rowid[e]) }
+                case .message:
+                    lastMessageAt = t.ts[e]
+                    if t.target[e] >= 0 && messaged.insert(t.target[e]).inserted && messaged.count <= 5 { s.evidence.append(t.rowid[e]) }
                 case .order:
                     s.orders += 1
                     if m > k { s.evidence.append(t.rowid[e]) }
@@ -387,15 +423,23 @@ public struct TakeoverDetector: Detector {
             }
             // Orders against the account's own rate outside the sequence (one pseudo-order per
             // pseudo-day, so an account with no history is not certain to never order).
+            let outsideDays = max(0, Double(t.ts[Int(list.last!)] - accountStart - (seqEnd - seqStart)) / Double(24 * hour))
+            /// The log tail of `n` events in the footprint (up to `lastAt`) against the owner's own `own` over the outside days.
+            func ownTail(_ n: Int, _ own: Int, lastAt: Int64) -> Double {
+                let days = min(3, max(1, (Double(lastAt - tr) / Double(24 * hour)).rounded(.up)))
+                return Significance.logPoissonTail(n, days * (Double(own) + 1) / (outsideDays + 1))
+            }
             if s.orders > 0 {
-                let first = t.ts[Int(list.first!)], last = t.ts[Int(list.last!)]
-                let outsideDays = max(0, Double(last - first - (seqEnd - seqStart)) / Double(24 * hour))
-                let days = min(3, max(1, (Double(lastOrderAt - tr) / Double(24 * hour)).rounded(.up)))
-                let lambda = days * (Double(ownOrders) + 1) / (outsideDays + 1)
-                let tail = Significance.logPoissonTail(s.orders, lambda)
+                let tail = ownTail(s.orders, ownOrders, lastAt: lastOrderAt)
                 s.ordersUnusual = tail < log(0.05)
                 s.ordersRare = tail < log(0.001)
             }
+            // Messages to the owner's contacts, far beyond the owner's own rate. A question or
+            // two to a seller is nobody's change of behaviour: messages to at least three accounts.
+            // (Activity of kinds the contract does not name — a profile update, a transfer — was
+            // tried: it is lumped with searches and likes, and flagged more honest accounts than takeovers.)
+            s.messages = messaged.count
+            if s.messages >= 3 { s.messagesUnusual = ownTail(s.messages, ownMessages, lastAt: lastMessageAt) < log(0.001) }
             s.newCountry = loginCountry >= 0 && !knownCountries.contains(loginCountry)
             out.append(s)
         }
