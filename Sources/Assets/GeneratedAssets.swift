@@ -187,6 +187,8 @@ error = "bold 160"
 --
 -- Honest reviews of a popular shop can coincide ("Great product"), so the rule also asks
 -- that the reviewer shares a device with another account that posted the same text.
+-- The accounts posting one text on one seller are one group: a crew's thin members inherit
+-- the evidence of the rest (detection.md, "Propagation").
 WITH r AS (
     SELECT id, account_id, seller_id, device_id,
            lower(trim(replace(replace(text, '!', ''), '.', ''))) AS t
@@ -197,7 +199,8 @@ WITH r AS (
 )
 SELECT r.account_id,
        'posted a 5-star text shared by 4+ accounts on seller ' || min(r.seller_id) AS reason,
-       json_object('events', json_group_array(r.id)) AS evidence
+       json_object('events', json_group_array(r.id)) AS evidence,
+       min(r.seller_id) || ' / ' || min(r.t) AS "group"
 FROM r JOIN c USING (seller_id, t)
 WHERE EXISTS (SELECT 1 FROM r o WHERE o.seller_id = r.seller_id AND o.t = r.t
                                  AND o.account_id <> r.account_id AND o.device_id = r.device_id)

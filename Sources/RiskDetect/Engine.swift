@@ -158,11 +158,17 @@ public final class DetectionEngine {
                 do {
                     var fs: [Finding] = []
                     var accounts = Set<Int32>()
-                    for hit in try r.run(location: location, cancel: cancel) {
+                    let hits = try r.run(location: location, cancel: cancel)
+                    // A rule's `group` values, numbered in sorted order (short, stable ids; the
+                    // value itself may be a seller and a review text): `rule<k>-<n>`.
+                    let groupValues = Set(hits.compactMap { $0.group?.nilIfEmpty }).sorted()
+                    let groupNo = Dictionary(uniqueKeysWithValues: groupValues.enumerated().map { ($1, $0 + 1) })
+                    for hit in hits {
                         guard let a = table.accounts.lookup(hit.account) else { continue }
                         var f = Finding(account: a, detector: "rule:\(r.id)", riskType: r.riskType, strength: r.strength,
                                         reason: hit.reason.map { "\(r.description): \($0)" } ?? r.description)
                         if let ev = hit.evidence { f.rawEvidence = ev }
+                        if let g = hit.group?.nilIfEmpty, let n = groupNo[g] { f.group = "rule\(j - detectors.count + 1)-\(n)" }
                         fs.append(f)
                         accounts.insert(a)
                     }

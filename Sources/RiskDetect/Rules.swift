@@ -95,7 +95,12 @@ public struct Rule: Sendable, Equatable {
         return (rules, errors)
     }
 
-    public struct Hit: Sendable { public var account: String; public var reason: String?; public var evidence: String? }
+    /// `group`: an optional column naming the set of accounts acting together that this hit
+    /// belongs to (e.g. the seller and the copied text); hits with the same value form one group,
+    /// numbered per rule, and a group's evidence flows to its members (docs/detection.md).
+    public struct Hit: Sendable {
+        public var account: String; public var reason: String?; public var evidence: String?; public var group: String? = nil
+    }
 
     /// Runs the rule on its own read-only connection to the store, whichever backend.
     public func run(location: StoreLocation, cancel: CancelToken? = nil) throws -> [Hit] {
@@ -120,7 +125,7 @@ public struct Rule: Sendable, Equatable {
             cancel?.whenCancelled { pg.cancel() }
             try cancel?.check()
             var hits: [Hit] = []
-            var columns: (account: Int, reason: Int?, evidence: Int?)?
+            var columns: (account: Int, reason: Int?, evidence: Int?, group: Int?)?
             var seen = Set<String>()
             try pg.each(sql, []) { r in
                 if columns == nil {
@@ -128,11 +133,12 @@ public struct Rule: Sendable, Equatable {
                     guard let ai = names.firstIndex(of: "account_id") else {
                         throw StoreError("the query returns no account_id column (it returns \(names.joined(separator: ", ")))")
                     }
-                    columns = (ai, names.firstIndex(of: "reason"), names.firstIndex(of: "evidence"))
+                    columns = (ai, names.firstIndex(of: "reason"), names.firstIndex(of: "evidence"), names.firstIndex(of: "group"))
                 }
                 let c = columns!
                 guard let a = r.text(c.account), !a.isEmpty, seen.insert(a).inserted else { return true }
-                hits.append(Hit(account: a, reason: c.reason.flatMap { r.text($0) }, evidence: c.evidence.flatMap { r.text($0) }))
+                hits.append(Hit(account: a, reason: c.reason.flatMap { r.text($0) }, evidence: c.evidence.flatMap { r.text($0) },
+                                group: c.group.flatMap { r.text($0) }))
                 return true
             }
             return hits
@@ -166,11 +172,12 @@ public struct Rule: Sendable, Equatable {
                 guard let ai = names.firstIndex(of: "account_id") else {
                     throw StoreError("the query returns no account_id column (it returns \(names.joined(separator: ", ")))")
                 }
-                let ri = names.firstIndex(of: "reason"), ei = names.firstIndex(of: "evidence")
+                let ri = names.firstIndex(of: "reason"), ei = names.firstIndex(of: "evidence"), gi = names.firstIndex(of: "group")
                 var seen = Set<String>()
                 while try st.step() {
                     guard let a = st.value(ai).description.nilIfEmpty, st.value(ai) != .null, seen.insert(a).inserted else { continue }
-                    hits.append(Hit(account: a, reason: ri.flatMap { st.text($0) }, evidence: ei.flatMap { st.text($0) }))
+                    hits.append(Hit(account: a, reason: ri.flatMap { st.text($0) }, evidence: ei.flatMap { st.text($0) },
+                                    group: gi.flatMap { st.text($0) }))
                 }
             }
             if !ran { throw StoreError("the file holds no statement") }

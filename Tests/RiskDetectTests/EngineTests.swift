@@ -66,6 +66,38 @@ final class RuleTests: XCTestCase {
         XCTAssertEqual(try store.db.int("SELECT count(*) FROM events"), 6, "nothing deleted")
         XCTAssertEqual(try store.db.scalar("SELECT reason FROM findings WHERE account_id = 'a'").string, "test rule: 5 fails")
     }
+
+    /// A rule's optional `group` column: hits with one value are one group (so propagation
+    /// carries the group's evidence to its thin members); ids are short and numbered, never
+    /// the value itself (a seller and a review text); a rule without the column gives no group.
+    func testARuleGroupColumnMakesNumberedGroupsAndNoColumnMakesNone() throws {
+        let s = Scenario()
+        for a in ["a", "b", "c", "d", "e"] { s.account(a) }
+        for (a, text) in [("a", "great seller / wow"), ("b", "great seller / wow"), ("c", "fast"), ("d", "fast"), ("e", "")] {
+            s.event(a, "review", at: Scenario.t0, ["text": text, "rating": "5", "seller_id": "s1", "device_id": "d-" + a])
+        }
+        let (store, _) = try s.build()
+        let rules = s.dir + "/rules"
+        try FileManager.default.createDirectory(atPath: rules, withIntermediateDirectories: true)
+        let head = "-- id: %@\n-- risk_type: brushing\n-- severity: low\n-- description: test rule\n"
+        FileManager.default.createFile(atPath: rules + "/grouped.sql", contents: Data((String(format: head, "grouped")
+            + "SELECT account_id, 's1 / ' || text AS \"group\" FROM events WHERE type = 'review'").utf8))
+        FileManager.default.createFile(atPath: rules + "/plain.sql", contents: Data((String(format: head, "plain")
+            + "SELECT account_id FROM events WHERE type = 'review'").utf8))
+        let ev = try DetectionEngine(detectors: [], rulesDirectory: rules).evaluate(store: store)
+        func group(_ rule: String, _ account: String) -> String?? {
+            ev.findings.first { $0.detector == "rule:" + rule && ev.table.accountID($0.account) == account }.map(\.group)
+        }
+        let a = group("grouped", "a"), b = group("grouped", "b"), c = group("grouped", "c"), d = group("grouped", "d"), e = group("grouped", "e")
+        XCTAssertNotNil(a ?? nil); XCTAssertNotNil(c ?? nil)
+        XCTAssertEqual(a, b, "one text, one group"); XCTAssertEqual(c, d)
+        XCTAssertNotEqual(a, c, "two texts, two groups")
+        XCTAssertNotEqual(e ?? nil, a ?? nil)
+        for g in [a, c, e].compactMap({ $0 ?? nil }) {
+            XCTAssertTrue(g.hasPrefix("rule") && g.count <= 12 && !g.contains("great") && !g.contains("fast"), g)
+        }
+        for x in ["a", "b", "c", "d", "e"] { XCTAssertEqual(group("plain", x), .some(nil), "no group column, no group (\(x))") }
+    }
 }
 
 final class EngineTests: XCTestCase {
