@@ -98,8 +98,7 @@ extension SQLDatabase {
 
     /// How many accounts the last finished run before `runID` flagged (nil: none recorded).
     public func flaggedBefore(run runID: Int64) throws -> Int? {
-        try rows("SELECT flagged FROM detect_runs WHERE status = 'done' AND id < ? AND flagged IS NOT NULL ORDER BY id DESC LIMIT 1",
-                    [.int(runID)]).first?[0].int.map(Int.init)
+        try flaggedRecent(run: runID, limit: 1).first
     }
 
     /// How many accounts each of the last `limit` finished runs before `runID` flagged, newest first.
