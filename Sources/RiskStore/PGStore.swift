@@ -26,6 +26,12 @@ public final class PGStore {
 
     static func version(_ c: PGConnection) throws -> Int? {
         guard try c.scalar("SELECT to_regclass('riskdesk_schema')::text") != .null else { return nil }
+        // A login role in neither group (nor the owner) can't read even the version: say so,
+        // not the server's bare "permission denied for table riskdesk_schema".
+        if try c.scalar("SELECT has_table_privilege('riskdesk_schema', 'SELECT')").int != 1 {
+            let who = try c.scalar("SELECT session_user::text").string ?? "?"
+            throw PGError("\(c.displayURL): \(who) is not an analyst or lead of this team store (a member of neither riskdesk_analyst nor riskdesk_lead); the database owner adds one with `riskdesk team add NAME --role analyst|lead --store URL`", sqlstate: "42501")
+        }
         return Int(try c.int("SELECT coalesce(max(version), 0) FROM riskdesk_schema"))
     }
 

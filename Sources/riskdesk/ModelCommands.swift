@@ -182,7 +182,9 @@ struct ModelsPromote: ParsableCommand {
     func run() throws {
         try guarded {
             guard let id = Int64(version.hasPrefix("v") ? String(version.dropFirst()) : version) else { throw CLIError("'\(version)' is not a model version (e.g. 3 or v3)") }
-            do { try ModelStore.promote(try Store(path: store.path, mustExist: true).db, id: id) } catch let e as TrainError { throw CLIError(e.description) }
+            let s = try openCaseStore(store.location, mustExist: true)
+            try requireLead(s, "promoting a model")
+            do { try ModelStore.promote(s.database, id: id) } catch let e as TrainError { throw CLIError(e.description) }
             print("model v\(id) is current; `riskdesk detect` blends it in")
         }
     }
@@ -209,7 +211,9 @@ struct Teach: ParsableCommand {
         Interrupt.install()
         try guarded {
             guard (1...1000).contains(count) else { throw CLIError("--count must be between 1 and 1000") }
-            let s = try Store(path: store.path, mustExist: true)
+            let s = try openCaseStore(store.location, mustExist: true)
+            // On a team store the detectors read every account's e-mail stem: a lead's right, as for train.
+            try requireLead(s, "teach (it runs the detectors over every account)")
             let m = try resolveModel(s, model)
             let teacher = Teacher(engine: DetectionEngine(detectors: standardDetectors(), rules: noRules ? nil : Folders.catalog(rules: rules)))
             let items: [TeachItem]

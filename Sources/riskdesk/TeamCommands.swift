@@ -207,7 +207,9 @@ struct StoreCopy: ParsableCommand {
             var o = StoreCopyOptionsBuilder.options()
             if let accounts { o.accounts = try readAccountList(accounts) }
             if let since {
-                guard let ms = Timestamp.parse(since) else { throw CLIError("--since '\(since)': not an ISO 8601 time (e.g. 2026-01-31)") }
+                // A bare date (2026-01-31) is that day's start in UTC, as the help says.
+                let day = since.count == 10 && since.firstIndex(of: "T") == nil ? since + "T00:00:00Z" : since
+                guard let ms = Timestamp.parse(day) else { throw CLIError("--since '\(since)': not an ISO 8601 time (e.g. 2026-01-31)") }
                 o.sinceMs = ms
             }
             let counts: RiskStore.StoreCopy.Counts
