@@ -25,6 +25,10 @@ public final class Store {
     ///   (`Database.maskPII`); on a writable connection, refused instead of masked.
     public init(path: String, readOnly: Bool = false, mustExist: Bool = false,
                 busyTimeoutMs: Int32 = 10_000, migrateTo: Int? = nil, maskPII: Bool = false) throws {
+        // A team store's URL is never a file name (nor a message that shows its password).
+        if PGConnection.isURL(path) {
+            throw StoreError("\(PGConnection.redact(path)): this works on a local (SQLite) store only, not on a team store")
+        }
         self.path = path
         self.readOnly = readOnly
         let exists = FileManager.default.fileExists(atPath: path)

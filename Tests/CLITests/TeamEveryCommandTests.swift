@@ -121,5 +121,13 @@ final class TeamEveryCommandTests: TeamStoreTestCase {
         XCTAssertEqual(wrong.status, 1)
         XCTAssertTrue(wrong.stderr.contains("--since '31/01/2026': not an ISO 8601 time"), wrong.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/x.db"))
+
+        // A URL given where only a local store will do is refused as such, never opened as a
+        // file name nor shown with its password.
+        XCTAssertThrowsError(try Store(path: "postgresql://ana:s3cret@127.0.0.1:1/db", mustExist: true)) { e in
+            let m = "\(e)"
+            XCTAssertTrue(m.contains("local (SQLite) store only") && m.contains("ana:***@"), m)
+            XCTAssertFalse(m.contains("s3cret"), m)
+        }
     }
 }
