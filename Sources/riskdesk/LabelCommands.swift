@@ -155,10 +155,15 @@ struct Cases: ParsableCommand {
             }
             let s = try openCaseStore(location, readOnly: true)
             let rows = try s.cases(status: status?.rawValue, assignee: assignee, limit: limit)
-            print("account        status      assignee    label    since             conflict")
+            // Columns as wide as their longest value (never cut: a long account id or role name
+            // must stay whole), at least the width they always had.
+            let wa = max(14, rows.map(\.account.count).max() ?? 0)
+            let wn = max(11, rows.map { ($0.assignee ?? "—").count }.max() ?? 0)
+            func pad(_ v: String, _ n: Int) -> String { v.count >= n ? v : v + String(repeating: " ", count: n - v.count) }
+            print("\(pad("account", wa)) \(pad("status", 11)) \(pad("assignee", wn)) \(pad("label", 8)) since             conflict")
             for c in rows {
                 let conflict = try s.labelConflict(c.account)
-                print("\(c.account.padding(toLength: 14, withPad: " ", startingAt: 0)) \(c.status.padding(toLength: 11, withPad: " ", startingAt: 0)) \((c.assignee ?? "—").padding(toLength: 11, withPad: " ", startingAt: 0)) \((c.label ?? "—").padding(toLength: 8, withPad: " ", startingAt: 0)) \(Timestamp.short(c.openedAt).prefix(16))  \(conflict.joined(separator: ", "))")
+                print("\(pad(c.account, wa)) \(pad(c.status, 11)) \(pad(c.assignee ?? "—", wn)) \(pad(c.label ?? "—", 8)) \(Timestamp.short(c.openedAt).prefix(16))  \(conflict.joined(separator: ", "))")
             }
             print("(\(rows.count) case\(rows.count == 1 ? "" : "s"))")
         }

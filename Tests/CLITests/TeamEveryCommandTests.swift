@@ -51,6 +51,7 @@ final class TeamEveryCommandTests: TeamStoreTestCase {
         _ = try ok(analyst, ["label", next, "--as", "fraud", "--category", "brushing"])
         let cases = try ok(analyst, ["cases"])
         XCTAssertTrue(cases.contains(next) && cases.contains("in_review") && cases.contains("fraud"), cases)
+        XCTAssertTrue(cases.contains(" \(dbName!)_ana "), "the role's whole name, not cut to the column: \(cases)")
         XCTAssertEqual(try PGConnection(url: ownerURL).scalar("SELECT assignee FROM cases WHERE account_id = $1", [.text(next)]).string, "\(dbName!)_ana")
         let labels = try ok(analyst, ["export", "labels"])
         XCTAssertTrue(labels.contains("\(next),fraud,brushing,\(dbName!)_ana,"), labels)
