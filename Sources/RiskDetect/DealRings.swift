@@ -93,8 +93,11 @@ struct DealRings {
         var sharesEquip = [Bool](repeating: false, count: na), sharesAddr = [Bool](repeating: false, count: na)
         var sharesCode = [Bool](repeating: false, count: na)
         var linkIDs: [Int32: [(Int, Int32)]] = [:]
+        // Takers sharing a device, card or address with each other (not an IP, block or code).
+        var strongMates: [Int32: Set<Int32>] = [:]
         func link(_ owners: [Int32], _ kind: Int, _ v: Int32) {
             guard owners.count >= 2 else { return }
+            if kind <= 2 { for o in owners { strongMates[o, default: []].formUnion(owners.filter { $0 != o }) } }
             for o in owners {
                 ds.union(owners[0], o)
                 if linkIDs[o, default: []].count < 20 { linkIDs[o, default: []].append((kind, v)) }
@@ -159,6 +162,19 @@ struct DealRings {
         for a in takers where linkIDs[a] != nil { comps[ds.find(a), default: []].append(a) }
         let units = comps.values.filter { $0.count >= 2 }.map { $0.sorted() }.sorted { $0[0] < $1[0] }
         let bar = log10(Double(max(1, units.count))) + 1
+        // The joint event: signed up within 6 h of a taker it shares a device, card or address
+        // with. Its base rate is the share of a unit's members doing so, each unit counting once
+        // (a large ring cannot set the rate it is judged by): households share by construction
+        // but their members sign up on their own days.
+        func createdOf(_ a: Int32) -> Int64 { t.createdAt[Int(a)] != Int64.min ? t.createdAt[Int(a)] : t.firstSeen[Int(a)] }
+        func coCreated(_ a: Int32) -> Bool {
+            let c = createdOf(a)
+            guard c != Int64.min, let mates = strongMates[a] else { return false }
+            return mates.contains { let d = createdOf($0); return d != Int64.min && abs(d - c) <= window }
+        }
+        var coShare = 0.0
+        for members in units { coShare += Double(members.filter(coCreated).count) / Double(members.count) }
+        let pCo = (coShare + 0.5 * 2) / (Double(units.count) + 2)
         var rings: [Ring] = []
         for members in units where members.count <= 200 {
             let k = members.count
@@ -176,6 +192,7 @@ struct DealRings {
                 if (0..<k).contains(where: { $0 != i && cr[$0] != Int64.min && abs(cr[$0] - cr[i]) <= window }) { closeN += 1 }
             }
             let pCloseMember = 1 - pow(1 - qClose, Double(k - 1))
+            let coN = members.filter(coCreated).count
             let structural = [equip, addr, code, aged].max() ?? 0
             guard structural >= 2 else { continue }
             let parts: [(String, Int, Double)] = [
@@ -183,17 +200,29 @@ struct DealRings {
                 ("share a delivery address", addr, s(addr, pAddr)),
                 ("share a rare code", code, s(code, pCode)),
                 ("took a new-user coupon on an account over 30 days old", aged, s(aged, pAged)),
+                ("signed up within 6 h of a member sharing its device, card or address", coN, s(coN, pCo)),
                 ("ordered only with coupons", thinN, s(thinN, pThin)),
-                ("signed up within 6 h of another member", closeN, s(closeN, pCloseMember)),
+                // the rest of the members close in time (those counted above are not counted twice)
+                ("signed up within 6 h of another member", closeN - coN,
+                 closeN > coN ? Significance.surprise(Significance.logBinomialTail(closeN - coN, k - coN, pCloseMember)) : 0),
             ]
             // The signs of sharing and of old accounts must pass on their own (Bonferroni bar);
             // timing and thinness add to them.
-            let structuralSurprise = parts.prefix(4).reduce(0) { $0 + $1.2 }
+            let structuralSurprise = parts.prefix(5).reduce(0) { $0 + $1.2 }
             let surprise = parts.reduce(0) { $0 + $1.2 } - bar
             guard surprise >= 0, structuralSurprise >= bar - 1 else { continue }
             // Reported: the members that show a sign of sharing or an old account themselves (a
             // ring's block also holds ordinary newcomers, who are linked but show none).
-            let shown = members.filter { sharesEquip[Int($0)] || sharesAddr[Int($0)] || sharesCode[Int($0)] || agedWelcome[Int($0)] }
+            // A member on the very IP of a member that signed up with a sharing mate, within 6 h of
+            // it, is of that night's batch too.
+            let batch = members.filter(coCreated)
+            func ipsOf(_ a: Int32) -> Set<Int32> { Set((linkIDs[a] ?? []).filter { $0.0 == 3 }.map(\.1)) }
+            let batchIPs = batch.map { (createdOf($0), ipsOf($0)) }
+            let shown = members.filter { m in
+                if sharesEquip[Int(m)] || sharesAddr[Int(m)] || sharesCode[Int(m)] || agedWelcome[Int(m)] { return true }
+                let c = createdOf(m), ips = ipsOf(m)
+                return c != Int64.min && !ips.isEmpty && batchIPs.contains { abs($0.0 - c) <= window && !$0.1.isDisjoint(with: ips) }
+            }
             guard shown.count >= 2 else { continue }
             var shared: [(kind: String, value: String)] = []
             var seen = Set<UInt64>()

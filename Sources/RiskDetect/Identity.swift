@@ -96,7 +96,10 @@ public struct IdentityDetector: Detector {
                 - log10(Double(max(1, clusterCount)))
             let lift = couponFrac / max(incentiveRate, 1e-6)
             let significant = couponUsers >= 2 && surprise >= 2 && lift >= 3
-            let isDeal = couponFrac >= 0.3 && (deal >= 0.45 || significant)
+            // Without significance, the older score needs most takers to have come together (three
+            // in four within 72 h): a household's members share a card and a tablet and each take
+            // the welcome coupon, but open their accounts on their own days.
+            let isDeal = couponFrac >= 0.3 && ((deal >= 0.45 && burst >= 0.75) || significant)
             let dealScore = significant ? max(deal, 0.5 + 0.3 * Stat.ramp(surprise, 2, 8) + 0.15 * Stat.ramp(burst, 0.4, 0.9)) : deal
             let score = isDeal ? min(0.95, dealScore) : multi
             guard score >= 0.3 else { continue }

@@ -1,0 +1,136 @@
+import XCTest
+@testable import RiskDetect
+
+/// Small deal-hunter rings and their look-alikes: three accounts opened in one night on one IP,
+/// two of them on one phone and one card, each with the welcome coupon, are a joint event the
+/// store's households and campus newcomers do not produce — households share a card but open
+/// their accounts on their own days; students open theirs in the same days on one network but
+/// share no phone, card or address.
+final class DealBatchTests: XCTestCase {
+    let day = Scenario.day, hour = Scenario.hour, minute = Scenario.minute
+
+    /// Ordinary newcomers taking the welcome coupon on their own device, card, address and
+    /// network; aged buyers; and `homes` households of 2–4 on one address, tablet (every other
+    /// home) and card (every third), whose members joined 1–9 days apart, each taking the welcome
+    /// coupon on a first order.
+    func store(_ s: Scenario, homes: Int = 30) -> Set<String> {
+        s.account("shop", kind: "seller")
+        let items = (0..<10).map { s.item("it\($0)", seller: "shop") }
+        for k in 0..<120 {
+            let a = "f\(k)", created = Scenario.t0 + s.int(in: 0...(25 * day))
+            s.account(a, created: created, email: "person\(k * 37 % 101)x\(k)@mail.example")
+            let ip = "\(20 + k % 150).\(k * 7 % 200).\(k % 9).\(1 + k % 200)"
+            s.event(a, "signup", at: created, ["device_id": "fd\(k)", "ip": ip])
+            s.browse(a, day: Int((created - Scenario.t0) / day), device: "fd\(k)", items: items, ip: ip)
+            s.order(a, item: items[k % 10], seller: "shop", at: created + s.int(in: hour...(2 * day)), device: "fd\(k)",
+                    address: "fa\(k)", payment: "fc\(k)", coupon: "WELCOME10", ip: ip)
+            if k % 3 == 0 {
+                s.order(a, item: items[(k + 3) % 10], seller: "shop", at: created + s.int(in: (3 * day)...(6 * day)), device: "fd\(k)",
+                        address: "fa\(k)", payment: "fc\(k)", ip: ip)
+            }
+        }
+        for k in 0..<60 {
+            let a = "o\(k)", ip = "\(180 + k % 40).\(k).1.\(k % 200 + 1)"
+            s.account(a)
+            for d in stride(from: k % 5, to: 28, by: 7) {
+                s.browse(a, day: d, device: "od\(k)", items: items, ip: ip)
+                s.order(a, item: items[(k + d) % 10], seller: "shop", at: Scenario.t0 + Int64(d) * day + 20 * hour, device: "od\(k)",
+                        address: "oa\(k)", payment: "oc\(k)", ip: ip)
+            }
+        }
+        var members: Set<String> = []
+        for h in 0..<homes {
+            let size = 2 + h % 3
+            var created = Scenario.t0 + s.int(in: 0...(6 * day))
+            let ip = "61.\(h).\(h % 7).\(10 + h % 90)"
+            for m in 0..<size {
+                let a = "h\(h)m\(m)"
+                members.insert(a)
+                let device = h % 2 == 0 ? "tablet\(h)" : "hp\(h)m\(m)", card = h % 3 == 0 ? "hc\(h)" : "hc\(h)m\(m)"
+                let names = ["anna", "boris", "chloe", "dmitri", "elena", "farid", "greta", "hiro", "ines", "jonas", "kemal", "lucia"]
+                s.account(a, created: created, email: "\(names[(h * 5 + m * 7) % 12]).\(names[(h + m) % 12])\(h)@mail.example")
+                s.event(a, "signup", at: created, ["device_id": device, "ip": ip])
+                s.browse(a, day: Int((created - Scenario.t0) / day), device: device, items: items, ip: ip)
+                s.order(a, item: items[(h + m) % 10], seller: "shop", at: created + s.int(in: hour...day), device: device,
+                        address: "home\(h)", payment: card, coupon: "WELCOME10", ip: ip)
+                if m == 0 {
+                    s.order(a, item: items[(h + 4) % 10], seller: "shop", at: created + s.int(in: (2 * day)...(8 * day)), device: device,
+                            address: "home\(h)", payment: card, ip: ip)
+                }
+                created += s.int(in: day...(9 * day))
+            }
+        }
+        return members
+    }
+
+    func dealHunters(_ f: [Finding], _ t: EventTable) -> Set<String> {
+        Set(f.filter { $0.riskType == "deal_hunter" }.map { t.accountID($0.account) })
+    }
+
+    /// Three accounts opened within one night on one IP; two on one phone paying with one
+    /// card; each orders once with the welcome coupon, to its own address. Nothing in it is
+    /// rare alone among the store's units; together it is.
+    func testThreeAccountsOpenedInOneNightOnOneIPWithTheWelcomeCouponAreARing() throws {
+        try forEachSeed { seed in
+            let s = Scenario(seed: seed)
+            let homes = store(s)
+            var ring: Set<String> = []
+            let night = Scenario.t0 + Int64(8 + seed % 10) * day + 22 * hour
+            for k in 0..<3 {
+                let a = "r\(k)", created = night + Int64(k) * 50 * minute + s.int(in: 0...(20 * minute))
+                ring.insert(a)
+                s.account(a, created: created, email: "mk\(k)q\(seed)@mail.example")
+                let device = k < 2 ? "phone-r" : "phone-r\(k)", card = k < 2 ? "card-r" : "card-r\(k)"
+                s.event(a, "signup", at: created, ["device_id": device, "ip": "88.14.201.33"])
+                s.order(a, item: "it\(k)", seller: "shop", at: created + 25 * minute, device: device, address: "ra\(k)",
+                        payment: card, coupon: "WELCOME10", ip: "88.14.201.33")
+            }
+            let (f, t) = try s.run(IdentityDetector())
+            let found = dealHunters(f, t)
+            let why = f.map { "\(t.accountID($0.account)): \($0.reason)" }
+            XCTAssertEqual(found.intersection(ring), ring, "the ring: \(why)")
+            XCTAssertEqual(found.intersection(homes), [], "no household: \(why)")
+            XCTAssertEqual(found.subtracting(ring), [], "nobody else: \(why)")
+        }
+    }
+
+    /// Households of 3–4 sharing an address and a card, most members taking the welcome
+    /// coupon, are not deal-hunters (the cluster score used to report them at ~0.6).
+    func testHouseholdsWithWelcomeCouponsAreNotDealHunters() throws {
+        try forEachSeed { seed in
+            let s = Scenario(seed: seed)
+            let homes = store(s, homes: 40)
+            let (f, t) = try s.run(IdentityDetector())
+            let why = f.map { "\(t.accountID($0.account)): \($0.reason)" }
+            XCTAssertEqual(dealHunters(f, t).intersection(homes), [], "\(why)")
+            XCTAssertEqual(dealHunters(f, t), [], "\(why)")
+        }
+    }
+
+    /// A campus network: forty students open accounts over two days on one NAT address (and a
+    /// few on the next one in its /24), each with the welcome coupon — plus pairs of room-mates
+    /// sharing a laptop who sign up on their own days. Same night, same IP, same coupon, but no
+    /// shared phone, card or address among those who came together: not a ring.
+    func testCampusNATNewcomersStayLow() throws {
+        try forEachSeed { seed in
+            let s = Scenario(seed: seed)
+            _ = store(s)
+            var campus: Set<String> = []
+            let term = Scenario.t0 + 3 * day
+            for k in 0..<40 {
+                let a = "c\(k)", joined = term + s.int(in: 0...(2 * day))
+                let at = k < 10 && k % 2 == 1 ? term + 4 * day + s.int(in: 0...(5 * day)) : joined
+                campus.insert(a)
+                s.account(a, created: at, email: "student\(k)u\(seed)@uni.example")
+                let ip = "131.7.40.\(k % 8 == 0 ? 3 : 2)"
+                let device = k < 10 ? "laptop\(k / 2)" : "cp\(k)"
+                s.event(a, "signup", at: at, ["device_id": device, "ip": ip])
+                s.order(a, item: "it\(k % 10)", seller: "shop", at: at + s.int(in: hour...(20 * hour)), device: device,
+                        address: "dorm\(k)", payment: "sc\(k)", coupon: "WELCOME10", ip: ip)
+            }
+            let (f, t) = try s.run(IdentityDetector())
+            let why = f.map { "\(t.accountID($0.account)): \($0.reason)" }
+            XCTAssertEqual(dealHunters(f, t).intersection(campus), [], "\(why)")
+        }
+    }
+}
