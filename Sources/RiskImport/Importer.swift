@@ -358,14 +358,15 @@ public final class Importer {
     static let dailyBatchFromRows: Int64 = 20_000
 
     /// Rows per transaction for the daily case (an events input of `estimated` rows into an
-    /// existing store): the whole input in one, up to 1M rows. A day touches nearly every page
+    /// existing store): the whole input in one, up to 2M rows. A day touches nearly every page
     /// of the store's random-order trees (the account timeline, the dictionary's index), so
     /// each commit writes each of them to the WAL, and the checkpoint to the file, once more:
     /// a 300k-row day in two 250k-row transactions wrote the 4M store's timeline index 1.7
-    /// times over (imp17i). The estimate (bytes / 160) can be low, hence the margin; past 1M
-    /// rows an input commits every 1M, so a kill loses at most that much work.
+    /// times over (imp17i). The estimate (bytes / 160) can be low, hence the margin (the
+    /// 16.5M-event world's last day is 1.08M rows); past 2M rows an input commits every 2M, so
+    /// a kill loses at most that much work and the WAL stays about the size of the trees.
     static func dailyBatchRows(estimated: Int64) -> Int {
-        Int(min(1_000_000, max(250_000, estimated + estimated / 2)))
+        Int(min(2_000_000, max(250_000, estimated + estimated / 2)))
     }
 
     public init(store: Store, options: ImportOptions = ImportOptions()) {
@@ -468,7 +469,7 @@ public final class Importer {
                 if options.indexMode == .auto { options.batchRows = max(options.batchRows, 250_000) }
             }
             // The daily case (a day's events into a big store): the whole day in one transaction
-            // (up to 1M rows, `dailyBatchRows`), so each page of the random-order trees it touches
+            // (up to 2M rows, `dailyBatchRows`), so each page of the random-order trees it touches
             // (account timeline, the dictionary's index) goes to the WAL once per import, not once
             // per 20k or 250k rows. A large load into a small store keeps 250k. Small inputs
             // (tests, a few edits) keep the batch asked for.

@@ -29,7 +29,7 @@ struct Import: ParsableCommand {
     @Flag(help: "Keep reading a growing file, committing new rows every second, until interrupted.") var follow = false
     @Flag(help: "Print nothing but errors.") var quiet = false
     @Flag(help: "Print a machine-readable summary on stdout.") var json = false
-    @Option(help: "Rows per transaction (default 20,000; 250,000 for an events input of more than ~20k rows, not --follow).") var batch: Int?
+    @Option(help: "Rows per transaction (default 20,000; for an events input of more than ~20k rows, not --follow: the whole input up to 2M rows into a store at least half its size, else 250,000).") var batch: Int?
     @Option(help: "auto: a large load into a small store builds event indexes once at the end; keep: update them row by row; rebuild: always load in bulk.")
     var indexMode: IndexMode = .auto
     @Option(help: "Reject times before this (RFC 3339 or epoch ms; default 1970-01-01).") var earliest: String?
