@@ -16,6 +16,8 @@ public struct BrushingDetector: Detector {
     public var maxBlocks = 24
     /// A big seller whose blocks were judged an honest crowd this many times is peeled out.
     public var peelCrowdAfter = 4
+    /// Also judge buyers by their orders and reviews alone (crews sharing no identifier).
+    public var crews = true
     /// Where each judged block's numbers go, for tuning (nil: nowhere; `riskdesk` sets it
     /// from RISKDESK_DEBUG).
     public var debugLog: (@Sendable (String) -> Void)?
@@ -117,6 +119,8 @@ public struct BrushingDetector: Detector {
                 }
             }
         }
+        // Crews that share no identifier: judged by their orders and reviews (BrushingCrews.swift).
+        if crews { findings += try BrushingCrews(debugLog: debugLog).run(t, skip: Set(findings.map(\.account)), cancel: cancel) }
         return findings
     }
 
