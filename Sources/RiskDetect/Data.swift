@@ -296,7 +296,6 @@ extension EventTable {
         if interned {
             n = try loadInterned(t, st, total: total, cancel: cancel, progress: progress)
             t.count = n
-            t.typeNames = kinds.names
             try resolveInterned(t, db)
             t.finishLoading()
             return t

@@ -259,9 +259,9 @@ public struct TakeoverDetector: Detector {
         let mask = s.mask
         // Only where the account itself was changed (a first-used address): a reset from the
         // owner's own phone followed by shopping is the owner.
-        // (A first-ever profile update there is the mover's too: it counts only with a drop address.)
-        guard s.handsChanged || (s.behaviourAnchor && mask & JointRarity.spend != 0
-                                 && (s.messagesUnusual || (s.novelActivity && s.newAddress))) else { return nil }
+        // (A first-ever activity does not count here: a mover updates the profile, a gift goes to a
+        // new address, and an owner's first search comes with either.)
+        guard s.handsChanged || (s.behaviourAnchor && mask & JointRarity.spend != 0 && s.messagesUnusual) else { return nil }
         // A change of behaviour is what makes it a takeover rather than a trip or a new phone.
         guard s.newAddress || s.newPayment || s.orders > 0 || s.fails >= 1 || s.reset || s.ownerBack
                 || s.messagesUnusual else { return nil }
@@ -424,7 +424,9 @@ public struct TakeoverDetector: Detector {
                     if t.address[e] >= 0 && !knownAddresses.contains(t.address[e]) { s.newAddress = true; s.evidence.append(t.rowid[e]) }
                 case .payment, .other:
                     if t.payment[e] >= 0 && !knownPayments.isEmpty && !knownPayments.contains(t.payment[e]) { s.newPayment = true; s.evidence.append(t.rowid[e]) }
-                    if typed && t.kind[e] == .other && t.type[e] != 0xFFFF && !ownTypes.contains(t.type[e]) {
+                    // Only the intruder's own session: the anchor's network, or the device that took over.
+                    if typed && t.kind[e] == .other && t.type[e] != 0xFFFF && !ownTypes.contains(t.type[e])
+                        && ((anchorBlock >= 0 && block(e) == anchorBlock) || (!loginKnown && t.device[e] == loginDev)) {
                         let name = Int(t.type[e]) < t.typeNames.count ? t.typeNames[Int(t.type[e])] : "event"
                         if !s.novelIDs.contains(t.type[e]) { s.novelIDs.append(t.type[e]); s.novelTypes.append(name); s.evidence.append(t.rowid[e]) }
                         s.novelActivity = true
@@ -499,7 +501,11 @@ public struct TakeoverDetector: Detector {
             // transfer) is a change of the account itself — but a new phone's owner sets it up too:
             // it counts only beside a break in spending (a new address or card, orders or values far
             // beyond the account's own).
-            if !(s.newAddress || s.newPayment || s.ordersUnusual || s.high) { s.novelActivity = false; s.novelTypes = []; s.novelIDs = [] }
+            // And only from a stranger's session: a device used at no other time, or a network the
+            // owner's own life never used — a new phone's owner goes on from it.
+            if !(s.newAddress || s.newPayment || s.ordersUnusual || s.high) || !(s.foreignDevice || (s.netAnchor && s.newNetwork)) {
+                s.novelActivity = false; s.novelTypes = []; s.novelIDs = []
+            }
             s.newCountry = loginCountry >= 0 && !knownCountries.contains(loginCountry)
             out.append(s)
         }
