@@ -146,6 +146,10 @@ public final class EventTable {
     public var ts: [Int64] = []
     public var account: [Int32] = []        // index into `accounts`
     public var kind: [EventKind] = []
+    /// Each event's type string as read, interned (`typeNames`): types the contract does not
+    /// name keep their own identity here (their `kind` is `.other`). Empty when not loaded.
+    public var type: [UInt16] = []
+    public var typeNames: [String] = []
     public var device: [Int32] = []         // -1 = absent
     public var ip: [Int32] = []
     public var country: [Int32] = []
@@ -270,7 +274,7 @@ extension EventTable {
             t[keyPath: col].reserveCapacity(nEvents)
         }
         t.rowid.reserveCapacity(nEvents); t.ts.reserveCapacity(nEvents); t.account.reserveCapacity(nEvents)
-        t.kind.reserveCapacity(nEvents); t.quantity.reserveCapacity(nEvents); t.amount.reserveCapacity(nEvents)
+        t.kind.reserveCapacity(nEvents); t.type.reserveCapacity(nEvents); t.quantity.reserveCapacity(nEvents); t.amount.reserveCapacity(nEvents)
         t.rating.reserveCapacity(nEvents); t.failed.reserveCapacity(nEvents); t.status.reserveCapacity(nEvents)
 
         // v14: read the identifiers as integers and turn them into the interners' ids after the
@@ -302,7 +306,7 @@ extension EventTable {
             t.rowid.append(rid)
             t.ts.append(sqlite3_column_int64(h, 1))
             t.account.append(bytes(2).map { t.accounts.intern($0) } ?? -1)
-            t.kind.append(bytes(3).map { kinds.kind($0) } ?? .other)
+            kinds.append(bytes(3), to: t)
             t.device.append(bytes(4).map { t.devices.intern($0) } ?? -1)
             t.ip.append(bytes(5).map { t.ips.intern($0) } ?? -1)
             t.country.append(bytes(6).map { t.countries.intern($0) } ?? -1)
@@ -323,6 +327,7 @@ extension EventTable {
             }
         }
         t.count = n
+        t.typeNames = kinds.names
         t.finishLoading()
         return t
     }
@@ -348,7 +353,7 @@ extension EventTable {
             t.rowid.append(rid)
             t.ts.append(sqlite3_column_int64(h, 1))
             t.account.append(ident(2))
-            t.kind.append(bytes(3).map { kinds.kind($0) } ?? .other)
+            kinds.append(bytes(3), to: t)
             t.device.append(ident(4))
             t.ip.append(ident(5))
             t.country.append(bytes(6).map { t.countries.intern($0) } ?? -1)
@@ -368,6 +373,7 @@ extension EventTable {
                 progress?(Double(rid - minID) / Double(total))
             }
         }
+        t.typeNames = kinds.names
         return n
     }
 
@@ -503,6 +509,16 @@ struct KindTable {
         if Int(k) == kinds.count { kinds.append(EventKind(types.string(k))) }
         return kinds[Int(k)]
     }
+    /// Appends one event's kind and type id (an absent type is `.other`, id 0xFFFF).
+    @inline(__always) mutating func append(_ b: UnsafeRawBufferPointer?, to t: EventTable) {
+        guard let b else { t.kind.append(.other); t.type.append(0xFFFF); return }
+        let k = types.intern(b)
+        if Int(k) == kinds.count { kinds.append(EventKind(types.string(k))) }
+        t.kind.append(kinds[Int(k)])
+        t.type.append(UInt16(truncatingIfNeeded: min(Int(k), 0xFFFE)))
+    }
+    /// The type strings met, by id.
+    var names: [String] { (0..<kinds.count).map { types.string(Int32($0)) } }
 }
 
 extension EventTable {

@@ -58,7 +58,7 @@ extension EventTable {
                 t[keyPath: col].reserveCapacity(nEvents)
             }
             t.rowid.reserveCapacity(nEvents); t.ts.reserveCapacity(nEvents); t.account.reserveCapacity(nEvents)
-            t.kind.reserveCapacity(nEvents); t.quantity.reserveCapacity(nEvents); t.amount.reserveCapacity(nEvents)
+            t.kind.reserveCapacity(nEvents); t.type.reserveCapacity(nEvents); t.quantity.reserveCapacity(nEvents); t.amount.reserveCapacity(nEvents)
             t.rating.reserveCapacity(nEvents); t.failed.reserveCapacity(nEvents); t.status.reserveCapacity(nEvents)
 
             var kinds = KindTable()
@@ -75,7 +75,7 @@ extension EventTable {
                 t.rowid.append(line.int(0) ?? 0)
                 t.ts.append(line.int(1) ?? 0)
                 t.account.append(line.field(2).map { t.accounts.intern($0) } ?? -1)
-                t.kind.append(line.field(3).map { kinds.kind($0) } ?? .other)
+                kinds.append(line.field(3), to: t)
                 t.device.append(line.field(4).map { t.devices.intern($0) } ?? -1)
                 t.ip.append(line.field(5).map { t.ips.intern($0) } ?? -1)
                 t.country.append(line.field(6).map { t.countries.intern($0) } ?? -1)
@@ -106,6 +106,7 @@ extension EventTable {
             if let failure { throw failure }
             try cancel?.check()
             t.count = n
+            t.typeNames = kinds.names
             t.finishLoading()
             return t
         }

@@ -50,6 +50,9 @@ public struct TakeoverDetector: Detector {
         var behaviourAnchor = false       // anchored on a change of the account itself (a shipping address first used here), no change of hands needed
         var messages = 0                  // accounts messaged in the footprint
         var messagesUnusual = false       // 3+ of them, far beyond the account's own rate of messages: tail < 0.1 %
+        var novelActivity = false         // in the footprint, an event of a type the contract does not name that the owner's own life never did
+        var novelTypes: [String] = []
+        var novelIDs: [UInt16] = []       // their type ids (`EventTable.type`)
         var device: Int32 = -1, country: Int32 = -1
         var evidence: [Int64] = []
 
@@ -73,7 +76,7 @@ public struct TakeoverDetector: Detector {
     struct JointRarity {
         static let hands: UInt16 = 0b001_0000_0011_1111       // reset, fails3+, fails1-2, newDevice, foreignDevice, newCountry, newNetwork
         static let spend: UInt16 = 0b000_1111_1100_0000       // newAddress, newPayment, ordersUnusual, ordersRare, high, ownerBack
-        static let control: UInt16 = 0b010_0000_0000_0000     // messagesUnusual
+        static let control: UInt16 = 0b010_0000_0000_0000     // messagesUnusual (a first-ever activity: `novelty`)
         static let behaviour: UInt16 = spend | control
         private var memo: [UInt16: Double] = [:]
 
@@ -102,6 +105,39 @@ public struct TakeoverDetector: Detector {
 
         func surprise(_ mask: UInt16) -> Double {
             (memo[mask & Self.hands] ?? 0) + (memo[mask & Self.spend] ?? 0) + (memo[mask & Self.control] ?? 0)
+        }
+
+        /// With a first-ever activity of a kind the contract does not name: the control part is the
+        /// rarer of the messages' pattern and, for the rarest such type, the share of ordinary
+        /// anchors with a first-ever activity of that type *among those that spent as this one did*
+        /// (the same spending steps, and messages if any) — shrunk to its share among all ordinary
+        /// anchors where few spent that way (a pseudo-count of 10). An owner's first search comes
+        /// with their shopping; the estimate sees that, so it does not count twice.
+        func surprise(_ mask: UInt16, novel: [UInt16], pool: [(mask: UInt16, novel: [UInt16])], memo novelMemo: inout [UInt64: Double]) -> Double {
+            let base = surprise(mask)
+            guard !novel.isEmpty else { return base }
+            let given = mask & (Self.spend | Self.control)
+            let n = Double(pool.count)
+            var best = memo[mask & Self.control] ?? 0
+            for ty in novel {
+                let key = UInt64(given) << 16 | UInt64(ty)
+                let r: Double
+                if let m = novelMemo[key] { r = m } else {
+                    var with = 0, givenAll = 0, givenWith = 0
+                    let ctl = mask & Self.control
+                    for p in pool {
+                        let has = p.novel.contains(ty)
+                        if has && p.mask & ctl == ctl { with += 1 }
+                        if p.mask & given == given { givenAll += 1; if has { givenWith += 1 } }
+                    }
+                    let marginal = (Double(with) + 1) / (n + 2)
+                    let alpha = 10.0
+                    r = -log10((Double(givenWith) + alpha * marginal) / (Double(givenAll) + alpha))
+                    novelMemo[key] = r
+                }
+                best = max(best, r)
+            }
+            return base - (memo[mask & Self.control] ?? 0) + best
         }
     }
 
@@ -153,8 +189,14 @@ public struct TakeoverDetector: Detector {
         // as independent — how the account changed hands, and what was done with it: how
         // many of the store's ordinary anchors (those the marginal weights above leave
         // unflagged) show at least these steps of that half.
-        let ordinary = seqs.indices.filter { !seqs[$0].behaviourAnchor && excess(seqs[$0], weight, bar) == nil }.map { seqs[$0].mask }
+        let ordinaryIdx = seqs.indices.filter { !seqs[$0].behaviourAnchor && excess(seqs[$0], weight, bar) == nil }
+        let ordinary = ordinaryIdx.map { seqs[$0].mask }
         let joint = JointRarity(ordinary)
+        let novelPool = ordinaryIdx.map { (mask: seqs[$0].mask, novel: seqs[$0].novelIDs) }
+        var novelMemo: [UInt64: Double] = [:]
+        func jointSurprise(_ s: Sequence) -> Double {
+            s.novelIDs.isEmpty ? joint.surprise(s.mask) : joint.surprise(s.mask, novel: s.novelIDs, pool: novelPool, memo: &novelMemo)
+        }
         // The most a combination can show here: neither half seen among the ordinary anchors.
         // Strength spans 0.6 (at the bar) to 0.97 (that most, or 10^4 beyond the bar).
         let top = min(4, max(0.5, 2 * log10(Double(ordinary.count) + 2) - bar))
@@ -164,12 +206,12 @@ public struct TakeoverDetector: Detector {
             debugLog("ato: anchors \(seqs.count) bar \(String(format: "%.2f", bar)) weights " + zip(names, weight).map { "\($0)=\(String(format: "%.2f", $1))" }.joined(separator: " "))
             for s in seqs {
                 let sur = zip(s.steps, weight).reduce(0.0) { $0 + ($1.0 ? $1.1 : 0) }
-                debugLog("ato seq: \(t.accountID(s.account)) at \(s.at) age \(Int(s.age)) surprise \(String(format: "%.2f", sur)) joint \(String(format: "%.2f", joint.surprise(s.mask))) orders \(s.orders) resetByOwner \(s.resetByOwner) net \(s.netAnchor) beh \(s.behaviourAnchor) steps " + zip(names, s.steps).filter { $0.1 }.map(\.0).joined(separator: ","))
+                debugLog("ato seq: \(t.accountID(s.account)) at \(s.at) age \(Int(s.age)) surprise \(String(format: "%.2f", sur)) joint \(String(format: "%.2f", jointSurprise(s))) orders \(s.orders) resetByOwner \(s.resetByOwner) net \(s.netAnchor) beh \(s.behaviourAnchor) steps " + zip(names, s.steps).filter { $0.1 }.map(\.0).joined(separator: ",") + (s.novelTypes.isEmpty ? "" : " novel " + s.novelTypes.joined(separator: ",")))
             }
         }
         var best: [Int32: (Double, Sequence)] = [:]
         for s in seqs {
-            guard let excess = excess(s, surprise: joint.surprise(s.mask), bar) else { continue }
+            guard let excess = excess(s, surprise: jointSurprise(s), bar) else { continue }
             let strength = min(0.97, 0.6 + 0.37 * Stat.ramp(excess, 0, top))
             if strength > (best[s.account]?.0 ?? 0) { best[s.account] = (strength, s) }
         }
@@ -192,6 +234,7 @@ public struct TakeoverDetector: Detector {
             if s.newPayment { steps.append("a new payment instrument") }
             if s.orders > 0 { steps.append("\(s.orders) order(s)\(s.high ? ", high value" : "")") }
             if s.messagesUnusual { steps.append("messages to \(s.messages) accounts, far beyond its own rate") }
+            if s.novelActivity { steps.append("a first-ever \(s.novelTypes.joined(separator: ", ")) (never done by the owner)") }
             if s.ownerBack { steps.append("then the owner's own device failed to log in or reset the password") }
             let why = "on a \(Int(s.age))-day-old account within hours: " + steps.joined(separator: ", ")
             var ids: [(kind: String, value: String)] = []
@@ -216,7 +259,9 @@ public struct TakeoverDetector: Detector {
         let mask = s.mask
         // Only where the account itself was changed (a first-used address): a reset from the
         // owner's own phone followed by shopping is the owner.
-        guard s.handsChanged || (s.behaviourAnchor && mask & JointRarity.spend != 0 && mask & JointRarity.control != 0) else { return nil }
+        // (A first-ever activity does not count here: a mover updates the profile, a gift goes to a
+        // new address, and an owner's first search comes with either.)
+        guard s.handsChanged || (s.behaviourAnchor && mask & JointRarity.spend != 0 && s.messagesUnusual) else { return nil }
         // A change of behaviour is what makes it a takeover rather than a trip or a new phone.
         guard s.newAddress || s.newPayment || s.orders > 0 || s.fails >= 1 || s.reset || s.ownerBack
                 || s.messagesUnusual else { return nil }
@@ -342,6 +387,10 @@ public struct TakeoverDetector: Detector {
             var ownBlocks = Set<Int32>()
             var ownAmounts: [Double] = []
             var ownOrders = 0, ownMessages = 0
+            // Types the contract does not name that the owner's own life did (a profile update,
+            // a transfer): the intruder's first-ever one of them is a change of the account itself.
+            let typed = t.type.count == t.count
+            var ownTypes = Set<UInt16>()
             for (p, e32) in list.enumerated() where p < firstIdx || t.ts[Int(e32)] > seqEnd {
                 let e = Int(e32)
                 if p >= firstIdx && t.ts[e] <= footEnd && footprint(e) { continue }
@@ -353,6 +402,7 @@ public struct TakeoverDetector: Detector {
                 if t.payment[e] >= 0 { knownPayments.insert(t.payment[e]) }
                 if t.ip[e] >= 0 { ownBlocks.insert(ipBlock[Int(t.ip[e])]) }
                 if t.kind[e] == .message { ownMessages += 1 }
+                if typed && t.kind[e] == .other { ownTypes.insert(t.type[e]) }
                 if t.kind[e] == .order {
                     ownOrders += 1
                     if !t.amount[e].isNaN { ownAmounts.append(Double(t.amount[e])) }
@@ -374,6 +424,13 @@ public struct TakeoverDetector: Detector {
                     if t.address[e] >= 0 && !knownAddresses.contains(t.address[e]) { s.newAddress = true; s.evidence.append(t.rowid[e]) }
                 case .payment, .other:
                     if t.payment[e] >= 0 && !knownPayments.isEmpty && !knownPayments.contains(t.payment[e]) { s.newPayment = true; s.evidence.append(t.rowid[e]) }
+                    // Only the intruder's own session: the anchor's network, or the device that took over.
+                    if typed && t.kind[e] == .other && t.type[e] != 0xFFFF && !ownTypes.contains(t.type[e])
+                        && ((anchorBlock >= 0 && block(e) == anchorBlock) || (!loginKnown && t.device[e] == loginDev)) {
+                        let name = Int(t.type[e]) < t.typeNames.count ? t.typeNames[Int(t.type[e])] : "event"
+                        if !s.novelIDs.contains(t.type[e]) { s.novelIDs.append(t.type[e]); s.novelTypes.append(name); s.evidence.append(t.rowid[e]) }
+                        s.novelActivity = true
+                    }
                 case .message:
                     lastMessageAt = t.ts[e]
                     if t.target[e] >= 0 && messaged.insert(t.target[e]).inserted && messaged.count <= 5 { s.evidence.append(t.rowid[e]) }
@@ -440,6 +497,15 @@ public struct TakeoverDetector: Detector {
             // tried: it is lumped with searches and likes, and flagged more honest accounts than takeovers.)
             s.messages = messaged.count
             if s.messages >= 3 { s.messagesUnusual = ownTail(s.messages, ownMessages, lastAt: lastMessageAt) < log(0.001) }
+            // A first-ever activity of a kind the contract does not name (a profile update, a
+            // transfer) is a change of the account itself — but a new phone's owner sets it up too:
+            // it counts only beside a break in spending (a new address or card, orders or values far
+            // beyond the account's own).
+            // And only from a stranger's session: a device used at no other time, or a network the
+            // owner's own life never used — a new phone's owner goes on from it.
+            if !(s.newAddress || s.newPayment || s.ordersUnusual || s.high) || !(s.foreignDevice || (s.netAnchor && s.newNetwork)) {
+                s.novelActivity = false; s.novelTypes = []; s.novelIDs = []
+            }
             s.newCountry = loginCountry >= 0 && !knownCountries.contains(loginCountry)
             out.append(s)
         }
