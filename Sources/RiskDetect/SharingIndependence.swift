@@ -17,6 +17,11 @@ import Foundation
 /// that kind used by two or more (the household scale, from the store's own degree
 /// distribution). A household (a few accounts on one address, tablet and card) keeps its count;
 /// a ring keeps its count; the hundreds of strangers at a locker count as one household.
+/// Co-residents — linked sharers that also share with `a` an address of at most `linkCap`
+/// accounts (X itself, when X is an address) — count only beyond the store's household scale
+/// H − 1 (H: the 90th percentile of the accounts on an address used by 2…linkCap), so a
+/// family of four on one address, tablet and card reads like a loner, while strangers on one
+/// card (own homes) and a crew larger than a home still count.
 /// The account's value is the largest effective count over its identifiers of that kind, as a
 /// sharer count (log1p of the accounts on it, itself included) like the behaviour feature.
 enum SharingIndependence {
