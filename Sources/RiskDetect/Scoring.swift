@@ -155,7 +155,7 @@ public struct Anomaly {
         let full = AccountFeatures.names.count
         let base = features ?? AccountFeatures.compute(t, strengths: [])
         // The behaviour columns, then the anomaly layer's own (ContextFeatures.swift).
-        let names = AccountFeatures.behaviourNames + ContextFeatures.names + ReviewFeatures.names
+        var names = AccountFeatures.behaviourNames + ContextFeatures.names + ReviewFeatures.names
         let nb = AccountFeatures.behaviourNames.count, nc = ContextFeatures.names.count, nr = ReviewFeatures.names.count
         let d = names.count
         let context = ContextFeatures.compute(t)
@@ -172,6 +172,19 @@ public struct Anomaly {
         for (k, name) in SharingIndependence.featureNames.enumerated() {
             guard let j = names.firstIndex(of: name) else { continue }
             for a in 0..<n { x[a * d + j] = sharing[a * 3 + k] }
+        }
+        // Messages count only to strangers, and a service message's recipient is no target
+        // (StrangerMessages.swift): a seller's shipping notices to its buyers are not contact.
+        let messaging = StrangerMessages.compute(t)
+        if let j = names.firstIndex(of: "n_message") {
+            names[j] = "strangers_messaged"
+            for a in 0..<n { x[a * d + j] = messaging.strangers[a] }
+        }
+        if let j = names.firstIndex(of: "distinct_targets") {
+            for a in 0..<n { x[a * d + j] = messaging.targets[a] }
+        }
+        if let j = names.firstIndex(of: "texts_repeated") {
+            for a in 0..<n { x[a * d + j] = messaging.repeated[a] }
         }
         let cols = names.indices.filter { !skipped.contains(names[$0]) }
         // Peer groups: role × age bucket, merged into the role (then the store) when small.

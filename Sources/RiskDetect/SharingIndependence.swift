@@ -17,6 +17,11 @@ import Foundation
 /// that kind used by two or more (the household scale, from the store's own degree
 /// distribution). A household (a few accounts on one address, tablet and card) keeps its count;
 /// a ring keeps its count; the hundreds of strangers at a locker count as one household.
+/// Co-residents — linked sharers that also share with `a` an address of at most `linkCap`
+/// accounts (X itself, when X is an address) — count only beyond the store's household scale
+/// H − 1 (H: the 90th percentile of the accounts on an address used by 2…linkCap), so a
+/// family of four on one address, tablet and card reads like a loner, while strangers on one
+/// card (own homes) and a crew larger than a home still count.
 /// The account's value is the largest effective count over its identifiers of that kind, as a
 /// sharer count (log1p of the accounts on it, itself included) like the behaviour feature.
 enum SharingIndependence {
@@ -65,6 +70,17 @@ enum SharingIndependence {
             for v in 0..<(s.count - 1) where s[v + 1] - s[v] >= 2 { sizes.append(s[v + 1] - s[v]) }
             if !sizes.isEmpty { sizes.sort(); typical[k] = Double(sizes[sizes.count / 2]) }
         }
+        // The store's household scale: how many accounts a home typically holds — the 90th
+        // percentile of the accounts on an address of 2…linkCap accounts. Co-residents (another
+        // account on X that also shares such an address with `a`, and a second identifier) count
+        // only beyond it, so a household is judged against households, not against loners.
+        var household = 1.0
+        do {
+            var sizes: [Int] = []
+            let s = idStart[2]
+            for v in 0..<(s.count - 1) where s[v + 1] - s[v] >= 2 && s[v + 1] - s[v] <= linkCap { sizes.append(s[v + 1] - s[v]) }
+            if !sizes.isEmpty { sizes.sort(); household = Double(sizes[min(sizes.count - 1, sizes.count * 9 / 10)]) }
+        }
         var out = [Float](repeating: 0, count: n * 3)
         DispatchQueue.concurrentPerform(iterations: 3) { k in
             var onX = [Int32](repeating: -1, count: n)      // stamp: the identifier X being judged
@@ -83,10 +99,10 @@ enum SharingIndependence {
                     let a = Int(members[p])
                     pairStamp += 1
                     seen[a] = pairStamp
-                    var linked = 0
+                    var linked = 0, coResident = 0
                     // Another identifier of any kind, used by at most linkCap accounts, shared with
-                    // an account also on X.
-                    for k2 in 0..<3 {
+                    // an account also on X; addresses first, so a co-resident is counted as one.
+                    for k2 in [2, 0, 1] {
                         let ids = accIDs[k2], st = accStart[k2], s2 = idStart[k2], m2 = idAccs[k2]
                         for q in st[a]..<st[a + 1] {
                             let y = Int(ids[q])
@@ -95,11 +111,16 @@ enum SharingIndependence {
                             guard size >= 2 && size <= linkCap else { continue }
                             for r in s2[y]..<s2[y + 1] {
                                 let b = Int(m2[r])
-                                if onX[b] == Int32(x) && seen[b] != pairStamp { seen[b] = pairStamp; linked += 1 }
+                                if onX[b] == Int32(x) && seen[b] != pairStamp {
+                                    seen[b] = pairStamp; linked += 1
+                                    if k2 == 2 || (k == 2 && m <= linkCap) { coResident += 1 }
+                                }
                             }
                         }
                     }
-                    let effective = Double(linked) + Double(m - 1 - linked) * weight
+                    // Co-residents within the household scale are what a home is; beyond it they count.
+                    let beyond = max(0, Double(coResident) - (household - 1))
+                    let effective = beyond + Double(linked - coResident) + Double(m - 1 - linked) * weight
                     best[a] = max(best[a], Float(log1p(1 + effective)))
                 }
             }
