@@ -414,6 +414,7 @@ public struct TakeoverDetector: Detector {
             // what the intruder's footprint did in the 3 days.
             m = k
             var lastOrderAt = tr, lastMessageAt = tr
+            var footPaid = Set<Int32>(), footMoved = Set<Int32>()   // instruments the footprint paid with; those on events the contract does not name (a transfer)
             var messaged = Set<Int32>()
             while m < list.count && t.ts[Int(list[m])] <= footEnd {
                 let e = Int(list[m])
@@ -424,6 +425,9 @@ public struct TakeoverDetector: Detector {
                     if t.address[e] >= 0 && !knownAddresses.contains(t.address[e]) { s.newAddress = true; s.evidence.append(t.rowid[e]) }
                 case .payment, .other:
                     if t.payment[e] >= 0 && !knownPayments.isEmpty && !knownPayments.contains(t.payment[e]) { s.newPayment = true; s.evidence.append(t.rowid[e]) }
+                    if t.payment[e] >= 0 && knownPayments.isEmpty {
+                        if t.kind[e] == .payment { footPaid.insert(t.payment[e]) } else if footMoved.insert(t.payment[e]).inserted { s.evidence.append(t.rowid[e]) }
+                    }
                     // Only the intruder's own session: the anchor's network, or the device that took over.
                     if typed && t.kind[e] == .other && t.type[e] != 0xFFFF && !ownTypes.contains(t.type[e])
                         && ((anchorBlock >= 0 && block(e) == anchorBlock) || (!loginKnown && t.device[e] == loginDev)) {
@@ -497,6 +501,13 @@ public struct TakeoverDetector: Detector {
             // tried: it is lumped with searches and likes, and flagged more honest accounts than takeovers.)
             s.messages = messaged.count
             if s.messages >= 3 { s.messagesUnusual = ownTail(s.messages, ownMessages, lastAt: lastMessageAt) < log(0.001) }
+            // An account whose own life never paid has no instrument to be new against (its first
+            // order's card is no stranger's); there, money moved by an event the contract does not
+            // name (a balance transfer) to an instrument the footprint did not pay with is the new
+            // one: paid with the stored card, sent to another. (Any two instruments in the footprint
+            // was tried: it found the same takeovers and flagged honest owners who paid two orders
+            // with two cards — 3 more on one development world.)
+            if knownPayments.isEmpty && !footMoved.subtracting(footPaid).isEmpty { s.newPayment = true }
             // A first-ever activity of a kind the contract does not name (a profile update, a
             // transfer) is a change of the account itself — but a new phone's owner sets it up too:
             // it counts only beside a break in spending (a new address or card, orders or values far
