@@ -354,19 +354,10 @@ final class SellerPeers {
         // Buyers joined by shared identifiers (one used by at most `maxSharing` accounts).
         var ds = DisjointSet(t.accountCount)
         var linked = Set<Int32>()
-        var i = 0
-        while i < pairs.count {
-            let id = pairs[i] >> 32
-            var j = i
-            var owners: [Int32] = []
-            while j < pairs.count && pairs[j] >> 32 == id {
-                if j == i || pairs[j] != pairs[j - 1] { owners.append(Int32(truncatingIfNeeded: pairs[j] & 0xFFFF_FFFF)) }
-                j += 1
-            }
+        forEachIdentifierGroup(pairs) { _, owners in
             if owners.count >= 2 && owners.count <= maxSharing {
                 for o in owners { ds.union(owners[0], o); linked.insert(o) }
             }
-            i = j
         }
         // How many of one seller's buyers each sharing group holds. Households hold a few;
         // how many is "a few" is the store's: the 90th percentile over all (group, seller).
