@@ -1,0 +1,28 @@
+/// Byte-level steps shared by the flat-JSON walkers (`CategoricalFeatures.scan`,
+/// `ExtraFeatures.scan`), which read a JSON object in place without decoding it.
+enum JSONBytes {
+    /// From just inside a string (after its opening quote): the index of its closing quote,
+    /// escapes stepped over, not decoded. At `n` or beyond when the string is not closed.
+    @inline(__always) static func stringEnd(_ p: UnsafePointer<UInt8>, _ n: Int, from start: Int) -> Int {
+        var i = start
+        while i < n && p[i] != UInt8(ascii: "\"") { if p[i] == UInt8(ascii: "\\") { i += 1 }; i += 1 }
+        return i
+    }
+
+    /// From the opening `{` or `[` of a nested value: the index just past its matching close and
+    /// whether it was found (brackets inside strings do not count). At `n` or beyond when not.
+    @inline(__always) static func nestedEnd(_ p: UnsafePointer<UInt8>, _ n: Int, from start: Int) -> (end: Int, closed: Bool) {
+        var i = start
+        var depth = 0
+        var inStr = false
+        while i < n {
+            let b = p[i]
+            if inStr { if b == UInt8(ascii: "\\") { i += 1 } else if b == UInt8(ascii: "\"") { inStr = false } }
+            else if b == UInt8(ascii: "\"") { inStr = true }
+            else if b == UInt8(ascii: "{") || b == UInt8(ascii: "[") { depth += 1 }
+            else if b == UInt8(ascii: "}") || b == UInt8(ascii: "]") { depth -= 1; if depth == 0 { i += 1; break } }
+            i += 1
+        }
+        return (i, depth == 0)
+    }
+}
