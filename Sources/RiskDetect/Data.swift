@@ -204,6 +204,12 @@ public final class EventTable {
 
     public func accountID(_ a: Int32) -> String { accounts.string(a) }
 
+    /// The seller event `e` deals with: its item's seller, else the seller the event names (−1: none).
+    @inline(__always) func sellerOf(_ e: Int) -> Int32 {
+        let it = item[e]
+        return it >= 0 && Int(it) < itemSeller.count && itemSeller[Int(it)] >= 0 ? itemSeller[Int(it)] : seller[e]
+    }
+
     /// Account age at `t` in days (from creation, else first event), or nil.
     public func ageDays(_ a: Int, at t: Int64) -> Double? {
         let c = createdAt[a] != Int64.min ? createdAt[a] : firstSeen[a]
