@@ -224,12 +224,9 @@ public enum CategoricalFeatures {
         i += 1
         while i < n {
             while i < n && (isSpace(p[i]) || p[i] == UInt8(ascii: ",")) { i += 1 }
-            guard i < n, p[i] == UInt8(ascii: "\"") else { return }
-            let ks = i + 1
-            let j = JSONBytes.stringEnd(p, n, from: ks)
-            guard j < n else { return }
-            let key = (p + ks, j - ks)
-            i = j + 1
+            guard let k = JSONBytes.string(p, n, at: i) else { return }
+            let key = k.content
+            i = k.next
             while i < n && isSpace(p[i]) { i += 1 }
             guard i < n, p[i] == UInt8(ascii: ":") else { return }
             i += 1
@@ -237,12 +234,9 @@ public enum CategoricalFeatures {
             guard i < n else { return }
             let c = p[i]
             if c == UInt8(ascii: "\"") {
-                let vs = i + 1
-                i = JSONBytes.stringEnd(p, n, from: vs)
-                guard i < n else { return }
-                let ve = i
-                i += 1
-                if ve == vs { body(key, .null, (p + vs, 0)) } else { body(key, .string, (p + vs, ve - vs)) }
+                guard let v = JSONBytes.string(p, n, at: i) else { return }
+                i = v.next
+                body(key, v.content.1 == 0 ? .null : .string, v.content)
             } else if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") {
                 let vs = i
                 let (end, closed) = JSONBytes.nestedEnd(p, n, from: i)

@@ -105,12 +105,9 @@ public enum ExtraFeatures {
         i += 1
         while i < n {
             while i < n && (p[i] == 32 || p[i] == UInt8(ascii: ",")) { i += 1 }
-            guard i < n, p[i] == UInt8(ascii: "\"") else { return }
-            let ks = i + 1
-            let j = JSONBytes.stringEnd(p, n, from: ks)
-            guard j < n else { return }
-            let key = (p + ks, j - ks)
-            i = j + 1
+            guard let k = JSONBytes.string(p, n, at: i) else { return }
+            let key = k.content
+            i = k.next
             while i < n && (p[i] == 32 || p[i] == UInt8(ascii: ":")) { i += 1 }
             guard i < n else { return }
             let c = p[i]

@@ -9,6 +9,16 @@ enum JSONBytes {
         return i
     }
 
+    /// The string whose opening quote is at `start`: its content (escapes kept) and the index
+    /// just past its closing quote; nil when there is no string there or it is not closed.
+    @inline(__always) static func string(_ p: UnsafePointer<UInt8>, _ n: Int, at start: Int)
+        -> (content: (UnsafePointer<UInt8>, Int), next: Int)? {
+        guard start < n, p[start] == UInt8(ascii: "\"") else { return nil }
+        let end = stringEnd(p, n, from: start + 1)
+        guard end < n else { return nil }
+        return ((p + start + 1, end - start - 1), end + 1)
+    }
+
     /// From the opening `{` or `[` of a nested value: the index just past its matching close and
     /// whether it was found (brackets inside strings do not count). At `n` or beyond when not.
     @inline(__always) static func nestedEnd(_ p: UnsafePointer<UInt8>, _ n: Int, from start: Int) -> (end: Int, closed: Bool) {

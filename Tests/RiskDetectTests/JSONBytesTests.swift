@@ -17,6 +17,19 @@ final class JSONBytesTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(bytes(#""ab\"#) { JSONBytes.stringEnd($0, $1, from: 1) }, 4)
     }
 
+    func testStringGivesContentAndWhatFollows() {
+        let s = #"{"k\"ey":"v","e":""}"#
+        let k = bytes(s) { p, n in JSONBytes.string(p, n, at: 1).map { (String(decoding: UnsafeBufferPointer(start: $0.content.0, count: $0.content.1), as: UTF8.self), $0.next) } }
+        XCTAssertEqual(k?.0, #"k\"ey"#)                 // escapes kept, not decoded
+        XCTAssertEqual(k?.1, 8)                           // just past the closing quote: the colon
+        let e = bytes(s) { JSONBytes.string($0, $1, at: 17) }
+        XCTAssertEqual(e?.content.1, 0)
+        XCTAssertEqual(e?.next, 19)
+        XCTAssertNil(bytes(s) { JSONBytes.string($0, $1, at: 0) })         // a brace, not a string
+        XCTAssertNil(bytes(#"{"abc"#) { JSONBytes.string($0, $1, at: 1) })  // not closed
+        XCTAssertNil(bytes(#""a""#) { JSONBytes.string($0, $1, at: 3) })    // at the end
+    }
+
     func testNestedEndMatchesBracketsOutsideStrings() {
         let s = #"{"a":[1,{"b":"]}"}],"c":2}"#
         let r = bytes(s) { JSONBytes.nestedEnd($0, $1, from: 5) }
