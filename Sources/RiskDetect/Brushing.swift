@@ -157,7 +157,7 @@ public struct BrushingDetector: Detector {
                 if t.kind[e] == .order {
                     x.orders += 1
                     x.events.append(t.rowid[e])
-                    let s = t.itemSeller[Int(t.item[e])] >= 0 ? t.itemSeller[Int(t.item[e])] : t.seller[e]
+                    let s = t.sellerOf(e)
                     if s >= 0 { sellerWeight[s, default: 0] += 1 }
                 } else {
                     x.reviews += 1
@@ -237,7 +237,7 @@ public struct BrushingDetector: Detector {
             for e32 in t.events(of: Int(a)) {
                 let e = Int(e32)
                 guard t.kind[e] == .order, t.item[e] >= 0, items.contains(t.item[e]) else { continue }
-                let s = t.itemSeller[Int(t.item[e])] >= 0 ? t.itemSeller[Int(t.item[e])] : t.seller[e]
+                let s = t.sellerOf(e)
                 if s >= 0 { sellerWeight[s, default: 0] += 1 }
             }
         }
@@ -311,8 +311,7 @@ final class SellerPeers {
     init(_ t: EventTable) {
         var sellersOf: [Int32: Set<Int32>] = [:]
         for e in 0..<t.count where (t.kind[e] == .order || t.kind[e] == .review) && t.account[e] >= 0 {
-            let it = t.item[e]
-            let seller = it >= 0 && t.itemSeller[Int(it)] >= 0 ? t.itemSeller[Int(it)] : t.seller[e]
+            let seller = t.sellerOf(e)
             guard seller >= 0 else { continue }
             let a = t.account[e]
             let k = Self.key(a, seller)
@@ -327,8 +326,7 @@ final class SellerPeers {
         // The same normalised review text from two buyers of one seller.
         var byText: [String: [(Int32, Int32)]] = [:]
         for e in 0..<t.count where t.kind[e] == .review && t.account[e] >= 0 && t.textRef[e] >= 0 {
-            let it = t.item[e]
-            let seller = it >= 0 && t.itemSeller[Int(it)] >= 0 ? t.itemSeller[Int(it)] : t.seller[e]
+            let seller = t.sellerOf(e)
             guard seller >= 0 else { continue }
             // A stock phrase ("Great!", "love it") is everyone's; a copied text is a sentence.
             let words = TextNorm.tokens(t.texts[Int(t.textRef[e])])
@@ -354,19 +352,10 @@ final class SellerPeers {
         // Buyers joined by shared identifiers (one used by at most `maxSharing` accounts).
         var ds = DisjointSet(t.accountCount)
         var linked = Set<Int32>()
-        var i = 0
-        while i < pairs.count {
-            let id = pairs[i] >> 32
-            var j = i
-            var owners: [Int32] = []
-            while j < pairs.count && pairs[j] >> 32 == id {
-                if j == i || pairs[j] != pairs[j - 1] { owners.append(Int32(truncatingIfNeeded: pairs[j] & 0xFFFF_FFFF)) }
-                j += 1
-            }
+        forEachIdentifierGroup(pairs) { _, owners in
             if owners.count >= 2 && owners.count <= maxSharing {
                 for o in owners { ds.union(owners[0], o); linked.insert(o) }
             }
-            i = j
         }
         // How many of one seller's buyers each sharing group holds. Households hold a few;
         // how many is "a few" is the store's: the 90th percentile over all (group, seller).

@@ -37,12 +37,13 @@ struct BrushingCrews {
     func run(_ t: EventTable, skip: Set<Int32>, cancel: CancelToken) throws -> [Finding] {
         let nAcc = t.accountCount
         guard nAcc > 0 else { return [] }
-        @inline(__always) func sellerOf(_ e: Int) -> Int32 {
-            let it = t.item[e]
-            return it >= 0 && Int(it) < t.itemSeller.count && t.itemSeller[Int(it)] >= 0 ? t.itemSeller[Int(it)] : t.seller[e]
-        }
-        @inline(__always) func isDrop(_ it: Int32) -> Bool {
-            Int(it) < t.itemDropAt.count && t.itemDropAt[Int(it)] != Int64.min
+        /// The (buyer, seller) pair of account `a`'s event `e` on item `it`: none for a limited
+        /// drop or an item of its own.
+        @inline(__always) func pairKey(_ a: Int, _ e: Int, _ it: Int32) -> UInt64? {
+            guard it >= 0, !(Int(it) < t.itemDropAt.count && t.itemDropAt[Int(it)] != Int64.min) else { return nil }
+            let s = t.sellerOf(e)
+            guard s >= 0, s != Int32(a) else { return nil }
+            return SellerPeers.key(Int32(a), s)
         }
         var pairs: [UInt64: Pair] = [:]
         var delays: [Double] = []
@@ -64,10 +65,7 @@ struct BrushingCrews {
                 case .view, .addToCart:
                     if it >= 0 { viewed.insert(it) }
                 case .order:
-                    guard it >= 0, !isDrop(it) else { continue }
-                    let s = sellerOf(e)
-                    guard s >= 0, s != Int32(a) else { continue }
-                    let k = SellerPeers.key(Int32(a), s)
+                    guard let k = pairKey(a, e, it) else { continue }
                     var p = pairs[k] ?? Pair()
                     p.orders += 1
                     if !viewed.contains(it) { p.unbrowsed += 1 }
@@ -75,10 +73,7 @@ struct BrushingCrews {
                     pairs[k] = p
                     lastOrder[it] = t.ts[e]
                 case .review:
-                    guard it >= 0, !isDrop(it) else { continue }
-                    let s = sellerOf(e)
-                    guard s >= 0, s != Int32(a) else { continue }
-                    let k = SellerPeers.key(Int32(a), s)
+                    guard let k = pairKey(a, e, it) else { continue }
                     var p = pairs[k] ?? Pair()
                     p.reviews += 1
                     if t.rating[e] == 5 { p.five += 1 }

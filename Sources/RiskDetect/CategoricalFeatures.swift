@@ -224,13 +224,9 @@ public enum CategoricalFeatures {
         i += 1
         while i < n {
             while i < n && (isSpace(p[i]) || p[i] == UInt8(ascii: ",")) { i += 1 }
-            guard i < n, p[i] == UInt8(ascii: "\"") else { return }
-            let ks = i + 1
-            var j = ks
-            while j < n && p[j] != UInt8(ascii: "\"") { if p[j] == UInt8(ascii: "\\") { j += 1 }; j += 1 }
-            guard j < n else { return }
-            let key = (p + ks, j - ks)
-            i = j + 1
+            guard let k = JSONBytes.string(p, n, at: i) else { return }
+            let key = k.content
+            i = k.next
             while i < n && isSpace(p[i]) { i += 1 }
             guard i < n, p[i] == UInt8(ascii: ":") else { return }
             i += 1
@@ -238,26 +234,14 @@ public enum CategoricalFeatures {
             guard i < n else { return }
             let c = p[i]
             if c == UInt8(ascii: "\"") {
-                let vs = i + 1
-                i = vs
-                while i < n && p[i] != UInt8(ascii: "\"") { if p[i] == UInt8(ascii: "\\") { i += 1 }; i += 1 }
-                guard i < n else { return }
-                let ve = i
-                i += 1
-                if ve == vs { body(key, .null, (p + vs, 0)) } else { body(key, .string, (p + vs, ve - vs)) }
+                guard let v = JSONBytes.string(p, n, at: i) else { return }
+                i = v.next
+                body(key, v.content.1 == 0 ? .null : .string, v.content)
             } else if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") {
                 let vs = i
-                var depth = 0
-                var inStr = false
-                while i < n {
-                    let b = p[i]
-                    if inStr { if b == UInt8(ascii: "\\") { i += 1 } else if b == UInt8(ascii: "\"") { inStr = false } }
-                    else if b == UInt8(ascii: "\"") { inStr = true }
-                    else if b == UInt8(ascii: "{") || b == UInt8(ascii: "[") { depth += 1 }
-                    else if b == UInt8(ascii: "}") || b == UInt8(ascii: "]") { depth -= 1; if depth == 0 { i += 1; break } }
-                    i += 1
-                }
-                guard depth == 0 else { return }
+                let (end, closed) = JSONBytes.nestedEnd(p, n, from: i)
+                i = end
+                guard closed else { return }
                 body(key, .nested, (p + vs, i - vs))
             } else {
                 let vs = i

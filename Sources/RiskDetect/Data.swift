@@ -204,6 +204,12 @@ public final class EventTable {
 
     public func accountID(_ a: Int32) -> String { accounts.string(a) }
 
+    /// The seller event `e` deals with: its item's seller, else the seller the event names (−1: none).
+    @inline(__always) func sellerOf(_ e: Int) -> Int32 {
+        let it = item[e]
+        return it >= 0 && Int(it) < itemSeller.count && itemSeller[Int(it)] >= 0 ? itemSeller[Int(it)] : seller[e]
+    }
+
     /// Account age at `t` in days (from creation, else first event), or nil.
     public func ageDays(_ a: Int, at t: Int64) -> Double? {
         let c = createdAt[a] != Int64.min ? createdAt[a] : firstSeen[a]
@@ -287,10 +293,7 @@ extension EventTable {
             """)
         var kinds = KindTable()
         let h = st.handle
-        @inline(__always) func bytes(_ c: Int32) -> UnsafeRawBufferPointer? {
-            guard let p = sqlite3_column_text(h, c) else { return nil }
-            return UnsafeRawBufferPointer(start: p, count: Int(sqlite3_column_bytes(h, c)))
-        }
+        @inline(__always) func bytes(_ c: Int32) -> UnsafeRawBufferPointer? { columnBytes(h, c) }
         var minID: Int64 = 0
         var n = 0
         if interned {
@@ -312,14 +315,11 @@ extension EventTable {
             t.country.append(bytes(6).map { t.countries.intern($0) } ?? -1)
             t.item.append(bytes(7).map { t.items.intern($0) } ?? -1)
             t.seller.append(bytes(8).map { t.accounts.intern($0) } ?? -1)
-            t.quantity.append(sqlite3_column_type(h, 9) == SQLITE_NULL ? 0 : Int32(truncatingIfNeeded: sqlite3_column_int64(h, 9)))
-            t.amount.append(sqlite3_column_type(h, 10) == SQLITE_NULL ? .nan : Float(sqlite3_column_double(h, 10)))
             t.coupon.append(bytes(11).map { t.coupons.intern($0) } ?? -1)
             t.payment.append(bytes(12).map { t.payments.intern($0) } ?? -1)
             t.address.append(bytes(13).map { t.addresses.intern($0) } ?? -1)
             t.target.append(bytes(14).map { t.accounts.intern($0) } ?? -1)
-            t.rating.append(sqlite3_column_type(h, 15) == SQLITE_NULL ? 0 : Int8(clamping: sqlite3_column_int64(h, 15)))
-            t.appendStatusAndText(status: bytes(16), text: bytes(17))
+            t.appendMeasures(h)
             n += 1
             if n & 0xFFFF == 0 {
                 try cancel?.check()
@@ -338,10 +338,7 @@ extension EventTable {
                                      progress: ((Double) -> Void)?) throws -> Int {
         var kinds = KindTable()
         let h = st.handle
-        @inline(__always) func bytes(_ c: Int32) -> UnsafeRawBufferPointer? {
-            guard let p = sqlite3_column_text(h, c) else { return nil }
-            return UnsafeRawBufferPointer(start: p, count: Int(sqlite3_column_bytes(h, c)))
-        }
+        @inline(__always) func bytes(_ c: Int32) -> UnsafeRawBufferPointer? { columnBytes(h, c) }
         @inline(__always) func ident(_ c: Int32) -> Int32 {
             sqlite3_column_type(h, c) == SQLITE_NULL ? -1 : Int32(truncatingIfNeeded: sqlite3_column_int64(h, c))
         }
@@ -359,14 +356,11 @@ extension EventTable {
             t.country.append(bytes(6).map { t.countries.intern($0) } ?? -1)
             t.item.append(ident(7))
             t.seller.append(ident(8))
-            t.quantity.append(sqlite3_column_type(h, 9) == SQLITE_NULL ? 0 : Int32(truncatingIfNeeded: sqlite3_column_int64(h, 9)))
-            t.amount.append(sqlite3_column_type(h, 10) == SQLITE_NULL ? .nan : Float(sqlite3_column_double(h, 10)))
             t.coupon.append(ident(11))
             t.payment.append(ident(12))
             t.address.append(ident(13))
             t.target.append(ident(14))
-            t.rating.append(sqlite3_column_type(h, 15) == SQLITE_NULL ? 0 : Int8(clamping: sqlite3_column_int64(h, 15)))
-            t.appendStatusAndText(status: bytes(16), text: bytes(17))
+            t.appendMeasures(h)
             n += 1
             if n & 0xFFFF == 0 {
                 try cancel?.check()
@@ -521,7 +515,22 @@ struct KindTable {
     var names: [String] { (0..<kinds.count).map { types.string(Int32($0)) } }
 }
 
+/// Column `c` of a statement's current row as bytes, in place (nil for NULL).
+@inline(__always) func columnBytes(_ h: OpaquePointer, _ c: Int32) -> UnsafeRawBufferPointer? {
+    guard let p = sqlite3_column_text(h, c) else { return nil }
+    return UnsafeRawBufferPointer(start: p, count: Int(sqlite3_column_bytes(h, c)))
+}
+
 extension EventTable {
+    /// The columns both scans of the events (`events`, `events_i`) read alike: quantity (9),
+    /// amount (10), rating (15), status (16) and text (17).
+    @inline(__always) func appendMeasures(_ h: OpaquePointer) {
+        quantity.append(sqlite3_column_type(h, 9) == SQLITE_NULL ? 0 : Int32(truncatingIfNeeded: sqlite3_column_int64(h, 9)))
+        amount.append(sqlite3_column_type(h, 10) == SQLITE_NULL ? .nan : Float(sqlite3_column_double(h, 10)))
+        rating.append(sqlite3_column_type(h, 15) == SQLITE_NULL ? 0 : Int8(clamping: sqlite3_column_int64(h, 15)))
+        appendStatusAndText(status: columnBytes(h, 16), text: columnBytes(h, 17))
+    }
+
     /// The last two columns of a row: status (a failed login is `fail`) and free text.
     @inline(__always) func appendStatusAndText(status: UnsafeRawBufferPointer?, text: UnsafeRawBufferPointer?) {
         if let b = status {

@@ -105,13 +105,9 @@ public enum ExtraFeatures {
         i += 1
         while i < n {
             while i < n && (p[i] == 32 || p[i] == UInt8(ascii: ",")) { i += 1 }
-            guard i < n, p[i] == UInt8(ascii: "\"") else { return }
-            let ks = i + 1
-            var j = ks
-            while j < n && p[j] != UInt8(ascii: "\"") { if p[j] == UInt8(ascii: "\\") { j += 1 }; j += 1 }
-            guard j < n else { return }
-            let key = (p + ks, j - ks)
-            i = j + 1
+            guard let k = JSONBytes.string(p, n, at: i) else { return }
+            let key = k.content
+            i = k.next
             while i < n && (p[i] == 32 || p[i] == UInt8(ascii: ":")) { i += 1 }
             guard i < n else { return }
             let c = p[i]
@@ -125,20 +121,9 @@ public enum ExtraFeatures {
                 let v = strtod(num, nil)
                 if v.isFinite { body(key, v) }
             } else if c == UInt8(ascii: "\"") {
-                i += 1
-                while i < n && p[i] != UInt8(ascii: "\"") { if p[i] == UInt8(ascii: "\\") { i += 1 }; i += 1 }
-                i += 1
+                i = JSONBytes.stringEnd(p, n, from: i + 1) + 1
             } else if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") {
-                var depth = 0
-                var inStr = false
-                while i < n {
-                    let b = p[i]
-                    if inStr { if b == UInt8(ascii: "\\") { i += 1 } else if b == UInt8(ascii: "\"") { inStr = false } }
-                    else if b == UInt8(ascii: "\"") { inStr = true }
-                    else if b == UInt8(ascii: "{") || b == UInt8(ascii: "[") { depth += 1 }
-                    else if b == UInt8(ascii: "}") || b == UInt8(ascii: "]") { depth -= 1; if depth == 0 { i += 1; break } }
-                    i += 1
-                }
+                i = JSONBytes.nestedEnd(p, n, from: i).end
             } else {
                 while i < n && p[i] != UInt8(ascii: ",") && p[i] != UInt8(ascii: "}") { i += 1 }
             }

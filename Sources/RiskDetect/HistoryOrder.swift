@@ -1,4 +1,5 @@
 import Foundation
+import RiskMetrics
 import RiskStore
 
 /// Which way the anomaly layer orders the accounts it finds nothing unusual about (its ties).
@@ -32,19 +33,7 @@ public struct HistoryOrder: Sendable, Equatable {
         let n1 = labels.filter { $0 }.count, n0 = labels.count - n1
         guard n1 >= 5, n0 >= 5 else { return HistoryOrder(direction: -1, z: nil, fraud: n1, legit: n0) }
         // Mid-ranks of the pooled counts, with the tie correction of the variance.
-        let order = events.indices.sorted { events[$0] < events[$1] }
-        var rank = [Double](repeating: 0, count: events.count)
-        var tieTerm = 0.0
-        var i = 0
-        while i < order.count {
-            var j = i
-            while j + 1 < order.count && events[order[j + 1]] == events[order[i]] { j += 1 }
-            let r = Double(i + j) / 2 + 1
-            for k in i...j { rank[order[k]] = r }
-            let tcount = Double(j - i + 1)
-            tieTerm += tcount * tcount * tcount - tcount
-            i = j + 1
-        }
+        let (rank, tieTerm) = Ranking.midRanks(events)
         let r1 = labels.indices.filter { labels[$0] }.reduce(0.0) { $0 + rank[$1] }
         let a = Double(n1), b = Double(n0), n = a + b
         let u = r1 - a * (a + 1) / 2

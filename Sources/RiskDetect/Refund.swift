@@ -61,15 +61,8 @@ public struct RefundAbuseDetector: Detector {
         pairs.sort()
         // How many accounts (refunders or not) use each identifier: a hub links nothing.
         var useCount: [UInt64: Int] = [:]
-        do {
-            var i = 0
-            while i < pairs.count {
-                let id = pairs[i] >> 32
-                var j = i, n = 0
-                while j < pairs.count && pairs[j] >> 32 == id { if j == i || pairs[j] != pairs[j - 1] { n += 1 }; j += 1 }
-                if n >= 2 { useCount[id] = n }
-                i = j
-            }
+        forEachIdentifierGroup(pairs) { id, owners in
+            if owners.count >= 2 { useCount[id] = owners.count }
         }
         if !useCount.isEmpty {
             // Count non-refunding users too, so a pickup point used by hundreds is seen as one.
@@ -88,19 +81,10 @@ public struct RefundAbuseDetector: Detector {
         try cancel.check()
         var ds = DisjointSet(na)
         var linkIDs: [Int32: Set<UInt64>] = [:]
-        var i = 0
-        while i < pairs.count {
-            let id = pairs[i] >> 32
-            var j = i
-            var owners: [Int32] = []
-            while j < pairs.count && pairs[j] >> 32 == id {
-                if j == i || pairs[j] != pairs[j - 1] { owners.append(Int32(truncatingIfNeeded: pairs[j] & 0xFFFF_FFFF)) }
-                j += 1
-            }
+        forEachIdentifierGroup(pairs) { id, owners in
             if owners.count >= 2 && (useCount[id] ?? owners.count) <= maxSharing {
                 for o in owners { ds.union(owners[0], o); linkIDs[o, default: []].insert(id) }
             }
-            i = j
         }
         var units: [Int32: [Int32]] = [:]
         for a in refunders { units[ds.find(Int32(a)), default: []].append(Int32(a)) }

@@ -10,10 +10,10 @@ import Foundation
 /// template. A sender's messages are grouped into templates (skeletons alike by token Jaccard
 /// ≥ 0.5); each template is a batch.
 ///
-/// Who has dealt with whom: the recipient bought from, carted from, followed or watched the
-/// sender live (at any time), the sender bought from the recipient, or either wrote to the
-/// other earlier. How often a message goes to a stranger comes from the store itself: the
-/// share of first contacts that do, over every batch — and again without the batches the
+/// Who has dealt with whom (Contacts.swift): the recipient bought from, carted from, followed
+/// or watched the sender live (at any time), the sender bought from the recipient, or either
+/// wrote to the other earlier. How often a message goes to a stranger comes from the store
+/// itself: the share of first contacts that do, over every batch — and again without the batches the
 /// first pass flags (a trimmed base rate: where spam is common its own messages would
 /// otherwise make writing to strangers look ordinary). A batch's strangers are a binomial
 /// tail at that rate, corrected for the batches that could be tested (three or more
@@ -40,22 +40,8 @@ public struct SpamDetector: Detector {
     }
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
-        @inline(__always) func key(_ a: Int32, _ b: Int32) -> UInt64 { UInt64(UInt32(a)) << 32 | UInt64(UInt32(b)) }
-        // bought: key(buyer, seller); fan: key(fan, target).
-        var bought = Set<UInt64>(), fan = Set<UInt64>()
-        var messages: [Int] = []
-        for e in 0..<t.count where t.account[e] >= 0 {
-            switch t.kind[e] {
-            case .order, .addToCart:
-                if t.seller[e] >= 0 { bought.insert(key(t.account[e], t.seller[e])) }
-            case .follow, .liveView:
-                if t.target[e] >= 0 { fan.insert(key(t.account[e], t.target[e])) }
-            case .message:
-                if t.target[e] >= 0 && t.textRef[e] >= 0 && t.target[e] != t.account[e] { messages.append(e) }
-            default: break
-            }
-        }
-        messages.sort { (t.ts[$0], $0) < (t.ts[$1], $1) }
+        let contacts = Contacts(t, withText: true)
+        let messages = contacts.messages
         try cancel.check()
 
         // Each sender's messages by skeleton, in time order.
@@ -105,13 +91,9 @@ public struct SpamDetector: Detector {
         try cancel.check()
 
         // First contacts, in time order: a stranger unless the two dealt with each other.
-        var talked = Set<UInt64>()
-        for (m, e) in messages.enumerated() {
-            let s = t.account[e], r = t.target[e]
+        contacts.forEachMessage(t) { m, e, _, related in
+            let r = t.target[e]
             let bi = Int(templateOf[m])
-            let related = bought.contains(key(r, s)) || bought.contains(key(s, r)) || fan.contains(key(r, s))
-                || talked.contains(key(s, r)) || talked.contains(key(r, s))
-            talked.insert(key(s, r))
             batches[bi].batch.messages += 1
             if let c = contactOf[m] {
                 batches[bi].batch.withContact += 1

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Messages the anomaly layer counts: first contacts with strangers, as the spam detector
-/// counts them (Spam.swift). A seller's "your parcel has shipped" to three hundred of its own
+/// counts them (Spam.swift; both read who has dealt with whom from Contacts.swift). A seller's "your parcel has shipped" to three hundred of its own
 /// buyers, a creator's "going live" to its followers and a reply to someone who wrote first
 /// are service, not contact: the recipient bought from (or carted from) the sender, the sender
 /// bought from the recipient, the recipient follows or watched the sender live (at any time), or
@@ -26,31 +26,13 @@ enum StrangerMessages {
         for e in 0..<t.count where t.textRef[e] >= 0 && (t.kind[e] == .review || t.kind[e] == .message) {
             textCount[t.textRef[e], default: 0] += 1
         }
-        @inline(__always) func key(_ a: Int32, _ b: Int32) -> UInt64 { UInt64(UInt32(a)) << 32 | UInt64(UInt32(b)) }
-        var bought = Set<UInt64>(), fan = Set<UInt64>()
-        var messages: [Int] = []
-        for e in 0..<t.count where t.account[e] >= 0 {
-            switch t.kind[e] {
-            case .order, .addToCart:
-                if t.seller[e] >= 0 { bought.insert(key(t.account[e], t.seller[e])) }
-            case .follow, .liveView:
-                if t.target[e] >= 0 { fan.insert(key(t.account[e], t.target[e])) }
-            case .message:
-                if t.target[e] >= 0 && t.target[e] != t.account[e] { messages.append(e) }
-            default: break
-            }
-        }
-        messages.sort { (t.ts[$0], $0) < (t.ts[$1], $1) }
         // First contacts in time order; `service` holds the (sender, recipient) pairs that were not.
-        var talked = Set<UInt64>(), service = Set<UInt64>()
+        var service = Set<UInt64>()
         var count = [Int32](repeating: 0, count: n)
-        for e in messages {
-            let s = t.account[e], r = t.target[e]
-            let pair = key(s, r)
-            if talked.contains(pair) { continue }
-            let related = bought.contains(key(r, s)) || bought.contains(pair) || fan.contains(key(r, s)) || talked.contains(key(r, s))
-            talked.insert(pair)
-            if related { service.insert(pair) } else { count[Int(s)] += 1 }
+        Contacts(t, withText: false).forEachMessage(t) { _, e, first, related in
+            guard first else { return }
+            let s = t.account[e]
+            if related { service.insert(Contacts.key(s, t.target[e])) } else { count[Int(s)] += 1 }
         }
         // Distinct targets, a service message's recipient left out (unless targeted otherwise too).
         var scratch: [Int32] = []
@@ -61,7 +43,7 @@ enum StrangerMessages {
             for e32 in t.events(of: a) {
                 let e = Int(e32)
                 let r = t.target[e]
-                let isService = t.kind[e] == .message && r >= 0 && service.contains(key(Int32(a), r))
+                let isService = t.kind[e] == .message && r >= 0 && service.contains(Contacts.key(Int32(a), r))
                 if !isService, t.textRef[e] >= 0, t.kind[e] == .review || t.kind[e] == .message,
                    let c = textCount[t.textRef[e]], c > 1 { texts += 1 }
                 guard r >= 0, !isService else { continue }

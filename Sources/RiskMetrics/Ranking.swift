@@ -9,17 +9,30 @@ public enum Ranking {
         precondition(scores.count == labels.count)
         let pos = labels.filter { $0 }.count, neg = labels.count - pos
         guard pos > 0, neg > 0 else { return nil }
-        let order = scores.indices.sorted { scores[$0] < scores[$1] }
+        let rank = midRanks(scores).ranks
         var rankSumPos = 0.0
+        for i in labels.indices where labels[i] { rankSumPos += rank[i] }
+        return (rankSumPos - Double(pos) * Double(pos + 1) / 2) / (Double(pos) * Double(neg))
+    }
+
+    /// The 1-based ranks of `values` in ascending order, tied values sharing the mean of their
+    /// ranks, and Σ (t³ − t) over the groups of t tied values (the tie correction of a rank
+    /// test's variance).
+    public static func midRanks<T: Comparable>(_ values: [T]) -> (ranks: [Double], tieTerm: Double) {
+        let order = values.indices.sorted { values[$0] < values[$1] }
+        var rank = [Double](repeating: 0, count: values.count)
+        var tieTerm = 0.0
         var i = 0
         while i < order.count {
             var j = i
-            while j + 1 < order.count && scores[order[j + 1]] == scores[order[i]] { j += 1 }
-            let avgRank = Double(i + j) / 2 + 1
-            for k in i...j where labels[order[k]] { rankSumPos += avgRank }
+            while j + 1 < order.count && values[order[j + 1]] == values[order[i]] { j += 1 }
+            let r = Double(i + j) / 2 + 1
+            for k in i...j { rank[order[k]] = r }
+            let tcount = Double(j - i + 1)
+            tieTerm += tcount * tcount * tcount - tcount
             i = j + 1
         }
-        return (rankSumPos - Double(pos) * Double(pos + 1) / 2) / (Double(pos) * Double(neg))
+        return (rank, tieTerm)
     }
 
     /// Average precision: Σ (R_n − R_{n−1}) P_n over thresholds at each distinct score.
