@@ -19,10 +19,8 @@ import Foundation
 ///   coupon on an account older than 30 days (bought or revived accounts); every order
 ///   with a coupon (the account exists for the discount); signed up within 6 h of another
 ///   member (at the chance two takers' sign-ups fall that close).
-///   Sharing an IP or block is a link, not a sign: students on a campus network share
-///   one and open accounts in the same days. The exception: an IP no account but incentive
-///   takers ever used, shared with a taker it shares no device, card or address with — a
-///   campus or office network also carries people who never took an incentive.
+///   Sharing an IP or block is a link, never a sign: students on a campus network share
+///   one and open accounts in the same days.
 /// - **Decision**: the signs' surprises add up (taken as independent) and must beat
 ///   log10(rings tested) + 1, and the signs of sharing (equipment, address, code) and of old
 ///   accounts must reach log10(rings tested) on their own — timing and thinness alone are a
@@ -57,13 +55,13 @@ struct DealRings {
         guard takers.count >= 2 else { return [] }
         try cancel.check()
 
-        // Identifiers of every account (to count sharing over the whole store; an IP's count is of
-        // every account seen on it, its owners list of the takers only), kinds:
+        // Identifiers of every account (to count sharing over the whole store), kinds:
         // 0 device, 1 payment, 2 address, 3 ip, 4 block, 5 rare code.
         var blockIDs: [String: Int32] = [:]
         @inline(__always) func key(_ kind: Int, _ v: Int32) -> UInt64 { UInt64(kind) << 32 | UInt64(UInt32(v)) }
         // Distinct accounts per identifier (arrays, one pass over each account's events), and
-        // the takers on each.
+        // the takers on each: device, payment, address, code counted over the whole store; IPs
+        // only among takers.
         let nd = t.devices.count, np = t.payments.count, nad = t.addresses.count, nc = t.coupons.count
         let offsets = [0, nd, nd + np, nd + np + nad + nc, 0, nd + np + nad]   // by kind; 3 = ip, 5 = code
         var count = [Int32](repeating: 0, count: nd + np + nad + nc + t.ips.count)
@@ -84,7 +82,7 @@ struct DealRings {
                 if t.device[e] >= 0 { note(0, t.device[e]) }
                 if t.payment[e] >= 0 { note(1, t.payment[e]) }
                 if t.address[e] >= 0 { note(2, t.address[e]) }
-                if t.ip[e] >= 0 { note(3, t.ip[e]) }
+                if tk && t.ip[e] >= 0 { note(3, t.ip[e]) }
                 if t.coupon[e] >= 0 && (t.kind[e] == .order || t.kind[e] == .couponRedeem) { note(5, t.coupon[e]) }
                 if t.kind[e] == .order { ordersOf[a] += 1; if t.coupon[e] >= 0 { couponOrders[a] += 1 } }
             }
@@ -93,17 +91,12 @@ struct DealRings {
         // Links among takers.
         var ds = DisjointSet(na)
         var sharesEquip = [Bool](repeating: false, count: na), sharesAddr = [Bool](repeating: false, count: na)
-        var sharesCode = [Bool](repeating: false, count: na), sharesPure = [Bool](repeating: false, count: na)
+        var sharesCode = [Bool](repeating: false, count: na)
         var linkIDs: [Int32: [(Int, Int32)]] = [:]
         // Takers sharing a device, card or address with each other (not an IP, block or code).
         var strongMates: [Int32: Set<Int32>] = [:]
         func link(_ owners: [Int32], _ kind: Int, _ v: Int32) {
             guard owners.count >= 2 else { return }
-            // An IP no account but these takers ever used (a campus, office or carrier address also
-            // carries people who never took an incentive), counted for a taker that shares it with
-            // one it shares no device, card or address with: a household's home IP adds nothing
-            // to the home. Devices, cards and addresses are linked first (sorted by kind).
-            let pure = kind == 3 && Int(count[offsets[3] + Int(v)]) == owners.count
             if kind <= 2 { for o in owners { strongMates[o, default: []].formUnion(owners.filter { $0 != o }) } }
             for o in owners {
                 ds.union(owners[0], o)
@@ -114,7 +107,6 @@ struct DealRings {
                 case 5: sharesCode[Int(o)] = true
                 default: break
                 }
-                if pure && owners.contains(where: { $0 != o && !(strongMates[o]?.contains($0) ?? false) }) { sharesPure[Int(o)] = true }
             }
         }
         var blockTakers: [Int32: [Int32]] = [:]
@@ -151,7 +143,6 @@ struct DealRings {
             Significance.shrunkRate(hits: linked.filter(f).count, of: linked.count, prior: 0.5, weight: 2)
         }
         let pEquip = linkedRate { sharesEquip[Int($0)] }, pAddr = linkedRate { sharesAddr[Int($0)] }, pCode = linkedRate { sharesCode[Int($0)] }
-        let pPure = linkedRate { sharesPure[Int($0)] }
         let pAged = rate { agedWelcome[Int($0)] }
         let thin = { (a: Int32) -> Bool in ordersOf[Int(a)] > 0 && couponOrders[Int(a)] == ordersOf[Int(a)] }
         let pThin = rate(thin)
@@ -193,7 +184,6 @@ struct DealRings {
             let equip = members.filter { sharesEquip[Int($0)] }.count
             let addr = members.filter { sharesAddr[Int($0)] }.count
             let code = members.filter { sharesCode[Int($0)] }.count
-            let pure = members.filter { sharesPure[Int($0)] }.count
             let aged = members.filter { agedWelcome[Int($0)] }.count
             let thinN = members.filter(thin).count
             let cr = members.map { t.createdAt[Int($0)] != Int64.min ? t.createdAt[Int($0)] : t.firstSeen[Int($0)] }
@@ -203,13 +193,12 @@ struct DealRings {
             }
             let pCloseMember = 1 - pow(1 - qClose, Double(k - 1))
             let coN = members.filter(coCreated).count
-            let structural = [equip, addr, code, pure, aged].max() ?? 0
+            let structural = [equip, addr, code, aged].max() ?? 0
             guard structural >= 2 else { continue }
             let parts: [(String, Int, Double)] = [
                 ("share a device or card", equip, s(equip, pEquip)),
                 ("share a delivery address", addr, s(addr, pAddr)),
                 ("share a rare code", code, s(code, pCode)),
-                ("share an IP no one but incentive takers uses", pure, s(pure, pPure)),
                 ("took a new-user coupon on an account over 30 days old", aged, s(aged, pAged)),
                 ("signed up within 6 h of a member sharing its device, card or address", coN, s(coN, pCo)),
                 ("ordered only with coupons", thinN, s(thinN, pThin)),
@@ -219,7 +208,7 @@ struct DealRings {
             ]
             // The signs of sharing and of old accounts must pass on their own (Bonferroni bar);
             // timing and thinness add to them.
-            let structuralSurprise = parts.prefix(6).reduce(0) { $0 + $1.2 }
+            let structuralSurprise = parts.prefix(5).reduce(0) { $0 + $1.2 }
             let surprise = parts.reduce(0) { $0 + $1.2 } - bar
             guard surprise >= 0, structuralSurprise >= bar - 1 else { continue }
             // Reported: the members that show a sign of sharing or an old account themselves (a
@@ -230,7 +219,7 @@ struct DealRings {
             func ipsOf(_ a: Int32) -> Set<Int32> { Set((linkIDs[a] ?? []).filter { $0.0 == 3 }.map(\.1)) }
             let batchIPs = batch.map { (createdOf($0), ipsOf($0)) }
             let shown = members.filter { m in
-                if sharesEquip[Int(m)] || sharesAddr[Int(m)] || sharesCode[Int(m)] || sharesPure[Int(m)] || agedWelcome[Int(m)] { return true }
+                if sharesEquip[Int(m)] || sharesAddr[Int(m)] || sharesCode[Int(m)] || agedWelcome[Int(m)] { return true }
                 let c = createdOf(m), ips = ipsOf(m)
                 return c != Int64.min && !ips.isEmpty && batchIPs.contains { abs($0.0 - c) <= window && !$0.1.isDisjoint(with: ips) }
             }
