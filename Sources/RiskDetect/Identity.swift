@@ -145,24 +145,32 @@ public struct IdentityDetector: Detector {
 
     /// Coupons taken mostly on an account's first days: a new-user incentive. Behavioural,
     /// not by name: at least 10 redemptions, 70% of them within 7 days of the account's start.
-    /// Or, judged against the store: a coupon taken in the first week far more often than the
-    /// store's redemptions are (binomial surprise ≥ 2 after correcting for the coupons tested,
-    /// lift ≥ 3) — a welcome code that bought or revived old accounts also redeem.
+    /// Or, judged against the store: a coupon taken in the account's first week (or first
+    /// month) far more often than the *other* coupons' redemptions are (binomial surprise ≥ 2
+    /// after correcting for the coupons and windows tested, lift ≥ 3) — a welcome code that
+    /// bought or revived old accounts also redeem, or that newcomers take in their second or
+    /// third week. The coupon itself is left out of its base rate: a welcome code that makes
+    /// up a third of all redemptions would otherwise set its own bar.
     func newUserCoupons(_ t: EventTable) -> Set<Int32> {
-        var total: [Int32: Int] = [:], early: [Int32: Int] = [:]
+        var total: [Int32: Int] = [:], early: [Int32: Int] = [:], month: [Int32: Int] = [:]
         for e in 0..<t.count where t.kind[e] == .couponRedeem && t.coupon[e] >= 0 && t.account[e] >= 0 {
             total[t.coupon[e], default: 0] += 1
-            if let age = t.ageDays(Int(t.account[e]), at: t.ts[e]), age <= 7 { early[t.coupon[e], default: 0] += 1 }
+            guard let age = t.ageDays(Int(t.account[e]), at: t.ts[e]) else { continue }
+            if age <= 7 { early[t.coupon[e], default: 0] += 1 }
+            if age <= 30 { month[t.coupon[e], default: 0] += 1 }
         }
-        let all = total.values.reduce(0, +), allEarly = early.values.reduce(0, +)
-        let base = Significance.shrunkRate(hits: allEarly, of: all, prior: 0.5, weight: 2)
-        let tested = log10(Double(max(1, total.values.filter { $0 >= 10 }.count)))
-        return Set(total.filter { c, n in
-            guard n >= 10 else { return false }
-            let k = early[c] ?? 0
-            if Double(k) >= 0.7 * Double(n) { return true }
+        let all = total.values.reduce(0, +), allEarly = early.values.reduce(0, +), allMonth = month.values.reduce(0, +)
+        let tested = log10(Double(max(1, 2 * total.values.filter { $0 >= 10 }.count)))
+        func young(_ k: Int, _ n: Int, others: Int, of rest: Int) -> Bool {
+            let base = Significance.shrunkRate(hits: others, of: rest, prior: 0.5, weight: 2)
             let surprise = Significance.surprise(Significance.logBinomialTail(k, n, base)) - tested
             return surprise >= 2 && Double(k) / Double(n) >= 3 * base
+        }
+        return Set(total.filter { c, n in
+            guard n >= 10 else { return false }
+            let k = early[c] ?? 0, m = month[c] ?? 0
+            if Double(k) >= 0.7 * Double(n) { return true }
+            return young(k, n, others: allEarly - k, of: all - n) || young(m, n, others: allMonth - m, of: all - n)
         }.keys)
     }
 

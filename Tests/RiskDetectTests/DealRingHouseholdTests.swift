@@ -10,7 +10,9 @@ final class DealRingHouseholdTests: XCTestCase {
 
     /// Ordinary newcomers who take the welcome coupon on their first order (own device, card,
     /// address, network; a third order again without one) and aged buyers who never take it.
-    func marketplace(_ s: Scenario, fresh: Int = 80, aged: Int = 40) {
+    /// `welcomeWithin`: how long after signing up newcomers take it; `publicCodes`: aged buyers
+    /// also use public codes (every other order).
+    func marketplace(_ s: Scenario, fresh: Int = 80, aged: Int = 40, welcomeWithin: Int64 = 2 * Scenario.day, publicCodes: Bool = false) {
         s.account("shop", kind: "seller")
         for i in 0..<10 { s.item("it\(i)", seller: "shop") }
         let items = (0..<10).map { "it\($0)" }
@@ -20,7 +22,7 @@ final class DealRingHouseholdTests: XCTestCase {
             let ip = "\(20 + k % 150).\(k * 7 % 200).\(k % 9).\(1 + k % 200)"
             s.event(a, "signup", at: created, ["device_id": "fd\(k)", "ip": ip])
             s.browse(a, day: Int((created - Scenario.t0) / day), device: "fd\(k)", items: items, ip: ip)
-            s.order(a, item: items[k % 10], seller: "shop", at: created + s.int(in: hour...(2 * day)), device: "fd\(k)",
+            s.order(a, item: items[k % 10], seller: "shop", at: created + s.int(in: hour...max(hour, welcomeWithin)), device: "fd\(k)",
                     address: "fa\(k)", payment: "fc\(k)", coupon: "WELCOME10", ip: ip)
             if k % 3 == 0 {
                 s.order(a, item: items[(k + 3) % 10], seller: "shop", at: created + s.int(in: (3 * day)...(6 * day)), device: "fd\(k)",
@@ -33,7 +35,7 @@ final class DealRingHouseholdTests: XCTestCase {
             for d in stride(from: k % 5, to: 28, by: 7) {
                 s.browse(a, day: d, device: "od\(k)", items: items, ip: ip)
                 s.order(a, item: items[(k + d) % 10], seller: "shop", at: Scenario.t0 + Int64(d) * day + 20 * hour, device: "od\(k)",
-                        address: "oa\(k)", payment: "oc\(k)", ip: ip)
+                        address: "oa\(k)", payment: "oc\(k)", coupon: publicCodes && d % 2 == 0 ? ["APP5", "FREESHIP"][k % 2] : nil, ip: ip)
             }
         }
     }
@@ -121,6 +123,47 @@ final class DealRingHouseholdTests: XCTestCase {
             XCTAssertEqual(found.intersection(bought), bought, "the bought accounts: \(why)")
             XCTAssertEqual(found.intersection(homes), [], "no household: \(why)")
             XCTAssertEqual(found.subtracting(burst).subtracting(bought).subtracting(homes), [], "no ordinary buyer: \(why)")
+        }
+    }
+
+    /// A welcome code newcomers take over their first month (not 70 % in the first week), in a
+    /// store where old buyers redeem public codes all the time: judged against the *other*
+    /// coupons' redemptions it is a new-user coupon; the public codes are not.
+    func testWelcomeCodeTakenOverTheFirstMonthIsANewUserCoupon() throws {
+        try forEachSeed { seed in
+            let s = Scenario(seed: seed)
+            marketplace(s, fresh: 80, aged: 60, welcomeWithin: 25 * day, publicCodes: true)
+            let (_, t) = try s.build()
+            let codes = Set(IdentityDetector().newUserCoupons(t).map { t.coupons.string($0) })
+            XCTAssertEqual(codes, ["WELCOME10"])
+        }
+    }
+
+    /// Bought (aged) accounts, each on its own phone, card, address and IP (one address block),
+    /// that take that welcome code within hours of each other: a ring by the new-user coupon on
+    /// old accounts alone. Old buyers with public codes and households are not.
+    func testAgedAccountsTakingAMonthLongWelcomeCodeAreARing() throws {
+        try forEachSeed { seed in
+            let s = Scenario(seed: seed)
+            marketplace(s, fresh: 80, aged: 60, welcomeWithin: 25 * day, publicCodes: true)
+            let homes = households(s, 20)
+            var bought: Set<String> = []
+            let wake = Scenario.t0 + Int64(3 + seed % 5) * day
+            for k in 0..<4 {
+                let a = "b\(k)"
+                bought.insert(a)
+                s.account(a, created: Scenario.t0 - Int64(150 + 90 * k) * day, email: "acct\(k)v\(seed)@mail.example")
+                let ip = "93.184.12.\(20 + 7 * k)"
+                s.event(a, "login", at: wake + Int64(k) * 20 * minute, ["device_id": "bd\(k)", "ip": ip, "status": "ok"])
+                s.order(a, item: "it\(k)", seller: "shop", at: wake + Int64(k) * 20 * minute + 5 * minute, device: "bd\(k)",
+                        address: "ba\(k)", payment: "bc\(k)", coupon: "WELCOME10", ip: ip)
+            }
+            let (f, t) = try s.run(IdentityDetector())
+            let found = dealHunters(f, t)
+            let why = f.map { "\(t.accountID($0.account)): \($0.reason)" }
+            XCTAssertEqual(found.intersection(bought), bought, "the bought accounts: \(why)")
+            XCTAssertEqual(found.intersection(homes), [], "no household: \(why)")
+            XCTAssertEqual(found.subtracting(bought), [], "nobody else: \(why)")
         }
     }
 }
