@@ -27,6 +27,8 @@ public struct ImportOptions {
     public var autoBatch = true
     /// Link aggregate entries at which a batch writes its links mid-batch (tests lower it).
     var linkFlushEntries = LinkAggregator.stageFlushEntries
+    /// Event keys the de-duplication set takes before merging them into its sorted run (tests lower it).
+    var dedupePendingMax = 1 << 18
     /// Event rows held before their identifiers are interned and written, and the identifiers
     /// cached between chunks (schema v14, `InternedWriter`; tests lower them).
     var internChunkRows = 65_536
@@ -486,7 +488,7 @@ public final class Importer {
         }
 
         if plan.inputs.contains(where: { $0.kind == .events }) {
-            dedupe = try EventDedupe(db: db, expectedRows: estimatedRows)
+            dedupe = try EventDedupe(db: db, expectedRows: estimatedRows, pendingMax: options.dedupePendingMax)
             let w = eventWriter!
             w.runID = runID
             dedupe?.unwritten = { [unowned w] id, p, n in w.heldEventID(id: id, p, n) }

@@ -69,6 +69,34 @@ final class EventDedupeTests: ImportTestCase {
         try assertKeysCover()
     }
 
+    /// This import's own rows, once `pending` has been merged into the bucketed sorted run
+    /// (`recent`) many times: every repeat is a duplicate, a 32-bit prefix match with another id
+    /// is not, whether the earlier row is in the run or still in `pending`.
+    func testRowsMergedIntoTheSortedRunAreFoundAgain() throws {
+        var seen: [UInt32: String] = [:]
+        var pair: (String, String)?
+        for n in 0..<400_000 {
+            let id = "m-\(n)"
+            let p = EventDedupe.prefix(EventKey.hash(id))
+            if let other = seen[p] { pair = (other, id); break }
+            seen[p] = id
+        }
+        let (a, b) = try XCTUnwrap(pair, "a 32-bit prefix collision among 400k ids")
+        var rng = SplitMix(seed: 29)
+        var ids = (0..<4000).map { _ in "r-\(rng.next() % 3000)" }   // about a quarter repeats
+        ids.insert(a, at: 10)
+        ids.insert(b, at: 2500)          // long after a was merged into the run
+        ids.insert(a, at: 3990)
+        ids.insert(b, at: 3995)
+        let distinct = Set(ids).count
+        let path = write("events.csv", csv(ids))
+        let s = try importPaths([path]) { $0.batchRows = 500; $0.dedupePendingMax = 7 }
+        XCTAssertEqual(counts(s), [Int64(distinct), Int64(ids.count - distinct), 0])
+        try assertKeysCover()
+        // Again, over the store: all duplicates.
+        XCTAssertEqual(counts(try importPaths([path]) { $0.batchRows = 500; $0.dedupePendingMax = 7 }), [0, Int64(ids.count), 0])
+    }
+
     /// Events another writer stores during an import (or without the importer) are seen.
     func testEventsStoredBesideTheImporterAreDuplicates() throws {
         try importPaths([write("events-a.csv", csv((0..<50).map { "a\($0)" }))])
