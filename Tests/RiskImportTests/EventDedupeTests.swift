@@ -13,6 +13,18 @@ final class EventDedupeTests: ImportTestCase {
 
     func counts(_ s: ImportSummary) -> [Int64] { [s.stored, s.duplicate, s.rejected] }
 
+    /// Two ids "`stem`-N" whose keys share their top 32 bits (what the importer keeps in memory).
+    func prefixCollision(_ stem: String) throws -> (String, String) {
+        var seen: [UInt32: String] = [:]
+        for n in 0..<400_000 {
+            let id = "\(stem)-\(n)"
+            let p = EventDedupe.prefix(EventKey.hash(id))
+            if let other = seen[p] { return (other, id) }
+            seen[p] = id
+        }
+        return try XCTUnwrap(nil, "a 32-bit prefix collision among 400k ids")
+    }
+
     func storedIDs() throws -> [String] {
         try rows("SELECT event_id FROM events ORDER BY event_id").compactMap { $0[0].string }
     }
@@ -49,15 +61,7 @@ final class EventDedupeTests: ImportTestCase {
     /// Two ids whose keys share their top 32 bits (what the importer keeps in memory): both are
     /// stored, each is a duplicate of itself only.
     func testAPrefixMatchIsVerifiedAgainstTheStoredEventID() throws {
-        var seen: [UInt32: String] = [:]
-        var pair: (String, String)?
-        for n in 0..<400_000 {
-            let id = "c-\(n)"
-            let p = EventDedupe.prefix(EventKey.hash(id))
-            if let other = seen[p] { pair = (other, id); break }
-            seen[p] = id
-        }
-        let (a, b) = try XCTUnwrap(pair, "a 32-bit prefix collision among 400k ids")
+        let (a, b) = try prefixCollision("c")
         XCTAssertNotEqual(EventKey.hash(a), EventKey.hash(b))
         // In one file (the in-memory set of this import), then across imports (the stored keys).
         XCTAssertEqual(counts(try importPaths([write("events-1.csv", csv([a, b, a]))])), [2, 1, 0])
@@ -73,15 +77,7 @@ final class EventDedupeTests: ImportTestCase {
     /// (`recent`) many times: every repeat is a duplicate, a 32-bit prefix match with another id
     /// is not, whether the earlier row is in the run or still in `pending`.
     func testRowsMergedIntoTheSortedRunAreFoundAgain() throws {
-        var seen: [UInt32: String] = [:]
-        var pair: (String, String)?
-        for n in 0..<400_000 {
-            let id = "m-\(n)"
-            let p = EventDedupe.prefix(EventKey.hash(id))
-            if let other = seen[p] { pair = (other, id); break }
-            seen[p] = id
-        }
-        let (a, b) = try XCTUnwrap(pair, "a 32-bit prefix collision among 400k ids")
+        let (a, b) = try prefixCollision("m")
         var rng = SplitMix(seed: 29)
         var ids = (0..<4000).map { _ in "r-\(rng.next() % 3000)" }   // about a quarter repeats
         ids.insert(a, at: 10)
