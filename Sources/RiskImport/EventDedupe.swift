@@ -6,7 +6,8 @@ import RiskStore
 ///   - `stored`: of every key in `event_keys` (4 bytes a stored event), loaded once in key
 ///     order, when the input is big enough for that to beat probing `event_keys` row by row;
 ///   - `recent` + `pending`: of every event above `event_keys_covered.upto` (this import's
-///     rows, and any another writer added), each with its id (8 bytes a row).
+///     rows, and any another writer added), each with its id: 6 bytes a row in `recent` (the
+///     top 16 bits of the prefix are its bucket, kept once in `recentStart`), 8 in `pending`.
 /// A 32-bit match is only a candidate: it is confirmed by reading the stored `event_id` (by id,
 /// or through `event_keys` by the full key) and comparing it exactly, so neither a prefix nor a
 /// hash collision ever drops an event. Candidates are rare (~rows × stored / 2^32, plus true
@@ -22,15 +23,20 @@ final class EventDedupe {
     // Sorted biased top-32 bits of the stored keys.
     private var stored: UnsafeMutablePointer<UInt32>?
     private var storedCount = 0
-    // Sorted (biased prefix << 32 | id - base) of events above `base`.
-    private var recent: UnsafeMutablePointer<UInt64>?
+    // Events above `base`, sorted by (biased prefix, id): the prefix's low 16 bits and id - base,
+    // in two runs; entries of prefixes with top 16 bits b are at recentStart[b] ..< recentStart[b + 1].
+    private var recentLow: UnsafeMutablePointer<UInt16>?
+    private var recentID: UnsafeMutablePointer<UInt32>?
+    private var recentStart: [Int] = []
     private var recentCount = 0
     private var recentCap = 0
+    private static let buckets = 1 << 16
     // Open addressing (0 = empty) of the newest entries, merged into `recent` when full.
     private var pending: [UInt64]
     private var pendingCount = 0
     private var pendingMask: Int
-    private static let pendingMax = 1 << 18
+    /// Entries `pending` takes before it is merged into `recent` (tests lower it).
+    private let pendingMax: Int
 
     /// Rows added but not yet written to `events_i` (the importer's open chunk, v14): for such an
     /// id, whether its event_id is these bytes; nil for an id that is in the table.
@@ -42,12 +48,15 @@ final class EventDedupe {
 
     /// - Parameter expectedRows: the input's estimated rows (nil: unknown); a small input
     ///   into a big store probes `event_keys` instead of loading every key.
-    init(db: Database, expectedRows: Int64?) throws {
+    init(db: Database, expectedRows: Int64?, pendingMax: Int = 1 << 18) throws {
         self.db = db
         base = try db.int("SELECT upto FROM event_keys_covered")
         seen = base
-        pending = Array(repeating: 0, count: Self.pendingMax * 2)
-        pendingMask = Self.pendingMax * 2 - 1
+        var slots = 16
+        while slots < pendingMax * 2 { slots *= 2 }
+        self.pendingMax = pendingMax
+        pending = Array(repeating: 0, count: slots)
+        pendingMask = slots - 1
         verifyStored = try db.prepare("""
             SELECT 1 FROM events_i e WHERE e.id IN (SELECT id FROM event_keys_main WHERE key = ?1 UNION ALL
                 SELECT id FROM event_keys_recent WHERE key = ?1) AND e.event_id = ?2 LIMIT 1
@@ -62,13 +71,15 @@ final class EventDedupe {
 
     deinit {
         stored?.deallocate()
-        free(recent)
+        free(recentLow)
+        free(recentID)
     }
 
     /// Frees the sets (before the end-of-import sorts).
     func release() {
         stored?.deallocate(); stored = nil; storedCount = 0
-        free(recent); recent = nil; recentCount = 0; recentCap = 0
+        free(recentLow); recentLow = nil; free(recentID); recentID = nil
+        recentStart = []; recentCount = 0; recentCap = 0
         pending = []
         pendingCount = 0
     }
@@ -135,10 +146,13 @@ final class EventDedupe {
                 i = (i + 1) & pendingMask
             }
         }
-        if recentCount > 0, let r = recent {
-            var i = Self.lowerBound(recentCount, pre) { UInt32(truncatingIfNeeded: r[$0] >> 32) }
-            while i < recentCount && UInt32(truncatingIfNeeded: r[i] >> 32) == pre {
-                if try verify(id: r[i], p, n) { return true }
+        if recentCount > 0, let low = recentLow, let rid = recentID {
+            let b = Int(pre >> 16), lo = UInt16(truncatingIfNeeded: pre)
+            var i = recentStart[b], hi = recentStart[b + 1]
+            var j = hi
+            while i < j { let m = (i + j) >> 1; if low[m] < lo { i = m + 1 } else { j = m } }
+            while i < hi && low[i] == lo {
+                if try verify(id: UInt64(rid[i]), p, n) { return true }
                 i += 1
             }
         }
@@ -181,7 +195,7 @@ final class EventDedupe {
         pending[i] = v
         pendingCount += 1
         if id > seen { seen = id }
-        if pendingCount >= Self.pendingMax { mergePending() }
+        if pendingCount >= pendingMax { mergePending() }
     }
 
     /// Moves `pending` into the sorted `recent`, merging from the back in place.
@@ -195,14 +209,32 @@ final class EventDedupe {
         if total > recentCap {
             let cap = max(total, recentCap + recentCap / 2, 1 << 16)
             // realloc: a large block grows in place (mremap), no second copy in memory.
-            recent = realloc(recent, cap * MemoryLayout<UInt64>.stride)!.assumingMemoryBound(to: UInt64.self)
+            recentLow = realloc(recentLow, cap * MemoryLayout<UInt16>.stride)!.assumingMemoryBound(to: UInt16.self)
+            recentID = realloc(recentID, cap * MemoryLayout<UInt32>.stride)!.assumingMemoryBound(to: UInt32.self)
             recentCap = cap
         }
-        let r = recent!
+        if recentStart.isEmpty { recentStart = Array(repeating: 0, count: Self.buckets + 1) }
+        let low = recentLow!, rid = recentID!
+        // From the back: the recent entry at i is in bucket b (recentStart[b] <= i).
         var i = recentCount - 1, j = batch.count - 1, k = total - 1
+        var b = Self.buckets - 1
         while j >= 0 {
-            if i >= 0 && r[i] > batch[j] { r[k] = r[i]; i -= 1 } else { r[k] = batch[j]; j -= 1 }
-            k -= 1
+            if i >= 0 {
+                while recentStart[b] > i { b -= 1 }
+                let r = UInt64(b) << 48 | UInt64(low[i]) << 32 | UInt64(rid[i])
+                if r > batch[j] {
+                    low[k] = low[i]; rid[k] = rid[i]; i -= 1; k -= 1
+                    continue
+                }
+            }
+            low[k] = UInt16(truncatingIfNeeded: batch[j] >> 32); rid[k] = UInt32(truncatingIfNeeded: batch[j]); j -= 1; k -= 1
+        }
+        // Each bucket's start moves up by the batch's entries in the buckets below it.
+        var below = 0, x = 0
+        for bucket in 0...Self.buckets {
+            let startOld = recentStart[bucket]
+            recentStart[bucket] = startOld + below
+            while x < batch.count && Int(batch[x] >> 48) == bucket { below += 1; x += 1 }
         }
         recentCount = total
         for x in pending.indices { pending[x] = 0 }

@@ -27,6 +27,8 @@ public struct ImportOptions {
     public var autoBatch = true
     /// Link aggregate entries at which a batch writes its links mid-batch (tests lower it).
     var linkFlushEntries = LinkAggregator.stageFlushEntries
+    /// Event keys the de-duplication set takes before merging them into its sorted run (tests lower it).
+    var dedupePendingMax = 1 << 18
     /// Event rows held before their identifiers are interned and written, and the identifiers
     /// cached between chunks (schema v14, `InternedWriter`; tests lower them).
     var internChunkRows = 65_536
@@ -486,7 +488,7 @@ public final class Importer {
         }
 
         if plan.inputs.contains(where: { $0.kind == .events }) {
-            dedupe = try EventDedupe(db: db, expectedRows: estimatedRows)
+            dedupe = try EventDedupe(db: db, expectedRows: estimatedRows, pendingMax: options.dedupePendingMax)
             let w = eventWriter!
             w.runID = runID
             dedupe?.unwritten = { [unowned w] id, p, n in w.heldEventID(id: id, p, n) }
@@ -517,20 +519,12 @@ public final class Importer {
         // misses on almost every one (each miss reads a page and spills a dirty one to the WAL);
         // the event-id sets are freed first, so peak memory stays about the load's.
         if bulk { try db.exec("PRAGMA cache_size = -32768") }
-        if let d = dedupe {
-            // This import's event keys into event_keys, sorted: one pass over its rows.
-            d.release()
-            dedupe = nil
-            report(phase: "adding event keys", file: "", done: 0, total: nil, force: true)
-            let t0 = Date()
-            do {
-                try db.transaction { try EventKey.cover(db) }
-            } catch {
-                // Added when a writer next opens the store.
-                if failure == nil { status = "failed"; failure = error }
-            }
-            indexSeconds += Date().timeIntervalSince(t0)
-        }
+        // The event-id sets, the link aggregate and the row chunk are freed before the sorts. The staged links are merged (and
+        // `links_pending` emptied) before the event keys are added, so the keys' new tree
+        // reuses the pages the staging freed (as `Store.open` orders them after a kill).
+        dedupe?.release()
+        links.releaseMemory()
+        eventWriter?.releaseMemory()
         if staged {
             links.stage = nil
             report(phase: "merging links", file: "", done: 0, total: nil, force: true)
@@ -539,6 +533,19 @@ public final class Importer {
                 try db.transaction { for sql in Schema.mergePendingLinks { try db.exec(sql) } }
             } catch {
                 // Left staged: the next writer's open merges them.
+                if failure == nil { status = "failed"; failure = error }
+            }
+            indexSeconds += Date().timeIntervalSince(t0)
+        }
+        if dedupe != nil {
+            // This import's event keys into event_keys, sorted: one pass over its rows.
+            dedupe = nil
+            report(phase: "adding event keys", file: "", done: 0, total: nil, force: true)
+            let t0 = Date()
+            do {
+                try db.transaction { try EventKey.cover(db) }
+            } catch {
+                // Added when a writer next opens the store.
                 if failure == nil { status = "failed"; failure = error }
             }
             indexSeconds += Date().timeIntervalSince(t0)
@@ -555,6 +562,13 @@ public final class Importer {
         // The planner's row for the (type, ts) index, so time ranges without a type skip-scan it
         // (v13). A hint, written in a few seeks; if it can't be written now, the last one stands.
         try? db.transaction { for sql in Schema.eventStatsSQL { try db.exec(sql) } }
+        // What the import staged and emptied (`links_pending`, an event-key tier) is free pages:
+        // given back, so the file is no bigger than its pages in use (`Store.returnFreePages`).
+        if try store.hasReturnableFreePages() {
+            report(phase: "returning free pages", file: "", done: 0, total: nil, force: true)
+            // If it can't be done now (another writer), the next import reuses them.
+            try? store.returnFreePages()
+        }
         let elapsed = Date().timeIntervalSince(started)
         let summary = ImportSummary(runID: runID, status: status, files: files, skipped: plan.skipped,
                                     seconds: elapsed, indexSeconds: indexSeconds, bulkIndexes: bulk)

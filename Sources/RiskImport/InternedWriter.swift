@@ -194,6 +194,17 @@ final class InternedWriter: RowBinder {
 
     /// Forgets the cached ids (after a rollback they may name rows that were never committed).
     func forgetCache() { cache.clear() }
+
+    /// Empties the chunk and the cache and gives their memory back (the load is over: the
+    /// end-of-import sorts get it; both regrow if used again).
+    func releaseMemory() {
+        discard()
+        tags = []; nums = []; lens = []; ids = []; newEntries = []
+        arena.deallocate()
+        arenaCap = 1 << 16
+        arena = .allocate(byteCount: arenaCap, alignment: 8)
+        cache.clear(keepingCapacity: false)
+    }
 }
 
 /// Identifier bytes → `idents.id`, open addressing over a byte arena, bounded (cleared when full).
@@ -221,11 +232,16 @@ final class IdentCache {
     }
     deinit { arena.deallocate() }
 
-    func clear() {
+    func clear(keepingCapacity keep: Bool = true) {
         for i in slots.indices { slots[i] = -1 }
-        hashes.removeAll(keepingCapacity: true); offs.removeAll(keepingCapacity: true)
-        lens.removeAll(keepingCapacity: true); ids.removeAll(keepingCapacity: true)
+        hashes.removeAll(keepingCapacity: keep); offs.removeAll(keepingCapacity: keep)
+        lens.removeAll(keepingCapacity: keep); ids.removeAll(keepingCapacity: keep)
         arenaCount = 0
+        if !keep {
+            arena.deallocate()
+            arenaCap = 1 << 16
+            arena = .allocate(byteCount: arenaCap, alignment: 8)
+        }
     }
 
     @inline(__always) func find(_ p: UnsafeRawPointer, _ n: Int, _ h: Int64) -> Int32 {

@@ -38,8 +38,10 @@ final class LinkAggregator {
 
     var isEmpty: Bool { entries.isEmpty }
     var count: Int { entries.count }
-    /// Entries at which a staged aggregate is appended to `links_pending` mid-batch.
-    static let stageFlushEntries = 300_000
+    /// Entries at which a staged aggregate is appended to `links_pending` mid-batch. Under 2^18
+    /// (a row adds at most nine before the check): `entries` stops doubling at 2^18 (16 MiB),
+    /// where 300k made it 2^19 (32 MiB, with the old copy beside it while it grew).
+    static let stageFlushEntries = 250_000
 
     @inline(__always)
     private func hash(_ kind: UInt8, _ v: Slice, _ a: Slice) -> UInt64 {
@@ -160,6 +162,15 @@ final class LinkAggregator {
             try st.execute()
         }
         reset()
+    }
+
+    /// Empties it and gives its memory back (the load is over; it regrows if used again).
+    func releaseMemory() {
+        reset()
+        entries = []
+        arena.deallocate()
+        arenaCap = 1 << 16
+        arena = .allocate(capacity: arenaCap)
     }
 
     func reset() {

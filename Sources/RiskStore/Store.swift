@@ -64,6 +64,10 @@ public final class Store {
         if fresh && !readOnly {
             // 16 KiB pages: shallower b-trees; bulk loads measured ~10% faster than 4 KiB.
             try db.exec("PRAGMA page_size = 16384")
+            // Pages a large import stages and empties (`links_pending`, merged event-key tiers)
+            // are given back at its end (`PRAGMA incremental_vacuum`), so the file is no bigger
+            // than its pages in use. Only settable before the first table.
+            try db.exec("PRAGMA auto_vacuum = INCREMENTAL")
         }
         if !readOnly {
             if try db.scalar("PRAGMA journal_mode").string?.lowercased() != "wal" {
@@ -224,6 +228,20 @@ extension Store {
     public func fileSpace() throws -> (fileBytes: Int64, freeBytes: Int64) {
         let page = try db.int("PRAGMA page_size")
         return (try db.int("PRAGMA page_count") * page, try db.int("PRAGMA freelist_count") * page)
+    }
+
+    /// True when the store has free pages it can give back: made with auto_vacuum = INCREMENTAL
+    /// (every store this build creates; an older one until `VACUUM`ed after
+    /// `PRAGMA auto_vacuum = INCREMENTAL`).
+    public func hasReturnableFreePages() throws -> Bool {
+        try db.int("PRAGMA auto_vacuum") == 2 && db.int("PRAGMA freelist_count") > 0
+    }
+
+    /// Moves the last pages of the file into its free ones and truncates it, in one
+    /// transaction (a kill leaves the store as it was). The file shrinks on disk when the WAL is
+    /// next checkpointed (at the latest when the last connection closes).
+    public func returnFreePages() throws {
+        try db.exec("PRAGMA incremental_vacuum")
     }
 
     public func summary() throws -> StoreSummary {

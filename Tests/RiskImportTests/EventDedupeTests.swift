@@ -13,6 +13,18 @@ final class EventDedupeTests: ImportTestCase {
 
     func counts(_ s: ImportSummary) -> [Int64] { [s.stored, s.duplicate, s.rejected] }
 
+    /// Two ids "`stem`-N" whose keys share their top 32 bits (what the importer keeps in memory).
+    func prefixCollision(_ stem: String) throws -> (String, String) {
+        var seen: [UInt32: String] = [:]
+        for n in 0..<400_000 {
+            let id = "\(stem)-\(n)"
+            let p = EventDedupe.prefix(EventKey.hash(id))
+            if let other = seen[p] { return (other, id) }
+            seen[p] = id
+        }
+        return try XCTUnwrap(nil, "a 32-bit prefix collision among 400k ids")
+    }
+
     func storedIDs() throws -> [String] {
         try rows("SELECT event_id FROM events ORDER BY event_id").compactMap { $0[0].string }
     }
@@ -49,15 +61,7 @@ final class EventDedupeTests: ImportTestCase {
     /// Two ids whose keys share their top 32 bits (what the importer keeps in memory): both are
     /// stored, each is a duplicate of itself only.
     func testAPrefixMatchIsVerifiedAgainstTheStoredEventID() throws {
-        var seen: [UInt32: String] = [:]
-        var pair: (String, String)?
-        for n in 0..<400_000 {
-            let id = "c-\(n)"
-            let p = EventDedupe.prefix(EventKey.hash(id))
-            if let other = seen[p] { pair = (other, id); break }
-            seen[p] = id
-        }
-        let (a, b) = try XCTUnwrap(pair, "a 32-bit prefix collision among 400k ids")
+        let (a, b) = try prefixCollision("c")
         XCTAssertNotEqual(EventKey.hash(a), EventKey.hash(b))
         // In one file (the in-memory set of this import), then across imports (the stored keys).
         XCTAssertEqual(counts(try importPaths([write("events-1.csv", csv([a, b, a]))])), [2, 1, 0])
@@ -67,6 +71,26 @@ final class EventDedupeTests: ImportTestCase {
         XCTAssertEqual(counts(try importPaths([write("events-3.csv", csv(filler + [a, b]))]) { $0.batchRows = 700 }), [2000, 2, 0])
         XCTAssertEqual(try storedIDs().filter { $0 == a || $0 == b }.count, 2)
         try assertKeysCover()
+    }
+
+    /// This import's own rows, once `pending` has been merged into the bucketed sorted run
+    /// (`recent`) many times: every repeat is a duplicate, a 32-bit prefix match with another id
+    /// is not, whether the earlier row is in the run or still in `pending`.
+    func testRowsMergedIntoTheSortedRunAreFoundAgain() throws {
+        let (a, b) = try prefixCollision("m")
+        var rng = SplitMix(seed: 29)
+        var ids = (0..<4000).map { _ in "r-\(rng.next() % 3000)" }   // about a quarter repeats
+        ids.insert(a, at: 10)
+        ids.insert(b, at: 2500)          // long after a was merged into the run
+        ids.insert(a, at: 3990)
+        ids.insert(b, at: 3995)
+        let distinct = Set(ids).count
+        let path = write("events.csv", csv(ids))
+        let s = try importPaths([path]) { $0.batchRows = 500; $0.dedupePendingMax = 7 }
+        XCTAssertEqual(counts(s), [Int64(distinct), Int64(ids.count - distinct), 0])
+        try assertKeysCover()
+        // Again, over the store: all duplicates.
+        XCTAssertEqual(counts(try importPaths([path]) { $0.batchRows = 500; $0.dedupePendingMax = 7 }), [0, Int64(ids.count), 0])
     }
 
     /// Events another writer stores during an import (or without the importer) are seen.
