@@ -292,7 +292,8 @@ public struct ClickFarmDetector: Detector {
     /// for those few, and one or two jobs can be enough.
     ///
     /// It also tells farms from audiences. A farm makes the crowd of its jobs: its members
-    /// (core and recruits) are most of the accounts acting on that target in that window. Fans
+    /// (core, and recruits that are members without that job) are most of the accounts acting
+    /// on that target in that window. Fans
     /// of a creator are a few of the hundreds arriving when a live show starts: their lockstep
     /// is the show's, and the show's crowd is there without them. A group whose members are
     /// fewer than half the crowd in most of its jobs (median over jobs), or that keeps fewer
@@ -335,11 +336,11 @@ public struct ClickFarmDetector: Detector {
         }
         // One test of membership: the jobs an account joined (only those in `only`, when
         // given) against a Poisson mean of `chance` jobs for an account as active as it.
-        func test(_ a: Int32, _ g: Int, _ evs: [Int], chance: Double, only: Set<UInt64>?) -> Finding? {
+        func test(_ a: Int32, _ g: Int, _ evs: [Int], chance: Double, only: Set<UInt64>?, without: UInt64? = nil) -> Finding? {
             var keys = Set<UInt64>(), targets = Set<Int64>()
             var used: [Int] = []
             for e in evs {
-                guard let x = key(e), only?.contains(x) ?? true else { continue }
+                guard let x = key(e), x != without, only?.contains(x) ?? true else { continue }
                 keys.insert(x); used.append(e)
                 if let x = Self.actionTarget(t, e, nItems: nItems) { targets.insert(x) }
             }
@@ -379,7 +380,11 @@ public struct ClickFarmDetector: Detector {
             var ownTargets = Set<UInt64>()
             for k in f.jobKeys.sorted() {
                 let others = crowd[k] ?? []
-                let mine = (f.present[k] ?? 0) + others.filter { recruited[g].contains($0) }.count
+                // A recruit counts in this job's share only when it is a member without this
+                // job: recruited from this very crowd, it would otherwise vouch for itself.
+                let mine = (f.present[k] ?? 0) + others.filter { a in
+                    recruited[g].contains(a) && test(a, g, hits[UInt64(UInt32(a)) << 32 | UInt64(g)] ?? [], chance: chance[g], only: nil, without: k) != nil
+                }.count
                 let share = Double(mine) / Double(max(1, (f.present[k] ?? 0) + others.count))
                 shares.append(share)
                 if share >= 0.5 { own += 1; ownTargets.insert(k / UInt64(bins)); ownKeys[g].insert(k) }
