@@ -4,7 +4,8 @@ import Foundation
 /// `linked_incentive_takers` — how many *other* accounts that share a device, payment
 /// instrument or delivery address with this one (an identifier of at most
 /// `SharingIndependence.linkCap` accounts) redeemed a coupon or other incentive during the
-/// window.
+/// window, plus the account itself when it did too and any of them did: the size of the
+/// incentive-taking company it belongs to (0 when it has none).
 ///
 /// One account taking a welcome coupon is what every new customer does; a household rarely
 /// has two members who do (a few per cent of buyers redeem anything, and a home holds a few
@@ -57,6 +58,8 @@ enum IncentiveCompany {
                     count += 1
                 }
             }
+            // The incentive-taking company it is part of, itself included when it took one too.
+            if count > 0 && took[a] { count += 1 }
             out[a] = Float(log1p(Double(count)))
         }
         return out

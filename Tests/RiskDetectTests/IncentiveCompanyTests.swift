@@ -86,9 +86,10 @@ final class IncentiveCompanyTests: XCTestCase {
             let (_, t) = try w.s.build()
             let f = IncentiveCompany.compute(t)
             func takers(_ id: String) -> Double { expm1(Double(f[Int(t.accounts.lookup(id)!)])) }
-            // Each ring member: its six mates on the prepaid card, each a coupon taker.
-            for a in w.ring { XCTAssertEqual(takers(a), 6, accuracy: 1e-3, a) }
-            // A household: at most its one newcomer, counted once however many things they share.
+            // Each ring member: its six mates on the prepaid card, each a coupon taker, and itself.
+            for a in w.ring { XCTAssertEqual(takers(a), 7, accuracy: 1e-3, a) }
+            // A household: at most its one newcomer, counted once however many things they share;
+            // the newcomer itself has no other taker in its company, so none at all.
             for a in w.households { XCTAssertLessThanOrEqual(takers(a), 1 + 1e-3, a) }
             // A locker of 60 strangers, 20 with a public coupon: an identifier that busy links nothing.
             for a in w.locker { XCTAssertEqual(takers(a), 0, accuracy: 1e-3, a) }
