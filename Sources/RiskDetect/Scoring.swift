@@ -155,16 +155,18 @@ public struct Anomaly {
         let full = AccountFeatures.names.count
         let base = features ?? AccountFeatures.compute(t, strengths: [])
         // The behaviour columns, then the anomaly layer's own (ContextFeatures.swift).
-        var names = AccountFeatures.behaviourNames + ContextFeatures.names + ReviewFeatures.names
+        var names = AccountFeatures.behaviourNames + ContextFeatures.names + ReviewFeatures.names + IncentiveCompany.names
         let nb = AccountFeatures.behaviourNames.count, nc = ContextFeatures.names.count, nr = ReviewFeatures.names.count
         let d = names.count
         let context = ContextFeatures.compute(t)
         let review = ReviewFeatures.compute(t)   // ReviewFeatures.swift; −1 = missing
+        let incentive = IncentiveCompany.compute(t)   // IncentiveCompany.swift
         var x = [Float](repeating: 0, count: n * d)
         for a in 0..<n {
             for j in 0..<nb { x[a * d + j] = base[a * full + j] }
             for j in 0..<nc { x[a * d + nb + j] = context[a * nc + j] }
             for j in 0..<nr { x[a * d + nb + nc + j] = review[a * nr + j] }
+            x[a * d + nb + nc + nr] = incentive[a]
         }
         // Sharer counts judged by how dependent the sharers are (SharingIndependence.swift): a
         // parcel locker's hundreds of strangers count as one household, a ring keeps its count.
@@ -345,6 +347,8 @@ public struct Anomaly {
             return bare ? value + " stars" : "ratings \(value) stars from the item's other reviewers on average"
         case "review_burst": value = String(Int(expm1(Double(v)).rounded()))
             return bare ? value : "\(value) reviews on an item's burst day (far above its own daily rate)"
+        case "linked_incentive_takers": value = String(Int(expm1(Double(v)).rounded()))
+            return bare ? value : "\(value) account(s) sharing its device/card/address also took coupons"
         case "equipment_meetings": value = String(Int(expm1(Double(v)).rounded()))
             return bare ? value : "met accounts sharing its device on \(value) targets the same day"
         default: value = String(Int(expm1(Double(v)).rounded()))
