@@ -41,11 +41,26 @@ public struct Interner {
         return Int(truncatingIfNeeded: h)
     }
 
+    /// Compared in place, eight bytes at a time (keys are short: a call to `memcmp` per lookup
+    /// cost more than the comparison).
     @inline(__always) private func equals(_ id: Int32, _ p: UnsafeRawBufferPointer) -> Bool {
-        let s = Int(starts[Int(id)]), e = Int(starts[Int(id) + 1])
-        guard e - s == p.count else { return false }
-        return arena.withUnsafeBufferPointer { a in
-            p.count == 0 || memcmp(a.baseAddress! + s, p.baseAddress!, p.count) == 0
+        starts.withUnsafeBufferPointer { st in
+            let s = Int(st[Int(id)]), n = p.count
+            guard Int(st[Int(id) + 1]) - s == n else { return false }
+            guard n > 0 else { return true }
+            return arena.withUnsafeBytes { a in
+                let q = a.baseAddress! + s, r = p.baseAddress!
+                var i = 0
+                while i + 8 <= n {
+                    if q.loadUnaligned(fromByteOffset: i, as: UInt64.self) != r.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+                    i += 8
+                }
+                while i < n {
+                    if q.load(fromByteOffset: i, as: UInt8.self) != r.load(fromByteOffset: i, as: UInt8.self) { return false }
+                    i += 1
+                }
+                return true
+            }
         }
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 import RiskStore
 
-// Detection on a team store: the events stream in through `COPY (SELECT …) TO STDOUT` (text
+// Detection on a team store: the events stream in through `COPY (SELECT …) TO STDOUT` (binary
 // format, a row per message), straight into the columnar table — never a whole-table fetch
 // into rows. The same columns and interning as the SQLite loader, so the detectors see the
 // same table from either store.
@@ -22,7 +22,6 @@ extension EventTable {
         return try pg.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") {
             cancel?.whenCancelled { pg.cancel() }
             let nEvents = Int(try pg.int("SELECT count(*) FROM events"))
-            let line = CopyLine()
 
             // Accounts first (account indexes follow the accounts table, in key order). E-mail
             // isn't readable on a team store: detection gets each account's stem, which is all
@@ -31,8 +30,8 @@ extension EventTable {
             try pg.forEach("SELECT account_id, stem FROM riskdesk_email_stems()") { r in
                 if let a = r.text(0), let s = r.text(1) { stems[a] = s }
             }
-            try pg.copyOut("COPY (SELECT account_id, created_at, country, NULL, kind, first_seen FROM accounts) TO STDOUT") { buf in
-                line.split(buf)
+            try pg.copyOut("COPY (SELECT account_id, created_at, country, NULL, kind, first_seen FROM accounts) TO STDOUT (FORMAT binary)") { [line = CopyRow()] buf in
+                guard try line.split(buf) else { return true }
                 guard let idb = line.field(0) else { return true }
                 let id = t.accounts.intern(idb)
                 if Int(id) < t.createdAt.count { return true }
@@ -43,8 +42,8 @@ extension EventTable {
                 t.firstSeen.append(line.int(5) ?? Int64.min)
                 return true
             }
-            try pg.copyOut("COPY (SELECT item_id, seller_id, price, limited, drop_at FROM items) TO STDOUT") { buf in
-                line.split(buf)
+            try pg.copyOut("COPY (SELECT item_id, seller_id, price, limited, drop_at FROM items) TO STDOUT (FORMAT binary)") { [line = CopyRow()] buf in
+                guard try line.split(buf) else { return true }
                 guard let idb = line.field(0) else { return true }
                 let id = t.items.intern(idb)
                 if Int(id) < t.itemSeller.count { return true }
@@ -69,9 +68,9 @@ extension EventTable {
                 COPY (SELECT id, ts, account_id, type, device_id, ip, country, item_id, seller_id, quantity, amount,
                              coupon_id, payment_id, address_id, target_id, rating, status,
                              CASE WHEN type IN ('review','message') THEN text END
-                      FROM events) TO STDOUT
-                """) { buf in
-                line.split(buf)
+                      FROM events) TO STDOUT (FORMAT binary)
+                """) { [line = CopyRow()] buf in
+                guard try line.split(buf) else { return true }
                 t.rowid.append(line.int(0) ?? 0)
                 t.ts.append(line.int(1) ?? 0)
                 t.account.append(line.field(2).map { t.accounts.intern($0) } ?? -1)
@@ -88,14 +87,7 @@ extension EventTable {
                 t.address.append(line.field(13).map { t.addresses.intern($0) } ?? -1)
                 t.target.append(line.field(14).map { t.accounts.intern($0) } ?? -1)
                 t.rating.append(line.int(15).map { Int8(clamping: $0) } ?? 0)
-                if let b = line.field(16) {
-                    t.failed.append(b.count == 4 && b.elementsEqual("fail".utf8))
-                    t.status.append(t.statuses.intern(b))
-                } else { t.failed.append(false); t.status.append(-1) }
-                if let s = line.string(17) {
-                    t.textRef.append(Int32(t.texts.count))
-                    t.texts.append(s)
-                } else { t.textRef.append(-1) }
+                t.appendStatusAndText(status: line.field(16), text: line.field(17))
                 n += 1
                 if n & 0xFFFF == 0 {
                     do { try cancel?.check() } catch { failure = error; return false }
@@ -113,86 +105,79 @@ extension EventTable {
     }
 }
 
-/// One row of `COPY … TO STDOUT` in text format: tab-separated fields, `\N` for NULL,
-/// backslash escapes. Fields without a backslash are read in place; escaped ones are decoded
-/// into a scratch buffer. Valid until the next `split`.
-final class CopyLine {
+/// One row of `COPY … TO STDOUT (FORMAT binary)`: a 16-bit field count, then each field as a
+/// 32-bit length (−1 for NULL) and its bytes, all big-endian; the stream's 19-byte header (and
+/// any header extension) comes before the first row and a count of −1 ends it. Fields are read
+/// in place — no separators to scan, no escapes, numbers as they are stored — valid until the
+/// next `split`. Integers are read at any width (2, 4 or 8 bytes), floats at 4 or 8.
+final class CopyRow {
     private var base: UnsafeRawPointer?
-    private var ranges: [(start: Int, end: Int, escaped: Bool)] = []
-    /// Decoded fields, each at its raw offset (decoding never lengthens a field).
-    private var scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: 1 << 16)
-    private var scratchCapacity = 1 << 16
+    private var offsets: [Int] = []
+    private var lengths: [Int] = []
+    private var headerRead = false
+    private static let signature: [UInt8] = [80, 71, 67, 79, 80, 89, 10, 255, 13, 10, 0]   // PGCOPY\n\377\r\n\0
 
-    func split(_ buf: UnsafeRawBufferPointer) {
-        ranges.removeAll(keepingCapacity: true)
-        base = buf.baseAddress
-        var n = buf.count
-        if n > 0 && buf[n - 1] == 10 { n -= 1 }
-        var start = 0, escaped = false, i = 0
-        while i < n {
-            let c = buf[i]
-            if c == 9 { ranges.append((start, i, escaped)); start = i + 1; escaped = false }
-            else if c == 92 { escaped = true; i += 1 }
-            i += 1
+    /// Splits one CopyData message into its fields; false for the trailer (or an empty message).
+    /// A malformed row throws, naming what is wrong.
+    @discardableResult
+    func split(_ buf: UnsafeRawBufferPointer) throws -> Bool {
+        offsets.removeAll(keepingCapacity: true)
+        lengths.removeAll(keepingCapacity: true)
+        guard let b = buf.baseAddress else { return false }
+        base = b
+        var i = 0
+        let n = buf.count
+        if !headerRead {
+            guard n >= 19, Self.signature.withUnsafeBytes({ memcmp($0.baseAddress!, b, 11) == 0 }) else {
+                throw StoreError("COPY out: the binary stream does not start with the PGCOPY signature")
+            }
+            let ext = Int(Int32(bigEndian: b.loadUnaligned(fromByteOffset: 15, as: Int32.self)))
+            i = 19 + max(0, ext)
+            headerRead = true
+            if i >= n { return false }
         }
-        ranges.append((start, n, escaped))
-        if n > scratchCapacity {
-            scratch.deallocate()
-            scratchCapacity = n * 2
-            scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: scratchCapacity)
+        guard i + 2 <= n else { throw StoreError("COPY out: a binary row is cut short") }
+        let count = Int(Int16(bigEndian: b.loadUnaligned(fromByteOffset: i, as: Int16.self)))
+        i += 2
+        if count < 0 { return false }
+        for _ in 0..<count {
+            guard i + 4 <= n else { throw StoreError("COPY out: a binary row is cut short") }
+            let len = Int(Int32(bigEndian: b.loadUnaligned(fromByteOffset: i, as: Int32.self)))
+            i += 4
+            offsets.append(i)
+            lengths.append(len)
+            if len > 0 {
+                guard i + len <= n else { throw StoreError("COPY out: a binary field runs past its row") }
+                i += len
+            }
         }
+        return true
     }
 
-    /// The field's bytes (decoded), nil for NULL or a missing field.
-    func field(_ i: Int) -> UnsafeRawBufferPointer? {
-        guard i < ranges.count, let base else { return nil }
-        let r = ranges[i]
-        let p = base + r.start
-        let len = r.end - r.start
-        if len == 2 && p.load(as: UInt8.self) == 92 && p.load(fromByteOffset: 1, as: UInt8.self) == 78 { return nil }   // \N
-        if !r.escaped { return UnsafeRawBufferPointer(start: p, count: len) }
-        let out = scratch + r.start
-        var m = 0
-        func put(_ b: UInt8) { out[m] = b; m += 1 }
-        var j = 0
-        while j < len {
-            let c = p.load(fromByteOffset: j, as: UInt8.self)
-            if c == 92 && j + 1 < len {
-                let d = p.load(fromByteOffset: j + 1, as: UInt8.self)
-                switch d {
-                case 110: put(10)
-                case 116: put(9)
-                case 114: put(13)
-                case 98: put(8)
-                case 102: put(12)
-                case 118: put(11)
-                case 48...55:                                   // \ooo octal
-                    var v = 0, k = j + 1
-                    while k < len && k < j + 4, case let o = p.load(fromByteOffset: k, as: UInt8.self), o >= 48 && o <= 55 { v = v * 8 + Int(o - 48); k += 1 }
-                    put(UInt8(truncatingIfNeeded: v)); j = k; continue
-                default: put(d)
-                }
-                j += 2
-            } else { put(c); j += 1 }
-        }
-        return UnsafeRawBufferPointer(start: out, count: m)
+    /// The field's bytes, nil for NULL or a missing field.
+    @inline(__always) func field(_ i: Int) -> UnsafeRawBufferPointer? {
+        guard i < lengths.count, lengths[i] >= 0, let base else { return nil }
+        return UnsafeRawBufferPointer(start: base + offsets[i], count: lengths[i])
     }
-
-    deinit { scratch.deallocate() }
 
     func string(_ i: Int) -> String? { field(i).map { String(decoding: $0, as: UTF8.self) } }
 
-    func int(_ i: Int) -> Int64? {
-        guard let b = field(i), !b.isEmpty else { return nil }
-        var v: Int64 = 0, neg = false, k = 0
-        if b[0] == 45 { neg = true; k = 1 }
-        while k < b.count {
-            let d = b[k]
-            guard d >= 48 && d <= 57 else { return Int64(Double(String(decoding: b, as: UTF8.self)) ?? 0) }
-            v = v &* 10 &+ Int64(d - 48); k += 1
+    @inline(__always) func int(_ i: Int) -> Int64? {
+        guard let f = field(i), let p = f.baseAddress else { return nil }
+        switch f.count {
+        case 8: return Int64(bigEndian: p.loadUnaligned(as: Int64.self))
+        case 4: return Int64(Int32(bigEndian: p.loadUnaligned(as: Int32.self)))
+        case 2: return Int64(Int16(bigEndian: p.loadUnaligned(as: Int16.self)))
+        default: return nil
         }
-        return neg ? -v : v
     }
 
-    func double(_ i: Int) -> Double? { field(i).flatMap { Double(String(decoding: $0, as: UTF8.self)) } }
+    @inline(__always) func double(_ i: Int) -> Double? {
+        guard let f = field(i), let p = f.baseAddress else { return nil }
+        switch f.count {
+        case 8: return Double(bitPattern: UInt64(bigEndian: p.loadUnaligned(as: UInt64.self)))
+        case 4: return Double(Float(bitPattern: UInt32(bigEndian: p.loadUnaligned(as: UInt32.self))))
+        default: return nil
+        }
+    }
 }
