@@ -71,4 +71,63 @@ final class SaleCrowdTests: XCTestCase {
             XCTAssertGreaterThanOrEqual(Double(found.count), 0.9 * Double(members.count), "farm members found \(found.count) of \(members.count): \(found)")
         }
     }
+
+    /// The crowd of the friends' listings in their four minutes is mostly shoppers who each
+    /// browsed two of those six listings then: enough, for accounts that do nothing else, to be
+    /// taken for the friends' partial members, and no longer so with either left out.
+    /// Counted as members in every job, those shoppers would make the friends most of each
+    /// crowd (a farm); counted only in jobs they would be members without, the friends are
+    /// about a third of it (an audience), and neither friends nor shoppers are reported.
+    func testShoppersRecruitedFromTheCrowdDoNotMakeFriendsAFarm() throws {
+        try forEachSeed { seed in
+            var rng = SeededRandom(seed &+ 4111)
+            let s = Scenario(seed: seed)
+            let sellers = (0..<8).map { s.account("seller\($0)", kind: "seller") }
+            let pool = (0..<300).map { s.item("p\($0)", seller: sellers[$0 % 8]) }
+            let mega = s.account("mega", kind: "seller")
+            let hot = (0..<6).map { s.item("m\($0)", seller: mega) }
+            func life(_ a: String, device: String, days: Double) {
+                for d in 0..<28 where rng.chance(days) {
+                    var at = Scenario.t0 + Int64(d) * day + Int64(rng.int(8...22)) * hour + Int64(rng.int(0...3_599)) * 1000
+                    for _ in 0..<rng.int(2...6) {
+                        s.event(a, "view", at: at, ["item_id": pool[rng.int(0...299)], "device_id": device])
+                        at += Int64(1000 * (5 + rng.exponential(90)))
+                    }
+                }
+            }
+            for k in 0..<600 { life(s.account("shopper\(k)"), device: "sd\(k)", days: 0.1 + 0.4 * rng.unit()) }
+            // The store's first event at t0: windows of every length start at the sale's hour,
+            // so the friends' four minutes fall in one window of each.
+            s.event("shopper0", "view", at: Scenario.t0, ["item_id": pool[0], "device_id": "sd0"])
+            let sale = Scenario.t0 + 12 * day + 20 * hour
+            // Six friends browse all six listings within four minutes of the sale's start.
+            let friends = (0..<6).map { s.account("friend\($0)") }
+            for (f, a) in friends.enumerated() {
+                life(a, device: "fr\(f)", days: 0.1)
+                for j in 0..<6 {
+                    s.event(a, "view", at: sale + Int64(rng.int(0...240)) * 1000, ["item_id": hot[j], "seller_id": mega, "device_id": "fr\(f)"])
+                }
+            }
+            // Forty shoppers new to the store, come for the sale, each browse two of the six in
+            // those four minutes.
+            let fans = (0..<40).map { s.account("fan\($0)") }
+            for (k, a) in fans.enumerated() {
+                var seen = Set<Int>()
+                while seen.count < 2 { seen.insert(rng.int(0...5)) }
+                for j in seen.sorted() {
+                    s.event(a, "view", at: sale + Int64(rng.int(0...240)) * 1000, ["item_id": hot[j], "seller_id": mega, "device_id": "fd\(k)"])
+                }
+            }
+            let (_, t) = try s.build()
+            let flagged = try ClickFarmDetector().run(t, cancel: CancelToken()).accounts(t)
+            XCTAssertTrue(flagged.isEmpty, "friends or shoppers flagged: \(flagged.sorted())")
+            // The friends are a lockstep group and shoppers are recruited to it: it is the
+            // audience test that sets them aside.
+            var noAudienceTest = ClickFarmDetector()
+            noAudienceTest.audienceTest = false
+            let grouped = try noAudienceTest.run(t, cancel: CancelToken()).accounts(t)
+            XCTAssertFalse(Set(friends).isDisjoint(with: grouped), "friends not found as a group: \(grouped.sorted())")
+            XCTAssertGreaterThanOrEqual(Set(fans).intersection(grouped).count, 10, "shoppers recruited: \(grouped.sorted())")
+        }
+    }
 }
