@@ -18,6 +18,8 @@ public struct BrushingDetector: Detector {
     public var peelCrowdAfter = 4
     /// Also judge buyers by their orders and reviews alone (crews sharing no identifier).
     public var crews = true
+    /// In the crew rule, also judge each item on its own buyers (a crew on one listing of a big seller).
+    public var crewItems = true
     /// Where each judged block's numbers go, for tuning (nil: nowhere; `riskdesk` sets it
     /// from RISKDESK_DEBUG).
     public var debugLog: (@Sendable (String) -> Void)?
@@ -120,7 +122,7 @@ public struct BrushingDetector: Detector {
             }
         }
         // Crews that share no identifier: judged by their orders and reviews (BrushingCrews.swift).
-        if crews { findings += try BrushingCrews(debugLog: debugLog).run(t, skip: Set(findings.map(\.account)), cancel: cancel) }
+        if crews { findings += try BrushingCrews(byItem: crewItems, debugLog: debugLog).run(t, skip: Set(findings.map(\.account)), cancel: cancel) }
         return findings
     }
 

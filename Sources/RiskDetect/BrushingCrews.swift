@@ -22,6 +22,10 @@ struct BrushingCrews {
     var name = "brushing"
     /// Smallest crew on one seller that is judged (a pair of buyers is chance).
     var minBuyers = 3
+    /// Fewest items in a popularity band (boostedItems): fewer are merged into the next lower band.
+    var minBandItems = 10
+    /// Also judge items on their own buyers (a crew on one listing of a big seller).
+    var byItem = true
     var debugLog: (@Sendable (String) -> Void)?
 
     struct Pair {
@@ -46,6 +50,8 @@ struct BrushingCrews {
             return SellerPeers.key(Int32(a), s)
         }
         var pairs: [UInt64: Pair] = [:]
+        var itemPairs: [UInt64: Pair] = [:]               // (buyer, item): the same, per item
+        var itemSeller: [Int32: Int32] = [:]
         var delays: [Double] = []
         var life = [Int32](repeating: 0, count: nAcc)     // every event of the account
         var viewed = Set<Int32>()
@@ -66,26 +72,34 @@ struct BrushingCrews {
                     if it >= 0 { viewed.insert(it) }
                 case .order:
                     guard let k = pairKey(a, e, it) else { continue }
-                    var p = pairs[k] ?? Pair()
-                    p.orders += 1
-                    if !viewed.contains(it) { p.unbrowsed += 1 }
-                    p.events.append(t.rowid[e])
-                    pairs[k] = p
+                    let unbrowsed = !viewed.contains(it), row = t.rowid[e]
+                    // The same counts towards the seller and towards the item.
+                    let add: (inout Pair) -> Void = { p in
+                        p.orders += 1
+                        if unbrowsed { p.unbrowsed += 1 }
+                        p.events.append(row)
+                    }
+                    add(&pairs[k, default: Pair()])
+                    add(&itemPairs[SellerPeers.key(Int32(a), it), default: Pair()])
+                    itemSeller[it] = Int32(truncatingIfNeeded: k & 0xFFFF_FFFF)
                     lastOrder[it] = t.ts[e]
                 case .review:
                     guard let k = pairKey(a, e, it) else { continue }
-                    var p = pairs[k] ?? Pair()
-                    p.reviews += 1
-                    if t.rating[e] == 5 { p.five += 1 }
-                    p.events.append(t.rowid[e])
+                    var delay: Int64?
                     if let o = lastOrder[it], !reviewedItems.contains(it) {
                         reviewedItems.insert(it)
-                        p.reviewedOrders += 1
-                        let d = t.ts[e] - o
-                        p.minDelay = min(p.minDelay, d)
-                        delays.append(Double(d))
+                        delay = t.ts[e] - o
+                        delays.append(Double(t.ts[e] - o))
                     }
-                    pairs[k] = p
+                    let five = t.rating[e] == 5, row = t.rowid[e]
+                    let add: (inout Pair) -> Void = { p in
+                        p.reviews += 1
+                        if five { p.five += 1 }
+                        p.events.append(row)
+                        if let d = delay { p.reviewedOrders += 1; p.minDelay = min(p.minDelay, d) }
+                    }
+                    add(&pairs[k, default: Pair()])
+                    add(&itemPairs[SellerPeers.key(Int32(a), it), default: Pair()])
                 default:
                     break
                 }
@@ -99,6 +113,15 @@ struct BrushingCrews {
             guard p.orders > 0, p.reviewedOrders > 0, p.reviews > 0, p.five == p.reviews else { return false }
             return p.unbrowsed > 0 || Double(p.minDelay) <= fast
         }
+        // Towards one item: every review five-star, at least one order reviewed, and either an
+        // order bought without viewing the item or the item ordered and reviewed again (two or
+        // more orders and reviews). Not the fast review: "fast" is the store's fastest tenth, and
+        // an item's buyers share its review habits (a prompt, a digital good), so among a small
+        // item's few buyers three fast five-star reviews are an item's habit, not a crew.
+        func itemSign(_ p: Pair) -> Bool {
+            guard p.orders > 0, p.reviewedOrders > 0, p.reviews > 0, p.five == p.reviews else { return false }
+            return p.unbrowsed > 0 || (p.orders >= 2 && p.reviews >= 2)
+        }
         var buyersOf: [Int32: Int32] = [:]
         var boostersOf: [Int32: [Int32]] = [:]
         var boosted = 0, total = 0
@@ -108,10 +131,9 @@ struct BrushingCrews {
             total += 1
             if boostLike(p) { boosted += 1; boostersOf[s, default: []].append(Int32(truncatingIfNeeded: k >> 32)) }
         }
-        guard total > 0, boosted > 0 else { return [] }
         // Base rate: the store's share of boost-like buyer–seller pairs, with one pseudo-pair so
         // a store where nobody looks like that still has a finite bar.
-        let q = max(Double(boosted) / Double(total), 1 / Double(total))
+        let q = max(Double(boosted) / Double(max(1, total)), 1 / Double(max(1, total)))
         let tests = max(1, boostersOf.count)
         var sellerSurprise: [Int32: Double] = [:]
         for (s, bs) in boostersOf.sorted(by: { $0.key < $1.key }) where bs.count >= minBuyers {
@@ -123,9 +145,11 @@ struct BrushingCrews {
             debugLog?("crews: seller \(t.accountID(s)) boost-like \(k)/\(n) (store \(String(format: "%.4f", q))), surprise \(String(format: "%.1f", surprise)), lift \(String(format: "%.1f", rate / q)): \(ok ? "boosted" : "not")")
             if ok { sellerSurprise[s] = surprise }
         }
-        guard !sellerSurprise.isEmpty else { return [] }
-        // Crews: buyers and boosted sellers joined by boost-like pairs.
-        var ds = DisjointSet(nAcc)
+        let items = byItem ? boostedItems(t, itemPairs, sign: itemSign) : [:]
+        guard !sellerSurprise.isEmpty || !items.isEmpty else { return [] }
+        // Crews: buyers, boosted sellers and boosted items (nodes after the accounts) joined by
+        // boost-like pairs.
+        var ds = DisjointSet(nAcc + Int((items.keys.max() ?? -1) + 1))
         var boostsOf: [Int32: [Int32]] = [:]          // buyer → boosted sellers it boosts
         for s in sellerSurprise.keys.sorted() {
             for b in boostersOf[s] ?? [] where !skip.contains(b) && sellerSurprise[b] == nil {
@@ -133,37 +157,53 @@ struct BrushingCrews {
                 boostsOf[b, default: []].append(s)
             }
         }
+        var itemBoostsOf: [Int32: [Int32]] = [:]      // buyer → boosted items it boosts
+        for it in items.keys.sorted() {
+            let node = Int32(nAcc) + it
+            if let s = itemSeller[it], sellerSurprise[s] != nil { ds.union(node, s) }
+            for b in items[it]!.boosters where !skip.contains(b) && sellerSurprise[b] == nil {
+                ds.union(node, b)
+                itemBoostsOf[b, default: []].append(it)
+            }
+        }
         // Members' lives: the median account's event count, for "little else on the platform".
         let medianLife = Stat.median(life.map(Double.init))
         var groupName: [Int32: String] = [:]
         var findings: [Finding] = []
         var crewOf: [Int32: [String]] = [:]
-        for b in boostsOf.keys.sorted() {
-            let sellers = boostsOf[b]!.sorted()
+        for b in Set(boostsOf.keys).union(itemBoostsOf.keys).sorted() {
+            let viaSellers = (boostsOf[b] ?? []).sorted()
+            let viaItems = (itemBoostsOf[b] ?? []).sorted()
+            let sellers = Set(viaSellers + viaItems.compactMap { itemSeller[$0] }).sorted()
             let root = ds.find(b)
             let g = groupName[root] ?? { let n = "brushcrew-\(groupName.count + 1)"; groupName[root] = n; return n }()
             var orders = 0, unbrowsed = 0, reviews = 0, own = 0
-            var events: [Int64] = []
-            for s in sellers {
-                let p = pairs[SellerPeers.key(b, s)]!
+            var events = Set<Int64>()
+            // A boosted item's counts are already in its seller's when the seller is boosted too.
+            let counted = viaSellers.map { pairs[SellerPeers.key(b, $0)]! }
+                + viaItems.filter { !viaSellers.contains(itemSeller[$0] ?? -1) }.map { itemPairs[SellerPeers.key(b, $0)]! }
+            for p in counted {
                 orders += Int(p.orders); unbrowsed += Int(p.unbrowsed); reviews += Int(p.reviews)
                 own += Int(p.orders) + Int(p.reviews)
-                events += p.events
+                events.formUnion(p.events)
             }
-            let surprise = sellers.map { sellerSurprise[$0]! }.max()!
+            let surprise = (viaSellers.map { sellerSurprise[$0]! } + viaItems.map { items[$0]!.surprise }).max()!
             // Most of its life is the boosting (orders, payments and reviews are about 3 events an order).
             let share = min(1, Double(own) * 1.5 / Double(max(1, life[Int(b)])))
             let thin = Double(life[Int(b)]) <= medianLife ? 1.0 : share
             let strength = 0.45 + 0.2 * Stat.ramp(Double(sellers.count), 1, 3) + 0.15 * Stat.ramp(surprise, 2, 10)
                 + 0.1 * thin
-            var why = "boost-like buyer of \(sellers.count) seller(s) whose share of such buyers is far above the store's: \(orders) order(s)"
+            var of: [String] = []
+            if !viaSellers.isEmpty { of.append("\(viaSellers.count) seller(s) whose share of such buyers is far above the store's") }
+            if !viaItems.isEmpty { of.append("\(viaItems.count) item(s) whose share of such buyers is far above that of items as popular (\(viaItems.prefix(3).map { t.items.string($0) }.joined(separator: ", ")))") }
+            var why = "boost-like buyer of " + of.joined(separator: " and of ") + ": \(orders) order(s)"
             if unbrowsed > 0 { why += ", \(unbrowsed) bought without viewing the item" }
             why += ", \(reviews) five-star review(s)"
             if sellers.count > 1 { why += "; sellers " + sellers.prefix(5).map { t.accountID($0) }.joined(separator: ", ") }
-            else { why += " on seller \(t.accountID(sellers[0]))" }
+            else if let s = sellers.first { why += " on seller \(t.accountID(s))" }
             findings.append(Finding(account: b, detector: name, riskType: .brushing, strength: strength, reason: why,
                                     events: events.sorted(), linked: sellers.map { t.accountID($0) }, group: g))
-            for s in sellers { crewOf[s, default: []].append(t.accountID(b)) }
+            for s in viaSellers { crewOf[s, default: []].append(t.accountID(b)) }
         }
         for s in sellerSurprise.keys.sorted() where !skip.contains(s) {
             guard let crew = crewOf[s], crew.count >= minBuyers else { continue }
@@ -175,5 +215,76 @@ struct BrushingCrews {
                                     linked: crew.sorted(), group: g))
         }
         return findings
+    }
+
+    /// Items judged on their own buyers: a crew on one listing of a big seller is a sliver of
+    /// the seller's buyers, but most of the item's. An item's share of buyers showing `sign` is
+    /// tested against items about as popular (a band of buyer counts on a log₂ scale; bands of
+    /// fewer than `minBandItems` items merged into the next lower one) — a bestseller's buyers
+    /// re-order it more than a niche item's do — with the items a first pass against the store
+    /// picked left out of that rate (trimmed, as elsewhere), shrunk towards the store's share
+    /// (20 pseudo-pairs) and never below it: binomial surprise ≥ 2 after correcting for the
+    /// items tested, lift ≥ 3, excess ≥ 0.3, at least `minBuyers` such buyers.
+    func boostedItems(_ t: EventTable, _ itemPairs: [UInt64: Pair], sign: (Pair) -> Bool) -> [Int32: (surprise: Double, boosters: [Int32])] {
+        var count: [Int32: (n: Int, k: Int)] = [:]
+        var boostersOf: [Int32: [Int32]] = [:]
+        var signs = 0, total = 0
+        for (key, p) in itemPairs where p.orders > 0 {
+            let it = Int32(truncatingIfNeeded: key & 0xFFFF_FFFF)
+            total += 1
+            count[it, default: (0, 0)].n += 1
+            if sign(p) {
+                signs += 1
+                count[it, default: (0, 0)].k += 1
+                boostersOf[it, default: []].append(Int32(truncatingIfNeeded: key >> 32))
+            }
+        }
+        guard total > 0, signs > 0 else { return [:] }
+        let q = max(Double(signs) / Double(total), 1 / Double(total))
+        let items = count.keys.sorted()
+        let tested = items.filter { count[$0]!.k >= minBuyers }
+        let tests = log10(Double(max(1, tested.count)))
+        // Far above chance, and the crew makes the item's buyers: the share of such buyers beyond
+        // the base rate is at least 0.3 of what was left to exceed (the block test's bar). An
+        // item's own habits vary beyond chance — a consumable's loyal customers re-order it and
+        // review it five stars each time, a tenth of its buyers — and a pooled rate cannot see
+        // that; a crew is most of the listing it boosts.
+        func surprise(_ it: Int32, base: Double) -> Double? {
+            let (n, k) = count[it]!
+            let rate = Double(k) / Double(n)
+            let s = Significance.surprise(Significance.logBinomialTail(k, n, base)) - tests
+            return s >= 2 && rate / base >= 3 && Significance.excess(rate, over: base) >= 0.3 ? s : nil
+        }
+        let first = Set(tested.filter { surprise($0, base: q) != nil })
+        // Popularity bands, small ones merged downwards.
+        func raw(_ n: Int) -> Int { min(62, Int(log2(Double(max(1, n))))) }
+        var itemsIn = [Int](repeating: 0, count: 63)
+        for it in items { itemsIn[raw(count[it]!.n)] += 1 }
+        var bandOf = [Int](repeating: 0, count: 63)
+        var pending: [Int] = [], acc = 0
+        for b in stride(from: 62, through: 0, by: -1) {
+            pending.append(b); acc += itemsIn[b]
+            if acc >= minBandItems || b == 0 { for x in pending { bandOf[x] = b }; pending.removeAll(); acc = 0 }
+        }
+        var bandN = [Int](repeating: 0, count: 63), bandK = [Int](repeating: 0, count: 63)
+        for it in items where !first.contains(it) {
+            let b = bandOf[raw(count[it]!.n)]
+            bandN[b] += count[it]!.n; bandK[b] += count[it]!.k
+        }
+        func base(_ it: Int32) -> Double {
+            let (n, k) = count[it]!
+            let b = bandOf[raw(n)]
+            let own = first.contains(it) ? (0, 0) : (n, k)
+            return max(q, Significance.shrunkRate(hits: bandK[b] - own.1, of: bandN[b] - own.0, prior: q))
+        }
+        var out: [Int32: (surprise: Double, boosters: [Int32])] = [:]
+        for it in tested {
+            let (n, k) = count[it]!
+            let r = base(it)
+            let s = surprise(it, base: r)
+            debugLog?("crews: item \(t.items.string(it)) boost-like \(k)/\(n) (store \(String(format: "%.4f", q)), items as popular \(String(format: "%.4f", r))): \(s.map { "boosted, surprise " + String(format: "%.1f", $0) } ?? "not")")
+            if let s { out[it] = (s, boostersOf[it]!.sorted()) }
+        }
+        return out
     }
 }
