@@ -20,6 +20,8 @@ public struct BrushingDetector: Detector {
     public var crews = true
     /// In the crew rule, also judge each item on its own buyers (a crew on one listing of a big seller).
     public var crewItems = true
+    /// In the block test, also judge a block's biggest ring-like sharing group on its own members.
+    public var groupOnItsOwn = true
     /// Where each judged block's numbers go, for tuning (nil: nowhere; `riskdesk` sets it
     /// from RISKDESK_DEBUG).
     public var debugLog: (@Sendable (String) -> Void)?
@@ -92,7 +94,7 @@ public struct BrushingDetector: Detector {
                     part.buyers.insert(a)
                     for e32 in dealings[a] ?? [] where t.itemSeller[Int(t.item[Int(e32)])] == seller { part.items.insert(t.item[Int(e32)]) }
                 }
-                let verdict = peers.standsOut(t, seller: seller, block: blockPart.buyers, mates: mates, tests: maxBlocks * 4)
+                let verdict = peers.standsOut(t, seller: seller, block: blockPart.buyers, mates: mates, tests: maxBlocks * 4, groupOnItsOwn: groupOnItsOwn)
                 debugLog?("block: seller \(t.accountID(seller)) buyers \(blockPart.buyers.count)+\(mates.count) items \(part.items.count) density \(String(format: "%.3f", b.density)) \(verdict.detail)")
                 guard verdict.ok else {
                     // A big seller whose dense blocks keep looking like its ordinary buyers (a
@@ -419,12 +421,12 @@ final class SellerPeers {
     /// Whether the block's buyers of `seller` are ring-like far more often than its other
     /// buyers (those outside the block's sharing groups: the rest of a ring split over blocks
     /// is not its peer group), and whether the seller has a crowd of those others.
-    func standsOut(_ t: EventTable, seller: Int32, block: Set<Int32>, mates: Set<Int32> = [], tests: Int) -> (ok: Bool, crowd: Bool, detail: String, group: Int32?) {
+    func standsOut(_ t: EventTable, seller: Int32, block: Set<Int32>, mates: Set<Int32> = [], tests: Int, groupOnItsOwn: Bool = true) -> (ok: Bool, crowd: Bool, detail: String, group: Int32?) {
         let all = buyersOf[seller] ?? []
         var k = 0, n = 0, peerHits = 0, peerN = 0
         var blockRoots = Set<Int32>()
         for a in block { if let r = root[a] { blockRoots.insert(r) } }
-        var mateHits = 0
+        var mateHits = 0, sharerN = 0, sharerHits = 0
         for a in all {
             guard let x = signs[Self.key(a, seller)] else { continue }
             if block.contains(a) { n += 1; if Self.ringLike(x) { k += 1 } } else if mates.contains(a) {
@@ -432,6 +434,7 @@ final class SellerPeers {
             } else {
                 if let r = root[a], blockRoots.contains(r) { continue }
                 peerN += 1; if Self.ringLike(x) { peerHits += 1 }
+                if x.shares { sharerN += 1; if Self.ringLike(x) { sharerHits += 1 } }
             }
         }
         guard n >= 3, k + mateHits >= 3 else { return (false, peerN >= max(100, 2 * n), "ring-like \(k)/\(n), peers \(peerHits)/\(peerN): too few", nil) }
@@ -455,10 +458,23 @@ final class SellerPeers {
         let groupSurprise = Significance.surprise(Significance.logBinomialTail(biggest, nAll, q)) - log10(Double(max(1, tests)))
         let concentrated = biggest >= 3 && Double(biggest) >= 0.6 * Double(kAll) && groupSurprise >= 3
             && Double(kAll) / Double(nAll) / q >= 3
+        // The group on its own members: of the seller's buyers it holds (part and mates), how many
+        // are ring-like, against how often the seller's other buyers in groups bigger than a
+        // household are (shrunk towards ½ with 2 pseudo-counts).
+        var nGroup = 0
+        if let g = top?.key { for a in block.union(mates) where root[a] == g { nGroup += 1 } }
+        let qShare = Significance.shrunkRate(hits: sharerHits, of: sharerN, prior: 0.5, weight: 2)
+        let ownSurprise = nGroup > 0 ? Significance.surprise(Significance.logBinomialTail(biggest, nGroup, qShare)) - log10(Double(max(1, tests))) : 0
         let wide = surprise >= 2 && rate / q >= 3 && Significance.excess(rate, over: q) >= 0.3
-        let ok = wide || concentrated
+        // A ring bigger than a household inside a mega-seller's block: the block holds dozens of
+        // ring-like households too, so the group holds few of the block's ring-like buyers; but
+        // nearly all of its own members are ring-like, far more than the seller's other buyers in
+        // groups bigger than a household (where sharing is common, so is "ring-like").
+        let ownGroup = groupOnItsOwn && nGroup > householdBound && biggest >= 3 && ownSurprise >= 3
+            && Significance.excess(Double(biggest) / Double(nGroup), over: qShare) >= 0.3
+        let ok = wide || concentrated || ownGroup
         return (ok, peerN >= max(100, 2 * n),
-                String(format: "ring-like %d/%d (+%d/%d mates; one sharing group %d, surprise %.1f), peers %d/%d (q %.3f), surprise %.1f, lift %.1f: %@", k, n, mateHits, mates.count, biggest, groupSurprise, peerHits, peerN, q, surprise, rate / q, wide ? "stands out" : concentrated ? "one group stands out" : "not"),
+                String(format: "ring-like %d/%d (+%d/%d mates; one sharing group %d, surprise %.1f; of its %d, sharers' rate %.3f (%d/%d), surprise %.1f), peers %d/%d (q %.3f), surprise %.1f, lift %.1f: %@", k, n, mateHits, mates.count, biggest, groupSurprise, nGroup, qShare, sharerHits, sharerN, ownSurprise, peerHits, peerN, q, surprise, rate / q, wide ? "stands out" : concentrated || ownGroup ? "one group stands out" : "not"),
                 wide ? nil : top?.key)
     }
 }
