@@ -32,11 +32,7 @@ final class BrushingCrewTests: XCTestCase {
             s.event(a, "review", at: at + delay, ["item_id": item, "seller_id": seller, "rating": rating,
                                                   "text": texts[rng.int(0...texts.count - 1)], "device_id": dev])
         }
-        func life(_ a: String, dev: String) {
-            for d in stride(from: rng.int(0...3), to: 28, by: rng.int(3...6)) {
-                s.browse(a, day: d, device: dev, items: ["b0", "b1", "x0", "x1"], seller: "big")
-            }
-        }
+        func life(_ a: String, dev: String) { s.life(a, device: dev, items: ["b0", "b1", "x0", "x1"], seller: "big", &rng) }
         // The big seller's buyers: a fifth buy again from their order history (no view).
         for b in 0..<400 {
             let a = s.account("bb\(b)"), dev = "bbd\(b)"

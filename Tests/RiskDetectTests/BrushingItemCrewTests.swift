@@ -31,11 +31,7 @@ final class BrushingItemCrewTests: XCTestCase {
             if let text { f["text"] = text }
             s.event(a, "review", at: at, f)
         }
-        func life(_ a: String, dev: String) {
-            for d in stride(from: rng.int(0...3), to: 28, by: rng.int(3...6)) {
-                s.browse(a, day: d, device: dev, items: ["m3", "m4", "x0", "x1"], seller: "mega")
-            }
-        }
+        func life(_ a: String, dev: String) { s.life(a, device: dev, items: ["m3", "m4", "x0", "x1"], seller: "mega", &rng) }
         // The mega-seller's buyers: each views and orders one or two of its items; a third of them
         // review every order, days later, mostly five stars (short texts); a consumable is bought
         // again and again by a third of its buyers.

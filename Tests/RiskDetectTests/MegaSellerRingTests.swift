@@ -53,14 +53,7 @@ final class MegaSellerRingTests: XCTestCase {
             }
         }
         // The rest of the store: small sellers and their ordinary buyers.
-        for k in 0..<15 {
-            s.account("small\(k)", kind: "seller"); s.item("x\(k)", seller: "small\(k)")
-            for j in 0..<12 {
-                let a = s.account("sb\(k)-\(j)")
-                let at = Scenario.t0 + Int64(rng.int(0...27)) * day + Int64(rng.int(0...86_000)) * 1000
-                s.order(a, item: "x\(k)", seller: "small\(k)", at: at, device: "sbd\(k)-\(j)", address: "sba\(k)-\(j)", payment: "sbc\(k)-\(j)")
-            }
-        }
+        s.smallShops(15, buyers: 12, &rng)
         guard ring else { return s }
         // The ring: four phones passed round twenty accounts (each uses two of them), own
         // addresses and cards; two or three orders of the best-sellers each, every one reviewed

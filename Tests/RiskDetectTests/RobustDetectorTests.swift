@@ -85,15 +85,9 @@ final class RobustDetectorTests: XCTestCase {
             }
         }
         // The rest of the store: small sellers and their ordinary buyers.
-        for k in 0..<15 {
-            s.account("small\(k)", kind: "seller"); s.item("x\(k)", seller: "small\(k)")
-            for j in 0..<12 {
-                let a = s.account("sb\(k)-\(j)")
-                let at = Scenario.t0 + Int64(rng.int(0...27)) * day + Int64(rng.int(0...86_000)) * 1000
-                s.order(a, item: "x\(k)", seller: "small\(k)", at: at, device: "sbd\(k)-\(j)", address: "sba\(k)-\(j)", payment: "sbc\(k)-\(j)")
-                if rng.chance(0.4) {
-                    s.event(a, "review", at: at + 2 * day, ["item_id": "x\(k)", "seller_id": "small\(k)", "rating": rng.int(3...5), "text": short[rng.int(0...short.count - 1)]])
-                }
+        s.smallShops(15, buyers: 12, &rng) { rng, a, k, at in
+            if rng.chance(0.4) {
+                s.event(a, "review", at: at + 2 * day, ["item_id": "x\(k)", "seller_id": "small\(k)", "rating": rng.int(3...5), "text": short[rng.int(0...short.count - 1)]])
             }
         }
         for h in 0..<10 {

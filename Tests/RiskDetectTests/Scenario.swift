@@ -144,3 +144,28 @@ final class Scenario {
 extension Array where Element == Finding {
     func accounts(_ t: EventTable) -> Set<String> { Set(map { t.accountID($0.account) }) }
 }
+
+extension Scenario {
+    /// A buyer's month of ordinary browsing: a visit every three to six days.
+    func life(_ account: String, device: String, items pool: [String], seller: String, _ rng: inout SeededRandom) {
+        for d in stride(from: rng.int(0...3), to: 28, by: rng.int(3...6)) {
+            browse(account, day: d, device: device, items: pool, seller: seller)
+        }
+    }
+
+    /// The rest of a store: `sellers` small shops (`small0`… selling `x0`…) with `buyers`
+    /// ordinary buyers each (`sb<k>-<j>`, own phone, address and card), one order each during the
+    /// month; `after` runs after each order (e.g. a chance of a review).
+    func smallShops(_ sellers: Int, buyers: Int, _ rng: inout SeededRandom,
+                    after: (inout SeededRandom, _ account: String, _ shop: Int, _ at: Int64) -> Void = { _, _, _, _ in }) {
+        for k in 0..<sellers {
+            account("small\(k)", kind: "seller"); item("x\(k)", seller: "small\(k)")
+            for j in 0..<buyers {
+                let a = account("sb\(k)-\(j)")
+                let at = Scenario.t0 + Int64(rng.int(0...27)) * Scenario.day + Int64(rng.int(0...86_000)) * 1000
+                order(a, item: "x\(k)", seller: "small\(k)", at: at, device: "sbd\(k)-\(j)", address: "sba\(k)-\(j)", payment: "sbc\(k)-\(j)")
+                after(&rng, a, k, at)
+            }
+        }
+    }
+}
