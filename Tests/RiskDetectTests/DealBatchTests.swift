@@ -133,4 +133,108 @@ final class DealBatchTests: XCTestCase {
             XCTAssertEqual(dealHunters(f, t).intersection(campus), [], "\(why)")
         }
     }
+
+    /// A ring tied by nothing but its own network (deal14): four accounts opened within three
+    /// hours on one proxy address nobody else ever used, each on its own emulator, prepaid card
+    /// and address, each doing nothing but one order with the welcome coupon. Every account on
+    /// that network took the incentive and exists for it — households, campus newcomers and VPN
+    /// users on a network of their own keep a life beside the coupon.
+    func testRingOnAProxyOnlyItUsedWithAnEmulatorAndPrepaidCardEachIsARing() throws {
+        try forEachSeed { seed in
+            let s = Scenario(seed: seed)
+            let homes = store(s)
+            var ring: Set<String> = []
+            let start = Scenario.t0 + Int64(5 + seed % 12) * day + 19 * hour
+            for k in 0..<4 {
+                let a = "p\(k)", created = start + Int64(k) * 40 * minute + s.int(in: 0...(15 * minute))
+                ring.insert(a)
+                s.account(a, created: created, email: "lena.\(k)morr\(seed)@mail.example")
+                s.event(a, "signup", at: created, ["device_id": "emu-\(seed)-\(k)", "ip": "77.91.4.18"])
+                s.order(a, item: "it\((k * 3) % 10)", seller: "shop", at: created + s.int(in: (20 * minute)...(70 * minute)), device: "emu-\(seed)-\(k)",
+                        address: "pa\(k)", payment: "prepaid\(k)", coupon: "WELCOME10", ip: "77.91.4.18")
+            }
+            let (f, t) = try s.run(IdentityDetector())
+            let found = dealHunters(f, t)
+            let why = f.map { "\(t.accountID($0.account)): \($0.reason)" }
+            XCTAssertEqual(found.intersection(ring), ring, "the ring: \(why)")
+            XCTAssertEqual(found.intersection(homes), [], "no household: \(why)")
+            XCTAssertEqual(found.subtracting(ring), [], "nobody else: \(why)")
+        }
+    }
+
+    /// A drip ring on its own block (deal14): three accounts opened two to five days apart on two
+    /// addresses of one /24 that nobody else used, one coupon order each and nothing else.
+    func testDripRingOnABlockOnlyItUsedIsARing() throws {
+        try forEachSeed { seed in
+            let s = Scenario(seed: seed)
+            _ = store(s)
+            var ring: Set<String> = []
+            var created = Scenario.t0 + Int64(2 + seed % 6) * day + 10 * hour
+            for k in 0..<3 {
+                let a = "q\(k)", ip = "151.33.8.\(10 + k % 2)"
+                ring.insert(a)
+                s.account(a, created: created, email: "q\(k)x\(seed)@mail.example")
+                s.event(a, "signup", at: created, ["device_id": "qd\(k)", "ip": ip])
+                s.order(a, item: "it\(k)", seller: "shop", at: created + s.int(in: (30 * minute)...(2 * hour)), device: "qd\(k)",
+                        address: "qa\(k)", payment: "qc\(k)", coupon: "WELCOME10", ip: ip)
+                created += s.int(in: (2 * day)...(5 * day))
+            }
+            let (f, t) = try s.run(IdentityDetector())
+            let found = dealHunters(f, t)
+            let why = f.map { "\(t.accountID($0.account)): \($0.reason)" }
+            XCTAssertEqual(found.intersection(ring), ring, "the ring: \(why)")
+            XCTAssertEqual(found.subtracting(ring), [], "nobody else: \(why)")
+        }
+    }
+
+    /// VPN users (deal14): four newcomers on one VPN exit nobody else used, who signed up in the
+    /// same days and each took the welcome coupon — but browse on many days and order again
+    /// without one. A network of their own is not a ring when its accounts have lives of their own.
+    func testNewcomersOnAVPNExitOnlyTheyUsedAreNotARing() throws {
+        try forEachSeed { seed in
+            let s = Scenario(seed: seed)
+            _ = store(s)
+            var vpn: Set<String> = []
+            let start = Scenario.t0 + Int64(4 + seed % 8) * day
+            for k in 0..<4 {
+                let a = "v\(k)", created = start + s.int(in: 0...(2 * day)), ip = "45.12.7.9"
+                vpn.insert(a)
+                s.account(a, created: created, email: "v\(k)y\(seed)@mail.example")
+                s.event(a, "signup", at: created, ["device_id": "vd\(k)", "ip": ip])
+                let d0 = Int((created - Scenario.t0) / day)
+                for d in [d0, d0 + 1, d0 + 4, d0 + 7, d0 + 12] { s.browse(a, day: d, device: "vd\(k)", items: (0..<10).map { "it\($0)" }, ip: ip) }
+                s.order(a, item: "it\(k)", seller: "shop", at: created + s.int(in: hour...(6 * hour)), device: "vd\(k)",
+                        address: "va\(k)", payment: "vc\(k)", coupon: "WELCOME10", ip: ip)
+                for r in 1...2 {
+                    s.order(a, item: "it\((k + 2 * r) % 10)", seller: "shop", at: created + Int64(3 * r) * day + s.int(in: 0...day), device: "vd\(k)",
+                            address: "va\(k)", payment: "vc\(k)", ip: ip)
+                }
+            }
+            let (f, t) = try s.run(IdentityDetector())
+            let why = f.map { "\(t.accountID($0.account)): \($0.reason)" }
+            XCTAssertEqual(dealHunters(f, t).intersection(vpn), [], "\(why)")
+        }
+    }
+
+    /// A big parcel locker (deal14): sixty newcomers ship their one welcome-coupon order to the
+    /// same locker, each on their own phone, card and network. A locker of more than 40 accounts
+    /// links nothing, and each is alone on its own network.
+    func testNewcomersShippingToOneBigParcelLockerAreNotARing() throws {
+        try forEachSeed { seed in
+            let s = Scenario(seed: seed)
+            _ = store(s)
+            var locker: Set<String> = []
+            for k in 0..<60 {
+                let a = "l\(k)", created = Scenario.t0 + s.int(in: 0...(20 * day)), ip = "\(90 + k % 30).\(k).77.\(k % 200 + 3)"
+                locker.insert(a)
+                s.account(a, created: created, email: "l\(k)z\(seed)@mail.example")
+                s.event(a, "signup", at: created, ["device_id": "ld\(k)", "ip": ip])
+                s.order(a, item: "it\(k % 10)", seller: "shop", at: created + s.int(in: (20 * minute)...(3 * hour)), device: "ld\(k)",
+                        address: "locker-9", payment: "lc\(k)", coupon: "WELCOME10", ip: ip)
+            }
+            let (f, t) = try s.run(IdentityDetector())
+            let why = f.map { "\(t.accountID($0.account)): \($0.reason)" }
+            XCTAssertEqual(dealHunters(f, t).intersection(locker), [], "\(why)")
+        }
+    }
 }
