@@ -265,12 +265,13 @@ struct DealRings {
             func signed(_ m: Int32) -> Bool {
                 sharesEquip[Int(m)] || sharesAddr[Int(m)] || sharesCode[Int(m)] || agedWelcome[Int(m)] || privateThin(m)
             }
-            // A network only takers used, that a member showing a sign is on, is the ring's own:
-            // the others on it whose footprint is no larger than those members' are of the ring too
-            // (however many there are); a VPN user who happens on it keeps a life of its own.
+            // An IP only takers used, that a member showing a sign is on, is the ring's own: the
+            // others on it whose footprint is no larger than those members' are of the ring too
+            // (however many there are); a VPN user who happens on it keeps a life of its own. (Not a
+            // block: a neighbour on the same /24 is no one's accomplice.)
             var ringNets: [UInt64: Int] = [:]
             for m in members where signed(m) {
-                for n in privateNets[m] ?? [] { ringNets[n] = max(ringNets[n] ?? 0, t.events(of: Int(m)).count) }
+                for n in privateNets[m] ?? [] where n >> 32 == 3 { ringNets[n] = max(ringNets[n] ?? 0, t.events(of: Int(m)).count) }
             }
             let shown = members.filter { m in
                 if signed(m) { return true }
