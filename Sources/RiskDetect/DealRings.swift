@@ -204,8 +204,9 @@ struct DealRings {
         // exists for the coupon, on a network that exists for the ring. A network counts when it
         // holds no more takers than the largest unit the store's takers form on a shared device,
         // card or address (a campus or an office that only newcomers used is a crowd, not a ring
-        // of the scale this store's rings show). A member sharing a device, card or address with
-        // another taker is judged by that sign instead (a home's members share its network too).
+        // of the scale this store's rings show). A member sharing a delivery address with another
+        // taker is judged by that sign instead: a home's members share its network too (a card
+        // or a phone shared by accounts shipping to different places is not a home's).
         // Its base rate is its share among all takers, as for old accounts and thinness.
         var strongSize: [Int32: Int] = [:]
         for a in takers where strongMates[a] != nil { strongSize[strong.find(a), default: 0] += 1 }
@@ -213,7 +214,7 @@ struct DealRings {
         let footprint = takers.map { t.events(of: Int($0)).count }.sorted()
         let thinFoot = footprint[(footprint.count - 1) / 10]
         func privateThin(_ a: Int32) -> Bool {
-            guard strongMates[a] == nil, let n = privateNet[a], n <= ringScale else { return false }
+            guard !sharesAddr[Int(a)], let n = privateNet[a], n <= ringScale else { return false }
             return t.events(of: Int(a)).count <= thinFoot
         }
         let pPrivate = rate(privateThin)

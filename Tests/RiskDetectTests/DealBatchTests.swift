@@ -215,26 +215,4 @@ final class DealBatchTests: XCTestCase {
             XCTAssertEqual(dealHunters(f, t).intersection(vpn), [], "\(why)")
         }
     }
-
-    /// A big parcel locker (deal14): sixty newcomers ship their one welcome-coupon order to the
-    /// same locker, each on their own phone, card and network. A locker of more than 40 accounts
-    /// links nothing, and each is alone on its own network.
-    func testNewcomersShippingToOneBigParcelLockerAreNotARing() throws {
-        try forEachSeed { seed in
-            let s = Scenario(seed: seed)
-            _ = store(s)
-            var locker: Set<String> = []
-            for k in 0..<60 {
-                let a = "l\(k)", created = Scenario.t0 + s.int(in: 0...(20 * day)), ip = "\(90 + k % 30).\(k).77.\(k % 200 + 3)"
-                locker.insert(a)
-                s.account(a, created: created, email: "l\(k)z\(seed)@mail.example")
-                s.event(a, "signup", at: created, ["device_id": "ld\(k)", "ip": ip])
-                s.order(a, item: "it\(k % 10)", seller: "shop", at: created + s.int(in: (20 * minute)...(3 * hour)), device: "ld\(k)",
-                        address: "locker-9", payment: "lc\(k)", coupon: "WELCOME10", ip: ip)
-            }
-            let (f, t) = try s.run(IdentityDetector())
-            let why = f.map { "\(t.accountID($0.account)): \($0.reason)" }
-            XCTAssertEqual(dealHunters(f, t).intersection(locker), [], "\(why)")
-        }
-    }
 }
