@@ -18,8 +18,11 @@ import Foundation
 ///   taker; shares a delivery address with one; shares a rare code with one; a new-user
 ///   coupon on an account older than 30 days (bought or revived accounts); every order
 ///   with a coupon (the account exists for the discount); signed up within 6 h of another
-///   member (at the chance two takers' sign-ups fall that close).
-///   Sharing an IP or block is a link, never a sign: students on a campus network share
+///   member (at the chance two takers' sign-ups fall that close); on a network no account but
+///   takers ever used, with a footprint among the thinnest tenth of takers and no address shared
+///   with another taker (a ring on emulators, prepaid cards and its own proxy; at its share among
+///   all takers, on networks no larger than the store's largest equipment-linked unit).
+///   Sharing an IP or block alone is a link, never a sign: students on a campus network share
 ///   one and open accounts in the same days.
 /// - **Decision**: the signs' surprises add up (taken as independent) and must beat
 ///   log10(rings tested) + 1, and the signs of sharing (equipment, address, code) and of old

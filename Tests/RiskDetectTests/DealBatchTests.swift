@@ -67,6 +67,16 @@ final class DealBatchTests: XCTestCase {
         Set(f.filter { $0.riskType == "deal_hunter" }.map { t.accountID($0.account) })
     }
 
+    /// The ring, every member, is reported as deal-hunters, and nobody else (no household).
+    func assertOnlyTheRing(_ ring: Set<String>, homes: Set<String> = [], _ f: [Finding], _ t: EventTable,
+                           file: StaticString = #filePath, line: UInt = #line) {
+        let found = dealHunters(f, t)
+        let why = f.map { "\(t.accountID($0.account)): \($0.reason)" }
+        XCTAssertEqual(found.intersection(ring), ring, "the ring: \(why)", file: file, line: line)
+        XCTAssertEqual(found.intersection(homes), [], "no household: \(why)", file: file, line: line)
+        XCTAssertEqual(found.subtracting(ring), [], "nobody else: \(why)", file: file, line: line)
+    }
+
     /// Three accounts opened within one night on one IP; two on one phone paying with one
     /// card; each orders once with the welcome coupon, to its own address. Nothing in it is
     /// rare alone among the store's units; together it is.
@@ -86,11 +96,7 @@ final class DealBatchTests: XCTestCase {
                         payment: card, coupon: "WELCOME10", ip: "88.14.201.33")
             }
             let (f, t) = try s.run(IdentityDetector())
-            let found = dealHunters(f, t)
-            let why = f.map { "\(t.accountID($0.account)): \($0.reason)" }
-            XCTAssertEqual(found.intersection(ring), ring, "the ring: \(why)")
-            XCTAssertEqual(found.intersection(homes), [], "no household: \(why)")
-            XCTAssertEqual(found.subtracting(ring), [], "nobody else: \(why)")
+            assertOnlyTheRing(ring, homes: homes, f, t)
         }
     }
 
@@ -154,11 +160,7 @@ final class DealBatchTests: XCTestCase {
                         address: "pa\(k)", payment: "prepaid\(k)", coupon: "WELCOME10", ip: "77.91.4.18")
             }
             let (f, t) = try s.run(IdentityDetector())
-            let found = dealHunters(f, t)
-            let why = f.map { "\(t.accountID($0.account)): \($0.reason)" }
-            XCTAssertEqual(found.intersection(ring), ring, "the ring: \(why)")
-            XCTAssertEqual(found.intersection(homes), [], "no household: \(why)")
-            XCTAssertEqual(found.subtracting(ring), [], "nobody else: \(why)")
+            assertOnlyTheRing(ring, homes: homes, f, t)
         }
     }
 
@@ -180,10 +182,7 @@ final class DealBatchTests: XCTestCase {
                 created += s.int(in: (2 * day)...(5 * day))
             }
             let (f, t) = try s.run(IdentityDetector())
-            let found = dealHunters(f, t)
-            let why = f.map { "\(t.accountID($0.account)): \($0.reason)" }
-            XCTAssertEqual(found.intersection(ring), ring, "the ring: \(why)")
-            XCTAssertEqual(found.subtracting(ring), [], "nobody else: \(why)")
+            assertOnlyTheRing(ring, f, t)
         }
     }
 
