@@ -41,7 +41,9 @@ struct DealRings {
         var events: [Int32: [Int64]]
     }
 
-    func find(_ t: EventTable, incentive: Set<Int32>, newUser: Set<Int32>, cancel: CancelToken) throws -> [Ring] {
+    /// The rings, and the takers on each IP that no account but takers used (a ring's own network
+    /// when a ring's members are on it).
+    func find(_ t: EventTable, incentive: Set<Int32>, newUser: Set<Int32>, cancel: CancelToken) throws -> (rings: [Ring], privateIPs: [Int32: [Int32]]) {
         let na = t.accountCount
         // Takers and their incentive events.
         var isTaker = [Bool](repeating: false, count: na)
@@ -55,7 +57,7 @@ struct DealRings {
             if newUser.contains(t.coupon[Int(e)]), let age = t.ageDays(Int(a), at: t.ts[Int(e)]), age > 30 { agedWelcome[Int(a)] = true }
         }
         let takers = (0..<na).filter { isTaker[$0] }.map(Int32.init)
-        guard takers.count >= 2 else { return [] }
+        guard takers.count >= 2 else { return ([], [:]) }
         try cancel.check()
 
         // Identifiers of every account (to count sharing over the whole store), kinds:
@@ -123,6 +125,7 @@ struct DealRings {
         var blockAll: [Int32: Int32] = [:]             // accounts (takers or not) per block, summed over its IPs
         var privateNet: [Int32: Int] = [:]              // taker → fewest takers on a network only takers used
         var privateNets: [Int32: [UInt64]] = [:]        // taker → the networks only takers used (ip or block keys)
+        var privateIPs: [Int32: [Int32]] = [:]          // IP only takers used → its takers
         for v in 0..<t.ips.count where ipAll[v] > 0 {
             let b = ScalperDetector.block(t.ips.string(Int32(v)))
             let id: Int32
@@ -138,6 +141,7 @@ struct DealRings {
                 blockTakers[id, default: []] += owners
                 if owners.count >= 2 && Int(ipAll[Int(v)]) == owners.count {
                     for o in owners { privateNet[o] = min(privateNet[o] ?? Int.max, owners.count); privateNets[o, default: []].append(k) }
+                    privateIPs[v] = owners
                 }
                 guard owners.count <= maxSharing else { continue }
             } else {
@@ -306,6 +310,6 @@ struct DealRings {
             rings.append(Ring(members: shown, size: k, surprise: surprise, signs: parts.filter { $0.1 > 0 }.map { ($0.0, $0.1) },
                               shared: shared, events: Dictionary(uniqueKeysWithValues: members.map { ($0, incentiveEvents[$0] ?? []) })))
         }
-        return rings
+        return (rings, privateIPs)
     }
 }
