@@ -18,8 +18,11 @@ import Foundation
 ///   taker; shares a delivery address with one; shares a rare code with one; a new-user
 ///   coupon on an account older than 30 days (bought or revived accounts); every order
 ///   with a coupon (the account exists for the discount); signed up within 6 h of another
-///   member (at the chance two takers' sign-ups fall that close).
-///   Sharing an IP or block is a link, never a sign: students on a campus network share
+///   member (at the chance two takers' sign-ups fall that close); on a network no account but
+///   takers ever used, with a footprint among the thinnest tenth of takers and no address shared
+///   with another taker (a ring on emulators, prepaid cards and its own proxy; at its share among
+///   all takers, on networks no larger than the store's largest equipment-linked unit).
+///   Sharing an IP or block alone is a link, never a sign: students on a campus network share
 ///   one and open accounts in the same days.
 /// - **Decision**: the signs' surprises add up (taken as independent) and must beat
 ///   log10(rings tested) + 1, and the signs of sharing (equipment, address, code) and of old
@@ -38,7 +41,9 @@ struct DealRings {
         var events: [Int32: [Int64]]
     }
 
-    func find(_ t: EventTable, incentive: Set<Int32>, newUser: Set<Int32>, cancel: CancelToken) throws -> [Ring] {
+    /// The rings, and the takers on each IP that no account but takers used (a ring's own network
+    /// when a ring's members are on it).
+    func find(_ t: EventTable, incentive: Set<Int32>, newUser: Set<Int32>, cancel: CancelToken) throws -> (rings: [Ring], privateIPs: [Int32: [Int32]]) {
         let na = t.accountCount
         // Takers and their incentive events.
         var isTaker = [Bool](repeating: false, count: na)
@@ -52,7 +57,7 @@ struct DealRings {
             if newUser.contains(t.coupon[Int(e)]), let age = t.ageDays(Int(a), at: t.ts[Int(e)]), age > 30 { agedWelcome[Int(a)] = true }
         }
         let takers = (0..<na).filter { isTaker[$0] }.map(Int32.init)
-        guard takers.count >= 2 else { return [] }
+        guard takers.count >= 2 else { return ([], [:]) }
         try cancel.check()
 
         // Identifiers of every account (to count sharing over the whole store), kinds:
@@ -68,6 +73,8 @@ struct DealRings {
         var last = [Int32](repeating: -1, count: count.count)
         var takerLists: [UInt64: [Int32]] = [:]
         var ordersOf = [Int](repeating: 0, count: na), couponOrders = [Int](repeating: 0, count: na)
+        // Every account on an IP (not only takers), to tell a network only takers used.
+        var ipAll = [Int32](repeating: 0, count: t.ips.count), ipLast = [Int32](repeating: -1, count: t.ips.count)
         for a in 0..<na {
             let a32 = Int32(a), tk = isTaker[a]
             @inline(__always) func note(_ kind: Int, _ v: Int32) {
@@ -82,7 +89,11 @@ struct DealRings {
                 if t.device[e] >= 0 { note(0, t.device[e]) }
                 if t.payment[e] >= 0 { note(1, t.payment[e]) }
                 if t.address[e] >= 0 { note(2, t.address[e]) }
-                if tk && t.ip[e] >= 0 { note(3, t.ip[e]) }
+                if t.ip[e] >= 0 {
+                    let v = Int(t.ip[e])
+                    if ipLast[v] != a32 { ipLast[v] = a32; ipAll[v] += 1 }
+                    if tk { note(3, t.ip[e]) }
+                }
                 if t.coupon[e] >= 0 && (t.kind[e] == .order || t.kind[e] == .couponRedeem) { note(5, t.coupon[e]) }
                 if t.kind[e] == .order { ordersOf[a] += 1; if t.coupon[e] >= 0 { couponOrders[a] += 1 } }
             }
@@ -95,9 +106,10 @@ struct DealRings {
         var linkIDs: [Int32: [(Int, Int32)]] = [:]
         // Takers sharing a device, card or address with each other (not an IP, block or code).
         var strongMates: [Int32: Set<Int32>] = [:]
+        var strong = DisjointSet(na)
         func link(_ owners: [Int32], _ kind: Int, _ v: Int32) {
             guard owners.count >= 2 else { return }
-            if kind <= 2 { for o in owners { strongMates[o, default: []].formUnion(owners.filter { $0 != o }) } }
+            if kind <= 2 { for o in owners { strongMates[o, default: []].formUnion(owners.filter { $0 != o }); strong.union(owners[0], o) } }
             for o in owners {
                 ds.union(owners[0], o)
                 if linkIDs[o, default: []].count < 20 { linkIDs[o, default: []].append((kind, v)) }
@@ -110,6 +122,16 @@ struct DealRings {
             }
         }
         var blockTakers: [Int32: [Int32]] = [:]
+        var blockAll: [Int32: Int32] = [:]             // accounts (takers or not) per block, summed over its IPs
+        var privateNet: [Int32: Int] = [:]              // taker → fewest takers on a network only takers used
+        var privateNets: [Int32: [UInt64]] = [:]        // taker → the networks only takers used (ip or block keys)
+        var privateIPs: [Int32: [Int32]] = [:]          // IP only takers used → its takers
+        for v in 0..<t.ips.count where ipAll[v] > 0 {
+            let b = ScalperDetector.block(t.ips.string(Int32(v)))
+            let id: Int32
+            if let x = blockIDs[b] { id = x } else { id = Int32(blockIDs.count); blockIDs[b] = id }
+            blockAll[id, default: 0] += ipAll[v]
+        }
         for (k, owners) in takerLists.sorted(by: { $0.key < $1.key }) where owners.count >= 2 || k >> 32 == 3 {
             let kind = Int(k >> 32), v = Int32(truncatingIfNeeded: k & 0xFFFF_FFFF)
             if kind == 3 {
@@ -117,6 +139,10 @@ struct DealRings {
                 let id: Int32
                 if let x = blockIDs[b] { id = x } else { id = Int32(blockIDs.count); blockIDs[b] = id }
                 blockTakers[id, default: []] += owners
+                if owners.count >= 2 && Int(ipAll[Int(v)]) == owners.count {
+                    for o in owners { privateNet[o] = min(privateNet[o] ?? Int.max, owners.count); privateNets[o, default: []].append(k) }
+                    privateIPs[v] = owners
+                }
                 guard owners.count <= maxSharing else { continue }
             } else {
                 guard Int(count[offsets[kind] + Int(v)]) <= maxSharing else { continue }
@@ -126,6 +152,11 @@ struct DealRings {
         }
         for (b, owners) in blockTakers.sorted(by: { $0.key < $1.key }) {
             let o = Array(Set(owners)).sorted()
+            // A block only takers used: its accounts, summed over its IPs, are its takers (an
+            // account on two of its IPs counts twice in both sums).
+            if o.count >= 2 && Int(blockAll[b] ?? 0) == owners.count {
+                for a in o { privateNet[a] = min(privateNet[a] ?? Int.max, o.count); privateNets[a, default: []].append(key(4, b)) }
+            }
             if o.count <= maxSharing { link(o, 4, b) }
         }
         try cancel.check()
@@ -175,6 +206,25 @@ struct DealRings {
         var coShare = 0.0
         for members in units { coShare += Double(members.filter(coCreated).count) / Double(members.count) }
         let pCo = (coShare + 0.5 * 2) / (Double(units.count) + 2)
+        // The other joint event: on a network no account but incentive takers ever used, with a
+        // footprint (events) among the thinnest tenth of the store's takers — an account that
+        // exists for the coupon, on a network that exists for the ring. A network counts when it
+        // holds no more takers than the largest unit the store's takers form on a shared device,
+        // card or address (a campus or an office that only newcomers used is a crowd, not a ring
+        // of the scale this store's rings show). A member sharing a delivery address with another
+        // taker is judged by that sign instead: a home's members share its network too (a card
+        // or a phone shared by accounts shipping to different places is not a home's).
+        // Its base rate is its share among all takers, as for old accounts and thinness.
+        var strongSize: [Int32: Int] = [:]
+        for a in takers where strongMates[a] != nil { strongSize[strong.find(a), default: 0] += 1 }
+        let ringScale = max(2, strongSize.values.max() ?? 2)
+        let footprint = takers.map { t.events(of: Int($0)).count }.sorted()
+        let thinFoot = footprint[(footprint.count - 1) / 10]
+        func privateThin(_ a: Int32) -> Bool {
+            guard !sharesAddr[Int(a)], let n = privateNet[a], n <= ringScale else { return false }
+            return t.events(of: Int(a)).count <= thinFoot
+        }
+        let pPrivate = rate(privateThin)
         var rings: [Ring] = []
         for members in units where members.count <= 200 {
             let k = members.count
@@ -193,7 +243,8 @@ struct DealRings {
             }
             let pCloseMember = 1 - pow(1 - qClose, Double(k - 1))
             let coN = members.filter(coCreated).count
-            let structural = [equip, addr, code, aged].max() ?? 0
+            let ptN = members.filter(privateThin).count
+            let structural = [equip, addr, code, aged, ptN].max() ?? 0
             guard structural >= 2 else { continue }
             let parts: [(String, Int, Double)] = [
                 ("share a device or card", equip, s(equip, pEquip)),
@@ -201,6 +252,7 @@ struct DealRings {
                 ("share a rare code", code, s(code, pCode)),
                 ("took a new-user coupon on an account over 30 days old", aged, s(aged, pAged)),
                 ("signed up within 6 h of a member sharing its device, card or address", coN, s(coN, pCo)),
+                ("on a network only incentive takers used, with a footprint among the thinnest tenth", ptN, s(ptN, pPrivate)),
                 ("ordered only with coupons", thinN, s(thinN, pThin)),
                 // the rest of the members close in time (those counted above are not counted twice)
                 ("signed up within 6 h of another member", closeN - coN,
@@ -208,7 +260,7 @@ struct DealRings {
             ]
             // The signs of sharing and of old accounts must pass on their own (Bonferroni bar);
             // timing and thinness add to them.
-            let structuralSurprise = parts.prefix(5).reduce(0) { $0 + $1.2 }
+            let structuralSurprise = parts.prefix(6).reduce(0) { $0 + $1.2 }
             let surprise = parts.reduce(0) { $0 + $1.2 } - bar
             guard surprise >= 0, structuralSurprise >= bar - 1 else { continue }
             // Reported: the members that show a sign of sharing or an old account themselves (a
@@ -218,8 +270,21 @@ struct DealRings {
             let batch = members.filter(coCreated)
             func ipsOf(_ a: Int32) -> Set<Int32> { Set((linkIDs[a] ?? []).filter { $0.0 == 3 }.map(\.1)) }
             let batchIPs = batch.map { (createdOf($0), ipsOf($0)) }
+            func signed(_ m: Int32) -> Bool {
+                sharesEquip[Int(m)] || sharesAddr[Int(m)] || sharesCode[Int(m)] || agedWelcome[Int(m)] || privateThin(m)
+            }
+            // An IP only takers used, that a member showing a sign is on, is the ring's own: the
+            // others on it whose footprint is no larger than those members' are of the ring too
+            // (however many there are); a VPN user who happens on it keeps a life of its own. (Not a
+            // block: a neighbour on the same /24 is no one's accomplice.)
+            var ringNets: [UInt64: Int] = [:]
+            for m in members where signed(m) {
+                for n in privateNets[m] ?? [] where n >> 32 == 3 { ringNets[n] = max(ringNets[n] ?? 0, t.events(of: Int(m)).count) }
+            }
             let shown = members.filter { m in
-                if sharesEquip[Int(m)] || sharesAddr[Int(m)] || sharesCode[Int(m)] || agedWelcome[Int(m)] { return true }
+                if signed(m) { return true }
+                let foot = t.events(of: Int(m)).count
+                if (privateNets[m] ?? []).contains(where: { foot <= ringNets[$0] ?? -1 }) { return true }
                 let c = createdOf(m), ips = ipsOf(m)
                 return c != Int64.min && !ips.isEmpty && batchIPs.contains { abs($0.0 - c) <= window && !$0.1.isDisjoint(with: ips) }
             }
@@ -245,6 +310,6 @@ struct DealRings {
             rings.append(Ring(members: shown, size: k, surprise: surprise, signs: parts.filter { $0.1 > 0 }.map { ($0.0, $0.1) },
                               shared: shared, events: Dictionary(uniqueKeysWithValues: members.map { ($0, incentiveEvents[$0] ?? []) })))
         }
-        return rings
+        return (rings, privateIPs)
     }
 }

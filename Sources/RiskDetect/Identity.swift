@@ -128,12 +128,32 @@ public struct IdentityDetector: Detector {
         // Rings linked by anything they share (IP, block, code too), judged by the joint rarity
         // of their signs (DealRings.swift); members this pass already reported as deal-hunters keep that.
         let reported = Set(findings.filter { $0.riskType == RiskType.dealHunter.rawValue }.map(\.account))
-        for (r, ring) in try DealRings(maxSharing: maxSharing).find(t, incentive: incentive, newUser: newUser, cancel: cancel).enumerated() {
+        let (rings, privateIPs) = try DealRings(maxSharing: maxSharing).find(t, incentive: incentive, newUser: newUser, cancel: cancel)
+        // A deal-hunter cluster's own network: the other takers on an IP that only takers used and
+        // a member of the cluster is on, whose footprint is no larger than those members', are of
+        // the ring too (a ring keeps accounts without a shared card on its proxy; a VPN user on the
+        // exit keeps a life of its own and stays out).
+        var ipsOf: [Int32: [Int32]] = [:]
+        for (ip, owners) in privateIPs { for o in owners { ipsOf[o, default: []].append(ip) } }
+        var added = Set<Int32>()
+        for f in findings where f.riskType == RiskType.dealHunter.rawValue {
+            let foot = t.events(of: Int(f.account)).count
+            for ip in (ipsOf[f.account] ?? []).sorted() {
+                for x in privateIPs[ip] ?? [] where !reported.contains(x) && !added.contains(x) && t.events(of: Int(x)).count <= foot {
+                    added.insert(x)
+                    let used = t.events(of: Int(x)).filter { incentive.contains($0) }.map { t.rowid[Int($0)] }
+                    findings.append(Finding(account: x, detector: name, riskType: .dealHunter, strength: f.strength * 0.95,
+                                            reason: "on IP \(t.ips.string(ip)), which no account but new-user incentive takers used, with \(t.accountID(f.account)) of \(f.group ?? "a deal-hunter cluster"), and no more active than it",
+                                            events: used, linked: [t.accountID(f.account)], identifiers: [("ip", t.ips.string(ip))], group: f.group))
+                }
+            }
+        }
+        for (r, ring) in rings.enumerated() {
             let k = ring.size
             let strength = min(0.95, 0.5 + 0.3 * Stat.ramp(ring.surprise, 0, 6) + 0.15 * Stat.ramp(Double(ring.members.count), 2, 8))
             let signs = ring.signs.map { "\($0.1) \($0.0)" }.joined(separator: ", ")
             let kinds = Set(ring.shared.map(\.kind)).sorted().joined(separator: "/")
-            for a in ring.members where !reported.contains(a) {
+            for a in ring.members where !reported.contains(a) && !added.contains(a) {
                 let why = "one of \(k) new-user incentive takers linked by shared \(kinds): \(signs) (chance 1 in 10^\(Int(ring.surprise.rounded())) beyond the rings tested)"
                 findings.append(Finding(account: a, detector: name, riskType: .dealHunter, strength: strength, reason: why,
                                         events: ring.events[a] ?? [], linked: ring.members.filter { $0 != a }.map { t.accountID($0) }.sorted().prefix(100).map { $0 },

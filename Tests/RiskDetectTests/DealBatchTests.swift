@@ -67,6 +67,16 @@ final class DealBatchTests: XCTestCase {
         Set(f.filter { $0.riskType == "deal_hunter" }.map { t.accountID($0.account) })
     }
 
+    /// The ring, every member, is reported as deal-hunters, and nobody else (no household).
+    func assertOnlyTheRing(_ ring: Set<String>, homes: Set<String> = [], _ f: [Finding], _ t: EventTable,
+                           file: StaticString = #filePath, line: UInt = #line) {
+        let found = dealHunters(f, t)
+        let why = f.map { "\(t.accountID($0.account)): \($0.reason)" }
+        XCTAssertEqual(found.intersection(ring), ring, "the ring: \(why)", file: file, line: line)
+        XCTAssertEqual(found.intersection(homes), [], "no household: \(why)", file: file, line: line)
+        XCTAssertEqual(found.subtracting(ring), [], "nobody else: \(why)", file: file, line: line)
+    }
+
     /// Three accounts opened within one night on one IP; two on one phone paying with one
     /// card; each orders once with the welcome coupon, to its own address. Nothing in it is
     /// rare alone among the store's units; together it is.
@@ -86,11 +96,7 @@ final class DealBatchTests: XCTestCase {
                         payment: card, coupon: "WELCOME10", ip: "88.14.201.33")
             }
             let (f, t) = try s.run(IdentityDetector())
-            let found = dealHunters(f, t)
-            let why = f.map { "\(t.accountID($0.account)): \($0.reason)" }
-            XCTAssertEqual(found.intersection(ring), ring, "the ring: \(why)")
-            XCTAssertEqual(found.intersection(homes), [], "no household: \(why)")
-            XCTAssertEqual(found.subtracting(ring), [], "nobody else: \(why)")
+            assertOnlyTheRing(ring, homes: homes, f, t)
         }
     }
 
@@ -131,6 +137,124 @@ final class DealBatchTests: XCTestCase {
             let (f, t) = try s.run(IdentityDetector())
             let why = f.map { "\(t.accountID($0.account)): \($0.reason)" }
             XCTAssertEqual(dealHunters(f, t).intersection(campus), [], "\(why)")
+        }
+    }
+
+    /// A ring tied by nothing but its own network (deal14): four accounts opened within three
+    /// hours on one proxy address nobody else ever used, each on its own emulator, prepaid card
+    /// and address, each doing nothing but one order with the welcome coupon. Every account on
+    /// that network took the incentive and exists for it — households, campus newcomers and VPN
+    /// users on a network of their own keep a life beside the coupon.
+    func testRingOnAProxyOnlyItUsedWithAnEmulatorAndPrepaidCardEachIsARing() throws {
+        try forEachSeed { seed in
+            let s = Scenario(seed: seed)
+            let homes = store(s)
+            var ring: Set<String> = []
+            let start = Scenario.t0 + Int64(5 + seed % 12) * day + 19 * hour
+            for k in 0..<4 {
+                let a = "p\(k)", created = start + Int64(k) * 40 * minute + s.int(in: 0...(15 * minute))
+                ring.insert(a)
+                s.account(a, created: created, email: "lena.\(k)morr\(seed)@mail.example")
+                s.event(a, "signup", at: created, ["device_id": "emu-\(seed)-\(k)", "ip": "77.91.4.18"])
+                s.order(a, item: "it\((k * 3) % 10)", seller: "shop", at: created + s.int(in: (20 * minute)...(70 * minute)), device: "emu-\(seed)-\(k)",
+                        address: "pa\(k)", payment: "prepaid\(k)", coupon: "WELCOME10", ip: "77.91.4.18")
+            }
+            let (f, t) = try s.run(IdentityDetector())
+            assertOnlyTheRing(ring, homes: homes, f, t)
+        }
+    }
+
+    /// A drip ring on its own block (deal14): three accounts opened two to five days apart on two
+    /// addresses of one /24 that nobody else used, one coupon order each and nothing else.
+    func testDripRingOnABlockOnlyItUsedIsARing() throws {
+        try forEachSeed { seed in
+            let s = Scenario(seed: seed)
+            _ = store(s)
+            var ring: Set<String> = []
+            var created = Scenario.t0 + Int64(2 + seed % 6) * day + 10 * hour
+            for k in 0..<3 {
+                let a = "q\(k)", ip = "151.33.8.\(10 + k % 2)"
+                ring.insert(a)
+                s.account(a, created: created, email: "q\(k)x\(seed)@mail.example")
+                s.event(a, "signup", at: created, ["device_id": "qd\(k)", "ip": ip])
+                s.order(a, item: "it\(k)", seller: "shop", at: created + s.int(in: (30 * minute)...(2 * hour)), device: "qd\(k)",
+                        address: "qa\(k)", payment: "qc\(k)", coupon: "WELCOME10", ip: ip)
+                created += s.int(in: (2 * day)...(5 * day))
+            }
+            let (f, t) = try s.run(IdentityDetector())
+            assertOnlyTheRing(ring, f, t)
+        }
+    }
+
+    /// VPN users (deal14): four newcomers on one VPN exit nobody else used, who signed up in the
+    /// same days and each took the welcome coupon — but browse on many days and order again
+    /// without one. A network of their own is not a ring when its accounts have lives of their own.
+    func testNewcomersOnAVPNExitOnlyTheyUsedAreNotARing() throws {
+        try forEachSeed { seed in
+            let s = Scenario(seed: seed)
+            _ = store(s)
+            var vpn: Set<String> = []
+            let start = Scenario.t0 + Int64(4 + seed % 8) * day
+            for k in 0..<4 {
+                let a = "v\(k)", created = start + s.int(in: 0...(2 * day)), ip = "45.12.7.9"
+                vpn.insert(a)
+                s.account(a, created: created, email: "v\(k)y\(seed)@mail.example")
+                s.event(a, "signup", at: created, ["device_id": "vd\(k)", "ip": ip])
+                let d0 = Int((created - Scenario.t0) / day)
+                for d in [d0, d0 + 1, d0 + 4, d0 + 7, d0 + 12] { s.browse(a, day: d, device: "vd\(k)", items: (0..<10).map { "it\($0)" }, ip: ip) }
+                s.order(a, item: "it\(k)", seller: "shop", at: created + s.int(in: hour...(6 * hour)), device: "vd\(k)",
+                        address: "va\(k)", payment: "vc\(k)", coupon: "WELCOME10", ip: ip)
+                for r in 1...2 {
+                    s.order(a, item: "it\((k + 2 * r) % 10)", seller: "shop", at: created + Int64(3 * r) * day + s.int(in: 0...day), device: "vd\(k)",
+                            address: "va\(k)", payment: "vc\(k)", ip: ip)
+                }
+            }
+            let (f, t) = try s.run(IdentityDetector())
+            let why = f.map { "\(t.accountID($0.account)): \($0.reason)" }
+            XCTAssertEqual(dealHunters(f, t).intersection(vpn), [], "\(why)")
+        }
+    }
+
+    /// A ring whose cluster is found by its shared card keeps more accounts on its own proxy
+    /// (deal14): twelve accounts opened in one night on an IP nobody else used, six paying with
+    /// one card, six with a prepaid card each. One of them also logged in from a campus whose
+    /// newcomers are chained into one component of over 200 takers by their networks, so the ring
+    /// is not tested as a unit of its own; the card cluster is, and the six others on its IP, no
+    /// more active than its members, are of the ring.
+    func testAccountsOnACardRingsOwnProxyAreReportedWithIt() throws {
+        try forEachSeed { seed in
+            let s = Scenario(seed: seed)
+            _ = store(s)
+            var campus: Set<String> = []
+            for k in 0..<230 {
+                let a = "u\(k)", created = Scenario.t0 + 2 * day + s.int(in: 0...(6 * day))
+                campus.insert(a)
+                s.account(a, created: created, email: "stud\(k)v\(seed)@uni.example")
+                let ip = "141.\(30 + k / 30).9.\(k % 30 + 1)", next = "141.\(31 + k / 30).9.200"
+                s.event(a, "signup", at: created, ["device_id": "ud\(k)", "ip": ip])
+                let d0 = Int((created - Scenario.t0) / day)
+                for d in [d0, d0 + 2, d0 + 5] { s.browse(a, day: d, device: "ud\(k)", items: (0..<10).map { "it\($0)" }, ip: k % 30 == 0 ? next : ip) }
+                s.order(a, item: "it\(k % 10)", seller: "shop", at: created + s.int(in: hour...day), device: "ud\(k)",
+                        address: "dorm\(k)", payment: "uc\(k)", coupon: "WELCOME10", ip: ip)
+                s.order(a, item: "it\((k + 5) % 10)", seller: "shop", at: created + 6 * day, device: "ud\(k)", address: "dorm\(k)",
+                        payment: "uc\(k)", ip: ip)
+            }
+            var ring: Set<String> = []
+            let night = Scenario.t0 + Int64(10 + seed % 8) * day + 21 * hour
+            for k in 0..<12 {
+                let a = "w\(k)", created = night + Int64(k) * 12 * minute + s.int(in: 0...(5 * minute))
+                ring.insert(a)
+                s.account(a, created: created, email: "w\(k)k\(seed)@mail.example")
+                s.event(a, "signup", at: created, ["device_id": "wd\(k)", "ip": "77.91.4.18"])
+                s.order(a, item: "it\(k % 10)", seller: "shop", at: created + s.int(in: (20 * minute)...(60 * minute)), device: "wd\(k)",
+                        address: "wa\(k)", payment: k < 6 ? "ring-card" : "prepaid\(k)", coupon: "WELCOME10", ip: "77.91.4.18")
+                if k == 0 { s.event(a, "login", at: created + 2 * hour, ["device_id": "wd0", "ip": "141.30.9.7"]) }
+            }
+            let (f, t) = try s.run(IdentityDetector())
+            let found = dealHunters(f, t)
+            let why = f.filter { ring.contains(t.accountID($0.account)) }.map { "\(t.accountID($0.account)): \($0.reason)" }
+            XCTAssertEqual(found.intersection(ring), ring, "the ring: \(why)")
+            XCTAssertEqual(found.intersection(campus), [], "no student")
         }
     }
 }
