@@ -57,6 +57,14 @@ public struct IdentityDetector: Detector {
         var findings: [Finding] = []
         var no = 0
         let clusterCount = comps.values.filter { $0.count >= 3 }.count
+        // Every account's opening time, sorted: the store's own density of sign-ups, against
+        // which a cluster's burst is judged.
+        var allCreated: [Int64] = []
+        for a in 0..<na {
+            let c = t.createdAt[a] != Int64.min ? t.createdAt[a] : t.firstSeen[a]
+            if c != Int64.min { allCreated.append(c) }
+        }
+        allCreated.sort()
         for members in comps.values.map({ $0.sorted() }).sorted(by: { ($0.count, $1[0]) > ($1.count, $0[0]) }) where members.count >= 3 {
             // What the members did.
             var couponUsers = 0
@@ -98,8 +106,13 @@ public struct IdentityDetector: Detector {
             let significant = couponUsers >= 2 && surprise >= 2 && lift >= 3
             // Without significance, the older score needs most takers to have come together (three
             // in four within 72 h): a household's members share a card and a tablet and each take
-            // the welcome coupon, but open their accounts on their own days.
-            let isDeal = couponFrac >= 0.3 && ((deal >= 0.45 && burst >= 0.75) || significant)
+            // the welcome coupon, but open their accounts on their own days. That coming together
+            // must itself be rare here: among many households, one whose members happened to open
+            // three accounts in three days is expected (the burst's chance, corrected for the
+            // clusters tested, as the coupon test is).
+            let burstRare = burst >= 0.75
+                && Self.burstSurprise(created.sorted(), allCreated: allCreated) - log10(Double(max(1, clusterCount))) >= 2
+            let isDeal = couponFrac >= 0.3 && ((deal >= 0.45 && burstRare) || significant)
             let dealScore = significant ? max(deal, 0.5 + 0.3 * Stat.ramp(surprise, 2, 8) + 0.15 * Stat.ramp(burst, 0.4, 0.9)) : deal
             let score = isDeal ? min(0.95, dealScore) : multi
             guard score >= 0.3 else { continue }
@@ -222,6 +235,38 @@ public struct IdentityDetector: Detector {
     }
 
     /// The most timestamps that fit in one window of `width`.
+    /// How surprising it is that this many of a cluster's accounts opened within one window
+    /// (6 h, 24 h or 72 h), when the store's accounts open at the density they had in that
+    /// window: the binomial tail of k of n at the window's share of the store's other accounts,
+    /// corrected for the windows of that width the store's span holds and for the three widths
+    /// (a scan statistic). `created`: the members' opening times, sorted; `allCreated`: every
+    /// account's, sorted.
+    static func burstSurprise(_ created: [Int64], allCreated all: [Int64]) -> Double {
+        let n = created.count
+        guard n >= 2, let first = all.first, let last = all.last else { return 0 }
+        func lowerBound(_ x: Int64) -> Int {
+            var lo = 0, hi = all.count
+            while lo < hi { let m = (lo + hi) / 2; if all[m] < x { lo = m + 1 } else { hi = m } }
+            return lo
+        }
+        let widths: [Int64] = [6, 24, 72].map { $0 * 3_600_000 }
+        let others = max(1, all.count - n)
+        var best = -Double.infinity
+        for w in widths {
+            var lo = 0, k = 0, start = created[0]
+            for hi in 0..<n {
+                while created[hi] - created[lo] > w { lo += 1 }
+                if hi - lo + 1 > k { k = hi - lo + 1; start = created[lo] }
+            }
+            guard k >= 2 else { continue }
+            let inWindow = max(1, lowerBound(start + w + 1) - lowerBound(start) - k)
+            let p = min(1, Double(inWindow) / Double(others))
+            let windows = max(1, Double(last - first) / Double(w))
+            best = max(best, Significance.surprise(Significance.logBinomialTail(k, n, p)) - log10(windows))
+        }
+        return best == -Double.infinity ? 0 : best - log10(Double(widths.count))
+    }
+
     static func largestWithin(_ sorted: [Int64], _ width: Int64) -> Int {
         var best = 0, lo = 0
         for hi in 0..<sorted.count {
