@@ -143,8 +143,9 @@ final class BrushingItemCrewTests: XCTestCase {
             let f = try BrushingDetector(debugLog: { log.append($0) }).run(t, cancel: CancelToken())
             XCTAssertEqual(f.accounts(t).sorted(), [], "seed \(seed)\n\(log.lines.filter { $0.hasPrefix("crews") }.joined(separator: "\n"))")
             // The consumables' loyal re-reviewers are as many as a crew and far more than the
-            // store's share (a lift-only test would call the item boosted): they are a tenth of
-            // its buyers, a crew is most of its listing's.
+            // store's share (a lift-only test would call the item boosted): they are a sixth or so of
+            // its buyers (twelve loyal by construction plus those the draw makes), a crew is most
+            // of its listing's.
             let consumables = log.lines.filter { $0.hasPrefix("crews: item m0 ") || $0.hasPrefix("crews: item m1 ") || $0.hasPrefix("crews: item m2 ") }
             let loud = consumables.filter { line in
                 let w = line.split(separator: " ")
