@@ -11,7 +11,7 @@ import XCTest
 /// beside hundreds of them. The block's share of ring-like buyers is diluted, and the ring is
 /// a fraction of the block's ring-like buyers (households are ring-like too); what stands out is
 /// the ring's own group: all of its members ring-like, where the seller's other buyers in groups
-/// bigger than a household are so about half the time.
+/// bigger than a household are so half the time.
 final class MegaSellerRingTests: XCTestCase {
     let day = Scenario.day
 
@@ -45,11 +45,15 @@ final class MegaSellerRingTests: XCTestCase {
             }
             b += size
         }
-        // Parcel lockers: a dozen strangers each on one delivery address.
+        // Parcel lockers: a dozen strangers each on one delivery address. Half of each locker's
+        // users re-order (ring-like: a shared address plus repeats), half order once and do not
+        // review — a fixed half, not a draw: with only two lockers outside the block (24 sharers)
+        // a draw put their ring-like share anywhere from 0.5 to 0.75, and the ring's 20 of 20
+        // against 0.75 is no surprise (seeds 4, 5, 6, 7, 10, 13 of 1–20 failed that way).
         for l in 0..<4 {
             for m in 0..<12 {
                 let a = s.account("locker\(l)-\(m)")
-                buy(a, dev: "lphone\(l)-\(m)", address: "locker\(l)", card: "lcard\(l)-\(m)", repeatChance: 0.3, reviewChance: 0.4)
+                buy(a, dev: "lphone\(l)-\(m)", address: "locker\(l)", card: "lcard\(l)-\(m)", repeatChance: m < 6 ? 0 : 1, reviewChance: m < 6 ? 0 : 0.4)
             }
         }
         // The rest of the store: small sellers and their ordinary buyers.
