@@ -347,7 +347,8 @@ public struct ClickFarmDetector: Detector {
             let onDevice = linked[g].contains(a)
             guard keys.count >= (onDevice ? 1 : 2), targets.count >= min(3, keys.count) else { return nil }
             let lambda = chance * min(10, max(0.1, Double(actions[Int(a)]) / mean))
-            let tested = onDevice ? Double(max(1, linked[g].count)) : Double(active)
+            // Every account is tested at each window length: that many tests per account.
+            let tested = (onDevice ? Double(max(1, linked[g].count)) : Double(active)) * Double(max(1, windowFactors.count))
             let surprise = Significance.surprise(Significance.logPoissonTail(keys.count, lambda)) - log10(tested)
             guard surprise >= 1 else { return nil }
             let f = farms[g]
@@ -387,10 +388,10 @@ public struct ClickFarmDetector: Detector {
                 }.count
                 let share = Double(mine) / Double(max(1, (f.present[k] ?? 0) + others.count))
                 shares.append(share)
-                if share >= 0.5 { own += 1; ownTargets.insert(k / UInt64(bins)); ownKeys[g].insert(k) }
+                if share > 0.5 { own += 1; ownTargets.insert(k / UInt64(bins)); ownKeys[g].insert(k) }
             }
             let median = Significance.quantile(shares, 0.5) ?? 0
-            let isAudience = median < 0.5 || own < 3 || ownTargets.count < 3
+            let isAudience = median <= 0.5 || own < 3 || ownTargets.count < 3
             debugLog?("farm \(f.group) (\(windowMinutes) min): \(f.members.count)+\(recruited[g].count) members, share of its jobs' crowds median \(String(format: "%.2f", median)), own jobs \(own) on \(ownTargets.count) targets\(isAudience ? ": an audience, not a farm" : "")")
             if isAudience { audiences.insert(f.group) }
         }

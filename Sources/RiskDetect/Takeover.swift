@@ -17,8 +17,8 @@ import Foundation
 /// own device is foreign. So a takeover at the very start of the data (nothing before it) is
 /// still seen, and a power user's second phone is not. Orders count as a change of behaviour
 /// when they are unusual for this account (a Poisson tail against its own order rate outside
-/// the sequence), and "high value" when above both the store's 90th percentile (or twice the
-/// account's median) and the account's own 90th percentile.
+/// the sequence), and "high value" when both in the store's top tenth (or twice the account's
+/// median) and above the account's own 90th percentile.
 ///
 /// A change of hands need not show a new device or a login: a hijacked session carries the
 /// owner's own fingerprint, so the first event from a network (address block) the account
@@ -142,11 +142,10 @@ public struct TakeoverDetector: Detector {
     }
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
-        // Order amounts: the store-wide 90th percentile, for "high value".
+        // Order amounts: the store's top tenth, for "high value".
         var amounts: [Float] = []
         for e in 0..<t.count where t.kind[e] == .order && !t.amount[e].isNaN { amounts.append(t.amount[e]) }
-        amounts.sort()
-        let p90 = amounts.isEmpty ? Float.infinity : amounts[amounts.count * 9 / 10]
+        let highAmount = Self.topTenth(amounts)
         // Each IP's address block (/24, /48), interned: the network a device logs in from.
         var blockIDs: [String: Int32] = [:]
         var ipBlock = [Int32](repeating: -1, count: t.ips.count)
@@ -157,7 +156,7 @@ public struct TakeoverDetector: Detector {
         var seqs: [Sequence] = []
         for a in 0..<t.accountCount {
             if a & 0x3FFF == 0 { try cancel.check() }
-            seqs += anchors(t, a, p90: p90, ipBlock: ipBlock)
+            seqs += anchors(t, a, highAmount: highAmount, ipBlock: ipBlock)
         }
         guard !seqs.isEmpty else { return [] }
         // How often each step follows an anchor in this store (smoothed) — among the anchors
@@ -245,6 +244,17 @@ public struct TakeoverDetector: Detector {
         return findings
     }
 
+    /// The least amount that is among the store's top tenth of orders: at most a tenth of the
+    /// orders are as large. Where a price most orders share is the 90th percentile (a store of
+    /// small baskets), it is the next larger amount, so an ordinary basket is no high value.
+    static func topTenth(_ values: [Float]) -> Float {
+        let a = values.sorted()
+        guard !a.isEmpty else { return .infinity }
+        let i = a.count - max(1, a.count - a.count * 9 / 10)   // the first of the top tenth
+        if i == 0 || a[i - 1] < a[i] { return a[i] }
+        return a[i...].first { $0 > a[i] } ?? .infinity
+    }
+
     /// How far an anchor's surprise clears the bar (nil: it does not, or it is no takeover).
     func excess(_ s: Sequence, _ weight: [Double], _ bar: Double) -> Double? {
         excess(s, surprise: zip(s.steps, weight).reduce(0.0) { $0 + ($1.0 ? $1.1 : 0) }, bar)
@@ -265,6 +275,12 @@ public struct TakeoverDetector: Detector {
         // A change of behaviour is what makes it a takeover rather than a trip or a new phone.
         guard s.newAddress || s.newPayment || s.orders > 0 || s.fails >= 1 || s.reset || s.ownerBack
                 || s.messagesUnusual else { return nil }
+        // A session on the owner's own device (only the network is new) that orders what the
+        // owner orders — the owner's basket, card and address — gains a stranger nothing: the
+        // number of orders alone is no change of behaviour there; it needs a high value, a new
+        // address or card, messages, a first-ever activity, or the owner locked out.
+        if !s.newDevice && !s.foreignDevice && !(s.reset && !s.resetByOwner)
+            && !(s.high || s.newAddress || s.newPayment || s.messagesUnusual || s.novelActivity || s.ownerBack || s.fails >= 1) { return nil }
         if s.age < minAgeDays { surprise *= 0.6 }
         let excess = surprise - bar
         return excess >= 0 ? excess : nil
@@ -273,7 +289,7 @@ public struct TakeoverDetector: Detector {
     /// Anchors of one account: each password reset, and each successful login from (or first
     /// event of) a device the account had not used before — when it had used some, or goes on
     /// from others afterwards — with the steps around them.
-    func anchors(_ t: EventTable, _ a: Int, p90: Float, ipBlock: [Int32]) -> [Sequence] {
+    func anchors(_ t: EventTable, _ a: Int, highAmount: Float, ipBlock: [Int32]) -> [Sequence] {
         let list = Array(t.events(of: a))
         guard list.count >= 2 else { return [] }
         var firstDevice: [Int32: Int64] = [:], lastDevice: [Int32: Int64] = [:], firstCountry: [Int32: Int64] = [:]
@@ -378,11 +394,14 @@ public struct TakeoverDetector: Detector {
             // The intruder's later footprint: within 3 days, the events from the device that took
             // over (when new to the account) or from networks the account had not used before.
             let loginKnown = knownDevices.contains(loginDev)
-            func footprint(_ e: Int) -> Bool {
-                t.ts[e] <= seqEnd || (!loginKnown && t.device[e] == loginDev)
-                    || (block(e) >= 0 && !preBlocks.contains(block(e)) && (s.netAnchor || t.device[e] == loginDev))
-            }
             let footEnd = tr + window
+            // A new device the account goes on using after those 3 days is the owner's new phone:
+            // its later days are the owner's life, not an intruder's return.
+            let loginStays = loginDev >= 0 && (lastDevice[loginDev] ?? 0) > footEnd
+            func footprint(_ e: Int) -> Bool {
+                t.ts[e] <= seqEnd || (!loginKnown && !loginStays && t.device[e] == loginDev)
+                    || (block(e) >= 0 && !preBlocks.contains(block(e)) && (s.netAnchor || (!loginStays && t.device[e] == loginDev)))
+            }
             var laterOwn = 0, laterThere = 0
             var ownBlocks = Set<Int32>()
             var ownAmounts: [Double] = []
@@ -416,9 +435,12 @@ public struct TakeoverDetector: Detector {
             var lastOrderAt = tr, lastMessageAt = tr
             var footPaid = Set<Int32>(), footMoved = Set<Int32>()   // instruments the footprint paid with; those on events the contract does not name (a transfer)
             var messaged = Set<Int32>()
+            var spentInSession = false   // an order, address, payment or money moved in the intruder's own session (the anchor's network, or the device that took over)
             while m < list.count && t.ts[Int(list[m])] <= footEnd {
                 let e = Int(list[m])
                 if !footprint(e) { m += 1; continue }
+                if t.kind[e] == .order || t.kind[e] == .addressChange || t.kind[e] == .payment || (t.kind[e] == .other && t.payment[e] >= 0),
+                   (anchorBlock >= 0 && block(e) == anchorBlock) || (!loginKnown && t.device[e] == loginDev) { spentInSession = true }
                 if t.kind[e] == .order { lastOrderAt = t.ts[e] }
                 switch t.kind[e] {
                 case .addressChange:
@@ -442,7 +464,7 @@ public struct TakeoverDetector: Detector {
                     s.orders += 1
                     if m > k { s.evidence.append(t.rowid[e]) }
                     if t.address[e] >= 0 && !knownAddresses.isEmpty && !knownAddresses.contains(t.address[e]) { s.newAddress = true }
-                    if !t.amount[e].isNaN && (t.amount[e] >= p90 || (typical > 0 && Double(t.amount[e]) >= 2 * typical))
+                    if !t.amount[e].isNaN && (t.amount[e] >= highAmount || (typical > 0 && Double(t.amount[e]) >= 2 * typical))
                         && Double(t.amount[e]) > ownHigh { s.high = true }
                 default: break
                 }
@@ -514,7 +536,9 @@ public struct TakeoverDetector: Detector {
             // beyond the account's own).
             // And only from a stranger's session: a device used at no other time, or a network the
             // owner's own life never used — a new phone's owner goes on from it.
-            if !(s.newAddress || s.newPayment || s.ordersUnusual || s.high) || !(s.foreignDevice || (s.netAnchor && s.newNetwork)) {
+            // And the spending must be that session's too: an owner's first search on a roaming
+            // session, then a spree from another network days later, is two sessions of the owner.
+            if !(s.newAddress || s.newPayment || s.ordersUnusual || s.high) || !(s.foreignDevice || (s.netAnchor && s.newNetwork)) || !spentInSession {
                 s.novelActivity = false; s.novelTypes = []; s.novelIDs = []
             }
             s.newCountry = loginCountry >= 0 && !knownCountries.contains(loginCountry)
