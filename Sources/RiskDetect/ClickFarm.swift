@@ -347,8 +347,7 @@ public struct ClickFarmDetector: Detector {
             let onDevice = linked[g].contains(a)
             guard keys.count >= (onDevice ? 1 : 2), targets.count >= min(3, keys.count) else { return nil }
             let lambda = chance * min(10, max(0.1, Double(actions[Int(a)]) / mean))
-            // Every account is tested at each window length: that many tests per account.
-            let tested = (onDevice ? Double(max(1, linked[g].count)) : Double(active)) * Double(max(1, windowFactors.count))
+            let tested = onDevice ? Double(max(1, linked[g].count)) : Double(active)
             let surprise = Significance.surprise(Significance.logPoissonTail(keys.count, lambda)) - log10(tested)
             guard surprise >= 1 else { return nil }
             let f = farms[g]

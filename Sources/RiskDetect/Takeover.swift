@@ -17,8 +17,8 @@ import Foundation
 /// own device is foreign. So a takeover at the very start of the data (nothing before it) is
 /// still seen, and a power user's second phone is not. Orders count as a change of behaviour
 /// when they are unusual for this account (a Poisson tail against its own order rate outside
-/// the sequence), and "high value" when both in the store's top tenth (or twice the account's
-/// median) and above the account's own 90th percentile.
+/// the sequence), and "high value" when above both the store's 90th percentile (or twice the
+/// account's median) and the account's own 90th percentile.
 ///
 /// A change of hands need not show a new device or a login: a hijacked session carries the
 /// owner's own fingerprint, so the first event from a network (address block) the account
@@ -142,10 +142,11 @@ public struct TakeoverDetector: Detector {
     }
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
-        // Order amounts: the store's top tenth, for "high value".
+        // Order amounts: the store-wide 90th percentile, for "high value".
         var amounts: [Float] = []
         for e in 0..<t.count where t.kind[e] == .order && !t.amount[e].isNaN { amounts.append(t.amount[e]) }
-        let highAmount = Self.topTenth(amounts)
+        amounts.sort()
+        let p90 = amounts.isEmpty ? Float.infinity : amounts[amounts.count * 9 / 10]
         // Each IP's address block (/24, /48), interned: the network a device logs in from.
         var blockIDs: [String: Int32] = [:]
         var ipBlock = [Int32](repeating: -1, count: t.ips.count)
@@ -156,7 +157,7 @@ public struct TakeoverDetector: Detector {
         var seqs: [Sequence] = []
         for a in 0..<t.accountCount {
             if a & 0x3FFF == 0 { try cancel.check() }
-            seqs += anchors(t, a, highAmount: highAmount, ipBlock: ipBlock)
+            seqs += anchors(t, a, p90: p90, ipBlock: ipBlock)
         }
         guard !seqs.isEmpty else { return [] }
         // How often each step follows an anchor in this store (smoothed) — among the anchors
@@ -244,17 +245,6 @@ public struct TakeoverDetector: Detector {
         return findings
     }
 
-    /// The least amount that is among the store's top tenth of orders: at most a tenth of the
-    /// orders are as large. Where a price most orders share is the 90th percentile (a store of
-    /// small baskets), it is the next larger amount, so an ordinary basket is no high value.
-    static func topTenth(_ values: [Float]) -> Float {
-        let a = values.sorted()
-        guard !a.isEmpty else { return .infinity }
-        let i = a.count - max(1, a.count - a.count * 9 / 10)   // the first of the top tenth
-        if i == 0 || a[i - 1] < a[i] { return a[i] }
-        return a[i...].first { $0 > a[i] } ?? .infinity
-    }
-
     /// How far an anchor's surprise clears the bar (nil: it does not, or it is no takeover).
     func excess(_ s: Sequence, _ weight: [Double], _ bar: Double) -> Double? {
         excess(s, surprise: zip(s.steps, weight).reduce(0.0) { $0 + ($1.0 ? $1.1 : 0) }, bar)
@@ -289,7 +279,7 @@ public struct TakeoverDetector: Detector {
     /// Anchors of one account: each password reset, and each successful login from (or first
     /// event of) a device the account had not used before — when it had used some, or goes on
     /// from others afterwards — with the steps around them.
-    func anchors(_ t: EventTable, _ a: Int, highAmount: Float, ipBlock: [Int32]) -> [Sequence] {
+    func anchors(_ t: EventTable, _ a: Int, p90: Float, ipBlock: [Int32]) -> [Sequence] {
         let list = Array(t.events(of: a))
         guard list.count >= 2 else { return [] }
         var firstDevice: [Int32: Int64] = [:], lastDevice: [Int32: Int64] = [:], firstCountry: [Int32: Int64] = [:]
@@ -394,14 +384,11 @@ public struct TakeoverDetector: Detector {
             // The intruder's later footprint: within 3 days, the events from the device that took
             // over (when new to the account) or from networks the account had not used before.
             let loginKnown = knownDevices.contains(loginDev)
-            let footEnd = tr + window
-            // A new device the account goes on using after those 3 days is the owner's new phone:
-            // its later days are the owner's life, not an intruder's return.
-            let loginStays = loginDev >= 0 && (lastDevice[loginDev] ?? 0) > footEnd
             func footprint(_ e: Int) -> Bool {
-                t.ts[e] <= seqEnd || (!loginKnown && !loginStays && t.device[e] == loginDev)
-                    || (block(e) >= 0 && !preBlocks.contains(block(e)) && (s.netAnchor || (!loginStays && t.device[e] == loginDev)))
+                t.ts[e] <= seqEnd || (!loginKnown && t.device[e] == loginDev)
+                    || (block(e) >= 0 && !preBlocks.contains(block(e)) && (s.netAnchor || t.device[e] == loginDev))
             }
+            let footEnd = tr + window
             var laterOwn = 0, laterThere = 0
             var ownBlocks = Set<Int32>()
             var ownAmounts: [Double] = []
@@ -464,7 +451,7 @@ public struct TakeoverDetector: Detector {
                     s.orders += 1
                     if m > k { s.evidence.append(t.rowid[e]) }
                     if t.address[e] >= 0 && !knownAddresses.isEmpty && !knownAddresses.contains(t.address[e]) { s.newAddress = true }
-                    if !t.amount[e].isNaN && (t.amount[e] >= highAmount || (typical > 0 && Double(t.amount[e]) >= 2 * typical))
+                    if !t.amount[e].isNaN && (t.amount[e] >= p90 || (typical > 0 && Double(t.amount[e]) >= 2 * typical))
                         && Double(t.amount[e]) > ownHigh { s.high = true }
                 default: break
                 }
