@@ -422,12 +422,9 @@ public struct TakeoverDetector: Detector {
             var lastOrderAt = tr, lastMessageAt = tr
             var footPaid = Set<Int32>(), footMoved = Set<Int32>()   // instruments the footprint paid with; those on events the contract does not name (a transfer)
             var messaged = Set<Int32>()
-            var spentInSession = false   // an order, address, payment or money moved in the intruder's own session (the anchor's network, or the device that took over)
             while m < list.count && t.ts[Int(list[m])] <= footEnd {
                 let e = Int(list[m])
                 if !footprint(e) { m += 1; continue }
-                if t.kind[e] == .order || t.kind[e] == .addressChange || t.kind[e] == .payment || (t.kind[e] == .other && t.payment[e] >= 0),
-                   (anchorBlock >= 0 && block(e) == anchorBlock) || (!loginKnown && t.device[e] == loginDev) { spentInSession = true }
                 if t.kind[e] == .order { lastOrderAt = t.ts[e] }
                 switch t.kind[e] {
                 case .addressChange:
@@ -523,9 +520,7 @@ public struct TakeoverDetector: Detector {
             // beyond the account's own).
             // And only from a stranger's session: a device used at no other time, or a network the
             // owner's own life never used — a new phone's owner goes on from it.
-            // And the spending must be that session's too: an owner's first search on a roaming
-            // session, then a spree from another network days later, is two sessions of the owner.
-            if !(s.newAddress || s.newPayment || s.ordersUnusual || s.high) || !(s.foreignDevice || (s.netAnchor && s.newNetwork)) || !spentInSession {
+            if !(s.newAddress || s.newPayment || s.ordersUnusual || s.high) || !(s.foreignDevice || (s.netAnchor && s.newNetwork)) {
                 s.novelActivity = false; s.novelTypes = []; s.novelIDs = []
             }
             s.newCountry = loginCountry >= 0 && !knownCountries.contains(loginCountry)
