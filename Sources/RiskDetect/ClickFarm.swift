@@ -387,10 +387,10 @@ public struct ClickFarmDetector: Detector {
                 }.count
                 let share = Double(mine) / Double(max(1, (f.present[k] ?? 0) + others.count))
                 shares.append(share)
-                if share >= 0.5 { own += 1; ownTargets.insert(k / UInt64(bins)); ownKeys[g].insert(k) }
+                if share > 0.5 { own += 1; ownTargets.insert(k / UInt64(bins)); ownKeys[g].insert(k) }
             }
             let median = Significance.quantile(shares, 0.5) ?? 0
-            let isAudience = median < 0.5 || own < 3 || ownTargets.count < 3
+            let isAudience = median <= 0.5 || own < 3 || ownTargets.count < 3
             debugLog?("farm \(f.group) (\(windowMinutes) min): \(f.members.count)+\(recruited[g].count) members, share of its jobs' crowds median \(String(format: "%.2f", median)), own jobs \(own) on \(ownTargets.count) targets\(isAudience ? ": an audience, not a farm" : "")")
             if isAudience { audiences.insert(f.group) }
         }

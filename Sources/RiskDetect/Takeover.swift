@@ -265,6 +265,12 @@ public struct TakeoverDetector: Detector {
         // A change of behaviour is what makes it a takeover rather than a trip or a new phone.
         guard s.newAddress || s.newPayment || s.orders > 0 || s.fails >= 1 || s.reset || s.ownerBack
                 || s.messagesUnusual else { return nil }
+        // A session on the owner's own device (only the network is new) that orders what the
+        // owner orders — the owner's basket, card and address — gains a stranger nothing: the
+        // number of orders alone is no change of behaviour there; it needs a high value, a new
+        // address or card, messages, a first-ever activity, or the owner locked out.
+        if !s.newDevice && !s.foreignDevice && !(s.reset && !s.resetByOwner)
+            && !(s.high || s.newAddress || s.newPayment || s.messagesUnusual || s.novelActivity || s.ownerBack || s.fails >= 1) { return nil }
         if s.age < minAgeDays { surprise *= 0.6 }
         let excess = surprise - bar
         return excess >= 0 ? excess : nil
