@@ -10,7 +10,8 @@ final class AudienceTests: XCTestCase {
     let day = Scenario.day, hour = Scenario.hour, minute = Scenario.minute
 
     func testALiveShowCrowdOfRealFansStaysLowWhileAFarmInTheSameRoomIsFound() throws {
-        try forEachSeed { seed in
+        // Seed 15 draws fans who are exactly half of their jobs' crowds (an audience, not a farm).
+        try forEachSeed(also: [15]) { seed in
             var rng = SeededRandom(seed &+ 101)
             let s = Scenario(seed: seed)
             let creators = (0..<4).map { s.account("creator\($0)", kind: "creator") }

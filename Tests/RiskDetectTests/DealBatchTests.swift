@@ -103,7 +103,8 @@ final class DealBatchTests: XCTestCase {
     /// Households of 3–4 sharing an address and a card, most members taking the welcome
     /// coupon, are not deal-hunters (the cluster score used to report them at ~0.6).
     func testHouseholdsWithWelcomeCouponsAreNotDealHunters() throws {
-        try forEachSeed { seed in
+        // Seeds 7 and 10 draw a household of four whose members joined three within 72 h (a burst common among 40 households).
+        try forEachSeed(also: [7, 10]) { seed in
             let s = Scenario(seed: seed)
             let homes = store(s, homes: 40)
             let (f, t) = try s.run(IdentityDetector())

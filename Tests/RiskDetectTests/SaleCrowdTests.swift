@@ -38,7 +38,8 @@ final class SaleCrowdTests: XCTestCase {
     }
 
     func testFriendsBrowsingASaleWithItsCrowdAreNoFarmAPartialFarmIsFound() throws {
-        try forEachSeed { seed in
+        // Seed 16 draws the friends and a shopper at exactly half of their crowd (an audience, not a farm).
+        try forEachSeed(also: [16]) { seed in
             let s = Scenario(seed: seed)
             let st = Store(s, rng: SeededRandom(seed &+ 4109), hot: 40)
             let (mega, hot) = (st.mega, st.hot)

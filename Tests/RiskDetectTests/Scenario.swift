@@ -22,8 +22,12 @@ enum TestSeed {
 
 extension XCTestCase {
     /// Runs `body` once per seed; a seed whose run failed is named with the line that replays it.
-    func forEachSeed(file: StaticString = #filePath, line: UInt = #line, _ body: (UInt64) throws -> Void) throws {
-        for seed in TestSeed.seeds {
+    /// `also`: seeds known to draw an edge case of the scenario (found by running it on seeds
+    /// 1–20), run every time besides `TestSeed.seeds`, so the rule that handles it stays tested.
+    func forEachSeed(also pinned: [UInt64] = [], file: StaticString = #filePath, line: UInt = #line, _ body: (UInt64) throws -> Void) throws {
+        var seeds = TestSeed.seeds
+        for s in pinned where !seeds.contains(s) { seeds.append(s) }
+        for seed in seeds {
             let before = testRun?.totalFailureCount ?? 0
             do { try body(seed) } catch {
                 XCTFail("seed \(seed) threw \(error); replay: RISKDESK_TEST_SEED=\(seed) swift test --filter \(name)", file: file, line: line)

@@ -26,7 +26,8 @@ final class WorstCaseTests: XCTestCase {
     }
 
     func testATakeoverAtTheStartOfTheDataIsCaughtAPowerUsersSecondPhoneIsNot() throws {
-        try forEachSeed { seed in
+        // Seed 8 draws a power user whose only two orders came from a network its logins never used.
+        try forEachSeed(also: [8]) { seed in
             var rng = SeededRandom(seed &+ 100)
             let s = Scenario(seed: seed)
             s.account("shop", kind: "seller")
