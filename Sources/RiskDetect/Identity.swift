@@ -88,7 +88,8 @@ public struct IdentityDetector: Detector {
             }
             let n = Double(members.count)
             let couponFrac = Double(couponUsers) / n
-            let burst = Double(Self.largestWithin(created.sorted(), 72 * 3_600_000)) / n
+            created.sort()
+            let burst = Double(Self.largestWithin(created, 72 * 3_600_000)) / n
             let emailSim = Self.emailLookalike(members.map { t.email[Int($0)] })
             let thin = Double(members.filter { (activeDays[$0] ?? 0) <= 3 }.count) / n
             let sizeF = Stat.ramp(n, 2, 4)
@@ -111,7 +112,7 @@ public struct IdentityDetector: Detector {
             // three accounts in three days is expected (the burst's chance, corrected for the
             // clusters tested, as the coupon test is).
             let burstRare = burst >= 0.75
-                && Self.burstSurprise(created.sorted(), allCreated: allCreated) - log10(Double(max(1, clusterCount))) >= 2
+                && Self.burstSurprise(created, allCreated: allCreated) - log10(Double(max(1, clusterCount))) >= 2
             let isDeal = couponFrac >= 0.3 && ((deal >= 0.45 && burstRare) || significant)
             let dealScore = significant ? max(deal, 0.5 + 0.3 * Stat.ramp(surprise, 2, 8) + 0.15 * Stat.ramp(burst, 0.4, 0.9)) : deal
             let score = isDeal ? min(0.95, dealScore) : multi
@@ -244,11 +245,6 @@ public struct IdentityDetector: Detector {
     static func burstSurprise(_ created: [Int64], allCreated all: [Int64]) -> Double {
         let n = created.count
         guard n >= 2, let first = all.first, let last = all.last else { return 0 }
-        func lowerBound(_ x: Int64) -> Int {
-            var lo = 0, hi = all.count
-            while lo < hi { let m = (lo + hi) / 2; if all[m] < x { lo = m + 1 } else { hi = m } }
-            return lo
-        }
         let widths: [Int64] = [6, 24, 72].map { $0 * 3_600_000 }
         let others = max(1, all.count - n)
         var best = -Double.infinity
@@ -259,7 +255,7 @@ public struct IdentityDetector: Detector {
                 if hi - lo + 1 > k { k = hi - lo + 1; start = created[lo] }
             }
             guard k >= 2 else { continue }
-            let inWindow = max(1, lowerBound(start + w + 1) - lowerBound(start) - k)
+            let inWindow = max(1, lowerBound(all, start + w + 1) - lowerBound(all, start) - k)
             let p = min(1, Double(inWindow) / Double(others))
             let windows = max(1, Double(last - first) / Double(w))
             best = max(best, Significance.surprise(Significance.logBinomialTail(k, n, p)) - log10(windows))

@@ -357,12 +357,13 @@ public struct Anomaly {
     }
 }
 
-@inline(__always) func lowerBound(_ v: [Float], _ y: Float) -> Int {
+/// In a sorted array: the first index whose value is ≥ y (lowerBound), > y (upperBound).
+@inline(__always) func lowerBound<T: Comparable>(_ v: [T], _ y: T) -> Int {
     var lo = 0, hi = v.count
     while lo < hi { let m = (lo + hi) / 2; if v[m] < y { lo = m + 1 } else { hi = m } }
     return lo
 }
-@inline(__always) func upperBound(_ v: [Float], _ y: Float) -> Int {
+@inline(__always) func upperBound<T: Comparable>(_ v: [T], _ y: T) -> Int {
     var lo = 0, hi = v.count
     while lo < hi { let m = (lo + hi) / 2; if v[m] <= y { lo = m + 1 } else { hi = m } }
     return lo
