@@ -53,6 +53,9 @@ public struct TakeoverDetector: Detector {
         var novelActivity = false         // in the footprint, an event of a type the contract does not name that the owner's own life never did
         var novelTypes: [String] = []
         var novelIDs: [UInt16] = []       // their type ids (`EventTable.type`)
+        var rawNovelIDs: [UInt16] = []    // the same from a stranger's session, spending or not (for the type's base rate)
+        var strangerSession = false       // a device used at no other time, or a network the owner's own life never used
+        var ownTypeIDs: [UInt16] = []     // unnamed types the owner's own life did (no first-ever of them is possible)
         var device: Int32 = -1, country: Int32 = -1
         var evidence: [Int64] = []
 
@@ -113,24 +116,24 @@ public struct TakeoverDetector: Detector {
         /// (the same spending steps, and messages if any) — shrunk to its share among all ordinary
         /// anchors where few spent that way (a pseudo-count of 10). An owner's first search comes
         /// with their shopping; the estimate sees that, so it does not count twice.
-        func surprise(_ mask: UInt16, novel: [UInt16], pool: [(mask: UInt16, novel: [UInt16])], memo novelMemo: inout [UInt64: Double]) -> Double {
+        func surprise(_ mask: UInt16, novel: [UInt16], pool: [Sequence], memo novelMemo: inout [UInt64: Double]) -> Double {
             let base = surprise(mask)
             guard !novel.isEmpty else { return base }
             let given = mask & (Self.spend | Self.control)
-            let n = Double(pool.count)
             var best = memo[mask & Self.control] ?? 0
             for ty in novel {
                 let key = UInt64(given) << 16 | UInt64(ty)
                 let r: Double
                 if let m = novelMemo[key] { r = m } else {
-                    var with = 0, givenAll = 0, givenWith = 0
+                    var with = 0, eligible = 0, givenAll = 0, givenWith = 0
                     let ctl = mask & Self.control
-                    for p in pool {
-                        let has = p.novel.contains(ty)
+                    for p in pool where Eligible.eligible(p, ty) {
+                        eligible += 1
+                        let has = p.rawNovelIDs.contains(ty)
                         if has && p.mask & ctl == ctl { with += 1 }
                         if p.mask & given == given { givenAll += 1; if has { givenWith += 1 } }
                     }
-                    let marginal = (Double(with) + 1) / (n + 2)
+                    let marginal = (Double(with) + 1) / (Double(eligible) + 2)
                     let alpha = 10.0
                     r = -log10((Double(givenWith) + alpha * marginal) / (Double(givenAll) + alpha))
                     novelMemo[key] = r
@@ -142,11 +145,15 @@ public struct TakeoverDetector: Detector {
     }
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
-        // Order amounts: the store-wide 90th percentile, for "high value".
+        // Order amounts, for "high value": a value in the store's upper tail — at most 10 % of
+        // the store's orders are worth that much or more. Ties count at their own frequency: where
+        // most orders are at one common price, that price is the bulk, not the tail (a plain 90th
+        // percentile would be the common price, and every ordinary order "high").
         var amounts: [Float] = []
         for e in 0..<t.count where t.kind[e] == .order && !t.amount[e].isNaN { amounts.append(t.amount[e]) }
         amounts.sort()
-        let p90 = amounts.isEmpty ? Float.infinity : amounts[amounts.count * 9 / 10]
+        // Above this, at most n / 10 orders are at or above the value.
+        let tailFloor = amounts.isEmpty ? Float.infinity : amounts[amounts.count - amounts.count / 10 - 1]
         // Each IP's address block (/24, /48), interned: the network a device logs in from.
         var blockIDs: [String: Int32] = [:]
         var ipBlock = [Int32](repeating: -1, count: t.ips.count)
@@ -157,22 +164,15 @@ public struct TakeoverDetector: Detector {
         var seqs: [Sequence] = []
         for a in 0..<t.accountCount {
             if a & 0x3FFF == 0 { try cancel.check() }
-            seqs += anchors(t, a, p90: p90, ipBlock: ipBlock)
+            seqs += anchors(t, a, tailFloor: tailFloor, ipBlock: ipBlock)
         }
         guard !seqs.isEmpty else { return [] }
         // How often each step follows an anchor in this store (smoothed) — among the anchors
         // that are not themselves takeovers: a first pass over every anchor finds the loud
         // ones, and the rates are estimated again without them (a store where takeovers are
         // common must not make their steps look ordinary).
-        let nSteps = seqs[0].steps.count
-        func weights(skipping skip: [Bool]) -> [Double] {
-            var hits = [Int](repeating: 0, count: nSteps)
-            var n = 0
-            for (i, s) in seqs.enumerated() where !skip[i] {
-                n += 1
-                for (k, on) in s.steps.enumerated() where on { hits[k] += 1 }
-            }
-            return hits.map { -log10((Double($0) + 1) / (Double(n) + 2)) }
+        func weights(skipping skip: [Bool]) -> Marginals {
+            Marginals(seqs.indices.filter { !skip[$0] }.map { seqs[$0] })
         }
         // A sequence is worth reporting when the store would produce fewer than about one
         // that surprising by chance (a margin for steps that come together, like travel).
@@ -192,7 +192,7 @@ public struct TakeoverDetector: Detector {
         let ordinaryIdx = seqs.indices.filter { !seqs[$0].behaviourAnchor && excess(seqs[$0], weight, bar) == nil }
         let ordinary = ordinaryIdx.map { seqs[$0].mask }
         let joint = JointRarity(ordinary)
-        let novelPool = ordinaryIdx.map { (mask: seqs[$0].mask, novel: seqs[$0].novelIDs) }
+        let novelPool = ordinaryIdx.map { seqs[$0] }
         var novelMemo: [UInt64: Double] = [:]
         func jointSurprise(_ s: Sequence) -> Double {
             s.novelIDs.isEmpty ? joint.surprise(s.mask) : joint.surprise(s.mask, novel: s.novelIDs, pool: novelPool, memo: &novelMemo)
@@ -203,9 +203,9 @@ public struct TakeoverDetector: Detector {
         if let debugLog {
             let names = ["reset", "fails3+", "fails1-2", "newDevice", "foreignDevice", "newCountry", "newAddress", "newPayment",
                          "ordersUnusual", "ordersRare", "high", "ownerBack", "newNetwork", "messagesUnusual"]
-            debugLog("ato: anchors \(seqs.count) bar \(String(format: "%.2f", bar)) weights " + zip(names, weight).map { "\($0)=\(String(format: "%.2f", $1))" }.joined(separator: " "))
+            debugLog("ato: anchors \(seqs.count) bar \(String(format: "%.2f", bar)) weights " + zip(names, weight.steps).map { "\($0)=\(String(format: "%.2f", $1))" }.joined(separator: " "))
             for s in seqs {
-                let sur = zip(s.steps, weight).reduce(0.0) { $0 + ($1.0 ? $1.1 : 0) }
+                let sur = weight.surprise(s)
                 debugLog("ato seq: \(t.accountID(s.account)) at \(s.at) age \(Int(s.age)) surprise \(String(format: "%.2f", sur)) joint \(String(format: "%.2f", jointSurprise(s))) orders \(s.orders) resetByOwner \(s.resetByOwner) net \(s.netAnchor) beh \(s.behaviourAnchor) steps " + zip(names, s.steps).filter { $0.1 }.map(\.0).joined(separator: ",") + (s.novelTypes.isEmpty ? "" : " novel " + s.novelTypes.joined(separator: ",")))
             }
         }
@@ -246,8 +246,70 @@ public struct TakeoverDetector: Detector {
     }
 
     /// How far an anchor's surprise clears the bar (nil: it does not, or it is no takeover).
-    func excess(_ s: Sequence, _ weight: [Double], _ bar: Double) -> Double? {
-        excess(s, surprise: zip(s.steps, weight).reduce(0.0) { $0 + ($1.0 ? $1.1 : 0) }, bar)
+    func excess(_ s: Sequence, _ weight: Marginals, _ bar: Double) -> Double? {
+        excess(s, surprise: weight.surprise(s), bar)
+    }
+
+    /// How many anchors could show a first-ever activity of each type: a stranger's session on
+    /// an account whose own life never did that type. A type most owners do (a search) has few
+    /// such anchors, and one first-ever among them is not rare; one few owners do (a profile
+    /// update) has nearly all of them.
+    struct Eligible {
+        var strangers = 0
+        var own: [UInt16: Int] = [:]
+        mutating func add(_ s: Sequence) {
+            guard s.strangerSession else { return }
+            strangers += 1
+            for ty in s.ownTypeIDs { own[ty, default: 0] += 1 }
+        }
+        func count(_ ty: UInt16) -> Int { strangers - (own[ty] ?? 0) }
+        static func eligible(_ s: Sequence, _ ty: UInt16) -> Bool { s.strangerSession && !s.ownTypeIDs.contains(ty) }
+    }
+
+    /// Each step's rarity among a set of anchors, −log10((hits + 1)/(anchors + 2)), and each
+    /// unnamed event type's as a first-ever activity in a stranger's session (spending or not):
+    /// the first, marginal look that decides which anchors are ordinary. Steps that are one
+    /// observation at two strengths (orders unusual / rare for the account, failed logins 1–2 /
+    /// 3+, a device new / used at no other time) count once, at the stronger: summing them
+    /// made one shopping day look like two independent pieces of evidence.
+    struct Marginals {
+        static let overlapping: [[Int]] = [[1, 2], [3, 4], [8, 9]]
+        var steps: [Double]
+        init(_ pool: [Sequence]) {
+            let nSteps = Sequence(account: 0, at: 0, age: 0).steps.count
+            var hits = [Int](repeating: 0, count: nSteps)
+            var typeHits: [UInt16: Int] = [:]
+            var eligible = Eligible()
+            for s in pool {
+                for (k, on) in s.steps.enumerated() where on { hits[k] += 1 }
+                for ty in s.rawNovelIDs { typeHits[ty, default: 0] += 1 }
+                eligible.add(s)
+            }
+            let n = Double(pool.count)
+            steps = hits.map { -log10((Double($0) + 1) / (n + 2)) }
+            self.typeHits = typeHits
+            self.eligible = eligible
+        }
+        var typeHits: [UInt16: Int]
+        var eligible: Eligible
+        /// The rarity of a first-ever `ty` among the anchors that could show one (a stranger's
+        /// session on an account whose own life never did it): −log10((hits + 1)/(eligible + 2)).
+        func novelRarity(_ ty: UInt16) -> Double {
+            -log10((Double(typeHits[ty] ?? 0) + 1) / (Double(eligible.count(ty)) + 2))
+        }
+        func surprise(_ s: Sequence) -> Double {
+            var w = steps
+            let on = s.steps
+            var sum = 0.0
+            for g in Self.overlapping {
+                let m = g.filter { on[$0] }.map { w[$0] }.max() ?? 0
+                sum += m
+                for k in g { w[k] = 0 }
+            }
+            for (k, x) in on.enumerated() where x { sum += w[k] }
+            sum += s.novelIDs.map(novelRarity).max() ?? 0
+            return sum
+        }
     }
 
     func excess(_ s: Sequence, surprise sum: Double, _ bar: Double) -> Double? {
@@ -279,7 +341,7 @@ public struct TakeoverDetector: Detector {
     /// Anchors of one account: each password reset, and each successful login from (or first
     /// event of) a device the account had not used before — when it had used some, or goes on
     /// from others afterwards — with the steps around them.
-    func anchors(_ t: EventTable, _ a: Int, p90: Float, ipBlock: [Int32]) -> [Sequence] {
+    func anchors(_ t: EventTable, _ a: Int, tailFloor: Float, ipBlock: [Int32]) -> [Sequence] {
         let list = Array(t.events(of: a))
         guard list.count >= 2 else { return [] }
         var firstDevice: [Int32: Int64] = [:], lastDevice: [Int32: Int64] = [:], firstCountry: [Int32: Int64] = [:]
@@ -448,7 +510,7 @@ public struct TakeoverDetector: Detector {
                     s.orders += 1
                     if m > k { s.evidence.append(t.rowid[e]) }
                     if t.address[e] >= 0 && !knownAddresses.isEmpty && !knownAddresses.contains(t.address[e]) { s.newAddress = true }
-                    if !t.amount[e].isNaN && (t.amount[e] >= p90 || (typical > 0 && Double(t.amount[e]) >= 2 * typical))
+                    if !t.amount[e].isNaN && (t.amount[e] > tailFloor || (typical > 0 && Double(t.amount[e]) >= 2 * typical))
                         && Double(t.amount[e]) > ownHigh { s.high = true }
                 default: break
                 }
@@ -520,7 +582,8 @@ public struct TakeoverDetector: Detector {
             // beyond the account's own).
             // And only from a stranger's session: a device used at no other time, or a network the
             // owner's own life never used — a new phone's owner goes on from it.
-            if !(s.newAddress || s.newPayment || s.ordersUnusual || s.high) || !(s.foreignDevice || (s.netAnchor && s.newNetwork)) {
+            if s.foreignDevice || (s.netAnchor && s.newNetwork) { s.strangerSession = true; s.rawNovelIDs = s.novelIDs; s.ownTypeIDs = Array(ownTypes) }
+            if !(s.newAddress || s.newPayment || s.ordersRare || s.high) || !(s.foreignDevice || (s.netAnchor && s.newNetwork)) {
                 s.novelActivity = false; s.novelTypes = []; s.novelIDs = []
             }
             s.newCountry = loginCountry >= 0 && !knownCountries.contains(loginCountry)
