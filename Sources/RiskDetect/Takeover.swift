@@ -17,8 +17,9 @@ import Foundation
 /// own device is foreign. So a takeover at the very start of the data (nothing before it) is
 /// still seen, and a power user's second phone is not. Orders count as a change of behaviour
 /// when they are unusual for this account (a Poisson tail against its own order rate outside
-/// the sequence), and "high value" when above both the store's 90th percentile (or twice the
-/// account's median) and the account's own 90th percentile.
+/// the sequence), and "high value" when in the store's upper tail (at most 10 % of its orders
+/// worth as much or more — ties at a common price are not the tail) or twice the account's
+/// median, and above the account's own 90th percentile.
 ///
 /// A change of hands need not show a new device or a login: a hijacked session carries the
 /// owner's own fingerprint, so the first event from a network (address block) the account
@@ -112,10 +113,12 @@ public struct TakeoverDetector: Detector {
 
         /// With a first-ever activity of a kind the contract does not name: the control part is the
         /// rarer of the messages' pattern and, for the rarest such type, the share of ordinary
-        /// anchors with a first-ever activity of that type *among those that spent as this one did*
-        /// (the same spending steps, and messages if any) — shrunk to its share among all ordinary
-        /// anchors where few spent that way (a pseudo-count of 10). An owner's first search comes
-        /// with their shopping; the estimate sees that, so it does not count twice.
+        /// anchors that could show one (a stranger's session, the type never done by the owner)
+        /// with a first-ever activity of that type *among those that spent as this one did* (the
+        /// same spending steps, and messages if any) — shrunk to its share among all of them where
+        /// few spent that way (a pseudo-count of 10). An owner's first search comes with their
+        /// shopping; the estimate sees that, so it does not count twice. The base counts every
+        /// such anchor, spending or not (`rawNovelIDs`): the spenders are few among the ordinary.
         func surprise(_ mask: UInt16, novel: [UInt16], pool: [Sequence], memo novelMemo: inout [UInt64: Double]) -> Double {
             let base = surprise(mask)
             guard !novel.isEmpty else { return base }
@@ -170,7 +173,8 @@ public struct TakeoverDetector: Detector {
         // How often each step follows an anchor in this store (smoothed) — among the anchors
         // that are not themselves takeovers: a first pass over every anchor finds the loud
         // ones, and the rates are estimated again without them (a store where takeovers are
-        // common must not make their steps look ordinary).
+        // common must not make their steps look ordinary). Steps that are one observation at two
+        // strengths count once there (`Marginals`).
         func weights(skipping skip: [Bool]) -> Marginals {
             Marginals(seqs.indices.filter { !skip[$0] }.map { seqs[$0] })
         }
@@ -273,11 +277,14 @@ public struct TakeoverDetector: Detector {
     /// 3+, a device new / used at no other time) count once, at the stronger: summing them
     /// made one shopping day look like two independent pieces of evidence.
     struct Marginals {
+        /// Indices into `Sequence.steps` that are one observation at two strengths.
         static let overlapping: [[Int]] = [[1, 2], [3, 4], [8, 9]]
-        var steps: [Double]
+        let steps: [Double]
+        let typeHits: [UInt16: Int]
+        let eligible: Eligible
+
         init(_ pool: [Sequence]) {
-            let nSteps = Sequence(account: 0, at: 0, age: 0).steps.count
-            var hits = [Int](repeating: 0, count: nSteps)
+            var hits = [Int](repeating: 0, count: pool.first?.steps.count ?? 0)
             var typeHits: [UInt16: Int] = [:]
             var eligible = Eligible()
             for s in pool {
@@ -290,25 +297,25 @@ public struct TakeoverDetector: Detector {
             self.typeHits = typeHits
             self.eligible = eligible
         }
-        var typeHits: [UInt16: Int]
-        var eligible: Eligible
+
         /// The rarity of a first-ever `ty` among the anchors that could show one (a stranger's
         /// session on an account whose own life never did it): −log10((hits + 1)/(eligible + 2)).
         func novelRarity(_ ty: UInt16) -> Double {
             -log10((Double(typeHits[ty] ?? 0) + 1) / (Double(eligible.count(ty)) + 2))
         }
+
+        /// The summed rarities of the anchor's steps, overlapping ones once, and of its rarest
+        /// first-ever activity.
         func surprise(_ s: Sequence) -> Double {
-            var w = steps
             let on = s.steps
+            var counted = on
             var sum = 0.0
-            for g in Self.overlapping {
-                let m = g.filter { on[$0] }.map { w[$0] }.max() ?? 0
-                sum += m
-                for k in g { w[k] = 0 }
+            for group in Self.overlapping {
+                sum += group.filter { on[$0] }.map { steps[$0] }.max() ?? 0
+                for k in group { counted[k] = false }
             }
-            for (k, x) in on.enumerated() where x { sum += w[k] }
-            sum += s.novelIDs.map(novelRarity).max() ?? 0
-            return sum
+            for (k, x) in counted.enumerated() where x { sum += steps[k] }
+            return sum + (s.novelIDs.map(novelRarity).max() ?? 0)
         }
     }
 

@@ -15,7 +15,9 @@ final class TakeoverBehaviourTests: XCTestCase {
     let day = Scenario.day, hour = Scenario.hour, minute = Scenario.minute
 
     func testHijackOnTheOwnersDeviceIsFoundByBehaviourLookAlikesAreNot() throws {
-        try forEachSeed { seed in
+        // Pinned: seed 11 draws a traveller's first-ever search abroad on a day with one ordinary
+        // order (unusual for the account at 5 %, no break in spending: not a first-ever activity's company).
+        try forEachSeed(also: [11]) { seed in
             var rng = SeededRandom(seed &+ 9_300)
             let s = Scenario(seed: seed)
             s.account("shop", kind: "seller")

@@ -13,7 +13,11 @@ final class TakeoverEntryTests: XCTestCase {
     let day = Scenario.day, hour = Scenario.hour, minute = Scenario.minute
 
     func testHijackSleeperAndHomeProxyAreFoundTravellersMoversAndNewPhonesAreNot() throws {
-        try forEachSeed { seed in
+        // Pinned: seed 5 draws new phones whose ordinary orders are at the store's common price
+        // (the plain 90th percentile, so "high value" until ties counted at their own frequency);
+        // seed 6 a new phone's owner with three ordinary orders in three days (orders unusual and
+        // rare for the account, summed as two steps in the first pass until counted once).
+        try forEachSeed(also: [5, 6]) { seed in
             var rng = SeededRandom(seed &+ 7_100)
             let s = Scenario(seed: seed)
             s.account("shop", kind: "seller")

@@ -15,7 +15,11 @@ final class TakeoverOrdersOnlyTests: XCTestCase {
     let day = Scenario.day, hour = Scenario.hour, minute = Scenario.minute
 
     func testHijackThatOnlyOrdersOnTheOwnersCarrierIsFoundSeasonalShoppersAndNewPhonesAreNot() throws {
-        try forEachSeed { seed in
+        // Pinned: seed 4 draws a seasonal shopper whose first-ever search falls on the spree's
+        // session (the search's rarity must come from the anchors that could show one, spending
+        // or not); seed 19 hijacks with three orders, not rare for the account (found by the
+        // first-ever profile update, which the first pass must weigh).
+        try forEachSeed(also: [4, 19]) { seed in
             var rng = SeededRandom(seed &+ 13_300)
             let s = Scenario(seed: seed)
             s.account("shop", kind: "seller")
