@@ -120,18 +120,17 @@ struct DealRings {
         func link(_ owners: [Int32], _ kind: Int, _ v: Int32) {
             guard owners.count >= 2 else { return }
             if kind <= 2 { for o in owners { strongMates[o, default: []].formUnion(owners.filter { $0 != o }); strong.union(owners[0], o) } }
-            // A phone or card of the takers' own (at least half its accounts took the incentive): a
-            // shop's kiosk or an office card that many people use links its few newcomers, but is
-            // no one's hand behind them.
-            if kind <= 1 && 2 * owners.count >= Int(count[offsets[kind] + Int(v)]) {
-                for o in owners { equipMates[o, default: []].formUnion(owners.filter { $0 != o }) }
-            }
+            // A phone or card of the takers' own (at least half its accounts took the incentive) is a
+            // sign of sharing; a shop's kiosk or an office card that many people use links its few
+            // newcomers, but is no one's hand behind them.
+            let own = kind <= 1 && 2 * owners.count >= Int(count[offsets[kind] + Int(v)])
+            if own { for o in owners { equipMates[o, default: []].formUnion(owners.filter { $0 != o }) } }
             if kind == 2 { for o in owners { homes[o, default: []].insert(v) } }
             for o in owners {
                 ds.union(owners[0], o)
                 if linkIDs[o, default: []].count < 20 { linkIDs[o, default: []].append((kind, v)) }
                 switch kind {
-                case 0, 1: sharesEquip[Int(o)] = true
+                case 0, 1: if own { sharesEquip[Int(o)] = true }
                 case 2: sharesAddr[Int(o)] = true
                 case 5: sharesCode[Int(o)] = true
                 default: break
@@ -317,10 +316,10 @@ struct DealRings {
             }
             let batchIPs = batch.map { (createdOf($0), ipsOf($0)) }
             // An old account's welcome coupon marks a member only where the unit's old-account takers
-            // are themselves surprising (past the bar the signs of sharing must reach): in a large unit
-            // chained through networks, the two or three late first orders any crowd of newcomers
-            // holds are ordinary.
-            let agedCounts = s(aged, pAged) >= bar - 1
+            // are themselves a ring (their surprise alone passes the bar): in a large unit chained
+            // through carrier blocks, the few late first orders a crowd of newcomers holds are
+            // ordinary, though a handful of them in one unit is a little rare.
+            let agedCounts = s(aged, pAged) >= bar
             func signed(_ m: Int32) -> Bool {
                 sharesEquip[Int(m)] || sharesAddr[Int(m)] || sharesCode[Int(m)] || (agedCounts && agedWelcome[Int(m)]) || privateThin(m)
             }
