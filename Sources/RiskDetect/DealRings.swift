@@ -19,9 +19,11 @@ import Foundation
 ///   coupon on an account older than 30 days (bought or revived accounts); every order
 ///   with a coupon (the account exists for the discount); signed up within 6 h of another
 ///   member (at the chance two takers' sign-ups fall that close); on a network no account but
-///   takers ever used, with a footprint among the thinnest tenth of takers and no address shared
-///   with another taker (a ring on emulators, prepaid cards and its own proxy; at its share among
-///   all takers, on networks no larger than the store's largest equipment-linked unit).
+///   takers ever used, with a footprint among the thinnest quarter of takers and no address shared
+///   with another taker (a ring on emulators, prepaid cards and its own proxy; on networks no
+///   larger than the store's largest equipment-linked unit); a device or card of the takers' own
+///   shared with a taker it shares no delivery address with (a ring behind one phone shipping to
+///   lockers). These two at their rate over all takers with each unit counting once.
 ///   Sharing an IP or block alone is a link, never a sign: students on a campus network share
 ///   one and open accounts in the same days.
 /// - **Decision**: the signs' surprises add up (taken as independent) and must beat
@@ -77,6 +79,10 @@ struct DealRings {
         var ipAll = [Int32](repeating: 0, count: t.ips.count), ipLast = [Int32](repeating: -1, count: t.ips.count)
         for a in 0..<na {
             let a32 = Int32(a), tk = isTaker[a]
+            // An account that did nothing but open (one sign-up event) is not someone else using
+            // the network: a ring's spare account opened on its proxy leaves it the ring's own.
+            let ev = t.events(of: a)
+            let opened = ev.count == 1 && ev.first.map { t.kind[Int($0)] == .signup } == true
             @inline(__always) func note(_ kind: Int, _ v: Int32) {
                 let slot = offsets[kind] + Int(v)
                 guard last[slot] != a32 else { return }
@@ -91,7 +97,7 @@ struct DealRings {
                 if t.address[e] >= 0 { note(2, t.address[e]) }
                 if t.ip[e] >= 0 {
                     let v = Int(t.ip[e])
-                    if ipLast[v] != a32 { ipLast[v] = a32; ipAll[v] += 1 }
+                    if ipLast[v] != a32 { ipLast[v] = a32; if !opened { ipAll[v] += 1 } }
                     if tk { note(3, t.ip[e]) }
                 }
                 if t.coupon[e] >= 0 && (t.kind[e] == .order || t.kind[e] == .couponRedeem) { note(5, t.coupon[e]) }
@@ -106,15 +112,25 @@ struct DealRings {
         var linkIDs: [Int32: [(Int, Int32)]] = [:]
         // Takers sharing a device, card or address with each other (not an IP, block or code).
         var strongMates: [Int32: Set<Int32>] = [:]
+        // Takers sharing a device or card of their own with each other, and each taker's delivery
+        // addresses shared with another taker (of ≤ maxSharing accounts: a home, not a locker).
+        var equipMates: [Int32: Set<Int32>] = [:]
+        var homes: [Int32: Set<Int32>] = [:]
         var strong = DisjointSet(na)
         func link(_ owners: [Int32], _ kind: Int, _ v: Int32) {
             guard owners.count >= 2 else { return }
             if kind <= 2 { for o in owners { strongMates[o, default: []].formUnion(owners.filter { $0 != o }); strong.union(owners[0], o) } }
+            // A phone or card of the takers' own (at least half its accounts took the incentive) is a
+            // sign of sharing; a shop's kiosk or an office card that many people use links its few
+            // newcomers, but is no one's hand behind them.
+            let own = kind <= 1 && 2 * owners.count >= Int(count[offsets[kind] + Int(v)])
+            if own { for o in owners { equipMates[o, default: []].formUnion(owners.filter { $0 != o }) } }
+            if kind == 2 { for o in owners { homes[o, default: []].insert(v) } }
             for o in owners {
                 ds.union(owners[0], o)
                 if linkIDs[o, default: []].count < 20 { linkIDs[o, default: []].append((kind, v)) }
                 switch kind {
-                case 0, 1: sharesEquip[Int(o)] = true
+                case 0, 1: if own { sharesEquip[Int(o)] = true }
                 case 2: sharesAddr[Int(o)] = true
                 case 5: sharesCode[Int(o)] = true
                 default: break
@@ -175,6 +191,19 @@ struct DealRings {
         }
         let pEquip = linkedRate { sharesEquip[Int($0)] }, pAddr = linkedRate { sharesAddr[Int($0)] }, pCode = linkedRate { sharesCode[Int($0)] }
         let pAged = rate { agedWelcome[Int($0)] }
+        // A device or card shared with a taker it shares no delivery address with: a home's
+        // members share a tablet or a card *and* the home; accounts that share a phone or a card
+        // but ship to different places (lockers, drop addresses, an address each) are one hand
+        // behind several accounts. Judged against all takers, each unit (linked component of two
+        // or more takers) counting once with the share of its members that do so, and every other
+        // taker as a unit of one: the linked takers' rate, or a rate over members, would be set by
+        // the rings themselves where they are most of the linked takers (a ring of forty on one
+        // phone pool would make sharing one look ordinary).
+        func apart(_ a: Int32) -> Bool {
+            guard let mates = equipMates[a] else { return false }
+            let mine = homes[a] ?? []
+            return mates.contains { mine.isDisjoint(with: homes[$0] ?? []) }
+        }
         let thin = { (a: Int32) -> Bool in ordersOf[Int(a)] > 0 && couponOrders[Int(a)] == ordersOf[Int(a)] }
         let pThin = rate(thin)
         // Chance that two takers' sign-ups fall within 6 h of each other.
@@ -193,6 +222,14 @@ struct DealRings {
         for a in takers where linkIDs[a] != nil { comps[ds.find(a), default: []].append(a) }
         let units = comps.values.filter { $0.count >= 2 }.map { $0.sorted() }.sorted { $0[0] < $1[0] }
         let bar = log10(Double(max(1, units.count))) + 1
+        // A sign's rate with each unit counting once (the share of its members showing it), and
+        // `singles` more units of one that do not (takers outside any unit), shrunk towards ½.
+        func unitRate(_ f: (Int32) -> Bool, singles: Int = 0) -> Double {
+            let share = units.reduce(0.0) { $0 + Double($1.filter(f).count) / Double($1.count) }
+            return (share + 0.5 * 2) / (Double(units.count + singles) + 2)
+        }
+        let singles = takers.count - units.reduce(0) { $0 + $1.count }
+        let pApart = unitRate(apart, singles: singles)
         // The joint event: signed up within 6 h of a taker it shares a device, card or address
         // with. Its base rate is the share of a unit's members doing so, each unit counting once
         // (a large ring cannot set the rate it is judged by): households share by construction
@@ -203,35 +240,36 @@ struct DealRings {
             guard c != Int64.min, let mates = strongMates[a] else { return false }
             return mates.contains { let d = createdOf($0); return d != Int64.min && abs(d - c) <= window }
         }
-        var coShare = 0.0
-        for members in units { coShare += Double(members.filter(coCreated).count) / Double(members.count) }
-        let pCo = (coShare + 0.5 * 2) / (Double(units.count) + 2)
+        let pCo = unitRate(coCreated)
         // The other joint event: on a network no account but incentive takers ever used, with a
-        // footprint (events) among the thinnest tenth of the store's takers — an account that
+        // footprint (events) among the thinnest quarter of the store's takers — an account that
         // exists for the coupon, on a network that exists for the ring. A network counts when it
         // holds no more takers than the largest unit the store's takers form on a shared device,
         // card or address (a campus or an office that only newcomers used is a crowd, not a ring
         // of the scale this store's rings show). A member sharing a delivery address with another
         // taker is judged by that sign instead: a home's members share its network too (a card
         // or a phone shared by accounts shipping to different places is not a home's).
-        // Its base rate is its share among all takers, as for old accounts and thinness.
+        // Its base rate is over all takers with each unit counting once, as for equipment shared
+        // apart (a large ring on its proxy would otherwise set the rate it is judged by).
         var strongSize: [Int32: Int] = [:]
         for a in takers where strongMates[a] != nil { strongSize[strong.find(a), default: 0] += 1 }
         let ringScale = max(2, strongSize.values.max() ?? 2)
         let footprint = takers.map { t.events(of: Int($0)).count }.sorted()
-        let thinFoot = footprint[(footprint.count - 1) / 10]
+        let thinFoot = footprint[(footprint.count - 1) / 4]
         func privateThin(_ a: Int32) -> Bool {
             guard !sharesAddr[Int(a)], let n = privateNet[a], n <= ringScale else { return false }
             return t.events(of: Int(a)).count <= thinFoot
         }
-        let pPrivate = rate(privateThin)
+        let pPrivate = unitRate(privateThin, singles: singles)
         var rings: [Ring] = []
         for members in units where members.count <= 200 {
             let k = members.count
-            func s(_ hits: Int, _ p: Double) -> Double {
-                hits == 0 ? 0 : Significance.surprise(Significance.logBinomialTail(hits, k, p))
+            func sOf(_ hits: Int, _ n: Int, _ p: Double) -> Double {
+                hits <= 0 || n <= 0 ? 0 : Significance.surprise(Significance.logBinomialTail(hits, n, p))
             }
+            func s(_ hits: Int, _ p: Double) -> Double { sOf(hits, k, p) }
             let equip = members.filter { sharesEquip[Int($0)] }.count
+            let apartN = members.filter(apart).count
             let addr = members.filter { sharesAddr[Int($0)] }.count
             let code = members.filter { sharesCode[Int($0)] }.count
             let aged = members.filter { agedWelcome[Int($0)] }.count
@@ -246,21 +284,24 @@ struct DealRings {
             let ptN = members.filter(privateThin).count
             let structural = [equip, addr, code, aged, ptN].max() ?? 0
             guard structural >= 2 else { continue }
+            // The members sharing equipment with a taker they do not live with are counted by that
+            // sign; the plain "share a device or card" counts the others (among the others).
             let parts: [(String, Int, Double)] = [
-                ("share a device or card", equip, s(equip, pEquip)),
+                ("share a device or card with a taker shipping elsewhere", apartN, s(apartN, pApart)),
+                ("share a device or card", equip - apartN, sOf(equip - apartN, k - apartN, pEquip)),
                 ("share a delivery address", addr, s(addr, pAddr)),
                 ("share a rare code", code, s(code, pCode)),
                 ("took a new-user coupon on an account over 30 days old", aged, s(aged, pAged)),
                 ("signed up within 6 h of a member sharing its device, card or address", coN, s(coN, pCo)),
-                ("on a network only incentive takers used, with a footprint among the thinnest tenth", ptN, s(ptN, pPrivate)),
+                ("on a network only incentive takers used, with a footprint among the thinnest quarter", ptN, s(ptN, pPrivate)),
                 ("ordered only with coupons", thinN, s(thinN, pThin)),
                 // the rest of the members close in time (those counted above are not counted twice)
                 ("signed up within 6 h of another member", closeN - coN,
-                 closeN > coN ? Significance.surprise(Significance.logBinomialTail(closeN - coN, k - coN, pCloseMember)) : 0),
+                 sOf(closeN - coN, k - coN, pCloseMember)),
             ]
             // The signs of sharing and of old accounts must pass on their own (Bonferroni bar);
             // timing and thinness add to them.
-            let structuralSurprise = parts.prefix(6).reduce(0) { $0 + $1.2 }
+            let structuralSurprise = parts.prefix(7).reduce(0) { $0 + $1.2 }
             let surprise = parts.reduce(0) { $0 + $1.2 } - bar
             guard surprise >= 0, structuralSurprise >= bar - 1 else { continue }
             // Reported: the members that show a sign of sharing or an old account themselves (a
@@ -268,10 +309,19 @@ struct DealRings {
             // A member on the very IP of a member that signed up with a sharing mate, within 6 h of
             // it, is of that night's batch too.
             let batch = members.filter(coCreated)
-            func ipsOf(_ a: Int32) -> Set<Int32> { Set((linkIDs[a] ?? []).filter { $0.0 == 3 }.map(\.1)) }
+            // (Only an IP of at most `maxSharing` accounts: on a carrier or campus address, hundreds
+            // of accounts, newcomers open accounts within hours of each other all day.)
+            func ipsOf(_ a: Int32) -> Set<Int32> {
+                Set((linkIDs[a] ?? []).filter { $0.0 == 3 && Int(ipAll[Int($0.1)]) <= maxSharing }.map(\.1))
+            }
             let batchIPs = batch.map { (createdOf($0), ipsOf($0)) }
+            // An old account's welcome coupon marks a member only where the unit's old-account takers
+            // are themselves a ring (their surprise alone passes the bar): in a large unit chained
+            // through carrier blocks, the few late first orders a crowd of newcomers holds are
+            // ordinary, though a handful of them in one unit is a little rare.
+            let agedCounts = s(aged, pAged) >= bar
             func signed(_ m: Int32) -> Bool {
-                sharesEquip[Int(m)] || sharesAddr[Int(m)] || sharesCode[Int(m)] || agedWelcome[Int(m)] || privateThin(m)
+                sharesEquip[Int(m)] || sharesAddr[Int(m)] || sharesCode[Int(m)] || (agedCounts && agedWelcome[Int(m)]) || privateThin(m)
             }
             // An IP only takers used, that a member showing a sign is on, is the ring's own: the
             // others on it whose footprint is no larger than those members' are of the ring too

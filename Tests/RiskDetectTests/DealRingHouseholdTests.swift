@@ -166,4 +166,72 @@ final class DealRingHouseholdTests: XCTestCase {
             XCTAssertEqual(found.subtracting(bought), [], "nobody else: \(why)")
         }
     }
+    /// A carrier network: `n` accounts on one NAT address, each on its own phone and card,
+    /// most shipping to one of three parcel lockers (≥ 45 accounts each, so a locker links no
+    /// one); every fifth is a newcomer who takes the welcome coupon on its first order — the
+    /// ordinary share of takers in a crowd.
+    @discardableResult
+    func carrierCrowd(_ s: Scenario, _ n: Int = 300) -> Set<String> {
+        var crowd: Set<String> = []
+        let items = (0..<10).map { "it\($0)" }
+        for k in 0..<n {
+            let a = "c\(k)", ip = "100.64.0.1"
+            crowd.insert(a)
+            let fresh = k % 5 == 0
+            let created = fresh ? Scenario.t0 + s.int(in: 0...(25 * day)) : Scenario.t0 - Int64(100 + k) * day
+            s.account(a, created: created, email: "mob\(k)q\(s.seed)@mail.example")
+            let address = k % 8 < 6 ? "locker-\(k % 3)" : "ca\(k)"
+            if fresh { s.event(a, "signup", at: created, ["device_id": "cd\(k)", "ip": ip]) }
+            let first = fresh ? created : Scenario.t0 + s.int(in: 0...(20 * day))
+            s.browse(a, day: Int((max(first, Scenario.t0) - Scenario.t0) / day), device: "cd\(k)", items: items, ip: ip)
+            s.order(a, item: items[k % 10], seller: "shop", at: first + s.int(in: hour...day), device: "cd\(k)", address: address,
+                    payment: "cc\(k)", coupon: fresh ? "WELCOME10" : nil, ip: ip)
+        }
+        return crowd
+    }
+
+    /// A ring behind one phone and two cards, its accounts opened days apart on a carrier network
+    /// and each shipping to another parcel locker: no address links them, no burst, no network of
+    /// their own — only a phone and cards shared by accounts that do not live together, which the
+    /// store's takers almost never do (a home's members share a tablet or a card *and* the home).
+    /// Neither the carrier crowd's newcomers (an ordinary share of takers, lockers of their own
+    /// too), nor newcomers who ordered on a shop's shared kiosk (thirty accounts on it, most of
+    /// them not takers), nor households are reported.
+    func testRingOnOnePhoneShippingToDifferentLockersIsARing() throws {
+        try forEachSeed { seed in
+            let s = Scenario(seed: seed)
+            marketplace(s)
+            let homes = households(s, 10)
+            let crowd = carrierCrowd(s)
+            var kiosk: Set<String> = []
+            for k in 0..<30 {
+                let a = "k\(k)", fresh = k % 5 == 0
+                let created = fresh ? Scenario.t0 + s.int(in: 0...(25 * day)) : Scenario.t0 - Int64(50 + 9 * k) * day
+                s.account(a, created: created, email: "shopper\(k)w\(seed)@mail.example")
+                let first = fresh ? created : Scenario.t0 + s.int(in: 0...(25 * day))
+                if fresh { s.event(a, "signup", at: created, ["device_id": "kiosk", "ip": "81.2.3.\(k)"]); kiosk.insert(a) }
+                s.order(a, item: "it\(k % 10)", seller: "shop", at: first + s.int(in: hour...(20 * hour)), device: "kiosk",
+                        address: "ka\(k)", payment: "kc\(k)", coupon: fresh ? "WELCOME10" : nil, ip: "81.2.3.\(k)")
+            }
+            var ring: Set<String> = []
+            let start = Scenario.t0 + Int64(2 + seed % 4) * day
+            for k in 0..<4 {
+                let a = "r\(k)", created = start + Int64(k) * (2 * day + s.int(in: 0...(20 * hour)))
+                ring.insert(a)
+                s.account(a, created: created, email: "\(["lena", "marco", "tove", "amir"][k])\(seed)k@mail.example")
+                let ip = "100.64.0.1", device = k < 3 ? "ringphone" : "emu-r3"
+                s.event(a, "signup", at: created, ["device_id": device, "ip": ip])
+                s.order(a, item: "it\(k)", seller: "shop", at: created + s.int(in: (10 * minute)...(3 * hour)), device: device,
+                        address: "locker-\(k % 3)", payment: k < 2 ? "ringcard-a" : "ringcard-b", coupon: "WELCOME10", ip: ip)
+            }
+            let (f, t) = try s.run(IdentityDetector())
+            let found = dealHunters(f, t)
+            let why = f.map { "\(t.accountID($0.account)): \($0.reason)" }
+            XCTAssertEqual(found.intersection(ring), ring, "the ring: \(why)")
+            XCTAssertEqual(found.intersection(crowd), [], "no one of the carrier crowd: \(why)")
+            XCTAssertEqual(found.intersection(kiosk), [], "no newcomer of the kiosk: \(why)")
+            XCTAssertEqual(found.intersection(homes), [], "no household: \(why)")
+            XCTAssertEqual(found.subtracting(ring), [], "nobody else: \(why)")
+        }
+    }
 }
