@@ -38,6 +38,19 @@ final class InternedWriter: RowBinder {
     private let cache: IdentCache
     private var newEntries: [Int32] = []
 
+    /// Where the chunk's links and account activity go once its identifiers have ids (schema
+    /// v16: links are kept by id); `linksFull` is called whenever it reaches `linkFlushEntries`
+    /// (it writes the aggregate), so a large batch needs no more memory than a small one.
+    var links: LinkAggregator?
+    var linkFlushEntries = LinkAggregator.stageFlushEntries
+    var linksFull: () throws -> Void = {}
+    private let accountParam: Int
+    private let tsParam: Int
+    private let typeParam: Int
+    /// (parameter, link kind code, whether a `view` event skips it: item and seller links
+    /// count interactions beyond views).
+    private let linkParams: [(param: Int, code: UInt8, skipsViews: Bool)]
+
     /// Dictionary look-ups made, and identifiers added (for the import's notes and tests).
     private(set) var lookups = 0
     private(set) var added = 0
@@ -46,6 +59,14 @@ final class InternedWriter: RowBinder {
         self.db = db
         params = fields.count + 1
         identParams = fields.indices.filter { Schema.isInterned(fields[$0]) }
+        accountParam = fields.firstIndex(of: "account_id")!
+        tsParam = fields.firstIndex(of: "ts")!
+        typeParam = fields.firstIndex(of: "type")!
+        linkParams = Schema.linkKinds.enumerated().map { k, lk in
+            let p = fields.firstIndex(of: lk.column)!
+            precondition(Schema.isInterned(lk.column), "link column \(lk.column) must be interned")
+            return (p, UInt8(k + 1), lk.column == "item_id" || lk.column == "seller_id")
+        }
         self.chunkRows = chunkRows
         insert = try db.prepare("""
             INSERT INTO events_i(\(fields.joined(separator: ", ")), extra, run_id, id)
@@ -159,6 +180,7 @@ final class InternedWriter: RowBinder {
                 added += 1
             }
         }
+        if links != nil { try aggregateLinks() }
         let st = insert
         let pc = Int32(params)
         for r in 0..<rows {
@@ -178,6 +200,30 @@ final class InternedWriter: RowBinder {
             try st.execute()
         }
         discard()
+    }
+
+    private static let viewType = Array("view".utf8)
+
+    /// Adds the chunk's rows to `links` by id: the account's activity (kind 0) and one link per
+    /// identifier column the row has.
+    private func aggregateLinks() throws {
+        let agg = links!
+        for r in 0..<rows {
+            let base = r * params
+            let a = base + accountParam
+            guard tags[a] == 4 else { continue }
+            let account = cache.id(Int32(nums[a]))
+            let ts = nums[base + tsParam]
+            agg.add(kind: LinkAggregator.accountKind, value: 0, account: account, ts: ts)
+            let t = base + typeParam
+            let isView = tags[t] == 3 && lens[t] == 4 && Self.viewType.withUnsafeBytes { memcmp(arena + Int(nums[t]), $0.baseAddress!, 4) == 0 }
+            for lp in linkParams {
+                let s = base + lp.param
+                guard tags[s] == 4, !(isView && lp.skipsViews) else { continue }
+                agg.add(kind: lp.code, value: cache.id(Int32(nums[s])), account: account, ts: ts)
+            }
+            if agg.count >= linkFlushEntries { try linksFull() }
+        }
     }
 
     /// Empties the chunk without writing it (a rolled-back batch).

@@ -130,7 +130,7 @@ public final class Store {
                     // Links and account activity a killed large import staged, then its dropped indexes.
                     if schemaVersion >= Schema.pendingLinksVersion,
                        try db.int("SELECT EXISTS (SELECT 1 FROM links_pending)") == 1 {
-                        for sql in Schema.mergePendingLinks { try db.exec(sql) }
+                        for sql in Schema.mergePendingLinks(version: schemaVersion) { try db.exec(sql) }
                     }
                     // Keys of events a killed import stored but had not yet added to event_keys.
                     if schemaVersion >= Schema.eventKeysVersion,
