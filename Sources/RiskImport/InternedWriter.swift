@@ -35,7 +35,13 @@ final class InternedWriter: RowBinder {
     let chunkRows: Int
     var runID: Int64 = 0
 
-    private let cache: IdentCache
+    /// The recent identifiers in two generations of up to half the entries each: the chunk's
+    /// identifiers are found in `cache` (the young one), or in `older` (and copied into the young
+    /// one), or looked up. When the young one is full it becomes the older one and the older one
+    /// is emptied — so the identifiers that recur (active accounts, popular items, shared
+    /// networks) stay cached, where a single table cleared when full lost all of them at once.
+    private var cache: IdentCache
+    private var older: IdentCache
     private var newEntries: [Int32] = []
 
     /// Where the chunk's links and account activity go once its identifiers have ids (schema
@@ -76,7 +82,8 @@ final class InternedWriter: RowBinder {
         add = try db.prepare("INSERT INTO idents(v) VALUES (?1)")
         arenaCap = 1 << 20
         arena = .allocate(byteCount: arenaCap, alignment: 8)
-        cache = IdentCache(maxEntries: cacheEntries)
+        cache = IdentCache(maxEntries: max(1, cacheEntries / 2))
+        older = IdentCache(maxEntries: max(1, cacheEntries / 2))
         tags.reserveCapacity(chunkRows * params)
         nums.reserveCapacity(chunkRows * params)
         lens.reserveCapacity(chunkRows * params)
@@ -144,7 +151,10 @@ final class InternedWriter: RowBinder {
     /// Interns the chunk's identifiers and inserts its rows; the chunk is empty afterwards.
     func flush() throws {
         guard rows > 0 else { return }
-        if cache.count >= cache.maxEntries { cache.clear() }
+        if cache.count >= cache.maxEntries {
+            swap(&cache, &older)
+            cache.clear()
+        }
         newEntries.removeAll(keepingCapacity: true)
         for r in 0..<rows {
             let base = r * params
@@ -155,8 +165,13 @@ final class InternedWriter: RowBinder {
                 let h = EventKey.hash(p, n)
                 var e = cache.find(p, n, h)
                 if e < 0 {
-                    e = cache.insert(p, n, h, id: 0)
-                    newEntries.append(e)
+                    let o = older.find(p, n, h)
+                    if o >= 0 {
+                        e = cache.insert(p, n, h, id: older.id(o))
+                    } else {
+                        e = cache.insert(p, n, h, id: 0)
+                        newEntries.append(e)
+                    }
                 }
                 tags[s] = 4; nums[s] = Int64(e)
             }
@@ -239,7 +254,7 @@ final class InternedWriter: RowBinder {
     }
 
     /// Forgets the cached ids (after a rollback they may name rows that were never committed).
-    func forgetCache() { cache.clear() }
+    func forgetCache() { cache.clear(); older.clear() }
 
     /// Empties the chunk and the cache and gives their memory back (the load is over: the
     /// end-of-import sorts get it; both regrow if used again).
@@ -250,10 +265,12 @@ final class InternedWriter: RowBinder {
         arenaCap = 1 << 16
         arena = .allocate(byteCount: arenaCap, alignment: 8)
         cache.clear(keepingCapacity: false)
+        older.clear(keepingCapacity: false)
     }
 }
 
-/// Identifier bytes → `idents.id`, open addressing over a byte arena, bounded (cleared when full).
+/// Identifier bytes → `idents.id`, open addressing over a byte arena (one generation of
+/// `InternedWriter`'s cache: emptied when it has become the older one and is full again).
 final class IdentCache {
     let maxEntries: Int
     private var slots: [Int32]
