@@ -25,15 +25,19 @@ final class LinkAggregator {
     init() {
         slots = Array(repeating: -1, count: 1 << 15)
         mask = (1 << 15) - 1
-        entries.reserveCapacity(1 << 14)
+        reserve()
     }
+
+    /// Room for a full aggregate at once (12 MiB), so the array never doubles past it: a
+    /// doubling allocates the new storage beside the old (peak memory, issue 17's bar).
+    private func reserve() { entries.reserveCapacity(Self.stageFlushEntries + 16) }
 
     var isEmpty: Bool { entries.isEmpty }
     var count: Int { entries.count }
-    /// Entries at which a staged aggregate is appended to `links_pending` mid-batch. Under 2^19
-    /// (a row adds at most nine before the check): `entries` (48 bytes each) stops doubling at
-    /// 2^19 (24 MiB) — the 16 MiB the text-keyed entries of v15 took for 250k.
-    static let stageFlushEntries = 500_000
+    /// Entries at which the aggregate is written mid-batch (appended to `links_pending` when
+    /// staged); a row adds at most nine before the check. 250k entries of 48 bytes: 12 MiB,
+    /// where v15's text-keyed ones took 16 MiB and their key bytes 8 more.
+    static let stageFlushEntries = 250_000
 
     @inline(__always)
     private func hash(_ kind: UInt8, _ v: Int64, _ a: Int64) -> Int {
@@ -58,6 +62,7 @@ final class LinkAggregator {
             }
             i = (i + 1) & mask
         }
+        if entries.capacity == 0 { reserve() }
         slots[i] = Int32(entries.count)
         entries.append(Entry(value: value, account: account, count: 1, minTs: ts, maxTs: ts, kind: kind))
         if entries.count * 2 > slots.count { grow() }
@@ -123,7 +128,7 @@ final class LinkAggregator {
         reset()
     }
 
-    /// Empties it and gives its memory back (the load is over; it regrows if used again).
+    /// Empties it and gives its memory back (the load is over; it is reserved again if used).
     func releaseMemory() {
         reset()
         entries = []
