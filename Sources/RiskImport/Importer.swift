@@ -318,12 +318,8 @@ public final class Importer {
     private var upsertAccountStats: Statement!
     private var emailDomainDelete: Statement!
     private var emailDomainInsert: Statement!
-    private let links = LinkAggregator(kindNames: Schema.linkKinds.map(\.kind))
-    /// events field index of each link kind (kind code = position + 1).
-    private let linkFields: [Int] = Schema.linkKinds.map { k in ContractKind.events.fields.firstIndex { $0.name == k.column }! }
-    private let itemField = ContractKind.events.fields.firstIndex { $0.name == "item_id" }!
-    private let sellerField = ContractKind.events.fields.firstIndex { $0.name == "seller_id" }!
-    private static let viewType = Array("view".utf8)
+    /// Links and account activity by interned id (v16), fed by `eventWriter` chunk by chunk.
+    private let links = LinkAggregator()
     /// Events per (hour, type) of the open batch, added to `event_hourly` when it commits
     /// (the dashboards read that, not the events). Types are few: found by a short scan.
     private var hourly: [Int64: Int64] = [:]
@@ -368,6 +364,11 @@ public final class Importer {
         // Events go to events_i, their identifiers interned in idents (schema v14).
         eventWriter = try InternedWriter(db: db, fields: ContractKind.events.fields.map(\.name),
                                          chunkRows: options.internChunkRows, cacheEntries: options.internCacheEntries)
+        eventWriter.links = links
+        eventWriter.linkFlushEntries = options.linkFlushEntries
+        eventWriter.linksFull = { [unowned self] in
+            try links.flush(link: upsertLink, account: upsertAccountStats, runID: runID)
+        }
         let ac = ContractKind.accounts.fields.map(\.name)
         insertAccount = try db.prepare("""
             INSERT OR IGNORE INTO accounts(\(ac.joined(separator: ", ")), extra, in_profile, first_run)
@@ -389,12 +390,13 @@ public final class Importer {
             INSERT OR IGNORE INTO rejects(run_id, source, line, kind, raw, reason, raw_hash) VALUES (?, ?, ?, ?, ?, ?, ?)
             """)
         upsertLink = try db.prepare("""
-            INSERT INTO links(kind, value, account_id, events, first_ts, last_ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+            INSERT INTO links_i(kind, value, account_id, events, first_ts, last_ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
             ON CONFLICT(kind, value, account_id) DO UPDATE SET events = events + excluded.events,
               first_ts = min(first_ts, excluded.first_ts), last_ts = max(last_ts, excluded.last_ts)
             """)
         upsertAccountStats = try db.prepare("""
-            INSERT INTO accounts(account_id, n_events, first_seen, last_seen, first_run) VALUES (?1, ?2, ?3, ?4, ?5)
+            INSERT INTO accounts(account_id, n_events, first_seen, last_seen, first_run)
+                SELECT v, ?2, ?3, ?4, ?5 FROM idents WHERE id = ?1
             ON CONFLICT(account_id) DO UPDATE SET n_events = n_events + excluded.n_events,
               first_seen = min(coalesce(first_seen, excluded.first_seen), excluded.first_seen),
               last_seen = max(coalesce(last_seen, excluded.last_seen), excluded.last_seen)
@@ -530,7 +532,7 @@ public final class Importer {
             report(phase: "merging links", file: "", done: 0, total: nil, force: true)
             let t0 = Date()
             do {
-                try db.transaction { for sql in Schema.mergePendingLinks { try db.exec(sql) } }
+                try db.transaction { for sql in Schema.mergePendingLinks(version: Schema.latestVersion) { try db.exec(sql) } }
             } catch {
                 // Left staged: the next writer's open merges them.
                 if failure == nil { status = "failed"; failure = error }
@@ -764,23 +766,9 @@ public final class Importer {
         }
         if w.rows >= w.chunkRows { try w.flush() }
         fs.stored += 1
-        let account = slots.values[2]
-        let ts = lastTs
-        links.add(kind: LinkAggregator.accountKind, value: .absent, account: account, ts: ts)
-        countHourly(type: slots.values[3], ts: ts)
-        let isView = slots.values[3].equals(Self.viewType)
-        for (k, f) in linkFields.enumerated() {
-            let v = slots.values[f]
-            if v.isAbsent { continue }
-            if isView && (f == itemField || f == sellerField) { continue }
-            links.add(kind: UInt8(k + 1), value: v, account: account, ts: ts)
-        }
-        // The aggregate is written (appended to links_pending when staged, else upserted in key
-        // order) whenever it grows big, so a large batch (one commit) needs no more memory
-        // than a small one.
-        if links.count >= options.linkFlushEntries {
-            try links.flush(link: upsertLink, account: upsertAccountStats, runID: runID)
-        }
+        // Links and account activity are aggregated by id when the chunk is written
+        // (`InternedWriter.aggregateLinks`).
+        countHourly(type: slots.values[3], ts: lastTs)
     }
 
     private func storeProfile(_ slots: inout RowSlots, fields: [ContractField], reader: RecordReader,

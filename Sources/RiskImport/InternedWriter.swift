@@ -35,8 +35,27 @@ final class InternedWriter: RowBinder {
     let chunkRows: Int
     var runID: Int64 = 0
 
-    private let cache: IdentCache
+    /// The recent identifiers in two generations of up to half the entries each: the chunk's
+    /// identifiers are found in `cache` (the young one), or in `older` (and copied into the young
+    /// one), or looked up. When the young one is full it becomes the older one and the older one
+    /// is emptied — so the identifiers that recur (active accounts, popular items, shared
+    /// networks) stay cached, where a single table cleared when full lost all of them at once.
+    private var cache: IdentCache
+    private var older: IdentCache
     private var newEntries: [Int32] = []
+
+    /// Where the chunk's links and account activity go once its identifiers have ids (schema
+    /// v16: links are kept by id); `linksFull` is called whenever it reaches `linkFlushEntries`
+    /// (it writes the aggregate), so a large batch needs no more memory than a small one.
+    var links: LinkAggregator?
+    var linkFlushEntries = LinkAggregator.stageFlushEntries
+    var linksFull: () throws -> Void = {}
+    private let accountParam: Int
+    private let tsParam: Int
+    private let typeParam: Int
+    /// (parameter, link kind code, whether a `view` event skips it: item and seller links
+    /// count interactions beyond views).
+    private let linkParams: [(param: Int, code: UInt8, skipsViews: Bool)]
 
     /// Dictionary look-ups made, and identifiers added (for the import's notes and tests).
     private(set) var lookups = 0
@@ -46,6 +65,14 @@ final class InternedWriter: RowBinder {
         self.db = db
         params = fields.count + 1
         identParams = fields.indices.filter { Schema.isInterned(fields[$0]) }
+        accountParam = fields.firstIndex(of: "account_id")!
+        tsParam = fields.firstIndex(of: "ts")!
+        typeParam = fields.firstIndex(of: "type")!
+        linkParams = Schema.linkKinds.enumerated().map { k, lk in
+            let p = fields.firstIndex(of: lk.column)!
+            precondition(Schema.isInterned(lk.column), "link column \(lk.column) must be interned")
+            return (p, UInt8(k + 1), lk.column == "item_id" || lk.column == "seller_id")
+        }
         self.chunkRows = chunkRows
         insert = try db.prepare("""
             INSERT INTO events_i(\(fields.joined(separator: ", ")), extra, run_id, id)
@@ -55,7 +82,8 @@ final class InternedWriter: RowBinder {
         add = try db.prepare("INSERT INTO idents(v) VALUES (?1)")
         arenaCap = 1 << 20
         arena = .allocate(byteCount: arenaCap, alignment: 8)
-        cache = IdentCache(maxEntries: cacheEntries)
+        cache = IdentCache(maxEntries: max(1, cacheEntries / 2))
+        older = IdentCache(maxEntries: max(1, cacheEntries / 2))
         tags.reserveCapacity(chunkRows * params)
         nums.reserveCapacity(chunkRows * params)
         lens.reserveCapacity(chunkRows * params)
@@ -123,7 +151,10 @@ final class InternedWriter: RowBinder {
     /// Interns the chunk's identifiers and inserts its rows; the chunk is empty afterwards.
     func flush() throws {
         guard rows > 0 else { return }
-        if cache.count >= cache.maxEntries { cache.clear() }
+        if cache.count >= cache.maxEntries {
+            swap(&cache, &older)
+            cache.clear()
+        }
         newEntries.removeAll(keepingCapacity: true)
         for r in 0..<rows {
             let base = r * params
@@ -134,8 +165,13 @@ final class InternedWriter: RowBinder {
                 let h = EventKey.hash(p, n)
                 var e = cache.find(p, n, h)
                 if e < 0 {
-                    e = cache.insert(p, n, h, id: 0)
-                    newEntries.append(e)
+                    let o = older.find(p, n, h)
+                    if o >= 0 {
+                        e = cache.insert(p, n, h, id: older.id(o))
+                    } else {
+                        e = cache.insert(p, n, h, id: 0)
+                        newEntries.append(e)
+                    }
                 }
                 tags[s] = 4; nums[s] = Int64(e)
             }
@@ -159,6 +195,7 @@ final class InternedWriter: RowBinder {
                 added += 1
             }
         }
+        if links != nil { try aggregateLinks() }
         let st = insert
         let pc = Int32(params)
         for r in 0..<rows {
@@ -180,6 +217,30 @@ final class InternedWriter: RowBinder {
         discard()
     }
 
+    private static let viewType = Array("view".utf8)
+
+    /// Adds the chunk's rows to `links` by id: the account's activity (kind 0) and one link per
+    /// identifier column the row has.
+    private func aggregateLinks() throws {
+        let agg = links!
+        for r in 0..<rows {
+            let base = r * params
+            let a = base + accountParam
+            guard tags[a] == 4 else { continue }
+            let account = cache.id(Int32(nums[a]))
+            let ts = nums[base + tsParam]
+            agg.add(kind: LinkAggregator.accountKind, value: 0, account: account, ts: ts)
+            let t = base + typeParam
+            let isView = tags[t] == 3 && lens[t] == 4 && Self.viewType.withUnsafeBytes { memcmp(arena + Int(nums[t]), $0.baseAddress!, 4) == 0 }
+            for lp in linkParams {
+                let s = base + lp.param
+                guard tags[s] == 4, !(isView && lp.skipsViews) else { continue }
+                agg.add(kind: lp.code, value: cache.id(Int32(nums[s])), account: account, ts: ts)
+            }
+            if agg.count >= linkFlushEntries { try linksFull() }
+        }
+    }
+
     /// Empties the chunk without writing it (a rolled-back batch).
     func discard() {
         tags.removeAll(keepingCapacity: true)
@@ -193,7 +254,7 @@ final class InternedWriter: RowBinder {
     }
 
     /// Forgets the cached ids (after a rollback they may name rows that were never committed).
-    func forgetCache() { cache.clear() }
+    func forgetCache() { cache.clear(); older.clear() }
 
     /// Empties the chunk and the cache and gives their memory back (the load is over: the
     /// end-of-import sorts get it; both regrow if used again).
@@ -204,10 +265,12 @@ final class InternedWriter: RowBinder {
         arenaCap = 1 << 16
         arena = .allocate(byteCount: arenaCap, alignment: 8)
         cache.clear(keepingCapacity: false)
+        older.clear(keepingCapacity: false)
     }
 }
 
-/// Identifier bytes → `idents.id`, open addressing over a byte arena, bounded (cleared when full).
+/// Identifier bytes → `idents.id`, open addressing over a byte arena (one generation of
+/// `InternedWriter`'s cache: emptied when it has become the older one and is full again).
 final class IdentCache {
     let maxEntries: Int
     private var slots: [Int32]

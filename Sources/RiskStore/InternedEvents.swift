@@ -49,7 +49,8 @@ extension Schema {
 
     /// A rebuildable index's SQL at a schema version (before v14 the event indexes are on `events`).
     public static func indexSQL(_ sql: String, version: Int) -> String {
-        version >= internedEventsVersion ? sql : sql.replacingOccurrences(of: " ON events_i(", with: " ON events(")
+        let s = version >= linksInternedVersion ? sql : sql.replacingOccurrences(of: " ON links_i(", with: " ON links(")
+        return version >= internedEventsVersion ? s : s.replacingOccurrences(of: " ON events_i(", with: " ON events(")
     }
 
     /// `events_i`'s definition (the same columns as `events`; interned ones INTEGER).

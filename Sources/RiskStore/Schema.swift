@@ -23,13 +23,18 @@ public enum Schema {
         // without a type skip-scans it (v13: no `ts` index, see `eventStatsSQL`).
         ("idx_events_type_ts", "CREATE INDEX IF NOT EXISTS idx_events_type_ts ON events_i(type, ts)"),
         // The account → identifiers side of `links`, rebuilt after links are merged in bulk.
-        ("idx_links_account", "CREATE INDEX IF NOT EXISTS idx_links_account ON links(account_id, kind)"),
+        ("idx_links_account", "CREATE INDEX IF NOT EXISTS idx_links_account ON links_i(account_id, kind)"),
     ]
 
     /// Merges what a large import staged in `links_pending` into `links` and the accounts'
     /// activity (`n_events`, `first_seen`, `last_seen`), in key order, then empties it. Run
     /// inside a transaction, by the importer at its end and by `Store.open` after a killed one.
-    public static let mergePendingLinks: [String] = [
+    /// Schema v10–v15: text keys (`mergePendingLinksV10`); v16: interned ids (InternedLinks.swift).
+    public static func mergePendingLinks(version: Int) -> [String] {
+        version >= linksInternedVersion ? mergePendingLinksInterned : mergePendingLinksV10
+    }
+
+    static let mergePendingLinksV10: [String] = [
         """
         INSERT INTO links(kind, value, account_id, events, first_ts, last_ts)
             SELECT kind, value, account_id, sum(events), min(first_ts), max(last_ts) FROM links_pending
@@ -444,6 +449,7 @@ public enum Schema {
         """ + "\n" + v13StatsSQL.joined(separator: ";\n") + ";\n"),
         Migration(version: 14, summary: "interned identifiers: events_i + idents, events a view joining them", sql: internedEventsSQL),
         Migration(version: 15, summary: "session and order ids stored as text, not interned (mostly unique values)", sql: textSessionsSQL),
+        Migration(version: 16, summary: "links stored with interned ids (links_i + link_kinds), links a view", sql: internedLinksSQL),
     ]
 
     public static var latestVersion: Int { migrations.last!.version }

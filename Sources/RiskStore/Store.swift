@@ -97,9 +97,9 @@ public final class Store {
     }
 
     private func migrate(to target: Int) throws {
-        // Migrations 14 and 15 rewrite every event and sort identifiers: their sorts go
-        // through temporary files, not RAM, so a big store migrates in bounded memory.
-        let rewrites = schemaVersion < Schema.textSessionsVersion && target >= Schema.internedEventsVersion
+        // Migrations 14 and 15 rewrite every event and sort identifiers, 16 every link: their
+        // sorts go through temporary files, not RAM, so a big store migrates in bounded memory.
+        let rewrites = schemaVersion < Schema.linksInternedVersion && target >= Schema.internedEventsVersion
         if rewrites { try db.exec("PRAGMA temp_store = FILE") }
         defer { if rewrites { try? db.exec("PRAGMA temp_store = MEMORY") } }
         // Take the write lock before reading the version, so two processes opening a new
@@ -130,7 +130,7 @@ public final class Store {
                     // Links and account activity a killed large import staged, then its dropped indexes.
                     if schemaVersion >= Schema.pendingLinksVersion,
                        try db.int("SELECT EXISTS (SELECT 1 FROM links_pending)") == 1 {
-                        for sql in Schema.mergePendingLinks { try db.exec(sql) }
+                        for sql in Schema.mergePendingLinks(version: schemaVersion) { try db.exec(sql) }
                     }
                     // Keys of events a killed import stored but had not yet added to event_keys.
                     if schemaVersion >= Schema.eventKeysVersion,

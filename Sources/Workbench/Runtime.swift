@@ -147,8 +147,13 @@ public final class DataService {
             values = try reader.db.rows("SELECT account_id FROM accounts WHERE account_id LIKE ? ESCAPE '\\' ORDER BY account_id LIMIT 20", [.text(like)]).compactMap { $0[0].string }
         default:
             if let kind = Commands.pivotKinds[cmd] {
-                values = try reader.db.rows("SELECT DISTINCT value FROM links WHERE kind = ? AND value LIKE ? ESCAPE '\\' ORDER BY value LIMIT 20",
-                                           [.text(kind.rawValue), .text(like)]).compactMap { $0[0].string }
+                // The dictionary in string order, each entry checked for a link of the kind
+                // (schema v16: `links` is a view ordered by id; this stops at the 20th value).
+                values = try reader.db.rows("""
+                    SELECT v FROM idents i WHERE v LIKE ?2 ESCAPE '\\' AND EXISTS (SELECT 1 FROM links_i l
+                        WHERE l.kind = (SELECT code FROM link_kinds WHERE kind = ?1) AND l.value = i.id)
+                    ORDER BY v LIMIT 20
+                    """, [.text(kind.rawValue), .text(like)]).compactMap { $0[0].string }
             }
         }
         return values.map { "\(cmd) \($0)" }

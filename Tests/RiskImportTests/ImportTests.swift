@@ -478,8 +478,13 @@ final class SourcesImportTests: ImportTestCase {
             let s = try store()
             try s.db.exec("""
                 INSERT INTO import_runs(id, started_at, sources, pid) VALUES (1, 0, '[]', 0);
-                INSERT INTO links_pending VALUES ('device', 'shared', 'acc0', 3, 1000, 1004, 1), ('device', 'shared', 'acc0', 2, 1006, 1008, 1),
-                  ('device', 'shared', 'acc1', 5, 1001, 1009, 1), ('', '', 'acc0', 5, 1000, 1008, 1), ('', '', 'acc1', 5, 1001, 1009, 1);
+                INSERT INTO idents(v) VALUES ('acc0'), ('acc1'), ('shared');
+                -- v16: staged by id (kind 0: an account's activity).
+                INSERT INTO links_pending SELECT k, (SELECT id FROM idents WHERE v = val), (SELECT id FROM idents WHERE v = acc), n, f, l, 1 FROM (
+                  SELECT (SELECT code FROM link_kinds WHERE kind = 'device') AS k, 'shared' AS val, 'acc0' AS acc, 3 AS n, 1000 AS f, 1004 AS l
+                  UNION ALL SELECT (SELECT code FROM link_kinds WHERE kind = 'device'), 'shared', 'acc0', 2, 1006, 1008
+                  UNION ALL SELECT (SELECT code FROM link_kinds WHERE kind = 'device'), 'shared', 'acc1', 5, 1001, 1009);
+                INSERT INTO links_pending SELECT 0, 0, id, 5, 1000 + (v = 'acc1'), 1008 + (v = 'acc1'), 1 FROM idents WHERE v IN ('acc0', 'acc1');
                 DROP INDEX idx_links_account;
                 """)
         }

@@ -58,7 +58,7 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(try s.db.int("PRAGMA foreign_keys"), 1)
         XCTAssertEqual(s.schemaVersion, Schema.latestVersion)
         XCTAssertEqual(Int32(try s.db.int("PRAGMA application_id")), Schema.applicationID)
-        for t in ["accounts", "items", "events_i", "idents", "rejects", "import_runs", "links"] {
+        for t in ["accounts", "items", "events_i", "idents", "rejects", "import_runs", "links_i", "link_kinds"] {
             XCTAssertEqual(try s.db.int("SELECT count(*) FROM sqlite_schema WHERE type='table' AND name=?", [.text(t)]), 1, t)
         }
         XCTAssertEqual(try s.missingIndexes(), [])
