@@ -336,7 +336,7 @@ public struct ClickFarmDetector: Detector {
         }
         // One test of membership: the jobs an account joined (only those in `only`, when
         // given) against a Poisson mean of `chance` jobs for an account as active as it.
-        func test(_ a: Int32, _ g: Int, _ evs: [Int], chance: Double, only: Set<UInt64>?, without: UInt64? = nil) -> Finding? {
+        func test(_ a: Int32, _ g: Int, _ evs: [Int], chance: Double, only: Set<UInt64>?, without: UInt64? = nil, windows: Int = 1) -> Finding? {
             var keys = Set<UInt64>(), targets = Set<Int64>()
             var used: [Int] = []
             for e in evs {
@@ -347,7 +347,7 @@ public struct ClickFarmDetector: Detector {
             let onDevice = linked[g].contains(a)
             guard keys.count >= (onDevice ? 1 : 2), targets.count >= min(3, keys.count) else { return nil }
             let lambda = chance * min(10, max(0.1, Double(actions[Int(a)]) / mean))
-            let tested = onDevice ? Double(max(1, linked[g].count)) : Double(active)
+            let tested = (onDevice ? Double(max(1, linked[g].count)) : Double(active)) * Double(max(1, windows))
             let surprise = Significance.surprise(Significance.logPoissonTail(keys.count, lambda)) - log10(tested)
             guard surprise >= 1 else { return nil }
             let f = farms[g]
@@ -400,7 +400,11 @@ public struct ClickFarmDetector: Detector {
         // in one of them at most. Those who landed in several are the ones under test — the
         // farm's partial members among them — and counting them made the farm's own recruits
         // its chance. A core member whose lockstep is a small part of a busy life of its own
-        // (not reported as core) is tested the same way rather than dropped.
+        // (not reported as core) is tested the same way rather than dropped. Chance here is fitted
+        // to the accounts that are not suspects, and an account is asked it once per window length
+        // (a farm is looked for at each), so the test is corrected for those too; the first test's
+        // chance counts every account in the crowds, the farm's partial members among them, which
+        // already overstates it.
         var single = [Double](repeating: 0, count: farms.count)
         for (k, evs) in candidates {
             let g = Int(k & 0xFFFF_FFFF)
@@ -413,7 +417,7 @@ public struct ClickFarmDetector: Detector {
         for (k, evs) in hits.merging(coreHits, uniquingKeysWith: { $0 + $1 }).sorted(by: { $0.key < $1.key }) where !have.contains(k) {
             let a = Int32(truncatingIfNeeded: k >> 32), g = Int(k & 0xFFFF_FFFF)
             guard !audiences.contains(farms[g].group) else { continue }
-            if let f = test(a, g, evs, chance: max(1, single[g]) / Double(active), only: ownKeys[g]) { out.append(f) }
+            if let f = test(a, g, evs, chance: max(1, single[g]) / Double(active), only: ownKeys[g], windows: windowFactors.count) { out.append(f) }
         }
         return (out, audiences)
     }
