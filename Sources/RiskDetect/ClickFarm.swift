@@ -111,6 +111,7 @@ public struct ClickFarmDetector: Detector {
         // Collision probability Σ(s/S)² over every bucket: how likely two actions drawn from the
         // store land together by chance — the yardstick for "more in common than chance".
         var sumS = 0.0, sumS2 = 0.0
+        var load = [Double](repeating: 0, count: t.accountCount)   // Σ over an account's buckets of the others there
         var i = 0
         while i < packed.count {
             let key = packed[i] >> UInt64(accBits)
@@ -122,6 +123,7 @@ public struct ClickFarmDetector: Detector {
                 j += 1
             }
             sumS += Double(j - i); sumS2 += Double(j - i) * Double(j - i)
+            for x in i..<j { load[Int(packed[x] & accMask)] += Double(j - i - 1) }
             let n = bucketAcc.count - mark
             if n >= 2 && n <= maxBucket {
                 bucketStart.append(Int32(bucketAcc.count)); bucketTarget.append(Int64(key) / bins)
@@ -179,7 +181,7 @@ public struct ClickFarmDetector: Detector {
                 // for the pairs that could have met).
                 if jac < minJaccard {
                     guard targetsTogether[b] >= 3 else { continue }
-                    let expected = Double(keysOf[a]) * Double(keysOf[b]) * collision
+                    let expected = max(Double(keysOf[b]) * load[a], Double(keysOf[a]) * load[Int(b)]) / sumS
                     guard Significance.surprise(Significance.logPoissonTail(c, expected)) >= pairBar else { continue }
                 }
                 partners[Int32(a), default: []].append((b32, c))
