@@ -108,10 +108,12 @@ public struct ClickFarmDetector: Detector {
         var bucketStart: [Int32] = [0]
         var bucketAcc: [Int32] = []
         var bucketTarget: [Int64] = []
-        // Collision probability Σ(s/S)² over every bucket: how likely two actions drawn from the
-        // store land together by chance — the yardstick for "more in common than chance".
-        var sumS = 0.0, sumS2 = 0.0
-        var load = [Double](repeating: 0, count: t.accountCount)   // Σ over an account's buckets of the others there
+        // The yardstick for "more in common than chance": for each account, the others' actions
+        // in the buckets it acts in (Σ (s − 1) over its buckets), out of the store's S actions —
+        // how likely one action drawn from the store lands beside it. A farm meets in buckets it
+        // fills itself; fans meet at shows everyone attends.
+        var sumS = 0.0
+        var load = [Double](repeating: 0, count: t.accountCount)
         var i = 0
         while i < packed.count {
             let key = packed[i] >> UInt64(accBits)
@@ -122,7 +124,7 @@ public struct ClickFarmDetector: Detector {
                 if keysOf[Int(a)] >= Int32(minCommon) { bucketAcc.append(a) }
                 j += 1
             }
-            sumS += Double(j - i); sumS2 += Double(j - i) * Double(j - i)
+            sumS += Double(j - i)
             for x in i..<j { load[Int(packed[x] & accMask)] += Double(j - i - 1) }
             let n = bucketAcc.count - mark
             if n >= 2 && n <= maxBucket {
@@ -151,7 +153,6 @@ public struct ClickFarmDetector: Detector {
         var counter = [Int32](repeating: 0, count: t.accountCount)
         var targetsTogether = [Int32](repeating: 0, count: t.accountCount)
         var lastTarget = [Int64](repeating: -1, count: t.accountCount)
-        let collision = sumS > 0 ? sumS2 / (sumS * sumS) : 0
         var activeAccounts = 0
         for n in keysOf where n >= Int32(minCommon) { activeAccounts += 1 }
         let pairBar = log10(max(10, Double(activeAccounts) * Double(activeAccounts) / 2))
@@ -177,8 +178,9 @@ public struct ClickFarmDetector: Detector {
                 let jac = Double(c) / Double(Int(keysOf[a]) + Int(keysOf[b]) - c)
                 // In lockstep: together on a good part of what both do, or — for members with
                 // lives of their own who join only some jobs — together on several targets far
-                // more often than the store's collision rate allows (Poisson tail, corrected
-                // for the pairs that could have met).
+                // more often than chance allows: the other's actions landing where the store's
+                // do, against the crowds of this one's buckets (the larger of the two ways round;
+                // Poisson tail, corrected for the pairs that could have met).
                 if jac < minJaccard {
                     guard targetsTogether[b] >= 3 else { continue }
                     let expected = max(Double(keysOf[b]) * load[a], Double(keysOf[a]) * load[Int(b)]) / sumS

@@ -57,9 +57,12 @@ final class PartialFarmTests: XCTestCase {
                 }
             }
             let (_, t) = try s.build()
-            let flagged = try ClickFarmDetector().run(t, cancel: CancelToken()).accounts(t)
+            let log = DebugLines()
+            let fs = try ClickFarmDetector(debugLog: { log.append($0) }).run(t, cancel: CancelToken())
+            let flagged = fs.accounts(t)
             let shoppers = flagged.filter { $0.hasPrefix("shopper") }
-            XCTAssertTrue(shoppers.isEmpty, "shoppers flagged: \(shoppers.sorted())")
+            let why = fs.filter { t.accountID($0.account).hasPrefix("shopper") }.map { "\(t.accountID($0.account)) \($0.group ?? ""): \($0.reason)" }
+            XCTAssertTrue(shoppers.isEmpty, "seed \(seed): shoppers flagged: \(shoppers.sorted())\n\(why.joined(separator: "\n"))\n\(log.lines.filter { $0.hasPrefix("farm") }.joined(separator: "\n"))")
             let busy = (0..<10).filter { joined[$0] >= 3 }.map { "farm\($0)" }
             let found = busy.filter { flagged.contains($0) }
             XCTAssertGreaterThanOrEqual(Double(found.count), 0.8 * Double(busy.count), "busy members found \(found.count) of \(busy.count): \(found)")
