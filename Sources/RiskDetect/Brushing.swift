@@ -308,6 +308,8 @@ final class SellerPeers {
     private(set) var storeRate = 0.0                          // ring-like share among a typical seller's buyers
     private(set) var householdBound = 2                       // a sharing group larger than this is not a household
     private(set) var root: [Int32: Int32] = [:]               // sharing group of each linked buyer
+    private(set) var storeEveryRate = 0.0                     // share showing every habit sign at a typical seller
+    private(set) var bigGroups = 0                            // (sharing group, seller) pairs beyond a household
     var maxSharing = 40
 
     @inline(__always) static func key(_ buyer: Int32, _ seller: Int32) -> UInt64 { UInt64(UInt32(buyer)) << 32 | UInt64(UInt32(seller)) }
@@ -374,6 +376,7 @@ final class SellerPeers {
             largest[r] = max(largest[r] ?? 0, c)
         }
         householdBound = max(2, Int(Significance.quantile(largest.values.map(Double.init), 0.9) ?? 2))
+        bigGroups = together.values.filter { Int($0) > householdBound }.count
         for a in linked {
             let root = ds.find(a)
             self.root[a] = root
@@ -383,12 +386,15 @@ final class SellerPeers {
         }
         // The store's bar: the ring-like share among a typical seller's buyers (the median
         // seller, so one huge seller does not set it for everyone).
-        var rates: [Double] = []
+        var rates: [Double] = [], everyRates: [Double] = []
         for (s, buyers) in buyersOf where buyers.count >= 5 {
             let hits = buyers.filter { signs[Self.key($0, s)].map(Self.ringLike) ?? false }.count
             rates.append(Double(hits) / Double(buyers.count))
+            let every = buyers.filter { signs[Self.key($0, s)].map(Self.everySign) ?? false }.count
+            everyRates.append(Double(every) / Double(buyers.count))
         }
         storeRate = Significance.quantile(rates, 0.5) ?? 0
+        storeEveryRate = Significance.quantile(everyRates, 0.5) ?? 0
     }
 
     /// The shape of a ring member towards a seller: an identifier shared with its other buyers
@@ -397,6 +403,10 @@ final class SellerPeers {
         let repeats = x.orders >= 2, five = x.reviews > 0 && x.five == x.reviews
         return (x.shares && (repeats || five || x.dup)) || (repeats && five && x.dup)
     }
+
+    /// Every habit sign at once, sharing aside: repeated orders, five-star-only reviews and a
+    /// review sentence another buyer of the seller also wrote.
+    static func everySign(_ x: Signs) -> Bool { x.orders >= 2 && x.reviews > 0 && x.five == x.reviews && x.dup }
 
     /// The seller's buyers outside `block` who are in the sharing group of a block buyer that
     /// is ring-like towards the seller: the rest of a ring that peeling put in other blocks.
@@ -426,7 +436,7 @@ final class SellerPeers {
         var k = 0, n = 0, peerHits = 0, peerN = 0
         var blockRoots = Set<Int32>()
         for a in block { if let r = root[a] { blockRoots.insert(r) } }
-        var mateHits = 0, sharerN = 0, sharerHits = 0
+        var mateHits = 0, sharerN = 0, sharerHits = 0, peerEvery = 0
         for a in all {
             guard let x = signs[Self.key(a, seller)] else { continue }
             if block.contains(a) { n += 1; if Self.ringLike(x) { k += 1 } } else if mates.contains(a) {
@@ -434,6 +444,7 @@ final class SellerPeers {
             } else {
                 if let r = root[a], blockRoots.contains(r) { continue }
                 peerN += 1; if Self.ringLike(x) { peerHits += 1 }
+                if Self.everySign(x) { peerEvery += 1 }
                 if x.shares { sharerN += 1; if Self.ringLike(x) { sharerHits += 1 } }
             }
         }
@@ -461,8 +472,13 @@ final class SellerPeers {
         // The group on its own members: of the seller's buyers it holds (part and mates), how many
         // are ring-like, against how often the seller's other buyers in groups bigger than a
         // household are (shrunk towards ½ with 2 pseudo-counts).
-        var nGroup = 0
-        if let g = top?.key { for a in block.union(mates) where root[a] == g { nGroup += 1 } }
+        var nGroup = 0, every = 0
+        if let g = top?.key {
+            for a in block.union(mates) where root[a] == g {
+                nGroup += 1
+                if let x = signs[Self.key(a, seller)], Self.everySign(x) { every += 1 }
+            }
+        }
         let qShare = Significance.shrunkRate(hits: sharerHits, of: sharerN, prior: 0.5, weight: 2)
         let ownSurprise = nGroup > 0 ? Significance.surprise(Significance.logBinomialTail(biggest, nGroup, qShare)) - log10(Double(max(1, tests))) : 0
         let wide = surprise >= 2 && rate / q >= 3 && Significance.excess(rate, over: q) >= 0.3
@@ -472,9 +488,20 @@ final class SellerPeers {
         // groups bigger than a household (where sharing is common, so is "ring-like").
         let ownGroup = groupOnItsOwn && nGroup > householdBound && biggest >= 3 && ownSurprise >= 3
             && Significance.excess(Double(biggest) / Double(nGroup), over: qShare) >= 0.3
-        let ok = wide || concentrated || ownGroup
+        // A small ring (a few more than a household) where the seller has no other sharers to
+        // compare with, or where its honest buyers often show one more sign (five-star reviewers,
+        // repeat buyers): "ring-like" says little, but each member showing every sign at once —
+        // re-ordering, five stars on every review, a sentence another buyer also wrote — is as
+        // rare among the seller's other buyers as their own rate of it (shrunk towards the median
+        // seller's, 20 pseudo-counts). The hypothesis is one per (sharing group, seller) beyond a
+        // household, so that is what the surprise is corrected for.
+        let qEvery = max(0.005, Significance.shrunkRate(hits: peerEvery, of: peerN, prior: storeEveryRate, weight: 20))
+        let everySurprise = nGroup > 0 ? Significance.surprise(Significance.logBinomialTail(every, nGroup, qEvery)) - log10(Double(max(1, bigGroups))) : 0
+        let sameness = groupOnItsOwn && nGroup > householdBound && every >= 3 && everySurprise >= 3
+            && Significance.excess(Double(every) / Double(nGroup), over: qEvery) >= 0.3
+        let ok = wide || concentrated || ownGroup || sameness
         return (ok, peerN >= max(100, 2 * n),
-                String(format: "ring-like %d/%d (+%d/%d mates; one sharing group %d, surprise %.1f; of its %d, sharers' rate %.3f (%d/%d), surprise %.1f), peers %d/%d (q %.3f), surprise %.1f, lift %.1f: %@", k, n, mateHits, mates.count, biggest, groupSurprise, nGroup, qShare, sharerHits, sharerN, ownSurprise, peerHits, peerN, q, surprise, rate / q, wide ? "stands out" : concentrated || ownGroup ? "one group stands out" : "not"),
+                String(format: "ring-like %d/%d (+%d/%d mates; one sharing group %d, surprise %.1f; of its %d, sharers' rate %.3f (%d/%d), surprise %.1f; every sign %d, rate %.3f, surprise %.1f over %d groups), peers %d/%d (q %.3f), surprise %.1f, lift %.1f: %@", k, n, mateHits, mates.count, biggest, groupSurprise, nGroup, qShare, sharerHits, sharerN, ownSurprise, every, qEvery, everySurprise, bigGroups, peerHits, peerN, q, surprise, rate / q, wide ? "stands out" : concentrated || ownGroup || sameness ? "one group stands out" : "not"),
                 wide ? nil : top?.key)
     }
 }

@@ -108,9 +108,12 @@ public struct ClickFarmDetector: Detector {
         var bucketStart: [Int32] = [0]
         var bucketAcc: [Int32] = []
         var bucketTarget: [Int64] = []
-        // Collision probability Σ(s/S)² over every bucket: how likely two actions drawn from the
-        // store land together by chance — the yardstick for "more in common than chance".
-        var sumS = 0.0, sumS2 = 0.0
+        // The yardstick for "more in common than chance": for each account, the others' actions
+        // in the buckets it acts in (Σ (s − 1) over its buckets), out of the store's S actions —
+        // how likely one action drawn from the store lands beside it. A farm meets in buckets it
+        // fills itself; fans meet at shows everyone attends.
+        var sumS = 0.0
+        var load = [Double](repeating: 0, count: t.accountCount)
         var i = 0
         while i < packed.count {
             let key = packed[i] >> UInt64(accBits)
@@ -121,7 +124,8 @@ public struct ClickFarmDetector: Detector {
                 if keysOf[Int(a)] >= Int32(minCommon) { bucketAcc.append(a) }
                 j += 1
             }
-            sumS += Double(j - i); sumS2 += Double(j - i) * Double(j - i)
+            sumS += Double(j - i)
+            for x in i..<j { load[Int(packed[x] & accMask)] += Double(j - i - 1) }
             let n = bucketAcc.count - mark
             if n >= 2 && n <= maxBucket {
                 bucketStart.append(Int32(bucketAcc.count)); bucketTarget.append(Int64(key) / bins)
@@ -149,7 +153,6 @@ public struct ClickFarmDetector: Detector {
         var counter = [Int32](repeating: 0, count: t.accountCount)
         var targetsTogether = [Int32](repeating: 0, count: t.accountCount)
         var lastTarget = [Int64](repeating: -1, count: t.accountCount)
-        let collision = sumS > 0 ? sumS2 / (sumS * sumS) : 0
         var activeAccounts = 0
         for n in keysOf where n >= Int32(minCommon) { activeAccounts += 1 }
         let pairBar = log10(max(10, Double(activeAccounts) * Double(activeAccounts) / 2))
@@ -175,11 +178,12 @@ public struct ClickFarmDetector: Detector {
                 let jac = Double(c) / Double(Int(keysOf[a]) + Int(keysOf[b]) - c)
                 // In lockstep: together on a good part of what both do, or — for members with
                 // lives of their own who join only some jobs — together on several targets far
-                // more often than the store's collision rate allows (Poisson tail, corrected
-                // for the pairs that could have met).
+                // more often than chance allows: the other's actions landing where the store's
+                // do, against the crowds of this one's buckets (the larger of the two ways round;
+                // Poisson tail, corrected for the pairs that could have met).
                 if jac < minJaccard {
                     guard targetsTogether[b] >= 3 else { continue }
-                    let expected = Double(keysOf[a]) * Double(keysOf[b]) * collision
+                    let expected = max(Double(keysOf[b]) * load[a], Double(keysOf[a]) * load[Int(b)]) / sumS
                     guard Significance.surprise(Significance.logPoissonTail(c, expected)) >= pairBar else { continue }
                 }
                 partners[Int32(a), default: []].append((b32, c))
@@ -336,7 +340,7 @@ public struct ClickFarmDetector: Detector {
         }
         // One test of membership: the jobs an account joined (only those in `only`, when
         // given) against a Poisson mean of `chance` jobs for an account as active as it.
-        func test(_ a: Int32, _ g: Int, _ evs: [Int], chance: Double, only: Set<UInt64>?, without: UInt64? = nil) -> Finding? {
+        func test(_ a: Int32, _ g: Int, _ evs: [Int], chance: Double, only: Set<UInt64>?, without: UInt64? = nil, windows: Int = 1) -> Finding? {
             var keys = Set<UInt64>(), targets = Set<Int64>()
             var used: [Int] = []
             for e in evs {
@@ -347,7 +351,7 @@ public struct ClickFarmDetector: Detector {
             let onDevice = linked[g].contains(a)
             guard keys.count >= (onDevice ? 1 : 2), targets.count >= min(3, keys.count) else { return nil }
             let lambda = chance * min(10, max(0.1, Double(actions[Int(a)]) / mean))
-            let tested = onDevice ? Double(max(1, linked[g].count)) : Double(active)
+            let tested = (onDevice ? Double(max(1, linked[g].count)) : Double(active)) * Double(max(1, windows))
             let surprise = Significance.surprise(Significance.logPoissonTail(keys.count, lambda)) - log10(tested)
             guard surprise >= 1 else { return nil }
             let f = farms[g]
@@ -400,7 +404,11 @@ public struct ClickFarmDetector: Detector {
         // in one of them at most. Those who landed in several are the ones under test — the
         // farm's partial members among them — and counting them made the farm's own recruits
         // its chance. A core member whose lockstep is a small part of a busy life of its own
-        // (not reported as core) is tested the same way rather than dropped.
+        // (not reported as core) is tested the same way rather than dropped. Chance here is fitted
+        // to the accounts that are not suspects, and an account is asked it once per window length
+        // (a farm is looked for at each), so the test is corrected for those too; the first test's
+        // chance counts every account in the crowds, the farm's partial members among them, which
+        // already overstates it.
         var single = [Double](repeating: 0, count: farms.count)
         for (k, evs) in candidates {
             let g = Int(k & 0xFFFF_FFFF)
@@ -413,7 +421,7 @@ public struct ClickFarmDetector: Detector {
         for (k, evs) in hits.merging(coreHits, uniquingKeysWith: { $0 + $1 }).sorted(by: { $0.key < $1.key }) where !have.contains(k) {
             let a = Int32(truncatingIfNeeded: k >> 32), g = Int(k & 0xFFFF_FFFF)
             guard !audiences.contains(farms[g].group) else { continue }
-            if let f = test(a, g, evs, chance: max(1, single[g]) / Double(active), only: ownKeys[g]) { out.append(f) }
+            if let f = test(a, g, evs, chance: max(1, single[g]) / Double(active), only: ownKeys[g], windows: windowFactors.count) { out.append(f) }
         }
         return (out, audiences)
     }

@@ -65,10 +65,11 @@ final class AudienceTests: XCTestCase {
                 }
             }
             let (_, t) = try s.build()
-            let f = try ClickFarmDetector().run(t, cancel: CancelToken())
+            let log = DebugLines()
+            let f = try ClickFarmDetector(debugLog: { log.append($0) }).run(t, cancel: CancelToken())
             let flagged = f.accounts(t)
             let farm = flagged.filter { $0.hasPrefix("farm") }, fans = flagged.filter { $0.hasPrefix("fan") }
-            XCTAssertGreaterThanOrEqual(farm.count, 14, "the farm: \(farm.sorted())")
+            XCTAssertGreaterThanOrEqual(farm.count, 14, "seed \(seed): the farm: \(farm.sorted())\n\(log.lines.filter { $0.hasPrefix("farm") }.joined(separator: "\n"))")
             XCTAssertTrue(fans.isEmpty, "fans flagged: \(fans.count) \(fans.sorted().prefix(20))")
             XCTAssertTrue(flagged.subtracting(farm).subtracting(fans).isEmpty, "others: \(flagged.subtracting(farm).subtracting(fans).sorted())")
             // The fans do look like lockstep (the case this test is about): without the audience
