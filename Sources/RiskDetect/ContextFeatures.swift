@@ -99,17 +99,7 @@ enum ContextFeatures {
         let nItems = Int64(t.items.count)
         var minTs = Int64.max
         for e in 0..<t.count { minTs = min(minTs, t.ts[e]) }
-        var packed: [(key: Int64, acc: Int32)] = []
-        packed.reserveCapacity(t.count / 2)
-        for e in 0..<t.count where t.account[e] >= 0 {
-            guard let target = ClickFarmDetector.actionTarget(t, e, nItems: nItems) else { continue }
-            packed.append((target << 16 | (t.ts[e] - minTs) / day, t.account[e]))
-        }
-        packed.sort { ($0.key, $0.acc) < ($1.key, $1.acc) }
-        // unique (key, account)
-        var u = 0
-        for k in packed.indices where k == 0 || packed[k] != packed[u - 1] { packed[u] = packed[k]; u += 1 }
-        packed.removeLast(packed.count - u)
+        var packed = actions(t, nItems: nItems, minTs: minTs, bucketMs: day)
         var met = [Set<Int64>](repeating: [], count: n)
         var i = 0
         while i < packed.count {
@@ -120,7 +110,7 @@ enum ContextFeatures {
                     let a = packed[p].acc
                     if partners[Int(a)].isEmpty { continue }
                     for q in i..<j where q != p && packed[q].acc != a && partners[Int(a)].contains(packed[q].acc) {
-                        met[Int(a)].insert(packed[i].key >> 16)
+                        met[Int(a)].insert(packed[i].key >> 24)
                         break
                     }
                 }
@@ -134,19 +124,26 @@ enum ContextFeatures {
         return x
     }
 
-    /// Per account: the other accounts met in bursts on ≥ `minSharedTargets` distinct targets (`crowd_partners`).
-    static func crowdPartners(_ t: EventTable, nItems: Int64, minTs: Int64) -> [Int32] {
-        let n = t.accountCount
+    /// The distinct (target << 24 | time bucket, account) of every action (ClickFarmDetector's
+    /// targets: item views, follows, profile and live views), sorted.
+    static func actions(_ t: EventTable, nItems: Int64, minTs: Int64, bucketMs: Int64) -> [(key: Int64, acc: Int32)] {
         var packed: [(key: Int64, acc: Int32)] = []
         packed.reserveCapacity(t.count / 2)
         for e in 0..<t.count where t.account[e] >= 0 {
             guard let target = ClickFarmDetector.actionTarget(t, e, nItems: nItems) else { continue }
-            packed.append((target << 24 | (t.ts[e] - minTs) / crowdWindowMs, t.account[e]))
+            packed.append((target << 24 | (t.ts[e] - minTs) / bucketMs, t.account[e]))
         }
         packed.sort { ($0.key, $0.acc) < ($1.key, $1.acc) }
         var u = 0
         for k in packed.indices where k == 0 || packed[k] != packed[u - 1] { packed[u] = packed[k]; u += 1 }
         packed.removeLast(packed.count - u)
+        return packed
+    }
+
+    /// Per account: the other accounts met in bursts on ≥ `minSharedTargets` distinct targets (`crowd_partners`).
+    static func crowdPartners(_ t: EventTable, nItems: Int64, minTs: Int64) -> [Int32] {
+        let n = t.accountCount
+        var packed = actions(t, nItems: nItems, minTs: minTs, bucketMs: crowdWindowMs)
         // Per target (keys sort by target, then bucket): its buckets' crowds, their median, and
         // (pair, target) for every pair in a burst; then the distinct targets per pair.
         var meetings: [(pair: UInt64, target: Int64)] = []
