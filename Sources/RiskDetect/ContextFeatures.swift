@@ -14,10 +14,23 @@ import Foundation
 ///   accounts), in crowds of at most `maxCrowd`. Households share devices but act on their
 ///   own; farm members act together. IPs are left out: a VPN exit or a carrier NAT puts
 ///   strangers with the same habits (the same live shows) behind one address.
+/// - `crowd_partners`: how many other accounts the account met in *bursts* on at least
+///   `minSharedTargets` different targets. A burst is a crowd on one target (item, account or
+///   live room) in one `crowdWindowMs` bucket of 3 to `maxCrowd` accounts and at least
+///   `burstFactor` times the target's own typical crowd (the median number of accounts over
+///   the buckets in which anyone acted on it). No equipment needed: accounts that descend
+///   together on one quiet target after another (a farm on each client's page, bots sent into
+///   rooms) keep meeting each other in bursts on new targets — a pair counts when at least
+///   half of the bursts it shared were on targets new to it. A live room's audience is the
+///   room's ordinary traffic, and fans who do meet in bursts meet show after show in the same
+///   rooms.
 enum ContextFeatures {
-    static let names = ["new_device_sensitive", "equipment_meetings"]
+    static let names = ["new_device_sensitive", "equipment_meetings", "crowd_partners"]
     static let maxSharers = 50
     static let maxCrowd = 50
+    static let crowdWindowMs: Int64 = 15 * 60_000
+    static let minSharedTargets = 3
+    static let burstFactor = 4
 
     /// Row-major, `accountCount × names.count`; values log1p'd.
     static func compute(_ t: EventTable) -> [Float] {
@@ -86,17 +99,7 @@ enum ContextFeatures {
         let nItems = Int64(t.items.count)
         var minTs = Int64.max
         for e in 0..<t.count { minTs = min(minTs, t.ts[e]) }
-        var packed: [(key: Int64, acc: Int32)] = []
-        packed.reserveCapacity(t.count / 2)
-        for e in 0..<t.count where t.account[e] >= 0 {
-            guard let target = ClickFarmDetector.actionTarget(t, e, nItems: nItems) else { continue }
-            packed.append((target << 16 | (t.ts[e] - minTs) / day, t.account[e]))
-        }
-        packed.sort { ($0.key, $0.acc) < ($1.key, $1.acc) }
-        // unique (key, account)
-        var u = 0
-        for k in packed.indices where k == 0 || packed[k] != packed[u - 1] { packed[u] = packed[k]; u += 1 }
-        packed.removeLast(packed.count - u)
+        var packed = actions(t, nItems: nItems, minTs: minTs, bucketMs: day)
         var met = [Set<Int64>](repeating: [], count: n)
         var i = 0
         while i < packed.count {
@@ -107,7 +110,7 @@ enum ContextFeatures {
                     let a = packed[p].acc
                     if partners[Int(a)].isEmpty { continue }
                     for q in i..<j where q != p && packed[q].acc != a && partners[Int(a)].contains(packed[q].acc) {
-                        met[Int(a)].insert(packed[i].key >> 16)
+                        met[Int(a)].insert(packed[i].key >> 24)
                         break
                     }
                 }
@@ -115,6 +118,84 @@ enum ContextFeatures {
             i = j
         }
         for a in 0..<n where !met[a].isEmpty { x[a * w + 1] = Float(log1p(Double(met[a].count))) }
+        packed = []
+        let partners3 = crowdPartners(t, nItems: nItems, minTs: minTs)
+        for a in 0..<n where partners3[a] > 0 { x[a * w + 2] = Float(log1p(Double(partners3[a]))) }
         return x
+    }
+
+    /// The distinct (target << 24 | time bucket, account) of every action (ClickFarmDetector's
+    /// targets: item views, follows, profile and live views), sorted.
+    static func actions(_ t: EventTable, nItems: Int64, minTs: Int64, bucketMs: Int64) -> [(key: Int64, acc: Int32)] {
+        var packed: [(key: Int64, acc: Int32)] = []
+        packed.reserveCapacity(t.count / 2)
+        for e in 0..<t.count where t.account[e] >= 0 {
+            guard let target = ClickFarmDetector.actionTarget(t, e, nItems: nItems) else { continue }
+            packed.append((target << 24 | (t.ts[e] - minTs) / bucketMs, t.account[e]))
+        }
+        packed.sort { ($0.key, $0.acc) < ($1.key, $1.acc) }
+        var u = 0
+        for k in packed.indices where k == 0 || packed[k] != packed[u - 1] { packed[u] = packed[k]; u += 1 }
+        packed.removeLast(packed.count - u)
+        return packed
+    }
+
+    /// Per account: the other accounts met in bursts on ≥ `minSharedTargets` distinct targets (`crowd_partners`).
+    static func crowdPartners(_ t: EventTable, nItems: Int64, minTs: Int64) -> [Int32] {
+        let n = t.accountCount
+        var packed = actions(t, nItems: nItems, minTs: minTs, bucketMs: crowdWindowMs)
+        // Per target (keys sort by target, then bucket): its buckets' crowds, their median, and
+        // (pair, target) for every pair in a burst; then the distinct targets per pair.
+        var meetings: [(pair: UInt64, target: Int64)] = []
+        var crowds: [(start: Int, end: Int)] = []
+        var sizes: [Int] = []
+        // Per account: its bursts, and on how many distinct targets.
+        var bursts = [Int32](repeating: 0, count: n), burstTargets = [Int32](repeating: 0, count: n)
+        var lastTarget = [Int64](repeating: -1, count: n)
+        var i = 0
+        while i < packed.count {
+            let target = packed[i].key >> 24
+            crowds.removeAll(keepingCapacity: true)
+            while i < packed.count && packed[i].key >> 24 == target {
+                var j = i
+                while j < packed.count && packed[j].key == packed[i].key { j += 1 }
+                crowds.append((i, j))
+                i = j
+            }
+            sizes = crowds.map { $0.end - $0.start }
+            sizes.sort()
+            let typical = sizes[sizes.count / 2]
+            for (start, end) in crowds where end - start >= max(3, burstFactor * typical) && end - start <= maxCrowd {
+                for p in start..<end {
+                    let a = Int(packed[p].acc)
+                    bursts[a] += 1
+                    if lastTarget[a] != target { lastTarget[a] = target; burstTargets[a] += 1 }
+                }
+                for p in start..<end { for q in (p + 1)..<end {
+                    meetings.append((UInt64(UInt32(packed[p].acc)) << 32 | UInt64(UInt32(packed[q].acc)), target))
+                } }
+            }
+        }
+        packed = []
+        meetings.sort { ($0.pair, $0.target) < ($1.pair, $1.target) }
+        var out = [Int32](repeating: 0, count: n)
+        i = 0
+        while i < meetings.count {
+            var j = i, targets = 0
+            while j < meetings.count && meetings[j].pair == meetings[i].pair {
+                if j == i || meetings[j].target != meetings[j - 1].target { targets += 1 }
+                j += 1
+            }
+            // An audience meets its fellow fans burst after burst on the same few targets; a
+            // crew moves on: at least half of the pair's bursts are on a target new to it, and
+            // at least half of the account's own bursts (a fan is in its rooms' every show).
+            if targets >= minSharedTargets && 2 * targets >= j - i {
+                for a in [Int(meetings[i].pair >> 32), Int(meetings[i].pair & 0xffff_ffff)] where 2 * burstTargets[a] >= bursts[a] {
+                    out[a] += 1
+                }
+            }
+            i = j
+        }
+        return out
     }
 }

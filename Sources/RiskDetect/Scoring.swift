@@ -351,6 +351,8 @@ public struct Anomaly {
             return bare ? value : "\(value) account(s) sharing its device/card/address also took coupons"
         case "equipment_meetings": value = String(Int(expm1(Double(v)).rounded()))
             return bare ? value : "met accounts sharing its device on \(value) targets the same day"
+        case "crowd_partners": value = String(Int(expm1(Double(v)).rounded()))
+            return bare ? value : "met \(value) account(s) in bursts on 3+ different targets (crowds far above each target's usual)"
         default: value = String(Int(expm1(Double(v)).rounded()))
         }
         return bare ? value : "\(value) \(label)"

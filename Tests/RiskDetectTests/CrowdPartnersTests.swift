@@ -1,0 +1,134 @@
+import Foundation
+import XCTest
+@testable import RiskDetect
+import RiskStore
+
+/// The anomaly layer's `crowd_partners` (ContextFeatures.swift) and what it does to the queue
+/// with the click-farm detector switched off (issue 11's leave-one-detector-out): a farm whose
+/// members descend together on one quiet client page after another rises above its honest
+/// peers; the fans of several creators, who arrive together whenever a live show starts and
+/// meet show after show, stay among the ordinary.
+final class CrowdPartnersTests: XCTestCase {
+    let day = Scenario.day, hour = Scenario.hour, minute = Scenario.minute
+
+    struct World { var s: Scenario; var buyers: [String] = []; var fans: [String] = []; var farm: [String] = [] }
+
+    /// 10 client shops with 8 items each, browsed by 300 ordinary buyers; 4 creators with 10
+    /// evening shows each, 160 fans following two or three of them (a follow on some day of
+    /// the past, then about half of the shows, arriving within minutes of the start — a few
+    /// dozen a show); and, with `farm`, 16 accounts on their own phones and home IPs who each
+    /// live an ordinary life and join 55–90 % of 12 jobs, each job 3–12 minutes on one client
+    /// (a follow, a profile view or a view of its item).
+    func world(seed: UInt64, farm: Bool) -> World {
+        var rng = SeededRandom(seed &* 6_661 &+ 17)
+        var w = World(s: Scenario(seed: seed))
+        let s = w.s
+        let clients = (0..<10).map { s.account("client\($0)", kind: "seller") }
+        var pool: [(String, String)] = []
+        for (k, c) in clients.enumerated() { for j in 0..<8 { pool.append((s.item("it\(k)-\(j)", seller: c), c)) } }
+        let creators = (0..<4).map { s.account("creator\($0)", kind: "creator") }
+        func life(_ a: String, device: String, ip: String) {
+            for d in 0..<28 where rng.chance(0.3) {
+                var at = Scenario.t0 + Int64(d) * day + Int64(rng.int(8...22)) * hour + Int64(rng.int(0...3_599)) * 1000
+                for _ in 0..<rng.int(2...5) {
+                    let (item, seller) = pool[rng.int(0...(pool.count - 1))]
+                    s.event(a, "view", at: at, ["item_id": item, "seller_id": seller, "device_id": device, "ip": ip])
+                    at += Int64(1000 * (5 + rng.exponential(60)))
+                }
+            }
+            if rng.chance(0.3) {
+                let (item, seller) = pool[rng.int(0...(pool.count - 1))]
+                s.order(a, item: item, seller: seller, at: Scenario.t0 + Int64(rng.int(0...27)) * day + Int64(rng.int(9...21)) * hour,
+                        device: device, address: "home-\(a)", payment: "card-\(a)", ip: ip)
+            }
+            if rng.chance(0.2) {
+                s.event(a, "follow", at: Scenario.t0 + Int64(rng.int(0...27)) * day + Int64(rng.int(8...22)) * hour,
+                        ["target_id": clients[rng.int(0...9)], "device_id": device, "ip": ip])
+            }
+        }
+        for b in 0..<300 {
+            let a = s.account("b\(b)")
+            w.buyers.append(a)
+            life(a, device: "phone-\(a)", ip: "10.1.\(b / 250).\(b % 250)")
+        }
+        var shows: [[Int64]] = []
+        for c in creators.indices {
+            shows.append((0..<10).map { k in Scenario.t0 + Int64(c + 2 * k + 1) * day + Int64(18 + (c + k) % 4) * hour })
+        }
+        for k in 0..<160 {
+            let a = s.account("fan\(k)")
+            w.fans.append(a)
+            var mine = Set<Int>()
+            while mine.count < 2 + (k % 2) { mine.insert(rng.int(0...3)) }
+            let keen = 0.3 + 0.4 * rng.unit()
+            for c in mine.sorted() {
+                s.event(a, "follow", at: Scenario.t0 - Int64(rng.int(1...90)) * day + Int64(rng.int(0...80_000)) * 1000,
+                        ["target_id": creators[c], "device_id": "fd\(k)", "ip": "10.2.0.\(k)"])
+                for start in shows[c] where rng.chance(keen) {
+                    s.event(a, "live_view", at: start + Int64(rng.exponential(6) * Double(minute)),
+                            ["target_id": creators[c], "device_id": "fd\(k)", "ip": "10.2.0.\(k)"])
+                }
+            }
+            life(a, device: "fd\(k)", ip: "10.2.0.\(k)")
+        }
+        if farm {
+            for f in 0..<16 { let a = s.account("farm\(f)"); w.farm.append(a); life(a, device: "own\(f)", ip: "10.3.0.\(f)") }
+            let join = (0..<16).map { _ in 0.55 + 0.35 * rng.unit() }
+            for j in 0..<12 {
+                let client = j % 10
+                let start = Scenario.t0 + Int64(1 + j * 2) * day + Int64(rng.int(9...14)) * hour + Int64(rng.int(0...3_000)) * 1000
+                let spread = Double(rng.int(3...12)) * Double(minute)
+                for (f, a) in w.farm.enumerated() where rng.chance(join[f]) {
+                    let at = start + Int64(rng.unit() * spread)
+                    let fields: [String: Any] = ["device_id": "own\(f)", "ip": "10.3.0.\(f)"]
+                    switch j % 3 {
+                    case 0: s.event(a, "follow", at: at, fields.merging(["target_id": clients[client]]) { $1 })
+                    case 1: s.event(a, "profile_view", at: at, fields.merging(["target_id": clients[client]]) { $1 })
+                    default: s.event(a, "view", at: at, fields.merging(["item_id": "it\(client)-0", "seller_id": clients[client]]) { $1 })
+                    }
+                }
+            }
+        }
+        return w
+    }
+
+    func testAFarmMeetsItsMatesInBurstsOnNewTargetsFansMeetTheirsInTheSameRooms() throws {
+        try forEachSeed { seed in
+            let w = world(seed: seed, farm: true)
+            let (_, t) = try w.s.build()
+            let x = ContextFeatures.compute(t)
+            let k = ContextFeatures.names.firstIndex(of: "crowd_partners")!, width = ContextFeatures.names.count
+            func partners(_ id: String) -> Double { expm1(Double(x[Int(t.accounts.lookup(id)!) * width + k])) }
+            // Most of the farm met several mates in bursts on three or more clients.
+            let met = w.farm.filter { partners($0) >= 3 - 1e-3 }
+            XCTAssertGreaterThanOrEqual(met.count, 12, "farm: \(w.farm.map { partners($0) })")
+            // Fans meet in the rooms, show after show: not a crew moving on.
+            let fans = w.fans.filter { partners($0) > 1e-3 }
+            XCTAssertLessThanOrEqual(fans.count, w.fans.count / 20, "fans with crowd partners: \(fans.prefix(10))")
+            for a in w.buyers { XCTAssertEqual(partners(a), 0, accuracy: 1e-3, a) }
+        }
+    }
+
+    func testWithTheClickFarmDetectorOffAFarmRanksAboveItsHonestPeersAndTheLiveAudienceDoesNot() throws {
+        try forEachSeed { seed in
+            let w = world(seed: seed, farm: true)
+            let (store, _) = try w.s.build()
+            let engine = DetectionEngine(rulesDirectory: nil)
+            try engine.disable(["click_farm"])
+            _ = try engine.run(store: store)
+            var m: [String: Double] = [:], why: [String: String] = [:]
+            for r in try store.storedScores() { m[r.account] = r.score; why[r.account] = r.reasons.joined(separator: "; ") }
+            let honest = (w.buyers + w.fans).map { m[$0]! }.sorted()
+            let p95 = honest[honest.count * 95 / 100]
+            let farm = w.farm.sorted { m[$0]! < m[$1]! }
+            let above = farm.filter { m[$0]! > p95 }
+            XCTAssertGreaterThanOrEqual(above.count, 12, "farm above the honest 95th percentile: \(above.count) of 16; lowest \(farm[0]): \(why[farm[0]] ?? "")")
+            // The live audience, whose shows are bursts on its creators' rooms too, stays below
+            // the farm: no more than one fan in twenty above the farm's median member.
+            let fans = w.fans.map { m[$0]! }.sorted()
+            let farmMedian = m[farm[farm.count / 2]]!
+            XCTAssertLessThan(fans[fans.count * 9 / 10], farmMedian)
+            XCTAssertLessThanOrEqual(w.fans.filter { m[$0]! > farmMedian }.count, w.fans.count / 20)
+        }
+    }
+}
