@@ -8,7 +8,9 @@ import Glibc
 /// `finish()` reports it naming the destination.
 ///
 /// `FileOutput` writes a file atomically: into a temporary file in the same directory, then
-/// fsync and rename, so the final name holds either the whole export or nothing new.
+/// fsync and rename, so the final name holds either the whole export or nothing new. A
+/// symbolic link keeps pointing where it did (its target is replaced), and a destination that
+/// is not a file (a device such as /dev/stdout, a FIFO) is written in place, never replaced.
 /// `DescriptorOutput` writes an already open descriptor (standard output), where a partial
 /// write cannot be undone but is always reported.
 public class CheckedOutput {
@@ -78,36 +80,66 @@ public final class DescriptorOutput: CheckedOutput {
 }
 
 /// A file written whole or not at all: a temporary file beside `path` until `commit()`.
+/// A destination that exists and is not a regular file (a terminal, /dev/stdout, /dev/null,
+/// a FIFO) is written directly: a rename would put a plain file in its place.
 public final class FileOutput: CheckedOutput {
     public let path: String
-    let tempPath: String
+    /// The temporary file; nil when writing a device or FIFO in place.
+    let tempPath: String?
+    /// Where the temporary file is renamed to: `path`, or the file a symbolic link at `path`
+    /// points to (so the link stays a link).
+    let target: String
     private var done = false
     private var closed = false
 
-    /// Creates the temporary file (mode 0644 less the umask) beside `path`.
+    /// Creates the temporary file (mode 0644 less the umask) beside `path` (beside the file a
+    /// symbolic link names), or opens a device or FIFO at `path` for writing.
     public init(path: String, bufferSize: Int = 1 << 16) throws {
         self.path = path
-        let url = URL(fileURLWithPath: path)
+        var st = stat()
+        if stat(path, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG {
+            if (st.st_mode & S_IFMT) == S_IFDIR { throw StoreError("\(path): cannot create the file: it is a directory") }
+            let fd = open(path, O_WRONLY | O_CLOEXEC)
+            if fd < 0 { throw StoreError("\(path): cannot write: \(String(cString: strerror(errno)))") }
+            tempPath = nil
+            target = path
+            super.init(fd: fd, name: path, bufferSize: bufferSize)
+            return
+        }
+        // A link to a file: replace the file it names, keep the link.
+        var resolved = path
+        var lst = stat()
+        if lstat(path, &lst) == 0, (lst.st_mode & S_IFMT) == S_IFLNK, let real = realpath(path, nil) {
+            resolved = String(cString: real)
+            free(real)
+        }
+        target = resolved
+        let url = URL(fileURLWithPath: resolved)
         let dir = url.deletingLastPathComponent().path
         var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
-            throw StoreError("\(path): cannot create the file: it is a directory")
-        }
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
             throw StoreError("\(path): cannot create the file: no such directory \(dir)")
         }
-        tempPath = (dir as NSString).appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        let fd = open(tempPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        let temp = (dir as NSString).appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         if fd < 0 { throw StoreError("\(path): cannot create the file: \(String(cString: strerror(errno)))") }
+        tempPath = temp
         super.init(fd: fd, name: path, bufferSize: bufferSize)
     }
 
     /// Flushes, syncs and renames onto `path`; on any failure removes the temporary file
-    /// and throws (an older file at `path` is left as it was).
+    /// and throws (an older file at `path` is left as it was). A device or FIFO: flushes and
+    /// closes, throwing the first write error.
     public func commit() throws {
         guard !done else { return }
         done = true
         flushBuffer()
+        guard let tempPath else {
+            closed = true
+            close(fd)
+            if let failure { throw failure }
+            return
+        }
         if let failure { discard(); throw failure }
         if fsync(fd) != 0 {
             let e = StoreError("\(path): write failed: \(String(cString: strerror(errno)))")
@@ -118,18 +150,23 @@ public final class FileOutput: CheckedOutput {
             let e = StoreError("\(path): write failed: \(String(cString: strerror(errno)))")
             unlink(tempPath); throw e
         }
-        if rename(tempPath, path) != 0 {
+        if rename(tempPath, target) != 0 {
             let e = StoreError("\(path): cannot write: \(String(cString: strerror(errno)))")
             unlink(tempPath); throw e
         }
         // Make the rename itself durable.
-        let dir = open((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY)
+        let dir = open((target as NSString).deletingLastPathComponent.isEmpty ? "." : (target as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY)
         if dir >= 0 { fsync(dir); close(dir) }
     }
 
-    /// Removes the temporary file; `path` is untouched.
+    /// Removes the temporary file; `path` is untouched (a device or FIFO keeps what was
+    /// already written to it).
     public func discard() {
-        if !closed { closed = true; close(fd); unlink(tempPath) }
+        if !closed {
+            closed = true
+            close(fd)
+            if let tempPath { unlink(tempPath) }
+        }
         done = true
     }
 

@@ -97,6 +97,61 @@ final class OutputSafetyTests: XCTestCase {
         XCTAssertThrowsError(try FileOutput(path: dir)) { e in XCTAssertTrue("\(e)".contains("is a directory"), "\(e)") }
     }
 
+    /// `--output /dev/stdout`, a FIFO or a link: written where it points, never replaced by a
+    /// plain file (a rename onto /dev/full once left a regular file in /dev).
+    func testFileOutputWritesADeviceOrFIFOInPlaceAndKeepsALink() throws {
+        let dir = NSTemporaryDirectory() + "riskdesk-out-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // A FIFO: a reader gets every row, and the FIFO is still a FIFO.
+        let fifo = dir + "/pipe"
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        final class Box: @unchecked Sendable { let lock = NSLock(); var text = "" }
+        let got = Box()
+        let reader = Thread {
+            let fd = open(fifo, O_RDONLY)
+            var bytes: [UInt8] = [], chunk = [UInt8](repeating: 0, count: 4096)
+            while fd >= 0 {
+                let n = read(fd, &chunk, chunk.count)
+                if n <= 0 { break }
+                bytes += chunk[0..<n]
+            }
+            if fd >= 0 { close(fd) }
+            got.lock.lock(); got.text = String(decoding: bytes, as: UTF8.self); got.lock.unlock()
+        }
+        reader.start()
+        let f = try FileOutput(path: fifo, bufferSize: 4)
+        for i in 0..<100 { f.write("row \(i)\n") }
+        try f.commit()
+        var waited = 0
+        func received() -> String { got.lock.lock(); defer { got.lock.unlock() }; return got.text }
+        while received().isEmpty && waited < 200 { usleep(10_000); waited += 1 }
+        XCTAssertEqual(received().split(separator: "\n").count, 100)
+        var st = stat()
+        XCTAssertEqual(lstat(fifo, &st), 0)
+        XCTAssertEqual(st.st_mode & S_IFMT, S_IFIFO, "the FIFO was replaced")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["pipe"])
+        // A full device: the error is reported, the device stays a device (tried only once the
+        // FIFO survived: a build without the fix would replace /dev/full).
+        if st.st_mode & S_IFMT == S_IFIFO, FileManager.default.fileExists(atPath: "/dev/full"), lstat("/dev/full", &st) == 0, st.st_mode & S_IFMT == S_IFCHR {
+            let full = try FileOutput(path: "/dev/full", bufferSize: 4)
+            full.write("more than four bytes")
+            XCTAssertThrowsError(try full.commit()) { e in XCTAssertTrue("\(e)".contains("/dev/full: write failed"), "\(e)") }
+            XCTAssertEqual(lstat("/dev/full", &st), 0)
+            XCTAssertEqual(st.st_mode & S_IFMT, S_IFCHR)
+        }
+        // A link to a file: the file it names is replaced whole, the link stays a link.
+        let real = dir + "/real.csv", link = dir + "/latest.csv"
+        try Data("old\n".utf8).write(to: URL(fileURLWithPath: real))
+        XCTAssertEqual(symlink(real, link), 0)
+        let l = try FileOutput(path: link)
+        l.write("new\n")
+        try l.commit()
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: link), real)
+        XCTAssertEqual(try String(contentsOfFile: real, encoding: .utf8), "new\n")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).sorted(), ["latest.csv", "pipe", "real.csv"])
+    }
+
     func testDescriptorOutputReportsAFullDevice() throws {
         let fd = open("/dev/full", O_WRONLY)
         guard fd >= 0 else { throw XCTSkip("no /dev/full") }
