@@ -171,6 +171,9 @@ public struct WorkbenchConfig {
     /// A label closes the account's case (`close_case_on_label = false` keeps it open).
     public var closeCaseOnLabel = true
 
+    /// The longest review deadline a settings file may give: 100 years.
+    public static let maxSLAHours = 876_000.0
+
     /// `path`: the settings file in effect (nil: none). `named`: someone named it (--config,
     /// RISKDESK_CONFIG), so it must exist; only the default one may be absent.
     public static func load(path: String?, named: Bool = false) throws -> WorkbenchConfig {
@@ -205,6 +208,9 @@ public struct WorkbenchConfig {
             case let k where k.hasPrefix("sla."):
                 guard let hours = value.number else { throw ConfigError(file: path, line: line, message: "\(key) must be a number of hours") }
                 guard hours > 0, hours.isFinite else { throw ConfigError(file: path, line: line, message: "\(key) must be more than 0 hours") }
+                guard hours <= WorkbenchConfig.maxSLAHours else {
+                    throw ConfigError(file: path, line: line, message: "\(key) must be at most \(Int(WorkbenchConfig.maxSLAHours)) hours (100 years)")
+                }
                 c.sla[String(k.dropFirst(4))] = hours
             default:
                 throw ConfigError(file: path, line: line, message: "unknown setting '\(key)' (known: theme, mouse, analyst, close_case_on_label, [sla] RISK_TYPE = HOURS)")

@@ -485,6 +485,29 @@ final class WorkbenchLabelTests: WorkbenchCase {
         XCTAssertTrue(screen.contains("@other"), screen)
     }
 
+    /// `[sla] default = 1e300` once trapped converting the deadline to milliseconds (the
+    /// workbench died on the first queue row with an open case); now the settings file is
+    /// refused naming its line, and a deadline set otherwise is clamped, never a crash.
+    func testAnSLABeyondAnyDateIsRefusedInTheSettingsAndNeverCrashesTheQueue() throws {
+        app.send(.enter)
+        app.send(.char("c"))
+        app.send(.esc)
+        command("all")
+        app.sla = ["default": 1e300]
+        command("all")
+        XCTAssertTrue(row(2).contains("@tester due "), screen)
+        app.sla = ["default": .infinity]
+        command("all")
+        XCTAssertTrue(row(2).contains("@tester"), screen)
+        let path = dir + "/sla.toml"
+        try "theme = \"dark\"\n[sla]\nato = 4\ndefault = 1e300\n".write(toFile: path, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try WorkbenchConfig.load(path: path, named: true)) { e in
+            XCTAssertTrue("\(e)".contains("sla.toml:4") && "\(e)".contains("at most 876000 hours"), "\(e)")
+        }
+        try "[sla]\nato = 876000\n".write(toFile: path, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try WorkbenchConfig.load(path: path, named: true).sla["ato"], 876_000)
+    }
+
     func testABadLabelValueIsRefusedWithoutWriting() throws {
         command("label maybe")
         XCTAssertTrue(status.contains(":label fraud|legit|unsure"), status)

@@ -173,7 +173,8 @@ enum QueueView {
                 let open = status != "closed"
                 let who = status == "closed" ? "closed" + (r.assignee.map { " @" + $0 } ?? "") : r.assignee.map { "@" + $0 } ?? status
                 if open, let h = s.sla[r.riskType ?? ""] ?? s.sla["default"] {
-                    let due = opened + Int64(h * 3_600_000)
+                    // Clamped to 10^12 hours: a deadline past any date (an `sla` of 1e300) must not trap.
+                    let due = opened + Int64(h.isFinite ? min(max(h, 0), 1e12) * 3_600_000 : 0)
                     overdue = now > due
                     caseText = overdue ? "LATE \(who) +\(Human.duration(ms: now - due))" : "\(who) due \(Human.duration(ms: due - now))"
                 } else {
