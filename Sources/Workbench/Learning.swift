@@ -86,7 +86,7 @@ enum WorkbenchLearning {
             let items = try Teacher(engine: engine).suggest(store: store, model: current, count: count, cancel: cancel, progress: progress)
             try replaceBatch(teachBatch, items.map(\.account))
             let msg = items.isEmpty ? "nothing to teach: no unlabelled account near the boundary"
-                : "\(items.count) accounts to label first (\(current.map { "model v\($0.id)" } ?? "no model yet: the detectors") is least sure about them) · :all shows every case"
+                : "\(items.count) accounts to label first (\(current.map { "model v\($0.id) is" } ?? "no model yet: the detectors are") least sure about them) · :all shows every case"
             return .learnt(message: msg, batch: items.isEmpty ? nil : teachBatch)
         }
     }

@@ -289,12 +289,16 @@ extension AppState {
         return reqs
     }
 
-    /// The queue, narrowed to a review batch.
+    /// The queue, narrowed to a review batch. The batch is the list to review, so the
+    /// queue's `flagged` narrowing goes: `:teach` picks accounts near the boundary (most of them
+    /// unflagged) and `:detect shadow` the ones a candidate would newly flag, which the
+    /// flagged view hid (20 accounts to label first, 2 shown).
     mutating func showBatch(_ name: String) -> [Effect] {
         var reqs = switchTab(.queue)
         stack = [stack[0]]
         guard case .queue(var q) = stack[0] else { return reqs }
         q.query.batch = name
+        q.query.flaggedOnly = false
         reqs += resort(&q, q.query.sort, descending: q.query.descending)
         stack[0] = .queue(q)
         return reqs

@@ -44,4 +44,33 @@ final class LearningWorkbenchTests: RulesWorkbenchCase {
         s = command("teach 0")
         XCTAssertTrue(s.contains(":teach [N]"), s)
     }
+
+    /// A scored store's queue opens on the flagged cases; `:teach` must still show every
+    /// account it picked (most are near the boundary, unflagged): it once said "20 accounts to
+    /// label first" over a queue of 2.
+    func testTeachShowsEveryAccountItPickedOverTheFlaggedView() throws {
+        try writeSharedDeviceRule()
+        try open()
+        func command(_ c: String) -> String {
+            for ch in ":" + c { app.send(.char(ch)) }
+            app.send(.enter)
+            return app.frame().text()
+        }
+        var s = command("detect no-model")
+        XCTAssertTrue(s.contains("detection done"), s)
+        try open()                                        // scored: the queue opens flagged
+        guard case .queue(let first) = app.state.top else { return XCTFail(app.frame().text()) }
+        XCTAssertTrue(first.query.flaggedOnly)
+        s = command("teach 20")
+        XCTAssertTrue(s.contains("20 accounts to label first (no model yet: the detectors are least sure"), s)
+        let db = try Store(path: dir + "/wb.db").db
+        let picked = try db.int("SELECT count(*) FROM batches WHERE name = 'teach'")
+        let unflagged = try db.int("SELECT count(*) FROM batches b JOIN scores s USING (account_id) WHERE b.name = 'teach' AND s.n_findings = 0")
+        XCTAssertEqual(picked, 20)
+        XCTAssertGreaterThan(unflagged, 0, "the fixture must put unflagged accounts in the batch")
+        XCTAssertTrue(s.contains("/20 accounts"), s)
+        guard case .queue(let q) = app.state.top else { return XCTFail(s) }
+        XCTAssertEqual(q.query.batch, "teach")
+        XCTAssertFalse(q.query.flaggedOnly)
+    }
 }
