@@ -42,7 +42,10 @@ extension AppState {
                 return .failure(LabelArgError("'\(category)' is not a category; one of \(labelCategories.joined(separator: ", ")) (or -)"))
             }
         }
-        return .success((value, category, words.count > 2 ? words[2] : nil))
+        // The note as typed, without the blanks around it (the prompt ends in a space, so a
+        // note typed after one more came in as " note"); blank is none.
+        let note = words.count > 2 ? words[2].trimmingCharacters(in: .whitespaces) : ""
+        return .success((value, category, note.isEmpty ? nil : note))
     }
 
     /// `:label`, `:label-group GROUP …`, `:label-marked …`.

@@ -68,6 +68,15 @@ final class WorkbenchItemsTests: WorkbenchCase {
         XCTAssertEqual(try db.scalar("SELECT status FROM cases WHERE account_id = 'ring-b'").string, "closed")
     }
 
+    /// The label prompt ends in a space; a note typed after another one (or ending in blanks)
+    /// is kept without them, not as “ chargeback”.
+    func testALabelNoteIsKeptWithoutTheBlanksAroundIt() throws {
+        try start(scored: true)
+        label("1", note: "  chargeback ring  ")
+        label("3", note: "   ")
+        XCTAssertEqual(try db.rows("SELECT note FROM labels ORDER BY id").map { $0[0].string }, ["chargeback ring", nil])
+    }
+
     func testClosingTheCaseIsConfigurable() throws {
         try start(scored: true, closeCase: false)
         label("1", note: "")
