@@ -12,7 +12,7 @@ public struct MappingError: Error, CustomStringConvertible, Equatable {
         self.file = file; self.line = line; self.key = key; self.message = message
     }
     public var description: String {
-        "\(file):\(line > 0 ? "\(line)" : "?"): \(key.isEmpty ? "" : key + ": ")\(message)"
+        "\(file)\(line > 0 ? ":\(line)" : ""): \(key.isEmpty ? "" : key + ": ")\(message)"
     }
 }
 
@@ -124,6 +124,13 @@ public struct ImportMapping: @unchecked Sendable {
     public func line(of key: String) -> Int { keyLines[key] ?? 0 }
 
     public static func load(path: String) throws -> ImportMapping {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw MappingError(file: path, line: 0, key: "", message: "no such mapping file (--map takes the path of a .toml file; the shipped ones are in queries/mappings/ of the source tree)")
+        }
+        guard !isDir.boolValue else {
+            throw MappingError(file: path, line: 0, key: "", message: "is a folder, not a mapping file (--map takes the path of a .toml file)")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw MappingError(file: path, line: 0, key: "", message: "cannot read the mapping file")
         }

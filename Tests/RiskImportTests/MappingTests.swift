@@ -79,6 +79,20 @@ final class MappingTests: ImportTestCase {
         XCTAssertEqual(e?.key, "patterns[0].regex")
     }
 
+    /// `--map openssh` (a name, not a path) once said "openssh:?: cannot read the mapping
+    /// file": a missing file or a folder says so, with no made-up line.
+    func testAMissingMappingOrAFolderSaysSoWithoutALine() throws {
+        XCTAssertThrowsError(try ImportMapping.load(path: dir + "/openssh")) { e in
+            XCTAssertEqual("\(e)", dir + "/openssh: no such mapping file (--map takes the path of a .toml file; the shipped ones are in queries/mappings/ of the source tree)")
+        }
+        XCTAssertThrowsError(try ImportMapping.load(path: dir)) { e in
+            XCTAssertEqual("\(e)", dir + ": is a folder, not a mapping file (--map takes the path of a .toml file)")
+        }
+        XCTAssertThrowsError(try ImportMapping.load(path: write("bad.toml", bytes: [0xFF, 0x0A]))) { e in
+            XCTAssertEqual("\(e)", dir + "/bad.toml: not UTF-8 text")
+        }
+    }
+
     // MARK: delimited sources
 
     func testComposedKeysConstantsValueMapsTimestampsAndExtra() throws {
