@@ -8,8 +8,8 @@ public struct Column: Sendable {
     public var width: Int
     public var flex: Int
     public var align: Align
-    /// Holds identifiers (account ids): as wide as its widest cell, never truncated; the
-    /// other columns give way first. `width` is then its least width.
+    /// Holds identifiers (account ids): as wide as its widest cell, not truncated while it
+    /// fits in half the table; the other columns give way first. `width` is then its least width.
     public var identifier: Bool
     public init(_ title: String, width: Int = 0, flex: Int = 0, align: Align = .left, identifier: Bool = false) {
         self.title = title; self.width = width; self.flex = flex; self.align = align; self.identifier = identifier
@@ -48,7 +48,16 @@ public struct TableView {
 
     /// Column widths for a total width: fixed widths first, flex columns share the rest.
     public static func layout(_ columns: [Column], width: Int) -> [Int] {
+        var columns = columns
         let gaps = max(0, columns.count - 1)
+        // When the columns don't fit, an identifier wider than half the table is cut to that
+        // half first: a 5,000-character id (hostile input) must not squeeze every other
+        // column to nothing.
+        if columns.reduce(gaps, { $0 + ($1.flex > 0 ? 1 : $1.width) }) > width {
+            for i in columns.indices where columns[i].identifier && columns[i].flex == 0 && columns[i].width > width / 2 {
+                columns[i].width = max(1, width / 2)
+            }
+        }
         let fixed = columns.reduce(0) { $0 + ($1.flex > 0 ? 0 : $1.width) } + gaps
         let flexTotal = columns.reduce(0) { $0 + $1.flex }
         var left = max(0, width - fixed)

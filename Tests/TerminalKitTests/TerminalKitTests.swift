@@ -50,6 +50,20 @@ final class BufferTests: XCTestCase {
         XCTAssertEqual(TableView.rowAt(y: 2, area: b.area), 1)
     }
 
+    /// An identifier column is as wide as its widest cell, the other columns give way first —
+    /// but a hostile 5,000-character id gives way down to half the table, so the score and
+    /// the other columns stay readable.
+    func testAHugeIdentifierGivesWayDownToHalfTheTable() {
+        let cols = [Column("account", width: 7, identifier: true), Column("score", width: 5, align: .right), Column("reason", flex: 1)]
+        XCTAssertEqual(TableView.layout(cols, width: 60, rows: [TableRow(["u123", "0.97", "ring"])]), [7, 5, 46])
+        XCTAssertEqual(TableView.layout(cols, width: 60, rows: [TableRow([String(repeating: "a", count: 40), "0.97", "ring"])]), [40, 5, 13])
+        let huge = [TableRow([String(repeating: "L", count: 5000), "0.97", "ring"]), TableRow(["u1", "0.12", "—"])]
+        XCTAssertEqual(TableView.layout(cols, width: 60, rows: huge), [30, 5, 23])
+        let b = Buffer(width: 60, height: 3)
+        TableView(columns: cols, rows: huge).render(into: b, area: b.area, theme: Theme.fallback)
+        XCTAssertTrue(b.text().split(separator: "\n")[1].contains(" 0.97 ring"), b.text())
+    }
+
     func testSparklineScalesAndBuckets() {
         XCTAssertEqual(Sparkline.text([0, 1, 2, 4, 8]), " ▁▂▄█")
         XCTAssertEqual(Sparkline.text([1, 1, 1, 1, 8, 8], width: 3), "▁▁█")   // buckets sum: 2, 2, 16
