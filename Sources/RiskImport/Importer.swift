@@ -646,8 +646,8 @@ public final class Importer {
                 do {
                     outcome = try reader.next(into: &slots)
                 } catch is FollowSource.RestartSignal {
-                    (reader as? CSVReader)?.buffer.discardAll()
-                    (reader as? JSONLReader)?.buffer.discardAll()
+                    (reader as? CSVReader)?.restart()
+                    (reader as? JSONLReader)?.restart()
                     (reader as? MappedReader)?.buffer.discardAll()
                     options.note?("\(name) was truncated or replaced; reading it again (duplicates are skipped)")
                     continue

@@ -167,8 +167,15 @@ final class CSVReader: RecordReader {
         case .idle: throw ImportError("\(buffer.source.name): no CSV header yet")
         case .bad(let why): throw ImportError("\(buffer.source.name):1: unreadable CSV header: \(why)")
         }
+        try mapHeader()
+    }
+
+    /// Checks `header` and maps its columns to contract fields.
+    private func mapHeader() throws {
         let fields = kind.fields
         var seen = Set<String>()
+        columnTarget = []
+        headerBytes = []
         for name in header {
             let trimmed = name.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty { throw ImportError("\(buffer.source.name):1: CSV header has an empty column name") }
@@ -184,7 +191,32 @@ final class CSVReader: RecordReader {
 
     deinit { arena.free(); spill.free() }
 
+    /// Set by `restart()`: the next record is a header.
+    private var headerPending = false
+
+    /// `import --follow`: the file was truncated or replaced and is read again from its start,
+    /// so its first record is a header again — read as one (its columns mapped anew: a
+    /// rotated file may order them differently), not rejected as a row; lines count from 1.
+    func restart() {
+        buffer.discardAll()
+        line = 1
+        nextLine = 1
+        headerPending = true
+    }
+
     func next(into slots: inout RowSlots) throws -> ReadOutcome {
+        if headerPending {
+            if buffer.available < 3 { _ = try buffer.fill() }
+            if buffer.available >= 3, buffer.base[buffer.start] == 0xEF, buffer.base[buffer.start + 1] == 0xBB,
+               buffer.base[buffer.start + 2] == 0xBF { buffer.start += 3 }
+            var dummy = RowSlots(fieldCount: 0)
+            switch try scanRecord(into: &dummy, isHeader: true) {
+            case .row: headerPending = false; try mapHeader()
+            case .idle: return .idle
+            case .end: return .end
+            case .bad(let why): throw ImportError("\(buffer.source.name):\(line): unreadable CSV header: \(why)")
+            }
+        }
         while true {
             let r = try scanRecord(into: &slots, isHeader: false)
             if case .bad = r { return r }
@@ -458,6 +490,12 @@ final class JSONLReader: RecordReader {
     }
 
     deinit { arena.free(); spill.free() }
+
+    /// `import --follow`: the file is read again from its start; lines count from 1.
+    func restart() {
+        buffer.discardAll()
+        line = 0
+    }
 
     func next(into slots: inout RowSlots) throws -> ReadOutcome {
         while true {

@@ -550,6 +550,52 @@ final class SourcesImportTests: ImportTestCase {
     }
 }
 
+extension SourcesImportTests {
+    /// `--follow` over a CSV that is rotated (replaced by a new file): the new file's header is
+    /// read as a header — mapped anew, as a rotated export may order its columns differently —
+    /// not rejected as a row (it was: "ts: not a timestamp: 'ts'", and every row after it read
+    /// through the old column order); a reject's line counts from the new file's start.
+    func testFollowReadsARotatedCSVsHeaderAgainAndCountsItsLinesAfresh() throws {
+        let p = write("events.csv", "event_id,ts,account_id,type\nf1,0,a1,login\nf2,1,a2,login\n")
+        var o = ImportOptions()
+        o.follow = true
+        o.pollInterval = 0.02
+        o.commitInterval = 0.05
+        let stop = StopFlag()
+        o.shouldStop = { stop.value }
+        let plan = try ImportPlan(paths: [p], options: o)
+        let importer = Importer(store: try Store(path: storePath), options: o)
+        let done = expectation(description: "import returns")
+        let result = ResultBox()
+        let thread = Thread {
+            result.summary = try? importer.run(plan)
+            done.fulfill()
+        }
+        thread.start()
+        func count(_ sql: String) -> Int64 { (try? Store(path: storePath, readOnly: true).db.int(sql)) ?? -1 }
+        func waitFor(_ n: Int64, _ sql: String = "SELECT count(*) FROM events") {
+            let deadline = Date().addingTimeInterval(10)
+            while count(sql) != n && Date() < deadline { usleep(20_000) }
+            XCTAssertEqual(count(sql), n, sql)
+        }
+        waitFor(2)
+        // Rotated: a new file (a new inode) in its place, its columns in another order.
+        let rotated = write("events.csv.new", "account_id,type,ts,event_id\nb3,login,2,f3\nb4,login,not-a-time,f4\nb5,logout,5,f5\n")
+        XCTAssertEqual(rename(rotated, p), 0)
+        waitFor(4)
+        waitFor(1, "SELECT count(*) FROM rejects")
+        stop.value = true
+        wait(for: [done], timeout: 10)
+        let st = try Store(path: storePath, readOnly: true)
+        XCTAssertEqual(try st.db.rows("SELECT event_id, account_id, ts, type FROM events WHERE event_id IN ('f3', 'f5') ORDER BY 1").map { $0.map(\.description) },
+                       [["f3", "b3", "2", "login"], ["f5", "b5", "5", "logout"]])
+        let r = try st.db.rows("SELECT line, reason FROM rejects")
+        XCTAssertEqual(r.first?[0].int, 3)
+        XCTAssertTrue(r.first?[1].string?.contains("not-a-time") == true, "\(r)")
+        XCTAssertEqual(result.summary?.status, "done")
+    }
+}
+
 final class ResultBox: @unchecked Sendable { var summary: ImportSummary? }
 
 final class StopFlag: @unchecked Sendable {
