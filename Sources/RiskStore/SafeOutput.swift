@@ -9,8 +9,9 @@ import Glibc
 ///
 /// `FileOutput` writes a file atomically: into a temporary file in the same directory, then
 /// fsync and rename, so the final name holds either the whole export or nothing new. A
-/// symbolic link keeps pointing where it did (its target is replaced), and a destination that
-/// is not a file (a device such as /dev/stdout, a FIFO) is written in place, never replaced.
+/// symbolic link keeps pointing where it did (its target is replaced), a destination that is
+/// not a file (a device, a FIFO) is written in place, and /dev/stdout (/dev/fd/N) is the
+/// descriptor itself — never replaced.
 /// `DescriptorOutput` writes an already open descriptor (standard output), where a partial
 /// write cannot be undone but is always reported.
 public class CheckedOutput {
@@ -80,8 +81,9 @@ public final class DescriptorOutput: CheckedOutput {
 }
 
 /// A file written whole or not at all: a temporary file beside `path` until `commit()`.
-/// A destination that exists and is not a regular file (a terminal, /dev/stdout, /dev/null,
-/// a FIFO) is written directly: a rename would put a plain file in its place.
+/// A destination that exists and is not a regular file (a terminal, /dev/null, a FIFO) is
+/// written directly, and /dev/stdout, /dev/stderr, /dev/fd/N through the descriptor itself:
+/// a rename would put a plain file in its place (or behind a shell's redirection).
 public final class FileOutput: CheckedOutput {
     public let path: String
     /// The temporary file; nil when writing a device or FIFO in place.
@@ -96,6 +98,16 @@ public final class FileOutput: CheckedOutput {
     /// symbolic link names), or opens a device or FIFO at `path` for writing.
     public init(path: String, bufferSize: Int = 1 << 16) throws {
         self.path = path
+        // /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N: the descriptor itself, where it
+        // stands (stdout redirected to a file is appended to, not replaced behind the shell's back).
+        if let n = FileOutput.descriptor(named: path) {
+            let fd = fcntl(n, F_DUPFD_CLOEXEC, 0)
+            if fd < 0 { throw StoreError("\(path): cannot write: \(String(cString: strerror(errno)))") }
+            tempPath = nil
+            target = path
+            super.init(fd: fd, name: path, bufferSize: bufferSize)
+            return
+        }
         var st = stat()
         if stat(path, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG {
             if (st.st_mode & S_IFMT) == S_IFDIR { throw StoreError("\(path): cannot create the file: it is a directory") }
@@ -125,6 +137,19 @@ public final class FileOutput: CheckedOutput {
         if fd < 0 { throw StoreError("\(path): cannot create the file: \(String(cString: strerror(errno)))") }
         tempPath = temp
         super.init(fd: fd, name: path, bufferSize: bufferSize)
+    }
+
+    /// The descriptor a path names: /dev/stdout 1, /dev/stderr 2, /dev/fd/N and /proc/self/fd/N N.
+    static func descriptor(named path: String) -> Int32? {
+        switch path {
+        case "/dev/stdout": return 1
+        case "/dev/stderr": return 2
+        default:
+            for prefix in ["/dev/fd/", "/proc/self/fd/"] where path.hasPrefix(prefix) {
+                return Int32(path.dropFirst(prefix.count))
+            }
+            return nil
+        }
     }
 
     /// Flushes, syncs and renames onto `path`; on any failure removes the temporary file

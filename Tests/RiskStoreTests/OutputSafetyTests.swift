@@ -1,5 +1,5 @@
 import Foundation
-import RiskStore
+@testable import RiskStore
 import XCTest
 
 /// The masks, the terminal sanitiser and the atomic file writer (issue 15, items 4, 10, 13).
@@ -150,6 +150,30 @@ final class OutputSafetyTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: link), real)
         XCTAssertEqual(try String(contentsOfFile: real, encoding: .utf8), "new\n")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).sorted(), ["latest.csv", "pipe", "real.csv"])
+    }
+
+    /// `--output /dev/stdout` with standard output redirected to a file (`> out.csv`): written
+    /// through the descriptor, where the shell's output stands — not a new file renamed over
+    /// out.csv, which left what the shell wrote next in a deleted file.
+    func testFileOutputWritesDevFdThroughTheDescriptor() throws {
+        let dir = NSTemporaryDirectory() + "riskdesk-out-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/out.csv"
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        func say(_ s: String) { _ = s.withCString { write(fd, $0, strlen($0)) } }
+        say("before\n")
+        let f = try FileOutput(path: "/dev/fd/\(fd)", bufferSize: 4)
+        for i in 0..<3 { f.write("row \(i)\n") }
+        try f.commit()
+        say("after\n")
+        close(fd)
+        XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "before\nrow 0\nrow 1\nrow 2\nafter\n")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["out.csv"])
+        XCTAssertEqual(FileOutput.descriptor(named: "/dev/stdout"), 1)
+        XCTAssertEqual(FileOutput.descriptor(named: "/proc/self/fd/7"), 7)
+        XCTAssertNil(FileOutput.descriptor(named: "/dev/null"))
     }
 
     func testDescriptorOutputReportsAFullDevice() throws {
