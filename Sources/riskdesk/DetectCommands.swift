@@ -98,7 +98,8 @@ struct Detect: ParsableCommand {
             print("detect run #\(report.runID): \(report.events) events, \(report.accounts) accounts read in \(String(format: "%.2f", report.loadSeconds)) s")
             for d in report.detectors {
                 let status = d.error.map { $0.hasPrefix(DetectionEngine.skippedPrefix) ? $0 : "FAILED: \($0)" } ?? "\(d.accounts) accounts, \(d.findings) findings"
-                print("  \(d.name.padding(toLength: 44, withPad: " ", startingAt: 0)) \(String(format: "%6.2f", d.seconds)) s  \(status)")
+                // Whole names: padding(toLength:) cut a long rule id or layer name mid-word.
+                print("  \(d.name.padding(toLength: max(44, d.name.count), withPad: " ", startingAt: 0)) \(String(format: "%6.2f", d.seconds)) s  \(status)")
             }
             if noRules { print("rules: skipped (--no-rules)") } else {
                 var counts: [AssetOrigin: Int] = [:]

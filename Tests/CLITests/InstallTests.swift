@@ -82,6 +82,8 @@ final class InstallTests: CLITestCase {
         XCTAssertGreaterThan(ran.map { $0["findings"] as! Int }.reduce(0, +), 0, "the shipped rules flag something on a demo store")
         let text = try riskdesk(["detect", "--store", "riskdesk-demo.db"])
         XCTAssertTrue(text.stdout.contains("rules: \(ruleIDs.count) of \(ruleIDs.count) ran (\(ruleIDs.count) built-in)"), text.stdout)
+        // Each detector, rule and layer by its whole name (they were cut at 44 characters).
+        XCTAssertTrue(text.stdout.contains("  layer: propagation (shared identifiers, groups) "), text.stdout)
 
         // doctor / info say where everything comes from.
         let doc = try riskdesk(["doctor"])
