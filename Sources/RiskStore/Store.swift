@@ -31,7 +31,10 @@ public final class Store {
         }
         self.path = path
         self.readOnly = readOnly
-        let exists = FileManager.default.fileExists(atPath: path)
+        var isDir: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDir)
+        // SQLite says "disk I/O error" (or "unable to open database file") for a folder.
+        if exists && isDir.boolValue { throw StoreError("\(path): is a folder, not a store (name the store's .db file)") }
         if (readOnly || mustExist) && !exists {
             throw StoreError("\(path): no such store (create one with `riskdesk import` or `riskdesk demo`)")
         }

@@ -118,6 +118,14 @@ final class StoreTests: XCTestCase {
             XCTAssertTrue("\(e)".contains("no such store"), "\(e)")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/missing.db"))
+        // A folder given as the store: said so (SQLite's words were "disk I/O error").
+        let folder = dir + "/cases.db"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for readOnly in [false, true] {
+            XCTAssertThrowsError(try Store(path: folder, readOnly: readOnly)) { e in
+                XCTAssertEqual("\(e)", folder + ": is a folder, not a store (name the store's .db file)")
+            }
+        }
     }
 
     func testMissingIndexesAreRebuiltOnOpen() throws {
