@@ -635,7 +635,10 @@ final class JSONLReader: RecordReader {
             } else {
                 return "invalid JSON: unexpected '\(Character(Unicode.Scalar(c)))' at column \(i - from + 1)"
             }
-            assign(key: key, value: value, kind: vkind, into: &slots)
+            if !assign(key: key, value: value, kind: vkind, into: &slots) {
+                // Which one counts would be a guess (`"account_id":"a1", "account_id":"a2"`).
+                return "duplicate key '\(key.string)'"
+            }
             skipWS(b, &i, end)
             guard i < end else { return "invalid JSON: object not closed" }
             if b[i] == UInt8(ascii: ",") {
@@ -654,19 +657,22 @@ final class JSONLReader: RecordReader {
 
     static let trueLit = Array("true".utf8), falseLit = Array("false".utf8), nullLit = Array("null".utf8)
 
+    /// False when the row already gave this contract field a value (a duplicate key).
     @inline(__always)
-    private func assign(key: Slice, value: Slice, kind: JSONValueKind, into slots: inout RowSlots) {
+    private func assign(key: Slice, value: Slice, kind: JSONValueKind, into slots: inout RowSlots) -> Bool {
         for (idx, name) in fieldNames.enumerated() where name.count == key.len {
             if name.withUnsafeBufferPointer({ memcmp($0.baseAddress!, key.ptr!, key.len) == 0 }) {
+                if !slots.values[idx].isAbsent && kind != .null { return false }
                 slots.values[idx] = kind == .null ? .absent : value
                 slots.jsonKinds[idx] = kind
-                return
+                return true
             }
         }
-        if kind == .null { return }   // absent and null mean the same
+        if kind == .null { return true }   // absent and null mean the same
         slots.extraKeys.append(key)
         slots.extraValues.append(value)
         slots.extraKinds.append(kind)
+        return true
     }
 
     /// Parses a string at b[i] == '"'; the value points into the line, or into the arena

@@ -254,6 +254,23 @@ final class JSONLImportTests: ImportTestCase {
         XCTAssertEqual(try one("SELECT json_extract(extra, '$.extra_obj.k[2].x') FROM events WHERE event_id='e1'").string, "}")
     }
 
+    /// A contract key given twice in one object was taken from its last value (the event
+    /// silently attributed to the second account); now the line is a reject that says so.
+    func testADuplicateContractKeyIsARejectNotAGuess() throws {
+        let jsonl = """
+        {"event_id":"d1","ts":0,"account_id":"a1","account_id":"a2","type":"login"}
+        {"event_id":"d2","event_id":"d3","ts":0,"account_id":"a1","type":"login"}
+        {"event_id":"d4","ts":0,"account_id":null,"account_id":"a4","type":"login","x":1,"x":2}
+        {"event_id":"d5","ts":0,"account_id":"a5","type":"login"}
+
+        """
+        let s = try importPaths([write("events.jsonl", jsonl)])
+        XCTAssertEqual(s.stored, 2)
+        XCTAssertEqual(try rows("SELECT event_id, account_id FROM events ORDER BY 1"), [[.text("d4"), .text("a4")], [.text("d5"), .text("a5")]])
+        XCTAssertEqual(try rows("SELECT line, reason FROM rejects ORDER BY line"),
+                       [[.int(1), .text("duplicate key 'account_id'")], [.int(2), .text("duplicate key 'event_id'")]])
+    }
+
     func testBadLinesAreRejected() throws {
         var lines: [String] = []
         lines.append(#"{"event_id":"g1","ts":0,"account_id":"a","type":"view"}"#)              // 1
