@@ -529,8 +529,8 @@ final class SourcesImportTests: ImportTestCase {
             .contains { $0[3].string?.contains("idx_events_account_ts") ?? false })
     }
 
-    func testFollowReadsAGrowingFileUntilStopped() throws {
-        let p = write("events.jsonl", #"{"event_id":"e1","ts":0,"account_id":"a"}"# + "\n" + #"{"event_id":"e2","ts":1,"acc"#)
+    /// `import --follow PATH` on a thread: stop it with `stop`, wait for `done`, then read `result`.
+    func follow(_ p: String) throws -> (stop: StopFlag, done: XCTestExpectation, result: ResultBox) {
         var o = ImportOptions()
         o.follow = true
         o.pollInterval = 0.02
@@ -546,12 +546,20 @@ final class SourcesImportTests: ImportTestCase {
             done.fulfill()
         }
         thread.start()
-        func count() -> Int64 { (try? Store(path: storePath, readOnly: true).db.int("SELECT count(*) FROM events")) ?? -1 }
-        func waitFor(_ n: Int64) {
-            let deadline = Date().addingTimeInterval(10)
-            while count() != n && Date() < deadline { usleep(20_000) }
-            XCTAssertEqual(count(), n)
-        }
+        return (stop, done, result)
+    }
+
+    /// Waits (10 s at most) until `sql` counts `n`.
+    func waitFor(_ n: Int64, _ sql: String = "SELECT count(*) FROM events", file: StaticString = #filePath, line: UInt = #line) {
+        func count() -> Int64 { (try? Store(path: storePath, readOnly: true).db.int(sql)) ?? -1 }
+        let deadline = Date().addingTimeInterval(10)
+        while count() != n && Date() < deadline { usleep(20_000) }
+        XCTAssertEqual(count(), n, sql, file: file, line: line)
+    }
+
+    func testFollowReadsAGrowingFileUntilStopped() throws {
+        let p = write("events.jsonl", #"{"event_id":"e1","ts":0,"account_id":"a"}"# + "\n" + #"{"event_id":"e2","ts":1,"acc"#)
+        let (stop, done, result) = try follow(p)
         waitFor(1)                         // e2's line is still incomplete
         let h = FileHandle(forWritingAtPath: p)!
         h.seekToEndOfFile()
@@ -574,27 +582,7 @@ extension SourcesImportTests {
     /// through the old column order); a reject's line counts from the new file's start.
     func testFollowReadsARotatedCSVsHeaderAgainAndCountsItsLinesAfresh() throws {
         let p = write("events.csv", "event_id,ts,account_id,type\nf1,0,a1,login\nf2,1,a2,login\n")
-        var o = ImportOptions()
-        o.follow = true
-        o.pollInterval = 0.02
-        o.commitInterval = 0.05
-        let stop = StopFlag()
-        o.shouldStop = { stop.value }
-        let plan = try ImportPlan(paths: [p], options: o)
-        let importer = Importer(store: try Store(path: storePath), options: o)
-        let done = expectation(description: "import returns")
-        let result = ResultBox()
-        let thread = Thread {
-            result.summary = try? importer.run(plan)
-            done.fulfill()
-        }
-        thread.start()
-        func count(_ sql: String) -> Int64 { (try? Store(path: storePath, readOnly: true).db.int(sql)) ?? -1 }
-        func waitFor(_ n: Int64, _ sql: String = "SELECT count(*) FROM events") {
-            let deadline = Date().addingTimeInterval(10)
-            while count(sql) != n && Date() < deadline { usleep(20_000) }
-            XCTAssertEqual(count(sql), n, sql)
-        }
+        let (stop, done, result) = try follow(p)
         waitFor(2)
         // Rotated: a new file (a new inode) in its place, its columns in another order.
         let rotated = write("events.csv.new", "account_id,type,ts,event_id\nb3,login,2,f3\nb4,login,not-a-time,f4\nb5,logout,5,f5\n")

@@ -9,6 +9,12 @@ import XCTest
 final class LearningWorkbenchTests: RulesWorkbenchCase {
     override class var tag: String { "wblearn" }
 
+    /// Runs a `:` command; the screen after it.
+    func screen(after c: String) -> String {
+        command(c)
+        return app.frame().text()
+    }
+
     func testDetectChoicesParseLikeTheCLI() {
         XCTAssertEqual(DetectChoice.parse(""), .current)
         XCTAssertEqual(DetectChoice.parse("no-model"), .noModel)
@@ -23,25 +29,20 @@ final class LearningWorkbenchTests: RulesWorkbenchCase {
     func testDetectWithoutAModelShadowWithoutACandidateAndTeach() throws {
         try writeSharedDeviceRule()
         try open()
-        func command(_ c: String) -> String {
-            for ch in ":" + c { app.send(.char(ch)) }
-            app.send(.enter)
-            return app.frame().text()
-        }
-        var s = command("detect bogus")
+        var s = screen(after: "detect bogus")
         XCTAssertTrue(s.contains(":detect [no-model | model V | shadow [V] | promote V]"), s)
-        s = command("detect no-model")
+        s = screen(after: "detect no-model")
         XCTAssertTrue(s.contains("detection done") && s.contains("detectors alone"), s)
-        s = command("detect shadow")
+        s = screen(after: "detect shadow")
         XCTAssertTrue(s.contains("no candidate model to shadow"), s)
-        s = command("detect model 4")
+        s = screen(after: "detect model 4")
         XCTAssertTrue(s.contains("no readable model v4"), s)
         // :teach without a model: the detectors' boundary, shown as the review batch "teach".
-        s = command("teach 2")
+        s = screen(after: "teach 2")
         XCTAssertTrue(s.contains("2 accounts to label first") && s.contains("no model yet"), s)
         XCTAssertTrue(s.contains("/2 accounts"), s)
         XCTAssertEqual(try Store(path: dir + "/wb.db").db.int("SELECT count(*) FROM batches WHERE name = 'teach'"), 2)
-        s = command("teach 0")
+        s = screen(after: "teach 0")
         XCTAssertTrue(s.contains(":teach [N]"), s)
     }
 
@@ -51,17 +52,12 @@ final class LearningWorkbenchTests: RulesWorkbenchCase {
     func testTeachShowsEveryAccountItPickedOverTheFlaggedView() throws {
         try writeSharedDeviceRule()
         try open()
-        func command(_ c: String) -> String {
-            for ch in ":" + c { app.send(.char(ch)) }
-            app.send(.enter)
-            return app.frame().text()
-        }
-        var s = command("detect no-model")
+        var s = screen(after: "detect no-model")
         XCTAssertTrue(s.contains("detection done"), s)
         try open()                                        // scored: the queue opens flagged
         guard case .queue(let first) = app.state.top else { return XCTFail(app.frame().text()) }
         XCTAssertTrue(first.query.flaggedOnly)
-        s = command("teach 20")
+        s = screen(after: "teach 20")
         XCTAssertTrue(s.contains("20 accounts to label first (no model yet: the detectors are least sure"), s)
         let db = try Store(path: dir + "/wb.db").db
         let picked = try db.int("SELECT count(*) FROM batches WHERE name = 'teach'")
