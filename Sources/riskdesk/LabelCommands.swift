@@ -24,10 +24,11 @@ struct Label: ParsableCommand {
             try refuseAnalystOnTeamStore(analyst, location)
             let who = analyst ?? ProcessInfo.processInfo.environment["USER"] ?? "analyst"
             var inputs: [LabelInput] = []
+            var lines: [Int] = []
             var source = "cli"
             if let from {
                 if account != nil || label != nil { throw CLIError("give either ACCOUNT --as LABEL or --from FILE, not both") }
-                inputs = try LabelFile.read(from)
+                (inputs, lines) = try LabelFile.readWithLines(from)
                 source = "file:" + (from == "-" ? "<stdin>" : from)
             } else {
                 guard let account, !account.isEmpty else { throw CLIError("which account? riskdesk label ACCOUNT --as fraud|legit|unsure (or --from FILE)") }
@@ -35,11 +36,19 @@ struct Label: ParsableCommand {
                 inputs = [LabelInput(account: account, label: label, category: category, note: note)]
             }
             let s = try openCaseStore(location, mustExist: true)
+            /// An unknown account in a label file: said at its line (both stores name it as
+            /// "no account ID in STORE").
+            func located(_ message: String) -> String {
+                guard let from, let i = inputs.indices.first(where: { message.hasPrefix("no account \(inputs[$0].account) in ") }) else { return message }
+                return "\(from == "-" ? "<stdin>" : from):\(lines[i]): " + message
+            }
             do {
                 let n = try s.addLabels(inputs, analyst: who, source: source)
                 print("labelled \(n) account\(n == 1 ? "" : "s") as \((s as? PGStore).map { (try? $0.currentRole()) ?? who } ?? who)")
             } catch let e as StoreError {
-                throw CLIError(e.message)
+                throw CLIError(located(e.message))
+            } catch let e as PGError where located(e.message) != e.message {
+                throw CLIError(located(e.message))
             }
         }
     }
@@ -47,7 +56,8 @@ struct Label: ParsableCommand {
 
 /// Reads a label file: RFC 4180 CSV with a header naming account_id and label.
 enum LabelFile {
-    static func read(_ path: String) throws -> [LabelInput] {
+    /// The labels and, for each, the line of the file it starts on.
+    static func readWithLines(_ path: String) throws -> (inputs: [LabelInput], lines: [Int]) {
         let data = try readAll(path)
         guard let text = String(data: data, encoding: .utf8) else { throw CLIError("\(path): not UTF-8 text") }
         let records = try parse(text, path: path)
@@ -58,6 +68,7 @@ enum LabelFile {
         }
         let ci = cols.firstIndex(of: "category"), ni = cols.firstIndex(of: "note")
         var out: [LabelInput] = []
+        var lines: [Int] = []
         for (line, f) in records.dropFirst() {
             if f.count == 1 && f[0].isEmpty { continue }
             guard f.count > max(ai, li) else { throw CLIError("\(path):\(line): expected \(cols.count) columns, found \(f.count)") }
@@ -68,8 +79,9 @@ enum LabelFile {
             }
             func opt(_ i: Int?) -> String? { i.flatMap { $0 < f.count && !f[$0].isEmpty ? f[$0] : nil } }
             out.append(LabelInput(account: id, label: v, category: opt(ci), note: opt(ni)))
+            lines.append(line)
         }
-        return out
+        return (out, lines)
     }
 
     /// All bytes of a file, a pipe or FIFO, or standard input ("-"), read to the end.

@@ -614,7 +614,8 @@ final class CLILabelTests: CLITestCase {
         XCTAssertNotEqual(badFile.status, 0)
         XCTAssertTrue(badFile.stderr.contains("l.csv:4") && badFile.stderr.contains("frod"), badFile.stderr)
         let missing = write("m.csv", "account_id,label\n\(ids[2]),fraud\nghost,legit\n")
-        XCTAssertTrue(try CLI.run(["label", "--store", store, "--from", missing]).stderr.contains("ghost"))
+        let ghost = try CLI.run(["label", "--store", store, "--from", missing]).stderr
+        XCTAssertTrue(ghost.contains("m.csv:3: no account ghost in "), ghost)      // the line that names it
         XCTAssertEqual(try count("SELECT count(*) FROM labels"), 2, "the broken files changed nothing")
         let good = write("g.csv", "account_id,label,category,note\n\(ids[2]),fraud,ato,\"two\nlines, and \"\"quotes\"\"\"\n\(ids[3]),unsure,,\n")
         XCTAssertEqual(try CLI.run(["label", "--store", store, "--from", good, "--analyst", "cy"]).status, 0)
