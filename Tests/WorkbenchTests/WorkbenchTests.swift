@@ -115,6 +115,7 @@ final class WorkbenchTests: WorkbenchCase {
         XCTAssertTrue(s.contains("j***@g***.com"), s)
         XCTAssertTrue(s.contains("device       dev-shared"), s)
         XCTAssertTrue(s.contains("shared by 2 accounts"), s)
+        XCTAssertTrue(s.contains("gmail.com                  1 event      shared by") && !s.contains(" 1 events "), s)   // e-mail domain: one event
         XCTAssertTrue(s.contains("ring-a") && s.contains("payment pm-shared"), s)   // linked through device and card
         // Reveal: asks why, then shown, and logged in the audit trail.
         press(.char("r"))

@@ -180,7 +180,7 @@ enum AccountView {
         for (i, id) in a.identifiers.enumerated() {
             let shared = id.sharedBy > 1 ? "shared by \(Human.count(Double(id.sharedBy))) accounts" : "only this account"
             let text = "  " + TextWidth.pad(id.kind, to: 13) + TextWidth.pad(id.value, to: 26) + " "
-                + TextWidth.pad("\(Human.count(Double(id.events))) events", to: 13) + shared
+                + TextWidth.pad("\(Human.count(Double(id.events))) event\(id.events == 1 ? "" : "s")", to: 13) + shared
             lines.append((text, id.sharedBy > 1 ? theme["base"] : label, i))
         }
         lines.append(("", theme["base"], nil))
