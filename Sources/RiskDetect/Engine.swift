@@ -47,6 +47,10 @@ public final class DetectionEngine {
     public var volumeSlack = 100
     /// The final score's layers beyond the detectors (Scoring.swift).
     public var layers = ScoringLayers()
+    /// Seconds one SQL rule may run before it is stopped and reported as failed (nil: no limit).
+    public var ruleTimeLimit: Double? = DetectionEngine.defaultRuleTimeLimit
+    /// Ten minutes: the shipped rules take well under a second a million events.
+    public static let defaultRuleTimeLimit: Double = 600
 
     /// The shipped detectors; `debugLog` gets the brushing and click-farm detectors' tuning
     /// numbers (the executable sets it from RISKDESK_DEBUG).
@@ -158,7 +162,7 @@ public final class DetectionEngine {
                 do {
                     var fs: [Finding] = []
                     var accounts = Set<Int32>()
-                    let hits = try r.run(location: location, cancel: cancel)
+                    let hits = try r.run(location: location, cancel: cancel, timeLimit: ruleTimeLimit)
                     // A rule's `group` values, numbered in sorted order (short, stable ids; the
                     // value itself may be a seller and a review text): `rule<k>-<n>`.
                     let groupValues = Set(hits.compactMap { $0.group?.nilIfEmpty }).sorted()

@@ -103,11 +103,19 @@ public struct Rule: Sendable, Equatable {
     }
 
     /// Runs the rule on its own read-only connection to the store, whichever backend.
-    public func run(location: StoreLocation, cancel: CancelToken? = nil) throws -> [Hit] {
+    /// `timeLimit`: seconds the rule may run (nil: no limit); a rule still running then is
+    /// stopped and fails with an error naming its file and the limit (one rule that never ends
+    /// — a recursive CTE without a bound — must not hang `detect`).
+    public func run(location: StoreLocation, cancel: CancelToken? = nil, timeLimit: Double? = nil) throws -> [Hit] {
         switch location {
-        case .sqlite(let path): return try run(storePath: path, cancel: cancel)
-        case .postgres(let url): return try run(postgresURL: url, cancel: cancel)
+        case .sqlite(let path): return try run(storePath: path, cancel: cancel, timeLimit: timeLimit)
+        case .postgres(let url): return try run(postgresURL: url, cancel: cancel, timeLimit: timeLimit)
         }
+    }
+
+    private func timeLimitError(_ limit: Double) -> StoreError {
+        let secs = limit == limit.rounded() ? String(Int(limit)) : String(format: "%.1f", limit)
+        return StoreError("\(file): rule '\(id)' stopped after \(secs) s, the time limit for one rule (detect --rule-time-limit SECONDS; 0: none)")
     }
 
     /// Why this rule doesn't run on a store of `dialect` (nil: it does).
@@ -117,11 +125,12 @@ public struct Rule: Sendable, Equatable {
     }
 
     /// On a team store: a read-only transaction on a connection of its own (cancel: PQcancel).
-    func run(postgresURL url: String, cancel: CancelToken?) throws -> [Hit] {
+    func run(postgresURL url: String, cancel: CancelToken?, timeLimit: Double? = nil) throws -> [Hit] {
         if let why = skipped(on: .postgresql) { throw StoreError(why) }
         do {
             let pg = try PGConnection(url: url)
             try pg.exec("SET default_transaction_read_only = on")
+            if let timeLimit { try pg.exec("SET statement_timeout = \(max(1, Int((timeLimit * 1000).rounded())))") }
             cancel?.whenCancelled { pg.cancel() }
             try cancel?.check()
             var hits: [Hit] = []
@@ -143,7 +152,10 @@ public struct Rule: Sendable, Equatable {
             }
             return hits
         } catch let e as PGError {
-            if cancel?.isCancelled == true || e.isCancelled { throw CancelledError() }
+            if cancel?.isCancelled == true { throw CancelledError() }
+            // 57014 is both a cancel and the statement timeout: without a cancel, the timeout.
+            if e.isCancelled, let timeLimit { throw timeLimitError(timeLimit) }
+            if e.isCancelled { throw CancelledError() }
             let what = e.message.contains("cannot insert multiple commands") ? "a rule is one SELECT statement" : e.description
             throw StoreError("\(file): rule '\(id)': \(what) (on PostgreSQL: write the rule in SQL both stores run, or head it `-- dialect: sqlite`)")
         } catch let e as StoreError {
@@ -152,7 +164,7 @@ public struct Rule: Sendable, Equatable {
     }
 
     /// Runs the rule on a read-only connection; errors name the file and carry SQLite's message.
-    public func run(storePath: String, cancel: CancelToken? = nil) throws -> [Hit] {
+    public func run(storePath: String, cancel: CancelToken? = nil, timeLimit: Double? = nil) throws -> [Hit] {
         if let why = skipped(on: .sqlite) { throw StoreError(why) }
         let db = try Database(path: storePath, flags: [.readOnly])
         db.setBusyTimeout(ms: 10_000)
@@ -160,8 +172,11 @@ public struct Rule: Sendable, Equatable {
         cancel?.whenCancelled { db.interrupt() }
         // sqlite3_interrupt stops only statements already running: a cancel that lands after
         // the check before this rule but before its statement starts would be lost, and a
-        // long rule would run on. The interrupt check sees the token whenever it was set.
-        if let cancel { db.setInterruptCheck { cancel.isCancelled } }
+        // long rule would run on. The interrupt check sees the token whenever it was set, and
+        // the clock against the rule's time limit.
+        let deadline = timeLimit.map { ProcessInfo.processInfo.systemUptime + $0 }
+        func pastDeadline() -> Bool { deadline.map { ProcessInfo.processInfo.systemUptime >= $0 } ?? false }
+        if cancel != nil || deadline != nil { db.setInterruptCheck { cancel?.isCancelled == true || pastDeadline() } }
         do {
             var hits: [Hit] = []
             var ran = false
@@ -184,6 +199,7 @@ public struct Rule: Sendable, Equatable {
             return hits
         } catch let e as StoreError {
             if cancel?.isCancelled == true { throw CancelledError() }
+            if let timeLimit, pastDeadline() { throw timeLimitError(timeLimit) }
             throw StoreError("\(file): rule '\(id)': \(e.message)", code: e.code)
         }
     }

@@ -19,6 +19,8 @@ struct Detect: ParsableCommand {
     @Option(help: "K for --shadow's entering / leaving lists (default: the accounts flagged before).") var top: Int?
     @Option(name: .customLong("disable"), help: "Switch off a detector by name (repeatable), e.g. --disable ato; see `detect` output for the names.")
     var disabled: [String] = []
+    @Option(help: "Stop a SQL rule still running after this many seconds and report it as failed (0: no limit).")
+    var ruleTimeLimit: Double = DetectionEngine.defaultRuleTimeLimit
     @Flag(help: "Print JSON.") var json = false
     @Flag(help: "Print nothing but errors.") var quiet = false
 
@@ -43,6 +45,8 @@ struct Detect: ParsableCommand {
             if let modelWeight, !(0...1).contains(modelWeight) { throw CLIError("--model-weight must be between 0 and 1 (got \(modelWeight))") }
             engine.useModel = !noModel
             engine.modelWeight = modelWeight
+            guard ruleTimeLimit.isFinite, ruleTimeLimit >= 0 else { throw CLIError("--rule-time-limit must be a number of seconds, 0 or more (got \(ruleTimeLimit))") }
+            engine.ruleTimeLimit = ruleTimeLimit > 0 ? ruleTimeLimit : nil
             try engine.disable(disabled)
             if noModel && (model != nil || shadow != nil) { throw CLIError("--no-model can't be combined with --model or --shadow") }
             if let top, top < 1 { throw CLIError("--top must be at least 1") }
@@ -312,15 +316,18 @@ struct RulesTest: ParsableCommand {
     @Argument(help: "The rule file.") var file: String
     @Option(help: "Ground truth CSV (account_id,label,…) to measure precision against (default: the analysts' labels, if any).") var truth: String?
     @Option(help: "Show this many flagged accounts.") var show = 10
+    @Option(help: "Stop the rule after this many seconds (0: no limit).")
+    var timeLimit: Double = DetectionEngine.defaultRuleTimeLimit
 
     func run() throws {
         Interrupt.install()
         try guarded {
+            guard timeLimit.isFinite, timeLimit >= 0 else { throw CLIError("--time-limit must be a number of seconds, 0 or more (got \(timeLimit))") }
             guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("\(file): cannot read") }
             let rule = try Rule.parse(file: file, text: String(decoding: data, as: UTF8.self))
             let reader = try SQLReader(store.location, maskPII: true)
             let start = Date()
-            let hits = try rule.run(location: store.location)
+            let hits = try rule.run(location: store.location, timeLimit: timeLimit > 0 ? timeLimit : nil)
             let secs = Date().timeIntervalSince(start)
             print("rule \(rule.id) (\(rule.riskType), \(rule.severity)): \(rule.description)")
             print("flags \(hits.count) account(s) in \(String(format: "%.2f", secs)) s")

@@ -56,4 +56,33 @@ final class CLIDetectCancelTests: CLITestCase {
                        [[.text("done")], [.text("cancelled")]])
         XCTAssertEqual(try results(), before)
     }
+    /// `--rule-time-limit`: a rule that never ends is stopped, named with its file, and the run
+    /// finishes with the other detectors' results; a limit that is no number of seconds is refused.
+    func testARuleThatNeverEndsIsStoppedAtTheTimeLimitAndNamed() throws {
+        let out = dir + "/sim"
+        XCTAssertEqual(try CLI.run(["simulate", "--out", out, "--accounts", "300", "--days", "3", "--seed", "9", "--quiet"]).status, 0)
+        XCTAssertEqual(try CLI.run(["import", "--store", store, "--quiet", out]).status, 0)
+        let rules = dir + "/rules"
+        try FileManager.default.createDirectory(atPath: rules, withIntermediateDirectories: true)
+        let file = write("rules/forever.sql", """
+            -- id: forever
+            -- risk_type: scraping
+            -- severity: low
+            -- description: never finishes
+            WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT 'x' AS account_id FROM c WHERE x < 0
+            """)
+        let r = try CLI.run(["detect", "--store", store, "--rules", rules, "--rule-time-limit", "1"], timeout: 120)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue((r.stdout + r.stderr).contains("\(file): rule 'forever' stopped after 1 s, the time limit for one rule"), r.stdout + r.stderr)
+        XCTAssertEqual(try Store(path: store, readOnly: true).db.rows("SELECT status FROM detect_runs ORDER BY id"), [[.text("done")]])
+        XCTAssertGreaterThan(try count("SELECT count(*) FROM scores WHERE score > 0"), 0)
+        for bad in ["-1", "nan", "soon"] {
+            let b = try CLI.run(["detect", "--store", store, "--rules", rules, "--rule-time-limit", bad])
+            XCTAssertNotEqual(b.status, 0, bad)
+            XCTAssertTrue(b.stderr.contains("rule-time-limit"), b.stderr)
+        }
+        let t = try CLI.run(["rules", "test", file, "--store", store, "--time-limit", "1"], timeout: 60)
+        XCTAssertEqual(t.status, 1, t.stdout)
+        XCTAssertTrue(t.stderr.contains("rule 'forever' stopped after 1 s"), t.stderr)
+    }
 }

@@ -160,6 +160,26 @@ final class TeamCommandsTests: TeamStoreTestCase {
         XCTAssertTrue(((try jsonObject(l.stdout))["detectors"] as? [[String: Any]] ?? []).allSatisfy { $0["error"] == nil })
     }
 
+    /// A rule that never ends on the server is stopped by the statement timeout and named;
+    /// the run is not taken for cancelled.
+    func testARuleThatNeverEndsOnPostgreSQLStopsAtTheTimeLimit() throws {
+        try importBoth()
+        let rules = dir + "/rules"
+        try FileManager.default.createDirectory(atPath: rules, withIntermediateDirectories: true)
+        let file = write("rules/forever.sql", """
+            -- id: forever
+            -- risk_type: scraping
+            -- severity: low
+            -- description: never finishes
+            WITH RECURSIVE c(x) AS (SELECT CAST(1 AS bigint) UNION ALL SELECT x + 1 FROM c) SELECT 'x' AS account_id FROM c WHERE x < 0
+            """)
+        let t = try CLI.run(["detect", "--store", lead, "--rules", rules, "--rule-time-limit", "1"], timeout: 180)
+        XCTAssertEqual(t.status, 0, t.stderr)
+        XCTAssertTrue((t.stdout + t.stderr).contains("\(file): rule 'forever' stopped after 1 s, the time limit for one rule"), t.stdout + t.stderr)
+        let pg = try PGConnection(url: ownerURL)
+        XCTAssertEqual(try pg.int("SELECT count(*) FROM detect_runs WHERE status = 'done'"), 1)
+    }
+
     func testTrainNeedsALeadAndTheTeamDemoSimulatesImportsAndDetectsOnTheServer() throws {
         lead = try addRole("lee", .lead)
         analyst = try addRole("ana", .analyst)

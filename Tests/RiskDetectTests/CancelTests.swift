@@ -134,6 +134,37 @@ final class DetectionCancelTests: XCTestCase {
         XCTAssertTrue(error is CancelledError, "\(String(describing: error))")
     }
 
+    /// A rule that never ends is stopped at the time limit: the run finishes, the rule is
+    /// reported failed with its file and the limit, and the other rules' findings stand.
+    func testARuleThatNeverEndsStopsAtTheTimeLimitAndTheRunFinishes() throws {
+        try writeForeverRule()
+        try Data("""
+            -- id: viewer
+            -- risk_type: scraping
+            -- severity: low
+            -- description: the account that viewed profiles
+            SELECT DISTINCT account_id FROM events WHERE type = 'profile_view'
+            """.utf8).write(to: URL(fileURLWithPath: rulesDir + "/viewer.sql"))
+        let engine = DetectionEngine(detectors: [ScrapingDetector()], rulesDirectory: rulesDir)
+        engine.ruleTimeLimit = 0.5
+        let started = Date()
+        let r = try engine.run(store: store)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 25, "the limit stopped the rule")
+        let forever = try XCTUnwrap(r.detectors.first { $0.name == "rule:forever" })
+        let error = try XCTUnwrap(forever.error, "the stopped rule is reported failed")
+        XCTAssertTrue(error.contains(rulesDir + "/forever.sql") && error.contains("rule 'forever' stopped after 0.5 s")
+                      && error.contains("time limit"), error)
+        let viewer = try XCTUnwrap(r.detectors.first { $0.name == "rule:viewer" })
+        XCTAssertNil(viewer.error)
+        XCTAssertEqual(viewer.accounts, 1)
+        XCTAssertEqual(try store.db.scalar("SELECT status FROM detect_runs ORDER BY id DESC LIMIT 1").string, "done")
+        XCTAssertEqual(try store.db.int("SELECT count(*) FROM findings WHERE detector = 'rule:viewer'"), 1)
+        // A slow rule under the limit is not stopped: the same engine, the limit far away.
+        engine.ruleTimeLimit = 600
+        try FileManager.default.removeItem(atPath: rulesDir + "/forever.sql")
+        XCTAssertNil(try engine.run(store: store).detectors.first { $0.name == "rule:viewer" }?.error)
+    }
+
     func testCancelWhileTheResultsAreWritten() throws {
         let cancel = CancelToken()
         let error = try runCancelled(DetectionEngine(detectors: [ScrapingDetector()], rulesDirectory: nil), cancel: cancel,
