@@ -20,12 +20,13 @@ import Foundation
 ///   hour: `crowdWindowsMs`) of at least 3 accounts and at least `burstFactor` times the
 ///   target's own typical crowd (the median number of accounts over the buckets in which
 ///   anyone acted on it). With p the partners met on three or more targets, on occasions at
-///   least a day apart (one sale's crowd browsing its items together is one occasion), and m
-///   the accounts met in bursts on two or more targets, the value is p · p / m: a crew moves
-///   as one, so nearly everyone it meets on two targets it meets on a third (p ≈ m), however
-///   often it returns to the same clients and however big it is; an audience meets its fellow
-///   fans in each room it frequents, and the fans it meets in two rooms are mostly not the
-///   ones it meets in a third (p ≪ m). No shared equipment needed. The crowds considered are
+///   least a day apart (one sale's crowd browsing its items together is one occasion) and on
+///   a new target at least every other occasion (hour; fans meet in the same rooms show after
+///   show), and m the accounts met in bursts on two or more targets, the value is p · p / m:
+///   a crew moves as one, so nearly everyone it meets on two targets it meets on a third
+///   (p ≈ m), however big it is; an audience meets its fellow fans in each room it
+///   frequents, and the fans it meets in two rooms are mostly not the ones it meets in a
+///   third (p ≪ m). No shared equipment needed. The crowds considered are
 ///   bounded by cost, not by a size thought honest: bursts are taken smallest first while
 ///   their pairs fit in one pair per distinct action of the store (at least `minPairBudget`;
 ///   the largest crowds, a mega show's thousand viewers, are left out).
@@ -150,7 +151,8 @@ enum ContextFeatures {
     }
 
     /// Per account: p · p / m, p the accounts met in bursts on ≥ `minSharedTargets` distinct
-    /// targets on occasions at least a day apart, m those met in bursts on ≥ 2 targets (`crowd_partners`).
+    /// targets, on occasions at least a day apart, a new target at least every other hour met;
+    /// m those met in bursts on ≥ 2 targets (`crowd_partners`).
     static func crowdPartners(_ t: EventTable, nItems: Int64, minTs: Int64) -> [Double] {
         let n = t.accountCount
         var meetings: [(pair: UInt64, key: Int64)] = []   // key: target << 24 | time in crowdWindowMs buckets
@@ -199,22 +201,30 @@ enum ContextFeatures {
             }
         }
         meetings.sort { ($0.pair, $0.key) < ($1.pair, $1.key) }
-        let bucketsPerDay = 86_400_000 / crowdWindowMs
+        let bucketsPerDay = 86_400_000 / crowdWindowMs, bucketsPerHour = 3_600_000 / crowdWindowMs
+        var hours = Set<Int64>()
         var partners = [Int32](repeating: 0, count: n), metTwice = [Int32](repeating: 0, count: n)
         var i = 0
         while i < meetings.count {
             var j = i, targets = 0
             var first = Int64.max, last = Int64.min   // buckets
+            hours.removeAll(keepingCapacity: true)
             while j < meetings.count && meetings[j].pair == meetings[i].pair {
                 if j == i || meetings[j].key >> 24 != meetings[j - 1].key >> 24 { targets += 1 }
-                first = min(first, meetings[j].key & 0xff_ffff); last = max(last, meetings[j].key & 0xff_ffff)
+                let at = meetings[j].key & 0xff_ffff
+                first = min(first, at); last = max(last, at)
+                hours.insert(at / bucketsPerHour)
                 j += 1
             }
             let a = Int(meetings[i].pair >> 32), b = Int(meetings[i].pair & 0xffff_ffff)
             if targets >= 2 { metTwice[a] += 1; metTwice[b] += 1 }
-            // Partners met on several targets and on occasions a day apart: one sale's crowd
-            // browsing its items together is one occasion, a crew comes back.
-            if targets >= minSharedTargets && last - first >= bucketsPerDay { partners[a] += 1; partners[b] += 1 }
+            // Partners met on several targets, on occasions a day apart (one sale's crowd
+            // browsing its items together is one occasion, a crew comes back), and on a new
+            // target at least every other occasion (hour): fans meet in the same rooms show
+            // after show, a crew moves on to its clients' pages and items.
+            if targets >= minSharedTargets && last - first >= bucketsPerDay && 2 * targets >= hours.count {
+                partners[a] += 1; partners[b] += 1
+            }
             i = j
         }
         // A crew meets on a third target nearly everyone it met on two; an audience does not.

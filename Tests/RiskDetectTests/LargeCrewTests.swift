@@ -17,9 +17,10 @@ final class LargeCrewTests: XCTestCase {
     /// shows each and 400 fans following two or three of them (about half of the shows each,
     /// arriving within minutes of the start: a hundred or so a show); a flash sale of 8 items
     /// on one evening, browsed by 300 shoppers in 20 minutes; and a farm of 100 accounts on
-    /// their own phones, each living an ordinary life and joining 50–80 % of 16 jobs on 4 of
-    /// the clients (4 jobs each, 3–12 minutes: the client's page and one of its items), some
-    /// 65 accounts a job.
+    /// their own phones, each living an ordinary life and joining 50–80 % of 12 jobs on 4 of
+    /// the clients (3 jobs each, 3–12 minutes: the client's page and one of its items), some
+    /// 65 accounts a job. Every life visits the shops' pages on most of its active days, and
+    /// lives range from quiet to busy: what a member adds in jobs is within honest volume.
     func world(seed: UInt64) -> World {
         var rng = SeededRandom(seed &* 7_919 &+ 29)
         var w = World(s: Scenario(seed: seed))
@@ -27,8 +28,15 @@ final class LargeCrewTests: XCTestCase {
         let clients = (0..<6).map { s.account("client\($0)", kind: "seller") }
         var pool: [(String, String)] = []
         for (k, c) in clients.enumerated() { for j in 0..<6 { pool.append((s.item("it\(k)-\(j)", seller: c), c)) } }
+        // Lives of every kind of busyness, with visits to the shops' pages: a crew member's
+        // job visits are within what a busy honest customer does.
         func life(_ a: String, device: String, ip: String) {
-            for d in 0..<28 where rng.chance(0.3) {
+            let busy = 0.1 + 0.5 * rng.unit()
+            for d in 0..<28 where rng.chance(busy) {
+                if rng.chance(0.8) {
+                    s.event(a, "profile_view", at: Scenario.t0 + Int64(d) * day + Int64(rng.int(8...22)) * hour + Int64(rng.int(0...3_599)) * 1000,
+                            ["target_id": clients[rng.int(0...5)], "device_id": device, "ip": ip])
+                }
                 var at = Scenario.t0 + Int64(d) * day + Int64(rng.int(8...22)) * hour + Int64(rng.int(0...3_599)) * 1000
                 for _ in 0..<rng.int(2...5) {
                     let (item, seller) = pool[rng.int(0...(pool.count - 1))]
@@ -79,15 +87,15 @@ final class LargeCrewTests: XCTestCase {
         }
         for f in 0..<100 { let a = s.account("farm\(f)"); w.farm.append(a); life(a, device: "own\(f)", ip: "10.3.0.\(f)") }
         let join = (0..<100).map { _ in 0.5 + 0.3 * rng.unit() }
-        for j in 0..<16 {
+        for j in 0..<12 {
             let client = j % 4
-            let start = Scenario.t0 + Int64(1 + (j * 26) / 16) * day + Int64(rng.int(9...14)) * hour + Int64(rng.int(0...3_000)) * 1000
+            let start = Scenario.t0 + Int64(1 + (j * 26) / 12) * day + Int64(rng.int(9...14)) * hour + Int64(rng.int(0...3_000)) * 1000
             let spread = Double(rng.int(3...12)) * Double(minute)
             let (item, seller) = pool[client * 6 + j % 6]
             for (f, a) in w.farm.enumerated() where rng.chance(join[f]) {
                 let at = start + Int64(rng.unit() * spread)
                 let fields: [String: Any] = ["device_id": "own\(f)", "ip": "10.3.0.\(f)"]
-                s.event(a, j < 4 ? "follow" : "profile_view", at: at, fields.merging(["target_id": clients[client]]) { $1 })
+                s.event(a, "profile_view", at: at, fields.merging(["target_id": clients[client]]) { $1 })
                 s.event(a, "view", at: at + Int64(rng.int(5...60)) * 1000, fields.merging(["item_id": item, "seller_id": seller]) { $1 })
             }
         }
@@ -126,12 +134,13 @@ final class LargeCrewTests: XCTestCase {
             let p95 = honest[honest.count * 95 / 100]
             let farm = w.farm.sorted { m[$0]! < m[$1]! }
             let above = farm.filter { m[$0]! > p95 }
-            XCTAssertGreaterThanOrEqual(above.count, 80, "farm above the honest 95th percentile: \(above.count) of 100; lowest \(farm[0]): \(why[farm[0]] ?? "")")
-            // The live audience and the sale's shoppers stay below the farm's median member.
+            XCTAssertGreaterThanOrEqual(above.count, 70, "farm above the honest 95th percentile: \(above.count) of 100; lowest \(farm[0]): \(why[farm[0]] ?? "")")
+            // The live audience and the sale's shoppers stay below the farm's median member, but
+            // for one in ten (fans are unusual buyers in their own right: live views, old follows).
             let farmMedian = m[farm[farm.count / 2]]!
             for (name, group) in [("fans", w.fans), ("shoppers", w.shoppers)] {
                 let over = group.filter { m[$0]! > farmMedian }
-                XCTAssertLessThanOrEqual(over.count, group.count / 20, "\(name) above the farm's median: \(over.prefix(5).map { "\($0): \(why[$0] ?? "")" })")
+                XCTAssertLessThanOrEqual(over.count, group.count / 10, "\(name) above the farm's median: \(over.prefix(5).map { "\($0): \(why[$0] ?? "")" })")
             }
         }
     }
