@@ -55,21 +55,10 @@ final class LargeCrewTests: XCTestCase {
             life(a, device: "phone-\(a)", ip: "10.1.\(b / 250).\(b % 250)")
         }
         let creators = (0..<4).map { s.account("creator\($0)", kind: "creator") }
-        let shows = creators.indices.map { c in (0..<10).map { k in Scenario.t0 + Int64(c + 2 * k + 1) * day + Int64(18 + (c + k) % 4) * hour } }
+        let shows = Scenario.eveningShows(creators.count)
         for k in 0..<400 {
-            let a = s.account("fan\(k)")
+            let a = s.fan(k, of: creators, shows: shows, ip: "10.2.\(k / 250).\(k % 250)", rng: &rng)
             w.fans.append(a)
-            var mine = Set<Int>()
-            while mine.count < 2 + (k % 2) { mine.insert(rng.int(0...3)) }
-            let keen = 0.3 + 0.4 * rng.unit()
-            for c in mine.sorted() {
-                s.event(a, "follow", at: Scenario.t0 - Int64(rng.int(1...90)) * day + Int64(rng.int(0...80_000)) * 1000,
-                        ["target_id": creators[c], "device_id": "fd\(k)", "ip": "10.2.\(k / 250).\(k % 250)"])
-                for start in shows[c] where rng.chance(keen) {
-                    s.event(a, "live_view", at: start + Int64(rng.exponential(6) * Double(minute)),
-                            ["target_id": creators[c], "device_id": "fd\(k)", "ip": "10.2.\(k / 250).\(k % 250)"])
-                }
-            }
             life(a, device: "fd\(k)", ip: "10.2.\(k / 250).\(k % 250)")
         }
         let brand = s.account("brand", kind: "seller")
@@ -125,11 +114,7 @@ final class LargeCrewTests: XCTestCase {
         try forEachSeed { seed in
             let w = world(seed: seed)
             let (store, _) = try w.s.build()
-            let engine = DetectionEngine(rulesDirectory: nil)
-            try engine.disable(["click_farm"])
-            _ = try engine.run(store: store)
-            var m: [String: Double] = [:], why: [String: String] = [:]
-            for r in try store.storedScores() { m[r.account] = r.score; why[r.account] = r.reasons.joined(separator: "; ") }
+            let (m, why) = try scores(store, without: "click_farm")
             let honest = (w.buyers + w.fans + w.shoppers).map { m[$0]! }.sorted()
             let p95 = honest[honest.count * 95 / 100]
             let farm = w.farm.sorted { m[$0]! < m[$1]! }
