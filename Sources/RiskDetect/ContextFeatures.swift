@@ -14,23 +14,33 @@ import Foundation
 ///   accounts), in crowds of at most `maxCrowd`. Households share devices but act on their
 ///   own; farm members act together. IPs are left out: a VPN exit or a carrier NAT puts
 ///   strangers with the same habits (the same live shows) behind one address.
-/// - `crowd_partners`: how many other accounts the account met in *bursts* on at least
-///   `minSharedTargets` different targets. A burst is a crowd on one target (item, account or
-///   live room) in one `crowdWindowMs` bucket of 3 to `maxCrowd` accounts and at least
-///   `burstFactor` times the target's own typical crowd (the median number of accounts over
-///   the buckets in which anyone acted on it). No equipment needed: accounts that descend
-///   together on one quiet target after another (a farm on each client's page, bots sent into
-///   rooms) keep meeting each other in bursts on new targets — a pair counts when at least
-///   half of the bursts it shared were on targets new to it. A live room's audience is the
-///   room's ordinary traffic, and fans who do meet in bursts meet show after show in the same
-///   rooms.
+/// - `crowd_partners`: the accounts the account met in *bursts* on at least `minSharedTargets`
+///   different targets, weighted by how much of its company they are. A burst is a crowd on
+///   one target (item, account or live room) in one bucket (a quarter hour, and separately an
+///   hour: `crowdWindowsMs`) of at least 3 accounts and at least `burstFactor` times the
+///   target's own typical crowd (the median number of accounts over the buckets in which
+///   anyone acted on it). With p the partners met on three or more targets, on occasions at
+///   least a day apart (one sale's crowd browsing its items together is one occasion) and on
+///   a new target at least every other occasion (hour; fans meet in the same rooms show after
+///   show), and m the accounts met in bursts on two or more targets, the value is p · p / m:
+///   a crew moves as one, so nearly everyone it meets on two targets it meets on a third
+///   (p ≈ m), however big it is; an audience meets its fellow fans in each room it
+///   frequents, and the fans it meets in two rooms are mostly not the ones it meets in a
+///   third (p ≪ m). No shared equipment needed. The crowds considered are
+///   bounded by cost, not by a size thought honest: bursts are taken smallest first while
+///   their pairs fit in one pair per distinct action of the store (at least `minPairBudget`;
+///   the largest crowds, a mega show's thousand viewers, are left out).
 enum ContextFeatures {
     static let names = ["new_device_sensitive", "equipment_meetings", "crowd_partners"]
     static let maxSharers = 50
-    static let maxCrowd = 50
+    static let maxCrowd = 50   // equipment_meetings' crowds
     static let crowdWindowMs: Int64 = 15 * 60_000
+    /// `crowd_partners`' buckets: a quarter hour, and an hour (a job spread over half an hour
+    /// splits its crew between quarters).
+    static let crowdWindowsMs: [Int64] = [crowdWindowMs, 4 * crowdWindowMs]
     static let minSharedTargets = 3
     static let burstFactor = 4
+    static let minPairBudget = 1 << 20
 
     /// Row-major, `accountCount × names.count`; values log1p'd.
     static func compute(_ t: EventTable) -> [Float] {
@@ -120,7 +130,7 @@ enum ContextFeatures {
         for a in 0..<n where !met[a].isEmpty { x[a * w + 1] = Float(log1p(Double(met[a].count))) }
         packed = []
         let partners3 = crowdPartners(t, nItems: nItems, minTs: minTs)
-        for a in 0..<n where partners3[a] > 0 { x[a * w + 2] = Float(log1p(Double(partners3[a]))) }
+        for a in 0..<n where partners3[a] > 0 { x[a * w + 2] = Float(log1p(partners3[a])) }
         return x
     }
 
@@ -140,62 +150,84 @@ enum ContextFeatures {
         return packed
     }
 
-    /// Per account: the other accounts met in bursts on ≥ `minSharedTargets` distinct targets (`crowd_partners`).
-    static func crowdPartners(_ t: EventTable, nItems: Int64, minTs: Int64) -> [Int32] {
+    /// Per account: p · p / m, p the accounts met in bursts on ≥ `minSharedTargets` distinct
+    /// targets, on occasions at least a day apart, a new target at least every other hour met;
+    /// m those met in bursts on ≥ 2 targets (`crowd_partners`).
+    static func crowdPartners(_ t: EventTable, nItems: Int64, minTs: Int64) -> [Double] {
         let n = t.accountCount
-        var packed = actions(t, nItems: nItems, minTs: minTs, bucketMs: crowdWindowMs)
-        // Per target (keys sort by target, then bucket): its buckets' crowds, their median, and
-        // (pair, target) for every pair in a burst; then the distinct targets per pair.
-        var meetings: [(pair: UInt64, target: Int64)] = []
-        var crowds: [(start: Int, end: Int)] = []
-        var sizes: [Int] = []
-        // Per account: its bursts, and on how many distinct targets.
-        var bursts = [Int32](repeating: 0, count: n), burstTargets = [Int32](repeating: 0, count: n)
-        var lastTarget = [Int64](repeating: -1, count: n)
-        var i = 0
-        while i < packed.count {
-            let target = packed[i].key >> 24
-            crowds.removeAll(keepingCapacity: true)
-            while i < packed.count && packed[i].key >> 24 == target {
-                var j = i
-                while j < packed.count && packed[j].key == packed[i].key { j += 1 }
-                crowds.append((i, j))
-                i = j
-            }
-            sizes = crowds.map { $0.end - $0.start }
-            sizes.sort()
-            let typical = sizes[sizes.count / 2]
-            for (start, end) in crowds where end - start >= max(3, burstFactor * typical) && end - start <= maxCrowd {
-                for p in start..<end {
-                    let a = Int(packed[p].acc)
-                    bursts[a] += 1
-                    if lastTarget[a] != target { lastTarget[a] = target; burstTargets[a] += 1 }
+        var meetings: [(pair: UInt64, key: Int64)] = []   // key: target << 24 | time in crowdWindowMs buckets
+        for windowMs in crowdWindowsMs {
+            let packed = actions(t, nItems: nItems, minTs: minTs, bucketMs: windowMs)
+            // Per target (keys sort by target, then bucket): its buckets' crowds and their
+            // median; the bursts among them.
+            var bursts: [(start: Int, end: Int)] = []
+            var crowds: [(start: Int, end: Int)] = []
+            var sizes: [Int] = []
+            var i = 0
+            while i < packed.count {
+                let target = packed[i].key >> 24
+                crowds.removeAll(keepingCapacity: true)
+                while i < packed.count && packed[i].key >> 24 == target {
+                    var j = i
+                    while j < packed.count && packed[j].key == packed[i].key { j += 1 }
+                    crowds.append((i, j))
+                    i = j
                 }
+                sizes = crowds.map { $0.end - $0.start }
+                sizes.sort()
+                let typical = sizes[sizes.count / 2]
+                for c in crowds where c.end - c.start >= max(3, burstFactor * typical) { bursts.append(c) }
+            }
+            // The largest size whose bursts, with all smaller ones, fit in the budget of pairs:
+            // one per distinct action, at least `minPairBudget` (a small store keeps all its crowds).
+            let budget = max(packed.count, minPairBudget)
+            let burstSizes = bursts.map { $0.end - $0.start }.sorted()
+            var cap = 0, used = 0, k = 0
+            while k < burstSizes.count {
+                let c = burstSizes[k]
+                var pairs = 0
+                while k < burstSizes.count && burstSizes[k] == c { pairs += c * (c - 1) / 2; k += 1 }
+                guard used + pairs <= budget else { break }
+                used += pairs
+                cap = c
+            }
+            meetings.reserveCapacity(meetings.count + used)
+            let scale = windowMs / crowdWindowMs
+            for (start, end) in bursts where end - start <= cap {
+                let key = (packed[start].key >> 24) << 24 | (packed[start].key & 0xff_ffff) * scale
                 for p in start..<end { for q in (p + 1)..<end {
-                    meetings.append((UInt64(UInt32(packed[p].acc)) << 32 | UInt64(UInt32(packed[q].acc)), target))
+                    meetings.append((UInt64(UInt32(packed[p].acc)) << 32 | UInt64(UInt32(packed[q].acc)), key))
                 } }
             }
         }
-        packed = []
-        meetings.sort { ($0.pair, $0.target) < ($1.pair, $1.target) }
-        var out = [Int32](repeating: 0, count: n)
-        i = 0
+        meetings.sort { ($0.pair, $0.key) < ($1.pair, $1.key) }
+        let bucketsPerDay = 86_400_000 / crowdWindowMs, bucketsPerHour = 3_600_000 / crowdWindowMs
+        var hours = Set<Int64>()
+        var partners = [Int32](repeating: 0, count: n), metTwice = [Int32](repeating: 0, count: n)
+        var i = 0
         while i < meetings.count {
             var j = i, targets = 0
+            var first = Int64.max, last = Int64.min   // buckets
+            hours.removeAll(keepingCapacity: true)
             while j < meetings.count && meetings[j].pair == meetings[i].pair {
-                if j == i || meetings[j].target != meetings[j - 1].target { targets += 1 }
+                if j == i || meetings[j].key >> 24 != meetings[j - 1].key >> 24 { targets += 1 }
+                let at = meetings[j].key & 0xff_ffff
+                first = min(first, at); last = max(last, at)
+                hours.insert(at / bucketsPerHour)
                 j += 1
             }
-            // An audience meets its fellow fans burst after burst on the same few targets; a
-            // crew moves on: at least half of the pair's bursts are on a target new to it, and
-            // at least half of the account's own bursts (a fan is in its rooms' every show).
-            if targets >= minSharedTargets && 2 * targets >= j - i {
-                for a in [Int(meetings[i].pair >> 32), Int(meetings[i].pair & 0xffff_ffff)] where 2 * burstTargets[a] >= bursts[a] {
-                    out[a] += 1
-                }
+            let a = Int(meetings[i].pair >> 32), b = Int(meetings[i].pair & 0xffff_ffff)
+            if targets >= 2 { metTwice[a] += 1; metTwice[b] += 1 }
+            // Partners met on several targets, on occasions a day apart (one sale's crowd
+            // browsing its items together is one occasion, a crew comes back), and on a new
+            // target at least every other occasion (hour): fans meet in the same rooms show
+            // after show, a crew moves on to its clients' pages and items.
+            if targets >= minSharedTargets && last - first >= bucketsPerDay && 2 * targets >= hours.count {
+                partners[a] += 1; partners[b] += 1
             }
             i = j
         }
-        return out
+        // A crew meets on a third target nearly everyone it met on two; an audience does not.
+        return (0..<n).map { metTwice[$0] > 0 ? Double(partners[$0]) * Double(partners[$0]) / Double(metTwice[$0]) : 0 }
     }
 }

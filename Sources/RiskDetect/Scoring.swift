@@ -352,7 +352,7 @@ public struct Anomaly {
         case "equipment_meetings": value = String(Int(expm1(Double(v)).rounded()))
             return bare ? value : "met accounts sharing its device on \(value) targets the same day"
         case "crowd_partners": value = String(Int(expm1(Double(v)).rounded()))
-            return bare ? value : "met \(value) account(s) in bursts on 3+ different targets (crowds far above each target's usual)"
+            return bare ? value : "met \(value) account(s) in bursts on 3+ different targets on different days (crowds far above each target's usual; weighted by their share of its burst company)"
         default: value = String(Int(expm1(Double(v)).rounded()))
         }
         return bare ? value : "\(value) \(label)"
