@@ -113,7 +113,13 @@ extension Schema {
         // order of its key (the account string), as the GROUP BY merge writes them.
         try db.exec("DROP TABLE IF EXISTS temp.links_pending_accounts")
         try db.exec("CREATE TEMP TABLE links_pending_accounts (id INTEGER PRIMARY KEY, n INTEGER, f INTEGER, l INTEGER, r INTEGER)")
-        let account = try db.prepare("INSERT INTO temp.links_pending_accounts(id, n, f, l, r) VALUES (?1, ?2, ?3, ?4, ?5)")
+        // One row per account: an account's activity staged with a value other than 0 (never by
+        // the importer) is a group of its own in key order, added here as the GROUP BY merge does.
+        let account = try db.prepare("""
+            INSERT INTO temp.links_pending_accounts(id, n, f, l, r) VALUES (?1, ?2, ?3, ?4, ?5)
+            ON CONFLICT(id) DO UPDATE SET n = n + excluded.n, f = coalesce(min(f, excluded.f), f, excluded.f),
+                l = coalesce(max(l, excluded.l), l, excluded.l), r = coalesce(min(r, excluded.r), r, excluded.r)
+            """)
         func bindTime(_ st: Statement, _ i: Int32, _ v: Int64, none: Int64) { if v == none { st.bindNull(i) } else { st.bindInt(i, v) } }
         func write(_ g: StagedRow) throws {
             if g.kind == 0 {
