@@ -458,6 +458,7 @@ public final class Importer {
             if bigInput && options.stageLinks {
                 staged = true
                 links.stage = stageLink
+                links.stageDB = db
                 if options.indexMode == .auto { options.batchRows = max(options.batchRows, 250_000) }
             }
             // The daily case (a day's events into a big store): one transaction per 250k rows
@@ -532,7 +533,9 @@ public final class Importer {
             report(phase: "merging links", file: "", done: 0, total: nil, force: true)
             let t0 = Date()
             do {
-                try db.transaction { for sql in Schema.mergePendingLinks(version: Schema.latestVersion) { try db.exec(sql) } }
+                // Each flush was staged sorted: merged as runs, not re-sorted.
+                try db.transaction { try Schema.mergePendingLinkRuns(db, runStarts: links.runStarts) }
+                links.forgetRuns()
             } catch {
                 // Left staged: the next writer's open merges them.
                 if failure == nil { status = "failed"; failure = error }

@@ -83,10 +83,8 @@ final class LinkAggregator {
     /// account stats through `account` (account id, events, first, last, run), in key order
     /// (the b-tree writes are sequential). Then empties itself.
     func flush(link: Statement, account: Statement, runID: Int64) throws {
+        sortByKey()
         if stage != nil { return try flushToStage(runID: runID) }
-        entries.sort { x, y in
-            x.kind != y.kind ? x.kind < y.kind : x.value != y.value ? x.value < y.value : x.account < y.account
-        }
         for e in entries {
             if e.kind == Self.accountKind {
                 account.bindInt(1, e.account)
@@ -108,13 +106,26 @@ final class LinkAggregator {
         reset()
     }
 
+    /// In (kind, value, account) order: the key order of `links_i` and of a staged run.
+    private func sortByKey() {
+        entries.sort { x, y in
+            x.kind != y.kind ? x.kind < y.kind : x.value != y.value ? x.value < y.value : x.account < y.account
+        }
+    }
+
     /// Set during a large import: batches are appended to `links_pending` through this
     /// statement (kind, value, account, events, first, last, run; kind 0 for an account's
     /// activity) and merged into `links_i` and `accounts` once, in key order, at the end.
     var stage: Statement?
+    /// The connection `stage` writes to (for the rowids of the runs).
+    var stageDB: Database?
+    /// The first rowid of each flush staged: each is a run sorted by key, which the merge at
+    /// the end combines without re-sorting (`Schema.mergePendingLinkRuns`).
+    private(set) var runStarts: [Int64] = []
 
     private func flushToStage(runID: Int64) throws {
         let st = stage!
+        var first = true
         for e in entries {
             st.bindInt(1, Int64(e.kind))
             st.bindInt(2, e.value)
@@ -124,9 +135,13 @@ final class LinkAggregator {
             st.bindInt(6, e.maxTs)
             st.bindInt(7, runID)
             try st.execute()
+            if first, let db = stageDB { runStarts.append(db.lastInsertRowID); first = false }
         }
         reset()
     }
+
+    /// Forgets the runs staged (once merged).
+    func forgetRuns() { runStarts = [] }
 
     /// Empties it and gives its memory back (the load is over; it is reserved again if used).
     func releaseMemory() {

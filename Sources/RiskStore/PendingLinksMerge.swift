@@ -1,0 +1,175 @@
+/// Merging what a large import staged in `links_pending` (schema v16: integer keys) without
+/// re-sorting it: the importer appends each aggregate flush already sorted by (kind, value,
+/// account_id) as a run of consecutive rowids, so the merge reads every run in rowid order at
+/// once and combines them k-way, writing `links_i` in key order and the accounts' activity
+/// once per account. SQLite's `GROUP BY` (`mergePendingLinksInterned`) sorted every staged row
+/// through temporary files instead, and at 21M events nearly every link event is a staged row.
+extension Schema {
+    /// Merges `links_pending` into `links_i` and `accounts` and empties it, reading it as sorted
+    /// runs starting at `runStarts` (rowids, ascending; the ranges between them, the first from
+    /// the smallest rowid and the last to the largest, cover the table whatever they are). A
+    /// range found out of key order (a rolled-back batch's rowids reused, rows staged by someone
+    /// else) is no run: what was written is rolled back and the `GROUP BY` merge runs instead.
+    /// Run inside a transaction. Returns false when it fell back.
+    @discardableResult
+    public static func mergePendingLinkRuns(_ db: Database, runStarts: [Int64]) throws -> Bool {
+        let maxRuns = 4096
+        var starts = Array(Set(runStarts)).sorted()
+        if starts.isEmpty || starts.count > maxRuns {
+            for sql in mergePendingLinksInterned { try db.exec(sql) }
+            return false
+        }
+        starts[0] = Int64.min
+        // The staged rows are integer ids: the system SQLite's secure_delete (on in Debian's
+        // build) would zero every page the final DELETE frees and write it to the WAL (1.5 GB
+        // at 21M events) for nothing to scrub.
+        let secure = try db.int("PRAGMA secure_delete")
+        try db.exec("PRAGMA secure_delete = 0")
+        defer { try? db.exec("PRAGMA secure_delete = \(secure)") }
+        try db.exec("SAVEPOINT merge_runs")
+        do {
+            let merged = try mergeRuns(db, starts: starts)
+            if merged {
+                try db.exec("RELEASE merge_runs")
+                try db.exec("DELETE FROM links_pending")
+                return true
+            }
+            try db.exec("ROLLBACK TO merge_runs")
+            try db.exec("RELEASE merge_runs")
+        } catch {
+            try? db.exec("ROLLBACK TO merge_runs")
+            try? db.exec("RELEASE merge_runs")
+            throw error
+        }
+        for sql in mergePendingLinksInterned { try db.exec(sql) }
+        return false
+    }
+
+    /// One staged row's key and values (a null time reads as no bound).
+    private struct StagedRow {
+        var kind: Int64, value: Int64, account: Int64
+        var events: Int64, first: Int64, last: Int64, run: Int64
+        @inline(__always) func less(_ o: StagedRow) -> Bool {
+            kind != o.kind ? kind < o.kind : value != o.value ? value < o.value : account < o.account
+        }
+        @inline(__always) func sameKey(_ o: StagedRow) -> Bool { kind == o.kind && value == o.value && account == o.account }
+        @inline(__always) mutating func absorb(_ o: StagedRow) {
+            events += o.events
+            if o.first < first { first = o.first }
+            if o.last > last { last = o.last }
+            if o.run < run { run = o.run }
+        }
+    }
+
+    /// The k-way merge; false if a range is out of key order.
+    private static func mergeRuns(_ db: Database, starts: [Int64]) throws -> Bool {
+        let k = starts.count
+        var cursors: [Statement] = []
+        cursors.reserveCapacity(k)
+        for i in 0..<k {
+            let st = try db.prepare("""
+                SELECT kind, value, account_id, events, first_ts, last_ts, run_id FROM links_pending
+                WHERE rowid >= ?1 AND rowid < ?2 ORDER BY rowid
+                """)
+            st.bindInt(1, starts[i])
+            st.bindInt(2, i + 1 < k ? starts[i + 1] : Int64.max)
+            cursors.append(st)
+        }
+        defer { for st in cursors { st.reset() } }
+        func read(_ st: Statement) throws -> StagedRow? {
+            guard try st.step() else { return nil }
+            return StagedRow(kind: st.int(0), value: st.int(1), account: st.int(2), events: st.int(3),
+                             first: st.isNull(4) ? Int64.max : st.int(4), last: st.isNull(5) ? Int64.min : st.int(5),
+                             run: st.isNull(6) ? Int64.max : st.int(6))
+        }
+        // A binary min-heap of cursor numbers by their current row.
+        var heads = [StagedRow?](repeating: nil, count: k)
+        var heap: [Int] = []
+        heap.reserveCapacity(k)
+        @inline(__always) func below(_ a: Int, _ b: Int) -> Bool { heads[heap[a]]!.less(heads[heap[b]]!) }
+        func siftDown(_ from: Int) {
+            var i = from
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < heap.count && below(l, m) { m = l }
+                if r < heap.count && below(r, m) { m = r }
+                if m == i { return }
+                heap.swapAt(i, m); i = m
+            }
+        }
+        for i in 0..<k {
+            heads[i] = try read(cursors[i])
+            if heads[i] != nil { heap.append(i) }
+        }
+        for i in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
+
+        let link = try db.prepare("""
+            INSERT INTO links_i(kind, value, account_id, events, first_ts, last_ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+            ON CONFLICT(kind, value, account_id) DO UPDATE SET events = events + excluded.events,
+                first_ts = min(first_ts, excluded.first_ts), last_ts = max(last_ts, excluded.last_ts)
+            """)
+        // Accounts' activity (kind 0, first in key order) by id, then into `accounts` in the
+        // order of its key (the account string), as the GROUP BY merge writes them.
+        try db.exec("DROP TABLE IF EXISTS temp.links_pending_accounts")
+        try db.exec("CREATE TEMP TABLE links_pending_accounts (id INTEGER PRIMARY KEY, n INTEGER, f INTEGER, l INTEGER, r INTEGER)")
+        // One row per account: an account's activity staged with a value other than 0 (never by
+        // the importer) is a group of its own in key order, added here as the GROUP BY merge does.
+        let account = try db.prepare("""
+            INSERT INTO temp.links_pending_accounts(id, n, f, l, r) VALUES (?1, ?2, ?3, ?4, ?5)
+            ON CONFLICT(id) DO UPDATE SET n = n + excluded.n, f = coalesce(min(f, excluded.f), f, excluded.f),
+                l = coalesce(max(l, excluded.l), l, excluded.l), r = coalesce(min(r, excluded.r), r, excluded.r)
+            """)
+        func bindTime(_ st: Statement, _ i: Int32, _ v: Int64, none: Int64) { if v == none { st.bindNull(i) } else { st.bindInt(i, v) } }
+        func write(_ g: StagedRow) throws {
+            if g.kind == 0 {
+                account.bindInt(1, g.account)
+                account.bindInt(2, g.events)
+                bindTime(account, 3, g.first, none: Int64.max)
+                bindTime(account, 4, g.last, none: Int64.min)
+                bindTime(account, 5, g.run, none: Int64.max)
+                try account.execute()
+            } else {
+                link.bindInt(1, g.kind)
+                link.bindInt(2, g.value)
+                link.bindInt(3, g.account)
+                link.bindInt(4, g.events)
+                bindTime(link, 5, g.first, none: Int64.max)
+                bindTime(link, 6, g.last, none: Int64.min)
+                try link.execute()
+            }
+        }
+
+        var group: StagedRow?
+        while let top = heap.first {
+            let row = heads[top]!
+            if let g = group, g.sameKey(row) {
+                group!.absorb(row)
+            } else {
+                if let g = group { try write(g) }
+                group = row
+            }
+            // The cursor's next row: in key order after this one, or the range is no run.
+            if let next = try read(cursors[top]) {
+                if next.less(row) { return false }
+                heads[top] = next
+            } else {
+                heads[top] = nil
+                heap[0] = heap[heap.count - 1]
+                heap.removeLast()
+            }
+            if !heap.isEmpty { siftDown(0) }
+        }
+        if let g = group { try write(g) }
+        try db.exec("""
+            INSERT INTO accounts(account_id, n_events, first_seen, last_seen, first_run)
+                SELECT i.v, p.n, p.f, p.l, p.r FROM temp.links_pending_accounts p
+                JOIN idents i ON i.id = p.id WHERE true ORDER BY i.v
+            ON CONFLICT(account_id) DO UPDATE SET n_events = n_events + excluded.n_events,
+                first_seen = min(coalesce(first_seen, excluded.first_seen), excluded.first_seen),
+                last_seen = max(coalesce(last_seen, excluded.last_seen), excluded.last_seen)
+            """)
+        try db.exec("DROP TABLE temp.links_pending_accounts")
+        return true
+    }
+}

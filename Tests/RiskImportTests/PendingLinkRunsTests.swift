@@ -1,0 +1,117 @@
+import Foundation
+import XCTest
+@testable import RiskImport
+@testable import RiskStore
+
+/// A large import stages each link-aggregate flush sorted by key, as a run of consecutive
+/// rowids in `links_pending`, and merges the runs k-way at the end (`Schema.mergePendingLinkRuns`)
+/// instead of `GROUP BY`-sorting every staged row. Whatever the run starts it is told, the
+/// result is the `GROUP BY` merge's: a range out of key order makes it fall back.
+final class PendingLinkRunsTests: ImportTestCase {
+    /// A store with 40 accounts and 60 identifiers in `idents`, some links and accounts already
+    /// there (the merge adds to them), and `runs` runs staged: each sorted by key, keys shared
+    /// between runs, kind 0 (an account's activity) among them, some times null. Returns each
+    /// run's first rowid. `live`: its import run is this process (an open merges nothing).
+    func stage(_ path: String, runs: Int, seed: UInt64, live: Bool) throws -> [Int64] {
+        let s = try Store(path: path)
+        var rng = SplitMix(seed: seed)
+        func pick(_ k: UInt64) -> Int64 { Int64(rng.next() % k) }
+        try s.db.run("INSERT INTO import_runs(id, started_at, sources, pid) VALUES (1, 0, '[]', ?1), (2, 0, '[]', ?1)", [.int(live ? Int64(getpid()) : 0)])
+        for i in 0..<40 { try s.db.run("INSERT INTO idents(v) VALUES (?)", [.text("acc-\(String(format: "%02d", 39 - i))")]) }
+        for i in 0..<60 { try s.db.run("INSERT INTO idents(v) VALUES (?)", [.text("val-\(i)")]) }
+        try s.db.exec("""
+            INSERT INTO links_i(kind, value, account_id, events, first_ts, last_ts) VALUES (1, 41, 3, 7, 500, 9000), (2, 50, 1, 1, 20, 20);
+            INSERT INTO accounts(account_id, n_events, first_seen, last_seen, first_run) VALUES ('acc-39', 4, 100, 200, 1);
+            """)
+        let st = try s.db.prepare("INSERT INTO links_pending(kind, value, account_id, events, first_ts, last_ts, run_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+        var starts: [Int64] = []
+        for _ in 0..<runs {
+            var keys = Set<[Int64]>()
+            for _ in 0..<(20 + Int(pick(60))) {
+                let kind = pick(4)
+                keys.insert([kind, kind == 0 ? 0 : 41 + pick(12), 1 + pick(40)])
+            }
+            for (n, k) in keys.sorted(by: { $0.lexicographicallyPrecedes($1) }).enumerated() {
+                let f = 1000 + pick(5000)
+                try st.bind([.int(k[0]), .int(k[1]), .int(k[2]), .int(1 + pick(5)),
+                              pick(9) == 0 ? .null : .int(f), pick(9) == 0 ? .null : .int(f + pick(900)), .int(1 + pick(2))])
+                try st.execute()
+                if n == 0 { starts.append(s.db.lastInsertRowID) }
+            }
+        }
+        return starts
+    }
+
+    let linksSQL = "SELECT kind, value, account_id, events, first_ts, last_ts FROM links_i ORDER BY 1, 2, 3"
+    let accountsSQL = "SELECT account_id, n_events, first_seen, last_seen, first_run FROM accounts ORDER BY 1"
+
+    /// What the `GROUP BY` merge makes of the same staging.
+    func groupByMerge(runs: Int, seed: UInt64) throws -> (links: [[SQLValue]], accounts: [[SQLValue]]) {
+        let path = dir + "/groupby.db"
+        try? FileManager.default.removeItem(atPath: path)
+        _ = try stage(path, runs: runs, seed: seed, live: false)
+        let s = try Store(path: path)   // the open merges it (GROUP BY)
+        XCTAssertEqual(try s.db.int("SELECT count(*) FROM links_pending"), 0)
+        return (try s.db.rows(linksSQL), try s.db.rows(accountsSQL))
+    }
+
+    func merge(runs: Int, seed: UInt64, starts: ([Int64]) -> [Int64]) throws -> (merged: Bool, links: [[SQLValue]], accounts: [[SQLValue]]) {
+        try? FileManager.default.removeItem(atPath: storePath)
+        let real = try stage(storePath, runs: runs, seed: seed, live: true)
+        let s = try store()
+        XCTAssertGreaterThan(try s.db.int("SELECT count(*) FROM links_pending"), 0, "an open with a live import's pid merges nothing")
+        let merged = try s.db.transaction { try Schema.mergePendingLinkRuns(s.db, runStarts: starts(real)) }
+        XCTAssertEqual(try s.db.int("SELECT count(*) FROM links_pending"), 0)
+        return (merged, try s.db.rows(linksSQL), try s.db.rows(accountsSQL))
+    }
+
+    func testSortedRunsMergeToWhatGroupByMakesAndAnUnsortedRangeFallsBack() throws {
+        for seed: UInt64 in [1, 2, 3] {
+            let want = try groupByMerge(runs: 9, seed: seed)
+            XCTAssertGreaterThan(want.links.count, 100)
+            XCTAssertTrue(want.links.contains { $0[4] == .null }, "null times are merged too")
+            // The true run starts: merged as runs.
+            let runs = try merge(runs: 9, seed: seed) { $0 }
+            XCTAssertTrue(runs.merged, "seed \(seed)")
+            XCTAssertEqual(runs.links, want.links, "seed \(seed)")
+            XCTAssertEqual(runs.accounts, want.accounts, "seed \(seed)")
+            // Starts missing (two runs read as one range: out of order): the GROUP BY merge.
+            let missing = try merge(runs: 9, seed: seed) { s in s.enumerated().filter { $0.offset != 4 }.map(\.element) }
+            XCTAssertFalse(missing.merged, "seed \(seed)")
+            XCTAssertEqual(missing.links, want.links)
+            XCTAssertEqual(missing.accounts, want.accounts)
+            // Extra starts inside a run split it into two sorted runs: still merged as runs.
+            let extra = try merge(runs: 9, seed: seed) { s in (s + s.map { $0 + 3 }).reversed() }
+            XCTAssertTrue(extra.merged)
+            XCTAssertEqual(extra.links, want.links)
+            XCTAssertEqual(extra.accounts, want.accounts)
+        }
+    }
+
+    func testTheImportersFlushesAreStagedAsSortedRuns() throws {
+        // A staged import whose aggregate is flushed every 64 entries: every flush a run the
+        // merge takes as one (never the fallback), and the links those of a row-by-row import.
+        let s = try store()
+        let agg = LinkAggregator()
+        agg.stage = try s.db.prepare("INSERT INTO links_pending(kind, value, account_id, events, first_ts, last_ts, run_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+        agg.stageDB = s.db
+        var rng = SplitMix(seed: 20)
+        let unused = try s.db.prepare("SELECT 1")
+        var linkEvents: Int64 = 0
+        for i in 0..<3000 {
+            let kind = UInt8(rng.next() % 3)
+            if kind > 0 { linkEvents += 1 }
+            agg.add(kind: kind, value: Int64(rng.next() % 50), account: Int64(rng.next() % 30), ts: Int64(i))
+            if agg.count >= 64 { try agg.flush(link: unused, account: unused, runID: 1) }
+        }
+        try agg.flush(link: unused, account: unused, runID: 1)
+        XCTAssertGreaterThan(agg.runStarts.count, 20)
+        let staged = try s.db.int("SELECT count(*) FROM links_pending")
+        let groups = try s.db.int("SELECT count(*) FROM (SELECT 1 FROM links_pending WHERE kind > 0 GROUP BY kind, value, account_id)")
+        XCTAssertGreaterThan(staged, groups + 500, "keys repeat across runs")
+        let merged = try s.db.transaction { try Schema.mergePendingLinkRuns(s.db, runStarts: agg.runStarts) }
+        XCTAssertTrue(merged)
+        XCTAssertEqual(try s.db.int("SELECT count(*) FROM links_i"), groups)
+        XCTAssertEqual(try s.db.int("SELECT sum(events) FROM links_i"), linkEvents)
+    }
+}
