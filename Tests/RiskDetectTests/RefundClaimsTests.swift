@@ -64,11 +64,12 @@ final class RefundClaimsTests: XCTestCase {
             for m in 0..<size {
                 let a = s.account("h\(h)-\(m)", created: Scenario.t0 - Int64(rng.int(100...1500)) * day)
                 w.households.append(a)
-                // Ten homes returned one faulty item (the first order of their first member).
+                // Ten homes returned one faulty item (the first order of their first member, who
+                // claimed nothing else).
                 let returns = h < 10 && m == 0
                 if returns { w.faulty.append(a) }
                 life(a, device: rng.chance(0.5) ? "tablet-\(h)" : "phone-\(a)", card: "hcard-\(h)", address: "house-\(h)",
-                     ip: "10.200.\(h).1", orders: rng.int(1...6), claims: { o in returns && o == 0 ? "damaged" : honestClaim(o) })
+                     ip: "10.200.\(h).1", orders: rng.int(1...6), claims: { o in returns ? (o == 0 ? "damaged" : nil) : honestClaim(o) })
             }
         }
         if ring {
@@ -102,8 +103,14 @@ final class RefundClaimsTests: XCTestCase {
             // Every ring member (those who claimed once too) keeps company with the four claimants.
             for a in w.ring.prefix(4) { XCTAssertEqual(company(a), 4, accuracy: 1e-3, a) }
             for a in w.ring.dropFirst(4) { XCTAssertEqual(company(a), 4, accuracy: 1e-3, a) }
-            // A household that returned a faulty item, and the solo's neighbours: no company.
-            for a in w.households + w.buyers + [w.solo] { XCTAssertEqual(company(a), 0, accuracy: 1e-4, a) }
+            // A household that returned a faulty item keeps no claimant's company; nor do buyers
+            // on their own, nor the solo (it shares nothing).
+            let faultyHomes = Set(w.faulty.map { $0.split(separator: "-")[0] })
+            for a in w.households where faultyHomes.contains(a.split(separator: "-")[0]) { XCTAssertEqual(company(a), 0, accuracy: 1e-4, a) }
+            for a in w.buyers + [w.solo] { XCTAssertEqual(company(a), 0, accuracy: 1e-4, a) }
+            // Another home may hold an honest member whose claims happen to be beyond chance (two
+            // on a few orders): its co-residents count it — one or two, never a ring's worth.
+            for a in w.households { XCTAssertLessThanOrEqual(company(a), 2 + 1e-3, a) }
         }
     }
 
@@ -111,11 +118,7 @@ final class RefundClaimsTests: XCTestCase {
         try forEachSeed { seed in
             let w = world(seed: seed, ring: true)
             let (store, _) = try w.s.build()
-            let engine = DetectionEngine(rulesDirectory: nil)
-            try engine.disable(["refund_abuse"])
-            _ = try engine.run(store: store)
-            var m: [String: Double] = [:], why: [String: String] = [:]
-            for r in try store.storedScores() { m[r.account] = r.score; why[r.account] = r.reasons.joined(separator: "; ") }
+            let (m, why) = try detectScores(store, disabling: ["refund_abuse"])
             let honest = (w.buyers + w.households).map { m[$0]! }.sorted()
             let p98 = honest[honest.count * 98 / 100]
             // The whole ring — its members who claimed once too — and the solo, above 98 % of the honest.
