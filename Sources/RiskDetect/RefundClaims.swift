@@ -4,7 +4,8 @@ import Foundation
 ///
 /// - `refund_claims_beyond_rate`: how improbable the account's refund claims are for an
 ///   account with its number of orders, at the store's own claim rate per order — overall and
-///   for each claim reason (the refund's `status`: "not received", "damaged", …), the most
+///   for each claim reason claimed at least twice (the refund's `status`: "not received",
+///   "damaged", …; a single claim is judged against the overall rate only), the most
 ///   improbable of these views: −log10 of the binomial tail P(X ≥ claims | orders, rate),
 ///   less log10 of the views tested (reasons + 1), floored at 0. One damaged parcel on three
 ///   orders is about what the rate predicts (≈ 0); claims on ten of eleven orders, nearly all
@@ -75,7 +76,9 @@ enum RefundClaims {
         for (a, reasons) in byReason {
             let m = max(orders[a], claims[a])
             var best = Significance.surprise(Significance.logBinomialTail(claims[a], m, base))
-            for (r, k) in reasons {
+            // A reason is a habit only when repeated: one claim is judged against the overall
+            // rate alone (one damaged parcel of the rarest reason is no pattern).
+            for (r, k) in reasons where k >= 2 {
                 best = max(best, Significance.surprise(Significance.logBinomialTail(k, m, Double(reasonTotal[r]!) / per)))
             }
             out[a] = max(0, best - correction)
