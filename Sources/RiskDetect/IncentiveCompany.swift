@@ -27,12 +27,26 @@ enum IncentiveCompany {
     /// One column per account (`accountCount`), log1p'd.
     static func compute(_ t: EventTable) -> [Float] {
         let n = t.accountCount
-        var out = [Float](repeating: 0, count: n)
-        guard n > 0, t.count > 0 else { return out }
+        guard n > 0, t.count > 0 else { return [Float](repeating: 0, count: n) }
         var took = [Bool](repeating: false, count: n)
         for e in 0..<t.count where t.account[e] >= 0 && (t.kind[e] == .couponRedeem || t.coupon[e] >= 0) {
             took[Int(t.account[e])] = true
         }
+        return LinkedCompany.count(t, marked: took).map { Float(log1p(Double($0))) }
+    }
+}
+
+/// The size of the marked company an account keeps: how many *other* accounts that share a
+/// device, payment instrument or delivery address with it (an identifier of 2 to
+/// `SharingIndependence.linkCap` accounts) are marked, each counted once however many
+/// identifiers link them, plus the account itself when it is marked too and any of them is
+/// (0 when it has none). Shared by the anomaly layer's company features: incentive takers
+/// (`linked_incentive_takers`) and refund claimants (`linked_refund_claimants`).
+enum LinkedCompany {
+    static func count(_ t: EventTable, marked: [Bool]) -> [Int] {
+        let n = t.accountCount
+        var out = [Int](repeating: 0, count: n)
+        guard n > 0, t.count > 0, marked.contains(true) else { return out }
         // Per kind: identifier → accounts (each once), from sorted (identifier << 32 | account) pairs.
         var groups: [[Int32]] = []                 // identifiers of 2…linkCap accounts, every kind
         var memberOf = [[Int32]](repeating: [], count: n)
@@ -48,19 +62,19 @@ enum IncentiveCompany {
                 groups.append(members)
             }
         }
-        // Per account: the distinct incentive takers among the accounts it shares with.
+        // Per account: the distinct marked accounts among those it shares with.
         var stamp = [Int](repeating: -1, count: n)
         for a in 0..<n where !memberOf[a].isEmpty {
             var count = 0
             for g in memberOf[a] {
-                for b in groups[Int(g)] where Int(b) != a && took[Int(b)] && stamp[Int(b)] != a {
+                for b in groups[Int(g)] where Int(b) != a && marked[Int(b)] && stamp[Int(b)] != a {
                     stamp[Int(b)] = a
                     count += 1
                 }
             }
-            // The incentive-taking company it is part of, itself included when it took one too.
-            if count > 0 && took[a] { count += 1 }
-            out[a] = Float(log1p(Double(count)))
+            // The marked company it is part of, itself included when it is marked too.
+            if count > 0 && marked[a] { count += 1 }
+            out[a] = count
         }
         return out
     }

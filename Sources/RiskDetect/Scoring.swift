@@ -156,17 +156,21 @@ public struct Anomaly {
         let base = features ?? AccountFeatures.compute(t, strengths: [])
         // The behaviour columns, then the anomaly layer's own (ContextFeatures.swift).
         var names = AccountFeatures.behaviourNames + ContextFeatures.names + ReviewFeatures.names + IncentiveCompany.names
+            + RefundClaims.names
         let nb = AccountFeatures.behaviourNames.count, nc = ContextFeatures.names.count, nr = ReviewFeatures.names.count
         let d = names.count
         let context = ContextFeatures.compute(t)
         let review = ReviewFeatures.compute(t)   // ReviewFeatures.swift; −1 = missing
         let incentive = IncentiveCompany.compute(t)   // IncentiveCompany.swift
+        let refunds = RefundClaims.compute(t)          // RefundClaims.swift
+        let nf = RefundClaims.names.count, jf = nb + nc + nr + IncentiveCompany.names.count
         var x = [Float](repeating: 0, count: n * d)
         for a in 0..<n {
             for j in 0..<nb { x[a * d + j] = base[a * full + j] }
             for j in 0..<nc { x[a * d + nb + j] = context[a * nc + j] }
             for j in 0..<nr { x[a * d + nb + nc + j] = review[a * nr + j] }
             x[a * d + nb + nc + nr] = incentive[a]
+            for j in 0..<nf { x[a * d + jf + j] = refunds[a * nf + j] }
         }
         // Sharer counts judged by how dependent the sharers are (SharingIndependence.swift): a
         // parcel locker's hundreds of strangers count as one household, a ring keeps its count.
@@ -349,6 +353,11 @@ public struct Anomaly {
             return bare ? value : "\(value) reviews on an item's burst day (far above its own daily rate)"
         case "linked_incentive_takers": value = String(Int(expm1(Double(v)).rounded()))
             return bare ? value : "\(value) account(s) sharing its device/card/address also took coupons"
+        case "refund_claims_beyond_rate": value = String(format: "%.0f", Double(v))
+            return bare ? (value == "0" ? "within the rate" : "1 in 10^" + value)
+                        : "refund claims on its orders: chance 1 in 10^\(value) at the store's claim rate"
+        case "linked_refund_claimants": value = String(Int(expm1(Double(v)).rounded()))
+            return bare ? value : "\(value) account(s) sharing its device/card/address claim refunds far beyond the store's rate"
         case "equipment_meetings": value = String(Int(expm1(Double(v)).rounded()))
             return bare ? value : "met accounts sharing its device on \(value) targets the same day"
         case "crowd_partners": value = String(Int(expm1(Double(v)).rounded()))

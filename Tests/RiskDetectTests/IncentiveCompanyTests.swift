@@ -101,11 +101,7 @@ final class IncentiveCompanyTests: XCTestCase {
         try forEachSeed { seed in
             let w = world(seed: seed, ring: true)
             let (store, _) = try w.s.build()
-            let engine = DetectionEngine(rulesDirectory: nil)
-            try engine.disable(["identity"])
-            _ = try engine.run(store: store)
-            var m: [String: Double] = [:], why: [String: String] = [:]
-            for r in try store.storedScores() { m[r.account] = r.score; why[r.account] = r.reasons.joined(separator: "; ") }
+            let (m, why) = try detectScores(store, disabling: ["identity"])
             let honest = (w.buyers + w.households + w.locker).map { m[$0]! }.sorted()
             let p95 = honest[honest.count * 95 / 100]
             let low = w.ring.min { m[$0]! < m[$1]! }!

@@ -145,6 +145,17 @@ final class Scenario {
     }
 }
 
+/// `detect` on a built store with some detectors (or layers) switched off, as the leave-one-
+/// detector-out tests run it: each account's stored score and its reasons.
+func detectScores(_ store: Store, disabling off: [String]) throws -> (score: [String: Double], why: [String: String]) {
+    let engine = DetectionEngine(rulesDirectory: nil)
+    try engine.disable(off)
+    _ = try engine.run(store: store)
+    var m: [String: Double] = [:], why: [String: String] = [:]
+    for r in try store.storedScores() { m[r.account] = r.score; why[r.account] = r.reasons.joined(separator: "; ") }
+    return (m, why)
+}
+
 extension Array where Element == Finding {
     func accounts(_ t: EventTable) -> Set<String> { Set(map { t.accountID($0.account) }) }
 }
