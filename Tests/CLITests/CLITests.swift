@@ -58,6 +58,18 @@ class CLITestCase: XCTestCase {
         XCTAssertTrue(FileManager.default.createFile(atPath: p, contents: Data(text.utf8)))
         return p
     }
+    /// `rules/forever.sql` (the folder made if missing): a rule that never ends, in SQL both
+    /// stores run. Returns the file's path.
+    func writeForeverRule() throws -> String {
+        try FileManager.default.createDirectory(atPath: dir + "/rules", withIntermediateDirectories: true)
+        return write("rules/forever.sql", """
+            -- id: forever
+            -- risk_type: scraping
+            -- severity: low
+            -- description: never finishes
+            WITH RECURSIVE c(x) AS (SELECT CAST(1 AS bigint) UNION ALL SELECT x + 1 FROM c) SELECT 'x' AS account_id FROM c WHERE x < 0
+            """)
+    }
     /// A JSON object printed by the binary; fails (not crashes) when it is something else.
     func jsonObject(_ text: String, file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
         try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], text, file: file, line: line)

@@ -33,14 +33,7 @@ final class CLIDetectCancelTests: CLITestCase {
         let before = try results()
         XCTAssertGreaterThan(try count("SELECT count(*) FROM scores WHERE score > 0"), 0)
         let rules = dir + "/rules"
-        try FileManager.default.createDirectory(atPath: rules, withIntermediateDirectories: true)
-        _ = write("rules/forever.sql", """
-            -- id: forever
-            -- risk_type: scraping
-            -- severity: low
-            -- description: never finishes
-            WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT 'x' AS account_id FROM c WHERE x < 0
-            """)
+        _ = try writeForeverRule()
         let err = dir + "/detect.err"
         let p = try CLI.start(["detect", "--store", store, "--rules", rules], stderr: err)
         // The rule runs once the process holds a second connection to the store.
@@ -63,14 +56,7 @@ final class CLIDetectCancelTests: CLITestCase {
         XCTAssertEqual(try CLI.run(["simulate", "--out", out, "--accounts", "300", "--days", "3", "--seed", "9", "--quiet"]).status, 0)
         XCTAssertEqual(try CLI.run(["import", "--store", store, "--quiet", out]).status, 0)
         let rules = dir + "/rules"
-        try FileManager.default.createDirectory(atPath: rules, withIntermediateDirectories: true)
-        let file = write("rules/forever.sql", """
-            -- id: forever
-            -- risk_type: scraping
-            -- severity: low
-            -- description: never finishes
-            WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT 'x' AS account_id FROM c WHERE x < 0
-            """)
+        let file = try writeForeverRule()
         let r = try CLI.run(["detect", "--store", store, "--rules", rules, "--rule-time-limit", "1"], timeout: 120)
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue((r.stdout + r.stderr).contains("\(file): rule 'forever' stopped after 1 s, the time limit for one rule"), r.stdout + r.stderr)

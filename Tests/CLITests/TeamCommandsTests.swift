@@ -165,14 +165,7 @@ final class TeamCommandsTests: TeamStoreTestCase {
     func testARuleThatNeverEndsOnPostgreSQLStopsAtTheTimeLimit() throws {
         try importBoth()
         let rules = dir + "/rules"
-        try FileManager.default.createDirectory(atPath: rules, withIntermediateDirectories: true)
-        let file = write("rules/forever.sql", """
-            -- id: forever
-            -- risk_type: scraping
-            -- severity: low
-            -- description: never finishes
-            WITH RECURSIVE c(x) AS (SELECT CAST(1 AS bigint) UNION ALL SELECT x + 1 FROM c) SELECT 'x' AS account_id FROM c WHERE x < 0
-            """)
+        let file = try writeForeverRule()
         let t = try CLI.run(["detect", "--store", lead, "--rules", rules, "--rule-time-limit", "1"], timeout: 180)
         XCTAssertEqual(t.status, 0, t.stderr)
         XCTAssertTrue((t.stdout + t.stderr).contains("\(file): rule 'forever' stopped after 1 s, the time limit for one rule"), t.stdout + t.stderr)
