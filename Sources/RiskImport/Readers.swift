@@ -662,7 +662,8 @@ final class JSONLReader: RecordReader {
     private func assign(key: Slice, value: Slice, kind: JSONValueKind, into slots: inout RowSlots) -> Bool {
         for (idx, name) in fieldNames.enumerated() where name.count == key.len {
             if name.withUnsafeBufferPointer({ memcmp($0.baseAddress!, key.ptr!, key.len) == 0 }) {
-                if !slots.values[idx].isAbsent && kind != .null { return false }
+                // A null after a value would erase it as silently as a second value replaces it.
+                if !slots.values[idx].isAbsent { return false }
                 slots.values[idx] = kind == .null ? .absent : value
                 slots.jsonKinds[idx] = kind
                 return true

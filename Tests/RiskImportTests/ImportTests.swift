@@ -262,13 +262,15 @@ final class JSONLImportTests: ImportTestCase {
         {"event_id":"d2","event_id":"d3","ts":0,"account_id":"a1","type":"login"}
         {"event_id":"d4","ts":0,"account_id":null,"account_id":"a4","type":"login","x":1,"x":2}
         {"event_id":"d5","ts":0,"account_id":"a5","type":"login"}
+        {"event_id":"d6","ts":0,"account_id":"a6","device_id":"dev6","device_id":null,"type":"login"}
 
         """
         let s = try importPaths([write("events.jsonl", jsonl)])
         XCTAssertEqual(s.stored, 2)
         XCTAssertEqual(try rows("SELECT event_id, account_id FROM events ORDER BY 1"), [[.text("d4"), .text("a4")], [.text("d5"), .text("a5")]])
         XCTAssertEqual(try rows("SELECT line, reason FROM rejects ORDER BY line"),
-                       [[.int(1), .text("duplicate key 'account_id'")], [.int(2), .text("duplicate key 'event_id'")]])
+                       [[.int(1), .text("duplicate key 'account_id'")], [.int(2), .text("duplicate key 'event_id'")],
+                        [.int(5), .text("duplicate key 'device_id'")]])
     }
 
     func testBadLinesAreRejected() throws {
