@@ -37,7 +37,9 @@ public struct Truth: Sendable, Equatable {
             throw TruthError("\(path):\(headerLine): header must have account_id and label columns (got \(cols.joined(separator: ",")))")
         }
         let ki = cols.firstIndex(of: "attack"), lk = cols.firstIndex(of: "lookalike")
-        for (line, f) in records.dropFirst() where !(f.count == 1 && f[0].isEmpty) {
+        for (line, fields) in records.dropFirst() where !(fields.count == 1 && fields[0].isEmpty) {
+            // A cell riskdesk's CSV writers escaped for spreadsheets ('=…) reads back as it was.
+            let f = fields.map(SpreadsheetSafe.unescape)
             guard f.count > max(ai, li) else { throw TruthError("\(path):\(line): expected \(cols.count) columns, found \(f.count)") }
             let id = f[ai]
             guard let value = Truth.parseLabel(f[li]) else { throw TruthError("\(path):\(line): label '\(f[li])' is not fraud or legit") }

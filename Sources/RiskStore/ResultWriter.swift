@@ -149,7 +149,9 @@ public final class ResultWriter {
         }
     }
 
+    /// One CSV cell, RFC 4180-quoted and safe to open in a spreadsheet (`SpreadsheetSafe`).
     public static func csvField(_ s: String) -> String {
+        let s = SpreadsheetSafe.cell(s)
         if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
             return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }
@@ -180,6 +182,59 @@ public final class ResultWriter {
         case .text(let s): return jsonString(s)
         case .blob: return jsonString(v.description)
         }
+    }
+}
+
+/// CSV cells a spreadsheet would read as a formula (CSV injection, OWASP): a cell that begins
+/// with `=`, `+`, `-`, `@`, a tab or a carriage return (or their full-width forms `＝＋－＠`, which
+/// some spreadsheets also take as a formula) gets a leading `'`, so it is shown as the text it
+/// is. A plain decimal number (`-12.5`, `+3`, `1e-3`) is left as it is and stays a number.
+/// A cell that already begins with `'` followed by one of those characters (or by another `'`)
+/// also gets one, so the escape can be undone without ambiguity (`unescape`, used by riskdesk's
+/// own CSV readers: label files, truth files).
+public enum SpreadsheetSafe {
+    static func isTrigger(_ u: Unicode.Scalar) -> Bool {
+        switch u {
+        case "=", "+", "-", "@", "\t", "\r", "\u{FF1D}", "\u{FF0B}", "\u{FF0D}", "\u{FF20}": return true
+        default: return false
+        }
+    }
+
+    /// A plain decimal number: an optional sign, digits with at most one point, an optional exponent.
+    static func isNumber(_ s: String) -> Bool {
+        var it = s.utf8.makeIterator()
+        var c = it.next()
+        if c == UInt8(ascii: "+") || c == UInt8(ascii: "-") { c = it.next() }
+        var digits = 0, point = false
+        while let d = c {
+            if d >= 48 && d <= 57 { digits += 1 } else if d == UInt8(ascii: "."), !point { point = true } else { break }
+            c = it.next()
+        }
+        guard digits > 0 else { return false }
+        if c == UInt8(ascii: "e") || c == UInt8(ascii: "E") {
+            c = it.next()
+            if c == UInt8(ascii: "+") || c == UInt8(ascii: "-") { c = it.next() }
+            var exp = 0
+            while let d = c, d >= 48 && d <= 57 { exp += 1; c = it.next() }
+            guard exp > 0 else { return false }
+        }
+        return c == nil
+    }
+
+    /// The cell as a spreadsheet will show it: prefixed with `'` when it would be read as a formula.
+    public static func cell(_ s: String) -> String {
+        var u = s.unicodeScalars.makeIterator()
+        guard let first = u.next() else { return s }
+        if isTrigger(first) { return isNumber(s) ? s : "'" + s }
+        if first == "'", let second = u.next(), second == "'" || isTrigger(second) { return "'" + s }
+        return s
+    }
+
+    /// Undoes `cell`: drops the `'` it added (a `'` followed by a formula character or another `'`).
+    public static func unescape(_ s: String) -> String {
+        var u = s.unicodeScalars.makeIterator()
+        guard u.next() == "'", let second = u.next(), second == "'" || isTrigger(second) else { return s }
+        return String(s.unicodeScalars.dropFirst())
     }
 }
 

@@ -69,8 +69,10 @@ enum LabelFile {
         let ci = cols.firstIndex(of: "category"), ni = cols.firstIndex(of: "note")
         var out: [LabelInput] = []
         var lines: [Int] = []
-        for (line, f) in records.dropFirst() {
-            if f.count == 1 && f[0].isEmpty { continue }
+        for (line, fields) in records.dropFirst() {
+            if fields.count == 1 && fields[0].isEmpty { continue }
+            // A cell riskdesk's own CSV export escaped for spreadsheets ('=…) reads back as it was.
+            let f = fields.map(SpreadsheetSafe.unescape)
             guard f.count > max(ai, li) else { throw CLIError("\(path):\(line): expected \(cols.count) columns, found \(f.count)") }
             let id = f[ai].trimmingCharacters(in: .whitespaces)
             if id.isEmpty { throw CLIError("\(path):\(line): empty account_id") }

@@ -93,9 +93,7 @@ enum MappedImport {
         var text = "account_id,label\n"
         text.reserveCapacity(truth.count * 24)
         for t in truth {
-            let id = t.account.contains(",") || t.account.contains("\"") || t.account.contains("\n")
-                ? "\"" + t.account.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : t.account
-            text += id + (t.fraud ? ",fraud\n" : ",legit\n")
+            text += ResultWriter.csvField(t.account) + (t.fraud ? ",fraud\n" : ",legit\n")
         }
         try writeAtomically(text, to: path)
         if !quiet { warn("truth from \(spec.column): \(truth.count) accounts (\(fraud) fraud) in \(path)") }

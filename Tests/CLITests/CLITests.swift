@@ -726,3 +726,41 @@ final class CLILabelTests: CLITestCase {
         XCTAssertEqual(try count("SELECT count(*) FROM labels"), n + 120_000)
     }
 }
+
+extension CLILabelTests {
+    /// CSV injection (try21, item 1): hostile account ids, notes and item ids from an import
+    /// come out of every CSV export prefixed with `'` (numbers stay numbers), and a label file
+    /// exported by riskdesk reads back as the same accounts.
+    func testHostileCellsAreSpreadsheetSafeInCSVExportsAndRoundTrip() throws {
+        let hostile = ["=HYPERLINK(\"http://evil.example\",\"open\")", "@SUM(1+1)", "-2+3", "'=quoted", "+cmd|' /C calc'!A0"]
+        let csv = header + "\n" + hostile.enumerated().map { i, a in
+            "e\(i),\(i),\(ResultWriter.csvField(a)),view,,,,,=item\(i),,,,,,,,,,,,\n"
+        }.joined()
+        XCTAssertEqual(try CLI.run(["import", "--store", store, "--kind", "events", write("events.csv", csv), "--quiet"]).status, 0)
+        for a in hostile {
+            let r = try CLI.run(["label", "--store", store, "--as", "fraud", "--note", "=1+1 \(a)", "--analyst", "ana", "--", a])
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+        let out = dir + "/labels.csv"
+        XCTAssertEqual(try CLI.run(["export", "labels", "--store", store, "--output", out]).status, 0)
+        let text = try String(contentsOfFile: out, encoding: .utf8)
+        let records = try CSVRecords.parse(text, path: out).dropFirst()
+        XCTAssertEqual(records.count, hostile.count)
+        for r in records {
+            for cell in r.fields { XCTAssertFalse(cell.first.map { "=+-@\t\r".contains($0) } ?? false, "\(cell.debugDescription) in \(text)") }
+        }
+        XCTAssertTrue(text.contains("'=HYPERLINK(\"\"http://evil.example\"\",\"\"open\"\")"), text)
+        XCTAssertTrue(text.contains("''=quoted,"), text)
+        // Query results and the scores export: the same escape; a negative number stays a number.
+        let q = try CLI.run(["query", "--store", store, "--format", "csv", "SELECT account_id, -1.5 AS x, item_id FROM events ORDER BY event_id"])
+        XCTAssertEqual(q.status, 0, q.stderr)
+        XCTAssertTrue(q.stdout.contains("'=HYPERLINK") && q.stdout.contains(",-1.5,'=item0"), q.stdout)
+        XCTAssertFalse(q.stdout.split(separator: "\n").contains { $0.hasPrefix("=") || $0.hasPrefix("@") || $0.hasPrefix("-2") }, q.stdout)
+        // Read back by riskdesk: the same accounts, labelled again.
+        let again = try CLI.run(["label", "--store", store, "--from", out, "--analyst", "bo"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        let st = try Store(path: store, readOnly: true)
+        XCTAssertEqual(Set(try st.db.rows("SELECT account_id FROM current_labels WHERE analyst = 'bo'").compactMap { $0[0].string }), Set(hostile))
+        XCTAssertEqual(Set(try st.db.rows("SELECT note FROM current_labels").compactMap { $0[0].string }), Set(hostile.map { "=1+1 \($0)" }))
+    }
+}

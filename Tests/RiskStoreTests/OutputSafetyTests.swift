@@ -188,3 +188,65 @@ final class OutputSafetyTests: XCTestCase {
         }
     }
 }
+
+/// CSV injection (try21, item 1): every CSV cell riskdesk writes is safe to open in a
+/// spreadsheet, numbers stay numbers, and riskdesk's own readers undo the escape.
+final class SpreadsheetSafeTests: XCTestCase {
+    func testFormulaCellsArePrefixedAndNumbersAreNot() {
+        let cases: [(String, String)] = [
+            ("=HYPERLINK(\"http://x\",\"y\")", "'=HYPERLINK(\"http://x\",\"y\")"),
+            ("+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("＝1+1", "'＝1+1"),
+            ("-", "'-"),
+            ("-12.5", "-12.5"), ("+3", "+3"), ("1e-3", "1e-3"), ("-4E+2", "-4E+2"), ("42", "42"),
+            ("-1e", "'-1e"), ("-1.2.3", "'-1.2.3"), ("- 1", "'- 1"),
+            ("'=x", "''=x"), ("''", "'''"), ("'", "'"), ("'abc", "'abc"),
+            ("a=b", "a=b"), ("", ""), ("user 7", "user 7"), (" =1", " =1"),
+        ]
+        for (raw, safe) in cases {
+            XCTAssertEqual(SpreadsheetSafe.cell(raw), safe, raw.debugDescription)
+            XCTAssertEqual(SpreadsheetSafe.unescape(SpreadsheetSafe.cell(raw)), raw, raw.debugDescription)
+        }
+        // Random strings over the characters that matter round-trip exactly.
+        var rng = SystemRandomNumberGenerator()
+        let alphabet: [Character] = ["=", "+", "-", "@", "\t", "\r", "'", "1", ".", "e", "a", ",", "\"", "\n", "＝"]
+        for _ in 0..<2000 {
+            let s = String((0..<Int.random(in: 0...5, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
+            XCTAssertEqual(SpreadsheetSafe.unescape(SpreadsheetSafe.cell(s)), s, s.debugDescription)
+            if let f = s.unicodeScalars.first, SpreadsheetSafe.isTrigger(f), !SpreadsheetSafe.isNumber(s) {
+                XCTAssertTrue(SpreadsheetSafe.cell(s).hasPrefix("'"), s.debugDescription)
+            }
+        }
+    }
+
+    /// The query writer's CSV: header and cells escaped, RFC 4180 quoting kept, numbers plain,
+    /// and the file parses back (CSVRecords + unescape) to exactly what the store holds.
+    func testResultWriterCSVIsSpreadsheetSafeAndRoundTrips() throws {
+        var text = ""
+        let w = ResultWriter(format: .csv) { text += $0 }
+        w.begin(["=col", "score", "note"])
+        let rows: [[SQLValue]] = [
+            [.text("=cmd|'/C calc'!A0"), .double(-0.25), .text("@evil, \"quoted\"\nline")],
+            [.text("-1+1"), .int(-3), .text("plain")],
+            [.text("'=already"), .null, .text("\t=tab")],
+        ]
+        for r in rows { w.row(r) }
+        w.end()
+        let records = try CSVRecords.parse(text, path: "t.csv").map { $0.fields }
+        XCTAssertEqual(records[0], ["'=col", "score", "note"])
+        XCTAssertEqual(records[1][0], "'=cmd|'/C calc'!A0")
+        XCTAssertEqual(records[1][1], "-0.25")                 // a number stays a number
+        XCTAssertEqual(records[2][1], "-3")
+        for record in records.dropFirst() {
+            for cell in record { XCTAssertFalse(cell.first.map { "=+@\t\r".contains($0) } ?? false, cell.debugDescription) }
+        }
+        let back = records.dropFirst().map { $0.map(SpreadsheetSafe.unescape) }
+        XCTAssertEqual(back[0], ["=cmd|'/C calc'!A0", "-0.25", "@evil, \"quoted\"\nline"])
+        XCTAssertEqual(back[1], ["-1+1", "-3", "plain"])
+        XCTAssertEqual(back[2], ["'=already", "", "\t=tab"])
+    }
+}
