@@ -65,14 +65,29 @@ final class FileSource: ByteSource {
 }
 
 /// Reads a file that keeps growing (`import --follow`): at its end, reports `.idle`
-/// instead of `.eof`, so the importer can commit and wait. A file that shrinks (rotated
-/// or truncated) is read again from its start; duplicates are then skipped by event_id.
+/// instead of `.eof`, so the importer can commit and wait. A file that shrinks (truncated) or
+/// is replaced (rotated: a new file under the name) is read again from its start, with a
+/// `RestartSignal` that says whether the new content starts as the old did:
+/// - it does (the same export rewritten, or grown): `continues` — rows already stored are
+///   skipped by event_id, ids made from lines come out the same;
+/// - it does not (a rotated log's next file): a new file — ids made from lines get a new
+///   generation (`name#2:1`) so they don't collide with the old file's.
+/// Undecided — the new file is so far only what the old one began with, up to `dataStart`
+/// (its header), or empty — it waits: the old file is read on meanwhile (a writer that has not
+/// reopened the log yet still appends to it), and the choice is made when the new file grows.
 final class FollowSource: ByteSource {
     let name: String
     private var fd: Int32
     private var offset: Int64 = 0
     private(set) var bytesConsumed: Int64 = 0
-    var onRestart: ((String) -> Void)?
+    /// The first bytes of the file being read (up to `headLimit`), to recognise the same content.
+    private var head: [UInt8] = []
+    static let headLimit = 1 << 16
+    /// Where the rows begin (after a header, skipped lines): a new file no longer than this
+    /// that starts like the old one can't be told apart from it yet. Set by the reader.
+    var dataStart: Int64 = 0
+    /// The file's offset the buffer has read up to (for `dataStart`).
+    var fileOffset: Int64 { offset }
 
     init(path: String) throws {
         fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -84,6 +99,12 @@ final class FollowSource: ByteSource {
     func read(into buf: UnsafeMutableRawPointer, capacity: Int) throws -> ReadResult {
         let n = pread(fd, buf, capacity, off_t(offset))
         if n > 0 {
+            if offset < Int64(Self.headLimit) {
+                let keep = min(n, Self.headLimit - Int(offset))
+                if Int64(head.count) == offset {
+                    head.append(contentsOf: UnsafeRawBufferPointer(start: buf, count: keep).bindMemory(to: UInt8.self))
+                }
+            }
             offset += Int64(n)
             bytesConsumed += Int64(n)
             return .bytes(n)
@@ -91,24 +112,36 @@ final class FollowSource: ByteSource {
         if n < 0 && errno != EINTR { throw ImportError("\(name): read failed: \(String(cString: strerror(errno)))") }
         // At the end: has the file been truncated or replaced?
         var st = stat()
-        if stat(name, &st) == 0 {
-            var cur = stat()
-            fstat(fd, &cur)
-            if st.st_ino != cur.st_ino || Int64(st.st_size) < offset {
-                let newFD = open(name, O_RDONLY | O_CLOEXEC)
-                if newFD >= 0 {
-                    close(fd)
-                    fd = newFD
-                    offset = 0
-                    onRestart?("\(name) was truncated or replaced; reading it again from the start")
-                    throw RestartSignal()
-                }
-            }
+        guard stat(name, &st) == 0 else { return .idle }
+        var cur = stat()
+        fstat(fd, &cur)
+        let replaced = st.st_ino != cur.st_ino || st.st_dev != cur.st_dev
+        guard replaced || Int64(st.st_size) < offset else { return .idle }
+        let newFD = replaced ? open(name, O_RDONLY | O_CLOEXEC) : fd
+        guard newFD >= 0 else { return .idle }
+        // What the new content begins with, against what the old began with.
+        let want = min(head.count, Self.headLimit)
+        var prefix = [UInt8](repeating: 0, count: want)
+        let got = want == 0 ? 0 : prefix.withUnsafeMutableBytes { pread(newFD, $0.baseAddress!, want, 0) }
+        let newSize = Int64(replaced ? { var s = stat(); fstat(newFD, &s); return s.st_size }() : st.st_size)
+        let same = got >= 0 && prefix[0..<max(got, 0)].elementsEqual(head[0..<max(got, 0)])
+        if same && got < want && newSize <= max(dataStart, 0) {
+            // Nothing yet beyond what every file of this export begins with: wait.
+            if replaced { close(newFD) }
+            return .idle
         }
-        return .idle
+        // The same bytes past the header: the same content (rewritten or grown) goes on.
+        let continues = same && got > 0 && Int64(got) > dataStart
+        if replaced { close(fd); fd = newFD }
+        offset = 0
+        head = []
+        throw RestartSignal(continues: continues)
     }
 
-    struct RestartSignal: Error {}
+    struct RestartSignal: Error {
+        /// The new content starts as the old did (the same rows again); false: a new file.
+        var continues: Bool
+    }
 }
 
 /// Inflates a gzip stream (several concatenated members allowed, as `cat a.gz b.gz` makes).

@@ -648,11 +648,13 @@ public final class Importer {
                 let outcome: ReadOutcome
                 do {
                     outcome = try reader.next(into: &slots)
-                } catch is FollowSource.RestartSignal {
+                } catch let signal as FollowSource.RestartSignal {
                     (reader as? CSVReader)?.restart()
                     (reader as? JSONLReader)?.restart()
-                    (reader as? MappedReader)?.buffer.discardAll()
-                    options.note?("\(name) was truncated or replaced; reading it again (duplicates are skipped)")
+                    (reader as? MappedReader)?.restart(continues: signal.continues)
+                    options.note?(signal.continues
+                        ? "\(name) was rewritten and starts as before; reading it again (rows already stored are skipped)"
+                        : "\(name) was rotated or truncated; reading the new content from its start")
                     continue
                 }
                 switch outcome {

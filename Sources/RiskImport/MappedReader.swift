@@ -26,7 +26,13 @@ final class MappedReader: RecordReader {
     private(set) var line = 0
     private(set) var raw = Slice.absent
     private var nextLine = 1
-    private let fileTag: [UInt8]
+    private var fileTag: [UInt8]
+    /// The file's name, for ids made from lines (`name:line`); `name#2:line` after a followed
+    /// file was rotated to a new one (its lines count from 1 again).
+    private let baseTag: String
+    private var generation = 1
+    /// Set by `restart`: the preamble (skipped lines, header) is read again before the next row.
+    private var preamblePending = false
 
     // Source columns of the current row (indexes into `columnNames`).
     private(set) var columnNames: [String] = []
@@ -80,7 +86,55 @@ final class MappedReader: RecordReader {
         self.labels = labels
         var tag = (buffer.source.name as NSString).lastPathComponent
         if tag.hasSuffix(".gz") { tag.removeLast(3) }
+        baseTag = tag
         fileTag = Array((tag + ":").utf8)
+        try readPreamble()
+        noteDataStart()
+    }
+
+    /// Tells a followed file where its rows begin (after the header and skipped lines).
+    private func noteDataStart() {
+        if let f = buffer.source as? FollowSource { f.dataStart = f.fileOffset - Int64(buffer.available) }
+    }
+
+    /// `import --map M --follow`: the file was truncated or replaced and is read again from its
+    /// start — its skipped lines and header read as such again (the header mapped anew: a
+    /// rotated export may order its columns differently), lines counted from 1. A new file
+    /// (`continues` false) gets a new generation of line ids (`name#2:7`), so its rows are not
+    /// taken for the old file's; the same content again keeps them, and its rows are skipped
+    /// as already stored.
+    func restart(continues: Bool) {
+        buffer.discardAll()
+        line = 0
+        nextLine = 1
+        if !continues {
+            generation += 1
+            fileTag = Array((baseTag + "#\(generation):").utf8)
+        }
+        preamblePending = true
+    }
+
+    /// After `restart`: reads the preamble once the new file holds all of it; false while it
+    /// does not yet (the follower waits).
+    private func readPendingPreamble() throws -> Bool {
+        let need = mapping.skipLines + ((mapping.shape == .csv || mapping.shape == .tsv || mapping.shape == .whitespace) && mapping.header ? 1 : 0)
+        while need > 0 && countNewlines(buffer.base + buffer.start, buffer.available) < need {
+            switch try buffer.fill() {
+            case .more: continue
+            case .idle: return false
+            case .eof, .full: break
+            }
+            break
+        }
+        compiled = []; keptColumns = []; patternConstants = []; patternGroups = []; labelColumn = -1
+        try readPreamble()
+        noteDataStart()
+        preamblePending = false
+        return true
+    }
+
+    /// The byte-order mark, `skip_lines` and the header; then the columns are mapped.
+    private func readPreamble() throws {
         // Skip a UTF-8 byte-order mark.
         while buffer.available < 3, try buffer.fill() == .more {}
         if buffer.available >= 3, buffer.base[buffer.start] == 0xEF, buffer.base[buffer.start + 1] == 0xBB,
@@ -131,6 +185,7 @@ final class MappedReader: RecordReader {
         colKinds = Array(repeating: .string, count: columnNames.count)
         try compile()
     }
+
 
     deinit { arena.free(); out.free() }
 
@@ -219,6 +274,7 @@ final class MappedReader: RecordReader {
     // MARK: reading
 
     func next(into slots: inout RowSlots) throws -> ReadOutcome {
+        if preamblePending, try !readPendingPreamble() { return .idle }
         while true {
             let r: ReadOutcome
             switch mapping.shape {
@@ -505,6 +561,33 @@ final class MappedReader: RecordReader {
         return .row
     }
 
+    enum BoundedMatch { case match(NSTextCheckingResult), none, gaveUp }
+
+    /// ICU's regex engine calls back (`.reportProgress`) about every 10,000 steps of a match.
+    static let stepsPerTick = 10_000
+
+    /// A pattern may spend at most this many callbacks (about 10,000 steps each) on one line:
+    /// 100 (a million steps, ~0.1 s) and one more per 100 UTF-16 units of the line, far above
+    /// what a pattern that does not backtrack needs (a 100,000-character line: no callback at
+    /// all), far below the minutes a catastrophic pattern takes on a hostile line. Counted in
+    /// steps, not seconds, so a row gives up (or not) the same way on any machine and load.
+    static func matchBudget(utf16Length: Int) -> Int { 100 + utf16Length / 100 }
+
+    /// The first match of `regex` in `range`, or `.gaveUp` when it took more than `ticks`
+    /// progress callbacks.
+    static func boundedFirstMatch(_ regex: NSRegularExpression, in text: String, range: NSRange, ticks: Int) -> BoundedMatch {
+        var result = BoundedMatch.none
+        var spent = 0
+        regex.enumerateMatches(in: text, options: [.reportProgress], range: range) { m, flags, stop in
+            if let m { result = .match(m); stop.pointee = true; return }
+            if flags.contains(.progress) {
+                spent += 1
+                if spent > ticks { result = .gaveUp; stop.pointee = true }
+            }
+        }
+        return result
+    }
+
     /// Runs the patterns over the line; nil when one matched (its groups are the columns).
     private func matchLine() -> String? {
         let text = raw.string
@@ -512,8 +595,19 @@ final class MappedReader: RecordReader {
         let whole = NSRange(location: 0, length: ns.length)
         for k in cols.indices { cols[k] = .absent }
         cols[0] = raw
+        let budget = Self.matchBudget(utf16Length: ns.length)
         for (pi, p) in mapping.patterns.enumerated() {
-            guard let m = p.regex.firstMatch(in: text, options: [], range: whole) else { continue }
+            let found: NSTextCheckingResult?
+            switch Self.boundedFirstMatch(p.regex, in: text, range: whole, ticks: budget) {
+            case .match(let m): found = m
+            case .none: found = nil
+            case .gaveUp:
+                matchedPattern = -1
+                return "\(mapping.path):\(p.regexLine): \(p.key): gave up on \(buffer.source.name):\(line) after "
+                    + "\((budget * Self.stepsPerTick).grouped) matching steps (nested quantifiers like (a+)+ backtrack "
+                    + "exponentially on a line they almost match: anchor the pattern, match separators explicitly)"
+            }
+            guard let m = found else { continue }
             matchedPattern = pi
             // Group texts into the arena (UTF-16 ranges -> UTF-8 bytes).
             var values: [(Int, [UInt8])] = []

@@ -87,6 +87,9 @@ public struct LinePattern: @unchecked Sendable {
     /// Contract fields set when this pattern matches (`type = "login"`, `status = "fail"`).
     public var constants: [String: String]
     public var line: Int
+    /// The key and its line in the mapping file, for the message when a match gives up.
+    public var key: String = ""
+    public var regexLine: Int = 0
 }
 
 /// The label column: which value means fraud, and where the labels go.
@@ -341,7 +344,8 @@ private struct MappingParser {
                     constants[k] = try string(pt[k], sec + "." + k)
                 }
                 let name = try string(pt["name"], sec + ".name") ?? "pattern \(i + 1)"
-                m.patterns.append(LinePattern(name: name, regex: regex, groups: groups, constants: constants, line: lines.line(sec)))
+                m.patterns.append(LinePattern(name: name, regex: regex, groups: groups, constants: constants, line: lines.line(sec),
+                                              key: sec + ".regex", regexLine: lines.line(sec + ".regex")))
             }
         }
         if m.shape == .lines && m.patterns.isEmpty {

@@ -330,3 +330,163 @@ final class MappingTests: ImportTestCase {
         XCTAssertEqual(try importPaths([links]).stored, 500)
     }
 }
+
+extension MappingTests {
+    /// A catastrophic pattern (try21, item 2): `(\w+\s?)+$` backtracks exponentially on a line
+    /// it almost matches. The import does not hang: that line gives up after a step budget and
+    /// is a reject naming the mapping file, the key and the input line; the lines around it
+    /// (which match quickly) are imported, and a long ordinary line is not given up on.
+    func testACatastrophicPatternGivesUpOnTheHostileLineAndTheImportGoesOn() throws {
+        let m = try mapping("""
+            [source]
+            format = "lines"
+
+            [[patterns]]
+            name = "words"
+            regex = '^(?<ts>\\d+) (?<user>\\w+): (?<msg>(\\w+\\s?)+)$'
+            type = "login"
+
+            [fields]
+            ts = { column = "ts", format = "epoch", unit = "s" }
+            account_id = "user"
+            text = "msg"
+            """, name: "slow.toml")
+        let hostile = "1700000001 mallory: " + String(repeating: "a", count: 40) + "!"
+        let long = "1700000003 carol: " + Array(repeating: "word", count: 2_000).joined(separator: " ")
+        let log = write("app.log", "1700000000 alice: hello there\n\(hostile)\n1700000002 bob: fine thanks\n\(long)\n")
+        let t0 = Date()
+        let s = try importMapped(m, [log])
+        XCTAssertLessThan(Date().timeIntervalSince(t0), 30, "the hostile line must not hang the import")
+        XCTAssertEqual(s.stored, 3)
+        XCTAssertEqual(s.rejected, 1)
+        let st = try store()
+        let r = try st.db.rows("SELECT line, reason FROM rejects")
+        XCTAssertEqual(r.count, 1)
+        XCTAssertEqual(r.first?[0].int, 2)
+        let reason = r.first?[1].string ?? ""
+        XCTAssertTrue(reason.hasPrefix(dir + "/slow.toml:6: patterns[0].regex: gave up on \(log):2 after "), reason)
+        XCTAssertEqual(Set(try st.db.rows("SELECT account_id FROM events").compactMap { $0[0].string }), ["alice", "bob", "carol"])
+    }
+
+    func testTheMatchBudgetGivesUpOnBacktrackingAndNotOnOrdinaryMatches() throws {
+        let slow = try NSRegularExpression(pattern: "^(a+)+$")
+        let text = String(repeating: "a", count: 30) + "!"
+        let range = NSRange(location: 0, length: (text as NSString).length)
+        guard case .gaveUp = MappedReader.boundedFirstMatch(slow, in: text, range: range, ticks: 5) else { return XCTFail("did not give up") }
+        let ok = try NSRegularExpression(pattern: "^(?<a>\\S+) (?<b>.*)$")
+        let line = "x " + String(repeating: "y", count: 200_000)
+        let r2 = NSRange(location: 0, length: (line as NSString).length)
+        guard case .match = MappedReader.boundedFirstMatch(ok, in: line, range: r2, ticks: MappedReader.matchBudget(utf16Length: r2.length)) else {
+            return XCTFail("an ordinary match gave up")
+        }
+        guard case .none = MappedReader.boundedFirstMatch(ok, in: "nospace", range: NSRange(location: 0, length: 7), ticks: 1) else {
+            return XCTFail("no match is .none")
+        }
+    }
+}
+
+extension MappingTests {
+    /// `import --map M --follow` on a thread: stop it with `stop`, wait for `done`.
+    func followMapped(_ m: ImportMapping, _ p: String, notes: Locked<[String]>) throws -> (stop: StopFlag, done: XCTestExpectation, result: ResultBox) {
+        var o = ImportOptions()
+        o.follow = true
+        o.mapping = m
+        o.pollInterval = 0.02
+        o.commitInterval = 0.05
+        let stop = StopFlag()
+        o.shouldStop = { stop.value }
+        o.note = { n in notes.mutate { $0.append(n) } }
+        let plan = try ImportPlan(paths: [p], options: o)
+        let importer = Importer(store: try Store(path: storePath), options: o)
+        let done = expectation(description: "import returns")
+        let result = ResultBox()
+        Thread {
+            result.summary = try? importer.run(plan)
+            done.fulfill()
+        }.start()
+        return (stop, done, result)
+    }
+
+    func ids() -> [String] {
+        ((try? Store(path: storePath, readOnly: true).db.rows("SELECT event_id FROM events ORDER BY event_id")) ?? []).compactMap { $0[0].string }
+    }
+
+    /// Waits (10 s at most) until the store holds `n` events.
+    func waitForEvents(_ n: Int, file: StaticString = #filePath, line: UInt = #line) {
+        let deadline = Date().addingTimeInterval(10)
+        while ids().count != n && Date() < deadline { usleep(20_000) }
+        XCTAssertEqual(ids().count, n, "\(ids())", file: file, line: line)
+    }
+
+    func append(_ p: String, _ text: String) {
+        let h = FileHandle(forWritingAtPath: p)!
+        h.seekToEndOfFile()
+        h.write(Data(text.utf8))
+        h.closeFile()
+    }
+
+    /// Rotation under a running mapped follower (try21, item 3), with ids made from lines (the
+    /// mapping has no event_id): renamed away and a new file created (header first, rows
+    /// later — the follower waits, and still reads a row the writer appends to the old file
+    /// meanwhile); truncated and refilled in place (copytruncate); replaced by the same
+    /// content and one more row. No row lost, none stored twice, the header never a reject.
+    func testMappedFollowSurvivesRotationTruncationAndRewriteUnderARunningFollower() throws {
+        let m = try mapping("""
+            [source]
+            format = "csv"
+
+            [fields]
+            ts = { column = "when", format = "epoch", unit = "s" }
+            account_id = "user"
+            type = "what"
+            """)
+        let p = write("events.csv", "user,when,what\nu1,1700000000,login\nu2,1700000001,login\n")
+        let notes = Locked<[String]>([])
+        let (stop, done, result) = try followMapped(m, p, notes: notes)
+        waitForEvents(2)
+        append(p, "u3,1700000002,view\n")
+        waitForEvents(3)
+
+        // Rotated: renamed away, a new file with only its header so far.
+        let old = p + ".1"
+        XCTAssertEqual(rename(p, old), 0)
+        write("events.csv", "user,when,what\n")
+        usleep(300_000)
+        append(old, "u4,1700000003,view\n")             // the writer hasn't reopened yet
+        waitForEvents(4)
+        append(p, "u5,1700000004,login\nu6,1700000005,logout\n")
+        waitForEvents(6)
+        XCTAssertEqual(ids(), ["events.csv#2:2", "events.csv#2:3", "events.csv:2", "events.csv:3", "events.csv:4", "events.csv:5"])
+
+        // Truncated in place and refilled (copytruncate): a new file again.
+        let h = FileHandle(forWritingAtPath: p)!
+        h.truncateFile(atOffset: 0)
+        h.write(Data("user,when,what\nu7,1700000006,login\n".utf8))
+        h.closeFile()
+        waitForEvents(7)
+        XCTAssertTrue(ids().contains("events.csv#3:2"), "\(ids())")
+
+        // Replaced by the same content and one more row: the stored rows are skipped.
+        let copy = write("events.csv.tmp", "user,when,what\nu7,1700000006,login\nu8,1700000007,view\n")
+        XCTAssertEqual(rename(copy, p), 0)
+        waitForEvents(8)
+        XCTAssertTrue(ids().contains("events.csv#3:3"), "\(ids())")
+
+        stop.value = true
+        wait(for: [done], timeout: 10)
+        let st = try store()
+        XCTAssertEqual(try st.db.int("SELECT count(*) FROM rejects"), 0)
+        XCTAssertEqual(Set(try st.db.rows("SELECT account_id FROM events").compactMap { $0[0].string }), Set((1...8).map { "u\($0)" }))
+        XCTAssertEqual(result.summary?.status, "done")
+        XCTAssertEqual(notes.value.filter { $0.contains("rotated or truncated") }.count, 2, "\(notes.value)")
+        XCTAssertEqual(notes.value.filter { $0.contains("starts as before") }.count, 1, "\(notes.value)")
+    }
+}
+
+final class Locked<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var v: T
+    init(_ v: T) { self.v = v }
+    var value: T { lock.lock(); defer { lock.unlock() }; return v }
+    func mutate(_ f: (inout T) -> Void) { lock.lock(); f(&v); lock.unlock() }
+}
