@@ -230,8 +230,9 @@ public final class DetectionEngine {
         try Self.sinkLabelledLegit(&scores, table: table, db: db)
         var riskTypes: [String: Int] = [:]
         var flagged = 0
-        // With a model, flagged = calibrated score ≥ 0.5 (a model can clear a finding); without, any finding.
-        for s in scores where modelID != nil ? s.score >= 0.5 : s.findings > 0 {
+        // Flagged = score ≥ 0.5 (`Flagged`), with or without a model: the count the queue's
+        // flagged view and the dashboard show.
+        for s in scores where Flagged.test(s.score) {
             flagged += 1
             if let r = s.riskType { riskTypes[r, default: 0] += 1 }
         }

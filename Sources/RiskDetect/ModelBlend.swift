@@ -105,7 +105,7 @@ extension DetectionEngine {
             var s = ev.scores
             if let m { try applyModel(m, to: &s, evaluation: ev, db: store.database) }
             try Self.sinkLabelledLegit(&s, table: ev.table, db: store.database)
-            return (s, s.filter { m != nil ? $0.score >= 0.5 : $0.findings > 0 }.count)
+            return (s, s.filter { Flagged.test($0.score) }.count)
         }
         let before = try queue(baseline), after = try queue(candidate)
         let n = ev.table.accountCount

@@ -316,8 +316,8 @@ public final class Trainer {
         var xs = [Float](repeating: 0, count: table.accountCount * feats.count)
         for r in 0..<table.accountCount { for (j, c) in fIdx.enumerated() { xs[r * feats.count + j] = x[r * dAll + c] } }
         let pAll = model.predict(xs, rows: table.accountCount, cols: feats.count)
-        let flaggedWithModel = pAll.indices.filter { bundle.score(detectors: ev.scores[$0].score, model: pAll[$0]) >= 0.5 }.count
-        let flaggedByDetectors = ev.scores.filter { $0.findings > 0 }.count
+        let flaggedWithModel = pAll.indices.filter { Flagged.test(bundle.score(detectors: ev.scores[$0].score, model: pAll[$0])) }.count
+        let flaggedByDetectors = ev.scores.filter { Flagged.test($0.score) }.count
         var warnings: [String] = []
         if positives < minPerClass || negatives < minPerClass {
             warnings.append("too few labels to estimate a model: \(positives) fraud and \(negatives) legit (need at least \(minPerClass) of each)")

@@ -12,9 +12,9 @@ public enum StoreMetrics {
     /// Hours as far as epoch ms reach without overflow (±292 million years).
     static let hourLimit = Int64.max / hourMs - 1
 
-    /// "Flagged", one meaning on every panel: the latest detection run scored the account at
-    /// least this (whether a detector, a rule or the learnt model put it there).
-    public static let flagThreshold = 0.5
+    /// "Flagged", one meaning everywhere (`Flagged`): the latest detection run scored the
+    /// account at least this (whether a detector, a rule or the learnt model put it there).
+    public static let flagThreshold = Flagged.threshold
 
     /// First and last hour (epoch ms) with events.
     public static func dataSpan(_ db: SQLDatabase) throws -> (from: Int64, to: Int64)? {

@@ -49,6 +49,19 @@ public struct ScoreRecord: Sendable, Equatable {
     }
 }
 
+/// What "flagged" means, everywhere riskdesk counts or lists flagged accounts (the queue's
+/// `flagged` view, `detect`'s summary and `detect_runs.flagged`, the dashboard, `train`'s and
+/// the shadow run's counts): the latest run scored the account at least `threshold`, whoever
+/// put it there — a detector, a SQL rule, the anomaly layer, propagation or the learnt model.
+/// An account with only weak findings (a low-severity rule, a 0.35 takeover hint) scores below
+/// it and is not flagged; a learnt model can clear a finding or flag an account with none.
+public enum Flagged {
+    public static let threshold = 0.5
+    /// The test on a `scores` row (alias `s`, or none), for SQL on either store.
+    public static func sql(_ alias: String? = "s") -> String { (alias.map { $0 + "." } ?? "") + "score >= 0.5" }
+    public static func test(_ score: Double) -> Bool { score >= threshold }
+}
+
 /// The run's totals, written to its `detect_runs` row when its results are stored.
 public struct DetectRunTotals: Sendable, Equatable {
     public var events: Int

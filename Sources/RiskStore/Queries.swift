@@ -98,7 +98,7 @@ public struct QueueQuery: Equatable, Sendable {
             parts.append("s.risk_type = ?\(args.count + 1)")
             args.append(.text(riskType))
         }
-        if flaggedOnly { parts.append("s.n_findings > 0") }
+        if flaggedOnly { parts.append(Flagged.sql("s")) }
         if unlabelledOnly { parts.append("NOT EXISTS (SELECT 1 FROM current_labels cl WHERE cl.account_id = a.account_id)") }
         switch caseView {
         case .mine(let who):

@@ -112,7 +112,7 @@ struct Detect: ParsableCommand {
                 print("rules: \(ran) of \(ruleSources.count) ran (" + counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ") + ")"
                       + ruleSources.filter { !$0.overrides.isEmpty }.map { "; \($0.rule.id) from \($0.rule.file) overrides \($0.overrides.joined(separator: ", "))" }.joined())
             }
-            print("flagged \(report.flagged) accounts in \(report.groups) groups" + (report.riskTypes.isEmpty ? "" : ": " +
+            print("flagged \(report.flagged) accounts (score ≥ 0.5) in \(report.groups) groups" + (report.riskTypes.isEmpty ? "" : ": " +
                   report.riskTypes.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
             if let id = report.modelID {
                 let m = try ModelStore.get(s.database, id: id)

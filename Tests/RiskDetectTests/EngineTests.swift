@@ -255,3 +255,49 @@ final class ClassificationMetricTests: XCTestCase {
         XCTAssertNil(Distribution.psi(expected: [], actual: ref))
     }
 }
+
+/// "Flagged" (try21, item 4): one definition — the latest run's score ≥ 0.5 — for `detect`'s
+/// count (and `detect_runs.flagged`), the queue's flagged view and the dashboard, on a store
+/// where counting findings would give another answer (a weak rule's hit scores 0.2).
+final class FlaggedDefinitionTests: XCTestCase {
+    func testDetectQueueAndDashboardCountTheSameFlaggedAccounts() throws {
+        let s = Scenario()
+        // A hundred accounts: a rule hitting 2 % of the store is not discounted as too common.
+        let names = ["weak", "strong", "both"] + (0..<97).map { "plain\($0)" }
+        for a in names { s.account(a) }
+        for (k, a) in names.enumerated() {
+            s.event(a, "login", at: Scenario.t0 + Int64(k) * 1000, ["status": "ok", "device_id": "d\(k)"])
+        }
+        let (store, _) = try s.build()
+        let rules = s.dir + "/rules"
+        try FileManager.default.createDirectory(atPath: rules, withIntermediateDirectories: true)
+        func put(_ id: String, _ severity: String, _ accounts: [String]) {
+            let sql = accounts.map { "SELECT '\($0)' AS account_id" }.joined(separator: " UNION ALL ")
+            FileManager.default.createFile(atPath: rules + "/\(id).sql", contents: Data("""
+                -- id: \(id)
+                -- risk_type: scraping
+                -- severity: \(severity)
+                -- description: \(id) rule
+                \(sql)
+                """.utf8))
+        }
+        put("weak_hint", "low", ["weak", "both"])          // strength 0.2: a finding, not a flag
+        put("strong_hint", "critical", ["strong", "both"])  // 0.7: flagged
+        let report = try DetectionEngine(detectors: [], rulesDirectory: rules).run(store: store)
+
+        let db = store.db
+        XCTAssertGreaterThan(try db.int("SELECT count(*) FROM scores WHERE n_findings > 0 AND score < 0.5"), 0,
+                             "the store must hold a finding below the flag, or the test tests nothing")
+        let byScore = Set(try db.rows("SELECT account_id FROM scores WHERE score >= 0.5").compactMap { $0[0].string })
+        XCTAssertTrue(byScore.isSuperset(of: ["strong", "both"]) && !byScore.contains("weak"), "\(byScore)")
+        let n = byScore.count
+        XCTAssertEqual(report.flagged, n)
+        XCTAssertEqual(try db.int("SELECT flagged FROM detect_runs WHERE id = ?", [.int(report.runID)]), Int64(n))
+        var q = QueueQuery()
+        q.flaggedOnly = true
+        let queue = try db.queuePage(q, direction: .first, anchor: nil, limit: 100).map(\.account)
+        XCTAssertEqual(Set(queue), byScore)
+        XCTAssertEqual(try StoreMetrics.queue(db, now: Scenario.t0).flagged, n)
+        XCTAssertEqual(try StoreMetrics.alertsPerRun(db).last?.byType["flagged"], Double(n))
+    }
+}
