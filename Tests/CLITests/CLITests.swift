@@ -734,7 +734,7 @@ extension CLILabelTests {
     func testHostileCellsAreSpreadsheetSafeInCSVExportsAndRoundTrip() throws {
         let hostile = ["=HYPERLINK(\"http://evil.example\",\"open\")", "@SUM(1+1)", "-2+3", "'=quoted", "+cmd|' /C calc'!A0"]
         let csv = header + "\n" + hostile.enumerated().map { i, a in
-            "e\(i),\(i),\(ResultWriter.csvField(a)),view,,,,,=item\(i),,,,,,,,,,,,\n"
+            "e\(i),\(i),\"\(a.replacingOccurrences(of: "\"", with: "\"\""))\",view,,,,,=item\(i),,,,,,,,,,,,\n"
         }.joined()
         XCTAssertEqual(try CLI.run(["import", "--store", store, "--kind", "events", write("events.csv", csv), "--quiet"]).status, 0)
         for a in hostile {
