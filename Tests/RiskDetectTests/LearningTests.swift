@@ -209,7 +209,9 @@ final class LearningTests: XCTestCase {
         let m = try XCTUnwrap(try ModelStore.get(w.store.db, id: r.modelID))
         let sh = try engine(w).shadow(store: w.store, baseline: nil, candidate: m, top: w.takeovers.count)
         XCTAssertEqual(try w.store.db.int("SELECT count(*) FROM detect_runs"), runs)     // nothing written
-        XCTAssertEqual(sh.flaggedBefore, w.takeovers.count + w.forgetful.count)
+        // Flagged = score ≥ 0.5 (try21): the 30 look-alikes labelled legit have sunk below it;
+        // the detectors' findings still name every takeover and look-alike.
+        XCTAssertEqual(sh.flaggedBefore, w.takeovers.count + w.forgetful.count - 30)
         XCTAssertLessThan(sh.flaggedAfter, sh.flaggedBefore)
         let leaving = Set(sh.leaving.map(\.account)), entering = Set(sh.entering.map(\.account))
         XCTAssertTrue(leaving.isSubset(of: Set(w.forgetful)), "\(leaving)")
