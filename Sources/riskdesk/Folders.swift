@@ -100,6 +100,27 @@ struct Doctor: ParsableCommand {
             print("config  \(cfg ?? "(no HOME)")" + (cfg.map { FileManager.default.fileExists(atPath: $0) ? "" : "  (not there: defaults)" } ?? ""))
             for l in Folders.report(c) { print(l) }
             Folders.warnMissing(c)
+            // Listing a file is not reading it: a settings file or theme that doesn't parse
+            // was listed as fine and only the workbench said otherwise. Each is read here.
+            let broken = Self.problems(catalog: c, config: cfg)
+            for b in broken { print("BROKEN: \(b)") }
+            if !broken.isEmpty { throw ExitCode(1) }
         }
+    }
+
+    /// Every settings file, theme, rule and saved query in effect that can't be used, as
+    /// "file:line: why".
+    static func problems(catalog c: AssetCatalog, config cfg: String?) -> [String] {
+        var out: [String] = []
+        if let cfg, FileManager.default.fileExists(atPath: cfg) {
+            do { _ = try WorkbenchConfig.load(path: cfg) } catch { out.append("\(error)") }
+        }
+        let themes = ThemeLibrary(catalog: c)
+        for name in themes.available {
+            do { _ = try themes.load(name) } catch { out.append("\(error)") }
+        }
+        out += Rule.sources(catalog: c).errors
+        out += SavedQuery.loadReporting(catalog: c).problems
+        return out
     }
 }

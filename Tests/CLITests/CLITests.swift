@@ -764,3 +764,23 @@ extension CLILabelTests {
         XCTAssertEqual(Set(try st.db.rows("SELECT note FROM current_labels").compactMap { $0[0].string }), Set(hostile.map { "=1+1 \($0)" }))
     }
 }
+
+extension CLICommandTests {
+    /// `doctor` listed a settings file and themes without reading them: a config.toml that
+    /// doesn't parse and a theme with a bad colour passed as fine, and only the workbench said
+    /// otherwise (try21's hostile pass). Now each is read and a broken one named with its line.
+    func testDoctorReadsTheSettingsFileAndThemesItLists() throws {
+        let home = dir + "/home", cfg = home + "/.config/riskdesk"
+        try FileManager.default.createDirectory(atPath: cfg + "/themes", withIntermediateDirectories: true)
+        let env = ["HOME": home, "XDG_CONFIG_HOME": home + "/.config"]
+        let clean = try CLI.run(["doctor"], cwd: dir, env: env)
+        XCTAssertEqual(clean.status, 0, clean.stdout + clean.stderr)
+        XCTAssertFalse(clean.stdout.contains("BROKEN"), clean.stdout)
+        try "theme = \"dark\"\nmouse = \"yes\"\n".write(toFile: cfg + "/config.toml", atomically: true, encoding: .utf8)
+        try "name = \"odd\"\n[styles]\nbase = \"bolt\"\n".write(toFile: cfg + "/themes/odd.toml", atomically: true, encoding: .utf8)
+        let r = try CLI.run(["doctor"], cwd: dir, env: env)
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stdout.contains("BROKEN: \(cfg)/config.toml:2: mouse must be true or false"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("BROKEN: \(cfg)/themes/odd.toml:3: styles.base: unknown style word 'bolt'"), r.stdout)
+    }
+}

@@ -168,6 +168,9 @@ final class InstallTests: CLITestCase {
         try "name = \"broken\"\n[styles]\nbase = \"bolt\"\n".write(toFile: cfg + "/themes/broken.toml", atomically: true, encoding: .utf8)
         let doc = try riskdesk(["doctor"])
         XCTAssertTrue(doc.stdout.contains("themes: 5 (3 built-in, 2 user config)"), doc.stdout)
+        // doctor reads what it lists: the broken theme is named, and the exit says so.
+        XCTAssertEqual(doc.status, 1)
+        XCTAssertTrue(doc.stdout.contains("BROKEN: " + cfg + "/themes/broken.toml:3: styles.base: unknown style word 'bolt'"), doc.stdout)
         let broken = try riskdesk(["tui", "--store", "riskdesk-demo.db", "--theme", "broken"])
         XCTAssertEqual(broken.status, 1)
         XCTAssertTrue(broken.stderr.contains(cfg + "/themes/broken.toml:3: styles.base: unknown style word 'bolt'"), broken.stderr)
