@@ -202,9 +202,17 @@ public struct TextField: Equatable, Sendable {
 
     /// Applies an editing key; returns false if the key isn't an editing key.
     public mutating func handle(_ key: Key) -> Bool {
+        // A combining mark or joiner typed or pasted after a character joins it (e + U+0301 is
+        // one character, é): the text then has fewer characters than keys typed, and a cursor
+        // counted by keys ran past the end and crashed the workbench (try21).
+        cursor = min(max(0, cursor), text.count)
+        defer { cursor = min(max(0, cursor), text.count) }
         switch key {
         case .char(let c):
-            text.insert(c, at: text.index(text.startIndex, offsetBy: cursor)); cursor += 1
+            let at = text.index(text.startIndex, offsetBy: cursor)
+            let head = String(text[..<at]) + String(c)
+            text = head + text[at...]
+            cursor = head.count
         case .backspace, .ctrl("h"):
             guard cursor > 0 else { return true }
             text.remove(at: text.index(text.startIndex, offsetBy: cursor - 1)); cursor -= 1
@@ -231,6 +239,7 @@ public struct TextField: Equatable, Sendable {
         guard width > 0 else { return }
         // Scroll so the cursor stays visible.
         let chars = Array(text)
+        let cursor = min(max(0, self.cursor), chars.count)
         var start = 0
         while TextWidth.of(String(chars[start..<cursor])) >= width { start += 1 }
         let visible = String(chars[start...])

@@ -82,6 +82,31 @@ final class BufferTests: XCTestCase {
         XCTAssertFalse(f.handle(.enter))
     }
 
+    /// A combining mark or joiner typed (or pasted) after a character joins it: `e` + U+0301
+    /// is one character. The cursor once counted keys, ran past the text's end and the next
+    /// frame crashed the workbench (the `/` filter, the `:` line; try21's hostile pass).
+    func testTextFieldKeepsItsCursorInsideTextWhenMarksJoinTheCharacterBefore() {
+        let marks: [Character] = ["\u{0301}", "\u{200D}", "\u{FE0F}", "\u{1F3FD}", "\u{20E3}"]
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<300 {
+            var f = TextField()
+            for _ in 0..<Int.random(in: 1...12, using: &rng) {
+                let keys: [Key] = [.char(marks.randomElement(using: &rng)!), .char("e"), .char("👍"), .char(" "),
+                                   .left, .right, .backspace, .delete, .home, .end, .ctrl("w"), .ctrl("u")]
+                _ = f.handle(keys.randomElement(using: &rng)!)
+                XCTAssertTrue((0...f.text.count).contains(f.cursor), "\(f.text.unicodeScalars.map { String($0.value, radix: 16) }) cursor \(f.cursor)")
+                let b = Buffer(width: 6, height: 1)
+                f.render(into: b, x: 0, y: 0, width: 6, style: Style(), cursorStyle: Style())
+            }
+        }
+        var f = TextField()
+        for k: Key in [.char("e"), .char("\u{0301}"), .char("x")] { _ = f.handle(k) }
+        XCTAssertEqual(f.text, "e\u{0301}x")
+        XCTAssertEqual(f.cursor, 2)
+        _ = f.handle(.backspace)
+        XCTAssertEqual(f.text, "e\u{0301}")
+    }
+
     func testHumanLabels() {
         XCTAssertEqual(Human.count(999), "999")
         XCTAssertEqual(Human.count(1234), "1.2k")
