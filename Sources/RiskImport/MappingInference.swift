@@ -1,4 +1,5 @@
 import Foundation
+import RiskStore
 
 /// Writes a starter mapping for a file: its shape from the first lines, then each column
 /// placed by its name and a sample of its values (ids, timestamps and their unit, amounts,
@@ -74,12 +75,12 @@ public enum MappingInference {
                 if !t.isEmpty { columns[k].nonEmpty += 1; if columns[k].samples.count < 2000 { columns[k].samples.append(t) } }
             }
         }
-        var out = "# Starter mapping written by `riskdesk import --infer \(name)`: check every line, then\n"
-        out += "#   riskdesk import --map THIS.toml --dry-run \(name)\n"
+        var out = "# Starter mapping written by `riskdesk import --infer \(oneLine(name))`: check every line, then\n"
+        out += "#   riskdesk import --map THIS.toml --dry-run \(oneLine(name))\n"
         out += "[source]\nformat = \"\(shape.rawValue)\"\n"
         if shape == .csv && delimiter != "," { out += "delimiter = \"\(delimiter)\"\n" }
         if !header {
-            out += "header = false\ncolumns = [\(names.map { "\"\($0)\"" }.joined(separator: ", "))]   # no header row: name them\n"
+            out += "header = false\ncolumns = [\(names.map(q).joined(separator: ", "))]   # no header row: name them\n"
         }
         out += place(columns)
         return out
@@ -120,18 +121,18 @@ public enum MappingInference {
             }
         }
         guard !order.isEmpty else { throw ImportError("\(name): no JSON objects in the first lines") }
-        var out = "# Starter mapping written by `riskdesk import --infer \(name)`: check every line.\n"
+        var out = "# Starter mapping written by `riskdesk import --infer \(oneLine(name))`: check every line.\n"
         out += "[source]\nformat = \"jsonl\"\n"
         out += place(order.map { cols[$0]! })
         return out
     }
 
     static func inferLines(_ lines: [String], name: String) -> String {
-        var out = "# Starter mapping written by `riskdesk import --infer \(name)`.\n"
+        var out = "# Starter mapping written by `riskdesk import --infer \(oneLine(name))`.\n"
         out += "# The lines have no columns: COULD NOT PLACE anything. Write one [[patterns]] per kind of line,\n"
         out += "# a regular expression whose named groups (?<name>…) are the columns [fields] maps.\n"
         out += "# First lines:\n"
-        for l in lines.prefix(5) { out += "#   \(l.prefix(160))\n" }
+        for l in lines.prefix(5) { out += "#   \(oneLine(l.prefix(160)))\n" }
         out += "[source]\nformat = \"lines\"\n\n"
         // syslog: "Dec 10 06:55:46 host proc[pid]: message"
         let syslog = try? NSRegularExpression(pattern: #"^[A-Z][a-z]{2} +\d+ \d\d:\d\d:\d\d \S+ [^:\[ ]+(\[\d+\])?: "#)
@@ -200,7 +201,7 @@ public enum MappingInference {
             unplaced.append(c.name)
         }
         var out = "\n[fields]\n"
-        for (f, v, c) in fields { out += "\(f) = \(v)   # \(c)\n" }
+        for (f, v, c) in fields { out += "\(f) = \(v)   # \(oneLine(c))\n" }
         if !taken.contains("event_id") { out += "# event_id: no unique id column found; each row gets <file name>:<line>\n" }
         if !taken.contains("account_id") {
             out += "account_id = \"COULD_NOT_PLACE\"   # EDIT: the column (or [\"a\", \"b\"] columns) that identifies the account\n"
@@ -215,13 +216,41 @@ public enum MappingInference {
             out += "\n[label]   # a 0/1 column that looks like the truth: it is not stored with the events\ncolumn = \(q(label))\nfraud = \"1\"\n"
         }
         if !unplaced.isEmpty {
-            let shown = unplaced.count > 30 ? unplaced.prefix(30).joined(separator: ", ") + ", … (\(unplaced.count) in all)" : unplaced.joined(separator: ", ")
+            let names = unplaced.map { oneLine($0) }
+            let shown = names.count > 30 ? names.prefix(30).joined(separator: ", ") + ", … (\(names.count) in all)" : names.joined(separator: ", ")
             out += "\n# Could not place: \(shown).\n# They are kept with each event as extra JSON; drop the ones you don't need:\n[extra]\ndrop = []\n"
         }
         return out
     }
 
-    static func q(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+    /// A TOML basic string: quotes and backslashes escaped, and every control character and
+    /// line separator as an escape, so a name from the file can't end the string or the line.
+    static func q(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 || (0x7F..<0xA0).contains(u.value) || u.value == 0x2028 || u.value == 0x2029 {
+                    out += String(format: "\\u%04X", u.value)
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    /// Text from the file inside a comment: one line, control characters and line separators
+    /// shown (`⏎`, `·`). A carriage return once ended the comment when printed, and what followed
+    /// it became mapping keys.
+    static func oneLine<S: StringProtocol>(_ s: S) -> String {
+        TerminalText.sanitize(String(s).replacingOccurrences(of: "\u{2028}", with: "⏎").replacingOccurrences(of: "\u{2029}", with: "⏎"), newline: "⏎")
+    }
 
     static func guess(_ c: Column) -> Guess? {
         let n = c.name.lowercased().replacingOccurrences(of: "-", with: "_")

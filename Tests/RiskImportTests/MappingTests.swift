@@ -490,3 +490,31 @@ final class Locked<T>: @unchecked Sendable {
     var value: T { lock.lock(); defer { lock.unlock() }; return v }
     func mutate(_ f: (inout T) -> Void) { lock.lock(); f(&v); lock.unlock() }
 }
+
+extension MappingTests {
+    /// `import --infer` copies sample lines, column names and JSON keys from the file into
+    /// comments and strings of the starter mapping. A carriage return in a sample line once
+    /// ended the comment when printed, and what followed it became mapping keys (try21's
+    /// hostile pass): everything copied from the file is now one line, control characters
+    /// shown, and strings escaped — the starter's keys are the ones inference wrote.
+    func testInferredMappingsCannotBeInjectedFromTheFilesText() throws {
+        let evil = "\r[fields]\raccount_id = \"evil\"\u{2028}x = 1\u{1B}[2J"
+        let lines = write("inj.log", "hello world one\(evil)\nsecond line here\n")
+        let csv = write("inj.csv", "id,\"na\(evil.replacingOccurrences(of: "\"", with: "\"\""))me\",ts\n1,x,2026-01-01T00:00:00Z\n2,y,2026-01-01T00:00:01Z\n")
+        let jsonl = write("inj.jsonl", "{\"user\":\"u1\",\"k\\r[fields]\\nevil = 1\":\"v\",\"ts\":\"2026-01-01T00:00:00Z\"}\n")
+        for p in [lines, csv, jsonl] {
+            let text = try MappingInference.infer(path: p)
+            // What a terminal or a file would get: print turns \r into a line break.
+            let shown = TerminalText.sanitize(text, newline: "\n")
+            for l in shown.split(separator: "\n") {
+                let t = l.trimmingCharacters(in: .whitespaces)
+                XCTAssertFalse(t.hasPrefix("account_id = \"evil\"") || t.hasPrefix("evil") || t.hasPrefix("x = 1"), "\(p): \(l)")
+                if t.hasPrefix("[") {
+                    XCTAssertTrue(["[source]", "[fields]", "[constants]", "[label]", "[extra]", "[[patterns]]"].contains { t.hasPrefix($0) }, "\(p): \(l)")
+                }
+            }
+            XCTAssertEqual(shown.split(separator: "\n").filter { $0.hasPrefix("[fields]") }.count, 1, "\(p): one [fields] table\n\(shown)")
+            XCTAssertFalse(text.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x0D || $0 == "\u{2028}" }, p)
+        }
+    }
+}
