@@ -35,6 +35,12 @@ public final class Store {
         let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDir)
         // SQLite says "disk I/O error" (or "unable to open database file") for a folder.
         if exists && isDir.boolValue { throw StoreError("\(path): is a folder, not a store (name the store's .db file)") }
+        // A device or FIFO (`--store /dev/null`) read as "schema v0 … upgrades it in place", and a
+        // writer then failed with a bare "disk I/O error" naming nothing.
+        var st = stat()
+        if exists && stat(path, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG {
+            throw StoreError("\(path): is not a regular file (a device, FIFO or socket), not a store (name the store's .db file)")
+        }
         if (readOnly || mustExist) && !exists {
             throw StoreError("\(path): no such store (create one with `riskdesk import` or `riskdesk demo`)")
         }

@@ -126,6 +126,16 @@ final class StoreTests: XCTestCase {
                 XCTAssertEqual("\(e)", folder + ": is a folder, not a store (name the store's .db file)")
             }
         }
+        // A device or a FIFO: refused by name, never "upgraded in place" (try21's hostile pass).
+        let fifo = dir + "/pipe.db"
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        for p in ["/dev/null", fifo] {
+            for readOnly in [false, true] {
+                XCTAssertThrowsError(try Store(path: p, readOnly: readOnly)) { e in
+                    XCTAssertEqual("\(e)", p + ": is not a regular file (a device, FIFO or socket), not a store (name the store's .db file)")
+                }
+            }
+        }
     }
 
     func testMissingIndexesAreRebuiltOnOpen() throws {
