@@ -234,7 +234,9 @@ public final class DetectionEngine {
         // flagged view and the dashboard show.
         for s in scores where Flagged.test(s.score) {
             flagged += 1
-            if let r = s.riskType { riskTypes[r, default: 0] += 1 }
+            // Flagged without a primary risk type (propagation, the anomaly layer): "other", as
+            // the dashboard says, so the breakdown adds up to the flagged count.
+            riskTypes[s.riskType ?? "other", default: 0] += 1
         }
         // A model whose flag volume explodes against the recent runs is flagged loudly. The
         // baseline is the median of the last few finished runs, so one odd run (a model since

@@ -292,6 +292,7 @@ final class FlaggedDefinitionTests: XCTestCase {
         XCTAssertTrue(byScore.isSuperset(of: ["strong", "both"]) && !byScore.contains("weak"), "\(byScore)")
         let n = byScore.count
         XCTAssertEqual(report.flagged, n)
+        XCTAssertEqual(report.riskTypes.values.reduce(0, +), n, "the breakdown by risk type adds up to the flagged count")
         XCTAssertEqual(try db.int("SELECT flagged FROM detect_runs WHERE id = ?", [.int(report.runID)]), Int64(n))
         var q = QueueQuery()
         q.flaggedOnly = true
