@@ -187,12 +187,12 @@ final class PackedLinksTests: ImportTestCase {
         agg.packed = try PackedLinkWriter(db: s.db, blockBytes: 256)
         var rng = SplitMix(seed: 20)
         let unused = try s.db.prepare("SELECT 1")
-        var linkEvents: Int64 = 0, flushes = 0
+        var linkEvents: Int64 = 0, flushes = 0, firstLink: Int64 = -1, lastLink: Int64 = -1
         var keys = Set<[Int64]>()
         for i in 0..<3000 {
             let kind = UInt8(rng.next() % 3)
             let value = Int64(rng.next() % 50), account = Int64(rng.next() % 30)
-            if kind > 0 { linkEvents += 1; keys.insert([Int64(kind), value, account]) }
+            if kind > 0 { linkEvents += 1; keys.insert([Int64(kind), value, account]); if firstLink < 0 { firstLink = Int64(i) }; lastLink = Int64(i) }
             agg.add(kind: kind, value: value, account: account, ts: Int64(i))
             if agg.count >= 64 { try agg.flush(link: unused, account: unused, runID: 1); flushes += 1 }
         }
@@ -203,6 +203,7 @@ final class PackedLinksTests: ImportTestCase {
         XCTAssertTrue(try s.db.transaction { try Schema.mergePendingLinkRuns(s.db, runStarts: []) })
         XCTAssertEqual(try s.db.int("SELECT count(*) FROM links_i"), Int64(keys.count))
         XCTAssertEqual(try s.db.int("SELECT sum(events) FROM links_i"), linkEvents)
-        XCTAssertEqual(try s.db.int("SELECT min(first_ts) FROM links_i"), 0)
+        XCTAssertEqual(try s.db.int("SELECT min(first_ts) FROM links_i"), firstLink)
+        XCTAssertEqual(try s.db.int("SELECT max(last_ts) FROM links_i"), lastLink)
     }
 }
