@@ -462,7 +462,7 @@ public final class Importer {
                 staged = true
                 links.stage = stageLink
                 links.stageDB = db
-                // v17: each flush packed into blocks (~12 bytes an entry, no row per entry).
+                // v17: each flush packed into blocks (~11 bytes an entry, no row per entry).
                 if options.packStagedLinks && store.schemaVersion >= Schema.packedLinksVersion {
                     links.packed = try PackedLinkWriter(db: db)
                 }

@@ -1,7 +1,7 @@
 /// Links staged packed (schema v17): a large import writes each sorted aggregate flush to
 /// `links_pending_packed` as blocks of ~32 KiB, each a run of entries coded as zig-zag varints
 /// of the differences to the entry before (kind, value, account_id, first time) plus events and
-/// last - first. A staged entry costs ~12 bytes and no SQLite row; `links_pending` took ~40
+/// last - first. A staged entry costs ~11 bytes and no SQLite row; `links_pending` took ~40
 /// bytes and one row insert (and, at the merge, one row step) per entry, and at 21M events
 /// nearly every link event is a staged entry (issue 17).
 ///
