@@ -84,7 +84,7 @@ final class LinkAggregator {
     /// (the b-tree writes are sequential). Then empties itself.
     func flush(link: Statement, account: Statement, runID: Int64) throws {
         sortByKey()
-        if stage != nil { return try flushToStage(runID: runID) }
+        if stage != nil || packed != nil { return try flushToStage(runID: runID) }
         for e in entries {
             if e.kind == Self.accountKind {
                 account.bindInt(1, e.account)
@@ -123,7 +123,21 @@ final class LinkAggregator {
     /// the end combines without re-sorting (`Schema.mergePendingLinkRuns`).
     private(set) var runStarts: [Int64] = []
 
+    /// Set during a large import into a v17 store: each flush is written packed as one run of
+    /// `links_pending_packed` blocks instead of `links_pending` rows (`stage` is then unused).
+    var packed: PackedLinkWriter?
+
     private func flushToStage(runID: Int64) throws {
+        if let w = packed {
+            w.runID = runID
+            try w.beginRun()
+            for e in entries {
+                try w.append(kind: Int64(e.kind), value: e.value, account: e.account, events: e.count, first: e.minTs, last: e.maxTs)
+            }
+            try w.endRun()
+            reset()
+            return
+        }
         let st = stage!
         var first = true
         for e in entries {
@@ -152,6 +166,7 @@ final class LinkAggregator {
     }
 
     func reset() {
+        packed?.discard()
         entries.removeAll(keepingCapacity: true)
         for i in slots.indices { slots[i] = -1 }
     }

@@ -72,6 +72,11 @@ public enum EventKey {
                         UNION ALL SELECT riskdesk_event_key(event_id) AS key, id FROM \(ev) WHERE id > ?1 AND id <= ?2)
                     ORDER BY 1, 2
                 """, [.int(upto), .int(top)])
+            // Hashes and ids, nothing to scrub: without the system SQLite's secure_delete (on in
+            // Debian's build) the freed pages are not zeroed and written to the WAL.
+            let secure = try db.int("PRAGMA secure_delete")
+            try db.exec("PRAGMA secure_delete = 0")
+            defer { try? db.exec("PRAGMA secure_delete = \(secure)") }
             try db.exec("DELETE FROM event_keys_recent")
             try db.run("UPDATE event_keys_covered SET upto = ?1, main_upto = ?1", [.int(top)])
         } else {

@@ -14,24 +14,30 @@ extension Schema {
     @discardableResult
     public static func mergePendingLinkRuns(_ db: Database, runStarts: [Int64]) throws -> Bool {
         let maxRuns = 4096
-        var starts = Array(Set(runStarts)).sorted()
-        if starts.isEmpty || starts.count > maxRuns {
-            for sql in mergePendingLinksInterned { try db.exec(sql) }
-            return false
-        }
-        starts[0] = Int64.min
+        let packed = try packedLinksTableExists(db)
+        let packedRuns = packed ? try listPackedRuns(db) : []
+        let hasRows = try db.int("SELECT EXISTS (SELECT 1 FROM links_pending)") == 1
+        var starts = hasRows ? Array(Set(runStarts)).sorted() : []
         // The staged rows are integer ids: the system SQLite's secure_delete (on in Debian's
         // build) would zero every page the final DELETE frees and write it to the WAL (1.5 GB
         // at 21M events) for nothing to scrub.
         let secure = try db.int("PRAGMA secure_delete")
         try db.exec("PRAGMA secure_delete = 0")
         defer { try? db.exec("PRAGMA secure_delete = \(secure)") }
+        // Rows in `links_pending` with no run starts known (a killed import's, or staged by
+        // someone else), too many runs, or nothing staged at all: the GROUP BY merge.
+        if (hasRows && starts.isEmpty) || starts.count + packedRuns.count > maxRuns || (!hasRows && packedRuns.isEmpty) {
+            try groupByMerge(db, packed: packed)
+            return false
+        }
+        if !starts.isEmpty { starts[0] = Int64.min }
         try db.exec("SAVEPOINT merge_runs")
         do {
-            let merged = try mergeRuns(db, starts: starts)
+            let merged = try mergeRuns(db, starts: starts, packedRuns: packedRuns)
             if merged {
                 try db.exec("RELEASE merge_runs")
                 try db.exec("DELETE FROM links_pending")
+                if packed { try db.exec("DELETE FROM links_pending_packed") }
                 return true
             }
             try db.exec("ROLLBACK TO merge_runs")
@@ -41,8 +47,101 @@ extension Schema {
             try? db.exec("RELEASE merge_runs")
             throw error
         }
-        for sql in mergePendingLinksInterned { try db.exec(sql) }
+        try groupByMerge(db, packed: packed)
         return false
+    }
+
+    /// The packed entries unpacked into `links_pending`, then SQLite's `GROUP BY` merge.
+    private static func groupByMerge(_ db: Database, packed: Bool) throws {
+        if packed { try unpackPendingLinks(db) }
+        for sql in mergePendingLinksInterned { try db.exec(sql) }
+    }
+
+    static func packedLinksTableExists(_ db: Database) throws -> Bool {
+        try db.int("SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'links_pending_packed')") == 1
+    }
+
+    /// Whether anything is staged, in either table (a writer's open merges it).
+    public static func hasPendingLinks(_ db: Database) throws -> Bool {
+        if try db.int("SELECT EXISTS (SELECT 1 FROM links_pending)") == 1 { return true }
+        return try packedLinksTableExists(db) && db.int("SELECT EXISTS (SELECT 1 FROM links_pending_packed)") == 1
+    }
+
+    /// The packed runs: each the ids of its blocks, in order (a first block not marked as a
+    /// run's start starts one anyway).
+    static func listPackedRuns(_ db: Database) throws -> [[Int64]] {
+        var runs: [[Int64]] = []
+        let st = try db.prepare("SELECT id, starts_run FROM links_pending_packed ORDER BY id")
+        while try st.step() {
+            if st.int(1) != 0 || runs.isEmpty { runs.append([]) }
+            runs[runs.count - 1].append(st.int(0))
+        }
+        return runs
+    }
+
+    /// Moves every packed entry into `links_pending` as a row (and empties the packed table).
+    public static func unpackPendingLinks(_ db: Database) throws {
+        guard try packedLinksTableExists(db) else { return }
+        let read = try db.prepare("SELECT id, run_id, entries, data FROM links_pending_packed ORDER BY id")
+        let ins = try db.prepare("INSERT INTO links_pending(kind, value, account_id, events, first_ts, last_ts, run_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+        var out: [PackedLinks.Entry] = []
+        while try read.step() {
+            out.removeAll(keepingCapacity: true)
+            let bytes = read.blobBytes(3) ?? UnsafeRawBufferPointer(start: nil, count: 0)
+            try PackedLinks.decode(bytes, entries: Int(read.int(2)), block: read.int(0), into: &out)
+            let run = read.isNull(1) ? nil : Optional(read.int(1))
+            for e in out {
+                ins.bindInt(1, e.kind); ins.bindInt(2, e.value); ins.bindInt(3, e.account); ins.bindInt(4, e.events)
+                if e.first == Int64.max { ins.bindNull(5) } else { ins.bindInt(5, e.first) }
+                if e.last == Int64.min { ins.bindNull(6) } else { ins.bindInt(6, e.last) }
+                if let run { ins.bindInt(7, run) } else { ins.bindNull(7) }
+                try ins.execute()
+            }
+        }
+        read.reset()
+        try db.exec("DELETE FROM links_pending_packed")
+    }
+
+    /// One packed run read block by block (one block's bytes in memory at a time, ~32 KiB).
+    private final class PackedRunReader {
+        let blocks: [Int64]
+        let fetch: Statement
+        var next = 0
+        var data: [UInt8] = []
+        var pos = 0
+        var left = 0
+        var prev = PackedLinks.Entry(kind: 0, value: 0, account: 0, events: 0, first: 0, last: 0)
+        var run: Int64 = Int64.max
+        init(blocks: [Int64], fetch: Statement) { self.blocks = blocks; self.fetch = fetch }
+        func read() throws -> StagedRow? {
+            while left == 0 {
+                if next > 0 && pos != data.count {
+                    throw StoreError("links_pending_packed: block \(blocks[next - 1]) is corrupt (\(data.count - pos) bytes after its entries)")
+                }
+                guard next < blocks.count else { return nil }
+                fetch.reset()
+                fetch.bindInt(1, blocks[next])
+                guard try fetch.step() else { fetch.reset(); throw StoreError("links_pending_packed: block \(blocks[next]) vanished during the merge") }
+                run = fetch.isNull(0) ? Int64.max : fetch.int(0)
+                left = max(0, Int(fetch.int(1)))
+                data.removeAll(keepingCapacity: true)
+                if let bytes = fetch.blobBytes(2) { data.append(contentsOf: bytes) }
+                fetch.reset()
+                pos = 0
+                prev = PackedLinks.Entry(kind: 0, value: 0, account: 0, events: 0, first: 0, last: 0)
+                next += 1
+            }
+            let e: PackedLinks.Entry? = data.withUnsafeBytes { b in
+                var d = PackedLinks.Decoder(bytes: b, pos: pos)
+                let e = d.next(after: prev)
+                pos = d.pos
+                return e
+            }
+            guard let e else { throw StoreError("links_pending_packed: block \(blocks[next - 1]) is corrupt (ends before its entries)") }
+            prev = e
+            left -= 1
+            return StagedRow(kind: e.kind, value: e.value, account: e.account, events: e.events, first: e.first, last: e.last, run: run)
+        }
     }
 
     /// One staged row's key and values (a null time reads as no bound).
@@ -62,21 +161,29 @@ extension Schema {
     }
 
     /// The k-way merge; false if a range is out of key order.
-    private static func mergeRuns(_ db: Database, starts: [Int64]) throws -> Bool {
-        let k = starts.count
+    private static func mergeRuns(_ db: Database, starts: [Int64], packedRuns: [[Int64]]) throws -> Bool {
+        let ks = starts.count
+        let k = ks + packedRuns.count
         var cursors: [Statement] = []
-        cursors.reserveCapacity(k)
-        for i in 0..<k {
+        cursors.reserveCapacity(ks)
+        for i in 0..<ks {
             let st = try db.prepare("""
                 SELECT kind, value, account_id, events, first_ts, last_ts, run_id FROM links_pending
                 WHERE rowid >= ?1 AND rowid < ?2 ORDER BY rowid
                 """)
             st.bindInt(1, starts[i])
-            st.bindInt(2, i + 1 < k ? starts[i + 1] : Int64.max)
+            st.bindInt(2, i + 1 < ks ? starts[i + 1] : Int64.max)
             cursors.append(st)
         }
         defer { for st in cursors { st.reset() } }
-        func read(_ st: Statement) throws -> StagedRow? {
+        var packed: [PackedRunReader] = []
+        if !packedRuns.isEmpty {
+            let fetch = try db.prepare("SELECT run_id, entries, data FROM links_pending_packed WHERE id = ?1")
+            packed = packedRuns.map { PackedRunReader(blocks: $0, fetch: fetch) }
+        }
+        func read(_ i: Int) throws -> StagedRow? {
+            if i >= ks { return try packed[i - ks].read() }
+            let st = cursors[i]
             guard try st.step() else { return nil }
             return StagedRow(kind: st.int(0), value: st.int(1), account: st.int(2), events: st.int(3),
                              first: st.isNull(4) ? Int64.max : st.int(4), last: st.isNull(5) ? Int64.min : st.int(5),
@@ -99,7 +206,7 @@ extension Schema {
             }
         }
         for i in 0..<k {
-            heads[i] = try read(cursors[i])
+            heads[i] = try read(i)
             if heads[i] != nil { heap.append(i) }
         }
         for i in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
@@ -150,7 +257,7 @@ extension Schema {
                 group = row
             }
             // The cursor's next row: in key order after this one, or the range is no run.
-            if let next = try read(cursors[top]) {
+            if let next = try read(top) {
                 if next.less(row) { return false }
                 heads[top] = next
             } else {

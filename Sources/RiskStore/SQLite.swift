@@ -296,6 +296,12 @@ public final class Statement {
         return String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
     }
     public func int(_ i: Int) -> Int64 { sqlite3_column_int64(handle, Int32(i)) }
+    /// A blob column's bytes, valid until the statement steps or resets (nil: empty or null).
+    public func blobBytes(_ i: Int) -> UnsafeRawBufferPointer? {
+        let c = Int32(i)
+        guard let p = sqlite3_column_blob(handle, c) else { return nil }
+        return UnsafeRawBufferPointer(start: p, count: Int(sqlite3_column_bytes(handle, c)))
+    }
     public func double(_ i: Int) -> Double { sqlite3_column_double(handle, Int32(i)) }
     public func isNull(_ i: Int) -> Bool { sqlite3_column_type(handle, Int32(i)) == SQLITE_NULL }
     public func optionalInt(_ i: Int) -> Int64? { isNull(i) ? nil : int(i) }

@@ -450,6 +450,21 @@ public enum Schema {
         Migration(version: 14, summary: "interned identifiers: events_i + idents, events a view joining them", sql: internedEventsSQL),
         Migration(version: 15, summary: "session and order ids stored as text, not interned (mostly unique values)", sql: textSessionsSQL),
         Migration(version: 16, summary: "links stored with interned ids (links_i + link_kinds), links a view", sql: internedLinksSQL),
+        Migration(version: 17, summary: "large imports stage links packed, a block per ~2,500 entries (links_pending_packed)", sql: """
+        -- A large import writes each sorted aggregate flush here as blocks of varint-coded entries
+        -- (the columns of links_pending; see PackedLinks.swift and docs/schema.md) instead of one
+        -- links_pending row per entry. A run is a block with starts_run = 1 and the blocks after it
+        -- (by id) with 0. Empty between imports; a killed import's blocks are merged when the store
+        -- is next opened for writing. `activity` is the block's sum of kind-0 events.
+        CREATE TABLE links_pending_packed (
+            id          INTEGER PRIMARY KEY,
+            starts_run  INTEGER NOT NULL,
+            run_id      INTEGER,
+            entries     INTEGER NOT NULL,
+            activity    INTEGER NOT NULL,
+            data        BLOB NOT NULL
+        );
+        """),
     ]
 
     public static var latestVersion: Int { migrations.last!.version }
@@ -460,6 +475,8 @@ public enum Schema {
 extension Schema {
     /// The version from which large imports stage links in `links_pending`.
     public static let pendingLinksVersion = 10
+    /// The version from which large imports stage links packed (`links_pending_packed`).
+    public static let packedLinksVersion = 17
     /// The version from which `event_keys` (not a unique index) keeps event ids unique.
     public static let eventKeysVersion = 11
     /// The version from which `event_keys` is a view over `event_keys_main` + `event_keys_recent`.

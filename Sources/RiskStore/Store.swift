@@ -137,7 +137,10 @@ public final class Store {
                 // Indexes a killed bulk import dropped; not while a live bulk import is loading.
                 if !importRunning {
                     // Links and account activity a killed large import staged, then its dropped indexes.
-                    if schemaVersion >= Schema.pendingLinksVersion,
+                    if schemaVersion >= Schema.packedLinksVersion {
+                        // Packed runs merged k-way (rows in links_pending, if any, by GROUP BY).
+                        if try Schema.hasPendingLinks(db) { try Schema.mergePendingLinkRuns(db, runStarts: []) }
+                    } else if schemaVersion >= Schema.pendingLinksVersion,
                        try db.int("SELECT EXISTS (SELECT 1 FROM links_pending)") == 1 {
                         for sql in Schema.mergePendingLinks(version: schemaVersion) { try db.exec(sql) }
                     }

@@ -46,9 +46,11 @@ final class FaultInjectionTests: CLITestCase {
         XCTAssertEqual(try db.scalar("PRAGMA integrity_check").string, "ok", note)
         let events = try db.int("SELECT count(*) FROM events")
         XCTAssertEqual(try db.int("SELECT coalesce(sum(rows_stored), 0) FROM import_runs WHERE sources LIKE '%events.csv%'"), events, "every committed batch counted once: \(note)")
-        // A large import stages account activity in links_pending (kind 0 since v16) until it ends (or the next writer's open merges it).
+        // A large import stages account activity in links_pending (kind 0 since v16), packed since v17 (each block's
+        // kind-0 events in `activity`), until it ends (or the next writer's open merges it).
         XCTAssertEqual(try db.int("SELECT coalesce(sum(n_events), 0) FROM accounts")
-                       + (try db.int("SELECT coalesce(sum(events), 0) FROM links_pending WHERE kind = 0")), events, note)
+                       + (try db.int("SELECT coalesce(sum(events), 0) FROM links_pending WHERE kind = 0"))
+                       + (try db.int("SELECT coalesce(sum(activity), 0) FROM links_pending_packed")), events, note)
         XCTAssertEqual(try db.int("SELECT coalesce(sum(n), 0) FROM event_hourly"), events, note)
         XCTAssertEqual(try db.int("SELECT count(*) FROM labels WHERE source LIKE 'file:%'") % labelRows, 0, "a label file is stored whole or not at all: \(note)")
         XCTAssertEqual(try db.int("SELECT count(*) FROM audit WHERE action = 'label'"), try db.int("SELECT count(*) FROM labels"), note)

@@ -33,11 +33,11 @@ final class TeamSQLInterfaceTests: TeamStoreTestCase {
         XCTAssertEqual(lite.dialect, .sqlite)
         XCTAssertEqual(pg.dialect, .postgresql)
         // The same tables and views with the same columns (the team store may have more:
-        // claim expiry, who imported); links_pending (staging) and event_keys (+ its two tiers) / event_keys_covered
+        // claim expiry, who imported); links_pending and links_pending_packed (staging) and event_keys (+ its two tiers) / event_keys_covered
         // (the event_id de-duplication index) are the SQLite importer's own, and so are events_i and
         // idents (v14: SQLite stores events interned; its `events` view has the team store's columns),
         // links_i and link_kinds (v16: links interned; its `links` view has the team store's columns).
-        let importerOnly = ["links_pending", "event_keys", "event_keys_main", "event_keys_recent", "event_keys_covered", "events_i", "idents", "links_i", "link_kinds"].map { "'\($0)'" }.joined(separator: ", ")
+        let importerOnly = ["links_pending", "links_pending_packed", "event_keys", "event_keys_main", "event_keys_recent", "event_keys_covered", "events_i", "idents", "links_i", "link_kinds"].map { "'\($0)'" }.joined(separator: ", ")
         for t in try lite.rows("SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite%' AND name NOT IN (\(importerOnly))").compactMap({ $0[0].string }) {
             let cols = Set(try lite.rows("SELECT name FROM pragma_table_info(?)", [.text(t)]).compactMap { $0[0].string })
             let pgCols = Set(try pg.rows("SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = ?", [.text(t)]).compactMap { $0[0].string })

@@ -65,8 +65,10 @@ final class InternedLinksTests: ImportTestCase {
         let paths: [(String, [String], (inout ImportOptions) -> Void)] = [
             // Row by row: each batch's aggregate upserted into links_i and accounts.
             ("upserts", [all], { $0.indexMode = .keep; $0.batchRows = 250 }),
-            // Staged by id in links_pending (flushed every 50 entries, ids from a tiny cache), merged at the end.
+            // Staged by id, packed (v17; flushed every 50 entries, ids from a tiny cache), merged at the end.
             ("staged", [all], { $0.indexMode = .rebuild; $0.linkFlushEntries = 50; $0.internChunkRows = 40; $0.internCacheEntries = 16 }),
+            // The same staged one `links_pending` row per entry (v16's way).
+            ("staged as rows", [all], { $0.indexMode = .rebuild; $0.linkFlushEntries = 50; $0.internChunkRows = 40; $0.internCacheEntries = 16; $0.packStagedLinks = false }),
             // A second file into the store the first made: staged links merged into existing ones.
             ("two imports", [first, second], { $0.indexMode = .rebuild; $0.linkFlushEntries = 70 }),
         ]
@@ -76,6 +78,7 @@ final class InternedLinksTests: ImportTestCase {
             XCTAssertEqual(try rows(linksSQL), w.links, name)
             XCTAssertEqual(try rows(accountsSQL), w.accounts, name)
             XCTAssertEqual(try one("SELECT count(*) FROM links_pending"), .int(0), name)
+            XCTAssertEqual(try one("SELECT count(*) FROM links_pending_packed"), .int(0), name)
             XCTAssertEqual(try one("SELECT count(*) FROM links_i WHERE typeof(kind) || typeof(value) || typeof(account_id) <> 'integerintegerinteger'"), .int(0), name)
             XCTAssertEqual(try store().missingIndexes(), [], name)
         }
