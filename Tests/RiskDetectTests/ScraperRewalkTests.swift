@@ -7,7 +7,7 @@ import RiskStore
 /// its targets repeat (each seller's page a dozen times), so "mostly distinct" no longer holds,
 /// yet it reaches more distinct pages in one run than any viewer here. On the second generator's
 /// held-out worlds 4130 and 4131 (branch held21) such profile crawlers — 774 and 598 profiles,
-/// 2–15 passes, every 7–95 s — were the scrapers missed (recall 0.67, 0.75). A page left open that
+/// 6–19 passes, every 7–95 s — were the scrapers missed (recall 0.67, 0.75). A page left open that
 /// refreshes itself, or a few pages reloaded in turn, is regular too but repeats after a handful.
 final class ScraperRewalkTests: XCTestCase {
     let day = Scenario.day, hour = Scenario.hour
