@@ -6,6 +6,11 @@ import Foundation
 /// waits two minutes between pages has runs as long as one that waits two seconds). People
 /// browse in bursts with irregular pauses (gaps vary about as much as they last, CV ≈ 1);
 /// a run of 30+ near-constant gaps (CV < 0.5) over mostly distinct targets is not a person.
+/// Nor is one that walks the same list again and again (a crawler that monitors a catalogue or
+/// the store's profiles, every few minutes or hours): its targets repeat, but only after more
+/// distinct ones than a viewer of that kind reaches here (the run's distinct targets at least
+/// the coverage bar below, and at least the 30 of a run). A page left open that refreshes
+/// itself, or a few pages reloaded in turn, repeats after a handful.
 /// Coverage is judged against the store: the distinct targets the account reached, against
 /// the 99th percentile of how many such views accounts that view that kind at all make.
 /// The account's requests are read three ways — profile views, item views, and both as one
@@ -70,10 +75,15 @@ public struct ScrapingDetector: Detector {
                     }
                     let cv = Stat.cv(gaps)
                     let distinct = Double(targets.count) / Double(n)
-                    guard cv < maxCV && distinct >= 0.5 else { return }
+                    // Mostly distinct, or a list walked again: more distinct targets in this one run
+                    // than 99% of this store's viewers of the kind make views at all.
+                    let walk = max(Double(minRun), coverageBar[si])
+                    let rewalk = distinct < 0.5 && Double(targets.count) >= walk
+                    guard cv < maxCV && (distinct >= 0.5 || rewalk) else { return }
                     // 30 near-constant gaps are already beyond chance for a person; more adds little.
+                    let spread = rewalk ? Stat.ramp(Double(targets.count), walk, 2 * walk) : Stat.ramp(distinct, 0.5, 0.9)
                     let s = 0.55 + 0.15 * Stat.ramp(Double(n), Double(minRun), 300) + 0.15 * (1 - Stat.ramp(cv, 0.2, maxCV))
-                          + 0.15 * Stat.ramp(distinct, 0.5, 0.9)
+                          + 0.15 * spread
                     total += n; runs += 1
                     covered.formUnion(targets)
                     if sample.count < 200 { sample += (lo..<min(hi, lo + 50)).map { t.rowid[list[$0]] } }
@@ -93,7 +103,8 @@ public struct ScrapingDetector: Detector {
                 guard s >= 0.6, s > (best?.0 ?? 0) else { continue }
                 let what = ["profiles", "item pages", "profiles and item pages"][si]
                 let pace = bestRun.1 >= 90 ? String(format: "%.1f min", bestRun.1 / 60) : String(format: "%.1f s", bestRun.1)
-                var why = "enumerated \(total) \(what) (\(covered.count) distinct) in \(runs) run(s) at a machine-regular pace: every \(pace) (variation \(Int((bestRun.2 * 100).rounded()))%), nearly all distinct"
+                var why = "enumerated \(total) \(what) (\(covered.count) distinct) in \(runs) run(s) at a machine-regular pace: every \(pace) (variation \(Int((bestRun.2 * 100).rounded()))%), "
+                    + (total >= 2 * covered.count ? "the same \(covered.count) walked again and again (each about \(Int((Double(total) / Double(covered.count)).rounded())) times)" : "nearly all distinct")
                 if Double(covered.count) > bar { why += "; more distinct \(what) than 99% of accounts (\(Int(bar)))" }
                 best = (s, why, sample)
             }
