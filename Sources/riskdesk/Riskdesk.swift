@@ -84,13 +84,37 @@ final class StdoutBuffer {
     func flush() { try? standardOutput.flush() }
 }
 
-/// Ctrl-C / SIGTERM: set a flag the long-running loops poll.
+/// Ctrl-C / SIGTERM: the first sets a flag the long-running loops poll (an import commits the
+/// batch it holds and finishes the store, which can take a while on a big one) and says so on
+/// stderr; a second one ends the process at once by the signal's default action. That is safe:
+/// every write is a SQLite transaction, and what an import left half-done (staged links, an
+/// index not yet built) is finished by the next writer's open — the killed-import tests.
 enum Interrupt {
     nonisolated(unsafe) static var requested: sig_atomic_t = 0
+    /// The notice, built before any handler can run (the handler only calls write(2)).
+    nonisolated(unsafe) static var notice: UnsafeMutablePointer<UInt8>? = nil
+    nonisolated(unsafe) static var noticeCount: Int = 0
     static func install() {
-        signal(SIGINT) { s in Interrupt.requested = s }      // which signal: the exit code is 128 + it
-        signal(SIGTERM) { s in Interrupt.requested = s }
+        if notice == nil {
+            let text = Array("\nriskdesk: stopping; what is done is kept (signal again to stop at once)\n".utf8)
+            let p = UnsafeMutablePointer<UInt8>.allocate(capacity: text.count)
+            p.initialize(from: text, count: text.count)
+            noticeCount = text.count
+            notice = p
+        }
+        signal(SIGINT, handler)      // which signal: the exit code is 128 + it
+        signal(SIGTERM, handler)
         signal(SIGPIPE, SIG_IGN)
+    }
+    /// Async-signal-safe: signal(2), raise(3), write(2) and a sig_atomic_t.
+    static let handler: @convention(c) (Int32) -> Void = { s in
+        if Interrupt.requested != 0 {
+            signal(s, SIG_DFL)
+            raise(s)
+            return
+        }
+        Interrupt.requested = s
+        if let p = Interrupt.notice { _ = write(2, p, Interrupt.noticeCount) }
     }
     static var isRequested: Bool { requested != 0 }
 }

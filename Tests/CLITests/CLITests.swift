@@ -25,8 +25,8 @@ struct CLI {
     }
 
     /// Starts the binary in the background; stderr goes to `stderr` (a file path).
-    static func start(_ args: [String], env: [String: String] = [:], stderr: String = "/dev/null") throws -> Child {
-        try Spawn.start([binary] + args, env: environment(env), stderr: stderr)
+    static func start(_ args: [String], env: [String: String] = [:], stdin: String = "/dev/null", stderr: String = "/dev/null") throws -> Child {
+        try Spawn.start([binary] + args, env: environment(env), stdin: stdin, stderr: stderr)
     }
 }
 
@@ -411,6 +411,39 @@ final class CLIProcessTests: CLITestCase {
         XCTAssertEqual(p.wait(timeout: 30), 0)
         let stderr = (try? String(contentsOfFile: errFile, encoding: .utf8)) ?? ""
         XCTAssertTrue(stderr.contains("stored 4 new"), stderr)
+    }
+
+    /// The first Ctrl-C asks an import to finish what it holds, which it can only do once its
+    /// read returns; reading a pipe whose writer went quiet, that is never. A second one ends it
+    /// at once, and the store is whole: what was committed is kept, the next import finishes.
+    func testASecondSIGINTStopsAnImportAtOnceEvenOnAStalledPipe() throws {
+        let fifo = dir + "/in.fifo"
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let errFile = dir + "/import.err"
+        let p = try CLI.start(["import", "--store", store, "--kind", "events", "--format", "csv", "-"], stdin: fifo, stderr: errFile)
+        let w = open(fifo, O_WRONLY)          // the child's stdin opens the other end
+        XCTAssertGreaterThanOrEqual(w, 0)
+        defer { close(w) }
+        let head = header + "\ne1,0,a,view,,,,,,,,,,,,,,,,,\n"
+        XCTAssertEqual(head.utf8.count, head.withCString { Glibc.write(w, $0, strlen($0)) })
+        usleep(500_000)                       // it has read the row and waits for more
+        XCTAssertTrue(p.isRunning)
+        p.signal(SIGINT)
+        let deadline = Date().addingTimeInterval(10)
+        var said = ""
+        while Date() < deadline, !said.contains("signal again") {
+            said = (try? String(contentsOfFile: errFile, encoding: .utf8)) ?? ""
+            usleep(20_000)
+        }
+        XCTAssertTrue(said.contains("stopping; what is done is kept (signal again to stop at once)"), said)
+        p.signal(SIGINT)
+        XCTAssertEqual(p.wait(timeout: 10), 128 + SIGINT)
+        let s = try Store(path: store)
+        XCTAssertEqual(try s.db.scalar("PRAGMA integrity_check").string, "ok")
+        XCTAssertEqual(try s.missingIndexes(), [])
+        let again = try CLI.run(["import", "--store", store, "--quiet", write("rest.csv", head)])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(try count("SELECT count(*) FROM events"), 1)
     }
 }
 
