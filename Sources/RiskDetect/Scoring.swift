@@ -156,14 +156,16 @@ public struct Anomaly {
         let base = features ?? AccountFeatures.compute(t, strengths: [])
         // The behaviour columns, then the anomaly layer's own (ContextFeatures.swift).
         var names = AccountFeatures.behaviourNames + ContextFeatures.names + ReviewFeatures.names + IncentiveCompany.names
-            + RefundClaims.names
+            + RefundClaims.names + PaceFeatures.names
         let nb = AccountFeatures.behaviourNames.count, nc = ContextFeatures.names.count, nr = ReviewFeatures.names.count
         let d = names.count
         let context = ContextFeatures.compute(t)
         let review = ReviewFeatures.compute(t)   // ReviewFeatures.swift; −1 = missing
         let incentive = IncentiveCompany.compute(t)   // IncentiveCompany.swift
         let refunds = RefundClaims.compute(t)          // RefundClaims.swift
+        let pace = PaceFeatures.compute(t)             // PaceFeatures.swift; −1 = missing
         let nf = RefundClaims.names.count, jf = nb + nc + nr + IncentiveCompany.names.count
+        let np = PaceFeatures.names.count, jp = jf + RefundClaims.names.count
         var x = [Float](repeating: 0, count: n * d)
         for a in 0..<n {
             for j in 0..<nb { x[a * d + j] = base[a * full + j] }
@@ -171,6 +173,7 @@ public struct Anomaly {
             for j in 0..<nr { x[a * d + nb + nc + j] = review[a * nr + j] }
             x[a * d + nb + nc + nr] = incentive[a]
             for j in 0..<nf { x[a * d + jf + j] = refunds[a * nf + j] }
+            for j in 0..<np { x[a * d + jp + j] = pace[a * np + j] }
         }
         // Sharer counts judged by how dependent the sharers are (SharingIndependence.swift): a
         // parcel locker's hundreds of strangers count as one household, a ring keeps its count.
@@ -358,6 +361,11 @@ public struct Anomaly {
                         : "refund claims on its orders: chance 1 in 10^\(value) at the store's claim rate"
         case "linked_refund_claimants": value = String(Int(expm1(Double(v)).rounded()))
             return bare ? value : "\(value) account(s) sharing its device/card/address claim refunds far beyond the store's rate"
+        case "browse_regularity":
+            // ln(1 + 1/q), q the interquartile range of log10(gap) (PaceFeatures.swift).
+            let q = 1 / max(expm1(Double(v)), 1e-9)
+            value = String(format: "±%.0f%%", (pow(10, q / 2) - 1) * 100)
+            return bare ? value : "views at a regular pace (middle half of gaps within \(value) of their centre)"
         case "equipment_meetings": value = String(Int(expm1(Double(v)).rounded()))
             return bare ? value : "met accounts sharing its device on \(value) targets the same day"
         case "crowd_partners": value = String(Int(expm1(Double(v)).rounded()))
