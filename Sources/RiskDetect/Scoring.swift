@@ -325,13 +325,21 @@ public struct Anomaly {
                 adj[Int(fill[b])] = Int32(a); fill[b] += 1
             }
         }
+        // What travels is a partner's surprise on `crowd_partners` itself (capped by its surprise
+        // beyond chance): that the partner keeps such company too, not that it is unusual for
+        // reasons of its own — a fan's fellow fans are unusual buyers (live views, follows), not
+        // crew members.
+        let partnerCi = cols.firstIndex { names[$0] == "crowd_partners" } ?? -1
         var company = [Double](repeating: 0, count: n)
         var companions = [Int32](repeating: 0, count: n)
         var around: [Double] = []
         for a in 0..<n where adjStart[a + 1] > adjStart[a] {
             around.removeAll(keepingCapacity: true)
             around.append(0)
-            for k in Int(adjStart[a])..<Int(adjStart[a + 1]) { around.append(beyond[Int(adj[k])]) }
+            for k in Int(adjStart[a])..<Int(adjStart[a + 1]) {
+                let b = Int(adj[k])
+                around.append(partnerCi >= 0 ? min(beyond[b], Double(surprise[b * cols.count + partnerCi])) : 0)
+            }
             around.sort()
             company[a] = around[(around.count - 1) / 2]
             companions[a] = adjStart[a + 1] - adjStart[a]
