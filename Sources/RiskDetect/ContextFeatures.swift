@@ -43,11 +43,15 @@ enum ContextFeatures {
     static let minPairBudget = 1 << 20
 
     /// Row-major, `accountCount × names.count`; values log1p'd.
-    static func compute(_ t: EventTable) -> [Float] {
+    static func compute(_ t: EventTable) -> [Float] { computeWithPartners(t).x }
+
+    /// The columns, and the crowd partners themselves: each pair (a << 32 | b, a < b) that
+    /// passed `crowd_partners`' test, sorted (what `CrowdSupport` carries evidence along).
+    static func computeWithPartners(_ t: EventTable) -> (x: [Float], partners: [UInt64]) {
         let n = t.accountCount
         let w = names.count
         var x = [Float](repeating: 0, count: n * w)
-        guard n > 0, t.count > 0 else { return x }
+        guard n > 0, t.count > 0 else { return (x, []) }
         let day: Int64 = 86_400_000
         // new_device_sensitive
         var firstUse: [Int32: Int64] = [:]
@@ -129,9 +133,9 @@ enum ContextFeatures {
         }
         for a in 0..<n where !met[a].isEmpty { x[a * w + 1] = Float(log1p(Double(met[a].count))) }
         packed = []
-        let partners3 = crowdPartners(t, nItems: nItems, minTs: minTs)
+        let (partners3, edges) = crowdPartners(t, nItems: nItems, minTs: minTs)
         for a in 0..<n where partners3[a] > 0 { x[a * w + 2] = Float(log1p(partners3[a])) }
-        return x
+        return (x, edges)
     }
 
     /// The distinct (target << 24 | time bucket, account) of every action (ClickFarmDetector's
@@ -153,7 +157,8 @@ enum ContextFeatures {
     /// Per account: p · p / m, p the accounts met in bursts on ≥ `minSharedTargets` distinct
     /// targets, on occasions at least a day apart, a new target at least every other hour met;
     /// m those met in bursts on ≥ 2 targets (`crowd_partners`).
-    static func crowdPartners(_ t: EventTable, nItems: Int64, minTs: Int64) -> [Double] {
+    /// Also returns the partner pairs (a << 32 | b, a < b), sorted.
+    static func crowdPartners(_ t: EventTable, nItems: Int64, minTs: Int64) -> (values: [Double], pairs: [UInt64]) {
         let n = t.accountCount
         var meetings: [(pair: UInt64, key: Int64)] = []   // key: target << 24 | time in crowdWindowMs buckets
         for windowMs in crowdWindowsMs {
@@ -204,6 +209,7 @@ enum ContextFeatures {
         let bucketsPerDay = 86_400_000 / crowdWindowMs, bucketsPerHour = 3_600_000 / crowdWindowMs
         var hours = Set<Int64>()
         var partners = [Int32](repeating: 0, count: n), metTwice = [Int32](repeating: 0, count: n)
+        var edges: [UInt64] = []
         var i = 0
         while i < meetings.count {
             var j = i, targets = 0
@@ -224,10 +230,13 @@ enum ContextFeatures {
             // after show, a crew moves on to its clients' pages and items.
             if targets >= minSharedTargets && last - first >= bucketsPerDay && 2 * targets >= hours.count {
                 partners[a] += 1; partners[b] += 1
+                edges.append(a < b ? UInt64(a) << 32 | UInt64(b) : UInt64(b) << 32 | UInt64(a))
             }
             i = j
         }
         // A crew meets on a third target nearly everyone it met on two; an audience does not.
-        return (0..<n).map { metTwice[$0] > 0 ? Double(partners[$0]) * Double(partners[$0]) / Double(metTwice[$0]) : 0 }
+        meetings = []
+        edges.sort()
+        return ((0..<n).map { metTwice[$0] > 0 ? Double(partners[$0]) * Double(partners[$0]) / Double(metTwice[$0]) : 0 }, edges)
     }
 }

@@ -145,6 +145,11 @@ public struct Anomaly {
     var names: [String]
     /// How accounts with nothing beyond chance are ordered (HistoryOrder.swift).
     public var history: HistoryOrder = .thinFirst
+    /// Per account, the median surprise beyond chance of its crowd partners (0 without any):
+    /// added to its standing in the store's ranking (the company it keeps in bursts).
+    var company: [Double] = []
+    /// Per account, how many crowd partners it has.
+    var companions: [Int32] = []
 
     /// Feature (behaviour column) and which tail is unusual: +1 high, −1 low.
     static let directions: [String: Int] = ["median_gap_log10s": -1, "age_at_first_event_days": -1]
@@ -159,7 +164,7 @@ public struct Anomaly {
             + RefundClaims.names + PaceFeatures.names
         let nb = AccountFeatures.behaviourNames.count, nc = ContextFeatures.names.count, nr = ReviewFeatures.names.count
         let d = names.count
-        let context = ContextFeatures.compute(t)
+        let (context, partners) = ContextFeatures.computeWithPartners(t)
         let review = ReviewFeatures.compute(t)   // ReviewFeatures.swift; −1 = missing
         let incentive = IncentiveCompany.compute(t)   // IncentiveCompany.swift
         let refunds = RefundClaims.compute(t)          // RefundClaims.swift
@@ -279,6 +284,7 @@ public struct Anomaly {
         let popularity = ActivityBands.targetPopularity(t)
         let tieBase = Double((0..<n).map { x[$0 * d] }.max() ?? 0)
         var ranked = [Double](repeating: 0, count: n)
+        var beyond = [Double](repeating: 0, count: n)
         for a in 0..<n {
             var s = (0..<cols.count).map { (cols[$0], Double(surprise[a * cols.count + $0])) }
             s.sort { $0.1 > $1.1 }
@@ -298,8 +304,49 @@ public struct Anomaly {
             // account's five-star share) then leaves them in their tie, ordered by history;
             // above the bar the order within a peer group is unchanged.
             let floor = log(Double(max(1, tested[Int(peerOf[a])])))
-            ranked[a] = max(0, head + 0.05 * rest - floor) + ties
+            beyond[a] = max(0, head + 0.05 * rest - floor)
+            ranked[a] = beyond[a] + ties
             top[a] = s.prefix(3).filter { $0.1 > 0 }.map { (feature: $0.0, surprise: $0.1) }
+        }
+        // The company it keeps in bursts: a crew's members are unusual together — each is judged
+        // alone against peers, thinly when it joined only some jobs, yet the accounts it keeps
+        // meeting (`crowd_partners`' pairs) are unusual too. Each account adds the median of its
+        // partners' surprise beyond chance, itself counted as one more partner with none (the
+        // lower median: one or two unusual partners are not the whole story, at least half of
+        // its company must be that unusual). A fan's partners are fans, ordinary beyond their
+        // shows; an account without partners adds nothing.
+        // The crowd partners as adjacency lists (CSR) over the pairs.
+        var adjStart = [Int32](repeating: 0, count: n + 1)
+        for e in partners { adjStart[Int(e >> 32) + 1] += 1; adjStart[Int(e & 0xffff_ffff) + 1] += 1 }
+        for a in 0..<n { adjStart[a + 1] += adjStart[a] }
+        var adj = [Int32](repeating: 0, count: Int(adjStart[n]))
+        do {
+            var fill = Array(adjStart.dropLast())
+            for e in partners {
+                let a = Int(e >> 32), b = Int(e & 0xffff_ffff)
+                adj[Int(fill[a])] = Int32(b); fill[a] += 1
+                adj[Int(fill[b])] = Int32(a); fill[b] += 1
+            }
+        }
+        // What travels is a partner's surprise on `crowd_partners` itself (capped by its surprise
+        // beyond chance): that the partner keeps such company too, not that it is unusual for
+        // reasons of its own — a fan's fellow fans are unusual buyers (live views, follows), not
+        // crew members.
+        let partnerCi = cols.firstIndex { names[$0] == "crowd_partners" } ?? -1
+        var company = [Double](repeating: 0, count: n)
+        var companions = [Int32](repeating: 0, count: n)
+        var around: [Double] = []
+        for a in 0..<n where adjStart[a + 1] > adjStart[a] {
+            around.removeAll(keepingCapacity: true)
+            around.append(0)
+            for k in Int(adjStart[a])..<Int(adjStart[a + 1]) {
+                let b = Int(adj[k])
+                around.append(partnerCi >= 0 ? min(beyond[b], Double(surprise[b * cols.count + partnerCi])) : 0)
+            }
+            around.sort()
+            company[a] = around[(around.count - 1) / 2]
+            companions[a] = adjStart[a + 1] - adjStart[a]
+            ranked[a] += company[a]
         }
         // Store rank (mid-rank for ties), by what is beyond chance.
         let order = (0..<n).sorted { ranked[$0] < ranked[$1] }
@@ -321,7 +368,7 @@ public struct Anomaly {
             units[a] = 0.01 + 0.09 * r + 0.8 * tail * tail * strong
         }
         return Anomaly(raw: raw, rank: rank, units: units, top: top, peerName: peerName, peerOf: peerOf, x: x, d: d, medians: medians, names: names,
-                       history: history)
+                       history: history, company: company, companions: companions)
     }
 
     /// "unusual vs buyers, 1–12 months: 3,600 profile views (peers' median 0), …"
@@ -332,7 +379,11 @@ public struct Anomaly {
             let name = names[f.feature]
             return "\(Anomaly.show(name, x[a * d + f.feature])) (peers' median \(Anomaly.show(name, medians[g][f.feature], bare: true)))"
         }
-        return "unusual vs \(peerName[g]): " + parts.joined(separator: ", ")
+        var why = "unusual vs \(peerName[g]): " + parts.joined(separator: ", ")
+        if a < company.count, company[a] >= 1 {
+            why += String(format: "; in company: half of its %d crowd partner(s) at least as unusual (%.1f beyond chance)", Int(companions[a]), company[a])
+        }
+        return why
     }
 
     /// A feature value in plain words (features are log1p'd counts unless named otherwise).
