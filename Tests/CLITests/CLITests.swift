@@ -420,10 +420,12 @@ final class CLIProcessTests: CLITestCase {
         let fifo = dir + "/in.fifo"
         XCTAssertEqual(mkfifo(fifo, 0o600), 0)
         let errFile = dir + "/import.err"
-        let p = try CLI.start(["import", "--store", store, "--kind", "events", "--format", "csv", "-"], stdin: fifo, stderr: errFile)
-        let w = open(fifo, O_WRONLY)          // the child's stdin opens the other end
+        // Opened read-write first (Linux never blocks that), so the child's read-only open of
+        // its stdin finds a writer and does not block posix_spawn.
+        let w = open(fifo, O_RDWR)
         XCTAssertGreaterThanOrEqual(w, 0)
         defer { close(w) }
+        let p = try CLI.start(["import", "--store", store, "--kind", "events", "--format", "csv", "-"], stdin: fifo, stderr: errFile)
         let head = header + "\ne1,0,a,view,,,,,,,,,,,,,,,,,\n"
         XCTAssertEqual(head.utf8.count, head.withCString { Glibc.write(w, $0, strlen($0)) })
         usleep(500_000)                       // it has read the row and waits for more
@@ -441,7 +443,7 @@ final class CLIProcessTests: CLITestCase {
         let s = try Store(path: store)
         XCTAssertEqual(try s.db.scalar("PRAGMA integrity_check").string, "ok")
         XCTAssertEqual(try s.missingIndexes(), [])
-        let again = try CLI.run(["import", "--store", store, "--quiet", write("rest.csv", head)])
+        let again = try CLI.run(["import", "--store", store, "--quiet", write("events.csv", head)])
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertEqual(try count("SELECT count(*) FROM events"), 1)
     }
