@@ -21,7 +21,10 @@ final class LargeCrewTests: XCTestCase {
     /// the clients (3 jobs each, 3–12 minutes: the client's page and one of its items), some
     /// 65 accounts a job. Every life visits the shops' pages on most of its active days, and
     /// lives range from quiet to busy: what a member adds in jobs is within honest volume.
-    func world(seed: UInt64) -> World {
+    /// `join` and `jobMinutes`: each member's share of the jobs is drawn from `join`, each job
+    /// lasts a number of minutes drawn from `jobMinutes` (CrewCompanyTests thins the crew out).
+    static func world(seed: UInt64, join: ClosedRange<Double> = 0.5...0.8, jobMinutes: ClosedRange<Int> = 3...12) -> World {
+        let day = Scenario.day, hour = Scenario.hour, minute = Scenario.minute
         var rng = SeededRandom(seed &* 7_919 &+ 29)
         var w = World(s: Scenario(seed: seed))
         let s = w.s
@@ -75,11 +78,11 @@ final class LargeCrewTests: XCTestCase {
             life(a, device: "sp\(k)", ip: "10.4.\(k / 250).\(k % 250)")
         }
         for f in 0..<100 { let a = s.account("farm\(f)"); w.farm.append(a); life(a, device: "own\(f)", ip: "10.3.0.\(f)") }
-        let join = (0..<100).map { _ in 0.5 + 0.3 * rng.unit() }
+        let join = (0..<100).map { _ in join.lowerBound + (join.upperBound - join.lowerBound) * rng.unit() }
         for j in 0..<12 {
             let client = j % 4
             let start = Scenario.t0 + Int64(1 + (j * 26) / 12) * day + Int64(rng.int(9...14)) * hour + Int64(rng.int(0...3_000)) * 1000
-            let spread = Double(rng.int(3...12)) * Double(minute)
+            let spread = Double(rng.int(jobMinutes)) * Double(minute)
             let (item, seller) = pool[client * 6 + j % 6]
             for (f, a) in w.farm.enumerated() where rng.chance(join[f]) {
                 let at = start + Int64(rng.unit() * spread)
@@ -93,7 +96,7 @@ final class LargeCrewTests: XCTestCase {
 
     func testACrewOfAHundredAtItsClientsAgainMeetsItsMatesFansAndShoppersDoNot() throws {
         try forEachSeed { seed in
-            let w = world(seed: seed)
+            let w = Self.world(seed: seed)
             let (_, t) = try w.s.build()
             let x = ContextFeatures.compute(t)
             let k = ContextFeatures.names.firstIndex(of: "crowd_partners")!, width = ContextFeatures.names.count
@@ -112,7 +115,7 @@ final class LargeCrewTests: XCTestCase {
 
     func testWithTheClickFarmDetectorOffALargeCrewRanksAboveTheAudienceAndTheSale() throws {
         try forEachSeed { seed in
-            let w = world(seed: seed)
+            let w = Self.world(seed: seed)
             let (store, _) = try w.s.build()
             let (m, why) = try scores(store, without: "click_farm")
             let honest = (w.buyers + w.fans + w.shoppers).map { m[$0]! }.sorted()
