@@ -226,23 +226,7 @@ public enum MappingInference {
     /// A TOML basic string: quotes and backslashes escaped, and every control character and
     /// line separator as an escape, so a name from the file can't end the string or the line.
     static func q(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 || (0x7F..<0xA0).contains(u.value) || u.value == 0x2028 || u.value == 0x2029 {
-                    out += String(format: "\\u%04X", u.value)
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
+        ResultWriter.jsonString(s) { (0x7F..<0xA0).contains($0.value) || $0.value == 0x2028 || $0.value == 0x2029 }
     }
 
     /// Text from the file inside a comment: one line, control characters and line separators

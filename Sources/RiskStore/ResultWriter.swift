@@ -158,7 +158,11 @@ public final class ResultWriter {
         return s
     }
 
-    public static func jsonString(_ s: String) -> String {
+    /// A JSON string literal. `alsoEscape` names scalars written as `\uXXXX` beyond the control
+    /// characters (a TOML basic string, the same escapes, also escapes DEL, C1 and line separators).
+    public static func jsonString(_ s: String) -> String { jsonString(s, alsoEscape: { _ in false }) }
+
+    public static func jsonString(_ s: String, alsoEscape: (Unicode.Scalar) -> Bool) -> String {
         var out = "\""
         for u in s.unicodeScalars {
             switch u {
@@ -168,7 +172,7 @@ public final class ResultWriter {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+                if u.value < 0x20 || alsoEscape(u) { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
             }
         }
         return out + "\""
