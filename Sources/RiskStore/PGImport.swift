@@ -62,7 +62,7 @@ public final class PGImportSink: ImportSink {
         try store.checkCanImport()
         self.store = store
         self.format = format
-        let json = "[" + sources.map(StoreCopy.jsonQuote).joined(separator: ",") + "]"
+        let json = "[" + sources.map(ResultWriter.jsonString).joined(separator: ",") + "]"
         runID = try store.conn.scalar("INSERT INTO import_runs (started_at, sources, pid) VALUES (riskdesk_now_ms(), $1, $2) RETURNING id",
                                       [.text(json), .int(Int64(getpid()))]).int ?? 0
         try store.conn.exec("BEGIN")

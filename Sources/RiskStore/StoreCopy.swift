@@ -38,7 +38,7 @@ public struct StoreCopy {
     public static func sqliteToPG(_ src: Store, _ dst: PGStore, _ o: Options = Options()) throws -> Counts {
         let pg = dst.conn
         var counts: Counts = []
-        let accountsJSON = o.accounts.map { "[" + $0.map(jsonQuote).joined(separator: ",") + "]" }
+        let accountsJSON = o.accounts.map { "[" + $0.map(ResultWriter.jsonString).joined(separator: ",") + "]" }
         try pg.transaction {
             for t in tables {
                 let srcCols = try src.db.rows("SELECT name FROM pragma_table_info('\(t.name)') ORDER BY cid").compactMap { $0[0].string }
@@ -122,7 +122,7 @@ public struct StoreCopy {
     public static func pgToSQLite(_ src: PGStore, _ dst: Store, _ o: Options = Options()) throws -> Counts {
         let pg = src.conn
         var counts: Counts = []
-        let accountsArray = o.accounts.map { "{" + $0.map(pgArrayQuote).joined(separator: ",") + "}" }
+        let accountsArray = o.accounts.map(pgArray)
         try dst.db.transaction {
             for t in tables {
                 let dstCols = try dst.db.rows("SELECT name FROM pragma_table_info('\(t.name)') ORDER BY cid").compactMap { $0[0].string }
@@ -216,18 +216,8 @@ public struct StoreCopy {
         }
     }
 
-    static func jsonQuote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
-    }
+    /// A PostgreSQL text[] literal: {"a","b"} with quotes and backslashes escaped.
+    public static func pgArray(_ xs: [String]) -> String { "{" + xs.map(pgArrayQuote).joined(separator: ",") + "}" }
 
     static func pgArrayQuote(_ s: String) -> String {
         "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""

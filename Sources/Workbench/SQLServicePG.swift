@@ -357,7 +357,7 @@ final class PGConsoleService {
                 let n = try w.run("""
                     INSERT INTO batches (name, account_id, added_at) SELECT $1, a, $2 FROM unnest($3::text[]) a
                     ON CONFLICT DO NOTHING
-                    """, [.text(name), .int(Timestamp.nowMs()), .text(Self.pgArray(accounts))])
+                    """, [.text(name), .int(Timestamp.nowMs()), .text(StoreCopy.pgArray(accounts))])
                 try w.run("INSERT INTO audit (source, action, new_value, note) VALUES ('sql', 'batch', $1, $2)",
                           [.text(name), .text("\(n) accounts added (\(accounts.count) in the result)")])
                 return n
@@ -370,11 +370,6 @@ final class PGConsoleService {
         case .save, .cancel:
             return .info("")      // handled by SQLService
         }
-    }
-
-    /// A text[] literal for a parameter: {"a","b"} with quotes and backslashes escaped.
-    static func pgArray(_ xs: [String]) -> String {
-        "{" + xs.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }.joined(separator: ",") + "}"
     }
 
     static func json(_ v: SQLValue) -> String {
