@@ -100,6 +100,8 @@ public struct CandidateResult: Sendable {
     /// Per-fold spread (sd) of AUC and precision at K.
     public var foldAUCSD: Double
     public var foldPKSD: Double
+    /// AUC minus the detectors' alone, paired over the same resamples.
+    public var aucGainOverDetectors = Bootstrap.Interval(value: 0, low: 0, high: 0)
 }
 
 public struct TrainReport: Sendable {
@@ -300,7 +302,8 @@ public final class Trainer {
             if detectorsAlone == nil { detectorsAlone = (cmp.a["auc"]!, cmp.a["precision_at_k"]!) }
             let (aucSD, pkSD) = foldSD(s)
             results.append(CandidateResult(name: c, weight: w, auc: cmp.b["auc"]!, precisionAtK: cmp.b["precision_at_k"]!,
-                                           gainOverDetectors: cmp.difference["precision_at_k"]!, foldAUCSD: aucSD, foldPKSD: pkSD))
+                                           gainOverDetectors: cmp.difference["precision_at_k"]!, foldAUCSD: aucSD, foldPKSD: pkSD,
+                                           aucGainOverDetectors: cmp.difference["auc"]!))
         }
         results.sort { ($0.precisionAtK.value, $0.auc.value, $1.name) > ($1.precisionAtK.value, $1.auc.value, $0.name) }
         let best = results[0]
@@ -323,10 +326,7 @@ public final class Trainer {
             warnings.append("too few labels to estimate a model: \(positives) fraud and \(negatives) legit (need at least \(minPerClass) of each)")
         }
         let da = detectorsAlone!
-        if best.precisionAtK.value < da.precisionAtK.value || (best.precisionAtK.value == da.precisionAtK.value && best.auc.value <= da.auc.value) {
-            warnings.append(String(format: "it does not beat the detectors alone by cross-validation (precision@K %.3f vs %.3f, AUC %.3f vs %.3f)",
-                                   best.precisionAtK.value, da.precisionAtK.value, best.auc.value, da.auc.value))
-        }
+        if let why = Self.noGainOverDetectors(best, detectors: da) { warnings.append(why) }
         let implied = Self.impliedFraudAccounts(positives: positives, labelled: n, accounts: table.accountCount)
         if flaggedWithModel > Self.flagVolumeLimit(detectors: flaggedByDetectors, implied: implied, factor: volumeFactor, slack: volumeSlack) {
             warnings.append("it would flag \(flaggedWithModel) accounts where the detectors flag \(flaggedByDetectors) and the labels' fraud share implies about \(implied)")
@@ -349,6 +349,25 @@ public final class Trainer {
                            detectors: da, promoted: promoted, warnings: warnings, flaggedByDetectors: flaggedByDetectors,
                            flaggedWithModel: flaggedWithModel, calibrated: true, loadSeconds: loadSeconds, stages: stages,
                            seconds: Date().timeIntervalSince(t0), detectorsBeyondChance: detectorsBeyondChance)
+    }
+
+    /// Why `best` does not beat the detectors alone by cross-validation (nil when it does): it
+    /// must have a higher precision at K, or the same precision at K and an AUC gain beyond the
+    /// resampling noise (the paired interval's lower bound above 0). A tie at K broken by an AUC
+    /// gain of a few ten-thousandths is noise, and promoting on it let a model reorder the top
+    /// of the queue (the part analysts work) on no evidence — seen with 10 % labels on a 20k
+    /// world: equal P@K and +0.0002 AUC in cross-validation, −0.02 P@K on the unlabelled rest.
+    public static func noGainOverDetectors(_ best: CandidateResult, detectors da: (auc: Bootstrap.Interval, precisionAtK: Bootstrap.Interval)) -> String? {
+        if best.precisionAtK.value < da.precisionAtK.value {
+            return String(format: "it does not beat the detectors alone by cross-validation (precision@K %.3f vs %.3f, AUC %.3f vs %.3f)",
+                          best.precisionAtK.value, da.precisionAtK.value, best.auc.value, da.auc.value)
+        }
+        if best.precisionAtK.value == da.precisionAtK.value && best.aucGainOverDetectors.low <= 0 {
+            let g = best.aucGainOverDetectors
+            return String(format: "it does not beat the detectors alone by cross-validation: the same precision@K (%.3f) and an AUC gain of %+.4f, within the resampling noise (95 %% %+.4f … %+.4f)",
+                          best.precisionAtK.value, g.value, g.low, g.high)
+        }
+        return nil
     }
 
     /// How many of the store's accounts the labelled fraud share implies. Analysts label the

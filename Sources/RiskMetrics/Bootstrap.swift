@@ -10,6 +10,7 @@ public enum Bootstrap {
         public var value: Double
         public var low: Double
         public var high: Double
+        public init(value: Double, low: Double, high: Double) { self.value = value; self.low = low; self.high = high }
     }
 
     public struct Comparison: Sendable {

@@ -156,6 +156,25 @@ final class LearningTests: XCTestCase {
         XCTAssertEqual(try engine(w).run(store: w.store).warnings, [])
     }
 
+    func testATieAtKBrokenByAnAUCGainWithinTheNoiseDoesNotBeatTheDetectors() {
+        func iv(_ v: Double, _ lo: Double, _ hi: Double) -> Bootstrap.Interval { Bootstrap.Interval(value: v, low: lo, high: hi) }
+        let det = (auc: iv(0.9971, 0.990, 1.0), precisionAtK: iv(0.975, 0.947, 1.0))
+        func cand(pk: Double, auc: Double, gain: Bootstrap.Interval) -> CandidateResult {
+            CandidateResult(name: "gbdt", weight: 0.85, auc: iv(auc, auc - 0.01, 1), precisionAtK: iv(pk, pk - 0.03, 1),
+                            gainOverDetectors: iv(pk - 0.975, -0.02, 0.02), foldAUCSD: 0, foldPKSD: 0, aucGainOverDetectors: gain)
+        }
+        // The same precision at K and +0.0002 AUC whose paired interval straddles 0: no gain.
+        let noise = Trainer.noGainOverDetectors(cand(pk: 0.975, auc: 0.9973, gain: iv(0.0002, -0.0011, 0.0019)), detectors: det)
+        XCTAssertNotNil(noise)
+        XCTAssertTrue(noise!.contains("within the resampling noise") && noise!.contains("+0.0002"), noise!)
+        // The same precision at K and an AUC gain clear of 0: a gain.
+        XCTAssertNil(Trainer.noGainOverDetectors(cand(pk: 0.975, auc: 0.9990, gain: iv(0.0019, 0.0004, 0.0041)), detectors: det))
+        // A higher precision at K is a gain whatever the AUC; a lower one is not.
+        XCTAssertNil(Trainer.noGainOverDetectors(cand(pk: 0.9875, auc: 0.9960, gain: iv(-0.001, -0.004, 0.002)), detectors: det))
+        let lower = Trainer.noGainOverDetectors(cand(pk: 0.9625, auc: 0.9995, gain: iv(0.0024, 0.0009, 0.004)), detectors: det)
+        XCTAssertTrue(lower?.contains("precision@K 0.963 vs 0.975") ?? false, lower ?? "nil")
+    }
+
     func testCalibratedScoresMatchObservedPrecision() throws {
         // Isotonic: monotone, within [0, 1], and on a step it reports each side's observed rate.
         var rng = SplitMix(seed: 5)
