@@ -92,5 +92,20 @@ final class TimeRangeTests: ImportTestCase {
         // A later import refreshes it (no row for the tiny ANALYZE that makes the table exist).
         try importPaths([write("more.csv", "event_id,ts,account_id,type\nm1,1,a1,view\nm2,2,a1,login\n")]) { $0.kind = .events }
         XCTAssertEqual(try rows("SELECT tbl, stat FROM sqlite_stat1"), [[.text("events_i"), .text("302 \(Schema.typeRowsHint) 1")]])
+        // Every import writes the row, so it must cost seeks, not a scan of `events_i` (with
+        // `max(id) - min(id)` in one query SQLite scanned a whole index: O(store) per import).
+        let s = try store()
+        for sql in Schema.eventStatsSQL where sql.contains("events_i") && !sql.hasPrefix("DELETE") {
+            let p = try s.db.rows("EXPLAIN QUERY PLAN " + sql).map { $0.last?.string ?? "" }.joined(separator: "\n")
+            XCTAssertFalse(p.contains("SCAN events_i"), p)
+            XCTAssertTrue(p.contains("SEARCH events_i"), p)
+        }
+        // The same row after events are deleted from both ends (the range, not a count).
+        try s.db.exec("DELETE FROM events_i WHERE id IN ((SELECT min(id) FROM events_i), (SELECT max(id) FROM events_i))")
+        try s.db.transaction { for sql in Schema.eventStatsSQL { try s.db.exec(sql) } }
+        XCTAssertEqual(try s.db.rows("SELECT stat FROM sqlite_stat1 WHERE tbl = 'events_i'"), [[.text("300 \(Schema.typeRowsHint) 1")]])
+        try s.db.exec("DELETE FROM events_i")
+        try s.db.transaction { for sql in Schema.eventStatsSQL { try s.db.exec(sql) } }
+        XCTAssertEqual(try s.db.int("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'events_i'"), 0)
     }
 }
