@@ -22,6 +22,9 @@ public struct BrushingDetector: Detector {
     public var crewItems = true
     /// In the block test, also judge a block's biggest ring-like sharing group on its own members.
     public var groupOnItsOwn = true
+    /// Judge a sharing group bigger than one identifier may be (a chain of small public places)
+    /// on its members' other signs, not on its sharing (`SellerPeers`).
+    public var judgeChains = true
     /// Where each judged block's numbers go, for tuning (nil: nowhere; `riskdesk` sets it
     /// from RISKDESK_DEBUG).
     public var debugLog: (@Sendable (String) -> Void)?
@@ -41,7 +44,7 @@ public struct BrushingDetector: Detector {
             dealings[t.account[e], default: []].append(Int32(e))
         }
         if pairCount.isEmpty { return [] }
-        let peers = SellerPeers(t)
+        let peers = SellerPeers(t, judgeChains: judgeChains)
         debugLog?("peers: household bound \(peers.householdBound), store rate \(String(format: "%.3f", peers.storeRate))")
         try cancel.check()
         var buyerIndex: [Int32: Int32] = [:], buyers: [Int32] = []
@@ -314,7 +317,7 @@ final class SellerPeers {
 
     @inline(__always) static func key(_ buyer: Int32, _ seller: Int32) -> UInt64 { UInt64(UInt32(buyer)) << 32 | UInt64(UInt32(seller)) }
 
-    init(_ t: EventTable) {
+    init(_ t: EventTable, judgeChains: Bool = true) {
         var sellersOf: [Int32: Set<Int32>] = [:]
         for e in 0..<t.count where (t.kind[e] == .order || t.kind[e] == .review) && t.account[e] >= 0 {
             let seller = t.sellerOf(e)
@@ -376,11 +379,50 @@ final class SellerPeers {
             largest[r] = max(largest[r] ?? 0, c)
         }
         householdBound = max(2, Int(Significance.quantile(largest.values.map(Double.init), 0.9) ?? 2))
-        bigGroups = together.values.filter { Int($0) > householdBound }.count
+        // A sharing group larger than any one identifier may be shared (`maxSharing`) is a
+        // chain: public places small enough to link (a small store's parcel lockers, each just
+        // under the bound) joined by households that use two of them. Its members share because
+        // the chain is big, so sharing says nothing about them; the group counts as a sharing
+        // group towards a seller only when its buyers of that seller show the other signs
+        // (repeats, five-star-only, a copied review) beyond the seller's other buyers — most of
+        // those who would not by chance (excess ≥ ½): a ring that big shows them nearly to a
+        // member, a chain of lockers is only somewhat busier than the seller's other buyers.
+        var groupSize: [Int32: Int] = [:]
+        for a in linked { groupSize[ds.find(a), default: 0] += 1 }
+        var chainVerdict: [UInt64: Bool] = [:]
+        if judgeChains && groupSize.values.contains(where: { $0 > maxSharing }) {
+            var other: [UInt64: (hits: Int, n: Int)] = [:]        // (root, seller) → members showing another sign
+            for a in linked where groupSize[ds.find(a)]! > maxSharing {
+                let r = ds.find(a)
+                for s in sellersOf[a] ?? [] {
+                    let k = Self.key(r, s)
+                    guard Int(together[k] ?? 0) > householdBound, let x = signs[Self.key(a, s)] else { continue }
+                    var c = other[k] ?? (0, 0)
+                    c.n += 1
+                    if Self.otherSign(x) { c.hits += 1 }
+                    other[k] = c
+                }
+            }
+            var sellerBase: [Int32: (hits: Int, n: Int)] = [:]
+            for (k, c) in other.sorted(by: { $0.key < $1.key }) {
+                let s = Int32(truncatingIfNeeded: k & 0xFFFF_FFFF)
+                if sellerBase[s] == nil {
+                    let bs = buyersOf[s] ?? []
+                    sellerBase[s] = (bs.filter { signs[Self.key($0, s)].map(Self.otherSign) ?? false }.count, bs.count)
+                }
+                let b = sellerBase[s]!
+                let peers = max(0, b.n - c.n), peerHits = max(0, b.hits - c.hits)
+                let q = max(0.005, Significance.shrunkRate(hits: peerHits, of: peers, prior: 0.5, weight: 2))
+                let surprise = Significance.surprise(Significance.logBinomialTail(c.hits, c.n, q))
+                chainVerdict[k] = surprise >= 2 && Significance.excess(Double(c.hits) / Double(c.n), over: q) >= 0.5
+            }
+        }
+        bigGroups = together.filter { Int($0.value) > householdBound && (chainVerdict[$0.key] ?? true) }.count
         for a in linked {
             let root = ds.find(a)
             self.root[a] = root
-            for s in sellersOf[a] ?? [] where Int(together[Self.key(root, s)] ?? 0) > householdBound {
+            for s in sellersOf[a] ?? [] where Int(together[Self.key(root, s)] ?? 0) > householdBound
+                && (chainVerdict[Self.key(root, s)] ?? true) {
                 signs[Self.key(a, s)]?.shares = true
             }
         }
@@ -403,6 +445,9 @@ final class SellerPeers {
         let repeats = x.orders >= 2, five = x.reviews > 0 && x.five == x.reviews
         return (x.shares && (repeats || five || x.dup)) || (repeats && five && x.dup)
     }
+
+    /// One sign besides sharing: repeated orders, five-star-only reviews or a copied review.
+    static func otherSign(_ x: Signs) -> Bool { x.orders >= 2 || (x.reviews > 0 && x.five == x.reviews) || x.dup }
 
     /// Every habit sign at once, sharing aside: repeated orders, five-star-only reviews and a
     /// review sentence another buyer of the seller also wrote.
