@@ -150,6 +150,11 @@ public struct Anomaly {
     var company: [Double] = []
     /// Per account, how many crowd partners it has.
     var companions: [Int32] = []
+    /// Per account, the median surprise on `linked_cobuyers` of its co-buying mates (the linked
+    /// accounts that bought from the seller its value is about), itself counted with none; and
+    /// how many such mates it has (LinkedCobuyers.swift).
+    var cobuyCompany: [Double] = []
+    var cobuyMates: [Int32] = []
 
     /// Feature (behaviour column) and which tail is unusual: +1 high, −1 low.
     static let directions: [String: Int] = ["median_gap_log10s": -1, "age_at_first_event_days": -1]
@@ -161,7 +166,7 @@ public struct Anomaly {
         let base = features ?? AccountFeatures.compute(t, strengths: [])
         // The behaviour columns, then the anomaly layer's own (ContextFeatures.swift).
         var names = AccountFeatures.behaviourNames + ContextFeatures.names + ReviewFeatures.names + IncentiveCompany.names
-            + RefundClaims.names + PaceFeatures.names
+            + RefundClaims.names + PaceFeatures.names + LinkedCobuyers.names
         let nb = AccountFeatures.behaviourNames.count, nc = ContextFeatures.names.count, nr = ReviewFeatures.names.count
         let d = names.count
         let (context, partners) = ContextFeatures.computeWithPartners(t)
@@ -171,6 +176,8 @@ public struct Anomaly {
         let pace = PaceFeatures.compute(t)             // PaceFeatures.swift; −1 = missing
         let nf = RefundClaims.names.count, jf = nb + nc + nr + IncentiveCompany.names.count
         let np = PaceFeatures.names.count, jp = jf + RefundClaims.names.count
+        let (cobuy, cobuyMates) = LinkedCobuyers.computeWithMates(t)   // LinkedCobuyers.swift; −1 = missing
+        let jc = jp + np
         var x = [Float](repeating: 0, count: n * d)
         for a in 0..<n {
             for j in 0..<nb { x[a * d + j] = base[a * full + j] }
@@ -179,6 +186,7 @@ public struct Anomaly {
             x[a * d + nb + nc + nr] = incentive[a]
             for j in 0..<nf { x[a * d + jf + j] = refunds[a * nf + j] }
             for j in 0..<np { x[a * d + jp + j] = pace[a * np + j] }
+            x[a * d + jc] = cobuy[a]
         }
         // Sharer counts judged by how dependent the sharers are (SharingIndependence.swift): a
         // parcel locker's hundreds of strangers count as one household, a ring keeps its count.
@@ -348,6 +356,33 @@ public struct Anomaly {
             companions[a] = adjStart[a + 1] - adjStart[a]
             ranked[a] += company[a]
         }
+        // The same for a ring of buyers (LinkedCobuyers.swift): each account with linked accounts
+        // buying from one seller far beyond its share of buyers adds the lower median, over those
+        // mates and itself (counted with none), of their surprise on `linked_cobuyers` (capped by
+        // their surprise beyond chance). A ring's members each see the ring; a household's or a
+        // locker's few such accounts are ordinary there, and an account with no such mates adds nothing.
+        let cobuyCi = cols.firstIndex { names[$0] == "linked_cobuyers" } ?? -1
+        var cobuyCompany = [Double](repeating: 0, count: n)
+        var cobuyCount = [Int32](repeating: 0, count: n)
+        if cobuyCi >= 0 && LinkedCobuyers.companyTerm {
+            var i = 0
+            while i < cobuyMates.count {
+                let a = Int(cobuyMates[i] >> 32)
+                var j = i
+                around.removeAll(keepingCapacity: true)
+                around.append(0)
+                while j < cobuyMates.count && Int(cobuyMates[j] >> 32) == a {
+                    let b = Int(cobuyMates[j] & 0xffff_ffff)
+                    around.append(min(beyond[b], Double(surprise[b * cols.count + cobuyCi])))
+                    j += 1
+                }
+                around.sort()
+                cobuyCompany[a] = around[(around.count - 1) / 2]
+                cobuyCount[a] = Int32(j - i)
+                ranked[a] += cobuyCompany[a]
+                i = j
+            }
+        }
         // Store rank (mid-rank for ties), by what is beyond chance.
         let order = (0..<n).sorted { ranked[$0] < ranked[$1] }
         var rank = [Double](repeating: 0, count: n)
@@ -367,8 +402,11 @@ public struct Anomaly {
             let strong = min(1, max(0, (raw[a] - 8) / 8))
             units[a] = 0.01 + 0.09 * r + 0.8 * tail * tail * strong
         }
-        return Anomaly(raw: raw, rank: rank, units: units, top: top, peerName: peerName, peerOf: peerOf, x: x, d: d, medians: medians, names: names,
-                       history: history, company: company, companions: companions)
+        var result = Anomaly(raw: raw, rank: rank, units: units, top: top, peerName: peerName, peerOf: peerOf, x: x, d: d, medians: medians, names: names,
+                             history: history, company: company, companions: companions)
+        result.cobuyCompany = cobuyCompany
+        result.cobuyMates = cobuyCount
+        return result
     }
 
     /// "unusual vs buyers, 1–12 months: 3,600 profile views (peers' median 0), …"
@@ -382,6 +420,9 @@ public struct Anomaly {
         var why = "unusual vs \(peerName[g]): " + parts.joined(separator: ", ")
         if a < company.count, company[a] >= 1 {
             why += String(format: "; in company: half of its %d crowd partner(s) at least as unusual (%.1f beyond chance)", Int(companions[a]), company[a])
+        }
+        if a < cobuyCompany.count, cobuyCompany[a] >= 1 {
+            why += String(format: "; in company: half of its %d linked co-buyer(s) of that seller at least as unusual (%.1f beyond chance)", Int(cobuyMates[a]), cobuyCompany[a])
         }
         return why
     }
@@ -412,6 +453,9 @@ public struct Anomaly {
                         : "refund claims on its orders: chance 1 in 10^\(value) at the store's claim rate"
         case "linked_refund_claimants": value = String(Int(expm1(Double(v)).rounded()))
             return bare ? value : "\(value) account(s) sharing its device/card/address claim refunds far beyond the store's rate"
+        case "linked_cobuyers": value = String(format: "%.0f", expm1(Double(v)))
+            return bare ? (value == "0" ? "within the rate" : "1 in 10^" + value)
+                        : "linked accounts buying from its seller: chance 1 in 10^\(value) at the seller's share of buyers"
         case "browse_regularity":
             // ln(1 + 1/q), q the interquartile range of log10(gap) (PaceFeatures.swift).
             let q = 1 / max(expm1(Double(v)), 1e-9)
