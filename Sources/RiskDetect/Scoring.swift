@@ -167,6 +167,7 @@ public struct Anomaly {
         // The behaviour columns, then the anomaly layer's own (ContextFeatures.swift).
         var names = AccountFeatures.behaviourNames + ContextFeatures.names + ReviewFeatures.names + IncentiveCompany.names
             + RefundClaims.names + PaceFeatures.names + LinkedCobuyers.names
+        names += StrangerSessions.names   // StrangerSessions.swift (takeovers as a change of behaviour)
         let nb = AccountFeatures.behaviourNames.count, nc = ContextFeatures.names.count, nr = ReviewFeatures.names.count
         let d = names.count
         let (context, partners) = ContextFeatures.computeWithPartners(t)
@@ -187,6 +188,11 @@ public struct Anomaly {
             for j in 0..<nf { x[a * d + jf + j] = refunds[a * nf + j] }
             for j in 0..<np { x[a * d + jp + j] = pace[a * np + j] }
             x[a * d + jc] = cobuy[a]
+        }
+        do {   // StrangerSessions.swift
+            let shift = StrangerSessions.compute(t), ns = StrangerSessions.names.count
+            let js = names.firstIndex(of: StrangerSessions.names[0])!
+            for a in 0..<n { for j in 0..<ns { x[a * d + js + j] = shift[a * ns + j] } }
         }
         // Sharer counts judged by how dependent the sharers are (SharingIndependence.swift): a
         // parcel locker's hundreds of strangers count as one household, a ring keeps its count.
@@ -463,6 +469,10 @@ public struct Anomaly {
             return bare ? value : "views at a regular pace (middle half of gaps within \(value) of their centre)"
         case "equipment_meetings": value = String(Int(expm1(Double(v)).rounded()))
             return bare ? value : "met accounts sharing its device on \(value) targets the same day"
+        case "stranger_session_firsts": value = String(Int(expm1(Double(v)).rounded()))
+            return bare ? value : "\(value) kinds of first (new address, new card, its largest order, first reset or profile change, failed logins, first message) on a device or network it used only briefly"
+        case "stranger_equipment_accounts": value = String(Int(expm1(Double(v)).rounded()))
+            return bare ? value : "\(value) other account(s) did several firsts on the same brief device or network"
         case "crowd_partners": value = String(Int(expm1(Double(v)).rounded()))
             return bare ? value : "met \(value) account(s) in bursts on 3+ different targets on different days (crowds far above each target's usual; weighted by their share of its burst company)"
         default: value = String(Int(expm1(Double(v)).rounded()))
