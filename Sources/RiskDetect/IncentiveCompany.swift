@@ -55,7 +55,10 @@ enum IncentiveCompany {
 /// device, payment instrument, delivery address and IP of at least 3 accounts, the number of
 /// thin coupon-first newcomers among its accounts is tested against their share of the store's
 /// accounts (binomial tail, log10), less log10 of the identifiers tested; the account's value
-/// is the largest over its identifiers (0 when none is beyond chance).
+/// is the largest over its identifiers (0 when none is beyond chance). An identifier counts only
+/// when at least twice the store's share of its coupon-first newcomers are thin: a campus
+/// network full of newcomers with the welcome coupon holds the store's quarter of thin ones by
+/// chance, a ring's members are nearly all thin.
 ///
 /// Why: a deal-hunter ring that shares nothing but a busy parcel locker or a carrier IP, each
 /// member on its own emulator and prepaid card, links no one in `LinkedCompany` (identifiers of
@@ -103,17 +106,18 @@ enum ThinCouponCrowd {
         let thinCut = footprints[(footprints.count - 1) / 4]
         var thin = [Bool](repeating: false, count: n)
         var thinCount = 0
+        let couponFirstCount = footprints.count
         for a in 0..<n where couponFirst[a] && t.events(of: a).count <= thinCut { thin[a] = true; thinCount += 1 }
         guard thinCount >= 2 else { return out }
         let base = Double(thinCount) / Double(active)
         // Per identifier kind: distinct accounts and distinct thin coupon-first accounts.
         let columns: [(KeyPath<EventTable, [Int32]>, Int)] = [(\.device, t.devices.count), (\.payment, t.payments.count),
                                                              (\.address, t.addresses.count), (\.ip, t.ips.count)]
-        var accounts: [[Int32]] = [], thins: [[Int32]] = []
+        var accounts: [[Int32]] = [], thins: [[Int32]] = [], firsts: [[Int32]] = []
         var tested = 0
         for (path, size) in columns {
             let col = t[keyPath: path]
-            var all = [Int32](repeating: 0, count: size), hit = [Int32](repeating: 0, count: size)
+            var all = [Int32](repeating: 0, count: size), hit = [Int32](repeating: 0, count: size), first = [Int32](repeating: 0, count: size)
             var stamp = [Int32](repeating: -1, count: size)
             for a in 0..<n {
                 for e32 in t.events(of: a) {
@@ -122,19 +126,25 @@ enum ThinCouponCrowd {
                     stamp[Int(v)] = Int32(a)
                     all[Int(v)] += 1
                     if thin[a] { hit[Int(v)] += 1 }
+                    if couponFirst[a] { first[Int(v)] += 1 }
                 }
             }
             for v in 0..<size where all[v] >= Int32(minAccounts) { tested += 1 }
-            accounts.append(all); thins.append(hit)
+            accounts.append(all); thins.append(hit); firsts.append(first)
         }
         guard tested > 0 else { return out }
         let correction = log10(Double(tested))
+        // The identifier's coupon-first newcomers must be thin well beyond the store's share
+        // (twice it): a campus network's newcomers all take the welcome coupon, and about the
+        // store's quarter of them are thin by chance; a ring's are nearly all thin.
+        let lift = min(1, 2 * Double(thinCount) / Double(couponFirstCount))
         // Surprise per identifier with two or more thin coupon-first accounts (cached: an
         // identifier is shared by several of them).
         var surprise: [[Float]] = []
         for (k, (_, size)) in columns.enumerated() {
             var s = [Float](repeating: 0, count: size)
-            for v in 0..<size where thins[k][v] >= 2 && accounts[k][v] >= Int32(minAccounts) {
+            for v in 0..<size where thins[k][v] >= 2 && accounts[k][v] >= Int32(minAccounts)
+                && Double(thins[k][v]) >= lift * Double(firsts[k][v]) {
                 let z = Significance.surprise(Significance.logBinomialTail(Int(thins[k][v]), Int(accounts[k][v]), base)) - correction
                 s[v] = Float(max(0, z))
             }
