@@ -22,17 +22,145 @@ import Foundation
 /// co-residents who did) and that incentives are visible as a `coupon_redeem` event or a coupon
 /// on an event.
 enum IncentiveCompany {
-    static let names = ["linked_incentive_takers"]
+    static let names = ["linked_incentive_takers", "thin_coupon_first_crowd"]
 
-    /// One column per account (`accountCount`), log1p'd.
+    /// Two columns per account (`accountCount × names.count`, row-major): the log1p'd count
+    /// of linked incentive takers, then `thin_coupon_first_crowd` (`ThinCouponCrowd`).
     static func compute(_ t: EventTable) -> [Float] {
         let n = t.accountCount
-        guard n > 0, t.count > 0 else { return [Float](repeating: 0, count: n) }
+        let w = names.count
+        var out = [Float](repeating: 0, count: n * w)
+        guard n > 0, t.count > 0 else { return out }
         var took = [Bool](repeating: false, count: n)
         for e in 0..<t.count where t.account[e] >= 0 && (t.kind[e] == .couponRedeem || t.coupon[e] >= 0) {
             took[Int(t.account[e])] = true
         }
-        return LinkedCompany.count(t, marked: took).map { Float(log1p(Double($0))) }
+        let linked = LinkedCompany.count(t, marked: took)
+        let crowd = ThinCouponCrowd.compute(t)
+        for a in 0..<n {
+            out[a * w] = Float(log1p(Double(linked[a])))
+            out[a * w + 1] = crowd[a]
+        }
+        return out
+    }
+}
+
+/// `thin_coupon_first_crowd`: how surprising the crowd of *thin coupon-first newcomers* is on
+/// the identifiers an account uses, for an account that is one itself (0 for everyone else).
+///
+/// A coupon-first newcomer is an account that started while the log runs (created, else first
+/// seen, at or after the log's first event) and whose first purchase (its first order or coupon
+/// redemption) carried a coupon. It is *thin* when its footprint (events) is within the
+/// thinnest quarter of the store's coupon-first newcomers: it exists for the discount. For each
+/// device, payment instrument, delivery address and IP of at least 3 accounts, the number of
+/// thin coupon-first newcomers among its accounts is tested against their share of the store's
+/// accounts (binomial tail, log10), less log10 of the identifiers tested; the account's value
+/// is the largest over its identifiers (0 when none is beyond chance). An identifier counts only
+/// when at least twice the store's share of its coupon-first newcomers are thin: a campus
+/// network full of newcomers with the welcome coupon holds the store's quarter of thin ones by
+/// chance, a ring's members are nearly all thin.
+///
+/// Why: a deal-hunter ring that shares nothing but a busy parcel locker or a carrier IP, each
+/// member on its own emulator and prepaid card, links no one in `LinkedCompany` (identifiers of
+/// more than 40 accounts link nothing) and each member is an ordinary newcomer with a welcome
+/// coupon. What a household, an office, a campus network or a locker crowd does not show is
+/// *several* accounts behind one identifier that each opened, took the welcome coupon on their
+/// first order and did little else: an honest locker's newcomers browse and buy again, so
+/// their footprint is an ordinary customer's. Unlike the count of linked takers, the size of
+/// the identifier is no cut-off: it is the identifier's own size that the tail is taken over,
+/// so a locker of 50 with 6 thin coupon-first accounts is unusual and a carrier address of
+/// 1,500 with the same 6 is not.
+///
+/// Assumes honest newcomers who took the welcome coupon keep a life beyond it more often than
+/// not (a quarter of the store's coupon-first newcomers is, by construction, "thin", so a thin
+/// honest newcomer is common; several on one identifier are not), and that they choose their
+/// phone, card, address and network independently of one another.
+enum ThinCouponCrowd {
+    static let minAccounts = 3
+
+    static func compute(_ t: EventTable) -> [Float] {
+        let n = t.accountCount
+        var out = [Float](repeating: 0, count: n)
+        guard n > 0, t.count > 0 else { return out }
+        var logStart = Int64.max
+        for e in 0..<t.count { logStart = min(logStart, t.ts[e]) }
+        // Coupon-first newcomers and their footprints.
+        var couponFirst = [Bool](repeating: false, count: n)
+        var footprints: [Int] = []
+        var active = 0
+        for a in 0..<n {
+            let ev = t.events(of: a)
+            guard !ev.isEmpty else { continue }
+            active += 1
+            let started = t.createdAt[a] != Int64.min ? t.createdAt[a] : t.firstSeen[a]
+            guard started != Int64.min, started >= logStart else { continue }
+            for e32 in ev {
+                let e = Int(e32)
+                guard t.kind[e] == .order || t.kind[e] == .couponRedeem else { continue }
+                if t.coupon[e] >= 0 || t.kind[e] == .couponRedeem { couponFirst[a] = true; footprints.append(ev.count) }
+                break
+            }
+        }
+        guard footprints.count >= 2, active > 0 else { return out }
+        footprints.sort()
+        let thinCut = footprints[(footprints.count - 1) / 4]
+        var thin = [Bool](repeating: false, count: n)
+        var thinCount = 0
+        let couponFirstCount = footprints.count
+        for a in 0..<n where couponFirst[a] && t.events(of: a).count <= thinCut { thin[a] = true; thinCount += 1 }
+        guard thinCount >= 2 else { return out }
+        let base = Double(thinCount) / Double(active)
+        // Per identifier kind: distinct accounts and distinct thin coupon-first accounts.
+        let columns: [(KeyPath<EventTable, [Int32]>, Int)] = [(\.device, t.devices.count), (\.payment, t.payments.count),
+                                                             (\.address, t.addresses.count), (\.ip, t.ips.count)]
+        var accounts: [[Int32]] = [], thins: [[Int32]] = [], firsts: [[Int32]] = []
+        var tested = 0
+        for (path, size) in columns {
+            let col = t[keyPath: path]
+            var all = [Int32](repeating: 0, count: size), hit = [Int32](repeating: 0, count: size), first = [Int32](repeating: 0, count: size)
+            var stamp = [Int32](repeating: -1, count: size)
+            for a in 0..<n {
+                for e32 in t.events(of: a) {
+                    let v = col[Int(e32)]
+                    guard v >= 0, Int(v) < size, stamp[Int(v)] != Int32(a) else { continue }
+                    stamp[Int(v)] = Int32(a)
+                    all[Int(v)] += 1
+                    if thin[a] { hit[Int(v)] += 1 }
+                    if couponFirst[a] { first[Int(v)] += 1 }
+                }
+            }
+            for v in 0..<size where all[v] >= Int32(minAccounts) { tested += 1 }
+            accounts.append(all); thins.append(hit); firsts.append(first)
+        }
+        guard tested > 0 else { return out }
+        let correction = log10(Double(tested))
+        // The identifier's coupon-first newcomers must be thin well beyond the store's share
+        // (twice it): a campus network's newcomers all take the welcome coupon, and about the
+        // store's quarter of them are thin by chance; a ring's are nearly all thin.
+        let lift = min(1, 2 * Double(thinCount) / Double(couponFirstCount))
+        // Surprise per identifier with two or more thin coupon-first accounts (cached: an
+        // identifier is shared by several of them).
+        var surprise: [[Float]] = []
+        for (k, (_, size)) in columns.enumerated() {
+            var s = [Float](repeating: 0, count: size)
+            for v in 0..<size where thins[k][v] >= 2 && accounts[k][v] >= Int32(minAccounts)
+                && Double(thins[k][v]) >= lift * Double(firsts[k][v]) {
+                let z = Significance.surprise(Significance.logBinomialTail(Int(thins[k][v]), Int(accounts[k][v]), base)) - correction
+                s[v] = Float(max(0, z))
+            }
+            surprise.append(s)
+        }
+        for a in 0..<n where thin[a] {
+            var best: Float = 0
+            for e32 in t.events(of: a) {
+                for (k, (path, _)) in columns.enumerated() {
+                    let v = t[keyPath: path][Int(e32)]
+                    if v >= 0 && Int(v) < surprise[k].count { best = max(best, surprise[k][Int(v)]) }
+                }
+            }
+            out[a] = best
+        }
+        return out
     }
 }
 

@@ -184,7 +184,7 @@ public struct Anomaly {
             for j in 0..<nb { x[a * d + j] = base[a * full + j] }
             for j in 0..<nc { x[a * d + nb + j] = context[a * nc + j] }
             for j in 0..<nr { x[a * d + nb + nc + j] = review[a * nr + j] }
-            x[a * d + nb + nc + nr] = incentive[a]
+            for j in 0..<IncentiveCompany.names.count { x[a * d + nb + nc + nr + j] = incentive[a * IncentiveCompany.names.count + j] }
             for j in 0..<nf { x[a * d + jf + j] = refunds[a * nf + j] }
             for j in 0..<np { x[a * d + jp + j] = pace[a * np + j] }
             x[a * d + jc] = cobuy[a]
@@ -454,6 +454,9 @@ public struct Anomaly {
             return bare ? value : "\(value) reviews on an item's burst day (far above its own daily rate)"
         case "linked_incentive_takers": value = String(Int(expm1(Double(v)).rounded()))
             return bare ? value : "\(value) account(s) sharing its device/card/address also took coupons"
+        case "thin_coupon_first_crowd": value = String(format: "%.0f", Double(v))
+            return bare ? (value == "0" ? "none beyond chance" : "1 in 10^" + value)
+                        : "a coupon-first newcomer with little else, on an identifier crowded with such accounts: chance 1 in 10^\(value) at the store's share"
         case "refund_claims_beyond_rate": value = String(format: "%.0f", Double(v))
             return bare ? (value == "0" ? "within the rate" : "1 in 10^" + value)
                         : "refund claims on its orders: chance 1 in 10^\(value) at the store's claim rate"

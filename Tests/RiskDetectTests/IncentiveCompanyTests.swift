@@ -85,7 +85,7 @@ final class IncentiveCompanyTests: XCTestCase {
             let w = world(seed: seed, ring: true)
             let (_, t) = try w.s.build()
             let f = IncentiveCompany.compute(t)
-            func takers(_ id: String) -> Double { expm1(Double(f[Int(t.accounts.lookup(id)!)])) }
+            func takers(_ id: String) -> Double { expm1(Double(f[Int(t.accounts.lookup(id)!) * IncentiveCompany.names.count])) }
             // Each ring member: its six mates on the prepaid card, each a coupon taker, and itself.
             for a in w.ring { XCTAssertEqual(takers(a), 7, accuracy: 1e-3, a) }
             // A household: at most its one newcomer, counted once however many things they share;
