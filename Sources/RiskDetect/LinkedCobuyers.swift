@@ -73,31 +73,7 @@ enum LinkedCobuyers {
         for a in 0..<n where sStart[a + 1] > sStart[a] { out[a] = 0 }
         guard nBuyers >= 2 else { return (out, []) }
         // Per identifier kind: each account's distinct identifiers and each identifier's accounts.
-        let columns = [t.device, t.payment, t.address]
-        let sizes = [t.devices.count, t.payments.count, t.addresses.count]
-        var accStart = [[Int]](repeating: [], count: 3), accIDs = [[Int32]](repeating: [], count: 3)
-        var idStart = [[Int]](repeating: [], count: 3), idAccs = [[Int32]](repeating: [], count: 3)
-        for k in 0..<3 {
-            let col = columns[k]
-            var start = [Int](repeating: 0, count: n + 1)
-            var ids: [Int32] = []
-            for a in 0..<n {
-                scratch.removeAll(keepingCapacity: true)
-                for e in t.events(of: a) where col[Int(e)] >= 0 { scratch.append(col[Int(e)]) }
-                scratch.sort()
-                var prev: Int32 = -1
-                for v in scratch where v != prev { ids.append(v); prev = v }
-                start[a + 1] = ids.count
-            }
-            let m = max(sizes[k], 1)
-            var deg = [Int](repeating: 0, count: m + 1)
-            for v in ids { deg[Int(v) + 1] += 1 }
-            for i in 0..<m { deg[i + 1] += deg[i] }
-            var fill = deg
-            var accs = [Int32](repeating: 0, count: ids.count)
-            for a in 0..<n { for p in start[a]..<start[a + 1] { let v = Int(ids[p]); accs[fill[v]] = Int32(a); fill[v] += 1 } }
-            accStart[k] = start; accIDs[k] = ids; idStart[k] = deg; idAccs[k] = accs
-        }
+        let (accStart, accIDs, idStart, idAccs) = SharingIndependence.identifierIndex(t)
         // The store's household scale (SharingIndependence.swift).
         var household = 1
         do {

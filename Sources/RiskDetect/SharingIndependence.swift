@@ -30,13 +30,13 @@ enum SharingIndependence {
     /// An identifier used by more accounts than this links nothing (docs/detection.md).
     static let linkCap = 40
 
-    /// Per account, per kind (row-major, `accountCount × 3`): log1p(1 + effective sharers).
-    static func compute(_ t: EventTable) -> [Float] {
+    /// Per identifier kind (device, payment, address): each account's distinct identifiers (CSR
+    /// by account: `accIDs[k][accStart[k][a] ..< accStart[k][a + 1]]`) and each identifier's
+    /// accounts (CSR by identifier: `idAccs[k][idStart[k][v] ..< idStart[k][v + 1]]`).
+    static func identifierIndex(_ t: EventTable) -> (accStart: [[Int]], accIDs: [[Int32]], idStart: [[Int]], idAccs: [[Int32]]) {
         let n = t.accountCount
         let columns = [t.device, t.payment, t.address]
         let sizes = [t.devices.count, t.payments.count, t.addresses.count]
-        // Per kind: each account's distinct identifiers (CSR by account) and each identifier's
-        // accounts (CSR by identifier).
         var accStart = [[Int]](repeating: [], count: 3), accIDs = [[Int32]](repeating: [], count: 3)
         var idStart = [[Int]](repeating: [], count: 3), idAccs = [[Int32]](repeating: [], count: 3)
         let lock = NSLock()
@@ -62,6 +62,16 @@ enum SharingIndependence {
             for a in 0..<n { for p in start[a]..<start[a + 1] { let v = Int(ids[p]); accs[fill[v]] = Int32(a); fill[v] += 1 } }
             lock.lock(); accStart[k] = start; accIDs[k] = ids; idStart[k] = deg; idAccs[k] = accs; lock.unlock()
         }
+        return (accStart, accIDs, idStart, idAccs)
+    }
+
+    /// Per account, per kind (row-major, `accountCount × 3`): log1p(1 + effective sharers).
+    static func compute(_ t: EventTable) -> [Float] {
+        let n = t.accountCount
+        // Per kind: each account's distinct identifiers (CSR by account) and each identifier's
+        // accounts (CSR by identifier).
+        let (accStart, accIDs, idStart, idAccs) = identifierIndex(t)
+        let lock = NSLock()
         // The store's typical sharing per kind: the median size of identifiers used by 2+ accounts.
         var typical = [Double](repeating: 2, count: 3)
         for k in 0..<3 {
