@@ -40,7 +40,8 @@ enum LinkedCobuyers {
     /// The values, and the *co-buying mates*: (a << 32 | b) for every account `a` with a value
     /// above 0 and each linked account `b` that ordered from the seller that gave `a` its value
     /// (what the anomaly layer's company term reads, Scoring.swift).
-    static func computeWithMates(_ t: EventTable) -> (values: [Float], mates: [UInt64]) {
+    /// `index`: the store's `SharingIndependence.identifierIndex`, when the caller has it already.
+    static func computeWithMates(_ t: EventTable, index: SharingIndependence.Index? = nil) -> (values: [Float], mates: [UInt64]) {
         let n = t.accountCount
         var out = [Float](repeating: -1, count: n)
         guard n > 0, t.count > 0 else { return (out, []) }
@@ -73,15 +74,9 @@ enum LinkedCobuyers {
         for a in 0..<n where sStart[a + 1] > sStart[a] { out[a] = 0 }
         guard nBuyers >= 2 else { return (out, []) }
         // Per identifier kind: each account's distinct identifiers and each identifier's accounts.
-        let (accStart, accIDs, idStart, idAccs) = SharingIndependence.identifierIndex(t)
+        let (accStart, accIDs, idStart, idAccs) = index ?? SharingIndependence.identifierIndex(t)
         // The store's household scale (SharingIndependence.swift).
-        var household = 1
-        do {
-            var hs: [Int] = []
-            let s = idStart[2]
-            for v in 0..<(s.count - 1) where s[v + 1] - s[v] >= 2 && s[v + 1] - s[v] <= linkCap { hs.append(s[v + 1] - s[v]) }
-            if !hs.isEmpty { hs.sort(); household = hs[min(hs.count - 1, hs.count * 9 / 10)] }
-        }
+        let household = SharingIndependence.householdScale(idStart)
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
         let chunk = (n + workers - 1) / workers
         let total = Double(nBuyers)

@@ -177,7 +177,9 @@ public struct Anomaly {
         let pace = PaceFeatures.compute(t)             // PaceFeatures.swift; −1 = missing
         let nf = RefundClaims.names.count, jf = nb + nc + nr + IncentiveCompany.names.count
         let np = PaceFeatures.names.count, jp = jf + RefundClaims.names.count
-        let (cobuy, cobuyMates) = LinkedCobuyers.computeWithMates(t)   // LinkedCobuyers.swift; −1 = missing
+        // Each account's identifiers and each identifier's accounts, built once for both readers.
+        let identifiers = SharingIndependence.identifierIndex(t)
+        let (cobuy, cobuyMates) = LinkedCobuyers.computeWithMates(t, index: identifiers)   // LinkedCobuyers.swift; −1 = missing
         let jc = jp + np
         var x = [Float](repeating: 0, count: n * d)
         for a in 0..<n {
@@ -196,7 +198,7 @@ public struct Anomaly {
         }
         // Sharer counts judged by how dependent the sharers are (SharingIndependence.swift): a
         // parcel locker's hundreds of strangers count as one household, a ring keeps its count.
-        let sharing = SharingIndependence.compute(t)
+        let sharing = SharingIndependence.compute(t, index: identifiers)
         for (k, name) in SharingIndependence.featureNames.enumerated() {
             guard let j = names.firstIndex(of: name) else { continue }
             for a in 0..<n { x[a * d + j] = sharing[a * 3 + k] }

@@ -33,7 +33,9 @@ enum SharingIndependence {
     /// Per identifier kind (device, payment, address): each account's distinct identifiers (CSR
     /// by account: `accIDs[k][accStart[k][a] ..< accStart[k][a + 1]]`) and each identifier's
     /// accounts (CSR by identifier: `idAccs[k][idStart[k][v] ..< idStart[k][v + 1]]`).
-    static func identifierIndex(_ t: EventTable) -> (accStart: [[Int]], accIDs: [[Int32]], idStart: [[Int]], idAccs: [[Int32]]) {
+    typealias Index = (accStart: [[Int]], accIDs: [[Int32]], idStart: [[Int]], idAccs: [[Int32]])
+
+    static func identifierIndex(_ t: EventTable) -> Index {
         let n = t.accountCount
         let columns = [t.device, t.payment, t.address]
         let sizes = [t.devices.count, t.payments.count, t.addresses.count]
@@ -65,12 +67,24 @@ enum SharingIndependence {
         return (accStart, accIDs, idStart, idAccs)
     }
 
+    /// The store's household scale: the 90th percentile of the accounts on an address of
+    /// 2…`linkCap` accounts (1 when no address is shared). `idStart`: an index's identifier starts.
+    static func householdScale(_ idStart: [[Int]]) -> Int {
+        var sizes: [Int] = []
+        let s = idStart[2]
+        for v in 0..<(s.count - 1) where s[v + 1] - s[v] >= 2 && s[v + 1] - s[v] <= linkCap { sizes.append(s[v + 1] - s[v]) }
+        guard !sizes.isEmpty else { return 1 }
+        sizes.sort()
+        return sizes[min(sizes.count - 1, sizes.count * 9 / 10)]
+    }
+
     /// Per account, per kind (row-major, `accountCount × 3`): log1p(1 + effective sharers).
-    static func compute(_ t: EventTable) -> [Float] {
+    /// `index`: the store's `identifierIndex`, when the caller has it already.
+    static func compute(_ t: EventTable, index: Index? = nil) -> [Float] {
         let n = t.accountCount
         // Per kind: each account's distinct identifiers (CSR by account) and each identifier's
         // accounts (CSR by identifier).
-        let (accStart, accIDs, idStart, idAccs) = identifierIndex(t)
+        let (accStart, accIDs, idStart, idAccs) = index ?? identifierIndex(t)
         let lock = NSLock()
         // The store's typical sharing per kind: the median size of identifiers used by 2+ accounts.
         var typical = [Double](repeating: 2, count: 3)
@@ -84,13 +98,7 @@ enum SharingIndependence {
         // percentile of the accounts on an address of 2…linkCap accounts. Co-residents (another
         // account on X that also shares such an address with `a`, and a second identifier) count
         // only beyond it, so a household is judged against households, not against loners.
-        var household = 1.0
-        do {
-            var sizes: [Int] = []
-            let s = idStart[2]
-            for v in 0..<(s.count - 1) where s[v + 1] - s[v] >= 2 && s[v + 1] - s[v] <= linkCap { sizes.append(s[v + 1] - s[v]) }
-            if !sizes.isEmpty { sizes.sort(); household = Double(sizes[min(sizes.count - 1, sizes.count * 9 / 10)]) }
-        }
+        let household = Double(householdScale(idStart))
         var out = [Float](repeating: 0, count: n * 3)
         DispatchQueue.concurrentPerform(iterations: 3) { k in
             var onX = [Int32](repeating: -1, count: n)      // stamp: the identifier X being judged

@@ -179,30 +179,13 @@ enum StrangerSessions {
             while j + 1 < all.count && all[j + 1].key == all[i].key { j += 1 }
             let c = j - i + 1   // distinct accounts (one entry per account and key)
             let m = max(c, users[all[i].key] ?? c)
-            if c >= 2 && binomialTail(m, c, p0) < crewLevel {
+            if c >= 2 && Significance.logBinomialTail(c, m, p0) < log(crewLevel) {
                 for k in i...j { crew[Int(all[k].acc)] = max(crew[Int(all[k].acc)], c - 1) }
             }
             i = j + 1
         }
         for a in 0..<n where crew[a] > 0 { x[a * w + 1] = Float(log1p(Double(crew[a]))) }
         return x
-    }
-
-    /// P(X ≥ c) for X ~ Binomial(m, p), summed in log space (m is at most the store's accounts).
-    static func binomialTail(_ m: Int, _ c: Int, _ p: Double) -> Double {
-        guard c > 0 else { return 1 }
-        guard p > 0 else { return 0 }
-        guard p < 1, c <= m else { return c <= m ? 1 : 0 }
-        var total = 0.0
-        var logTerm = lgamma(Double(m + 1)) - lgamma(Double(c + 1)) - lgamma(Double(m - c + 1))
-            + Double(c) * log(p) + Double(m - c) * log1p(-p)
-        for k in c...m {
-            let term = exp(logTerm)
-            total += term
-            if term < total * 1e-12 { break }
-            logTerm += log(Double(m - k)) - log(Double(k + 1)) + log(p) - log1p(-p)
-        }
-        return min(1, total)
     }
 
     /// An order's value: its amount, else the item's price × quantity (−1 when neither is known).
