@@ -15,82 +15,30 @@ final class TakeoverStrangerSessionTests: XCTestCase {
 
     func testTakeoversWithAndWithoutResetReachTheTopFivePercentWithTheDetectorOffOwnersChangesDoNot() throws {
         try forEachSeed { seed in
-            var rng = SeededRandom(seed &+ 9_220)
             let s = Scenario(seed: seed)
             s.account("shop", kind: "seller")
             s.item("tv", seller: "shop", price: 640)
             s.item("gift", seller: "shop", price: 200)
             s.item("socks", seller: "shop", price: 8)
             s.item("mug", seller: "shop", price: 14)
-            var k = 0
-            /// An owner's month on its own device(s) from the home network (returned: its /24);
-            /// now and then an ordinary order to its address with its card.
-            @discardableResult
-            func routine(_ a: String, device: (Int) -> String, days: [Int] = Array(0..<28), address: (Int) -> String = { _ in "home" }) -> String {
-                let home = "10.\(k / 200).\(k % 200)"
-                k += 1
-                s.order(a, item: "socks", seller: "shop", at: Scenario.t0 + 8 * hour, device: device(0), address: "\(a)-\(address(0))",
-                        payment: "\(a)-card", amount: 8, ip: "\(home).2")
-                for d in days where rng.chance(0.6) {
-                    let t = Scenario.t0 + Int64(d) * day + Int64(rng.int(7...21)) * hour + Int64(rng.int(0...3_599)) * 1000
-                    s.event(a, "login", at: t, ["device_id": device(d), "country": "TH", "status": "ok", "ip": "\(home).\(rng.int(2...5))"])
-                    for v in 0..<rng.int(1...4) {
-                        s.event(a, "view", at: t + Int64(v + 1) * minute, ["device_id": device(d), "country": "TH", "item_id": rng.chance(0.5) ? "socks" : "mug",
-                                                                            "seller_id": "shop", "ip": "\(home).\(rng.int(2...5))"])
-                    }
-                    if rng.chance(0.2) {
-                        let cheap = rng.chance(0.5)
-                        s.order(a, item: cheap ? "socks" : "mug", seller: "shop", at: t + 10 * minute, device: device(d), address: "\(a)-\(address(d))",
-                                payment: "\(a)-card", amount: cheap ? 8 : 14, ip: "\(home).2")
-                    }
-                }
-                return home
-            }
-            for i in 0..<200 { routine(s.account("p\(i)"), device: { _ in "p\(i)-phone" }) }
-            // New phones: from some day on, another device, kept; ordinary orders on it.
-            var newPhones: [String] = []
-            for i in 0..<40 {
-                let a = s.account("np\(i)"); newPhones.append(a)
-                let d = rng.int(6...20)
-                routine(a, device: { $0 < d ? "np\(i)-old" : "np\(i)-new" })
-            }
-            // Travellers: their own phone abroad on hotel networks for a few days; some buy the
-            // most expensive thing of their month there, sent home with their own card.
-            var travellers: [String] = []
-            for i in 0..<30 {
-                let a = s.account("trav\(i)"); travellers.append(a)
-                let leave = rng.int(10...16), back = leave + rng.int(2...6)
-                routine(a, device: { _ in "trav\(i)-phone" }, days: Array(0..<leave) + Array(back..<28))
-                for d in leave..<back {
-                    let at = Scenario.t0 + Int64(d) * day + Int64(rng.int(8...20)) * hour
-                    let ip = "172.\(16 + i % 8).\(d * 10 + i / 8).\(rng.int(2...200))"
-                    s.event(a, "login", at: at, ["device_id": "trav\(i)-phone", "country": "JP", "status": "ok", "ip": ip])
-                    s.event(a, "view", at: at + minute, ["device_id": "trav\(i)-phone", "country": "JP", "item_id": "tv", "seller_id": "shop", "ip": ip])
-                    if i < 10 && d == leave + 1 {
-                        s.order(a, item: "tv", seller: "shop", at: at + 5 * minute, device: "trav\(i)-phone", address: "\(a)-home",
-                                payment: "\(a)-card", amount: 640, ip: ip)
-                    }
-                }
-            }
-            // Movers: a new address from some day on, from their own phone at home, kept; some
-            // furnish the flat (an expensive order to it).
-            var movers: [String] = []
-            for i in 0..<20 {
-                let a = s.account("mover\(i)"); movers.append(a)
-                let d = rng.int(8...18)
-                let home = routine(a, device: { _ in "mv\(i)-phone" }, address: { $0 < d ? "home" : "flat" })
-                let at = Scenario.t0 + Int64(d) * day + 2 * hour
-                s.event(a, "address_change", at: at, ["device_id": "mv\(i)-phone", "address_id": "\(a)-flat", "ip": "\(home).3", "country": "TH"])
-                s.order(a, item: i < 6 ? "tv" : "socks", seller: "shop", at: at + 30 * minute, device: "mv\(i)-phone", address: "\(a)-flat",
-                        payment: "\(a)-card", amount: i < 6 ? 640 : 8, ip: "\(home).3")
-            }
+            // Owners' months on their own device(s) from the home network, each with an order on the
+            // first morning and now and then an ordinary one (socks or a mug).
+            let o = OwnersWorld(s, rng: SeededRandom(seed &+ 9_220),
+                                habits: .init(hosts: 2...5, viewed: ["socks", "mug"], orderChance: 0.2,
+                                              orders: [("socks", 8), ("mug", 14)], openingOrder: true))
+            for i in 0..<200 { o.routine(s.account("p\(i)"), device: { _ in "p\(i)-phone" }) }
+            // The owners' own changes: new phones kept, travellers on hotel networks (10 buy the
+            // most expensive thing of their month abroad, sent home), movers (6 furnish the flat).
+            let newPhones = o.newPhones(40)
+            let travellers = o.travellers(30, buyingAbroad: 10)
+            let movers = o.movers(20, furnishing: 6)
             // Forgotten passwords: a failed login and a reset from the owner's phone on a mobile
             // network it never used again, then an ordinary order.
             var forgetful: [String] = []
             for i in 0..<20 {
                 let a = s.account("forgot\(i)"); forgetful.append(a)
-                routine(a, device: { _ in "fg\(i)-phone" })
-                let at = Scenario.t0 + Int64(rng.int(8...20)) * day + 9 * hour, ip = "100.80.\(i).\(rng.int(2...250))"
+                o.routine(a, device: { _ in "fg\(i)-phone" })
+                let at = Scenario.t0 + Int64(o.rng.int(8...20)) * day + 9 * hour, ip = "100.80.\(i).\(o.rng.int(2...250))"
                 s.event(a, "login", at: at, ["device_id": "fg\(i)-phone", "country": "TH", "status": "fail", "ip": ip])
                 s.event(a, "password_reset", at: at + minute, ["device_id": "fg\(i)-phone", "country": "TH", "ip": ip])
                 s.event(a, "login", at: at + 3 * minute, ["device_id": "fg\(i)-phone", "country": "TH", "status": "ok", "ip": ip])
@@ -105,20 +53,20 @@ final class TakeoverStrangerSessionTests: XCTestCase {
                 let withReset = i % 2 == 1
                 let a = s.account("ato\(i)")
                 if withReset { reset.append(a) } else { stolen.append(a) }
-                routine(a, device: { _ in "ato\(i)-phone" })
-                let at = Scenario.t0 + Int64(rng.int(10...22)) * day + Int64(rng.int(1...23)) * hour
-                let dev = "intruder\(i)", ip = "203.0.\(113 + i).\(rng.int(2...250))", country = i < 3 ? "TH" : "NG"
+                o.routine(a, device: { _ in "ato\(i)-phone" })
+                let at = Scenario.t0 + Int64(o.rng.int(10...22)) * day + Int64(o.rng.int(1...23)) * hour
+                let dev = "intruder\(i)", ip = "203.0.\(113 + i).\(o.rng.int(2...250))", country = i < 3 ? "TH" : "NG"
                 var t = at
                 if withReset {
                     s.event(a, "password_reset", at: t, ["device_id": dev, "country": country, "ip": ip]); t += 4 * minute
                 }
                 s.event(a, "login", at: t, ["device_id": dev, "country": country, "status": "ok", "ip": ip]); t += 3 * minute
                 s.event(a, "address_change", at: t, ["device_id": dev, "address_id": "drop\(i)", "ip": ip, "country": country]); t += 2 * minute
-                for j in 0..<rng.int(1...3) {
+                for j in 0..<o.rng.int(1...3) {
                     let gift = j % 2 == 0
                     s.order(a, item: gift ? "gift" : "tv", seller: "shop", at: t, device: dev, address: "drop\(i)",
                             payment: "card-x\(i)", amount: gift ? 200 : 640, ip: ip)
-                    t += Int64(rng.int(2...9)) * minute
+                    t += Int64(o.rng.int(2...9)) * minute
                 }
             }
             let (store, t) = try s.build()
