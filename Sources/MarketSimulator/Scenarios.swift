@@ -425,11 +425,7 @@ extension Simulator {
                                payment: pay, address: addr, out: &out, honest: false)
             }
             // The owner notices later: locked out, resets from their own phone.
-            let back = t + Int64(rng.uniform(0.3, 2) * Double(dayMs))
-            var f = base(a, "login", back, device: a.devices[0], ip: sessionIP(a)); f.status = "fail"; f.country = a.country.code
-            out.append(f)
-            var rr = base(a, "password_reset", back + 60_000, device: a.devices[0], ip: sessionIP(a)); rr.country = a.country.code
-            out.append(rr)
+            ownerResets(a, at: t + Int64(rng.uniform(0.3, 2) * Double(dayMs)), out: &out)
             a.busyDays.insert(day)
             out.forEach(schedule)
         }

@@ -206,6 +206,15 @@ public final class Simulator {
         return e
     }
 
+    /// The owner of a taken-over account notices later: a failed login (locked out) and a password
+    /// reset a minute after, from the owner's own first device and usual network.
+    func ownerResets(_ a: Account, at back: Int64, out: inout [Event]) {
+        var f = base(a, "login", back, device: a.devices[0], ip: sessionIP(a)); f.status = "fail"; f.country = a.country.code
+        out.append(f)
+        var rr = base(a, "password_reset", back + 60_000, device: a.devices[0], ip: sessionIP(a)); rr.country = a.country.code
+        out.append(rr)
+    }
+
     func schedule(_ e: Event) {
         guard e.ts >= start && e.ts < end else { return }
         scheduled[Int((e.ts - start) / dayMs), default: []].append(e)
