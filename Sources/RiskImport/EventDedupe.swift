@@ -3,8 +3,10 @@ import RiskStore
 
 /// Keeps `events.event_id` unique during an import without a unique b-tree over the strings
 /// (schema v11, `EventKey`). In memory, per key only its top 32 bits:
-///   - `stored`: of every key in `event_keys` (4 bytes a stored event), loaded once in key
-///     order, when the input is big enough for that to beat probing `event_keys` row by row;
+///   - `stored`: of every key in `event_keys`, loaded once in key order, when the input is big
+///     enough for that to beat probing `event_keys` row by row: 2 bytes a stored event (the
+///     prefix's low 16 bits; its top 16 are the bucket, kept once in `storedStart`), the same
+///     32 bits as a flat array of prefixes at half the memory (37 MB at 18.4M stored events);
 ///   - `recent` + `pending`: of every event above `event_keys_covered.upto` (this import's
 ///     rows, and any another writer added), each with its id: 6 bytes a row in `recent` (the
 ///     top 16 bits of the prefix are its bucket, kept once in `recentStart`), 8 in `pending`.
@@ -20,8 +22,10 @@ final class EventDedupe {
     private(set) var seen: Int64
     private let probeStore: Bool
 
-    // Sorted biased top-32 bits of the stored keys.
-    private var stored: UnsafeMutablePointer<UInt32>?
+    // Sorted biased top-32 bits of the stored keys: the low 16 bits of each; the prefixes with
+    // top 16 bits b are at storedStart[b] ..< storedStart[b + 1].
+    private var storedLow: UnsafeMutablePointer<UInt16>?
+    private var storedStart: [UInt32] = []
     private var storedCount = 0
     // Events above `base`, sorted by (biased prefix, id): the prefix's low 16 bits and id - base,
     // in two runs; entries of prefixes with top 16 bits b are at recentStart[b] ..< recentStart[b + 1].
@@ -70,14 +74,14 @@ final class EventDedupe {
     }
 
     deinit {
-        stored?.deallocate()
+        free(storedLow)
         free(recentLow)
         free(recentID)
     }
 
     /// Frees the sets (before the end-of-import sorts).
     func release() {
-        stored?.deallocate(); stored = nil; storedCount = 0
+        free(storedLow); storedLow = nil; storedStart = []; storedCount = 0
         free(recentLow); recentLow = nil; free(recentID); recentID = nil
         recentStart = []; recentCount = 0; recentCap = 0
         pending = []
@@ -88,39 +92,57 @@ final class EventDedupe {
         UInt32(truncatingIfNeeded: UInt64(bitPattern: key) >> 32) ^ 0x8000_0000
     }
 
-    /// Loads the prefixes of both tiers (each in key order), then merges the recent run into
-    /// the main one in place, from the back.
+    /// Loads the prefixes of both tiers (each in key order): the main tier's straight into the
+    /// buckets, the recent tier's (at most 1/`EventKey.mergeRatio` of the main one) into a
+    /// temporary run, merged in from the back.
     private func loadStored() throws {
-        var capNow = Int(base) + 1024
-        stored = .allocate(capacity: capNow)
+        var cap = Int(base) + 1024
+        var low = malloc(cap * MemoryLayout<UInt16>.stride)!.assumingMemoryBound(to: UInt16.self)
+        var counts = [UInt32](repeating: 0, count: Self.buckets + 1)
         var n = 0
-        func load(_ table: String) throws {
-            try db.prepareEach("SELECT key FROM \(table)") { st in   // key order (the primary key)
-                while try st.step() {
-                    if n == capNow {
-                        let bigger = UnsafeMutablePointer<UInt32>.allocate(capacity: capNow * 2)
-                        bigger.update(from: stored!, count: n)
-                        stored!.deallocate()
-                        stored = bigger
-                        capNow *= 2
-                    }
-                    stored![n] = Self.prefix(st.int(0))
-                    n += 1
+        defer { storedLow = low }
+        try db.prepareEach("SELECT key FROM event_keys_main") { st in   // key order (the primary key)
+            while try st.step() {
+                if n == cap {
+                    cap *= 2
+                    low = realloc(low, cap * MemoryLayout<UInt16>.stride)!.assumingMemoryBound(to: UInt16.self)
                 }
+                let pre = Self.prefix(st.int(0))
+                low[n] = UInt16(truncatingIfNeeded: pre)
+                counts[Int(pre >> 16)] += 1
+                n += 1
             }
         }
-        try load("event_keys_main")
-        let mainCount = n
-        try load("event_keys_recent")
-        if n > mainCount && mainCount > 0 {
-            let a = stored!
-            let recent = Array(UnsafeBufferPointer(start: a + mainCount, count: n - mainCount))
-            var i = mainCount - 1, j = recent.count - 1, k = n - 1
+        var recent: [UInt32] = []
+        try db.prepareEach("SELECT key FROM event_keys_recent") { st in
+            while try st.step() { recent.append(Self.prefix(st.int(0))) }
+        }
+        var start = [UInt32](repeating: 0, count: Self.buckets + 1)
+        if !recent.isEmpty {
+            // The main entries' bucket starts, to know each one's top 16 bits while merging.
+            var sum: UInt32 = 0
+            for b in 0..<Self.buckets { start[b] = sum; sum += counts[b] }
+            start[Self.buckets] = sum
+            let total = n + recent.count
+            if total > cap {
+                cap = total
+                low = realloc(low, cap * MemoryLayout<UInt16>.stride)!.assumingMemoryBound(to: UInt16.self)
+            }
+            var i = n - 1, j = recent.count - 1, k = total - 1, b = Self.buckets - 1
             while j >= 0 {
-                if i >= 0 && a[i] > recent[j] { a[k] = a[i]; i -= 1 } else { a[k] = recent[j]; j -= 1 }
-                k -= 1
+                if i >= 0 {
+                    while Int(start[b]) > i { b -= 1 }
+                    if UInt32(b) << 16 | UInt32(low[i]) > recent[j] { low[k] = low[i]; i -= 1; k -= 1; continue }
+                }
+                low[k] = UInt16(truncatingIfNeeded: recent[j]); counts[Int(recent[j] >> 16)] += 1
+                j -= 1; k -= 1
             }
+            n = total
         }
+        var sum: UInt32 = 0
+        for b in 0..<Self.buckets { start[b] = sum; sum += counts[b] }
+        start[Self.buckets] = sum
+        storedStart = start
         storedCount = n
     }
 
@@ -241,11 +263,14 @@ final class EventDedupe {
         pendingCount = 0
     }
 
-    /// Is this prefix among the stored keys?
-    private func containsStored(_ pre: UInt32) -> Bool {
-        let a = stored!
-        let i = Self.lowerBound(storedCount, pre) { a[$0] }
-        return i < storedCount && a[i] == pre
+    /// Is this prefix among the stored keys? (Its bucket's entries are uniform in the low 16 bits,
+    /// so `lowerBound`'s interpolation lands within a few of it.)
+    func containsStored(_ pre: UInt32) -> Bool {
+        let b = Int(pre >> 16), s = Int(storedStart[b]), e = Int(storedStart[b + 1])
+        if s == e { return false }
+        let a = storedLow! + s, lo = UInt16(truncatingIfNeeded: pre)
+        let i = Self.lowerBound(e - s, UInt32(lo) << 16) { UInt32(a[$0]) << 16 }
+        return i < e - s && a[i] == lo
     }
 
     /// First index whose prefix is >= pre in a sorted array of n: interpolation (the keys are

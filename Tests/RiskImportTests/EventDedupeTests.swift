@@ -145,6 +145,30 @@ final class EventDedupeTests: ImportTestCase {
         XCTAssertEqual(try storedIDs().count, 400 + 60 + 1 + 60 + 60 + 30)
     }
 
+    /// The stored keys' prefixes held as 16-bit remainders in 2^16 buckets, both tiers merged in:
+    /// exactly the set of 32-bit prefixes of `event_keys` (every stored key found, any other
+    /// prefix found only when a stored key has it), nothing lost where the tiers interleave.
+    func testTheBucketedStoredPrefixesAreExactlyTheStoredKeysPrefixes() throws {
+        var rng = SplitMix(seed: 41)
+        let first = (0..<6000).map { _ in "s-\(rng.next())" }
+        XCTAssertEqual(counts(try importPaths([write("events-a.csv", csv(first))]) { $0.batchRows = 1000 }), [6000, 0, 0])
+        let day = (0..<1400).map { _ in "t-\(rng.next())" }
+        XCTAssertEqual(counts(try importPaths([write("events-b.csv", csv(day))]) { $0.batchRows = 1000 }), [1400, 0, 0])
+        let s = try store()
+        XCTAssertEqual(try s.db.int("SELECT count(*) FROM event_keys_recent"), 1400)
+        let keys = try s.db.rows("SELECT key FROM event_keys").compactMap { $0[0].int }
+        XCTAssertEqual(keys.count, 7400)
+        let prefixes = Set(keys.map { EventDedupe.prefix($0) })
+        let d = try EventDedupe(db: s.db, expectedRows: nil)
+        for k in keys { XCTAssertTrue(d.containsStored(EventDedupe.prefix(k)), "stored key \(k)") }
+        // Prefixes next to stored ones (same bucket, neighbouring remainders) and random ones.
+        var others: [UInt32] = []
+        for k in keys.prefix(2000) { let p = EventDedupe.prefix(k); others += [p &+ 1, p &- 1, p ^ 0x8000] }
+        for _ in 0..<20000 { others.append(UInt32(truncatingIfNeeded: rng.next())) }
+        others += [0, 1, UInt32.max, UInt32.max - 1]
+        for p in others { XCTAssertEqual(d.containsStored(p), prefixes.contains(p), "prefix \(p)") }
+    }
+
     /// Deleting the newest events must not let a later import reuse ids event_keys covers.
     func testDeletedNewestEventsDoNotBreakDedupe() throws {
         try importPaths([write("events-a.csv", csv((0..<40).map { "a\($0)" }))])
