@@ -85,6 +85,11 @@ struct Train: ParsableCommand {
                                         "flagged_with_model": r.flaggedWithModel, "calibrated": r.calibrated,
                                         "seconds": r.seconds, "load_seconds": r.loadSeconds, "stages": r.stages,
                                         "detectors_beyond_chance": r.detectorsBeyondChance]
+                if let n = r.nested {
+                    o["nested"] = ["auc": iv(n.auc), "precision_at_k": iv(n.precisionAtK), "gain_over_detectors": iv(n.gainOverDetectors),
+                                   "auc_gain_over_detectors": iv(n.aucGainOverDetectors), "picks": r.nestedPicks]
+                }
+                o["fold_groups"] = r.foldGroups
                 if let sh = shadowReport { o["shadow"] = shadowJSON(sh) }
                 print(String(decoding: try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]), as: UTF8.self))
                 return
@@ -99,6 +104,13 @@ struct Train: ParsableCommand {
                       + String(format: "%+.4f [%+.4f, %+.4f]", c.gainOverDetectors.value, c.gainOverDetectors.low, c.gainOverDetectors.high)
                       + (c.name == r.kind ? "   ← chosen" : ""))
             }
+            if let n = r.nested {
+                print("nested".padding(toLength: 16, withPad: " ", startingAt: 0) + " " + "-".padding(toLength: 7, withPad: " ", startingAt: 0)
+                      + " " + f(n.auc).padding(toLength: 27, withPad: " ", startingAt: 0) + f(n.precisionAtK).padding(toLength: 27, withPad: " ", startingAt: 0)
+                      + String(format: "%+.4f [%+.4f, %+.4f]", n.gainOverDetectors.value, n.gainOverDetectors.low, n.gainOverDetectors.high)
+                      + "   the selection redone in each fold without it (\(r.nestedPicks.joined(separator: ", "))); decides promotion")
+            }
+            print("folds keep labelled accounts that share a device, payment instrument, address or finding group together: \(r.foldGroups) groups of \(r.labels) accounts")
             if !r.detectorsBeyondChance {
                 print("the labels do not show the detectors' score ranks better than chance (AUC interval reaches 0.5): the model alone (weight 1) was a choice too")
             }
