@@ -25,6 +25,7 @@ struct Train: ParsableCommand {
     @Flag(help: "Store it as a candidate (not current) and show how the queue would change with it.") var shadow = false
     @Option(help: "Make stored model VERSION current instead of training (e.g. 3 or v3).") var promote: String?
     @Flag(help: "Make it current even when a check fails (too few labels, no gain, flag volume).") var force = false
+    @Flag(help: "Cross-validate on folds that keep accounts sharing a device, payment, address or finding group together, and decide promotion on a nested cross-validation of the selection (off by default: see docs/learning.md).") var nested = false
     @Option(help: "Least labels of each class for a model to become current.") var minPerClass = 20
     @Option(help: "Folder of SQL rules (default: $RISKDESK_RULES, else ./queries/rules).") var rules: String?
     @Flag(help: "Skip the SQL rules.") var noRules = false
@@ -50,6 +51,7 @@ struct Train: ParsableCommand {
             let t = Trainer()
             t.folds = folds
             t.force = force
+            t.groupFolds = nested; t.nested = nested
             t.promote = !shadow
             t.minPerClass = minPerClass
             t.engine = DetectionEngine(detectors: standardDetectors(), rules: noRules ? nil : Folders.catalog(rules: rules))
@@ -110,7 +112,9 @@ struct Train: ParsableCommand {
                       + String(format: "%+.4f [%+.4f, %+.4f]", n.gainOverDetectors.value, n.gainOverDetectors.low, n.gainOverDetectors.high)
                       + "   the selection redone in each fold without it (\(r.nestedPicks.joined(separator: ", "))); decides promotion")
             }
-            print("folds keep labelled accounts that share a device, payment instrument, address or finding group together: \(r.foldGroups) groups of \(r.labels) accounts")
+            if r.nested != nil {
+                print("folds keep labelled accounts that share a device, payment instrument, address or finding group together: \(r.foldGroups) groups of \(r.labels) accounts")
+            }
             if !r.detectorsBeyondChance {
                 print("the labels do not show the detectors' score ranks better than chance (AUC interval reaches 0.5): the model alone (weight 1) was a choice too")
             }
