@@ -25,6 +25,7 @@ struct Train: ParsableCommand {
     @Flag(help: "Store it as a candidate (not current) and show how the queue would change with it.") var shadow = false
     @Option(help: "Make stored model VERSION current instead of training (e.g. 3 or v3).") var promote: String?
     @Flag(help: "Make it current even when a check fails (too few labels, no gain, flag volume).") var force = false
+    @Flag(help: "Cross-validate on folds that keep accounts sharing a device, payment, address or finding group together, and decide promotion on a nested cross-validation of the selection (off by default: see docs/learning.md).") var nested = false
     @Option(help: "Least labels of each class for a model to become current.") var minPerClass = 20
     @Option(help: "Folder of SQL rules (default: $RISKDESK_RULES, else ./queries/rules).") var rules: String?
     @Flag(help: "Skip the SQL rules.") var noRules = false
@@ -50,6 +51,7 @@ struct Train: ParsableCommand {
             let t = Trainer()
             t.folds = folds
             t.force = force
+            t.groupFolds = nested; t.nested = nested
             t.promote = !shadow
             t.minPerClass = minPerClass
             t.engine = DetectionEngine(detectors: standardDetectors(), rules: noRules ? nil : Folders.catalog(rules: rules))
@@ -85,6 +87,11 @@ struct Train: ParsableCommand {
                                         "flagged_with_model": r.flaggedWithModel, "calibrated": r.calibrated,
                                         "seconds": r.seconds, "load_seconds": r.loadSeconds, "stages": r.stages,
                                         "detectors_beyond_chance": r.detectorsBeyondChance]
+                if let n = r.nested {
+                    o["nested"] = ["auc": iv(n.auc), "precision_at_k": iv(n.precisionAtK), "gain_over_detectors": iv(n.gainOverDetectors),
+                                   "auc_gain_over_detectors": iv(n.aucGainOverDetectors), "picks": r.nestedPicks]
+                }
+                o["fold_groups"] = r.foldGroups
                 if let sh = shadowReport { o["shadow"] = shadowJSON(sh) }
                 print(String(decoding: try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]), as: UTF8.self))
                 return
@@ -98,6 +105,15 @@ struct Train: ParsableCommand {
                       + " " + f(c.auc).padding(toLength: 27, withPad: " ", startingAt: 0) + f(c.precisionAtK).padding(toLength: 27, withPad: " ", startingAt: 0)
                       + String(format: "%+.4f [%+.4f, %+.4f]", c.gainOverDetectors.value, c.gainOverDetectors.low, c.gainOverDetectors.high)
                       + (c.name == r.kind ? "   ← chosen" : ""))
+            }
+            if let n = r.nested {
+                print("nested".padding(toLength: 16, withPad: " ", startingAt: 0) + " " + "-".padding(toLength: 7, withPad: " ", startingAt: 0)
+                      + " " + f(n.auc).padding(toLength: 27, withPad: " ", startingAt: 0) + f(n.precisionAtK).padding(toLength: 27, withPad: " ", startingAt: 0)
+                      + String(format: "%+.4f [%+.4f, %+.4f]", n.gainOverDetectors.value, n.gainOverDetectors.low, n.gainOverDetectors.high)
+                      + "   the selection redone in each fold without it (\(r.nestedPicks.joined(separator: ", "))); decides promotion")
+            }
+            if r.nested != nil {
+                print("folds keep labelled accounts that share a device, payment instrument, address or finding group together: \(r.foldGroups) groups of \(r.labels) accounts")
             }
             if !r.detectorsBeyondChance {
                 print("the labels do not show the detectors' score ranks better than chance (AUC interval reaches 0.5): the model alone (weight 1) was a choice too")

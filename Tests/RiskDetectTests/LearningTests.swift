@@ -156,6 +156,25 @@ final class LearningTests: XCTestCase {
         XCTAssertEqual(try engine(w).run(store: w.store).warnings, [])
     }
 
+    /// `train --nested` (grouped folds, promotion on the nested estimate) keeps a model that learnt
+    /// something general: the look-alikes are told apart by behaviour, on folds it never saw.
+    func testWithNestedCrossValidationAUsefulModelIsStillPromoted() throws {
+        for seed: UInt64 in [1, 5] {
+            let w = try world(seed: seed)
+            _ = try engine(w).run(store: w.store)
+            try label(w, fraud: Array(w.takeovers.prefix(30)), legit: Array(w.forgetful.prefix(30)) + Array(w.normal.prefix(75)))
+            let t = trainer(w)
+            t.groupFolds = true; t.nested = true
+            let r = try t.run(store: w.store)
+            let n = try XCTUnwrap(r.nested)
+            XCTAssertGreaterThan(n.precisionAtK.value, r.detectors.precisionAtK.value, "seed \(seed)")
+            XCTAssertGreaterThanOrEqual(r.nestedPicks.count, 2)   // one per outer fold (fewer folds when the fraud forms few groups)
+            XCTAssertTrue(r.promoted, "seed \(seed): \(r.warnings)")
+            // The takeovers share 7 attacker devices, 5 stolen cards and 4 drop addresses: grouped, not 30 singletons.
+            XCTAssertLessThan(r.foldGroups, r.labels)
+        }
+    }
+
     func testATieAtKBrokenByAnAUCGainWithinTheNoiseDoesNotBeatTheDetectors() {
         func iv(_ v: Double, _ lo: Double, _ hi: Double) -> Bootstrap.Interval { Bootstrap.Interval(value: v, low: lo, high: hi) }
         let det = (auc: iv(0.9971, 0.990, 1.0), precisionAtK: iv(0.975, 0.947, 1.0))
