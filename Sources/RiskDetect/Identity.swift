@@ -10,8 +10,9 @@ public struct IdentityDetector: Detector {
     public let name = "identity"
     public var maxSharing = 40
     public var debugLog: (@Sendable (String) -> Void)?
-    /// DealRings' places link only takers that are at least half their accounts (held23); tests switch it off.
-    var ringPlacesOwnOnly = true
+    /// DealRings' places link only takers that are at least half their accounts (held23; off by
+    /// default, docs/detection.md "Only places of the takers' own link").
+    var ringPlacesOwnOnly = false
     public init(debugLog: (@Sendable (String) -> Void)? = nil) { self.debugLog = debugLog }
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {

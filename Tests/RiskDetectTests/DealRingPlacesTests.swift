@@ -6,7 +6,8 @@ import XCTest
 /// they linked every newcomer that shipped to them or came through them — and a small
 /// deal-hunter ring shipping to the locker and ordering over the carrier became one member of a
 /// unit of dozens of honest newcomers, judged as a whole and never found. A place links takers
-/// only when it is theirs: at least half of its accounts took the incentive.
+/// only when it is theirs: at least half of its accounts took the incentive (`ringPlacesOwnOnly`,
+/// off by default until it holds on the 20k worlds: see docs/benchmarks.md, held23).
 final class DealRingPlacesTests: XCTestCase {
     let day = Scenario.day, hour = Scenario.hour, minute = Scenario.minute
 
@@ -14,9 +15,9 @@ final class DealRingPlacesTests: XCTestCase {
 
     /// Ordinary newcomers with the welcome coupon (own device, card, address, network), aged
     /// buyers, households of 2–4 (one address, a tablet or a card, joined days apart, each with
-    /// the welcome coupon), a parcel locker of 34 accounts (aged buyers and 6 newcomers), a
-    /// carrier NAT of 46 accounts (aged buyers, 10 newcomers and every fourth household's
-    /// members), a campus NAT of 14 students opening accounts in the same days with the welcome
+    /// the welcome coupon), a parcel locker of 38 accounts (28 aged buyers, 6 newcomers and the
+    /// ring), a carrier NAT of about 180 accounts (150 aged buyers, 10 newcomers, every fourth
+    /// household's members and the ring's second orders), a campus NAT of 14 students opening accounts in the same days with the welcome
     /// coupon — and a ring of four: one night, an emulator and a prepaid card each, its own
     /// proxy, every parcel to the locker, the welcome coupon then the first member's referral
     /// code, a second order over the carrier.
@@ -40,9 +41,9 @@ final class DealRingPlacesTests: XCTestCase {
                         address: address, payment: "fc\(k)", ip: ip)
             }
         }
-        for k in 0..<70 {
-            let a = "o\(k)", ip = k < 30 ? carrier : "\(180 + k % 40).\(k).1.\(k % 200 + 1)", address = k >= 40 ? locker : "oa\(k)"
-            s.account(a)
+        for k in 0..<200 {
+            let a = "o\(k)", ip = k < 150 ? carrier : "\(180 + k % 40).\(k).1.\(k % 200 + 1)", address = k >= 172 ? locker : "oa\(k)"
+            s.account(a, created: Scenario.t0 - Int64(60 + 3 * k) * day)
             for d in stride(from: k % 5, to: 28, by: 7) {
                 s.browse(a, day: d, device: "od\(k)", items: items, ip: ip)
                 s.order(a, item: items[(k + d) % 10], seller: "shop", at: Scenario.t0 + Int64(d) * day + 20 * hour, device: "od\(k)",
@@ -104,7 +105,9 @@ final class DealRingPlacesTests: XCTestCase {
         try forEachSeed { seed in
             let s = Scenario(seed: seed)
             let w = build(s)
-            let (f, t) = try s.run(IdentityDetector())
+            var d = IdentityDetector()
+            d.ringPlacesOwnOnly = true
+            let (f, t) = try s.run(d)
             let found = dealHunters(f, t)
             let why = f.map { "\(t.accountID($0.account)): \($0.reason)" }
             XCTAssertEqual(found.intersection(w.ring), w.ring, "the ring: \(why)")
@@ -113,15 +116,17 @@ final class DealRingPlacesTests: XCTestCase {
     }
 
     /// The failure's shape: with any place of ≤ 40 accounts or takers linking them, the locker
-    /// and the carrier chain the ring to their honest newcomers and the ring is not found whole.
-    func testWithEveryPlaceLinkingTheRingIsLostInTheCrowd() throws {
+    /// and the carrier chain the ring to their honest newcomers: the ring is judged with the crowd,
+    /// so either it is not found whole or the crowd is reported with it.
+    func testWithEveryPlaceLinkingTheRingIsJudgedWithTheCrowd() throws {
         try forEachSeed { seed in
             let s = Scenario(seed: seed)
             let w = build(s)
             var d = IdentityDetector()
             d.ringPlacesOwnOnly = false
             let (f, t) = try s.run(d)
-            XCTAssertNotEqual(dealHunters(f, t).intersection(w.ring), w.ring)
+            let found = dealHunters(f, t)
+            XCTAssertTrue(found.intersection(w.ring) != w.ring || !found.intersection(w.lookalikes).isEmpty, "\(found.sorted())")
         }
     }
 }
