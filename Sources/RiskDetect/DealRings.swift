@@ -33,6 +33,12 @@ import Foundation
 ///   (at least two): a ring's block also holds ordinary newcomers.
 struct DealRings {
     var maxSharing = 40
+    var debugLog: (@Sendable (String) -> Void)? = nil
+    /// Places (addresses, IPs, blocks) link takers only where takers are at least half their
+    /// accounts (docs/detection.md, "Only places of the takers' own link"). Off by default (held23:
+    /// it finds the 5k stores' small rings but lost a 20k world's ring members, 4104); off: any
+    /// place of ≤ `maxSharing` accounts (addresses) or takers (IPs, blocks) links.
+    var ownPlacesOnly = false
 
     struct Ring {
         var members: [Int32]
@@ -148,6 +154,12 @@ struct DealRings {
             if let x = blockIDs[b] { id = x } else { id = Int32(blockIDs.count); blockIDs[b] = id }
             blockAll[id, default: 0] += ipAll[v]
         }
+        // A place (delivery address, IP, block) links its takers only when it is theirs: at least
+        // half of the accounts seen there took the incentive. A parcel locker, a carrier NAT, an
+        // office or a campus network holds a store's share of newcomers among many others; in a
+        // small store such a place has fewer than `maxSharing` of them and would chain its
+        // households, students and rings into one unit that no test can judge.
+        func ownPlace(_ takersThere: Int, of accounts: Int) -> Bool { !ownPlacesOnly || 2 * takersThere >= accounts }
         for (k, owners) in takerLists.sorted(by: { $0.key < $1.key }) where owners.count >= 2 || k >> 32 == 3 {
             let kind = Int(k >> 32), v = Int32(truncatingIfNeeded: k & 0xFFFF_FFFF)
             if kind == 3 {
@@ -159,10 +171,11 @@ struct DealRings {
                     for o in owners { privateNet[o] = min(privateNet[o] ?? Int.max, owners.count); privateNets[o, default: []].append(k) }
                     privateIPs[v] = owners
                 }
-                guard owners.count <= maxSharing else { continue }
+                guard owners.count <= maxSharing, ownPlace(owners.count, of: Int(ipAll[Int(v)])) else { continue }
             } else {
                 guard Int(count[offsets[kind] + Int(v)]) <= maxSharing else { continue }
                 if kind == 5 && newUser.contains(v) { continue }
+                if kind == 2 && !ownPlace(owners.count, of: Int(count[offsets[kind] + Int(v)])) { continue }
             }
             link(owners, kind, v)
         }
@@ -173,7 +186,7 @@ struct DealRings {
             if o.count >= 2 && Int(blockAll[b] ?? 0) == owners.count {
                 for a in o { privateNet[a] = min(privateNet[a] ?? Int.max, o.count); privateNets[a, default: []].append(key(4, b)) }
             }
-            if o.count <= maxSharing { link(o, 4, b) }
+            if o.count <= maxSharing && ownPlace(owners.count, of: Int(blockAll[b] ?? 0)) { link(o, 4, b) }
         }
         try cancel.check()
 
@@ -261,6 +274,10 @@ struct DealRings {
             return t.events(of: Int(a)).count <= thinFoot
         }
         let pPrivate = unitRate(privateThin, singles: singles)
+        if let debugLog {
+            debugLog(String(format: "dealrings: takers %d linked %d units %d bar %.2f; rates equip %.3f addr %.3f code %.3f aged %.3f thin %.3f close %.4f apart %.3f co %.3f private %.3f",
+                            takers.count, linked.count, units.count, bar, pEquip, pAddr, pCode, pAged, pThin, qClose, pApart, pCo, pPrivate))
+        }
         var rings: [Ring] = []
         for members in units where members.count <= 200 {
             let k = members.count
@@ -283,7 +300,10 @@ struct DealRings {
             let coN = members.filter(coCreated).count
             let ptN = members.filter(privateThin).count
             let structural = [equip, addr, code, aged, ptN].max() ?? 0
-            guard structural >= 2 else { continue }
+            guard structural >= 2 else {
+                debugLog?("dealring unit \(k) [\(members.prefix(8).map { t.accountID($0) }.joined(separator: " "))]: no sign of sharing on two members")
+                continue
+            }
             // The members sharing equipment with a taker they do not live with are counted by that
             // sign; the plain "share a device or card" counts the others (among the others).
             let parts: [(String, Int, Double)] = [
@@ -303,6 +323,10 @@ struct DealRings {
             // timing and thinness add to them.
             let structuralSurprise = parts.prefix(7).reduce(0) { $0 + $1.2 }
             let surprise = parts.reduce(0) { $0 + $1.2 } - bar
+            if let debugLog {
+                let detail = parts.filter { $0.1 > 0 }.map { "\($0.0) \($0.1) (\(String(format: "%.2f", $0.2)))" }.joined(separator: "; ")
+                debugLog("dealring unit \(k) [\(members.prefix(8).map { t.accountID($0) }.joined(separator: " "))]: \(detail); structural \(String(format: "%.2f", structuralSurprise)), excess \(String(format: "%.2f", surprise)): \(surprise >= 0 && structuralSurprise >= bar - 1 ? "ring" : "not")")
+            }
             guard surprise >= 0, structuralSurprise >= bar - 1 else { continue }
             // Reported: the members that show a sign of sharing or an old account themselves (a
             // ring's block also holds ordinary newcomers, who are linked but show none).

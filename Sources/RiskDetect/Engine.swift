@@ -55,7 +55,7 @@ public final class DetectionEngine {
     /// The shipped detectors; `debugLog` gets the brushing and click-farm detectors' tuning
     /// numbers (the executable sets it from RISKDESK_DEBUG).
     public static func standardDetectors(debugLog: (@Sendable (String) -> Void)? = nil) -> [Detector] {
-        [BrushingDetector(debugLog: debugLog), ClickFarmDetector(debugLog: debugLog), IdentityDetector(), ScalperDetector(),
+        [BrushingDetector(debugLog: debugLog), ClickFarmDetector(debugLog: debugLog), IdentityDetector(debugLog: debugLog), ScalperDetector(),
          TakeoverDetector(debugLog: debugLog), ScrapingDetector(), SpamDetector(), RefundAbuseDetector()]
     }
 
