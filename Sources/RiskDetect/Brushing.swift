@@ -26,8 +26,8 @@ public struct BrushingDetector: Detector {
     /// on its members' other signs, not on its sharing (`SellerPeers`).
     public var judgeChains = true
     /// In the block test, also judge a block's biggest ring-like sharing group by what its
-    /// members bought: the same few listings of the seller, far beyond those listings'
-    /// popularity among the seller's other buyers (`SellerPeers.coBuying`).
+    /// members reviewed: the same few listings of the seller, far beyond how many of the seller's
+    /// other buyers reviewed them (`SellerPeers.coBuying`).
     public var coBuying = true
     /// A small ring that passed an exact test is as sure as its test says: its strength is not
     /// discounted for its size beyond what the test's surprise allows.
@@ -69,31 +69,33 @@ public struct BrushingDetector: Detector {
         let edgeList = edges
         var itemBuyers: [Int32: [Int32]] = [:]
         for (r, c, _) in edges { itemBuyers[itemsList[Int(c)], default: []].append(buyers[Int(r)]) }
-        // Each seller's buyers over its ordinary listings (the co-buying test's population).
-        var sellerBuyerCount: [Int32: Int] = [:]
-        do {
-            var seen = Set<UInt64>()
-            for (r, c, _) in edges {
-                let a = buyers[Int(r)], s = t.itemSeller[Int(itemsList[Int(c)])]
-                if seen.insert(SellerPeers.key(a, s)).inserted { sellerBuyerCount[s, default: 0] += 1 }
+        // How surprising it is that the members of one sharing group reviewed the same listings
+        // of `seller` (SellerPeers.coBuying). Each seller's reviewers per listing are counted the
+        // first time the seller is asked about (a few sellers per run).
+        var reviewersBySeller: [Int32: [Int32: Int]] = [:]
+        func reviewed(_ a: Int32, _ seller: Int32) -> Set<Int32> {
+            var mine = Set<Int32>()
+            for e32 in dealings[a] ?? [] where t.kind[Int(e32)] == .review {
+                let it = t.item[Int(e32)]
+                if t.itemSeller[Int(it)] == seller { mine.insert(it) }
             }
+            return mine
         }
-        // How surprising it is that the members of one sharing group bought the same listings
-        // of `seller` (SellerPeers.coBuying).
-        let coBuy: (Int32, Int32) -> Double = { seller, root in
-            var members: [Int32] = []
-            for a in peers.buyersOf[seller] ?? [] where peers.root[a] == root { members.append(a) }
-            var perItem: [Int32: Int] = [:]
-            for a in members {
-                var mine = Set<Int32>()
-                for e32 in dealings[a] ?? [] where t.kind[Int(e32)] == .order {
-                    let it = t.item[Int(e32)]
-                    if t.itemSeller[Int(it)] == seller { mine.insert(it) }
-                }
-                for it in mine { perItem[it, default: 0] += 1 }
+        func coBuy(_ seller: Int32, _ root: Int32) -> Double {
+            if reviewersBySeller[seller] == nil {
+                var per: [Int32: Int] = [:]
+                for a in peers.buyersOf[seller] ?? [] { for it in reviewed(a, seller) { per[it, default: 0] += 1 } }
+                reviewersBySeller[seller] = per
             }
-            return SellerPeers.coBuying(members: members.count, perItem: perItem,
-                                        itemBuyers: { itemBuyers[$0]?.count ?? 0 }, sellerBuyers: sellerBuyerCount[seller] ?? 0)
+            let all = reviewersBySeller[seller]!
+            var members = 0
+            var perItem: [Int32: Int] = [:]
+            for a in peers.buyersOf[seller] ?? [] where peers.root[a] == root {
+                members += 1
+                for it in reviewed(a, seller) { perItem[it, default: 0] += 1 }
+            }
+            return SellerPeers.coBuying(members: members, perItem: perItem, itemBuyers: { all[$0] ?? 0 },
+                                        sellerBuyers: peers.buyersOf[seller]?.count ?? 0)
         }
         var fr = Fraudar(rows: buyers.count, cols: itemsList.count, edges: edges)
         var findings: [Finding] = []
@@ -486,11 +488,12 @@ final class SellerPeers {
         return (x.shares && (repeats || five || x.dup)) || (repeats && five && x.dup)
     }
 
-    /// How surprising (−log10) it is that `members` buyers of one seller bought the same listings
-    /// as often as they did: per listing two or more of them bought, the binomial tail of that
-    /// many of `members` at the listing's share among the seller's other buyers (half a buyer
-    /// when it has none), summed, less log10 of the ways to choose that many listings among those
-    /// the members bought there. 0 when no listing was bought by two of them.
+    /// How surprising (−log10) it is that `members` buyers of one seller reviewed the same
+    /// listings as often as they did: per listing two or more of them reviewed (`perItem`), the
+    /// binomial tail of that many of `members` at the share of the seller's other buyers who
+    /// reviewed it (`itemBuyers` counts every reviewer, members included; half a buyer when no
+    /// other did), summed, less log10 of the ways to choose that many listings among those the
+    /// members reviewed there. 0 when no listing was reviewed by two of them.
     static func coBuying(members n: Int, perItem: [Int32: Int], itemBuyers: (Int32) -> Int, sellerBuyers: Int) -> Double {
         guard n >= 2 else { return 0 }
         let others = max(1, sellerBuyers - n)
@@ -604,12 +607,14 @@ final class SellerPeers {
         let everySurprise = nGroup > 0 ? Significance.surprise(Significance.logBinomialTail(every, nGroup, qEvery)) - log10(Double(max(1, bigGroups))) : 0
         let sameness = groupOnItsOwn && nGroup > householdBound && every >= 3 && everySurprise >= 3
             && Significance.excess(Double(every) / Double(nGroup), over: qEvery) >= 0.3
-        // The group by what it bought: a ring boosts a few listings, so its members' orders land
-        // on the same ones; a household's members each buy their own things. Per listing the
-        // group's members bought, how surprising is it that that many of them did, given the
-        // listing's share among the seller's other buyers (binomial tail); summed over the
-        // listings two or more of them bought, less the ways of choosing those listings among all
-        // the group bought there, and corrected for the groups beyond a household tested.
+        // The group by what it reviewed: a ring boosts a few listings, so its members' reviews
+        // land on the same ones; a household's members each buy and review their own things.
+        // Per listing the group's members reviewed, how surprising is it that that many of them
+        // did, given the share of the seller's other buyers who reviewed it (binomial tail);
+        // summed over the listings two or more of them reviewed, less the ways of choosing those
+        // listings among all the group reviewed there, and corrected for the groups beyond a
+        // household tested. Reviews, not orders: a ring that re-orders the same listings without
+        // reviewing them (a refund ring's, a reseller's) is not boosting them.
         var coSurprise = 0.0
         if let coBuying, groupOnItsOwn, nGroup > householdBound, biggest >= 3, let g = top?.key {
             coSurprise = coBuying(g) - log10(Double(max(1, bigGroups)))

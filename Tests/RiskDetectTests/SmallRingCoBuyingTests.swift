@@ -10,7 +10,7 @@ import XCTest
 /// five-star reviews just as often — so at this seller "shares an identifier plus one more
 /// sign" is what most sharers look like, the ring is a handful in dense blocks of hundreds,
 /// and not every member shows every sign (a four-star review breaks "five-star only"). What
-/// no household does is buy the same few listings: each member buys its own things.
+/// no household does is review the same few listings: each member buys and reviews its own things.
 final class SmallRingCoBuyingTests: XCTestCase {
     let day = Scenario.day
 
@@ -80,7 +80,7 @@ final class SmallRingCoBuyingTests: XCTestCase {
         return (ring, households, why)
     }
 
-    func testASmallRingOnAMegaSellerIsFoundByWhatItBought() throws {
+    func testASmallRingOnAMegaSellerIsFoundByWhatItReviewed() throws {
         try forEachSeed { seed in
             let on = try flagged(market(seed: seed, ring: true), coBuying: true)
             XCTAssertGreaterThanOrEqual(on.ring, 4, "seed \(seed): \(on.why)")
