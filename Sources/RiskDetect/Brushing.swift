@@ -25,6 +25,13 @@ public struct BrushingDetector: Detector {
     /// Judge a sharing group bigger than one identifier may be (a chain of small public places)
     /// on its members' other signs, not on its sharing (`SellerPeers`).
     public var judgeChains = true
+    /// In the block test, also judge a block's biggest ring-like sharing group by what its
+    /// members reviewed: the same few listings of the seller, far beyond how many of the seller's
+    /// other buyers reviewed them (`SellerPeers.coBuying`).
+    public var coBuying = true
+    /// A small ring that passed an exact test is as sure as its test says: its strength is not
+    /// discounted for its size beyond what the test's surprise allows.
+    public var sizeByEvidence = true
     /// Where each judged block's numbers go, for tuning (nil: nowhere; `riskdesk` sets it
     /// from RISKDESK_DEBUG).
     public var debugLog: (@Sendable (String) -> Void)?
@@ -62,6 +69,34 @@ public struct BrushingDetector: Detector {
         let edgeList = edges
         var itemBuyers: [Int32: [Int32]] = [:]
         for (r, c, _) in edges { itemBuyers[itemsList[Int(c)], default: []].append(buyers[Int(r)]) }
+        // How surprising it is that the members of one sharing group reviewed the same listings
+        // of `seller` (SellerPeers.coBuying). Each seller's reviewers per listing are counted the
+        // first time the seller is asked about (a few sellers per run).
+        var reviewersBySeller: [Int32: [Int32: Int]] = [:]
+        func reviewed(_ a: Int32, _ seller: Int32) -> Set<Int32> {
+            var mine = Set<Int32>()
+            for e32 in dealings[a] ?? [] where t.kind[Int(e32)] == .review {
+                let it = t.item[Int(e32)]
+                if t.itemSeller[Int(it)] == seller { mine.insert(it) }
+            }
+            return mine
+        }
+        func coBuy(_ seller: Int32, _ root: Int32) -> Double {
+            if reviewersBySeller[seller] == nil {
+                var per: [Int32: Int] = [:]
+                for a in peers.buyersOf[seller] ?? [] { for it in reviewed(a, seller) { per[it, default: 0] += 1 } }
+                reviewersBySeller[seller] = per
+            }
+            let all = reviewersBySeller[seller]!
+            var members = 0
+            var perItem: [Int32: Int] = [:]
+            for a in peers.buyersOf[seller] ?? [] where peers.root[a] == root {
+                members += 1
+                for it in reviewed(a, seller) { perItem[it, default: 0] += 1 }
+            }
+            return SellerPeers.coBuying(members: members, perItem: perItem, itemBuyers: { all[$0] ?? 0 },
+                                        sellerBuyers: peers.buyersOf[seller]?.count ?? 0)
+        }
         var fr = Fraudar(rows: buyers.count, cols: itemsList.count, edges: edges)
         var findings: [Finding] = []
         var sellerGroup: [Int32: String] = [:]     // one group per boosted seller
@@ -97,7 +132,8 @@ public struct BrushingDetector: Detector {
                     part.buyers.insert(a)
                     for e32 in dealings[a] ?? [] where t.itemSeller[Int(t.item[Int(e32)])] == seller { part.items.insert(t.item[Int(e32)]) }
                 }
-                let verdict = peers.standsOut(t, seller: seller, block: blockPart.buyers, mates: mates, tests: maxBlocks * 4, groupOnItsOwn: groupOnItsOwn)
+                let verdict = peers.standsOut(t, seller: seller, block: blockPart.buyers, mates: mates, tests: maxBlocks * 4, groupOnItsOwn: groupOnItsOwn,
+                                               coBuying: coBuying ? { coBuy(seller, $0) } : nil)
                 debugLog?("block: seller \(t.accountID(seller)) buyers \(blockPart.buyers.count)+\(mates.count) items \(part.items.count) density \(String(format: "%.3f", b.density)) \(verdict.detail)")
                 guard verdict.ok else {
                     // A big seller whose dense blocks keep looking like its ordinary buyers (a
@@ -120,7 +156,8 @@ public struct BrushingDetector: Detector {
                 let beyondHousehold: (Int32) -> Bool = { a in
                     (peers.signs[SellerPeers.key(a, seller)]?.shares ?? false) || peers.root[a].map { ringGroups.contains($0) } ?? false
                 }
-                if let f = judge(t, members: members.sorted(), items: part.items, density: b.density, group: group, itemBuyers: itemBuyers, idCache: idCache, dealings: dealings, eligible: beyondHousehold) {
+                if let f = judge(t, members: members.sorted(), items: part.items, density: b.density, group: group, itemBuyers: itemBuyers, idCache: idCache, dealings: dealings, eligible: beyondHousehold,
+                                 evidence: sizeByEvidence ? verdict.surprise : 0) {
                     sellerGroup[seller] = group
                     findings += f
                 }
@@ -135,7 +172,7 @@ public struct BrushingDetector: Detector {
     /// it looks like an honest crowd (a popular item's buyers).
     func judge(_ t: EventTable, members blockMembers: [Int32], items: Set<Int32>, density: Double, group: String,
                itemBuyers: [Int32: [Int32]], idCache: IdentifierCache, dealings: [Int32: [Int32]],
-               eligible: (Int32) -> Bool = { _ in true }) -> [Finding]? {
+               eligible: (Int32) -> Bool = { _ in true }, evidence: Double = 0) -> [Finding]? {
         // Other buyers of the block's items who share a device, address or card with a block
         // buyer belong with it (peeling may have put them elsewhere).
         func ids(_ a: Int32) -> Set<UInt64> { idCache.ids(t, a) }
@@ -232,13 +269,18 @@ public struct BrushingDetector: Detector {
         let reviewFrac = min(1, Double(reviews) / max(1, Double(cm.reduce(0) { $0 + $1.orders })))
         let dupFrac = allTexts > 0 ? Double(dupCount) / Double(allTexts) : 0
         // A ring shows several of: repetition, shared identity, uniform 5-star reviews, copied texts.
-        let ring = (0.3 * Stat.ramp(repeatFrac, 0.3, 0.7) + 0.3 * Stat.ramp(shareFrac, 0.1, 0.5)
-                 + 0.25 * Stat.ramp(fiveFrac * reviewFrac, 0.5, 0.85) + 0.15 * Stat.ramp(dupFrac, 0.3, 0.7))
-                 * (0.4 + 0.6 * Stat.ramp(n, 3, 8))
+        // A small core is discounted (few members, little evidence) for whether it is a ring at
+        // all; how sure a ring that passed is follows the block test's surprise when that is the
+        // stronger evidence (an exact test over the seller's other buyers already weighs the size).
+        let signsScore = 0.3 * Stat.ramp(repeatFrac, 0.3, 0.7) + 0.3 * Stat.ramp(shareFrac, 0.1, 0.5)
+                 + 0.25 * Stat.ramp(fiveFrac * reviewFrac, 0.5, 0.85) + 0.15 * Stat.ramp(dupFrac, 0.3, 0.7)
+        let bySize = Stat.ramp(n, 3, 8)
+        let passes = signsScore * (0.4 + 0.6 * bySize) >= 0.45
+        let ring = signsScore * (0.4 + 0.6 * max(bySize, Stat.ramp(evidence, 2, 8)))
         if let debugLog {
-            debugLog("\(group): buyers \(members.count) core \(core.count) items \(items.count) density \(String(format: "%.3f", density)) repeat \(String(format: "%.2f", repeatFrac)) share \(String(format: "%.2f", shareFrac)) five \(String(format: "%.2f", fiveFrac)) reviews/orders \(String(format: "%.2f", reviewFrac)) dup \(String(format: "%.2f", dupFrac)) ring \(String(format: "%.2f", ring))")
+            debugLog("\(group): buyers \(members.count) core \(core.count) items \(items.count) density \(String(format: "%.3f", density)) repeat \(String(format: "%.2f", repeatFrac)) share \(String(format: "%.2f", shareFrac)) five \(String(format: "%.2f", fiveFrac)) reviews/orders \(String(format: "%.2f", reviewFrac)) dup \(String(format: "%.2f", dupFrac)) ring \(String(format: "%.2f", ring)) evidence \(String(format: "%.1f", evidence))")
         }
-        guard ring >= 0.45 else { return nil }
+        guard passes else { return nil }
         sellerWeight = [:]
         for a in core {
             for e32 in t.events(of: Int(a)) {
@@ -446,6 +488,26 @@ final class SellerPeers {
         return (x.shares && (repeats || five || x.dup)) || (repeats && five && x.dup)
     }
 
+    /// How surprising (−log10) it is that `members` buyers of one seller reviewed the same
+    /// listings as often as they did: per listing two or more of them reviewed (`perItem`), the
+    /// binomial tail of that many of `members` at the share of the seller's other buyers who
+    /// reviewed it (`itemBuyers` counts every reviewer, members included; half a buyer when no
+    /// other did), summed, less log10 of the ways to choose that many listings among those the
+    /// members reviewed there. 0 when no listing was reviewed by two of them.
+    static func coBuying(members n: Int, perItem: [Int32: Int], itemBuyers: (Int32) -> Int, sellerBuyers: Int) -> Double {
+        guard n >= 2 else { return 0 }
+        let others = max(1, sellerBuyers - n)
+        var total = 0.0, shared = 0
+        for (it, c) in perItem.sorted(by: { $0.key < $1.key }) where c >= 2 {
+            shared += 1
+            let p = min(1, max(0.5, Double(itemBuyers(it) - c)) / Double(others))
+            total += Significance.surprise(Significance.logBinomialTail(c, n, p))
+        }
+        guard shared > 0 else { return 0 }
+        let ways = Significance.lnFact(perItem.count) - Significance.lnFact(shared) - Significance.lnFact(perItem.count - shared)
+        return total - ways / log(10)
+    }
+
     /// One sign besides sharing: repeated orders, five-star-only reviews or a copied review.
     static func otherSign(_ x: Signs) -> Bool { x.orders >= 2 || (x.reviews > 0 && x.five == x.reviews) || x.dup }
 
@@ -476,7 +538,8 @@ final class SellerPeers {
     /// Whether the block's buyers of `seller` are ring-like far more often than its other
     /// buyers (those outside the block's sharing groups: the rest of a ring split over blocks
     /// is not its peer group), and whether the seller has a crowd of those others.
-    func standsOut(_ t: EventTable, seller: Int32, block: Set<Int32>, mates: Set<Int32> = [], tests: Int, groupOnItsOwn: Bool = true) -> (ok: Bool, crowd: Bool, detail: String, group: Int32?) {
+    func standsOut(_ t: EventTable, seller: Int32, block: Set<Int32>, mates: Set<Int32> = [], tests: Int, groupOnItsOwn: Bool = true,
+                   coBuying: ((Int32) -> Double)? = nil) -> (ok: Bool, crowd: Bool, detail: String, group: Int32?, surprise: Double) {
         let all = buyersOf[seller] ?? []
         var k = 0, n = 0, peerHits = 0, peerN = 0
         var blockRoots = Set<Int32>()
@@ -493,7 +556,7 @@ final class SellerPeers {
                 if x.shares { sharerN += 1; if Self.ringLike(x) { sharerHits += 1 } }
             }
         }
-        guard n >= 3, k + mateHits >= 3 else { return (false, peerN >= max(100, 2 * n), "ring-like \(k)/\(n), peers \(peerHits)/\(peerN): too few", nil) }
+        guard n >= 3, k + mateHits >= 3 else { return (false, peerN >= max(100, 2 * n), "ring-like \(k)/\(n), peers \(peerHits)/\(peerN): too few", nil, 0) }
         let q = max(0.005, Significance.shrunkRate(hits: peerHits, of: peerN, prior: storeRate, weight: 20))
         let rate = Double(k) / Double(n)
         let surprise = Significance.surprise(Significance.logBinomialTail(k, n, q)) - log10(Double(max(1, tests)))
@@ -544,9 +607,28 @@ final class SellerPeers {
         let everySurprise = nGroup > 0 ? Significance.surprise(Significance.logBinomialTail(every, nGroup, qEvery)) - log10(Double(max(1, bigGroups))) : 0
         let sameness = groupOnItsOwn && nGroup > householdBound && every >= 3 && everySurprise >= 3
             && Significance.excess(Double(every) / Double(nGroup), over: qEvery) >= 0.3
-        let ok = wide || concentrated || ownGroup || sameness
+        // The group by what it reviewed: a ring boosts a few listings, so its members' reviews
+        // land on the same ones; a household's members each buy and review their own things.
+        // Per listing the group's members reviewed, how surprising is it that that many of them
+        // did, given the share of the seller's other buyers who reviewed it (binomial tail);
+        // summed over the listings two or more of them reviewed, less the ways of choosing those
+        // listings among all the group reviewed there, and corrected for the groups beyond a
+        // household tested. Reviews, not orders: a ring that re-orders the same listings without
+        // reviewing them (a refund ring's, a reseller's) is not boosting them.
+        var coSurprise = 0.0
+        if let coBuying, groupOnItsOwn, nGroup > householdBound, biggest >= 3, let g = top?.key {
+            coSurprise = coBuying(g) - log10(Double(max(1, bigGroups)))
+        }
+        let coBought = coSurprise >= 3
+        let ok = wide || concentrated || ownGroup || sameness || coBought
+        var best = 0.0
+        if wide { best = max(best, surprise) }
+        if concentrated { best = max(best, groupSurprise) }
+        if ownGroup { best = max(best, ownSurprise) }
+        if sameness { best = max(best, everySurprise) }
+        if coBought { best = max(best, coSurprise) }
         return (ok, peerN >= max(100, 2 * n),
-                String(format: "ring-like %d/%d (+%d/%d mates; one sharing group %d, surprise %.1f; of its %d, sharers' rate %.3f (%d/%d), surprise %.1f; every sign %d, rate %.3f, surprise %.1f over %d groups), peers %d/%d (q %.3f), surprise %.1f, lift %.1f: %@", k, n, mateHits, mates.count, biggest, groupSurprise, nGroup, qShare, sharerHits, sharerN, ownSurprise, every, qEvery, everySurprise, bigGroups, peerHits, peerN, q, surprise, rate / q, wide ? "stands out" : concentrated || ownGroup || sameness ? "one group stands out" : "not"),
-                wide ? nil : top?.key)
+                String(format: "ring-like %d/%d (+%d/%d mates; one sharing group %d, surprise %.1f; of its %d, sharers' rate %.3f (%d/%d), surprise %.1f; every sign %d, rate %.3f, surprise %.1f over %d groups; co-bought surprise %.1f), peers %d/%d (q %.3f), surprise %.1f, lift %.1f: %@", k, n, mateHits, mates.count, biggest, groupSurprise, nGroup, qShare, sharerHits, sharerN, ownSurprise, every, qEvery, everySurprise, bigGroups, coSurprise, peerHits, peerN, q, surprise, rate / q, wide ? "stands out" : concentrated || ownGroup || sameness || coBought ? "one group stands out" : "not"),
+                wide ? nil : top?.key, best)
     }
 }
