@@ -48,7 +48,9 @@ public final class DetectionEngine {
     /// The final score's layers beyond the detectors (Scoring.swift).
     public var layers = ScoringLayers()
     /// When a shared identifier links accounts, for every detector and feature (LinkBound.swift).
-    public var linkRule: LinkBound.Rule = .derived
+    /// Fixed at 40 accounts (as before bound23) until the derived rule's household scale is
+    /// robust to a store whose few shared addresses are mostly lockers (docs/detection.md).
+    public var linkRule: LinkBound.Rule = .fixed(40)
     /// Seconds one SQL rule may run before it is stopped and reported as failed (nil: no limit).
     public var ruleTimeLimit: Double? = DetectionEngine.defaultRuleTimeLimit
     /// Ten minutes: the shipped rules take well under a second a million events.

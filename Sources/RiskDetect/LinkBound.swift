@@ -25,9 +25,9 @@ import Foundation
 /// sharing only one identifier and nothing else is no larger than a few homes; a public place's
 /// users mostly have homes, phones and cards of their own.
 public struct LinkBound: Sendable {
-    /// How the bound is set: from the store (the default), or a fixed count of accounts
-    /// (`fixed(40)` is what every detector used before; it links exactly the identifiers of
-    /// 2…40 accounts).
+    /// How the bound is set: from the store, or a fixed count of accounts (`fixed(40)`, the
+    /// default for now, is what every detector used before bound23; it links exactly the
+    /// identifiers of 2…40 accounts).
     public enum Rule: Sendable, Equatable {
         case derived
         case fixed(Int)
@@ -171,7 +171,7 @@ extension EventTable {
         return b
     }
 
-    /// How `linkBound` is set (default: derived from the store); changing it drops the cached bound.
+    /// How `linkBound` is set (default: fixed at 40); changing it drops the cached bound.
     public var linkRule: LinkBound.Rule {
         get { linkState.lock.lock(); defer { linkState.lock.unlock() }; return linkState.rule }
         set { linkState.lock.lock(); linkState.rule = newValue; linkState.bound = nil; linkState.lock.unlock() }
@@ -181,6 +181,6 @@ extension EventTable {
 /// EventTable's link-bound cache (one per table, shared by the detectors running side by side).
 final class LinkState: @unchecked Sendable {
     let lock = NSLock()
-    var rule: LinkBound.Rule = .derived
+    var rule: LinkBound.Rule = .fixed(40)
     var bound: LinkBound?
 }

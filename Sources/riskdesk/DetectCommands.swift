@@ -21,8 +21,8 @@ struct Detect: ParsableCommand {
     var disabled: [String] = []
     @Option(help: "Stop a SQL rule still running after this many seconds and report it as failed (0: no limit).")
     var ruleTimeLimit: Double = DetectionEngine.defaultRuleTimeLimit
-    @Option(help: "When a shared identifier links accounts: 'derived' (from the store: docs/detection.md \"When an identifier links\") or a fixed count of accounts, e.g. 40 (before bound23).")
-    var linkBound: String = "derived"
+    @Option(help: "When a shared identifier links accounts: a count of accounts (default 40), or 'derived' from the store (docs/detection.md \"When an identifier links\"; not yet the default).")
+    var linkBound: String = "40"
     @Flag(help: "Print JSON.") var json = false
     @Flag(help: "Print nothing but errors.") var quiet = false
 
