@@ -343,7 +343,7 @@ final class IdentifierCache {
 
 /// Every buyer's signs towards each seller it bought from, for judging a block against the
 /// seller's other buyers: repeated orders, five-star-only reviews, membership of a group
-/// sharing devices / addresses / cards (each used by at most 40 accounts) that holds more
+/// sharing devices / addresses / cards (each one that links: LinkBound.swift) that holds more
 /// of the seller's buyers than a household does (the store's 90th percentile), a review
 /// text (a sentence, not a stock phrase of a few words) another buyer of that seller also wrote.
 final class SellerPeers {
@@ -355,7 +355,6 @@ final class SellerPeers {
     private(set) var root: [Int32: Int32] = [:]               // sharing group of each linked buyer
     private(set) var storeEveryRate = 0.0                     // share showing every habit sign at a typical seller
     private(set) var bigGroups = 0                            // (sharing group, seller) pairs beyond a household
-    var maxSharing = 40
 
     @inline(__always) static func key(_ buyer: Int32, _ seller: Int32) -> UInt64 { UInt64(UInt32(buyer)) << 32 | UInt64(UInt32(seller)) }
 
@@ -400,11 +399,15 @@ final class SellerPeers {
             }
         }
         pairs.sort()
-        // Buyers joined by shared identifiers (one used by at most `maxSharing` accounts).
+        // Buyers joined by shared identifiers (one that links: LinkBound.swift).
+        let bound = t.linkBound
         var ds = DisjointSet(t.accountCount)
         var linked = Set<Int32>()
-        forEachIdentifierGroup(pairs) { _, owners in
-            if owners.count >= 2 && owners.count <= maxSharing {
+        forEachIdentifierGroup(pairs) { id, owners in
+            let x = Int(id)
+            let kind = x < nd ? LinkBound.device : x < nd + nAddr ? LinkBound.address : LinkBound.payment
+            let v = Int32(x < nd ? x : x < nd + nAddr ? x - nd : x - nd - nAddr)
+            if owners.count >= 2 && bound.links(kind, v, accounts: owners.count) {
                 for o in owners { ds.union(owners[0], o); linked.insert(o) }
             }
         }
@@ -421,7 +424,7 @@ final class SellerPeers {
             largest[r] = max(largest[r] ?? 0, c)
         }
         householdBound = max(2, Int(Significance.quantile(largest.values.map(Double.init), 0.9) ?? 2))
-        // A sharing group larger than any one identifier may be shared (`maxSharing`) is a
+        // A sharing group larger than any one identifier links by size (`bound.small`) is a
         // chain: public places small enough to link (a small store's parcel lockers, each just
         // under the bound) joined by households that use two of them. Its members share because
         // the chain is big, so sharing says nothing about them; the group counts as a sharing
@@ -432,9 +435,9 @@ final class SellerPeers {
         var groupSize: [Int32: Int] = [:]
         for a in linked { groupSize[ds.find(a), default: 0] += 1 }
         var chainVerdict: [UInt64: Bool] = [:]
-        if judgeChains && groupSize.values.contains(where: { $0 > maxSharing }) {
+        if judgeChains && groupSize.values.contains(where: { $0 > bound.small }) {
             var other: [UInt64: (hits: Int, n: Int)] = [:]        // (root, seller) → members showing another sign
-            for a in linked where groupSize[ds.find(a)]! > maxSharing {
+            for a in linked where groupSize[ds.find(a)]! > bound.small {
                 let r = ds.find(a)
                 for s in sellersOf[a] ?? [] {
                     let k = Self.key(r, s)

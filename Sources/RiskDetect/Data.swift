@@ -211,6 +211,9 @@ public final class EventTable {
 
     public var accountCount: Int { accounts.count }
 
+    /// The link bound's rule and cache (LinkBound.swift).
+    let linkState = LinkState()
+
     public init() {}
 
     public func events(of a: Int) -> ArraySlice<Int32> {

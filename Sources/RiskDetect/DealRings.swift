@@ -9,9 +9,9 @@ import Foundation
 /// - **Takers**: accounts with an incentive event (a new-user coupon at any age, or any
 ///   coupon in the account's first 7 days — `IdentityDetector`'s incentive).
 /// - **Links** between takers only (an ordinary buyer on the same block links nothing): an
-///   device, card or address used by ≤ `maxSharing` accounts of the whole store, an IP or
-///   address block with ≤ `maxSharing` takers (a campus or carrier network holds many other
-///   people), a code (not a new-user coupon) used by ≤ `maxSharing` accounts.
+///   device, card or address that links by its accounts in the whole store, an IP or address
+///   block that links by its takers (a campus or carrier network holds many other people), a
+///   code (not a new-user coupon) that links by its accounts (LinkBound.swift decides each).
 /// - **Signs**, per member, each a binomial tail at its base rate — the signs of sharing
 ///   among the *linked* takers (a unit is formed by sharing: a household pair shares by
 ///   construction), the others among all takers: shares a device or card with another
@@ -32,12 +32,11 @@ import Foundation
 ///   campus's first week. Only members showing one of those signs themselves are reported
 ///   (at least two): a ring's block also holds ordinary newcomers.
 struct DealRings {
-    var maxSharing = 40
     var debugLog: (@Sendable (String) -> Void)? = nil
     /// Places (addresses, IPs, blocks) link takers only where takers are at least half their
     /// accounts (docs/detection.md, "Only places of the takers' own link"). Off by default (held23:
     /// it finds the 5k stores' small rings but lost a 20k world's ring members, 4104); off: any
-    /// place of ≤ `maxSharing` accounts (addresses) or takers (IPs, blocks) links.
+    /// place the run's link bound lets link (LinkBound: by accounts for addresses, by takers for IPs, blocks) links.
     var ownPlacesOnly = false
 
     struct Ring {
@@ -52,6 +51,7 @@ struct DealRings {
     /// The rings, and the takers on each IP that no account but takers used (a ring's own network
     /// when a ring's members are on it).
     func find(_ t: EventTable, incentive: Set<Int32>, newUser: Set<Int32>, cancel: CancelToken) throws -> (rings: [Ring], privateIPs: [Int32: [Int32]]) {
+        let bound = t.linkBound
         let na = t.accountCount
         // Takers and their incentive events.
         var isTaker = [Bool](repeating: false, count: na)
@@ -119,7 +119,7 @@ struct DealRings {
         // Takers sharing a device, card or address with each other (not an IP, block or code).
         var strongMates: [Int32: Set<Int32>] = [:]
         // Takers sharing a device or card of their own with each other, and each taker's delivery
-        // addresses shared with another taker (of ≤ maxSharing accounts: a home, not a locker).
+        // addresses shared with another taker (one that links: a home, not a locker).
         var equipMates: [Int32: Set<Int32>] = [:]
         var homes: [Int32: Set<Int32>] = [:]
         var strong = DisjointSet(na)
@@ -157,7 +157,7 @@ struct DealRings {
         // A place (delivery address, IP, block) links its takers only when it is theirs: at least
         // half of the accounts seen there took the incentive. A parcel locker, a carrier NAT, an
         // office or a campus network holds a store's share of newcomers among many others; in a
-        // small store such a place has fewer than `maxSharing` of them and would chain its
+        // small store such a place has fewer takers than the link bound (LinkBound) and would chain its
         // households, students and rings into one unit that no test can judge.
         func ownPlace(_ takersThere: Int, of accounts: Int) -> Bool { !ownPlacesOnly || 2 * takersThere >= accounts }
         for (k, owners) in takerLists.sorted(by: { $0.key < $1.key }) where owners.count >= 2 || k >> 32 == 3 {
@@ -171,9 +171,9 @@ struct DealRings {
                     for o in owners { privateNet[o] = min(privateNet[o] ?? Int.max, owners.count); privateNets[o, default: []].append(k) }
                     privateIPs[v] = owners
                 }
-                guard owners.count <= maxSharing, ownPlace(owners.count, of: Int(ipAll[Int(v)])) else { continue }
+                guard bound.links(LinkBound.ip, v, accounts: owners.count), ownPlace(owners.count, of: Int(ipAll[Int(v)])) else { continue }
             } else {
-                guard Int(count[offsets[kind] + Int(v)]) <= maxSharing else { continue }
+                guard bound.links(kind == 5 ? LinkBound.coupon : kind, v, accounts: Int(count[offsets[kind] + Int(v)])) else { continue }
                 if kind == 5 && newUser.contains(v) { continue }
                 if kind == 2 && !ownPlace(owners.count, of: Int(count[offsets[kind] + Int(v)])) { continue }
             }
@@ -186,7 +186,7 @@ struct DealRings {
             if o.count >= 2 && Int(blockAll[b] ?? 0) == owners.count {
                 for a in o { privateNet[a] = min(privateNet[a] ?? Int.max, o.count); privateNets[a, default: []].append(key(4, b)) }
             }
-            if o.count <= maxSharing && ownPlace(owners.count, of: Int(blockAll[b] ?? 0)) { link(o, 4, b) }
+            if bound.links(accounts: o.count) && ownPlace(owners.count, of: Int(blockAll[b] ?? 0)) { link(o, 4, b) }
         }
         try cancel.check()
 
@@ -333,10 +333,10 @@ struct DealRings {
             // A member on the very IP of a member that signed up with a sharing mate, within 6 h of
             // it, is of that night's batch too.
             let batch = members.filter(coCreated)
-            // (Only an IP of at most `maxSharing` accounts: on a carrier or campus address, hundreds
+            // (Only an IP that links (LinkBound): on a carrier or campus address, hundreds
             // of accounts, newcomers open accounts within hours of each other all day.)
             func ipsOf(_ a: Int32) -> Set<Int32> {
-                Set((linkIDs[a] ?? []).filter { $0.0 == 3 && Int(ipAll[Int($0.1)]) <= maxSharing }.map(\.1))
+                Set((linkIDs[a] ?? []).filter { $0.0 == 3 && bound.links(LinkBound.ip, $0.1, accounts: Int(ipAll[Int($0.1)])) }.map(\.1))
             }
             let batchIPs = batch.map { (createdOf($0), ipsOf($0)) }
             // An old account's welcome coupon marks a member only where the unit's old-account takers

@@ -47,6 +47,10 @@ public final class DetectionEngine {
     public var volumeSlack = 100
     /// The final score's layers beyond the detectors (Scoring.swift).
     public var layers = ScoringLayers()
+    /// When a shared identifier links accounts, for every detector and feature (LinkBound.swift).
+    /// Fixed at 40 accounts (as before bound23) until the derived rule's household scale is
+    /// robust to a store whose few shared addresses are mostly lockers (docs/detection.md).
+    public var linkRule: LinkBound.Rule = .fixed(40)
     /// Seconds one SQL rule may run before it is stopped and reported as failed (nil: no limit).
     public var ruleTimeLimit: Double? = DetectionEngine.defaultRuleTimeLimit
     /// Ten minutes: the shipped rules take well under a second a million events.
@@ -103,6 +107,7 @@ public final class DetectionEngine {
         progress("loading events", 0)
         let t0 = Date()
         let table = try EventTable.load(from: store.database, cancel: cancel) { progress("loading events", 0.3 * $0) }
+        table.linkRule = linkRule
         let loadSeconds = Date().timeIntervalSince(t0)
         let rules: (rules: [Rule], errors: [String]) = self.rules.map { Rule.load(catalog: $0) } ?? ([], [])
         // Detectors and SQL rules run side by side (each reads the table or opens its own

@@ -8,7 +8,6 @@ import Foundation
 /// for one discounted order. A family sharing a tablet and a card does none of that.
 public struct IdentityDetector: Detector {
     public let name = "identity"
-    public var maxSharing = 40
     public var debugLog: (@Sendable (String) -> Void)?
     /// DealRings' places link only takers that are at least half their accounts (held23; off by
     /// default, docs/detection.md "Only places of the takers' own link").
@@ -30,6 +29,14 @@ public struct IdentityDetector: Detector {
         pairs.sort()
         var ds = DisjointSet(na)
         var linkIDs: [Int32: [UInt64]] = [:]       // account → identifiers that link it
+        // A public place links nothing (LinkBound.swift).
+        let bound = t.linkBound
+        func linksID(_ id: UInt64, _ m: Int) -> Bool {
+            let x = Int(id)
+            if x < nd { return bound.links(LinkBound.device, Int32(x), accounts: m) }
+            if x < nd + np { return bound.links(LinkBound.payment, Int32(x - nd), accounts: m) }
+            return bound.links(LinkBound.address, Int32(x - nd - np), accounts: m)
+        }
         var i = 0
         while i < pairs.count {
             let id = pairs[i] >> 32
@@ -39,7 +46,7 @@ public struct IdentityDetector: Detector {
                 if j == i || pairs[j] != pairs[j - 1] { owners.append(Int32(truncatingIfNeeded: pairs[j] & 0xFFFF_FFFF)) }
                 j += 1
             }
-            if owners.count >= 2 && owners.count <= maxSharing {
+            if owners.count >= 2 && linksID(id, owners.count) {
                 for o in owners { ds.union(owners[0], o); linkIDs[o, default: []].append(id) }
             }
             i = j
@@ -146,7 +153,7 @@ public struct IdentityDetector: Detector {
         // Rings linked by anything they share (IP, block, code too), judged by the joint rarity
         // of their signs (DealRings.swift); members this pass already reported as deal-hunters keep that.
         let reported = Set(findings.filter { $0.riskType == RiskType.dealHunter.rawValue }.map(\.account))
-        let (rings, privateIPs) = try DealRings(maxSharing: maxSharing, debugLog: debugLog, ownPlacesOnly: ringPlacesOwnOnly).find(t, incentive: incentive, newUser: newUser, cancel: cancel)
+        let (rings, privateIPs) = try DealRings(debugLog: debugLog, ownPlacesOnly: ringPlacesOwnOnly).find(t, incentive: incentive, newUser: newUser, cancel: cancel)
         // A deal-hunter cluster's own network: the other takers on an IP that only takers used and
         // a member of the cluster is on, whose footprint is no larger than those members', are of
         // the ring too (a ring keeps accounts without a shared card on its proxy; a VPN user on the

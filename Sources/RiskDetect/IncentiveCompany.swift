@@ -2,8 +2,8 @@ import Foundation
 
 /// The anomaly layer's view of incentive use by the company an account keeps:
 /// `linked_incentive_takers` — how many *other* accounts that share a device, payment
-/// instrument or delivery address with this one (an identifier of at most
-/// `SharingIndependence.linkCap` accounts) redeemed a coupon or other incentive during the
+/// instrument or delivery address with this one (an identifier that links: LinkBound.swift)
+/// redeemed a coupon or other incentive during the
 /// window, plus the account itself when it did too and any of them did: the size of the
 /// incentive-taking company it belongs to (0 when it has none).
 ///
@@ -12,8 +12,8 @@ import Foundation
 /// people). Accounts that share instruments *and* each take the incentive are what
 /// multi-accounting for coupons looks like, whichever detector is on — a ring on one card, one
 /// emulator or one address, each member with a coupon, gives every member the whole ring. Each
-/// other account counts once however many identifiers it shares; an identifier of more than
-/// `linkCap` accounts (a carrier NAT, a big parcel locker, a mail room) links nothing, as
+/// other account counts once however many identifiers it shares; a public place (a carrier NAT,
+/// a big parcel locker, a mail room: LinkBound.swift) links nothing, as
 /// everywhere else (docs/detection.md). IPs are left out: an office or a campus puts strangers
 /// who each took a welcome coupon behind one address. Value: log1p(count).
 ///
@@ -165,8 +165,8 @@ enum ThinCouponCrowd {
 }
 
 /// The size of the marked company an account keeps: how many *other* accounts that share a
-/// device, payment instrument or delivery address with it (an identifier of 2 to
-/// `SharingIndependence.linkCap` accounts) are marked, each counted once however many
+/// device, payment instrument or delivery address with it (an identifier that links,
+/// LinkBound.swift) are marked, each counted once however many
 /// identifiers link them, plus the account itself when it is marked too and any of them is
 /// (0 when it has none). Shared by the anomaly layer's company features: incentive takers
 /// (`linked_incentive_takers`) and refund claimants (`linked_refund_claimants`).
@@ -176,16 +176,17 @@ enum LinkedCompany {
         var out = [Int](repeating: 0, count: n)
         guard n > 0, t.count > 0, marked.contains(true) else { return out }
         // Per kind: identifier → accounts (each once), from sorted (identifier << 32 | account) pairs.
-        var groups: [[Int32]] = []                 // identifiers of 2…linkCap accounts, every kind
+        var groups: [[Int32]] = []                 // identifiers that link (LinkBound), every kind
         var memberOf = [[Int32]](repeating: [], count: n)
-        for col in [t.device, t.payment, t.address] {
+        let bound = t.linkBound
+        for (kind, col) in [t.device, t.payment, t.address].enumerated() {
             var pairs: [UInt64] = []
             for e in 0..<t.count where t.account[e] >= 0 && col[e] >= 0 {
                 pairs.append(UInt64(UInt32(col[e])) << 32 | UInt64(UInt32(t.account[e])))
             }
             pairs.sort()
-            forEachIdentifierGroup(pairs) { _, members in
-                guard members.count >= 2 && members.count <= SharingIndependence.linkCap else { return }
+            forEachIdentifierGroup(pairs) { id, members in
+                guard members.count >= 2 && bound.links(kind, Int32(truncatingIfNeeded: id), accounts: members.count) else { return }
                 for a in members { memberOf[Int(a)].append(Int32(groups.count)) }
                 groups.append(members)
             }

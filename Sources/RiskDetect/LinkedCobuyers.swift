@@ -6,7 +6,7 @@ import Foundation
 /// chance over the features tested):
 ///
 /// - `linked_cobuyers`: for account `a`, its *linked* accounts are those sharing with it a
-///   device, payment instrument or address used by 2…`linkCap` accounts (the general bound
+///   device, payment instrument or address that links (LinkBound.swift: the general bound
 ///   beyond which an identifier links nothing: a parcel locker of hundreds links no one). Of the
 ///   m linked accounts that ordered anything, c_s ordered from seller s, a seller `a` ordered
 ///   from too. Under independence c_s ~ Binomial(m, p_s), p_s the share of the store's buyers
@@ -18,7 +18,7 @@ import Foundation
 ///   account ordered nothing, so only buyers are compared.
 /// - A seller counts only when the group holds more of its buyers than a household does:
 ///   c_s + 1 (the account itself) > H, H the store's household scale (90th percentile of the
-///   accounts on an address of 2…`linkCap`, as in SharingIndependence.swift). A home of four
+///   accounts on a shared address that links, as in SharingIndependence.swift). A home of four
 ///   that all shop at the same corner shop is judged like a loner; a ring is not.
 ///
 /// Orders of limited drops (the scalper's race) and of the account's own items are left out.
@@ -32,7 +32,6 @@ enum LinkedCobuyers {
     /// but the top 5 % is a fixed number of places, and the takeovers it displaced with `ato` off
     /// fell under half there (0.52 → 0.45; docs/benchmarks.md, brush22).
     static let companyTerm = false
-    static let linkCap = SharingIndependence.linkCap
 
     /// One value per account; −1 = missing (no orders).
     static func compute(_ t: EventTable) -> [Float] { computeWithMates(t).values }
@@ -76,7 +75,8 @@ enum LinkedCobuyers {
         // Per identifier kind: each account's distinct identifiers and each identifier's accounts.
         let (accStart, accIDs, idStart, idAccs) = index ?? SharingIndependence.identifierIndex(t)
         // The store's household scale (SharingIndependence.swift).
-        let household = SharingIndependence.householdScale(idStart)
+        let bound = t.linkBound
+        let household = SharingIndependence.householdScale(idStart, bound: bound)
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
         let chunk = (n + workers - 1) / workers
         let total = Double(nBuyers)
@@ -100,7 +100,7 @@ enum LinkedCobuyers {
                         for q in st[a]..<st[a + 1] {
                             let y = Int(ids[q])
                             let size = s2[y + 1] - s2[y]
-                            guard size >= 2 && size <= linkCap else { continue }
+                            guard size >= 2 && bound.links(k, Int32(y), accounts: size) else { continue }
                             for r in s2[y]..<s2[y + 1] {
                                 let b = Int(mem[r])
                                 guard seen[b] != Int32(a) else { continue }

@@ -10,7 +10,6 @@ import Foundation
 public struct RefundAbuseDetector: Detector {
     public let name = "refund_abuse"
     /// An identifier used by more accounts than this (a pickup point, a shared office) links nothing.
-    public var maxSharing = 40
     /// Required significance after correction, in −log10 (2 = one in a hundred).
     public var minSurprise = 2.0
     /// Required lift of the unit's refund rate over the base rate.
@@ -81,8 +80,16 @@ public struct RefundAbuseDetector: Detector {
         try cancel.check()
         var ds = DisjointSet(na)
         var linkIDs: [Int32: Set<UInt64>] = [:]
+        // A public place links nothing (LinkBound.swift).
+        let bound = t.linkBound
+        func linksID(_ id: UInt64, _ m: Int) -> Bool {
+            let x = Int(id)
+            if x < nAddr { return bound.links(LinkBound.address, Int32(x), accounts: m) }
+            if x < nAddr + nPay { return bound.links(LinkBound.payment, Int32(x - nAddr), accounts: m) }
+            return bound.links(LinkBound.device, Int32(x - nAddr - nPay), accounts: m)
+        }
         forEachIdentifierGroup(pairs) { id, owners in
-            if owners.count >= 2 && (useCount[id] ?? owners.count) <= maxSharing {
+            if owners.count >= 2 && linksID(id, useCount[id] ?? owners.count) {
                 for o in owners { ds.union(owners[0], o); linkIDs[o, default: []].insert(id) }
             }
         }

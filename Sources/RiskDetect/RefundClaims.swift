@@ -12,7 +12,7 @@ import Foundation
 ///   "not received", are not (≈ 15). Orders are counted as max(orders, claims), as a claim
 ///   on an order placed before the log began is still an order.
 /// - `linked_refund_claimants`: how many *other* accounts sharing a device, card or address
-///   (of at most `SharingIndependence.linkCap` accounts) with it are claimants beyond chance
+///   (one that links: LinkBound.swift) with it are claimants beyond chance
 ///   (`refund_claims_beyond_rate` ≥ `claimantSurprise`, one in a hundred), plus the account
 ///   itself when it is one too and any of them is (`LinkedCompany`). A household whose member
 ///   returned a faulty item has no such claimant; accounts on one card or one address whose

@@ -11,15 +11,14 @@ import Foundation
 ///   effective(a, X) = linked + unlinked · min(1, q / m)
 ///
 /// where m is the number of accounts on X, `linked` the other accounts on X that also share a
-/// second identifier (device, payment or address, itself used by at most 40 accounts — the
-/// general bound beyond which an identifier links nothing) with `a`, `unlinked` the rest, and q
+/// second identifier (device, payment or address, itself one that links: LinkBound.swift) with `a`, `unlinked` the rest, and q
 /// the store's typical sharing of that kind: the median number of accounts on an identifier of
 /// that kind used by two or more (the household scale, from the store's own degree
 /// distribution). A household (a few accounts on one address, tablet and card) keeps its count;
 /// a ring keeps its count; the hundreds of strangers at a locker count as one household.
-/// Co-residents — linked sharers that also share with `a` an address of at most `linkCap`
-/// accounts (X itself, when X is an address) — count only beyond the store's household scale
-/// H − 1 (H: the 90th percentile of the accounts on an address used by 2…linkCap), so a
+/// Co-residents — linked sharers that also share with `a` an address that links (X itself,
+/// when X is an address and links) — count only beyond the store's household scale
+/// H − 1 (H: the 90th percentile of the accounts on a shared address that links), so a
 /// family of four on one address, tablet and card reads like a loner, while strangers on one
 /// card (own homes) and a crew larger than a home still count.
 /// The account's value is the largest effective count over its identifiers of that kind, as a
@@ -27,8 +26,6 @@ import Foundation
 enum SharingIndependence {
     /// Identifier kinds, in the behaviour features' order: device, payment, address.
     static let featureNames = ["device_sharers", "payment_sharers", "address_sharers"]
-    /// An identifier used by more accounts than this links nothing (docs/detection.md).
-    static let linkCap = 40
 
     /// Per identifier kind (device, payment, address): each account's distinct identifiers (CSR
     /// by account: `accIDs[k][accStart[k][a] ..< accStart[k][a + 1]]`) and each identifier's
@@ -36,43 +33,26 @@ enum SharingIndependence {
     typealias Index = (accStart: [[Int]], accIDs: [[Int32]], idStart: [[Int]], idAccs: [[Int32]])
 
     static func identifierIndex(_ t: EventTable) -> Index {
-        let n = t.accountCount
         let columns = [t.device, t.payment, t.address]
         let sizes = [t.devices.count, t.payments.count, t.addresses.count]
         var accStart = [[Int]](repeating: [], count: 3), accIDs = [[Int32]](repeating: [], count: 3)
         var idStart = [[Int]](repeating: [], count: 3), idAccs = [[Int32]](repeating: [], count: 3)
         let lock = NSLock()
         DispatchQueue.concurrentPerform(iterations: 3) { k in
-            let col = columns[k]
-            var start = [Int](repeating: 0, count: n + 1)
-            var ids: [Int32] = []
-            var scratch: [Int32] = []
-            for a in 0..<n {
-                scratch.removeAll(keepingCapacity: true)
-                for e in t.events(of: a) where col[Int(e)] >= 0 { scratch.append(col[Int(e)]) }
-                scratch.sort()
-                var prev: Int32 = -1
-                for v in scratch where v != prev { ids.append(v); prev = v }
-                start[a + 1] = ids.count
-            }
-            let m = max(sizes[k], 1)
-            var deg = [Int](repeating: 0, count: m + 1)
-            for v in ids { deg[Int(v) + 1] += 1 }
-            for i in 0..<m { deg[i + 1] += deg[i] }
-            var fill = deg
-            var accs = [Int32](repeating: 0, count: ids.count)
-            for a in 0..<n { for p in start[a]..<start[a + 1] { let v = Int(ids[p]); accs[fill[v]] = Int32(a); fill[v] += 1 } }
-            lock.lock(); accStart[k] = start; accIDs[k] = ids; idStart[k] = deg; idAccs[k] = accs; lock.unlock()
+            let x = LinkBound.index(t, column: columns[k], size: sizes[k])
+            lock.lock(); accStart[k] = x.accStart; accIDs[k] = x.accIDs; idStart[k] = x.idStart; idAccs[k] = x.idAccs; lock.unlock()
         }
         return (accStart, accIDs, idStart, idAccs)
     }
 
-    /// The store's household scale: the 90th percentile of the accounts on an address of
-    /// 2…`linkCap` accounts (1 when no address is shared). `idStart`: an index's identifier starts.
-    static func householdScale(_ idStart: [[Int]]) -> Int {
+    /// The store's household scale: the 90th percentile of the accounts on an address used by
+    /// two or more that links (`bound`; 1 when no address is shared). `idStart`: an index's identifier starts.
+    static func householdScale(_ idStart: [[Int]], bound: LinkBound) -> Int {
         var sizes: [Int] = []
         let s = idStart[2]
-        for v in 0..<(s.count - 1) where s[v + 1] - s[v] >= 2 && s[v + 1] - s[v] <= linkCap { sizes.append(s[v + 1] - s[v]) }
+        for v in 0..<(s.count - 1) where s[v + 1] - s[v] >= 2 && bound.links(LinkBound.address, Int32(v), accounts: s[v + 1] - s[v]) {
+            sizes.append(s[v + 1] - s[v])
+        }
         guard !sizes.isEmpty else { return 1 }
         sizes.sort()
         return sizes[min(sizes.count - 1, sizes.count * 9 / 10)]
@@ -95,10 +75,11 @@ enum SharingIndependence {
             if !sizes.isEmpty { sizes.sort(); typical[k] = Double(sizes[sizes.count / 2]) }
         }
         // The store's household scale: how many accounts a home typically holds — the 90th
-        // percentile of the accounts on an address of 2…linkCap accounts. Co-residents (another
+        // percentile of the accounts on a shared address that links. Co-residents (another
         // account on X that also shares such an address with `a`, and a second identifier) count
         // only beyond it, so a household is judged against households, not against loners.
-        let household = Double(householdScale(idStart))
+        let bound = t.linkBound
+        let household = Double(householdScale(idStart, bound: bound))
         var out = [Float](repeating: 0, count: n * 3)
         DispatchQueue.concurrentPerform(iterations: 3) { k in
             var onX = [Int32](repeating: -1, count: n)      // stamp: the identifier X being judged
@@ -118,7 +99,7 @@ enum SharingIndependence {
                     pairStamp += 1
                     seen[a] = pairStamp
                     var linked = 0, coResident = 0
-                    // Another identifier of any kind, used by at most linkCap accounts, shared with
+                    // Another identifier of any kind, one that links (LinkBound), shared with
                     // an account also on X; addresses first, so a co-resident is counted as one.
                     for k2 in [2, 0, 1] {
                         let ids = accIDs[k2], st = accStart[k2], s2 = idStart[k2], m2 = idAccs[k2]
@@ -126,12 +107,12 @@ enum SharingIndependence {
                             let y = Int(ids[q])
                             if k2 == k && y == x { continue }
                             let size = s2[y + 1] - s2[y]
-                            guard size >= 2 && size <= linkCap else { continue }
+                            guard size >= 2 && bound.links(k2, Int32(y), accounts: size) else { continue }
                             for r in s2[y]..<s2[y + 1] {
                                 let b = Int(m2[r])
                                 if onX[b] == Int32(x) && seen[b] != pairStamp {
                                     seen[b] = pairStamp; linked += 1
-                                    if k2 == 2 || (k == 2 && m <= linkCap) { coResident += 1 }
+                                    if k2 == 2 || (k == 2 && bound.links(2, Int32(x), accounts: m)) { coResident += 1 }
                                 }
                             }
                         }

@@ -21,6 +21,8 @@ struct Detect: ParsableCommand {
     var disabled: [String] = []
     @Option(help: "Stop a SQL rule still running after this many seconds and report it as failed (0: no limit).")
     var ruleTimeLimit: Double = DetectionEngine.defaultRuleTimeLimit
+    @Option(help: "When a shared identifier links accounts: a count of accounts (default 40), or 'derived' from the store (docs/detection.md \"When an identifier links\"; not yet the default).")
+    var linkBound: String = "40"
     @Flag(help: "Print JSON.") var json = false
     @Flag(help: "Print nothing but errors.") var quiet = false
 
@@ -47,6 +49,9 @@ struct Detect: ParsableCommand {
             engine.modelWeight = modelWeight
             guard ruleTimeLimit.isFinite, ruleTimeLimit >= 0 else { throw CLIError("--rule-time-limit must be a number of seconds, 0 or more (got \(ruleTimeLimit))") }
             engine.ruleTimeLimit = ruleTimeLimit > 0 ? ruleTimeLimit : nil
+            if linkBound == "derived" { engine.linkRule = .derived } else if let n = Int(linkBound), n >= 2 {
+                engine.linkRule = .fixed(n)
+            } else { throw CLIError("--link-bound must be 'derived' or a number of accounts, 2 or more (got '\(linkBound)')") }
             try engine.disable(disabled)
             if noModel && (model != nil || shadow != nil) { throw CLIError("--no-model can't be combined with --model or --shadow") }
             if let top, top < 1 { throw CLIError("--top must be at least 1") }
