@@ -39,26 +39,11 @@ final class DealBatchTests: XCTestCase {
             }
         }
         var members: Set<String> = []
+        let names = ["anna", "boris", "chloe", "dmitri", "elena", "farid", "greta", "hiro", "ines", "jonas", "kemal", "lucia"]
         for h in 0..<homes {
-            let size = 2 + h % 3
-            var created = Scenario.t0 + s.int(in: 0...(6 * day))
-            let ip = "61.\(h).\(h % 7).\(10 + h % 90)"
-            for m in 0..<size {
-                let a = "h\(h)m\(m)"
-                members.insert(a)
-                let device = h % 2 == 0 ? "tablet\(h)" : "hp\(h)m\(m)", card = h % 3 == 0 ? "hc\(h)" : "hc\(h)m\(m)"
-                let names = ["anna", "boris", "chloe", "dmitri", "elena", "farid", "greta", "hiro", "ines", "jonas", "kemal", "lucia"]
-                s.account(a, created: created, email: "\(names[(h * 5 + m * 7) % 12]).\(names[(h + m) % 12])\(h)@mail.example")
-                s.event(a, "signup", at: created, ["device_id": device, "ip": ip])
-                s.browse(a, day: Int((created - Scenario.t0) / day), device: device, items: items, ip: ip)
-                s.order(a, item: items[(h + m) % 10], seller: "shop", at: created + s.int(in: hour...day), device: device,
-                        address: "home\(h)", payment: card, coupon: "WELCOME10", ip: ip)
-                if m == 0 {
-                    s.order(a, item: items[(h + 4) % 10], seller: "shop", at: created + s.int(in: (2 * day)...(8 * day)), device: device,
-                            address: "home\(h)", payment: card, ip: ip)
-                }
-                created += s.int(in: day...(9 * day))
-            }
+            members.formUnion(s.newcomerHousehold(h, items: items, ip: "61.\(h).\(h % 7).\(10 + h % 90)") { m in
+                "\(names[(h * 5 + m * 7) % 12]).\(names[(h + m) % 12])\(h)@mail.example"
+            })
         }
         return members
     }

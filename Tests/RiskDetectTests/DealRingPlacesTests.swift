@@ -51,24 +51,9 @@ final class DealRingPlacesTests: XCTestCase {
             }
         }
         for h in 0..<24 {
-            let size = 2 + h % 3
-            var created = Scenario.t0 + s.int(in: 0...(6 * day))
-            let ip = h % 4 == 0 ? carrier : "61.\(h).\(h % 7).\(10 + h % 90)"
-            for m in 0..<size {
-                let a = "h\(h)m\(m)"
-                lookalikes.insert(a)
-                let device = h % 2 == 0 ? "tablet\(h)" : "hp\(h)m\(m)", card = h % 3 == 0 ? "hc\(h)" : "hc\(h)m\(m)"
-                s.account(a, created: created, email: "member\(m)of\(h)@mail.example")
-                s.event(a, "signup", at: created, ["device_id": device, "ip": ip])
-                s.browse(a, day: Int((created - Scenario.t0) / day), device: device, items: items, ip: ip)
-                s.order(a, item: items[(h + m) % 10], seller: "shop", at: created + s.int(in: hour...day), device: device,
-                        address: "home\(h)", payment: card, coupon: "WELCOME10", ip: ip)
-                if m == 0 {
-                    s.order(a, item: items[(h + 4) % 10], seller: "shop", at: created + s.int(in: (2 * day)...(8 * day)), device: device,
-                            address: "home\(h)", payment: card, ip: ip)
-                }
-                created += s.int(in: day...(9 * day))
-            }
+            lookalikes.formUnion(s.newcomerHousehold(h, items: items, ip: h % 4 == 0 ? carrier : "61.\(h).\(h % 7).\(10 + h % 90)") { m in
+                "member\(m)of\(h)@mail.example"
+            })
         }
         let term = Scenario.t0 + 3 * day
         for k in 0..<14 {

@@ -184,3 +184,32 @@ extension Scenario {
         }
     }
 }
+
+extension Scenario {
+    /// Household `h` of 2–4 newcomers (`h{h}m{m}`) signing up a few days apart from its home
+    /// network `ip`: one tablet (even `h`) or a phone each, one card (every third `h`) or a card
+    /// each, one delivery address; each browses, orders with the welcome coupon, and the first
+    /// member orders again. What a deal-hunter ring must not be confused with.
+    @discardableResult
+    func newcomerHousehold(_ h: Int, items: [String], ip: String, email: (Int) -> String) -> [String] {
+        let day = Scenario.day, hour = Scenario.hour
+        var created = Scenario.t0 + int(in: 0...(6 * day))
+        var members: [String] = []
+        for m in 0..<(2 + h % 3) {
+            let a = "h\(h)m\(m)"
+            members.append(a)
+            let device = h % 2 == 0 ? "tablet\(h)" : "hp\(h)m\(m)", card = h % 3 == 0 ? "hc\(h)" : "hc\(h)m\(m)"
+            account(a, created: created, email: email(m))
+            event(a, "signup", at: created, ["device_id": device, "ip": ip])
+            browse(a, day: Int((created - Scenario.t0) / day), device: device, items: items, ip: ip)
+            order(a, item: items[(h + m) % 10], seller: "shop", at: created + int(in: hour...day), device: device,
+                  address: "home\(h)", payment: card, coupon: "WELCOME10", ip: ip)
+            if m == 0 {
+                order(a, item: items[(h + 4) % 10], seller: "shop", at: created + int(in: (2 * day)...(8 * day)), device: device,
+                      address: "home\(h)", payment: card, ip: ip)
+            }
+            created += int(in: day...(9 * day))
+        }
+        return members
+    }
+}
