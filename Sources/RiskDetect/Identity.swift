@@ -17,26 +17,18 @@ public struct IdentityDetector: Detector {
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
         let na = t.accountCount
         // Account–identifier pairs, deduplicated; identifier namespaces offset into one id space.
-        let nd = t.devices.count, np = t.payments.count
+        let packed = PackedIdentifiers(t, order: [LinkBound.device, LinkBound.payment, LinkBound.address])
         var pairs: [UInt64] = []
         for e in 0..<t.count where t.account[e] >= 0 {
             let a = UInt64(UInt32(t.account[e]))
-            if t.device[e] >= 0 { pairs.append(UInt64(t.device[e]) << 32 | a) }
-            if t.payment[e] >= 0 { pairs.append(UInt64(nd + Int(t.payment[e])) << 32 | a) }
-            if t.address[e] >= 0 { pairs.append(UInt64(nd + np + Int(t.address[e])) << 32 | a) }
+            if t.device[e] >= 0 { pairs.append(packed.pack(LinkBound.device, t.device[e]) << 32 | a) }
+            if t.payment[e] >= 0 { pairs.append(packed.pack(LinkBound.payment, t.payment[e]) << 32 | a) }
+            if t.address[e] >= 0 { pairs.append(packed.pack(LinkBound.address, t.address[e]) << 32 | a) }
         }
         try cancel.check()
         pairs.sort()
         var ds = DisjointSet(na)
         var linkIDs: [Int32: [UInt64]] = [:]       // account → identifiers that link it
-        // A public place links nothing (LinkBound.swift).
-        let bound = t.linkBound
-        func linksID(_ id: UInt64, _ m: Int) -> Bool {
-            let x = Int(id)
-            if x < nd { return bound.links(LinkBound.device, Int32(x), accounts: m) }
-            if x < nd + np { return bound.links(LinkBound.payment, Int32(x - nd), accounts: m) }
-            return bound.links(LinkBound.address, Int32(x - nd - np), accounts: m)
-        }
         var i = 0
         while i < pairs.count {
             let id = pairs[i] >> 32
@@ -46,16 +38,10 @@ public struct IdentityDetector: Detector {
                 if j == i || pairs[j] != pairs[j - 1] { owners.append(Int32(truncatingIfNeeded: pairs[j] & 0xFFFF_FFFF)) }
                 j += 1
             }
-            if owners.count >= 2 && linksID(id, owners.count) {
+            if owners.count >= 2 && packed.links(id, accounts: owners.count) {  // a public place links nothing (LinkBound.swift)
                 for o in owners { ds.union(owners[0], o); linkIDs[o, default: []].append(id) }
             }
             i = j
-        }
-        func describe(_ id: UInt64) -> (kind: String, value: String) {
-            let x = Int(id)
-            if x < nd { return ("device", t.devices.string(Int32(x))) }
-            if x < nd + np { return ("payment", t.payments.string(Int32(x - nd))) }
-            return ("address", t.addresses.string(Int32(x - nd - np)))
         }
         try cancel.check()
         let newUser = newUserCoupons(t)
@@ -131,7 +117,7 @@ public struct IdentityDetector: Detector {
             no += 1
             let group = (isDeal ? "dealhunt-" : "cluster-") + String(no)
             for a in members {
-                let ids = (linkIDs[a] ?? []).map(describe)
+                let ids = (linkIDs[a] ?? []).map(packed.describe)
                 let linked = members.filter { $0 != a }.map { t.accountID($0) }.sorted()
                 let used = couponEvents[a] ?? []
                 let own = isDeal ? (used.isEmpty ? 0.75 : 1.0) : 1.0

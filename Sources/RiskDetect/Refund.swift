@@ -45,16 +45,16 @@ public struct RefundAbuseDetector: Detector {
         // Refunders linked by shared addresses, payment instruments and devices (a household
         // shares them too, but its refunds stay at the base rate, which the test below asks).
         let refunders = (0..<na).filter { refunds[$0] > 0 }
-        let nAddr = t.addresses.count, nPay = t.payments.count
+        let packed = PackedIdentifiers(t, order: [LinkBound.address, LinkBound.payment, LinkBound.device])
         var pairs: [UInt64] = []
         for a in refunders {
             for e32 in t.events(of: a) {
                 let e = Int(e32)
-                if t.address[e] >= 0 { pairs.append(UInt64(t.address[e]) << 32 | UInt64(a)) }
+                if t.address[e] >= 0 { pairs.append(packed.pack(LinkBound.address, t.address[e]) << 32 | UInt64(a)) }
                 if t.payment[e] >= 0 && (t.kind[e] == .payment || t.kind[e] == .order || t.kind[e] == .refund) {
-                    pairs.append(UInt64(nAddr + Int(t.payment[e])) << 32 | UInt64(a))
+                    pairs.append(packed.pack(LinkBound.payment, t.payment[e]) << 32 | UInt64(a))
                 }
-                if t.device[e] >= 0 { pairs.append(UInt64(nAddr + nPay + Int(t.device[e])) << 32 | UInt64(a)) }
+                if t.device[e] >= 0 { pairs.append(packed.pack(LinkBound.device, t.device[e]) << 32 | UInt64(a)) }
             }
         }
         pairs.sort()
@@ -70,9 +70,9 @@ public struct RefundAbuseDetector: Detector {
                 seen.removeAll(keepingCapacity: true)
                 for e32 in t.events(of: a) {
                     let e = Int(e32)
-                    if t.address[e] >= 0 { seen.insert(UInt64(t.address[e])) }
-                    if t.payment[e] >= 0 { seen.insert(UInt64(nAddr + Int(t.payment[e]))) }
-                    if t.device[e] >= 0 { seen.insert(UInt64(nAddr + nPay + Int(t.device[e]))) }
+                    if t.address[e] >= 0 { seen.insert(packed.pack(LinkBound.address, t.address[e])) }
+                    if t.payment[e] >= 0 { seen.insert(packed.pack(LinkBound.payment, t.payment[e])) }
+                    if t.device[e] >= 0 { seen.insert(packed.pack(LinkBound.device, t.device[e])) }
                 }
                 for id in seen where useCount[id] != nil { useCount[id]! += 1 }
             }
@@ -80,16 +80,8 @@ public struct RefundAbuseDetector: Detector {
         try cancel.check()
         var ds = DisjointSet(na)
         var linkIDs: [Int32: Set<UInt64>] = [:]
-        // A public place links nothing (LinkBound.swift).
-        let bound = t.linkBound
-        func linksID(_ id: UInt64, _ m: Int) -> Bool {
-            let x = Int(id)
-            if x < nAddr { return bound.links(LinkBound.address, Int32(x), accounts: m) }
-            if x < nAddr + nPay { return bound.links(LinkBound.payment, Int32(x - nAddr), accounts: m) }
-            return bound.links(LinkBound.device, Int32(x - nAddr - nPay), accounts: m)
-        }
         forEachIdentifierGroup(pairs) { id, owners in
-            if owners.count >= 2 && linksID(id, useCount[id] ?? owners.count) {
+            if owners.count >= 2 && packed.links(id, accounts: useCount[id] ?? owners.count) {  // a public place links nothing (LinkBound.swift)
                 for o in owners { ds.union(owners[0], o); linkIDs[o, default: []].insert(id) }
             }
         }
@@ -97,12 +89,6 @@ public struct RefundAbuseDetector: Detector {
         for a in refunders { units[ds.find(Int32(a)), default: []].append(Int32(a)) }
         let tests = Double(max(1, units.count)) * Double(reasonTotal.count + 1)
         let correction = log10(tests)
-        func describe(_ id: UInt64) -> (kind: String, value: String) {
-            let x = Int(id)
-            if x < nAddr { return ("address", t.addresses.string(Int32(x))) }
-            if x < nAddr + nPay { return ("payment", t.payments.string(Int32(x - nAddr))) }
-            return ("device", t.devices.string(Int32(x - nAddr - nPay)))
-        }
         var findings: [Finding] = []
         var ringNo = 0
         for members in units.values.map({ $0.sorted() }).sorted(by: { ($0.count, $1[0]) > ($1.count, $0[0]) }) {
@@ -141,7 +127,7 @@ public struct RefundAbuseDetector: Detector {
                 var why = "\(refunds[Int(a)]) of \(orders[Int(a)]) order(s) ended in a refund claim"
                 if members.count >= 2 {
                     why += "; one of \(members.count) accounts sharing " +
-                        Set((linkIDs[a] ?? []).map { describe($0).kind }).sorted().joined(separator: "/") +
+                        Set((linkIDs[a] ?? []).map { packed.describe($0).kind }).sorted().joined(separator: "/") +
                         " with \(best.k) \(reasonName.isEmpty ? "" : reasonName + " ")refunds on \(n) orders"
                 } else if !reasonName.isEmpty {
                     why += ", \(best.k) \(reasonName)"
@@ -149,7 +135,7 @@ public struct RefundAbuseDetector: Detector {
                 why += String(format: " — %.0f× the store's rate (%.1f%%), chance 1 in 10^%.0f", lift, best.rate * 100, best.surprise)
                 findings.append(Finding(account: a, detector: name, riskType: .refundAbuse, strength: strength * ownF, reason: why,
                                         events: ev, linked: names.filter { $0 != t.accountID(a) },
-                                        identifiers: (linkIDs[a] ?? []).sorted().prefix(20).map(describe), group: group))
+                                        identifiers: (linkIDs[a] ?? []).sorted().prefix(20).map(packed.describe), group: group))
             }
         }
         return findings
