@@ -38,7 +38,7 @@ extension ClickFarmDetector {
         guard (64 - (targets * days).leadingZeroBitCount) + Int(accBits) <= 63 else { return [] }
         // (target, day, account), sorted and unique.
         var packed: [UInt64] = []
-        packed.reserveCapacity(t.count / 2)
+        packed.reserveCapacity(Self.actionCount(t))
         for e in 0..<t.count where t.account[e] >= 0 {
             guard let target = Self.actionTarget(t, e, nItems: nItems) else { continue }
             let key = UInt64(target) * days + UInt64((t.ts[e] - minTs) / day)

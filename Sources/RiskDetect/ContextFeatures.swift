@@ -142,7 +142,7 @@ enum ContextFeatures {
     /// targets: item views, follows, profile and live views), sorted.
     static func actions(_ t: EventTable, nItems: Int64, minTs: Int64, bucketMs: Int64) -> [(key: Int64, acc: Int32)] {
         var packed: [(key: Int64, acc: Int32)] = []
-        packed.reserveCapacity(t.count / 2)
+        packed.reserveCapacity(ClickFarmDetector.actionCount(t))
         for e in 0..<t.count where t.account[e] >= 0 {
             guard let target = ClickFarmDetector.actionTarget(t, e, nItems: nItems) else { continue }
             packed.append((target << 24 | (t.ts[e] - minTs) / bucketMs, t.account[e]))
@@ -160,7 +160,10 @@ enum ContextFeatures {
     /// Also returns the partner pairs (a << 32 | b, a < b), sorted.
     static func crowdPartners(_ t: EventTable, nItems: Int64, minTs: Int64) -> (values: [Double], pairs: [UInt64]) {
         let n = t.accountCount
-        var meetings: [(pair: UInt64, key: Int64)] = []   // key: target << 24 | time in crowdWindowMs buckets
+        // Each window's meetings, sorted, read below in merged order: one array per window, each
+        // sized once, rather than one grown by the second window (which, as it reallocated,
+        // held the first window's meetings twice; mem34).
+        var runs: [[(pair: UInt64, key: Int64)]] = []   // key: target << 24 | time in crowdWindowMs buckets
         for windowMs in crowdWindowsMs {
             let packed = actions(t, nItems: nItems, minTs: minTs, bucketMs: windowMs)
             // Per target (keys sort by target, then bucket): its buckets' crowds and their
@@ -196,7 +199,8 @@ enum ContextFeatures {
                 used += pairs
                 cap = c
             }
-            meetings.reserveCapacity(meetings.count + used)
+            var meetings: [(pair: UInt64, key: Int64)] = []
+            meetings.reserveCapacity(used)
             let scale = windowMs / crowdWindowMs
             for (start, end) in bursts where end - start <= cap {
                 let key = (packed[start].key >> 24) << 24 | (packed[start].key & 0xff_ffff) * scale
@@ -204,25 +208,18 @@ enum ContextFeatures {
                     meetings.append((UInt64(UInt32(packed[p].acc)) << 32 | UInt64(UInt32(packed[q].acc)), key))
                 } }
             }
+            meetings.sort { ($0.pair, $0.key) < ($1.pair, $1.key) }
+            runs.append(meetings)
         }
-        meetings.sort { ($0.pair, $0.key) < ($1.pair, $1.key) }
         let bucketsPerDay = 86_400_000 / crowdWindowMs, bucketsPerHour = 3_600_000 / crowdWindowMs
         var hours = Set<Int64>()
         var partners = [Int32](repeating: 0, count: n), metTwice = [Int32](repeating: 0, count: n)
         var edges: [UInt64] = []
-        var i = 0
-        while i < meetings.count {
-            var j = i, targets = 0
-            var first = Int64.max, last = Int64.min   // buckets
-            hours.removeAll(keepingCapacity: true)
-            while j < meetings.count && meetings[j].pair == meetings[i].pair {
-                if j == i || meetings[j].key >> 24 != meetings[j - 1].key >> 24 { targets += 1 }
-                let at = meetings[j].key & 0xff_ffff
-                first = min(first, at); last = max(last, at)
-                hours.insert(at / bucketsPerHour)
-                j += 1
-            }
-            let a = Int(meetings[i].pair >> 32), b = Int(meetings[i].pair & 0xffff_ffff)
+        // One pair's meetings at a time, in (pair, key) order across the windows' runs.
+        var targets = 0, prevKey: Int64 = 0
+        var first = Int64.max, last = Int64.min   // buckets
+        func finish(_ pair: UInt64) {
+            let a = Int(pair >> 32), b = Int(pair & 0xffff_ffff)
             if targets >= 2 { metTwice[a] += 1; metTwice[b] += 1 }
             // Partners met on several targets, on occasions a day apart (one sale's crowd
             // browsing its items together is one occasion, a crew comes back), and on a new
@@ -232,10 +229,35 @@ enum ContextFeatures {
                 partners[a] += 1; partners[b] += 1
                 edges.append(a < b ? UInt64(a) << 32 | UInt64(b) : UInt64(b) << 32 | UInt64(a))
             }
-            i = j
         }
+        var head = [Int](repeating: 0, count: runs.count)
+        var current: UInt64?
+        while true {
+            // The run whose next meeting comes first.
+            var r = -1
+            for k in runs.indices where head[k] < runs[k].count {
+                if r < 0 || (runs[k][head[k]].pair, runs[k][head[k]].key) < (runs[r][head[r]].pair, runs[r][head[r]].key) { r = k }
+            }
+            guard r >= 0 else { break }
+            let m = runs[r][head[r]]
+            head[r] += 1
+            if m.pair != current {
+                if let c = current { finish(c) }
+                current = m.pair
+                targets = 1
+                first = Int64.max; last = Int64.min
+                hours.removeAll(keepingCapacity: true)
+            } else if m.key >> 24 != prevKey >> 24 {
+                targets += 1
+            }
+            prevKey = m.key
+            let at = m.key & 0xff_ffff
+            first = min(first, at); last = max(last, at)
+            hours.insert(at / bucketsPerHour)
+        }
+        if let c = current { finish(c) }
         // A crew meets on a third target nearly everyone it met on two; an audience does not.
-        meetings = []
+        runs = []
         edges.sort()
         return ((0..<n).map { metTwice[$0] > 0 ? Double(partners[$0]) * Double(partners[$0]) / Double(metTwice[$0]) : 0 }, edges)
     }

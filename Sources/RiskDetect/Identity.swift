@@ -18,12 +18,21 @@ public struct IdentityDetector: Detector {
         let na = t.accountCount
         // Account–identifier pairs, deduplicated; identifier namespaces offset into one id space.
         let packed = PackedIdentifiers(t, order: [LinkBound.device, LinkBound.payment, LinkBound.address])
+        // Each account's identifiers once (an account repeats its device on every event: one
+        // entry per event was ~an event's worth of UInt64s at 10M events; mem34).
         var pairs: [UInt64] = []
-        for e in 0..<t.count where t.account[e] >= 0 {
-            let a = UInt64(UInt32(t.account[e]))
-            if t.device[e] >= 0 { pairs.append(packed.pack(LinkBound.device, t.device[e]) << 32 | a) }
-            if t.payment[e] >= 0 { pairs.append(packed.pack(LinkBound.payment, t.payment[e]) << 32 | a) }
-            if t.address[e] >= 0 { pairs.append(packed.pack(LinkBound.address, t.address[e]) << 32 | a) }
+        var own: [UInt64] = []
+        for a32 in 0..<na {
+            own.removeAll(keepingCapacity: true)
+            let a = UInt64(UInt32(a32))
+            for e32 in t.events(of: a32) {
+                let e = Int(e32)
+                if t.device[e] >= 0 { own.append(packed.pack(LinkBound.device, t.device[e]) << 32 | a) }
+                if t.payment[e] >= 0 { own.append(packed.pack(LinkBound.payment, t.payment[e]) << 32 | a) }
+                if t.address[e] >= 0 { own.append(packed.pack(LinkBound.address, t.address[e]) << 32 | a) }
+            }
+            own.sort()
+            for (k, p) in own.enumerated() where k == 0 || p != own[k - 1] { pairs.append(p) }
         }
         try cancel.check()
         pairs.sort()
