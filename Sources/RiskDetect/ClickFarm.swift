@@ -36,6 +36,9 @@ public struct ClickFarmDetector: Detector {
     /// lockstep is a small part of a busy life are tested the same way (see `recruit`); off
     /// only to show what the test finds.
     public var partialMembers = true
+    /// In the second partial-member test (the farm's own jobs), two targets on two different
+    /// days are spread enough (see `recruit`); off only to show what it adds.
+    public var ownJobsOnTwoDays = true
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
         guard t.count > 0 else { return [] }
@@ -342,15 +345,21 @@ public struct ClickFarmDetector: Detector {
         // One test of membership: the jobs an account joined (only those in `only`, when
         // given) against a Poisson mean of `chance` jobs for an account as active as it.
         func test(_ a: Int32, _ g: Int, _ evs: [Int], chance: Double, only: Set<UInt64>?, without: UInt64? = nil, windows: Int = 1) -> Finding? {
-            var keys = Set<UInt64>(), targets = Set<Int64>()
+            var keys = Set<UInt64>(), targets = Set<Int64>(), days = Set<Int64>()
             var used: [Int] = []
             for e in evs {
                 guard let x = key(e), x != without, only?.contains(x) ?? true else { continue }
                 keys.insert(x); used.append(e)
                 if let x = Self.actionTarget(t, e, nItems: nItems) { targets.insert(x) }
+                days.insert(t.ts[e] / 86_400_000)
             }
             let onDevice = linked[g].contains(a)
-            guard keys.count >= (onDevice ? 1 : 2), targets.count >= min(3, keys.count) else { return nil }
+            // Several targets (a fan keeps to one star), or — among the farm's own jobs, where
+            // it is most of the crowd — two targets on different days: a farm with a handful
+            // of campaigns, each on one or two targets, leaves a member who joined two of them
+            // no third target to show.
+            let spread = targets.count >= min(3, keys.count) || (ownJobsOnTwoDays && only != nil && targets.count >= 2 && days.count >= 2)
+            guard keys.count >= (onDevice ? 1 : 2), spread else { return nil }
             let lambda = chance * min(10, max(0.1, Double(actions[Int(a)]) / mean))
             let tested = (onDevice ? Double(max(1, linked[g].count)) : Double(active)) * Double(max(1, windows))
             let surprise = Significance.surprise(Significance.logPoissonTail(keys.count, lambda)) - log10(tested)
@@ -427,12 +436,16 @@ public struct ClickFarmDetector: Detector {
         return (out, audiences)
     }
 
-    /// What an event acts on: an item (view) or an account (follow, profile view, live view),
-    /// in one id space; nil for other events.
+    /// What an event acts on: an item (view, like) or an account (follow, profile view, live
+    /// view, a like without an item), in one id space; nil for other events.
     @inline(__always) static func actionTarget(_ t: EventTable, _ e: Int, nItems: Int64) -> Int64? {
         switch t.kind[e] {
         case .view: return t.item[e] >= 0 ? Int64(t.item[e]) : nil
         case .follow, .profileView, .liveView: return t.target[e] >= 0 ? nItems + Int64(t.target[e]) : nil
+        case .other:
+            // A like (a type outside the contract, kept by name): of an item, else of an account.
+            guard t.likeType != 0xFFFF, e < t.type.count, t.type[e] == t.likeType else { return nil }
+            return t.item[e] >= 0 ? Int64(t.item[e]) : (t.target[e] >= 0 ? nItems + Int64(t.target[e]) : nil)
         default: return nil
         }
     }

@@ -164,7 +164,11 @@ public final class EventTable {
     /// Each event's type string as read, interned (`typeNames`): types the contract does not
     /// name keep their own identity here (their `kind` is `.other`). Empty when not loaded.
     public var type: [UInt16] = []
-    public var typeNames: [String] = []
+    public var typeNames: [String] = [] { didSet { likeType = typeNames.firstIndex(of: "like").map { UInt16($0) } ?? 0xFFFF } }
+    /// The type id of `like` events (0xFFFF: none). Not a type the contract names, so its kind
+    /// is `.other`; a like of an item or an account is an action on it like a view or a follow
+    /// (ClickFarmDetector.actionTarget).
+    public private(set) var likeType: UInt16 = 0xFFFF
     public var device: [Int32] = []         // -1 = absent
     public var ip: [Int32] = []
     public var country: [Int32] = []
