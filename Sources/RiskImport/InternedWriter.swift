@@ -355,13 +355,18 @@ final class IdentCache {
     func setID(_ e: Int32, _ id: Int64) { ids[Int(e)] = id }
     func bytes(_ e: Int32) -> (UnsafeRawPointer, Int) { (UnsafeRawPointer(arena + offs[Int(e)]), Int(lens[Int(e)])) }
 
-    /// Sorts entry indexes by their bytes as SQLite's BINARY collation orders text.
+    /// Sorts entry indexes by their bytes as SQLite's BINARY collation orders text: by their
+    /// first 8 bytes as a number (`IntegerSort.prefix8`), the bytes compared only on a tie.
     func sortByBytes(_ es: inout [Int32]) {
+        if es.count < 2 { return }
         let a = arena
-        es.sort { x, y in
-            let nx = Int(lens[Int(x)]), ny = Int(lens[Int(y)])
-            let c = memcmp(a + offs[Int(x)], a + offs[Int(y)], min(nx, ny))
+        var keyed = es.map { e in (IntegerSort.prefix8(a + offs[Int(e)], Int(lens[Int(e)])), e) }
+        keyed.sort { x, y in
+            if x.0 != y.0 { return x.0 < y.0 }
+            let nx = Int(lens[Int(x.1)]), ny = Int(lens[Int(y.1)])
+            let c = memcmp(a + offs[Int(x.1)], a + offs[Int(y.1)], min(nx, ny))
             return c != 0 ? c < 0 : nx < ny
         }
+        for i in keyed.indices { es[i] = keyed[i].1 }
     }
 }
