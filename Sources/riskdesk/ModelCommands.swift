@@ -26,6 +26,7 @@ struct Train: ParsableCommand {
     @Option(help: "Make stored model VERSION current instead of training (e.g. 3 or v3).") var promote: String?
     @Flag(help: "Make it current even when a check fails (too few labels, no gain, flag volume).") var force = false
     @Flag(help: "Cross-validate on folds that keep accounts sharing a device, payment, address or finding group together, and decide promotion on a nested cross-validation of the selection (off by default: see docs/learning.md).") var nested = false
+    @Option(help: "Also ask of promotion a gain in precision averaged over depths K/2 … 2K: off (default), band (a positive paired gain) or band-interval (its one-sided 95% lower bound above 0). See docs/learning.md.") var bandTest: String = "off"
     @Option(help: "Least labels of each class for a model to become current.") var minPerClass = 20
     @Option(help: "Folder of SQL rules (default: $RISKDESK_RULES, else ./queries/rules).") var rules: String?
     @Flag(help: "Skip the SQL rules.") var noRules = false
@@ -52,6 +53,8 @@ struct Train: ParsableCommand {
             t.folds = folds
             t.force = force
             t.groupFolds = nested; t.nested = nested
+            guard let bt = BandTest(rawValue: bandTest) else { throw CLIError("--band-test must be off, band or band-interval (got '\(bandTest)')") }
+            t.bandTest = bt
             t.promote = !shadow
             t.minPerClass = minPerClass
             t.engine = DetectionEngine(detectors: standardDetectors(), rules: noRules ? nil : Folders.catalog(rules: rules))
@@ -92,6 +95,7 @@ struct Train: ParsableCommand {
                                    "auc_gain_over_detectors": iv(n.aucGainOverDetectors), "picks": r.nestedPicks]
                 }
                 o["fold_groups"] = r.foldGroups
+                o["diagnostics"] = r.diagnostics
                 if let sh = shadowReport { o["shadow"] = shadowJSON(sh) }
                 print(String(decoding: try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]), as: UTF8.self))
                 return
