@@ -193,10 +193,11 @@ public final class Trainer {
     /// Promotion is also decided on a nested cross-validation of the whole selection (see `run`).
     public var nested = false
     /// What promotion also asks of the chosen blend, beyond a cross-validated gain at K (see
-    /// `bandRefusal`): `.off` (the default) nothing more; `.band` a positive paired gain in
-    /// precision averaged over the depths K/2 … 2K; `.bandInterval` that gain's one-sided 95 %
-    /// lower bound above 0.
-    public var bandTest: BandTest = .off
+    /// `bandRefusal`): `.band` (the default) a positive gain in precision averaged over the
+    /// depths K/2 … 2K against the detectors alone; `.bandInterval` that gain's one-sided 95 %
+    /// lower bound above 0 (stricter: with 10 % labels it also refused a useful model on a 20k
+    /// world); `.off` nothing more (the rule before learn34). Measured: benchmarks.md, learn34.
+    public var bandTest: BandTest = .band
     /// The detectors and rules the base score comes from (the same ones `detect` runs).
     public var engine = DetectionEngine(rulesDirectory: nil)
     public init() {}
