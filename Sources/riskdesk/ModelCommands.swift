@@ -13,7 +13,8 @@ struct Train: ParsableCommand {
         and both stacked on the detectors' strengths (stacked, stacked_logreg) — blended with the detectors' score as \
         `detect` would, and keeps the best by precision at K (then AUC), with 95% bootstrap intervals. Its score is \
         calibrated to the precision observed on the labelled accounts (isotonic, out-of-fold). It becomes the current \
-        model only with at least 20 labels of each class, a cross-validated gain over the detectors alone and a sane \
+        model only with at least 20 labels of each class, a cross-validated gain over the detectors alone (at K, and in \
+        precision averaged over depths K/2 … 2K: --band-test) and a sane \
         flag volume; otherwise it is stored as a candidate and the current model stays (--force overrides). \
         --shadow stores it as a candidate and shows how the queue would change; --promote VERSION makes a stored \
         version current.
@@ -26,6 +27,7 @@ struct Train: ParsableCommand {
     @Option(help: "Make stored model VERSION current instead of training (e.g. 3 or v3).") var promote: String?
     @Flag(help: "Make it current even when a check fails (too few labels, no gain, flag volume).") var force = false
     @Flag(help: "Cross-validate on folds that keep accounts sharing a device, payment, address or finding group together, and decide promotion on a nested cross-validation of the selection (off by default: see docs/learning.md).") var nested = false
+    @Option(help: "What promotion also asks: a gain in precision averaged over depths K/2 … 2K of the queue against the detectors alone — band (default: a positive gain), band-interval (its one-sided 95% lower bound above 0) or off. See docs/learning.md.") var bandTest: BandTest = .band
     @Option(help: "Least labels of each class for a model to become current.") var minPerClass = 20
     @Option(help: "Folder of SQL rules (default: $RISKDESK_RULES, else ./queries/rules).") var rules: String?
     @Flag(help: "Skip the SQL rules.") var noRules = false
@@ -52,6 +54,7 @@ struct Train: ParsableCommand {
             t.folds = folds
             t.force = force
             t.groupFolds = nested; t.nested = nested
+            t.bandTest = bandTest
             t.promote = !shadow
             t.minPerClass = minPerClass
             t.engine = DetectionEngine(detectors: standardDetectors(), rules: noRules ? nil : Folders.catalog(rules: rules))
@@ -92,6 +95,7 @@ struct Train: ParsableCommand {
                                    "auc_gain_over_detectors": iv(n.aucGainOverDetectors), "picks": r.nestedPicks]
                 }
                 o["fold_groups"] = r.foldGroups
+                o["diagnostics"] = r.diagnostics
                 if let sh = shadowReport { o["shadow"] = shadowJSON(sh) }
                 print(String(decoding: try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]), as: UTF8.self))
                 return
@@ -111,6 +115,9 @@ struct Train: ParsableCommand {
                       + " " + f(n.auc).padding(toLength: 27, withPad: " ", startingAt: 0) + f(n.precisionAtK).padding(toLength: 27, withPad: " ", startingAt: 0)
                       + String(format: "%+.4f [%+.4f, %+.4f]", n.gainOverDetectors.value, n.gainOverDetectors.low, n.gainOverDetectors.high)
                       + "   the selection redone in each fold without it (\(r.nestedPicks.joined(separator: ", "))); decides promotion")
+            }
+            if let band = r.diagnostics["\(r.kind)_band"], let low = r.diagnostics["\(r.kind)_band_low90"] {
+                print(String(format: "%@ against the detectors alone over depths K/2 … 2K: precision %+.4f on average (one-sided 95%% lower bound %+.4f)", r.kind, band, low))
             }
             if r.nested != nil {
                 print("folds keep labelled accounts that share a device, payment instrument, address or finding group together: \(r.foldGroups) groups of \(r.labels) accounts")

@@ -24,6 +24,8 @@ enum ExportFormat: String, CaseIterable, ExpressibleByArgument {
 }
 
 /// `train --kind`: every candidate (auto) or one model kind.
+extension BandTest: ExpressibleByArgument {}
+
 enum TrainKind: String, CaseIterable, ExpressibleByArgument {
     case auto, gbdt, logreg, stacked, stackedLogreg = "stacked_logreg"
     var model: ModelKind? { ModelKind(rawValue: rawValue) }

@@ -12,6 +12,7 @@ final class TypedOptionsTests: CLITestCase {
             (["cases", "--status", "in-review"], "'in-review' is invalid for '--status <status>'. Please provide one of 'open', 'in_review', 'escalated' or 'closed'."),
             (["cases", "--claim", "a1", "--set-status", "done"], "'done' is invalid for '--set-status <set-status>'"),
             (["train", "--kind", "forest"], "Please provide one of 'auto', 'gbdt', 'logreg', 'stacked' or 'stacked_logreg'."),
+            (["train", "--band-test", "strict"], "Please provide one of 'off', 'band' or 'band-interval'."),
             (["label", "a1", "--as", "bad"], "Please provide one of 'fraud', 'legit', 'unsure' or 'none'."),
             (["query", "--format", "xlsx", "SELECT 1"], "Please provide one of 'table', 'csv', 'json' or 'jsonl'."),
         ]

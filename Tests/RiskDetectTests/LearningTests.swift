@@ -175,6 +175,92 @@ final class LearningTests: XCTestCase {
         }
     }
 
+    /// The band test (`train --band-test`), on hand-built label sets: 1,000 labelled accounts, 80
+    /// fraud, the detectors' ranking holding 60 fraud in its top 80 and the rest spread below.
+    /// Two blends with the same +1 account at K: one that also pushes fraud out of the top K/2 …
+    /// 2K elsewhere (harmful — refused), one that lifts fraud across that band (useful — kept).
+    func testTheBandTestRefusesAReorderingThatOnlyWinsAtKAndKeepsOneThatWinsAcrossTheTop() {
+        let n = 1000, k = 80
+        var y = [Bool](repeating: false, count: n)
+        // Detectors' order = index order (score 1 − i/n). Fraud: 60 of the first 80, then 20 more at 80…400.
+        let det = (0..<n).map { 1 - Double($0) / Double(n) }
+        var rng = SplitMix(seed: 3)
+        var top = Array(0..<80); top.shuffle(using: &rng)
+        for i in top.prefix(60) { y[i] = true }
+        var low = Array(80..<400); low.shuffle(using: &rng)
+        for i in low.prefix(20) { y[i] = true }
+        let frauds = (0..<n).filter { y[$0] }, legits = (0..<n).filter { !y[$0] }
+        // A blend given as an order of accounts (best first).
+        func ranked(_ order: [Int]) -> [Double] {
+            var out = [Double](repeating: 0, count: n)
+            for (pos, i) in order.enumerated() { out[i] = 1 - Double(pos) / Double(n) }
+            return out
+        }
+        // Useful: every fraud first (the top 80's, then the 20 from below), then the rest in the detectors' order.
+        let useful = ranked(frauds + legits)
+        // Harmful: one fraud from below lifted to the top and one legit pushed out of the top 80 (+1
+        // at K), but within the top 80 the legit go first, and the fraud at 80 … 160 fall below 160.
+        let lifted = frauds.first { $0 >= 80 }!
+        let topLegit = legits.filter { $0 < 80 }, topFraud = frauds.filter { $0 < 80 }
+        let band = (80..<160).filter { $0 != lifted }
+        var order: [Int] = [lifted]
+        order.append(contentsOf: topLegit.prefix(19))
+        order.append(contentsOf: topFraud)
+        order.append(topLegit[19])
+        order.append(contentsOf: band.filter { !y[$0] })
+        order.append(contentsOf: band.filter { y[$0] })
+        order.append(contentsOf: (160..<n).filter { $0 != lifted })
+        let harmful = ranked(order)
+        func pk(_ s: [Double]) -> Double { Ranking.precisionAtK(scores: s, labels: y, k: k)! }
+        XCTAssertGreaterThan(pk(harmful), pk(det))          // precision at K alone would promote it
+        XCTAssertGreaterThan(pk(useful), pk(det))
+        let gh = Trainer.bandGain(detectors: det, blended: harmful, labels: y, resamples: 300, seed: 1)
+        let gu = Trainer.bandGain(detectors: det, blended: useful, labels: y, resamples: 300, seed: 1)
+        XCTAssertLessThan(gh["band"]!, 0, "\(gh)")
+        XCTAssertGreaterThan(gh["pk"]!, 0, "\(gh)")
+        XCTAssertGreaterThan(gu["band_low90"]!, 0, "\(gu)")
+        XCTAssertLessThanOrEqual(gu["band_low90"]!, gu["band"]!)
+        for t in [BandTest.band, .bandInterval] {
+            let why = Trainer.bandRefusal(test: t, gain: gh)
+            XCTAssertNotNil(why, "\(t)")
+            XCTAssertTrue(why!.contains("K/2 … 2K"), why!)
+            XCTAssertNil(Trainer.bandRefusal(test: t, gain: gu), "\(t)")
+        }
+        XCTAssertNil(Trainer.bandRefusal(test: .off, gain: gh))
+        // The same blend against itself: no gain, refused by both tests (a tie is not a gain).
+        let same = Trainer.bandGain(detectors: det, blended: det, labels: y, resamples: 100, seed: 1)
+        XCTAssertEqual(same["band"]!, 0, accuracy: 1e-12)
+        XCTAssertNotNil(Trainer.bandRefusal(test: .band, gain: same))
+    }
+
+    /// Through `Trainer`: with the band test on, a model that learnt the look-alikes apart is still
+    /// promoted; labels that carry no signal (fraud drawn at random from ordinary accounts) give
+    /// no model, and detection keeps its queue (no current model).
+    func testWithTheBandTestAUsefulModelIsPromotedAndANoiseOneIsNot() throws {
+        for seed: UInt64 in [1, 5] {
+            let w = try world(seed: seed)
+            _ = try engine(w).run(store: w.store)
+            try label(w, fraud: Array(w.takeovers.prefix(30)), legit: Array(w.forgetful.prefix(30)) + Array(w.normal.prefix(75)))
+            let t = trainer(w)
+            t.bandTest = .bandInterval
+            let r = try t.run(store: w.store)
+            XCTAssertTrue(r.promoted, "seed \(seed): \(r.warnings)")
+            XCTAssertGreaterThan(r.diagnostics["\(r.kind)_band_low90"] ?? -1, 0, "seed \(seed): \(r.diagnostics)")
+        }
+        for seed: UInt64 in [2, 6] {
+            let w = try world(seed: seed)
+            _ = try engine(w).run(store: w.store)
+            var rng = SplitMix(seed: seed)
+            let pool = w.normal.shuffled(using: &rng)
+            try label(w, fraud: Array(pool.prefix(30)), legit: Array(pool.dropFirst(30).prefix(90)))
+            let t = trainer(w)
+            t.bandTest = .band
+            let r = try t.run(store: w.store)
+            XCTAssertFalse(r.promoted, "seed \(seed): \(r.diagnostics)")
+            XCTAssertNil(try ModelStore.current(w.store.db), "seed \(seed)")
+        }
+    }
+
     func testATieAtKBrokenByAnAUCGainWithinTheNoiseDoesNotBeatTheDetectors() {
         func iv(_ v: Double, _ lo: Double, _ hi: Double) -> Bootstrap.Interval { Bootstrap.Interval(value: v, low: lo, high: hi) }
         let det = (auc: iv(0.9971, 0.990, 1.0), precisionAtK: iv(0.975, 0.947, 1.0))
