@@ -35,16 +35,7 @@ final class AudienceTests: XCTestCase {
                 }
             }
             for k in 0..<400 {
-                let a = s.account("fan\(k)")
-                var mine = Set<Int>()
-                while mine.count < 2 + (k % 2) { mine.insert(rng.int(0...3)) }
-                let keen = 0.3 + 0.4 * rng.unit()
-                for c in mine.sorted() {
-                    s.event(a, "follow", at: Scenario.t0 - Int64(rng.int(1...90)) * day, ["target_id": creators[c], "device_id": "fd\(k)"])
-                    for start in shows[c] where rng.chance(keen) {
-                        s.event(a, "live_view", at: start + Int64(rng.exponential(6) * Double(minute)), ["target_id": creators[c], "device_id": "fd\(k)"])
-                    }
-                }
+                let a = s.liveFan(k, creators: creators, shows: shows, &rng)
                 life(a, device: "fd\(k)")
             }
             // The farm, in the same rooms: 20 accounts on their own phones doing 14 jobs for

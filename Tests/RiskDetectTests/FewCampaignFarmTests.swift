@@ -37,18 +37,9 @@ final class FewCampaignFarmTests: XCTestCase {
         // the time like one of the showcased listings during the show.
         let shows = creators.indices.map { c in (0..<10).map { k in Scenario.t0 + Int64(c + 3 * k) * day + Int64(18 + (c + k) % 4) * hour } }
         for k in 0..<300 {
-            let a = s.account("fan\(k)")
-            var mine = Set<Int>()
-            while mine.count < 2 + (k % 2) { mine.insert(rng.int(0...3)) }
-            let keen = 0.3 + 0.4 * rng.unit()
-            for c in mine.sorted() {
-                s.event(a, "follow", at: Scenario.t0 - Int64(rng.int(1...90)) * day, ["target_id": creators[c], "device_id": "fd\(k)"])
-                for start in shows[c] where rng.chance(keen) {
-                    let at = start + Int64(rng.exponential(6) * Double(minute))
-                    s.event(a, "live_view", at: at, ["target_id": creators[c], "device_id": "fd\(k)"])
-                    if rng.chance(0.3) {
-                        s.event(a, like, at: at + Int64(rng.int(1...20)) * minute, ["item_id": showcase[c][rng.int(0...2)], "seller_id": creators[c], "target_id": creators[c], "device_id": "fd\(k)"])
-                    }
+            let a = s.liveFan(k, creators: creators, shows: shows, &rng) { rng, a, c, at in
+                if rng.chance(0.3) {
+                    s.event(a, like, at: at + Int64(rng.int(1...20)) * minute, ["item_id": showcase[c][rng.int(0...2)], "seller_id": creators[c], "target_id": creators[c], "device_id": "fd\(k)"])
                 }
             }
             life(a, device: "fd\(k)", days: 0.3)

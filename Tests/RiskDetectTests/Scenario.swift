@@ -213,3 +213,27 @@ extension Scenario {
         return members
     }
 }
+
+extension Scenario {
+    /// Fan `k` of a live-stream audience (`fan<k>`, phone `fd<k>`): follows two or three of the
+    /// `creators` (by k's parity) some day in the three months before, and comes to each of their
+    /// `shows` with a keenness of its own (0.3…0.7), arriving within minutes of the start;
+    /// `atShow` runs at each visit (e.g. a like during the show).
+    @discardableResult
+    func liveFan(_ k: Int, creators: [String], shows: [[Int64]], _ rng: inout SeededRandom,
+                 atShow: (inout SeededRandom, _ account: String, _ creator: Int, _ at: Int64) -> Void = { _, _, _, _ in }) -> String {
+        let a = account("fan\(k)")
+        var mine = Set<Int>()
+        while mine.count < 2 + (k % 2) { mine.insert(rng.int(0...(creators.count - 1))) }
+        let keen = 0.3 + 0.4 * rng.unit()
+        for c in mine.sorted() {
+            event(a, "follow", at: Scenario.t0 - Int64(rng.int(1...90)) * Scenario.day, ["target_id": creators[c], "device_id": "fd\(k)"])
+            for start in shows[c] where rng.chance(keen) {
+                let at = start + Int64(rng.exponential(6) * Double(Scenario.minute))
+                event(a, "live_view", at: at, ["target_id": creators[c], "device_id": "fd\(k)"])
+                atShow(&rng, a, c, at)
+            }
+        }
+        return a
+    }
+}
