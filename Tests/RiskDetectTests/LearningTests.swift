@@ -106,6 +106,19 @@ final class LearningTests: XCTestCase {
                                   analyst: "test", source: "test")
     }
 
+    /// Half of each family labelled (30 takeovers fraud; 30 forgetful and 75 ordinary legit); the other half is what tests judge on.
+    func labelHalf(_ w: World) throws {
+        try label(w, fraud: Array(w.takeovers.prefix(30)), legit: Array(w.forgetful.prefix(30)) + Array(w.normal.prefix(75)))
+    }
+
+    /// A world whose detectors have run once and whose half is labelled.
+    func labelledWorld(seed: UInt64) throws -> World {
+        let w = try world(seed: seed)
+        _ = try engine(w).run(store: w.store)
+        try labelHalf(w)
+        return w
+    }
+
     func scores(_ w: World) throws -> [String: Double] {
         var out: [String: Double] = [:]
         for r in try w.store.db.rows("SELECT account_id, score FROM scores") { out[r[0].string!] = r[1].double! }
@@ -126,7 +139,7 @@ final class LearningTests: XCTestCase {
         XCTAssertEqual(plain.flagged, w.takeovers.count + w.forgetful.count)
         XCTAssertEqual(before[w.forgetful[40]]!, before[w.takeovers[40]]!, accuracy: 1e-9)
         // Half of each family labelled; the other half is what we judge on.
-        try label(w, fraud: Array(w.takeovers.prefix(30)), legit: Array(w.forgetful.prefix(30)) + Array(w.normal.prefix(75)))
+        try labelHalf(w)
         let r = try trainer(w).run(store: w.store)
         XCTAssertTrue(r.promoted, "\(r.warnings)")
         XCTAssertEqual(Set(r.candidates.map(\.name)), Set(Trainer.candidateNames))
@@ -160,9 +173,7 @@ final class LearningTests: XCTestCase {
     /// something general: the look-alikes are told apart by behaviour, on folds it never saw.
     func testWithNestedCrossValidationAUsefulModelIsStillPromoted() throws {
         for seed: UInt64 in [1, 5] {
-            let w = try world(seed: seed)
-            _ = try engine(w).run(store: w.store)
-            try label(w, fraud: Array(w.takeovers.prefix(30)), legit: Array(w.forgetful.prefix(30)) + Array(w.normal.prefix(75)))
+            let w = try labelledWorld(seed: seed)
             let t = trainer(w)
             t.groupFolds = true; t.nested = true
             let r = try t.run(store: w.store)
@@ -238,9 +249,7 @@ final class LearningTests: XCTestCase {
     /// no model, and detection keeps its queue (no current model).
     func testWithTheBandTestAUsefulModelIsPromotedAndANoiseOneIsNot() throws {
         for seed: UInt64 in [1, 5] {
-            let w = try world(seed: seed)
-            _ = try engine(w).run(store: w.store)
-            try label(w, fraud: Array(w.takeovers.prefix(30)), legit: Array(w.forgetful.prefix(30)) + Array(w.normal.prefix(75)))
+            let w = try labelledWorld(seed: seed)
             let t = trainer(w)
             t.bandTest = .bandInterval
             let r = try t.run(store: w.store)
@@ -324,7 +333,7 @@ final class LearningTests: XCTestCase {
     func testAShadowRunShowsWhoEntersAndLeavesWithoutWriting() throws {
         let w = try world(seed: 3)
         _ = try engine(w).run(store: w.store)
-        try label(w, fraud: Array(w.takeovers.prefix(30)), legit: Array(w.forgetful.prefix(30)) + Array(w.normal.prefix(75)))
+        try labelHalf(w)
         let t = trainer(w)
         t.promote = false
         let r = try t.run(store: w.store)
@@ -354,7 +363,7 @@ final class LearningTests: XCTestCase {
         let cold = try Teacher(engine: engine(w)).suggest(store: w.store, model: nil, count: 5)
         XCTAssertEqual(cold.count, 5)
         XCTAssertTrue(cold.allSatisfy { !w.normal.contains($0.account) }, "\(cold.map(\.account))")
-        try label(w, fraud: Array(w.takeovers.prefix(30)), legit: Array(w.forgetful.prefix(30)) + Array(w.normal.prefix(75)))
+        try labelHalf(w)
         let r = try trainer(w).run(store: w.store)
         let m = try XCTUnwrap(try ModelStore.get(w.store.db, id: r.modelID))
         let picks = try Teacher(engine: engine(w)).suggest(store: w.store, model: m, count: 8)
