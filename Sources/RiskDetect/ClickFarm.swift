@@ -456,13 +456,7 @@ public struct ClickFarmDetector: Detector {
     /// reallocates, holds the old copy too — at 10M events 1.5–2× the bytes it needs (mem34).
     static func actionCount(_ t: EventTable) -> Int {
         var n = 0
-        for e in 0..<t.count where t.account[e] >= 0 {
-            switch t.kind[e] {
-            case .view: if t.item[e] >= 0 { n += 1 }
-            case .follow, .profileView, .liveView: if t.target[e] >= 0 { n += 1 }
-            default: break
-            }
-        }
+        for e in 0..<t.count where t.account[e] >= 0 && actionTarget(t, e, nItems: 0) != nil { n += 1 }
         return n
     }
 
