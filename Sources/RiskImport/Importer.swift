@@ -59,6 +59,10 @@ public struct ImportOptions {
     /// Staged links go packed into `links_pending_packed` (v17); false stages one
     /// `links_pending` row per entry as v16 did (tests compare the two).
     public var packStagedLinks = true
+    /// SQLite's sorter worker threads (`PRAGMA threads`) for the sorts after a load's rows: the
+    /// links merge, the event keys' sort and the index builds (0: SQLite's default, none). The
+    /// caller picks it (the executable from the machine's cores); the stored bytes are the same.
+    public var sorterThreads = 0
     public init() {}
 }
 
@@ -529,6 +533,10 @@ public final class Importer {
         // misses on almost every one (each miss reads a page and spills a dirty one to the WAL);
         // the event-id sets are freed first, so peak memory stays about the load's.
         if bulk { try db.exec("PRAGMA cache_size = -32768") }
+        // The sorts below are independent of the rows' parsing, which is done: SQLite's sorter
+        // may sort and merge its runs on more cores (the same rows, the same order).
+        if options.sorterThreads > 0 { try db.exec("PRAGMA threads = \(options.sorterThreads)") }
+        defer { if options.sorterThreads > 0 { try? db.exec("PRAGMA threads = 0") } }
         // The event-id sets, the link aggregate and the row chunk are freed before the sorts. The staged links are merged (and
         // `links_pending` emptied) before the event keys are added, so the keys' new tree
         // reuses the pages the staging freed (as `Store.open` orders them after a kill).

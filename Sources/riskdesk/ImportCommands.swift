@@ -42,6 +42,8 @@ struct Import: ParsableCommand {
     @Option(help: "With --map and a [label] column: where to write the truth file (default: next to the store).") var truthOut: String?
     @Option(help: ArgumentHelp("Team store: COPY rows in binary or text format (scripts/bench-pg-import compares them).", visibility: .hidden))
     var copyFormat: PGCopyFormat = .binary
+    @Option(help: ArgumentHelp("SQLite sorter worker threads for a load's final sorts (default: the machine's cores less one, at most 4; 0: none).", visibility: .hidden))
+    var sorterThreads: Int?
 
     func validate() throws {
         if paths.isEmpty { throw ValidationError("give files, folders, or - for standard input") }
@@ -50,6 +52,7 @@ struct Import: ParsableCommand {
         if dryRun && map == nil { throw ValidationError("--dry-run goes with --map") }
         if map != nil && (kind != nil || format != nil) { throw ValidationError("--map says what the files hold: drop --kind / --format") }
         if let batch, batch < 1 { throw ValidationError("--batch must be at least 1") }
+        if let sorterThreads, !(0...8).contains(sorterThreads) { throw ValidationError("--sorter-threads must be 0 to 8") }
     }
 
     func run() throws {
@@ -75,6 +78,7 @@ struct Import: ParsableCommand {
         if let batch { options.batchRows = batch; options.autoBatch = false }
         options.indexMode = indexMode
         options.cacheBytes = ImportMemory.pageCacheBytes()
+        options.sorterThreads = sorterThreads ?? ImportMemory.sorterThreads()
         for (name, value) in [("--earliest", earliest), ("--latest", latest)] {
             guard let value else { continue }
             guard let ms = Timestamp.parse(value) else { throw ValidationError("\(name): '\(value)' is not an RFC 3339 time or epoch milliseconds") }
@@ -216,6 +220,11 @@ struct Simulate: ParsableCommand {
 /// How much page cache an import may use: a sixteenth of the memory available now, between
 /// 32 and 96 MiB (peak RSS stays under 300 MB whatever the input size).
 enum ImportMemory {
+    /// SQLite's sorter worker threads: one per core beside the import's own, at most 4 (each
+    /// holds a run of the sort's memory).
+    static func sorterThreads() -> Int {
+        min(4, max(0, ProcessInfo.processInfo.activeProcessorCount - 1))
+    }
     static func pageCacheBytes() -> Int {
         let floor = 32 << 20, ceiling = 96 << 20
         guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8),

@@ -71,6 +71,35 @@ final class InternedImportTests: ImportTestCase {
         XCTAssertEqual(try dump(), w.expected)
     }
 
+    /// `sorterThreads` (SQLite's sorter worker threads for a load's final sorts) changes no
+    /// stored byte: a bulk load with and without them stores the same events, links, keys and
+    /// indexes, and the connection's setting is put back afterwards.
+    func testSorterThreadsStoreTheSameAndAreReset() throws {
+        let w = world(rows: 4000, seed: 1703)
+        let csv = write("events.csv", w.csv)
+        func load(threads: Int) throws -> [[[SQLValue]]] {
+            try? FileManager.default.removeItem(atPath: storePath)
+            var o = ImportOptions()
+            o.indexMode = .rebuild          // bulk: links staged and merged, keys and indexes built at the end
+            o.sorterThreads = threads
+            o.internChunkRows = 256
+            let store = try Store(path: storePath)
+            let s = try Importer(store: store, options: o).run(try ImportPlan(paths: [csv], options: o))
+            XCTAssertTrue(s.bulkIndexes)
+            XCTAssertEqual(s.stored, 4000)
+            XCTAssertEqual(try store.db.int("PRAGMA threads"), 0, "threads \(threads) left set")
+            XCTAssertEqual(try store.missingIndexes(), [])
+            XCTAssertEqual(try dump(), w.expected)
+            return try ["SELECT * FROM links ORDER BY 1, 2, 3", "SELECT key, id FROM event_keys ORDER BY 1, 2",
+                        "SELECT * FROM accounts ORDER BY account_id", "SELECT * FROM event_hourly ORDER BY 1, 2",
+                        "SELECT name, sql FROM sqlite_master ORDER BY name", "PRAGMA integrity_check"].map { try rows($0) }
+        }
+        let none = try load(threads: 0)
+        XCTAssertGreaterThan(none[0].count, 100)
+        XCTAssertEqual(none[5], [[.text("ok")]])
+        XCTAssertEqual(try load(threads: 4), none)
+    }
+
     func testWritesThroughTheViewAndTheTimelinePlan() throws {
         let w = world(rows: 300, seed: 1702)
         try importPaths([write("events.csv", w.csv)])
