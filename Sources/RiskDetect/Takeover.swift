@@ -42,6 +42,7 @@ public struct TakeoverDetector: Detector {
         var reset = false, fails = 0, newDevice = false, newCountry = false, newAddress = false
         var newPayment = false, orders = 0, high = false
         var ownerBack = false             // within 3 days, a failed login or reset from a device known before: the owner locked out
+        var ownerBackOnDevice = false     // ... from another device (not only from the session's own device on the owner's network)
         var foreignDevice = false         // the login device is used only in this sequence, the account's later life on others
         var resetByOwner = false          // every reset in the sequence came from a device the account used before
         var ordersUnusual = false, ordersRare = false   // orders beyond the account's own rate: tail < 5 %, < 0.1 %
@@ -337,9 +338,11 @@ public struct TakeoverDetector: Detector {
         // A session on the owner's own device (only the network is new) that orders what the
         // owner orders — the owner's basket, card and address — gains a stranger nothing: the
         // number of orders alone is no change of behaviour there; it needs a high value, a new
-        // address or card, messages, a first-ever activity, or the owner locked out.
+        // address or card, messages, a first-ever activity, or the owner locked out on another
+        // device (a fail and a reset on the session's own device back home is how a trip ends
+        // too: it weighs as a step, but does not make ordinary orders a change of behaviour).
         if !s.newDevice && !s.foreignDevice && !(s.reset && !s.resetByOwner)
-            && !(s.high || s.newAddress || s.newPayment || s.messagesUnusual || s.novelActivity || s.ownerBack || s.fails >= 1) { return nil }
+            && !(s.high || s.newAddress || s.newPayment || s.messagesUnusual || s.novelActivity || s.ownerBackOnDevice || s.fails >= 1) { return nil }
         if s.age < minAgeDays { surprise *= 0.6 }
         let excess = surprise - bar
         return excess >= 0 ? excess : nil
@@ -524,13 +527,23 @@ public struct TakeoverDetector: Detector {
                 m += 1
             }
             // The owner coming back: within 3 days a failed login or a reset from another device
-            // the owner uses (known before, or the one the account goes on from).
+            // the owner uses (known before, or the one the account goes on from) — or, where the
+            // session came on the owner's own device from a network new to the account (a cloned
+            // fingerprint, a stolen cookie), from that device on a network the owner used before
+            // the sequence: there the network, not the device, tells the owner from the intruder.
             var o = k + 1
             while o < list.count && t.ts[Int(list[o])] <= tr + 72 * hour {
                 let e = Int(list[o])
-                if (t.kind[e] == .passwordReset || (t.kind[e] == .login && t.failed[e])) && t.device[e] >= 0 && t.device[e] != loginDev
-                    && (knownDevices.contains(t.device[e]) || (lastDevice[t.device[e]] ?? 0) > seqEnd) {
-                    s.ownerBack = true; s.evidence.append(t.rowid[e]); break
+                let ownDevice = t.device[e] >= 0 && t.device[e] != loginDev
+                    && (knownDevices.contains(t.device[e]) || (lastDevice[t.device[e]] ?? 0) > seqEnd)
+                let ownNetwork = s.netAnchor && loginKnown && t.device[e] == loginDev
+                    && block(e) >= 0 && block(e) != anchorBlock && preBlocks.contains(block(e))
+                if (t.kind[e] == .passwordReset || (t.kind[e] == .login && t.failed[e])) && (ownDevice || ownNetwork) {
+                    if !s.ownerBack { s.evidence.append(t.rowid[e]) }
+                    s.ownerBack = true
+                    // Only the return on another device keeps looking no further (as before); one on
+                    // the session's own device may still be followed by one on another.
+                    if ownDevice { s.ownerBackOnDevice = true; break }
                 }
                 o += 1
             }
