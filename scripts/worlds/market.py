@@ -10,7 +10,9 @@ Everything comes from --seed: the same seed writes the same bytes. Standard libr
 The design (populations, attacks, variants, look-alikes): docs/robustness.md,
 "The second generator".
 """
-import argparse, bisect, calendar, json, math, os, random, shutil, sys, tempfile, time
+import bisect, json, math, os, random, shutil, sys, tempfile, time
+
+import worldcli
 
 S, M, H, D = 1000, 60000, 3600000, 86400000
 
@@ -1281,24 +1283,7 @@ class World:
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--accounts", type=int, default=20000)
-    ap.add_argument("--days", type=int, default=30)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--start", default="2026-10-01")
-    ap.add_argument("--junk", type=int, default=8, help="rows meant to be rejected (bad time, no account, bad number, no event id)")
-    ap.add_argument("--quiet", action="store_true")
-    a = ap.parse_args()
-    if a.accounts < 2000:
-        sys.exit("market.py: --accounts must be at least 2000")
-    if a.days < 7:
-        sys.exit("market.py: --days must be at least 7")
-    try:
-        start = calendar.timegm(time.strptime(a.start, "%Y-%m-%d")) * 1000
-    except ValueError:
-        sys.exit("market.py: --start %r: expected YYYY-MM-DD" % a.start)
-    os.makedirs(a.out, exist_ok=True)
+    a, start = worldcli.parse("market.py", __doc__, 8, "rows meant to be rejected (bad time, no account, bad number, no event id)")
     t = time.time()
     w = World(a.accounts, a.days, a.seed, start, a.out)
     w.generate()
