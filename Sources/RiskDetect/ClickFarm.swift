@@ -39,6 +39,13 @@ public struct ClickFarmDetector: Detector {
     /// In the second partial-member test (the farm's own jobs), two targets on two different
     /// days are spread enough (see `recruit`); off only to show what it adds.
     public var ownJobsOnTwoDays = true
+    /// Crews on one or two targets (a creator's room, a follow campaign) are farms when they
+    /// gather in the room while its owner is away, far more often than the store's own room
+    /// crowds do (see `ownerAway`); off only to show what the test finds.
+    public var ownerAwayFarms = true
+    /// How long after its owner's last event a room counts as the owner's (a live session's
+    /// length, the lead-up announcement included).
+    public var ownerSessionMs: Int64 = 3 * 3_600_000
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
         guard t.count > 0 else { return [] }
@@ -112,6 +119,7 @@ public struct ClickFarmDetector: Detector {
         var bucketStart: [Int32] = [0]
         var bucketAcc: [Int32] = []
         var bucketTarget: [Int64] = []
+        var bucketKey: [UInt64] = []
         // The yardstick for "more in common than chance": for each account, the others' actions
         // in the buckets it acts in (Σ (s − 1) over its buckets), out of the store's S actions —
         // how likely one action drawn from the store lands beside it. A farm meets in buckets it
@@ -132,7 +140,7 @@ public struct ClickFarmDetector: Detector {
             for x in i..<j { load[Int(packed[x] & accMask)] += Double(j - i - 1) }
             let n = bucketAcc.count - mark
             if n >= 2 && n <= maxBucket {
-                bucketStart.append(Int32(bucketAcc.count)); bucketTarget.append(Int64(key) / bins)
+                bucketStart.append(Int32(bucketAcc.count)); bucketTarget.append(Int64(key) / bins); bucketKey.append(key)
             } else { bucketAcc.removeLast(n) }
             i = j
         }
@@ -202,9 +210,35 @@ public struct ClickFarmDetector: Detector {
         for a in Array(partners.keys) {
             if member.contains(a) { partners[a] = partners[a]!.filter { member.contains($0.0) } } else { partners[a] = nil }
         }
+        // Was a room's owner around when a crowd gathered in it: an event of the owner's own in
+        // the session before the window, or during it (a live show starts with its owner).
+        func ownerPresent(_ key: UInt64) -> Bool? {
+            let target = Int64(key) / bins
+            guard target >= nItems else { return nil }
+            let owner = Int(target - nItems)
+            let start = minTs + (Int64(key) % bins) * window, end = start + window
+            let evs = t.events(of: owner)
+            // First event at or after start − session (events are in time order).
+            var lo = evs.startIndex, hi = evs.endIndex
+            while lo < hi { let m = (lo + hi) / 2; if t.ts[Int(evs[m])] < start - ownerSessionMs { lo = m + 1 } else { hi = m } }
+            return lo < evs.endIndex && t.ts[Int(evs[lo])] < end
+        }
+        // The store's own rate: of the crowds (3+ accounts) that gather in an account's room, how
+        // many with the owner around. Counted once per window, only when a group needs it.
+        var roomCrowds: (n: Int, present: Int)? = nil
+        func storeRoomRate() -> (n: Int, present: Int) {
+            if let r = roomCrowds { return r }
+            var n = 0, k = 0
+            for bk in 0..<nBuckets where bucketStart[bk + 1] - bucketStart[bk] >= 3 && bucketTarget[bk] >= nItems {
+                n += 1
+                if ownerPresent(bucketKey[bk]) == true { k += 1 }
+            }
+            roomCrowds = (n, k)
+            return (n, k)
+        }
         var findings: [Finding] = []
         var farmNo = 0
-        struct Farm { var members: Set<Int32>; var jobKeys: Set<UInt64>; var base: Double; var group: String; var jobs: Int; var present: [UInt64: Int]; var reported: Set<Int32> = [] }
+        struct Farm { var members: Set<Int32>; var jobKeys: Set<UInt64>; var base: Double; var group: String; var jobs: Int; var present: [UInt64: Int]; var ownerAway = false; var reported: Set<Int32> = [] }
         var farms: [Farm] = []
         for members in groups where members.count >= minGroup {
             // Actions the group performed together: buckets hit by 3+ members.
@@ -245,12 +279,46 @@ public struct ClickFarmDetector: Detector {
             }
             farmNo += 1
             let group = "farm-\(farmNo)"
-            guard jobTargets.count >= 3 else { continue }
-            let base = 0.4 + 0.2 * Stat.ramp(Double(jobs), 3, 12) + 0.25 * devShare + 0.1 * Stat.ramp(Double(jobTargets.count), 3, 8)
+            // A crew on one or two targets: a farm when it keeps gathering in a room while the
+            // room's owner is away, against how often the store's room crowds do. Its jobs are
+            // then those away jobs.
+            var ownerAway = false
+            if jobTargets.count < 3 {
+                guard ownerAwayFarms else { continue }
+                let (n0, k0) = storeRoomRate()
+                var away: [UInt64] = [], rooms = 0, roomsPresent = 0
+                for k in jobKeys {
+                    guard let p = ownerPresent(k) else { continue }
+                    rooms += 1
+                    if p { roomsPresent += 1 } else { away.append(k) }
+                }
+                // The store's rate without this group's own jobs.
+                let n = n0 - rooms, kp = k0 - roomsPresent
+                guard n >= 20, away.count >= 3 else {
+                    debugLog?("farm candidate \(group): \(jobTargets.count) targets, \(away.count) of \(rooms) room jobs with the owner away: too few"); continue
+                }
+                let pAway = 1 - Double(kp) / Double(n)
+                let s = Significance.surprise(Significance.logBinomialTail(away.count, rooms, pAway)) - log10(Double(max(1, groups.count)))
+                debugLog?("farm candidate \(group): \(jobTargets.count) targets, \(away.count) of \(rooms) room jobs with the owner away (store: \(String(format: "%.3f", pAway)) of \(n)), surprise \(String(format: "%.1f", s))")
+                guard s >= 2 else { continue }
+                ownerAway = true
+                jobKeys = Set(away)
+                jobs = away.count
+                inJob = []
+                for a in members {
+                    for e in sync[a] ?? [] {
+                        let ei = Int(e)
+                        guard let target = Self.actionTarget(t, ei, nItems: nItems) else { continue }
+                        if jobKeys.contains(UInt64(target * bins + (t.ts[ei] - minTs) / window)) { inJob.insert(e) }
+                    }
+                }
+                jobTargets = Set(jobKeys.map { Int64($0) / bins })
+            }
+            let base = 0.4 + 0.2 * Stat.ramp(Double(jobs), 3, 12) + 0.25 * devShare + 0.1 * (ownerAway ? 0.5 : Stat.ramp(Double(jobTargets.count), 3, 8))
                      + 0.05 * Stat.ramp(Double(members.count), 5, 15)
             var present: [UInt64: Int] = [:]
             for k in jobKeys { present[k] = Set(together[k] ?? []).count }
-            farms.append(Farm(members: Set(members), jobKeys: jobKeys, base: base, group: group, jobs: jobs, present: present))
+            farms.append(Farm(members: Set(members), jobKeys: jobKeys, base: base, group: group, jobs: jobs, present: present, ownerAway: ownerAway))
             let farmIndex = farms.count - 1
             for a in members {
                 let ps = partners[a] ?? []
@@ -260,12 +328,16 @@ public struct ClickFarmDetector: Detector {
                 let sharesDevice = sharedDevices.values.contains { $0.contains(a) }
                 guard jobShare >= 0.25 || sharesDevice else { continue }
                 // …and its group work spans several targets: fans of one star do not.
-                var ownTargets = Set<Int64>()
+                // (A crew in an owner's absence: two of those jobs, on different days.)
+                var ownTargets = Set<Int64>(), ownDays = Set<Int64>(), ownKeys = Set<UInt64>()
                 for e in (sync[a] ?? []) where inJob.contains(e) {
                     let ei = Int(e)
-                    if let target = Self.actionTarget(t, ei, nItems: nItems) { ownTargets.insert(target) }
+                    if let target = Self.actionTarget(t, ei, nItems: nItems) {
+                        ownTargets.insert(target); ownKeys.insert(UInt64(target * bins + (t.ts[ei] - minTs) / window))
+                    }
+                    ownDays.insert(t.ts[ei] / 86_400_000)
                 }
-                guard ownTargets.count >= 3 else { continue }
+                guard ownTargets.count >= 3 || (ownerAway && ownKeys.count >= 2 && ownDays.count >= 2) else { continue }
                 let partnersF = Stat.ramp(Double(ps.count), 1, 6)
                 let strength = min(0.97, base * (0.75 + 0.25 * partnersF))
                 let evIdx = (sync[a] ?? []).filter { inJob.contains($0) }
@@ -282,7 +354,7 @@ public struct ClickFarmDetector: Detector {
             }
         }
         try cancel.check()
-        let (recruits, audiences) = recruit(t, farms: farms.map { ($0.members, $0.jobKeys, $0.base, $0.group, $0.jobs, $0.present, $0.reported) }, actions: keysOf,
+        let (recruits, audiences) = recruit(t, farms: farms.map { ($0.members, $0.jobKeys, $0.base, $0.group, $0.jobs, $0.present, $0.reported, $0.ownerAway) }, actions: keysOf,
                             key: { e in Self.actionTarget(t, e, nItems: nItems).map { UInt64($0 * bins + (t.ts[e] - minTs) / window) } },
                             windowMinutes: window / 60_000, bins: bins)
         findings += recruits
@@ -306,7 +378,7 @@ public struct ClickFarmDetector: Detector {
     /// is the show's, and the show's crowd is there without them. A group whose members are
     /// fewer than half the crowd in most of its jobs (median over jobs), or that keeps fewer
     /// than three such jobs of its own on three targets, is returned as an audience.
-    func recruit(_ t: EventTable, farms: [(members: Set<Int32>, jobKeys: Set<UInt64>, base: Double, group: String, jobs: Int, present: [UInt64: Int], reported: Set<Int32>)],
+    func recruit(_ t: EventTable, farms: [(members: Set<Int32>, jobKeys: Set<UInt64>, base: Double, group: String, jobs: Int, present: [UInt64: Int], reported: Set<Int32>, ownerAway: Bool)],
                  actions: [Int32], key: (Int) -> UInt64?, windowMinutes: Int64, bins: Int64) -> ([Finding], Set<String>) {
         guard !farms.isEmpty else { return ([], []) }
         var jobFarm: [UInt64: Int] = [:]
@@ -358,7 +430,10 @@ public struct ClickFarmDetector: Detector {
             // it is most of the crowd — two targets on different days: a farm with a handful
             // of campaigns, each on one or two targets, leaves a member who joined two of them
             // no third target to show.
+            // A crew that gathers in a room while its owner is away: its jobs are only those, and
+            // two of them on different days are spread enough.
             let spread = targets.count >= min(3, keys.count) || (ownJobsOnTwoDays && only != nil && targets.count >= 2 && days.count >= 2)
+                || (farms[g].ownerAway && days.count >= 2)
             guard keys.count >= (onDevice ? 1 : 2), spread else { return nil }
             let lambda = chance * min(10, max(0.1, Double(actions[Int(a)]) / mean))
             let tested = (onDevice ? Double(max(1, linked[g].count)) : Double(active)) * Double(max(1, windows))
@@ -404,8 +479,8 @@ public struct ClickFarmDetector: Detector {
                 if share > 0.5 { own += 1; ownTargets.insert(k / UInt64(bins)); ownKeys[g].insert(k) }
             }
             let median = Significance.quantile(shares, 0.5) ?? 0
-            let isAudience = median <= 0.5 || own < 3 || ownTargets.count < 3
-            debugLog?("farm \(f.group) (\(windowMinutes) min): \(f.members.count)+\(recruited[g].count) members, share of its jobs' crowds median \(String(format: "%.2f", median)), own jobs \(own) on \(ownTargets.count) targets\(isAudience ? ": an audience, not a farm" : "")")
+            let isAudience = median <= 0.5 || own < 3 || ownTargets.count < (f.ownerAway ? 1 : 3)
+            debugLog?("farm \(f.group) (\(windowMinutes) min): \(f.members.count)+\(recruited[g].count) members, share of its jobs' crowds median \(String(format: "%.2f", median)), own jobs \(own) on \(ownTargets.count) targets\(f.ownerAway ? " (owner away)" : "")\(isAudience ? ": an audience, not a farm" : "")")
             if isAudience { audiences.insert(f.group) }
         }
         guard partialMembers else { return (out, audiences) }
