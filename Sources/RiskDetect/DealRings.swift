@@ -11,7 +11,8 @@ import Foundation
 /// - **Links** between takers only (an ordinary buyer on the same block links nothing): an
 ///   device, card or address that links by its accounts in the whole store, an IP or address
 ///   block that links by its takers (a campus or carrier network holds many other people), a
-///   code (not a new-user coupon) that links by its accounts (LinkBound.swift decides each).
+///   code (not one of the store's public welcome codes) that links by its accounts, one mailbox
+///   written many ways (Mailbox.swift; by its accounts) (LinkBound.swift decides each).
 /// - **Signs**, per member, each a binomial tail at its base rate — the signs of sharing
 ///   among the *linked* takers (a unit is formed by sharing: a household pair shares by
 ///   construction), the others among all takers: shares a device or card with another
@@ -119,10 +120,11 @@ struct DealRings {
         }
         // One mailbox written many ways (Mailbox.swift): accounts per normalised mailbox, over the
         // whole store, and the takers on each (kind 6).
-        var mailboxIDs: [String: Int32] = [:], mailboxNames: [String] = [], mailboxCount: [Int32] = []
+        // Only the mailbox's 64-bit key is kept (not the address): ~30 bytes per account, transient.
+        var mailboxIDs: [UInt64: Int32] = [:], mailboxNames: [UInt64] = [], mailboxCount: [Int32] = []
         if useMailbox {
             for a in 0..<na {
-                guard a < t.email.count, let m = Mailbox.normalise(t.email[a]) else { continue }
+                guard a < t.email.count, let m = Mailbox.normalise(t.email[a]).map(Mailbox.key) else { continue }
                 let id: Int32
                 if let x = mailboxIDs[m] { id = x } else { id = Int32(mailboxNames.count); mailboxIDs[m] = id; mailboxNames.append(m); mailboxCount.append(0) }
                 mailboxCount[Int(id)] += 1

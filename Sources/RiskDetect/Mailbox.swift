@@ -27,10 +27,15 @@ enum Mailbox {
         return local + "@" + domain
     }
 
-    /// The mailbox as shown in findings and exports: a stable hash (FNV-1a 64), never the address.
-    static func masked(_ mailbox: String) -> String {
+    /// The mailbox's key: FNV-1a 64 of the normalised address (detection keeps only this, never
+    /// the address; two mailboxes colliding in 64 bits is negligible at any store size).
+    static func key(_ mailbox: String) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in mailbox.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-        return "mbx-" + String(format: "%016llx", h)
+        return h
     }
+
+    /// The mailbox as shown in findings and exports: its key, never the address.
+    static func masked(_ key: UInt64) -> String { "mbx-" + String(format: "%016llx", key) }
+    static func masked(_ mailbox: String) -> String { masked(key(mailbox)) }
 }
