@@ -11,7 +11,8 @@ import Foundation
 /// - **Links** between takers only (an ordinary buyer on the same block links nothing): an
 ///   device, card or address that links by its accounts in the whole store, an IP or address
 ///   block that links by its takers (a campus or carrier network holds many other people), a
-///   code (not a new-user coupon) that links by its accounts (LinkBound.swift decides each).
+///   code (not one of the store's public welcome codes) that links by its accounts, one mailbox
+///   written many ways (Mailbox.swift; by its accounts) (LinkBound.swift decides each).
 /// - **Signs**, per member, each a binomial tail at its base rate — the signs of sharing
 ///   among the *linked* takers (a unit is formed by sharing: a household pair shares by
 ///   construction), the others among all takers: shares a device or card with another
@@ -38,6 +39,12 @@ struct DealRings {
     /// it finds the 5k stores' small rings but lost a 20k world's ring members, 4104); off: any
     /// place the run's link bound lets link (LinkBound: by accounts for addresses, by takers for IPs, blocks) links.
     var ownPlacesOnly = false
+    /// A normalised mailbox (Mailbox.swift) links the takers on it (deal36).
+    var useMailbox = true
+    /// A new-user coupon narrower than the store's public welcome codes links as a rare code (deal36).
+    var referralCodes = true
+    /// Units larger than this are not tested whole (a campus or carrier crowd chained by networks).
+    var maxUnit = 200
 
     struct Ring {
         var members: [Int32]
@@ -111,10 +118,36 @@ struct DealRings {
             }
             if a & 0x3FFF == 0 { try cancel.check() }
         }
+        // One mailbox written many ways (Mailbox.swift): accounts per normalised mailbox, over the
+        // whole store, and the takers on each (kind 6).
+        // Only the mailbox's 64-bit key is kept (not the address): ~30 bytes per account, transient.
+        var mailboxIDs: [UInt64: Int32] = [:], mailboxNames: [UInt64] = [], mailboxCount: [Int32] = []
+        if useMailbox {
+            for a in 0..<na {
+                guard a < t.email.count, let m = Mailbox.normalise(t.email[a]).map(Mailbox.key) else { continue }
+                let id: Int32
+                if let x = mailboxIDs[m] { id = x } else { id = Int32(mailboxNames.count); mailboxIDs[m] = id; mailboxNames.append(m); mailboxCount.append(0) }
+                mailboxCount[Int(id)] += 1
+                if isTaker[a] { takerLists[key(6, id), default: []].append(Int32(a)) }
+            }
+        }
+        // New-user coupons that are the store's public welcome codes: the widest-spread ones that
+        // together carry half of the accounts taking a new-user coupon. A narrower new-user code
+        // (a referral code taken only by a burst of newcomers) is a rare code like any other and
+        // links when the link bound lets it; before deal36 every new-user coupon was left out.
+        var publicWelcome = Set<Int32>()
+        if referralCodes {
+            let spread = newUser.map { ($0, Int(count[offsets[5] + Int($0)])) }.sorted { ($0.1, $1.0) > ($1.1, $0.0) }
+            let total = spread.reduce(0) { $0 + $1.1 }
+            var cum = 0
+            for (v, n) in spread where 2 * cum < total { publicWelcome.insert(v); cum += n }
+        } else {
+            publicWelcome = newUser
+        }
         // Links among takers.
         var ds = DisjointSet(na)
         var sharesEquip = [Bool](repeating: false, count: na), sharesAddr = [Bool](repeating: false, count: na)
-        var sharesCode = [Bool](repeating: false, count: na)
+        var sharesCode = [Bool](repeating: false, count: na), sharesMailbox = [Bool](repeating: false, count: na)
         var linkIDs: [Int32: [(Int, Int32)]] = [:]
         // Takers sharing a device, card or address with each other (not an IP, block or code).
         var strongMates: [Int32: Set<Int32>] = [:]
@@ -123,6 +156,9 @@ struct DealRings {
         var equipMates: [Int32: Set<Int32>] = [:]
         var homes: [Int32: Set<Int32>] = [:]
         var strong = DisjointSet(na)
+        // Takers linked by identifiers alone (not an IP or a block): a unit chained through
+        // carrier networks into more takers than can be tested is tested as these parts (deal36).
+        var byIdentifier = DisjointSet(na)
         func link(_ owners: [Int32], _ kind: Int, _ v: Int32) {
             guard owners.count >= 2 else { return }
             if kind <= 2 { for o in owners { strongMates[o, default: []].formUnion(owners.filter { $0 != o }); strong.union(owners[0], o) } }
@@ -134,11 +170,13 @@ struct DealRings {
             if kind == 2 { for o in owners { homes[o, default: []].insert(v) } }
             for o in owners {
                 ds.union(owners[0], o)
+                if kind != 3 && kind != 4 { byIdentifier.union(owners[0], o) }
                 if linkIDs[o, default: []].count < 20 { linkIDs[o, default: []].append((kind, v)) }
                 switch kind {
                 case 0, 1: if own { sharesEquip[Int(o)] = true }
                 case 2: sharesAddr[Int(o)] = true
                 case 5: sharesCode[Int(o)] = true
+                case 6: sharesMailbox[Int(o)] = true
                 default: break
                 }
             }
@@ -172,9 +210,12 @@ struct DealRings {
                     privateIPs[v] = owners
                 }
                 guard bound.links(LinkBound.ip, v, accounts: owners.count), ownPlace(owners.count, of: Int(ipAll[Int(v)])) else { continue }
+            } else if kind == 6 {
+                // A mailbox has no index of its own in the link bound: by its accounts alone.
+                guard bound.links(accounts: Int(mailboxCount[Int(v)])) else { continue }
             } else {
                 guard bound.links(kind == 5 ? LinkBound.coupon : kind, v, accounts: Int(count[offsets[kind] + Int(v)])) else { continue }
-                if kind == 5 && newUser.contains(v) { continue }
+                if kind == 5 && publicWelcome.contains(v) { continue }
                 if kind == 2 && !ownPlace(owners.count, of: Int(count[offsets[kind] + Int(v)])) { continue }
             }
             link(owners, kind, v)
@@ -203,6 +244,7 @@ struct DealRings {
             Significance.shrunkRate(hits: linked.filter(f).count, of: linked.count, prior: 0.5, weight: 2)
         }
         let pEquip = linkedRate { sharesEquip[Int($0)] }, pAddr = linkedRate { sharesAddr[Int($0)] }, pCode = linkedRate { sharesCode[Int($0)] }
+        let pMailbox = linkedRate { sharesMailbox[Int($0)] }
         let pAged = rate { agedWelcome[Int($0)] }
         // A device or card shared with a taker it shares no delivery address with: a home's
         // members share a tablet or a card *and* the home; accounts that share a phone or a card
@@ -234,7 +276,19 @@ struct DealRings {
         var comps: [Int32: [Int32]] = [:]
         for a in takers where linkIDs[a] != nil { comps[ds.find(a), default: []].append(a) }
         let units = comps.values.filter { $0.count >= 2 }.map { $0.sorted() }.sorted { $0[0] < $1[0] }
-        let bar = log10(Double(max(1, units.count))) + 1
+        // The units tested: each of at most 200 takers, and a larger one (chained through carrier
+        // IPs and blocks, each holding few enough takers to link) split into what its members share
+        // besides a network — a device, card, address, code or mailbox (before deal36 such a unit
+        // was not tested at all, and a referral ring on a mobile carrier's pool was lost in it).
+        var tested: [[Int32]] = []
+        for u in units {
+            if u.count <= maxUnit { tested.append(u); continue }
+            var parts: [Int32: [Int32]] = [:]
+            for a in u { parts[byIdentifier.find(a), default: []].append(a) }
+            tested += parts.values.filter { $0.count >= 2 && $0.count <= maxUnit }.map { $0.sorted() }
+        }
+        tested.sort { $0[0] < $1[0] }
+        let bar = log10(Double(max(1, tested.count))) + 1
         // A sign's rate with each unit counting once (the share of its members showing it), and
         // `singles` more units of one that do not (takers outside any unit), shrunk towards ½.
         func unitRate(_ f: (Int32) -> Bool, singles: Int = 0) -> Double {
@@ -275,11 +329,11 @@ struct DealRings {
         }
         let pPrivate = unitRate(privateThin, singles: singles)
         if let debugLog {
-            debugLog(String(format: "dealrings: takers %d linked %d units %d bar %.2f; rates equip %.3f addr %.3f code %.3f aged %.3f thin %.3f close %.4f apart %.3f co %.3f private %.3f",
-                            takers.count, linked.count, units.count, bar, pEquip, pAddr, pCode, pAged, pThin, qClose, pApart, pCo, pPrivate))
+            debugLog(String(format: "dealrings: takers %d linked %d units %d bar %.2f; rates equip %.3f addr %.3f code %.3f mailbox %.3f aged %.3f thin %.3f close %.4f apart %.3f co %.3f private %.3f",
+                            takers.count, linked.count, units.count, bar, pEquip, pAddr, pCode, pMailbox, pAged, pThin, qClose, pApart, pCo, pPrivate))
         }
         var rings: [Ring] = []
-        for members in units where members.count <= 200 {
+        for members in tested {
             let k = members.count
             func sOf(_ hits: Int, _ n: Int, _ p: Double) -> Double {
                 hits <= 0 || n <= 0 ? 0 : Significance.surprise(Significance.logBinomialTail(hits, n, p))
@@ -289,6 +343,7 @@ struct DealRings {
             let apartN = members.filter(apart).count
             let addr = members.filter { sharesAddr[Int($0)] }.count
             let code = members.filter { sharesCode[Int($0)] }.count
+            let mailbox = members.filter { sharesMailbox[Int($0)] }.count
             let aged = members.filter { agedWelcome[Int($0)] }.count
             let thinN = members.filter(thin).count
             let cr = members.map { t.createdAt[Int($0)] != Int64.min ? t.createdAt[Int($0)] : t.firstSeen[Int($0)] }
@@ -299,7 +354,7 @@ struct DealRings {
             let pCloseMember = 1 - pow(1 - qClose, Double(k - 1))
             let coN = members.filter(coCreated).count
             let ptN = members.filter(privateThin).count
-            let structural = [equip, addr, code, aged, ptN].max() ?? 0
+            let structural = [equip, addr, code, mailbox, aged, ptN].max() ?? 0
             guard structural >= 2 else {
                 debugLog?("dealring unit \(k) [\(members.prefix(8).map { t.accountID($0) }.joined(separator: " "))]: no sign of sharing on two members")
                 continue
@@ -311,6 +366,7 @@ struct DealRings {
                 ("share a device or card", equip - apartN, sOf(equip - apartN, k - apartN, pEquip)),
                 ("share a delivery address", addr, s(addr, pAddr)),
                 ("share a rare code", code, s(code, pCode)),
+                ("share one mailbox (e-mail aliases)", mailbox, s(mailbox, pMailbox)),
                 ("took a new-user coupon on an account over 30 days old", aged, s(aged, pAged)),
                 ("signed up within 6 h of a member sharing its device, card or address", coN, s(coN, pCo)),
                 ("on a network only incentive takers used, with a footprint among the thinnest quarter", ptN, s(ptN, pPrivate)),
@@ -321,7 +377,7 @@ struct DealRings {
             ]
             // The signs of sharing and of old accounts must pass on their own (Bonferroni bar);
             // timing and thinness add to them.
-            let structuralSurprise = parts.prefix(7).reduce(0) { $0 + $1.2 }
+            let structuralSurprise = parts.prefix(8).reduce(0) { $0 + $1.2 }
             let surprise = parts.reduce(0) { $0 + $1.2 } - bar
             if let debugLog {
                 let detail = parts.filter { $0.1 > 0 }.map { "\($0.0) \($0.1) (\(String(format: "%.2f", $0.2)))" }.joined(separator: "; ")
@@ -345,7 +401,7 @@ struct DealRings {
             // ordinary, though a handful of them in one unit is a little rare.
             let agedCounts = s(aged, pAged) >= bar
             func signed(_ m: Int32) -> Bool {
-                sharesEquip[Int(m)] || sharesAddr[Int(m)] || sharesCode[Int(m)] || (agedCounts && agedWelcome[Int(m)]) || privateThin(m)
+                sharesEquip[Int(m)] || sharesAddr[Int(m)] || sharesCode[Int(m)] || sharesMailbox[Int(m)] || (agedCounts && agedWelcome[Int(m)]) || privateThin(m)
             }
             // An IP only takers used, that a member showing a sign is on, is the ring's own: the
             // others on it whose footprint is no larger than those members' are of the ring too
@@ -365,7 +421,7 @@ struct DealRings {
             guard shown.count >= 2 else { continue }
             var shared: [(kind: String, value: String)] = []
             var seen = Set<UInt64>()
-            let names = ["device", "payment", "address", "ip", "ip_block", "coupon"]
+            let names = ["device", "payment", "address", "ip", "ip_block", "coupon", "mailbox"]
             let blockNames = blockIDs.sorted { $0.value < $1.value }.map(\.key)
             for a in members {
                 for (kind, v) in linkIDs[a] ?? [] where seen.insert(key(kind, v)).inserted && shared.count < 30 {
@@ -376,6 +432,7 @@ struct DealRings {
                     case 2: value = t.addresses.string(v)
                     case 3: value = t.ips.string(v)
                     case 4: value = blockNames[Int(v)]
+                    case 6: value = Mailbox.masked(mailboxNames[Int(v)])
                     default: value = t.coupons.string(v)
                     }
                     shared.append((names[kind], value))
