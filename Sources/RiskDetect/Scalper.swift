@@ -177,7 +177,15 @@ public struct ScalperDetector: Detector {
         }
         users = users.filter { $0.value.count >= 2 }
         if users.isEmpty { return ([:], 0) }
-        // All the accounts using those identifiers, and the accounts that ever ordered.
+        // All the accounts using those identifiers, and the accounts that ever ordered. A byte
+        // per interned value marks the identifiers asked about, so the pass over every event
+        // touches the dictionaries only for them.
+        var wanted = [[Bool]](repeating: [], count: 4)
+        wanted[0] = [Bool](repeating: false, count: t.payments.count)
+        wanted[1] = [Bool](repeating: false, count: t.devices.count)
+        wanted[2] = [Bool](repeating: false, count: t.addresses.count)
+        wanted[3] = [Bool](repeating: false, count: t.ips.count)
+        for k in users.keys { wanted[Int(k >> 32)][Int(k & 0xFFFF_FFFF)] = true }
         var total: [Int64: Int] = [:], last: [Int64: Int32] = [:]
         var ordering = 0
         for a in 0..<t.accountCount {
@@ -187,9 +195,9 @@ public struct ScalperDetector: Detector {
                 if t.kind[e] == .order { ordered = true }
                 for kind in 0..<4 {
                     let v = kind == 0 ? t.payment[e] : kind == 1 ? t.device[e] : kind == 2 ? t.address[e] : t.ip[e]
-                    guard v >= 0 else { continue }
+                    guard v >= 0, wanted[kind][Int(v)] else { continue }
                     let k = key(Int64(kind), v)
-                    guard users[k] != nil, last[k] != Int32(a) else { continue }
+                    guard last[k] != Int32(a) else { continue }
                     last[k] = Int32(a); total[k, default: 0] += 1
                 }
             }
