@@ -76,6 +76,8 @@ public struct ScalperDetector: Detector {
             _ = a
         }
         let meanDrops = dropsPerBuyer / Double(byAccount.count)
+        let tied = Self.tiedIdentifiers(t, buyers: Array(byAccount.keys))
+        let dropOnly = Self.dropOnly(t, byAccount: byAccount.mapValues { $0.map(\.event) })
         let pShared = Significance.shrunkRate(hits: sharing, of: byAccount.count, prior: 0.5, weight: 2)
         let bar = log10(Double(byAccount.count)) + margin
         func tail(_ k: Int, _ n: Int, _ p: Double) -> Double { k == 0 ? 0 : Significance.surprise(Significance.logBinomialTail(k, n, p)) }
@@ -97,11 +99,21 @@ public struct ScalperDetector: Detector {
                     if let o = blockOwners[blk], o.count >= 3 { mates.formUnion(o); ids.append(("ip_block", blk)) }
                 }
             }
+            var tiedSurprise = 0.0
+            for x in tied.byAccount[a] ?? [] where x.surprise > tiedSurprise {
+                tiedSurprise = x.surprise
+            }
+            for x in tied.byAccount[a] ?? [] where x.surprise > 0 {
+                mates.formUnion(x.buyers); ids.append((x.kind, x.value))
+            }
             mates.remove(a)
             let n = list.count
             var surprise = tail(nFast, n, pFast) + tail(nBulk, n, pBulk) + tail(nBlind, n, pBlind)
             if drops > 1 { surprise += Significance.surprise(Significance.logPoissonTail(drops, meanDrops)) }
-            if !mates.isEmpty { surprise += -log10(pShared) }
+            // Shared: the old any-sharing sign, or the tied identifier's tail when larger.
+            if !mates.isEmpty { surprise += max(-log10(pShared), tiedSurprise) }
+            let onlyDrops = dropOnly[a] ?? 0
+            surprise += onlyDrops
             let excess = surprise - bar
             guard excess >= 0 else { continue }
             let s = 0.6 + 0.37 * Stat.ramp(excess, 0, 4)
@@ -110,7 +122,11 @@ public struct ScalperDetector: Detector {
             if nFast > 0 { why += ", \(nFast) among the first third of the drop's buyers" }
             if nBulk > 0 { why += ", \(nBulk) order(s) of more than \(Int(bulkBar)) piece(s)" }
             if blind >= 0.5 { why += ", without having looked at the item before" }
-            if !mates.isEmpty { why += "; shares shipping addresses / address blocks with \(mates.count) other drop buyers" }
+            if onlyDrops > 0 { why += ", no orders outside the drops" }
+            if tiedSurprise > 0, let best = (tied.byAccount[a] ?? []).max(by: { $0.surprise < $1.surprise }) {
+                why += "; \(best.buyers.count) of the \(best.users) accounts on its \(best.kind) bought drops"
+            }
+            if !mates.isEmpty { why += "; shares shipping addresses / address blocks / instruments with \(mates.count) other drop buyers" }
             var uniq: [(kind: String, value: String)] = []
             for x in ids where !uniq.contains(where: { $0.kind == x.kind && $0.value == x.value }) { uniq.append(x) }
             why += String(format: " (chance 1 in 10^%.1f among %d drop buyers)", surprise, byAccount.count)
@@ -134,6 +150,100 @@ public struct ScalperDetector: Detector {
                                     identifiers: s.4, group: group))
         }
         return findings
+    }
+
+    struct Tie { var kind: String; var value: String; var users: Int; var buyers: Set<Int32>; var surprise: Double }
+
+    /// Drop buyers tied by a payment instrument, device, shipping address or exact IP: for each
+    /// such identifier used by two or more drop buyers, how many of all the accounts that ever
+    /// used it bought drops, against the store's share of buying accounts that did (binomial
+    /// tail), less log10 of the identifiers tested. A crew spread over many accounts — each
+    /// buying one or two pieces, so no account buys much — shows here: most of the accounts on
+    /// its one card / proxy / device bought; a household or a carrier's shared address holds
+    /// one fan among many ordinary customers, which is the base rate.
+    static func tiedIdentifiers(_ t: EventTable, buyers: [Int32]) -> (byAccount: [Int32: [Tie]], tested: Int) {
+        @inline(__always) func key(_ kind: Int64, _ v: Int32) -> Int64 { kind << 32 | Int64(v) }
+        let buyerSet = Set(buyers)
+        // Identifiers of the drop buyers (whole history) and which drop buyers use each.
+        var users: [Int64: Set<Int32>] = [:]
+        for a in buyers {
+            for e32 in t.events(of: Int(a)) {
+                let e = Int(e32)
+                if t.payment[e] >= 0 { users[key(0, t.payment[e]), default: []].insert(a) }
+                if t.device[e] >= 0 { users[key(1, t.device[e]), default: []].insert(a) }
+                if t.address[e] >= 0 { users[key(2, t.address[e]), default: []].insert(a) }
+                if t.ip[e] >= 0 { users[key(3, t.ip[e]), default: []].insert(a) }
+            }
+        }
+        users = users.filter { $0.value.count >= 2 }
+        if users.isEmpty { return ([:], 0) }
+        // All the accounts using those identifiers, and the accounts that ever ordered. A byte
+        // per interned value marks the identifiers asked about, so the pass over every event
+        // touches the dictionaries only for them.
+        var wanted = [[Bool]](repeating: [], count: 4)
+        wanted[0] = [Bool](repeating: false, count: t.payments.count)
+        wanted[1] = [Bool](repeating: false, count: t.devices.count)
+        wanted[2] = [Bool](repeating: false, count: t.addresses.count)
+        wanted[3] = [Bool](repeating: false, count: t.ips.count)
+        for k in users.keys { wanted[Int(k >> 32)][Int(k & 0xFFFF_FFFF)] = true }
+        var total: [Int64: Int] = [:], last: [Int64: Int32] = [:]
+        var ordering = 0
+        for a in 0..<t.accountCount {
+            var ordered = false
+            for e32 in t.events(of: a) {
+                let e = Int(e32)
+                if t.kind[e] == .order { ordered = true }
+                for kind in 0..<4 {
+                    let v = kind == 0 ? t.payment[e] : kind == 1 ? t.device[e] : kind == 2 ? t.address[e] : t.ip[e]
+                    guard v >= 0, wanted[kind][Int(v)] else { continue }
+                    let k = key(Int64(kind), v)
+                    guard last[k] != Int32(a) else { continue }
+                    last[k] = Int32(a); total[k, default: 0] += 1
+                }
+            }
+            if ordered || buyerSet.contains(Int32(a)) { ordering += 1 }
+        }
+        let p = Double(buyers.count) / Double(max(ordering, 1))
+        let correction = log10(Double(users.count))
+        var out: [Int32: [Tie]] = [:]
+        for (k, set) in users {
+            let m = max(total[k] ?? set.count, set.count)
+            let s = Significance.surprise(Significance.logBinomialTail(set.count, m, p)) - correction
+            guard s > 0 else { continue }
+            let id = Int32(truncatingIfNeeded: k & 0xFFFF_FFFF)
+            let (kind, value): (String, String)
+            switch k >> 32 {
+            case 0: (kind, value) = ("payment", t.payments.string(id))
+            case 1: (kind, value) = ("device", t.devices.string(id))
+            case 2: (kind, value) = ("address", t.addresses.string(id))
+            default: (kind, value) = ("ip", t.ips.string(id))
+            }
+            let tie = Tie(kind: kind, value: value, users: m, buyers: set, surprise: s)
+            for a in set { out[a, default: []].append(tie) }
+        }
+        return (out, users.count)
+    }
+
+    /// Accounts that exist for the drops: orders on two or more different drops and the account's
+    /// drop orders against all its orders, a binomial tail at the share of drop orders among all
+    /// the orders of drop buyers. A fan or a reseller who comes back for drops also shops the
+    /// rest of the store; a crew's accounts buy nothing else. One drop is no evidence (a fan's
+    /// first order may be the drop).
+    static func dropOnly(_ t: EventTable, byAccount: [Int32: [Int]]) -> [Int32: Double] {
+        var allOrders: [Int32: Int] = [:]
+        var dropOrders = 0, orders = 0
+        for (a, evs) in byAccount {
+            let n = t.events(of: Int(a)).reduce(0) { $0 + (t.kind[Int($1)] == .order ? 1 : 0) }
+            allOrders[a] = max(n, evs.count)
+            dropOrders += evs.count; orders += max(n, evs.count)
+        }
+        let p = Double(dropOrders) / Double(max(orders, 1))
+        var out: [Int32: Double] = [:]
+        for (a, evs) in byAccount where Set(evs.map { t.item[$0] }).count >= 2 {
+            let s = Significance.surprise(Significance.logBinomialTail(evs.count, allOrders[a] ?? evs.count, p))
+            if s > 0 { out[a] = s }
+        }
+        return out
     }
 
     /// The /24 of an IPv4 address, the /48 of an IPv6 one.
