@@ -34,6 +34,8 @@ struct BrushingCrews {
         var reviewedOrders: Int32 = 0
         var reviews: Int32 = 0
         var five: Int32 = 0
+        /// Reviews of one or two stars.
+        var low: Int32 = 0
         var minDelay: Int64 = .max
         var events: [Int64] = []
     }
@@ -91,10 +93,11 @@ struct BrushingCrews {
                         delay = t.ts[e] - o
                         delays.append(Double(t.ts[e] - o))
                     }
-                    let five = t.rating[e] == 5, row = t.rowid[e]
+                    let five = t.rating[e] == 5, low = t.rating[e] > 0 && t.rating[e] <= 2, row = t.rowid[e]
                     let add: (inout Pair) -> Void = { p in
                         p.reviews += 1
                         if five { p.five += 1 }
+                        if low { p.low += 1 }
                         p.events.append(row)
                         if let d = delay { p.reviewedOrders += 1; p.minDelay = min(p.minDelay, d) }
                     }
@@ -121,6 +124,19 @@ struct BrushingCrews {
         func itemSign(_ p: Pair) -> Bool {
             guard p.orders > 0, p.reviewedOrders > 0, p.reviews > 0, p.five == p.reviews else { return false }
             return p.unbrowsed > 0 || (p.orders >= 2 && p.reviews >= 2)
+        }
+        // Even-handed reviewers: a buyer that gives one or two stars to at least as many sellers as
+        // it praises with nothing but five is not favouring the ones it praises (a review spammer,
+        // a prolific critic); its praise does not accuse those sellers (see the sellers' findings).
+        var praised: [Int32: Int32] = [:], slated: [Int32: Int32] = [:]
+        for (k, p) in pairs where p.reviews > 0 {
+            let b = Int32(truncatingIfNeeded: k >> 32)
+            if p.five == p.reviews { praised[b, default: 0] += 1 }
+            if p.low > 0 { slated[b, default: 0] += 1 }
+        }
+        func evenHanded(_ b: Int32) -> Bool {
+            guard let l = slated[b], l > 0 else { return false }
+            return l >= praised[b] ?? 0
         }
         var buyersOf: [Int32: Int32] = [:]
         var boostersOf: [Int32: [Int32]] = [:]
@@ -170,7 +186,7 @@ struct BrushingCrews {
         let medianLife = Stat.median(life.map(Double.init))
         var groupName: [Int32: String] = [:]
         var findings: [Finding] = []
-        var crewOf: [Int32: [String]] = [:]
+        var crewOf: [Int32: [Int32]] = [:]
         for b in Set(boostsOf.keys).union(itemBoostsOf.keys).sorted() {
             let viaSellers = (boostsOf[b] ?? []).sorted()
             let viaItems = (itemBoostsOf[b] ?? []).sorted()
@@ -203,16 +219,31 @@ struct BrushingCrews {
             else if let s = sellers.first { why += " on seller \(t.accountID(s))" }
             findings.append(Finding(account: b, detector: name, riskType: .brushing, strength: strength, reason: why,
                                     events: events.sorted(), linked: sellers.map { t.accountID($0) }, group: g))
-            for s in viaSellers { crewOf[s, default: []].append(t.accountID(b)) }
+            for s in viaSellers { crewOf[s, default: []].append(b) }
         }
+        // The seller itself is accused only by the boost-like buyers that favour it: even-handed
+        // reviewers (above) are left out and the seller's test is made again on the rest, so a
+        // seller whose cheap items a review spammer happened to rate five stars is not a brusher
+        // (its buyers still are judged as buyers). Assumes a booster does not slate as many
+        // sellers as it praises.
         for s in sellerSurprise.keys.sorted() where !skip.contains(s) {
-            guard let crew = crewOf[s], crew.count >= minBuyers else { continue }
+            guard let all = crewOf[s], all.count >= minBuyers else { continue }
+            let crew = all.filter { !evenHanded($0) }
             let n = Int(buyersOf[s] ?? 0)
+            var surprise = sellerSurprise[s]!
+            if crew.count < all.count {
+                let k = crew.count, rate = Double(k) / Double(max(1, n))
+                surprise = Significance.surprise(Significance.logBinomialTail(k, n, q)) - log10(Double(tests))
+                let ok = k >= minBuyers && surprise >= 2 && rate / q >= 3
+                debugLog?("crews: seller \(t.accountID(s)) without \(all.count - k) even-handed reviewer(s): \(k)/\(n), surprise \(String(format: "%.1f", surprise)): \(ok ? "boosted" : "not accused")")
+                guard ok else { continue }
+            }
             let g = groupName[ds.find(s)]
-            let why = "\(crew.count) of its \(n) buyers look boost-like (every review five-star, bought without viewing or reviewed unusually fast); the store's share is \(String(format: "%.2f", q * 100)) %"
-            let strength = 0.5 + 0.3 * Stat.ramp(sellerSurprise[s]!, 2, 10)
+            var why = "\(crew.count) of its \(n) buyers look boost-like (every review five-star, bought without viewing or reviewed unusually fast); the store's share is \(String(format: "%.2f", q * 100)) %"
+            if crew.count < all.count { why += " (\(all.count - crew.count) more rate as many other sellers one or two stars: not counted)" }
+            let strength = 0.5 + 0.3 * Stat.ramp(surprise, 2, 10)
             findings.append(Finding(account: s, detector: name, riskType: .brushing, strength: strength, reason: why,
-                                    linked: crew.sorted(), group: g))
+                                    linked: crew.map { t.accountID($0) }.sorted(), group: g))
         }
         return findings
     }

@@ -216,6 +216,13 @@ public struct Anomaly {
         if let j = names.firstIndex(of: "texts_repeated") {
             for a in 0..<n { x[a * d + j] = messaging.repeated[a] }
         }
+        // The pace of an account that sent service messages, without them (StrangerMessages.swift).
+        if let jb = names.firstIndex(of: "max_events_in_an_hour"), let jg = names.firstIndex(of: "median_gap_log10s") {
+            for (a, p) in messaging.pace where Int(a) < n {
+                x[Int(a) * d + jb] = p.burst
+                x[Int(a) * d + jg] = p.gap
+            }
+        }
         let cols = names.indices.filter { !skipped.contains(names[$0]) }
         // Peer groups: role × age bucket, merged into the role (then the store) when small.
         let end = t.ts.max() ?? 0

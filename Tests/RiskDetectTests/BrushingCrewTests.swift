@@ -11,7 +11,7 @@ import XCTest
 final class BrushingCrewTests: XCTestCase {
     let day = Scenario.day, hour = Scenario.hour
 
-    func market(seed: UInt64, crew: Bool) -> Scenario {
+    func market(seed: UInt64, crew: Bool, spammers: Int = 0) -> Scenario {
         var rng = SeededRandom(seed &* 7919 &+ 29)
         let s = Scenario(seed: seed)
         s.account("big", kind: "seller")
@@ -55,6 +55,23 @@ final class BrushingCrewTests: XCTestCase {
                 let a = s.account("sb-\(seller)-\(j)"), dev = "sbd-\(seller)-\(j)"
                 life(a, dev: dev)
                 honest(a, item: item, seller: seller, at: Scenario.t0 + Int64(rng.int(0...27)) * day + Int64(rng.int(0...80_000)) * 1000, dev: dev)
+            }
+        }
+        // Review spammers (fp36): each orders the cheap items of four small sellers without
+        // looking and reviews each order within two hours, one or five stars by turns, the text
+        // a link. Half their reviews are five-star, so towards two of the four sellers each
+        // looks boost-like, and the four sellers' share of such buyers is far above the store's.
+        for r in 0..<spammers {
+            let a = s.account("spam\(r)", created: Scenario.t0 + Int64(rng.int(0...5)) * day)
+            let dev = "spamd\(r)"
+            var at = Scenario.t0 + Int64(rng.int(6...20)) * day + Int64(rng.int(0...80_000)) * 1000
+            let first = rng.int(0...1)
+            for k in 0..<4 {
+                s.order(a, item: "x\(k)", seller: "small\(k)", at: at, device: dev, address: "spama\(r)", payment: "spamc\(r)", amount: 25)
+                s.event(a, "review", at: at + Int64(rng.int(10...110)) * 60_000, ["item_id": "x\(k)", "seller_id": "small\(k)",
+                                                                                    "rating": (k + first) % 2 == 0 ? 5 : 1,
+                                                                                    "text": "earn $500 a day at qx\(r).top/j", "device_id": dev])
+                at += Int64(rng.int(1...4)) * hour
             }
         }
         guard crew else { return s }
@@ -121,6 +138,26 @@ final class BrushingCrewTests: XCTestCase {
             } else {
                 XCTFail("seed \(seed): the big seller was not judged: \(log.lines.filter { $0.hasPrefix("crews") })")
             }
+        }
+    }
+
+    /// fp36: sellers whose items review spammers rated five stars half the time are not
+    /// brushers. The spammers praise two sellers and slate two, so their five stars do not
+    /// favour anyone; the boosted sellers' crew, which never gives a low rating, is still found.
+    func testSellersPraisedByEvenHandedReviewSpammersAreNotAccused() throws {
+        try forEachSeed { seed in
+            let (_, t) = try market(seed: seed, crew: true, spammers: 30).build()
+            let log = DebugLines()
+            let f = try BrushingDetector(debugLog: { log.append($0) }).run(t, cancel: CancelToken())
+            let why = log.lines.filter { $0.hasPrefix("crews") }.joined(separator: "\n")
+            let flagged = f.accounts(t)
+            // The scenario exercises the rule: on all their boost-like buyers, spammed sellers pass the test.
+            let raw = (0..<4).filter { k in log.lines.contains { $0.hasPrefix("crews: seller small\(k) ") && $0.hasSuffix(": boosted") } }
+            XCTAssertGreaterThanOrEqual(raw.count, 1, "seed \(seed): the spammers should make sellers look boosted\n\(why)")
+            let accused = (0..<4).map { "small\($0)" }.filter { flagged.contains($0) }
+            XCTAssertTrue(accused.isEmpty, "seed \(seed): spammed sellers accused \(accused)\n\(why)")
+            for k in 0..<3 { XCTAssertTrue(flagged.contains("boost\(k)"), "seed \(seed): boosted seller boost\(k)\n\(why)") }
+            XCTAssertGreaterThanOrEqual(flagged.filter { $0.hasPrefix("crew") }.count, 11, "seed \(seed): \(flagged.sorted())")
         }
     }
 }

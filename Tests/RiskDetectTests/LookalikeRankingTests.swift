@@ -46,6 +46,54 @@ final class LookalikeRankingTests: XCTestCase {
         }
     }
 
+    /// fp36: two of 80 sellers send a notice to their 200 buyers, a fraction of a second to three
+    /// seconds apart. The burst is the notice's pace, not the seller's: it must not make them
+    /// unusual among sellers (as on bazaar: "median gap between events 2 s, 75 max events in an
+    /// hour"). The same burst to buyers who never dealt with the sender still stands out.
+    func testABroadcastToItsOwnBuyersIsNotTheSellersPace() throws {
+        try forEachSeed { seed in
+            let s = Scenario(seed: seed)
+            for k in 0..<80 { s.account("s\(k)", kind: "seller"); for j in 0..<3 { s.item("it\(k)-\(j)", seller: "s\(k)") } }
+            var buyersOf = [[String]](repeating: [], count: 80)
+            for b in 0..<900 {
+                let a = s.account("b\(b)")
+                let k = b < 200 ? 0 : b < 400 ? 2 : Int(s.int(in: 3...79))
+                s.order(a, item: "it\(k)-\(s.int(in: 0...2))", seller: "s\(k)", at: Scenario.t0 + s.int(in: 0...(20 * day)),
+                        device: "ph-\(a)", address: "home-\(a)", payment: "card-\(a)")
+                buyersOf[k].append(a)
+            }
+            // Every seller logs in on most days.
+            for k in 0..<80 {
+                for d in 0..<28 where s.int(in: 0...9) < 8 {
+                    s.event("s\(k)", "login", at: Scenario.t0 + Int64(d) * day + s.int(in: 0...(20 * hour)), ["device_id": "sd\(k)", "status": "ok"])
+                }
+            }
+            // s0 and s2: a broadcast to their own buyers.
+            for k in [0, 2] {
+                var at = Scenario.t0 + 22 * day + Int64(k) * hour
+                for b in buyersOf[k] {
+                    at += s.int(in: 200...3_000)
+                    s.event("s\(k)", "message", at: at, ["target_id": b, "text": "Our new collection is live, have a look!"])
+                }
+            }
+            // s1: the same burst to 200 buyers of other sellers.
+            var at = Scenario.t0 + 23 * day
+            for b in 600..<800 {
+                at += s.int(in: 200...3_000)
+                s.event("s1", "message", at: at, ["target_id": "b\(b)", "text": "Our new collection is live, have a look!"])
+            }
+            let (_, t) = try s.build()
+            let a = Anomaly.compute(t)
+            let spammer = Int(t.accounts.lookup("s1")!)
+            XCTAssertGreaterThan(a.rank[spammer], 0.97, "seed \(seed): the spammer: \(a.explanation(spammer, t) ?? "-")")
+            for id in ["s0", "s2"] {
+                let shop = Int(t.accounts.lookup(id)!)
+                XCTAssertLessThan(a.rank[shop], 0.9, "seed \(seed): \(id): \(a.explanation(shop, t) ?? "-")")
+                XCTAssertGreaterThan(a.raw[spammer], a.raw[shop] + 3, "seed \(seed): \(id): \(a.explanation(shop, t) ?? "-")")
+            }
+        }
+    }
+
     func testAHouseholdOfFourOnOneCardAndAddressStaysLowWhileFourStrangersOnOneCardDoNot() throws {
         try forEachSeed { seed in
             let s = Scenario(seed: seed)
