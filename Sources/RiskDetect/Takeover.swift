@@ -370,15 +370,21 @@ public struct TakeoverDetector: Detector {
     func markDrops(_ seqs: inout [Sequence], _ t: EventTable) {
         func mark(_ ids: (Sequence) -> [Int32], count n: Int, column: [Int32]) -> [Int32: Int] {
             guard n > 0 else { return [:] }
-            // Users of each identifier, and all (account, identifier) uses.
-            var users = [Int32](repeating: 0, count: n)
+            // Users of each identifier that took it up in the data (first used after the account's
+            // first event), and all such (account, identifier) take-ups: a parcel locker that owners
+            // switch to mid-month is taken up more often than a home address, in a change of hands
+            // or not (against all uses, every locker looked like a drop on the second generator).
+            var users = [Int32](repeating: 0, count: n), everyone = [Int32](repeating: 0, count: n)
             var stamp = [Int32](repeating: -1, count: n)
             var uses = 0
             for a in 0..<t.accountCount {
-                for e32 in t.events(of: a) {
+                let list = t.events(of: a)
+                guard let start = list.first.map({ t.ts[Int($0)] }) else { continue }
+                for e32 in list {
                     let v = column[Int(e32)]
                     guard v >= 0 && Int(v) < n && stamp[Int(v)] != Int32(a) else { continue }
-                    stamp[Int(v)] = Int32(a); users[Int(v)] += 1; uses += 1
+                    stamp[Int(v)] = Int32(a); everyone[Int(v)] += 1
+                    if t.ts[Int(e32)] > start { users[Int(v)] += 1; uses += 1 }
                 }
             }
             // Accounts whose change of hands first used each one.
@@ -388,8 +394,12 @@ public struct TakeoverDetector: Detector {
             guard uses > 0, firsts > 0 else { return [:] }
             let p0 = Double(firsts) / Double(uses)
             var drops: [Int32: Int] = [:]
-            for (v, accts) in changed where accts.count >= 3 {
-                let c = accts.count - 1, m = Int(users[Int(v)]) - 1
+            // And most of its users reached it through a change of hands: a drop has no owner of its
+            // own (a mule's account at most), a locker's or a household's users mostly use it in
+            // their own lives (on the second generator, travellers and new phones first shipping to
+            // a parcel locker made it "beyond chance" against the store's rate alone).
+            for (v, accts) in changed where accts.count >= 3 && 2 * accts.count > Int(everyone[Int(v)]) {
+                let c = accts.count - 1, m = max(c, Int(users[Int(v)]) - 1)
                 if Significance.logBinomialTail(c, m, p0) < log(0.001) { drops[v] = c }
             }
             return drops
