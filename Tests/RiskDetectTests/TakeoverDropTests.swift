@@ -67,8 +67,6 @@ final class TakeoverDropTests: XCTestCase {
                         payment: "\(a)-card", amount: 12, ip: ip)
             }
             // New phones at home whose first order goes to the locker; life goes on from the new phone.
-            // (Six of the locker's 46 users: twice the store's share of first uses in a change of
-            // hands, not beyond chance; twelve would be — 12 of 52 — and the locker a "drop".)
             var lockerPhones: [String] = []
             for i in 0..<6 {
                 let a = s.account("np\(i)"); lockerPhones.append(a)
