@@ -60,9 +60,13 @@ public struct TakeoverDetector: Detector {
         var ownTypeIDs: [UInt16] = []     // unnamed types the owner's own life did (no first-ever of them is possible)
         var device: Int32 = -1, country: Int32 = -1
         var evidence: [Int64] = []
+        var footAddresses: [Int32] = []   // shipping addresses new to the account in the footprint
+        var footPayments: [Int32] = []    // payment instruments new to the account in the footprint
+        var drop = false                  // one of them is a drop: other accounts' changes of hands first used it too, beyond its share
+        var dropAccounts = 0              // how many other accounts
 
         var steps: [Bool] { [reset, fails >= 3, fails >= 1 && fails < 3, newDevice, foreignDevice, newCountry, newAddress, newPayment,
-                             ordersUnusual, ordersRare, high, ownerBack, newNetwork, messagesUnusual] }
+                             ordersUnusual, ordersRare, high, ownerBack, newNetwork, messagesUnusual, drop] }
         /// The account changed hands (a new or foreign device, a reset from a device the owner
         /// never used, a session from a network the owner's own life never used).
         var handsChanged: Bool { newDevice || (reset && !resetByOwner) || foreignDevice || (netAnchor && newNetwork) }
@@ -80,13 +84,13 @@ public struct TakeoverDetector: Detector {
     /// always comes with another adds nothing, and more steps never make an anchor less surprising.
     struct JointRarity {
         static let hands: UInt16 = 0b001_0000_0011_1111       // reset, fails3+, fails1-2, newDevice, foreignDevice, newCountry, newNetwork
-        static let spend: UInt16 = 0b000_1111_1100_0000       // newAddress, newPayment, ordersUnusual, ordersRare, high, ownerBack
+        static let spend: UInt16 = 0b100_1111_1100_0000       // newAddress, newPayment, ordersUnusual, ordersRare, high, ownerBack, drop
         static let control: UInt16 = 0b010_0000_0000_0000     // messagesUnusual (a first-ever activity: `novelty`)
         static let behaviour: UInt16 = spend | control
         private var memo: [UInt16: Double] = [:]
 
         init(_ pool: [UInt16]) {
-            // Every pattern a half can take that some anchor needs is looked up; at most 2^7 + 2^6.
+            // Every pattern a half can take that some anchor needs is looked up; at most 2^7 + 2^7 + 2.
             var memo: [UInt16: Double] = [:]
             var counts: [UInt16: Int] = [:]
             for m in pool { counts[m, default: 0] += 1 }
@@ -171,6 +175,7 @@ public struct TakeoverDetector: Detector {
             seqs += anchors(t, a, tailFloor: tailFloor, ipBlock: ipBlock)
         }
         guard !seqs.isEmpty else { return [] }
+        markDrops(&seqs, t)
         // How often each step follows an anchor in this store (smoothed) — among the anchors
         // that are not themselves takeovers: a first pass over every anchor finds the loud
         // ones, and the rates are estimated again without them (a store where takeovers are
@@ -187,14 +192,17 @@ public struct TakeoverDetector: Detector {
         // first order there), and pooling them would make the spending of every change of hands
         // look ordinary.
         let first = weights(skipping: seqs.map(\.behaviourAnchor))
-        let weight = weights(skipping: seqs.map { $0.behaviourAnchor || excess($0, first, bar) != nil })
+        // (Trimmed by the rarity alone: a young account's discount is a prior on the account, not on
+        // how ordinary its steps are — a young crew's drop sequences left in the pool made the
+        // same steps of older victims look ordinary.)
+        let weight = weights(skipping: seqs.map { $0.behaviourAnchor || excess($0, first, bar, young: false) != nil })
         // Steps come together (a trip brings a new device, network and country; a shopping
         // day brings orders unusual, rare and expensive at once), so their rarities do not
         // add up. The surprise is the rarity of the combination instead, in two halves taken
         // as independent — how the account changed hands, and what was done with it: how
         // many of the store's ordinary anchors (those the marginal weights above leave
         // unflagged) show at least these steps of that half.
-        let ordinaryIdx = seqs.indices.filter { !seqs[$0].behaviourAnchor && excess(seqs[$0], weight, bar) == nil }
+        let ordinaryIdx = seqs.indices.filter { !seqs[$0].behaviourAnchor && excess(seqs[$0], weight, bar, young: false) == nil }
         let ordinary = ordinaryIdx.map { seqs[$0].mask }
         let joint = JointRarity(ordinary)
         let novelPool = ordinaryIdx.map { seqs[$0] }
@@ -207,7 +215,7 @@ public struct TakeoverDetector: Detector {
         let top = min(4, max(0.5, 2 * log10(Double(ordinary.count) + 2) - bar))
         if let debugLog {
             let names = ["reset", "fails3+", "fails1-2", "newDevice", "foreignDevice", "newCountry", "newAddress", "newPayment",
-                         "ordersUnusual", "ordersRare", "high", "ownerBack", "newNetwork", "messagesUnusual"]
+                         "ordersUnusual", "ordersRare", "high", "ownerBack", "newNetwork", "messagesUnusual", "drop"]
             debugLog("ato: anchors \(seqs.count) bar \(String(format: "%.2f", bar)) weights " + zip(names, weight.steps).map { "\($0)=\(String(format: "%.2f", $1))" }.joined(separator: " "))
             for s in seqs {
                 let sur = weight.surprise(s)
@@ -237,6 +245,7 @@ public struct TakeoverDetector: Detector {
             if s.newCountry && s.country >= 0 { steps.append("in a new country (\(t.countries.string(s.country)))") }
             if s.newAddress { steps.append("shipping address changed") }
             if s.newPayment { steps.append("a new payment instrument") }
+            if s.drop { steps.append("to an address or instrument that \(s.dropAccounts) other account(s) also first used after a change of hands (a drop)") }
             if s.orders > 0 { steps.append("\(s.orders) order(s)\(s.high ? ", high value" : "")") }
             if s.messagesUnusual { steps.append("messages to \(s.messages) accounts, far beyond its own rate") }
             if s.novelActivity { steps.append("a first-ever \(s.novelTypes.joined(separator: ", ")) (never done by the owner)") }
@@ -251,8 +260,8 @@ public struct TakeoverDetector: Detector {
     }
 
     /// How far an anchor's surprise clears the bar (nil: it does not, or it is no takeover).
-    func excess(_ s: Sequence, _ weight: Marginals, _ bar: Double) -> Double? {
-        excess(s, surprise: weight.surprise(s), bar)
+    func excess(_ s: Sequence, _ weight: Marginals, _ bar: Double, young: Bool = true) -> Double? {
+        excess(s, surprise: weight.surprise(s), bar, young: young)
     }
 
     /// How many anchors could show a first-ever activity of each type: a stranger's session on
@@ -320,7 +329,9 @@ public struct TakeoverDetector: Detector {
         }
     }
 
-    func excess(_ s: Sequence, surprise sum: Double, _ bar: Double) -> Double? {
+    /// `young`: weigh the surprise down on accounts younger than `minAgeDays` (the decision);
+    /// without it, only how rare the steps are (which anchors are ordinary).
+    func excess(_ s: Sequence, surprise sum: Double, _ bar: Double, young: Bool = true) -> Double? {
         var surprise = sum
         // Without a change of hands (a new or foreign device, or a reset) only a break in both
         // parts of behaviour counts — what is bought and where it goes, and what is done to the
@@ -343,9 +354,64 @@ public struct TakeoverDetector: Detector {
         // too: it weighs as a step, but does not make ordinary orders a change of behaviour).
         if !s.newDevice && !s.foreignDevice && !(s.reset && !s.resetByOwner)
             && !(s.high || s.newAddress || s.newPayment || s.messagesUnusual || s.novelActivity || s.ownerBackOnDevice || s.fails >= 1) { return nil }
-        if s.age < minAgeDays { surprise *= 0.6 }
+        if young && s.age < minAgeDays { surprise *= 0.6 }
         let excess = surprise - bar
         return excess >= 0 ? excess : nil
+    }
+
+    /// Drops: a shipping address or payment instrument new to the account in a change of hands'
+    /// footprint, that other accounts also first used in theirs — more of them than the
+    /// identifier's users would give by chance. A reshipping drop or a carder's card serves many
+    /// victims, each of which it reaches through a stranger's session; an honest household moves
+    /// on its own devices (no change of hands), and a parcel locker that many owners use is
+    /// reached from new phones only at the store's rate. Per identifier: c of its m other users
+    /// first used it in a change of hands' footprint, against the store's share p0 of such
+    /// (account, identifier) uses, P(Bin(m, p0) >= c) < 0.001 (one other account never is).
+    func markDrops(_ seqs: inout [Sequence], _ t: EventTable) {
+        func mark(_ ids: (Sequence) -> [Int32], count n: Int, column: [Int32]) -> [Int32: Int] {
+            guard n > 0 else { return [:] }
+            // Users of each identifier that took it up in the data (first used after the account's
+            // first event), and all such (account, identifier) take-ups: a parcel locker that owners
+            // switch to mid-month is taken up more often than a home address, in a change of hands
+            // or not (against all uses, every locker looked like a drop on the second generator).
+            var users = [Int32](repeating: 0, count: n), everyone = [Int32](repeating: 0, count: n)
+            var stamp = [Int32](repeating: -1, count: n)
+            var uses = 0
+            for a in 0..<t.accountCount {
+                let list = t.events(of: a)
+                guard let start = list.first.map({ t.ts[Int($0)] }) else { continue }
+                for e32 in list {
+                    let v = column[Int(e32)]
+                    guard v >= 0 && Int(v) < n && stamp[Int(v)] != Int32(a) else { continue }
+                    stamp[Int(v)] = Int32(a); everyone[Int(v)] += 1
+                    if t.ts[Int(e32)] > start { users[Int(v)] += 1; uses += 1 }
+                }
+            }
+            // Accounts whose change of hands first used each one.
+            var changed: [Int32: Set<Int32>] = [:]
+            for s in seqs where s.handsChanged { for v in ids(s) { changed[v, default: []].insert(s.account) } }
+            let firsts = changed.values.reduce(0) { $0 + $1.count }
+            guard uses > 0, firsts > 0 else { return [:] }
+            let p0 = Double(firsts) / Double(uses)
+            var drops: [Int32: Int] = [:]
+            // And most of its users reached it through a change of hands: a drop has no owner of its
+            // own (a mule's account at most), a locker's or a household's users mostly use it in
+            // their own lives (on the second generator, travellers and new phones first shipping to
+            // a parcel locker made it "beyond chance" against the store's rate alone).
+            for (v, accts) in changed where accts.count >= 3 && 2 * accts.count > Int(everyone[Int(v)]) {
+                let c = accts.count - 1, m = max(c, Int(users[Int(v)]) - 1)
+                if Significance.logBinomialTail(c, m, p0) < log(0.001) { drops[v] = c }
+            }
+            return drops
+        }
+        let dropAddresses = mark({ $0.footAddresses }, count: t.addresses.count, column: t.address)
+        let dropPayments = mark({ $0.footPayments }, count: t.payments.count, column: t.payment)
+        guard !dropAddresses.isEmpty || !dropPayments.isEmpty else { return }
+        for i in seqs.indices where seqs[i].handsChanged {
+            let c = max(seqs[i].footAddresses.compactMap { dropAddresses[$0] }.max() ?? 0,
+                        seqs[i].footPayments.compactMap { dropPayments[$0] }.max() ?? 0)
+            if c > 0 { seqs[i].drop = true; seqs[i].dropAccounts = c }
+        }
     }
 
     /// Anchors of one account: each password reset, and each successful login from (or first
@@ -500,9 +566,15 @@ public struct TakeoverDetector: Detector {
                 if t.kind[e] == .order { lastOrderAt = t.ts[e] }
                 switch t.kind[e] {
                 case .addressChange:
-                    if t.address[e] >= 0 && !knownAddresses.contains(t.address[e]) { s.newAddress = true; s.evidence.append(t.rowid[e]) }
+                    if t.address[e] >= 0 && !knownAddresses.contains(t.address[e]) {
+                        s.newAddress = true; s.evidence.append(t.rowid[e])
+                        if !s.footAddresses.contains(t.address[e]) { s.footAddresses.append(t.address[e]) }
+                    }
                 case .payment, .other:
-                    if t.payment[e] >= 0 && !knownPayments.isEmpty && !knownPayments.contains(t.payment[e]) { s.newPayment = true; s.evidence.append(t.rowid[e]) }
+                    if t.payment[e] >= 0 && !knownPayments.isEmpty && !knownPayments.contains(t.payment[e]) {
+                        s.newPayment = true; s.evidence.append(t.rowid[e])
+                        if !s.footPayments.contains(t.payment[e]) { s.footPayments.append(t.payment[e]) }
+                    }
                     if t.payment[e] >= 0 && knownPayments.isEmpty {
                         if t.kind[e] == .payment { footPaid.insert(t.payment[e]) } else if footMoved.insert(t.payment[e]).inserted { s.evidence.append(t.rowid[e]) }
                     }
@@ -519,7 +591,10 @@ public struct TakeoverDetector: Detector {
                 case .order:
                     s.orders += 1
                     if m > k { s.evidence.append(t.rowid[e]) }
-                    if t.address[e] >= 0 && !knownAddresses.isEmpty && !knownAddresses.contains(t.address[e]) { s.newAddress = true }
+                    if t.address[e] >= 0 && !knownAddresses.isEmpty && !knownAddresses.contains(t.address[e]) {
+                        s.newAddress = true
+                        if !s.footAddresses.contains(t.address[e]) { s.footAddresses.append(t.address[e]) }
+                    }
                     if !t.amount[e].isNaN && (t.amount[e] > tailFloor || (typical > 0 && Double(t.amount[e]) >= 2 * typical))
                         && Double(t.amount[e]) > ownHigh { s.high = true }
                 default: break
