@@ -125,7 +125,7 @@ struct BrushingCrews {
             guard p.orders > 0, p.reviewedOrders > 0, p.reviews > 0, p.five == p.reviews else { return false }
             return p.unbrowsed > 0 || (p.orders >= 2 && p.reviews >= 2)
         }
-        // Even-handed reviewers: a buyer that gives one or two stars to at least as many sellers as
+        // Even-handed reviewers: a buyer that gives one or two stars to two or more sellers, and to at least as many as
         // it praises with nothing but five is not favouring the ones it praises (a review spammer,
         // a prolific critic); its praise does not accuse those sellers (see the sellers' findings).
         var praised: [Int32: Int32] = [:], slated: [Int32: Int32] = [:]
@@ -135,7 +135,9 @@ struct BrushingCrews {
             if p.low > 0 { slated[b, default: 0] += 1 }
         }
         func evenHanded(_ b: Int32) -> Bool {
-            guard let l = slated[b], l > 0 else { return false }
+            // Two slated sellers at least: one star to a single competitor does not make a
+            // booster even-handed.
+            guard let l = slated[b], l >= 2 else { return false }
             return l >= praised[b] ?? 0
         }
         var buyersOf: [Int32: Int32] = [:]

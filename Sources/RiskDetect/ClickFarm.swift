@@ -297,7 +297,9 @@ public struct ClickFarmDetector: Detector {
                 guard n >= 20, away.count >= 3 else {
                     debugLog?("farm candidate \(group): \(jobTargets.count) targets, \(away.count) of \(rooms) room jobs with the owner away: too few"); continue
                 }
-                let pAway = 1 - Double(kp) / Double(n)
+                // With Laplace's +1 / +2: a store where every other crowd had its owner around
+                // still gives the away rate a floor its own count supports, not zero.
+                let pAway = (Double(n - kp) + 1) / (Double(n) + 2)
                 let s = Significance.surprise(Significance.logBinomialTail(away.count, rooms, pAway)) - log10(Double(max(1, groups.count)))
                 debugLog?("farm candidate \(group): \(jobTargets.count) targets, \(away.count) of \(rooms) room jobs with the owner away (store: \(String(format: "%.3f", pAway)) of \(n)), surprise \(String(format: "%.1f", s))")
                 guard s >= 2 else { continue }

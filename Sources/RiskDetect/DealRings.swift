@@ -41,8 +41,9 @@ struct DealRings {
     var ownPlacesOnly = false
     /// A normalised mailbox (Mailbox.swift) links the takers on it (deal36).
     var useMailbox = true
-    /// A new-user coupon narrower than the store's public welcome codes links as a rare code (deal36).
-    var referralCodes = true
+    /// A new-user coupon narrower than the store's public welcome codes links as a rare code (deal36;
+    /// off by default — IdentityDetector.ringReferralCodes says why).
+    var referralCodes = false
     /// Units larger than this are not tested whole (a campus or carrier crowd chained by networks).
     var maxUnit = 200
 
@@ -432,7 +433,7 @@ struct DealRings {
                     case 2: value = t.addresses.string(v)
                     case 3: value = t.ips.string(v)
                     case 4: value = blockNames[Int(v)]
-                    case 6: value = Mailbox.masked(mailboxNames[Int(v)])
+                    case 6: value = Mailbox.shown(v)
                     default: value = t.coupons.string(v)
                     }
                     shared.append((names[kind], value))

@@ -12,6 +12,11 @@ public struct IdentityDetector: Detector {
     /// DealRings' places link only takers that are at least half their accounts (held23; off by
     /// default, docs/detection.md "Only places of the takers' own link").
     var ringPlacesOwnOnly = false
+    /// DealRings links takers by a new-user code narrower than the store's public welcome codes
+    /// (deal36; off by default: thirty unrelated newcomers taking a small public promotion in their
+    /// first week were reported as a ring — sharing the code that formed the unit counted as its
+    /// evidence. docs/detection.md "Referral codes").
+    var ringReferralCodes = false
     public init(debugLog: (@Sendable (String) -> Void)? = nil) { self.debugLog = debugLog }
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
@@ -148,7 +153,7 @@ public struct IdentityDetector: Detector {
         // Rings linked by anything they share (IP, block, code too), judged by the joint rarity
         // of their signs (DealRings.swift); members this pass already reported as deal-hunters keep that.
         let reported = Set(findings.filter { $0.riskType == RiskType.dealHunter.rawValue }.map(\.account))
-        let (rings, privateIPs) = try DealRings(debugLog: debugLog, ownPlacesOnly: ringPlacesOwnOnly).find(t, incentive: incentive, newUser: newUser, cancel: cancel)
+        let (rings, privateIPs) = try DealRings(debugLog: debugLog, ownPlacesOnly: ringPlacesOwnOnly, referralCodes: ringReferralCodes).find(t, incentive: incentive, newUser: newUser, cancel: cancel)
         // A deal-hunter cluster's own network: the other takers on an IP that only takers used and
         // a member of the cluster is on, whose footprint is no larger than those members', are of
         // the ring too (a ring keeps accounts without a shared card on its proxy; a VPN user on the

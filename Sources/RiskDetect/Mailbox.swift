@@ -9,7 +9,7 @@ import Foundation
 /// - dots in the local part are dropped only where the provider ignores them (Gmail,
 ///   `googlemail.com` being the same domain); elsewhere `a.lee@` and `alee@` are two people.
 /// An address without a domain (a team store gives detection only a stem) has no mailbox.
-/// The mailbox is shown and exported only as a hash (`mbx-` and 16 hex digits): the address is PII.
+/// The mailbox is shown and exported only as its number in the run (`mbx-3`): the address is PII.
 enum Mailbox {
     static let dotBlind: Set<String> = ["gmail.com", "googlemail.com"]
 
@@ -35,7 +35,8 @@ enum Mailbox {
         return h
     }
 
-    /// The mailbox as shown in findings and exports: its key, never the address.
-    static func masked(_ key: UInt64) -> String { "mbx-" + String(format: "%016llx", key) }
-    static func masked(_ mailbox: String) -> String { masked(key(mailbox)) }
+    /// The mailbox as shown in findings and exports: its number in this run (`mbx-1`, `mbx-2`, … in
+    /// the order of the accounts), never the address nor a hash of it — an unkeyed hash of an
+    /// address can be searched back to it, and would tie one person's findings across stores.
+    static func shown(_ index: Int32) -> String { "mbx-\(Int(index) + 1)" }
 }

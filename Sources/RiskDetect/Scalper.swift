@@ -123,7 +123,7 @@ public struct ScalperDetector: Detector {
             if nBulk > 0 { why += ", \(nBulk) order(s) of more than \(Int(bulkBar)) piece(s)" }
             if blind >= 0.5 { why += ", without having looked at the item before" }
             if onlyDrops > 0 { why += ", no orders outside the drops" }
-            if tiedSurprise > 0, let best = (tied.byAccount[a] ?? []).max(by: { $0.surprise < $1.surprise }) {
+            if tiedSurprise > 0, let best = (tied.byAccount[a] ?? []).max(by: { ($0.surprise, $1.kind, $1.value) < ($1.surprise, $0.kind, $0.value) }) {
                 why += "; \(best.buyers.count) of the \(best.users) accounts on its \(best.kind) bought drops"
             }
             if !mates.isEmpty { why += "; shares shipping addresses / address blocks / instruments with \(mates.count) other drop buyers" }
@@ -206,7 +206,10 @@ public struct ScalperDetector: Detector {
         let p = Double(buyers.count) / Double(max(ordering, 1))
         let correction = log10(Double(users.count))
         var out: [Int32: [Tie]] = [:]
-        for (k, set) in users {
+        // In key order, so an account's ties (and the identifiers its finding lists) come out the
+        // same on every run; a tie needs three drop buyers (two fans of one household are not a crew).
+        for k in users.keys.sorted() {
+            guard let set = users[k], set.count >= 3 else { continue }
             let m = max(total[k] ?? set.count, set.count)
             let s = Significance.surprise(Significance.logBinomialTail(set.count, m, p)) - correction
             guard s > 0 else { continue }

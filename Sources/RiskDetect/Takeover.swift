@@ -294,7 +294,9 @@ public struct TakeoverDetector: Detector {
         let eligible: Eligible
 
         init(_ pool: [Sequence]) {
-            var hits = [Int](repeating: 0, count: pool.first?.steps.count ?? 0)
+            // Sized by the steps every sequence has, not by the pool's first: trimming can leave the
+            // pool empty (a tiny store whose every anchor clears the bar), and `surprise` indexes all.
+            var hits = [Int](repeating: 0, count: Sequence(account: 0, at: 0, age: 0).steps.count)
             var typeHits: [UInt16: Int] = [:]
             var eligible = Eligible()
             for s in pool {

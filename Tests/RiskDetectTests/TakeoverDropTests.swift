@@ -114,4 +114,30 @@ final class TakeoverDropTests: XCTestCase {
             }
         }
     }
+
+    /// A tiny store whose only anchor is one change of hands on a young account: the trimming pass
+    /// takes every anchor out of the ordinary pool, and the rates must still be sized for every step
+    /// (the pool's first sequence used to size them, and an empty pool trapped).
+    func testATinyStoreWhoseOnlyAnchorClearsTheBarDoesNotTrap() throws {
+        try forEachSeed { seed in
+            let s = Scenario(seed: seed)
+            s.account("shop", kind: "seller")
+            s.item("tv", seller: "shop", price: 900)
+            s.item("socks", seller: "shop", price: 12)
+            let a = s.account("young", created: Scenario.t0 - 6 * day)
+            for d in 0..<4 {
+                let at = Scenario.t0 + Int64(d) * day + 9 * hour + s.int(in: 0...(3 * hour))
+                s.event(a, "login", at: at, ["device_id": "own-phone", "country": "TH", "status": "ok", "ip": "10.1.1.2"])
+                s.event(a, "view", at: at + minute, ["device_id": "own-phone", "country": "TH", "ip": "10.1.1.2", "item_id": "socks", "seller_id": "shop"])
+            }
+            s.order(a, item: "socks", seller: "shop", at: Scenario.t0 + 2 * day + 10 * hour, device: "own-phone", address: "young-home",
+                    payment: "young-card", amount: 12, ip: "10.1.1.2")
+            let at = Scenario.t0 + 5 * day + 3 * hour
+            s.event(a, "login", at: at, ["device_id": "stranger-pc", "country": "RU", "status": "ok", "ip": "91.7.7.7"])
+            s.order(a, item: "tv", seller: "shop", at: at + 5 * minute, device: "stranger-pc", address: "drop-1",
+                    payment: "young-card", amount: 900, ip: "91.7.7.7")
+            let (f, t) = try s.run(TakeoverDetector())
+            XCTAssertTrue(f.allSatisfy { t.accountID($0.account) == "young" }, "only the account there is: \(f.map(\.reason))")
+        }
+    }
 }
