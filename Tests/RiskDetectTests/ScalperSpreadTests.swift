@@ -59,6 +59,21 @@ final class ScalperSpreadTests: XCTestCase {
         return drops
     }
 
+    /// Fourteen crew accounts, each on its own device, buying one or two pieces of every drop
+    /// between 1 and 40 s after it opens, after a glance at the item, and nothing else.
+    func crew(_ s: Scenario, _ drops: [(String, Int64)], address: (Int) -> String, payment: (Int) -> String, ip: (Int) -> String) {
+        for c in 0..<14 {
+            let a = s.account("crew\(c)")
+            for (item, at) in drops {
+                let t = at + s.int(in: 1_000...40_000)
+                s.event(a, "view", at: t - s.int(in: 1_000...5 * minute), ["item_id": item, "seller_id": "brand", "device_id": "cd\(c)"])
+                let q = Int(s.int(in: 1...2))
+                s.order(a, item: item, seller: "brand", at: t + 2_000, device: "cd\(c)", address: address(c), payment: payment(c),
+                        amount: 180, quantity: q, ip: ip(c))
+            }
+        }
+    }
+
     /// A crew of 14 accounts on one card (each with its own address, device and network), one
     /// or two pieces of every drop between 1 and 40 s after it opens, a glance at the item
     /// first, nothing else bought — found, and reported as one group; the honest crowd is not.
@@ -66,15 +81,7 @@ final class ScalperSpreadTests: XCTestCase {
         try forEachSeed { seed in
             let s = Scenario(seed: seed)
             let drops = store(s)
-            for c in 0..<14 {
-                let a = s.account("crew\(c)")
-                for (item, at) in drops {
-                    let t = at + s.int(in: 1_000...40_000)
-                    s.event(a, "view", at: t - s.int(in: 1_000...5 * minute), ["item_id": item, "seller_id": "brand", "device_id": "cd\(c)"])
-                    s.order(a, item: item, seller: "brand", at: t + 2_000, device: "cd\(c)", address: "jig\(c)", payment: "crewcard",
-                            amount: 180, quantity: Int(s.int(in: 1...2)), ip: "172.16.\(c).\(s.int(in: 1...250))")
-                }
-            }
+            crew(s, drops, address: { "jig\($0)" }, payment: { _ in "crewcard" }, ip: { c in "172.16.\(c).\(s.int(in: 1...250))" })
             let (f, t) = try s.run(ScalperDetector())
             let flagged = f.accounts(t)
             XCTAssertGreaterThanOrEqual(flagged.filter { $0.hasPrefix("crew") }.count, 12, "\(flagged.sorted())")
@@ -94,15 +101,8 @@ final class ScalperSpreadTests: XCTestCase {
         try forEachSeed { seed in
             let s = Scenario(seed: seed)
             let drops = store(s)
-            for c in 0..<14 {
-                let a = s.account("crew\(c)")
-                for (item, at) in drops {
-                    let t = at + s.int(in: 1_000...40_000)
-                    s.event(a, "view", at: t - s.int(in: 1_000...5 * minute), ["item_id": item, "seller_id": "brand", "device_id": "cd\(c)"])
-                    s.order(a, item: item, seller: "brand", at: t + 2_000, device: "cd\(c)", address: "ca\(c)", payment: "cc\(c)",
-                            amount: 180, quantity: Int(s.int(in: 1...2)), ip: "172.\(s.int(in: 16...31)).\(s.int(in: 0...250)).\(s.int(in: 1...250))")
-                }
-            }
+            crew(s, drops, address: { "ca\($0)" }, payment: { "cc\($0)" },
+                 ip: { _ in "172.\(s.int(in: 16...31)).\(s.int(in: 0...250)).\(s.int(in: 1...250))" })
             let (f, t) = try s.run(ScalperDetector())
             let flagged = f.accounts(t)
             XCTAssertGreaterThanOrEqual(flagged.filter { $0.hasPrefix("crew") }.count, 10, "\(flagged.sorted())")
