@@ -122,12 +122,12 @@ struct DealRings {
         // One mailbox written many ways (Mailbox.swift): accounts per normalised mailbox, over the
         // whole store, and the takers on each (kind 6).
         // Only the mailbox's 64-bit key is kept (not the address): ~30 bytes per account, transient.
-        var mailboxIDs: [UInt64: Int32] = [:], mailboxNames: [UInt64] = [], mailboxCount: [Int32] = []
+        var mailboxIDs: [UInt64: Int32] = [:], mailboxCount: [Int32] = []
         if useMailbox {
             for a in 0..<na {
                 guard a < t.email.count, let m = Mailbox.normalise(t.email[a]).map(Mailbox.key) else { continue }
                 let id: Int32
-                if let x = mailboxIDs[m] { id = x } else { id = Int32(mailboxNames.count); mailboxIDs[m] = id; mailboxNames.append(m); mailboxCount.append(0) }
+                if let x = mailboxIDs[m] { id = x } else { id = Int32(mailboxCount.count); mailboxIDs[m] = id; mailboxCount.append(0) }
                 mailboxCount[Int(id)] += 1
                 if isTaker[a] { takerLists[key(6, id), default: []].append(Int32(a)) }
             }

@@ -99,9 +99,6 @@ public enum AccountFeatures {
             var maxShare: (Int32, Int32, Int32, Int32) = (0, 0, 0, 0)
             var repeated: Int32 = 0
             let created = t.createdAt[a] != Int64.min ? t.createdAt[a] : t.firstSeen[a]
-            gaps.removeAll(keepingCapacity: true)
-            var prevTs: Int64?
-            var burst = 0, lo = ev.startIndex
             for i in ev.indices {
                 let e = Int(ev[i])
                 let k = t.kind[e]
@@ -121,12 +118,8 @@ public enum AccountFeatures {
                 if t.address[e] >= 0 { maxShare.2 = max(maxShare.2, addrN[Int(t.address[e])]) }
                 if t.ip[e] >= 0 { maxShare.3 = max(maxShare.3, ipN[Int(t.ip[e])]) }
                 if t.textRef[e] >= 0, let c = textCount[t.textRef[e]], c > 1 { repeated += 1 }
-                let ts = t.ts[e]
-                if let p = prevTs { gaps.append(ts - p) }
-                prevTs = ts
-                while t.ts[Int(ev[lo])] < ts - 3_600_000 { lo += 1 }
-                burst = max(burst, i - lo + 1)
             }
+            let pace = EventPace.measure(ev.lazy.map { t.ts[Int($0)] }, gaps: &gaps)
             var j = 1
             for c in counts { f[j] = lg(Double(c)); j += 1 }
             f[j] = lg(Double(failed)); j += 1
@@ -134,12 +127,8 @@ public enum AccountFeatures {
             let first = ev.first.map { t.ts[Int($0)] }, last = ev.last.map { t.ts[Int($0)] }
             f[j] = lg(Double(((last ?? 0) - (first ?? 0))) / 86_400_000); j += 1
             f[j] = created != Int64.min && first != nil ? lg(Double(first! - created) / 86_400_000) : -1; j += 1
-            f[j] = lg(Double(burst)); j += 1
-            if gaps.isEmpty { f[j] = -1 } else {
-                gaps.sort()
-                f[j] = Float(log10(max(1, Double(gaps[gaps.count / 2]) / 1000)))
-            }
-            j += 1
+            f[j] = pace.burst; j += 1
+            f[j] = pace.gap; j += 1
             f[j] = reviews > 0 ? Float(fives) / Float(reviews) : -1; j += 1
             f[j] = lg(Double(couponsEarly)); j += 1
             f[j] = lg(Double(dropFast)); j += 1

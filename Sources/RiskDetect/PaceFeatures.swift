@@ -74,3 +74,33 @@ enum PaceFeatures {
         return v[lo] + (h - Double(lo)) * (v[hi] - v[lo])
     }
 }
+
+/// The behaviour features' two pace measures over one account's event times, ascending:
+/// `max_events_in_an_hour` (the most events in any window of one hour, log1p) and
+/// `median_gap_log10s` (log10 of the median gap between consecutive events in seconds, at
+/// least 1 s; −1 with fewer than two events). One definition for `AccountFeatures` and for
+/// `StrangerMessages`' pace without service messages, so the two always measure alike.
+enum EventPace {
+    static let windowMs: Int64 = 3_600_000
+
+    /// `gaps` is caller-owned scratch (kept to reuse its capacity).
+    static func measure<C: RandomAccessCollection>(_ ts: C, gaps: inout [Int64]) -> (burst: Float, gap: Float)
+        where C.Element == Int64, C.Index == Int {
+        gaps.removeAll(keepingCapacity: true)
+        var burst = 0, lo = ts.startIndex
+        var prev: Int64?
+        for i in ts.indices {
+            let x = ts[i]
+            if let p = prev { gaps.append(x - p) }
+            prev = x
+            while ts[lo] < x - windowMs { lo += 1 }
+            burst = max(burst, i - lo + 1)
+        }
+        var gap: Float = -1
+        if !gaps.isEmpty {
+            gaps.sort()
+            gap = Float(log10(max(1, Double(gaps[gaps.count / 2]) / 1000)))
+        }
+        return (Float(log1p(Double(burst))), gap)
+    }
+}

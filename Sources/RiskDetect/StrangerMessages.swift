@@ -61,20 +61,8 @@ enum StrangerMessages {
             }
             repeated[a] = Float(log1p(Double(texts)))
             if services > 0 {
-                // As Features.swift computes them, over the events left.
-                var burst = 0, lo = 0
-                gaps.removeAll(keepingCapacity: true)
-                for i in times.indices {
-                    if i > 0 { gaps.append(times[i] - times[i - 1]) }
-                    while times[lo] < times[i] - 3_600_000 { lo += 1 }
-                    burst = max(burst, i - lo + 1)
-                }
-                var gap: Float = -1
-                if !gaps.isEmpty {
-                    gaps.sort()
-                    gap = Float(log10(max(1, Double(gaps[gaps.count / 2]) / 1000)))
-                }
-                pace[Int32(a)] = (Float(log1p(Double(burst))), gap)
+                // As the behaviour features measure them, over the events left.
+                pace[Int32(a)] = EventPace.measure(times, gaps: &gaps)
             }
             scratch.sort()
             var k = 0, prev: Int32 = -1
