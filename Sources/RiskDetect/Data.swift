@@ -177,6 +177,9 @@ public final class EventTable {
     public var target: [Int32] = []         // an account index
     public var quantity: [Int32] = []       // 0 = absent
     public var amount: [Float] = []         // NaN = absent
+    /// Each event's currency (ISO 4217 code, interned in `currencies`; 255 = absent, and every code
+    /// past the 254th). Empty when not loaded (the team store's scan): amounts are then one currency.
+    public var currency: [UInt8] = []
     public var coupon: [Int32] = []
     public var payment: [Int32] = []
     public var address: [Int32] = []
@@ -196,6 +199,7 @@ public final class EventTable {
     public var payments = Interner(capacity: 1 << 16)
     public var addresses = Interner(capacity: 1 << 16)
     public var statuses = Interner(capacity: 64)
+    public var currencies = Interner(capacity: 16)
 
     // Accounts (indexed like `accounts`; those only referenced by events have no profile)
     public var createdAt: [Int64] = []      // Int64.min = unknown
@@ -303,6 +307,7 @@ extension EventTable {
         }
         t.rowid.reserveCapacity(nEvents); t.ts.reserveCapacity(nEvents); t.account.reserveCapacity(nEvents)
         t.kind.reserveCapacity(nEvents); t.type.reserveCapacity(nEvents); t.quantity.reserveCapacity(nEvents); t.amount.reserveCapacity(nEvents)
+        t.currency.reserveCapacity(nEvents)
         t.rating.reserveCapacity(nEvents); t.failed.reserveCapacity(nEvents); t.status.reserveCapacity(nEvents)
 
         // v14: read the identifiers as integers and turn them into the interners' ids after the
@@ -310,7 +315,7 @@ extension EventTable {
         let st = try db.prepare("""
             SELECT id, ts, account_id, type, device_id, ip, country, item_id, seller_id, quantity, amount,
                    coupon_id, payment_id, address_id, target_id, rating, status,
-                   CASE WHEN type IN ('review','message') THEN text END
+                   CASE WHEN type IN ('review','message') THEN text END, currency
             FROM \(evTable)
             """)
         var kinds = KindTable()
@@ -545,10 +550,14 @@ struct KindTable {
 
 extension EventTable {
     /// The columns both scans of the events (`events`, `events_i`) read alike: quantity (9),
-    /// amount (10), rating (15), status (16) and text (17).
+    /// amount (10), rating (15), status (16), text (17) and currency (18).
     @inline(__always) func appendMeasures(_ h: OpaquePointer) {
         quantity.append(sqlite3_column_type(h, 9) == SQLITE_NULL ? 0 : Int32(truncatingIfNeeded: sqlite3_column_int64(h, 9)))
         amount.append(sqlite3_column_type(h, 10) == SQLITE_NULL ? .nan : Float(sqlite3_column_double(h, 10)))
+        if let b = columnBytes(h, 18), b.count > 0 {
+            let c = currencies.intern(b)
+            currency.append(c < 255 ? UInt8(c) : 255)
+        } else { currency.append(255) }
         rating.append(sqlite3_column_type(h, 15) == SQLITE_NULL ? 0 : Int8(clamping: sqlite3_column_int64(h, 15)))
         appendStatusAndText(status: columnBytes(h, 16), text: columnBytes(h, 17))
     }

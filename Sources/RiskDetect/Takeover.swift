@@ -64,9 +64,13 @@ public struct TakeoverDetector: Detector {
         var footPayments: [Int32] = []    // payment instruments new to the account in the footprint
         var drop = false                  // one of them is a drop: other accounts' changes of hands first used it too, beyond its share
         var dropAccounts = 0              // how many other accounts
+        var drain = false                 // 2+ orders beyond the account's own rate, worth more in one currency than the owner's own spend on any day
+
+        static let stepNames = ["reset", "fails3+", "fails1-2", "newDevice", "foreignDevice", "newCountry", "newAddress", "newPayment",
+                                "ordersUnusual", "ordersRare", "high", "ownerBack", "newNetwork", "messagesUnusual", "drop", "drain"]
 
         var steps: [Bool] { [reset, fails >= 3, fails >= 1 && fails < 3, newDevice, foreignDevice, newCountry, newAddress, newPayment,
-                             ordersUnusual, ordersRare, high, ownerBack, newNetwork, messagesUnusual, drop] }
+                             ordersUnusual, ordersRare, high, ownerBack, newNetwork, messagesUnusual, drop, drain] }
         /// The account changed hands (a new or foreign device, a reset from a device the owner
         /// never used, a session from a network the owner's own life never used).
         var handsChanged: Bool { newDevice || (reset && !resetByOwner) || foreignDevice || (netAnchor && newNetwork) }
@@ -84,13 +88,13 @@ public struct TakeoverDetector: Detector {
     /// always comes with another adds nothing, and more steps never make an anchor less surprising.
     struct JointRarity {
         static let hands: UInt16 = 0b001_0000_0011_1111       // reset, fails3+, fails1-2, newDevice, foreignDevice, newCountry, newNetwork
-        static let spend: UInt16 = 0b100_1111_1100_0000       // newAddress, newPayment, ordersUnusual, ordersRare, high, ownerBack, drop
+        static let spend: UInt16 = 0b1100_1111_1100_0000      // newAddress, newPayment, ordersUnusual, ordersRare, high, ownerBack, drop, drain
         static let control: UInt16 = 0b010_0000_0000_0000     // messagesUnusual (a first-ever activity: `novelty`)
         static let behaviour: UInt16 = spend | control
         private var memo: [UInt16: Double] = [:]
 
         init(_ pool: [UInt16]) {
-            // Every pattern a half can take that some anchor needs is looked up; at most 2^7 + 2^7 + 2.
+            // Every pattern a part can take is looked up; at most 2^7 + 2^8 + 2.
             var memo: [UInt16: Double] = [:]
             var counts: [UInt16: Int] = [:]
             for m in pool { counts[m, default: 0] += 1 }
@@ -157,11 +161,18 @@ public struct TakeoverDetector: Detector {
         // the store's orders are worth that much or more. Ties count at their own frequency: where
         // most orders are at one common price, that price is the bulk, not the tail (a plain 90th
         // percentile would be the common price, and every ordinary order "high").
-        var amounts: [Float] = []
-        for e in 0..<t.count where t.kind[e] == .order && !t.amount[e].isNaN { amounts.append(t.amount[e]) }
-        amounts.sort()
-        // Above this, at most n / 10 orders are at or above the value.
-        let tailFloor = amounts.isEmpty ? Float.infinity : amounts[amounts.count - amounts.count / 10 - 1]
+        // Amounts are compared within their currency only (an order in yen is not "worth more" than
+        // one in euros): one tail per currency code the events carry, absent codes one more.
+        let currencied = t.currency.count == t.count
+        var amountsBy = [[Float]](repeating: [], count: 256)
+        for e in 0..<t.count where t.kind[e] == .order && !t.amount[e].isNaN {
+            amountsBy[currencied ? Int(t.currency[e]) : 255].append(t.amount[e])
+        }
+        // Above this, at most n / 10 of the currency's orders are at or above the value.
+        let tailFloor: [Float] = amountsBy.map { a in
+            let amounts = a.sorted()
+            return amounts.isEmpty ? Float.infinity : amounts[amounts.count - amounts.count / 10 - 1]
+        }
         // Each IP's address block (/24, /48), interned: the network a device logs in from.
         var blockIDs: [String: Int32] = [:]
         var ipBlock = [Int32](repeating: -1, count: t.ips.count)
@@ -214,8 +225,7 @@ public struct TakeoverDetector: Detector {
         // Strength spans 0.6 (at the bar) to 0.97 (that most, or 10^4 beyond the bar).
         let top = min(4, max(0.5, 2 * log10(Double(ordinary.count) + 2) - bar))
         if let debugLog {
-            let names = ["reset", "fails3+", "fails1-2", "newDevice", "foreignDevice", "newCountry", "newAddress", "newPayment",
-                         "ordersUnusual", "ordersRare", "high", "ownerBack", "newNetwork", "messagesUnusual", "drop"]
+            let names = Sequence.stepNames
             debugLog("ato: anchors \(seqs.count) bar \(String(format: "%.2f", bar)) weights " + zip(names, weight.steps).map { "\($0)=\(String(format: "%.2f", $1))" }.joined(separator: " "))
             for s in seqs {
                 let sur = weight.surprise(s)
@@ -246,7 +256,7 @@ public struct TakeoverDetector: Detector {
             if s.newAddress { steps.append("shipping address changed") }
             if s.newPayment { steps.append("a new payment instrument") }
             if s.drop { steps.append("to an address or instrument that \(s.dropAccounts) other account(s) also first used after a change of hands (a drop)") }
-            if s.orders > 0 { steps.append("\(s.orders) order(s)\(s.high ? ", high value" : "")") }
+            if s.orders > 0 { steps.append("\(s.orders) order(s)\(s.high ? ", high value" : "")\(s.drain ? ", worth more than the owner spent on any day" : "")") }
             if s.messagesUnusual { steps.append("messages to \(s.messages) accounts, far beyond its own rate") }
             if s.novelActivity { steps.append("a first-ever \(s.novelTypes.joined(separator: ", ")) (never done by the owner)") }
             if s.ownerBack { steps.append("then the owner's own device failed to log in or reset the password") }
@@ -288,7 +298,7 @@ public struct TakeoverDetector: Detector {
     /// made one shopping day look like two independent pieces of evidence.
     struct Marginals {
         /// Indices into `Sequence.steps` that are one observation at two strengths.
-        static let overlapping: [[Int]] = [[1, 2], [3, 4], [8, 9]]
+        static let overlapping: [[Int]] = [[1, 2], [3, 4], [8, 9, 15]]
         let steps: [Double]
         let typeHits: [UInt16: Int]
         let eligible: Eligible
@@ -368,10 +378,13 @@ public struct TakeoverDetector: Detector {
     /// on its own devices (no change of hands), and a parcel locker that many owners use is
     /// reached from new phones only at the store's rate. Per identifier: c of its m other users
     /// first used it in a change of hands' footprint, against the store's share p0 of such
-    /// (account, identifier) uses, P(Bin(m, p0) >= c) < 0.001 (one other account never is).
+    /// (account, identifier) uses, P(Bin(m, p0) >= c) < 0.001 / T, where T is the number of
+    /// identifiers (addresses and instruments) tested — the project's correction for the number of
+    /// tests (one other account never is).
     func markDrops(_ seqs: inout [Sequence], _ t: EventTable) {
-        func mark(_ ids: (Sequence) -> [Int32], count n: Int, column: [Int32]) -> [Int32: Int] {
-            guard n > 0 else { return [:] }
+        /// Each candidate identifier's log binomial tail and its other accounts.
+        func mark(_ ids: (Sequence) -> [Int32], count n: Int, column: [Int32]) -> [(v: Int32, c: Int, logTail: Double)] {
+            guard n > 0 else { return [] }
             // Users of each identifier that took it up in the data (first used after the account's
             // first event), and all such (account, identifier) take-ups: a parcel locker that owners
             // switch to mid-month is taken up more often than a home address, in a change of hands
@@ -393,21 +406,25 @@ public struct TakeoverDetector: Detector {
             var changed: [Int32: Set<Int32>] = [:]
             for s in seqs where s.handsChanged { for v in ids(s) { changed[v, default: []].insert(s.account) } }
             let firsts = changed.values.reduce(0) { $0 + $1.count }
-            guard uses > 0, firsts > 0 else { return [:] }
+            guard uses > 0, firsts > 0 else { return [] }
             let p0 = Double(firsts) / Double(uses)
-            var drops: [Int32: Int] = [:]
+            var tested: [(v: Int32, c: Int, logTail: Double)] = []
             // And most of its users reached it through a change of hands: a drop has no owner of its
             // own (a mule's account at most), a locker's or a household's users mostly use it in
             // their own lives (on the second generator, travellers and new phones first shipping to
             // a parcel locker made it "beyond chance" against the store's rate alone).
             for (v, accts) in changed where accts.count >= 3 && 2 * accts.count > Int(everyone[Int(v)]) {
                 let c = accts.count - 1, m = max(c, Int(users[Int(v)]) - 1)
-                if Significance.logBinomialTail(c, m, p0) < log(0.001) { drops[v] = c }
+                tested.append((v, c, Significance.logBinomialTail(c, m, p0)))
             }
-            return drops
+            return tested
         }
-        let dropAddresses = mark({ $0.footAddresses }, count: t.addresses.count, column: t.address)
-        let dropPayments = mark({ $0.footPayments }, count: t.payments.count, column: t.payment)
+        let addressTests = mark({ $0.footAddresses }, count: t.addresses.count, column: t.address)
+        let paymentTests = mark({ $0.footPayments }, count: t.payments.count, column: t.payment)
+        let bar = log(0.001) - log(Double(max(1, addressTests.count + paymentTests.count)))
+        var dropAddresses: [Int32: Int] = [:], dropPayments: [Int32: Int] = [:]
+        for x in addressTests where x.logTail < bar { dropAddresses[x.v] = x.c }
+        for x in paymentTests where x.logTail < bar { dropPayments[x.v] = x.c }
         guard !dropAddresses.isEmpty || !dropPayments.isEmpty else { return }
         for i in seqs.indices where seqs[i].handsChanged {
             let c = max(seqs[i].footAddresses.compactMap { dropAddresses[$0] }.max() ?? 0,
@@ -419,13 +436,15 @@ public struct TakeoverDetector: Detector {
     /// Anchors of one account: each password reset, and each successful login from (or first
     /// event of) a device the account had not used before — when it had used some, or goes on
     /// from others afterwards — with the steps around them.
-    func anchors(_ t: EventTable, _ a: Int, tailFloor: Float, ipBlock: [Int32]) -> [Sequence] {
+    func anchors(_ t: EventTable, _ a: Int, tailFloor: [Float], ipBlock: [Int32]) -> [Sequence] {
         let list = Array(t.events(of: a))
         guard list.count >= 2 else { return [] }
         var firstDevice: [Int32: Int64] = [:], lastDevice: [Int32: Int64] = [:], firstCountry: [Int32: Int64] = [:]
         var firstBlock: [Int32: Int64] = [:], lastBlock: [Int32: Int64] = [:]
         var firstAddress: [Int32: Int64] = [:]
         func block(_ e: Int) -> Int32 { t.ip[e] >= 0 ? ipBlock[Int(t.ip[e])] : -1 }
+        let currencied = t.currency.count == t.count
+        func cur(_ e: Int) -> Int { currencied ? Int(t.currency[e]) : 255 }
         for e32 in list {
             let e = Int(e32)
             let b = block(e)
@@ -489,6 +508,8 @@ public struct TakeoverDetector: Detector {
             s.behaviourAnchor = t.kind[r] == .addressChange && !s.netAnchor
             var resetDevices: [Int32] = s.reset ? [t.device[r]] : []
             s.evidence = [t.rowid[r]]
+            // The anchor itself may be a failed login (the first event from a new network).
+            if t.kind[r] == .login && t.failed[r] { s.fails += 1 }
             var firstIdx = k
             var j = k - 1
             while j >= 0 && t.ts[Int(list[j])] >= tr - 2 * 3_600_000 {
@@ -531,7 +552,8 @@ public struct TakeoverDetector: Detector {
             let footEnd = tr + window
             var laterOwn = 0, laterThere = 0
             var ownBlocks = Set<Int32>()
-            var ownAmounts: [Double] = []
+            var ownAmounts: [Int: [Double]] = [:]          // by currency
+            var ownDaySpend: [Int: [Int64: Double]] = [:]  // by currency, by day
             var ownOrders = 0, ownMessages = 0
             // Types the contract does not name that the owner's own life did (a profile update,
             // a transfer): the intruder's first-ever one of them is a change of the account itself.
@@ -551,11 +573,20 @@ public struct TakeoverDetector: Detector {
                 if typed && t.kind[e] == .other { ownTypes.insert(t.type[e]) }
                 if t.kind[e] == .order {
                     ownOrders += 1
-                    if !t.amount[e].isNaN { ownAmounts.append(Double(t.amount[e])) }
+                    if !t.amount[e].isNaN {
+                        ownAmounts[cur(e), default: []].append(Double(t.amount[e]))
+                        ownDaySpend[cur(e), default: [:]][t.ts[e] / (24 * hour), default: 0] += Double(t.amount[e])
+                    }
                 }
             }
-            let typical = ownAmounts.isEmpty ? 0 : Stat.median(ownAmounts)
-            let ownHigh = ownAmounts.count >= 3 ? Significance.quantile(ownAmounts, 0.9)! : 0
+            // The owner's typical and high order, and most spent in a day, in each currency.
+            var typical: [Int: Double] = [:], ownHigh: [Int: Double] = [:], ownMaxDay: [Int: Double] = [:]
+            for (c, xs) in ownAmounts {
+                typical[c] = Stat.median(xs)
+                ownHigh[c] = xs.count >= 3 ? Significance.quantile(xs, 0.9)! : 0
+                ownMaxDay[c] = ownDaySpend[c]?.values.max() ?? 0
+            }
+            var footSpend: [Int: Double] = [:]
             // What happened in the 24 hours from the anchor (the anchor itself included), and
             // what the intruder's footprint did in the 3 days.
             m = k
@@ -597,8 +628,12 @@ public struct TakeoverDetector: Detector {
                         s.newAddress = true
                         if !s.footAddresses.contains(t.address[e]) { s.footAddresses.append(t.address[e]) }
                     }
-                    if !t.amount[e].isNaN && (t.amount[e] > tailFloor || (typical > 0 && Double(t.amount[e]) >= 2 * typical))
-                        && Double(t.amount[e]) > ownHigh { s.high = true }
+                    if !t.amount[e].isNaN {
+                        let c = cur(e), typ = typical[c] ?? 0
+                        if (t.amount[e] > tailFloor[c] || (typ > 0 && Double(t.amount[e]) >= 2 * typ))
+                            && Double(t.amount[e]) > (ownHigh[c] ?? 0) { s.high = true }
+                        footSpend[c, default: 0] += Double(t.amount[e])
+                    }
                 default: break
                 }
                 m += 1
@@ -659,6 +694,10 @@ public struct TakeoverDetector: Detector {
                 let tail = ownTail(s.orders, ownOrders, lastAt: lastOrderAt)
                 s.ordersUnusual = tail < log(0.05)
                 s.ordersRare = tail < log(0.001)
+                // A drain: more orders than the owner's rate, worth more (in one currency) than the
+                // owner's own orders on any one day of its life — judged on the account's own scale,
+                // whatever the currency's prices.
+                s.drain = s.orders >= 2 && s.ordersUnusual && footSpend.contains { $0.value > (ownMaxDay[$0.key] ?? 0) }
             }
             // Messages to the owner's contacts, far beyond the owner's own rate. A question or
             // two to a seller is nobody's change of behaviour: messages to at least three accounts.

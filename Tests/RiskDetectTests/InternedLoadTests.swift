@@ -23,7 +23,7 @@ final class InternedLoadTests: XCTestCase {
             "\(t.rating)", "\(t.failed)", "\(t.status)", "\(t.textRef)", "\(t.texts)", "\(t.itemSeller)", "\(t.firstSeen)",
             "\(t.byAccount)", "\(t.accStart)",
             names(t.accounts), names(t.devices), names(t.ips), names(t.countries), names(t.items), names(t.coupons),
-            names(t.payments), names(t.addresses), names(t.statuses),
+            names(t.payments), names(t.addresses), names(t.statuses), "\(t.currency)", names(t.currencies),
         ]
     }
 
@@ -40,8 +40,8 @@ final class InternedLoadTests: XCTestCase {
             try old.db.exec("INSERT INTO items(item_id, seller_id) VALUES ('it-2', 'acc-5')")
             let ins = try old.db.prepare("""
                 INSERT INTO events(id, event_id, ts, account_id, type, device_id, ip, country, item_id, seller_id, quantity, amount,
-                                   coupon_id, payment_id, address_id, target_id, rating, status, text)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
+                                   coupon_id, payment_id, address_id, target_id, rating, status, text, currency)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
                 """)
             let types = ["view", "login", "order", "review", "message", "refund"]
             func pick(_ p: String, _ n: UInt64, absent: UInt64 = 4) -> SQLValue {
@@ -58,7 +58,8 @@ final class InternedLoadTests: XCTestCase {
                               pick("it-", 20), pick("acc-", 60), .int(Int64(rng.next() % 3)), .double(Double(rng.next() % 1000) / 10),
                               pick("c-", 5, absent: 2), pick("p-", 40), pick("ad-", 40), pick("acc-", 70, absent: 2),
                               rng.next() % 4 == 0 ? .int(Int64(1 + rng.next() % 5)) : .null,
-                              .text(rng.next() % 5 == 0 ? "fail" : "ok"), .text("text \(i % 7)")])
+                              .text(rng.next() % 5 == 0 ? "fail" : "ok"), .text("text \(i % 7)"),
+                              rng.next() % 4 == 0 ? .null : .text(["USD", "JPY", "VND"][Int(rng.next() % 3)])])
                 try ins.execute()
             }
             v13 = snapshot(try EventTable.load(from: old.db))
@@ -69,5 +70,8 @@ final class InternedLoadTests: XCTestCase {
         XCTAssertEqual(v14.count, v13.count)
         for (i, (a, b)) in zip(v13, v14).enumerated() { XCTAssertEqual(a, b, "field \(i)") }
         XCTAssertTrue(v13[25].contains("shared-x") && v13[26].contains("shared-x"), "a string in two namespaces")
+        // The events' currency codes are read by both scans (255: absent), for takeovers' amounts.
+        XCTAssertTrue(v14[v14.count - 2].contains("255"), "absent codes")
+        XCTAssertEqual(Set(v14[v14.count - 1].split(separator: "|").map(String.init)), ["USD", "JPY", "VND"])
     }
 }
