@@ -46,6 +46,16 @@ public struct ClickFarmDetector: Detector {
     /// How long after its owner's last event a room counts as the owner's (a live session's
     /// length, the lead-up announcement included).
     public var ownerSessionMs: Int64 = 3 * 3_600_000
+    /// A group's strength follows how much of its jobs' crowds it makes: at three quarters or
+    /// more it keeps its strength, at the audience line (a half) half of it (see `recruit`'s
+    /// median share); off only to show what it changes.
+    public var shareGrading = true
+    /// Equipment groups on one or two rooms (a follow campaign for one creator) are farms when
+    /// they are most of the room's crowd on three days or more while its owner is away (see
+    /// `roomCrewMeetings`). Off by default (farm37): it found bazaar's follow farms, but its
+    /// hand-built test (a follow farm of 12 behind one exit) failed on two of three seeds,
+    /// not yet understood.
+    public var roomCrews = false
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
         guard t.count > 0 else { return [] }
@@ -356,10 +366,19 @@ public struct ClickFarmDetector: Detector {
             }
         }
         try cancel.check()
-        let (recruits, audiences) = recruit(t, farms: farms.map { ($0.members, $0.jobKeys, $0.base, $0.group, $0.jobs, $0.present, $0.reported, $0.ownerAway) }, actions: keysOf,
+        let (recruits, audiences, shares) = recruit(t, farms: farms.map { ($0.members, $0.jobKeys, $0.base, $0.group, $0.jobs, $0.present, $0.reported, $0.ownerAway) }, actions: keysOf,
                             key: { e in Self.actionTarget(t, e, nItems: nItems).map { UInt64($0 * bins + (t.ts[e] - minTs) / window) } },
                             windowMinutes: window / 60_000, bins: bins)
         findings += recruits
+        // A group barely past the audience line (fans of a few creators who are half the crowd
+        // at their shows) is as sure as that margin: a farm makes its crowds; a crew that is
+        // all of them outranks a big fan group that is a bare half.
+        if shareGrading {
+            for i in findings.indices {
+                guard let m = shares[findings[i].group ?? ""] else { continue }
+                findings[i].strength *= 0.5 + 0.5 * Stat.ramp(m, 0.5, 0.75)
+            }
+        }
         // An audience (a handful of fans inside crowds that gather without them) is no farm:
         // neither its core nor the accounts recruited to it are reported.
         return audiences.isEmpty || !audienceTest ? findings : findings.filter { !audiences.contains($0.group ?? "") }
@@ -381,8 +400,8 @@ public struct ClickFarmDetector: Detector {
     /// fewer than half the crowd in most of its jobs (median over jobs), or that keeps fewer
     /// than three such jobs of its own on three targets, is returned as an audience.
     func recruit(_ t: EventTable, farms: [(members: Set<Int32>, jobKeys: Set<UInt64>, base: Double, group: String, jobs: Int, present: [UInt64: Int], reported: Set<Int32>, ownerAway: Bool)],
-                 actions: [Int32], key: (Int) -> UInt64?, windowMinutes: Int64, bins: Int64) -> ([Finding], Set<String>) {
-        guard !farms.isEmpty else { return ([], []) }
+                 actions: [Int32], key: (Int) -> UInt64?, windowMinutes: Int64, bins: Int64) -> ([Finding], Set<String>, [String: Double]) {
+        guard !farms.isEmpty else { return ([], [], [:]) }
         var jobFarm: [UInt64: Int] = [:]
         for (g, f) in farms.enumerated() { for k in f.jobKeys { jobFarm[k] = g } }
         var crowd: [UInt64: Set<Int32>] = [:]
@@ -403,7 +422,7 @@ public struct ClickFarmDetector: Detector {
         }
         var active = 0, total = 0
         for n in actions where n > 0 { active += 1; total += Int(n) }
-        guard active > 0 else { return ([], []) }
+        guard active > 0 else { return ([], [], [:]) }
         let mean = Double(total) / Double(active)
         let nItems = Int64(t.items.count)
         // Accounts on the farm members' devices.
@@ -464,6 +483,7 @@ public struct ClickFarmDetector: Detector {
             recruited[g].insert(a)
         }
         var audiences = Set<String>()
+        var medians: [String: Double] = [:]
         var ownKeys = [Set<UInt64>](repeating: [], count: farms.count)
         for (g, f) in farms.enumerated() {
             var shares: [Double] = []
@@ -481,11 +501,12 @@ public struct ClickFarmDetector: Detector {
                 if share > 0.5 { own += 1; ownTargets.insert(k / UInt64(bins)); ownKeys[g].insert(k) }
             }
             let median = Significance.quantile(shares, 0.5) ?? 0
+            medians[f.group] = median
             let isAudience = median <= 0.5 || own < 3 || ownTargets.count < (f.ownerAway ? 1 : 3)
             debugLog?("farm \(f.group) (\(windowMinutes) min): \(f.members.count)+\(recruited[g].count) members, share of its jobs' crowds median \(String(format: "%.2f", median)), own jobs \(own) on \(ownTargets.count) targets\(f.ownerAway ? " (owner away)" : "")\(isAudience ? ": an audience, not a farm" : "")")
             if isAudience { audiences.insert(f.group) }
         }
-        guard partialMembers else { return (out, audiences) }
+        guard partialMembers else { return (out, audiences, medians) }
         // Then, for farms that are not audiences: the jobs the farm makes the crowd of (its own
         // jobs, share ≥ ½) are tested again, with chance counted over the accounts that landed
         // in one of them at most. Those who landed in several are the ones under test — the
@@ -510,7 +531,7 @@ public struct ClickFarmDetector: Detector {
             guard !audiences.contains(farms[g].group) else { continue }
             if let f = test(a, g, evs, chance: max(1, single[g]) / Double(active), only: ownKeys[g], windows: windowFactors.count) { out.append(f) }
         }
-        return (out, audiences)
+        return (out, audiences, medians)
     }
 
     /// What an event acts on: an item (view, like) or an account (follow, profile view, live

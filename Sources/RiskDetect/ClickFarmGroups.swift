@@ -103,7 +103,7 @@ extension ClickFarmDetector {
         idPairs = []
         try cancel.check()
         // Seeds: groups whose accounts met on the same target and day far more than chance.
-        struct Seed { var members: [Int32]; var meetings: Set<Int32>; var surprise: Double; var label: String; var together: [Int32: Int32] }
+        struct Seed { var members: [Int32]; var meetings: Set<Int32>; var surprise: Double; var label: String; var together: [Int32: Int32]; var room = false }
         var seeds: [Seed] = []
         let tested = Double(max(1, groups.count))
         var count: [Int32: Int32] = [:]
@@ -118,8 +118,21 @@ extension ClickFarmDetector {
             var meetings = Set<Int32>(), met = Set<UInt64>()
             var together: [Int32: Int32] = [:]
             for (b, c) in count where c >= 2 { meetings.insert(b); met.insert(target(b)); together[b] = c }
-            guard met.count >= 3 else { continue }
             let expected = (sumN * sumN - sumN2) / 2 * collision
+            guard met.count >= 3 else {
+                // A crew on one or two rooms (a follow campaign for one creator or shop): its
+                // meetings there are most of the room's crowd that day, with the owner away,
+                // on three days or more (see `roomCrewMeetings`).
+                guard roomCrews, !met.isEmpty, let own = roomCrewMeetings(t, together, size: { Int(bucketSize[Int($0)]) },
+                                                                          key: { bucketKey[Int($0)] }, days: days, nItems: nItems, minTs: minTs,
+                                                                          members: g.members, day: day) else { continue }
+                let s = Significance.surprise(Significance.logPoissonTail(own.count, expected)) - log10(tested)
+                debugLog?("identifier group (\(g.isDevice ? "device" : "IP")): \(g.members.count) accounts met on \(met.count) rooms, \(own.count) of \(meetings.count) meetings most of the room's crowd with its owner away, expected \(String(format: "%.3f", expected)), surprise \(String(format: "%.1f", s))")
+                guard s >= 1 else { continue }
+                let label = g.isDevice ? "device \(t.devices.string(g.id))" : "IP \(t.ips.string(g.id))"
+                seeds.append(Seed(members: g.members, meetings: own, surprise: s, label: label, together: together.filter { own.contains($0.key) }, room: true))
+                continue
+            }
             let s = Significance.surprise(Significance.logPoissonTail(met.count, expected)) - log10(tested)
             if let debugLog {
                 debugLog("identifier group (\(g.isDevice ? "device" : "IP")): \(g.members.count) accounts met on \(met.count) targets, expected \(String(format: "%.3f", expected)), surprise \(String(format: "%.1f", s))")
@@ -168,8 +181,9 @@ extension ClickFarmDetector {
                 for b in seeds[s].members { groupActions += Double(actions(Int(b))) }
                 for a in seeds[s].members {
                     var joined = Set<UInt64>()
+                    // A room crew's meetings are on one or two targets: each (room, day) counts.
                     for q in Int(accStart[Int(a)])..<Int(accStart[Int(a) + 1]) where seeds[s].meetings.contains(accBuckets[q]) {
-                        joined.insert(target(accBuckets[q]))
+                        joined.insert(seeds[s].room ? bucketKey[Int(accBuckets[q])] : target(accBuckets[q]))
                     }
                     guard !joined.isEmpty else { continue }
                     let own = Double(actions(Int(a)))
@@ -183,6 +197,7 @@ extension ClickFarmDetector {
                     }
                 }
             }
+            let roomFarm = ss.allSatisfy { seeds[$0].room }
             for _ in 0..<3 {
                 try cancel.check()
                 var linked = Set<Int32>()
@@ -198,7 +213,10 @@ extension ClickFarmDetector {
                 for a in 0..<n where !members.contains(Int32(a)) && actions(a) > 0 {
                     var hits = 0
                     var tg = Set<UInt64>()
-                    for q in Int(accStart[a])..<Int(accStart[a + 1]) where jobs.contains(accBuckets[q]) { hits += 1; tg.insert(target(accBuckets[q])) }
+                    // A room crew's jobs spread over days, not targets.
+                    for q in Int(accStart[a])..<Int(accStart[a + 1]) where jobs.contains(accBuckets[q]) {
+                        hits += 1; tg.insert(roomFarm ? bucketKey[Int(accBuckets[q])] % days : target(accBuckets[q]))
+                    }
                     let onDevice = linked.contains(Int32(a))
                     guard hits >= (onDevice ? 1 : 2), tg.count >= min(3, hits) else { continue }
                     let lambda = chance * min(10, max(0.1, Double(actions(a)) / mean))
@@ -209,7 +227,7 @@ extension ClickFarmDetector {
                 for (a, s, hits, tgs) in joinedNow {
                     members.insert(a)
                     let strength = min(0.85, 0.5 + 0.35 * Stat.ramp(s, 1, 5)) * (0.8 + 0.2 * Stat.ramp(seedSurprise, 1, 6))
-                    why[a] = (strength, "joined \(hits) of the jobs of an equipment-sharing group (same target, same day) on \(tgs) targets; chance 1 in 10^\(Int(s.rounded()))\(linked.contains(a) ? "; on a device the group uses" : "")")
+                    why[a] = (strength, "joined \(hits) of the jobs of an equipment-sharing group (same target, same day) on \(tgs) \(roomFarm ? "days" : "targets"); chance 1 in 10^\(Int(s.rounded()))\(linked.contains(a) ? "; on a device the group uses" : "")")
                 }
                 // Actions three members met on are the farm's jobs too.
                 var c: [Int32: Int32] = [:]
@@ -237,5 +255,42 @@ extension ClickFarmDetector {
             }
         }
         return out
+    }
+
+    /// A crew on one or two rooms (account targets: a follow, profile-view or live-view campaign
+    /// for one creator or shop). Of an equipment group's meetings (2+ of its accounts on one
+    /// target on one day), those on an account target where the group is more than half of that
+    /// day's crowd and the room's owner had no event of its own in the session before the
+    /// group's first action there (`ownerSessionMs`): nil unless there are three or more, on
+    /// three days or more. A household's fans at a creator's show are a few of its crowd, and
+    /// the creator is live; a small room's regulars come when its owner is there.
+    func roomCrewMeetings(_ t: EventTable, _ together: [Int32: Int32], size: (Int32) -> Int, key: (Int32) -> UInt64, days: UInt64,
+                          nItems: Int64, minTs: Int64, members: [Int32], day: Int64) -> Set<Int32>? {
+        var candidates: [UInt64: Int32] = [:]
+        for (b, c) in together where 2 * Int(c) > size(b) && Int64(key(b) / days) >= nItems { candidates[key(b)] = b }
+        guard candidates.count >= 3 else { return nil }
+        // The group's first action in each candidate meeting.
+        var first: [UInt64: Int64] = [:]
+        for a in members {
+            for e32 in t.events(of: Int(a)) {
+                let e = Int(e32)
+                guard let target = Self.actionTarget(t, e, nItems: nItems) else { continue }
+                let k = UInt64(target) * days + UInt64((t.ts[e] - minTs) / day)
+                guard candidates[k] != nil else { continue }
+                if let f = first[k], f <= t.ts[e] { continue }
+                first[k] = t.ts[e]
+            }
+        }
+        var own = Set<Int32>(), ownDays = Set<UInt64>()
+        for (k, b) in candidates {
+            guard let at = first[k] else { continue }
+            let owner = Int(Int64(k / days) - nItems)
+            let evs = t.events(of: owner)
+            var lo = evs.startIndex, hi = evs.endIndex
+            while lo < hi { let m = (lo + hi) / 2; if t.ts[Int(evs[m])] < at - ownerSessionMs { lo = m + 1 } else { hi = m } }
+            if lo < evs.endIndex && t.ts[Int(evs[lo])] <= at { continue }   // the owner was around
+            own.insert(b); ownDays.insert(k % days)
+        }
+        return own.count >= 3 && ownDays.count >= 3 ? own : nil
     }
 }
