@@ -16,7 +16,9 @@ import Foundation
 /// - **Signs**, per member, each a binomial tail at its base rate — the signs of sharing
 ///   among the *linked* takers (a unit is formed by sharing: a household pair shares by
 ///   construction), the others among all takers: shares a device or card with another
-///   taker; shares a delivery address with one; shares a rare code with one; a new-user
+///   taker; shares a delivery address with one; shares a rare code with one *and* signed up in a
+///   bunch of the code's takers that passes the bar alone (a code forms its unit and is never
+///   its evidence; deal37); a new-user
 ///   coupon on an account older than 30 days (bought or revived accounts); every order
 ///   with a coupon (the account exists for the discount); signed up within 6 h of another
 ///   member (at the chance two takers' sign-ups fall that close); on a network no account but
