@@ -16,7 +16,9 @@ import Foundation
 /// - **Signs**, per member, each a binomial tail at its base rate — the signs of sharing
 ///   among the *linked* takers (a unit is formed by sharing: a household pair shares by
 ///   construction), the others among all takers: shares a device or card with another
-///   taker; shares a delivery address with one; shares a rare code with one; a new-user
+///   taker; shares a delivery address with one; shares a rare code with one *and* signed up in a
+///   bunch of the code's takers that passes the bar alone (a code forms its unit and is never
+///   its evidence; deal37); a new-user
 ///   coupon on an account older than 30 days (bought or revived accounts); every order
 ///   with a coupon (the account exists for the discount); signed up within 6 h of another
 ///   member (at the chance two takers' sign-ups fall that close); on a network no account but
@@ -199,6 +201,7 @@ struct DealRings {
         // small store such a place has fewer takers than the link bound (LinkBound) and would chain its
         // households, students and rings into one unit that no test can judge.
         func ownPlace(_ takersThere: Int, of accounts: Int) -> Bool { !ownPlacesOnly || 2 * takersThere >= accounts }
+        var codeOwners: [(Int32, [Int32])] = []         // codes that link, with their takers
         for (k, owners) in takerLists.sorted(by: { $0.key < $1.key }) where owners.count >= 2 || k >> 32 == 3 {
             let kind = Int(k >> 32), v = Int32(truncatingIfNeeded: k & 0xFFFF_FFFF)
             if kind == 3 {
@@ -218,6 +221,7 @@ struct DealRings {
                 guard bound.links(kind == 5 ? LinkBound.coupon : kind, v, accounts: Int(count[offsets[kind] + Int(v)])) else { continue }
                 if kind == 5 && publicWelcome.contains(v) { continue }
                 if kind == 2 && !ownPlace(owners.count, of: Int(count[offsets[kind] + Int(v)])) { continue }
+                if kind == 5 { codeOwners.append((v, owners)) }
             }
             link(owners, kind, v)
         }
@@ -240,11 +244,14 @@ struct DealRings {
         // takers that are linked at all (in a unit of two, both share by construction).
         var unitSize = [Int32: Int]()
         for a in takers where linkIDs[a] != nil { unitSize[ds.find(a), default: 0] += 1 }
-        let linked = takers.filter { linkIDs[$0] != nil && (unitSize[ds.find($0)] ?? 0) >= 2 }
+        // (A taker linked by a code alone is not among them: a code forms a unit but is no sharing
+        // of equipment or a home, and thirty promotion takers would set the rate households are
+        // judged by.)
+        let linked = takers.filter { a in (unitSize[ds.find(a)] ?? 0) >= 2 && (linkIDs[a] ?? []).contains { $0.0 != 5 } }
         func linkedRate(_ f: (Int32) -> Bool) -> Double {
             Significance.shrunkRate(hits: linked.filter(f).count, of: linked.count, prior: 0.5, weight: 2)
         }
-        let pEquip = linkedRate { sharesEquip[Int($0)] }, pAddr = linkedRate { sharesAddr[Int($0)] }, pCode = linkedRate { sharesCode[Int($0)] }
+        let pEquip = linkedRate { sharesEquip[Int($0)] }, pAddr = linkedRate { sharesAddr[Int($0)] }
         let pMailbox = linkedRate { sharesMailbox[Int($0)] }
         let pAged = rate { agedWelcome[Int($0)] }
         // A device or card shared with a taker it shares no delivery address with: a home's
@@ -273,6 +280,48 @@ struct DealRings {
         }
         let pairs = Double(created.count) * Double(max(0, created.count - 1)) / 2
         let qClose = pairs > 0 ? max(close / pairs, 1 / max(pairs, 1)) : 1
+        func createdOf(_ a: Int32) -> Int64 { t.createdAt[Int(a)] != Int64.min ? t.createdAt[Int(a)] : t.firstSeen[Int(a)] }
+
+        // A code links its takers, so sharing it is what formed the unit and is no evidence for it
+        // (before deal37 "share a rare code" counted that sharing again, at its low rate among the
+        // linked takers: thirty strangers on a small public promotion were a ring at 1 in 10^9).
+        // What a code's unit must show besides the code: its takers' sign-ups bunched in time
+        // beyond the store's — a scan over windows of 1 h, 6 h, 24 h and 72 h starting at each
+        // taker's sign-up, the others of the code in it against a binomial tail at the share of the
+        // store's other takers (this code's left out) whose sign-ups fall in that window (so a
+        // store's own busy weeks set the rate; never under the window's share of the takers' whole
+        // sign-up span), less log10(takers × windows) for the scan. It counts for a unit only when it
+        // passes the unit's bar alone.
+        // The other evidence (equipment, addresses, a mailbox, a network of the takers' own, old
+        // accounts) is judged as for any unit.
+        let scanWindows: [Int64] = [1, 6, 24, 72].map { $0 * 3_600_000 }
+        // Per code: its windows that pass (corrected surprise > 0), each with its takers.
+        var codeScan: [Int32: [(surprise: Double, takers: ArraySlice<Int32>)]] = [:]
+        let span = created.count >= 2 ? created[created.count - 1] - created[0] : 0
+        for (v, owners) in codeOwners {
+            let mine = owners.map { (createdOf($0), $0) }.filter { $0.0 != Int64.min }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+            let n = mine.count, others = created.count - n
+            guard n >= 3, others > 0 else { continue }
+            let correction = log10(Double(n * scanWindows.count))
+            var passing: [(surprise: Double, takers: ArraySlice<Int32>)] = []
+            for w in scanWindows {
+                var j = 0
+                for i in 0..<n {
+                    if j < i { j = i }
+                    while j + 1 < n && mine[j + 1].0 - mine[i].0 <= w { j += 1 }
+                    let m = j - i + 1
+                    guard m >= 3 else { continue }
+                    // The store's takers signed up in [t_i, t_i + w], this code's left out.
+                    let lo = lowerBound(created, mine[i].0), hi = lowerBound(created, mine[i].0 + w + 1)
+                    // (Never under the window's share of the takers' whole sign-up span: a short window's
+                    // count is noise — an hour that happens to hold none of the others.)
+                    let p = max((Double(max(0, hi - lo - m)) + 0.5) / (Double(others) + 1), Double(w) / Double(max(span, w)))
+                    let sv = Significance.surprise(Significance.logBinomialTail(m - 1, n - 1, min(p, 1)))
+                    if sv > correction { passing.append((sv - correction, ArraySlice(mine[i...j].map(\.1)))) }
+                }
+            }
+            if !passing.isEmpty { codeScan[v] = passing }
+        }
 
         var comps: [Int32: [Int32]] = [:]
         for a in takers where linkIDs[a] != nil { comps[ds.find(a), default: []].append(a) }
@@ -302,7 +351,6 @@ struct DealRings {
         // with. Its base rate is the share of a unit's members doing so, each unit counting once
         // (a large ring cannot set the rate it is judged by): households share by construction
         // but their members sign up on their own days.
-        func createdOf(_ a: Int32) -> Int64 { t.createdAt[Int(a)] != Int64.min ? t.createdAt[Int(a)] : t.firstSeen[Int(a)] }
         func coCreated(_ a: Int32) -> Bool {
             let c = createdOf(a)
             guard c != Int64.min, let mates = strongMates[a] else { return false }
@@ -330,8 +378,8 @@ struct DealRings {
         }
         let pPrivate = unitRate(privateThin, singles: singles)
         if let debugLog {
-            debugLog(String(format: "dealrings: takers %d linked %d units %d bar %.2f; rates equip %.3f addr %.3f code %.3f mailbox %.3f aged %.3f thin %.3f close %.4f apart %.3f co %.3f private %.3f",
-                            takers.count, linked.count, units.count, bar, pEquip, pAddr, pCode, pMailbox, pAged, pThin, qClose, pApart, pCo, pPrivate))
+            debugLog(String(format: "dealrings: takers %d linked %d units %d bar %.2f; rates equip %.3f addr %.3f codes bunched %d mailbox %.3f aged %.3f thin %.3f close %.4f apart %.3f co %.3f private %.3f",
+                            takers.count, linked.count, units.count, bar, pEquip, pAddr, codeScan.count, pMailbox, pAged, pThin, qClose, pApart, pCo, pPrivate))
         }
         var rings: [Ring] = []
         for members in tested {
@@ -343,17 +391,32 @@ struct DealRings {
             let equip = members.filter { sharesEquip[Int($0)] }.count
             let apartN = members.filter(apart).count
             let addr = members.filter { sharesAddr[Int($0)] }.count
-            let code = members.filter { sharesCode[Int($0)] }.count
+            // The unit's codes: the strongest bunch of sign-ups among them (less log10 of the codes).
+            var unitCodes = Set<Int32>()
+            for m in members { for (kind, v) in linkIDs[m] ?? [] where kind == 5 { unitCodes.insert(v) } }
+            // The bunch is all a code shows, so it must pass the bar on its own (thinness and the
+            // plain "close in time" add to it, never make it); its members are those of every window
+            // of the code that passes the bar (one window of an hour can be the strongest while the
+            // ring's sign-ups ran over two).
+            let codeBar = bar + log10(Double(max(1, unitCodes.count)))
+            var bunchS = 0.0, bunch = Set<Int32>()
+            for v in unitCodes.sorted() {
+                guard let ws = codeScan[v], let top = ws.map(\.surprise).max(), top >= codeBar, top - codeBar + bar > bunchS else { continue }
+                bunchS = top - codeBar + bar
+                bunch = Set(ws.filter { $0.surprise >= codeBar }.flatMap(\.takers)).intersection(members)
+            }
+            let code = bunch.count
             let mailbox = members.filter { sharesMailbox[Int($0)] }.count
             let aged = members.filter { agedWelcome[Int($0)] }.count
             let thinN = members.filter(thin).count
             let cr = members.map { t.createdAt[Int($0)] != Int64.min ? t.createdAt[Int($0)] : t.firstSeen[Int($0)] }
             var closeN = 0
-            for i in 0..<k where cr[i] != Int64.min {
+            let coN = members.filter(coCreated).count
+            // (Members counted as a code's bunch or a sharing mate's batch are not counted again.)
+            for i in 0..<k where cr[i] != Int64.min && !coCreated(members[i]) && !(code > 0 && bunch.contains(members[i])) {
                 if (0..<k).contains(where: { $0 != i && cr[$0] != Int64.min && abs(cr[$0] - cr[i]) <= window }) { closeN += 1 }
             }
             let pCloseMember = 1 - pow(1 - qClose, Double(k - 1))
-            let coN = members.filter(coCreated).count
             let ptN = members.filter(privateThin).count
             let structural = [equip, addr, code, mailbox, aged, ptN].max() ?? 0
             guard structural >= 2 else {
@@ -366,15 +429,15 @@ struct DealRings {
                 ("share a device or card with a taker shipping elsewhere", apartN, s(apartN, pApart)),
                 ("share a device or card", equip - apartN, sOf(equip - apartN, k - apartN, pEquip)),
                 ("share a delivery address", addr, s(addr, pAddr)),
-                ("share a rare code", code, s(code, pCode)),
+                ("share a rare code, signed up in a bunch of its takers", code, code > 0 ? bunchS : 0),
                 ("share one mailbox (e-mail aliases)", mailbox, s(mailbox, pMailbox)),
                 ("took a new-user coupon on an account over 30 days old", aged, s(aged, pAged)),
                 ("signed up within 6 h of a member sharing its device, card or address", coN, s(coN, pCo)),
                 ("on a network only incentive takers used, with a footprint among the thinnest quarter", ptN, s(ptN, pPrivate)),
                 ("ordered only with coupons", thinN, s(thinN, pThin)),
                 // the rest of the members close in time (those counted above are not counted twice)
-                ("signed up within 6 h of another member", closeN - coN,
-                 sOf(closeN - coN, k - coN, pCloseMember)),
+                ("signed up within 6 h of another member", closeN,
+                 sOf(closeN, k - members.filter { coCreated($0) || (code > 0 && bunch.contains($0)) }.count, pCloseMember)),
             ]
             // The signs of sharing and of old accounts must pass on their own (Bonferroni bar);
             // timing and thinness add to them.
@@ -402,7 +465,7 @@ struct DealRings {
             // ordinary, though a handful of them in one unit is a little rare.
             let agedCounts = s(aged, pAged) >= bar
             func signed(_ m: Int32) -> Bool {
-                sharesEquip[Int(m)] || sharesAddr[Int(m)] || sharesCode[Int(m)] || sharesMailbox[Int(m)] || (agedCounts && agedWelcome[Int(m)]) || privateThin(m)
+                sharesEquip[Int(m)] || sharesAddr[Int(m)] || (code > 0 && bunch.contains(m)) || sharesMailbox[Int(m)] || (agedCounts && agedWelcome[Int(m)]) || privateThin(m)
             }
             // An IP only takers used, that a member showing a sign is on, is the ring's own: the
             // others on it whose footprint is no larger than those members' are of the ring too
@@ -444,4 +507,11 @@ struct DealRings {
         }
         return (rings, privateIPs)
     }
+}
+
+/// The first index of `xs` (sorted) holding a value ≥ `x`.
+private func lowerBound(_ xs: [Int64], _ x: Int64) -> Int {
+    var lo = 0, hi = xs.count
+    while lo < hi { let mid = (lo + hi) / 2; if xs[mid] < x { lo = mid + 1 } else { hi = mid } }
+    return lo
 }
