@@ -514,7 +514,9 @@ public struct Anomaly {
 /// ordinary customers and 20 bots sit passes on little), further damped by √(10 / sharers)
 /// for hubs with more than ten accounts. Two rounds, so evidence reaches a second hop at half
 /// weight. An account's support is the noisy-OR over kinds of its strongest node of each kind. IPs count a fifth (carrier NAT,
-/// offices and VPN exits are shared by strangers).
+/// offices and VPN exits are shared by strangers). An identifier needs two witnesses: it passes on no more than the
+/// evidence of the account's second-strongest co-member on it, so one flagged account's household partner inherits
+/// nothing (fp37; detected groups are exempt).
 public struct Propagation {
     public var support: [Double]
     public var reason: [String?]
