@@ -514,7 +514,9 @@ public struct Anomaly {
 /// ordinary customers and 20 bots sit passes on little), further damped by √(10 / sharers)
 /// for hubs with more than ten accounts. Two rounds, so evidence reaches a second hop at half
 /// weight. An account's support is the noisy-OR over kinds of its strongest node of each kind. IPs count a fifth (carrier NAT,
-/// offices and VPN exits are shared by strangers).
+/// offices and VPN exits are shared by strangers). An identifier needs two witnesses: it passes on no more than the
+/// evidence of the account's second-strongest co-member on it, so one flagged account's household partner inherits
+/// nothing (fp37; detected groups are exempt).
 public struct Propagation {
     public var support: [Double]
     public var reason: [String?]
@@ -522,7 +524,9 @@ public struct Propagation {
     static let kindNames = ["device", "payment instrument", "address", "IP", "group"]
     static let kindWeights: [Double] = [1.0, 1.0, 0.9, 0.2, 1.0]
 
-    public static func compute(_ t: EventTable, findings: [Finding], evidence e: [Double]) -> Propagation {
+    /// `corroborate`: an identifier (device, card, address, IP) passes on evidence only as far
+    /// as a second flagged co-member on it corroborates it (fp37; `false` = the rule before).
+    public static func compute(_ t: EventTable, findings: [Finding], evidence e: [Double], corroborate: Bool = true) -> Propagation {
         let n = t.accountCount
         // Node ids: per kind an offset; pairs (node << 32 | account), sorted and unique.
         let columns = [t.device, t.payment, t.address, t.ip]
@@ -575,14 +579,30 @@ public struct Propagation {
             for (ri, r) in runs.enumerated() {
                 let k = Double(r.end - r.start)
                 var sum = 0.0
-                for p in r.start..<r.end { sum += value[Int(pairs[p] & 0xFFFF_FFFF)] }
+                // The three largest values on the node (and where the two largest sit), for
+                // each account's second-strongest co-member below.
+                var t1 = 0.0, t2 = 0.0, t3 = 0.0, p1 = -1, p2 = -1
+                for p in r.start..<r.end {
+                    let v = value[Int(pairs[p] & 0xFFFF_FFFF)]
+                    sum += v
+                    if v > t1 { t3 = t2; t2 = t1; p2 = p1; t1 = v; p1 = p } else if v > t2 { t3 = t2; t2 = v; p2 = p } else if v > t3 { t3 = v }
+                }
                 if sum <= 0 { continue }
                 let damp = k > 10 ? (10 / k).squareRoot() : 1
                 let kd = kind(r.node)
                 let weight = kindWeights[kd] * damp * (round == 0 ? 1 : 0.5)
                 for p in r.start..<r.end {
                     let a = Int(pairs[p] & 0xFFFF_FFFF)
-                    let m = weight * (sum - value[a]) / (k - 1)
+                    var m = weight * (sum - value[a]) / (k - 1)
+                    // Two witnesses (fp37): an identifier passes on no more than the evidence of
+                    // the account's *second*-strongest co-member on it. One flagged account's
+                    // phone, card or address partner is what a household gives (bazaar: 23 such
+                    // partners in four worlds' top K, none fraud); a ring's identifier carries
+                    // several flagged members. Detected groups are the detectors' own unit: exempt.
+                    if corroborate && kd < 4 {
+                        let second = (p == p1 || p == p2) ? t3 : t2
+                        m = min(m, weight * second)
+                    }
                     if m <= 1e-6 { continue }
                     strongest[kd][a] = max(strongest[kd][a], min(0.95, m))
                     if m > bestNode[a].m { bestNode[a] = (m, ri) }
