@@ -33,6 +33,10 @@ public struct ImportOptions {
     /// cached between chunks (schema v14, `InternedWriter`; tests lower them).
     var internChunkRows = 65_536
     var internCacheEntries = 1 << 19
+    /// An import into a store that keeps its timeline index (not a bulk load) inserts each
+    /// chunk's rows in (account, ts) order, each with its id (`InternedWriter.timelineOrder`;
+    /// tests turn it off to compare the stores).
+    var timelineOrder = true
     public var follow = false
     public var indexMode = IndexMode.auto
     public var pollInterval = 0.2
@@ -505,6 +509,7 @@ public final class Importer {
             dedupe = try EventDedupe(db: db, expectedRows: estimatedRows, pendingMax: options.dedupePendingMax)
             let w = eventWriter!
             w.runID = runID
+            w.timelineOrder = options.timelineOrder && !bulk
             dedupe?.unwritten = { [unowned w] id, p, n in w.heldEventID(id: id, p, n) }
         }
         var files: [FileSummary] = []
