@@ -33,6 +33,11 @@ public struct ImportOptions {
     /// cached between chunks (schema v14, `InternedWriter`; tests lower them).
     var internChunkRows = 65_536
     var internCacheEntries = 1 << 19
+    /// An import into a store that keeps its timeline index (not a bulk load) may insert each
+    /// chunk's rows in (account, ts) order, each with its id (`InternedWriter.timelineOrder`).
+    /// Off: measured (imp37 in docs/benchmarks.md), it cost more than it saved — the table's rows
+    /// then go in out of id order, and a 64k-row chunk still touches most of a big index's pages.
+    var timelineOrder = false
     public var follow = false
     public var indexMode = IndexMode.auto
     public var pollInterval = 0.2
@@ -505,6 +510,7 @@ public final class Importer {
             dedupe = try EventDedupe(db: db, expectedRows: estimatedRows, pendingMax: options.dedupePendingMax)
             let w = eventWriter!
             w.runID = runID
+            w.timelineOrder = options.timelineOrder && !bulk
             dedupe?.unwritten = { [unowned w] id, p, n in w.heldEventID(id: id, p, n) }
         }
         var files: [FileSummary] = []

@@ -33,4 +33,41 @@ final class IdentCacheTests: ImportTestCase {
         XCTAssertEqual(try s.db.int("SELECT count(*) FROM events WHERE account_id = 'hot'"), Int64(chunks * 4))
         XCTAssertEqual(try s.db.rows("SELECT device_id FROM events WHERE id = 37"), [[.text("dev-36")]])
     }
+
+    /// Hostile hashes: identifiers whose 64-bit hashes are equal, share the slot-tag half, or
+    /// share the slot-position half are never taken for one another (a tag or hash match is
+    /// only a candidate; the bytes decide), and one missing with a colliding hash is not found.
+    func testIdentifiersWhoseHashesCollideStayApart() {
+        let c = IdentCache(maxEntries: 64)   // 1,024 slots at first; grows past 512 entries
+        func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
+        var keys: [(String, Int64)] = []
+        for i in 0..<300 { keys.append(("same-\(i)", 42)) }                                   // the whole hash equal
+        for i in 0..<300 { keys.append(("tag-\(i)", Int64(bitPattern: 0xABCD_0123 << 32 | UInt64(i * 1024)))) }  // one tag, one slot mod 1024
+        for i in 0..<300 { keys.append(("pos-\(i)", Int64(bitPattern: UInt64(i + 1) << 32 | 7))) }  // one slot, tags differ
+        keys.append(("same-1x", 42)); keys.append(("same-", 42)); keys.append(("", 42))          // prefixes and the empty string
+        var entries: [Int32] = []
+        for (k, (v, h)) in keys.enumerated() {
+            let b = bytes(v)
+            let found = b.withUnsafeBytes { c.find($0.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, b.count, h) }
+            XCTAssertEqual(found, -1, "\(v) found before it was added")
+            entries.append(b.withUnsafeBytes { c.insert($0.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, b.count, h, id: Int64(k + 1)) })
+        }
+        XCTAssertEqual(Set(entries).count, keys.count)
+        for (k, (v, h)) in keys.enumerated() {
+            let b = bytes(v)
+            let e = b.withUnsafeBytes { c.find($0.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, b.count, h) }
+            XCTAssertEqual(e, entries[k], v)
+            XCTAssertEqual(c.id(e), Int64(k + 1), v)
+            let (p, n) = c.bytes(e)
+            XCTAssertEqual(Array(UnsafeRawBufferPointer(start: p, count: n)), b, v)
+        }
+        for v in ["same-300", "same-1y", "tag-300", "pos-0x"] {
+            let b = bytes(v)
+            XCTAssertEqual(b.withUnsafeBytes { c.find($0.baseAddress!, b.count, 42) }, -1, v)
+            XCTAssertEqual(b.withUnsafeBytes { c.find($0.baseAddress!, b.count, Int64(bitPattern: 0xABCD_0123 << 32)) }, -1, v)
+        }
+        c.clear()
+        let b = bytes("same-0")
+        XCTAssertEqual(b.withUnsafeBytes { c.find($0.baseAddress!, b.count, 42) }, -1, "cleared")
+    }
 }

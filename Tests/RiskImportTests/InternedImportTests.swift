@@ -74,6 +74,38 @@ final class InternedImportTests: ImportTestCase {
     /// `sorterThreads` (SQLite's sorter worker threads for a load's final sorts) changes no
     /// stored byte: a bulk load with and without them stores the same events, links, keys and
     /// indexes, and the connection's setting is put back afterwards.
+    /// An import into a store that keeps its timeline index inserts each chunk's rows in
+    /// (account, ts) order, each with its id: the store is the same as with the rows inserted
+    /// in file order — the same ids for the same events, links, keys, accounts and counts —
+    /// for a first import and for a day into a store that already holds rows.
+    func testTimelineOrderStoresTheSameAsFileOrder() throws {
+        let w = world(rows: 3000, seed: 1707)
+        let lines = w.csv.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        let head = write("events-head.csv", (lines[0..<2000]).joined(separator: "\n") + "\n")
+        let day = write("events-day.csv", ([lines[0]] + lines[2000...]).joined(separator: "\n") + "\n")
+        func load(ordered: Bool) throws -> [[[SQLValue]]] {
+            try? FileManager.default.removeItem(atPath: storePath)
+            for csv in [head, day] {
+                var o = ImportOptions()
+                o.timelineOrder = ordered
+                o.internChunkRows = 97
+                o.internCacheEntries = 64
+                let store = try Store(path: storePath)
+                let s = try Importer(store: store, options: o).run(try ImportPlan(paths: [csv], options: o))
+                XCTAssertFalse(s.bulkIndexes)
+            }
+            return try ["SELECT * FROM events ORDER BY id", "SELECT * FROM links ORDER BY 1, 2, 3",
+                        "SELECT key, id FROM event_keys ORDER BY 1, 2", "SELECT * FROM accounts ORDER BY account_id",
+                        "SELECT * FROM event_hourly ORDER BY 1, 2", "PRAGMA integrity_check"].map { try rows($0) }
+        }
+        let ordered = try load(ordered: true)
+        XCTAssertEqual(try dump(), w.expected)
+        // Ids follow the file (ts rises with the line here), not the insertion order.
+        XCTAssertEqual(try one("SELECT count(*) FROM events_i a JOIN events_i b ON b.id = a.id + 1 WHERE b.ts < a.ts"), .int(0))
+        XCTAssertEqual(ordered[5], [[.text("ok")]])
+        XCTAssertEqual(try load(ordered: false), ordered)
+    }
+
     func testSorterThreadsStoreTheSameAndAreReset() throws {
         let w = world(rows: 4000, seed: 1703)
         let csv = write("events.csv", w.csv)
