@@ -13,12 +13,13 @@ public struct IdentityDetector: Detector {
     /// default, docs/detection.md "Only places of the takers' own link").
     var ringPlacesOwnOnly = false
     /// DealRings links takers by a new-user code narrower than the store's public welcome codes
-    /// (deal36). Off in m36b: thirty unrelated newcomers taking a small public promotion in their
-    /// first week were reported as a ring — sharing the code that formed the unit counted as its
-    /// evidence. On again since deal37: a code is never evidence for the unit it links; the unit
-    /// needs its takers' sign-ups bunched beyond the store's, or any other sign (docs/detection.md
-    /// "A narrow new-user code").
-    var ringReferralCodes = true
+    /// (deal36). Off by default: thirty unrelated newcomers taking a small public promotion in
+    /// their first week were reported as a ring — sharing the code that formed the unit counted as
+    /// its evidence. Since deal37 a code is never evidence for the unit it links; the unit needs its
+    /// takers' sign-ups bunched beyond the store's, or any other sign. Still off: a flash promotion
+    /// valid for a day or a week bunches its takers' sign-ups just as a referral ring does
+    /// (review37; docs/detection.md "A narrow new-user code").
+    var ringReferralCodes = false
     public init(debugLog: (@Sendable (String) -> Void)? = nil) { self.debugLog = debugLog }
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {

@@ -599,9 +599,13 @@ public struct Propagation {
                     // phone, card or address partner is what a household gives (bazaar: 23 such
                     // partners in four worlds' top K, none fraud); a ring's identifier carries
                     // several flagged members. Detected groups are the detectors' own unit: exempt.
+                    // The account's own finding is a witness too: two flagged accounts on one
+                    // phone or card corroborate each other (ours 103: a refund ring linked pairwise,
+                    // each claimant flagged on its own, fell under K without it).
                     if corroborate && kd < 4 {
                         let second = (p == p1 || p == p2) ? t3 : t2
-                        m = min(m, weight * second)
+                        let top = p == p1 ? t2 : t1
+                        m = min(m, weight * max(second, min(e[a], top)))
                     }
                     if m <= 1e-6 { continue }
                     strongest[kd][a] = max(strongest[kd][a], min(0.95, m))

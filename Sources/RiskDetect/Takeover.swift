@@ -383,8 +383,8 @@ public struct TakeoverDetector: Detector {
     /// tests (one other account never is).
     func markDrops(_ seqs: inout [Sequence], _ t: EventTable) {
         /// Each candidate identifier's log binomial tail and its other accounts.
-        func mark(_ ids: (Sequence) -> [Int32], count n: Int, column: [Int32]) -> [(v: Int32, c: Int, logTail: Double)] {
-            guard n > 0 else { return [] }
+        func mark(_ ids: (Sequence) -> [Int32], count n: Int, column: [Int32]) -> (tests: [(v: Int32, c: Int, logTail: Double)], candidates: Int) {
+            guard n > 0 else { return ([], 0) }
             // Users of each identifier that took it up in the data (first used after the account's
             // first event), and all such (account, identifier) take-ups: a parcel locker that owners
             // switch to mid-month is taken up more often than a home address, in a change of hands
@@ -406,7 +406,7 @@ public struct TakeoverDetector: Detector {
             var changed: [Int32: Set<Int32>] = [:]
             for s in seqs where s.handsChanged { for v in ids(s) { changed[v, default: []].insert(s.account) } }
             let firsts = changed.values.reduce(0) { $0 + $1.count }
-            guard uses > 0, firsts > 0 else { return [] }
+            guard uses > 0, firsts > 0 else { return ([], 0) }
             let p0 = Double(firsts) / Double(uses)
             var tested: [(v: Int32, c: Int, logTail: Double)] = []
             // And most of its users reached it through a change of hands: a drop has no owner of its
@@ -417,14 +417,16 @@ public struct TakeoverDetector: Detector {
                 let c = accts.count - 1, m = max(c, Int(users[Int(v)]) - 1)
                 tested.append((v, c, Significance.logBinomialTail(c, m, p0)))
             }
-            return tested
+            return (tested, changed.count)
         }
         let addressTests = mark({ $0.footAddresses }, count: t.addresses.count, column: t.address)
         let paymentTests = mark({ $0.footPayments }, count: t.payments.count, column: t.payment)
-        let bar = log(0.001) - log(Double(max(1, addressTests.count + paymentTests.count)))
+        // Corrected for every identifier a change of hands took up, not only those that passed
+        // the selection above (which was chosen on the same counts; review37).
+        let bar = log(0.001) - log(Double(max(1, addressTests.candidates + paymentTests.candidates)))
         var dropAddresses: [Int32: Int] = [:], dropPayments: [Int32: Int] = [:]
-        for x in addressTests where x.logTail < bar { dropAddresses[x.v] = x.c }
-        for x in paymentTests where x.logTail < bar { dropPayments[x.v] = x.c }
+        for x in addressTests.tests where x.logTail < bar { dropAddresses[x.v] = x.c }
+        for x in paymentTests.tests where x.logTail < bar { dropPayments[x.v] = x.c }
         guard !dropAddresses.isEmpty || !dropPayments.isEmpty else { return }
         for i in seqs.indices where seqs[i].handsChanged {
             let c = max(seqs[i].footAddresses.compactMap { dropAddresses[$0] }.max() ?? 0,
@@ -508,8 +510,6 @@ public struct TakeoverDetector: Detector {
             s.behaviourAnchor = t.kind[r] == .addressChange && !s.netAnchor
             var resetDevices: [Int32] = s.reset ? [t.device[r]] : []
             s.evidence = [t.rowid[r]]
-            // The anchor itself may be a failed login (the first event from a new network).
-            if t.kind[r] == .login && t.failed[r] { s.fails += 1 }
             var firstIdx = k
             var j = k - 1
             while j >= 0 && t.ts[Int(list[j])] >= tr - 2 * 3_600_000 {
@@ -586,7 +586,7 @@ public struct TakeoverDetector: Detector {
                 ownHigh[c] = xs.count >= 3 ? Significance.quantile(xs, 0.9)! : 0
                 ownMaxDay[c] = ownDaySpend[c]?.values.max() ?? 0
             }
-            var footSpend: [Int: Double] = [:]
+            var footSpend: [Int: [Int64: Double]] = [:]   // by currency, by day
             // What happened in the 24 hours from the anchor (the anchor itself included), and
             // what the intruder's footprint did in the 3 days.
             m = k
@@ -632,7 +632,7 @@ public struct TakeoverDetector: Detector {
                         let c = cur(e), typ = typical[c] ?? 0
                         if (t.amount[e] > tailFloor[c] || (typ > 0 && Double(t.amount[e]) >= 2 * typ))
                             && Double(t.amount[e]) > (ownHigh[c] ?? 0) { s.high = true }
-                        footSpend[c, default: 0] += Double(t.amount[e])
+                        footSpend[c, default: [:]][t.ts[e] / (24 * hour), default: 0] += Double(t.amount[e])
                     }
                 default: break
                 }
@@ -694,10 +694,14 @@ public struct TakeoverDetector: Detector {
                 let tail = ownTail(s.orders, ownOrders, lastAt: lastOrderAt)
                 s.ordersUnusual = tail < log(0.05)
                 s.ordersRare = tail < log(0.001)
-                // A drain: more orders than the owner's rate, worth more (in one currency) than the
-                // owner's own orders on any one day of its life — judged on the account's own scale,
-                // whatever the currency's prices.
-                s.drain = s.orders >= 2 && s.ordersUnusual && footSpend.contains { $0.value > (ownMaxDay[$0.key] ?? 0) }
+                // A drain: more orders than the owner's rate, worth more on one day (in one currency)
+                // than the owner's own orders on any one day of its life — judged on the account's
+                // own scale, whatever the currency's prices, and only in a currency the owner has
+                // spent in (a traveller's first order abroad has no scale to exceed; review37).
+                s.drain = s.orders >= 2 && s.ordersUnusual && footSpend.contains { c, days in
+                    guard let own = ownMaxDay[c], own > 0 else { return false }
+                    return days.values.contains { $0 > own }
+                }
             }
             // Messages to the owner's contacts, far beyond the owner's own rate. A question or
             // two to a seller is nobody's change of behaviour: messages to at least three accounts.

@@ -89,7 +89,8 @@ final class DealMailboxTests: XCTestCase {
     /// code links each group; only the ring's sign-ups are bunched beyond the store's (deal37: the
     /// code that forms a unit is no evidence for it). The 200 stay out by the link bound as well.
     func testReferralRingSignedUpInTwoHoursIsFoundAndAPublicPromotionIsNot() throws {
-        XCTAssertTrue(IdentityDetector().ringReferralCodes, "on by default since deal37")
+        var d = IdentityDetector()
+        d.ringReferralCodes = true      // off by default (testAFlashPromotionIsNoRingByDefault)
         try forEachSeed { seed in
             for promoSize in [30, 200] {
                 let s = Scenario(seed: seed)
@@ -97,7 +98,7 @@ final class DealMailboxTests: XCTestCase {
                 let homes = base.households(s, 20)
                 let ring = codeTakers(s, "rf", 25, code: "REF-\(seed)QX", from: Scenario.t0 + s.int(in: (2 * day)...(20 * day)), span: 2 * hour, net: 60)
                 let promo = codeTakers(s, "sp", promoSize, code: "SPRING25", from: Scenario.t0, span: 25 * day, net: 110)
-                let (f, t) = try s.run(IdentityDetector())
+                let (f, t) = try s.run(d)
                 let found = base.dealHunters(f, t)
                 let why = f.filter { $0.riskType == "deal_hunter" }.prefix(5).map { "\(t.accountID($0.account)): \($0.reason)" }
                 XCTAssertEqual(found.intersection(ring), ring, "promotion \(promoSize): \(why)")
@@ -116,8 +117,31 @@ final class DealMailboxTests: XCTestCase {
             let s = Scenario(seed: seed)
             base.marketplace(s)
             let spread = codeTakers(s, "rf", 25, code: "REF-\(seed)QX", from: Scenario.t0, span: 25 * day, net: 60)
-            let (f, t) = try s.run(IdentityDetector())
+            var d = IdentityDetector()
+            d.ringReferralCodes = true
+            let (f, t) = try s.run(d)
             XCTAssertEqual(base.dealHunters(f, t).intersection(spread), [], "\(f.map(\.reason).prefix(3))")
+        }
+    }
+
+    /// A flash promotion: thirty strangers take a code valid for one day (then for a week) in their
+    /// first hours, each on its own phone, card, address and network. Their sign-ups bunch as a
+    /// referral ring's do, and nothing else ties them, so by default a narrow new-user code links
+    /// no one (review37: with the code rule on they were reported as one ring).
+    func testAFlashPromotionIsNoRingByDefault() throws {
+        XCTAssertFalse(IdentityDetector().ringReferralCodes)
+        try forEachSeed { seed in
+            for span in [day, 7 * day] {
+                let s = Scenario(seed: seed)
+                base.marketplace(s)
+                let homes = base.households(s, 20)
+                let flash = codeTakers(s, "fl", 30, code: "FLASH\(seed)", from: Scenario.t0 + 3 * day, span: span, net: 70)
+                let (f, t) = try s.run(IdentityDetector())
+                let found = base.dealHunters(f, t)
+                let why = f.filter { $0.riskType == "deal_hunter" }.prefix(3).map { "\(t.accountID($0.account)): \($0.reason)" }
+                XCTAssertEqual(found.intersection(flash), [], "span \(span / day) d: \(why)")
+                XCTAssertEqual(found.intersection(homes), [], "span \(span / day) d: \(why)")
+            }
         }
     }
 

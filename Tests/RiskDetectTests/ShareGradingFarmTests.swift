@@ -52,6 +52,8 @@ final class ShareGradingFarmTests: XCTestCase {
             d.shareGrading = false
             let off = try strengths(d)
             XCTAssertGreaterThanOrEqual(on.crew.count, 12, "seed \(seed): the crew")
+            XCTAssertFalse(off.grp.isEmpty, "seed \(seed): the bare-half group is found without grading")
+            XCTAssertFalse(on.grp.isEmpty, "seed \(seed): the bare-half group is still found with grading")
             XCTAssertEqual(on.crew.sorted(), off.crew.sorted(), "seed \(seed): a crew that is its crowds keeps its strength")
             // Without grading the larger group is at least as strong as the crew (size, partners);
             // with it, every one of its members ranks under every crew member.
