@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(name: "RiskMetricsTests", dependencies: ["RiskMetrics", "RiskStore"]),
         .testTarget(name: "RiskDemoTests", dependencies: ["RiskDemo", "RiskStore", "RiskMetrics"]),
         .testTarget(name: "RiskDetectTests", dependencies: ["RiskDetect", "RiskMetrics", "RiskStore", "RiskImport"]),
-        .testTarget(name: "CLITests", dependencies: ["RiskStore", "riskdesk"]),
+        .testTarget(name: "CLITests", dependencies: ["RiskStore", "RiskDetect", "riskdesk"]),
         .testTarget(name: "TerminalKitTests", dependencies: ["TerminalKit"]),
         .testTarget(name: "AssetsTests", dependencies: ["Assets"]),
         .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "TerminalKit", "RiskStore", "RiskImport", "RiskDetect", "RiskMetrics", "Assets"]),

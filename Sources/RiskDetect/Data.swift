@@ -178,7 +178,8 @@ public final class EventTable {
     public var quantity: [Int32] = []       // 0 = absent
     public var amount: [Float] = []         // NaN = absent
     /// Each event's currency (ISO 4217 code, interned in `currencies`; 255 = absent, and every code
-    /// past the 254th). Empty when not loaded (the team store's scan): amounts are then one currency.
+    /// past the 254th). Both scans (the local store's and the team store's) read it; empty only for a
+    /// table built by hand, whose amounts are then one currency.
     public var currency: [UInt8] = []
     public var coupon: [Int32] = []
     public var payment: [Int32] = []

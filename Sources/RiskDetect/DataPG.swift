@@ -59,6 +59,7 @@ extension EventTable {
             t.rowid.reserveCapacity(nEvents); t.ts.reserveCapacity(nEvents); t.account.reserveCapacity(nEvents)
             t.kind.reserveCapacity(nEvents); t.type.reserveCapacity(nEvents); t.quantity.reserveCapacity(nEvents); t.amount.reserveCapacity(nEvents)
             t.rating.reserveCapacity(nEvents); t.failed.reserveCapacity(nEvents); t.status.reserveCapacity(nEvents)
+            t.currency.reserveCapacity(nEvents)
 
             var kinds = KindTable()
             var n = 0
@@ -67,7 +68,7 @@ extension EventTable {
             try pg.copyOut("""
                 COPY (SELECT id, ts, account_id, type, device_id, ip, country, item_id, seller_id, quantity, amount,
                              coupon_id, payment_id, address_id, target_id, rating, status,
-                             CASE WHEN type IN ('review','message') THEN text END
+                             CASE WHEN type IN ('review','message') THEN text END, currency
                       FROM events) TO STDOUT (FORMAT binary)
                 """) { [line = CopyRow()] buf in
                 guard try line.split(buf) else { return true }
@@ -88,6 +89,12 @@ extension EventTable {
                 t.target.append(line.field(14).map { t.accounts.intern($0) } ?? -1)
                 t.rating.append(line.int(15).map { Int8(clamping: $0) } ?? 0)
                 t.appendStatusAndText(status: line.field(16), text: line.field(17))
+                // The order's currency, as the local scan reads it (255 = absent; amounts are
+                // judged within their currency, so both stores must see the same codes).
+                if let b = line.field(18), b.count > 0 {
+                    let c = t.currencies.intern(b)
+                    t.currency.append(c < 255 ? UInt8(c) : 255)
+                } else { t.currency.append(255) }
                 n += 1
                 if n & 0xFFFF == 0 {
                     do { try cancel?.check() } catch { failure = error; return false }

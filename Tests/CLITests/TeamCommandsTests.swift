@@ -1,4 +1,5 @@
 import Foundation
+import RiskDetect
 import RiskStore
 import XCTest
 
@@ -26,6 +27,24 @@ final class TeamCommandsTests: TeamStoreTestCase {
         analyst = try addRole("ana", .analyst)
         let t = try CLI.run(["import", "--store", lead, sim, "--quiet"])
         XCTAssertEqual(t.status, 0, t.stderr)
+    }
+
+    /// Detection reads each event's currency from the team store as from the local one: takeovers
+    /// judge amounts within their currency, so a scan that left the codes out (the team store's,
+    /// before review37) scored a store of mixed currencies differently from its local copy.
+    func testDetectionReadsTheEventsCurrenciesFromTheTeamStoreAsFromTheLocalStore() throws {
+        try importBoth()
+        func codes(_ t: EventTable) -> [String: Int] {
+            var h: [String: Int] = [:]
+            for c in t.currency { h[c == 255 ? "-" : t.currencies.string(Int32(c)), default: 0] += 1 }
+            return h
+        }
+        let team = try EventTable.load(from: PGConnection(url: ownerURL))
+        let local = try EventTable.load(from: Store(path: store, readOnly: true).db)
+        XCTAssertEqual(team.count, local.count)
+        XCTAssertEqual(team.currency.count, team.count, "one code an event")
+        XCTAssertGreaterThan(codes(local)["USD"] ?? 0, 0, "the simulated orders carry USD")
+        XCTAssertEqual(codes(team), codes(local))
     }
 
     func testDetectOnATeamStoreScoresAsTheLocalStoreDoesAndNeedsALead() throws {
