@@ -10,7 +10,8 @@ import XCTest
 /// orders in the same currency, so a dong account's ordinary order is no "high value" and a dollar
 /// account's drain is not lost under the dong prices. The look-alikes stay low: owners who get a
 /// new phone at home and go on from it (with an ordinary order on it), travellers on a hotel
-/// computer abroad who order one cheap thing, and owners who make one big but ordinary purchase
+/// computer abroad who order one cheap thing, travellers on their own phone abroad who order twice
+/// at half their usual price (half of them after a typoed login; review37), and owners who make one big but ordinary purchase
 /// from their own phone at home.
 final class TakeoverDrainTests: XCTestCase {
     let day = Scenario.day, hour = Scenario.hour, minute = Scenario.minute
@@ -105,6 +106,23 @@ final class TakeoverDrainTests: XCTestCase {
                             payment: "\(a)-card", amount: price / 2, ip: ip, currency: code)
                 }
             }
+            // A trip on the owner's own phone (review37): abroad on a network never used, every other
+            // one after a typoed login, two orders at half the usual price.
+            var trips: [String] = []
+            for i in 0..<12 {
+                let a = s.account("trip\(i)"); trips.append(a)
+                let c = i % 3, (code, price) = currencies[c]
+                let d = rng.int(8...20)
+                routine(a, currency: c, device: { _ in "tp\(i)-phone" }, days: Array(0..<d) + Array((d + 2)..<28))
+                let at = Scenario.t0 + Int64(d) * day + Int64(rng.int(8...20)) * hour
+                let ip = "172.\(24 + i % 8).\(i).\(rng.int(2...200))"
+                if i % 2 == 1 { s.event(a, "login", at: at - minute, ["device_id": "tp\(i)-phone", "country": "JP", "status": "fail", "ip": ip]) }
+                s.event(a, "login", at: at, ["device_id": "tp\(i)-phone", "country": "JP", "status": "ok", "ip": ip])
+                for m in [6, 26] {
+                    s.order(a, item: "socks", seller: "shop", at: at + Int64(m) * minute, device: "tp\(i)-phone", address: "\(a)-home",
+                            payment: "\(a)-card", amount: price / 2, ip: ip, currency: code)
+                }
+            }
             // A big but ordinary purchase: the owner's own phone at home, one order 50 times the usual.
             var bigBuyers: [String] = []
             for i in 0..<6 {
@@ -118,7 +136,7 @@ final class TakeoverDrainTests: XCTestCase {
             let (f, t) = try s.run(TakeoverDetector())
             let flagged = f.accounts(t)
             XCTAssertEqual(flagged.intersection(drained), Set(drained), "seed \(seed): drains missed: \(Set(drained).subtracting(flagged).sorted())")
-            for (name, group) in [("new phone", newPhones), ("traveller", travellers), ("big purchase", bigBuyers)] {
+            for (name, group) in [("new phone", newPhones), ("traveller", travellers), ("trip", trips), ("big purchase", bigBuyers)] {
                 XCTAssertTrue(flagged.intersection(group).isEmpty, "seed \(seed): \(name) flagged: \(flagged.intersection(group).sorted())")
             }
             XCTAssertTrue(flagged.subtracting(drained).isEmpty, "seed \(seed): owners: "
