@@ -91,15 +91,21 @@ final class TakeoverDrainTests: XCTestCase {
                 s.order(a, item: "socks", seller: "shop", at: at + 5 * minute, device: "np\(i)-new", address: "\(a)-home",
                         payment: "\(a)-card", amount: price, ip: "\(home).3", currency: code)
             }
+            // An owner abroad for two days from a day d: its own routine otherwise, idle those days;
+            // the moment it logs in abroad and the foreign network's address.
+            func abroad(_ name: String, _ i: Int, phone: String, net: Int) -> (a: String, at: Int64, ip: String, code: String, price: Double) {
+                let a = s.account(name)
+                let c = i % 3, (code, price) = currencies[c]
+                let d = rng.int(8...20)
+                routine(a, currency: c, device: { _ in phone }, days: Array(0..<d) + Array((d + 2)..<28))
+                let at = Scenario.t0 + Int64(d) * day + Int64(rng.int(8...20)) * hour
+                return (a, at, "172.\(net + i % 8).\(i).\(rng.int(2...200))", code, price)
+            }
             // Travellers: a hotel computer abroad, one ordinary order home; the own phone idle those days.
             var travellers: [String] = []
             for i in 0..<24 {
-                let a = s.account("trav\(i)"); travellers.append(a)
-                let c = i % 3, (code, price) = currencies[c]
-                let d = rng.int(8...20)
-                routine(a, currency: c, device: { _ in "tr\(i)-phone" }, days: Array(0..<d) + Array((d + 2)..<28))
-                let at = Scenario.t0 + Int64(d) * day + Int64(rng.int(8...20)) * hour
-                let ip = "172.\(16 + i % 8).\(i).\(rng.int(2...200))"
+                let (a, at, ip, code, price) = abroad("trav\(i)", i, phone: "tr\(i)-phone", net: 16)
+                travellers.append(a)
                 s.event(a, "login", at: at, ["device_id": "hotel\(i)", "country": "JP", "status": "ok", "ip": ip])
                 if i % 2 == 0 {
                     s.order(a, item: "socks", seller: "shop", at: at + 6 * minute, device: "hotel\(i)", address: "\(a)-home",
@@ -110,12 +116,8 @@ final class TakeoverDrainTests: XCTestCase {
             // one after a typoed login, two orders at half the usual price.
             var trips: [String] = []
             for i in 0..<12 {
-                let a = s.account("trip\(i)"); trips.append(a)
-                let c = i % 3, (code, price) = currencies[c]
-                let d = rng.int(8...20)
-                routine(a, currency: c, device: { _ in "tp\(i)-phone" }, days: Array(0..<d) + Array((d + 2)..<28))
-                let at = Scenario.t0 + Int64(d) * day + Int64(rng.int(8...20)) * hour
-                let ip = "172.\(24 + i % 8).\(i).\(rng.int(2...200))"
+                let (a, at, ip, code, price) = abroad("trip\(i)", i, phone: "tp\(i)-phone", net: 24)
+                trips.append(a)
                 if i % 2 == 1 { s.event(a, "login", at: at - minute, ["device_id": "tp\(i)-phone", "country": "JP", "status": "fail", "ip": ip]) }
                 s.event(a, "login", at: at, ["device_id": "tp\(i)-phone", "country": "JP", "status": "ok", "ip": ip])
                 for m in [6, 26] {
