@@ -38,12 +38,12 @@ let package = Package(
         .target(name: "Assets"),
         .target(name: "RiskImport", dependencies: ["RiskStore", "CZlib", .product(name: "TOMLKit", package: "TOMLKit")],
                 // The byte-level readers are single-threaded; runtime exclusivity checks cost ~10% of import time.
-                swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
+                swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"]), .unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "MarketSimulator", dependencies: ["CZlib"]),
         // Detection: columnar event table, detectors, SQL rules, scoring. Metrics: definitions.
         .target(name: "RiskMetrics", dependencies: ["RiskStore"]),
         .target(name: "RiskDetect", dependencies: ["RiskStore", "RiskMetrics", "CSQLite", "Assets"],
-                swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
+                swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"]), .unsafeFlags(["-O"], .when(configuration: .debug))]),
         // The demo pipeline (simulate → import → detect) as one library function: the only
         // library that needs the simulator, the importer and the detectors together, so it is
         // its own small target rather than a dependency of any of them.

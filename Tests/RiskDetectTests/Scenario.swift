@@ -40,6 +40,72 @@ extension XCTestCase {
     }
 }
 
+/// One scenario row as a line of JSON, keys sorted. Foundation's JSONSerialization did the same
+/// and was over half of a big scenario test's time (bridging every row to NSDictionary and
+/// sorting through AnyHashable); the rows hold only strings, integers, doubles, booleans, null,
+/// and arrays / objects of them, and anything else is an error naming the key.
+enum JSONLine {
+    struct Unwritable: Error, CustomStringConvertible {
+        let path: String, type: String
+        var description: String { "scenario row: \(path) holds a \(type), which JSON can't carry" }
+    }
+
+    static func append(_ value: Any, to out: inout String, path: String = "") throws {
+        switch value {
+        case let v as String: appendString(v, to: &out)
+        case let v as Bool: out += v ? "true" : "false"
+        case let v as Int: out += String(v)
+        case let v as Int64: out += String(v)
+        case let v as Int32: out += String(v)
+        case let v as UInt64: out += String(v)
+        case let v as UInt32: out += String(v)
+        case let v as Double:
+            guard v.isFinite else { throw Unwritable(path: path, type: "non-finite number \(v)") }
+            // Whole numbers as integers, as JSONSerialization wrote them; others in Swift's shortest form.
+            if v == v.rounded(), abs(v) < 1e15 { out += String(Int64(v)) } else { out += "\(v)" }
+        case let v as Float: try append(Double(v), to: &out, path: path)
+        case let v as [String: Any]:
+            out += "{"
+            for (i, k) in v.keys.sorted().enumerated() {
+                if i > 0 { out += "," }
+                appendString(k, to: &out)
+                out += ":"
+                try append(v[k]!, to: &out, path: path.isEmpty ? k : path + "." + k)
+            }
+            out += "}"
+        case let v as [Any]:
+            out += "["
+            for (i, x) in v.enumerated() {
+                if i > 0 { out += "," }
+                try append(x, to: &out, path: "\(path)[\(i)]")
+            }
+            out += "]"
+        // Last: a cast to a class would first bridge a Swift dictionary to NSDictionary.
+        case is NSNull: out += "null"
+        default: throw Unwritable(path: path, type: "\(type(of: value))")
+        }
+    }
+
+    static func appendString(_ s: String, to out: inout String) {
+        out += "\""
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) { out += s; out += "\""; return }
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where u.value < 0x20:
+                let h = String(u.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        out += "\""
+    }
+}
+
 /// Builds a small marketplace by hand — accounts, items, events — writes it as contract
 /// JSONL files, imports it into a real store with the real importer, and loads the event
 /// table the detectors read. Each test states the behaviour it plants; nothing comes from
@@ -125,7 +191,8 @@ final class Scenario {
             let p = dir + "/" + name
             var text = ""
             for r in rows {
-                text += String(decoding: try JSONSerialization.data(withJSONObject: r, options: [.sortedKeys]), as: UTF8.self) + "\n"
+                try JSONLine.append(r, to: &text)
+                text += "\n"
             }
             try Data(text.utf8).write(to: URL(fileURLWithPath: p))
             return p
@@ -236,5 +303,35 @@ extension Scenario {
             }
         }
         return a
+    }
+}
+
+/// The scenario's JSON writer: what it writes parses back to the same row, strings that need
+/// escaping included, and a value JSON can't carry is an error naming its key.
+final class JSONLineTests: XCTestCase {
+    func testRowsRoundTripAndUnwritableValuesNameTheirKey() throws {
+        let row: [String: Any] = ["b": "quote \" back \\ nl \n tab \t bell \u{07} é 🙂", "a": 12, "c": 12.5, "d": 20.0,
+                                  "e": true, "f": NSNull(), "g": ["x": Int64(-3), "y": [1, "two", false]], "h": 1.0e-5]
+        var line = ""
+        try JSONLine.append(row, to: &line)
+        XCTAssertTrue(line.hasPrefix("{\"a\":12,\"b\":"), line)
+        let back = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        XCTAssertEqual(back["b"] as? String, row["b"] as? String)
+        XCTAssertEqual((back["a"] as? NSNumber)?.intValue, 12)
+        XCTAssertEqual((back["c"] as? NSNumber)?.doubleValue, 12.5)
+        XCTAssertEqual((back["d"] as? NSNumber)?.doubleValue, 20)
+        XCTAssertEqual((back["h"] as? NSNumber)?.doubleValue, 1.0e-5)
+        XCTAssertEqual(back["e"] as? Bool, true)
+        XCTAssertTrue(back["f"] is NSNull)
+        let g = try XCTUnwrap(back["g"] as? [String: Any])
+        XCTAssertEqual((g["x"] as? NSNumber)?.intValue, -3)
+        XCTAssertEqual((g["y"] as? [Any])?.count, 3)
+        var bad = ""
+        XCTAssertThrowsError(try JSONLine.append(["attrs": ["when": Date()]], to: &bad)) {
+            XCTAssertTrue("\($0)".contains("attrs.when"), "\($0)")
+        }
+        XCTAssertThrowsError(try JSONLine.append(["amount": Double.nan], to: &bad)) {
+            XCTAssertTrue("\($0)".contains("amount"), "\($0)")
+        }
     }
 }
