@@ -78,6 +78,7 @@ public struct ScalperDetector: Detector {
         let meanDrops = dropsPerBuyer / Double(byAccount.count)
         let tied = Self.tiedIdentifiers(t, buyers: Array(byAccount.keys))
         let dropOnly = Self.dropOnly(t, byAccount: byAccount.mapValues { $0.map(\.event) })
+        let cohorts = Self.cohorts(t, byAccount: byAccount.mapValues { $0.map(\.event) })
         let pShared = Significance.shrunkRate(hits: sharing, of: byAccount.count, prior: 0.5, weight: 2)
         let bar = log10(Double(byAccount.count)) + margin
         func tail(_ k: Int, _ n: Int, _ p: Double) -> Double { k == 0 ? 0 : Significance.surprise(Significance.logBinomialTail(k, n, p)) }
@@ -106,12 +107,14 @@ public struct ScalperDetector: Detector {
             for x in tied.byAccount[a] ?? [] where x.surprise > 0 {
                 mates.formUnion(x.buyers); ids.append((x.kind, x.value))
             }
+            let cohort = cohorts[a]
+            if let c = cohort { mates.formUnion(c.members) }
             mates.remove(a)
             let n = list.count
             var surprise = tail(nFast, n, pFast) + tail(nBulk, n, pBulk) + tail(nBlind, n, pBlind)
             if drops > 1 { surprise += Significance.surprise(Significance.logPoissonTail(drops, meanDrops)) }
             // Shared: the old any-sharing sign, or the tied identifier's tail when larger.
-            if !mates.isEmpty { surprise += max(-log10(pShared), tiedSurprise) }
+            if !mates.isEmpty { surprise += max(-log10(pShared), tiedSurprise, cohort?.surprise ?? 0) }
             let onlyDrops = dropOnly[a] ?? 0
             surprise += onlyDrops
             let excess = surprise - bar
@@ -125,6 +128,9 @@ public struct ScalperDetector: Detector {
             if onlyDrops > 0 { why += ", no orders outside the drops" }
             if tiedSurprise > 0, let best = (tied.byAccount[a] ?? []).max(by: { ($0.surprise, $1.kind, $1.value) < ($1.surprise, $0.kind, $0.value) }) {
                 why += "; \(best.buyers.count) of the \(best.users) accounts on its \(best.kind) bought drops"
+            }
+            if let c = cohort, c.surprise > tiedSurprise {
+                why += "; one of \(c.members.count) accounts that bought exactly the same \(drops) drops and nothing else (\(String(format: "%.1f", c.expected)) expected)"
             }
             if !mates.isEmpty { why += "; shares shipping addresses / address blocks / instruments with \(mates.count) other drop buyers" }
             var uniq: [(kind: String, value: String)] = []
@@ -245,6 +251,50 @@ public struct ScalperDetector: Detector {
         for (a, evs) in byAccount where Set(evs.map { t.item[$0] }).count >= 2 {
             let s = Significance.surprise(Significance.logBinomialTail(evs.count, allOrders[a] ?? evs.count, p))
             if s > 0 { out[a] = s }
+        }
+        return out
+    }
+
+    /// Accounts that act alike at drops while sharing nothing: drop buyers that bought exactly the
+    /// same set of two or more drops and no order outside the drops. Against the chance of that set
+    /// if ordering accounts bought each drop independently at its own rate (the product of the
+    /// drops' buyer shares, times the ordering accounts), and never less than the accounts that
+    /// bought the same set and shop besides, plus one — a set of drops with a fan base draws
+    /// shopping fans too, and the honest single-purpose account is no rarer among them: a Poisson
+    /// tail, less log10 of the sets tested (those with three or more such accounts). A crew made for
+    /// the drops sends every account to the drops it chose and nowhere else; a flash crowd buys one
+    /// drop, a collector or a reseller who comes back for drops shops the store besides.
+    static func cohorts(_ t: EventTable, byAccount: [Int32: [Int]]) -> [Int32: (surprise: Double, expected: Double, members: Set<Int32>)] {
+        var ordering = 0
+        var dropBuyers: [Int32: Int] = [:]
+        for a in 0..<t.accountCount {
+            var ordered = false
+            for e32 in t.events(of: a) where t.kind[Int(e32)] == .order { ordered = true; break }
+            if ordered || byAccount[Int32(a)] != nil { ordering += 1 }
+        }
+        guard ordering > 0 else { return [:] }
+        var only: [[Int32]: [Int32]] = [:], more: [[Int32]: Int] = [:]
+        for evs in byAccount.values {
+            for item in Set(evs.map { t.item[$0] }) { dropBuyers[item, default: 0] += 1 }
+        }
+        for (a, evs) in byAccount {
+            let set = Array(Set(evs.map { t.item[$0] })).sorted()
+            guard set.count >= 2 else { continue }
+            let n = t.events(of: Int(a)).reduce(0) { $0 + (t.kind[Int($1)] == .order ? 1 : 0) }
+            if n <= evs.count { only[set, default: []].append(a) } else { more[set, default: 0] += 1 }
+        }
+        let tested = only.values.filter { $0.count >= 3 }.count
+        guard tested > 0 else { return [:] }
+        let correction = log10(Double(tested))
+        var out: [Int32: (surprise: Double, expected: Double, members: Set<Int32>)] = [:]
+        for (set, members) in only where members.count >= 3 {
+            var chance = Double(ordering)
+            for item in set { chance *= Double(dropBuyers[item] ?? 0) / Double(ordering) }
+            let expected = max(chance, Double(more[set] ?? 0) + 1)
+            let s = Significance.surprise(Significance.logPoissonTail(members.count, expected)) - correction
+            guard s > 0 else { continue }
+            let m = Set(members)
+            for a in members { out[a] = (s, expected, m) }
         }
         return out
     }
