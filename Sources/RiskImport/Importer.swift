@@ -28,7 +28,7 @@ public struct ImportOptions {
     /// Link aggregate entries at which a batch writes its links mid-batch (tests lower it).
     var linkFlushEntries = LinkAggregator.stageFlushEntries
     /// Event keys the de-duplication set takes before merging them into its sorted run (tests lower it).
-    var dedupePendingMax = 1 << 18
+    public var dedupePendingMax = 1 << 18
     /// Event rows held before their identifiers are interned and written, and the identifiers
     /// cached between chunks (schema v14, `InternedWriter`; tests lower them).
     var internChunkRows = 65_536
