@@ -28,11 +28,14 @@ public struct ImportOptions {
     /// Link aggregate entries at which a batch writes its links mid-batch (tests lower it).
     var linkFlushEntries = LinkAggregator.stageFlushEntries
     /// Event keys the de-duplication set takes before merging them into its sorted run (tests lower it).
-    var dedupePendingMax = 1 << 18
+    public var dedupePendingMax = 1 << 18
     /// Event rows held before their identifiers are interned and written, and the identifiers
     /// cached between chunks (schema v14, `InternedWriter`; tests lower them).
     var internChunkRows = 65_536
     var internCacheEntries = 1 << 19
+    /// Identifiers the import's dictionary keeps (every identifier seen, each looked up once);
+    /// 0: the two-generation cache of `internCacheEntries` instead (`InternedWriter`).
+    var internDictionaryEntries = 1 << 22
     /// An import into a store that keeps its timeline index (not a bulk load) may insert each
     /// chunk's rows in (account, ts) order, each with its id (`InternedWriter.timelineOrder`).
     /// Off: measured (imp37 in docs/benchmarks.md), it cost more than it saved — the table's rows
@@ -375,7 +378,8 @@ public final class Importer {
     private func prepareStatements() throws {
         // Events go to events_i, their identifiers interned in idents (schema v14).
         eventWriter = try InternedWriter(db: db, fields: ContractKind.events.fields.map(\.name),
-                                         chunkRows: options.internChunkRows, cacheEntries: options.internCacheEntries)
+                                         chunkRows: options.internChunkRows, cacheEntries: options.internCacheEntries,
+                                         dictionaryEntries: options.internDictionaryEntries)
         eventWriter.links = links
         eventWriter.linkFlushEntries = options.linkFlushEntries
         eventWriter.linksFull = { [unowned self] in
@@ -507,7 +511,8 @@ public final class Importer {
         }
 
         if plan.inputs.contains(where: { $0.kind == .events }) {
-            dedupe = try EventDedupe(db: db, expectedRows: estimatedRows, pendingMax: options.dedupePendingMax)
+            dedupe = try EventDedupe(db: db, expectedRows: estimatedRows, pendingMax: options.dedupePendingMax,
+                                     runDirectory: KeyRuns.directory(of: store.path))
             let w = eventWriter!
             w.runID = runID
             w.timelineOrder = options.timelineOrder && !bulk
@@ -787,7 +792,7 @@ public final class Importer {
             if try d.contains(key: key, eventID.ptr!, eventID.len) { w.dropRow(); fs.duplicate += 1; return }
             let id = d.nextID
             w.keepRow(id: id)
-            d.add(key: key, id: id)
+            try d.add(key: key, id: id)
         } else {
             w.keepRow(id: nil)
         }

@@ -44,8 +44,13 @@ final class InternedWriter: RowBinder {
     /// one), or looked up. When the young one is full it becomes the older one and the older one
     /// is emptied — so the identifiers that recur (active accounts, popular items, shared
     /// networks) stay cached, where a single table cleared when full lost all of them at once.
+    ///
+    /// With `dictionaryEntries` > 0 (the default) there is one generation that keeps every
+    /// identifier of the import (`IdentCache` grown as needed): each is looked up in `idents`
+    /// once, when first seen. Past `dictionaryEntries` it is emptied and starts again.
     private var cache: IdentCache
     private var older: IdentCache
+    private let dictionary: Bool
     private var newEntries: [Int32] = []
 
     /// Where the chunk's links and account activity go once its identifiers have ids (schema
@@ -65,7 +70,8 @@ final class InternedWriter: RowBinder {
     private(set) var lookups = 0
     private(set) var added = 0
 
-    init(db: Database, fields: [String], chunkRows: Int = 65_536, cacheEntries: Int = 1 << 19) throws {
+    init(db: Database, fields: [String], chunkRows: Int = 65_536, cacheEntries: Int = 1 << 19,
+         dictionaryEntries: Int = 1 << 22) throws {
         self.db = db
         params = fields.count + 1
         identParams = fields.indices.filter { Schema.isInterned(fields[$0]) }
@@ -86,8 +92,14 @@ final class InternedWriter: RowBinder {
         add = try db.prepare("INSERT INTO idents(v) VALUES (?1)")
         arenaCap = 1 << 20
         arena = .allocate(byteCount: arenaCap, alignment: 8)
-        cache = IdentCache(maxEntries: max(1, cacheEntries / 2))
-        older = IdentCache(maxEntries: max(1, cacheEntries / 2))
+        dictionary = dictionaryEntries > 0
+        if dictionary {
+            cache = IdentCache(maxEntries: dictionaryEntries, growable: true)
+            older = IdentCache(maxEntries: 1)
+        } else {
+            cache = IdentCache(maxEntries: max(1, cacheEntries / 2))
+            older = IdentCache(maxEntries: max(1, cacheEntries / 2))
+        }
         tags.reserveCapacity(chunkRows * params)
         nums.reserveCapacity(chunkRows * params)
         lens.reserveCapacity(chunkRows * params)
@@ -155,7 +167,12 @@ final class InternedWriter: RowBinder {
     /// Interns the chunk's identifiers and inserts its rows; the chunk is empty afterwards.
     func flush() throws {
         guard rows > 0 else { return }
-        if cache.count >= cache.maxEntries {
+        if dictionary {
+            // Full (or its arena near the 4 GiB its offsets reach): start again.
+            if cache.count >= cache.maxEntries || cache.arenaBytes + arenaCount + rows * identParams.count * 5 > Int(UInt32.max) {
+                cache.clear()
+            }
+        } else if cache.count >= cache.maxEntries {
             swap(&cache, &older)
             cache.clear()
         }
@@ -300,40 +317,59 @@ final class InternedWriter: RowBinder {
     }
 }
 
-/// Identifier bytes → `idents.id`, open addressing over a byte arena (one generation of
-/// `InternedWriter`'s cache: emptied when it has become the older one and is full again).
+/// Identifier bytes → `idents.id`, open addressing over a byte arena: one generation of
+/// `InternedWriter`'s cache (emptied when it has become the older one and is full again), or,
+/// `growable`, the whole import's dictionary (grown as it fills, up to `maxEntries`). Compact:
+/// per entry a 4-byte offset of its bytes (stored after a 1- or 5-byte length) and a 4-byte id,
+/// plus a slot of 8 bytes at a load of at most 3/4 — about 30 bytes an identifier with its
+/// bytes, 90 MB at the 3M identifiers of an 18.4M-event load.
 final class IdentCache {
     let maxEntries: Int
-    /// Open addressing: 0 is an empty slot; otherwise the high 32 bits of the entry's hash (a tag:
-    /// the slot's position comes from the low bits) over the entry's index + 1. A probe compares
-    /// tags in the slot array and reads an entry's length and bytes only when its tag matches, so
-    /// a miss (an identifier in the older generation, or new) costs the slots' cache lines alone.
+    private let growable: Bool
+    /// Open addressing: 0 is an empty slot; otherwise the high 32 bits of the entry's hash (a tag)
+    /// over the entry's index + 1. The slot's position comes from the tag (so the table can grow
+    /// from its slots alone, without the hashes); a probe compares tags in the slot array and reads
+    /// an entry's length and bytes only when its tag matches, so a miss costs the slots' cache lines
+    /// alone. An equal tag (or an equal whole hash) is only a candidate: the bytes decide.
     private var slots: [UInt64]
     private var mask: Int
-    private var hashes: [Int64] = []
-    private var offs: [Int] = []
-    private var lens: [Int32] = []
-    private var ids: [Int64] = []
+    private var shift: UInt64
+    private var offs: [UInt32] = []
+    /// The entry's id; `UInt32.max`: the id is in `bigIDs`.
+    private var ids: [UInt32] = []
+    private var bigIDs: [Int32: Int64] = [:]
     private var arena: UnsafeMutableRawPointer
     private var arenaCount = 0
     private var arenaCap: Int
-    var count: Int { ids.count }
+    private let initialSlots: Int
+    var count: Int { offs.count }
+    /// Bytes of the entries' arena (at most 4 GiB: offsets are 32 bits).
+    var arenaBytes: Int { arenaCount }
 
-    init(maxEntries: Int) {
+    init(maxEntries: Int, growable: Bool = false) {
         self.maxEntries = maxEntries
+        self.growable = growable
         var cap = 1024
-        while cap < maxEntries * 2 { cap *= 2 }
+        if !growable { while cap < maxEntries * 2 { cap *= 2 } }
+        initialSlots = cap
         slots = Array(repeating: 0, count: cap)
         mask = cap - 1
+        shift = UInt64(64 - cap.trailingZeroBitCount)
         arenaCap = 1 << 20
         arena = .allocate(byteCount: arenaCap, alignment: 8)
     }
     deinit { arena.deallocate() }
 
     func clear(keepingCapacity keep: Bool = true) {
-        for i in slots.indices { slots[i] = 0 }
-        hashes.removeAll(keepingCapacity: keep); offs.removeAll(keepingCapacity: keep)
-        lens.removeAll(keepingCapacity: keep); ids.removeAll(keepingCapacity: keep)
+        if keep || slots.count == initialSlots {
+            for i in slots.indices { slots[i] = 0 }
+        } else {
+            slots = Array(repeating: 0, count: initialSlots)
+            mask = initialSlots - 1
+            shift = UInt64(64 - initialSlots.trailingZeroBitCount)
+        }
+        offs.removeAll(keepingCapacity: keep); ids.removeAll(keepingCapacity: keep)
+        bigIDs.removeAll()
         arenaCount = 0
         if !keep {
             arena.deallocate()
@@ -342,70 +378,100 @@ final class IdentCache {
         }
     }
 
+    @inline(__always) private func home(_ tag: UInt64) -> Int {
+        Int(truncatingIfNeeded: (tag &* 0x9E37_79B9_7F4A_7C15) >> shift)
+    }
+
+    /// The entry's bytes.
+    @inline(__always) private func record(_ k: Int) -> (UnsafeRawPointer, Int) {
+        let p = UnsafeRawPointer(arena + Int(offs[k]))
+        let b = p.load(as: UInt8.self)
+        if b < 255 { return (p + 1, Int(b)) }
+        return (p + 5, Int(p.loadUnaligned(fromByteOffset: 1, as: UInt32.self)))
+    }
+
     @inline(__always) func find(_ p: UnsafeRawPointer, _ n: Int, _ h: Int64) -> Int32 {
-        var i = Int(truncatingIfNeeded: h) & mask
         let tag = Self.tag(h)
+        var i = home(tag)
         while true {
             let s = slots[i]
             if s == 0 { return -1 }
             if s >> 32 == tag {
                 let k = Int(UInt32(truncatingIfNeeded: s)) - 1
-                if Int(lens[k]) == n && memcmp(arena + offs[k], p, n) == 0 { return Int32(k) }
+                let (q, m) = record(k)
+                if m == n && memcmp(q, p, n) == 0 { return Int32(k) }
             }
             i = (i + 1) & mask
         }
     }
 
-    /// Adds an entry (the caller found it missing). The table holds up to `maxEntries` × 2
-    /// slots' half; past `maxEntries` a chunk may still add (one chunk's worth), so it grows.
+    /// Adds an entry (the caller found it missing). A cache's table holds up to `maxEntries` at
+    /// half its slots; past `maxEntries` a chunk may still add (one chunk's worth), so it grows
+    /// (as the dictionary does) when three quarters of its slots are taken.
     func insert(_ p: UnsafeRawPointer, _ n: Int, _ h: Int64, id: Int64) -> Int32 {
-        if (ids.count + 1) * 2 > slots.count { grow() }
-        if arenaCount + n > arenaCap {
+        if (count + 1) * 4 > slots.count * 3 { grow() }
+        let need = n + (n < 255 ? 1 : 5)
+        precondition(arenaCount + need <= Int(UInt32.max), "identifier dictionary past 4 GiB")
+        if arenaCount + need > arenaCap {
             var cap = arenaCap * 2
-            while arenaCount + n > cap { cap *= 2 }
+            while arenaCount + need > cap { cap *= 2 }
             let a = UnsafeMutableRawPointer.allocate(byteCount: cap, alignment: 8)
             a.copyMemory(from: arena, byteCount: arenaCount)
             arena.deallocate()
             arena = a
             arenaCap = cap
         }
-        (arena + arenaCount).copyMemory(from: p, byteCount: n)
-        let e = Int32(ids.count)
-        hashes.append(h); offs.append(arenaCount); lens.append(Int32(n)); ids.append(id)
-        arenaCount += n
-        place(e)
+        let o = arena + arenaCount
+        if n < 255 {
+            o.storeBytes(of: UInt8(n), as: UInt8.self)
+            (o + 1).copyMemory(from: p, byteCount: n)
+        } else {
+            o.storeBytes(of: UInt8(255), as: UInt8.self)
+            withUnsafeBytes(of: UInt32(n)) { (o + 1).copyMemory(from: $0.baseAddress!, byteCount: 4) }
+            (o + 5).copyMemory(from: p, byteCount: n)
+        }
+        let e = Int32(count)
+        offs.append(UInt32(arenaCount)); ids.append(0)
+        arenaCount += need
+        setID(e, id)
+        place(Self.tag(h) << 32 | UInt64(UInt32(e) + 1))
         return e
     }
 
     @inline(__always) private static func tag(_ h: Int64) -> UInt64 { UInt64(bitPattern: h) >> 32 }
 
-    private func place(_ e: Int32) {
-        let h = hashes[Int(e)]
-        var i = Int(truncatingIfNeeded: h) & mask
+    private func place(_ slot: UInt64) {
+        var i = home(slot >> 32)
         while slots[i] != 0 { i = (i + 1) & mask }
-        slots[i] = Self.tag(h) << 32 | UInt64(UInt32(e) + 1)
+        slots[i] = slot
     }
 
     private func grow() {
-        slots = Array(repeating: 0, count: slots.count * 2)
+        let old = slots
+        slots = Array(repeating: 0, count: old.count * 2)
         mask = slots.count - 1
-        for e in 0..<ids.count { place(Int32(e)) }
+        shift -= 1
+        for s in old where s != 0 { place(s) }
     }
 
-    @inline(__always) func id(_ e: Int32) -> Int64 { ids[Int(e)] }
-    func setID(_ e: Int32, _ id: Int64) { ids[Int(e)] = id }
-    func bytes(_ e: Int32) -> (UnsafeRawPointer, Int) { (UnsafeRawPointer(arena + offs[Int(e)]), Int(lens[Int(e)])) }
+    @inline(__always) func id(_ e: Int32) -> Int64 {
+        let v = ids[Int(e)]
+        return v != UInt32.max ? Int64(v) : bigIDs[e]!
+    }
+    func setID(_ e: Int32, _ id: Int64) {
+        if id >= 0 && id < Int64(UInt32.max) { ids[Int(e)] = UInt32(id); bigIDs[e] = nil } else { ids[Int(e)] = UInt32.max; bigIDs[e] = id }
+    }
+    func bytes(_ e: Int32) -> (UnsafeRawPointer, Int) { record(Int(e)) }
 
     /// Sorts entry indexes by their bytes as SQLite's BINARY collation orders text: by their
     /// first 8 bytes as a number (`IntegerSort.prefix8`), the bytes compared only on a tie.
     func sortByBytes(_ es: inout [Int32]) {
         if es.count < 2 { return }
-        let a = arena
-        var keyed = es.map { e in (IntegerSort.prefix8(a + offs[Int(e)], Int(lens[Int(e)])), e) }
+        var keyed = es.map { e in let (p, n) = record(Int(e)); return (IntegerSort.prefix8(p, n), e) }
         keyed.sort { x, y in
             if x.0 != y.0 { return x.0 < y.0 }
-            let nx = Int(lens[Int(x.1)]), ny = Int(lens[Int(y.1)])
-            let c = memcmp(a + offs[Int(x.1)], a + offs[Int(y.1)], min(nx, ny))
+            let (px, nx) = record(Int(x.1)), (py, ny) = record(Int(y.1))
+            let c = memcmp(px, py, min(nx, ny))
             return c != 0 ? c < 0 : nx < ny
         }
         for i in keyed.indices { es[i] = keyed[i].1 }

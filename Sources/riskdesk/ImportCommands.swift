@@ -44,6 +44,8 @@ struct Import: ParsableCommand {
     var copyFormat: PGCopyFormat = .binary
     @Option(help: ArgumentHelp("SQLite sorter worker threads for a load's final sorts (0, the default: none; 'cores': the machine's cores less one, at most 4). Measured no faster on a loaded 2-core machine (docs/benchmarks.md, imp35).", visibility: .hidden))
     var sorterThreads: String?
+    @Option(help: ArgumentHelp("Event ids the de-duplication set holds before it writes them to disk as a sorted run (default 262,144; tests lower it).", visibility: .hidden))
+    var dedupeRunRows: Int?
 
     func validate() throws {
         if paths.isEmpty { throw ValidationError("give files, folders, or - for standard input") }
@@ -52,6 +54,7 @@ struct Import: ParsableCommand {
         if dryRun && map == nil { throw ValidationError("--dry-run goes with --map") }
         if map != nil && (kind != nil || format != nil) { throw ValidationError("--map says what the files hold: drop --kind / --format") }
         if let batch, batch < 1 { throw ValidationError("--batch must be at least 1") }
+        if let dedupeRunRows, dedupeRunRows < 1 { throw ValidationError("--dedupe-run-rows must be at least 1") }
         if let sorterThreads, sorterThreads != "cores", !(Int(sorterThreads).map { (0...8).contains($0) } ?? false) {
             throw ValidationError("--sorter-threads: '\(sorterThreads)' is not 0 to 8 or 'cores'")
         }
@@ -79,6 +82,7 @@ struct Import: ParsableCommand {
         options.follow = follow
         if let batch { options.batchRows = batch; options.autoBatch = false }
         options.indexMode = indexMode
+        if let dedupeRunRows { options.dedupePendingMax = dedupeRunRows }
         options.cacheBytes = ImportMemory.pageCacheBytes()
         options.sorterThreads = sorterThreads == "cores" ? ImportMemory.sorterThreads() : sorterThreads.flatMap { Int($0) } ?? 0
         for (name, value) in [("--earliest", earliest), ("--latest", latest)] {

@@ -109,4 +109,47 @@ final class FaultInjectionTests: CLITestCase {
         XCTAssertEqual(try db.int("SELECT count(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM event_keys k WHERE k.key = riskdesk_event_key(e.event_id) AND k.id = e.id)"), 0)
         try checkConsistent("after the rerun")
     }
+
+    /// imp38: the event-id set writes this import's ids as sorted runs to a temporary file (and
+    /// merges 256 runs into one). kill -9 while it does, with a run every 40 rows: the store is
+    /// as before or after each batch, no temporary file is left beside it, and a rerun stores
+    /// every event exactly once.
+    func testKillNineWhileTheEventIDRunsAreWrittenAndMerged() throws {
+        let seed = ProcessInfo.processInfo.environment["RISKDESK_FAULT_SEED"].flatMap(UInt64.init) ?? UInt64(Date().timeIntervalSince1970)
+        print("fault injection (runs): seed \(seed) (replay with RISKDESK_FAULT_SEED=\(seed))")
+        var rng = Rng(s: seed)
+        let out = dir + "/sim"
+        XCTAssertEqual(try CLI.run(["simulate", "--out", out, "--accounts", "1500", "--days", "8", "--seed", "9", "--quiet"]).status, 0)
+        // The store exists (migrated) before the first kill.
+        XCTAssertEqual(try CLI.run(["import", "--store", store, "--quiet", out + "/accounts.csv"]).status, 0)
+        let dirOfStore = (store as NSString).deletingLastPathComponent
+        func leftovers() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: dirOfStore).filter { $0.hasPrefix(".riskdesk-keys-") } }
+        for round in 0..<4 {
+            let delayMs = 150 + rng.int(2500)
+            let note = "seed \(seed), round \(round): import killed after \(delayMs) ms"
+            let args = ["import", "--store", store, "--quiet", "--dedupe-run-rows", "40", "--batch", "2000"]
+                + (round % 2 == 1 ? ["--index-mode", "rebuild"] : []) + [out + "/events.csv"]
+            let p = try CLI.start(args)
+            usleep(UInt32(delayMs) * 1000)
+            let finished = !p.isRunning
+            p.signal(SIGKILL)
+            p.wait()
+            print("\(note)\(finished ? " (it had finished)" : "")")
+            XCTAssertEqual(try leftovers(), [], note)
+            let db = try Store(path: store, readOnly: true).db
+            XCTAssertEqual(try db.scalar("PRAGMA integrity_check").string, "ok", note)
+            XCTAssertEqual(try db.int("SELECT coalesce(sum(rows_stored), 0) FROM import_runs WHERE sources LIKE '%events.csv%'"), try db.int("SELECT count(*) FROM events"), note)
+            XCTAssertEqual(try db.int("SELECT count(*) FROM events"), try db.int("SELECT count(DISTINCT event_id) FROM events"), note)
+        }
+        XCTAssertEqual(try CLI.run(["import", "--store", store, "--quiet", "--dedupe-run-rows", "40", out + "/events.csv"]).status, 0)
+        XCTAssertEqual(try leftovers(), [])
+        let db = try Store(path: store, readOnly: true).db
+        // The same events as one uninterrupted import into an empty store.
+        let clean = dir + "/clean.db"
+        XCTAssertEqual(try CLI.run(["import", "--store", clean, "--quiet", out + "/events.csv"]).status, 0)
+        let q = "SELECT group_concat(event_id || ':' || ts || ':' || account_id, ',') FROM (SELECT * FROM events ORDER BY event_id)"
+        XCTAssertEqual(try db.scalar(q).string, try Store(path: clean, readOnly: true).db.scalar(q).string)
+        XCTAssertEqual(try db.int("SELECT count(*) FROM events"), try db.int("SELECT count(DISTINCT event_id) FROM events"))
+        XCTAssertEqual(try db.int("SELECT count(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM event_keys k WHERE k.key = riskdesk_event_key(e.event_id) AND k.id = e.id)"), 0)
+    }
 }

@@ -93,6 +93,74 @@ final class EventDedupeTests: ImportTestCase {
         XCTAssertEqual(counts(try importPaths([path]) { $0.batchRows = 500; $0.dedupePendingMax = 7 }), [0, Int64(ids.count), 0])
     }
 
+    /// imp38: this import's ids live in sorted runs on disk (`KeyRuns`), the in-memory set holds
+    /// a run number per entry. Many runs (and their compaction into one, past 256): every repeat
+    /// is a duplicate (the first row wins), 32-bit prefix twins in different runs stay apart, and
+    /// the runs' temporary file is never left in the store's directory.
+    func testDuplicatesAcrossManyRunsAndTheirCompaction() throws {
+        let (a, b) = try prefixCollision("k")
+        var rng = SplitMix(seed: 53)
+        var ids = (0..<6000).map { _ in "q-\(rng.next() % 4500)" }
+        ids.insert(a, at: 3)
+        ids.insert(b, at: 5000)          // runs later (after a compaction), same 32-bit prefix
+        ids.insert(a, at: 5990)
+        ids.insert(b, at: 5999)
+        let distinct = Set(ids).count
+        let path = write("events.csv", csv(ids))
+        // 5 rows a run: ~1,200 runs, compacted four times.
+        let s = try importPaths([path]) { $0.batchRows = 700; $0.dedupePendingMax = 5 }
+        XCTAssertEqual(counts(s), [Int64(distinct), Int64(ids.count - distinct), 0])
+        try assertKeysCover()
+        // The first occurrence is the one stored (its ts is the row's position in the file).
+        var first: [String: Int] = [:]
+        for (i, id) in ids.enumerated() where first[id] == nil { first[id] = i }
+        let stored = try rows("SELECT event_id, ts FROM events").map { ($0[0].string!, Int($0[1].int!)) }
+        XCTAssertEqual(stored.count, distinct)
+        for (id, ts) in stored { XCTAssertEqual(ts - 1000, first[id], id) }
+        let dir = (storePath as NSString).deletingLastPathComponent
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix(".riskdesk-keys-") }, [])
+        // A day over it with runs again: all old ids duplicates, new ones stored once.
+        let day = (0..<300).map { "day-\($0 % 200)" } + ids.prefix(400)
+        XCTAssertEqual(counts(try importPaths([write("events-day.csv", csv(day))]) { $0.batchRows = 90; $0.dedupePendingMax = 3 }),
+                       [200, Int64(day.count - 200), 0])
+        try assertKeysCover()
+    }
+
+    /// The runs on disk: a prefix's ids are found in any run, in id order, also when they cross a
+    /// block's end (more than 512 entries with one prefix) or sit at a run's first or last entry.
+    func testKeyRunsFindEveryIDOfAPrefix() throws {
+        let runs = try KeyRuns(directory: (storePath as NSString).deletingLastPathComponent)
+        var rng = SplitMix(seed: 7)
+        var truth: [[UInt32: [UInt32]]] = []
+        var id: UInt32 = 1
+        for r in 0..<5 {
+            var entries: [UInt64] = []
+            let n = [1, 511, 512, 513, 3000][r]
+            for k in 0..<n {
+                // Few distinct prefixes in run 4 (long stretches of one prefix), else random.
+                let p: UInt32 = r == 4 ? UInt32(k % 3) &* 0x4000_0000 : UInt32(truncatingIfNeeded: rng.next())
+                entries.append(UInt64(p) << 32 | UInt64(id)); id += 1
+            }
+            entries.sort()
+            try runs.append(entries)
+            var m: [UInt32: [UInt32]] = [:]
+            for e in entries { m[UInt32(e >> 32), default: []].append(UInt32(truncatingIfNeeded: e)) }
+            truth.append(m)
+        }
+        for (r, m) in truth.enumerated() {
+            for (p, want) in m {
+                var got: [UInt32] = []
+                try runs.ids(run: r, prefix: p) { got.append($0); return true }
+                XCTAssertEqual(got, want, "run \(r) prefix \(p)")
+            }
+            for p in [UInt32(0), 1, 0x4000_0001, UInt32.max] where m[p] == nil {
+                var got: [UInt32] = []
+                try runs.ids(run: r, prefix: p) { got.append($0); return true }
+                XCTAssertEqual(got, [], "run \(r) prefix \(p)")
+            }
+        }
+    }
+
     /// Events another writer stores during an import (or without the importer) are seen.
     func testEventsStoredBesideTheImporterAreDuplicates() throws {
         try importPaths([write("events-a.csv", csv((0..<50).map { "a\($0)" }))])

@@ -9,7 +9,7 @@ final class IdentCacheTests: ImportTestCase {
     func testARecurringIdentifierIsLookedUpOnceWhileOthersChurnTheCache() throws {
         let s = try store()
         let fields = ContractKind.events.fields.map(\.name)
-        let w = try InternedWriter(db: s.db, fields: fields, chunkRows: 4, cacheEntries: 8)
+        let w = try InternedWriter(db: s.db, fields: fields, chunkRows: 4, cacheEntries: 8, dictionaryEntries: 0)
         func text(_ i: Int, _ v: String) {
             var b = Array(v.utf8)
             b.withUnsafeMutableBytes { w.bindText(Int32(i + 1), $0.baseAddress!, $0.count) }
@@ -38,7 +38,11 @@ final class IdentCacheTests: ImportTestCase {
     /// share the slot-position half are never taken for one another (a tag or hash match is
     /// only a candidate; the bytes decide), and one missing with a colliding hash is not found.
     func testIdentifiersWhoseHashesCollideStayApart() {
-        let c = IdentCache(maxEntries: 64)   // 1,024 slots at first; grows past 512 entries
+        collide(IdentCache(maxEntries: 64))   // 1,024 slots at first; grows past 768 entries
+        collide(IdentCache(maxEntries: 1 << 22, growable: true))   // the import's dictionary (imp38): grows from 1,024 slots
+    }
+
+    func collide(_ c: IdentCache) {
         func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
         var keys: [(String, Int64)] = []
         for i in 0..<300 { keys.append(("same-\(i)", 42)) }                                   // the whole hash equal
@@ -69,5 +73,29 @@ final class IdentCacheTests: ImportTestCase {
         c.clear()
         let b = bytes("same-0")
         XCTAssertEqual(b.withUnsafeBytes { c.find($0.baseAddress!, b.count, 42) }, -1, "cleared")
+    }
+
+    /// The dictionary's compact entries (imp38): identifiers of 254, 255 and 70,000 bytes (the
+    /// 1- and 5-byte lengths), ids past 32 bits, and a growth from 1,024 slots to 2^16 keep
+    /// every entry's bytes and id.
+    func testTheDictionaryKeepsLongIdentifiersAndBigIDs() {
+        let c = IdentCache(maxEntries: 1 << 22, growable: true)
+        var vals: [[UInt8]] = [Array(repeating: 65, count: 254), Array(repeating: 66, count: 255), Array(repeating: 67, count: 70_000), []]
+        for i in 0..<40_000 { vals.append(Array("id-\(i)".utf8)) }
+        let idOf = { (k: Int) -> Int64 in k % 3 == 0 ? Int64(UInt32.max) + Int64(k) : Int64(k + 1) }
+        var es: [Int32] = []
+        for (k, v) in vals.enumerated() {
+            es.append(v.withUnsafeBytes { c.insert($0.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, v.count, EventKey.hash($0.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, v.count), id: idOf(k)) })
+        }
+        for (k, v) in vals.enumerated() {
+            let e = v.withUnsafeBytes { c.find($0.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, v.count, EventKey.hash($0.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, v.count)) }
+            XCTAssertEqual(e, es[k])
+            XCTAssertEqual(c.id(e), idOf(k))
+            let (p, n) = c.bytes(e)
+            XCTAssertEqual(Array(UnsafeRawBufferPointer(start: p, count: n)), v)
+        }
+        var sorted = es
+        c.sortByBytes(&sorted)
+        XCTAssertEqual(sorted.map { vals[Int($0)] }, vals.sorted { $0.lexicographicallyPrecedes($1) })
     }
 }

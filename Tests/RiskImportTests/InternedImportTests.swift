@@ -47,6 +47,7 @@ final class InternedImportTests: ImportTestCase {
         let s = try importPaths([write("events.csv", w.csv)]) {
             $0.internChunkRows = 64
             $0.internCacheEntries = 32   // cleared again and again
+            $0.internDictionaryEntries = 0   // the two-generation cache, not the import's dictionary
             $0.batchRows = 500
         }
         XCTAssertEqual(s.stored, 1500)
@@ -104,6 +105,37 @@ final class InternedImportTests: ImportTestCase {
         XCTAssertEqual(try one("SELECT count(*) FROM events_i a JOIN events_i b ON b.id = a.id + 1 WHERE b.ts < a.ts"), .int(0))
         XCTAssertEqual(ordered[5], [[.text("ok")]])
         XCTAssertEqual(try load(ordered: false), ordered)
+    }
+
+    /// imp38: the whole import's identifier dictionary (each identifier looked up once), the same
+    /// dictionary full and restarted every few chunks, and the two-generation cache store the same
+    /// rows, ids, dictionary, links and keys — a head and a day over it, duplicates in both.
+    func testTheIdentifierDictionaryStoresTheSameAsTheCache() throws {
+        let w = world(rows: 3000, seed: 1711)
+        let lines = w.csv.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        let head = write("events-head.csv", (lines[0..<2000] + lines[100..<300]).joined(separator: "\n") + "\n")
+        let day = write("events-day.csv", ([lines[0]] + lines[2000...] + lines[1500..<1700]).joined(separator: "\n") + "\n")
+        func load(dictionary: Int) throws -> [[[SQLValue]]] {
+            try? FileManager.default.removeItem(atPath: storePath)
+            for csv in [head, day] {
+                var o = ImportOptions()
+                o.internChunkRows = 97
+                o.internCacheEntries = 64
+                o.internDictionaryEntries = dictionary
+                o.dedupePendingMax = 50
+                let store = try Store(path: storePath)
+                _ = try Importer(store: store, options: o).run(try ImportPlan(paths: [csv], options: o))
+            }
+            return try ["SELECT * FROM events ORDER BY id", "SELECT * FROM idents ORDER BY id", "SELECT * FROM links ORDER BY 1, 2, 3",
+                        "SELECT key, id FROM event_keys ORDER BY 1, 2", "SELECT * FROM accounts ORDER BY account_id",
+                        "SELECT * FROM event_hourly ORDER BY 1, 2", "PRAGMA integrity_check"].map { try rows($0) }
+        }
+        let dict = try load(dictionary: 1 << 22)
+        XCTAssertEqual(try dump(), w.expected)
+        XCTAssertEqual(dict[6], [[.text("ok")]])
+        XCTAssertGreaterThan(dict[1].count, 200)
+        XCTAssertEqual(try load(dictionary: 150), dict)
+        XCTAssertEqual(try load(dictionary: 0), dict)
     }
 
     func testSorterThreadsStoreTheSameAndAreReset() throws {
