@@ -377,9 +377,20 @@ struct DealRings {
             return t.events(of: Int(a)).count <= thinFoot
         }
         let pPrivate = unitRate(privateThin, singles: singles)
+        // A life that is the incentive and nothing else (deal38, with `referralCodes`): every order
+        // with a coupon and a footprint among the thinnest quarter of the store's takers — sign-up,
+        // redeem, gone. A code's unit must show it beyond the store's newcomers: its rate is taken
+        // among the takers linked by no code (a ring on its code, or a promotion, sets no rate), and
+        // a code's takers showing it count only when the tail passes the unit's bar on its own (as
+        // the bunch did in deal37). Honest takers of a promotion live like the store's other
+        // newcomers (some come back, browse, pay full price); a referral ring's accounts exist for
+        // the code.
+        func thinLife(_ a: Int32) -> Bool { thin(a) && t.events(of: Int(a)).count <= thinFoot }
+        let notByCode = takers.filter { !sharesCode[Int($0)] }
+        let pThinLife = Significance.shrunkRate(hits: notByCode.filter(thinLife).count, of: notByCode.count, prior: 0.5, weight: 2)
         if let debugLog {
-            debugLog(String(format: "dealrings: takers %d linked %d units %d bar %.2f; rates equip %.3f addr %.3f codes bunched %d mailbox %.3f aged %.3f thin %.3f close %.4f apart %.3f co %.3f private %.3f",
-                            takers.count, linked.count, units.count, bar, pEquip, pAddr, codeScan.count, pMailbox, pAged, pThin, qClose, pApart, pCo, pPrivate))
+            debugLog(String(format: "dealrings: takers %d linked %d units %d bar %.2f; rates equip %.3f addr %.3f codes bunched %d mailbox %.3f aged %.3f thin %.3f close %.4f apart %.3f co %.3f private %.3f thin life %.3f",
+                            takers.count, linked.count, units.count, bar, pEquip, pAddr, codeScan.count, pMailbox, pAged, pThin, qClose, pApart, pCo, pPrivate, pThinLife))
         }
         var rings: [Ring] = []
         for members in tested {
@@ -405,10 +416,22 @@ struct DealRings {
                 bunchS = top - codeBar + bar
                 bunch = Set(ws.filter { $0.surprise >= codeBar }.flatMap(\.takers)).intersection(members)
             }
+            // A code's takers whose whole life was the incentive (deal38, only with `referralCodes`):
+            // the code's own sign, which the bunch then adds to — a flash promotion bunches as a
+            // ring does (review37), so the bunch alone no longer makes a code's unit.
+            var lifeS = 0.0, lives = Set<Int32>()
+            if referralCodes {
+                let byCode = members.filter { sharesCode[Int($0)] }
+                let hits = byCode.filter(thinLife)
+                let sv = sOf(hits.count, byCode.count, pThinLife)
+                if sv >= codeBar { lifeS = sv - codeBar + bar; lives = Set(hits) }
+                if lives.isEmpty { bunch = []; bunchS = 0 }
+            }
+            let lifeN = lives.count
             let code = bunch.count
             let mailbox = members.filter { sharesMailbox[Int($0)] }.count
             let aged = members.filter { agedWelcome[Int($0)] }.count
-            let thinN = members.filter(thin).count
+            let thinN = members.filter { thin($0) && !lives.contains($0) }.count
             let cr = members.map { t.createdAt[Int($0)] != Int64.min ? t.createdAt[Int($0)] : t.firstSeen[Int($0)] }
             var closeN = 0
             let coN = members.filter(coCreated).count
@@ -418,7 +441,7 @@ struct DealRings {
             }
             let pCloseMember = 1 - pow(1 - qClose, Double(k - 1))
             let ptN = members.filter(privateThin).count
-            let structural = [equip, addr, code, mailbox, aged, ptN].max() ?? 0
+            let structural = [equip, addr, code, lifeN, mailbox, aged, ptN].max() ?? 0
             guard structural >= 2 else {
                 debugLog?("dealring unit \(k) [\(members.prefix(8).map { t.accountID($0) }.joined(separator: " "))]: no sign of sharing on two members")
                 continue
@@ -430,6 +453,7 @@ struct DealRings {
                 ("share a device or card", equip - apartN, sOf(equip - apartN, k - apartN, pEquip)),
                 ("share a delivery address", addr, s(addr, pAddr)),
                 ("share a rare code, signed up in a bunch of its takers", code, code > 0 ? bunchS : 0),
+                ("share a rare code, whose whole life was the incentive (sign-up, coupon, gone)", lifeN, lifeN > 0 ? lifeS : 0),
                 ("share one mailbox (e-mail aliases)", mailbox, s(mailbox, pMailbox)),
                 ("took a new-user coupon on an account over 30 days old", aged, s(aged, pAged)),
                 ("signed up within 6 h of a member sharing its device, card or address", coN, s(coN, pCo)),
@@ -441,7 +465,7 @@ struct DealRings {
             ]
             // The signs of sharing and of old accounts must pass on their own (Bonferroni bar);
             // timing and thinness add to them.
-            let structuralSurprise = parts.prefix(8).reduce(0) { $0 + $1.2 }
+            let structuralSurprise = parts.prefix(9).reduce(0) { $0 + $1.2 }
             let surprise = parts.reduce(0) { $0 + $1.2 } - bar
             if let debugLog {
                 let detail = parts.filter { $0.1 > 0 }.map { "\($0.0) \($0.1) (\(String(format: "%.2f", $0.2)))" }.joined(separator: "; ")
@@ -465,7 +489,7 @@ struct DealRings {
             // ordinary, though a handful of them in one unit is a little rare.
             let agedCounts = s(aged, pAged) >= bar
             func signed(_ m: Int32) -> Bool {
-                sharesEquip[Int(m)] || sharesAddr[Int(m)] || (code > 0 && bunch.contains(m)) || sharesMailbox[Int(m)] || (agedCounts && agedWelcome[Int(m)]) || privateThin(m)
+                sharesEquip[Int(m)] || sharesAddr[Int(m)] || (code > 0 && bunch.contains(m)) || lives.contains(m) || sharesMailbox[Int(m)] || (agedCounts && agedWelcome[Int(m)]) || privateThin(m)
             }
             // An IP only takers used, that a member showing a sign is on, is the ring's own: the
             // others on it whose footprint is no larger than those members' are of the ring too
