@@ -148,6 +148,8 @@ struct DealRings {
         } else {
             publicWelcome = newUser
         }
+        // The new-user codes that link only because of `referralCodes` (narrower than the public ones).
+        let narrowNewUser = newUser.subtracting(publicWelcome)
         // Links among takers.
         var ds = DisjointSet(na)
         var sharesEquip = [Bool](repeating: false, count: na), sharesAddr = [Bool](repeating: false, count: na)
@@ -411,22 +413,22 @@ struct DealRings {
             // of the code that passes the bar (one window of an hour can be the strongest while the
             // ring's sign-ups ran over two).
             let codeBar = bar + log10(Double(max(1, unitCodes.count)))
-            var bunchS = 0.0, bunch = Set<Int32>()
-            for v in unitCodes.sorted() {
-                guard let ws = codeScan[v], let top = ws.map(\.surprise).max(), top >= codeBar, top - codeBar + bar > bunchS else { continue }
-                bunchS = top - codeBar + bar
-                bunch = Set(ws.filter { $0.surprise >= codeBar }.flatMap(\.takers)).intersection(members)
-            }
             // A code's takers whose whole life was the incentive (deal38, only with `referralCodes`):
-            // the code's own sign, which the bunch then adds to — a flash promotion bunches as a
-            // ring does (review37), so the bunch alone no longer makes a code's unit.
+            // the code's own sign. A narrow new-user code (one that links only with `referralCodes`)
+            // needs it before its bunch counts — a flash promotion bunches as a ring does (review37);
+            // the bunch of any other rare code counts on its own as before.
             var lifeS = 0.0, lives = Set<Int32>()
             if referralCodes {
                 let byCode = members.filter { sharesCode[Int($0)] }
                 let hits = byCode.filter(thinLife)
                 let sv = sOf(hits.count, byCode.count, pThinLife)
                 if sv >= codeBar { lifeS = sv - codeBar + bar; lives = Set(hits) }
-                if lives.isEmpty { bunch = []; bunchS = 0 }
+            }
+            var bunchS = 0.0, bunch = Set<Int32>()
+            for v in unitCodes.sorted() where lives.count > 0 || !narrowNewUser.contains(v) {
+                guard let ws = codeScan[v], let top = ws.map(\.surprise).max(), top >= codeBar, top - codeBar + bar > bunchS else { continue }
+                bunchS = top - codeBar + bar
+                bunch = Set(ws.filter { $0.surprise >= codeBar }.flatMap(\.takers)).intersection(members)
             }
             let lifeN = lives.count
             let code = bunch.count
