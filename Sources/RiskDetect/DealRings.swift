@@ -19,7 +19,8 @@ import Foundation
 ///   taker; shares a delivery address with one; shares a rare code with one *and* signed up in a
 ///   bunch of the code's takers that passes the bar alone (a code forms its unit and is never
 ///   its evidence; deal37) — with `referralCodes`, the code's takers whose whole life was the
-///   incentive beyond the store's newcomers, which the bunch only adds to (deal38); a new-user
+///   incentive beyond the store's newcomers, which a narrow new-user code's bunch only adds to
+///   (deal38); a new-user
 ///   coupon on an account older than 30 days (bought or revived accounts); every order
 ///   with a coupon (the account exists for the discount); signed up within 6 h of another
 ///   member (at the chance two takers' sign-ups fall that close); on a network no account but
