@@ -18,7 +18,9 @@ import Foundation
 ///   construction), the others among all takers: shares a device or card with another
 ///   taker; shares a delivery address with one; shares a rare code with one *and* signed up in a
 ///   bunch of the code's takers that passes the bar alone (a code forms its unit and is never
-///   its evidence; deal37); a new-user
+///   its evidence; deal37) — with `referralCodes`, the code's takers whose whole life was the
+///   incentive beyond the store's newcomers, which a narrow new-user code's bunch only adds to
+///   (deal38); a new-user
 ///   coupon on an account older than 30 days (bought or revived accounts); every order
 ///   with a coupon (the account exists for the discount); signed up within 6 h of another
 ///   member (at the chance two takers' sign-ups fall that close); on a network no account but
@@ -147,6 +149,8 @@ struct DealRings {
         } else {
             publicWelcome = newUser
         }
+        // The new-user codes that link only because of `referralCodes` (narrower than the public ones).
+        let narrowNewUser = newUser.subtracting(publicWelcome)
         // Links among takers.
         var ds = DisjointSet(na)
         var sharesEquip = [Bool](repeating: false, count: na), sharesAddr = [Bool](repeating: false, count: na)
@@ -377,9 +381,20 @@ struct DealRings {
             return t.events(of: Int(a)).count <= thinFoot
         }
         let pPrivate = unitRate(privateThin, singles: singles)
+        // A life that is the incentive and nothing else (deal38, with `referralCodes`): every order
+        // with a coupon and a footprint among the thinnest quarter of the store's takers — sign-up,
+        // redeem, gone. A code's unit must show it beyond the store's newcomers: its rate is taken
+        // among the takers linked by no code (a ring on its code, or a promotion, sets no rate), and
+        // a code's takers showing it count only when the tail passes the unit's bar on its own (as
+        // the bunch did in deal37). Honest takers of a promotion live like the store's other
+        // newcomers (some come back, browse, pay full price); a referral ring's accounts exist for
+        // the code.
+        func thinLife(_ a: Int32) -> Bool { thin(a) && t.events(of: Int(a)).count <= thinFoot }
+        let notByCode = takers.filter { !sharesCode[Int($0)] }
+        let pThinLife = Significance.shrunkRate(hits: notByCode.filter(thinLife).count, of: notByCode.count, prior: 0.5, weight: 2)
         if let debugLog {
-            debugLog(String(format: "dealrings: takers %d linked %d units %d bar %.2f; rates equip %.3f addr %.3f codes bunched %d mailbox %.3f aged %.3f thin %.3f close %.4f apart %.3f co %.3f private %.3f",
-                            takers.count, linked.count, units.count, bar, pEquip, pAddr, codeScan.count, pMailbox, pAged, pThin, qClose, pApart, pCo, pPrivate))
+            debugLog(String(format: "dealrings: takers %d linked %d units %d bar %.2f; rates equip %.3f addr %.3f codes bunched %d mailbox %.3f aged %.3f thin %.3f close %.4f apart %.3f co %.3f private %.3f thin life %.3f",
+                            takers.count, linked.count, units.count, bar, pEquip, pAddr, codeScan.count, pMailbox, pAged, pThin, qClose, pApart, pCo, pPrivate, pThinLife))
         }
         var rings: [Ring] = []
         for members in tested {
@@ -399,16 +414,28 @@ struct DealRings {
             // of the code that passes the bar (one window of an hour can be the strongest while the
             // ring's sign-ups ran over two).
             let codeBar = bar + log10(Double(max(1, unitCodes.count)))
+            // A code's takers whose whole life was the incentive (deal38, only with `referralCodes`):
+            // the code's own sign. A narrow new-user code (one that links only with `referralCodes`)
+            // needs it before its bunch counts — a flash promotion bunches as a ring does (review37);
+            // the bunch of any other rare code counts on its own as before.
+            var lifeS = 0.0, lives = Set<Int32>()
+            if referralCodes {
+                let byCode = members.filter { sharesCode[Int($0)] }
+                let hits = byCode.filter(thinLife)
+                let sv = sOf(hits.count, byCode.count, pThinLife)
+                if sv >= codeBar { lifeS = sv - codeBar + bar; lives = Set(hits) }
+            }
             var bunchS = 0.0, bunch = Set<Int32>()
-            for v in unitCodes.sorted() {
+            for v in unitCodes.sorted() where lives.count > 0 || !narrowNewUser.contains(v) {
                 guard let ws = codeScan[v], let top = ws.map(\.surprise).max(), top >= codeBar, top - codeBar + bar > bunchS else { continue }
                 bunchS = top - codeBar + bar
                 bunch = Set(ws.filter { $0.surprise >= codeBar }.flatMap(\.takers)).intersection(members)
             }
+            let lifeN = lives.count
             let code = bunch.count
             let mailbox = members.filter { sharesMailbox[Int($0)] }.count
             let aged = members.filter { agedWelcome[Int($0)] }.count
-            let thinN = members.filter(thin).count
+            let thinN = members.filter { thin($0) && !lives.contains($0) }.count
             let cr = members.map { t.createdAt[Int($0)] != Int64.min ? t.createdAt[Int($0)] : t.firstSeen[Int($0)] }
             var closeN = 0
             let coN = members.filter(coCreated).count
@@ -418,7 +445,7 @@ struct DealRings {
             }
             let pCloseMember = 1 - pow(1 - qClose, Double(k - 1))
             let ptN = members.filter(privateThin).count
-            let structural = [equip, addr, code, mailbox, aged, ptN].max() ?? 0
+            let structural = [equip, addr, code, lifeN, mailbox, aged, ptN].max() ?? 0
             guard structural >= 2 else {
                 debugLog?("dealring unit \(k) [\(members.prefix(8).map { t.accountID($0) }.joined(separator: " "))]: no sign of sharing on two members")
                 continue
@@ -430,6 +457,7 @@ struct DealRings {
                 ("share a device or card", equip - apartN, sOf(equip - apartN, k - apartN, pEquip)),
                 ("share a delivery address", addr, s(addr, pAddr)),
                 ("share a rare code, signed up in a bunch of its takers", code, code > 0 ? bunchS : 0),
+                ("share a rare code, whose whole life was the incentive (sign-up, coupon, gone)", lifeN, lifeN > 0 ? lifeS : 0),
                 ("share one mailbox (e-mail aliases)", mailbox, s(mailbox, pMailbox)),
                 ("took a new-user coupon on an account over 30 days old", aged, s(aged, pAged)),
                 ("signed up within 6 h of a member sharing its device, card or address", coN, s(coN, pCo)),
@@ -441,7 +469,7 @@ struct DealRings {
             ]
             // The signs of sharing and of old accounts must pass on their own (Bonferroni bar);
             // timing and thinness add to them.
-            let structuralSurprise = parts.prefix(8).reduce(0) { $0 + $1.2 }
+            let structuralSurprise = parts.prefix(9).reduce(0) { $0 + $1.2 }
             let surprise = parts.reduce(0) { $0 + $1.2 } - bar
             if let debugLog {
                 let detail = parts.filter { $0.1 > 0 }.map { "\($0.0) \($0.1) (\(String(format: "%.2f", $0.2)))" }.joined(separator: "; ")
@@ -465,7 +493,7 @@ struct DealRings {
             // ordinary, though a handful of them in one unit is a little rare.
             let agedCounts = s(aged, pAged) >= bar
             func signed(_ m: Int32) -> Bool {
-                sharesEquip[Int(m)] || sharesAddr[Int(m)] || (code > 0 && bunch.contains(m)) || sharesMailbox[Int(m)] || (agedCounts && agedWelcome[Int(m)]) || privateThin(m)
+                sharesEquip[Int(m)] || sharesAddr[Int(m)] || (code > 0 && bunch.contains(m)) || lives.contains(m) || sharesMailbox[Int(m)] || (agedCounts && agedWelcome[Int(m)]) || privateThin(m)
             }
             // An IP only takers used, that a member showing a sign is on, is the ring's own: the
             // others on it whose footprint is no larger than those members' are of the ring too

@@ -18,7 +18,10 @@ public struct IdentityDetector: Detector {
     /// its evidence. Since deal37 a code is never evidence for the unit it links; the unit needs its
     /// takers' sign-ups bunched beyond the store's, or any other sign. Still off: a flash promotion
     /// valid for a day or a week bunches its takers' sign-ups just as a referral ring does
-    /// (review37; docs/detection.md "A narrow new-user code").
+    /// (review37; docs/detection.md "A narrow new-user code"). With it on, since deal38 a code's unit
+    /// needs its own sign — its takers' lives that are the incentive and nothing else, beyond the
+    /// store's newcomers — and the bunch only adds to it; a promotion whose every taker is
+    /// sign-up-coupon-gone would still be read as a ring, so it stays off.
     var ringReferralCodes = false
     public init(debugLog: (@Sendable (String) -> Void)? = nil) { self.debugLog = debugLog }
 
