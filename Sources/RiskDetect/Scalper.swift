@@ -107,14 +107,19 @@ public struct ScalperDetector: Detector {
             for x in tied.byAccount[a] ?? [] where x.surprise > 0 {
                 mates.formUnion(x.buyers); ids.append((x.kind, x.value))
             }
-            let cohort = cohorts[a]
-            if let c = cohort { mates.formUnion(c.members) }
+            // Accounts it shares an address, block or tied identifier with — not its cohort, whose
+            // sign is its own tail (review38: a weak cohort took the sharing sign's full weight).
             mates.remove(a)
+            let sharedMates = mates
+            let cohort = cohorts[a]
+            if let c = cohort { mates.formUnion(c.members); mates.remove(a) }
             let n = list.count
             var surprise = tail(nFast, n, pFast) + tail(nBulk, n, pBulk) + tail(nBlind, n, pBlind)
             if drops > 1 { surprise += Significance.surprise(Significance.logPoissonTail(drops, meanDrops)) }
-            // Shared: the old any-sharing sign, or the tied identifier's tail when larger.
-            if !mates.isEmpty { surprise += max(-log10(pShared), tiedSurprise, cohort?.surprise ?? 0) }
+            // Shared: the old any-sharing sign, or the tied identifier's tail when larger; or the
+            // cohort's tail when larger still (one slot: both say "not alone").
+            let shared = sharedMates.isEmpty ? 0 : max(-log10(pShared), tiedSurprise)
+            surprise += max(shared, cohort?.surprise ?? 0)
             let onlyDrops = dropOnly[a] ?? 0
             surprise += onlyDrops
             let excess = surprise - bar
@@ -132,7 +137,7 @@ public struct ScalperDetector: Detector {
             if let c = cohort, c.surprise > tiedSurprise {
                 why += "; one of \(c.members.count) accounts that bought exactly the same \(drops) drops and nothing else (\(String(format: "%.1f", c.expected)) expected)"
             }
-            if !mates.isEmpty { why += "; shares shipping addresses / address blocks / instruments with \(mates.count) other drop buyers" }
+            if !sharedMates.isEmpty { why += "; shares shipping addresses / address blocks / instruments with \(sharedMates.count) other drop buyers" }
             var uniq: [(kind: String, value: String)] = []
             for x in ids where !uniq.contains(where: { $0.kind == x.kind && $0.value == x.value }) { uniq.append(x) }
             why += String(format: " (chance 1 in 10^%.1f among %d drop buyers)", surprise, byAccount.count)
@@ -260,8 +265,9 @@ public struct ScalperDetector: Detector {
     /// if ordering accounts bought each drop independently at its own rate (the product of the
     /// drops' buyer shares, times the ordering accounts), and never less than the accounts that
     /// bought the same set and shop besides, plus one — a set of drops with a fan base draws
-    /// shopping fans too, and the honest single-purpose account is no rarer among them: a Poisson
-    /// tail, less log10 of the sets tested (those with three or more such accounts). A crew made for
+    /// shopping fans too, and the honest single-purpose account is no rarer among them (times the
+    /// store's drop-only-to-shopping ratio over the other sets when that is above one): a Poisson
+    /// tail, less log10 of the sets tested (every drop-only set). A crew made for
     /// the drops sends every account to the drops it chose and nowhere else; a flash crowd buys one
     /// drop, a collector or a reseller who comes back for drops shops the store besides.
     static func cohorts(_ t: EventTable, byAccount: [Int32: [Int]]) -> [Int32: (surprise: Double, expected: Double, members: Set<Int32>)] {
@@ -283,14 +289,20 @@ public struct ScalperDetector: Detector {
             let n = t.events(of: Int(a)).reduce(0) { $0 + (t.kind[Int($1)] == .order ? 1 : 0) }
             if n <= evs.count { only[set, default: []].append(a) } else { more[set, default: 0] += 1 }
         }
-        let tested = only.values.filter { $0.count >= 3 }.count
-        guard tested > 0 else { return [:] }
-        let correction = log10(Double(tested))
+        // Every drop-only set is a test, whatever its count (review38: counting only the sets that
+        // reached three selected the tests by their result).
+        guard only.values.contains(where: { $0.count >= 3 }) else { return [:] }
+        let correction = log10(Double(only.count))
+        // The store's drop-only buyers of two or more drops per shopping one, over the other
+        // sets: where most multi-drop buyers buy nothing else (a launch shop), the shopping
+        // buyers of a set undercount its honest drop-only ones by that ratio.
+        let onlyTotal = only.values.reduce(0) { $0 + $1.count }, moreTotal = more.values.reduce(0, +)
         var out: [Int32: (surprise: Double, expected: Double, members: Set<Int32>)] = [:]
         for (set, members) in only where members.count >= 3 {
             var chance = Double(ordering)
             for item in set { chance *= Double(dropBuyers[item] ?? 0) / Double(ordering) }
-            let expected = max(chance, Double(more[set] ?? 0) + 1)
+            let ratio = Double(onlyTotal - members.count + 1) / Double(moreTotal - (more[set] ?? 0) + 1)
+            let expected = max(chance, (Double(more[set] ?? 0) + 1) * max(1, ratio))
             let s = Significance.surprise(Significance.logPoissonTail(members.count, expected)) - correction
             guard s > 0 else { continue }
             let m = Set(members)

@@ -66,6 +66,8 @@ final class EventDedupe {
         self.runDirectory = runDirectory ?? KeyRuns.directory(of: db.path)
         base = try db.int("SELECT upto FROM event_keys_covered")
         seen = base
+        // 1 ... 2^24 keys a run (review38: a huge value overflowed the table's size or asked for gigabytes).
+        let pendingMax = min(max(pendingMax, 1), 1 << 24)
         var slots = 16
         while slots < pendingMax * 2 { slots *= 2 }
         self.pendingMax = pendingMax

@@ -54,7 +54,7 @@ struct Import: ParsableCommand {
         if dryRun && map == nil { throw ValidationError("--dry-run goes with --map") }
         if map != nil && (kind != nil || format != nil) { throw ValidationError("--map says what the files hold: drop --kind / --format") }
         if let batch, batch < 1 { throw ValidationError("--batch must be at least 1") }
-        if let dedupeRunRows, dedupeRunRows < 1 { throw ValidationError("--dedupe-run-rows must be at least 1") }
+        if let dedupeRunRows, !(1...(1 << 24)).contains(dedupeRunRows) { throw ValidationError("--dedupe-run-rows must be 1 to \(1 << 24)") }
         if let sorterThreads, sorterThreads != "cores", !(Int(sorterThreads).map { (0...8).contains($0) } ?? false) {
             throw ValidationError("--sorter-threads: '\(sorterThreads)' is not 0 to 8 or 'cores'")
         }

@@ -152,4 +152,20 @@ final class FaultInjectionTests: CLITestCase {
         XCTAssertEqual(try db.int("SELECT count(*) FROM events"), try db.int("SELECT count(DISTINCT event_id) FROM events"))
         XCTAssertEqual(try db.int("SELECT count(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM event_keys k WHERE k.key = riskdesk_event_key(e.event_id) AND k.id = e.id)"), 0)
     }
+
+    /// The hidden run-size option refuses what would overflow or ask for gigabytes (review38),
+    /// naming the option, and leaves no store behind.
+    func testAnOutOfRangeRunSizeIsRefused() throws {
+        let dir = NSTemporaryDirectory() + "riskdesk-runsize-\(getpid())"
+        try? FileManager.default.removeItem(atPath: dir)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "event_id,ts,account_id,type\ne1,2026-10-01T00:00:00Z,a1,login\n".write(toFile: dir + "/e.csv", atomically: true, encoding: .utf8)
+        for bad in ["0", "-5", "9223372036854775807", "1000000000"] {
+            let r = try CLI.run(["import", "--store", dir + "/s.db", "--quiet", "--dedupe-run-rows", bad, dir + "/e.csv"])
+            XCTAssertNotEqual(r.status, 0, bad)
+            XCTAssertTrue(r.stderr.contains("--dedupe-run-rows"), "\(bad): \(r.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/s.db"), bad)
+        }
+    }
 }

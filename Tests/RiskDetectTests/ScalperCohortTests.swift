@@ -87,6 +87,9 @@ final class ScalperCohortTests: XCTestCase {
             XCTAssertEqual(crewGroups.count, 1, "one crew, one group: \(crewGroups)")
             let why = f.first { t.accountID($0.account).hasPrefix("crew") }?.reason ?? ""
             XCTAssertTrue(why.contains("exactly the same 2 drops"), why)
+            // They share nothing, and their reasons don't say they do (review38).
+            let sharing = f.filter { t.accountID($0.account).hasPrefix("crew") && $0.reason.contains("shares shipping") }
+            XCTAssertTrue(sharing.isEmpty, "\(sharing.prefix(2).map(\.reason))")
         }
     }
 
@@ -100,6 +103,29 @@ final class ScalperCohortTests: XCTestCase {
             let flagged = f.accounts(t)
             XCTAssertTrue(flagged.filter { $0.hasPrefix("collector") || $0.hasPrefix("buyer") }.isEmpty, "\(flagged.sorted())")
             XCTAssertLessThanOrEqual(flagged.filter { $0.hasPrefix("fan") }.count, 3, "\(flagged.sorted())")
+            XCTAssertFalse(f.contains { $0.reason.contains("exactly the same") }, "\(f.map(\.reason))")
+        }
+    }
+
+    /// Honest fans of the brand who bought drops 0 and 1 and nothing else — four of them, each on
+    /// their own equipment, a look minutes before, mid-pack — beside six collectors: a handful of
+    /// single-purpose accounts is what the drops' own pull makes, no cohort (review38: the
+    /// collectors' test had no drop-only account of two drops, so the sign was never asked).
+    func testAFewFansWhoOnlyBoughtTheSameTwoDropsAreNotACrew() throws {
+        try forEachSeed { seed in
+            let s = Scenario(seed: seed)
+            let drops = store(s, collectors: 6)
+            for c in 0..<4 {
+                let a = s.account("dual\(c)")
+                for (item, at) in drops.prefix(2) {
+                    s.event(a, "view", at: at - s.int(in: 2 * minute...30 * minute), ["item_id": item, "seller_id": "brand", "device_id": "dd\(c)"])
+                    s.order(a, item: item, seller: "brand", at: at + s.int(in: 2_000...60_000), device: "dd\(c)", address: "da\(c)",
+                            payment: "dc\(c)", amount: 180, ip: "10.220.\(c).1")
+                }
+            }
+            let (f, t) = try s.run(ScalperDetector())
+            let flagged = f.accounts(t)
+            XCTAssertTrue(flagged.filter { $0.hasPrefix("dual") || $0.hasPrefix("collector") }.isEmpty, "\(flagged.sorted())")
             XCTAssertFalse(f.contains { $0.reason.contains("exactly the same") }, "\(f.map(\.reason))")
         }
     }
