@@ -13,16 +13,16 @@ public struct IdentityDetector: Detector {
     /// default, docs/detection.md "Only places of the takers' own link").
     var ringPlacesOwnOnly = false
     /// DealRings links takers by a new-user code narrower than the store's public welcome codes
-    /// (deal36). A code is never evidence for the unit it links (deal37): since deal38 a code's unit
-    /// needs its own sign — its takers' lives that are the incentive and nothing else (sign-up,
-    /// the coupon order, gone), beyond the rate among the store's newcomers linked by no code —
-    /// and the sign-ups' bunch only adds to it (a flash promotion valid for a day bunches just as
-    /// a referral ring does; review37). On by default since session 38: on the third generator
-    /// deal-hunter recall@K .76 → .96 (worst .44 → .85), the others unchanged. What it reads as a
-    /// ring on purpose: a narrow code whose takers are, far beyond the store's newcomers, all
-    /// sign-up-coupon-gone — incentive abuse whoever organised it; the finding names the code
-    /// (docs/detection.md "A narrow new-user code").
-    var ringReferralCodes = true
+    /// (deal36). Off by default: thirty unrelated newcomers taking a small public promotion in
+    /// their first week were reported as a ring — sharing the code that formed the unit counted as
+    /// its evidence. Since deal37 a code is never evidence for the unit it links; the unit needs its
+    /// takers' sign-ups bunched beyond the store's, or any other sign. Still off: a flash promotion
+    /// valid for a day or a week bunches its takers' sign-ups just as a referral ring does
+    /// (review37; docs/detection.md "A narrow new-user code"). With it on, since deal38 a code's unit
+    /// needs its own sign — its takers' lives that are the incentive and nothing else, beyond the
+    /// store's newcomers — and the bunch only adds to it; a promotion whose every taker is
+    /// sign-up-coupon-gone would still be read as a ring, so it stays off.
+    var ringReferralCodes = false
     public init(debugLog: (@Sendable (String) -> Void)? = nil) { self.debugLog = debugLog }
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
