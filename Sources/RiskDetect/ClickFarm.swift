@@ -52,10 +52,9 @@ public struct ClickFarmDetector: Detector {
     public var shareGrading = true
     /// Equipment groups on one or two rooms (a follow campaign for one creator) are farms when
     /// they are most of the room's crowd on three days or more while its owner is away (see
-    /// `roomCrewMeetings`). Off by default (farm37): it found bazaar's follow farms, but its
-    /// hand-built test (a follow farm of 12 behind one exit) failed on two of three seeds,
-    /// not yet understood.
-    public var roomCrews = false
+    /// `roomCrewMeetings`), and its members shared hours there beyond their own activity (see
+    /// `roomCoPresence`). farm38: on by default.
+    public var roomCrews = true
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
         guard t.count > 0 else { return [] }
