@@ -52,9 +52,11 @@ public struct ClickFarmDetector: Detector {
     public var shareGrading = true
     /// Equipment groups on one or two rooms (a follow campaign for one creator) are farms when
     /// they are most of the room's crowd on three days or more while its owner is away (see
-    /// `roomCrewMeetings`). Off by default (farm37): it found bazaar's follow farms, but its
-    /// hand-built test (a follow farm of 12 behind one exit) failed on two of three seeds,
-    /// not yet understood.
+    /// `roomCrewMeetings`), and its members shared hours there beyond their own activity (see
+    /// `roomCoPresence`). Off by default (farm38): on, it found bazaar's follow farms and a
+    /// mixed crew on one exit, and its hand-built test passes on every seed, but on bazaar 4307
+    /// exits of ~200 ordinary accounts with a phone farm's members among them passed, and
+    /// ~80 innocents entered the top K.
     public var roomCrews = false
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {

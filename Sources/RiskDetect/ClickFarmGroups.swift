@@ -119,27 +119,29 @@ extension ClickFarmDetector {
             var together: [Int32: Int32] = [:]
             for (b, c) in count where c >= 2 { meetings.insert(b); met.insert(target(b)); together[b] = c }
             let expected = (sumN * sumN - sumN2) / 2 * collision
-            guard met.count >= 3 else {
-                // A crew on one or two rooms (a follow campaign for one creator or shop): its
-                // meetings there are most of the room's crowd that day, with the owner away,
-                // on three days or more (see `roomCrewMeetings`).
-                guard roomCrews, !met.isEmpty, let own = roomCrewMeetings(t, together, size: { Int(bucketSize[Int($0)]) },
-                                                                          key: { bucketKey[Int($0)] }, days: days, nItems: nItems, minTs: minTs,
-                                                                          members: g.members, day: day) else { continue }
-                let s = Significance.surprise(Significance.logPoissonTail(own.count, expected)) - log10(tested)
-                debugLog?("identifier group (\(g.isDevice ? "device" : "IP")): \(g.members.count) accounts met on \(met.count) rooms, \(own.count) of \(meetings.count) meetings most of the room's crowd with its owner away, expected \(String(format: "%.3f", expected)), surprise \(String(format: "%.1f", s))")
-                guard s >= 1 else { continue }
-                let label = g.isDevice ? "device \(t.devices.string(g.id))" : "IP \(t.ips.string(g.id))"
-                seeds.append(Seed(members: g.members, meetings: own, surprise: s, label: label, together: together.filter { own.contains($0.key) }, room: true))
-                continue
-            }
-            let s = Significance.surprise(Significance.logPoissonTail(met.count, expected)) - log10(tested)
-            if let debugLog {
-                debugLog("identifier group (\(g.isDevice ? "device" : "IP")): \(g.members.count) accounts met on \(met.count) targets, expected \(String(format: "%.3f", expected)), surprise \(String(format: "%.1f", s))")
-            }
-            guard s >= 1 else { continue }
             let label = g.isDevice ? "device \(t.devices.string(g.id))" : "IP \(t.ips.string(g.id))"
-            seeds.append(Seed(members: g.members, meetings: meetings, surprise: s, label: label, together: together))
+            if met.count >= 3 {
+                let s = Significance.surprise(Significance.logPoissonTail(met.count, expected)) - log10(tested)
+                if let debugLog {
+                    debugLog("identifier group (\(g.isDevice ? "device" : "IP")): \(g.members.count) accounts met on \(met.count) targets, expected \(String(format: "%.3f", expected)), surprise \(String(format: "%.1f", s))")
+                }
+                if s >= 1 { seeds.append(Seed(members: g.members, meetings: meetings, surprise: s, label: label, together: together)); continue }
+            }
+            // A crew on a room or two (a follow campaign for one creator or shop): its meetings
+            // there are most of the room's crowd that day, with the owner away, on three days or
+            // more (see `roomCrewMeetings`) — whatever else its accounts met on by chance (farm38:
+            // one chance meeting on a third target sent farm37's crew to the test above, which
+            // counts targets, not days). The evidence is the rooms' co-presence against the
+            // members' own hours there (see `roomCoPresence`), not the store's collision rate.
+            guard roomCrews, !met.isEmpty, let own = roomCrewMeetings(t, together, size: { Int(bucketSize[Int($0)]) },
+                                                                      key: { bucketKey[Int($0)] }, days: days, nItems: nItems, minTs: minTs,
+                                                                      members: g.members, day: day) else { continue }
+            let rooms = Set(own.map { bucketKey[Int($0)] / days })
+            let co = roomCoPresence(t, rooms: rooms, members: g.members, nItems: nItems, minTs: minTs, maxTs: maxTs)
+            let s = Significance.surprise(Significance.logPoissonTail(co.observed, co.expected)) - log10(tested)
+            debugLog?("identifier group (\(g.isDevice ? "device" : "IP")): \(g.members.count) accounts met on \(met.count) targets, \(own.count) of \(meetings.count) meetings in \(rooms.count) rooms most of the room's crowd with its owner away; \(co.observed) away hours with 3+ of them, expected \(String(format: "%.3f", co.expected)) from their own hours, surprise \(String(format: "%.1f", s))")
+            guard s >= 1 else { continue }
+            seeds.append(Seed(members: g.members, meetings: own, surprise: s, label: label, together: together.filter { own.contains($0.key) }, room: true))
         }
         guard !seeds.isEmpty else { return [] }
         try cancel.check()
@@ -234,7 +236,9 @@ extension ClickFarmDetector {
                 for a in members { for q in Int(accStart[Int(a)])..<Int(accStart[Int(a) + 1]) { c[accBuckets[q], default: 0] += 1 } }
                 for (b, k) in c where k >= 3 { jobs.insert(b) }
             }
-            guard members.count >= minGroup else { continue }
+            // A room crew's evidence is hours that three or more of it shared beyond its members'
+            // own activity: a tail test that holds at three members, so no floor beyond that.
+            guard members.count >= (roomFarm ? 3 : minGroup) else { continue }
             farmNo += 1
             let group = "equipment-farm-\(farmNo)"
             let sortedMembers = members.sorted()
@@ -255,6 +259,54 @@ extension ClickFarmDetector {
             }
         }
         return out
+    }
+
+    /// A room crew's co-presence against its members' own activity (farm38). For each room (an
+    /// account target), the hours of the data's span in which the room's owner had no event in
+    /// the session before the hour or during it are the room's *away hours* (D of them); member a
+    /// acted in the room in kₐ of them. If each member placed its kₐ hours at random among the D
+    /// (a permutation of its own hours: how active it is there is kept, when is not), the number
+    /// of away hours in which three or more members act is about D · P(N ≥ 3), N the sum of
+    /// independent Bernoulli(kₐ / D). Observed: those hours counted. A crew acts in bursts and
+    /// its members' hours coincide; a household's fans come when the owner is live (no away
+    /// hours), and strangers who each visit a room now and then coincide as often as chance.
+    func roomCoPresence(_ t: EventTable, rooms: Set<UInt64>, members: [Int32], nItems: Int64, minTs: Int64, maxTs: Int64) -> (observed: Int, expected: Double) {
+        let hour: Int64 = 3_600_000
+        let slots = Int((maxTs - minTs) / hour) + 1
+        var observed = 0
+        var expected = 0.0
+        for room in rooms.sorted() {
+            let owner = Int(Int64(room) - nItems)
+            var away = [Bool](repeating: true, count: slots)
+            // An owner's event at x makes the hours starting in (x − 1 h, x + session] its own.
+            for e32 in t.events(of: owner) {
+                let x = t.ts[Int(e32)] - minTs
+                let lo = Int(x / hour)          // s·h > x − h  ⇔  s ≥ ⌊x / h⌋
+                let hi = min(slots - 1, Int((x + ownerSessionMs) / hour))
+                if lo <= hi { for s in lo...hi { away[s] = false } }
+            }
+            let d = away.reduce(0) { $0 + ($1 ? 1 : 0) }
+            guard d > 0 else { continue }
+            var count = [Int32](repeating: 0, count: slots)
+            var probs: [Double] = []
+            for a in members {
+                var mine = Set<Int>()
+                for e32 in t.events(of: Int(a)) {
+                    let e = Int(e32)
+                    guard let target = Self.actionTarget(t, e, nItems: nItems), UInt64(target) == room else { continue }
+                    let s = Int((t.ts[e] - minTs) / hour)
+                    if away[s] { mine.insert(s) }
+                }
+                for s in mine { count[s] += 1 }
+                if !mine.isEmpty { probs.append(Double(mine.count) / Double(d)) }
+            }
+            observed += count.reduce(0) { $0 + ($1 >= 3 ? 1 : 0) }
+            // P(N ≤ 2) for a sum of independent Bernoulli trials.
+            var p = [1.0, 0.0, 0.0]
+            for q in probs { p = [p[0] * (1 - q), p[1] * (1 - q) + p[0] * q, p[2] * (1 - q) + p[1] * q] }
+            expected += Double(d) * max(0, 1 - p[0] - p[1] - p[2])
+        }
+        return (observed, max(expected, 1e-12))
     }
 
     /// A crew on one or two rooms (account targets: a follow, profile-view or live-view campaign
