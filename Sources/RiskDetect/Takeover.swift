@@ -68,6 +68,7 @@ public struct TakeoverDetector: Detector {
         var wave = false                  // a credential-stuffing wave hit the account just before (or as) it changed hands
         var waveAccounts = 0              // how many accounts that wave's source failed on within hours
         var strangerLogin = false         // a successful login in the anchor's 2 hours from a device or network the account had not used
+        var waveDevice = false            // the device that took over is a wave's own (its earlier use on the account: the wave's failures)
 
         static let stepNames = ["reset", "fails3+", "fails1-2", "newDevice", "foreignDevice", "newCountry", "newAddress", "newPayment",
                                 "ordersUnusual", "ordersRare", "high", "ownerBack", "newNetwork", "messagesUnusual", "drop", "drain", "wave"]
@@ -90,9 +91,9 @@ public struct TakeoverDetector: Detector {
     /// −log10 of the smoothed share of anchors showing at least those steps, so a step that
     /// always comes with another adds nothing, and more steps never make an anchor less surprising.
     struct JointRarity {
-        static let hands: UInt32 = 0b0_0001_0000_0011_1111    // reset, fails3+, fails1-2, newDevice, foreignDevice, newCountry, newNetwork
-        static let spend: UInt32 = 0b0_1100_1111_1100_0000    // newAddress, newPayment, ordersUnusual, ordersRare, high, ownerBack, drop, drain
-        static let control: UInt32 = 0b0_0100_0000_0000_0000  // messagesUnusual (a first-ever activity: `novelty`)
+        static let hands: UInt32 = 0b0001_0000_0011_1111      // reset, fails3+, fails1-2, newDevice, foreignDevice, newCountry, newNetwork
+        static let spend: UInt32 = 0b1100_1111_1100_0000      // newAddress, newPayment, ordersUnusual, ordersRare, high, ownerBack, drop, drain
+        static let control: UInt32 = 1 << 13                   // messagesUnusual (a first-ever activity: `novelty`)
         /// A stuffing wave that hit the account: whether its password was on a list tried against the
         /// store is taken as independent of how its owner changes devices and networks (ordinary
         /// anchors), so it is a part of its own — beside a change of hands, not one more sign of it.
@@ -374,7 +375,8 @@ public struct TakeoverDetector: Detector {
         // address or card, messages, a first-ever activity, or the owner locked out on another
         // device (a fail and a reset on the session's own device back home is how a trip ends
         // too: it weighs as a step, but does not make ordinary orders a change of behaviour).
-        if !s.newDevice && !s.foreignDevice && !(s.reset && !s.resetByOwner)
+        // (A wave's own device is no owner's, though its failures on the account came before.)
+        if !s.newDevice && !s.foreignDevice && !(s.reset && !s.resetByOwner) && !s.waveDevice
             && !(s.high || s.newAddress || s.newPayment || s.messagesUnusual || s.novelActivity || s.ownerBackOnDevice || s.fails >= 1) { return nil }
         if young && s.age < minAgeDays { surprise *= 0.6 }
         let excess = surprise - bar
@@ -522,7 +524,7 @@ public struct TakeoverDetector: Detector {
             if let h = hits[seqs[q].account] {
                 for x in h where x.at >= seqs[q].at - before && x.at <= seqs[q].at + after { c = max(c, x.c) }
             }
-            if seqs[q].device >= 0, let w = waveDevices[seqs[q].device] { c = max(c, w) }
+            if seqs[q].device >= 0, let w = waveDevices[seqs[q].device] { c = max(c, w); seqs[q].waveDevice = true }
             if c > 0 { seqs[q].wave = true; seqs[q].waveAccounts = c }
         }
     }

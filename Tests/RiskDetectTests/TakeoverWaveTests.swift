@@ -38,13 +38,13 @@ final class TakeoverWaveTests: XCTestCase {
                     }
                 }
             }
-            for i in 0..<240 {
+            for i in 0..<360 {
                 let a = s.account("p\(i)")
                 let d0 = rng.int(5...20)
-                // A quarter of them change phones at home (the store's ordinary change of device).
-                routine(a, device: { i % 4 == 0 && $0 >= d0 ? "p\(i)-new" : "p\(i)-phone" })
+                // Half of them change phones at home (the store's ordinary change of device).
+                routine(a, device: { i % 2 == 0 && $0 >= d0 ? "p\(i)-new" : "p\(i)-phone" })
             }
-            // Two waves, each on 24 bystanders and 3 victims within two hours, 1–3 tries each.
+            // Two waves, each on 24 bystanders and 2 victims within two hours, 1–3 tries each.
             var victims: [String] = []
             var bystanders: [String] = []
             for w in 0..<2 {
@@ -54,7 +54,7 @@ final class TakeoverWaveTests: XCTestCase {
                     let a = s.account("by\(w)-\(i)"); bystanders.append(a); hit.append(a)
                     routine(a, device: { _ in "by\(w)-\(i)-phone" })
                 }
-                for i in 0..<3 {
+                for i in 0..<2 {
                     let a = s.account("ato\(w)-\(i)"); victims.append(a); hit.append(a)
                     routine(a, device: { _ in "v\(w)-\(i)-phone" })
                 }
@@ -70,7 +70,7 @@ final class TakeoverWaveTests: XCTestCase {
                 }
                 // The victims: a login within hours of the wave from a stranger's device on a network
                 // the owner never used (the bot itself for one of wave 1's), two ordinary orders.
-                for i in 0..<3 {
+                for i in 0..<2 {
                     let a = "ato\(w)-\(i)"
                     let at = start + Int64(rng.int(2...5)) * hour
                     let dev = w == 1 && i == 0 ? "bot1" : "thief\(w)-\(i)"
