@@ -65,17 +65,21 @@ public struct TakeoverDetector: Detector {
         var drop = false                  // one of them is a drop: other accounts' changes of hands first used it too, beyond its share
         var dropAccounts = 0              // how many other accounts
         var drain = false                 // 2+ orders beyond the account's own rate, worth more in one currency than the owner's own spend on any day
+        var wave = false                  // a credential-stuffing wave hit the account just before (or as) it changed hands
+        var waveAccounts = 0              // how many accounts that wave's source failed on within hours
+        var strangerLogin = false         // a successful login in the anchor's 2 hours from a device or network the account had not used
+        var waveDevice = false            // the device that took over is a wave's own (its earlier use on the account: the wave's failures)
 
         static let stepNames = ["reset", "fails3+", "fails1-2", "newDevice", "foreignDevice", "newCountry", "newAddress", "newPayment",
-                                "ordersUnusual", "ordersRare", "high", "ownerBack", "newNetwork", "messagesUnusual", "drop", "drain"]
+                                "ordersUnusual", "ordersRare", "high", "ownerBack", "newNetwork", "messagesUnusual", "drop", "drain", "wave"]
 
         var steps: [Bool] { [reset, fails >= 3, fails >= 1 && fails < 3, newDevice, foreignDevice, newCountry, newAddress, newPayment,
-                             ordersUnusual, ordersRare, high, ownerBack, newNetwork, messagesUnusual, drop, drain] }
+                             ordersUnusual, ordersRare, high, ownerBack, newNetwork, messagesUnusual, drop, drain, wave] }
         /// The account changed hands (a new or foreign device, a reset from a device the owner
         /// never used, a session from a network the owner's own life never used).
         var handsChanged: Bool { newDevice || (reset && !resetByOwner) || foreignDevice || (netAnchor && newNetwork) }
         /// The steps as bits, in the order of `steps`.
-        var mask: UInt16 { steps.enumerated().reduce(0) { $1.element ? $0 | 1 << UInt16($1.offset) : $0 } }
+        var mask: UInt32 { steps.enumerated().reduce(0) { $1.element ? $0 | 1 << UInt32($1.offset) : $0 } }
     }
 
     /// The rarity of a combination of steps among ordinary anchors, in three parts: the change
@@ -87,26 +91,30 @@ public struct TakeoverDetector: Detector {
     /// −log10 of the smoothed share of anchors showing at least those steps, so a step that
     /// always comes with another adds nothing, and more steps never make an anchor less surprising.
     struct JointRarity {
-        static let hands: UInt16 = 0b001_0000_0011_1111       // reset, fails3+, fails1-2, newDevice, foreignDevice, newCountry, newNetwork
-        static let spend: UInt16 = 0b1100_1111_1100_0000      // newAddress, newPayment, ordersUnusual, ordersRare, high, ownerBack, drop, drain
-        static let control: UInt16 = 0b010_0000_0000_0000     // messagesUnusual (a first-ever activity: `novelty`)
-        static let behaviour: UInt16 = spend | control
-        private var memo: [UInt16: Double] = [:]
+        static let hands: UInt32 = 0b0001_0000_0011_1111      // reset, fails3+, fails1-2, newDevice, foreignDevice, newCountry, newNetwork
+        static let spend: UInt32 = 0b1100_1111_1100_0000      // newAddress, newPayment, ordersUnusual, ordersRare, high, ownerBack, drop, drain
+        static let control: UInt32 = 1 << 13                   // messagesUnusual (a first-ever activity: `novelty`)
+        /// A stuffing wave that hit the account: whether its password was on a list tried against the
+        /// store is taken as independent of how its owner changes devices and networks (ordinary
+        /// anchors), so it is a part of its own — beside a change of hands, not one more sign of it.
+        static let credential: UInt32 = 1 << 16
+        static let behaviour: UInt32 = spend | control
+        private var memo: [UInt32: Double] = [:]
 
-        init(_ pool: [UInt16]) {
-            // Every pattern a part can take is looked up; at most 2^7 + 2^8 + 2.
-            var memo: [UInt16: Double] = [:]
-            var counts: [UInt16: Int] = [:]
+        init(_ pool: [UInt32]) {
+            // Every pattern a part can take is looked up; at most 2^7 + 2^8 + 2 + 2.
+            var memo: [UInt32: Double] = [:]
+            var counts: [UInt32: Int] = [:]
             for m in pool { counts[m, default: 0] += 1 }
             let n = Double(pool.count)
-            func rarity(_ key: UInt16) -> Double {
+            func rarity(_ key: UInt32) -> Double {
                 if key == 0 { return 0 }
                 var c = 0
                 for (m, k) in counts where m & key == key { c += k }
                 return -log10((Double(c) + 1) / (n + 2))
             }
-            for half in [Self.hands, Self.spend, Self.control] {
-                var sub: UInt16 = half
+            for half in [Self.hands, Self.spend, Self.control, Self.credential] {
+                var sub: UInt32 = half
                 while true {
                     memo[sub] = rarity(sub)
                     if sub == 0 { break }
@@ -116,8 +124,9 @@ public struct TakeoverDetector: Detector {
             self.memo = memo
         }
 
-        func surprise(_ mask: UInt16) -> Double {
+        func surprise(_ mask: UInt32) -> Double {
             (memo[mask & Self.hands] ?? 0) + (memo[mask & Self.spend] ?? 0) + (memo[mask & Self.control] ?? 0)
+                + (memo[mask & Self.credential] ?? 0)
         }
 
         /// With a first-ever activity of a kind the contract does not name: the control part is the
@@ -128,13 +137,13 @@ public struct TakeoverDetector: Detector {
         /// few spent that way (a pseudo-count of 10). An owner's first search comes with their
         /// shopping; the estimate sees that, so it does not count twice. The base counts every
         /// such anchor, spending or not (`rawNovelIDs`): the spenders are few among the ordinary.
-        func surprise(_ mask: UInt16, novel: [UInt16], pool: [Sequence], memo novelMemo: inout [UInt64: Double]) -> Double {
+        func surprise(_ mask: UInt32, novel: [UInt16], pool: [Sequence], memo novelMemo: inout [UInt64: Double]) -> Double {
             let base = surprise(mask)
             guard !novel.isEmpty else { return base }
             let given = mask & (Self.spend | Self.control)
             var best = memo[mask & Self.control] ?? 0
             for ty in novel {
-                let key = UInt64(given) << 16 | UInt64(ty)
+                let key = UInt64(given) << 32 | UInt64(ty)
                 let r: Double
                 if let m = novelMemo[key] { r = m } else {
                     var with = 0, eligible = 0, givenAll = 0, givenWith = 0
@@ -187,6 +196,7 @@ public struct TakeoverDetector: Detector {
         }
         guard !seqs.isEmpty else { return [] }
         markDrops(&seqs, t)
+        markWaves(&seqs, t, ipBlock: ipBlock, blocks: blockIDs.count)
         // How often each step follows an anchor in this store (smoothed) — among the anchors
         // that are not themselves takeovers: a first pass over every anchor finds the loud
         // ones, and the rates are estimated again without them (a store where takeovers are
@@ -260,6 +270,7 @@ public struct TakeoverDetector: Detector {
             if s.messagesUnusual { steps.append("messages to \(s.messages) accounts, far beyond its own rate") }
             if s.novelActivity { steps.append("a first-ever \(s.novelTypes.joined(separator: ", ")) (never done by the owner)") }
             if s.ownerBack { steps.append("then the owner's own device failed to log in or reset the password") }
+            if s.wave { steps.append("hours after a credential-stuffing wave hit it (one source failed logins on \(s.waveAccounts) accounts within \(Int(Self.waveHours)) hours)") }
             let why = "on a \(Int(s.age))-day-old account within hours: " + steps.joined(separator: ", ")
             var ids: [(kind: String, value: String)] = []
             if (s.newDevice || s.foreignDevice) && s.device >= 0 { ids.append(("device", t.devices.string(s.device))) }
@@ -298,7 +309,7 @@ public struct TakeoverDetector: Detector {
     /// made one shopping day look like two independent pieces of evidence.
     struct Marginals {
         /// Indices into `Sequence.steps` that are one observation at two strengths.
-        static let overlapping: [[Int]] = [[1, 2], [3, 4], [8, 9, 15]]
+        static let overlapping: [[Int]] = [[1, 2, 16], [3, 4], [8, 9, 15]]
         let steps: [Double]
         let typeHits: [UInt16: Int]
         let eligible: Eligible
@@ -364,7 +375,8 @@ public struct TakeoverDetector: Detector {
         // address or card, messages, a first-ever activity, or the owner locked out on another
         // device (a fail and a reset on the session's own device back home is how a trip ends
         // too: it weighs as a step, but does not make ordinary orders a change of behaviour).
-        if !s.newDevice && !s.foreignDevice && !(s.reset && !s.resetByOwner)
+        // (A wave's own device is no owner's, though its failures on the account came before.)
+        if !s.newDevice && !s.foreignDevice && !(s.reset && !s.resetByOwner) && !s.waveDevice
             && !(s.high || s.newAddress || s.newPayment || s.messagesUnusual || s.novelActivity || s.ownerBackOnDevice || s.fails >= 1) { return nil }
         if young && s.age < minAgeDays { surprise *= 0.6 }
         let excess = surprise - bar
@@ -432,6 +444,88 @@ public struct TakeoverDetector: Detector {
             let c = max(seqs[i].footAddresses.compactMap { dropAddresses[$0] }.max() ?? 0,
                         seqs[i].footPayments.compactMap { dropPayments[$0] }.max() ?? 0)
             if c > 0 { seqs[i].drop = true; seqs[i].dropAccounts = c }
+        }
+    }
+
+    /// How close in time a wave's failed logins fall (the densest such window of a source), and
+    /// how long before an account's change of hands (or after, up to `waveAfterHours`) a wave's
+    /// hit on it counts.
+    static let waveHours = 6.0, waveBeforeHours = 24.0, waveAfterHours = 3.0
+
+    /// Credential-stuffing waves: one source (a device, or an address block /24, /48) whose first
+    /// contact with many distinct accounts is a failed login, within hours — a list of stolen
+    /// passwords tried against the store. Per (account, source) pair, a *stranger's failure*: the
+    /// account's first event from that source is a failed login (an owner's typo on their own
+    /// phone or network comes after their own use of it, or is one account among its many
+    /// users). Against the store's share p0 of such pairs among all (account, source) pairs, a
+    /// source with m users and c strangers' failures within its densest `waveHours` is a wave when
+    /// P(Bin(m, p0) >= c) < 0.001 / T, T = the sources with any stranger's failure (the project's
+    /// correction for the tests made), and c >= 3. A corporate proxy's or a household NAT's
+    /// users fail there after using it (not strangers), and a hotel's new guests fail at about
+    /// the store's rate. An account the wave hit (a stranger's failure from a wave source) carries
+    /// it into a change of hands from `waveBeforeHours` after the hit to `waveAfterHours` before
+    /// it, or when the device that took over is the wave's own — only where a login from a device
+    /// or network new to the account succeeded (the bystanders, whose anchor is the wave's failure
+    /// itself from a network new to them, show nothing else).
+    func markWaves(_ seqs: inout [Sequence], _ t: EventTable, ipBlock: [Int32], blocks: Int) {
+        let nd = t.devices.count
+        let sources = nd + blocks
+        guard sources > 0 else { return }
+        var users = [Int32](repeating: 0, count: sources)
+        var pairs = 0
+        var strangers: [(source: Int32, at: Int64, account: Int32)] = []
+        var first: [Int32: Bool] = [:]   // per account: source -> its first event was a failed login
+        for a in 0..<t.accountCount {
+            first.removeAll(keepingCapacity: true)
+            for e32 in t.events(of: a) {
+                let e = Int(e32)
+                let failedLogin = t.kind[e] == .login && t.failed[e]
+                for src in [t.device[e] >= 0 ? t.device[e] : -1, t.ip[e] >= 0 ? Int32(nd) + ipBlock[Int(t.ip[e])] : -1] where src >= 0 {
+                    guard first[src] == nil else { continue }
+                    first[src] = failedLogin
+                    users[Int(src)] += 1; pairs += 1
+                    if failedLogin { strangers.append((src, t.ts[e], Int32(a))) }
+                }
+            }
+        }
+        guard pairs > 0, !strangers.isEmpty else { return }
+        let p0 = Double(strangers.count) / Double(pairs)
+        strangers.sort { ($0.source, $0.at) < ($1.source, $1.at) }
+        let span = Int64(Self.waveHours * 3_600_000)
+        // Per source: its strangers' failures, and the most of them within `waveHours`.
+        var runs: [(source: Int32, lo: Int, hi: Int, c: Int)] = []
+        var i = 0
+        while i < strangers.count {
+            var j = i
+            while j < strangers.count && strangers[j].source == strangers[i].source { j += 1 }
+            var best = 0, lo = i
+            for hi in i..<j {
+                while strangers[hi].at - strangers[lo].at > span { lo += 1 }
+                best = max(best, hi - lo + 1)
+            }
+            runs.append((strangers[i].source, i, j, best))
+            i = j
+        }
+        let bar = log(0.001) - log(Double(runs.count))
+        var hits: [Int32: [(at: Int64, c: Int)]] = [:]
+        var waveDevices: [Int32: Int] = [:]
+        for r in runs where r.c >= 3 {
+            let m = max(r.c, Int(users[Int(r.source)]))
+            guard Significance.logBinomialTail(r.c, m, p0) < bar else { continue }
+            if r.source < Int32(nd) { waveDevices[r.source] = r.c }
+            for k in r.lo..<r.hi { hits[strangers[k].account, default: []].append((strangers[k].at, r.c)) }
+        }
+        guard !hits.isEmpty else { return }
+        let before = Int64(Self.waveBeforeHours * 3_600_000), after = Int64(Self.waveAfterHours * 3_600_000)
+        // Only where the stranger got in (a successful login from a device or network new to the
+        // account): a wave's bystanders show its failures and nothing else.
+        for q in seqs.indices where seqs[q].handsChanged && seqs[q].strangerLogin {
+            var c = 0
+            if let h = hits[seqs[q].account] {
+                for x in h where x.at >= seqs[q].at - before && x.at <= seqs[q].at + after { c = max(c, x.c) }
+            }
+            if seqs[q].device >= 0, let w = waveDevices[seqs[q].device] { c = max(c, w); seqs[q].waveDevice = true }
+            if c > 0 { seqs[q].wave = true; seqs[q].waveAccounts = c }
         }
     }
 
@@ -534,6 +628,9 @@ public struct TakeoverDetector: Detector {
             while m < list.count && t.ts[Int(list[m])] <= tr + 2 * hour {
                 let e = Int(list[m])
                 if t.kind[e] == .login && !t.failed[e] {
+                    if (t.device[e] >= 0 && !knownDevices.contains(t.device[e])) || (block(e) >= 0 && !preBlocks.contains(block(e))) {
+                        s.strangerLogin = true
+                    }
                     if loginDev < 0 || knownDevices.contains(loginDev) { loginDev = t.device[e] }
                     if t.country[e] >= 0 { loginCountry = t.country[e] }
                     if m > k { s.evidence.append(t.rowid[e]) }
