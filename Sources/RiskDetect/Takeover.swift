@@ -67,7 +67,8 @@ public struct TakeoverDetector: Detector {
         var drain = false                 // 2+ orders beyond the account's own rate, worth more in one currency than the owner's own spend on any day
         var wave = false                  // a credential-stuffing wave hit the account just before (or as) it changed hands
         var waveAccounts = 0              // how many accounts that wave's source failed on within hours
-        var strangerLogin = false         // a successful login in the anchor's 2 hours from a device or network the account had not used
+        var strangerLogin = false         // a successful login in the anchor's 2 hours from a device the account had not used
+        var deviceIn = false              // the device that took over logged in successfully in the anchor's 2 hours
         var waveDevice = false            // the device that took over is a wave's own (its earlier use on the account: the wave's failures)
 
         static let stepNames = ["reset", "fails3+", "fails1-2", "newDevice", "foreignDevice", "newCountry", "newAddress", "newPayment",
@@ -498,12 +499,13 @@ public struct TakeoverDetector: Detector {
         while i < strangers.count {
             var j = i
             while j < strangers.count && strangers[j].source == strangers[i].source { j += 1 }
-            var best = 0, lo = i
+            var best = 0, lo = i, bestLo = i, bestHi = i + 1
             for hi in i..<j {
                 while strangers[hi].at - strangers[lo].at > span { lo += 1 }
-                best = max(best, hi - lo + 1)
+                if hi - lo + 1 > best { best = hi - lo + 1; bestLo = lo; bestHi = hi + 1 }
             }
-            runs.append((strangers[i].source, i, j, best))
+            // Only the densest window's strangers were tested, so only they are its hits (review38).
+            runs.append((strangers[i].source, bestLo, bestHi, best))
             i = j
         }
         let bar = log(0.001) - log(Double(runs.count))
@@ -519,12 +521,14 @@ public struct TakeoverDetector: Detector {
         let before = Int64(Self.waveBeforeHours * 3_600_000), after = Int64(Self.waveAfterHours * 3_600_000)
         // Only where the stranger got in (a successful login from a device or network new to the
         // account): a wave's bystanders show its failures and nothing else.
-        for q in seqs.indices where seqs[q].handsChanged && seqs[q].strangerLogin {
+        // Or where the wave's own device got in (review38: with only a new device counted as a
+        // stranger's login, the bot's device — used on the account by its failed tries — was known).
+        for q in seqs.indices where seqs[q].handsChanged {
             var c = 0
-            if let h = hits[seqs[q].account] {
+            if seqs[q].strangerLogin, let h = hits[seqs[q].account] {
                 for x in h where x.at >= seqs[q].at - before && x.at <= seqs[q].at + after { c = max(c, x.c) }
             }
-            if seqs[q].device >= 0, let w = waveDevices[seqs[q].device] { c = max(c, w); seqs[q].waveDevice = true }
+            if seqs[q].deviceIn, seqs[q].device >= 0, let w = waveDevices[seqs[q].device] { c = max(c, w); seqs[q].waveDevice = true }
             if c > 0 { seqs[q].wave = true; seqs[q].waveAccounts = c }
         }
     }
@@ -623,15 +627,22 @@ public struct TakeoverDetector: Detector {
             var preBlocks = Set<Int32>()
             for (b, first) in firstBlock where first < seqStart { preBlocks.insert(b) }
             // The device that took over: the anchor's, or the first unknown one logging in within 2 hours.
+            // When the anchor is a failed login (a wave's try is the first event from its network),
+            // the device that took over is the first successful login's, not the failed one's
+            // (review38: a wave's bystander whose owner then logged in on the own phone had the
+            // bot's device as the one that took over).
             var loginDev = t.device[r], loginCountry = t.country[r]
+            var anchorFailed = t.kind[r] == .login && t.failed[r]
             var m = k
             while m < list.count && t.ts[Int(list[m])] <= tr + 2 * hour {
                 let e = Int(list[m])
                 if t.kind[e] == .login && !t.failed[e] {
-                    if (t.device[e] >= 0 && !knownDevices.contains(t.device[e])) || (block(e) >= 0 && !preBlocks.contains(block(e))) {
-                        s.strangerLogin = true
-                    }
-                    if loginDev < 0 || knownDevices.contains(loginDev) { loginDev = t.device[e] }
+                    // A stranger got in: a device the account had not used (a new network alone is the
+                    // owner's phone on mobile data as often as not; review38).
+                    if t.device[e] >= 0 && !knownDevices.contains(t.device[e]) { s.strangerLogin = true }
+                    if anchorFailed { loginDev = t.device[e]; anchorFailed = false }
+                    else if loginDev < 0 || knownDevices.contains(loginDev) { loginDev = t.device[e] }
+                    if t.device[e] >= 0 && t.device[e] == loginDev { s.deviceIn = true }
                     if t.country[e] >= 0 { loginCountry = t.country[e] }
                     if m > k { s.evidence.append(t.rowid[e]) }
                 }

@@ -68,6 +68,16 @@ final class TakeoverWaveTests: XCTestCase {
                         s.event(a, "login", at: at, f)
                     }
                 }
+                // A quarter of the bystanders' owners log in within two hours of the wave on their own
+                // phone, on mobile data they had not used, and order (review38: the bot's failed try
+                // was taken for the device that got in).
+                for i in stride(from: 0, to: 24, by: 4) {
+                    let a = "by\(w)-\(i)", at = start + Int64(rng.int(30...110)) * minute
+                    let f: [String: Any] = ["device_id": "by\(w)-\(i)-phone", "country": "TH", "ip": "172.20.\(w).\(2 + i)"]
+                    s.event(a, "login", at: at, f.merging(["status": "ok"]) { $1 })
+                    s.order(a, item: "socks", seller: "shop", at: at + 10 * minute, device: "by\(w)-\(i)-phone", address: "\(a)-home",
+                            payment: "\(a)-card", amount: 12, ip: "172.20.\(w).\(2 + i)")
+                }
                 // The victims: a login within hours of the wave from a stranger's device on a network
                 // the owner never used (the bot itself for one of wave 1's), two ordinary orders.
                 for i in 0..<2 {
