@@ -77,8 +77,12 @@ public struct ScalperDetector: Detector {
         }
         let meanDrops = dropsPerBuyer / Double(byAccount.count)
         let tied = Self.tiedIdentifiers(t, buyers: Array(byAccount.keys))
-        let dropOnly = Self.dropOnly(t, byAccount: byAccount.mapValues { $0.map(\.event) })
-        let cohorts = Self.cohorts(t, byAccount: byAccount.mapValues { $0.map(\.event) })
+        // Each drop buyer's drop orders and all its orders, once for both signs that read them.
+        let dropEvents = byAccount.mapValues { $0.map(\.event) }
+        var orders: [Int32: Int] = [:]
+        for a in dropEvents.keys { orders[a] = t.events(of: Int(a)).reduce(0) { $0 + (t.kind[Int($1)] == .order ? 1 : 0) } }
+        let dropOnly = Self.dropOnly(t, byAccount: dropEvents, orders: orders)
+        let cohorts = Self.cohorts(t, byAccount: dropEvents, orders: orders)
         let pShared = Significance.shrunkRate(hits: sharing, of: byAccount.count, prior: 0.5, weight: 2)
         let bar = log10(Double(byAccount.count)) + margin
         func tail(_ k: Int, _ n: Int, _ p: Double) -> Double { k == 0 ? 0 : Significance.surprise(Significance.logBinomialTail(k, n, p)) }
@@ -243,11 +247,12 @@ public struct ScalperDetector: Detector {
     /// the orders of drop buyers. A fan or a reseller who comes back for drops also shops the
     /// rest of the store; a crew's accounts buy nothing else. One drop is no evidence (a fan's
     /// first order may be the drop).
-    static func dropOnly(_ t: EventTable, byAccount: [Int32: [Int]]) -> [Int32: Double] {
+    /// `orders`: each drop buyer's orders of any kind.
+    static func dropOnly(_ t: EventTable, byAccount: [Int32: [Int]], orders ordersOf: [Int32: Int]) -> [Int32: Double] {
         var allOrders: [Int32: Int] = [:]
         var dropOrders = 0, orders = 0
         for (a, evs) in byAccount {
-            let n = t.events(of: Int(a)).reduce(0) { $0 + (t.kind[Int($1)] == .order ? 1 : 0) }
+            let n = ordersOf[a] ?? 0
             allOrders[a] = max(n, evs.count)
             dropOrders += evs.count; orders += max(n, evs.count)
         }
@@ -270,7 +275,7 @@ public struct ScalperDetector: Detector {
     /// tail, less log10 of the sets tested (every drop-only set). A crew made for
     /// the drops sends every account to the drops it chose and nowhere else; a flash crowd buys one
     /// drop, a collector or a reseller who comes back for drops shops the store besides.
-    static func cohorts(_ t: EventTable, byAccount: [Int32: [Int]]) -> [Int32: (surprise: Double, expected: Double, members: Set<Int32>)] {
+    static func cohorts(_ t: EventTable, byAccount: [Int32: [Int]], orders: [Int32: Int]) -> [Int32: (surprise: Double, expected: Double, members: Set<Int32>)] {
         var ordering = 0
         var dropBuyers: [Int32: Int] = [:]
         for a in 0..<t.accountCount {
@@ -286,8 +291,7 @@ public struct ScalperDetector: Detector {
         for (a, evs) in byAccount {
             let set = Array(Set(evs.map { t.item[$0] })).sorted()
             guard set.count >= 2 else { continue }
-            let n = t.events(of: Int(a)).reduce(0) { $0 + (t.kind[Int($1)] == .order ? 1 : 0) }
-            if n <= evs.count { only[set, default: []].append(a) } else { more[set, default: 0] += 1 }
+            if orders[a] ?? 0 <= evs.count { only[set, default: []].append(a) } else { more[set, default: 0] += 1 }
         }
         // Every drop-only set is a test, whatever its count (review38: counting only the sets that
         // reached three selected the tests by their result).

@@ -478,15 +478,19 @@ public struct TakeoverDetector: Detector {
         var first: [Int32: Bool] = [:]   // per account: source -> its first event was a failed login
         for a in 0..<t.accountCount {
             first.removeAll(keepingCapacity: true)
+            // An account's first event on a source (its device, then its address block): no
+            // array per event on this loop over the whole store.
+            func see(_ src: Int32, _ e: Int, _ failedLogin: Bool) {
+                guard first[src] == nil else { return }
+                first[src] = failedLogin
+                users[Int(src)] += 1; pairs += 1
+                if failedLogin { strangers.append((src, t.ts[e], Int32(a))) }
+            }
             for e32 in t.events(of: a) {
                 let e = Int(e32)
                 let failedLogin = t.kind[e] == .login && t.failed[e]
-                for src in [t.device[e] >= 0 ? t.device[e] : -1, t.ip[e] >= 0 ? Int32(nd) + ipBlock[Int(t.ip[e])] : -1] where src >= 0 {
-                    guard first[src] == nil else { continue }
-                    first[src] = failedLogin
-                    users[Int(src)] += 1; pairs += 1
-                    if failedLogin { strangers.append((src, t.ts[e], Int32(a))) }
-                }
+                if t.device[e] >= 0 { see(t.device[e], e, failedLogin) }
+                if t.ip[e] >= 0 { see(Int32(nd) + ipBlock[Int(t.ip[e])], e, failedLogin) }
             }
         }
         guard pairs > 0, !strangers.isEmpty else { return }
