@@ -38,6 +38,9 @@ let package = Package(
         .target(name: "Assets"),
         .target(name: "RiskImport", dependencies: ["RiskStore", "CZlib", .product(name: "TOMLKit", package: "TOMLKit")],
                 // The byte-level readers are single-threaded; runtime exclusivity checks cost ~10% of import time.
+                // -O in debug builds too (here and RiskDetect): the tests import and detect scenario stores of
+                // tens of thousands of events, and unoptimised these two were most of the suite's time
+                // (docs/benchmarks.md, "Test time", after the seventeenth merge); preconditions and overflow traps stay.
                 swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"]), .unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "MarketSimulator", dependencies: ["CZlib"]),
         // Detection: columnar event table, detectors, SQL rules, scoring. Metrics: definitions.
