@@ -158,4 +158,118 @@ final class TakeoverWaveTests: XCTestCase {
             }
         }
     }
+
+    /// ato39: a wave's tries on a victim are the wave's evidence, counted once. Two victims of one
+    /// wave, alike in all else (the same days, orders, a stranger's device on a network new to them,
+    /// two orders of the owner's basket): the first's three tries all fall four hours before the
+    /// stranger's login, the second's last two in the two hours before it — where failed logins are
+    /// counted for the change of hands. Counted once, both carry the same evidence and the same
+    /// strength; counted twice (`singleCount` off, as before), the second weighed the same tries as
+    /// failed logins too and was stronger. The wave's bystanders stay out either way.
+    func testAWaveVictimsTriesCountOnceWhereverTheyFall() throws {
+        try forEachSeed { seed in
+            var rng = SeededRandom(seed &+ 39_039)
+            let s = Scenario(seed: seed)
+            s.account("shop", kind: "seller")
+            s.item("socks", seller: "shop", price: 12)
+            for i in 0..<360 {
+                let a = s.account("p\(i)")
+                let d0 = rng.int(5...20)
+                for d in 0..<28 where rng.chance(0.6) {
+                    let at = Scenario.t0 + Int64(d) * day + Int64(rng.int(7...21)) * hour + Int64(rng.int(0...3_599)) * 1000
+                    let dev = i % 2 == 0 && d >= d0 ? "p\(i)-new" : "p\(i)-phone", ip = "10.\(i / 200).\(i % 200).\(rng.int(2...9))"
+                    let f: [String: Any] = ["device_id": dev, "country": "TH", "ip": ip]
+                    if rng.chance(0.5) { s.event(a, "login", at: at, f.merging(["status": "ok"]) { $1 }) }
+                    s.event(a, "view", at: at + minute, f.merging(["item_id": "socks", "seller_id": "shop"]) { $1 })
+                    if rng.chance(0.25) {
+                        s.order(a, item: "socks", seller: "shop", at: at + 10 * minute, device: dev, address: "\(a)-home",
+                                payment: "\(a)-card", amount: Double(rng.int(8...16)), ip: ip)
+                    }
+                }
+            }
+            let start = Scenario.t0 + Int64(rng.int(8...18)) * day + Int64(rng.int(0...12)) * hour
+            func tryLogin(_ a: String, at: Int64) {
+                s.event(a, "login", at: at, ["device_id": "bot-\(rng.int(0...999_999_999))", "country": "NL",
+                                             "ip": "203.0.113.\(rng.int(2...250))", "status": "fail"])
+            }
+            var bystanders: [String] = []
+            for i in 0..<24 {
+                let a = s.account("by\(i)"); bystanders.append(a)
+                for d in 0..<28 where rng.chance(0.6) {
+                    let at = Scenario.t0 + Int64(d) * day + Int64(rng.int(7...21)) * hour
+                    s.event(a, "login", at: at, ["device_id": "by\(i)-phone", "country": "TH", "ip": "10.9.\(i).5", "status": "ok"])
+                }
+                for _ in 0..<rng.int(1...3) { tryLogin(a, at: start + Int64(rng.int(0...7_199)) * 1000) }
+            }
+            // The two victims: one life, every other day at noon, an order of 12 every sixth day.
+            let victims = ["far", "near"]
+            let login = start + 5 * hour
+            for (v, a) in victims.enumerated() {
+                _ = s.account(a)
+                for d in stride(from: 0, to: 28, by: 2) {
+                    let at = Scenario.t0 + Int64(d) * day + 12 * hour
+                    if abs(at - login) < 2 * day { continue }
+                    let f: [String: Any] = ["device_id": "\(a)-phone", "country": "TH", "ip": "10.8.\(v).5"]
+                    s.event(a, "login", at: at, f.merging(["status": "ok"]) { $1 })
+                    if d % 6 == 0 {
+                        s.order(a, item: "socks", seller: "shop", at: at + 10 * minute, device: "\(a)-phone", address: "\(a)-home",
+                                payment: "\(a)-card", amount: 12, ip: "10.8.\(v).5")
+                    }
+                }
+                // Three tries: all an hour into the wave, or the last two in the two hours before the login.
+                let tries: [Int64] = a == "far" ? [60, 66, 72] : [60, 270, 280]
+                for m in tries { tryLogin(a, at: start + m * minute) }
+                let dev = "thief-\(a)", ip = "198.51.\(100 + v).7"
+                s.event(a, "login", at: login, ["device_id": dev, "country": "TH", "ip": ip, "status": "ok"])
+                for o in 0..<2 {
+                    s.order(a, item: "socks", seller: "shop", at: login + Int64(5 + 9 * o) * minute, device: dev, address: "\(a)-home",
+                            payment: "\(a)-card", amount: 12, ip: ip)
+                }
+            }
+            let (_, t) = try s.build()
+            var twice = TakeoverDetector()
+            twice.singleCount = false
+            for (label, det) in [("once", TakeoverDetector()), ("twice", twice)] {
+                let f = try det.run(t, cancel: CancelToken())
+                let flagged = f.accounts(t)
+                XCTAssertEqual(flagged.intersection(victims), Set(victims), "seed \(seed) \(label): victims missed")
+                XCTAssertTrue(flagged.isDisjoint(with: bystanders), "seed \(seed) \(label): bystanders flagged")
+                let strength = Dictionary(uniqueKeysWithValues: f.map { (t.accountID($0.account), $0.strength) })
+                guard let far = strength["far"], let near = strength["near"] else { continue }
+                if label == "once" {
+                    XCTAssertEqual(near, far, accuracy: 1e-9, "seed \(seed): the tries before the login counted again")
+                    let reason = f.first { t.accountID($0.account) == "near" }?.reason ?? ""
+                    XCTAssertTrue(reason.contains("2 failed login(s) from a credential-stuffing wave's source"), reason)
+                    XCTAssertTrue(far < 0.97, "seed \(seed): \(far) — the pin needs room above it")
+                } else {
+                    // The double count the pin above guards against: the same tries weighed twice.
+                    XCTAssertGreaterThan(near, far, "seed \(seed): counted twice, the near victim was no stronger")
+                }
+            }
+        }
+    }
+
+    /// ato39: the strength scale spans each sequence's own parts. A sequence's most is every part it
+    /// shows unseen among the ordinary anchors; at that most it is 0.97 whether it has two parts or
+    /// four, halfway along its own span it is halfway up the scale, and 10^4 beyond the bar caps the
+    /// span in a big store for any number of parts.
+    func testTheStrengthScaleSpansEachSequencesOwnParts() {
+        // A small store: 30 ordinary anchors of 40 tested (every span under the cap of 4).
+        let partMost = log10(32.0), bar = log10(40.0) + 0.5
+        for parts in 2...4 {
+            let top = Double(parts) * partMost - bar
+            XCTAssertEqual(TakeoverDetector.strength(excess: 0, parts: parts, partMost: partMost, bar: bar), 0.6, accuracy: 1e-12)
+            XCTAssertEqual(TakeoverDetector.strength(excess: top, parts: parts, partMost: partMost, bar: bar), 0.97, accuracy: 1e-12)
+            XCTAssertEqual(TakeoverDetector.strength(excess: top / 2, parts: parts, partMost: partMost, bar: bar), 0.785, accuracy: 1e-12)
+        }
+        // Where a two-part sequence is at its most, a four-part one is not (it has twice the parts to show).
+        let twoMost = 2 * partMost - bar
+        XCTAssertEqual(TakeoverDetector.strength(excess: twoMost, parts: 2, partMost: partMost, bar: bar), 0.97, accuracy: 1e-12)
+        XCTAssertLessThan(TakeoverDetector.strength(excess: twoMost, parts: 4, partMost: partMost, bar: bar), 0.75)
+        // A big store: 65,000 ordinary anchors, 70,000 tested: every span reaches the cap of 4.
+        let big = log10(65_002.0), bigBar = log10(70_000.0) + 0.5
+        for parts in 2...4 {
+            XCTAssertEqual(TakeoverDetector.strength(excess: 2, parts: parts, partMost: big, bar: bigBar), 0.6 + 0.37 / 2, accuracy: 1e-12)
+        }
+    }
 }
