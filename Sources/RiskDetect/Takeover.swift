@@ -76,10 +76,14 @@ public struct TakeoverDetector: Detector {
         var waveFails = 0                 // of them, a wave's tries (from a wave's source that hit the account): the wave's evidence, not `fails`
 
         static let stepNames = ["reset", "fails3+", "fails1-2", "newDevice", "foreignDevice", "newCountry", "newAddress", "newPayment",
-                                "ordersUnusual", "ordersRare", "high", "ownerBack", "newNetwork", "messagesUnusual", "drop", "drain", "wave"]
+                                "ordersUnusual", "ordersRare", "high", "ownerBack", "newNetwork", "messagesUnusual", "drop", "drain", "wave", "waveTries"]
 
         var steps: [Bool] { [reset, fails >= 3, fails >= 1 && fails < 3, newDevice, foreignDevice, newCountry, newAddress, newPayment,
-                             ordersUnusual, ordersRare, high, ownerBack, newNetwork, messagesUnusual, drop, drain, wave] }
+                             ordersUnusual, ordersRare, high, ownerBack, newNetwork, messagesUnusual, drop, drain, wave,
+                             waveTries] }
+        /// The wave's own tries on the account in the 2 hours before the anchor, with the wave carried:
+        /// the failures' evidence, in the wave's part (not also `fails` in the change of hands).
+        var waveTries: Bool { wave && waveFails >= 1 }
         /// The account changed hands (a new or foreign device, a reset from a device the owner
         /// never used, a session from a network the owner's own life never used).
         var handsChanged: Bool { newDevice || (reset && !resetByOwner) || foreignDevice || (netAnchor && newNetwork) }
@@ -102,12 +106,15 @@ public struct TakeoverDetector: Detector {
         /// A stuffing wave that hit the account: whether its password was on a list tried against the
         /// store is taken as independent of how its owner changes devices and networks (ordinary
         /// anchors), so it is a part of its own — beside a change of hands, not one more sign of it.
-        static let credential: UInt32 = 1 << 16
+        /// With it, the wave's tries in the 2 hours before the anchor (`waveTries`): the failures that
+        /// tie the wave to this change of hands, weighed here once — by the share of ordinary anchors
+        /// showing them — and not as failed logins of the change of hands.
+        static let credential: UInt32 = 1 << 16 | 1 << 17
         static let behaviour: UInt32 = spend | control
         private var memo: [UInt32: Double] = [:]
 
         init(_ pool: [UInt32]) {
-            // Every pattern a part can take is looked up; at most 2^7 + 2^8 + 2 + 2.
+            // Every pattern a part can take is looked up; at most 2^7 + 2^8 + 2 + 4.
             var memo: [UInt32: Double] = [:]
             var counts: [UInt32: Int] = [:]
             for m in pool { counts[m, default: 0] += 1 }
@@ -335,7 +342,7 @@ public struct TakeoverDetector: Detector {
     /// made one shopping day look like two independent pieces of evidence.
     struct Marginals {
         /// Indices into `Sequence.steps` that are one observation at two strengths.
-        static let overlapping: [[Int]] = [[1, 2, 16], [3, 4], [8, 9, 15]]
+        static let overlapping: [[Int]] = [[1, 2, 16, 17], [3, 4], [8, 9, 15]]
         let steps: [Double]
         let typeHits: [UInt16: Int]
         let eligible: Eligible
