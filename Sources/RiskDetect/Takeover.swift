@@ -30,8 +30,11 @@ public struct TakeoverDetector: Detector {
     public var minAgeDays = 30.0
     /// Added to log10(anchors) for the bar.
     public var margin = 0.5
-    /// A wave's tries on an account count once, as the wave's (not also as failed logins).
-    public var singleCount = true
+    /// A wave's tries on an account count once, as the wave's (`waveTries`, in the wave's part), not
+    /// also as failed logins of the change of hands. Off by default (ato39): on bazaar 4302 the double
+    /// count was what lifted two sleepers' entries (no order) over the bar; counted once, one of them
+    /// stays under it — P@K unchanged, takeover recall@K 0.795 → 0.769 there (docs/benchmarks.md).
+    public var singleCount = false
     /// Gets each anchor's steps, surprise and the bar (the executable sets it from RISKDESK_DEBUG).
     public var debugLog: (@Sendable (String) -> Void)?
     public init(debugLog: (@Sendable (String) -> Void)? = nil) { self.debugLog = debugLog }
