@@ -30,6 +30,11 @@ public struct TakeoverDetector: Detector {
     public var minAgeDays = 30.0
     /// Added to log10(anchors) for the bar.
     public var margin = 0.5
+    /// A wave's tries on an account count once, as the wave's (`waveTries`, in the wave's part), not
+    /// also as failed logins of the change of hands. Off by default (ato39): on bazaar 4302 the double
+    /// count was what lifted two sleepers' entries (no order) over the bar; counted once, one of them
+    /// stays under it — P@K unchanged, takeover recall@K 0.795 → 0.769 there (docs/benchmarks.md).
+    public var singleCount = false
     /// Gets each anchor's steps, surprise and the bar (the executable sets it from RISKDESK_DEBUG).
     public var debugLog: (@Sendable (String) -> Void)?
     public init(debugLog: (@Sendable (String) -> Void)? = nil) { self.debugLog = debugLog }
@@ -70,12 +75,18 @@ public struct TakeoverDetector: Detector {
         var strangerLogin = false         // a successful login in the anchor's 2 hours from a device the account had not used
         var deviceIn = false              // the device that took over logged in successfully in the anchor's 2 hours
         var waveDevice = false            // the device that took over is a wave's own (its earlier use on the account: the wave's failures)
+        var failEvents: [Int32] = []      // the failed logins in the 2 hours before the anchor (event indices)
+        var waveFails = 0                 // of them, a wave's tries (from a wave's source that hit the account): the wave's evidence, not `fails`
 
         static let stepNames = ["reset", "fails3+", "fails1-2", "newDevice", "foreignDevice", "newCountry", "newAddress", "newPayment",
-                                "ordersUnusual", "ordersRare", "high", "ownerBack", "newNetwork", "messagesUnusual", "drop", "drain", "wave"]
+                                "ordersUnusual", "ordersRare", "high", "ownerBack", "newNetwork", "messagesUnusual", "drop", "drain", "wave", "waveTries"]
 
         var steps: [Bool] { [reset, fails >= 3, fails >= 1 && fails < 3, newDevice, foreignDevice, newCountry, newAddress, newPayment,
-                             ordersUnusual, ordersRare, high, ownerBack, newNetwork, messagesUnusual, drop, drain, wave] }
+                             ordersUnusual, ordersRare, high, ownerBack, newNetwork, messagesUnusual, drop, drain, wave,
+                             waveTries] }
+        /// The wave's own tries on the account in the 2 hours before the anchor, with the wave carried:
+        /// the failures' evidence, in the wave's part (not also `fails` in the change of hands).
+        var waveTries: Bool { wave && waveFails >= 1 }
         /// The account changed hands (a new or foreign device, a reset from a device the owner
         /// never used, a session from a network the owner's own life never used).
         var handsChanged: Bool { newDevice || (reset && !resetByOwner) || foreignDevice || (netAnchor && newNetwork) }
@@ -98,12 +109,15 @@ public struct TakeoverDetector: Detector {
         /// A stuffing wave that hit the account: whether its password was on a list tried against the
         /// store is taken as independent of how its owner changes devices and networks (ordinary
         /// anchors), so it is a part of its own — beside a change of hands, not one more sign of it.
-        static let credential: UInt32 = 1 << 16
+        /// With it, the wave's tries in the 2 hours before the anchor (`waveTries`): the failures that
+        /// tie the wave to this change of hands, weighed here once — by the share of ordinary anchors
+        /// showing them — and not as failed logins of the change of hands.
+        static let credential: UInt32 = 1 << 16 | 1 << 17
         static let behaviour: UInt32 = spend | control
         private var memo: [UInt32: Double] = [:]
 
         init(_ pool: [UInt32]) {
-            // Every pattern a part can take is looked up; at most 2^7 + 2^8 + 2 + 2.
+            // Every pattern a part can take is looked up; at most 2^7 + 2^8 + 2 + 4.
             var memo: [UInt32: Double] = [:]
             var counts: [UInt32: Int] = [:]
             for m in pool { counts[m, default: 0] += 1 }
@@ -123,6 +137,13 @@ public struct TakeoverDetector: Detector {
                 }
             }
             self.memo = memo
+        }
+
+        /// The parts of the joint rarity a sequence shows a step in (a first-ever activity is in the control part).
+        static func parts(_ s: Sequence) -> Int {
+            let m = s.mask
+            return (m & hands != 0 ? 1 : 0) + (m & spend != 0 ? 1 : 0) + (m & control != 0 || !s.novelIDs.isEmpty ? 1 : 0)
+                + (m & credential != 0 ? 1 : 0)
         }
 
         func surprise(_ mask: UInt32) -> Double {
@@ -232,33 +253,35 @@ public struct TakeoverDetector: Detector {
         func jointSurprise(_ s: Sequence) -> Double {
             s.novelIDs.isEmpty ? joint.surprise(s.mask) : joint.surprise(s.mask, novel: s.novelIDs, pool: novelPool, memo: &novelMemo)
         }
-        // The most a combination can show here: neither half seen among the ordinary anchors.
-        // Strength spans 0.6 (at the bar) to 0.97 (that most, or 10^4 beyond the bar).
-        let top = min(4, max(0.5, 2 * log10(Double(ordinary.count) + 2) - bar))
+        // The most a sequence's combination can show here: each part it shows a step in unseen
+        // among the ordinary anchors, log10(ordinary + 2) a part (a part it shows nothing in adds
+        // nothing). Strength spans 0.6 (at the bar) to 0.97 (that most, or 10^4 beyond the bar).
+        let partMost = log10(Double(ordinary.count) + 2)
         if let debugLog {
             let names = Sequence.stepNames
             debugLog("ato: anchors \(seqs.count) bar \(String(format: "%.2f", bar)) weights " + zip(names, weight.steps).map { "\($0)=\(String(format: "%.2f", $1))" }.joined(separator: " "))
             for s in seqs {
                 let sur = weight.surprise(s)
-                debugLog("ato seq: \(t.accountID(s.account)) at \(s.at) age \(Int(s.age)) surprise \(String(format: "%.2f", sur)) joint \(String(format: "%.2f", jointSurprise(s))) orders \(s.orders) resetByOwner \(s.resetByOwner) net \(s.netAnchor) beh \(s.behaviourAnchor) steps " + zip(names, s.steps).filter { $0.1 }.map(\.0).joined(separator: ",") + (s.novelTypes.isEmpty ? "" : " novel " + s.novelTypes.joined(separator: ",")))
+                debugLog("ato seq: \(t.accountID(s.account)) at \(s.at) age \(Int(s.age)) surprise \(String(format: "%.2f", sur)) joint \(String(format: "%.2f", jointSurprise(s))) orders \(s.orders) waveFails \(s.waveFails) resetByOwner \(s.resetByOwner) net \(s.netAnchor) beh \(s.behaviourAnchor) steps " + zip(names, s.steps).filter { $0.1 }.map(\.0).joined(separator: ",") + (s.novelTypes.isEmpty ? "" : " novel " + s.novelTypes.joined(separator: ",")))
             }
         }
         var best: [Int32: (Double, Sequence)] = [:]
         for s in seqs {
             guard let excess = excess(s, surprise: jointSurprise(s), bar) else { continue }
-            let strength = min(0.97, 0.6 + 0.37 * Stat.ramp(excess, 0, top))
+            let strength = Self.strength(excess: excess, parts: JointRarity.parts(s), partMost: partMost, bar: bar)
             if strength > (best[s.account]?.0 ?? 0) { best[s.account] = (strength, s) }
         }
         var findings: [Finding] = []
         for (a, (strength, s)) in best.sorted(by: { $0.key < $1.key }) {
             var steps: [String] = []
             if s.fails > 0 { steps.append("\(s.fails) failed login(s)") }
+            if s.waveFails > 0 { steps.append("\(s.waveFails) failed login(s) from a credential-stuffing wave's source") }
             if s.reset { steps.append("a password reset") }
             if s.newDevice || s.foreignDevice {
                 steps.append(!s.newDevice ? "login from a device the account used at no other time"
                              : s.foreignDevice ? "login from a never-seen device, used at no other time" : "login from a never-seen device")
             }
-            if s.netAnchor && !s.newDevice && !s.foreignDevice && !s.reset && s.fails == 0 {
+            if s.netAnchor && !s.newDevice && !s.foreignDevice && !s.reset && s.fails + s.waveFails == 0 {
                 steps.append(s.anchorLogin ? "a login on a network new to the account" : "a session with no login, on a network new to the account")
             }
             if s.newNetwork { steps.append("from an address block the owner never used") }
@@ -279,6 +302,18 @@ public struct TakeoverDetector: Detector {
                                     events: Array(Set(s.evidence)).sorted(), identifiers: ids))
         }
         return findings
+    }
+
+    /// The strength of a sequence `excess` beyond the bar: 0.6 at the bar, rising linearly to 0.97
+    /// at the most its combination can show — every one of its `parts` unseen among the ordinary
+    /// anchors, `parts` × `partMost` (= log10(ordinary + 2)) — or 10^4 beyond the bar, whichever is
+    /// less (and at least 0.5 beyond it). A sequence of four parts can reach twice the surprise of
+    /// one of two: scaled by two parts, it reached 0.97 halfway along its own span; scaled by four,
+    /// a two-part sequence could never reach it. (Before ato39 the span was 2 × `partMost` for every
+    /// sequence.)
+    static func strength(excess: Double, parts: Int, partMost: Double, bar: Double) -> Double {
+        let top = min(4, max(0.5, Double(parts) * partMost - bar))
+        return min(0.97, 0.6 + 0.37 * Stat.ramp(excess, 0, top))
     }
 
     /// How far an anchor's surprise clears the bar (nil: it does not, or it is no takeover).
@@ -310,7 +345,7 @@ public struct TakeoverDetector: Detector {
     /// made one shopping day look like two independent pieces of evidence.
     struct Marginals {
         /// Indices into `Sequence.steps` that are one observation at two strengths.
-        static let overlapping: [[Int]] = [[1, 2, 16], [3, 4], [8, 9, 15]]
+        static let overlapping: [[Int]] = [[1, 2, 16, 17], [3, 4], [8, 9, 15]]
         let steps: [Double]
         let typeHits: [UInt16: Int]
         let eligible: Eligible
@@ -368,7 +403,7 @@ public struct TakeoverDetector: Detector {
         // new address, and an owner's first search comes with either.)
         guard s.handsChanged || (s.behaviourAnchor && mask & JointRarity.spend != 0 && s.messagesUnusual) else { return nil }
         // A change of behaviour is what makes it a takeover rather than a trip or a new phone.
-        guard s.newAddress || s.newPayment || s.orders > 0 || s.fails >= 1 || s.reset || s.ownerBack
+        guard s.newAddress || s.newPayment || s.orders > 0 || s.fails + s.waveFails >= 1 || s.reset || s.ownerBack
                 || s.messagesUnusual else { return nil }
         // A session on the owner's own device (only the network is new) that orders what the
         // owner orders — the owner's basket, card and address — gains a stranger nothing: the
@@ -378,7 +413,7 @@ public struct TakeoverDetector: Detector {
         // too: it weighs as a step, but does not make ordinary orders a change of behaviour).
         // (A wave's own device is no owner's, though its failures on the account came before.)
         if !s.newDevice && !s.foreignDevice && !(s.reset && !s.resetByOwner) && !s.waveDevice
-            && !(s.high || s.newAddress || s.newPayment || s.messagesUnusual || s.novelActivity || s.ownerBackOnDevice || s.fails >= 1) { return nil }
+            && !(s.high || s.newAddress || s.newPayment || s.messagesUnusual || s.novelActivity || s.ownerBackOnDevice || s.fails + s.waveFails >= 1) { return nil }
         if young && s.age < minAgeDays { surprise *= 0.6 }
         let excess = surprise - bar
         return excess >= 0 ? excess : nil
@@ -514,14 +549,33 @@ public struct TakeoverDetector: Detector {
         }
         let bar = log(0.001) - log(Double(runs.count))
         var hits: [Int32: [(at: Int64, c: Int)]] = [:]
+        var hitSources: [Int32: [Int32]] = [:]   // per account: the wave sources whose tested window hit it
         var waveDevices: [Int32: Int] = [:]
         for r in runs where r.c >= 3 {
             let m = max(r.c, Int(users[Int(r.source)]))
             guard Significance.logBinomialTail(r.c, m, p0) < bar else { continue }
             if r.source < Int32(nd) { waveDevices[r.source] = r.c }
-            for k in r.lo..<r.hi { hits[strangers[k].account, default: []].append((strangers[k].at, r.c)) }
+            for k in r.lo..<r.hi {
+                hits[strangers[k].account, default: []].append((strangers[k].at, r.c))
+                hitSources[strangers[k].account, default: []].append(r.source)
+            }
         }
         guard !hits.isEmpty else { return }
+        // A wave's tries on an account are the wave's evidence, counted once: every failed login
+        // before an anchor that came from a wave source that hit the account (its device, or its
+        // address block) leaves `fails` (the change of hands) for `waveFails` — on every sequence,
+        // a bystander's too (the bot's tries say nothing of how the owner changes hands).
+        if singleCount {
+            for q in seqs.indices where !seqs[q].failEvents.isEmpty {
+                guard let src = hitSources[seqs[q].account] else { continue }
+                var n = 0
+                for e32 in seqs[q].failEvents {
+                    let e = Int(e32)
+                    if (t.device[e] >= 0 && src.contains(t.device[e])) || (t.ip[e] >= 0 && src.contains(Int32(nd) + ipBlock[Int(t.ip[e])])) { n += 1 }
+                }
+                seqs[q].fails -= n; seqs[q].waveFails = n
+            }
+        }
         let before = Int64(Self.waveBeforeHours * 3_600_000), after = Int64(Self.waveAfterHours * 3_600_000)
         // Only where the stranger got in (a successful login from a device or network new to the
         // account): a wave's bystanders show its failures and nothing else.
@@ -616,7 +670,7 @@ public struct TakeoverDetector: Detector {
             var j = k - 1
             while j >= 0 && t.ts[Int(list[j])] >= tr - 2 * 3_600_000 {
                 let e = Int(list[j])
-                if t.kind[e] == .login && t.failed[e] { s.fails += 1; s.evidence.append(t.rowid[e]); firstIdx = j }
+                if t.kind[e] == .login && t.failed[e] { s.fails += 1; s.failEvents.append(Int32(e)); s.evidence.append(t.rowid[e]); firstIdx = j }
                 if t.kind[e] == .passwordReset { s.reset = true; resetDevices.append(t.device[e]); s.evidence.append(t.rowid[e]) }
                 j -= 1
             }

@@ -144,18 +144,143 @@ final class TakeoverWaveTests: XCTestCase {
                     }
                 }
             }
-            let (f, t) = try s.run(TakeoverDetector())
-            let flagged = f.accounts(t)
-            XCTAssertEqual(flagged.intersection(victims), Set(victims), "seed \(seed): victims missed: \(Set(victims).subtracting(flagged).sorted())")
-            for (name, group) in [("traveller", travellers), ("household", household), ("office", office), ("bystander", bystanders)] {
-                XCTAssertTrue(flagged.intersection(group).isEmpty, "seed \(seed): \(name) flagged: "
-                              + f.filter { group.contains(t.accountID($0.account)) }.map { "\(t.accountID($0.account)): \($0.reason)" }.joined(separator: "; "))
+            // As shipped, and with a wave's tries counted once (`singleCount`, off by default: ato39).
+            let (_, t) = try s.build()
+            var once = TakeoverDetector()
+            once.singleCount = true
+            for det in [TakeoverDetector(), once] {
+                let f = try det.run(t, cancel: CancelToken())
+                let flagged = f.accounts(t)
+                XCTAssertEqual(flagged.intersection(victims), Set(victims), "seed \(seed): victims missed: \(Set(victims).subtracting(flagged).sorted())")
+                for (name, group) in [("traveller", travellers), ("household", household), ("office", office), ("bystander", bystanders)] {
+                    XCTAssertTrue(flagged.intersection(group).isEmpty, "seed \(seed): \(name) flagged: "
+                                  + f.filter { group.contains(t.accountID($0.account)) }.map { "\(t.accountID($0.account)): \($0.reason)" }.joined(separator: "; "))
+                }
+                XCTAssertTrue(flagged.subtracting(victims).isEmpty, "seed \(seed): owners: "
+                              + f.filter { !victims.contains(t.accountID($0.account)) }.map { "\(t.accountID($0.account)): \($0.reason)" }.joined(separator: "; "))
+                for fd in f where victims.contains(t.accountID(fd.account)) {
+                    XCTAssertTrue(fd.reason.contains("credential-stuffing wave"), fd.reason)
+                }
             }
-            XCTAssertTrue(flagged.subtracting(victims).isEmpty, "seed \(seed): owners: "
-                          + f.filter { !victims.contains(t.accountID($0.account)) }.map { "\(t.accountID($0.account)): \($0.reason)" }.joined(separator: "; "))
-            for fd in f where victims.contains(t.accountID(fd.account)) {
-                XCTAssertTrue(fd.reason.contains("credential-stuffing wave"), fd.reason)
+        }
+    }
+
+    /// ato39: a wave's tries on a victim are the wave's evidence, counted once. Two victims of one
+    /// wave, alike in all else (the same days, orders, a stranger's device on a network new to them,
+    /// two orders of the owner's basket): the far one's three tries all fall four hours before the
+    /// stranger's login, the near one's last two in the two hours before it — where failed logins are
+    /// counted for the change of hands. Counted once (`singleCount`, off by default), the near one's tries weigh in the
+    /// wave's part only (the wave's tries before the login, at the store's rate of them): its evidence
+    /// is below what the same tries gave counted twice (`singleCount` off, as before: failed logins of
+    /// the change of hands *and* the wave), the far one's is the same either way (no try of its falls
+    /// where failed logins are counted), and the near one is at least as strong as the far one (the
+    /// tries just before the login tie the wave to it). The wave's bystanders stay out either way.
+    func testAWaveVictimsTriesCountOnceWhereverTheyFall() throws {
+        try forEachSeed { seed in
+            var rng = SeededRandom(seed &+ 39_039)
+            let s = Scenario(seed: seed)
+            s.account("shop", kind: "seller")
+            s.item("socks", seller: "shop", price: 12)
+            for i in 0..<360 {
+                let a = s.account("p\(i)")
+                let d0 = rng.int(5...20)
+                for d in 0..<28 where rng.chance(0.6) {
+                    let at = Scenario.t0 + Int64(d) * day + Int64(rng.int(7...21)) * hour + Int64(rng.int(0...3_599)) * 1000
+                    let dev = i % 2 == 0 && d >= d0 ? "p\(i)-new" : "p\(i)-phone", ip = "10.\(i / 200).\(i % 200).\(rng.int(2...9))"
+                    let f: [String: Any] = ["device_id": dev, "country": "TH", "ip": ip]
+                    if rng.chance(0.5) { s.event(a, "login", at: at, f.merging(["status": "ok"]) { $1 }) }
+                    s.event(a, "view", at: at + minute, f.merging(["item_id": "socks", "seller_id": "shop"]) { $1 })
+                    if rng.chance(0.25) {
+                        s.order(a, item: "socks", seller: "shop", at: at + 10 * minute, device: dev, address: "\(a)-home",
+                                payment: "\(a)-card", amount: Double(rng.int(8...16)), ip: ip)
+                    }
+                }
             }
+            let start = Scenario.t0 + Int64(rng.int(8...18)) * day + Int64(rng.int(0...12)) * hour
+            func tryLogin(_ a: String, at: Int64) {
+                s.event(a, "login", at: at, ["device_id": "bot-\(rng.int(0...999_999_999))", "country": "NL",
+                                             "ip": "203.0.113.\(rng.int(2...250))", "status": "fail"])
+            }
+            var bystanders: [String] = []
+            for i in 0..<24 {
+                let a = s.account("by\(i)"); bystanders.append(a)
+                for d in 0..<28 where rng.chance(0.6) {
+                    let at = Scenario.t0 + Int64(d) * day + Int64(rng.int(7...21)) * hour
+                    s.event(a, "login", at: at, ["device_id": "by\(i)-phone", "country": "TH", "ip": "10.9.\(i).5", "status": "ok"])
+                }
+                for _ in 0..<rng.int(1...3) { tryLogin(a, at: start + Int64(rng.int(0...7_199)) * 1000) }
+            }
+            // The two victims: one life, every other day at noon, an order of 12 every sixth day.
+            let victims = ["far", "near"]
+            let login = start + 5 * hour
+            for (v, a) in victims.enumerated() {
+                _ = s.account(a)
+                for d in stride(from: 0, to: 28, by: 2) {
+                    let at = Scenario.t0 + Int64(d) * day + 12 * hour
+                    if abs(at - login) < 2 * day { continue }
+                    let f: [String: Any] = ["device_id": "\(a)-phone", "country": "TH", "ip": "10.8.\(v).5"]
+                    s.event(a, "login", at: at, f.merging(["status": "ok"]) { $1 })
+                    if d % 6 == 0 {
+                        s.order(a, item: "socks", seller: "shop", at: at + 10 * minute, device: "\(a)-phone", address: "\(a)-home",
+                                payment: "\(a)-card", amount: 12, ip: "10.8.\(v).5")
+                    }
+                }
+                // Three tries: all an hour into the wave, or the last two in the two hours before the login.
+                let tries: [Int64] = a == "far" ? [60, 66, 72] : [60, 270, 280]
+                for m in tries { tryLogin(a, at: start + m * minute) }
+                let dev = "thief-\(a)", ip = "198.51.\(100 + v).7"
+                s.event(a, "login", at: login, ["device_id": dev, "country": "TH", "ip": ip, "status": "ok"])
+                for o in 0..<2 {
+                    s.order(a, item: "socks", seller: "shop", at: login + Int64(5 + 9 * o) * minute, device: dev, address: "\(a)-home",
+                            payment: "\(a)-card", amount: 12, ip: ip)
+                }
+            }
+            let (_, t) = try s.build()
+            var once = TakeoverDetector(), twice = TakeoverDetector()
+            once.singleCount = true
+            twice.singleCount = false
+            var strengths: [String: [String: Double]] = [:]
+            for (label, det) in [("once", once), ("twice", twice)] {
+                let f = try det.run(t, cancel: CancelToken())
+                let flagged = f.accounts(t)
+                XCTAssertEqual(flagged.intersection(victims), Set(victims), "seed \(seed) \(label): victims missed")
+                XCTAssertTrue(flagged.isDisjoint(with: bystanders), "seed \(seed) \(label): bystanders flagged")
+                strengths[label] = Dictionary(uniqueKeysWithValues: f.map { (t.accountID($0.account), $0.strength) })
+                if label == "once" {
+                    let reason = f.first { t.accountID($0.account) == "near" }?.reason ?? ""
+                    XCTAssertTrue(reason.contains("2 failed login(s) from a credential-stuffing wave's source"), reason)
+                    XCTAssertFalse(reason.contains("2 failed login(s),"), reason)
+                }
+            }
+            guard let once = strengths["once"], let double = strengths["twice"], let nearOnce = once["near"], let farOnce = once["far"],
+                  let nearTwice = double["near"], let farTwice = double["far"] else { return }
+            XCTAssertLessThan(nearOnce, nearTwice, "seed \(seed): the near victim's tries still count twice")
+            XCTAssertEqual(farOnce, farTwice, accuracy: 1e-9, "seed \(seed): the far victim has no try to count twice")
+            XCTAssertGreaterThanOrEqual(nearOnce, farOnce - 1e-9, "seed \(seed): the tries before the login weigh nothing")
+        }
+    }
+
+    /// ato39: the strength scale spans each sequence's own parts. A sequence's most is every part it
+    /// shows unseen among the ordinary anchors; at that most it is 0.97 whether it has two parts or
+    /// four, halfway along its own span it is halfway up the scale, and 10^4 beyond the bar caps the
+    /// span in a big store for any number of parts.
+    func testTheStrengthScaleSpansEachSequencesOwnParts() {
+        // A small store: 30 ordinary anchors of 40 tested (every span under the cap of 4).
+        let partMost = log10(32.0), bar = log10(40.0) + 0.5
+        for parts in 2...4 {
+            let top = Double(parts) * partMost - bar
+            XCTAssertEqual(TakeoverDetector.strength(excess: 0, parts: parts, partMost: partMost, bar: bar), 0.6, accuracy: 1e-12)
+            XCTAssertEqual(TakeoverDetector.strength(excess: top, parts: parts, partMost: partMost, bar: bar), 0.97, accuracy: 1e-12)
+            XCTAssertEqual(TakeoverDetector.strength(excess: top / 2, parts: parts, partMost: partMost, bar: bar), 0.785, accuracy: 1e-12)
+        }
+        // Where a two-part sequence is at its most, a four-part one is not (it has twice the parts to show).
+        let twoMost = 2 * partMost - bar
+        XCTAssertEqual(TakeoverDetector.strength(excess: twoMost, parts: 2, partMost: partMost, bar: bar), 0.97, accuracy: 1e-12)
+        XCTAssertLessThan(TakeoverDetector.strength(excess: twoMost, parts: 4, partMost: partMost, bar: bar), 0.75)
+        // A big store: 65,000 ordinary anchors, 70,000 tested: every span reaches the cap of 4.
+        let big = log10(65_002.0), bigBar = log10(70_000.0) + 0.5
+        for parts in 2...4 {
+            XCTAssertEqual(TakeoverDetector.strength(excess: 2, parts: parts, partMost: big, bar: bigBar), 0.6 + 0.37 / 2, accuracy: 1e-12)
         }
     }
 }
