@@ -58,6 +58,12 @@ public struct ClickFarmDetector: Detector {
     /// exits of ~200 ordinary accounts with a phone farm's members among them passed, and
     /// ~80 innocents entered the top K.
     public var roomCrews = false
+    /// Room crews are seeded by their members' own coincidences, not by the exit (farm39, see
+    /// `roomCoPresence`): a member is of the crew when its away hours fall among the hours two
+    /// or more others were there beyond its own hours' chance; recruits count a room job only
+    /// when they acted there with the owner away. Only read with `roomCrews` on; off only to
+    /// show farm38's whole-exit seeds.
+    public var roomCrewAttribution = true
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
         guard t.count > 0 else { return [] }
@@ -227,13 +233,8 @@ public struct ClickFarmDetector: Detector {
         func ownerPresent(_ key: UInt64) -> Bool? {
             let target = Int64(key) / bins
             guard target >= nItems else { return nil }
-            let owner = Int(target - nItems)
-            let start = minTs + (Int64(key) % bins) * window, end = start + window
-            let evs = t.events(of: owner)
-            // First event at or after start − session (events are in time order).
-            var lo = evs.startIndex, hi = evs.endIndex
-            while lo < hi { let m = (lo + hi) / 2; if t.ts[Int(evs[m])] < start - ownerSessionMs { lo = m + 1 } else { hi = m } }
-            return lo < evs.endIndex && t.ts[Int(evs[lo])] < end
+            let start = minTs + (Int64(key) % bins) * window
+            return ownerAround(t, owner: Int(target - nItems), from: start, to: start + window)
         }
         // The store's own rate: of the crowds (3+ accounts) that gather in an account's room, how
         // many with the owner around. Counted once per window, only when a group needs it.
@@ -534,6 +535,17 @@ public struct ClickFarmDetector: Detector {
             if let f = test(a, g, evs, chance: max(1, single[g]) / Double(active), only: ownKeys[g], windows: windowFactors.count) { out.append(f) }
         }
         return (out, audiences, medians)
+    }
+
+    /// Was a room's owner around in [from, to): an event of the owner's own in the session before
+    /// `from` (`ownerSessionMs`) or during the span. One rule for the lockstep crews in an owner's
+    /// absence (`ownerAwayFarms`) and the equipment room crews (`roomCrews`).
+    func ownerAround(_ t: EventTable, owner: Int, from: Int64, to: Int64) -> Bool {
+        let evs = t.events(of: owner)
+        // First event at or after from − session (events are in time order).
+        var lo = evs.startIndex, hi = evs.endIndex
+        while lo < hi { let m = (lo + hi) / 2; if t.ts[Int(evs[m])] < from - ownerSessionMs { lo = m + 1 } else { hi = m } }
+        return lo < evs.endIndex && t.ts[Int(evs[lo])] < to
     }
 
     /// What an event acts on: an item (view, like) or an account (follow, profile view, live
