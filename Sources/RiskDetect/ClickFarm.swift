@@ -53,11 +53,19 @@ public struct ClickFarmDetector: Detector {
     /// Equipment groups on one or two rooms (a follow campaign for one creator) are farms when
     /// they are most of the room's crowd on three days or more while its owner is away (see
     /// `roomCrewMeetings`), and its members shared hours there beyond their own activity (see
-    /// `roomCoPresence`). Off by default (farm38): on, it found bazaar's follow farms and a
-    /// mixed crew on one exit, and its hand-built test passes on every seed, but on bazaar 4307
-    /// exits of ~200 ordinary accounts with a phone farm's members among them passed, and
-    /// ~80 innocents entered the top K.
+    /// `roomCoPresence`). Off by default. farm38: on, it found bazaar's follow farms and a
+    /// mixed crew on one exit, but on bazaar 4307 exits of ~200 ordinary accounts with a phone
+    /// farm's members among them passed, and ~80 innocents entered the top K. farm39: seeded by
+    /// members' own coincidences (`roomCrewAttribution`), 4307 is unchanged and the follow farms
+    /// are found, but the crews displace other families from K on two unseen worlds (refund
+    /// worst .68 → .62, ato .69 → .66): off by the evaluation rule, the lead's call.
     public var roomCrews = false
+    /// Room crews are seeded by their members' own coincidences, not by the exit (farm39, see
+    /// `roomCoPresence`): a member is of the crew when its away hours fall among the hours two
+    /// or more others were there beyond its own hours' chance; recruits count a room job only
+    /// when they acted there with the owner away. Only read with `roomCrews` on; off only to
+    /// show farm38's whole-exit seeds.
+    public var roomCrewAttribution = true
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
         guard t.count > 0 else { return [] }
@@ -227,13 +235,8 @@ public struct ClickFarmDetector: Detector {
         func ownerPresent(_ key: UInt64) -> Bool? {
             let target = Int64(key) / bins
             guard target >= nItems else { return nil }
-            let owner = Int(target - nItems)
-            let start = minTs + (Int64(key) % bins) * window, end = start + window
-            let evs = t.events(of: owner)
-            // First event at or after start − session (events are in time order).
-            var lo = evs.startIndex, hi = evs.endIndex
-            while lo < hi { let m = (lo + hi) / 2; if t.ts[Int(evs[m])] < start - ownerSessionMs { lo = m + 1 } else { hi = m } }
-            return lo < evs.endIndex && t.ts[Int(evs[lo])] < end
+            let start = minTs + (Int64(key) % bins) * window
+            return ownerAround(t, owner: Int(target - nItems), from: start, to: start + window)
         }
         // The store's own rate: of the crowds (3+ accounts) that gather in an account's room, how
         // many with the owner around. Counted once per window, only when a group needs it.
@@ -534,6 +537,17 @@ public struct ClickFarmDetector: Detector {
             if let f = test(a, g, evs, chance: max(1, single[g]) / Double(active), only: ownKeys[g], windows: windowFactors.count) { out.append(f) }
         }
         return (out, audiences, medians)
+    }
+
+    /// Was a room's owner around in [from, to): an event of the owner's own in the session before
+    /// `from` (`ownerSessionMs`) or during the span. One rule for the lockstep crews in an owner's
+    /// absence (`ownerAwayFarms`) and the equipment room crews (`roomCrews`).
+    func ownerAround(_ t: EventTable, owner: Int, from: Int64, to: Int64) -> Bool {
+        let evs = t.events(of: owner)
+        // First event at or after from − session (events are in time order).
+        var lo = evs.startIndex, hi = evs.endIndex
+        while lo < hi { let m = (lo + hi) / 2; if t.ts[Int(evs[m])] < from - ownerSessionMs { lo = m + 1 } else { hi = m } }
+        return lo < evs.endIndex && t.ts[Int(evs[lo])] < to
     }
 
     /// What an event acts on: an item (view, like) or an account (follow, profile view, live

@@ -141,7 +141,28 @@ extension ClickFarmDetector {
             let s = Significance.surprise(Significance.logPoissonTail(co.observed, co.expected)) - log10(tested)
             debugLog?("identifier group (\(g.isDevice ? "device" : "IP")): \(g.members.count) accounts met on \(met.count) targets, \(own.count) of \(meetings.count) meetings in \(rooms.count) rooms most of the room's crowd with its owner away; \(co.observed) away hours with 3+ of them, expected \(String(format: "%.3f", co.expected)) from their own hours, surprise \(String(format: "%.1f", s))")
             guard s >= 1 else { continue }
-            seeds.append(Seed(members: g.members, meetings: own, surprise: s, label: label, together: together.filter { own.contains($0.key) }, room: true))
+            guard roomCrewAttribution else {
+                seeds.append(Seed(members: g.members, meetings: own, surprise: s, label: label, together: together.filter { own.contains($0.key) }, room: true))
+                continue
+            }
+            // Attribution (farm39): the exit is not evidence, its members' own coincidences are. A
+            // member is of the crew when its away hours fell among the hours two or more others were
+            // there far more often than its own hours placed at random would: binomial tail with the
+            // member's average rate (Σkₐfₐ / Σkₐ; Hoeffding: the tail of a sum of unequal Bernoullis is
+            // at most the binomial's with their mean rate), corrected for the group's members. The
+            // crew's seed is those members, and its meetings those where two or more of them met.
+            let crew = co.members.filter { m in
+                guard m.hits >= 2 else { return false }
+                let p = m.expected / Double(max(1, m.hours))
+                return Significance.surprise(Significance.logBinomialTail(m.hits, m.hours, p)) - log10(Double(g.members.count)) >= 1
+            }.map(\.account)
+            debugLog?("identifier group (\(g.isDevice ? "device" : "IP")): \(g.members.count) accounts, room crew attribution: \(crew.count) coincide beyond their own hours and the others' (of \(co.members.count) with away hours; hours in company / own away hours / expected: \(co.members.filter { $0.hits > 0 }.prefix(40).map { "\($0.hits)/\($0.hours)/\(String(format: "%.2f", $0.expected))" }.joined(separator: " ")))")
+            guard crew.count >= 3 else { continue }
+            var crewTogether: [Int32: Int32] = [:]
+            for a in crew { for q in Int(accStart[Int(a)])..<Int(accStart[Int(a) + 1]) where own.contains(accBuckets[q]) { crewTogether[accBuckets[q], default: 0] += 1 } }
+            crewTogether = crewTogether.filter { $0.value >= 2 }
+            guard !crewTogether.isEmpty else { continue }
+            seeds.append(Seed(members: crew, meetings: Set(crewTogether.keys), surprise: s, label: label, together: crewTogether, room: true))
         }
         guard !seeds.isEmpty else { return [] }
         try cancel.check()
@@ -188,10 +209,14 @@ extension ClickFarmDetector {
                         joined.insert(seeds[s].room ? bucketKey[Int(accBuckets[q])] : target(accBuckets[q]))
                     }
                     guard !joined.isEmpty else { continue }
-                    let own = Double(actions(Int(a)))
-                    let expected = own * (groupActions - own) * collision
-                    let sa = Significance.surprise(Significance.logPoissonTail(joined.count, expected)) - log10(Double(seeds[s].members.count))
-                    guard sa >= 1 else { continue }
+                    // A room crew's seed members passed their own test already (attribution: their
+                    // hours against the others'); the store's collision rate is no evidence for a room.
+                    if !(seeds[s].room && roomCrewAttribution) {
+                        let own = Double(actions(Int(a)))
+                        let expected = own * (groupActions - own) * collision
+                        let sa = Significance.surprise(Significance.logPoissonTail(joined.count, expected)) - log10(Double(seeds[s].members.count))
+                        guard sa >= 1 else { continue }
+                    }
                     members.insert(a)
                     let strength = min(0.9, 0.55 + 0.35 * Stat.ramp(seeds[s].surprise, 1, 6))
                     if (why[a]?.strength ?? 0) < strength {
@@ -211,6 +236,12 @@ extension ClickFarmDetector {
                 var crowd = 0.0
                 for b in jobs { crowd += Double(bucketSize[Int(b)]) }
                 let chance = crowd / Double(max(1, active))
+                // A room crew's rooms: per room, its away hours and how many members acted in each.
+                var crewHours: [UInt64: (away: [Bool], count: [Int32], rate: Double)]? = nil
+                if roomFarm && roomCrewAttribution {
+                    let rooms = Set(jobs.map { target($0) }.filter { $0 >= UInt64(nItems) })
+                    crewHours = roomHours(t, rooms: rooms, members: members.sorted(), nItems: nItems, minTs: minTs, maxTs: maxTs)
+                }
                 var joinedNow: [(Int32, Double, Int, Int)] = []
                 for a in 0..<n where !members.contains(Int32(a)) && actions(a) > 0 {
                     var hits = 0
@@ -221,6 +252,28 @@ extension ClickFarmDetector {
                     }
                     let onDevice = linked.contains(Int32(a))
                     guard hits >= (onDevice ? 1 : 2), tg.count >= min(3, hits) else { continue }
+                    // A room crew's recruit (farm39) is tested as its members were: its away hours in
+                    // the crew's rooms against the hours two or more members were there (binomial with
+                    // its average rate, corrected for the accounts that could have). Days alone are not
+                    // evidence: a room's regular visitor shares the crew's days, not its hours.
+                    if roomFarm && roomCrewAttribution {
+                        guard let h = crewHours else { continue }
+                        var hours = 0, inCrew = 0, expected = 0.0
+                        var seen = Set<UInt64>()
+                        for e32 in t.events(of: a) {
+                            let e = Int(e32)
+                            guard let x = Self.actionTarget(t, e, nItems: nItems), let r = h[UInt64(x)] else { continue }
+                            let slot = Int((t.ts[e] - minTs) / 3_600_000)
+                            guard r.away[slot], seen.insert(UInt64(x) << 20 | UInt64(slot)).inserted else { continue }
+                            hours += 1; expected += r.rate
+                            if r.count[slot] >= 2 { inCrew += 1 }
+                        }
+                        guard inCrew >= (onDevice ? 1 : 2) else { continue }
+                        let s = Significance.surprise(Significance.logBinomialTail(inCrew, hours, expected / Double(hours)))
+                            - log10(onDevice ? Double(max(1, linked.count)) : Double(active))
+                        if s >= 1 { joinedNow.append((Int32(a), s, inCrew, tg.count)) }
+                        continue
+                    }
                     let lambda = chance * min(10, max(0.1, Double(actions(a)) / mean))
                     let s = Significance.surprise(Significance.logPoissonTail(hits, lambda)) - log10(onDevice ? Double(max(1, linked.count)) : Double(active))
                     if s >= 1 { joinedNow.append((Int32(a), s, hits, tg.count)) }
@@ -262,33 +315,35 @@ extension ClickFarmDetector {
     }
 
     /// A room crew's co-presence against its members' own activity (farm38). For each room (an
-    /// account target), the hours of the data's span in which the room's owner had no event in
-    /// the session before the hour or during it are the room's *away hours* (D of them); member a
-    /// acted in the room in kₐ of them. If each member placed its kₐ hours at random among the D
-    /// (a permutation of its own hours: how active it is there is kept, when is not), the number
-    /// of away hours in which three or more members act is about D · P(N ≥ 3), N the sum of
-    /// independent Bernoulli(kₐ / D). Observed: those hours counted. A crew acts in bursts and
-    /// its members' hours coincide; a household's fans come when the owner is live (no away
-    /// hours), and strangers who each visit a room now and then coincide as often as chance.
-    func roomCoPresence(_ t: EventTable, rooms: Set<UInt64>, members: [Int32], nItems: Int64, minTs: Int64, maxTs: Int64) -> (observed: Int, expected: Double) {
+    /// account target), the hours of the data's span in which the room's owner was not around
+    /// (`ownerAround`: no event of the owner in the session before the hour or during it) are the
+    /// room's *away hours* (D of them); member a acted in the room in kₐ of them. If each member
+    /// placed its kₐ hours at random among the D (a permutation of its own hours: how active it is
+    /// there is kept, when is not), the number of away hours in which three or more members act is
+    /// about D · P(N ≥ 3), N the sum of independent Bernoulli(kₐ / D). Observed: those hours
+    /// counted. A crew acts in bursts and its members' hours coincide; a household's fans come when
+    /// the owner is live (no away hours), and strangers who each visit a room now and then
+    /// coincide as often as chance.
+    ///
+    /// Per member (farm39, `roomCrewAttribution`): of its kₐ away hours, cₐ are hours in which two
+    /// or more *other* members acted too; against the share fₐ of the room's away hours in which two
+    /// or more others acted (the others' hours as they are: a busy exit's crowd and a crew's bursts
+    /// both counted), kₐ hours placed at random land in about kₐ · fₐ of them. Summed over the
+    /// rooms, `members` holds (account, cₐ, Σkₐ, Σkₐ·fₐ) for each member with an away hour.
+    func roomCoPresence(_ t: EventTable, rooms: Set<UInt64>, members: [Int32], nItems: Int64, minTs: Int64, maxTs: Int64)
+        -> (observed: Int, expected: Double, members: [(account: Int32, hits: Int, hours: Int, expected: Double)]) {
         let hour: Int64 = 3_600_000
         let slots = Int((maxTs - minTs) / hour) + 1
         var observed = 0
         var expected = 0.0
+        var perMember: [Int32: (hits: Int, hours: Int, expected: Double)] = [:]
         for room in rooms.sorted() {
             let owner = Int(Int64(room) - nItems)
-            var away = [Bool](repeating: true, count: slots)
-            // An owner's event at x makes the hours starting in (x − 1 h, x + session] its own.
-            for e32 in t.events(of: owner) {
-                let x = t.ts[Int(e32)] - minTs
-                let lo = Int(x / hour)          // s·h > x − h  ⇔  s ≥ ⌊x / h⌋
-                let hi = min(slots - 1, Int((x + ownerSessionMs) / hour))
-                if lo <= hi { for s in lo...hi { away[s] = false } }
-            }
+            let away = (0..<slots).map { s in !ownerAround(t, owner: owner, from: minTs + Int64(s) * hour, to: minTs + Int64(s + 1) * hour) }
             let d = away.reduce(0) { $0 + ($1 ? 1 : 0) }
             guard d > 0 else { continue }
             var count = [Int32](repeating: 0, count: slots)
-            var probs: [Double] = []
+            var hoursOf: [(Int32, Set<Int>)] = []
             for a in members {
                 var mine = Set<Int>()
                 for e32 in t.events(of: Int(a)) {
@@ -298,15 +353,59 @@ extension ClickFarmDetector {
                     if away[s] { mine.insert(s) }
                 }
                 for s in mine { count[s] += 1 }
-                if !mine.isEmpty { probs.append(Double(mine.count) / Double(d)) }
+                if !mine.isEmpty { hoursOf.append((a, mine)) }
             }
             observed += count.reduce(0) { $0 + ($1 >= 3 ? 1 : 0) }
             // P(N ≤ 2) for a sum of independent Bernoulli trials.
             var p = [1.0, 0.0, 0.0]
-            for q in probs { p = [p[0] * (1 - q), p[1] * (1 - q) + p[0] * q, p[2] * (1 - q) + p[1] * q] }
+            for (_, mine) in hoursOf {
+                let q = Double(mine.count) / Double(d)
+                p = [p[0] * (1 - q), p[1] * (1 - q) + p[0] * q, p[2] * (1 - q) + p[1] * q]
+            }
             expected += Double(d) * max(0, 1 - p[0] - p[1] - p[2])
+            // Away hours with two or more others beside a member: those with ≥ 3 members where it
+            // acted, ≥ 2 where it did not — every hour with ≥ 2 but those where it was one of two.
+            let atLeast2 = (0..<slots).reduce(0) { $0 + (away[$1] && count[$1] >= 2 ? 1 : 0) }
+            for (a, mine) in hoursOf {
+                var hits = 0, mineAt2 = 0
+                for s in mine { if count[s] >= 3 { hits += 1 }; if count[s] == 2 { mineAt2 += 1 } }
+                let f = Double(atLeast2 - mineAt2) / Double(d)
+                var x = perMember[a] ?? (0, 0, 0)
+                x.hits += hits; x.hours += mine.count; x.expected += Double(mine.count) * f
+                perMember[a] = x
+            }
         }
-        return (observed, max(expected, 1e-12))
+        let list = perMember.keys.sorted().map { a in (account: a, hits: perMember[a]!.hits, hours: perMember[a]!.hours, expected: perMember[a]!.expected) }
+        return (observed, max(expected, 1e-12), list)
+    }
+
+    /// Per room, its away hours, how many of `members` acted in each, and the share of away hours
+    /// with two or more of them (a room crew's recruits are tested against it, farm39).
+    func roomHours(_ t: EventTable, rooms: Set<UInt64>, members: [Int32], nItems: Int64, minTs: Int64, maxTs: Int64)
+        -> [UInt64: (away: [Bool], count: [Int32], rate: Double)] {
+        let hour: Int64 = 3_600_000
+        let slots = Int((maxTs - minTs) / hour) + 1
+        var out: [UInt64: (away: [Bool], count: [Int32], rate: Double)] = [:]
+        for room in rooms.sorted() {
+            let owner = Int(Int64(room) - nItems)
+            let away = (0..<slots).map { s in !ownerAround(t, owner: owner, from: minTs + Int64(s) * hour, to: minTs + Int64(s + 1) * hour) }
+            let d = away.reduce(0) { $0 + ($1 ? 1 : 0) }
+            guard d > 0 else { continue }
+            var count = [Int32](repeating: 0, count: slots)
+            for a in members {
+                var mine = Set<Int>()
+                for e32 in t.events(of: Int(a)) {
+                    let e = Int(e32)
+                    guard let x = Self.actionTarget(t, e, nItems: nItems), UInt64(x) == room else { continue }
+                    let s = Int((t.ts[e] - minTs) / hour)
+                    if away[s] { mine.insert(s) }
+                }
+                for s in mine { count[s] += 1 }
+            }
+            let busy = (0..<slots).reduce(0) { $0 + (away[$1] && count[$1] >= 2 ? 1 : 0) }
+            out[room] = (away, count, Double(busy) / Double(d))
+        }
+        return out
     }
 
     /// A crew on one or two rooms (account targets: a follow, profile-view or live-view campaign
@@ -336,11 +435,7 @@ extension ClickFarmDetector {
         var own = Set<Int32>(), ownDays = Set<UInt64>()
         for (k, b) in candidates {
             guard let at = first[k] else { continue }
-            let owner = Int(Int64(k / days) - nItems)
-            let evs = t.events(of: owner)
-            var lo = evs.startIndex, hi = evs.endIndex
-            while lo < hi { let m = (lo + hi) / 2; if t.ts[Int(evs[m])] < at - ownerSessionMs { lo = m + 1 } else { hi = m } }
-            if lo < evs.endIndex && t.ts[Int(evs[lo])] <= at { continue }   // the owner was around
+            if ownerAround(t, owner: Int(Int64(k / days) - nItems), from: at, to: at + 1) { continue }
             own.insert(b); ownDays.insert(k % days)
         }
         return own.count >= 3 && ownDays.count >= 3 ? own : nil
