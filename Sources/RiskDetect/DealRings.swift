@@ -46,8 +46,8 @@ struct DealRings {
     /// A normalised mailbox (Mailbox.swift) links the takers on it (deal36).
     var useMailbox = true
     /// A new-user coupon narrower than the store's public welcome codes links as a rare code (deal36;
-    /// its unit needs its takers' infrastructure in common since deal39; IdentityDetector sets it,
-    /// on by default — IdentityDetector.ringReferralCodes).
+    /// its unit needs its takers' infrastructure in common since deal39; off by default —
+    /// IdentityDetector.ringReferralCodes says why).
     var referralCodes = false
     /// Units larger than this are not tested whole (a campus or carrier crowd chained by networks).
     var maxUnit = 200
