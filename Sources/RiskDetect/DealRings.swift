@@ -18,9 +18,9 @@ import Foundation
 ///   construction), the others among all takers: shares a device or card with another
 ///   taker; shares a delivery address with one; shares a rare code with one *and* signed up in a
 ///   bunch of the code's takers that passes the bar alone (a code forms its unit and is never
-///   its evidence; deal37) — with `referralCodes`, the code's takers whose whole life was the
-///   incentive beyond the store's newcomers, which a narrow new-user code's bunch only adds to
-///   (deal38); a new-user
+///   its evidence; deal37) — with `referralCodes`, a narrow new-user code's takers on networks
+///   in common beyond the store's accounts there, or most of them abroad in one country (deal39),
+///   to which their incentive-only lives (deal38) and their bunch only add; a new-user
 ///   coupon on an account older than 30 days (bought or revived accounts); every order
 ///   with a coupon (the account exists for the discount); signed up within 6 h of another
 ///   member (at the chance two takers' sign-ups fall that close); on a network no account but
@@ -46,7 +46,8 @@ struct DealRings {
     /// A normalised mailbox (Mailbox.swift) links the takers on it (deal36).
     var useMailbox = true
     /// A new-user coupon narrower than the store's public welcome codes links as a rare code (deal36;
-    /// off by default — IdentityDetector.ringReferralCodes says why).
+    /// its unit needs its takers' infrastructure in common since deal39; off by default —
+    /// IdentityDetector.ringReferralCodes says why).
     var referralCodes = false
     /// Units larger than this are not tested whole (a campus or carrier crowd chained by networks).
     var maxUnit = 200
@@ -392,6 +393,78 @@ struct DealRings {
         func thinLife(_ a: Int32) -> Bool { thin(a) && t.events(of: Int(a)).count <= thinFoot }
         let notByCode = takers.filter { !sharesCode[Int($0)] }
         let pThinLife = Significance.shrunkRate(hits: notByCode.filter(thinLife).count, of: notByCode.count, prior: 0.5, weight: 2)
+        // What a narrow new-user code's takers share besides the code (deal39, with `referralCodes`):
+        // a referral ring's accounts sit on its operator's infrastructure, a promotion's takers on
+        // their own. Two tests per such code, each against the store's other accounts or takers
+        // (the code's own left out), the stronger counting less log10(2) for the two:
+        // - **Networks in common**: the code's takers on a /24 (/48) block with another of its
+        //   takers. Under the null each taker `a` is where it is, and the chance that one of the
+        //   code's n − 1 others (taken as the store's accounts at random) is on one of a's blocks is
+        //   1 − (1 − s)^(n−1), `s` the share of the store's other accounts on a's blocks (a campus
+        //   or a carrier network holds many: two takers meeting there is expected; a ring's proxy
+        //   holds the ring); the count against a binomial tail at the mean of those chances
+        //   (conservative for unequal chances).
+        // - **Abroad in one country**: the code's takers whose network country (the country most
+        //   of their events came from) is not the account's own country, in the one country most
+        //   of them are, when that is at least half of the code's takers (the code's place: a
+        //   proxy pool's country, not a few travellers meeting on holiday) — at the store's rate of takers abroad in that country, among the takers
+        //   linked by no code (a ring, or a promotion, on its code sets no rate), less log10 of the
+        //   network countries the store's takers show. A country's own promotion has its people at
+        //   home; travellers are abroad in many countries.
+        var codeInfra: [Int32: (surprise: Double, takers: Set<Int32>, what: String)] = [:]
+        if referralCodes {
+            func mainCountry(_ a: Int32) -> Int32 {
+                var seen: [Int32: Int] = [:]
+                for e in t.events(of: Int(a)) where t.country[Int(e)] >= 0 { seen[t.country[Int(e)], default: 0] += 1 }
+                return seen.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key ?? -1
+            }
+            func abroad(_ a: Int32) -> Int32? {
+                let h = Int(a) < t.homeCountry.count ? t.homeCountry[Int(a)] : -1
+                let c = mainCountry(a)
+                return h >= 0 && c >= 0 && c != h ? c : nil
+            }
+            var abroadIn: [Int32: Int] = [:]
+            var netCountries = Set<Int32>()
+            for a in notByCode { if let c = abroad(a) { abroadIn[c, default: 0] += 1 } }
+            for a in takers { let c = mainCountry(a); if c >= 0 { netCountries.insert(c) } }
+            // Each taker's blocks (/24, /48; an IP lies in its block).
+            func blocks(_ a: Int32) -> Set<Int32> {
+                var s = Set<Int32>()
+                for e in t.events(of: Int(a)) where t.ip[Int(e)] >= 0 {
+                    if let b = blockIDs[ScalperDetector.block(t.ips.string(t.ip[Int(e)]))] { s.insert(b) }
+                }
+                return s
+            }
+            for (v, owners) in codeOwners where narrowNewUser.contains(v) {
+                let n = owners.count, others = na - n
+                guard n >= 3, others > 0 else { continue }
+                let nb = owners.map(blocks)
+                var onBlock: [Int32: Int] = [:]
+                for bs in nb { for b in bs { onBlock[b, default: 0] += 1 } }
+                var shareN: [Int32] = [], chance = 0.0
+                for (i, a) in owners.enumerated() {
+                    // The store's other accounts on a's blocks (summed over the block's IPs: an
+                    // account on two of them counts twice, which only raises the chance).
+                    var strangers = 0
+                    for b in nb[i] { strangers += max(0, Int(blockAll[b] ?? 0) - (onBlock[b] ?? 0)) }
+                    if nb[i].contains(where: { (onBlock[$0] ?? 0) >= 2 }) { shareN.append(a) }
+                    let s = (Double(strangers) + 0.5) / (Double(others) + 1)
+                    chance += 1 - pow(1 - min(s, 1), Double(n - 1))
+                }
+                let netS = Significance.surprise(Significance.logBinomialTail(shareN.count, n, min(1, chance / Double(n))))
+                var byCountry: [Int32: [Int32]] = [:]
+                for a in owners { if let c = abroad(a) { byCountry[c, default: []].append(a) } }
+                var ctryS = 0.0, ctryM: [Int32] = []
+                if let (c, m) = byCountry.max(by: { ($0.value.count, $1.key) < ($1.value.count, $0.key) }), m.count >= 2, 2 * m.count >= n {
+                    let p = Significance.shrunkRate(hits: abroadIn[c] ?? 0, of: notByCode.count, prior: 0.5, weight: 2)
+                    ctryS = Significance.surprise(Significance.logBinomialTail(m.count, n, p)) - log10(Double(max(1, netCountries.count)))
+                    ctryM = m
+                }
+                let best = netS >= ctryS ? (netS, shareN, "on networks shared among its takers") : (ctryS, ctryM, "on networks abroad in one country")
+                debugLog?(String(format: "dealrings code %@: takers %d, sharing a network %d (%.2f, chance %.3f), abroad in one country %d (%.2f)", t.coupons.string(v), n, shareN.count, netS, chance / Double(n), ctryM.count, ctryS))
+                if best.0 - log10(2) > 0 && best.1.count >= 2 { codeInfra[v] = (best.0 - log10(2), Set(best.1), best.2) }
+            }
+        }
         if let debugLog {
             debugLog(String(format: "dealrings: takers %d linked %d units %d bar %.2f; rates equip %.3f addr %.3f codes bunched %d mailbox %.3f aged %.3f thin %.3f close %.4f apart %.3f co %.3f private %.3f thin life %.3f",
                             takers.count, linked.count, units.count, bar, pEquip, pAddr, codeScan.count, pMailbox, pAged, pThin, qClose, pApart, pCo, pPrivate, pThinLife))
@@ -418,15 +491,26 @@ struct DealRings {
             // the code's own sign. A narrow new-user code (one that links only with `referralCodes`)
             // needs it before its bunch counts — a flash promotion bunches as a ring does (review37);
             // the bunch of any other rare code counts on its own as before.
+            // deal39: the code's takers' infrastructure in common (networks, or abroad in one
+            // country) is the code's own sign and must pass the bar alone; their incentive-only
+            // lives and a narrow new-user code's bunch only add to it.
+            var infraS = 0.0, infra = Set<Int32>(), infraWhat = ""
+            // (Every code of the unit whose sign passes: its takers showing it are the code's members.)
+            for v in unitCodes.sorted() {
+                guard let x = codeInfra[v], x.surprise >= codeBar else { continue }
+                infra.formUnion(x.takers.intersection(members))
+                if x.surprise - codeBar + bar > infraS { infraS = x.surprise - codeBar + bar; infraWhat = x.what }
+            }
+            if infra.count < 2 { infraS = 0; infra = [] }
             var lifeS = 0.0, lives = Set<Int32>()
-            if referralCodes {
+            if referralCodes && !infra.isEmpty {
                 let byCode = members.filter { sharesCode[Int($0)] }
                 let hits = byCode.filter(thinLife)
-                let sv = sOf(hits.count, byCode.count, pThinLife)
-                if sv >= codeBar { lifeS = sv - codeBar + bar; lives = Set(hits) }
+                lifeS = sOf(hits.count, byCode.count, pThinLife)
+                if lifeS > 0 { lives = Set(hits) }
             }
             var bunchS = 0.0, bunch = Set<Int32>()
-            for v in unitCodes.sorted() where lives.count > 0 || !narrowNewUser.contains(v) {
+            for v in unitCodes.sorted() where !infra.isEmpty || !narrowNewUser.contains(v) {
                 guard let ws = codeScan[v], let top = ws.map(\.surprise).max(), top >= codeBar, top - codeBar + bar > bunchS else { continue }
                 bunchS = top - codeBar + bar
                 bunch = Set(ws.filter { $0.surprise >= codeBar }.flatMap(\.takers)).intersection(members)
@@ -445,7 +529,8 @@ struct DealRings {
             }
             let pCloseMember = 1 - pow(1 - qClose, Double(k - 1))
             let ptN = members.filter(privateThin).count
-            let structural = [equip, addr, code, lifeN, mailbox, aged, ptN].max() ?? 0
+            let infraN = infra.count
+            let structural = [equip, addr, code, infraN, mailbox, aged, ptN].max() ?? 0
             guard structural >= 2 else {
                 debugLog?("dealring unit \(k) [\(members.prefix(8).map { t.accountID($0) }.joined(separator: " "))]: no sign of sharing on two members")
                 continue
@@ -457,11 +542,12 @@ struct DealRings {
                 ("share a device or card", equip - apartN, sOf(equip - apartN, k - apartN, pEquip)),
                 ("share a delivery address", addr, s(addr, pAddr)),
                 ("share a rare code, signed up in a bunch of its takers", code, code > 0 ? bunchS : 0),
-                ("share a rare code, whose whole life was the incentive (sign-up, coupon, gone)", lifeN, lifeN > 0 ? lifeS : 0),
+                ("share a rare code, \(infraWhat)", infraN, infraN > 0 ? infraS : 0),
                 ("share one mailbox (e-mail aliases)", mailbox, s(mailbox, pMailbox)),
                 ("took a new-user coupon on an account over 30 days old", aged, s(aged, pAged)),
                 ("signed up within 6 h of a member sharing its device, card or address", coN, s(coN, pCo)),
                 ("on a network only incentive takers used, with a footprint among the thinnest quarter", ptN, s(ptN, pPrivate)),
+                ("share a rare code, whose whole life was the incentive (sign-up, coupon, gone)", lifeN, lifeN > 0 ? lifeS : 0),
                 ("ordered only with coupons", thinN, s(thinN, pThin)),
                 // the rest of the members close in time (those counted above are not counted twice)
                 ("signed up within 6 h of another member", closeN,
@@ -493,7 +579,7 @@ struct DealRings {
             // ordinary, though a handful of them in one unit is a little rare.
             let agedCounts = s(aged, pAged) >= bar
             func signed(_ m: Int32) -> Bool {
-                sharesEquip[Int(m)] || sharesAddr[Int(m)] || (code > 0 && bunch.contains(m)) || lives.contains(m) || sharesMailbox[Int(m)] || (agedCounts && agedWelcome[Int(m)]) || privateThin(m)
+                sharesEquip[Int(m)] || sharesAddr[Int(m)] || (code > 0 && bunch.contains(m)) || infra.contains(m) || lives.contains(m) || sharesMailbox[Int(m)] || (agedCounts && agedWelcome[Int(m)]) || privateThin(m)
             }
             // An IP only takers used, that a member showing a sign is on, is the ring's own: the
             // others on it whose footprint is no larger than those members' are of the ring too

@@ -13,15 +13,16 @@ public struct IdentityDetector: Detector {
     /// default, docs/detection.md "Only places of the takers' own link").
     var ringPlacesOwnOnly = false
     /// DealRings links takers by a new-user code narrower than the store's public welcome codes
-    /// (deal36). Off by default: thirty unrelated newcomers taking a small public promotion in
-    /// their first week were reported as a ring — sharing the code that formed the unit counted as
-    /// its evidence. Since deal37 a code is never evidence for the unit it links; the unit needs its
-    /// takers' sign-ups bunched beyond the store's, or any other sign. Still off: a flash promotion
-    /// valid for a day or a week bunches its takers' sign-ups just as a referral ring does
-    /// (review37; docs/detection.md "A narrow new-user code"). With it on, since deal38 a code's unit
-    /// needs its own sign — its takers' lives that are the incentive and nothing else, beyond the
-    /// store's newcomers — and the bunch only adds to it; a promotion whose every taker is
-    /// sign-up-coupon-gone would still be read as a ring, so it stays off.
+    /// (deal36). Off by default: from m36b to session 38 thirty unrelated newcomers
+    /// taking a small public promotion were read as a ring — first because sharing the code counted
+    /// as its evidence (deal37 mended that), then because a flash promotion bunches its sign-ups as a
+    /// ring does (review37), then because the takers' incentive-only lives (deal38) are as thin in a
+    /// promotion of one-time users as in a ring (the suite's spring promotion). Since deal39 a narrow
+    /// code's unit needs what its takers share besides the code — a network beyond what the store's
+    /// accounts on it explain, or one foreign country for most of them — and their lives and bunch
+    /// only add to it (DealRings.swift, docs/detection.md "A narrow new-user code"). Measured on
+    /// (benchmarks.md, deal39): bazaar deal-hunters and P@K up, but the rings entering the top K push
+    /// spam and refund members at the cut out (spam 4301 .91 → .62), which the merge rule forbids.
     var ringReferralCodes = false
     public init(debugLog: (@Sendable (String) -> Void)? = nil) { self.debugLog = debugLog }
 

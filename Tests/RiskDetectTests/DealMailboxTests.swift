@@ -9,6 +9,9 @@ final class DealMailboxTests: XCTestCase {
     let day = Scenario.day, hour = Scenario.hour, minute = Scenario.minute
     /// The household and marketplace builders of DealRingHouseholdTests (used as helpers, not run).
     let base = DealRingHouseholdTests(name: "helpers", testClosure: { _ in })
+    /// The identity detector with narrow new-user codes linking (`ringReferralCodes`, off by default
+    /// since deal39's measurement: docs/detection.md "A narrow new-user code").
+    var ruleOn: IdentityDetector { var d = IdentityDetector(); d.ringReferralCodes = true; return d }
 
     func testMailboxNormalisation() {
         XCTAssertEqual(Mailbox.normalise("Anna.Lee+shop7@GMail.com"), "annalee@gmail.com")
@@ -70,16 +73,25 @@ final class DealMailboxTests: XCTestCase {
     /// `from` and `from + span`. With `lives`, each lives like the marketplace's other newcomers
     /// (`DealRingHouseholdTests.marketplace`): a few views on its first day, and every third
     /// orders again at full price days later (deal38: honest takers of a promotion are the store's
-    /// newcomers; without `lives` the account is sign-up, coupon, gone).
-    func codeTakers(_ s: Scenario, _ prefix: String, _ n: Int, code: String, from: Int64, span: Int64, net: Int, lives: Bool = false) -> Set<String> {
+    /// newcomers; without `lives` the account is sign-up, coupon, gone). deal39: the first
+    /// `onProxy` of them sign up and order from three IPs of one /24 (a ring operator's proxy)
+    /// instead of a network of their own; with `netCountry`, every sign-up comes from that country
+    /// (the accounts' own countries are `homes`, in turn); `campus`: every one is on that /24,
+    /// which other people use too.
+    func codeTakers(_ s: Scenario, _ prefix: String, _ n: Int, code: String, from: Int64, span: Int64, net: Int, lives: Bool = false,
+                    onProxy: Int = 0, netCountry: String? = nil, homes: [String] = ["TH"], campus: String? = nil) -> Set<String> {
         var takers: Set<String> = []
         let items = (0..<10).map { "it\($0)" }
         for k in 0..<n {
             let a = "\(prefix)\(k)", created = from + s.int(in: 0...span)
             takers.insert(a)
-            s.account(a, created: created, email: "\(prefix)\(k)w\(s.seed)@mail.example")
-            let ip = "\(net + k % 40).\(k * 17 % 250).\(k / 40).\(3 + k % 200)"
-            s.event(a, "signup", at: created, ["device_id": "\(prefix)d\(k)", "ip": ip])
+            s.account(a, created: created, country: homes[k % homes.count], email: "\(prefix)\(k)w\(s.seed)@mail.example")
+            var ip = "\(net + k % 40).\(k * 17 % 250).\(k / 40).\(3 + k % 200)"
+            if k < onProxy { ip = "203.\(s.seed % 200).77.\(10 + k % 3)" }
+            if let campus { ip = "\(campus).\(20 + k)" }
+            var signup: [String: Any] = ["device_id": "\(prefix)d\(k)", "ip": ip]
+            if let netCountry { signup["country"] = netCountry }
+            s.event(a, "signup", at: created, signup)
             if lives { s.browse(a, day: Int((created - Scenario.t0) / day), device: "\(prefix)d\(k)", items: items, ip: ip) }
             s.order(a, item: "it\(k % 10)", seller: "shop", at: created + s.int(in: (10 * minute)...(3 * hour)), device: "\(prefix)d\(k)",
                     address: "\(prefix)a\(k)", payment: "\(prefix)c\(k)", coupon: code, ip: ip)
@@ -91,21 +103,21 @@ final class DealMailboxTests: XCTestCase {
         return takers
     }
 
-    /// A referral ring: twenty-five newcomers on their referrer's code, each on its own equipment and
-    /// network, whose sign-ups came within two hours and whose accounts did nothing but take the
-    /// code — and in the same store a public promotion of 30 (then 200) newcomers opened over the
-    /// whole period, each on its own equipment, living like the store's other newcomers. The code
-    /// links each group; only the ring's takers show a life that is the incentive beyond the
-    /// store's newcomers (deal38; the bunch adds to it). The 200 stay out by the link bound as well.
+    /// A referral ring: twenty-five newcomers on their referrer's code, each on its own device, card
+    /// and address, ten of them on the operator's proxy (three IPs of one /24 no one else uses) and
+    /// the rest on networks of their own, whose sign-ups came within two hours and whose accounts did
+    /// nothing but take the code — and in the same store a public promotion of 30 (then 200)
+    /// newcomers opened over the whole period, each on its own equipment and network. The code links
+    /// each group; only the ring's takers share a network beyond what the store's accounts on it
+    /// explain (deal39), and their lives and bunch add to it. The 200 stay out by the link bound as well.
     func testReferralRingSignedUpInTwoHoursIsFoundAndAPublicPromotionIsNot() throws {
-        var d = IdentityDetector()
-        d.ringReferralCodes = true      // off by default (testAFlashPromotionIsNoRingByDefault)
+        let d = ruleOn
         try forEachSeed { seed in
             for promoSize in [30, 200] {
                 let s = Scenario(seed: seed)
                 base.marketplace(s)
                 let homes = base.households(s, 20)
-                let ring = codeTakers(s, "rf", 25, code: "REF-\(seed)QX", from: Scenario.t0 + s.int(in: (2 * day)...(20 * day)), span: 2 * hour, net: 60)
+                let ring = codeTakers(s, "rf", 25, code: "REF-\(seed)QX", from: Scenario.t0 + s.int(in: (2 * day)...(20 * day)), span: 2 * hour, net: 60, onProxy: 10)
                 let promo = codeTakers(s, "sp", promoSize, code: "SPRING25", from: Scenario.t0, span: 25 * day, net: 110, lives: true)
                 let (f, t) = try s.run(d)
                 let found = base.dealHunters(f, t)
@@ -118,27 +130,52 @@ final class DealMailboxTests: XCTestCase {
         }
     }
 
-    /// Twenty-five referral takers opened over the whole period, each on its own equipment and
-    /// network, no bunch: what ties them besides the code is that every one of them did nothing
-    /// but take it (sign-up, one order with the code, gone), where the store's newcomers browse and
-    /// one in three comes back to pay full price — found (deal38). Thirty takers of a public code
-    /// over the same period, living like the store's newcomers, one by one as thin as chance makes
-    /// them: not reported. deal37 asserted the opposite for the ring (its promotion's takers were
-    /// built as thin as the ring's, so nothing could tell them apart).
-    func testReferralTakersSpreadOverThePeriodAreFoundByTheirLivesAndAPublicCodeIsNot() throws {
-        var d = IdentityDetector()
-        d.ringReferralCodes = true
+    /// Twenty-five referral takers opened over the whole period, each on its own equipment, eight of
+    /// them on the operator's proxy, no bunch, every one sign-up, one order with the code, gone:
+    /// found by the proxy they share, their lives adding to it (deal39). Thirty takers of a public
+    /// code over the same period, each as thin — sign-up, coupon, gone — on a network of its own:
+    /// not reported (deal38's life sign alone read such a promotion as a ring; the suite's spring
+    /// promotion was one on every seed).
+    func testReferralTakersSpreadOverThePeriodOnTheirProxyAreFoundAndThinPromotionTakersAreNot() throws {
         try forEachSeed { seed in
             let s = Scenario(seed: seed)
             base.marketplace(s)
             let homes = base.households(s, 20)
-            let spread = codeTakers(s, "rf", 25, code: "REF-\(seed)QX", from: Scenario.t0, span: 25 * day, net: 60)
-            let promo = codeTakers(s, "sp", 30, code: "SPRING25", from: Scenario.t0, span: 25 * day, net: 110, lives: true)
-            let (f, t) = try s.run(d)
+            let spread = codeTakers(s, "rf", 25, code: "REF-\(seed)QX", from: Scenario.t0, span: 25 * day, net: 60, onProxy: 8)
+            let promo = codeTakers(s, "sp", 30, code: "SPRING25", from: Scenario.t0, span: 25 * day, net: 110)
+            let (f, t) = try s.run(ruleOn)
             let found = base.dealHunters(f, t)
             let why = f.filter { $0.riskType == "deal_hunter" }.prefix(3).map { "\(t.accountID($0.account)): \($0.reason)" }
             XCTAssertEqual(found.intersection(spread), spread, "\(why)")
             XCTAssertEqual(found.intersection(promo), [], "no public-code taker: \(why)")
+            XCTAssertEqual(found.intersection(homes), [], "no household: \(why)")
+        }
+    }
+
+    /// A referral ring of twelve behind a residential proxy pool: each on its own device, card,
+    /// address and an IP of a different block, every sign-up from one country that is none of the
+    /// accounts' own, every account sign-up, coupon, gone — found (deal39, "abroad in one country").
+    /// Honest look-alikes in the same store, each taker thin: a country's own promotion (thirty
+    /// newcomers of that country at home, on networks of their own) and a travel promotion (twenty
+    /// newcomers signing up abroad, in five different countries): no one.
+    func testReferralRingAbroadInOneCountryIsFoundAndACountrysOwnPromotionIsNot() throws {
+        try forEachSeed { seed in
+            let s = Scenario(seed: seed)
+            base.marketplace(s)
+            let homes = base.households(s, 20)
+            let ring = codeTakers(s, "rf", 12, code: "REF-\(seed)MX", from: Scenario.t0 + 2 * day, span: 20 * day, net: 60,
+                                  netCountry: "MX", homes: ["TH", "IT", "FR", "KR", "AU"])
+            let local = codeTakers(s, "lo", 30, code: "HOLA\(seed)", from: Scenario.t0, span: 25 * day, net: 110, netCountry: "MX", homes: ["MX"])
+            var travel: Set<String> = []
+            for (i, c) in ["ES", "JP", "US", "DE", "BR"].enumerated() {
+                travel.formUnion(codeTakers(s, "tr\(i)x", 4, code: "TRAVEL\(seed)", from: Scenario.t0, span: 25 * day, net: 150 + 10 * i, netCountry: c))
+            }
+            let (f, t) = try s.run(ruleOn)
+            let found = base.dealHunters(f, t)
+            let why = f.filter { $0.riskType == "deal_hunter" }.prefix(3).map { "\(t.accountID($0.account)): \($0.reason)" }
+            XCTAssertEqual(found.intersection(ring), ring, "\(why)")
+            XCTAssertEqual(found.intersection(local), [], "no taker of the country's promotion: \(why)")
+            XCTAssertEqual(found.intersection(travel), [], "no traveller: \(why)")
             XCTAssertEqual(found.intersection(homes), [], "no household: \(why)")
         }
     }
@@ -149,8 +186,7 @@ final class DealMailboxTests: XCTestCase {
     /// the store's: no one (review37's flash promotion, with the lives honest newcomers have). A
     /// ring of 25 on five cards, opened over the period, in the same store: found.
     func testAFlashPromotionOfNewcomersIsNoRingAndACardRingIsFound() throws {
-        var d = IdentityDetector()
-        d.ringReferralCodes = true
+        let d = ruleOn
         try forEachSeed { seed in
             for (n, span) in [(200, 2 * hour), (30, day), (30, 7 * day)] {
                 let s = Scenario(seed: seed)
@@ -177,23 +213,33 @@ final class DealMailboxTests: XCTestCase {
     }
 
     /// A flash promotion: thirty strangers take a code valid for one day (then for a week) in their
-    /// first hours, each on its own phone, card, address and network. Their sign-ups bunch as a
-    /// referral ring's do, and nothing else ties them, so by default a narrow new-user code links
-    /// no one (review37: with the code rule on they were reported as one ring).
-    func testAFlashPromotionIsNoRingByDefault() throws {
+    /// first hours, each on its own phone, card, address and network, every account sign-up, coupon,
+    /// gone. Their sign-ups bunch as a referral ring's do and their lives are as thin; nothing else
+    /// ties them, so the narrow new-user code (linking by default since deal39) makes no ring
+    /// (review37, and deal38's life sign, each read it as one). The same thirty on one campus /24
+    /// that 150 other students browse from: meeting there is what the campus explains, no one.
+    func testAFlashPromotionOfOneTimeNewcomersIsNoRing() throws {
         XCTAssertFalse(IdentityDetector().ringReferralCodes)
         try forEachSeed { seed in
-            for span in [day, 7 * day] {
+            for (span, campus) in [(day, false), (7 * day, false), (day, true)] { for d in [IdentityDetector(), ruleOn] {
                 let s = Scenario(seed: seed)
                 base.marketplace(s)
                 let homes = base.households(s, 20)
-                let flash = codeTakers(s, "fl", 30, code: "FLASH\(seed)", from: Scenario.t0 + 3 * day, span: span, net: 70)
-                let (f, t) = try s.run(IdentityDetector())
+                let net = "131.\(seed % 200).9"
+                if campus {
+                    for k in 0..<150 {
+                        let a = "st\(k)"
+                        s.account(a, created: Scenario.t0 - s.int(in: (30 * day)...(700 * day)))
+                        s.browse(a, day: Int(s.int(in: 0...25)), device: "std\(k)", items: (0..<10).map { "it\($0)" }, ip: "\(net).\(30 + k % 200)")
+                    }
+                }
+                let flash = codeTakers(s, "fl", 30, code: "FLASH\(seed)", from: Scenario.t0 + 3 * day, span: span, net: 70, campus: campus ? net : nil)
+                let (f, t) = try s.run(d)
                 let found = base.dealHunters(f, t)
                 let why = f.filter { $0.riskType == "deal_hunter" }.prefix(3).map { "\(t.accountID($0.account)): \($0.reason)" }
-                XCTAssertEqual(found.intersection(flash), [], "span \(span / day) d: \(why)")
-                XCTAssertEqual(found.intersection(homes), [], "span \(span / day) d: \(why)")
-            }
+                XCTAssertEqual(found.intersection(flash), [], "span \(span / day) d, campus \(campus): \(why)")
+                XCTAssertEqual(found.intersection(homes), [], "span \(span / day) d, campus \(campus): \(why)")
+            } }
         }
     }
 
@@ -229,11 +275,13 @@ final class DealMailboxTests: XCTestCase {
                 s.order(a, item: "it\(k % 10)", seller: "shop", at: created + s.int(in: hour...(3 * day)), device: "spd\(k)",
                         address: "spa\(k)", payment: "spc\(k)", coupon: "SPRING25", ip: ip)
             }
-            let (f, t) = try s.run(IdentityDetector())
-            let found = base.dealHunters(f, t)
-            let why = f.map { "\(t.accountID($0.account)): \($0.reason)" }
-            XCTAssertEqual(found.intersection(fams), [], "no family: \(why)")
-            XCTAssertEqual(found.intersection(promo), [], "no promotion taker: \(why)")
+            for d in [IdentityDetector(), ruleOn] {
+                let (f, t) = try s.run(d)
+                let found = base.dealHunters(f, t)
+                let why = f.map { "\(t.accountID($0.account)): \($0.reason)" }
+                XCTAssertEqual(found.intersection(fams), [], "rule \(d.ringReferralCodes): no family: \(why)")
+                XCTAssertEqual(found.intersection(promo), [], "rule \(d.ringReferralCodes): no promotion taker: \(why)")
+            }
         }
     }
 }
