@@ -76,8 +76,8 @@ public struct ImportOptions {
     /// SQLite's sorter cuts its sorted runs at the page cache's size (never below 250 pages,
     /// 3.9 MiB at the store's 16 KiB pages), so this is the size of each run sorted in memory:
     /// an 8 MiB run sorts largely in the CPU's caches, and the extra runs' merge costs less than
-    /// that saves — 12–30 % less CPU in these phases at 1.0M, 5.9M and 18.4M rows (imp39 in
-    /// docs/benchmarks.md), and less memory. The same rows in the same order: the same bytes.
+    /// that saves — 13–22 % less CPU in these phases at 1.0M and 5.9M rows, and in a synthetic
+    /// 18.4M-row index build (imp39 in docs/benchmarks.md). The same rows in the same order: the same bytes.
     public var sortCacheBytes: Int? = 8 << 20
     public init() {}
 }

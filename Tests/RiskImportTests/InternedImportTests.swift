@@ -167,8 +167,8 @@ final class InternedImportTests: ImportTestCase {
     /// imp39: a bulk load's final sorts with the page cache at 32 MiB (nil, as before), at the
     /// default (8 MiB) and at 1 MiB (SQLite's sorter then cuts its runs at its floor of 250 pages,
     /// ~3.9 MiB: the 200k-row load's event keys and (account, ts) / (type, ts) entries, ~6 MB
-    /// each, are sorted as two runs written to temporary files and merged, where with 32 MiB they
-    /// sort in memory) store the same events, links, keys, accounts, hourly counts and schema, and
+    /// of records each by their size, should go to temporary files as more than one run and be
+    /// merged, where with 32 MiB they sort in memory) store the same events, links, keys, accounts, hourly counts and schema, and
     /// the connection's cache is back to 32 MiB afterwards. Two seeds and sizes.
     func testASmallSortCacheStoresTheSameAndIsReset() throws {
         for (seed, n): (UInt64, Int) in [(3901, 200_000), (3902, 20_000)] {
