@@ -128,7 +128,7 @@ final class FaultInjectionTests: CLITestCase {
             let delayMs = 150 + rng.int(2500)
             let note = "seed \(seed), round \(round): import killed after \(delayMs) ms"
             let args = ["import", "--store", store, "--quiet", "--dedupe-run-rows", "40", "--batch", "2000"]
-                + (round % 2 == 1 ? ["--index-mode", "rebuild"] : []) + [out + "/events.csv"]
+                + (round % 2 == 1 ? ["--index-mode", "rebuild", "--sort-cache-mib", "1"] : []) + [out + "/events.csv"]
             let p = try CLI.start(args)
             usleep(UInt32(delayMs) * 1000)
             let finished = !p.isRunning
@@ -165,6 +165,13 @@ final class FaultInjectionTests: CLITestCase {
             let r = try CLI.run(["import", "--store", dir + "/s.db", "--quiet", "--dedupe-run-rows", bad, dir + "/e.csv"])
             XCTAssertNotEqual(r.status, 0, bad)
             XCTAssertTrue(r.stderr.contains("--dedupe-run-rows"), "\(bad): \(r.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/s.db"), bad)
+        }
+        // imp39: the sorts' page cache, likewise.
+        for bad in ["0", "-1", "1025", "9223372036854775807"] {
+            let r = try CLI.run(["import", "--store", dir + "/s.db", "--quiet", "--sort-cache-mib", bad, dir + "/e.csv"])
+            XCTAssertNotEqual(r.status, 0, bad)
+            XCTAssertTrue(r.stderr.contains("--sort-cache-mib"), "\(bad): \(r.stderr)")
             XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/s.db"), bad)
         }
     }

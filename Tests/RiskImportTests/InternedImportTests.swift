@@ -164,6 +164,45 @@ final class InternedImportTests: ImportTestCase {
         XCTAssertEqual(try load(threads: 4), none)
     }
 
+    /// imp39: a bulk load's final sorts with the page cache at 32 MiB (nil, as before), at the
+    /// default (8 MiB) and at 1 MiB (SQLite's sorter then cuts its runs at its floor of 250 pages,
+    /// ~3.9 MiB: the 200k-row load's event keys and (account, ts) / (type, ts) entries, ~6 MB
+    /// of records each by their size, should go to temporary files as more than one run and be
+    /// merged, where with 32 MiB they sort in memory) store the same events, links, keys, accounts, hourly counts and schema, and
+    /// the connection's cache is back to 32 MiB afterwards. Two seeds and sizes.
+    func testASmallSortCacheStoresTheSameAndIsReset() throws {
+        for (seed, n): (UInt64, Int) in [(3901, 200_000), (3902, 20_000)] {
+            let w = world(rows: n, seed: seed)
+            let csv = write("events-\(seed).csv", w.csv)
+            func load(sortCache: Int?) throws -> [[[SQLValue]]] {
+                try? FileManager.default.removeItem(atPath: storePath)
+                var o = ImportOptions()
+                o.indexMode = .rebuild          // bulk: links staged and merged, keys and indexes built at the end
+                o.sortCacheBytes = sortCache
+                let store = try Store(path: storePath)
+                let s = try Importer(store: store, options: o).run(try ImportPlan(paths: [csv], options: o))
+                XCTAssertTrue(s.bulkIndexes)
+                XCTAssertEqual(s.stored, Int64(n))
+                XCTAssertEqual(try store.db.int("PRAGMA cache_size"), -32768, "sort cache \(String(describing: sortCache)) left set")
+                XCTAssertEqual(try store.missingIndexes(), [])
+                XCTAssertEqual(try dump(), w.expected)
+                return try ["SELECT * FROM links ORDER BY 1, 2, 3", "SELECT key, id FROM event_keys ORDER BY 1, 2",
+                            "SELECT * FROM accounts ORDER BY account_id", "SELECT * FROM event_hourly ORDER BY 1, 2",
+                            "SELECT name, sql FROM sqlite_master ORDER BY name", "PRAGMA integrity_check",
+                            "SELECT count(*) FROM event_keys", "SELECT count(*) FROM events_i INDEXED BY idx_events_account_ts",
+                            "SELECT count(*) FROM events_i INDEXED BY idx_events_type_ts"].map { try rows($0) }
+            }
+            let usual = try load(sortCache: nil)
+            XCTAssertGreaterThan(usual[0].count, 100)
+            XCTAssertEqual(usual[5], [[.text("ok")]])
+            XCTAssertEqual(usual[6], [[.int(Int64(n))]])
+            XCTAssertEqual(usual[7], [[.int(Int64(n))]])
+            XCTAssertEqual(usual[8], [[.int(Int64(n))]])
+            XCTAssertEqual(try load(sortCache: ImportOptions().sortCacheBytes), usual, "seed \(seed), the default")
+            XCTAssertEqual(try load(sortCache: 1 << 20), usual, "seed \(seed), 1 MiB")
+        }
+    }
+
     func testWritesThroughTheViewAndTheTimelinePlan() throws {
         let w = world(rows: 300, seed: 1702)
         try importPaths([write("events.csv", w.csv)])
