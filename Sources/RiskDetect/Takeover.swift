@@ -113,6 +113,8 @@ public struct TakeoverDetector: Detector {
         /// tie the wave to this change of hands, weighed here once — by the share of ordinary anchors
         /// showing them — and not as failed logins of the change of hands.
         static let credential: UInt32 = 1 << 16 | 1 << 17
+        /// The parts the joint rarity sums: the change of hands, the spending, the account's control, the credential (wave).
+        static let partCount = 4
         static let behaviour: UInt32 = spend | control
         private var memo: [UInt32: Double] = [:]
 
@@ -137,13 +139,6 @@ public struct TakeoverDetector: Detector {
                 }
             }
             self.memo = memo
-        }
-
-        /// The parts of the joint rarity a sequence shows a step in (a first-ever activity is in the control part).
-        static func parts(_ s: Sequence) -> Int {
-            let m = s.mask
-            return (m & hands != 0 ? 1 : 0) + (m & spend != 0 ? 1 : 0) + (m & control != 0 || !s.novelIDs.isEmpty ? 1 : 0)
-                + (m & credential != 0 ? 1 : 0)
         }
 
         func surprise(_ mask: UInt32) -> Double {
@@ -268,7 +263,7 @@ public struct TakeoverDetector: Detector {
         var best: [Int32: (Double, Sequence)] = [:]
         for s in seqs {
             guard let excess = excess(s, surprise: jointSurprise(s), bar) else { continue }
-            let strength = Self.strength(excess: excess, parts: JointRarity.parts(s), partMost: partMost, bar: bar)
+            let strength = Self.strength(excess: excess, partMost: partMost, bar: bar)
             if strength > (best[s.account]?.0 ?? 0) { best[s.account] = (strength, s) }
         }
         var findings: [Finding] = []
@@ -305,14 +300,16 @@ public struct TakeoverDetector: Detector {
     }
 
     /// The strength of a sequence `excess` beyond the bar: 0.6 at the bar, rising linearly to 0.97
-    /// at the most its combination can show — every one of its `parts` unseen among the ordinary
-    /// anchors, `parts` × `partMost` (= log10(ordinary + 2)) — or 10^4 beyond the bar, whichever is
-    /// less (and at least 0.5 beyond it). A sequence of four parts can reach twice the surprise of
-    /// one of two: scaled by two parts, it reached 0.97 halfway along its own span; scaled by four,
-    /// a two-part sequence could never reach it. (Before ato39 the span was 2 × `partMost` for every
-    /// sequence.)
-    static func strength(excess: Double, parts: Int, partMost: Double, bar: Double) -> Double {
-        let top = min(4, max(0.5, Double(parts) * partMost - bar))
+    /// at the most any sequence can show in this store — every one of the joint rarity's
+    /// `JointRarity.partCount` parts unseen among the ordinary anchors, `partCount` ×
+    /// `partMost` (= log10(ordinary + 2)) — or 10^4 beyond the bar, whichever is less (and at
+    /// least 0.5 beyond it). One span for the whole store, so strength only grows with evidence:
+    /// a step added in a new part raises the excess and never lowers the strength (review39a: a
+    /// span per sequence's own part count did — a common fourth step lowered a strong
+    /// sequence's strength). Before ato39 the span was 2 × `partMost`: a sequence with steps in
+    /// three or four parts reached 0.97 halfway along what it could show.
+    static func strength(excess: Double, partMost: Double, bar: Double) -> Double {
+        let top = min(4, max(0.5, Double(JointRarity.partCount) * partMost - bar))
         return min(0.97, 0.6 + 0.37 * Stat.ramp(excess, 0, top))
     }
 
