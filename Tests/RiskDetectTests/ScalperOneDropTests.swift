@@ -12,6 +12,14 @@ import RiskStore
 final class ScalperOneDropTests: XCTestCase {
     let day = Scenario.day, hour = Scenario.hour, minute = Scenario.minute
 
+    /// The detector with both scal39 signs on (off by default until the lead measures them).
+    var detector: ScalperDetector {
+        var d = ScalperDetector()
+        d.gradedSigns = true
+        d.openedForDrops = true
+        return d
+    }
+
     /// The crowds of `Scenario.dropStore` with households taking two units (every fan visits the
     /// store on some other day too), plus a quarter more per drop who glance at the item in the
     /// last minute, half of them taking two pieces (a visit and 0–3 ordinary orders besides), `singles` fans per drop whose only events are the drop (a look minutes before,
@@ -85,7 +93,7 @@ final class ScalperOneDropTests: XCTestCase {
             let s = Scenario(seed: seed)
             let drops = store(s, singles: 3)
             bots(s, drops)
-            let (f, t) = try s.run(ScalperDetector())
+            let (f, t) = try s.run(detector)
             let flagged = f.accounts(t)
             XCTAssertEqual(flagged.filter { $0.hasPrefix("bot") }.count, 3, "\(flagged.sorted())")
             let fans = flagged.filter { $0.hasPrefix("fan") || $0.hasPrefix("late") }
@@ -103,10 +111,7 @@ final class ScalperOneDropTests: XCTestCase {
         try forEachSeed { seed in
             let s = Scenario(seed: seed)
             bots(s, store(s, singles: 3))
-            var d = ScalperDetector()
-            d.gradedSigns = false
-            d.openedForDrops = false
-            let (f, t) = try s.run(d)
+            let (f, t) = try s.run(ScalperDetector())   // the defaults: both off
             XCTAssertTrue(f.accounts(t).filter { $0.hasPrefix("bot") }.isEmpty, "\(f.accounts(t).sorted())")
         }
     }
@@ -117,7 +122,7 @@ final class ScalperOneDropTests: XCTestCase {
         try forEachSeed { seed in
             let s = Scenario(seed: seed)
             _ = store(s, singles: 10)
-            let (f, t) = try s.run(ScalperDetector())
+            let (f, t) = try s.run(detector)
             let singles = f.accounts(t).filter { $0.hasPrefix("single") }
             XCTAssertLessThanOrEqual(singles.count, 1, "\(singles.sorted()): \(f.filter { t.accountID($0.account).hasPrefix("single") }.map(\.reason))")
         }
