@@ -12,7 +12,7 @@ import RiskStore
 final class ScalperOneDropTests: XCTestCase {
     let day = Scenario.day, hour = Scenario.hour, minute = Scenario.minute
 
-    /// The detector with both scal39 signs on (off by default until the lead measures them).
+    /// The detector with both scal39 signs on (`gradedSigns` is off by default).
     var detector: ScalperDetector {
         var d = ScalperDetector()
         d.gradedSigns = true
@@ -111,7 +111,10 @@ final class ScalperOneDropTests: XCTestCase {
         try forEachSeed { seed in
             let s = Scenario(seed: seed)
             bots(s, store(s, singles: 3))
-            let (f, t) = try s.run(ScalperDetector())   // the defaults: both off
+            var d = ScalperDetector()
+            d.gradedSigns = false
+            d.openedForDrops = false
+            let (f, t) = try s.run(d)
             XCTAssertTrue(f.accounts(t).filter { $0.hasPrefix("bot") }.isEmpty, "\(f.accounts(t).sorted())")
         }
     }
