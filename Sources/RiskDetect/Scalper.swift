@@ -17,6 +17,18 @@ public struct ScalperDetector: Detector {
     public let name = "scalper"
     /// Added to log10(drop buyers) for the bar.
     public var margin = 0.5
+    /// scal39: speed and pieces also as graded tails — the purchase's rank share among its drop's
+    /// buyers, the share of the drop's purchases with at least as many pieces (Fisher's sum over
+    /// an account's drops) — where larger than the yes/no counts. Off by default: measured with
+    /// `openedForDrops` (docs/benchmarks.md, scal39), P@K and scalper recall rose on both bazaar sets
+    /// but one set's worst ato recall fell by one account (.69 → .68), more than the noise allowed;
+    /// that loss is this sign's (bazu 4310 with it alone).
+    public var gradedSigns = false
+    /// scal39: an account whose whole life in the store is its drop purchases (every event but
+    /// sign-up / log-in / log-out within the hour around them), against the share of the store's
+    /// other ordering accounts whose life is their orders. On: alone it raised P@K and scalper
+    /// recall on both bazaar sets and lowered no family's worst (docs/benchmarks.md, scal39).
+    public var openedForDrops = true
     public init() {}
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
@@ -82,6 +94,8 @@ public struct ScalperDetector: Detector {
         var orders: [Int32: Int] = [:]
         for a in dropEvents.keys { orders[a] = t.events(of: Int(a)).reduce(0) { $0 + (t.kind[Int($1)] == .order ? 1 : 0) } }
         let dropOnly = Self.dropOnly(t, byAccount: dropEvents, orders: orders)
+        let opened = openedForDrops ? Self.openedForDrops(t, byAccount: dropEvents) : [:]
+        let graded = gradedSigns ? Self.gradedShares(t, buys: buys.map { ($0.event, $0.item, $0.reaction, $0.qty) }) : [:]
         let cohorts = Self.cohorts(t, byAccount: dropEvents, orders: orders)
         let pShared = Significance.shrunkRate(hits: sharing, of: byAccount.count, prior: 0.5, weight: 2)
         let bar = log10(Double(byAccount.count)) + margin
@@ -118,13 +132,24 @@ public struct ScalperDetector: Detector {
             let cohort = cohorts[a]
             if let c = cohort { mates.formUnion(c.members); mates.remove(a) }
             let n = list.count
-            var surprise = tail(nFast, n, pFast) + tail(nBulk, n, pBulk) + tail(nBlind, n, pBlind)
+            var fastS = tail(nFast, n, pFast), bulkS = tail(nBulk, n, pBulk)
+            var rushS = 0.0, piecesS = 0.0
+            if gradedSigns {
+                var sr = 0.0, sq = 0.0
+                for b in list { if let g = graded[b.event] { sr -= log(g.rank); sq -= log(g.pieces) } }
+                rushS = Significance.surprise(Significance.logFisherTail(sr, n))
+                piecesS = Significance.surprise(Significance.logFisherTail(sq, n))
+                fastS = max(fastS, rushS); bulkS = max(bulkS, piecesS)
+            }
+            var surprise = fastS + bulkS + tail(nBlind, n, pBlind)
             if drops > 1 { surprise += Significance.surprise(Significance.logPoissonTail(drops, meanDrops)) }
             // Shared: the old any-sharing sign, or the tied identifier's tail when larger; or the
             // cohort's tail when larger still (one slot: both say "not alone").
             let shared = sharedMates.isEmpty ? 0 : max(-log10(pShared), tiedSurprise)
             surprise += max(shared, cohort?.surprise ?? 0)
-            let onlyDrops = dropOnly[a] ?? 0
+            // One slot: "drops only" and "its life is the drops" both say the account exists for them.
+            let lifeS = opened[a] ?? 0
+            let onlyDrops = max(dropOnly[a] ?? 0, lifeS)
             surprise += onlyDrops
             let excess = surprise - bar
             guard excess >= 0 else { continue }
@@ -132,9 +157,18 @@ public struct ScalperDetector: Detector {
             let med = Stat.median(list.map(\.reaction))
             var why = "bought \(drops) limited drop(s), median \(String(format: "%.1f", med)) s after release"
             if nFast > 0 { why += ", \(nFast) among the first third of the drop's buyers" }
+            if rushS > tail(nFast, n, pFast), rushS >= 1 {
+                let best = list.compactMap { graded[$0.event]?.rank }.min() ?? 1
+                why += String(format: ", ahead of all but %.0f%% of a drop's buyers", 100 * best)
+            }
             if nBulk > 0 { why += ", \(nBulk) order(s) of more than \(Int(bulkBar)) piece(s)" }
+            if piecesS > tail(nBulk, n, pBulk), piecesS >= 1, let q = list.map(\.qty).max() {
+                why += ", \(q) pieces where \(String(format: "%.0f%%", 100 * (list.compactMap { graded[$0.event]?.pieces }.min() ?? 1))) of the drop's orders had as many"
+            }
             if blind >= 0.5 { why += ", without having looked at the item before" }
-            if onlyDrops > 0 { why += ", no orders outside the drops" }
+            if lifeS > 0, lifeS >= (dropOnly[a] ?? 0) {
+                why += ", nothing in the store but the drop purchase(s)"
+            } else if onlyDrops > 0 { why += ", no orders outside the drops" }
             if tiedSurprise > 0, let best = (tied.byAccount[a] ?? []).max(by: { ($0.surprise, $1.kind, $1.value) < ($1.surprise, $0.kind, $0.value) }) {
                 why += "; \(best.buyers.count) of the \(best.users) accounts on its \(best.kind) bought drops"
             }
@@ -240,6 +274,76 @@ public struct ScalperDetector: Detector {
             for a in set { out[a, default: []].append(tie) }
         }
         return (out, users.count)
+    }
+
+    /// Each drop purchase's rank share among its drop's purchases (those at or before its time,
+    /// ties together, over all) and pieces share (those with at least as many pieces, over all):
+    /// under "the buyers of a drop are alike" both are uniform p-values, so an account's sum of
+    /// −ln over its drops is Fisher's statistic. A bot at the head of the rush with the most pieces
+    /// gets one or two decades from one drop where the yes/no counts gave half of one.
+    static func gradedShares(_ t: EventTable, buys: [(event: Int, item: Int32, reaction: Double, qty: Int32)]) -> [Int: (rank: Double, pieces: Double)] {
+        var byItem: [Int32: (reactions: [Double], qty: [Int32])] = [:]
+        for b in buys { byItem[b.item, default: ([], [])].reactions.append(b.reaction); byItem[b.item, default: ([], [])].qty.append(b.qty) }
+        for (k, v) in byItem { byItem[k] = (v.reactions.sorted(), v.qty.sorted()) }
+        func atMost<T: Comparable>(_ xs: [T], _ x: T) -> Int {   // how many ≤ x
+            var lo = 0, hi = xs.count
+            while lo < hi { let m = (lo + hi) / 2; if xs[m] <= x { lo = m + 1 } else { hi = m } }
+            return lo
+        }
+        func below<T: Comparable>(_ xs: [T], _ x: T) -> Int {    // how many < x
+            var lo = 0, hi = xs.count
+            while lo < hi { let m = (lo + hi) / 2; if xs[m] < x { lo = m + 1 } else { hi = m } }
+            return lo
+        }
+        var out: [Int: (rank: Double, pieces: Double)] = [:]
+        for b in buys {
+            guard let v = byItem[b.item], !v.reactions.isEmpty else { continue }
+            let n = Double(v.reactions.count)
+            out[b.event] = (Double(atMost(v.reactions, b.reaction)) / n, Double(v.qty.count - below(v.qty, b.qty)) / n)
+        }
+        return out
+    }
+
+    /// Accounts opened for the drops: every event of the account but sign-up, log-in and log-out
+    /// falls within the hour before a drop it bought and the hour after its purchase — no visit,
+    /// order or review anywhere else in the store. Against the share of the store's other
+    /// ordering accounts (no drop purchase) whose every event lies within the hour around one of
+    /// their orders (shrunk with one pseudo-count each way): a shopper whose life is one checkout
+    /// is that common, and a fan who bought one drop and never came back is no rarer than one.
+    /// Not computed from the drop buyers, so a crew cannot raise its own bar.
+    static func openedForDrops(_ t: EventTable, byAccount: [Int32: [Int]]) -> [Int32: Double] {
+        let hour: Int64 = 3_600_000
+        @inline(__always) func quiet(_ k: EventKind) -> Bool { k == .signup || k == .login || k == .logout }
+        // The store's other ordering accounts: whose life is their orders' hours.
+        var hits = 0, ordering = 0
+        for a in 0..<t.accountCount where byAccount[Int32(a)] == nil {
+            var orderTs: [Int64] = []
+            for e32 in t.events(of: a) where t.kind[Int(e32)] == .order { orderTs.append(t.ts[Int(e32)]) }
+            guard !orderTs.isEmpty else { continue }
+            ordering += 1
+            var inside = true
+            for e32 in t.events(of: a) {
+                let e = Int(e32)
+                if quiet(t.kind[e]) { continue }
+                if !orderTs.contains(where: { abs(t.ts[e] - $0) <= hour }) { inside = false; break }
+            }
+            if inside { hits += 1 }
+        }
+        guard ordering > 0 else { return [:] }
+        let p = (Double(hits) + 1) / (Double(ordering) + 2)
+        let s = -log10(p)
+        var out: [Int32: Double] = [:]
+        for (a, evs) in byAccount {
+            let windows = evs.map { e -> (Int64, Int64) in (t.itemDropAt[Int(t.item[e])] - hour, t.ts[e] + hour) }
+            var inside = true
+            for e32 in t.events(of: Int(a)) {
+                let e = Int(e32)
+                if quiet(t.kind[e]) { continue }
+                if !windows.contains(where: { $0.0 <= t.ts[e] && t.ts[e] <= $0.1 }) { inside = false; break }
+            }
+            if inside { out[a] = s }
+        }
+        return out
     }
 
     /// Accounts that exist for the drops: orders on two or more different drops and the account's

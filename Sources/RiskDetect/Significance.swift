@@ -58,6 +58,21 @@ enum Significance {
         return min(0, best + log(s))
     }
 
+    /// log P(Σ −ln Uᵢ ≥ s) for k independent uniform p-values Uᵢ (Fisher's method: the sum is
+    /// Gamma(k, 1)), = −s + ln Σ_{j<k} s^j / j!. 0 when s ≤ 0 or k ≤ 0.
+    static func logFisherTail(_ s: Double, _ k: Int) -> Double {
+        guard k > 0, s > 0 else { return 0 }
+        var term = 0.0, best = 0.0
+        var terms: [Double] = [0]
+        for j in 1..<k {
+            term += log(s) - log(Double(j))
+            terms.append(term)
+            best = max(best, term)
+        }
+        let sum = terms.reduce(0) { $0 + exp($1 - best) }
+        return min(0, -s + best + log(sum))
+    }
+
     /// −log10 of a tail probability, for "how significant" in plain numbers (3 = one in a thousand).
     static func surprise(_ logP: Double) -> Double { -logP / log(10) }
 

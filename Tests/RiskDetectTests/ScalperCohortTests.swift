@@ -15,26 +15,7 @@ final class ScalperCohortTests: XCTestCase {
     /// ordinary orders besides), `collectors` brand collectors who buy drops 0 and 1 and shop
     /// besides, and 3,000 everyday buyers of a small shop.
     func store(_ s: Scenario, collectors: Int) -> [(String, Int64)] {
-        s.account("brand", kind: "seller")
-        s.account("shop", kind: "seller")
-        s.item("everyday", seller: "shop", price: 25)
-        let drops = (0..<3).map { k -> (String, Int64) in
-            let at = Scenario.t0 + Int64(4 + 7 * k) * day + 19 * hour
-            return (s.item("drop\(k)", seller: "brand", price: 180, limited: true, dropAt: at), at)
-        }
-        for (k, (item, at)) in drops.enumerated() {
-            for f in 0..<120 {
-                let a = s.account("fan\(k)-\(f)")
-                s.event(a, "view", at: at - s.int(in: 2 * minute...30 * minute), ["item_id": item, "seller_id": "brand", "device_id": "fd\(k)-\(f)"])
-                let react = Int64(-log(1 - s.double(in: 0...0.999)) * 20_000) + 800
-                s.order(a, item: item, seller: "brand", at: at + react, device: "fd\(k)-\(f)", address: "fa\(k)-\(f)", payment: "fc\(k)-\(f)",
-                        amount: 180, ip: "10.\(k).\(f).1")
-                for _ in 0..<Int(s.int(in: 0...3)) {
-                    s.order(a, item: "everyday", seller: "shop", at: Scenario.t0 + s.int(in: 0...27) * day + s.int(in: 8...21) * hour,
-                            device: "fd\(k)-\(f)", address: "fa\(k)-\(f)", payment: "fc\(k)-\(f)", amount: 25, ip: "10.\(k).\(f).1")
-                }
-            }
-        }
+        let drops = s.dropStore()
         for c in 0..<collectors {
             let a = s.account("collector\(c)")
             for (item, at) in drops.prefix(2) {

@@ -15,30 +15,7 @@ final class ScalperSpreadTests: XCTestCase {
     /// an address and a tablet), five regulars of the brand (a piece at every drop, and heavy
     /// ordinary shoppers besides), and the everyday buyers of small shops.
     func store(_ s: Scenario) -> [(String, Int64)] {
-        s.account("brand", kind: "seller")
-        s.account("shop", kind: "seller")
-        s.item("everyday", seller: "shop", price: 25)
-        s.item("other", seller: "brand", price: 40)
-        let drops = (0..<3).map { k -> (String, Int64) in
-            let at = Scenario.t0 + Int64(4 + 7 * k) * day + 19 * hour
-            return (s.item("drop\(k)", seller: "brand", price: 180, limited: true, dropAt: at), at)
-        }
-        for (k, (item, at)) in drops.enumerated() {
-            for f in 0..<120 {
-                let a = s.account("fan\(k)-\(f)")
-                let home = f % 10 < 2 ? "fhome\(k)-\(f / 2)" : "fa\(k)-\(f)"
-                let dev = f % 10 < 2 ? "ftab\(k)-\(f / 2)" : "fd\(k)-\(f)"
-                s.event(a, "view", at: at - s.int(in: 2 * minute...30 * minute), ["item_id": item, "seller_id": "brand", "device_id": dev])
-                let react = Int64(-log(1 - s.double(in: 0...0.999)) * 20_000) + 800
-                s.order(a, item: item, seller: "brand", at: at + react, device: dev, address: home, payment: "fc\(k)-\(f)",
-                        amount: 180, ip: "10.\(k).\(f).1")
-                for o in 0..<Int(s.int(in: 0...3)) {
-                    s.order(a, item: o % 2 == 0 ? "everyday" : "other", seller: o % 2 == 0 ? "shop" : "brand",
-                            at: Scenario.t0 + s.int(in: 0...27) * day + s.int(in: 8...21) * hour, device: dev, address: home,
-                            payment: "fc\(k)-\(f)", amount: 25, ip: "10.\(k).\(f).1")
-                }
-            }
-        }
+        let drops = s.dropStore(households: true, brandShopping: true)
         for r in 0..<5 {
             let a = s.account("regular\(r)")
             for (item, at) in drops {
