@@ -78,6 +78,7 @@ public struct ImportOptions {
     /// an 8 MiB run sorts largely in the CPU's caches, and the extra runs' merge costs less than
     /// that saves — 13–22 % less CPU in these phases at 1.0M and 5.9M rows, and in a synthetic
     /// 18.4M-row index build (imp39 in docs/benchmarks.md). The same rows in the same order: the same bytes.
+    /// Clamped to 4 MiB … 1 GiB; the load's cache is set again once the index builds are done.
     public var sortCacheBytes: Int? = 8 << 20
     public init() {}
 }
@@ -578,8 +579,11 @@ public final class Importer {
             indexSeconds += Date().timeIntervalSince(t0)
         }
         if bulk, let bytes = options.sortCacheBytes {
-            // The sorter's runs (see `ImportOptions.sortCacheBytes`); back to 32 MiB by the defer above.
-            try db.exec("PRAGMA cache_size = -\(max(1024, bytes / 1024))")
+            // The sorter's runs (see `ImportOptions.sortCacheBytes`): a tuning hint, so a failure to
+            // set it is no failure of the import (review39b). Clamped to 4 MiB (SQLite's 250-page
+            // minimum run at 16 KiB pages: below it every value acts the same) … 1 GiB (SQLite's
+            // setting is 32-bit KiB). Back to the load's cache after the index builds.
+            try? db.exec("PRAGMA cache_size = -\(min(max(bytes, 4 << 20), 1 << 30) / 1024)")
         }
         if dedupe != nil {
             // This import's event keys into event_keys, sorted: one pass over its rows.
@@ -603,6 +607,8 @@ public final class Importer {
             }
             indexSeconds += Date().timeIntervalSince(t0)
         }
+        // The sorts are done: the statistics and the free-page return run at the load's cache, as measured.
+        if bulk, options.sortCacheBytes != nil { try? db.exec("PRAGMA cache_size = -\(cacheKiB)") }
         // The planner's row for the (type, ts) index, so time ranges without a type skip-scan it
         // (v13). A hint, written in a few seeks; if it can't be written now, the last one stands.
         try? db.transaction { for sql in Schema.eventStatsSQL { try db.exec(sql) } }

@@ -215,7 +215,7 @@ final class DealMailboxTests: XCTestCase {
     /// A flash promotion: thirty strangers take a code valid for one day (then for a week) in their
     /// first hours, each on its own phone, card, address and network, every account sign-up, coupon,
     /// gone. Their sign-ups bunch as a referral ring's do and their lives are as thin; nothing else
-    /// ties them, so the narrow new-user code (linking by default since deal39) makes no ring
+    /// ties them, so the narrow new-user code (off by default; on, since deal39 a unit needs a shared network or one foreign country) makes no ring
     /// (review37, and deal38's life sign, each read it as one). The same thirty on one campus /24
     /// that 150 other students browse from: meeting there is what the campus explains, no one.
     func testAFlashPromotionOfOneTimeNewcomersIsNoRing() throws {
