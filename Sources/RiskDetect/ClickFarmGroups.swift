@@ -338,23 +338,8 @@ extension ClickFarmDetector {
         var expected = 0.0
         var perMember: [Int32: (hits: Int, hours: Int, expected: Double)] = [:]
         for room in rooms.sorted() {
-            let owner = Int(Int64(room) - nItems)
-            let away = (0..<slots).map { s in !ownerAround(t, owner: owner, from: minTs + Int64(s) * hour, to: minTs + Int64(s + 1) * hour) }
-            let d = away.reduce(0) { $0 + ($1 ? 1 : 0) }
-            guard d > 0 else { continue }
-            var count = [Int32](repeating: 0, count: slots)
-            var hoursOf: [(Int32, Set<Int>)] = []
-            for a in members {
-                var mine = Set<Int>()
-                for e32 in t.events(of: Int(a)) {
-                    let e = Int(e32)
-                    guard let target = Self.actionTarget(t, e, nItems: nItems), UInt64(target) == room else { continue }
-                    let s = Int((t.ts[e] - minTs) / hour)
-                    if away[s] { mine.insert(s) }
-                }
-                for s in mine { count[s] += 1 }
-                if !mine.isEmpty { hoursOf.append((a, mine)) }
-            }
+            guard let (away, d, count, hoursOf) = awayHours(t, room: room, members: members, nItems: nItems, minTs: minTs, slots: slots)
+            else { continue }
             observed += count.reduce(0) { $0 + ($1 >= 3 ? 1 : 0) }
             // P(N ≤ 2) for a sum of independent Bernoulli trials.
             var p = [1.0, 0.0, 0.0]
@@ -379,6 +364,32 @@ extension ClickFarmDetector {
         return (observed, max(expected, 1e-12), list)
     }
 
+    /// One room's away hours (`ownerAround` false: the owner not around), how many there are, how
+    /// many of `members` acted in the room in each, and each acting member's own away hours; nil
+    /// when the owner was around in every hour. Shared by `roomCoPresence` and `roomHours`.
+    private func awayHours(_ t: EventTable, room: UInt64, members: [Int32], nItems: Int64, minTs: Int64, slots: Int)
+        -> (away: [Bool], d: Int, count: [Int32], hoursOf: [(Int32, Set<Int>)])? {
+        let hour: Int64 = 3_600_000
+        let owner = Int(Int64(room) - nItems)
+        let away = (0..<slots).map { s in !ownerAround(t, owner: owner, from: minTs + Int64(s) * hour, to: minTs + Int64(s + 1) * hour) }
+        let d = away.reduce(0) { $0 + ($1 ? 1 : 0) }
+        guard d > 0 else { return nil }
+        var count = [Int32](repeating: 0, count: slots)
+        var hoursOf: [(Int32, Set<Int>)] = []
+        for a in members {
+            var mine = Set<Int>()
+            for e32 in t.events(of: Int(a)) {
+                let e = Int(e32)
+                guard let target = Self.actionTarget(t, e, nItems: nItems), UInt64(target) == room else { continue }
+                let s = Int((t.ts[e] - minTs) / hour)
+                if away[s] { mine.insert(s) }
+            }
+            for s in mine { count[s] += 1 }
+            if !mine.isEmpty { hoursOf.append((a, mine)) }
+        }
+        return (away, d, count, hoursOf)
+    }
+
     /// Per room, its away hours, how many of `members` acted in each, and the share of away hours
     /// with two or more of them (a room crew's recruits are tested against it, farm39).
     func roomHours(_ t: EventTable, rooms: Set<UInt64>, members: [Int32], nItems: Int64, minTs: Int64, maxTs: Int64)
@@ -387,21 +398,8 @@ extension ClickFarmDetector {
         let slots = Int((maxTs - minTs) / hour) + 1
         var out: [UInt64: (away: [Bool], count: [Int32], rate: Double)] = [:]
         for room in rooms.sorted() {
-            let owner = Int(Int64(room) - nItems)
-            let away = (0..<slots).map { s in !ownerAround(t, owner: owner, from: minTs + Int64(s) * hour, to: minTs + Int64(s + 1) * hour) }
-            let d = away.reduce(0) { $0 + ($1 ? 1 : 0) }
-            guard d > 0 else { continue }
-            var count = [Int32](repeating: 0, count: slots)
-            for a in members {
-                var mine = Set<Int>()
-                for e32 in t.events(of: Int(a)) {
-                    let e = Int(e32)
-                    guard let x = Self.actionTarget(t, e, nItems: nItems), UInt64(x) == room else { continue }
-                    let s = Int((t.ts[e] - minTs) / hour)
-                    if away[s] { mine.insert(s) }
-                }
-                for s in mine { count[s] += 1 }
-            }
+            guard let (away, d, count, _) = awayHours(t, room: room, members: members, nItems: nItems, minTs: minTs, slots: slots)
+            else { continue }
             let busy = (0..<slots).reduce(0) { $0 + (away[$1] && count[$1] >= 2 ? 1 : 0) }
             out[room] = (away, count, Double(busy) / Double(d))
         }
