@@ -113,8 +113,9 @@ public struct TakeoverDetector: Detector {
         /// tie the wave to this change of hands, weighed here once — by the share of ordinary anchors
         /// showing them — and not as failed logins of the change of hands.
         static let credential: UInt32 = 1 << 16 | 1 << 17
-        /// The parts the joint rarity sums: the change of hands, the spending, the account's control, the credential (wave).
-        static let partCount = 4
+        /// How many parts' most the strength span covers (`strength`): two of the four the joint rarity sums
+        /// (the change of hands, the spending, the account's control, the credential / wave).
+        static let spanParts = 2
         static let behaviour: UInt32 = spend | control
         private var memo: [UInt32: Double] = [:]
 
@@ -248,9 +249,8 @@ public struct TakeoverDetector: Detector {
         func jointSurprise(_ s: Sequence) -> Double {
             s.novelIDs.isEmpty ? joint.surprise(s.mask) : joint.surprise(s.mask, novel: s.novelIDs, pool: novelPool, memo: &novelMemo)
         }
-        // The most a sequence's combination can show here: each part it shows a step in unseen
-        // among the ordinary anchors, log10(ordinary + 2) a part (a part it shows nothing in adds
-        // nothing). Strength spans 0.6 (at the bar) to 0.97 (that most, or 10^4 beyond the bar).
+        // The most a part can show here: unseen among the ordinary anchors, log10(ordinary + 2).
+        // Strength spans 0.6 (at the bar) to 0.97 (two such parts, or 10^4 beyond the bar: `strength`).
         let partMost = log10(Double(ordinary.count) + 2)
         if let debugLog {
             let names = Sequence.stepNames
@@ -300,16 +300,17 @@ public struct TakeoverDetector: Detector {
     }
 
     /// The strength of a sequence `excess` beyond the bar: 0.6 at the bar, rising linearly to 0.97
-    /// at the most any sequence can show in this store — every one of the joint rarity's
-    /// `JointRarity.partCount` parts unseen among the ordinary anchors, `partCount` ×
-    /// `partMost` (= log10(ordinary + 2)) — or 10^4 beyond the bar, whichever is less (and at
-    /// least 0.5 beyond it). One span for the whole store, so strength only grows with evidence:
-    /// a step added in a new part raises the excess and never lowers the strength (review39a: a
-    /// span per sequence's own part count did — a common fourth step lowered a strong
-    /// sequence's strength). Before ato39 the span was 2 × `partMost`: a sequence with steps in
-    /// three or four parts reached 0.97 halfway along what it could show.
+    /// at `spanParts` × `partMost` − bar beyond the bar (`partMost` = log10(ordinary + 2): two parts
+    /// each unseen among the ordinary anchors) or at 10^4 beyond it, whichever is less (and at
+    /// least 0.5 beyond it). One span for the whole store, so strength only grows with evidence (ato39
+    /// scaled each sequence by its own part count, and review39a found a common step in a new
+    /// part then lowered a strong sequence's strength). Two parts, not the four the joint rarity
+    /// has: a span of four lowered every takeover's strength in small stores against the other
+    /// detectors' scales (CLIDetectTests, seed 202: takeovers' recall at K 0.6); in small stores a
+    /// sequence with steps in three or four parts can reach 0.97 before all it could show. At
+    /// 20k accounts the cap of 4 binds either way.
     static func strength(excess: Double, partMost: Double, bar: Double) -> Double {
-        let top = min(4, max(0.5, Double(JointRarity.partCount) * partMost - bar))
+        let top = min(4, max(0.5, Double(JointRarity.spanParts) * partMost - bar))
         return min(0.97, 0.6 + 0.37 * Stat.ramp(excess, 0, top))
     }
 

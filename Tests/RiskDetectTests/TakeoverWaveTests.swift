@@ -236,7 +236,8 @@ final class TakeoverWaveTests: XCTestCase {
                 }
             }
             let (_, t) = try s.build()
-            var once = TakeoverDetector(), twice = TakeoverDetector()
+            let logOnce = DebugLines(), logTwice = DebugLines()
+            var once = TakeoverDetector(debugLog: { logOnce.append($0) }), twice = TakeoverDetector(debugLog: { logTwice.append($0) })
             once.singleCount = true
             twice.singleCount = false
             var strengths: [String: [String: Double]] = [:]
@@ -252,11 +253,22 @@ final class TakeoverWaveTests: XCTestCase {
                     XCTAssertFalse(reason.contains("2 failed login(s),"), reason)
                 }
             }
-            guard let once = strengths["once"], let double = strengths["twice"], let nearOnce = once["near"], let farOnce = once["far"],
-                  let nearTwice = double["near"], let farTwice = double["far"] else { return }
+            XCTAssertEqual(Set(strengths["once"]?.keys.filter { victims.contains($0) } ?? []), Set(victims))
+            // The sequences' joint surprise (the debug log's, before the strength scale, which can
+            // saturate at 0.97 in a store this small): the most of each victim's sequences.
+            func surprise(_ log: DebugLines, _ who: String) -> Double? {
+                log.lines.filter { $0.hasPrefix("ato seq: \(who) at ") }.compactMap { line -> Double? in
+                    guard let r = line.range(of: " joint ") else { return nil }
+                    return Double(line[r.upperBound...].prefix { $0 != " " })
+                }.max()
+            }
+            guard let nearOnce = surprise(logOnce, "near"), let farOnce = surprise(logOnce, "far"),
+                  let nearTwice = surprise(logTwice, "near"), let farTwice = surprise(logTwice, "far") else {
+                return XCTFail("seed \(seed): no sequence logged for a victim")
+            }
             XCTAssertLessThan(nearOnce, nearTwice, "seed \(seed): the near victim's tries still count twice")
-            XCTAssertEqual(farOnce, farTwice, accuracy: 1e-9, "seed \(seed): the far victim has no try to count twice")
-            XCTAssertGreaterThanOrEqual(nearOnce, farOnce - 1e-9, "seed \(seed): the tries before the login weigh nothing")
+            XCTAssertEqual(farOnce, farTwice, accuracy: 0.02, "seed \(seed): the far victim has no try to count twice")
+            XCTAssertGreaterThanOrEqual(nearOnce, farOnce - 0.02, "seed \(seed): the tries before the login weigh nothing")
         }
     }
 
@@ -266,16 +278,13 @@ final class TakeoverWaveTests: XCTestCase {
     /// span in a big store for any number of parts.
     func testTheStrengthScaleIsOneSpanForTheStoreAndNeverFallsAsEvidenceGrows() {
         // A small store: 30 ordinary anchors of 40 tested (the span is under the cap of 4).
-        let partMost = log10(32.0), bar = log10(40.0) + 0.5
-        let top = Double(TakeoverDetector.JointRarity.partCount) * partMost - bar
+        let partMost = log10(32.0), bar = log10(40.0) - 0.5
+        let top = Double(TakeoverDetector.JointRarity.spanParts) * partMost - bar
         XCTAssertLessThan(top, 4)
+        XCTAssertGreaterThan(top, 0.5)
         XCTAssertEqual(TakeoverDetector.strength(excess: 0, partMost: partMost, bar: bar), 0.6, accuracy: 1e-12)
         XCTAssertEqual(TakeoverDetector.strength(excess: top, partMost: partMost, bar: bar), 0.97, accuracy: 1e-12)
         XCTAssertEqual(TakeoverDetector.strength(excess: top / 2, partMost: partMost, bar: bar), 0.785, accuracy: 1e-12)
-        // Where a sequence with steps in two parts is at its most (both unseen among ordinary anchors),
-        // it is not yet at 0.97: a sequence with steps in more parts can still rank above it.
-        let twoMost = 2 * partMost - bar
-        XCTAssertLessThan(TakeoverDetector.strength(excess: twoMost, partMost: partMost, bar: bar), 0.97)
         // Adding evidence (any step in any part adds a rarity ≥ 0 to the excess) never lowers strength
         // (review39a: with a span per sequence's part count, a common step in a new part did).
         var last = 0.0
