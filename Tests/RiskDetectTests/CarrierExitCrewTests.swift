@@ -23,22 +23,12 @@ final class CarrierExitCrewTests: XCTestCase {
         let pool = (0..<400).map { s.item("p\($0)", seller: shop) }
         // Live creators with shows (the creator logs in before each).
         let creators = (0..<3).map { s.account("creator\($0)", kind: "creator") }
-        var shows: [[Int64]] = []
-        for c in creators.indices {
-            shows.append((0..<9).map { k in Scenario.t0 + Int64(c + 3 * k) * day + Int64(19 + c) * hour })
-            for st in shows[c] { s.event(creators[c], "login", at: st - Int64(rng.int(1...10)) * minute, ["device_id": "cd\(c)"]) }
-        }
+        let shows = s.liveShows(creators, count: 9, hour: { c, _ in 19 + c }, &rng)
         // The farm's two target rooms: small creators seen once.
         let stars = (0..<2).map { s.account("star\($0)", kind: "creator") }
         for (k, st) in stars.enumerated() { s.event(st, "login", at: Scenario.t0 + Int64(k) * day, ["device_id": "sd\(k)"]) }
         func browse(_ a: String, device: String, ip: String, busy: Double) {
-            for d in 0..<28 where rng.chance(busy) {
-                var at = Scenario.t0 + Int64(d) * day + Int64(rng.int(7...23)) * hour + Int64(rng.int(0...3_599)) * 1000
-                for _ in 0..<rng.int(2...6) {
-                    s.event(a, "view", at: at, ["item_id": pool[rng.int(0...399)], "device_id": device, "ip": ip])
-                    at += Int64(1000 * (5 + rng.exponential(90)))
-                }
-            }
+            s.browse(a, pool: pool, device: device, ip: ip, busy: busy, hours: 7...23, views: 2...6, gap: 90, &rng)
         }
         // 200 subscribers on the exit; every third a fan of the live creators; one in four visits
         // the small creators' rooms now and then, each at its own times.

@@ -21,19 +21,9 @@ final class RoomCrewTests: XCTestCase {
             let creators = (0..<4).map { s.account("creator\($0)", kind: "creator") }
             let shop = s.account("shop", kind: "seller")
             let pool = (0..<200).map { s.item("p\($0)", seller: shop) }
-            var shows: [[Int64]] = []
-            for c in creators.indices {
-                shows.append((0..<10).map { k in Scenario.t0 + Int64(c + 3 * k) * day + Int64(18 + (c + k) % 4) * hour })
-                for st in shows[c] { s.event(creators[c], "login", at: st - Int64(rng.int(1...10)) * minute, ["device_id": "cd\(c)"]) }
-            }
+            let shows = s.liveShows(creators, count: 10, hour: { c, k in 18 + (c + k) % 4 }, &rng)
             func life(_ a: String, device: String, ip: String, busy: Double = 0.3) {
-                for d in 0..<28 where rng.chance(busy) {
-                    var at = Scenario.t0 + Int64(d) * day + Int64(rng.int(8...22)) * hour + Int64(rng.int(0...3_599)) * 1000
-                    for _ in 0..<rng.int(2...5) {
-                        s.event(a, "view", at: at, ["item_id": pool[rng.int(0...199)], "device_id": device, "ip": ip])
-                        at += Int64(1000 * (5 + rng.exponential(60)))
-                    }
-                }
+                s.browse(a, pool: pool, device: device, ip: ip, busy: busy, hours: 8...22, views: 2...5, gap: 60, &rng)
             }
             // 300 fans of four creators, and a store around them: 1,500 shoppers browsing a wider
             // catalogue on a few days (the chance of two accounts meeting is the store's, and a

@@ -294,6 +294,33 @@ extension Scenario {
     }
 }
 
+extension Scenario {
+    /// Live shows: `count` shows per creator, show k of creator c on day c + 3k at hour `hour(c, k)`;
+    /// the creator logs in on its phone (`cd<c>`) 1–10 minutes before each.
+    func liveShows(_ creators: [String], count: Int, hour: (Int, Int) -> Int, _ rng: inout SeededRandom) -> [[Int64]] {
+        var shows: [[Int64]] = []
+        for c in creators.indices {
+            shows.append((0..<count).map { k in Scenario.t0 + Int64(c + 3 * k) * Scenario.day + Int64(hour(c, k)) * Scenario.hour })
+            for st in shows[c] { event(creators[c], "login", at: st - Int64(rng.int(1...10)) * Scenario.minute, ["device_id": "cd\(c)"]) }
+        }
+        return shows
+    }
+
+    /// Shopping days over four weeks: on each day with chance `busy`, from an hour in `hours`, a
+    /// session of `views` views of `pool`'s listings from one device and address, a few seconds
+    /// plus an exponential gap (mean `gap` s) apart.
+    func browse(_ a: String, pool: [String], device: String, ip: String, busy: Double, hours: ClosedRange<Int>,
+                views: ClosedRange<Int>, gap: Double, _ rng: inout SeededRandom) {
+        for d in 0..<28 where rng.chance(busy) {
+            var at = Scenario.t0 + Int64(d) * Scenario.day + Int64(rng.int(hours)) * Scenario.hour + Int64(rng.int(0...3_599)) * 1000
+            for _ in 0..<rng.int(views) {
+                event(a, "view", at: at, ["item_id": pool[rng.int(0...(pool.count - 1))], "device_id": device, "ip": ip])
+                at += Int64(1000 * (5 + rng.exponential(gap)))
+            }
+        }
+    }
+}
+
 /// The scenario's JSON writer: what it writes parses back to the same row, strings that need
 /// escaping included, and a value JSON can't carry is an error naming its key.
 final class JSONLineTests: XCTestCase {
