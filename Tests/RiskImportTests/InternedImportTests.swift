@@ -169,7 +169,10 @@ final class InternedImportTests: ImportTestCase {
     /// ~3.9 MiB: the 200k-row load's event keys and (account, ts) / (type, ts) entries, ~6 MB
     /// of records each by their size, should go to temporary files as more than one run and be
     /// merged, where with 32 MiB they sort in memory) store the same events, links, keys, accounts, hourly counts and schema, and
-    /// the connection's cache is back to 32 MiB afterwards. Two seeds and sizes.
+    /// the connection's cache is back to 32 MiB afterwards. Two seeds and sizes. The cache each
+    /// phase ran with is read when the phase is announced (imp40, review39b I1): the rows and the
+    /// links merge at the load's 32 MiB, the event keys and every index build at the sort cache
+    /// (clamped to 4 MiB) — so a sort cache set too late, never, or reset too early fails here.
     func testASmallSortCacheStoresTheSameAndIsReset() throws {
         for (seed, n): (UInt64, Int) in [(3901, 200_000), (3902, 20_000)] {
             let w = world(rows: n, seed: seed)
@@ -180,9 +183,23 @@ final class InternedImportTests: ImportTestCase {
                 o.indexMode = .rebuild          // bulk: links staged and merged, keys and indexes built at the end
                 o.sortCacheBytes = sortCache
                 let store = try Store(path: storePath)
+                // The page cache each phase ran with (review39b I1: that the sorts ran at the
+                // asked size, not only that it was set back): read on the import's connection
+                // when the phase is announced, before its statement runs.
+                var cacheAt: [String: Int64] = [:]
+                o.progress = { p in
+                    if cacheAt[p.phase] == nil { cacheAt[p.phase] = try? store.db.int("PRAGMA cache_size") }
+                }
                 let s = try Importer(store: store, options: o).run(try ImportPlan(paths: [csv], options: o))
                 XCTAssertTrue(s.bulkIndexes)
                 XCTAssertEqual(s.stored, Int64(n))
+                // KiB, negative: nil keeps the load's 32 MiB; a size is clamped to 4 MiB … 1 GiB.
+                let sortKiB = -Int64(sortCache.map { min(max($0, 4 << 20), 1 << 30) } ?? 32 << 20) / 1024
+                XCTAssertEqual(cacheAt["importing"], -32768, "seed \(seed): the load's own cache")
+                XCTAssertEqual(cacheAt["merging links"], -32768, "seed \(seed): the links merge at the load's cache")
+                for phase in ["adding event keys"] + Schema.rebuildableIndexes.map({ "indexing \($0.name)" }) {
+                    XCTAssertEqual(cacheAt[phase], sortKiB, "seed \(seed), sort cache \(String(describing: sortCache)): \(phase)")
+                }
                 XCTAssertEqual(try store.db.int("PRAGMA cache_size"), -32768, "sort cache \(String(describing: sortCache)) left set")
                 XCTAssertEqual(try store.missingIndexes(), [])
                 XCTAssertEqual(try dump(), w.expected)
@@ -200,6 +217,35 @@ final class InternedImportTests: ImportTestCase {
             XCTAssertEqual(usual[8], [[.int(Int64(n))]])
             XCTAssertEqual(try load(sortCache: ImportOptions().sortCacheBytes), usual, "seed \(seed), the default")
             XCTAssertEqual(try load(sortCache: 1 << 20), usual, "seed \(seed), 1 MiB")
+        }
+    }
+
+    /// An index build that fails mid-way through a bulk load's sorts leaves the connection's
+    /// page cache at the load's 32 MiB, not the sort cache (review39b I1's error path): a table
+    /// made under the second index's name, when that phase is announced, makes its
+    /// `CREATE INDEX` fail.
+    func testAFailedIndexBuildSetsThePageCacheBack() throws {
+        let w = world(rows: 30_000, seed: 3903)
+        let csv = write("events-3903.csv", w.csv)
+        for sortCache in [8 << 20, 1 << 20] {
+            try? FileManager.default.removeItem(atPath: storePath)
+            var o = ImportOptions()
+            o.indexMode = .rebuild
+            o.sortCacheBytes = sortCache
+            let store = try Store(path: storePath)
+            var seen: Int64?
+            o.progress = { p in
+                if p.phase == "indexing idx_events_type_ts" && seen == nil {
+                    seen = try? store.db.int("PRAGMA cache_size")
+                    try? store.db.exec("CREATE TABLE idx_events_type_ts(x)")
+                }
+            }
+            XCTAssertThrowsError(try Importer(store: store, options: o).run(try ImportPlan(paths: [csv], options: o)))
+            XCTAssertEqual(seen, -Int64(max(sortCache, 4 << 20) / 1024), "the build was reached at the sort cache")
+            XCTAssertEqual(try store.db.int("PRAGMA cache_size"), -32768, "sort cache \(sortCache) left set after a failure")
+            // The rows and keys were committed before the index builds; integrity holds.
+            XCTAssertEqual(try store.db.int("SELECT count(*) FROM events_i"), 30_000)
+            XCTAssertEqual(try store.db.rows("PRAGMA integrity_check"), [[.text("ok")]])
         }
     }
 
