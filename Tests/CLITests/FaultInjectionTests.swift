@@ -174,5 +174,12 @@ final class FaultInjectionTests: CLITestCase {
             XCTAssertTrue(r.stderr.contains("--sort-cache-mib"), "\(bad): \(r.stderr)")
             XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/s.db"), bad)
         }
+        // imp40: the import's page cache, likewise (a value past 4 GiB would overflow SQLite's KiB).
+        for bad in ["0", "1", "-2", "4097", "9223372036854775807"] {
+            let r = try CLI.run(["import", "--store", dir + "/s.db", "--quiet", "--cache-mib", bad, dir + "/e.csv"])
+            XCTAssertNotEqual(r.status, 0, bad)
+            XCTAssertTrue(r.stderr.contains("--cache-mib"), "\(bad): \(r.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/s.db"), bad)
+        }
     }
 }
