@@ -48,6 +48,8 @@ struct Import: ParsableCommand {
     var sortCacheMib: Int?
     @Option(help: ArgumentHelp("MiB of SQLite page cache for the import's writes (default: a sixteenth of the available memory, 32 to 96; docs/benchmarks.md, imp40, measures the daily case with more).", visibility: .hidden))
     var cacheMib: Int?
+    @Flag(help: ArgumentHelp("A day's events into a big store in one transaction per file, not one per 250k rows (off by default: it holds the write lock for the whole file; docs/benchmarks.md, imp40).", visibility: .hidden))
+    var dailyOneTransaction = false
     @Option(help: ArgumentHelp("Event ids the de-duplication set holds before it writes them to disk as a sorted run (default 262,144; tests lower it).", visibility: .hidden))
     var dedupeRunRows: Int?
 
@@ -90,6 +92,7 @@ struct Import: ParsableCommand {
         options.indexMode = indexMode
         if let dedupeRunRows { options.dedupePendingMax = dedupeRunRows }
         if let sortCacheMib { options.sortCacheBytes = sortCacheMib << 20 }
+        options.dailyOneTransaction = dailyOneTransaction
         options.cacheBytes = cacheMib.map { $0 << 20 } ?? ImportMemory.pageCacheBytes()
         options.sorterThreads = sorterThreads == "cores" ? ImportMemory.sorterThreads() : sorterThreads.flatMap { Int($0) } ?? 0
         for (name, value) in [("--earliest", earliest), ("--latest", latest)] {

@@ -220,6 +220,72 @@ final class InternedImportTests: ImportTestCase {
         }
     }
 
+    /// imp40: the daily case (a day's events into a store that keeps its indexes) in one
+    /// transaction per file (`ImportOptions.dailyOneTransaction`, off by default). A day whose
+    /// import fails after many batches' worth of rows — a trigger that refuses every row, made
+    /// inside the import's transaction when it reports 8k rows — leaves the store as it was
+    /// before the day; run again, it stores what the default batches store. With the option
+    /// off, the same failure keeps the batches committed before it (so the check can fail).
+    func testADailyImportInOneTransactionFailsWhole() throws {
+        for seed: UInt64 in [4001, 4002] {
+            let w = world(rows: 60_000, seed: seed)
+            let lines = w.csv.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+            let head = write("events-head-\(seed).csv", ([header] + lines[1...20_000]).joined(separator: "\n") + "\n")
+            let day = write("events-day-\(seed).csv", ([header] + lines[20_001...]).joined(separator: "\n") + "\n")
+            // Every table an import writes, without the run ids (a failed run takes one).
+            let tables = ["SELECT id, event_id, ts, account_id, type, device_id, ip, country, session_id, item_id, seller_id, order_id, quantity, amount, currency, coupon_id, payment_id, address_id, target_id, rating, status, text, extra FROM events_i ORDER BY id",
+                          "SELECT * FROM idents ORDER BY id", "SELECT * FROM links ORDER BY 1, 2, 3",
+                          "SELECT account_id, n_events, first_seen, last_seen FROM accounts ORDER BY account_id",
+                          "SELECT * FROM event_hourly ORDER BY 1, 2", "SELECT key, id FROM event_keys ORDER BY 1, 2",
+                          "SELECT count(*) FROM links_pending", "SELECT name FROM sqlite_schema WHERE type = 'trigger' ORDER BY 1",
+                          "PRAGMA integrity_check"]
+            func dump(_ db: Database) throws -> [[[SQLValue]]] { try tables.map { try db.rows($0) } }
+            func load(_ path: String, _ csv: String, oneTransaction: Bool = false, failAt: Int64? = nil) throws -> ImportSummary {
+                var o = ImportOptions()
+                o.dailyOneTransaction = oneTransaction
+                o.batchRows = 500               // the daily case takes the larger: 2,000 rows a batch
+                o.dailyBatchRows = 2_000
+                let store = try Store(path: path)
+                var failed = false
+                if let failAt {
+                    o.progress = { p in
+                        guard !failed, p.phase == "importing", p.rows >= failAt else { return }
+                        failed = true
+                        try? store.db.exec("CREATE TRIGGER imp40_fail BEFORE INSERT ON events_i BEGIN SELECT RAISE(ABORT, 'injected failure'); END")
+                    }
+                }
+                defer { if failAt != nil { XCTAssertTrue(failed, "seed \(seed): the failure was injected") } }
+                return try Importer(store: store, options: o).run(try ImportPlan(paths: [csv], options: o))
+            }
+            // The reference: head, then the day in the default batches.
+            let ref = dir + "/ref-\(seed).db"
+            try load(ref, head)
+            let daily = try load(ref, day)
+            XCTAssertFalse(daily.bulkIndexes, "seed \(seed): the day is the daily case, not a bulk load")
+            XCTAssertGreaterThan(daily.duplicate, 100)
+            let after = try dump(try Store(path: ref).db)
+
+            // One transaction: a failure after 8k of the day's rows leaves the store as before the day.
+            let one = dir + "/one-\(seed).db"
+            try load(one, head)
+            let before = try dump(try Store(path: one).db)
+            XCTAssertThrowsError(try load(one, day, oneTransaction: true, failAt: 8_000))
+            XCTAssertEqual(try dump(try Store(path: one).db), before, "seed \(seed): the failed day left nothing")
+            // Run again, whole: what the default batches stored.
+            let again = try load(one, day, oneTransaction: true)
+            XCTAssertEqual(again.stored, daily.stored)
+            XCTAssertEqual(try dump(try Store(path: one).db), after, "seed \(seed): one transaction stores what the batches store")
+
+            // The default batches: the same failure keeps what was committed before it.
+            let batches = dir + "/batches-\(seed).db"
+            try load(batches, head)
+            let headEvents = try Store(path: batches).db.int("SELECT count(*) FROM events_i")
+            XCTAssertThrowsError(try load(batches, day, failAt: 8_000))
+            XCTAssertGreaterThanOrEqual(try Store(path: batches).db.int("SELECT count(*) FROM events_i"), headEvents + 3_000,
+                                        "seed \(seed): batches of 2,000 committed before the failure")
+        }
+    }
+
     /// An index build that fails mid-way through a bulk load's sorts leaves the connection's
     /// page cache at the load's 32 MiB, not the sort cache (review39b I1's error path): a table
     /// made under the second index's name, when that phase is announced, makes its
