@@ -41,6 +41,18 @@ public struct ImportOptions {
     /// Off: measured (imp37 in docs/benchmarks.md), it cost more than it saved — the table's rows
     /// then go in out of id order, and a 64k-row chunk still touches most of a big index's pages.
     var timelineOrder = false
+    /// The daily case (an events input of more than ~20k rows into a store that keeps its
+    /// indexes: auto index mode, no `--batch`, not a bulk load, not --follow) in one transaction
+    /// per input file instead of one per 250k rows. Each page of the big store's random-order
+    /// trees (the `(account_id, ts)` index, `idents`' unique index) then goes to the WAL and is
+    /// checkpointed once per file, not once per batch, and the file's rows are stored whole or not
+    /// at all (a kill after their commit leaves the links merge and the event keys to the next
+    /// writer's open, as for any import). Off by default (imp40 in docs/benchmarks.md): the import holds the write lock for the
+    /// whole file (minutes for a big day), so the workbench's labels and other writers wait past
+    /// their busy timeout, and the WAL grows to the day's dirty pages.
+    public var dailyOneTransaction = false
+    /// Rows per transaction of the daily case when it is not in one transaction (tests lower it).
+    var dailyBatchRows = 250_000
     public var follow = false
     public var indexMode = IndexMode.auto
     public var pollInterval = 0.2
@@ -496,7 +508,11 @@ public final class Importer {
             // (tests, a few edits) keep the batch asked for.
             if options.indexMode == .auto && options.autoBatch, let est = estimatedRows, est > Self.dailyBatchFromRows,
                plan.inputs.contains(where: { $0.kind == .events }) {
-                options.batchRows = max(options.batchRows, 250_000)
+                options.batchRows = max(options.batchRows, options.dailyBatchRows)
+            }
+            if !large && options.dailyOneTransaction && options.indexMode == .auto && options.autoBatch,
+               let est = estimatedRows, est > Self.dailyBatchFromRows, plan.inputs.contains(where: { $0.kind == .events }) {
+                options.batchRows = Int.max
             }
             if large {
                 bulk = true

@@ -46,6 +46,10 @@ struct Import: ParsableCommand {
     var sorterThreads: String?
     @Option(help: ArgumentHelp("MiB of SQLite page cache for a bulk load's final sorts, which sets the sorter's run size (default 8; 32 was the load's own; docs/benchmarks.md, imp39).", visibility: .hidden))
     var sortCacheMib: Int?
+    @Option(help: ArgumentHelp("MiB of SQLite page cache for the import's writes (default: a sixteenth of the available memory, 32 to 96; docs/benchmarks.md, imp40, measures the daily case with more).", visibility: .hidden))
+    var cacheMib: Int?
+    @Flag(help: ArgumentHelp("A day's events into a big store in one transaction per file, not one per 250k rows (off by default: it holds the write lock for the whole file; docs/benchmarks.md, imp40).", visibility: .hidden))
+    var dailyOneTransaction = false
     @Option(help: ArgumentHelp("Event ids the de-duplication set holds before it writes them to disk as a sorted run (default 262,144; tests lower it).", visibility: .hidden))
     var dedupeRunRows: Int?
 
@@ -57,6 +61,7 @@ struct Import: ParsableCommand {
         if map != nil && (kind != nil || format != nil) { throw ValidationError("--map says what the files hold: drop --kind / --format") }
         if let batch, batch < 1 { throw ValidationError("--batch must be at least 1") }
         if let sortCacheMib, !(1...1024).contains(sortCacheMib) { throw ValidationError("--sort-cache-mib must be 1 to 1024") }
+        if let cacheMib, !(2...4096).contains(cacheMib) { throw ValidationError("--cache-mib must be 2 to 4096") }
         if let dedupeRunRows, !(1...(1 << 24)).contains(dedupeRunRows) { throw ValidationError("--dedupe-run-rows must be 1 to \(1 << 24)") }
         if let sorterThreads, sorterThreads != "cores", !(Int(sorterThreads).map { (0...8).contains($0) } ?? false) {
             throw ValidationError("--sorter-threads: '\(sorterThreads)' is not 0 to 8 or 'cores'")
@@ -87,7 +92,8 @@ struct Import: ParsableCommand {
         options.indexMode = indexMode
         if let dedupeRunRows { options.dedupePendingMax = dedupeRunRows }
         if let sortCacheMib { options.sortCacheBytes = sortCacheMib << 20 }
-        options.cacheBytes = ImportMemory.pageCacheBytes()
+        options.dailyOneTransaction = dailyOneTransaction
+        options.cacheBytes = cacheMib.map { $0 << 20 } ?? ImportMemory.pageCacheBytes()
         options.sorterThreads = sorterThreads == "cores" ? ImportMemory.sorterThreads() : sorterThreads.flatMap { Int($0) } ?? 0
         for (name, value) in [("--earliest", earliest), ("--latest", latest)] {
             guard let value else { continue }

@@ -153,6 +153,61 @@ final class FaultInjectionTests: CLITestCase {
         XCTAssertEqual(try db.int("SELECT count(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM event_keys k WHERE k.key = riskdesk_event_key(e.event_id) AND k.id = e.id)"), 0)
     }
 
+    /// imp40: a day's import in one transaction (`--daily-one-transaction`) killed with -9 at
+    /// seeded random moments, each round on a fresh copy of the head store: the store then holds
+    /// none of the day's rows or all of them — never some batches of it (the rows commit in one
+    /// transaction; a kill after that, in the links merge or the event keys, leaves them to the
+    /// next writer's open, as for any import) — with integrity ok; a rerun stores what one
+    /// uninterrupted import of the day stores.
+    func testKillNineDuringADailyImportInOneTransaction() throws {
+        let seed = ProcessInfo.processInfo.environment["RISKDESK_FAULT_SEED"].flatMap(UInt64.init) ?? UInt64(Date().timeIntervalSince1970)
+        print("fault injection (one-transaction day): seed \(seed) (replay with RISKDESK_FAULT_SEED=\(seed))")
+        var rng = Rng(s: seed)
+        let out = dir + "/sim"
+        XCTAssertEqual(try CLI.run(["simulate", "--out", out, "--accounts", "6000", "--days", "8", "--seed", "11", "--quiet"]).status, 0)
+        let lines = try String(contentsOfFile: out + "/events.csv", encoding: .utf8).split(separator: "\n").map(String.init)
+        let cut = 1 + (lines.count - 1) * 2 / 3
+        let headCSV = write("events-head.csv", lines[0..<cut].joined(separator: "\n") + "\n")
+        let dayCSV = write("events-day.csv", ([lines[0]] + lines[cut...]).joined(separator: "\n") + "\n")
+        let head = dir + "/head.db"
+        XCTAssertEqual(try CLI.run(["import", "--store", head, "--quiet", headCSV]).status, 0)
+        func fresh(_ path: String) throws {
+            for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) }
+            try FileManager.default.copyItem(atPath: head, toPath: path)
+        }
+        let q = "SELECT group_concat(event_id || ':' || ts || ':' || account_id, ',') FROM (SELECT * FROM events ORDER BY id)"
+        // The reference: the day uninterrupted, in one transaction.
+        let ref = dir + "/ref.db"
+        try fresh(ref)
+        let r = try CLI.run(["import", "--store", ref, "--json", "--daily-one-transaction", dayCSV])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("\"bulk_indexes\":false"), "the day is the daily case: \(r.stdout)")
+        let headEvents = try Store(path: head, readOnly: true).db.int("SELECT count(*) FROM events")
+        let refEvents = try Store(path: ref, readOnly: true).db.int("SELECT count(*) FROM events")
+        XCTAssertGreaterThan(refEvents - headEvents, 20_000)
+        var killedInside = 0
+        for round in 0..<4 {
+            try fresh(store)
+            let delayMs = 50 + rng.int(1500)
+            let note = "seed \(seed), round \(round): the day killed after \(delayMs) ms"
+            let p = try CLI.start(["import", "--store", store, "--quiet", "--daily-one-transaction", dayCSV])
+            usleep(UInt32(delayMs) * 1000)
+            let finished = !p.isRunning
+            p.signal(SIGKILL)
+            p.wait()
+            let db = try Store(path: store, readOnly: true).db
+            let n = try db.int("SELECT count(*) FROM events")
+            print("\(note)\(finished ? " (it had finished)" : ""): \(n - headEvents) of the day's \(refEvents - headEvents) rows")
+            XCTAssertTrue(n == headEvents || n == refEvents, "none or all of the day: \(n) events, head \(headEvents), whole \(refEvents); \(note)")
+            if n == headEvents { killedInside += 1 }
+            XCTAssertEqual(try db.scalar("PRAGMA integrity_check").string, "ok", note)
+        }
+        print("killed before the day's rows committed: \(killedInside) of 4 rounds")
+        // The last round's store, the day run again: what the uninterrupted import stored.
+        XCTAssertEqual(try CLI.run(["import", "--store", store, "--quiet", "--daily-one-transaction", dayCSV]).status, 0)
+        XCTAssertEqual(try Store(path: store, readOnly: true).db.scalar(q).string, try Store(path: ref, readOnly: true).db.scalar(q).string)
+    }
+
     /// The hidden run-size option refuses what would overflow or ask for gigabytes (review38),
     /// naming the option, and leaves no store behind.
     func testAnOutOfRangeRunSizeIsRefused() throws {
@@ -172,6 +227,13 @@ final class FaultInjectionTests: CLITestCase {
             let r = try CLI.run(["import", "--store", dir + "/s.db", "--quiet", "--sort-cache-mib", bad, dir + "/e.csv"])
             XCTAssertNotEqual(r.status, 0, bad)
             XCTAssertTrue(r.stderr.contains("--sort-cache-mib"), "\(bad): \(r.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/s.db"), bad)
+        }
+        // imp40: the import's page cache, likewise (a value past 4 GiB would overflow SQLite's KiB).
+        for bad in ["0", "1", "-2", "4097", "9223372036854775807"] {
+            let r = try CLI.run(["import", "--store", dir + "/s.db", "--quiet", "--cache-mib", bad, dir + "/e.csv"])
+            XCTAssertNotEqual(r.status, 0, bad)
+            XCTAssertTrue(r.stderr.contains("--cache-mib"), "\(bad): \(r.stderr)")
             XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/s.db"), bad)
         }
     }

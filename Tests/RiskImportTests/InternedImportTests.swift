@@ -169,7 +169,10 @@ final class InternedImportTests: ImportTestCase {
     /// ~3.9 MiB: the 200k-row load's event keys and (account, ts) / (type, ts) entries, ~6 MB
     /// of records each by their size, should go to temporary files as more than one run and be
     /// merged, where with 32 MiB they sort in memory) store the same events, links, keys, accounts, hourly counts and schema, and
-    /// the connection's cache is back to 32 MiB afterwards. Two seeds and sizes.
+    /// the connection's cache is back to 32 MiB afterwards. Two seeds and sizes. The cache each
+    /// phase ran with is read when the phase is announced (imp40, review39b I1): the rows and the
+    /// links merge at the load's 32 MiB, the event keys and every index build at the sort cache
+    /// (clamped to 4 MiB) — so a sort cache set too late, never, or reset too early fails here.
     func testASmallSortCacheStoresTheSameAndIsReset() throws {
         for (seed, n): (UInt64, Int) in [(3901, 200_000), (3902, 20_000)] {
             let w = world(rows: n, seed: seed)
@@ -180,9 +183,23 @@ final class InternedImportTests: ImportTestCase {
                 o.indexMode = .rebuild          // bulk: links staged and merged, keys and indexes built at the end
                 o.sortCacheBytes = sortCache
                 let store = try Store(path: storePath)
+                // The page cache each phase ran with (review39b I1: that the sorts ran at the
+                // asked size, not only that it was set back): read on the import's connection
+                // when the phase is announced, before its statement runs.
+                var cacheAt: [String: Int64] = [:]
+                o.progress = { p in
+                    if cacheAt[p.phase] == nil { cacheAt[p.phase] = try? store.db.int("PRAGMA cache_size") }
+                }
                 let s = try Importer(store: store, options: o).run(try ImportPlan(paths: [csv], options: o))
                 XCTAssertTrue(s.bulkIndexes)
                 XCTAssertEqual(s.stored, Int64(n))
+                // KiB, negative: nil keeps the load's 32 MiB; a size is clamped to 4 MiB … 1 GiB.
+                let sortKiB = -Int64(sortCache.map { min(max($0, 4 << 20), 1 << 30) } ?? 32 << 20) / 1024
+                XCTAssertEqual(cacheAt["importing"], -32768, "seed \(seed): the load's own cache")
+                XCTAssertEqual(cacheAt["merging links"], -32768, "seed \(seed): the links merge at the load's cache")
+                for phase in ["adding event keys"] + Schema.rebuildableIndexes.map({ "indexing \($0.name)" }) {
+                    XCTAssertEqual(cacheAt[phase], sortKiB, "seed \(seed), sort cache \(String(describing: sortCache)): \(phase)")
+                }
                 XCTAssertEqual(try store.db.int("PRAGMA cache_size"), -32768, "sort cache \(String(describing: sortCache)) left set")
                 XCTAssertEqual(try store.missingIndexes(), [])
                 XCTAssertEqual(try dump(), w.expected)
@@ -200,6 +217,101 @@ final class InternedImportTests: ImportTestCase {
             XCTAssertEqual(usual[8], [[.int(Int64(n))]])
             XCTAssertEqual(try load(sortCache: ImportOptions().sortCacheBytes), usual, "seed \(seed), the default")
             XCTAssertEqual(try load(sortCache: 1 << 20), usual, "seed \(seed), 1 MiB")
+        }
+    }
+
+    /// imp40: the daily case (a day's events into a store that keeps its indexes) in one
+    /// transaction per file (`ImportOptions.dailyOneTransaction`, off by default). A day whose
+    /// import fails after many batches' worth of rows — a trigger that refuses every row, made
+    /// inside the import's transaction when it reports 8k rows — leaves the store as it was
+    /// before the day; run again, it stores what the default batches store. With the option
+    /// off, the same failure keeps the batches committed before it (so the check can fail).
+    func testADailyImportInOneTransactionFailsWhole() throws {
+        for seed: UInt64 in [4001, 4002] {
+            let w = world(rows: 60_000, seed: seed)
+            let lines = w.csv.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+            let head = write("events-head-\(seed).csv", ([header] + lines[1...20_000]).joined(separator: "\n") + "\n")
+            let day = write("events-day-\(seed).csv", ([header] + lines[20_001...]).joined(separator: "\n") + "\n")
+            // Every table an import writes, without the run ids (a failed run takes one).
+            let tables = ["SELECT id, event_id, ts, account_id, type, device_id, ip, country, session_id, item_id, seller_id, order_id, quantity, amount, currency, coupon_id, payment_id, address_id, target_id, rating, status, text, extra FROM events_i ORDER BY id",
+                          "SELECT * FROM idents ORDER BY id", "SELECT * FROM links ORDER BY 1, 2, 3",
+                          "SELECT account_id, n_events, first_seen, last_seen FROM accounts ORDER BY account_id",
+                          "SELECT * FROM event_hourly ORDER BY 1, 2", "SELECT key, id FROM event_keys ORDER BY 1, 2",
+                          "SELECT count(*) FROM links_pending", "SELECT name FROM sqlite_schema WHERE type = 'trigger' ORDER BY 1",
+                          "PRAGMA integrity_check"]
+            func dump(_ db: Database) throws -> [[[SQLValue]]] { try tables.map { try db.rows($0) } }
+            func load(_ path: String, _ csv: String, oneTransaction: Bool = false, failAt: Int64? = nil) throws -> ImportSummary {
+                var o = ImportOptions()
+                o.dailyOneTransaction = oneTransaction
+                o.batchRows = 500               // the daily case takes the larger: 2,000 rows a batch
+                o.dailyBatchRows = 2_000
+                let store = try Store(path: path)
+                var failed = false
+                if let failAt {
+                    o.progress = { p in
+                        guard !failed, p.phase == "importing", p.rows >= failAt else { return }
+                        failed = true
+                        try? store.db.exec("CREATE TRIGGER imp40_fail BEFORE INSERT ON events_i BEGIN SELECT RAISE(ABORT, 'injected failure'); END")
+                    }
+                }
+                defer { if failAt != nil { XCTAssertTrue(failed, "seed \(seed): the failure was injected") } }
+                return try Importer(store: store, options: o).run(try ImportPlan(paths: [csv], options: o))
+            }
+            // The reference: head, then the day in the default batches.
+            let ref = dir + "/ref-\(seed).db"
+            try load(ref, head)
+            let daily = try load(ref, day)
+            XCTAssertFalse(daily.bulkIndexes, "seed \(seed): the day is the daily case, not a bulk load")
+            XCTAssertGreaterThan(daily.duplicate, 100)
+            let after = try dump(try Store(path: ref).db)
+
+            // One transaction: a failure after 8k of the day's rows leaves the store as before the day.
+            let one = dir + "/one-\(seed).db"
+            try load(one, head)
+            let before = try dump(try Store(path: one).db)
+            XCTAssertThrowsError(try load(one, day, oneTransaction: true, failAt: 8_000))
+            XCTAssertEqual(try dump(try Store(path: one).db), before, "seed \(seed): the failed day left nothing")
+            // Run again, whole: what the default batches stored.
+            let again = try load(one, day, oneTransaction: true)
+            XCTAssertEqual(again.stored, daily.stored)
+            XCTAssertEqual(try dump(try Store(path: one).db), after, "seed \(seed): one transaction stores what the batches store")
+
+            // The default batches: the same failure keeps what was committed before it.
+            let batches = dir + "/batches-\(seed).db"
+            try load(batches, head)
+            let headEvents = try Store(path: batches).db.int("SELECT count(*) FROM events_i")
+            XCTAssertThrowsError(try load(batches, day, failAt: 8_000))
+            XCTAssertGreaterThanOrEqual(try Store(path: batches).db.int("SELECT count(*) FROM events_i"), headEvents + 3_000,
+                                        "seed \(seed): batches of 2,000 committed before the failure")
+        }
+    }
+
+    /// An index build that fails mid-way through a bulk load's sorts leaves the connection's
+    /// page cache at the load's 32 MiB, not the sort cache (review39b I1's error path): a table
+    /// made under the second index's name, when that phase is announced, makes its
+    /// `CREATE INDEX` fail.
+    func testAFailedIndexBuildSetsThePageCacheBack() throws {
+        let w = world(rows: 30_000, seed: 3903)
+        let csv = write("events-3903.csv", w.csv)
+        for sortCache in [8 << 20, 1 << 20] {
+            try? FileManager.default.removeItem(atPath: storePath)
+            var o = ImportOptions()
+            o.indexMode = .rebuild
+            o.sortCacheBytes = sortCache
+            let store = try Store(path: storePath)
+            var seen: Int64?
+            o.progress = { p in
+                if p.phase == "indexing idx_events_type_ts" && seen == nil {
+                    seen = try? store.db.int("PRAGMA cache_size")
+                    try? store.db.exec("CREATE TABLE idx_events_type_ts(x)")
+                }
+            }
+            XCTAssertThrowsError(try Importer(store: store, options: o).run(try ImportPlan(paths: [csv], options: o)))
+            XCTAssertEqual(seen, -Int64(max(sortCache, 4 << 20) / 1024), "the build was reached at the sort cache")
+            XCTAssertEqual(try store.db.int("PRAGMA cache_size"), -32768, "sort cache \(sortCache) left set after a failure")
+            // The rows and keys were committed before the index builds; integrity holds.
+            XCTAssertEqual(try store.db.int("SELECT count(*) FROM events_i"), 30_000)
+            XCTAssertEqual(try store.db.rows("PRAGMA integrity_check"), [[.text("ok")]])
         }
     }
 
