@@ -12,7 +12,7 @@ import RiskStore
 final class ScalperOneDropTests: XCTestCase {
     let day = Scenario.day, hour = Scenario.hour, minute = Scenario.minute
 
-    /// The detector with both scal39 signs on (both are on by default since session 40; set here so the test says what it needs).
+    /// The detector with both scal39 signs on (`gradedSigns` is off by default).
     var detector: ScalperDetector {
         var d = ScalperDetector()
         d.gradedSigns = true
