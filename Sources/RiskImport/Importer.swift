@@ -45,9 +45,10 @@ public struct ImportOptions {
     /// indexes: auto index mode, no `--batch`, not a bulk load, not --follow) in one transaction
     /// per input file instead of one per 250k rows. Each page of the big store's random-order
     /// trees (the `(account_id, ts)` index, `idents`' unique index) then goes to the WAL and is
-    /// checkpointed once per file, not once per batch, and the file's rows are stored whole or not
-    /// at all (a kill after their commit leaves the links merge and the event keys to the next
-    /// writer's open, as for any import). Off by default (imp40 in docs/benchmarks.md): the import holds the write lock for the
+    /// checkpointed once per file, not once per batch. A failure or a kill stores none of the file's
+    /// rows (a kill after their commit leaves the links merge and the event keys to the next
+    /// writer's open, as for any import); an interrupt (Ctrl-C) and a damaged compressed tail
+    /// commit the rows read before them, as any import does. Off by default (imp40 in docs/benchmarks.md): the import holds the write lock for the
     /// whole file (minutes for a big day), so the workbench's labels and other writers wait past
     /// their busy timeout, and the WAL grows to the day's dirty pages.
     public var dailyOneTransaction = false

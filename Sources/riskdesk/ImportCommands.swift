@@ -62,6 +62,9 @@ struct Import: ParsableCommand {
         if let batch, batch < 1 { throw ValidationError("--batch must be at least 1") }
         if let sortCacheMib, !(1...1024).contains(sortCacheMib) { throw ValidationError("--sort-cache-mib must be 1 to 1024") }
         if let cacheMib, !(2...4096).contains(cacheMib) { throw ValidationError("--cache-mib must be 2 to 4096") }
+        if dailyOneTransaction && (batch != nil || follow) {
+            throw ValidationError("--daily-one-transaction sets the day's transaction itself: drop \(batch != nil ? "--batch" : "--follow")")
+        }
         if let dedupeRunRows, !(1...(1 << 24)).contains(dedupeRunRows) { throw ValidationError("--dedupe-run-rows must be 1 to \(1 << 24)") }
         if let sorterThreads, sorterThreads != "cores", !(Int(sorterThreads).map { (0...8).contains($0) } ?? false) {
             throw ValidationError("--sorter-threads: '\(sorterThreads)' is not 0 to 8 or 'cores'")

@@ -236,5 +236,12 @@ final class FaultInjectionTests: CLITestCase {
             XCTAssertTrue(r.stderr.contains("--cache-mib"), "\(bad): \(r.stderr)")
             XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/s.db"), bad)
         }
+        // A day in one transaction sets its own batch: with --batch or --follow it is refused, not ignored (review40a I3).
+        for (extra, named) in [(["--batch", "5000"], "--batch"), (["--follow"], "--follow")] {
+            let r = try CLI.run(["import", "--store", dir + "/s.db", "--quiet", "--daily-one-transaction"] + extra + [dir + "/e.csv"])
+            XCTAssertNotEqual(r.status, 0, named)
+            XCTAssertTrue(r.stderr.contains("--daily-one-transaction") && r.stderr.contains(named), "\(named): \(r.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/s.db"), named)
+        }
     }
 }
