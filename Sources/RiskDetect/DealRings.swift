@@ -18,9 +18,9 @@ import Foundation
 ///   construction), the others among all takers: shares a device or card with another
 ///   taker; shares a delivery address with one; shares a rare code with one *and* signed up in a
 ///   bunch of the code's takers that passes the bar alone (a code forms its unit and is never
-///   its evidence; deal37) — with `referralCodes`, a narrow new-user code's takers on networks
-///   in common beyond the store's accounts there, or most of them abroad in one country (deal39),
-///   to which their incentive-only lives (deal38) and their bunch only add; a new-user
+///   its evidence; deal37) — with `referralCodes`, a narrow new-user code's takers meeting on
+///   blocks of their own beyond the store's own rate (deal39, deal40), to which one foreign
+///   country for most of them, their incentive-only lives (deal38) and their bunch only add; a new-user
 ///   coupon on an account older than 30 days (bought or revived accounts); every order
 ///   with a coupon (the account exists for the discount); signed up within 6 h of another
 ///   member (at the chance two takers' sign-ups fall that close); on a network no account but
@@ -46,8 +46,8 @@ struct DealRings {
     /// A normalised mailbox (Mailbox.swift) links the takers on it (deal36).
     var useMailbox = true
     /// A new-user coupon narrower than the store's public welcome codes links as a rare code (deal36;
-    /// its unit needs its takers' infrastructure in common since deal39; off by default —
-    /// IdentityDetector.ringReferralCodes says why).
+    /// its unit needs its takers on networks of their own since deal39/deal40; IdentityDetector's
+    /// `ringReferralCodes`, on by default since deal40, says why it was off before).
     var referralCodes = false
     /// Units larger than this are not tested whole (a campus or carrier crowd chained by networks).
     var maxUnit = 200
