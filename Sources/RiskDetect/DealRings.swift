@@ -18,9 +18,9 @@ import Foundation
 ///   construction), the others among all takers: shares a device or card with another
 ///   taker; shares a delivery address with one; shares a rare code with one *and* signed up in a
 ///   bunch of the code's takers that passes the bar alone (a code forms its unit and is never
-///   its evidence; deal37) — with `referralCodes`, a narrow new-user code's takers on networks
-///   in common beyond the store's accounts there, or most of them abroad in one country (deal39),
-///   to which their incentive-only lives (deal38) and their bunch only add; a new-user
+///   its evidence; deal37) — with `referralCodes`, a narrow new-user code's takers meeting on
+///   blocks of their own beyond the store's own rate (deal39, deal40), to which one foreign
+///   country for most of them, their incentive-only lives (deal38) and their bunch only add; a new-user
 ///   coupon on an account older than 30 days (bought or revived accounts); every order
 ///   with a coupon (the account exists for the discount); signed up within 6 h of another
 ///   member (at the chance two takers' sign-ups fall that close); on a network no account but
@@ -46,8 +46,8 @@ struct DealRings {
     /// A normalised mailbox (Mailbox.swift) links the takers on it (deal36).
     var useMailbox = true
     /// A new-user coupon narrower than the store's public welcome codes links as a rare code (deal36;
-    /// its unit needs its takers' infrastructure in common since deal39; off by default —
-    /// IdentityDetector.ringReferralCodes says why).
+    /// its unit needs its takers on networks of their own since deal39/deal40; IdentityDetector's
+    /// `ringReferralCodes`, on by default since deal40, says why it was off before).
     var referralCodes = false
     /// Units larger than this are not tested whole (a campus or carrier crowd chained by networks).
     var maxUnit = 200
@@ -393,26 +393,33 @@ struct DealRings {
         func thinLife(_ a: Int32) -> Bool { thin(a) && t.events(of: Int(a)).count <= thinFoot }
         let notByCode = takers.filter { !sharesCode[Int($0)] }
         let pThinLife = Significance.shrunkRate(hits: notByCode.filter(thinLife).count, of: notByCode.count, prior: 0.5, weight: 2)
-        // What a narrow new-user code's takers share besides the code (deal39, with `referralCodes`):
-        // a referral ring's accounts sit on its operator's infrastructure, a promotion's takers on
-        // their own. Two tests per such code, each against the store's other accounts or takers
-        // (the code's own left out), the stronger counting less log10(2) for the two:
-        // - **Networks in common**: the code's takers on a /24 (/48) block with another of its
-        //   takers. Under the null each taker `a` is where it is, and the chance that one of the
-        //   code's n − 1 others (taken as the store's accounts at random) is on one of a's blocks is
-        //   1 − (1 − s)^(n−1), `s` the share of the store's other accounts on a's blocks (a campus
-        //   or a carrier network holds many: two takers meeting there is expected; a ring's proxy
-        //   holds the ring); the count against a binomial tail at the mean of those chances
-        //   (conservative for unequal chances).
-        // - **Abroad in one country**: the code's takers whose network country (the country most
-        //   of their events came from) is not the account's own country, in the one country most
-        //   of them are, when that is at least half of the code's takers (the code's place: a
-        //   proxy pool's country, not a few travellers meeting on holiday) — at the store's rate of takers abroad in that country, among the takers
-        //   linked by no code (a ring, or a promotion, on its code sets no rate), less log10 of the
-        //   network countries the store's takers show. A country's own promotion has its people at
-        //   home; travellers are abroad in many countries.
-        var codeInfra: [Int32: (surprise: Double, takers: Set<Int32>, what: String)] = [:]
-        if referralCodes {
+        // What a narrow new-user code's takers share besides the code (deal39, with `referralCodes`;
+        // review39b's F1–F3, F7, F8 mended in deal40): a referral ring's accounts sit on its operator's
+        // infrastructure, a promotion's takers on their own.
+        // - **Networks in common** (the code's sign, which must pass the unit's bar alone): the
+        //   code's takers meeting on a /24 (/48) block *of their own* — the code's takers are at least
+        //   half of the block's accounts (distinct accounts, an account that only opened left out): a
+        //   campus, an office building or a carrier holds a code's takers among many others, a ring's
+        //   proxy holds the ring. Takers sharing a delivery address count as one (a home's members
+        //   share its network). The takers (homes) are joined over the blocks they meet on, and the
+        //   collisions X = homes in a cluster − clusters (each meeting counted once: counting every
+        //   taker that meets one counts each coincidence twice, review39b F2) are tested against a
+        //   Poisson tail with λ = ½ Σ_h (H − 1)·s_h, H the code's homes and s_h the chance that one
+        //   other home meets h on a block of its own. s_h is the larger of (a) the store's own rate:
+        //   how often two takers of the store's *other* rare codes meet on a block of their own (each
+        //   code's X over its pairs of homes; the lower median over the other codes, when there are at
+        //   least three, so a minority of other rings sets no rate — a store whose codes are passed
+        //   round offices and dorms shows it in its other codes) and (b) the share of the store's other
+        //   accounts (not only opened) on h's blocks that a second taker would make its own (the code's
+        //   takers as a random sample of the store).
+        // - **Abroad in one country** (only adds to the network sign, never passes alone: a hotel's,
+        //   a tour's or a diaspora's code has its takers abroad in one country, review39b F3): the
+        //   code's takers whose network country (the country most of their events came from) is not
+        //   the account's own, in the one country most of them are, when that is at least half of the
+        //   code's takers — at the store's rate of takers abroad in that country among the takers
+        //   linked by no code, less log10 of the network countries the store's takers show.
+        var codeInfra: [Int32: (surprise: Double, takers: Set<Int32>, abroadS: Double, abroad: Set<Int32>)] = [:]
+        if referralCodes && codeOwners.contains(where: { narrowNewUser.contains($0.0) }) {
             func mainCountry(_ a: Int32) -> Int32 {
                 var seen: [Int32: Int] = [:]
                 for e in t.events(of: Int(a)) where t.country[Int(e)] >= 0 { seen[t.country[Int(e)], default: 0] += 1 }
@@ -427,42 +434,101 @@ struct DealRings {
             var netCountries = Set<Int32>()
             for a in notByCode { if let c = abroad(a) { abroadIn[c, default: 0] += 1 } }
             for a in takers { let c = mainCountry(a); if c >= 0 { netCountries.insert(c) } }
-            // Each taker's blocks (/24, /48; an IP lies in its block).
+            // Distinct accounts per block, an account that only opened left out (review39b F7: summed
+            // over the block's IPs, a ring account rotating over its proxy's IPs counted once per IP),
+            // and the accounts that did more than open (F8: the null's denominator).
+            var blockOfIP = [Int32](repeating: -1, count: t.ips.count)
+            for v in 0..<t.ips.count where ipAll[v] > 0 { blockOfIP[v] = blockIDs[ScalperDetector.block(t.ips.string(Int32(v)))] ?? -1 }
+            var blockAccounts = [Int](repeating: 0, count: blockIDs.count), blockLast = [Int32](repeating: -1, count: blockIDs.count)
+            var active = 0
+            for a in 0..<na {
+                let ev = t.events(of: a)
+                if ev.count == 1 && ev.first.map({ t.kind[Int($0)] == .signup }) == true { continue }
+                active += 1
+                for e32 in ev where t.ip[Int(e32)] >= 0 {
+                    let b = blockOfIP[Int(t.ip[Int(e32)])]
+                    if b >= 0 && blockLast[Int(b)] != Int32(a) { blockLast[Int(b)] = Int32(a); blockAccounts[Int(b)] += 1 }
+                }
+                if a & 0x3FFF == 0 { try cancel.check() }
+            }
+            // Each taker's blocks (/24, /48; an IP lies in its block) and delivery addresses.
             func blocks(_ a: Int32) -> Set<Int32> {
                 var s = Set<Int32>()
-                for e in t.events(of: Int(a)) where t.ip[Int(e)] >= 0 {
-                    if let b = blockIDs[ScalperDetector.block(t.ips.string(t.ip[Int(e)]))] { s.insert(b) }
-                }
+                for e in t.events(of: Int(a)) where t.ip[Int(e)] >= 0 { let b = blockOfIP[Int(t.ip[Int(e)])]; if b >= 0 { s.insert(b) } }
                 return s
             }
-            for (v, owners) in codeOwners where narrowNewUser.contains(v) {
-                let n = owners.count, others = na - n
-                guard n >= 3, others > 0 else { continue }
+            func addresses(_ a: Int32) -> Set<Int32> {
+                Set(t.events(of: Int(a)).map { t.address[Int($0)] }.filter { $0 >= 0 })
+            }
+            // A code's takers met on blocks of their own: the homes (takers sharing a delivery address
+            // joined), the collisions X, the takers in a cluster, and each home's chance (b) above.
+            func meetings(_ owners: [Int32]) -> (homes: Int, x: Int, sharers: [Int32], chance: [Double]) {
+                let n = owners.count
+                var home = DisjointSet(n)
+                var byAddress: [Int32: Int32] = [:]
+                for (i, a) in owners.enumerated() {
+                    for ad in addresses(a).sorted() { if let j = byAddress[ad] { home.union(j, Int32(i)) } else { byAddress[ad] = Int32(i) } }
+                }
                 let nb = owners.map(blocks)
                 var onBlock: [Int32: Int] = [:]
                 for bs in nb { for b in bs { onBlock[b, default: 0] += 1 } }
-                var shareN: [Int32] = [], chance = 0.0
-                for (i, a) in owners.enumerated() {
-                    // The store's other accounts on a's blocks (summed over the block's IPs: an
-                    // account on two of them counts twice, which only raises the chance).
-                    var strangers = 0
-                    for b in nb[i] { strangers += max(0, Int(blockAll[b] ?? 0) - (onBlock[b] ?? 0)) }
-                    if nb[i].contains(where: { (onBlock[$0] ?? 0) >= 2 }) { shareN.append(a) }
-                    let s = (Double(strangers) + 0.5) / (Double(others) + 1)
-                    chance += 1 - pow(1 - min(s, 1), Double(n - 1))
+                func own(_ b: Int32) -> Bool { 2 * (onBlock[b] ?? 0) >= blockAccounts[Int(b)] }
+                var meet = DisjointSet(n)
+                var firstOn: [Int32: Int32] = [:]
+                for i in 0..<n {
+                    let h = home.find(Int32(i))
+                    for b in nb[i].sorted() where (onBlock[b] ?? 0) >= 2 && own(b) {
+                        if let j = firstOn[b] { meet.union(j, h) } else { firstOn[b] = h }
+                    }
                 }
-                let netS = Significance.surprise(Significance.logBinomialTail(shareN.count, n, min(1, chance / Double(n))))
+                var clusterHomes: [Int32: Set<Int32>] = [:]
+                var roots = Set<Int32>()
+                for i in 0..<n {
+                    let h = home.find(Int32(i))
+                    roots.insert(h)
+                    clusterHomes[meet.find(h), default: []].insert(h)
+                }
+                let met = clusterHomes.filter { $0.value.count >= 2 }
+                let x = met.values.reduce(0) { $0 + $1.count - 1 }
+                let sharers = (0..<n).filter { met[meet.find(home.find(Int32($0)))] != nil }.map { owners[$0] }
+                let others = max(1, active - n)
+                var chance: [Double] = []
+                for r in roots.sorted() {
+                    // The home's blocks that one more of the code's takers would make its own.
+                    var strangers = 0
+                    for i in 0..<n where home.find(Int32(i)) == r {
+                        for b in nb[i] where 2 * max(2, onBlock[b] ?? 0) >= blockAccounts[Int(b)] { strangers += max(0, blockAccounts[Int(b)] - (onBlock[b] ?? 0)) }
+                    }
+                    chance.append(min(1, (Double(strangers) + 0.5) / (Double(others) + 1)))
+                }
+                return (roots.count, x, sharers, chance)
+            }
+            // The store's other rare codes: each one's collisions over its pairs of homes.
+            var pairRate: [Int32: Double] = [:]
+            var met: [Int32: (homes: Int, x: Int, sharers: [Int32], chance: [Double])] = [:]
+            for (v, owners) in codeOwners where owners.count >= 3 {
+                let m = meetings(owners)
+                met[v] = m
+                if m.homes >= 2 { pairRate[v] = Double(m.x) / (Double(m.homes) * Double(m.homes - 1) / 2) }
+            }
+            for (v, owners) in codeOwners where narrowNewUser.contains(v) {
+                guard let m = met[v], m.homes >= 3 else { continue }
+                let n = owners.count
+                let rest = pairRate.filter { $0.key != v }.map(\.value).sorted()
+                let storeRate = rest.count >= 3 ? rest[(rest.count - 1) / 2] : 0
+                let lambda = 0.5 * Double(m.homes - 1) * m.chance.reduce(0) { $0 + max($1, storeRate) }
+                let netS = m.x > 0 ? Significance.surprise(Significance.logPoissonTail(m.x, lambda)) : 0
                 var byCountry: [Int32: [Int32]] = [:]
                 for a in owners { if let c = abroad(a) { byCountry[c, default: []].append(a) } }
                 var ctryS = 0.0, ctryM: [Int32] = []
-                if let (c, m) = byCountry.max(by: { ($0.value.count, $1.key) < ($1.value.count, $0.key) }), m.count >= 2, 2 * m.count >= n {
+                if let (c, mm) = byCountry.max(by: { ($0.value.count, $1.key) < ($1.value.count, $0.key) }), mm.count >= 2, 2 * mm.count >= n {
                     let p = Significance.shrunkRate(hits: abroadIn[c] ?? 0, of: notByCode.count, prior: 0.5, weight: 2)
-                    ctryS = Significance.surprise(Significance.logBinomialTail(m.count, n, p)) - log10(Double(max(1, netCountries.count)))
-                    ctryM = m
+                    ctryS = max(0, Significance.surprise(Significance.logBinomialTail(mm.count, n, p)) - log10(Double(max(1, netCountries.count))))
+                    ctryM = mm
                 }
-                let best = netS >= ctryS ? (netS, shareN, "on networks shared among its takers") : (ctryS, ctryM, "on networks abroad in one country")
-                debugLog?(String(format: "dealrings code %@: takers %d, sharing a network %d (%.2f, chance %.3f), abroad in one country %d (%.2f)", t.coupons.string(v), n, shareN.count, netS, chance / Double(n), ctryM.count, ctryS))
-                if best.0 - log10(2) > 0 && best.1.count >= 2 { codeInfra[v] = (best.0 - log10(2), Set(best.1), best.2) }
+                debugLog?(String(format: "dealrings code %@: takers %d homes %d, meeting on blocks of their own %d (X %d, λ %.3f, store rate %.4f over %d codes: %.2f), abroad in one country %d (adds %.2f)",
+                                 t.coupons.string(v), n, m.homes, m.sharers.count, m.x, lambda, storeRate, rest.count, netS, ctryM.count, ctryS))
+                if netS > 0 && m.sharers.count >= 2 { codeInfra[v] = (netS, Set(m.sharers), ctryS, Set(ctryM)) }
             }
         }
         if let debugLog {
@@ -491,29 +557,34 @@ struct DealRings {
             // the code's own sign. A narrow new-user code (one that links only with `referralCodes`)
             // needs it before its bunch counts — a flash promotion bunches as a ring does (review37);
             // the bunch of any other rare code counts on its own as before.
-            // deal39: the code's takers' infrastructure in common (networks, or abroad in one
-            // country) is the code's own sign and must pass the bar alone; their incentive-only
-            // lives and a narrow new-user code's bunch only add to it.
-            var infraS = 0.0, infra = Set<Int32>(), infraWhat = ""
+            // deal39: the code's takers' infrastructure in common is the code's own sign; since deal40
+            // only their meeting on blocks of their own passes the bar alone, and "abroad in one
+            // country", their incentive-only lives and a narrow new-user code's bunch only add to it.
+            var infraS = 0.0, infra = Set<Int32>(), infraWhat = "on blocks of its takers' own"
             // (Every code of the unit whose sign passes: its takers showing it are the code's members.)
             for v in unitCodes.sorted() {
                 guard let x = codeInfra[v], x.surprise >= codeBar else { continue }
                 infra.formUnion(x.takers.intersection(members))
-                if x.surprise - codeBar + bar > infraS { infraS = x.surprise - codeBar + bar; infraWhat = x.what }
+                if x.abroadS > 0 { infra.formUnion(x.abroad.intersection(members)) }
+                let sv = x.surprise - codeBar + bar + x.abroadS
+                if sv > infraS { infraS = sv; infraWhat = x.abroadS > 0 ? "on blocks of its takers' own, most abroad in one country" : "on blocks of its takers' own" }
             }
             if infra.count < 2 { infraS = 0; infra = [] }
             var lifeS = 0.0, lives = Set<Int32>()
             if referralCodes && !infra.isEmpty {
                 let byCode = members.filter { sharesCode[Int($0)] }
                 let hits = byCode.filter(thinLife)
+                // Only a tail significant at 5 % makes the thin takers members and adds (review39b
+                // F5: any tail below 1 has a surprise above 0, and one thin taker reported the rest).
                 lifeS = sOf(hits.count, byCode.count, pThinLife)
-                if lifeS > 0 { lives = Set(hits) }
+                if lifeS >= log10(20) { lives = Set(hits) } else { lifeS = 0 }
             }
-            var bunchS = 0.0, bunch = Set<Int32>()
+            var bunchS = 0.0, bunch = Set<Int32>(), bunchNarrow = false
             for v in unitCodes.sorted() where !infra.isEmpty || !narrowNewUser.contains(v) {
                 guard let ws = codeScan[v], let top = ws.map(\.surprise).max(), top >= codeBar, top - codeBar + bar > bunchS else { continue }
                 bunchS = top - codeBar + bar
                 bunch = Set(ws.filter { $0.surprise >= codeBar }.flatMap(\.takers)).intersection(members)
+                bunchNarrow = narrowNewUser.contains(v)
             }
             let lifeN = lives.count
             let code = bunch.count
@@ -528,7 +599,9 @@ struct DealRings {
                 if (0..<k).contains(where: { $0 != i && cr[$0] != Int64.min && abs(cr[$0] - cr[i]) <= window }) { closeN += 1 }
             }
             let pCloseMember = 1 - pow(1 - qClose, Double(k - 1))
-            let ptN = members.filter(privateThin).count
+            // (A proxy only the code's takers used is counted once: its members showing the network
+            // sign are not counted again as "on a network only takers used", review39b F6.)
+            let ptN = members.filter { privateThin($0) && !infra.contains($0) }.count
             let infraN = infra.count
             let structural = [equip, addr, code, infraN, mailbox, aged, ptN].max() ?? 0
             guard structural >= 2 else {
@@ -562,6 +635,22 @@ struct DealRings {
                 debugLog("dealring unit \(k) [\(members.prefix(8).map { t.accountID($0) }.joined(separator: " "))]: \(detail); structural \(String(format: "%.2f", structuralSurprise)), excess \(String(format: "%.2f", surprise)): \(surprise >= 0 && structuralSurprise >= bar - 1 ? "ring" : "not")")
             }
             guard surprise >= 0, structuralSurprise >= bar - 1 else { continue }
+            // A unit that is a ring only by a narrow new-user code's sign (deal40): without the code's
+            // parts (its takers on blocks of their own, their lives, its bunch) it would not pass. Then
+            // only the code's members are reported: the unit's other members are linked to them by a
+            // carrier block or a household's own sharing, evidence of nothing on its own (bazaar 4300:
+            // five honest household members chained to a referral ring were reported with it).
+            var codeOnly = false
+            if !infra.isEmpty {
+                let ptAll = members.filter(privateThin).count
+                let codeParts: Set<Int> = bunchNarrow ? [3, 4, 8, 9] : [4, 8, 9]
+                let rest = parts.enumerated().filter { !codeParts.contains($0.offset) }.map(\.element.2)
+                let restStructural = parts.prefix(9).enumerated().filter { !codeParts.contains($0.offset) }.reduce(0) { $0 + $1.element.2 } + s(ptAll, pPrivate)
+                let restSurprise = rest.reduce(0, +) + s(ptAll, pPrivate) - bar
+                let restN = [equip, addr, bunchNarrow ? 0 : code, mailbox, aged, ptAll].max() ?? 0
+                codeOnly = !(restN >= 2 && restSurprise >= 0 && restStructural >= bar - 1)
+                if codeOnly { debugLog?("dealring unit \(k): a ring by its code's sign alone, only the code's members reported") }
+            }
             // Reported: the members that show a sign of sharing or an old account themselves (a
             // ring's block also holds ordinary newcomers, who are linked but show none).
             // A member on the very IP of a member that signed up with a sharing mate, within 6 h of
@@ -579,7 +668,8 @@ struct DealRings {
             // ordinary, though a handful of them in one unit is a little rare.
             let agedCounts = s(aged, pAged) >= bar
             func signed(_ m: Int32) -> Bool {
-                sharesEquip[Int(m)] || sharesAddr[Int(m)] || (code > 0 && bunch.contains(m)) || infra.contains(m) || lives.contains(m) || sharesMailbox[Int(m)] || (agedCounts && agedWelcome[Int(m)]) || privateThin(m)
+                if codeOnly { return infra.contains(m) || lives.contains(m) || (code > 0 && bunch.contains(m)) }
+                return sharesEquip[Int(m)] || sharesAddr[Int(m)] || (code > 0 && bunch.contains(m)) || infra.contains(m) || lives.contains(m) || sharesMailbox[Int(m)] || (agedCounts && agedWelcome[Int(m)]) || privateThin(m)
             }
             // An IP only takers used, that a member showing a sign is on, is the ring's own: the
             // others on it whose footprint is no larger than those members' are of the ring too
@@ -591,6 +681,7 @@ struct DealRings {
             }
             let shown = members.filter { m in
                 if signed(m) { return true }
+                if codeOnly { return false }
                 let foot = t.events(of: Int(m)).count
                 if (privateNets[m] ?? []).contains(where: { foot <= ringNets[$0] ?? -1 }) { return true }
                 let c = createdOf(m), ips = ipsOf(m)

@@ -13,17 +13,18 @@ public struct IdentityDetector: Detector {
     /// default, docs/detection.md "Only places of the takers' own link").
     var ringPlacesOwnOnly = false
     /// DealRings links takers by a new-user code narrower than the store's public welcome codes
-    /// (deal36). Off by default: from m36b to session 38 thirty unrelated newcomers
-    /// taking a small public promotion were read as a ring — first because sharing the code counted
-    /// as its evidence (deal37 mended that), then because a flash promotion bunches its sign-ups as a
-    /// ring does (review37), then because the takers' incentive-only lives (deal38) are as thin in a
-    /// promotion of one-time users as in a ring (the suite's spring promotion). Since deal39 a narrow
-    /// code's unit needs what its takers share besides the code — a network beyond what the store's
-    /// accounts on it explain, or one foreign country for most of them — and their lives and bunch
-    /// only add to it (DealRings.swift, docs/detection.md "A narrow new-user code"). Measured on
-    /// (benchmarks.md, deal39): bazaar deal-hunters and P@K up, but the rings entering the top K push
-    /// spam and refund members at the cut out (spam 4301 .91 → .62), which the merge rule forbids.
-    var ringReferralCodes = false
+    /// (deal36). On by default since deal40. From m36b to session 39 it stayed off: thirty unrelated
+    /// newcomers taking a small public promotion were read as a ring — first because sharing the code
+    /// counted as its evidence (deal37 mended that), then because a flash promotion bunches its
+    /// sign-ups as a ring does (review37), then because the takers' incentive-only lives (deal38) are
+    /// as thin in a promotion of one-time users as in a ring; deal39's own sign (a network in common,
+    /// or one foreign country) read codes passed round a campus, a dorm or an office, and a
+    /// destination's promotion, as rings (review39b). Since deal40 a narrow code's unit needs its
+    /// takers meeting on blocks of their own beyond the store's own rate (collisions against a Poisson
+    /// tail); one country abroad, their lives and their bunch only add, and a unit that is a ring by
+    /// the code alone reports only the code's members (DealRings.swift, docs/detection.md "A narrow
+    /// new-user code"; benchmarks.md, deal40). Off: every new-user code is kept out of the links.
+    var ringReferralCodes = true
     public init(debugLog: (@Sendable (String) -> Void)? = nil) { self.debugLog = debugLog }
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {

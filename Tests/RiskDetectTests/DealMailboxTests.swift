@@ -9,9 +9,11 @@ final class DealMailboxTests: XCTestCase {
     let day = Scenario.day, hour = Scenario.hour, minute = Scenario.minute
     /// The household and marketplace builders of DealRingHouseholdTests (used as helpers, not run).
     let base = DealRingHouseholdTests(name: "helpers", testClosure: { _ in })
-    /// The identity detector with narrow new-user codes linking (`ringReferralCodes`, off by default
-    /// since deal39's measurement: docs/detection.md "A narrow new-user code").
+    /// The identity detector with narrow new-user codes linking (`ringReferralCodes`, on by default
+    /// since deal40: docs/detection.md "A narrow new-user code"), named so the tests that need the
+    /// rule say so; and without it (every new-user code kept out of the links, as before deal40).
     var ruleOn: IdentityDetector { var d = IdentityDetector(); d.ringReferralCodes = true; return d }
+    var ruleOff: IdentityDetector { var d = IdentityDetector(); d.ringReferralCodes = false; return d }
 
     func testMailboxNormalisation() {
         XCTAssertEqual(Mailbox.normalise("Anna.Lee+shop7@GMail.com"), "annalee@gmail.com")
@@ -77,9 +79,11 @@ final class DealMailboxTests: XCTestCase {
     /// `onProxy` of them sign up and order from three IPs of one /24 (a ring operator's proxy)
     /// instead of a network of their own; with `netCountry`, every sign-up comes from that country
     /// (the accounts' own countries are `homes`, in turn); `campus`: every one is on that /24,
-    /// which other people use too.
+    /// which other people use too; `hotel`: the first of them on that /24 (a hotel's network, which
+    /// its other guests use too).
     func codeTakers(_ s: Scenario, _ prefix: String, _ n: Int, code: String, from: Int64, span: Int64, net: Int, lives: Bool = false,
-                    onProxy: Int = 0, netCountry: String? = nil, homes: [String] = ["TH"], campus: String? = nil) -> Set<String> {
+                    onProxy: Int = 0, netCountry: String? = nil, homes: [String] = ["TH"], campus: String? = nil,
+                    hotel: (block: String, first: Int)? = nil) -> Set<String> {
         var takers: Set<String> = []
         let items = (0..<10).map { "it\($0)" }
         for k in 0..<n {
@@ -89,6 +93,7 @@ final class DealMailboxTests: XCTestCase {
             var ip = "\(net + k % 40).\(k * 17 % 250).\(k / 40).\(3 + k % 200)"
             if k < onProxy { ip = "203.\(s.seed % 200).77.\(10 + k % 3)" }
             if let campus { ip = "\(campus).\(20 + k)" }
+            if let hotel, k < hotel.first { ip = "\(hotel.block).\(20 + k)" }
             var signup: [String: Any] = ["device_id": "\(prefix)d\(k)", "ip": ip]
             if let netCountry { signup["country"] = netCountry }
             s.event(a, "signup", at: created, signup)
@@ -153,30 +158,158 @@ final class DealMailboxTests: XCTestCase {
     }
 
     /// A referral ring of twelve behind a residential proxy pool: each on its own device, card,
-    /// address and an IP of a different block, every sign-up from one country that is none of the
-    /// accounts' own, every account sign-up, coupon, gone — found (deal39, "abroad in one country").
-    /// Honest look-alikes in the same store, each taker thin: a country's own promotion (thirty
-    /// newcomers of that country at home, on networks of their own) and a travel promotion (twenty
-    /// newcomers signing up abroad, in five different countries): no one.
-    func testReferralRingAbroadInOneCountryIsFoundAndACountrysOwnPromotionIsNot() throws {
+    /// address, every sign-up from one country that is none of the accounts' own, every account
+    /// sign-up, coupon, gone, five of them on the operator's /24 (no one else there) and the rest on an
+    /// IP of a different block each — found by the proxy, its country and thin lives adding
+    /// (deal40: "abroad in one country" never passes alone). Honest look-alikes in the same store, each
+    /// taker as thin: a country's own promotion (thirty newcomers of that country at home, on networks
+    /// of their own), a travel promotion (twenty newcomers abroad in five countries), and a
+    /// one-destination promotion (a resort's code: twenty tourists from five countries all in Portugal,
+    /// six of them on the hotel's /24, which thirty other guests browse from): no one.
+    func testReferralRingAbroadInOneCountryIsFoundAndDestinationPromotionsAreNot() throws {
         try forEachSeed { seed in
             let s = Scenario(seed: seed)
             base.marketplace(s)
             let homes = base.households(s, 20)
             let ring = codeTakers(s, "rf", 12, code: "REF-\(seed)MX", from: Scenario.t0 + 2 * day, span: 20 * day, net: 60,
-                                  netCountry: "MX", homes: ["TH", "IT", "FR", "KR", "AU"])
+                                  onProxy: 5, netCountry: "MX", homes: ["TH", "IT", "FR", "KR", "AU"])
             let local = codeTakers(s, "lo", 30, code: "HOLA\(seed)", from: Scenario.t0, span: 25 * day, net: 110, netCountry: "MX", homes: ["MX"])
             var travel: Set<String> = []
             for (i, c) in ["ES", "JP", "US", "DE", "BR"].enumerated() {
                 travel.formUnion(codeTakers(s, "tr\(i)x", 4, code: "TRAVEL\(seed)", from: Scenario.t0, span: 25 * day, net: 150 + 10 * i, netCountry: c))
             }
+            let hotel = "88.\(seed % 200).14"
+            for k in 0..<30 {
+                let a = "gu\(k)"
+                s.account(a, created: Scenario.t0 - s.int(in: (30 * day)...(700 * day)), country: ["DE", "GB", "FR"][k % 3])
+                s.browse(a, day: Int(s.int(in: 0...25)), device: "gud\(k)", items: (0..<10).map { "it\($0)" }, ip: "\(hotel).\(100 + k)")
+            }
+            let resort = codeTakers(s, "pt", 20, code: "ALGARVE\(seed)", from: Scenario.t0 + 4 * day, span: 10 * day, net: 170, netCountry: "PT",
+                                    homes: ["DE", "GB", "FR", "NL", "SE"], campus: nil, hotel: (hotel, 6))
             let (f, t) = try s.run(ruleOn)
             let found = base.dealHunters(f, t)
             let why = f.filter { $0.riskType == "deal_hunter" }.prefix(3).map { "\(t.accountID($0.account)): \($0.reason)" }
             XCTAssertEqual(found.intersection(ring), ring, "\(why)")
             XCTAssertEqual(found.intersection(local), [], "no taker of the country's promotion: \(why)")
             XCTAssertEqual(found.intersection(travel), [], "no traveller: \(why)")
+            XCTAssertEqual(found.intersection(resort), [], "no tourist: \(why)")
             XCTAssertEqual(found.intersection(homes), [], "no household: \(why)")
+        }
+    }
+
+    /// The same ring with no network in common — twelve each on a block of its own, all from Mexico —
+    /// is what a one-destination promotion looks like, and is not reported (deal40, review39b F3:
+    /// one country alone never makes the unit).
+    func testTakersAbroadInOneCountryAloneAreNoRing() throws {
+        try forEachSeed { seed in
+            let s = Scenario(seed: seed)
+            base.marketplace(s)
+            _ = base.households(s, 20)
+            let abroad = codeTakers(s, "rf", 12, code: "REF-\(seed)MX", from: Scenario.t0 + 2 * day, span: 20 * day, net: 60,
+                                    netCountry: "MX", homes: ["TH", "IT", "FR", "KR", "AU"])
+            let (f, t) = try s.run(ruleOn)
+            let found = base.dealHunters(f, t)
+            XCTAssertEqual(found.intersection(abroad), [], "\(f.filter { $0.riskType == "deal_hunter" }.prefix(3).map { "\(t.accountID($0.account)): \($0.reason)" })")
+        }
+    }
+
+    /// A store of over five thousand accounts (deal40, review39b F1): codes passed round one place are
+    /// never a random sample of the store, and such a place is not the takers' own. A campus code
+    /// taken by 25 of the 120 accounts on the campus /24 (2.4 % of the store), an office's code taken
+    /// by 10 of its 60 accounts (1.2 %), and a club code of twelve four of whom live in one dorm /24
+    /// with 20 other accounts — every taker sign-up, coupon, gone, its sign-ups within two weeks: no
+    /// one. In the same store a referral ring of twenty, as thin, eight of them on the operator's /24
+    /// each rotating over IPs of its own there (no IP shared: only the block; review39b F7) and twelve
+    /// on networks of their own (three of them signing up on a carrier's IP): found.
+    func testPlaceCodesInABigStoreAreNoRingAndARotatingProxyRingIs() throws {
+        try forEachSeed { seed in
+            let s = Scenario(seed: seed)
+            base.marketplace(s)
+            let homes = base.households(s, 20)
+            let items = (0..<10).map { "it\($0)" }
+            for k in 0..<5_000 {
+                let a = "bg\(k)"
+                s.account(a, created: Scenario.t0 - s.int(in: (30 * day)...(900 * day)))
+                s.browse(a, day: Int(s.int(in: 0...27)), device: "bgd\(k)", items: items, ip: "\(1 + k % 200).\(100 + k / 200).\(200 + k % 50).\(1 + k % 250)")
+            }
+            // A place: `people` accounts on one /24 browsing, the first `taking` of them taking its code
+            // in their first days (each with its own device, card, address).
+            func place(_ prefix: String, _ block: String, people: Int, taking: Int, code: String) -> Set<String> {
+                var takers: Set<String> = []
+                let from = Scenario.t0 + s.int(in: (2 * day)...(10 * day))
+                for k in 0..<people {
+                    let a = "\(prefix)\(k)", ip = "\(block).\(10 + k % 240)"
+                    if k < taking {
+                        takers.insert(a)
+                        let created = from + s.int(in: 0...(14 * day))
+                        s.account(a, created: created, email: "\(prefix)\(k)q\(seed)@mail.example")
+                        s.event(a, "signup", at: created, ["device_id": "\(prefix)d\(k)", "ip": ip])
+                        s.order(a, item: items[k % 10], seller: "shop", at: created + s.int(in: (10 * minute)...(3 * hour)), device: "\(prefix)d\(k)",
+                                address: "\(prefix)a\(k)", payment: "\(prefix)c\(k)", coupon: code, ip: ip)
+                    } else {
+                        s.account(a, created: Scenario.t0 - s.int(in: (30 * day)...(700 * day)))
+                        s.browse(a, day: Int(s.int(in: 0...25)), device: "\(prefix)d\(k)", items: items, ip: ip)
+                    }
+                }
+                return takers
+            }
+            let campus = place("cs", "131.\(seed % 200).9", people: 120, taking: 25, code: "CAMPUS\(seed)")
+            let office = place("of", "132.\(seed % 200).5", people: 60, taking: 10, code: "OFFICE\(seed)")
+            var club = place("dm", "133.\(seed % 200).6", people: 24, taking: 4, code: "CLUB\(seed)")
+            club.formUnion(codeTakers(s, "cl", 8, code: "CLUB\(seed)", from: Scenario.t0 + 3 * day, span: 14 * day, net: 90))
+            // The ring: eight on the operator's /24, each on three IPs of it no one else uses.
+            var ring = codeTakers(s, "rr", 12, code: "REF-\(seed)RT", from: Scenario.t0, span: 25 * day, net: 60)
+            for k in 0..<8 {
+                let a = "rp\(k)", created = Scenario.t0 + s.int(in: 0...(25 * day))
+                ring.insert(a)
+                let ip = { (j: Int) in "203.\(seed % 200).77.\(10 + 3 * k + j)" }
+                s.account(a, created: created, email: "rp\(k)z\(seed)@mail.example")
+                s.event(a, "signup", at: created, ["device_id": "rpd\(k)", "ip": ip(0)])
+                s.event(a, "view", at: created + 5 * minute, ["item_id": items[k % 10], "seller_id": "shop", "device_id": "rpd\(k)", "ip": ip(1)])
+                s.order(a, item: items[k % 10], seller: "shop", at: created + s.int(in: (10 * minute)...(3 * hour)), device: "rpd\(k)",
+                        address: "rpa\(k)", payment: "rpc\(k)", coupon: "REF-\(seed)RT", ip: ip(2))
+            }
+            // A carrier's IP (fifty other accounts browse from it) that three more of the ring's members
+            // signed up from, and an honest household pair too (its own devices and cards, one home):
+            // the pair is chained into the ring's unit but is no part of it, and is not reported
+            // (deal40: a unit that is a ring by its code's sign alone reports the code's members).
+            let carrier = "100.\(seed % 200).3.7"
+            for k in 0..<3 {
+                let a = "rc\(k)", created = Scenario.t0 + s.int(in: 0...(25 * day))
+                ring.insert(a)
+                s.account(a, created: created, email: "rc\(k)z\(seed)@mail.example")
+                s.event(a, "signup", at: created, ["device_id": "rcd\(k)", "ip": carrier])
+                s.order(a, item: items[k], seller: "shop", at: created + s.int(in: (10 * minute)...(3 * hour)), device: "rcd\(k)",
+                        address: "rca\(k)", payment: "rcc\(k)", coupon: "REF-\(seed)RT", ip: "\(70 + k).\(seed % 200).\(k).9")
+            }
+            var pair: Set<String> = []
+            for m in 0..<2 {
+                let a = "cp\(m)", created = Scenario.t0 + s.int(in: 0...(20 * day))
+                pair.insert(a)
+                s.account(a, created: created, email: "cp\(m)y\(seed)@mail.example")
+                s.event(a, "signup", at: created, ["device_id": "cpd\(m)", "ip": carrier])
+                s.browse(a, day: Int((created - Scenario.t0) / day), device: "cpd\(m)", items: items, ip: carrier)
+                s.order(a, item: items[m + 4], seller: "shop", at: created + s.int(in: hour...day), device: "cpd\(m)",
+                        address: "cphome", payment: "cpc\(m)", coupon: "WELCOME10", ip: carrier)
+                s.order(a, item: items[m + 6], seller: "shop", at: created + s.int(in: (2 * day)...(6 * day)), device: "cpd\(m)",
+                        address: "cphome", payment: "cpc\(m)", ip: carrier)
+            }
+            for k in 0..<50 {
+                let a = "cn\(k)"
+                s.account(a, created: Scenario.t0 - s.int(in: (30 * day)...(700 * day)))
+                s.browse(a, day: Int(s.int(in: 0...25)), device: "cnd\(k)", items: items, ip: carrier)
+            }
+            let (f, t) = try s.run(ruleOn)
+            let found = base.dealHunters(f, t)
+            let why = f.filter { $0.riskType == "deal_hunter" }.prefix(3).map { "\(t.accountID($0.account)): \($0.reason)" }
+            XCTAssertGreaterThan(t.accountCount, 5_000)
+            XCTAssertEqual(found.intersection(pair), [], "no household on the ring's carrier IP: \(why)")
+            XCTAssertEqual(found.intersection(campus), [], "no campus code taker: \(why)")
+            XCTAssertEqual(found.intersection(office), [], "no office code taker: \(why)")
+            XCTAssertEqual(found.intersection(club), [], "no club code taker: \(why)")
+            XCTAssertEqual(found.intersection(homes), [], "no household: \(why)")
+            XCTAssertEqual(found.intersection(ring), ring, "\(why)")
+            XCTAssertEqual(found.subtracting(ring), [], "nobody else: \(why)")
         }
     }
 
@@ -215,13 +348,13 @@ final class DealMailboxTests: XCTestCase {
     /// A flash promotion: thirty strangers take a code valid for one day (then for a week) in their
     /// first hours, each on its own phone, card, address and network, every account sign-up, coupon,
     /// gone. Their sign-ups bunch as a referral ring's do and their lives are as thin; nothing else
-    /// ties them, so the narrow new-user code (off by default; on, since deal39 a unit needs a shared network or one foreign country) makes no ring
+    /// ties them, so the narrow new-user code (on by default since deal40; a unit needs its takers on blocks of their own) makes no ring
     /// (review37, and deal38's life sign, each read it as one). The same thirty on one campus /24
     /// that 150 other students browse from: meeting there is what the campus explains, no one.
     func testAFlashPromotionOfOneTimeNewcomersIsNoRing() throws {
-        XCTAssertFalse(IdentityDetector().ringReferralCodes)
+        XCTAssertTrue(IdentityDetector().ringReferralCodes, "on by default since deal40")
         try forEachSeed { seed in
-            for (span, campus) in [(day, false), (7 * day, false), (day, true)] { for d in [IdentityDetector(), ruleOn] {
+            for (span, campus) in [(day, false), (7 * day, false), (day, true)] { for d in [ruleOff, IdentityDetector()] {
                 let s = Scenario(seed: seed)
                 base.marketplace(s)
                 let homes = base.households(s, 20)
@@ -275,7 +408,7 @@ final class DealMailboxTests: XCTestCase {
                 s.order(a, item: "it\(k % 10)", seller: "shop", at: created + s.int(in: hour...(3 * day)), device: "spd\(k)",
                         address: "spa\(k)", payment: "spc\(k)", coupon: "SPRING25", ip: ip)
             }
-            for d in [IdentityDetector(), ruleOn] {
+            for d in [ruleOff, IdentityDetector()] {
                 let (f, t) = try s.run(d)
                 let found = base.dealHunters(f, t)
                 let why = f.map { "\(t.accountID($0.account)): \($0.reason)" }
