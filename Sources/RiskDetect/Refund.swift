@@ -18,8 +18,8 @@ public struct RefundAbuseDetector: Detector {
     /// two claims or more is judged alone — how many claims for its orders against the store's
     /// rate with people differing (beta-binomial), and how rare its claims' kinds are in the mix
     /// of the store's one-off claims — Benjamini–Hochberg over them; those not already flagged
-    /// get a finding. Off by default (docs/detection.md, "Lone claimants").
-    public var loneClaimants = false
+    /// get a finding. On (refund40: docs/benchmarks.md, "refund40").
+    public var loneClaimants = true
     /// The lone-claimant test's false-discovery rate.
     public var loneFDR = 0.05
     public init() {}
