@@ -7,7 +7,7 @@ import Foundation
 /// (many claims, of the kinds everybody makes: wrong size, changed mind) and the customer with one
 /// lost parcel.
 ///
-/// Each account with a claim is judged alone, against the store's own distributions, in two
+/// Each account with two claims or more is judged alone, against the store's own distributions, in two
 /// parts that are independent under the null:
 ///
 /// 1. **How many claims** for its orders: beta-binomial tail P(X ≥ claims | orders, X ≥ 2) with
