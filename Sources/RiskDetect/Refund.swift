@@ -14,6 +14,14 @@ public struct RefundAbuseDetector: Detector {
     public var minSurprise = 2.0
     /// Required lift of the unit's refund rate over the base rate.
     public var minLift = 4.0
+    /// Lone claimants (refund40, RefundKinds.swift): besides the units above, every account with
+    /// two claims or more is judged alone — how many claims for its orders against the store's
+    /// rate with people differing (beta-binomial), and how rare its claims' kinds are in the mix
+    /// of the store's one-off claims — Benjamini–Hochberg over them; those not already flagged
+    /// get a finding. On (refund40: docs/benchmarks.md, "refund40").
+    public var loneClaimants = true
+    /// The lone-claimant test's false-discovery rate.
+    public var loneFDR = 0.05
     public init() {}
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
@@ -138,6 +146,30 @@ public struct RefundAbuseDetector: Detector {
                                         identifiers: (linkIDs[a] ?? []).sorted().prefix(20).map(packed.describe), group: group))
             }
         }
+        if loneClaimants {
+            try cancel.check()
+            findings += lone(t, except: Set(findings.map(\.account)))
+        }
         return findings
+    }
+
+    /// Accounts the lone-claimant test finds (RefundKinds.swift), those already flagged aside.
+    func lone(_ t: EventTable, except ringed: Set<Int32>) -> [Finding] {
+        guard let r = LoneClaimants.test(t, fdr: loneFDR) else { return [] }
+        var out: [Finding] = []
+        let m = Double(r.tested)
+        for (i, c) in r.claimants.enumerated() where r.rank[i] <= r.passing && !ringed.contains(Int32(c.account)) {
+            // Surprise beyond what Benjamini–Hochberg asked of this rank: 0 at the bar.
+            let beyond = Significance.surprise(c.logP) - log10(m / Double(r.rank[i])) + log10(loneFDR)
+            let strength = min(0.95, 0.5 + 0.3 * Stat.ramp(beyond, 0, 10))
+            var ev: [Int64] = []
+            for e32 in t.events(of: c.account) where t.kind[Int(e32)] == .refund || t.kind[Int(e32)] == .order {
+                if ev.count < 200 { ev.append(t.rowid[Int(e32)]) }
+            }
+            out.append(Finding(account: Int32(c.account), detector: name, riskType: .refundAbuse, strength: strength,
+                               reason: "lone claimant: " + LoneClaimants.reason(c, in: r, fdr: loneFDR),
+                               events: ev, linked: [], identifiers: [], group: nil))
+        }
+        return out
     }
 }

@@ -27,6 +27,56 @@ enum Significance {
         return min(0, best + log(s))
     }
 
+    /// log P(X ≥ k) for X ~ BetaBinomial(n, α, β): trials whose success chance is itself drawn
+    /// once per unit from Beta(α, β) — "people differ" — rather than fixed (the binomial).
+    /// 0 when k ≤ 0, −∞ when k > n.
+    static func logBetaBinomialTail(_ k: Int, _ n: Int, _ alpha: Double, _ beta: Double) -> Double {
+        guard k > 0 else { return 0 }
+        guard k <= n else { return -.infinity }
+        let a = max(alpha, 1e-12), b = max(beta, 1e-12)
+        let lnB0 = lgamma(a) + lgamma(b) - lgamma(a + b)
+        let lnN = lnFact(n)
+        var best = -Double.infinity
+        var terms: [Double] = []
+        terms.reserveCapacity(min(n - k + 1, 64))
+        var i = k
+        while i <= n {
+            let j = Double(i), m = Double(n - i)
+            let term = lnN - lnFact(i) - lnFact(n - i) + lgamma(j + a) + lgamma(m + b) - lgamma(Double(n) + a + b) - lnB0
+            terms.append(term)
+            best = max(best, term)
+            if term < best - 40 { break }
+            i += 1
+        }
+        let s = terms.reduce(0) { $0 + exp($1 - best) }
+        return min(0, best + log(s))
+    }
+
+    /// The Beta(α, β) of a beta-binomial with mean `p` and intra-unit correlation `rho`
+    /// (0 < rho < 1): α = p(1−ρ)/ρ, β = (1−p)(1−ρ)/ρ.
+    static func betaParameters(mean p: Double, rho: Double) -> (alpha: Double, beta: Double) {
+        let r = min(max(rho, 1e-6), 1 - 1e-6), q = min(max(p, 1e-12), 1 - 1e-12)
+        let s = (1 - r) / r
+        return (q * s, (1 - q) * s)
+    }
+
+    /// Benjamini–Hochberg at false-discovery rate `q` over `logP` (natural-log p-values of the
+    /// hypotheses tested): how many pass — the largest i with p₍ᵢ₎ ≤ q·i/m — and, for each
+    /// index, its rank (1 = smallest p). Those with rank ≤ the count pass.
+    static func benjaminiHochberg(_ logP: [Double], q: Double) -> (passing: Int, rank: [Int]) {
+        let m = logP.count
+        guard m > 0 else { return (0, []) }
+        let order = logP.indices.sorted { (logP[$0], $0) < (logP[$1], $1) }
+        var rank = [Int](repeating: 0, count: m)
+        var passing = 0
+        let lq = log(q), lm = log(Double(m))
+        for (i, idx) in order.enumerated() {
+            rank[idx] = i + 1
+            if logP[idx] <= lq + log(Double(i + 1)) - lm { passing = i + 1 }
+        }
+        return (passing, rank)
+    }
+
     /// ln(n!): exact below 256, Stirling's series above.
     static func lnFact(_ n: Int) -> Double {
         if n < 2 { return 0 }

@@ -1,0 +1,215 @@
+import Foundation
+
+/// The lone refund claimant (refund40): one account, a handful of orders, most of them ending in
+/// a claim — of kinds the store's one-off claimants seldom make ("item missing", a box that
+/// arrived empty, "damaged" with part of the price refunded) — sharing no address, card or
+/// device with anyone, so no ring test sees it. Its honest look-alikes: the serial returner
+/// (many claims, of the kinds everybody makes: wrong size, changed mind) and the customer with one
+/// lost parcel.
+///
+/// Each account with two claims or more is judged alone, against the store's own distributions, in two
+/// parts that are independent under the null:
+///
+/// 1. **How many claims** for its orders: beta-binomial tail P(X ≥ claims | orders, X ≥ 2) with
+///    the store's claim rate per order and its spread between accounts (intra-account
+///    correlation ρ, method of moments over every account with an order; capped at ½), given
+///    two claims or more, as only such accounts are tested. People differ — a serial
+///    returner's nine claims on twenty orders are within that spread.
+/// 2. **Which kinds**, given how many: a claim's kind is its reason (the refund's `status`), and
+///    whether the refund matches none of the account's order amounts (part of a price refunded).
+///    The honest mix of kinds π is the mix among the accounts with exactly one claim — one claim
+///    is an accident, not a habit — plus one pseudo-claim spread as the mix of all claims, so a
+///    kind never seen once is rare, not impossible. The account's rarity S = Σ −ln π(kind) over
+///    its claims is judged against the exact distribution of S for as many claims drawn
+///    independently from π (P(S' ≥ S | claims); weights to 0.05 nats). People differ in which
+///    kinds they claim as well: k claims weigh as k / (1 + (k−1)ρₖ) independent ones (the
+///    design effect; ρₖ from how often two claims of one account are of one kind beyond
+///    chance, Σπ², over the tested accounts whose kinds are not beyond chance by a Bonferroni
+///    bar, so abusers do not set their own bar), the same mean rarity kept. A habit of common
+///    kinds is no rarer than the mix; claims only abusers make are.
+///
+/// The two are combined by Fisher's method (−ln p₁ − ln p₂ against Gamma(2, 1)), and
+/// Benjamini–Hochberg at the detector's false-discovery rate runs over the accounts tested: those
+/// with two claims or more (one claim is an accident, not a habit).
+///
+/// Why not a beta-binomial per kind fitted to all accounts: a kind that only abusers claim is
+/// then "a kind people differ on a lot" — its spread is the abuse itself — and nothing is found
+/// (docs/benchmarks.md, "refund40").
+///
+/// Assumes honest accounts' claim kinds are drawn from one mix whatever their number of claims
+/// (the serial returner claims more, not differently), that most one-claim accounts are honest,
+/// and that a refund's amount equals its order's when the whole price is refunded.
+enum LoneClaimants {
+    /// One account tested: its orders, claims and kinds, the two tails and their combination
+    /// (natural logs).
+    struct Claimant {
+        let account: Int
+        let orders: Int
+        let claims: Int
+        let kinds: [(kind: Int, count: Int)]
+        let logCount: Double
+        let logMix: Double
+        let logP: Double
+    }
+
+    struct Result {
+        let rate: Double, rho: Double, rhoKinds: Double
+        /// Per kind: its words ("“damaged”, part refunded") and its share π of honest claims.
+        let kindNames: [String]
+        let mix: [Double]
+        let claimants: [Claimant]
+        /// Benjamini–Hochberg: rank of each claimant (1 = most surprising) and how many pass.
+        let rank: [Int]
+        let passing: Int
+        var tested: Int { claimants.count }
+    }
+
+    static let step = 0.05           // nats per bin of the rarity S
+    static let maxClaims = 64        // S's null is computed up to this many claims
+
+    static func test(_ t: EventTable, fdr: Double) -> Result? {
+        let na = t.accountCount
+        var orders = [Int](repeating: 0, count: na)
+        var claims = [Int](repeating: 0, count: na)
+        for e in 0..<t.count where t.account[e] >= 0 {
+            switch t.kind[e] {
+            case .order: orders[Int(t.account[e])] += 1
+            case .refund: claims[Int(t.account[e])] += 1
+            default: break
+            }
+        }
+        // Kinds: reason × whether the refund matches none of the account's order amounts.
+        var kindIndex: [Int64: Int] = [:]
+        var kindNames: [String] = []
+        var perAccount: [Int: [Int: Int]] = [:]        // account → kind → claims
+        for a in 0..<na where claims[a] > 0 {
+            var amounts: [Float] = []
+            for e32 in t.events(of: a) where t.kind[Int(e32)] == .order {
+                let x = t.amount[Int(e32)]
+                if !x.isNaN { amounts.append(x) }
+            }
+            var mine: [Int: Int] = [:]
+            for e32 in t.events(of: a) where t.kind[Int(e32)] == .refund {
+                let e = Int(e32)
+                let x = t.amount[e]
+                let partial = !x.isNaN && !amounts.isEmpty &&
+                    !amounts.contains { abs(Double($0) - Double(x)) <= 0.005 + 1e-6 * abs(Double($0)) }
+                let r = t.status[e]
+                let key = Int64(r) << 1 | (partial ? 1 : 0)
+                let k: Int
+                if let have = kindIndex[key] { k = have } else {
+                    k = kindNames.count
+                    kindIndex[key] = k
+                    let reason = r >= 0 ? "“" + t.statuses.string(r).replacingOccurrences(of: "_", with: " ") + "”" : "unstated"
+                    kindNames.append(partial ? reason + " (part refunded)" : reason)
+                }
+                mine[k, default: 0] += 1
+            }
+            perAccount[a] = mine
+        }
+        guard perAccount.values.contains(where: { $0.values.reduce(0, +) >= 2 }) else { return nil }
+        // The store's claim rate per order and its spread between accounts (method of moments).
+        var sumN = 0.0, sumK = 0.0
+        for a in 0..<na {
+            let n = max(orders[a], claims[a])
+            if n > 0 { sumN += Double(n); sumK += Double(claims[a]) }
+        }
+        let p = sumK / sumN
+        var num = 0.0, den = 0.0
+        for a in 0..<na {
+            let n = Double(max(orders[a], claims[a]))
+            guard n > 0 else { continue }
+            let d = Double(claims[a]) - n * p
+            num += d * d - n * p * (1 - p)
+            den += n * (n - 1) * p * (1 - p)
+        }
+        let rho = min(0.5, max(1e-4, den > 0 ? num / den : 1e-4))
+        let (alpha, beta) = Significance.betaParameters(mean: p, rho: rho)
+
+        // The honest mix of kinds: one-claim accounts, plus one pseudo-claim spread as all claims.
+        let nk = kindNames.count
+        var one = [Double](repeating: 0, count: nk), all = [Double](repeating: 0, count: nk)
+        var ones = 0.0
+        for (_, mine) in perAccount {
+            for (k, c) in mine { all[k] += Double(c) }
+            if mine.count == 1, let only = mine.first, only.value == 1 { one[only.key] += 1; ones += 1 }
+        }
+        let total = all.reduce(0, +)
+        let mix = (0..<nk).map { (one[$0] + all[$0] / total) / (ones + 1) }
+        let weight = mix.map { Int((-log($0) / step).rounded()) }
+
+        // The null of S for 1…maxClaims claims drawn from the mix, as upper tails.
+        let most = min(maxClaims, perAccount.keys.map { claims[$0] }.max() ?? 1)
+        var tails: [[Double]] = [[1]]
+        var dist: [Double] = [1]
+        let maxW = weight.max() ?? 0
+        if most >= 1 {
+            for _ in 1...most {
+                var next = [Double](repeating: 0, count: dist.count + maxW)
+                for (s, pr) in dist.enumerated() where pr > 0 {
+                    for k in 0..<nk { next[s + weight[k]] += pr * mix[k] }
+                }
+                dist = next
+                var tail = dist
+                if tail.count >= 2 { for s in stride(from: tail.count - 2, through: 0, by: -1) { tail[s] += tail[s + 1] } }
+                tails.append(tail)
+            }
+        }
+
+        // P(S' ≥ S) for `k` claims of rarity `s` (in bins) counting as `k'` ≤ k independent ones:
+        // the same mean rarity over fewer claims, a larger tail.
+        func mixTail(_ s: Int, _ k: Int, counting kEff: Int) -> Double {
+            let kk = max(1, min(kEff, k, most))
+            let ss = kk == k ? s : Int((Double(s) * Double(kk) / Double(k)).rounded(.down))
+            let tail = tails[kk]
+            return ss < tail.count ? tail[max(0, ss)] : 0
+        }
+        // Tested: accounts with two claims or more. One claim is an accident, not a habit (and
+        // the one-claim accounts are the honest mix the others are judged against).
+        let tested = perAccount.keys.sorted().filter { claims[$0] >= 2 }
+        let rarity = tested.map { a in perAccount[a]!.reduce(0) { $0 + weight[$1.key] * $1.value } }
+        // People differ in which kinds they claim, too: an account's claims are correlated (ρₖ,
+        // from how often two claims of one account are of one kind, beyond Σπ², over the tested
+        // accounts whose kinds are not themselves beyond chance — Bonferroni — so the abusers do
+        // not set their own bar). k claims then weigh as k / (1 + (k−1)ρₖ) independent ones.
+        let bar = log(0.05 / Double(max(1, tested.count)))
+        var same = 0.0, pairs = 0.0
+        for (i, a) in tested.enumerated() where log(max(mixTail(rarity[i], claims[a], counting: claims[a]), 1e-300)) >= bar {
+            let k = Double(claims[a])
+            same += perAccount[a]!.values.reduce(0.0) { $0 + Double($1) * Double($1 - 1) } / (k * (k - 1))
+            pairs += 1
+        }
+        let chance = mix.reduce(0) { $0 + $1 * $1 }
+        let rhoKinds = pairs > 0 && chance < 1 ? min(1, max(0, (same / pairs - chance) / (1 - chance))) : 0
+        var out: [Claimant] = []
+        for (i, a) in tested.enumerated() {
+            let mine = perAccount[a]!
+            let k = claims[a], n = max(orders[a], k)
+            let kEff = Int((Double(k) / (1 + Double(k - 1) * rhoKinds)).rounded(.down))
+            let logMix = log(max(mixTail(rarity[i], k, counting: kEff), 1e-300))
+            // How many claims, given that there are two or more (the accounts tested).
+            let logCount = min(0, Significance.logBetaBinomialTail(k, n, alpha, beta) - Significance.logBetaBinomialTail(2, n, alpha, beta))
+            let logP = Significance.logFisherTail(-logCount - logMix, 2)
+            out.append(Claimant(account: a, orders: n, claims: k,
+                                kinds: mine.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { ($0.key, $0.value) },
+                                logCount: logCount, logMix: logMix, logP: logP))
+        }
+        let (passing, rank) = Significance.benjaminiHochberg(out.map(\.logP), q: fdr)
+        return Result(rate: p, rho: rho, rhoKinds: rhoKinds, kindNames: kindNames, mix: mix, claimants: out, rank: rank, passing: passing)
+    }
+
+    /// The finding's words for a claimant: what it claimed, how rare that is here, and the test.
+    static func reason(_ c: Claimant, in r: Result, fdr: Double) -> String {
+        func pct(_ x: Double) -> String {
+            x >= 0.1 ? String(format: "%.0f%%", x * 100) : (x >= 0.001 ? String(format: "%.1f%%", x * 100) : String(format: "%.2f%%", x * 100))
+        }
+        let kinds = c.kinds.prefix(4).map { "\($0.count) \(r.kindNames[$0.kind]) (\(pct(r.mix[$0.kind])))" }.joined(separator: ", ")
+        return "\(c.claims) of \(c.orders) order(s) ended in a refund claim: \(kinds)" +
+            (c.kinds.count > 4 ? ", …" : "") +
+            " — in brackets each kind's share of the store's one-off claims. " +
+            String(format: "As many claims on as many orders (of accounts with two or more): 1 in 10^%.1f at the store's rate (", Significance.surprise(c.logCount)) + pct(r.rate) +
+            String(format: ", people differing by ρ %.2f); kinds this rare: 1 in 10^%.1f (people repeating a kind by ρ %.2f); together 1 in 10^%.1f, ",
+                   r.rho, Significance.surprise(c.logMix), r.rhoKinds, Significance.surprise(c.logP)) +
+            "one of \(r.passing) lone claimants among \(r.tested) accounts with two claims or more (" + pct(fdr) + " false-discovery rate)"
+    }
+}
