@@ -47,7 +47,7 @@ struct DealRings {
     var useMailbox = true
     /// A new-user coupon narrower than the store's public welcome codes links as a rare code (deal36;
     /// its unit needs its takers on networks of their own since deal39/deal40; IdentityDetector's
-    /// `ringReferralCodes`, on by default since deal40, says why it was off before).
+    /// `ringReferralCodes`, off by default, says why).
     var referralCodes = false
     /// Units larger than this are not tested whole (a campus or carrier crowd chained by networks).
     var maxUnit = 200

@@ -13,7 +13,7 @@ public struct IdentityDetector: Detector {
     /// default, docs/detection.md "Only places of the takers' own link").
     var ringPlacesOwnOnly = false
     /// DealRings links takers by a new-user code narrower than the store's public welcome codes
-    /// (deal36). On by default since deal40. From m36b to session 39 it stayed off: thirty unrelated
+    /// (deal36). Off by default. From m36b to session 40 it stayed off: thirty unrelated
     /// newcomers taking a small public promotion were read as a ring — first because sharing the code
     /// counted as its evidence (deal37 mended that), then because a flash promotion bunches its
     /// sign-ups as a ring does (review37), then because the takers' incentive-only lives (deal38) are
@@ -23,8 +23,13 @@ public struct IdentityDetector: Detector {
     /// takers meeting on blocks of their own beyond the store's own rate (collisions against a Poisson
     /// tail); one country abroad, their lives and their bunch only add, and a unit that is a ring by
     /// the code alone reports only the code's members (DealRings.swift, docs/detection.md "A narrow
-    /// new-user code"; benchmarks.md, deal40). Off: every new-user code is kept out of the links.
-    var ringReferralCodes = true
+    /// new-user code"; benchmarks.md, deal40). Measured on, deal40 raised bazaar P@K .840 → .859; it
+    /// stays off because review40b showed honest groups whose store accounts exist because of the
+    /// code — a staff code taken on an office /24 of their own, a resort's code at the hotel, friends
+    /// on the host's home network — meet on blocks of their own, which the random-sample null reads
+    /// as a ring, and then the unit reports every taker of the code. Off: every new-user code is kept
+    /// out of the links.
+    public var ringReferralCodes = false
     public init(debugLog: (@Sendable (String) -> Void)? = nil) { self.debugLog = debugLog }
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {

@@ -9,9 +9,9 @@ final class DealMailboxTests: XCTestCase {
     let day = Scenario.day, hour = Scenario.hour, minute = Scenario.minute
     /// The household and marketplace builders of DealRingHouseholdTests (used as helpers, not run).
     let base = DealRingHouseholdTests(name: "helpers", testClosure: { _ in })
-    /// The identity detector with narrow new-user codes linking (`ringReferralCodes`, on by default
-    /// since deal40: docs/detection.md "A narrow new-user code"), named so the tests that need the
-    /// rule say so; and without it (every new-user code kept out of the links, as before deal40).
+    /// The identity detector with narrow new-user codes linking (`ringReferralCodes`, off by default
+    /// since review40b: docs/detection.md "A narrow new-user code"), named so the tests that need the
+    /// rule say so; and without it (every new-user code kept out of the links: the default).
     var ruleOn: IdentityDetector { var d = IdentityDetector(); d.ringReferralCodes = true; return d }
     var ruleOff: IdentityDetector { var d = IdentityDetector(); d.ringReferralCodes = false; return d }
 
@@ -348,13 +348,13 @@ final class DealMailboxTests: XCTestCase {
     /// A flash promotion: thirty strangers take a code valid for one day (then for a week) in their
     /// first hours, each on its own phone, card, address and network, every account sign-up, coupon,
     /// gone. Their sign-ups bunch as a referral ring's do and their lives are as thin; nothing else
-    /// ties them, so the narrow new-user code (on by default since deal40; a unit needs its takers on blocks of their own) makes no ring
+    /// ties them, so the narrow new-user code (off by default; with it on a unit needs its takers on blocks of their own) makes no ring
     /// (review37, and deal38's life sign, each read it as one). The same thirty on one campus /24
     /// that 150 other students browse from: meeting there is what the campus explains, no one.
     func testAFlashPromotionOfOneTimeNewcomersIsNoRing() throws {
-        XCTAssertTrue(IdentityDetector().ringReferralCodes, "on by default since deal40")
+        XCTAssertFalse(IdentityDetector().ringReferralCodes, "off by default since review40b")
         try forEachSeed { seed in
-            for (span, campus) in [(day, false), (7 * day, false), (day, true)] { for d in [ruleOff, IdentityDetector()] {
+            for (span, campus) in [(day, false), (7 * day, false), (day, true)] { for d in [ruleOff, ruleOn] {
                 let s = Scenario(seed: seed)
                 base.marketplace(s)
                 let homes = base.households(s, 20)
@@ -408,7 +408,7 @@ final class DealMailboxTests: XCTestCase {
                 s.order(a, item: "it\(k % 10)", seller: "shop", at: created + s.int(in: hour...(3 * day)), device: "spd\(k)",
                         address: "spa\(k)", payment: "spc\(k)", coupon: "SPRING25", ip: ip)
             }
-            for d in [ruleOff, IdentityDetector()] {
+            for d in [ruleOff, ruleOn] {
                 let (f, t) = try s.run(d)
                 let found = base.dealHunters(f, t)
                 let why = f.map { "\(t.accountID($0.account)): \($0.reason)" }
