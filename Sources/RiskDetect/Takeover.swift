@@ -33,12 +33,16 @@ public struct TakeoverDetector: Detector {
     /// A wave's tries on an account count once, as the wave's (`waveTries`, in the wave's part), not
     /// also as failed logins of the change of hands. Off by default (ato39): on bazaar 4302 the double
     /// count was what lifted two sleepers' entries (no order) over the bar; counted once, one of them
-    /// stays under it — P@K unchanged, takeover recall@K 0.795 → 0.769 there (docs/benchmarks.md).
+    /// stays under it — P@K unchanged, takeover recall@K 0.795 → 0.769 there (docs/benchmarks.md). With
+    /// `sleepers` (ato40) that sleeper is found by the link, and the single count leaves bazaar 4302,
+    /// 4307, 4308, 4310, 4312 identical to the link alone: it raises nothing, so still off.
     public var singleCount = false
     /// Sleepers (ato40): a spree on the device that entered days before carries the entry's change of
     /// hands, when that device's whole life on the account is the two bursts and the gap is within the
-    /// store's own entry-to-spree gaps (`linkSleepers`, docs/detection.md).
-    public var sleepers = false
+    /// store's own entry-to-spree gaps (`linkSleepers`, docs/detection.md). On: bazaar 4300–4314 P@K
+    /// 0.840 → 0.844 and 0.838 → 0.840, takeover recall at a fixed false-positive budget .70 → .74 and
+    /// .71 → .77, no worst lowered (docs/benchmarks.md).
+    public var sleepers = true
     /// Gets each anchor's steps, surprise and the bar (the executable sets it from RISKDESK_DEBUG).
     public var debugLog: (@Sendable (String) -> Void)?
     public init(debugLog: (@Sendable (String) -> Void)? = nil) { self.debugLog = debugLog }
@@ -500,7 +504,9 @@ public struct TakeoverDetector: Detector {
     /// new network, country, failed tries, a stranger's reset or a wave) and waits days before the
     /// spree leaves two halves each too weak: the entry has no change of behaviour, the spree (on the
     /// entering device, by then known to the account) no change of hands. A spree — a sequence with a
-    /// change of behaviour (`spree`) from the device that entered, more than a day after the entry —
+    /// change of behaviour (`spree`) from the device that entered, past the entry's 3-day footprint
+    /// (within it the entry's own sequence holds the spree: linked there too, travellers on ours 102
+    /// and 103 — a new phone abroad and a shopping day on it a day later — were flagged) —
     /// carries the entry's change of hands (its failed logins, stranger's reset, new device, network
     /// and country, the wave) when:
     /// - the device's whole life on the account is the two bursts (the entry's 2 hours before to 24
@@ -531,7 +537,7 @@ public struct TakeoverDetector: Detector {
             for (p, i) in sorted.enumerated() where seqs[i].newDevice && seqs[i].device >= 0 {
                 let e = seqs[i]
                 var firstSpree = true
-                for j in sorted[(p + 1)...] where seqs[j].at > e.at + 24 * hour && seqs[j].spree
+                for j in sorted[(p + 1)...] where seqs[j].at > e.at + 72 * hour && seqs[j].spree
                     && (seqs[j].device == e.device || seqs[j].anchorDevice == e.device) {
                     if firstSpree { gaps.append(seqs[j].at - e.at); firstSpree = false }
                     pairs.append((i, j))
