@@ -40,7 +40,7 @@ public struct TakeoverDetector: Detector {
     /// Sleepers (ato40): a spree on the device that entered days before carries the entry's change of
     /// hands, when that device's whole life on the account is the two bursts and the gap is within the
     /// store's own entry-to-spree gaps (`linkSleepers`, docs/detection.md). On: bazaar 4300–4314 P@K
-    /// 0.840 → 0.844 and 0.838 → 0.840, takeover recall at a fixed false-positive budget .70 → .74 and
+    /// 0.840 → 0.844 and 0.838 → 0.841, takeover recall at a fixed false-positive budget .70 → .74 and
     /// .71 → .77, no worst lowered (docs/benchmarks.md).
     public var sleepers = true
     /// Gets each anchor's steps, surprise and the bar (the executable sets it from RISKDESK_DEBUG).
