@@ -33,8 +33,16 @@ public struct TakeoverDetector: Detector {
     /// A wave's tries on an account count once, as the wave's (`waveTries`, in the wave's part), not
     /// also as failed logins of the change of hands. Off by default (ato39): on bazaar 4302 the double
     /// count was what lifted two sleepers' entries (no order) over the bar; counted once, one of them
-    /// stays under it — P@K unchanged, takeover recall@K 0.795 → 0.769 there (docs/benchmarks.md).
+    /// stays under it — P@K unchanged, takeover recall@K 0.795 → 0.769 there (docs/benchmarks.md). With
+    /// `sleepers` (ato40) that sleeper is found by the link, and the single count leaves bazaar 4302,
+    /// 4307, 4308, 4310, 4312 identical to the link alone: it raises nothing, so still off.
     public var singleCount = false
+    /// Sleepers (ato40): a spree on the device that entered days before carries the entry's change of
+    /// hands, when that device's whole life on the account is the two bursts and the gap is within the
+    /// store's own entry-to-spree gaps (`linkSleepers`, docs/detection.md). On: bazaar 4300–4314 P@K
+    /// 0.840 → 0.844 and 0.838 → 0.841, takeover recall at a fixed false-positive budget .70 → .74 and
+    /// .71 → .77, no worst lowered (docs/benchmarks.md).
+    public var sleepers = true
     /// Gets each anchor's steps, surprise and the bar (the executable sets it from RISKDESK_DEBUG).
     public var debugLog: (@Sendable (String) -> Void)?
     public init(debugLog: (@Sendable (String) -> Void)? = nil) { self.debugLog = debugLog }
@@ -77,6 +85,13 @@ public struct TakeoverDetector: Detector {
         var waveDevice = false            // the device that took over is a wave's own (its earlier use on the account: the wave's failures)
         var failEvents: [Int32] = []      // the failed logins in the 2 hours before the anchor (event indices)
         var waveFails = 0                 // of them, a wave's tries (from a wave's source that hit the account): the wave's evidence, not `fails`
+        var anchorDevice: Int32 = -1      // the anchor event's own device (`device` is the one that took over)
+        var entryGapHours: Double? = nil  // a sleeper's spree: hours since the entry whose change of hands it carries (`linkSleepers`)
+        /// A change of behaviour that a sleeper's entry waits for: money or goods moved, or the contacts written to.
+        var spree: Bool { newAddress || newPayment || ordersUnusual || high || drain || messagesUnusual }
+        /// The entry's change of hands is a stranger's, not only a device new to the account: a network the
+        /// owner's own life never used, a new country, failed logins, a reset from a device the owner never used, a wave.
+        var strangerEntry: Bool { newNetwork || newCountry || fails + waveFails > 0 || (reset && !resetByOwner) || wave }
 
         static let stepNames = ["reset", "fails3+", "fails1-2", "newDevice", "foreignDevice", "newCountry", "newAddress", "newPayment",
                                 "ordersUnusual", "ordersRare", "high", "ownerBack", "newNetwork", "messagesUnusual", "drop", "drain", "wave", "waveTries"]
@@ -215,6 +230,7 @@ public struct TakeoverDetector: Detector {
         guard !seqs.isEmpty else { return [] }
         markDrops(&seqs, t)
         markWaves(&seqs, t, ipBlock: ipBlock, blocks: blockIDs.count)
+        if sleepers { linkSleepers(&seqs, t, ipBlock: ipBlock) }
         // How often each step follows an anchor in this store (smoothed) — among the anchors
         // that are not themselves takeovers: a first pass over every anchor finds the loud
         // ones, and the rates are estimated again without them (a store where takeovers are
@@ -257,7 +273,7 @@ public struct TakeoverDetector: Detector {
             debugLog("ato: anchors \(seqs.count) bar \(String(format: "%.2f", bar)) weights " + zip(names, weight.steps).map { "\($0)=\(String(format: "%.2f", $1))" }.joined(separator: " "))
             for s in seqs {
                 let sur = weight.surprise(s)
-                debugLog("ato seq: \(t.accountID(s.account)) at \(s.at) age \(Int(s.age)) surprise \(String(format: "%.2f", sur)) joint \(String(format: "%.2f", jointSurprise(s))) orders \(s.orders) waveFails \(s.waveFails) resetByOwner \(s.resetByOwner) net \(s.netAnchor) beh \(s.behaviourAnchor) steps " + zip(names, s.steps).filter { $0.1 }.map(\.0).joined(separator: ",") + (s.novelTypes.isEmpty ? "" : " novel " + s.novelTypes.joined(separator: ",")))
+                debugLog("ato seq: \(t.accountID(s.account)) at \(s.at) age \(Int(s.age)) surprise \(String(format: "%.2f", sur)) joint \(String(format: "%.2f", jointSurprise(s))) orders \(s.orders) waveFails \(s.waveFails) resetByOwner \(s.resetByOwner) net \(s.netAnchor) beh \(s.behaviourAnchor) \(s.entryGapHours.map { "entryGap \(Int($0)) " } ?? "")steps " + zip(names, s.steps).filter { $0.1 }.map(\.0).joined(separator: ",") + (s.novelTypes.isEmpty ? "" : " novel " + s.novelTypes.joined(separator: ",")))
             }
         }
         var best: [Int32: (Double, Sequence)] = [:]
@@ -289,6 +305,9 @@ public struct TakeoverDetector: Detector {
             if s.messagesUnusual { steps.append("messages to \(s.messages) accounts, far beyond its own rate") }
             if s.novelActivity { steps.append("a first-ever \(s.novelTypes.joined(separator: ", ")) (never done by the owner)") }
             if s.ownerBack { steps.append("then the owner's own device failed to log in or reset the password") }
+            if let g = s.entryGapHours {
+                steps.append("the spree \(String(format: "%.1f", g / 24)) days after the entry, from the device that entered (used on the account at no other time)")
+            }
             if s.wave { steps.append("hours after a credential-stuffing wave hit it (one source failed logins on \(s.waveAccounts) accounts within \(Int(Self.waveHours)) hours)") }
             let why = "on a \(Int(s.age))-day-old account within hours: " + steps.joined(separator: ", ")
             var ids: [(kind: String, value: String)] = []
@@ -481,6 +500,105 @@ public struct TakeoverDetector: Detector {
         }
     }
 
+    /// Sleepers (ato40, `sleepers`): an intruder who enters (a stranger's device logging in, with a
+    /// new network, country, failed tries, a stranger's reset or a wave) and waits days before the
+    /// spree leaves two halves each too weak: the entry has no change of behaviour, the spree (on the
+    /// entering device, by then known to the account) no change of hands. A spree — a sequence with a
+    /// change of behaviour (`spree`) from the device that entered, past the entry's 3-day footprint
+    /// (within it the entry's own sequence holds the spree: linked there too, travellers on ours 102
+    /// and 103 — a new phone abroad and a shopping day on it a day later — were flagged) —
+    /// carries the entry's change of hands (its failed logins, stranger's reset, new device, network
+    /// and country, the wave) when:
+    /// - the device's whole life on the account is the two bursts (the entry's 2 hours before to 24
+    ///   after, the spree's 2 hours before to its 3-day footprint) while the account goes on from other
+    ///   devices after the entry: the device is then *foreign* (used at no other time) across both. A
+    ///   new phone's owner goes on from it every day; a sleeper's device is gone between and after;
+    /// - the entry is a stranger's (`strangerEntry`), not only a device new to the account (a
+    ///   partner's laptop at home, used twice, is a new device and nothing else), and the entering
+    ///   device did nothing with the money in the entry's burst (no order, address or card: an entry
+    ///   that spent is judged as it is — the owner's own orders that day do not count);
+    /// - the spree comes from networks (/24, /48) none of the owner's other devices ever used: a new
+    ///   phone that resets the password and changes the address at home is on the owner's network;
+    /// - the gap is within the store's own gaps from a new-device entry to the first later spree from
+    ///   that device (every account's, honest new phones' above all): not in their upper 1 % tail,
+    ///   (c + 1) / (n + 1) ≥ 0.01 with c of the n gaps as long or longer. A device that comes back for a
+    ///   spree later than the store's entries ever lead to one is no longer taken for the entry's.
+    /// The carried steps are judged like every step (the joint rarity among the ordinary anchors, the
+    /// linked sprees among them: the rates see how often honest sprees are linked too).
+    func linkSleepers(_ seqs: inout [Sequence], _ t: EventTable, ipBlock: [Int32]) {
+        let hour: Int64 = 3_600_000
+        var byAccount: [Int32: [Int]] = [:]
+        for i in seqs.indices { byAccount[seqs[i].account, default: []].append(i) }
+        // The store's gaps, and the candidate pairs (entry, spree) on one device.
+        var gaps: [Int64] = []
+        var pairs: [(e: Int, s: Int)] = []
+        for (_, idx) in byAccount where idx.count >= 2 {
+            let sorted = idx.sorted { seqs[$0].at < seqs[$1].at }
+            for (p, i) in sorted.enumerated() where seqs[i].newDevice && seqs[i].device >= 0 {
+                let e = seqs[i]
+                var firstSpree = true
+                for j in sorted[(p + 1)...] where seqs[j].at > e.at + 72 * hour && seqs[j].spree
+                    && (seqs[j].device == e.device || seqs[j].anchorDevice == e.device) {
+                    if firstSpree { gaps.append(seqs[j].at - e.at); firstSpree = false }
+                    pairs.append((i, j))
+                }
+            }
+        }
+        guard !pairs.isEmpty else { return }
+        gaps.sort()
+        if let debugLog {
+            let q = { (p: Double) in gaps[min(gaps.count - 1, Int(p * Double(gaps.count)))] / hour }
+            debugLog("ato sleepers: \(gaps.count) gaps from a new device's entry to its first spree, hours: median \(q(0.5)) 90 % \(q(0.9)) 99 % \(q(0.99))")
+        }
+        /// The share of the store's gaps at least `g` long (with one pseudo-gap that long).
+        func tail(_ g: Int64) -> Double {
+            var lo = 0, hi = gaps.count
+            while lo < hi { let mid = (lo + hi) / 2; if gaps[mid] < g { lo = mid + 1 } else { hi = mid } }
+            return Double(gaps.count - lo + 1) / Double(gaps.count + 1)
+        }
+        // Per spree, the latest entry that qualifies.
+        var link: [Int: Int] = [:]
+        for (i, j) in pairs {
+            let e = seqs[i], s = seqs[j]
+            let gapTail = tail(s.at - e.at)
+            guard e.strangerEntry, gapTail >= 0.01 else { continue }
+            if let k = link[j], seqs[k].at >= e.at { continue }
+            // The device's whole life on the account: the two bursts; the owner on other devices after the entry.
+            var twoBursts = true, ownerOn = false, entrySpent = false
+            var spreeBlocks = Set<Int32>(), ownBlocks = Set<Int32>()
+            for x in t.events(of: Int(e.account)) {
+                let x = Int(x), ts = t.ts[x], d = t.device[x]
+                let b = t.ip[x] >= 0 ? ipBlock[Int(t.ip[x])] : -1
+                if d == e.device {
+                    let inEntry = ts >= e.at - 2 * hour && ts <= e.at + 24 * hour
+                    let inSpree = ts >= s.at - 2 * hour && ts <= s.at + 72 * hour
+                    if !inEntry && !inSpree { twoBursts = false; break }
+                    if inSpree && !inEntry && b >= 0 { spreeBlocks.insert(b) }
+                    if inEntry && !inSpree && [.order, .addressChange, .payment].contains(t.kind[x]) { entrySpent = true; break }
+                } else if d >= 0 {
+                    if ts > e.at + 24 * hour { ownerOn = true }
+                    if b >= 0 { ownBlocks.insert(b) }
+                }
+            }
+            debugLog?("ato sleeper pair: \(t.accountID(e.account)) entry \(e.at) spree \(s.at) gap tail \(String(format: "%.3f", gapTail)) two bursts \(twoBursts) owner on \(ownerOn) entry spent \(entrySpent) spree blocks \(spreeBlocks.count) own \(spreeBlocks.isDisjoint(with: ownBlocks) ? 0 : 1)")
+            if twoBursts && ownerOn && !entrySpent && !spreeBlocks.isEmpty && spreeBlocks.isDisjoint(with: ownBlocks) { link[j] = i }
+        }
+        for (j, i) in link {
+            let e = seqs[i]
+            seqs[j].newDevice = true
+            seqs[j].foreignDevice = true
+            seqs[j].newNetwork = seqs[j].newNetwork || e.newNetwork
+            seqs[j].newCountry = seqs[j].newCountry || e.newCountry
+            seqs[j].fails = max(seqs[j].fails, e.fails)
+            seqs[j].waveFails = max(seqs[j].waveFails, e.waveFails)
+            if e.reset && !e.resetByOwner && !(seqs[j].reset && !seqs[j].resetByOwner) { seqs[j].reset = true; seqs[j].resetByOwner = false }
+            if e.wave { seqs[j].wave = true; seqs[j].waveAccounts = max(seqs[j].waveAccounts, e.waveAccounts) }
+            seqs[j].waveDevice = seqs[j].waveDevice || e.waveDevice
+            seqs[j].evidence += e.evidence
+            seqs[j].entryGapHours = Double(seqs[j].at - e.at) / Double(hour)
+        }
+    }
+
     /// How close in time a wave's failed logins fall (the densest such window of a source), and
     /// how long before an account's change of hands (or after, up to `waveAfterHours`) a wave's
     /// hit on it counts.
@@ -547,7 +665,7 @@ public struct TakeoverDetector: Detector {
         }
         let bar = log(0.001) - log(Double(runs.count))
         var hits: [Int32: [(at: Int64, c: Int)]] = [:]
-        var hitSources: [Int32: [Int32]] = [:]   // per account: the wave sources whose tested window hit it
+        var hitSources: [Int32: [(source: Int32, from: Int64, to: Int64)]] = [:]   // per account: the wave sources whose tested window hit it, and that window
         var waveDevices: [Int32: Int] = [:]
         for r in runs where r.c >= 3 {
             let m = max(r.c, Int(users[Int(r.source)]))
@@ -555,7 +673,7 @@ public struct TakeoverDetector: Detector {
             if r.source < Int32(nd) { waveDevices[r.source] = r.c }
             for k in r.lo..<r.hi {
                 hits[strangers[k].account, default: []].append((strangers[k].at, r.c))
-                hitSources[strangers[k].account, default: []].append(r.source)
+                hitSources[strangers[k].account, default: []].append((r.source, strangers[r.lo].at, strangers[r.hi - 1].at))
             }
         }
         guard !hits.isEmpty else { return }
@@ -564,12 +682,20 @@ public struct TakeoverDetector: Detector {
         // address block) leaves `fails` (the change of hands) for `waveFails` — on every sequence,
         // a bystander's too (the bot's tries say nothing of how the owner changes hands).
         if singleCount {
+            let pad = Int64(Self.waveHours * 3_600_000)
             for q in seqs.indices where !seqs[q].failEvents.isEmpty {
                 guard let src = hitSources[seqs[q].account] else { continue }
                 var n = 0
                 for e32 in seqs[q].failEvents {
                     let e = Int(e32)
-                    if (t.device[e] >= 0 && src.contains(t.device[e])) || (t.ip[e] >= 0 && src.contains(Int32(nd) + ipBlock[Int(t.ip[e])])) { n += 1 }
+                    // A wave's device is the bot's at any time; a wave's address block (a carrier's /24 too)
+                    // only within the window its test saw, ± `waveHours` (review39 #7: an owner's own typo
+                    // on a shared block days from the wave is the owner's failed login).
+                    let blk = t.ip[e] >= 0 ? Int32(nd) + ipBlock[Int(t.ip[e])] : -1
+                    if src.contains(where: { x in
+                        (t.device[e] >= 0 && x.source == t.device[e])
+                            || (blk >= 0 && x.source == blk && t.ts[e] >= x.from - pad && t.ts[e] <= x.to + pad)
+                    }) { n += 1 }
                 }
                 seqs[q].fails -= n; seqs[q].waveFails = n
             }
@@ -661,6 +787,7 @@ public struct TakeoverDetector: Detector {
             let anchorBlock = block(r)
             s.netAnchor = anchorBlock >= 0 && firstBlock[anchorBlock] == tr
             s.anchorLogin = t.kind[r] == .login
+            s.anchorDevice = t.device[r]
             s.behaviourAnchor = t.kind[r] == .addressChange && !s.netAnchor
             var resetDevices: [Int32] = s.reset ? [t.device[r]] : []
             s.evidence = [t.rowid[r]]

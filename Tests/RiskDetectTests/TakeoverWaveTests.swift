@@ -210,6 +210,18 @@ final class TakeoverWaveTests: XCTestCase {
                 }
                 for _ in 0..<rng.int(1...3) { tryLogin(a, at: start + Int64(rng.int(0...7_199)) * 1000) }
             }
+            // review39 #7: an owner the wave hit, who four days later typoes twice on a new phone from the
+            // carrier's /24 the wave also used, then logs in: the owner's own failed logins, not the wave's.
+            let typo = s.account("typo")
+            for d in 0..<28 where rng.chance(0.6) {
+                s.event(typo, "login", at: Scenario.t0 + Int64(d) * day + 9 * hour, ["device_id": "typo-phone", "country": "TH", "ip": "10.9.99.5", "status": "ok"])
+            }
+            tryLogin(typo, at: start + 30 * minute)
+            let typoAt = start + 4 * day + 2 * hour
+            for m in [25, 15] as [Int64] {
+                s.event(typo, "login", at: typoAt - m * minute, ["device_id": "typo-new", "country": "TH", "ip": "203.0.113.251", "status": "fail"])
+            }
+            s.event(typo, "login", at: typoAt, ["device_id": "typo-new", "country": "TH", "ip": "203.0.113.251", "status": "ok"])
             // The two victims: one life, every other day at noon, an order of 12 every sixth day.
             let victims = ["far", "near"]
             let login = start + 5 * hour
@@ -267,6 +279,8 @@ final class TakeoverWaveTests: XCTestCase {
                 return XCTFail("seed \(seed): no sequence logged for a victim")
             }
             XCTAssertLessThan(nearOnce, nearTwice, "seed \(seed): the near victim's tries still count twice")
+            let typoLine = logOnce.lines.first { $0.hasPrefix("ato seq: typo at \(typoAt) ") } ?? ""
+            XCTAssertTrue(typoLine.contains("waveFails 0") && typoLine.contains("fails1-2"), "seed \(seed): the owner's typos days from the wave: \(typoLine)")
             XCTAssertEqual(farOnce, farTwice, accuracy: 0.02, "seed \(seed): the far victim has no try to count twice")
             XCTAssertGreaterThanOrEqual(nearOnce, farOnce - 0.02, "seed \(seed): the tries before the login weigh nothing")
         }
