@@ -39,10 +39,14 @@ public struct TakeoverDetector: Detector {
     public var singleCount = false
     /// Sleepers (ato40): a spree on the device that entered days before carries the entry's change of
     /// hands, when that device's whole life on the account is the two bursts and the gap is within the
-    /// store's own entry-to-spree gaps (`linkSleepers`, docs/detection.md). On: bazaar 4300–4314 P@K
-    /// 0.840 → 0.844 and 0.838 → 0.841, takeover recall at a fixed false-positive budget .70 → .74 and
-    /// .71 → .77, no worst lowered (docs/benchmarks.md).
-    public var sleepers = true
+    /// store's own entry-to-spree gaps (`linkSleepers`, docs/detection.md). Measured on: bazaar
+    /// 4300–4314 P@K 0.840 → 0.844 and 0.838 → 0.841, takeover recall at a fixed false-positive budget
+    /// .70 → .74 and .71 → .77 (docs/benchmarks.md). Off by default: review40d showed honest people it
+    /// would flag — an honest new phone whose spree falls in the data's last days (nothing checks the
+    /// device is gone *after*), a partner's phone or a work phone on its own carrier /24 with one of the
+    /// owner's typos as the "stranger's entry", an owner's laptop gift carried by another device's
+    /// brief appearance — and its test stays green with any single guard removed.
+    public var sleepers = false
     /// Gets each anchor's steps, surprise and the bar (the executable sets it from RISKDESK_DEBUG).
     public var debugLog: (@Sendable (String) -> Void)?
     public init(debugLog: (@Sendable (String) -> Void)? = nil) { self.debugLog = debugLog }
