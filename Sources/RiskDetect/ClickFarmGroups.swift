@@ -166,8 +166,12 @@ extension ClickFarmDetector {
             // binomial tail with the member's average chance (Hoeffding: the tail of a sum of unequal
             // Bernoullis is at most the binomial's with their mean rate), corrected for the group's
             // members. The crew is then tested as a crew (farm40: members who each coincided with a
-            // crowd need not coincide with each other): its own co-presence, corrected as the group's,
-            // is the seed's surprise. The crew's seed is those members, and its meetings those where
+            // crowd need not coincide with each other): its away episodes with two or more of it
+            // against its members' own hours of the day, and those with three or more, the stronger
+            // corrected for the two and as the group's, is the seed's surprise (a large farm at a low
+            // join rate spreads over many exits, and an exit's share of it is rarely three at once;
+            // a small crew that bursts together is three at once every time, and two of it at an
+            // hour of the day it keeps is no surprise). The crew's seed is those members, and its meetings those where
             // two or more of them met.
             let crew = co.members.filter { m in
                 guard m.hits >= 2 else { return false }
@@ -176,9 +180,13 @@ extension ClickFarmDetector {
             }.map(\.account)
             debugLog?("identifier group (\(g.isDevice ? "device" : "IP")): \(g.members.count) accounts, room crew attribution: \(crew.count) coincide beyond their own hours and the others' (of \(co.members.count) with away hours; hours in company / own away hours / expected: \(co.members.filter { $0.hits > 0 }.prefix(40).map { "\($0.hits)/\($0.hours)/\(String(format: "%.2f", $0.expected))" }.joined(separator: " ")))")
             guard crew.count >= 3 else { continue }
-            let cc = roomCoPresence(t, rooms: rooms, members: crew, nItems: nItems, clock: clock)
-            let sc = Significance.surprise(Significance.logPoissonTail(cc.observed, cc.expected)) - log10(tested)
-            debugLog?("identifier group (\(g.isDevice ? "device" : "IP")): \(g.members.count) accounts, its room crew of \(crew.count) as a crew: \(cc.observed) away episodes with 3+ of them, expected \(String(format: "%.3f", cc.expected)), surprise \(String(format: "%.1f", sc))")
+            var sc = -Double.infinity
+            for k in [2, 3] {
+                let cc = roomCoPresence(t, rooms: rooms, members: crew, nItems: nItems, clock: clock, atLeast: k)
+                let sk = Significance.surprise(Significance.logPoissonTail(cc.observed, cc.expected)) - log10(tested) - log10(2.0)
+                sc = max(sc, sk)
+                debugLog?("identifier group (\(g.isDevice ? "device" : "IP")): \(g.members.count) accounts, its room crew of \(crew.count) as a crew: \(cc.observed) runs of away hours with \(k)+ of them, expected \(String(format: "%.3f", cc.expected)), surprise \(String(format: "%.1f", sk))")
+            }
             guard sc >= 1 else { continue }
             var crewTogether: [Int32: Int32] = [:]
             for a in crew { for q in Int(accStart[Int(a)])..<Int(accStart[Int(a) + 1]) where own.contains(accBuckets[q]) && rooms.contains(target(accBuckets[q])) { crewTogether[accBuckets[q], default: 0] += 1 } }
@@ -440,7 +448,7 @@ extension ClickFarmDetector {
     /// episodes in the rooms, those in which two or more *other* members acted, against each
     /// episode's chance of that on other days at the same hours (`episodeTest`). `members` holds
     /// (account, hits, episodes, Σ chances) for each member with an away hour.
-    func roomCoPresence(_ t: EventTable, rooms: Set<UInt64>, members: [Int32], nItems: Int64, clock: RoomClock)
+    func roomCoPresence(_ t: EventTable, rooms: Set<UInt64>, members: [Int32], nItems: Int64, clock: RoomClock, atLeast: Int = 3)
         -> (observed: Int, expected: Double, members: [(account: Int32, hits: Int, hours: Int, expected: Double)],
             rooms: [(room: UInt64, observed: Int, expected: Double)]) {
         var observed = 0
@@ -451,25 +459,25 @@ extension ClickFarmDetector {
             guard let (away, count, hoursOf) = awayHours(t, room: room, members: members, nItems: nItems, clock: clock) else { continue }
             var prev = false, runs = 0
             for s in 0..<clock.slots {
-                let busy = away[s] && count[s] >= 3
+                let busy = away[s] && count[s] >= atLeast
                 if busy && !prev { runs += 1 }
                 prev = busy
             }
             observed += runs
             var roomExpected = 0.0
-            // Per hour of the day, P(N ≤ 2) for a sum of independent Bernoulli trials.
+            // Per hour of the day, P(N < atLeast) for a sum of independent Bernoulli trials.
             var dh = [Int](repeating: 0, count: 24)
             for s in 0..<clock.slots where away[s] { dh[s % 24] += 1 }
-            var p = [[Double]](repeating: [1.0, 0.0, 0.0], count: 24)
+            var p = [[Double]](repeating: [1.0] + [Double](repeating: 0, count: atLeast - 1), count: 24)
             for (_, mine) in hoursOf {
                 var kh = [Int](repeating: 0, count: 24)
                 for s in mine { kh[s % 24] += 1 }
                 for h in 0..<24 where kh[h] > 0 {
                     let q = Double(kh[h]) / Double(dh[h]), r = p[h]
-                    p[h] = [r[0] * (1 - q), r[1] * (1 - q) + r[0] * q, r[2] * (1 - q) + r[1] * q]
+                    p[h] = (0..<atLeast).map { i in r[i] * (1 - q) + (i > 0 ? r[i - 1] * q : 0) }
                 }
             }
-            for h in 0..<24 { roomExpected += Double(dh[h]) * max(0, 1 - p[h][0] - p[h][1] - p[h][2]) }
+            for h in 0..<24 { roomExpected += Double(dh[h]) * max(0, 1 - p[h].reduce(0, +)) }
             expected += roomExpected
             perRoom.append((room, runs, roomExpected))
             for (a, mine) in hoursOf {
