@@ -58,7 +58,11 @@ public struct ClickFarmDetector: Detector {
     /// farm's members among them passed, and ~80 innocents entered the top K. farm39: seeded by
     /// members' own coincidences (`roomCrewAttribution`), 4307 is unchanged and the follow farms
     /// are found, but the crews displace other families from K on two unseen worlds (refund
-    /// worst .68 → .62, ato .69 → .66): off by the evaluation rule, the lead's call.
+    /// worst .68 → .62, ato .69 → .66): off by the evaluation rule, the lead's call. farm40: the
+    /// null holds the hour of the day (days shuffled), trials are episodes, each room is tested
+    /// on its own, the crew is re-tested as a crew, a show stays live while watched, and mixed
+    /// farms recruit on rooms by hours (review39 #1–#3, #5, #6; see `roomCoPresence`); off in
+    /// this commit, switched on by the next (benchmarks.md, farm40).
     public var roomCrews = false
     /// Room crews are seeded by their members' own coincidences, not by the exit (farm39, see
     /// `roomCoPresence`): a member is of the crew when its away hours fall among the hours two
