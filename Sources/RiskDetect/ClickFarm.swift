@@ -53,13 +53,17 @@ public struct ClickFarmDetector: Detector {
     /// Equipment groups on one or two rooms (a follow campaign for one creator) are farms when
     /// they are most of the room's crowd on three days or more while its owner is away (see
     /// `roomCrewMeetings`), and its members shared hours there beyond their own activity (see
-    /// `roomCoPresence`). Off by default. farm38: on, it found bazaar's follow farms and a
+    /// `roomCoPresence`). On by default since farm40. farm38: on, it found bazaar's follow farms and a
     /// mixed crew on one exit, but on bazaar 4307 exits of ~200 ordinary accounts with a phone
     /// farm's members among them passed, and ~80 innocents entered the top K. farm39: seeded by
     /// members' own coincidences (`roomCrewAttribution`), 4307 is unchanged and the follow farms
     /// are found, but the crews displace other families from K on two unseen worlds (refund
-    /// worst .68 → .62, ato .69 → .66): off by the evaluation rule, the lead's call.
-    public var roomCrews = false
+    /// worst .68 → .62, ato .69 → .66): off by the evaluation rule, the lead's call. farm40: the
+    /// null holds the hour of the day (days shuffled), trials are episodes, each room is tested
+    /// on its own, the crew is re-tested as a crew, a show stays live while watched, and mixed
+    /// farms recruit on rooms by hours (review39 #1–#3, #5, #6; see `roomCoPresence`): on by
+    /// default, by the evaluation rule (benchmarks.md, farm40).
+    public var roomCrews = true
     /// Room crews are seeded by their members' own coincidences, not by the exit (farm39, see
     /// `roomCoPresence`): a member is of the crew when its away hours fall among the hours two
     /// or more others were there beyond its own hours' chance; recruits count a room job only

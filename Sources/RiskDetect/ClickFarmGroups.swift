@@ -106,6 +106,7 @@ extension ClickFarmDetector {
         struct Seed { var members: [Int32]; var meetings: Set<Int32>; var surprise: Double; var label: String; var together: [Int32: Int32]; var room = false }
         var seeds: [Seed] = []
         let tested = Double(max(1, groups.count))
+        let clock: RoomClock? = roomCrews ? RoomClock(t, minTs: minTs, maxTs: maxTs) : nil
         var count: [Int32: Int32] = [:]
         for g in groups {
             count.removeAll(keepingCapacity: true)
@@ -133,24 +134,45 @@ extension ClickFarmDetector {
             // one chance meeting on a third target sent farm37's crew to the test above, which
             // counts targets, not days). The evidence is the rooms' co-presence against the
             // members' own hours there (see `roomCoPresence`), not the store's collision rate.
-            guard roomCrews, !met.isEmpty, let own = roomCrewMeetings(t, together, size: { Int(bucketSize[Int($0)]) },
+            guard let clock, !met.isEmpty, let own = roomCrewMeetings(t, together, size: { Int(bucketSize[Int($0)]) },
                                                                       key: { bucketKey[Int($0)] }, days: days, nItems: nItems, minTs: minTs,
-                                                                      members: g.members, day: day) else { continue }
-            let rooms = Set(own.map { bucketKey[Int($0)] / days })
-            let co = roomCoPresence(t, rooms: rooms, members: g.members, nItems: nItems, minTs: minTs, maxTs: maxTs)
-            let s = Significance.surprise(Significance.logPoissonTail(co.observed, co.expected)) - log10(tested)
-            debugLog?("identifier group (\(g.isDevice ? "device" : "IP")): \(g.members.count) accounts met on \(met.count) targets, \(own.count) of \(meetings.count) meetings in \(rooms.count) rooms most of the room's crowd with its owner away; \(co.observed) away hours with 3+ of them, expected \(String(format: "%.3f", co.expected)) from their own hours, surprise \(String(format: "%.1f", s))")
+                                                                      members: g.members, day: day, clock: clock) else { continue }
+            let selected = Set(own.map { bucketKey[Int($0)] / days })
+            // Each room on its own and the strongest together (farm40: a room whose regulars
+            // coincide as often as chance does not dilute a crew's room, nor lend it members):
+            // rooms ranked by their own surprise, the best prefix kept, corrected for the choice.
+            let all = roomCoPresence(t, rooms: selected, members: g.members, nItems: nItems, clock: clock)
+            let ranked = all.rooms.sorted { a, b in
+                let sa = Significance.logPoissonTail(a.observed, max(a.expected, 1e-12)), sb = Significance.logPoissonTail(b.observed, max(b.expected, 1e-12))
+                return sa != sb ? sa < sb : a.room < b.room
+            }
+            var s = -Double.infinity, keep = 0, o = 0, x = 0.0
+            for (j, r) in ranked.enumerated() {
+                o += r.observed; x += r.expected
+                let sj = Significance.surprise(Significance.logPoissonTail(o, max(x, 1e-12))) - log10(tested) - log10(Double(max(1, ranked.count)))
+                if sj > s { s = sj; keep = j + 1 }
+            }
+            let rooms = Set(ranked.prefix(keep).map(\.room))
+            let co = keep == ranked.count ? all : roomCoPresence(t, rooms: rooms, members: g.members, nItems: nItems, clock: clock)
+            debugLog?("identifier group (\(g.isDevice ? "device" : "IP")): \(g.members.count) accounts met on \(met.count) targets, \(own.count) of \(meetings.count) meetings in \(selected.count) rooms most of the room's crowd with its owner away; in the best \(rooms.count) \(co.observed) runs of away hours with 3+ of them, expected \(String(format: "%.3f", co.expected)) from their own hours of the day, surprise \(String(format: "%.1f", s))")
             guard s >= 1 else { continue }
             guard roomCrewAttribution else {
                 seeds.append(Seed(members: g.members, meetings: own, surprise: s, label: label, together: together.filter { own.contains($0.key) }, room: true))
                 continue
             }
             // Attribution (farm39): the exit is not evidence, its members' own coincidences are. A
-            // member is of the crew when its away hours fell among the hours two or more others were
-            // there far more often than its own hours placed at random would: binomial tail with the
-            // member's average rate (Σkₐfₐ / Σkₐ; Hoeffding: the tail of a sum of unequal Bernoullis is
-            // at most the binomial's with their mean rate), corrected for the group's members. The
-            // crew's seed is those members, and its meetings those where two or more of them met.
+            // member is of the crew when its away episodes fell among the hours two or more others
+            // were there far more often than the same hours on other days would (`episodeTest`):
+            // binomial tail with the member's average chance (Hoeffding: the tail of a sum of unequal
+            // Bernoullis is at most the binomial's with their mean rate), corrected for the group's
+            // members. The crew is then tested as a crew (farm40: members who each coincided with a
+            // crowd need not coincide with each other): its away episodes with two or more of it
+            // against its members' own hours of the day, and those with three or more, the stronger
+            // corrected for the two and as the group's, is the seed's surprise (a large farm at a low
+            // join rate spreads over many exits, and an exit's share of it is rarely three at once;
+            // a small crew that bursts together is three at once every time, and two of it at an
+            // hour of the day it keeps is no surprise). The crew's seed is those members, and its meetings those where
+            // two or more of them met.
             let crew = co.members.filter { m in
                 guard m.hits >= 2 else { return false }
                 let p = m.expected / Double(max(1, m.hours))
@@ -158,11 +180,19 @@ extension ClickFarmDetector {
             }.map(\.account)
             debugLog?("identifier group (\(g.isDevice ? "device" : "IP")): \(g.members.count) accounts, room crew attribution: \(crew.count) coincide beyond their own hours and the others' (of \(co.members.count) with away hours; hours in company / own away hours / expected: \(co.members.filter { $0.hits > 0 }.prefix(40).map { "\($0.hits)/\($0.hours)/\(String(format: "%.2f", $0.expected))" }.joined(separator: " ")))")
             guard crew.count >= 3 else { continue }
+            var sc = -Double.infinity
+            for k in [2, 3] {
+                let cc = roomCoPresence(t, rooms: rooms, members: crew, nItems: nItems, clock: clock, atLeast: k)
+                let sk = Significance.surprise(Significance.logPoissonTail(cc.observed, cc.expected)) - log10(tested) - log10(2.0)
+                sc = max(sc, sk)
+                debugLog?("identifier group (\(g.isDevice ? "device" : "IP")): \(g.members.count) accounts, its room crew of \(crew.count) as a crew: \(cc.observed) runs of away hours with \(k)+ of them, expected \(String(format: "%.3f", cc.expected)), surprise \(String(format: "%.1f", sk))")
+            }
+            guard sc >= 1 else { continue }
             var crewTogether: [Int32: Int32] = [:]
-            for a in crew { for q in Int(accStart[Int(a)])..<Int(accStart[Int(a) + 1]) where own.contains(accBuckets[q]) { crewTogether[accBuckets[q], default: 0] += 1 } }
+            for a in crew { for q in Int(accStart[Int(a)])..<Int(accStart[Int(a) + 1]) where own.contains(accBuckets[q]) && rooms.contains(target(accBuckets[q])) { crewTogether[accBuckets[q], default: 0] += 1 } }
             crewTogether = crewTogether.filter { $0.value >= 2 }
             guard !crewTogether.isEmpty else { continue }
-            seeds.append(Seed(members: crew, meetings: Set(crewTogether.keys), surprise: s, label: label, together: crewTogether, room: true))
+            seeds.append(Seed(members: crew, meetings: Set(crewTogether.keys), surprise: sc, label: label, together: crewTogether, room: true))
         }
         guard !seeds.isEmpty else { return [] }
         try cancel.check()
@@ -225,58 +255,77 @@ extension ClickFarmDetector {
                 }
             }
             let roomFarm = ss.allSatisfy { seeds[$0].room }
+            // A farm with a room crew's seed (farm40: also merged with other equipment seeds) tests
+            // its jobs in the room crews' rooms by hours, the others by days: a room's regular
+            // visitor shares a room job's day whenever it visits, and room jobs' crowds are tiny.
+            let byHours = roomCrewAttribution && ss.contains { seeds[$0].room }
+            var seedRooms = Set<UInt64>()
+            for s in ss where seeds[s].room { for b in seeds[s].meetings where target(b) >= UInt64(nItems) { seedRooms.insert(target(b)) } }
             for _ in 0..<3 {
                 try cancel.check()
+                // A farm of room crews only: every room among its jobs, and only they (farm39); a
+                // mixed farm: the room seeds' rooms.
+                let roomTargets = !byHours ? [] : roomFarm ? Set(jobs.map { target($0) }.filter { $0 >= UInt64(nItems) }) : seedRooms
                 var linked = Set<Int32>()
                 for a in members {
                     for e32 in t.events(of: Int(a)) where t.device[Int(e32)] >= 0 {
                         for b in deviceAccounts[t.device[Int(e32)]] ?? [] where !members.contains(b) { linked.insert(b) }
                     }
                 }
-                var crowd = 0.0
-                for b in jobs { crowd += Double(bucketSize[Int(b)]) }
+                var crowd = 0.0, dayJobs = 0
+                for b in jobs where !roomTargets.contains(target(b)) { crowd += Double(bucketSize[Int(b)]); dayJobs += 1 }
                 let chance = crowd / Double(max(1, active))
                 // A room crew's rooms: per room, its away hours and how many members acted in each.
-                var crewHours: [UInt64: (away: [Bool], count: [Int32], rate: Double)]? = nil
-                if roomFarm && roomCrewAttribution {
-                    let rooms = Set(jobs.map { target($0) }.filter { $0 >= UInt64(nItems) })
-                    crewHours = roomHours(t, rooms: rooms, members: members.sorted(), nItems: nItems, minTs: minTs, maxTs: maxTs)
+                var crewHours: [UInt64: (away: [Bool], count: [Int32])] = [:]
+                if byHours, let clock {
+                    crewHours = roomHours(t, rooms: roomTargets, members: members.sorted(), nItems: nItems, clock: clock)
                 }
+                // Two tests when the farm has both kinds of job: each corrected for the other too.
+                let both = byHours && !roomFarm && dayJobs > 0 ? log10(2.0) : 0
                 var joinedNow: [(Int32, Double, Int, Int)] = []
                 for a in 0..<n where !members.contains(Int32(a)) && actions(a) > 0 {
-                    var hits = 0
-                    var tg = Set<UInt64>()
+                    var hits = 0, roomHits = 0
+                    var tg = Set<UInt64>(), roomDays = Set<UInt64>()
                     // A room crew's jobs spread over days, not targets.
                     for q in Int(accStart[a])..<Int(accStart[a + 1]) where jobs.contains(accBuckets[q]) {
-                        hits += 1; tg.insert(roomFarm ? bucketKey[Int(accBuckets[q])] % days : target(accBuckets[q]))
+                        let b = accBuckets[q]
+                        if roomTargets.contains(target(b)) { roomHits += 1; roomDays.insert(bucketKey[Int(b)] % days); continue }
+                        hits += 1; tg.insert(roomFarm ? bucketKey[Int(b)] % days : target(b))
                     }
                     let onDevice = linked.contains(Int32(a))
-                    guard hits >= (onDevice ? 1 : 2), tg.count >= min(3, hits) else { continue }
-                    // A room crew's recruit (farm39) is tested as its members were: its away hours in
-                    // the crew's rooms against the hours two or more members were there (binomial with
-                    // its average rate, corrected for the accounts that could have). Days alone are not
-                    // evidence: a room's regular visitor shares the crew's days, not its hours.
-                    if roomFarm && roomCrewAttribution {
-                        guard let h = crewHours else { continue }
-                        var hours = 0, inCrew = 0, expected = 0.0
-                        var seen = Set<UInt64>()
+                    let need = onDevice ? 1 : 2
+                    let correction = log10(onDevice ? Double(max(1, linked.count)) : Double(active)) + both
+                    var best: (s: Double, hits: Int, days: Int)? = nil
+                    // A room crew's recruit (farm39, farm40) is tested as its members were: its away
+                    // episodes in the crew's rooms against the same hours on other days with two or more
+                    // members there (`episodeTest`, binomial with its average chance, corrected for the
+                    // accounts that could have). Days alone are not evidence: a room's regular visitor
+                    // shares the crew's days, not its hours.
+                    if roomHits >= need, roomDays.count >= min(3, roomHits) {
+                        var mine: [UInt64: Set<Int>] = [:]
                         for e32 in t.events(of: a) {
                             let e = Int(e32)
-                            guard let x = Self.actionTarget(t, e, nItems: nItems), let r = h[UInt64(x)] else { continue }
-                            let slot = Int((t.ts[e] - minTs) / 3_600_000)
-                            guard r.away[slot], seen.insert(UInt64(x) << 20 | UInt64(slot)).inserted else { continue }
-                            hours += 1; expected += r.rate
-                            if r.count[slot] >= 2 { inCrew += 1 }
+                            guard let x = Self.actionTarget(t, e, nItems: nItems), let r = crewHours[UInt64(x)], let clock else { continue }
+                            let slot = clock.slot(t.ts[e])
+                            if r.away[slot] { mine[UInt64(x), default: []].insert(slot) }
                         }
-                        guard inCrew >= (onDevice ? 1 : 2) else { continue }
-                        let s = Significance.surprise(Significance.logBinomialTail(inCrew, hours, expected / Double(hours)))
-                            - log10(onDevice ? Double(max(1, linked.count)) : Double(active))
-                        if s >= 1 { joinedNow.append((Int32(a), s, inCrew, tg.count)) }
-                        continue
+                        var episodes = 0, inCrew = 0, expected = 0.0
+                        for (room, slots) in mine {
+                            let r = crewHours[room]!
+                            let e = Self.episodeTest(mine: slots, away: r.away, count: r.count, counted: false, need: 2)
+                            episodes += e.episodes; inCrew += e.hits; expected += e.expected
+                        }
+                        if inCrew >= need {
+                            let s = Significance.surprise(Significance.logBinomialTail(inCrew, episodes, expected / Double(episodes))) - correction
+                            if s >= 1 { best = (s, inCrew, roomDays.count) }
+                        }
                     }
-                    let lambda = chance * min(10, max(0.1, Double(actions(a)) / mean))
-                    let s = Significance.surprise(Significance.logPoissonTail(hits, lambda)) - log10(onDevice ? Double(max(1, linked.count)) : Double(active))
-                    if s >= 1 { joinedNow.append((Int32(a), s, hits, tg.count)) }
+                    if !(byHours && roomFarm), hits >= need, tg.count >= min(3, hits) {
+                        let lambda = chance * min(10, max(0.1, Double(actions(a)) / mean))
+                        let s = Significance.surprise(Significance.logPoissonTail(hits, lambda)) - correction
+                        if s >= 1 && s > (best?.s ?? 0) { best = (s, hits, tg.count) }
+                    }
+                    if let best { joinedNow.append((Int32(a), best.s, best.hits, best.days)) }
                 }
                 if joinedNow.isEmpty { break }
                 for (a, s, hits, tgs) in joinedNow {
@@ -314,94 +363,165 @@ extension ClickFarmDetector {
         return out
     }
 
-    /// A room crew's co-presence against its members' own activity (farm38). For each room (an
-    /// account target), the hours of the data's span in which the room's owner was not around
-    /// (`ownerAround`: no event of the owner in the session before the hour or during it) are the
-    /// room's *away hours* (D of them); member a acted in the room in kₐ of them. If each member
-    /// placed its kₐ hours at random among the D (a permutation of its own hours: how active it is
-    /// there is kept, when is not), the number of away hours in which three or more members act is
-    /// about D · P(N ≥ 3), N the sum of independent Bernoulli(kₐ / D). Observed: those hours
-    /// counted. A crew acts in bursts and its members' hours coincide; a household's fans come when
-    /// the owner is live (no away hours), and strangers who each visit a room now and then
-    /// coincide as often as chance.
+    /// The rooms' clock: hour slots of the data's span from its first event, and per account the
+    /// slots in which anyone had a live view of its room (farm40: a show goes on while viewers are
+    /// there, after the owner's last event too).
+    struct RoomClock {
+        let minTs: Int64
+        let slots: Int
+        let live: [Int32: Set<Int>]
+        static let hour: Int64 = 3_600_000
+        init(_ t: EventTable, minTs: Int64, maxTs: Int64) {
+            self.minTs = minTs
+            slots = Int((maxTs - minTs) / Self.hour) + 1
+            var live: [Int32: Set<Int>] = [:]
+            for e in 0..<t.count where t.kind[e] == .liveView && t.target[e] >= 0 {
+                live[t.target[e], default: []].insert(Int((t.ts[e] - minTs) / Self.hour))
+            }
+            self.live = live
+        }
+        func slot(_ ts: Int64) -> Int { Int((ts - minTs) / Self.hour) }
+    }
+
+    /// A room's owner-around slots (farm40): the owner around (`ownerAround`: an event of its own in
+    /// the session before the hour or during it), or the room around in the hour before and someone
+    /// watching it live in this one — a show that runs past the session after the owner's last
+    /// event, its late fans included, is the owner's until its viewers are gone. A crew's live-view
+    /// burst at an hour of its own does not follow a show and stays away.
+    func roomAround(_ t: EventTable, owner: Int, clock: RoomClock) -> [Bool] {
+        let live = clock.live[Int32(owner)] ?? []
+        var around = [Bool](repeating: false, count: clock.slots)
+        for s in 0..<clock.slots {
+            let from = clock.minTs + Int64(s) * RoomClock.hour
+            around[s] = ownerAround(t, owner: owner, from: from, to: from + RoomClock.hour) || (s > 0 && around[s - 1] && live.contains(s))
+        }
+        return around
+    }
+
+    /// One account's away hours in a room tested against the same hours of other days (farm40).
+    /// Its away slots are cut into *episodes* (runs of consecutive slots: a session across two clock
+    /// hours is one trial, not two). An episode is a hit when in one of its slots `need` or more of
+    /// the others (`count`, less the account itself when `counted`) acted there. Under the null an
+    /// episode keeps its hours of the day and falls on another day at random (days shuffled, not
+    /// hours: visitors who all come in the evening coincide in the evening): its chance is the share
+    /// of the whole-day shifts that keep it in away hours and in which it is a hit. Returns the
+    /// hits, the episodes and the sum of their chances.
+    static func episodeTest(mine: Set<Int>, away: [Bool], count: [Int32], counted: Bool, need: Int32)
+        -> (hits: Int, episodes: Int, expected: Double) {
+        let own = mine.sorted()
+        func others(_ s: Int) -> Int32 { count[s] - (counted && mine.contains(s) ? 1 : 0) }
+        var hits = 0, episodes = 0, expected = 0.0
+        var i = 0
+        while i < own.count {
+            var j = i
+            while j + 1 < own.count && own[j + 1] == own[j] + 1 { j += 1 }
+            let lo = own[i], hi = own[j]
+            episodes += 1
+            if (lo...hi).contains(where: { others($0) >= need }) { hits += 1 }
+            var valid = 0, busy = 0
+            var shift = -(lo / 24) * 24
+            while hi + shift < away.count {
+                if (lo...hi).allSatisfy({ away[$0 + shift] }) {
+                    valid += 1
+                    if (lo...hi).contains(where: { others($0 + shift) >= need }) { busy += 1 }
+                }
+                shift += 24
+            }
+            expected += Double(busy) / Double(max(1, valid))
+            i = j + 1
+        }
+        return (hits, episodes, expected)
+    }
+
+    /// A room crew's co-presence against its members' own activity (farm38, farm40). For each room
+    /// (an account target), the hours of the data's span in which its owner was not around
+    /// (`roomAround`) are the room's *away hours*. Member a acted in the room in kₐ,ₕ of the Dₕ away
+    /// hours at hour of the day h. If each member kept its hours of the day and placed them on days
+    /// at random (days shuffled, not hours: a room's honest regulars all come in the evening), the
+    /// number of away hours in which three or more members act is about Σₕ Dₕ · P(Nₕ ≥ 3), Nₕ the sum
+    /// of independent Bernoulli(kₐ,ₕ / Dₕ). Observed: the runs of consecutive such hours (one long
+    /// session is one, fewer than its hours: conservative). A crew acts in bursts and its members'
+    /// hours coincide; a household's fans come when the owner is live (no away hours), and
+    /// strangers who each visit a room now and then coincide as often as chance at those hours.
     ///
-    /// Per member (farm39, `roomCrewAttribution`): of its kₐ away hours, cₐ are hours in which two
-    /// or more *other* members acted too; against the share fₐ of the room's away hours in which two
-    /// or more others acted (the others' hours as they are: a busy exit's crowd and a crew's bursts
-    /// both counted), kₐ hours placed at random land in about kₐ · fₐ of them. Summed over the
-    /// rooms, `members` holds (account, cₐ, Σkₐ, Σkₐ·fₐ) for each member with an away hour.
-    func roomCoPresence(_ t: EventTable, rooms: Set<UInt64>, members: [Int32], nItems: Int64, minTs: Int64, maxTs: Int64)
-        -> (observed: Int, expected: Double, members: [(account: Int32, hits: Int, hours: Int, expected: Double)]) {
-        let hour: Int64 = 3_600_000
-        let slots = Int((maxTs - minTs) / hour) + 1
+    /// Per member (farm39, `roomCrewAttribution`; farm40 episodes and days shuffled): of its away
+    /// episodes in the rooms, those in which two or more *other* members acted, against each
+    /// episode's chance of that on other days at the same hours (`episodeTest`). `members` holds
+    /// (account, hits, episodes, Σ chances) for each member with an away hour.
+    func roomCoPresence(_ t: EventTable, rooms: Set<UInt64>, members: [Int32], nItems: Int64, clock: RoomClock, atLeast: Int = 3)
+        -> (observed: Int, expected: Double, members: [(account: Int32, hits: Int, hours: Int, expected: Double)],
+            rooms: [(room: UInt64, observed: Int, expected: Double)]) {
         var observed = 0
         var expected = 0.0
+        var perRoom: [(room: UInt64, observed: Int, expected: Double)] = []
         var perMember: [Int32: (hits: Int, hours: Int, expected: Double)] = [:]
         for room in rooms.sorted() {
-            guard let (away, d, count, hoursOf) = awayHours(t, room: room, members: members, nItems: nItems, minTs: minTs, slots: slots)
-            else { continue }
-            observed += count.reduce(0) { $0 + ($1 >= 3 ? 1 : 0) }
-            // P(N ≤ 2) for a sum of independent Bernoulli trials.
-            var p = [1.0, 0.0, 0.0]
-            for (_, mine) in hoursOf {
-                let q = Double(mine.count) / Double(d)
-                p = [p[0] * (1 - q), p[1] * (1 - q) + p[0] * q, p[2] * (1 - q) + p[1] * q]
+            guard let (away, count, hoursOf) = awayHours(t, room: room, members: members, nItems: nItems, clock: clock) else { continue }
+            var prev = false, runs = 0
+            for s in 0..<clock.slots {
+                let busy = away[s] && count[s] >= atLeast
+                if busy && !prev { runs += 1 }
+                prev = busy
             }
-            expected += Double(d) * max(0, 1 - p[0] - p[1] - p[2])
-            // Away hours with two or more others beside a member: those with ≥ 3 members where it
-            // acted, ≥ 2 where it did not — every hour with ≥ 2 but those where it was one of two.
-            let atLeast2 = (0..<slots).reduce(0) { $0 + (away[$1] && count[$1] >= 2 ? 1 : 0) }
+            observed += runs
+            var roomExpected = 0.0
+            // Per hour of the day, P(N < atLeast) for a sum of independent Bernoulli trials.
+            var dh = [Int](repeating: 0, count: 24)
+            for s in 0..<clock.slots where away[s] { dh[s % 24] += 1 }
+            var p = [[Double]](repeating: [1.0] + [Double](repeating: 0, count: atLeast - 1), count: 24)
+            for (_, mine) in hoursOf {
+                var kh = [Int](repeating: 0, count: 24)
+                for s in mine { kh[s % 24] += 1 }
+                for h in 0..<24 where kh[h] > 0 {
+                    let q = Double(kh[h]) / Double(dh[h]), r = p[h]
+                    p[h] = (0..<atLeast).map { i in r[i] * (1 - q) + (i > 0 ? r[i - 1] * q : 0) }
+                }
+            }
+            for h in 0..<24 { roomExpected += Double(dh[h]) * max(0, 1 - p[h].reduce(0, +)) }
+            expected += roomExpected
+            perRoom.append((room, runs, roomExpected))
             for (a, mine) in hoursOf {
-                var hits = 0, mineAt2 = 0
-                for s in mine { if count[s] >= 3 { hits += 1 }; if count[s] == 2 { mineAt2 += 1 } }
-                let f = Double(atLeast2 - mineAt2) / Double(d)
+                let e = Self.episodeTest(mine: mine, away: away, count: count, counted: true, need: 2)
                 var x = perMember[a] ?? (0, 0, 0)
-                x.hits += hits; x.hours += mine.count; x.expected += Double(mine.count) * f
+                x.hits += e.hits; x.hours += e.episodes; x.expected += e.expected
                 perMember[a] = x
             }
         }
         let list = perMember.keys.sorted().map { a in (account: a, hits: perMember[a]!.hits, hours: perMember[a]!.hours, expected: perMember[a]!.expected) }
-        return (observed, max(expected, 1e-12), list)
+        return (observed, max(expected, 1e-12), list, perRoom)
     }
 
-    /// One room's away hours (`ownerAround` false: the owner not around), how many there are, how
-    /// many of `members` acted in the room in each, and each acting member's own away hours; nil
-    /// when the owner was around in every hour. Shared by `roomCoPresence` and `roomHours`.
-    private func awayHours(_ t: EventTable, room: UInt64, members: [Int32], nItems: Int64, minTs: Int64, slots: Int)
-        -> (away: [Bool], d: Int, count: [Int32], hoursOf: [(Int32, Set<Int>)])? {
-        let hour: Int64 = 3_600_000
-        let owner = Int(Int64(room) - nItems)
-        let away = (0..<slots).map { s in !ownerAround(t, owner: owner, from: minTs + Int64(s) * hour, to: minTs + Int64(s + 1) * hour) }
-        let d = away.reduce(0) { $0 + ($1 ? 1 : 0) }
-        guard d > 0 else { return nil }
-        var count = [Int32](repeating: 0, count: slots)
+    /// One room's away hours (`roomAround` false), how many of `members` acted in the room in
+    /// each, and each acting member's own away hours; nil when the room was around in every hour.
+    /// Shared by `roomCoPresence` and `roomHours`.
+    private func awayHours(_ t: EventTable, room: UInt64, members: [Int32], nItems: Int64, clock: RoomClock)
+        -> (away: [Bool], count: [Int32], hoursOf: [(Int32, Set<Int>)])? {
+        let away = roomAround(t, owner: Int(Int64(room) - nItems), clock: clock).map { !$0 }
+        guard away.contains(true) else { return nil }
+        var count = [Int32](repeating: 0, count: clock.slots)
         var hoursOf: [(Int32, Set<Int>)] = []
         for a in members {
             var mine = Set<Int>()
             for e32 in t.events(of: Int(a)) {
                 let e = Int(e32)
                 guard let target = Self.actionTarget(t, e, nItems: nItems), UInt64(target) == room else { continue }
-                let s = Int((t.ts[e] - minTs) / hour)
+                let s = clock.slot(t.ts[e])
                 if away[s] { mine.insert(s) }
             }
             for s in mine { count[s] += 1 }
             if !mine.isEmpty { hoursOf.append((a, mine)) }
         }
-        return (away, d, count, hoursOf)
+        return (away, count, hoursOf)
     }
 
-    /// Per room, its away hours, how many of `members` acted in each, and the share of away hours
-    /// with two or more of them (a room crew's recruits are tested against it, farm39).
-    func roomHours(_ t: EventTable, rooms: Set<UInt64>, members: [Int32], nItems: Int64, minTs: Int64, maxTs: Int64)
-        -> [UInt64: (away: [Bool], count: [Int32], rate: Double)] {
-        let hour: Int64 = 3_600_000
-        let slots = Int((maxTs - minTs) / hour) + 1
-        var out: [UInt64: (away: [Bool], count: [Int32], rate: Double)] = [:]
+    /// Per room, its away hours and how many of `members` acted in each (a room crew's recruits
+    /// are tested against them, farm39/farm40: `episodeTest`).
+    func roomHours(_ t: EventTable, rooms: Set<UInt64>, members: [Int32], nItems: Int64, clock: RoomClock)
+        -> [UInt64: (away: [Bool], count: [Int32])] {
+        var out: [UInt64: (away: [Bool], count: [Int32])] = [:]
         for room in rooms.sorted() {
-            guard let (away, d, count, _) = awayHours(t, room: room, members: members, nItems: nItems, minTs: minTs, slots: slots)
-            else { continue }
-            let busy = (0..<slots).reduce(0) { $0 + (away[$1] && count[$1] >= 2 ? 1 : 0) }
-            out[room] = (away, count, Double(busy) / Double(d))
+            guard let (away, count, _) = awayHours(t, room: room, members: members, nItems: nItems, clock: clock) else { continue }
+            out[room] = (away, count)
         }
         return out
     }
@@ -410,11 +530,12 @@ extension ClickFarmDetector {
     /// for one creator or shop). Of an equipment group's meetings (2+ of its accounts on one
     /// target on one day), those on an account target where the group is more than half of that
     /// day's crowd and the room's owner had no event of its own in the session before the
-    /// group's first action there (`ownerSessionMs`): nil unless there are three or more, on
+    /// group's first action there (`ownerSessionMs`) and its room not still live in that hour
+    /// (`roomAround`, farm40): nil unless there are three or more, on
     /// three days or more. A household's fans at a creator's show are a few of its crowd, and
     /// the creator is live; a small room's regulars come when its owner is there.
     func roomCrewMeetings(_ t: EventTable, _ together: [Int32: Int32], size: (Int32) -> Int, key: (Int32) -> UInt64, days: UInt64,
-                          nItems: Int64, minTs: Int64, members: [Int32], day: Int64) -> Set<Int32>? {
+                          nItems: Int64, minTs: Int64, members: [Int32], day: Int64, clock: RoomClock) -> Set<Int32>? {
         var candidates: [UInt64: Int32] = [:]
         for (b, c) in together where 2 * Int(c) > size(b) && Int64(key(b) / days) >= nItems { candidates[key(b)] = b }
         guard candidates.count >= 3 else { return nil }
@@ -431,9 +552,13 @@ extension ClickFarmDetector {
             }
         }
         var own = Set<Int32>(), ownDays = Set<UInt64>()
+        var around: [Int: [Bool]] = [:]   // a show past the owner's session, its viewers still there (farm40)
         for (k, b) in candidates {
             guard let at = first[k] else { continue }
-            if ownerAround(t, owner: Int(Int64(k / days) - nItems), from: at, to: at + 1) { continue }
+            let owner = Int(Int64(k / days) - nItems)
+            if ownerAround(t, owner: owner, from: at, to: at + 1) { continue }
+            if around[owner] == nil { around[owner] = roomAround(t, owner: owner, clock: clock) }
+            if around[owner]![clock.slot(at)] { continue }
             own.insert(b); ownDays.insert(k % days)
         }
         return own.count >= 3 && ownDays.count >= 3 ? own : nil
