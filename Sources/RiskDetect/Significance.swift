@@ -12,15 +12,20 @@ enum Significance {
         let p = min(max(p, 1e-9), 1 - 1e-9)
         let lp = log(p), lq = log1p(-p)
         let lnN = lnFact(n)
-        // Terms decrease past the mode; sum from k upward in log space, stopping once negligible.
+        return logUpperSum(k, n) { i in lnN - lnFact(i) - lnFact(n - i) + Double(i) * lp + Double(n - i) * lq }
+    }
+
+    /// log Σ exp(term(i)) for i = k…n, a tail whose terms decrease past the mode: summed from k
+    /// upward in log space, stopping once a term is 40 nats below the largest; at most 0.
+    private static func logUpperSum(_ k: Int, _ n: Int, _ term: (Int) -> Double) -> Double {
         var best = -Double.infinity
         var terms: [Double] = []
         var i = k
         while i <= n {
-            let term = lnN - lnFact(i) - lnFact(n - i) + Double(i) * lp + Double(n - i) * lq
-            terms.append(term)
-            best = max(best, term)
-            if term < best - 40 { break }
+            let x = term(i)
+            terms.append(x)
+            best = max(best, x)
+            if x < best - 40 { break }
             i += 1
         }
         let s = terms.reduce(0) { $0 + exp($1 - best) }
@@ -36,20 +41,9 @@ enum Significance {
         let a = max(alpha, 1e-12), b = max(beta, 1e-12)
         let lnB0 = lgamma(a) + lgamma(b) - lgamma(a + b)
         let lnN = lnFact(n)
-        var best = -Double.infinity
-        var terms: [Double] = []
-        terms.reserveCapacity(min(n - k + 1, 64))
-        var i = k
-        while i <= n {
-            let j = Double(i), m = Double(n - i)
-            let term = lnN - lnFact(i) - lnFact(n - i) + lgamma(j + a) + lgamma(m + b) - lgamma(Double(n) + a + b) - lnB0
-            terms.append(term)
-            best = max(best, term)
-            if term < best - 40 { break }
-            i += 1
+        return logUpperSum(k, n) { i in
+            lnN - lnFact(i) - lnFact(n - i) + lgamma(Double(i) + a) + lgamma(Double(n - i) + b) - lgamma(Double(n) + a + b) - lnB0
         }
-        let s = terms.reduce(0) { $0 + exp($1 - best) }
-        return min(0, best + log(s))
     }
 
     /// The Beta(α, β) of a beta-binomial with mean `p` and intra-unit correlation `rho`

@@ -106,16 +106,23 @@ final class CarrierExitCrewTests: XCTestCase {
     func testAPhoneFarmBehindACarrierExitIsFoundAndTheExitsSubscribersAreNot() throws {
         try forEachSeed { seed in
             let t = try build(seed)
-            let log = DebugLines()
-            var det = ClickFarmDetector(debugLog: { log.append($0) })
-            det.roomCrews = true
-            let found = try det.run(t, cancel: CancelToken())
-            let flagged = found.accounts(t)
-            let dump = (log.lines.filter { $0.hasPrefix("identifier group (IP)") }
-                + found.filter { !t.accountID($0.account).hasPrefix("phone") }.map { "\(t.accountID($0.account)): \($0.reason)" }).joined(separator: "\n")
-            XCTAssertGreaterThanOrEqual(flagged.filter { $0.hasPrefix("phone") }.count, 7, "seed \(seed): \(flagged.filter { $0.hasPrefix("phone") }.sorted())\n\(dump)")
+            let (flagged, dump) = try roomCrewRun(t, seed: seed)
             XCTAssertEqual(flagged.filter { $0.hasPrefix("sub") || $0.hasPrefix("shopper") }.sorted(), [], "seed \(seed)\n\(dump)")
         }
+    }
+
+    /// Room crews on: the accounts flagged, a dump for failures (the IP groups' debug lines and every
+    /// non-phone finding's reason), and the check that most of the ten phones are found.
+    private func roomCrewRun(_ t: EventTable, seed: UInt64) throws -> (Set<String>, String) {
+        let log = DebugLines()
+        var det = ClickFarmDetector(debugLog: { log.append($0) })
+        det.roomCrews = true
+        let found = try det.run(t, cancel: CancelToken())
+        let flagged = found.accounts(t)
+        let dump = (log.lines.filter { $0.hasPrefix("identifier group (IP)") }
+            + found.filter { !t.accountID($0.account).hasPrefix("phone") }.map { "\(t.accountID($0.account)): \($0.reason)" }).joined(separator: "\n")
+        XCTAssertGreaterThanOrEqual(flagged.filter { $0.hasPrefix("phone") }.count, 7, "seed \(seed): \(flagged.filter { $0.hasPrefix("phone") }.sorted())\n\(dump)")
+        return (flagged, dump)
     }
 
     /// review39 #1: evening regulars of a corner shop whose owner has no events (every hour is an
@@ -125,14 +132,7 @@ final class CarrierExitCrewTests: XCTestCase {
     func testEveningRegularsOfAShopWithNoOwnerEventsStayClean() throws {
         try forEachSeed(also: [4, 5]) { seed in
             let t = try build(seed, regulars: true)
-            let log = DebugLines()
-            var det = ClickFarmDetector(debugLog: { log.append($0) })
-            det.roomCrews = true
-            let found = try det.run(t, cancel: CancelToken())
-            let flagged = found.accounts(t)
-            let dump = (log.lines.filter { $0.hasPrefix("identifier group (IP)") }
-                + found.filter { !t.accountID($0.account).hasPrefix("phone") }.map { "\(t.accountID($0.account)): \($0.reason)" }).joined(separator: "\n")
-            XCTAssertGreaterThanOrEqual(flagged.filter { $0.hasPrefix("phone") }.count, 7, "seed \(seed): \(flagged.filter { $0.hasPrefix("phone") }.sorted())\n\(dump)")
+            let (flagged, dump) = try roomCrewRun(t, seed: seed)
             XCTAssertEqual(flagged.filter { $0.hasPrefix("regular") || $0.hasPrefix("sub") || $0.hasPrefix("shopper") }.sorted(), [], "seed \(seed)\n\(dump)")
         }
     }
@@ -143,14 +143,7 @@ final class CarrierExitCrewTests: XCTestCase {
     func testALongShowsLateFansStayClean() throws {
         try forEachSeed(also: [4, 5]) { seed in
             let t = try build(seed, lateShow: true)
-            let log = DebugLines()
-            var det = ClickFarmDetector(debugLog: { log.append($0) })
-            det.roomCrews = true
-            let found = try det.run(t, cancel: CancelToken())
-            let flagged = found.accounts(t)
-            let dump = (log.lines.filter { $0.hasPrefix("identifier group (IP)") }
-                + found.filter { !t.accountID($0.account).hasPrefix("phone") }.map { "\(t.accountID($0.account)): \($0.reason)" }).joined(separator: "\n")
-            XCTAssertGreaterThanOrEqual(flagged.filter { $0.hasPrefix("phone") }.count, 7, "seed \(seed): \(flagged.filter { $0.hasPrefix("phone") }.sorted())\n\(dump)")
+            let (flagged, dump) = try roomCrewRun(t, seed: seed)
             // The room test adds no honest account to what the lockstep tests report without it (on
             // seed 3 they recruit a subscriber who joined two of the phones' bursts: not this test's).
             var plain = ClickFarmDetector()
