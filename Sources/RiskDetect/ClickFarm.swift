@@ -61,9 +61,14 @@ public struct ClickFarmDetector: Detector {
     /// worst .68 → .62, ato .69 → .66): off by the evaluation rule, the lead's call. farm40: the
     /// null holds the hour of the day (days shuffled), trials are episodes, each room is tested
     /// on its own, the crew is re-tested as a crew, a show stays live while watched, and mixed
-    /// farms recruit on rooms by hours (review39 #1–#3, #5, #6; see `roomCoPresence`): on by
-    /// default, by the evaluation rule (benchmarks.md, farm40).
-    public var roomCrews = true
+    /// farms recruit on rooms by hours (review39 #1–#3, #5, #6; see `roomCoPresence`). Measured on,
+    /// it passes the evaluation rule (benchmarks.md, farm40); off by default because review40e
+    /// showed a weekly show's fans still pass: a show at one hour of one weekday leaves that hour
+    /// empty on the other six days, so a day-shift null puts their company at ~1/7 when it is ~1
+    /// (a family of four watching eight weekly shows from one home network, all four reported in a
+    /// model), whenever the show's hours count as the owner's absence — which they do when the
+    /// creator has no event near the show, since only an owner's event starts a live run.
+    public var roomCrews = false
     /// Room crews are seeded by their members' own coincidences, not by the exit (farm39, see
     /// `roomCoPresence`): a member is of the crew when its away hours fall among the hours two
     /// or more others were there beyond its own hours' chance; recruits count a room job only
