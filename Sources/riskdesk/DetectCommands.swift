@@ -19,6 +19,8 @@ struct Detect: ParsableCommand {
     @Option(help: "K for --shadow's entering / leaving lists (default: the accounts flagged before).") var top: Int?
     @Option(name: .customLong("disable"), help: "Switch off a detector by name (repeatable), e.g. --disable ato; see `detect` output for the names.")
     var disabled: [String] = []
+    @Option(name: .customLong("sign"), help: ArgumentHelp("Switch on a sign that is off by default (repeatable; for measuring it against the default ranking): graded-tails, referral-codes, lone-claimants, sleepers, room-crews (docs/detection.md says why each is off).", visibility: .hidden))
+    var signs: [String] = []
     @Option(help: "Stop a SQL rule still running after this many seconds and report it as failed (0: no limit).")
     var ruleTimeLimit: Double = DetectionEngine.defaultRuleTimeLimit
     @Option(help: "When a shared identifier links accounts: a count of accounts (default 40), or 'derived' from the store (docs/detection.md \"When an identifier links\"; not yet the default).")
@@ -53,6 +55,7 @@ struct Detect: ParsableCommand {
                 engine.linkRule = .fixed(n)
             } else { throw CLIError("--link-bound must be 'derived' or a number of accounts, 2 or more (got '\(linkBound)')") }
             try engine.disable(disabled)
+            try engine.enableSigns(signs)
             if noModel && (model != nil || shadow != nil) { throw CLIError("--no-model can't be combined with --model or --shadow") }
             if let top, top < 1 { throw CLIError("--top must be at least 1") }
             let bar = isatty(2) != 0 && !quiet

@@ -101,6 +101,30 @@ final class RuleTests: XCTestCase {
 }
 
 final class EngineTests: XCTestCase {
+    func testEachOffSignIsOffByDefaultAndSwitchesOnByItsNameOnly() throws {
+        func flags(_ e: DetectionEngine) -> [String: Bool] {
+            var f: [String: Bool] = [:]
+            for d in e.detectors {
+                if let s = d as? ScalperDetector { f["graded-tails"] = s.gradedSigns }
+                if let s = d as? IdentityDetector { f["referral-codes"] = s.ringReferralCodes }
+                if let s = d as? RefundAbuseDetector { f["lone-claimants"] = s.loneClaimants }
+                if let s = d as? TakeoverDetector { f["sleepers"] = s.sleepers }
+                if let s = d as? ClickFarmDetector { f["room-crews"] = s.roomCrews }
+            }
+            return f
+        }
+        XCTAssertEqual(flags(DetectionEngine()), Dictionary(uniqueKeysWithValues: DetectionEngine.offSigns.map { ($0, false) }))
+        for sign in DetectionEngine.offSigns {
+            let e = DetectionEngine()
+            try e.enableSigns([sign])
+            XCTAssertEqual(flags(e).filter(\.value).map(\.key), [sign], sign)
+            XCTAssertEqual(e.detectors.count, DetectionEngine.standardDetectors().count)
+        }
+        let e = DetectionEngine()
+        XCTAssertThrowsError(try e.enableSigns(["sleepers", "sleeper"])) { XCTAssertTrue("\($0)".contains("no sign named 'sleeper'")) }
+        XCTAssertEqual(flags(e).filter(\.value).count, 0, "a bad name switches nothing on")
+    }
+
     func testTheFlagVolumeBaselineIsTheRecentRunsMedianSoOneOddRunDoesNotSetIt() {
         XCTAssertNil(DetectionEngine.volumeBaseline([]))
         XCTAssertEqual(DetectionEngine.volumeBaseline([40]), 40)
