@@ -2,14 +2,15 @@
 """bazaar.py: a third marketplace generator for riskdesk's robustness benchmark, written blind
 (without reading the detectors, the simulator or market.py's world logic).
 
-  scripts/worlds/bazaar.py --out DIR [--accounts N] [--days D] [--seed S] [--start YYYY-MM-DD] [--quiet]
+  scripts/worlds/bazaar.py --out DIR [--accounts N] [--days D] [--seed S] [--start YYYY-MM-DD] [--honest-hard] [--quiet]
 
 Writes DIR/accounts.jsonl, DIR/items.csv, DIR/events.csv (docs/data-contract.md: mixed time
 formats, an extra column, duplicates, late rows and a few junk rows meant to be rejected),
 DIR/truth.csv (account_id,label,attack,group,lookalike) and DIR/world.json (every parameter
 drawn; "groups" maps an attack group to its variant, "params" to its numeric parameters).
 The same seed writes the same bytes. Standard library only. What it draws: docs/robustness.md,
-"The third generator".
+"The third generator". --honest-hard adds the honest people session 40's reviews named (tags in
+HONEST_HARD_TAGS; docs/robustness.md, "Honest look-alikes"); without it the bytes are as before.
 """
 import bisect, json, math, os, random, shutil, sys, tempfile, time
 
@@ -51,6 +52,28 @@ THROWAWAY = ["tmpbox.net", "10minute.email", "dropmail.me", "yopmail.com", "burn
 NAMES = ["kim", "lee", "nguyen", "tran", "garcia", "rossi", "smith", "tanaka", "sato", "patel", "singh", "martin",
          "lopez", "santos", "reyes", "yilmaz", "brown", "jones", "park", "choi", "dubois", "bianchi", "wong", "ali"]
 
+# --honest-hard: the honest people last session's reviews named, one truth.csv look-alike tag each (docs/robustness.md)
+HONEST_HARD_TAGS = {
+    "early_fan": "a drop regular who is always at the head of the rush (fast by habit), looks first, shops besides",
+    "split_order": "buys two or three units at a drop as separate orders seconds apart, at a crowd's speed",
+    "staff_code": "a business's staff code used from the office's own /24 in working hours, most accounts opened for it",
+    "resort_code": "a resort's code: guests from many countries sign up on the hotel Wi-Fi, a few ship to the hotel",
+    "friends_code": "a family-and-friends code: friends sign up on the host's home network one evening, ship home",
+    "club_code": "a school evening's or club's code: parents sign up on the building's /24 within two hours",
+    "refund_before_log": "refunds in the log of orders placed before the log starts",
+    "restocking_fee": "returns refunded less a shop's restocking fee (a share, or from the n-th return on)",
+    "foreign_refund": "a refund paid in the buyer's own currency, converted, not the order's",
+    "partial_line_refund": "a two- or three-line order (rows sharing an order id) refunded whole or for one line",
+    "goodwill_refund": "a damaged parcel kept for a part refund; one or two claims",
+    "new_phone_at_end": "a new phone in the data's last four days (reset, sometimes a typo or new address), a big order",
+    "partner_phone": "a partner's phone: once at home, days later on its own mobile data, then a gift elsewhere",
+    "owner_typo": "the owner's one or two failed logins, then in from a carrier block never used, sometimes a gift",
+    "work_pc": "the account used from a work computer on an office /24 on weekdays, parcels sometimes to the office",
+    "weekly_show": "a family watching a weekly show at a fixed hour together on its home network; no creator event",
+    "show_fan": "other fans of that weekly show, from wherever they are",
+    "room_regular": "regular viewers of a room that has no owner event at all, each on their own network",
+}
+
 
 def esc(s):
     s = str(s)
@@ -75,8 +98,9 @@ class Acc:
 
 
 class World:
-    def __init__(self, n, days, seed, start, out):
+    def __init__(self, n, days, seed, start, out, honest_hard=False):
         self.n, self.days, self.seed, self.out = n, days, seed, out
+        self.hard = honest_hard
         self.r = random.Random(seed)
         self.t0, self.t1 = start, start + days * D
         self.tmp = tempfile.mkdtemp(prefix="bazaar-", dir=out)
@@ -984,6 +1008,440 @@ class World:
         for f in fams:
             getattr(self, {"ato": "takeovers", "brushing": "brushing", "click_farm": "click_farms", "deal_hunter": "deal_hunters",
                            "scalper": "scalpers", "scraper": "scrapers", "spam": "spammers", "refund_abuse": "refund_abuse"}[f])(budgets[f])
+        if self.hard:
+            self.honest_hard()
+
+    # ---- --honest-hard: honest people the detection reviews named, tagged, drawn after everything else
+    def honest_hard(self):
+        """Adds honest populations that last session's reviews (review40, 40b-e) said a sign would
+        report and that no generator made. Drawn after the whole world from a random stream of
+        their own, so the rest of the marketplace is the same draw as without the option; the
+        event file's formatting draws differ because it holds more rows. Every parameter is drawn
+        wide, as an analyst would describe the people, not from any detector's rule."""
+        main_r = self.r
+        self.r = random.Random("bazaar-honest-hard-%d" % self.seed)
+        try:
+            self._honest_hard()
+        finally:
+            self.r = main_r
+
+    def _hh_buyer(self, created, country, tag):
+        r = self.r
+        a = self.new_acc("buyer", created, country)
+        a.rate = min(2.0, r.lognormvariate(math.log(0.12), 1.0))
+        a.buy_p = min(0.9, r.betavariate(1.5, 8))
+        a.login_p, a.mobile_p, a.views = r.uniform(0.05, 0.6), r.betavariate(2, 1.5), r.uniform(2, 9)
+        a.review_p, a.refund_p = r.betavariate(1, 4), self.p["base_refund"] * r.uniform(0.3, 2)
+        a.tags.add(tag)
+        self.used.add(a.id)
+        self.buyers.append(a)
+        return a
+
+    def _hh_life(self, a, rate=None, after=None):
+        """ordinary shopping from the account's own places after `after` (default: its creation)."""
+        r = self.r
+        after = max(after or a.created, self.t0)
+        d0 = (after - self.t0) // D
+        for _ in range(self.poisson((a.rate if rate is None else rate) * max(0, self.days - d0))):
+            t = self.local_ts(a.tz, r.randrange(d0, self.days))
+            if t > after + 10 * M:
+                self.session(a, t)
+
+    def _hh_shop(self, a, t, dev, ip, ctry, coupon="", item=None, qty=1, addr=None, login=None, reasons=None):
+        """one visit that ends in an order: a login (sometimes), a few views, the cart, the order."""
+        r = self.r
+        sess = self.uid("s", 40)
+        if login if login is not None else r.random() < a.login_p:
+            self.emit(t, a, "login", dev, ip, ctry, status="ok")
+            t += r.randrange(5 * S, 90 * S)
+        it = item
+        for _ in range(r.randint(1, 5)):
+            it = item or self.pick_item(it)
+            self.emit(t, a, "view", dev, ip, ctry, sess, it, self.item_seller[it])
+            t += r.randrange(3 * S, 60 * S)
+        self.emit(t, a, "add_to_cart", dev, ip, ctry, sess, it, self.item_seller[it], qty=qty)
+        t += r.randrange(10 * S, 200 * S)
+        oid, t, amt, cur = self.order(a, t, it, dev, ip, ctry, sess, qty, coupon, addr=addr)
+        self.after_order(a, t, oid, it, amt, cur, reasons)
+        return oid, t, amt, cur, it
+
+    def _hh_weekday_work(self, tz, day):
+        """a time in office hours on `day` or the next weekday, in local time tz."""
+        r = self.r
+        while ((self.t0 + day * D + tz * H) // D + 3) % 7 >= 5 and day < self.days - 1:
+            day += 1
+        return self.t0 + day * D + int((r.uniform(9, 17.5) - tz) * H)
+
+    def _honest_hard(self):
+        r, p = self.r, self.p
+        pool = [a for a in self.buyers if a.created < self.t0 - 7 * D and a.label == "legit" and a.id not in self.used]
+        counts = {}
+        def take(lo, hi, tag, src=None, least=20):
+            src = [a for a in (src if src is not None else pool) if a.id not in self.used]
+            out = r.sample(src, min(len(src), max(least, int(len(pool) * r.uniform(lo, hi)))))
+            for a in out:
+                a.tags.add(tag)
+                self.used.add(a.id)
+            return out
+        def block():
+            return "%d.%d.%d" % tuple(int(x) for x in self.ipv4().split(".")[:3])
+        def late(a, t):   # an account's visit, never before it exists
+            return max(t, a.created + r.randrange(M, 30 * M))
+
+        # early_fan (review40 S2): regulars of the drops whose speed is their own — notifications on, card saved —
+        # so they are at the head of every rush they join; they look at the item before it opens and shop besides.
+        if len(self.drops) >= 1:
+            for a in take(0.002, 0.008, "early_fan"):
+                speed, lead, attend = r.uniform(0.4, 6.0), r.uniform(1, 30), r.uniform(0.5, 1.0)
+                for it, da in self.drops:
+                    if r.random() >= attend:
+                        continue
+                    s = self.item_seller[it]
+                    t = da - int(r.uniform(0.1, 1.0) * lead * M)
+                    dev, ip, ctry = self.ctx(a, t)
+                    sess = self.uid("s", 40)
+                    for _ in range(r.randint(1, 4)):
+                        self.emit(t, a, "view", dev, ip, ctry, sess, it, s)
+                        t += r.randrange(5 * S, 120 * S)
+                        if t >= da:
+                            break
+                    t = da + int(r.expovariate(1 / (speed * S)))
+                    q = 1 if r.random() < 0.85 else 2
+                    self.emit(t, a, "add_to_cart", dev, ip, ctry, sess, it, s, qty=q)
+                    oid, t, amt, cur = self.order(a, t + r.randrange(S, 8 * S), it, dev, ip, ctry, sess, q, fail_p=0.1)
+                    self.after_order(a, t, oid, it, amt, cur)
+            # split_order (review40 S3): one person buys two units at a drop as two orders seconds apart
+            # (one per order allowed), at an ordinary crowd's speed
+            for a in take(0.001, 0.004, "split_order"):
+                for it, da in r.sample(self.drops, r.randint(1, min(2, len(self.drops)))):
+                    s = self.item_seller[it]
+                    t = da - r.randrange(0, 10 * M)
+                    dev, ip, ctry = self.ctx(a, t)
+                    sess = self.uid("s", 40)
+                    self.emit(t, a, "view", dev, ip, ctry, sess, it, s)
+                    t = da + int(r.expovariate(1 / (r.uniform(3, 60) * S)))
+                    for _ in range(r.randint(2, 3)):
+                        self.emit(t, a, "add_to_cart", dev, ip, ctry, sess, it, s, qty=1)
+                        oid, t, amt, cur = self.order(a, t + r.randrange(S, 6 * S), it, dev, ip, ctry, sess, 1, fail_p=0.1)
+                        t += r.randrange(3 * S, 40 * S)
+
+        # staff_code (review40b N1): a small business's or company's staff code, used by its people from the
+        # office's own /24 in working hours; most open their store account for it, each ships home
+        for _ in range(r.randint(2, 6)):
+            ctry = r.choice(self.countries)
+            tz = COUNTRIES[ctry][0]
+            blk = block()
+            ips = ["%s.%d" % (blk, r.randrange(2, 250)) for _ in range(r.randint(1, 3))]
+            code = "STAFF-" + self.uid("", 24)
+            day0, spread, new_share = r.randrange(self.days - 1), r.choice([0.5, 1, 3, 7, 14]), r.uniform(0.5, 1.0)
+            local = [a for a in pool if a.country == ctry and a.id not in self.used]
+            for _ in range(self.pareto_int(1.3, 5, 60)):
+                t = self._hh_weekday_work(tz, min(self.days - 1, day0 + int(r.expovariate(1 / spread))))
+                ip = r.choice(ips)
+                if r.random() < new_share or not local:
+                    a = self._hh_buyer(t, ctry, "staff_code")
+                    self.signup(a, a.devs[0], ip, ctry)
+                    t += r.randrange(M, 20 * M)
+                else:
+                    a = local.pop(r.randrange(len(local)))
+                    a.tags.add("staff_code")
+                    self.used.add(a.id)
+                a.office = ip
+                self._hh_shop(a, t, a.devs[0], ip, ctry, coupon=code)
+                self._hh_life(a, after=t)
+
+        # resort_code (review40b N1, N2): a resort's or hotel's code handed out at reception; guests from many
+        # countries sign up on the hotel's Wi-Fi during their stay, a few have it sent to the hotel
+        for _ in range(r.randint(1, 4)):
+            ctry = r.choice(self.countries)
+            blk = block()
+            ips = ["%s.%d" % (blk, r.randrange(2, 250)) for _ in range(r.randint(1, 2))]
+            code, hotel_addr, to_hotel = "RESORT-" + self.uid("", 24), self.uid("ad_", 40), r.uniform(0, 0.5)
+            tz = COUNTRIES[ctry][0]
+            for _ in range(self.pareto_int(1.2, 8, 80)):
+                day, stay = r.randrange(self.days - 1), r.randint(2, 10)
+                home = ctry if r.random() < 0.3 else r.choice(list(COUNTRIES) + FOREIGN)
+                t = self.local_ts(tz, day)
+                a = self._hh_buyer(t, home, "resort_code")
+                ip = r.choice(ips)
+                self.signup(a, a.devs[0], ip, ctry)
+                self._hh_shop(a, t + r.randrange(M, 3 * H), a.devs[0], ip, ctry, coupon=code,
+                              addr=hotel_addr if r.random() < to_hotel else None)
+                for d in range(day + 1, min(self.days, day + stay)):
+                    if r.random() < 0.3:
+                        t2 = self.local_ts(tz, d)
+                        sess = self.uid("s", 40)
+                        it = self.pick_item()
+                        self.emit(t2, a, "view", a.devs[0], r.choice(ips), ctry, sess, it, self.item_seller[it])
+                if r.random() < 0.4:
+                    self._hh_life(a, rate=a.rate * 0.5, after=self.t0 + min(self.days - 1, day + stay) * D)
+
+        # friends_code (review40b N1): a family-and-friends code passed round at a party; friends sign up on the
+        # host's home network that evening, each ships to their own address
+        for _ in range(r.randint(3, 12)):
+            src = [a for a in pool if a.id not in self.used]
+            if not src:
+                break
+            host = r.choice(src)
+            host.tags.add("friends_code")
+            self.used.add(host.id)
+            code = "FRIENDS-" + self.uid("", 24)
+            T = self.local_ts(host.tz, r.randrange(self.days), self.evening_cum)
+            self._hh_shop(host, T - r.randrange(M, 2 * H), host.devs[-1], host.home_ip, host.country, coupon=code)
+            for _ in range(r.randint(3, 20)):
+                a = self._hh_buyer(T + r.randrange(4 * H), host.country, "friends_code")
+                self.signup(a, a.devs[0], host.home_ip, host.country)
+                if r.random() < 0.8:
+                    self._hh_shop(a, a.created + r.randrange(M, 40 * M), a.devs[0], host.home_ip, host.country, coupon=code)
+                else:   # ordered from home the next days
+                    t = a.created + r.randrange(H, 3 * D)
+                    dev, ip, c = self.ctx(a, t)
+                    self._hh_shop(a, t, dev, ip, c, coupon=code)
+                self._hh_life(a, after=a.created + H)
+
+        # club_code (review40b N1): parents at a school evening, or a club, sign up on the building's /24 for
+        # the school's or club's code; some already had an account
+        for _ in range(r.randint(1, 3)):
+            ctry = r.choice(self.countries)
+            tz = COUNTRIES[ctry][0]
+            blk = block()
+            ips = ["%s.%d" % (blk, r.randrange(2, 250)) for _ in range(r.randint(1, 4))]
+            code = r.choice(["SCHOOL-", "CLUB-", "PTA-"]) + self.uid("", 24)
+            T = self.t0 + r.randrange(self.days) * D + int((r.uniform(17, 20) - tz) * H)
+            new_share = r.uniform(0.3, 0.9)
+            local = [a for a in pool if a.country == ctry and a.id not in self.used]
+            for _ in range(self.pareto_int(1.3, 10, 80)):
+                t = T + r.randrange(2 * H)
+                ip = r.choice(ips)
+                if r.random() < new_share or not local:
+                    a = self._hh_buyer(t, ctry, "club_code")
+                    self.signup(a, a.devs[0], ip, ctry)
+                else:
+                    a = local.pop(r.randrange(len(local)))
+                    a.tags.add("club_code")
+                    self.used.add(a.id)
+                if r.random() < 0.7:
+                    self._hh_shop(a, late(a, t), a.devs[0], ip, ctry, coupon=code)
+                else:
+                    t2 = late(a, t + r.randrange(H, 4 * D))
+                    dev, ip2, c = self.ctx(a, t2)
+                    self._hh_shop(a, t2, dev, ip2, c, coupon=code)
+                self._hh_life(a, after=t)
+
+        # refund_before_log (review40c 1): refunds, in the log, of orders placed before it starts
+        for a in take(0.003, 0.01, "refund_before_log"):
+            for _ in range(r.randint(1, 3)):
+                it, q = self.pick_item(), 1 if r.random() < 0.85 else 2
+                amt = self.fmt_amount(self.item_price[it] * q, self.item_cur[it])
+                reason = r.choices(*self.refund_reasons)[0]
+                text = r.choice(INR_TEXT) if reason == "not_received" else r.choice(["", "", "size too small", "not as pictured", "broken"])
+                self.emit(self.t0 + int(r.uniform(0, min(self.days, 21)) * D), a, "refund", order=self.uid("o"), amount=amt,
+                          cur=self.item_cur[it], status=reason, text=text)
+
+        # restocking_fee (review40c 1): returns where the shop keeps a fee (a share of the price, or from the
+        # customer's n-th return on), so the refund is less than the order
+        for a in take(0.002, 0.008, "restocking_fee"):
+            fee, free = r.choice([0.05, 0.1, 0.15, 0.2, 0.25]), r.randint(0, 2)
+            returns = 0
+            for _ in range(r.randint(2, 7)):
+                t = late(a, self.local_ts(a.tz, r.randrange(self.days)))
+                dev, ip, c = self.ctx(a, t)
+                oid, t, amt, cur, it = self._hh_shop(a, t, dev, ip, c)
+                if r.random() < r.uniform(0.3, 0.8):
+                    returns += 1
+                    x = float(amt) * (1 - fee) if returns > free else float(amt)
+                    self.emit(t + r.randrange(3 * D, 20 * D), a, "refund", order=oid, amount=self.fmt_amount(x, cur), cur=cur,
+                              status=r.choice(["changed_mind", "wrong_size", "not_as_described"]), text=r.choice(["", "", "size too small", "didn't fit"]))
+
+        # foreign_refund (review40c 1): the refund paid back in the buyer's own currency, converted
+        for a in take(0.002, 0.008, "foreign_refund"):
+            mine = COUNTRIES.get(a.country, (0, "USD", 1))
+            for _ in range(r.randint(1, 3)):
+                t = late(a, self.local_ts(a.tz, r.randrange(self.days)))
+                dev, ip, c = self.ctx(a, t)
+                oid, t, amt, cur, it = self._hh_shop(a, t, dev, ip, c)
+                if r.random() < 0.7:
+                    fx = [v for v in COUNTRIES.values() if v[1] == cur][0][2]
+                    to_cur = mine[1] if mine[1] != cur else r.choice(["USD", "EUR"])
+                    to_fx = [v for v in COUNTRIES.values() if v[1] == to_cur][0][2]
+                    x = float(amt) / fx * to_fx * r.uniform(0.96, 1.03)
+                    self.emit(t + r.randrange(3 * D, 20 * D), a, "refund", order=oid, amount=self.fmt_amount(x, to_cur), cur=to_cur,
+                              status=r.choices(*self.refund_reasons)[0], text=r.choice(["", "", "not as pictured", "broken"]))
+
+        # partial_line_refund (review40c 1): a two- or three-line order (one order id, a row per line), refunded
+        # whole (more than any one line) or for one line
+        for a in take(0.002, 0.008, "partial_line_refund"):
+            for _ in range(r.randint(1, 2)):
+                t = late(a, self.local_ts(a.tz, r.randrange(self.days)))
+                dev, ip, c = self.ctx(a, t)
+                first = self.pick_item()
+                its = [first] + [self.pick_item(first) for _ in range(r.randint(1, 2))]
+                its = [i for i in its if self.item_cur[i] == self.item_cur[first]]
+                oid, cur, sess = self.uid("o"), self.item_cur[first], self.uid("s", 40)
+                lines = []
+                for it in its:
+                    self.emit(t, a, "view", dev, ip, c, sess, it, self.item_seller[it])
+                    t += r.randrange(5 * S, 90 * S)
+                for it in its:
+                    q = 1 if r.random() < 0.8 else 2
+                    lines.append(self.item_price[it] * q)
+                    self.emit(t, a, "order", dev, ip, c, sess, it, self.item_seller[it], oid, q, self.fmt_amount(lines[-1], cur), cur,
+                              "", "", a.addr)
+                    t += r.randrange(200, 2 * S)
+                self.emit(t + r.randrange(3 * S, 30 * S), a, "payment", dev, ip, c, order=oid, amount=self.fmt_amount(sum(lines), cur),
+                          cur=cur, pay=a.cards[0], status="ok")
+                if r.random() < 0.8:
+                    x = sum(lines) if r.random() < 0.5 else r.choice(lines)
+                    self.emit(t + r.randrange(3 * D, 20 * D), a, "refund", order=oid, amount=self.fmt_amount(x, cur), cur=cur,
+                              status=r.choices(*self.refund_reasons)[0], text=r.choice(["", "", "one item broken", "wrong colour"]))
+
+        # goodwill_refund (review40c 2): a damaged parcel kept for a part refund the seller offered; one or two claims
+        for a in take(0.002, 0.006, "goodwill_refund"):
+            for j in range(r.randint(1, 2)):
+                t = late(a, self.local_ts(a.tz, r.randrange(self.days)))
+                dev, ip, c = self.ctx(a, t)
+                oid, t, amt, cur, it = self._hh_shop(a, t, dev, ip, c)
+                x = float(amt) * (r.uniform(0.15, 0.6) if j == 0 or r.random() < 0.5 else 1.0)
+                self.emit(t + r.randrange(2 * D, 15 * D), a, "refund", order=oid, amount=self.fmt_amount(x, cur), cur=cur,
+                          status="damaged", text=r.choice(["box crushed, kept it", "scratched", "", "seller offered partial refund"]))
+
+        # new_phone_at_end (review40d 1): a new phone in the data's last days, set up on mobile data (a forgotten
+        # password, sometimes a typo first), and a big purchase right after; the old phone was used before
+        carriers = [ip for c in self.carriers.values() for g in c for ip in g]
+        pricey = [i for i in self.items if self.item_cat[i] in ("phones", "electronics", "gift_cards")] or self.items
+        for a in take(0.002, 0.008, "new_phone_at_end"):
+            t = self.local_ts(a.tz, self.days - r.randint(1, 4))
+            dev = self.uid("dv", 64)
+            a.devs.append(dev)
+            ip = r.choice(carriers) if r.random() < 0.7 else self.ipv4()
+            if r.random() < 0.3:
+                self.emit(t, a, "login", dev, ip, a.country, status="fail")
+                t += r.randrange(10 * S, 3 * M)
+            if r.random() < 0.5:
+                self.emit(t, a, "password_reset", dev, ip, a.country)
+                t += r.randrange(M, 15 * M)
+            if r.random() < 0.3:
+                a.addr = self.uid("ad_", 40)
+                self.emit(t, a, "address_change", dev, ip, addr=a.addr)
+            for _ in range(r.randint(1, 3)):
+                t += r.randrange(5 * M, 8 * H)
+                if r.random() < 0.5:
+                    ip = a.home_ip
+                self._hh_shop(a, t, dev, ip, a.country, item=r.choice(pricey) if r.random() < 0.6 else None, qty=r.choice([1, 1, 2]), login=True)
+
+        # partner_phone (review40d 2, 3): a partner's phone signed into the account, once at home and once days
+        # later on the partner's own mobile data, the second time a gift to another address
+        for a in take(0.002, 0.008, "partner_phone"):
+            dev = self.uid("dv", 64)
+            d1 = r.randrange(self.days - 2)
+            t = self.local_ts(a.tz, d1)
+            sess = self.uid("s", 40)
+            self.emit(t, a, "login", dev, a.home_ip, a.country, status="ok")
+            for _ in range(r.randint(1, 6)):
+                t += r.randrange(10 * S, 3 * M)
+                it = self.pick_item()
+                self.emit(t, a, "view", dev, a.home_ip, a.country, sess, it, self.item_seller[it])
+            if r.random() < 0.4:
+                self._hh_shop(a, t + M, dev, a.home_ip, a.country)
+            t = self.local_ts(a.tz, min(self.days - 1, d1 + r.randint(2, 20)))
+            ip = r.choice(carriers) if r.random() < 0.7 else self.ipv4()
+            if r.random() < 0.3:
+                self.emit(t, a, "login", dev, ip, a.country, status="fail")
+                t += r.randrange(10 * S, 2 * M)
+            gift = self.uid("ad_", 40) if r.random() < 0.7 else None
+            self._hh_shop(a, t, dev, ip, a.country, addr=gift, login=True)
+
+        # owner_typo (review40d 2): the owner mistypes the password once or twice, then gets in from mobile data on a
+        # carrier block the account never used (sometimes on a new phone), and shops — now and then a gift
+        for a in take(0.002, 0.008, "owner_typo"):
+            t = self.local_ts(a.tz, r.randrange(self.days))
+            dev = a.devs[0]
+            for _ in range(r.randint(1, 2)):
+                self.emit(t, a, "login", dev, a.home_ip if r.random() < 0.5 else r.choice(carriers), a.country, status="fail")
+                t += r.randrange(5 * S, 2 * M)
+            if r.random() < 0.4:
+                dev = self.uid("dv", 64)
+                a.devs.append(dev)
+            t += r.randrange(M, 3 * H)
+            self._hh_shop(a, t, dev, r.choice(carriers), a.country, addr=self.uid("ad_", 40) if r.random() < 0.4 else None, login=True)
+
+        # work_pc (review40d 2): the account used from a work computer on the office's /24 on a few weekdays,
+        # sometimes a parcel sent to the office
+        for a in take(0.002, 0.006, "work_pc"):
+            dev, blk = self.uid("dv", 64), block()
+            ip, office_addr = "%s.%d" % (blk, r.randrange(2, 250)), self.uid("ad_", 40)
+            for _ in range(r.randint(2, 6)):
+                t = self._hh_weekday_work(a.tz, r.randrange(self.days))
+                if r.random() < 0.5:
+                    self._hh_shop(a, t, dev, ip, a.country, addr=office_addr if r.random() < 0.5 else None, login=True)
+                else:
+                    self.emit(t, a, "login", dev, ip, a.country, status="ok")
+
+        # weekly_show (review40e N1, N2): a creator streaming once a week at a fixed hour, with no other event of
+        # the creator's near the show (a kept login, streaming software); families watch together on their home
+        # network, and other fans from wherever they are
+        homes = {}
+        for a in pool:
+            if a.id not in self.used and "household" in a.tags:
+                homes.setdefault(a.home_ip, []).append(a)
+        homes = [h for k, h in sorted(homes.items(), key=lambda x: str(x[0])) if len(h) >= 2]
+        for _ in range(r.randint(2, 5)):
+            c = self.new_acc("creator", self.t0 - r.randrange(60 * D, 1200 * D))
+            wd, hour, dur = r.randrange(7), r.uniform(17, 22), r.randrange(40 * M, 150 * M)
+            fams = [h for h in r.sample(homes, min(len(homes), r.randint(3, 15)))]
+            homes = [h for h in homes if h not in fams]
+            fans = take(0.0005, 0.004, "show_fan", least=10)
+            fam_members = []
+            for h in fams:
+                for a in h:
+                    if a.id not in self.used:
+                        a.tags.add("weekly_show")
+                        self.used.add(a.id)
+                        fam_members.append(a)
+            present, fan_p = r.uniform(0.6, 0.95), r.uniform(0.15, 0.6)
+            arrive = r.uniform(30 * S, 8 * M)
+            for day in range(self.days):
+                if ((self.t0 + day * D + c.tz * H) // D + 3) % 7 != wd:
+                    continue
+                T = self.t0 + day * D + int((hour - c.tz) * H)
+                for a in fam_members + fans:
+                    if r.random() >= (present if "weekly_show" in a.tags else fan_p):
+                        continue
+                    t = T + int(r.expovariate(1 / arrive))
+                    if "weekly_show" in a.tags:
+                        dev, ip, ctry = a.devs[-1], a.home_ip, a.country
+                    else:
+                        dev, ip, ctry = self.ctx(a, t)
+                    sess = self.uid("s", 40)
+                    self.emit(t, a, "live_view", dev, ip, ctry, sess, target=c.id)
+                    if r.random() < 0.3:
+                        self.emit(t + r.randrange(5 * M, dur), a, "live_view", dev, ip, ctry, self.uid("s", 40), target=c.id)
+                    if r.random() < 0.03:
+                        self.emit(t + r.randrange(S, dur), a, "follow", dev, ip, ctry, target=c.id)
+
+        # room_regular (review40e N2): a room with no owner event at all whose regular viewers, each on their own
+        # network, keep coming at the room's usual hours most days
+        for _ in range(r.randint(1, 3)):
+            c = self.new_acc("creator", self.t0 - r.randrange(60 * D, 1200 * D))
+            regs = take(0.0005, 0.003, "room_regular", least=8)
+            hour, dur, every = r.uniform(12, 23), r.randrange(30 * M, 240 * M), r.choice([1, 1, 2, 3])
+            present = r.uniform(0.5, 0.95)
+            for day in range(r.randrange(every), self.days, every):
+                T = self.t0 + day * D + int((hour + r.uniform(-0.5, 0.5) - c.tz) * H)
+                for a in regs:
+                    if r.random() >= present:
+                        continue
+                    t = T + int(r.expovariate(1 / (r.uniform(1, 20) * M)))
+                    dev, ip, ctry = self.ctx(a, t)
+                    self.emit(t, a, "live_view", dev, ip, ctry, self.uid("s", 40), target=c.id)
+                    if r.random() < 0.2:
+                        self.emit(t + r.randrange(5 * M, dur), a, "live_view", dev, ip, ctry, self.uid("s", 40), target=c.id)
+
+        for a in self.accs:
+            for tg in a.tags:
+                if tg in HONEST_HARD_TAGS and a.label == "legit":
+                    counts[tg] = counts.get(tg, 0) + 1
+        p["honest_hard"] = {"tags": sorted(counts), "counts": counts}
 
     # ---- output
     def fmt_ts(self, ts, x):
@@ -1093,9 +1551,11 @@ class World:
 
 
 def main():
-    a, start = worldcli.parse("bazaar.py", __doc__, 5, "rows meant to be rejected (bad time, no account, bad number, no event id, no time)")
+    a, start = worldcli.parse("bazaar.py", __doc__, 5, "rows meant to be rejected (bad time, no account, bad number, no event id, no time)",
+                              lambda ap: ap.add_argument("--honest-hard", action="store_true",
+                                                         help="add the honest look-alike populations the reviews named (tags: HONEST_HARD_TAGS)"))
     t = time.time()
-    w = World(a.accounts, a.days, a.seed, start, a.out)
+    w = World(a.accounts, a.days, a.seed, start, a.out, a.honest_hard)
     w.generate()
     n_ev, fam, junk = w.write(max(0, a.junk))
     if not a.quiet:

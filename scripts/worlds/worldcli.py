@@ -3,9 +3,10 @@ messages stay one: --out DIR --accounts N --days D --seed S --start YYYY-MM-DD -
 import argparse, calendar, os, sys, time
 
 
-def parse(name, doc, junk_default, junk_help):
+def parse(name, doc, junk_default, junk_help, extra=None):
     """Parses argv for generator `name`; returns (args, start in ms since the epoch), the output
-    folder made. Exits with a message naming the flag on a bad value."""
+    folder made. Exits with a message naming the flag on a bad value. `extra(parser)` adds a
+    generator's own flags."""
     ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", required=True)
     ap.add_argument("--accounts", type=int, default=20000)
@@ -14,6 +15,8 @@ def parse(name, doc, junk_default, junk_help):
     ap.add_argument("--start", default="2026-10-01")
     ap.add_argument("--junk", type=int, default=junk_default, help=junk_help)
     ap.add_argument("--quiet", action="store_true")
+    if extra:
+        extra(ap)
     a = ap.parse_args()
     if a.accounts < 2000:
         sys.exit("%s: --accounts must be at least 2000" % name)
