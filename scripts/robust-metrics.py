@@ -4,6 +4,7 @@
   robust-metrics.py --row STORE TRUTH --label L --world W --seconds S --loo JSON   one JSON row
   robust-metrics.py --top5 FAMILY STORE TRUTH                                     share of FAMILY in the top 5 %
   robust-metrics.py --table RESULTS.jsonl [--fp]                                  per-world rows, mean, worst
+  robust-metrics.py --table RESULTS.jsonl --tags [--base BASE.jsonl]              per look-alike tag: mean, worst
 
 Per family, two recalls: `recall` is the share of the family in the top K (K = the number of fraud
 accounts), and `recall_fp` the share ranked above the queue's first K/10 innocents (the false positives
@@ -11,6 +12,12 @@ a P@K of 0.9 allows). Recall at K is zero-sum: a change that brings one whole fa
 pushes other families' members at the cut out of it even when no innocent got in. Recall at the fixed
 false-positive budget moves only when innocents move above or below a family's members, so a family
 that falls there was hurt by what came above it, not displaced by other fraud. `--table --fp` shows it.
+
+Each row also keeps, per look-alike tag of truth.csv (innocents only), `tags`: {tag: [accounts,
+in the top K, among the queue's first K/10 innocents]} — the second count is the innocents a sign
+puts inside the false-positive budget `recall_fp` is measured at. `--tags` prints per tag the mean
+and the worst (largest) of both counts over the rows, and with `--base` the same for a baseline's
+rows and the difference (the look-alike world: docs/robustness.md, "Honest look-alikes").
 
 The queue order is the store's: score descending, ties by account id (as the workbench shows
 them), so ties at one score count against a ranking rather than being averaged away for P@K.
@@ -70,13 +77,21 @@ def row(store, truth, label, world, seconds, loo):
     big = max(groups.items(), key=lambda x: x[1]) if groups else ("-", 0)
     # recall at a fixed false-positive budget: members ranked above the (K/10 + 1)-th innocent
     budget, seen, fam_fp = k // 10, 0, {}
+    tag_fp = {}
     for r in rows:
         if not r[1]:
             seen += 1
             if seen > budget:
                 break
+            for t in r[3]:
+                tag_fp[t] = tag_fp.get(t, 0) + 1
         else:
             fam_fp[r[2]] = fam_fp.get(r[2], 0) + 1
+    tag_n = {}
+    for r in rows:
+        if not r[1]:
+            for t in r[3]:
+                tag_n[t] = tag_n.get(t, 0) + 1
     return {
         "label": label, "world": world, "accounts": len(rows), "k": k, "auc": auc(rows),
         "p_at_k": sum(1 for r in top if r[1]) / k if k else float("nan"),
@@ -84,6 +99,7 @@ def row(store, truth, label, world, seconds, loo):
         "recall_fp": {f: fam_fp.get(f, 0) / n for f, n in fam_total.items()},
         "lookalike": big[0], "lookalike_share": big[1] / k if k else 0.0,
         "zero_ties": sum(1 for r in rows if r[4] == 0), "seconds": seconds, "loo": loo,
+        "tags": {t: [n, groups.get(t, 0), tag_fp.get(t, 0)] for t, n in sorted(tag_n.items())},
     }
 
 
@@ -140,8 +156,46 @@ def table(path, fp=False):
             print(line)
 
 
+def tag_table(path, base=None):
+    def load_rows(p):
+        res = [json.loads(l) for l in open(p) if l.strip()]
+        missing = [r["world"] for r in res if "tags" not in r]
+        if missing:
+            sys.exit("%s: rows without per-tag counts (made by a robust-metrics.py before --tags; for the bazl set use "
+                     "/work/scratch/bazl/evalbin.sh): %s" % (p, " ".join(missing)))
+        return res
+    res = load_rows(path)
+    ref = load_rows(base) if base else []
+    if not res:
+        print("no results")
+        return
+    tags = sorted({t for r in res + ref for t in r["tags"]})
+    def stats(rs, t):
+        if not rs:
+            return None
+        v = [r["tags"].get(t, [0, 0, 0]) for r in rs]
+        return (sum(x[0] for x in v) / len(v), sum(x[1] for x in v) / len(v), max(x[1] for x in v),
+                sum(x[2] for x in v) / len(v), max(x[2] for x in v))
+    print("per look-alike tag (innocents): accounts, in the top K and among the first K/10 innocents (the recall_fp budget); "
+          "mean and worst (largest) over %d rows%s" % (len(res), " vs %s (%d rows)" % (base, len(ref)) if base else ""))
+    head = "%-22s %7s %7s %6s %7s %6s" % ("tag", "accts", "topK", "worst", "budget", "worst")
+    if base:
+        head += "   | base: %6s %6s %7s %6s | %7s %7s" % ("topK", "worst", "budget", "worst", "d topK", "d budg")
+    print(head)
+    for t in tags:
+        a, b = stats(res, t), stats(ref, t)
+        line = "%-22s %7.1f %7.1f %6d %7.1f %6d" % ((t[:22],) + a)
+        if base:
+            line += "   |       %6.1f %6d %7.1f %6d | %+7.1f %+7.1f" % (b[1:] + (a[1] - b[1], a[3] - b[3]))
+            if a[3] > b[3] or a[4] > b[4] or a[2] > b[2]:
+                line += "  MORE"
+        print(line)
+
+
 def main(a):
-    if a[:1] == ["--table"] and len(a) in (2, 3) and a[2:] in ([], ["--fp"]):
+    if a[:1] == ["--table"] and len(a) in (3, 5) and a[2] == "--tags" and (len(a) == 3 or a[3] == "--base"):
+        tag_table(a[1], a[4] if len(a) == 5 else None)
+    elif a[:1] == ["--table"] and len(a) in (2, 3) and a[2:] in ([], ["--fp"]):
         table(a[1], fp=a[2:] == ["--fp"])
     elif a[:1] == ["--top5"]:
         print("%.4f" % top5(a[1], a[2], a[3]))
