@@ -1076,9 +1076,9 @@ class World:
         r, p = self.r, self.p
         pool = [a for a in self.buyers if a.created < self.t0 - 7 * D and a.label == "legit" and a.id not in self.used]
         counts = {}
-        def take(lo, hi, tag, src=None, least=20):
+        def take(lo, hi, tag, src=None, least=20, k=None):
             src = [a for a in (src if src is not None else pool) if a.id not in self.used]
-            out = r.sample(src, min(len(src), max(least, int(len(pool) * r.uniform(lo, hi)))))
+            out = r.sample(src, min(len(src), k if k is not None else max(least, int(len(pool) * r.uniform(lo, hi)))))
             for a in out:
                 a.tags.add(tag)
                 self.used.add(a.id)
@@ -1090,8 +1090,10 @@ class World:
 
         # early_fan (review40 S2): regulars of the drops whose speed is their own — notifications on, card saved —
         # so they are at the head of every rush they join; they look at the item before it opens and shop besides.
+        # They are a tenth to a third of a drop's usual crowd (more would make them the crowd).
         if len(self.drops) >= 1:
-            for a in take(0.002, 0.008, "early_fan"):
+            crowd = sum(d["crowd"] for d in p["drops"]) / len(p["drops"])
+            for a in take(0, 0, "early_fan", k=max(4, int(crowd * r.uniform(0.1, 0.35)))):
                 speed, lead, attend = r.uniform(0.4, 6.0), r.uniform(1, 30), r.uniform(0.5, 1.0)
                 for it, da in self.drops:
                     if r.random() >= attend:
@@ -1112,7 +1114,7 @@ class World:
                     self.after_order(a, t, oid, it, amt, cur)
             # split_order (review40 S3): one person buys two units at a drop as two orders seconds apart
             # (one per order allowed), at an ordinary crowd's speed
-            for a in take(0.001, 0.004, "split_order"):
+            for a in take(0, 0, "split_order", k=max(4, int(crowd * r.uniform(0.1, 0.35)))):
                 for it, da in r.sample(self.drops, r.randint(1, min(2, len(self.drops)))):
                     s = self.item_seller[it]
                     t = da - r.randrange(0, 10 * M)
@@ -1127,7 +1129,7 @@ class World:
 
         # staff_code (review40b N1): a small business's or company's staff code, used by its people from the
         # office's own /24 in working hours; most open their store account for it, each ships home
-        for _ in range(r.randint(2, 6)):
+        for _ in range(r.randint(3, 8)):
             ctry = r.choice(self.countries)
             tz = COUNTRIES[ctry][0]
             blk = block()
@@ -1201,7 +1203,7 @@ class World:
 
         # club_code (review40b N1): parents at a school evening, or a club, sign up on the building's /24 for
         # the school's or club's code; some already had an account
-        for _ in range(r.randint(1, 3)):
+        for _ in range(r.randint(2, 4)):
             ctry = r.choice(self.countries)
             tz = COUNTRIES[ctry][0]
             blk = block()
