@@ -72,6 +72,9 @@ HONEST_HARD_TAGS = {
     "weekly_show": "a family watching a weekly show at a fixed hour together on its home network; no creator event",
     "show_fan": "other fans of that weekly show, from wherever they are",
     "room_regular": "regular viewers of a room that has no owner event at all, each on their own network",
+    "flash_code": "a public flash code taken by a crowd within hours, many new; a few colleagues from one office /24",
+    "partner_glimpse": "a partner's phone opens the app on its mobile data; within the hour the owner sends a gift",
+    "child_phone": "a child's phone set up at home by a parent (a typo first), later orders on mobile data",
 }
 
 
@@ -1154,7 +1157,7 @@ class World:
 
         # resort_code (review40b N1, N2): a resort's or hotel's code handed out at reception; guests from many
         # countries sign up on the hotel's Wi-Fi during their stay, a few have it sent to the hotel
-        for _ in range(r.randint(1, 4)):
+        for _ in range(r.randint(2, 5)):
             ctry = r.choice(self.countries)
             blk = block()
             ips = ["%s.%d" % (blk, r.randrange(2, 250)) for _ in range(r.randint(1, 2))]
@@ -1438,6 +1441,72 @@ class World:
                     self.emit(t, a, "live_view", dev, ip, ctry, self.uid("s", 40), target=c.id)
                     if r.random() < 0.2:
                         self.emit(t + r.randrange(5 * M, dur), a, "live_view", dev, ip, ctry, self.uid("s", 40), target=c.id)
+
+        # flash_code (review40b N2): a public flash code posted online, taken by a crowd within hours from wherever
+        # they are (many open an account for it); a few colleagues take it together from their office's /24
+        for _ in range(r.randint(1, 3)):
+            ctry = r.choice(self.countries)
+            tz = COUNTRIES[ctry][0]
+            code = "FLASH" + self.uid("", 16).upper()
+            T = self._hh_weekday_work(tz, r.randrange(self.days - 1))
+            window, new_share = r.uniform(0.5, 4) * H, r.uniform(0.3, 0.8)
+            office = "%s.%d" % (block(), r.randrange(2, 250))
+            local = [a for a in pool if a.country == ctry and a.id not in self.used]
+            n = self.pareto_int(1.2, 20, 200)
+            colleagues = r.randint(2, 6)
+            for i in range(n):
+                t = T + int(r.random() * window)
+                if r.random() < new_share or not local:
+                    a = self._hh_buyer(t, ctry, "flash_code")
+                    if i < colleagues:
+                        a.office = office
+                    dev, ip, c = self.ctx(a, t)
+                    if i < colleagues:
+                        ip = office
+                    self.signup(a, dev, ip, ctry)
+                    t += r.randrange(M, 15 * M)
+                else:
+                    a = local.pop(r.randrange(len(local)))
+                    a.tags.add("flash_code")
+                    self.used.add(a.id)
+                    dev, ip, c = self.ctx(a, t)
+                    if i < colleagues:
+                        a.office, ip = office, office
+                self._hh_shop(a, t, dev, ip, ctry, coupon=code)
+                self._hh_life(a, after=t)
+
+        # partner_glimpse (review40d 3): a partner's phone opens the app for a minute on its own mobile data, and
+        # within the hour the owner orders a gift to another address from their usual device at home
+        for a in take(0.001, 0.005, "partner_glimpse"):
+            dev = self.uid("dv", 64)
+            for _ in range(r.randint(1, 3)):
+                t = self.local_ts(a.tz, r.randrange(self.days))
+                ip = r.choice(carriers) if r.random() < 0.7 else self.ipv4()
+                sess = self.uid("s", 40)
+                if r.random() < 0.5:
+                    self.emit(t, a, "login", dev, ip, a.country, status="ok")
+                for _ in range(r.randint(1, 3)):
+                    t += r.randrange(5 * S, 60 * S)
+                    it = self.pick_item()
+                    self.emit(t, a, "view", dev, ip, a.country, sess, it, self.item_seller[it])
+                if r.random() < 0.7:
+                    self._hh_shop(a, t + r.randrange(2 * M, 60 * M), a.devs[-1], a.home_ip, a.country,
+                                  addr=self.uid("ad_", 40) if r.random() < 0.7 else None)
+
+        # child_phone (review40d 2): a parent sets up a child's phone at home (a typo first), and days later the
+        # child orders from it on mobile data, sometimes to a friend's or a school address
+        for a in take(0.001, 0.005, "child_phone"):
+            dev = self.uid("dv", 64)
+            d1 = r.randrange(self.days - 2)
+            t = self.local_ts(a.tz, d1)
+            for _ in range(r.randint(1, 2)):
+                self.emit(t, a, "login", dev, a.home_ip, a.country, status="fail")
+                t += r.randrange(10 * S, 2 * M)
+            self.emit(t, a, "login", dev, a.home_ip, a.country, status="ok")
+            for _ in range(r.randint(1, 3)):
+                t = self.local_ts(a.tz, min(self.days - 1, d1 + r.randint(1, 15)))
+                ip = r.choice(carriers) if r.random() < 0.8 else a.home_ip
+                self._hh_shop(a, t, dev, ip, a.country, addr=self.uid("ad_", 40) if r.random() < 0.3 else None)
 
         for a in self.accs:
             for tg in a.tags:
