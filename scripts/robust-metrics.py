@@ -187,7 +187,7 @@ def tag_table(path, base=None):
         line = "%-22s %7.1f %7.1f %6d %7.1f %6d" % ((t[:22],) + a)
         if base:
             line += "   |       %6.1f %6d %7.1f %6d | %+7.1f %+7.1f" % (b[1:] + (a[1] - b[1], a[3] - b[3]))
-            if a[3] > b[3] or a[4] > b[4] or a[2] > b[2]:
+            if any(x > y + 1e-9 for x, y in zip(a[1:], b[1:])):
                 line += "  MORE"
         print(line)
 
