@@ -18,8 +18,8 @@ import Foundation
 ///   construction), the others among all takers: shares a device or card with another
 ///   taker; shares a delivery address with one; shares a rare code with one *and* signed up in a
 ///   bunch of the code's takers that passes the bar alone (a code forms its unit and is never
-///   its evidence; deal37) — with `referralCodes`, a narrow new-user code's takers meeting on
-///   blocks of their own beyond the store's own rate (deal39, deal40), to which one foreign
+///   its evidence; deal37) — with `referralCodes`, a narrow new-user code's spent takers meeting on
+///   blocks of their own beyond the block's share of the store and the store's own rate (deal39–41), to which one foreign
 ///   country for most of them, their incentive-only lives (deal38) and their bunch only add; a new-user
 ///   coupon on an account older than 30 days (bought or revived accounts); every order
 ///   with a coupon (the account exists for the discount); signed up within 6 h of another
@@ -400,24 +400,24 @@ struct DealRings {
         let notByCode = takers.filter { !sharesCode[Int($0)] }
         let pThinLife = Significance.shrunkRate(hits: notByCode.filter(thinLife).count, of: notByCode.count, prior: 0.5, weight: 2)
         // What a narrow new-user code's takers share besides the code (deal39, with `referralCodes`;
-        // review39b's F1–F3, F7, F8 mended in deal40): a referral ring's accounts sit on its operator's
-        // infrastructure, a promotion's takers on their own.
+        // review39b mended in deal40, review40b in deal41): a referral ring's accounts sit on its
+        // operator's infrastructure and exist for the code, a promotion's takers are on their own.
         // - **Networks in common** (the code's sign, which must pass the unit's bar alone): the
-        //   code's takers meeting on a /24 (/48) block *of their own* — the code's takers are at least
-        //   half of the block's accounts (distinct accounts, an account that only opened left out): a
-        //   campus, an office building or a carrier holds a code's takers among many others, a ring's
-        //   proxy holds the ring. Takers sharing a delivery address count as one (a home's members
-        //   share its network). The takers (homes) are joined over the blocks they meet on, and the
-        //   collisions X = homes in a cluster − clusters (each meeting counted once: counting every
-        //   taker that meets one counts each coincidence twice, review39b F2) are tested against a
-        //   Poisson tail with λ = ½ Σ_h (H − 1)·s_h, H the code's homes and s_h the chance that one
-        //   other home meets h on a block of its own. s_h is the larger of (a) the store's own rate:
-        //   how often two takers of the store's *other* rare codes meet on a block of their own (each
-        //   code's X over its pairs of homes; the lower median over the other codes, when there are at
-        //   least three, so a minority of other rings sets no rate — a store whose codes are passed
-        //   round offices and dorms shows it in its other codes) and (b) the share of the store's other
-        //   accounts (not only opened) on h's blocks that a second taker would make its own (the code's
-        //   takers as a random sample of the store).
+        //   code's *spent* takers — every order with a coupon, and a footprint among the thinnest
+        //   quarter of takers or all of it within a day (review40b N1/N2: a staff code's, a resort's or
+        //   a host's friends' accounts exist because of the code too, but live on) — meeting on a /24
+        //   (/48) block *of their own*: they are at least half of the block's accounts (distinct
+        //   accounts, one that only opened too, N8). A campus, an office building or a carrier holds a
+        //   code's takers among many others; a ring's proxy holds the ring. Takers sharing a delivery
+        //   address count as one home. Each such block is tested: the homes on it beyond the first
+        //   against a binomial tail over the code's other homes at the block's share of the store's
+        //   accounts (its size fixed before looking: every account seen there, the code's too, less
+        //   the first home's, N5) or the store's own join rate when larger — how often a home of the
+        //   store's *other* codes joins another on a block of their own (pooled over the codes, each
+        //   code's homes beyond the first on its largest such block over its homes less one; the
+        //   quarter joining most left out; at least three codes, N4) — less log10 of the blocks the
+        //   code's homes are on. The strongest block is the sign; the takers on every block that passes
+        //   are the code's members.
         // - **Abroad in one country** (only adds to the network sign, never passes alone: a hotel's,
         //   a tour's or a diaspora's code has its takers abroad in one country, review39b F3): the
         //   code's takers whose network country (the country most of their events came from) is not
@@ -465,12 +465,11 @@ struct DealRings {
             func addresses(_ a: Int32) -> Set<Int32> {
                 Set(t.events(of: Int(a)).map { t.address[Int($0)] }.filter { $0 >= 0 })
             }
-            // A code's takers met on blocks of their own: the homes (takers sharing a delivery address
-            // joined), the collisions X, the takers in a cluster, and each home's chance (b) above.
-            // Only takers whose whole life was the incentive meet (deal41, review40b N1/N2: each member
-            // needs evidence of its own, and a staff, a resort's or a host's friends' accounts exist
-            // because of the code but live on — come back, browse, pay full price — where a ring's
-            // accounts are sign-up, coupon, gone).
+            // A code's spent takers met on blocks of their own (above): the homes, the largest block's
+            // homes beyond the first (for the store's join rate), the sign and its members. Only
+            // spent takers meet (deal41, review40b N1/N2: each member needs evidence of its own; a
+            // staff, a resort's or a host's friends' accounts exist because of the code but live on —
+            // come back, browse, pay full price — where a ring's accounts are sign-up, coupon, gone).
             func spent(_ a: Int32) -> Bool {
                 guard thin(a) else { return false }
                 if t.events(of: Int(a)).count <= thinFoot { return true }
