@@ -18,8 +18,8 @@ import Foundation
 ///   construction), the others among all takers: shares a device or card with another
 ///   taker; shares a delivery address with one; shares a rare code with one *and* signed up in a
 ///   bunch of the code's takers that passes the bar alone (a code forms its unit and is never
-///   its evidence; deal37) — with `referralCodes`, a narrow new-user code's takers meeting on
-///   blocks of their own beyond the store's own rate (deal39, deal40), to which one foreign
+///   its evidence; deal37) — with `referralCodes`, a narrow new-user code's spent takers meeting on
+///   blocks of their own beyond the block's share of the store and the store's own rate (deal39–41), to which one foreign
 ///   country for most of them, their incentive-only lives (deal38) and their bunch only add; a new-user
 ///   coupon on an account older than 30 days (bought or revived accounts); every order
 ///   with a coupon (the account exists for the discount); signed up within 6 h of another
@@ -49,6 +49,12 @@ struct DealRings {
     /// its unit needs its takers on networks of their own since deal39/deal40; IdentityDetector's
     /// `ringReferralCodes`, off by default, says why).
     var referralCodes = false
+    /// Guards of the narrow code's sign left out, for the tests that show each guard is what keeps an
+    /// honest case clean (deal41, review40b N3); empty in every run: "lives" (takers of any life
+    /// meet), "own" (any block two takers share is theirs), "null" (no block sizes in the chance),
+    /// "storeRate" (no store rate), "perCode" (a unit's sign unlocks any code's bunch, and a ring by
+    /// the code alone reports its bunch and lives).
+    var ablate: Set<String> = []
     /// Units larger than this are not tested whole (a campus or carrier crowd chained by networks).
     var maxUnit = 200
 
@@ -394,31 +400,31 @@ struct DealRings {
         let notByCode = takers.filter { !sharesCode[Int($0)] }
         let pThinLife = Significance.shrunkRate(hits: notByCode.filter(thinLife).count, of: notByCode.count, prior: 0.5, weight: 2)
         // What a narrow new-user code's takers share besides the code (deal39, with `referralCodes`;
-        // review39b's F1–F3, F7, F8 mended in deal40): a referral ring's accounts sit on its operator's
-        // infrastructure, a promotion's takers on their own.
+        // review39b mended in deal40, review40b in deal41): a referral ring's accounts sit on its
+        // operator's infrastructure and exist for the code, a promotion's takers are on their own.
         // - **Networks in common** (the code's sign, which must pass the unit's bar alone): the
-        //   code's takers meeting on a /24 (/48) block *of their own* — the code's takers are at least
-        //   half of the block's accounts (distinct accounts, an account that only opened left out): a
-        //   campus, an office building or a carrier holds a code's takers among many others, a ring's
-        //   proxy holds the ring. Takers sharing a delivery address count as one (a home's members
-        //   share its network). The takers (homes) are joined over the blocks they meet on, and the
-        //   collisions X = homes in a cluster − clusters (each meeting counted once: counting every
-        //   taker that meets one counts each coincidence twice, review39b F2) are tested against a
-        //   Poisson tail with λ = ½ Σ_h (H − 1)·s_h, H the code's homes and s_h the chance that one
-        //   other home meets h on a block of its own. s_h is the larger of (a) the store's own rate:
-        //   how often two takers of the store's *other* rare codes meet on a block of their own (each
-        //   code's X over its pairs of homes; the lower median over the other codes, when there are at
-        //   least three, so a minority of other rings sets no rate — a store whose codes are passed
-        //   round offices and dorms shows it in its other codes) and (b) the share of the store's other
-        //   accounts (not only opened) on h's blocks that a second taker would make its own (the code's
-        //   takers as a random sample of the store).
+        //   code's *spent* takers — every order with a coupon, and a footprint among the thinnest
+        //   quarter of takers or all of it within a day (review40b N1/N2: a staff code's, a resort's or
+        //   a host's friends' accounts exist because of the code too, but live on) — meeting on a /24
+        //   (/48) block *of their own*: they are at least half of the block's accounts (distinct
+        //   accounts, one that only opened too, N8). A campus, an office building or a carrier holds a
+        //   code's takers among many others; a ring's proxy holds the ring. Takers sharing a delivery
+        //   address count as one home. Each such block is tested: the homes on it beyond the first
+        //   against a binomial tail over the code's other homes at the block's share of the store's
+        //   accounts (its size fixed before looking: every account seen there, the code's too, less
+        //   the first home's, N5) or the store's own join rate when larger — how often a home of the
+        //   store's *other* codes joins another on a block of their own (pooled over the codes, each
+        //   code's homes beyond the first on its largest such block over its homes less one; the
+        //   quarter joining most left out; at least three codes, N4) — less log10 of the blocks the
+        //   code's homes are on. The strongest block is the sign; the takers on every block that passes
+        //   are the code's members.
         // - **Abroad in one country** (only adds to the network sign, never passes alone: a hotel's,
         //   a tour's or a diaspora's code has its takers abroad in one country, review39b F3): the
         //   code's takers whose network country (the country most of their events came from) is not
         //   the account's own, in the one country most of them are, when that is at least half of the
         //   code's takers — at the store's rate of takers abroad in that country among the takers
         //   linked by no code, less log10 of the network countries the store's takers show.
-        var codeInfra: [Int32: (surprise: Double, takers: Set<Int32>, abroadS: Double, abroad: Set<Int32>)] = [:]
+        var codeInfra: [Int32: (surprise: Double, takers: Set<Int32>, abroadS: Double, abroad: Set<Int32>, all: Set<Int32>)] = [:]
         if referralCodes && codeOwners.contains(where: { narrowNewUser.contains($0.0) }) {
             func mainCountry(_ a: Int32) -> Int32 {
                 var seen: [Int32: Int] = [:]
@@ -434,17 +440,16 @@ struct DealRings {
             var netCountries = Set<Int32>()
             for a in notByCode { if let c = abroad(a) { abroadIn[c, default: 0] += 1 } }
             for a in takers { let c = mainCountry(a); if c >= 0 { netCountries.insert(c) } }
-            // Distinct accounts per block, an account that only opened left out (review39b F7: summed
-            // over the block's IPs, a ring account rotating over its proxy's IPs counted once per IP),
-            // and the accounts that did more than open (F8: the null's denominator).
+            // Distinct accounts per block (review39b F7: summed over the block's IPs, a ring account
+            // rotating over its proxy's IPs counted once per IP), every account seen there — one that
+            // only opened too (review40b N8: colleagues who opened an account and did nothing else are
+            // still the office's people, and count against the block being the takers' own; a block
+            // only such accounts used holds no taker and is left out).
             var blockOfIP = [Int32](repeating: -1, count: t.ips.count)
-            for v in 0..<t.ips.count where ipAll[v] > 0 { blockOfIP[v] = blockIDs[ScalperDetector.block(t.ips.string(Int32(v)))] ?? -1 }
+            for v in 0..<t.ips.count { blockOfIP[v] = blockIDs[ScalperDetector.block(t.ips.string(Int32(v)))] ?? -1 }
             var blockAccounts = [Int](repeating: 0, count: blockIDs.count), blockLast = [Int32](repeating: -1, count: blockIDs.count)
-            var active = 0
             for a in 0..<na {
                 let ev = t.events(of: a)
-                if ev.count == 1 && ev.first.map({ t.kind[Int($0)] == .signup }) == true { continue }
-                active += 1
                 for e32 in ev where t.ip[Int(e32)] >= 0 {
                     let b = blockOfIP[Int(t.ip[Int(e32)])]
                     if b >= 0 && blockLast[Int(b)] != Int32(a) { blockLast[Int(b)] = Int32(a); blockAccounts[Int(b)] += 1 }
@@ -460,10 +465,21 @@ struct DealRings {
             func addresses(_ a: Int32) -> Set<Int32> {
                 Set(t.events(of: Int(a)).map { t.address[Int($0)] }.filter { $0 >= 0 })
             }
-            // A code's takers met on blocks of their own: the homes (takers sharing a delivery address
-            // joined), the collisions X, the takers in a cluster, and each home's chance (b) above.
-            func meetings(_ owners: [Int32]) -> (homes: Int, x: Int, sharers: [Int32], chance: [Double]) {
+            // A code's spent takers met on blocks of their own (above): the homes, the largest block's
+            // homes beyond the first (for the store's join rate), the sign and its members. Only
+            // spent takers meet (deal41, review40b N1/N2: each member needs evidence of its own; a
+            // staff, a resort's or a host's friends' accounts exist because of the code but live on —
+            // come back, browse, pay full price — where a ring's accounts are sign-up, coupon, gone).
+            func spent(_ a: Int32) -> Bool {
+                guard thin(a) else { return false }
+                if t.events(of: Int(a)).count <= thinFoot { return true }
+                let ts = t.events(of: Int(a)).map { t.ts[Int($0)] }
+                return (ts.max() ?? 0) - (ts.min() ?? 0) <= 24 * 3_600_000
+            }
+            func meetings(_ all: [Int32], rate: Double = 0) -> (homes: Int, join: Int, surprise: Double, sharers: [Int32]) {
+                let owners = ablate.contains("lives") ? all : all.filter(spent)
                 let n = owners.count
+                guard n >= 2 else { return (n, 0, 0, []) }
                 var home = DisjointSet(n)
                 var byAddress: [Int32: Int32] = [:]
                 for (i, a) in owners.enumerated() {
@@ -472,11 +488,13 @@ struct DealRings {
                 let nb = owners.map(blocks)
                 var onBlock: [Int32: Int] = [:]
                 for bs in nb { for b in bs { onBlock[b, default: 0] += 1 } }
-                func own(_ b: Int32) -> Bool { 2 * (onBlock[b] ?? 0) >= blockAccounts[Int(b)] }
+                func own(_ b: Int32) -> Bool { ablate.contains("own") || 2 * (onBlock[b] ?? 0) >= blockAccounts[Int(b)] }
                 var meet = DisjointSet(n)
                 var firstOn: [Int32: Int32] = [:]
+                var homesOn: [Int32: Set<Int32>] = [:]
                 for i in 0..<n {
                     let h = home.find(Int32(i))
+                    for b in nb[i] { homesOn[b, default: []].insert(h) }
                     for b in nb[i].sorted() where (onBlock[b] ?? 0) >= 2 && own(b) {
                         if let j = firstOn[b] { meet.union(j, h) } else { firstOn[b] = h }
                     }
@@ -488,36 +506,46 @@ struct DealRings {
                     roots.insert(h)
                     clusterHomes[meet.find(h), default: []].insert(h)
                 }
-                let met = clusterHomes.filter { $0.value.count >= 2 }
-                let x = met.values.reduce(0) { $0 + $1.count - 1 }
-                let sharers = (0..<n).filter { met[meet.find(home.find(Int32($0)))] != nil }.map { owners[$0] }
-                let others = max(1, active - n)
-                var chance: [Double] = []
-                for r in roots.sorted() {
-                    // The home's blocks that one more of the code's takers would make its own.
-                    var strangers = 0
-                    for i in 0..<n where home.find(Int32(i)) == r {
-                        for b in nb[i] where 2 * max(2, onBlock[b] ?? 0) >= blockAccounts[Int(b)] { strangers += max(0, blockAccounts[Int(b)] - (onBlock[b] ?? 0)) }
-                    }
-                    chance.append(min(1, (Double(strangers) + 0.5) / (Double(others) + 1)))
+                // Each block of their own that two or more homes meet on: the homes beyond the first
+                // there against a binomial tail at the block's share of the store (review40b N5: its
+                // size fixed before looking — every account seen there, the code's takers too, less
+                // the first home's), or the store's own rate when larger; less log10 of the blocks
+                // the code's homes are on (each could have been the one). The strongest block is the
+                // code's sign, and the takers on every block that passes are its members.
+                let hN = roots.count, tested = log10(Double(max(1, homesOn.count)))
+                var best = 0.0, sharers = Set<Int32>(), join = 0
+                for (b, hs) in homesOn.sorted(by: { $0.key < $1.key }) where hs.count >= 2 && own(b) {
+                    join = max(join, hs.count - 1)
+                    let size = ablate.contains("null") ? 0 : blockAccounts[Int(b)] - 1
+                    let p = min(1, max((Double(size) + 0.5) / Double(max(1, na - 1)), rate))
+                    let sb = Significance.surprise(Significance.logBinomialTail(hs.count - 1, hN - 1, p)) - tested
+                    guard sb > 0 else { continue }
+                    best = max(best, sb)
+                    for i in 0..<n where nb[i].contains(b) { sharers.insert(owners[i]) }
                 }
-                return (roots.count, x, sharers, chance)
+                return (hN, join, best, sharers.sorted())
             }
-            // The store's other rare codes: each one's collisions over its pairs of homes.
-            var pairRate: [Int32: Double] = [:]
-            var met: [Int32: (homes: Int, x: Int, sharers: [Int32], chance: [Double])] = [:]
-            for (v, owners) in codeOwners where owners.count >= 3 {
-                let m = meetings(owners)
-                met[v] = m
-                if m.homes >= 2 { pairRate[v] = Double(m.x) / (Double(m.homes) * Double(m.homes - 1) / 2) }
-            }
+            // The store's other rare codes (every code linking ≥ 3 takers, new-user or not): each one's
+            // collisions over its pairs of homes, the same way.
+            var met: [Int32: (homes: Int, join: Int, surprise: Double, sharers: [Int32])] = [:]
+            for (v, owners) in codeOwners where owners.count >= 3 { met[v] = meetings(owners) }
             for (v, owners) in codeOwners where narrowNewUser.contains(v) {
-                guard let m = met[v], m.homes >= 3 else { continue }
+                guard let m0 = met[v], m0.homes >= 3 else { continue }
                 let n = owners.count
-                let rest = pairRate.filter { $0.key != v }.map(\.value).sorted()
-                let storeRate = rest.count >= 3 ? rest[(rest.count - 1) / 2] : 0
-                let lambda = 0.5 * Double(m.homes - 1) * m.chance.reduce(0) { $0 + max($1, storeRate) }
-                let netS = m.x > 0 ? Significance.surprise(Significance.logPoissonTail(m.x, lambda)) : 0
+                // The store's own rate (review40b N4): how often, in the store's other codes, a home
+                // joins another on a block of their own — pooled, each code's homes beyond the first on
+                // its largest such block over its homes less one (a code of two or three homes weighs
+                // by its homes, not as a rate of 0 or 1), the quarter of codes joining most left out
+                // (the store's other rings), and only when at least three codes remain (otherwise the
+                // block's share of the store alone).
+                let rest = met.filter { $0.key != v && $0.value.homes >= 2 }
+                    .map { (x: Double($0.value.join), pairs: Double($0.value.homes - 1), v: $0.key) }
+                    .sorted { ($0.x / $0.pairs, $0.v) < ($1.x / $1.pairs, $1.v) }
+                let kept = rest.prefix(rest.count - rest.count / 4)
+                let keptPairs = kept.reduce(0) { $0 + $1.pairs }
+                let storeRate = !ablate.contains("storeRate") && kept.count >= 3 && keptPairs > 0 ? kept.reduce(0) { $0 + $1.x } / keptPairs : 0
+                let m = storeRate > 0 ? meetings(owners, rate: storeRate) : m0
+                let netS = m.surprise
                 var byCountry: [Int32: [Int32]] = [:]
                 for a in owners { if let c = abroad(a) { byCountry[c, default: []].append(a) } }
                 var ctryS = 0.0, ctryM: [Int32] = []
@@ -526,9 +554,9 @@ struct DealRings {
                     ctryS = max(0, Significance.surprise(Significance.logBinomialTail(mm.count, n, p)) - log10(Double(max(1, netCountries.count))))
                     ctryM = mm
                 }
-                debugLog?(String(format: "dealrings code %@: takers %d homes %d, meeting on blocks of their own %d (X %d, λ %.3f, store rate %.4f over %d codes: %.2f), abroad in one country %d (adds %.2f)",
-                                 t.coupons.string(v), n, m.homes, m.sharers.count, m.x, lambda, storeRate, rest.count, netS, ctryM.count, ctryS))
-                if netS > 0 && m.sharers.count >= 2 { codeInfra[v] = (netS, Set(m.sharers), ctryS, Set(ctryM)) }
+                debugLog?(String(format: "dealrings code %@: takers %d spent homes %d, meeting on blocks of their own %d (largest block joined by %d, store rate %.4f over %d codes: %.2f), abroad in one country %d (adds %.2f)",
+                                 t.coupons.string(v), n, m.homes, m.sharers.count, m.join, storeRate, kept.count, netS, ctryM.count, ctryS))
+                if netS > 0 && m.sharers.count >= 2 { codeInfra[v] = (netS, Set(m.sharers), ctryS, Set(ctryM), Set(owners)) }
             }
         }
         if let debugLog {
@@ -561,26 +589,34 @@ struct DealRings {
             // only their meeting on blocks of their own passes the bar alone, and "abroad in one
             // country", their incentive-only lives and a narrow new-user code's bunch only add to it.
             var infraS = 0.0, infra = Set<Int32>(), infraWhat = "on blocks of its takers' own"
-            // (Every code of the unit whose sign passes: its takers showing it are the code's members.)
+            // (Every code of the unit whose sign passes: its takers meeting are the code's members; its
+            // takers abroad in its country add, and are members only with a life that is the
+            // incentive as well — review40b N2: a resort's guests are all abroad.)
+            var passing = Set<Int32>(), passingTakers = Set<Int32>(), abroadM = Set<Int32>()
             for v in unitCodes.sorted() {
                 guard let x = codeInfra[v], x.surprise >= codeBar else { continue }
+                passing.insert(v)
+                passingTakers.formUnion(x.all.intersection(members))
                 infra.formUnion(x.takers.intersection(members))
-                if x.abroadS > 0 { infra.formUnion(x.abroad.intersection(members)) }
+                if x.abroadS > 0 { abroadM.formUnion(x.abroad.intersection(members)) }
                 let sv = x.surprise - codeBar + bar + x.abroadS
                 if sv > infraS { infraS = sv; infraWhat = x.abroadS > 0 ? "on blocks of its takers' own, most abroad in one country" : "on blocks of its takers' own" }
             }
-            if infra.count < 2 { infraS = 0; infra = [] }
+            if infra.count < 2 { infraS = 0; infra = []; passing = []; passingTakers = []; abroadM = [] }
             var lifeS = 0.0, lives = Set<Int32>()
             if referralCodes && !infra.isEmpty {
-                let byCode = members.filter { sharesCode[Int($0)] }
+                // Over the passing codes' takers only (review40b N6: not every code's of the unit), and
+                // only a tail that passes the unit's bar (not 5 %, uncorrected for the units tested)
+                // makes the thin takers members and adds.
+                let byCode = members.filter { passingTakers.contains($0) }
                 let hits = byCode.filter(thinLife)
-                // Only a tail significant at 5 % makes the thin takers members and adds (review39b
-                // F5: any tail below 1 has a surprise above 0, and one thin taker reported the rest).
                 lifeS = sOf(hits.count, byCode.count, pThinLife)
-                if lifeS >= log10(20) { lives = Set(hits) } else { lifeS = 0 }
+                if lifeS >= bar { lives = Set(hits) } else { lifeS = 0 }
             }
             var bunchS = 0.0, bunch = Set<Int32>(), bunchNarrow = false
-            for v in unitCodes.sorted() where !infra.isEmpty || !narrowNewUser.contains(v) {
+            // A narrow new-user code's bunch counts only when that code's own sign passed (review40b
+            // N2: the unit's sign from another code unlocked a flash promotion's bunch chained in).
+            for v in unitCodes.sorted() where !narrowNewUser.contains(v) || passing.contains(v) || (ablate.contains("perCode") && !infra.isEmpty) {
                 guard let ws = codeScan[v], let top = ws.map(\.surprise).max(), top >= codeBar, top - codeBar + bar > bunchS else { continue }
                 bunchS = top - codeBar + bar
                 bunch = Set(ws.filter { $0.surprise >= codeBar }.flatMap(\.takers)).intersection(members)
@@ -668,7 +704,11 @@ struct DealRings {
             // ordinary, though a handful of them in one unit is a little rare.
             let agedCounts = s(aged, pAged) >= bar
             func signed(_ m: Int32) -> Bool {
-                if codeOnly { return infra.contains(m) || lives.contains(m) || (code > 0 && bunch.contains(m)) }
+                // (A ring by its code's sign alone: its members meeting on its blocks, and its takers
+                // whose life was the incentive that also signed up in its bunch or are abroad in its
+                // country — two signs of their own each, review40b N2.)
+                if codeOnly && ablate.contains("perCode") { return infra.contains(m) || lives.contains(m) || (code > 0 && bunch.contains(m)) }
+                if codeOnly { return infra.contains(m) || (lives.contains(m) && abroadM.contains(m)) }
                 return sharesEquip[Int(m)] || sharesAddr[Int(m)] || (code > 0 && bunch.contains(m)) || infra.contains(m) || lives.contains(m) || sharesMailbox[Int(m)] || (agedCounts && agedWelcome[Int(m)]) || privateThin(m)
             }
             // An IP only takers used, that a member showing a sign is on, is the ring's own: the

@@ -19,17 +19,19 @@ public struct IdentityDetector: Detector {
     /// sign-ups as a ring does (review37), then because the takers' incentive-only lives (deal38) are
     /// as thin in a promotion of one-time users as in a ring; deal39's own sign (a network in common,
     /// or one foreign country) read codes passed round a campus, a dorm or an office, and a
-    /// destination's promotion, as rings (review39b). Since deal40 a narrow code's unit needs its
-    /// takers meeting on blocks of their own beyond the store's own rate (collisions against a Poisson
-    /// tail); one country abroad, their lives and their bunch only add, and a unit that is a ring by
-    /// the code alone reports only the code's members (DealRings.swift, docs/detection.md "A narrow
-    /// new-user code"; benchmarks.md, deal40). Measured on, deal40 raised bazaar P@K .840 → .859; it
-    /// stays off because review40b showed honest groups whose store accounts exist because of the
-    /// code — a staff code taken on an office /24 of their own, a resort's code at the hotel, friends
-    /// on the host's home network — meet on blocks of their own, which the random-sample null reads
-    /// as a ring, and then the unit reports every taker of the code. Off: every new-user code is kept
+    /// destination's promotion, as rings (review39b); deal40's random-sample null read a staff code on
+    /// the office's own /24, a resort's code at the hotel and friends on the host's network as rings
+    /// (review40b). Since deal41 only the code's *spent* takers (every order with a coupon, a thin or
+    /// one-day life) meet, each block of their own is tested at its size fixed before looking or the
+    /// store's pooled join rate, and a ring by the code alone reports only members with evidence of
+    /// their own (DealRings.swift, docs/detection.md "A narrow new-user code"; benchmarks.md, deal41).
+    /// It stays off: on the look-alike bazaar worlds (bazl) the staff, resort, friends and club codes'
+    /// one-time users meet on their places' blocks as a ring's accounts meet on its proxy, and the rule
+    /// puts two to three times main's number of them into the top K. Off: every new-user code is kept
     /// out of the links.
     public var ringReferralCodes = false
+    /// DealRings' narrow-code guards left out (tests only, deal41; DealRings.ablate).
+    var referralAblate: Set<String> = []
     public init(debugLog: (@Sendable (String) -> Void)? = nil) { self.debugLog = debugLog }
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
@@ -166,7 +168,7 @@ public struct IdentityDetector: Detector {
         // Rings linked by anything they share (IP, block, code too), judged by the joint rarity
         // of their signs (DealRings.swift); members this pass already reported as deal-hunters keep that.
         let reported = Set(findings.filter { $0.riskType == RiskType.dealHunter.rawValue }.map(\.account))
-        let (rings, privateIPs) = try DealRings(debugLog: debugLog, ownPlacesOnly: ringPlacesOwnOnly, referralCodes: ringReferralCodes).find(t, incentive: incentive, newUser: newUser, cancel: cancel)
+        let (rings, privateIPs) = try DealRings(debugLog: debugLog, ownPlacesOnly: ringPlacesOwnOnly, referralCodes: ringReferralCodes, ablate: referralAblate).find(t, incentive: incentive, newUser: newUser, cancel: cancel)
         // A deal-hunter cluster's own network: the other takers on an IP that only takers used and
         // a member of the cluster is on, whose footprint is no larger than those members', are of
         // the ring too (a ring keeps accounts without a shared card on its proxy; a VPN user on the
