@@ -37,16 +37,17 @@ public struct TakeoverDetector: Detector {
     /// `sleepers` (ato40) that sleeper is found by the link, and the single count leaves bazaar 4302,
     /// 4307, 4308, 4310, 4312 identical to the link alone: it raises nothing, so still off.
     public var singleCount = false
-    /// Sleepers (ato40): a spree on the device that entered days before carries the entry's change of
-    /// hands, when that device's whole life on the account is the two bursts and the gap is within the
-    /// store's own entry-to-spree gaps (`linkSleepers`, docs/detection.md). Measured on: bazaar
-    /// 4300–4314 P@K 0.840 → 0.844 and 0.838 → 0.841, takeover recall at a fixed false-positive budget
-    /// .70 → .74 and .71 → .77 (docs/benchmarks.md). Off by default: review40d showed honest people it
-    /// would flag — an honest new phone whose spree falls in the data's last days (nothing checks the
-    /// device is gone *after*), a partner's phone or a work phone on its own carrier /24 with one of the
-    /// owner's typos as the "stranger's entry", an owner's laptop gift carried by another device's
-    /// brief appearance — and its test stays green with any single guard removed.
-    public var sleepers = false
+    /// Sleepers (ato40; on since ato41): a spree on the device that entered days before carries the
+    /// entry's change of hands, when that device's whole life on the account is the two bursts, the owner
+    /// is seen on other devices after the spree, the entry is a stranger's (a new country, a stranger's
+    /// reset, a wave) and spent nothing, the spree is that device's own spending off the owner's networks,
+    /// and the gap is not beyond the store's other entry-to-spree gaps (`linkSleepers`, docs/detection.md).
+    /// Review40d's honest look-alikes (a new phone in the data's last days, a partner's or work phone on
+    /// its own carrier with a typo, an owner's gift beside another device's glimpse, a tablet at home)
+    /// are each spared by one guard (TakeoverSleeperTests). Measured (docs/benchmarks.md "ato41"): bazaar
+    /// 4300–4309 P@K 0.8404 → 0.8423, 4310–4314 up too, no look-alike tag of the look-alike world more
+    /// often in the top K; second generator and ours unchanged.
+    public var sleepers = true
     /// The link's guards (`linkSleepers`), each sparing one honest look-alike; tests drop one at a time
     /// to show its look-alike is linked without it (review40d #4). All on outside tests.
     enum SleeperGuard: CaseIterable { case twoBursts, ownerAfter, strangerEntry, entrySpent, spreeSpent, offOwnNetworks }
