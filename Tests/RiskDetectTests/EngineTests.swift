@@ -108,7 +108,6 @@ final class EngineTests: XCTestCase {
                 if let s = d as? ScalperDetector { f["graded-tails"] = s.gradedSigns }
                 if let s = d as? IdentityDetector { f["referral-codes"] = s.ringReferralCodes }
                 if let s = d as? RefundAbuseDetector { f["lone-claimants"] = s.loneClaimants }
-                if let s = d as? TakeoverDetector { f["sleepers"] = s.sleepers }
                 if let s = d as? ClickFarmDetector { f["room-crews"] = s.roomCrews }
             }
             return f
@@ -121,7 +120,10 @@ final class EngineTests: XCTestCase {
             XCTAssertEqual(e.detectors.count, DetectionEngine.standardDetectors().count)
         }
         let e = DetectionEngine()
-        XCTAssertThrowsError(try e.enableSigns(["sleepers", "sleeper"])) { XCTAssertTrue("\($0)".contains("no sign named 'sleeper'")) }
+        XCTAssertThrowsError(try e.enableSigns(["room-crews", "room-crew"])) { XCTAssertTrue("\($0)".contains("no sign named 'room-crew'")) }
+        // Sleepers (ato41) are on by default: no longer a sign to switch on, and on in the standard engine.
+        XCTAssertThrowsError(try e.enableSigns(["sleepers"])) { XCTAssertTrue("\($0)".contains("no sign named 'sleepers'")) }
+        XCTAssertTrue(DetectionEngine().detectors.contains { ($0 as? TakeoverDetector)?.sleepers == true })
         XCTAssertEqual(flags(e).filter(\.value).count, 0, "a bad name switches nothing on")
     }
 

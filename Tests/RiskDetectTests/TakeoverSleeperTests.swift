@@ -87,4 +87,134 @@ final class TakeoverSleeperTests: XCTestCase {
             XCTAssertFalse(off.contains { $0.reason.contains("days after the entry") }, "seed \(seed)")
         }
     }
+
+    /// One honest look-alike per guard of the link (review40d #4), each spared by that guard alone: with
+    /// all guards none is linked; with its guard dropped, most of its group are (so removing any one
+    /// guard fails this test). Every look-alike's entry and spree pass all the other guards:
+    /// - a work phone set up on a trip (a new country), then used every day on its own carrier — two bursts;
+    /// - a new phone set up in the shop with a password reset from it (the owner forgot it), the SIM
+    ///   moved over in the data's last days (a new address and a television from it on mobile data),
+    ///   the old phone not seen after — the owner after the spree;
+    /// - a partner's phone on its own carrier, one typo before its login, a gift days later from it —
+    ///   a stranger's entry (a new /24 and a failed login are not);
+    /// - a relative abroad who buys socks for the owner at the first login and a gift days later — the
+    ///   entry did nothing with the money;
+    /// - a relative's phone from abroad that days later only opens the app on a new carrier block while
+    ///   the owner, on the own phone without a login, sends a television to a friend — the entering
+    ///   device spent in the spree;
+    /// - a tablet at home whose first use is a password reset, days later a gift from it at home — the
+    ///   spree off the owner's networks.
+    func testEachGuardSparesItsOwnLookAlike() throws {
+        typealias G = TakeoverDetector.SleeperGuard
+        try forEachSeed { seed in
+            let s = Scenario(seed: seed)
+            s.account("shop", kind: "seller")
+            s.item("tv", seller: "shop", price: 640)
+            s.item("socks", seller: "shop", price: 8)
+            let w = OwnersWorld(s, rng: SeededRandom(seed &+ 41_041))
+            for i in 0..<150 { w.routine(s.account("p\(i)"), device: { _ in "p\(i)-phone" }) }
+            _ = w.newPhones(20)
+            _ = w.travellers(20, buyingAbroad: 5)
+            _ = w.movers(10, furnishing: 3)
+            let n = 6
+            var groups: [G: [String]] = [:]
+            /// A gift from `device`: a friend's address and a television, `ip` on it.
+            func gift(_ a: String, at: Int64, device: String, ip: String, country: String = "TH") {
+                s.event(a, "address_change", at: at, ["device_id": device, "address_id": "\(a)-friend", "ip": ip, "country": country])
+                s.order(a, item: "tv", seller: "shop", at: at + 4 * minute, device: device, address: "\(a)-friend",
+                        payment: "\(a)-card", amount: 640, ip: ip)
+            }
+            func login(_ a: String, at: Int64, device: String, ip: String, country: String = "TH", failed: Bool = false) {
+                s.event(a, "login", at: at, ["device_id": device, "country": country, "status": failed ? "fail" : "ok", "ip": ip])
+            }
+            for i in 0..<n {
+                // Two bursts: a work phone set up in Japan, then every day at home on its carrier.
+                let a = s.account("work\(i)"); groups[.twoBursts, default: []].append(a)
+                w.routine(a, device: { _ in "work\(i)-own" })
+                let d = w.rng.int(6...12), at = Scenario.t0 + Int64(d) * day + 10 * hour
+                login(a, at: at, device: "work\(i)-phone", ip: "172.30.\(i).\(w.rng.int(2...200))", country: "JP")
+                let carrier = "100.64.\(i + 10 * Int(seed % 7))"
+                for k in 4..<12 where k != 5 {
+                    login(a, at: at + Int64(k) * day / 2 + 3 * hour, device: "work\(i)-phone", ip: "\(carrier).\(w.rng.int(2...200))")
+                }
+                gift(a, at: at + Int64(w.rng.int(84...110)) * hour, device: "work\(i)-phone", ip: "\(carrier).\(w.rng.int(2...200))")
+            }
+            for i in 0..<n {
+                // The owner after: a new phone set up (and the password reset) in the shop; the SIM moves over on day 25.
+                let a = s.account("sim\(i)"); groups[.ownerAfter, default: []].append(a)
+                w.routine(a, device: { _ in "sim\(i)-old" }, days: Array(0..<25))
+                let at = Scenario.t0 + Int64(w.rng.int(17...19)) * day + 11 * hour, shop = "100.70.\(i).\(w.rng.int(2...200))"
+                s.event(a, "password_reset", at: at, ["device_id": "sim\(i)-new", "country": "TH", "ip": shop])
+                login(a, at: at + 3 * minute, device: "sim\(i)-new", ip: shop)
+                let sw = Scenario.t0 + 25 * day + 18 * hour, mobile = "100.71.\(i).\(w.rng.int(2...200))"
+                login(a, at: sw, device: "sim\(i)-new", ip: mobile)
+                gift(a, at: sw + 20 * minute, device: "sim\(i)-new", ip: mobile)
+                login(a, at: sw + 30 * hour, device: "sim\(i)-new", ip: "100.71.\(i).\(w.rng.int(2...200))")
+            }
+            for i in 0..<n {
+                // A stranger's entry: a partner's phone on its own carrier, a typo first.
+                let a = s.account("partner\(i)"); groups[.strangerEntry, default: []].append(a)
+                w.routine(a, device: { _ in "partner\(i)-own" })
+                let at = Scenario.t0 + Int64(w.rng.int(6...14)) * day + 20 * hour, carrier = "100.66.\(i)"
+                login(a, at: at, device: "partner\(i)-phone", ip: "\(carrier).\(w.rng.int(2...200))", failed: true)
+                login(a, at: at + minute, device: "partner\(i)-phone", ip: "\(carrier).\(w.rng.int(2...200))")
+                gift(a, at: at + Int64(w.rng.int(84...120)) * hour, device: "partner\(i)-phone", ip: "\(carrier).\(w.rng.int(2...200))")
+            }
+            for i in 0..<n {
+                // The entry spent: a relative abroad buys the owner socks at the first login, a gift days later.
+                let a = s.account("relative\(i)"); groups[.entrySpent, default: []].append(a)
+                w.routine(a, device: { _ in "relative\(i)-own" })
+                let at = Scenario.t0 + Int64(w.rng.int(6...14)) * day + 9 * hour, ip = "172.29.\(i).\(w.rng.int(2...200))"
+                login(a, at: at, device: "relative\(i)-phone", ip: ip, country: "JP")
+                s.order(a, item: "socks", seller: "shop", at: at + 6 * minute, device: "relative\(i)-phone", address: "\(a)-home",
+                        payment: "\(a)-card", amount: 8, ip: ip)
+                gift(a, at: at + Int64(w.rng.int(84...120)) * hour, device: "relative\(i)-phone",
+                     ip: "172.28.\(i).\(w.rng.int(2...200))", country: "JP")
+            }
+            for i in 0..<n {
+                // The spree spent by the entering device: it only opens the app; the owner's own phone sends the gift.
+                let a = s.account("glance\(i)"); groups[.spreeSpent, default: []].append(a)
+                let home = w.routine(a, device: { _ in "glance\(i)-own" })
+                let at = Scenario.t0 + Int64(w.rng.int(6...14)) * day + 9 * hour
+                login(a, at: at, device: "glance\(i)-phone", ip: "172.27.\(i).\(w.rng.int(2...200))", country: "JP")
+                let later = at + Int64(w.rng.int(84...120)) * hour
+                s.event(a, "view", at: later, ["device_id": "glance\(i)-phone", "country": "TH", "item_id": "tv", "seller_id": "shop",
+                                               "ip": "100.67.\(i).\(w.rng.int(2...200))"])
+                gift(a, at: later + 20 * minute, device: "glance\(i)-own", ip: "\(home).3")
+            }
+            for i in 0..<n {
+                // Off the owner's networks: a tablet at home, first used with a password reset, later a gift.
+                let a = s.account("tablet\(i)"); groups[.offOwnNetworks, default: []].append(a)
+                let home = w.routine(a, device: { _ in "tablet\(i)-own" })
+                let at = Scenario.t0 + Int64(w.rng.int(6...14)) * day + 20 * hour
+                s.event(a, "password_reset", at: at, ["device_id": "tablet\(i)-tablet", "country": "TH", "ip": "\(home).4"])
+                login(a, at: at + 2 * minute, device: "tablet\(i)-tablet", ip: "\(home).4")
+                gift(a, at: at + Int64(w.rng.int(84...120)) * hour, device: "tablet\(i)-tablet", ip: "\(home).4")
+            }
+            let (_, t) = try s.build()
+            var off = TakeoverDetector()
+            off.sleepers = false
+            let flaggedOff = try off.run(t, cancel: CancelToken()).accounts(t)
+            /// The accounts the link flags (a finding carrying an entry, or flagged only with the link on).
+            func linked(_ guards: Set<G>) throws -> Set<String> {
+                var on = TakeoverDetector()
+                on.sleepers = true
+                on.sleeperGuards = guards
+                let f = try on.run(t, cancel: CancelToken())
+                return Set(f.filter { $0.reason.contains("days after the entry") }.map { t.accountID($0.account) })
+                    .union(f.accounts(t).subtracting(flaggedOff))
+            }
+            let all = try linked(Set(G.allCases))
+            for (g, group) in groups {
+                XCTAssertTrue(all.intersection(group).isEmpty, "seed \(seed): \(g) look-alikes linked: \(all.intersection(group).sorted())")
+            }
+            XCTAssertTrue(all.isEmpty, "seed \(seed): linked: \(all.sorted())")
+            for g in G.allCases {
+                let without = try linked(Set(G.allCases).subtracting([g]))
+                let group = groups[g] ?? []
+                XCTAssertGreaterThanOrEqual(without.intersection(group).count, n / 2,
+                                            "seed \(seed): without \(g) its look-alikes are not linked, so nothing shows the guard binds: \(without.sorted())")
+            }
+        }
+    }
 }
