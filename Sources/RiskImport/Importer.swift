@@ -52,8 +52,9 @@ public struct ImportOptions {
     /// whole file (minutes for a big day), so the workbench's labels and other writers wait past
     /// their busy timeout, and the WAL grows to the day's dirty pages.
     public var dailyOneTransaction = false
-    /// Rows per transaction of the daily case when it is not in one transaction (tests lower it).
-    var dailyBatchRows = 250_000
+    /// Rows per transaction of the daily case when it is not in one transaction (tests and the
+    /// hidden `import --daily-batch-rows` lower it).
+    public var dailyBatchRows = 250_000
     public var follow = false
     public var indexMode = IndexMode.auto
     public var pollInterval = 0.2
@@ -392,6 +393,13 @@ public final class Importer {
     /// Estimated rows above which an events import into an existing store commits every 250k rows.
     static let dailyBatchFromRows: Int64 = 20_000
 
+    /// The daily case's one condition: auto index mode, the batch not asked for, an estimate of
+    /// more than `dailyBatchFromRows` rows, an events input (`--follow` never gets here).
+    static func isDailyCase(_ options: ImportOptions, estimatedRows: Int64?, plan: ImportPlan) -> Bool {
+        guard options.indexMode == .auto && options.autoBatch, let est = estimatedRows, est > dailyBatchFromRows else { return false }
+        return plan.inputs.contains(where: { $0.kind == .events })
+    }
+
     public init(store: Store, options: ImportOptions = ImportOptions()) {
         self.store = store
         self.options = options
@@ -504,16 +512,12 @@ public final class Importer {
                 if options.indexMode == .auto { options.batchRows = max(options.batchRows, 250_000) }
             }
             // The daily case (a day's events into a big store): one transaction per 250k rows
-            // too, so each page of the random-order trees it touches (account timeline, links,
-            // accounts) goes to the WAL once per import, not once per 20k rows. Small inputs
-            // (tests, a few edits) keep the batch asked for.
-            if options.indexMode == .auto && options.autoBatch, let est = estimatedRows, est > Self.dailyBatchFromRows,
-               plan.inputs.contains(where: { $0.kind == .events }) {
-                options.batchRows = max(options.batchRows, options.dailyBatchRows)
-            }
-            if !large && options.dailyOneTransaction && options.indexMode == .auto && options.autoBatch,
-               let est = estimatedRows, est > Self.dailyBatchFromRows, plan.inputs.contains(where: { $0.kind == .events }) {
-                options.batchRows = Int.max
+            // (`dailyBatchRows`) too, so each page of the random-order trees it touches (account
+            // timeline, links, accounts) goes to the WAL once per batch, not once per 20k rows —
+            // or one per file with `dailyOneTransaction` (not for a bulk load, whose batches are
+            // set below). Small inputs (tests, a few edits) keep the batch asked for.
+            if Self.isDailyCase(options, estimatedRows: estimatedRows, plan: plan) {
+                options.batchRows = options.dailyOneTransaction && !large ? Int.max : max(options.batchRows, options.dailyBatchRows)
             }
             if large {
                 bulk = true
