@@ -52,6 +52,10 @@ public struct ImportOptions {
     /// whole file (minutes for a big day), so the workbench's labels and other writers wait past
     /// their busy timeout, and the WAL grows to the day's dirty pages.
     public var dailyOneTransaction = false
+    /// The links merge builds the accounts' activity indexes again instead of updating them
+    /// account by account when its activity touches a quarter of the accounts or more
+    /// (`Schema.mergePendingLinkRuns(rebuildAccountIndexes:)`; imp41 in docs/benchmarks.md).
+    public var rebuildAccountIndexes = false
     /// Rows per transaction of the daily case when it is not in one transaction (tests and the
     /// hidden `import --daily-batch-rows` lower it).
     public var dailyBatchRows = 250_000
@@ -591,7 +595,7 @@ public final class Importer {
             let t0 = Date()
             do {
                 // Each flush was staged sorted: merged as runs, not re-sorted.
-                try db.transaction { try Schema.mergePendingLinkRuns(db, runStarts: links.runStarts) }
+                try db.transaction { try Schema.mergePendingLinkRuns(db, runStarts: links.runStarts, rebuildAccountIndexes: options.rebuildAccountIndexes) }
                 links.forgetRuns()
             } catch {
                 // Left staged: the next writer's open merges them.
