@@ -50,8 +50,8 @@ struct Import: ParsableCommand {
     var cacheMib: Int?
     @Flag(help: ArgumentHelp("A day's events into a big store in one transaction per file, not one per 250k rows (off by default: it holds the write lock for the whole file; docs/benchmarks.md, imp40).", visibility: .hidden))
     var dailyOneTransaction = false
-    @Flag(help: ArgumentHelp("The links merge builds the accounts' activity indexes again when it touches a quarter of the accounts or more, instead of updating them account by account (docs/benchmarks.md, imp41).", visibility: .hidden))
-    var rebuildAccountIndexes = false
+    @Flag(inversion: .prefixedNo, help: ArgumentHelp("The links merge builds the accounts' activity indexes again when it touches a quarter of the accounts or more, instead of updating them account by account (default on; docs/benchmarks.md, imp41).", visibility: .hidden))
+    var rebuildAccountIndexes = true
     @Option(help: ArgumentHelp("Rows per transaction of a day's events into a big store (default 250,000; tests lower it to tell --daily-one-transaction from the batches).", visibility: .hidden))
     var dailyBatchRows: Int?
     @Option(help: ArgumentHelp("Event ids the de-duplication set holds before it writes them to disk as a sorted run (default 262,144; tests lower it).", visibility: .hidden))
@@ -107,7 +107,7 @@ struct Import: ParsableCommand {
         if let sortCacheMib { options.sortCacheBytes = sortCacheMib << 20 }
         options.dailyOneTransaction = dailyOneTransaction
         if let dailyBatchRows { options.dailyBatchRows = dailyBatchRows }
-        if rebuildAccountIndexes { options.rebuildAccountIndexes = true }
+        options.rebuildAccountIndexes = rebuildAccountIndexes
         options.cacheBytes = cacheMib.map { $0 << 20 } ?? ImportMemory.pageCacheBytes()
         options.sorterThreads = sorterThreads == "cores" ? ImportMemory.sorterThreads() : sorterThreads.flatMap { Int($0) } ?? 0
         for (name, value) in [("--earliest", earliest), ("--latest", latest)] {
