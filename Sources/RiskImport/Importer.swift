@@ -52,8 +52,15 @@ public struct ImportOptions {
     /// whole file (minutes for a big day), so the workbench's labels and other writers wait past
     /// their busy timeout, and the WAL grows to the day's dirty pages.
     public var dailyOneTransaction = false
-    /// Rows per transaction of the daily case when it is not in one transaction (tests lower it).
-    var dailyBatchRows = 250_000
+    /// The links merge builds the accounts' activity indexes again instead of updating them
+    /// account by account when its activity touches a quarter of the accounts or more
+    /// (`Schema.mergePendingLinkRuns(rebuildAccountIndexes:)`; imp41 in docs/benchmarks.md: the same
+    /// rows, the daily case's links merge −1.7 s of 9.9 at 4.5M). The hidden
+    /// `riskdesk import --no-rebuild-account-indexes` turns it off, for measuring.
+    public var rebuildAccountIndexes = true
+    /// Rows per transaction of the daily case when it is not in one transaction (tests and the
+    /// hidden `import --daily-batch-rows` lower it).
+    public var dailyBatchRows = 250_000
     public var follow = false
     public var indexMode = IndexMode.auto
     public var pollInterval = 0.2
@@ -392,6 +399,13 @@ public final class Importer {
     /// Estimated rows above which an events import into an existing store commits every 250k rows.
     static let dailyBatchFromRows: Int64 = 20_000
 
+    /// The daily case's one condition: auto index mode, the batch not asked for, an estimate of
+    /// more than `dailyBatchFromRows` rows, an events input (`--follow` never gets here).
+    static func isDailyCase(_ options: ImportOptions, estimatedRows: Int64?, plan: ImportPlan) -> Bool {
+        guard options.indexMode == .auto && options.autoBatch, let est = estimatedRows, est > dailyBatchFromRows else { return false }
+        return plan.inputs.contains(where: { $0.kind == .events })
+    }
+
     public init(store: Store, options: ImportOptions = ImportOptions()) {
         self.store = store
         self.options = options
@@ -504,16 +518,12 @@ public final class Importer {
                 if options.indexMode == .auto { options.batchRows = max(options.batchRows, 250_000) }
             }
             // The daily case (a day's events into a big store): one transaction per 250k rows
-            // too, so each page of the random-order trees it touches (account timeline, links,
-            // accounts) goes to the WAL once per import, not once per 20k rows. Small inputs
-            // (tests, a few edits) keep the batch asked for.
-            if options.indexMode == .auto && options.autoBatch, let est = estimatedRows, est > Self.dailyBatchFromRows,
-               plan.inputs.contains(where: { $0.kind == .events }) {
-                options.batchRows = max(options.batchRows, options.dailyBatchRows)
-            }
-            if !large && options.dailyOneTransaction && options.indexMode == .auto && options.autoBatch,
-               let est = estimatedRows, est > Self.dailyBatchFromRows, plan.inputs.contains(where: { $0.kind == .events }) {
-                options.batchRows = Int.max
+            // (`dailyBatchRows`) too, so each page of the random-order trees it touches (account
+            // timeline, links, accounts) goes to the WAL once per batch, not once per 20k rows —
+            // or one per file with `dailyOneTransaction` (not for a bulk load, whose batches are
+            // set below). Small inputs (tests, a few edits) keep the batch asked for.
+            if Self.isDailyCase(options, estimatedRows: estimatedRows, plan: plan) {
+                options.batchRows = options.dailyOneTransaction && !large ? Int.max : max(options.batchRows, options.dailyBatchRows)
             }
             if large {
                 bulk = true
@@ -587,7 +597,7 @@ public final class Importer {
             let t0 = Date()
             do {
                 // Each flush was staged sorted: merged as runs, not re-sorted.
-                try db.transaction { try Schema.mergePendingLinkRuns(db, runStarts: links.runStarts) }
+                try db.transaction { try Schema.mergePendingLinkRuns(db, runStarts: links.runStarts, rebuildAccountIndexes: options.rebuildAccountIndexes) }
                 links.forgetRuns()
             } catch {
                 // Left staged: the next writer's open merges them.

@@ -50,6 +50,10 @@ struct Import: ParsableCommand {
     var cacheMib: Int?
     @Flag(help: ArgumentHelp("A day's events into a big store in one transaction per file, not one per 250k rows (off by default: it holds the write lock for the whole file; docs/benchmarks.md, imp40).", visibility: .hidden))
     var dailyOneTransaction = false
+    @Flag(inversion: .prefixedNo, help: ArgumentHelp("The links merge builds the accounts' activity indexes again when it touches a quarter of the accounts or more, instead of updating them account by account (default on; docs/benchmarks.md, imp41).", visibility: .hidden))
+    var rebuildAccountIndexes = true
+    @Option(help: ArgumentHelp("Rows per transaction of a day's events into a big store (default 250,000; tests lower it to tell --daily-one-transaction from the batches).", visibility: .hidden))
+    var dailyBatchRows: Int?
     @Option(help: ArgumentHelp("Event ids the de-duplication set holds before it writes them to disk as a sorted run (default 262,144; tests lower it).", visibility: .hidden))
     var dedupeRunRows: Int?
 
@@ -64,6 +68,12 @@ struct Import: ParsableCommand {
         if let cacheMib, !(2...4096).contains(cacheMib) { throw ValidationError("--cache-mib must be 2 to 4096") }
         if dailyOneTransaction && (batch != nil || follow) {
             throw ValidationError("--daily-one-transaction sets the day's transaction itself: drop \(batch != nil ? "--batch" : "--follow")")
+        }
+        if let dailyBatchRows {
+            if !(1...(1 << 30)).contains(dailyBatchRows) { throw ValidationError("--daily-batch-rows must be 1 to \(1 << 30)") }
+            if batch != nil || follow || dailyOneTransaction {
+                throw ValidationError("--daily-batch-rows is the daily case's batch: drop \(batch != nil ? "--batch" : follow ? "--follow" : "--daily-one-transaction")")
+            }
         }
         if let dedupeRunRows, !(1...(1 << 24)).contains(dedupeRunRows) { throw ValidationError("--dedupe-run-rows must be 1 to \(1 << 24)") }
         if let sorterThreads, sorterThreads != "cores", !(Int(sorterThreads).map { (0...8).contains($0) } ?? false) {
@@ -96,6 +106,8 @@ struct Import: ParsableCommand {
         if let dedupeRunRows { options.dedupePendingMax = dedupeRunRows }
         if let sortCacheMib { options.sortCacheBytes = sortCacheMib << 20 }
         options.dailyOneTransaction = dailyOneTransaction
+        if let dailyBatchRows { options.dailyBatchRows = dailyBatchRows }
+        options.rebuildAccountIndexes = rebuildAccountIndexes
         options.cacheBytes = cacheMib.map { $0 << 20 } ?? ImportMemory.pageCacheBytes()
         options.sorterThreads = sorterThreads == "cores" ? ImportMemory.sorterThreads() : sorterThreads.flatMap { Int($0) } ?? 0
         for (name, value) in [("--earliest", earliest), ("--latest", latest)] {

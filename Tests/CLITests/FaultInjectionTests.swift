@@ -206,6 +206,42 @@ final class FaultInjectionTests: CLITestCase {
         // The last round's store, the day run again: what the uninterrupted import stored.
         XCTAssertEqual(try CLI.run(["import", "--store", store, "--quiet", "--daily-one-transaction", dayCSV]).status, 0)
         XCTAssertEqual(try Store(path: store, readOnly: true).db.scalar(q).string, try Store(path: ref, readOnly: true).db.scalar(q).string)
+
+        // review40a I1: the same day in 4,000-row batches (the hidden `--daily-batch-rows`; the
+        // default 250k would hold this whole day, as one transaction does) and in one transaction,
+        // each killed the moment a reader first sees any of the day's rows committed. The batches
+        // have then committed part of the day and not all of it; the one transaction all of it.
+        // Each store, the day run again, stores what the uninterrupted import stores.
+        func killAtFirstCommit(_ extra: [String], _ note: String) throws -> Int64 {
+            try fresh(store)
+            let p = try CLI.start(["import", "--store", store, "--quiet"] + extra + [dayCSV])
+            let reader = try Store(path: store, readOnly: true).db
+            let deadline = Date().addingTimeInterval(120)
+            let headMax = try reader.int("SELECT coalesce(max(id), 0) FROM events_i")
+            var seen = headMax
+            while p.isRunning && Date() < deadline {
+                seen = try reader.int("SELECT coalesce(max(id), 0) FROM events_i")
+                if seen > headMax { break }
+                usleep(500)
+            }
+            p.signal(SIGKILL)
+            p.wait()
+            XCTAssertGreaterThan(seen, headMax, "\(note): the reader saw the day's rows before the import ended")
+            let db = try Store(path: store, readOnly: true).db
+            let n = try db.int("SELECT count(*) FROM events")
+            print("\(note): killed at the first commit seen: \(n - headEvents) of the day's \(refEvents - headEvents) rows")
+            XCTAssertEqual(try db.scalar("PRAGMA integrity_check").string, "ok", note)
+            return n
+        }
+        let batched = try killAtFirstCommit(["--daily-batch-rows", "4000"], "4,000-row batches")
+        XCTAssertGreaterThan(batched, headEvents, "the batches committed part of the day")
+        XCTAssertLessThan(batched, refEvents, "the batches had not committed all of the day")
+        XCTAssertEqual(try CLI.run(["import", "--store", store, "--quiet", "--daily-batch-rows", "4000", dayCSV]).status, 0)
+        XCTAssertEqual(try Store(path: store, readOnly: true).db.scalar(q).string, try Store(path: ref, readOnly: true).db.scalar(q).string)
+        let whole = try killAtFirstCommit(["--daily-one-transaction"], "one transaction")
+        XCTAssertEqual(whole, refEvents, "the one transaction committed the whole day at once")
+        XCTAssertEqual(try CLI.run(["import", "--store", store, "--quiet", "--daily-one-transaction", dayCSV]).status, 0)
+        XCTAssertEqual(try Store(path: store, readOnly: true).db.scalar(q).string, try Store(path: ref, readOnly: true).db.scalar(q).string)
     }
 
     /// The hidden run-size option refuses what would overflow or ask for gigabytes (review38),
@@ -235,6 +271,19 @@ final class FaultInjectionTests: CLITestCase {
             XCTAssertNotEqual(r.status, 0, bad)
             XCTAssertTrue(r.stderr.contains("--cache-mib"), "\(bad): \(r.stderr)")
             XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/s.db"), bad)
+        }
+        // imp41: the daily case's batch, likewise; and not beside the options that set the batch themselves.
+        for bad in ["0", "-1", "1073741825", "9223372036854775807"] {
+            let r = try CLI.run(["import", "--store", dir + "/s.db", "--quiet", "--daily-batch-rows", bad, dir + "/e.csv"])
+            XCTAssertNotEqual(r.status, 0, bad)
+            XCTAssertTrue(r.stderr.contains("--daily-batch-rows"), "\(bad): \(r.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/s.db"), bad)
+        }
+        for (extra, named) in [(["--batch", "5000"], "--batch"), (["--follow"], "--follow"), (["--daily-one-transaction"], "--daily-one-transaction")] {
+            let r = try CLI.run(["import", "--store", dir + "/s.db", "--quiet", "--daily-batch-rows", "4000"] + extra + [dir + "/e.csv"])
+            XCTAssertNotEqual(r.status, 0, named)
+            XCTAssertTrue(r.stderr.contains("--daily-batch-rows") && r.stderr.contains(named), "\(named): \(r.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/s.db"), named)
         }
         // A day in one transaction sets its own batch: with --batch or --follow it is refused, not ignored (review40a I3).
         for (extra, named) in [(["--batch", "5000"], "--batch"), (["--follow"], "--follow")] {

@@ -290,6 +290,50 @@ final class InternedImportTests: ImportTestCase {
         }
     }
 
+    /// imp41: a day's staged links merged into a store that holds the other days, with the
+    /// accounts' activity indexes built again (the default) and updated in place: the same
+    /// links, accounts and indexes, and the same as one import of both days; integrity ok.
+    func testADaysMergeRebuildingTheAccountIndexesStoresWhatOneImportStores() throws {
+        for seed: UInt64 in [4101, 4102] {
+            let w = world(rows: 30_000, seed: seed)
+            let lines = w.csv.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+            let head = write("events-head-\(seed).csv", ([header] + lines[1...20_000]).joined(separator: "\n") + "\n")
+            let day = write("events-day-\(seed).csv", ([header] + lines[20_001...]).joined(separator: "\n") + "\n")
+            let all = write("events-all-\(seed).csv", w.csv)
+            let tables = ["SELECT * FROM links ORDER BY 1, 2, 3",
+                          "SELECT account_id, n_events, first_seen, last_seen FROM accounts ORDER BY account_id",
+                          "SELECT account_id, n_events FROM accounts INDEXED BY idx_accounts_events ORDER BY n_events, account_id",
+                          "SELECT account_id, coalesce(last_seen, -1) FROM accounts INDEXED BY idx_accounts_last_seen ORDER BY coalesce(last_seen, -1), account_id",
+                          "SELECT name, sql FROM sqlite_schema WHERE tbl_name = 'accounts' ORDER BY 1", "PRAGMA integrity_check"]
+            // The schema cookie after each file: each DROP and CREATE INDEX adds one (a small index's
+            // root page may be reused, so the pages are no witness).
+            var roots: [String: [Int64]] = [:]
+            func load(_ path: String, _ csvs: [String], rebuild: Bool) throws -> [[[SQLValue]]] {
+                for csv in csvs {
+                    defer { roots[path, default: []].append((try? Store(path: path).db.int("PRAGMA schema_version")) ?? -1) }
+                    var o = ImportOptions()
+                    o.indexMode = .rebuild          // staged links, merged as runs, at this size
+                    o.rebuildAccountIndexes = rebuild
+                    o.linkFlushEntries = 2_000
+                    let store = try Store(path: path)
+                    _ = try Importer(store: store, options: o).run(try ImportPlan(paths: [csv], options: o))
+                }
+                let db = try Store(path: path).db
+                return try tables.map { try db.rows($0) }
+            }
+            XCTAssertTrue(ImportOptions().rebuildAccountIndexes, "on by default")
+            let rebuilt = try load(dir + "/reb-\(seed).db", [head, day], rebuild: true)
+            let updated = try load(dir + "/upd-\(seed).db", [head, day], rebuild: false)
+            let once = try load(dir + "/once-\(seed).db", [all], rebuild: true)
+            XCTAssertGreaterThan(rebuilt[1].count, 30, "seed \(seed)")
+            let r = roots[dir + "/reb-\(seed).db"]!, u = roots[dir + "/upd-\(seed).db"]!
+            XCTAssertEqual(r[1] - r[0], u[1] - u[0] + 4, "seed \(seed): the day's merge dropped and built the two indexes again; without the option, not")
+            XCTAssertEqual(rebuilt, updated, "seed \(seed)")
+            XCTAssertEqual(rebuilt, once, "seed \(seed): the day merged is one import of both days")
+            XCTAssertEqual(rebuilt.last, [[.text("ok")]])
+        }
+    }
+
     /// An index build that fails mid-way through a bulk load's sorts leaves the connection's
     /// page cache at the load's 32 MiB, not the sort cache (review39b I1's error path): a table
     /// made under the second index's name, when that phase is announced, makes its

@@ -88,6 +88,79 @@ final class PendingLinkRunsTests: ImportTestCase {
         }
     }
 
+    /// imp41: with `rebuildAccountIndexes` the merge drops the two indexes on the accounts'
+    /// activity and builds them again when its activity touches a quarter of the accounts or
+    /// more: the same links and accounts as the `GROUP BY` merge's, the indexes back with their
+    /// own SQL and every entry (integrity ok, each index read alone gives the table's rows).
+    /// Below the share (400 accounts already there, at most 40 touched) they are updated in place.
+    /// A failure after the drop (a trigger refusing the accounts' writes) rolls the drop back.
+    func testAMergeTouchingManyAccountsBuildsTheirIndexesAgain() throws {
+        let indexSQL = "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'accounts' ORDER BY name"
+        func byIndex(_ db: Database) throws -> [[[SQLValue]]] {
+            try [db.rows("SELECT account_id, n_events FROM accounts INDEXED BY idx_accounts_events ORDER BY n_events, account_id"),
+                 db.rows("SELECT account_id, coalesce(last_seen, -1) FROM accounts INDEXED BY idx_accounts_last_seen ORDER BY coalesce(last_seen, -1), account_id")]
+        }
+        for seed: UInt64 in [1, 2, 3] {
+            for crowd in [0, 400] {
+                // The GROUP BY merge of the same staging (its open merges it), then the runs with the rebuild.
+                let refPath = dir + "/groupby-\(seed)-\(crowd).db"
+                try? FileManager.default.removeItem(atPath: refPath)
+                _ = try stage(refPath, runs: 9, seed: seed, live: true)
+                let ref = try Store(path: refPath)
+                // Accounts with no staged activity: with them the touched share falls under a quarter.
+                for i in 0..<crowd { try ref.db.run("INSERT INTO accounts(account_id, n_events, first_seen, last_seen) VALUES (?, ?, ?, ?)", [.text("crowd-\(i)"), .int(Int64(i % 7)), .int(Int64(i)), .int(Int64(i * 3))]) }
+                XCTAssertFalse(try ref.db.transaction { try Schema.mergePendingLinkRuns(ref.db, runStarts: []) }, "the GROUP BY merge")
+                let want = (try ref.db.rows(linksSQL), try ref.db.rows(accountsSQL), try byIndex(ref.db))
+
+                try? FileManager.default.removeItem(atPath: storePath)
+                let starts = try stage(storePath, runs: 9, seed: seed, live: true)
+                let s = try store()
+                for i in 0..<crowd { try s.db.run("INSERT INTO accounts(account_id, n_events, first_seen, last_seen) VALUES (?, ?, ?, ?)", [.text("crowd-\(i)"), .int(Int64(i % 7)), .int(Int64(i)), .int(Int64(i * 3))]) }
+                let schemaBefore = try s.db.rows(indexSQL)
+                let rootsBefore = try s.db.rows("SELECT name, rootpage FROM sqlite_schema WHERE name IN ('idx_accounts_events', 'idx_accounts_last_seen') ORDER BY name")
+                let touched = try s.db.int("SELECT count(DISTINCT account_id) FROM links_pending WHERE kind = 0")
+                let total = try s.db.int("SELECT count(*) FROM accounts")
+                // What the rule decides here: every account is touched with no crowd, a tenth or less with it.
+                XCTAssertEqual(Double(touched) >= Schema.accountIndexRebuildShare * Double(total), crowd == 0, "seed \(seed), crowd \(crowd)")
+                let merged = try s.db.transaction { try Schema.mergePendingLinkRuns(s.db, runStarts: starts, rebuildAccountIndexes: true) }
+                XCTAssertTrue(merged, "seed \(seed)")
+                XCTAssertEqual(try s.db.rows(linksSQL), want.0, "seed \(seed), crowd \(crowd)")
+                XCTAssertEqual(try s.db.rows(accountsSQL), want.1, "seed \(seed), crowd \(crowd)")
+                XCTAssertEqual(try s.db.rows(indexSQL), schemaBefore, "seed \(seed): the indexes back with their own SQL")
+                XCTAssertEqual(try byIndex(s.db), want.2, "seed \(seed), crowd \(crowd)")
+                XCTAssertEqual(try s.db.rows("PRAGMA integrity_check"), [[.text("ok")]])
+                let rootsAfter = try s.db.rows("SELECT name, rootpage FROM sqlite_schema WHERE name IN ('idx_accounts_events', 'idx_accounts_last_seen') ORDER BY name")
+                if crowd > 0 { XCTAssertEqual(rootsAfter, rootsBefore, "seed \(seed): under the share, updated in place") }
+            }
+        }
+        // The decision alone: two statements back (and the indexes gone) at a quarter, none below it.
+        try? FileManager.default.removeItem(atPath: storePath)
+        let s = try store()
+        for i in 0..<100 { try s.db.run("INSERT INTO accounts(account_id, n_events) VALUES (?, 1)", [.text("a-\(i)")]) }
+        for (n, rebuilt) in [(24, false), (25, true)] {
+            try s.db.transaction {
+                try s.db.exec("CREATE TEMP TABLE links_pending_accounts (id INTEGER PRIMARY KEY, n INTEGER, f INTEGER, l INTEGER, r INTEGER)")
+                for i in 0..<n { try s.db.run("INSERT INTO temp.links_pending_accounts(id, n) VALUES (?, 1)", [.int(Int64(i + 1))]) }
+                let sql = try Schema.dropAccountIndexesForRebuild(s.db)
+                XCTAssertEqual(sql.count, rebuilt ? 2 : 0, "\(n) of 100 accounts")
+                XCTAssertEqual(try s.db.int("SELECT count(*) FROM sqlite_schema WHERE name IN ('idx_accounts_events', 'idx_accounts_last_seen')"), rebuilt ? 0 : 2)
+                for q in sql { try s.db.exec(q) }
+                try s.db.exec("DROP TABLE temp.links_pending_accounts")
+            }
+        }
+        // A failure after the drop: the transaction rolls back, the indexes are there and whole.
+        try? FileManager.default.removeItem(atPath: storePath)
+        let starts = try stage(storePath, runs: 9, seed: 4, live: true)
+        let f = try store()
+        try f.db.exec("CREATE TRIGGER imp41_fail BEFORE UPDATE ON accounts BEGIN SELECT RAISE(ABORT, 'injected'); END")
+        try f.db.exec("CREATE TRIGGER imp41_fail2 BEFORE INSERT ON accounts BEGIN SELECT RAISE(ABORT, 'injected'); END")
+        let before = try f.db.rows(indexSQL)
+        XCTAssertThrowsError(try f.db.transaction { try Schema.mergePendingLinkRuns(f.db, runStarts: starts, rebuildAccountIndexes: true) })
+        XCTAssertEqual(try f.db.rows(indexSQL), before)
+        XCTAssertEqual(try f.db.rows("PRAGMA integrity_check"), [[.text("ok")]])
+        XCTAssertGreaterThan(try f.db.int("SELECT count(*) FROM links_pending"), 0, "the staging is kept for the next open")
+    }
+
     func testTheImportersFlushesAreStagedAsSortedRuns() throws {
         // A staged import whose aggregate is flushed every 64 entries: every flush a run the
         // merge takes as one (never the fallback), and the links those of a row-by-row import.
