@@ -75,6 +75,17 @@ public struct ClickFarmDetector: Detector {
     /// when they acted there with the owner away. Only read with `roomCrews` on; off only to
     /// show farm38's whole-exit seeds.
     public var roomCrewAttribution = true
+    /// farm41 (review40e N1): the room tests' null also holds the hour of the *week* (a weekly
+    /// show's fans come together at that hour of that weekday and no other), each episode's chance
+    /// and the crew's expectation the larger of the day-shift and week-shift ones. Only read with
+    /// `roomCrews` on; off only for the tests that show what it guards.
+    var roomWeeklyNull = true
+    /// farm41 (review40e N2): a room is live in an hour when two or more accounts outside those
+    /// under test watch it then (a creator's show without an event of its own near it), and a
+    /// show past the owner's session stays live only on outside viewers, never on the tested
+    /// accounts' own views. Only read with `roomCrews` on; off only for the tests that show what it
+    /// guards (off: farm40's rule, any viewer continues a run an owner's event began).
+    var roomOutsideViewers = true
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
         guard t.count > 0 else { return [] }
