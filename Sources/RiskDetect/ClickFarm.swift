@@ -68,7 +68,11 @@ public struct ClickFarmDetector: Detector {
     /// (a family of four watching eight weekly shows from one home network, all four reported in a
     /// model), whenever the show's hours count as the owner's absence — which they do when the
     /// creator has no event near the show, since only an owner's event starts a live run.
-    public var roomCrews = false
+    /// farm41: the null holds a weekly habit too (`roomWeeklyNull`), only accounts outside those
+    /// under test keep a room live (`roomOutsideViewers`), the room prefix and the crew's re-test
+    /// are corrected (review40e N1–N5): on by default again, by the evaluation rule with the
+    /// look-alike world (benchmarks.md, farm41).
+    public var roomCrews = true
     /// Room crews are seeded by their members' own coincidences, not by the exit (farm39, see
     /// `roomCoPresence`): a member is of the crew when its away hours fall among the hours two
     /// or more others were there beyond its own hours' chance; recruits count a room job only

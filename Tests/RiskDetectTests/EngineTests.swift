@@ -109,11 +109,13 @@ final class EngineTests: XCTestCase {
                 if let s = d as? IdentityDetector { f["referral-codes"] = s.ringReferralCodes }
                 if let s = d as? RefundAbuseDetector { f["lone-claimants"] = s.loneClaimants }
                 if let s = d as? TakeoverDetector { f["sleepers"] = s.sleepers }
-                if let s = d as? ClickFarmDetector { f["room-crews"] = s.roomCrews }
             }
             return f
         }
         XCTAssertEqual(flags(DetectionEngine()), Dictionary(uniqueKeysWithValues: DetectionEngine.offSigns.map { ($0, false) }))
+        // Room crews are on by default since farm41 (no longer a sign to switch on).
+        XCTAssertTrue(DetectionEngine().detectors.compactMap { $0 as? ClickFarmDetector }.allSatisfy(\.roomCrews))
+        XCTAssertThrowsError(try DetectionEngine().enableSigns(["room-crews"]))
         for sign in DetectionEngine.offSigns {
             let e = DetectionEngine()
             try e.enableSigns([sign])
