@@ -68,13 +68,28 @@ public struct ClickFarmDetector: Detector {
     /// (a family of four watching eight weekly shows from one home network, all four reported in a
     /// model), whenever the show's hours count as the owner's absence — which they do when the
     /// creator has no event near the show, since only an owner's event starts a live run.
-    public var roomCrews = false
+    /// farm41: the null holds a weekly habit too (`roomWeeklyNull`), only accounts outside those
+    /// under test keep a room live (`roomOutsideViewers`), the room prefix and the crew's re-test
+    /// are corrected (review40e N1–N5): on by default again, by the evaluation rule with the
+    /// look-alike world (benchmarks.md, farm41).
+    public var roomCrews = true
     /// Room crews are seeded by their members' own coincidences, not by the exit (farm39, see
     /// `roomCoPresence`): a member is of the crew when its away hours fall among the hours two
     /// or more others were there beyond its own hours' chance; recruits count a room job only
     /// when they acted there with the owner away. Only read with `roomCrews` on; off only to
     /// show farm38's whole-exit seeds.
     public var roomCrewAttribution = true
+    /// farm41 (review40e N1): the room tests' null also holds the hour of the *week* (a weekly
+    /// show's fans come together at that hour of that weekday and no other), each episode's chance
+    /// and the crew's expectation the larger of the day-shift and week-shift ones. Only read with
+    /// `roomCrews` on; off only for the tests that show what it guards.
+    var roomWeeklyNull = true
+    /// farm41 (review40e N2): a room is live in an hour when two or more accounts outside those
+    /// under test watch it then (a creator's show without an event of its own near it), and a
+    /// show past the owner's session stays live only on outside viewers, never on the tested
+    /// accounts' own views. Only read with `roomCrews` on; off only for the tests that show what it
+    /// guards (off: farm40's rule, any viewer continues a run an owner's event began).
+    var roomOutsideViewers = true
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
         guard t.count > 0 else { return [] }

@@ -140,7 +140,9 @@ extension ClickFarmDetector {
             let selected = Set(own.map { bucketKey[Int($0)] / days })
             // Each room on its own and the strongest together (farm40: a room whose regulars
             // coincide as often as chance does not dilute a crew's room, nor lend it members):
-            // rooms ranked by their own surprise, the best prefix kept, corrected for the choice.
+            // rooms ranked by their own surprise, the best prefix kept, corrected for the choice:
+            // ranked after looking, a prefix of j of K rooms is one of C(K, j) subsets, and j one of
+            // K lengths (farm41, review40e N3: log10 K alone let five rooms pass at 1.2× nominal).
             let all = roomCoPresence(t, rooms: selected, members: g.members, nItems: nItems, clock: clock)
             let ranked = all.rooms.sorted { a, b in
                 let sa = Significance.logPoissonTail(a.observed, max(a.expected, 1e-12)), sb = Significance.logPoissonTail(b.observed, max(b.expected, 1e-12))
@@ -150,6 +152,7 @@ extension ClickFarmDetector {
             for (j, r) in ranked.enumerated() {
                 o += r.observed; x += r.expected
                 let sj = Significance.surprise(Significance.logPoissonTail(o, max(x, 1e-12))) - log10(tested) - log10(Double(max(1, ranked.count)))
+                    - Self.log10Choose(ranked.count, j + 1)
                 if sj > s { s = sj; keep = j + 1 }
             }
             let rooms = Set(ranked.prefix(keep).map(\.room))
@@ -188,11 +191,15 @@ extension ClickFarmDetector {
                 debugLog?("identifier group (\(g.isDevice ? "device" : "IP")): \(g.members.count) accounts, its room crew of \(crew.count) as a crew: \(cc.observed) runs of away hours with \(k)+ of them, expected \(String(format: "%.3f", cc.expected)), surprise \(String(format: "%.1f", sk))")
             }
             guard sc >= 1 else { continue }
+            // The crew was picked by its members' coincidences, so its re-test is a gate (it removes
+            // crews) and not a chance of its own (review40e N4): the seed's strength is the lesser
+            // of the rooms' test (on the group, before the pick) and the crew's.
+            let crewSurprise = min(s, sc)
             var crewTogether: [Int32: Int32] = [:]
             for a in crew { for q in Int(accStart[Int(a)])..<Int(accStart[Int(a) + 1]) where own.contains(accBuckets[q]) && rooms.contains(target(accBuckets[q])) { crewTogether[accBuckets[q], default: 0] += 1 } }
             crewTogether = crewTogether.filter { $0.value >= 2 }
             guard !crewTogether.isEmpty else { continue }
-            seeds.append(Seed(members: crew, meetings: Set(crewTogether.keys), surprise: sc, label: label, together: crewTogether, room: true))
+            seeds.append(Seed(members: crew, meetings: Set(crewTogether.keys), surprise: crewSurprise, label: label, together: crewTogether, room: true))
         }
         guard !seeds.isEmpty else { return [] }
         try cancel.check()
@@ -250,7 +257,9 @@ extension ClickFarmDetector {
                     members.insert(a)
                     let strength = min(0.9, 0.55 + 0.35 * Stat.ramp(seeds[s].surprise, 1, 6))
                     if (why[a]?.strength ?? 0) < strength {
-                        why[a] = (strength, "shares a \(seeds[s].label) with \(seeds[s].members.count - 1) accounts that acted on the same target on the same day \(seeds[s].meetings.count) times (chance 1 in 10^\(Int((seeds[s].surprise + log10(tested)).rounded())))")
+                        why[a] = (strength, seeds[s].room
+                            ? "shares a \(seeds[s].label) with \(seeds[s].members.count - 1) accounts that were in a room together with its owner away, beyond their own hours there, on \(seeds[s].meetings.count) room-days (surprise \(String(format: "%.1f", seeds[s].surprise)) after correction)"
+                            : "shares a \(seeds[s].label) with \(seeds[s].members.count - 1) accounts that acted on the same target on the same day \(seeds[s].meetings.count) times (chance 1 in 10^\(Int((seeds[s].surprise + log10(tested)).rounded())))")
                     }
                 }
             }
@@ -282,7 +291,7 @@ extension ClickFarmDetector {
                 }
                 // Two tests when the farm has both kinds of job: each corrected for the other too.
                 let both = byHours && !roomFarm && dayJobs > 0 ? log10(2.0) : 0
-                var joinedNow: [(Int32, Double, Int, Int)] = []
+                var joinedNow: [(Int32, Double, Int, Int, Bool)] = []
                 for a in 0..<n where !members.contains(Int32(a)) && actions(a) > 0 {
                     var hits = 0, roomHits = 0
                     var tg = Set<UInt64>(), roomDays = Set<UInt64>()
@@ -295,7 +304,7 @@ extension ClickFarmDetector {
                     let onDevice = linked.contains(Int32(a))
                     let need = onDevice ? 1 : 2
                     let correction = log10(onDevice ? Double(max(1, linked.count)) : Double(active)) + both
-                    var best: (s: Double, hits: Int, days: Int)? = nil
+                    var best: (s: Double, hits: Int, days: Int, hours: Bool)? = nil
                     // A room crew's recruit (farm39, farm40) is tested as its members were: its away
                     // episodes in the crew's rooms against the same hours on other days with two or more
                     // members there (`episodeTest`, binomial with its average chance, corrected for the
@@ -312,26 +321,30 @@ extension ClickFarmDetector {
                         var episodes = 0, inCrew = 0, expected = 0.0
                         for (room, slots) in mine {
                             let r = crewHours[room]!
-                            let e = Self.episodeTest(mine: slots, away: r.away, count: r.count, counted: false, need: 2)
+                            let e = Self.episodeTest(mine: slots, away: r.away, count: r.count, counted: false, need: 2, weekly: roomWeeklyNull)
                             episodes += e.episodes; inCrew += e.hits; expected += e.expected
                         }
                         if inCrew >= need {
                             let s = Significance.surprise(Significance.logBinomialTail(inCrew, episodes, expected / Double(episodes))) - correction
-                            if s >= 1 { best = (s, inCrew, roomDays.count) }
+                            if s >= 1 { best = (s, inCrew, roomDays.count, true) }
                         }
                     }
                     if !(byHours && roomFarm), hits >= need, tg.count >= min(3, hits) {
                         let lambda = chance * min(10, max(0.1, Double(actions(a)) / mean))
                         let s = Significance.surprise(Significance.logPoissonTail(hits, lambda)) - correction
-                        if s >= 1 && s > (best?.s ?? 0) { best = (s, hits, tg.count) }
+                        if s >= 1 && s > (best?.s ?? 0) { best = (s, hits, tg.count, false) }
                     }
-                    if let best { joinedNow.append((Int32(a), best.s, best.hits, best.days)) }
+                    if let best { joinedNow.append((Int32(a), best.s, best.hits, best.days, best.hours)) }
                 }
                 if joinedNow.isEmpty { break }
-                for (a, s, hits, tgs) in joinedNow {
+                for (a, s, hits, tgs, hours) in joinedNow {
                     members.insert(a)
                     let strength = min(0.85, 0.5 + 0.35 * Stat.ramp(s, 1, 5)) * (0.8 + 0.2 * Stat.ramp(seedSurprise, 1, 6))
-                    why[a] = (strength, "joined \(hits) of the jobs of an equipment-sharing group (same target, same day) on \(tgs) \(roomFarm ? "days" : "targets"); chance 1 in 10^\(Int(s.rounded()))\(linked.contains(a) ? "; on a device the group uses" : "")")
+                    // The text says which test decided (review40e N5): the room crew's hours, or jobs.
+                    let what = hours
+                        ? "was in an equipment-sharing group's room with two or more of its crew, the owner away, in \(hits) of its visits there, on \(tgs) days"
+                        : "joined \(hits) of the jobs of an equipment-sharing group (same target, same day) on \(tgs) \(roomFarm ? "days" : "targets")"
+                    why[a] = (strength, "\(what); chance 1 in 10^\(Int(s.rounded()))\(linked.contains(a) ? "; on a device the group uses" : "")")
                 }
                 // Actions three members met on are the farm's jobs too.
                 var c: [Int32: Int32] = [:]
@@ -363,37 +376,52 @@ extension ClickFarmDetector {
         return out
     }
 
+    /// log10 of the binomial coefficient C(n, k).
+    static func log10Choose(_ n: Int, _ k: Int) -> Double {
+        guard k > 0, k < n else { return 0 }
+        return (Significance.lnFact(n) - Significance.lnFact(k) - Significance.lnFact(n - k)) / log(10)
+    }
+
     /// The rooms' clock: hour slots of the data's span from its first event, and per account the
-    /// slots in which anyone had a live view of its room (farm40: a show goes on while viewers are
-    /// there, after the owner's last event too).
+    /// slots in which anyone had a live view of its room, with who watched (farm40: a show goes on
+    /// while viewers are there, after the owner's last event too; farm41: viewers outside the
+    /// accounts under test, see `roomAround`).
     struct RoomClock {
         let minTs: Int64
         let slots: Int
-        let live: [Int32: Set<Int>]
+        let live: [Int32: [Int: Set<Int32>]]
         static let hour: Int64 = 3_600_000
         init(_ t: EventTable, minTs: Int64, maxTs: Int64) {
             self.minTs = minTs
             slots = Int((maxTs - minTs) / Self.hour) + 1
-            var live: [Int32: Set<Int>] = [:]
-            for e in 0..<t.count where t.kind[e] == .liveView && t.target[e] >= 0 {
-                live[t.target[e], default: []].insert(Int((t.ts[e] - minTs) / Self.hour))
+            var live: [Int32: [Int: Set<Int32>]] = [:]
+            for e in 0..<t.count where t.kind[e] == .liveView && t.target[e] >= 0 && t.account[e] >= 0 {
+                live[t.target[e], default: [:]][Int((t.ts[e] - minTs) / Self.hour), default: []].insert(t.account[e])
             }
             self.live = live
         }
         func slot(_ ts: Int64) -> Int { Int((ts - minTs) / Self.hour) }
     }
 
-    /// A room's owner-around slots (farm40): the owner around (`ownerAround`: an event of its own in
-    /// the session before the hour or during it), or the room around in the hour before and someone
-    /// watching it live in this one — a show that runs past the session after the owner's last
-    /// event, its late fans included, is the owner's until its viewers are gone. A crew's live-view
-    /// burst at an hour of its own does not follow a show and stays away.
-    func roomAround(_ t: EventTable, owner: Int, clock: RoomClock) -> [Bool] {
-        let live = clock.live[Int32(owner)] ?? []
+    /// A room's owner-around slots (farm40, farm41): the owner around (`ownerAround`: an event of
+    /// its own in the session before the hour or during it), or two or more accounts outside
+    /// `excluding` (the accounts under test) watching it live in the hour — a show is on while
+    /// others watch it, whether or not its creator left an event near it — or the room around in
+    /// the hour before and one such outside viewer in this one (a show past the owner's session,
+    /// its late fans included, is the owner's until its viewers are gone). The accounts under test
+    /// keep no room live with their own views (review40e N2): a crew's live-view burst right after
+    /// the owner's session, or at an hour of its own, is the owner's absence.
+    func roomAround(_ t: EventTable, owner: Int, clock: RoomClock, excluding: Set<Int32>) -> [Bool] {
+        let live = clock.live[Int32(owner)] ?? [:]
         var around = [Bool](repeating: false, count: clock.slots)
         for s in 0..<clock.slots {
             let from = clock.minTs + Int64(s) * RoomClock.hour
-            around[s] = ownerAround(t, owner: owner, from: from, to: from + RoomClock.hour) || (s > 0 && around[s - 1] && live.contains(s))
+            var outside = 0
+            if let viewers = live[s] {
+                for v in viewers where roomOutsideViewers ? !excluding.contains(v) : true { outside += 1; if outside >= 2 { break } }
+            }
+            let started = roomOutsideViewers && outside >= 2
+            around[s] = ownerAround(t, owner: owner, from: from, to: from + RoomClock.hour) || started || (s > 0 && around[s - 1] && outside >= 1)
         }
         return around
     }
@@ -406,7 +434,16 @@ extension ClickFarmDetector {
     /// hours: visitors who all come in the evening coincide in the evening): its chance is the share
     /// of the whole-day shifts that keep it in away hours and in which it is a hit. Returns the
     /// hits, the episodes and the sum of their chances.
-    static func episodeTest(mine: Set<Int>, away: [Bool], count: [Int32], counted: Bool, need: Int32)
+    ///
+    /// farm41 (review40e N1): with `weekly`, the episode's chance is the larger of that and the share
+    /// of its *other* weeks (the same hours of the same weekday, still away hours) in which two or
+    /// more others were there: fans of a weekly show at a fixed hour come together every week at
+    /// that hour and at no other, so against other days their company looks rare, against their
+    /// other weeks it is the rule. The other weeks only, not the episode's own: over four weeks a
+    /// shift null that counts its own week puts every episode's chance at ¼ or more, and a crew's
+    /// bursts at hours of their own would never add up; a crew's other weeks at those hours are
+    /// empty, a weekly show's are not. With no other week (a span under two) the day shifts alone.
+    static func episodeTest(mine: Set<Int>, away: [Bool], count: [Int32], counted: Bool, need: Int32, weekly: Bool = true)
         -> (hits: Int, episodes: Int, expected: Double) {
         let own = mine.sorted()
         func others(_ s: Int) -> Int32 { count[s] - (counted && mine.contains(s) ? 1 : 0) }
@@ -418,16 +455,19 @@ extension ClickFarmDetector {
             let lo = own[i], hi = own[j]
             episodes += 1
             if (lo...hi).contains(where: { others($0) >= need }) { hits += 1 }
-            var valid = 0, busy = 0
-            var shift = -(lo / 24) * 24
-            while hi + shift < away.count {
-                if (lo...hi).allSatisfy({ away[$0 + shift] }) {
-                    valid += 1
-                    if (lo...hi).contains(where: { others($0 + shift) >= need }) { busy += 1 }
+            func chance(_ period: Int, ownShift: Bool) -> Double {
+                var valid = 0, busy = 0
+                var shift = -(lo / period) * period
+                while hi + shift < away.count {
+                    if (ownShift || shift != 0) && (lo...hi).allSatisfy({ away[$0 + shift] }) {
+                        valid += 1
+                        if (lo...hi).contains(where: { others($0 + shift) >= need }) { busy += 1 }
+                    }
+                    shift += period
                 }
-                shift += 24
+                return Double(busy) / Double(max(1, valid))
             }
-            expected += Double(busy) / Double(max(1, valid))
+            expected += weekly ? max(chance(24, ownShift: true), chance(168, ownShift: false)) : chance(24, ownShift: true)
             i = j + 1
         }
         return (hits, episodes, expected)
@@ -464,24 +504,39 @@ extension ClickFarmDetector {
                 prev = busy
             }
             observed += runs
-            var roomExpected = 0.0
-            // Per hour of the day, P(N < atLeast) for a sum of independent Bernoulli trials.
-            var dh = [Int](repeating: 0, count: 24)
-            for s in 0..<clock.slots where away[s] { dh[s % 24] += 1 }
-            var p = [[Double]](repeating: [1.0] + [Double](repeating: 0, count: atLeast - 1), count: 24)
-            for (_, mine) in hoursOf {
-                var kh = [Int](repeating: 0, count: 24)
-                for s in mine { kh[s % 24] += 1 }
-                for h in 0..<24 where kh[h] > 0 {
-                    let q = Double(kh[h]) / Double(dh[h]), r = p[h]
-                    p[h] = (0..<atLeast).map { i in r[i] * (1 - q) + (i > 0 ? r[i - 1] * q : 0) }
-                }
+            // Per hour of the day, P(N < atLeast) for a sum of independent Bernoulli trials. With
+            // `roomWeeklyNull` (farm41, review40e N1: a weekly show's fans), an hour of the *week*
+            // that three or more of them kept in two weeks or more is a weekly habit: its expectation
+            // is the larger of the hour-of-day one and the hour-of-week one (their presence shuffled
+            // over that hour's weeks). An hour of the week nobody kept twice is no weekly habit and
+            // keeps the hour-of-day expectation: over four weeks a crew's burst at an hour of its own
+            // is one of four weeks whatever it is, and shuffling weeks alone would never find it.
+            func atLeastChance(_ qs: [Double]) -> Double {
+                var p = [1.0] + [Double](repeating: 0, count: atLeast - 1)
+                for q in qs { let r = p; p = (0..<atLeast).map { i in r[i] * (1 - q) + (i > 0 ? r[i - 1] * q : 0) } }
+                return max(0, 1 - p.reduce(0, +))
             }
-            for h in 0..<24 { roomExpected += Double(dh[h]) * max(0, 1 - p[h].reduce(0, +)) }
+            let period = roomWeeklyNull ? 168 : 24
+            var dh = [Int](repeating: 0, count: 24), dw = [Int](repeating: 0, count: period)
+            for s in 0..<clock.slots where away[s] { dh[s % 24] += 1; dw[s % period] += 1 }
+            var qh = [[Double]](repeating: [], count: 24), qw = [[Double]](repeating: [], count: period)
+            var kept = [Int](repeating: 0, count: period)
+            for (_, mine) in hoursOf {
+                var kh = [Int](repeating: 0, count: 24), kw = [Int](repeating: 0, count: period)
+                for s in mine { kh[s % 24] += 1; kw[s % period] += 1 }
+                for h in 0..<24 where kh[h] > 0 { qh[h].append(Double(kh[h]) / Double(dh[h])) }
+                for h in 0..<period where kw[h] > 0 { qw[h].append(Double(kw[h]) / Double(dw[h])); if kw[h] >= 2 { kept[h] += 1 } }
+            }
+            let byDay = (0..<24).map { atLeastChance(qh[$0]) }
+            var roomExpected = 0.0
+            for h in 0..<period where dw[h] > 0 {
+                let day = byDay[h % 24]
+                roomExpected += Double(dw[h]) * (period == 168 && kept[h] >= atLeast ? max(day, atLeastChance(qw[h])) : day)
+            }
             expected += roomExpected
             perRoom.append((room, runs, roomExpected))
             for (a, mine) in hoursOf {
-                let e = Self.episodeTest(mine: mine, away: away, count: count, counted: true, need: 2)
+                let e = Self.episodeTest(mine: mine, away: away, count: count, counted: true, need: 2, weekly: roomWeeklyNull)
                 var x = perMember[a] ?? (0, 0, 0)
                 x.hits += e.hits; x.hours += e.episodes; x.expected += e.expected
                 perMember[a] = x
@@ -496,7 +551,7 @@ extension ClickFarmDetector {
     /// Shared by `roomCoPresence` and `roomHours`.
     private func awayHours(_ t: EventTable, room: UInt64, members: [Int32], nItems: Int64, clock: RoomClock)
         -> (away: [Bool], count: [Int32], hoursOf: [(Int32, Set<Int>)])? {
-        let away = roomAround(t, owner: Int(Int64(room) - nItems), clock: clock).map { !$0 }
+        let away = roomAround(t, owner: Int(Int64(room) - nItems), clock: clock, excluding: Set(members)).map { !$0 }
         guard away.contains(true) else { return nil }
         var count = [Int32](repeating: 0, count: clock.slots)
         var hoursOf: [(Int32, Set<Int>)] = []
@@ -557,7 +612,7 @@ extension ClickFarmDetector {
             guard let at = first[k] else { continue }
             let owner = Int(Int64(k / days) - nItems)
             if ownerAround(t, owner: owner, from: at, to: at + 1) { continue }
-            if around[owner] == nil { around[owner] = roomAround(t, owner: owner, clock: clock) }
+            if around[owner] == nil { around[owner] = roomAround(t, owner: owner, clock: clock, excluding: Set(members)) }
             if around[owner]![clock.slot(at)] { continue }
             own.insert(b); ownDays.insert(k % days)
         }

@@ -27,7 +27,7 @@ public struct UnknownSignError: Error, CustomStringConvertible {
 
 extension DetectionEngine {
     /// The signs that are built and tested but off by default, each until what docs/detection.md lists for it is done.
-    public static let offSigns = ["graded-tails", "referral-codes", "lone-claimants", "room-crews"]
+    public static let offSigns = ["graded-tails", "referral-codes", "lone-claimants"]
 
     /// Switches signs that are off by default on by name (for measuring one against the default ranking).
     public func enableSigns(_ names: [String]) throws {
@@ -38,7 +38,6 @@ extension DetectionEngine {
             case var s as ScalperDetector where on.contains("graded-tails"): s.gradedSigns = true; return s
             case var s as IdentityDetector where on.contains("referral-codes"): s.ringReferralCodes = true; return s
             case var s as RefundAbuseDetector where on.contains("lone-claimants"): s.loneClaimants = true; return s
-            case var s as ClickFarmDetector where on.contains("room-crews"): s.roomCrews = true; return s
             default: return d
             }
         }

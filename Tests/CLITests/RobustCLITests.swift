@@ -30,9 +30,9 @@ final class CLIRobustTests: CLITestCase {
         XCTAssertEqual(bad.status, 1)
         XCTAssertTrue(bad.stderr.contains("no detector or layer named 'atto'") && bad.stderr.contains("ato"), bad.stderr)
         XCTAssertEqual(try count("SELECT count(*) FROM detect_runs"), before, "a bad switch runs nothing")
-        let badSign = try CLI.run(["detect", "--store", store, "--sign", "room-crew"])
+        let badSign = try CLI.run(["detect", "--store", store, "--sign", "lone-claimant"])
         XCTAssertEqual(badSign.status, 1)
-        XCTAssertTrue(badSign.stderr.contains("no sign named 'room-crew'") && badSign.stderr.contains("room-crews"), badSign.stderr)
+        XCTAssertTrue(badSign.stderr.contains("no sign named 'lone-claimant'") && badSign.stderr.contains("lone-claimants"), badSign.stderr)
         XCTAssertEqual(try count("SELECT count(*) FROM detect_runs"), before, "a bad sign runs nothing")
     }
 }

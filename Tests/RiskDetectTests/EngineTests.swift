@@ -108,11 +108,13 @@ final class EngineTests: XCTestCase {
                 if let s = d as? ScalperDetector { f["graded-tails"] = s.gradedSigns }
                 if let s = d as? IdentityDetector { f["referral-codes"] = s.ringReferralCodes }
                 if let s = d as? RefundAbuseDetector { f["lone-claimants"] = s.loneClaimants }
-                if let s = d as? ClickFarmDetector { f["room-crews"] = s.roomCrews }
             }
             return f
         }
         XCTAssertEqual(flags(DetectionEngine()), Dictionary(uniqueKeysWithValues: DetectionEngine.offSigns.map { ($0, false) }))
+        // Room crews are on by default since farm41 (no longer a sign to switch on).
+        XCTAssertTrue(DetectionEngine().detectors.compactMap { $0 as? ClickFarmDetector }.allSatisfy(\.roomCrews))
+        XCTAssertThrowsError(try DetectionEngine().enableSigns(["room-crews"]))
         for sign in DetectionEngine.offSigns {
             let e = DetectionEngine()
             try e.enableSigns([sign])
@@ -120,7 +122,7 @@ final class EngineTests: XCTestCase {
             XCTAssertEqual(e.detectors.count, DetectionEngine.standardDetectors().count)
         }
         let e = DetectionEngine()
-        XCTAssertThrowsError(try e.enableSigns(["room-crews", "room-crew"])) { XCTAssertTrue("\($0)".contains("no sign named 'room-crew'")) }
+        XCTAssertThrowsError(try e.enableSigns(["lone-claimants", "lone-claimant"])) { XCTAssertTrue("\($0)".contains("no sign named 'lone-claimant'")) }
         // Sleepers (ato41) are on by default: no longer a sign to switch on, and on in the standard engine.
         XCTAssertThrowsError(try e.enableSigns(["sleepers"])) { XCTAssertTrue("\($0)".contains("no sign named 'sleepers'")) }
         XCTAssertTrue(DetectionEngine().detectors.contains { ($0 as? TakeoverDetector)?.sleepers == true })
