@@ -523,7 +523,7 @@ public final class Importer {
             // or one per file with `dailyOneTransaction` (not for a bulk load, whose batches are
             // set below). Small inputs (tests, a few edits) keep the batch asked for.
             if Self.isDailyCase(options, estimatedRows: estimatedRows, plan: plan) {
-                options.batchRows = options.dailyOneTransaction && !large ? Int.max : max(options.batchRows, options.dailyBatchRows)
+                options.batchRows = options.dailyOneTransaction && !large ? Int.max : options.dailyBatchRows
             }
             if large {
                 bulk = true

@@ -214,10 +214,12 @@ final class FaultInjectionTests: CLITestCase {
         // Each store, the day run again, stores what the uninterrupted import stores.
         func killAtFirstCommit(_ extra: [String], _ note: String) throws -> Int64 {
             try fresh(store)
-            let p = try CLI.start(["import", "--store", store, "--quiet"] + extra + [dayCSV])
+            // The head's last row read before the import starts (review41b: read after, a first
+            // batch committed in between would be taken for the head).
             let reader = try Store(path: store, readOnly: true).db
-            let deadline = Date().addingTimeInterval(120)
             let headMax = try reader.int("SELECT coalesce(max(id), 0) FROM events_i")
+            let p = try CLI.start(["import", "--store", store, "--quiet"] + extra + [dayCSV])
+            let deadline = Date().addingTimeInterval(120)
             var seen = headMax
             while p.isRunning && Date() < deadline {
                 seen = try reader.int("SELECT coalesce(max(id), 0) FROM events_i")

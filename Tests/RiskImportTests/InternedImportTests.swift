@@ -243,7 +243,7 @@ final class InternedImportTests: ImportTestCase {
             func load(_ path: String, _ csv: String, oneTransaction: Bool = false, failAt: Int64? = nil) throws -> ImportSummary {
                 var o = ImportOptions()
                 o.dailyOneTransaction = oneTransaction
-                o.batchRows = 500               // the daily case takes the larger: 2,000 rows a batch
+                o.batchRows = 500               // the daily case takes its own: 2,000 rows a batch
                 o.dailyBatchRows = 2_000
                 // Rows and links reach the store's tables inside the transaction before the failure
                 // (review40a I2: with the default 64k chunks nothing was written yet at 8k rows).

@@ -152,10 +152,14 @@ final class PendingLinkRunsTests: ImportTestCase {
         try? FileManager.default.removeItem(atPath: storePath)
         let starts = try stage(storePath, runs: 9, seed: 4, live: true)
         let f = try store()
-        try f.db.exec("CREATE TRIGGER imp41_fail BEFORE UPDATE ON accounts BEGIN SELECT RAISE(ABORT, 'injected'); END")
-        try f.db.exec("CREATE TRIGGER imp41_fail2 BEFORE INSERT ON accounts BEGIN SELECT RAISE(ABORT, 'injected'); END")
+        // The triggers fire only once the index is gone (review41b): the failure is after the drop.
+        let dropped = "WHEN NOT EXISTS (SELECT 1 FROM sqlite_schema WHERE name = 'idx_accounts_events')"
+        try f.db.exec("CREATE TRIGGER imp41_fail BEFORE UPDATE ON accounts \(dropped) BEGIN SELECT RAISE(ABORT, 'injected after the drop'); END")
+        try f.db.exec("CREATE TRIGGER imp41_fail2 BEFORE INSERT ON accounts \(dropped) BEGIN SELECT RAISE(ABORT, 'injected after the drop'); END")
         let before = try f.db.rows(indexSQL)
-        XCTAssertThrowsError(try f.db.transaction { try Schema.mergePendingLinkRuns(f.db, runStarts: starts, rebuildAccountIndexes: true) })
+        XCTAssertThrowsError(try f.db.transaction { try Schema.mergePendingLinkRuns(f.db, runStarts: starts, rebuildAccountIndexes: true) }) {
+            XCTAssertTrue("\($0)".contains("injected after the drop"), "\($0)")
+        }
         XCTAssertEqual(try f.db.rows(indexSQL), before)
         XCTAssertEqual(try f.db.rows("PRAGMA integrity_check"), [[.text("ok")]])
         XCTAssertGreaterThan(try f.db.int("SELECT count(*) FROM links_pending"), 0, "the staging is kept for the next open")
