@@ -52,6 +52,9 @@ public struct TakeoverDetector: Detector {
     /// to show its look-alike is linked without it (review40d #4). All on outside tests.
     enum SleeperGuard: CaseIterable { case twoBursts, ownerAfter, strangerEntry, waveTied, entrySpent, spreeSpent, offOwnNetworks }
     var sleeperGuards = Set(SleeperGuard.allCases)
+    /// review41a #5 (off): the owner after the spree only from `s.at + max(72 h, the gap)` — D's absence is
+    /// evidence only over a span as long as D's own gap. Off until measured (docs/detection.md "Sleepers").
+    var ownerAfterGap = false
     /// Gets each anchor's steps, surprise and the bar (the executable sets it from RISKDESK_DEBUG).
     public var debugLog: (@Sendable (String) -> Void)?
     public init(debugLog: (@Sendable (String) -> Void)? = nil) { self.debugLog = debugLog }
@@ -631,7 +634,7 @@ public struct TakeoverDetector: Detector {
             var ownBlocks = Set<Int32>()
             for x in f.other {
                 if x.device && x.ts > e.at + 24 * hour { ownerOn = true }
-                if x.device && x.ts > s.at + 72 * hour { ownerAfter = true }
+                if x.device && x.ts > s.at + (ownerAfterGap ? max(72 * hour, s.at - e.at) : 72 * hour) { ownerAfter = true }
                 if x.block >= 0 { ownBlocks.insert(x.block) }
             }
             let offOwn = !spreeBlocks.isEmpty && spreeBlocks.isDisjoint(with: ownBlocks)
