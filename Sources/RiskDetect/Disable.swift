@@ -43,3 +43,27 @@ extension DetectionEngine {
         }
     }
 }
+
+/// A name given to `disableSigns` that is not a sign on by default.
+public struct UnknownOnSignError: Error, CustomStringConvertible {
+    public let name: String
+    public var description: String { "no sign on by default named '\(name)' (known: \(DetectionEngine.onSigns.joined(separator: ", ")))" }
+}
+
+extension DetectionEngine {
+    /// The signs that were off and are on by default now, each switchable off by name (review41a #8: an
+    /// operator, or the next session's A/B runs, can measure the ranking without one).
+    public static let onSigns = ["sleepers"]
+
+    /// Switches signs that are on by default off by name; unknown names are refused before anything changes.
+    public func disableSigns(_ names: [String]) throws {
+        for n in names where !Self.onSigns.contains(n) { throw UnknownOnSignError(name: n) }
+        let off = Set(names)
+        detectors = detectors.map { d in
+            switch d {
+            case var s as TakeoverDetector where off.contains("sleepers"): s.sleepers = false; return s
+            default: return d
+            }
+        }
+    }
+}

@@ -50,8 +50,11 @@ public struct TakeoverDetector: Detector {
     public var sleepers = true
     /// The link's guards (`linkSleepers`), each sparing one honest look-alike; tests drop one at a time
     /// to show its look-alike is linked without it (review40d #4). All on outside tests.
-    enum SleeperGuard: CaseIterable { case twoBursts, ownerAfter, strangerEntry, entrySpent, spreeSpent, offOwnNetworks }
+    enum SleeperGuard: CaseIterable { case twoBursts, ownerAfter, strangerEntry, waveTied, entrySpent, spreeSpent, offOwnNetworks }
     var sleeperGuards = Set(SleeperGuard.allCases)
+    /// review41a #5 (off): the owner after the spree only from `s.at + max(72 h, the gap)` — D's absence is
+    /// evidence only over a span as long as D's own gap. Off until measured (docs/detection.md "Sleepers").
+    var ownerAfterGap = false
     /// Gets each anchor's steps, surprise and the bar (the executable sets it from RISKDESK_DEBUG).
     public var debugLog: (@Sendable (String) -> Void)?
     public init(debugLog: (@Sendable (String) -> Void)? = nil) { self.debugLog = debugLog }
@@ -97,13 +100,20 @@ public struct TakeoverDetector: Detector {
         var anchorDevice: Int32 = -1      // the anchor event's own device (`device` is the one that took over)
         var entryGapHours: Double? = nil  // a sleeper's spree: hours since the entry whose change of hands it carries (`linkSleepers`)
         var resetDevices: [Int32] = []    // the devices of the sequence's resets
+        var waveHitGap: Int64 = .max       // ms between the anchor and the nearest wave hit on the account that `wave` counted
         /// A change of behaviour that a sleeper's entry waits for: money or goods moved, or the contacts written to.
         var spree: Bool { newAddress || newPayment || ordersUnusual || high || drain || messagesUnusual }
         /// The entry's change of hands is a stranger's, not only a device new to the account: a new country,
         /// a reset from a device the owner never used, a wave. Not a network the owner's own devices never
         /// used, nor a failed login (review40d #2): a partner's or a child's phone on its own carrier's /24,
-        /// a work phone on the office's, and the owner's own typo show those at ordinary rates.
-        var strangerEntry: Bool { newCountry || (reset && !resetByOwner) || wave }
+        /// a work phone on the office's, and the owner's own typo show those at ordinary rates. A wave counts
+        /// only as the entry's own (`waveEntry`).
+        var strangerEntry: Bool { newCountry || (reset && !resetByOwner) || waveEntry }
+        /// The wave is the entry's own (review41a #2): the entering device is one of the wave's failing
+        /// devices, or the wave's hit on the account is within `waveHours` of the entry. A bystander whose
+        /// new phone logs in the day after a wave tried the account (bazaar 4404: 14 h) is not a stranger's entry.
+        var waveEntry: Bool { wave && waveTied }
+        var waveTied: Bool { waveDevice || waveHitGap <= Int64(TakeoverDetector.waveHours * 3_600_000) }
 
         static let stepNames = ["reset", "fails3+", "fails1-2", "newDevice", "foreignDevice", "newCountry", "newAddress", "newPayment",
                                 "ordersUnusual", "ordersRare", "high", "ownerBack", "newNetwork", "messagesUnusual", "drop", "drain", "wave", "waveTries"]
@@ -605,7 +615,8 @@ public struct TakeoverDetector: Detector {
             let e = seqs[i], s = seqs[j]
             let gapTail = tail(s.at - e.at, own: own)
             let g = sleeperGuards
-            guard e.strangerEntry || !g.contains(.strangerEntry), gapTail >= 0.01 else { continue }
+            let entry = e.strangerEntry || (e.wave && !g.contains(.waveTied))
+            guard entry || !g.contains(.strangerEntry), gapTail >= 0.01 else { continue }
             if let k = link[j], seqs[k].at >= e.at { continue }
             let f = entryFacts(i)
             // The device's whole life on the account: the two bursts; it spent in the spree, not in the entry.
@@ -613,7 +624,7 @@ public struct TakeoverDetector: Detector {
             var spreeBlocks = Set<Int32>()
             for x in f.deviceEvents {
                 let inEntry = x.ts >= e.at - 2 * hour && x.ts <= e.at + 24 * hour
-                let inSpree = x.ts >= s.at - 2 * hour && x.ts <= s.at + 72 * hour
+                let inSpree = x.ts >= s.at - 2 * hour && x.ts <= s.at + 24 * hour
                 if !inEntry && !inSpree { twoBursts = false; if g.contains(.twoBursts) { break } }
                 if inSpree && !inEntry { if x.block >= 0 { spreeBlocks.insert(x.block) }; if x.spent { spreeSpent = true } }
                 if inEntry && !inSpree && x.spent { entrySpent = true }
@@ -623,7 +634,7 @@ public struct TakeoverDetector: Detector {
             var ownBlocks = Set<Int32>()
             for x in f.other {
                 if x.device && x.ts > e.at + 24 * hour { ownerOn = true }
-                if x.device && x.ts > s.at + 72 * hour { ownerAfter = true }
+                if x.device && x.ts > s.at + (ownerAfterGap ? max(72 * hour, s.at - e.at) : 72 * hour) { ownerAfter = true }
                 if x.block >= 0 { ownBlocks.insert(x.block) }
             }
             let offOwn = !spreeBlocks.isEmpty && spreeBlocks.isDisjoint(with: ownBlocks)
@@ -634,6 +645,10 @@ public struct TakeoverDetector: Detector {
         }
         for (j, i) in link {
             let e = seqs[i]
+            // The finding names the device that entered, and its country (review41a #3): with the owner's
+            // login within 2 hours of the spree the sequence's own `device` can be the owner's phone.
+            seqs[j].device = e.device
+            if e.country >= 0 { seqs[j].country = e.country }
             seqs[j].newDevice = true
             seqs[j].foreignDevice = true
             seqs[j].newNetwork = seqs[j].newNetwork || e.newNetwork
@@ -643,8 +658,10 @@ public struct TakeoverDetector: Detector {
             // A reset the spree made from the device that entered is a stranger's now (review40d #9).
             if seqs[j].reset && seqs[j].resetDevices.allSatisfy({ $0 == e.device }) { seqs[j].resetByOwner = false }
             if e.reset && !e.resetByOwner && !(seqs[j].reset && !seqs[j].resetByOwner) { seqs[j].reset = true; seqs[j].resetByOwner = false }
-            if e.wave { seqs[j].wave = true; seqs[j].waveAccounts = max(seqs[j].waveAccounts, e.waveAccounts) }
-            seqs[j].waveDevice = seqs[j].waveDevice || e.waveDevice
+            // The wave is carried only as the entry's own (review41a #2).
+            let waveOwn = e.waveEntry || (e.wave && !sleeperGuards.contains(.waveTied))
+            if waveOwn { seqs[j].wave = true; seqs[j].waveAccounts = max(seqs[j].waveAccounts, e.waveAccounts) }
+            seqs[j].waveDevice = seqs[j].waveDevice || (waveOwn && e.waveDevice)
             seqs[j].evidence += e.evidence
             seqs[j].entryGapHours = Double(seqs[j].at - e.at) / Double(hour)
         }
@@ -761,7 +778,9 @@ public struct TakeoverDetector: Detector {
         for q in seqs.indices where seqs[q].handsChanged {
             var c = 0
             if seqs[q].strangerLogin, let h = hits[seqs[q].account] {
-                for x in h where x.at >= seqs[q].at - before && x.at <= seqs[q].at + after { c = max(c, x.c) }
+                for x in h where x.at >= seqs[q].at - before && x.at <= seqs[q].at + after {
+                    c = max(c, x.c); seqs[q].waveHitGap = min(seqs[q].waveHitGap, abs(x.at - seqs[q].at))
+                }
             }
             if seqs[q].deviceIn, seqs[q].device >= 0, let w = waveDevices[seqs[q].device] { c = max(c, w); seqs[q].waveDevice = true }
             if c > 0 { seqs[q].wave = true; seqs[q].waveAccounts = c }

@@ -21,6 +21,8 @@ struct Detect: ParsableCommand {
     var disabled: [String] = []
     @Option(name: .customLong("sign"), help: ArgumentHelp("Switch on a sign that is off by default (repeatable; for measuring it against the default ranking): graded-tails, referral-codes, lone-claimants (docs/detection.md says why each is off).", visibility: .hidden))
     var signs: [String] = []
+    @Option(name: .customLong("no-sign"), help: ArgumentHelp("Switch off a sign that is on by default (repeatable; for measuring the ranking without it): sleepers (docs/detection.md).", visibility: .hidden))
+    var offSigns: [String] = []
     @Option(help: "Stop a SQL rule still running after this many seconds and report it as failed (0: no limit).")
     var ruleTimeLimit: Double = DetectionEngine.defaultRuleTimeLimit
     @Option(help: "When a shared identifier links accounts: a count of accounts (default 40), or 'derived' from the store (docs/detection.md \"When an identifier links\"; not yet the default).")
@@ -56,6 +58,7 @@ struct Detect: ParsableCommand {
             } else { throw CLIError("--link-bound must be 'derived' or a number of accounts, 2 or more (got '\(linkBound)')") }
             try engine.disable(disabled)
             try engine.enableSigns(signs)
+            try engine.disableSigns(offSigns)
             if noModel && (model != nil || shadow != nil) { throw CLIError("--no-model can't be combined with --model or --shadow") }
             if let top, top < 1 { throw CLIError("--top must be at least 1") }
             let bar = isatty(2) != 0 && !quiet

@@ -34,5 +34,13 @@ final class CLIRobustTests: CLITestCase {
         XCTAssertEqual(badSign.status, 1)
         XCTAssertTrue(badSign.stderr.contains("no sign named 'lone-claimant'") && badSign.stderr.contains("lone-claimants"), badSign.stderr)
         XCTAssertEqual(try count("SELECT count(*) FROM detect_runs"), before, "a bad sign runs nothing")
+        // review41a #8: a sign on by default switches off by name; a name that is not one is refused first.
+        let badOff = try CLI.run(["detect", "--store", store, "--no-sign", "sleeper"])
+        XCTAssertEqual(badOff.status, 1)
+        XCTAssertTrue(badOff.stderr.contains("no sign on by default named 'sleeper'") && badOff.stderr.contains("sleepers"), badOff.stderr)
+        XCTAssertEqual(try count("SELECT count(*) FROM detect_runs"), before, "a bad off sign runs nothing")
+        let noSleepers = try CLI.run(["detect", "--store", store, "--no-rules", "--no-sign", "sleepers", "--quiet"], timeout: 300)
+        XCTAssertEqual(noSleepers.status, 0, noSleepers.stderr)
+        XCTAssertEqual(try count("SELECT count(*) FROM detect_runs"), before + 1)
     }
 }

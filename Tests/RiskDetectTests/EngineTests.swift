@@ -129,6 +129,24 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(flags(e).filter(\.value).count, 0, "a bad name switches nothing on")
     }
 
+    /// review41a #8: a sign on by default switches off by name (`detect --no-sign`); unknown names, and
+    /// signs that are off by default, are refused before anything changes.
+    func testEachOnSignIsOnByDefaultAndSwitchesOffByItsNameOnly() throws {
+        func sleepers(_ e: DetectionEngine) -> Bool? { e.detectors.lazy.compactMap { ($0 as? TakeoverDetector)?.sleepers }.first }
+        XCTAssertEqual(DetectionEngine.onSigns, ["sleepers"])
+        XCTAssertEqual(sleepers(DetectionEngine()), true)
+        let e = DetectionEngine()
+        try e.disableSigns(["sleepers"])
+        XCTAssertEqual(sleepers(e), false)
+        XCTAssertEqual(e.detectors.count, DetectionEngine.standardDetectors().count)
+        for bad in [["sleeper"], ["sleepers", "room-crews"]] {
+            let e = DetectionEngine()
+            XCTAssertThrowsError(try e.disableSigns(bad)) { XCTAssertTrue("\($0)".contains("no sign on by default named") && "\($0)".contains("sleepers"), "\($0)") }
+            XCTAssertEqual(sleepers(e), true, "a bad name switches nothing off: \(bad)")
+        }
+        XCTAssertTrue(Set(DetectionEngine.onSigns).isDisjoint(with: DetectionEngine.offSigns))
+    }
+
     func testTheFlagVolumeBaselineIsTheRecentRunsMedianSoOneOddRunDoesNotSetIt() {
         XCTAssertNil(DetectionEngine.volumeBaseline([]))
         XCTAssertEqual(DetectionEngine.volumeBaseline([40]), 40)

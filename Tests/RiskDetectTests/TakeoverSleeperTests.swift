@@ -14,6 +14,19 @@ import XCTest
 final class TakeoverSleeperTests: XCTestCase {
     let day = Scenario.day, hour = Scenario.hour, minute = Scenario.minute
 
+    /// A credential-stuffing wave: one address block, a new bot device each try, 1–3 failed logins on
+    /// each of `accounts` (and on 30 bystanders of its own, who do nothing else) within two hours of `start`.
+    func wave(_ s: Scenario, _ w: OwnersWorld, on accounts: [String], start: Int64) {
+        var hit = accounts
+        for i in 0..<30 { let a = s.account("wby\(i)"); w.routine(a, device: { _ in "wby\(i)-phone" }); hit.append(a) }
+        for (n, a) in hit.enumerated() {
+            for _ in 0..<w.rng.int(1...3) {
+                s.event(a, "login", at: start + Int64(w.rng.int(0...7_199)) * 1000,
+                        ["device_id": "bot-\(n)-\(w.rng.int(0...999_999))", "country": "NL", "ip": "203.0.113.\(w.rng.int(2...250))", "status": "fail"])
+            }
+        }
+    }
+
     func testASleepersSpreeCarriesItsEntryNewPhonesGiftsTabletsAndTravellersDoNot() throws {
         try forEachSeed { seed in
             let s = Scenario(seed: seed)
@@ -48,17 +61,39 @@ final class TakeoverSleeperTests: XCTestCase {
                 s.order(a, item: "tv", seller: "shop", at: later + 6 * minute, device: "tab\(i)-tablet", address: "\(a)-niece",
                         payment: "\(a)-card", amount: 640, ip: "\(home).4")
             }
-            // The sleepers.
+            // The sleepers. Sleeper 0's owner logs in on the own phone half an hour into the spree (the
+            // sequence's device is then the owner's phone; the finding must name the intruder's).
             var sleepers: [String] = []
             for i in 0..<4 {
                 let a = s.account("sleep\(i)"); sleepers.append(a)
-                w.routine(a, device: { _ in "sl\(i)-phone" })
+                let home = w.routine(a, device: { _ in "sl\(i)-phone" })
                 let at = Scenario.t0 + Int64(7 + 2 * i) * day + 3 * hour
                 s.event(a, "login", at: at, ["device_id": "sl-intruder\(i)", "country": "BD", "status": "ok", "ip": "198.18.\(i).9"])
                 let spree = at + Int64(w.rng.int(84...120)) * hour, ip = "198.19.\(10 + i).\(w.rng.int(2...200))"
+                if i == 0 { s.event(a, "login", at: spree + 30 * minute, ["device_id": "sl0-phone", "country": "TH", "status": "ok", "ip": "\(home).2"]) }
                 s.event(a, "address_change", at: spree, ["device_id": "sl-intruder\(i)", "address_id": "sdrop-\(i)", "ip": ip, "country": "BD"])
                 for j in 0..<2 {
                     s.order(a, item: "tv", seller: "shop", at: spree + Int64(5 + 4 * j) * minute, device: "sl-intruder\(i)", address: "sdrop-\(i)",
+                            payment: "\(a)-card", amount: 640, ip: ip)
+                }
+            }
+            // Wave sleepers (review41a #7): the intruder gets in within hours of a stuffing wave that tried
+            // the account, from a stranger's device on a new /24 in the owner's own country (the wave is the
+            // only sign of a stranger's entry), and comes back days later for the spree.
+            var waveSleepers: [String] = []
+            let waveStart = Scenario.t0 + 9 * day + Int64(w.rng.int(0...8)) * hour
+            for i in 0..<3 {
+                let a = s.account("wsleep\(i)"); waveSleepers.append(a)
+                w.routine(a, device: { _ in "wsl\(i)-phone" })
+            }
+            wave(s, w, on: waveSleepers, start: waveStart)
+            for (i, a) in waveSleepers.enumerated() {
+                let at = waveStart + Int64(w.rng.int(2 * 60...4 * 60)) * minute
+                s.event(a, "login", at: at, ["device_id": "wsl-intruder\(i)", "country": "TH", "status": "ok", "ip": "198.20.\(i).9"])
+                let spree = at + Int64(w.rng.int(84...120)) * hour, ip = "198.21.\(10 + i).\(w.rng.int(2...200))"
+                s.event(a, "address_change", at: spree, ["device_id": "wsl-intruder\(i)", "address_id": "wdrop-\(i)", "ip": ip, "country": "TH"])
+                for j in 0..<2 {
+                    s.order(a, item: "tv", seller: "shop", at: spree + Int64(5 + 4 * j) * minute, device: "wsl-intruder\(i)", address: "wdrop-\(i)",
                             payment: "\(a)-card", amount: 640, ip: ip)
                 }
             }
@@ -75,7 +110,7 @@ final class TakeoverSleeperTests: XCTestCase {
             }
             // The owners' other changes: the link adds none to what the detector flags without it (a
             // traveller buying the television abroad can clear the bar on its own in a store this small).
-            let added = flagged.subtracting(sleepers).subtracting(flaggedOff)
+            let added = flagged.subtracting(sleepers).subtracting(waveSleepers).subtracting(flaggedOff)
             XCTAssertTrue(added.isEmpty, "seed \(seed): flagged by the link: \(added.sorted())")
             XCTAssertTrue(flagged.intersection(newPhones + movers).isEmpty, "seed \(seed)")
             // Found by the link: the spree carries the entry, past the 3-day footprint. (An owner's own
@@ -83,6 +118,20 @@ final class TakeoverSleeperTests: XCTestCase {
             let linked = f.filter { sleepers.contains(t.accountID($0.account)) && $0.reason.contains("days after the entry, from the device that entered") }
             XCTAssertGreaterThanOrEqual(linked.count, 3, "seed \(seed): \(f.map(\.reason))")
             for fd in linked { XCTAssertTrue(fd.reason.contains("shipping address"), fd.reason) }
+            // A linked finding names the device that entered, never the owner's phone (review41a #3).
+            for fd in linked {
+                let i = sleepers.firstIndex(of: t.accountID(fd.account))!
+                XCTAssertEqual(fd.identifiers.filter { $0.kind == "device" }.map(\.value), ["sl-intruder\(i)"], "seed \(seed): \(fd.reason)")
+            }
+            // Each wave sleeper is found by the link, the wave carried (removing the wave from a stranger's entry fails this).
+            for (i, a) in waveSleepers.enumerated() {
+                let fs = f.filter { t.accountID($0.account) == a && $0.reason.contains("days after the entry, from the device that entered") }
+                XCTAssertEqual(fs.count, 1, "seed \(seed): wave sleeper \(a) not linked: \(f.filter { t.accountID($0.account) == a }.map(\.reason))")
+                for fd in fs {
+                    XCTAssertTrue(fd.reason.contains("credential-stuffing wave"), fd.reason)
+                    XCTAssertEqual(fd.identifiers.filter { $0.kind == "device" }.map(\.value), ["wsl-intruder\(i)"], fd.reason)
+                }
+            }
             // Off, no spree carries an entry.
             XCTAssertFalse(off.contains { $0.reason.contains("days after the entry") }, "seed \(seed)")
         }
@@ -149,7 +198,7 @@ final class TakeoverSleeperTests: XCTestCase {
                 let sw = Scenario.t0 + 25 * day + 18 * hour, mobile = "100.71.\(i).\(w.rng.int(2...200))"
                 login(a, at: sw, device: "sim\(i)-new", ip: mobile)
                 gift(a, at: sw + 20 * minute, device: "sim\(i)-new", ip: mobile)
-                login(a, at: sw + 30 * hour, device: "sim\(i)-new", ip: "100.71.\(i).\(w.rng.int(2...200))")
+                login(a, at: sw + 20 * hour, device: "sim\(i)-new", ip: "100.71.\(i).\(w.rng.int(2...200))")
             }
             for i in 0..<n {
                 // A stranger's entry: a partner's phone on its own carrier, a typo first.
@@ -209,12 +258,135 @@ final class TakeoverSleeperTests: XCTestCase {
                 XCTAssertTrue(all.intersection(group).isEmpty, "seed \(seed): \(g) look-alikes linked: \(all.intersection(group).sorted())")
             }
             XCTAssertTrue(all.isEmpty, "seed \(seed): linked: \(all.sorted())")
-            for g in G.allCases {
+            for g in G.allCases where g != .waveTied {   // a wave's own: testAWavesBystanderAndAThreeSittingPhoneAreNotLinked
                 let without = try linked(Set(G.allCases).subtracting([g]))
                 let group = groups[g] ?? []
                 XCTAssertGreaterThanOrEqual(without.intersection(group).count, n / 2,
                                             "seed \(seed): without \(g) its look-alikes are not linked, so nothing shows the guard binds: \(without.sorted())")
             }
+        }
+    }
+
+    /// Two look-alikes of review41a, in a store of their own (with a wave), each spared by its own guard
+    /// alone, and linked without it:
+    /// - a wave's bystander (bazaar 4404): the wave tried the account once; 10–20 hours later a household
+    ///   phone logs in on its own carrier, days later a gift from it there — the wave is not its entry
+    ///   (`waveTied`: neither the wave's device nor within `waveHours` of the login);
+    /// - a relative's phone set up abroad, days later a views-only session on its carrier at home (a new
+    ///   /24, so an anchor), the gift from it two to three days after that — three sittings, not a spree's
+    ///   one (the spree's sitting is 24 hours, review41a #4; with the old 72 it was two bursts and linked).
+    func testAWavesBystanderAndAThreeSittingPhoneAreNotLinked() throws {
+        typealias G = TakeoverDetector.SleeperGuard
+        try forEachSeed { seed in
+            let s = Scenario(seed: seed)
+            s.account("shop", kind: "seller")
+            s.item("tv", seller: "shop", price: 640)
+            s.item("socks", seller: "shop", price: 8)
+            let w = OwnersWorld(s, rng: SeededRandom(seed &+ 41_042))
+            for i in 0..<150 { w.routine(s.account("p\(i)"), device: { _ in "p\(i)-phone" }) }
+            _ = w.newPhones(20)
+            _ = w.travellers(20, buyingAbroad: 5)
+            _ = w.movers(10, furnishing: 3)
+            let n = 6
+            var groups: [G: [String]] = [:], threeSittings: [String] = []
+            func gift(_ a: String, at: Int64, device: String, ip: String, country: String = "TH") {
+                s.event(a, "address_change", at: at, ["device_id": device, "address_id": "\(a)-friend", "ip": ip, "country": country])
+                s.order(a, item: "tv", seller: "shop", at: at + 4 * minute, device: device, address: "\(a)-friend",
+                        payment: "\(a)-card", amount: 640, ip: ip)
+            }
+            func login(_ a: String, at: Int64, device: String, ip: String, country: String = "TH", failed: Bool = false) {
+                s.event(a, "login", at: at, ["device_id": device, "country": country, "status": failed ? "fail" : "ok", "ip": ip])
+            }
+            for i in 0..<n {
+                // Three sittings: a relative's phone set up abroad, views at home days later, the gift after.
+                let a = s.account("views\(i)"); threeSittings.append(a)
+                w.routine(a, device: { _ in "views\(i)-own" })
+                let at = Scenario.t0 + Int64(w.rng.int(5...9)) * day + 9 * hour, carrier = "100.69.\(i)"
+                login(a, at: at, device: "views\(i)-phone", ip: "172.26.\(i).\(w.rng.int(2...200))", country: "JP")
+                let look = at + Int64(w.rng.int(84...110)) * hour
+                s.event(a, "view", at: look, ["device_id": "views\(i)-phone", "country": "TH", "item_id": "tv", "seller_id": "shop",
+                                              "ip": "\(carrier).\(w.rng.int(2...200))"])
+                gift(a, at: look + Int64(w.rng.int(50...66)) * hour, device: "views\(i)-phone", ip: "\(carrier).\(w.rng.int(2...200))")
+            }
+            // A wave's bystander.
+            var late: [(a: String, at: Int64)] = []
+            let waveStart = Scenario.t0 + Int64(w.rng.int(6...9)) * day + 2 * hour
+            for i in 0..<n {
+                let a = s.account("late\(i)"); groups[.waveTied, default: []].append(a)
+                w.routine(a, device: { _ in "late\(i)-own" })
+                late.append((a, waveStart + 2 * hour + Int64(w.rng.int(10 * 60...20 * 60)) * minute))
+            }
+            wave(s, w, on: late.map(\.a), start: waveStart)
+            for (i, l) in late.enumerated() {
+                let carrier = "100.68.\(i)"
+                login(l.a, at: l.at, device: "late\(i)-phone", ip: "\(carrier).\(w.rng.int(2...200))")
+                gift(l.a, at: l.at + Int64(w.rng.int(84...120)) * hour, device: "late\(i)-phone", ip: "\(carrier).\(w.rng.int(2...200))")
+            }
+            let (_, t) = try s.build()
+            var off = TakeoverDetector()
+            off.sleepers = false
+            let flaggedOff = try off.run(t, cancel: CancelToken()).accounts(t)
+            func linked(_ guards: Set<G>) throws -> Set<String> {
+                var on = TakeoverDetector()
+                on.sleepers = true
+                on.sleeperGuards = guards
+                let f = try on.run(t, cancel: CancelToken())
+                return Set(f.filter { $0.reason.contains("days after the entry") }.map { t.accountID($0.account) })
+                    .union(f.accounts(t).subtracting(flaggedOff))
+            }
+            let all = try linked(Set(G.allCases))
+            XCTAssertTrue(all.isEmpty, "seed \(seed): linked: \(all.sorted())")
+            // The three sittings are spared by the spree's 24-hour sitting, in two guards at once (the gift
+            // falls outside both the device's spree burst and the spree's own spending): with a 72-hour
+            // sitting they are linked, so this fails; there is no single guard to drop.
+            XCTAssertTrue(all.intersection(threeSittings).isEmpty)
+            for (g, group) in groups {
+                let without = try linked(Set(G.allCases).subtracting([g]))
+                XCTAssertGreaterThanOrEqual(without.intersection(group).count, n / 2,
+                                            "seed \(seed): without \(g) its look-alikes are not linked, so nothing shows the guard binds: \(without.sorted())")
+            }
+        }
+    }
+
+    /// review41a #5 (`ownerAfterGap`, off): a new phone set up with a reset in the shop, the SIM moved over
+    /// five to six days later (a gift from it on mobile data, its next-evening use within the sitting),
+    /// the old phone gone with the SIM, and a laptop opened on the data's last days — more than 3 days
+    /// after the spree, fewer than the gap. Today the laptop is "the owner after" and the phone is linked;
+    /// with the owner required after `max(72 h, the gap)` it is not. Off until measured on the worlds.
+    func testTheOwnerAfterTheGapSparesANewPhoneWithALaptopOnTheLastDays() throws {
+        try forEachSeed { seed in
+            let s = Scenario(seed: seed)
+            s.account("shop", kind: "seller")
+            s.item("tv", seller: "shop", price: 640)
+            s.item("socks", seller: "shop", price: 8)
+            let w = OwnersWorld(s, rng: SeededRandom(seed &+ 41_043))
+            for i in 0..<150 { w.routine(s.account("p\(i)"), device: { _ in "p\(i)-phone" }) }
+            _ = w.newPhones(20)
+            _ = w.travellers(20, buyingAbroad: 5)
+            var laptops: [String] = []
+            for i in 0..<6 {
+                let a = s.account("laptop\(i)"); laptops.append(a)
+                let entry = Scenario.t0 + 16 * day + Int64(w.rng.int(10...14)) * hour, shop = "100.72.\(i).\(w.rng.int(2...200))"
+                let sw = entry + Int64(w.rng.int(130...140)) * hour, mobile = "100.73.\(i)"
+                w.routine(a, device: { _ in "laptop\(i)-old" }, days: Array(0..<Int((sw - Scenario.t0) / day)))
+                s.event(a, "password_reset", at: entry, ["device_id": "laptop\(i)-new", "country": "TH", "ip": shop])
+                s.event(a, "login", at: entry + 3 * minute, ["device_id": "laptop\(i)-new", "country": "TH", "status": "ok", "ip": shop])
+                s.event(a, "login", at: sw, ["device_id": "laptop\(i)-new", "country": "TH", "status": "ok", "ip": "\(mobile).\(w.rng.int(2...200))"])
+                s.event(a, "address_change", at: sw + 20 * minute, ["device_id": "laptop\(i)-new", "address_id": "\(a)-friend", "ip": "\(mobile).9", "country": "TH"])
+                s.order(a, item: "tv", seller: "shop", at: sw + 24 * minute, device: "laptop\(i)-new", address: "\(a)-friend",
+                        payment: "\(a)-card", amount: 640, ip: "\(mobile).9")
+                s.event(a, "login", at: sw + 20 * hour, ["device_id": "laptop\(i)-new", "country": "TH", "status": "ok", "ip": "\(mobile).\(w.rng.int(2...200))"])
+                s.event(a, "login", at: sw + Int64(w.rng.int(76...90)) * hour, ["device_id": "laptop\(i)-pc", "country": "TH", "status": "ok", "ip": "10.250.\(i).3"])
+            }
+            let (_, t) = try s.build()
+            func linked(_ gap: Bool) throws -> Set<String> {
+                var on = TakeoverDetector()
+                on.ownerAfterGap = gap
+                let f = try on.run(t, cancel: CancelToken())
+                return Set(f.filter { $0.reason.contains("days after the entry") }.map { t.accountID($0.account) })
+            }
+            XCTAssertTrue(try linked(true).intersection(laptops).isEmpty, "seed \(seed)")
+            XCTAssertGreaterThanOrEqual(try linked(false).intersection(laptops).count, 3, "seed \(seed): the hole #5 names is not shown")
         }
     }
 }
