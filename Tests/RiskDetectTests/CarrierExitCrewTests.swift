@@ -37,7 +37,9 @@ final class CarrierExitCrewTests: XCTestCase {
     /// week on two evenings drawn anew each week, starting between 19:00 and 21:00, for twelve weeks;
     /// a household of four on one home network watches it (each 85 % of the shows) and at most one
     /// viewer from elsewhere drops in — the household is the show's crowd and, by events alone, the
-    /// room is never its owner's.
+    /// room is never its owner's. farm41b: the late fans and the weekly family open the creator's page
+    /// (a profile view) as they come, so the room tests see them — live views alone are no owner's
+    /// absence, and without the page views those twins would pass by that rule rather than fail.
     func build(_ seed: UInt64, regulars: Bool = false, lateShow: Bool = false, lateViewers: Int = 15, lateStart: ClosedRange<Int> = 19...19, lateFans: Int = 40,
                weeklyShow: Bool = false, afterSession: Bool = false, tinyShow: Bool = false) throws -> EventTable {
         var rng = SeededRandom(seed &+ 3907)
@@ -99,7 +101,11 @@ final class CarrierExitCrewTests: XCTestCase {
                     s.event(viewers[f], "live_view", at: start + Int64(rng.unit() * 300) * minute, ["target_id": late, "device_id": "vw\(f)", "ip": "10.9.0.\(f)"])
                 }
                 for k2 in stride(from: 2, to: 200, by: 200 / lateFans) where rng.chance(0.6) {
-                    s.event("sub\(k2)", "live_view", at: start + Int64(190 + rng.unit() * 110) * minute, ["target_id": late, "device_id": "sd-\(k2)", "ip": exit])
+                    // farm41b: each opens the creator's page, then watches (a live view alone is no
+                    // owner's absence: without the page view the room tests would not see them).
+                    let at = start + Int64(190 + rng.unit() * 110) * minute
+                    s.event("sub\(k2)", "profile_view", at: at - 20_000, ["target_id": late, "device_id": "sd-\(k2)", "ip": exit])
+                    s.event("sub\(k2)", "live_view", at: at, ["target_id": late, "device_id": "sd-\(k2)", "ip": exit])
                 }
             }
         }
@@ -112,6 +118,8 @@ final class CarrierExitCrewTests: XCTestCase {
                 browse(a, device: "fam\(m)", ip: home, busy: 0.2)
                 for w in 0..<4 where rng.chance(0.85) {
                     let start = Scenario.t0 + Int64(first + 7 * w) * day + 20 * hour
+                    // farm41b: the creator's page opened as the show starts (as the late fans do).
+                    s.event(a, "profile_view", at: start + Int64(rng.int(0...5)) * minute, ["target_id": weekly, "device_id": "fam\(m)", "ip": home])
                     for _ in 0..<rng.int(1...3) {
                         s.event(a, "live_view", at: start + Int64(rng.int(0...55)) * minute, ["target_id": weekly, "device_id": "fam\(m)", "ip": home])
                     }
