@@ -90,6 +90,13 @@ public struct ClickFarmDetector: Detector {
     /// accounts' own views. Only read with `roomCrews` on; off only for the tests that show what it
     /// guards (off: farm40's rule, any viewer continues a run an owner's event began).
     var roomOutsideViewers = true
+    /// farm41b (review41c finding 1): with this off (the default), a live view is no evidence that
+    /// a room's owner was away — one cannot watch a show that is not on — so the room tests take a
+    /// group's away actions from its follows, profile views and likes only (`roomCrewMeetings`,
+    /// `awayHours`, a crew's recruits); live views still decide whether a room is live
+    /// (`RoomClock`, `roomAround`). On: farm41's rule, live views count as away actions too (a
+    /// tiny show on irregular evenings watched by one household is then reported as a crew).
+    var roomLiveViewIsAbsence = false
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
         guard t.count > 0 else { return [] }

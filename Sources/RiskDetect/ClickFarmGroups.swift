@@ -314,7 +314,7 @@ extension ClickFarmDetector {
                         var mine: [UInt64: Set<Int>] = [:]
                         for e32 in t.events(of: a) {
                             let e = Int(e32)
-                            guard let x = Self.actionTarget(t, e, nItems: nItems), let r = crewHours[UInt64(x)], let clock else { continue }
+                            guard awayEvidence(t, e), let x = Self.actionTarget(t, e, nItems: nItems), let r = crewHours[UInt64(x)], let clock else { continue }
                             let slot = clock.slot(t.ts[e])
                             if r.away[slot] { mine[UInt64(x), default: []].insert(slot) }
                         }
@@ -380,6 +380,13 @@ extension ClickFarmDetector {
     static func log10Choose(_ n: Int, _ k: Int) -> Double {
         guard k > 0, k < n else { return 0 }
         return (Significance.lnFact(n) - Significance.lnFact(k) - Significance.lnFact(n - k)) / log(10)
+    }
+
+    /// Whether event `e` can show a room's owner away (farm41b, review41c finding 1): a follow,
+    /// profile view or like can; a live view cannot — the show it watched was on — unless
+    /// `roomLiveViewIsAbsence` (farm41's rule). Live views still make a room live (`roomAround`).
+    @inline(__always) func awayEvidence(_ t: EventTable, _ e: Int) -> Bool {
+        roomLiveViewIsAbsence || t.kind[e] != .liveView
     }
 
     /// The rooms' clock: hour slots of the data's span from its first event, and per account the
@@ -506,7 +513,8 @@ extension ClickFarmDetector {
             observed += runs
             // Per hour of the day, P(N < atLeast) for a sum of independent Bernoulli trials. With
             // `roomWeeklyNull` (farm41, review40e N1: a weekly show's fans), an hour of the *week*
-            // that three or more of them kept in two weeks or more is a weekly habit: its expectation
+            // that `atLeast` or more of them (three; two in the crew's re-test) kept in two weeks or
+            // more is a weekly habit: its expectation
             // is the larger of the hour-of-day one and the hour-of-week one (their presence shuffled
             // over that hour's weeks). An hour of the week nobody kept twice is no weekly habit and
             // keeps the hour-of-day expectation: over four weeks a crew's burst at an hour of its own
@@ -559,7 +567,7 @@ extension ClickFarmDetector {
             var mine = Set<Int>()
             for e32 in t.events(of: Int(a)) {
                 let e = Int(e32)
-                guard let target = Self.actionTarget(t, e, nItems: nItems), UInt64(target) == room else { continue }
+                guard awayEvidence(t, e), let target = Self.actionTarget(t, e, nItems: nItems), UInt64(target) == room else { continue }
                 let s = clock.slot(t.ts[e])
                 if away[s] { mine.insert(s) }
             }
@@ -586,7 +594,8 @@ extension ClickFarmDetector {
     /// target on one day), those on an account target where the group is more than half of that
     /// day's crowd and the room's owner had no event of its own in the session before the
     /// group's first action there (`ownerSessionMs`) and its room not still live in that hour
-    /// (`roomAround`, farm40): nil unless there are three or more, on
+    /// (`roomAround`, farm40) — its first action other than a live view (farm41b: a meeting of
+    /// live views alone is a show watched, not an owner's absence; `awayEvidence`): nil unless there are three or more, on
     /// three days or more. A household's fans at a creator's show are a few of its crowd, and
     /// the creator is live; a small room's regulars come when its owner is there.
     func roomCrewMeetings(_ t: EventTable, _ together: [Int32: Int32], size: (Int32) -> Int, key: (Int32) -> UInt64, days: UInt64,
@@ -599,7 +608,7 @@ extension ClickFarmDetector {
         for a in members {
             for e32 in t.events(of: Int(a)) {
                 let e = Int(e32)
-                guard let target = Self.actionTarget(t, e, nItems: nItems) else { continue }
+                guard awayEvidence(t, e), let target = Self.actionTarget(t, e, nItems: nItems) else { continue }
                 let k = UInt64(target) * days + UInt64((t.ts[e] - minTs) / day)
                 guard candidates[k] != nil else { continue }
                 if let f = first[k], f <= t.ts[e] { continue }
