@@ -53,7 +53,7 @@ public struct UnknownOnSignError: Error, CustomStringConvertible {
 extension DetectionEngine {
     /// The signs that were off and are on by default now, each switchable off by name (review41a #8: an
     /// operator, or the next session's A/B runs, can measure the ranking without one).
-    public static let onSigns = ["sleepers"]
+    public static let onSigns = ["sleepers", "room-crews"]
 
     /// Switches signs that are on by default off by name; unknown names are refused before anything changes.
     public func disableSigns(_ names: [String]) throws {
@@ -62,6 +62,7 @@ extension DetectionEngine {
         detectors = detectors.map { d in
             switch d {
             case var s as TakeoverDetector where off.contains("sleepers"): s.sleepers = false; return s
+            case var s as ClickFarmDetector where off.contains("room-crews"): s.roomCrews = false; return s
             default: return d
             }
         }

@@ -132,17 +132,26 @@ final class EngineTests: XCTestCase {
     /// review41a #8: a sign on by default switches off by name (`detect --no-sign`); unknown names, and
     /// signs that are off by default, are refused before anything changes.
     func testEachOnSignIsOnByDefaultAndSwitchesOffByItsNameOnly() throws {
-        func sleepers(_ e: DetectionEngine) -> Bool? { e.detectors.lazy.compactMap { ($0 as? TakeoverDetector)?.sleepers }.first }
-        XCTAssertEqual(DetectionEngine.onSigns, ["sleepers"])
-        XCTAssertEqual(sleepers(DetectionEngine()), true)
-        let e = DetectionEngine()
-        try e.disableSigns(["sleepers"])
-        XCTAssertEqual(sleepers(e), false)
-        XCTAssertEqual(e.detectors.count, DetectionEngine.standardDetectors().count)
-        for bad in [["sleeper"], ["sleepers", "room-crews"]] {
+        func flags(_ e: DetectionEngine) -> [String: Bool] {
+            var f: [String: Bool] = [:]
+            for d in e.detectors {
+                if let s = d as? TakeoverDetector { f["sleepers"] = s.sleepers }
+                if let s = d as? ClickFarmDetector { f["room-crews"] = s.roomCrews }
+            }
+            return f
+        }
+        XCTAssertEqual(DetectionEngine.onSigns, ["sleepers", "room-crews"])
+        XCTAssertEqual(flags(DetectionEngine()), ["sleepers": true, "room-crews": true])
+        for sign in DetectionEngine.onSigns {
             let e = DetectionEngine()
-            XCTAssertThrowsError(try e.disableSigns(bad)) { XCTAssertTrue("\($0)".contains("no sign on by default named") && "\($0)".contains("sleepers"), "\($0)") }
-            XCTAssertEqual(sleepers(e), true, "a bad name switches nothing off: \(bad)")
+            try e.disableSigns([sign])
+            XCTAssertEqual(flags(e).filter { !$0.value }.map(\.key), [sign], sign)
+            XCTAssertEqual(e.detectors.count, DetectionEngine.standardDetectors().count)
+        }
+        for bad in [["sleeper"], ["sleepers", "room-crew"], ["graded-tails"]] {
+            let e = DetectionEngine()
+            XCTAssertThrowsError(try e.disableSigns(bad)) { XCTAssertTrue("\($0)".contains("no sign on by default named") && "\($0)".contains("sleepers, room-crews"), "\($0)") }
+            XCTAssertEqual(flags(e), ["sleepers": true, "room-crews": true], "a bad name switches nothing off: \(bad)")
         }
         XCTAssertTrue(Set(DetectionEngine.onSigns).isDisjoint(with: DetectionEngine.offSigns))
     }
