@@ -32,15 +32,7 @@ extension DetectionEngine {
     /// Switches signs that are off by default on by name (for measuring one against the default ranking).
     public func enableSigns(_ names: [String]) throws {
         for n in names where !Self.offSigns.contains(n) { throw UnknownSignError(name: n) }
-        let on = Set(names)
-        detectors = detectors.map { d in
-            switch d {
-            case var s as ScalperDetector where on.contains("graded-tails"): s.gradedSigns = true; return s
-            case var s as IdentityDetector where on.contains("referral-codes"): s.ringReferralCodes = true; return s
-            case var s as RefundAbuseDetector where on.contains("lone-claimants"): s.loneClaimants = true; return s
-            default: return d
-            }
-        }
+        setSigns(Set(names), true)
     }
 }
 
@@ -58,11 +50,18 @@ extension DetectionEngine {
     /// Switches signs that are on by default off by name; unknown names are refused before anything changes.
     public func disableSigns(_ names: [String]) throws {
         for n in names where !Self.onSigns.contains(n) { throw UnknownOnSignError(name: n) }
-        let off = Set(names)
+        setSigns(Set(names), false)
+    }
+
+    /// Sets each named sign's switch in its detector (names checked by the callers).
+    private func setSigns(_ names: Set<String>, _ value: Bool) {
         detectors = detectors.map { d in
             switch d {
-            case var s as TakeoverDetector where off.contains("sleepers"): s.sleepers = false; return s
-            case var s as ClickFarmDetector where off.contains("room-crews"): s.roomCrews = false; return s
+            case var s as ScalperDetector where names.contains("graded-tails"): s.gradedSigns = value; return s
+            case var s as IdentityDetector where names.contains("referral-codes"): s.ringReferralCodes = value; return s
+            case var s as RefundAbuseDetector where names.contains("lone-claimants"): s.loneClaimants = value; return s
+            case var s as TakeoverDetector where names.contains("sleepers"): s.sleepers = value; return s
+            case var s as ClickFarmDetector where names.contains("room-crews"): s.roomCrews = value; return s
             default: return d
             }
         }

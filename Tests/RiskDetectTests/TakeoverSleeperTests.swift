@@ -12,6 +12,22 @@ import XCTest
 /// device and nothing of a stranger's, on the owner's network); travellers on their own phone abroad,
 /// some buying the television there; new phones and movers.
 final class TakeoverSleeperTests: XCTestCase {
+    /// The accounts the sleeper link flags in `t` with the given guards: a finding carrying an entry,
+    /// or an account flagged only with the link on.
+    static func sleeperLinks(_ t: EventTable) throws -> (Set<TakeoverDetector.SleeperGuard>) throws -> Set<String> {
+        var off = TakeoverDetector()
+        off.sleepers = false
+        let flaggedOff = try off.run(t, cancel: CancelToken()).accounts(t)
+        return { guards in
+            var on = TakeoverDetector()
+            on.sleepers = true
+            on.sleeperGuards = guards
+            let f = try on.run(t, cancel: CancelToken())
+            return Set(f.filter { $0.reason.contains("days after the entry") }.map { t.accountID($0.account) })
+                .union(f.accounts(t).subtracting(flaggedOff))
+        }
+    }
+
     let day = Scenario.day, hour = Scenario.hour, minute = Scenario.minute
 
     /// A credential-stuffing wave: one address block, a new bot device each try, 1–3 failed logins on
@@ -241,18 +257,7 @@ final class TakeoverSleeperTests: XCTestCase {
                 gift(a, at: at + Int64(w.rng.int(84...120)) * hour, device: "tablet\(i)-tablet", ip: "\(home).4")
             }
             let (_, t) = try s.build()
-            var off = TakeoverDetector()
-            off.sleepers = false
-            let flaggedOff = try off.run(t, cancel: CancelToken()).accounts(t)
-            /// The accounts the link flags (a finding carrying an entry, or flagged only with the link on).
-            func linked(_ guards: Set<G>) throws -> Set<String> {
-                var on = TakeoverDetector()
-                on.sleepers = true
-                on.sleeperGuards = guards
-                let f = try on.run(t, cancel: CancelToken())
-                return Set(f.filter { $0.reason.contains("days after the entry") }.map { t.accountID($0.account) })
-                    .union(f.accounts(t).subtracting(flaggedOff))
-            }
+            let linked = try Self.sleeperLinks(t)
             let all = try linked(Set(G.allCases))
             for (g, group) in groups {
                 XCTAssertTrue(all.intersection(group).isEmpty, "seed \(seed): \(g) look-alikes linked: \(all.intersection(group).sorted())")
@@ -323,17 +328,7 @@ final class TakeoverSleeperTests: XCTestCase {
                 gift(l.a, at: l.at + Int64(w.rng.int(84...120)) * hour, device: "late\(i)-phone", ip: "\(carrier).\(w.rng.int(2...200))")
             }
             let (_, t) = try s.build()
-            var off = TakeoverDetector()
-            off.sleepers = false
-            let flaggedOff = try off.run(t, cancel: CancelToken()).accounts(t)
-            func linked(_ guards: Set<G>) throws -> Set<String> {
-                var on = TakeoverDetector()
-                on.sleepers = true
-                on.sleeperGuards = guards
-                let f = try on.run(t, cancel: CancelToken())
-                return Set(f.filter { $0.reason.contains("days after the entry") }.map { t.accountID($0.account) })
-                    .union(f.accounts(t).subtracting(flaggedOff))
-            }
+            let linked = try Self.sleeperLinks(t)
             let all = try linked(Set(G.allCases))
             XCTAssertTrue(all.isEmpty, "seed \(seed): linked: \(all.sorted())")
             // The three sittings are spared by the spree's 24-hour sitting, in two guards at once (the gift
