@@ -12,6 +12,21 @@ import XCTest
 /// device and nothing of a stranger's, on the owner's network); travellers on their own phone abroad,
 /// some buying the television there; new phones and movers.
 final class TakeoverSleeperTests: XCTestCase {
+    /// The honest store the guard tests share: a shop selling a television and socks, 150 phone owners'
+    /// routines, 20 new phones, 20 travellers (5 buying abroad) and 10 movers (3 furnishing).
+    static func ownersStore(_ seed: UInt64, salt: UInt64) -> (Scenario, OwnersWorld) {
+        let s = Scenario(seed: seed)
+        s.account("shop", kind: "seller")
+        s.item("tv", seller: "shop", price: 640)
+        s.item("socks", seller: "shop", price: 8)
+        let w = OwnersWorld(s, rng: SeededRandom(seed &+ salt))
+        for i in 0..<150 { w.routine(s.account("p\(i)"), device: { _ in "p\(i)-phone" }) }
+        _ = w.newPhones(20)
+        _ = w.travellers(20, buyingAbroad: 5)
+        _ = w.movers(10, furnishing: 3)
+        return (s, w)
+    }
+
     /// The accounts the sleeper link flags in `t` with the given guards: a finding carrying an entry,
     /// or an account flagged only with the link on.
     static func sleeperLinks(_ t: EventTable) throws -> (Set<TakeoverDetector.SleeperGuard>) throws -> Set<String> {
@@ -172,15 +187,7 @@ final class TakeoverSleeperTests: XCTestCase {
     func testEachGuardSparesItsOwnLookAlike() throws {
         typealias G = TakeoverDetector.SleeperGuard
         try forEachSeed { seed in
-            let s = Scenario(seed: seed)
-            s.account("shop", kind: "seller")
-            s.item("tv", seller: "shop", price: 640)
-            s.item("socks", seller: "shop", price: 8)
-            let w = OwnersWorld(s, rng: SeededRandom(seed &+ 41_041))
-            for i in 0..<150 { w.routine(s.account("p\(i)"), device: { _ in "p\(i)-phone" }) }
-            _ = w.newPhones(20)
-            _ = w.travellers(20, buyingAbroad: 5)
-            _ = w.movers(10, furnishing: 3)
+            let (s, w) = Self.ownersStore(seed, salt: 41_041)
             let n = 6
             var groups: [G: [String]] = [:]
             /// A gift from `device`: a friend's address and a television, `ip` on it.
@@ -283,15 +290,7 @@ final class TakeoverSleeperTests: XCTestCase {
     func testAWavesBystanderAndAThreeSittingPhoneAreNotLinked() throws {
         typealias G = TakeoverDetector.SleeperGuard
         try forEachSeed { seed in
-            let s = Scenario(seed: seed)
-            s.account("shop", kind: "seller")
-            s.item("tv", seller: "shop", price: 640)
-            s.item("socks", seller: "shop", price: 8)
-            let w = OwnersWorld(s, rng: SeededRandom(seed &+ 41_042))
-            for i in 0..<150 { w.routine(s.account("p\(i)"), device: { _ in "p\(i)-phone" }) }
-            _ = w.newPhones(20)
-            _ = w.travellers(20, buyingAbroad: 5)
-            _ = w.movers(10, furnishing: 3)
+            let (s, w) = Self.ownersStore(seed, salt: 41_042)
             let n = 6
             var groups: [G: [String]] = [:], threeSittings: [String] = []
             func gift(_ a: String, at: Int64, device: String, ip: String, country: String = "TH") {
