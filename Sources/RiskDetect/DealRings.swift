@@ -55,6 +55,10 @@ struct DealRings {
     /// "storeRate" (no store rate), "perCode" (a unit's sign unlocks any code's bunch, and a ring by
     /// the code alone reports its bunch and lives).
     var ablate: Set<String> = []
+    /// A code's bunch of sign-ups counts only for a code of the takers' own: no account took it but as
+    /// a new-user incentive (deal42; `false` = the rule before, where a place's code — staff, club,
+    /// host's friends — bunched as a ring's).
+    var placeCodes = true
     /// Units larger than this are not tested whole (a campus or carrier crowd chained by networks).
     var maxUnit = 200
 
@@ -560,8 +564,25 @@ struct DealRings {
             }
         }
         if let debugLog {
+            for (v, owners) in codeOwners where codeScan[v] != nil {
+                debugLog(String(format: "dealrings bunch code %@: accounts %d, incentive takers %d, best bunch %.2f%@", t.coupons.string(v),
+                                Int(count[offsets[5] + Int(v)]), owners.count, codeScan[v]!.map(\.surprise).max() ?? 0,
+                                Int(count[offsets[5] + Int(v)]) > owners.count ? " (a place's code: established accounts took it too)" : ""))
+            }
             debugLog(String(format: "dealrings: takers %d linked %d units %d bar %.2f; rates equip %.3f addr %.3f codes bunched %d mailbox %.3f aged %.3f thin %.3f close %.4f apart %.3f co %.3f private %.3f thin life %.3f",
                             takers.count, linked.count, units.count, bar, pEquip, pAddr, codeScan.count, pMailbox, pAged, pThin, qClose, pApart, pCo, pPrivate, pThinLife))
+        }
+        // A code of the takers' own (deal42): every account that took it took it as a new-user incentive.
+        // A place's code — a staff code, a club's or a school evening's, a family-and-friends code, a
+        // public flash code — is also taken by the place's *established* accounts (the host, staff and
+        // parents who already shopped here, taking it weeks into their lives), and its newcomers came
+        // because the place handed it round, so their sign-ups bunch at the place's hour as a ring's
+        // do. A ring's code is taken only by the accounts opened for it. An established account on the
+        // code takes its bunch out of the evidence (the code still links; its takers' other signs count).
+        let codeAccounts = Dictionary(uniqueKeysWithValues: codeOwners.map { ($0.0, $0.1.count) })
+        func ownCode(_ v: Int32) -> Bool {
+            guard placeCodes, let n = codeAccounts[v] else { return true }
+            return Int(count[offsets[5] + Int(v)]) <= n
         }
         var rings: [Ring] = []
         for members in tested {
@@ -616,7 +637,7 @@ struct DealRings {
             var bunchS = 0.0, bunch = Set<Int32>(), bunchNarrow = false
             // A narrow new-user code's bunch counts only when that code's own sign passed (review40b
             // N2: the unit's sign from another code unlocked a flash promotion's bunch chained in).
-            for v in unitCodes.sorted() where !narrowNewUser.contains(v) || passing.contains(v) || (ablate.contains("perCode") && !infra.isEmpty) {
+            for v in unitCodes.sorted() where (!narrowNewUser.contains(v) || passing.contains(v) || (ablate.contains("perCode") && !infra.isEmpty)) && ownCode(v) {
                 guard let ws = codeScan[v], let top = ws.map(\.surprise).max(), top >= codeBar, top - codeBar + bar > bunchS else { continue }
                 bunchS = top - codeBar + bar
                 bunch = Set(ws.filter { $0.surprise >= codeBar }.flatMap(\.takers)).intersection(members)
