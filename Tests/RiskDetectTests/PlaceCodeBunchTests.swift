@@ -18,8 +18,8 @@ final class PlaceCodeBunchTests: XCTestCase {
     let base = DealRingHouseholdTests(name: "helpers", testClosure: { _ in })
     let items = (0..<10).map { "it\($0)" }
 
-    func detector(guarded: Bool = true) -> IdentityDetector {
-        var d = IdentityDetector(); d.ringPlaceCodes = guarded; return d
+    func detector(guarded: Bool = true, referralCodes: Bool = false) -> IdentityDetector {
+        var d = IdentityDetector(); d.ringPlaceCodes = guarded; d.ringReferralCodes = referralCodes; return d
     }
 
     /// The store's established buyers: `n` accounts browsing, each on a network of its own.
@@ -38,7 +38,7 @@ final class PlaceCodeBunchTests: XCTestCase {
     /// Returns the newcomers and the established accounts.
     @discardableResult
     func place(_ s: Scenario, _ prefix: String, block: String, newcomers n: Int, established e: Int, within: Int64,
-               at from: Int64) -> Set<String> {
+               at from: Int64, oneTime: Bool = false) -> Set<String> {
         var group: Set<String> = []
         for k in 0..<n {
             let a = "\(prefix)\(k)", created = from + s.int(in: 0...within)
@@ -49,7 +49,7 @@ final class PlaceCodeBunchTests: XCTestCase {
             s.event(a, "signup", at: created, ["device_id": "\(prefix)d\(k)", "ip": ip])
             s.order(a, item: items[k % 10], seller: "shop", at: created + s.int(in: (10 * minute)...(2 * hour)), device: "\(prefix)d\(k)",
                     address: "\(prefix)a\(k)", payment: "\(prefix)c\(k)", coupon: "\(prefix.uppercased())-\(s.seed)", ip: ip)
-            guard k % 2 == 1 else { continue }
+            guard !oneTime && k % 2 == 1 else { continue }
             let back = Int((created - Scenario.t0) / day) + Int(s.int(in: 2...6))
             s.browse(a, day: min(29, back), device: "\(prefix)d\(k)", items: items, ip: home)
             s.order(a, item: items[(k + 3) % 10], seller: "shop", at: created + s.int(in: (3 * day)...(6 * day)), device: "\(prefix)d\(k)",
@@ -150,6 +150,28 @@ final class PlaceCodeBunchTests: XCTestCase {
                 XCTAssertGreaterThanOrEqual(unguarded.intersection(group).count, 4, "\(c.name): without the guard the place is read as a ring")
                 XCTAssertEqual(unguarded.intersection(ring), ring, "\(c.name): the ring either way")
             }
+        }
+    }
+
+    /// With `referral-codes` on (off by default): a staff code of fourteen one-time newcomers on the
+    /// office's /24 (the code new-user by its redemptions, their block their own), which four staff
+    /// members whose accounts are years old took too. The code's own sign — its spent takers meeting on
+    /// a block of their own — counts only for a code no established account took: guarded, no one of
+    /// the office is reported; without the guard the office is a ring. A ring on its proxy is found
+    /// either way.
+    func testWithReferralCodesAStaffCodeOldStaffTookIsNoRing() throws {
+        try forEachSeed { seed in
+            let s = Scenario(seed: seed)
+            base.marketplace(s)
+            _ = base.households(s, 10)
+            background(s, 1_500)
+            let office = place(s, "staff", block: "132.\(seed % 200).5", newcomers: 14, established: 4, within: 2 * day,
+                               at: Scenario.t0 + 6 * day + 9 * hour, oneTime: true)
+            let (_, t) = try s.build()
+            let found = base.dealHunters(try detector(referralCodes: true).run(t, cancel: CancelToken()), t)
+            XCTAssertEqual(found.intersection(office), [], "no one of the office")
+            let unguarded = base.dealHunters(try detector(guarded: false, referralCodes: true).run(t, cancel: CancelToken()), t)
+            XCTAssertGreaterThanOrEqual(unguarded.intersection(office).count, 4, "without the guard the office is a ring")
         }
     }
 }
