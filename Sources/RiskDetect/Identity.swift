@@ -30,8 +30,14 @@ public struct IdentityDetector: Detector {
     /// puts two to three times main's number of them into the top K. Off: every new-user code is kept
     /// out of the links.
     public var ringReferralCodes = false
-    /// DealRings: a code's bunch counts only for a code no established account took (deal42; DealRings.placeCodes).
-    var ringPlaceCodes = true
+    /// DealRings: a code's bunch (and, with `ringReferralCodes`, a narrow code's own sign) counts only for a
+    /// code no established account took (deal42; DealRings.placeCodes; docs/detection.md "deal42"). Off by
+    /// default (`detect --sign place-codes`): on the look-alike worlds it takes the staff, friends, club and
+    /// flash codes' people out of the top K and reports no fewer rings, but the accounts ranked just
+    /// below K move up into the freed places, so some other look-alike tags (room regulars, weekly-show
+    /// fans, new phones at the end) are more often in the top K and the K/10 budget than main — which
+    /// the session's rule for a change to land does not allow (benchmarks.md, deal42).
+    public var ringPlaceCodes = false
     /// DealRings' narrow-code guards left out (tests only, deal41; DealRings.ablate).
     var referralAblate: Set<String> = []
     public init(debugLog: (@Sendable (String) -> Void)? = nil) { self.debugLog = debugLog }
