@@ -55,6 +55,10 @@ struct DealRings {
     /// "storeRate" (no store rate), "perCode" (a unit's sign unlocks any code's bunch, and a ring by
     /// the code alone reports its bunch and lives).
     var ablate: Set<String> = []
+    /// A code's bunch of sign-ups counts only for a code of the takers' own: no account took it but as
+    /// a new-user incentive (deal42; IdentityDetector's `ringPlaceCodes`, off by default, says why;
+    /// `false` = the rule before, where a place's code — staff, club, host's friends — bunched as a ring's).
+    var placeCodes = false
     /// Units larger than this are not tested whole (a campus or carrier crowd chained by networks).
     var maxUnit = 200
 
@@ -76,12 +80,16 @@ struct DealRings {
         var isTaker = [Bool](repeating: false, count: na)
         var incentiveEvents: [Int32: [Int64]] = [:]
         var agedWelcome = [Bool](repeating: false, count: na)
+        var agedOn: [Int32: Set<Int32>] = [:]          // new-user code → accounts over 30 days old that took it
         for e in incentive.sorted() {
             let a = t.account[Int(e)]
             guard a >= 0 else { continue }
             isTaker[Int(a)] = true
             incentiveEvents[a, default: []].append(t.rowid[Int(e)])
-            if newUser.contains(t.coupon[Int(e)]), let age = t.ageDays(Int(a), at: t.ts[Int(e)]), age > 30 { agedWelcome[Int(a)] = true }
+            if newUser.contains(t.coupon[Int(e)]), let age = t.ageDays(Int(a), at: t.ts[Int(e)]), age > 30 {
+                agedWelcome[Int(a)] = true
+                agedOn[t.coupon[Int(e)], default: []].insert(a)
+            }
         }
         let takers = (0..<na).filter { isTaker[$0] }.map(Int32.init)
         guard takers.count >= 2 else { return ([], [:]) }
@@ -158,6 +166,13 @@ struct DealRings {
         }
         // The new-user codes that link only because of `referralCodes` (narrower than the public ones).
         let narrowNewUser = newUser.subtracting(publicWelcome)
+        // (deal42) An old account that took a narrow code a place handed round is one of the place's people,
+        // not a bought or revived account: with `placeCodes`, only the public welcome codes make the aged sign.
+        if placeCodes && !narrowNewUser.isEmpty {
+            var viaPublic = Set<Int32>()
+            for (v, accounts) in agedOn where !narrowNewUser.contains(v) { viaPublic.formUnion(accounts) }
+            for (v, accounts) in agedOn where narrowNewUser.contains(v) { for a in accounts where !viaPublic.contains(a) { agedWelcome[Int(a)] = false } }
+        }
         // Links among takers.
         var ds = DisjointSet(na)
         var sharesEquip = [Bool](repeating: false, count: na), sharesAddr = [Bool](repeating: false, count: na)
@@ -560,8 +575,30 @@ struct DealRings {
             }
         }
         if let debugLog {
+            for (v, owners) in codeOwners where codeScan[v] != nil {
+                debugLog(String(format: "dealrings bunch code %@: accounts %d, incentive takers %d, best bunch %.2f%@", t.coupons.string(v),
+                                Int(count[offsets[5] + Int(v)]), owners.count, codeScan[v]!.map(\.surprise).max() ?? 0,
+                                Int(count[offsets[5] + Int(v)]) > owners.count ? " (a place's code: established accounts took it too)" : ""))
+            }
             debugLog(String(format: "dealrings: takers %d linked %d units %d bar %.2f; rates equip %.3f addr %.3f codes bunched %d mailbox %.3f aged %.3f thin %.3f close %.4f apart %.3f co %.3f private %.3f thin life %.3f",
                             takers.count, linked.count, units.count, bar, pEquip, pAddr, codeScan.count, pMailbox, pAged, pThin, qClose, pApart, pCo, pPrivate, pThinLife))
+        }
+        // A code of the takers' own (deal42): every account that took it took it as a new-user incentive.
+        // A place's code — a staff code, a club's or a school evening's, a family-and-friends code, a
+        // public flash code — is also taken by the place's *established* accounts (the host, staff and
+        // parents who already shopped here, taking it weeks into their lives), and its newcomers came
+        // because the place handed it round, so their sign-ups bunch at the place's hour as a ring's
+        // do. A ring's code is taken only by the accounts opened for it. An established account on the
+        // code takes its bunch out of the evidence (the code still links; its takers' other signs count).
+        // A narrow new-user code (with `referralCodes`) makes every account that took it a taker: there an
+        // established account is one over 30 days old when it took the code (the cut of "a new-user coupon
+        // on an account over 30 days old"), and the guard holds for the code's own sign (its takers meeting
+        // on blocks of their own) as well as for its bunch.
+        let codeAccounts = Dictionary(uniqueKeysWithValues: codeOwners.map { ($0.0, $0.1.count) })
+        func ownCode(_ v: Int32) -> Bool {
+            guard placeCodes, let n = codeAccounts[v] else { return true }
+            if narrowNewUser.contains(v) { return (agedOn[v] ?? []).isEmpty }
+            return Int(count[offsets[5] + Int(v)]) <= n
         }
         var rings: [Ring] = []
         for members in tested {
@@ -594,7 +631,7 @@ struct DealRings {
             // incentive as well — review40b N2: a resort's guests are all abroad.)
             var passing = Set<Int32>(), passingTakers = Set<Int32>(), abroadM = Set<Int32>()
             for v in unitCodes.sorted() {
-                guard let x = codeInfra[v], x.surprise >= codeBar else { continue }
+                guard let x = codeInfra[v], x.surprise >= codeBar, ownCode(v) else { continue }
                 passing.insert(v)
                 passingTakers.formUnion(x.all.intersection(members))
                 infra.formUnion(x.takers.intersection(members))
@@ -616,7 +653,7 @@ struct DealRings {
             var bunchS = 0.0, bunch = Set<Int32>(), bunchNarrow = false
             // A narrow new-user code's bunch counts only when that code's own sign passed (review40b
             // N2: the unit's sign from another code unlocked a flash promotion's bunch chained in).
-            for v in unitCodes.sorted() where !narrowNewUser.contains(v) || passing.contains(v) || (ablate.contains("perCode") && !infra.isEmpty) {
+            for v in unitCodes.sorted() where (!narrowNewUser.contains(v) || passing.contains(v) || (ablate.contains("perCode") && !infra.isEmpty)) && ownCode(v) {
                 guard let ws = codeScan[v], let top = ws.map(\.surprise).max(), top >= codeBar, top - codeBar + bar > bunchS else { continue }
                 bunchS = top - codeBar + bar
                 bunch = Set(ws.filter { $0.surprise >= codeBar }.flatMap(\.takers)).intersection(members)

@@ -27,7 +27,7 @@ public struct UnknownSignError: Error, CustomStringConvertible {
 
 extension DetectionEngine {
     /// The signs that are built and tested but off by default, each until what docs/detection.md lists for it is done.
-    public static let offSigns = ["graded-tails", "referral-codes", "lone-claimants"]
+    public static let offSigns = ["graded-tails", "referral-codes", "lone-claimants", "place-codes"]
 
     /// Switches signs that are off by default on by name (for measuring one against the default ranking).
     public func enableSigns(_ names: [String]) throws {
@@ -58,7 +58,10 @@ extension DetectionEngine {
         detectors = detectors.map { d in
             switch d {
             case var s as ScalperDetector where names.contains("graded-tails"): s.gradedSigns = value; return s
-            case var s as IdentityDetector where names.contains("referral-codes"): s.ringReferralCodes = value; return s
+            case var s as IdentityDetector where names.contains("referral-codes") || names.contains("place-codes"):
+                if names.contains("referral-codes") { s.ringReferralCodes = value }
+                if names.contains("place-codes") { s.ringPlaceCodes = value }
+                return s
             case var s as RefundAbuseDetector where names.contains("lone-claimants"): s.loneClaimants = value; return s
             case var s as TakeoverDetector where names.contains("sleepers"): s.sleepers = value; return s
             case var s as ClickFarmDetector where names.contains("room-crews"): s.roomCrews = value; return s

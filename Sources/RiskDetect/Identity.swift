@@ -30,6 +30,14 @@ public struct IdentityDetector: Detector {
     /// puts two to three times main's number of them into the top K. Off: every new-user code is kept
     /// out of the links.
     public var ringReferralCodes = false
+    /// DealRings: a code's bunch (and, with `ringReferralCodes`, a narrow code's own sign) counts only for a
+    /// code no established account took (deal42; DealRings.placeCodes; docs/detection.md "deal42"). Off by
+    /// default (`detect --sign place-codes`): on the look-alike worlds it takes the staff, friends, club and
+    /// flash codes' people out of the top K and reports no fewer rings, but the accounts ranked just
+    /// below K move up into the freed places, so some other look-alike tags (room regulars, weekly-show
+    /// fans, new phones at the end) are more often in the top K and the K/10 budget than main — which
+    /// the session's rule for a change to land does not allow (benchmarks.md, deal42).
+    public var ringPlaceCodes = false
     /// DealRings' narrow-code guards left out (tests only, deal41; DealRings.ablate).
     var referralAblate: Set<String> = []
     public init(debugLog: (@Sendable (String) -> Void)? = nil) { self.debugLog = debugLog }
@@ -168,7 +176,7 @@ public struct IdentityDetector: Detector {
         // Rings linked by anything they share (IP, block, code too), judged by the joint rarity
         // of their signs (DealRings.swift); members this pass already reported as deal-hunters keep that.
         let reported = Set(findings.filter { $0.riskType == RiskType.dealHunter.rawValue }.map(\.account))
-        let (rings, privateIPs) = try DealRings(debugLog: debugLog, ownPlacesOnly: ringPlacesOwnOnly, referralCodes: ringReferralCodes, ablate: referralAblate).find(t, incentive: incentive, newUser: newUser, cancel: cancel)
+        let (rings, privateIPs) = try DealRings(debugLog: debugLog, ownPlacesOnly: ringPlacesOwnOnly, referralCodes: ringReferralCodes, ablate: referralAblate, placeCodes: ringPlaceCodes).find(t, incentive: incentive, newUser: newUser, cancel: cancel)
         // A deal-hunter cluster's own network: the other takers on an IP that only takers used and
         // a member of the cluster is on, whose footprint is no larger than those members', are of
         // the ring too (a ring keeps accounts without a shared card on its proxy; a VPN user on the

@@ -106,7 +106,7 @@ final class EngineTests: XCTestCase {
             var f: [String: Bool] = [:]
             for d in e.detectors {
                 if let s = d as? ScalperDetector { f["graded-tails"] = s.gradedSigns }
-                if let s = d as? IdentityDetector { f["referral-codes"] = s.ringReferralCodes }
+                if let s = d as? IdentityDetector { f["referral-codes"] = s.ringReferralCodes; f["place-codes"] = s.ringPlaceCodes }
                 if let s = d as? RefundAbuseDetector { f["lone-claimants"] = s.loneClaimants }
             }
             return f
