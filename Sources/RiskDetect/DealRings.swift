@@ -56,9 +56,9 @@ struct DealRings {
     /// the code alone reports its bunch and lives).
     var ablate: Set<String> = []
     /// A code's bunch of sign-ups counts only for a code of the takers' own: no account took it but as
-    /// a new-user incentive (deal42; IdentityDetector's `ringPlaceCodes`, off by default, says why;
+    /// a new-user incentive (deal42; IdentityDetector's `ringPlaceCodes`, on by default, says why;
     /// `false` = the rule before, where a place's code — staff, club, host's friends — bunched as a ring's).
-    var placeCodes = false
+    var placeCodes = true
     /// Units larger than this are not tested whole (a campus or carrier crowd chained by networks).
     var maxUnit = 200
 

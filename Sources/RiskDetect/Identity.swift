@@ -31,13 +31,12 @@ public struct IdentityDetector: Detector {
     /// out of the links.
     public var ringReferralCodes = false
     /// DealRings: a code's bunch (and, with `ringReferralCodes`, a narrow code's own sign) counts only for a
-    /// code no established account took (deal42; DealRings.placeCodes; docs/detection.md "deal42"). Off by
-    /// default (`detect --sign place-codes`): on the look-alike worlds it takes the staff, friends, club and
-    /// flash codes' people out of the top K and reports no fewer rings, but the accounts ranked just
-    /// below K move up into the freed places, so some other look-alike tags (room regulars, weekly-show
-    /// fans, new phones at the end) are more often in the top K and the K/10 budget than main — which
-    /// the session's rule for a change to land does not allow (benchmarks.md, deal42).
-    public var ringPlaceCodes = false
+    /// code no established account took (deal42; DealRings.placeCodes; docs/detection.md "deal42"). On by
+    /// default (`detect --no-sign place-codes` for the rule before): on the look-alike worlds it takes the
+    /// staff, friends, club and flash codes' people out of the top K and reports no fewer rings; the
+    /// accounts that take the freed places were just below K with unchanged scores, and no look-alike
+    /// tag moves past fraud (r75, docs/robustness.md).
+    public var ringPlaceCodes = true
     /// DealRings' narrow-code guards left out (tests only, deal41; DealRings.ablate).
     var referralAblate: Set<String> = []
     public init(debugLog: (@Sendable (String) -> Void)? = nil) { self.debugLog = debugLog }

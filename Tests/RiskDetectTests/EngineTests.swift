@@ -106,7 +106,7 @@ final class EngineTests: XCTestCase {
             var f: [String: Bool] = [:]
             for d in e.detectors {
                 if let s = d as? ScalperDetector { f["graded-tails"] = s.gradedSigns }
-                if let s = d as? IdentityDetector { f["referral-codes"] = s.ringReferralCodes; f["place-codes"] = s.ringPlaceCodes }
+                if let s = d as? IdentityDetector { f["referral-codes"] = s.ringReferralCodes }
                 if let s = d as? RefundAbuseDetector { f["lone-claimants"] = s.loneClaimants }
             }
             return f
@@ -137,11 +137,12 @@ final class EngineTests: XCTestCase {
             for d in e.detectors {
                 if let s = d as? TakeoverDetector { f["sleepers"] = s.sleepers }
                 if let s = d as? ClickFarmDetector { f["room-crews"] = s.roomCrews }
+                if let s = d as? IdentityDetector { f["place-codes"] = s.ringPlaceCodes }
             }
             return f
         }
-        XCTAssertEqual(DetectionEngine.onSigns, ["sleepers", "room-crews"])
-        XCTAssertEqual(flags(DetectionEngine()), ["sleepers": true, "room-crews": true])
+        XCTAssertEqual(DetectionEngine.onSigns, ["sleepers", "room-crews", "place-codes"])
+        XCTAssertEqual(flags(DetectionEngine()), ["sleepers": true, "room-crews": true, "place-codes": true])
         for sign in DetectionEngine.onSigns {
             let e = DetectionEngine()
             try e.disableSigns([sign])
@@ -151,7 +152,7 @@ final class EngineTests: XCTestCase {
         for bad in [["sleeper"], ["sleepers", "room-crew"], ["graded-tails"]] {
             let e = DetectionEngine()
             XCTAssertThrowsError(try e.disableSigns(bad)) { XCTAssertTrue("\($0)".contains("no sign on by default named") && "\($0)".contains("sleepers, room-crews"), "\($0)") }
-            XCTAssertEqual(flags(e), ["sleepers": true, "room-crews": true], "a bad name switches nothing off: \(bad)")
+            XCTAssertEqual(flags(e), ["sleepers": true, "room-crews": true, "place-codes": true], "a bad name switches nothing off: \(bad)")
         }
         XCTAssertTrue(Set(DetectionEngine.onSigns).isDisjoint(with: DetectionEngine.offSigns))
     }

@@ -1,7 +1,7 @@
 import XCTest
 @testable import RiskDetect
 
-/// A place's code is no ring by its bunch of sign-ups (deal42, `DealRings.placeCodes`, `detect --sign place-codes`; off by default):
+/// A place's code is no ring by its bunch of sign-ups (deal42, `DealRings.placeCodes`, on by default; `detect --no-sign place-codes` for the rule before):
 /// a staff code used on the office's /24, a family-and-friends code on the host's home network, a
 /// club's or a school evening's code on the building's /24, a public flash code taken by a few
 /// colleagues on one office block — each handed round at one place and hour, so the newcomers who
