@@ -27,7 +27,7 @@ public struct UnknownSignError: Error, CustomStringConvertible {
 
 extension DetectionEngine {
     /// The signs that are built and tested but off by default, each until what docs/detection.md lists for it is done.
-    public static let offSigns = ["graded-tails", "referral-codes", "lone-claimants"]
+    public static let offSigns = ["graded-tails", "referral-codes", "lone-claimants", "habits", "pace"]
 
     /// Switches signs that are off by default on by name (for measuring one against the default ranking).
     public func enableSigns(_ names: [String]) throws {
@@ -57,7 +57,11 @@ extension DetectionEngine {
     private func setSigns(_ names: Set<String>, _ value: Bool) {
         detectors = detectors.map { d in
             switch d {
-            case var s as ScalperDetector where names.contains("graded-tails"): s.gradedSigns = value; return s
+            case var s as ScalperDetector where !names.isDisjoint(with: ["graded-tails", "habits", "pace"]):
+                if names.contains("graded-tails") { s.gradedSigns = value }
+                if names.contains("habits") { s.habits = value }
+                if names.contains("pace") { s.pace = value }
+                return s
             case var s as IdentityDetector where names.contains("referral-codes"): s.ringReferralCodes = value; return s
             case var s as RefundAbuseDetector where names.contains("lone-claimants"): s.loneClaimants = value; return s
             case var s as TakeoverDetector where names.contains("sleepers"): s.sleepers = value; return s

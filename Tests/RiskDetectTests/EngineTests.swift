@@ -105,7 +105,7 @@ final class EngineTests: XCTestCase {
         func flags(_ e: DetectionEngine) -> [String: Bool] {
             var f: [String: Bool] = [:]
             for d in e.detectors {
-                if let s = d as? ScalperDetector { f["graded-tails"] = s.gradedSigns }
+                if let s = d as? ScalperDetector { f["graded-tails"] = s.gradedSigns; f["habits"] = s.habits; f["pace"] = s.pace }
                 if let s = d as? IdentityDetector { f["referral-codes"] = s.ringReferralCodes }
                 if let s = d as? RefundAbuseDetector { f["lone-claimants"] = s.loneClaimants }
             }
