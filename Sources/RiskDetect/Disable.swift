@@ -45,7 +45,7 @@ public struct UnknownOnSignError: Error, CustomStringConvertible {
 extension DetectionEngine {
     /// The signs that were off and are on by default now, each switchable off by name (review41a #8: an
     /// operator, or the next session's A/B runs, can measure the ranking without one).
-    public static let onSigns = ["sleepers", "room-crews", "place-codes"]
+    public static let onSigns = ["sleepers", "room-crews", "place-codes", "habits", "pace"]
 
     /// Switches signs that are on by default off by name; unknown names are refused before anything changes.
     public func disableSigns(_ names: [String]) throws {
@@ -57,7 +57,11 @@ extension DetectionEngine {
     private func setSigns(_ names: Set<String>, _ value: Bool) {
         detectors = detectors.map { d in
             switch d {
-            case var s as ScalperDetector where names.contains("graded-tails"): s.gradedSigns = value; return s
+            case var s as ScalperDetector where !names.isDisjoint(with: ["graded-tails", "habits", "pace"]):
+                if names.contains("graded-tails") { s.gradedSigns = value }
+                if names.contains("habits") { s.habits = value }
+                if names.contains("pace") { s.pace = value }
+                return s
             case var s as IdentityDetector where names.contains("referral-codes") || names.contains("place-codes"):
                 if names.contains("referral-codes") { s.ringReferralCodes = value }
                 if names.contains("place-codes") { s.ringPlaceCodes = value }

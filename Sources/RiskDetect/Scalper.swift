@@ -31,10 +31,24 @@ public struct ScalperDetector: Detector {
     /// other ordering accounts whose life is their orders. On: alone it raised P@K and scalper
     /// recall on both bazaar sets and lowered no family's worst (docs/benchmarks.md, scal39).
     public var openedForDrops = true
+    /// scal42: speed and pieces are habits, not fresh draws per drop. "Fast" and "bulk" are counted
+    /// over an account's drops (a drop counts once however many orders it split into), and the
+    /// count's tail is a beta-binomial whose spread between accounts (ρ, method of moments over the
+    /// store's buyers of two or more drops, at most ½) says how much the store's drop buyers differ
+    /// in the habit — a fan who is at the head of every rush it joins, or a reseller who takes
+    /// several pieces each time, is one draw of a habit many share, not n independent surprises.
+    /// "Drops only" counts drops too (a split order is one drop, not three drop orders). On
+    /// (session 42; `detect --no-sign habits`): measured in docs/benchmarks.md "scal42".
+    public var habits = true
+    /// scal42: checkout pace — the seconds from the account's last add-to-cart of the item to the
+    /// order, among the quickest third of that drop's buyers' (those with a cart event). A crew
+    /// that spreads a drop over accounts arrives mid-pack but checks out at a script's pace; in
+    /// the slot of "fast" (the larger counts: both say quick). On (session 42; `detect --no-sign pace`).
+    public var pace = true
     public init() {}
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
-        struct Buy { var account: Int32; var event: Int; var item: Int32; var reaction: Double; var qty: Int32; var browsed: Bool; var fast = false }
+        struct Buy { var account: Int32; var event: Int; var item: Int32; var reaction: Double; var qty: Int32; var browsed: Bool; var fast = false; var quick = false }
         var buys: [Buy] = []
         // Orders on limited items within an hour of the drop.
         for e in 0..<t.count where t.kind[e] == .order && t.item[e] >= 0 && t.account[e] >= 0 {
@@ -51,6 +65,10 @@ public struct ScalperDetector: Detector {
         var fastBar: [Int32: Double] = [:]
         for (item, rs) in reactions { fastBar[item] = Significance.quantile(rs, 1.0 / 3) }
         for k in buys.indices { buys[k].fast = buys[k].reaction <= (fastBar[buys[k].item] ?? 0) }
+        if pace {
+            let q = Self.quickCheckouts(t, buys.map { ($0.account, $0.event, $0.item) })
+            for k in buys.indices { buys[k].quick = q[k] }
+        }
         // Bulk: more pieces than the store's ordinary (non-drop) order holds (its median).
         var quantities: [Double] = []
         for e in 0..<t.count where t.kind[e] == .order && (t.item[e] < 0 || t.itemDropAt[Int(t.item[e])] == Int64.min) {
@@ -95,10 +113,12 @@ public struct ScalperDetector: Detector {
         let dropEvents = byAccount.mapValues { $0.map(\.event) }
         var orders: [Int32: Int] = [:]
         for a in dropEvents.keys { orders[a] = t.events(of: Int(a)).reduce(0) { $0 + (t.kind[Int($1)] == .order ? 1 : 0) } }
-        let dropOnly = Self.dropOnly(t, byAccount: dropEvents, orders: orders)
+        let dropOnly = Self.dropOnly(t, byAccount: dropEvents, orders: orders, perDrop: habits)
         let opened = openedForDrops ? Self.openedForDrops(t, byAccount: dropEvents) : [:]
         let graded = gradedSigns ? Self.gradedShares(t, buys: buys.map { ($0.event, $0.item, $0.reaction, $0.qty) }) : [:]
         let cohorts = Self.cohorts(t, byAccount: dropEvents, orders: orders)
+        let habit = habits || pace ? Self.habitTails(byAccount.mapValues { list in list.map { ($0.item, [$0.fast, Double($0.qty) > bulkBar, $0.quick]) } },
+                                                      signs: 3, spread: habits) : nil
         let pShared = Significance.shrunkRate(hits: sharing, of: byAccount.count, prior: 0.5, weight: 2)
         let bar = log10(Double(byAccount.count)) + margin
         func tail(_ k: Int, _ n: Int, _ p: Double) -> Double { k == 0 ? 0 : Significance.surprise(Significance.logBinomialTail(k, n, p)) }
@@ -135,6 +155,12 @@ public struct ScalperDetector: Detector {
             if let c = cohort { mates.formUnion(c.members); mates.remove(a) }
             let n = list.count
             var fastS = tail(nFast, n, pFast), bulkS = tail(nBulk, n, pBulk)
+            var quickS = 0.0
+            if let h = habit?.byAccount[a] {
+                if habits { fastS = h[0]; bulkS = h[1] }
+                // One slot: a quick checkout and a quick arrival both say "fast".
+                if pace, h[2] > fastS { quickS = h[2]; fastS = h[2] }
+            }
             var rushS = 0.0, piecesS = 0.0
             if gradedSigns {
                 var sr = 0.0, sq = 0.0
@@ -163,6 +189,7 @@ public struct ScalperDetector: Detector {
                 let best = list.compactMap { graded[$0.event]?.rank }.min() ?? 1
                 why += String(format: ", ahead of all but %.0f%% of a drop's buyers", 100 * best)
             }
+            if quickS > 0 { why += ", \(Set(list.filter(\.quick).map(\.item)).count) drop(s) checked out among the quickest third of the drop's buyers" }
             if nBulk > 0 { why += ", \(nBulk) order(s) of more than \(Int(bulkBar)) piece(s)" }
             if piecesS > tail(nBulk, n, pBulk), piecesS >= 1, let q = list.map(\.qty).max() {
                 why += ", \(q) pieces where \(String(format: "%.0f%%", 100 * (list.compactMap { graded[$0.event]?.pieces }.min() ?? 1))) of the drop's orders had as many"
@@ -201,6 +228,70 @@ public struct ScalperDetector: Detector {
                                     identifiers: s.4, group: group))
         }
         return findings
+    }
+
+    /// Marks each drop purchase whose cart-to-order seconds (the account's last add-to-cart of the
+    /// item within the hour before the order) are within the quickest third of its drop's.
+    static func quickCheckouts(_ t: EventTable, _ buys: [(account: Int32, event: Int, item: Int32)]) -> [Bool] {
+        var gaps = [Double?](repeating: nil, count: buys.count)
+        for (k, b) in buys.enumerated() {
+            var last: Int64? = nil
+            for e32 in t.events(of: Int(b.account)) {
+                let e = Int(e32)
+                if t.ts[e] > t.ts[b.event] { break }
+                if t.kind[e] == .addToCart && t.item[e] == b.item && t.ts[b.event] - t.ts[e] <= 3_600_000 { last = t.ts[e] }
+            }
+            if let c = last { gaps[k] = Double(t.ts[b.event] - c) / 1000 }
+        }
+        var byItem: [Int32: [Double]] = [:]
+        for (k, b) in buys.enumerated() { if let g = gaps[k] { byItem[b.item, default: []].append(g) } }
+        var bar: [Int32: Double] = [:]
+        for (item, gs) in byItem where gs.count >= 3 { bar[item] = Significance.quantile(gs, 1.0 / 3) }
+        return buys.indices.map { k in
+            guard let g = gaps[k], let b = bar[buys[k].item] else { return false }
+            return g <= b
+        }
+    }
+
+    /// Per account, each sign's surprise over its drops: a drop has the sign if any of the account's
+    /// orders there had it (a split order counts once); the count's tail is a beta-binomial at the
+    /// share of (account, drop) pairs with the sign, its spread between accounts (ρ) estimated over
+    /// the buyers of two or more drops by the method of moments and held to [10⁻⁴, ½] — or, with
+    /// `spread` false, the binomial. Where the store's regulars differ in a habit (some always
+    /// first, some never), having it at every drop is about as common as the habit.
+    static func habitTails(_ byAccount: [Int32: [(item: Int32, signs: [Bool])]], signs m: Int, spread: Bool) -> (byAccount: [Int32: [Double]], rho: [Double]) {
+        var counts: [Int32: (n: Int, k: [Int])] = [:]
+        for (a, list) in byAccount {
+            var f: [Int32: [Bool]] = [:]
+            for b in list {
+                var o = f[b.item] ?? [Bool](repeating: false, count: m)
+                for j in 0..<m where j < b.signs.count && b.signs[j] { o[j] = true }
+                f[b.item] = o
+            }
+            counts[a] = (f.count, (0..<m).map { j in f.values.filter { $0[j] }.count })
+        }
+        var out: [Int32: [Double]] = counts.mapValues { _ in [Double](repeating: 0, count: m) }
+        var rhos: [Double] = []
+        for j in 0..<m {
+            var sumN = 0.0, sumK = 0.0
+            for c in counts.values { sumN += Double(c.n); sumK += Double(c.k[j]) }
+            let p = sumN > 0 ? sumK / sumN : 0
+            var num = 0.0, den = 0.0
+            for c in counts.values where c.n >= 2 {
+                let n = Double(c.n), d = Double(c.k[j]) - n * p
+                num += d * d - n * p * (1 - p)
+                den += n * (n - 1) * p * (1 - p)
+            }
+            let rho = spread ? min(0.5, max(1e-4, den > 0 ? num / den : 1e-4)) : 0
+            rhos.append(rho)
+            guard p > 0 else { continue }
+            let ab = Significance.betaParameters(mean: p, rho: rho)
+            for (a, c) in counts where c.k[j] > 0 {
+                let l = spread ? Significance.logBetaBinomialTail(c.k[j], c.n, ab.alpha, ab.beta) : Significance.logBinomialTail(c.k[j], c.n, p)
+                out[a]![j] = Significance.surprise(l)
+            }
+        }
+        return (out, rhos)
     }
 
     struct Tie { var kind: String; var value: String; var users: Int; var buyers: Set<Int32>; var surprise: Double }
@@ -354,18 +445,22 @@ public struct ScalperDetector: Detector {
     /// rest of the store; a crew's accounts buy nothing else. One drop is no evidence (a fan's
     /// first order may be the drop).
     /// `orders`: each drop buyer's orders of any kind.
-    static func dropOnly(_ t: EventTable, byAccount: [Int32: [Int]], orders ordersOf: [Int32: Int]) -> [Int32: Double] {
-        var allOrders: [Int32: Int] = [:]
+    /// `perDrop` (scal42 `habits`): a drop counts once however many orders it was split into — the
+    /// account's drops against its drops plus its other orders.
+    static func dropOnly(_ t: EventTable, byAccount: [Int32: [Int]], orders ordersOf: [Int32: Int], perDrop: Bool = false) -> [Int32: Double] {
+        var allOrders: [Int32: Int] = [:], mine: [Int32: Int] = [:]
         var dropOrders = 0, orders = 0
         for (a, evs) in byAccount {
-            let n = ordersOf[a] ?? 0
-            allOrders[a] = max(n, evs.count)
-            dropOrders += evs.count; orders += max(n, evs.count)
+            let n = max(ordersOf[a] ?? 0, evs.count)
+            let k = perDrop ? Set(evs.map { t.item[$0] }).count : evs.count
+            mine[a] = k
+            allOrders[a] = n - evs.count + k
+            dropOrders += k; orders += n - evs.count + k
         }
         let p = Double(dropOrders) / Double(max(orders, 1))
         var out: [Int32: Double] = [:]
         for (a, evs) in byAccount where Set(evs.map { t.item[$0] }).count >= 2 {
-            let s = Significance.surprise(Significance.logBinomialTail(evs.count, allOrders[a] ?? evs.count, p))
+            let s = Significance.surprise(Significance.logBinomialTail(mine[a] ?? evs.count, allOrders[a] ?? evs.count, p))
             if s > 0 { out[a] = s }
         }
         return out
