@@ -274,7 +274,7 @@ extension Schema {
             if !heap.isEmpty { siftDown(0) }
         }
         if let g = group { try write(g) }
-        let rebuilt = rebuildAccountIndexes ? try dropAccountIndexesForRebuild(db) : []
+        let rebuilt = rebuildAccountIndexes ? try dropAccountIndexesForRebuild(db) : AccountIndexRebuild()
         try db.exec("""
             INSERT INTO accounts(account_id, n_events, first_seen, last_seen, first_run)
                 SELECT i.v, p.n, p.f, p.l, p.r FROM temp.links_pending_accounts p
@@ -283,12 +283,12 @@ extension Schema {
                 first_seen = min(coalesce(first_seen, excluded.first_seen), excluded.first_seen),
                 last_seen = max(coalesce(last_seen, excluded.last_seen), excluded.last_seen)
             """)
-        for sql in rebuilt { try db.exec(sql) }
+        try rebuilt.restore(db)
         try db.exec("DROP TABLE temp.links_pending_accounts")
         return true
     }
 
-    /// The share of the store's accounts a merge's activity must touch for the two indexes on
+    /// The share of the store's accounts a merge's activity must reach for the two indexes on
     /// the columns it changes to be built again rather than updated account by account. Measured
     /// (imp41, a 4.5M-event store, 505k accounts, a day touching 341k): an update costs a delete
     /// and an insert at random places in each index, ~7 µs an account with the pages cached; a
@@ -296,13 +296,55 @@ extension Schema {
     public static let accountIndexRebuildShare = 0.25
     static let accountActivityIndexes = ["idx_accounts_events", "idx_accounts_last_seen"]
 
-    /// Drops the indexes on the accounts' activity columns when the staged activity
-    /// (`temp.links_pending_accounts`) touches at least `accountIndexRebuildShare` of the
-    /// accounts; returns the statements that build them again (their own, from the schema).
-    static func dropAccountIndexesForRebuild(_ db: Database) throws -> [String] {
+    /// What `dropAccountIndexesForRebuild` dropped: the indexes' own `CREATE INDEX` statements
+    /// and their `sqlite_stat1` rows (SQLite deletes an index's statistics with it).
+    struct AccountIndexRebuild {
+        var sql: [String] = []
+        var stats: [[SQLValue]] = []
+        /// Builds the indexes again and puts their statistics back as they were (the rows an
+        /// in-place update would have left: no statistics are recomputed either way).
+        func restore(_ db: Database) throws {
+            for q in sql { try db.exec(q) }
+            for row in stats { try db.run("INSERT INTO sqlite_stat1(tbl, idx, stat) VALUES (?1, ?2, ?3)", row) }
+            // This connection's planner reads the restored rows (as `eventStatsSQL` ends).
+            if !stats.isEmpty { try db.exec("ANALYZE sqlite_schema") }
+        }
+    }
+
+    /// Whether a merge's staged activity (`temp.links_pending_accounts`, `touched` accounts)
+    /// reaches `accountIndexRebuildShare` of what the rebuild costs: the in-place work is an
+    /// update for each touched account already in `accounts` (`existing`) and an insert alone —
+    /// half an update — for each new one; the build is one pass over the table the merge leaves
+    /// (`total` accounts before it, plus the new ones). So: existing + new / 2 ≥ ¼ (total + new)
+    /// (review41b: the new accounts counted as updates, and not in the table, rebuilt too early).
+    /// Every touched account new, that is touched ≥ total; every one existing, touched ≥ total / 4:
+    /// between the two the existing share is counted on a sample of at most ~4,096 touched ids
+    /// (Knuth's multiplicative hash of the id, its bits 16–31: the same staging decides the same way), so the decision costs a
+    /// few thousand lookups, not one per touched account.
+    static func rebuildPays(_ db: Database, touched: Int64, total: Int64) throws -> Bool {
+        guard touched > 0 else { return false }
+        if touched >= total { return true }
+        if Double(touched) < accountIndexRebuildShare * Double(total) { return false }
+        let buckets: Int64 = 65_536
+        let take = min(buckets, max(1, buckets * 4_096 / touched))
+        let sample = try db.rows("""
+            SELECT count(*), count(a.account_id) FROM temp.links_pending_accounts p
+                JOIN idents i ON i.id = p.id LEFT JOIN accounts a ON a.account_id = i.v
+                WHERE ((p.id * 2654435761) >> 16) % \(buckets) < \(take)
+            """)
+        guard case .int(let seen)? = sample.first?[0], case .int(let found)? = sample.first?[1], seen > 0 else { return false }
+        let existing = Double(touched) * Double(found) / Double(seen)
+        let new = Double(touched) - existing
+        return existing + new / 2 >= accountIndexRebuildShare * (Double(total) + new)
+    }
+
+    /// Drops the indexes on the accounts' activity columns when building them again pays
+    /// (`rebuildPays`); returns what builds them again (their own SQL, from the schema) and
+    /// their statistics rows, for `AccountIndexRebuild.restore`.
+    static func dropAccountIndexesForRebuild(_ db: Database) throws -> AccountIndexRebuild {
         let touched = try db.int("SELECT count(*) FROM temp.links_pending_accounts")
         let total = try db.int("SELECT count(*) FROM accounts")
-        guard touched > 0, Double(touched) >= accountIndexRebuildShare * Double(total) else { return [] }
+        guard try rebuildPays(db, touched: touched, total: total) else { return AccountIndexRebuild() }
         var found: [(String, String)] = []
         let st = try db.prepare("""
             SELECT name, sql FROM main.sqlite_schema WHERE type = 'index' AND tbl_name = 'accounts' AND sql IS NOT NULL
@@ -310,7 +352,11 @@ extension Schema {
             """)
         while try st.step() { found.append((st.text(0) ?? "", st.text(1) ?? "")) }
         st.reset()
+        var stats: [[SQLValue]] = []
+        if !found.isEmpty, try db.int("SELECT EXISTS (SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND name = 'sqlite_stat1')") == 1 {
+            stats = try db.rows("SELECT tbl, idx, stat FROM main.sqlite_stat1 WHERE tbl = 'accounts' AND idx IN (\(found.map { "'\($0.0)'" }.joined(separator: ", "))) ORDER BY idx")
+        }
         for (name, _) in found { try db.exec("DROP INDEX main.\(name)") }
-        return found.map(\.1)
+        return AccountIndexRebuild(sql: found.map(\.1), stats: stats)
     }
 }

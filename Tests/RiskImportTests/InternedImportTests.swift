@@ -334,6 +334,87 @@ final class InternedImportTests: ImportTestCase {
         }
     }
 
+    /// review41b #3: a failure inside the accounts' index rebuild on the real daily path — auto
+    /// index mode, a day into a store that keeps its indexes (not a bulk load), big enough by
+    /// its bytes to be staged (an estimate over 200k rows, under twice the store's) — leaves
+    /// the store as it was before the merge: both indexes there with their own SQL, integrity
+    /// ok, the day's rows committed and its links still staged; the next open merges them, and
+    /// the store then holds what the uninterrupted day stores. The day's text column is padded
+    /// so the file's size, not its rows, puts it on that path (the estimate is bytes / 160).
+    func testAFailureInsideTheDailyMergesRebuildLeavesTheIndexes() throws {
+        let tables = ["SELECT * FROM links ORDER BY 1, 2, 3",
+                      "SELECT account_id, n_events, first_seen, last_seen FROM accounts ORDER BY account_id",
+                      "SELECT account_id, n_events FROM accounts INDEXED BY idx_accounts_events ORDER BY n_events, account_id",
+                      "SELECT account_id, coalesce(last_seen, -1) FROM accounts INDEXED BY idx_accounts_last_seen ORDER BY coalesce(last_seen, -1), account_id",
+                      "SELECT count(*), count(DISTINCT event_id), min(ts), max(ts) FROM events",
+                      "SELECT name, sql FROM sqlite_schema WHERE tbl_name = 'accounts' ORDER BY 1", "PRAGMA integrity_check"]
+        let indexSQL = "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'accounts' ORDER BY name"
+        for seed: UInt64 in [4201, 4202] {
+            let w = world(rows: 150_000, seed: seed)
+            let lines = w.csv.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+            let cut = 1 + (lines.count - 1) * 3 / 4
+            let headCSV = write("events-head-\(seed).csv", lines[0..<cut].joined(separator: "\n") + "\n")
+            let head = dir + "/head-\(seed).db"
+            do {
+                let o = ImportOptions()
+                _ = try Importer(store: try Store(path: head), options: o).run(try ImportPlan(paths: [headCSV], options: o))
+            }
+            let existing = try Store(path: head, readOnly: true).db.int("SELECT max(id) FROM events_i")
+            // The day padded to an estimate of 200k + half the way to twice the store's rows.
+            let dayLines = Array(lines[cut...])
+            let raw = dayLines.reduce(header.utf8.count + 1) { $0 + $1.utf8.count + 1 }
+            let want = 160 * (200_000 + (Int(existing) * 2 - 200_000) / 2)
+            XCTAssertGreaterThan(Int(existing) * 2, 210_000, "seed \(seed): the head is big enough for a day of 200k estimated rows")
+            let pad = String(repeating: "p", count: max(0, (want - raw) / dayLines.count))
+            let dayCSV = write("events-day-\(seed).csv", ([header] + dayLines.map { $0 + pad }).joined(separator: "\n") + "\n")
+            func copy(_ to: String) throws {
+                for x in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: to + x) }
+                try FileManager.default.copyItem(atPath: head, toPath: to)
+            }
+            // The reference: the day uninterrupted, the daily case (no bulk load), the rebuild on.
+            let ref = dir + "/ref-\(seed).db"
+            try copy(ref)
+            var phases: [String] = []
+            var o = ImportOptions()
+            o.progress = { p in if phases.last != p.phase { phases.append(p.phase) } }
+            let sum = try Importer(store: try Store(path: ref), options: o).run(try ImportPlan(paths: [dayCSV], options: o))
+            XCTAssertFalse(sum.bulkIndexes, "seed \(seed): the daily case, not a bulk load")
+            XCTAssertTrue(phases.contains("merging links"), "seed \(seed): the day's links were staged: \(phases)")
+            let want0 = try tables.map { try Store(path: ref, readOnly: true).db.rows($0) }
+
+            // The same day, the merge failing once the first index is dropped.
+            let path = dir + "/fail-\(seed).db"
+            try copy(path)
+            let before = try Store(path: path, readOnly: true).db.rows(indexSQL)
+            XCTAssertEqual(before.filter { ["idx_accounts_events", "idx_accounts_last_seen"].contains($0[0].string ?? "") }.count, 2, "seed \(seed): both indexes in the head")
+            let store = try Store(path: path)
+            let dropped = "WHEN NOT EXISTS (SELECT 1 FROM sqlite_schema WHERE name = 'idx_accounts_events')"
+            var armed = false
+            var f = ImportOptions()
+            f.progress = { p in
+                if p.phase == "merging links" && !armed {
+                    armed = true
+                    try? store.db.exec("CREATE TRIGGER imp42_fail BEFORE UPDATE ON accounts \(dropped) BEGIN SELECT RAISE(ABORT, 'injected inside the rebuild'); END")
+                    try? store.db.exec("CREATE TRIGGER imp42_fail2 BEFORE INSERT ON accounts \(dropped) BEGIN SELECT RAISE(ABORT, 'injected inside the rebuild'); END")
+                }
+            }
+            XCTAssertThrowsError(try Importer(store: store, options: f).run(try ImportPlan(paths: [dayCSV], options: f))) {
+                XCTAssertTrue("\($0)".contains("injected inside the rebuild"), "seed \(seed): \($0)")
+            }
+            XCTAssertTrue(armed, "seed \(seed)")
+            XCTAssertEqual(try store.db.rows(indexSQL), before, "seed \(seed): both indexes there, with their own SQL")
+            XCTAssertEqual(try store.db.rows("PRAGMA integrity_check"), [[.text("ok")]], "seed \(seed)")
+            XCTAssertTrue(try Schema.hasPendingLinks(store.db), "seed \(seed): the day's links still staged")
+            XCTAssertEqual(try store.db.rows(tables[4]), want0[4], "seed \(seed): the day's rows committed")
+            try store.db.exec("DROP TRIGGER imp42_fail")
+            try store.db.exec("DROP TRIGGER imp42_fail2")
+            // The next writer's open merges the staging: the store then is the uninterrupted day's.
+            let reopened = try Store(path: path)
+            XCTAssertFalse(try Schema.hasPendingLinks(reopened.db), "seed \(seed)")
+            for (i, q) in tables.enumerated() { XCTAssertEqual(try reopened.db.rows(q), want0[i], "seed \(seed): \(q)") }
+        }
+    }
+
     /// An index build that fails mid-way through a bulk load's sorts leaves the connection's
     /// page cache at the load's 32 MiB, not the sort cache (review39b I1's error path): a table
     /// made under the second index's name, when that phase is announced, makes its

@@ -96,6 +96,7 @@ final class PendingLinkRunsTests: ImportTestCase {
     /// A failure after the drop (a trigger refusing the accounts' writes) rolls the drop back.
     func testAMergeTouchingManyAccountsBuildsTheirIndexesAgain() throws {
         let indexSQL = "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'accounts' ORDER BY name"
+        let statsSQL = "SELECT tbl, idx, stat FROM sqlite_stat1 WHERE idx IN ('idx_accounts_events', 'idx_accounts_last_seen') ORDER BY idx"
         func byIndex(_ db: Database) throws -> [[[SQLValue]]] {
             try [db.rows("SELECT account_id, n_events FROM accounts INDEXED BY idx_accounts_events ORDER BY n_events, account_id"),
                  db.rows("SELECT account_id, coalesce(last_seen, -1) FROM accounts INDEXED BY idx_accounts_last_seen ORDER BY coalesce(last_seen, -1), account_id")]
@@ -116,6 +117,10 @@ final class PendingLinkRunsTests: ImportTestCase {
                 let starts = try stage(storePath, runs: 9, seed: seed, live: true)
                 let s = try store()
                 for i in 0..<crowd { try s.db.run("INSERT INTO accounts(account_id, n_events, first_seen, last_seen) VALUES (?, ?, ?, ?)", [.text("crowd-\(i)"), .int(Int64(i % 7)), .int(Int64(i)), .int(Int64(i * 3))]) }
+                // Statistics on the two indexes (a store someone ran ANALYZE on): kept across the rebuild.
+                try s.db.exec("ANALYZE accounts")
+                let statsBefore = try s.db.rows(statsSQL)
+                XCTAssertEqual(statsBefore.count, 2, "seed \(seed): ANALYZE wrote both indexes' rows")
                 let schemaBefore = try s.db.rows(indexSQL)
                 let rootsBefore = try s.db.rows("SELECT name, rootpage FROM sqlite_schema WHERE name IN ('idx_accounts_events', 'idx_accounts_last_seen') ORDER BY name")
                 let touched = try s.db.int("SELECT count(DISTINCT account_id) FROM links_pending WHERE kind = 0")
@@ -127,25 +132,67 @@ final class PendingLinkRunsTests: ImportTestCase {
                 XCTAssertEqual(try s.db.rows(linksSQL), want.0, "seed \(seed), crowd \(crowd)")
                 XCTAssertEqual(try s.db.rows(accountsSQL), want.1, "seed \(seed), crowd \(crowd)")
                 XCTAssertEqual(try s.db.rows(indexSQL), schemaBefore, "seed \(seed): the indexes back with their own SQL")
+                XCTAssertEqual(try s.db.rows(statsSQL), statsBefore, "seed \(seed), crowd \(crowd): the statistics rows as they were")
                 XCTAssertEqual(try byIndex(s.db), want.2, "seed \(seed), crowd \(crowd)")
                 XCTAssertEqual(try s.db.rows("PRAGMA integrity_check"), [[.text("ok")]])
                 let rootsAfter = try s.db.rows("SELECT name, rootpage FROM sqlite_schema WHERE name IN ('idx_accounts_events', 'idx_accounts_last_seen') ORDER BY name")
                 if crowd > 0 { XCTAssertEqual(rootsAfter, rootsBefore, "seed \(seed): under the share, updated in place") }
             }
         }
-        // The decision alone: two statements back (and the indexes gone) at a quarter, none below it.
+        // The decision alone (review41b #5): an account already stored counts as an update, a new
+        // one as half of one (an insert alone), against a quarter of the table the merge leaves
+        // (the accounts before it plus the new ones). 100 accounts stored; `existing` of them and
+        // `new` others touched. At 10 + 30 the old rule (touched ≥ a quarter of the accounts
+        // before) rebuilt; 10 + 15 < 32.5 does not.
         try? FileManager.default.removeItem(atPath: storePath)
         let s = try store()
-        for i in 0..<100 { try s.db.run("INSERT INTO accounts(account_id, n_events) VALUES (?, 1)", [.text("a-\(i)")]) }
-        for (n, rebuilt) in [(24, false), (25, true)] {
+        for i in 0..<100 {
+            try s.db.run("INSERT INTO accounts(account_id, n_events) VALUES (?, 1)", [.text("a-\(i)")])
+            try s.db.run("INSERT INTO idents(id, v) VALUES (?, ?)", [.int(Int64(i + 1)), .text("a-\(i)")])
+            try s.db.run("INSERT INTO idents(id, v) VALUES (?, ?)", [.int(Int64(1_001 + i)), .text("new-\(i)")])
+        }
+        try s.db.exec("ANALYZE accounts")
+        let stats = try s.db.rows(statsSQL)
+        XCTAssertEqual(stats.count, 2)
+        for (existing, new, rebuilt) in [(24, 0, false), (25, 0, true), (10, 30, false), (30, 10, true), (0, 99, false), (0, 100, true)] {
             try s.db.transaction {
                 try s.db.exec("CREATE TEMP TABLE links_pending_accounts (id INTEGER PRIMARY KEY, n INTEGER, f INTEGER, l INTEGER, r INTEGER)")
-                for i in 0..<n { try s.db.run("INSERT INTO temp.links_pending_accounts(id, n) VALUES (?, 1)", [.int(Int64(i + 1))]) }
-                let sql = try Schema.dropAccountIndexesForRebuild(s.db)
-                XCTAssertEqual(sql.count, rebuilt ? 2 : 0, "\(n) of 100 accounts")
-                XCTAssertEqual(try s.db.int("SELECT count(*) FROM sqlite_schema WHERE name IN ('idx_accounts_events', 'idx_accounts_last_seen')"), rebuilt ? 0 : 2)
-                for q in sql { try s.db.exec(q) }
+                for i in 0..<existing { try s.db.run("INSERT INTO temp.links_pending_accounts(id, n) VALUES (?, 1)", [.int(Int64(i + 1))]) }
+                for i in 0..<new { try s.db.run("INSERT INTO temp.links_pending_accounts(id, n) VALUES (?, 1)", [.int(Int64(1_001 + i))]) }
+                let r = try Schema.dropAccountIndexesForRebuild(s.db)
+                let note = "\(existing) stored + \(new) new of 100"
+                XCTAssertEqual(r.sql.count, rebuilt ? 2 : 0, note)
+                XCTAssertEqual(try s.db.int("SELECT count(*) FROM sqlite_schema WHERE name IN ('idx_accounts_events', 'idx_accounts_last_seen')"), rebuilt ? 0 : 2, note)
+                // SQLite drops an index's statistics with it; the rebuild puts them back (review41b #6).
+                XCTAssertEqual(try s.db.rows(statsSQL).count, rebuilt ? 0 : 2, note)
+                XCTAssertEqual(r.stats, rebuilt ? stats : [], note)
+                try r.restore(s.db)
+                XCTAssertEqual(try s.db.rows(statsSQL), stats, note)
+                XCTAssertEqual(try s.db.int("SELECT count(*) FROM sqlite_schema WHERE name IN ('idx_accounts_events', 'idx_accounts_last_seen')"), 2, note)
                 try s.db.exec("DROP TABLE temp.links_pending_accounts")
+            }
+        }
+        // A staging of thousands between the bounds decides on a sample, the same way as counting:
+        // 20,000 stored, 6,000 touched (5,000 stored + 1,000 new: 5,500 ≥ 5,250) rebuild;
+        // 4,000 + 2,000 (5,000 < 5,500) does not.
+        try? FileManager.default.removeItem(atPath: storePath)
+        let big = try store()
+        try big.db.transaction {
+            for i in 0..<20_000 {
+                try big.db.run("INSERT INTO accounts(account_id, n_events) VALUES (?, 1)", [.text("b-\(i)")])
+                try big.db.run("INSERT INTO idents(id, v) VALUES (?, ?)", [.int(Int64(i + 1)), .text("b-\(i)")])
+            }
+            for i in 0..<3_000 { try big.db.run("INSERT INTO idents(id, v) VALUES (?, ?)", [.int(Int64(100_001 + i)), .text("nb-\(i)")]) }
+        }
+        for (existing, new, rebuilt) in [(5_000, 1_000, true), (4_000, 2_000, false)] {
+            try big.db.transaction {
+                try big.db.exec("CREATE TEMP TABLE links_pending_accounts (id INTEGER PRIMARY KEY, n INTEGER, f INTEGER, l INTEGER, r INTEGER)")
+                // Stored ones spread over the ids (every fourth from 1, or every fifth), new ones after.
+                let step = 20_000 / existing
+                for i in 0..<existing { try big.db.run("INSERT INTO temp.links_pending_accounts(id, n) VALUES (?, 1)", [.int(Int64(1 + i * step))]) }
+                for i in 0..<new { try big.db.run("INSERT INTO temp.links_pending_accounts(id, n) VALUES (?, 1)", [.int(Int64(100_001 + i))]) }
+                XCTAssertEqual(try Schema.rebuildPays(big.db, touched: Int64(existing + new), total: 20_000), rebuilt, "\(existing) + \(new) of 20,000")
+                try big.db.exec("DROP TABLE temp.links_pending_accounts")
             }
         }
         // A failure after the drop: the transaction rolls back, the indexes are there and whole.
