@@ -97,6 +97,14 @@ public struct ClickFarmDetector: Detector {
     /// (`RoomClock`, `roomAround`). On: farm41's rule, live views count as away actions too (a
     /// tiny show on irregular evenings watched by one household is then reported as a crew).
     var roomLiveViewIsAbsence = false
+    /// farm42: a lockstep group on one or two rooms with the owner away (`ownerAwayFarms`) is a farm
+    /// only in a room where three or more of its members keep company beyond the room's own
+    /// timetable (`timetableCrew`: their episodes there against the room's other active days at the
+    /// same hours, give or take `timetableDriftHours`, and the hour of the week). A room with no
+    /// owner event whose regulars come at its hours, or a weekly show's families, is an audience on a
+    /// timetable; a farm's bursts at hours of their own are not.
+    public var roomTimetable = true
+    public var timetableDriftHours = 1
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
         guard t.count > 0 else { return [] }
@@ -337,6 +345,18 @@ public struct ClickFarmDetector: Detector {
                     guard let p = ownerPresent(k) else { continue }
                     rooms += 1
                     if p { roomsPresent += 1 } else { away.append(k) }
+                }
+                // farm42: a room's away jobs count only where three or more members keep company there
+                // beyond the room's own timetable (`timetableCrew`).
+                if roomTimetable {
+                    let sorted = members.sorted()
+                    var timetabled = Set<Int64>()
+                    for room in Set(away.map { Int64($0) / bins }).sorted() {
+                        let c = timetableCrew(t, owner: Int(room - nItems), members: sorted, nItems: nItems, minTs: minTs, maxTs: maxTs)
+                        debugLog?("farm candidate \(group): room \(room - nItems), \(c.beyond) of \(c.tested) members beyond the room's timetable\(c.beyond < 3 ? ": an audience on a timetable" : "")")
+                        if c.beyond < 3 { timetabled.insert(room) }
+                    }
+                    away.removeAll { timetabled.contains(Int64($0) / bins) }
                 }
                 // The store's rate without this group's own jobs.
                 let n = n0 - rooms, kp = k0 - roomsPresent
