@@ -106,7 +106,15 @@ extension ClickFarmDetector {
         struct Seed { var members: [Int32]; var meetings: Set<Int32>; var surprise: Double; var label: String; var together: [Int32: Int32]; var room = false }
         var seeds: [Seed] = []
         let tested = Double(max(1, groups.count))
-        let clock: RoomClock? = roomCrews ? RoomClock(t, minTs: minTs, maxTs: maxTs) : nil
+        // The rooms' clock, built the first time a group reaches the room path with three candidate
+        // meetings (farm42, review41c finding 6): a store without room crews never holds it.
+        var clockCache: RoomClock? = nil
+        func roomClock() -> RoomClock {
+            if let c = clockCache { return c }
+            let c = RoomClock(t, minTs: minTs, maxTs: maxTs)
+            clockCache = c
+            return c
+        }
         var count: [Int32: Int32] = [:]
         for g in groups {
             count.removeAll(keepingCapacity: true)
@@ -134,9 +142,10 @@ extension ClickFarmDetector {
             // one chance meeting on a third target sent farm37's crew to the test above, which
             // counts targets, not days). The evidence is the rooms' co-presence against the
             // members' own hours there (see `roomCoPresence`), not the store's collision rate.
-            guard let clock, !met.isEmpty, let own = roomCrewMeetings(t, together, size: { Int(bucketSize[Int($0)]) },
+            guard roomCrews, !met.isEmpty, let own = roomCrewMeetings(t, together, size: { Int(bucketSize[Int($0)]) },
                                                                       key: { bucketKey[Int($0)] }, days: days, nItems: nItems, minTs: minTs,
-                                                                      members: g.members, day: day, clock: clock) else { continue }
+                                                                      members: g.members, day: day, clock: roomClock) else { continue }
+            let clock = roomClock()
             let selected = Set(own.map { bucketKey[Int($0)] / days })
             // Each room on its own and the strongest together (farm40: a room whose regulars
             // coincide as often as chance does not dilute a crew's room, nor lend it members):
@@ -286,7 +295,8 @@ extension ClickFarmDetector {
                 let chance = crowd / Double(max(1, active))
                 // A room crew's rooms: per room, its away hours and how many members acted in each.
                 var crewHours: [UInt64: (away: [Bool], count: [Int32])] = [:]
-                if byHours, let clock {
+                if byHours, roomCrews {
+                    let clock = roomClock()
                     crewHours = roomHours(t, rooms: roomTargets, members: members.sorted(), nItems: nItems, clock: clock)
                 }
                 // Two tests when the farm has both kinds of job: each corrected for the other too.
@@ -314,7 +324,7 @@ extension ClickFarmDetector {
                         var mine: [UInt64: Set<Int>] = [:]
                         for e32 in t.events(of: a) {
                             let e = Int(e32)
-                            guard awayEvidence(t, e), let x = Self.actionTarget(t, e, nItems: nItems), let r = crewHours[UInt64(x)], let clock else { continue }
+                            guard awayEvidence(t, e), let x = Self.actionTarget(t, e, nItems: nItems), let r = crewHours[UInt64(x)], let clock = clockCache else { continue }
                             let slot = clock.slot(t.ts[e])
                             if r.away[slot] { mine[UInt64(x), default: []].insert(slot) }
                         }
@@ -656,7 +666,7 @@ extension ClickFarmDetector {
     /// three days or more. A household's fans at a creator's show are a few of its crowd, and
     /// the creator is live; a small room's regulars come when its owner is there.
     func roomCrewMeetings(_ t: EventTable, _ together: [Int32: Int32], size: (Int32) -> Int, key: (Int32) -> UInt64, days: UInt64,
-                          nItems: Int64, minTs: Int64, members: [Int32], day: Int64, clock: RoomClock) -> Set<Int32>? {
+                          nItems: Int64, minTs: Int64, members: [Int32], day: Int64, clock lazyClock: () -> RoomClock) -> Set<Int32>? {
         var candidates: [UInt64: Int32] = [:]
         for (b, c) in together where 2 * Int(c) > size(b) && Int64(key(b) / days) >= nItems { candidates[key(b)] = b }
         guard candidates.count >= 3 else { return nil }
@@ -678,6 +688,7 @@ extension ClickFarmDetector {
             guard let at = first[k] else { continue }
             let owner = Int(Int64(k / days) - nItems)
             if ownerAround(t, owner: owner, from: at, to: at + 1) { continue }
+            let clock = lazyClock()
             if around[owner] == nil { around[owner] = roomAround(t, owner: owner, clock: clock, excluding: Set(members)) }
             if around[owner]![clock.slot(at)] { continue }
             own.insert(b); ownDays.insert(k % days)
