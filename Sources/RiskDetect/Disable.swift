@@ -27,7 +27,7 @@ public struct UnknownSignError: Error, CustomStringConvertible {
 
 extension DetectionEngine {
     /// The signs that are built and tested but off by default, each until what docs/detection.md lists for it is done.
-    public static let offSigns = ["graded-tails", "referral-codes", "lone-claimants"]
+    public static let offSigns = ["graded-tails", "referral-codes", "lone-claimants", "room-timetable", "timetable-strength"]
 
     /// Switches signs that are off by default on by name (for measuring one against the default ranking).
     public func enableSigns(_ names: [String]) throws {
@@ -45,7 +45,7 @@ public struct UnknownOnSignError: Error, CustomStringConvertible {
 extension DetectionEngine {
     /// The signs that were off and are on by default now, each switchable off by name (review41a #8: an
     /// operator, or the next session's A/B runs, can measure the ranking without one).
-    public static let onSigns = ["sleepers", "room-crews", "room-timetable"]
+    public static let onSigns = ["sleepers", "room-crews"]
 
     /// Switches signs that are on by default off by name; unknown names are refused before anything changes.
     public func disableSigns(_ names: [String]) throws {
@@ -61,9 +61,10 @@ extension DetectionEngine {
             case var s as IdentityDetector where names.contains("referral-codes"): s.ringReferralCodes = value; return s
             case var s as RefundAbuseDetector where names.contains("lone-claimants"): s.loneClaimants = value; return s
             case var s as TakeoverDetector where names.contains("sleepers"): s.sleepers = value; return s
-            case var s as ClickFarmDetector where names.contains("room-crews") || names.contains("room-timetable"):
+            case var s as ClickFarmDetector where names.contains("room-crews") || names.contains("room-timetable") || names.contains("timetable-strength"):
                 if names.contains("room-crews") { s.roomCrews = value }
                 if names.contains("room-timetable") { s.roomTimetable = value }
+                if names.contains("timetable-strength") { s.timetableStrength = value }
                 return s
             default: return d
             }

@@ -108,6 +108,7 @@ final class EngineTests: XCTestCase {
                 if let s = d as? ScalperDetector { f["graded-tails"] = s.gradedSigns }
                 if let s = d as? IdentityDetector { f["referral-codes"] = s.ringReferralCodes }
                 if let s = d as? RefundAbuseDetector { f["lone-claimants"] = s.loneClaimants }
+                if let s = d as? ClickFarmDetector { f["room-timetable"] = s.roomTimetable; f["timetable-strength"] = s.timetableStrength }
             }
             return f
         }
@@ -136,12 +137,12 @@ final class EngineTests: XCTestCase {
             var f: [String: Bool] = [:]
             for d in e.detectors {
                 if let s = d as? TakeoverDetector { f["sleepers"] = s.sleepers }
-                if let s = d as? ClickFarmDetector { f["room-crews"] = s.roomCrews; f["room-timetable"] = s.roomTimetable }
+                if let s = d as? ClickFarmDetector { f["room-crews"] = s.roomCrews }
             }
             return f
         }
-        XCTAssertEqual(DetectionEngine.onSigns, ["sleepers", "room-crews", "room-timetable"])
-        XCTAssertEqual(flags(DetectionEngine()), ["sleepers": true, "room-crews": true, "room-timetable": true])
+        XCTAssertEqual(DetectionEngine.onSigns, ["sleepers", "room-crews"])
+        XCTAssertEqual(flags(DetectionEngine()), ["sleepers": true, "room-crews": true])
         for sign in DetectionEngine.onSigns {
             let e = DetectionEngine()
             try e.disableSigns([sign])
@@ -150,8 +151,8 @@ final class EngineTests: XCTestCase {
         }
         for bad in [["sleeper"], ["sleepers", "room-crew"], ["graded-tails"]] {
             let e = DetectionEngine()
-            XCTAssertThrowsError(try e.disableSigns(bad)) { XCTAssertTrue("\($0)".contains("no sign on by default named") && "\($0)".contains("sleepers, room-crews, room-timetable"), "\($0)") }
-            XCTAssertEqual(flags(e), ["sleepers": true, "room-crews": true, "room-timetable": true], "a bad name switches nothing off: \(bad)")
+            XCTAssertThrowsError(try e.disableSigns(bad)) { XCTAssertTrue("\($0)".contains("no sign on by default named") && "\($0)".contains("sleepers, room-crews"), "\($0)") }
+            XCTAssertEqual(flags(e), ["sleepers": true, "room-crews": true], "a bad name switches nothing off: \(bad)")
         }
         XCTAssertTrue(Set(DetectionEngine.onSigns).isDisjoint(with: DetectionEngine.offSigns))
     }

@@ -15,6 +15,13 @@ import RiskStore
 final class RoomTimetableTests: XCTestCase {
     let day = Scenario.day, hour = Scenario.hour, minute = Scenario.minute
 
+    /// The detector with the room's timetable on (off by default, farm42).
+    func timetabled(_ log: DebugLines? = nil) -> ClickFarmDetector {
+        var d = log.map { l in ClickFarmDetector(debugLog: { l.append($0) }) } ?? ClickFarmDetector()
+        d.roomTimetable = true
+        return d
+    }
+
     /// The store around the rooms, the regulars of an ownerless room (`every` days at `at` h, a
     /// half hour either way), and with `farm` a phone farm of 30 bursting on that room at hours of
     /// its own. Returns the table.
@@ -106,7 +113,7 @@ final class RoomTimetableTests: XCTestCase {
             for every in [1, 2, 3] {
                 let t = try store(seed: seed, every: every, at: 20, farm: false)
                 let log = DebugLines()
-                let on = try flagged(t, ClickFarmDetector(debugLog: { log.append($0) }))
+                let on = try flagged(t, timetabled(log))
                 let dump = log.lines.filter { $0.hasPrefix("farm") }.joined(separator: "\n")
                 XCTAssertTrue(on.filter { $0.hasPrefix("reg") }.isEmpty, "seed \(seed) every \(every): \(on.sorted())\n\(dump)")
                 // The guard: without the room's timetable, the owner-away test reports them (a room
@@ -122,7 +129,7 @@ final class RoomTimetableTests: XCTestCase {
     func testAWeeklyShowsFamiliesAndFansStayClean() throws {
         try forEachSeed(also: [4, 5]) { seed in
             let t = try store(seed: seed, every: 2, at: 14, farm: false, weekly: true)
-            let on = try flagged(t, ClickFarmDetector())
+            let on = try flagged(t, timetabled())
             XCTAssertTrue(on.filter { $0.hasPrefix("fam") || $0.hasPrefix("sfan") || $0.hasPrefix("reg") }.isEmpty, "seed \(seed): \(on.sorted())")
             var off = ClickFarmDetector()
             off.roomTimetable = false
@@ -135,20 +142,29 @@ final class RoomTimetableTests: XCTestCase {
         try forEachSeed(also: [4, 5]) { seed in
             let t = try store(seed: seed, every: 1, at: 20, farm: true)
             let log = DebugLines()
-            let on = try flagged(t, ClickFarmDetector(debugLog: { log.append($0) }))
+            let on = try flagged(t, timetabled(log))
             let dump = log.lines.filter { $0.hasPrefix("farm") }.joined(separator: "\n")
             XCTAssertGreaterThanOrEqual(on.filter { $0.hasPrefix("crew") }.count, 24, "seed \(seed): \(on.sorted())\n\(dump)")
             XCTAssertTrue(on.filter { $0.hasPrefix("reg") }.isEmpty, "seed \(seed): \(on.sorted())")
             // The owner-away test is what finds it (one target: the pair tests never report it) …
-            var plain = ClickFarmDetector()
+            var plain = timetabled()
             plain.ownerAwayFarms = false
             plain.equipmentGroups = false
             XCTAssertTrue(try flagged(t, plain).filter { $0.hasPrefix("crew") }.isEmpty, "seed \(seed)")
             // … and the timetable's drift is what keeps it: a room "live" at any hour of its live
             // days would take the farm's bursts for its own.
-            var loose = ClickFarmDetector()
+            var loose = timetabled()
             loose.timetableDriftHours = 12
             XCTAssertLessThan(try flagged(t, loose).filter { $0.hasPrefix("crew") }.count, 10, "seed \(seed): with a day's drift")
+            // farm42b (off by default): the crew beyond the room's timetable takes a stronger base.
+            var strong = timetabled()
+            strong.timetableStrength = true
+            func crewStrength(_ d: ClickFarmDetector) throws -> Double {
+                let f = try d.run(t, cancel: CancelToken()).filter { t.accountID($0.account).hasPrefix("crew") }.map(\.strength)
+                return f.reduce(0, +) / Double(max(1, f.count))
+            }
+            let base = try crewStrength(timetabled())
+            XCTAssertGreaterThan(try crewStrength(strong), base + 0.02, "seed \(seed): the stronger base")
         }
     }
 }
