@@ -97,6 +97,23 @@ public struct ClickFarmDetector: Detector {
     /// (`RoomClock`, `roomAround`). On: farm41's rule, live views count as away actions too (a
     /// tiny show on irregular evenings watched by one household is then reported as a crew).
     var roomLiveViewIsAbsence = false
+    /// farm42: a lockstep group on one or two rooms with the owner away (`ownerAwayFarms`) is a farm
+    /// only in a room where three or more of its members keep company beyond the room's own
+    /// timetable (`timetableCrew`: their episodes there against the room's other active days at the
+    /// same hours, give or take `timetableDriftHours`, and the hour of the week). A room with no
+    /// owner event whose regulars come at its hours, or a weekly show's families, is an audience on a
+    /// timetable; a farm's bursts at hours of their own are not. On by default (`detect --no-sign
+    /// room-timetable`), with `timetableStrength`: on the look-alike world the two take the ownerless
+    /// rooms' regulars and the weekly shows' families out of the top K (P@K .772 → .806) and no
+    /// look-alike tag rises past fraud beyond one account (r75; docs/detection.md says why both).
+    public var roomTimetable = true
+    public var timetableDriftHours = 1
+    /// farm42b: a one-room crew whose members kept company beyond the room's timetable takes the full
+    /// "spread" share of a farm's base strength (+0.05, as a farm on eight targets) instead of half: its
+    /// members' own coincidences, not the room's count of away jobs alone, are the evidence. On by
+    /// default (benchmarks.md, farm42: bazl P@K .772 → .806 with the timetable; bazaar's tuning and
+    /// unseen worlds, the second generator and ours identical in P@K).
+    public var timetableStrength = true
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
         guard t.count > 0 else { return [] }
@@ -329,6 +346,7 @@ public struct ClickFarmDetector: Detector {
             // room's owner is away, against how often the store's room crowds do. Its jobs are
             // then those away jobs.
             var ownerAway = false
+            var beyondTimetable = false
             if jobTargets.count < 3 {
                 guard ownerAwayFarms else { continue }
                 let (n0, k0) = storeRoomRate()
@@ -337,6 +355,19 @@ public struct ClickFarmDetector: Detector {
                     guard let p = ownerPresent(k) else { continue }
                     rooms += 1
                     if p { roomsPresent += 1 } else { away.append(k) }
+                }
+                // farm42: a room's away jobs count only where three or more members keep company there
+                // beyond the room's own timetable (`timetableCrew`).
+                if roomTimetable {
+                    let sorted = members.sorted()
+                    var timetabled = Set<Int64>()
+                    for room in Set(away.map { Int64($0) / bins }).sorted() {
+                        let c = timetableCrew(t, owner: Int(room - nItems), members: sorted, nItems: nItems, minTs: minTs, maxTs: maxTs)
+                        debugLog?("farm candidate \(group): room \(room - nItems), \(c.beyond) of \(c.tested) members beyond the room's timetable\(c.beyond < 3 ? ": an audience on a timetable" : "")")
+                        if c.beyond < 3 { timetabled.insert(room) }
+                    }
+                    away.removeAll { timetabled.contains(Int64($0) / bins) }
+                    beyondTimetable = !away.isEmpty
                 }
                 // The store's rate without this group's own jobs.
                 let n = n0 - rooms, kp = k0 - roomsPresent
@@ -362,7 +393,7 @@ public struct ClickFarmDetector: Detector {
                 }
                 jobTargets = Set(jobKeys.map { Int64($0) / bins })
             }
-            let base = 0.4 + 0.2 * Stat.ramp(Double(jobs), 3, 12) + 0.25 * devShare + 0.1 * (ownerAway ? 0.5 : Stat.ramp(Double(jobTargets.count), 3, 8))
+            let base = 0.4 + 0.2 * Stat.ramp(Double(jobs), 3, 12) + 0.25 * devShare + 0.1 * (ownerAway ? (beyondTimetable && timetableStrength ? 1 : 0.5) : Stat.ramp(Double(jobTargets.count), 3, 8))
                      + 0.05 * Stat.ramp(Double(members.count), 5, 15)
             var present: [UInt64: Int] = [:]
             for k in jobKeys { present[k] = Set(together[k] ?? []).count }

@@ -106,7 +106,15 @@ extension ClickFarmDetector {
         struct Seed { var members: [Int32]; var meetings: Set<Int32>; var surprise: Double; var label: String; var together: [Int32: Int32]; var room = false }
         var seeds: [Seed] = []
         let tested = Double(max(1, groups.count))
-        let clock: RoomClock? = roomCrews ? RoomClock(t, minTs: minTs, maxTs: maxTs) : nil
+        // The rooms' clock, built the first time a group reaches the room path with three candidate
+        // meetings (farm42, review41c finding 6): a store without room crews never holds it.
+        var clockCache: RoomClock? = nil
+        func roomClock() -> RoomClock {
+            if let c = clockCache { return c }
+            let c = RoomClock(t, minTs: minTs, maxTs: maxTs)
+            clockCache = c
+            return c
+        }
         var count: [Int32: Int32] = [:]
         for g in groups {
             count.removeAll(keepingCapacity: true)
@@ -134,9 +142,10 @@ extension ClickFarmDetector {
             // one chance meeting on a third target sent farm37's crew to the test above, which
             // counts targets, not days). The evidence is the rooms' co-presence against the
             // members' own hours there (see `roomCoPresence`), not the store's collision rate.
-            guard let clock, !met.isEmpty, let own = roomCrewMeetings(t, together, size: { Int(bucketSize[Int($0)]) },
+            guard roomCrews, !met.isEmpty, let own = roomCrewMeetings(t, together, size: { Int(bucketSize[Int($0)]) },
                                                                       key: { bucketKey[Int($0)] }, days: days, nItems: nItems, minTs: minTs,
-                                                                      members: g.members, day: day, clock: clock) else { continue }
+                                                                      members: g.members, day: day, clock: roomClock) else { continue }
+            let clock = roomClock()
             let selected = Set(own.map { bucketKey[Int($0)] / days })
             // Each room on its own and the strongest together (farm40: a room whose regulars
             // coincide as often as chance does not dilute a crew's room, nor lend it members):
@@ -286,7 +295,8 @@ extension ClickFarmDetector {
                 let chance = crowd / Double(max(1, active))
                 // A room crew's rooms: per room, its away hours and how many members acted in each.
                 var crewHours: [UInt64: (away: [Bool], count: [Int32])] = [:]
-                if byHours, let clock {
+                if byHours, roomCrews {
+                    let clock = roomClock()
                     crewHours = roomHours(t, rooms: roomTargets, members: members.sorted(), nItems: nItems, clock: clock)
                 }
                 // Two tests when the farm has both kinds of job: each corrected for the other too.
@@ -314,7 +324,7 @@ extension ClickFarmDetector {
                         var mine: [UInt64: Set<Int>] = [:]
                         for e32 in t.events(of: a) {
                             let e = Int(e32)
-                            guard awayEvidence(t, e), let x = Self.actionTarget(t, e, nItems: nItems), let r = crewHours[UInt64(x)], let clock else { continue }
+                            guard awayEvidence(t, e), let x = Self.actionTarget(t, e, nItems: nItems), let r = crewHours[UInt64(x)], let clock = clockCache else { continue }
                             let slot = clock.slot(t.ts[e])
                             if r.away[slot] { mine[UInt64(x), default: []].insert(slot) }
                         }
@@ -450,7 +460,13 @@ extension ClickFarmDetector {
     /// shift null that counts its own week puts every episode's chance at ¼ or more, and a crew's
     /// bursts at hours of their own would never add up; a crew's other weeks at those hours are
     /// empty, a weekly show's are not. With no other week (a span under two) the day shifts alone.
-    static func episodeTest(mine: Set<Int>, away: [Bool], count: [Int32], counted: Bool, need: Int32, weekly: Bool = true)
+    ///
+    /// farm42 (`roomTimetable`): with `activeDays`, a shift counts only onto a day in that set (the
+    /// days the room met at all: a room live every other or third day, a weekly show's day), and with
+    /// `drift` the shifted episode is busy when others were there up to `drift` hours before or after
+    /// its hours (a room's start drifts from day to day). Both only raise the chance: conservative.
+    static func episodeTest(mine: Set<Int>, away: [Bool], count: [Int32], counted: Bool, need: Int32, weekly: Bool = true,
+                            drift: Int = 0, activeDays: Set<Int>? = nil)
         -> (hits: Int, episodes: Int, expected: Double) {
         let own = mine.sorted()
         func others(_ s: Int) -> Int32 { count[s] - (counted && mine.contains(s) ? 1 : 0) }
@@ -466,9 +482,10 @@ extension ClickFarmDetector {
                 var valid = 0, busy = 0
                 var shift = -(lo / period) * period
                 while hi + shift < away.count {
-                    if (ownShift || shift != 0) && (lo...hi).allSatisfy({ away[$0 + shift] }) {
+                    if (ownShift || shift != 0) && (lo...hi).allSatisfy({ away[$0 + shift] })
+                        && activeDays.map({ $0.contains((lo + shift) / 24) }) ?? true {
                         valid += 1
-                        if (lo...hi).contains(where: { others($0 + shift) >= need }) { busy += 1 }
+                        if (lo - drift...hi + drift).contains(where: { $0 + shift >= 0 && $0 + shift < count.count && others($0 + shift) >= need }) { busy += 1 }
                     }
                     shift += period
                 }
@@ -478,6 +495,56 @@ extension ClickFarmDetector {
             i = j + 1
         }
         return (hits, episodes, expected)
+    }
+
+    /// farm42 (`roomTimetable`): a lockstep group's company in one room against the room's own
+    /// timetable. A room with no owner event (a show streamed from software, a room whose regulars
+    /// come at its hours) gathers its regulars at the same hours on the days it is live, so their
+    /// meetings there are as many as the room's days, far beyond a uniform chance over the span, and
+    /// its owner is "away" in every one. The null here holds the room's timetable as its members
+    /// show it: each member's episodes in the room (every action on it, live views included: here a
+    /// view is presence, not the owner's absence) keep their hours and move to the room's other
+    /// *active* days (a day on which two or more members were there at some hour), with the hours'
+    /// drift of `timetableDriftHours` either side, the hour of the week too (`episodeTest`). A member
+    /// is beyond the timetable when the binomial tail of its hits (episodes with two or more others
+    /// there) against its average chance, corrected for the group's members, is below 1 in 10 (the
+    /// same test as a room crew's attribution). Hours with the owner around by an event of its own
+    /// are left out (`ownerAround`). Returns the members beyond the timetable and those tested.
+    ///
+    /// A farm that bursts on a room at hours of its own leaves each burst's hour empty on the room's
+    /// other active days; a room's regulars, a weekly show's families, a fan club every third evening
+    /// find company at those hours on most of the room's days. Assumes a farm does not keep a daily
+    /// timetable in a room with no owner event (one that does is the room's regulars by this test).
+    func timetableCrew(_ t: EventTable, owner: Int, members: [Int32], nItems: Int64, minTs: Int64, maxTs: Int64) -> (beyond: Int, tested: Int) {
+        let hour = RoomClock.hour
+        let slots = Int((maxTs - minTs) / hour) + 1
+        let away = (0..<slots).map { s in !ownerAround(t, owner: owner, from: minTs + Int64(s) * hour, to: minTs + Int64(s + 1) * hour) }
+        let room = nItems + Int64(owner)
+        var count = [Int32](repeating: 0, count: slots)
+        var hoursOf: [Set<Int>] = []
+        for a in members {
+            var mine = Set<Int>()
+            for e32 in t.events(of: Int(a)) {
+                let e = Int(e32)
+                guard Self.actionTarget(t, e, nItems: nItems) == room else { continue }
+                let s = Int((t.ts[e] - minTs) / hour)
+                if s >= 0 && s < slots && away[s] { mine.insert(s) }
+            }
+            for s in mine { count[s] += 1 }
+            if !mine.isEmpty { hoursOf.append(mine) }
+        }
+        let need: Int32 = 2
+        var active = Set<Int>()
+        for s in 0..<slots where count[s] >= need { active.insert(s / 24) }
+        var beyond = 0
+        for mine in hoursOf {
+            let e = Self.episodeTest(mine: mine, away: away, count: count, counted: true, need: need, weekly: true,
+                                     drift: timetableDriftHours, activeDays: active)
+            guard e.hits >= 2, e.episodes > 0 else { continue }
+            let p = min(1, e.expected / Double(e.episodes))
+            if Significance.surprise(Significance.logBinomialTail(e.hits, e.episodes, p)) - log10(Double(max(1, members.count))) >= 1 { beyond += 1 }
+        }
+        return (beyond, hoursOf.count)
     }
 
     /// A room crew's co-presence against its members' own activity (farm38, farm40). For each room
@@ -599,7 +666,7 @@ extension ClickFarmDetector {
     /// three days or more. A household's fans at a creator's show are a few of its crowd, and
     /// the creator is live; a small room's regulars come when its owner is there.
     func roomCrewMeetings(_ t: EventTable, _ together: [Int32: Int32], size: (Int32) -> Int, key: (Int32) -> UInt64, days: UInt64,
-                          nItems: Int64, minTs: Int64, members: [Int32], day: Int64, clock: RoomClock) -> Set<Int32>? {
+                          nItems: Int64, minTs: Int64, members: [Int32], day: Int64, clock lazyClock: () -> RoomClock) -> Set<Int32>? {
         var candidates: [UInt64: Int32] = [:]
         for (b, c) in together where 2 * Int(c) > size(b) && Int64(key(b) / days) >= nItems { candidates[key(b)] = b }
         guard candidates.count >= 3 else { return nil }
@@ -621,6 +688,7 @@ extension ClickFarmDetector {
             guard let at = first[k] else { continue }
             let owner = Int(Int64(k / days) - nItems)
             if ownerAround(t, owner: owner, from: at, to: at + 1) { continue }
+            let clock = lazyClock()
             if around[owner] == nil { around[owner] = roomAround(t, owner: owner, clock: clock, excluding: Set(members)) }
             if around[owner]![clock.slot(at)] { continue }
             own.insert(b); ownDays.insert(k % days)
