@@ -45,7 +45,7 @@ public struct UnknownOnSignError: Error, CustomStringConvertible {
 extension DetectionEngine {
     /// The signs that were off and are on by default now, each switchable off by name (review41a #8: an
     /// operator, or the next session's A/B runs, can measure the ranking without one).
-    public static let onSigns = ["sleepers", "room-crews"]
+    public static let onSigns = ["sleepers", "room-crews", "owner-networks"]
 
     /// Switches signs that are on by default off by name; unknown names are refused before anything changes.
     public func disableSigns(_ names: [String]) throws {
@@ -60,7 +60,10 @@ extension DetectionEngine {
             case var s as ScalperDetector where names.contains("graded-tails"): s.gradedSigns = value; return s
             case var s as IdentityDetector where names.contains("referral-codes"): s.ringReferralCodes = value; return s
             case var s as RefundAbuseDetector where names.contains("lone-claimants"): s.loneClaimants = value; return s
-            case var s as TakeoverDetector where names.contains("sleepers"): s.sleepers = value; return s
+            case var s as TakeoverDetector where names.contains("sleepers") || names.contains("owner-networks"):
+                if names.contains("sleepers") { s.sleepers = value }
+                if names.contains("owner-networks") { s.ownerNetworks = value }
+                return s
             case var s as ClickFarmDetector where names.contains("room-crews"): s.roomCrews = value; return s
             default: return d
             }
