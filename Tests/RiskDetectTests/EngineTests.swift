@@ -135,13 +135,13 @@ final class EngineTests: XCTestCase {
         func flags(_ e: DetectionEngine) -> [String: Bool] {
             var f: [String: Bool] = [:]
             for d in e.detectors {
-                if let s = d as? TakeoverDetector { f["sleepers"] = s.sleepers }
+                if let s = d as? TakeoverDetector { f["sleepers"] = s.sleepers; f["owner-networks"] = s.ownerNetworks }
                 if let s = d as? ClickFarmDetector { f["room-crews"] = s.roomCrews }
             }
             return f
         }
-        XCTAssertEqual(DetectionEngine.onSigns, ["sleepers", "room-crews"])
-        XCTAssertEqual(flags(DetectionEngine()), ["sleepers": true, "room-crews": true])
+        XCTAssertEqual(DetectionEngine.onSigns, ["sleepers", "room-crews", "owner-networks"])
+        XCTAssertEqual(flags(DetectionEngine()), ["sleepers": true, "room-crews": true, "owner-networks": true])
         for sign in DetectionEngine.onSigns {
             let e = DetectionEngine()
             try e.disableSigns([sign])
@@ -151,7 +151,7 @@ final class EngineTests: XCTestCase {
         for bad in [["sleeper"], ["sleepers", "room-crew"], ["graded-tails"]] {
             let e = DetectionEngine()
             XCTAssertThrowsError(try e.disableSigns(bad)) { XCTAssertTrue("\($0)".contains("no sign on by default named") && "\($0)".contains("sleepers, room-crews"), "\($0)") }
-            XCTAssertEqual(flags(e), ["sleepers": true, "room-crews": true], "a bad name switches nothing off: \(bad)")
+            XCTAssertEqual(flags(e), ["sleepers": true, "room-crews": true, "owner-networks": true], "a bad name switches nothing off: \(bad)")
         }
         XCTAssertTrue(Set(DetectionEngine.onSigns).isDisjoint(with: DetectionEngine.offSigns))
     }
