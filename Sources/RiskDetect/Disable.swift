@@ -45,7 +45,7 @@ public struct UnknownOnSignError: Error, CustomStringConvertible {
 extension DetectionEngine {
     /// The signs that were off and are on by default now, each switchable off by name (review41a #8: an
     /// operator, or the next session's A/B runs, can measure the ranking without one).
-    public static let onSigns = ["sleepers", "room-crews", "place-codes", "habits", "pace", "room-timetable", "timetable-strength"]
+    public static let onSigns = ["sleepers", "room-crews", "place-codes", "habits", "pace", "room-timetable", "timetable-strength", "owner-networks"]
 
     /// Switches signs that are on by default off by name; unknown names are refused before anything changes.
     public func disableSigns(_ names: [String]) throws {
@@ -67,7 +67,10 @@ extension DetectionEngine {
                 if names.contains("place-codes") { s.ringPlaceCodes = value }
                 return s
             case var s as RefundAbuseDetector where names.contains("lone-claimants"): s.loneClaimants = value; return s
-            case var s as TakeoverDetector where names.contains("sleepers"): s.sleepers = value; return s
+            case var s as TakeoverDetector where names.contains("sleepers") || names.contains("owner-networks"):
+                if names.contains("sleepers") { s.sleepers = value }
+                if names.contains("owner-networks") { s.ownerNetworks = value }
+                return s
             case var s as ClickFarmDetector where names.contains("room-crews") || names.contains("room-timetable") || names.contains("timetable-strength"):
                 if names.contains("room-crews") { s.roomCrews = value }
                 if names.contains("room-timetable") { s.roomTimetable = value }

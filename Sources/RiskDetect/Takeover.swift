@@ -55,6 +55,14 @@ public struct TakeoverDetector: Detector {
     /// review41a #5 (off): the owner after the spree only from `s.at + max(72 h, the gap)` — D's absence is
     /// evidence only over a span as long as D's own gap. Off until measured (docs/detection.md "Sleepers").
     var ownerAfterGap = false
+    /// The owner's new device (ato42): the device that took over is, within its footprint, used from a
+    /// network the owner's other devices used before and that is private to few accounts (no more than
+    /// 90 % of the store's home networks have) — the owner's home Wi-Fi, not a stranger's. Such a
+    /// sequence is the owner's: no new or foreign device, its resets the owner's, no new network
+    /// (`ownerNetwork`, docs/detection.md "The owner's own network").
+    public var ownerNetworks = true
+    /// Only private networks count as the owner's (tests switch it off to show a shared carrier block must not).
+    var ownerNetworksPrivateOnly = true
     /// Gets each anchor's steps, surprise and the bar (the executable sets it from RISKDESK_DEBUG).
     public var debugLog: (@Sendable (String) -> Void)?
     public init(debugLog: (@Sendable (String) -> Void)? = nil) { self.debugLog = debugLog }
@@ -101,6 +109,7 @@ public struct TakeoverDetector: Detector {
         var entryGapHours: Double? = nil  // a sleeper's spree: hours since the entry whose change of hands it carries (`linkSleepers`)
         var resetDevices: [Int32] = []    // the devices of the sequence's resets
         var waveHitGap: Int64 = .max       // ms between the anchor and the nearest wave hit on the account that `wave` counted
+        var ownerNetwork = false          // the device that took over was used, in its footprint, on the owner's own private network (`ownerNetworks`)
         /// A change of behaviour that a sleeper's entry waits for: money or goods moved, or the contacts written to.
         var spree: Bool { newAddress || newPayment || ordersUnusual || high || drain || messagesUnusual }
         /// The entry's change of hands is a stranger's, not only a device new to the account: a new country,
@@ -244,10 +253,11 @@ public struct TakeoverDetector: Detector {
             let b = ScalperDetector.block(t.ips.string(Int32(i)))
             if let id = blockIDs[b] { ipBlock[i] = id } else { ipBlock[i] = Int32(blockIDs.count); blockIDs[b] = ipBlock[i] }
         }
+        let privateBlock = ownerNetworks ? Self.privateBlocks(t, ipBlock: ipBlock, blocks: blockIDs.count, privateOnly: ownerNetworksPrivateOnly, debugLog: debugLog) : []
         var seqs: [Sequence] = []
         for a in 0..<t.accountCount {
             if a & 0x3FFF == 0 { try cancel.check() }
-            seqs += anchors(t, a, tailFloor: tailFloor, ipBlock: ipBlock)
+            seqs += anchors(t, a, tailFloor: tailFloor, ipBlock: ipBlock, privateBlock: privateBlock)
         }
         guard !seqs.isEmpty else { return [] }
         markWaves(&seqs, t, ipBlock: ipBlock, blocks: blockIDs.count)
@@ -297,11 +307,14 @@ public struct TakeoverDetector: Detector {
             debugLog("ato: anchors \(seqs.count) bar \(String(format: "%.2f", bar)) weights " + zip(names, weight.steps).map { "\($0)=\(String(format: "%.2f", $1))" }.joined(separator: " "))
             for s in seqs {
                 let sur = weight.surprise(s)
-                debugLog("ato seq: \(t.accountID(s.account)) at \(s.at) age \(Int(s.age)) surprise \(String(format: "%.2f", sur)) joint \(String(format: "%.2f", jointSurprise(s))) orders \(s.orders) waveFails \(s.waveFails) resetByOwner \(s.resetByOwner) net \(s.netAnchor) beh \(s.behaviourAnchor) \(s.entryGapHours.map { "entryGap \(Int($0)) " } ?? "")steps " + zip(names, s.steps).filter { $0.1 }.map(\.0).joined(separator: ",") + (s.novelTypes.isEmpty ? "" : " novel " + s.novelTypes.joined(separator: ",")))
+                debugLog("ato seq: \(t.accountID(s.account)) at \(s.at) age \(Int(s.age)) surprise \(String(format: "%.2f", sur)) joint \(String(format: "%.2f", jointSurprise(s))) orders \(s.orders) waveFails \(s.waveFails) resetByOwner \(s.resetByOwner) net \(s.netAnchor) beh \(s.behaviourAnchor) \(s.entryGapHours.map { "entryGap \(Int($0)) " } ?? "")\(s.ownerNetwork ? "ownerNetwork " : "")steps " + zip(names, s.steps).filter { $0.1 }.map(\.0).joined(separator: ",") + (s.novelTypes.isEmpty ? "" : " novel " + s.novelTypes.joined(separator: ",")))
             }
         }
         var best: [Int32: (Double, Sequence)] = [:]
         for s in seqs {
+            // The owner's own device (`ownerNetworks`) is not reported. Its sequence stays an anchor as it was
+            // (counted in the bar; among the ordinary anchors setting the rates unless loud, like any other).
+            if s.ownerNetwork { continue }
             guard let excess = excess(s, surprise: jointSurprise(s), bar) else { continue }
             let strength = Self.strength(excess: excess, partMost: partMost, bar: bar)
             if strength > (best[s.account]?.0 ?? 0) { best[s.account] = (strength, s) }
@@ -564,7 +577,7 @@ public struct TakeoverDetector: Detector {
         var pairs: [(e: Int, s: Int, own: Bool)] = []
         for (_, idx) in byAccount where idx.count >= 2 {
             let sorted = idx.sorted { seqs[$0].at < seqs[$1].at }
-            for (p, i) in sorted.enumerated() where seqs[i].newDevice && seqs[i].device >= 0 {
+            for (p, i) in sorted.enumerated() where seqs[i].newDevice && seqs[i].device >= 0 && !seqs[i].ownerNetwork {
                 let e = seqs[i]
                 var firstSpree = true
                 // The spree's device that took over, or its anchor's (the owner's own login within 2 hours
@@ -787,10 +800,38 @@ public struct TakeoverDetector: Detector {
         }
     }
 
+    /// Private networks (`ownerNetworks`): address blocks (/24, /48) used by no more accounts than 90 % of
+    /// the store's home networks (the distinct blocks that are some account's most used, each counted once)
+    /// are — a household's Wi-Fi, not a carrier's NAT, a campus or a proxy pool. A stranger lands on one
+    /// only by sharing the owner's roof. None with fewer than 10 home networks in the store.
+    static func privateBlocks(_ t: EventTable, ipBlock: [Int32], blocks: Int, privateOnly: Bool = true, debugLog: (@Sendable (String) -> Void)?) -> [Bool] {
+        var users = [Int32](repeating: 0, count: blocks), stamp = [Int32](repeating: -1, count: blocks)
+        var homes = Set<Int32>()
+        var uses: [Int32: Int] = [:]
+        for a in 0..<t.accountCount {
+            uses.removeAll(keepingCapacity: true)
+            for e32 in t.events(of: a) {
+                let e = Int(e32)
+                guard t.ip[e] >= 0 else { continue }
+                let b = ipBlock[Int(t.ip[e])]
+                uses[b, default: 0] += 1
+                if stamp[Int(b)] != Int32(a) { stamp[Int(b)] = Int32(a); users[Int(b)] += 1 }
+            }
+            if let home = uses.max(by: { ($0.value, $1.key) < ($1.value, $0.key) })?.key { homes.insert(home) }
+        }
+        // A 90th percentile of fewer than 10 homes is their largest: no estimate of what a home is (a tiny
+        // store, or one whose events carry one address for all), so no network counts as the owner's.
+        guard homes.count >= 10 else { return [Bool](repeating: false, count: blocks) }
+        let sizes = homes.map { Double(users[Int($0)]) }
+        let cap = Significance.quantile(sizes, 0.9) ?? 1
+        debugLog?("ato owner networks: \(homes.count) home networks, 90 % shared by at most \(cap) accounts")
+        return users.map { $0 >= 1 && (!privateOnly || Double($0) <= cap) }
+    }
+
     /// Anchors of one account: each password reset, and each successful login from (or first
     /// event of) a device the account had not used before — when it had used some, or goes on
     /// from others afterwards — with the steps around them.
-    func anchors(_ t: EventTable, _ a: Int, tailFloor: [Float], ipBlock: [Int32]) -> [Sequence] {
+    func anchors(_ t: EventTable, _ a: Int, tailFloor: [Float], ipBlock: [Int32], privateBlock: [Bool] = []) -> [Sequence] {
         let list = Array(t.events(of: a))
         guard list.count >= 2 else { return [] }
         var firstDevice: [Int32: Int64] = [:], lastDevice: [Int32: Int64] = [:], firstCountry: [Int32: Int64] = [:]
@@ -1032,6 +1073,23 @@ public struct TakeoverDetector: Detector {
             s.resetByOwner = !resetDevices.isEmpty && resetDevices.allSatisfy { $0 >= 0 && knownDevices.contains($0) }
             s.resetDevices = resetDevices
             s.foreignDevice = loginDev >= 0 && !knownDevices.contains(loginDev) && laterThere == 0 && laterOwn > 0
+            // The owner's new device (`ownerNetworks`): in its footprint, the device that took over is used on a
+            // private network the owner's other devices (or device-less events) used before the sequence.
+            if !privateBlock.isEmpty && loginDev >= 0 && !loginKnown {
+                var ownerNets = Set<Int32>()
+                for p in 0..<firstIdx {
+                    let e = Int(list[p])
+                    if t.device[e] != loginDev, block(e) >= 0, privateBlock[Int(block(e))] { ownerNets.insert(block(e)) }
+                }
+                if !ownerNets.isEmpty {
+                    var q = firstIdx
+                    while q < list.count && t.ts[Int(list[q])] <= footEnd {
+                        let e = Int(list[q])
+                        if t.device[e] == loginDev && ownerNets.contains(block(e)) { s.ownerNetwork = true; break }
+                        q += 1
+                    }
+                }
+            }
             // The network that device came from: a new phone at home is on the home network (or
             // the carrier's); a stolen password is used from somewhere the owner never was.
             if (s.newDevice || s.foreignDevice) && !ownBlocks.isEmpty {

@@ -135,7 +135,7 @@ final class EngineTests: XCTestCase {
         func flags(_ e: DetectionEngine) -> [String: Bool] {
             var f: [String: Bool] = [:]
             for d in e.detectors {
-                if let s = d as? TakeoverDetector { f["sleepers"] = s.sleepers }
+                if let s = d as? TakeoverDetector { f["sleepers"] = s.sleepers; f["owner-networks"] = s.ownerNetworks }
                 if let s = d as? ClickFarmDetector { f["room-crews"] = s.roomCrews }
                 if let s = d as? IdentityDetector { f["place-codes"] = s.ringPlaceCodes }
                 if let s = d as? ScalperDetector { f["habits"] = s.habits; f["pace"] = s.pace }
@@ -143,8 +143,8 @@ final class EngineTests: XCTestCase {
             }
             return f
         }
-        XCTAssertEqual(DetectionEngine.onSigns, ["sleepers", "room-crews", "place-codes", "habits", "pace", "room-timetable", "timetable-strength"])
-        XCTAssertEqual(flags(DetectionEngine()), ["sleepers": true, "room-crews": true, "place-codes": true, "habits": true, "pace": true, "room-timetable": true, "timetable-strength": true])
+        XCTAssertEqual(DetectionEngine.onSigns, ["sleepers", "room-crews", "place-codes", "habits", "pace", "room-timetable", "timetable-strength", "owner-networks"])
+        XCTAssertEqual(flags(DetectionEngine()), ["sleepers": true, "room-crews": true, "place-codes": true, "habits": true, "pace": true, "room-timetable": true, "timetable-strength": true, "owner-networks": true])
         for sign in DetectionEngine.onSigns {
             let e = DetectionEngine()
             try e.disableSigns([sign])
@@ -154,7 +154,7 @@ final class EngineTests: XCTestCase {
         for bad in [["sleeper"], ["sleepers", "room-crew"], ["graded-tails"]] {
             let e = DetectionEngine()
             XCTAssertThrowsError(try e.disableSigns(bad)) { XCTAssertTrue("\($0)".contains("no sign on by default named") && "\($0)".contains("sleepers, room-crews"), "\($0)") }
-            XCTAssertEqual(flags(e), ["sleepers": true, "room-crews": true, "place-codes": true, "habits": true, "pace": true, "room-timetable": true, "timetable-strength": true], "a bad name switches nothing off: \(bad)")
+            XCTAssertEqual(flags(e), ["sleepers": true, "room-crews": true, "place-codes": true, "habits": true, "pace": true, "room-timetable": true, "timetable-strength": true, "owner-networks": true], "a bad name switches nothing off: \(bad)")
         }
         XCTAssertTrue(Set(DetectionEngine.onSigns).isDisjoint(with: DetectionEngine.offSigns))
     }
