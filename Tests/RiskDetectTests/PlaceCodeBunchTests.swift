@@ -22,14 +22,11 @@ final class PlaceCodeBunchTests: XCTestCase {
         var d = IdentityDetector(); d.ringPlaceCodes = guarded; d.ringReferralCodes = referralCodes; return d
     }
 
-    /// The store's established buyers: `n` accounts browsing, each on a network of its own.
-    func background(_ s: Scenario, _ n: Int) {
-        for k in 0..<n {
-            let a = "bg\(k)"
-            s.account(a, created: Scenario.t0 - s.int(in: (30 * day)...(900 * day)))
-            s.browse(a, day: Int(s.int(in: 0...27)), device: "bgd\(k)", items: items, ip: "\(1 + k % 200).\(100 + k / 200).\(200 + k % 50).\(1 + k % 250)")
-        }
-    }
+    let referral = ReferralCodePlaceTests(name: "helpers", testClosure: { _ in })
+
+    /// The store's established buyers: `n` accounts browsing, each on a network of its own (the same
+    /// background as ReferralCodePlaceTests', browsing this test's `items`).
+    func background(_ s: Scenario, _ n: Int) { referral.background(s, n) }
 
     /// One place's code: `newcomers` accounts opened for it within `within` of each other, signing up
     /// and ordering with the code on the place's /24 `block` (each its own phone, card and address);

@@ -16,15 +16,7 @@ final class TakeoverOwnerNetworkTests: XCTestCase {
     /// on day 26 or 27 (of 28) does a reset and a television order, then orders again from home; as many who
     /// also move the parcel to a new address on it; and `n` takeovers in the same days.
     func store(_ seed: UInt64, n: Int) throws -> (EventTable, endPhones: [String], endMoves: [String], takeovers: [String]) {
-        let s = Scenario(seed: seed)
-        s.account("shop", kind: "seller")
-        s.item("tv", seller: "shop", price: 640)
-        s.item("socks", seller: "shop", price: 8)
-        let w = OwnersWorld(s, rng: SeededRandom(seed &+ 42_042))
-        for i in 0..<150 { w.routine(s.account("p\(i)"), device: { _ in "p\(i)-phone" }) }
-        _ = w.newPhones(20)
-        _ = w.travellers(20, buyingAbroad: 5)
-        _ = w.movers(10, furnishing: 3)
+        let (s, w) = TakeoverSleeperTests.ownersStore(seed, salt: 42_042)
         /// An owner whose new phone comes on day `d` (the old phone's last day is `d - 1`): a failed login and a
         /// reset on a carrier block the account never used, sometimes an address change there, a television
         /// from it; hours later the phone is home and orders again.
@@ -103,15 +95,7 @@ final class TakeoverOwnerNetworkTests: XCTestCase {
     /// guard most of them are linked and flagged.
     func testAChildsPhoneResetAtHomeIsNoStrangersEntry() throws {
         try forEachSeed { seed in
-            let s = Scenario(seed: seed)
-            s.account("shop", kind: "seller")
-            s.item("tv", seller: "shop", price: 640)
-            s.item("socks", seller: "shop", price: 8)
-            let w = OwnersWorld(s, rng: SeededRandom(seed &+ 42_044))
-            for i in 0..<150 { w.routine(s.account("p\(i)"), device: { _ in "p\(i)-phone" }) }
-            _ = w.newPhones(20)
-            _ = w.travellers(20, buyingAbroad: 5)
-            _ = w.movers(10, furnishing: 3)
+            let (s, w) = TakeoverSleeperTests.ownersStore(seed, salt: 42_044)
             let n = 8
             let children = (0..<n).map { i -> String in
                 let a = s.account("child\(i)")
@@ -140,15 +124,7 @@ final class TakeoverOwnerNetworkTests: XCTestCase {
     /// still found. Counting any network the owner used (`ownerNetworksPrivateOnly` off) misses them.
     func testASharedNetworkIsNoOwnersNetwork() throws {
         try forEachSeed { seed in
-            let s = Scenario(seed: seed)
-            s.account("shop", kind: "seller")
-            s.item("tv", seller: "shop", price: 640)
-            s.item("socks", seller: "shop", price: 8)
-            let w = OwnersWorld(s, rng: SeededRandom(seed &+ 42_043))
-            for i in 0..<150 { w.routine(s.account("p\(i)"), device: { _ in "p\(i)-phone" }) }
-            _ = w.newPhones(20)
-            _ = w.travellers(20, buyingAbroad: 5)
-            _ = w.movers(10, furnishing: 3)
+            let (s, w) = TakeoverSleeperTests.ownersStore(seed, salt: 42_043)
             // 40 owners on one carrier's NAT block (their only network), 4 of them taken over by a stranger on
             // that carrier, from a device never seen, with a reset, a drop and three televisions.
             var thieves: [String] = []
