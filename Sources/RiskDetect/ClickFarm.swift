@@ -102,18 +102,17 @@ public struct ClickFarmDetector: Detector {
     /// timetable (`timetableCrew`: their episodes there against the room's other active days at the
     /// same hours, give or take `timetableDriftHours`, and the hour of the week). A room with no
     /// owner event whose regulars come at its hours, or a weekly show's families, is an audience on a
-    /// timetable; a farm's bursts at hours of their own are not. On by default (`detect --no-sign
-    /// room-timetable`), with `timetableStrength`: on the look-alike world the two take the ownerless
-    /// rooms' regulars and the weekly shows' families out of the top K (P@K .772 → .806) and no
-    /// look-alike tag rises past fraud beyond one account (r75; docs/detection.md says why both).
-    public var roomTimetable = true
+    /// timetable; a farm's bursts at hours of their own are not. Off by default (`detect --sign
+    /// room-timetable`): the timetable is built from the group's own members, so a farm that bursts at
+    /// the same hour every day is a room on a timetable to it (review42 #2) — on the hold-out worlds
+    /// click-farm recall@K fell .91 → .58 with it on (docs/detection.md says what it needs first).
+    public var roomTimetable = false
     public var timetableDriftHours = 1
     /// farm42b: a one-room crew whose members kept company beyond the room's timetable takes the full
     /// "spread" share of a farm's base strength (+0.05, as a farm on eight targets) instead of half: its
-    /// members' own coincidences, not the room's count of away jobs alone, are the evidence. On by
-    /// default (benchmarks.md, farm42: bazl P@K .772 → .806 with the timetable; bazaar's tuning and
-    /// unseen worlds, the second generator and ours identical in P@K).
-    public var timetableStrength = true
+    /// members' own coincidences, not the room's count of away jobs alone, are the evidence. Off with
+    /// the timetable (benchmarks.md, farm42: bazl P@K .772 → .806 with both on).
+    public var timetableStrength = false
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
         guard t.count > 0 else { return [] }

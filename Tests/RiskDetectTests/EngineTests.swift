@@ -108,6 +108,7 @@ final class EngineTests: XCTestCase {
                 if let s = d as? ScalperDetector { f["graded-tails"] = s.gradedSigns }
                 if let s = d as? IdentityDetector { f["referral-codes"] = s.ringReferralCodes }
                 if let s = d as? RefundAbuseDetector { f["lone-claimants"] = s.loneClaimants }
+                if let s = d as? ClickFarmDetector { f["room-timetable"] = s.roomTimetable; f["timetable-strength"] = s.timetableStrength }
             }
             return f
         }
@@ -139,12 +140,11 @@ final class EngineTests: XCTestCase {
                 if let s = d as? ClickFarmDetector { f["room-crews"] = s.roomCrews }
                 if let s = d as? IdentityDetector { f["place-codes"] = s.ringPlaceCodes }
                 if let s = d as? ScalperDetector { f["habits"] = s.habits; f["pace"] = s.pace }
-                if let s = d as? ClickFarmDetector { f["room-timetable"] = s.roomTimetable; f["timetable-strength"] = s.timetableStrength }
             }
             return f
         }
-        XCTAssertEqual(DetectionEngine.onSigns, ["sleepers", "room-crews", "place-codes", "habits", "pace", "room-timetable", "timetable-strength", "owner-networks"])
-        XCTAssertEqual(flags(DetectionEngine()), ["sleepers": true, "room-crews": true, "place-codes": true, "habits": true, "pace": true, "room-timetable": true, "timetable-strength": true, "owner-networks": true])
+        XCTAssertEqual(DetectionEngine.onSigns, ["sleepers", "room-crews", "place-codes", "habits", "pace", "owner-networks"])
+        XCTAssertEqual(flags(DetectionEngine()), ["sleepers": true, "room-crews": true, "place-codes": true, "habits": true, "pace": true, "owner-networks": true])
         for sign in DetectionEngine.onSigns {
             let e = DetectionEngine()
             try e.disableSigns([sign])
@@ -154,7 +154,7 @@ final class EngineTests: XCTestCase {
         for bad in [["sleeper"], ["sleepers", "room-crew"], ["graded-tails"]] {
             let e = DetectionEngine()
             XCTAssertThrowsError(try e.disableSigns(bad)) { XCTAssertTrue("\($0)".contains("no sign on by default named") && "\($0)".contains("sleepers, room-crews"), "\($0)") }
-            XCTAssertEqual(flags(e), ["sleepers": true, "room-crews": true, "place-codes": true, "habits": true, "pace": true, "room-timetable": true, "timetable-strength": true, "owner-networks": true], "a bad name switches nothing off: \(bad)")
+            XCTAssertEqual(flags(e), ["sleepers": true, "room-crews": true, "place-codes": true, "habits": true, "pace": true, "owner-networks": true], "a bad name switches nothing off: \(bad)")
         }
         XCTAssertTrue(Set(DetectionEngine.onSigns).isDisjoint(with: DetectionEngine.offSigns))
     }

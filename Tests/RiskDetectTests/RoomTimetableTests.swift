@@ -15,7 +15,7 @@ import RiskStore
 final class RoomTimetableTests: XCTestCase {
     let day = Scenario.day, hour = Scenario.hour, minute = Scenario.minute
 
-    /// The detector with the room's timetable on (on by default since session 42, farm42; set here so the
+    /// The detector with the room's timetable on (off by default, farm42; set here so the
     /// tests hold whatever the default).
     func timetabled(_ log: DebugLines? = nil) -> ClickFarmDetector {
         var d = log.map { l in ClickFarmDetector(debugLog: { l.append($0) }) } ?? ClickFarmDetector()
@@ -157,7 +157,7 @@ final class RoomTimetableTests: XCTestCase {
             var loose = timetabled()
             loose.timetableDriftHours = 12
             XCTAssertLessThan(try flagged(t, loose).filter { $0.hasPrefix("crew") }.count, 10, "seed \(seed): with a day's drift")
-            // farm42b (on by default): the crew beyond the room's timetable takes a stronger base.
+            // farm42b (off by default): the crew beyond the room's timetable takes a stronger base.
             var strong = timetabled()
             strong.timetableStrength = true
             var weak = timetabled()
