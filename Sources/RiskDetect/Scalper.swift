@@ -34,7 +34,7 @@ public struct ScalperDetector: Detector {
     /// scal42: speed and pieces are habits, not fresh draws per drop. "Fast" and "bulk" are counted
     /// over an account's drops (a drop counts once however many orders it split into), and the
     /// count's tail is a beta-binomial whose spread between accounts (ρ, method of moments over the
-    /// store's buyers of two or more drops, at most ½) says how much the store's drop buyers differ
+    /// store's buyers of two or more drops less the top fifth by excess, at most ½) says how much the store's drop buyers differ
     /// in the habit — a fan who is at the head of every rush it joins, or a reseller who takes
     /// several pieces each time, is one draw of a habit many share, not n independent surprises.
     /// "Drops only" counts drops too (a split order is one drop, not three drop orders). On
@@ -256,7 +256,8 @@ public struct ScalperDetector: Detector {
     /// Per account, each sign's surprise over its drops: a drop has the sign if any of the account's
     /// orders there had it (a split order counts once); the count's tail is a beta-binomial at the
     /// share of (account, drop) pairs with the sign, its spread between accounts (ρ) estimated over
-    /// the buyers of two or more drops by the method of moments and held to [10⁻⁴, ½] — or, with
+    /// the buyers of two or more drops by the method of moments, their top fifth left out
+    /// (`trimmedSpread`), and held to [10⁻⁴, ½] — or, with
     /// `spread` false, the binomial. Where the store's regulars differ in a habit (some always
     /// first, some never), having it at every drop is about as common as the habit.
     static func habitTails(_ byAccount: [Int32: [(item: Int32, signs: [Bool])]], signs m: Int, spread: Bool) -> (byAccount: [Int32: [Double]], rho: [Double]) {
@@ -272,17 +273,13 @@ public struct ScalperDetector: Detector {
         }
         var out: [Int32: [Double]] = counts.mapValues { _ in [Double](repeating: 0, count: m) }
         var rhos: [Double] = []
+        // review42 #8: sums in account order, so ρ is the same run to run.
+        let ordered = counts.keys.sorted().map { counts[$0]! }
         for j in 0..<m {
             var sumN = 0.0, sumK = 0.0
-            for c in counts.values { sumN += Double(c.n); sumK += Double(c.k[j]) }
+            for c in ordered { sumN += Double(c.n); sumK += Double(c.k[j]) }
             let p = sumN > 0 ? sumK / sumN : 0
-            var num = 0.0, den = 0.0
-            for c in counts.values where c.n >= 2 {
-                let n = Double(c.n), d = Double(c.k[j]) - n * p
-                num += d * d - n * p * (1 - p)
-                den += n * (n - 1) * p * (1 - p)
-            }
-            let rho = spread ? min(0.5, max(1e-4, den > 0 ? num / den : 1e-4)) : 0
+            let rho = spread ? Self.trimmedSpread(ordered.filter { $0.n >= 2 }.map { ($0.n, $0.k[j]) }, mean: p) : 0
             rhos.append(rho)
             guard p > 0 else { continue }
             let ab = Significance.betaParameters(mean: p, rho: rho)
@@ -292,6 +289,30 @@ public struct ScalperDetector: Detector {
             }
         }
         return (out, rhos)
+    }
+
+    /// review42 #4: ρ by the method of moments, robust to a crew at the top. The buyers of two or
+    /// more drops are ranked by their excess (k − np)/√n and the top fifth left out before the
+    /// moments are summed (in account order), held to [10⁻⁴, ½]. A crew that is fast at every drop
+    /// and is under a fifth of the store's multi-drop buyers no longer raises the spread it is
+    /// judged by; where always-first regulars are a large part of the store (half of them, say),
+    /// the rest of them still say the regulars differ and ρ stays large. A trimmed estimate is
+    /// lower than the honest store's ρ (the top fifth of honest regulars is left out too).
+    static func trimmedSpread(_ counts: [(n: Int, k: Int)], mean p: Double, trim: Double = 0.2) -> Double {
+        guard p > 0, p < 1, !counts.isEmpty else { return 1e-4 }
+        let ranked = counts.enumerated().sorted { x, y in
+            let ex = (Double(x.element.k) - Double(x.element.n) * p) / Double(x.element.n).squareRoot()
+            let ey = (Double(y.element.k) - Double(y.element.n) * p) / Double(y.element.n).squareRoot()
+            return (ex, x.offset) < (ey, y.offset)
+        }
+        let keep = ranked.prefix(counts.count - Int((Double(counts.count) * trim).rounded(.down)))
+        var num = 0.0, den = 0.0
+        for (_, c) in keep {
+            let n = Double(c.n), d = Double(c.k) - n * p
+            num += d * d - n * p * (1 - p)
+            den += n * (n - 1) * p * (1 - p)
+        }
+        return min(0.5, max(1e-4, den > 0 ? num / den : 1e-4))
     }
 
     struct Tie { var kind: String; var value: String; var users: Int; var buyers: Set<Int32>; var surprise: Double }

@@ -172,4 +172,39 @@ final class ScalperHabitTests: XCTestCase {
             }
         }
     }
+
+    /// review42 #4: a crew that is fast at every drop must not set the spread it is judged by.
+    /// 300 drop regulars at four drops, each with its own chance of being fast (a third ± 0.15,
+    /// so the store's ρ is about 0.1), and 60 crew accounts with no tie between them fast at all
+    /// four. Over all 360 buyers the method of moments puts ρ at its cap of ½ and fast-at-4-of-4
+    /// is under a decade; with the top fifth left out ρ stays near the regulars' and the crew's
+    /// count is over a decade. Where the always-fast accounts are half the regulars (12 fans, 10
+    /// regulars never fast — the store really is split), ρ stays at the cap. Order-free: the
+    /// same counts in another insertion order give the same ρ to the bit.
+    func testAnAlwaysFastCrewDoesNotRaiseTheSpreadItIsJudgedBy() throws {
+        try forEachSeed { seed in
+            let s = Scenario(seed: seed)
+            var accounts: [Int32: [(item: Int32, signs: [Bool])]] = [:]
+            for r in 0..<300 {
+                let q = 1.0 / 3 + (s.double(in: 0...1) < 0.5 ? -0.15 : 0.15)
+                accounts[Int32(r)] = (0..<4).map { (Int32($0), [s.double(in: 0...1) < q]) }
+            }
+            for c in 0..<60 { accounts[Int32(1000 + c)] = (0..<4).map { (Int32($0), [true]) } }
+            // Single-drop buyers (a drop's crowd) set the share with them.
+            for f in 0..<400 { accounts[Int32(5000 + f)] = [(Int32(f % 4), [s.double(in: 0...1) < 1.0 / 3])] }
+            let h = ScalperDetector.habitTails(accounts, signs: 1, spread: true)
+            XCTAssertLessThan(h.rho[0], 0.2, "seed \(seed): ρ \(h.rho[0])")
+            let crew = (0..<60).map { h.byAccount[Int32(1000 + $0)]![0] }
+            XCTAssertGreaterThan(crew.min()!, 1.0, "seed \(seed): crew's fast-at-4-of-4 in decades, ρ \(h.rho[0])")
+            var shuffled: [Int32: [(item: Int32, signs: [Bool])]] = [:]
+            for k in accounts.keys.sorted(by: >) { shuffled[k] = accounts[k] }
+            XCTAssertEqual(ScalperDetector.habitTails(shuffled, signs: 1, spread: true).rho, h.rho, "seed \(seed)")
+            // A store that really is split: half its regulars always first.
+            var split: [Int32: [(item: Int32, signs: [Bool])]] = [:]
+            for r in 0..<10 { split[Int32(r)] = (0..<4).map { (Int32($0), [false]) } }
+            for e in 0..<12 { split[Int32(100 + e)] = (0..<4).map { (Int32($0), [true]) } }
+            for f in 0..<400 { split[Int32(5000 + f)] = [(Int32(f % 4), [s.double(in: 0...1) < 0.3])] }
+            XCTAssertGreaterThanOrEqual(ScalperDetector.habitTails(split, signs: 1, spread: true).rho[0], 0.4, "seed \(seed)")
+        }
+    }
 }
