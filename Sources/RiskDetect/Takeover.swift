@@ -804,6 +804,9 @@ public struct TakeoverDetector: Detector {
     /// the store's home networks (the distinct blocks that are some account's most used, each counted once)
     /// are — a household's Wi-Fi, not a carrier's NAT, a campus or a proxy pool. A stranger lands on one
     /// only by sharing the owner's roof. None with fewer than 10 home networks in the store.
+    /// The most accounts a private network (a household's, a small office's) is shared by (review42 #5).
+    static let householdCeiling: Double = 8
+
     static func privateBlocks(_ t: EventTable, ipBlock: [Int32], blocks: Int, privateOnly: Bool = true, debugLog: (@Sendable (String) -> Void)?) -> [Bool] {
         var users = [Int32](repeating: 0, count: blocks), stamp = [Int32](repeating: -1, count: blocks)
         var homes = Set<Int32>()
@@ -823,8 +826,12 @@ public struct TakeoverDetector: Detector {
         // store, or one whose events carry one address for all), so no network counts as the owner's.
         guard homes.count >= 10 else { return [Bool](repeating: false, count: blocks) }
         let sizes = homes.map { Double(users[Int($0)]) }
-        let cap = Significance.quantile(sizes, 0.9) ?? 1
-        debugLog?("ato owner networks: \(homes.count) home networks, 90 % shared by at most \(cap) accounts")
+        // And never above a household's size (review42 #5): on a mobile-heavy store a tenth of the accounts'
+        // most used blocks are carriers' NAT, and their 90th percentile is a carrier's, not a home's.
+        let p90 = Significance.quantile(sizes, 0.9) ?? 1
+        let cap = min(p90, Self.householdCeiling)
+        debugLog?("ato owner networks: \(homes.count) home networks, 90 % shared by at most \(p90) accounts"
+                  + (p90 > cap ? " — above a household's \(Int(cap)): capped (a carrier's NAT among the homes)" : ""))
         return users.map { $0 >= 1 && (!privateOnly || Double($0) <= cap) }
     }
 
@@ -1073,19 +1080,29 @@ public struct TakeoverDetector: Detector {
             s.resetByOwner = !resetDevices.isEmpty && resetDevices.allSatisfy { $0 >= 0 && knownDevices.contains($0) }
             s.resetDevices = resetDevices
             s.foreignDevice = loginDev >= 0 && !knownDevices.contains(loginDev) && laterThere == 0 && laterOwn > 0
-            // The owner's new device (`ownerNetworks`): in its footprint, the device that took over is used on a
-            // private network the owner's other devices (or device-less events) used before the sequence.
+            // The owner's new device (`ownerNetworks`): in its footprint, the device that took over succeeds on a
+            // private network the owner lived on before the sequence — one the owner's established devices (each
+            // seen on 2 or more days before it) used, by events that succeeded, on 2 or more days (review42 #1: one
+            // failed or device-less event a thief plants from his own block days before makes no owner's network).
             if !privateBlock.isEmpty && loginDev >= 0 && !loginKnown {
-                var ownerNets = Set<Int32>()
+                func ok(_ e: Int) -> Bool { !(t.kind[e] == .login && t.failed[e]) }
+                var devDays: [Int32: Set<Int64>] = [:]
                 for p in 0..<firstIdx {
                     let e = Int(list[p])
-                    if t.device[e] != loginDev, block(e) >= 0, privateBlock[Int(block(e))] { ownerNets.insert(block(e)) }
+                    if t.device[e] >= 0, t.device[e] != loginDev, ok(e) { devDays[t.device[e], default: []].insert(t.ts[e] / (24 * hour)) }
                 }
+                var netDays: [Int32: Set<Int64>] = [:]
+                for p in 0..<firstIdx {
+                    let e = Int(list[p])
+                    guard t.device[e] >= 0, (devDays[t.device[e]]?.count ?? 0) >= 2, ok(e), block(e) >= 0, privateBlock[Int(block(e))] else { continue }
+                    netDays[block(e), default: []].insert(t.ts[e] / (24 * hour))
+                }
+                let ownerNets = Set(netDays.filter { $0.value.count >= 2 }.keys)
                 if !ownerNets.isEmpty {
                     var q = firstIdx
                     while q < list.count && t.ts[Int(list[q])] <= footEnd {
                         let e = Int(list[q])
-                        if t.device[e] == loginDev && ownerNets.contains(block(e)) { s.ownerNetwork = true; break }
+                        if t.device[e] == loginDev && ok(e) && ownerNets.contains(block(e)) { s.ownerNetwork = true; break }
                         q += 1
                     }
                 }

@@ -163,4 +163,79 @@ final class TakeoverOwnerNetworkTests: XCTestCase {
             XCTAssertLessThanOrEqual(loose.intersection(thieves).count, thieves.count / 2, "seed \(seed): \(loose.intersection(thieves).sorted())")
         }
     }
+
+    /// review42 #1: a thief plants an "owner's network" days before — one failed login from a second fingerprint
+    /// (or with no device at all) on his own home block — and from day 4 on takes the account over from that
+    /// block with a new fingerprint: a reset, a drop, three televisions. An owner's network comes only from the
+    /// owner's successful events on established devices, on 2 or more days: the plant makes none, and every
+    /// takeover is found (before the mend the plant spared them all).
+    func testAPlantedNetworkIsNoOwnersNetwork() throws {
+        try forEachSeed { seed in
+            let (s, w) = TakeoverSleeperTests.ownersStore(seed, salt: 42_045)
+            let thieves = (0..<8).map { i -> String in
+                let a = s.account("planted\(i)")
+                w.routine(a, device: { _ in "\(a)-phone" })
+                let ip = "203.0.\(i).\(w.rng.int(2...250))"
+                let d0 = w.rng.int(8...14)
+                var plant: [String: String] = ["country": "TH", "status": "fail", "ip": ip]
+                if i % 2 == 0 { plant["device_id"] = "planted\(i)-plant" }
+                s.event(a, "login", at: Scenario.t0 + Int64(d0) * day + Int64(w.rng.int(1...20)) * hour, plant)
+                let dev = "planted\(i)-dev"
+                var t = Scenario.t0 + Int64(d0 + w.rng.int(4...8)) * day + Int64(w.rng.int(1...20)) * hour
+                s.event(a, "password_reset", at: t, ["device_id": dev, "country": "TH", "ip": ip])
+                t += Int64(w.rng.int(2...10)) * minute
+                s.event(a, "login", at: t, ["device_id": dev, "country": "TH", "status": "ok", "ip": ip])
+                s.event(a, "address_change", at: t + minute, ["device_id": dev, "address_id": "pdrop-\(i)", "ip": ip, "country": "TH"])
+                for j in 0..<3 {
+                    s.order(a, item: "tv", seller: "shop", at: t + Int64(4 + 5 * j) * minute, device: dev, address: "pdrop-\(i)",
+                            payment: "\(a)-card", amount: 640, ip: ip)
+                }
+                return a
+            }
+            let (_, t) = try s.build()
+            let on = try flagged(t, ownerNetworks: true)
+            XCTAssertEqual(on.intersection(thieves), Set(thieves), "seed \(seed): missed \(Set(thieves).subtracting(on).sorted())")
+        }
+    }
+
+    /// review42 #5: a mobile-heavy store — 30 carrier NAT blocks, each the only network of 10 accounts, so more
+    /// than a tenth of the store's home networks are carriers' and their 90th percentile is 10 accounts. A
+    /// private network is still at most a household's (8 accounts): a thief on the owner's carrier block, from a
+    /// device never seen, with a reset, a drop and three televisions, is found.
+    func testACarriersNATIsNoPrivateNetworkOnAMobileHeavyStore() throws {
+        try forEachSeed { seed in
+            let (s, w) = TakeoverSleeperTests.ownersStore(seed, salt: 42_046)
+            var thieves: [String] = []
+            for b in 0..<30 {
+                for k in 0..<10 {
+                    let a = s.account("cg\(b)-\(k)")
+                    func ip() -> String { "100.\(64 + b).7.\(w.rng.int(2...250))" }
+                    for d in 0..<28 where w.rng.chance(0.6) {
+                        let at = Scenario.t0 + Int64(d) * day + Int64(w.rng.int(8...20)) * hour
+                        s.event(a, "login", at: at, ["device_id": "\(a)-phone", "country": "TH", "status": "ok", "ip": ip()])
+                        s.event(a, "view", at: at + minute, ["device_id": "\(a)-phone", "country": "TH", "item_id": "socks", "seller_id": "shop", "ip": ip()])
+                        if d == 0 || w.rng.chance(0.15) {
+                            s.order(a, item: "socks", seller: "shop", at: at + 5 * minute, device: "\(a)-phone", address: "\(a)-home",
+                                    payment: "\(a)-card", amount: 8, ip: ip())
+                        }
+                    }
+                    guard k == 0 && b < 6 else { continue }
+                    thieves.append(a)
+                    let dev = "cgthief\(b)"
+                    var t = Scenario.t0 + Int64(w.rng.int(20...24)) * day + Int64(w.rng.int(1...20)) * hour
+                    s.event(a, "password_reset", at: t, ["device_id": dev, "country": "TH", "ip": "198.51.\(b).9"])
+                    t += 5 * minute
+                    s.event(a, "login", at: t, ["device_id": dev, "country": "TH", "status": "ok", "ip": ip()])
+                    s.event(a, "address_change", at: t + minute, ["device_id": dev, "address_id": "cgdrop-\(b)", "ip": ip(), "country": "TH"])
+                    for j in 0..<3 {
+                        s.order(a, item: "tv", seller: "shop", at: t + Int64(4 + 5 * j) * minute, device: dev, address: "cgdrop-\(b)",
+                                payment: "\(a)-card", amount: 640, ip: ip())
+                    }
+                }
+            }
+            let (_, t) = try s.build()
+            let on = try flagged(t, ownerNetworks: true)
+            XCTAssertEqual(on.intersection(thieves), Set(thieves), "seed \(seed): missed \(Set(thieves).subtracting(on).sorted())")
+        }
+    }
 }
