@@ -594,11 +594,58 @@ struct DealRings {
         // established account is one over 30 days old when it took the code (the cut of "a new-user coupon
         // on an account over 30 days old"), and the guard holds for the code's own sign (its takers meeting
         // on blocks of their own) as well as for its bunch.
+        // (review42 #3) Not any account that is no taker: a ring seeds its code with an idle account a
+        // week old redeeming it. An established account is one opened 30 days or more before the code's
+        // first use by anyone (the store's new-user window: it was no newcomer when the code came
+        // round), with a life in the store beyond the code (an event that is not its use of the code,
+        // its sign-up or a payment),
+        // sharing no device, card, address or mailbox with the code's takers (a place's regulars use
+        // their own; its network they do share, so a block is no bar).
         let codeAccounts = Dictionary(uniqueKeysWithValues: codeOwners.map { ($0.0, $0.1.count) })
+        var placeCode = Set<Int32>()
+        if placeCodes {
+            let open = Set(codeOwners.filter { !narrowNewUser.contains($0.0) && Int(count[offsets[5] + Int($0.0)]) > $0.1.count }.map(\.0))
+            if !open.isEmpty {
+                var firstUse: [Int32: Int64] = [:], users: [Int32: Set<Int32>] = [:]
+                for e in 0..<t.count where t.coupon[e] >= 0 && open.contains(t.coupon[e]) {
+                    let v = t.coupon[e], a = t.account[e]
+                    firstUse[v] = min(firstUse[v] ?? Int64.max, t.ts[e])
+                    if a >= 0 && !isTaker[Int(a)] { users[v, default: []].insert(a) }
+                }
+                func mailbox(_ a: Int32) -> UInt64? { Int(a) < t.email.count ? Mailbox.normalise(t.email[Int(a)]).map(Mailbox.key) : nil }
+                for (v, owners) in codeOwners where open.contains(v) {
+                    guard let first = firstUse[v], let cands = users[v] else { continue }
+                    var equipment = Set<UInt64>(), boxes = Set<UInt64>()
+                    for o in owners {
+                        for e in t.events(of: Int(o)).map(Int.init) {
+                            if t.device[e] >= 0 { equipment.insert(key(0, t.device[e])) }
+                            if t.payment[e] >= 0 { equipment.insert(key(1, t.payment[e])) }
+                            if t.address[e] >= 0 { equipment.insert(key(2, t.address[e])) }
+                        }
+                        if let m = mailbox(o) { boxes.insert(m) }
+                    }
+                    let established = cands.contains { a in
+                        guard let age = t.ageDays(Int(a), at: first), age >= 30 else { return false }
+                        var life = false
+                        for e in t.events(of: Int(a)).map(Int.init) {
+                            if (t.device[e] >= 0 && equipment.contains(key(0, t.device[e]))) || (t.payment[e] >= 0 && equipment.contains(key(1, t.payment[e])))
+                                || (t.address[e] >= 0 && equipment.contains(key(2, t.address[e]))) { return false }
+                            // Its own doing: not the code's use, nor opening the account or paying.
+                            if t.coupon[e] != v && t.kind[e] != .payment && t.kind[e] != .signup { life = true }
+                        }
+                        if let m = mailbox(a), boxes.contains(m) { return false }
+                        return life
+                    }
+                    if established { placeCode.insert(v) }
+                    debugLog?(String(format: "dealrings code %@: %d takers, %d other accounts, %@", t.coupons.string(v), owners.count, cands.count,
+                                     established ? "a place's code (an established account took it)" : "no established account (opened <30 days before its first use, no life beyond it, or on its takers' equipment or mailbox)"))
+                }
+            }
+        }
         func ownCode(_ v: Int32) -> Bool {
-            guard placeCodes, let n = codeAccounts[v] else { return true }
+            guard placeCodes, codeAccounts[v] != nil else { return true }
             if narrowNewUser.contains(v) { return (agedOn[v] ?? []).isEmpty }
-            return Int(count[offsets[5] + Int(v)]) <= n
+            return !placeCode.contains(v)
         }
         var rings: [Ring] = []
         for members in tested {

@@ -171,4 +171,50 @@ final class PlaceCodeBunchTests: XCTestCase {
             XCTAssertGreaterThanOrEqual(unguarded.intersection(office).count, 4, "without the guard the office is a ring")
         }
     }
+
+    /// review42 #3: a ring cannot make its code a place's by seeding it with one account that is no
+    /// taker. Each seed takes the ring's code once (a redemption on an order of its own) within the
+    /// ring's two hours: an idle account opened 8 days before (no newcomer by the incentive's 7 days, a
+    /// week old at the code's first use); an account opened 40 days before whose only act is the code
+    /// (a redemption), and one whose only acts are its sign-up and one order with the code; an account 400 days old with a life of browsing that redeems on a ring member's phone and
+    /// card. None is an established account of a place (30 days old at the code's first use, a life
+    /// beyond the code, no device, card, address or mailbox of the code's takers), so the ring is found
+    /// as the unseeded one is. (With the rule before, any one of them took the ring's bunch away.)
+    func testARingSeedingItsCodeWithOneAccountIsStillFound() throws {
+        try forEachSeed { seed in
+            for variant in ["idle 8 days", "only the code", "one order with the code", "on a ring phone"] {
+                let s = Scenario(seed: seed)
+                base.marketplace(s)
+                _ = base.households(s, 10)
+                background(s, 350)
+                let ring = ownCodeRing(s, 5)
+                // The ring's first sign-up: the seed redeems within the ring's hours.
+                let first = s.accounts.filter { ring.contains($0["account_id"] as! String) }.map { $0["created_at"] as! Int64 }.min()!
+                let at = first + s.int(in: (10 * minute)...(90 * minute))
+                let a = "seed0"
+                switch variant {
+                case "idle 8 days":
+                    s.account(a, created: at - 8 * day, email: "seed\(seed)@mail.example")
+                    s.order(a, item: items[4], seller: "shop", at: at, device: "sd0", address: "sa0", payment: "sc0",
+                            coupon: "SAVE-\(seed)", ip: "61.\(seed % 200).9.4")
+                case "only the code":
+                    s.account(a, created: at - 40 * day, email: "seed\(seed)@mail.example")
+                    s.event(a, "coupon_redeem", at: at, ["coupon_id": "SAVE-\(seed)", "amount": 5, "device_id": "sd0", "ip": "61.\(seed % 200).9.4"])
+                case "one order with the code":
+                    s.account(a, created: at - 40 * day, email: "seed\(seed)@mail.example")
+                    s.event(a, "signup", at: at - 40 * day, ["device_id": "sd0", "ip": "61.\(seed % 200).9.4"])
+                    s.order(a, item: items[4], seller: "shop", at: at, device: "sd0", address: "sa0", payment: "sc0",
+                            coupon: "SAVE-\(seed)", ip: "61.\(seed % 200).9.4")
+                default:
+                    s.account(a, created: at - 400 * day, email: "seed\(seed)@mail.example")
+                    s.browse(a, day: 1, device: "sd0", items: items, ip: "61.\(seed % 200).9.4")
+                    s.order(a, item: items[4], seller: "shop", at: at, device: "rcd0", address: "sa0", payment: "rcc0",
+                            coupon: "SAVE-\(seed)", ip: "61.\(seed % 200).9.4")
+                }
+                let (_, t) = try s.build()
+                let found = base.dealHunters(try detector().run(t, cancel: CancelToken()), t)
+                XCTAssertEqual(found.intersection(ring), ring, "\(variant): the seeded ring is found")
+            }
+        }
+    }
 }
