@@ -12,6 +12,20 @@ import XCTest
 final class TakeoverOwnerNetworkTests: XCTestCase {
     let day = Scenario.day, hour = Scenario.hour, minute = Scenario.minute
 
+    /// A stranger's spree on the account from `dev` on `ip`, from `start`: a reset, a login minutes later, the
+    /// parcel moved to `drop`, three televisions.
+    func spree(_ s: Scenario, _ w: OwnersWorld, _ a: String, dev: String, ip: String, drop: String, at start: Int64) {
+        var t = start
+        s.event(a, "password_reset", at: t, ["device_id": dev, "country": "TH", "ip": ip])
+        t += Int64(w.rng.int(2...10)) * minute
+        s.event(a, "login", at: t, ["device_id": dev, "country": "TH", "status": "ok", "ip": ip])
+        s.event(a, "address_change", at: t + minute, ["device_id": dev, "address_id": drop, "ip": ip, "country": "TH"])
+        for j in 0..<3 {
+            s.order(a, item: "tv", seller: "shop", at: t + Int64(4 + 5 * j) * minute, device: dev, address: drop,
+                    payment: "\(a)-card", amount: 640, ip: ip)
+        }
+    }
+
     /// The store: the owners' world (150 routines, new phones, travellers, movers); `n` owners whose new phone
     /// on day 26 or 27 (of 28) does a reset and a television order, then orders again from home; as many who
     /// also move the parcel to a new address on it; and `n` takeovers in the same days.
@@ -48,15 +62,7 @@ final class TakeoverOwnerNetworkTests: XCTestCase {
             let a = s.account("thief\(i)")
             w.routine(a, device: { _ in "\(a)-phone" })
             let dev = "thief\(i)-dev", ip = "198.51.\(i).\(w.rng.int(2...250))"
-            var t = Scenario.t0 + Int64(w.rng.int(25...26)) * day + Int64(w.rng.int(1...20)) * hour
-            s.event(a, "password_reset", at: t, ["device_id": dev, "country": "TH", "ip": ip])
-            t += Int64(w.rng.int(2...10)) * minute
-            s.event(a, "login", at: t, ["device_id": dev, "country": "TH", "status": "ok", "ip": ip])
-            s.event(a, "address_change", at: t + minute, ["device_id": dev, "address_id": "drop-\(i)", "ip": ip, "country": "TH"])
-            for j in 0..<3 {
-                s.order(a, item: "tv", seller: "shop", at: t + Int64(4 + 5 * j) * minute, device: dev, address: "drop-\(i)",
-                        payment: "\(a)-card", amount: 640, ip: ip)
-            }
+            spree(s, w, a, dev: dev, ip: ip, drop: "drop-\(i)", at: Scenario.t0 + Int64(w.rng.int(25...26)) * day + Int64(w.rng.int(1...20)) * hour)
             return a
         }
         let (_, t) = try s.build()
@@ -181,15 +187,7 @@ final class TakeoverOwnerNetworkTests: XCTestCase {
                 if i % 2 == 0 { plant["device_id"] = "planted\(i)-plant" }
                 s.event(a, "login", at: Scenario.t0 + Int64(d0) * day + Int64(w.rng.int(1...20)) * hour, plant)
                 let dev = "planted\(i)-dev"
-                var t = Scenario.t0 + Int64(d0 + w.rng.int(4...8)) * day + Int64(w.rng.int(1...20)) * hour
-                s.event(a, "password_reset", at: t, ["device_id": dev, "country": "TH", "ip": ip])
-                t += Int64(w.rng.int(2...10)) * minute
-                s.event(a, "login", at: t, ["device_id": dev, "country": "TH", "status": "ok", "ip": ip])
-                s.event(a, "address_change", at: t + minute, ["device_id": dev, "address_id": "pdrop-\(i)", "ip": ip, "country": "TH"])
-                for j in 0..<3 {
-                    s.order(a, item: "tv", seller: "shop", at: t + Int64(4 + 5 * j) * minute, device: dev, address: "pdrop-\(i)",
-                            payment: "\(a)-card", amount: 640, ip: ip)
-                }
+                spree(s, w, a, dev: dev, ip: ip, drop: "pdrop-\(i)", at: Scenario.t0 + Int64(d0 + w.rng.int(4...8)) * day + Int64(w.rng.int(1...20)) * hour)
                 return a
             }
             let (_, t) = try s.build()
