@@ -28,6 +28,18 @@ final class OwnersWorld {
         var openingOrder = false
     }
 
+    /// The takeover tests' store: a shop selling a television and socks, and 150 phone owners' routines
+    /// (accounts p0…p149), drawn from `seed &+ salt`.
+    static func shop(_ seed: UInt64, salt: UInt64) -> (Scenario, OwnersWorld) {
+        let s = Scenario(seed: seed)
+        s.account("shop", kind: "seller")
+        s.item("tv", seller: "shop", price: 640)
+        s.item("socks", seller: "shop", price: 8)
+        let w = OwnersWorld(s, rng: SeededRandom(seed &+ salt))
+        for i in 0..<150 { w.routine(s.account("p\(i)"), device: { _ in "p\(i)-phone" }) }
+        return (s, w)
+    }
+
     init(_ s: Scenario, rng: SeededRandom, habits: Habits = Habits()) {
         self.s = s
         self.rng = rng

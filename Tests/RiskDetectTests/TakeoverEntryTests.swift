@@ -18,12 +18,7 @@ final class TakeoverEntryTests: XCTestCase {
         // seed 6 a new phone's owner with three ordinary orders in three days (orders unusual and
         // rare for the account, summed as two steps in the first pass until counted once).
         try forEachSeed(also: [5, 6]) { seed in
-            let s = Scenario(seed: seed)
-            s.account("shop", kind: "seller")
-            s.item("tv", seller: "shop", price: 640)
-            s.item("socks", seller: "shop", price: 8)
-            let w = OwnersWorld(s, rng: SeededRandom(seed &+ 7_100))
-            for i in 0..<150 { w.routine(s.account("p\(i)"), device: { _ in "p\(i)-phone" }) }
+            let (s, w) = OwnersWorld.shop(seed, salt: 7_100)
             // The owners' own changes: new phones at home, travellers (8 buy something expensive
             // abroad, sent home), movers (5 furnish the flat).
             let newPhones = w.newPhones(40)

@@ -15,12 +15,7 @@ final class TakeoverSleeperTests: XCTestCase {
     /// The honest store the guard tests share: a shop selling a television and socks, 150 phone owners'
     /// routines, 20 new phones, 20 travellers (5 buying abroad) and 10 movers (3 furnishing).
     static func ownersStore(_ seed: UInt64, salt: UInt64) -> (Scenario, OwnersWorld) {
-        let s = Scenario(seed: seed)
-        s.account("shop", kind: "seller")
-        s.item("tv", seller: "shop", price: 640)
-        s.item("socks", seller: "shop", price: 8)
-        let w = OwnersWorld(s, rng: SeededRandom(seed &+ salt))
-        for i in 0..<150 { w.routine(s.account("p\(i)"), device: { _ in "p\(i)-phone" }) }
+        let (s, w) = OwnersWorld.shop(seed, salt: salt)
         _ = w.newPhones(20)
         _ = w.travellers(20, buyingAbroad: 5)
         _ = w.movers(10, furnishing: 3)
@@ -64,12 +59,7 @@ final class TakeoverSleeperTests: XCTestCase {
 
     func testASleepersSpreeCarriesItsEntryNewPhonesGiftsTabletsAndTravellersDoNot() throws {
         try forEachSeed { seed in
-            let s = Scenario(seed: seed)
-            s.account("shop", kind: "seller")
-            s.item("tv", seller: "shop", price: 640)
-            s.item("socks", seller: "shop", price: 8)
-            let w = OwnersWorld(s, rng: SeededRandom(seed &+ 40_040))
-            for i in 0..<150 { w.routine(s.account("p\(i)"), device: { _ in "p\(i)-phone" }) }
+            let (s, w) = OwnersWorld.shop(seed, salt: 40_040)
             let newPhones = w.newPhones(30)
             let travellers = w.travellers(30, buyingAbroad: 8)
             let movers = w.movers(15, furnishing: 4)
@@ -353,12 +343,7 @@ final class TakeoverSleeperTests: XCTestCase {
     /// with the owner required after `max(72 h, the gap)` it is not. Off until measured on the worlds.
     func testTheOwnerAfterTheGapSparesANewPhoneWithALaptopOnTheLastDays() throws {
         try forEachSeed { seed in
-            let s = Scenario(seed: seed)
-            s.account("shop", kind: "seller")
-            s.item("tv", seller: "shop", price: 640)
-            s.item("socks", seller: "shop", price: 8)
-            let w = OwnersWorld(s, rng: SeededRandom(seed &+ 41_043))
-            for i in 0..<150 { w.routine(s.account("p\(i)"), device: { _ in "p\(i)-phone" }) }
+            let (s, w) = OwnersWorld.shop(seed, salt: 41_043)
             _ = w.newPhones(20)
             _ = w.travellers(20, buyingAbroad: 5)
             var laptops: [String] = []
