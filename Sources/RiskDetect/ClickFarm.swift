@@ -113,6 +113,34 @@ public struct ClickFarmDetector: Detector {
     /// members' own coincidences, not the room's count of away jobs alone, are the evidence. Off with
     /// the timetable (benchmarks.md, farm42: bazl P@K .772 → .806 with both on).
     public var timetableStrength = false
+    /// shop43: lockstep looked for a second time with a view of any of a seller's listings as one
+    /// target, the seller's shop (`runWindow(shop: true)`, at every window length): a farm told to
+    /// view a shop's listings gives each member a few of them at random, so two members rarely
+    /// share an item in a window but always share the shop. A shop crew is one target by nature,
+    /// so it is judged like a crew in a room (two jobs on two days spread enough) and must make the
+    /// crowd of its jobs (`recruit`'s audience test: most of the shop's viewers in that window, in
+    /// three jobs or more) on three days or more: a sale's or a drop's rush is a crowd the crew is a
+    /// few of, and a single day's sale is one day. Only groups on one or two shops: one on three or
+    /// more is the item-level pass's (crawlers and power browsers make rounds of the shops).
+    public var shopCrews = true
+    public var shopCrewMinDays = 3
+    /// shop43: a shop crew's company is tested against the shop's timetable (`shopTimetable`), and so
+    /// is an item-level group's whose jobs are all listings of one or two shops (with `shopCrews`);
+    /// off only for the tests that show what it guards (a shop's daily-deal regulars).
+    var shopTimetableGuard = true
+    /// review43: a shop crew that is the shop's own team (the seller, or members on the seller's
+    /// devices) is none, and its jobs while the seller is around or live do not count; off only for
+    /// the tests that show what it guards.
+    var shopTeamGuard = true
+    /// review43 (d): a crew of one or two shops found at the shop level keeps its strength only with
+    /// corroboration — members sharing devices, three or more members on one exit, or most members
+    /// opened within the data's span; without, its strength is scaled by `shopCrewAloneWeight`:
+    /// company at one shop at hours of its own is what a group chat opening shared links, a shop's
+    /// staff on their own phones or followers alerted by a push look like too, and what a farm of aged
+    /// accounts on lines of their own looks like. Its members rank above the store's bulk, not at the
+    /// flag line. `shopCrewCorroboration` off only for the tests that show what it guards.
+    var shopCrewCorroboration = true
+    public var shopCrewAloneWeight = 0.3
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
         guard t.count > 0 else { return [] }
@@ -124,6 +152,13 @@ public struct ClickFarmDetector: Detector {
             all += try runWindow(t, windowMs: max(60_000, Int64(Double(windowMs) * f)), cancel: cancel).map { (w, $0) }
         }
         if equipmentGroups { all += try identifierLockstep(t, cancel: cancel).map { (windowFactors.count, $0) } }
+        if shopCrews {
+            for (w, f) in windowFactors.enumerated() {
+                try cancel.check()
+                all += try runWindow(t, windowMs: max(60_000, Int64(Double(windowMs) * f)), shop: true, cancel: cancel)
+                    .map { (windowFactors.count + 1 + w, $0) }
+            }
+        }
         var label: [String: Int] = [:]
         var labels: [String] = []
         for (w, f) in all { let l = "\(w)/\(f.group ?? "")"; if label[l] == nil { label[l] = labels.count; labels.append(l) } }
@@ -149,8 +184,16 @@ public struct ClickFarmDetector: Detector {
         }
     }
 
-    func runWindow(_ t: EventTable, windowMs: Int64, cancel: CancelToken) throws -> [Finding] {
+    func runWindow(_ t: EventTable, windowMs: Int64, shop: Bool = false, cancel: CancelToken) throws -> [Finding] {
         let nItems = Int64(t.items.count), nAcc = Int64(t.accountCount)
+        // What an action is done to: its target (`actionTarget`), or with `shop` a view or like of
+        // a listing as the listing's seller's shop (ids past the accounts'); nothing else.
+        let itemSeller = t.itemSeller
+        func target(_ e: Int) -> Int64? {
+            guard shop else { return Self.actionTarget(t, e, nItems: nItems) }
+            guard let x = Self.actionTarget(t, e, nItems: nItems), x < nItems, Int(x) < itemSeller.count, itemSeller[Int(x)] >= 0 else { return nil }
+            return nItems + nAcc + Int64(itemSeller[Int(x)])
+        }
         var minTs = Int64.max, maxTs = Int64.min
         for e in 0..<t.count { minTs = min(minTs, t.ts[e]); maxTs = max(maxTs, t.ts[e]) }
         var window = windowMs
@@ -158,7 +201,7 @@ public struct ClickFarmDetector: Detector {
         // (target, window) must fit beside the account in 64 bits.
         while true {
             let bins = (maxTs - minTs) / window + 2
-            let keys = UInt64(nItems + nAcc) * UInt64(bins)
+            let keys = UInt64(nItems + nAcc * (shop ? 2 : 1)) * UInt64(bins)
             if 64 - keys.leadingZeroBitCount + accBits <= 63 { break }
             window *= 2
         }
@@ -166,7 +209,7 @@ public struct ClickFarmDetector: Detector {
         var packed: [UInt64] = []
         packed.reserveCapacity(Self.actionCount(t))
         for e in 0..<t.count where t.account[e] >= 0 {
-            guard let target = Self.actionTarget(t, e, nItems: nItems) else { continue }
+            guard let target = target(e) else { continue }
             let key = UInt64(target * bins + (t.ts[e] - minTs) / window)
             packed.append(key << UInt64(accBits) | UInt64(t.account[e]))
         }
@@ -281,7 +324,7 @@ public struct ClickFarmDetector: Detector {
         // the session before the window, or during it (a live show starts with its owner).
         func ownerPresent(_ key: UInt64) -> Bool? {
             let target = Int64(key) / bins
-            guard target >= nItems else { return nil }
+            guard target >= nItems && target < nItems + nAcc else { return nil }
             let start = minTs + (Int64(key) % bins) * window
             return ownerAround(t, owner: Int(target - nItems), from: start, to: start + window)
         }
@@ -302,6 +345,27 @@ public struct ClickFarmDetector: Detector {
         var farmNo = 0
         struct Farm { var members: Set<Int32>; var jobKeys: Set<UInt64>; var base: Double; var group: String; var jobs: Int; var present: [UInt64: Int]; var ownerAway = false; var reported: Set<Int32> = [] }
         var farms: [Farm] = []
+        // review43: a shop's own team (the seller in the group, or a member on one of the seller's
+        // devices), and the shop's own moments (the seller around, or live with a member watching
+        // within the hour), for crews of one or two shops.
+        func shopTeam(_ seller: Int32, _ members: [Int32], _ devOwners: [Int32: Set<Int32>]) -> Bool {
+            if members.contains(seller) { return true }
+            for e in t.events(of: Int(seller)) where t.device[Int(e)] >= 0 && devOwners[t.device[Int(e)]] != nil { return true }
+            return false
+        }
+        func showsWatched(_ members: [Int32]) -> [Int32: [Int64]] {
+            var shows: [Int32: [Int64]] = [:]
+            for a in members {
+                for e32 in t.events(of: Int(a)) where t.kind[Int(e32)] == .liveView && t.target[Int(e32)] >= 0 {
+                    shows[t.target[Int(e32)], default: []].append(t.ts[Int(e32)])
+                }
+            }
+            return shows
+        }
+        func sellersMoment(_ seller: Int32, start: Int64, shows: [Int32: [Int64]]) -> Bool {
+            if ownerAround(t, owner: Int(seller), from: start, to: start + window) { return true }
+            return (shows[seller] ?? []).contains { $0 >= start - RoomClock.hour && $0 < start + window + RoomClock.hour }
+        }
         for members in groups where members.count >= minGroup {
             // Actions the group performed together: buckets hit by 3+ members.
             var together: [UInt64: [Int32]] = [:]
@@ -312,11 +376,23 @@ public struct ClickFarmDetector: Detector {
                     let e = Int(e32)
                     if t.device[e] >= 0 { devOwners[t.device[e], default: []].insert(a) }
                     if t.ip[e] >= 0 { ipOwners[t.ip[e], default: []].insert(a) }
-                    guard let target = Self.actionTarget(t, e, nItems: nItems) else { continue }
+                    guard let target = target(e) else { continue }
                     let key = UInt64(target * bins + (t.ts[e] - minTs) / window)
                     together[key, default: []].append(a)
                     sync[a, default: []].append(Int64(e))
                 }
+            }
+            // The members' events that are part of one of `keys` (group actions).
+            func eventsIn(_ keys: Set<UInt64>) -> Set<Int64> {
+                var out = Set<Int64>()
+                for a in members {
+                    for e in sync[a] ?? [] {
+                        let ei = Int(e)
+                        guard let target = target(ei) else { continue }
+                        if keys.contains(UInt64(target * bins + (t.ts[ei] - minTs) / window)) { out.insert(e) }
+                    }
+                }
+                return out
             }
             var jobs = 0
             var inJob = Set<Int64>()   // event indexes that are part of a group action
@@ -326,13 +402,50 @@ public struct ClickFarmDetector: Detector {
             // A farm works for several clients; a crowd follows one or two stars.
             var jobTargets = Set<Int64>()
             for k in jobKeys { jobTargets.insert(Int64(k) / bins) }
-            for a in members {
-                for e in sync[a] ?? [] {
-                    let ei = Int(e)
-                    guard let target = Self.actionTarget(t, ei, nItems: nItems) else { continue }
-                    if jobKeys.contains(UInt64(target * bins + (t.ts[ei] - minTs) / window)) { inJob.insert(e) }
+            // shop43: a group whose jobs are all listings of one or two shops is a crowd of those
+            // shops too, and is tested against each shop's timetable (`shopTimetable`) as a shop
+            // crew is: a shop's daily-deal regulars meet on a new listing every evening at the deal's
+            // hour, many targets to the tests below, one shop on one timetable.
+            var listingCrew = false
+            if !shop && shopCrews && shopTimetableGuard {
+                // Its targets: listings, and the rooms (live views, follows) of those listings' sellers.
+                var shopsOf = Set<Int32>(), rooms = Set<Int32>()
+                var listings = true
+                for x in jobTargets {
+                    if x < nItems && Int(x) < itemSeller.count && itemSeller[Int(x)] >= 0 { shopsOf.insert(itemSeller[Int(x)]) }
+                    else if x >= nItems && x < nItems + nAcc { rooms.insert(Int32(x - nItems)) } else { listings = false }
+                }
+                if !rooms.isSubset(of: shopsOf) { listings = false }
+                // Only a group that met on `shopCrewMinDays` days or more: one evening's company has no
+                // other day to be a habit on (and an episode a member to be beyond it with).
+                let days = Set(jobKeys.map { (minTs + (Int64($0) % bins) * window) / 86_400_000 }).count
+                if listings && !shopsOf.isEmpty && shopsOf.count <= 2 && days >= shopCrewMinDays {
+                    listingCrew = true
+                    var timetabled = Set<Int32>()
+                    for sh in shopsOf.sorted() {
+                        if shopTeamGuard && shopTeam(sh, members, devOwners) {
+                            debugLog?("listing crew farm-\(farmNo + 1) (\(window / 60_000) min): shop \(sh), the seller's own team"); timetabled.insert(sh); continue
+                        }
+                        let c = shopTimetable(t, shop: sh, members: members.sorted(), minTs: minTs, maxTs: maxTs)
+                        debugLog?("listing crew farm-\(farmNo + 1) (\(window / 60_000) min): shop \(sh), \(c.beyond) of \(c.tested) members beyond the shop's timetable\(c.beyond < 3 ? ": regulars on a timetable" : "")")
+                        if c.beyond < 3 { timetabled.insert(sh) }
+                    }
+                    let shows = shopTeamGuard ? showsWatched(members) : [:]
+                    let before = jobKeys.count
+                    jobKeys = jobKeys.filter { k in
+                        let x = Int64(k) / bins
+                        let sh = x < nItems ? itemSeller[Int(x)] : Int32(x - nItems)
+                        return !timetabled.contains(sh) && !(shopTeamGuard && sellersMoment(sh, start: minTs + (Int64(k) % bins) * window, shows: shows))
+                    }
+                    if jobKeys.count < before {
+                        debugLog?("listing crew farm-\(farmNo + 1) (\(window / 60_000) min): \(before - jobKeys.count) of \(before) jobs on a timetable, the team's or with the seller around or live")
+                        jobs = jobKeys.count
+                        guard jobs >= 3 else { continue }
+                        jobTargets = Set(jobKeys.map { Int64($0) / bins })
+                    }
                 }
             }
+            inJob = eventsIn(jobKeys)
             let sharedDevices = devOwners.filter { $0.value.count >= 2 }
             let sharedIPs = ipOwners.filter { $0.value.count >= 3 }
             let devShare = Double(members.filter { a in sharedDevices.values.contains { $0.contains(a) } }.count) / Double(members.count)
@@ -346,7 +459,47 @@ public struct ClickFarmDetector: Detector {
             // then those away jobs.
             var ownerAway = false
             var beyondTimetable = false
-            if jobTargets.count < 3 {
+            if shop {
+                // A shop crew: one target by nature; its jobs on `shopCrewMinDays` days or more.
+                let days = Set(jobKeys.map { (minTs + (Int64($0) % bins) * window) / 86_400_000 })
+                debugLog?("shop crew \(group) (\(window / 60_000) min): \(members.count) members, \(jobs) jobs on \(jobTargets.count) shops, \(days.count) days")
+                // A group on three shops or more is the item-level pass's to judge (a crawler's
+                // or a power browser's round of the shops is no crew of one shop).
+                guard jobTargets.count < 3, days.count >= shopCrewMinDays else { continue }
+                // Its company at each shop against the shop's timetable as its members keep it
+                // (`shopTimetable`): a shop's daily-deal regulars meet at the deal's hour every day.
+                var timetabled = Set<Int64>()
+                for shopTarget in jobTargets.sorted() {
+                    let seller = Int32(shopTarget - nItems - nAcc)
+                    // review43 (a): the shop's own team — the seller in the group, or a member on one
+                    // of the seller's devices — checks its shop together at any hour; no crew of it.
+                    if shopTeamGuard && shopTeam(seller, members, devOwners) {
+                        debugLog?("shop crew \(group): shop \(seller), the seller's own team"); timetabled.insert(shopTarget); continue
+                    }
+                    if shopTimetableGuard {
+                        let c = shopTimetable(t, shop: seller, members: members.sorted(), minTs: minTs, maxTs: maxTs)
+                        debugLog?("shop crew \(group): shop \(seller), \(c.beyond) of \(c.tested) members beyond the shop's timetable\(c.beyond < 3 ? ": regulars on a timetable" : "")")
+                        if c.beyond < 3 { timetabled.insert(shopTarget) }
+                    }
+                }
+                jobKeys = jobKeys.filter { !timetabled.contains(Int64($0) / bins) }
+                // review43 (b): a job while the seller is around (an event of the seller's in the session
+                // before it or during it) or live (a member watching the seller's show within the hour)
+                // is the shop's own moment — a show's viewers opening its listings — and not counted.
+                if shopTeamGuard {
+                    let shows = showsWatched(members)
+                    let before = jobKeys.count
+                    jobKeys = jobKeys.filter { k in
+                        !sellersMoment(Int32(Int64(k) / bins - nItems - nAcc), start: minTs + (Int64(k) % bins) * window, shows: shows)
+                    }
+                    if jobKeys.count < before { debugLog?("shop crew \(group): \(before - jobKeys.count) of \(before) jobs with the seller around or live") }
+                }
+                guard jobKeys.count >= 3 else { continue }
+                jobs = jobKeys.count
+                jobTargets = Set(jobKeys.map { Int64($0) / bins })
+                inJob = eventsIn(jobKeys)
+                ownerAway = true
+            } else if jobTargets.count < 3 {
                 guard ownerAwayFarms else { continue }
                 let (n0, k0) = storeRoomRate()
                 var away: [UInt64] = [], rooms = 0, roomsPresent = 0
@@ -382,18 +535,21 @@ public struct ClickFarmDetector: Detector {
                 ownerAway = true
                 jobKeys = Set(away)
                 jobs = away.count
-                inJob = []
-                for a in members {
-                    for e in sync[a] ?? [] {
-                        let ei = Int(e)
-                        guard let target = Self.actionTarget(t, ei, nItems: nItems) else { continue }
-                        if jobKeys.contains(UInt64(target * bins + (t.ts[ei] - minTs) / window)) { inJob.insert(e) }
-                    }
-                }
+                inJob = eventsIn(jobKeys)
                 jobTargets = Set(jobKeys.map { Int64($0) / bins })
             }
-            let base = 0.4 + 0.2 * Stat.ramp(Double(jobs), 3, 12) + 0.25 * devShare + 0.1 * (ownerAway ? (beyondTimetable && timetableStrength ? 1 : 0.5) : Stat.ramp(Double(jobTargets.count), 3, 8))
-                     + 0.05 * Stat.ramp(Double(members.count), 5, 15)
+            var alone = 1.0
+            if shop || listingCrew {
+                let onExit = Set(sharedIPs.values.flatMap { $0 }).count
+                let young = members.filter { t.createdAt[Int($0)] != Int64.min && t.createdAt[Int($0)] >= minTs }.count
+                let corroborated = devShare > 0 || onExit >= 3 || 2 * young > members.count
+                debugLog?("\(shop ? "shop" : "listing") crew \(group): \(jobs) jobs; shared devices \(String(format: "%.2f", devShare)), \(onExit) members on shared exits, \(young) opened in the span\(corroborated ? "" : shop ? ": uncorroborated, strength ×\(shopCrewAloneWeight)" : ": uncorroborated")")
+                // Listing crews were reported before shop43 and stay so (a farm of aged accounts on
+                // their own lines, each on the same listings: SaleCrowdTests, ShareGradingFarmTests).
+                if shop && !corroborated && shopCrewCorroboration { alone = shopCrewAloneWeight }
+            }
+            let base = alone * (0.4 + 0.2 * Stat.ramp(Double(jobs), 3, 12) + 0.25 * devShare + 0.1 * (ownerAway ? (beyondTimetable && timetableStrength ? 1 : 0.5) : Stat.ramp(Double(jobTargets.count), 3, 8))
+                     + 0.05 * Stat.ramp(Double(members.count), 5, 15))
             var present: [UInt64: Int] = [:]
             for k in jobKeys { present[k] = Set(together[k] ?? []).count }
             farms.append(Farm(members: Set(members), jobKeys: jobKeys, base: base, group: group, jobs: jobs, present: present, ownerAway: ownerAway))
@@ -410,7 +566,7 @@ public struct ClickFarmDetector: Detector {
                 var ownTargets = Set<Int64>(), ownDays = Set<Int64>(), ownKeys = Set<UInt64>()
                 for e in (sync[a] ?? []) where inJob.contains(e) {
                     let ei = Int(e)
-                    if let target = Self.actionTarget(t, ei, nItems: nItems) {
+                    if let target = target(ei) {
                         ownTargets.insert(target); ownKeys.insert(UInt64(target * bins + (t.ts[ei] - minTs) / window))
                     }
                     ownDays.insert(t.ts[ei] / 86_400_000)
@@ -423,8 +579,9 @@ public struct ClickFarmDetector: Detector {
                 for (d, o) in sharedDevices.sorted(by: { $0.key < $1.key }) where o.contains(a) { ids.append(("device", t.devices.string(d))) }
                 for (d, o) in sharedIPs.sorted(by: { $0.key < $1.key }) where o.contains(a) && ids.count < 20 { ids.append(("ip", t.ips.string(d))) }
                 let maxCommon = ps.map(\.1).max() ?? 0
-                var why = "acts in lockstep with \(ps.count) accounts of a \(members.count)-account group: \(evIdx.count) of its actions fall in \(jobs) group actions (same target, same \(window / 60_000) min), up to \(maxCommon) shared with one partner"
+                var why = "acts in lockstep with \(ps.count) accounts of a \(members.count)-account group: \(evIdx.count) of its actions fall in \(jobs) group actions (\(shop ? "same shop's listings" : "same target"), same \(window / 60_000) min), up to \(maxCommon) shared with one partner"
                 if ids.contains(where: { $0.kind == "device" }) { why += "; shares devices within the group" }
+                if alone < 1 { why += "; no shared device or exit and few new accounts: a crew by company alone" }
                 findings.append(Finding(account: a, detector: name, riskType: .clickFarm, strength: strength, reason: why,
                                         events: evIdx.prefix(200).map { t.rowid[Int($0)] },
                                         linked: ps.sorted { ($0.1, $1.0) > ($1.1, $0.0) }.map { t.accountID($0.0) }, identifiers: ids, group: group))
@@ -433,8 +590,8 @@ public struct ClickFarmDetector: Detector {
         }
         try cancel.check()
         let (recruits, audiences, shares) = recruit(t, farms: farms.map { ($0.members, $0.jobKeys, $0.base, $0.group, $0.jobs, $0.present, $0.reported, $0.ownerAway) }, actions: keysOf,
-                            key: { e in Self.actionTarget(t, e, nItems: nItems).map { UInt64($0 * bins + (t.ts[e] - minTs) / window) } },
-                            windowMinutes: window / 60_000, bins: bins)
+                            key: { e in target(e).map { UInt64($0 * bins + (t.ts[e] - minTs) / window) } },
+                            windowMinutes: window / 60_000, bins: bins, target: target, shop: shop)
         findings += recruits
         // A group barely past the audience line (fans of a few creators who are half the crowd
         // at their shows) is as sure as that margin: a farm makes its crowds; a crew that is
@@ -466,7 +623,8 @@ public struct ClickFarmDetector: Detector {
     /// fewer than half the crowd in most of its jobs (median over jobs), or that keeps fewer
     /// than three such jobs of its own on three targets, is returned as an audience.
     func recruit(_ t: EventTable, farms: [(members: Set<Int32>, jobKeys: Set<UInt64>, base: Double, group: String, jobs: Int, present: [UInt64: Int], reported: Set<Int32>, ownerAway: Bool)],
-                 actions: [Int32], key: (Int) -> UInt64?, windowMinutes: Int64, bins: Int64) -> ([Finding], Set<String>, [String: Double]) {
+                 actions: [Int32], key: (Int) -> UInt64?, windowMinutes: Int64, bins: Int64,
+                 target: (Int) -> Int64?, shop: Bool = false) -> ([Finding], Set<String>, [String: Double]) {
         guard !farms.isEmpty else { return ([], [], [:]) }
         var jobFarm: [UInt64: Int] = [:]
         for (g, f) in farms.enumerated() { for k in f.jobKeys { jobFarm[k] = g } }
@@ -509,7 +667,7 @@ public struct ClickFarmDetector: Detector {
             for e in evs {
                 guard let x = key(e), x != without, only?.contains(x) ?? true else { continue }
                 keys.insert(x); used.append(e)
-                if let x = Self.actionTarget(t, e, nItems: nItems) { targets.insert(x) }
+                if let x = target(e) { targets.insert(x) }
                 days.insert(t.ts[e] / 86_400_000)
             }
             let onDevice = linked[g].contains(a)
@@ -529,7 +687,7 @@ public struct ClickFarmDetector: Detector {
             let f = farms[g]
             // How far beyond chance, that sure of membership: at 10^5 beyond, as sure as the core.
             let strength = min(0.9, f.base * (0.65 + 0.35 * Stat.ramp(surprise, 1, 5)))
-            let why = "joined \(keys.count) of the \(f.jobs) group actions of a \(f.members.count)-account lockstep group (same target, same \(windowMinutes) min) on \(targets.count) targets; chance 1 in 10^\(Int((surprise + log10(tested)).rounded()))\(onDevice ? "; on a device the group uses" : "")"
+            let why = "joined \(keys.count) of the \(f.jobs) group actions of a \(f.members.count)-account lockstep group (\(shop ? "same shop's listings" : "same target"), same \(windowMinutes) min) on \(targets.count) targets; chance 1 in 10^\(Int((surprise + log10(tested)).rounded()))\(onDevice ? "; on a device the group uses" : "")"
             return Finding(account: a, detector: name, riskType: .clickFarm, strength: strength, reason: why,
                            events: used.prefix(200).map { t.rowid[$0] }, linked: f.members.sorted().prefix(100).map { t.accountID($0) },
                            group: f.group)

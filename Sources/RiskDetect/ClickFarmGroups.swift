@@ -520,13 +520,26 @@ extension ClickFarmDetector {
         let slots = Int((maxTs - minTs) / hour) + 1
         let away = (0..<slots).map { s in !ownerAround(t, owner: owner, from: minTs + Int64(s) * hour, to: minTs + Int64(s + 1) * hour) }
         let room = nItems + Int64(owner)
+        return membersBeyondTimetable(t, members: members, minTs: minTs, away: away, activeDaysOnly: true) { e in
+            Self.actionTarget(t, e, nItems: nItems) == room
+        }
+    }
+
+    /// The timetable test of `timetableCrew` and `shopTimetable`: each member's hour slots with an
+    /// event `at` accepts (in `away` slots) against the same hours of other days and weeks
+    /// (`episodeTest`, drift `timetableDriftHours`; with `activeDaysOnly`, only onto days on which two
+    /// or more members were there). Returns the members beyond the timetable and those tested.
+    func membersBeyondTimetable(_ t: EventTable, members: [Int32], minTs: Int64, away: [Bool], activeDaysOnly: Bool,
+                                at: (Int) -> Bool) -> (beyond: Int, tested: Int) {
+        let hour = RoomClock.hour
+        let slots = away.count
         var count = [Int32](repeating: 0, count: slots)
         var hoursOf: [Set<Int>] = []
         for a in members {
             var mine = Set<Int>()
             for e32 in t.events(of: Int(a)) {
                 let e = Int(e32)
-                guard Self.actionTarget(t, e, nItems: nItems) == room else { continue }
+                guard at(e) else { continue }
                 let s = Int((t.ts[e] - minTs) / hour)
                 if s >= 0 && s < slots && away[s] { mine.insert(s) }
             }
@@ -534,8 +547,12 @@ extension ClickFarmDetector {
             if !mine.isEmpty { hoursOf.append(mine) }
         }
         let need: Int32 = 2
-        var active = Set<Int>()
-        for s in 0..<slots where count[s] >= need { active.insert(s / 24) }
+        var active: Set<Int>? = nil
+        if activeDaysOnly {
+            var days = Set<Int>()
+            for s in 0..<slots where count[s] >= need { days.insert(s / 24) }
+            active = days
+        }
         var beyond = 0
         for mine in hoursOf {
             let e = Self.episodeTest(mine: mine, away: away, count: count, counted: true, need: need, weekly: true,
@@ -545,6 +562,27 @@ extension ClickFarmDetector {
             if Significance.surprise(Significance.logBinomialTail(e.hits, e.episodes, p)) - log10(Double(max(1, members.count))) >= 1 { beyond += 1 }
         }
         return (beyond, hoursOf.count)
+    }
+
+    /// shop43: a shop crew's company against the shop's timetable as its members keep it. Each
+    /// member's hours at the shop (a view or like of one of its listings, an action in the seller's
+    /// room) keep their hour of the day
+    /// (and of the week) and move to other days (`episodeTest`, a drift of `timetableDriftHours`
+    /// either side); an episode is a hit when two or more other members were at the shop in it. A
+    /// shop's regulars who come for its daily deal at eight meet there at eight on most days, so a
+    /// shifted episode finds company as often as the real one; a farm sent to the shop at hours of
+    /// its own leaves those hours empty on other days. A member is beyond the timetable when the
+    /// binomial tail of its hits against its average chance, corrected for the group's members, is
+    /// below 1 in 10. Assumes a farm does not keep one daily (or weekly) hour at a shop: one that
+    /// does is the shop's regulars by this test, as a crowd for a deal at a fixed hour is.
+    func shopTimetable(_ t: EventTable, shop: Int32, members: [Int32], minTs: Int64, maxTs: Int64) -> (beyond: Int, tested: Int) {
+        let slots = Int((maxTs - minTs) / RoomClock.hour) + 1
+        return membersBeyondTimetable(t, members: members, minTs: minTs, away: [Bool](repeating: true, count: slots), activeDaysOnly: false) { e in
+            // A view or like of one of its listings, or an action in the seller's room.
+            guard let x = Self.actionTarget(t, e, nItems: 0) else { return false }
+            let listing = t.item[e] >= 0 && x == Int64(t.item[e]) && Int(t.item[e]) < t.itemSeller.count && t.itemSeller[Int(t.item[e])] == shop
+            return listing || (t.item[e] < 0 || x != Int64(t.item[e])) && t.target[e] == shop
+        }
     }
 
     /// A room crew's co-presence against its members' own activity (farm38, farm40). For each room
