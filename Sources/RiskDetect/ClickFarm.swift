@@ -366,6 +366,33 @@ public struct ClickFarmDetector: Detector {
             if ownerAround(t, owner: Int(seller), from: start, to: start + window) { return true }
             return (shows[seller] ?? []).contains { $0 >= start - RoomClock.hour && $0 < start + window + RoomClock.hour }
         }
+        // The seller a job key is at: its shop (shop pass), its listing's seller, or the room's owner.
+        func sellerOf(_ k: UInt64) -> Int32 {
+            let x = Int64(k) / bins
+            return shop ? Int32(x - nItems - nAcc) : x < nItems ? itemSeller[Int(x)] : Int32(x - nItems)
+        }
+        func jobDays(_ keys: Set<UInt64>) -> Int { Set(keys.map { (minTs + (Int64($0) % bins) * window) / 86_400_000 }).count }
+        // A crew of `sellers`' shops: the jobs that count — not at a shop of the seller's own team, nor
+        // at one where fewer than three members keep company beyond its timetable (`shopTimetable`),
+        // nor at the seller's own moments (`sellersMoment`).
+        func shopCrewJobs(_ jobKeys: Set<UInt64>, sellers: [Int32], members: [Int32], devOwners: [Int32: Set<Int32>], label: String) -> Set<UInt64> {
+            var cleared = Set<Int32>()
+            for seller in sellers {
+                if shopTeamGuard && shopTeam(seller, members, devOwners) {
+                    debugLog?("\(label): shop \(seller), the seller's own team"); cleared.insert(seller); continue
+                }
+                guard shopTimetableGuard else { continue }
+                let c = shopTimetable(t, shop: seller, members: members, minTs: minTs, maxTs: maxTs)
+                debugLog?("\(label): shop \(seller), \(c.beyond) of \(c.tested) members beyond the shop's timetable\(c.beyond < 3 ? ": regulars on a timetable" : "")")
+                if c.beyond < 3 { cleared.insert(seller) }
+            }
+            let shows = shopTeamGuard ? showsWatched(members) : [:]
+            let kept = jobKeys.filter { k in
+                !cleared.contains(sellerOf(k)) && !(shopTeamGuard && sellersMoment(sellerOf(k), start: minTs + (Int64(k) % bins) * window, shows: shows))
+            }
+            if kept.count < jobKeys.count { debugLog?("\(label): \(jobKeys.count - kept.count) of \(jobKeys.count) jobs on a timetable, the team's or with the seller around or live") }
+            return kept
+        }
         for members in groups where members.count >= minGroup {
             // Actions the group performed together: buckets hit by 3+ members.
             var together: [UInt64: [Int32]] = [:]
@@ -418,27 +445,12 @@ public struct ClickFarmDetector: Detector {
                 if !rooms.isSubset(of: shopsOf) { listings = false }
                 // Only a group that met on `shopCrewMinDays` days or more: one evening's company has no
                 // other day to be a habit on (and an episode a member to be beyond it with).
-                let days = Set(jobKeys.map { (minTs + (Int64($0) % bins) * window) / 86_400_000 }).count
-                if listings && !shopsOf.isEmpty && shopsOf.count <= 2 && days >= shopCrewMinDays {
+                if listings && !shopsOf.isEmpty && shopsOf.count <= 2 && jobDays(jobKeys) >= shopCrewMinDays {
                     listingCrew = true
-                    var timetabled = Set<Int32>()
-                    for sh in shopsOf.sorted() {
-                        if shopTeamGuard && shopTeam(sh, members, devOwners) {
-                            debugLog?("listing crew farm-\(farmNo + 1) (\(window / 60_000) min): shop \(sh), the seller's own team"); timetabled.insert(sh); continue
-                        }
-                        let c = shopTimetable(t, shop: sh, members: members.sorted(), minTs: minTs, maxTs: maxTs)
-                        debugLog?("listing crew farm-\(farmNo + 1) (\(window / 60_000) min): shop \(sh), \(c.beyond) of \(c.tested) members beyond the shop's timetable\(c.beyond < 3 ? ": regulars on a timetable" : "")")
-                        if c.beyond < 3 { timetabled.insert(sh) }
-                    }
-                    let shows = shopTeamGuard ? showsWatched(members) : [:]
-                    let before = jobKeys.count
-                    jobKeys = jobKeys.filter { k in
-                        let x = Int64(k) / bins
-                        let sh = x < nItems ? itemSeller[Int(x)] : Int32(x - nItems)
-                        return !timetabled.contains(sh) && !(shopTeamGuard && sellersMoment(sh, start: minTs + (Int64(k) % bins) * window, shows: shows))
-                    }
-                    if jobKeys.count < before {
-                        debugLog?("listing crew farm-\(farmNo + 1) (\(window / 60_000) min): \(before - jobKeys.count) of \(before) jobs on a timetable, the team's or with the seller around or live")
+                    let kept = shopCrewJobs(jobKeys, sellers: shopsOf.sorted(), members: members, devOwners: devOwners,
+                                            label: "listing crew farm-\(farmNo + 1) (\(window / 60_000) min)")
+                    if kept.count < jobKeys.count {
+                        jobKeys = kept
                         jobs = jobKeys.count
                         guard jobs >= 3 else { continue }
                         jobTargets = Set(jobKeys.map { Int64($0) / bins })
@@ -461,39 +473,16 @@ public struct ClickFarmDetector: Detector {
             var beyondTimetable = false
             if shop {
                 // A shop crew: one target by nature; its jobs on `shopCrewMinDays` days or more.
-                let days = Set(jobKeys.map { (minTs + (Int64($0) % bins) * window) / 86_400_000 })
-                debugLog?("shop crew \(group) (\(window / 60_000) min): \(members.count) members, \(jobs) jobs on \(jobTargets.count) shops, \(days.count) days")
+                let days = jobDays(jobKeys)
+                debugLog?("shop crew \(group) (\(window / 60_000) min): \(members.count) members, \(jobs) jobs on \(jobTargets.count) shops, \(days) days")
                 // A group on three shops or more is the item-level pass's to judge (a crawler's
                 // or a power browser's round of the shops is no crew of one shop).
-                guard jobTargets.count < 3, days.count >= shopCrewMinDays else { continue }
-                // Its company at each shop against the shop's timetable as its members keep it
-                // (`shopTimetable`): a shop's daily-deal regulars meet at the deal's hour every day.
-                var timetabled = Set<Int64>()
-                for shopTarget in jobTargets.sorted() {
-                    let seller = Int32(shopTarget - nItems - nAcc)
-                    // review43 (a): the shop's own team — the seller in the group, or a member on one
-                    // of the seller's devices — checks its shop together at any hour; no crew of it.
-                    if shopTeamGuard && shopTeam(seller, members, devOwners) {
-                        debugLog?("shop crew \(group): shop \(seller), the seller's own team"); timetabled.insert(shopTarget); continue
-                    }
-                    if shopTimetableGuard {
-                        let c = shopTimetable(t, shop: seller, members: members.sorted(), minTs: minTs, maxTs: maxTs)
-                        debugLog?("shop crew \(group): shop \(seller), \(c.beyond) of \(c.tested) members beyond the shop's timetable\(c.beyond < 3 ? ": regulars on a timetable" : "")")
-                        if c.beyond < 3 { timetabled.insert(shopTarget) }
-                    }
-                }
-                jobKeys = jobKeys.filter { !timetabled.contains(Int64($0) / bins) }
-                // review43 (b): a job while the seller is around (an event of the seller's in the session
-                // before it or during it) or live (a member watching the seller's show within the hour)
-                // is the shop's own moment — a show's viewers opening its listings — and not counted.
-                if shopTeamGuard {
-                    let shows = showsWatched(members)
-                    let before = jobKeys.count
-                    jobKeys = jobKeys.filter { k in
-                        !sellersMoment(Int32(Int64(k) / bins - nItems - nAcc), start: minTs + (Int64(k) % bins) * window, shows: shows)
-                    }
-                    if jobKeys.count < before { debugLog?("shop crew \(group): \(before - jobKeys.count) of \(before) jobs with the seller around or live") }
-                }
+                guard jobTargets.count < 3, days >= shopCrewMinDays else { continue }
+                // review43 (a), (b) and the shop's timetable: a shop's own team checks its shop together
+                // at any hour; a show's viewers open its listings while the seller is live; a shop's
+                // daily-deal regulars meet at the deal's hour every day (`shopCrewJobs`).
+                jobKeys = shopCrewJobs(jobKeys, sellers: jobTargets.sorted().map { Int32($0 - nItems - nAcc) }, members: members,
+                                       devOwners: devOwners, label: "shop crew \(group)")
                 guard jobKeys.count >= 3 else { continue }
                 jobs = jobKeys.count
                 jobTargets = Set(jobKeys.map { Int64($0) / bins })
