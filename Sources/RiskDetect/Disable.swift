@@ -45,7 +45,7 @@ public struct UnknownOnSignError: Error, CustomStringConvertible {
 extension DetectionEngine {
     /// The signs that were off and are on by default now, each switchable off by name (review41a #8: an
     /// operator, or the next session's A/B runs, can measure the ranking without one).
-    public static let onSigns = ["sleepers", "room-crews", "place-codes", "habits", "pace", "owner-networks", "shop-crews"]
+    public static let onSigns = ["sleepers", "room-crews", "place-codes", "habits", "pace", "owner-networks", "shop-crews", "households"]
 
     /// Switches signs that are on by default off by name; unknown names are refused before anything changes.
     public func disableSigns(_ names: [String]) throws {
@@ -62,9 +62,10 @@ extension DetectionEngine {
                 if names.contains("habits") { s.habits = value }
                 if names.contains("pace") { s.pace = value }
                 return s
-            case var s as IdentityDetector where names.contains("referral-codes") || names.contains("place-codes"):
+            case var s as IdentityDetector where !names.isDisjoint(with: ["referral-codes", "place-codes", "households"]):
                 if names.contains("referral-codes") { s.ringReferralCodes = value }
                 if names.contains("place-codes") { s.ringPlaceCodes = value }
+                if names.contains("households") { s.ringHouseholds = value }
                 return s
             case var s as RefundAbuseDetector where names.contains("lone-claimants"): s.loneClaimants = value; return s
             case var s as TakeoverDetector where names.contains("sleepers") || names.contains("owner-networks"):

@@ -37,6 +37,10 @@ public struct IdentityDetector: Detector {
     /// accounts that take the freed places were just below K with unchanged scores, and no look-alike
     /// tag moves past fraud (r75, docs/robustness.md).
     public var ringPlaceCodes = true
+    /// DealRings: a unit showing nothing a home does not show is a household when its home has accounts
+    /// beyond its takers or its home signs are one pair's (hh44; DealRings.households; docs/detection.md
+    /// "Households are not rings"). On by default (`detect --no-sign households` for the rule before).
+    public var ringHouseholds = true
     /// DealRings' narrow-code guards left out (tests only, deal41; DealRings.ablate).
     var referralAblate: Set<String> = []
     public init(debugLog: (@Sendable (String) -> Void)? = nil) { self.debugLog = debugLog }
@@ -175,7 +179,7 @@ public struct IdentityDetector: Detector {
         // Rings linked by anything they share (IP, block, code too), judged by the joint rarity
         // of their signs (DealRings.swift); members this pass already reported as deal-hunters keep that.
         let reported = Set(findings.filter { $0.riskType == RiskType.dealHunter.rawValue }.map(\.account))
-        let (rings, privateIPs) = try DealRings(debugLog: debugLog, ownPlacesOnly: ringPlacesOwnOnly, referralCodes: ringReferralCodes, ablate: referralAblate, placeCodes: ringPlaceCodes).find(t, incentive: incentive, newUser: newUser, cancel: cancel)
+        let (rings, privateIPs) = try DealRings(debugLog: debugLog, ownPlacesOnly: ringPlacesOwnOnly, referralCodes: ringReferralCodes, ablate: referralAblate, placeCodes: ringPlaceCodes, households: ringHouseholds).find(t, incentive: incentive, newUser: newUser, cancel: cancel)
         // A deal-hunter cluster's own network: the other takers on an IP that only takers used and
         // a member of the cluster is on, whose footprint is no larger than those members', are of
         // the ring too (a ring keeps accounts without a shared card on its proxy; a VPN user on the

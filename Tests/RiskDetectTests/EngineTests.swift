@@ -143,7 +143,7 @@ final class EngineTests: XCTestCase {
             }
             return f
         }
-        XCTAssertEqual(DetectionEngine.onSigns, ["sleepers", "room-crews", "place-codes", "habits", "pace", "owner-networks", "shop-crews"])
+        XCTAssertEqual(DetectionEngine.onSigns, ["sleepers", "room-crews", "place-codes", "habits", "pace", "owner-networks", "shop-crews", "households"])
         XCTAssertEqual(flags(DetectionEngine()), ["sleepers": true, "room-crews": true, "place-codes": true, "habits": true, "pace": true, "owner-networks": true, "shop-crews": true])
         for sign in DetectionEngine.onSigns {
             let e = DetectionEngine()
