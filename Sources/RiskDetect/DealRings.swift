@@ -59,9 +59,10 @@ struct DealRings {
     /// a new-user incentive (deal42; IdentityDetector's `ringPlaceCodes`, on by default, says why;
     /// `false` = the rule before, where a place's code — staff, club, host's friends — bunched as a ring's).
     var placeCodes = true
-    /// A unit that shows only what a home shows is a household when its home has a life beyond it or
-    /// its home signs are one pair's, and the store's homes make that many takers on one home expected
-    /// (hh44; IdentityDetector's `ringHouseholds`, `detect --no-sign households`).
+    /// A unit that shows only what a home shows, one home on an address its members share, is a household
+    /// when the home has a life beyond it or holds two of its takers, and the store's homes make that many
+    /// takers on one home expected (hh44, mended per review44; IdentityDetector's `ringHouseholds`,
+    /// `detect --no-sign households`).
     var households = true
     /// Units larger than this are not tested whole (a campus or carrier crowd chained by networks).
     var maxUnit = 200
@@ -651,20 +652,22 @@ struct DealRings {
             if narrowNewUser.contains(v) { return (agedOn[v] ?? []).isEmpty }
             return !placeCode.contains(v)
         }
-        // (hh44) The store's homes: delivery addresses that link two or more takers, and the share of
-        // them holding three or more — a home of h takers is one the store's households make expected
-        // while homes · r^(h−2) ≥ 1 (a geometric tail fitted at the smallest homes, where households are most).
+        // (hh44) The store's homes: delivery addresses that link two or more takers — a home of h takers
+        // is one the store's households make expected while homes · r^(h−2) ≥ 1, a geometric tail whose
+        // ratio r is fitted where households are: homes of exactly three against homes of exactly two
+        // (review44: over every home of three or more, rings of five on drops of their own raised r until
+        // they cleared each other).
         var homeScale = (homes: 0.0, r: 0.0)
         if households {
-            var n2 = 0, n3 = 0
+            var n = 0, two = 0, three = 0
             for (k, owners) in takerLists where k >> 32 == 2 && owners.count >= 2 {
                 let v = Int32(truncatingIfNeeded: k & 0xFFFF_FFFF)
                 guard bound.links(2, v, accounts: Int(count[offsets[2] + Int(v)])) else { continue }
-                n2 += 1
-                if owners.count >= 3 { n3 += 1 }
+                n += 1
+                if owners.count == 2 { two += 1 } else if owners.count == 3 { three += 1 }
             }
-            homeScale = (Double(n2), (Double(n3) + 0.5) / (Double(n2) + 1))
-            debugLog?(String(format: "dealrings homes: %d addresses with 2+ takers, %.3f of them with 3+", n2, homeScale.r))
+            homeScale = (Double(n), (Double(three) + 0.5) / (Double(two) + 1))
+            debugLog?(String(format: "dealrings homes: %d addresses with 2+ takers, %d of two, %d of three: r %.3f", n, two, three, homeScale.r))
         }
         var rings: [Ring] = []
         for members in tested {
@@ -774,35 +777,43 @@ struct DealRings {
                 debugLog("dealring unit \(k) [\(members.prefix(8).map { t.accountID($0) }.joined(separator: " "))]: \(detail); structural \(String(format: "%.2f", structuralSurprise)), excess \(String(format: "%.2f", surprise)): \(surprise >= 0 && structuralSurprise >= bar - 1 ? "ring" : "not")")
             }
             guard surprise >= 0, structuralSurprise >= bar - 1 else { continue }
-            // (hh44) What a household shows: takers sharing a home — an address, a phone, tablet or card
-            // at that address, one mailbox — and ordering with coupons, with no sign a home does not show
-            // (equipment shared with a taker shipping elsewhere, sign-ups together, an aged account, a
-            // network of the takers' own, a code's bunch or infrastructure, sign-ups close in time). The
-            // sharing signs are judged against the linked takers, and where carrier networks and campus
-            // blocks link most of them (bazaar: 585 of 664 takers linked, 4 % sharing a device or card)
-            // two housemates who each took the welcome coupon looked like 1 in 10^3. Such a unit is a
-            // household when its home has a life beyond the unit — an account that is not one of its
-            // takers uses the address, the device, the card or the mailbox — or when its home signs are
-            // one pair's (a home of two new accounts is the store's most common household, and two is
-            // the least a ring has); either only while the store's homes make a home of that many
-            // takers expected (homes · r^(h−2) ≥ 1: eight takers on one flat is no household where
-            // homes of three are rare, whoever else ships there). A ring shows more: a drop address or
-            // phone pool of its own with three or more takers on it, more takers on one home than the
-            // store's households hold, or any of the signs above.
+            // (hh44) What a household shows: takers sharing a home — an address, and a phone, tablet or
+            // card of their own at it — and ordering with coupons, with no sign a home does not show
+            // (equipment shared with a taker shipping elsewhere, sign-ups together or close in time, an
+            // aged account, a network of the takers' own, a code's bunch, infrastructure or lives, one
+            // mailbox written many ways — one person's aliases, not a home; review44). The sharing signs
+            // are judged against the linked takers, and where carrier networks and campus blocks link
+            // most of them (bazaar: 585 of 664 takers linked, 4 % sharing a device or card) two
+            // housemates who each took the welcome coupon looked like 1 in 10^3. Such a unit is a
+            // household when its members with a home sign are *one* home — joined by devices, cards and
+            // addresses alone, not homes chained by a network (review44) — on a delivery address they
+            // share, and that home has a life beyond its takers (an account that is not one of them
+            // orders to the address) or holds two of them (a home of two new accounts is the store's
+            // most common household, and two is the least a ring has); either only while the store's
+            // homes make a home of that many takers expected (homes · r^(h−2) ≥ 1, r fitted on the
+            // homes of exactly two and three takers, so larger rings do not set it; review44). A ring
+            // shows more: a drop address of its own with three or more takers, more takers on one home
+            // than the store's households hold, several homes, or any of the signs above.
             if households {
-                let homeOnly = apartN == 0 && coN == 0 && code == 0 && infraN == 0 && lifeN == 0 && ptN == 0 && closeN == 0 && aged == 0
-                if homeOnly {
+                let homeOnly = apartN == 0 && coN == 0 && code == 0 && infraN == 0 && lifeN == 0 && ptN == 0 && closeN == 0 && aged == 0 && mailbox == 0
+                let homeMembers = members.filter { sharesEquip[Int($0)] || sharesAddr[Int($0)] }
+                if homeOnly, !homeMembers.isEmpty, Set(homeMembers.map { strong.find($0) }).count == 1 {
+                    // The home's addresses: every delivery address of its members that links two or more
+                    // takers (read from the events, not the capped link list; review44).
                     var life = false, beyond = 0, h = 0
-                    for m in members {
-                        for (kind, v) in linkIDs[m] ?? [] where kind <= 2 || kind == 6 {
-                            let all = kind == 6 ? Int(mailboxCount[Int(v)]) : Int(count[offsets[kind] + Int(v)])
-                            let tk = takerLists[key(kind, v)]?.count ?? 0
+                    var seen = Set<Int32>()
+                    for m in homeMembers {
+                        for e32 in t.events(of: Int(m)) {
+                            let v = t.address[Int(e32)]
+                            guard v >= 0, seen.insert(v).inserted, let tk = takerLists[key(2, v)]?.count, tk >= 2 else { continue }
+                            let all = Int(count[offsets[2] + Int(v)])
+                            guard bound.links(2, v, accounts: all), ownPlace(tk, of: all) else { continue }
                             h = max(h, tk)
                             if all > tk { life = true; beyond = max(beyond, all - tk) }
                         }
                     }
                     let expected = homeScale.homes * pow(homeScale.r, Double(max(0, h - 2)))
-                    if expected >= 1 && (life || h <= 2) {
+                    if h >= 2 && expected >= 1 && (life || h <= 2) {
                         debugLog?(String(format: "dealring unit %d: a household (%@; %d takers on one home, %.1f such homes expected here; nothing a home does not show) beyond=%d [%@]",
                                          k, life ? "its home has accounts beyond its takers" : "a pair's home", h, expected, beyond, members.map { t.accountID($0) }.joined(separator: " ")))
                         continue

@@ -134,4 +134,131 @@ extension DealRingHouseholdTests {
             XCTAssertEqual(found.intersection(pairs.union(kids)), [], "no household: \(why)")
         }
     }
+
+    /// The carrier-linked world of the tests above (review44's scenarios are built on it).
+    func homesWorld(_ s: Scenario) {
+        marketplace(s, fresh: 40, aged: 40)
+        carrierTakers(s, 360)
+        households(s, 16)
+        _ = homesWithAParent(s, 10)
+    }
+
+    /// review44's cases of what is no household, each a ring the rule first cleared: (1) one person's
+    /// alias accounts on one mailbox, each shipping to a drop of its own, beside his original account
+    /// (one mailbox written many ways is one person, not a home); (2) five pairs on five drop addresses
+    /// chained into one unit by a proxy only they used (several homes, not one); (3) four takers alone on
+    /// a drop, two of whom once ordered on an office PC staff accounts use (the life must be the home's:
+    /// another account ordering to its address); (4) eight rings of five, each on a drop its operator's
+    /// old account also orders to (their drops must not set the home scale that clears them); (5) six
+    /// alias accounts rotating 24 proxy IPs (the home read from the events, not the capped link list).
+    func testWhatIsNoHouseholdIsStillARing() throws {
+        try forEachSeed { seed in
+            var cases: [(String, Set<String>, Set<String>)] = []
+            func check(_ what: String, _ build: (Scenario) -> Set<String>) throws {
+                let s = Scenario(seed: seed)
+                let ring = build(s)
+                let (found, why) = try runRings(s, households: true)
+                cases.append((what, ring, found))
+                XCTAssertEqual(found.intersection(ring), ring, "\(what): \(why.filter { $0.contains("incentive") }.prefix(6))")
+            }
+            try check("one mailbox's aliases") { s in
+                homesWorld(s)
+                s.account("alex", created: Scenario.t0 - 500 * day, email: "alex.smith@gmail.com")
+                for d in [2, 12, 22] {
+                    s.order("alex", item: "it\(d % 10)", seller: "shop", at: Scenario.t0 + Int64(d) * day + 18 * hour, device: "alex-phone",
+                            address: "alex-flat", payment: "alex-card", ip: "91.4.4.4")
+                }
+                var w: Set<String> = []
+                let mails = ["alexsmith+w1@gmail.com", "a.lex.smith+w2@gmail.com", "alex.smith+w3@googlemail.com"]
+                for k in 0..<3 {
+                    let a = "alias\(k)", created = Scenario.t0 + Int64(3 + 5 * k) * day + 10 * hour
+                    w.insert(a)
+                    s.account(a, created: created, email: mails[k])
+                    s.event(a, "signup", at: created, ["device_id": "alias-dev\(k)", "ip": "91.4.\(k).\(10 + k)"])
+                    s.order(a, item: "it\(k)", seller: "shop", at: created + 2 * hour, device: "alias-dev\(k)",
+                            address: "alias-drop\(k)", payment: "alias-card\(k)", coupon: "WELCOME10", ip: "91.4.\(k).\(10 + k)")
+                }
+                return w
+            }
+            try check("pairs chained by a proxy") { s in
+                homesWorld(s)
+                var w: Set<String> = []
+                for k in 0..<10 {
+                    let a = "pp\(k)", created = Scenario.t0 + Int64(k) * 40 * hour + s.int(in: 0...(3 * hour))
+                    w.insert(a)
+                    s.account(a, created: created, email: "pp\(k)q\(s.seed)@mail.example")
+                    s.event(a, "signup", at: created, ["device_id": "ppd\(k)", "ip": "45.77.1.9"])
+                    s.order(a, item: "it\(k % 10)", seller: "shop", at: created + s.int(in: (20 * minute)...(3 * hour)), device: "ppd\(k)",
+                            address: "pair-drop\(k / 2)", payment: "ppc\(k)", coupon: "WELCOME10", ip: "45.77.1.9")
+                }
+                return w
+            }
+            try check("a life on an office PC, not the home") { s in
+                homesWorld(s)
+                var w: Set<String> = []
+                for k in 0..<4 {
+                    let a = "rl\(k)", created = Scenario.t0 + Int64(2 + 5 * k) * day + s.int(in: 0...(5 * hour))
+                    w.insert(a)
+                    s.account(a, created: created, email: "rl\(k)v\(s.seed)@mail.example")
+                    s.event(a, "signup", at: created, ["device_id": "rld\(k)", "ip": "77.\(k).1.\(k + 3)"])
+                    s.order(a, item: "it\(k)", seller: "shop", at: created + s.int(in: (20 * minute)...(3 * hour)), device: "rld\(k)",
+                            address: "drop-44", payment: "rlc\(k)", coupon: "WELCOME10", ip: "77.\(k).1.\(k + 3)")
+                    if k < 2 {
+                        s.order(a, item: "it\(k + 4)", seller: "shop", at: created + 2 * day, device: "office-pc",
+                                address: "drop-44", payment: "rlc\(k)", coupon: "WELCOME10", ip: "77.\(k).1.\(k + 3)")
+                    }
+                }
+                for j in 0..<3 {
+                    s.account("staff\(j)", created: Scenario.t0 - 300 * day, email: "staff\(j)@corp.example")
+                    s.order("staff\(j)", item: "it\(j)", seller: "shop", at: Scenario.t0 + Int64(4 + j) * day, device: "office-pc",
+                            address: "staff-home\(j)", payment: "staff-card\(j)", ip: "10.9.9.\(j)")
+                }
+                return w
+            }
+            try check("eight rings with a life each") { s in
+                homesWorld(s)
+                var w: Set<String> = []
+                for g in 0..<8 {
+                    s.account("op\(g)", created: Scenario.t0 - Int64(300 + g) * day, email: "op\(g)x\(s.seed)@mail.example")
+                    s.order("op\(g)", item: "it\(g % 10)", seller: "shop", at: Scenario.t0 + Int64(1 + g) * day, device: "op-pc\(g)",
+                            address: "rdrop\(g)", payment: "op-card\(g)", ip: "88.\(g).2.3")
+                    for k in 0..<5 {
+                        let a = "g\(g)r\(k)", created = Scenario.t0 + Int64(1 + 4 * k) * day + s.int(in: 0...(10 * hour))
+                        w.insert(a)
+                        s.account(a, created: created, email: "g\(g)r\(k)u\(s.seed)@mail.example")
+                        let ip = "100.71.\(g).\(k + 1)", dev = "g\(g)phone\(k % 2)"
+                        s.event(a, "signup", at: created, ["device_id": dev, "ip": ip])
+                        s.order(a, item: "it\(k)", seller: "shop", at: created + s.int(in: (20 * minute)...(5 * hour)), device: dev,
+                                address: "rdrop\(g)", payment: "g\(g)c\(k)", coupon: "WELCOME10", ip: ip)
+                    }
+                }
+                return w
+            }
+            try check("aliases on 24 proxy IPs") { s in
+                homesWorld(s)
+                var w: Set<String> = []
+                let ips = (0..<24).map { "185.10.\($0).7" }
+                for j in 0..<2 {
+                    s.account("vpn\(j)", created: Scenario.t0 - 200 * day, email: "vpn\(j)@mail.example")
+                    for (i, ip) in ips.enumerated() {
+                        s.event("vpn\(j)", "view", at: Scenario.t0 + Int64(i) * hour + Int64(j) * minute, ["item_id": "it1", "seller_id": "shop", "device_id": "vpn-d\(j)", "ip": ip])
+                    }
+                }
+                let mails = ["sam.lee+1@gmail.com", "samlee+2@gmail.com", "s.am.lee+3@gmail.com", "samlee+4@googlemail.com", "sa.mlee+5@gmail.com", "samlee+6@gmail.com"]
+                for k in 0..<6 {
+                    let a = "px\(k)", created = Scenario.t0 + Int64(1 + 4 * k) * day + s.int(in: 0...(5 * hour))
+                    w.insert(a)
+                    s.account(a, created: created, email: mails[k])
+                    s.event(a, "signup", at: created, ["device_id": "pxd\(k)", "ip": ips[0]])
+                    for (i, ip) in ips.enumerated() {
+                        s.event(a, "view", at: created + Int64(i + 1) * minute, ["item_id": "it\(i % 10)", "seller_id": "shop", "device_id": "pxd\(k)", "ip": ip])
+                    }
+                    s.order(a, item: "it\(k)", seller: "shop", at: created + 2 * hour, device: "pxd\(k)", address: "px-drop\(k)",
+                            payment: "pxc\(k)", coupon: "WELCOME10", ip: ips[k % 24])
+                }
+                return w
+            }
+            XCTAssertEqual(cases.count, 5)
+        }
+    }
 }
