@@ -135,6 +135,16 @@ extension DealRingHouseholdTests {
         }
     }
 
+    /// A newcomer who signs up on `device` and `ip` and takes the welcome coupon on a first order
+    /// `after` its sign-up, shipping to `address` with card `payment`.
+    func welcomeTaker(_ s: Scenario, _ a: String, created: Int64, email: String, device: String, ip: String,
+                      address: String, payment: String, item: String, after: Int64) {
+        s.account(a, created: created, email: email)
+        s.event(a, "signup", at: created, ["device_id": device, "ip": ip])
+        s.order(a, item: item, seller: "shop", at: created + after, device: device, address: address, payment: payment,
+                coupon: "WELCOME10", ip: ip)
+    }
+
     /// The carrier-linked world of the tests above (review44's scenarios are built on it).
     func homesWorld(_ s: Scenario) {
         marketplace(s, fresh: 40, aged: 40)
@@ -173,10 +183,8 @@ extension DealRingHouseholdTests {
                 for k in 0..<3 {
                     let a = "alias\(k)", created = Scenario.t0 + Int64(3 + 5 * k) * day + 10 * hour
                     w.insert(a)
-                    s.account(a, created: created, email: mails[k])
-                    s.event(a, "signup", at: created, ["device_id": "alias-dev\(k)", "ip": "91.4.\(k).\(10 + k)"])
-                    s.order(a, item: "it\(k)", seller: "shop", at: created + 2 * hour, device: "alias-dev\(k)",
-                            address: "alias-drop\(k)", payment: "alias-card\(k)", coupon: "WELCOME10", ip: "91.4.\(k).\(10 + k)")
+                    welcomeTaker(s, a, created: created, email: mails[k], device: "alias-dev\(k)", ip: "91.4.\(k).\(10 + k)",
+                                 address: "alias-drop\(k)", payment: "alias-card\(k)", item: "it\(k)", after: 2 * hour)
                 }
                 return w
             }
@@ -186,10 +194,8 @@ extension DealRingHouseholdTests {
                 for k in 0..<10 {
                     let a = "pp\(k)", created = Scenario.t0 + Int64(k) * 40 * hour + s.int(in: 0...(3 * hour))
                     w.insert(a)
-                    s.account(a, created: created, email: "pp\(k)q\(s.seed)@mail.example")
-                    s.event(a, "signup", at: created, ["device_id": "ppd\(k)", "ip": "45.77.1.9"])
-                    s.order(a, item: "it\(k % 10)", seller: "shop", at: created + s.int(in: (20 * minute)...(3 * hour)), device: "ppd\(k)",
-                            address: "pair-drop\(k / 2)", payment: "ppc\(k)", coupon: "WELCOME10", ip: "45.77.1.9")
+                    welcomeTaker(s, a, created: created, email: "pp\(k)q\(s.seed)@mail.example", device: "ppd\(k)", ip: "45.77.1.9",
+                                 address: "pair-drop\(k / 2)", payment: "ppc\(k)", item: "it\(k % 10)", after: s.int(in: (20 * minute)...(3 * hour)))
                 }
                 return w
             }
@@ -199,10 +205,8 @@ extension DealRingHouseholdTests {
                 for k in 0..<4 {
                     let a = "rl\(k)", created = Scenario.t0 + Int64(2 + 5 * k) * day + s.int(in: 0...(5 * hour))
                     w.insert(a)
-                    s.account(a, created: created, email: "rl\(k)v\(s.seed)@mail.example")
-                    s.event(a, "signup", at: created, ["device_id": "rld\(k)", "ip": "77.\(k).1.\(k + 3)"])
-                    s.order(a, item: "it\(k)", seller: "shop", at: created + s.int(in: (20 * minute)...(3 * hour)), device: "rld\(k)",
-                            address: "drop-44", payment: "rlc\(k)", coupon: "WELCOME10", ip: "77.\(k).1.\(k + 3)")
+                    welcomeTaker(s, a, created: created, email: "rl\(k)v\(s.seed)@mail.example", device: "rld\(k)", ip: "77.\(k).1.\(k + 3)",
+                                 address: "drop-44", payment: "rlc\(k)", item: "it\(k)", after: s.int(in: (20 * minute)...(3 * hour)))
                     if k < 2 {
                         s.order(a, item: "it\(k + 4)", seller: "shop", at: created + 2 * day, device: "office-pc",
                                 address: "drop-44", payment: "rlc\(k)", coupon: "WELCOME10", ip: "77.\(k).1.\(k + 3)")
@@ -225,11 +229,9 @@ extension DealRingHouseholdTests {
                     for k in 0..<5 {
                         let a = "g\(g)r\(k)", created = Scenario.t0 + Int64(1 + 4 * k) * day + s.int(in: 0...(10 * hour))
                         w.insert(a)
-                        s.account(a, created: created, email: "g\(g)r\(k)u\(s.seed)@mail.example")
-                        let ip = "100.71.\(g).\(k + 1)", dev = "g\(g)phone\(k % 2)"
-                        s.event(a, "signup", at: created, ["device_id": dev, "ip": ip])
-                        s.order(a, item: "it\(k)", seller: "shop", at: created + s.int(in: (20 * minute)...(5 * hour)), device: dev,
-                                address: "rdrop\(g)", payment: "g\(g)c\(k)", coupon: "WELCOME10", ip: ip)
+                        welcomeTaker(s, a, created: created, email: "g\(g)r\(k)u\(s.seed)@mail.example", device: "g\(g)phone\(k % 2)",
+                                     ip: "100.71.\(g).\(k + 1)", address: "rdrop\(g)", payment: "g\(g)c\(k)", item: "it\(k)",
+                                     after: s.int(in: (20 * minute)...(5 * hour)))
                     }
                 }
                 return w
