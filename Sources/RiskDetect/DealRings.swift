@@ -657,14 +657,19 @@ struct DealRings {
         // ratio r is fitted where households are: homes of exactly three against homes of exactly two
         // (review44: over every home of three or more, rings of five on drops of their own raised r until
         // they cleared each other).
+        // A delivery address as a home: its takers and all its accounts, when it links two takers or more.
+        func home(_ v: Int32) -> (takers: Int, accounts: Int)? {
+            guard let tk = takerLists[key(2, v)]?.count, tk >= 2 else { return nil }
+            let all = Int(count[offsets[2] + Int(v)])
+            return bound.links(2, v, accounts: all) ? (tk, all) : nil
+        }
         var homeScale = (homes: 0.0, r: 0.0)
         if households {
             var n = 0, two = 0, three = 0
-            for (k, owners) in takerLists where k >> 32 == 2 && owners.count >= 2 {
-                let v = Int32(truncatingIfNeeded: k & 0xFFFF_FFFF)
-                guard bound.links(2, v, accounts: Int(count[offsets[2] + Int(v)])) else { continue }
+            for k in takerLists.keys where k >> 32 == 2 {
+                guard let x = home(Int32(truncatingIfNeeded: k & 0xFFFF_FFFF)) else { continue }
                 n += 1
-                if owners.count == 2 { two += 1 } else if owners.count == 3 { three += 1 }
+                if x.takers == 2 { two += 1 } else if x.takers == 3 { three += 1 }
             }
             homeScale = (Double(n), (Double(three) + 0.5) / (Double(two) + 1))
             debugLog?(String(format: "dealrings homes: %d addresses with 2+ takers, %d of two, %d of three: r %.3f", n, two, three, homeScale.r))
@@ -800,22 +805,20 @@ struct DealRings {
                 if homeOnly, !homeMembers.isEmpty, Set(homeMembers.map { strong.find($0) }).count == 1 {
                     // The home's addresses: every delivery address of its members that links two or more
                     // takers (read from the events, not the capped link list; review44).
-                    var life = false, beyond = 0, h = 0
+                    var life = false, h = 0
                     var seen = Set<Int32>()
                     for m in homeMembers {
                         for e32 in t.events(of: Int(m)) {
                             let v = t.address[Int(e32)]
-                            guard v >= 0, seen.insert(v).inserted, let tk = takerLists[key(2, v)]?.count, tk >= 2 else { continue }
-                            let all = Int(count[offsets[2] + Int(v)])
-                            guard bound.links(2, v, accounts: all), ownPlace(tk, of: all) else { continue }
-                            h = max(h, tk)
-                            if all > tk { life = true; beyond = max(beyond, all - tk) }
+                            guard v >= 0, seen.insert(v).inserted, let x = home(v), ownPlace(x.takers, of: x.accounts) else { continue }
+                            h = max(h, x.takers)
+                            if x.accounts > x.takers { life = true }
                         }
                     }
                     let expected = homeScale.homes * pow(homeScale.r, Double(max(0, h - 2)))
                     if h >= 2 && expected >= 1 && (life || h <= 2) {
-                        debugLog?(String(format: "dealring unit %d: a household (%@; %d takers on one home, %.1f such homes expected here; nothing a home does not show) beyond=%d [%@]",
-                                         k, life ? "its home has accounts beyond its takers" : "a pair's home", h, expected, beyond, members.map { t.accountID($0) }.joined(separator: " ")))
+                        debugLog?(String(format: "dealring unit %d: a household (%@; %d takers on one home, %.1f such homes expected here; nothing a home does not show) [%@]",
+                                         k, life ? "its home has accounts beyond its takers" : "a pair's home", h, expected, members.map { t.accountID($0) }.joined(separator: " ")))
                         continue
                     }
                 }

@@ -37,8 +37,9 @@ public struct IdentityDetector: Detector {
     /// accounts that take the freed places were just below K with unchanged scores, and no look-alike
     /// tag moves past fraud (r75, docs/robustness.md).
     public var ringPlaceCodes = true
-    /// DealRings: a unit showing nothing a home does not show is a household when its home has accounts
-    /// beyond its takers or its home signs are one pair's (hh44; DealRings.households; docs/detection.md
+    /// DealRings: a unit showing nothing a home does not show, one home on an address its members share, is a
+    /// household when another account orders there or it holds two takers, while the store's homes make that
+    /// many takers on one home expected (hh44, mended per review44; DealRings.households; docs/detection.md
     /// "Households are not rings"). On by default (`detect --no-sign households` for the rule before).
     public var ringHouseholds = true
     /// DealRings' narrow-code guards left out (tests only, deal41; DealRings.ablate).
