@@ -49,11 +49,24 @@ struct DealRings {
     /// its unit needs its takers on networks of their own since deal39/deal40; IdentityDetector's
     /// `ringReferralCodes`, off by default, says why).
     var referralCodes = false
+    /// s45: a narrow new-user code (one of the codes outside the public welcome ones) is judged by its
+    /// takers' lives: how many did nothing in the store but the incentive (sign-up, log-ins, the coupon
+    /// orders and the views and carts of the hour before one, payments, redemptions), a Poisson-binomial
+    /// tail where each taker's chance is the rate among the takers of no such code *with as much time
+    /// left in the data* after their first incentive (a code handed round on the data's last evening has
+    /// had no time for a life; a taker with less than a day left is not counted). A code whose tail
+    /// passes the rings' bar plus log10 of the narrow codes tested is a ring of its takers that did
+    /// nothing but the incentive; a code an established account took is a place's (deal42) and is not
+    /// tested. The code links nothing for the other signs (a place's code chains its people's homes and
+    /// mailboxes into units that those signs then judge, measured in s45). Off by default
+    /// (IdentityDetector's `ringCodeLives`, `detect --sign code-lives`).
+    var codeLives = false
     /// Guards of the narrow code's sign left out, for the tests that show each guard is what keeps an
     /// honest case clean (deal41, review40b N3); empty in every run: "lives" (takers of any life
     /// meet), "own" (any block two takers share is theirs), "null" (no block sizes in the chance),
     /// "storeRate" (no store rate), "perCode" (a unit's sign unlocks any code's bunch, and a ring by
-    /// the code alone reports its bunch and lives).
+    /// the code alone reports its bunch and lives), "timeLeft" (`codeLives`: takers with less than a day
+    /// left in the data counted, and the rates by time left not kept from falling towards the end).
     var ablate: Set<String> = []
     /// A code's bunch of sign-ups counts only for a code of the takers' own: no account took it but as
     /// a new-user incentive (deal42; IdentityDetector's `ringPlaceCodes`, on by default, says why;
@@ -86,10 +99,12 @@ struct DealRings {
         var incentiveEvents: [Int32: [Int64]] = [:]
         var agedWelcome = [Bool](repeating: false, count: na)
         var agedOn: [Int32: Set<Int32>] = [:]          // new-user code → accounts over 30 days old that took it
+        var firstIncentive: [Int32: Int64] = [:]
         for e in incentive.sorted() {
             let a = t.account[Int(e)]
             guard a >= 0 else { continue }
             isTaker[Int(a)] = true
+            firstIncentive[a] = min(firstIncentive[a] ?? Int64.max, t.ts[Int(e)])
             incentiveEvents[a, default: []].append(t.rowid[Int(e)])
             if newUser.contains(t.coupon[Int(e)]), let age = t.ageDays(Int(a), at: t.ts[Int(e)]), age > 30 {
                 agedWelcome[Int(a)] = true
@@ -161,14 +176,14 @@ struct DealRings {
         // (a referral code taken only by a burst of newcomers) is a rare code like any other and
         // links when the link bound lets it; before deal36 every new-user coupon was left out.
         var publicWelcome = Set<Int32>()
-        if referralCodes {
+        var widest = Set<Int32>()
+        do {
             let spread = newUser.map { ($0, Int(count[offsets[5] + Int($0)])) }.sorted { ($0.1, $1.0) > ($1.1, $0.0) }
             let total = spread.reduce(0) { $0 + $1.1 }
             var cum = 0
-            for (v, n) in spread where 2 * cum < total { publicWelcome.insert(v); cum += n }
-        } else {
-            publicWelcome = newUser
+            for (v, n) in spread where 2 * cum < total { widest.insert(v); cum += n }
         }
+        publicWelcome = referralCodes ? widest : newUser
         // The new-user codes that link only because of `referralCodes` (narrower than the public ones).
         let narrowNewUser = newUser.subtracting(publicWelcome)
         // (deal42) An old account that took a narrow code a place handed round is one of the place's people,
@@ -419,6 +434,65 @@ struct DealRings {
         func thinLife(_ a: Int32) -> Bool { thin(a) && t.events(of: Int(a)).count <= thinFoot }
         let notByCode = takers.filter { !sharesCode[Int($0)] }
         let pThinLife = Significance.shrunkRate(hits: notByCode.filter(thinLife).count, of: notByCode.count, prior: 0.5, weight: 2)
+        // (s45, `codeLives`) Each narrow new-user code's takers' lives against the time they had.
+        var codeLife: [(code: Int32, surprise: Double, takers: [Int32])] = []
+        let livesCodes = codeLives ? newUser.subtracting(widest).filter { v in
+            guard let owners = takerLists[key(5, v)], owners.count >= 2 else { return false }
+            return bound.links(LinkBound.coupon, v, accounts: Int(count[offsets[5] + Int(v)])) && (agedOn[v] ?? []).isEmpty
+        } : []
+        if !livesCodes.isEmpty, let end = t.ts.max() {
+            // Nothing but the incentive: no event beyond sign-up, log-in / log-out, payments, coupon
+            // redemptions, orders with a coupon and the views and carts of the hour before one.
+            func incentiveOnly(_ a: Int32) -> Bool {
+                let evs = t.events(of: Int(a)).map(Int.init)
+                let couponOrders = evs.filter { t.kind[$0] == .order && t.coupon[$0] >= 0 }.map { t.ts[$0] }
+                guard !couponOrders.isEmpty else { return false }
+                for e in evs {
+                    switch t.kind[e] {
+                    case .signup, .login, .logout, .payment, .couponRedeem: continue
+                    case .order where t.coupon[e] >= 0: continue
+                    case .view, .addToCart:
+                        if couponOrders.contains(where: { $0 >= t.ts[e] && $0 - t.ts[e] <= 3_600_000 }) { continue }
+                        return false
+                    default: return false
+                    }
+                }
+                return true
+            }
+            // The time left in the data after a first incentive, in bands of days: < 1, 1–2, 2–4, 4–8,
+            // 8–16, more. A taker with less than a day left is not counted (no time for a life).
+            let timeLeft = !ablate.contains("timeLeft")
+            func band(_ from: Int64) -> Int {
+                let days = Double(end - from) / 86_400_000
+                return [1.0, 2, 4, 8, 16].firstIndex { days < $0 } ?? 5
+            }
+            // The rates among the takers of no narrow code.
+            var onNarrow = Set<Int32>()
+            for v in newUser.subtracting(widest) { onNarrow.formUnion(takerLists[key(5, v)] ?? []) }
+            var n = [Int](repeating: 0, count: 6), h = [Int](repeating: 0, count: 6)
+            for a in takers where !onNarrow.contains(a) {
+                guard let f = firstIncentive[a] else { continue }
+                n[band(f)] += 1
+                if incentiveOnly(a) { h[band(f)] += 1 }
+            }
+            let overall = Double(h.reduce(0, +) + 1) / Double(n.reduce(0, +) + 2)
+            var rate = (0..<6).map { Significance.shrunkRate(hits: h[$0], of: n[$0], prior: overall, weight: 2) }
+            // Less time left never makes a life more likely: the rates do not fall towards the end.
+            if timeLeft { for b in stride(from: 4, through: 0, by: -1) { rate[b] = max(rate[b], rate[b + 1]) } }
+            debugLog?("dealrings incentive-only lives by time left (<1, 1–2, 2–4, 4–8, 8–16, more days): " + (0..<6).map { String(format: "%d/%d %.2f", h[$0], n[$0], rate[$0]) }.joined(separator: ", "))
+            for v in livesCodes.sorted() {
+                var ps: [Double] = [], hits: [Int32] = []
+                for o in takerLists[key(5, v)] ?? [] {
+                    guard let f = t.events(of: Int(o)).first(where: { t.coupon[Int($0)] == v }).map({ t.ts[Int($0)] }),
+                          !timeLeft || band(f) > 0 else { continue }
+                    ps.append(rate[band(f)])
+                    if incentiveOnly(o) { hits.append(o) }
+                }
+                let sv = Significance.surprise(Significance.logPoissonBinomialTail(hits.count, ps))
+                codeLife.append((v, sv, hits))
+                debugLog?(String(format: "dealrings code %@: %d takers counted, %d with nothing but the incentive (expected %.1f): surprise %.1f", t.coupons.string(v), ps.count, hits.count, ps.reduce(0, +), sv))
+            }
+        }
         // What a narrow new-user code's takers share besides the code (deal39, with `referralCodes`;
         // review39b mended in deal40, review40b in deal41): a referral ring's accounts sit on its
         // operator's infrastructure and exist for the code, a promotion's takers are on their own.
@@ -901,6 +975,16 @@ struct DealRings {
             }
             rings.append(Ring(members: shown, size: k, surprise: surprise, signs: parts.filter { $0.1 > 0 }.map { ($0.0, $0.1) },
                               shared: shared, events: Dictionary(uniqueKeysWithValues: members.map { ($0, incentiveEvents[$0] ?? []) })))
+        }
+        // (s45) A narrow code whose takers did nothing but the incentive, beyond the time they had: a ring
+        // of those takers, past the rings' bar plus log10 of the codes tested.
+        let livesBar = bar + log10(Double(max(1, codeLife.count)))
+        for x in codeLife where x.surprise >= livesBar && x.takers.count >= 2 {
+            let what = "share a rare code, and did nothing in the store but the incentive, beyond newcomers with the time they had"
+            debugLog?(String(format: "dealring code %@: %d takers did nothing but the incentive (surprise %.1f, bar %.1f): ring", t.coupons.string(x.code), x.takers.count, x.surprise, livesBar))
+            rings.append(Ring(members: x.takers, size: takerLists[key(5, x.code)]?.count ?? x.takers.count, surprise: x.surprise - livesBar,
+                              signs: [(what, x.takers.count)], shared: [("coupon", t.coupons.string(x.code))],
+                              events: Dictionary(uniqueKeysWithValues: x.takers.map { ($0, incentiveEvents[$0] ?? []) })))
         }
         return (rings, privateIPs)
     }

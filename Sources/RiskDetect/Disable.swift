@@ -45,7 +45,7 @@ public struct UnknownOnSignError: Error, CustomStringConvertible {
 extension DetectionEngine {
     /// The signs that were off and are on by default now, each switchable off by name (review41a #8: an
     /// operator, or the next session's A/B runs, can measure the ranking without one).
-    public static let onSigns = ["sleepers", "room-crews", "place-codes", "habits", "pace", "owner-networks", "shop-crews", "households"]
+    public static let onSigns = ["sleepers", "room-crews", "place-codes", "habits", "pace", "owner-networks", "shop-crews", "households", "code-lives"]
 
     /// Switches signs that are on by default off by name; unknown names are refused before anything changes.
     public func disableSigns(_ names: [String]) throws {
@@ -62,8 +62,9 @@ extension DetectionEngine {
                 if names.contains("habits") { s.habits = value }
                 if names.contains("pace") { s.pace = value }
                 return s
-            case var s as IdentityDetector where !names.isDisjoint(with: ["referral-codes", "place-codes", "households"]):
+            case var s as IdentityDetector where !names.isDisjoint(with: ["referral-codes", "code-lives", "place-codes", "households"]):
                 if names.contains("referral-codes") { s.ringReferralCodes = value }
+                if names.contains("code-lives") { s.ringCodeLives = value }
                 if names.contains("place-codes") { s.ringPlaceCodes = value }
                 if names.contains("households") { s.ringHouseholds = value }
                 return s

@@ -30,6 +30,12 @@ public struct IdentityDetector: Detector {
     /// puts two to three times main's number of them into the top K. Off: every new-user code is kept
     /// out of the links.
     public var ringReferralCodes = false
+    /// DealRings: a narrow new-user code is judged by its takers' lives against the time each had in the data:
+    /// a ring of its takers that did nothing but the incentive when that is beyond the store's newcomers with
+    /// as much time left (s45; DealRings.codeLives; docs/detection.md "A narrow code's takers' lives"). On by
+    /// default (`detect --no-sign code-lives` for the rule before): on every bazaar set it raised P@K and
+    /// deal-hunter recall (referral rings on networks of their own), and no look-alike tag rose.
+    public var ringCodeLives = true
     /// DealRings: a code's bunch (and, with `ringReferralCodes`, a narrow code's own sign) counts only for a
     /// code no established account took (deal42; DealRings.placeCodes; docs/detection.md "deal42"). On by
     /// default (`detect --no-sign place-codes` for the rule before): on the look-alike worlds it takes the
@@ -180,7 +186,7 @@ public struct IdentityDetector: Detector {
         // Rings linked by anything they share (IP, block, code too), judged by the joint rarity
         // of their signs (DealRings.swift); members this pass already reported as deal-hunters keep that.
         let reported = Set(findings.filter { $0.riskType == RiskType.dealHunter.rawValue }.map(\.account))
-        let (rings, privateIPs) = try DealRings(debugLog: debugLog, ownPlacesOnly: ringPlacesOwnOnly, referralCodes: ringReferralCodes, ablate: referralAblate, placeCodes: ringPlaceCodes, households: ringHouseholds).find(t, incentive: incentive, newUser: newUser, cancel: cancel)
+        let (rings, privateIPs) = try DealRings(debugLog: debugLog, ownPlacesOnly: ringPlacesOwnOnly, referralCodes: ringReferralCodes, codeLives: ringCodeLives, ablate: referralAblate, placeCodes: ringPlaceCodes, households: ringHouseholds).find(t, incentive: incentive, newUser: newUser, cancel: cancel)
         // A deal-hunter cluster's own network: the other takers on an IP that only takers used and
         // a member of the cluster is on, whose footprint is no larger than those members', are of
         // the ring too (a ring keeps accounts without a shared card on its proxy; a VPN user on the

@@ -118,6 +118,22 @@ enum Significance {
     }
 
     /// −log10 of a tail probability, for "how significant" in plain numbers (3 = one in a thousand).
+    /// ln P(X ≥ k) for X a sum of independent Bernoulli trials with chances `ps` (Poisson-binomial; exact,
+    /// O(n²)); 0 for k ≤ 0, −∞ for k > n.
+    static func logPoissonBinomialTail(_ k: Int, _ ps: [Double]) -> Double {
+        guard k > 0 else { return 0 }
+        guard k <= ps.count else { return -Double.infinity }
+        var dp = [Double](repeating: 0, count: ps.count + 1)
+        dp[0] = 1
+        for (i, p0) in ps.enumerated() {
+            let p = min(1, max(0, p0))
+            for j in stride(from: i + 1, through: 1, by: -1) { dp[j] = dp[j] * (1 - p) + dp[j - 1] * p }
+            dp[0] *= 1 - p
+        }
+        let tail = dp[k...].reduce(0, +)
+        return tail > 0 ? log(min(1, tail)) : -Double.infinity
+    }
+
     static func surprise(_ logP: Double) -> Double { -logP / log(10) }
 
     /// A base rate from a peer group shrunk towards a wider group's rate by `weight` pseudo-counts,

@@ -12,8 +12,11 @@ final class DealMailboxTests: XCTestCase {
     /// The identity detector with narrow new-user codes linking (`ringReferralCodes`, off by default
     /// since review40b: docs/detection.md "A narrow new-user code"), named so the tests that need the
     /// rule say so; and without it (every new-user code kept out of the links: the default).
-    var ruleOn: IdentityDetector { var d = IdentityDetector(); d.ringReferralCodes = true; return d }
-    var ruleOff: IdentityDetector { var d = IdentityDetector(); d.ringReferralCodes = false; return d }
+    /// (Both with `ringCodeLives` off: these tests judge the rules above on honest promotions whose takers are
+    /// all sign-up, coupon, gone; a narrow code's such takers with weeks left in the data are `code-lives`'
+    /// rings, on by default since session 45 — CodeLivesTests.)
+    var ruleOn: IdentityDetector { var d = IdentityDetector(); d.ringReferralCodes = true; d.ringCodeLives = false; return d }
+    var ruleOff: IdentityDetector { var d = IdentityDetector(); d.ringReferralCodes = false; d.ringCodeLives = false; return d }
 
     func testMailboxNormalisation() {
         XCTAssertEqual(Mailbox.normalise("Anna.Lee+shop7@GMail.com"), "annalee@gmail.com")

@@ -1,0 +1,93 @@
+import XCTest
+@testable import RiskDetect
+
+/// Session 45 (`code-lives`, on by default): a referral ring's accounts exist for its code — sign-up,
+/// the coupon order, gone — on networks, devices, cards and addresses of their own, so nothing links
+/// them but the code. Honest takers of a narrow code live on like the store's other newcomers, unless
+/// the code came round so late in the data that no one had time for a life.
+final class CodeLivesTests: XCTestCase {
+    let day = Scenario.day, hour = Scenario.hour, minute = Scenario.minute
+    let base = DealRingHouseholdTests(name: "helpers", testClosure: { _ in })
+    let codes = DealMailboxTests(name: "helpers", testClosure: { _ in })
+    var livesOn: IdentityDetector { IdentityDetector() }
+    var livesOff: IdentityDetector { var d = IdentityDetector(); d.ringCodeLives = false; return d }
+
+    func testAPoissonBinomialTailIsExact() {
+        XCTAssertEqual(Significance.logPoissonBinomialTail(0, [0.3, 0.4]), 0)
+        XCTAssertEqual(Significance.logPoissonBinomialTail(3, [0.3, 0.4]), -Double.infinity)
+        // Equal chances: the binomial tail.
+        for (k, n, p) in [(1, 5, 0.2), (4, 10, 0.15), (12, 12, 0.5), (7, 30, 0.05)] {
+            XCTAssertEqual(Significance.logPoissonBinomialTail(k, Array(repeating: p, count: n)), Significance.logBinomialTail(k, n, p), accuracy: 1e-9, "\(k) \(n) \(p)")
+        }
+        // By hand: P(X ≥ 2) for chances 0.5, 0.2, 0.1 = 0.5·0.2 + 0.5·0.1 + 0.2·0.1 − 2·0.5·0.2·0.1 = 0.15.
+        XCTAssertEqual(exp(Significance.logPoissonBinomialTail(2, [0.5, 0.2, 0.1])), 0.15, accuracy: 1e-12)
+        // A certain trial adds one for sure; an impossible one adds nothing.
+        XCTAssertEqual(Significance.logPoissonBinomialTail(2, [1, 0.3, 0]), log(0.3), accuracy: 1e-12)
+        XCTAssertEqual(Significance.logPoissonBinomialTail(3, [1, 0.3, 0]), -Double.infinity)
+    }
+
+    /// A ring of twenty on its referrer's code, opened over three weeks, each on its own device, card,
+    /// address and network, every account sign-up, coupon, gone: found by its takers' lives, and not
+    /// without the sign. In the same store: a spring promotion of thirty newcomers who live on, a
+    /// host's code taken by twelve newcomers on the data's last evening (no time for a life), a staff
+    /// code an established account took too, households and the store's newcomers — no one.
+    func testAReferralRingOfNothingButTheCodeIsFoundTakersWhoLiveOnOrHadNoTimeAreNot() throws {
+        try forEachSeed { seed in
+            let s = Scenario(seed: seed)
+            base.marketplace(s)
+            let homes = base.households(s, 20)
+            // The data ends 32 days in (a regular's visit).
+            let end = Scenario.t0 + 32 * day
+            s.event("o0", "view", at: end, ["item_id": "it3", "seller_id": "shop", "device_id": "od0", "ip": "180.0.1.1"])
+            let ring = codes.codeTakers(s, "rf", 20, code: "REF-\(seed)QX", from: Scenario.t0, span: 21 * day, net: 60)
+            let promo = codes.codeTakers(s, "sp", 30, code: "SPRING25", from: Scenario.t0, span: 24 * day, net: 110, lives: true)
+            let party = codes.codeTakers(s, "pa", 12, code: "PARTY-\(seed)", from: end - 10 * hour, span: 3 * hour, net: 150)
+            let staff = codes.codeTakers(s, "st", 10, code: "STAFF-\(seed)", from: Scenario.t0 + 5 * day, span: 10 * day, net: 170)
+            s.order("o1", item: "it1", seller: "shop", at: Scenario.t0 + 9 * day, device: "od1", address: "oa1", payment: "oc1", coupon: "STAFF-\(seed)", ip: "181.1.1.2")
+            let (f, t) = try s.run(livesOn)
+            let (_, table) = try s.build()
+            XCTAssertEqual(table.ts.max(), end, "the data's end")
+            let found = base.dealHunters(f, t)
+            let why = f.filter { $0.riskType == "deal_hunter" }.prefix(3).map { "\(t.accountID($0.account)): \($0.reason)" }
+            XCTAssertEqual(found.intersection(ring), ring, "\(why)")
+            XCTAssertEqual(found.subtracting(ring), [], "nobody else: \(why)")
+            XCTAssertTrue(found.isDisjoint(with: promo.union(party).union(staff).union(homes)), "\(why)")
+            XCTAssertTrue(f.filter { $0.riskType == "deal_hunter" }.allSatisfy { $0.reason.contains("did nothing in the store but the incentive") }, "\(why)")
+            // Off (the rule before): nothing links the ring's accounts.
+            let (f0, t0) = try s.run(livesOff)
+            XCTAssertTrue(base.dealHunters(f0, t0).isDisjoint(with: ring))
+            // The guard: the last evening's takers counted at the store's rates make that code a ring.
+            var noTime = livesOn
+            noTime.referralAblate = ["timeLeft"]
+            let (f2, t2) = try s.run(noTime)
+            XCTAssertFalse(base.dealHunters(f2, t2).isDisjoint(with: party), "the last evening's code, counted, is a ring")
+        }
+    }
+
+    /// What the sign assumes, stated (deal38's question, review37's flash promotion): a promotion's honest
+    /// takers live on like the store's other newcomers. A flash code taken by thirty newcomers in a day,
+    /// on their own equipment and networks, none of whom did anything else in the three weeks after, is
+    /// reported as a ring of its takers (`detect --no-sign code-lives` for a store where that is the norm);
+    /// the same promotion with a third of its takers coming back to browse and buy is not.
+    func testThirtyOneTimeTakersOfAFlashCodeAreReportedAndAFlashCodeWhoseTakersComeBackIsNot() throws {
+        try forEachSeed { seed in
+            for lives in [false, true] {
+                let s = Scenario(seed: seed)
+                base.marketplace(s)
+                let homes = base.households(s, 20)
+                let flash = codes.codeTakers(s, "fl", 30, code: "FLASH\(seed)", from: Scenario.t0 + 3 * day, span: day, net: 70, lives: lives)
+                let (f, t) = try s.run(livesOn)
+                let found = base.dealHunters(f, t)
+                let why = f.filter { $0.riskType == "deal_hunter" }.prefix(3).map { "\(t.accountID($0.account)): \($0.reason)" }
+                if lives {
+                    XCTAssertEqual(found.intersection(flash), [], "\(why)")
+                } else {
+                    XCTAssertEqual(found.intersection(flash), flash, "\(why)")
+                }
+                XCTAssertEqual(found.intersection(homes), [], "\(why)")
+                let (f0, t0) = try s.run(livesOff)
+                XCTAssertEqual(base.dealHunters(f0, t0).intersection(flash), [], "the rule before: no ring")
+            }
+        }
+    }
+}
