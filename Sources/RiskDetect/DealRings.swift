@@ -58,15 +58,16 @@ struct DealRings {
     /// passes the rings' bar plus log10 of the narrow codes tested is a ring of its takers that did
     /// nothing but the incentive; a code an established account took is a place's (deal42) and is not
     /// tested. The code links nothing for the other signs (a place's code chains its people's homes and
-    /// mailboxes into units that those signs then judge, measured in s45). Off by default
-    /// (IdentityDetector's `ringCodeLives`, `detect --sign code-lives`).
+    /// mailboxes into units that those signs then judge, measured in s45). Set by IdentityDetector's
+    /// `ringCodeLives` (on by default; `detect --no-sign code-lives` for the rule before).
     var codeLives = false
     /// Guards of the narrow code's sign left out, for the tests that show each guard is what keeps an
     /// honest case clean (deal41, review40b N3); empty in every run: "lives" (takers of any life
     /// meet), "own" (any block two takers share is theirs), "null" (no block sizes in the chance),
     /// "storeRate" (no store rate), "perCode" (a unit's sign unlocks any code's bunch, and a ring by
     /// the code alone reports its bunch and lives), "timeLeft" (`codeLives`: takers with less than a day
-    /// left in the data counted, and the rates by time left not kept from falling towards the end).
+    /// left in the data counted), "monotone" (`codeLives`: each band's rate shrunk to the store's overall
+    /// one, not to the shorter band's, and not kept from falling towards the end of the data).
     var ablate: Set<String> = []
     /// A code's bunch of sign-ups counts only for a code of the takers' own: no account took it but as
     /// a new-user incentive (deal42; IdentityDetector's `ringPlaceCodes`, on by default, says why;
@@ -440,28 +441,35 @@ struct DealRings {
             guard let owners = takerLists[key(5, v)], owners.count >= 2 else { return false }
             return bound.links(LinkBound.coupon, v, accounts: Int(count[offsets[5] + Int(v)])) && (agedOn[v] ?? []).isEmpty
         } : []
-        if !livesCodes.isEmpty, let end = t.ts.max() {
+        if !livesCodes.isEmpty, let end = dataEnd(t) {
             // Nothing but the incentive: no event beyond sign-up, log-in / log-out, payments, coupon
-            // redemptions, orders with a coupon and the views and carts of the hour before one.
+            // redemptions, orders with a coupon, and the views, carts and address changes of the hour
+            // before such an order (the visit that ended in it). Per account once (a taker of two codes).
+            var onlyCache: [Int32: Bool] = [:]
             func incentiveOnly(_ a: Int32) -> Bool {
-                let evs = t.events(of: Int(a)).map(Int.init)
+                if let x = onlyCache[a] { return x }
+                let evs = t.events(of: Int(a)).map(Int.init)    // in time order
                 let couponOrders = evs.filter { t.kind[$0] == .order && t.coupon[$0] >= 0 }.map { t.ts[$0] }
-                guard !couponOrders.isEmpty else { return false }
-                for e in evs {
+                var only = !couponOrders.isEmpty
+                var next = 0                                     // the first coupon order at or after the event
+                for e in evs where only {
+                    while next < couponOrders.count && couponOrders[next] < t.ts[e] { next += 1 }
                     switch t.kind[e] {
                     case .signup, .login, .logout, .payment, .couponRedeem: continue
                     case .order where t.coupon[e] >= 0: continue
-                    case .view, .addToCart:
-                        if couponOrders.contains(where: { $0 >= t.ts[e] && $0 - t.ts[e] <= 3_600_000 }) { continue }
-                        return false
-                    default: return false
+                    case .view, .addToCart, .addressChange:
+                        if next < couponOrders.count && couponOrders[next] - t.ts[e] <= 3_600_000 { continue }
+                        only = false
+                    default: only = false
                     }
                 }
-                return true
+                onlyCache[a] = only
+                return only
             }
-            // The time left in the data after a first incentive, in bands of days: < 1, 1–2, 2–4, 4–8,
-            // 8–16, more. A taker with less than a day left is not counted (no time for a life).
-            let timeLeft = !ablate.contains("timeLeft")
+            // The time left in the data after a first incentive (a code's takers: after their first use of
+            // the code), in bands of days: < 1, 1–2, 2–4, 4–8, 8–16, more. A taker with less than a day left
+            // is not counted (no time for a life).
+            let timeLeft = !ablate.contains("timeLeft"), monotone = !ablate.contains("monotone")
             func band(_ from: Int64) -> Int {
                 let days = Double(end - from) / 86_400_000
                 return [1.0, 2, 4, 8, 16].firstIndex { days < $0 } ?? 5
@@ -476,10 +484,18 @@ struct DealRings {
                 if incentiveOnly(a) { h[band(f)] += 1 }
             }
             let overall = Double(h.reduce(0, +) + 1) / Double(n.reduce(0, +) + 2)
-            var rate = (0..<6).map { Significance.shrunkRate(hits: h[$0], of: n[$0], prior: overall, weight: 2) }
-            // Less time left never makes a life more likely: the rates do not fall towards the end.
-            if timeLeft { for b in stride(from: 4, through: 0, by: -1) { rate[b] = max(rate[b], rate[b + 1]) } }
-            debugLog?("dealrings incentive-only lives by time left (<1, 1–2, 2–4, 4–8, 8–16, more days): " + (0..<6).map { String(format: "%d/%d %.2f", h[$0], n[$0], rate[$0]) }.joined(separator: ", "))
+            var rate = [Double](repeating: overall, count: 6)
+            if monotone {
+                // A band with few takers leans on the band of less time before it (and the first band on
+                // "no time, no life"), not on the store's whole, which the long lives make low; and less
+                // time left never makes a life likelier: the rates do not fall towards the end.
+                var prior = 1.0
+                for b in 0..<6 { rate[b] = Significance.shrunkRate(hits: h[b], of: n[b], prior: prior, weight: 2); prior = rate[b] }
+                for b in stride(from: 4, through: 0, by: -1) { rate[b] = max(rate[b], rate[b + 1]) }
+            } else {
+                rate = (0..<6).map { Significance.shrunkRate(hits: h[$0], of: n[$0], prior: overall, weight: 2) }
+            }
+            debugLog?("dealrings incentive-only lives by time left (<1, 1–2, 2–4, 4–8, 8–16, more days; data end \(end)): " + (0..<6).map { String(format: "%d/%d %.2f", h[$0], n[$0], rate[$0]) }.joined(separator: ", "))
             for v in livesCodes.sorted() {
                 var ps: [Double] = [], hits: [Int32] = []
                 for o in takerLists[key(5, v)] ?? [] {
@@ -988,6 +1004,22 @@ struct DealRings {
         }
         return (rings, privateIPs)
     }
+}
+
+/// The data's end for "time left": the end of the last day that holds at least a hundredth of the median
+/// day's events (one clock-skewed event dated weeks ahead does not move it); nil for no events.
+func dataEnd(_ t: EventTable) -> Int64? {
+    guard let lo = t.ts.min(), let hi = t.ts.max() else { return nil }
+    let day: Int64 = 86_400_000
+    let days = Int((hi - lo) / day) + 1
+    guard days <= 100_000 else { return hi }
+    var perDay = [Int](repeating: 0, count: days)
+    for x in t.ts { perDay[Int((x - lo) / day)] += 1 }
+    let median = perDay.filter { $0 > 0 }.sorted()[perDay.filter { $0 > 0 }.count / 2]
+    guard let last = perDay.lastIndex(where: { $0 * 100 >= median }) else { return hi }
+    var end = Int64.min
+    for x in t.ts where (x - lo) / day <= Int64(last) { end = max(end, x) }
+    return end
 }
 
 /// The first index of `xs` (sorted) holding a value ≥ `x`.

@@ -117,23 +117,32 @@ enum Significance {
         return min(0, -s + best + log(sum))
     }
 
-    /// −log10 of a tail probability, for "how significant" in plain numbers (3 = one in a thousand).
-    /// ln P(X ≥ k) for X a sum of independent Bernoulli trials with chances `ps` (Poisson-binomial; exact,
-    /// O(n²)); 0 for k ≤ 0, −∞ for k > n.
+    /// ln P(X ≥ k) for X a sum of independent Bernoulli trials with chances `ps` (Poisson-binomial), exact
+    /// in log space (O(n²); each chance clamped to [1e-9, 1 − 1e-9] as in `logBinomialTail`, so the result is
+    /// finite and never underflows to −∞ however small); 0 for k ≤ 0, −∞ for k > n.
     static func logPoissonBinomialTail(_ k: Int, _ ps: [Double]) -> Double {
         guard k > 0 else { return 0 }
         guard k <= ps.count else { return -Double.infinity }
-        var dp = [Double](repeating: 0, count: ps.count + 1)
-        dp[0] = 1
-        for (i, p0) in ps.enumerated() {
-            let p = min(1, max(0, p0))
-            for j in stride(from: i + 1, through: 1, by: -1) { dp[j] = dp[j] * (1 - p) + dp[j - 1] * p }
-            dp[0] *= 1 - p
+        func add(_ a: Double, _ b: Double) -> Double {
+            if a == -Double.infinity { return b }
+            if b == -Double.infinity { return a }
+            return max(a, b) + log1p(exp(-abs(a - b)))
         }
-        let tail = dp[k...].reduce(0, +)
-        return tail > 0 ? log(min(1, tail)) : -Double.infinity
+        // ld[j] = ln P(exactly j of the trials so far)
+        var ld = [Double](repeating: -Double.infinity, count: ps.count + 1)
+        ld[0] = 0
+        for (i, p0) in ps.enumerated() {
+            let p = min(max(p0, 1e-9), 1 - 1e-9)
+            let lp = log(p), lq = log1p(-p)
+            for j in stride(from: i + 1, through: 1, by: -1) { ld[j] = add(ld[j] + lq, ld[j - 1] + lp) }
+            ld[0] += lq
+        }
+        var tail = -Double.infinity
+        for j in k...ps.count { tail = add(tail, ld[j]) }
+        return min(0, tail)
     }
 
+    /// −log10 of a tail probability, for "how significant" in plain numbers (3 = one in a thousand).
     static func surprise(_ logP: Double) -> Double { -logP / log(10) }
 
     /// A base rate from a peer group shrunk towards a wider group's rate by `weight` pseudo-counts,
