@@ -439,7 +439,7 @@ struct DealRings {
         var codeLife: [(code: Int32, surprise: Double, takers: [Int32])] = []
         let livesCodes = codeLives ? newUser.subtracting(widest).filter { v in
             guard let owners = takerLists[key(5, v)], owners.count >= 2 else { return false }
-            return bound.links(LinkBound.coupon, v, accounts: Int(count[offsets[5] + Int(v)])) && (agedOn[v] ?? []).isEmpty
+            return (agedOn[v] ?? []).isEmpty
         } : []
         if !livesCodes.isEmpty, let end = dataEnd(t) {
             // Nothing but the incentive: no event beyond sign-up, log-in / log-out, payments, coupon

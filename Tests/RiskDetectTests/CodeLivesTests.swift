@@ -112,6 +112,24 @@ final class CodeLivesTests: XCTestCase {
         }
     }
 
+    /// A ring larger than the link bound on one code (sixty accounts; an identifier that many accounts share
+    /// links nothing, but the code is tested on its own): found.
+    func testARingOfSixtyOnOneCodeIsFound() throws {
+        try forEachSeed { seed in
+            let s = Scenario(seed: seed)
+            base.marketplace(s)
+            let homes = base.households(s, 20)
+            let ring = ringTakers(s, "big", 60, code: "REF-\(seed)LX", from: Scenario.t0, span: 20 * day)
+            let promo = codes.codeTakers(s, "sp", 60, code: "SPRING60", from: Scenario.t0, span: 24 * day, net: 110, lives: true)
+            let (f, t) = try s.run(livesOn)
+            let found = base.dealHunters(f, t)
+            let why = f.filter { $0.riskType == "deal_hunter" }.prefix(3).map { "\(t.accountID($0.account)): \($0.reason)" }
+            XCTAssertFalse(t.linkBound.links(accounts: 60), "sixty accounts are past the link bound")
+            XCTAssertEqual(found.intersection(ring), ring, "\(why)")
+            XCTAssertTrue(found.isDisjoint(with: promo.union(homes)), "\(why)")
+        }
+    }
+
     /// What the sign assumes, stated (deal38's question, review37's flash promotion): a promotion's honest
     /// takers live on like the store's other newcomers. A flash code taken by thirty newcomers in a day,
     /// on their own equipment and networks, none of whom did anything else in the three weeks after, is
