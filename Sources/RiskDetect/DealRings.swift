@@ -436,7 +436,7 @@ struct DealRings {
         let notByCode = takers.filter { !sharesCode[Int($0)] }
         let pThinLife = Significance.shrunkRate(hits: notByCode.filter(thinLife).count, of: notByCode.count, prior: 0.5, weight: 2)
         // (s45, `codeLives`) Each narrow new-user code's takers' lives against the time they had.
-        var codeLife: [(code: Int32, surprise: Double, takers: [Int32])] = []
+        var codeLife: [(code: Int32, surprise: Double, takers: [Int32], counted: Int)] = []
         let livesCodes = codeLives ? newUser.subtracting(widest).filter { v in
             guard let owners = takerLists[key(5, v)], owners.count >= 2 else { return false }
             return (agedOn[v] ?? []).isEmpty
@@ -505,7 +505,7 @@ struct DealRings {
                     if incentiveOnly(o) { hits.append(o) }
                 }
                 let sv = Significance.surprise(Significance.logPoissonBinomialTail(hits.count, ps))
-                codeLife.append((v, sv, hits))
+                codeLife.append((v, sv, hits, ps.count))
                 debugLog?(String(format: "dealrings code %@: %d takers counted, %d with nothing but the incentive (expected %.1f): surprise %.1f", t.coupons.string(v), ps.count, hits.count, ps.reduce(0, +), sv))
             }
         }
@@ -995,7 +995,9 @@ struct DealRings {
         // (s45) A narrow code whose takers did nothing but the incentive, beyond the time they had: a ring
         // of those takers, past the rings' bar plus log10 of the codes tested.
         let livesBar = bar + log10(Double(max(1, codeLife.count)))
-        for x in codeLife where x.surprise >= livesBar && x.takers.count >= 2 {
+        // (They must be most of the code's counted takers: a promotion's few one-time takers among many who
+        // live on are no ring, however rare one-timers are among the store's newcomers.)
+        for x in codeLife where x.surprise >= livesBar && x.takers.count >= 2 && 2 * x.takers.count > x.counted {
             let what = "share a rare code, and did nothing in the store but the incentive, beyond newcomers with the time they had"
             debugLog?(String(format: "dealring code %@: %d takers did nothing but the incentive (surprise %.1f, bar %.1f): ring", t.coupons.string(x.code), x.takers.count, x.surprise, livesBar))
             rings.append(Ring(members: x.takers, size: takerLists[key(5, x.code)]?.count ?? x.takers.count, surprise: x.surprise - livesBar,

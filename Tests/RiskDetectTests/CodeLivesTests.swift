@@ -61,8 +61,10 @@ final class CodeLivesTests: XCTestCase {
     /// without the sign. In the same store: a spring promotion of thirty newcomers who live on, a
     /// host's code taken by twelve newcomers on the data's last evening (no time for a life), a staff
     /// code an established account took too, households and the store's newcomers — no one.
+    /// (Seed 14 draws a spring promotion with three one-time takers among its thirty in a store whose newcomers
+    /// all come back: a rare thing there, but no ring — the incentive-only takers must be most of the code's.)
     func testAReferralRingOfNothingButTheCodeIsFoundTakersWhoLiveOnOrHadNoTimeAreNot() throws {
-        try forEachSeed { seed in
+        try forEachSeed(also: [14]) { seed in
           for oneTimers in [0, 80] {
             let s = Scenario(seed: seed)
             base.marketplace(s)
@@ -135,8 +137,9 @@ final class CodeLivesTests: XCTestCase {
     /// on their own equipment and networks, none of whom did anything else in the three weeks after, is
     /// reported as a ring of its takers (`detect --no-sign code-lives` for a store where that is the norm);
     /// the same promotion with a third of its takers coming back to browse and buy is not.
+    /// (Seed 10: three of the lively flash code's thirty are one-time; see above.)
     func testThirtyOneTimeTakersOfAFlashCodeAreReportedAndAFlashCodeWhoseTakersComeBackIsNot() throws {
-        try forEachSeed { seed in
+        try forEachSeed(also: [10]) { seed in
             for lives in [false, true] {
                 let s = Scenario(seed: seed)
                 base.marketplace(s)
