@@ -437,7 +437,8 @@ struct DealRings {
         let pThinLife = Significance.shrunkRate(hits: notByCode.filter(thinLife).count, of: notByCode.count, prior: 0.5, weight: 2)
         // (s45, `codeLives`) Each narrow new-user code's takers' lives against the time they had.
         var codeLife: [(code: Int32, surprise: Double, takers: [Int32], counted: Int)] = []
-        let livesCodes = codeLives ? newUser.subtracting(widest).filter { v in
+        let narrowAll = newUser.subtracting(widest)     // every narrow new-user code, linking or not
+        let livesCodes = codeLives ? narrowAll.filter { v in
             guard let owners = takerLists[key(5, v)], owners.count >= 2 else { return false }
             return (agedOn[v] ?? []).isEmpty
         } : []
@@ -470,13 +471,14 @@ struct DealRings {
             // the code), in bands of days: < 1, 1–2, 2–4, 4–8, 8–16, more. A taker with less than a day left
             // is not counted (no time for a life).
             let timeLeft = !ablate.contains("timeLeft"), monotone = !ablate.contains("monotone")
+            let cuts: [Double] = [1, 2, 4, 8, 16]
             func band(_ from: Int64) -> Int {
                 let days = Double(end - from) / 86_400_000
-                return [1.0, 2, 4, 8, 16].firstIndex { days < $0 } ?? 5
+                return cuts.firstIndex { days < $0 } ?? 5
             }
             // The rates among the takers of no narrow code.
             var onNarrow = Set<Int32>()
-            for v in newUser.subtracting(widest) { onNarrow.formUnion(takerLists[key(5, v)] ?? []) }
+            for v in narrowAll { onNarrow.formUnion(takerLists[key(5, v)] ?? []) }
             var n = [Int](repeating: 0, count: 6), h = [Int](repeating: 0, count: 6)
             for a in takers where !onNarrow.contains(a) {
                 guard let f = firstIncentive[a] else { continue }
@@ -1015,13 +1017,16 @@ func dataEnd(_ t: EventTable) -> Int64? {
     let day: Int64 = 86_400_000
     let days = Int((hi - lo) / day) + 1
     guard days <= 100_000 else { return hi }
-    var perDay = [Int](repeating: 0, count: days)
-    for x in t.ts { perDay[Int((x - lo) / day)] += 1 }
-    let median = perDay.filter { $0 > 0 }.sorted()[perDay.filter { $0 > 0 }.count / 2]
+    var perDay = [Int](repeating: 0, count: days), lastOf = [Int64](repeating: Int64.min, count: days)
+    for x in t.ts {
+        let d = Int((x - lo) / day)
+        perDay[d] += 1
+        lastOf[d] = max(lastOf[d], x)
+    }
+    let busy = perDay.filter { $0 > 0 }.sorted()
+    let median = busy[busy.count / 2]
     guard let last = perDay.lastIndex(where: { $0 * 100 >= median }) else { return hi }
-    var end = Int64.min
-    for x in t.ts where (x - lo) / day <= Int64(last) { end = max(end, x) }
-    return end
+    return lastOf[last]
 }
 
 /// The first index of `xs` (sorted) holding a value ≥ `x`.
