@@ -45,7 +45,7 @@ public struct UnknownOnSignError: Error, CustomStringConvertible {
 extension DetectionEngine {
     /// The signs that were off and are on by default now, each switchable off by name (review41a #8: an
     /// operator, or the next session's A/B runs, can measure the ranking without one).
-    public static let onSigns = ["sleepers", "room-crews", "place-codes", "habits", "pace", "owner-networks", "shop-crews", "households", "code-lives"]
+    public static let onSigns = ["sleepers", "room-crews", "place-codes", "habits", "pace", "owner-networks", "shop-crews", "households", "code-lives", "spread-waves", "entry-devices"]
 
     /// Switches signs that are on by default off by name; unknown names are refused before anything changes.
     public func disableSigns(_ names: [String]) throws {
@@ -69,9 +69,11 @@ extension DetectionEngine {
                 if names.contains("households") { s.ringHouseholds = value }
                 return s
             case var s as RefundAbuseDetector where names.contains("lone-claimants"): s.loneClaimants = value; return s
-            case var s as TakeoverDetector where names.contains("sleepers") || names.contains("owner-networks"):
+            case var s as TakeoverDetector where !names.isDisjoint(with: ["sleepers", "owner-networks", "spread-waves", "entry-devices"]):
                 if names.contains("sleepers") { s.sleepers = value }
                 if names.contains("owner-networks") { s.ownerNetworks = value }
+                if names.contains("spread-waves") { s.spreadWaves = value }
+                if names.contains("entry-devices") { s.entryDevices = value }
                 return s
             case var s as ClickFarmDetector where !names.isDisjoint(with: ["room-crews", "room-timetable", "timetable-strength", "shop-crews"]):
                 if names.contains("room-crews") { s.roomCrews = value }

@@ -61,6 +61,18 @@ public struct TakeoverDetector: Detector {
     /// sequence is the owner's: no new or foreign device, its resets the owner's, no new network
     /// (`ownerNetwork`, docs/detection.md "The owner's own network").
     public var ownerNetworks = true
+    /// Spread waves (session 46, `spread-waves`): credential stuffing through a residential proxy pool, a
+    /// new device and network for every try, has no source to count on; the wave is the burst in time
+    /// itself — many accounts' failed logins from a device and network each account never used, within
+    /// `waveHours`, beyond the store's own rate of such failures (`markSpreadWaves`, docs/detection.md).
+    public var spreadWaves = true
+    /// Entry devices (session 46, `entry-devices`): the device that took over an account — new to it, used
+    /// there at no other time, and it got in (a login or an action, not only failed tries) — took over other
+    /// accounts the same way: one intruder's phone or emulator working through a list of victims
+    /// (`markSharedEntries`, docs/detection.md). A step of the change of hands, weighed like every step.
+    public var entryDevices = true
+    /// The entry device's guard (tests switch it off to show the household laptop it spares): no account lives on it.
+    var entryDevicesUnlived = true
     /// Only private networks count as the owner's (tests switch it off to show a shared carrier block must not).
     var ownerNetworksPrivateOnly = true
     /// Gets each anchor's steps, surprise and the bar (the executable sets it from RISKDESK_DEBUG).
@@ -100,6 +112,11 @@ public struct TakeoverDetector: Detector {
         var drain = false                 // 2+ orders beyond the account's own rate, worth more in one currency than the owner's own spend on any day
         var wave = false                  // a credential-stuffing wave hit the account just before (or as) it changed hands
         var waveAccounts = 0              // how many accounts that wave's source failed on within hours
+        var waveSpread = false            // the wave counted is a spread one: no common source, a burst in time (`spreadWaves`)
+        var deviceGone = false            // the login device is new and used at no other time on the account (before or after; later life or not)
+        var deviceEntered = false         // the device that took over got in: a successful login or an action of its own, not only failed tries
+        var sharedEntry = false           // that device, gone and entered here, took over other accounts the same way (`entryDevices`)
+        var sharedEntryAccounts = 0       // how many other accounts
         var strangerLogin = false         // a successful login in the anchor's 2 hours from a device the account had not used
         var deviceIn = false              // the device that took over logged in successfully in the anchor's 2 hours
         var waveDevice = false            // the device that took over is a wave's own (its earlier use on the account: the wave's failures)
@@ -125,11 +142,12 @@ public struct TakeoverDetector: Detector {
         var waveTied: Bool { waveDevice || waveHitGap <= Int64(TakeoverDetector.waveHours * 3_600_000) }
 
         static let stepNames = ["reset", "fails3+", "fails1-2", "newDevice", "foreignDevice", "newCountry", "newAddress", "newPayment",
-                                "ordersUnusual", "ordersRare", "high", "ownerBack", "newNetwork", "messagesUnusual", "drop", "drain", "wave", "waveTries"]
+                                "ordersUnusual", "ordersRare", "high", "ownerBack", "newNetwork", "messagesUnusual", "drop", "drain", "wave", "waveTries",
+                                "sharedEntry"]
 
         var steps: [Bool] { [reset, fails >= 3, fails >= 1 && fails < 3, newDevice, foreignDevice, newCountry, newAddress, newPayment,
                              ordersUnusual, ordersRare, high, ownerBack, newNetwork, messagesUnusual, drop, drain, wave,
-                             waveTries] }
+                             waveTries, sharedEntry] }
         /// The wave's own tries on the account in the 2 hours before the anchor, with the wave carried:
         /// the failures' evidence, in the wave's part (not also `fails` in the change of hands).
         var waveTries: Bool { wave && waveFails >= 1 }
@@ -149,7 +167,7 @@ public struct TakeoverDetector: Detector {
     /// −log10 of the smoothed share of anchors showing at least those steps, so a step that
     /// always comes with another adds nothing, and more steps never make an anchor less surprising.
     struct JointRarity {
-        static let hands: UInt32 = 0b0001_0000_0011_1111      // reset, fails3+, fails1-2, newDevice, foreignDevice, newCountry, newNetwork
+        static let hands: UInt32 = 0b0001_0000_0011_1111 | 1 << 18   // reset, fails3+, fails1-2, newDevice, foreignDevice, newCountry, newNetwork, sharedEntry
         static let spend: UInt32 = 0b1100_1111_1100_0000      // newAddress, newPayment, ordersUnusual, ordersRare, high, ownerBack, drop, drain
         static let control: UInt32 = 1 << 13                   // messagesUnusual (a first-ever activity: `novelty`)
         /// A stuffing wave that hit the account: whether its password was on a list tried against the
@@ -261,6 +279,7 @@ public struct TakeoverDetector: Detector {
         }
         guard !seqs.isEmpty else { return [] }
         markWaves(&seqs, t, ipBlock: ipBlock, blocks: blockIDs.count)
+        if entryDevices { markSharedEntries(&seqs, t) }
         // Before the drops (review40d #6): a spree that changed hands only through the link has its new
         // address or card among the drop candidates too. The link reads no drop; the drops read `handsChanged`.
         if sleepers { linkSleepers(&seqs, t, ipBlock: ipBlock) }
@@ -337,6 +356,7 @@ public struct TakeoverDetector: Detector {
             if s.newCountry && s.country >= 0 { steps.append("in a new country (\(t.countries.string(s.country)))") }
             if s.newAddress { steps.append("shipping address changed") }
             if s.newPayment { steps.append("a new payment instrument") }
+            if s.sharedEntry { steps.append("the device that got in took over \(s.sharedEntryAccounts) other account(s) the same way (used on each only then)") }
             if s.drop { steps.append("to an address or instrument that \(s.dropAccounts) other account(s) also first used after a change of hands (a drop)") }
             if s.orders > 0 { steps.append("\(s.orders) order(s)\(s.high ? ", high value" : "")\(s.drain ? ", worth more than the owner spent on any day" : "")") }
             if s.messagesUnusual { steps.append("messages to \(s.messages) accounts, far beyond its own rate") }
@@ -345,7 +365,11 @@ public struct TakeoverDetector: Detector {
             if let g = s.entryGapHours {
                 steps.append("the spree \(String(format: "%.1f", g / 24)) days after the entry, from the device that entered (used on the account at no other time)")
             }
-            if s.wave { steps.append("hours after a credential-stuffing wave hit it (one source failed logins on \(s.waveAccounts) accounts within \(Int(Self.waveHours)) hours)") }
+            if s.wave {
+                steps.append(s.waveSpread
+                    ? "hours after a credential-stuffing wave hit it (failed logins on \(s.waveAccounts) accounts within \(Int(Self.waveHours)) hours, each from a device and network new to the account, beyond the store's rate)"
+                    : "hours after a credential-stuffing wave hit it (one source failed logins on \(s.waveAccounts) accounts within \(Int(Self.waveHours)) hours)")
+            }
             let why = "on a \(Int(s.age))-day-old account within hours: " + steps.joined(separator: ", ")
             var ids: [(kind: String, value: String)] = []
             if (s.newDevice || s.foreignDevice) && s.device >= 0 { ids.append(("device", t.devices.string(s.device))) }
@@ -537,6 +561,36 @@ public struct TakeoverDetector: Detector {
         }
     }
 
+    /// Entry devices (`entryDevices`): a device that got into an account it had never used, and was used there
+    /// at no other time (before the sequence or after its footprint), in a change of hands — and did the same
+    /// on at least one other account. An honest device shared by a household is used by each member over
+    /// days (not gone); a partner's phone borrowed once is one account's; a wave's bot that only fails got
+    /// into none. How rare that is among ordinary anchors is the step's weight (the joint rarity), as for
+    /// every step — no count of its own.
+    /// And no account lives on it: every account that did anything on it but fail a login is one it took over
+    /// that way (bazaar 4309: a household's laptop, used once each by two members in a stranger's-looking
+    /// session, is a third member's everyday device).
+    func markSharedEntries(_ seqs: inout [Sequence], _ t: EventTable) {
+        var accounts: [Int32: Set<Int32>] = [:]
+        for s in seqs where s.handsChanged && s.deviceGone && s.deviceEntered && s.device >= 0 {
+            accounts[s.device, default: []].insert(s.account)
+        }
+        accounts = accounts.filter { $0.value.count >= 2 }
+        guard !accounts.isEmpty else { return }
+        var users: [Int32: Set<Int32>] = [:]
+        for a in 0..<t.accountCount {
+            for e32 in t.events(of: a) {
+                let e = Int(e32), d = t.device[e]
+                guard d >= 0, accounts[d] != nil, !(t.kind[e] == .login && t.failed[e]) else { continue }
+                users[d, default: []].insert(Int32(a))
+            }
+        }
+        for q in seqs.indices where seqs[q].handsChanged && seqs[q].deviceGone && seqs[q].deviceEntered && seqs[q].device >= 0 {
+            guard let took = accounts[seqs[q].device], !entryDevicesUnlived || users[seqs[q].device, default: []].isSubset(of: took) else { continue }
+            seqs[q].sharedEntry = true; seqs[q].sharedEntryAccounts = took.count - 1
+        }
+    }
+
     /// Sleepers (ato40, `sleepers`): an intruder who enters (a stranger's device logging in, from a new
     /// country, with a stranger's reset or on a wave) and waits days before the spree leaves two halves
     /// each too weak: the entry has no change of behaviour, the spree (on the entering device, by then
@@ -673,7 +727,10 @@ public struct TakeoverDetector: Detector {
             if e.reset && !e.resetByOwner && !(seqs[j].reset && !seqs[j].resetByOwner) { seqs[j].reset = true; seqs[j].resetByOwner = false }
             // The wave is carried only as the entry's own (review41a #2).
             let waveOwn = e.waveEntry || (e.wave && !sleeperGuards.contains(.waveTied))
-            if waveOwn { seqs[j].wave = true; seqs[j].waveAccounts = max(seqs[j].waveAccounts, e.waveAccounts) }
+            if waveOwn {
+                if e.waveAccounts > seqs[j].waveAccounts { seqs[j].waveAccounts = e.waveAccounts; seqs[j].waveSpread = e.waveSpread }
+                seqs[j].wave = true
+            }
             seqs[j].waveDevice = seqs[j].waveDevice || (waveOwn && e.waveDevice)
             seqs[j].evidence += e.evidence
             seqs[j].entryGapHours = Double(seqs[j].at - e.at) / Double(hour)
@@ -708,6 +765,8 @@ public struct TakeoverDetector: Detector {
         var pairs = 0
         var strangers: [(source: Int32, at: Int64, account: Int32)] = []
         var first: [Int32: Bool] = [:]   // per account: source -> its first event was a failed login
+        let span = Int64(Self.waveHours * 3_600_000)
+        var spread = SpreadFailures()
         for a in 0..<t.accountCount {
             first.removeAll(keepingCapacity: true)
             // An account's first event on a source (its device, then its address block): no
@@ -718,17 +777,31 @@ public struct TakeoverDetector: Detector {
                 users[Int(src)] += 1; pairs += 1
                 if failedLogin { strangers.append((src, t.ts[e], Int32(a))) }
             }
+            var seen = false, lastSpread: Int64? = nil
             for e32 in t.events(of: a) {
                 let e = Int(e32)
                 let failedLogin = t.kind[e] == .login && t.failed[e]
+                spread.see(t.ts[e], isLogin: t.kind[e] == .login && !t.failed[e])
+                // A spread wave's try: a failed login from a device and a network both new to an account
+                // that had a life before it (at the data's start every device is new to its owner).
+                if spreadWaves && failedLogin && seen && t.ip[e] >= 0 && lastSpread.map({ t.ts[e] - $0 > span }) ?? true
+                    && first[Int32(nd) + ipBlock[Int(t.ip[e])]] == nil && (t.device[e] < 0 || first[t.device[e]] == nil) {
+                    spread.failures.append((t.ts[e], Int32(a), t.device[e])); lastSpread = t.ts[e]
+                }
                 if t.device[e] >= 0 { see(t.device[e], e, failedLogin) }
                 if t.ip[e] >= 0 { see(Int32(nd) + ipBlock[Int(t.ip[e])], e, failedLogin) }
+                seen = true
             }
         }
-        guard pairs > 0, !strangers.isEmpty else { return }
+        var spreadHits: [Int32: [(at: Int64, c: Int, device: Int32)]] = [:]
+        if spreadWaves {
+            for w in spread.waves(span: span, debugLog: debugLog) {
+                for x in w.failures { spreadHits[x.account, default: []].append((x.at, w.accounts, x.device)) }
+            }
+        }
+        guard pairs > 0, !strangers.isEmpty || !spreadHits.isEmpty else { return }
         let p0 = Double(strangers.count) / Double(pairs)
         strangers.sort { ($0.source, $0.at) < ($1.source, $1.at) }
-        let span = Int64(Self.waveHours * 3_600_000)
         // Per source: its strangers' failures, and the most of them within `waveHours`.
         var runs: [(source: Int32, lo: Int, hi: Int, c: Int)] = []
         var i = 0
@@ -757,7 +830,7 @@ public struct TakeoverDetector: Detector {
                 hitSources[strangers[k].account, default: []].append((r.source, strangers[r.lo].at, strangers[r.hi - 1].at))
             }
         }
-        guard !hits.isEmpty else { return }
+        guard !hits.isEmpty || !spreadHits.isEmpty else { return }
         // A wave's tries on an account are the wave's evidence, counted once: every failed login
         // before an anchor that came from a wave source that hit the account (its device, or its
         // address block) leaves `fails` (the change of hands) for `waveFails` — on every sequence,
@@ -795,8 +868,86 @@ public struct TakeoverDetector: Detector {
                     c = max(c, x.c); seqs[q].waveHitGap = min(seqs[q].waveHitGap, abs(x.at - seqs[q].at))
                 }
             }
+            // A spread wave has no source to tie the login to; the device that got in is the tie: a stranger's,
+            // used on the account at no other time (a bystander's owner who sets up a new phone that day keeps
+            // it), and not the one that failed (an owner's typo on a new phone, then the login, is one person).
+            if seqs[q].strangerLogin, seqs[q].deviceGone, let h = spreadHits[seqs[q].account] {
+                for x in h where x.at >= seqs[q].at - before && x.at <= seqs[q].at + after && x.device != seqs[q].device {
+                    if x.c > c { c = x.c; seqs[q].waveSpread = true }
+                    seqs[q].waveHitGap = min(seqs[q].waveHitGap, abs(x.at - seqs[q].at))
+                }
+            }
             if seqs[q].deviceIn, seqs[q].device >= 0, let w = waveDevices[seqs[q].device] { c = max(c, w); seqs[q].waveDevice = true }
             if c > 0 { seqs[q].wave = true; seqs[q].waveAccounts = c }
+        }
+    }
+
+    /// Spread waves (`spreadWaves`): a list of stolen passwords tried through a residential proxy pool, a
+    /// new device fingerprint and address for every try, shares no source — each account sees a stranger
+    /// fail once or twice, and no device or block fails on many. What it cannot hide is the burst: in a
+    /// few hours the store sees many accounts' *spread failures* (a failed login from a device and an
+    /// address block both new to an account that had a life before it — at the data's start every device
+    /// is new to its owner), where an owner's new phone on a new network with a typo comes at the store's
+    /// own slow rate. Per `waveHours` window starting at each such failure (each account once a window),
+    /// c accounts against the store's rate: Poisson(λ), λ = the failures a day × the most of a day's
+    /// successful logins any `waveHours` consecutive hours of the day hold (UTC; the busiest part of the
+    /// day, so a window at the peak is not a burst), a wave when P(X ≥ c) < 0.001 / T (T = the windows
+    /// tested) and c ≥ 3. The rate a day is estimated twice, like the takeover's step rates: from every
+    /// such failure (+1), then again from those outside the first pass's waves — a store with many
+    /// waves must not make a wave look ordinary. Every account in a passing window is hit, with that
+    /// window's count (the largest, if several); the wave is carried into a change of hands as a
+    /// source's is (`waveBeforeHours` / `waveAfterHours`, only where a stranger's login succeeded).
+    struct SpreadFailures {
+        var failures: [(at: Int64, account: Int32, device: Int32)] = []
+        var loginsByHour = [Int](repeating: 0, count: 24)
+        var from = Int64.max, to = Int64.min
+
+        mutating func see(_ ts: Int64, isLogin: Bool) {
+            from = min(from, ts); to = max(to, ts)
+            if isLogin { loginsByHour[Int(((ts / 3_600_000) % 24 + 24) % 24)] += 1 }
+        }
+
+        /// The most of a day's successful logins any `hours` consecutive hours (round the clock) hold;
+        /// hours / 24 with no logins.
+        func peakShare(hours: Int) -> Double {
+            let total = loginsByHour.reduce(0, +)
+            guard total > 0, hours < 24 else { return min(1, Double(hours) / 24) }
+            var best = 0
+            for h in 0..<24 { best = max(best, (0..<hours).reduce(0) { $0 + loginsByHour[(h + $1) % 24] }) }
+            return Double(best) / Double(total)
+        }
+
+        /// The waves: each with its accounts' failures and its count (the largest passing window's).
+        func waves(span: Int64, debugLog: (@Sendable (String) -> Void)? = nil) -> [(accounts: Int, failures: [(at: Int64, account: Int32, device: Int32)])] {
+            guard failures.count >= 3, to > from, span > 0 else { return [] }
+            let f = failures.sorted { ($0.at, $0.account) < ($1.at, $1.account) }
+            let days = max(1, Double(to - from) / 86_400_000)
+            let share = peakShare(hours: Int((Double(span) / 3_600_000).rounded(.up)))
+            let bar = log(0.001) - log(Double(f.count))
+            var ends = [Int](repeating: 0, count: f.count)
+            var j = 0
+            for i in f.indices {
+                while j < f.count && f[j].at - f[i].at <= span { j += 1 }
+                ends[i] = j
+            }
+            func passing(perDay: Double) -> [Int] {
+                let mean = perDay * share
+                return f.indices.filter { ends[$0] - $0 >= 3 && Significance.logPoissonTail(ends[$0] - $0, mean) < bar }
+            }
+            var inWave = [Bool](repeating: false, count: f.count)
+            for i in passing(perDay: Double(f.count + 1) / days) { for k in i..<ends[i] { inWave[k] = true } }
+            let ordinary = inWave.lazy.filter { !$0 }.count
+            let perDay = Double(ordinary + 1) / days
+            var waves: [(accounts: Int, lo: Int, hi: Int)] = []
+            for i in passing(perDay: perDay) {
+                if let last = waves.last, i < last.hi {
+                    waves[waves.count - 1] = (max(last.accounts, ends[i] - i), last.lo, max(last.hi, ends[i]))
+                } else {
+                    waves.append((ends[i] - i, i, ends[i]))
+                }
+            }
+            debugLog?("ato spread waves: \(f.count) spread failures over \(String(format: "%.1f", days)) days, \(String(format: "%.2f", perDay)) a day outside waves, peak \(Int(span / 3_600_000)) h share \(String(format: "%.3f", share)); waves " + waves.map { "\($0.accounts) accounts at \(f[$0.lo].at)" }.joined(separator: ", "))
+            return waves.map { w in (w.accounts, Array(f[w.lo..<w.hi])) }
         }
     }
 
@@ -951,6 +1102,7 @@ public struct TakeoverDetector: Detector {
                 }
                 m += 1
             }
+            s.deviceEntered = loginDev >= 0 && !anchorFailed
             // The owner's own life: everything before the sequence, and after the next 24 hours
             // whatever was not done from the device that took over (an intruder may come back).
             // The intruder's later footprint: within 3 days, the events from the device that took
@@ -1080,6 +1232,7 @@ public struct TakeoverDetector: Detector {
             s.resetByOwner = !resetDevices.isEmpty && resetDevices.allSatisfy { $0 >= 0 && knownDevices.contains($0) }
             s.resetDevices = resetDevices
             s.foreignDevice = loginDev >= 0 && !knownDevices.contains(loginDev) && laterThere == 0 && laterOwn > 0
+            s.deviceGone = loginDev >= 0 && !knownDevices.contains(loginDev) && laterThere == 0
             // The owner's new device (`ownerNetworks`): in its footprint, the device that took over succeeds on a
             // private network the owner lived on before the sequence — one the owner's established devices (each
             // seen on 2 or more days before it) used, by events that succeeded, on 2 or more days (review42 #1: one
