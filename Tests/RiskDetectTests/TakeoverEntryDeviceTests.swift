@@ -15,31 +15,14 @@ final class TakeoverEntryDeviceTests: XCTestCase {
 
     func testOneIntrudersDeviceOnSeveralAccountsIsFoundFamiliesPartnersAndBotsAreNot() throws {
         try forEachSeed { seed in
-            var rng = SeededRandom(seed &+ 46_146)
-            let s = Scenario(seed: seed)
+                let s = Scenario(seed: seed)
             s.account("shop", kind: "seller")
             s.item("socks", seller: "shop", price: 12)
-            var k = 0
-            func routine(_ a: String, device: (Int) -> String, days: [Int] = Array(0..<28)) {
-                let home = "10.\(k / 200).\(k % 200)"
-                k += 1
-                for d in days where rng.chance(0.6) {
-                    let at = Scenario.t0 + Int64(d) * day + Int64(rng.int(7...21)) * hour + Int64(rng.int(0...3_599)) * 1000
-                    let ip = "\(home).\(rng.int(2...9))"
-                    let f: [String: Any] = ["device_id": device(d), "country": "TH", "ip": ip]
-                    if rng.chance(0.5) { s.event(a, "login", at: at, f.merging(["status": "ok"]) { $1 }) }
-                    s.event(a, "view", at: at + minute, f.merging(["item_id": "socks", "seller_id": "shop"]) { $1 })
-                    if rng.chance(0.25) {
-                        s.order(a, item: "socks", seller: "shop", at: at + 10 * minute, device: device(d), address: "\(a)-home",
-                                payment: "\(a)-card", amount: Double(rng.int(8...16)), ip: ip)
-                    }
-                }
-            }
-            func anywhere() -> String { "\(rng.int(100...199)).\(rng.int(0...255)).\(rng.int(0...255)).\(rng.int(2...250))" }
+            let ow = PlainOwners(s, rng: SeededRandom(seed &+ 46_146))
             for i in 0..<600 {
                 let a = s.account("p\(i)")
-                let d0 = rng.int(2...26)
-                routine(a, device: { i % 2 == 0 && $0 >= d0 ? "p\(i)-new" : "p\(i)-phone" })
+                let d0 = ow.rng.int(2...26)
+                ow.routine(a, device: { i % 2 == 0 && $0 >= d0 ? "p\(i)-new" : "p\(i)-phone" })
             }
             // The intruder: one phone, three victims over two days, each a login from an address anywhere
             // and two ordinary orders (the owner's card, the owner's address).
@@ -47,39 +30,39 @@ final class TakeoverEntryDeviceTests: XCTestCase {
             let start = Scenario.t0 + 12 * day
             for i in 0..<3 {
                 let a = s.account("ato\(i)"); victims.append(a)
-                routine(a, device: { _ in "v\(i)-phone" })
-                let at = start + Int64(i) * 16 * hour + Int64(rng.int(0...120)) * minute, ip = anywhere()
+                ow.routine(a, device: { _ in "v\(i)-phone" })
+                let at = start + Int64(i) * 16 * hour + Int64(ow.rng.int(0...120)) * minute, ip = ow.anywhere()
                 s.event(a, "login", at: at, ["device_id": "intruder", "country": "TH", "ip": ip, "status": "ok"])
                 for o in 0..<2 {
                     s.order(a, item: "socks", seller: "shop", at: at + Int64(5 + 9 * o) * minute, device: "intruder", address: "\(a)-home",
-                            payment: "\(a)-card", amount: Double(rng.int(8...16)), ip: ip)
+                            payment: "\(a)-card", amount: Double(ow.rng.int(8...16)), ip: ip)
                 }
             }
             // A family: three members, each on the tablet (away from home, on holiday) as well as their phones, over weeks.
             var family: [String] = []
             for i in 0..<3 {
                 let a = s.account("fam\(i)"); family.append(a)
-                routine(a, device: { $0 >= 8 && $0 % 3 == i ? "fam-tablet" : "fam\(i)-phone" })
+                ow.routine(a, device: { $0 >= 8 && $0 % 3 == i ? "fam-tablet" : "fam\(i)-phone" })
             }
             // A household's laptop: a third member's everyday device, that the other two each use once, away
             // from home, to order (in a stranger's-looking session on their own accounts).
             var household: [String] = []
             for i in 0..<3 {
                 let a = s.account("hh\(i)"); household.append(a)
-                routine(a, device: { _ in i == 0 ? "hh-laptop" : "hh\(i)-phone" })
+                ow.routine(a, device: { _ in i == 0 ? "hh-laptop" : "hh\(i)-phone" })
                 if i > 0 {
-                    let at = Scenario.t0 + Int64(10 + 4 * i) * day + 20 * hour, ip = anywhere()
+                    let at = Scenario.t0 + Int64(10 + 4 * i) * day + 20 * hour, ip = ow.anywhere()
                     s.event(a, "login", at: at, ["device_id": "hh-laptop", "country": "TH", "ip": ip, "status": "ok"])
                     for o in 0..<2 {
                         s.order(a, item: "socks", seller: "shop", at: at + Int64(5 + 9 * o) * minute, device: "hh-laptop", address: "\(a)-home",
-                                payment: "\(a)-card", amount: Double(rng.int(8...16)), ip: ip)
+                                payment: "\(a)-card", amount: Double(ow.rng.int(8...16)), ip: ip)
                     }
                 }
             }
             // A partner's phone borrowed once, away from home, to order.
             let partner = s.account("partner")
-            routine(partner, device: { _ in "partner-own" })
-            let pat = Scenario.t0 + 15 * day + 19 * hour, pip = anywhere()
+            ow.routine(partner, device: { _ in "partner-own" })
+            let pat = Scenario.t0 + 15 * day + 19 * hour, pip = ow.anywhere()
             s.event(partner, "login", at: pat, ["device_id": "borrowed", "country": "TH", "ip": pip, "status": "ok"])
             s.order(partner, item: "socks", seller: "shop", at: pat + 9 * minute, device: "borrowed", address: "\(partner)-home",
                     payment: "\(partner)-card", amount: 12, ip: pip)
@@ -89,10 +72,10 @@ final class TakeoverEntryDeviceTests: XCTestCase {
             let wave = Scenario.t0 + 20 * day + 3 * hour
             for i in 0..<30 {
                 let a = s.account("by\(i)"); bystanders.append(a)
-                routine(a, device: { _ in "by\(i)-phone" })
-                s.event(a, "login", at: wave + Int64(rng.int(0...7_199)) * 1000, ["device_id": "bot", "country": "NL", "ip": anywhere(), "status": "fail"])
+                ow.routine(a, device: { _ in "by\(i)-phone" })
+                s.event(a, "login", at: wave + Int64(ow.rng.int(0...7_199)) * 1000, ["device_id": "bot", "country": "NL", "ip": ow.anywhere(), "status": "fail"])
                 if i % 3 == 0 {
-                    let at = wave + 2 * hour + Int64(rng.int(0...3_599)) * 1000, ip = "100.64.\(i).\(rng.int(2...250))"
+                    let at = wave + 2 * hour + Int64(ow.rng.int(0...3_599)) * 1000, ip = "100.64.\(i).\(ow.rng.int(2...250))"
                     s.event(a, "login", at: at, ["device_id": "by\(i)-phone", "country": "TH", "ip": ip, "status": "ok"])
                     s.order(a, item: "socks", seller: "shop", at: at + 9 * minute, device: "by\(i)-phone", address: "\(a)-home",
                             payment: "\(a)-card", amount: 12, ip: ip)

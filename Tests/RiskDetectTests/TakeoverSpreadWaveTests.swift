@@ -22,44 +22,24 @@ final class TakeoverSpreadWaveTests: XCTestCase {
     /// The store; `waves` spread waves starting on days 9, 16, 23 (1–3 of them), each on `bystanders`
     /// accounts and two victims, its tries over `hours`.
     func store(seed: UInt64, waves: Int, bystanders: Int = 40, hours: Int = 3) throws -> (Store, EventTable) {
-        var rng = SeededRandom(seed &+ 46_046)
         let s = Scenario(seed: seed)
         s.account("shop", kind: "seller")
         s.item("socks", seller: "shop", price: 12)
-        var k = 0
+        let ow = PlainOwners(s, rng: SeededRandom(seed &+ 46_046))
         var out = Store()
-        /// An owner's days on `device(d)` at home (or `net(d)`), now and then an ordinary order.
-        func routine(_ a: String, device: (Int) -> String, days: [Int] = Array(0..<28)) {
-            let home = "10.\(k / 200).\(k % 200)"
-            k += 1
-            for d in days where rng.chance(0.6) {
-                let at = Scenario.t0 + Int64(d) * day + Int64(rng.int(7...21)) * hour + Int64(rng.int(0...3_599)) * 1000
-                let ip = "\(home).\(rng.int(2...9))"
-                let f: [String: Any] = ["device_id": device(d), "country": "TH", "ip": ip]
-                if rng.chance(0.5) { s.event(a, "login", at: at, f.merging(["status": "ok"]) { $1 }) }
-                s.event(a, "view", at: at + minute, f.merging(["item_id": "socks", "seller_id": "shop"]) { $1 })
-                if rng.chance(0.25) {
-                    s.order(a, item: "socks", seller: "shop", at: at + 10 * minute, device: device(d), address: "\(a)-home",
-                            payment: "\(a)-card", amount: Double(rng.int(8...16)), ip: ip)
-                }
-            }
-        }
-        /// An address anywhere: a residential proxy's exit, a block no one else here uses.
-        func anywhere() -> String { "\(rng.int(100...199)).\(rng.int(0...255)).\(rng.int(0...255)).\(rng.int(2...250))" }
         for i in 0..<800 {
             let a = s.account("p\(i)")
-            let d0 = rng.int(2...26)
+            let d0 = ow.rng.int(2...26)
             // Half of them change phones at home (the store's ordinary change of device).
-            routine(a, device: { i % 2 == 0 && $0 >= d0 ? "p\(i)-new" : "p\(i)-phone" })
+            ow.routine(a, device: { i % 2 == 0 && $0 >= d0 ? "p\(i)-new" : "p\(i)-phone" })
         }
         // The app release on day 20, at 19:00–22:00: sixty owners' phones report a new device id; a third
         // typo the password first — at home, on the network they always use.
         for i in 0..<60 {
             let a = s.account("up\(i)"); out.updaters.append(a)
-            let home = "10.\(k / 200).\(k % 200)"
-            routine(a, device: { $0 < 20 ? "up\(i)-phone" : "up\(i)-phone-v2" })
-            let at = Scenario.t0 + 20 * day + 19 * hour + Int64(rng.int(0...10_799)) * 1000
-            let ip = "\(home).\(rng.int(2...9))"
+            let home = ow.routine(a, device: { $0 < 20 ? "up\(i)-phone" : "up\(i)-phone-v2" })
+            let at = Scenario.t0 + 20 * day + 19 * hour + Int64(ow.rng.int(0...10_799)) * 1000
+            let ip = "\(home).\(ow.rng.int(2...9))"
             if i % 3 == 0 { s.event(a, "login", at: at - minute, ["device_id": "up\(i)-phone-v2", "country": "TH", "ip": ip, "status": "fail"]) }
             s.event(a, "login", at: at, ["device_id": "up\(i)-phone-v2", "country": "TH", "ip": ip, "status": "ok"])
             s.order(a, item: "socks", seller: "shop", at: at + 10 * minute, device: "up\(i)-phone-v2", address: "\(a)-home",
@@ -68,47 +48,47 @@ final class TakeoverSpreadWaveTests: XCTestCase {
         // Travellers: a new phone abroad, one typo, one or two ordinary orders; home after two days.
         for i in 0..<30 {
             let a = s.account("trav\(i)"); out.travellers.append(a)
-            let d = rng.int(3...25)
-            routine(a, device: { $0 < d ? "tr\(i)-phone" : "tr\(i)-new" }, days: Array(0..<d) + Array((d + 2)..<28))
-            let at = Scenario.t0 + Int64(d) * day + Int64(rng.int(8...21)) * hour
-            let ip = anywhere()
+            let d = ow.rng.int(3...25)
+            ow.routine(a, device: { $0 < d ? "tr\(i)-phone" : "tr\(i)-new" }, days: Array(0..<d) + Array((d + 2)..<28))
+            let at = Scenario.t0 + Int64(d) * day + Int64(ow.rng.int(8...21)) * hour
+            let ip = ow.anywhere()
             s.event(a, "login", at: at - minute, ["device_id": "tr\(i)-new", "country": "JP", "ip": ip, "status": "fail"])
             s.event(a, "login", at: at, ["device_id": "tr\(i)-new", "country": "JP", "ip": ip, "status": "ok"])
-            for o in 0..<rng.int(1...2) {
+            for o in 0..<ow.rng.int(1...2) {
                 s.order(a, item: "socks", seller: "shop", at: at + Int64(6 + 20 * o) * minute, device: "tr\(i)-new", address: "\(a)-home",
-                        payment: "\(a)-card", amount: Double(rng.int(8...12)), ip: ip)
+                        payment: "\(a)-card", amount: Double(ow.rng.int(8...12)), ip: ip)
             }
         }
         for w in 0..<waves {
-            let start = Scenario.t0 + Int64(9 + 7 * w) * day + Int64(rng.int(0...20)) * hour
+            let start = Scenario.t0 + Int64(9 + 7 * w) * day + Int64(ow.rng.int(0...20)) * hour
             var hit: [String] = []
             for i in 0..<bystanders {
                 let a = s.account("by\(w)-\(i)"); out.bystanders.append(a); hit.append(a)
-                routine(a, device: { _ in "by\(w)-\(i)-phone" })
+                ow.routine(a, device: { _ in "by\(w)-\(i)-phone" })
             }
             for i in 0..<2 {
                 let a = s.account("ato\(w)-\(i)"); out.victims.append(a); hit.append(a)
-                routine(a, device: { _ in "v\(w)-\(i)-phone" })
+                ow.routine(a, device: { _ in "v\(w)-\(i)-phone" })
             }
             // 1–3 tries on each, a new device and an address anywhere every try.
             var lastTry: [String: Int64] = [:]
             for a in hit {
-                for _ in 0..<rng.int(1...3) {
-                    let at = start + Int64(rng.int(0...(hours * 3_600 - 1))) * 1000
+                for _ in 0..<ow.rng.int(1...3) {
+                    let at = start + Int64(ow.rng.int(0...(hours * 3_600 - 1))) * 1000
                     lastTry[a] = max(lastTry[a] ?? at, at)
-                    s.event(a, "login", at: at, ["device_id": "rp-\(rng.int(0...999_999_999))", "country": "TH", "ip": anywhere(), "status": "fail"])
+                    s.event(a, "login", at: at, ["device_id": "rp-\(ow.rng.int(0...999_999_999))", "country": "TH", "ip": ow.anywhere(), "status": "fail"])
                 }
             }
             // The victims: minutes to two hours after the tries on them, a stranger's device gets in from an
             // address anywhere; two ordinary orders.
             for i in 0..<2 {
                 let a = "ato\(w)-\(i)"
-                let at = lastTry[a]! + Int64(rng.int(10...120)) * minute
-                let dev = "thief\(w)-\(i)", ip = anywhere()
+                let at = lastTry[a]! + Int64(ow.rng.int(10...120)) * minute
+                let dev = "thief\(w)-\(i)", ip = ow.anywhere()
                 s.event(a, "login", at: at, ["device_id": dev, "country": "TH", "ip": ip, "status": "ok"])
                 for o in 0..<2 {
                     s.order(a, item: "socks", seller: "shop", at: at + Int64(5 + 9 * o) * minute, device: dev, address: "\(a)-home",
-                            payment: "\(a)-card", amount: Double(rng.int(8...16)), ip: ip)
+                            payment: "\(a)-card", amount: Double(ow.rng.int(8...16)), ip: ip)
                 }
             }
         }

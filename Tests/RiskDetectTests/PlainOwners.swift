@@ -1,0 +1,41 @@
+import Foundation
+@testable import RiskDetect
+
+/// The spread-wave and entry-device tests' owners (session 46): each on `device(d)` from a home network of
+/// its own; on a day it shows up (six in ten) a login half the time, a view of `socks`, and a quarter of
+/// the time an order of them (8–16) to its own address with its own card. `anywhere()` is an address no
+/// one else here uses (a residential proxy's exit, a hotel's, a phone's abroad). One random stream
+/// (`rng`) for the whole store, so a test draws its own accounts from it in its own order.
+final class PlainOwners {
+    let s: Scenario
+    var rng: SeededRandom
+    private var homes = 0
+    private let day = Scenario.day, hour = Scenario.hour, minute = Scenario.minute
+
+    init(_ s: Scenario, rng: SeededRandom) {
+        self.s = s
+        self.rng = rng
+    }
+
+    /// The owner's days; returns its home network's first three octets.
+    @discardableResult
+    func routine(_ a: String, device: (Int) -> String, days: [Int] = Array(0..<28)) -> String {
+        let home = "10.\(homes / 200).\(homes % 200)"
+        homes += 1
+        for d in days where rng.chance(0.6) {
+            let at = Scenario.t0 + Int64(d) * day + Int64(rng.int(7...21)) * hour + Int64(rng.int(0...3_599)) * 1000
+            let ip = "\(home).\(rng.int(2...9))"
+            let f: [String: Any] = ["device_id": device(d), "country": "TH", "ip": ip]
+            if rng.chance(0.5) { s.event(a, "login", at: at, f.merging(["status": "ok"]) { $1 }) }
+            s.event(a, "view", at: at + minute, f.merging(["item_id": "socks", "seller_id": "shop"]) { $1 })
+            if rng.chance(0.25) {
+                s.order(a, item: "socks", seller: "shop", at: at + 10 * minute, device: device(d), address: "\(a)-home",
+                        payment: "\(a)-card", amount: Double(rng.int(8...16)), ip: ip)
+            }
+        }
+        return home
+    }
+
+    /// An address anywhere: a block no one else here uses.
+    func anywhere() -> String { "\(rng.int(100...199)).\(rng.int(0...255)).\(rng.int(0...255)).\(rng.int(2...250))" }
+}
