@@ -114,6 +114,10 @@ public struct TakeoverDetector: Detector {
         var waveAccounts = 0              // how many accounts that wave's source failed on within hours
         var waveSpread = false            // the wave counted is a spread one: no common source, a burst in time (`spreadWaves`)
         var deviceGone = false            // the login device is new and used at no other time on the account (before or after; later life or not)
+        var deviceBursts = false          // the login device is new and its whole life on the account is at most two bursts (none more than 12 hours from the last)
+        /// The device that got in is a stranger's, not one the owner goes on living on: used on the account at no other
+        /// time, or only in two bursts (a sleeper's entry and spree).
+        var deviceBrief: Bool { deviceGone || deviceBursts }
         var deviceEntered = false         // the device that took over got in: a successful login or an action of its own, not only failed tries
         var sharedEntry = false           // that device, gone and entered here, took over other accounts the same way (`entryDevices`)
         var sharedEntryAccounts = 0       // how many other accounts
@@ -869,9 +873,10 @@ public struct TakeoverDetector: Detector {
                 }
             }
             // A spread wave has no source to tie the login to; the device that got in is the tie: a stranger's,
-            // used on the account at no other time (a bystander's owner who sets up a new phone that day keeps
-            // it), and not the one that failed (an owner's typo on a new phone, then the login, is one person).
-            if seqs[q].strangerLogin, seqs[q].deviceGone, let h = spreadHits[seqs[q].account] {
+            // used on the account at no other time or only in two bursts — a sleeper's entry and spree — (a
+            // bystander's owner who sets up a new phone that day keeps it), and not the one that failed (an
+            // owner's typo on a new phone, then the login, is one person).
+            if seqs[q].strangerLogin, seqs[q].deviceBrief, let h = spreadHits[seqs[q].account] {
                 for x in h where x.at >= seqs[q].at - before && x.at <= seqs[q].at + after && x.device != seqs[q].device {
                     if x.c > c { c = x.c; seqs[q].waveSpread = true }
                     seqs[q].waveHitGap = min(seqs[q].waveHitGap, abs(x.at - seqs[q].at))
@@ -1103,6 +1108,15 @@ public struct TakeoverDetector: Detector {
                 m += 1
             }
             s.deviceEntered = loginDev >= 0 && !anchorFailed
+            if loginDev >= 0 && !knownDevices.contains(loginDev) {
+                var bursts = 0, last: Int64? = nil
+                for e32 in list where t.device[Int(e32)] == loginDev {
+                    let ts = t.ts[Int(e32)]
+                    if last.map({ ts - $0 > 12 * hour }) ?? true { bursts += 1 }
+                    last = ts
+                }
+                s.deviceBursts = bursts <= 2
+            }
             // The owner's own life: everything before the sequence, and after the next 24 hours
             // whatever was not done from the device that took over (an intruder may come back).
             // The intruder's later footprint: within 3 days, the events from the device that took

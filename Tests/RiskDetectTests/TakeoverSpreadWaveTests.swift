@@ -21,7 +21,9 @@ final class TakeoverSpreadWaveTests: XCTestCase {
 
     /// The store; `waves` spread waves starting on days 9, 16, 23 (1–3 of them), each on `bystanders`
     /// accounts and two victims, its tries over `hours`.
-    func store(seed: UInt64, waves: Int, bystanders: Int = 40, hours: Int = 3) throws -> (Store, EventTable) {
+    /// With `sleeper`, the first wave's second victim is a sleeper: the stranger gets in and only looks, then
+    /// comes back on the same device four days later (past the entry's 3-day footprint) from another address anywhere and orders twice.
+    func store(seed: UInt64, waves: Int, bystanders: Int = 40, hours: Int = 3, sleeper: Bool = false) throws -> (Store, EventTable) {
         let s = Scenario(seed: seed)
         s.account("shop", kind: "seller")
         s.item("socks", seller: "shop", price: 12)
@@ -86,6 +88,16 @@ final class TakeoverSpreadWaveTests: XCTestCase {
                 let at = lastTry[a]! + Int64(ow.rng.int(10...120)) * minute
                 let dev = "thief\(w)-\(i)", ip = ow.anywhere()
                 s.event(a, "login", at: at, ["device_id": dev, "country": "TH", "ip": ip, "status": "ok"])
+                if sleeper && w == 0 && i == 1 {
+                    s.event(a, "view", at: at + 2 * minute, ["device_id": dev, "country": "TH", "ip": ip, "item_id": "socks", "seller_id": "shop"])
+                    let back = at + 4 * day + Int64(ow.rng.int(1...5)) * hour, ip2 = ow.anywhere()
+                    s.event(a, "login", at: back, ["device_id": dev, "country": "TH", "ip": ip2, "status": "ok"])
+                    for o in 0..<2 {
+                        s.order(a, item: "socks", seller: "shop", at: back + Int64(5 + 9 * o) * minute, device: dev, address: "\(a)-home",
+                                payment: "\(a)-card", amount: Double(ow.rng.int(8...16)), ip: ip2)
+                    }
+                    continue
+                }
                 for o in 0..<2 {
                     s.order(a, item: "socks", seller: "shop", at: at + Int64(5 + 9 * o) * minute, device: dev, address: "\(a)-home",
                             payment: "\(a)-card", amount: Double(ow.rng.int(8...16)), ip: ip)
@@ -121,6 +133,23 @@ final class TakeoverSpreadWaveTests: XCTestCase {
                 XCTAssertNotEqual(g.accounts(t).intersection(st.victims), Set(st.victims), "seed \(seed), \(waves) wave(s): found without the sign")
                 XCTAssertEqual(flagged.subtracting(st.victims), g.accounts(t).subtracting(st.victims), "seed \(seed), \(waves) wave(s)")
             }
+        }
+    }
+
+    /// A sleeper entering in the wave: its device's whole life on the account is two bursts (the entry, the
+    /// spree four days later), so the wave is carried to the entry, and the entry's change of hands to the spree.
+    func testASleeperEnteringInTheWaveIsFoundByItsSpree() throws {
+        try forEachSeed { seed in
+            let (_, t) = try store(seed: seed, waves: 1, sleeper: true)
+            let f = try TakeoverDetector().run(t, cancel: CancelToken())
+            let sleeper = f.filter { t.accountID($0.account) == "ato0-1" }
+            XCTAssertEqual(sleeper.count, 1, "seed \(seed): the sleeper missed")
+            for fd in sleeper {
+                XCTAssertTrue(fd.reason.contains("each from a device and network new to the account") && fd.reason.contains("days after the entry"), fd.reason)
+            }
+            var off = TakeoverDetector()
+            off.spreadWaves = false
+            XCTAssertFalse(try off.run(t, cancel: CancelToken()).contains { t.accountID($0.account) == "ato0-1" }, "seed \(seed): found without the sign")
         }
     }
 
