@@ -114,7 +114,7 @@ public struct TakeoverDetector: Detector {
         var waveAccounts = 0              // how many accounts that wave's source failed on within hours
         var waveSpread = false            // the wave counted is a spread one: no common source, a burst in time (`spreadWaves`)
         var deviceGone = false            // the login device is new and used at no other time on the account (before or after; later life or not)
-        var deviceBursts = false          // the login device is new and its whole life on the account is at most two bursts (none more than 12 hours from the last)
+        var deviceBursts = false          // the login device is new and its whole life on the account is at most two brief bursts (`briefUse`)
         /// The device that got in is a stranger's, not one the owner goes on living on: used on the account at no other
         /// time, or only in two bursts (a sleeper's entry and spree).
         var deviceBrief: Bool { deviceGone || deviceBursts }
@@ -565,32 +565,55 @@ public struct TakeoverDetector: Detector {
         }
     }
 
+    /// A device's use of an account is brief — a stranger's, not one the account lives on — when its events
+    /// (time-ordered) fall in at most two bursts, a burst ending at a gap of more than 12 hours, and no burst
+    /// spans more than a day (review46 #1: a phone used every few hours for weeks is one "burst" by gaps alone).
+    static func briefUse<S: Swift.Sequence>(_ times: S) -> Bool where S.Element == Int64 {
+        let gap: Int64 = 12 * 3_600_000, most: Int64 = 24 * 3_600_000
+        var bursts = 0, start: Int64 = 0, last: Int64? = nil
+        for ts in times {
+            if let l = last, ts - l <= gap {
+                if ts - start > most { return false }
+            } else {
+                bursts += 1
+                if bursts > 2 { return false }
+                start = ts
+            }
+            last = ts
+        }
+        return true
+    }
+
     /// Entry devices (`entryDevices`): a device that got into an account it had never used, and was used there
-    /// at no other time (before the sequence or after its footprint), in a change of hands — and did the same
+    /// at no other time or briefly (`deviceBrief`: a sleeper coming back once), in a change of hands — and did the same
     /// on at least one other account. An honest device shared by a household is used by each member over
     /// days (not gone); a partner's phone borrowed once is one account's; a wave's bot that only fails got
     /// into none. How rare that is among ordinary anchors is the step's weight (the joint rarity), as for
     /// every step — no count of its own.
-    /// And no account lives on it: every account that did anything on it but fail a login is one it took over
-    /// that way (bazaar 4309: a household's laptop, used once each by two members in a stranger's-looking
-    /// session, is a third member's everyday device).
+    /// And no account lives on it: no account's use of it is more than brief (bazaar 4309: a household's laptop,
+    /// used once each by two members in a stranger's-looking session, is a third member's everyday device).
+    /// An account that used it briefly otherwise (the intruder's own login, a victim it came back to once)
+    /// does not clear it (review46 #4).
     func markSharedEntries(_ seqs: inout [Sequence], _ t: EventTable) {
         var accounts: [Int32: Set<Int32>] = [:]
-        for s in seqs where s.handsChanged && s.deviceGone && s.deviceEntered && s.device >= 0 {
+        for s in seqs where s.handsChanged && s.deviceBrief && s.deviceEntered && s.device >= 0 {
             accounts[s.device, default: []].insert(s.account)
         }
         accounts = accounts.filter { $0.value.count >= 2 }
         guard !accounts.isEmpty else { return }
-        var users: [Int32: Set<Int32>] = [:]
+        var lived = Set<Int32>()
+        var times: [Int32: [Int64]] = [:]
         for a in 0..<t.accountCount {
+            times.removeAll(keepingCapacity: true)
             for e32 in t.events(of: a) {
                 let e = Int(e32), d = t.device[e]
                 guard d >= 0, accounts[d] != nil, !(t.kind[e] == .login && t.failed[e]) else { continue }
-                users[d, default: []].insert(Int32(a))
+                times[d, default: []].append(t.ts[e])
             }
+            for (d, ts) in times where !Self.briefUse(ts) { lived.insert(d) }
         }
-        for q in seqs.indices where seqs[q].handsChanged && seqs[q].deviceGone && seqs[q].deviceEntered && seqs[q].device >= 0 {
-            guard let took = accounts[seqs[q].device], !entryDevicesUnlived || users[seqs[q].device, default: []].isSubset(of: took) else { continue }
+        for q in seqs.indices where seqs[q].handsChanged && seqs[q].deviceBrief && seqs[q].deviceEntered && seqs[q].device >= 0 {
+            guard let took = accounts[seqs[q].device], !entryDevicesUnlived || !lived.contains(seqs[q].device) else { continue }
             seqs[q].sharedEntry = true; seqs[q].sharedEntryAccounts = took.count - 1
         }
     }
@@ -788,8 +811,12 @@ public struct TakeoverDetector: Detector {
                 spread.see(t.ts[e], isLogin: t.kind[e] == .login && !t.failed[e])
                 // A spread wave's try: a failed login from a device and a network both new to an account
                 // that had a life before it (at the data's start every device is new to its owner).
+                // And from a device that never got in: one that did nothing on the account but fail (review46 #2: an
+                // app release whose login fails on mobile data, its new device id the owner's from then on, is no
+                // stranger's try; a bot that then gets in on the same session is the tie's case below, dropped too).
                 if spreadWaves && failedLogin && seen && t.ip[e] >= 0 && lastSpread.map({ t.ts[e] - $0 > span }) ?? true
-                    && first[Int32(nd) + ipBlock[Int(t.ip[e])]] == nil && (t.device[e] < 0 || first[t.device[e]] == nil) {
+                    && first[Int32(nd) + ipBlock[Int(t.ip[e])]] == nil && (t.device[e] < 0 || first[t.device[e]] == nil)
+                    && (t.device[e] < 0 || t.events(of: a).allSatisfy { t.device[Int($0)] != t.device[e] || (t.kind[Int($0)] == .login && t.failed[Int($0)]) }) {
                     spread.failures.append((t.ts[e], Int32(a), t.device[e])); lastSpread = t.ts[e]
                 }
                 if t.device[e] >= 0 { see(t.device[e], e, failedLogin) }
@@ -1109,13 +1136,7 @@ public struct TakeoverDetector: Detector {
             }
             s.deviceEntered = loginDev >= 0 && !anchorFailed
             if loginDev >= 0 && !knownDevices.contains(loginDev) {
-                var bursts = 0, last: Int64? = nil
-                for e32 in list where t.device[Int(e32)] == loginDev {
-                    let ts = t.ts[Int(e32)]
-                    if last.map({ ts - $0 > 12 * hour }) ?? true { bursts += 1 }
-                    last = ts
-                }
-                s.deviceBursts = bursts <= 2
+                s.deviceBursts = Self.briefUse(list.lazy.filter { t.device[Int($0)] == loginDev }.map { t.ts[Int($0)] })
             }
             // The owner's own life: everything before the sequence, and after the next 24 hours
             // whatever was not done from the device that took over (an intruder may come back).
