@@ -36,6 +36,28 @@ final class PlainOwners {
         return home
     }
 
+    /// A stranger's `device` gets into `a` at `at` from `ip` and orders socks `orders` times, minutes apart, with the
+    /// owner's card to the owner's address.
+    func takeover(_ a: String, device: String, at: Int64, ip: String, orders: Int = 2) {
+        s.event(a, "login", at: at, ["device_id": device, "country": "TH", "ip": ip, "status": "ok"])
+        for o in 0..<orders {
+            s.order(a, item: "socks", seller: "shop", at: at + Int64(5 + 9 * o) * minute, device: device, address: "\(a)-home",
+                    payment: "\(a)-card", amount: Double(rng.int(8...16)), ip: ip)
+        }
+    }
+
+    /// One intruder's `device` takes over `count` owners (accounts ato0…, each with a routine of its own), one every
+    /// 16 hours from `start` (plus up to two hours), each from an address anywhere with two ordinary orders.
+    func intruderVictims(_ count: Int, device: String, start: Int64) -> [(account: String, at: Int64)] {
+        (0..<count).map { i in
+            let a = s.account("ato\(i)")
+            routine(a, device: { _ in "v\(i)-phone" })
+            let at = start + Int64(i) * 16 * hour + Int64(rng.int(0...120)) * minute
+            takeover(a, device: device, at: at, ip: anywhere())
+            return (a, at)
+        }
+    }
+
     /// An address anywhere: a block no one else here uses.
     func anywhere() -> String { "\(rng.int(100...199)).\(rng.int(0...255)).\(rng.int(0...255)).\(rng.int(2...250))" }
 }

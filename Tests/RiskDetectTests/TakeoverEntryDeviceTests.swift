@@ -26,18 +26,7 @@ final class TakeoverEntryDeviceTests: XCTestCase {
             }
             // The intruder: one phone, three victims over two days, each a login from an address anywhere
             // and two ordinary orders (the owner's card, the owner's address).
-            var victims: [String] = []
-            let start = Scenario.t0 + 12 * day
-            for i in 0..<3 {
-                let a = s.account("ato\(i)"); victims.append(a)
-                ow.routine(a, device: { _ in "v\(i)-phone" })
-                let at = start + Int64(i) * 16 * hour + Int64(ow.rng.int(0...120)) * minute, ip = ow.anywhere()
-                s.event(a, "login", at: at, ["device_id": "intruder", "country": "TH", "ip": ip, "status": "ok"])
-                for o in 0..<2 {
-                    s.order(a, item: "socks", seller: "shop", at: at + Int64(5 + 9 * o) * minute, device: "intruder", address: "\(a)-home",
-                            payment: "\(a)-card", amount: Double(ow.rng.int(8...16)), ip: ip)
-                }
-            }
+            let victims = ow.intruderVictims(3, device: "intruder", start: Scenario.t0 + 12 * day).map(\.account)
             // A family: three members, each on the tablet (away from home, on holiday) as well as their phones, over weeks.
             var family: [String] = []
             for i in 0..<3 {

@@ -102,20 +102,10 @@ final class TakeoverReview46Tests: XCTestCase {
             var plain = Set<String>()
             for variant in ["plain", "return", "own"] {
                 let (s, ow) = base(seed, owners: 600)
-                var victims: [String] = []
                 let start = Scenario.t0 + 12 * day
-                for i in 0..<3 {
-                    let a = s.account("ato\(i)"); victims.append(a)
-                    ow.routine(a, device: { _ in "v\(i)-phone" })
-                    let at = start + Int64(i) * 16 * hour + Int64(ow.rng.int(0...120)) * minute, ip = ow.anywhere()
-                    s.event(a, "login", at: at, ["device_id": "intruder", "country": "TH", "ip": ip, "status": "ok"])
-                    for o in 0..<2 {
-                        s.order(a, item: "socks", seller: "shop", at: at + Int64(5 + 9 * o) * minute, device: "intruder", address: "\(a)-home",
-                                payment: "\(a)-card", amount: Double(ow.rng.int(8...16)), ip: ip)
-                    }
-                    if variant == "return" && i == 0 {
-                        s.event(a, "view", at: at + 5 * day, ["device_id": "intruder", "country": "TH", "ip": ow.anywhere(), "item_id": "socks", "seller_id": "shop"])
-                    }
+                let took = ow.intruderVictims(3, device: "intruder", start: start), victims = took.map(\.account)
+                if variant == "return" {
+                    s.event(took[0].account, "view", at: took[0].at + 5 * day, ["device_id": "intruder", "country": "TH", "ip": ow.anywhere(), "item_id": "socks", "seller_id": "shop"])
                 }
                 if variant == "own" {
                     let me = s.account("mule")
