@@ -64,12 +64,12 @@ public struct TakeoverDetector: Detector {
     /// Spread waves (session 46, `spread-waves`): credential stuffing through a residential proxy pool, a
     /// new device and network for every try, has no source to count on; the wave is the burst in time
     /// itself — many accounts' failed logins from a device and network each account never used, within
-    /// `waveHours`, beyond the store's own rate of such failures (`markSpreadWaves`, docs/detection.md).
+    /// `waveHours`, beyond the store's own rate of such failures (`SpreadFailures`, in `markWaves`; docs/detection.md).
     public var spreadWaves = true
     /// Entry devices (session 46, `entry-devices`): the device that took over an account — new to it, used
-    /// there at no other time, and it got in (a login or an action, not only failed tries) — took over other
-    /// accounts the same way: one intruder's phone or emulator working through a list of victims
-    /// (`markSharedEntries`, docs/detection.md). A step of the change of hands, weighed like every step.
+    /// there only briefly (`briefUse`), and it got in (a login or an action, not only failed tries) — took over
+    /// other accounts the same way, and no account lives on it: one intruder's phone or emulator working through
+    /// a list of victims (`markSharedEntries`, docs/detection.md). A step of the change of hands, weighed like every step.
     public var entryDevices = true
     /// The entry device's guard (tests switch it off to show the household laptop it spares): no account lives on it.
     var entryDevicesUnlived = true
@@ -119,7 +119,7 @@ public struct TakeoverDetector: Detector {
         /// time, or only in two bursts (a sleeper's entry and spree).
         var deviceBrief: Bool { deviceGone || deviceBursts }
         var deviceEntered = false         // the device that took over got in: a successful login or an action of its own, not only failed tries
-        var sharedEntry = false           // that device, gone and entered here, took over other accounts the same way (`entryDevices`)
+        var sharedEntry = false           // that device, brief and entered here, took over other accounts the same way (`entryDevices`)
         var sharedEntryAccounts = 0       // how many other accounts
         var strangerLogin = false         // a successful login in the anchor's 2 hours from a device the account had not used
         var deviceIn = false              // the device that took over logged in successfully in the anchor's 2 hours
@@ -360,7 +360,7 @@ public struct TakeoverDetector: Detector {
             if s.newCountry && s.country >= 0 { steps.append("in a new country (\(t.countries.string(s.country)))") }
             if s.newAddress { steps.append("shipping address changed") }
             if s.newPayment { steps.append("a new payment instrument") }
-            if s.sharedEntry { steps.append("the device that got in took over \(s.sharedEntryAccounts) other account(s) the same way (used on each only then)") }
+            if s.sharedEntry { steps.append("the device that got in took over \(s.sharedEntryAccounts) other account(s) the same way (used on each only briefly, no account living on it)") }
             if s.drop { steps.append("to an address or instrument that \(s.dropAccounts) other account(s) also first used after a change of hands (a drop)") }
             if s.orders > 0 { steps.append("\(s.orders) order(s)\(s.high ? ", high value" : "")\(s.drain ? ", worth more than the owner spent on any day" : "")") }
             if s.messagesUnusual { steps.append("messages to \(s.messages) accounts, far beyond its own rate") }
@@ -805,6 +805,12 @@ public struct TakeoverDetector: Detector {
                 if failedLogin { strangers.append((src, t.ts[e], Int32(a))) }
             }
             var seen = false, lastSpread: Int64? = nil
+            // The devices that got in on this account (did anything on it but fail a login): their failures are no
+            // stranger's tries (below).
+            var gotIn = Set<Int32>()
+            if spreadWaves {
+                for e32 in t.events(of: a) where t.device[Int(e32)] >= 0 && !(t.kind[Int(e32)] == .login && t.failed[Int(e32)]) { gotIn.insert(t.device[Int(e32)]) }
+            }
             for e32 in t.events(of: a) {
                 let e = Int(e32)
                 let failedLogin = t.kind[e] == .login && t.failed[e]
@@ -816,7 +822,7 @@ public struct TakeoverDetector: Detector {
                 // stranger's try; a bot that then gets in on the same session is the tie's case below, dropped too).
                 if spreadWaves && failedLogin && seen && t.ip[e] >= 0 && lastSpread.map({ t.ts[e] - $0 > span }) ?? true
                     && first[Int32(nd) + ipBlock[Int(t.ip[e])]] == nil && (t.device[e] < 0 || first[t.device[e]] == nil)
-                    && (t.device[e] < 0 || t.events(of: a).allSatisfy { t.device[Int($0)] != t.device[e] || (t.kind[Int($0)] == .login && t.failed[Int($0)]) }) {
+                    && (t.device[e] < 0 || !gotIn.contains(t.device[e])) {
                     spread.failures.append((t.ts[e], Int32(a), t.device[e])); lastSpread = t.ts[e]
                 }
                 if t.device[e] >= 0 { see(t.device[e], e, failedLogin) }
