@@ -15,15 +15,7 @@ final class TakeoverEntryDeviceTests: XCTestCase {
 
     func testOneIntrudersDeviceOnSeveralAccountsIsFoundFamiliesPartnersAndBotsAreNot() throws {
         try forEachSeed { seed in
-                let s = Scenario(seed: seed)
-            s.account("shop", kind: "seller")
-            s.item("socks", seller: "shop", price: 12)
-            let ow = PlainOwners(s, rng: SeededRandom(seed &+ 46_146))
-            for i in 0..<600 {
-                let a = s.account("p\(i)")
-                let d0 = ow.rng.int(2...26)
-                ow.routine(a, device: { i % 2 == 0 && $0 >= d0 ? "p\(i)-new" : "p\(i)-phone" })
-            }
+            let (s, ow) = PlainOwners.store(seed, salt: 46_146, owners: 600)
             // The intruder: one phone, three victims over two days, each a login from an address anywhere
             // and two ordinary orders (the owner's card, the owner's address).
             let victims = ow.intruderVictims(3, device: "intruder", start: Scenario.t0 + 12 * day).map(\.account)

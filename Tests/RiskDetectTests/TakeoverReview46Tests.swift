@@ -9,18 +9,7 @@ import XCTest
 final class TakeoverReview46Tests: XCTestCase {
     let day = Scenario.day, hour = Scenario.hour, minute = Scenario.minute
 
-    func base(_ seed: UInt64, owners: Int = 800) -> (Scenario, PlainOwners) {
-        let s = Scenario(seed: seed)
-        s.account("shop", kind: "seller")
-        s.item("socks", seller: "shop", price: 12)
-        let ow = PlainOwners(s, rng: SeededRandom(seed &+ 46_046))
-        for i in 0..<owners {
-            let a = s.account("p\(i)")
-            let d0 = ow.rng.int(2...26)
-            ow.routine(a, device: { i % 2 == 0 && $0 >= d0 ? "p\(i)-new" : "p\(i)-phone" })
-        }
-        return (s, ow)
-    }
+    func base(_ seed: UInt64, owners: Int = 800) -> (Scenario, PlainOwners) { PlainOwners.store(seed, salt: 46_046, owners: owners) }
 
     /// A spread wave on 40 bystanders (no victims). Twelve of them get a new phone hours after the tries,
     /// first on mobile data (an address anywhere), two ordinary orders, then live on it at home. Six use it

@@ -24,17 +24,8 @@ final class TakeoverSpreadWaveTests: XCTestCase {
     /// With `sleeper`, the first wave's second victim is a sleeper: the stranger gets in and only looks, then
     /// comes back on the same device four days later (past the entry's 3-day footprint) from another address anywhere and orders twice.
     func store(seed: UInt64, waves: Int, bystanders: Int = 40, hours: Int = 3, sleeper: Bool = false) throws -> (Store, EventTable) {
-        let s = Scenario(seed: seed)
-        s.account("shop", kind: "seller")
-        s.item("socks", seller: "shop", price: 12)
-        let ow = PlainOwners(s, rng: SeededRandom(seed &+ 46_046))
+        let (s, ow) = PlainOwners.store(seed, salt: 46_046, owners: 800)
         var out = Store()
-        for i in 0..<800 {
-            let a = s.account("p\(i)")
-            let d0 = ow.rng.int(2...26)
-            // Half of them change phones at home (the store's ordinary change of device).
-            ow.routine(a, device: { i % 2 == 0 && $0 >= d0 ? "p\(i)-new" : "p\(i)-phone" })
-        }
         // The app release on day 20, at 19:00–22:00: sixty owners' phones report a new device id; a third
         // typo the password first — at home, on the network they always use.
         for i in 0..<60 {

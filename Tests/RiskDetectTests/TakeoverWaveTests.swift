@@ -17,54 +17,29 @@ final class TakeoverWaveTests: XCTestCase {
 
     func testStuffingVictimsAreFoundTypoTravellersHouseholdsAndProxiesAreNot() throws {
         try forEachSeed { seed in
-            var rng = SeededRandom(seed &+ 38_038)
-            let s = Scenario(seed: seed)
-            s.account("shop", kind: "seller")
-            s.item("socks", seller: "shop", price: 12)
-            var k = 0
-            /// An owner's days on one device (or `device(d)`) at `net(d)`, now and then an ordinary order.
-            func routine(_ a: String, device: (Int) -> String, net: ((Int) -> String)? = nil, days: [Int] = Array(0..<28)) {
-                let home = "10.\(k / 200).\(k % 200)"
-                k += 1
-                for d in days where rng.chance(0.6) {
-                    let at = Scenario.t0 + Int64(d) * day + Int64(rng.int(7...21)) * hour + Int64(rng.int(0...3_599)) * 1000
-                    let ip = net?(d) ?? "\(home).\(rng.int(2...9))"
-                    let f: [String: Any] = ["device_id": device(d), "country": "TH", "ip": ip]
-                    if rng.chance(0.5) { s.event(a, "login", at: at, f.merging(["status": "ok"]) { $1 }) }
-                    s.event(a, "view", at: at + minute, f.merging(["item_id": "socks", "seller_id": "shop"]) { $1 })
-                    if rng.chance(0.25) {
-                        s.order(a, item: "socks", seller: "shop", at: at + 10 * minute, device: device(d), address: "\(a)-home",
-                                payment: "\(a)-card", amount: Double(rng.int(8...16)), ip: ip)
-                    }
-                }
-            }
-            for i in 0..<360 {
-                let a = s.account("p\(i)")
-                let d0 = rng.int(5...20)
-                // Half of them change phones at home (the store's ordinary change of device).
-                routine(a, device: { i % 2 == 0 && $0 >= d0 ? "p\(i)-new" : "p\(i)-phone" })
-            }
+            // 360 owners, half of them changing phones at home between days 5 and 20.
+            let (s, ow) = PlainOwners.store(seed, salt: 38_038, owners: 360, phoneChange: 5...20)
             // Two waves, each on 24 bystanders and 2 victims within two hours, 1–3 tries each.
             var victims: [String] = []
             var bystanders: [String] = []
             for w in 0..<2 {
-                let start = Scenario.t0 + Int64(8 + 9 * w) * day + Int64(rng.int(0...12)) * hour
+                let start = Scenario.t0 + Int64(8 + 9 * w) * day + Int64(ow.rng.int(0...12)) * hour
                 var hit: [String] = []
                 for i in 0..<24 {
                     let a = s.account("by\(w)-\(i)"); bystanders.append(a); hit.append(a)
-                    routine(a, device: { _ in "by\(w)-\(i)-phone" })
+                    ow.routine(a, device: { _ in "by\(w)-\(i)-phone" })
                 }
                 for i in 0..<2 {
                     let a = s.account("ato\(w)-\(i)"); victims.append(a); hit.append(a)
-                    routine(a, device: { _ in "v\(w)-\(i)-phone" })
+                    ow.routine(a, device: { _ in "v\(w)-\(i)-phone" })
                 }
                 for (n, a) in hit.enumerated() {
-                    for _ in 0..<rng.int(1...3) {
-                        let at = start + Int64(rng.int(0...7_199)) * 1000
+                    for _ in 0..<ow.rng.int(1...3) {
+                        let at = start + Int64(ow.rng.int(0...7_199)) * 1000
                         // Wave 0: one block, a new bot device each try; wave 1: one device, an address anywhere.
                         let f: [String: Any] = w == 0
-                            ? ["device_id": "bot0-\(n)-\(rng.int(0...999_999))", "country": "NL", "ip": "203.0.113.\(rng.int(2...250))", "status": "fail"]
-                            : ["device_id": "bot1", "country": "NL", "ip": "100.\(rng.int(64...127)).\(rng.int(0...255)).\(rng.int(2...250))", "status": "fail"]
+                            ? ["device_id": "bot0-\(n)-\(ow.rng.int(0...999_999))", "country": "NL", "ip": "203.0.113.\(ow.rng.int(2...250))", "status": "fail"]
+                            : ["device_id": "bot1", "country": "NL", "ip": "100.\(ow.rng.int(64...127)).\(ow.rng.int(0...255)).\(ow.rng.int(2...250))", "status": "fail"]
                         s.event(a, "login", at: at, f)
                     }
                 }
@@ -72,7 +47,7 @@ final class TakeoverWaveTests: XCTestCase {
                 // phone, on mobile data they had not used, and order (review38: the bot's failed try
                 // was taken for the device that got in).
                 for i in stride(from: 0, to: 24, by: 4) {
-                    let a = "by\(w)-\(i)", at = start + Int64(rng.int(30...110)) * minute
+                    let a = "by\(w)-\(i)", at = start + Int64(ow.rng.int(30...110)) * minute
                     let f: [String: Any] = ["device_id": "by\(w)-\(i)-phone", "country": "TH", "ip": "172.20.\(w).\(2 + i)"]
                     s.event(a, "login", at: at, f.merging(["status": "ok"]) { $1 })
                     s.order(a, item: "socks", seller: "shop", at: at + 10 * minute, device: "by\(w)-\(i)-phone", address: "\(a)-home",
@@ -82,13 +57,13 @@ final class TakeoverWaveTests: XCTestCase {
                 // the owner never used (the bot itself for one of wave 1's), two ordinary orders.
                 for i in 0..<2 {
                     let a = "ato\(w)-\(i)"
-                    let at = start + Int64(rng.int(2...5)) * hour
+                    let at = start + Int64(ow.rng.int(2...5)) * hour
                     let dev = w == 1 && i == 0 ? "bot1" : "thief\(w)-\(i)"
-                    let ip = "198.51.\(100 + 3 * w + i).\(rng.int(2...250))"
+                    let ip = "198.51.\(100 + 3 * w + i).\(ow.rng.int(2...250))"
                     s.event(a, "login", at: at, ["device_id": dev, "country": "TH", "ip": ip, "status": "ok"])
                     for o in 0..<2 {
                         s.order(a, item: "socks", seller: "shop", at: at + Int64(5 + 9 * o) * minute, device: dev, address: "\(a)-home",
-                                payment: "\(a)-card", amount: Double(rng.int(8...16)), ip: ip)
+                                payment: "\(a)-card", amount: Double(ow.rng.int(8...16)), ip: ip)
                     }
                 }
             }
@@ -96,24 +71,24 @@ final class TakeoverWaveTests: XCTestCase {
             var travellers: [String] = []
             for i in 0..<16 {
                 let a = s.account("trav\(i)"); travellers.append(a)
-                let d = rng.int(8...20)
-                routine(a, device: { $0 < d ? "tr\(i)-phone" : "tr\(i)-new" }, days: Array(0..<d) + Array((d + 2)..<28))
-                let at = Scenario.t0 + Int64(d) * day + Int64(rng.int(8...20)) * hour
-                let ip = "172.\(16 + i % 8).\(i).\(rng.int(2...200))"
+                let d = ow.rng.int(8...20)
+                ow.routine(a, device: { $0 < d ? "tr\(i)-phone" : "tr\(i)-new" }, days: Array(0..<d) + Array((d + 2)..<28))
+                let at = Scenario.t0 + Int64(d) * day + Int64(ow.rng.int(8...20)) * hour
+                let ip = "172.\(16 + i % 8).\(i).\(ow.rng.int(2...200))"
                 s.event(a, "login", at: at - minute, ["device_id": "tr\(i)-new", "country": "JP", "ip": ip, "status": "fail"])
                 s.event(a, "login", at: at, ["device_id": "tr\(i)-new", "country": "JP", "ip": ip, "status": "ok"])
                 for o in 0..<2 {
                     s.order(a, item: "socks", seller: "shop", at: at + Int64(6 + 20 * o) * minute, device: "tr\(i)-new", address: "\(a)-home",
-                            payment: "\(a)-card", amount: Double(rng.int(8...16)), ip: ip)
+                            payment: "\(a)-card", amount: Double(ow.rng.int(8...16)), ip: ip)
                 }
             }
             // A household of eight on one NAT address: every member logs in there, now and then after a typo.
             var household: [String] = []
             for i in 0..<8 {
                 let a = s.account("hh\(i)"); household.append(a)
-                routine(a, device: { _ in "hh\(i)-phone" }, net: { _ in "192.0.2.7" })
-                for d in stride(from: rng.int(0...6), to: 28, by: 7) {
-                    let at = Scenario.t0 + Int64(d) * day + Int64(rng.int(8...20)) * hour
+                ow.routine(a, device: { _ in "hh\(i)-phone" }, net: { _ in "192.0.2.7" })
+                for d in stride(from: ow.rng.int(0...6), to: 28, by: 7) {
+                    let at = Scenario.t0 + Int64(d) * day + Int64(ow.rng.int(8...20)) * hour
                     s.event(a, "login", at: at, ["device_id": "hh\(i)-phone", "country": "TH", "ip": "192.0.2.7", "status": "fail"])
                     s.event(a, "login", at: at + minute, ["device_id": "hh\(i)-phone", "country": "TH", "ip": "192.0.2.7", "status": "ok"])
                 }
@@ -124,21 +99,21 @@ final class TakeoverWaveTests: XCTestCase {
             var office: [String] = []
             for i in 0..<30 {
                 let a = s.account("of\(i)"); office.append(a)
-                routine(a, device: { _ in "of\(i)-laptop" }, net: { _ in "198.18.0.\(10 + i % 3)" })
-                let at = Scenario.t0 + 18 * day + 8 * hour + Int64(rng.int(0...35_999)) * 1000
-                for f in 0..<rng.int(1...2) {
+                ow.routine(a, device: { _ in "of\(i)-laptop" }, net: { _ in "198.18.0.\(10 + i % 3)" })
+                let at = Scenario.t0 + 18 * day + 8 * hour + Int64(ow.rng.int(0...35_999)) * 1000
+                for f in 0..<ow.rng.int(1...2) {
                     s.event(a, "login", at: at + Int64(f) * minute, ["device_id": "of\(i)-laptop", "country": "TH", "ip": "198.18.0.\(10 + i % 3)", "status": "fail"])
                 }
                 s.event(a, "login", at: at + 5 * minute, ["device_id": "of\(i)-laptop", "country": "TH", "ip": "198.18.0.\(10 + i % 3)", "status": "ok"])
                 if i < 5 {
                     let ev = Scenario.t0 + 18 * day + 20 * hour
-                    let ip = "100.64.\(200 + i).\(rng.int(2...250))"
+                    let ip = "100.64.\(200 + i).\(ow.rng.int(2...250))"
                     s.event(a, "login", at: ev, ["device_id": "of\(i)-phone", "country": "TH", "ip": ip, "status": "ok"])
                     for o in 0..<2 {
                         s.order(a, item: "socks", seller: "shop", at: ev + Int64(5 + 9 * o) * minute, device: "of\(i)-phone", address: "\(a)-home",
-                                payment: "\(a)-card", amount: Double(rng.int(8...16)), ip: ip)
+                                payment: "\(a)-card", amount: Double(ow.rng.int(8...16)), ip: ip)
                     }
-                    for d in 19..<28 where rng.chance(0.5) {
+                    for d in 19..<28 where ow.rng.chance(0.5) {
                         s.event(a, "view", at: Scenario.t0 + Int64(d) * day + 21 * hour, ["device_id": "of\(i)-phone", "country": "TH", "ip": ip,
                                                                                               "item_id": "socks", "seller_id": "shop"])
                     }
