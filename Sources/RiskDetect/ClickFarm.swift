@@ -141,6 +141,21 @@ public struct ClickFarmDetector: Detector {
     /// flag line. `shopCrewCorroboration` off only for the tests that show what it guards.
     var shopCrewCorroboration = true
     public var shopCrewAloneWeight = 0.3
+    /// s47: a recruit's chance of landing in a farm's jobs scales with its own activity, all of it
+    /// (`recruitChance`): the Poisson mean is the jobs' crowd per active account times the account's
+    /// actions over the mean, held only from below (at a tenth). Before, it was also held from above
+    /// at ten times: a power browser with 150 times the mean's item views was judged as if it had
+    /// ten, and on bazaar 4308 eighty of them joined an equipment farm at "chance 1 in 10^200".
+    /// `detect --no-sign own-activity` restores the cap.
+    public var ownActivity = true
+
+    /// The Poisson mean of a recruit's job hits: `chance` (jobs' crowd per active account) scaled
+    /// by the account's actions against the mean, at least a tenth of it; at most ten times with
+    /// `ownActivity` off.
+    func recruitChance(_ chance: Double, actions: Int, mean: Double) -> Double {
+        let scale = max(0.1, Double(actions) / mean)
+        return chance * (ownActivity ? scale : min(10, scale))
+    }
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
         guard t.count > 0 else { return [] }
@@ -669,7 +684,7 @@ public struct ClickFarmDetector: Detector {
             let spread = targets.count >= min(3, keys.count) || (ownJobsOnTwoDays && only != nil && targets.count >= 2 && days.count >= 2)
                 || (farms[g].ownerAway && days.count >= 2)
             guard keys.count >= (onDevice ? 1 : 2), spread else { return nil }
-            let lambda = chance * min(10, max(0.1, Double(actions[Int(a)]) / mean))
+            let lambda = recruitChance(chance, actions: Int(actions[Int(a)]), mean: mean)
             let tested = (onDevice ? Double(max(1, linked[g].count)) : Double(active)) * Double(max(1, windows))
             let surprise = Significance.surprise(Significance.logPoissonTail(keys.count, lambda)) - log10(tested)
             guard surprise >= 1 else { return nil }

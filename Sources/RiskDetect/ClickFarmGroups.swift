@@ -340,7 +340,7 @@ extension ClickFarmDetector {
                         }
                     }
                     if !(byHours && roomFarm), hits >= need, tg.count >= min(3, hits) {
-                        let lambda = chance * min(10, max(0.1, Double(actions(a)) / mean))
+                        let lambda = recruitChance(chance, actions: actions(a), mean: mean)
                         let s = Significance.surprise(Significance.logPoissonTail(hits, lambda)) - correction
                         if s >= 1 && s > (best?.s ?? 0) { best = (s, hits, tg.count, false) }
                     }
