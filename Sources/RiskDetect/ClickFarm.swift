@@ -148,6 +148,17 @@ public struct ClickFarmDetector: Detector {
     /// ten, and on bazaar 4308 eighty of them joined an equipment farm at "chance 1 in 10^200".
     /// `detect --no-sign own-activity` restores the cap.
     public var ownActivity = true
+    /// s47b: equipment groups (ClickFarmGroups.swift) are judged against the days their accounts were
+    /// active (`dayMeetings`): a group's (target, day) meetings against how many it would have if each
+    /// account browsed like the rest of the store on its days — each day's buckets with the group's
+    /// own accounts taken out, an account with n actions that day in a bucket of s with chance
+    /// 1 − (1 − s/S)ⁿ, two or more exactly from those chances — and a recruit's chance is its actions
+    /// on each day times the share of that day's actions in the farm's jobs. A cohort that signed up
+    /// on one campus network on one day and browsed that day's offers meets on that day's popular
+    /// listings as any accounts active that day would; before, its meetings were judged against the
+    /// whole span's collision rate (bazaar 4308: 73 accounts, 29 targets, expected 2.96). A farm meets
+    /// on its jobs' targets, which the rest of the store leaves alone. `detect --no-sign day-cohorts`.
+    public var dayCohorts = true
 
     /// The Poisson mean of a recruit's job hits: `chance` (jobs' crowd per active account) scaled
     /// by the account's actions against the mean, at least a tenth of it; at most ten times with

@@ -52,6 +52,10 @@ extension ClickFarmDetector {
         var bucketSize: [Int32] = []
         var pairs: [(acc: Int32, bucket: Int32)] = []
         var sumS = 0.0, sumS2 = 0.0
+        // Per day (`dayCohorts`): each day's actions and how many of its buckets have each size.
+        let width = maxDayBucket + 1
+        var daySum = [Double](repeating: 0, count: Int(days))
+        var dayHist = [Int32](repeating: 0, count: dayCohorts ? Int(days) * width : 0)
         var i = 0
         while i < packed.count {
             let key = packed[i] >> accBits
@@ -66,6 +70,9 @@ extension ClickFarmDetector {
                 bucketKey.append(key); bucketSize.append(Int32(members.count))
                 for a in members { pairs.append((a, b)) }
                 sumS += Double(members.count); sumS2 += Double(members.count) * Double(members.count)
+                let d = Int(key % days)
+                daySum[d] += Double(members.count)
+                if dayCohorts { dayHist[d * width + members.count] += 1 }
             }
             i = j
         }
@@ -81,6 +88,51 @@ extension ClickFarmDetector {
         pairs = []
         func actions(_ a: Int) -> Int { Int(accStart[a + 1] - accStart[a]) }
         func target(_ b: Int32) -> UInt64 { bucketKey[Int(b)] / days }
+        func dayOf(_ b: Int32) -> Int { Int(bucketKey[Int(b)] % days) }
+        /// `dayCohorts`: how many (target, day) buckets two or more of `members` are expected to share
+        /// if each browsed like the rest of the store on the days it was active — per day, every bucket
+        /// of the day with its size less the group's own accounts there (a farm's jobs do not make its
+        /// own targets popular), an account with n actions that day in a bucket of s with chance
+        /// 1 − (1 − s/S)ⁿ (S: the day's actions less the group's), two or more of them exactly from
+        /// those chances (Poisson-binomial: 1 − P₀ − P₁).
+        func dayMeetings(_ members: [Int32]) -> Double {
+            var perDay: [Int: [Int]] = [:]
+            var inBucket: [Int32: Int] = [:]
+            for a in members {
+                var mine: [Int: Int] = [:]
+                for q in Int(accStart[Int(a)])..<Int(accStart[Int(a) + 1]) {
+                    let b = accBuckets[q]
+                    inBucket[b, default: 0] += 1
+                    mine[dayOf(b), default: 0] += 1
+                }
+                for (d, k) in mine { perDay[d, default: []].append(k) }
+            }
+            var touched: [Int: [(size: Int, rest: Int)]] = [:]
+            for (b, c) in inBucket { let sz = Int(bucketSize[Int(b)]); touched[dayOf(b), default: []].append((sz, sz - c)) }
+            var expected = 0.0
+            // Days and counts in order: the sum is the same run to run (a dictionary's order is not).
+            for (d, counts) in perDay.sorted(by: { $0.key < $1.key }) where counts.count >= 2 {
+                let rest = daySum[d] - Double(counts.reduce(0, +))
+                guard rest > 0 else { continue }
+                var h = Array(dayHist[(d * width)..<((d + 1) * width)])
+                for x in touched[d] ?? [] { h[x.size] -= 1; h[x.rest] += 1 }
+                var mult: [Int: Int] = [:]   // accounts by their actions that day: few distinct counts
+                for n in counts { mult[n, default: 0] += 1 }
+                let byCount = mult.sorted { $0.key < $1.key }
+                for sz in 1..<width where h[sz] > 0 {
+                    let l1p = log1p(-min(Double(sz) / rest, 1 - 1e-12))
+                    var logP0 = 0.0, ratio = 0.0
+                    for (n, m) in byCount {
+                        let q = -expm1(Double(n) * l1p)
+                        logP0 += Double(m) * Double(n) * l1p
+                        ratio += Double(m) * q / max(1e-300, 1 - q)
+                    }
+                    let p0 = exp(logP0)
+                    expected += Double(h[sz]) * max(0, 1 - p0 - p0 * ratio)
+                }
+            }
+            return expected
+        }
         try cancel.check()
 
         // Identifier groups: accounts per shared device and per shared IP.
@@ -127,12 +179,20 @@ extension ClickFarmDetector {
             var meetings = Set<Int32>(), met = Set<UInt64>()
             var together: [Int32: Int32] = [:]
             for (b, c) in count where c >= 2 { meetings.insert(b); met.insert(target(b)); together[b] = c }
-            let expected = (sumN * sumN - sumN2) / 2 * collision
             let label = g.isDevice ? "device \(t.devices.string(g.id))" : "IP \(t.ips.string(g.id))"
             if met.count >= 3 {
-                let s = Significance.surprise(Significance.logPoissonTail(met.count, expected)) - log10(tested)
+                // Distinct targets against the span-wide pair count; with `dayCohorts`, also the
+                // (target, day) meetings against their expectation on the days the accounts were
+                // active, and the lesser surprise decides: beyond chance under both nulls.
+                let expected = (sumN * sumN - sumN2) / 2 * collision
+                var s = Significance.surprise(Significance.logPoissonTail(met.count, expected)) - log10(tested)
+                var dayExpected = -1.0
+                if dayCohorts && s >= 1 {
+                    dayExpected = dayMeetings(g.members)
+                    s = min(s, Significance.surprise(Significance.logPoissonTail(meetings.count, max(dayExpected, 1e-12))) - log10(tested))
+                }
                 if let debugLog {
-                    debugLog("identifier group (\(g.isDevice ? "device" : "IP")): \(g.members.count) accounts met on \(met.count) targets, expected \(String(format: "%.3f", expected)), surprise \(String(format: "%.1f", s))")
+                    debugLog("identifier group (\(g.isDevice ? "device" : "IP")): \(g.members.count) accounts met on \(met.count) targets, expected \(String(format: "%.3f", expected))\(dayExpected >= 0 ? "; on \(meetings.count) target-days, expected \(String(format: "%.3f", dayExpected)) on their days" : ""), surprise \(String(format: "%.1f", s))")
                 }
                 if s >= 1 { seeds.append(Seed(members: g.members, meetings: meetings, surprise: s, label: label, together: together)); continue }
             }
@@ -291,7 +351,14 @@ extension ClickFarmDetector {
                     }
                 }
                 var crowd = 0.0, dayJobs = 0
-                for b in jobs where !roomTargets.contains(target(b)) { crowd += Double(bucketSize[Int(b)]); dayJobs += 1 }
+                // `dayCohorts`: the jobs' crowds per day over the day's actions — an account's chance is
+                // its actions on each day times that day's share, not its actions times the span's.
+                var jobShare = [Double](repeating: 0, count: dayCohorts ? Int(days) : 0)
+                for b in jobs where !roomTargets.contains(target(b)) {
+                    crowd += Double(bucketSize[Int(b)]); dayJobs += 1
+                    if dayCohorts { jobShare[dayOf(b)] += Double(bucketSize[Int(b)]) }
+                }
+                if dayCohorts { for d in jobShare.indices where jobShare[d] > 0 { jobShare[d] /= daySum[d] } }
                 let chance = crowd / Double(max(1, active))
                 // A room crew's rooms: per room, its away hours and how many members acted in each.
                 var crewHours: [UInt64: (away: [Bool], count: [Int32])] = [:]
@@ -340,7 +407,12 @@ extension ClickFarmDetector {
                         }
                     }
                     if !(byHours && roomFarm), hits >= need, tg.count >= min(3, hits) {
-                        let lambda = recruitChance(chance, actions: actions(a), mean: mean)
+                        var lambda = recruitChance(chance, actions: actions(a), mean: mean)
+                        if dayCohorts {
+                            var x = 0.0
+                            for q in Int(accStart[a])..<Int(accStart[a + 1]) { x += jobShare[dayOf(accBuckets[q])] }
+                            lambda = max(lambda, x)   // the larger chance of the two nulls
+                        }
                         let s = Significance.surprise(Significance.logPoissonTail(hits, lambda)) - correction
                         if s >= 1 && s > (best?.s ?? 0) { best = (s, hits, tg.count, false) }
                     }

@@ -78,6 +78,7 @@ final class PowerBrowserFarmTests: XCTestCase {
             // same power browsers join the farm: the scenario reaches the case.
             var capped = ClickFarmDetector()
             capped.ownActivity = false
+            capped.dayCohorts = false
             let old = try capped.run(t, cancel: CancelToken())
             XCTAssertEqual(pbs.filter(old.accounts(t).contains).count, pbs.count, "with the cap: \(old.accounts(t).sorted())")
         }
