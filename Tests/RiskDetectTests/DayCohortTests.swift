@@ -12,16 +12,6 @@ import RiskStore
 final class DayCohortTests: XCTestCase {
     let day = Scenario.day, hour = Scenario.hour, minute = Scenario.minute
 
-    func browse(_ s: Scenario, _ a: String, _ rng: inout SeededRandom, device: String, items: Int, days: Range<Int> = 0..<28, perWeek: Int = 3) {
-        for d in days where rng.chance(Double(perWeek) / 7) {
-            var at = Scenario.t0 + Int64(d) * day + Int64(rng.int(8...22)) * hour
-            for _ in 0..<rng.int(2...6) {
-                s.event(a, "view", at: at, ["item_id": "p\(rng.int(0...(items - 1)))", "seller_id": "shop\(rng.int(0...9))", "device_id": device])
-                at += Int64(1000 * (5 + rng.exponential(90)))
-            }
-        }
-    }
-
     /// 300 people; a catalogue of 4,000 listings; a sale on day 20 whose 3 headline offers and some of 60 others most of them look at that day; 40
     /// students who sign up that day on the campus network and browse the sale from it, then
     /// shop now and then from their phones; a farm of 24 accounts on 4 phones, each member in
@@ -30,13 +20,10 @@ final class DayCohortTests: XCTestCase {
         var rng = SeededRandom(seed &+ 4747)
         let s = Scenario(seed: seed)
         let items = 4000
-        for k in 0..<10 { s.account("shop\(k)", kind: "seller") }
-        for k in 0..<items { s.item("p\(k)", seller: "shop\(k % 10)") }
-        let clients = (0..<8).map { s.account("client\($0)", kind: "seller") }
-        for c in clients { s.item("item-\(c)", seller: c) }
+        let clients = PhoneFarms.catalogue(s, items: items)
         let sale = 20
-        // The sale's 5 headline offers (each seen by more than 200 accounts that day: a crowd too
-        // large to carry a signal, left out) and 40 further offers; each look at its own time of the day.
+        // The sale's 3 headline offers (each seen by more than 200 accounts that day: a crowd too
+        // large to carry a signal, left out) and 60 further offers; each look at its own time of the day.
         let headline = (0..<3).map { "p\($0 * 15 + 7)" }
         let offers = (0..<60).map { "p\($0 * 15)" }
         func saleViews(_ a: String, _ n: Int, device: String, ip: String) {
@@ -48,7 +35,7 @@ final class DayCohortTests: XCTestCase {
         var people: [String] = []
         for k in 0..<300 {
             let a = s.account("u\(k)"); people.append(a)
-            browse(s, a, &rng, device: "ud\(k)", items: items)
+            PhoneFarms.browse(s, a, &rng, device: "ud\(k)", items: items)
             if rng.chance(0.8) { saleViews(a, rng.int(2...6), device: "ud\(k)", ip: "10.1.\(k / 200).\(k % 200)") }
         }
         var students: [String] = []
@@ -57,19 +44,9 @@ final class DayCohortTests: XCTestCase {
             students.append(a)
             s.event(a, "signup", at: Scenario.t0 + Int64(sale) * day + Int64(rng.int(8...10)) * hour, ["device_id": "st\(k)-phone", "ip": "campus-nat"])
             saleViews(a, rng.int(6...10), device: "st\(k)-phone", ip: "campus-nat")
-            browse(s, a, &rng, device: "st\(k)-phone", items: items, days: (sale + 1)..<28, perWeek: 1)
+            PhoneFarms.browse(s, a, &rng, device: "st\(k)-phone", items: items, days: (sale + 1)..<28, perWeek: 1)
         }
-        var farm: [String] = []
-        let jobs = (0..<30).map { j in (clients[j % 8], Scenario.t0 + Int64(j % 28) * day + Int64(rng.int(12...20)) * hour) }
-        for f in 0..<24 {
-            let a = s.account("farm\(f)")
-            farm.append(a)
-            let phone = "fphone\(f % 4)"
-            browse(s, a, &rng, device: phone, items: items, perWeek: 1)
-            for (c, start) in jobs where rng.chance(0.35) {
-                s.event(a, "view", at: start + Int64(rng.unit() * 90 * Double(minute)), ["item_id": "item-\(c)", "seller_id": c, "device_id": phone])
-            }
-        }
+        let farm = PhoneFarms.farm(s, &rng, clients: clients, jobs: 30, items: items).members
         let (_, t) = try s.build()
         return (t, students, farm, people)
     }

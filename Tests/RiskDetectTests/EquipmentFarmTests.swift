@@ -10,16 +10,8 @@ import RiskStore
 final class EquipmentFarmTests: XCTestCase {
     let day = Scenario.day, hour = Scenario.hour, minute = Scenario.minute
 
-    /// Browsing a large catalogue on some days, at human pace.
     func browse(_ s: Scenario, _ a: String, _ rng: inout SeededRandom, device: String, items: Int, perWeek: Int = 3) {
-        for d in 0..<28 where rng.chance(Double(perWeek) / 7) {
-            var at = Scenario.t0 + Int64(d) * day + Int64(rng.int(8...22)) * hour
-            for _ in 0..<rng.int(2...6) {
-                s.event(a, "view", at: at, ["item_id": "p\(rng.int(0...(items - 1)))", "seller_id": "shop\(rng.int(0...9))",
-                                            "device_id": device])
-                at += Int64(1000 * (5 + rng.exponential(90)))
-            }
-        }
+        PhoneFarms.browse(s, a, &rng, device: device, items: items, perWeek: perWeek)
     }
 
     func testAFarmWhoseMembersJoinFewJobsIsFoundThroughItsPhonesHouseholdsAreNot() throws {
@@ -27,10 +19,7 @@ final class EquipmentFarmTests: XCTestCase {
             var rng = SeededRandom(seed &+ 700)
             let s = Scenario(seed: seed)
             let items = 600
-            for k in 0..<10 { s.account("shop\(k)", kind: "seller") }
-            for k in 0..<items { s.item("p\(k)", seller: "shop\(k % 10)") }
-            let clients = (0..<8).map { s.account("client\($0)", kind: "seller") }
-            for c in clients { s.item("item-\(c)", seller: c) }
+            let clients = PhoneFarms.catalogue(s, items: items)
             for k in 0..<300 { let a = s.account("u\(k)"); browse(s, a, &rng, device: "ud\(k)", items: items) }
             // Households: four people on one tablet, each browsing on their own; now and then
             // two of them look at the same thing the same day.

@@ -11,16 +11,6 @@ import RiskStore
 final class PowerBrowserFarmTests: XCTestCase {
     let day = Scenario.day, hour = Scenario.hour, minute = Scenario.minute
 
-    func browse(_ s: Scenario, _ a: String, _ rng: inout SeededRandom, device: String, items: Int, perWeek: Int = 3) {
-        for d in 0..<28 where rng.chance(Double(perWeek) / 7) {
-            var at = Scenario.t0 + Int64(d) * day + Int64(rng.int(8...22)) * hour
-            for _ in 0..<rng.int(2...6) {
-                s.event(a, "view", at: at, ["item_id": "p\(rng.int(0...(items - 1)))", "seller_id": "shop\(rng.int(0...9))", "device_id": device])
-                at += Int64(1000 * (5 + rng.exponential(90)))
-            }
-        }
-    }
-
     /// The store: 300 people, a farm of 24 accounts on 4 phones whose members each join about a
     /// third of 56 jobs (a view of one of 8 clients' items, two jobs a day), and `browsers` power
     /// browsers who every day look at each page of the catalogue, the clients' items included,
@@ -29,11 +19,8 @@ final class PowerBrowserFarmTests: XCTestCase {
         var rng = SeededRandom(seed &+ 4708)
         let s = Scenario(seed: seed)
         let items = 600
-        for k in 0..<10 { s.account("shop\(k)", kind: "seller") }
-        for k in 0..<items { s.item("p\(k)", seller: "shop\(k % 10)") }
-        let clients = (0..<8).map { s.account("client\($0)", kind: "seller") }
-        for c in clients { s.item("item-\(c)", seller: c) }
-        for k in 0..<300 { let a = s.account("u\(k)"); browse(s, a, &rng, device: "ud\(k)", items: items) }
+        let clients = PhoneFarms.catalogue(s, items: items)
+        for k in 0..<300 { let a = s.account("u\(k)"); PhoneFarms.browse(s, a, &rng, device: "ud\(k)", items: items) }
         var pbs: [String] = []
         let pages = (0..<items).map { ("p\($0)", "shop\($0 % 10)") } + clients.map { ("item-\($0)", $0) }
         for k in 0..<browsers {
@@ -46,17 +33,7 @@ final class PowerBrowserFarmTests: XCTestCase {
                 }
             }
         }
-        var farm: [String] = []
-        let jobs = (0..<56).map { j in (clients[j % 8], Scenario.t0 + Int64(j % 28) * day + Int64(rng.int(12...20)) * hour) }
-        for f in 0..<24 {
-            let a = s.account("farm\(f)")
-            farm.append(a)
-            let phone = "fphone\(f % 4)"
-            browse(s, a, &rng, device: phone, items: items, perWeek: 1)
-            for (c, start) in jobs where rng.chance(0.35) {
-                s.event(a, "view", at: start + Int64(rng.unit() * 90 * Double(minute)), ["item_id": "item-\(c)", "seller_id": c, "device_id": phone])
-            }
-        }
+        let (farm, jobs) = PhoneFarms.farm(s, &rng, clients: clients, jobs: 56, items: items)
         // "quiet": nothing but a view of the first `quietJobs` jobs' pages, each on its day, an hour after it began.
         if quietJobs > 0 {
             let q = s.account("quiet")
