@@ -159,6 +159,14 @@ public struct ClickFarmDetector: Detector {
     /// whole span's collision rate (bazaar 4308: 73 accounts, 29 targets, expected 2.96). A farm meets
     /// on its jobs' targets, which the rest of the store leaves alone. `detect --no-sign day-cohorts`.
     public var dayCohorts = true
+    /// s47c: the second partial-member test (a farm's own jobs, chance over the accounts that are not
+    /// suspects) estimates an account's landings from those that landed in exactly one own job against
+    /// those that landed in none — for a Poisson count P(1) / P(0) = λ — where it took one landing per
+    /// active account (P(1) alone, λe^−λ). The same for a farm of a few jobs; for one with hundreds of
+    /// own jobs (bazaar 4307: a 47-account phone farm's 4,270) busy accounts land in several by chance,
+    /// and those were left out of the rate as suspects (JobOddsTests). `detect --no-sign job-odds`
+    /// restores the old rate.
+    public var jobOdds = true
 
     /// The Poisson mean of a recruit's job hits: `chance` (jobs' crowd per active account) scaled
     /// by the account's actions against the mean, at least a tenth of it; at most ten times with
@@ -756,19 +764,26 @@ public struct ClickFarmDetector: Detector {
         // (a farm is looked for at each), so the test is corrected for those too; the first test's
         // chance counts every account in the crowds, the farm's partial members among them, which
         // already overstates it.
-        var single = [Double](repeating: 0, count: farms.count)
+        var single = [Double](repeating: 0, count: farms.count), landed = [Double](repeating: 0, count: farms.count)
         for (k, evs) in candidates {
             let g = Int(k & 0xFFFF_FFFF)
             guard !audiences.contains(farms[g].group) else { continue }
             let mine = Set(evs.compactMap { key($0) }.filter { ownKeys[g].contains($0) })
             if mine.count == 1 { single[g] += 1 }
+            if !mine.isEmpty { landed[g] += 1 }
+        }
+        // `jobOdds`: the Poisson mean from the accounts that landed in one own job against those
+        // that landed in none (P(1) / P(0) = λ), both outside the suspects; else one landing per active account.
+        func ownChance(_ g: Int) -> Double {
+            let none = Double(active) - Double(farms[g].members.count) - landed[g]
+            return jobOdds && none >= 1 ? max(1, single[g]) / none : max(1, single[g]) / Double(active)
         }
         var have = Set<UInt64>()    // already recruited above
         for g in farms.indices { for a in recruited[g] { have.insert(UInt64(UInt32(a)) << 32 | UInt64(g)) } }
         for (k, evs) in hits.merging(coreHits, uniquingKeysWith: { $0 + $1 }).sorted(by: { $0.key < $1.key }) where !have.contains(k) {
             let a = Int32(truncatingIfNeeded: k >> 32), g = Int(k & 0xFFFF_FFFF)
             guard !audiences.contains(farms[g].group) else { continue }
-            if let f = test(a, g, evs, chance: max(1, single[g]) / Double(active), only: ownKeys[g], windows: windowFactors.count) { out.append(f) }
+            if let f = test(a, g, evs, chance: ownChance(g), only: ownKeys[g], windows: windowFactors.count) { out.append(f) }
         }
         return (out, audiences, medians)
     }

@@ -45,7 +45,7 @@ public struct UnknownOnSignError: Error, CustomStringConvertible {
 extension DetectionEngine {
     /// The signs that were off and are on by default now, each switchable off by name (review41a #8: an
     /// operator, or the next session's A/B runs, can measure the ranking without one).
-    public static let onSigns = ["sleepers", "room-crews", "place-codes", "habits", "pace", "owner-networks", "shop-crews", "households", "code-lives", "spread-waves", "entry-devices", "own-activity", "day-cohorts"]
+    public static let onSigns = ["sleepers", "room-crews", "place-codes", "habits", "pace", "owner-networks", "shop-crews", "households", "code-lives", "spread-waves", "entry-devices", "own-activity", "day-cohorts", "job-odds"]
 
     /// Switches signs that are on by default off by name; unknown names are refused before anything changes.
     public func disableSigns(_ names: [String]) throws {
@@ -75,13 +75,14 @@ extension DetectionEngine {
                 if names.contains("spread-waves") { s.spreadWaves = value }
                 if names.contains("entry-devices") { s.entryDevices = value }
                 return s
-            case var s as ClickFarmDetector where !names.isDisjoint(with: ["room-crews", "room-timetable", "timetable-strength", "shop-crews", "own-activity", "day-cohorts"]):
+            case var s as ClickFarmDetector where !names.isDisjoint(with: ["room-crews", "room-timetable", "timetable-strength", "shop-crews", "own-activity", "day-cohorts", "job-odds"]):
                 if names.contains("room-crews") { s.roomCrews = value }
                 if names.contains("room-timetable") { s.roomTimetable = value }
                 if names.contains("timetable-strength") { s.timetableStrength = value }
                 if names.contains("shop-crews") { s.shopCrews = value }
                 if names.contains("own-activity") { s.ownActivity = value }
                 if names.contains("day-cohorts") { s.dayCohorts = value }
+                if names.contains("job-odds") { s.jobOdds = value }
                 return s
             default: return d
             }
