@@ -145,8 +145,9 @@ public struct ClickFarmDetector: Detector {
     /// (`recruitChance`): the Poisson mean is the jobs' crowd per active account times the account's
     /// actions over the mean, held only from below (at a tenth). Before, it was also held from above
     /// at ten times: a power browser with 150 times the mean's item views was judged as if it had
-    /// ten, and on bazaar 4308 eighty of them joined an equipment farm at "chance 1 in 10^200".
-    /// `detect --no-sign own-activity` restores the cap.
+    /// ten, and on bazaar 4308 81 of them joined an equipment farm at "chance 1 in 10^218".
+    /// `detect --no-sign own-activity` restores the cap (in the equipment test, the per-day chance of
+    /// `dayCohorts` has none: switch both off for the old rule there).
     public var ownActivity = true
     /// s47b: equipment groups (ClickFarmGroups.swift) are judged against the days their accounts were
     /// active (`dayMeetings`): a group's (target, day) meetings against how many it would have if each

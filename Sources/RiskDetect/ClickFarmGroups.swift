@@ -15,7 +15,8 @@ import Foundation
 ///   of actions and c the store's collision rate Σ(s/S)² over actions (how likely two actions
 ///   land together given how popular targets are). A group is a seed when it met on at least
 ///   three targets and the Poisson tail of that count, corrected for the number of groups
-///   tested, is below 1 in 10.
+///   tested, is below 1 in 10 — and, with `dayCohorts`, so is its (target, day) meetings' tail
+///   against their expectation on the days its accounts were active (`dayMeetings`).
 /// - Seeds that share an account or a meeting are one farm; its jobs are its meetings. Then,
 ///   three rounds: an account that joined two or more jobs (one, when it is on a device the farm
 ///   uses) beyond what chance predicts for an account as active as it — Poisson tail with the
@@ -52,10 +53,15 @@ extension ClickFarmDetector {
         var bucketSize: [Int32] = []
         var pairs: [(acc: Int32, bucket: Int32)] = []
         var sumS = 0.0, sumS2 = 0.0
-        // Per day (`dayCohorts`): each day's actions and how many of its buckets have each size.
+        // Per day (`dayCohorts`): each day's actions and how many of its buckets have each size. Days
+        // are numbered in the order first met, only those with a bucket (a stray far-future timestamp
+        // makes the span millions of days, not the histogram millions of rows); `bucketDay` is each
+        // bucket's day in that numbering.
         let width = maxDayBucket + 1
-        var daySum = [Double](repeating: 0, count: Int(days))
-        var dayHist = [Int32](repeating: 0, count: dayCohorts ? Int(days) * width : 0)
+        var dayNumber: [UInt64: Int32] = [:]
+        var bucketDay: [Int32] = []
+        var daySum: [Double] = []
+        var dayHist: [Int32] = []
         var i = 0
         while i < packed.count {
             let key = packed[i] >> accBits
@@ -70,9 +76,19 @@ extension ClickFarmDetector {
                 bucketKey.append(key); bucketSize.append(Int32(members.count))
                 for a in members { pairs.append((a, b)) }
                 sumS += Double(members.count); sumS2 += Double(members.count) * Double(members.count)
-                let d = Int(key % days)
-                daySum[d] += Double(members.count)
-                if dayCohorts { dayHist[d * width + members.count] += 1 }
+                if dayCohorts {
+                    let day = key % days
+                    let d: Int
+                    if let n = dayNumber[day] { d = Int(n) } else {
+                        d = daySum.count
+                        dayNumber[day] = Int32(d)
+                        daySum.append(0)
+                        dayHist.append(contentsOf: repeatElement(0, count: width))
+                    }
+                    bucketDay.append(Int32(d))
+                    daySum[d] += Double(members.count)
+                    dayHist[d * width + members.count] += 1
+                }
             }
             i = j
         }
@@ -88,7 +104,7 @@ extension ClickFarmDetector {
         pairs = []
         func actions(_ a: Int) -> Int { Int(accStart[a + 1] - accStart[a]) }
         func target(_ b: Int32) -> UInt64 { bucketKey[Int(b)] / days }
-        func dayOf(_ b: Int32) -> Int { Int(bucketKey[Int(b)] % days) }
+        func dayOf(_ b: Int32) -> Int { Int(bucketDay[Int(b)]) }   // only with `dayCohorts`
         /// `dayCohorts`: how many (target, day) buckets two or more of `members` are expected to share
         /// if each browsed like the rest of the store on the days it was active — per day, every bucket
         /// of the day with its size less the group's own accounts there (a farm's jobs do not make its
@@ -121,14 +137,13 @@ extension ClickFarmDetector {
                 let byCount = mult.sorted { $0.key < $1.key }
                 for sz in 1..<width where h[sz] > 0 {
                     let l1p = log1p(-min(Double(sz) / rest, 1 - 1e-12))
-                    var logP0 = 0.0, ratio = 0.0
-                    for (n, m) in byCount {
-                        let q = -expm1(Double(n) * l1p)
-                        logP0 += Double(m) * Double(n) * l1p
-                        ratio += Double(m) * q / max(1e-300, 1 - q)
-                    }
-                    let p0 = exp(logP0)
-                    expected += Double(h[sz]) * max(0, 1 - p0 - p0 * ratio)
+                    var logP0 = 0.0
+                    for (n, m) in byCount { logP0 += Double(m) * Double(n) * l1p }
+                    // P₁ = Σ qₐ · P₀ / (1 − qₐ), with P₀ / (1 − qₐ) = exp(log P₀ − nₐ log(1 − p)): no division
+                    // by a 1 − q that underflows.
+                    var p1 = 0.0
+                    for (n, m) in byCount { p1 += Double(m) * -expm1(Double(n) * l1p) * exp(logP0 - Double(n) * l1p) }
+                    expected += Double(h[sz]) * max(0, 1 - exp(logP0) - p1)
                 }
             }
             return expected
@@ -353,7 +368,7 @@ extension ClickFarmDetector {
                 var crowd = 0.0, dayJobs = 0
                 // `dayCohorts`: the jobs' crowds per day over the day's actions — an account's chance is
                 // its actions on each day times that day's share, not its actions times the span's.
-                var jobShare = [Double](repeating: 0, count: dayCohorts ? Int(days) : 0)
+                var jobShare = [Double](repeating: 0, count: daySum.count)
                 for b in jobs where !roomTargets.contains(target(b)) {
                     crowd += Double(bucketSize[Int(b)]); dayJobs += 1
                     if dayCohorts { jobShare[dayOf(b)] += Double(bucketSize[Int(b)]) }

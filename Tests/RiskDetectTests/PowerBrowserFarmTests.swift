@@ -7,7 +7,7 @@ import RiskStore
 /// predicts (`ClickFarmDetector.recruitChance`). A power browser who looks at most of the
 /// catalogue every day lands in most jobs on item pages by sheer volume: its chance must scale
 /// with all of its activity. Bazaar 4308 (session 47): with the chance held at ten times the
-/// mean account's, eighty power browsers joined an equipment farm at "chance 1 in 10^200".
+/// mean account's, 81 power browsers joined an equipment farm at "chance 1 in 10^218".
 final class PowerBrowserFarmTests: XCTestCase {
     let day = Scenario.day, hour = Scenario.hour, minute = Scenario.minute
 
@@ -51,8 +51,18 @@ final class PowerBrowserFarmTests: XCTestCase {
             XCTAssertGreaterThanOrEqual(found, 15, "farm members found: \(flagged.sorted())")
             XCTAssertTrue(pbs.filter(flagged.contains).isEmpty, "power browsers: \(flagged.sorted())")
             XCTAssertTrue(flagged.filter { $0.hasPrefix("u") }.isEmpty, "people: \(flagged.sorted())")
-            // With the chance held at ten times the mean account's (the rule before session 47), the
-            // same power browsers join the farm: the scenario reaches the case.
+            // Each of the two rules that judge a recruit by its activity spares them alone: the ceiling
+            // gone (`ownActivity`) with the span-wide chance only, and the per-day chance (`dayCohorts`,
+            // which has no ceiling) with the ceiling back.
+            for (own, days) in [(true, false), (false, true)] {
+                var one = ClickFarmDetector()
+                one.ownActivity = own
+                one.dayCohorts = days
+                let by = try one.run(t, cancel: CancelToken()).accounts(t)
+                XCTAssertTrue(pbs.filter(by.contains).isEmpty, "own-activity \(own), day-cohorts \(days): \(by.sorted())")
+            }
+            // With the chance held at ten times the mean account's and the span-wide chance alone (the
+            // rules before session 47), the same power browsers join the farm: the scenario reaches the case.
             var capped = ClickFarmDetector()
             capped.ownActivity = false
             capped.dayCohorts = false
