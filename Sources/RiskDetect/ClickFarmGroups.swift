@@ -110,21 +110,17 @@ extension ClickFarmDetector {
         /// of the day with its size less the group's own accounts there (a farm's jobs do not make its
         /// own targets popular), an account with n actions that day in a bucket of s with chance
         /// 1 − (1 − s/S)ⁿ (S: the day's actions less the group's), two or more of them exactly from
-        /// those chances (Poisson-binomial: 1 − P₀ − P₁).
-        func dayMeetings(_ members: [Int32]) -> Double {
+        /// those chances (Poisson-binomial: 1 − P₀ − P₁). `inBucket`: the group's accounts in each of its
+        /// buckets (the caller has counted them).
+        func dayMeetings(_ members: [Int32], inBucket: [Int32: Int32]) -> Double {
             var perDay: [Int: [Int]] = [:]
-            var inBucket: [Int32: Int] = [:]
             for a in members {
                 var mine: [Int: Int] = [:]
-                for q in Int(accStart[Int(a)])..<Int(accStart[Int(a) + 1]) {
-                    let b = accBuckets[q]
-                    inBucket[b, default: 0] += 1
-                    mine[dayOf(b), default: 0] += 1
-                }
+                for q in Int(accStart[Int(a)])..<Int(accStart[Int(a) + 1]) { mine[dayOf(accBuckets[q]), default: 0] += 1 }
                 for (d, k) in mine { perDay[d, default: []].append(k) }
             }
             var touched: [Int: [(size: Int, rest: Int)]] = [:]
-            for (b, c) in inBucket { let sz = Int(bucketSize[Int(b)]); touched[dayOf(b), default: []].append((sz, sz - c)) }
+            for (b, c) in inBucket { let sz = Int(bucketSize[Int(b)]); touched[dayOf(b), default: []].append((sz, sz - Int(c))) }
             var expected = 0.0
             // Days and counts in order: the sum is the same run to run (a dictionary's order is not).
             for (d, counts) in perDay.sorted(by: { $0.key < $1.key }) where counts.count >= 2 {
@@ -203,7 +199,7 @@ extension ClickFarmDetector {
                 var s = Significance.surprise(Significance.logPoissonTail(met.count, expected)) - log10(tested)
                 var dayExpected = -1.0
                 if dayCohorts && s >= 1 {
-                    dayExpected = dayMeetings(g.members)
+                    dayExpected = dayMeetings(g.members, inBucket: count)
                     s = min(s, Significance.surprise(Significance.logPoissonTail(meetings.count, max(dayExpected, 1e-12))) - log10(tested))
                 }
                 if let debugLog {
