@@ -71,6 +71,13 @@ public struct TakeoverDetector: Detector {
     /// other accounts the same way, and no account lives on it: one intruder's phone or emulator working through
     /// a list of victims (`markSharedEntries`, docs/detection.md). A step of the change of hands, weighed like every step.
     public var entryDevices = true
+    /// s48 (`used-hands`): a change of hands is reported when the new hands used the account — an order, a
+    /// new payment instrument, messages far beyond the account's own rate, a first-ever action, or a drop —
+    /// within the sequence. A reset, a new phone and a new shipping address with nothing done is how an owner
+    /// moves to a new phone and a new home; it is left to the anomaly layer (its `new_device_sensitive`).
+    /// Across every kept world (bazaar, the second generator, ours) no takeover with a finding lacked a use;
+    /// on bazaar 4300–4309, 71 innocents of the top K had a takeover finding with none. `detect --no-sign used-hands`.
+    public var usedHands = true
     /// The entry device's guard (tests switch it off to show the household laptop it spares): no account lives on it.
     var entryDevicesUnlived = true
     /// Only private networks count as the owner's (tests switch it off to show a shared carrier block must not).
@@ -118,6 +125,9 @@ public struct TakeoverDetector: Detector {
         /// The device that got in is a stranger's, not one the owner goes on living on: used on the account at no other
         /// time, or only in two bursts (a sleeper's entry and spree).
         var deviceBrief: Bool { deviceGone || deviceBursts }
+        /// The new hands used the account (`usedHands`): an order, a new payment instrument, messages far
+        /// beyond its rate, a first-ever action, or a drop.
+        var used: Bool { orders > 0 || newPayment || messagesUnusual || novelActivity || drop }
         var deviceEntered = false         // the device that took over got in: a successful login or an action of its own, not only failed tries
         var sharedEntry = false           // that device, brief and entered here, took over other accounts the same way (`entryDevices`)
         var sharedEntryAccounts = 0       // how many other accounts
@@ -340,6 +350,7 @@ public struct TakeoverDetector: Detector {
             if s.ownerNetwork { continue }
             guard let excess = excess(s, surprise: jointSurprise(s), bar) else { continue }
             let strength = Self.strength(excess: excess, partMost: partMost, bar: bar)
+            if usedHands && !s.used { continue }
             if strength > (best[s.account]?.0 ?? 0) { best[s.account] = (strength, s) }
         }
         var findings: [Finding] = []
