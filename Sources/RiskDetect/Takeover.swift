@@ -348,9 +348,10 @@ public struct TakeoverDetector: Detector {
             // The owner's own device (`ownerNetworks`) is not reported. Its sequence stays an anchor as it was
             // (counted in the bar; among the ordinary anchors setting the rates unless loud, like any other).
             if s.ownerNetwork { continue }
+            // A change of hands nothing was done with is not reported (`usedHands`): no need of its rarity.
+            if usedHands && !s.used { continue }
             guard let excess = excess(s, surprise: jointSurprise(s), bar) else { continue }
             let strength = Self.strength(excess: excess, partMost: partMost, bar: bar)
-            if usedHands && !s.used { continue }
             if strength > (best[s.account]?.0 ?? 0) { best[s.account] = (strength, s) }
         }
         var findings: [Finding] = []
