@@ -9,6 +9,11 @@ public struct ScoringLayers: Sendable {
     public var anomaly = true
     /// Evidence carried between accounts through shared identifiers and detected groups.
     public var propagation = true
+    /// owned-ips: an IP on which the flagged accounts are far beyond the store's share carries
+    /// evidence as a device does (`Propagation.compute`).
+    public var ownedIPs = true
+    /// own-logins: a failed log-in's device and IP are not the account's (`Propagation.compute`).
+    public var ownLogins = true
     public init() {}
     public static let names = ["calibration", "anomaly", "propagation"]
 }
@@ -52,7 +57,8 @@ public enum RiskScoring {
             // Only evidence about a group travels: a takeover or a scraper is one account's
             // doing, and its household or office gains nothing from it (RiskScoring.collective).
             let shared = detectorEvidence(findings, accounts: n, calibrate: layers.calibration, collectiveOnly: true)
-            let p = Propagation.compute(t, findings: findings, evidence: shared.map { 1 - exp(-$0) })
+            let p = Propagation.compute(t, findings: findings, evidence: shared.map { 1 - exp(-$0) },
+                                        ownedIPs: layers.ownedIPs, skipFailedLogins: layers.ownLogins)
             var linked = 0
             for i in 0..<n where p.support[i] > 0 {
                 // Inherited, not amplified: a thin member rises to its ring's level; an account
@@ -516,7 +522,10 @@ public struct Anomaly {
 /// weight. An account's support is the noisy-OR over kinds of its strongest node of each kind. IPs count a fifth (carrier NAT,
 /// offices and VPN exits are shared by strangers). An identifier needs two witnesses: it passes on no more than the
 /// evidence of the account's second-strongest co-member on it, so one flagged account's household partner inherits
-/// nothing (fp37; detected groups are exempt).
+/// nothing (fp37; detected groups are exempt). An IP holding more flagged accounts than a home holds, beyond chance
+/// (binomial tail under 1 % after Bonferroni), is a ring's own and counts as a device, damped by its strangers only;
+/// the flagged accounts that made it so get the plain IP's share from it (owned-ips). Failed log-ins link nothing
+/// (own-logins).
 public struct Propagation {
     public var support: [Double]
     public var reason: [String?]
@@ -526,7 +535,8 @@ public struct Propagation {
 
     /// `corroborate`: an identifier (device, card, address, IP) passes on evidence only as far
     /// as a second flagged co-member on it corroborates it (fp37; `false` = the rule before).
-    public static func compute(_ t: EventTable, findings: [Finding], evidence e: [Double], corroborate: Bool = true) -> Propagation {
+    public static func compute(_ t: EventTable, findings: [Finding], evidence e: [Double], corroborate: Bool = true,
+                               ownedIPs: Bool = true, skipFailedLogins: Bool = true) -> Propagation {
         let n = t.accountCount
         // Node ids: per kind an offset; pairs (node << 32 | account), sorted and unique.
         let columns = [t.device, t.payment, t.address, t.ip]
@@ -537,15 +547,20 @@ public struct Propagation {
         var pairs: [UInt64] = []
         pairs.reserveCapacity(t.count / 2)
         var scratch: [Int] = []
+        var hasIP = [Bool](repeating: false, count: n)
         for a in 0..<n {
             scratch.removeAll(keepingCapacity: true)
             for ev in t.events(of: a) {
                 let e = Int(ev)
+                // A failed log-in's device and IP are whoever tried (a credential-stuffing
+                // wave's), not the account's own.
+                if skipFailedLogins && t.kind[e] == .login && t.failed[e] { continue }
                 for k in 0..<4 { let v = columns[k][e]; if v >= 0 { scratch.append(offsets[k] + Int(v)) } }
             }
             scratch.sort()
             var prev = -1
             for v in scratch where v != prev { pairs.append(UInt64(v) << 32 | UInt64(a)); prev = v }
+            if scratch.contains(where: { $0 >= offsets[3] && $0 < offsets[4] }) { hasIP[a] = true }
         }
         for f in findings where f.account >= 0 && Int(f.account) < n {
             guard let g = f.group else { continue }
@@ -569,6 +584,38 @@ public struct Propagation {
             if j - i >= 2 { runs.append((node, i, j)) }
             i = j
         }
+        // A ring's own IP (owned-ips): an IP counts a fifth because strangers share carrier exits,
+        // offices and VPNs. Where the flagged accounts on one IP are more than a home holds and far
+        // beyond the store's share of flagged accounts — a binomial tail below 1 % after Bonferroni
+        // over the IPs tested — the IP is not a crowd's: it counts as a device does.
+        var runWeight = runs.map { kindWeights[kind($0.node)] }
+        var owned = [Int](repeating: -1, count: runs.count)   // an owned IP's flagged accounts
+        if ownedIPs {
+            // The store's household scale H (as SharingIndependence): the 90th percentile of the
+            // accounts on a shared address that links. An IP with no more flagged accounts than a
+            // home holds is a home's network, not a ring's (two flagged housemates and the third
+            // who is not stay a household).
+            let bound = t.linkBound
+            var homes: [Int] = []
+            for r in runs where kind(r.node) == 2 && bound.links(LinkBound.address, Int32(r.node - offsets[2]), accounts: r.end - r.start) {
+                homes.append(r.end - r.start)
+            }
+            homes.sort()
+            let household = homes.isEmpty ? 1 : homes[min(homes.count - 1, homes.count * 9 / 10)]
+            // The share of flagged accounts among the accounts seen on any IP.
+            var withIP = 0, flaggedWithIP = 0
+            for a in 0..<n where hasIP[a] { withIP += 1; if e[a] >= 0.5 { flaggedWithIP += 1 } }
+            let p0 = Double(flaggedWithIP) / Double(max(1, withIP))
+            var tails: [(run: Int, flagged: Int, logTail: Double)] = []
+            for (ri, r) in runs.enumerated() where kind(r.node) == 3 {
+                var x = 0
+                for p in r.start..<r.end where e[Int(pairs[p] & 0xFFFF_FFFF)] >= 0.5 { x += 1 }
+                guard x >= 2, x > household else { continue }
+                tails.append((ri, x, Significance.logBinomialTail(x, r.end - r.start, p0)))
+            }
+            let bar = log(0.01 / Double(max(1, tails.count)))
+            for tail in tails where tail.logTail < bar { runWeight[tail.run] = kindWeights[0]; owned[tail.run] = tail.flagged }
+        }
         var support = [Double](repeating: 0, count: n)
         var bestNode = [(m: Double, run: Int)](repeating: (0, -1), count: n)
         var value = e
@@ -588,11 +635,21 @@ public struct Propagation {
                     if v > t1 { t3 = t2; t2 = t1; p2 = p1; t1 = v; p1 = p } else if v > t2 { t3 = t2; t2 = v; p2 = p } else if v > t3 { t3 = v }
                 }
                 if sum <= 0 { continue }
-                let damp = k > 10 ? (10 / k).squareRoot() : 1
                 let kd = kind(r.node)
-                let weight = kindWeights[kd] * damp * (round == 0 ? 1 : 0.5)
+                // A hub's mean is damped by its strangers: on an owned IP only the accounts beyond
+                // as many again as the ring's flagged members count (a ring's IP holds its flagged
+                // members and about as many it has not been found with; a carrier exit with a ring
+                // on it is still thousands of strangers).
+                let strangers = owned[ri] >= 0 ? k - 2 * Double(owned[ri]) : k
+                let damp = strangers > 10 ? (10 / strangers).squareRoot() : 1
+                let weight = runWeight[ri] * damp * (round == 0 ? 1 : 0.5)
+                // The ring's flagged members are what made the IP owned: for them it is their own
+                // evidence again, so they get the plain IP's share (a falsely flagged group on one
+                // home network must not lift itself).
+                let plain = kindWeights[kd] * (k > 10 ? (10 / k).squareRoot() : 1) * (round == 0 ? 1 : 0.5)
                 for p in r.start..<r.end {
                     let a = Int(pairs[p] & 0xFFFF_FFFF)
+                    let weight = owned[ri] >= 0 && e[a] >= 0.5 ? plain : weight
                     var m = weight * (sum - value[a]) / (k - 1)
                     // Two witnesses (fp37): an identifier passes on no more than the evidence of
                     // the account's *second*-strongest co-member on it. One flagged account's
@@ -626,7 +683,8 @@ public struct Propagation {
             for p in r.start..<r.end where Int(pairs[p] & 0xFFFF_FFFF) != a && e[Int(pairs[p] & 0xFFFF_FFFF)] >= 0.5 { flagged += 1 }
             let k = r.end - r.start
             let kindName = kindNames[kind(r.node)]
-            let what = kind(r.node) == 4 ? "in a detected group" : "shares a \(kindName)"
+            let what = kind(r.node) == 4 ? "in a detected group"
+                : kind(r.node) == 3 ? (owned[bestNode[a].run] >= 0 ? "shares an IP a ring owns" : "shares an IP") : "shares a \(kindName)"
             reason[a] = "linked: \(what) with \(k - 1) account(s), \(flagged) of them strongly flagged"
         }
         return Propagation(support: support, reason: reason)

@@ -141,10 +141,11 @@ final class EngineTests: XCTestCase {
                 if let s = d as? IdentityDetector { f["place-codes"] = s.ringPlaceCodes; f["households"] = s.ringHouseholds; f["code-lives"] = s.ringCodeLives }
                 if let s = d as? ScalperDetector { f["habits"] = s.habits; f["pace"] = s.pace }
             }
+            f["owned-ips"] = e.layers.ownedIPs; f["own-logins"] = e.layers.ownLogins
             return f
         }
-        XCTAssertEqual(DetectionEngine.onSigns, ["sleepers", "room-crews", "place-codes", "habits", "pace", "owner-networks", "shop-crews", "households", "code-lives", "spread-waves", "entry-devices", "own-activity", "day-cohorts", "job-odds", "used-hands"])
-        XCTAssertEqual(flags(DetectionEngine()), ["sleepers": true, "room-crews": true, "place-codes": true, "habits": true, "pace": true, "owner-networks": true, "shop-crews": true, "households": true, "code-lives": true, "spread-waves": true, "entry-devices": true, "own-activity": true, "day-cohorts": true, "job-odds": true, "used-hands": true])
+        XCTAssertEqual(DetectionEngine.onSigns, ["sleepers", "room-crews", "place-codes", "habits", "pace", "owner-networks", "shop-crews", "households", "code-lives", "spread-waves", "entry-devices", "own-activity", "day-cohorts", "job-odds", "used-hands", "owned-ips", "own-logins"])
+        XCTAssertEqual(flags(DetectionEngine()), ["sleepers": true, "room-crews": true, "place-codes": true, "habits": true, "pace": true, "owner-networks": true, "shop-crews": true, "households": true, "code-lives": true, "spread-waves": true, "entry-devices": true, "own-activity": true, "day-cohorts": true, "job-odds": true, "used-hands": true, "owned-ips": true, "own-logins": true])
         for sign in DetectionEngine.onSigns {
             let e = DetectionEngine()
             try e.disableSigns([sign])
@@ -154,7 +155,7 @@ final class EngineTests: XCTestCase {
         for bad in [["sleeper"], ["sleepers", "room-crew"], ["graded-tails"]] {
             let e = DetectionEngine()
             XCTAssertThrowsError(try e.disableSigns(bad)) { XCTAssertTrue("\($0)".contains("no sign on by default named") && "\($0)".contains("sleepers, room-crews"), "\($0)") }
-            XCTAssertEqual(flags(e), ["sleepers": true, "room-crews": true, "place-codes": true, "habits": true, "pace": true, "owner-networks": true, "shop-crews": true, "households": true, "code-lives": true, "spread-waves": true, "entry-devices": true, "own-activity": true, "day-cohorts": true, "job-odds": true, "used-hands": true], "a bad name switches nothing off: \(bad)")
+            XCTAssertEqual(flags(e), ["sleepers": true, "room-crews": true, "place-codes": true, "habits": true, "pace": true, "owner-networks": true, "shop-crews": true, "households": true, "code-lives": true, "spread-waves": true, "entry-devices": true, "own-activity": true, "day-cohorts": true, "job-odds": true, "used-hands": true, "owned-ips": true, "own-logins": true], "a bad name switches nothing off: \(bad)")
         }
         XCTAssertTrue(Set(DetectionEngine.onSigns).isDisjoint(with: DetectionEngine.offSigns))
     }
