@@ -45,6 +45,13 @@ struct DealRings {
     var ownPlacesOnly = false
     /// A normalised mailbox (Mailbox.swift) links the takers on it (deal36).
     var useMailbox = true
+    /// s50: a mailbox written one way only (the same address on every account on it) links only in a
+    /// store where such repeats are rare — fewer shared identical addresses than one per hundred accounts
+    /// with an address (`Mailbox.identicalRepeatsAreRare`). Where they are common, the e-mail field is a
+    /// contact field or a name pattern (`tran.tanaka@gmail.com` on strangers), not a login each person
+    /// holds alone. A mailbox written two ways or more (`+tag`, dots) links as before. IdentityDetector's
+    /// `ringMailboxSpellings` (on; `detect --no-sign mailbox-spellings` for the rule before).
+    var mailboxSpellings = true
     /// A new-user coupon narrower than the store's public welcome codes links as a rare code (deal36;
     /// its unit needs its takers on networks of their own since deal39/deal40; IdentityDetector's
     /// `ringReferralCodes`, off by default, says why).
@@ -163,15 +170,30 @@ struct DealRings {
         // whole store, and the takers on each (kind 6).
         // Only the mailbox's 64-bit key is kept (not the address): ~30 bytes per account, transient.
         var mailboxIDs: [UInt64: Int32] = [:], mailboxCount: [Int32] = []
+        // Per mailbox: the key of the first spelling seen, and whether a second spelling was (s50).
+        var mailboxSpelling: [UInt64] = [], mailboxVaried: [Bool] = []
+        var identicalRepeatsRare = true
         if useMailbox {
+            var spellings = Mailbox.Spellings()
             for a in 0..<na {
-                guard a < t.email.count, let m = Mailbox.normalise(t.email[a]).map(Mailbox.key) else { continue }
+                guard a < t.email.count, let box = Mailbox.normalise(t.email[a]) else { continue }
+                let m = Mailbox.key(box), spelling = Mailbox.key(Mailbox.spelling(t.email[a]))
+                spellings.add(spelling)
                 let id: Int32
-                if let x = mailboxIDs[m] { id = x } else { id = Int32(mailboxCount.count); mailboxIDs[m] = id; mailboxCount.append(0) }
+                if let x = mailboxIDs[m] {
+                    id = x
+                    if mailboxSpelling[Int(x)] != spelling { mailboxVaried[Int(x)] = true }
+                } else {
+                    id = Int32(mailboxCount.count); mailboxIDs[m] = id; mailboxCount.append(0)
+                    mailboxSpelling.append(spelling); mailboxVaried.append(false)
+                }
                 mailboxCount[Int(id)] += 1
                 if isTaker[a] { takerLists[key(6, id), default: []].append(Int32(a)) }
             }
+            identicalRepeatsRare = !mailboxSpellings || spellings.identicalRepeatsAreRare
         }
+        /// Whether a mailbox (by its id in the run) links its accounts (s50: `mailboxSpellings`).
+        func mailboxLinks(_ id: Int32) -> Bool { identicalRepeatsRare || mailboxVaried[Int(id)] }
         // New-user coupons that are the store's public welcome codes: the widest-spread ones that
         // together carry half of the accounts taking a new-user coupon. A narrower new-user code
         // (a referral code taken only by a burst of newcomers) is a rare code like any other and
@@ -263,7 +285,7 @@ struct DealRings {
                 guard bound.links(LinkBound.ip, v, accounts: owners.count), ownPlace(owners.count, of: Int(ipAll[Int(v)])) else { continue }
             } else if kind == 6 {
                 // A mailbox has no index of its own in the link bound: by its accounts alone.
-                guard bound.links(accounts: Int(mailboxCount[Int(v)])) else { continue }
+                guard bound.links(accounts: Int(mailboxCount[Int(v)])), mailboxLinks(v) else { continue }
             } else {
                 guard bound.links(kind == 5 ? LinkBound.coupon : kind, v, accounts: Int(count[offsets[kind] + Int(v)])) else { continue }
                 if kind == 5 && publicWelcome.contains(v) { continue }
@@ -709,7 +731,12 @@ struct DealRings {
                     firstUse[v] = min(firstUse[v] ?? Int64.max, t.ts[e])
                     if a >= 0 && !isTaker[Int(a)] { users[v, default: []].insert(a) }
                 }
-                func mailbox(_ a: Int32) -> UInt64? { Int(a) < t.email.count ? Mailbox.normalise(t.email[Int(a)]).map(Mailbox.key) : nil }
+                // (A mailbox that does not link — one spelling where such repeats are common — ties no one.)
+                func mailbox(_ a: Int32) -> UInt64? {
+                    guard Int(a) < t.email.count, let m = Mailbox.normalise(t.email[Int(a)]).map(Mailbox.key) else { return nil }
+                    if let id = mailboxIDs[m], !mailboxLinks(id) { return nil }
+                    return m
+                }
                 for (v, owners) in codeOwners where open.contains(v) {
                     guard let first = firstUse[v], let cands = users[v] else { continue }
                     var equipment = Set<UInt64>(), boxes = Set<UInt64>()

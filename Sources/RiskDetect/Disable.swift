@@ -45,7 +45,7 @@ public struct UnknownOnSignError: Error, CustomStringConvertible {
 extension DetectionEngine {
     /// The signs that were off and are on by default now, each switchable off by name (review41a #8: an
     /// operator, or the next session's A/B runs, can measure the ranking without one).
-    public static let onSigns = ["sleepers", "room-crews", "place-codes", "habits", "pace", "owner-networks", "shop-crews", "households", "code-lives", "spread-waves", "entry-devices", "own-activity", "day-cohorts", "job-odds", "used-hands", "owned-ips", "own-logins"]
+    public static let onSigns = ["sleepers", "room-crews", "place-codes", "habits", "pace", "owner-networks", "shop-crews", "households", "code-lives", "spread-waves", "entry-devices", "own-activity", "day-cohorts", "job-odds", "used-hands", "owned-ips", "own-logins", "mailbox-spellings"]
 
     /// Switches signs that are on by default off by name; unknown names are refused before anything changes.
     public func disableSigns(_ names: [String]) throws {
@@ -64,11 +64,12 @@ extension DetectionEngine {
                 if names.contains("habits") { s.habits = value }
                 if names.contains("pace") { s.pace = value }
                 return s
-            case var s as IdentityDetector where !names.isDisjoint(with: ["referral-codes", "code-lives", "place-codes", "households"]):
+            case var s as IdentityDetector where !names.isDisjoint(with: ["referral-codes", "code-lives", "place-codes", "households", "mailbox-spellings"]):
                 if names.contains("referral-codes") { s.ringReferralCodes = value }
                 if names.contains("code-lives") { s.ringCodeLives = value }
                 if names.contains("place-codes") { s.ringPlaceCodes = value }
                 if names.contains("households") { s.ringHouseholds = value }
+                if names.contains("mailbox-spellings") { s.ringMailboxSpellings = value }
                 return s
             case var s as RefundAbuseDetector where names.contains("lone-claimants"): s.loneClaimants = value; return s
             case var s as TakeoverDetector where !names.isDisjoint(with: ["sleepers", "owner-networks", "spread-waves", "entry-devices", "used-hands"]):

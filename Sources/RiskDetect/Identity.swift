@@ -48,6 +48,10 @@ public struct IdentityDetector: Detector {
     /// many takers on one home expected (hh44, mended per review44; DealRings.households; docs/detection.md
     /// "Households are not rings"). On by default (`detect --no-sign households` for the rule before).
     public var ringHouseholds = true
+    /// s50: a mailbox written one way only links only where the store seldom repeats an address on
+    /// several accounts (DealRings.mailboxSpellings; docs/detection.md "One mailbox written many ways").
+    /// On by default (`detect --no-sign mailbox-spellings` for the rule before).
+    public var ringMailboxSpellings = true
     /// DealRings' narrow-code guards left out (tests only, deal41; DealRings.ablate).
     var referralAblate: Set<String> = []
     public init(debugLog: (@Sendable (String) -> Void)? = nil) { self.debugLog = debugLog }
@@ -186,7 +190,7 @@ public struct IdentityDetector: Detector {
         // Rings linked by anything they share (IP, block, code too), judged by the joint rarity
         // of their signs (DealRings.swift); members this pass already reported as deal-hunters keep that.
         let reported = Set(findings.filter { $0.riskType == RiskType.dealHunter.rawValue }.map(\.account))
-        let (rings, privateIPs) = try DealRings(debugLog: debugLog, ownPlacesOnly: ringPlacesOwnOnly, referralCodes: ringReferralCodes, codeLives: ringCodeLives, ablate: referralAblate, placeCodes: ringPlaceCodes, households: ringHouseholds).find(t, incentive: incentive, newUser: newUser, cancel: cancel)
+        let (rings, privateIPs) = try DealRings(debugLog: debugLog, ownPlacesOnly: ringPlacesOwnOnly, mailboxSpellings: ringMailboxSpellings, referralCodes: ringReferralCodes, codeLives: ringCodeLives, ablate: referralAblate, placeCodes: ringPlaceCodes, households: ringHouseholds).find(t, incentive: incentive, newUser: newUser, cancel: cancel)
         // A deal-hunter cluster's own network: the other takers on an IP that only takers used and
         // a member of the cluster is on, whose footprint is no larger than those members', are of
         // the ring too (a ring keeps accounts without a shared card on its proxy; a VPN user on the

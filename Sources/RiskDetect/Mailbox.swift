@@ -27,6 +27,40 @@ enum Mailbox {
         return local + "@" + domain
     }
 
+    /// An address as its owner chose it: lower-cased, blanks trimmed, and the dots a provider ignores
+    /// dropped (`googlemail.com` read as `gmail.com`), the sub-address kept. Two accounts with one
+    /// spelling typed one address; a sub-address (`alee+7@`, `alee+x8@`, `alee@`) is a variant only a
+    /// person adds — to pass a one-account-per-address check — while `a.lee@gmail.com` and
+    /// `alee@gmail.com` are how a name is written, and a name pattern repeats both.
+    static func spelling(_ email: String) -> String {
+        let e = email.trimmingCharacters(in: .whitespaces).lowercased()
+        guard let at = e.lastIndex(of: "@") else { return e }
+        var local = String(e[..<at]), domain = String(e[e.index(after: at)...])
+        if domain == "googlemail.com" { domain = "gmail.com" }
+        if dotBlind.contains(domain) { local.removeAll { $0 == "." } }
+        return local + "@" + domain
+    }
+
+    /// How often the store repeats an address spelled identically on several accounts (s50). A store
+    /// that holds each person to one account per address has almost none — a ring there must vary the
+    /// spelling — so an identical repeat is as telling as an alias. A store whose e-mail is a contact
+    /// field, or whose addresses follow a name pattern that strangers share (`tran.tanaka@gmail.com`),
+    /// repeats addresses by the thousand, and there an identical repeat says nothing about one hand.
+    /// Rare: no more distinct repeated spellings than one per hundred accounts with an address (one is
+    /// always rare: a store of fifty accounts with one ring on one address).
+    struct Spellings {
+        private var seen: [UInt64: UInt8] = [:]
+        private(set) var accounts = 0
+        private(set) var repeated = 0
+        mutating func add(_ spelling: UInt64) {
+            accounts += 1
+            let n = seen[spelling, default: 0]
+            if n == 1 { repeated += 1 }
+            if n < 2 { seen[spelling] = n + 1 }
+        }
+        var identicalRepeatsAreRare: Bool { repeated <= max(1, accounts / 100) }
+    }
+
     /// The mailbox's key: FNV-1a 64 of the normalised address (detection keeps only this, never
     /// the address; two mailboxes colliding in 64 bits is negligible at any store size).
     static func key(_ mailbox: String) -> UInt64 {
