@@ -73,20 +73,7 @@ final class MailboxSpellingTests: XCTestCase {
     /// The same store of repeated addresses: a ring of newcomers on one mailbox written as aliases
     /// (`+tag`, case, dots at Gmail), each on its own phone, card, address and network, is still found.
     func testAnAliasRingAmongRepeatedAddressesIsFound() throws {
-        try forEachSeed { seed in
-            for domain in ["gmail.com", "naver.com"] {
-                let s = Scenario(seed: seed)
-                base.marketplace(s)
-                base.households(s, 20)
-                namePattern(s)
-                let ring = mail.aliasRing(s, 8, domain: domain)
-                let (f, t) = try s.run(IdentityDetector())
-                let found = base.dealHunters(f, t)
-                let why = f.filter { $0.riskType == "deal_hunter" }.map { "\(t.accountID($0.account)): \($0.reason)" }
-                XCTAssertEqual(found.intersection(ring), ring, "\(domain): \(why)")
-                XCTAssertEqual(found.subtracting(ring), [], "\(domain): nobody else: \(why)")
-            }
-        }
+        try mail.assertAliasRingFound(prepare: { self.namePattern($0) })
     }
 
     /// A store that does not hold each person to one address, where addresses do not otherwise repeat: a
