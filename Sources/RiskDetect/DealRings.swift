@@ -45,11 +45,11 @@ struct DealRings {
     var ownPlacesOnly = false
     /// A normalised mailbox (Mailbox.swift) links the takers on it (deal36).
     var useMailbox = true
-    /// s50: a mailbox written one way only (the same address on every account on it) links only in a
-    /// store where such repeats are rare — fewer shared identical addresses than one per hundred accounts
-    /// with an address (`Mailbox.identicalRepeatsAreRare`). Where they are common, the e-mail field is a
+    /// s50: a mailbox its takers all typed one way (one spelling: `Mailbox.spelling`) links them only in a
+    /// store where such repeats are rare — among the accounts that took no incentive, no more repeated
+    /// spellings than one per hundred (`Mailbox.Spellings`). Where they are common, the e-mail field is a
     /// contact field or a name pattern (`tran.tanaka@gmail.com` on strangers), not a login each person
-    /// holds alone. A mailbox written two ways or more (`+tag`, dots) links as before. IdentityDetector's
+    /// holds alone. A mailbox its takers wrote two ways or more (a `+tag`) links as before. IdentityDetector's
     /// `ringMailboxSpellings` (on; `detect --no-sign mailbox-spellings` for the rule before).
     var mailboxSpellings = true
     /// A new-user coupon narrower than the store's public welcome codes links as a rare code (deal36;
@@ -168,29 +168,43 @@ struct DealRings {
         }
         // One mailbox written many ways (Mailbox.swift): accounts per normalised mailbox, over the
         // whole store, and the takers on each (kind 6).
-        // Only the mailbox's 64-bit key is kept (not the address): ~30 bytes per account, transient.
+        // Only the mailbox's 64-bit key is kept (not the address): ~30 bytes per account, transient, and
+        // (s50) one spelling key per account that took no incentive while the store's repeats are counted.
         var mailboxIDs: [UInt64: Int32] = [:], mailboxCount: [Int32] = []
-        // Per mailbox: the key of the first spelling seen, and whether a second spelling was (s50).
-        var mailboxSpelling: [UInt64] = [], mailboxVaried: [Bool] = []
+        // Per mailbox: the first spelling its takers used, and whether they used a second (s50).
+        var takerSpelling: [UInt64] = [], mailboxVaried: [Bool] = []
         var identicalRepeatsRare = true
         if useMailbox {
+            // The store's repeats are counted among the accounts that took no incentive: the rings under
+            // test cannot switch the rule off by repeating their own address (review s50).
             var spellings = Mailbox.Spellings()
             for a in 0..<na {
                 guard a < t.email.count, let box = Mailbox.normalise(t.email[a]) else { continue }
-                let m = Mailbox.key(box), spelling = Mailbox.key(Mailbox.spelling(t.email[a]))
-                spellings.add(spelling)
+                let m = Mailbox.key(box)
                 let id: Int32
-                if let x = mailboxIDs[m] {
-                    id = x
-                    if mailboxSpelling[Int(x)] != spelling { mailboxVaried[Int(x)] = true }
-                } else {
+                if let x = mailboxIDs[m] { id = x } else {
                     id = Int32(mailboxCount.count); mailboxIDs[m] = id; mailboxCount.append(0)
-                    mailboxSpelling.append(spelling); mailboxVaried.append(false)
+                    takerSpelling.append(0); mailboxVaried.append(false)
                 }
                 mailboxCount[Int(id)] += 1
-                if isTaker[a] { takerLists[key(6, id), default: []].append(Int32(a)) }
+                guard mailboxSpellings else {
+                    if isTaker[a] { takerLists[key(6, id), default: []].append(Int32(a)) }
+                    continue
+                }
+                let spelling = Mailbox.key(Mailbox.spelling(t.email[a]))
+                if isTaker[a] {
+                    takerLists[key(6, id), default: []].append(Int32(a))
+                    // Varied among the takers only: a non-taker's `+news` sub-address does not make
+                    // strangers who typed the plain address one hand (review s50).
+                    if takerSpelling[Int(id)] == 0 { takerSpelling[Int(id)] = spelling }
+                    else if takerSpelling[Int(id)] != spelling { mailboxVaried[Int(id)] = true }
+                } else {
+                    spellings.add(spelling)
+                }
             }
-            identicalRepeatsRare = !mailboxSpellings || spellings.identicalRepeatsAreRare
+            identicalRepeatsRare = !mailboxSpellings || spellings.identicalRepeatsAreRare(links: bound.links(accounts:))
+            debugLog?(String(format: "dealrings mailboxes: %d accounts without an incentive, %d spellings repeated (placeholders aside): identical repeats %@",
+                             spellings.accounts, spellings.repeated(links: bound.links(accounts:)), identicalRepeatsRare ? "rare, they link" : "common, they do not link"))
         }
         /// Whether a mailbox (by its id in the run) links its accounts (s50: `mailboxSpellings`).
         func mailboxLinks(_ id: Int32) -> Bool { identicalRepeatsRare || mailboxVaried[Int(id)] }
@@ -731,12 +745,9 @@ struct DealRings {
                     firstUse[v] = min(firstUse[v] ?? Int64.max, t.ts[e])
                     if a >= 0 && !isTaker[Int(a)] { users[v, default: []].insert(a) }
                 }
-                // (A mailbox that does not link — one spelling where such repeats are common — ties no one.)
-                func mailbox(_ a: Int32) -> UInt64? {
-                    guard Int(a) < t.email.count, let m = Mailbox.normalise(t.email[Int(a)]).map(Mailbox.key) else { return nil }
-                    if let id = mailboxIDs[m], !mailboxLinks(id) { return nil }
-                    return m
-                }
+                // (Any shared mailbox ties, whether or not it links takers: an account on the takers' own
+                // mailbox is no outsider vouching for the code, review s50.)
+                func mailbox(_ a: Int32) -> UInt64? { Int(a) < t.email.count ? Mailbox.normalise(t.email[Int(a)]).map(Mailbox.key) : nil }
                 for (v, owners) in codeOwners where open.contains(v) {
                     guard let first = firstUse[v], let cands = users[v] else { continue }
                     var equipment = Set<UInt64>(), boxes = Set<UInt64>()

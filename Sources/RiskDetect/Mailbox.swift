@@ -46,19 +46,18 @@ enum Mailbox {
     /// spelling — so an identical repeat is as telling as an alias. A store whose e-mail is a contact
     /// field, or whose addresses follow a name pattern that strangers share (`tran.tanaka@gmail.com`),
     /// repeats addresses by the thousand, and there an identical repeat says nothing about one hand.
-    /// Rare: no more distinct repeated spellings than one per hundred accounts with an address (one is
-    /// always rare: a store of fifty accounts with one ring on one address).
+    /// Rare: no more repeated spellings than one per hundred accounts counted (one is always rare: a
+    /// store of fifty accounts with one repeat). A spelling on more accounts than link (`links`: the
+    /// run's LinkBound) is a placeholder (`noemail@…`) and not counted: it links no one anyway.
     struct Spellings {
-        private var seen: [UInt64: UInt8] = [:]
+        private var seen: [UInt64: Int32] = [:]
         private(set) var accounts = 0
-        private(set) var repeated = 0
         mutating func add(_ spelling: UInt64) {
             accounts += 1
-            let n = seen[spelling, default: 0]
-            if n == 1 { repeated += 1 }
-            if n < 2 { seen[spelling] = n + 1 }
+            seen[spelling, default: 0] += 1
         }
-        var identicalRepeatsAreRare: Bool { repeated <= max(1, accounts / 100) }
+        func repeated(links: (Int) -> Bool) -> Int { seen.values.reduce(0) { $0 + ($1 >= 2 && links(Int($1)) ? 1 : 0) } }
+        func identicalRepeatsAreRare(links: (Int) -> Bool) -> Bool { repeated(links: links) <= max(1, accounts / 100) }
     }
 
     /// The mailbox's key: FNV-1a 64 of the normalised address (detection keeps only this, never
