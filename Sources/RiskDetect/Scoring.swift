@@ -560,7 +560,8 @@ public struct Propagation {
             scratch.sort()
             var prev = -1
             for v in scratch where v != prev { pairs.append(UInt64(v) << 32 | UInt64(a)); prev = v }
-            if scratch.contains(where: { $0 >= offsets[3] && $0 < offsets[4] }) { hasIP[a] = true }
+            // (IPs are the last identifier kind: the sorted list's last node says whether it has one.)
+            if let last = scratch.last, last >= offsets[3] { hasIP[a] = true }
         }
         for f in findings where f.account >= 0 && Int(f.account) < n {
             guard let g = f.group else { continue }
@@ -600,8 +601,7 @@ public struct Propagation {
             for r in runs where kind(r.node) == 2 && bound.links(LinkBound.address, Int32(r.node - offsets[2]), accounts: r.end - r.start) {
                 homes.append(r.end - r.start)
             }
-            homes.sort()
-            let household = homes.isEmpty ? 1 : homes[min(homes.count - 1, homes.count * 9 / 10)]
+            let household = SharingIndependence.householdScale(ofHomes: homes)
             // The share of flagged accounts among the accounts seen on any IP.
             var withIP = 0, flaggedWithIP = 0
             for a in 0..<n where hasIP[a] { withIP += 1; if e[a] >= 0.5 { flaggedWithIP += 1 } }

@@ -53,9 +53,15 @@ enum SharingIndependence {
         for v in 0..<(s.count - 1) where s[v + 1] - s[v] >= 2 && bound.links(LinkBound.address, Int32(v), accounts: s[v + 1] - s[v]) {
             sizes.append(s[v + 1] - s[v])
         }
+        return householdScale(ofHomes: sizes)
+    }
+
+    /// The household scale from the sizes of the shared addresses that link (accounts on each): their
+    /// 90th percentile, 1 when there are none. Propagation's owned IPs use the same scale.
+    static func householdScale(ofHomes sizes: [Int]) -> Int {
         guard !sizes.isEmpty else { return 1 }
-        sizes.sort()
-        return sizes[min(sizes.count - 1, sizes.count * 9 / 10)]
+        let sorted = sizes.sorted()
+        return sorted[min(sorted.count - 1, sorted.count * 9 / 10)]
     }
 
     /// Per account, per kind (row-major, `accountCount × 3`): log1p(1 + effective sharers).
