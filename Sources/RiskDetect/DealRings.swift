@@ -179,7 +179,9 @@ struct DealRings {
             // test cannot switch the rule off by repeating their own address (review s50).
             var spellings = Mailbox.Spellings()
             for a in 0..<na {
-                guard a < t.email.count, let box = Mailbox.normalise(t.email[a]) else { continue }
+                guard a < t.email.count else { continue }
+                let spelled = Mailbox.spelling(t.email[a])
+                guard let box = Mailbox.mailbox(ofSpelling: spelled) else { continue }
                 let m = Mailbox.key(box)
                 let id: Int32
                 if let x = mailboxIDs[m] { id = x } else {
@@ -191,7 +193,7 @@ struct DealRings {
                     if isTaker[a] { takerLists[key(6, id), default: []].append(Int32(a)) }
                     continue
                 }
-                let spelling = Mailbox.key(Mailbox.spelling(t.email[a]))
+                let spelling = Mailbox.key(spelled)
                 if isTaker[a] {
                     takerLists[key(6, id), default: []].append(Int32(a))
                     // Varied among the takers only: a non-taker's `+news` sub-address does not make

@@ -14,15 +14,16 @@ enum Mailbox {
     static let dotBlind: Set<String> = ["gmail.com", "googlemail.com"]
 
     /// The normalised mailbox of an e-mail address, or nil when it has no local part or domain.
-    static func normalise(_ email: String) -> String? {
-        let e = email.trimmingCharacters(in: .whitespaces).lowercased()
+    static func normalise(_ email: String) -> String? { mailbox(ofSpelling: spelling(email)) }
+
+    /// The mailbox a spelling delivers to (`spelling`'s result): its sub-address dropped; nil when it has
+    /// no local part, or no domain with a dot.
+    static func mailbox(ofSpelling e: String) -> String? {
         guard let at = e.lastIndex(of: "@") else { return nil }
         var local = String(e[..<at])
-        var domain = String(e[e.index(after: at)...])
+        let domain = String(e[e.index(after: at)...])
         guard !domain.isEmpty, domain.contains(".") else { return nil }
         if let plus = local.firstIndex(of: "+") { local = String(local[..<plus]) }
-        if domain == "googlemail.com" { domain = "gmail.com" }
-        if dotBlind.contains(domain) { local.removeAll { $0 == "." } }
         guard !local.isEmpty else { return nil }
         return local + "@" + domain
     }
