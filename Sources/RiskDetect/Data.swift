@@ -181,6 +181,10 @@ public final class EventTable {
     /// past the 254th). Both scans (the local store's and the team store's) read it; empty only for a
     /// table built by hand, whose amounts are then one currency.
     public var currency: [UInt8] = []
+    /// Each order's and refund's `order_id` as a 32-bit key (FNV-1a of its text; 0 = absent or another
+    /// event type), so a refund finds the order lines it is for (s50). Both scans read it; empty only for
+    /// a table built by hand. (Compared only within one account: a collision there is negligible.)
+    public var orderKey: [UInt32] = []
     public var coupon: [Int32] = []
     public var payment: [Int32] = []
     public var address: [Int32] = []
@@ -308,7 +312,7 @@ extension EventTable {
         }
         t.rowid.reserveCapacity(nEvents); t.ts.reserveCapacity(nEvents); t.account.reserveCapacity(nEvents)
         t.kind.reserveCapacity(nEvents); t.type.reserveCapacity(nEvents); t.quantity.reserveCapacity(nEvents); t.amount.reserveCapacity(nEvents)
-        t.currency.reserveCapacity(nEvents)
+        t.currency.reserveCapacity(nEvents); t.orderKey.reserveCapacity(nEvents)
         t.rating.reserveCapacity(nEvents); t.failed.reserveCapacity(nEvents); t.status.reserveCapacity(nEvents)
 
         // v14: read the identifiers as integers and turn them into the interners' ids after the
@@ -316,7 +320,8 @@ extension EventTable {
         let st = try db.prepare("""
             SELECT id, ts, account_id, type, device_id, ip, country, item_id, seller_id, quantity, amount,
                    coupon_id, payment_id, address_id, target_id, rating, status,
-                   CASE WHEN type IN ('review','message') THEN text END, currency
+                   CASE WHEN type IN ('review','message') THEN text END, currency,
+                   CASE WHEN type IN ('order','refund') THEN order_id END
             FROM \(evTable)
             """)
         var kinds = KindTable()
@@ -559,8 +564,17 @@ extension EventTable {
             let c = currencies.intern(b)
             currency.append(c < 255 ? UInt8(c) : 255)
         } else { currency.append(255) }
+        orderKey.append(Self.orderKey(columnBytes(h, 19)))
         rating.append(sqlite3_column_type(h, 15) == SQLITE_NULL ? 0 : Int8(clamping: sqlite3_column_int64(h, 15)))
         appendStatusAndText(status: columnBytes(h, 16), text: columnBytes(h, 17))
+    }
+
+    /// An order id's key: FNV-1a 32 of its bytes, never 0 (0 = none).
+    @inline(__always) static func orderKey(_ b: UnsafeRawBufferPointer?) -> UInt32 {
+        guard let b, b.count > 0 else { return 0 }
+        var h: UInt32 = 0x811C_9DC5
+        for x in b { h = (h ^ UInt32(x)) &* 0x0100_0193 }
+        return h == 0 ? 1 : h
     }
 
     /// The last two columns of a row: status (a failed login is `fail`) and free text.

@@ -59,7 +59,7 @@ extension EventTable {
             t.rowid.reserveCapacity(nEvents); t.ts.reserveCapacity(nEvents); t.account.reserveCapacity(nEvents)
             t.kind.reserveCapacity(nEvents); t.type.reserveCapacity(nEvents); t.quantity.reserveCapacity(nEvents); t.amount.reserveCapacity(nEvents)
             t.rating.reserveCapacity(nEvents); t.failed.reserveCapacity(nEvents); t.status.reserveCapacity(nEvents)
-            t.currency.reserveCapacity(nEvents)
+            t.currency.reserveCapacity(nEvents); t.orderKey.reserveCapacity(nEvents)
 
             var kinds = KindTable()
             var n = 0
@@ -68,7 +68,8 @@ extension EventTable {
             try pg.copyOut("""
                 COPY (SELECT id, ts, account_id, type, device_id, ip, country, item_id, seller_id, quantity, amount,
                              coupon_id, payment_id, address_id, target_id, rating, status,
-                             CASE WHEN type IN ('review','message') THEN text END, currency
+                             CASE WHEN type IN ('review','message') THEN text END, currency,
+                             CASE WHEN type IN ('order','refund') THEN order_id END
                       FROM events) TO STDOUT (FORMAT binary)
                 """) { [line = CopyRow()] buf in
                 guard try line.split(buf) else { return true }
@@ -95,6 +96,7 @@ extension EventTable {
                     let c = t.currencies.intern(b)
                     t.currency.append(c < 255 ? UInt8(c) : 255)
                 } else { t.currency.append(255) }
+                t.orderKey.append(EventTable.orderKey(line.field(19)))
                 n += 1
                 if n & 0xFFFF == 0 {
                     do { try cancel?.check() } catch { failure = error; return false }

@@ -27,7 +27,7 @@ public struct UnknownSignError: Error, CustomStringConvertible {
 
 extension DetectionEngine {
     /// The signs that are built and tested but off by default, each until what docs/detection.md lists for it is done.
-    public static let offSigns = ["graded-tails", "referral-codes", "lone-claimants", "room-timetable", "timetable-strength"]
+    public static let offSigns = ["graded-tails", "referral-codes", "lone-claimants", "refund-fdr", "returner-spread", "room-timetable", "timetable-strength"]
 
     /// Switches signs that are off by default on by name (for measuring one against the default ranking).
     public func enableSigns(_ names: [String]) throws {
@@ -57,6 +57,7 @@ extension DetectionEngine {
     private func setSigns(_ names: Set<String>, _ value: Bool) {
         if names.contains("owned-ips") { layers.ownedIPs = value }
         if names.contains("own-logins") { layers.ownLogins = value }
+        if names.contains("returner-spread") { layers.returnerSpread = value }
         detectors = detectors.map { d in
             switch d {
             case var s as ScalperDetector where !names.isDisjoint(with: ["graded-tails", "habits", "pace"]):
@@ -71,7 +72,11 @@ extension DetectionEngine {
                 if names.contains("households") { s.ringHouseholds = value }
                 if names.contains("mailbox-spellings") { s.ringMailboxSpellings = value }
                 return s
-            case var s as RefundAbuseDetector where names.contains("lone-claimants"): s.loneClaimants = value; return s
+            case var s as RefundAbuseDetector where !names.isDisjoint(with: ["lone-claimants", "refund-fdr", "returner-spread"]):
+                if names.contains("lone-claimants") { s.loneClaimants = value }
+                if names.contains("refund-fdr") { s.unitFDR = value }
+                if names.contains("returner-spread") { s.returnerSpread = value }
+                return s
             case var s as TakeoverDetector where !names.isDisjoint(with: ["sleepers", "owner-networks", "spread-waves", "entry-devices", "used-hands"]):
                 if names.contains("sleepers") { s.sleepers = value }
                 if names.contains("owner-networks") { s.ownerNetworks = value }

@@ -26,6 +26,12 @@ public struct RefundAbuseDetector: Detector {
     public var loneClaimants = false
     /// The lone-claimant test's false-discovery rate.
     public var loneFDR = 0.05
+    /// Units judged by Benjamini–Hochberg at the rate `minSurprise` names (1 %) instead of
+    /// Bonferroni over them (`refund-fdr`).
+    public var unitFDR = false
+    /// One account's count of claims judged within the spread between people (beta-binomial at the
+    /// store's ρ) rather than at the store's rate alone (`returner-spread`); reasons as before.
+    public var returnerSpread = false
     public init() {}
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
@@ -35,11 +41,22 @@ public struct RefundAbuseDetector: Detector {
         var byReason: [UInt64: Int32] = [:]          // (account, reason) → refunds
         var reasonTotal: [Int32: Int] = [:]
         var totalOrders = 0, totalRefunds = 0
+        // With `unitFDR`: a claim whose order id names no order of the account in the log is of an
+        // order placed before the log began — its account's other orders then are not in the log
+        // either, so the claim says nothing about a rate and is left out.
+        var logged = Set<UInt64>()
+        let unloggedOut = unitFDR && t.orderKey.count == t.count
+        if unloggedOut {
+            for e in 0..<t.count where t.account[e] >= 0 && t.kind[e] == .order && t.orderKey[e] != 0 {
+                logged.insert(UInt64(UInt32(t.account[e])) << 32 | UInt64(t.orderKey[e]))
+            }
+        }
         for e in 0..<t.count where t.account[e] >= 0 {
             switch t.kind[e] {
             case .order:
                 orders[Int(t.account[e])] += 1; totalOrders += 1
             case .refund:
+                if unloggedOut && t.orderKey[e] != 0 && !logged.contains(UInt64(UInt32(t.account[e])) << 32 | UInt64(t.orderKey[e])) { break }
                 refunds[Int(t.account[e])] += 1; totalRefunds += 1
                 let r = t.status[e]
                 reasonTotal[r, default: 0] += 1
@@ -99,15 +116,23 @@ public struct RefundAbuseDetector: Detector {
         }
         var units: [Int32: [Int32]] = [:]
         for a in refunders { units[ds.find(Int32(a)), default: []].append(Int32(a)) }
-        let tests = Double(max(1, units.count)) * Double(reasonTotal.count + 1)
-        let correction = log10(tests)
-        var findings: [Finding] = []
-        var ringNo = 0
-        for members in units.values.map({ $0.sorted() }).sorted(by: { ($0.count, $1[0]) > ($1.count, $0[0]) }) {
+        // Each unit's most surprising view — all refunds, or one reason's — corrected for the views
+        // it had (the store's reasons and "all").
+        let views = log10(Double(reasonTotal.count + 1))
+        typealias View = (surprise: Double, reason: Int32, k: Int, rate: Double)
+        let unitList = units.values.map { $0.sorted() }.sorted(by: { ($0.count, $1[0]) > ($1.count, $0[0]) })
+        // People differ in how often they send things back (`returnerSpread`, RefundClaims.spread).
+        let spread = returnerSpread
+            ? RefundClaims.spread(orders: orders.map(Int.init), claims: refunds.map(Int.init), rate: base) : nil
+        var judged: [(members: [Int32], n: Int, k: Int, best: View)] = []
+        for members in unitList {
             let n = members.reduce(0) { $0 + Int(max(orders[Int($1)], refunds[Int($1)])) }
             let k = members.reduce(0) { $0 + Int(refunds[Int($1)]) }
-            // The most surprising view: all refunds, or one reason's.
-            var best = (surprise: Significance.surprise(Significance.logBinomialTail(k, n, base)), reason: Int32(-2), k: k, rate: base)
+            // How many claims: for one account, within the spread between people (a serial
+            // returner's many claims are a habit people have); a ring's add up at the store's rate.
+            let countTail = members.count == 1 && spread != nil
+                ? Significance.logBetaBinomialTail(k, n, spread!.alpha, spread!.beta) : Significance.logBinomialTail(k, n, base)
+            var best: View = (Significance.surprise(countTail), Int32(-2), k, base)
             var reasonsHere: [Int32: Int] = [:]
             for a in members {
                 for (r, _) in reasonRate {
@@ -119,6 +144,22 @@ public struct RefundAbuseDetector: Detector {
                 let s = Significance.surprise(Significance.logBinomialTail(kr, n, p))
                 if s > best.surprise { best = (s, r, kr, p) }
             }
+            judged.append((members, n, k, best))
+        }
+        // The units' bar: Bonferroni over the units (one in a hundred that any honest unit passes),
+        // or with `unitFDR` Benjamini–Hochberg over them — the bar falls with each unit that
+        // passes, since a queue can afford one honest unit in a hundred found, not one in a
+        // hundred stores.
+        let m = Double(max(1, judged.count))
+        var passing = 1.0
+        if unitFDR {
+            let logP = judged.map { -($0.best.surprise - views) * log(10.0) }
+            passing = Double(max(1, Significance.benjaminiHochberg(logP, q: pow(10, -minSurprise)).passing))
+        }
+        let correction = views + log10(m / passing)
+        var findings: [Finding] = []
+        var ringNo = 0
+        for (members, n, k, best) in judged {
             let corrected = best.surprise - correction
             let lift = (Double(best.k) / Double(max(1, n))) / max(best.rate, 1e-9)
             guard corrected >= minSurprise, lift >= minLift, Double(k) >= 0.3 * Double(n) else { continue }

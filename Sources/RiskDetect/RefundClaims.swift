@@ -34,11 +34,11 @@ enum RefundClaims {
 
     /// Row-major, `accountCount × names.count`: the surprise as it is (already −log10 of a
     /// chance), the count log1p'd.
-    static func compute(_ t: EventTable) -> [Float] {
+    static func compute(_ t: EventTable, returnerSpread: Bool = false) -> [Float] {
         let n = t.accountCount
         let w = names.count
         var x = [Float](repeating: 0, count: n * w)
-        let surprise = claimSurprise(t)
+        let surprise = claimSurprise(t, returnerSpread: returnerSpread)
         guard surprise.contains(where: { $0 > 0 }) else { return x }
         let company = LinkedCompany.count(t, marked: surprise.map { $0 >= claimantSurprise })
         for a in 0..<n {
@@ -50,7 +50,8 @@ enum RefundClaims {
 
     /// Per account: −log10 of its claims' binomial tail at the store's rate (the most improbable
     /// of overall and per reason), less log10(reasons + 1), ≥ 0.
-    static func claimSurprise(_ t: EventTable) -> [Double] {
+    /// `returnerSpread`: the overall count judged within the spread between people (`spread`).
+    static func claimSurprise(_ t: EventTable, returnerSpread: Bool = false) -> [Double] {
         let n = t.accountCount
         var out = [Double](repeating: 0, count: n)
         var orders = [Int](repeating: 0, count: n)
@@ -73,9 +74,11 @@ enum RefundClaims {
         let per = Double(max(totalOrders, totalClaims))
         let base = Double(totalClaims) / per
         let correction = log10(Double(reasonTotal.count + 1))
+        let between = returnerSpread ? spread(orders: orders, claims: claims, rate: base) : nil
         for (a, reasons) in byReason {
             let m = max(orders[a], claims[a])
-            var best = Significance.surprise(Significance.logBinomialTail(claims[a], m, base))
+            var best = Significance.surprise(between.map { Significance.logBetaBinomialTail(claims[a], m, $0.alpha, $0.beta) }
+                                             ?? Significance.logBinomialTail(claims[a], m, base))
             // A reason is a habit only when repeated: one claim is judged against the overall
             // rate alone (one damaged parcel of the rarest reason is no pattern).
             for (r, k) in reasons where k >= 2 {
@@ -84,5 +87,25 @@ enum RefundClaims {
             out[a] = max(0, best - correction)
         }
         return out
+    }
+
+    /// People differ in how often they send things back: the beta-binomial of claims per order
+    /// with the store's `rate` and the spread between accounts (intra-account correlation ρ by
+    /// the method of moments over every account with an order, orders counted as
+    /// max(orders, claims); held to [10⁻⁴, ½]). A serial returner's many claims are within it
+    /// where the store has such customers; where everyone claims alike, ρ ≈ 0 and it is the
+    /// binomial.
+    static func spread(orders: [Int], claims: [Int], rate p: Double) -> (alpha: Double, beta: Double, rho: Double) {
+        var num = 0.0, den = 0.0
+        for a in orders.indices {
+            let n = Double(max(orders[a], claims[a]))
+            guard n > 0 else { continue }
+            let d = Double(claims[a]) - n * p
+            num += d * d - n * p * (1 - p)
+            den += n * (n - 1) * p * (1 - p)
+        }
+        let rho = min(0.5, max(1e-4, den > 0 ? num / den : 1e-4))
+        let (alpha, beta) = Significance.betaParameters(mean: p, rho: rho)
+        return (alpha, beta, rho)
     }
 }

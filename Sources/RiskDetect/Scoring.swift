@@ -14,6 +14,9 @@ public struct ScoringLayers: Sendable {
     public var ownedIPs = true
     /// own-logins: a failed log-in's device and IP are not the account's (`Propagation.compute`).
     public var ownLogins = true
+    /// returner-spread: the anomaly layer's `refund_claims_beyond_rate` judges an account's count of
+    /// claims within the spread between people (RefundClaims.spread), as the refund detector does.
+    public var returnerSpread = false
     public init() {}
     public static let names = ["calibration", "anomaly", "propagation"]
 }
@@ -43,7 +46,7 @@ public enum RiskScoring {
         var extra = [String?](repeating: nil, count: n)
         if layers.anomaly {
             let s = Date().addingTimeInterval(-(anomaly?.seconds ?? 0))
-            let a = anomaly?.anomaly ?? Anomaly.compute(t, features: features)
+            let a = anomaly?.anomaly ?? Anomaly.compute(t, features: features, returnerSpread: layers.returnerSpread)
             var explained = 0
             for i in 0..<n {
                 u[i] += a.units[i]
@@ -166,7 +169,8 @@ public struct Anomaly {
     static let directions: [String: Int] = ["median_gap_log10s": -1, "age_at_first_event_days": -1]
     static let skipped: Set<String> = ["events", "active_days", "mean_order_amount"]
 
-    public static func compute(_ t: EventTable, features: [Float]? = nil, history: HistoryOrder = .thinFirst) -> Anomaly {
+    public static func compute(_ t: EventTable, features: [Float]? = nil, history: HistoryOrder = .thinFirst,
+                               returnerSpread: Bool = false) -> Anomaly {
         let n = t.accountCount
         let full = AccountFeatures.names.count
         let base = features ?? AccountFeatures.compute(t, strengths: [])
@@ -179,7 +183,7 @@ public struct Anomaly {
         let (context, partners) = ContextFeatures.computeWithPartners(t)
         let review = ReviewFeatures.compute(t)   // ReviewFeatures.swift; −1 = missing
         let incentive = IncentiveCompany.compute(t)   // IncentiveCompany.swift
-        let refunds = RefundClaims.compute(t)          // RefundClaims.swift
+        let refunds = RefundClaims.compute(t, returnerSpread: returnerSpread)          // RefundClaims.swift
         let pace = PaceFeatures.compute(t)             // PaceFeatures.swift; −1 = missing
         let nf = RefundClaims.names.count, jf = nb + nc + nr + IncentiveCompany.names.count
         let np = PaceFeatures.names.count, jp = jf + RefundClaims.names.count

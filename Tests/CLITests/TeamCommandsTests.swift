@@ -45,6 +45,10 @@ final class TeamCommandsTests: TeamStoreTestCase {
         XCTAssertEqual(team.currency.count, team.count, "one code an event")
         XCTAssertGreaterThan(codes(local)["USD"] ?? 0, 0, "the simulated orders carry USD")
         XCTAssertEqual(codes(team), codes(local))
+        // Orders' and refunds' order ids, as keys, from both scans (refund-fdr reads them).
+        XCTAssertEqual(team.orderKey.count, team.count)
+        XCTAssertEqual(team.orderKey.sorted(), local.orderKey.sorted())
+        XCTAssertTrue(local.orderKey.contains { $0 != 0 }, "the simulated orders carry ids")
     }
 
     func testDetectOnATeamStoreScoresAsTheLocalStoreDoesAndNeedsALead() throws {

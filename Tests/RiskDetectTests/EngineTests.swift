@@ -107,7 +107,7 @@ final class EngineTests: XCTestCase {
             for d in e.detectors {
                 if let s = d as? ScalperDetector { f["graded-tails"] = s.gradedSigns }
                 if let s = d as? IdentityDetector { f["referral-codes"] = s.ringReferralCodes }
-                if let s = d as? RefundAbuseDetector { f["lone-claimants"] = s.loneClaimants }
+                if let s = d as? RefundAbuseDetector { f["lone-claimants"] = s.loneClaimants; f["refund-fdr"] = s.unitFDR; f["returner-spread"] = s.returnerSpread }
                 if let s = d as? ClickFarmDetector { f["room-timetable"] = s.roomTimetable; f["timetable-strength"] = s.timetableStrength }
             }
             return f
@@ -120,6 +120,8 @@ final class EngineTests: XCTestCase {
             let e = DetectionEngine()
             try e.enableSigns([sign])
             XCTAssertEqual(flags(e).filter(\.value).map(\.key), [sign], sign)
+            // returner-spread is the detector's and the anomaly layer's (RefundClaims) at once.
+            XCTAssertEqual(e.layers.returnerSpread, sign == "returner-spread", sign)
             XCTAssertEqual(e.detectors.count, DetectionEngine.standardDetectors().count)
         }
         let e = DetectionEngine()

@@ -23,7 +23,7 @@ final class InternedLoadTests: XCTestCase {
             "\(t.rating)", "\(t.failed)", "\(t.status)", "\(t.textRef)", "\(t.texts)", "\(t.itemSeller)", "\(t.firstSeen)",
             "\(t.byAccount)", "\(t.accStart)",
             names(t.accounts), names(t.devices), names(t.ips), names(t.countries), names(t.items), names(t.coupons),
-            names(t.payments), names(t.addresses), names(t.statuses), "\(t.currency)", names(t.currencies),
+            names(t.payments), names(t.addresses), names(t.statuses), "\(t.currency)", names(t.currencies), "\(t.orderKey)",
         ]
     }
 
@@ -40,8 +40,8 @@ final class InternedLoadTests: XCTestCase {
             try old.db.exec("INSERT INTO items(item_id, seller_id) VALUES ('it-2', 'acc-5')")
             let ins = try old.db.prepare("""
                 INSERT INTO events(id, event_id, ts, account_id, type, device_id, ip, country, item_id, seller_id, quantity, amount,
-                                   coupon_id, payment_id, address_id, target_id, rating, status, text, currency)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
+                                   coupon_id, payment_id, address_id, target_id, rating, status, text, currency, order_id)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
                 """)
             let types = ["view", "login", "order", "review", "message", "refund"]
             func pick(_ p: String, _ n: UInt64, absent: UInt64 = 4) -> SQLValue {
@@ -59,7 +59,8 @@ final class InternedLoadTests: XCTestCase {
                               pick("c-", 5, absent: 2), pick("p-", 40), pick("ad-", 40), pick("acc-", 70, absent: 2),
                               rng.next() % 4 == 0 ? .int(Int64(1 + rng.next() % 5)) : .null,
                               .text(rng.next() % 5 == 0 ? "fail" : "ok"), .text("text \(i % 7)"),
-                              rng.next() % 4 == 0 ? .null : .text(["USD", "JPY", "VND"][Int(rng.next() % 3)])])
+                              rng.next() % 4 == 0 ? .null : .text(["USD", "JPY", "VND"][Int(rng.next() % 3)]),
+                              pick("o-", 400)])
                 try ins.execute()
             }
             v13 = snapshot(try EventTable.load(from: old.db))
@@ -71,7 +72,12 @@ final class InternedLoadTests: XCTestCase {
         for (i, (a, b)) in zip(v13, v14).enumerated() { XCTAssertEqual(a, b, "field \(i)") }
         XCTAssertTrue(v13[25].contains("shared-x") && v13[26].contains("shared-x"), "a string in two namespaces")
         // The events' currency codes are read by both scans (255: absent), for takeovers' amounts.
-        XCTAssertTrue(v14[v14.count - 2].contains("255"), "absent codes")
-        XCTAssertEqual(Set(v14[v14.count - 1].split(separator: "|").map(String.init)), ["USD", "JPY", "VND"])
+        XCTAssertTrue(v14[v14.count - 3].contains("255"), "absent codes")
+        XCTAssertEqual(Set(v14[v14.count - 2].split(separator: "|").map(String.init)), ["USD", "JPY", "VND"])
+        // Orders' and refunds' order ids are read as keys by both scans (0: absent or another type).
+        let t = try EventTable.load(from: s.db)
+        XCTAssertEqual(t.orderKey.count, t.count)
+        XCTAssertTrue(t.orderKey.indices.allSatisfy { t.orderKey[$0] == 0 || t.kind[$0] == .order || t.kind[$0] == .refund })
+        XCTAssertTrue(t.orderKey.indices.contains { t.orderKey[$0] != 0 && t.kind[$0] == .refund })
     }
 }
