@@ -78,6 +78,10 @@ public struct TakeoverDetector: Detector {
     /// Across every kept world (bazaar, the second generator, ours) no takeover with a finding lacked a use;
     /// on bazaar 4300–4309, 71 innocents of the top K had a takeover finding with none. `detect --no-sign used-hands`.
     public var usedHands = true
+    /// Entry victims (session 52, `entry-victims`): the other accounts a reported entry device used, briefly and
+    /// spending from it, are reported too (`victims`, docs/detection.md). On: measured on 43 worlds and bazaar at
+    /// 100k, every set's P@K mean and worst up or equal (docs/benchmarks.md "victims52"). `detect --no-sign entry-victims`.
+    public var entryVictims = true
     /// The entry device's guard (tests switch it off to show the household laptop it spares): no account lives on it.
     var entryDevicesUnlived = true
     /// Only private networks count as the owner's (tests switch it off to show a shared carrier block must not).
@@ -392,7 +396,63 @@ public struct TakeoverDetector: Detector {
             findings.append(Finding(account: a, detector: name, riskType: .ato, strength: strength, reason: why,
                                     events: Array(Set(s.evidence)).sorted(), identifiers: ids))
         }
+        if entryVictims { findings += victims(t, best: best) }
         return findings
+    }
+
+    /// Victims of a reported entry device (`entry-victims`, session 52). A device that two or more reported
+    /// takeovers name as the device that got in — new to each, used there only briefly — is one intruder's, and
+    /// an analyst's next question is which other accounts it touched. Each account it used (an action or a
+    /// successful login, not only failed tries), briefly, that spent or changed something from it (an order, a
+    /// payment, a shipping address, a message, an event the contract does not name), on an account at least
+    /// `minAgeDays` old, and that no sequence of its own reported, is reported as taken over by it. No account may
+    /// live on the device (`briefUse` on every account that used it), as for `entryDevices`: a household's
+    /// laptop, the everyday device of one member, is no intruder's. This finds the victims whose own life shows no
+    /// change of hands — above all accounts with nothing in the data before the intrusion (no owner's device to
+    /// be new against). Strength: the median of the takers' strengths × k / (k + 1), k takers (the more accounts
+    /// the device took over, the less a chance shared device can explain them).
+    func victims(_ t: EventTable, best: [Int32: (Double, Sequence)]) -> [Finding] {
+        var takers: [Int32: [Double]] = [:]
+        for (_, (strength, s)) in best where s.device >= 0 && (s.newDevice || s.foreignDevice) && s.deviceBrief && s.deviceEntered {
+            takers[s.device, default: []].append(strength)
+        }
+        takers = takers.filter { $0.value.count >= 2 }
+        guard !takers.isEmpty else { return [] }
+        struct Use { var times: [Int64] = []; var events: [Int64] = []; var spent = false }
+        var lived = Set<Int32>()
+        var candidates: [(account: Int32, device: Int32, use: Use)] = []
+        var uses: [Int32: Use] = [:]
+        for a in 0..<t.accountCount {
+            uses.removeAll(keepingCapacity: true)
+            for e32 in t.events(of: a) {
+                let e = Int(e32), d = t.device[e]
+                guard d >= 0, takers[d] != nil, !(t.kind[e] == .login && t.failed[e]) else { continue }
+                var u = uses[d] ?? Use()
+                u.times.append(t.ts[e])
+                u.events.append(t.rowid[e])
+                switch t.kind[e] {
+                case .order, .payment, .addressChange, .message, .other: u.spent = true
+                default: break
+                }
+                uses[d] = u
+            }
+            for (d, u) in uses {
+                if !Self.briefUse(u.times) { lived.insert(d); continue }
+                guard best[Int32(a)] == nil, u.spent, let first = u.times.first,
+                      (t.ageDays(a, at: first) ?? 0) >= minAgeDays else { continue }
+                candidates.append((Int32(a), d, u))
+            }
+        }
+        var out: [Int32: Finding] = [:]
+        for c in candidates where !lived.contains(c.device) {
+            let strengths = takers[c.device]!, k = strengths.count
+            let strength = Stat.median(strengths) * Double(k) / Double(k + 1)
+            guard strength > (out[c.account]?.strength ?? 0) else { continue }
+            let why = "on a \(Int(t.ageDays(Int(c.account), at: c.use.times[0]) ?? 0))-day-old account: used briefly from a device that took over \(k) other account(s) (reported: new to each, used there only briefly, no account living on it)"
+            out[c.account] = Finding(account: c.account, detector: name, riskType: .ato, strength: strength, reason: why,
+                                     events: c.use.events.sorted(), identifiers: [("device", t.devices.string(c.device))])
+        }
+        return out.keys.sorted().map { out[$0]! }
     }
 
     /// The strength of a sequence `excess` beyond the bar: 0.6 at the bar, rising linearly to 0.97

@@ -138,7 +138,7 @@ final class EngineTests: XCTestCase {
         func flags(_ e: DetectionEngine) -> [String: Bool] {
             var f: [String: Bool] = [:]
             for d in e.detectors {
-                if let s = d as? TakeoverDetector { f["sleepers"] = s.sleepers; f["owner-networks"] = s.ownerNetworks; f["spread-waves"] = s.spreadWaves; f["entry-devices"] = s.entryDevices; f["used-hands"] = s.usedHands }
+                if let s = d as? TakeoverDetector { f["sleepers"] = s.sleepers; f["owner-networks"] = s.ownerNetworks; f["spread-waves"] = s.spreadWaves; f["entry-devices"] = s.entryDevices; f["used-hands"] = s.usedHands; f["entry-victims"] = s.entryVictims }
                 if let s = d as? ClickFarmDetector { f["room-crews"] = s.roomCrews; f["shop-crews"] = s.shopCrews; f["own-activity"] = s.ownActivity; f["day-cohorts"] = s.dayCohorts; f["job-odds"] = s.jobOdds }
                 if let s = d as? IdentityDetector { f["place-codes"] = s.ringPlaceCodes; f["households"] = s.ringHouseholds; f["code-lives"] = s.ringCodeLives; f["mailbox-spellings"] = s.ringMailboxSpellings }
                 if let s = d as? ScalperDetector { f["habits"] = s.habits; f["pace"] = s.pace }
@@ -146,8 +146,8 @@ final class EngineTests: XCTestCase {
             f["owned-ips"] = e.layers.ownedIPs; f["own-logins"] = e.layers.ownLogins
             return f
         }
-        XCTAssertEqual(DetectionEngine.onSigns, ["sleepers", "room-crews", "place-codes", "habits", "pace", "owner-networks", "shop-crews", "households", "code-lives", "spread-waves", "entry-devices", "own-activity", "day-cohorts", "job-odds", "used-hands", "owned-ips", "own-logins", "mailbox-spellings"])
-        XCTAssertEqual(flags(DetectionEngine()), ["sleepers": true, "room-crews": true, "place-codes": true, "habits": true, "pace": true, "owner-networks": true, "shop-crews": true, "households": true, "code-lives": true, "spread-waves": true, "entry-devices": true, "own-activity": true, "day-cohorts": true, "job-odds": true, "used-hands": true, "owned-ips": true, "own-logins": true, "mailbox-spellings": true])
+        XCTAssertEqual(DetectionEngine.onSigns, ["sleepers", "room-crews", "place-codes", "habits", "pace", "owner-networks", "shop-crews", "households", "code-lives", "spread-waves", "entry-devices", "own-activity", "day-cohorts", "job-odds", "used-hands", "owned-ips", "own-logins", "mailbox-spellings", "entry-victims"])
+        XCTAssertEqual(flags(DetectionEngine()), ["sleepers": true, "room-crews": true, "place-codes": true, "habits": true, "pace": true, "owner-networks": true, "shop-crews": true, "households": true, "code-lives": true, "spread-waves": true, "entry-devices": true, "own-activity": true, "day-cohorts": true, "job-odds": true, "used-hands": true, "owned-ips": true, "own-logins": true, "mailbox-spellings": true, "entry-victims": true])
         for sign in DetectionEngine.onSigns {
             let e = DetectionEngine()
             try e.disableSigns([sign])
@@ -157,7 +157,7 @@ final class EngineTests: XCTestCase {
         for bad in [["sleeper"], ["sleepers", "room-crew"], ["graded-tails"]] {
             let e = DetectionEngine()
             XCTAssertThrowsError(try e.disableSigns(bad)) { XCTAssertTrue("\($0)".contains("no sign on by default named") && "\($0)".contains("sleepers, room-crews"), "\($0)") }
-            XCTAssertEqual(flags(e), ["sleepers": true, "room-crews": true, "place-codes": true, "habits": true, "pace": true, "owner-networks": true, "shop-crews": true, "households": true, "code-lives": true, "spread-waves": true, "entry-devices": true, "own-activity": true, "day-cohorts": true, "job-odds": true, "used-hands": true, "owned-ips": true, "own-logins": true, "mailbox-spellings": true], "a bad name switches nothing off: \(bad)")
+            XCTAssertEqual(flags(e), ["sleepers": true, "room-crews": true, "place-codes": true, "habits": true, "pace": true, "owner-networks": true, "shop-crews": true, "households": true, "code-lives": true, "spread-waves": true, "entry-devices": true, "own-activity": true, "day-cohorts": true, "job-odds": true, "used-hands": true, "owned-ips": true, "own-logins": true, "mailbox-spellings": true, "entry-victims": true], "a bad name switches nothing off: \(bad)")
         }
         XCTAssertTrue(Set(DetectionEngine.onSigns).isDisjoint(with: DetectionEngine.offSigns))
     }
