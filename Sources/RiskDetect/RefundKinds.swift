@@ -115,16 +115,7 @@ enum LoneClaimants {
             if n > 0 { sumN += Double(n); sumK += Double(claims[a]) }
         }
         let p = sumK / sumN
-        var num = 0.0, den = 0.0
-        for a in 0..<na {
-            let n = Double(max(orders[a], claims[a]))
-            guard n > 0 else { continue }
-            let d = Double(claims[a]) - n * p
-            num += d * d - n * p * (1 - p)
-            den += n * (n - 1) * p * (1 - p)
-        }
-        let rho = min(0.5, max(1e-4, den > 0 ? num / den : 1e-4))
-        let (alpha, beta) = Significance.betaParameters(mean: p, rho: rho)
+        let (alpha, beta, rho) = RefundClaims.spread(orders: orders, claims: claims, rate: p)
 
         // The honest mix of kinds: one-claim accounts, plus one pseudo-claim spread as all claims.
         let nk = kindNames.count
