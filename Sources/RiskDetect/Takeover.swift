@@ -396,16 +396,17 @@ public struct TakeoverDetector: Detector {
             findings.append(Finding(account: a, detector: name, riskType: .ato, strength: strength, reason: why,
                                     events: Array(Set(s.evidence)).sorted(), identifiers: ids))
         }
-        if entryVictims { findings += victims(t, best: best) }
+        if entryDevices && entryVictims { findings += victims(t, best: best) }
         return findings
     }
 
-    /// Victims of a reported entry device (`entry-victims`, session 52). A device that two or more reported
+    /// Victims of a reported entry device (`entry-victims`, session 52; with `entryDevices` only). A device that two or more reported
     /// takeovers name as the device that got in — new to each, used there only briefly — is one intruder's, and
     /// an analyst's next question is which other accounts it touched. Each account it used (an action or a
     /// successful login, not only failed tries), briefly, that spent or changed something from it (an order, a
-    /// payment, a shipping address, a message, an event the contract does not name), on an account at least
-    /// `minAgeDays` old, and that no sequence of its own reported, is reported as taken over by it. No account may
+    /// payment, a shipping address, a message), first within the takers' entries' span widened by as long again
+    /// (a day at least), on an account at least `minAgeDays` old, and that no sequence of its own reported, is
+    /// reported as taken over by it (one device per account: the strongest, the lower device id on a tie). No account may
     /// live on the device (`briefUse` on every account that used it), as for `entryDevices`: a household's
     /// laptop, the everyday device of one member, is no intruder's. This finds the victims whose own life shows no
     /// change of hands — above all accounts with nothing in the data before the intrusion (no owner's device to
@@ -413,8 +414,11 @@ public struct TakeoverDetector: Detector {
     /// the device took over, the less a chance shared device can explain them).
     func victims(_ t: EventTable, best: [Int32: (Double, Sequence)]) -> [Finding] {
         var takers: [Int32: [Double]] = [:]
+        var span: [Int32: (first: Int64, last: Int64)] = [:]
         for (_, (strength, s)) in best where s.device >= 0 && (s.newDevice || s.foreignDevice) && s.deviceBrief && s.deviceEntered {
             takers[s.device, default: []].append(strength)
+            let sp = span[s.device] ?? (s.at, s.at)
+            span[s.device] = (min(sp.first, s.at), max(sp.last, s.at))
         }
         takers = takers.filter { $0.value.count >= 2 }
         guard !takers.isEmpty else { return [] }
@@ -431,20 +435,23 @@ public struct TakeoverDetector: Detector {
                 u.times.append(t.ts[e])
                 u.events.append(t.rowid[e])
                 switch t.kind[e] {
-                case .order, .payment, .addressChange, .message, .other: u.spent = true
+                case .order, .payment, .addressChange, .message: u.spent = true
                 default: break
                 }
                 uses[d] = u
             }
-            for (d, u) in uses {
+            for (d, u) in uses.sorted(by: { $0.key < $1.key }) {
                 if !Self.briefUse(u.times) { lived.insert(d); continue }
                 guard best[Int32(a)] == nil, u.spent, let first = u.times.first,
                       (t.ageDays(a, at: first) ?? 0) >= minAgeDays else { continue }
+                // Within the device's own working time: its takers' entries, widened by as long again (a day at least).
+                let sp = span[d]!, pad = max(sp.last - sp.first, 86_400_000)
+                guard first >= sp.first - pad && first <= sp.last + pad else { continue }
                 candidates.append((Int32(a), d, u))
             }
         }
         var out: [Int32: Finding] = [:]
-        for c in candidates where !lived.contains(c.device) {
+        for c in candidates where !entryDevicesUnlived || !lived.contains(c.device) {
             let strengths = takers[c.device]!, k = strengths.count
             let strength = Stat.median(strengths) * Double(k) / Double(k + 1)
             guard strength > (out[c.account]?.strength ?? 0) else { continue }

@@ -77,7 +77,6 @@ final class TakeoverEntryDeviceTests: XCTestCase {
             // Without the step the victims are owners' new phones on the road: not all found; no one else changes.
             var off = TakeoverDetector()
             off.entryDevices = false
-            off.entryVictims = false   // its victims (s52) would find the third from the other two
             let g = try off.run(t, cancel: CancelToken())
             XCTAssertNotEqual(g.accounts(t).intersection(victims), Set(victims), "seed \(seed): found without the step")
             XCTAssertEqual(flagged.subtracting(victims), g.accounts(t).subtracting(victims), "seed \(seed)")
