@@ -136,7 +136,7 @@ public final class DetectionEngine {
             if cancel.isCancelled { return }
             if j == anomalyJob {
                 let s = Date()
-                let a = Anomaly.compute(table, history: history, returnerSpread: layers.returnerSpread)
+                let a = Anomaly.compute(table, history: history, returnerSpread: layers.returnerSpread, scalperLeads: layers.scalperLeads)
                 lock.lock(); anomalyBox.value = (a, Date().timeIntervalSince(s)); lock.unlock()
                 return
             }

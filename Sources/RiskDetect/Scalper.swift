@@ -47,7 +47,11 @@ public struct ScalperDetector: Detector {
     public var pace = true
     public init() {}
 
-    public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
+    public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] { try assess(t, cancel: cancel).findings }
+
+    /// The findings, and every drop buyer's summed surprise (decades), reported or not — the
+    /// anomaly layer's `scalper_signs` (`scalper-leads`) ranks the buyers short of the bar by it.
+    public func assess(_ t: EventTable, cancel: CancelToken) throws -> (findings: [Finding], surprise: [Int32: Double]) {
         struct Buy { var account: Int32; var event: Int; var item: Int32; var reaction: Double; var qty: Int32; var browsed: Bool; var fast = false; var quick = false }
         var buys: [Buy] = []
         // Orders on limited items within an hour of the drop.
@@ -57,7 +61,7 @@ public struct ScalperDetector: Detector {
             buys.append(Buy(account: t.account[e], event: e, item: t.item[e], reaction: Double(t.ts[e] - drop) / 1000,
                             qty: max(1, t.quantity[e]), browsed: false))
         }
-        if buys.isEmpty { return [] }
+        if buys.isEmpty { return ([], [:]) }
         try cancel.check()
         // Fast: among the first third of that drop's buyers (ties count together).
         var reactions: [Int32: [Double]] = [:]
@@ -124,6 +128,7 @@ public struct ScalperDetector: Detector {
         func tail(_ k: Int, _ n: Int, _ p: Double) -> Double { k == 0 ? 0 : Significance.surprise(Significance.logBinomialTail(k, n, p)) }
         var ds = DisjointSet(t.accountCount)
         var scored: [(Int32, Double, String, [Int64], [(kind: String, value: String)], Set<Int32>)] = []
+        var all: [Int32: Double] = [:]
         for (a, list) in byAccount {
             let drops = Set(list.map(\.item)).count
             let nFast = list.filter(\.fast).count, nBulk = list.filter { Double($0.qty) > bulkBar }.count
@@ -179,6 +184,7 @@ public struct ScalperDetector: Detector {
             let lifeS = opened[a] ?? 0
             let onlyDrops = max(dropOnly[a] ?? 0, lifeS)
             surprise += onlyDrops
+            all[a] = surprise
             let excess = surprise - bar
             guard excess >= 0 else { continue }
             let s = 0.6 + 0.37 * Stat.ramp(excess, 0, 4)
@@ -227,7 +233,7 @@ public struct ScalperDetector: Detector {
                                     linked: s.5.filter { flagged.contains($0) }.map { t.accountID($0) }.sorted(),
                                     identifiers: s.4, group: group))
         }
-        return findings
+        return (findings, all)
     }
 
     /// Marks each drop purchase whose cart-to-order seconds (the account's last add-to-cart of the

@@ -17,6 +17,10 @@ public struct ScoringLayers: Sendable {
     /// returner-spread: the anomaly layer's `refund_claims_beyond_rate` judges an account's count of
     /// claims within the spread between people (RefundClaims.spread), as the refund detector does.
     public var returnerSpread = false
+    /// scalper-leads: the anomaly layer's `scalper_signs` — each drop buyer's scalper surprise,
+    /// reported or not — in place of the fixed five-second count; it orders the store's rank only,
+    /// not the outliers' tail (`Anomaly.compute`). On (session 53; `detect --no-sign scalper-leads`).
+    public var scalperLeads = true
     public init() {}
     public static let names = ["calibration", "anomaly", "propagation"]
 }
@@ -46,7 +50,7 @@ public enum RiskScoring {
         var extra = [String?](repeating: nil, count: n)
         if layers.anomaly {
             let s = Date().addingTimeInterval(-(anomaly?.seconds ?? 0))
-            let a = anomaly?.anomaly ?? Anomaly.compute(t, features: features, returnerSpread: layers.returnerSpread)
+            let a = anomaly?.anomaly ?? Anomaly.compute(t, features: features, returnerSpread: layers.returnerSpread, scalperLeads: layers.scalperLeads)
             var explained = 0
             for i in 0..<n {
                 u[i] += a.units[i]
@@ -170,7 +174,7 @@ public struct Anomaly {
     static let skipped: Set<String> = ["events", "active_days", "mean_order_amount"]
 
     public static func compute(_ t: EventTable, features: [Float]? = nil, history: HistoryOrder = .thinFirst,
-                               returnerSpread: Bool = false) -> Anomaly {
+                               returnerSpread: Bool = false, scalperLeads: Bool = true) -> Anomaly {
         let n = t.accountCount
         let full = AccountFeatures.names.count
         let base = features ?? AccountFeatures.compute(t, strengths: [])
@@ -225,6 +229,15 @@ public struct Anomaly {
         }
         if let j = names.firstIndex(of: "texts_repeated") {
             for a in 0..<n { x[a * d + j] = messaging.repeated[a] }
+        }
+        // scalper-leads: a drop buyer's scalper signs, reported or not (ScalperDetector.assess: the
+        // detector's summed surprise, decades, against this store's drop buyers), instead of the
+        // fixed "within 5 s of the drop" count — the buyers short of the bar ranked by how close.
+        if scalperLeads, let j = names.firstIndex(of: "drop_orders_within_5s") {
+            names[j] = "scalper_signs"
+            let leads = (try? ScalperDetector().assess(t, cancel: CancelToken()).surprise) ?? [:]
+            for a in 0..<n { x[a * d + j] = 0 }
+            for (a, v) in leads where Int(a) < n && a >= 0 { x[Int(a) * d + j] = Float(v) }
         }
         // The pace of an account that sent service messages, without them (StrangerMessages.swift).
         if let jb = names.firstIndex(of: "max_events_in_an_hour"), let jg = names.firstIndex(of: "median_gap_log10s") {
@@ -318,11 +331,22 @@ public struct Anomaly {
         let tieBase = Double((0..<n).map { x[$0 * d] }.max() ?? 0)
         var ranked = [Double](repeating: 0, count: n)
         var beyond = [Double](repeating: 0, count: n)
+        // scalper-leads: `scalper_signs` orders the store's rank only (below), never the outlier
+        // score the top few percent are weighed by — it is the scalper detector's own evidence
+        // short of its bar, already judged against the store's drop buyers; taking it again as an
+        // outlier would let a drop regular's habit (an early fan, a reseller) do twice the work.
+        let leadCi = cols.firstIndex { names[$0] == "scalper_signs" } ?? -1
+        var leads = [Double](repeating: 0, count: n)
         for a in 0..<n {
             var s = (0..<cols.count).map { (cols[$0], Double(surprise[a * cols.count + $0])) }
+            // The lead is a surprise already (decades, against the store's drop buyers): taken as it
+            // is (in the layer's −ln units), not judged again within the account's age group.
+            let lead = leadCi >= 0 ? log(10) * max(0, Double(x[a * d + cols[leadCi]])) : 0
+            if leadCi >= 0 { s[leadCi].1 = lead }
             s.sort { $0.1 > $1.1 }
-            let head = s.prefix(3).reduce(0) { $0 + $1.1 }
-            let rest = s.dropFirst(3).reduce(0) { $0 + $1.1 }
+            let own = leadCi >= 0 ? s.filter { $0.0 != cols[leadCi] } : s
+            let head = own.prefix(3).reduce(0) { $0 + $1.1 }
+            let rest = own.dropFirst(3).reduce(0) { $0 + $1.1 }
             // Ties among equally unremarkable accounts: the one with less history (less evidence
             // of an ordinary customer) first, then the one on less established targets — unless
             // the store's labels say its fraud is busier (HistoryOrder.swift): then busiest first.
@@ -338,7 +362,8 @@ public struct Anomaly {
             // above the bar the order within a peer group is unchanged.
             let floor = log(Double(max(1, tested[Int(peerOf[a])])))
             beyond[a] = max(0, head + 0.05 * rest - floor)
-            ranked[a] = beyond[a] + ties
+            ranked[a] = beyond[a] + lead + ties
+            leads[a] = lead
             top[a] = s.prefix(3).filter { $0.1 > 0 }.map { (feature: $0.0, surprise: $0.1) }
         }
         // The company it keeps in bursts: a crew's members are unusual together — each is judged
@@ -409,21 +434,28 @@ public struct Anomaly {
             }
         }
         // Store rank (mid-rank for ties), by what is beyond chance.
-        let order = (0..<n).sorted { ranked[$0] < ranked[$1] }
-        var rank = [Double](repeating: 0, count: n)
-        var i = 0
-        while i < n {
-            var j = i
-            while j + 1 < n && ranked[order[j + 1]] == ranked[order[i]] { j += 1 }
-            let r = n > 1 ? (Double(i + j) / 2) / Double(n - 1) : 1
-            for k in i...j { rank[order[k]] = r }
-            i = j + 1
+        func midRanks(_ key: [Double]) -> [Double] {
+            let order = (0..<n).sorted { key[$0] < key[$1] }
+            var rank = [Double](repeating: 0, count: n)
+            var i = 0
+            while i < n {
+                var j = i
+                while j + 1 < n && key[order[j + 1]] == key[order[i]] { j += 1 }
+                let r = n > 1 ? (Double(i + j) / 2) / Double(n - 1) : 1
+                for k in i...j { rank[order[k]] = r }
+                i = j + 1
+            }
+            return rank
         }
+        let rank = midRanks(ranked)
+        // scalper-leads: the top few percent are the store's outliers without the lead (it orders
+        // the rest only), so a drop buyer's lead neither enters nor displaces that tail.
+        let tailRank = leadCi >= 0 ? midRanks((0..<n).map { ranked[$0] - leads[$0] }) : rank
         // Units: a small always-on term, then most weight on the store's top few percent.
         var units = [Double](repeating: 0, count: n)
         for a in 0..<n {
-            let r = rank[a]
-            let tail = r > 0.97 ? (r - 0.97) / 0.03 : 0
+            let r = rank[a], rt = tailRank[a]
+            let tail = rt > 0.97 ? (rt - 0.97) / 0.03 : 0
             let strong = min(1, max(0, (raw[a] - 8) / 8))
             units[a] = 0.01 + 0.09 * r + 0.8 * tail * tail * strong
         }
@@ -481,6 +513,9 @@ public struct Anomaly {
                         : "refund claims on its orders: chance 1 in 10^\(value) at the store's claim rate"
         case "linked_refund_claimants": value = String(Int(expm1(Double(v)).rounded()))
             return bare ? value : "\(value) account(s) sharing its device/card/address claim refunds far beyond the store's rate"
+        case "scalper_signs": value = String(format: "%.1f", Double(v))
+            return bare ? (v <= 0 ? "no drop purchase" : "1 in 10^" + value)
+                        : "limited-drop purchases with scalper signs (speed, pieces, no look, drops only, shared): chance 1 in 10^\(value) among the store's drop buyers"
         case "linked_cobuyers": value = String(format: "%.0f", expm1(Double(v)))
             return bare ? (value == "0" ? "within the rate" : "1 in 10^" + value)
                         : "linked accounts buying from its seller: chance 1 in 10^\(value) at the seller's share of buyers"
