@@ -136,7 +136,9 @@ public final class DetectionEngine {
             if cancel.isCancelled { return }
             if j == anomalyJob {
                 let s = Date()
-                let a = Anomaly.compute(table, history: history, returnerSpread: layers.returnerSpread, scalperLeads: layers.scalperLeads)
+                // The leads are the engine's own scalper detector's (its signs as switched; none when it is off).
+                let scalper = layers.scalperLeads ? detectors.lazy.compactMap { $0 as? ScalperDetector }.first : nil
+                let a = Anomaly.compute(table, history: history, returnerSpread: layers.returnerSpread, scalperLeads: scalper, cancel: cancel)
                 lock.lock(); anomalyBox.value = (a, Date().timeIntervalSince(s)); lock.unlock()
                 return
             }

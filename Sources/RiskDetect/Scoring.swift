@@ -50,11 +50,14 @@ public enum RiskScoring {
         var extra = [String?](repeating: nil, count: n)
         if layers.anomaly {
             let s = Date().addingTimeInterval(-(anomaly?.seconds ?? 0))
-            let a = anomaly?.anomaly ?? Anomaly.compute(t, features: features, returnerSpread: layers.returnerSpread, scalperLeads: layers.scalperLeads)
+            let a = anomaly?.anomaly ?? Anomaly.compute(t, features: features, returnerSpread: layers.returnerSpread,
+                                                                scalperLeads: layers.scalperLeads ? ScalperDetector() : nil)
             var explained = 0
             for i in 0..<n {
                 u[i] += a.units[i]
-                if a.rank[i] >= 0.95, let why = a.explanation(i, t) { extra[i] = why; explained += 1 }
+                // The top 5 % by either order (with the scalper leads, or as outliers alone): a lead
+                // that lifts a drop buyer does not take an outlier's reason away.
+                if max(a.rank[i], a.outlierRank[i]) >= 0.95, let why = a.explanation(i, t) { extra[i] = why; explained += 1 }
             }
             reports.append(DetectorReport(name: "layer: anomaly (every account; top 5 % explained; \(a.history.note))", seconds: Date().timeIntervalSince(s),
                                           findings: 0, accounts: explained, error: nil))
@@ -147,6 +150,9 @@ public struct Anomaly {
     public var raw: [Double]
     /// Rank in the store, 0 (most ordinary) … 1 (most unusual).
     public var rank: [Double]
+    /// The same without the scalper leads (`scalper_signs`): the outliers' order, which the top few
+    /// percent's weight follows (equal to `rank` when the leads are off or the store has no drops).
+    public var outlierRank: [Double]
     /// Hazard units added to the score.
     public var units: [Double]
     var top: [[(feature: Int, surprise: Double)]]
@@ -174,7 +180,8 @@ public struct Anomaly {
     static let skipped: Set<String> = ["events", "active_days", "mean_order_amount"]
 
     public static func compute(_ t: EventTable, features: [Float]? = nil, history: HistoryOrder = .thinFirst,
-                               returnerSpread: Bool = false, scalperLeads: Bool = true) -> Anomaly {
+                               returnerSpread: Bool = false, scalperLeads: ScalperDetector? = ScalperDetector(),
+                               cancel: CancelToken = CancelToken()) -> Anomaly {
         let n = t.accountCount
         let full = AccountFeatures.names.count
         let base = features ?? AccountFeatures.compute(t, strengths: [])
@@ -233,11 +240,14 @@ public struct Anomaly {
         // scalper-leads: a drop buyer's scalper signs, reported or not (ScalperDetector.assess: the
         // detector's summed surprise, decades, against this store's drop buyers), instead of the
         // fixed "within 5 s of the drop" count — the buyers short of the bar ranked by how close.
-        if scalperLeads, let j = names.firstIndex(of: "drop_orders_within_5s") {
+        // The detector given is the engine's (its signs as switched); none when it is off, so a
+        // leave-one-detector-out run without `scalper` has no scalper evidence here either.
+        if let scalper = scalperLeads, let j = names.firstIndex(of: "drop_orders_within_5s") {
             names[j] = "scalper_signs"
-            let leads = (try? ScalperDetector().assess(t, cancel: CancelToken()).surprise) ?? [:]
+            // A cancelled run is abandoned by the engine; an empty lead here is never stored.
+            let surprise = (try? scalper.assess(t, cancel: cancel).surprise) ?? [:]
             for a in 0..<n { x[a * d + j] = 0 }
-            for (a, v) in leads where Int(a) < n && a >= 0 { x[Int(a) * d + j] = Float(v) }
+            for (a, v) in surprise where Int(a) < n && a >= 0 && v.isFinite { x[Int(a) * d + j] = Float(max(0, v)) }
         }
         // The pace of an account that sent service messages, without them (StrangerMessages.swift).
         if let jb = names.firstIndex(of: "max_events_in_an_hour"), let jg = names.firstIndex(of: "median_gap_log10s") {
@@ -336,7 +346,7 @@ public struct Anomaly {
         // short of its bar, already judged against the store's drop buyers; taking it again as an
         // outlier would let a drop regular's habit (an early fan, a reseller) do twice the work.
         let leadCi = cols.firstIndex { names[$0] == "scalper_signs" } ?? -1
-        var leads = [Double](repeating: 0, count: n)
+        var rankedOwn = [Double](repeating: 0, count: n)   // the same key without the lead
         for a in 0..<n {
             var s = (0..<cols.count).map { (cols[$0], Double(surprise[a * cols.count + $0])) }
             // The lead is a surprise already (decades, against the store's drop buyers): taken as it
@@ -362,8 +372,8 @@ public struct Anomaly {
             // above the bar the order within a peer group is unchanged.
             let floor = log(Double(max(1, tested[Int(peerOf[a])])))
             beyond[a] = max(0, head + 0.05 * rest - floor)
-            ranked[a] = beyond[a] + lead + ties
-            leads[a] = lead
+            rankedOwn[a] = beyond[a] + ties
+            ranked[a] = rankedOwn[a] + lead
             top[a] = s.prefix(3).filter { $0.1 > 0 }.map { (feature: $0.0, surprise: $0.1) }
         }
         // The company it keeps in bursts: a crew's members are unusual together — each is judged
@@ -405,6 +415,7 @@ public struct Anomaly {
             company[a] = around[(around.count - 1) / 2]
             companions[a] = adjStart[a + 1] - adjStart[a]
             ranked[a] += company[a]
+            rankedOwn[a] += company[a]
         }
         // The same for a ring of buyers (LinkedCobuyers.swift): each account with linked accounts
         // buying from one seller far beyond its share of buyers adds the lower median, over those
@@ -430,6 +441,7 @@ public struct Anomaly {
                 cobuyCompany[a] = around[(around.count - 1) / 2]
                 cobuyCount[a] = Int32(j - i)
                 ranked[a] += cobuyCompany[a]
+                rankedOwn[a] += cobuyCompany[a]
                 i = j
             }
         }
@@ -450,7 +462,7 @@ public struct Anomaly {
         let rank = midRanks(ranked)
         // scalper-leads: the top few percent are the store's outliers without the lead (it orders
         // the rest only), so a drop buyer's lead neither enters nor displaces that tail.
-        let tailRank = leadCi >= 0 ? midRanks((0..<n).map { ranked[$0] - leads[$0] }) : rank
+        let tailRank = leadCi >= 0 ? midRanks(rankedOwn) : rank
         // Units: a small always-on term, then most weight on the store's top few percent.
         var units = [Double](repeating: 0, count: n)
         for a in 0..<n {
@@ -459,7 +471,7 @@ public struct Anomaly {
             let strong = min(1, max(0, (raw[a] - 8) / 8))
             units[a] = 0.01 + 0.09 * r + 0.8 * tail * tail * strong
         }
-        var result = Anomaly(raw: raw, rank: rank, units: units, top: top, peerName: peerName, peerOf: peerOf, x: x, d: d, medians: medians, names: names,
+        var result = Anomaly(raw: raw, rank: rank, outlierRank: tailRank, units: units, top: top, peerName: peerName, peerOf: peerOf, x: x, d: d, medians: medians, names: names,
                              history: history, company: company, companions: companions)
         result.cobuyCompany = cobuyCompany
         result.cobuyMates = cobuyCount
@@ -513,9 +525,9 @@ public struct Anomaly {
                         : "refund claims on its orders: chance 1 in 10^\(value) at the store's claim rate"
         case "linked_refund_claimants": value = String(Int(expm1(Double(v)).rounded()))
             return bare ? value : "\(value) account(s) sharing its device/card/address claim refunds far beyond the store's rate"
-        case "scalper_signs": value = String(format: "%.1f", Double(v))
-            return bare ? (v <= 0 ? "no drop purchase" : "1 in 10^" + value)
-                        : "limited-drop purchases with scalper signs (speed, pieces, no look, drops only, shared): chance 1 in 10^\(value) among the store's drop buyers"
+        case "scalper_signs": value = v < 0.05 ? "under 0.1" : String(format: "%.1f", Double(v))
+            return bare ? (v <= 0 ? "none" : "1 in 10^" + value)
+                        : "limited-drop purchases with scalper signs short of or past the scalper bar: chance 1 in 10^\(value) among the store's drop buyers"
         case "linked_cobuyers": value = String(format: "%.0f", expm1(Double(v)))
             return bare ? (value == "0" ? "within the rate" : "1 in 10^" + value)
                         : "linked accounts buying from its seller: chance 1 in 10^\(value) at the seller's share of buyers"
