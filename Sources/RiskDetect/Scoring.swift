@@ -354,9 +354,12 @@ public struct Anomaly {
             let lead = leadCi >= 0 ? log(10) * max(0, Double(x[a * d + cols[leadCi]])) : 0
             if leadCi >= 0 { s[leadCi].1 = lead }
             s.sort { $0.1 > $1.1 }
-            let own = leadCi >= 0 ? s.filter { $0.0 != cols[leadCi] } : s
-            let head = own.prefix(3).reduce(0) { $0 + $1.1 }
-            let rest = own.dropFirst(3).reduce(0) { $0 + $1.1 }
+            // The three largest and the rest, the lead left out (summed in the same order as before).
+            var head = 0.0, rest = 0.0, k = 0
+            for (c, v) in s where leadCi < 0 || c != cols[leadCi] {
+                if k < 3 { head += v } else { rest += v }
+                k += 1
+            }
             // Ties among equally unremarkable accounts: the one with less history (less evidence
             // of an ordinary customer) first, then the one on less established targets — unless
             // the store's labels say its fraud is busier (HistoryOrder.swift): then busiest first.
