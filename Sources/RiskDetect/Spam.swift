@@ -11,8 +11,10 @@ import Foundation
 /// ≥ 0.5); each template is a batch.
 ///
 /// Who has dealt with whom (Contacts.swift): the recipient bought from, carted from, followed
-/// or watched the sender live (at any time), the sender bought from the recipient, or either
-/// wrote to the other earlier. How often a message goes to a stranger comes from the store
+/// or watched the sender live, the sender bought from the recipient, or the recipient writes to
+/// the sender — each at any time (the sender's own unanswered messages make no acquaintance:
+/// each lure of a spammer that rotates them over the same strangers is to strangers; an
+/// answered greeting is no stranger's). How often a message goes to a stranger comes from the store
 /// itself: the share of first contacts that do, over every batch — and again without the batches the
 /// first pass flags (a trimmed base rate: where spam is common its own messages would
 /// otherwise make writing to strangers look ordinary). A batch's strangers are a binomial

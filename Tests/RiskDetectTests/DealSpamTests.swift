@@ -171,6 +171,47 @@ final class DealSpamTests: XCTestCase {
         }
     }
 
+    /// A spammer that follows each stranger and then sends it every lure it has in turn — work
+    /// from home, a gift card, a wholesale price — each stranger starting at a different one. A
+    /// sender's own unanswered message makes no acquaintance: every lure's recipients are strangers,
+    /// not only the third who saw it first (with them counted as contacts, no lure stood out).
+    /// Pen-pals who write back and forth with the same few friends, each with a greeting that
+    /// repeats, are not flagged: a reply is dealing.
+    func testASpammerRotatingLuresOverTheSameStrangersIsFlaggedPenPalsAreNot() throws {
+        try forEachSeed { seed in
+            let s = Scenario(seed: seed)
+            messagingBackground(s)
+            s.account("rot")
+            let lures = ["work from home earn \(seed)00/day, contact tg @w\(seed)",
+                         "Congratulations! you are selected for a gift card, claim: x\(seed).top/1",
+                         "WhatsApp me +4\(seed)77 for wholesale price"]
+            var at = Scenario.t0 + 2 * day
+            for k in 0..<24 {
+                let r = s.account("r\(k)")
+                s.event("rot", "follow", at: at, ["target_id": r])
+                for j in 0..<3 {
+                    at += s.int(in: 5 * minute...40 * minute)
+                    s.event("rot", "message", at: at, ["target_id": r, "text": lures[(k + j) % 3]])
+                }
+            }
+            for p in 0..<4 {
+                let a = s.account("pal\(p)")
+                for f in 0..<5 {
+                    let friend = s.account("friend\(p)_\(f)")
+                    var when = Scenario.t0 + Int64(f) * day + s.int(in: 0...day)
+                    for _ in 0..<6 {
+                        s.event(a, "message", at: when, ["target_id": friend, "text": "hey hows it going, talk later"])
+                        when += s.int(in: minute...hour)
+                        s.event(friend, "message", at: when, ["target_id": a, "text": "all good here, you?"])
+                        when += s.int(in: hour...day)
+                    }
+                }
+            }
+            let (f, t) = try s.run(SpamDetector())
+            XCTAssertEqual(f.accounts(t), ["rot"], "\(f.map(\.reason))")
+        }
+    }
+
     func testSellerAndCreatorBroadcastsAreNotSpam() throws {
         try forEachSeed { seed in
             let s = Scenario(seed: seed)
