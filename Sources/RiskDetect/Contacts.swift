@@ -6,16 +6,17 @@ import Foundation
 ///
 /// Two accounts have dealt with each other when the recipient bought from (or carted from) the
 /// sender, the sender bought from the recipient, the recipient follows or watched the sender
-/// live, or the recipient writes to the sender — each at any time (`dealt`, `wrote`):
-/// a first contact that is answered is no stranger's, and the sender's own messages make no
-/// acquaintance — a stranger written to again, unanswered, is still a stranger (s54: with the
-/// sender's earlier messages counted, a spammer that sends each stranger every lure it has in
-/// turn read as writing mostly to contacts; with only earlier replies counted, friends who
-/// greet each other with one text read as spam). `forEachMessage` walks the messages in time
-/// order for which message is the sender's first to that recipient.
+/// live (at any time), or the recipient wrote to the sender earlier. The first three come from
+/// the whole store at once (`dealt`); the last is a matter of time, so `forEachMessage` walks the
+/// messages in time order and keeps track of who has written to whom so far. The sender's own
+/// earlier messages make no acquaintance: a stranger written to again, unanswered, is still a
+/// stranger (s54: with them counted, a spammer that sends each stranger every lure it has in
+/// turn — or first a greeting of its own — read as writing mostly to contacts). A reply relates
+/// the two only from then on: a victim's "who is this?" does not turn the lure it answers into
+/// contact (counting later replies too cleared spam whose victims answer it; review54).
 ///
 /// Where the store does not record who bought from whom (orders without a seller) or who follows
-/// whom, only the recipient's messages to the sender relate two accounts.
+/// whom, only earlier messages from the recipient relate two accounts.
 struct Contacts {
     /// `key(buyer, seller)` of every order or add-to-cart with a seller.
     private(set) var bought = Set<UInt64>()
@@ -23,8 +24,6 @@ struct Contacts {
     private(set) var fan = Set<UInt64>()
     /// Messages from an account to another one, as event indices in time order (ties by index).
     private(set) var messages: [Int] = []
-    /// `key(sender, recipient)` of every message in `messages`.
-    private(set) var wrote = Set<UInt64>()
 
     /// The ordered pair (a, b) as one value.
     @inline(__always) static func key(_ a: Int32, _ b: Int32) -> UInt64 { UInt64(UInt32(a)) << 32 | UInt64(UInt32(b)) }
@@ -43,7 +42,6 @@ struct Contacts {
             }
         }
         messages.sort { (t.ts[$0], $0) < (t.ts[$1], $1) }
-        for e in messages { wrote.insert(Self.key(t.account[e], t.target[e])) }
     }
 
     /// Whether the sender `s` and the recipient `r` dealt with each other outside messages: `r`
@@ -54,14 +52,14 @@ struct Contacts {
 
     /// Walks `messages` in time order: `body(m, e, first, related)` with `m` the index in
     /// `messages`, `e` the event, `first` whether it is the sender's first message to this
-    /// recipient, and `related` whether the two deal with each other (`dealt`, or the recipient
-    /// writes to the sender, at any time — not the sender's own messages).
+    /// recipient, and `related` whether the two had dealt with each other by then (`dealt`, or the
+    /// recipient wrote to the sender earlier — not the sender's own earlier messages).
     func forEachMessage(_ t: EventTable, _ body: (_ m: Int, _ e: Int, _ first: Bool, _ related: Bool) throws -> Void) rethrows {
         var talked = Set<UInt64>()
         for (m, e) in messages.enumerated() {
             let s = t.account[e], r = t.target[e]
             let first = talked.insert(Self.key(s, r)).inserted
-            let related = wrote.contains(Self.key(r, s)) || dealt(s, r)
+            let related = talked.contains(Self.key(r, s)) || dealt(s, r)
             try body(m, e, first, related)
         }
     }

@@ -11,10 +11,10 @@ import Foundation
 /// ≥ 0.5); each template is a batch.
 ///
 /// Who has dealt with whom (Contacts.swift): the recipient bought from, carted from, followed
-/// or watched the sender live, the sender bought from the recipient, or the recipient writes to
-/// the sender — each at any time (the sender's own unanswered messages make no acquaintance:
-/// each lure of a spammer that rotates them over the same strangers is to strangers; an
-/// answered greeting is no stranger's). How often a message goes to a stranger comes from the store
+/// or watched the sender live (at any time), the sender bought from the recipient, or the
+/// recipient wrote to the sender earlier (the sender's own earlier messages make no
+/// acquaintance: each lure of a spammer that rotates them over the same strangers is to
+/// strangers). How often a message goes to a stranger comes from the store
 /// itself: the share of first contacts that do, over every batch — and again without the batches the
 /// first pass flags (a trimmed base rate: where spam is common its own messages would
 /// otherwise make writing to strangers look ordinary). A batch's strangers are a binomial
@@ -158,7 +158,7 @@ public struct SpamDetector: Detector {
             let contactShare = Double(b.withContact) / Double(max(1, b.messages))
             let strength = min(0.97, (0.6 + 0.37 * Stat.ramp(excess, 0, 4)) * (0.85 + 0.15 * contactShare))
             let host = b.hosts.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key
-            var why = "sent one text\(b.variants > 1 ? " (\(b.variants) variants)" : "") to \(b.recipients.count) accounts, \(b.strangers.count) of whom never dealt with it (no order, follow or earlier message; \(Int((p0 * 100).rounded()))% of the store's first contacts go to strangers)"
+            var why = "sent one text\(b.variants > 1 ? " (\(b.variants) variants)" : "") to \(b.recipients.count) accounts, \(b.strangers.count) of whom never dealt with it (no order either way, no follow of it, no earlier message from them; \(Int((p0 * 100).rounded()))% of the store's first contacts go to strangers)"
             if let host { why += "; contact: \(host)" + (b.hosts.count > 1 ? " and \(b.hosts.count - 1) other(s)" : "") }
             let crew = crewOf[i]!
             let mates = (crewSenders[crew] ?? []).filter { $0 != sender }

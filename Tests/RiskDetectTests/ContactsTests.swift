@@ -22,17 +22,18 @@ final class ContactsTests: XCTestCase {
             s.event(from, "message", at: t0 + k * minute, f)
         }
         msg(1, "shop", "b1")            // to its buyer: service
-        msg(2, "b1", "x")               // to someone who writes back (below): not a stranger
+        msg(2, "b1", "x")               // to a stranger
         msg(3, "x", "b1")               // a reply: the other wrote first
         msg(4, "b1", "x")               // again, after its reply: related
         msg(5, "f1", "cr")              // a fan writing to the creator: nothing says the creator knows it
         msg(6, "cr", "f2")              // to a viewer of its live show: service
         msg(7, "b1", "shop")            // to the shop it bought from
-        msg(8, "y", "x", nil)           // no text; x writes back (below)
+        msg(8, "y", "x", nil)           // no text
         msg(9, "y", "y")                // to itself: not a message to anyone
         msg(10, "x", "y")               // y wrote to x first, without a text
         msg(11, "b1", "z")              // to a stranger
         msg(12, "b1", "z")              // again, unanswered: still a stranger (one's own message is no acquaintance)
+        msg(13, "z", "b1")              // z answers: that makes neither of b1's messages contact after the fact
         return s
     }
 
@@ -47,13 +48,14 @@ final class ContactsTests: XCTestCase {
     func testMessagesInTimeOrderWithFirstContactsAndRelations() throws {
         let (_, t) = try scenario().build()
         XCTAssertEqual(walk(t, withText: false), [
-            "shop>b1 first related", "b1>x first related", "x>b1 first related", "b1>x related", "f1>cr first",
-            "cr>f2 first related", "b1>shop first related", "y>x first related", "x>y first related", "b1>z first", "b1>z",
+            "shop>b1 first related", "b1>x first", "x>b1 first related", "b1>x related", "f1>cr first",
+            "cr>f2 first related", "b1>shop first related", "y>x first", "x>y first related", "b1>z first", "b1>z",
+            "z>b1 first related",
         ])
         // Without the textless message, y never wrote to x: x's message to y is to a stranger.
         XCTAssertEqual(walk(t, withText: true), [
-            "shop>b1 first related", "b1>x first related", "x>b1 first related", "b1>x related", "f1>cr first",
-            "cr>f2 first related", "b1>shop first related", "x>y first", "b1>z first", "b1>z",
+            "shop>b1 first related", "b1>x first", "x>b1 first related", "b1>x related", "f1>cr first",
+            "cr>f2 first related", "b1>shop first related", "x>y first", "b1>z first", "b1>z", "z>b1 first related",
         ])
     }
 
@@ -73,9 +75,9 @@ final class ContactsTests: XCTestCase {
         let (_, t) = try scenario().build()
         let m = StrangerMessages.compute(t)
         func strangers(_ s: String) throws -> Float { m.strangers[Int(try XCTUnwrap(t.accounts.lookup(s)))] }
-        XCTAssertEqual(try strangers("b1"), Float(log1p(1.0)))    // z once, though written to twice (x wrote back)
+        XCTAssertEqual(try strangers("b1"), Float(log1p(2.0)))    // x and z once each, though each written to twice
         XCTAssertEqual(try strangers("f1"), Float(log1p(1.0)))
-        XCTAssertEqual(try strangers("y"), 0)                     // x wrote back
+        XCTAssertEqual(try strangers("y"), Float(log1p(1.0)))     // x, without a text
         XCTAssertEqual(try strangers("shop"), 0)
         XCTAssertEqual(try strangers("cr"), 0)
         XCTAssertEqual(try strangers("x"), 0)                     // both of its messages were replies

@@ -171,17 +171,19 @@ final class DealSpamTests: XCTestCase {
         }
     }
 
-    /// A spammer that follows each stranger and then sends it every lure it has in turn — work
-    /// from home, a gift card, a wholesale price — each stranger starting at a different one. A
-    /// sender's own unanswered message makes no acquaintance: every lure's recipients are strangers,
-    /// not only the third who saw it first (with them counted as contacts, no lure stood out).
-    /// Pen-pals who write back and forth with the same few friends, each with a greeting that
-    /// repeats, are not flagged: a reply is dealing.
-    func testASpammerRotatingLuresOverTheSameStrangersIsFlaggedPenPalsAreNot() throws {
+    /// Three ways a spammer's own messages or its victims' answers used to, or could, pass for
+    /// contact. `rot` follows each stranger and sends it every lure it has in turn — work from
+    /// home, a gift card, a wholesale price — each stranger starting at a different one; `greet`
+    /// first says hello to each stranger in words of its own, then sends the lure; `oneshot` sends
+    /// one lure, and two in three of its victims answer "who is this?". A sender's own unanswered
+    /// message makes no acquaintance, and a reply relates the two only from then on: each is
+    /// flagged (with the sender's earlier messages counted as contact, `rot` and `greet` were not;
+    /// with later replies counted, `oneshot` was not).
+    func testRotatingLuresAGreetingFirstAndVictimsWhoAnswerDoNotHideASpammer() throws {
         try forEachSeed { seed in
             let s = Scenario(seed: seed)
             messagingBackground(s)
-            s.account("rot")
+            for a in ["rot", "greet", "oneshot"] { s.account(a) }
             let lures = ["work from home earn \(seed)00/day, contact tg @w\(seed)",
                          "Congratulations! you are selected for a gift card, claim: x\(seed).top/1",
                          "WhatsApp me +4\(seed)77 for wholesale price"]
@@ -194,21 +196,21 @@ final class DealSpamTests: XCTestCase {
                     s.event("rot", "message", at: at, ["target_id": r, "text": lures[(k + j) % 3]])
                 }
             }
-            for p in 0..<4 {
-                let a = s.account("pal\(p)")
-                for f in 0..<5 {
-                    let friend = s.account("friend\(p)_\(f)")
-                    var when = Scenario.t0 + Int64(f) * day + s.int(in: 0...day)
-                    for _ in 0..<6 {
-                        s.event(a, "message", at: when, ["target_id": friend, "text": "hey hows it going, talk later"])
-                        when += s.int(in: minute...hour)
-                        s.event(friend, "message", at: when, ["target_id": a, "text": "all good here, you?"])
-                        when += s.int(in: hour...day)
-                    }
-                }
+            // Greetings in words of their own ("hey aaaa", "hey bbbb", …): no two alike.
+            for k in 0..<24 {
+                let r = s.account("g\(k)"), word = String(repeating: String(UnicodeScalar(UInt8(97 + k))), count: 4)
+                let when = Scenario.t0 + 3 * day + Int64(k) * hour
+                s.event("greet", "message", at: when, ["target_id": r, "text": "hey \(word)"])
+                s.event("greet", "message", at: when + s.int(in: minute...(10 * minute)), ["target_id": r, "text": lures[1]])
+            }
+            for k in 0..<24 {
+                let r = s.account("o\(k)")
+                let when = Scenario.t0 + 4 * day + Int64(k) * hour
+                s.event("oneshot", "message", at: when, ["target_id": r, "text": "Your parcel is held, pay the fee: p\(seed).top/\(k)"])
+                if k % 3 != 0 { s.event(r, "message", at: when + s.int(in: minute...hour), ["target_id": "oneshot", "text": "who is this?"]) }
             }
             let (f, t) = try s.run(SpamDetector())
-            XCTAssertEqual(f.accounts(t), ["rot"], "\(f.map(\.reason))")
+            XCTAssertEqual(Set(f.accounts(t)), ["rot", "greet", "oneshot"], "\(f.map(\.reason))")
         }
     }
 
