@@ -158,7 +158,7 @@ public struct SpamDetector: Detector {
             let contactShare = Double(b.withContact) / Double(max(1, b.messages))
             let strength = min(0.97, (0.6 + 0.37 * Stat.ramp(excess, 0, 4)) * (0.85 + 0.15 * contactShare))
             let host = b.hosts.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key
-            var why = "sent one text\(b.variants > 1 ? " (\(b.variants) variants)" : "") to \(b.recipients.count) accounts, \(b.strangers.count) of whom never dealt with it (no order either way, no follow of it, no earlier message from them; \(Int((p0 * 100).rounded()))% of the store's first contacts go to strangers)"
+            var why = "sent one text\(b.variants > 1 ? " (\(b.variants) variants)" : "") to \(b.recipients.count) accounts, \(b.strangers.count) of whom had not dealt with it when it first sent them this text (no order or cart either way, no follow or live view of it, no message from them before; at the store's base rate of \(Int((p0 * 100).rounded()))% strangers among a text's recipients)"
             if let host { why += "; contact: \(host)" + (b.hosts.count > 1 ? " and \(b.hosts.count - 1) other(s)" : "") }
             let crew = crewOf[i]!
             let mates = (crewSenders[crew] ?? []).filter { $0 != sender }

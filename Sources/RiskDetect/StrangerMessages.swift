@@ -5,7 +5,7 @@ import Foundation
 /// buyers, a creator's "going live" to its followers and a reply to someone who wrote first
 /// are service, not contact: the recipient bought from (or carted from) the sender, the sender
 /// bought from the recipient, the recipient follows or watched the sender live (at any time), or
-/// either wrote to the other earlier. Everything else is a message to a stranger, and only the
+/// the recipient wrote to the sender earlier. Everything else is a message to a stranger, and only the
 /// number of distinct strangers an account wrote to is judged against its peers — so a busy
 /// seller's notices read as ordinary while a spammer's batch still stands out.
 ///
