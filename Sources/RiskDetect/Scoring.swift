@@ -21,6 +21,11 @@ public struct ScoringLayers: Sendable {
     /// reported or not — in place of the fixed five-second count; it orders the store's rank only,
     /// not the outliers' tail (`Anomaly.compute`). On (session 53; `detect --no-sign scalper-leads`).
     public var scalperLeads = true
+    /// busy-pace: the anomaly layer judges an account's pace (median gap, browsing regularity)
+    /// above its age group's median activity against the whole group that busy, not within its
+    /// activity band, where a crew can be most of the peers (`Anomaly.compute`).
+    /// On (session 54; `detect --no-sign busy-pace`).
+    public var busyPace = true
     public init() {}
     public static let names = ["calibration", "anomaly", "propagation"]
 }
@@ -51,7 +56,7 @@ public enum RiskScoring {
         if layers.anomaly {
             let s = Date().addingTimeInterval(-(anomaly?.seconds ?? 0))
             let a = anomaly?.anomaly ?? Anomaly.compute(t, features: features, returnerSpread: layers.returnerSpread,
-                                                                scalperLeads: layers.scalperLeads ? ScalperDetector() : nil)
+                                                                scalperLeads: layers.scalperLeads ? ScalperDetector() : nil, busyPace: layers.busyPace)
             var explained = 0
             for i in 0..<n {
                 u[i] += a.units[i]
@@ -180,7 +185,7 @@ public struct Anomaly {
     static let skipped: Set<String> = ["events", "active_days", "mean_order_amount"]
 
     public static func compute(_ t: EventTable, features: [Float]? = nil, history: HistoryOrder = .thinFirst,
-                               returnerSpread: Bool = false, scalperLeads: ScalperDetector? = ScalperDetector(),
+                               returnerSpread: Bool = false, scalperLeads: ScalperDetector? = ScalperDetector(), busyPace: Bool = true,
                                cancel: CancelToken = CancelToken()) -> Anomaly {
         let n = t.accountCount
         let full = AccountFeatures.names.count
@@ -279,6 +284,7 @@ public struct Anomaly {
         // small bands merged into the next lower one): volume is not suspicious in itself —
         // a power user's sixty reviews are ordinary among power users, a scraper's thousands
         // of profile views are not. Each feature is then judged against accounts as busy.
+        let unbanded = keyOf
         ActivityBands.split(&keyOf, events: (0..<n).map { x[$0 * d] }, minSize: 50)
         var groupIndex: [String: Int32] = [:]
         var peerName: [String] = []
@@ -290,6 +296,31 @@ public struct Anomaly {
         let g = peerName.count
         var members = [[Int]](repeating: [], count: g)
         for a in 0..<n { members[Int(peerOf[a])].append(a) }
+        // busy-pace: how fast an account acts is not how much it does — above the age group's
+        // median activity the pace (median gap, browsing regularity) is judged against all of the
+        // group's accounts at least that busy, not within the band, where a crew can be most of the
+        // peers (the top bands of new accounts are few). Below the median the band stays the
+        // reference. The busiest hour is a volume (a heavy browser's long sessions) and keeps the band.
+        var busyRef: [Int] = Array(repeating: -1, count: g)   // group → index into `busy`
+        var busy: [[Int]] = []
+        if busyPace {
+            var byKey: [String: [Int]] = [:]
+            for a in 0..<n { byKey[unbanded[a], default: []].append(a) }
+            var keyIndex: [String: Int] = [:]
+            var keyMedian: [String: Float] = [:]
+            for (key, mem) in byKey.sorted(by: { $0.key < $1.key }) {
+                let ev = mem.map { x[$0 * d] }.sorted()
+                let med = ev[ev.count / 2]
+                keyMedian[key] = med
+                keyIndex[key] = busy.count
+                busy.append(mem.filter { x[$0 * d] >= med })
+            }
+            for gi in 0..<g {
+                guard let first = members[gi].first, let med = keyMedian[unbanded[first]] else { continue }
+                if members[gi].allSatisfy({ x[$0 * d] >= med }) { busyRef[gi] = keyIndex[unbanded[first]]! }
+            }
+        }
+        let paceNames: Set<String> = ["median_gap_log10s", "browse_regularity"]
         // Per group and feature: the sorted values (missing, i.e. −1 sentinels, left out).
         var surprise = [Float](repeating: 0, count: n * cols.count)
         var medians = [[Float]](repeating: [Float](repeating: 0, count: d), count: g)
@@ -300,9 +331,10 @@ public struct Anomaly {
             let gi = job / cols.count, ci = job % cols.count
             let j = cols[ci]
             let mem = members[gi]
+            let ref = busyRef[gi] >= 0 && paceNames.contains(names[j]) ? busy[busyRef[gi]] : mem
             var v: [Float] = []
-            v.reserveCapacity(mem.count)
-            for a in mem { let y = x[a * d + j]; if y >= 0 { v.append(y) } }
+            v.reserveCapacity(ref.count)
+            for a in ref { let y = x[a * d + j]; if y >= 0 { v.append(y) } }
             guard !v.isEmpty else { return }
             // A count that is the activity itself (equal to the events for nearly every peer, as
             // reviews are on a bare review graph) says nothing the activity band does not.

@@ -69,6 +69,61 @@ final class ActivityDirectionTests: XCTestCase {
         }
     }
 
+    /// busy-pace: a crew of headless scrapers that is the whole top activity band (sixty accounts,
+    /// a thousand-odd item views each at one every ~3.4 s) is the band's ordinary by every column —
+    /// within the band it masks itself. Its pace is judged against all the accounts at least as busy
+    /// as the group's median (the power users and the busier half of the shoppers, browsing at a
+    /// person's pace), so each scraper ranks above 95 % of the people; power users stay ordinary.
+    /// With the sign off the crew is no more unusual than the bulk of them.
+    func testACrewThatIsItsWholeActivityBandIsStillFastAgainstTheBusyHalf() throws {
+        try forEachSeed { seed in
+            var rng = SeededRandom(seed &+ 1700)
+            let s = Scenario(seed: seed)
+            s.account("shop", kind: "seller")
+            for k in 0..<60 { s.item("p\(k)", seller: "shop", price: Double(5 + k)) }
+            func shopper(_ a: String, daysActive: Double, sessions: ClosedRange<Int>) {
+                for d in 0..<28 where rng.chance(daysActive) {
+                    for _ in 0..<rng.int(sessions) {
+                        var at = Scenario.t0 + Int64(d) * day + Int64(rng.int(7...22)) * hour + Int64(rng.int(0...3_599)) * 1000
+                        for _ in 0..<rng.int(2...8) {
+                            s.event(a, "view", at: at, ["item_id": "p\(rng.int(0...59))", "seller_id": "shop", "device_id": "\(a)-phone"])
+                            at += Int64(1000 * (5 + rng.exponential(60)))
+                        }
+                        if rng.chance(0.3) { s.order(a, item: "p\(rng.int(0...59))", seller: "shop", at: at, device: "\(a)-phone") }
+                    }
+                }
+            }
+            for k in 0..<300 { shopper(s.account("b\(k)"), daysActive: 0.3, sessions: 1...2) }
+            var power: [String] = []
+            for k in 0..<60 { let a = s.account("pwr\(k)"); power.append(a); shopper(a, daysActive: 0.95, sessions: 3...6) }
+            var crew: [String] = []
+            for k in 0..<60 {
+                let a = s.account("hl\(k)"); crew.append(a)
+                var at = Scenario.t0 + Int64(rng.int(1...25)) * day + Int64(rng.int(0...20)) * hour
+                let period = 3_300 + rng.int(0...200)
+                for j in 0..<rng.int(1_000...1_400) {
+                    s.event(a, "view", at: at, ["item_id": "p\((j * 7 + k) % 60)", "seller_id": "shop", "device_id": "\(a)-box"])
+                    at += Int64(period + rng.int(0...150))
+                }
+            }
+            let (_, t) = try s.build()
+            let index: (String) -> Int = { Int(t.accounts.lookup($0)!) }
+            let on = Anomaly.compute(t), off = Anomaly.compute(t, busyPace: false)
+            let people = (0..<300).map { "b\($0)" } + power
+            // The share of the shoppers and power users ranked below an account.
+            func above(_ x: Anomaly, _ a: String) -> Double {
+                Double(people.filter { x.rank[index($0)] < x.rank[index(a)] }.count) / Double(people.count)
+            }
+            for a in crew {
+                XCTAssertGreaterThanOrEqual(above(on, a), 0.95, "\(a): \(on.explanation(index(a), t) ?? "no explanation")")
+            }
+            let offShares = crew.map { above(off, $0) }.sorted()
+            XCTAssertLessThan(offShares[offShares.count / 2], 0.8, "without busy-pace the crew masks itself in its band")
+            let powerRanks = power.map { on.rank[index($0)] }.sorted()
+            XCTAssertLessThan(powerRanks[powerRanks.count / 2], 0.8, "power users' median anomaly rank")
+        }
+    }
+
     /// A review graph with nothing but who reviewed what (no time, no identifiers): the many
     /// one-off reviewers are not outranked by the prolific ones.
     func testOnABareReviewGraphProlificReviewersDoNotOutrankOneOffs() throws {
