@@ -21,9 +21,9 @@ public struct ScoringLayers: Sendable {
     /// reported or not — in place of the fixed five-second count; it orders the store's rank only,
     /// not the outliers' tail (`Anomaly.compute`). On (session 53; `detect --no-sign scalper-leads`).
     public var scalperLeads = true
-    /// busy-pace: the anomaly layer judges an account's pace (median gap, browsing regularity)
-    /// above its age group's median activity against the whole group that busy, not within its
-    /// activity band, where a crew can be most of the peers (`Anomaly.compute`).
+    /// busy-pace: the anomaly layer judges the pace (median gap, browsing regularity) of an account
+    /// at or above its role × age group's median activity against every account of the group that
+    /// busy, not within its activity band, where a crew can be most of the peers (`Anomaly.compute`).
     /// On (session 54; `detect --no-sign busy-pace`).
     public var busyPace = true
     public init() {}
@@ -179,6 +179,12 @@ public struct Anomaly {
     /// how many such mates it has (LinkedCobuyers.swift).
     var cobuyCompany: [Double] = []
     var cobuyMates: [Int32] = []
+    /// busy-pace: per account, the role × age group whose busy half its pace columns were judged
+    /// against (an index into `busyName`), or −1; and that half's median per feature.
+    var busyKey: [Int32] = []
+    var busyName: [String] = []
+    var busyMedians: [[Float]] = []
+    static let paceNames: Set<String> = ["median_gap_log10s", "browse_regularity"]
 
     /// Feature (behaviour column) and which tail is unusual: +1 high, −1 low.
     static let directions: [String: Int] = ["median_gap_log10s": -1, "age_at_first_event_days": -1]
@@ -296,31 +302,40 @@ public struct Anomaly {
         let g = peerName.count
         var members = [[Int]](repeating: [], count: g)
         for a in 0..<n { members[Int(peerOf[a])].append(a) }
-        // busy-pace: how fast an account acts is not how much it does — above the age group's
-        // median activity the pace (median gap, browsing regularity) is judged against all of the
-        // group's accounts at least that busy, not within the band, where a crew can be most of the
-        // peers (the top bands of new accounts are few). Below the median the band stays the
-        // reference. The busiest hour is a volume (a heavy browser's long sessions) and keeps the band.
-        var busyRef: [Int] = Array(repeating: -1, count: g)   // group → index into `busy`
-        var busy: [[Int]] = []
+        // busy-pace: how fast an account acts is not how much it does — an account at or above its
+        // role × age group's median activity has its pace (median gap, browsing regularity) judged
+        // against all of the group's accounts at least that busy, not within its activity band,
+        // where a crew can be most of the peers (the top bands of new accounts are few). Below the
+        // median the band stays the reference (a few events days apart are slow by volume). The
+        // busiest hour is a volume (a heavy browser's long sessions) and keeps the band.
+        var busyKey = [Int32](repeating: -1, count: n)   // account → its key's busy reference, or −1
+        var busyName: [String] = []
+        var busyMembers: [[Int]] = []
         if busyPace {
             var byKey: [String: [Int]] = [:]
             for a in 0..<n { byKey[unbanded[a], default: []].append(a) }
-            var keyIndex: [String: Int] = [:]
-            var keyMedian: [String: Float] = [:]
             for (key, mem) in byKey.sorted(by: { $0.key < $1.key }) {
                 let ev = mem.map { x[$0 * d] }.sorted()
                 let med = ev[ev.count / 2]
-                keyMedian[key] = med
-                keyIndex[key] = busy.count
-                busy.append(mem.filter { x[$0 * d] >= med })
-            }
-            for gi in 0..<g {
-                guard let first = members[gi].first, let med = keyMedian[unbanded[first]] else { continue }
-                if members[gi].allSatisfy({ x[$0 * d] >= med }) { busyRef[gi] = keyIndex[unbanded[first]]! }
+                let k = Int32(busyName.count)
+                busyName.append(key)
+                let half = mem.filter { x[$0 * d] >= med }
+                busyMembers.append(half)
+                for a in half { busyKey[a] = k }
             }
         }
-        let paceNames: Set<String> = ["median_gap_log10s", "browse_regularity"]
+        let paceCols = cols.filter { Anomaly.paceNames.contains(names[$0]) }
+        // One reference per (key, pace column): the busy half's values, sorted, and its robust scale.
+        var busyRefs = [[Reference?]](repeating: [Reference?](repeating: nil, count: paceCols.count), count: busyName.count)
+        do {
+            let lock = NSLock()
+            DispatchQueue.concurrentPerform(iterations: busyName.count * paceCols.count) { job in
+                let k = job / max(1, paceCols.count), pc = job % max(1, paceCols.count)
+                let j = paceCols[pc]
+                let r = Reference(busyMembers[k].map { x[$0 * d + j] })
+                lock.lock(); busyRefs[k][pc] = r; lock.unlock()
+            }
+        }
         // Per group and feature: the sorted values (missing, i.e. −1 sentinels, left out).
         var surprise = [Float](repeating: 0, count: n * cols.count)
         var medians = [[Float]](repeating: [Float](repeating: 0, count: d), count: g)
@@ -331,39 +346,25 @@ public struct Anomaly {
             let gi = job / cols.count, ci = job % cols.count
             let j = cols[ci]
             let mem = members[gi]
-            let ref = busyRef[gi] >= 0 && paceNames.contains(names[j]) ? busy[busyRef[gi]] : mem
-            var v: [Float] = []
-            v.reserveCapacity(ref.count)
-            for a in ref { let y = x[a * d + j]; if y >= 0 { v.append(y) } }
-            guard !v.isEmpty else { return }
+            let pc = paceCols.firstIndex(of: j)
             // A count that is the activity itself (equal to the events for nearly every peer, as
             // reviews are on a bare review graph) says nothing the activity band does not.
             if j != 0 && mem.count >= 10 && Double(mem.filter { x[$0 * d + j] == x[$0 * d] }.count) >= 0.9 * Double(mem.count) { return }
-            v.sort()
-            let m = Float(v.count)
+            let band = Reference(mem.map { x[$0 * d + j] })
             let dir = directions[names[j]] ?? 1
-            let med = v[v.count / 2]
-            var dev = v.map { abs($0 - med) }
-            dev.sort()
-            // Robust scale, floored at 0.3 (features are mostly log1p counts: a third more or less is not news).
-            let scale = max(1.4826 * dev[dev.count / 2], 0.3)
             var out: [(Int, Float)] = []
             out.reserveCapacity(mem.count)
             for a in mem {
                 let y = x[a * d + j]
                 guard y >= 0 else { continue }
-                // Rare (tail probability on the unusual side, the account itself counted) and far
-                // (robust z beyond 1–3): both, or it is not unusual.
-                let p: Float
-                if dir > 0 { p = Float(v.count - lowerBound(v, y)) / m } else { p = Float(upperBound(v, y)) / m }
-                let z = Float(dir) * (y - med) / scale
-                let far = min(1, max(0, (z - 1) / 2))
-                let s = p >= 0.5 ? 0 : -log(2 * p) * far + 0.5 * max(0, min(z, 20) - 3)
-                out.append((a, s))
+                let ref = pc != nil && busyKey[a] >= 0 ? busyRefs[Int(busyKey[a])][pc!] : band
+                guard let ref else { continue }
+                out.append((a, ref.surprise(y, direction: dir)))
             }
+            guard band != nil || !out.isEmpty else { return }
             lock.lock()
             tested[gi] += 1
-            medians[gi][j] = v[v.count / 2]
+            if let band { medians[gi][j] = band.median }
             for (a, s) in out { surprise[a * cols.count + ci] = s }
             lock.unlock()
         }
@@ -510,6 +511,13 @@ public struct Anomaly {
                              history: history, company: company, companions: companions)
         result.cobuyCompany = cobuyCompany
         result.cobuyMates = cobuyCount
+        result.busyKey = busyKey
+        result.busyName = busyName
+        result.busyMedians = busyRefs.map { refs in
+            var m = [Float](repeating: 0, count: d)
+            for (pc, r) in refs.enumerated() { if let r { m[paceCols[pc]] = r.median } }
+            return m
+        }
         return result
     }
 
@@ -519,6 +527,11 @@ public struct Anomaly {
         let g = Int(peerOf[a])
         let parts = top[a].prefix(2).map { f -> String in
             let name = names[f.feature]
+            if Anomaly.paceNames.contains(name), a < busyKey.count, busyKey[a] >= 0 {
+                // busy-pace: judged against its age group's busier half, not the band named below.
+                let k = Int(busyKey[a])
+                return "\(Anomaly.show(name, x[a * d + f.feature])) (median of the busier half of \(busyName[k]): \(Anomaly.show(name, busyMedians[k][f.feature], bare: true)))"
+            }
             return "\(Anomaly.show(name, x[a * d + f.feature])) (peers' median \(Anomaly.show(name, medians[g][f.feature], bare: true)))"
         }
         var why = "unusual vs \(peerName[g]): " + parts.joined(separator: ", ")
@@ -586,6 +599,39 @@ public struct Anomaly {
 }
 
 /// In a sorted array: the first index whose value is ≥ y (lowerBound), > y (upperBound).
+/// One reference distribution of a feature for the anomaly layer: the peers' values (missing
+/// ones, the −1 sentinels, left out), sorted, their median and robust scale.
+struct Reference {
+    let values: [Float]
+    let median: Float
+    /// 1.4826 × MAD, floored at 0.3 (features are mostly log1p counts: a third more or less is not news).
+    let scale: Float
+
+    /// nil when no value is present.
+    init?(_ raw: [Float]) {
+        var v = raw.filter { $0 >= 0 }
+        guard !v.isEmpty else { return nil }
+        v.sort()
+        let med = v[v.count / 2]
+        var dev = v.map { abs($0 - med) }
+        dev.sort()
+        values = v
+        median = med
+        scale = max(1.4826 * dev[dev.count / 2], 0.3)
+    }
+
+    /// Rare (tail probability on the unusual side, the account itself counted) and far (robust z
+    /// beyond 1–3): both, or it is not unusual. −ln(2p) scaled by how far, plus half of z beyond 3.
+    func surprise(_ y: Float, direction dir: Int) -> Float {
+        let m = Float(values.count)
+        let p: Float
+        if dir > 0 { p = Float(values.count - lowerBound(values, y)) / m } else { p = Float(upperBound(values, y)) / m }
+        let z = Float(dir) * (y - median) / scale
+        let far = min(1, max(0, (z - 1) / 2))
+        return p >= 0.5 ? 0 : -log(2 * p) * far + 0.5 * max(0, min(z, 20) - 3)
+    }
+}
+
 @inline(__always) func lowerBound<T: Comparable>(_ v: [T], _ y: T) -> Int {
     var lo = 0, hi = v.count
     while lo < hi { let m = (lo + hi) / 2; if v[m] < y { lo = m + 1 } else { hi = m } }

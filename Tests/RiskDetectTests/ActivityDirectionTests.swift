@@ -124,6 +124,69 @@ final class ActivityDirectionTests: XCTestCase {
         }
     }
 
+    /// busy-pace is per account: a crew that is its whole activity band, a band that straddles the
+    /// age group's median (honest activity bimodal around it), is judged on its pace against the
+    /// group's busier half for every member at or above the median — not masked in its band because
+    /// some of it sits below. And the explanation names that reference, not the band.
+    func testACrewStraddlingTheMedianIsFastAgainstTheBusyHalfAccountByAccount() throws {
+        try forEachSeed { seed in
+            var rng = SeededRandom(seed &+ 1750)
+            let s = Scenario(seed: seed)
+            s.account("shop", kind: "seller")
+            for k in 0..<60 { s.item("p\(k)", seller: "shop", price: Double(5 + k)) }
+            var events: [String: Int] = [:]
+            func shopper(_ a: String, views: ClosedRange<Int>) {
+                let n = rng.int(views)
+                events[a] = n
+                var at = Scenario.t0 + Int64(rng.int(0...20)) * day + Int64(rng.int(7...22)) * hour
+                for v in 0..<n {
+                    s.event(a, "view", at: at, ["item_id": "p\(rng.int(0...59))", "seller_id": "shop", "device_id": "\(a)-phone"])
+                    // Sessions of about five views a minute apart, then a day or so.
+                    at += v % 5 == 4 ? Int64(rng.int(20...40)) * hour : Int64(1000 * (5 + rng.exponential(60)))
+                }
+            }
+            var people: [String] = []
+            for k in 0..<200 { let a = s.account("lo\(k)"); people.append(a); shopper(a, views: 8...15) }
+            for k in 0..<200 { let a = s.account("hi\(k)"); people.append(a); shopper(a, views: 40...60) }
+            var crew: [String] = []
+            for k in 0..<60 {
+                let a = s.account("cr\(k)"); crew.append(a)
+                let n = rng.int(20...30)
+                events[a] = n
+                var at = Scenario.t0 + Int64(rng.int(1...25)) * day + Int64(rng.int(0...20)) * hour
+                for j in 0..<n {
+                    s.event(a, "view", at: at, ["item_id": "p\((j * 7 + k) % 60)", "seller_id": "shop", "device_id": "\(a)-box"])
+                    at += Int64(2_800 + rng.int(0...400))
+                }
+            }
+            let (_, t) = try s.build()
+            let index: (String) -> Int = { Int(t.accounts.lookup($0)!) }
+            let on = Anomaly.compute(t), off = Anomaly.compute(t, busyPace: false)
+            // The crew is its own band (20–30 views; the people have 8–15 or 40–60), and the
+            // group's median falls within it.
+            let sorted = (people + crew).map { events[$0]! }.sorted()
+            let median = sorted[sorted.count / 2]
+            let upper = crew.filter { events[$0]! >= median }, lower = crew.filter { events[$0]! < median }
+            XCTAssertFalse(upper.isEmpty); XCTAssertFalse(lower.isEmpty)
+            func above(_ x: Anomaly, _ a: String) -> Double {
+                Double(people.filter { x.rank[index($0)] < x.rank[index(a)] }.count) / Double(people.count)
+            }
+            for a in upper {
+                XCTAssertGreaterThanOrEqual(above(on, a), 0.95, "\(a) (\(events[a]!) views): \(on.explanation(index(a), t) ?? "no explanation")")
+                let why = on.explanation(index(a), t) ?? ""
+                if why.contains("median gap") {
+                    XCTAssertTrue(why.contains("median of the busier half of buyers"), why)
+                }
+            }
+            let offShares = upper.map { above(off, $0) }.sorted()
+            XCTAssertLessThan(offShares[offShares.count / 2], 0.8, "without busy-pace the crew masks itself in its band")
+            // Below the median the band stays the reference: those members are not judged against the busy.
+            for a in lower { XCTAssertFalse((on.explanation(index(a), t) ?? "").contains("busier half"), a) }
+            let hiRanks = people.filter { $0.hasPrefix("hi") }.map { on.rank[index($0)] }.sorted()
+            XCTAssertLessThan(hiRanks[hiRanks.count / 2], 0.8, "the busy shoppers' median anomaly rank")
+        }
+    }
+
     /// A review graph with nothing but who reviewed what (no time, no identifiers): the many
     /// one-off reviewers are not outranked by the prolific ones.
     func testOnABareReviewGraphProlificReviewersDoNotOutrankOneOffs() throws {
