@@ -26,6 +26,10 @@ public struct ScoringLayers: Sendable {
     /// busy, not within its activity band, where a crew can be most of the peers (`Anomaly.compute`).
     /// On (session 54; `detect --no-sign busy-pace`).
     public var busyPace = true
+    /// abroad: the anomaly layer's `abroad_share` — the share of an account's events made from
+    /// outside its profile's country, failed log-ins left out (PlaceFeatures.swift).
+    /// On (session 55; `detect --no-sign abroad`).
+    public var abroad = true
     public init() {}
     public static let names = ["calibration", "anomaly", "propagation"]
 }
@@ -56,7 +60,7 @@ public enum RiskScoring {
         if layers.anomaly {
             let s = Date().addingTimeInterval(-(anomaly?.seconds ?? 0))
             let a = anomaly?.anomaly ?? Anomaly.compute(t, features: features, returnerSpread: layers.returnerSpread,
-                                                                scalperLeads: layers.scalperLeads ? ScalperDetector() : nil, busyPace: layers.busyPace)
+                                                                scalperLeads: layers.scalperLeads ? ScalperDetector() : nil, busyPace: layers.busyPace, abroad: layers.abroad)
             var explained = 0
             for i in 0..<n {
                 u[i] += a.units[i]
@@ -191,7 +195,7 @@ public struct Anomaly {
     static let skipped: Set<String> = ["events", "active_days", "mean_order_amount"]
 
     public static func compute(_ t: EventTable, features: [Float]? = nil, history: HistoryOrder = .thinFirst,
-                               returnerSpread: Bool = false, scalperLeads: ScalperDetector? = ScalperDetector(), busyPace: Bool = true,
+                               returnerSpread: Bool = false, scalperLeads: ScalperDetector? = ScalperDetector(), busyPace: Bool = true, abroad: Bool = true,
                                cancel: CancelToken = CancelToken()) -> Anomaly {
         let n = t.accountCount
         let full = AccountFeatures.names.count
@@ -200,6 +204,7 @@ public struct Anomaly {
         var names = AccountFeatures.behaviourNames + ContextFeatures.names + ReviewFeatures.names + IncentiveCompany.names
             + RefundClaims.names + PaceFeatures.names + LinkedCobuyers.names
         names += StrangerSessions.names   // StrangerSessions.swift (takeovers as a change of behaviour)
+        if abroad { names += PlaceFeatures.names }   // PlaceFeatures.swift (acting from outside the profile's country)
         let nb = AccountFeatures.behaviourNames.count, nc = ContextFeatures.names.count, nr = ReviewFeatures.names.count
         let d = names.count
         let (context, partners) = ContextFeatures.computeWithPartners(t)
@@ -227,6 +232,11 @@ public struct Anomaly {
             let shift = StrangerSessions.compute(t), ns = StrangerSessions.names.count
             let js = names.firstIndex(of: StrangerSessions.names[0])!
             for a in 0..<n { for j in 0..<ns { x[a * d + js + j] = shift[a * ns + j] } }
+        }
+        if abroad {   // PlaceFeatures.swift; −1 = missing
+            let place = PlaceFeatures.compute(t), np = PlaceFeatures.names.count
+            let jq = names.firstIndex(of: PlaceFeatures.names[0])!
+            for a in 0..<n { for j in 0..<np { x[a * d + jq + j] = place[a * np + j] } }
         }
         // Sharer counts judged by how dependent the sharers are (SharingIndependence.swift): a
         // parcel locker's hundreds of strangers count as one household, a ring keeps its count.
@@ -568,6 +578,8 @@ public struct Anomaly {
         case "thin_coupon_first_crowd": value = String(format: "%.0f", Double(v))
             return bare ? (value == "0" ? "none beyond chance" : "1 in 10^" + value)
                         : "a coupon-first newcomer with little else, on an identifier crowded with such accounts: chance 1 in 10^\(value) at the store's share"
+        case "abroad_share": value = String(format: "%.0f%%", Double(v) * 100)
+            return bare ? value : "\(value) of its activity from outside its profile's country"
         case "refund_claims_beyond_rate": value = String(format: "%.0f", Double(v))
             return bare ? (value == "0" ? "within the rate" : "1 in 10^" + value)
                         : "refund claims on its orders: chance 1 in 10^\(value) at the store's claim rate"
