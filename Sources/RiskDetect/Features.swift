@@ -75,7 +75,6 @@ public enum AccountFeatures {
         let kindIndex: [EventKind: Int] = Dictionary(uniqueKeysWithValues: kinds.enumerated().map { ($1.1, $0) })
         func lg(_ v: Double) -> Float { Float(log1p(max(0, v))) }
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
-        let chunk = (na + workers - 1) / workers
         x.withUnsafeMutableBufferPointer { xb in
         let out = xb.baseAddress!
         DispatchQueue.concurrentPerform(iterations: workers) { w in
@@ -89,7 +88,7 @@ public enum AccountFeatures {
             for v in scratch where v != prev { n += 1; prev = v }
             return n
         }
-        for a in (w * chunk)..<min(na, (w + 1) * chunk) {
+        for a in workerChunk(w, of: workers, count: na) {
             let ev = t.events(of: a)
             var f = [Float](repeating: 0, count: d)
             f[0] = lg(Double(ev.count))

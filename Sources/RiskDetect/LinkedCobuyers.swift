@@ -78,7 +78,6 @@ enum LinkedCobuyers {
         let bound = t.linkBound
         let household = SharingIndependence.householdScale(idStart, bound: bound)
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
-        let chunk = (n + workers - 1) / workers
         let total = Double(nBuyers)
         var mates: [UInt64] = []
         let lock = NSLock()
@@ -89,7 +88,7 @@ enum LinkedCobuyers {
                 var counts: [Int32: Int32] = [:]
                 var linked: [Int32] = []
                 var pairs: [UInt64] = []
-                for a in (wk * chunk)..<min(n, (wk + 1) * chunk) where sStart[a + 1] > sStart[a] {
+                for a in workerChunk(wk, of: workers, count: n) where sStart[a + 1] > sStart[a] {
                     counts.removeAll(keepingCapacity: true)
                     linked.removeAll(keepingCapacity: true)
                     for p in sStart[a]..<sStart[a + 1] { counts[sIDs[p]] = 0 }

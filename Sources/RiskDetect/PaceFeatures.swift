@@ -32,14 +32,13 @@ enum PaceFeatures {
         var x = [Float](repeating: -1, count: n * w)
         guard n > 0, t.count > 0 else { return x }
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
-        let chunk = (n + workers - 1) / workers
         x.withUnsafeMutableBufferPointer { xb in
             let out = xb.baseAddress!
             DispatchQueue.concurrentPerform(iterations: workers) { wk in
                 var gaps: [Int64] = []
                 var sorted: [Int64] = []
                 var logs: [Double] = []
-                for a in (wk * chunk)..<min(n, (wk + 1) * chunk) {
+                for a in workerChunk(wk, of: workers, count: n) {
                     gaps.removeAll(keepingCapacity: true)
                     var prev: Int64?
                     for ev in t.events(of: a) {

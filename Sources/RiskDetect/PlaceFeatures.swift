@@ -4,8 +4,9 @@ import Foundation
 /// within peer groups like every behaviour feature, and counted only beyond chance):
 ///
 /// - `abroad_share`: the share of the account's events that carry a country other than its
-///   profile's (the accounts file's `country`), failed log-ins left out — a failed log-in is
-///   someone trying the account, not the account acting (`own-logins`). Missing (−1) when the
+///   profile's (the accounts file's `country`), among its events that carry one, failed log-ins
+///   left out — a failed log-in is someone trying the account, not the account acting
+///   (`own-logins`); a declined payment is the account acting and counts. Missing (−1) when the
 ///   profile has no country or no event of the account carries one, so a store without
 ///   profiles or without geolocated events is not judged on it.
 ///
@@ -26,18 +27,17 @@ enum PlaceFeatures {
         var x = [Float](repeating: -1, count: n)
         guard n > 0, t.count > 0 else { return x }
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
-        let chunk = (n + workers - 1) / workers
         x.withUnsafeMutableBufferPointer { xb in
             let out = xb.baseAddress!
             DispatchQueue.concurrentPerform(iterations: workers) { wk in
-                for a in (wk * chunk)..<min(n, (wk + 1) * chunk) {
+                for a in workerChunk(wk, of: workers, count: n) {
                     let home = a < t.homeCountry.count ? t.homeCountry[a] : -1
                     guard home >= 0 else { continue }
                     var placed = 0, abroad = 0
                     for ev in t.events(of: a) {
                         let e = Int(ev)
                         let c = t.country[e]
-                        guard c >= 0, !(e < t.failed.count && t.failed[e]) else { continue }
+                        guard c >= 0, !(t.kind[e] == .login && e < t.failed.count && t.failed[e]) else { continue }
                         placed += 1
                         if c != home { abroad += 1 }
                     }

@@ -346,7 +346,8 @@ public struct Anomaly {
                 lock.lock(); busyRefs[k][pc] = r; lock.unlock()
             }
         }
-        // Per group and feature: the sorted values (missing, i.e. −1 sentinels, left out).
+        // Per account and column tested: its surprise, against its band (`Reference`, missing values
+        // left out) or, for the pace columns of an account at or above its key's median, the busier half.
         var surprise = [Float](repeating: 0, count: n * cols.count)
         var medians = [[Float]](repeating: [Float](repeating: 0, count: d), count: g)
         // How many features each peer group scores (a feature left out there is not a test).
@@ -360,21 +361,20 @@ public struct Anomaly {
             // A count that is the activity itself (equal to the events for nearly every peer, as
             // reviews are on a bare review graph) says nothing the activity band does not.
             if j != 0 && mem.count >= 10 && Double(mem.filter { x[$0 * d + j] == x[$0 * d] }.count) >= 0.9 * Double(mem.count) { return }
-            let band = Reference(mem.map { x[$0 * d + j] })
+            // No member has a value: the column is not tested in this band.
+            guard let band = Reference(mem.map { x[$0 * d + j] }) else { return }
             let dir = directions[names[j]] ?? 1
             var out: [(Int, Float)] = []
             out.reserveCapacity(mem.count)
             for a in mem {
                 let y = x[a * d + j]
                 guard y >= 0 else { continue }
-                let ref = pc != nil && busyKey[a] >= 0 ? busyRefs[Int(busyKey[a])][pc!] : band
-                guard let ref else { continue }
-                out.append((a, ref.surprise(y, direction: dir)))
+                let busy = pc != nil && busyKey[a] >= 0 ? busyRefs[Int(busyKey[a])][pc!] : nil
+                out.append((a, (busy ?? band).surprise(y, direction: dir)))
             }
-            guard band != nil || !out.isEmpty else { return }
             lock.lock()
             tested[gi] += 1
-            if let band { medians[gi][j] = band.median }
+            medians[gi][j] = band.median
             for (a, s) in out { surprise[a * cols.count + ci] = s }
             lock.unlock()
         }
@@ -579,7 +579,7 @@ public struct Anomaly {
             return bare ? (value == "0" ? "none beyond chance" : "1 in 10^" + value)
                         : "a coupon-first newcomer with little else, on an identifier crowded with such accounts: chance 1 in 10^\(value) at the store's share"
         case "abroad_share": value = String(format: "%.0f%%", Double(v) * 100)
-            return bare ? value : "\(value) of its activity from outside its profile's country"
+            return bare ? value : "\(value) of its events with a place made outside its profile's country"
         case "refund_claims_beyond_rate": value = String(format: "%.0f", Double(v))
             return bare ? (value == "0" ? "within the rate" : "1 in 10^" + value)
                         : "refund claims on its orders: chance 1 in 10^\(value) at the store's claim rate"
@@ -610,7 +610,6 @@ public struct Anomaly {
     }
 }
 
-/// In a sorted array: the first index whose value is ≥ y (lowerBound), > y (upperBound).
 /// One reference distribution of a feature for the anomaly layer: the peers' values (missing
 /// ones, the −1 sentinels, left out), sorted, their median and robust scale.
 struct Reference {
@@ -644,6 +643,7 @@ struct Reference {
     }
 }
 
+/// In a sorted array: the first index whose value is ≥ y (lowerBound), > y (upperBound).
 @inline(__always) func lowerBound<T: Comparable>(_ v: [T], _ y: T) -> Int {
     var lo = 0, hi = v.count
     while lo < hi { let m = (lo + hi) / 2; if v[m] < y { lo = m + 1 } else { hi = m } }

@@ -45,7 +45,6 @@ enum StrangerSessions {
         let day: Int64 = 86_400_000
         let ipTag: Int64 = 1 << 40
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
-        let chunk = (n + workers - 1) / workers
         // Per worker: (equipment key, account, firsts) of brief equipment with ≥ minFirsts kinds.
         var found = [[(key: Int64, acc: Int32, firsts: Int)]](repeating: [], count: workers)
         // A high value: one at most `highShare` of the store's orders reach or pass (ties at a
@@ -67,7 +66,7 @@ enum StrangerSessions {
                 var seenAddr = Set<Int32>(), seenPay = Set<Int32>(), seenType = Set<UInt16>()
                 var mine: [(key: Int64, acc: Int32, firsts: Int)] = []
                 var myUses = 0
-                for a in (wk * chunk)..<min(n, (wk + 1) * chunk) {
+                for a in workerChunk(wk, of: workers, count: n) {
                     let evs = t.events(of: a)
                     guard evs.count >= 2, let e0 = evs.first else { continue }
                     let start = t.ts[Int(e0)]
