@@ -30,6 +30,10 @@ public struct ScoringLayers: Sendable {
     /// outside its profile's country, failed log-ins left out (PlaceFeatures.swift).
     /// On (session 55; `detect --no-sign abroad`).
     public var abroad = true
+    /// card-strangers: the anomaly layer's `payment_sharers` counts strangers on one payment
+    /// instrument in full, not as a public place's (SharingIndependence.swift).
+    /// On (session 55; `detect --no-sign card-strangers`).
+    public var cardStrangers = true
     public init() {}
     public static let names = ["calibration", "anomaly", "propagation"]
 }
@@ -60,7 +64,7 @@ public enum RiskScoring {
         if layers.anomaly {
             let s = Date().addingTimeInterval(-(anomaly?.seconds ?? 0))
             let a = anomaly?.anomaly ?? Anomaly.compute(t, features: features, returnerSpread: layers.returnerSpread,
-                                                                scalperLeads: layers.scalperLeads ? ScalperDetector() : nil, busyPace: layers.busyPace, abroad: layers.abroad)
+                                                                scalperLeads: layers.scalperLeads ? ScalperDetector() : nil, busyPace: layers.busyPace, abroad: layers.abroad, cardStrangers: layers.cardStrangers)
             var explained = 0
             for i in 0..<n {
                 u[i] += a.units[i]
@@ -195,7 +199,7 @@ public struct Anomaly {
     static let skipped: Set<String> = ["events", "active_days", "mean_order_amount"]
 
     public static func compute(_ t: EventTable, features: [Float]? = nil, history: HistoryOrder = .thinFirst,
-                               returnerSpread: Bool = false, scalperLeads: ScalperDetector? = ScalperDetector(), busyPace: Bool = true, abroad: Bool = true,
+                               returnerSpread: Bool = false, scalperLeads: ScalperDetector? = ScalperDetector(), busyPace: Bool = true, abroad: Bool = true, cardStrangers: Bool = true,
                                cancel: CancelToken = CancelToken()) -> Anomaly {
         let n = t.accountCount
         let full = AccountFeatures.names.count
@@ -240,7 +244,7 @@ public struct Anomaly {
         }
         // Sharer counts judged by how dependent the sharers are (SharingIndependence.swift): a
         // parcel locker's hundreds of strangers count as one household, a ring keeps its count.
-        let sharing = SharingIndependence.compute(t, index: identifiers)
+        let sharing = SharingIndependence.compute(t, index: identifiers, cardStrangers: cardStrangers)
         for (k, name) in SharingIndependence.featureNames.enumerated() {
             guard let j = names.firstIndex(of: name) else { continue }
             for a in 0..<n { x[a * d + j] = sharing[a * 3 + k] }

@@ -125,6 +125,55 @@ final class SharedIdentifierRankingTests: XCTestCase {
         XCTAssertEqual(sharers("o3", 0), 1, accuracy: 1e-4)
     }
 
+    /// card-strangers: a card is a person's or a home's, not a public place. Eight established
+    /// buyers (own phone, own home, own card for months) who each pay once with one stolen card
+    /// count their seven fellow victims in full; a locker's strangers still count as about a
+    /// household, and a home of three on one card and address reads like a loner.
+    func testStrangersOnOneCardCountInFullALockersStrangersStillDoNot() throws {
+        try forEachSeed { seed in
+            let s = Scenario(seed: seed)
+            s.account("s0", kind: "seller"); for j in 0..<8 { s.item("i\(j)", seller: "s0") }
+            func life(_ a: String, device: String, address: String, card: String, orders: ClosedRange<Int64> = 2...4) {
+                for _ in 0..<Int(s.int(in: orders)) {
+                    s.order(a, item: "i\(s.int(in: 0...7))", seller: "s0", at: Scenario.t0 + s.int(in: 0...(27 * day)) + 9 * hour,
+                            device: device, address: address, payment: card)
+                }
+            }
+            for k in 0..<300 { s.account("o\(k)"); life("o\(k)", device: "ph-o\(k)", address: "home-o\(k)", card: "c-o\(k)") }
+            for k in 0..<60 { s.account("l\(k)"); life("l\(k)", device: "ph-l\(k)", address: "locker", card: "c-l\(k)") }
+            var homes: [String] = []
+            for h in 0..<30 {
+                for m in 0..<3 { let a = s.account("h\(h)-\(m)"); homes.append(a); life(a, device: "ph-\(a)", address: "house-\(h)", card: "hc-\(h)") }
+            }
+            let victims = (0..<8).map { s.account("v\($0)") }
+            for (k, a) in victims.enumerated() {
+                life(a, device: "ph-\(a)", address: "home-\(a)", card: "c-\(a)")
+                s.order(a, item: "i\(k % 8)", seller: "s0", at: Scenario.t0 + 20 * day + Int64(k) * hour, device: "new-\(a)",
+                        address: "home-\(a)", payment: "stolen")
+            }
+            let (_, t) = try s.build()
+            let on = SharingIndependence.compute(t), off = SharingIndependence.compute(t, cardStrangers: false)
+            func sharers(_ f: [Float], _ id: String, _ kind: Int) -> Double { expm1(Double(f[Int(t.accounts.lookup(id)!) * 3 + kind])) }
+            for a in victims {
+                XCTAssertEqual(sharers(on, a, 1), 8, accuracy: 1e-4, "card sharers of \(a): itself and seven strangers")
+                XCTAssertLessThan(sharers(off, a, 1), 4, "off: the strangers discounted as a public place's")
+            }
+            XCTAssertLessThan(sharers(on, "l7", 2), 5, "a locker is a public place: its strangers still count as about a home")
+            for a in homes { XCTAssertEqual(sharers(on, a, 1), 1, accuracy: 1e-4, "card sharers of \(a)") }
+            XCTAssertEqual(sharers(on, "o5", 1), 1, accuracy: 1e-4)
+            // In the anomaly layer the victims stand out from the homes and the loners.
+            let anomaly = Anomaly.compute(t), before = Anomaly.compute(t, cardStrangers: false)
+            let people = (0..<300).map { "o\($0)" } + homes + (0..<60).map { "l\($0)" }
+            func above(_ x: Anomaly, _ a: String) -> Double {
+                Double(people.filter { x.rank[Int(t.accounts.lookup($0)!)] < x.rank[Int(t.accounts.lookup(a)!)] }.count) / Double(people.count)
+            }
+            for a in victims {
+                XCTAssertGreaterThanOrEqual(above(anomaly, a), 0.95, "\(a): \(anomaly.explanation(Int(t.accounts.lookup(a)!), t) ?? "no explanation")")
+                XCTAssertGreaterThanOrEqual(above(anomaly, a), above(before, a))
+            }
+        }
+    }
+
     func testAParcelLockerOfUnrelatedBuyersCarriesNothingAndTheRingAmongThemIsFound() throws {
         try forEachSeed { seed in
             let w = market(seed: seed, ring: true)
