@@ -30,8 +30,9 @@ public struct ScoringLayers: Sendable {
     /// outside its profile's country, failed log-ins left out (PlaceFeatures.swift).
     /// On (session 55; `detect --no-sign abroad`).
     public var abroad = true
-    /// card-strangers: the anomaly layer's `payment_sharers` counts strangers on one payment
-    /// instrument in full, not as a public place's (SharingIndependence.swift).
+    /// card-strangers: the anomaly layer's `payment_sharers` counts in full the strangers on a
+    /// payment instrument that links and that came late to the account, after another one of its
+    /// own — not as a public place's (SharingIndependence.swift).
     /// On (session 55; `detect --no-sign card-strangers`).
     public var cardStrangers = true
     public init() {}

@@ -24,17 +24,17 @@ import Foundation
 /// The account's value is the largest effective count over its identifiers of that kind, as a
 /// sharer count (log1p of the accounts on it, itself included) like the behaviour feature.
 ///
-/// card-strangers (on; session 55): a payment instrument is not a public place. A locker or a
-/// mail room is shared by strangers; a card, a wallet or a bank account belongs to a person or a
-/// home, and strangers paying with one — sharing no device or address besides — are a stolen
-/// card passed round a crew's takeovers, a refund ring's card, a deal ring's. So on a payment
-/// instrument that links (LinkBound: not a store-wide token such as a payment method's name),
-/// unlinked sharers count in full (weight 1); devices and addresses keep the discount. Measured
-/// on 43 worlds of three generators: of the accounts on a card of 3–40 accounts sharing no
-/// device or address with any of them, 1,671 were fraud and 21 honest (benchmarks, cards55).
-/// Assumes the export's payment identifier is an instrument (a card, a wallet), not a payment
-/// method or a processor's batch; where it is one, it is shared far beyond the store's norms and
-/// does not link, and the discount stays.
+/// card-strangers (on; session 55): a card that came late. A locker or a mail room is shared by
+/// strangers; a payment instrument is a person's or a home's — but honest strangers do share
+/// one: a parent's card paying for children who live elsewhere, a company's card, a club's. What
+/// they do not do is take up, after paying with cards of their own, one card that strangers took
+/// up too: that is a stolen card passed round a crew's takeovers. So on a payment instrument that
+/// links (LinkBound), an account that first used it after paying with another instrument counts
+/// its unlinked sharers in full (weight 1); an account for which it is the first or only card
+/// keeps the discount, as do devices and addresses. Measured on 43 worlds of three generators
+/// (benchmarks, cards55). Assumes the export's payment identifier is an instrument; where it is
+/// a payment method's name, a card's prefix or a batch, accounts that "switch" to one are read as
+/// taking up a stranger's card — small such tokens link (LinkBound's bound, 40 by default).
 enum SharingIndependence {
     /// Identifier kinds, in the behaviour features' order: device, payment, address.
     static let featureNames = ["device_sharers", "payment_sharers", "address_sharers"]
@@ -98,6 +98,20 @@ enum SharingIndependence {
         // only beyond it, so a household is judged against households, not against loners.
         let bound = t.linkBound
         let household = Double(householdScale(idStart, bound: bound))
+        // card-strangers: the (account, payment instrument) pairs where the account first used the
+        // instrument after paying with another one (a card that came late).
+        var late = Set<UInt64>()
+        if cardStrangers {
+            var firstAny = [Int64](repeating: .max, count: n)
+            var firstPair: [UInt64: Int64] = [:]
+            for e in 0..<t.count where t.payment[e] >= 0 && t.account[e] >= 0 {
+                let a = Int(t.account[e]), ts = t.ts[e]
+                firstAny[a] = min(firstAny[a], ts)
+                let key = UInt64(UInt32(t.account[e])) << 32 | UInt64(UInt32(t.payment[e]))
+                if let f = firstPair[key] { if ts < f { firstPair[key] = ts } } else { firstPair[key] = ts }
+            }
+            for (key, ts) in firstPair where ts > firstAny[Int(key >> 32)] { late.insert(key) }
+        }
         var out = [Float](repeating: 0, count: n * 3)
         DispatchQueue.concurrentPerform(iterations: 3) { k in
             var onX = [Int32](repeating: -1, count: n)      // stamp: the identifier X being judged
@@ -111,11 +125,12 @@ enum SharingIndependence {
                 let m = s[x + 1] - s[x]
                 guard m >= 2 else { continue }
                 for p in s[x]..<s[x + 1] { onX[Int(members[p])] = Int32(x) }
-                // card-strangers: a payment instrument is a person's or a home's, not a public
-                // place — strangers paying with one that links count in full.
-                let weight = cardStrangers && k == 1 && bound.links(LinkBound.payment, Int32(x), accounts: m) ? 1 : min(1, typical[k] / Double(m))
+                let discount = min(1, typical[k] / Double(m))
+                let cardLinks = cardStrangers && k == LinkBound.payment && bound.links(LinkBound.payment, Int32(x), accounts: m)
                 for p in s[x]..<s[x + 1] {
                     let a = Int(members[p])
+                    // card-strangers: a card that came late to this account, taken up by strangers too.
+                    let weight = cardLinks && late.contains(UInt64(UInt32(a)) << 32 | UInt64(UInt32(x))) ? 1 : discount
                     pairStamp += 1
                     seen[a] = pairStamp
                     var linked = 0, coResident = 0

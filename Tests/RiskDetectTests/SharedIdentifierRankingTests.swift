@@ -125,17 +125,18 @@ final class SharedIdentifierRankingTests: XCTestCase {
         XCTAssertEqual(sharers("o3", 0), 1, accuracy: 1e-4)
     }
 
-    /// card-strangers: a card is a person's or a home's, not a public place. Eight established
-    /// buyers (own phone, own home, own card for months) who each pay once with one stolen card
-    /// count their seven fellow victims in full; a locker's strangers still count as about a
-    /// household, and a home of three on one card and address reads like a loner.
-    func testStrangersOnOneCardCountInFullALockersStrangersStillDoNot() throws {
+    /// card-strangers: a card that came late. Eight established buyers (own phone, own home, own
+    /// card for weeks) who each then pay once with one stolen card count their seven fellow
+    /// victims in full; six grown children in homes of their own paying with a parent's card, their
+    /// only card, keep the discount, as a locker's strangers do; a home of three on one card and
+    /// address reads like a loner.
+    func testStrangersWhoTakeUpOneCardLateCountInFullAFamilyCardAndALockerDoNot() throws {
         try forEachSeed { seed in
             let s = Scenario(seed: seed)
             s.account("s0", kind: "seller"); for j in 0..<8 { s.item("i\(j)", seller: "s0") }
-            func life(_ a: String, device: String, address: String, card: String, orders: ClosedRange<Int64> = 2...4) {
-                for _ in 0..<Int(s.int(in: orders)) {
-                    s.order(a, item: "i\(s.int(in: 0...7))", seller: "s0", at: Scenario.t0 + s.int(in: 0...(27 * day)) + 9 * hour,
+            func life(_ a: String, device: String, address: String, card: String, days: ClosedRange<Int64> = 0...17) {
+                for _ in 0..<Int(s.int(in: 2...4)) {
+                    s.order(a, item: "i\(s.int(in: 0...7))", seller: "s0", at: Scenario.t0 + s.int(in: (days.lowerBound * day)...(days.upperBound * day)) + 9 * hour,
                             device: device, address: address, payment: card)
                 }
             }
@@ -145,10 +146,13 @@ final class SharedIdentifierRankingTests: XCTestCase {
             for h in 0..<30 {
                 for m in 0..<3 { let a = s.account("h\(h)-\(m)"); homes.append(a); life(a, device: "ph-\(a)", address: "house-\(h)", card: "hc-\(h)") }
             }
+            let children = (0..<6).map { s.account("kid\($0)") }
+            for a in children { life(a, device: "ph-\(a)", address: "flat-\(a)", card: "parents-card", days: 0...27) }
+            // The takeovers: on the victim's own phone, so the card is the only trace.
             let victims = (0..<8).map { s.account("v\($0)") }
             for (k, a) in victims.enumerated() {
                 life(a, device: "ph-\(a)", address: "home-\(a)", card: "c-\(a)")
-                s.order(a, item: "i\(k % 8)", seller: "s0", at: Scenario.t0 + 20 * day + Int64(k) * hour, device: "new-\(a)",
+                s.order(a, item: "i\(k % 8)", seller: "s0", at: Scenario.t0 + 20 * day + Int64(k) * hour, device: "ph-\(a)",
                         address: "home-\(a)", payment: "stolen")
             }
             let (_, t) = try s.build()
@@ -158,18 +162,30 @@ final class SharedIdentifierRankingTests: XCTestCase {
                 XCTAssertEqual(sharers(on, a, 1), 8, accuracy: 1e-4, "card sharers of \(a): itself and seven strangers")
                 XCTAssertLessThan(sharers(off, a, 1), 4, "off: the strangers discounted as a public place's")
             }
+            for a in children {
+                XCTAssertEqual(sharers(on, a, 1), sharers(off, a, 1), accuracy: 1e-6, "the family card is \(a)'s first and only card")
+                XCTAssertLessThan(sharers(on, a, 1), 4, "card sharers of \(a)")
+            }
             XCTAssertLessThan(sharers(on, "l7", 2), 5, "a locker is a public place: its strangers still count as about a home")
             for a in homes { XCTAssertEqual(sharers(on, a, 1), 1, accuracy: 1e-4, "card sharers of \(a)") }
             XCTAssertEqual(sharers(on, "o5", 1), 1, accuracy: 1e-4)
-            // In the anomaly layer the victims stand out from the homes and the loners.
+            // In the anomaly layer the victims stand out only with the sign; the children do not.
             let anomaly = Anomaly.compute(t), before = Anomaly.compute(t, cardStrangers: false)
-            let people = (0..<300).map { "o\($0)" } + homes + (0..<60).map { "l\($0)" }
+            let people = (0..<300).map { "o\($0)" } + homes + (0..<60).map { "l\($0)" } + children
             func above(_ x: Anomaly, _ a: String) -> Double {
                 Double(people.filter { x.rank[Int(t.accounts.lookup($0)!)] < x.rank[Int(t.accounts.lookup(a)!)] }.count) / Double(people.count)
             }
             for a in victims {
                 XCTAssertGreaterThanOrEqual(above(anomaly, a), 0.95, "\(a): \(anomaly.explanation(Int(t.accounts.lookup(a)!), t) ?? "no explanation")")
+            }
+            for a in victims {
+                let i = Int(t.accounts.lookup(a)!)
+                XCTAssertGreaterThan(anomaly.raw[i], before.raw[i], "\(a): the full count is more unusual than the discounted one")
                 XCTAssertGreaterThanOrEqual(above(anomaly, a), above(before, a))
+            }
+            for a in children {
+                let i = Int(t.accounts.lookup(a)!)
+                XCTAssertEqual(anomaly.raw[i], before.raw[i], accuracy: 1e-9, "\(a): unchanged")
             }
         }
     }
