@@ -74,3 +74,73 @@ enum Mailbox {
     /// address can be searched back to it, and would tie one person's findings across stores.
     static func shown(_ index: Int32) -> String { "mbx-\(Int(index) + 1)" }
 }
+
+/// Whether an account shares its inbox with others beyond chance, for the anomaly layer
+/// (`mailbox_sharers`). One inbox is one person: unlike a device in a shop or a network behind a
+/// carrier, a mailbox has no public use, so its other accounts count in full — the device, card and
+/// address counts discount strangers as a public place's (SharingIndependence.swift). A ring that
+/// opens accounts on sub-addresses of one mailbox (`ring+1@`, `ring+2@`) may share nothing else, and
+/// no detector but the deal-hunter units reads the mailbox; with `identity` off, this is what is left.
+///
+/// The evidence is about the mailbox, so it is judged against the store's mailboxes, not within the
+/// account's peer group — a ring of thirty newcomers is a large part of its own age group and would
+/// be its own reference there. The store's rate q: of its accounts with a mailbox, the share that
+/// joined a mailbox someone else already had (accounts on a shared mailbox that links, less one per
+/// such mailbox; shrunk by one). A mailbox of m accounts is then m − 1 such coincidences, chance
+/// q^(m−1): the value is (m − 1)·log10(1/q) decades, capped at 20. A person with a second account
+/// is one coincidence (in a store where one account in a thousand does that, 3 decades: within
+/// what the layer's many columns reach by chance); a ring of thirty is far past it. The rings count
+/// toward q, so a store full of them judges each less harshly, never more.
+///
+/// A mailbox's accounts count when the mailbox links them, as the deal-hunter units decide:
+/// - at most the run's link bound of accounts (LinkBound; a `noemail@…` placeholder links no one);
+/// - spelled in more than one way (a sub-address, a provider's ignored dots), or the store repeats
+///   an address spelled identically on several accounts rarely (`Spellings`: no more than one per
+///   hundred accounts) — where the e-mail is a contact field or follows a name pattern strangers
+///   share, identical spellings are no one inbox.
+/// 0 alone or when the mailbox does not link; −1 (missing) without an address with a domain, so a
+/// store without e-mail (a team store gives detection no address) is not judged on it.
+enum MailboxSharers {
+    static let names = ["mailbox_sharers"]
+    static let maxDecades: Float = 20
+
+    static func compute(_ t: EventTable) -> [Float] {
+        let n = t.accountCount
+        var out = [Float](repeating: -1, count: n)
+        guard n > 0 else { return out }
+        var boxOf = [Int32](repeating: -1, count: n)
+        var ids: [UInt64: Int32] = [:]
+        var count: [Int32] = [], firstSpelling: [UInt64] = [], varied: [Bool] = []
+        var spellings = Mailbox.Spellings()
+        for a in 0..<min(n, t.email.count) {
+            let spelled = Mailbox.spelling(t.email[a])
+            guard let box = Mailbox.mailbox(ofSpelling: spelled) else { continue }
+            let key = Mailbox.key(box), spelling = Mailbox.key(spelled)
+            let id: Int32
+            if let x = ids[key] { id = x } else {
+                id = Int32(count.count); ids[key] = id
+                count.append(0); firstSpelling.append(spelling); varied.append(false)
+            }
+            count[Int(id)] += 1
+            if firstSpelling[Int(id)] != spelling { varied[Int(id)] = true }
+            spellings.add(spelling)
+            boxOf[a] = id
+        }
+        let bound = t.linkBound
+        let identicalRare = spellings.identicalRepeatsAreRare(links: bound.links(accounts:))
+        func links(_ id: Int) -> Bool {
+            let m = Int(count[id])
+            return m >= 2 && bound.links(accounts: m) && (identicalRare || varied[id])
+        }
+        // The store's rate of joining a mailbox someone else had.
+        var joined = 0
+        for id in count.indices where links(id) { joined += Int(count[id]) - 1 }
+        let q = Double(joined + 1) / Double(spellings.accounts + 1)
+        let perCoincidence = -log10(q)
+        for a in 0..<n where boxOf[a] >= 0 {
+            let id = Int(boxOf[a])
+            out[a] = links(id) ? min(maxDecades, Float(Double(count[id] - 1) * perCoincidence)) : 0
+        }
+        return out
+    }
+}

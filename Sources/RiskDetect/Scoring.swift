@@ -35,6 +35,11 @@ public struct ScoringLayers: Sendable {
     /// own — not as a public place's (SharingIndependence.swift).
     /// On (session 55; `detect --no-sign card-strangers`).
     public var cardStrangers = true
+    /// mailbox-sharers: the anomaly layer's `mailbox_sharers` — the other accounts on an account's
+    /// normalised mailbox where it links, as decades of chance at the store's rate of shared inboxes,
+    /// judged against the store's mailboxes, not the peer group (Mailbox.swift, `MailboxSharers`).
+    /// On (session 56; `detect --no-sign mailbox-sharers`).
+    public var mailboxSharers = true
     public init() {}
     public static let names = ["calibration", "anomaly", "propagation"]
 }
@@ -65,7 +70,7 @@ public enum RiskScoring {
         if layers.anomaly {
             let s = Date().addingTimeInterval(-(anomaly?.seconds ?? 0))
             let a = anomaly?.anomaly ?? Anomaly.compute(t, features: features, returnerSpread: layers.returnerSpread,
-                                                                scalperLeads: layers.scalperLeads ? ScalperDetector() : nil, busyPace: layers.busyPace, abroad: layers.abroad, cardStrangers: layers.cardStrangers)
+                                                                scalperLeads: layers.scalperLeads ? ScalperDetector() : nil, busyPace: layers.busyPace, abroad: layers.abroad, cardStrangers: layers.cardStrangers, mailboxSharers: layers.mailboxSharers)
             var explained = 0
             for i in 0..<n {
                 u[i] += a.units[i]
@@ -200,7 +205,7 @@ public struct Anomaly {
     static let skipped: Set<String> = ["events", "active_days", "mean_order_amount"]
 
     public static func compute(_ t: EventTable, features: [Float]? = nil, history: HistoryOrder = .thinFirst,
-                               returnerSpread: Bool = false, scalperLeads: ScalperDetector? = ScalperDetector(), busyPace: Bool = true, abroad: Bool = true, cardStrangers: Bool = true,
+                               returnerSpread: Bool = false, scalperLeads: ScalperDetector? = ScalperDetector(), busyPace: Bool = true, abroad: Bool = true, cardStrangers: Bool = true, mailboxSharers: Bool = true,
                                cancel: CancelToken = CancelToken()) -> Anomaly {
         let n = t.accountCount
         let full = AccountFeatures.names.count
@@ -210,6 +215,7 @@ public struct Anomaly {
             + RefundClaims.names + PaceFeatures.names + LinkedCobuyers.names
         names += StrangerSessions.names   // StrangerSessions.swift (takeovers as a change of behaviour)
         if abroad { names += PlaceFeatures.names }   // PlaceFeatures.swift (acting from outside the profile's country)
+        if mailboxSharers { names += MailboxSharers.names }   // Mailbox.swift (other accounts on its inbox)
         let nb = AccountFeatures.behaviourNames.count, nc = ContextFeatures.names.count, nr = ReviewFeatures.names.count
         let d = names.count
         let (context, partners) = ContextFeatures.computeWithPartners(t)
@@ -242,6 +248,11 @@ public struct Anomaly {
             let place = PlaceFeatures.compute(t), np = PlaceFeatures.names.count
             let jq = names.firstIndex(of: PlaceFeatures.names[0])!
             for a in 0..<n { for j in 0..<np { x[a * d + jq + j] = place[a * np + j] } }
+        }
+        if mailboxSharers {   // Mailbox.swift; −1 = missing
+            let boxes = MailboxSharers.compute(t)
+            let jm = names.firstIndex(of: MailboxSharers.names[0])!
+            for a in 0..<n { x[a * d + jm] = boxes[a] }
         }
         // Sharer counts judged by how dependent the sharers are (SharingIndependence.swift): a
         // parcel locker's hundreds of strangers count as one household, a ring keeps its count.
@@ -395,12 +406,16 @@ public struct Anomaly {
         // outlier would let a drop regular's habit (an early fan, a reseller) do twice the work.
         let leadCi = cols.firstIndex { names[$0] == "scalper_signs" } ?? -1
         var rankedOwn = [Double](repeating: 0, count: n)   // the same key without the lead
+        let mailboxCi = cols.firstIndex { names[$0] == "mailbox_sharers" } ?? -1
         for a in 0..<n {
             var s = (0..<cols.count).map { (cols[$0], Double(surprise[a * cols.count + $0])) }
             // The lead is a surprise already (decades, against the store's drop buyers): taken as it
             // is (in the layer's −ln units), not judged again within the account's age group.
             let lead = leadCi >= 0 ? log(10) * max(0, Double(x[a * d + cols[leadCi]])) : 0
             if leadCi >= 0 { s[leadCi].1 = lead }
+            // mailbox-sharers: judged against the store's mailboxes (decades, MailboxSharers), not
+            // within the peer group a ring's many accounts would crowd: taken as it is.
+            if mailboxCi >= 0 { s[mailboxCi].1 = log(10) * max(0, Double(x[a * d + cols[mailboxCi]])) }
             s.sort { $0.1 > $1.1 }
             // The three largest and the rest, the lead left out (summed in the same order as before).
             var head = 0.0, rest = 0.0, k = 0
@@ -585,6 +600,9 @@ public struct Anomaly {
                         : "a coupon-first newcomer with little else, on an identifier crowded with such accounts: chance 1 in 10^\(value) at the store's share"
         case "abroad_share": value = String(format: "%.0f%%", Double(v) * 100)
             return bare ? value : "\(value) of its events with a place made outside its profile's country"
+        case "mailbox_sharers": value = String(format: "%.0f", Double(v))
+            return bare ? (value == "0" ? "none" : "1 in 10^" + value)
+                        : "other accounts on its mailbox (one inbox; the address written another way or repeated): chance 1 in 10^\(value) at the store's rate of shared inboxes"
         case "refund_claims_beyond_rate": value = String(format: "%.0f", Double(v))
             return bare ? (value == "0" ? "within the rate" : "1 in 10^" + value)
                         : "refund claims on its orders: chance 1 in 10^\(value) at the store's claim rate"
