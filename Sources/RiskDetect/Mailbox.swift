@@ -28,13 +28,13 @@ enum Mailbox {
         return local + "@" + domain
     }
 
-    /// An address as its owner chose it: lower-cased, blanks trimmed, and the dots a provider ignores
+    /// An address as its owner chose it: lower-cased, blanks and line ends trimmed, and the dots a provider ignores
     /// dropped (`googlemail.com` read as `gmail.com`), the sub-address kept. Two accounts with one
     /// spelling typed one address; a sub-address (`alee+7@`, `alee+x8@`, `alee@`) is a variant only a
     /// person adds — to pass a one-account-per-address check — while `a.lee@gmail.com` and
     /// `alee@gmail.com` are how a name is written, and a name pattern repeats both.
     static func spelling(_ email: String) -> String {
-        let e = email.trimmingCharacters(in: .whitespaces).lowercased()
+        let e = email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         guard let at = e.lastIndex(of: "@") else { return e }
         var local = String(e[..<at]), domain = String(e[e.index(after: at)...])
         if domain == "googlemail.com" { domain = "gmail.com" }
@@ -75,72 +75,78 @@ enum Mailbox {
     static func shown(_ index: Int32) -> String { "mbx-\(Int(index) + 1)" }
 }
 
-/// Whether an account shares its inbox with others beyond chance, for the anomaly layer
-/// (`mailbox_sharers`). One inbox is one person: unlike a device in a shop or a network behind a
-/// carrier, a mailbox has no public use, so its other accounts count in full — the device, card and
-/// address counts discount strangers as a public place's (SharingIndependence.swift). A ring that
-/// opens accounts on sub-addresses of one mailbox (`ring+1@`, `ring+2@`) may share nothing else, and
-/// no detector but the deal-hunter units reads the mailbox; with `identity` off, this is what is left.
+/// Whether an account shares its inbox with other accounts beyond chance, for the anomaly layer
+/// (`mailbox_sharers`). A ring that opens accounts on sub-addresses of one mailbox (`ring+1@`,
+/// `ring+2@`, or Gmail's dots: `r.ing@`, `ri.ng@`) may share nothing else, and no detector but the
+/// deal-hunter units reads the mailbox; with `identity` off, this is what is left of it.
 ///
-/// The evidence is about the mailbox, so it is judged against the store's mailboxes, not within the
-/// account's peer group — a ring of thirty newcomers is a large part of its own age group and would
-/// be its own reference there. The store's rate q: of its accounts with a mailbox, the share that
-/// joined a mailbox someone else already had (accounts on a shared mailbox that links, less one per
-/// such mailbox; shrunk by one). A mailbox of m accounts is then m − 1 such coincidences, chance
-/// q^(m−1): the value is (m − 1)·log10(1/q) decades, capped at 20. A person with a second account
-/// is one coincidence (in a store where one account in a thousand does that, 3 decades: within
-/// what the layer's many columns reach by chance); a ring of thirty is far past it. The rings count
-/// toward q, so a store full of them judges each less harshly, never more.
+/// What counts is the number of *addresses* (spellings as typed: lower-cased and trimmed, nothing
+/// else dropped) that reach one mailbox (Mailbox.swift's normalisation: the sub-address dropped,
+/// Gmail's dots ignored), not the number of accounts on it: strangers who typed the same address (a
+/// name pattern, a `test@test.com` on the sign-up form) are one address, and add nothing; only an
+/// address written another way to reach the same inbox is one more. A mailbox on more accounts than
+/// link (LinkBound; a `noemail@…` placeholder) is no one's: missing (−1) for its accounts, as for an
+/// address without a domain (a team store gives detection no address), and left out of the rate.
 ///
-/// A mailbox's accounts count when the mailbox links them, as the deal-hunter units decide:
-/// - at most the run's link bound of accounts (LinkBound; a `noemail@…` placeholder links no one);
-/// - spelled in more than one way (a sub-address, a provider's ignored dots), or the store repeats
-///   an address spelled identically on several accounts rarely (`Spellings`: no more than one per
-///   hundred accounts) — where the e-mail is a contact field or follows a name pattern strangers
-///   share, identical spellings are no one inbox.
-/// 0 alone or when the mailbox does not link; −1 (missing) without an address with a domain, so a
-/// store without e-mail (a team store gives detection no address) is not judged on it.
+/// Judged against the store's mailboxes, not within the account's peer group (a ring of thirty thin
+/// newcomers is a large part of its own age and activity group, and would be its own reference
+/// there). The store's rate q: of the accounts on a mailbox, the share of extra addresses (each
+/// mailbox's addresses less one; shrunk by one), so a store full of alias rings judges each less
+/// harshly, never more. A mailbox of k addresses is k − 1 such coincidences, chance q^(k−1), tested
+/// once per mailbox of the store: the value is (k − 1)·log10(1/q) − log10(mailboxes), at most
+/// `maxDecades`, in decades (0 when not beyond chance). In a store where nobody else does it, one
+/// person's second address is about log10(accounts) − log10(mailboxes) ≈ 0: nothing; a third, and a
+/// family or an office on one inbox's sub-addresses, count, and reach the cap at a few more.
+/// Assumes one inbox is one person — families and shared work inboxes (`orders+7@`) on
+/// sub-addresses break it, and rank as high as a ring of their size (no generator here has them).
 enum MailboxSharers {
     static let names = ["mailbox_sharers"]
-    static let maxDecades: Float = 20
+    /// Seven decades (16 in the layer's −ln units): past the 8–16 over which the layer's weight on
+    /// the store's outliers grows, so a ring is in full, and no further — one column's evidence,
+    /// unlike a detector's, is not made stronger by how large a ring is.
+    static let maxDecades: Float = 7
 
-    static func compute(_ t: EventTable) -> [Float] {
+    /// Per account: the value (decades; −1 missing), and the other addresses on its mailbox.
+    static func compute(_ t: EventTable) -> (value: [Float], others: [Int32]) {
         let n = t.accountCount
-        var out = [Float](repeating: -1, count: n)
-        guard n > 0 else { return out }
+        var value = [Float](repeating: -1, count: n), others = [Int32](repeating: 0, count: n)
+        guard n > 0 else { return (value, others) }
         var boxOf = [Int32](repeating: -1, count: n)
         var ids: [UInt64: Int32] = [:]
-        var count: [Int32] = [], firstSpelling: [UInt64] = [], varied: [Bool] = []
-        var spellings = Mailbox.Spellings()
+        var accounts: [Int32] = []
+        var addresses: [Set<UInt64>] = []
         for a in 0..<min(n, t.email.count) {
-            let spelled = Mailbox.spelling(t.email[a])
-            guard let box = Mailbox.mailbox(ofSpelling: spelled) else { continue }
-            let key = Mailbox.key(box), spelling = Mailbox.key(spelled)
+            guard let box = Mailbox.mailbox(ofSpelling: Mailbox.spelling(t.email[a])) else { continue }
+            let key = Mailbox.key(box)
             let id: Int32
             if let x = ids[key] { id = x } else {
-                id = Int32(count.count); ids[key] = id
-                count.append(0); firstSpelling.append(spelling); varied.append(false)
+                id = Int32(accounts.count); ids[key] = id
+                accounts.append(0); addresses.append([])
             }
-            count[Int(id)] += 1
-            if firstSpelling[Int(id)] != spelling { varied[Int(id)] = true }
-            spellings.add(spelling)
+            accounts[Int(id)] += 1
+            addresses[Int(id)].insert(Mailbox.key(typed(t.email[a])))
             boxOf[a] = id
         }
         let bound = t.linkBound
-        let identicalRare = spellings.identicalRepeatsAreRare(links: bound.links(accounts:))
-        func links(_ id: Int) -> Bool {
-            let m = Int(count[id])
-            return m >= 2 && bound.links(accounts: m) && (identicalRare || varied[id])
+        var held = 0, extra = 0, boxes = 0
+        for id in accounts.indices where bound.links(accounts: Int(accounts[id])) {
+            held += Int(accounts[id]); extra += addresses[id].count - 1; boxes += 1
         }
-        // The store's rate of joining a mailbox someone else had.
-        var joined = 0
-        for id in count.indices where links(id) { joined += Int(count[id]) - 1 }
-        let q = Double(joined + 1) / Double(spellings.accounts + 1)
-        let perCoincidence = -log10(q)
+        guard boxes > 0 else { return (value, others) }
+        let perCoincidence = -log10(Double(extra + 1) / Double(held + 1))
+        let tested = log10(Double(boxes))
         for a in 0..<n where boxOf[a] >= 0 {
             let id = Int(boxOf[a])
-            out[a] = links(id) ? min(maxDecades, Float(Double(count[id] - 1) * perCoincidence)) : 0
+            guard bound.links(accounts: Int(accounts[id])) else { continue }
+            let k = addresses[id].count
+            others[a] = Int32(k - 1)
+            value[a] = min(maxDecades, Float(max(0, Double(k - 1) * perCoincidence - tested)))
         }
-        return out
+        return (value, others)
+    }
+
+    /// An address as typed: lower-cased, blanks and line ends trimmed; nothing dropped.
+    static func typed(_ email: String) -> String {
+        email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
     }
 }

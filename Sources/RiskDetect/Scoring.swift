@@ -196,6 +196,8 @@ public struct Anomaly {
     /// busy-pace: per account, the role × age group whose busy half its pace columns were judged
     /// against (an index into `busyName`), or −1; and that half's median per feature.
     var busyKey: [Int32] = []
+    /// mailbox-sharers: per account, the other addresses that reach its mailbox (MailboxSharers).
+    var mailboxOthers: [Int32] = []
     var busyName: [String] = []
     var busyMedians: [[Float]] = []
     static let paceNames: Set<String> = ["median_gap_log10s", "browse_regularity"]
@@ -249,10 +251,12 @@ public struct Anomaly {
             let jq = names.firstIndex(of: PlaceFeatures.names[0])!
             for a in 0..<n { for j in 0..<np { x[a * d + jq + j] = place[a * np + j] } }
         }
+        var mailboxOthers: [Int32] = []
         if mailboxSharers {   // Mailbox.swift; −1 = missing
             let boxes = MailboxSharers.compute(t)
             let jm = names.firstIndex(of: MailboxSharers.names[0])!
-            for a in 0..<n { x[a * d + jm] = boxes[a] }
+            for a in 0..<n { x[a * d + jm] = boxes.value[a] }
+            mailboxOthers = boxes.others
         }
         // Sharer counts judged by how dependent the sharers are (SharingIndependence.swift): a
         // parcel locker's hundreds of strangers count as one household, a ring keeps its count.
@@ -374,6 +378,9 @@ public struct Anomaly {
             let j = cols[ci]
             let mem = members[gi]
             let pc = paceCols.firstIndex(of: j)
+            // mailbox-sharers: judged against the store's mailboxes (MailboxSharers), not the peers,
+            // and tested once per mailbox there — no test here, and not one of the features counted.
+            if names[j] == "mailbox_sharers" { return }
             // A count that is the activity itself (equal to the events for nearly every peer, as
             // reviews are on a bare review graph) says nothing the activity band does not.
             if j != 0 && mem.count >= 10 && Double(mem.filter { x[$0 * d + j] == x[$0 * d] }.count) >= 0.9 * Double(mem.count) { return }
@@ -413,7 +420,7 @@ public struct Anomaly {
             // is (in the layer's −ln units), not judged again within the account's age group.
             let lead = leadCi >= 0 ? log(10) * max(0, Double(x[a * d + cols[leadCi]])) : 0
             if leadCi >= 0 { s[leadCi].1 = lead }
-            // mailbox-sharers: judged against the store's mailboxes (decades, MailboxSharers), not
+            // mailbox-sharers: decades against the store's mailboxes (MailboxSharers), not judged
             // within the peer group a ring's many accounts would crowd: taken as it is.
             if mailboxCi >= 0 { s[mailboxCi].1 = log(10) * max(0, Double(x[a * d + cols[mailboxCi]])) }
             s.sort { $0.1 > $1.1 }
@@ -542,6 +549,7 @@ public struct Anomaly {
         result.cobuyCompany = cobuyCompany
         result.cobuyMates = cobuyCount
         result.busyKey = busyKey
+        result.mailboxOthers = mailboxOthers
         result.busyName = busyName
         result.busyMedians = busyRefs.map { refs in
             var m = [Float](repeating: 0, count: d)
@@ -557,6 +565,13 @@ public struct Anomaly {
         let g = Int(peerOf[a])
         let parts = top[a].prefix(2).map { f -> String in
             let name = names[f.feature]
+            if name == "mailbox_sharers" {
+                // Judged against the store's mailboxes, not the peers: no peers' median.
+                let v = x[a * d + f.feature], k = a < mailboxOthers.count ? Int(mailboxOthers[a]) : 0
+                let chance = v >= MailboxSharers.maxDecades ? String(format: "under 1 in 10^%.0f", Double(MailboxSharers.maxDecades))
+                                                            : String(format: "1 in 10^%.0f", Double(v))
+                return "its mailbox reached by \(k) other address(es) of other accounts (sub-addresses or dots of one inbox): chance \(chance) at the store's rate of shared inboxes, over its mailboxes"
+            }
             if Anomaly.paceNames.contains(name), a < busyKey.count, busyKey[a] >= 0 {
                 // busy-pace: judged against its age group's busier half, not the band named below.
                 let k = Int(busyKey[a])
@@ -601,8 +616,7 @@ public struct Anomaly {
         case "abroad_share": value = String(format: "%.0f%%", Double(v) * 100)
             return bare ? value : "\(value) of its events with a place made outside its profile's country"
         case "mailbox_sharers": value = String(format: "%.0f", Double(v))
-            return bare ? (value == "0" ? "none" : "1 in 10^" + value)
-                        : "other accounts on its mailbox (one inbox; the address written another way or repeated): chance 1 in 10^\(value) at the store's rate of shared inboxes"
+            return bare ? (value == "0" ? "none" : "1 in 10^" + value) : "mailbox shared beyond chance: 1 in 10^\(value)"
         case "refund_claims_beyond_rate": value = String(format: "%.0f", Double(v))
             return bare ? (value == "0" ? "within the rate" : "1 in 10^" + value)
                         : "refund claims on its orders: chance 1 in 10^\(value) at the store's claim rate"
