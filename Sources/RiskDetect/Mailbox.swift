@@ -83,22 +83,23 @@ enum Mailbox {
 /// What counts is the number of *addresses* (spellings as typed: lower-cased and trimmed, nothing
 /// else dropped) that reach one mailbox (Mailbox.swift's normalisation: the sub-address dropped,
 /// Gmail's dots ignored), not the number of accounts on it: strangers who typed the same address (a
-/// name pattern, a `test@test.com` on the sign-up form) are one address, and add nothing; only an
-/// address written another way to reach the same inbox is one more. A mailbox on more accounts than
-/// link (LinkBound; a `noemail@…` placeholder) is no one's: missing (−1) for its accounts, as for an
-/// address without a domain (a team store gives detection no address), and left out of the rate.
+/// name pattern, a `test@test.com` or a `noemail@` on the sign-up form) are one address, and add
+/// nothing; only an address written another way to reach the same inbox is one more. Missing (−1)
+/// without an address with a domain (a team store gives detection no address).
 ///
-/// Judged against the store's mailboxes, not within the account's peer group (a ring of thirty thin
-/// newcomers is a large part of its own age and activity group, and would be its own reference
-/// there). The store's rate q: of the accounts on a mailbox, the share of extra addresses (each
-/// mailbox's addresses less one; shrunk by one), so a store full of alias rings judges each less
-/// harshly, never more. A mailbox of k addresses is k − 1 such coincidences, chance q^(k−1), tested
-/// once per mailbox of the store: the value is (k − 1)·log10(1/q) − log10(mailboxes), at most
-/// `maxDecades`, in decades (0 when not beyond chance). In a store where nobody else does it, one
-/// person's second address is about log10(accounts) − log10(mailboxes) ≈ 0: nothing; a third, and a
-/// family or an office on one inbox's sub-addresses, count, and reach the cap at a few more.
-/// Assumes one inbox is one person — families and shared work inboxes (`orders+7@`) on
-/// sub-addresses break it, and rank as high as a ring of their size (no generator here has them).
+/// A home's people may share an inbox as they share an address: the store's household scale h (the
+/// 90th percentile of the accounts on a shared delivery address, as the sharer counts use it:
+/// SharingIndependence.swift) is what an inbox may hold without a coincidence, so a mailbox of k
+/// addresses is max(0, k − h) coincidences. Judged against the store's mailboxes, not within the
+/// account's peer group (a ring of thirty thin newcomers is a large part of its own age and activity
+/// group, and would be its own reference there). The store's rate q: of the accounts with a mailbox,
+/// the share of extra addresses (each mailbox's addresses less one; shrunk by one), so a store full
+/// of alias rings judges each less harshly, never more; chance q^coincidences, tested once per
+/// mailbox of the store: the value is max(0, k − h)·log10(1/q) − log10(mailboxes), at most
+/// `maxDecades`, in decades (0 when not beyond chance). A second address, or a family's few, is
+/// nothing; an inbox with more addresses than a home has people counts, and a ring of thirty is at
+/// the cap. Assumes one inbox is one person or one home — a work inbox with many sub-addresses
+/// (`orders+7@`) breaks it and ranks like a ring of its size (no generator here has one).
 enum MailboxSharers {
     static let names = ["mailbox_sharers"]
     /// Seven decades (16 in the layer's −ln units): past the 8–16 over which the layer's weight on
@@ -106,12 +107,22 @@ enum MailboxSharers {
     /// unlike a detector's, is not made stronger by how large a ring is.
     static let maxDecades: Float = 7
 
-    /// Per account: the value (decades; −1 missing), and the other addresses on its mailbox.
-    static func compute(_ t: EventTable) -> (value: [Float], others: [Int32]) {
+    struct Result {
+        /// Per account: decades (−1 missing).
+        var value: [Float]
+        /// Per account: the other addresses on its mailbox; and its mailbox's number in the run
+        /// (`Mailbox.shown`, the numbering the deal-hunter units use), −1 without one.
+        var others: [Int32]
+        var mailbox: [Int32]
+        /// The store's household scale the coincidences are counted beyond.
+        var household: Int
+    }
+
+    static func compute(_ t: EventTable) -> Result {
         let n = t.accountCount
-        var value = [Float](repeating: -1, count: n), others = [Int32](repeating: 0, count: n)
-        guard n > 0 else { return (value, others) }
-        var boxOf = [Int32](repeating: -1, count: n)
+        var r = Result(value: [Float](repeating: -1, count: n), others: [Int32](repeating: 0, count: n),
+                       mailbox: [Int32](repeating: -1, count: n), household: 1)
+        guard n > 0 else { return r }
         var ids: [UInt64: Int32] = [:]
         var accounts: [Int32] = []
         var addresses: [Set<UInt64>] = []
@@ -125,24 +136,44 @@ enum MailboxSharers {
             }
             accounts[Int(id)] += 1
             addresses[Int(id)].insert(Mailbox.key(typed(t.email[a])))
-            boxOf[a] = id
+            r.mailbox[a] = id
         }
-        let bound = t.linkBound
-        var held = 0, extra = 0, boxes = 0
-        for id in accounts.indices where bound.links(accounts: Int(accounts[id])) {
-            held += Int(accounts[id]); extra += addresses[id].count - 1; boxes += 1
-        }
-        guard boxes > 0 else { return (value, others) }
+        guard !accounts.isEmpty else { return r }
+        r.household = householdScale(t)
+        let held = accounts.reduce(0) { $0 + Int($1) }
+        let extra = addresses.reduce(0) { $0 + $1.count - 1 }
         let perCoincidence = -log10(Double(extra + 1) / Double(held + 1))
-        let tested = log10(Double(boxes))
-        for a in 0..<n where boxOf[a] >= 0 {
-            let id = Int(boxOf[a])
-            guard bound.links(accounts: Int(accounts[id])) else { continue }
-            let k = addresses[id].count
-            others[a] = Int32(k - 1)
-            value[a] = min(maxDecades, Float(max(0, Double(k - 1) * perCoincidence - tested)))
+        let tested = log10(Double(accounts.count))
+        for a in 0..<n where r.mailbox[a] >= 0 {
+            let k = addresses[Int(r.mailbox[a])].count
+            r.others[a] = Int32(k - 1)
+            let coincidences = Double(max(0, k - r.household))
+            r.value[a] = min(maxDecades, Float(max(0, coincidences * perCoincidence - tested)))
         }
-        return (value, others)
+        return r
+    }
+
+    /// The store's household scale: the 90th percentile of the accounts on a delivery address used by
+    /// two or more that links (LinkBound), 1 when none is shared (SharingIndependence.householdScale).
+    static func householdScale(_ t: EventTable) -> Int {
+        var pairs: [UInt64] = []
+        for e in 0..<t.count where t.address[e] >= 0 && t.account[e] >= 0 {
+            pairs.append(UInt64(UInt32(t.address[e])) << 32 | UInt64(UInt32(t.account[e])))
+        }
+        pairs.sort()
+        var sizes: [Int] = []
+        var i = 0
+        while i < pairs.count {
+            var j = i, m = 0
+            var last: UInt64 = .max
+            while j < pairs.count && pairs[j] >> 32 == pairs[i] >> 32 {
+                if pairs[j] != last { m += 1; last = pairs[j] }
+                j += 1
+            }
+            if m >= 2 && t.linkBound.links(LinkBound.address, Int32(truncatingIfNeeded: pairs[i] >> 32), accounts: m) { sizes.append(m) }
+            i = j
+        }
+        return SharingIndependence.householdScale(ofHomes: sizes)
     }
 
     /// An address as typed: lower-cased, blanks and line ends trimmed; nothing dropped.

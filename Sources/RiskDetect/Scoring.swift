@@ -196,8 +196,10 @@ public struct Anomaly {
     /// busy-pace: per account, the role × age group whose busy half its pace columns were judged
     /// against (an index into `busyName`), or −1; and that half's median per feature.
     var busyKey: [Int32] = []
-    /// mailbox-sharers: per account, the other addresses that reach its mailbox (MailboxSharers).
-    var mailboxOthers: [Int32] = []
+    /// mailbox-sharers: per account, the addresses that reach its mailbox and the mailbox's number (MailboxSharers).
+    var mailboxes: MailboxSharers.Result?
+    /// Per peer group, the features tested there (the floor is ln of it).
+    var tested: [Int] = []
     var busyName: [String] = []
     var busyMedians: [[Float]] = []
     static let paceNames: Set<String> = ["median_gap_log10s", "browse_regularity"]
@@ -251,12 +253,12 @@ public struct Anomaly {
             let jq = names.firstIndex(of: PlaceFeatures.names[0])!
             for a in 0..<n { for j in 0..<np { x[a * d + jq + j] = place[a * np + j] } }
         }
-        var mailboxOthers: [Int32] = []
+        var mailboxes: MailboxSharers.Result?
         if mailboxSharers {   // Mailbox.swift; −1 = missing
             let boxes = MailboxSharers.compute(t)
             let jm = names.firstIndex(of: MailboxSharers.names[0])!
             for a in 0..<n { x[a * d + jm] = boxes.value[a] }
-            mailboxOthers = boxes.others
+            mailboxes = boxes
         }
         // Sharer counts judged by how dependent the sharers are (SharingIndependence.swift): a
         // parcel locker's hundreds of strangers count as one household, a ring keeps its count.
@@ -549,7 +551,8 @@ public struct Anomaly {
         result.cobuyCompany = cobuyCompany
         result.cobuyMates = cobuyCount
         result.busyKey = busyKey
-        result.mailboxOthers = mailboxOthers
+        result.mailboxes = mailboxes
+        result.tested = tested
         result.busyName = busyName
         result.busyMedians = busyRefs.map { refs in
             var m = [Float](repeating: 0, count: d)
@@ -567,10 +570,11 @@ public struct Anomaly {
             let name = names[f.feature]
             if name == "mailbox_sharers" {
                 // Judged against the store's mailboxes, not the peers: no peers' median.
-                let v = x[a * d + f.feature], k = a < mailboxOthers.count ? Int(mailboxOthers[a]) : 0
+                let v = x[a * d + f.feature]
+                let k = mailboxes.map { Int($0.others[a]) } ?? 0, box = mailboxes.map { $0.mailbox[a] } ?? -1
                 let chance = v >= MailboxSharers.maxDecades ? String(format: "under 1 in 10^%.0f", Double(MailboxSharers.maxDecades))
-                                                            : String(format: "1 in 10^%.0f", Double(v))
-                return "its mailbox reached by \(k) other address(es) of other accounts (sub-addresses or dots of one inbox): chance \(chance) at the store's rate of shared inboxes, over its mailboxes"
+                    : v < 1 ? String(format: "1 in %.0f", pow(10, Double(v))) : String(format: "1 in 10^%.0f", Double(v))
+                return "its mailbox\(box >= 0 ? " " + Mailbox.shown(box) : "") reached by \(k) other address(es) of other accounts (sub-addresses or dots of one inbox; a home holds \(mailboxes?.household ?? 1) here): chance \(chance) at the store's rate of shared inboxes, over its mailboxes"
             }
             if Anomaly.paceNames.contains(name), a < busyKey.count, busyKey[a] >= 0 {
                 // busy-pace: judged against its age group's busier half, not the band named below.

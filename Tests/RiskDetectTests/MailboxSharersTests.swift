@@ -10,8 +10,7 @@ final class MailboxSharersTests: XCTestCase {
     let day = Scenario.day, hour = Scenario.hour
 
     /// The value, the rate it is measured against, and what does not count: strangers who typed one
-    /// address (a dummy on the sign-up form), an address without a domain (missing), a placeholder on
-    /// more accounts than link (missing, and out of the rate).
+    /// address (a dummy or a placeholder on the sign-up form), an address without a domain (missing).
     func testTheValueCountsAddressesOfOneInboxAtTheStoresRateOverItsMailboxes() throws {
         let s = Scenario(seed: 1)
         s.account("seller", kind: "seller")
@@ -22,16 +21,18 @@ final class MailboxSharersTests: XCTestCase {
         all.append(s.account("anna2", email: "annalee+shop@googlemail.com"))                      // the same inbox
         for k in 0..<25 { all.append(s.account("dummy\(k)", email: ["test@test.com", " TEST@test.com", "Test@Test.com\n"][k % 3])) }
         for k in 0..<100 { all.append(s.account("solo\(k)")) }
-        for k in 0..<50 { all.append(s.account("ph\(k)", email: "noemail+\(k)@example.com")) }   // a placeholder: 50 > the bound
+        for k in 0..<50 { all.append(s.account("ph\(k)", email: "noemail@example.com")) }   // a placeholder typed by all
         all.append(s.account("stem", email: "no-domain"))
         for a in all { s.event(a, "view", at: Scenario.t0 + hour, ["item_id": "p", "seller_id": "seller"]) }
         let (_, t) = try s.build()
-        let (x, others) = MailboxSharers.compute(t)
+        let r = MailboxSharers.compute(t)
+        let (x, others) = (r.value, r.others)
+        XCTAssertEqual(r.household, 1, "no delivery address shared: a home holds one")
         func v(_ a: String) -> Float { x[Int(t.accounts.lookup(a)!)] }
         func o(_ a: String) -> Int32 { others[Int(t.accounts.lookup(a)!)] }
-        // On mailboxes that link: 5 + 2 + 25 + 100 + the seller's 1 accounts, 4 + 1 extra addresses,
-        // 1 + 1 + 1 + 100 + 1 mailboxes.
-        let perCoincidence = -log10(Double(4 + 1 + 1) / Double(133 + 1)), tested = log10(104.0)
+        // Accounts with a mailbox: 5 + 2 + 25 + 100 + 50 + the seller's 1, 4 + 1 extra addresses,
+        // 1 + 1 + 1 + 100 + 1 + 1 mailboxes.
+        let perCoincidence = -log10(Double(4 + 1 + 1) / Double(183 + 1)), tested = log10(105.0)
         XCTAssertEqual(o("ring0"), 4)
         XCTAssertEqual(Double(v("ring0")), 4 * perCoincidence - tested, accuracy: 1e-4)
         XCTAssertEqual(o("anna"), 1, "Gmail ignores dots, googlemail is gmail: one inbox, two addresses")
@@ -39,16 +40,17 @@ final class MailboxSharersTests: XCTestCase {
         XCTAssertEqual(o("dummy4"), 0, "one address typed by strangers, whatever its case and blanks")
         XCTAssertEqual(v("dummy4"), 0)
         XCTAssertEqual(v("solo3"), 0)
-        XCTAssertEqual(v("ph7"), -1, "a placeholder on more accounts than link is no one's: missing")
+        XCTAssertEqual(v("ph7"), 0, "a placeholder typed by fifty is one address")
         XCTAssertEqual(v("stem"), -1, "no domain: no mailbox, not judged")
 
-        // Capped: one column's evidence does not grow with the ring.
+        // Capped: one column's evidence does not grow with the ring; and a ring past the link bound
+        // (45 > 40) is no placeholder: it is all different addresses.
         let c = Scenario(seed: 2)
         c.account("seller", kind: "seller")
         c.item("p", seller: "seller")
         var bs: [String] = []
         for k in 0..<200 { bs.append(c.account("b\(k)")) }
-        for k in 0..<30 { bs.append(c.account("r\(k)", email: "deals+\(k)@mail.example")) }
+        for k in 0..<45 { bs.append(c.account("r\(k)", email: "deals+\(k)@mail.example")) }
         for a in bs { c.event(a, "view", at: Scenario.t0 + hour, ["item_id": "p", "seller_id": "seller"]) }
         let (_, t2) = try c.build()
         XCTAssertEqual(MailboxSharers.compute(t2).value[Int(t2.accounts.lookup("r3")!)], MailboxSharers.maxDecades)
@@ -144,7 +146,7 @@ final class MailboxSharersTests: XCTestCase {
             XCTAssertLessThan(ringOff.filter { $0 >= 0.95 }.count, ring.count / 2, "without the column most of the ring is out of the top 5 %")
             for a in ring {
                 let why = on.explanation(index(a), t) ?? "no explanation"
-                XCTAssertTrue(why.contains("its mailbox reached by 24 other address(es)"), why)
+                XCTAssertTrue(why.contains("its mailbox mbx-") && why.contains("reached by 24 other address(es)"), why)
                 XCTAssertFalse(why.contains("@") || why.contains("cheap"), "the address is PII: \(why)")
             }
             let secondOn = seconds.map { on.rank[index($0)] }.sorted()
@@ -159,5 +161,42 @@ final class MailboxSharersTests: XCTestCase {
             XCTAssertGreaterThanOrEqual(inTop.count, ring.count / 2 + 1, ring.map { "\($0) \(score[$0]!): \(why[$0] ?? "")" }.prefix(3).joined(separator: " | "))
             XCTAssertLessThanOrEqual(seconds.filter { score[$0]! >= cut }.count, 1, "second accounts in the top 5 %")
         }
+    }
+
+    /// A home's people may share an inbox as they share an address: a mailbox with no more addresses
+    /// than the store's household scale is no coincidence. A family of four on one inbox's
+    /// sub-addresses, in a store whose homes hold up to four, counts nothing; a ring of twelve does.
+    func testAFamilyOnOneInboxIsAHomeARingIsNot() throws {
+        let s = Scenario(seed: 3)
+        s.account("seller", kind: "seller")
+        s.item("p", seller: "seller")
+        var all: [String] = []
+        // Twenty homes of four (one delivery address each), one of them on one inbox's sub-addresses.
+        for h in 0..<20 {
+            for m in 0..<4 {
+                let a = s.account("h\(h)m\(m)", email: h == 0 ? "family+\(m)@mail.example" : nil)
+                all.append(a)
+                s.event(a, "order", at: Scenario.t0 + Int64(h * 4 + m) * hour, ["item_id": "p", "seller_id": "seller", "address_id": "home\(h)",
+                                                                                "order_id": "o-\(a)", "amount": 20, "currency": "USD"])
+            }
+        }
+        for k in 0..<200 { all.append(s.account("solo\(k)")) }
+        for k in 0..<12 { all.append(s.account("ring\(k)", email: "cheap+\(k)@mail.example")) }
+        for a in all { s.event(a, "view", at: Scenario.t0 + day, ["item_id": "p", "seller_id": "seller"]) }
+        let (_, t) = try s.build()
+        let r = MailboxSharers.compute(t)
+        XCTAssertEqual(r.household, 4)
+        XCTAssertEqual(r.others[Int(t.accounts.lookup("h0m0")!)], 3)
+        XCTAssertEqual(r.value[Int(t.accounts.lookup("h0m0")!)], 0, "a family of four in a store of homes of four")
+        XCTAssertGreaterThan(r.value[Int(t.accounts.lookup("ring0")!)], 0)
+        // The layer takes the value as it is (decades to its −ln units), and the column is no test
+        // within the peer groups: the features counted there are those without it.
+        let on = Anomaly.compute(t), off = Anomaly.compute(t, mailboxSharers: false)
+        XCTAssertEqual(on.tested, off.tested)
+        let a = Int(t.accounts.lookup("ring0")!), j = on.names.firstIndex(of: "mailbox_sharers")!
+        let surprise = on.top[a].first { $0.feature == j }?.surprise
+        XCTAssertEqual(surprise ?? -1, log(10) * Double(r.value[a]), accuracy: 1e-4, "the ring member's mailbox surprise")
+        let why = on.explanation(a, t) ?? ""
+        XCTAssertTrue(why.contains("its mailbox mbx-") && why.contains("reached by 11 other address(es)") && why.contains("a home holds 4"), why)
     }
 }
