@@ -118,7 +118,8 @@ enum MailboxSharers {
         var household: Int
     }
 
-    static func compute(_ t: EventTable) -> Result {
+    /// `index`: the store's `SharingIndependence.identifierIndex`, when the caller has it already.
+    static func compute(_ t: EventTable, index: SharingIndependence.Index? = nil) -> Result {
         let n = t.accountCount
         var r = Result(value: [Float](repeating: -1, count: n), others: [Int32](repeating: 0, count: n),
                        mailbox: [Int32](repeating: -1, count: n), household: 1)
@@ -139,7 +140,7 @@ enum MailboxSharers {
             r.mailbox[a] = id
         }
         guard !accounts.isEmpty else { return r }
-        r.household = householdScale(t)
+        r.household = SharingIndependence.householdScale((index ?? SharingIndependence.identifierIndex(t)).idStart, bound: t.linkBound)
         let held = accounts.reduce(0) { $0 + Int($1) }
         let extra = addresses.reduce(0) { $0 + $1.count - 1 }
         let perCoincidence = -log10(Double(extra + 1) / Double(held + 1))
@@ -151,29 +152,6 @@ enum MailboxSharers {
             r.value[a] = min(maxDecades, Float(max(0, coincidences * perCoincidence - tested)))
         }
         return r
-    }
-
-    /// The store's household scale: the 90th percentile of the accounts on a delivery address used by
-    /// two or more that links (LinkBound), 1 when none is shared (SharingIndependence.householdScale).
-    static func householdScale(_ t: EventTable) -> Int {
-        var pairs: [UInt64] = []
-        for e in 0..<t.count where t.address[e] >= 0 && t.account[e] >= 0 {
-            pairs.append(UInt64(UInt32(t.address[e])) << 32 | UInt64(UInt32(t.account[e])))
-        }
-        pairs.sort()
-        var sizes: [Int] = []
-        var i = 0
-        while i < pairs.count {
-            var j = i, m = 0
-            var last: UInt64 = .max
-            while j < pairs.count && pairs[j] >> 32 == pairs[i] >> 32 {
-                if pairs[j] != last { m += 1; last = pairs[j] }
-                j += 1
-            }
-            if m >= 2 && t.linkBound.links(LinkBound.address, Int32(truncatingIfNeeded: pairs[i] >> 32), accounts: m) { sizes.append(m) }
-            i = j
-        }
-        return SharingIndependence.householdScale(ofHomes: sizes)
     }
 
     /// An address as typed: lower-cased, blanks and line ends trimmed; nothing dropped.

@@ -255,7 +255,7 @@ public struct Anomaly {
         }
         var mailboxes: MailboxSharers.Result?
         if mailboxSharers {   // Mailbox.swift; −1 = missing
-            let boxes = MailboxSharers.compute(t)
+            let boxes = MailboxSharers.compute(t, index: identifiers)
             let jm = names.firstIndex(of: MailboxSharers.names[0])!
             for a in 0..<n { x[a * d + jm] = boxes.value[a] }
             mailboxes = boxes
