@@ -40,6 +40,8 @@ public struct ScoringLayers: Sendable {
     /// judged against the store's mailboxes, not the peer group (Mailbox.swift, `MailboxSharers`).
     /// On (session 56; `detect --no-sign mailbox-sharers`).
     public var mailboxSharers = true
+    /// audience-company: an audience gathered for one target (AudienceCompany.swift).
+    public var audienceCompany = true
     public init() {}
     public static let names = ["calibration", "anomaly", "propagation"]
 }
@@ -70,7 +72,7 @@ public enum RiskScoring {
         if layers.anomaly {
             let s = Date().addingTimeInterval(-(anomaly?.seconds ?? 0))
             let a = anomaly?.anomaly ?? Anomaly.compute(t, features: features, returnerSpread: layers.returnerSpread,
-                                                                scalperLeads: layers.scalperLeads ? ScalperDetector() : nil, busyPace: layers.busyPace, abroad: layers.abroad, cardStrangers: layers.cardStrangers, mailboxSharers: layers.mailboxSharers)
+                                                                scalperLeads: layers.scalperLeads ? ScalperDetector() : nil, busyPace: layers.busyPace, abroad: layers.abroad, cardStrangers: layers.cardStrangers, mailboxSharers: layers.mailboxSharers, audienceCompany: layers.audienceCompany)
             var explained = 0
             for i in 0..<n {
                 u[i] += a.units[i]
@@ -198,6 +200,8 @@ public struct Anomaly {
     var busyKey: [Int32] = []
     /// mailbox-sharers: per account, the addresses that reach its mailbox and the mailbox's number (MailboxSharers).
     var mailboxes: MailboxSharers.Result?
+    /// audience-company: per account, its own target's audience and what it added (AudienceCompany).
+    var audience: AudienceCompany.Result?
     /// Per peer group, the features tested there (the floor is ln of it).
     var tested: [Int] = []
     var busyName: [String] = []
@@ -209,7 +213,7 @@ public struct Anomaly {
     static let skipped: Set<String> = ["events", "active_days", "mean_order_amount"]
 
     public static func compute(_ t: EventTable, features: [Float]? = nil, history: HistoryOrder = .thinFirst,
-                               returnerSpread: Bool = false, scalperLeads: ScalperDetector? = ScalperDetector(), busyPace: Bool = true, abroad: Bool = true, cardStrangers: Bool = true, mailboxSharers: Bool = true,
+                               returnerSpread: Bool = false, scalperLeads: ScalperDetector? = ScalperDetector(), busyPace: Bool = true, abroad: Bool = true, cardStrangers: Bool = true, mailboxSharers: Bool = true, audienceCompany: Bool = true,
                                cancel: CancelToken = CancelToken()) -> Anomaly {
         let n = t.accountCount
         let full = AccountFeatures.names.count
@@ -374,6 +378,7 @@ public struct Anomaly {
         var medians = [[Float]](repeating: [Float](repeating: 0, count: d), count: g)
         // How many features each peer group scores (a feature left out there is not a test).
         var tested = [Int](repeating: 0, count: g)
+        var testedIn = [Bool](repeating: false, count: g * cols.count)
         let lock = NSLock()
         DispatchQueue.concurrentPerform(iterations: g * cols.count) { job in
             let gi = job / cols.count, ci = job % cols.count
@@ -399,9 +404,20 @@ public struct Anomaly {
             }
             lock.lock()
             tested[gi] += 1
+            testedIn[gi * cols.count + ci] = true
             medians[gi][j] = band.median
             for (a, s) in out { surprise[a * cols.count + ci] = s }
             lock.unlock()
+        }
+        // A crowd gathered for one target, judged without itself (AudienceCompany.swift): a member
+        // high in a column of how it connects, whose own target's audience holds far more such
+        // accounts than the store's rate, is judged again there against its band without them.
+        var audience: AudienceCompany.Result?
+        if audienceCompany {
+            let r = AudienceCompany.compute(t, x: x, d: d, cols: cols, names: names, surprise: surprise, members: members,
+                                            peerOf: peerOf, directions: cols.map { directions[names[$0]] ?? 1 }, testedIn: testedIn)
+            for (a, ci, v) in r.raised where v > surprise[a * cols.count + ci] { surprise[a * cols.count + ci] = v }
+            audience = r
         }
         var raw = [Double](repeating: 0, count: n)
         var top = [[(feature: Int, surprise: Double)]](repeating: [], count: n)
@@ -552,6 +568,7 @@ public struct Anomaly {
         result.cobuyMates = cobuyCount
         result.busyKey = busyKey
         result.mailboxes = mailboxes
+        result.audience = audience
         result.tested = tested
         result.busyName = busyName
         result.busyMedians = busyRefs.map { refs in
@@ -586,6 +603,12 @@ public struct Anomaly {
         var why = "unusual vs \(peerName[g]): " + parts.joined(separator: ", ")
         if a < company.count, company[a] >= 1 {
             why += String(format: "; in company: half of its %d crowd partner(s) at least as unusual (%.1f beyond chance)", Int(companions[a]), company[a])
+        }
+        if let r = audience, a < r.decades.count, r.decades[a] > 0 {
+            let decades = r.decades[a] >= 1 ? String(format: "1 in 10^%.0f", r.decades[a]) : String(format: "1 in %.0f", pow(10, r.decades[a]))
+            let column = r.column[a] >= 0 ? names[Int(r.column[a])].replacingOccurrences(of: "_", with: " ") : "a column"
+            why += "; \(column) judged without the crowd on the target it acts on most: \(r.high[a]) of its \(r.audience[a]) accounts as high there (chance "
+                + decades + " at their peers' rates, over \(r.tests) tests)"
         }
         if a < cobuyCompany.count, cobuyCompany[a] >= 1 {
             why += String(format: "; in company: half of its %d linked co-buyer(s) of that seller at least as unusual (%.1f beyond chance)", Int(cobuyMates[a]), cobuyCompany[a])

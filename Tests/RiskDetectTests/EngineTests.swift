@@ -143,11 +143,11 @@ final class EngineTests: XCTestCase {
                 if let s = d as? IdentityDetector { f["place-codes"] = s.ringPlaceCodes; f["households"] = s.ringHouseholds; f["code-lives"] = s.ringCodeLives; f["mailbox-spellings"] = s.ringMailboxSpellings }
                 if let s = d as? ScalperDetector { f["habits"] = s.habits; f["pace"] = s.pace }
             }
-            f["owned-ips"] = e.layers.ownedIPs; f["own-logins"] = e.layers.ownLogins; f["scalper-leads"] = e.layers.scalperLeads; f["busy-pace"] = e.layers.busyPace; f["abroad"] = e.layers.abroad; f["card-strangers"] = e.layers.cardStrangers; f["mailbox-sharers"] = e.layers.mailboxSharers
+            f["owned-ips"] = e.layers.ownedIPs; f["own-logins"] = e.layers.ownLogins; f["scalper-leads"] = e.layers.scalperLeads; f["busy-pace"] = e.layers.busyPace; f["abroad"] = e.layers.abroad; f["card-strangers"] = e.layers.cardStrangers; f["mailbox-sharers"] = e.layers.mailboxSharers; f["audience-company"] = e.layers.audienceCompany
             return f
         }
-        XCTAssertEqual(DetectionEngine.onSigns, ["sleepers", "room-crews", "place-codes", "habits", "pace", "owner-networks", "shop-crews", "households", "code-lives", "spread-waves", "entry-devices", "own-activity", "day-cohorts", "job-odds", "used-hands", "owned-ips", "own-logins", "mailbox-spellings", "entry-victims", "scalper-leads", "busy-pace", "abroad", "card-strangers", "mailbox-sharers"])
-        XCTAssertEqual(flags(DetectionEngine()), ["sleepers": true, "room-crews": true, "place-codes": true, "habits": true, "pace": true, "owner-networks": true, "shop-crews": true, "households": true, "code-lives": true, "spread-waves": true, "entry-devices": true, "own-activity": true, "day-cohorts": true, "job-odds": true, "used-hands": true, "owned-ips": true, "own-logins": true, "mailbox-spellings": true, "entry-victims": true, "scalper-leads": true, "busy-pace": true, "abroad": true, "card-strangers": true, "mailbox-sharers": true])
+        XCTAssertEqual(DetectionEngine.onSigns, ["sleepers", "room-crews", "place-codes", "habits", "pace", "owner-networks", "shop-crews", "households", "code-lives", "spread-waves", "entry-devices", "own-activity", "day-cohorts", "job-odds", "used-hands", "owned-ips", "own-logins", "mailbox-spellings", "entry-victims", "scalper-leads", "busy-pace", "abroad", "card-strangers", "mailbox-sharers", "audience-company"])
+        XCTAssertEqual(flags(DetectionEngine()), ["sleepers": true, "room-crews": true, "place-codes": true, "habits": true, "pace": true, "owner-networks": true, "shop-crews": true, "households": true, "code-lives": true, "spread-waves": true, "entry-devices": true, "own-activity": true, "day-cohorts": true, "job-odds": true, "used-hands": true, "owned-ips": true, "own-logins": true, "mailbox-spellings": true, "entry-victims": true, "scalper-leads": true, "busy-pace": true, "abroad": true, "card-strangers": true, "mailbox-sharers": true, "audience-company": true])
         for sign in DetectionEngine.onSigns {
             let e = DetectionEngine()
             try e.disableSigns([sign])
@@ -157,7 +157,7 @@ final class EngineTests: XCTestCase {
         for bad in [["sleeper"], ["sleepers", "room-crew"], ["graded-tails"]] {
             let e = DetectionEngine()
             XCTAssertThrowsError(try e.disableSigns(bad)) { XCTAssertTrue("\($0)".contains("no sign on by default named") && "\($0)".contains("sleepers, room-crews"), "\($0)") }
-            XCTAssertEqual(flags(e), ["sleepers": true, "room-crews": true, "place-codes": true, "habits": true, "pace": true, "owner-networks": true, "shop-crews": true, "households": true, "code-lives": true, "spread-waves": true, "entry-devices": true, "own-activity": true, "day-cohorts": true, "job-odds": true, "used-hands": true, "owned-ips": true, "own-logins": true, "mailbox-spellings": true, "entry-victims": true, "scalper-leads": true, "busy-pace": true, "abroad": true, "card-strangers": true, "mailbox-sharers": true], "a bad name switches nothing off: \(bad)")
+            XCTAssertEqual(flags(e), ["sleepers": true, "room-crews": true, "place-codes": true, "habits": true, "pace": true, "owner-networks": true, "shop-crews": true, "households": true, "code-lives": true, "spread-waves": true, "entry-devices": true, "own-activity": true, "day-cohorts": true, "job-odds": true, "used-hands": true, "owned-ips": true, "own-logins": true, "mailbox-spellings": true, "entry-victims": true, "scalper-leads": true, "busy-pace": true, "abroad": true, "card-strangers": true, "mailbox-sharers": true, "audience-company": true], "a bad name switches nothing off: \(bad)")
         }
         XCTAssertTrue(Set(DetectionEngine.onSigns).isDisjoint(with: DetectionEngine.offSigns))
     }
