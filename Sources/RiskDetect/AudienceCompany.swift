@@ -180,15 +180,3 @@ enum AudienceCompany {
         return result
     }
 }
-
-extension Reference {
-    /// `surprise(_:direction:)` (high side) for a value judged against these values with itself counted
-    /// in the tail: p = (those at or above it + 1) / (count + 1), the median and scale the others'.
-    func surpriseCountingItself(_ y: Float) -> Float {
-        let m = Float(values.count + 1)
-        let p = Float(values.count - lowerBound(values, y) + 1) / m
-        let z = (y - median) / scale
-        let far = min(1, max(0, (z - 1) / 2))
-        return p >= 0.5 ? 0 : -log(2 * p) * far + 0.5 * max(0, min(z, 20) - 3)
-    }
-}

@@ -40,7 +40,9 @@ public struct ScoringLayers: Sendable {
     /// judged against the store's mailboxes, not the peer group (Mailbox.swift, `MailboxSharers`).
     /// On (session 56; `detect --no-sign mailbox-sharers`).
     public var mailboxSharers = true
-    /// audience-company: an audience gathered for one target (AudienceCompany.swift).
+    /// audience-company: accounts devoted to one target whose audience is, beyond chance, high in a column of how
+    /// they connect are judged again there against their band without that audience (AudienceCompany.swift).
+    /// On (session 57; `detect --no-sign audience-company`).
     public var audienceCompany = true
     public init() {}
     public static let names = ["calibration", "anomaly", "propagation"]
@@ -200,7 +202,7 @@ public struct Anomaly {
     var busyKey: [Int32] = []
     /// mailbox-sharers: per account, the addresses that reach its mailbox and the mailbox's number (MailboxSharers).
     var mailboxes: MailboxSharers.Result?
-    /// audience-company: per account, its own target's audience and what it added (AudienceCompany).
+    /// audience-company: per account, its own target's audience and the column judged again (AudienceCompany).
     var audience: AudienceCompany.Result?
     /// Per peer group, the features tested there (the floor is ln of it).
     var tested: [Int] = []
@@ -701,7 +703,19 @@ struct Reference {
         let m = Float(values.count)
         let p: Float
         if dir > 0 { p = Float(values.count - lowerBound(values, y)) / m } else { p = Float(upperBound(values, y)) / m }
-        let z = Float(dir) * (y - median) / scale
+        return Reference.surprise(p: p, z: Float(dir) * (y - median) / scale)
+    }
+
+    /// The high side for a value judged against these values with itself counted in the tail
+    /// (audience-company: the band without a crowd): p = (those at or above it + 1) / (count + 1),
+    /// the median and scale the others'.
+    func surpriseCountingItself(_ y: Float) -> Float {
+        let p = Float(values.count - lowerBound(values, y) + 1) / Float(values.count + 1)
+        return Reference.surprise(p: p, z: (y - median) / scale)
+    }
+
+    /// From the tail probability p and the robust z: −ln(2p) scaled by how far, plus half of z beyond 3.
+    private static func surprise(p: Float, z: Float) -> Float {
         let far = min(1, max(0, (z - 1) / 2))
         return p >= 0.5 ? 0 : -log(2 * p) * far + 0.5 * max(0, min(z, 20) - 3)
     }
