@@ -30,6 +30,10 @@ public struct ScoringLayers: Sendable {
     /// outside its profile's country, failed log-ins left out (PlaceFeatures.swift).
     /// On (session 55; `detect --no-sign abroad`).
     public var abroad = true
+    /// page-returns: the anomaly layer's `views_per_return` — how rarely an account's item and
+    /// profile views come back to a page it had seen (ReturnViews.swift).
+    /// On (session 58; `detect --no-sign page-returns`).
+    public var pageReturns = true
     /// card-strangers: the anomaly layer's `payment_sharers` counts in full the strangers on a
     /// payment instrument that links and that came late to the account, after another one of its
     /// own — not as a public place's (SharingIndependence.swift).
@@ -74,7 +78,7 @@ public enum RiskScoring {
         if layers.anomaly {
             let s = Date().addingTimeInterval(-(anomaly?.seconds ?? 0))
             let a = anomaly?.anomaly ?? Anomaly.compute(t, features: features, returnerSpread: layers.returnerSpread,
-                                                                scalperLeads: layers.scalperLeads ? ScalperDetector() : nil, busyPace: layers.busyPace, abroad: layers.abroad, cardStrangers: layers.cardStrangers, mailboxSharers: layers.mailboxSharers, audienceCompany: layers.audienceCompany)
+                                                                scalperLeads: layers.scalperLeads ? ScalperDetector() : nil, busyPace: layers.busyPace, abroad: layers.abroad, cardStrangers: layers.cardStrangers, mailboxSharers: layers.mailboxSharers, audienceCompany: layers.audienceCompany, pageReturns: layers.pageReturns)
             var explained = 0
             for i in 0..<n {
                 u[i] += a.units[i]
@@ -215,7 +219,7 @@ public struct Anomaly {
     static let skipped: Set<String> = ["events", "active_days", "mean_order_amount"]
 
     public static func compute(_ t: EventTable, features: [Float]? = nil, history: HistoryOrder = .thinFirst,
-                               returnerSpread: Bool = false, scalperLeads: ScalperDetector? = ScalperDetector(), busyPace: Bool = true, abroad: Bool = true, cardStrangers: Bool = true, mailboxSharers: Bool = true, audienceCompany: Bool = true,
+                               returnerSpread: Bool = false, scalperLeads: ScalperDetector? = ScalperDetector(), busyPace: Bool = true, abroad: Bool = true, cardStrangers: Bool = true, mailboxSharers: Bool = true, audienceCompany: Bool = true, pageReturns: Bool = true,
                                cancel: CancelToken = CancelToken()) -> Anomaly {
         let n = t.accountCount
         let full = AccountFeatures.names.count
@@ -226,6 +230,7 @@ public struct Anomaly {
         names += StrangerSessions.names   // StrangerSessions.swift (takeovers as a change of behaviour)
         if abroad { names += PlaceFeatures.names }   // PlaceFeatures.swift (acting from outside the profile's country)
         if mailboxSharers { names += MailboxSharers.names }   // Mailbox.swift (other accounts on its inbox)
+        if pageReturns { names += ReturnViews.names }   // ReturnViews.swift (pages never come back to)
         let nb = AccountFeatures.behaviourNames.count, nc = ContextFeatures.names.count, nr = ReviewFeatures.names.count
         let d = names.count
         let (context, partners) = ContextFeatures.computeWithPartners(t)
@@ -258,6 +263,11 @@ public struct Anomaly {
             let place = PlaceFeatures.compute(t), np = PlaceFeatures.names.count
             let jq = names.firstIndex(of: PlaceFeatures.names[0])!
             for a in 0..<n { for j in 0..<np { x[a * d + jq + j] = place[a * np + j] } }
+        }
+        if pageReturns {   // ReturnViews.swift; −1 = missing
+            let v = ReturnViews.compute(t), nv = ReturnViews.names.count
+            let jr = names.firstIndex(of: ReturnViews.names[0])!
+            for a in 0..<n { for j in 0..<nv { x[a * d + jr + j] = v[a * nv + j] } }
         }
         var mailboxes: MailboxSharers.Result?
         if mailboxSharers {   // Mailbox.swift; −1 = missing
@@ -662,6 +672,13 @@ public struct Anomaly {
             let q = 1 / max(expm1(Double(v)), 1e-9)
             value = String(format: "±%.0f%%", (pow(10, q / 2) - 1) * 100)
             return bare ? value : "views at a regular pace (middle half of gaps within \(value) of their centre)"
+        case "views_per_return": value = String(format: "%.0f", exp(Double(v)))
+            return bare ? value : "\(value) views per return to a page it had seen"
+        case "page_evenness":
+            // ln(1 + 1/cv), cv the spread of its views per page over their mean (ReturnViews.swift).
+            let cv = 1 / max(expm1(Double(v)), 1e-9)
+            value = String(format: "±%.0f%%", cv * 100)
+            return bare ? value : "views spread evenly over its pages (views per page within \(value) of their mean)"
         case "equipment_meetings": value = String(Int(expm1(Double(v)).rounded()))
             return bare ? value : "met accounts sharing its device on \(value) targets the same day"
         case "stranger_session_firsts": value = String(Int(expm1(Double(v)).rounded()))
