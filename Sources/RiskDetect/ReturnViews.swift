@@ -40,6 +40,17 @@ enum ReturnViews {
     /// `page_evenness`' floor on the spread (one view per page is no spread at all).
     static let minCV = 0.01
 
+    /// How far beyond a band's median, in its robust scale, the bulk of the band ends.
+    static let fenceScales: Float = 5
+    /// The band's bulk — its values at most `fenceScales` robust scales above its median — when some
+    /// lie beyond it and at least 50 (the layer's band minimum) within; nil otherwise.
+    static func fence(_ band: Reference) -> (Float, Reference)? {
+        let at = band.median + fenceScales * band.scale
+        let inside = band.values.prefix { $0 <= at }
+        guard inside.count < band.values.count, inside.count >= 50, let bulk = Reference(Array(inside)) else { return nil }
+        return (at, bulk)
+    }
+
     /// Row-major, `accountCount × names.count`; −1 = missing.
     static func compute(_ t: EventTable) -> [Float] {
         let n = t.accountCount

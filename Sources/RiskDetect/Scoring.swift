@@ -212,6 +212,11 @@ public struct Anomaly {
     var tested: [Int] = []
     var busyName: [String] = []
     var busyMedians: [[Float]] = []
+    /// page-returns: per account, the role × activity band its page columns were judged against (an
+    /// index into `pageName`), or −1; and that band's median per feature.
+    var pageKey: [Int32] = []
+    var pageName: [String] = []
+    var pageMedians: [[Float]] = []
     static let paceNames: Set<String> = ["median_gap_log10s", "browse_regularity"]
 
     /// Feature (behaviour column) and which tail is unusual: +1 high, −1 low.
@@ -384,6 +389,33 @@ public struct Anomaly {
                 lock.lock(); busyRefs[k][pc] = r; lock.unlock()
             }
         }
+        // page-returns: which pages an account views does not depend on its age (how many it could have
+        // come back to depends on how many it viewed), and the busiest new accounts of a store can be
+        // mostly crawlers: the page columns (ReturnViews.swift) are judged within role × activity band,
+        // every age together, and what lies far beyond that band's bulk against the bulk.
+        let pageCols = cols.filter { ReturnViews.names.contains(names[$0]) }
+        var pageKey = [Int32](repeating: -1, count: n)
+        var pageName: [String] = []
+        var pageRefs: [[(Reference, (Float, Reference)?)?]] = []
+        if let first = pageCols.first {
+            // Banded among the accounts the columns are asked of (enough views), so a band's
+            // reference is never a handful of values among accounts that have none.
+            let viewers = (0..<n).filter { x[$0 * d + first] >= 0 }
+            var viewerRoles: [String: Int] = [:]
+            for a in viewers { viewerRoles[role(a), default: 0] += 1 }
+            var roleKey = viewers.map { viewerRoles[role($0)]! >= 50 ? role($0) + "s" : "all accounts" }
+            ActivityBands.split(&roleKey, events: viewers.map { x[$0 * d] }, minSize: 50)
+            var index: [String: Int32] = [:]
+            var pageMembers: [[Int]] = []
+            for (i, a) in viewers.enumerated() {
+                if index[roleKey[i]] == nil { index[roleKey[i]] = Int32(pageName.count); pageName.append(roleKey[i]); pageMembers.append([]) }
+                pageKey[a] = index[roleKey[i]]!
+                pageMembers[Int(pageKey[a])].append(a)
+            }
+            pageRefs = pageMembers.map { mem in
+                pageCols.map { j in Reference(mem.map { x[$0 * d + j] }).map { ($0, ReturnViews.fence($0)) } }
+            }
+        }
         // Per account and column tested: its surprise, against its band (`Reference`, missing values
         // left out) or, for the pace columns of an account at or above its key's median, the busier half.
         var surprise = [Float](repeating: 0, count: n * cols.count)
@@ -406,11 +438,17 @@ public struct Anomaly {
             // No member has a value: the column is not tested in this band.
             guard let band = Reference(mem.map { x[$0 * d + j] }) else { return }
             let dir = directions[names[j]] ?? 1
+            let gc = pageCols.firstIndex(of: j)
             var out: [(Int, Float)] = []
             out.reserveCapacity(mem.count)
             for a in mem {
                 let y = x[a * d + j]
                 guard y >= 0 else { continue }
+                if let gc, pageKey[a] >= 0, let (ref, fence) = pageRefs[Int(pageKey[a])][gc] {
+                    // page-returns (above): within role × activity band; beyond its bulk, against the bulk.
+                    if let (at, bulk) = fence, y > at { out.append((a, bulk.surpriseCountingItself(y))) } else { out.append((a, ref.surprise(y, direction: dir))) }
+                    continue
+                }
                 let busy = pc != nil && busyKey[a] >= 0 ? busyRefs[Int(busyKey[a])][pc!] : nil
                 out.append((a, (busy ?? band).surprise(y, direction: dir)))
             }
@@ -583,6 +621,13 @@ public struct Anomaly {
         result.audience = audience
         result.tested = tested
         result.busyName = busyName
+        result.pageKey = pageKey
+        result.pageName = pageName
+        result.pageMedians = pageRefs.map { refs in
+            var m = [Float](repeating: 0, count: d)
+            for (gc, r) in refs.enumerated() { if let r { m[pageCols[gc]] = r.0.median } }
+            return m
+        }
         result.busyMedians = busyRefs.map { refs in
             var m = [Float](repeating: 0, count: d)
             for (pc, r) in refs.enumerated() { if let r { m[paceCols[pc]] = r.median } }
@@ -604,6 +649,11 @@ public struct Anomaly {
                 let chance = v >= MailboxSharers.maxDecades ? String(format: "under 1 in 10^%.0f", Double(MailboxSharers.maxDecades))
                     : v < 1 ? String(format: "1 in %.0f", pow(10, Double(v))) : String(format: "1 in 10^%.0f", Double(v))
                 return "its mailbox\(box >= 0 ? " " + Mailbox.shown(box) : "") reached by \(k) other address(es) of other accounts (sub-addresses or dots of one inbox; a home holds \(mailboxes?.household ?? 1) here): chance \(chance) at the store's rate of shared inboxes, over its mailboxes"
+            }
+            if ReturnViews.names.contains(name), a < pageKey.count, pageKey[a] >= 0 {
+                // page-returns: judged within its role × activity band, every age together.
+                let k = Int(pageKey[a])
+                return "\(Anomaly.show(name, x[a * d + f.feature])) (median of \(pageName[k]): \(Anomaly.show(name, pageMedians[k][f.feature], bare: true)))"
             }
             if Anomaly.paceNames.contains(name), a < busyKey.count, busyKey[a] >= 0 {
                 // busy-pace: judged against its age group's busier half, not the band named below.

@@ -177,4 +177,102 @@ final class ReturnViewsTests: XCTestCase {
             for a in rewalkers { XCTAssertGreaterThan(x[index(a) * w + 1], mostEven + 1, a) }
         }
     }
+
+    /// A fleet of new accounts that crawl is most of the store's busy new accounts: judged within
+    /// their age group's activity band they would be each other's peers (the band's only values of the
+    /// page columns). Judged within role × activity band, every age together, they are found.
+    func testANewCrawlerFleetThatIsItsAgeGroupsBusiestBandIsFound() throws {
+        try forEachSeed { seed in
+            var rng = SeededRandom(seed &+ 5810)
+            let s = Scenario(seed: seed)
+            let shops = 60, perShop = 15
+            for k in 0..<shops {
+                s.account("shop\(k)", kind: "seller")
+                for j in 0..<perShop { s.item("i\(k)-\(j)", seller: "shop\(k)", price: Double(5 + j)) }
+            }
+            func gap() -> Int64 { Int64(1000 * (3 + rng.exponential(45))) }
+            func item(_ shop: Int) -> (String, String) { ("i\(shop)-\(rng.int(0...(perShop - 1)))", "shop\(shop)") }
+            func sitting(_ a: String, day d: Int, _ k: Int, views: Int, pages: () -> (String, String)) {
+                var at = Scenario.t0 + Int64(d) * day + Int64(k == 0 ? rng.int(7...12) : rng.int(15...21)) * hour + Int64(rng.int(0...3_599)) * 1000
+                for _ in 0..<views {
+                    let (it, shop) = pages()
+                    s.event(a, "view", at: at, ["item_id": it, "seller_id": shop, "device_id": "\(a)-phone"])
+                    at += gap()
+                }
+            }
+            // Old ordinary buyers and old heavy browsers (favourites come back), as in the test above.
+            for k in 0..<800 {
+                let a = s.account("b\(k)")
+                let pool = (0..<rng.int(1...4)).map { _ in rng.int(0...(shops - 1)) }
+                for d in stride(from: rng.int(0...4), to: 28, by: rng.int(3...7)) {
+                    sitting(a, day: d, rng.int(0...1), views: rng.int(2...8)) { item(pool[rng.int(0...(pool.count - 1))]) }
+                }
+            }
+            var heavy: [String] = []
+            for k in 0..<120 {
+                let a = s.account("heavy\(k)"); heavy.append(a)
+                let pool = Array((0..<shops).shuffled(using: &rng).prefix(rng.int(30...55)))
+                let favourites = (0..<8).map { _ in item(pool[rng.int(0...(pool.count - 1))]) }
+                for d in 0..<28 where d % 4 != 3 {
+                    for k in 0..<2 {
+                        sitting(a, day: d, k, views: rng.int(14...22)) {
+                            rng.chance(0.2) ? favourites[rng.int(0...(favourites.count - 1))] : item(pool[rng.int(0...(pool.count - 1))])
+                        }
+                    }
+                }
+            }
+            // New buyers (signed up in the last three weeks): a few light visits each.
+            let recent = Scenario.t0 + 7 * day
+            var newcomers: [String] = []
+            for k in 0..<80 {
+                let a = s.account("new\(k)", created: recent + Int64(rng.int(0...6)) * day); newcomers.append(a)
+                let pool = (0..<rng.int(1...3)).map { _ in rng.int(0...(shops - 1)) }
+                for d in stride(from: 8 + rng.int(0...6), to: 28, by: rng.int(3...6)) {
+                    sitting(a, day: d, rng.int(0...1), views: rng.int(2...8)) { item(pool[rng.int(0...(pool.count - 1))]) }
+                }
+            }
+            // New heavy browsers: 15 people who signed up and browse as much as the old heavy ones.
+            var newHeavy: [String] = []
+            for k in 0..<15 {
+                let a = s.account("newheavy\(k)", created: recent); newHeavy.append(a)
+                let pool = Array((0..<shops).shuffled(using: &rng).prefix(rng.int(30...55)))
+                let favourites = (0..<8).map { _ in item(pool[rng.int(0...(pool.count - 1))]) }
+                for d in 7..<28 {
+                    for k in 0..<2 {
+                        sitting(a, day: d, k, views: rng.int(14...22)) {
+                            rng.chance(0.2) ? favourites[rng.int(0...(favourites.count - 1))] : item(pool[rng.int(0...(pool.count - 1))])
+                        }
+                    }
+                }
+            }
+            // A fleet of 40 new accounts, each walking 500 of the catalogue's pages once, at a person's pace
+            // and in a person's sittings: most of the busy new accounts (a band of their own).
+            let catalogue = (0..<(shops * perShop)).map { ("i\($0 / perShop)-\($0 % perShop)", "shop\($0 / perShop)") }
+            var fleet: [String] = []
+            for k in 0..<40 {
+                let a = s.account("fleet\(k)", created: recent); fleet.append(a)
+                var next = catalogue.shuffled(using: &rng).prefix(500)
+                for d in 7..<28 where !next.isEmpty {
+                    for k in 0..<2 where !next.isEmpty {
+                        let n = rng.int(14...22)
+                        var walk = next.prefix(n).makeIterator()
+                        sitting(a, day: d, k, views: min(n, next.count)) { walk.next()! }
+                        next = next.dropFirst(n)
+                    }
+                }
+            }
+            let (store, _) = try s.build()
+            let (score, why) = try detectScores(store, disabling: ["scraping"])
+            let ranked = score.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map(\.key)
+            let top = Set(ranked.prefix(Int((0.05 * Double(ranked.count)).rounded(.up))))
+            for a in fleet {
+                XCTAssertTrue(top.contains(a), "\(a) at \(ranked.firstIndex(of: a)!) of \(ranked.count): \(why[a] ?? "")")
+                XCTAssertTrue((why[a] ?? "").contains("views per return to a page it had seen (median of buyers"), "\(a): \(why[a] ?? "")")
+            }
+            let honest = heavy + newcomers + newHeavy
+            let lowest = fleet.map { score[$0]! }.min()!
+            let above = honest.filter { score[$0]! >= lowest }
+            XCTAssertTrue(above.isEmpty, "honest accounts at a crawler's score: \(above.map { "\($0) \(why[$0] ?? "")" })")
+        }
+    }
 }
