@@ -1,8 +1,9 @@
 import Foundation
 
-/// How rarely an account comes back to a page it has seen, for the anomaly layer (judged within
-/// peer groups — role, age, amount of activity — like every behaviour feature, and counted only
-/// beyond chance over the features tested):
+/// How rarely an account comes back to a page it has seen, for the anomaly layer (counted only
+/// beyond chance over the features tested like every behaviour feature, but judged within role ×
+/// activity band among the accounts that have the column, every age together, and a cluster far
+/// beyond that band's bulk against the bulk — `Anomaly.compute`, `fence`):
 ///
 /// - `views_per_return`: over the account's item and profile views, V views of which R return to
 ///   an item or profile it had viewed before; the value is ln(V / (R + 1)). Missing (−1) with
@@ -43,11 +44,16 @@ enum ReturnViews {
     /// How far beyond a band's median, in its robust scale, the bulk of the band ends.
     static let fenceScales: Float = 5
     /// The band's bulk — its values at most `fenceScales` robust scales above its median — when some
-    /// lie beyond it and at least 50 (the layer's band minimum) within; nil otherwise.
+    /// lie beyond it, at least 50 (the layer's band minimum) within, and an empty stretch of at least
+    /// one robust scale between the bulk's largest value and the smallest beyond: what lies beyond is
+    /// then a cluster of its own (a fleet), not the bulk's tail going on (honest accounts that rarely
+    /// come back, spread from the bulk outwards, are judged in the band as before). nil otherwise.
     static func fence(_ band: Reference) -> (Float, Reference)? {
         let at = band.median + fenceScales * band.scale
         let inside = band.values.prefix { $0 <= at }
-        guard inside.count < band.values.count, inside.count >= 50, let bulk = Reference(Array(inside)) else { return nil }
+        guard inside.count < band.values.count, inside.count >= 50, let last = inside.last,
+              band.values[inside.count] - last >= band.scale,
+              let bulk = Reference(Array(inside)) else { return nil }
         return (at, bulk)
     }
 

@@ -28,6 +28,12 @@ final class ReturnViewsTests: XCTestCase {
         s.account("fewreturns") // 100 views of 90 pages (10 of them twice): 10 returns, too few to ask evenness
         for j in 0..<90 { view("fewreturns", "i\(j)") }
         for j in 0..<10 { view("fewreturns", "i\(j)") }
+        s.account("r19")       // 119 views of 100 pages: 19 returns, one short of asking evenness
+        for j in 0..<100 { view("r19", "i\(j)") }
+        for j in 0..<19 { view("r19", "i\(j)") }
+        s.account("r20")       // 120 views of 100 pages: 20 returns, evenness asked
+        for j in 0..<100 { view("r20", "i\(j)") }
+        for j in 0..<20 { view("r20", "i\(j)") }
         s.account("few")       // 99 views: missing
         for j in 0..<99 { view("few", "i\(j)") }
         s.account("mixed")     // 60 item views of i0…i59 and 60 profile views of 60 accounts: 120 pages
@@ -49,12 +55,37 @@ final class ReturnViewsTests: XCTestCase {
         XCTAssertEqual(f("uneven", 1), Float(log1p(1 / cv)), accuracy: 1e-4)
         XCTAssertEqual(f("fewreturns", 0), Float(log(100.0 / 11)), accuracy: 1e-5)
         XCTAssertEqual(f("fewreturns", 1), -1)
+        XCTAssertEqual(f("r19", 1), -1)
+        XCTAssertEqual(f("r19", 0), Float(log(119.0 / 20)), accuracy: 1e-5)
+        // 20 pages twice, 80 once: mean 1.2, sd = sqrt((20 × 0.64 + 80 × 0.04) / 100) = 0.4
+        XCTAssertEqual(f("r20", 1), Float(log1p(1.2 / 0.4)), accuracy: 1e-4)
         XCTAssertEqual(f("few", 0), -1)
         XCTAssertEqual(f("few", 1), -1)
         XCTAssertEqual(f("mixed", 0), Float(log(120.0)), accuracy: 1e-5, "item i0 and profile p0 are different pages")
         XCTAssertEqual(f("mixed", 1), -1)
         XCTAssertEqual(f("bare", 0), -1)
         XCTAssertEqual(f("shop", 0), -1)
+    }
+
+    /// The fence: a cluster beyond an empty stretch is judged against the bulk; a tail that goes on
+    /// from the bulk, a bulk under 50, or nothing beyond leaves the band as it is.
+    func testTheFenceTakesOnlyAClusterBeyondAnEmptyStretch() throws {
+        // A bulk of 80 values 1.0 … 1.79 (median 1.4, scale floored at 0.3: fence at 2.9).
+        let bulk = (0..<80).map { 1 + Float($0) / 100 }
+        XCTAssertNil(ReturnViews.fence(Reference(bulk)!), "nothing beyond")
+        // A fleet of 30 at 6–6.3: beyond, after an empty stretch.
+        let fleet = (0..<30).map { 6 + Float($0) / 100 }
+        let band = Reference(bulk + fleet)!
+        let (at, inner) = try XCTUnwrap(ReturnViews.fence(band))
+        XCTAssertEqual(at, band.median + ReturnViews.fenceScales * band.scale, accuracy: 1e-6)
+        XCTAssertEqual(inner.values, bulk)
+        // Judged against the bulk, a fleet member is as unusual as one alone; against the band it is not.
+        XCTAssertGreaterThan(inner.surpriseCountingItself(6), band.surprise(6, direction: 1) + 1)
+        // A tail that goes on from the bulk (values every 0.1 from 1.8 to 6.3, steps under a scale): no fence.
+        let tail = (0..<46).map { 1.8 + Float($0) / 10 }
+        XCTAssertNil(ReturnViews.fence(Reference(bulk + tail)!))
+        // A bulk of 40 with a fleet of 30 beyond: under the band minimum, no fence.
+        XCTAssertNil(ReturnViews.fence(Reference(Array(bulk.prefix(40)) + fleet)!))
     }
 
     func testCrawlersAtAPersonsPaceLandInTopFivePercentWithScrapingOffHeavyBrowsersDoNot() throws {
@@ -161,7 +192,7 @@ final class ReturnViewsTests: XCTestCase {
             XCTAssertTrue(called.isEmpty, "heavy browsers called crawler-like: \(called.map { "\($0) \(why[$0] ?? "")" })")
             // Without the sign, the crawlers at a person's pace are not all found: it is what finds them;
             // and no heavy browser is in the top 5 % with it that was not there without it.
-            let (without, whyWithout) = try detectScores(store, disabling: ["scraping"], signs: ["page-returns"])
+            let (without, whyWithout) = try detectScores(store, disabling: ["scraping"], offSigns: ["page-returns"])
             let rankedWithout = without.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map(\.key)
             let topWithout = Set(rankedWithout.prefix(cut))
             XCTAssertLessThan(crawlers.filter(topWithout.contains).count, crawlers.count,

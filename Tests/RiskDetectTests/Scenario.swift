@@ -206,10 +206,10 @@ final class Scenario {
 
 /// `detect` on a built store with some detectors (or layers) switched off, as the leave-one-
 /// detector-out tests run it: each account's stored score and its reasons.
-func detectScores(_ store: Store, disabling off: [String], signs: [String] = []) throws -> (score: [String: Double], why: [String: String]) {
+func detectScores(_ store: Store, disabling off: [String], offSigns: [String] = []) throws -> (score: [String: Double], why: [String: String]) {
     let engine = DetectionEngine(rulesDirectory: nil)
     try engine.disable(off)
-    try engine.disableSigns(signs)
+    try engine.disableSigns(offSigns)
     _ = try engine.run(store: store)
     var m: [String: Double] = [:], why: [String: String] = [:]
     for r in try store.storedScores() { m[r.account] = r.score; why[r.account] = r.reasons.joined(separator: "; ") }
