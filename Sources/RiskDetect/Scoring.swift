@@ -623,16 +623,16 @@ public struct Anomaly {
         result.busyName = busyName
         result.pageKey = pageKey
         result.pageName = pageName
-        result.pageMedians = pageRefs.map { refs in
-            var m = [Float](repeating: 0, count: d)
-            for (gc, r) in refs.enumerated() { if let r { m[pageCols[gc]] = r.0.median } }
-            return m
+        // Per reference group, its median in each of the columns it judges (0 elsewhere), for the explanation.
+        func medianRows(_ refs: [[Reference?]], _ columns: [Int]) -> [[Float]] {
+            refs.map { row in
+                var m = [Float](repeating: 0, count: d)
+                for (k, r) in row.enumerated() { if let r { m[columns[k]] = r.median } }
+                return m
+            }
         }
-        result.busyMedians = busyRefs.map { refs in
-            var m = [Float](repeating: 0, count: d)
-            for (pc, r) in refs.enumerated() { if let r { m[paceCols[pc]] = r.median } }
-            return m
-        }
+        result.pageMedians = medianRows(pageRefs.map { $0.map { $0?.0 } }, pageCols)
+        result.busyMedians = medianRows(busyRefs, paceCols)
         return result
     }
 

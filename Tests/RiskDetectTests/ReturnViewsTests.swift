@@ -88,15 +88,20 @@ final class ReturnViewsTests: XCTestCase {
         XCTAssertNil(ReturnViews.fence(Reference(Array(bulk.prefix(40)) + fleet)!))
     }
 
+    /// `shops` sellers `shop<k>` with `perShop` items `i<k>-<j>` each (no randomness drawn).
+    func openShops(_ s: Scenario, _ shops: Int, _ perShop: Int) {
+        for k in 0..<shops {
+            s.account("shop\(k)", kind: "seller")
+            for j in 0..<perShop { s.item("i\(k)-\(j)", seller: "shop\(k)", price: Double(5 + j)) }
+        }
+    }
+
     func testCrawlersAtAPersonsPaceLandInTopFivePercentWithScrapingOffHeavyBrowsersDoNot() throws {
         try forEachSeed { seed in
             var rng = SeededRandom(seed &+ 5800)
             let s = Scenario(seed: seed)
             let shops = 60, perShop = 15
-            for k in 0..<shops {
-                s.account("shop\(k)", kind: "seller")
-                for j in 0..<perShop { s.item("i\(k)-\(j)", seller: "shop\(k)", price: Double(5 + j)) }
-            }
+            openShops(s, shops, perShop)
             // A person's gap: varies about as much as it lasts.
             func gap() -> Int64 { Int64(1000 * (3 + rng.exponential(45))) }
             func item(_ shop: Int) -> (String, String) { ("i\(shop)-\(rng.int(0...(perShop - 1)))", "shop\(shop)") }
@@ -217,10 +222,7 @@ final class ReturnViewsTests: XCTestCase {
             var rng = SeededRandom(seed &+ 5810)
             let s = Scenario(seed: seed)
             let shops = 60, perShop = 15
-            for k in 0..<shops {
-                s.account("shop\(k)", kind: "seller")
-                for j in 0..<perShop { s.item("i\(k)-\(j)", seller: "shop\(k)", price: Double(5 + j)) }
-            }
+            openShops(s, shops, perShop)
             func gap() -> Int64 { Int64(1000 * (3 + rng.exponential(45))) }
             func item(_ shop: Int) -> (String, String) { ("i\(shop)-\(rng.int(0...(perShop - 1)))", "shop\(shop)") }
             func sitting(_ a: String, day d: Int, _ k: Int, views: Int, pages: () -> (String, String)) {
