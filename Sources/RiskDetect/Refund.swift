@@ -16,14 +16,14 @@ public struct RefundAbuseDetector: Detector {
     public var minLift = 4.0
     /// Lone claimants (refund40, RefundKinds.swift): besides the units above, every account with
     /// two claims or more is judged alone — how many claims for its orders against the store's
-    /// rate with people differing (beta-binomial), and how rare its claims' kinds are in the mix
-    /// of the store's one-off claims — Benjamini–Hochberg over them; those not already flagged
-    /// get a finding. Off by default: measured on (refund40: docs/benchmarks.md, "refund40") it
-    /// raised bazaar P@K and refund recall, but review40c showed honest accounts it flags that the
-    /// benchmark worlds do not contain — "part refunded" means only "matches none of the account's
-    /// logged order amounts", so an order before the log, a two-line order, another currency or a
-    /// restocking fee makes a kind no one-claim account has, and one such claim decides alone.
-    public var loneClaimants = false
+    /// rate with people differing (beta-binomial), and how rare its claims' kinds (the reason, and
+    /// whether part of its own order was refunded) are in the mix of the store's one-off claims —
+    /// Benjamini–Hochberg over them; those not already flagged get a finding. On since session 59
+    /// (`lone-claimants`; docs/benchmarks.md, "lone59"), after review40c's mends: a part refunded
+    /// is judged against the refund's own order, claims of orders before the log are left out, no
+    /// claim counts rarer than the account's second-rarest, and a store with few one-off claims
+    /// tests nobody.
+    public var loneClaimants = true
     /// The lone-claimant test's false-discovery rate.
     public var loneFDR = 0.05
     /// Units judged by Benjamini–Hochberg at the rate `minSurprise` names (1 %) instead of

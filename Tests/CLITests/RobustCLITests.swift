@@ -30,9 +30,9 @@ final class CLIRobustTests: CLITestCase {
         XCTAssertEqual(bad.status, 1)
         XCTAssertTrue(bad.stderr.contains("no detector or layer named 'atto'") && bad.stderr.contains("ato"), bad.stderr)
         XCTAssertEqual(try count("SELECT count(*) FROM detect_runs"), before, "a bad switch runs nothing")
-        let badSign = try CLI.run(["detect", "--store", store, "--sign", "lone-claimant"])
+        let badSign = try CLI.run(["detect", "--store", store, "--sign", "refund-fdrs"])
         XCTAssertEqual(badSign.status, 1)
-        XCTAssertTrue(badSign.stderr.contains("no sign named 'lone-claimant'") && badSign.stderr.contains("lone-claimants"), badSign.stderr)
+        XCTAssertTrue(badSign.stderr.contains("no sign named 'refund-fdrs'") && badSign.stderr.contains("refund-fdr"), badSign.stderr)
         XCTAssertEqual(try count("SELECT count(*) FROM detect_runs"), before, "a bad sign runs nothing")
         // review41a #8: a sign on by default switches off by name; a name that is not one is refused first.
         let badOff = try CLI.run(["detect", "--store", store, "--no-sign", "sleeper"])

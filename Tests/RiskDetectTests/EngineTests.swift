@@ -107,7 +107,7 @@ final class EngineTests: XCTestCase {
             for d in e.detectors {
                 if let s = d as? ScalperDetector { f["graded-tails"] = s.gradedSigns }
                 if let s = d as? IdentityDetector { f["referral-codes"] = s.ringReferralCodes }
-                if let s = d as? RefundAbuseDetector { f["lone-claimants"] = s.loneClaimants; f["refund-fdr"] = s.unitFDR; f["returner-spread"] = s.returnerSpread }
+                if let s = d as? RefundAbuseDetector { f["refund-fdr"] = s.unitFDR; f["returner-spread"] = s.returnerSpread }
                 if let s = d as? ClickFarmDetector { f["room-timetable"] = s.roomTimetable; f["timetable-strength"] = s.timetableStrength }
             }
             return f
@@ -125,7 +125,9 @@ final class EngineTests: XCTestCase {
             XCTAssertEqual(e.detectors.count, DetectionEngine.standardDetectors().count)
         }
         let e = DetectionEngine()
-        XCTAssertThrowsError(try e.enableSigns(["lone-claimants", "lone-claimant"])) { XCTAssertTrue("\($0)".contains("no sign named 'lone-claimant'")) }
+        XCTAssertThrowsError(try e.enableSigns(["refund-fdr", "lone-claimant"])) { XCTAssertTrue("\($0)".contains("no sign named 'lone-claimant'")) }
+        // Lone claimants (lone59) are on by default: no longer a sign to switch on.
+        XCTAssertThrowsError(try e.enableSigns(["lone-claimants"])) { XCTAssertTrue("\($0)".contains("no sign named 'lone-claimants'")) }
         // Sleepers (ato41) are on by default: no longer a sign to switch on, and on in the standard engine.
         XCTAssertThrowsError(try e.enableSigns(["sleepers"])) { XCTAssertTrue("\($0)".contains("no sign named 'sleepers'")) }
         XCTAssertTrue(DetectionEngine().detectors.contains { ($0 as? TakeoverDetector)?.sleepers == true })
@@ -142,12 +144,13 @@ final class EngineTests: XCTestCase {
                 if let s = d as? ClickFarmDetector { f["room-crews"] = s.roomCrews; f["shop-crews"] = s.shopCrews; f["own-activity"] = s.ownActivity; f["day-cohorts"] = s.dayCohorts; f["job-odds"] = s.jobOdds }
                 if let s = d as? IdentityDetector { f["place-codes"] = s.ringPlaceCodes; f["households"] = s.ringHouseholds; f["code-lives"] = s.ringCodeLives; f["mailbox-spellings"] = s.ringMailboxSpellings }
                 if let s = d as? ScalperDetector { f["habits"] = s.habits; f["pace"] = s.pace }
+                if let s = d as? RefundAbuseDetector { f["lone-claimants"] = s.loneClaimants }
             }
             f["owned-ips"] = e.layers.ownedIPs; f["own-logins"] = e.layers.ownLogins; f["scalper-leads"] = e.layers.scalperLeads; f["busy-pace"] = e.layers.busyPace; f["abroad"] = e.layers.abroad; f["card-strangers"] = e.layers.cardStrangers; f["mailbox-sharers"] = e.layers.mailboxSharers; f["audience-company"] = e.layers.audienceCompany; f["page-returns"] = e.layers.pageReturns
             return f
         }
-        XCTAssertEqual(DetectionEngine.onSigns, ["sleepers", "room-crews", "place-codes", "habits", "pace", "owner-networks", "shop-crews", "households", "code-lives", "spread-waves", "entry-devices", "own-activity", "day-cohorts", "job-odds", "used-hands", "owned-ips", "own-logins", "mailbox-spellings", "entry-victims", "scalper-leads", "busy-pace", "abroad", "card-strangers", "mailbox-sharers", "audience-company", "page-returns"])
-        XCTAssertEqual(flags(DetectionEngine()), ["sleepers": true, "room-crews": true, "place-codes": true, "habits": true, "pace": true, "owner-networks": true, "shop-crews": true, "households": true, "code-lives": true, "spread-waves": true, "entry-devices": true, "own-activity": true, "day-cohorts": true, "job-odds": true, "used-hands": true, "owned-ips": true, "own-logins": true, "mailbox-spellings": true, "entry-victims": true, "scalper-leads": true, "busy-pace": true, "abroad": true, "card-strangers": true, "mailbox-sharers": true, "audience-company": true, "page-returns": true])
+        XCTAssertEqual(DetectionEngine.onSigns, ["sleepers", "room-crews", "place-codes", "habits", "pace", "owner-networks", "shop-crews", "households", "code-lives", "spread-waves", "entry-devices", "own-activity", "day-cohorts", "job-odds", "used-hands", "owned-ips", "own-logins", "mailbox-spellings", "entry-victims", "scalper-leads", "busy-pace", "abroad", "card-strangers", "mailbox-sharers", "audience-company", "page-returns", "lone-claimants"])
+        XCTAssertEqual(flags(DetectionEngine()), ["sleepers": true, "room-crews": true, "place-codes": true, "habits": true, "pace": true, "owner-networks": true, "shop-crews": true, "households": true, "code-lives": true, "spread-waves": true, "entry-devices": true, "own-activity": true, "day-cohorts": true, "job-odds": true, "used-hands": true, "owned-ips": true, "own-logins": true, "mailbox-spellings": true, "entry-victims": true, "scalper-leads": true, "busy-pace": true, "abroad": true, "card-strangers": true, "mailbox-sharers": true, "audience-company": true, "page-returns": true, "lone-claimants": true])
         for sign in DetectionEngine.onSigns {
             let e = DetectionEngine()
             try e.disableSigns([sign])
@@ -157,7 +160,7 @@ final class EngineTests: XCTestCase {
         for bad in [["sleeper"], ["sleepers", "room-crew"], ["graded-tails"]] {
             let e = DetectionEngine()
             XCTAssertThrowsError(try e.disableSigns(bad)) { XCTAssertTrue("\($0)".contains("no sign on by default named") && "\($0)".contains("sleepers, room-crews"), "\($0)") }
-            XCTAssertEqual(flags(e), ["sleepers": true, "room-crews": true, "place-codes": true, "habits": true, "pace": true, "owner-networks": true, "shop-crews": true, "households": true, "code-lives": true, "spread-waves": true, "entry-devices": true, "own-activity": true, "day-cohorts": true, "job-odds": true, "used-hands": true, "owned-ips": true, "own-logins": true, "mailbox-spellings": true, "entry-victims": true, "scalper-leads": true, "busy-pace": true, "abroad": true, "card-strangers": true, "mailbox-sharers": true, "audience-company": true, "page-returns": true], "a bad name switches nothing off: \(bad)")
+            XCTAssertEqual(flags(e), ["sleepers": true, "room-crews": true, "place-codes": true, "habits": true, "pace": true, "owner-networks": true, "shop-crews": true, "households": true, "code-lives": true, "spread-waves": true, "entry-devices": true, "own-activity": true, "day-cohorts": true, "job-odds": true, "used-hands": true, "owned-ips": true, "own-logins": true, "mailbox-spellings": true, "entry-victims": true, "scalper-leads": true, "busy-pace": true, "abroad": true, "card-strangers": true, "mailbox-sharers": true, "audience-company": true, "page-returns": true, "lone-claimants": true], "a bad name switches nothing off: \(bad)")
         }
         XCTAssertTrue(Set(DetectionEngine.onSigns).isDisjoint(with: DetectionEngine.offSigns))
     }

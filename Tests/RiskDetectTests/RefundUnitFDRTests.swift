@@ -77,9 +77,12 @@ final class RefundUnitFDRTests: XCTestCase {
         return (s, buyers, bad, unlucky, old)
     }
 
+    /// The units alone (the lone-claimant test, on by default since lone59, off), by
+    /// Benjamini–Hochberg or by Bonferroni.
     func flagged(_ s: Scenario, fdr: Bool) throws -> (Set<String>, [Finding], EventTable) {
         var d = RefundAbuseDetector()
         d.unitFDR = fdr
+        d.loneClaimants = false
         let (f, t) = try s.run(d)
         return (f.accounts(t), f, t)
     }
