@@ -16,12 +16,12 @@ public struct RefundAbuseDetector: Detector {
     public var minLift = 4.0
     /// Lone claimants (refund40, RefundKinds.swift): besides the units above, every account with
     /// two claims or more is judged alone — how many claims for its orders against the store's
-    /// rate with people differing (beta-binomial), and how rare its claims' kinds (the reason, and
-    /// whether part of its own order was refunded) are in the mix of the store's one-off claims —
-    /// Benjamini–Hochberg over them; those not already flagged get a finding. On since session 59
-    /// (`lone-claimants`; docs/benchmarks.md, "lone59"), after review40c's mends: a part refunded
-    /// is judged against the refund's own order, claims of orders before the log are left out, no
-    /// claim counts rarer than the account's second-rarest, and a store with few one-off claims
+    /// rate with people differing (beta-binomial), and how rare its claims' reasons are in the mix
+    /// of the store's one-off claims — Benjamini–Hochberg over them; those not already flagged get
+    /// a finding. On since session 59 (`lone-claimants`; docs/benchmarks.md, "lone59"), after
+    /// review40c's and review59's mends: a claim's kind is its reason alone (no part refunded), a
+    /// claim is one order however many refund rows, claims of orders before the log are left out,
+    /// no claim counts rarer than the account's second-rarest, and a store with few one-off claims
     /// tests nobody.
     public var loneClaimants = true
     /// The lone-claimant test's false-discovery rate.

@@ -1,12 +1,12 @@
 import Foundation
 
 /// The lone refund claimant (refund40; on since session 59, lone59): one account, a handful of
-/// orders, most of them ending in a claim — of kinds the store's one-off claimants seldom make
-/// ("item missing", "wrong item": nothing goes back; "damaged" with part of the price refunded) —
-/// sharing no address, card or device with anyone, so no ring test sees it. Its honest
-/// look-alikes: the serial returner (many claims, of the kinds everybody makes: wrong size,
-/// changed mind), the customer with one lost parcel, the one whose claims are of orders placed
-/// before the log began, and the one who sends back one line of an order.
+/// orders, most of them ending in a claim — of reasons the store's one-off claimants seldom give
+/// ("item missing", "wrong item": nothing goes back) — sharing no address, card or device with
+/// anyone, so no ring test sees it. Its honest look-alikes: the serial returner (many claims, of
+/// the reasons everybody gives: wrong size, changed mind — with or without a restocking fee), the
+/// customer with one lost parcel, the one whose claims are of orders placed before the log began,
+/// and the one whose refund comes in several rows.
 ///
 /// Each account with two claims or more is judged alone, against the store's own distributions, in two
 /// parts that are independent under the null:
@@ -15,14 +15,17 @@ import Foundation
 ///    the store's claim rate per order and its spread between accounts (intra-account
 ///    correlation ρ, method of moments over every account with an order; capped at ½), given
 ///    two claims or more, as only such accounts are tested. People differ — a serial
-///    returner's nine claims on twenty orders are within that spread. A claim whose order id
-///    names none of the account's orders in the log (an order from before the log) is left out.
+///    returner's nine claims on twenty orders are within that spread. An order is one order id
+///    (its lines together); a claim is one order refunded, however many refund rows it took; a
+///    claim whose order id names none of the account's orders in the log (an order from before
+///    the log) is left out.
 /// 2. **Which kinds**, given how many: a claim's kind is its stated reason (the refund's
-///    `status`), and whether part of its own order was refunded: in the order's currency, less
-///    than the order and less than any of its lines (one line sent back is that line, whole). A
-///    claim without an order id is its reason alone. The honest mix of kinds π is the mix among
-///    the accounts with exactly one claim — one claim is an accident, not a habit — plus one
-///    pseudo-claim spread as the mix of all claims, so a kind never seen once is rare, not impossible; with fewer than
+///    `status`, its earliest row's). Not the amount: a part refunded is a restocking fee, a
+///    goodwill gesture, one unit of a line, an order net of its coupon or a fixed compensation
+///    alike, and a habit of any of them is one customer's, not a claim's (review40c, lone50,
+///    review59). The honest mix of kinds π is the mix among the accounts with exactly one
+///    claim — one claim is an accident, not a habit — plus one pseudo-claim spread as the mix
+///    of all claims, so a kind never seen once is rare, not impossible; with fewer than
 ///    `minOneOff` one-claim accounts there is no mix and nobody is tested. The account's rarity
 ///    S = Σ −ln π(kind) over its claims, no claim counted rarer than its second-rarest (one odd
 ///    claim decides nothing), is judged against the exact distribution of the uncapped S for as
@@ -44,9 +47,7 @@ import Foundation
 ///
 /// Assumes honest accounts' claim kinds are drawn from one mix whatever their number of claims
 /// (the serial returner claims more, not differently), and that most one-claim accounts are
-/// honest. Known weak spot: a store that keeps a fee (or pays part) only for some customers —
-/// a restocking fee charged to frequent returners alone — gives their claims a kind the one-off
-/// claims lack, and they are judged as rare (docs/detection.md, "Lone claimants").
+/// honest.
 enum LoneClaimants {
     /// One account tested: its orders, claims and kinds, the two tails and their combination
     /// (natural logs).
@@ -62,7 +63,7 @@ enum LoneClaimants {
 
     struct Result {
         let rate: Double, rho: Double, rhoKinds: Double
-        /// Per kind: its words ("“damaged” (part of its order refunded)") and its share π of honest claims.
+        /// Per kind: its words ("“item missing”") and its share π of honest claims.
         let kindNames: [String]
         let mix: [Double]
         let claimants: [Claimant]
@@ -74,64 +75,56 @@ enum LoneClaimants {
 
     static let step = 0.05           // nats per bin of the rarity S
     static let maxClaims = 64        // S's null is computed up to this many claims
-    static let minOneOff = 30        // one-claim accounts needed to estimate the honest mix
+    static let minOneOff = 100       // one-claim accounts needed to estimate the honest mix (review59: fewer, and honest-only stores got findings above the 5 % rate)
 
     static func test(_ t: EventTable, fdr: Double) -> Result? {
         let na = t.accountCount
-        // A claim whose order id names no order of the account in the log is of an order placed
-        // before the log began: the account's other old orders are missing too, so the claim
-        // says nothing about how often it claims, and it is left out. A claim with its order in
-        // the log is "part refunded" when, in the order's currency (the refund's own, or none),
-        // it refunds less than the order and less than any of its lines (one line sent back is
-        // that line, whole). A claim without an order id counts, as its reason alone.
-        let keyed = t.orderKey.count == t.count
-        let currencies = t.currency.count == t.count
-        var lines: [UInt64: (total: Double, amounts: [Float], currency: UInt8, mixed: Bool)] = [:]
-        if keyed {
-            for e in 0..<t.count where t.account[e] >= 0 && t.kind[e] == .order && t.orderKey[e] != 0 {
-                let key = UInt64(UInt32(t.account[e])) << 32 | UInt64(t.orderKey[e])
-                let x = t.amount[e]
-                var o = lines[key] ?? (0, [], currencies ? t.currency[e] : 255, false)
-                if !x.isNaN { o.total += Double(x); o.amounts.append(x) }
-                if currencies && o.currency != t.currency[e] { o.mixed = true }     // lines in several currencies
-                lines[key] = o
-            }
+        // Orders: one per order id (an order of several lines is one order), one per row without.
+        // A store whose orders carry no order id at all (refunds do, orders not: a mapping that
+        // left it out) judges every refund row by itself, as a store without order ids.
+        var keyed = t.orderKey.count == t.count
+        if keyed { keyed = (0..<t.count).contains { t.kind[$0] == .order && t.orderKey[$0] != 0 } }
+        func orderOf(_ e: Int) -> UInt64? {
+            keyed && t.orderKey[e] != 0 ? UInt64(UInt32(t.account[e])) << 32 | UInt64(t.orderKey[e]) : nil
         }
-        func partial(_ e: Int, _ o: (total: Double, amounts: [Float], currency: UInt8, mixed: Bool)) -> Bool {
-            let x = Double(t.amount[e])
-            guard !x.isNaN, !o.amounts.isEmpty, !o.mixed, !currencies || t.currency[e] == o.currency || t.currency[e] == 255 else { return false }
-            let tol = { (y: Double) in 0.005 + 1e-6 * abs(y) }
-            return x < o.total - tol(o.total) && !o.amounts.contains { x >= Double($0) - tol(Double($0)) }
-        }
+        var logged = Set<UInt64>()
         var orders = [Int](repeating: 0, count: na)
+        for e in 0..<t.count where t.account[e] >= 0 && t.kind[e] == .order {
+            if let o = orderOf(e), !logged.insert(o).inserted { continue }
+            orders[Int(t.account[e])] += 1
+        }
+        // Claims: one per order refunded — several refund rows on one order (a refund paid in two
+        // parts or two steps, one row per line) are one claim, of its earliest row's reason; one
+        // per refund row without an order id. A claim whose order id names no order of the
+        // account in the log is of an order placed before the log began: the account's other old
+        // orders are missing too, so it says nothing about how often the account claims, and it
+        // is left out.
+        var earliest: [UInt64: Int] = [:]
+        var claimRows: [Int] = []
+        for e in 0..<t.count where t.account[e] >= 0 && t.kind[e] == .refund {
+            guard let o = orderOf(e) else { claimRows.append(e); continue }
+            guard logged.contains(o) else { continue }
+            if let f = earliest[o], (t.ts[f], f) < (t.ts[e], e) { continue }
+            earliest[o] = e
+        }
+        claimRows += earliest.values
+        claimRows.sort()
         var claims = [Int](repeating: 0, count: na)
-        // Kinds: the claim's stated reason, and whether part of its order was refunded.
-        var kindIndex: [Int64: Int] = [:]
+        // Kinds: the claim's stated reason.
+        var kindIndex: [Int32: Int] = [:]
         var kindNames: [String] = []
         var perAccount: [Int: [Int: Int]] = [:]        // account → kind → claims
-        for e in 0..<t.count where t.account[e] >= 0 {
+        for e in claimRows {
             let a = Int(t.account[e])
-            switch t.kind[e] {
-            case .order: orders[a] += 1
-            case .refund:
-                var part = false
-                if keyed && t.orderKey[e] != 0 {
-                    guard let o = lines[UInt64(UInt32(a)) << 32 | UInt64(t.orderKey[e])] else { continue }
-                    part = partial(e, o)
-                }
-                claims[a] += 1
-                let r = t.status[e]
-                let key = Int64(r) << 1 | (part ? 1 : 0)
-                let k: Int
-                if let have = kindIndex[key] { k = have } else {
-                    k = kindNames.count
-                    kindIndex[key] = k
-                    let reason = r >= 0 ? "“" + t.statuses.string(r).replacingOccurrences(of: "_", with: " ") + "”" : "unstated"
-                    kindNames.append(part ? reason + " (part of its order refunded)" : reason)
-                }
-                perAccount[a, default: [:]][k, default: 0] += 1
-            default: break
+            claims[a] += 1
+            let r = t.status[e]
+            let k: Int
+            if let have = kindIndex[r] { k = have } else {
+                k = kindNames.count
+                kindIndex[r] = k
+                kindNames.append(r >= 0 ? "“" + t.statuses.string(r).replacingOccurrences(of: "_", with: " ") + "”" : "unstated")
             }
+            perAccount[a, default: [:]][k, default: 0] += 1
         }
         guard perAccount.values.contains(where: { $0.values.reduce(0, +) >= 2 }) else { return nil }
         // The store's claim rate per order and its spread between accounts (method of moments).
@@ -164,11 +157,15 @@ enum LoneClaimants {
         var tails: [[Double]] = [[1]]
         var dist: [Double] = [1]
         let maxW = weight.max() ?? 0
+        // The mix by weight: kinds of one weight (a store of free-text reasons has thousands) are one step.
+        var byWeight: [Int: Double] = [:]
+        for k in 0..<nk { byWeight[weight[k], default: 0] += mix[k] }
+        let steps = byWeight.sorted { $0.key < $1.key }
         if most >= 1 {
             for _ in 1...most {
                 var next = [Double](repeating: 0, count: dist.count + maxW)
                 for (s, pr) in dist.enumerated() where pr > 0 {
-                    for k in 0..<nk { next[s + weight[k]] += pr * mix[k] }
+                    for (w, q) in steps { next[s + w] += pr * q }
                 }
                 dist = next
                 var tail = dist
