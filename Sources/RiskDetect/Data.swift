@@ -234,6 +234,11 @@ public final class EventTable {
     }
 
     public func accountID(_ a: Int32) -> String { accounts.string(a) }
+    /// Event `e`'s order as one key per account and order id (an order's lines and its refunds
+    /// share it), or nil when the event names no order or the table has no order ids.
+    @inline(__always) func orderRef(_ e: Int) -> UInt64? {
+        orderKey.count == count && orderKey[e] != 0 ? UInt64(UInt32(bitPattern: account[e])) << 32 | UInt64(orderKey[e]) : nil
+    }
 
     /// The seller event `e` deals with: its item's seller, else the seller the event names (−1: none).
     @inline(__always) func sellerOf(_ e: Int) -> Int32 {

@@ -47,8 +47,8 @@ public struct RefundAbuseDetector: Detector {
         var logged = Set<UInt64>()
         let unloggedOut = unitFDR && t.orderKey.count == t.count
         if unloggedOut {
-            for e in 0..<t.count where t.account[e] >= 0 && t.kind[e] == .order && t.orderKey[e] != 0 {
-                logged.insert(UInt64(UInt32(t.account[e])) << 32 | UInt64(t.orderKey[e]))
+            for e in 0..<t.count where t.account[e] >= 0 && t.kind[e] == .order {
+                if let o = t.orderRef(e) { logged.insert(o) }
             }
         }
         for e in 0..<t.count where t.account[e] >= 0 {
@@ -56,7 +56,7 @@ public struct RefundAbuseDetector: Detector {
             case .order:
                 orders[Int(t.account[e])] += 1; totalOrders += 1
             case .refund:
-                if unloggedOut && t.orderKey[e] != 0 && !logged.contains(UInt64(UInt32(t.account[e])) << 32 | UInt64(t.orderKey[e])) { break }
+                if unloggedOut, let o = t.orderRef(e), !logged.contains(o) { break }
                 refunds[Int(t.account[e])] += 1; totalRefunds += 1
                 let r = t.status[e]
                 reasonTotal[r, default: 0] += 1

@@ -80,19 +80,15 @@ enum LoneClaimants {
     static func test(_ t: EventTable, fdr: Double) -> Result? {
         let na = t.accountCount
         // Orders: one per order id (an order of several lines is one order), one per row without.
-        // A store whose orders carry no order id at all (refunds do, orders not: a mapping that
-        // left it out) judges every refund row by itself, as a store without order ids.
-        var keyed = t.orderKey.count == t.count
-        if keyed { keyed = (0..<t.count).contains { t.kind[$0] == .order && t.orderKey[$0] != 0 } }
-        func orderOf(_ e: Int) -> UInt64? {
-            keyed && t.orderKey[e] != 0 ? UInt64(UInt32(t.account[e])) << 32 | UInt64(t.orderKey[e]) : nil
-        }
         var logged = Set<UInt64>()
         var orders = [Int](repeating: 0, count: na)
         for e in 0..<t.count where t.account[e] >= 0 && t.kind[e] == .order {
-            if let o = orderOf(e), !logged.insert(o).inserted { continue }
+            if let o = t.orderRef(e), !logged.insert(o).inserted { continue }
             orders[Int(t.account[e])] += 1
         }
+        // A store whose orders carry no order id at all (refunds do, orders not: a mapping that
+        // left it out) judges every refund row by itself, as a store without order ids.
+        let matched = !logged.isEmpty
         // Claims: one per order refunded — several refund rows on one order (a refund paid in two
         // parts or two steps, one row per line) are one claim, of its earliest row's reason; one
         // per refund row without an order id. A claim whose order id names no order of the
@@ -102,7 +98,7 @@ enum LoneClaimants {
         var earliest: [UInt64: Int] = [:]
         var claimRows: [Int] = []
         for e in 0..<t.count where t.account[e] >= 0 && t.kind[e] == .refund {
-            guard let o = orderOf(e) else { claimRows.append(e); continue }
+            guard matched, let o = t.orderRef(e) else { claimRows.append(e); continue }
             guard logged.contains(o) else { continue }
             if let f = earliest[o], (t.ts[f], f) < (t.ts[e], e) { continue }
             earliest[o] = e
