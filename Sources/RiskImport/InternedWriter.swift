@@ -18,9 +18,9 @@ final class InternedWriter: RowBinder {
     private let lookup: Statement
     private let add: Statement
 
-    // The chunk: per (row, param) a tag (0 null, 1 int, 2 double, 3 text, 4 dictionary entry),
-    // a number (the int, the double's bits, a text's offset in `arena`, or an entry index) and
-    // a text's length.
+    // The chunk: per (row, param) a tag (0 null, 1 int, 2 double, 3 text, 4 dictionary entry
+    // whose id is looked up at the flush, 5 an interned identifier's id), a number (the int, the
+    // double's bits, a text's offset in `arena`, an entry, or the id) and a text's length.
     private var tags: [UInt8] = []
     private var nums: [Int64] = []
     private var lens: [Int32] = []
@@ -51,7 +51,7 @@ final class InternedWriter: RowBinder {
     private var cache: IdentCache
     private var older: IdentCache
     private let dictionary: Bool
-    private var newEntries: [Int32] = []
+    private var newEntries: [IdentCache.Entry] = []
 
     /// Where the chunk's links and account activity go once its identifiers have ids (schema
     /// v16: links are kept by id); `linksFull` is called whenever it reaches `linkFlushEntries`
@@ -169,7 +169,7 @@ final class InternedWriter: RowBinder {
         guard rows > 0 else { return }
         if dictionary {
             // Full (or its arena near the 4 GiB its offsets reach): start again.
-            if cache.count >= cache.maxEntries || cache.arenaBytes + arenaCount + rows * identParams.count * 5 > Int(UInt32.max) {
+            if cache.count >= cache.maxEntries || cache.arenaBytes + arenaCount + rows * identParams.count * 9 >= Int(UInt32.max) {
                 cache.clear()
             }
         } else if cache.count >= cache.maxEntries {
@@ -186,17 +186,26 @@ final class InternedWriter: RowBinder {
                 guard tags[s] == 3 else { continue }
                 let p = UnsafeRawPointer(arena + Int(nums[s])), n = Int(lens[s])
                 let h = EventKey.hash(p, n)
-                var e = young.find(p, n, h)
-                if e < 0 {
+                let (e, raw) = young.probe(p, n, h)
+                if e >= 0, let id = young.resolved(e, raw: raw) {
+                    // Known: the row keeps the id itself, so writing it reads no entry again.
+                    tags[s] = 5; nums[s] = id
+                    continue
+                }
+                var entry = e
+                if entry < 0 {
                     let o = old.find(p, n, h)
                     if o >= 0 {
-                        e = young.insert(p, n, h, id: old.id(o))
+                        let id = old.id(o)
+                        entry = young.insert(p, n, h, id: id)
+                        if id != 0 { tags[s] = 5; nums[s] = id; continue }
                     } else {
-                        e = young.insert(p, n, h, id: 0)
-                        newEntries.append(e)
+                        entry = young.insert(p, n, h, id: 0)
+                        newEntries.append(entry)
                     }
                 }
-                tags[s] = 4; nums[s] = Int64(e)
+                // Added by this chunk: its id comes from `idents` below.
+                tags[s] = 4; nums[s] = Int64(entry)
             }
         }
         // New identifiers in key order (SQLite's BINARY collation: bytes, then length).
@@ -231,7 +240,8 @@ final class InternedWriter: RowBinder {
                 case 1: st.bindInt(i, nums[s])
                 case 2: st.bindDouble(i, Double(bitPattern: UInt64(bitPattern: nums[s])))
                 case 3: st.bindText(i, arena + Int(nums[s]), Int(lens[s]))
-                case 4: st.bindInt(i, cache.id(Int32(nums[s])))
+                case 4: st.bindInt(i, cache.id(Int(nums[s])))
+                case 5: st.bindInt(i, nums[s])
                 default: st.bindNull(i)
                 }
             }
@@ -255,14 +265,19 @@ final class InternedWriter: RowBinder {
             guard ids[r] != 0 else { return nil }
             let base = r * params
             let a = base + accountParam, t = base + tsParam
-            // SQLite orders NULL before numbers; the account is an id (tag 4), ts an int (tag 1).
-            guard tags[a] == 4 || tags[a] == 0, tags[t] == 1 || tags[t] == 0 else { return nil }
-            let account = tags[a] == 4 ? cache.id(Int32(nums[a])) : Int64.min
+            // SQLite orders NULL before numbers; the account is an id (tag 4 or 5), ts an int (tag 1).
+            guard tags[a] >= 4 || tags[a] == 0, tags[t] == 1 || tags[t] == 0 else { return nil }
+            let account = tags[a] >= 4 ? identID(a) : Int64.min
             let ts = tags[t] == 1 ? nums[t] : Int64.min
             keyed.append((account, ts, Int32(r)))
         }
         keyed.sort { x, y in x.0 != y.0 ? x.0 < y.0 : (x.1 != y.1 ? x.1 < y.1 : x.2 < y.2) }
         return keyed.map { $0.2 }
+    }
+
+    /// An interned value's id: held by the row (tag 5) or by its entry (tag 4, added by this chunk).
+    @inline(__always) private func identID(_ s: Int) -> Int64 {
+        tags[s] == 5 ? nums[s] : cache.id(Int(nums[s]))
     }
 
     private static let viewType = Array("view".utf8)
@@ -274,16 +289,16 @@ final class InternedWriter: RowBinder {
         for r in 0..<rows {
             let base = r * params
             let a = base + accountParam
-            guard tags[a] == 4 else { continue }
-            let account = cache.id(Int32(nums[a]))
+            guard tags[a] >= 4 else { continue }
+            let account = identID(a)
             let ts = nums[base + tsParam]
             agg.add(kind: LinkAggregator.accountKind, value: 0, account: account, ts: ts)
             let t = base + typeParam
             let isView = tags[t] == 3 && lens[t] == 4 && Self.viewType.withUnsafeBytes { memcmp(arena + Int(nums[t]), $0.baseAddress!, 4) == 0 }
             for lp in linkParams {
                 let s = base + lp.param
-                guard tags[s] == 4, !(isView && lp.skipsViews) else { continue }
-                agg.add(kind: lp.code, value: cache.id(Int32(nums[s])), account: account, ts: ts)
+                guard tags[s] >= 4, !(isView && lp.skipsViews) else { continue }
+                agg.add(kind: lp.code, value: identID(s), account: account, ts: ts)
             }
             if agg.count >= linkFlushEntries { try linksFull() }
         }
@@ -319,30 +334,38 @@ final class InternedWriter: RowBinder {
 
 /// Identifier bytes → `idents.id`, open addressing over a byte arena: one generation of
 /// `InternedWriter`'s cache (emptied when it has become the older one and is full again), or,
-/// `growable`, the whole import's dictionary (grown as it fills, up to `maxEntries`). Compact:
-/// per entry a 4-byte offset of its bytes (stored after a 1- or 5-byte length) and a 4-byte id,
-/// plus a slot of 8 bytes at a load of at most 3/4 — about 30 bytes an identifier with its
-/// bytes, 90 MB at the 3M identifiers of an 18.4M-event load.
+/// `growable`, the whole import's dictionary (grown as it fills, up to `maxEntries`).
+///
+/// An entry is its record in the arena — a 4-byte id, then a 1- or 5-byte length, then the
+/// bytes — and is named by the record's offset. A slot holds the entry's tag and offset, so a
+/// probe that finds an identifier reads two cache lines (its slot, its record: the id is beside
+/// the bytes it compares), where a table of offsets and one of ids took two more random reads
+/// per identifier (issue 17's growth of the importing phase with the dictionary's size: imp60).
+/// Compact: 8 bytes a slot at a load of at most 3/4 and 5 + the bytes a record — about 20 bytes an
+/// identifier with its bytes, 70 MB at the 3M identifiers of a 20M-event load.
 final class IdentCache {
+    /// An entry: its record's offset in the arena.
+    typealias Entry = Int
+    /// An id that is not known yet (`insert(id: 0)`: the writer is about to look it up).
+    static let pending: UInt32 = 0
+    /// The record's id field for an id that does not fit: the id is in `bigIDs`.
+    private static let big: UInt32 = .max
     let maxEntries: Int
     private let growable: Bool
     /// Open addressing: 0 is an empty slot; otherwise the high 32 bits of the entry's hash (a tag)
-    /// over the entry's index + 1. The slot's position comes from the tag (so the table can grow
+    /// over the entry's offset + 1. The slot's position comes from the tag (so the table can grow
     /// from its slots alone, without the hashes); a probe compares tags in the slot array and reads
-    /// an entry's length and bytes only when its tag matches, so a miss costs the slots' cache lines
-    /// alone. An equal tag (or an equal whole hash) is only a candidate: the bytes decide.
+    /// an entry's record only when its tag matches, so a miss costs the slots' cache lines alone.
+    /// An equal tag (or an equal whole hash) is only a candidate: the bytes decide.
     private var slots: [UInt64]
     private var mask: Int
     private var shift: UInt64
-    private var offs: [UInt32] = []
-    /// The entry's id; `UInt32.max`: the id is in `bigIDs`.
-    private var ids: [UInt32] = []
-    private var bigIDs: [Int32: Int64] = [:]
+    private var bigIDs: [Entry: Int64] = [:]
     private var arena: UnsafeMutableRawPointer
     private var arenaCount = 0
     private var arenaCap: Int
     private let initialSlots: Int
-    var count: Int { offs.count }
+    private(set) var count = 0
     /// Bytes of the entries' arena (at most 4 GiB: offsets are 32 bits).
     var arenaBytes: Int { arenaCount }
 
@@ -368,7 +391,7 @@ final class IdentCache {
             mask = initialSlots - 1
             shift = UInt64(64 - initialSlots.trailingZeroBitCount)
         }
-        offs.removeAll(keepingCapacity: keep); ids.removeAll(keepingCapacity: keep)
+        count = 0
         bigIDs.removeAll()
         arenaCount = 0
         if !keep {
@@ -382,36 +405,51 @@ final class IdentCache {
         Int(truncatingIfNeeded: (tag &* 0x9E37_79B9_7F4A_7C15) >> shift)
     }
 
-    /// The entry's bytes.
-    @inline(__always) private func record(_ k: Int) -> (UnsafeRawPointer, Int) {
-        let p = UnsafeRawPointer(arena + Int(offs[k]))
+    /// The entry's bytes (after its id and length).
+    @inline(__always) private func record(_ e: Entry) -> (UnsafeRawPointer, Int) {
+        let p = UnsafeRawPointer(arena + e + 4)
         let b = p.load(as: UInt8.self)
         if b < 255 { return (p + 1, Int(b)) }
         return (p + 5, Int(p.loadUnaligned(fromByteOffset: 1, as: UInt32.self)))
     }
 
-    @inline(__always) func find(_ p: UnsafeRawPointer, _ n: Int, _ h: Int64) -> Int32 {
+    /// The entry with these bytes (`h` their hash), or -1.
+    @inline(__always) func find(_ p: UnsafeRawPointer, _ n: Int, _ h: Int64) -> Entry {
+        probe(p, n, h).entry
+    }
+
+    /// The entry with these bytes and its record's id field (`pending`, `big` or the id), or (-1, 0):
+    /// what a caller needs from one visit to the record.
+    @inline(__always) func probe(_ p: UnsafeRawPointer, _ n: Int, _ h: Int64) -> (entry: Entry, raw: UInt32) {
         let tag = Self.tag(h)
         var i = home(tag)
         while true {
             let s = slots[i]
-            if s == 0 { return -1 }
+            if s == 0 { return (-1, 0) }
             if s >> 32 == tag {
-                let k = Int(UInt32(truncatingIfNeeded: s)) - 1
-                let (q, m) = record(k)
-                if m == n && memcmp(q, p, n) == 0 { return Int32(k) }
+                let e = Int(UInt32(truncatingIfNeeded: s)) - 1
+                let (q, m) = record(e)
+                if m == n && memcmp(q, p, n) == 0 {
+                    return (e, UnsafeRawPointer(arena + e).loadUnaligned(as: UInt32.self))
+                }
             }
             i = (i + 1) & mask
         }
     }
 
+    /// The id a record's id field (from `probe`) names, or nil while it is pending.
+    @inline(__always) func resolved(_ e: Entry, raw: UInt32) -> Int64? {
+        raw == Self.pending ? nil : raw == Self.big ? bigIDs[e]! : Int64(raw)
+    }
+
     /// Adds an entry (the caller found it missing). A cache's table holds up to `maxEntries` at
     /// half its slots; past `maxEntries` a chunk may still add (one chunk's worth), so it grows
     /// (as the dictionary does) when three quarters of its slots are taken.
-    func insert(_ p: UnsafeRawPointer, _ n: Int, _ h: Int64, id: Int64) -> Int32 {
+    func insert(_ p: UnsafeRawPointer, _ n: Int, _ h: Int64, id: Int64) -> Entry {
         if (count + 1) * 4 > slots.count * 3 { grow() }
-        let need = n + (n < 255 ? 1 : 5)
-        precondition(arenaCount + need <= Int(UInt32.max), "identifier dictionary past 4 GiB")
+        let need = 4 + n + (n < 255 ? 1 : 5)
+        // The slot keeps offset + 1 in 32 bits.
+        precondition(arenaCount + need < Int(UInt32.max), "identifier dictionary past 4 GiB")
         if arenaCount + need > arenaCap {
             var cap = arenaCap * 2
             while arenaCount + need > cap { cap *= 2 }
@@ -421,7 +459,8 @@ final class IdentCache {
             arena = a
             arenaCap = cap
         }
-        let o = arena + arenaCount
+        let e = arenaCount
+        let o = arena + e + 4
         if n < 255 {
             o.storeBytes(of: UInt8(n), as: UInt8.self)
             (o + 1).copyMemory(from: p, byteCount: n)
@@ -430,11 +469,10 @@ final class IdentCache {
             withUnsafeBytes(of: UInt32(n)) { (o + 1).copyMemory(from: $0.baseAddress!, byteCount: 4) }
             (o + 5).copyMemory(from: p, byteCount: n)
         }
-        let e = Int32(count)
-        offs.append(UInt32(arenaCount)); ids.append(0)
         arenaCount += need
+        count += 1
         setID(e, id)
-        place(Self.tag(h) << 32 | UInt64(UInt32(e) + 1))
+        place(Self.tag(h) << 32 | UInt64(e + 1))
         return e
     }
 
@@ -454,23 +492,26 @@ final class IdentCache {
         for s in old where s != 0 { place(s) }
     }
 
-    @inline(__always) func id(_ e: Int32) -> Int64 {
-        let v = ids[Int(e)]
-        return v != UInt32.max ? Int64(v) : bigIDs[e]!
+    /// The entry's id (0 while pending).
+    @inline(__always) func id(_ e: Entry) -> Int64 {
+        let v = UnsafeRawPointer(arena + e).loadUnaligned(as: UInt32.self)
+        return v != Self.big ? Int64(v) : bigIDs[e]!
     }
-    func setID(_ e: Int32, _ id: Int64) {
-        if id >= 0 && id < Int64(UInt32.max) { ids[Int(e)] = UInt32(id); bigIDs[e] = nil } else { ids[Int(e)] = UInt32.max; bigIDs[e] = id }
+    func setID(_ e: Entry, _ id: Int64) {
+        let v: UInt32
+        if id >= 0 && id < Int64(Self.big) { v = UInt32(id); bigIDs[e] = nil } else { v = Self.big; bigIDs[e] = id }
+        (arena + e).storeBytes(of: v, toByteOffset: 0, as: UInt32.self)
     }
-    func bytes(_ e: Int32) -> (UnsafeRawPointer, Int) { record(Int(e)) }
+    func bytes(_ e: Entry) -> (UnsafeRawPointer, Int) { record(e) }
 
-    /// Sorts entry indexes by their bytes as SQLite's BINARY collation orders text: by their
+    /// Sorts entries by their bytes as SQLite's BINARY collation orders text: by their
     /// first 8 bytes as a number (`IntegerSort.prefix8`), the bytes compared only on a tie.
-    func sortByBytes(_ es: inout [Int32]) {
+    func sortByBytes(_ es: inout [Entry]) {
         if es.count < 2 { return }
-        var keyed = es.map { e in let (p, n) = record(Int(e)); return (IntegerSort.prefix8(p, n), e) }
+        var keyed = es.map { e in let (p, n) = record(e); return (IntegerSort.prefix8(p, n), e) }
         keyed.sort { x, y in
             if x.0 != y.0 { return x.0 < y.0 }
-            let (px, nx) = record(Int(x.1)), (py, ny) = record(Int(y.1))
+            let (px, nx) = record(x.1), (py, ny) = record(y.1)
             let c = memcmp(px, py, min(nx, ny))
             return c != 0 ? c < 0 : nx < ny
         }

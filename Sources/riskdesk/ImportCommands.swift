@@ -42,7 +42,7 @@ struct Import: ParsableCommand {
     @Option(help: "With --map and a [label] column: where to write the truth file (default: next to the store).") var truthOut: String?
     @Option(help: ArgumentHelp("Team store: COPY rows in binary or text format (scripts/bench-pg-import compares them).", visibility: .hidden))
     var copyFormat: PGCopyFormat = .binary
-    @Option(help: ArgumentHelp("SQLite sorter worker threads for a load's final sorts (0, the default: none; 'cores': the machine's cores less one, at most 4). Measured no faster on a loaded 2-core machine (docs/benchmarks.md, imp35).", visibility: .hidden))
+    @Option(help: ArgumentHelp("SQLite sorter worker threads for a load's final sorts ('cores', the default: the machine's cores less one, at most 4; 0: none). On an idle 2-core machine one thread took 9 % off a 20M-event load's wall time, at 8 % more CPU; on a loaded one no faster (docs/benchmarks.md, imp35, imp60).", visibility: .hidden))
     var sorterThreads: String?
     @Option(help: ArgumentHelp("MiB of SQLite page cache for a bulk load's final sorts, which sets the sorter's run size (default 8; 32 was the load's own; docs/benchmarks.md, imp39).", visibility: .hidden))
     var sortCacheMib: Int?
@@ -109,7 +109,7 @@ struct Import: ParsableCommand {
         if let dailyBatchRows { options.dailyBatchRows = dailyBatchRows }
         options.rebuildAccountIndexes = rebuildAccountIndexes
         options.cacheBytes = cacheMib.map { $0 << 20 } ?? ImportMemory.pageCacheBytes()
-        options.sorterThreads = sorterThreads == "cores" ? ImportMemory.sorterThreads() : sorterThreads.flatMap { Int($0) } ?? 0
+        options.sorterThreads = (sorterThreads ?? "cores") == "cores" ? ImportMemory.sorterThreads() : Int(sorterThreads!) ?? 0
         for (name, value) in [("--earliest", earliest), ("--latest", latest)] {
             guard let value else { continue }
             guard let ms = Timestamp.parse(value) else { throw ValidationError("\(name): '\(value)' is not an RFC 3339 time or epoch milliseconds") }

@@ -49,7 +49,7 @@ final class IdentCacheTests: ImportTestCase {
         for i in 0..<300 { keys.append(("tag-\(i)", Int64(bitPattern: 0xABCD_0123 << 32 | UInt64(i * 1024)))) }  // one tag, one slot mod 1024
         for i in 0..<300 { keys.append(("pos-\(i)", Int64(bitPattern: UInt64(i + 1) << 32 | 7))) }  // one slot, tags differ
         keys.append(("same-1x", 42)); keys.append(("same-", 42)); keys.append(("", 42))          // prefixes and the empty string
-        var entries: [Int32] = []
+        var entries: [IdentCache.Entry] = []
         for (k, (v, h)) in keys.enumerated() {
             let b = bytes(v)
             let found = b.withUnsafeBytes { c.find($0.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, b.count, h) }
@@ -83,7 +83,7 @@ final class IdentCacheTests: ImportTestCase {
         var vals: [[UInt8]] = [Array(repeating: 65, count: 254), Array(repeating: 66, count: 255), Array(repeating: 67, count: 70_000), []]
         for i in 0..<40_000 { vals.append(Array("id-\(i)".utf8)) }
         let idOf = { (k: Int) -> Int64 in k % 3 == 0 ? Int64(UInt32.max) + Int64(k) : Int64(k + 1) }
-        var es: [Int32] = []
+        var es: [IdentCache.Entry] = []
         for (k, v) in vals.enumerated() {
             es.append(v.withUnsafeBytes { c.insert($0.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, v.count, EventKey.hash($0.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, v.count), id: idOf(k)) })
         }
@@ -96,6 +96,7 @@ final class IdentCacheTests: ImportTestCase {
         }
         var sorted = es
         c.sortByBytes(&sorted)
-        XCTAssertEqual(sorted.map { vals[Int($0)] }, vals.sorted { $0.lexicographicallyPrecedes($1) })
+        let index = Dictionary(uniqueKeysWithValues: es.enumerated().map { ($1, $0) })
+        XCTAssertEqual(sorted.map { vals[index[$0]!] }, vals.sorted { $0.lexicographicallyPrecedes($1) })
     }
 }

@@ -67,7 +67,7 @@ final class IntegerSortTests: XCTestCase {
             for _ in 0..<Int(rng.next() % 12) { b.append(UInt8(rng.next() % 4 == 0 ? 0 : 0x2F + rng.next() % 3)) }
             if seen.insert(b).inserted { strings.append(b) }
         }
-        var es: [Int32] = []
+        var es: [IdentCache.Entry] = []
         for b in strings {
             b.withUnsafeBytes { p in
                 let base = p.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!

@@ -72,6 +72,78 @@ final class InternedImportTests: ImportTestCase {
         XCTAssertEqual(try dump(), w.expected)
     }
 
+    /// imp60: a chunk's identifiers whose ids are known are written with the id the row took from
+    /// the dictionary (not read from the cache again); the ones the chunk adds, once looked up.
+    /// Stored ids past 32 bits (and so every id added after them), and a stored id of 0 (a store
+    /// written by hand), come back through the view in every chunk — with the import's dictionary,
+    /// restarted every few chunks, and with the two-generation cache.
+    func testStoredIdsPast32BitsAndZeroAreWrittenInEveryChunk() throws {
+        let w = world(rows: 1200, seed: 1713)
+        let csv = write("events.csv", w.csv)
+        let big = Int64(UInt32.max) + 7, huge = Int64(1) << 40
+        for dictionary in [1 << 22, 150, 0] {
+            try? FileManager.default.removeItem(atPath: storePath)
+            let store = try Store(path: storePath)
+            try store.db.exec("INSERT INTO idents(id, v) VALUES (0, 'acc-0'), (\(big), 'acc-1'), (\(huge), 'shared-x')")
+            var o = ImportOptions()
+            o.internChunkRows = 97
+            o.internCacheEntries = 64
+            o.internDictionaryEntries = dictionary
+            let s = try Importer(store: store, options: o).run(try ImportPlan(paths: [csv], options: o))
+            XCTAssertEqual(s.stored, 1200)
+            XCTAssertEqual(try dump(), w.expected, "dictionary \(dictionary)")
+            let col = { (name: String) in w.expected.map { $0[ContractKind.events.fields.firstIndex { $0.name == name }!] } }
+            XCTAssertEqual(try one("SELECT count(*) FROM events_i WHERE account_id = 0"), .int(Int64(col("account_id").filter { $0 == "acc-0" }.count)))
+            XCTAssertEqual(try one("SELECT count(*) FROM events_i WHERE account_id = \(big)"), .int(Int64(col("account_id").filter { $0 == "acc-1" }.count)))
+            XCTAssertEqual(try one("SELECT count(*) FROM events_i WHERE device_id = \(huge)"), .int(Int64(col("device_id").filter { $0 == "shared-x" }.count)))
+            XCTAssertEqual(try one("SELECT count(*) FROM events_i WHERE ip = \(huge)"), .int(Int64(col("ip").filter { $0 == "shared-x" }.count)))
+            // Identifiers added by the import take ids past the stored ones: past 32 bits.
+            XCTAssertEqual(try one("SELECT count(*) FROM idents WHERE id > 0 AND id < \(big)"), .int(0))
+            XCTAssertGreaterThan(try one("SELECT count(*) FROM idents WHERE id > \(huge)").int ?? 0, 100)
+            XCTAssertEqual(try one("SELECT count(*) FROM links WHERE account_id = 'acc-1'"), try one("SELECT count(*) FROM links_i WHERE account_id = \(big)"))
+            XCTAssertGreaterThan(try one("SELECT count(*) FROM links_i WHERE account_id = \(big)").int ?? 0, 0)
+        }
+    }
+
+    /// imp60: a bulk load commits about twenty times whatever its size (each commit rewrites the
+    /// pages of `idents`' index its batch touched), within 250k and 4M rows a batch.
+    func testABulkLoadsBatchGrowsWithTheInputWithinBounds() {
+        XCTAssertEqual(Importer.bulkBatchRows(estimatedRows: nil), 250_000)
+        XCTAssertEqual(Importer.bulkBatchRows(estimatedRows: 1_000_000), 250_000)
+        XCTAssertEqual(Importer.bulkBatchRows(estimatedRows: 5_000_000), 250_000)
+        XCTAssertEqual(Importer.bulkBatchRows(estimatedRows: 20_000_000), 1_000_000)
+        XCTAssertEqual(Importer.bulkBatchRows(estimatedRows: 80_000_000), 4_000_000)
+        XCTAssertEqual(Importer.bulkBatchRows(estimatedRows: Int64.max), 4_000_000)
+        XCTAssertEqual(Importer.bulkBatchRows(estimatedRows: -5), 250_000)
+    }
+
+    /// imp60: a bulk load's batch ends by time too (`bulkBatchSeconds`, past `bulkBatchTimedFromRows`,
+    /// looked at every 4,096 rows), so a second writer never waits longer than that for it; an
+    /// import that is no bulk load keeps its batch; the rows stored are the same either way.
+    func testABulkLoadsBatchAlsoEndsByTime() throws {
+        let w = world(rows: 10_000, seed: 1719)
+        let csv = write("events.csv", w.csv)
+        func load(_ mode: IndexMode, seconds: Double?) throws -> Int {
+            try? FileManager.default.removeItem(atPath: storePath)
+            var o = ImportOptions()
+            o.indexMode = mode
+            o.batchRows = 1_000_000
+            o.bulkBatchSeconds = seconds
+            o.bulkBatchTimedFromRows = 10
+            let importer = try Importer(store: try Store(path: storePath), options: o)
+            let s = try importer.run(try ImportPlan(paths: [csv], options: o))
+            XCTAssertEqual(s.bulkIndexes, mode == .rebuild)
+            XCTAssertEqual(s.stored, 10_000)
+            XCTAssertEqual(try dump(), w.expected)
+            return importer.commits
+        }
+        // 10,000 rows and their re-deliveries: past 4,096 and 8,192 rows, then the end.
+        XCTAssertEqual(try load(.rebuild, seconds: 0), 3)
+        XCTAssertEqual(try load(.rebuild, seconds: nil), 1)
+        XCTAssertEqual(try load(.rebuild, seconds: 3_600), 1)
+        XCTAssertEqual(try load(.keep, seconds: 0), 1)
+    }
+
     /// `sorterThreads` (SQLite's sorter worker threads for a load's final sorts) changes no
     /// stored byte: a bulk load with and without them stores the same events, links, keys and
     /// indexes, and the connection's setting is put back afterwards.
