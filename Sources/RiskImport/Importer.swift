@@ -61,11 +61,12 @@ public struct ImportOptions {
     /// Rows per transaction of the daily case when it is not in one transaction (tests and the
     /// hidden `import --daily-batch-rows` lower it).
     public var dailyBatchRows = 250_000
-    /// A bulk load's batch also commits once it has been open this long, past
-    /// `bulkBatchTimedFromRows` rows: its batches grow with the input (`Importer.bulkBatchRows`),
-    /// and a second writer — an analyst's label during a backfill — waits for the batch under
-    /// way, so it must end well inside the store's 10 s busy timeout however slow the machine.
-    /// nil: rows alone decide.
+    /// A bulk load's batch whose size was not asked for also commits once it has been open this
+    /// long, past `bulkBatchTimedFromRows` rows: its batches grow with the input
+    /// (`Importer.bulkBatchRows`), and a second writer — an analyst's label during a backfill —
+    /// waits for the batch under way, inside the store's 10 s busy timeout. So a batch grown past
+    /// the 250k rows bulk batches always took adds no wait beyond this (and its commit); below
+    /// 250k rows the wait is what it was. nil: rows alone decide.
     public var bulkBatchSeconds: Double? = 5
     /// Rows a bulk batch takes before its time can end it (the 250k it always took; tests lower it).
     var bulkBatchTimedFromRows = 250_000
@@ -412,14 +413,15 @@ public final class Importer {
     static let dailyBatchFromRows: Int64 = 20_000
 
     /// A bulk load's rows per transaction (the batch not asked for): a twentieth of the input's
-    /// estimated rows, 250k to 4M. Each commit writes every page of `idents`' unique index that
+    /// estimated rows, 250k to 1M. Each commit writes every page of `idents`' unique index that
     /// its batch touched — identifiers are random keys, so with millions of them most of the
-    /// index — so a fixed batch makes a load's writes grow with the square of its size; a bounded
-    /// number of commits keeps them linear. Measured (imp60, docs/benchmarks.md): a 19.8M-event
+    /// index — so fewer commits write less. Measured (imp60, docs/benchmarks.md): a 19.8M-event
     /// load at 1M rows a batch instead of 250k, −4 s of 138–142 s wall and −2.5 s of system CPU,
-    /// in each of two rounds. A kill loses at most the batch under way, as before.
+    /// in each of two rounds. The ceiling is what was measured, and `bulkBatchSeconds` ends a
+    /// batch sooner on a slow machine (a second writer waits for it); so past ~20M rows the
+    /// commits grow with the load again (review60). A kill loses at most the batch under way.
     static func bulkBatchRows(estimatedRows: Int64?) -> Int {
-        Int(min(max((estimatedRows ?? 0) / 20, 250_000), 4_000_000))
+        Int(min(max((estimatedRows ?? 0) / 20, 250_000), 1_000_000))
     }
 
     /// The daily case's one condition: auto index mode, the batch not asked for, an estimate of
@@ -550,7 +552,7 @@ public final class Importer {
             }
             if large {
                 bulk = true
-                timedBatch = options.bulkBatchSeconds
+                timedBatch = options.autoBatch ? options.bulkBatchSeconds : nil   // `--batch N` keeps N
                 if options.indexMode == .auto {
                     options.batchRows = max(options.batchRows, options.autoBatch ? Self.bulkBatchRows(estimatedRows: estimatedRows) : 250_000)
                 }

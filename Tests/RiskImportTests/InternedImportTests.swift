@@ -105,31 +105,33 @@ final class InternedImportTests: ImportTestCase {
         }
     }
 
-    /// imp60: a bulk load commits about twenty times whatever its size (each commit rewrites the
-    /// pages of `idents`' index its batch touched), within 250k and 4M rows a batch.
+    /// imp60: a bulk load's batch is a twentieth of its estimated rows (each commit rewrites the
+    /// pages of `idents`' index its batch touched), within 250k and the 1M measured.
     func testABulkLoadsBatchGrowsWithTheInputWithinBounds() {
         XCTAssertEqual(Importer.bulkBatchRows(estimatedRows: nil), 250_000)
         XCTAssertEqual(Importer.bulkBatchRows(estimatedRows: 1_000_000), 250_000)
         XCTAssertEqual(Importer.bulkBatchRows(estimatedRows: 5_000_000), 250_000)
+        XCTAssertEqual(Importer.bulkBatchRows(estimatedRows: 12_000_000), 600_000)
         XCTAssertEqual(Importer.bulkBatchRows(estimatedRows: 20_000_000), 1_000_000)
-        XCTAssertEqual(Importer.bulkBatchRows(estimatedRows: 80_000_000), 4_000_000)
-        XCTAssertEqual(Importer.bulkBatchRows(estimatedRows: Int64.max), 4_000_000)
+        XCTAssertEqual(Importer.bulkBatchRows(estimatedRows: Int64.max), 1_000_000)
         XCTAssertEqual(Importer.bulkBatchRows(estimatedRows: -5), 250_000)
     }
 
     /// imp60: a bulk load's batch ends by time too (`bulkBatchSeconds`, past `bulkBatchTimedFromRows`,
-    /// looked at every 4,096 rows), so a second writer never waits longer than that for it; an
-    /// import that is no bulk load keeps its batch; the rows stored are the same either way.
+    /// looked at every 4,096 rows), so a second writer waits no longer than that for a batch
+    /// grown past it; a batch asked for (`--batch N`) and an import that is no bulk load keep
+    /// their batch; the rows stored are the same either way.
     func testABulkLoadsBatchAlsoEndsByTime() throws {
         let w = world(rows: 10_000, seed: 1719)
         let csv = write("events.csv", w.csv)
-        func load(_ mode: IndexMode, seconds: Double?) throws -> Int {
+        func load(_ mode: IndexMode, seconds: Double?, from: Int = 10, askedFor: Bool = false) throws -> Int {
             try? FileManager.default.removeItem(atPath: storePath)
             var o = ImportOptions()
             o.indexMode = mode
             o.batchRows = 1_000_000
+            o.autoBatch = !askedFor
             o.bulkBatchSeconds = seconds
-            o.bulkBatchTimedFromRows = 10
+            o.bulkBatchTimedFromRows = from
             let importer = try Importer(store: try Store(path: storePath), options: o)
             let s = try importer.run(try ImportPlan(paths: [csv], options: o))
             XCTAssertEqual(s.bulkIndexes, mode == .rebuild)
@@ -139,8 +141,11 @@ final class InternedImportTests: ImportTestCase {
         }
         // 10,000 rows and their re-deliveries: past 4,096 and 8,192 rows, then the end.
         XCTAssertEqual(try load(.rebuild, seconds: 0), 3)
+        // Timed only past its rows: 8,192, then the end.
+        XCTAssertEqual(try load(.rebuild, seconds: 0, from: 5_000), 2)
         XCTAssertEqual(try load(.rebuild, seconds: nil), 1)
         XCTAssertEqual(try load(.rebuild, seconds: 3_600), 1)
+        XCTAssertEqual(try load(.rebuild, seconds: 0, askedFor: true), 1)
         XCTAssertEqual(try load(.keep, seconds: 0), 1)
     }
 
