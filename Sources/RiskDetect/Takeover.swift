@@ -82,6 +82,15 @@ public struct TakeoverDetector: Detector {
     /// spending from it, are reported too (`victims`, docs/detection.md). On: measured on 43 worlds and bazaar at
     /// 100k, every set's P@K mean and worst up or equal (docs/benchmarks.md "victims52"). `detect --no-sign entry-victims`.
     public var entryVictims = true
+    /// s61 (`novel-orders`): a first-ever activity of a kind the contract does not name (an email or profile change)
+    /// counts beside an order placed in the intruder's own session (the anchor's network, or the device that took
+    /// over), not only beside a break in spending. A phished account drained into gift cards on its owner's card and
+    /// address shows a stranger's device and network, a first-ever email change, and one ordinary order: no break in
+    /// spending, so the change of the account itself was dropped and one part (the change of hands) could not clear the
+    /// bar. Its weight is still its rarity among the stranger sessions that could show it and spent as this one did.
+    /// On since s61: measured on 43 worlds, every set's P@K mean and worst up or equal, no look-alike tag up
+    /// (docs/benchmarks.md "novel61"). `detect --no-sign novel-orders`.
+    public var novelBesideOrders = true
     /// The entry device's guard (tests switch it off to show the household laptop it spares): no account lives on it.
     var entryDevicesUnlived = true
     /// Only private networks count as the owner's (tests switch it off to show a shared carrier block must not).
@@ -97,6 +106,7 @@ public struct TakeoverDetector: Detector {
         var age: Double
         var reset = false, fails = 0, newDevice = false, newCountry = false, newAddress = false
         var newPayment = false, orders = 0, high = false
+        var sessionOrders = 0             // of them, placed in the intruder's own session (the anchor's network, or the device that took over)
         var ownerBack = false             // within 3 days, a failed login or reset from a device known before: the owner locked out
         var ownerBackOnDevice = false     // ... from another device (not only from the session's own device on the owner's network)
         var foreignDevice = false         // the login device is used only in this sequence, the account's later life on others
@@ -290,10 +300,11 @@ public struct TakeoverDetector: Detector {
             if let id = blockIDs[b] { ipBlock[i] = id } else { ipBlock[i] = Int32(blockIDs.count); blockIDs[b] = ipBlock[i] }
         }
         let privateBlock = ownerNetworks ? Self.privateBlocks(t, ipBlock: ipBlock, blocks: blockIDs.count, privateOnly: ownerNetworksPrivateOnly, debugLog: debugLog) : []
+        let habits = novelBesideOrders ? Self.habitTypes(t) : []
         var seqs: [Sequence] = []
         for a in 0..<t.accountCount {
             if a & 0x3FFF == 0 { try cancel.check() }
-            seqs += anchors(t, a, tailFloor: tailFloor, ipBlock: ipBlock, privateBlock: privateBlock)
+            seqs += anchors(t, a, tailFloor: tailFloor, ipBlock: ipBlock, privateBlock: privateBlock, habits: habits)
         }
         guard !seqs.isEmpty else { return [] }
         markWaves(&seqs, t, ipBlock: ipBlock, blocks: blockIDs.count)
@@ -1106,7 +1117,28 @@ public struct TakeoverDetector: Detector {
     /// Anchors of one account: each password reset, and each successful login from (or first
     /// event of) a device the account had not used before — when it had used some, or goes on
     /// from others afterwards — with the steps around them.
-    func anchors(_ t: EventTable, _ a: Int, tailFloor: [Float], ipBlock: [Int32], privateBlock: [Bool] = []) -> [Sequence] {
+    /// The event types the contract does not name that are habits: most accounts that did one did it more
+    /// than once (a search, a like, a profile view) — against a change of the account, which its owner makes
+    /// once (an e-mail, a profile, an account update). `novelBesideOrders` counts only the latter.
+    static func habitTypes(_ t: EventTable) -> Set<UInt16> {
+        guard t.type.count == t.count else { return [] }
+        var perType: [UInt16: (once: Int, more: Int)] = [:]
+        var seen: [UInt16: Int] = [:]
+        for a in 0..<t.accountCount {
+            seen.removeAll(keepingCapacity: true)
+            for e32 in t.events(of: a) where t.kind[Int(e32)] == .other && t.type[Int(e32)] != 0xFFFF {
+                seen[t.type[Int(e32)], default: 0] += 1
+            }
+            for (ty, n) in seen {
+                var c = perType[ty] ?? (0, 0)
+                if n == 1 { c.once += 1 } else { c.more += 1 }
+                perType[ty] = c
+            }
+        }
+        return Set(perType.filter { $0.value.more > $0.value.once }.keys)
+    }
+
+    func anchors(_ t: EventTable, _ a: Int, tailFloor: [Float], ipBlock: [Int32], privateBlock: [Bool] = [], habits: Set<UInt16> = []) -> [Sequence] {
         let list = Array(t.events(of: a))
         guard list.count >= 2 else { return [] }
         var firstDevice: [Int32: Int64] = [:], lastDevice: [Int32: Int64] = [:], firstCountry: [Int32: Int64] = [:]
@@ -1306,6 +1338,7 @@ public struct TakeoverDetector: Detector {
                     if t.target[e] >= 0 && messaged.insert(t.target[e]).inserted && messaged.count <= 5 { s.evidence.append(t.rowid[e]) }
                 case .order:
                     s.orders += 1
+                    if (anchorBlock >= 0 && block(e) == anchorBlock) || (!loginKnown && t.device[e] == loginDev) { s.sessionOrders += 1 }
                     if m > k { s.evidence.append(t.rowid[e]) }
                     if t.address[e] >= 0 && !knownAddresses.isEmpty && !knownAddresses.contains(t.address[e]) {
                         s.newAddress = true
@@ -1435,8 +1468,21 @@ public struct TakeoverDetector: Detector {
             // And only from a stranger's session: a device used at no other time, or a network the
             // owner's own life never used — a new phone's owner goes on from it.
             if s.foreignDevice || (s.netAnchor && s.newNetwork) { s.strangerSession = true; s.rawNovelIDs = s.novelIDs; s.ownTypeIDs = Array(ownTypes) }
-            if !(s.newAddress || s.newPayment || s.ordersRare || s.high) || !(s.foreignDevice || (s.netAnchor && s.newNetwork)) {
+            // With `novelBesideOrders`, an order placed in that session is spending enough (see there) — from a
+            // device new to the account (the owner's own phone abroad, roaming or on a hotel's Wi-Fi is a new
+            // network only, and a traveller's first search there comes with an order as often as not), on an
+            // account with a life before the sequence (one the log opens with has no owner's habits to break:
+            // an owner's first day on an old phone and the next on a new one, changing the e-mail there).
+            // And only a change of the account, not a habit's first time (`habitTypes`: a traveller's first
+            // search abroad on a hotel's PC, with an order, is the second generator's 4105).
+            let spentBreak = s.newAddress || s.newPayment || s.ordersRare || s.high
+            let sessionSpent = novelBesideOrders && s.sessionOrders > 0 && firstIdx > 0 && (s.newDevice || s.foreignDevice)
+            if !(spentBreak || sessionSpent) || !(s.foreignDevice || (s.netAnchor && s.newNetwork)) {
                 s.novelActivity = false; s.novelTypes = []; s.novelIDs = []
+            } else if !spentBreak {
+                let keep = s.novelIDs.indices.filter { !habits.contains(s.novelIDs[$0]) }
+                s.novelTypes = keep.map { s.novelTypes[$0] }; s.novelIDs = keep.map { s.novelIDs[$0] }
+                s.novelActivity = !s.novelIDs.isEmpty
             }
             s.newCountry = loginCountry >= 0 && !knownCountries.contains(loginCountry)
             out.append(s)
