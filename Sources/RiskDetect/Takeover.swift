@@ -121,6 +121,7 @@ public struct TakeoverDetector: Detector {
         var novelActivity = false         // in the footprint, an event of a type the contract does not name that the owner's own life never did
         var novelTypes: [String] = []
         var novelIDs: [UInt16] = []       // their type ids (`EventTable.type`)
+        var novelRows: [Int64] = []       // the row of each one's first event (its evidence)
         var rawNovelIDs: [UInt16] = []    // the same from a stranger's session, spending or not (for the type's base rate)
         var strangerSession = false       // a device used at no other time, or a network the owner's own life never used
         var ownTypeIDs: [UInt16] = []     // unnamed types the owner's own life did (no first-ever of them is possible)
@@ -1114,12 +1115,11 @@ public struct TakeoverDetector: Detector {
         return users.map { $0 >= 1 && (!privateOnly || Double($0) <= cap) }
     }
 
-    /// Anchors of one account: each password reset, and each successful login from (or first
-    /// event of) a device the account had not used before — when it had used some, or goes on
-    /// from others afterwards — with the steps around them.
     /// The event types the contract does not name that are habits: most accounts that did one did it more
     /// than once (a search, a like, a profile view) — against a change of the account, which its owner makes
-    /// once (an e-mail, a profile, an account update). `novelBesideOrders` counts only the latter.
+    /// once (an e-mail, a profile, an account update). `novelBesideOrders` counts only the latter. Judged
+    /// only with `habitMinDoers` accounts or more (review61 #4: where three victims changed their e-mail
+    /// back and two owners changed theirs once, the e-mail change was a "habit").
     static func habitTypes(_ t: EventTable) -> Set<UInt16> {
         guard t.type.count == t.count else { return [] }
         var perType: [UInt16: (once: Int, more: Int)] = [:]
@@ -1135,9 +1135,13 @@ public struct TakeoverDetector: Detector {
                 perType[ty] = c
             }
         }
-        return Set(perType.filter { $0.value.more > $0.value.once }.keys)
+        return Set(perType.filter { $0.value.more > $0.value.once && $0.value.more + $0.value.once >= habitMinDoers }.keys)
     }
+    static let habitMinDoers = 10
 
+    /// Anchors of one account: each password reset, and each successful login from (or first
+    /// event of) a device the account had not used before — when it had used some, or goes on
+    /// from others afterwards — with the steps around them.
     func anchors(_ t: EventTable, _ a: Int, tailFloor: [Float], ipBlock: [Int32], privateBlock: [Bool] = [], habits: Set<UInt16> = []) -> [Sequence] {
         let list = Array(t.events(of: a))
         guard list.count >= 2 else { return [] }
@@ -1330,7 +1334,7 @@ public struct TakeoverDetector: Detector {
                     if typed && t.kind[e] == .other && t.type[e] != 0xFFFF && !ownTypes.contains(t.type[e])
                         && ((anchorBlock >= 0 && block(e) == anchorBlock) || (!loginKnown && t.device[e] == loginDev)) {
                         let name = Int(t.type[e]) < t.typeNames.count ? t.typeNames[Int(t.type[e])] : "event"
-                        if !s.novelIDs.contains(t.type[e]) { s.novelIDs.append(t.type[e]); s.novelTypes.append(name); s.evidence.append(t.rowid[e]) }
+                        if !s.novelIDs.contains(t.type[e]) { s.novelIDs.append(t.type[e]); s.novelTypes.append(name); s.novelRows.append(t.rowid[e]); s.evidence.append(t.rowid[e]) }
                         s.novelActivity = true
                     }
                 case .message:
@@ -1338,7 +1342,10 @@ public struct TakeoverDetector: Detector {
                     if t.target[e] >= 0 && messaged.insert(t.target[e]).inserted && messaged.count <= 5 { s.evidence.append(t.rowid[e]) }
                 case .order:
                     s.orders += 1
-                    if (anchorBlock >= 0 && block(e) == anchorBlock) || (!loginKnown && t.device[e] == loginDev) { s.sessionOrders += 1 }
+                    // The intruder's own order: from the device that took over, or on the anchor's network from
+                    // another device the account had not used before (not the owner's phone at home: review61 #1).
+                    if t.device[e] >= 0 && !knownDevices.contains(t.device[e])
+                        && (t.device[e] == loginDev || (anchorBlock >= 0 && block(e) == anchorBlock)) { s.sessionOrders += 1 }
                     if m > k { s.evidence.append(t.rowid[e]) }
                     if t.address[e] >= 0 && !knownAddresses.isEmpty && !knownAddresses.contains(t.address[e]) {
                         s.newAddress = true
@@ -1476,14 +1483,20 @@ public struct TakeoverDetector: Detector {
             // And only a change of the account, not a habit's first time (`habitTypes`: a traveller's first
             // search abroad on a hotel's PC, with an order, is the second generator's 4105).
             let spentBreak = s.newAddress || s.newPayment || s.ordersRare || s.high
-            let sessionSpent = novelBesideOrders && s.sessionOrders > 0 && firstIdx > 0 && (s.newDevice || s.foreignDevice)
-            if !(spentBreak || sessionSpent) || !(s.foreignDevice || (s.netAnchor && s.newNetwork)) {
-                s.novelActivity = false; s.novelTypes = []; s.novelIDs = []
-            } else if !spentBreak {
-                let keep = s.novelIDs.indices.filter { !habits.contains(s.novelIDs[$0]) }
-                s.novelTypes = keep.map { s.novelTypes[$0] }; s.novelIDs = keep.map { s.novelIDs[$0] }
-                s.novelActivity = !s.novelIDs.isEmpty
+            // The device must be a stranger's, used on the account only briefly (`deviceBrief`): an owner's new
+            // phone on mobile data is a new network too, and goes on being used (review61 #2).
+            let sessionSpent = novelBesideOrders && s.sessionOrders > 0 && firstIdx > 0 && s.deviceBrief
+            var keep: [Int] = []
+            if (spentBreak || sessionSpent) && (s.foreignDevice || (s.netAnchor && s.newNetwork)) {
+                keep = spentBreak ? Array(s.novelIDs.indices) : s.novelIDs.indices.filter { !habits.contains(s.novelIDs[$0]) }
             }
+            if keep.count < s.novelIDs.count {
+                // The dropped types' rows are no evidence of the finding either (review61 #7).
+                let dropped = Set(s.novelRows.indices.filter { !keep.contains($0) }.map { s.novelRows[$0] })
+                s.evidence.removeAll { dropped.contains($0) }
+                s.novelTypes = keep.map { s.novelTypes[$0] }; s.novelIDs = keep.map { s.novelIDs[$0] }; s.novelRows = keep.map { s.novelRows[$0] }
+            }
+            s.novelActivity = !s.novelIDs.isEmpty
             s.newCountry = loginCountry >= 0 && !knownCountries.contains(loginCountry)
             out.append(s)
         }

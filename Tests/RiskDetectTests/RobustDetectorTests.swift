@@ -20,6 +20,13 @@ struct SeededRandom: RandomNumberGenerator {
     mutating func chance(_ p: Double) -> Bool { unit() < p }
     /// An exponential draw with the given mean: the gaps of unplanned, human activity.
     mutating func exponential(_ mean: Double) -> Double { -log(max(1e-12, 1 - unit())) * mean }
+    /// An owner's address on one day: the home network `home` (a /24), or (`carrier`) one of the three blocks
+    /// of the carrier's pool that serve the owner's `area`, now and then another area's (roaming: a session on
+    /// a network new to the account, as in any store with mobile buyers).
+    mutating func ownerIP(home: String, carrier: Bool, area: Int) -> String {
+        !carrier ? "\(home).\(int(2...9))"
+            : chance(0.15) ? "100.68.\(int(0...250)).\(int(2...250))" : "100.\(64 + int(0...2)).\(area).\(int(2...250))"
+    }
 }
 
 /// Detectors on marketplaces unlike the one they were first written against: thresholds

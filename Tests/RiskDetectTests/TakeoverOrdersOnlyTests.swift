@@ -36,9 +36,7 @@ final class TakeoverOrdersOnlyTests: XCTestCase {
                 k += 1
                 for d in days where rng.chance(0.6) {
                     let at = Scenario.t0 + Int64(d) * day + Int64(rng.int(7...21)) * hour + Int64(rng.int(0...3_599)) * 1000
-                    // Now and then a carrier session is served from another area's block (roaming).
-                    let ip = !carrier ? "\(home).\(rng.int(2...9))"
-                        : rng.chance(0.15) ? "100.68.\(rng.int(0...250)).\(rng.int(2...250))" : "100.\(64 + rng.int(0...2)).\(k % 60).\(rng.int(2...250))"
+                    let ip = rng.ownerIP(home: home, carrier: carrier, area: k % 60)
                     let f: [String: Any] = ["device_id": device(d), "country": "TH", "ip": ip]
                     if rng.chance(0.5) { s.event(a, "login", at: at, f.merging(["status": "ok"]) { $1 }) }
                     if rng.chance(0.1) { s.event(a, "search", at: at + 30_000, f) }
