@@ -83,8 +83,8 @@ public struct TakeoverDetector: Detector {
     /// 100k, every set's P@K mean and worst up or equal (docs/benchmarks.md "victims52"). `detect --no-sign entry-victims`.
     public var entryVictims = true
     /// s61 (`novel-orders`): a first-ever activity of a kind the contract does not name (an email or profile change)
-    /// counts beside an order placed in the intruder's own session (the anchor's network, or the device that took
-    /// over), not only beside a break in spending. A phished account drained into gift cards on its owner's card and
+    /// counts beside an order the intruder placed (from a device the account had not used, the device that took over
+    /// being brief), not only beside a break in spending. A phished account drained into gift cards on its owner's card and
     /// address shows a stranger's device and network, a first-ever email change, and one ordinary order: no break in
     /// spending, so the change of the account itself was dropped and one part (the change of hands) could not clear the
     /// bar. Its weight is still its rarity among the stranger sessions that could show it and spent as this one did.
@@ -106,7 +106,7 @@ public struct TakeoverDetector: Detector {
         var age: Double
         var reset = false, fails = 0, newDevice = false, newCountry = false, newAddress = false
         var newPayment = false, orders = 0, high = false
-        var sessionOrders = 0             // of them, placed in the intruder's own session (the anchor's network, or the device that took over)
+        var sessionOrders = 0             // of them, the intruder's own: from a device the account had not used before, on the anchor's network or the device that took over
         var ownerBack = false             // within 3 days, a failed login or reset from a device known before: the owner locked out
         var ownerBackOnDevice = false     // ... from another device (not only from the session's own device on the owner's network)
         var foreignDevice = false         // the login device is used only in this sequence, the account's later life on others
@@ -1475,16 +1475,15 @@ public struct TakeoverDetector: Detector {
             // And only from a stranger's session: a device used at no other time, or a network the
             // owner's own life never used — a new phone's owner goes on from it.
             if s.foreignDevice || (s.netAnchor && s.newNetwork) { s.strangerSession = true; s.rawNovelIDs = s.novelIDs; s.ownTypeIDs = Array(ownTypes) }
-            // With `novelBesideOrders`, an order placed in that session is spending enough (see there) — from a
-            // device new to the account (the owner's own phone abroad, roaming or on a hotel's Wi-Fi is a new
-            // network only, and a traveller's first search there comes with an order as often as not), on an
-            // account with a life before the sequence (one the log opens with has no owner's habits to break:
-            // an owner's first day on an old phone and the next on a new one, changing the e-mail there).
-            // And only a change of the account, not a habit's first time (`habitTypes`: a traveller's first
-            // search abroad on a hotel's PC, with an order, is the second generator's 4105).
+            // With `novelBesideOrders`, the intruder's own order (`sessionOrders`) is spending enough (see there) —
+            // when the device that took over is a stranger's, used on the account only briefly (`deviceBrief`: the
+            // owner's own phone abroad or roaming is a new network only, and an owner's new phone on mobile data
+            // goes on being used: review61 #2), on an account with a life before the sequence (one the log opens
+            // with has no owner's habits to break: an owner's first day on an old phone and the next on a new one,
+            // changing the e-mail there), and only for a change of the account, not a habit's first time
+            // (`habitTypes`: a traveller's first search abroad on a hotel's PC, with an order, is the second
+            // generator's 4105).
             let spentBreak = s.newAddress || s.newPayment || s.ordersRare || s.high
-            // The device must be a stranger's, used on the account only briefly (`deviceBrief`): an owner's new
-            // phone on mobile data is a new network too, and goes on being used (review61 #2).
             let sessionSpent = novelBesideOrders && s.sessionOrders > 0 && firstIdx > 0 && s.deviceBrief
             var keep: [Int] = []
             if (spentBreak || sessionSpent) && (s.foreignDevice || (s.netAnchor && s.newNetwork)) {

@@ -89,16 +89,22 @@ final class TakeoverNovelOrdersTests: XCTestCase {
             session(a, device: "pt\(i)-friend", ip: "10.9\(i % 10).\(i).\(rng.int(2...9))", at: at, change: false, item: "socks")
         }
         // New phones at home: the owner changes the e-mail on the new phone, orders, and goes on from it.
+        /// An owner who moves to a new phone on a day drawn from 6–20 and lives on it from then on: its first
+        /// session, on `ip(home)`, logs in, changes the e-mail `change` minutes later and orders `order` minutes in.
+        func newPhone(_ a: String, orders: Double = 0.25, change: Int64, order: Int64, ip: (String) -> String) {
+            let d = rng.int(6...20)
+            let home = routine(a, device: { $0 < d ? "\(a)-old" : "\(a)-new" }, days: Array(0..<d) + Array((d + 1)..<28), orders: orders)
+            let at = Scenario.t0 + Int64(d) * day + Int64(rng.int(8...20)) * hour
+            let net = ip(home)
+            let f: [String: Any] = ["device_id": "\(a)-new", "country": "TH", "ip": net]
+            s.event(a, "login", at: at, f.merging(["status": "ok"]) { $1 })
+            s.event(a, "email_change", at: at + change * minute, f)
+            s.order(a, item: "socks", seller: "shop", at: at + order * minute, device: "\(a)-new", address: "\(a)-home",
+                    payment: "\(a)-card", amount: 30, ip: net)
+        }
         for i in 0..<30 {
             let a = s.account("np\(i)"); out.newPhones.append(a)
-            let d = rng.int(6...20)
-            let home = routine(a, device: { $0 < d ? "np\(i)-old" : "np\(i)-new" }, days: Array(0..<d) + Array((d + 1)..<28))
-            let at = Scenario.t0 + Int64(d) * day + Int64(rng.int(8...20)) * hour
-            let f: [String: Any] = ["device_id": "np\(i)-new", "country": "TH", "ip": "\(home).3"]
-            s.event(a, "login", at: at, f.merging(["status": "ok"]) { $1 })
-            s.event(a, "email_change", at: at + 2 * minute, f)
-            s.order(a, item: "socks", seller: "shop", at: at + 9 * minute, device: "np\(i)-new", address: "\(a)-home",
-                    payment: "\(a)-card", amount: 30, ip: "\(home).3")
+            newPhone(a, change: 2, order: 9) { "\($0).3" }
         }
         // Owners who change their e-mail on their own phone at home and order.
         for i in 0..<20 {
@@ -132,15 +138,8 @@ final class TakeoverNovelOrdersTests: XCTestCase {
         // and an order there, and the owner lives on the new phone from then on (review61 #2: a new network and a
         // new device, but the device stays).
         for i in 0..<6 {
-            let d = rng.int(6...20)
             let a = s.account("nm\(i)"); out.newPhonesMobile.append(a)
-            _ = routine(a, device: { $0 < d ? "nm\(i)-old" : "nm\(i)-new" }, days: Array(0..<d) + Array((d + 1)..<28), orders: 0.8)
-            let at = Scenario.t0 + Int64(d) * day + Int64(rng.int(8...20)) * hour
-            let f: [String: Any] = ["device_id": "nm\(i)-new", "country": "TH", "ip": "100.70.\(i).\(rng.int(2...250))"]
-            s.event(a, "login", at: at, f.merging(["status": "ok"]) { $1 })
-            s.event(a, "email_change", at: at + 4 * minute, f)
-            s.order(a, item: "socks", seller: "shop", at: at + 11 * minute, device: "nm\(i)-new", address: "\(a)-home",
-                    payment: "\(a)-card", amount: 30, ip: f["ip"] as! String)
+            newPhone(a, orders: 0.8, change: 4, order: 11) { _ in "100.70.\(i).\(rng.int(2...250))" }
         }
         // Owners away (a hotel's or an office's PC, used once): they change the e-mail there and order.
         for i in 0..<away {
