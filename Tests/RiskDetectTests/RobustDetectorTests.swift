@@ -29,6 +29,31 @@ struct SeededRandom: RandomNumberGenerator {
     }
 }
 
+extension Scenario {
+    /// An owner's days on their own device(s) (`ownerIP`: at home, or on the carrier's pool serving `area`): on 60 % of
+    /// `days`, a login now and then, a search with `searchChance` (nil: none, and no draw), 1 to `views` views of the
+    /// shop's socks, and with `orders` an order of about 30 from home address and card. Shared by the takeover
+    /// scenarios whose owners live such days (TakeoverOrdersOnlyTests, TakeoverNovelOrdersTests).
+    func ownerDays(_ a: String, rng: inout SeededRandom, device: (Int) -> String, home: String, carrier: Bool, area: Int,
+                   days: [Int], searchChance: Double?, views: Int, orders: Double) {
+        let day = Scenario.day, hour = Scenario.hour, minute = Scenario.minute
+        for d in days where rng.chance(0.6) {
+            let at = Scenario.t0 + Int64(d) * day + Int64(rng.int(7...21)) * hour + Int64(rng.int(0...3_599)) * 1000
+            let ip = rng.ownerIP(home: home, carrier: carrier, area: area)
+            let f: [String: Any] = ["device_id": device(d), "country": "TH", "ip": ip]
+            if rng.chance(0.5) { event(a, "login", at: at, f.merging(["status": "ok"]) { $1 }) }
+            if let p = searchChance, rng.chance(p) { event(a, "search", at: at + 30_000, f) }
+            for v in 0..<rng.int(1...views) {
+                event(a, "view", at: at + Int64(v + 1) * minute, f.merging(["item_id": "socks", "seller_id": "shop"]) { $1 })
+            }
+            if rng.chance(orders) {
+                order(a, item: "socks", seller: "shop", at: at + 10 * minute, device: device(d), address: "\(a)-home",
+                      payment: "\(a)-card", amount: Double(rng.int(25...35)), ip: ip)
+            }
+        }
+    }
+}
+
 /// Detectors on marketplaces unlike the one they were first written against: thresholds
 /// come from the store's own distributions, so a crowd that is ordinary *here* is not
 /// flagged and an attack that is unusual *here* is, whatever its absolute numbers.

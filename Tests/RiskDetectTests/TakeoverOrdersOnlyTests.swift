@@ -34,20 +34,8 @@ final class TakeoverOrdersOnlyTests: XCTestCase {
             func routine(_ a: String, device: (Int) -> String, carrier: Bool, days: [Int] = Array(0..<28)) -> String {
                 let home = "10.\(k / 200).\(k % 200)"
                 k += 1
-                for d in days where rng.chance(0.6) {
-                    let at = Scenario.t0 + Int64(d) * day + Int64(rng.int(7...21)) * hour + Int64(rng.int(0...3_599)) * 1000
-                    let ip = rng.ownerIP(home: home, carrier: carrier, area: k % 60)
-                    let f: [String: Any] = ["device_id": device(d), "country": "TH", "ip": ip]
-                    if rng.chance(0.5) { s.event(a, "login", at: at, f.merging(["status": "ok"]) { $1 }) }
-                    if rng.chance(0.1) { s.event(a, "search", at: at + 30_000, f) }
-                    for v in 0..<rng.int(1...4) {
-                        s.event(a, "view", at: at + Int64(v + 1) * minute, f.merging(["item_id": "socks", "seller_id": "shop"]) { $1 })
-                    }
-                    if rng.chance(0.2) {
-                        s.order(a, item: "socks", seller: "shop", at: at + 10 * minute, device: device(d), address: "\(a)-home",
-                                payment: "\(a)-card", amount: Double(rng.int(25...35)), ip: ip)
-                    }
-                }
+                s.ownerDays(a, rng: &rng, device: device, home: home, carrier: carrier, area: k % 60, days: days,
+                            searchChance: 0.1, views: 4, orders: 0.2)
                 return home
             }
             for i in 0..<300 { _ = routine(s.account("p\(i)"), device: { _ in "p\(i)-phone" }, carrier: i % 3 != 0) }
