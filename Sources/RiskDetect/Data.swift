@@ -153,7 +153,7 @@ public enum EventKind: UInt8, CaseIterable, Sendable {
 }
 
 /// The whole event log in columns of small integers: every identifier interned once,
-/// texts kept only for reviews and messages. Detectors read this, never SQLite row by row.
+/// texts kept only for reviews, messages and refund claims. Detectors read this, never SQLite row by row.
 /// About 60 bytes an event: 10M events fit in well under 1 GB.
 public final class EventTable {
     public var count = 0
@@ -325,7 +325,7 @@ extension EventTable {
         let st = try db.prepare("""
             SELECT id, ts, account_id, type, device_id, ip, country, item_id, seller_id, quantity, amount,
                    coupon_id, payment_id, address_id, target_id, rating, status,
-                   CASE WHEN type IN ('review','message') THEN text END, currency,
+                   CASE WHEN type IN ('review','message','refund') THEN text END, currency,
                    CASE WHEN type IN ('order','refund') THEN order_id END
             FROM \(evTable)
             """)

@@ -68,7 +68,7 @@ extension EventTable {
             try pg.copyOut("""
                 COPY (SELECT id, ts, account_id, type, device_id, ip, country, item_id, seller_id, quantity, amount,
                              coupon_id, payment_id, address_id, target_id, rating, status,
-                             CASE WHEN type IN ('review','message') THEN text END, currency,
+                             CASE WHEN type IN ('review','message','refund') THEN text END, currency,
                              CASE WHEN type IN ('order','refund') THEN order_id END
                       FROM events) TO STDOUT (FORMAT binary)
                 """) { [line = CopyRow()] buf in

@@ -45,7 +45,7 @@ public struct UnknownOnSignError: Error, CustomStringConvertible {
 extension DetectionEngine {
     /// The signs that were off and are on by default now, each switchable off by name (review41a #8: an
     /// operator, or the next session's A/B runs, can measure the ranking without one).
-    public static let onSigns = ["sleepers", "room-crews", "place-codes", "habits", "pace", "owner-networks", "shop-crews", "households", "code-lives", "spread-waves", "entry-devices", "own-activity", "day-cohorts", "job-odds", "used-hands", "owned-ips", "own-logins", "mailbox-spellings", "entry-victims", "scalper-leads", "busy-pace", "abroad", "card-strangers", "mailbox-sharers", "audience-company", "page-returns", "lone-claimants", "novel-orders"]
+    public static let onSigns = ["sleepers", "room-crews", "place-codes", "habits", "pace", "owner-networks", "shop-crews", "households", "code-lives", "spread-waves", "entry-devices", "own-activity", "day-cohorts", "job-odds", "used-hands", "owned-ips", "own-logins", "mailbox-spellings", "entry-victims", "scalper-leads", "busy-pace", "abroad", "card-strangers", "mailbox-sharers", "audience-company", "page-returns", "lone-claimants", "novel-orders", "claim-scripts"]
 
     /// Switches signs that are on by default off by name; unknown names are refused before anything changes.
     public func disableSigns(_ names: [String]) throws {
@@ -79,10 +79,11 @@ extension DetectionEngine {
                 if names.contains("households") { s.ringHouseholds = value }
                 if names.contains("mailbox-spellings") { s.ringMailboxSpellings = value }
                 return s
-            case var s as RefundAbuseDetector where !names.isDisjoint(with: ["lone-claimants", "refund-fdr", "returner-spread"]):
+            case var s as RefundAbuseDetector where !names.isDisjoint(with: ["lone-claimants", "refund-fdr", "returner-spread", "claim-scripts"]):
                 if names.contains("lone-claimants") { s.loneClaimants = value }
                 if names.contains("refund-fdr") { s.unitFDR = value }
                 if names.contains("returner-spread") { s.returnerSpread = value }
+                if names.contains("claim-scripts") { s.claimScripts = value }
                 return s
             case var s as TakeoverDetector where !names.isDisjoint(with: ["sleepers", "owner-networks", "spread-waves", "entry-devices", "used-hands", "entry-victims", "novel-orders"]):
                 if names.contains("sleepers") { s.sleepers = value }

@@ -32,6 +32,10 @@ public struct RefundAbuseDetector: Detector {
     /// One account's count of claims judged within the spread between people (beta-binomial at the
     /// store's ρ) rather than at the store's rate alone (`returner-spread`); reasons as before.
     public var returnerSpread = false
+    /// Claim scripts (`claim-scripts`, ClaimScripts below): an account not otherwise flagged whose
+    /// refund claim is worded word for word as claims of other accounts that are nearly all
+    /// claimants far beyond the store's rate. On since session 63 (docs/benchmarks.md, "scripts63").
+    public var claimScripts = true
     public init() {}
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
@@ -195,6 +199,10 @@ public struct RefundAbuseDetector: Detector {
             try cancel.check()
             findings += lone(t, except: Set(findings.map(\.account)))
         }
+        if claimScripts {
+            try cancel.check()
+            findings += scripted(t, except: Set(findings.map(\.account)))
+        }
         return findings
     }
 
@@ -214,6 +222,25 @@ public struct RefundAbuseDetector: Detector {
             out.append(Finding(account: Int32(c.account), detector: name, riskType: .refundAbuse, strength: strength,
                                reason: "lone claimant: " + LoneClaimants.reason(c, in: r, fdr: loneFDR),
                                events: ev, linked: [], identifiers: [], group: nil))
+        }
+        return out
+    }
+
+    /// Accounts the claim-script test finds (ClaimScripts), those already flagged aside.
+    func scripted(_ t: EventTable, except flagged: Set<Int32>) -> [Finding] {
+        let r = ClaimScripts.test(t, minSurprise: minSurprise)
+        var out: [Finding] = []
+        for c in r where !flagged.contains(c.account) {
+            let strength = min(0.9, 0.5 + 0.3 * Stat.ramp(c.surprise, minSurprise, minSurprise + 10))
+            var ev: [Int64] = []
+            for e32 in t.events(of: Int(c.account)) where t.kind[Int(e32)] == .refund || t.kind[Int(e32)] == .order {
+                if ev.count < 200 { ev.append(t.rowid[Int(e32)]) }
+            }
+            let why = String(format: "claim worded word for word as %d other account(s)' claims, %d of them claimants far beyond the store's rate (%.0f%% of the store's claimants are) — chance 1 in 10^%.0f; %d of %d order(s) ended in a refund claim",
+                             c.others, c.beyond, c.shareInStore * 100, c.surprise, c.claims, c.orders)
+            out.append(Finding(account: c.account, detector: name, riskType: .refundAbuse, strength: strength,
+                               reason: why, events: ev, linked: c.linked.map { t.accountID($0) }, identifiers: [],
+                               group: "refund-script-\(c.script + 1)"))
         }
         return out
     }

@@ -1,0 +1,187 @@
+import Foundation
+import XCTest
+@testable import RiskDetect
+import RiskStore
+
+/// The `refund_abuse` detector's claim-script test (ClaimScripts.swift, `claim-scripts`): a ring
+/// that shares no device, card, address or network but words its claims from one script. Its
+/// quiet members — one claim on several orders, what any unlucky customer has — are found by the
+/// wording, written in any case and punctuation; honest customers who word a lost parcel the way
+/// a second ring also words its claims ("never arrived") are not, nor is anyone in a store without
+/// a script.
+final class RefundClaimScriptTests: XCTestCase {
+    let day = Scenario.day, hour = Scenario.hour
+
+    struct World {
+        var s: Scenario
+        var buyers: [String] = [], unlucky: [String] = [], core: [String] = [], quiet: [String] = [], loud: [String] = []
+    }
+
+    /// How honest customers word a claim ("" = no words), reason by reason.
+    static let honest: [(String, [String])] = [
+        ("wrong_size", ["size too small", "", "too big"]), ("changed_mind", ["", "not as pictured"]),
+        ("damaged", ["broken", "arrived broken", ""]), ("not_received", ["never arrived", "", "no parcel"]),
+        ("not_as_described", ["not as pictured", "broken", ""]),
+    ]
+    static let script = ["box was empty", "only packaging, no product"]
+    /// The quiet members' one claim, in the script's words but not its spelling.
+    static let quietSpelling = ["BOX was empty!!", "Only packaging -- no product."]
+
+    /// 1,200 ordinary buyers (own phone, card, home, network; 1–10 orders of 15–120, each claimed
+    /// with probability 3 %, worded as honest customers do); 15 unlucky customers (3–6 orders,
+    /// one "not received", worded "never arrived"). With `ring`: 10 core members alone (5–9 orders
+    /// of 150–400, about 70 % claimed "item missing", "wrong item" or "not as described", worded
+    /// from the script) and 2 quiet members (5–7 orders, one claim in the script's words, spelt
+    /// their own way; one on each wording); and 6 loud claimants of a second ring who word every claim "never arrived",
+    /// as the unlucky do. `scriptUsers` caps how many core members use the script (the rest word
+    /// their claims "not as pictured").
+    func world(seed: UInt64, ring: Bool, scriptUsers: Int = 10) -> World {
+        var rng = SeededRandom(seed &* 6_271 &+ 63)
+        var w = World(s: Scenario(seed: seed))
+        let s = w.s
+        for k in 0..<5 { s.account("shop\(k)", kind: "seller"); for j in 0..<6 { s.item("it\(k)-\(j)", seller: "shop\(k)", price: 20) } }
+        var ipOf: [String: String] = [:]
+        func buy(_ a: String, at: Int64, price: Double, claim: (String, String)?) {
+            let k = rng.int(0...4)
+            let ip = ipOf[a] ?? "10.\(ipOf.count / 250).\(ipOf.count % 250).9"
+            ipOf[a] = ip
+            let o = s.order(a, item: "it\(k)-\(rng.int(0...5))", seller: "shop\(k)", at: at, device: "phone-\(a)", address: "home-\(a)",
+                            payment: "card-\(a)", amount: price, ip: ip)
+            if let (reason, words) = claim {
+                var f: [String: Any] = ["amount": price, "status": reason, "device_id": "phone-\(a)", "order_id": o]
+                if !words.isEmpty { f["text"] = words }
+                s.event(a, "refund", at: at + Int64(rng.int(3...9)) * day + Int64(rng.int(0...40_000)) * 1000, f)
+            }
+        }
+        func when() -> Int64 { Scenario.t0 + Int64(rng.int(0...22)) * day + Int64(rng.int(8...22)) * hour + Int64(rng.int(0...3_000_000)) }
+        func price(_ lo: Int, _ hi: Int) -> Double { Double(rng.int(lo * 100...hi * 100)) / 100 }
+        func honestClaim() -> (String, String) {
+            let (r, ws) = Self.honest[rng.int(0...(Self.honest.count - 1))]
+            return (r, ws[rng.int(0...(ws.count - 1))])
+        }
+        for b in 0..<1200 {
+            let a = s.account("b\(b)", created: Scenario.t0 - Int64(rng.int(40...1500)) * day)
+            w.buyers.append(a)
+            for _ in 0..<rng.int(1...10) { buy(a, at: when(), price: price(15, 120), claim: rng.chance(0.03) ? honestClaim() : nil) }
+        }
+        for u in 0..<15 {
+            let a = s.account("unlucky\(u)", created: Scenario.t0 - Int64(rng.int(60...900)) * day)
+            w.unlucky.append(a)
+            for o in 0..<rng.int(3...6) { buy(a, at: when(), price: price(30, 200), claim: o == 0 ? ("not_received", "never arrived") : nil) }
+        }
+        guard ring else { return w }
+        let reasons = ["item_missing", "wrong_item", "not_as_described"]
+        func claimant(_ a: String, words: () -> String) {
+            let orders = rng.int(5...9)
+            var claimed = 0
+            for o in 0..<orders {
+                let claim = rng.chance(0.7) || (o >= orders - 3 && claimed < 3)
+                if claim { claimed += 1 }
+                buy(a, at: when(), price: price(150, 400), claim: claim ? (reasons[rng.int(0...2)], words()) : nil)
+            }
+        }
+        for c in 0..<10 {
+            let a = s.account("core\(c)", created: Scenario.t0 - Int64(rng.int(30...400)) * day)
+            w.core.append(a)
+            claimant(a) { c < scriptUsers ? Self.script[rng.int(0...1)] : "not as pictured" }
+        }
+        for q in 0..<2 {
+            let a = s.account("quiet\(q)", created: Scenario.t0 - Int64(rng.int(30...400)) * day)
+            w.quiet.append(a)
+            let orders = rng.int(5...7)
+            let claimed = rng.int(0...(orders - 1))
+            for o in 0..<orders {
+                buy(a, at: when(), price: price(150, 400), claim: o == claimed ? (reasons[rng.int(0...2)], Self.quietSpelling[q]) : nil)
+            }
+        }
+        for l in 0..<6 {
+            let a = s.account("loud\(l)", created: Scenario.t0 - Int64(rng.int(30...400)) * day)
+            w.loud.append(a)
+            claimant(a) { "never arrived" }
+        }
+        return w
+    }
+
+    func scripted(_ f: [Finding]) -> [Finding] { f.filter { $0.reason.hasPrefix("claim worded word for word") } }
+
+    func testAScriptFindsTheRingsQuietMembersAndNoHonestCustomer() throws {
+        try forEachSeed(also: [4, 5]) { seed in
+            let w = world(seed: seed, ring: true)
+            let (f, t) = try w.s.run(RefundAbuseDetector())
+            let found = Set(scripted(f).map { t.accountID($0.account) })
+            // Every quiet member, by its wording alone (spelt its own way).
+            XCTAssertEqual(found.intersection(w.quiet), Set(w.quiet), "\(found.sorted())")
+            // Nobody honest: not the unlucky nor the buyers who word a lost parcel "never arrived" as
+            // the second ring does (its users are half honest), nor anyone else.
+            XCTAssertTrue(found.isSubset(of: w.quiet + w.core), "\(found.subtracting(w.quiet + w.core).sorted())")
+            XCTAssertTrue(f.accounts(t).isDisjoint(with: w.buyers + w.unlucky), "\(f.accounts(t).intersection(w.buyers + w.unlucky).sorted())")
+            for x in scripted(f) {
+                XCTAssertTrue(x.group?.hasPrefix("refund-script-") ?? false, "\(x.group ?? "nil")")
+                XCTAssertTrue(Set(x.linked).isSubset(of: w.core), "\(x.linked)")
+                XCTAssertFalse(x.linked.isEmpty)
+                if w.quiet.contains(t.accountID(x.account)) { XCTAssertTrue(x.reason.contains("; 1 of"), x.reason) }
+                XCTAssertFalse(x.reason.lowercased().contains("box was empty"), "the claim's words stay out of the reason: \(x.reason)")
+                XCTAssertGreaterThanOrEqual(x.strength, 0.5)
+                XCTAssertLessThanOrEqual(x.strength, 0.9)
+            }
+            // One finding per account: a core member the ring tests already report is not reported again.
+            XCTAssertEqual(Set(f.map(\.account)).count, f.filter { $0.detector == "refund_abuse" }.count)
+        }
+    }
+
+    /// Off (`detect --no-sign claim-scripts`), the quiet members' one claim on several orders is
+    /// what an unlucky customer has: no finding. On by default.
+    func testOffTheQuietMembersAreOrdinaryClaimants() throws {
+        XCTAssertTrue(RefundAbuseDetector().claimScripts)
+        try forEachSeed { seed in
+            let w = world(seed: seed, ring: true)
+            var off = RefundAbuseDetector()
+            off.claimScripts = false
+            let (f, t) = try w.s.run(off)
+            XCTAssertTrue(scripted(f).isEmpty)
+            XCTAssertTrue(f.accounts(t).isDisjoint(with: w.quiet), "\(f.accounts(t).intersection(w.quiet).sorted())")
+        }
+    }
+
+    /// The script's other users must be nearly all claimants far beyond the store's rate: with
+    /// only half of the core wording its claims from it (the rest "not as pictured"), the quiet
+    /// members' wording still has its users beyond chance (the five core members) — and with one
+    /// core member on it, two users and the quiet ones test nothing. A store without a ring has
+    /// no script finding at all.
+    func testAScriptNeedsItsOtherUsersBeyondChance() throws {
+        try forEachSeed { seed in
+            let det = RefundAbuseDetector()
+            let one = world(seed: seed, ring: true, scriptUsers: 1)
+            let (f1, t1) = try one.s.run(det)
+            XCTAssertTrue(Set(scripted(f1).map { t1.accountID($0.account) }).isDisjoint(with: one.quiet),
+                          "\(scripted(f1).map { t1.accountID($0.account) })")
+            let none = world(seed: seed, ring: false)
+            let (f0, _) = try none.s.run(det)
+            XCTAssertTrue(scripted(f0).isEmpty, "\(scripted(f0).map(\.reason))")
+        }
+    }
+
+    /// Hostile wording: only punctuation, emoji, a long paste, control characters, a quote — none
+    /// of it crashes, and words that normalise to nothing tie no one together.
+    func testHostileWordingTiesNobodyTogether() throws {
+        let s = Scenario(seed: TestSeed.first)
+        s.account("shop", kind: "seller"); s.item("it", seller: "shop", price: 20)
+        let junk = ["!!!", "…", "🙂🙂", "\u{7}\u{1b}[2J", "\"", String(repeating: "x y ", count: 5_000), "   "]
+        for i in 0..<40 {
+            let a = s.account("a\(i)")
+            for o in 0..<4 {
+                let oid = s.order(a, item: "it", seller: "shop", at: Scenario.t0 + Int64(i * 10 + o) * hour, device: "d\(i)",
+                                  address: "h\(i)", payment: "c\(i)", ip: "10.0.\(i).1")
+                s.event(a, "refund", at: Scenario.t0 + Int64(i * 10 + o) * hour + day,
+                        ["order_id": oid, "status": "not_received", "amount": 20, "text": junk[(i + o) % junk.count]])
+            }
+        }
+        let (f, t) = try s.run(RefundAbuseDetector())
+        // The refund's words are loaded (the long paste among them) …
+        XCTAssertTrue(t.texts.contains { $0.count > 10_000 })
+        // … words that normalise to nothing tie nobody, and those that do tie accounts (the paste,
+        // the escape sequence's "2j") tie accounts that all claim every order: the store's rate
+        // is theirs, nobody is beyond it, and nobody stands out by wording.
+        XCTAssertTrue(scripted(f).isEmpty, "\(scripted(f).map(\.reason))")
+    }
+}
