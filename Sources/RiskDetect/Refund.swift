@@ -201,7 +201,7 @@ public struct RefundAbuseDetector: Detector {
         }
         if claimScripts {
             try cancel.check()
-            findings += scripted(t, except: Set(findings.map(\.account)))
+            findings += try scripted(t, except: Set(findings.map(\.account)), cancel: cancel)
         }
         return findings
     }
@@ -227,16 +227,16 @@ public struct RefundAbuseDetector: Detector {
     }
 
     /// Accounts the claim-script test finds (ClaimScripts), those already flagged aside.
-    func scripted(_ t: EventTable, except flagged: Set<Int32>) -> [Finding] {
-        let r = ClaimScripts.test(t, minSurprise: minSurprise)
+    func scripted(_ t: EventTable, except flagged: Set<Int32>, cancel: CancelToken) throws -> [Finding] {
+        let r = try ClaimScripts.test(t, minSurprise: minSurprise, cancel: cancel)
         var out: [Finding] = []
         for c in r where !flagged.contains(c.account) {
-            let strength = min(0.9, 0.5 + 0.3 * Stat.ramp(c.surprise, minSurprise, minSurprise + 10))
+            let strength = 0.5 + 0.3 * Stat.ramp(c.surprise, minSurprise, minSurprise + 10)
             var ev: [Int64] = []
             for e32 in t.events(of: Int(c.account)) where t.kind[Int(e32)] == .refund || t.kind[Int(e32)] == .order {
                 if ev.count < 200 { ev.append(t.rowid[Int(e32)]) }
             }
-            let why = String(format: "claim worded word for word as %d other account(s)' claims, %d of them claimants far beyond the store's rate (%.0f%% of the store's claimants are) — chance 1 in 10^%.0f; %d of %d order(s) ended in a refund claim",
+            let why = String(format: "claim worded as %d other account(s)' claims, %d of them claimants far beyond the store's rate (%.1f%% of the store's worded claims are theirs) — chance 1 in 10^%.0f; %d of %d order(s) ended in a refund claim",
                              c.others, c.beyond, c.shareInStore * 100, c.surprise, c.claims, c.orders)
             out.append(Finding(account: c.account, detector: name, riskType: .refundAbuse, strength: strength,
                                reason: why, events: ev, linked: c.linked.map { t.accountID($0) }, identifiers: [],

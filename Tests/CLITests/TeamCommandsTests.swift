@@ -49,6 +49,12 @@ final class TeamCommandsTests: TeamStoreTestCase {
         XCTAssertEqual(team.orderKey.count, team.count)
         XCTAssertEqual(team.orderKey.sorted(), local.orderKey.sorted())
         XCTAssertTrue(local.orderKey.contains { $0 != 0 }, "the simulated orders carry ids")
+        // Texts — reviews', messages' and refund claims' words (claim-scripts reads the last) — from both.
+        func texts(_ t: EventTable, _ kind: EventKind) -> [String] {
+            (0..<t.count).filter { t.kind[$0] == kind && t.textRef[$0] >= 0 }.map { t.texts[Int(t.textRef[$0])] }.sorted()
+        }
+        XCTAssertFalse(texts(local, .refund).isEmpty, "the simulated refunds carry words")
+        for kind in [EventKind.refund, .review, .message] { XCTAssertEqual(texts(team, kind), texts(local, kind), "\(kind)") }
     }
 
     func testDetectOnATeamStoreScoresAsTheLocalStoreDoesAndNeedsALead() throws {

@@ -35,7 +35,9 @@ final class RefundClaimScriptTests: XCTestCase {
     /// their own way; one on each wording); and 6 loud claimants of a second ring who word every claim "never arrived",
     /// as the unlucky do. `scriptUsers` caps how many core members use the script (the rest word
     /// their claims "not as pictured").
-    func world(seed: UInt64, ring: Bool, scriptUsers: Int = 10) -> World {
+    /// `honestOnScript`: that many of the unlucky per script wording word their lost parcel in the
+    /// script's words instead.
+    func world(seed: UInt64, ring: Bool, scriptUsers: Int = 10, honestOnScript: Int = 0) -> World {
         var rng = SeededRandom(seed &* 6_271 &+ 63)
         var w = World(s: Scenario(seed: seed))
         let s = w.s
@@ -67,7 +69,8 @@ final class RefundClaimScriptTests: XCTestCase {
         for u in 0..<15 {
             let a = s.account("unlucky\(u)", created: Scenario.t0 - Int64(rng.int(60...900)) * day)
             w.unlucky.append(a)
-            for o in 0..<rng.int(3...6) { buy(a, at: when(), price: price(30, 200), claim: o == 0 ? ("not_received", "never arrived") : nil) }
+            let words = u < 2 * honestOnScript ? Self.script[u % 2] : "never arrived"
+            for o in 0..<rng.int(3...6) { buy(a, at: when(), price: price(30, 200), claim: o == 0 ? ("not_received", words) : nil) }
         }
         guard ring else { return w }
         let reasons = ["item_missing", "wrong_item", "not_as_described"]
@@ -102,7 +105,7 @@ final class RefundClaimScriptTests: XCTestCase {
         return w
     }
 
-    func scripted(_ f: [Finding]) -> [Finding] { f.filter { $0.reason.hasPrefix("claim worded word for word") } }
+    func scripted(_ f: [Finding]) -> [Finding] { f.filter { $0.reason.hasPrefix("claim worded as ") } }
 
     func testAScriptFindsTheRingsQuietMembersAndNoHonestCustomer() throws {
         try forEachSeed(also: [4, 5]) { seed in
@@ -120,9 +123,11 @@ final class RefundClaimScriptTests: XCTestCase {
                 XCTAssertTrue(Set(x.linked).isSubset(of: w.core), "\(x.linked)")
                 XCTAssertFalse(x.linked.isEmpty)
                 if w.quiet.contains(t.accountID(x.account)) { XCTAssertTrue(x.reason.contains("; 1 of"), x.reason) }
-                XCTAssertFalse(x.reason.lowercased().contains("box was empty"), "the claim's words stay out of the reason: \(x.reason)")
+                for words in Self.script + ["never arrived", "packaging"] {
+                    XCTAssertFalse(x.reason.lowercased().contains(words), "the claim's words stay out of the reason: \(x.reason)")
+                }
                 XCTAssertGreaterThanOrEqual(x.strength, 0.5)
-                XCTAssertLessThanOrEqual(x.strength, 0.9)
+                XCTAssertLessThanOrEqual(x.strength, 0.8)
             }
             // One finding per account: a core member the ring tests already report is not reported again.
             XCTAssertEqual(Set(f.map(\.account)).count, f.filter { $0.detector == "refund_abuse" }.count)
@@ -143,45 +148,60 @@ final class RefundClaimScriptTests: XCTestCase {
         }
     }
 
-    /// The script's other users must be nearly all claimants far beyond the store's rate: with
-    /// only half of the core wording its claims from it (the rest "not as pictured"), the quiet
-    /// members' wording still has its users beyond chance (the five core members) — and with one
-    /// core member on it, two users and the quiet ones test nothing. A store without a ring has
-    /// no script finding at all.
+    /// The script's other users must be nearly all claimants far beyond the store's rate. With two
+    /// unlucky customers on each script wording (a quiet member's others: ~5 of the core and 2
+    /// honest, ~70 % beyond chance — a count improbable at the store's share, so only the share
+    /// stops it) nobody honest or quiet is found; with one core member on the script the quiet
+    /// members' wordings have too few users to test. A store without a ring has no script finding.
     func testAScriptNeedsItsOtherUsersBeyondChance() throws {
         try forEachSeed { seed in
             let det = RefundAbuseDetector()
+            let mixed = world(seed: seed, ring: true, honestOnScript: 2)
+            let (f2, t2) = try mixed.s.run(det)
+            let found2 = Set(scripted(f2).map { t2.accountID($0.account) })
+            XCTAssertTrue(found2.isDisjoint(with: mixed.quiet + mixed.unlucky + mixed.buyers), "\(found2.sorted())")
             let one = world(seed: seed, ring: true, scriptUsers: 1)
             let (f1, t1) = try one.s.run(det)
-            XCTAssertTrue(Set(scripted(f1).map { t1.accountID($0.account) }).isDisjoint(with: one.quiet),
-                          "\(scripted(f1).map { t1.accountID($0.account) })")
+            let found1 = Set(scripted(f1).map { t1.accountID($0.account) })
+            XCTAssertTrue(found1.isDisjoint(with: one.quiet + one.unlucky + one.buyers), "\(found1.sorted())")
             let none = world(seed: seed, ring: false)
             let (f0, _) = try none.s.run(det)
             XCTAssertTrue(scripted(f0).isEmpty, "\(scripted(f0).map(\.reason))")
         }
     }
 
-    /// Hostile wording: only punctuation, emoji, a long paste, control characters, a quote — none
-    /// of it crashes, and words that normalise to nothing tie no one together.
+    /// Hostile wording: only punctuation, emoji, an escape sequence, a quote, a long paste — none of
+    /// it crashes, the paste loads whole, and words that normalise to nothing tie nobody: twelve
+    /// heavy claimants and one quiet account all "word" their claims in punctuation and emoji
+    /// alone, among ordinary buyers who claim in plain words — as one wording they would be a
+    /// script (twelve of twelve others beyond chance, where a third of the worded claims are) and
+    /// the quiet account its member.
     func testHostileWordingTiesNobodyTogether() throws {
         let s = Scenario(seed: TestSeed.first)
         s.account("shop", kind: "seller"); s.item("it", seller: "shop", price: 20)
-        let junk = ["!!!", "…", "🙂🙂", "\u{7}\u{1b}[2J", "\"", String(repeating: "x y ", count: 5_000), "   "]
-        for i in 0..<40 {
-            let a = s.account("a\(i)")
-            for o in 0..<4 {
-                let oid = s.order(a, item: "it", seller: "shop", at: Scenario.t0 + Int64(i * 10 + o) * hour, device: "d\(i)",
-                                  address: "h\(i)", payment: "c\(i)", ip: "10.0.\(i).1")
-                s.event(a, "refund", at: Scenario.t0 + Int64(i * 10 + o) * hour + day,
-                        ["order_id": oid, "status": "not_received", "amount": 20, "text": junk[(i + o) % junk.count]])
+        let junk = ["!!!", "…", "🙂🙂", "\"", "  --  ", "\u{7}\u{1b}"]
+        var rng = SeededRandom(TestSeed.first &+ 77)
+        func account(_ a: String, orders: Int, claims: Int, words: () -> String?) {
+            s.account(a)
+            for o in 0..<orders {
+                let at = Scenario.t0 + Int64(rng.int(0...20)) * day + Int64(rng.int(0...80_000)) * 1000
+                let oid = s.order(a, item: "it", seller: "shop", at: at, device: "d-\(a)", address: "h-\(a)", payment: "c-\(a)", ip: "10.1.\(o).\(a.count)")
+                guard o < claims else { continue }
+                var f: [String: Any] = ["order_id": oid, "status": "not_received", "amount": 20]
+                if let w = words() { f["text"] = w }
+                s.event(a, "refund", at: at + 2 * day, f)
             }
         }
+        let plain = ["broken", "size too small", "not as pictured"]
+        for i in 0..<400 { account("b\(i)", orders: rng.int(1...6), claims: rng.chance(0.3) ? 1 : 0) { plain[rng.int(0...2)] } }
+        for i in 0..<12 { account("heavy\(i)", orders: 6, claims: 5) { junk[rng.int(0...(junk.count - 1))] } }
+        account("quiet", orders: 6, claims: 1) { "🙂🙂" }
+        account("paste", orders: 3, claims: 1) { String(repeating: "x y ", count: 5_000) }
         let (f, t) = try s.run(RefundAbuseDetector())
-        // The refund's words are loaded (the long paste among them) …
-        XCTAssertTrue(t.texts.contains { $0.count > 10_000 })
-        // … words that normalise to nothing tie nobody, and those that do tie accounts (the paste,
-        // the escape sequence's "2j") tie accounts that all claim every order: the store's rate
-        // is theirs, nobody is beyond it, and nobody stands out by wording.
+        XCTAssertTrue(t.texts.contains { $0.count >= 20_000 })
         XCTAssertTrue(scripted(f).isEmpty, "\(scripted(f).map(\.reason))")
+        XCTAssertEqual(ClaimScripts.wording("  Only packaging,no PRODUCT!! "), "only packaging no product")
+        XCTAssertEqual(ClaimScripts.wording("🙂 … \u{1b}[2J"), "2j")
+        XCTAssertEqual(ClaimScripts.wording("!!!"), "")
     }
 }
