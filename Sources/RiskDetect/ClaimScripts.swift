@@ -46,12 +46,7 @@ enum ClaimScripts {
         // refunded, however many refund rows (RefundKinds.swift, review59), one per refund row
         // without an order id; a claim of an order placed before the log began (its id names no
         // logged order of the account) is left out — its account's other old orders are missing too.
-        var logged = Set<UInt64>()
-        var orders = [Int](repeating: 0, count: na)
-        for e in 0..<t.count where t.account[e] >= 0 && t.kind[e] == .order {
-            if let o = t.orderRef(e), !logged.insert(o).inserted { continue }
-            orders[Int(t.account[e])] += 1
-        }
+        let (orders, logged) = LoneClaimants.loggedOrders(t)
         let matched = !logged.isEmpty
         var claimed = Set<UInt64>()
         var claims = [Int](repeating: 0, count: na)

@@ -77,15 +77,21 @@ enum LoneClaimants {
     static let maxClaims = 64        // S's null is computed up to this many claims
     static let minOneOff = 100       // one-claim accounts needed to estimate the honest mix (review59: fewer, and honest-only stores got findings above the 5 % rate)
 
-    static func test(_ t: EventTable, fdr: Double) -> Result? {
-        let na = t.accountCount
-        // Orders: one per order id (an order of several lines is one order), one per row without.
+    /// Each account's orders — one per order id (an order of several lines is one order), one per
+    /// row without — and the order ids the log holds (as `EventTable.orderRef` keys).
+    static func loggedOrders(_ t: EventTable) -> (orders: [Int], logged: Set<UInt64>) {
         var logged = Set<UInt64>()
-        var orders = [Int](repeating: 0, count: na)
+        var orders = [Int](repeating: 0, count: t.accountCount)
         for e in 0..<t.count where t.account[e] >= 0 && t.kind[e] == .order {
             if let o = t.orderRef(e), !logged.insert(o).inserted { continue }
             orders[Int(t.account[e])] += 1
         }
+        return (orders, logged)
+    }
+
+    static func test(_ t: EventTable, fdr: Double) -> Result? {
+        let na = t.accountCount
+        let (orders, logged) = loggedOrders(t)
         // A store whose orders carry no order id at all (refunds do, orders not: a mapping that
         // left it out) judges every refund row by itself, as a store without order ids.
         let matched = !logged.isEmpty

@@ -34,6 +34,17 @@ final class TeamCommandsTests: TeamStoreTestCase {
     /// before review37) scored a store of mixed currencies differently from its local copy.
     func testDetectionReadsTheEventsCurrenciesFromTheTeamStoreAsFromTheLocalStore() throws {
         try importBoth()
+        // A later file of refund claims with words (a comma, a quote, an emoji, a line break), imported
+        // into both stores: the small simulated store may hold no worded claim of its own.
+        let claims = dir + "/claims.csv"
+        try Data(("event_id,ts,account_id,type,order_id,amount,currency,status,text\n"
+                  + "cl1,2026-10-03T10:00:00Z,claimer1,refund,o-cl1,20,USD,not_received,\"box was empty, \"\"really\"\" 📦\"\n"
+                  + "cl2,2026-10-03T11:00:00Z,claimer2,refund,o-cl2,20,USD,item_missing,\"only packaging\nno product\"\n"
+                  + "cl3,2026-10-03T12:00:00Z,claimer3,refund,o-cl3,20,USD,damaged,\n").utf8).write(to: URL(fileURLWithPath: claims))
+        for target in [store, lead!] {
+            let r = try CLI.run(["import", "--store", target, "--kind", "events", claims, "--quiet"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
         func codes(_ t: EventTable) -> [String: Int] {
             var h: [String: Int] = [:]
             for c in t.currency { h[c == 255 ? "-" : t.currencies.string(Int32(c)), default: 0] += 1 }
@@ -53,7 +64,8 @@ final class TeamCommandsTests: TeamStoreTestCase {
         func texts(_ t: EventTable, _ kind: EventKind) -> [String] {
             (0..<t.count).filter { t.kind[$0] == kind && t.textRef[$0] >= 0 }.map { t.texts[Int(t.textRef[$0])] }.sorted()
         }
-        XCTAssertFalse(texts(local, .refund).isEmpty, "the simulated refunds carry words")
+        XCTAssertTrue(texts(local, .refund).contains("box was empty, \"really\" 📦"), "\(texts(local, .refund).prefix(5))")
+        XCTAssertTrue(texts(local, .refund).contains("only packaging\nno product"))
         for kind in [EventKind.refund, .review, .message] { XCTAssertEqual(texts(team, kind), texts(local, kind), "\(kind)") }
     }
 
