@@ -40,7 +40,9 @@ enum ClaimScripts {
         var linked: [Int32]        // up to 20 of the others beyond chance
     }
 
-    static func test(_ t: EventTable, minSurprise: Double, cancel: CancelToken = CancelToken()) throws -> [Hit] {
+    /// `reported`: accounts the refund detector's other rules report — counted among a wording's
+    /// claimants beyond chance whatever their own count (a ring member found by its shared address).
+    static func test(_ t: EventTable, minSurprise: Double, reported: Set<Int32> = [], cancel: CancelToken = CancelToken()) throws -> [Hit] {
         let na = t.accountCount
         // Orders: one per order id (its lines together), one per row without. Claims: one per order
         // refunded, however many refund rows (RefundKinds.swift, review59), one per refund row
@@ -76,7 +78,7 @@ enum ClaimScripts {
         var beyond = [Bool](repeating: false, count: na)
         for a in 0..<na where claims[a] > 0 {
             let s = Significance.surprise(Significance.logBinomialTail(claims[a], max(orders[a], claims[a]), base))
-            beyond[a] = s >= RefundClaims.claimantSurprise
+            beyond[a] = s >= RefundClaims.claimantSurprise || reported.contains(Int32(a))
         }
         // The null: a wording's users are drawn from the claims with words, a heavy claimant once
         // per claim — q0 is the share of those claims whose account is beyond chance.

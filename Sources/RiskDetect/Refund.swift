@@ -228,7 +228,7 @@ public struct RefundAbuseDetector: Detector {
 
     /// Accounts the claim-script test finds (ClaimScripts), those already flagged aside.
     func scripted(_ t: EventTable, except flagged: Set<Int32>, cancel: CancelToken) throws -> [Finding] {
-        let r = try ClaimScripts.test(t, minSurprise: minSurprise, cancel: cancel)
+        let r = try ClaimScripts.test(t, minSurprise: minSurprise, reported: flagged, cancel: cancel)
         var out: [Finding] = []
         for c in r where !flagged.contains(c.account) {
             let strength = 0.5 + 0.3 * Stat.ramp(c.surprise, minSurprise, minSurprise + 10)
@@ -236,7 +236,7 @@ public struct RefundAbuseDetector: Detector {
             for e32 in t.events(of: Int(c.account)) where t.kind[Int(e32)] == .refund || t.kind[Int(e32)] == .order {
                 if ev.count < 200 { ev.append(t.rowid[Int(e32)]) }
             }
-            let why = String(format: "claim worded as %d other account(s)' claims, %d of them claimants far beyond the store's rate (such claimants make %.1f%% of the store's worded claims) — chance 1 in 10^%.0f; %d of %d order(s) ended in a refund claim",
+            let why = String(format: "claim worded as %d other account(s)' claims, %d of them claimants far beyond the store's rate or reported (such claimants make %.1f%% of the store's worded claims) — chance 1 in 10^%.0f; %d of %d order(s) ended in a refund claim",
                              c.others, c.beyond, c.shareInStore * 100, c.surprise, c.claims, c.orders)
             out.append(Finding(account: c.account, detector: name, riskType: .refundAbuse, strength: strength,
                                reason: why, events: ev, linked: c.linked.map { t.accountID($0) }, identifiers: [],
