@@ -33,8 +33,8 @@ public struct RefundAbuseDetector: Detector {
     /// store's ρ) rather than at the store's rate alone (`returner-spread`); reasons as before.
     public var returnerSpread = false
     /// Claim scripts (`claim-scripts`, ClaimScripts below): an account not otherwise flagged whose
-    /// refund claim is worded word for word as claims of other accounts that are nearly all
-    /// claimants far beyond the store's rate. On since session 63 (docs/benchmarks.md, "scripts63").
+    /// refund claim is worded (normalised: ClaimScripts.wording) as claims of other accounts that are
+    /// nearly all claimants far beyond the store's rate or reported. On since session 63 (docs/benchmarks.md, "scripts63").
     public var claimScripts = true
     public init() {}
 
@@ -177,10 +177,7 @@ public struct RefundAbuseDetector: Detector {
                 let own = Double(refunds[Int(a)]) / Double(max(1, max(orders[Int(a)], refunds[Int(a)])))
                 // A member whose own refunds are near the base rate rides on the ring: weaker.
                 let ownF = own >= 0.3 ? 1.0 : 0.7
-                var ev: [Int64] = []
-                for e32 in t.events(of: Int(a)) where t.kind[Int(e32)] == .refund || t.kind[Int(e32)] == .order {
-                    if ev.count < 200 { ev.append(t.rowid[Int(e32)]) }
-                }
+                let ev = orderEvidence(t, Int(a))
                 var why = "\(refunds[Int(a)]) of \(orders[Int(a)]) order(s) ended in a refund claim"
                 if members.count >= 2 {
                     why += "; one of \(members.count) accounts sharing " +
@@ -215,10 +212,7 @@ public struct RefundAbuseDetector: Detector {
             // Surprise beyond what Benjamini–Hochberg asked of this rank: 0 at the bar.
             let beyond = Significance.surprise(c.logP) - log10(m / Double(r.rank[i])) + log10(loneFDR)
             let strength = min(0.95, 0.5 + 0.3 * Stat.ramp(beyond, 0, 10))
-            var ev: [Int64] = []
-            for e32 in t.events(of: c.account) where t.kind[Int(e32)] == .refund || t.kind[Int(e32)] == .order {
-                if ev.count < 200 { ev.append(t.rowid[Int(e32)]) }
-            }
+            let ev = orderEvidence(t, c.account)
             out.append(Finding(account: Int32(c.account), detector: name, riskType: .refundAbuse, strength: strength,
                                reason: "lone claimant: " + LoneClaimants.reason(c, in: r, fdr: loneFDR),
                                events: ev, linked: [], identifiers: [], group: nil))
@@ -232,10 +226,7 @@ public struct RefundAbuseDetector: Detector {
         var out: [Finding] = []
         for c in r where !flagged.contains(c.account) {
             let strength = 0.5 + 0.3 * Stat.ramp(c.surprise, minSurprise, minSurprise + 10)
-            var ev: [Int64] = []
-            for e32 in t.events(of: Int(c.account)) where t.kind[Int(e32)] == .refund || t.kind[Int(e32)] == .order {
-                if ev.count < 200 { ev.append(t.rowid[Int(e32)]) }
-            }
+            let ev = orderEvidence(t, Int(c.account))
             let why = String(format: "claim worded as %d other account(s)' claims, %d of them claimants far beyond the store's rate or reported (such claimants make %.1f%% of the store's worded claims) — chance 1 in 10^%.0f; %d of %d order(s) ended in a refund claim",
                              c.others, c.beyond, c.shareInStore * 100, c.surprise, c.claims, c.orders)
             out.append(Finding(account: c.account, detector: name, riskType: .refundAbuse, strength: strength,
@@ -243,5 +234,14 @@ public struct RefundAbuseDetector: Detector {
                                group: "refund-script-\(c.script + 1)"))
         }
         return out
+    }
+
+    /// A finding's evidence: the account's orders and refunds, the first 200.
+    func orderEvidence(_ t: EventTable, _ a: Int) -> [Int64] {
+        var ev: [Int64] = []
+        for e32 in t.events(of: a) where t.kind[Int(e32)] == .refund || t.kind[Int(e32)] == .order {
+            if ev.count < 200 { ev.append(t.rowid[Int(e32)]) }
+        }
+        return ev
     }
 }
