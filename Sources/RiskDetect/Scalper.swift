@@ -45,6 +45,23 @@ public struct ScalperDetector: Detector {
     /// that spreads a drop over accounts arrives mid-pack but checks out at a script's pace; in
     /// the slot of "fast" (the larger counts: both say quick). On (session 42; `detect --no-sign pace`).
     public var pace = true
+    /// s64: checkout pace against the store's customers — a drop purchase's cart-to-order seconds
+    /// against those of the drop purchases made by accounts that order outside the drops too (two or
+    /// more such orders), a rank share ((1 + as quick or quicker) / (1 + reference)); per account its
+    /// slowest drop (a habit is one draw). A share within `customerQuick` (quicker than nine in ten
+    /// of the customers' checkouts) is worth −log10 of it, in the slot of "fast". The quickest third
+    /// of a drop's buyers is no surprise where a crew is a third or more of them; the customers' pace
+    /// is a reference a crew of fresh accounts does not set. On (session 64; `detect --no-sign
+    /// customer-pace`).
+    public var customerPace = true
+    /// The fewest reference checkouts for `customerPace` to be judged at all.
+    public var minReference = 20
+    /// The share of the customers' checkouts a purchase's share must be within for `customerPace`, and
+    /// its worth (−log10). A yes / no sign like "fast" and "quick", not the share graded: summed
+    /// surprises are judged as one chance, and a graded share would let one purchase be worth up to
+    /// log10(reference) decades — a fan whose whole life is one quick drop passing the bar by chance
+    /// (measured: graded, 1–6 more honest drop buyers reported per bazaar world). 0: graded.
+    public var customerQuick = 0.1
     public init() {}
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] { try assess(t, cancel: cancel).findings }
@@ -52,7 +69,7 @@ public struct ScalperDetector: Detector {
     /// The findings, and every drop buyer's summed surprise (decades), reported or not — the
     /// anomaly layer's `scalper_signs` (`scalper-leads`) ranks the buyers short of the bar by it.
     public func assess(_ t: EventTable, cancel: CancelToken) throws -> (findings: [Finding], surprise: [Int32: Double]) {
-        struct Buy { var account: Int32; var event: Int; var item: Int32; var reaction: Double; var qty: Int32; var browsed: Bool; var fast = false; var quick = false }
+        struct Buy { var account: Int32; var event: Int; var item: Int32; var reaction: Double; var qty: Int32; var browsed: Bool; var fast = false; var quick = false; var gap: Double? = nil }
         var buys: [Buy] = []
         // Orders on limited items within an hour of the drop.
         for e in 0..<t.count where t.kind[e] == .order && t.item[e] >= 0 && t.account[e] >= 0 {
@@ -69,9 +86,9 @@ public struct ScalperDetector: Detector {
         var fastBar: [Int32: Double] = [:]
         for (item, rs) in reactions { fastBar[item] = Significance.quantile(rs, 1.0 / 3) }
         for k in buys.indices { buys[k].fast = buys[k].reaction <= (fastBar[buys[k].item] ?? 0) }
-        if pace {
+        if pace || customerPace {
             let q = Self.quickCheckouts(t, buys.map { ($0.account, $0.event, $0.item) })
-            for k in buys.indices { buys[k].quick = q[k] }
+            for k in buys.indices { buys[k].quick = pace && q.quick[k]; buys[k].gap = q.gaps[k] }
         }
         // Bulk: more pieces than the store's ordinary (non-drop) order holds (its median).
         var quantities: [Double] = []
@@ -118,6 +135,11 @@ public struct ScalperDetector: Detector {
         var orders: [Int32: Int] = [:]
         for a in dropEvents.keys { orders[a] = t.events(of: Int(a)).reduce(0) { $0 + (t.kind[Int($1)] == .order ? 1 : 0) } }
         let dropOnly = Self.dropOnly(t, byAccount: dropEvents, orders: orders, perDrop: habits)
+        let customer = customerPace
+            ? Self.customerPace(byAccount.mapValues { list in list.map { ($0.item, $0.gap) } },
+                                customers: Set(byAccount.compactMap { a, list in (orders[a] ?? 0) - list.count >= 2 ? a : nil }),
+                                minReference: minReference)
+            : [:]
         let opened = openedForDrops ? Self.openedForDrops(t, byAccount: dropEvents) : [:]
         let graded = gradedSigns ? Self.gradedShares(t, buys: buys.map { ($0.event, $0.item, $0.reaction, $0.qty) }) : [:]
         let cohorts = Self.cohorts(t, byAccount: dropEvents, orders: orders)
@@ -166,6 +188,11 @@ public struct ScalperDetector: Detector {
                 // One slot: a quick checkout and a quick arrival both say "fast".
                 if pace, h[2] > fastS { quickS = h[2]; fastS = h[2] }
             }
+            var customerS = 0.0
+            if let c = customer[a] {
+                let v = customerQuick > 0 ? (c.share <= customerQuick ? -log10(customerQuick) : 0) : c.surprise
+                if v > fastS { customerS = v; fastS = v }
+            }
             var rushS = 0.0, piecesS = 0.0
             if gradedSigns {
                 var sr = 0.0, sq = 0.0
@@ -196,6 +223,9 @@ public struct ScalperDetector: Detector {
                 why += String(format: ", ahead of all but %.0f%% of a drop's buyers", 100 * best)
             }
             if quickS > 0 { why += ", \(Set(list.filter(\.quick).map(\.item)).count) drop(s) checked out among the quickest third of the drop's buyers" }
+            if customerS > 0, let c = customer[a] {
+                why += String(format: ", checked out %.1f s after adding to cart (its slowest drop), quicker than nine in ten of the store's customers' drop checkouts (all but %.1f%%)", c.gap, 100 * c.share)
+            }
             if nBulk > 0 { why += ", \(nBulk) order(s) of more than \(Int(bulkBar)) piece(s)" }
             if piecesS > tail(nBulk, n, pBulk), piecesS >= 1, let q = list.map(\.qty).max() {
                 why += ", \(q) pieces where \(String(format: "%.0f%%", 100 * (list.compactMap { graded[$0.event]?.pieces }.min() ?? 1))) of the drop's orders had as many"
@@ -238,7 +268,7 @@ public struct ScalperDetector: Detector {
 
     /// Marks each drop purchase whose cart-to-order seconds (the account's last add-to-cart of the
     /// item within the hour before the order) are within the quickest third of its drop's.
-    static func quickCheckouts(_ t: EventTable, _ buys: [(account: Int32, event: Int, item: Int32)]) -> [Bool] {
+    static func quickCheckouts(_ t: EventTable, _ buys: [(account: Int32, event: Int, item: Int32)]) -> (quick: [Bool], gaps: [Double?]) {
         var gaps = [Double?](repeating: nil, count: buys.count)
         for (k, b) in buys.enumerated() {
             var last: Int64? = nil
@@ -253,10 +283,48 @@ public struct ScalperDetector: Detector {
         for (k, b) in buys.enumerated() { if let g = gaps[k] { byItem[b.item, default: []].append(g) } }
         var bar: [Int32: Double] = [:]
         for (item, gs) in byItem where gs.count >= 3 { bar[item] = Significance.quantile(gs, 1.0 / 3) }
-        return buys.indices.map { k in
+        return (buys.indices.map { k in
             guard let g = gaps[k], let b = bar[buys[k].item] else { return false }
             return g <= b
+        }, gaps)
+    }
+
+    /// s64 (`customerPace`): each drop buyer's checkout pace against the store's customers'. The
+    /// reference is the cart-to-order seconds of the drop purchases made by `customers` (accounts
+    /// with orders outside the drops); a purchase's share is (1 + reference purchases as quick or
+    /// quicker, its own left out) / (1 + reference) — a rank p-value, uniform if the buyer checks out
+    /// like the customers do. Per drop the account's quickest purchase; per account its slowest
+    /// drop's share (speed is a habit: an always-quick fan is one draw, not one per drop). None when
+    /// the reference holds fewer than `minReference` checkouts.
+    static func customerPace(_ byAccount: [Int32: [(item: Int32, gap: Double?)]], customers: Set<Int32>, minReference: Int)
+        -> [Int32: (surprise: Double, share: Double, gap: Double)] {
+        var ref: [Double] = []
+        for (a, list) in byAccount where customers.contains(a) { for b in list { if let g = b.gap { ref.append(g) } } }
+        guard ref.count >= max(1, minReference) else { return [:] }
+        ref.sort()
+        func atMost(_ x: Double) -> Int {
+            var lo = 0, hi = ref.count
+            while lo < hi { let m = (lo + hi) / 2; if ref[m] <= x { lo = m + 1 } else { hi = m } }
+            return lo
         }
+        var out: [Int32: (surprise: Double, share: Double, gap: Double)] = [:]
+        for (a, list) in byAccount {
+            let own = customers.contains(a)
+            var quickest: [Int32: Double] = [:]
+            for b in list { if let g = b.gap { quickest[b.item] = min(quickest[b.item] ?? g, g) } }
+            guard !quickest.isEmpty else { continue }
+            var worst: (share: Double, gap: Double)? = nil
+            for (_, g) in quickest {
+                // Its own purchases are left out of the reference it is judged against.
+                let ownBelow = own ? list.filter { ($0.gap ?? .infinity) <= g }.count : 0
+                let n = ref.count - (own ? list.filter { $0.gap != nil }.count : 0)
+                guard n >= 1 else { continue }
+                let share = Double(1 + atMost(g) - ownBelow) / Double(1 + n)
+                if worst == nil || share > worst!.share || (share == worst!.share && g > worst!.gap) { worst = (share, g) }
+            }
+            if let w = worst { out[a] = (-log10(min(1, w.share)), w.share, w.gap) }
+        }
+        return out
     }
 
     /// Per account, each sign's surprise over its drops: a drop has the sign if any of the account's
