@@ -45,7 +45,7 @@ public struct UnknownOnSignError: Error, CustomStringConvertible {
 extension DetectionEngine {
     /// The signs that were off and are on by default now, each switchable off by name (review41a #8: an
     /// operator, or the next session's A/B runs, can measure the ranking without one).
-    public static let onSigns = ["sleepers", "room-crews", "place-codes", "habits", "pace", "owner-networks", "shop-crews", "households", "code-lives", "spread-waves", "entry-devices", "own-activity", "day-cohorts", "job-odds", "used-hands", "owned-ips", "own-logins", "mailbox-spellings", "entry-victims", "scalper-leads", "busy-pace", "abroad", "card-strangers", "mailbox-sharers", "audience-company", "page-returns", "lone-claimants", "novel-orders", "claim-scripts", "customer-pace"]
+    public static let onSigns = ["sleepers", "room-crews", "place-codes", "habits", "pace", "owner-networks", "shop-crews", "households", "code-lives", "spread-waves", "entry-devices", "own-activity", "day-cohorts", "job-odds", "used-hands", "owned-ips", "own-logins", "mailbox-spellings", "entry-victims", "scalper-leads", "busy-pace", "abroad", "card-strangers", "mailbox-sharers", "audience-company", "page-returns", "lone-claimants", "novel-orders", "claim-scripts", "customer-pace", "sitting-strays"]
 
     /// Switches signs that are on by default off by name; unknown names are refused before anything changes.
     public func disableSigns(_ names: [String]) throws {
@@ -86,7 +86,7 @@ extension DetectionEngine {
                 if names.contains("returner-spread") { s.returnerSpread = value }
                 if names.contains("claim-scripts") { s.claimScripts = value }
                 return s
-            case var s as TakeoverDetector where !names.isDisjoint(with: ["sleepers", "owner-networks", "spread-waves", "entry-devices", "used-hands", "entry-victims", "novel-orders"]):
+            case var s as TakeoverDetector where !names.isDisjoint(with: ["sleepers", "owner-networks", "spread-waves", "entry-devices", "used-hands", "entry-victims", "novel-orders", "sitting-strays"]):
                 if names.contains("sleepers") { s.sleepers = value }
                 if names.contains("owner-networks") { s.ownerNetworks = value }
                 if names.contains("spread-waves") { s.spreadWaves = value }
@@ -94,6 +94,7 @@ extension DetectionEngine {
                 if names.contains("used-hands") { s.usedHands = value }
                 if names.contains("entry-victims") { s.entryVictims = value }
                 if names.contains("novel-orders") { s.novelBesideOrders = value }
+                if names.contains("sitting-strays") { s.sittingStrays = value }
                 return s
             case var s as ClickFarmDetector where !names.isDisjoint(with: ["room-crews", "room-timetable", "timetable-strength", "shop-crews", "own-activity", "day-cohorts", "job-odds"]):
                 if names.contains("room-crews") { s.roomCrews = value }

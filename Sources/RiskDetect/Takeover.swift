@@ -91,6 +91,13 @@ public struct TakeoverDetector: Detector {
     /// On since s61: measured on 43 worlds, every set's P@K mean and worst up or equal, no look-alike tag up
     /// (docs/benchmarks.md "novel61"). `detect --no-sign novel-orders`.
     public var novelBesideOrders = true
+    /// s64 (`sitting-strays`): in the sleeper link's "off the owner's networks", an event without a device inside
+    /// the spree's sitting (2 hours before to 24 after its start) is not the owner's: it is the sitting's own (a
+    /// request whose fingerprint the store did not log, on the network the intruder spends from). Before, one such
+    /// view on the spree's /24 made that /24 the owner's and the link failed (bazaar 4302: a wave victim's spree from
+    /// the wave's device, six orders 3.9 days after the entry). A device-less event outside the sitting still counts
+    /// (a tablet at home is on the owner's network). `detect --no-sign sitting-strays`.
+    public var sittingStrays = true
     /// The entry device's guard (tests switch it off to show the household laptop it spares): no account lives on it.
     var entryDevicesUnlived = true
     /// Only private networks count as the owner's (tests switch it off to show a shared carrier block must not).
@@ -820,7 +827,8 @@ public struct TakeoverDetector: Detector {
             for x in f.other {
                 if x.device && x.ts > e.at + 24 * hour { ownerOn = true }
                 if x.device && x.ts > s.at + (ownerAfterGap ? max(72 * hour, s.at - e.at) : 72 * hour) { ownerAfter = true }
-                if x.block >= 0 { ownBlocks.insert(x.block) }
+                let stray = sittingStrays && !x.device && x.ts >= s.at - 2 * hour && x.ts <= s.at + 24 * hour
+                if x.block >= 0 && !stray { ownBlocks.insert(x.block) }
             }
             let offOwn = !spreeBlocks.isEmpty && spreeBlocks.isDisjoint(with: ownBlocks)
             debugLog?("ato sleeper pair: \(t.accountID(e.account)) entry \(e.at) spree \(s.at) gap tail \(String(format: "%.3f", gapTail)) two bursts \(twoBursts) owner on \(ownerOn) after \(ownerAfter) entry spent \(entrySpent) spree spent \(spreeSpent) spree blocks \(spreeBlocks.count) off own \(offOwn)")

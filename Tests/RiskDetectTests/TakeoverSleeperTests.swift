@@ -336,6 +336,65 @@ final class TakeoverSleeperTests: XCTestCase {
         }
     }
 
+    /// s64 (`sitting-strays`): a sleeper's spree whose sitting holds an event the store logged without a
+    /// device (a view between the orders, on the network the intruder spends from) is still off the owner's
+    /// networks: the stray is the sitting's, not the owner's (bazaar 4302: one such view kept a wave
+    /// victim's six-order spree unlinked). Its look-alike: an owner whose home network is seen only through
+    /// device-less events (a desktop browser the store does not fingerprint) on other days, whose tablet,
+    /// set up on a trip abroad, sends a gift from home days later — the home is the owner's network, and
+    /// only the off-the-owner's-networks guard spares it.
+    func testADevicelessEventInTheSpreesSittingIsTheSittings() throws {
+        typealias G = TakeoverDetector.SleeperGuard
+        try forEachSeed { seed in
+            let (s, w) = Self.ownersStore(seed, salt: 64_064)
+            let n = 5
+            var sleepers: [String] = [], desktops: [String] = []
+            for i in 0..<n {
+                let a = s.account("stray\(i)"); sleepers.append(a)
+                w.routine(a, device: { _ in "st\(i)-phone" })
+                let at = Scenario.t0 + Int64(6 + 2 * i) * day + 3 * hour
+                s.event(a, "login", at: at, ["device_id": "st-intruder\(i)", "country": "BD", "status": "ok", "ip": "198.18.\(20 + i).9"])
+                let spree = at + Int64(w.rng.int(84...120)) * hour, ip = "198.19.\(30 + i).\(w.rng.int(2...200))"
+                s.event(a, "address_change", at: spree, ["device_id": "st-intruder\(i)", "address_id": "stdrop-\(i)", "ip": ip, "country": "BD"])
+                s.order(a, item: "tv", seller: "shop", at: spree + 5 * minute, device: "st-intruder\(i)", address: "stdrop-\(i)",
+                        payment: "\(a)-card", amount: 640, ip: ip)
+                s.event(a, "view", at: spree + 7 * minute, ["country": "BD", "item_id": "tv", "seller_id": "shop", "ip": ip])
+                s.order(a, item: "tv", seller: "shop", at: spree + 9 * minute, device: "st-intruder\(i)", address: "stdrop-\(i)",
+                        payment: "\(a)-card", amount: 640, ip: ip)
+            }
+            for i in 0..<n {
+                let a = s.account("desk\(i)"); desktops.append(a)
+                let home = "10.210.\(i)", carrier = "100.72.\(i)"
+                for d in stride(from: 0, to: 28, by: 2) {
+                    let t = Scenario.t0 + Int64(d) * day + Int64(w.rng.int(8...20)) * hour
+                    s.event(a, "login", at: t, ["device_id": "desk\(i)-phone", "country": "TH", "status": "ok", "ip": "\(carrier).\(w.rng.int(2...200))"])
+                    s.event(a, "view", at: t + minute, ["device_id": "desk\(i)-phone", "country": "TH", "item_id": "socks", "seller_id": "shop",
+                                                        "ip": "\(carrier).\(w.rng.int(2...200))"])
+                    if d % 4 == 0 { s.event(a, "view", at: t + 3 * hour, ["country": "TH", "item_id": "tv", "seller_id": "shop", "ip": "\(home).5"]) }
+                }
+                let at = Scenario.t0 + Int64(5 + 2 * i) * day + 9 * hour
+                s.event(a, "login", at: at, ["device_id": "desk\(i)-tablet", "country": "JP", "status": "ok", "ip": "172.27.\(i).9"])
+                let gift = at + Int64(w.rng.int(84...120)) * hour
+                s.event(a, "address_change", at: gift, ["device_id": "desk\(i)-tablet", "address_id": "\(a)-friend", "ip": "\(home).6", "country": "TH"])
+                s.order(a, item: "tv", seller: "shop", at: gift + 4 * minute, device: "desk\(i)-tablet", address: "\(a)-friend",
+                        payment: "\(a)-card", amount: 640, ip: "\(home).6")
+            }
+            let (_, t) = try s.build()
+            let all = try Self.sleeperLinks(t)(Set(G.allCases))
+            XCTAssertEqual(all.intersection(sleepers), Set(sleepers), "seed \(seed): not linked: \(Set(sleepers).subtracting(all).sorted())")
+            XCTAssertTrue(all.intersection(desktops).isEmpty, "seed \(seed): \(all.intersection(desktops).sorted())")
+            // Without the guard the desktops' tablets are linked: the device-less home events are what spare them.
+            let unguarded = try Self.sleeperLinks(t)(Set(G.allCases).subtracting([.offOwnNetworks]))
+            XCTAssertGreaterThanOrEqual(unguarded.intersection(desktops).count, n / 2 + 1, "seed \(seed): \(unguarded.sorted())")
+            // With the strays counted as the owner's (`--no-sign sitting-strays`), the sleepers are not linked.
+            var off = TakeoverDetector()
+            off.ownerNetworks = false
+            off.sittingStrays = false
+            let linkedOff = try off.run(t, cancel: CancelToken()).filter { $0.reason.contains("days after the entry") }.map { t.accountID($0.account) }
+            XCTAssertTrue(Set(linkedOff).intersection(sleepers).isEmpty, "seed \(seed): \(linkedOff.sorted())")
+        }
+    }
+
     /// review41a #5 (`ownerAfterGap`, off): a new phone set up with a reset in the shop, the SIM moved over
     /// five to six days later (a gift from it on mobile data, its next-evening use within the sitting),
     /// the old phone gone with the SIM, and a laptop opened on the data's last days — more than 3 days
