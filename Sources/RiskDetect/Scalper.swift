@@ -46,15 +46,15 @@ public struct ScalperDetector: Detector {
     /// the slot of "fast" (the larger counts: both say quick). On (session 42; `detect --no-sign pace`).
     public var pace = true
     /// s64: checkout pace against the store's customers — a drop purchase's cart-to-order seconds
-    /// against those of the drop purchases made by accounts that order outside the drops too (two or
-    /// more such orders), a rank share ((1 + as quick or quicker) / (1 + reference)); per account its
-    /// slowest drop (a habit is one draw). A share within `customerQuick` (quicker than nine in ten
+    /// against the drop checkouts (one per customer and drop) of accounts that order items besides the
+    /// drops (two or more such orders), a rank share ((1 + as quick or quicker) / (1 + reference)),
+    /// corrected for several orders at one drop; per account its slowest drop (a habit is one draw). A share within `customerQuick` (quicker than nine in ten
     /// of the customers' checkouts) is worth −log10 of it, in the slot of "fast". The quickest third
     /// of a drop's buyers is no surprise where a crew is a third or more of them; the customers' pace
     /// is a reference a crew of fresh accounts does not set. On (session 64; `detect --no-sign
     /// customer-pace`).
     public var customerPace = true
-    /// The fewest reference checkouts for `customerPace` to be judged at all.
+    /// The fewest customers with a drop checkout for `customerPace` to be judged at all.
     public var minReference = 20
     /// The share of the customers' checkouts a purchase's share must be within for `customerPace`, and
     /// its worth (−log10). A yes / no sign like "fast" and "quick", not the share graded: summed
@@ -137,7 +137,7 @@ public struct ScalperDetector: Detector {
         let dropOnly = Self.dropOnly(t, byAccount: dropEvents, orders: orders, perDrop: habits)
         let customer = customerPace
             ? Self.customerPace(byAccount.mapValues { list in list.map { ($0.item, $0.gap) } },
-                                customers: Set(byAccount.compactMap { a, list in (orders[a] ?? 0) - list.count >= 2 ? a : nil }),
+                                customers: Self.customers(t, Set(byAccount.keys)),
                                 minReference: minReference)
             : [:]
         let opened = openedForDrops ? Self.openedForDrops(t, byAccount: dropEvents) : [:]
@@ -191,7 +191,7 @@ public struct ScalperDetector: Detector {
             var customerS = 0.0
             if let c = customer[a] {
                 let v = customerQuick > 0 ? (c.share <= customerQuick ? -log10(customerQuick) : 0) : c.surprise
-                if v > fastS { customerS = v; fastS = v }
+                if v > fastS { customerS = v; fastS = v; quickS = 0 }
             }
             var rushS = 0.0, piecesS = 0.0
             if gradedSigns {
@@ -224,7 +224,7 @@ public struct ScalperDetector: Detector {
             }
             if quickS > 0 { why += ", \(Set(list.filter(\.quick).map(\.item)).count) drop(s) checked out among the quickest third of the drop's buyers" }
             if customerS > 0, let c = customer[a] {
-                why += String(format: ", checked out %.1f s after adding to cart (its slowest drop), quicker than nine in ten of the store's customers' drop checkouts (all but %.1f%%)", c.gap, 100 * c.share)
+                why += String(format: ", checked out %.1f s after adding to cart (its slowest drop), quicker than %.0f%% of the store's customers' drop checkouts (all but %.1f%%)", c.gap, 100 * (1 - customerQuick), 100 * c.share)
             }
             if nBulk > 0 { why += ", \(nBulk) order(s) of more than \(Int(bulkBar)) piece(s)" }
             if piecesS > tail(nBulk, n, pBulk), piecesS >= 1, let q = list.map(\.qty).max() {
@@ -289,18 +289,42 @@ public struct ScalperDetector: Detector {
         }, gaps)
     }
 
+    /// The drop buyers who are the store's customers besides (`customerPace`'s reference): two or more
+    /// orders of items that are not limited drops (review64 #4: a drop item bought after its hour is
+    /// still a drop).
+    static func customers(_ t: EventTable, _ buyers: Set<Int32>) -> Set<Int32> {
+        var out = Set<Int32>()
+        for a in buyers {
+            var n = 0
+            for e32 in t.events(of: Int(a)) {
+                let e = Int(e32)
+                guard t.kind[e] == .order else { continue }
+                if t.item[e] < 0 || t.itemDropAt[Int(t.item[e])] == Int64.min { n += 1; if n >= 2 { out.insert(a); break } }
+            }
+        }
+        return out
+    }
+
     /// s64 (`customerPace`): each drop buyer's checkout pace against the store's customers'. The
-    /// reference is the cart-to-order seconds of the drop purchases made by `customers` (accounts
-    /// with orders outside the drops); a purchase's share is (1 + reference purchases as quick or
-    /// quicker, its own left out) / (1 + reference) — a rank p-value, uniform if the buyer checks out
-    /// like the customers do. Per drop the account's quickest purchase; per account its slowest
-    /// drop's share (speed is a habit: an always-quick fan is one draw, not one per drop). None when
-    /// the reference holds fewer than `minReference` checkouts.
+    /// reference is one checkout per (customer, drop) — the customer's first order there with a cart —
+    /// over the `customers` (accounts with two or more orders of items that are not drops); a
+    /// checkout's share is (1 + reference checkouts as quick or quicker, the account's own left out) /
+    /// (1 + reference) — a rank p-value, uniform if the buyer checks out like the customers do. Per drop
+    /// the account's quickest order, its share corrected for the orders it had there (k orders: 1 −
+    /// (1 − share)^k, Šidák — the quickest of several is not one draw; review64 #1); per account its
+    /// slowest drop's (speed is a habit: an always-quick fan is one draw, not one per drop). None when
+    /// the reference holds fewer than `minReference` customers.
     static func customerPace(_ byAccount: [Int32: [(item: Int32, gap: Double?)]], customers: Set<Int32>, minReference: Int)
         -> [Int32: (surprise: Double, share: Double, gap: Double)] {
-        var ref: [Double] = []
-        for (a, list) in byAccount where customers.contains(a) { for b in list { if let g = b.gap { ref.append(g) } } }
-        guard ref.count >= max(1, minReference) else { return [:] }
+        // One reference checkout per (customer, drop): its first order there with a cart (list order is time order).
+        var firstAt: [Int32: [Int32: Double]] = [:]
+        for (a, list) in byAccount where customers.contains(a) {
+            var f: [Int32: Double] = [:]
+            for b in list { if let g = b.gap, f[b.item] == nil { f[b.item] = g } }
+            if !f.isEmpty { firstAt[a] = f }
+        }
+        guard firstAt.count >= max(1, minReference) else { return [:] }
+        var ref = firstAt.values.flatMap { $0.values }
         ref.sort()
         func atMost(_ x: Double) -> Int {
             var lo = 0, hi = ref.count
@@ -309,20 +333,25 @@ public struct ScalperDetector: Detector {
         }
         var out: [Int32: (surprise: Double, share: Double, gap: Double)] = [:]
         for (a, list) in byAccount {
-            let own = customers.contains(a)
-            var quickest: [Int32: Double] = [:]
-            for b in list { if let g = b.gap { quickest[b.item] = min(quickest[b.item] ?? g, g) } }
-            guard !quickest.isEmpty else { continue }
-            var worst: (share: Double, gap: Double)? = nil
-            for (_, g) in quickest {
-                // Its own purchases are left out of the reference it is judged against.
-                let ownBelow = own ? list.filter { ($0.gap ?? .infinity) <= g }.count : 0
-                let n = ref.count - (own ? list.filter { $0.gap != nil }.count : 0)
-                guard n >= 1 else { continue }
-                let share = Double(1 + atMost(g) - ownBelow) / Double(1 + n)
-                if worst == nil || share > worst!.share || (share == worst!.share && g > worst!.gap) { worst = (share, g) }
+            let own = firstAt[a]?.values.sorted() ?? []
+            var quickest: [Int32: (gap: Double, orders: Int)] = [:]
+            for b in list {
+                guard let g = b.gap else { continue }
+                let q = quickest[b.item]
+                quickest[b.item] = (min(q?.gap ?? g, g), (q?.orders ?? 0) + 1)
             }
-            if let w = worst { out[a] = (-log10(min(1, w.share)), w.share, w.gap) }
+            guard !quickest.isEmpty else { continue }
+            let n = ref.count - own.count
+            guard n >= 1 else { continue }
+            var worst: (share: Double, gap: Double)? = nil
+            for (_, q) in quickest {
+                // Its own reference checkouts are left out of the reference it is judged against.
+                let ownBelow = own.filter { $0 <= q.gap }.count
+                let one = min(1, Double(1 + atMost(q.gap) - ownBelow) / Double(1 + n))
+                let share = q.orders > 1 ? 1 - pow(1 - one, Double(q.orders)) : one
+                if worst == nil || share > worst!.share || (share == worst!.share && q.gap > worst!.gap) { worst = (share, q.gap) }
+            }
+            if let w = worst { out[a] = (-log10(max(w.share, 1e-300)), w.share, w.gap) }
         }
         return out
     }

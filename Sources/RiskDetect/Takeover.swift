@@ -91,9 +91,10 @@ public struct TakeoverDetector: Detector {
     /// On since s61: measured on 43 worlds, every set's P@K mean and worst up or equal, no look-alike tag up
     /// (docs/benchmarks.md "novel61"). `detect --no-sign novel-orders`.
     public var novelBesideOrders = true
-    /// s64 (`sitting-strays`): in the sleeper link's "off the owner's networks", an event without a device inside
-    /// the spree's sitting (2 hours before to 24 after its start) is not the owner's: it is the sitting's own (a
-    /// request whose fingerprint the store did not log, on the network the intruder spends from). Before, one such
+    /// s64 (`sitting-strays`): in the sleeper link's "off the owner's networks", an event without a device amid the
+    /// entering device's spree (from 30 minutes before its first event in the spree's sitting to 30 minutes after
+    /// its last; review64 #6: the whole 26-hour sitting was wider than the case) is not the owner's: it is the
+    /// spree's own (a request whose fingerprint the store did not log, on the network the intruder spends from). Before, one such
     /// view on the spree's /24 made that /24 the owner's and the link failed (bazaar 4302: a wave victim's spree from
     /// the wave's device, six orders 3.9 days after the entry). A device-less event outside the sitting still counts
     /// (a tablet at home is on the owner's network). `detect --no-sign sitting-strays`.
@@ -727,7 +728,7 @@ public struct TakeoverDetector: Detector {
     /// the wave) when all of these hold (review40d; each has an honest case in TakeoverSleeperTests
     /// that only it spares):
     /// - two bursts: the device's whole life on the account is the entry's (2 hours before to 24 after)
-    ///   and the spree's (2 hours before to its 3-day footprint) — a second phone used every day is not;
+    ///   and the spree's (2 hours before to 24 after; review41a #4) — a second phone used every day is not;
     /// - the owner goes on from other devices after the entry, *and after the spree's footprint*: the
     ///   device is gone and the owner is back. An honest new phone whose SIM moves over days after it
     ///   was set up, in the data's last days, shows the old phone before the switch and nothing after;
@@ -740,7 +741,8 @@ public struct TakeoverDetector: Detector {
     /// - the entering device itself spent in the spree (an order, an address or a card from it): the
     ///   owner's own gift from the laptop while that device merely opened the app is not its spree;
     /// - the spree comes from networks (/24, /48) none of the owner's other events ever used (events
-    ///   without a device included): a tablet at home is on the owner's network;
+    ///   without a device included, but for those amid the spree itself, `sittingStrays`): a tablet at home
+    ///   is on the owner's network;
     /// - the gap is not in the upper 1 % tail of the store's *other* gaps from a new-device entry to
     ///   that device's first later spree: (c + 1) / (n + 1) ≥ 0.01, c of the n other gaps as long or
     ///   longer (the pair's own gap left out). It can bind only where n ≥ 99 and the gap is longer than
@@ -814,11 +816,16 @@ public struct TakeoverDetector: Detector {
             // The device's whole life on the account: the two bursts; it spent in the spree, not in the entry.
             var twoBursts = true, entrySpent = false, spreeSpent = false
             var spreeBlocks = Set<Int32>()
+            var spreeSpan: (from: Int64, to: Int64)? = nil
             for x in f.deviceEvents {
                 let inEntry = x.ts >= e.at - 2 * hour && x.ts <= e.at + 24 * hour
                 let inSpree = x.ts >= s.at - 2 * hour && x.ts <= s.at + 24 * hour
                 if !inEntry && !inSpree { twoBursts = false; if g.contains(.twoBursts) { break } }
-                if inSpree && !inEntry { if x.block >= 0 { spreeBlocks.insert(x.block) }; if x.spent { spreeSpent = true } }
+                if inSpree && !inEntry {
+                    if x.block >= 0 { spreeBlocks.insert(x.block) }
+                    if x.spent { spreeSpent = true }
+                    spreeSpan = (min(spreeSpan?.from ?? x.ts, x.ts), max(spreeSpan?.to ?? x.ts, x.ts))
+                }
                 if inEntry && !inSpree && x.spent { entrySpent = true }
             }
             // The owner on other devices after the entry, and after the spree's footprint; the owner's blocks.
@@ -827,7 +834,7 @@ public struct TakeoverDetector: Detector {
             for x in f.other {
                 if x.device && x.ts > e.at + 24 * hour { ownerOn = true }
                 if x.device && x.ts > s.at + (ownerAfterGap ? max(72 * hour, s.at - e.at) : 72 * hour) { ownerAfter = true }
-                let stray = sittingStrays && !x.device && x.ts >= s.at - 2 * hour && x.ts <= s.at + 24 * hour
+                let stray = sittingStrays && !x.device && spreeSpan.map { x.ts >= $0.from - 30 * 60_000 && x.ts <= $0.to + 30 * 60_000 } == true
                 if x.block >= 0 && !stray { ownBlocks.insert(x.block) }
             }
             let offOwn = !spreeBlocks.isEmpty && spreeBlocks.isDisjoint(with: ownBlocks)

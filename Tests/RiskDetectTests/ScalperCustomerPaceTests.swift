@@ -94,7 +94,7 @@ final class ScalperCustomerPaceTests: XCTestCase {
             XCTAssertLessThanOrEqual(found.filter { $0.hasPrefix("fan") }.count, 1, "\(found.filter { $0.hasPrefix("fan") }.sorted())")
             XCTAssertTrue(found.filter { $0.hasPrefix("buyer") }.isEmpty)
             let why = f.first { t.accountID($0.account).hasPrefix("crew") }?.reason ?? ""
-            XCTAssertTrue(why.contains("quicker than nine in ten of the store's customers' drop checkouts"), why)
+            XCTAssertTrue(why.contains("quicker than 90% of the store's customers' drop checkouts"), why)
 
             var without = ScalperDetector()
             without.customerPace = false
@@ -128,18 +128,62 @@ final class ScalperCustomerPaceTests: XCTestCase {
         let customers = Set(byAccount.keys)
         byAccount[100] = [(0, 0.5), (1, 0.6), (2, 0.7)]      // always quick
         byAccount[101] = [(0, 0.5), (1, 30)]                  // quick once, slow once
-        byAccount[102] = [(0, 0.4), (0, 9)]                   // two orders at one drop: its quickest
+        byAccount[102] = [(0, 0.4), (0, 9)]                   // two orders at one drop: its quickest, corrected for two
         byAccount[103] = [(0, nil)]                           // no cart event
+        byAccount[104] = [(1, 1.5)]
+        var withRepeats = byAccount
+        withRepeats[0] = [(0, 2), (0, 1.0), (0, 1.2)]         // a customer's later orders at one drop are not reference
+        for (name, table) in [("plain", byAccount), ("a customer's repeats", withRepeats)] {
+            let out = ScalperDetector.customerPace(table, customers: customers, minReference: 20)
+            XCTAssertEqual(out[100]?.share ?? 0, 1.0 / 41, accuracy: 1e-12, name)
+            XCTAssertEqual(out[100]?.gap, 0.7, name)
+            XCTAssertEqual(out[101]?.share ?? 0, 30.0 / 41, accuracy: 1e-12, name)   // 29 customers at ≤ 30 s
+            XCTAssertEqual(out[102]?.share ?? 0, 1 - pow(40.0 / 41, 2), accuracy: 1e-12, name)
+            XCTAssertEqual(out[104]?.share ?? 0, 1.0 / 41, accuracy: 1e-12, name)
+            XCTAssertNil(out[103], name)
+        }
         let out = ScalperDetector.customerPace(byAccount, customers: customers, minReference: 20)
-        XCTAssertEqual(out[100]?.share ?? 0, 1.0 / 41, accuracy: 1e-12)
-        XCTAssertEqual(out[100]?.gap, 0.7)
-        XCTAssertEqual(out[101]?.share ?? 0, 30.0 / 41, accuracy: 1e-12)   // 29 customers at ≤ 30 s
-        XCTAssertEqual(out[102]?.share ?? 0, 1.0 / 41, accuracy: 1e-12)
-        XCTAssertNil(out[103])
         // A customer is judged against the others: the quickest of 40 is 1 in 40.
         XCTAssertEqual(out[0]?.share ?? 0, 1.0 / 40, accuracy: 1e-12)
         XCTAssertEqual(out[39]?.share ?? 0, 1.0, accuracy: 1e-12)
         XCTAssertTrue(ScalperDetector.customerPace(byAccount, customers: Set((0..<19).map { Int32($0) }), minReference: 20).isEmpty)
+        // Twenty customers, one of them with forty drops: twenty is the minimum, counted in customers.
+        var few: [Int32: [(item: Int32, gap: Double?)]] = [:]
+        for a in 0..<19 { few[Int32(a)] = [(0, Double(a + 2))] }
+        few[19] = (0..<40).map { (Int32($0), Double($0 + 2)) }
+        XCTAssertFalse(ScalperDetector.customerPace(few, customers: Set(few.keys), minReference: 20).isEmpty)
+        few[19] = nil
+        few[18] = (0..<40).map { (Int32($0), Double($0 + 2)) }
+        XCTAssertTrue(ScalperDetector.customerPace(few, customers: Set(few.keys), minReference: 20).isEmpty)
+    }
+
+    /// review64 #2: the crew's look-alike — a fan who opened an account the day before, arrives from a
+    /// push notification with no look at the item, pays at the customers' pace and does nothing else —
+    /// has the crew's profile but the customers' pace: about a tenth of them (by chance; the customers'
+    /// tenth is estimated from some 90 checkouts, so 5–16 % a run) check out quicker than nine in ten
+    /// customers and are reported — at most 12 of 30 — not every one, as a reference of ordinary
+    /// checkouts (minutes) would have it; the crew still is.
+    func testPushFansAreReportedOnlyAsOftenAsChanceHasThemQuick() throws {
+        try forEachSeed { seed in
+            let s = Scenario(seed: seed)
+            let drops = store(s)
+            crew(s, drops, size: 30)
+            for (k, (item, at)) in drops.enumerated() {
+                for p in 0..<10 {
+                    let a = s.account("push\(k)-\(p)", created: at - day)
+                    let dev = "pd\(k)-\(p)", ip = "10.9\(k).\(p).1"
+                    s.event(a, "signup", at: at - day, ["device_id": dev, "ip": ip])
+                    let cart = at + s.int(in: 2_000...60_000)
+                    s.event(a, "add_to_cart", at: cart, ["item_id": item, "seller_id": "brand", "device_id": dev, "quantity": 1])
+                    s.order(a, item: item, seller: "brand", at: cart + s.int(in: 2_000...25_000), device: dev, address: "pa\(k)-\(p)",
+                            payment: "pc\(k)-\(p)", amount: 180, ip: ip)
+                }
+            }
+            let (f, t) = try s.run(detector)
+            let found = f.accounts(t)
+            XCTAssertEqual(found.filter { $0.hasPrefix("crew") }.count, 90)
+            XCTAssertLessThanOrEqual(found.filter { $0.hasPrefix("push") }.count, 12, "\(found.filter { $0.hasPrefix("push") }.sorted())")
+        }
     }
 
     /// The sign is on by default and switched off by name.

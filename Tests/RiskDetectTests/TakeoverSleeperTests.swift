@@ -379,13 +379,32 @@ final class TakeoverSleeperTests: XCTestCase {
                 s.order(a, item: "tv", seller: "shop", at: gift + 4 * minute, device: "desk\(i)-tablet", address: "\(a)-friend",
                         payment: "\(a)-card", amount: 640, ip: "\(home).6")
             }
+            // review64 #6: the same, but the home is seen (device-less) only on the gift's day, hours after the
+            // gift — inside the spree's 26-hour sitting, not amid the tablet's spree: still the owner's.
+            var sameDay: [String] = []
+            for i in 0..<n {
+                let a = s.account("dday\(i)"); sameDay.append(a)
+                let home = "10.211.\(i)", carrier = "100.73.\(i)"
+                for d in stride(from: 0, to: 28, by: 2) {
+                    let t = Scenario.t0 + Int64(d) * day + Int64(w.rng.int(8...20)) * hour
+                    s.event(a, "login", at: t, ["device_id": "dday\(i)-phone", "country": "TH", "status": "ok", "ip": "\(carrier).\(w.rng.int(2...200))"])
+                }
+                let at = Scenario.t0 + Int64(5 + 2 * i) * day + 9 * hour
+                s.event(a, "login", at: at, ["device_id": "dday\(i)-tablet", "country": "JP", "status": "ok", "ip": "172.28.\(i).9"])
+                let gift = at + Int64(w.rng.int(84...120)) * hour
+                s.event(a, "address_change", at: gift, ["device_id": "dday\(i)-tablet", "address_id": "\(a)-friend", "ip": "\(home).6", "country": "TH"])
+                s.order(a, item: "tv", seller: "shop", at: gift + 4 * minute, device: "dday\(i)-tablet", address: "\(a)-friend",
+                        payment: "\(a)-card", amount: 640, ip: "\(home).6")
+                s.event(a, "view", at: gift + Int64(w.rng.int(3 * 60...5 * 60)) * minute, ["country": "TH", "item_id": "socks", "seller_id": "shop", "ip": "\(home).5"])
+            }
             let (_, t) = try s.build()
             let all = try Self.sleeperLinks(t)(Set(G.allCases))
             XCTAssertEqual(all.intersection(sleepers), Set(sleepers), "seed \(seed): not linked: \(Set(sleepers).subtracting(all).sorted())")
-            XCTAssertTrue(all.intersection(desktops).isEmpty, "seed \(seed): \(all.intersection(desktops).sorted())")
-            // Without the guard the desktops' tablets are linked: the device-less home events are what spare them.
+            XCTAssertTrue(all.intersection(desktops + sameDay).isEmpty, "seed \(seed): \(all.intersection(desktops + sameDay).sorted())")
+            // Without the guard the tablets are linked: the device-less home events are what spare them.
             let unguarded = try Self.sleeperLinks(t)(Set(G.allCases).subtracting([.offOwnNetworks]))
             XCTAssertGreaterThanOrEqual(unguarded.intersection(desktops).count, n / 2 + 1, "seed \(seed): \(unguarded.sorted())")
+            XCTAssertGreaterThanOrEqual(unguarded.intersection(sameDay).count, n / 2 + 1, "seed \(seed): \(unguarded.sorted())")
             // With the strays counted as the owner's (`--no-sign sitting-strays`), the sleepers are not linked.
             var off = TakeoverDetector()
             off.ownerNetworks = false
