@@ -348,7 +348,7 @@ final class TakeoverSleeperTests: XCTestCase {
         try forEachSeed { seed in
             let (s, w) = Self.ownersStore(seed, salt: 64_064)
             let n = 5
-            var sleepers: [String] = [], desktops: [String] = []
+            var sleepers: [String] = []
             for i in 0..<n {
                 let a = s.account("stray\(i)"); sleepers.append(a)
                 w.routine(a, device: { _ in "st\(i)-phone" })
@@ -362,40 +362,38 @@ final class TakeoverSleeperTests: XCTestCase {
                 s.order(a, item: "tv", seller: "shop", at: spree + 9 * minute, device: "st-intruder\(i)", address: "stdrop-\(i)",
                         payment: "\(a)-card", amount: 640, ip: ip)
             }
-            for i in 0..<n {
-                let a = s.account("desk\(i)"); desktops.append(a)
-                let home = "10.210.\(i)", carrier = "100.72.\(i)"
+            /// An owner on a phone on its carrier (every other day) whose tablet, set up on a trip abroad, sends
+            /// a gift from home 84–120 hours later; `homeSeen` adds the owner's device-less visits from home.
+            func tabletGift(_ name: String, _ i: Int, block: Int, homeSeen: (_ a: String, _ home: String, _ phoneDay: Int64, _ gift: Int64?) -> Void) -> String {
+                let a = s.account("\(name)\(i)")
+                let home = "10.\(block).\(i)", carrier = "100.\(block - 138).\(i)"
                 for d in stride(from: 0, to: 28, by: 2) {
                     let t = Scenario.t0 + Int64(d) * day + Int64(w.rng.int(8...20)) * hour
-                    s.event(a, "login", at: t, ["device_id": "desk\(i)-phone", "country": "TH", "status": "ok", "ip": "\(carrier).\(w.rng.int(2...200))"])
-                    s.event(a, "view", at: t + minute, ["device_id": "desk\(i)-phone", "country": "TH", "item_id": "socks", "seller_id": "shop",
+                    s.event(a, "login", at: t, ["device_id": "\(name)\(i)-phone", "country": "TH", "status": "ok", "ip": "\(carrier).\(w.rng.int(2...200))"])
+                    s.event(a, "view", at: t + minute, ["device_id": "\(name)\(i)-phone", "country": "TH", "item_id": "socks", "seller_id": "shop",
                                                         "ip": "\(carrier).\(w.rng.int(2...200))"])
-                    if d % 4 == 0 { s.event(a, "view", at: t + 3 * hour, ["country": "TH", "item_id": "tv", "seller_id": "shop", "ip": "\(home).5"]) }
+                    if d % 4 == 0 { homeSeen(a, home, t, nil) }
                 }
                 let at = Scenario.t0 + Int64(5 + 2 * i) * day + 9 * hour
-                s.event(a, "login", at: at, ["device_id": "desk\(i)-tablet", "country": "JP", "status": "ok", "ip": "172.27.\(i).9"])
+                s.event(a, "login", at: at, ["device_id": "\(name)\(i)-tablet", "country": "JP", "status": "ok", "ip": "172.\(block - 183).\(i).9"])
                 let gift = at + Int64(w.rng.int(84...120)) * hour
-                s.event(a, "address_change", at: gift, ["device_id": "desk\(i)-tablet", "address_id": "\(a)-friend", "ip": "\(home).6", "country": "TH"])
-                s.order(a, item: "tv", seller: "shop", at: gift + 4 * minute, device: "desk\(i)-tablet", address: "\(a)-friend",
+                s.event(a, "address_change", at: gift, ["device_id": "\(name)\(i)-tablet", "address_id": "\(a)-friend", "ip": "\(home).6", "country": "TH"])
+                s.order(a, item: "tv", seller: "shop", at: gift + 4 * minute, device: "\(name)\(i)-tablet", address: "\(a)-friend",
                         payment: "\(a)-card", amount: 640, ip: "\(home).6")
+                homeSeen(a, home, at, gift)
+                return a
+            }
+            let desktops = (0..<n).map { i in
+                tabletGift("desk", i, block: 210) { a, home, t, gift in
+                    if gift == nil { s.event(a, "view", at: t + 3 * hour, ["country": "TH", "item_id": "tv", "seller_id": "shop", "ip": "\(home).5"]) }
+                }
             }
             // review64 #6: the same, but the home is seen (device-less) only on the gift's day, hours after the
             // gift — inside the spree's 26-hour sitting, not amid the tablet's spree: still the owner's.
-            var sameDay: [String] = []
-            for i in 0..<n {
-                let a = s.account("dday\(i)"); sameDay.append(a)
-                let home = "10.211.\(i)", carrier = "100.73.\(i)"
-                for d in stride(from: 0, to: 28, by: 2) {
-                    let t = Scenario.t0 + Int64(d) * day + Int64(w.rng.int(8...20)) * hour
-                    s.event(a, "login", at: t, ["device_id": "dday\(i)-phone", "country": "TH", "status": "ok", "ip": "\(carrier).\(w.rng.int(2...200))"])
+            let sameDay = (0..<n).map { i in
+                tabletGift("dday", i, block: 211) { a, home, _, gift in
+                    if let gift { s.event(a, "view", at: gift + Int64(w.rng.int(3 * 60...5 * 60)) * minute, ["country": "TH", "item_id": "socks", "seller_id": "shop", "ip": "\(home).5"]) }
                 }
-                let at = Scenario.t0 + Int64(5 + 2 * i) * day + 9 * hour
-                s.event(a, "login", at: at, ["device_id": "dday\(i)-tablet", "country": "JP", "status": "ok", "ip": "172.28.\(i).9"])
-                let gift = at + Int64(w.rng.int(84...120)) * hour
-                s.event(a, "address_change", at: gift, ["device_id": "dday\(i)-tablet", "address_id": "\(a)-friend", "ip": "\(home).6", "country": "TH"])
-                s.order(a, item: "tv", seller: "shop", at: gift + 4 * minute, device: "dday\(i)-tablet", address: "\(a)-friend",
-                        payment: "\(a)-card", amount: 640, ip: "\(home).6")
-                s.event(a, "view", at: gift + Int64(w.rng.int(3 * 60...5 * 60)) * minute, ["country": "TH", "item_id": "socks", "seller_id": "shop", "ip": "\(home).5"])
             }
             let (_, t) = try s.build()
             let all = try Self.sleeperLinks(t)(Set(G.allCases))
