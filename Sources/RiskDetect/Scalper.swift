@@ -132,12 +132,23 @@ public struct ScalperDetector: Detector {
         let tied = Self.tiedIdentifiers(t, buyers: Array(byAccount.keys))
         // Each drop buyer's drop orders and all its orders, once for both signs that read them.
         let dropEvents = byAccount.mapValues { $0.map(\.event) }
-        var orders: [Int32: Int] = [:]
-        for a in dropEvents.keys { orders[a] = t.events(of: Int(a)).reduce(0) { $0 + (t.kind[Int($1)] == .order ? 1 : 0) } }
+        // Each drop buyer's orders, and those of items that are not drops (the customers of `customerPace`
+        // have two or more: review64 #4, a drop item bought after its hour is still a drop), in one pass.
+        var orders: [Int32: Int] = [:], customers = Set<Int32>()
+        for a in dropEvents.keys {
+            var n = 0, ordinary = 0
+            for e32 in t.events(of: Int(a)) where t.kind[Int(e32)] == .order {
+                n += 1
+                let it = t.item[Int(e32)]
+                if it < 0 || t.itemDropAt[Int(it)] == Int64.min { ordinary += 1 }
+            }
+            orders[a] = n
+            if ordinary >= 2 { customers.insert(a) }
+        }
         let dropOnly = Self.dropOnly(t, byAccount: dropEvents, orders: orders, perDrop: habits)
         let customer = customerPace
             ? Self.customerPace(byAccount.mapValues { list in list.map { ($0.item, $0.gap) } },
-                                customers: Self.customers(t, Set(byAccount.keys)),
+                                customers: customers,
                                 minReference: minReference)
             : [:]
         let opened = openedForDrops ? Self.openedForDrops(t, byAccount: dropEvents) : [:]
@@ -287,22 +298,6 @@ public struct ScalperDetector: Detector {
             guard let g = gaps[k], let b = bar[buys[k].item] else { return false }
             return g <= b
         }, gaps)
-    }
-
-    /// The drop buyers who are the store's customers besides (`customerPace`'s reference): two or more
-    /// orders of items that are not limited drops (review64 #4: a drop item bought after its hour is
-    /// still a drop).
-    static func customers(_ t: EventTable, _ buyers: Set<Int32>) -> Set<Int32> {
-        var out = Set<Int32>()
-        for a in buyers {
-            var n = 0
-            for e32 in t.events(of: Int(a)) {
-                let e = Int(e32)
-                guard t.kind[e] == .order else { continue }
-                if t.item[e] < 0 || t.itemDropAt[Int(t.item[e])] == Int64.min { n += 1; if n >= 2 { out.insert(a); break } }
-            }
-        }
-        return out
     }
 
     /// s64 (`customerPace`): each drop buyer's checkout pace against the store's customers'. The
