@@ -24,16 +24,39 @@ public struct ScrapingDetector: Detector {
     public var breakFactor = 8.0
     public var minRun = 30
     public var maxCV = 0.5
-    /// s65: a run whose times are mostly whole seconds (a quarter or more of them: an export that
-    /// rounds some sources' clocks) and whose median step is under `coarsePaceMs` is also measured over
-    /// blocks of steps at least `coarseBlockMs` long, at least `coarseBlocks` of them, the blocks' CV
-    /// scaled by √(steps a block): a crawler at 0.6 s a page logged to the second has steps of 0 s and
-    /// 1 s (CV ≈ 0.8) and passed as a person (bazaar-unseen 4313: 6 of a 17-crawler fleet).
-    /// `detect --no-sign coarse-clocks`.
+    /// s65: a run whose times are mostly whole seconds (a quarter of them or more: an export that
+    /// rounds some sources' clocks) and whose mean step is under `coarsePaceMs` is also measured over
+    /// blocks of m steps, m at the run's mean pace making `coarseBlockMs`, the blocks' CV scaled by √m
+    /// (`blockCV`): a crawler at 0.6 s a page logged to the second has steps of 0 s and 1 s (CV ≈ 0.8)
+    /// and passed as a person (bazaar-unseen 4313: 6 of a 17-crawler fleet). `detect --no-sign coarse-clocks`.
     public var coarseClocks = true
     public var coarsePaceMs = 5_000.0
-    public var coarseBlockMs: Int64 = 10_000
-    public var coarseBlocks = 10
+    public var coarseBlockMs = 10_000.0
+    /// The fewest blocks (non-overlapping equivalents) a run must hold to be measured that way.
+    public var coarseBlocks = 15
+
+    /// The CV of a run's steps measured over blocks of m steps, scaled by √m, and m; nil when the run is
+    /// not asked: under a quarter of its times whole seconds (`ts % 1000 == 0`, times in ms), a mean step
+    /// of `paceMs` or more, m under 2, or fewer than `minBlocks` blocks of m in it. Every block of m
+    /// consecutive steps counts (overlapping: every start), which halves the noise of the estimate against
+    /// disjoint blocks. The pace is the run's mean step — the span over the steps — where rounding errs by
+    /// under a second in all; a median of steps rounded to 0 s and 1 s is 0 for a crawler under 0.5 s.
+    /// For independent steps a block's CV is the step's over √m, so a person's irregular steps stay
+    /// irregular; a run whose running time keeps to a clock (i · T plus an error that does not carry
+    /// over, as rounding is) shows its clock's regularity.
+    static func blockCV(_ ts: [Int64], paceMs: Double, blockMs: Double, minBlocks: Int) -> (cv: Double, m: Int)? {
+        let n = ts.count
+        guard n >= 2 else { return nil }
+        let whole = ts.reduce(0) { $0 + ($1 % 1000 == 0 ? 1 : 0) }
+        let mean = Double(ts[n - 1] - ts[0]) / Double(n - 1)
+        guard 4 * whole >= n, mean < paceMs else { return nil }
+        let m = Int(min(Double(n), (blockMs / max(1, mean)).rounded(.up)))
+        guard m >= 2, (n - 1) / m >= minBlocks else { return nil }
+        var blocks: [Double] = []
+        blocks.reserveCapacity(n - m)
+        for k in 0..<(n - m) { blocks.append(Double(ts[k + m] - ts[k])) }
+        return (Stat.cv(blocks) * Double(m).squareRoot(), m)
+    }
     public init() {}
 
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
@@ -71,7 +94,7 @@ public struct ScrapingDetector: Detector {
                 var total = 0, runs = 0
                 var sample: [Int64] = []
                 var covered = Set<Int32>()
-                var bestRun: (Double, Double, Double, Int) = (0, 0, 0, 0)
+                var bestRun: (Double, Double, Double, Int, Int) = (0, 0, 0, 0, 0)
                 func close(_ lo: Int, _ hi: Int) {
                     let n = hi - lo
                     guard n >= minRun else { return }
@@ -83,8 +106,13 @@ public struct ScrapingDetector: Detector {
                         targets.insert(t.kind[e] == .view ? t.item[e] : nItems &+ t.target[e])
                         if k > lo { gaps.append(Double(t.ts[e] - t.ts[list[k - 1]]) / 1000) }
                     }
-                    var cv = Stat.cv(gaps)
-                    if coarseClocks && cv >= maxCV { cv = min(cv, coarseCV(lo, hi, gaps)) }
+                    var cv = Stat.cv(gaps), block = 0
+                    // `coarseClocks`: a run that fails the step test, its times mostly whole seconds.
+                    if coarseClocks && cv >= maxCV,
+                       let b = Self.blockCV((lo..<hi).map { t.ts[list[$0]] }, paceMs: coarsePaceMs, blockMs: coarseBlockMs, minBlocks: coarseBlocks),
+                       b.cv < cv {
+                        cv = b.cv; block = b.m
+                    }
                     let distinct = Double(targets.count) / Double(n)
                     // Mostly distinct, or a list walked again: more distinct targets in this one run
                     // than 99% of this store's viewers of the kind make views at all.
@@ -98,25 +126,7 @@ public struct ScrapingDetector: Detector {
                     total += n; runs += 1
                     covered.formUnion(targets)
                     if sample.count < 200 { sample += (lo..<min(hi, lo + 50)).map { t.rowid[list[$0]] } }
-                    if s > bestRun.0 { bestRun = (s, Stat.mean(gaps), cv, n) }
-                }
-                // `coarseClocks`: a run whose times are mostly whole seconds, at a pace of a few
-                // seconds or less, measured over blocks of m steps (each ≥ `coarseBlockMs`) — the
-                // clock's rounding is then a small part of each block — and the blocks' CV scaled by √m
-                // (for independent steps, a block's CV is the step's over √m): a person's irregular
-                // steps stay irregular, a metronome's rounding to 0 s and 1 s no longer hides it.
-                func coarseCV(_ lo: Int, _ hi: Int, _ gaps: [Double]) -> Double {
-                    var whole = 0
-                    for k in lo..<hi where t.ts[list[k]] % 1000 == 0 { whole += 1 }
-                    let median = Stat.median(gaps) * 1000
-                    guard 4 * whole >= hi - lo, median < coarsePaceMs else { return .infinity }
-                    let m = Int((Double(coarseBlockMs) / max(1, median)).rounded(.up))
-                    guard m >= 2 else { return .infinity }
-                    var blocks: [Double] = []
-                    var k = lo
-                    while k + m < hi { blocks.append(Double(t.ts[list[k + m]] - t.ts[list[k]])); k += m }
-                    guard blocks.count >= coarseBlocks else { return .infinity }
-                    return Stat.cv(blocks) * Double(m).squareRoot()
+                    if s > bestRun.0 { bestRun = (s, Stat.mean(gaps), cv, n, block) }
                 }
                 for k in 1...list.count {
                     if k == list.count || Double(t.ts[list[k]] - t.ts[list[k - 1]]) > breakMs {
@@ -132,7 +142,7 @@ public struct ScrapingDetector: Detector {
                 guard s >= 0.6, s > (best?.0 ?? 0) else { continue }
                 let what = ["profiles", "item pages", "profiles and item pages"][si]
                 let pace = bestRun.1 >= 90 ? String(format: "%.1f min", bestRun.1 / 60) : String(format: "%.1f s", bestRun.1)
-                var why = "enumerated \(total) \(what) (\(covered.count) distinct) in \(runs) run(s) at a machine-regular pace: every \(pace) (variation \(Int((bestRun.2 * 100).rounded()))%), "
+                var why = "enumerated \(total) \(what) (\(covered.count) distinct) in \(runs) run(s) at a machine-regular pace: every \(pace) (variation \(Int((bestRun.2 * 100).rounded()))%\(bestRun.4 > 0 ? " over blocks of \(bestRun.4) steps; times logged to the second" : "")), "
                     + (total >= 2 * covered.count ? "the same \(covered.count) walked again and again (each about \(Int((Double(total) / Double(covered.count)).rounded())) times)" : "nearly all distinct")
                 if Double(covered.count) > bar { why += "; more distinct \(what) than 99% of accounts (\(Int(bar)))" }
                 best = (s, why, sample)

@@ -5,13 +5,14 @@ import Foundation
 /// clients who pay for views, and a farm of accounts on shared phones working the clients' jobs.
 enum PhoneFarms {
     /// Browsing a large catalogue on some days (`perWeek` of seven), 2–6 listings a visit, at human pace.
+    /// `stamp`: the time as the export logs it (a clock that rounds, say).
     static func browse(_ s: Scenario, _ a: String, _ rng: inout SeededRandom, device: String, items: Int,
-                       days: Range<Int> = 0..<28, perWeek: Int = 3) {
+                       days: Range<Int> = 0..<28, perWeek: Int = 3, stamp: (Int64) -> Int64 = { $0 }) {
         for d in days where rng.chance(Double(perWeek) / 7) {
             var at = Scenario.t0 + Int64(d) * Scenario.day + Int64(rng.int(8...22)) * Scenario.hour
             for _ in 0..<rng.int(2...6) {
-                s.event(a, "view", at: at, ["item_id": "p\(rng.int(0...(items - 1)))", "seller_id": "shop\(rng.int(0...9))",
-                                            "device_id": device])
+                s.event(a, "view", at: stamp(at), ["item_id": "p\(rng.int(0...(items - 1)))", "seller_id": "shop\(rng.int(0...9))",
+                                                   "device_id": device])
                 at += Int64(1000 * (5 + rng.exponential(90)))
             }
         }
