@@ -21,7 +21,7 @@ struct Detect: ParsableCommand {
     var disabled: [String] = []
     @Option(name: .customLong("sign"), help: ArgumentHelp("Switch on a sign that is off by default (repeatable; for measuring it against the default ranking): graded-tails, referral-codes, refund-fdr, returner-spread, room-timetable, timetable-strength (with room-timetable) (docs/detection.md says why each is off).", visibility: .hidden))
     var signs: [String] = []
-    @Option(name: .customLong("no-sign"), help: ArgumentHelp("Switch off a sign that is on by default (repeatable; for measuring the ranking without it): sleepers, room-crews, place-codes, habits, pace, owner-networks, shop-crews, households, code-lives, spread-waves, entry-devices, own-activity, day-cohorts, job-odds, used-hands, owned-ips, own-logins, mailbox-spellings, entry-victims, scalper-leads, busy-pace, abroad, card-strangers, mailbox-sharers, audience-company, page-returns, lone-claimants, novel-orders, claim-scripts, customer-pace, sitting-strays, coarse-clocks (docs/detection.md).", visibility: .hidden))
+    @Option(name: .customLong("no-sign"), help: ArgumentHelp("Switch off a sign that is on by default (repeatable; for measuring the ranking without it): \(DetectionEngine.onSigns.joined(separator: ", ")) (docs/detection.md).", visibility: .hidden))
     var offSigns: [String] = []
     @Option(help: "Stop a SQL rule still running after this many seconds and report it as failed (0: no limit).")
     var ruleTimeLimit: Double = DetectionEngine.defaultRuleTimeLimit
