@@ -482,6 +482,14 @@ extension EventTable {
         for e in 0..<n where item[e] >= 0 && seller[e] >= 0 && itemSeller[Int(item[e])] < 0 {
             itemSeller[Int(item[e])] = seller[e]
         }
+        // A blank country (JSONL's "", or spaces) is no country, not a place of its own: an account
+        // whose profile says "" is not "abroad" wherever it acts (s66).
+        var blank = Set<Int32>()
+        for c in 0..<countries.count where countries.string(Int32(c)).allSatisfy(\.isWhitespace) { blank.insert(Int32(c)) }
+        if !blank.isEmpty {
+            for a in homeCountry.indices where blank.contains(homeCountry[a]) { homeCountry[a] = -1 }
+            for e in 0..<min(n, country.count) where blank.contains(country[e]) { country[e] = -1 }
+        }
         buildAccountIndex()
         for a in 0..<na where firstSeen[a] == Int64.min {
             let ev = events(of: a)

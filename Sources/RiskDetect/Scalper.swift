@@ -54,6 +54,18 @@ public struct ScalperDetector: Detector {
     /// is a reference a crew of fresh accounts does not set. On (session 64; `detect --no-sign
     /// customer-pace`).
     public var customerPace = true
+    /// s66: drops bought from abroad — every drop purchase of the account that carries a country was
+    /// placed outside its profile's country (the accounts file's `country`), and its ordinary orders, if
+    /// any carry a country, were mostly not (someone who moved has a stale profile, not a crew's
+    /// proxies). Judged against the store's customers (accounts with two or more ordinary orders that
+    /// carry a country): the share of them that ever ordered from outside their profile's country,
+    /// (hits + 1) / (customers + 2); a yes / no sign worth −log10 of that share, in a slot of its own
+    /// (where a purchase was made says nothing of how quick or how large it was). A crew that buys a
+    /// drop over accounts opened with any profile, through proxies of one country, has it on nearly
+    /// every purchase; a traveller has it as often as the store's customers travel. Silent where
+    /// profiles or events carry no country, or the customers are fewer than `minReference`. On
+    /// (session 66; `detect --no-sign drops-abroad`).
+    public var dropsAbroad = true
     /// The fewest customers with a drop checkout for `customerPace` to be judged at all.
     public var minReference = 20
     /// The share of the customers' checkouts a purchase's share must be within for `customerPace`, and
@@ -154,6 +166,7 @@ public struct ScalperDetector: Detector {
         let opened = openedForDrops ? Self.openedForDrops(t, byAccount: dropEvents) : [:]
         let graded = gradedSigns ? Self.gradedShares(t, buys: buys.map { ($0.event, $0.item, $0.reaction, $0.qty) }) : [:]
         let cohorts = Self.cohorts(t, byAccount: dropEvents, orders: orders)
+        let abroad = dropsAbroad ? Self.dropsAbroad(t, byAccount: dropEvents, minReference: minReference) : nil
         let habit = habits || pace ? Self.habitTails(byAccount.mapValues { list in list.map { ($0.item, [$0.fast, Double($0.qty) > bulkBar, $0.quick]) } },
                                                       signs: 3, spread: habits) : nil
         let pShared = Significance.shrunkRate(hits: sharing, of: byAccount.count, prior: 0.5, weight: 2)
@@ -222,6 +235,8 @@ public struct ScalperDetector: Detector {
             let lifeS = opened[a] ?? 0
             let onlyDrops = max(dropOnly[a] ?? 0, lifeS)
             surprise += onlyDrops
+            let abroadS = abroad.map { $0.accounts.contains(a) ? $0.worth : 0 } ?? 0
+            surprise += abroadS
             all[a] = surprise
             let excess = surprise - bar
             guard excess >= 0 else { continue }
@@ -245,6 +260,9 @@ public struct ScalperDetector: Detector {
             if lifeS > 0, lifeS >= (dropOnly[a] ?? 0) {
                 why += ", nothing in the store but the drop purchase(s)"
             } else if onlyDrops > 0 { why += ", no orders outside the drops" }
+            if abroadS > 0, let r = abroad {
+                why += String(format: ", bought its drop(s) from outside its profile's country, as %.1f%% of the store's %d customers ever ordered", 100 * r.share, r.customers)
+            }
             if tiedSurprise > 0, let best = (tied.byAccount[a] ?? []).max(by: { ($0.surprise, $1.kind, $1.value) < ($1.surprise, $0.kind, $0.value) }) {
                 why += "; \(best.buyers.count) of the \(best.users) accounts on its \(best.kind) bought drops"
             }
@@ -275,6 +293,45 @@ public struct ScalperDetector: Detector {
                                     identifiers: s.4, group: group))
         }
         return (findings, all)
+    }
+
+    /// s66 (`dropsAbroad`): the drop buyers whose every drop purchase that carries a country was placed
+    /// outside the profile's, their ordinary orders (items that are not drops) mostly not; and the
+    /// sign's worth, −log10 of the share of the store's customers (two or more ordinary orders that carry
+    /// a country, the profile one too) who ever ordered from outside the profile's country, shrunk as
+    /// (hits + 1) / (customers + 2). Nil when the customers are fewer than `minReference`.
+    static func dropsAbroad(_ t: EventTable, byAccount: [Int32: [Int]], minReference: Int)
+        -> (accounts: Set<Int32>, worth: Double, share: Double, customers: Int)? {
+        let n = t.accountCount
+        guard n > 0, t.homeCountry.count >= n else { return nil }
+        var placed = [Int32](repeating: 0, count: n), away = [Int32](repeating: 0, count: n)
+        for e in 0..<t.count where t.kind[e] == .order && t.country[e] >= 0 {
+            let a = Int(t.account[e])
+            guard a >= 0, t.homeCountry[a] >= 0 else { continue }
+            let it = t.item[e]
+            guard it < 0 || t.itemDropAt[Int(it)] == Int64.min else { continue }
+            placed[a] += 1
+            if t.country[e] != t.homeCountry[a] { away[a] += 1 }
+        }
+        var customers = 0, hits = 0
+        for a in 0..<n where placed[a] >= 2 {
+            customers += 1
+            if away[a] > 0 { hits += 1 }
+        }
+        guard customers >= minReference else { return nil }
+        let share = Significance.shrunkRate(hits: hits, of: customers, prior: 0.5, weight: 2)
+        var out = Set<Int32>()
+        for (a, events) in byAccount {
+            let home = t.homeCountry[Int(a)]
+            guard home >= 0, 2 * Int(away[Int(a)]) <= Int(placed[Int(a)]) else { continue }
+            var any = false, all = true
+            for e in events where t.country[e] >= 0 {
+                any = true
+                if t.country[e] == home { all = false; break }
+            }
+            if any && all { out.insert(a) }
+        }
+        return (out, -log10(share), share, customers)
     }
 
     /// Marks each drop purchase whose cart-to-order seconds (the account's last add-to-cart of the

@@ -156,11 +156,12 @@ final class Scenario {
     @discardableResult
     func order(_ account: String, item: String, seller: String, at ts: Int64, device: String, address: String = "home",
                payment: String = "card", amount: Double = 20, quantity: Int = 1, coupon: String? = nil, ip: String = "10.0.0.1",
-               currency: String = "USD") -> String {
+               currency: String = "USD", country: String? = nil) -> String {
         let oid = "o\(next + 1)"
         var f: [String: Any] = ["order_id": oid, "item_id": item, "seller_id": seller, "quantity": quantity, "amount": amount,
                                 "currency": currency, "address_id": address, "device_id": device, "ip": ip]
         if let coupon { f["coupon_id"] = coupon }
+        if let country { f["country"] = country }
         event(account, "order", at: ts, f)
         if let coupon { event(account, "coupon_redeem", at: ts + 500, ["coupon_id": coupon, "order_id": oid, "amount": 5, "device_id": device]) }
         event(account, "payment", at: ts + 3000, ["order_id": oid, "payment_id": payment, "amount": amount, "status": "ok", "device_id": device])
