@@ -482,13 +482,20 @@ extension EventTable {
         for e in 0..<n where item[e] >= 0 && seller[e] >= 0 && itemSeller[Int(item[e])] < 0 {
             itemSeller[Int(item[e])] = seller[e]
         }
-        // A blank country (JSONL's "", or spaces) is no country, not a place of its own: an account
-        // whose profile says "" is not "abroad" wherever it acts (s66).
-        var blank = Set<Int32>()
-        for c in 0..<countries.count where countries.string(Int32(c)).allSatisfy(\.isWhitespace) { blank.insert(Int32(c)) }
-        if !blank.isEmpty {
-            for a in homeCountry.indices where blank.contains(homeCountry[a]) { homeCountry[a] = -1 }
-            for e in 0..<min(n, country.count) where blank.contains(country[e]) { country[e] = -1 }
+        // Countries compared as codes (s66): a blank one (JSONL's "", or spaces) is no country, not a
+        // place of its own — an account whose profile says "" is not "abroad" wherever it acts — and
+        // " th" and "TH" are one country. Each spelling maps to the first id of its trimmed upper case.
+        var canonical = [Int32](repeating: -1, count: countries.count)
+        var firstOf: [String: Int32] = [:]
+        var remap = false
+        for c in 0..<countries.count {
+            let code = countries.string(Int32(c)).trimmingCharacters(in: .whitespacesAndNewlines).uppercased()
+            guard !code.isEmpty else { remap = true; continue }
+            if let f = firstOf[code] { canonical[c] = f; remap = true } else { firstOf[code] = Int32(c); canonical[c] = Int32(c) }
+        }
+        if remap {
+            for a in homeCountry.indices where homeCountry[a] >= 0 { homeCountry[a] = canonical[Int(homeCountry[a])] }
+            for e in 0..<min(n, country.count) where country[e] >= 0 { country[e] = canonical[Int(country[e])] }
         }
         buildAccountIndex()
         for a in 0..<na where firstSeen[a] == Int64.min {

@@ -48,6 +48,16 @@ public struct ScoringLayers: Sendable {
     /// they connect are judged again there against their band without that audience (AudienceCompany.swift).
     /// On (session 57; `detect --no-sign audience-company`).
     public var audienceCompany = true
+    /// lone-outliers: the anomaly layer's head (the store's top few percent with a strong outlier
+    /// score, up to 0.8 units) counts half for an account no detector or rule found anything on and
+    /// no ring passes support to (propagation's 0.25, where its reason is given) — an outlier alone is
+    /// mostly an unusual honest customer (bazaar, six worlds: 6 % of the unflagged outliers in the top
+    /// K were fraud); one a finding or a ring corroborates keeps all of it. A lone outlier then scores at
+    /// most 0.495, under the flag line (0.5): the layer alone ranks, it does not flag.
+    /// On (session 66; `detect --no-sign lone-outliers`).
+    public var loneOutliers = true
+    /// The share of the head a lone outlier keeps with `loneOutliers`.
+    public static let loneOutlierShare = 0.5
     public init() {}
     public static let names = ["calibration", "anomaly", "propagation"]
 }
@@ -75,6 +85,7 @@ public enum RiskScoring {
         let det = detectorEvidence(findings, accounts: n, calibrate: layers.calibration)
         var u = det
         var extra = [String?](repeating: nil, count: n)
+        var loneCut = [Double](repeating: 0, count: n)
         if layers.anomaly {
             let s = Date().addingTimeInterval(-(anomaly?.seconds ?? 0))
             let a = anomaly?.anomaly ?? Anomaly.compute(t, features: features, returnerSpread: layers.returnerSpread,
@@ -82,6 +93,9 @@ public enum RiskScoring {
             var explained = 0
             for i in 0..<n {
                 u[i] += a.units[i]
+                // lone-outliers: the head counts in full only beside a finding (or a ring's support,
+                // below); the cut is taken once propagation is known.
+                if layers.loneOutliers && det[i] <= 0 && i < a.head.count { loneCut[i] = (1 - ScoringLayers.loneOutlierShare) * a.head[i] }
                 // The top 5 % by either order (with the scalper leads, or as outliers alone): a lead
                 // that lifts a drop buyer does not take an outlier's reason away.
                 if max(a.rank[i], a.outlierRank[i]) >= 0.95, let why = a.explanation(i, t) { extra[i] = why; explained += 1 }
@@ -107,11 +121,14 @@ public enum RiskScoring {
                     extra[i] = extra[i].map { why + "; " + $0 } ?? why
                     linked += 1
                 }
+                // A ring's support (the threshold its reason is given at) corroborates an outlier as a finding does.
+                if p.support[i] >= 0.25 { loneCut[i] = 0 }
             }
             reports.append(DetectorReport(name: "layer: propagation (shared identifiers, groups)", seconds: Date().timeIntervalSince(s),
                                           findings: 0, accounts: linked, error: nil))
         }
         for i in 0..<n {
+            u[i] -= loneCut[i]
             out[i].score = 0.99 * u[i] / (u[i] + 0.5)
             if let e = extra[i] { out[i].reasons.append(e) }
         }
@@ -182,6 +199,8 @@ public struct Anomaly {
     public var outlierRank: [Double]
     /// Hazard units added to the score.
     public var units: [Double]
+    /// The part of `units` that is the head's (the store's top few percent with a strong score).
+    public var head: [Double] = []
     var top: [[(feature: Int, surprise: Double)]]
     var peerName: [String]
     var peerOf: [Int32]
@@ -605,15 +624,17 @@ public struct Anomaly {
         // the rest only), so a drop buyer's lead neither enters nor displaces that tail.
         let tailRank = leadCi >= 0 ? midRanks(rankedOwn) : rank
         // Units: a small always-on term, then most weight on the store's top few percent.
-        var units = [Double](repeating: 0, count: n)
+        var units = [Double](repeating: 0, count: n), head = [Double](repeating: 0, count: n)
         for a in 0..<n {
             let r = rank[a], rt = tailRank[a]
             let tail = rt > 0.97 ? (rt - 0.97) / 0.03 : 0
             let strong = min(1, max(0, (raw[a] - 8) / 8))
-            units[a] = 0.01 + 0.09 * r + 0.8 * tail * tail * strong
+            head[a] = 0.8 * tail * tail * strong
+            units[a] = 0.01 + 0.09 * r + head[a]
         }
         var result = Anomaly(raw: raw, rank: rank, outlierRank: tailRank, units: units, top: top, peerName: peerName, peerOf: peerOf, x: x, d: d, medians: medians, names: names,
                              history: history, company: company, companions: companions)
+        result.head = head
         result.cobuyCompany = cobuyCompany
         result.cobuyMates = cobuyCount
         result.busyKey = busyKey

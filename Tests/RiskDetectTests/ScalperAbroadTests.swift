@@ -18,7 +18,8 @@ final class ScalperAbroadTests: XCTestCase {
     /// everyday buyers with 2–4 orders each (the customers), every 25th with one of them from "JP".
     /// The scalper bar is log10(drop buyers) + 0.5 ≈ 2.9; a crew account has "opened for the drop"
     /// (≈ 1.65) and, a third of them by chance, "fast" (0.48): short of the bar without the sign,
-    /// over it with it (−log10 of about 17 / 470 ≈ 1.4).
+    /// over it with it (−log10 of about 17 / 522 ≈ 1.49: 16 everyday buyers and the share's +1, over
+    /// 400 everyday buyers and some 120 fans with two ordinary orders or more, +2).
     func store(_ s: Scenario, travellers: Int = 3) -> [(String, Int64)] {
         s.account("brand", kind: "seller")
         s.account("shop", kind: "seller")
@@ -100,6 +101,41 @@ final class ScalperAbroadTests: XCTestCase {
         }
     }
 
+    /// review66 #2, the crew's honest twin: a fan who opened an account the day before the drop, looked,
+    /// bought one piece and did nothing else — from abroad (a traveller, a VPN, a profile left at the
+    /// form's default) — shows exactly what a crew member shows and is reported. Fresh fans at home
+    /// are reported as often as without the sign; what tells the twin from the crew is the crew's number, which this sign does not count.
+    func testTheCrewsHonestTwinIsReportedOnlyFromAbroad() throws {
+        try forEachSeed { seed in
+            let s = Scenario(seed: seed)
+            let drops = store(s)
+            for (k, (item, at)) in drops.enumerated() {
+                for f in 0..<10 {
+                    let place = f == 0 ? "JP" : "TH"
+                    let a = s.account("fresh\(k)-\(f)", created: at - Scenario.day)
+                    let dev = "nd\(k)-\(f)", ip = "10.8\(k).\(f).1"
+                    s.event(a, "signup", at: at - Scenario.day, ["device_id": dev, "ip": ip, "country": place])
+                    s.event(a, "view", at: at - s.int(in: 2 * minute...30 * minute), ["item_id": item, "seller_id": "brand", "device_id": dev, "country": place])
+                    let cart = at + s.int(in: 2_000...60_000)
+                    s.event(a, "add_to_cart", at: cart, ["item_id": item, "seller_id": "brand", "device_id": dev, "quantity": 1, "country": place])
+                    s.order(a, item: item, seller: "brand", at: cart + s.int(in: 2_000...25_000), device: dev, address: "na\(k)-\(f)",
+                            payment: "nc\(k)-\(f)", amount: 180, ip: ip, country: place)
+                }
+            }
+            let (f, t) = try s.run(ScalperDetector())
+            let fresh = f.accounts(t).filter { $0.hasPrefix("fresh") }
+            XCTAssertEqual(fresh.filter { $0.hasSuffix("-0") }.sorted(), ["fresh0-0", "fresh1-0", "fresh2-0"], "the three who bought from abroad")
+            // At home the sign changes nothing: whoever the other signs report by chance (a checkout
+            // quicker than nine in ten customers', a cohort of accounts that bought one drop and
+            // nothing else) is reported with it or without it.
+            var off = ScalperDetector()
+            off.dropsAbroad = false
+            let (g, t2) = try s.run(off)
+            let without = g.accounts(t2).filter { $0.hasPrefix("fresh") }
+            XCTAssertEqual(fresh.filter { !$0.hasSuffix("-0") }.sorted(), without.filter { !$0.hasSuffix("-0") }.sorted())
+        }
+    }
+
     /// Where the store's customers order from abroad as often as not (a border town, a store of
     /// expatriates), buying a drop from abroad is no surprise and the crew is not found by it.
     func testWhereCustomersOftenOrderFromAbroadItIsNoSurprise() throws {
@@ -142,18 +178,35 @@ final class ScalperAbroadTests: XCTestCase {
         s.account("moved"); buy("moved", drop: "JP", ordinary: ["JP", "JP"])
         s.account("unplaced"); buy("unplaced", drop: nil, ordinary: [])
         s.account("noprofile", country: ""); buy("noprofile", drop: "IT", ordinary: [])
+        // A blank event country is none; a code in another case or with spaces is the same country.
+        s.account("blank-event"); buy("blank-event", drop: " ", ordinary: [])
+        s.account("spelled", country: " th"); buy("spelled", drop: "TH", ordinary: [])
+        // Half its ordinary orders abroad is still "mostly not" (at most half); one drop at home and
+        // one abroad is not "every drop abroad".
+        s.account("half-away"); buy("half-away", drop: "IT", ordinary: ["TH", "JP"])
+        s.account("mixed"); buy("mixed", drop: "IT", ordinary: [])
+        s.order("mixed", item: "drop", seller: "shop", at: at + 9_000, device: "d-mixed", ip: "10.1.1.1", country: "TH")
         let (_, t) = try s.build()
         var byAccount: [Int32: [Int]] = [:]
         for e in 0..<t.count where t.kind[e] == .order && t.item[e] >= 0 && t.itemDropAt[Int(t.item[e])] != Int64.min {
             byAccount[t.account[e], default: []].append(e)
         }
         let r = try XCTUnwrap(ScalperDetector.dropsAbroad(t, byAccount: byAccount, minReference: 20))
-        // 32 customers (30, "away-home", "moved"), 7 of them ever abroad (5, "away-home", "moved").
-        XCTAssertEqual(r.customers, 32)
-        XCTAssertEqual(r.share, 8.0 / 34, accuracy: 1e-12)
-        XCTAssertEqual(r.worth, -log10(8.0 / 34), accuracy: 1e-12)
-        XCTAssertEqual(Set(r.accounts.map { t.accountID($0) }), ["away", "away-home"])
-        XCTAssertNil(ScalperDetector.dropsAbroad(t, byAccount: byAccount, minReference: 33))
+        // 33 customers (30, "away-home", "moved", "half-away"), 8 of them ever abroad (5, "away-home",
+        // "moved", "half-away").
+        XCTAssertEqual(r.customers, 33)
+        XCTAssertEqual(r.share, 9.0 / 35, accuracy: 1e-12)
+        XCTAssertEqual(r.worth, -log10(9.0 / 35), accuracy: 1e-12)
+        XCTAssertEqual(Set(r.accounts.map { t.accountID($0) }), ["away", "away-home", "half-away"])
+        XCTAssertNil(ScalperDetector.dropsAbroad(t, byAccount: byAccount, minReference: 34))
+        // The loader's view of the spellings.
+        let blankEvent = try XCTUnwrap(t.accounts.lookup("blank-event"))
+        XCTAssertTrue(t.events(of: Int(blankEvent)).allSatisfy { t.country[Int($0)] == -1 })
+        let spelled = try XCTUnwrap(t.accounts.lookup("spelled"))
+        XCTAssertGreaterThanOrEqual(t.homeCountry[Int(spelled)], 0)
+        let placed = t.events(of: Int(spelled)).filter { t.country[Int($0)] >= 0 }
+        XCTAssertFalse(placed.isEmpty)
+        XCTAssertTrue(placed.allSatisfy { t.country[Int($0)] == t.homeCountry[Int(spelled)] })
     }
 
     /// A store whose events carry no country: the sign is silent and the findings are those without it.
