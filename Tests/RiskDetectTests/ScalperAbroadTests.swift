@@ -21,13 +21,7 @@ final class ScalperAbroadTests: XCTestCase {
     /// over it with it (−log10 of about 17 / 522 ≈ 1.49: 16 everyday buyers and the share's +1, over
     /// 400 everyday buyers and some 120 fans with two ordinary orders or more, +2).
     func store(_ s: Scenario, travellers: Int = 3) -> [(String, Int64)] {
-        s.account("brand", kind: "seller")
-        s.account("shop", kind: "seller")
-        s.item("everyday", seller: "shop", price: 25)
-        let drops = (0..<3).map { k -> (String, Int64) in
-            let at = Scenario.t0 + Int64(4 + 7 * k) * day + 19 * hour
-            return (s.item("drop\(k)", seller: "brand", price: 180, limited: true, dropAt: at), at)
-        }
+        let drops = s.dropStore(3, firstDay: 4)
         for (k, (item, at)) in drops.enumerated() {
             for f in 0..<60 {
                 let a = s.account("fan\(k)-\(f)")

@@ -29,13 +29,7 @@ final class ScalperCustomerPaceTests: XCTestCase {
     /// purchases), "opened for the drop" (1.65) and "fast" — the quickest third (0.48), or with the
     /// sign quicker than nine in ten of the customers (1.0): 2.61 without, 3.13 with.
     func store(_ s: Scenario, fans: Int = 60, fanPace: ClosedRange<Int64> = 2_000...25_000) -> [(String, Int64)] {
-        s.account("brand", kind: "seller")
-        s.account("shop", kind: "seller")
-        s.item("everyday", seller: "shop", price: 25)
-        let drops = (0..<3).map { k -> (String, Int64) in
-            let at = Scenario.t0 + Int64(4 + 7 * k) * day + 19 * hour
-            return (s.item("drop\(k)", seller: "brand", price: 180, limited: true, dropAt: at), at)
-        }
+        let drops = s.dropStore(3, firstDay: 4)
         for (k, (item, at)) in drops.enumerated() {
             for f in 0..<fans {
                 let a = s.account("fan\(k)-\(f)")

@@ -17,14 +17,8 @@ final class ScalperHabitTests: XCTestCase {
     /// besides); ten regulars of the brand at every drop, mid-pack (20–90 s), heavy shoppers; and
     /// 300 everyday buyers. Returns the drops (item, release time).
     func store(_ s: Scenario) -> [(String, Int64)] {
-        s.account("brand", kind: "seller")
-        s.account("shop", kind: "seller")
-        s.item("everyday", seller: "shop", price: 25)
+        let drops = s.dropStore(4, firstDay: 2)
         s.item("other", seller: "brand", price: 40)
-        let drops = (0..<4).map { k -> (String, Int64) in
-            let at = Scenario.t0 + Int64(2 + 7 * k) * day + 19 * hour
-            return (s.item("drop\(k)", seller: "brand", price: 180, limited: true, dropAt: at), at)
-        }
         for (k, (item, at)) in drops.enumerated() {
             for f in 0..<100 {
                 let a = s.account("fan\(k)-\(f)"), dev = "fd\(k)-\(f)", ip = "10.\(k).\(f).1"

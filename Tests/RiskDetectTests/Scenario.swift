@@ -142,6 +142,18 @@ final class Scenario {
         return id
     }
 
+    /// A drop store: sellers "brand" and "shop", the shop's "everyday" item (25), and `count` limited
+    /// drops of the brand ("drop0", … at 180), a week apart from day `firstDay`, each released at 19:00.
+    func dropStore(_ count: Int, firstDay: Int) -> [(String, Int64)] {
+        account("brand", kind: "seller")
+        account("shop", kind: "seller")
+        item("everyday", seller: "shop", price: 25)
+        return (0..<count).map { k -> (String, Int64) in
+            let at = Scenario.t0 + Int64(firstDay + 7 * k) * Scenario.day + 19 * Scenario.hour
+            return (item("drop\(k)", seller: "brand", price: 180, limited: true, dropAt: at), at)
+        }
+    }
+
     @discardableResult
     func event(_ account: String, _ type: String, at ts: Int64, _ fields: [String: Any] = [:]) -> String {
         next += 1
