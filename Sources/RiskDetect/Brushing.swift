@@ -45,7 +45,7 @@ public struct BrushingDetector: Detector {
         // again and again from shared addresses and cards — a ring's shape without its reviews —
         // and the seller it "boosts" only ran a drop. Brushing boosts ordinary listings.
         for e in 0..<t.count where (t.kind[e] == .order || t.kind[e] == .review) && t.item[e] >= 0 && t.account[e] >= 0
-            && (Int(t.item[e]) >= t.itemDropAt.count || t.itemDropAt[Int(t.item[e])] == Int64.min) {
+            && !t.isDrop(t.item[e]) {
             let key = UInt64(UInt32(t.account[e])) << 32 | UInt64(UInt32(t.item[e]))
             pairCount[key, default: 0] += 1
             dealings[t.account[e], default: []].append(Int32(e))

@@ -46,7 +46,7 @@ struct BrushingCrews {
         /// The (buyer, seller) pair of account `a`'s event `e` on item `it`: none for a limited
         /// drop or an item of its own.
         @inline(__always) func pairKey(_ a: Int, _ e: Int, _ it: Int32) -> UInt64? {
-            guard it >= 0, !(Int(it) < t.itemDropAt.count && t.itemDropAt[Int(it)] != Int64.min) else { return nil }
+            guard it >= 0, !t.isDrop(it) else { return nil }
             let s = t.sellerOf(e)
             guard s >= 0, s != Int32(a) else { return nil }
             return SellerPeers.key(Int32(a), s)

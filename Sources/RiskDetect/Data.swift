@@ -240,6 +240,11 @@ public final class EventTable {
         orderKey.count == count && orderKey[e] != 0 ? UInt64(UInt32(bitPattern: account[e])) << 32 | UInt64(orderKey[e]) : nil
     }
 
+    /// Whether `item` (an index into `items`; −1: none) is a limited drop with a release time.
+    @inline(__always) func isDrop(_ item: Int32) -> Bool {
+        item >= 0 && Int(item) < itemDropAt.count && itemDropAt[Int(item)] != Int64.min
+    }
+
     /// The seller event `e` deals with: its item's seller, else the seller the event names (−1: none).
     @inline(__always) func sellerOf(_ e: Int) -> Int32 {
         let it = item[e]

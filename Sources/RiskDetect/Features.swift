@@ -109,7 +109,7 @@ public enum AccountFeatures {
                     orders += 1
                     if !t.amount[e].isNaN { amount += Double(t.amount[e]) }
                     let it = t.item[e]
-                    if it >= 0, Int(it) < t.itemDropAt.count, t.itemDropAt[Int(it)] != Int64.min,
+                    if t.isDrop(it),
                        t.ts[e] >= t.itemDropAt[Int(it)], t.ts[e] - t.itemDropAt[Int(it)] <= 5000 { dropFast += 1 }
                 }
                 if t.device[e] >= 0 { maxShare.0 = max(maxShare.0, devN[Int(t.device[e])]) }

@@ -54,7 +54,7 @@ enum LinkedCobuyers {
                 let e = Int(e32)
                 guard t.kind[e] == .order, !t.failed[e] else { continue }
                 let it = t.item[e]
-                if it >= 0 && Int(it) < t.itemDropAt.count && t.itemDropAt[Int(it)] != Int64.min { continue }
+                if t.isDrop(it) { continue }
                 let s = t.sellerOf(e)
                 guard s >= 0, s != Int32(a) else { continue }
                 scratch.append(s)

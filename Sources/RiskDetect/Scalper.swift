@@ -104,7 +104,7 @@ public struct ScalperDetector: Detector {
         }
         // Bulk: more pieces than the store's ordinary (non-drop) order holds (its median).
         var quantities: [Double] = []
-        for e in 0..<t.count where t.kind[e] == .order && (t.item[e] < 0 || t.itemDropAt[Int(t.item[e])] == Int64.min) {
+        for e in 0..<t.count where t.kind[e] == .order && !t.isDrop(t.item[e]) {
             quantities.append(Double(max(1, t.quantity[e])))
         }
         let bulkBar = Significance.quantile(quantities, 0.5) ?? 1
@@ -151,8 +151,7 @@ public struct ScalperDetector: Detector {
             var n = 0, ordinary = 0
             for e32 in t.events(of: Int(a)) where t.kind[Int(e32)] == .order {
                 n += 1
-                let it = t.item[Int(e32)]
-                if it < 0 || t.itemDropAt[Int(it)] == Int64.min { ordinary += 1 }
+                if !t.isDrop(t.item[Int(e32)]) { ordinary += 1 }
             }
             orders[a] = n
             if ordinary >= 2 { customers.insert(a) }
@@ -308,8 +307,7 @@ public struct ScalperDetector: Detector {
         for e in 0..<t.count where t.kind[e] == .order && t.country[e] >= 0 {
             let a = Int(t.account[e])
             guard a >= 0, t.homeCountry[a] >= 0 else { continue }
-            let it = t.item[e]
-            guard it < 0 || t.itemDropAt[Int(it)] == Int64.min else { continue }
+            guard !t.isDrop(t.item[e]) else { continue }
             placed[a] += 1
             if t.country[e] != t.homeCountry[a] { away[a] += 1 }
         }
