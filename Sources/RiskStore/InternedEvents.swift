@@ -49,7 +49,8 @@ extension Schema {
 
     /// A rebuildable index's SQL at a schema version (before v14 the event indexes are on `events`).
     public static func indexSQL(_ sql: String, version: Int) -> String {
-        let s = version >= linksInternedVersion ? sql : sql.replacingOccurrences(of: " ON links_i(", with: " ON links(")
+        var s = version >= linksInternedVersion ? sql : sql.replacingOccurrences(of: " ON links_i(", with: " ON links(")
+        if version < timelineTierVersion && s == timelineIndexSQL { s = timelineIndexSQLV17 }
         return version >= internedEventsVersion ? s : s.replacingOccurrences(of: " ON events_i(", with: " ON events(")
     }
 
@@ -152,9 +153,9 @@ extension Schema {
             "INSERT INTO events_i(\(eventColumns.joined(separator: ", "))) SELECT \(copyCols.joined(separator: ", ")) FROM events e \(copyJoins.joined(separator: " ")) ORDER BY e.id",
             "DROP TABLE events",
         ]
-        sql += rebuildableIndexes.filter { $0.name.hasPrefix("idx_events") }.map(\.sql)
+        sql += rebuildableIndexes.filter { $0.name.hasPrefix("idx_events") }.map { indexSQL($0.sql, version: internedEventsVersion) }
         sql += [eventsViewSQL(interned: internedColumns), eventsISOViewSQL] + eventsTriggersSQL(interned: internedColumns)
-        sql += eventStatsSQL
+        sql += v14StatsSQL
         return sql.joined(separator: ";\n") + ";\n"
     }
 
@@ -177,9 +178,9 @@ extension Schema {
             "DROP TABLE idents",
             "ALTER TABLE idents15 RENAME TO idents",
         ]
-        sql += rebuildableIndexes.filter { $0.name.hasPrefix("idx_events") }.map(\.sql)
+        sql += rebuildableIndexes.filter { $0.name.hasPrefix("idx_events") }.map { indexSQL($0.sql, version: internedEventsVersion) }
         sql += [eventsViewSQL(), eventsISOViewSQL] + eventsTriggersSQL()
-        sql += eventStatsSQL
+        sql += v14StatsSQL
         return sql.joined(separator: ";\n") + ";\n"
     }
 }

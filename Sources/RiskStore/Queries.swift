@@ -466,7 +466,7 @@ extension SQLDatabase {
             SELECT id, event_id, ts, coalesce(type, '?'), device_id, ip, country, session_id,
                    item_id, seller_id, order_id, quantity, amount, currency, coupon_id, payment_id, address_id,
                    target_id, rating, status, text
-            FROM events WHERE account_id = ?1
+            FROM events WHERE account_id = ?1 AND {tier}
             """
         var args: [SQLValue] = [.text(account)]
         if let types, !types.isEmpty {
@@ -481,6 +481,9 @@ extension SQLDatabase {
             sql += " AND ts >= ?\(args.count + 1)"
             args.append(.int(from))
         }
+        // One arm per block of the timeline index (v18), merged in time order: each arm reads
+        // its block's first rows in index order, so a page costs its rows, not the account's.
+        sql = try timelineTierConditions().map { sql.replacingOccurrences(of: "{tier}", with: $0) }.joined(separator: "\nUNION ALL\n")
         sql += " ORDER BY ts \(forward ? "ASC" : "DESC"), id \(forward ? "ASC" : "DESC") LIMIT \(limit)"
         var out: [EventRow] = []
         try forEach(sql, args) { st in
@@ -499,6 +502,20 @@ extension SQLDatabase {
                                 country: st.text(6), session: st.text(7)))
         }
         return forward ? out : out.reversed()
+    }
+
+    /// Conditions that split a read of one account's events by the blocks of the timeline
+    /// index (SQLite from v18, TimelineTier.swift): each one holds the index's leading column
+    /// equal, so SQLite reads that block in (account, ts) order. One condition that holds for
+    /// every row elsewhere (PostgreSQL, older stores, an empty store, more blocks than
+    /// `TimelineTier.maxMergedBlocks`: then SQLite sorts the account's rows).
+    func timelineTierConditions() throws -> [String] {
+        guard dialect == .sqlite,
+              try int("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = 'idx_events_account_ts' AND sql LIKE '%(id >> \(Schema.timelineBlockShift))%'") == 1
+        else { return ["1 = 1"] }
+        let r = try rows("SELECT (SELECT min(id) FROM events_i) >> \(Schema.timelineBlockShift), (SELECT max(id) FROM events_i) >> \(Schema.timelineBlockShift)")
+        guard let lo = r.first?[0].int, let hi = r.first?[1].int, lo <= hi, hi - lo < TimelineTier.maxMergedBlocks else { return ["1 = 1"] }
+        return (lo...hi).map { "(id >> \(Schema.timelineBlockShift)) = \($0)" }
     }
 
     /// Every field of one event, for the detail view.

@@ -18,7 +18,8 @@ public enum Schema {
     /// updates). `Store.open` re-creates any that are missing, so a bulk import killed
     /// halfway leaves a store that heals on its next open.
     public static let rebuildableIndexes: [(name: String, sql: String)] = [
-        ("idx_events_account_ts", "CREATE INDEX IF NOT EXISTS idx_events_account_ts ON events_i(account_id, ts)"),
+        // v18: grouped by block of event ids first (TimelineTier.swift; `indexSQL` gives older versions').
+        ("idx_events_account_ts", timelineIndexSQL),
         // Rules, dashboards and analysts filter by event type over time ranges; a time range
         // without a type skip-scans it (v13: no `ts` index, see `eventStatsSQL`).
         ("idx_events_type_ts", "CREATE INDEX IF NOT EXISTS idx_events_type_ts ON events_i(type, ts)"),
@@ -465,6 +466,8 @@ public enum Schema {
             data        BLOB NOT NULL
         );
         """),
+        Migration(version: 18, summary: "the account timeline index grouped by block of 4M event ids: a day's entries land in the newest block",
+                  sql: timelineBlocksSQL),
     ]
 
     public static var latestVersion: Int { migrations.last!.version }
@@ -486,8 +489,17 @@ extension Schema {
     /// the planner must keep treating a type as selective (the true average, a tenth of the
     /// events or more, turns those rules into full scans), and it must be at least 18, or
     /// SQLite never skip-scans the index. The plans of every shipped reader were checked with
-    /// it (docs/benchmarks.md, imp17f).
+    /// it (docs/benchmarks.md, imp17f). 100 until v18. From v18 it grows with the store, a
+    /// fortieth of its events within 100…1000 (`typeRowsHint(events:)`): the account index's
+    /// skip-scan over its blocks costs the planner more than its search by account did, and at
+    /// 100 in a big store it took `(type, ts)` for a rule's login join by account and hour (all
+    /// logins of that hour, every account's) and for an account's events of one type in time
+    /// order; at 1000 both go by the account again, and every shipped query's plan is its v17
+    /// plan but one join order of two materialized sets (imp67 in docs/benchmarks.md). A small
+    /// store keeps 100: 1000 of 4000 events made the planner scan for a rare type.
     public static let typeRowsHint = 100
+    public static let typeRowsHintMax = 1000
+    public static func typeRowsHint(events n: Int64) -> Int64 { max(Int64(typeRowsHint), min(Int64(typeRowsHintMax), n / 40)) }
 
     /// Writes the planner statistics for `events` (run by migration 13 and at the end of every
     /// import): one `sqlite_stat1` row for `idx_events_type_ts` — the table's size (from the id
@@ -499,9 +511,35 @@ extension Schema {
     /// The other indexes keep SQLite's defaults, as before v13 (so their plans are unchanged).
     /// `ANALYZE` of the one-row `event_keys_covered` makes `sqlite_stat1` exist; its own row is
     /// removed again. The last statement makes this connection's planner read the row.
+    ///
+    /// v18 adds a row for the block-grouped `idx_events_account_ts` (TimelineTier.swift). Its
+    /// leading column (the block) is said to hold one value for every row — a hint, like the
+    /// type's: SQLite skip-scans an index only when its leading column repeats 18 times or more,
+    /// and it costs the skip-scan by the values it is told of. With the true count (5 blocks at
+    /// 20M events; 2 tried as well) the planner took the `(type, ts)` index for a rule's login
+    /// join by account and hour and for an account's events of one type in time order (`… AND
+    /// type = ? ORDER BY ts LIMIT n`: 0.5–2 s at 18M events where the account's index takes
+    /// 1 ms). For the account and the account's time: the defaults SQLite assumed before v18
+    /// without a row (10 and 5). See also `typeRowsHint`.
     public static let eventStatsSQL: [String] = [
         "ANALYZE event_keys_covered",
         "DELETE FROM sqlite_stat1 WHERE tbl IN ('events', 'events_i', 'event_keys_covered')",
+        """
+        INSERT INTO sqlite_stat1(tbl, idx, stat)
+            SELECT 'events_i', 'idx_events_type_ts', n || ' ' || max(\(typeRowsHint), min(\(typeRowsHintMax), n / 40)) || ' 1'
+                FROM (SELECT (SELECT max(id) FROM events_i) - (SELECT min(id) FROM events_i) + 1 AS n) WHERE n > 0
+        """,
+        """
+        INSERT INTO sqlite_stat1(tbl, idx, stat)
+            SELECT 'events_i', 'idx_events_account_ts', n || ' ' || max(n, 18) || ' 10 5'
+                FROM (SELECT (SELECT max(id) FROM events_i) - (SELECT min(id) FROM events_i) + 1 AS n) WHERE n > 0
+        """,
+        "ANALYZE sqlite_schema",
+    ]
+
+    /// The statistics migrations 14 and 15 wrote (the type index's row alone), as they were.
+    static let v14StatsSQL: [String] = [
+        eventStatsSQL[0], eventStatsSQL[1],
         """
         INSERT INTO sqlite_stat1(tbl, idx, stat)
             SELECT 'events_i', 'idx_events_type_ts', n || ' \(typeRowsHint) 1'

@@ -108,9 +108,10 @@ public final class Store {
     private func migrate(to target: Int) throws {
         // Migrations 14 and 15 rewrite every event and sort identifiers, 16 every link: their
         // sorts go through temporary files, not RAM, so a big store migrates in bounded memory.
-        let rewrites = schemaVersion < Schema.linksInternedVersion && target >= Schema.internedEventsVersion
-        if rewrites { try db.exec("PRAGMA temp_store = FILE") }
-        defer { if rewrites { try? db.exec("PRAGMA temp_store = MEMORY") } }
+        // So do the timeline index's builds (migration 18, an index healed below: a sort of every
+        // event, 1 GB of RAM at 13M events with the temporary store in memory).
+        try db.exec("PRAGMA temp_store = FILE")
+        defer { try? db.exec("PRAGMA temp_store = MEMORY") }
         // Take the write lock before reading the version, so two processes opening a new
         // store at once don't both run migration 1.
         do { try db.exec("BEGIN IMMEDIATE") } catch let e as StoreError where e.isBusy {
@@ -149,7 +150,7 @@ public final class Store {
                        try db.int("SELECT (SELECT coalesce(max(id), 0) FROM \(Schema.eventsTable(version: schemaVersion))) > (SELECT upto FROM event_keys_covered)") == 1 {
                         try EventKey.cover(db, version: schemaVersion)
                     }
-                    for ix in Schema.rebuildableIndexes { try db.exec(Schema.indexSQL(ix.sql, version: schemaVersion)) }
+                    try Store.createMissingIndexes(db, version: schemaVersion)
                 }
                 if schemaVersion >= Schema.detectPidVersion {
                     for row in try db.rows("SELECT id, pid FROM detect_runs WHERE status = 'running'") {
@@ -176,6 +177,16 @@ public final class Store {
 
     func busyError(_ e: StoreError) -> StoreError {
         StoreError("\(path): the store is busy: another process is writing to it (an import or a detection run?) and still held it after \(busyTimeoutMs / 1000) s; try again when it has finished (readers are not affected)", code: e.code)
+    }
+
+    /// Creates the rebuildable indexes a killed bulk import dropped. From v18 a timeline index
+    /// that is not the block-grouped one (built by hand another way) is built again too, with
+    /// its statistics row.
+    static func createMissingIndexes(_ db: Database, version: Int) throws {
+        let rebuild = try version >= Schema.timelineTierVersion && !TimelineTier.indexMatches(db)
+        if rebuild { try db.exec("DROP INDEX IF EXISTS idx_events_account_ts") }
+        for ix in Schema.rebuildableIndexes { try db.exec(Schema.indexSQL(ix.sql, version: version)) }
+        if rebuild { for sql in Schema.eventStatsSQL { try db.exec(sql) } }
     }
 
     /// Indexes that should exist but do not (after a killed bulk import).

@@ -112,6 +112,8 @@ final class MigrationTests: XCTestCase {
             XCTAssertEqual(try tables(s.db), try tables(fresh.db), "from v\(version)")
             for t in try tables(fresh.db) { XCTAssertEqual(try columns(s.db, t), try columns(fresh.db, t), "\(t) from v\(version)") }
             XCTAssertEqual(try s.missingIndexes(), [], "from v\(version)")
+            // v18: the timeline index grouped by block of event ids.
+            XCTAssertTrue(try TimelineTier.indexMatches(s.db), "from v\(version)")
             // Runs with negative timestamps read back; the hourly counts hold the old events
             // (built by migration 7 when the store predates it; floor division for ts < 0).
             XCTAssertEqual(try s.db.rows("SELECT id, started_at, finished_at, status FROM detect_runs ORDER BY id"),
@@ -178,8 +180,8 @@ final class MigrationTests: XCTestCase {
             XCTAssertEqual(s.schemaVersion, Schema.latestVersion)
             XCTAssertEqual(try s.db.int("SELECT count(*) FROM sqlite_schema WHERE name = 'idx_events_ts'"), 0)
             XCTAssertEqual(try s.missingIndexes(), [])
-            XCTAssertEqual(try s.db.rows("SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 'events_i'"),
-                           [[.text("idx_events_type_ts"), .text("3000 \(Schema.typeRowsHint) 1")]])
+            XCTAssertEqual(try s.db.rows("SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 'events_i' ORDER BY idx"),
+                           [[.text("idx_events_account_ts"), .text("3000 3000 10 5")], [.text("idx_events_type_ts"), .text("3000 \(Schema.typeRowsHint(events: 3000)) 1")]])
             let plan = try s.db.rows("EXPLAIN QUERY PLAN " + range).map { $0.last?.string ?? "" }.joined(separator: "\n")
             XCTAssertTrue(plan.contains("idx_events_type_ts (ANY(type) AND ts>? AND ts<?)"), plan)
             XCTAssertEqual(try s.db.int(range), 100)
