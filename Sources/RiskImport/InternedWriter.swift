@@ -252,14 +252,15 @@ final class InternedWriter: RowBinder {
         discard()
     }
 
-    /// The chunk's rows in the order of `idx_events_account_ts` (account id, then ts, then id), or
+    /// The chunk's rows in the order of `idx_events_account_ts` (v18: the id's block, then account
+    /// id, then ts, then id), or
     /// nil when a row has no explicit id (its rowid would then depend on the order it is inserted in).
     /// Each row keeps its id, so the rows stored are the same in either order; what changes is
     /// that the timeline index takes the chunk's entries in key order — one pass down the tree
     /// per chunk, each page touched once, instead of a random descent per row.
     private func rowsInTimelineOrder() -> [Int32]? {
         guard rows > 1 else { return nil }
-        var keyed: [(Int64, Int64, Int32)] = []
+        var keyed: [(Int64, Int64, Int64, Int32)] = []
         keyed.reserveCapacity(rows)
         for r in 0..<rows {
             guard ids[r] != 0 else { return nil }
@@ -269,10 +270,10 @@ final class InternedWriter: RowBinder {
             guard tags[a] >= 4 || tags[a] == 0, tags[t] == 1 || tags[t] == 0 else { return nil }
             let account = tags[a] >= 4 ? identID(a) : Int64.min
             let ts = tags[t] == 1 ? nums[t] : Int64.min
-            keyed.append((account, ts, Int32(r)))
+            keyed.append((ids[r] >> Int64(Schema.timelineBlockShift), account, ts, Int32(r)))
         }
-        keyed.sort { x, y in x.0 != y.0 ? x.0 < y.0 : (x.1 != y.1 ? x.1 < y.1 : x.2 < y.2) }
-        return keyed.map { $0.2 }
+        keyed.sort { x, y in x.0 != y.0 ? x.0 < y.0 : x.1 != y.1 ? x.1 < y.1 : (x.2 != y.2 ? x.2 < y.2 : x.3 < y.3) }
+        return keyed.map { $0.3 }
     }
 
     /// An interned value's id: held by the row (tag 5) or by its entry (tag 4, added by this chunk).

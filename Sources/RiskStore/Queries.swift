@@ -462,6 +462,30 @@ extension SQLDatabase {
     /// A page of an account's timeline in time order, by keyset on (ts, id).
     public func timelinePage(account: String, types: [String]?, direction: PageDirection, anchor: (Int64, Int64)?,
                              from: Int64? = nil, limit: Int) throws -> [EventRow] {
+        let forward = direction == .first || direction == .after
+        let (sql, args) = try timelinePageSQL(account: account, types: types, direction: direction, anchor: anchor, from: from, limit: limit)
+        var out: [EventRow] = []
+        try forEach(sql, args) { st in
+            // What an analyst reads first: outcome, rating, text, money; then the identifiers.
+            var parts: [String] = []
+            func add(_ label: String, _ i: Int) { if let v = st.text(i), !v.isEmpty { parts.append(label.isEmpty ? v : "\(label) \(v)") } }
+            add("", 19)
+            if !st.isNull(18) { parts.append(String(repeating: "★", count: Int(max(0, min(5, st.int(18)))))) }
+            if let t = st.text(20), !t.isEmpty { parts.append("“" + t.replacingOccurrences(of: "\n", with: " ⏎ ") + "”") }
+            if !st.isNull(12) { parts.append(String(format: "%.2f", st.double(12)) + (st.text(13).map { " \($0)" } ?? "")) }
+            if !st.isNull(11) { parts.append("qty \(st.int(11))") }
+            add("item", 8); add("seller", 9); add("order", 10)
+            add("coupon", 14); add("card", 15); add("addr", 16); add("→", 17)
+            out.append(EventRow(id: st.int(0), eventID: st.text(1) ?? "", ts: st.int(2), type: st.text(3) ?? "?",
+                                summary: parts.joined(separator: "  "), device: st.text(4), ip: st.text(5),
+                                country: st.text(6), session: st.text(7)))
+        }
+        return forward ? out : out.reversed()
+    }
+
+    /// The statement and arguments of a timeline page (`timelinePage`).
+    func timelinePageSQL(account: String, types: [String]?, direction: PageDirection, anchor: (Int64, Int64)?,
+                         from: Int64? = nil, limit: Int) throws -> (String, [SQLValue]) {
         var sql = """
             SELECT id, event_id, ts, coalesce(type, '?'), device_id, ip, country, session_id,
                    item_id, seller_id, order_id, quantity, amount, currency, coupon_id, payment_id, address_id,
@@ -485,37 +509,32 @@ extension SQLDatabase {
         // its block's first rows in index order, so a page costs its rows, not the account's.
         sql = try timelineTierConditions().map { sql.replacingOccurrences(of: "{tier}", with: $0) }.joined(separator: "\nUNION ALL\n")
         sql += " ORDER BY ts \(forward ? "ASC" : "DESC"), id \(forward ? "ASC" : "DESC") LIMIT \(limit)"
-        var out: [EventRow] = []
-        try forEach(sql, args) { st in
-            // What an analyst reads first: outcome, rating, text, money; then the identifiers.
-            var parts: [String] = []
-            func add(_ label: String, _ i: Int) { if let v = st.text(i), !v.isEmpty { parts.append(label.isEmpty ? v : "\(label) \(v)") } }
-            add("", 19)
-            if !st.isNull(18) { parts.append(String(repeating: "★", count: Int(max(0, min(5, st.int(18)))))) }
-            if let t = st.text(20), !t.isEmpty { parts.append("“" + t.replacingOccurrences(of: "\n", with: " ⏎ ") + "”") }
-            if !st.isNull(12) { parts.append(String(format: "%.2f", st.double(12)) + (st.text(13).map { " \($0)" } ?? "")) }
-            if !st.isNull(11) { parts.append("qty \(st.int(11))") }
-            add("item", 8); add("seller", 9); add("order", 10)
-            add("coupon", 14); add("card", 15); add("addr", 16); add("→", 17)
-            out.append(EventRow(id: st.int(0), eventID: st.text(1) ?? "", ts: st.int(2), type: st.text(3) ?? "?",
-                                summary: parts.joined(separator: "  "), device: st.text(4), ip: st.text(5),
-                                country: st.text(6), session: st.text(7)))
-        }
-        return forward ? out : out.reversed()
+        return (sql, args)
     }
 
     /// Conditions that split a read of one account's events by the blocks of the timeline
-    /// index (SQLite from v18, TimelineTier.swift): each one holds the index's leading column
-    /// equal, so SQLite reads that block in (account, ts) order. One condition that holds for
-    /// every row elsewhere (PostgreSQL, older stores, an empty store, more blocks than
-    /// `TimelineTier.maxMergedBlocks`: then SQLite sorts the account's rows).
+    /// index (SQLite from v18, TimelineTier.swift): one per block that holds events, each holding
+    /// the index's leading column equal, so SQLite reads that block in (account, ts) order; and
+    /// one for any block past the last one listed, so events an import commits into a new block
+    /// between this read and the page's are not missed (normally no rows: SQLite sorts what it
+    /// finds). The blocks are found by one seek each, in one statement. One condition that holds
+    /// for every row elsewhere (PostgreSQL, older stores, an empty store, more than
+    /// `TimelineTier.maxMergedBlocks` blocks with events: then SQLite sorts the account's rows).
     func timelineTierConditions() throws -> [String] {
+        let shift = Schema.timelineBlockShift
         guard dialect == .sqlite,
-              try int("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = 'idx_events_account_ts' AND sql LIKE '%(id >> \(Schema.timelineBlockShift))%'") == 1
+              try int("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = 'idx_events_account_ts' AND sql LIKE '%(id >> \(shift))%'") == 1
         else { return ["1 = 1"] }
-        let r = try rows("SELECT (SELECT min(id) FROM events_i) >> \(Schema.timelineBlockShift), (SELECT max(id) FROM events_i) >> \(Schema.timelineBlockShift)")
-        guard let lo = r.first?[0].int, let hi = r.first?[1].int, lo <= hi, hi - lo < TimelineTier.maxMergedBlocks else { return ["1 = 1"] }
-        return (lo...hi).map { "(id >> \(Schema.timelineBlockShift)) = \($0)" }
+        let blocks = try rows("""
+            WITH RECURSIVE b(x) AS (
+                SELECT (SELECT min(id) FROM events_i) >> \(shift)
+                UNION ALL
+                SELECT (SELECT min(id) FROM events_i WHERE id >= ((x + 1) << \(shift))) >> \(shift) FROM b WHERE x IS NOT NULL
+            )
+            SELECT x FROM b WHERE x IS NOT NULL LIMIT \(TimelineTier.maxMergedBlocks + 1)
+            """).compactMap { $0[0].int }
+        guard let last = blocks.last, blocks.count <= TimelineTier.maxMergedBlocks else { return ["1 = 1"] }
+        return blocks.map { "(id >> \(shift)) = \($0)" } + ["(id >> \(shift)) > \(last)"]
     }
 
     /// Every field of one event, for the detail view.
