@@ -515,9 +515,12 @@ extension SQLDatabase {
     /// Conditions that split a read of one account's events by the blocks of the timeline
     /// index (SQLite from v18, TimelineTier.swift): one per block that holds events, each holding
     /// the index's leading column equal, so SQLite reads that block in (account, ts) order; and
-    /// one for any block past the last one listed, so events an import commits into a new block
-    /// between this read and the page's are not missed (normally no rows: SQLite sorts what it
-    /// finds). The blocks are found by one seek each, in one statement. One condition that holds
+    /// one for the block after the last one listed, so events an import commits into a new block
+    /// between this read and the page's are not missed (ids are consecutive: a commit reaches the
+    /// next block, not the one after). An equality, like the others: a range on the block (`> b`)
+    /// made SQLite read every block of the account and sort (8.7 ms a page of a 100,000-event
+    /// account, 47 ms by `(type, ts)` with a type filter, against 0.26 ms). The blocks are found by
+    /// one seek each, in one statement. One condition that holds
     /// for every row elsewhere (PostgreSQL, older stores, an empty store, more than
     /// `TimelineTier.maxMergedBlocks` blocks with events: then SQLite sorts the account's rows).
     func timelineTierConditions() throws -> [String] {
@@ -534,7 +537,7 @@ extension SQLDatabase {
             SELECT x FROM b WHERE x IS NOT NULL LIMIT \(TimelineTier.maxMergedBlocks + 1)
             """).compactMap { $0[0].int }
         guard let last = blocks.last, blocks.count <= TimelineTier.maxMergedBlocks else { return ["1 = 1"] }
-        return blocks.map { "(id >> \(shift)) = \($0)" } + ["(id >> \(shift)) > \(last)"]
+        return (blocks + [last + 1]).map { "(id >> \(shift)) = \($0)" }
     }
 
     /// Every field of one event, for the detail view.
