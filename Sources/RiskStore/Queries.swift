@@ -525,9 +525,7 @@ extension SQLDatabase {
     /// `TimelineTier.maxMergedBlocks` blocks with events: then SQLite sorts the account's rows).
     func timelineTierConditions() throws -> [String] {
         let shift = Schema.timelineBlockShift
-        guard dialect == .sqlite,
-              try int("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = 'idx_events_account_ts' AND sql LIKE '%(id >> \(shift))%'") == 1
-        else { return ["1 = 1"] }
+        guard dialect == .sqlite, try TimelineTier.indexMatches(self) else { return ["1 = 1"] }
         let blocks = try rows("""
             WITH RECURSIVE b(x) AS (
                 SELECT (SELECT min(id) FROM events_i) >> \(shift)

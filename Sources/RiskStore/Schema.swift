@@ -499,7 +499,9 @@ extension Schema {
     /// store keeps 100: 1000 of 4000 events made the planner scan for a rare type.
     public static let typeRowsHint = 100
     public static let typeRowsHintMax = 1000
-    public static func typeRowsHint(events n: Int64) -> Int64 { max(Int64(typeRowsHint), min(Int64(typeRowsHintMax), n / 40)) }
+    /// Events per row of the hint between its floor and its ceiling.
+    static let typeRowsHintShare = 40
+    public static func typeRowsHint(events n: Int64) -> Int64 { max(Int64(typeRowsHint), min(Int64(typeRowsHintMax), n / Int64(typeRowsHintShare))) }
 
     /// Writes the planner statistics for `events` (run by migration 13 and at the end of every
     /// import): one `sqlite_stat1` row for `idx_events_type_ts` — the table's size (from the id
@@ -526,7 +528,7 @@ extension Schema {
         "DELETE FROM sqlite_stat1 WHERE tbl IN ('events', 'events_i', 'event_keys_covered')",
         """
         INSERT INTO sqlite_stat1(tbl, idx, stat)
-            SELECT 'events_i', 'idx_events_type_ts', n || ' ' || max(\(typeRowsHint), min(\(typeRowsHintMax), n / 40)) || ' 1'
+            SELECT 'events_i', 'idx_events_type_ts', n || ' ' || max(\(typeRowsHint), min(\(typeRowsHintMax), n / \(typeRowsHintShare))) || ' 1'
                 FROM (SELECT (SELECT max(id) FROM events_i) - (SELECT min(id) FROM events_i) + 1 AS n) WHERE n > 0
         """,
         """

@@ -35,7 +35,7 @@ extension Schema {
 public enum TimelineTier {
     /// True when the timeline index is there and is the v18 one (what `Store.open` checks: an
     /// index dropped by a killed bulk load, or built by hand another way, is built again).
-    public static func indexMatches(_ db: Database) throws -> Bool {
+    public static func indexMatches(_ db: some SQLDatabase) throws -> Bool {
         let sql = try db.rows("SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = 'idx_events_account_ts'").first?[0].string
         return sql == Schema.timelineIndexSQL.replacingOccurrences(of: "IF NOT EXISTS ", with: "")
     }
