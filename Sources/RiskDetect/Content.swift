@@ -8,9 +8,10 @@ import Foundation
 /// a run of 30+ near-constant gaps (CV < 0.5) over mostly distinct targets is not a person.
 /// Nor is one that walks the same list again and again (a crawler that monitors a catalogue or
 /// the store's profiles, every few minutes or hours): its targets repeat, but only after more
-/// distinct ones than a viewer of that kind reaches here (the run's distinct targets at least
-/// the coverage bar below, and at least the 30 of a run). A page left open that refreshes
-/// itself, or a few pages reloaded in turn, repeats after a handful.
+/// distinct ones than a person of this store views of that kind at all (s68: the 99th percentile
+/// of distinct targets per viewer among the accounts with no regular run, `rewalkAgainstPeople`;
+/// and at least the 30 of a run), and not mostly the account's own pages. A page left open that
+/// refreshes itself, or a few pages reloaded in turn, repeats after a handful.
 /// Coverage is judged against the store: the distinct targets the account reached, against
 /// the 99th percentile of how many such views accounts that view that kind at all make.
 /// The account's requests are read three ways — profile views, item views, and both as one
@@ -34,6 +35,17 @@ public struct ScrapingDetector: Detector {
     public var coarseBlockMs = 10_000.0
     /// The fewest blocks (non-overlapping equivalents) a run must hold to be measured that way.
     public var coarseBlocks = 15
+    /// s68: a re-walk is judged against people. Its bar is the 99th percentile of *distinct*
+    /// targets of the kind per viewing account, among the accounts with no machine-regular run in
+    /// that stream — not of views per viewing account among all. Where crawlers are a percent of
+    /// the viewers the old bar was theirs (bazaar 1: views p99 1,258, the fleet's; people's distinct
+    /// pages p99 ≈ 320), and a fleet that walked its 413 pages four times in a day at 31 s ± 14 %
+    /// went unreported, at the very bottom of the queue. "No regular run" is over all three streams
+    /// (a crawler that alternates items and profiles is regular only in the combined one); a re-walk
+    /// mostly over the account's own pages (its listings, its profile) is not counted; the combined
+    /// stream is read only for accounts that viewed both kinds. `detect --no-sign rewalk-people`
+    /// judges as before s68.
+    public var rewalkAgainstPeople = true
 
     /// The CV of a run's steps measured over blocks of m steps, scaled by √m, and m; nil when the run is
     /// not asked: under a quarter of its times whole seconds (`ts % 1000 == 0`, times in ms), a mean step
@@ -59,79 +71,141 @@ public struct ScrapingDetector: Detector {
     }
     public init() {}
 
+    /// One stretch of a stream without a pause longer than the stream's break: rows `lo..<hi` of
+    /// the stream's list, the CV of its steps (over blocks of `block` steps when `coarseClocks`
+    /// measured it so; 0 otherwise) and its distinct targets.
+    struct StreamRun {
+        var lo: Int, hi: Int, cv: Double, block: Int, targets: Set<Int32>
+        var count: Int { hi - lo }
+    }
+
+    /// The runs of `minRun` views or more of one account's stream (`list`: its rows, in time order).
+    func runs(_ t: EventTable, _ list: [Int], nItems: Int32) -> [StreamRun] {
+        guard list.count >= minRun else { return [] }
+        var allGaps: [Double] = []
+        allGaps.reserveCapacity(list.count)
+        for k in 1..<list.count { allGaps.append(Double(t.ts[list[k]] - t.ts[list[k - 1]])) }
+        let breakMs = max(Double(minBreakMs), breakFactor * Stat.median(allGaps))
+        var out: [StreamRun] = []
+        var start = 0
+        for k in 1...list.count where k == list.count || Double(t.ts[list[k]] - t.ts[list[k - 1]]) > breakMs {
+            defer { start = k }
+            let lo = start, hi = k
+            guard hi - lo >= minRun else { continue }
+            var gaps: [Double] = []
+            gaps.reserveCapacity(hi - lo)
+            var targets = Set<Int32>()
+            for j in lo..<hi {
+                let e = list[j]
+                targets.insert(t.kind[e] == .view ? t.item[e] : nItems &+ t.target[e])
+                if j > lo { gaps.append(Double(t.ts[e] - t.ts[list[j - 1]]) / 1000) }
+            }
+            var cv = Stat.cv(gaps), block = 0
+            // `coarseClocks`: a run that fails the step test, its times mostly whole seconds.
+            if coarseClocks && cv >= maxCV,
+               let b = Self.blockCV((lo..<hi).map { t.ts[list[$0]] }, paceMs: coarsePaceMs, blockMs: coarseBlockMs, minBlocks: coarseBlocks),
+               b.cv < cv {
+                cv = b.cv; block = b.m
+            }
+            out.append(StreamRun(lo: lo, hi: hi, cv: cv, block: block, targets: targets))
+        }
+        return out
+    }
+
+    /// How many of a run's views are of account `a`'s own pages: its items (the event's seller, or
+    /// the item's) or its own profile.
+    func ownViews(_ t: EventTable, _ list: [Int], _ r: StreamRun, _ a: Int) -> Int {
+        let me = Int32(a)
+        var own = 0
+        for j in r.lo..<r.hi {
+            let e = list[j]
+            if t.kind[e] == .view {
+                let item = Int(t.item[e])
+                if t.seller[e] == me || (item >= 0 && item < t.itemSeller.count && t.itemSeller[item] == me) { own += 1 }
+            } else if t.target[e] == me {
+                own += 1
+            }
+        }
+        return own
+    }
+
     public func run(_ t: EventTable, cancel: CancelToken) throws -> [Finding] {
         // The store's distribution of views per account, per kind.
         let streams: [[EventKind]] = [[.profileView], [.view], [.profileView, .view]]
+        let nItems = Int32(clamping: t.items.count)
         var coverageBar = [Double](repeating: .infinity, count: streams.count)
         var perAccount = [[Double]](repeating: [], count: streams.count)
+        // Per account, a bit per stream that holds a machine-regular run (CV under `maxCV`): only
+        // those can be reported, and (`rewalkAgainstPeople`) an account with none in any stream is
+        // one of the people the re-walk is judged against — the distinct targets of its streams.
+        var regular = [UInt8](repeating: 0, count: t.accountCount)
+        var peopleDistinct = [[Double]](repeating: [], count: streams.count)
+        /// Which streams an account is read as: the combined one only when it viewed both kinds
+        /// (with one kind it is that kind's stream again, judged against another kind's bar).
+        func has(_ si: Int, _ p: Int, _ v: Int) -> Bool { si == 0 ? p > 0 : si == 1 ? v > 0 : p > 0 && v > 0 }
         for a in 0..<t.accountCount {
+            if a & 0x3FFF == 0 { try cancel.check() }
             var p = 0, v = 0
-            for e in t.events(of: a) {
+            let ev = t.events(of: a)
+            for e in ev {
                 switch t.kind[Int(e)] { case .profileView: p += 1; case .view: v += 1; default: break }
             }
             if p > 0 { perAccount[0].append(Double(p)) }
             if v > 0 { perAccount[1].append(Double(v)) }
             if p > 0 && v > 0 { perAccount[2].append(Double(p + v)) }
+            var distinct: [Int] = [0, 0, 0]
+            // With the sign off, every stream as before s68 (the combined one for one kind too).
+            for (si, kinds) in streams.enumerated() where !rewalkAgainstPeople || has(si, p, v) {
+                let list = ev.filter { kinds.contains(t.kind[Int($0)]) }.map(Int.init)
+                if runs(t, list, nItems: nItems).contains(where: { $0.cv < maxCV }) { regular[a] |= 1 << si }
+                guard rewalkAgainstPeople else { continue }
+                var targets = Set<Int32>()
+                for e in list { targets.insert(t.kind[e] == .view ? t.item[e] : nItems &+ t.target[e]) }
+                distinct[si] = targets.count
+            }
+            if rewalkAgainstPeople && regular[a] == 0 {
+                for si in streams.indices where has(si, p, v) { peopleDistinct[si].append(Double(distinct[si])) }
+            }
         }
         for k in streams.indices { coverageBar[k] = Significance.quantile(perAccount[k], 0.99) ?? .infinity }
-        let nItems = Int32(clamping: t.items.count)
+        // A store whose viewers of a kind all have a regular run has no people to judge against: the old bar.
+        let walkBar: [Double] = streams.indices.map { k in
+            rewalkAgainstPeople ? Significance.quantile(peopleDistinct[k], 0.99) ?? coverageBar[k] : coverageBar[k]
+        }
         try cancel.check()
         var findings: [Finding] = []
-        for a in 0..<t.accountCount {
-            if a & 0x3FFF == 0 { try cancel.check() }
+        for a in 0..<t.accountCount where regular[a] != 0 {
+            try cancel.check()
             let ev = t.events(of: a)
-            if ev.count < minRun { continue }
             var best: (Double, String, [Int64])? = nil
-            for (si, kinds) in streams.enumerated() {
+            for (si, kinds) in streams.enumerated() where regular[a] & (1 << si) != 0 {
                 let list = ev.filter { kinds.contains(t.kind[Int($0)]) }.map(Int.init)
                 if list.count < minRun { continue }
-                var allGaps: [Double] = []
-                allGaps.reserveCapacity(list.count)
-                for k in 1..<list.count { allGaps.append(Double(t.ts[list[k]] - t.ts[list[k - 1]])) }
-                let median = Stat.median(allGaps)
-                let breakMs = max(Double(minBreakMs), breakFactor * median)
-                var start = 0
                 var total = 0, runs = 0
                 var sample: [Int64] = []
                 var covered = Set<Int32>()
                 var bestRun: (Double, Double, Double, Int, Int) = (0, 0, 0, 0, 0)
-                func close(_ lo: Int, _ hi: Int) {
-                    let n = hi - lo
-                    guard n >= minRun else { return }
-                    var gaps: [Double] = []
-                    gaps.reserveCapacity(n)
-                    var targets = Set<Int32>()
-                    for k in lo..<hi {
-                        let e = list[k]
-                        targets.insert(t.kind[e] == .view ? t.item[e] : nItems &+ t.target[e])
-                        if k > lo { gaps.append(Double(t.ts[e] - t.ts[list[k - 1]]) / 1000) }
-                    }
-                    var cv = Stat.cv(gaps), block = 0
-                    // `coarseClocks`: a run that fails the step test, its times mostly whole seconds.
-                    if coarseClocks && cv >= maxCV,
-                       let b = Self.blockCV((lo..<hi).map { t.ts[list[$0]] }, paceMs: coarsePaceMs, blockMs: coarseBlockMs, minBlocks: coarseBlocks),
-                       b.cv < cv {
-                        cv = b.cv; block = b.m
-                    }
-                    let distinct = Double(targets.count) / Double(n)
+                for r in self.runs(t, list, nItems: nItems) {
+                    let n = r.count, cv = r.cv
+                    let distinct = Double(r.targets.count) / Double(n)
                     // Mostly distinct, or a list walked again: more distinct targets in this one run
-                    // than 99% of this store's viewers of the kind make views at all.
-                    let walk = max(Double(minRun), coverageBar[si])
-                    let rewalk = distinct < 0.5 && Double(targets.count) >= walk
-                    guard cv < maxCV && (distinct >= 0.5 || rewalk) else { return }
+                    // than 99% of this store's viewers of the kind reach (`walkBar`).
+                    let walk = max(Double(minRun), walkBar[si])
+                    // A re-walk over the account's own pages (a shop's tool checking its listings, or its
+                    // own profile) is the owner's, not a crawl of the store: not counted as one.
+                    let rewalk = distinct < 0.5 && Double(r.targets.count) >= walk
+                        && (!rewalkAgainstPeople || 2 * ownViews(t, list, r, a) < n)
+                    guard cv < maxCV && (distinct >= 0.5 || rewalk) else { continue }
                     // 30 near-constant gaps are already beyond chance for a person; more adds little.
-                    let spread = rewalk ? Stat.ramp(Double(targets.count), walk, 2 * walk) : Stat.ramp(distinct, 0.5, 0.9)
+                    let spread = rewalk ? Stat.ramp(Double(r.targets.count), walk, 2 * walk) : Stat.ramp(distinct, 0.5, 0.9)
                     let s = 0.55 + 0.15 * Stat.ramp(Double(n), Double(minRun), 300) + 0.15 * (1 - Stat.ramp(cv, 0.2, maxCV))
                           + 0.15 * spread
                     total += n; runs += 1
-                    covered.formUnion(targets)
-                    if sample.count < 200 { sample += (lo..<min(hi, lo + 50)).map { t.rowid[list[$0]] } }
-                    if s > bestRun.0 { bestRun = (s, Stat.mean(gaps), cv, n, block) }
-                }
-                for k in 1...list.count {
-                    if k == list.count || Double(t.ts[list[k]] - t.ts[list[k - 1]]) > breakMs {
-                        close(start, k)
-                        start = k
+                    covered.formUnion(r.targets)
+                    if sample.count < 200 { sample += (r.lo..<min(r.hi, r.lo + 50)).map { t.rowid[list[$0]] } }
+                    if s > bestRun.0 {
+                        let meanGap = Double(t.ts[list[r.hi - 1]] - t.ts[list[r.lo]]) / 1000 / Double(n - 1)
+                        bestRun = (s, meanGap, cv, n, r.block)
                     }
                 }
                 guard runs > 0 else { continue }

@@ -88,4 +88,73 @@ final class ScraperRewalkTests: XCTestCase {
             XCTAssertTrue(f.isEmpty, f.map { "\(t.accountID($0.account)): \($0.reason)" }.joined(separator: "\n"))
         }
     }
+
+    /// A fleet that is a few percent of the store's viewers sets the views-per-viewer 99th percentile
+    /// at its own volume: each crawler walking its 150 pages six times in one run (900 views) then
+    /// needed 900 distinct pages to count as a re-walk, and the fleet went unreported (bazaar 1, s68:
+    /// a 20-crawler fleet at 31 s ± 14 %, 413 pages each walked four times a day, at the bottom of the
+    /// queue). Judged against people — the distinct pages of the viewers with no regular run — the
+    /// fleet is reported; the honest heavy browser (irregular), the self-refreshing tab and the shop's
+    /// tool re-walking its own listings (review68) are not.
+    func testAFleetThatSetsTheViewsPercentileIsJudgedAgainstPeople() throws {
+        try forEachSeed { seed in
+            let s = Scenario(seed: seed)
+            var rng = SeededRandom(seed &+ 2168)
+            let shop = s.account("shop", kind: "seller")
+            let items = (0..<1400).map { s.item("i\($0)", seller: shop) }
+            for k in 0..<300 {
+                let a = s.account("u\(k)")
+                for d in 0..<28 where rng.chance(0.25) {
+                    var at = Scenario.t0 + Int64(d) * day + Int64(rng.int(7...22)) * hour
+                    for _ in 0..<rng.int(2...8) {
+                        s.event(a, "view", at: at, ["item_id": items[rng.int(0...399)], "seller_id": "shop", "device_id": "d\(k)"])
+                        at += Int64(1000 * (5 + rng.exponential(40)))
+                    }
+                }
+            }
+            // A heavy honest browser: 500 views over 300 of the pages, at a person's pace.
+            let fan = s.account("fan")
+            var at = Scenario.t0 + 8 * day + 10 * hour
+            for _ in 0..<500 {
+                s.event(fan, "view", at: at, ["item_id": items[rng.int(0...299)], "seller_id": "shop", "device_id": "fandev"])
+                at += Int64(1000 * (2 + rng.exponential(25)))
+            }
+            // A page left open that reloads every 30 s (± 10 %) for four hours, over 5 items.
+            let tab = s.account("tab")
+            at = Scenario.t0 + 5 * day + 9 * hour
+            for k in 0..<480 {
+                s.event(tab, "view", at: at, ["item_id": items[k % 5], "seller_id": "shop", "device_id": "tabdev"])
+                at += Int64(30_000 * (0.9 + 0.2 * rng.unit()))
+            }
+            // The shop's own tool checking 80 of its listings every 30 s (± 10 %), four passes: regular,
+            // a quarter distinct, more distinct pages than people view — but its own.
+            at = Scenario.t0 + 6 * day + 8 * hour
+            for k in 0..<320 {
+                s.event(shop, "view", at: at, ["item_id": items[k % 80], "seller_id": "shop", "device_id": "shopdev"])
+                at += Int64(30_000 * (0.9 + 0.2 * rng.unit()))
+            }
+            // The fleet: 8 crawlers, each its own 150 pages six times over in one run, every 20 s (± 15 %).
+            for b in 0..<8 {
+                let bot = s.account("bot\(b)")
+                at = Scenario.t0 + Int64(10 + b) * day + Int64(rng.int(0...12)) * hour
+                for _ in 0..<6 {
+                    for k in 0..<150 {
+                        s.event(bot, "view", at: at, ["item_id": items[400 + 150 * (b % 6) + k], "seller_id": "shop", "device_id": "bot\(b)dev"])
+                        at += Int64(20_000 * (0.85 + 0.3 * rng.unit()))
+                    }
+                }
+            }
+            let (f, t) = try s.run(ScrapingDetector())
+            XCTAssertEqual(f.accounts(t), Set((0..<8).map { "bot\($0)" }), f.map { "\(t.accountID($0.account)): \($0.reason)" }.joined(separator: "\n"))
+            for x in f {
+                XCTAssertGreaterThanOrEqual(x.strength, 0.8, x.reason)
+                XCTAssertTrue(x.reason.contains("150 distinct") && x.reason.contains("walked again") && x.reason.contains("item pages"), x.reason)
+            }
+            // The old bar (views per viewer among all, the fleet's own volume) reports none of them.
+            var old = ScrapingDetector()
+            old.rewalkAgainstPeople = false
+            let (g, u) = try s.run(old)
+            XCTAssertTrue(g.isEmpty, g.map { "\(u.accountID($0.account)): \($0.reason)" }.joined(separator: "\n"))
+        }
+    }
 }
