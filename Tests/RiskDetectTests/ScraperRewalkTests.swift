@@ -102,15 +102,11 @@ final class ScraperRewalkTests: XCTestCase {
             var rng = SeededRandom(seed &+ 2168)
             let shop = s.account("shop", kind: "seller")
             let items = (0..<1400).map { s.item("i\($0)", seller: shop) }
+            // People: a few sittings on a quarter of the days, over the first 400 items.
+            let browsed = Array(items[0..<400])
             for k in 0..<300 {
-                let a = s.account("u\(k)")
-                for d in 0..<28 where rng.chance(0.25) {
-                    var at = Scenario.t0 + Int64(d) * day + Int64(rng.int(7...22)) * hour
-                    for _ in 0..<rng.int(2...8) {
-                        s.event(a, "view", at: at, ["item_id": items[rng.int(0...399)], "seller_id": "shop", "device_id": "d\(k)"])
-                        at += Int64(1000 * (5 + rng.exponential(40)))
-                    }
-                }
+                s.browse(s.account("u\(k)"), pool: browsed, device: "d\(k)", ip: "10.0.\(k / 250).\(k % 250)", busy: 0.25,
+                         hours: 7...22, views: 2...8, gap: 40, &rng)
             }
             // A heavy honest browser: 500 views over 300 of the pages, at a person's pace.
             let fan = s.account("fan")
