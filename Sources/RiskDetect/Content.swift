@@ -79,8 +79,14 @@ public struct ScrapingDetector: Detector {
         var count: Int { hi - lo }
     }
 
-    /// The runs of `minRun` views or more of one account's stream (`list`: its rows, in time order).
-    func runs(_ t: EventTable, _ list: [Int], nItems: Int32) -> [StreamRun] {
+    /// The page a view fetched: its item, or (a profile view) the account viewed, after the items.
+    @inline(__always) static func targetKey(_ t: EventTable, _ e: Int, nItems: Int32) -> Int32 {
+        t.kind[e] == .view ? t.item[e] : nItems &+ t.target[e]
+    }
+
+    /// The runs of `minRun` views or more of one account's stream (`list`: its rows, in time order);
+    /// each run's distinct targets only `withTargets` (the first pass asks whether a run is regular).
+    func runs(_ t: EventTable, _ list: [Int], nItems: Int32, withTargets: Bool = true) -> [StreamRun] {
         guard list.count >= minRun else { return [] }
         var allGaps: [Double] = []
         allGaps.reserveCapacity(list.count)
@@ -97,7 +103,7 @@ public struct ScrapingDetector: Detector {
             var targets = Set<Int32>()
             for j in lo..<hi {
                 let e = list[j]
-                targets.insert(t.kind[e] == .view ? t.item[e] : nItems &+ t.target[e])
+                if withTargets { targets.insert(Self.targetKey(t, e, nItems: nItems)) }
                 if j > lo { gaps.append(Double(t.ts[e] - t.ts[list[j - 1]]) / 1000) }
             }
             var cv = Stat.cv(gaps), block = 0
@@ -153,18 +159,16 @@ public struct ScrapingDetector: Detector {
             if p > 0 { perAccount[0].append(Double(p)) }
             if v > 0 { perAccount[1].append(Double(v)) }
             if p > 0 && v > 0 { perAccount[2].append(Double(p + v)) }
-            var distinct: [Int] = [0, 0, 0]
+            var lists: [[Int]] = [[], [], []]
             // With the sign off, every stream as before s68 (the combined one for one kind too).
             for (si, kinds) in streams.enumerated() where !rewalkAgainstPeople || has(si, p, v) {
-                let list = ev.filter { kinds.contains(t.kind[Int($0)]) }.map(Int.init)
-                if runs(t, list, nItems: nItems).contains(where: { $0.cv < maxCV }) { regular[a] |= 1 << si }
-                guard rewalkAgainstPeople else { continue }
-                var targets = Set<Int32>()
-                for e in list { targets.insert(t.kind[e] == .view ? t.item[e] : nItems &+ t.target[e]) }
-                distinct[si] = targets.count
+                lists[si] = ev.filter { kinds.contains(t.kind[Int($0)]) }.map(Int.init)
+                if runs(t, lists[si], nItems: nItems, withTargets: false).contains(where: { $0.cv < maxCV }) { regular[a] |= 1 << si }
             }
             if rewalkAgainstPeople && regular[a] == 0 {
-                for si in streams.indices where has(si, p, v) { peopleDistinct[si].append(Double(distinct[si])) }
+                for si in streams.indices where has(si, p, v) {
+                    peopleDistinct[si].append(Double(Set(lists[si].map { Self.targetKey(t, $0, nItems: nItems) }).count))
+                }
             }
         }
         for k in streams.indices { coverageBar[k] = Significance.quantile(perAccount[k], 0.99) ?? .infinity }
