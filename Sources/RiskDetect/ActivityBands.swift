@@ -6,7 +6,9 @@ enum ActivityBands {
     /// Appends an activity band to each account's peer key: log₂(1 + events) (`events` is
     /// log1p'd, as the behaviour features are), bands with fewer than `minSize` accounts merged
     /// into the next lower band of the same key, the lowest leftovers into the band above.
-    static func split(_ keyOf: inout [String], events: [Float], minSize: Int) {
+    /// Returns, per account, whether its band is one doubling of activity (not merged with others).
+    @discardableResult
+    static func split(_ keyOf: inout [String], events: [Float], minSize: Int) -> [Bool] {
         let n = keyOf.count
         var band = [Int](repeating: 0, count: n)
         var byKey: [String: [Int: Int]] = [:]
@@ -31,11 +33,14 @@ enum ActivityBands {
             for g in closed { for b in g { out[b] = (g.min()!, g.max()!) } }
             groupOf[key] = out
         }
+        var single = [Bool](repeating: false, count: n)
         for a in 0..<n {
             let (lo, hi) = groupOf[keyOf[a]]![band[a]]!
             let from = (1 << lo) - 1, to = (1 << (hi + 1)) - 2
             keyOf[a] += from == to ? ", \(from) events" : ", \(from)–\(to) events"
+            single[a] = lo == hi
         }
+        return single
     }
 
     /// Mean log(1 + how many accounts engaged with it) over the items and accounts an account

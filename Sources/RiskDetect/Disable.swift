@@ -45,7 +45,7 @@ public struct UnknownOnSignError: Error, CustomStringConvertible {
 extension DetectionEngine {
     /// The signs that were off and are on by default now, each switchable off by name (review41a #8: an
     /// operator, or the next session's A/B runs, can measure the ranking without one).
-    public static let onSigns = ["sleepers", "room-crews", "place-codes", "habits", "pace", "owner-networks", "shop-crews", "households", "code-lives", "spread-waves", "entry-devices", "own-activity", "day-cohorts", "job-odds", "used-hands", "owned-ips", "own-logins", "mailbox-spellings", "entry-victims", "scalper-leads", "busy-pace", "abroad", "card-strangers", "mailbox-sharers", "audience-company", "page-returns", "lone-claimants", "novel-orders", "claim-scripts", "customer-pace", "sitting-strays", "coarse-clocks", "drops-abroad", "lone-outliers", "rewalk-people"]
+    public static let onSigns = ["sleepers", "room-crews", "place-codes", "habits", "pace", "owner-networks", "shop-crews", "households", "code-lives", "spread-waves", "entry-devices", "own-activity", "day-cohorts", "job-odds", "used-hands", "owned-ips", "own-logins", "mailbox-spellings", "entry-victims", "scalper-leads", "busy-pace", "abroad", "card-strangers", "mailbox-sharers", "audience-company", "page-returns", "lone-claimants", "novel-orders", "claim-scripts", "customer-pace", "sitting-strays", "coarse-clocks", "drops-abroad", "lone-outliers", "rewalk-people", "tenth-spread"]
 
     /// Switches signs that are on by default off by name; unknown names are refused before anything changes.
     public func disableSigns(_ names: [String]) throws {
@@ -60,6 +60,7 @@ extension DetectionEngine {
         if names.contains("returner-spread") { layers.returnerSpread = value }
         if names.contains("scalper-leads") { layers.scalperLeads = value }
         if names.contains("busy-pace") { layers.busyPace = value }
+        if names.contains("tenth-spread") { layers.tenthSpread = value }
         if names.contains("abroad") { layers.abroad = value }
         if names.contains("card-strangers") { layers.cardStrangers = value }
         if names.contains("mailbox-sharers") { layers.mailboxSharers = value }

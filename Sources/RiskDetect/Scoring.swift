@@ -26,6 +26,13 @@ public struct ScoringLayers: Sendable {
     /// busy, not within its activity band, where a crew can be most of the peers (`Anomaly.compute`).
     /// On (session 54; `detect --no-sign busy-pace`).
     public var busyPace = true
+    /// tenth-spread: what a tenth of an account's peers do is no outlier — in the counts of what it did
+    /// (`Anomaly.mixNames`: views, orders, live views…), in an activity band of one doubling (not
+    /// merged with others for want of accounts that busy), the band's robust scale is at least the
+    /// spread from its median to its 90th (10th) percentile, read as a normal's, so a kind of event
+    /// most of the band never has (its MAD 0, the scale at its floor) is not "far" for the fifth of
+    /// the band that has it (`Reference`). On (session 69; `detect --no-sign tenth-spread`).
+    public var tenthSpread = true
     /// abroad: the anomaly layer's `abroad_share` — the share of an account's events made from
     /// outside its profile's country, failed log-ins left out (PlaceFeatures.swift).
     /// On (session 55; `detect --no-sign abroad`).
@@ -89,7 +96,7 @@ public enum RiskScoring {
         if layers.anomaly {
             let s = Date().addingTimeInterval(-(anomaly?.seconds ?? 0))
             let a = anomaly?.anomaly ?? Anomaly.compute(t, features: features, returnerSpread: layers.returnerSpread,
-                                                                scalperLeads: layers.scalperLeads ? ScalperDetector() : nil, busyPace: layers.busyPace, abroad: layers.abroad, cardStrangers: layers.cardStrangers, mailboxSharers: layers.mailboxSharers, audienceCompany: layers.audienceCompany, pageReturns: layers.pageReturns)
+                                                                scalperLeads: layers.scalperLeads ? ScalperDetector() : nil, busyPace: layers.busyPace, tenthSpread: layers.tenthSpread, abroad: layers.abroad, cardStrangers: layers.cardStrangers, mailboxSharers: layers.mailboxSharers, audienceCompany: layers.audienceCompany, pageReturns: layers.pageReturns)
             var explained = 0
             for i in 0..<n {
                 u[i] += a.units[i]
@@ -237,13 +244,17 @@ public struct Anomaly {
     var pageName: [String] = []
     var pageMedians: [[Float]] = []
     static let paceNames: Set<String> = ["median_gap_log10s", "browse_regularity"]
+    /// tenth-spread: the columns that say what an account did — its count of each kind of event
+    /// (views, orders, live views, follows…), the mix of its activity — and not the measures built
+    /// to be near zero for people (company, sharers, pace), where a crew a tenth of its band is news.
+    static let mixNames: Set<String> = Set(AccountFeatures.kinds.map { "n_" + $0.0 })
 
     /// Feature (behaviour column) and which tail is unusual: +1 high, −1 low.
     static let directions: [String: Int] = ["median_gap_log10s": -1, "age_at_first_event_days": -1]
     static let skipped: Set<String> = ["events", "active_days", "mean_order_amount"]
 
     public static func compute(_ t: EventTable, features: [Float]? = nil, history: HistoryOrder = .thinFirst,
-                               returnerSpread: Bool = false, scalperLeads: ScalperDetector? = ScalperDetector(), busyPace: Bool = true, abroad: Bool = true, cardStrangers: Bool = true, mailboxSharers: Bool = true, audienceCompany: Bool = true, pageReturns: Bool = true,
+                               returnerSpread: Bool = false, scalperLeads: ScalperDetector? = ScalperDetector(), busyPace: Bool = true, tenthSpread: Bool = true, abroad: Bool = true, cardStrangers: Bool = true, mailboxSharers: Bool = true, audienceCompany: Bool = true, pageReturns: Bool = true,
                                cancel: CancelToken = CancelToken()) -> Anomaly {
         let n = t.accountCount
         let full = AccountFeatures.names.count
@@ -363,7 +374,7 @@ public struct Anomaly {
         // a power user's sixty reviews are ordinary among power users, a scraper's thousands
         // of profile views are not. Each feature is then judged against accounts as busy.
         let unbanded = keyOf
-        ActivityBands.split(&keyOf, events: (0..<n).map { x[$0 * d] }, minSize: 50)
+        let oneDoubling = ActivityBands.split(&keyOf, events: (0..<n).map { x[$0 * d] }, minSize: 50)
         var groupIndex: [String: Int32] = [:]
         var peerName: [String] = []
         var peerOf = [Int32](repeating: 0, count: n)
@@ -455,7 +466,9 @@ public struct Anomaly {
             // reviews are on a bare review graph) says nothing the activity band does not.
             if j != 0 && mem.count >= 10 && Double(mem.filter { x[$0 * d + j] == x[$0 * d] }.count) >= 0.9 * Double(mem.count) { return }
             // No member has a value: the column is not tested in this band.
-            guard let band = Reference(mem.map { x[$0 * d + j] }) else { return }
+            // tenth-spread: in the counts of what an account did, within a band of one doubling of activity.
+            let tenth = tenthSpread && Anomaly.mixNames.contains(names[j]) && mem.first.map { oneDoubling[$0] } == true
+            guard let band = Reference(mem.map { x[$0 * d + j] }, tenthSpread: tenth) else { return }
             let dir = directions[names[j]] ?? 1
             let gc = pageCols.firstIndex(of: j)
             var out: [(Int, Float)] = []
@@ -771,9 +784,19 @@ struct Reference {
     let median: Float
     /// 1.4826 × MAD, floored at 0.3 (features are mostly log1p counts: a third more or less is not news).
     let scale: Float
+    /// The scale on each side (tenth-spread): at least (q90 − median) / z₀.₉ above, (median − q10) / z₀.₉
+    /// below; `scale` when the reference was built without it.
+    let scaleHigh: Float
+    let scaleLow: Float
+    /// The standard normal's 90th percentile: the spread a tenth of the values reach, in sigmas.
+    static let z90: Float = 1.2816
 
-    /// nil when no value is present.
-    init?(_ raw: [Float]) {
+    /// nil when no value is present. tenth-spread: the median absolute deviation is 0 when more than
+    /// half the values are one value (a kind of event most peers never have), and the floor then makes
+    /// any other value "far" however many peers share it; the quantile a tenth of the values reach on
+    /// that side bounds the scale from below, as a normal's would (a value only a few peers reach
+    /// keeps the floor: its side's 90th percentile is still the median).
+    init?(_ raw: [Float], tenthSpread: Bool = false) {
         var v = raw.filter { $0 >= 0 }
         guard !v.isEmpty else { return nil }
         v.sort()
@@ -783,6 +806,15 @@ struct Reference {
         values = v
         median = med
         scale = max(1.4826 * dev[dev.count / 2], 0.3)
+        if tenthSpread {
+            let hi = v[min(v.count - 1, max(0, Int((0.9 * Double(v.count)).rounded(.up)) - 1))]
+            let lo = v[min(v.count - 1, max(0, Int((0.1 * Double(v.count)).rounded(.down))))]
+            scaleHigh = max(scale, (hi - med) / Reference.z90)
+            scaleLow = max(scale, (med - lo) / Reference.z90)
+        } else {
+            scaleHigh = scale
+            scaleLow = scale
+        }
     }
 
     /// Rare (tail probability on the unusual side, the account itself counted) and far (robust z
@@ -791,7 +823,7 @@ struct Reference {
         let m = Float(values.count)
         let p: Float
         if dir > 0 { p = Float(values.count - lowerBound(values, y)) / m } else { p = Float(upperBound(values, y)) / m }
-        return Reference.surprise(p: p, z: Float(dir) * (y - median) / scale)
+        return Reference.surprise(p: p, z: Float(dir) * (y - median) / (dir > 0 ? scaleHigh : scaleLow))
     }
 
     /// The high side for a value judged against these values with itself counted in the tail
@@ -799,7 +831,7 @@ struct Reference {
     /// the median and scale the others'.
     func surpriseCountingItself(_ y: Float) -> Float {
         let p = Float(values.count - lowerBound(values, y) + 1) / Float(values.count + 1)
-        return Reference.surprise(p: p, z: (y - median) / scale)
+        return Reference.surprise(p: p, z: (y - median) / scaleHigh)
     }
 
     /// From the tail probability p and the robust z: −ln(2p) scaled by how far, plus half of z beyond 3.
