@@ -28,8 +28,8 @@ public struct ScoringLayers: Sendable {
     public var busyPace = true
     /// tenth-spread: what a tenth of an account's peers do is no outlier — in the counts of what it did
     /// (`Anomaly.mixNames`: views, orders, live views…), in an activity band of one doubling (not
-    /// merged with others for want of accounts that busy), the band's robust scale is at least the
-    /// spread from its median to its 90th (10th) percentile, read as a normal's, so a kind of event
+    /// merged with others for want of accounts that busy), the band's robust scale above its median
+    /// is at least the spread to its 90th percentile, read as a normal's, so a kind of event
     /// most of the band never has (its MAD 0, the scale at its floor) is not "far" for the fifth of
     /// the band that has it (`Reference`). On (session 69; `detect --no-sign tenth-spread`).
     public var tenthSpread = true
@@ -247,7 +247,9 @@ public struct Anomaly {
     /// tenth-spread: the columns that say what an account did — its count of each kind of event
     /// (views, orders, live views, follows…), the mix of its activity — and not the measures built
     /// to be near zero for people (company, sharers, pace), where a crew a tenth of its band is news.
-    static let mixNames: Set<String> = Set(AccountFeatures.kinds.map { "n_" + $0.0 })
+    /// Messages are not among them: the layer counts messages to strangers (`strangers_messaged`,
+    /// StrangerMessages.swift), a measure of its own.
+    static let mixNames: Set<String> = Set(AccountFeatures.kinds.map { "n_" + $0.0 }).subtracting(["n_message"])
 
     /// Feature (behaviour column) and which tail is unusual: +1 high, −1 low.
     static let directions: [String: Int] = ["median_gap_log10s": -1, "age_at_first_event_days": -1]
@@ -467,7 +469,9 @@ public struct Anomaly {
             if j != 0 && mem.count >= 10 && Double(mem.filter { x[$0 * d + j] == x[$0 * d] }.count) >= 0.9 * Double(mem.count) { return }
             // No member has a value: the column is not tested in this band.
             // tenth-spread: in the counts of what an account did, within a band of one doubling of activity.
-            let tenth = tenthSpread && Anomaly.mixNames.contains(names[j]) && mem.first.map { oneDoubling[$0] } == true
+            // (A key of fewer than 50 accounts is one unmerged band of a handful: its top account
+            // would be its own 90th percentile.)
+            let tenth = tenthSpread && Anomaly.mixNames.contains(names[j]) && mem.count >= 50 && mem.first.map { oneDoubling[$0] } == true
             guard let band = Reference(mem.map { x[$0 * d + j] }, tenthSpread: tenth) else { return }
             let dir = directions[names[j]] ?? 1
             let gc = pageCols.firstIndex(of: j)
@@ -784,18 +788,18 @@ struct Reference {
     let median: Float
     /// 1.4826 × MAD, floored at 0.3 (features are mostly log1p counts: a third more or less is not news).
     let scale: Float
-    /// The scale on each side (tenth-spread): at least (q90 − median) / z₀.₉ above, (median − q10) / z₀.₉
-    /// below; `scale` when the reference was built without it.
+    /// The scale above the median (tenth-spread): at least (q90 − median) / z₀.₉; `scale` when the
+    /// reference was built without it. (The columns it is asked for are counts, unusual when high.)
     let scaleHigh: Float
-    let scaleLow: Float
     /// The standard normal's 90th percentile: the spread a tenth of the values reach, in sigmas.
     static let z90: Float = 1.2816
 
     /// nil when no value is present. tenth-spread: the median absolute deviation is 0 when more than
     /// half the values are one value (a kind of event most peers never have), and the floor then makes
-    /// any other value "far" however many peers share it; the quantile a tenth of the values reach on
-    /// that side bounds the scale from below, as a normal's would (a value only a few peers reach
-    /// keeps the floor: its side's 90th percentile is still the median).
+    /// any other value "far" however many peers share it; the value a tenth of the peers reach bounds
+    /// the scale above the median from below, as a normal's would (when fewer than a tenth are above
+    /// the median, the 90th percentile is the median and the scale stays). Asked only of bands of at
+    /// least 50 accounts (`Anomaly.compute`): among a handful the top one would set its own scale.
     init?(_ raw: [Float], tenthSpread: Bool = false) {
         var v = raw.filter { $0 >= 0 }
         guard !v.isEmpty else { return nil }
@@ -808,12 +812,9 @@ struct Reference {
         scale = max(1.4826 * dev[dev.count / 2], 0.3)
         if tenthSpread {
             let hi = v[min(v.count - 1, max(0, Int((0.9 * Double(v.count)).rounded(.up)) - 1))]
-            let lo = v[min(v.count - 1, max(0, Int((0.1 * Double(v.count)).rounded(.down))))]
             scaleHigh = max(scale, (hi - med) / Reference.z90)
-            scaleLow = max(scale, (med - lo) / Reference.z90)
         } else {
             scaleHigh = scale
-            scaleLow = scale
         }
     }
 
@@ -823,7 +824,7 @@ struct Reference {
         let m = Float(values.count)
         let p: Float
         if dir > 0 { p = Float(values.count - lowerBound(values, y)) / m } else { p = Float(upperBound(values, y)) / m }
-        return Reference.surprise(p: p, z: Float(dir) * (y - median) / (dir > 0 ? scaleHigh : scaleLow))
+        return Reference.surprise(p: p, z: Float(dir) * (y - median) / (dir > 0 ? scaleHigh : scale))
     }
 
     /// The high side for a value judged against these values with itself counted in the tail

@@ -10,7 +10,7 @@ import RiskStore
 final class LoneOutlierTests: XCTestCase {
     /// 300 ordinary buyers (a few views, an order) and 12 accounts far outside them (hundreds of
     /// views and carts a day): the outliers are the store's head.
-    func store(_ s: Scenario) -> (EventTable, [Int32], [Int32]) {
+    static func store(_ s: Scenario) -> (EventTable, [Int32], [Int32]) {
         s.account("shop", kind: "seller")
         let items = (0..<20).map { s.item("i\($0)", seller: "shop") }
         for b in 0..<300 {
@@ -51,7 +51,7 @@ final class LoneOutlierTests: XCTestCase {
 
     func testALoneOutlierKeepsHalfTheHeadAndAFindingTheWholeOfIt() throws {
         try forEachSeed { seed in
-            let (t, buyers, heavy) = store(Scenario(seed: seed))
+            let (t, buyers, heavy) = Self.store(Scenario(seed: seed))
             XCTAssertEqual(heavy.count, 12)
             let a = Anomaly.compute(t)
             let inHead = heavy.filter { a.head[Int($0)] > 0 }

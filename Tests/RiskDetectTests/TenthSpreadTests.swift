@@ -81,6 +81,43 @@ final class TenthSpreadTests: XCTestCase {
         }
     }
 
+    /// The reference itself: 80 peers with none and 20 with six (log1p 1.95) — the scale above the median is
+    /// the tenth's spread; without the sign, or where fewer than a tenth are above the median, or where
+    /// every value is one, it is the MAD's (floored), as before.
+    func testTheScaleAboveTheMedianIsAtLeastTheTenthsSpread() throws {
+        let six = Float(log1p(6.0))
+        let band = [Float](repeating: 0, count: 80) + [Float](repeating: six, count: 20)
+        let on = try XCTUnwrap(Reference(band, tenthSpread: true))
+        let off = try XCTUnwrap(Reference(band))
+        XCTAssertEqual(on.scaleHigh, six / Reference.z90, accuracy: 1e-6)
+        XCTAssertEqual(off.scaleHigh, off.scale)
+        XCTAssertEqual(on.scale, off.scale)
+        XCTAssertEqual(off.scale, 0.3, "MAD 0: the floor")
+        XCTAssertLessThan(on.surprise(six, direction: 1), 1)
+        XCTAssertGreaterThan(off.surprise(six, direction: 1), 2)
+        // Fewer than a tenth above the median: the 90th percentile is the median, the scale stays.
+        let few = [Float](repeating: 0, count: 95) + [Float](repeating: six, count: 5)
+        XCTAssertEqual(Reference(few, tenthSpread: true)!.surprise(six, direction: 1), Reference(few)!.surprise(six, direction: 1))
+        // One value for all, and the low side: as before.
+        let same = [Float](repeating: 2, count: 60)
+        XCTAssertEqual(Reference(same, tenthSpread: true)!.scaleHigh, Reference(same)!.scale)
+        XCTAssertEqual(on.surprise(0, direction: -1), off.surprise(0, direction: -1))
+    }
+
+    /// A band merged over several doublings keeps the floor: LoneOutlierTests' twelve heavy accounts
+    /// (thousands of views) share a band with the busiest of 300 buyers (a few events each), and their
+    /// counts are judged as without the sign.
+    func testABandMergedOverSeveralDoublingsKeepsTheFloor() throws {
+        try forEachSeed { seed in
+            let (t, _, heavy) = LoneOutlierTests.store(Scenario(seed: seed))
+            let on = Anomaly.compute(t), off = Anomaly.compute(t, tenthSpread: false)
+            for h in heavy {
+                XCTAssertTrue(on.peerName[Int(on.peerOf[Int(h)])].contains("–"), "a merged band: \(on.peerName[Int(on.peerOf[Int(h)])])")
+                XCTAssertEqual(on.raw[Int(h)], off.raw[Int(h)], accuracy: 1e-9)
+            }
+        }
+    }
+
     /// The sign is on by default and switched off by name.
     func testSwitchedByName() throws {
         XCTAssertTrue(ScoringLayers().tenthSpread)
