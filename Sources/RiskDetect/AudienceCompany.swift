@@ -109,7 +109,7 @@ enum AudienceCompany {
             for (g, mem) in members.enumerated() where testedIn[g * cols.count + ci] {
                 let v = mem.map { x[$0 * d + j] }.filter { $0 >= 0 }.sorted()
                 guard v.count >= 2 else { continue }
-                let med = v[v.count / 2], q = v[min(v.count - 1, Int((highQuantile * Double(v.count)).rounded(.up)) - 1)]
+                let med = v[v.count / 2], q = nearestRankUp(v, highQuantile)
                 var k = 0
                 for a in mem { let y = x[a * d + j]; if y >= 0 && y > med && y >= q { high[h][a] = true; k += 1 } }
                 bandRate[h][g] = Double(k) / Double(v.count)

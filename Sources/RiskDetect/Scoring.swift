@@ -448,6 +448,10 @@ public struct Anomaly {
                 pageCols.map { j in Reference(mem.map { x[$0 * d + j] }).map { ($0, ReturnViews.fence($0)) } }
             }
         }
+        // tenth-spread: the bands whose counts of what an account did are read with the tenth's spread —
+        // one doubling of activity (not merged), and at least 50 accounts (a key of fewer is one
+        // unmerged band of a handful: its top account would be its own 90th percentile).
+        let tenthIn = members.map { mem in tenthSpread && mem.count >= 50 && mem.first.map { oneDoubling[$0] } == true }
         // Per account and column tested: its surprise, against its band (`Reference`, missing values
         // left out) or, for the pace columns of an account at or above its key's median, the busier half.
         var surprise = [Float](repeating: 0, count: n * cols.count)
@@ -468,10 +472,7 @@ public struct Anomaly {
             // reviews are on a bare review graph) says nothing the activity band does not.
             if j != 0 && mem.count >= 10 && Double(mem.filter { x[$0 * d + j] == x[$0 * d] }.count) >= 0.9 * Double(mem.count) { return }
             // No member has a value: the column is not tested in this band.
-            // tenth-spread: in the counts of what an account did, within a band of one doubling of activity.
-            // (A key of fewer than 50 accounts is one unmerged band of a handful: its top account
-            // would be its own 90th percentile.)
-            let tenth = tenthSpread && Anomaly.mixNames.contains(names[j]) && mem.count >= 50 && mem.first.map { oneDoubling[$0] } == true
+            let tenth = tenthIn[gi] && Anomaly.mixNames.contains(names[j])
             guard let band = Reference(mem.map { x[$0 * d + j] }, tenthSpread: tenth) else { return }
             let dir = directions[names[j]] ?? 1
             let gc = pageCols.firstIndex(of: j)
@@ -811,8 +812,7 @@ struct Reference {
         median = med
         scale = max(1.4826 * dev[dev.count / 2], 0.3)
         if tenthSpread {
-            let hi = v[min(v.count - 1, max(0, Int((0.9 * Double(v.count)).rounded(.up)) - 1))]
-            scaleHigh = max(scale, (hi - med) / Reference.z90)
+            scaleHigh = max(scale, (nearestRankUp(v, 0.9) - med) / Reference.z90)
         } else {
             scaleHigh = scale
         }
@@ -840,6 +840,12 @@ struct Reference {
         let far = min(1, max(0, (z - 1) / 2))
         return p >= 0.5 ? 0 : -log(2 * p) * far + 0.5 * max(0, min(z, 20) - 3)
     }
+}
+
+/// In a sorted, non-empty array: the smallest value with at least a share q of the values at or
+/// below it (nearest rank: index ⌈q·n⌉ − 1).
+@inline(__always) func nearestRankUp(_ v: [Float], _ q: Double) -> Float {
+    v[min(v.count - 1, max(0, Int((q * Double(v.count)).rounded(.up)) - 1))]
 }
 
 /// In a sorted array: the first index whose value is ≥ y (lowerBound), > y (upperBound).
