@@ -23,6 +23,16 @@ public struct ClickFarmDetector: Detector {
     /// Lockstep is looked for at several window lengths (a third of, once and four times
     /// `windowMs`): a farm told to act "within five minutes" and one given an hour both show.
     public var windowFactors: [Double] = [1.0 / 3, 1, 4]
+    /// tight-windows: a group that meets within the finest window is surer than one that meets only
+    /// within wider ones. Two accounts land in one (target, window) bucket by chance in proportion
+    /// to the window's length, so the same jobs in 5-minute buckets are twelve times less likely
+    /// than in hour buckets; a show's audience arrives over its hour, a farm that is dispatched
+    /// within minutes. A group found in the finest window adds `tightShare` to its base strength
+    /// (`tightness`); a share at 15 minutes too put a room's regulars, who arrive within a quarter
+    /// hour of its start, into the top K (docs/detection.md). On (session 70; `detect --no-sign
+    /// tight-windows`).
+    public var tightWindows = true
+    public var tightShare = 0.1
     /// Farms found through shared equipment whose accounts meet on the same target and day
     /// (ClickFarmGroups.swift): members who join too few jobs for pair lockstep.
     public var equipmentGroups = true
@@ -217,6 +227,14 @@ public struct ClickFarmDetector: Detector {
             f.group = name[ds.find(firstLabel[a]!)]
             return f
         }
+    }
+
+    /// 1 when `window` is the finest window looked at, else 0 (and 0 with `tightWindows` off or a
+    /// single window length: nothing to be finer than).
+    func tightness(_ window: Int64) -> Double {
+        let ws = windowFactors.map { Double(max(60_000, Int64(Double(windowMs) * $0))) }
+        guard tightWindows, let lo = ws.min(), let hi = ws.max(), hi > lo else { return 0 }
+        return Double(window) <= lo ? 1 : 0
     }
 
     func runWindow(_ t: EventTable, windowMs: Int64, shop: Bool = false, cancel: CancelToken) throws -> [Finding] {
@@ -573,7 +591,7 @@ public struct ClickFarmDetector: Detector {
                 if shop && !corroborated && shopCrewCorroboration { alone = shopCrewAloneWeight }
             }
             let base = alone * (0.4 + 0.2 * Stat.ramp(Double(jobs), 3, 12) + 0.25 * devShare + 0.1 * (ownerAway ? (beyondTimetable && timetableStrength ? 1 : 0.5) : Stat.ramp(Double(jobTargets.count), 3, 8))
-                     + 0.05 * Stat.ramp(Double(members.count), 5, 15))
+                     + 0.05 * Stat.ramp(Double(members.count), 5, 15) + tightShare * tightness(window))
             var present: [UInt64: Int] = [:]
             for k in jobKeys { present[k] = Set(together[k] ?? []).count }
             farms.append(Farm(members: Set(members), jobKeys: jobKeys, base: base, group: group, jobs: jobs, present: present, ownerAway: ownerAway))

@@ -1,0 +1,78 @@
+import Foundation
+import XCTest
+@testable import RiskDetect
+import RiskStore
+
+/// tight-windows (session 70): a group that meets within the finest window is surer than one that
+/// meets only within the widest. Look-alike 4402: a 56-account phone farm told to watch a live room
+/// within minutes met in 5-minute buckets (92 jobs) and ranked under 16- and 230-account groups of a
+/// room's regulars who meet only within the hour — all held the same base strength, 0.700.
+final class TightWindowFarmTests: XCTestCase {
+    let day = Scenario.day, hour = Scenario.hour, minute = Scenario.minute
+
+    func testAGroupThatMeetsWithinMinutesOutranksOneThatMeetsWithinTheHour() throws {
+        try forEachSeed { seed in
+            var rng = SeededRandom(seed &+ 7013)
+            let s = Scenario(seed: seed)
+            let shop = s.account("shop", kind: "seller")
+            let pool = (0..<300).map { s.item("p\($0)", seller: shop) }
+            // Two groups alike in every way but one: 15 accounts each, 12 jobs on 12 quiet listings,
+            // four in five members at each job. "tight" arrive within three minutes of the job's
+            // start; "loose" over fifty minutes.
+            for f in 0..<15 { _ = s.account("tight\(f)"); _ = s.account("loose\(f)") }
+            for j in 0..<12 {
+                let a0 = Scenario.t0 + Int64(1 + 2 * j) * day + Int64(rng.int(2...20)) * hour
+                for f in 0..<15 where rng.chance(0.8) {
+                    s.event("tight\(f)", "view", at: a0 + Int64(rng.int(0...180)) * 1000, ["item_id": pool[j], "device_id": "t\(f)"])
+                }
+                let b0 = Scenario.t0 + Int64(2 * j) * day + Int64(rng.int(2...20)) * hour
+                for g in 0..<15 where rng.chance(0.8) {
+                    s.event("loose\(g)", "view", at: b0 + Int64(rng.int(0...50)) * minute, ["item_id": pool[100 + j], "device_id": "l\(g)"])
+                }
+            }
+            // Some ordinary shoppers, so the store has a life beyond the two groups.
+            for w in 0..<60 {
+                let a = s.account("walk\(w)")
+                for _ in 0..<rng.int(1...6) {
+                    s.event(a, "view", at: Scenario.t0 + Int64(rng.int(0...(24 * 24))) * hour + Int64(rng.int(0...59)) * minute,
+                            ["item_id": pool[200 + rng.int(0...99)], "device_id": "w\(w)"])
+                }
+            }
+            let (_, t) = try s.build()
+            func strengths(_ d: ClickFarmDetector) throws -> (tight: [Double], loose: [Double]) {
+                let f = try d.run(t, cancel: CancelToken())
+                let by = Dictionary(f.map { (t.accountID($0.account), $0.strength) }, uniquingKeysWith: max)
+                return (by.filter { $0.key.hasPrefix("tight") }.map(\.value), by.filter { $0.key.hasPrefix("loose") }.map(\.value))
+            }
+            var d = ClickFarmDetector()
+            d.equipmentGroups = false
+            let on = try strengths(d)
+            d.tightWindows = false
+            let off = try strengths(d)
+            XCTAssertGreaterThanOrEqual(on.tight.count, 12, "seed \(seed): the tight group")
+            XCTAssertGreaterThanOrEqual(on.loose.count, 12, "seed \(seed): the loose group is still found")
+            XCTAssertEqual(on.loose.sorted(), off.loose.sorted(), "seed \(seed): a group found only in wider windows keeps its strength")
+            // Off, the two groups are as strong as each other (the scenario tests something); on,
+            // every member of the tight group ranks above every member of the loose one.
+            if let tOff = off.tight.max(), let lOff = off.loose.max() {
+                XCTAssertLessThanOrEqual(tOff, lOff + 0.02, "seed \(seed): the scenario no longer tests anything")
+            }
+            if let tOn = on.tight.min(), let lOn = on.loose.max() {
+                XCTAssertGreaterThan(tOn, lOn, "seed \(seed): the loose group outranks the tight one")
+            }
+        }
+    }
+
+    func testTightnessIsTheFinestWindowOnly() {
+        var d = ClickFarmDetector()
+        XCTAssertEqual(d.tightness(5 * 60_000), 1)
+        XCTAssertEqual(d.tightness(15 * 60_000), 0)
+        XCTAssertEqual(d.tightness(60 * 60_000), 0)
+        XCTAssertEqual(d.tightness(10 * 60_000), 0, "a window doubled to fit the keys is no longer the finest")
+        d.windowFactors = [1]
+        XCTAssertEqual(d.tightness(15 * 60_000), 0, "one window length: nothing to be finer than")
+        d.windowFactors = [1.0 / 3, 1, 4]
+        d.tightWindows = false
+        XCTAssertEqual(d.tightness(5 * 60_000), 0)
+    }
+}
