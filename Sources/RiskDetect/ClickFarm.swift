@@ -25,12 +25,13 @@ public struct ClickFarmDetector: Detector {
     public var windowFactors: [Double] = [1.0 / 3, 1, 4]
     /// tight-windows: a group that meets within the finest window is surer than one that meets only
     /// within wider ones. Two accounts land in one (target, window) bucket by chance in proportion
-    /// to the window's length, so the same jobs in 5-minute buckets are twelve times less likely
-    /// than in hour buckets; a show's audience arrives over its hour, a farm that is dispatched
-    /// within minutes. A group found in the finest window adds `tightShare` to its base strength
-    /// (`tightness`); a share at 15 minutes too put a room's regulars, who arrive within a quarter
-    /// hour of its start, into the top K (docs/detection.md). On (session 70; `detect --no-sign
-    /// tight-windows`).
+    /// to the window's length, so each meeting in a 5-minute bucket is about twelve times less
+    /// likely than in an hour bucket; a show's audience arrives over its hour, a farm that is
+    /// dispatched within minutes. A group found in the finest window adds `tightShare` to its base
+    /// strength (`tightness`; a shop crew with nothing but company, `tightShare` × its
+    /// `shopCrewAloneWeight`), flat, whatever its count of jobs; a share at 15 minutes too put a room's
+    /// regulars, who arrive within a quarter hour of its start, into the top K (docs/detection.md).
+    /// On (session 70; `detect --no-sign tight-windows`).
     public var tightWindows = true
     public var tightShare = 0.1
     /// Farms found through shared equipment whose accounts meet on the same target and day
@@ -192,15 +193,15 @@ public struct ClickFarmDetector: Detector {
         // Each window finds its farms; a farm seen at several windows is one group, and each
         // account keeps its strongest finding.
         var all: [(Int, Finding)] = []
-        for (w, f) in windowFactors.enumerated() {
+        for (w, length) in windowLengths.enumerated() {
             try cancel.check()
-            all += try runWindow(t, windowMs: max(60_000, Int64(Double(windowMs) * f)), cancel: cancel).map { (w, $0) }
+            all += try runWindow(t, windowMs: length, cancel: cancel).map { (w, $0) }
         }
         if equipmentGroups { all += try identifierLockstep(t, cancel: cancel).map { (windowFactors.count, $0) } }
         if shopCrews {
-            for (w, f) in windowFactors.enumerated() {
+            for (w, length) in windowLengths.enumerated() {
                 try cancel.check()
-                all += try runWindow(t, windowMs: max(60_000, Int64(Double(windowMs) * f)), shop: true, cancel: cancel)
+                all += try runWindow(t, windowMs: length, shop: true, cancel: cancel)
                     .map { (windowFactors.count + 1 + w, $0) }
             }
         }
@@ -229,12 +230,16 @@ public struct ClickFarmDetector: Detector {
         }
     }
 
-    /// 1 when `window` is the finest window looked at, else 0 (and 0 with `tightWindows` off or a
-    /// single window length: nothing to be finer than).
+    /// The window lengths lockstep is looked for at (`windowFactors` × `windowMs`, a minute at least).
+    var windowLengths: [Int64] { windowFactors.map { max(60_000, Int64(Double(windowMs) * $0)) } }
+
+    /// 1 when `window` is the finest window length looked at, else 0 — and 0 with `tightWindows` off,
+    /// with a single window length (nothing to be finer than), or for a finest window that `runWindow`
+    /// doubled to fit the store's span into its keys (it is then no longer within minutes).
     func tightness(_ window: Int64) -> Double {
-        let ws = windowFactors.map { Double(max(60_000, Int64(Double(windowMs) * $0))) }
+        let ws = windowLengths
         guard tightWindows, let lo = ws.min(), let hi = ws.max(), hi > lo else { return 0 }
-        return Double(window) <= lo ? 1 : 0
+        return window <= lo ? 1 : 0
     }
 
     func runWindow(_ t: EventTable, windowMs: Int64, shop: Bool = false, cancel: CancelToken) throws -> [Finding] {
@@ -257,6 +262,9 @@ public struct ClickFarmDetector: Detector {
             let keys = UInt64(nItems + nAcc * (shop ? 2 : 1)) * UInt64(bins)
             if 64 - keys.leadingZeroBitCount + accBits <= 63 { break }
             window *= 2
+        }
+        if window > windowMs && tightWindows && windowMs <= windowLengths.min() ?? windowMs {
+            debugLog?("lockstep\(shop ? " (shops)" : ""): the finest window doubled to \(window / 60_000) min to fit the store's span: no tight-windows share")
         }
         let bins = (maxTs - minTs) / window + 2
         var packed: [UInt64] = []

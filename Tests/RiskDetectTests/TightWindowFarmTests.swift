@@ -63,12 +63,71 @@ final class TightWindowFarmTests: XCTestCase {
         }
     }
 
+    /// review70 #2: recruits (members who joined a few of the farm's jobs, with lives of their own)
+    /// take their strength from the group's base, so their findings in the finest window gain with it.
+    /// (An account keeps its strongest finding over the windows: a recruit whose hour finding is
+    /// stronger — a surer test there — keeps that one, and gains nothing.)
+    func testRecruitsOfATightGroupGainToo() throws {
+        try forEachSeed { seed in
+            var rng = SeededRandom(seed &+ 7014)
+            let s = Scenario(seed: seed)
+            let shop = s.account("shop", kind: "seller")
+            let pool = (0..<300).map { s.item("p\($0)", seller: shop) }
+            for f in 0..<15 { _ = s.account("tight\(f)") }
+            for p in 0..<6 { _ = s.account("part\(p)") }
+            var joins = [[Int]](repeating: [], count: 6)
+            for p in 0..<6 { joins[p] = Array((0..<12).shuffled(using: &rng).prefix(4)) }
+            for j in 0..<12 {
+                let a0 = Scenario.t0 + Int64(1 + 2 * j) * day + Int64(rng.int(2...20)) * hour
+                for f in 0..<15 where rng.chance(0.8) {
+                    s.event("tight\(f)", "view", at: a0 + Int64(rng.int(0...180)) * 1000, ["item_id": pool[j], "device_id": "t\(f)"])
+                }
+                for p in 0..<6 where joins[p].contains(j) {
+                    s.event("part\(p)", "view", at: a0 + Int64(rng.int(0...180)) * 1000, ["item_id": pool[j], "device_id": "q\(p)"])
+                }
+            }
+            // The part-timers' own lives: forty views each of the shop's other listings, any day.
+            for p in 0..<6 {
+                for _ in 0..<40 {
+                    s.event("part\(p)", "view", at: Scenario.t0 + Int64(rng.int(0...(24 * 24))) * hour + Int64(rng.int(0...59)) * minute,
+                            ["item_id": pool[200 + rng.int(0...99)], "device_id": "q\(p)"])
+                }
+            }
+            for w in 0..<60 {
+                let a = s.account("walk\(w)")
+                for _ in 0..<rng.int(1...6) {
+                    s.event(a, "view", at: Scenario.t0 + Int64(rng.int(0...(24 * 24))) * hour + Int64(rng.int(0...59)) * minute,
+                            ["item_id": pool[200 + rng.int(0...99)], "device_id": "w\(w)"])
+                }
+            }
+            let (_, t) = try s.build()
+            func parts(_ d: ClickFarmDetector) throws -> [String: (Double, String)] {
+                let f = try d.runWindow(t, windowMs: 5 * 60_000, cancel: CancelToken())
+                var by: [String: (Double, String)] = [:]
+                for x in f where t.accountID(x.account).hasPrefix("part") { by[t.accountID(x.account)] = (x.strength, x.reason) }
+                return by
+            }
+            var d = ClickFarmDetector()
+            d.equipmentGroups = false
+            let on = try parts(d)
+            d.tightWindows = false
+            let off = try parts(d)
+            let recruits = on.filter { $0.value.1.hasPrefix("joined") }
+            XCTAssertGreaterThanOrEqual(recruits.count, 3, "seed \(seed): the part-timers are recruited (\(on.mapValues(\.1)))")
+            for (a, v) in recruits {
+                guard let o = off[a] else { XCTFail("seed \(seed): \(a) recruited only with the sign on"); continue }
+                XCTAssertGreaterThan(v.0, o.0 + 0.05, "seed \(seed): \(a) gains nothing from its group's tight window")
+            }
+        }
+    }
+
     func testTightnessIsTheFinestWindowOnly() {
         var d = ClickFarmDetector()
         XCTAssertEqual(d.tightness(5 * 60_000), 1)
         XCTAssertEqual(d.tightness(15 * 60_000), 0)
         XCTAssertEqual(d.tightness(60 * 60_000), 0)
         XCTAssertEqual(d.tightness(10 * 60_000), 0, "a window doubled to fit the keys is no longer the finest")
+        XCTAssertEqual(d.windowLengths, [5 * 60_000, 15 * 60_000, 60 * 60_000])
         d.windowFactors = [1]
         XCTAssertEqual(d.tightness(15 * 60_000), 0, "one window length: nothing to be finer than")
         d.windowFactors = [1.0 / 3, 1, 4]
