@@ -10,6 +10,14 @@ import RiskStore
 final class TightWindowFarmTests: XCTestCase {
     let day = Scenario.day, hour = Scenario.hour, minute = Scenario.minute
 
+    /// `views` views of the shop's other listings (the pool's last hundred), any hour of 24 days.
+    func browse(_ s: Scenario, _ a: String, device: String, views: Int, pool: [String], _ rng: inout SeededRandom) {
+        for _ in 0..<views {
+            s.event(a, "view", at: Scenario.t0 + Int64(rng.int(0...(24 * 24))) * hour + Int64(rng.int(0...59)) * minute,
+                    ["item_id": pool[200 + rng.int(0...99)], "device_id": device])
+        }
+    }
+
     func testAGroupThatMeetsWithinMinutesOutranksOneThatMeetsWithinTheHour() throws {
         try forEachSeed { seed in
             var rng = SeededRandom(seed &+ 7013)
@@ -31,13 +39,7 @@ final class TightWindowFarmTests: XCTestCase {
                 }
             }
             // Some ordinary shoppers, so the store has a life beyond the two groups.
-            for w in 0..<60 {
-                let a = s.account("walk\(w)")
-                for _ in 0..<rng.int(1...6) {
-                    s.event(a, "view", at: Scenario.t0 + Int64(rng.int(0...(24 * 24))) * hour + Int64(rng.int(0...59)) * minute,
-                            ["item_id": pool[200 + rng.int(0...99)], "device_id": "w\(w)"])
-                }
-            }
+            for w in 0..<60 { browse(s, s.account("walk\(w)"), device: "w\(w)", views: rng.int(1...6), pool: pool, &rng) }
             let (_, t) = try s.build()
             func strengths(_ d: ClickFarmDetector) throws -> (tight: [Double], loose: [Double]) {
                 let f = try d.run(t, cancel: CancelToken())
@@ -87,19 +89,8 @@ final class TightWindowFarmTests: XCTestCase {
                 }
             }
             // The part-timers' own lives: forty views each of the shop's other listings, any day.
-            for p in 0..<6 {
-                for _ in 0..<40 {
-                    s.event("part\(p)", "view", at: Scenario.t0 + Int64(rng.int(0...(24 * 24))) * hour + Int64(rng.int(0...59)) * minute,
-                            ["item_id": pool[200 + rng.int(0...99)], "device_id": "q\(p)"])
-                }
-            }
-            for w in 0..<60 {
-                let a = s.account("walk\(w)")
-                for _ in 0..<rng.int(1...6) {
-                    s.event(a, "view", at: Scenario.t0 + Int64(rng.int(0...(24 * 24))) * hour + Int64(rng.int(0...59)) * minute,
-                            ["item_id": pool[200 + rng.int(0...99)], "device_id": "w\(w)"])
-                }
-            }
+            for p in 0..<6 { browse(s, "part\(p)", device: "q\(p)", views: 40, pool: pool, &rng) }
+            for w in 0..<60 { browse(s, s.account("walk\(w)"), device: "w\(w)", views: rng.int(1...6), pool: pool, &rng) }
             let (_, t) = try s.build()
             func parts(_ d: ClickFarmDetector) throws -> [String: (Double, String)] {
                 let f = try d.runWindow(t, windowMs: 5 * 60_000, cancel: CancelToken())
