@@ -263,7 +263,9 @@ public struct ClickFarmDetector: Detector {
             if 64 - keys.leadingZeroBitCount + accBits <= 63 { break }
             window *= 2
         }
-        if window > windowMs && tightWindows && windowMs <= windowLengths.min() ?? windowMs {
+        // tight-windows: this pass's share, once (0 when the finest window had to be doubled).
+        let tight = tightShare * tightness(window)
+        if tight == 0 && tightness(windowMs) > 0 {
             debugLog?("lockstep\(shop ? " (shops)" : ""): the finest window doubled to \(window / 60_000) min to fit the store's span: no tight-windows share")
         }
         let bins = (maxTs - minTs) / window + 2
@@ -599,7 +601,7 @@ public struct ClickFarmDetector: Detector {
                 if shop && !corroborated && shopCrewCorroboration { alone = shopCrewAloneWeight }
             }
             let base = alone * (0.4 + 0.2 * Stat.ramp(Double(jobs), 3, 12) + 0.25 * devShare + 0.1 * (ownerAway ? (beyondTimetable && timetableStrength ? 1 : 0.5) : Stat.ramp(Double(jobTargets.count), 3, 8))
-                     + 0.05 * Stat.ramp(Double(members.count), 5, 15) + tightShare * tightness(window))
+                     + 0.05 * Stat.ramp(Double(members.count), 5, 15) + tight)
             var present: [UInt64: Int] = [:]
             for k in jobKeys { present[k] = Set(together[k] ?? []).count }
             farms.append(Farm(members: Set(members), jobKeys: jobKeys, base: base, group: group, jobs: jobs, present: present, ownerAway: ownerAway))

@@ -367,3 +367,11 @@ final class JSONLineTests: XCTestCase {
         }
     }
 }
+
+extension Array where Element == Finding {
+    /// The strongest finding's strength of each account whose id starts with `prefix` (one value per account).
+    func strengths(_ t: EventTable, prefix: String) -> [Double] {
+        Dictionary(map { (t.accountID($0.account), $0.strength) }, uniquingKeysWith: Swift.max)
+            .filter { $0.key.hasPrefix(prefix) }.map(\.value)
+    }
+}
