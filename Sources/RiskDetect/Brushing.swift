@@ -32,6 +32,14 @@ public struct BrushingDetector: Detector {
     /// A small ring that passed an exact test is as sure as its test says: its strength is not
     /// discounted for its size beyond what the test's surprise allows.
     public var sizeByEvidence = true
+    /// order-rings: where a ring's core left few reviews (order brushing: fake orders that lift a
+    /// listing's sales), what the review signs could not show is made up by how far its members'
+    /// orders with the seller go beyond the store's own buyer–seller pairs and the seller's other
+    /// buyers (99th percentile; `SellerPeers.repeatBound`), in proportion to the orders left
+    /// unreviewed. A group that re-orders as often as the store's regulars gains nothing. Only how
+    /// sure a ring that passed is; which rings pass is unchanged. On (session 71; `detect --no-sign
+    /// order-rings`).
+    public var orderRings = true
     /// Where each judged block's numbers go, for tuning (nil: nowhere; `riskdesk` sets it
     /// from RISKDESK_DEBUG).
     public var debugLog: (@Sendable (String) -> Void)?
@@ -156,8 +164,10 @@ public struct BrushingDetector: Detector {
                 let beyondHousehold: (Int32) -> Bool = { a in
                     (peers.signs[SellerPeers.key(a, seller)]?.shares ?? false) || peers.root[a].map { ringGroups.contains($0) } ?? false
                 }
-                if let f = judge(t, members: members.sorted(), items: part.items, density: b.density, group: group, itemBuyers: itemBuyers, idCache: idCache, dealings: dealings, eligible: beyondHousehold,
-                                 evidence: sizeByEvidence ? verdict.surprise : 0) {
+                let sorted = members.sorted()
+                if let f = judge(t, members: sorted, items: part.items, density: b.density, group: group, itemBuyers: itemBuyers, idCache: idCache, dealings: dealings, eligible: beyondHousehold,
+                                 evidence: sizeByEvidence ? verdict.surprise : 0,
+                                 repeatBound: orderRings ? peers.repeatBound(t, seller: seller, excluding: Set(sorted)) : nil) {
                     sellerGroup[seller] = group
                     findings += f
                 }
@@ -172,7 +182,7 @@ public struct BrushingDetector: Detector {
     /// it looks like an honest crowd (a popular item's buyers).
     func judge(_ t: EventTable, members blockMembers: [Int32], items: Set<Int32>, density: Double, group: String,
                itemBuyers: [Int32: [Int32]], idCache: IdentifierCache, dealings: [Int32: [Int32]],
-               eligible: (Int32) -> Bool = { _ in true }, evidence: Double = 0) -> [Finding]? {
+               eligible: (Int32) -> Bool = { _ in true }, evidence: Double = 0, repeatBound: Double? = nil) -> [Finding]? {
         // Other buyers of the block's items who share a device, address or card with a block
         // buyer belong with it (peeling may have put them elsewhere).
         func ids(_ a: Int32) -> Set<UInt64> { idCache.ids(t, a) }
@@ -276,9 +286,17 @@ public struct BrushingDetector: Detector {
                  + 0.25 * Stat.ramp(fiveFrac * reviewFrac, 0.5, 0.85) + 0.15 * Stat.ramp(dupFrac, 0.3, 0.7)
         let bySize = Stat.ramp(n, 3, 8)
         let passes = signsScore * (0.4 + 0.6 * bySize) >= 0.45
-        let ring = signsScore * (0.4 + 0.6 * max(bySize, Stat.ramp(evidence, 2, 8)))
+        // order-rings: the review signs (uniform five stars, copied texts; 0.4 of the score) can
+        // only show on reviewed orders. On the orders the core left unreviewed, a member's orders
+        // far beyond the store's regular buyer–seller pairs (`repeatBound`: 1 at twice it) stand
+        // in for them. A ring that reviewed everything, or whose members order no more than the
+        // store's regulars, keeps its score.
+        let beyond: (Member) -> Double = { x in repeatBound.map { Stat.ramp(Double(x.orders), $0, 2 * $0) } ?? 0 }
+        let intensity = cm.reduce(0) { $0 + beyond($1) } / n
+        let sure = max(signsScore, 0.3 * Stat.ramp(repeatFrac, 0.3, 0.7) + 0.3 * Stat.ramp(shareFrac, 0.1, 0.5) + 0.4 * (1 - reviewFrac) * intensity)
+        let ring = sure * (0.4 + 0.6 * max(bySize, Stat.ramp(evidence, 2, 8)))
         if let debugLog {
-            debugLog("\(group): buyers \(members.count) core \(core.count) items \(items.count) density \(String(format: "%.3f", density)) repeat \(String(format: "%.2f", repeatFrac)) share \(String(format: "%.2f", shareFrac)) five \(String(format: "%.2f", fiveFrac)) reviews/orders \(String(format: "%.2f", reviewFrac)) dup \(String(format: "%.2f", dupFrac)) ring \(String(format: "%.2f", ring)) evidence \(String(format: "%.1f", evidence))")
+            debugLog("\(group): buyers \(members.count) core \(core.count) items \(items.count) density \(String(format: "%.3f", density)) repeat \(String(format: "%.2f", repeatFrac)) share \(String(format: "%.2f", shareFrac)) five \(String(format: "%.2f", fiveFrac)) reviews/orders \(String(format: "%.2f", reviewFrac)) dup \(String(format: "%.2f", dupFrac)) beyond \(String(format: "%.2f", intensity)) (bound \(repeatBound.map { String(format: "%.1f", $0) } ?? "-")) ring \(String(format: "%.2f", ring)) evidence \(String(format: "%.1f", evidence))")
         }
         guard passes else { return nil }
         sellerWeight = [:]
@@ -298,8 +316,10 @@ public struct BrushingDetector: Detector {
         for a in core {
             let x = m[a]!
             let (with, ids) = sharers(a)
+            // A member who reviewed nothing shows, in place of uniform five stars, how far its
+            // orders go beyond the store's regulars (order-rings).
             let own = 0.35 * (x.orders >= 2 ? 1 : 0) + 0.35 * (with.isEmpty ? 0 : 1)
-                    + 0.3 * (x.reviews > 0 && x.fiveStar == x.reviews ? 1 : 0)
+                    + 0.3 * max(x.reviews > 0 && x.fiveStar == x.reviews ? 1 : 0, x.reviews == 0 ? beyond(x) : 0)
             guard own >= 0.35 else { continue }
             let strength = ring * (0.55 + 0.45 * own)
             var why = "part of a dense buyer→item block boosting seller \(sellerName): \(x.orders) orders"
@@ -357,6 +377,46 @@ final class SellerPeers {
     private(set) var bigGroups = 0                            // (sharing group, seller) pairs beyond a household
 
     @inline(__always) static func key(_ buyer: Int32, _ seller: Int32) -> UInt64 { UInt64(UInt32(buyer)) << 32 | UInt64(UInt32(seller)) }
+
+    /// How many orders (of `count` buyer–seller pairs) each count was placed by: the store's, built
+    /// on the first call to `repeatBound`.
+    private var storeOrderCounts: [Int32: Int]?
+
+    /// How many orders with `seller` a regular buyer places: the 99th percentile of orders per
+    /// buyer–seller pair over the store, and over the seller's own buyers when it has 20 or more
+    /// (a big seller's regulars order more often than the store's), `excluding` the judged
+    /// buyers' own pairs; the larger of the two, at least 2.
+    func repeatBound(_ t: EventTable, seller: Int32, excluding: Set<Int32>) -> Double {
+        if storeOrderCounts == nil {
+            var h: [Int32: Int] = [:]
+            for x in signs.values where x.orders > 0 { h[x.orders, default: 0] += 1 }
+            storeOrderCounts = h
+        }
+        var store = storeOrderCounts!
+        for a in excluding {
+            var sellers = Set<Int32>()
+            for e32 in t.events(of: Int(a)) where t.kind[Int(e32)] == .order { sellers.insert(t.sellerOf(Int(e32))) }
+            for s in sellers where s >= 0 {
+                if let c = signs[Self.key(a, s)]?.orders, c > 0 { store[c]! -= 1 }
+            }
+        }
+        var own: [Int32: Int] = [:]
+        var others = 0
+        for a in buyersOf[seller] ?? [] where !excluding.contains(a) {
+            if let c = signs[Self.key(a, seller)]?.orders, c > 0 { own[c, default: 0] += 1; others += 1 }
+        }
+        func q99(_ h: [Int32: Int]) -> Int32 {
+            let total = h.values.reduce(0, +)
+            guard total > 0 else { return 0 }
+            var seen = 0
+            for (c, k) in h.sorted(by: { $0.key < $1.key }) {
+                seen += k
+                if Double(seen) >= 0.99 * Double(total) { return c }
+            }
+            return h.keys.max()!
+        }
+        return Double(max(2, q99(store), others >= 20 ? q99(own) : 0))
+    }
 
     init(_ t: EventTable, judgeChains: Bool = true) {
         var sellersOf: [Int32: Set<Int32>] = [:]
