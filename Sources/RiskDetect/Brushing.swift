@@ -164,10 +164,9 @@ public struct BrushingDetector: Detector {
                 let beyondHousehold: (Int32) -> Bool = { a in
                     (peers.signs[SellerPeers.key(a, seller)]?.shares ?? false) || peers.root[a].map { ringGroups.contains($0) } ?? false
                 }
-                let sorted = members.sorted()
-                if let f = judge(t, members: sorted, items: part.items, density: b.density, group: group, itemBuyers: itemBuyers, idCache: idCache, dealings: dealings, eligible: beyondHousehold,
+                if let f = judge(t, members: members.sorted(), items: part.items, density: b.density, group: group, itemBuyers: itemBuyers, idCache: idCache, dealings: dealings, eligible: beyondHousehold,
                                  evidence: sizeByEvidence ? verdict.surprise : 0,
-                                 repeatBound: orderRings ? peers.repeatBound(t, seller: seller, excluding: Set(sorted)) : nil) {
+                                 repeatBound: orderRings ? { peers.repeatBound(t, seller: seller, excluding: $0) } : nil) {
                     sellerGroup[seller] = group
                     findings += f
                 }
@@ -182,7 +181,7 @@ public struct BrushingDetector: Detector {
     /// it looks like an honest crowd (a popular item's buyers).
     func judge(_ t: EventTable, members blockMembers: [Int32], items: Set<Int32>, density: Double, group: String,
                itemBuyers: [Int32: [Int32]], idCache: IdentifierCache, dealings: [Int32: [Int32]],
-               eligible: (Int32) -> Bool = { _ in true }, evidence: Double = 0, repeatBound: Double? = nil) -> [Finding]? {
+               eligible: (Int32) -> Bool = { _ in true }, evidence: Double = 0, repeatBound repeatBoundOf: ((Set<Int32>) -> Double)? = nil) -> [Finding]? {
         // Other buyers of the block's items who share a device, address or card with a block
         // buyer belong with it (peeling may have put them elsewhere).
         func ids(_ a: Int32) -> Set<UInt64> { idCache.ids(t, a) }
@@ -291,6 +290,7 @@ public struct BrushingDetector: Detector {
         // far beyond the store's regular buyer–seller pairs (`repeatBound`: 1 at twice it) stand
         // in for them. A ring that reviewed everything, or whose members order no more than the
         // store's regulars, keeps its score.
+        let repeatBound = repeatBoundOf?(Set(core))     // the core's own pairs left out
         let beyond: (Member) -> Double = { x in repeatBound.map { Stat.ramp(Double(x.orders), $0, 2 * $0) } ?? 0 }
         let intensity = cm.reduce(0) { $0 + beyond($1) } / n
         let sure = max(signsScore, 0.3 * Stat.ramp(repeatFrac, 0.3, 0.7) + 0.3 * Stat.ramp(shareFrac, 0.1, 0.5) + 0.4 * (1 - reviewFrac) * intensity)
@@ -316,10 +316,11 @@ public struct BrushingDetector: Detector {
         for a in core {
             let x = m[a]!
             let (with, ids) = sharers(a)
-            // A member who reviewed nothing shows, in place of uniform five stars, how far its
-            // orders go beyond the store's regulars (order-rings).
+            // On the orders a member left unreviewed, how far its orders go beyond the store's
+            // regulars stands in for uniform five stars (order-rings).
+            let unreviewed = 1 - min(1, Double(x.reviews) / Double(max(1, x.orders)))
             let own = 0.35 * (x.orders >= 2 ? 1 : 0) + 0.35 * (with.isEmpty ? 0 : 1)
-                    + 0.3 * max(x.reviews > 0 && x.fiveStar == x.reviews ? 1 : 0, x.reviews == 0 ? beyond(x) : 0)
+                    + 0.3 * max(x.reviews > 0 && x.fiveStar == x.reviews ? 1 : 0, unreviewed * beyond(x))
             guard own >= 0.35 else { continue }
             let strength = ring * (0.55 + 0.45 * own)
             var why = "part of a dense buyer→item block boosting seller \(sellerName): \(x.orders) orders"
@@ -384,8 +385,9 @@ final class SellerPeers {
 
     /// How many orders with `seller` a regular buyer places: the 99th percentile of orders per
     /// buyer–seller pair over the store, and over the seller's own buyers when it has 20 or more
-    /// (a big seller's regulars order more often than the store's), `excluding` the judged
-    /// buyers' own pairs; the larger of the two, at least 2.
+    /// (a big seller's regulars order more often than the store's; below 100 buyers that is
+    /// their heaviest, so one heavy regular cancels a ring's lift — erring towards no lift),
+    /// `excluding` the judged buyers' own pairs; the larger of the two, at least 2.
     func repeatBound(_ t: EventTable, seller: Int32, excluding: Set<Int32>) -> Double {
         if storeOrderCounts == nil {
             var h: [Int32: Int] = [:]
