@@ -379,8 +379,8 @@ final class SellerPeers {
 
     @inline(__always) static func key(_ buyer: Int32, _ seller: Int32) -> UInt64 { UInt64(UInt32(buyer)) << 32 | UInt64(UInt32(seller)) }
 
-    /// How many orders (of `count` buyer–seller pairs) each count was placed by: the store's, built
-    /// on the first call to `repeatBound`.
+    /// How many of the store's buyer–seller pairs hold each number of orders; built on the first
+    /// call to `repeatBound`.
     private var storeOrderCounts: [Int32: Int]?
 
     /// How many orders with `seller` a regular buyer places: the 99th percentile of orders per
