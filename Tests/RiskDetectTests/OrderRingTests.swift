@@ -101,8 +101,7 @@ final class OrderRingTests: XCTestCase {
         // The sign is the block test's; crews that share nothing are judged elsewhere (and on
         // this store, where nobody views before ordering, by chance on one seed in twenty).
         d.crews = false
-        let f = try d.run(t, cancel: CancelToken())
-        return Dictionary(f.map { (t.accountID($0.account), $0.strength) }, uniquingKeysWith: max)
+        return try d.run(t, cancel: CancelToken()).strengthByAccount(t)
     }
 
     func testARingThatLeavesNoReviewIsJudgedByHowFarItsOrdersGo() throws {

@@ -369,9 +369,13 @@ final class JSONLineTests: XCTestCase {
 }
 
 extension Array where Element == Finding {
+    /// Each found account's strongest finding's strength, by account id.
+    func strengthByAccount(_ t: EventTable) -> [String: Double] {
+        Dictionary(map { (t.accountID($0.account), $0.strength) }, uniquingKeysWith: Swift.max)
+    }
+
     /// The strongest finding's strength of each account whose id starts with `prefix` (one value per account).
     func strengths(_ t: EventTable, prefix: String) -> [Double] {
-        Dictionary(map { (t.accountID($0.account), $0.strength) }, uniquingKeysWith: Swift.max)
-            .filter { $0.key.hasPrefix(prefix) }.map(\.value)
+        strengthByAccount(t).filter { $0.key.hasPrefix(prefix) }.map(\.value)
     }
 }
