@@ -61,6 +61,15 @@ public struct ClickFarmDetector: Detector {
     /// more it keeps its strength, at the audience line (a half) half of it (see `recruit`'s
     /// median share); off only to show what it changes.
     public var shareGrading = true
+    /// shopper-groups (session 72): a farm is paid to click, not to buy — its accounts are made or
+    /// rented for the clicks and rarely place an order of their own — while a live room's regulars, a
+    /// weekly show's families or a shop's followers are the store's customers and order as often as
+    /// its other active accounts. A group (after the windows are merged) whose members placed orders
+    /// as often as the store's active accounts is kept at half its strength; only a significant
+    /// shortfall, or members on one another's devices (a farm of recruited customers on its own
+    /// phones), keeps it whole (`gradeShoppers`). Which accounts are reported is unchanged.
+    /// `detect --no-sign shopper-groups`.
+    public var shopperGroups = true
     /// Equipment groups on one or two rooms (a follow campaign for one creator) are farms when
     /// they are most of the room's crowd on three days or more while its owner is away (see
     /// `roomCrewMeetings`), and its members shared hours there beyond their own activity (see
@@ -223,11 +232,67 @@ public struct ClickFarmDetector: Detector {
         }
         var name: [Int32: String] = [:]
         for (k, root) in size.keys.sorted(by: { (size[$0]!.count, $1) > (size[$1]!.count, $0) }).enumerated() { name[root] = "farm-\(k + 1)" }
-        return best.keys.sorted().map { a in
+        var out = best.keys.sorted().map { a in
             var f = best[a]!
             f.group = name[ds.find(firstLabel[a]!)]
             return f
         }
+        if shopperGroups { gradeShoppers(t, &out) }
+        return out
+    }
+
+    /// shopper-groups: a group whose members place orders as often as the store's active accounts do is
+    /// graded down to half its strength; one whose members order significantly less keeps it (see
+    /// `shopperGroups`). The store's rate: of the accounts with `minCommon` actions or more, the share
+    /// that placed an order (Laplace's +1 / +2). A group's `m` of `n` members with an order against it:
+    /// the binomial lower tail P(X ≤ m), its surprise corrected for the number of groups; the strength
+    /// is × (0.5 + 0.5 · ramp(surprise, 1, 2)) (`shopperFactor`). A group half or more of whose members
+    /// share a device with another member is on shared equipment and keeps its strength: recruited
+    /// customers on a farm's phones shop too.
+    /// The factor of a group of `n` members, `m` of them with an order, in a store whose active
+    /// accounts order at rate `p0`, one of `groups` groups, `devShare` of its members on a device
+    /// another member uses. Whole on shared devices, and where even a group without a single order
+    /// would be no significant shortfall (a small group, a store where few order: the test cannot
+    /// tell); else graded by the surprise of P(X ≤ m), X ~ Bin(n, p0), corrected for the groups.
+    static func shopperFactor(_ n: Int, _ m: Int, _ p0: Double, _ groups: Int, _ devShare: Double) -> Double {
+        guard n > 0, 2 * devShare < 1, p0 > 0, p0 < 1 else { return 1 }
+        let correction = log10(Double(max(1, groups)))
+        // P(X ≤ m) for X ~ Bin(n, p0) is P(n − X ≥ n − m) for the members without an order.
+        let none = Significance.surprise(Significance.logBinomialTail(n, n, 1 - p0)) - correction
+        guard none >= 2 else { return 1 }
+        let s = Significance.surprise(Significance.logBinomialTail(n - min(m, n), n, 1 - p0)) - correction
+        return 0.5 + 0.5 * Stat.ramp(s, 1, 2)
+    }
+
+    func gradeShoppers(_ t: EventTable, _ findings: inout [Finding]) {
+        guard !findings.isEmpty else { return }
+        let nItems = Int64(t.items.count)
+        var acts = [Int32](repeating: 0, count: t.accountCount)
+        var ordered = [Bool](repeating: false, count: t.accountCount)
+        for e in 0..<t.count where t.account[e] >= 0 {
+            let a = Int(t.account[e])
+            if t.kind[e] == .order { ordered[a] = true } else if Self.actionTarget(t, e, nItems: nItems) != nil { acts[a] &+= 1 }
+        }
+        var active = 0, buyers = 0
+        for a in 0..<t.accountCount where acts[a] >= Int32(minCommon) { active += 1; if ordered[a] { buyers += 1 } }
+        guard active >= 20 else { return }
+        let p0 = (Double(buyers) + 1) / (Double(active) + 2)
+        var members: [String: [Int32]] = [:]
+        for f in findings { if let g = f.group { members[g, default: []].append(f.account) } }
+        var factor: [String: Double] = [:]
+        for (g, accounts) in members.sorted(by: { $0.key < $1.key }) {
+            let n = accounts.count, m = accounts.filter { ordered[Int($0)] }.count
+            // Members on one another's devices: run on shared equipment, whoever shops.
+            var onDevice: [Int32: Set<Int32>] = [:]
+            for a in accounts { for e in t.events(of: Int(a)) where t.device[Int(e)] >= 0 { onDevice[t.device[Int(e)], default: []].insert(a) } }
+            var sharing = Set<Int32>()
+            for s in onDevice.values where s.count >= 2 { sharing.formUnion(s) }
+            let devShare = Double(sharing.count) / Double(n)
+            let f = Self.shopperFactor(n, m, p0, members.count, devShare)
+            factor[g] = f
+            debugLog?("shoppers \(g): \(m) of \(n) members placed an order (store: \(String(format: "%.3f", p0)) of \(active) active); \(sharing.count) share a device within the group; strength ×\(String(format: "%.2f", f))")
+        }
+        for i in findings.indices { if let g = findings[i].group, let f = factor[g] { findings[i].strength *= f } }
     }
 
     /// The window lengths lockstep is looked for at (`windowFactors` × `windowMs`, a minute at least).
