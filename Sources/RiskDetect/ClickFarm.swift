@@ -63,11 +63,16 @@ public struct ClickFarmDetector: Detector {
     public var shareGrading = true
     /// shopper-groups (session 72): a farm is paid to click, not to buy — its accounts are made or
     /// rented for the clicks and rarely place an order of their own — while a live room's regulars, a
-    /// weekly show's families or a shop's followers are the store's customers and order as often as
-    /// its other active accounts. A group (after the windows are merged) whose members placed orders
-    /// as often as the store's active accounts is kept at half its strength; only a significant
-    /// shortfall, or members on one another's devices (a farm of recruited customers on its own
-    /// phones), keeps it whole (`gradeShoppers`). Which accounts are reported is unchanged.
+    /// weekly show's families or a shop's followers are the store's customers and buy as its other
+    /// active accounts do. A lockstep group found only over the wider windows (15 and 60 minutes: a
+    /// show's audience arrives over its hour; a farm that is dispatched arrives within minutes and its
+    /// finest-window group is never graded) whose members are shown to buy about as often as the store's
+    /// active accounts keeps down to half its strength (`gradeShoppers`, `shopperFactor`) — unless half
+    /// or more of its members did its jobs on phones three or more of them used (customers recruited
+    /// onto a farm's phones, as `riskdesk simulate` makes its farms). Each window's
+    /// group is graded on its own members before the windows are merged, so an account keeps its
+    /// strongest finding: a farm member that also sat in an audience keeps its farm's. Equipment groups
+    /// (found through shared identifiers) are not graded. Which accounts are reported is unchanged.
     /// `detect --no-sign shopper-groups`.
     public var shopperGroups = true
     /// Equipment groups on one or two rooms (a follow campaign for one creator) are farms when
@@ -214,6 +219,7 @@ public struct ClickFarmDetector: Detector {
                     .map { (windowFactors.count + 1 + w, $0) }
             }
         }
+        if shopperGroups { gradeShoppers(t, &all) }
         var label: [String: Int] = [:]
         var labels: [String] = []
         for (w, f) in all { let l = "\(w)/\(f.group ?? "")"; if label[l] == nil { label[l] = labels.count; labels.append(l) } }
@@ -232,67 +238,88 @@ public struct ClickFarmDetector: Detector {
         }
         var name: [Int32: String] = [:]
         for (k, root) in size.keys.sorted(by: { (size[$0]!.count, $1) > (size[$1]!.count, $0) }).enumerated() { name[root] = "farm-\(k + 1)" }
-        var out = best.keys.sorted().map { a in
+        return best.keys.sorted().map { a in
             var f = best[a]!
             f.group = name[ds.find(firstLabel[a]!)]
             return f
         }
-        if shopperGroups { gradeShoppers(t, &out) }
-        return out
     }
 
-    /// shopper-groups: a group whose members place orders as often as the store's active accounts do is
-    /// graded down to half its strength; one whose members order significantly less keeps it (see
-    /// `shopperGroups`). The store's rate: of the accounts with `minCommon` actions or more, the share
-    /// that placed an order (Laplace's +1 / +2). A group's `m` of `n` members with an order against it:
-    /// the binomial lower tail P(X ≤ m), its surprise corrected for the number of groups; the strength
-    /// is × (0.5 + 0.5 · ramp(surprise, 1, 2)) (`shopperFactor`). A group half or more of whose members
-    /// share a device with another member is on shared equipment and keeps its strength: recruited
-    /// customers on a farm's phones shop too.
-    /// The factor of a group of `n` members, `m` of them with an order, in a store whose active
-    /// accounts order at rate `p0`, one of `groups` groups, `devShare` of its members on a device
-    /// another member uses. Whole on shared devices, and where even a group without a single order
-    /// would be no significant shortfall (a small group, a store where few order: the test cannot
-    /// tell); else graded by the surprise of P(X ≤ m), X ~ Bin(n, p0), corrected for the groups.
-    static func shopperFactor(_ n: Int, _ m: Int, _ p0: Double, _ groups: Int, _ devShare: Double) -> Double {
-        guard n > 0, 2 * devShare < 1, p0 > 0, p0 < 1 else { return 1 }
-        let correction = log10(Double(max(1, groups)))
-        // P(X ≤ m) for X ~ Bin(n, p0) is P(n − X ≥ n − m) for the members without an order.
-        let none = Significance.surprise(Significance.logBinomialTail(n, n, 1 - p0)) - correction
-        guard none >= 2 else { return 1 }
-        let s = Significance.surprise(Significance.logBinomialTail(n - min(m, n), n, 1 - p0)) - correction
-        return 0.5 + 0.5 * Stat.ramp(s, 1, 2)
+    /// shopper-groups: the factor of a group of `n` members, `m` of them buyers, in a store whose active
+    /// accounts buy at rate `p0`. The burden of proof is on the customers' side: the Wilson lower bound
+    /// (z = 1) of the group's rate m / n against `p0` — whole at half the store's rate or less, half at
+    /// four fifths of it or more, linear between. A group without a buyer is never graded, whatever the
+    /// store's rate; a small group needs most of its members to buy for its bound to reach the store's.
+    static func shopperFactor(_ n: Int, _ m: Int, _ p0: Double) -> Double {
+        guard n > 0, m > 0, p0 > 0 else { return 1 }
+        let nn = Double(n), q = Double(min(m, n)) / nn, z = 1.0
+        let lower = (q + z * z / (2 * nn) - z * ((q * (1 - q) + z * z / (4 * nn)) / nn).squareRoot()) / (1 + z * z / nn)
+        return 1 - 0.5 * Stat.ramp(lower / p0, 0.5, 0.8)
     }
 
-    func gradeShoppers(_ t: EventTable, _ findings: inout [Finding]) {
-        guard !findings.isEmpty else { return }
+    /// shopper-groups (see `shopperGroups`): grades each lockstep group of the wider windows (item and
+    /// shop passes; not the finest window, not the equipment groups) by its members' buying, before
+    /// the windows are merged. A buyer is an account with an order that did not fail and, if it has
+    /// payments, one that did not fail (an order whose every payment failed cost nothing). The store's
+    /// rate `p0`: buyers among the accounts with `minCommon` actions or more (Laplace's +1 / +2; fewer
+    /// than 20 such accounts: nothing is graded). A group half or more of whose members did its jobs (the
+    /// events their findings name) on a device three or more members used is on a farm's equipment and
+    /// kept whole.
+    func gradeShoppers(_ t: EventTable, _ all: inout [(Int, Finding)]) {
+        guard !all.isEmpty else { return }
+        let lengths = windowLengths, n = windowFactors.count
+        guard let finest = lengths.min() else { return }
+        // The item pass's windows are 0..<n, the equipment groups n, the shop pass's n + 1 + w.
+        func graded(_ w: Int) -> Bool {
+            let i = w < n ? w : w > n ? w - n - 1 : -1
+            return i >= 0 && i < lengths.count && lengths[i] > finest
+        }
+        guard all.contains(where: { graded($0.0) }) else { return }
         let nItems = Int64(t.items.count)
         var acts = [Int32](repeating: 0, count: t.accountCount)
         var ordered = [Bool](repeating: false, count: t.accountCount)
+        var payments = [UInt8](repeating: 0, count: t.accountCount)   // bit 0: any payment, bit 1: one not failed
         for e in 0..<t.count where t.account[e] >= 0 {
-            let a = Int(t.account[e])
-            if t.kind[e] == .order { ordered[a] = true } else if Self.actionTarget(t, e, nItems: nItems) != nil { acts[a] &+= 1 }
+            let a = Int(t.account[e]), failed = e < t.failed.count && t.failed[e]
+            switch t.kind[e] {
+            case .order: if !failed { ordered[a] = true }
+            case .payment: payments[a] |= failed ? 1 : 3
+            default: if Self.actionTarget(t, e, nItems: nItems) != nil { acts[a] &+= 1 }
+            }
         }
+        func buyer(_ a: Int) -> Bool { ordered[a] && payments[a] != 1 }
         var active = 0, buyers = 0
-        for a in 0..<t.accountCount where acts[a] >= Int32(minCommon) { active += 1; if ordered[a] { buyers += 1 } }
+        for a in 0..<t.accountCount where acts[a] >= Int32(minCommon) { active += 1; if buyer(a) { buyers += 1 } }
         guard active >= 20 else { return }
         let p0 = (Double(buyers) + 1) / (Double(active) + 2)
-        var members: [String: [Int32]] = [:]
-        for f in findings { if let g = f.group { members[g, default: []].append(f.account) } }
-        var factor: [String: Double] = [:]
-        for (g, accounts) in members.sorted(by: { $0.key < $1.key }) {
-            let n = accounts.count, m = accounts.filter { ordered[Int($0)] }.count
-            // Members on one another's devices: run on shared equipment, whoever shops.
-            var onDevice: [Int32: Set<Int32>] = [:]
-            for a in accounts { for e in t.events(of: Int(a)) where t.device[Int(e)] >= 0 { onDevice[t.device[Int(e)], default: []].insert(a) } }
-            var sharing = Set<Int32>()
-            for s in onDevice.values where s.count >= 2 { sharing.formUnion(s) }
-            let devShare = Double(sharing.count) / Double(n)
-            let f = Self.shopperFactor(n, m, p0, members.count, devShare)
-            factor[g] = f
-            debugLog?("shoppers \(g): \(m) of \(n) members placed an order (store: \(String(format: "%.3f", p0)) of \(active) active); \(sharing.count) share a device within the group; strength ×\(String(format: "%.2f", f))")
+        var members: [String: Set<Int32>] = [:]
+        var evidence = Set<Int64>()
+        for (w, f) in all where graded(w) {
+            members["\(w)/\(f.group ?? "")", default: []].insert(f.account)
+            evidence.formUnion(f.events)
         }
-        for i in findings.indices { if let g = findings[i].group, let f = factor[g] { findings[i].strength *= f } }
+        // The devices of the events each finding names (its jobs).
+        var deviceOf: [Int64: Int32] = [:]
+        for e in 0..<t.count where t.device[e] >= 0 && evidence.contains(t.rowid[e]) { deviceOf[t.rowid[e]] = t.device[e] }
+        var onDevice: [String: [Int32: Set<Int32>]] = [:]
+        for (w, f) in all where graded(w) {
+            let l = "\(w)/\(f.group ?? "")"
+            for r in f.events { if let d = deviceOf[r] { onDevice[l, default: [:]][d, default: []].insert(f.account) } }
+        }
+        var factor: [String: Double] = [:]
+        for (l, accounts) in members.sorted(by: { $0.key < $1.key }) {
+            let m = accounts.filter { buyer(Int($0)) }.count
+            // Members whose jobs ran on a phone three or more members used: a farm's equipment.
+            var shared = Set<Int32>()
+            for (_, users) in onDevice[l] ?? [:] where users.count >= 3 { shared.formUnion(users) }
+            let onPhones = 2 * shared.count >= accounts.count
+            let f = onPhones ? 1 : Self.shopperFactor(accounts.count, m, p0)
+            factor[l] = f
+            debugLog?("shoppers \(l): \(m) of \(accounts.count) members bought (store: \(String(format: "%.3f", p0)) of \(active) active), \(shared.count) on phones three or more used for its jobs\(onPhones ? ": a farm's equipment" : ""), strength ×\(String(format: "%.2f", f))")
+        }
+        for i in all.indices {
+            if let f = factor["\(all[i].0)/\(all[i].1.group ?? "")"] { all[i].1.strength *= f }
+        }
     }
 
     /// The window lengths lockstep is looked for at (`windowFactors` × `windowMs`, a minute at least).
