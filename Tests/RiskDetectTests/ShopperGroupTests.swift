@@ -58,6 +58,17 @@ final class ShopperGroupTests: XCTestCase {
         }
     }
 
+    /// Each found account's strength with the sign on and off (equipment groups off: the lockstep groups
+    /// are what is weighed).
+    func strengths(_ s: Scenario) throws -> (on: [String: Double], off: [String: Double]) {
+        let (_, t) = try s.build()
+        var d = ClickFarmDetector()
+        d.equipmentGroups = false
+        let on = try d.run(t, cancel: CancelToken()).strengthByAccount(t)
+        d.shopperGroups = false
+        return (on, try d.run(t, cancel: CancelToken()).strengthByAccount(t))
+    }
+
     /// Four groups alike in their lockstep but for two things: who buys, and how fast they arrive.
     /// "fans" buy and gather over the hour: halved. "farm" never buys: whole. "rush" buys but arrives
     /// within minutes (a farm whose accounts each place a cover order; its finest-window group is never
@@ -81,12 +92,7 @@ final class ShopperGroupTests: XCTestCase {
                 s.event("dead\(f)", "payment", at: at + 3000, ["order_id": "od\(f)", "payment_id": "bad\(f)", "amount": 1.5, "status": "fail", "device_id": "d\(f)"])
             }
             customers(s, pool: pool, &rng)
-            let (_, t) = try s.build()
-            var d = ClickFarmDetector()
-            d.equipmentGroups = false
-            let on = try d.run(t, cancel: CancelToken()).strengthByAccount(t)
-            d.shopperGroups = false
-            let off = try d.run(t, cancel: CancelToken()).strengthByAccount(t)
+            let (on, off) = try strengths(s)
             XCTAssertEqual(Set(on.keys), Set(off.keys), "seed \(seed): which accounts are reported is unchanged")
             func found(_ p: String) -> [String] { off.keys.filter { $0.hasPrefix(p) }.sorted() }
             for p in ["fans", "farm", "rush", "dead"] {
@@ -152,12 +158,7 @@ final class ShopperGroupTests: XCTestCase {
             for f in 0..<15 { life(s, "crew\(f)", device: "own\(f)", views: rng.int(2...6), orders: rng.int(1...3), pool: pool, &rng) }
             for f in 0..<16 { life(s, "pair\(f)", device: "mine\(f)", views: rng.int(2...6), orders: rng.int(1...3), pool: pool, &rng) }
             customers(s, pool: pool, &rng)
-            let (_, t) = try s.build()
-            var d = ClickFarmDetector()
-            d.equipmentGroups = false
-            let on = try d.run(t, cancel: CancelToken()).strengthByAccount(t)
-            d.shopperGroups = false
-            let off = try d.run(t, cancel: CancelToken()).strengthByAccount(t)
+            let (on, off) = try strengths(s)
             let crew = off.keys.filter { $0.hasPrefix("crew") }, pair = off.keys.filter { $0.hasPrefix("pair") }
             XCTAssertGreaterThanOrEqual(crew.count, 12, "seed \(seed): the crew is found")
             XCTAssertGreaterThanOrEqual(pair.count, 12, "seed \(seed): the couples are found")
