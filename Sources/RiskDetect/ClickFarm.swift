@@ -67,7 +67,7 @@ public struct ClickFarmDetector: Detector {
     /// active accounts do. A lockstep group found only over the wider windows (15 and 60 minutes: a
     /// show's audience arrives over its hour; a farm that is dispatched arrives within minutes and its
     /// finest-window group is never graded) whose members are shown to buy about as often as the store's
-    /// active accounts keeps down to half its strength (`gradeShoppers`, `shopperFactor`) — unless half
+    /// accounts as busy: its buyers keep down to half their strength (`gradeShoppers`, `shopperFactor`) — unless half
     /// or more of its members did its jobs on phones three or more of them used (customers recruited
     /// onto a farm's phones, as `riskdesk simulate` makes its farms). Each window's
     /// group is graded on its own members before the windows are merged, so an account keeps its
@@ -259,39 +259,51 @@ public struct ClickFarmDetector: Detector {
 
     /// shopper-groups (see `shopperGroups`): grades each lockstep group of the wider windows (item and
     /// shop passes; not the finest window, not the equipment groups) by its members' buying, before
-    /// the windows are merged. A buyer is an account with an order that did not fail and, if it has
-    /// payments, one that did not fail (an order whose every payment failed cost nothing). The store's
-    /// rate `p0`: buyers among the accounts with `minCommon` actions or more (Laplace's +1 / +2; fewer
-    /// than 20 such accounts: nothing is graded). A group half or more of whose members did its jobs (the
-    /// events their findings name) on a device three or more members used is on a farm's equipment and
-    /// kept whole.
+    /// the windows are merged, and lowers its buyers' findings only. A buyer kept more orders (not
+    /// failed) than it claimed back as refunds and, where the store records payments at all, has a
+    /// payment that did not fail. The rate a group is held to: the mean over its members of the
+    /// store's rate among accounts as busy (action counts in powers of two, `minCommon` or more;
+    /// Laplace-smoothed toward the store's rate; fewer than 20 such accounts: nothing is graded). A
+    /// group half or more of whose members did at least one of its jobs (the events their findings
+    /// name) on a device three or more members used is on a farm's equipment and kept whole.
     func gradeShoppers(_ t: EventTable, _ all: inout [(Int, Finding)]) {
         guard !all.isEmpty else { return }
         let lengths = windowLengths, n = windowFactors.count
         guard let finest = lengths.min() else { return }
         // The item pass's windows are 0..<n, the equipment groups n, the shop pass's n + 1 + w.
         func graded(_ w: Int) -> Bool {
-            let i = w < n ? w : w > n ? w - n - 1 : -1
+            let i = w < n ? w : w - n - 1          // the equipment groups (w = n) map to −1
             return i >= 0 && i < lengths.count && lengths[i] > finest
         }
         guard all.contains(where: { graded($0.0) }) else { return }
         let nItems = Int64(t.items.count)
         var acts = [Int32](repeating: 0, count: t.accountCount)
-        var ordered = [Bool](repeating: false, count: t.accountCount)
-        var payments = [UInt8](repeating: 0, count: t.accountCount)   // bit 0: any payment, bit 1: one not failed
+        var orders = [Int32](repeating: 0, count: t.accountCount), refunds = orders
+        var paid = [Bool](repeating: false, count: t.accountCount)
+        var storePays = false
         for e in 0..<t.count where t.account[e] >= 0 {
             let a = Int(t.account[e]), failed = e < t.failed.count && t.failed[e]
             switch t.kind[e] {
-            case .order: if !failed { ordered[a] = true }
-            case .payment: payments[a] |= failed ? 1 : 3
+            case .order: if !failed { orders[a] &+= 1 }
+            case .refund: refunds[a] &+= 1
+            case .payment: storePays = true; if !failed { paid[a] = true }
             default: if Self.actionTarget(t, e, nItems: nItems) != nil { acts[a] &+= 1 }
             }
         }
-        func buyer(_ a: Int) -> Bool { ordered[a] && payments[a] != 1 }
-        var active = 0, buyers = 0
-        for a in 0..<t.accountCount where acts[a] >= Int32(minCommon) { active += 1; if buyer(a) { buyers += 1 } }
+        // A buyer kept more orders than it claimed back and, where the store records payments, paid.
+        func buyer(_ a: Int) -> Bool { orders[a] > refunds[a] && (!storePays || paid[a]) }
+        // The store's rate by activity (accounts with 2^b…2^(b+1)−1 actions; `minCommon` or more):
+        // lockstep groups are busy accounts, and busier accounts buy more.
+        func band(_ a: Int) -> Int { acts[a] < Int32(minCommon) ? -1 : min(15, 31 - Int(UInt32(acts[a]).leadingZeroBitCount)) }
+        var bandActive = [Int](repeating: 0, count: 16), bandBuyers = bandActive
+        for a in 0..<t.accountCount { let b = band(a); if b >= 0 { bandActive[b] += 1; if buyer(a) { bandBuyers[b] += 1 } } }
+        let active = bandActive.reduce(0, +)
         guard active >= 20 else { return }
-        let p0 = (Double(buyers) + 1) / (Double(active) + 2)
+        let p0 = (Double(bandBuyers.reduce(0, +)) + 1) / (Double(active) + 2)
+        func rate(_ a: Int) -> Double {
+            let b = band(a)
+            return b < 0 ? p0 : (Double(bandBuyers[b]) + p0 * 2) / (Double(bandActive[b]) + 2)
+        }
         var members: [String: Set<Int32>] = [:]
         var evidence = Set<Int64>()
         for (w, f) in all where graded(w) {
@@ -309,15 +321,18 @@ public struct ClickFarmDetector: Detector {
         var factor: [String: Double] = [:]
         for (l, accounts) in members.sorted(by: { $0.key < $1.key }) {
             let m = accounts.filter { buyer(Int($0)) }.count
-            // Members whose jobs ran on a phone three or more members used: a farm's equipment.
+            let expected = accounts.reduce(0.0) { $0 + rate(Int($1)) } / Double(accounts.count)
+            // Members with at least one job on a phone three or more members used: a farm's equipment.
             var shared = Set<Int32>()
             for (_, users) in onDevice[l] ?? [:] where users.count >= 3 { shared.formUnion(users) }
             let onPhones = 2 * shared.count >= accounts.count
-            let f = onPhones ? 1 : Self.shopperFactor(accounts.count, m, p0)
+            let f = onPhones ? 1 : Self.shopperFactor(accounts.count, m, expected)
             factor[l] = f
-            debugLog?("shoppers \(l): \(m) of \(accounts.count) members bought (store: \(String(format: "%.3f", p0)) of \(active) active), \(shared.count) on phones three or more used for its jobs\(onPhones ? ": a farm's equipment" : ""), strength ×\(String(format: "%.2f", f))")
+            debugLog?("shoppers \(l): \(m) of \(accounts.count) members bought (accounts as busy: \(String(format: "%.3f", expected)); store: \(String(format: "%.3f", p0)) of \(active) active), \(shared.count) on phones three or more used for its jobs\(onPhones ? ": a farm's equipment" : ""), buyers' strength ×\(String(format: "%.2f", f))")
         }
-        for i in all.indices {
+        // Only the group's buyers are customers shown: a member that never bought keeps its strength
+        // (review72: a farm that copies an audience's live views sits in its group, and never buys).
+        for i in all.indices where buyer(Int(all[i].1.account)) {
             if let f = factor["\(all[i].0)/\(all[i].1.group ?? "")"] { all[i].1.strength *= f }
         }
     }
