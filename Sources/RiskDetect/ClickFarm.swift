@@ -67,9 +67,10 @@ public struct ClickFarmDetector: Detector {
     /// active accounts do. A lockstep group found only over the wider windows (15 and 60 minutes: a
     /// show's audience arrives over its hour; a farm that is dispatched arrives within minutes and its
     /// finest-window group is never graded) whose members are shown to buy about as often as the store's
-    /// accounts as busy: its buyers keep down to half their strength (`gradeShoppers`, `shopperFactor`) — unless half
-    /// or more of its members did its jobs on phones three or more of them used (customers recruited
-    /// onto a farm's phones, as `riskdesk simulate` makes its farms). Each window's
+    /// accounts as busy: its buyers keep down to half their strength (`gradeShoppers`, `shopperFactor`);
+    /// its members that never bought keep all of it — unless half or more of its members did at least
+    /// one of its jobs on a phone three or more of them used (customers recruited onto a farm's phones,
+    /// as `riskdesk simulate` makes its farms). Each window's
     /// group is graded on its own members before the windows are merged, so an account keeps its
     /// strongest finding: a farm member that also sat in an audience keeps its farm's. Equipment groups
     /// (found through shared identifiers) are not graded. Which accounts are reported is unchanged.
