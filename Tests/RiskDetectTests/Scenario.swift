@@ -229,6 +229,16 @@ func detectScores(_ store: Store, disabling off: [String], offSigns: [String] = 
     return (m, why)
 }
 
+extension Scenario {
+    /// A store with one seller, "shop", and its 300 listings p0…p299 (returned in order): the lockstep
+    /// tests put groups' jobs on the first listings and ordinary browsing on the last hundred.
+    static func oneShop(_ seed: UInt64) -> (Scenario, [String]) {
+        let s = Scenario(seed: seed)
+        let shop = s.account("shop", kind: "seller")
+        return (s, (0..<300).map { s.item("p\($0)", seller: shop) })
+    }
+}
+
 extension Array where Element == Finding {
     func accounts(_ t: EventTable) -> Set<String> { Set(map { t.accountID($0.account) }) }
 }

@@ -12,14 +12,6 @@ import RiskStore
 final class ShopperGroupTests: XCTestCase {
     let day = Scenario.day, hour = Scenario.hour, minute = Scenario.minute
 
-    /// One shop of 300 listings: jobs on the first hundred and twenty (ten per group), browsing and orders
-    /// on the last hundred.
-    func shopStore(_ seed: UInt64) -> (Scenario, [String]) {
-        let s = Scenario(seed: seed)
-        let shop = s.account("shop", kind: "seller")
-        return (s, (0..<300).map { s.item("p\($0)", seller: shop) })
-    }
-
     /// Views of the shop's other listings at any hour of 24 days, and an order now and then.
     func life(_ s: Scenario, _ a: String, device: String, views: Int, orders: Int, pool: [String], _ rng: inout SeededRandom) {
         for _ in 0..<views {
@@ -79,7 +71,7 @@ final class ShopperGroupTests: XCTestCase {
     func testCustomersGatheringOverTheHourKeepHalfFarmsKeepAll() throws {
         try forEachSeed { seed in
             var rng = SeededRandom(seed &+ 7201)
-            let (s, pool) = shopStore(seed)
+            let (s, pool) = Scenario.oneShop(seed)
             let names = ["fans", "farm", "rush", "dead", "unpaid", "refund"]
             for (g, p) in names.enumerated() {
                 group(s, p, members: 15, first: 30 * g, firstDay: g, spread: p == "rush" ? 180 : 3000, pool: pool, device: { "\(p)-\($0)" }, &rng)
@@ -127,7 +119,7 @@ final class ShopperGroupTests: XCTestCase {
     func testGroupsAreGradedWindowByWindowBeforeTheyAreMerged() throws {
         try forEachSeed { seed in
             var rng = SeededRandom(seed &+ 7202)
-            let (s, pool) = shopStore(seed)
+            let (s, pool) = Scenario.oneShop(seed)
             group(s, "farm", members: 15, first: 40, firstDay: 1, spread: 180, pool: pool, device: { "x\($0)" }, &rng)
             let joiners = (0..<5).map { "farm\($0)" }
             group(s, "fans", members: 15, first: 0, firstDay: 0, spread: 3000, pool: pool, joiners: joiners, device: { "f\($0)" }, &rng)
@@ -164,7 +156,7 @@ final class ShopperGroupTests: XCTestCase {
     func testBuyersOnAFarmsPhonesKeepTheirStrength() throws {
         try forEachSeed { seed in
             var rng = SeededRandom(seed &+ 7203)
-            let (s, pool) = shopStore(seed)
+            let (s, pool) = Scenario.oneShop(seed)
             group(s, "crew", members: 15, first: 0, firstDay: 0, spread: 3000, pool: pool, device: { "phone\($0 % 5)" }, &rng)
             group(s, "pair", members: 16, first: 40, firstDay: 1, spread: 3000, pool: pool, device: { "tablet\($0 / 2)" }, &rng)
             for f in 0..<15 { life(s, "crew\(f)", device: "own\(f)", views: rng.int(2...6), orders: rng.int(1...3), pool: pool, &rng) }

@@ -10,13 +10,6 @@ import RiskStore
 final class TightWindowFarmTests: XCTestCase {
     let day = Scenario.day, hour = Scenario.hour, minute = Scenario.minute
 
-    /// A store with one shop of 300 listings (the pool): jobs on the first two hundred, browsing on the rest.
-    func shopStore(_ seed: UInt64) -> (Scenario, [String]) {
-        let s = Scenario(seed: seed)
-        let shop = s.account("shop", kind: "seller")
-        return (s, (0..<300).map { s.item("p\($0)", seller: shop) })
-    }
-
     /// `views` views of the shop's other listings (the pool's last hundred), any hour of 24 days.
     func browse(_ s: Scenario, _ a: String, device: String, views: Int, pool: [String], _ rng: inout SeededRandom) {
         for _ in 0..<views {
@@ -28,7 +21,7 @@ final class TightWindowFarmTests: XCTestCase {
     func testAGroupThatMeetsWithinMinutesOutranksOneThatMeetsWithinTheHour() throws {
         try forEachSeed { seed in
             var rng = SeededRandom(seed &+ 7013)
-            let (s, pool) = shopStore(seed)
+            let (s, pool) = Scenario.oneShop(seed)
             // Two groups alike in every way but one: 15 accounts each, 12 jobs on 12 quiet listings,
             // four in five members at each job. "tight" arrive within three minutes of the job's
             // start; "loose" over fifty minutes.
@@ -76,7 +69,7 @@ final class TightWindowFarmTests: XCTestCase {
     func testRecruitsOfATightGroupGainToo() throws {
         try forEachSeed { seed in
             var rng = SeededRandom(seed &+ 7014)
-            let (s, pool) = shopStore(seed)
+            let (s, pool) = Scenario.oneShop(seed)
             for f in 0..<15 { _ = s.account("tight\(f)") }
             for p in 0..<6 { _ = s.account("part\(p)") }
             var joins = [[Int]](repeating: [], count: 6)
