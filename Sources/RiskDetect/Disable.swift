@@ -45,7 +45,7 @@ public struct UnknownOnSignError: Error, CustomStringConvertible {
 extension DetectionEngine {
     /// The signs that were off and are on by default now, each switchable off by name (review41a #8: an
     /// operator, or the next session's A/B runs, can measure the ranking without one).
-    public static let onSigns = ["sleepers", "room-crews", "place-codes", "habits", "pace", "owner-networks", "shop-crews", "households", "code-lives", "spread-waves", "entry-devices", "own-activity", "day-cohorts", "job-odds", "used-hands", "owned-ips", "own-logins", "mailbox-spellings", "entry-victims", "scalper-leads", "busy-pace", "abroad", "card-strangers", "mailbox-sharers", "audience-company", "page-returns", "lone-claimants", "novel-orders", "claim-scripts", "customer-pace", "sitting-strays", "coarse-clocks", "drops-abroad", "lone-outliers", "rewalk-people", "tenth-spread", "tight-windows", "order-rings", "shopper-groups"]
+    public static let onSigns = ["sleepers", "room-crews", "place-codes", "habits", "pace", "owner-networks", "shop-crews", "households", "code-lives", "spread-waves", "entry-devices", "own-activity", "day-cohorts", "job-odds", "used-hands", "owned-ips", "own-logins", "mailbox-spellings", "entry-victims", "scalper-leads", "busy-pace", "abroad", "card-strangers", "mailbox-sharers", "audience-company", "page-returns", "lone-claimants", "novel-orders", "claim-scripts", "customer-pace", "sitting-strays", "coarse-clocks", "drops-abroad", "lone-outliers", "rewalk-people", "tenth-spread", "tight-windows", "order-rings", "shopper-groups", "repeat-follows"]
 
     /// Switches signs that are on by default off by name; unknown names are refused before anything changes.
     public func disableSigns(_ names: [String]) throws {
@@ -66,6 +66,7 @@ extension DetectionEngine {
         if names.contains("mailbox-sharers") { layers.mailboxSharers = value }
         if names.contains("audience-company") { layers.audienceCompany = value }
         if names.contains("page-returns") { layers.pageReturns = value }
+        if names.contains("repeat-follows") { layers.repeatFollows = value }
         if names.contains("lone-outliers") { layers.loneOutliers = value }
         detectors = detectors.map { d in
             switch d {

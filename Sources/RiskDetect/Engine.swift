@@ -138,7 +138,7 @@ public final class DetectionEngine {
                 let s = Date()
                 // The leads are the engine's own scalper detector's (its signs as switched; none when it is off).
                 let scalper = layers.scalperLeads ? detectors.lazy.compactMap { $0 as? ScalperDetector }.first : nil
-                let a = Anomaly.compute(table, history: history, returnerSpread: layers.returnerSpread, scalperLeads: scalper, busyPace: layers.busyPace, tenthSpread: layers.tenthSpread, abroad: layers.abroad, cardStrangers: layers.cardStrangers, mailboxSharers: layers.mailboxSharers, audienceCompany: layers.audienceCompany, pageReturns: layers.pageReturns, cancel: cancel)
+                let a = Anomaly.compute(table, history: history, returnerSpread: layers.returnerSpread, scalperLeads: scalper, busyPace: layers.busyPace, tenthSpread: layers.tenthSpread, abroad: layers.abroad, cardStrangers: layers.cardStrangers, mailboxSharers: layers.mailboxSharers, audienceCompany: layers.audienceCompany, pageReturns: layers.pageReturns, repeatFollows: layers.repeatFollows, cancel: cancel)
                 lock.lock(); anomalyBox.value = (a, Date().timeIntervalSince(s)); lock.unlock()
                 return
             }

@@ -41,6 +41,10 @@ public struct ScoringLayers: Sendable {
     /// profile views come back to a page it had seen (ReturnViews.swift).
     /// On (session 58; `detect --no-sign page-returns`).
     public var pageReturns = true
+    /// repeat-follows: the anomaly layer's `repeat_follows` — how often an account follows an account
+    /// it already follows, judged like the counts of what it did (RepeatFollows.swift).
+    /// On (session 73; `detect --no-sign repeat-follows`).
+    public var repeatFollows = true
     /// card-strangers: the anomaly layer's `payment_sharers` counts in full the strangers on a
     /// payment instrument that links and that came late to the account, after another one of its
     /// own — not as a public place's (SharingIndependence.swift).
@@ -96,7 +100,7 @@ public enum RiskScoring {
         if layers.anomaly {
             let s = Date().addingTimeInterval(-(anomaly?.seconds ?? 0))
             let a = anomaly?.anomaly ?? Anomaly.compute(t, features: features, returnerSpread: layers.returnerSpread,
-                                                                scalperLeads: layers.scalperLeads ? ScalperDetector() : nil, busyPace: layers.busyPace, tenthSpread: layers.tenthSpread, abroad: layers.abroad, cardStrangers: layers.cardStrangers, mailboxSharers: layers.mailboxSharers, audienceCompany: layers.audienceCompany, pageReturns: layers.pageReturns)
+                                                                scalperLeads: layers.scalperLeads ? ScalperDetector() : nil, busyPace: layers.busyPace, tenthSpread: layers.tenthSpread, abroad: layers.abroad, cardStrangers: layers.cardStrangers, mailboxSharers: layers.mailboxSharers, audienceCompany: layers.audienceCompany, pageReturns: layers.pageReturns, repeatFollows: layers.repeatFollows)
             var explained = 0
             for i in 0..<n {
                 u[i] += a.units[i]
@@ -249,14 +253,15 @@ public struct Anomaly {
     /// to be near zero for people (company, sharers, pace), where a crew a tenth of its band is news.
     /// Messages are not among them: the layer counts messages to strangers (`strangers_messaged`,
     /// StrangerMessages.swift), a measure of its own.
-    static let mixNames: Set<String> = Set(AccountFeatures.kinds.map { "n_" + $0.0 }).subtracting(["n_message"])
+    /// repeat-follows' column is one of them: a follow repeated by a tenth of the followers is no news.
+    static let mixNames: Set<String> = Set(AccountFeatures.kinds.map { "n_" + $0.0 }).subtracting(["n_message"]).union(RepeatFollows.names)
 
     /// Feature (behaviour column) and which tail is unusual: +1 high, −1 low.
     static let directions: [String: Int] = ["median_gap_log10s": -1, "age_at_first_event_days": -1]
     static let skipped: Set<String> = ["events", "active_days", "mean_order_amount"]
 
     public static func compute(_ t: EventTable, features: [Float]? = nil, history: HistoryOrder = .thinFirst,
-                               returnerSpread: Bool = false, scalperLeads: ScalperDetector? = ScalperDetector(), busyPace: Bool = true, tenthSpread: Bool = true, abroad: Bool = true, cardStrangers: Bool = true, mailboxSharers: Bool = true, audienceCompany: Bool = true, pageReturns: Bool = true,
+                               returnerSpread: Bool = false, scalperLeads: ScalperDetector? = ScalperDetector(), busyPace: Bool = true, tenthSpread: Bool = true, abroad: Bool = true, cardStrangers: Bool = true, mailboxSharers: Bool = true, audienceCompany: Bool = true, pageReturns: Bool = true, repeatFollows: Bool = true,
                                cancel: CancelToken = CancelToken()) -> Anomaly {
         let n = t.accountCount
         let full = AccountFeatures.names.count
@@ -268,6 +273,7 @@ public struct Anomaly {
         if abroad { names += PlaceFeatures.names }   // PlaceFeatures.swift (acting from outside the profile's country)
         if mailboxSharers { names += MailboxSharers.names }   // Mailbox.swift (other accounts on its inbox)
         if pageReturns { names += ReturnViews.names }   // ReturnViews.swift (pages never come back to)
+        if repeatFollows { names += RepeatFollows.names }   // RepeatFollows.swift (follows of an account already followed)
         let nb = AccountFeatures.behaviourNames.count, nc = ContextFeatures.names.count, nr = ReviewFeatures.names.count
         let d = names.count
         let (context, partners) = ContextFeatures.computeWithPartners(t)
@@ -305,6 +311,11 @@ public struct Anomaly {
             let v = ReturnViews.compute(t), nv = ReturnViews.names.count
             let jr = names.firstIndex(of: ReturnViews.names[0])!
             for a in 0..<n { for j in 0..<nv { x[a * d + jr + j] = v[a * nv + j] } }
+        }
+        if repeatFollows {   // RepeatFollows.swift; −1 = missing
+            let v = RepeatFollows.compute(t)
+            let jf = names.firstIndex(of: RepeatFollows.names[0])!
+            for a in 0..<n { x[a * d + jf] = v[a] }
         }
         var mailboxes: MailboxSharers.Result?
         if mailboxSharers {   // Mailbox.swift; −1 = missing
@@ -761,6 +772,8 @@ public struct Anomaly {
             let q = 1 / max(expm1(Double(v)), 1e-9)
             value = String(format: "±%.0f%%", (pow(10, q / 2) - 1) * 100)
             return bare ? value : "views at a regular pace (middle half of gaps within \(value) of their centre)"
+        case "repeat_follows": value = String(Int(expm1(Double(v)).rounded()))
+            return bare ? value : "\(value) follow(s) of an account it already followed"
         case "views_per_return": value = String(format: "%.0f", exp(Double(v)))
             return bare ? value : "\(value) views per return to a page it had seen"
         case "page_evenness":
