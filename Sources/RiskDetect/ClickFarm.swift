@@ -258,6 +258,17 @@ public struct ClickFarmDetector: Detector {
         return 1 - 0.5 * Stat.ramp(lower / p0, 0.5, 0.8)
     }
 
+    /// shopper-groups: whether the findings of pass `w` of `run()` are graded, the window lengths being
+    /// `lengths` (n of them). `run()` numbers its passes: the item pass's windows 0..<n, the equipment
+    /// groups n, the shop pass's windows n + 1 + i. Graded: both passes' windows longer than the finest;
+    /// never the finest window, the equipment groups, or a number past the passes.
+    static func gradedPass(_ w: Int, lengths: [Int64]) -> Bool {
+        let n = lengths.count
+        guard let finest = lengths.min(), w >= 0 else { return false }
+        let i = w < n ? w : w - n - 1          // the equipment groups (w = n) map to −1
+        return i >= 0 && i < n && lengths[i] > finest
+    }
+
     /// shopper-groups (see `shopperGroups`): grades each lockstep group of the wider windows (item and
     /// shop passes; not the finest window, not the equipment groups) by its members' buying, before
     /// the windows are merged, and lowers its buyers' findings only. A buyer kept more orders (not
@@ -269,13 +280,8 @@ public struct ClickFarmDetector: Detector {
     /// name) on a device three or more members used is on a farm's equipment and kept whole.
     func gradeShoppers(_ t: EventTable, _ all: inout [(Int, Finding)]) {
         guard !all.isEmpty else { return }
-        let lengths = windowLengths, n = windowFactors.count
-        guard let finest = lengths.min() else { return }
-        // The item pass's windows are 0..<n, the equipment groups n, the shop pass's n + 1 + w.
-        func graded(_ w: Int) -> Bool {
-            let i = w < n ? w : w - n - 1          // the equipment groups (w = n) map to −1
-            return i >= 0 && i < lengths.count && lengths[i] > finest
-        }
+        let lengths = windowLengths
+        func graded(_ w: Int) -> Bool { Self.gradedPass(w, lengths: lengths) }
         guard all.contains(where: { graded($0.0) }) else { return }
         let nItems = Int64(t.items.count)
         var acts = [Int32](repeating: 0, count: t.accountCount)

@@ -188,4 +188,25 @@ final class ShopperGroupTests: XCTestCase {
         XCTAssertEqual(f(0, 0, 0.65), 1, "no members")
         XCTAssertEqual(f(20, 5, 0), 1, "a store without a rate")
     }
+
+    /// Which of `run()`'s passes are graded: the item pass's windows 0..<n, the equipment groups n, the
+    /// shop pass's n + 1 + i — the wider windows of both passes, never the finest, never the equipment.
+    func testOnlyTheWiderWindowsOfBothPassesAreGraded() {
+        let g = ClickFarmDetector.gradedPass
+        let three: [Int64] = [300_000, 900_000, 3_600_000]
+        XCTAssertEqual((-1...8).map { g($0, three) }, [false, false, true, true, false, false, true, true, false, false],
+                       "−1; item 5/15/60 min; equipment; shop 5/15/60 min; past the passes")
+        // The finest window is the shortest, wherever it stands in the list.
+        let shuffled: [Int64] = [900_000, 300_000, 3_600_000]
+        XCTAssertEqual((0...6).map { g($0, shuffled) }, [true, false, true, false, true, false, true])
+        XCTAssertEqual((0...2).map { g($0, [600_000]) }, [false, false, false], "one window: nothing wider")
+        XCTAssertFalse(g(0, []), "no windows")
+        // The detector's own windows: as many graded in each pass as windows longer than the finest.
+        let d = ClickFarmDetector(), lengths = d.windowLengths, n = lengths.count
+        let wider = lengths.filter { $0 > lengths.min()! }.count
+        XCTAssertGreaterThan(wider, 0)
+        XCTAssertEqual((0..<n).filter { g($0, lengths) }.count, wider, "item pass")
+        XCTAssertFalse(g(n, lengths), "equipment groups")
+        XCTAssertEqual((0..<n).filter { g(n + 1 + $0, lengths) }.count, wider, "shop pass")
+    }
 }
