@@ -1,12 +1,14 @@
 import Foundation
 
 /// How often an account follows an account it already follows, for the anomaly layer
-/// (`repeat_follows`, judged like the counts of what an account did — within its peer group, where
-/// what a tenth of the peers do is no outlier — `Anomaly.compute`):
+/// (`repeat_follows`, judged like the counts of what an account did — within its peer group, among
+/// the followers there, and in a band of one doubling of activity with 50 accounts or more what a
+/// tenth of them reach is no outlier (`tenth-spread`) — `Anomaly.compute`):
 ///
 /// - the value is ln(1 + R), R the account's follow events on a target it had followed before in
-///   the store's log; missing (−1) for an account that follows no one, so only followers are
-///   compared.
+///   the store's log; missing (−1) for an account with no follow of another account (none at all,
+///   none with a target, or only of itself), so only followers are compared. Following oneself is
+///   left out: it is no one's audience, and a client that logs it on every visit is no crew.
 ///
 /// A follow is a state, not an act one repeats: a person follows a shop or a creator once, and
 /// follows it again only after unfollowing — now and then (on 15 worlds of the independent
@@ -24,7 +26,7 @@ import Foundation
 enum RepeatFollows {
     static let names = ["repeat_follows"]
 
-    /// One value per account; −1 = missing (the account follows no one).
+    /// One value per account; −1 = missing (no follow of another account).
     static func compute(_ t: EventTable) -> [Float] {
         let n = t.accountCount
         var x = [Float](repeating: -1, count: n)
@@ -38,7 +40,7 @@ enum RepeatFollows {
                     targets.removeAll(keepingCapacity: true)
                     for ev in t.events(of: a) {
                         let e = Int(ev)
-                        if t.kind[e] == .follow, t.target[e] >= 0 { targets.append(t.target[e]) }
+                        if t.kind[e] == .follow, t.target[e] >= 0, Int(t.target[e]) != a { targets.append(t.target[e]) }
                     }
                     guard !targets.isEmpty else { continue }
                     targets.sort()
