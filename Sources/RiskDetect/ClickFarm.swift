@@ -54,6 +54,35 @@ public struct ClickFarmDetector: Detector {
     /// gather in the room while its owner is away, far more often than the store's own room
     /// crowds do (see `ownerAway`); off only to show what the test finds.
     public var ownerAwayFarms = true
+    /// away-pairs (session 73): two accounts that both acted on an account (followed it, liked it, viewed
+    /// its profile — not a live view: a live view means the room is live, its owner streaming whether or
+    /// not the log shows it) in the same window while its owner was away — in `minCommon` or more buckets,
+    /// over more than a day — are a lockstep pair however little of their lives those meetings are and
+    /// on however few targets: a room's crowd with its owner away is rare (`storeRoomRate`), and a
+    /// crew sent to one creator and its shop meets on two targets only (its members' other actions, a
+    /// cover life or the shop's listings viewed at random, keep their overlap under `minJaccard`).
+    /// The meetings must also fall at hours of the day at least `awayHoursApart` apart (`offTimetable`):
+    /// a room with no owner event (streaming software, a kept log-in) has regulars who come at its hours.
+    /// Such pairs make groups only among the accounts the other lockstep tests left out of every group
+    /// (a group found without them keeps its members, its jobs' crowds and so its recruits as they were);
+    /// a group they make is then judged by the owner-away test against the store's room crowds, the
+    /// room's timetable and the audience test as before.
+    /// On (session 73; `detect --no-sign away-pairs`).
+    public var awayPairs = true
+    /// away-pairs: hours of the day (UTC) apart that a pair's meetings must span to be off a timetable.
+    static let awayHoursApart = 4
+
+    /// away-pairs: whether the hours of the day set in `mask` (bit h = hour h, UTC) hold two at least
+    /// `awayHoursApart` apart around the clock: a room's regulars and a weekly show's families come at
+    /// its hour (a show's arrivals within an hour or two of its start), a crew whenever it is sent.
+    static func offTimetable(_ mask: UInt32) -> Bool {
+        let hours = (0..<24).filter { mask & (1 << UInt32($0)) != 0 }
+        for i in hours.indices { for j in hours.indices where j > i {
+            let d = hours[j] - hours[i]
+            if min(d, 24 - d) >= awayHoursApart { return true }
+        } }
+        return false
+    }
     /// How long after its owner's last event a room counts as the owner's (a live session's
     /// length, the lead-up announcement included).
     public var ownerSessionMs: Int64 = 3 * 3_600_000
@@ -385,10 +414,15 @@ public struct ClickFarmDetector: Detector {
         let bins = (maxTs - minTs) / window + 2
         var packed: [UInt64] = []
         packed.reserveCapacity(Self.actionCount(t))
+        // away-pairs: the (bucket, account) entries made by an act on an account other than a live view —
+        // a live view means the room is live, its owner streaming whether or not the log shows it.
+        var roomActs = Set<UInt64>()
+        let wantRoomActs = awayPairs && ownerAwayFarms && !shop
         for e in 0..<t.count where t.account[e] >= 0 {
             guard let target = target(e) else { continue }
             let key = UInt64(target * bins + (t.ts[e] - minTs) / window)
             packed.append(key << UInt64(accBits) | UInt64(t.account[e]))
+            if wantRoomActs && target >= nItems && t.kind[e] != .liveView { roomActs.insert(key << UInt64(accBits) | UInt64(t.account[e])) }
         }
         try cancel.check()
         packed.sort()
@@ -447,11 +481,24 @@ public struct ClickFarmDetector: Detector {
             }
         }
         try cancel.check()
+        // away-pairs: which buckets are in an account's room with its owner away (`ownerAround`).
+        var awayBucket = [Bool](repeating: false, count: wantRoomActs ? nBuckets : 0)
+        if !awayBucket.isEmpty {
+            for bk in 0..<nBuckets where bucketTarget[bk] >= nItems && bucketTarget[bk] < nItems + nAcc {
+                let start = minTs + (Int64(bucketKey[bk]) % bins) * window
+                awayBucket[bk] = !ownerAround(t, owner: Int(bucketTarget[bk] - nItems), from: start, to: start + window)
+            }
+        }
         // Co-occurrence counted per account with a dense counter: memory stays at the
         // pairs that qualify, not every pair that ever met.
         var counter = [Int32](repeating: 0, count: t.accountCount)
         var targetsTogether = [Int32](repeating: 0, count: t.accountCount)
         var lastTarget = [Int64](repeating: -1, count: t.accountCount)
+        // away-pairs: per partner, its meetings in rooms with the owner away and their first and last window.
+        var awayTogether = [Int32](repeating: 0, count: awayBucket.isEmpty ? 0 : t.accountCount)
+        var awayFirst = [Int64](repeating: 0, count: awayTogether.count), awayLast = awayFirst
+        var awayHours = [UInt32](repeating: 0, count: awayTogether.count)   // hours of the day (UTC) met at, as bits
+        var awayPartners: [Int32: [(Int32, Int)]] = [:]   // pairs only away-pairs made
         var activeAccounts = 0
         for n in keysOf where n >= Int32(minCommon) { activeAccounts += 1 }
         let pairBar = log10(max(10, Double(activeAccounts) * Double(activeAccounts) / 2))
@@ -465,9 +512,18 @@ public struct ClickFarmDetector: Detector {
                 for k in Int(bucketStart[bk])..<Int(bucketStart[bk + 1]) {
                     let b = Int(bucketAcc[k])
                     if b <= a { continue }
-                    if counter[b] == 0 { touched.append(Int32(b)); lastTarget[b] = -1; targetsTogether[b] = 0 }
+                    if counter[b] == 0 {
+                        touched.append(Int32(b)); lastTarget[b] = -1; targetsTogether[b] = 0
+                        if !awayTogether.isEmpty { awayTogether[b] = 0; awayFirst[b] = .max; awayLast[b] = .min; awayHours[b] = 0 }
+                    }
                     counter[b] += 1
                     if lastTarget[b] != target { lastTarget[b] = target; targetsTogether[b] += 1 }
+                    if !awayTogether.isEmpty && awayBucket[bk] && roomActs.contains(bucketKey[bk] << UInt64(accBits) | UInt64(a))
+                        && roomActs.contains(bucketKey[bk] << UInt64(accBits) | UInt64(b)) {
+                        let bin = Int64(bucketKey[bk]) % bins
+                        awayTogether[b] += 1; awayFirst[b] = min(awayFirst[b], bin); awayLast[b] = max(awayLast[b], bin)
+                        awayHours[b] |= 1 << UInt32(((minTs + bin * window) / 3_600_000) % 24)
+                    }
                 }
             }
             for b32 in touched {
@@ -480,10 +536,16 @@ public struct ClickFarmDetector: Detector {
                 // more often than chance allows: the other's actions landing where the store's
                 // do, against the crowds of this one's buckets (the larger of the two ways round;
                 // Poisson tail, corrected for the pairs that could have met).
+                // away-pairs: or together in rooms whose owner was away, minCommon times over more than a
+                // day and at hours of the day far apart — not on a room's timetable (`Self.offTimetable`).
+                let away = !awayTogether.isEmpty && Int(awayTogether[b]) >= minCommon
+                    && (awayLast[b] - awayFirst[b]) * window > 86_400_000 && Self.offTimetable(awayHours[b])
                 if jac < minJaccard {
-                    guard targetsTogether[b] >= 3 else { continue }
                     let expected = max(Double(keysOf[b]) * load[a], Double(keysOf[a]) * load[Int(b)]) / sumS
-                    guard Significance.surprise(Significance.logPoissonTail(c, expected)) >= pairBar else { continue }
+                    guard targetsTogether[b] >= 3, Significance.surprise(Significance.logPoissonTail(c, expected)) >= pairBar else {
+                        if away { awayPartners[Int32(a), default: []].append((b32, c)); awayPartners[b32, default: []].append((Int32(a), c)) }
+                        continue
+                    }
                 }
                 partners[Int32(a), default: []].append((b32, c))
                 partners[b32, default: []].append((Int32(a), c))
@@ -491,9 +553,27 @@ public struct ClickFarmDetector: Detector {
             touched.removeAll(keepingCapacity: true)
         }
         try cancel.check()
-        let groups = Self.denseGroups(partners, minCore: minCore, minDensity: minDensity, minSize: minGroup)
+        var groups = Self.denseGroups(partners, minCore: minCore, minDensity: minDensity, minSize: minGroup)
         var member = Set<Int32>()
         for g in groups { member.formUnion(g) }
+        // away-pairs: groups of their own among the accounts the lockstep above left out, with all
+        // their pairs (a group found above keeps its members and its crowds as they were).
+        if !awayPartners.isEmpty {
+            var adj: [Int32: [(Int32, Int)]] = [:]
+            for (a, ps) in awayPartners where !member.contains(a) {
+                let kept = ps.filter { !member.contains($0.0) }
+                if !kept.isEmpty { adj[a] = kept }
+            }
+            for (a, ps) in partners where adj[a] != nil { adj[a]! += ps.filter { !member.contains($0.0) } }
+            let extra = Self.denseGroups(adj, minCore: minCore, minDensity: minDensity, minSize: minGroup)
+            for g in extra {
+                let inG = Set(g)
+                for a in g { partners[a] = (adj[a] ?? []).filter { inG.contains($0.0) } }
+                member.formUnion(g)
+            }
+            if !extra.isEmpty { debugLog?("lockstep (\(window / 60_000) min): \(extra.count) group(s) of \(extra.map(\.count)) from meetings with the room's owner away") }
+            groups += extra
+        }
         for a in Array(partners.keys) {
             if member.contains(a) { partners[a] = partners[a]!.filter { member.contains($0.0) } } else { partners[a] = nil }
         }
