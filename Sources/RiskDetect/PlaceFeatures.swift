@@ -23,28 +23,18 @@ enum PlaceFeatures {
 
     /// Row-major, `accountCount × names.count`; −1 = missing.
     static func compute(_ t: EventTable) -> [Float] {
-        let n = t.accountCount
-        var x = [Float](repeating: -1, count: n)
-        guard n > 0, t.count > 0 else { return x }
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
-        x.withUnsafeMutableBufferPointer { xb in
-            let out = xb.baseAddress!
-            DispatchQueue.concurrentPerform(iterations: workers) { wk in
-                for a in workerChunk(wk, of: workers, count: n) {
-                    let home = a < t.homeCountry.count ? t.homeCountry[a] : -1
-                    guard home >= 0 else { continue }
-                    var placed = 0, abroad = 0
-                    for ev in t.events(of: a) {
-                        let e = Int(ev)
-                        let c = t.country[e]
-                        guard c >= 0, !(t.kind[e] == .login && e < t.failed.count && t.failed[e]) else { continue }
-                        placed += 1
-                        if c != home { abroad += 1 }
-                    }
-                    if placed > 0 { out[a] = Float(abroad) / Float(placed) }
-                }
+        perAccountColumn(t, scratch: { () }) { a, _ in
+            let home = a < t.homeCountry.count ? t.homeCountry[a] : -1
+            guard home >= 0 else { return nil }
+            var placed = 0, abroad = 0
+            for ev in t.events(of: a) {
+                let e = Int(ev)
+                let c = t.country[e]
+                guard c >= 0, !(t.kind[e] == .login && e < t.failed.count && t.failed[e]) else { continue }
+                placed += 1
+                if c != home { abroad += 1 }
             }
+            return placed > 0 ? Float(abroad) / Float(placed) : nil
         }
-        return x
     }
 }

@@ -28,28 +28,17 @@ enum RepeatFollows {
 
     /// One value per account; −1 = missing (no follow of another account).
     static func compute(_ t: EventTable) -> [Float] {
-        let n = t.accountCount
-        var x = [Float](repeating: -1, count: n)
-        guard n > 0, t.count > 0 else { return x }
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
-        x.withUnsafeMutableBufferPointer { xb in
-            let out = xb.baseAddress!
-            DispatchQueue.concurrentPerform(iterations: workers) { wk in
-                var targets: [Int32] = []
-                for a in workerChunk(wk, of: workers, count: n) {
-                    targets.removeAll(keepingCapacity: true)
-                    for ev in t.events(of: a) {
-                        let e = Int(ev)
-                        if t.kind[e] == .follow, t.target[e] >= 0, Int(t.target[e]) != a { targets.append(t.target[e]) }
-                    }
-                    guard !targets.isEmpty else { continue }
-                    targets.sort()
-                    var repeats = 0
-                    for i in 1..<max(1, targets.count) where targets[i] == targets[i - 1] { repeats += 1 }
-                    out[a] = Float(log1p(Double(repeats)))
-                }
+        perAccountColumn(t, scratch: { [Int32]() }) { a, targets in
+            targets.removeAll(keepingCapacity: true)
+            for ev in t.events(of: a) {
+                let e = Int(ev)
+                if t.kind[e] == .follow, t.target[e] >= 0, Int(t.target[e]) != a { targets.append(t.target[e]) }
             }
+            guard !targets.isEmpty else { return nil }
+            targets.sort()
+            var repeats = 0
+            for i in 1..<max(1, targets.count) where targets[i] == targets[i - 1] { repeats += 1 }
+            return Float(log1p(Double(repeats)))
         }
-        return x
     }
 }

@@ -34,13 +34,7 @@ final class AwayPairsTests: XCTestCase {
         let pool = (0..<200).map { s.item("p\($0)", seller: shop) }
         var honest: [String] = []
         func life(_ a: String, device: String, busy: Double) {
-            for d in 0..<28 where rng.chance(busy) {
-                var at = Scenario.t0 + Int64(d) * day + Int64(rng.int(8...22)) * hour + Int64(rng.int(0...3_599)) * 1000
-                for _ in 0..<rng.int(2...5) {
-                    s.event(a, "view", at: at, ["item_id": pool[rng.int(0...199)], "device_id": device])
-                    at += Int64(1000 * (5 + rng.exponential(60)))
-                }
-            }
+            s.browsingLife(a, device: device, pool: pool, days: busy, views: 2...5, &rng)
         }
         // Four creators go live ten times each, logging in first; their fans watch and some like.
         let shows = s.liveShows(creators, count: 10, hour: { c, k in 18 + (c + k) % 4 }, &rng)

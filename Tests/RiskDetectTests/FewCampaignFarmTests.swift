@@ -24,13 +24,7 @@ final class FewCampaignFarmTests: XCTestCase {
         let showcase = creators.map { c in (0..<3).map { s.item("show-\(c)-\($0)", seller: c) } }
         let course = (0..<3).map { s.item("course\($0)", seller: clients[5]) }
         func life(_ a: String, device: String, days: Double) {
-            for d in 0..<28 where rng.chance(days) {
-                var at = Scenario.t0 + Int64(d) * day + Int64(rng.int(8...22)) * hour + Int64(rng.int(0...3_599)) * 1000
-                for _ in 0..<rng.int(2...6) {
-                    s.event(a, "view", at: at, ["item_id": pool[rng.int(0...239)], "device_id": device])
-                    at += Int64(1000 * (5 + rng.exponential(60)))
-                }
-            }
+            s.browsingLife(a, device: device, pool: pool, days: days, views: 2...6, &rng)
         }
         // A live-stream audience: 10 shows a creator in the month; 300 fans, each of two or
         // three creators, come to about half the shows within minutes of the start and a third of

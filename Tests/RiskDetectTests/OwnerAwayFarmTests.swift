@@ -24,13 +24,7 @@ final class OwnerAwayFarmTests: XCTestCase {
                 for st in shows[c] { s.event(creators[c], "login", at: st - Int64(rng.int(1...10)) * minute, ["device_id": "cd\(c)"]) }
             }
             func life(_ a: String, device: String, busy: Double = 0.35) {
-                for d in 0..<28 where rng.chance(busy) {
-                    var at = Scenario.t0 + Int64(d) * day + Int64(rng.int(8...22)) * hour + Int64(rng.int(0...3_599)) * 1000
-                    for _ in 0..<rng.int(2...5) {
-                        s.event(a, "view", at: at, ["item_id": pool[rng.int(0...199)], "device_id": device])
-                        at += Int64(1000 * (5 + rng.exponential(60)))
-                    }
-                }
+                s.browsingLife(a, device: device, pool: pool, days: busy, views: 2...5, &rng)
             }
             for k in 0..<300 { life(s.liveFan(k, creators: creators, shows: shows, &rng), device: "fd\(k)") }
             // A small creator's regulars: 12 fans who come to most of its 12 shows and nothing

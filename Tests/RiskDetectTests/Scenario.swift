@@ -389,3 +389,17 @@ extension Array where Element == Finding {
         strengthByAccount(t).filter { $0.key.hasPrefix(prefix) }.map(\.value)
     }
 }
+
+extension Scenario {
+    /// A browsing life: on each of the month's 28 days with chance `days`, one sitting at 8–22 h of
+    /// `views` item views from `pool` on `device`, a person's gaps apart (5 s + about a minute).
+    func browsingLife(_ a: String, device: String, pool: [String], days: Double, views: ClosedRange<Int>, _ rng: inout SeededRandom) {
+        for d in 0..<28 where rng.chance(days) {
+            var at = Scenario.t0 + Int64(d) * Scenario.day + Int64(rng.int(8...22)) * Scenario.hour + Int64(rng.int(0...3_599)) * 1000
+            for _ in 0..<rng.int(views) {
+                event(a, "view", at: at, ["item_id": pool[rng.int(0...(pool.count - 1))], "device_id": device])
+                at += Int64(1000 * (5 + rng.exponential(60)))
+            }
+        }
+    }
+}
