@@ -541,8 +541,12 @@ public struct ClickFarmDetector: Detector {
                 let away = !awayTogether.isEmpty && Int(awayTogether[b]) >= minCommon
                     && (awayLast[b] - awayFirst[b]) * window > 86_400_000 && Self.offTimetable(awayHours[b])
                 if jac < minJaccard {
-                    let expected = max(Double(keysOf[b]) * load[a], Double(keysOf[a]) * load[Int(b)]) / sumS
-                    guard targetsTogether[b] >= 3, Significance.surprise(Significance.logPoissonTail(c, expected)) >= pairBar else {
+                    var beyondChance = false
+                    if targetsTogether[b] >= 3 {
+                        let expected = max(Double(keysOf[b]) * load[a], Double(keysOf[a]) * load[Int(b)]) / sumS
+                        beyondChance = Significance.surprise(Significance.logPoissonTail(c, expected)) >= pairBar
+                    }
+                    guard beyondChance else {
                         if away { awayPartners[Int32(a), default: []].append((b32, c)); awayPartners[b32, default: []].append((Int32(a), c)) }
                         continue
                     }
@@ -593,7 +597,8 @@ public struct ClickFarmDetector: Detector {
             var n = 0, k = 0
             for bk in 0..<nBuckets where bucketStart[bk + 1] - bucketStart[bk] >= 3 && bucketTarget[bk] >= nItems {
                 n += 1
-                if ownerPresent(bucketKey[bk]) == true { k += 1 }
+                // away-pairs already asked each room bucket (`awayBucket`); otherwise ask now.
+                if awayBucket.isEmpty ? ownerPresent(bucketKey[bk]) == true : !awayBucket[bk] { k += 1 }
             }
             roomCrowds = (n, k)
             return (n, k)
