@@ -69,6 +69,13 @@ public struct ClickFarmDetector: Detector {
     /// room's timetable and the audience test as before.
     /// On (session 73; `detect --no-sign away-pairs`).
     public var awayPairs = true
+    /// follow-crews (session 74): accounts that follow one account again and again, each time in a crowd
+    /// of its followers within the hour, on two days or more — far more of that account's followers than
+    /// the store's rate of such follower pairs allows (FollowCrews.swift). A crew sent over two hours to a
+    /// creator and its shop, each member choosing one of the two, meets a partner in a lockstep bucket
+    /// too seldom to form a group.
+    /// On (session 74; `detect --no-sign follow-crews`).
+    public var followCrews = true
     /// away-pairs: hours of the day (UTC) apart that a pair's meetings must span to be off a timetable.
     static let awayHoursApart = 4
 
@@ -249,6 +256,8 @@ public struct ClickFarmDetector: Detector {
                     .map { (windowFactors.count + 1 + w, $0) }
             }
         }
+        // follow-crews: a pass number past the others' (never graded as shoppers).
+        if followCrews { all += followCrewFindings(t).map { (2 * windowFactors.count + 1, $0) } }
         if shopperGroups { gradeShoppers(t, &all) }
         var label: [String: Int] = [:]
         var labels: [String] = []

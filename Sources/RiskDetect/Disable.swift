@@ -45,7 +45,7 @@ public struct UnknownOnSignError: Error, CustomStringConvertible {
 extension DetectionEngine {
     /// The signs that were off and are on by default now, each switchable off by name (review41a #8: an
     /// operator, or the next session's A/B runs, can measure the ranking without one).
-    public static let onSigns = ["sleepers", "room-crews", "place-codes", "habits", "pace", "owner-networks", "shop-crews", "households", "code-lives", "spread-waves", "entry-devices", "own-activity", "day-cohorts", "job-odds", "used-hands", "owned-ips", "own-logins", "mailbox-spellings", "entry-victims", "scalper-leads", "busy-pace", "abroad", "card-strangers", "mailbox-sharers", "audience-company", "page-returns", "lone-claimants", "novel-orders", "claim-scripts", "customer-pace", "sitting-strays", "coarse-clocks", "drops-abroad", "lone-outliers", "rewalk-people", "tenth-spread", "tight-windows", "order-rings", "shopper-groups", "repeat-follows", "away-pairs"]
+    public static let onSigns = ["sleepers", "room-crews", "place-codes", "habits", "pace", "owner-networks", "shop-crews", "households", "code-lives", "spread-waves", "entry-devices", "own-activity", "day-cohorts", "job-odds", "used-hands", "owned-ips", "own-logins", "mailbox-spellings", "entry-victims", "scalper-leads", "busy-pace", "abroad", "card-strangers", "mailbox-sharers", "audience-company", "page-returns", "lone-claimants", "novel-orders", "claim-scripts", "customer-pace", "sitting-strays", "coarse-clocks", "drops-abroad", "lone-outliers", "rewalk-people", "tenth-spread", "tight-windows", "order-rings", "shopper-groups", "repeat-follows", "away-pairs", "follow-crews"]
 
     /// Switches signs that are on by default off by name; unknown names are refused before anything changes.
     public func disableSigns(_ names: [String]) throws {
@@ -100,7 +100,7 @@ extension DetectionEngine {
                 if names.contains("novel-orders") { s.novelBesideOrders = value }
                 if names.contains("sitting-strays") { s.sittingStrays = value }
                 return s
-            case var s as ClickFarmDetector where !names.isDisjoint(with: ["room-crews", "room-timetable", "timetable-strength", "shop-crews", "own-activity", "day-cohorts", "job-odds", "tight-windows", "shopper-groups", "away-pairs"]):
+            case var s as ClickFarmDetector where !names.isDisjoint(with: ["room-crews", "room-timetable", "timetable-strength", "shop-crews", "own-activity", "day-cohorts", "job-odds", "tight-windows", "shopper-groups", "away-pairs", "follow-crews"]):
                 if names.contains("room-crews") { s.roomCrews = value }
                 if names.contains("room-timetable") { s.roomTimetable = value }
                 if names.contains("timetable-strength") { s.timetableStrength = value }
@@ -111,6 +111,7 @@ extension DetectionEngine {
                 if names.contains("tight-windows") { s.tightWindows = value }
                 if names.contains("shopper-groups") { s.shopperGroups = value }
                 if names.contains("away-pairs") { s.awayPairs = value }
+                if names.contains("follow-crews") { s.followCrews = value }
                 return s
             case var s as ScrapingDetector where !names.isDisjoint(with: ["coarse-clocks", "rewalk-people"]):
                 if names.contains("coarse-clocks") { s.coarseClocks = value }
