@@ -69,9 +69,9 @@ public struct ClickFarmDetector: Detector {
     /// room's timetable and the audience test as before.
     /// On (session 73; `detect --no-sign away-pairs`).
     public var awayPairs = true
-    /// follow-crews (session 74): accounts that follow one account again and again, each time in a crowd
-    /// of its followers within the hour, on two days or more — far more of that account's followers than
-    /// the store's rate of such follower pairs allows (FollowCrews.swift). A crew sent over two hours to a
+    /// follow-crews (session 74): accounts that follow one account three times or more, in a crowd of its
+    /// followers within the hour with its owner away on two occasions or more — far more of that account's
+    /// followers than the store's rate of such follower pairs allows (FollowCrews.swift). A crew sent over two hours to a
     /// creator and its shop, each member choosing one of the two, meets a partner in a lockstep bucket
     /// too seldom to form a group.
     /// On (session 74; `detect --no-sign follow-crews`).
@@ -257,7 +257,10 @@ public struct ClickFarmDetector: Detector {
             }
         }
         // follow-crews: a pass number past the others' (never graded as shoppers).
-        if followCrews { all += followCrewFindings(t).map { (2 * windowFactors.count + 1, $0) } }
+        if followCrews {
+            try cancel.check()
+            all += followCrewFindings(t).map { (2 * windowFactors.count + 1, $0) }
+        }
         if shopperGroups { gradeShoppers(t, &all) }
         var label: [String: Int] = [:]
         var labels: [String] = []
