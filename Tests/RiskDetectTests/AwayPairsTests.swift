@@ -29,9 +29,7 @@ final class AwayPairsTests: XCTestCase {
     func store(seed: UInt64, crewHours: ClosedRange<Int>) throws -> (EventTable, crew: [String], honest: [String]) {
         var rng = SeededRandom(seed &+ 7310)
         let s = Scenario(seed: seed)
-        let creators = (0..<4).map { s.account("creator\($0)", kind: "creator") }
-        let shop = s.account("shop", kind: "seller")
-        let pool = (0..<200).map { s.item("p\($0)", seller: shop) }
+        let (creators, _, pool) = s.fanStage()
         var honest: [String] = []
         func life(_ a: String, device: String, busy: Double) {
             s.browsingLife(a, device: device, pool: pool, days: busy, views: 2...5, &rng)

@@ -18,9 +18,7 @@ final class FollowCrewsTests: XCTestCase {
     func store(seed: UInt64, followAtShows: Bool) throws -> (EventTable, crew: [String], honest: [String]) {
         var rng = SeededRandom(seed &+ 7410)
         let s = Scenario(seed: seed)
-        let creators = (0..<4).map { s.account("creator\($0)", kind: "creator") }
-        let shop = s.account("shop", kind: "seller")
-        let pool = (0..<200).map { s.item("p\($0)", seller: shop) }
+        let (creators, shop, pool) = s.fanStage()
         var honest: [String] = []
         // Shows at hours of their own (a creator abroad, a night show): a fan's visits are at any hour.
         let shows = s.liveShows(creators, count: 10, hour: { c, k in (6 + 5 * c + 7 * k) % 24 }, &rng)

@@ -403,3 +403,13 @@ extension Scenario {
         }
     }
 }
+
+extension Scenario {
+    /// The stage of the fan-and-crew scenarios (AwayPairsTests, FollowCrewsTests): four creators, a shop
+    /// and its 200 listings.
+    func fanStage() -> (creators: [String], shop: String, pool: [String]) {
+        let creators = (0..<4).map { account("creator\($0)", kind: "creator") }
+        let shop = account("shop", kind: "seller")
+        return (creators, shop, (0..<200).map { item("p\($0)", seller: shop) })
+    }
+}
