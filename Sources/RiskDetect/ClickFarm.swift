@@ -90,6 +90,13 @@ public struct ClickFarmDetector: Detector {
         } }
         return false
     }
+    /// The hour of the day (UTC) of `ts` as a bit of an `offTimetable` mask (bit h = hour h); floor
+    /// division, so a time before 1970 falls in the hour it is in. away-pairs and follow-crews.
+    static func hourBit(_ ts: Int64) -> UInt32 {
+        let hour: Int64 = 3_600_000
+        let q = ts >= 0 ? ts / hour : (ts + 1) / hour - 1
+        return 1 << UInt32((q % 24 + 24) % 24)
+    }
     /// How long after its owner's last event a room counts as the owner's (a live session's
     /// length, the lead-up announcement included).
     public var ownerSessionMs: Int64 = 3 * 3_600_000
@@ -534,7 +541,7 @@ public struct ClickFarmDetector: Detector {
                         && roomActs.contains(bucketKey[bk] << UInt64(accBits) | UInt64(b)) {
                         let bin = Int64(bucketKey[bk]) % bins
                         awayTogether[b] += 1; awayFirst[b] = min(awayFirst[b], bin); awayLast[b] = max(awayLast[b], bin)
-                        awayHours[b] |= 1 << UInt32(((minTs + bin * window) / 3_600_000) % 24)
+                        awayHours[b] |= Self.hourBit(minTs + bin * window)
                     }
                 }
             }

@@ -85,7 +85,7 @@ enum FollowCrews {
         // ts ± the window, saturating (no overflow at the ends of Int64).
         func plus(_ a: Int64, _ b: Int64) -> Int64 { let (r, o) = a.addingReportingOverflow(b); return o ? (b > 0 ? .max : .min) : r }
         // Per target with room for a crowd: its pairs (follower → follows, their times, crowded times).
-        var targets: [(target: Int32, pairs: [Int32: Pair])] = []
+        var targets: [(target: Int32, pairs: [Int32: Pair], repeaters: [Int32])] = []
         var pairs = 0, repeaters = 0
         var lo = 0
         while lo < follows.count {
@@ -113,24 +113,25 @@ enum FollowCrews {
                 byAccount[a]!.times.append(ts)
                 if inWindow.count - 1 >= crowdBar && ownerAway?(follows[i].target, ts) ?? true { byAccount[a]!.crowded.append(ts) }
             }
+            // Each pair judged once: its target's repeaters, and the store's count.
+            let reps = byAccount.filter { repeatsInCrowds($0.value, minFollows: minFollows) }.keys.sorted()
             pairs += byAccount.count
-            for p in byAccount.values where repeatsInCrowds(p, minFollows: minFollows) { repeaters += 1 }
-            targets.append((follows[lo].target, byAccount))
+            repeaters += reps.count
+            targets.append((follows[lo].target, byAccount, reps))
         }
         let correction = log10(Double(max(1, targets.count)))
         func member(_ a: Int32, _ p: Pair) -> Member {
             Member(account: a, follows: p.events.count, occasions: occasions(p.times), crowdedOccasions: occasions(p.crowded), events: p.events.sorted())
         }
         var crews: [Crew] = []
-        for (target, byAccount) in targets {
-            let members = byAccount.filter { repeatsInCrowds($0.value, minFollows: minFollows) }
-            let r = members.count, f = byAccount.count
+        for (target, byAccount, reps) in targets {
+            let r = reps.count, f = byAccount.count
             guard r >= 3 else { continue }
             // The store's rate without this target's own pairs (Laplace's +1 / +2).
             let p = (Double(repeaters - r) + 1) / (Double(pairs - f) + 2)
             let s = Significance.surprise(Significance.logBinomialTail(r, f, p)) - correction
             guard s >= bar else { continue }
-            crews.append(Crew(target: target, followers: f, members: members.map { member($0.key, $0.value) }.sorted { $0.account < $1.account },
+            crews.append(Crew(target: target, followers: f, members: reps.map { member($0, byAccount[$0]!) },
                               storeRate: p, surprise: s, targetsTested: targets.count))
         }
         crews.sort { $0.target < $1.target }
@@ -182,11 +183,7 @@ enum FollowCrews {
 
     /// The hours of the day (UTC) of `times`, as bits (bit h = hour h).
     static func hours(_ times: [Int64]) -> UInt32 {
-        times.reduce(UInt32(0)) { m, x in
-            let hour: Int64 = 3_600_000
-            let q = x >= 0 ? x / hour : (x + 1) / hour - 1     // floor, before 1970 too
-            return m | 1 << UInt32((q % 24 + 24) % 24)
-        }
+        times.reduce(UInt32(0)) { $0 | ClickFarmDetector.hourBit($1) }
     }
 
     /// How many occasions `times` hold: counted greedily in time order, a time at least `occasionGapMs`
